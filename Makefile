@@ -1,0 +1,116 @@
+# pm-* toolchain.  Plain make: `make`, `make test`, `make install`.
+#
+#   make                 programs into bin/
+#   make test            -Wall -Wextra -Werror, ASan+UBSan, the whole suite
+#   make test T='t01*'   only the named test scripts
+#   make bench           benchmarks (never part of the tests)
+#   make install PREFIX=/usr/local [DESTDIR=]
+#   make lint            mandoc -T lint and shellcheck
+#
+# O= names the build directory (objects); BINDIR= where programs go.
+
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+MANDIR    ?= $(PREFIX)/share/man
+O         ?= build
+BINDIR    ?= bin
+PKG_CONFIG ?= pkg-config
+CC        ?= cc
+CXX       ?= c++
+CFLAGS    ?= -O2 -g
+CXXFLAGS  ?= -O2 -g
+SANITIZE  ?=
+WERROR    ?=
+
+# One pkg-config call per library, each with a fallback; libjq 1.6 ships
+# no .pc file at all.
+pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || echo $(3))
+LIB_CFLAGS := $(call pc,--cflags,libcurl,) $(call pc,--cflags,sqlite3,) \
+	$(call pc,--cflags,libpq,-I/usr/include/postgresql) \
+	$(call pc,--cflags,simdjson,)
+LIBS := $(call pc,--libs,libcurl,-lcurl) $(call pc,--libs,sqlite3,-lsqlite3) \
+	$(call pc,--libs,libpq,-lpq) $(call pc,--libs,libcrypto,-lcrypto) \
+	$(call pc,--libs,simdjson,-lsimdjson) $(call pc,--libs,libjq,-ljq -lonig) \
+	-lpthread -lm
+
+WARN = -Wall -Wextra $(if $(WERROR),-Werror)
+SAN  = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(SAN) $(CFLAGS) -Ilib $(LIB_CFLAGS) \
+	-DPM_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS) -Ilib $(LIB_CFLAGS) -MMD -MP
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+
+PROGRAMS = pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary
+REAL     = $(filter $(PROGRAMS),$(basename $(notdir $(wildcard tools/pm-*.c))))
+STUBS    = $(filter-out $(REAL),$(PROGRAMS))
+
+LIB_OBJ  = $(patsubst lib/%.c,$(O)/lib/%.o,$(wildcard lib/*.c)) \
+	   $(patsubst lib/%.cc,$(O)/lib/%.o,$(wildcard lib/*.cc))
+UNIT     = $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*.c))
+
+all: $(addprefix $(BINDIR)/,$(PROGRAMS))
+
+$(O)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/lib/%.o: lib/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+$(O)/libpm.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(O)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(addprefix $(BINDIR)/,$(REAL)): $(BINDIR)/%: $(O)/tools/%.o $(O)/libpm.a
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(O)/libpm.a $(LIBS)
+
+# A program not written yet says so and exits 69; it never pretends.
+$(addprefix $(BINDIR)/,$(STUBS)): $(BINDIR)/%: tools/stub.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) -DPROG='"$*"' -o $@ $<
+
+$(O)/unit/%: tests/unit/%.c $(O)/libpm.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@.o $<
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(O)/libpm.a $(LIBS)
+
+unit: $(UNIT)
+
+deps:
+	@sh tools/install-deps.sh
+
+# The test build: warnings are errors, sanitizers on, its own directories.
+TEST_O ?= build/test
+test: deps
+	@$(MAKE) --no-print-directory O=$(TEST_O) BINDIR=$(TEST_O)/bin \
+	    SANITIZE=address,undefined WERROR=1 CFLAGS='-O1 -g' \
+	    CXXFLAGS='-O1 -g' all unit
+	@PM_BIN=$(CURDIR)/$(TEST_O)/bin PM_UNIT=$(CURDIR)/$(TEST_O)/unit \
+	    bash tests/run.sh $(T)
+
+bench: all
+	@bash bench/run.sh
+
+lint:
+	mandoc -T lint -W warning man/*.[1-9]
+	shellcheck -x tests/*.sh bench/*.sh tools/*.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(addprefix $(BINDIR)/,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7)
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit deps test bench lint install clean
+-include $(LIB_OBJ:.o=.d) $(O)/tools/*.d

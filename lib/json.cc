@@ -1,0 +1,243 @@
+/*
+ * json.cc - the C face of simdjson's DOM parser (see json.h).
+ * The only C++ in the project: everything else sees json_val.
+ */
+#include <new>
+#include <cstring>
+#include <simdjson.h>
+
+#include "json.h"
+
+using namespace simdjson;
+
+struct json_parser {
+	dom::parser parser;
+	explicit json_parser(size_t max) : parser(max) {}
+};
+
+static_assert(sizeof(dom::element) <= sizeof(((json_val *)0)->opaque),
+    "dom::element does not fit json_val");
+static_assert(2 * sizeof(dom::array::iterator) <=
+    sizeof(((json_iter *)0)->opaque), "array iterators do not fit json_iter");
+static_assert(2 * sizeof(dom::object::iterator) <=
+    sizeof(((json_iter *)0)->opaque), "object iterators do not fit json_iter");
+
+static const dom::element &
+elem(const json_val *v)
+{
+	return *reinterpret_cast<const dom::element *>(v->opaque);
+}
+
+static void
+set(json_val *v, dom::element e)
+{
+	new (v->opaque) dom::element(e);
+	switch (e.type()) {
+	case dom::element_type::ARRAY:	v->type = JSON_ARRAY; break;
+	case dom::element_type::OBJECT:	v->type = JSON_OBJECT; break;
+	case dom::element_type::INT64:	v->type = JSON_INT; break;
+	case dom::element_type::UINT64:	v->type = JSON_UINT; break;
+	case dom::element_type::DOUBLE:	v->type = JSON_DOUBLE; break;
+	case dom::element_type::STRING:	v->type = JSON_STRING; break;
+	case dom::element_type::BOOL:	v->type = JSON_BOOL; break;
+	default:			v->type = JSON_NULL; break;
+	}
+}
+
+extern "C" json_parser *
+json_parser_new(size_t max_len)
+{
+	try {
+		return new json_parser(max_len);
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+extern "C" void
+json_parser_free(json_parser *p)
+{
+	delete p;
+}
+
+extern "C" int
+json_parse(json_parser *p, const char *buf, size_t len, int padded,
+    json_val *root, const char **err)
+{
+	dom::element e;
+	error_code ec = p->parser.parse(buf, len, !padded).get(e);
+	if (ec) {
+		*err = error_message(ec);
+		root->type = JSON_ABSENT;
+		return -1;
+	}
+	set(root, e);
+	return 0;
+}
+
+extern "C" void
+json_get(const json_val *obj, const char *key, json_val *out)
+{
+	out->type = JSON_ABSENT;
+	if (obj->type != JSON_OBJECT)
+		return;
+	dom::object o;
+	if (elem(obj).get(o))
+		return;
+	dom::element e;
+	if (o.at_key(std::string_view(key)).get(e) == SUCCESS)
+		set(out, e);
+}
+
+extern "C" void
+json_pick(const json_val *obj, const char *const *names, size_t n,
+    json_val *slots)
+{
+	for (size_t i = 0; i < n; i++)
+		slots[i].type = JSON_ABSENT;
+	if (obj->type != JSON_OBJECT)
+		return;
+	dom::object o(elem(obj));
+	for (dom::key_value_pair kv : o) {
+		size_t lo = 0, hi = n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = kv.key.compare(names[mid]);
+			if (c == 0) {
+				set(&slots[mid], kv.value);
+				break;
+			}
+			if (c < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+	}
+}
+
+extern "C" int
+json_names_sorted(const char *const *names, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(names[i - 1], names[i]) >= 0)
+			return 0;
+	return 1;
+}
+
+extern "C" const char *
+json_str(const json_val *v, size_t *len)
+{
+	std::string_view s;
+	if (v->type != JSON_STRING || elem(v).get(s))
+		return nullptr;
+	if (len)
+		*len = s.size();
+	return s.data();
+}
+
+extern "C" int
+json_bool(const json_val *v, int *b)
+{
+	bool x;
+	if (v->type != JSON_BOOL || elem(v).get(x))
+		return -1;
+	*b = x;
+	return 0;
+}
+
+extern "C" int
+json_double(const json_val *v, double *d)
+{
+	switch (v->type) {
+	case JSON_INT:
+		*d = (double)int64_t(elem(v));
+		return 0;
+	case JSON_UINT:
+		*d = (double)uint64_t(elem(v));
+		return 0;
+	case JSON_DOUBLE:
+		*d = double(elem(v));
+		return 0;
+	}
+	return -1;
+}
+
+extern "C" int
+json_int64(const json_val *v, int64_t *i)
+{
+	if (v->type != JSON_INT)
+		return -1;
+	*i = int64_t(elem(v));
+	return 0;
+}
+
+extern "C" size_t
+json_count(const json_val *v)
+{
+	if (v->type == JSON_ARRAY)
+		return dom::array(elem(v)).size();
+	if (v->type == JSON_OBJECT)
+		return dom::object(elem(v)).size();
+	return 0;
+}
+
+extern "C" void
+json_iter_init(json_iter *it, const json_val *c)
+{
+	it->type = c->type;
+	if (c->type == JSON_ARRAY) {
+		dom::array a(elem(c));
+		dom::array::iterator *p =
+		    reinterpret_cast<dom::array::iterator *>(it->opaque);
+		new (&p[0]) dom::array::iterator(a.begin());
+		new (&p[1]) dom::array::iterator(a.end());
+	} else if (c->type == JSON_OBJECT) {
+		dom::object o(elem(c));
+		dom::object::iterator *p =
+		    reinterpret_cast<dom::object::iterator *>(it->opaque);
+		new (&p[0]) dom::object::iterator(o.begin());
+		new (&p[1]) dom::object::iterator(o.end());
+	} else {
+		it->type = JSON_ABSENT;
+	}
+}
+
+extern "C" int
+json_iter_next(json_iter *it, const char **key, size_t *keylen, json_val *val)
+{
+	if (it->type == JSON_ARRAY) {
+		dom::array::iterator *p =
+		    reinterpret_cast<dom::array::iterator *>(it->opaque);
+		if (!(p[0] != p[1]))
+			return 0;
+		set(val, *p[0]);
+		++p[0];
+		if (key)
+			*key = nullptr;
+		return 1;
+	}
+	if (it->type == JSON_OBJECT) {
+		dom::object::iterator *p =
+		    reinterpret_cast<dom::object::iterator *>(it->opaque);
+		if (!(p[0] != p[1]))
+			return 0;
+		std::string_view k = p[0].key();
+		if (key)
+			*key = k.data();
+		if (keylen)
+			*keylen = k.size();
+		set(val, p[0].value());
+		++p[0];
+		return 1;
+	}
+	return 0;
+}
+
+extern "C" size_t
+json_minify(const char *buf, size_t len, char *dst)
+{
+	size_t n = 0;
+	if (simdjson::minify(buf, len, dst, n))
+		return (size_t)-1;
+	return n;
+}

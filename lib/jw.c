@@ -1,0 +1,221 @@
+/* jw.c - JSON text writer (see jw.h). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+
+static int
+sep(struct buf *b)
+{
+	char c;
+
+	if (b->len == 0)
+		return 0;
+	c = b->data[b->len - 1];
+	if (c == '{' || c == '[' || c == ':' || c == ',')
+		return 0;
+	return buf_addc(b, ',');
+}
+
+int
+jw_open(struct buf *b, char c)
+{
+	if (sep(b) == -1)
+		return -1;
+	return buf_addc(b, c);
+}
+
+int
+jw_close(struct buf *b, char c)
+{
+	return buf_addc(b, c);
+}
+
+int
+jw_key(struct buf *b, const char *key)
+{
+	if (jw_str(b, key, strlen(key)) == -1)
+		return -1;
+	return buf_addc(b, ':');
+}
+
+int
+jw_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run;
+
+	if (sep(b) == -1 || buf_reserve(b, n + 2) == -1)
+		return -1;
+	buf_addc(b, '"');
+	for (i = 0; i < n; i = run) {
+		unsigned char c;
+
+		/* Copy the longest run that needs no escape in one go. */
+		for (run = i; run < n; run++) {
+			c = (unsigned char)s[run];
+			if (c < 0x20 || c == '"' || c == '\\')
+				break;
+		}
+		if (run > i && buf_add(b, s + i, run - i) == -1)
+			return -1;
+		if (run == n)
+			break;
+		c = (unsigned char)s[run++];
+		switch (c) {
+		case '"':  if (buf_add(b, "\\\"", 2)) return -1; break;
+		case '\\': if (buf_add(b, "\\\\", 2)) return -1; break;
+		case '\n': if (buf_add(b, "\\n", 2)) return -1; break;
+		case '\r': if (buf_add(b, "\\r", 2)) return -1; break;
+		case '\t': if (buf_add(b, "\\t", 2)) return -1; break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			if (buf_add(b, u, 6) == -1)
+				return -1;
+		}
+		}
+	}
+	return buf_addc(b, '"');
+}
+
+int
+jw_strz(struct buf *b, const char *s)
+{
+	return s ? jw_str(b, s, strlen(s)) : jw_null(b);
+}
+
+int
+jw_null(struct buf *b)
+{
+	if (sep(b) == -1)
+		return -1;
+	return buf_add(b, "null", 4);
+}
+
+int
+jw_bool(struct buf *b, int v)
+{
+	if (sep(b) == -1)
+		return -1;
+	return v ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+}
+
+int
+jw_int(struct buf *b, int64_t v)
+{
+	char t[24];
+	int n;
+
+	if (sep(b) == -1)
+		return -1;
+	n = snprintf(t, sizeof t, "%" PRId64, v);
+	return buf_add(b, t, (size_t)n);
+}
+
+int
+jw_double(struct buf *b, double v)
+{
+	char t[32];
+	int n, prec;
+
+	if (!isfinite(v))
+		return jw_null(b);
+	if (sep(b) == -1)
+		return -1;
+	/* The shortest of %.15g..%.17g that reads back as the same double. */
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(t, sizeof t, "%.*g", prec, v);
+		if (strtod(t, NULL) == v)
+			break;
+	}
+	return buf_add(b, t, (size_t)n);
+}
+
+int
+jw_raw(struct buf *b, const char *text, size_t n)
+{
+	if (sep(b) == -1)
+		return -1;
+	return buf_add(b, text, n);
+}
+
+int
+jw_val(struct buf *b, const json_val *v)
+{
+	json_iter it;
+	json_val e;
+	const char *k, *s;
+	size_t kl, n;
+	int64_t i;
+	double d;
+	int t;
+
+	switch (v->type) {
+	case JSON_NULL:
+		return jw_null(b);
+	case JSON_BOOL:
+		json_bool(v, &t);
+		return jw_bool(b, t);
+	case JSON_INT:
+		json_int64(v, &i);
+		return jw_int(b, i);
+	case JSON_UINT:
+	case JSON_DOUBLE:
+		json_double(v, &d);
+		return jw_double(b, d);
+	case JSON_STRING:
+		s = json_str(v, &n);
+		return jw_str(b, s, n);
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		if (jw_open(b, v->type == JSON_ARRAY ? '[' : '{') == -1)
+			return -1;
+		json_iter_init(&it, v);
+		while (json_iter_next(&it, &k, &kl, &e)) {
+			if (v->type == JSON_OBJECT &&
+			    (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1))
+				return -1;
+			if (jw_val(b, &e) == -1)
+				return -1;
+		}
+		return jw_close(b, v->type == JSON_ARRAY ? ']' : '}');
+	}
+	return jw_null(b);
+}
+
+int
+json_is_number(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n)
+		return 0;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		if (++i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}

@@ -1,0 +1,276 @@
+/* ndjson.c - the shared input loop (see ndjson.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "ndjson.h"
+#include "out.h"
+#include "record.h"
+
+#define CHUNK (1024 * 1024)
+
+struct reader {
+	struct ndjson	*nd;
+	json_parser	*jp;
+	const char	*name;
+	int		 fd;
+	char		*buf;
+	size_t		 cap;		/* allocated, less JSON_PADDING */
+	size_t		 start, end;	/* unconsumed bytes */
+	unsigned long	 line;
+};
+
+size_t
+ndjson_max_line(void)
+{
+	const char *s = getenv("PM_MAX_LINE");
+	char *e;
+	unsigned long long v;
+
+	if (s && *s) {
+		errno = 0;
+		v = strtoull(s, &e, 10);
+		if (errno == 0 && *e == 0 && v >= 64 && v <= (1ULL << 34))
+			return (size_t)v;
+		msg("PM_MAX_LINE: not a size from 64 to 17179869184: %s", s);
+	}
+	return NDJSON_MAX_LINE_DEFAULT;
+}
+
+int
+rec_is(const struct rec *r, const char *k)
+{
+	return r->kind && strlen(k) == r->kindlen &&
+	    memcmp(r->kind, k, r->kindlen) == 0;
+}
+
+void
+rec_pass(const struct rec *r)
+{
+	out_line(r->text, r->len);
+}
+
+static void
+bad(struct reader *rd, unsigned long line, const char *detail)
+{
+	struct failure f = { 0 };
+
+	f.stage = rd->nd->stage;
+	f.reason = "bad_record";
+	f.file = rd->name;
+	f.line = line;
+	f.detail = detail;
+	rec_failure(&f);
+	rd->nd->bad++;
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* One complete line at p[0..n), with JSON_PADDING bytes after it. */
+static int
+one(struct reader *rd, char *p, size_t n)
+{
+	struct ndjson *nd = rd->nd;
+	const char *err;
+	struct rec r;
+	json_val k;
+
+	rd->line++;
+	if (blank(p, n)) {
+		msg_at(rd->name, rd->line, "empty line ignored");
+		nd->blank++;
+		return 0;
+	}
+	r.file = rd->name;
+	r.line = rd->line;
+	r.text = p;
+	r.len = n;
+	if (json_parse(rd->jp, p, n, 1, &r.root, &err) == -1) {
+		bad(rd, rd->line, err);
+		return 0;
+	}
+	p[n] = 0;
+	if (r.root.type != JSON_OBJECT) {
+		bad(rd, rd->line, "not a JSON object");
+		return 0;
+	}
+	json_get(&r.root, "kind", &k);
+	r.kind = json_str(&k, &r.kindlen);
+	if (k.type != JSON_ABSENT && r.kind == NULL) {
+		bad(rd, rd->line, "kind is not a string");
+		return 0;
+	}
+	nd->records++;
+	return nd->fn(&r, nd->arg);
+}
+
+/* Read more bytes behind end; 0 at end of file, -1 on error. */
+static ssize_t
+fill(struct reader *rd)
+{
+	ssize_t n;
+
+	if (rd->start > 0) {
+		memmove(rd->buf, rd->buf + rd->start, rd->end - rd->start);
+		rd->end -= rd->start;
+		rd->start = 0;
+	}
+	for (;;) {
+		n = read(rd->fd, rd->buf + rd->end, rd->cap - rd->end);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n > 0)
+		rd->end += (size_t)n;
+	return n;
+}
+
+/* Grow the buffer toward the cap; -1 when it is there already. */
+static int
+grow(struct reader *rd, size_t max)
+{
+	size_t ncap;
+	char *p;
+
+	if (rd->cap >= max + 1)
+		return -1;
+	ncap = rd->cap * 2 > max + 1 ? max + 1 : rd->cap * 2;
+	if ((p = realloc(rd->buf, ncap + JSON_PADDING)) == NULL)
+		return -1;
+	rd->buf = p;
+	rd->cap = ncap;
+	return 0;
+}
+
+/* Skip the rest of an over-long line; -1 on read error. */
+static int
+skip_line(struct reader *rd)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(rd->buf + rd->start, '\n', rd->end - rd->start);
+		if (nl) {
+			rd->start = (size_t)(nl - rd->buf) + 1;
+			return 0;
+		}
+		rd->start = rd->end = 0;
+		if ((n = fill(rd)) <= 0)
+			return (int)n;
+	}
+}
+
+static int
+read_fd(struct reader *rd, size_t max)
+{
+	char *nl, detail[96];
+	size_t scan = rd->start;
+	ssize_t n;
+
+	for (;;) {
+		if (out_failed() != OUT_OK)
+			return 0;
+		nl = memchr(rd->buf + scan, '\n', rd->end - scan);
+		if (nl) {
+			size_t len = (size_t)(nl - rd->buf) - rd->start;
+
+			scan = rd->start + len + 1;
+			if (len > max) {
+				rd->line++;
+				snprintf(detail, sizeof detail,
+				    "line longer than %zu bytes", max);
+				bad(rd, rd->line, detail);
+			} else if (one(rd, rd->buf + rd->start, len) == -1)
+				return 0;
+			rd->start = scan;
+			continue;
+		}
+		scan = rd->end;
+		if (rd->end - rd->start > max) {
+			rd->line++;
+			snprintf(detail, sizeof detail,
+			    "line longer than %zu bytes", max);
+			bad(rd, rd->line, detail);
+			if (skip_line(rd) == -1)
+				goto readerr;
+			scan = rd->start;
+			continue;
+		}
+		if (rd->end == rd->cap && rd->start == 0 && grow(rd, max) == -1)
+			goto nomem;
+		scan -= rd->start;
+		if ((n = fill(rd)) == -1)
+			goto readerr;
+		if (n == 0)
+			break;
+	}
+	if (rd->end > rd->start)	/* a last line without newline */
+		(void)one(rd, rd->buf + rd->start, rd->end - rd->start);
+	return 0;
+readerr:
+	msg("%s: read error: %s", rd->name, strerror(errno));
+	return 3;
+nomem:
+	msg("%s: out of memory", rd->name);
+	return 3;
+}
+
+int
+ndjson_run(struct ndjson *nd, int nfiles, char **files)
+{
+	struct reader rd = { 0 };
+	size_t max = nd->max_line ? nd->max_line : ndjson_max_line();
+	char *stdin_only[] = { "-" };
+	int i, rc = 0, r;
+
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = stdin_only;
+	}
+	rd.nd = nd;
+	rd.cap = max < CHUNK ? max + 1 : CHUNK;
+	rd.buf = malloc(rd.cap + JSON_PADDING);
+	rd.jp = json_parser_new(max);
+	if (rd.buf == NULL || rd.jp == NULL) {
+		msg("out of memory");
+		rc = 3;
+		goto out;
+	}
+	for (i = 0; i < nfiles && out_failed() == OUT_OK; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			rd.name = "stdin";
+			rd.fd = STDIN_FILENO;
+		} else {
+			rd.name = files[i];
+			if ((rd.fd = open(files[i], O_RDONLY)) == -1) {
+				msg("%s: %s", files[i], strerror(errno));
+				rc = 3;
+				continue;
+			}
+		}
+		rd.start = rd.end = 0;
+		rd.line = 0;
+		if ((r = read_fd(&rd, max)) != 0)
+			rc = r;
+		if (rd.fd != STDIN_FILENO)
+			close(rd.fd);
+	}
+out:
+	json_parser_free(rd.jp);
+	free(rd.buf);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * ndjson.h - the one NDJSON input loop every tool stands on.
+ *
+ * Reads the named files in order ("-" or none: standard input) through one
+ * reusable buffer, splits lines, parses each as a JSON object and hands it
+ * to the tool's function with its file:line.  What cannot become a record
+ * is reported here, once, for every tool: a line over the cap, invalid JSON
+ * or UTF-8, a value that is not an object each give a `failure` record
+ * (reason bad_record, with the position) and a message, and the loop goes
+ * on.  Blank lines get a warning and are not records.  A last line without
+ * a newline is a record like any other.
+ *
+ * Ownership: struct rec and everything in it are borrowed views valid only
+ * during the call to fn; text may be modified by fn (it is the loop's
+ * buffer).  The loop never holds more than max_line bytes of input plus
+ * its read chunk.
+ */
+#ifndef PM_NDJSON_H
+#define PM_NDJSON_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+#define NDJSON_MAX_LINE_DEFAULT (64UL * 1024 * 1024)
+
+struct rec {
+	const char	*file;	/* "stdin" for standard input */
+	unsigned long	 line;
+	char		*text;	/* the line as read, NUL-terminated */
+	size_t		 len;
+	json_val	 root;	/* always an object */
+	const char	*kind;	/* value of "kind", NULL when absent */
+	size_t		 kindlen;
+};
+
+struct ndjson {
+	/* set by the tool */
+	const char	*stage;		/* stage named in failure records */
+	size_t		 max_line;	/* 0: ndjson_max_line() */
+	int		(*fn)(struct rec *, void *);	/* 0 go on, -1 stop */
+	void		*arg;
+	/* counted by the loop */
+	unsigned long	 records;	/* objects handed to fn */
+	unsigned long	 bad;		/* lines reported as bad_record */
+	unsigned long	 blank;
+};
+
+/* Returns 0, or 3 when an input could not be opened or read (reported). */
+int ndjson_run(struct ndjson *nd, int nfiles, char **files);
+
+/* The line cap: PM_MAX_LINE from the environment, else the default. */
+size_t ndjson_max_line(void);
+
+/* 1 when the record's kind is k. */
+int rec_is(const struct rec *r, const char *k);
+
+/* Write the record to standard output byte for byte. */
+void rec_pass(const struct rec *r);
+
+#endif

@@ -1,0 +1,807 @@
+/*
+ * normalize.c - Gamma and CLOB objects to pm-records(5) records.
+ *
+ * Every field is read once through json_pick() and written once through
+ * jw; nothing is parsed twice except the JSON-in-a-string arrays, which
+ * are joined and parsed together in one call.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+#include "normalize.h"
+#include "timefmt.h"
+
+struct normalizer {
+	json_parser	*inner;		/* outcomes, outcomePrices, clobTokenIds */
+	struct buf	 rec;		/* the record being built */
+	struct buf	 arrays;	/* "[outcomes,prices,tokens]" */
+	char		 err[256];
+	char		 id[128];	/* the market or event id at hand */
+};
+
+/* Sorted by strcmp: json_pick() searches them; norm_new() checks. */
+static const char *const mkeys[] = {
+	"active", "archived", "bestAsk", "bestBid", "clobTokenIds", "closed",
+	"closedTime", "conditionId", "description", "endDate", "endDateIso",
+	"events", "groupItemTitle", "id", "lastTradePrice", "liquidity",
+	"liquidityNum", "negRisk", "outcomePrices", "outcomes", "question",
+	"questionID", "slug", "startDate", "tags", "umaResolutionStatus",
+	"updatedAt", "volume", "volumeNum",
+};
+enum {
+	M_ACTIVE, M_ARCHIVED, M_BESTASK, M_BESTBID, M_TOKENS, M_CLOSED,
+	M_CLOSEDTIME, M_CONDITION, M_DESCRIPTION, M_ENDDATE, M_ENDDATEISO,
+	M_EVENTS, M_GROUPTITLE, M_ID, M_LASTTRADE, M_LIQUIDITY,
+	M_LIQUIDITYNUM, M_NEGRISK, M_PRICES, M_OUTCOMES, M_QUESTION,
+	M_QUESTIONID, M_SLUG, M_STARTDATE, M_TAGS, M_UMASTATUS,
+	M_UPDATEDAT, M_VOLUME, M_VOLUMENUM, M_N
+};
+
+static const char *const ekeys[] = {
+	"active", "archived", "closed", "description", "endDate", "id",
+	"liquidity", "markets", "negRisk", "slug", "startDate", "tags",
+	"title", "updatedAt", "volume",
+};
+enum {
+	E_ACTIVE, E_ARCHIVED, E_CLOSED, E_DESCRIPTION, E_ENDDATE, E_ID,
+	E_LIQUIDITY, E_MARKETS, E_NEGRISK, E_SLUG, E_STARTDATE, E_TAGS,
+	E_TITLE, E_UPDATEDAT, E_VOLUME, E_N
+};
+
+/* The embedded event a market carries, and a tag. */
+static const char *const evkeys[] = { "id", "slug", "tags", "title" };
+enum { EV_ID, EV_SLUG, EV_TAGS, EV_TITLE, EV_N };
+static const char *const tkeys[] = { "id", "label", "slug" };
+enum { T_ID, T_LABEL, T_SLUG, T_N };
+
+static const char *const endpoints[] = {
+	"markets", "markets/keyset", "events", "events/keyset", "price",
+	"prices", "prices-history", "midpoint", "book", "last-trade-price",
+};
+
+static int
+fail(struct normalizer *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(n->err, sizeof n->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+struct normalizer *
+norm_new(size_t max_len)
+{
+	struct normalizer *n;
+
+	if (!json_names_sorted(mkeys, M_N) || !json_names_sorted(ekeys, E_N) ||
+	    !json_names_sorted(evkeys, EV_N) || !json_names_sorted(tkeys, T_N))
+		abort();	/* a programming error, caught by any test */
+	if ((n = calloc(1, sizeof *n)) == NULL)
+		return NULL;
+	if ((n->inner = json_parser_new(max_len)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	buf_init(&n->rec, max_len);
+	buf_init(&n->arrays, max_len);
+	return n;
+}
+
+void
+norm_free(struct normalizer *n)
+{
+	if (n == NULL)
+		return;
+	json_parser_free(n->inner);
+	buf_release(&n->rec);
+	buf_release(&n->arrays);
+	free(n);
+}
+
+int
+norm_endpoint_known(const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof endpoints / sizeof *endpoints; i++)
+		if (strcmp(e, endpoints[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* An id as text: a non-empty string or an integer. */
+static int
+id_text(const json_val *v, char *out, size_t len)
+{
+	const char *s;
+	size_t sl;
+	double d;
+
+	if ((s = json_str(v, &sl)) != NULL) {
+		if (sl == 0 || sl >= len || memchr(s, 0, sl))
+			return -1;
+		memcpy(out, s, sl);
+		out[sl] = 0;
+		return 0;
+	}
+	if ((v->type == JSON_INT || v->type == JSON_UINT) &&
+	    json_double(v, &d) == 0) {
+		snprintf(out, len, "%.0f", d);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+put_id(struct normalizer *n, struct buf *b, const char *key,
+    const json_val *v, const char *name)
+{
+	char id[128];
+
+	jw_key(b, key);
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return jw_null(b);
+	if (id_text(v, id, sizeof id) == -1)
+		return fail(n, "%s is not a string or integer id", name);
+	return jw_strz(b, id);
+}
+
+static int
+put_str(struct normalizer *n, struct buf *b, const char *key,
+    const json_val *v, const char *name, int empty_is_null)
+{
+	const char *s;
+	size_t sl;
+
+	jw_key(b, key);
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return jw_null(b);
+	if ((s = json_str(v, &sl)) == NULL)
+		return fail(n, "%s is not a string", name);
+	if (sl == 0 && empty_is_null)
+		return jw_null(b);
+	return jw_str(b, s, sl);
+}
+
+/* A number, or a string holding one ("0.51"); "" and null are null. */
+static int
+num_val(struct normalizer *n, struct buf *b, const json_val *v,
+    const char *name)
+{
+	const char *s;
+	char tmp[64], *end;
+	size_t sl;
+	double d;
+
+	switch (v->type) {
+	case JSON_ABSENT:
+	case JSON_NULL:
+		return jw_null(b);
+	case JSON_INT:
+	case JSON_UINT:
+	case JSON_DOUBLE:
+		return jw_val(b, v);
+	case JSON_STRING:
+		s = json_str(v, &sl);
+		if (sl == 0)
+			return jw_null(b);
+		if (sl < sizeof tmp) {
+			memcpy(tmp, s, sl);
+			tmp[sl] = 0;
+			d = strtod(tmp, &end);
+			if (*end == 0 && isfinite(d))
+				/* Keep the digits as sent when JSON can. */
+				return json_is_number(s, sl) ?
+				    jw_raw(b, s, sl) : jw_double(b, d);
+		}
+		return fail(n, "%s is not a number: \"%.32s\"", name, s);
+	}
+	return fail(n, "%s is not a number", name);
+}
+
+static int
+put_num(struct normalizer *n, struct buf *b, const char *key,
+    const json_val *v, const char *name)
+{
+	jw_key(b, key);
+	return num_val(n, b, v, name);
+}
+
+/* The first of a and b that is present. */
+static const json_val *
+either(const json_val *a, const json_val *b)
+{
+	return a->type != JSON_ABSENT && a->type != JSON_NULL ? a : b;
+}
+
+static int
+put_time(struct normalizer *n, struct buf *b, const char *key,
+    const json_val *v, const char *name)
+{
+	char ts[TS_MAX];
+	const char *s;
+	int64_t i;
+	size_t sl;
+
+	jw_key(b, key);
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return jw_null(b);
+	if ((s = json_str(v, &sl)) != NULL) {
+		if (sl == 0)
+			return jw_null(b);
+		if (ts_parse(s, sl, ts) == -1)
+			return fail(n, "%s is not a timestamp: \"%.40s\"", name, s);
+		return jw_strz(b, ts);
+	}
+	if (json_int64(v, &i) == 0 && ts_epoch(i, ts) == 0)
+		return jw_strz(b, ts);
+	return fail(n, "%s is not a timestamp", name);
+}
+
+static int
+put_bool(struct normalizer *n, struct buf *b, const char *key,
+    const json_val *v, const char *name)
+{
+	const char *s;
+	size_t sl;
+	int t;
+
+	jw_key(b, key);
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return jw_null(b);
+	if (json_bool(v, &t) == 0)
+		return jw_bool(b, t);
+	if ((s = json_str(v, &sl)) != NULL) {
+		if (sl == 4 && memcmp(s, "true", 4) == 0)
+			return jw_bool(b, 1);
+		if (sl == 5 && memcmp(s, "false", 5) == 0)
+			return jw_bool(b, 0);
+	}
+	return fail(n, "%s is not a boolean", name);
+}
+
+/* tags: [{id, slug, label}], from Gamma's tag objects. */
+static int
+put_tags(struct normalizer *n, struct buf *b, const json_val *v)
+{
+	json_val t, f[T_N];
+	json_iter it;
+	size_t i = 0;
+
+	jw_key(b, "tags");
+	jw_open(b, '[');
+	if (v->type != JSON_ABSENT && v->type != JSON_NULL) {
+		if (v->type != JSON_ARRAY)
+			return fail(n, "tags is not an array");
+		json_iter_init(&it, v);
+		for (; json_iter_next(&it, NULL, NULL, &t); i++) {
+			if (t.type != JSON_OBJECT)
+				return fail(n, "tags[%zu] is not an object", i);
+			json_pick(&t, tkeys, T_N, f);
+			jw_open(b, '{');
+			if (put_id(n, b, "id", &f[T_ID], "tag id") == -1 ||
+			    put_str(n, b, "slug", &f[T_SLUG], "tag slug", 1) == -1 ||
+			    put_str(n, b, "label", &f[T_LABEL], "tag label", 0) == -1)
+				return -1;
+			jw_close(b, '}');
+		}
+	}
+	return jw_close(b, ']');
+}
+
+/* The text of one JSON-in-a-string array field, into the arrays buffer. */
+static int
+array_text(struct normalizer *n, const json_val *v, const char *name)
+{
+	const char *s;
+	size_t sl;
+
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return buf_add(&n->arrays, "null", 4);
+	if (v->type == JSON_ARRAY)		/* the pre-2024 shape */
+		return jw_val(&n->arrays, v);
+	if ((s = json_str(v, &sl)) == NULL)
+		return fail(n, "%s is not a JSON array in a string", name);
+	if (sl == 0)
+		return buf_add(&n->arrays, "null", 4);
+	return buf_add(&n->arrays, s, sl);
+}
+
+static int
+parse_arrays(struct normalizer *n, json_val *root)
+{
+	const char *err;
+
+	if (buf_reserve(&n->arrays, JSON_PADDING) == -1)
+		return fail(n, "outcome arrays too large");
+	return json_parse(n->inner, n->arrays.data, n->arrays.len, 1, root,
+	    &err);
+}
+
+/* Which of the three fields does not parse, for the message. */
+static int
+blame(struct normalizer *n, const json_val *f[3], const char *names[3])
+{
+	json_val root;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		buf_reset(&n->arrays);
+		if (array_text(n, f[i], names[i]) == -1)
+			return -1;
+		if (parse_arrays(n, &root) == -1)
+			return fail(n, "%s is not a JSON array", names[i]);
+	}
+	return fail(n, "outcome arrays do not parse");
+}
+
+static int
+contracts(struct normalizer *n, struct buf *b, const json_val *fo,
+    const json_val *fp, const json_val *ft)
+{
+	static const char *names[3] = { "outcomes", "outcomePrices",
+	    "clobTokenIds" };
+	const json_val *fields[3] = { fo, fp, ft };
+	json_val root, a[3], o, p, t;
+	json_iter it, io, ip, itk;
+	size_t cnt[3], total = 0, k;
+	const char *s;
+	size_t sl;
+	int i;
+
+	buf_reset(&n->arrays);
+	buf_addc(&n->arrays, '[');
+	for (i = 0; i < 3; i++) {
+		if (i > 0)
+			buf_addc(&n->arrays, ',');
+		if (array_text(n, fields[i], names[i]) == -1)
+			return -1;
+	}
+	if (buf_addc(&n->arrays, ']') == -1)
+		return fail(n, "outcome arrays too large");
+	if (parse_arrays(n, &root) == -1 || json_count(&root) != 3)
+		return blame(n, fields, names);
+	json_iter_init(&it, &root);
+	for (i = 0; i < 3; i++) {
+		json_iter_next(&it, NULL, NULL, &a[i]);
+		if (a[i].type != JSON_ARRAY && a[i].type != JSON_NULL)
+			return fail(n, "%s is not a JSON array", names[i]);
+		cnt[i] = json_count(&a[i]);
+		if (cnt[i] > total)
+			total = cnt[i];
+	}
+	for (i = 0; i < 3; i++)
+		if (cnt[i] != 0 && cnt[i] != total)
+			return fail(n, "%s has %zu entries, %s %zu", names[i],
+			    cnt[i], names[i == 0 ? 2 : 0], cnt[i == 0 ? 2 : 0]);
+	json_iter_init(&io, &a[0]);
+	json_iter_init(&ip, &a[1]);
+	json_iter_init(&itk, &a[2]);
+	jw_key(b, "contracts");
+	jw_open(b, '[');
+	for (k = 0; k < total; k++) {
+		o.type = p.type = t.type = JSON_ABSENT;
+		json_iter_next(&io, NULL, NULL, &o);
+		json_iter_next(&ip, NULL, NULL, &p);
+		json_iter_next(&itk, NULL, NULL, &t);
+		jw_open(b, '{');
+		if (put_str(n, b, "outcome", &o, "outcomes entry", 0) == -1)
+			return -1;
+		jw_key(b, "token_id");
+		if ((s = json_str(&t, &sl)) != NULL && sl > 0)
+			jw_str(b, s, sl);
+		else if (s != NULL || t.type == JSON_ABSENT || t.type == JSON_NULL)
+			jw_null(b);
+		else
+			return fail(n, "clobTokenIds[%zu] is not a string", k);
+		jw_key(b, "price");
+		if (num_val(n, b, &p, "outcomePrices entry") == -1)
+			return -1;
+		jw_close(b, '}');
+	}
+	return jw_close(b, ']');
+}
+
+/* event_id, event_slug and event{event_id, slug, title, tags}. */
+static int
+put_event(struct normalizer *n, struct buf *b, const json_val *ev,
+    json_val *tags)
+{
+	json_val f[EV_N];
+
+	tags->type = JSON_ABSENT;
+	if (ev == NULL || ev->type != JSON_OBJECT) {
+		jw_key(b, "event_id");
+		jw_null(b);
+		jw_key(b, "event_slug");
+		jw_null(b);
+		jw_key(b, "event");
+		return jw_null(b);
+	}
+	json_pick(ev, evkeys, EV_N, f);
+	*tags = f[EV_TAGS];
+	if (put_id(n, b, "event_id", &f[EV_ID], "event id") == -1 ||
+	    put_str(n, b, "event_slug", &f[EV_SLUG], "event slug", 1) == -1)
+		return -1;
+	jw_key(b, "event");
+	jw_open(b, '{');
+	if (put_id(n, b, "event_id", &f[EV_ID], "event id") == -1 ||
+	    put_str(n, b, "slug", &f[EV_SLUG], "event slug", 1) == -1 ||
+	    put_str(n, b, "title", &f[EV_TITLE], "event title", 0) == -1 ||
+	    put_tags(n, b, &f[EV_TAGS]) == -1)
+		return -1;
+	return jw_close(b, '}');
+}
+
+static void
+put_src(struct buf *b, const struct norm_src *src)
+{
+	jw_key(b, "raw_sha256");
+	jw_strz(b, src->sha256);
+	jw_key(b, "fetched_at");
+	jw_strz(b, src->fetched_at);
+}
+
+/* One market into b; parent is the event it came inside, or NULL. */
+static int
+market(struct normalizer *n, struct buf *b, const json_val *m,
+    const json_val *parent, const struct norm_src *src)
+{
+	json_val f[M_N], ev, evtags;
+	const json_val *tags;
+
+	n->id[0] = 0;
+	if (m->type != JSON_OBJECT)
+		return fail(n, "market is not an object");
+	json_pick(m, mkeys, M_N, f);
+	if (f[M_ID].type == JSON_ABSENT || f[M_ID].type == JSON_NULL)
+		return fail(n, "market_id missing");
+	if (id_text(&f[M_ID], n->id, sizeof n->id) == -1)
+		return fail(n, "market_id is not a string or integer id");
+	ev.type = JSON_ABSENT;
+	if (parent)
+		ev = *parent;
+	else if (f[M_EVENTS].type == JSON_ARRAY) {
+		json_iter it;
+		json_iter_init(&it, &f[M_EVENTS]);
+		json_iter_next(&it, NULL, NULL, &ev);
+	}
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "market");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "market_id");
+	jw_strz(b, n->id);
+	if (put_str(n, b, "condition_id", &f[M_CONDITION], "conditionId", 1) ||
+	    put_str(n, b, "question_id", &f[M_QUESTIONID], "questionID", 1) ||
+	    put_str(n, b, "slug", &f[M_SLUG], "slug", 1) ||
+	    put_str(n, b, "question", &f[M_QUESTION], "question", 0) ||
+	    put_str(n, b, "description", &f[M_DESCRIPTION], "description", 0) ||
+	    put_event(n, b, &ev, &evtags) ||
+	    put_time(n, b, "close_time", either(&f[M_ENDDATE],
+		&f[M_ENDDATEISO]), "endDate") ||
+	    put_time(n, b, "start_time", &f[M_STARTDATE], "startDate") ||
+	    put_time(n, b, "closed_time", &f[M_CLOSEDTIME], "closedTime") ||
+	    put_time(n, b, "updated_at", &f[M_UPDATEDAT], "updatedAt") ||
+	    put_bool(n, b, "active", &f[M_ACTIVE], "active") ||
+	    put_bool(n, b, "closed", &f[M_CLOSED], "closed") ||
+	    put_bool(n, b, "archived", &f[M_ARCHIVED], "archived") ||
+	    put_bool(n, b, "neg_risk", &f[M_NEGRISK], "negRisk") ||
+	    put_str(n, b, "group_item_title", &f[M_GROUPTITLE],
+		"groupItemTitle", 1) ||
+	    put_str(n, b, "resolution_status", &f[M_UMASTATUS],
+		"umaResolutionStatus", 1) ||
+	    put_num(n, b, "volume", either(&f[M_VOLUME], &f[M_VOLUMENUM]),
+		"volume") ||
+	    put_num(n, b, "liquidity", either(&f[M_LIQUIDITY],
+		&f[M_LIQUIDITYNUM]), "liquidity") ||
+	    put_num(n, b, "best_bid", &f[M_BESTBID], "bestBid") ||
+	    put_num(n, b, "best_ask", &f[M_BESTASK], "bestAsk") ||
+	    put_num(n, b, "last_trade_price", &f[M_LASTTRADE],
+		"lastTradePrice") ||
+	    contracts(n, b, &f[M_OUTCOMES], &f[M_PRICES], &f[M_TOKENS]))
+		return -1;
+	tags = f[M_TAGS].type == JSON_ARRAY ? &f[M_TAGS] : &evtags;
+	if (put_tags(n, b, tags) == -1)
+		return -1;
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	return 0;
+}
+
+static int
+event(struct normalizer *n, const json_val *e, const struct norm_src *src,
+    const struct norm_sink *sink)
+{
+	struct buf *b = &n->rec;
+	json_val f[E_N], m, id;
+	json_iter it;
+	char eid[128];
+	int failed = 0;
+
+	if (e->type != JSON_OBJECT)
+		return fail(n, "event is not an object");
+	json_pick(e, ekeys, E_N, f);
+	if (f[E_ID].type == JSON_ABSENT || f[E_ID].type == JSON_NULL)
+		return fail(n, "event_id missing");
+	if (id_text(&f[E_ID], eid, sizeof eid) == -1)
+		return fail(n, "event_id is not a string or integer id");
+	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
+	    f[E_MARKETS].type != JSON_ARRAY)
+		return fail(n, "markets is not an array");
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "event");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "event_id");
+	jw_strz(b, eid);
+	if (put_str(n, b, "slug", &f[E_SLUG], "slug", 1) ||
+	    put_str(n, b, "title", &f[E_TITLE], "title", 0) ||
+	    put_str(n, b, "description", &f[E_DESCRIPTION], "description", 0) ||
+	    put_time(n, b, "start_time", &f[E_STARTDATE], "startDate") ||
+	    put_time(n, b, "end_time", &f[E_ENDDATE], "endDate") ||
+	    put_time(n, b, "updated_at", &f[E_UPDATEDAT], "updatedAt") ||
+	    put_bool(n, b, "active", &f[E_ACTIVE], "active") ||
+	    put_bool(n, b, "closed", &f[E_CLOSED], "closed") ||
+	    put_bool(n, b, "archived", &f[E_ARCHIVED], "archived") ||
+	    put_bool(n, b, "neg_risk", &f[E_NEGRISK], "negRisk") ||
+	    put_num(n, b, "volume", &f[E_VOLUME], "volume") ||
+	    put_num(n, b, "liquidity", &f[E_LIQUIDITY], "liquidity") ||
+	    put_tags(n, b, &f[E_TAGS]))
+		return -1;
+	jw_key(b, "market_ids");
+	jw_open(b, '[');
+	json_iter_init(&it, &f[E_MARKETS]);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		json_get(&m, "id", &id);
+		if (id_text(&id, n->id, sizeof n->id) == 0)
+			jw_strz(b, n->id);
+	}
+	jw_close(b, ']');
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+
+	/* Then each embedded market, with this event as its own. */
+	json_iter_init(&it, &f[E_MARKETS]);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		if (market(n, b, &m, e, src) == 0)
+			sink->record(sink->arg, b);
+		else {
+			sink->fail(sink->arg, n->id[0] ? n->id : NULL, eid,
+			    n->err);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+/* One price record: token, side, price value, timestamp. */
+static int
+price(struct normalizer *n, const struct norm_sink *sink,
+    const struct norm_src *src, const char *tok, size_t toklen,
+    const json_val *ctx, const char *side, const json_val *p, const char *ts)
+{
+	static const char *const ckeys[] = { "market_id", "outcome" };
+	struct buf *b = &n->rec;
+	json_val f[2];
+
+	if (tok == NULL || toklen == 0)
+		return fail(n, "token_id unknown: the raw record's request "
+		    "names none");
+	if (p->type == JSON_ABSENT || p->type == JSON_NULL)
+		return fail(n, "price missing");
+	if (ts == NULL)
+		return fail(n, "no timestamp: fetched_at missing");
+	json_pick(ctx, ckeys, 2, f);
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "price");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "token_id");
+	jw_str(b, tok, toklen);
+	if (put_id(n, b, "market_id", &f[0], "market_id") ||
+	    put_str(n, b, "outcome", &f[1], "outcome", 0))
+		return -1;
+	jw_key(b, "side");
+	jw_strz(b, side);
+	if (put_num(n, b, "price", p, "price") == -1)
+		return -1;
+	jw_key(b, "ts");
+	jw_strz(b, ts);
+	jw_key(b, "raw_sha256");
+	jw_strz(b, src->sha256);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+	return 0;
+}
+
+/* The best quote of a book side is its last element. */
+static int
+book_side(struct normalizer *n, const struct norm_sink *sink,
+    const struct norm_src *src, const char *tok, size_t toklen,
+    const json_val *side, const char *name, const char *ts)
+{
+	json_val last, e, p;
+	json_iter it;
+
+	if (side->type != JSON_ARRAY)
+		return 0;
+	last.type = JSON_ABSENT;
+	json_iter_init(&it, side);
+	while (json_iter_next(&it, NULL, NULL, &e))
+		last = e;
+	if (last.type == JSON_ABSENT)
+		return 0;
+	json_get(&last, "price", &p);
+	return price(n, sink, src, tok, toklen, &src->request, name, &p, ts);
+}
+
+/* POST /prices: {"<token>":{"BUY":"0.5","SELL":"0.6"}}; the request may
+ * map tokens to {market_id, outcome}. */
+static int
+prices_batch(struct normalizer *n, const json_val *pl,
+    const struct norm_src *src, const struct norm_sink *sink)
+{
+	json_val tokens, ctx, sides, p;
+	json_iter it, is;
+	const char *tok, *sk;
+	size_t toklen, skl, i;
+	char side[8];
+
+	if (pl->type != JSON_OBJECT)
+		return fail(n, "prices payload is not an object");
+	json_get(&src->request, "tokens", &tokens);
+	json_iter_init(&it, pl);
+	while (json_iter_next(&it, &tok, &toklen, &sides)) {
+		if (sides.type != JSON_OBJECT)
+			return fail(n, "prices for %.80s is not an object", tok);
+		json_get(&tokens, tok, &ctx);
+		json_iter_init(&is, &sides);
+		while (json_iter_next(&is, &sk, &skl, &p)) {
+			for (i = 0; i < skl && i < sizeof side - 1; i++)
+				side[i] = (char)(sk[i] | 0x20);
+			side[i] = 0;
+			if (price(n, sink, src, tok, toklen, &ctx, side, &p,
+			    src->fetched_at) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+prices(struct normalizer *n, const char *ep, const json_val *pl,
+    const struct norm_src *src, const struct norm_sink *sink)
+{
+	const json_val *req = &src->request;
+	json_val tv, v, h, pt, t;
+	json_iter it;
+	const char *tok, *s;
+	char ts[TS_MAX], side[8];
+	size_t toklen = 0, sl, i;
+	int64_t sec;
+
+	if (pl->type != JSON_OBJECT)
+		return fail(n, "%s payload is not an object", ep);
+	if (strcmp(ep, "prices") == 0)
+		return prices_batch(n, pl, src, sink);
+	json_get(req, "token_id", &tv);
+	if (tv.type == JSON_ABSENT)
+		json_get(req, "market", &tv);
+	tok = json_str(&tv, &toklen);
+	if (strcmp(ep, "book") == 0) {
+		json_get(pl, "asset_id", &tv);
+		tok = json_str(&tv, &toklen);
+		json_get(pl, "timestamp", &t);
+		if ((s = json_str(&t, &sl)) == NULL || ts_parse(s, sl, ts) == -1)
+			return fail(n, "book timestamp missing or not epoch ms");
+		json_get(pl, "bids", &v);
+		if (book_side(n, sink, src, tok, toklen, &v, "buy", ts) == -1)
+			return -1;
+		json_get(pl, "asks", &v);
+		return book_side(n, sink, src, tok, toklen, &v, "sell", ts);
+	}
+	if (strcmp(ep, "prices-history") == 0) {
+		json_get(pl, "history", &h);
+		if (h.type != JSON_ARRAY)
+			return fail(n, "history is not an array");
+		json_iter_init(&it, &h);
+		while (json_iter_next(&it, NULL, NULL, &pt)) {
+			json_get(&pt, "t", &t);
+			json_get(&pt, "p", &v);
+			if (json_int64(&t, &sec) == -1 || ts_epoch(sec, ts) == -1)
+				return fail(n, "history point without epoch t");
+			if (price(n, sink, src, tok, toklen, req, "history", &v,
+			    ts) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (strcmp(ep, "midpoint") == 0) {
+		json_get(pl, "mid", &v);
+		return price(n, sink, src, tok, toklen, req, "mid", &v,
+		    src->fetched_at);
+	}
+	json_get(pl, "price", &v);
+	if (strcmp(ep, "last-trade-price") == 0)
+		return price(n, sink, src, tok, toklen, req, "last", &v,
+		    src->fetched_at);
+	/* GET /price: the side asked for (BUY = best bid). */
+	json_get(req, "side", &t);
+	s = json_str(&t, &sl);
+	for (i = 0; s && i < sl && i < sizeof side - 1; i++)
+		side[i] = (char)(s[i] | 0x20);
+	side[s ? i : 0] = 0;
+	return price(n, sink, src, tok, toklen, req, s ? side : NULL, &v,
+	    src->fetched_at);
+}
+
+const char *
+norm_detect(const json_val *pl)
+{
+	static const char *const keys[] = { "asset_id", "bids", "clobTokenIds",
+	    "conditionId", "history", "markets", "mid", "price", "question",
+	    "ticker", "title" };
+	enum { ASSET, BIDS, TOKENS, COND, HIST, MARKETS, MID, PRICE, QUESTION,
+	    TICKER, TITLE, N };
+	json_val f[N];
+
+	json_pick(pl, keys, N, f);
+	if (f[QUESTION].type || f[COND].type || f[TOKENS].type)
+		return "markets";
+	if (f[MARKETS].type == JSON_ARRAY || f[TICKER].type || f[TITLE].type)
+		return "events";
+	if (f[HIST].type == JSON_ARRAY)
+		return "prices-history";
+	if (f[ASSET].type && f[BIDS].type)
+		return "book";
+	if (f[MID].type)
+		return "midpoint";
+	if (f[PRICE].type)
+		return "price";
+	return NULL;
+}
+
+int
+norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
+    const struct norm_src *src, const struct norm_sink *sink)
+{
+	int r;
+
+	n->err[0] = 0;
+	n->id[0] = 0;
+	if (strncmp(ep, "markets", 7) == 0) {
+		if (market(n, &n->rec, pl, NULL, src) == -1) {
+			sink->fail(sink->arg, n->id[0] ? n->id : NULL, NULL,
+			    n->err);
+			return 1;
+		}
+		sink->record(sink->arg, &n->rec);
+		return 0;
+	}
+	if (strncmp(ep, "events", 6) == 0)
+		r = event(n, pl, src, sink);
+	else
+		r = prices(n, ep, pl, src, sink);
+	if (r == -1) {
+		sink->fail(sink->arg, NULL, NULL, n->err);
+		return 1;
+	}
+	return r;
+}

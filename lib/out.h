@@ -1,0 +1,25 @@
+/*
+ * out.h - buffered record output on standard output.
+ *
+ * Records are written whole, in order, through one buffer that is flushed
+ * when full and at out_close().  The first write error sticks: later writes
+ * are dropped and out_failed() says why, so the input loop can stop early.
+ * SIGPIPE is ignored on purpose: a closed pipe is an EPIPE error that
+ * out_close() reports as OUT_EPIPE without a message (the reader chose to
+ * stop), any other error (a full disk) with a message.  No ownership.
+ */
+#ifndef PM_OUT_H
+#define PM_OUT_H
+
+#include <stddef.h>
+
+enum { OUT_OK = 0, OUT_ERROR = 1, OUT_EPIPE = 2 };
+
+void out_init(void);
+void out_write(const void *p, size_t n);
+void out_line(const void *p, size_t n);		/* p, then a newline */
+int out_flush(void);
+int out_failed(void);			/* OUT_OK, OUT_ERROR or OUT_EPIPE */
+int out_close(void);			/* flush; returns out_failed() */
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * record.h - records every tool writes the same way: failure and skip.
+ *
+ * Ownership: the structs hold borrowed strings; nothing is kept after the
+ * call.  Each call writes one record to standard output (out.h) and, for a
+ * failure, one message to standard error in the msg.h format.
+ */
+#ifndef PM_RECORD_H
+#define PM_RECORD_H
+
+struct failure {
+	const char	*stage;		/* fetch, normalize, group, ... */
+	const char	*reason;	/* bad_record, normalization_failed, ... */
+	int		 retriable;
+	const char	*file;		/* input position, or NULL */
+	unsigned long	 line;
+	const char	*market_id;	/* or NULL */
+	const char	*event_key;	/* or NULL */
+	const char	*url;		/* redacted, or NULL */
+	const char	*detail;	/* short, human */
+};
+
+void rec_failure(const struct failure *f);
+void rec_skip(const char *stage, const char *event_key, const char *why);
+
+#endif

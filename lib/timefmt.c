@@ -1,0 +1,158 @@
+/* timefmt.c - parse the timestamp shapes we meet, print RFC 3339 UTC. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "timefmt.h"
+
+static int
+digits(const char *s, size_t n, size_t at, size_t cnt, int *v)
+{
+	size_t i;
+
+	if (at + cnt > n)
+		return -1;
+	*v = 0;
+	for (i = at; i < at + cnt; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+static int
+days_in(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+int
+ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX])
+{
+	struct tm tm;
+	int n;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    tm.tm_year + 1900 < 0)
+		return -1;
+	n = snprintf(out, TS_MAX, "%04d-%02d-%02dT%02d:%02d:%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (fraclen)
+		n += snprintf(out + n, TS_MAX - (size_t)n, ".%.*s",
+		    (int)fraclen, frac);
+	snprintf(out + n, TS_MAX - (size_t)n, "Z");
+	return 0;
+}
+
+static int
+epoch(int64_t v, int ms, char out[TS_MAX])
+{
+	char frac[4];
+
+	if (v < 0 || v > (ms ? 253402300799999LL : 253402300799LL))
+		return -1;
+	if (ms) {
+		snprintf(frac, sizeof frac, "%03d", (int)(v % 1000));
+		return ts_format((time_t)(v / 1000), frac, 3, out);
+	}
+	return ts_format((time_t)v, NULL, 0, out);
+}
+
+int
+ts_epoch(int64_t v, char out[TS_MAX])
+{
+	return epoch(v, v >= 100000000000LL, out);
+}
+
+void
+ts_now(char out[TS_MAX])
+{
+	struct timeval tv;
+	char frac[4];
+
+	gettimeofday(&tv, NULL);
+	snprintf(frac, sizeof frac, "%03d", (int)(tv.tv_usec / 1000));
+	ts_format(tv.tv_sec, frac, 3, out);
+}
+
+int
+ts_parse(const char *s, size_t n, char out[TS_MAX])
+{
+	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
+	size_t i, fs = 0, fl = 0;
+	struct tm tm;
+	int64_t v;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == n) {			/* epoch seconds or milliseconds */
+		if (n > 15)
+			return -1;
+		for (v = 0, i = 0; i < n; i++)
+			v = v * 10 + (s[i] - '0');
+		return epoch(v, n >= 12, out);
+	}
+	if (digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' ||
+	    digits(s, n, 5, 2, &mo) || s[7] != '-' || digits(s, n, 8, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo))
+		return -1;
+	i = 10;
+	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+		if (digits(s, n, i + 1, 2, &h) || i + 3 >= n || s[i + 3] != ':' ||
+		    digits(s, n, i + 4, 2, &mi))
+			return -1;
+		i += 6;
+		if (i < n && s[i] == ':') {
+			if (digits(s, n, i + 1, 2, &se))
+				return -1;
+			i += 3;
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return -1;
+		if (i < n && s[i] == '.') {
+			fs = ++i;
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			fl = i - fs;
+			if (fl == 0 || fl > 9)
+				return -1;
+		}
+		if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+			i++;
+		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+			sign = s[i] == '-' ? -1 : 1;
+			if (digits(s, n, i + 1, 2, &oh))
+				return -1;
+			i += 3;
+			if (i < n && s[i] == ':')
+				i++;
+			if (i < n) {
+				if (digits(s, n, i, 2, &om))
+					return -1;
+				i += 2;
+			}
+			if (oh > 23 || om > 59)
+				return -1;
+		}
+	}
+	if (i != n)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return ts_format(timegm(&tm) - sign * (oh * 3600 + om * 60),
+	    s + fs, fl, out);
+}

@@ -1,0 +1,25 @@
+/*
+ * timefmt.h - timestamps in, RFC 3339 UTC out.
+ *
+ * Accepted (the shapes Polymarket sends): RFC 3339 with 0-9 fractional
+ * digits and Z or an offset; "YYYY-MM-DD HH:MM:SS[.fff]+00"; a date alone
+ * (midnight UTC); epoch seconds or milliseconds as digits (12 or more
+ * digits are milliseconds).  A date and time without a zone is UTC.
+ * Output: "YYYY-MM-DDTHH:MM:SS[.fff]Z", the fraction kept as given.
+ * No ownership: out is the caller's, TS_MAX bytes.
+ */
+#ifndef PM_TIMEFMT_H
+#define PM_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define TS_MAX 48
+
+int ts_parse(const char *s, size_t n, char out[TS_MAX]);
+int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
+void ts_now(char out[TS_MAX]);			/* with milliseconds */
+int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * pm-normalize - raw Polymarket records to market, event and price records.
+ *
+ * Reads NDJSON; each `raw` record (or bare API object) is written back
+ * unchanged, followed by the records normalized from it; every other kind
+ * passes through byte for byte.  What cannot be normalized becomes a
+ * `failure` record.  The contract: pm-records(5).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "jqf.h"
+#include "json.h"
+#include "jw.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "normalize.h"
+#include "out.h"
+#include "record.h"
+#include "sha.h"
+#include "timefmt.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+struct ctx {
+	struct normalizer *norm;
+	const char	*endpoint;	/* --endpoint, for bare objects */
+	struct jqf	*where;
+	int		 no_raw;
+	struct buf	 scratch;	/* minified bare objects, raw wrappers */
+	const struct rec *rec;		/* the input record at hand */
+	unsigned long	 out, failed, filtered, passed, raws;
+	int		 where_warned;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: pm-normalize [-R] [-e endpoint] [-w expr] [--stats] [file ...]\n"
+"  -e, --endpoint NAME  what a bare API object is: markets, events, price,\n"
+"                       prices, prices-history, midpoint, book,\n"
+"                       last-trade-price (default: guessed from its keys)\n"
+"  -w, --where EXPR     keep only normalized records for which the jq\n"
+"                       expression is true\n"
+"  -R, --no-raw         do not copy raw records to the output\n"
+"      --stats          print record counts on standard error at the end\n"
+"  -h, --help           this help;  -V, --version  the version\n");
+}
+
+/* A normalized record is ready: filter it, then write it. */
+static void
+on_record(void *arg, struct buf *b)
+{
+	struct ctx *c = arg;
+	char err[256];
+	int r;
+
+	if (c->where) {
+		r = jqf_test(c->where, b->data, b->len, err, sizeof err);
+		if (r == -1 && !c->where_warned) {
+			msg_at(c->rec->file, c->rec->line,
+			    "--where: %s (taken as false)", err);
+			c->where_warned = 1;
+		}
+		if (r != 1) {
+			c->filtered++;
+			return;
+		}
+	}
+	out_line(b->data, b->len);
+	c->out++;
+}
+
+static void
+on_fail(void *arg, const char *market_id, const char *event_key,
+    const char *detail)
+{
+	struct ctx *c = arg;
+	struct failure f = { 0 };
+
+	f.stage = "normalize";
+	f.reason = "normalization_failed";
+	f.retriable = 1;
+	f.file = c->rec->file;
+	f.line = c->rec->line;
+	f.market_id = market_id;
+	f.event_key = event_key;
+	f.detail = detail;
+	rec_failure(&f);
+	c->failed++;
+}
+
+static void
+bad(struct ctx *c, const struct rec *r, const char *detail)
+{
+	struct failure f = { 0 };
+
+	f.stage = "normalize";
+	f.reason = "bad_record";
+	f.file = r->file;
+	f.line = r->line;
+	f.detail = detail;
+	rec_failure(&f);
+	c->failed++;
+}
+
+/* A bare API object becomes a raw record of its own, so pm-store keeps it
+ * in bronze; its sha256 is over the minified bytes. */
+static int
+wrap_bare(struct ctx *c, const struct rec *r, const char *ep, char sha[65])
+{
+	struct buf *b = &c->scratch;
+	size_t n;
+
+	buf_reset(b);
+	if (buf_reserve(b, r->len) == -1 ||
+	    (n = json_minify(r->text, r->len, b->data)) == (size_t)-1)
+		return -1;
+	sha256_hex(b->data, n, sha);
+	c->raws++;
+	if (c->no_raw)
+		return 0;
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "raw");
+	jw_key(b, "source");
+	jw_strz(b, strncmp(ep, "markets", 7) && strncmp(ep, "events", 6) ?
+	    "clob" : "gamma");
+	jw_key(b, "endpoint");
+	jw_strz(b, ep);
+	jw_key(b, "url");
+	jw_null(b);
+	jw_key(b, "fetched_at");
+	jw_null(b);
+	jw_key(b, "sha256");
+	jw_strz(b, sha);
+	jw_key(b, "payload");
+	jw_raw(b, r->text, r->len);
+	jw_close(b, '}');
+	out_line(b->data, b->len);
+	return 0;
+}
+
+static int
+one(struct rec *r, void *arg)
+{
+	struct ctx *c = arg;
+	struct norm_sink sink = { on_record, on_fail, c };
+	struct norm_src src = { 0 };
+	json_val payload, f;
+	const char *ep, *s;
+	char sha[65], ts[TS_MAX], epbuf[32];
+	size_t sl;
+
+	c->rec = r;
+	if (r->kind == NULL) {
+		payload = r->root;
+		ep = c->endpoint ? c->endpoint : norm_detect(&payload);
+		if (ep == NULL) {
+			bad(c, r, "cannot tell which endpoint this object came "
+			    "from; use --endpoint");
+			return 0;
+		}
+		if (wrap_bare(c, r, ep, sha) == -1) {
+			bad(c, r, "cannot minify the object");
+			return 0;
+		}
+		src.sha256 = sha;
+		src.request.type = JSON_ABSENT;
+	} else if (rec_is(r, "raw")) {
+		json_get(&r->root, "payload", &payload);
+		json_get(&r->root, "endpoint", &f);
+		if ((s = json_str(&f, &sl)) == NULL || sl >= sizeof epbuf) {
+			bad(c, r, "endpoint missing");
+			return 0;
+		}
+		memcpy(epbuf, s, sl);
+		epbuf[sl] = 0;
+		ep = epbuf;
+		if (!norm_endpoint_known(ep)) {	/* bronze only: keep it */
+			rec_pass(r);
+			c->passed++;
+			return 0;
+		}
+		json_get(&r->root, "sha256", &f);
+		if ((s = json_str(&f, &sl)) == NULL || !sha256_is_hex(s, sl)) {
+			bad(c, r, "sha256 missing or not 64 hex digits");
+			return 0;
+		}
+		memcpy(sha, s, 65);
+		src.sha256 = sha;
+		json_get(&r->root, "fetched_at", &f);
+		if ((s = json_str(&f, &sl)) != NULL && ts_parse(s, sl, ts) == 0)
+			src.fetched_at = ts;
+		json_get(&r->root, "request", &src.request);
+		if (!c->no_raw)
+			rec_pass(r);
+		c->raws++;
+	} else {
+		rec_pass(r);
+		c->passed++;
+		return 0;
+	}
+	norm_payload(c->norm, ep, &payload, &src, &sink);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "where", required_argument, NULL, 'w' },
+		{ "no-raw", no_argument, NULL, 'R' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctx c = { 0 };
+	struct ndjson nd = { 0 };
+	char err[256];
+	int ch, stats = 0, rc = 0, io;
+
+	msg_init(argv[0]);
+	out_init();
+	buf_init(&c.scratch, 0);
+	while ((ch = getopt_long(argc, argv, "e:w:RhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			if (!norm_endpoint_known(optarg)) {
+				msg("unknown endpoint: %s", optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			c.endpoint = optarg;
+			break;
+		case 'w':
+			jqf_free(c.where);
+			if ((c.where = jqf_compile(optarg, err, sizeof err)) == NULL) {
+				msg("--where: %s", err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'R':
+			c.no_raw = 1;
+			break;
+		case 's':
+			stats = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		case 'V':
+			printf("pm-normalize %s\n", PM_VERSION);
+			goto out;
+		default:
+			usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	nd.stage = "normalize";
+	nd.fn = one;
+	nd.arg = &c;
+	nd.max_line = ndjson_max_line();
+	buf_init(&c.scratch, nd.max_line + 4096);
+	if ((c.norm = norm_new(nd.max_line)) == NULL) {
+		msg("out of memory");
+		rc = EXIT_IO;
+		goto out;
+	}
+	io = ndjson_run(&nd, argc - optind, argv + optind);
+	if (c.failed || nd.bad)
+		rc = EXIT_FAILED;
+	if (io)
+		rc = EXIT_IO;
+	if (stats)
+		msg("%lu records in (%lu raw, %lu passed through, %lu bad); "
+		    "%lu normalized out, %lu failed, %lu filtered",
+		    nd.records + nd.bad, c.raws, c.passed, nd.bad, c.out,
+		    c.failed, c.filtered);
+out:
+	if (out_close() != OUT_OK && rc != EXIT_USAGE)
+		rc = EXIT_IO;
+	norm_free(c.norm);
+	jqf_free(c.where);
+	buf_release(&c.scratch);
+	return rc;
+}
