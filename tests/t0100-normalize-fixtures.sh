@@ -22,10 +22,10 @@ test_expect_success 'prices are numbers equal to the source strings' '
 	run pm-normalize -R in.ndjson && expect_status 0 &&
 	jq -r "select(.contracts[0].price != null) | .contracts[].price | type" out | sort -u >types &&
 	echo number >want && test_cmp want types &&
-	jq -e "[.[] | select(.outcomePrices == null)] | length > 0" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json &&
+	jq -e "[.[] | select(.outcomePrices == null)] | length > 0" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json >/dev/null &&
 	jq -e "select(.contracts[0].price == null) | .contracts | all(.price == null)" out >/dev/null &&
 	jq -r "select(.outcomePrices) | (.outcomePrices|fromjson)[] | tonumber" in.ndjson >want &&
-	jq -r ".contracts[].price" out >got && test_cmp want got
+	jq -r ".contracts[].price // empty" out >got && test_cmp want got
 '
 
 test_expect_success 'events give an event record then each embedded market' '
