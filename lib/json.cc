@@ -60,6 +60,28 @@ json_parser_free(json_parser *p)
 	delete p;
 }
 
+/* Our message style: short, lowercase, what is wrong with the input. */
+static const char *
+message(error_code ec)
+{
+	switch (ec) {
+	case UTF8_ERROR:	return "invalid UTF-8";
+	case DEPTH_ERROR:	return "JSON nested too deep";
+	case NUMBER_ERROR:	return "invalid JSON: bad or out-of-range number";
+	case STRING_ERROR:	return "invalid JSON: bad string";
+	case UNESCAPED_CHARS:	return "invalid JSON: control character in a string";
+	case UNCLOSED_STRING:	return "invalid JSON: unclosed string";
+	case T_ATOM_ERROR:
+	case F_ATOM_ERROR:
+	case N_ATOM_ERROR:	return "invalid JSON: bad literal";
+	case EMPTY:		return "empty JSON text";
+	case CAPACITY:		return "JSON text too large";
+	case MEMALLOC:		return "out of memory";
+	case INCOMPLETE_ARRAY_OR_OBJECT: return "invalid JSON: truncated";
+	default:		return "invalid JSON";
+	}
+}
+
 extern "C" int
 json_parse(json_parser *p, const char *buf, size_t len, int padded,
     json_val *root, const char **err)
@@ -67,7 +89,7 @@ json_parse(json_parser *p, const char *buf, size_t len, int padded,
 	dom::element e;
 	error_code ec = p->parser.parse(buf, len, !padded).get(e);
 	if (ec) {
-		*err = error_message(ec);
+		*err = message(ec);
 		root->type = JSON_ABSENT;
 		return -1;
 	}

@@ -1,0 +1,176 @@
+/*
+ * test-lib.c - unit tests for lib/: timestamps, the JSON writer, number
+ * checks, bounded buffers, hashes and the simdjson wrapper.  Prints one
+ * line per failed check and "unit: N checks, N failed"; exit 1 on failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "jw.h"
+#include "sha.h"
+#include "timefmt.h"
+
+static int checks, failed;
+
+#define CHECK(c) do { checks++; if (!(c)) { failed++; \
+	printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)
+
+static void
+ts(const char *in, const char *want)
+{
+	char out[TS_MAX];
+	int r = ts_parse(in, strlen(in), out);
+
+	checks++;
+	if (want == NULL ? r != -1 : (r != 0 || strcmp(out, want) != 0)) {
+		failed++;
+		printf("FAIL ts_parse(\"%s\"): got %s, want %s\n", in,
+		    r ? "error" : out, want ? want : "error");
+	}
+}
+
+static void
+test_time(void)
+{
+	char out[TS_MAX];
+
+	ts("2024-06-17T03:51:23.112Z", "2024-06-17T03:51:23.112Z");
+	ts("2024-06-17T03:51:23Z", "2024-06-17T03:51:23Z");
+	ts("2026-03-21T07:58:17.582157Z", "2026-03-21T07:58:17.582157Z");
+	ts("2023-11-02 21:03:54+00", "2023-11-02T21:03:54Z");
+	ts("2023-11-02 21:03:54.55+00", "2023-11-02T21:03:54.55Z");
+	ts("2024-06-17", "2024-06-17T00:00:00Z");
+	ts("2500-12-31", "2500-12-31T00:00:00Z");
+	ts("1791258810641", "2026-10-06T03:53:30.641Z");
+	ts("1774165200", "2026-03-22T07:40:00Z");
+	ts("2024-06-17T05:00:00+02:00", "2024-06-17T03:00:00Z");
+	ts("2024-06-17T00:30:00-01:00", "2024-06-17T01:30:00Z");
+	ts("2024-02-29", "2024-02-29T00:00:00Z");
+	ts("2023-02-29", NULL);
+	ts("2024-13-01", NULL);
+	ts("2024-06-17T25:00:00Z", NULL);
+	ts("2024-06-17T03:51:23.Z", NULL);
+	ts("yesterday", NULL);
+	ts("", NULL);
+	ts("2024-06-17Tjunk", NULL);
+	CHECK(ts_epoch(0, out) == 0 && strcmp(out, "1970-01-01T00:00:00Z") == 0);
+	CHECK(ts_epoch(-1, out) == -1);
+}
+
+static void
+test_jw(void)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "a");
+	jw_str(&b, "q\"\\\n\x01", 5);
+	jw_key(&b, "b");
+	jw_open(&b, '[');
+	jw_int(&b, -3);
+	jw_double(&b, 0.1);
+	jw_bool(&b, 1);
+	jw_null(&b);
+	jw_close(&b, ']');
+	jw_key(&b, "c");
+	jw_double(&b, 1.0 / 0.0);
+	jw_close(&b, '}');
+	CHECK(strcmp(b.data,
+	    "{\"a\":\"q\\\"\\\\\\n\\u0001\",\"b\":[-3,0.1,true,null],\"c\":null}")
+	    == 0);
+	buf_release(&b);
+}
+
+static void
+test_numbers(void)
+{
+	CHECK(json_is_number("0", 1));
+	CHECK(json_is_number("-0.510", 6));
+	CHECK(json_is_number("1e-7", 4));
+	CHECK(json_is_number("0.0000004113679809846114013590098187297978", 42));
+	CHECK(!json_is_number(".5", 2));
+	CHECK(!json_is_number("01", 2));
+	CHECK(!json_is_number("1.", 2));
+	CHECK(!json_is_number("NaN", 3));
+	CHECK(!json_is_number("", 0));
+	CHECK(!json_is_number("1e", 2));
+}
+
+static void
+test_buf(void)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	CHECK(buf_add(&b, "12345678", 8) == 0);
+	CHECK(buf_add(&b, "9", 1) == -1);
+	CHECK(b.len == 8 && strcmp(b.data, "12345678") == 0);
+	buf_release(&b);
+	CHECK(b.data == NULL && b.len == 0);
+}
+
+static void
+test_sha(void)
+{
+	char hex[65];
+
+	CHECK(sha256_hex("abc", 3, hex) == 0);
+	CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad") == 0);
+	CHECK(sha256_is_hex(hex, 64));
+	CHECK(!sha256_is_hex("ABC", 3));
+}
+
+static void
+test_json(void)
+{
+	static const char *const names[] = { "a", "b", "zz" };
+	char text[] = "{\"b\":[1,\"x\"],\"a\":12345678901234567890,\"zz\":null}";
+	char min[64];
+	json_parser *p = json_parser_new(1 << 20);
+	json_val root, f[3], e;
+	json_iter it;
+	const char *err, *s;
+	double d;
+	int n = 0;
+
+	CHECK(p != NULL);
+	CHECK(json_parse(p, text, strlen(text), 0, &root, &err) == 0);
+	CHECK(root.type == JSON_OBJECT && json_count(&root) == 3);
+	json_pick(&root, names, 3, f);
+	CHECK(f[0].type == JSON_UINT && json_double(&f[0], &d) == 0);
+	CHECK(f[1].type == JSON_ARRAY && f[2].type == JSON_NULL);
+	json_iter_init(&it, &f[1]);
+	while (json_iter_next(&it, NULL, NULL, &e))
+		n++;
+	CHECK(n == 2);
+	json_get(&root, "missing", &e);
+	CHECK(e.type == JSON_ABSENT);
+	CHECK(json_parse(p, "{\"a\":", 5, 0, &root, &err) == -1);
+	CHECK(strcmp(err, "invalid JSON: truncated") == 0 ||
+	    strncmp(err, "invalid JSON", 12) == 0);
+	CHECK(json_parse(p, "\"\xff\"", 3, 0, &root, &err) == -1 &&
+	    strcmp(err, "invalid UTF-8") == 0);
+	CHECK(json_parse(p, "\"x\"", 3, 0, &root, &err) == 0 &&
+	    (s = json_str(&root, NULL)) != NULL && strcmp(s, "x") == 0);
+	CHECK(json_minify("{ \"a\" : [1, 2] }", 16, min) == 11 &&
+	    memcmp(min, "{\"a\":[1,2]}", 11) == 0);
+	CHECK(json_names_sorted(names, 3));
+	json_parser_free(p);
+}
+
+int
+main(void)
+{
+	test_time();
+	test_jw();
+	test_numbers();
+	test_buf();
+	test_sha();
+	test_json();
+	printf("unit: %d checks, %d failed\n", checks, failed);
+	return failed != 0;
+}
