@@ -1,5 +1,6 @@
 /* out.c - buffered, checked record output (see out.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,6 +88,9 @@ out_failed(void)
 int
 out_close(void)
 {
+	/* --help and --version print through stdio; keep their order. */
+	if (fflush(stdout) == EOF && ostate == OUT_OK)
+		out_fail(errno);
 	out_flush();
 	if (ostate == OUT_OK && close(STDOUT_FILENO) == -1 && errno != EBADF)
 		out_fail(errno);

@@ -1,0 +1,90 @@
+#!/bin/bash
+# pm-normalize on broken input: a clear error for each, nothing good lost.
+. "$(dirname "$0")/lib.sh"
+
+good() { jq -c ".[$1]" "$FIXTURES"/gamma-markets-bobaoxu2001-1.json; }
+
+# bad_between LINE: a good market, LINE, a good market; expects both good
+# ones out, one failure at line 2, exit 1.
+bad_between() {
+	{ good 0; printf '%s\n' "$1"; good 1; } >in.ndjson &&
+	run pm-normalize -R -e markets in.ndjson &&
+	expect_status 1 &&
+	test "$(count_kind market out)" -eq 2 &&
+	test "$(count_kind failure out)" -eq 1 &&
+	grep -q "\"input\":\"in.ndjson:2\"" out &&
+	grep -q "^pm-normalize: in.ndjson:2: $2" err
+}
+
+test_expect_success 'invalid JSON' '
+	bad_between "{\"id\": \"1\", \"question\": " "invalid JSON"
+'
+test_expect_success 'not an object' '
+	bad_between "[1,2,3]" "not a JSON object"
+'
+test_expect_success 'market id missing' '
+	bad_between "{\"question\":\"who?\"}" "market_id missing" &&
+	grep -q "\"reason\":\"normalization_failed\",\"retriable\":true" out
+'
+test_expect_success 'wrong types: id an object, active a word, endDate not a date' '
+	bad_between "{\"id\":{\"x\":1}}" "market_id is not a string or integer id" &&
+	bad_between "{\"id\":\"7\",\"active\":\"maybe\"}" "market 7: active is not a boolean" &&
+	bad_between "{\"id\":\"8\",\"endDate\":\"2024-13-01\"}" "market 8: endDate is not a timestamp" &&
+	bad_between "{\"id\":\"9\",\"volume\":\"abc\"}" "market 9: volume is not a number"
+'
+test_expect_success 'outcome arrays that disagree or do not parse' '
+	bad_between "{\"id\":\"5\",\"outcomes\":\"[\\\"a\\\"]\",\"clobTokenIds\":\"[\\\"1\\\",\\\"2\\\"]\"}" \
+		"market 5: outcomes has 1 entries, clobTokenIds 2" &&
+	bad_between "{\"id\":\"6\",\"outcomes\":\"[\\\"a\\\", \\\"b\\\"]\",\"outcomePrices\":\"[0.5,\"}" \
+		"market 6: outcomePrices is not a JSON array"
+'
+test_expect_success 'invalid UTF-8' '
+	bad_between "$(printf "{\"id\":\"6\",\"question\":\"\377\376\"}")" "invalid UTF-8"
+'
+test_expect_success 'a raw NUL byte in a line' '
+	{ good 0; printf "{\"id\":\"1\",\"question\":\"a\0b\"}\n"; good 1; } >in.ndjson &&
+	run pm-normalize -R -e markets in.ndjson && expect_status 1 &&
+	test "$(count_kind market out)" -eq 2 && grep -q "in.ndjson:2: invalid JSON" err
+'
+test_expect_success 'deep nesting and out-of-range numbers' '
+	python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"x\\\":\" + \"[\" * 5000 + \"]\" * 5000 + \"}\")" >deep &&
+	bad_between "$(cat deep)" "JSON nested too deep" &&
+	bad_between "{\"id\":\"1\",\"volume\":1e999}" "invalid JSON: bad or out-of-range number"
+'
+test_expect_success 'a line over the cap is a failure with its position' '
+	{ good 0; python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"q\\\":\\\"\" + \"x\" * 20000 + \"\\\"}\")"; good 1; } >in.ndjson &&
+	PM_MAX_LINE=10000 run pm-normalize -R in.ndjson && expect_status 1 &&
+	test "$(count_kind market out)" -eq 2 &&
+	grep -q "in.ndjson:2: line longer than 10000 bytes" err &&
+	grep -q "\"reason\":\"bad_record\"" out
+'
+test_expect_success 'a line over the cap at the end of input, without newline' '
+	{ good 0; python3 -c "import sys; sys.stdout.write(\"{\" + \"x\" * 300000)"; } >in.ndjson &&
+	PM_MAX_LINE=100000 run pm-normalize -R in.ndjson && expect_status 1 &&
+	test "$(count_kind market out)" -eq 1 && grep -q "in.ndjson:2: line longer" err
+'
+test_expect_success 'empty lines are warned about and skipped' '
+	{ good 0; echo; echo "   "; good 1; } >in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 0 &&
+	test "$(count_kind market out)" -eq 2 &&
+	grep -q "in.ndjson:2: empty line ignored" err && grep -q "in.ndjson:3: empty line" err
+'
+test_expect_success 'no trailing newline: the last record still counts' '
+	{ good 0; good 1 | tr -d "\n"; } >in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 0 &&
+	test "$(count_kind market out)" -eq 2
+'
+test_expect_success 'counts balance on a mixed stream' '
+	{ good 0; echo "{oops"; echo "{\"kind\":\"run\",\"phase\":\"start\"}"; good 1;
+	  echo "{\"id\":\"1\",\"active\":3}"; good 2; } >in.ndjson &&
+	run pm-normalize -e markets --stats in.ndjson && expect_status 1 &&
+	grep -q "6 records in (4 raw, 1 passed through, 1 bad); 3 normalized out, 1 failed" err &&
+	test "$(count_kind failure out)" -eq 2
+'
+test_expect_success 'an unreadable file: exit 3, the others still read' '
+	good 0 >a.ndjson &&
+	run pm-normalize -R missing.ndjson a.ndjson && expect_status 3 &&
+	grep -q "^pm-normalize: missing.ndjson: No such file" err &&
+	test "$(count_kind market out)" -eq 1
+'
+test_done
