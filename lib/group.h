@@ -1,0 +1,49 @@
+/*
+ * group.h - market and event records to group records (pm-group(1); the
+ * contract is pm-records(5), "group" and "EVENT KEY").
+ *
+ * Markets are grouped on their event id; markets without one on their
+ * event slug; a market with neither is a group of its own.  A group's
+ * event_key comes from its markets only (the event id, else "market:" and
+ * the sorted market ids), so the same markets always give the same key
+ * whatever events were fed alongside.  Groups come out sorted by
+ * event_key, markets inside a group by market_id (strcmp order); a market
+ * seen twice counts once, the later record winning.
+ *
+ * Ownership: a struct grouper owns a copy of each record's bytes (never a
+ * parsed tree: memory is the grouped input plus a few pointers per record)
+ * and the scratch buffer each group line is built in.  Records given to
+ * the add functions are borrowed for the call.  grouper_free() is NULL-safe.
+ */
+#ifndef PM_GROUP_H
+#define PM_GROUP_H
+
+#include "buf.h"
+#include "ndjson.h"
+
+struct grouper;
+
+struct grouper *grouper_new(size_t max_line);
+void grouper_free(struct grouper *g);
+
+/* 0 kept; -1 not kept, with a static reason in *err. */
+int grouper_add_market(struct grouper *g, const struct rec *r,
+    const char **err);
+int grouper_add_event(struct grouper *g, const struct rec *r,
+    const char **err);
+
+/*
+ * Build every group in order and hand each to fn with its event_key and
+ * the record line (no newline; the buffer is reused after the call).  fn
+ * returns 0 to go on, -1 to stop.  Returns 0, or -1 when out of memory.
+ */
+typedef int (*group_fn)(void *arg, const char *event_key, struct buf *line);
+int grouper_finish(struct grouper *g, group_fn fn, void *arg);
+
+/* Counts after grouper_finish(). */
+struct group_stats {
+	unsigned long	markets, duplicates, events, joined, groups;
+};
+void grouper_stats(const struct grouper *g, struct group_stats *st);
+
+#endif

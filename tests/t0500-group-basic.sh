@@ -1,0 +1,112 @@
+#!/bin/bash
+# pm-group: event keys, order, event joins, --where, --limit, pass-through.
+. "$(dirname "$0")/lib.sh"
+
+# mk ID EVENT_ID EVENT_SLUG [EMBEDDED_TITLE]: one market record
+mk() {
+	jq -cn --arg id "$1" --arg e "$2" --arg s "$3" --arg t "${4:-}" '{kind:"market",
+		source:"polymarket", market_id:$id, question:("Q" + $id),
+		event_id:(if $e == "" then null else $e end),
+		event_slug:(if $s == "" then null else $s end),
+		event:(if $t == "" then null else {event_id:$e, slug:$s, title:$t, tags:[]} end),
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}'
+}
+
+real_input() {
+	for f in "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json "$FIXTURES"/gamma-events-bobaoxu2001-1.json; do
+		jq -c ".[]" "$f"
+	done | pm-normalize -R
+}
+
+test_expect_success 'real markets: one group per event id, every market once, sorted' '
+	real_input >in.ndjson &&
+	run pm-group in.ndjson && expect_status 0 &&
+	jq -r "select(.kind==\"market\") | .event_id" in.ndjson | sort -u >want &&
+	jq -r .event_key out >got && test_cmp want got &&
+	jq -r "select(.kind==\"market\") | .market_id" in.ndjson | sort >want &&
+	jq -r ".markets[].market_id" out | sort >got && test_cmp want got &&
+	jq -se "all(.[]; .kind == \"group\" and ([.markets[].market_id] | . == sort)
+		and (.event_key as \$k | all(.markets[]; .event_id == \$k)))" out >/dev/null
+'
+
+test_expect_success 'same output whatever the input order, byte for byte' '
+	real_input >in.ndjson &&
+	run pm-group in.ndjson && cp out first &&
+	tac in.ndjson >rev.ndjson &&
+	run pm-group rev.ndjson && expect_status 0 && test_cmp first out
+'
+
+test_expect_success 'markets are copied byte for byte into their group' '
+	real_input >in.ndjson &&
+	run pm-group in.ndjson &&
+	grep "\"kind\":\"market\"" in.ndjson >want &&
+	test "$(count_kind market in.ndjson)" -eq "$(jq -s "map(.markets | length) | add" out)" &&
+	while read -r line; do grep -qF -- "$line" out; done <want
+'
+
+test_expect_success 'joined event records carry their tags; others keep the embedded event' '
+	real_input >in.ndjson &&
+	run pm-group in.ndjson &&
+	jq -se "map(select(.event_key == \"16183\"))[0].event | .kind == \"event\" and (.tags | length > 0)" out >/dev/null &&
+	jq -se "map(select(.event_key == \"12585\"))[0].event | .title == \"Champions League Winner\" and has(\"kind\") == false" out >/dev/null
+'
+
+test_expect_success 'markets without an event: market:<sorted ids>, grouped on slug' '
+	{ mk 30 "" ""; mk 200 "" s1; mk 1000 "" s1; mk 7 "" ""; } >in.ndjson &&
+	run pm-group in.ndjson && expect_status 0 &&
+	jq -r ".event_key + \" \" + ([.markets[].market_id] | join(\" \")) + \" \" + (.event | tostring)" out >got &&
+	printf "%s\n" "market:1000,200 1000 200 null" "market:30 30 null" "market:7 7 null" >want &&
+	test_cmp want got
+'
+
+test_expect_success 'event records join on id, and on slug when the markets have no id' '
+	{ mk 1 e1 ""; mk 2 "" slug2; mk 3 e3 "" Embedded;
+	  echo "{\"kind\":\"event\",\"event_id\":\"e1\",\"slug\":\"one\",\"title\":\"By id\",\"tags\":[{\"id\":\"5\",\"slug\":\"t\",\"label\":\"T\"}]}";
+	  echo "{\"kind\":\"event\",\"event_id\":\"e2\",\"slug\":\"slug2\",\"title\":\"By slug\",\"tags\":[]}"; } >in.ndjson &&
+	run pm-group --stats in.ndjson && expect_status 0 &&
+	jq -r "[.event_key, .event.title] | join(\" \")" out >got &&
+	printf "%s\n" "e1 By id" "e3 Embedded" "market:2 By slug" >want && test_cmp want got &&
+	grep -q "2 joined to an event record" err
+'
+
+test_expect_success 'a market seen twice counts once, the later record wins' '
+	{ mk 1 e1 "" Old; mk 1 e1 "" New; } >in.ndjson &&
+	run pm-group in.ndjson && expect_status 0 &&
+	jq -r "[.event.title, (.markets | length)] | join(\" \")" out >got &&
+	echo "New 1" >want && test_cmp want got
+'
+
+test_expect_success '--where filters groups into skip records; --limit caps groups' '
+	real_input >in.ndjson &&
+	run pm-group --where "(.markets | length) > 3" in.ndjson && expect_status 0 &&
+	jq -se "all(.[] | select(.kind == \"group\"); .markets | length > 3)" out >/dev/null &&
+	test "$(count_kind group out)" -gt 0 &&
+	jq -se "map(select(.kind == \"skip\")) | length > 0 and all(.stage == \"group\" and .why == \"filtered\")" out >/dev/null &&
+	run pm-group -n 2 in.ndjson && expect_status 0 &&
+	test "$(count_kind group out)" -eq 2 && test "$(wc -l <out)" -eq 2
+'
+
+test_expect_success 'other kinds pass through unchanged, before the groups' '
+	{ echo "{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":\"r1\"}"; mk 1 e1 "";
+	  echo "{\"kind\":\"failure\",\"stage\":\"fetch\",  \"reason\":\"fetch_failed\"}"; } >in.ndjson &&
+	run pm-group in.ndjson && expect_status 0 &&
+	{ sed -n 1p in.ndjson; sed -n 3p in.ndjson; } >want &&
+	head -2 out >got && test_cmp want got &&
+	jq -r .kind out | tr "\n" " " >got &&
+	printf "run failure group " >want && test_cmp want got
+'
+
+test_expect_success 'a market without market_id is a failure; the rest go on' '
+	{ mk 1 e1 ""; echo "{\"kind\":\"market\",\"event_id\":\"e1\"}"; echo "not json"; } >in.ndjson &&
+	run pm-group in.ndjson && expect_status 1 &&
+	test "$(count_kind group out)" -eq 1 && test "$(count_kind failure out)" -eq 2 &&
+	grep -q "in.ndjson:2: market_id missing" err
+'
+
+test_expect_success 'usage errors exit 2' '
+	run pm-group --limit 0 && expect_status 2 && grep -q "not a number" err &&
+	run pm-group --where "(" && expect_status 2 &&
+	run pm-group --bogus && expect_status 2 &&
+	run pm-group --help && expect_status 0 && grep -q "^usage: pm-group" out
+'
+test_done
