@@ -115,24 +115,34 @@ extern "C" void
 json_pick(const json_val *obj, const char *const *names, size_t n,
     json_val *slots)
 {
+	/* names are sorted, so those sharing a first byte are adjacent:
+	 * index them by it once, then each key is checked against a few. */
+	unsigned char lo[256], hi[256];
+
 	for (size_t i = 0; i < n; i++)
 		slots[i].type = JSON_ABSENT;
-	if (obj->type != JSON_OBJECT)
+	if (obj->type != JSON_OBJECT || n == 0 || n > 255)
 		return;
+	memset(hi, 0, sizeof hi);
+	for (size_t i = n; i-- > 0;) {
+		unsigned char c = (unsigned char)names[i][0];
+		if (hi[c] == 0)
+			hi[c] = (unsigned char)(i + 1);
+		lo[c] = (unsigned char)i;
+	}
 	dom::object o(elem(obj));
 	for (dom::key_value_pair kv : o) {
-		size_t lo = 0, hi = n;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			int c = kv.key.compare(names[mid]);
-			if (c == 0) {
-				set(&slots[mid], kv.value);
+		std::string_view k = kv.key;
+		unsigned char c = k.empty() ? 0 : (unsigned char)k[0];
+		if (k.empty() || hi[c] == 0)
+			continue;
+		for (size_t i = lo[c]; i < hi[c]; i++) {
+			const char *nm = names[i];
+			if (memcmp(nm, k.data(), k.size()) == 0 &&
+			    nm[k.size()] == 0) {
+				set(&slots[i], kv.value);
 				break;
 			}
-			if (c < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
 		}
 	}
 }
@@ -253,6 +263,15 @@ json_iter_next(json_iter *it, const char **key, size_t *keylen, json_val *val)
 		return 1;
 	}
 	return 0;
+}
+
+extern "C" size_t
+json_dtoa(double d, char *out)
+{
+	/* simdjson's shortest round-trip formatting (exported, internal). */
+	char *end = simdjson::internal::to_chars(out, out + 32, d);
+	*end = 0;
+	return (size_t)(end - out);
 }
 
 extern "C" size_t

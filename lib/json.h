@@ -90,6 +90,10 @@ void json_iter_init(json_iter *it, const json_val *container);
 int json_iter_next(json_iter *it, const char **key, size_t *keylen,
     json_val *val);
 
+/* The shortest text that reads back as d (finite d only); out has room
+ * for 32 bytes.  Returns its length. */
+size_t json_dtoa(double d, char *out);
+
 /*
  * Remove insignificant white space from buf[0..len) into dst (at least len
  * bytes).  Returns the new length, or (size_t)-1 when buf is not JSON text

@@ -54,8 +54,21 @@ jw_str(struct buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i = run) {
 		unsigned char c;
 
-		/* Copy the longest run that needs no escape in one go. */
-		for (run = i; run < n; run++) {
+		/* Copy the longest run that needs no escape in one go; look
+		 * at eight bytes at a time while none of them needs one. */
+		for (run = i; run + 8 <= n; run += 8) {
+			uint64_t w, q, bs, ct;
+			memcpy(&w, s + run, 8);
+			q = w ^ 0x2222222222222222ULL;		/* '"' */
+			bs = w ^ 0x5c5c5c5c5c5c5c5cULL;		/* '\\' */
+			ct = w;					/* < 0x20 */
+			if ((((q - 0x0101010101010101ULL) & ~q) |
+			    ((bs - 0x0101010101010101ULL) & ~bs) |
+			    ((ct - 0x2020202020202020ULL) & ~ct)) &
+			    0x8080808080808080ULL)
+				break;
+		}
+		for (; run < n; run++) {
 			c = (unsigned char)s[run];
 			if (c < 0x20 || c == '"' || c == '\\')
 				break;
@@ -118,20 +131,13 @@ jw_int(struct buf *b, int64_t v)
 int
 jw_double(struct buf *b, double v)
 {
-	char t[32];
-	int n, prec;
+	char t[40];
 
 	if (!isfinite(v))
 		return jw_null(b);
 	if (sep(b) == -1)
 		return -1;
-	/* The shortest of %.15g..%.17g that reads back as the same double. */
-	for (prec = 15; prec <= 17; prec++) {
-		n = snprintf(t, sizeof t, "%.*g", prec, v);
-		if (strtod(t, NULL) == v)
-			break;
-	}
-	return buf_add(b, t, (size_t)n);
+	return buf_add(b, t, json_dtoa(v, t));
 }
 
 int

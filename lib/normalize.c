@@ -191,6 +191,10 @@ num_val(struct normalizer *n, struct buf *b, const json_val *v,
 		s = json_str(v, &sl);
 		if (sl == 0)
 			return jw_null(b);
+		/* Plain decimals cannot overflow a double: no strtod needed. */
+		if (sl < 300 && json_is_number(s, sl) && !memchr(s, 'e', sl) &&
+		    !memchr(s, 'E', sl))
+			return jw_raw(b, s, sl);
 		if (sl < sizeof tmp) {
 			memcpy(tmp, s, sl);
 			tmp[sl] = 0;

@@ -31,22 +31,46 @@ days_in(int y, int m)
 	return d[m - 1];
 }
 
+static char *
+two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 int
 ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX])
 {
 	struct tm tm;
-	int n;
+	char *p = out;
+	int y;
 
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    tm.tm_year + 1900 < 0)
+	if (gmtime_r(&t, &tm) == NULL || fraclen > 9)
 		return -1;
-	n = snprintf(out, TS_MAX, "%04d-%02d-%02dT%02d:%02d:%02d",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (fraclen)
-		n += snprintf(out + n, TS_MAX - (size_t)n, ".%.*s",
-		    (int)fraclen, frac);
-	snprintf(out + n, TS_MAX - (size_t)n, "Z");
+	y = tm.tm_year + 1900;
+	if (y < 0 || y > 9999)
+		return -1;
+	/* By hand: this runs several times per market on the hot path. */
+	p = two(p, y / 100);
+	p = two(p, y % 100);
+	*p++ = '-';
+	p = two(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = two(p, tm.tm_mday);
+	*p++ = 'T';
+	p = two(p, tm.tm_hour);
+	*p++ = ':';
+	p = two(p, tm.tm_min);
+	*p++ = ':';
+	p = two(p, tm.tm_sec);
+	if (fraclen) {
+		*p++ = '.';
+		memcpy(p, frac, fraclen);
+		p += fraclen;
+	}
+	*p++ = 'Z';
+	*p = 0;
 	return 0;
 }
 
