@@ -138,8 +138,11 @@ json_pick(const json_val *obj, const char *const *names, size_t n,
 			continue;
 		for (size_t i = lo[c]; i < hi[c]; i++) {
 			const char *nm = names[i];
-			if (memcmp(nm, k.data(), k.size()) == 0 &&
-			    nm[k.size()] == 0) {
+			size_t j = 1;
+			/* never read past nm's NUL: no memcmp of k.size() */
+			while (j < k.size() && nm[j] != 0 && nm[j] == k[j])
+				j++;
+			if (j == k.size() && nm[j] == 0) {
 				set(&slots[i], kv.value);
 				break;
 			}
