@@ -141,7 +141,7 @@ flow_static() {
 	    pm pm-fetch events "${fa[@]}"; } |
 	    pm pm-normalize |
 	    pm pm-fetch prices |
-	    pm pm-normalize --only prices |
+	    pm pm-normalize --only prices,price,prices-history,book,midpoint |
 	    store |
 	    summary
 	check_stages pm-fetch pm-normalize "pm-fetch prices" "pm-normalize prices" \

@@ -76,6 +76,14 @@ test_expect_success 'CLOB answers become price records with the token kept as te
 	test_cmp want got &&
 	jq -r .token_id out | sort -u >toks && echo "$TOK" >want && test_cmp want toks
 '
+test_expect_success '--only normalizes the listed endpoints and passes the rest' '
+	markets | head -2 >in.ndjson &&
+	pm-normalize in.ndjson >once &&
+	raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)" >>once &&
+	run pm-normalize --only prices,midpoint once && expect_status 0 &&
+	head -4 once >want && head -4 out >got && test_cmp want got &&
+	test "$(count_kind market out)" -eq 2 && test "$(count_kind price out)" -eq 1
+'
 test_expect_success 'a raw record without sha256 is a bad record' '
 	printf "%s\n" "{\"kind\":\"raw\",\"endpoint\":\"markets\",\"payload\":{\"id\":\"1\"}}" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&

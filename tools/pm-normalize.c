@@ -29,6 +29,7 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 struct ctx {
 	struct normalizer *norm;
 	const char	*endpoint;	/* --endpoint, for bare objects */
+	const char	*only;		/* --only: endpoints to normalize */
 	struct jqf	*where;
 	int		 no_raw;
 	struct buf	 scratch;	/* minified bare objects, raw wrappers */
@@ -41,10 +42,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: pm-normalize [-R] [-e endpoint] [-w expr] [--stats] [file ...]\n"
+"usage: pm-normalize [-R] [-e endpoint] [-o endpoints] [-w expr] [--stats]\n"
+"                    [file ...]\n"
 "  -e, --endpoint NAME  what a bare API object is: markets, events, price,\n"
 "                       prices, prices-history, midpoint, book,\n"
 "                       last-trade-price (default: guessed from its keys)\n"
+"  -o, --only LIST      normalize only raw records of these endpoints (comma\n"
+"                       list); the others pass through unchanged\n"
 "  -w, --where EXPR     keep only normalized records for which the jq\n"
 "                       expression is true\n"
 "  -R, --no-raw         do not copy raw records to the output\n"
@@ -147,6 +151,21 @@ wrap_bare(struct ctx *c, const struct rec *r, const char *ep, char sha[65])
 	return 0;
 }
 
+/* Is ep in the comma list? */
+static int
+listed(const char *list, const char *ep)
+{
+	size_t n = strlen(ep);
+	const char *p = list;
+
+	while ((p = strstr(p, ep)) != NULL) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static int
 one(struct rec *r, void *arg)
 {
@@ -167,6 +186,11 @@ one(struct rec *r, void *arg)
 			    "from; use --endpoint");
 			return 0;
 		}
+		if (c->only && !listed(c->only, ep)) {
+			rec_pass(r);
+			c->passed++;
+			return 0;
+		}
 		if (wrap_bare(c, r, ep, sha) == -1) {
 			bad(c, r, "cannot minify the object");
 			return 0;
@@ -183,7 +207,7 @@ one(struct rec *r, void *arg)
 		memcpy(epbuf, s, sl);
 		epbuf[sl] = 0;
 		ep = epbuf;
-		if (!norm_endpoint_known(ep)) {	/* bronze only: keep it */
+		if (!norm_endpoint_known(ep) || (c->only && !listed(c->only, ep))) {
 			rec_pass(r);
 			c->passed++;
 			return 0;
@@ -217,6 +241,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "where", required_argument, NULL, 'w' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "no-raw", no_argument, NULL, 'R' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -231,7 +256,7 @@ main(int argc, char **argv)
 	msg_init(argv[0]);
 	out_init();
 	buf_init(&c.scratch, 0);
-	while ((ch = getopt_long(argc, argv, "e:w:RhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:o:w:RhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			if (!norm_endpoint_known(optarg)) {
@@ -240,6 +265,9 @@ main(int argc, char **argv)
 				goto out;
 			}
 			c.endpoint = optarg;
+			break;
+		case 'o':
+			c.only = optarg;
 			break;
 		case 'w':
 			jqf_free(c.where);
