@@ -26,10 +26,10 @@ JQ='{kind:"market",source:"polymarket",market_id:(.id|tostring),
 res=$DIR/normalize-runs.jsonl
 : >"$res"
 for _ in $(seq "$ROUNDS"); do
-	python3 bench/timeit.py pm-normalize "bin/pm-normalize -R <'$DATA' >/dev/null" >>"$res"
-	python3 bench/timeit.py jq "jq -c '$JQ' <'$DATA' >/dev/null" >>"$res"
-	python3 bench/timeit.py python "python3 bench/normalize_baseline.py <'$DATA' >/dev/null" >>"$res"
-done
+	python3 bench/timeit.py pm-normalize "bin/pm-normalize -R <'$DATA' >/dev/null"
+	python3 bench/timeit.py jq "jq -c '$JQ' <'$DATA' >/dev/null"
+	python3 bench/timeit.py python "python3 bench/normalize_baseline.py <'$DATA' >/dev/null"
+done >>"$res"
 python3 - "$res" "$N" "$BYTES" "$DIR/normalize.json" <<'PY'
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]

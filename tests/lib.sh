@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib.sh - the shell test harness, sourced by every tNNNN-*.sh.
 #
 #   test_expect_success 'what it shows' '
@@ -78,6 +79,7 @@ test_expect_success() {
 	# Not inside an `if`, so that set -e holds in the case body: every
 	# line counts, not only the last.
 	(cd "$dir" && set -e && eval "$2") >"$TMP/log" 2>&1
+	# shellcheck disable=SC2181
 	if [ $? -eq 0 ]; then
 		say "ok $test_count - $script: $1"
 		echo "pass $script: $1" >>"${PM_RESULTS:-/dev/null}"

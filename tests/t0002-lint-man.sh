@@ -1,0 +1,28 @@
+#!/bin/bash
+# Every program has a man page; every man page is mandoc-lint clean;
+# the shell is shellcheck clean.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'every program and pm-records(5) have a man page' '
+	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
+		if [ -f "$TOP/tools/$p.c" ]; then test -f "$TOP/man/$p.1" || { echo "no man/$p.1"; false; }; fi
+	done &&
+	test -f "$TOP/man/pm-records.5" && test -f "$TOP/man/pm-pipelines.7"
+'
+test_expect_success 'mandoc -T lint is clean on man/' '
+	mandoc -T lint -W warning "$TOP"/man/*.[1-9] >lint 2>&1 || true &&
+	cat lint && test ! -s lint
+'
+test_expect_success 'pipelines.sh and the tools scripts are shellcheck clean' '
+	shellcheck -x "$TOP/pipelines.sh" "$TOP"/tools/*.sh "$TOP"/bench/*.sh
+'
+test_expect_success 'stubs say so and fail; real programs answer --help' '
+	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
+		if [ -f "$TOP/tools/$p.c" ]; then
+			run "$p" --help && expect_status 0 && grep -q "^usage: $p" out
+		else
+			run "$p" && expect_status 69 && grep -q "not implemented yet" err
+		fi
+	done
+'
+test_done
