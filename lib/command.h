@@ -1,0 +1,44 @@
+/*
+ * command.h - run an external program on a document, with a timeout.
+ *
+ * The program is started with posix_spawnp(3) from an argv (no shell), in
+ * a process group of its own so that a timeout kills its children too.
+ * Its standard input gets the document, its standard output and standard
+ * error are collected (each up to a cap), and it runs with SIGPIPE at its
+ * default and no descriptor of ours but the three pipes (they are made
+ * close-on-exec, so programs spawned at the same time from other threads
+ * never hold each other's pipes open).
+ *
+ * Ownership: a struct cmd_result owns its two buffers; cmd_result_release()
+ * frees them (NULL-safe on a zeroed struct).  argv and the input are
+ * borrowed for the call.
+ */
+#ifndef PM_COMMAND_H
+#define PM_COMMAND_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct cmd_result {
+	int		 exited;	/* 1: exit_code is valid */
+	int		 exit_code;
+	int		 signal;	/* killed by this signal, or 0 */
+	int		 timed_out;
+	struct buf	 out, err;	/* standard output, standard error */
+	char		 why[256];	/* set when cmd_run() returns -1 */
+};
+
+void cmd_result_init(struct cmd_result *r, size_t max_out, size_t max_err);
+void cmd_result_release(struct cmd_result *r);
+
+/*
+ * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input;
+ * timeout in milliseconds (0: none).  Returns 0 when the program ran to an
+ * exit or a signal or the timeout (see the struct), -1 when it could not
+ * be started or its output passed the cap (reason in why; it is killed).
+ */
+int cmd_run(char *const argv[], const char *in, size_t inlen,
+    long timeout_ms, struct cmd_result *r);
+
+#endif

@@ -1,0 +1,861 @@
+/* config.c - experiment configuration (see config.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jv.h>
+
+#include "buf.h"
+#include "config.h"
+
+/* No configuration: a snapshot of the markets and the market price. */
+static const char builtin_config[] =
+    "{\"suites\":[{\"id\":\"builtin\","
+    "\"research\":[{\"variant\":\"baseline\",\"type\":\"builtin\"}],"
+    "\"forecast\":[{\"variant\":\"market\",\"type\":\"builtin\"}]}]}";
+
+static const char *const type_names[] = { "builtin", "jq", "command",
+    "openai" };
+static const char *const stage_names[] = { "research", "forecast" };
+
+struct loader {
+	struct config	*c;
+	size_t		 cap;
+	jv		 files;		/* override file objects, in order */
+	jv		 inl;		/* [name, path, value] triples */
+	jv		 deps;		/* depends_on of each variant */
+	char		*dir;		/* of the configuration file */
+	double		 timeout;	/* default, seconds */
+	char		*err;
+	size_t		 errlen;
+};
+
+const char *
+config_type_name(int type)
+{
+	return type_names[type];
+}
+
+const char *
+config_stage_name(int stage)
+{
+	return stage_names[stage];
+}
+
+static int
+fail(struct loader *L, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(L->err, L->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static char *
+read_all(const char *path, char *err, size_t errlen)
+{
+	struct buf b;
+	char tmp[65536];
+	size_t n;
+	FILE *f;
+
+	buf_init(&b, 64 * 1024 * 1024);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		if (buf_add(&b, tmp, n) == -1)
+			break;
+	if (ferror(f) || !feof(f) || b.data == NULL) {
+		snprintf(err, errlen, "%s: %s", path, b.data == NULL && !ferror(f) ?
+		    "empty file" : "cannot read");
+		buf_release(&b);
+		b.data = NULL;
+	}
+	fclose(f);
+	return b.data;
+}
+
+/* Parse JSON text; on error an invalid jv and the reason in err. */
+static jv
+parse(const char *what, const char *text, char *err, size_t errlen)
+{
+	jv v = jv_parse(text), m;
+
+	if (!jv_is_valid(v)) {
+		m = jv_invalid_get_msg(v);
+		snprintf(err, errlen, "%s: %s", what,
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "invalid JSON");
+		jv_free(m);
+		return jv_invalid();
+	}
+	return v;
+}
+
+static jv
+parse_file(const char *path, char *err, size_t errlen)
+{
+	char *text = read_all(path, err, errlen);
+	jv v;
+
+	if (text == NULL)
+		return jv_invalid();
+	v = parse(path, text, err, errlen);
+	free(text);
+	return v;
+}
+
+/* A name a suite or variant may have: it must survive "NAME.key=value"
+ * and "suite:stage:variant". */
+static int
+good_name(const char *s)
+{
+	if (*s == 0)
+		return 0;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* "NAME.key.path=value" as [NAME, [key, path], value]; value typed as
+ * JSON when it parses (true, 12, null, [..]), else a string. */
+static int
+parse_override(struct loader *L, const char *s)
+{
+	const char *eq = strchr(s, '='), *dot, *p;
+	jv path, val;
+
+	if (eq == NULL || (dot = memchr(s, '.', (size_t)(eq - s))) == NULL ||
+	    dot == s)
+		return fail(L, "--override %s: not NAME.key=value", s);
+	path = jv_array();
+	for (p = dot + 1;; p++) {
+		const char *e = memchr(p, '.', (size_t)(eq - p));
+
+		if (e == NULL)
+			e = eq;
+		if (e == p) {
+			jv_free(path);
+			return fail(L, "--override %s: empty key", s);
+		}
+		path = jv_array_append(path, jv_string_sized(p, (int)(e - p)));
+		if ((p = e) == eq)
+			break;
+	}
+	val = jv_parse(eq + 1);
+	if (!jv_is_valid(val)) {
+		jv_free(val);
+		val = jv_string(eq + 1);
+	}
+	L->inl = jv_array_append(L->inl, JV_ARRAY(jv_string_sized(s,
+	    (int)(dot - s)), path, val));
+	return 0;
+}
+
+/* How NAME names a variant: 1 its suite, 2 its name, 3 suite:name, 0 not. */
+static int
+match(const char *name, const char *suite, const char *vname)
+{
+	size_t sl = strlen(suite);
+
+	if (strcmp(name, suite) == 0)
+		return 1;
+	if (strcmp(name, vname) == 0)
+		return 2;
+	if (strncmp(name, suite, sl) == 0 && name[sl] == ':' &&
+	    strcmp(name + sl + 1, vname) == 0)
+		return 3;
+	return 0;
+}
+
+/* Files first, each from the least to the most specific name (jv objects
+ * have no key order), then the inline overrides as given. */
+static jv
+apply_overrides(struct loader *L, jv p, const char *suite, const char *vname)
+{
+	int level;
+
+	jv_array_foreach(L->files, i, f) {
+		for (level = 1; level <= 3; level++) {
+			jv_object_foreach(f, k, v) {
+				if (match(jv_string_value(k), suite, vname) ==
+				    level && jv_get_kind(v) == JV_KIND_OBJECT)
+					p = jv_object_merge_recursive(p, v);
+				else
+					jv_free(v);
+				jv_free(k);
+			}
+		}
+		jv_free(f);
+	}
+	jv_array_foreach(L->inl, i, t) {
+		jv n = jv_array_get(jv_copy(t), 0);
+
+		if (match(jv_string_value(n), suite, vname))
+			p = jv_setpath(p, jv_array_get(jv_copy(t), 1),
+			    jv_array_get(jv_copy(t), 2));
+		jv_free(n);
+		jv_free(t);
+	}
+	return p;
+}
+
+/* A string member as a new C string; *bad set when it is another type. */
+static char *
+pstr(jv p, const char *key, int *bad)
+{
+	jv v = jv_object_get(jv_copy(p), jv_string(key));
+	char *s = NULL;
+
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		if ((s = strdup(jv_string_value(v))) == NULL)
+			*bad = 1;
+	} else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL)
+		*bad = 1;
+	jv_free(v);
+	return s;
+}
+
+/* 1 set, 0 absent or null, -1 not a number. */
+static int
+pnum(jv p, const char *key, double *d)
+{
+	jv v = jv_object_get(jv_copy(p), jv_string(key));
+	int r = 0;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER) {
+		*d = jv_number_value(v);
+		r = 1;
+	} else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL)
+		r = -1;
+	jv_free(v);
+	return r;
+}
+
+static int
+pbool(jv p, const char *key)
+{
+	jv v = jv_object_get(jv_copy(p), jv_string(key));
+	int r = jv_get_kind(v) == JV_KIND_TRUE;
+
+	jv_free(v);
+	return r;
+}
+
+static int
+fill_argv(struct loader *L, struct variant *v, jv p)
+{
+	jv a = jv_object_get(jv_copy(p), jv_string("argv")), e;
+	int n = jv_get_kind(a) == JV_KIND_ARRAY ? jv_array_length(jv_copy(a)) :
+	    0, i, rc = 0;
+
+	if (n == 0 || (v->argv = calloc((size_t)n + 1, sizeof *v->argv)) ==
+	    NULL) {
+		jv_free(a);
+		return fail(L, "%s: argv must be a non-empty array of strings",
+		    v->id);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		e = jv_array_get(jv_copy(a), i);
+		if (jv_get_kind(e) != JV_KIND_STRING ||
+		    (v->argv[i] = strdup(jv_string_value(e))) == NULL)
+			rc = fail(L, "%s: argv must be a non-empty array of "
+			    "strings", v->id);
+		jv_free(e);
+	}
+	jv_free(a);
+	return rc;
+}
+
+static int
+fill_jq(struct loader *L, struct variant *v, jv p)
+{
+	char *file, path[4096];
+	int bad = 0;
+
+	v->program = pstr(p, "program", &bad);
+	file = pstr(p, "program_file", &bad);
+	if (bad || (v->program == NULL) == (file == NULL)) {
+		free(file);
+		return fail(L, "%s: give program or program_file, a string",
+		    v->id);
+	}
+	if (file) {
+		snprintf(path, sizeof path, "%s%s", file[0] == '/' ? "" :
+		    L->dir, file);
+		free(file);
+		if ((v->program = read_all(path, L->err, L->errlen)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+fill_openai(struct loader *L, struct variant *v, jv p)
+{
+	double d;
+	int bad = 0, r;
+
+	v->base_url = pstr(p, "base_url", &bad);
+	v->model = pstr(p, "model", &bad);
+	v->api_key_env = pstr(p, "api_key_env", &bad);
+	v->system = pstr(p, "system", &bad);
+	v->prompt = pstr(p, "prompt", &bad);
+	if (bad)
+		return fail(L, "%s: base_url, model, api_key_env, system and "
+		    "prompt are strings", v->id);
+	if (v->model == NULL)
+		return fail(L, "%s: model missing", v->id);
+	if (v->base_url == NULL &&
+	    (v->base_url = strdup("https://api.openai.com/v1")) == NULL)
+		return fail(L, "out of memory");
+	if (v->api_key_env == NULL &&
+	    (v->api_key_env = strdup("OPENAI_API_KEY")) == NULL)
+		return fail(L, "out of memory");
+	v->temperature = -1;
+	if ((r = pnum(p, "temperature", &d)) == -1 || (r == 1 &&
+	    (d < 0 || d > 2)))
+		return fail(L, "%s: temperature: a number from 0 to 2", v->id);
+	if (r == 1)
+		v->temperature = d;
+	if ((r = pnum(p, "max_tokens", &d)) == -1 || (r == 1 &&
+	    (d < 1 || d > 1000000 || d != floor(d))))
+		return fail(L, "%s: max_tokens: a whole number from 1 to "
+		    "1000000", v->id);
+	if (r == 1)
+		v->max_tokens = (long)d;
+	v->json_mode = pbool(p, "json_mode");
+	return 0;
+}
+
+static int
+fill_builtin(struct loader *L, struct variant *v, jv p)
+{
+	int bad = 0;
+	char *b = pstr(p, "builtin", &bad);
+	const char *name = b ? b : v->name;
+
+	if (strcmp(name, "baseline") == 0)
+		v->builtin = XB_BASELINE;
+	else if (strcmp(name, "market") == 0)
+		v->builtin = XB_MARKET;
+	else
+		bad = 1;
+	free(b);
+	if (bad)
+		return fail(L, "%s: builtin must be baseline or market", v->id);
+	return 0;
+}
+
+static int
+fill_variant(struct loader *L, struct variant *v, jv p)
+{
+	char *type;
+	jv s;
+	double t = L->timeout;
+	int bad = 0, have;
+
+	s = jv_dump_string(jv_copy(p), JV_PRINT_SORTED);
+	v->params = strdup(jv_string_value(s));
+	jv_free(s);
+	type = pstr(p, "type", &bad);
+	for (v->type = 0; type && v->type <= XT_OPENAI; v->type++)
+		if (strcmp(type, type_names[v->type]) == 0)
+			break;
+	have = type != NULL;
+	free(type);
+	if (v->params == NULL || !have || v->type > XT_OPENAI)
+		return fail(L, "%s: type must be builtin, jq, command or openai",
+		    v->id);
+	if (pnum(p, "timeout", &t) == -1 || t <= 0 || t > 86400)
+		return fail(L, "%s: timeout: seconds, more than 0 and at most "
+		    "86400", v->id);
+	v->timeout_ms = (long)(t * 1000);
+	switch (v->type) {
+	case XT_BUILTIN:
+		return fill_builtin(L, v, p);
+	case XT_JQ:
+		return fill_jq(L, v, p);
+	case XT_COMMAND:
+		return fill_argv(L, v, p);
+	default:
+		return fill_openai(L, v, p);
+	}
+}
+
+static struct variant *
+new_variant(struct loader *L, const char *suite, const char *name, int stage)
+{
+	struct config *c = L->c;
+	struct variant *v;
+	size_t n;
+
+	if (c->n == L->cap) {
+		L->cap = L->cap ? L->cap * 2 : 16;
+		if ((v = realloc(c->v, L->cap * sizeof *v)) == NULL)
+			return NULL;
+		c->v = v;
+	}
+	v = &c->v[c->n++];
+	memset(v, 0, sizeof *v);
+	n = strlen(suite) + strlen(name) + 12;
+	v->stage = stage;
+	v->suite = strdup(suite);
+	v->name = strdup(name);
+	if ((v->id = malloc(n)) != NULL)
+		snprintf(v->id, n, "%s:%s:%s", suite, stage_names[stage], name);
+	return v->suite && v->name && v->id ? v : NULL;
+}
+
+/* depends_on: a name or an array of names, kept for resolve_deps(). */
+static int
+keep_deps(struct loader *L, struct variant *v, jv p)
+{
+	jv d = jv_object_get(jv_copy(p), jv_string("depends_on"));
+	int ok = 1;
+
+	if (!jv_is_valid(d) || jv_get_kind(d) == JV_KIND_NULL) {
+		jv_free(d);
+		d = jv_array();
+	} else if (jv_get_kind(d) == JV_KIND_STRING)
+		d = JV_ARRAY(d);
+	if (jv_get_kind(d) != JV_KIND_ARRAY)
+		ok = 0;
+	else
+		jv_array_foreach(d, i, e) {
+			ok &= jv_get_kind(e) == JV_KIND_STRING;
+			jv_free(e);
+		}
+	if (ok && v->stage == XS_RESEARCH && jv_array_length(jv_copy(d)) > 0)
+		ok = -1;
+	L->deps = jv_array_append(L->deps, d);
+	if (ok == -1)
+		return fail(L, "%s: only forecast variants have depends_on",
+		    v->id);
+	return ok ? 0 : fail(L, "%s: depends_on: a research variant name or "
+	    "an array of them", v->id);
+}
+
+static int
+load_variant(struct loader *L, const char *suite, int stage, jv defaults,
+    jv entry)
+{
+	struct variant *v;
+	char *name;
+	size_t i;
+	int bad = 0, rc;
+	jv p;
+
+	if ((name = pstr(entry, "variant", &bad)) == NULL && !bad)
+		name = pstr(entry, "name", &bad);
+	if (bad || name == NULL || !good_name(name)) {
+		free(name);
+		return fail(L, "suite %s: %s variant without a name of letters, "
+		    "digits, - and _", suite, stage_names[stage]);
+	}
+	for (i = 0; i < L->c->n; i++)
+		if (L->c->v[i].stage == stage && !strcmp(L->c->v[i].suite, suite)
+		    && !strcmp(L->c->v[i].name, name)) {
+			rc = fail(L, "%s:%s:%s: defined twice", suite,
+			    stage_names[stage], name);
+			free(name);
+			return rc;
+		}
+	v = new_variant(L, suite, name, stage);
+	free(name);
+	if (v == NULL)
+		return fail(L, "out of memory");
+	p = jv_object_merge_recursive(jv_copy(defaults), jv_copy(entry));
+	p = apply_overrides(L, p, v->suite, v->name);
+	if (!jv_is_valid(p)) {
+		jv_free(p);
+		return fail(L, "%s: an override does not fit the parameters",
+		    v->id);
+	}
+	rc = fill_variant(L, v, p);
+	if (rc == 0)
+		rc = keep_deps(L, v, p);
+	jv_free(p);
+	return rc;
+}
+
+static int
+load_suite(struct loader *L, jv suite)
+{
+	char *id;
+	int bad = 0, stage, rc = 0;
+	size_t i;
+	jv defaults, list;
+
+	if (jv_get_kind(suite) != JV_KIND_OBJECT)
+		return fail(L, "a suite is not an object");
+	if ((id = pstr(suite, "id", &bad)) == NULL || bad || !good_name(id)) {
+		free(id);
+		return fail(L, "a suite without an id of letters, digits, - "
+		    "and _");
+	}
+	for (i = 0; i < L->c->n; i++)
+		if (strcmp(L->c->v[i].suite, id) == 0) {
+			rc = fail(L, "suite %s: defined twice", id);
+			goto out;
+		}
+	defaults = jv_object_get(jv_copy(suite), jv_string("defaults"));
+	if (jv_get_kind(defaults) != JV_KIND_OBJECT) {
+		jv_free(defaults);
+		defaults = jv_object();
+	}
+	for (stage = XS_RESEARCH; stage <= XS_FORECAST && rc == 0; stage++) {
+		list = jv_object_get(jv_copy(suite),
+		    jv_string(stage_names[stage]));
+		if (jv_get_kind(list) == JV_KIND_ARRAY) {
+			jv_array_foreach(list, j, e) {
+				if (rc == 0 && jv_get_kind(e) != JV_KIND_OBJECT)
+					rc = fail(L, "suite %s: a %s variant is not "
+					    "an object", id, stage_names[stage]);
+				if (rc == 0)
+					rc = load_variant(L, id, stage, defaults, e);
+				jv_free(e);
+			}
+		} else if (jv_is_valid(list) && jv_get_kind(list) != JV_KIND_NULL)
+			rc = fail(L, "suite %s: %s is not an array", id,
+			    stage_names[stage]);
+		jv_free(list);
+	}
+	jv_free(defaults);
+out:
+	free(id);
+	return rc;
+}
+
+static int
+find_research(const struct config *c, const char *suite, const char *ref,
+    size_t *at)
+{
+	const char *colon = strchr(ref, ':');
+	size_t i, sl = colon ? (size_t)(colon - ref) : strlen(suite);
+	const char *s = colon ? ref : suite, *name = colon ? colon + 1 : ref;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].stage == XS_RESEARCH && strlen(c->v[i].suite) == sl &&
+		    strncmp(c->v[i].suite, s, sl) == 0 &&
+		    strcmp(c->v[i].name, name) == 0) {
+			*at = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+resolve_deps(struct loader *L)
+{
+	struct variant *v;
+	size_t i, k;
+	int n;
+
+	for (i = 0; i < L->c->n; i++) {
+		jv d = jv_array_get(jv_copy(L->deps), (int)i);
+
+		v = &L->c->v[i];
+		n = jv_array_length(jv_copy(d));
+		if (n > 0 && (v->deps = calloc((size_t)n, sizeof *v->deps)) ==
+		    NULL) {
+			jv_free(d);
+			return fail(L, "out of memory");
+		}
+		jv_array_foreach(d, j, e) {
+			if (find_research(L->c, v->suite, jv_string_value(e),
+			    &k) == 0)
+				v->deps[v->ndeps++] = k;
+			else
+				fail(L, "%s: depends on %s, not a research "
+				    "variant", v->id, jv_string_value(e));
+			jv_free(e);
+		}
+		jv_free(d);
+		if (v->ndeps != (size_t)n)
+			return -1;
+	}
+	return 0;
+}
+
+/* An override naming nothing is a typo: say so rather than ignore it. */
+static int
+check_names(struct loader *L)
+{
+	size_t i;
+	int found, rc = 0;
+
+	jv_array_foreach(L->inl, j, t) {
+		jv n = jv_array_get(jv_copy(t), 0);
+
+		for (i = 0, found = 0; i < L->c->n && !found; i++)
+			found = match(jv_string_value(n), L->c->v[i].suite,
+			    L->c->v[i].name);
+		if (!found && rc == 0)
+			rc = fail(L, "--override: no suite or variant named %s",
+			    jv_string_value(n));
+		jv_free(n);
+		jv_free(t);
+	}
+	jv_array_foreach(L->files, j, f) {
+		jv_object_foreach(f, k, v) {
+			for (i = 0, found = 0; i < L->c->n && !found; i++)
+				found = match(jv_string_value(k),
+				    L->c->v[i].suite, L->c->v[i].name);
+			if (!found && rc == 0)
+				rc = fail(L, "--override-file: no suite or "
+				    "variant named %s", jv_string_value(k));
+			jv_free(k);
+			jv_free(v);
+		}
+		jv_free(f);
+	}
+	return rc;
+}
+
+static int
+load_overrides(struct loader *L, const struct config_opts *o)
+{
+	size_t i;
+	jv f;
+
+	for (i = 0; i < o->nfiles; i++) {
+		f = parse_file(o->files[i], L->err, L->errlen);
+		if (!jv_is_valid(f))
+			return -1;
+		if (jv_get_kind(f) != JV_KIND_OBJECT) {
+			jv_free(f);
+			return fail(L, "%s: not a JSON object", o->files[i]);
+		}
+		L->files = jv_array_append(L->files, f);
+	}
+	for (i = 0; i < o->ninline; i++)
+		if (parse_override(L, o->inline_ovr[i]) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+load_root(struct loader *L, const struct config_opts *o)
+{
+	const char *slash;
+	jv root, suites;
+	int rc = 0;
+
+	if (o->path) {
+		slash = strrchr(o->path, '/');
+		L->dir = strndup(o->path, slash ? (size_t)(slash - o->path) + 1 :
+		    0);
+		root = parse_file(o->path, L->err, L->errlen);
+	} else {
+		L->dir = strdup("");
+		root = parse("builtin suite", builtin_config, L->err, L->errlen);
+	}
+	if (L->dir == NULL || !jv_is_valid(root)) {
+		jv_free(root);
+		return L->dir ? -1 : fail(L, "out of memory");
+	}
+	suites = jv_get_kind(root) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(root), jv_string("suites")) : jv_copy(root);
+	if (jv_get_kind(suites) != JV_KIND_ARRAY ||
+	    jv_array_length(jv_copy(suites)) == 0)
+		rc = fail(L, "%s: no suites array", o->path ? o->path : "config");
+	else
+		jv_array_foreach(suites, i, s) {
+			if (rc == 0)
+				rc = load_suite(L, s);
+			jv_free(s);
+		}
+	jv_free(suites);
+	jv_free(root);
+	return rc;
+}
+
+struct config *
+config_load(const struct config_opts *o, char *err, size_t errlen)
+{
+	struct loader L = { 0 };
+	int rc = -1;
+
+	L.err = err;
+	L.errlen = errlen;
+	L.timeout = o->timeout > 0 ? o->timeout : 60;
+	L.files = jv_array();
+	L.inl = jv_array();
+	L.deps = jv_array();
+	if ((L.c = calloc(1, sizeof *L.c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (load_overrides(&L, o) == -1 || load_root(&L, o) == -1 ||
+	    resolve_deps(&L) == -1 || check_names(&L) == -1)
+		goto out;
+	rc = 0;
+out:
+	jv_free(L.files);
+	jv_free(L.inl);
+	jv_free(L.deps);
+	free(L.dir);
+	if (rc == -1) {
+		config_free(L.c);
+		return NULL;
+	}
+	return L.c;
+}
+
+void
+config_free(struct config *c)
+{
+	struct variant *v;
+	size_t i;
+	char **a;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		v = &c->v[i];
+		free(v->suite);
+		free(v->name);
+		free(v->id);
+		free(v->params);
+		free(v->program);
+		for (a = v->argv; a && *a; a++)
+			free(*a);
+		free(v->argv);
+		free(v->base_url);
+		free(v->model);
+		free(v->api_key_env);
+		free(v->system);
+		free(v->prompt);
+		free(v->deps);
+	}
+	free(c->v);
+	free(c);
+}
+
+/* Whether the comma list names v, as "variant" or "suite:variant". */
+static int
+in_list(const char *list, const struct variant *v)
+{
+	const char *p = list, *e;
+	size_t n;
+
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0)
+			continue;
+		if ((strlen(v->name) == n && !strncmp(p, v->name, n)) ||
+		    (strlen(v->suite) + 1 + strlen(v->name) == n &&
+		    !strncmp(p, v->suite, strlen(v->suite)) &&
+		    p[strlen(v->suite)] == ':' &&
+		    !strncmp(p + strlen(v->suite) + 1, v->name, strlen(v->name))))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every item of a list must name a variant of that stage. */
+static int
+check_list(const struct config *c, int stage, const char *list, char *err,
+    size_t errlen)
+{
+	const char *p = list, *e;
+	char item[256];
+	size_t i;
+	int found;
+
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		snprintf(item, sizeof item, "%.*s", (int)(e - p), p);
+		for (i = 0, found = 0; i < c->n && !found; i++)
+			found = c->v[i].stage == stage && in_list(item, &c->v[i]);
+		if (!found && item[0]) {
+			snprintf(err, errlen, "--include-%s: no %s variant %s",
+			    stage_names[stage], stage_names[stage], item);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+has_suite(const struct config *c, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].suite, s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+config_select(struct config *c, const struct selection *s, char *err,
+    size_t errlen)
+{
+	struct variant *v;
+	size_t i, j, n = 0;
+	int st;
+
+	for (j = 0; j < s->nsuites; j++)
+		if (!has_suite(c, s->suites[j])) {
+			snprintf(err, errlen, "--suite: no suite %s", s->suites[j]);
+			return -1;
+		}
+	for (st = XS_RESEARCH; st <= XS_FORECAST; st++)
+		if (s->inc[st] && check_list(c, st, s->inc[st], err, errlen))
+			return -1;
+	for (i = 0; i < c->n; i++) {
+		v = &c->v[i];
+		v->selected = (s->stages & (1 << v->stage)) != 0;
+		for (j = 0; j < s->nsuites && v->selected; j++)
+			if (strcmp(v->suite, s->suites[j]) == 0)
+				break;
+		if (s->nsuites && j == s->nsuites)
+			v->selected = 0;
+		if (s->inc[v->stage] && !in_list(s->inc[v->stage], v))
+			v->selected = 0;
+	}
+	for (i = 0; i < c->n; i++)
+		for (j = 0; c->v[i].selected && j < c->v[i].ndeps; j++)
+			c->v[c->v[i].deps[j]].selected = 1;
+	for (i = 0; i < c->n; i++)
+		n += c->v[i].selected != 0;
+	if (n == 0) {
+		snprintf(err, errlen, "no variant selected");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_list(const struct config *c, FILE *f)
+{
+	const struct variant *v;
+	size_t i, j;
+
+	for (i = 0; i < c->n; i++) {
+		v = &c->v[i];
+		if (!v->selected)
+			continue;
+		fprintf(f, "%s\t%s\t%s\t%s\t", v->suite, stage_names[v->stage],
+		    v->name, type_names[v->type]);
+		for (j = 0; j < v->ndeps; j++)
+			fprintf(f, "%s%s", j ? "," : "", c->v[v->deps[j]].id);
+		fprintf(f, "%s\n", v->ndeps ? "" : "-");
+	}
+}

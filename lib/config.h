@@ -1,0 +1,82 @@
+/*
+ * config.h - experiment suites: the configuration file, overrides, the
+ * selection of what runs, and the manifest (pm-experiment(1)).
+ *
+ * A configuration lists suites; each suite has research variants and
+ * forecast variants; a variant's parameters are the suite's "defaults",
+ * then its own members, then the override files in order, then the inline
+ * overrides in order (later wins).  libjq's jv is used to read and merge
+ * the configuration only; what comes out is plain C, read-only, that
+ * threads share without locks (jv reference counts are not atomic).
+ *
+ * Ownership: a struct config owns every string and array in it; free it
+ * with config_free() (NULL-safe).  Option strings are borrowed.
+ */
+#ifndef PM_CONFIG_H
+#define PM_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum { XS_RESEARCH = 0, XS_FORECAST = 1 };
+enum { XT_BUILTIN, XT_JQ, XT_COMMAND, XT_OPENAI };
+enum { XB_BASELINE, XB_MARKET };
+
+struct variant {
+	char	 *suite, *name;
+	char	 *id;		/* suite:stage:variant */
+	int	  stage;	/* XS_* */
+	int	  type;		/* XT_* */
+	int	  builtin;	/* XB_*, for XT_BUILTIN */
+	char	 *params;	/* the merged parameters, compact JSON */
+	char	 *program;	/* jq: the program text */
+	char	**argv;		/* command: NULL-terminated */
+	char	 *base_url, *model, *api_key_env, *system, *prompt;
+	double	  temperature;	/* < 0: not sent */
+	long	  max_tokens;	/* 0: not sent */
+	int	  json_mode;	/* ask for response_format json_object */
+	long	  timeout_ms;
+	size_t	 *deps;		/* indexes of the research variants needed */
+	size_t	  ndeps;
+	int	  selected;
+};
+
+struct config {
+	struct variant	*v;
+	size_t		 n;
+};
+
+struct config_opts {
+	const char	 *path;		/* NULL: the builtin suite */
+	char		**files;	/* --override-file, in order */
+	size_t		  nfiles;
+	char		**inline_ovr;	/* --override NAME.key=value */
+	size_t		  ninline;
+	double		  timeout;	/* seconds, for variants without one */
+};
+
+struct selection {
+	char		**suites;	/* --suite; none: all */
+	size_t		  nsuites;
+	int		  stages;	/* bit XS_RESEARCH, bit XS_FORECAST */
+	const char	 *inc[2];	/* --include-research/-forecast lists */
+};
+
+const char *config_type_name(int type);
+const char *config_stage_name(int stage);
+
+/* NULL with the reason in err. */
+struct config *config_load(const struct config_opts *o, char *err,
+    size_t errlen);
+void config_free(struct config *c);
+
+/* Mark what runs; a selected forecast pulls in the research it needs.
+ * -1 with the reason in err (an unknown suite or variant, nothing left). */
+int config_select(struct config *c, const struct selection *s, char *err,
+    size_t errlen);
+
+/* The manifest of the selected variants: one line each, tab-separated
+ * suite, stage, variant, type, dependencies ("-" for none). */
+void config_list(const struct config *c, FILE *f);
+
+#endif

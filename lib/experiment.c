@@ -1,0 +1,438 @@
+/* experiment.c - the variants of a configuration on one group (see
+ * experiment.h); the kinds themselves are in xkind.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "jw.h"
+#include "msg.h"
+#include "sha.h"
+#include "timefmt.h"
+#include "xkind.h"
+
+pthread_mutex_t xjq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+xres_reset(struct xres *r)
+{
+	r->status = XR_OK;
+	buf_reset(&r->output);
+	buf_reset(&r->probs);
+	buf_reset(&r->err_text);
+	r->has_stderr = 0;
+	r->error[0] = 0;
+}
+
+struct xworker *
+xworker_new(const struct xopts *o)
+{
+	struct xworker *w;
+	size_t i, n = o->cfg->n;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return NULL;
+	w->o = o;
+	buf_init(&w->input, 0);
+	buf_init(&w->results, 0);
+	buf_init(&w->tmp, 0);
+	buf_init(&w->tmp2, 0);
+	w->gp = json_parser_new(o->max_line);
+	w->sp = json_parser_new(o->max_line + 16 * 1024 * 1024);
+	w->jq = calloc(n + 1, sizeof *w->jq);
+	w->res = calloc(n + 1, sizeof *w->res);
+	w->llm = llm_new();
+	if (!w->gp || !w->sp || !w->jq || !w->res || !w->llm) {
+		xworker_free(w);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		buf_init(&w->res[i].output, 0);
+		buf_init(&w->res[i].probs, 0);
+		buf_init(&w->res[i].err_text, 0);
+	}
+	return w;
+}
+
+void
+xworker_free(struct xworker *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; w->res && i < w->o->cfg->n; i++) {
+		buf_release(&w->res[i].output);
+		buf_release(&w->res[i].probs);
+		buf_release(&w->res[i].err_text);
+	}
+	pthread_mutex_lock(&xjq_lock);
+	for (i = 0; w->jq && i < w->o->cfg->n; i++)
+		jqf_free(w->jq[i]);
+	pthread_mutex_unlock(&xjq_lock);
+	free(w->jq);
+	free(w->res);
+	llm_free(w->llm);
+	json_parser_free(w->gp);
+	json_parser_free(w->sp);
+	buf_release(&w->input);
+	buf_release(&w->results);
+	buf_release(&w->tmp);
+	buf_release(&w->tmp2);
+	free(w);
+}
+
+struct xjob *
+xjob_new(const char *text, size_t len, const char *file, unsigned long line)
+{
+	struct xjob *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return NULL;
+	if ((j->text = malloc(len + 1)) == NULL) {
+		free(j);
+		return NULL;
+	}
+	memcpy(j->text, text, len);
+	j->text[len] = 0;
+	j->len = len;
+	j->file = file;
+	j->line = line;
+	buf_init(&j->out, 0);
+	return j;
+}
+
+void
+xjob_free(struct xjob *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->nfails; i++)
+		free(j->fails[i].detail);
+	free(j->fails);
+	free(j->event_key);
+	free(j->text);
+	buf_release(&j->out);
+	free(j);
+}
+
+static void
+add_fail(struct xjob *j, const char *reason, int retriable, const char *fmt,
+    ...)
+{
+	struct xfail *f;
+	va_list ap;
+	char d[1200];
+
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof d, fmt, ap);
+	va_end(ap);
+	if ((f = realloc(j->fails, (j->nfails + 1) * sizeof *f)) == NULL)
+		return;
+	j->fails = f;
+	f += j->nfails;
+	f->reason = reason;
+	f->retriable = retriable;
+	if ((f->detail = strdup(d)) != NULL)
+		j->nfails++;
+}
+
+/* A name for the event's dump directory: safe characters only, and short
+ * (a market: key can list many ids), still unique through a hash. */
+static void
+dump_name(const char *key, char *out, size_t n)
+{
+	char sha[65];
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < len && i + 1 < n; i++)
+		out[i] = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' &&
+		    key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9') ||
+		    key[i] == '-' || key[i] == '_' || key[i] == '.' ||
+		    key[i] == ',' ? key[i] : '_';
+	out[i] = 0;
+	if (len > 100 && n > 120) {
+		sha256_hex(key, len, sha);
+		snprintf(out + 80, n - 80, "-%.16s", sha);
+	}
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		out[0] = '_';
+}
+
+void
+xdump(struct xworker *w, size_t vi, const char *what, const char *p,
+    size_t n)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	char name[160], path[4096];
+	FILE *f;
+
+	if (w->o->dump_dir == NULL)
+		return;
+	dump_name(w->event_key, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", w->o->dump_dir, name);
+	if (mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	if (mkdir(path, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s", w->o->dump_dir,
+	    name, v->suite, config_stage_name(v->stage), v->name, what,
+	    strcmp(what, "stderr") == 0 ? "txt" : "json");
+	if ((f = fopen(path, "w")) == NULL)
+		goto fail;
+	if ((n && fwrite(p, 1, n, f) != n) || fclose(f) == EOF)
+		goto fail;
+	return;
+fail:
+	msg("--dump-dir: %s: %s", path, strerror(errno));
+}
+
+/* Where the group object's closing brace is. */
+static size_t
+last_brace(const char *t, size_t n)
+{
+	while (n > 0 && t[n - 1] != '}')
+		n--;
+	return n ? n - 1 : 0;
+}
+
+/* The group, with the output of the research v depends on appended. */
+static void
+make_input(struct xworker *w, const struct xjob *j, const struct variant *v)
+{
+	const struct variant *d;
+	struct buf *b = &w->input;
+	char key[512];
+	size_t i;
+
+	buf_reset(b);
+	buf_add(b, j->text, last_brace(j->text, j->len));
+	buf_adds(b, ",\"research\":{");
+	for (i = 0; i < v->ndeps; i++) {
+		d = &w->o->cfg->v[v->deps[i]];
+		if (strcmp(d->suite, v->suite) == 0)
+			snprintf(key, sizeof key, "%s", d->name);
+		else
+			snprintf(key, sizeof key, "%s:%s", d->suite, d->name);
+		jw_key(b, key);
+		if (w->res[v->deps[i]].output.len)
+			jw_raw(b, w->res[v->deps[i]].output.data,
+			    w->res[v->deps[i]].output.len);
+		else
+			jw_null(b);
+	}
+	buf_adds(b, "}}");
+}
+
+/* 0 when every research v depends on succeeded; else r says why not. */
+static int
+deps_ok(struct xworker *w, const struct variant *v, struct xres *r)
+{
+	const struct variant *d;
+	size_t i;
+
+	for (i = 0; i < v->ndeps; i++) {
+		d = &w->o->cfg->v[v->deps[i]];
+		if (w->res[v->deps[i]].status != XR_OK) {
+			r->status = XR_SKIPPED;
+			snprintf(r->error, sizeof r->error, "research %s %s",
+			    d->id, w->res[v->deps[i]].status == XR_SKIPPED ?
+			    "was skipped" : "failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+raw_or_null(struct buf *b, const char *key, const struct buf *v)
+{
+	jw_key(b, key);
+	if (v->len)
+		jw_raw(b, v->data, v->len);
+	else
+		jw_null(b);
+}
+
+static void
+write_result(struct xworker *w, const struct variant *v, const struct xres *r,
+    const char *started, const char *finished, long ms)
+{
+	static const char *const st[] = { "ok", "skipped", "failed" };
+	struct buf *b = &w->results;
+
+	jw_open(b, '{');
+	jw_key(b, "experiment_id");
+	jw_strz(b, v->id);
+	jw_key(b, "suite");
+	jw_strz(b, v->suite);
+	jw_key(b, "stage");
+	jw_strz(b, config_stage_name(v->stage));
+	jw_key(b, "variant");
+	jw_strz(b, v->name);
+	jw_key(b, "type");
+	jw_strz(b, config_type_name(v->type));
+	jw_key(b, "status");
+	jw_strz(b, st[r->status]);
+	raw_or_null(b, "output", &r->output);
+	raw_or_null(b, "probabilities", &r->probs);
+	jw_key(b, "started_at");
+	jw_strz(b, started);
+	jw_key(b, "finished_at");
+	jw_strz(b, finished);
+	jw_key(b, "latency_ms");
+	jw_int(b, ms);
+	jw_key(b, "error");
+	jw_strz(b, r->error[0] ? r->error : NULL);
+	if (v->type == XT_COMMAND) {
+		jw_key(b, "stderr");
+		if (r->has_stderr)
+			jw_str(b, r->err_text.data, r->err_text.len);
+		else
+			jw_null(b);
+	}
+	jw_close(b, '}');
+}
+
+static void
+run_one(struct xworker *w, struct xjob *j, size_t vi)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	struct xres *r = &w->res[vi];
+	char started[TS_MAX], finished[TS_MAX];
+	const char *in = j->text;
+	size_t n = j->len;
+	long t0 = mono_ms();
+
+	xres_reset(r);
+	ts_now(started);
+	if (v->ndeps && deps_ok(w, v, r) == 0) {
+		make_input(w, j, v);
+		in = w->input.data;
+		n = w->input.len;
+	}
+	if (r->status == XR_OK) {
+		if (v->type == XT_BUILTIN)
+			xk_builtin(w, vi, r);
+		else if (v->type == XT_JQ)
+			xk_jq(w, vi, in, n, r);
+		else if (v->type == XT_COMMAND)
+			xk_command(w, vi, in, n, r);
+		else
+			xk_openai(w, vi, in, n, r);
+	}
+	ts_now(finished);
+	write_result(w, v, r, started, finished, mono_ms() - t0);
+	if (r->status == XR_OK)
+		j->ok++;
+	else if (r->status == XR_SKIPPED)
+		j->skipped++;
+	else {
+		j->failed++;
+		add_fail(j, "experiment_failed", 1, "%s: %s", v->id, r->error);
+	}
+}
+
+static int
+parse_group(struct xworker *w, struct xjob *j)
+{
+	json_val k;
+	const char *e, *s;
+	size_t n;
+
+	if (json_parse(w->gp, j->text, j->len, 0, &w->group, &e) == -1) {
+		add_fail(j, "bad_record", 0, "%s", e);
+		return -1;
+	}
+	json_get(&w->group, "event_key", &k);
+	json_get(&w->group, "markets", &w->markets);
+	if ((s = json_str(&k, &n)) == NULL || n == 0 ||
+	    w->markets.type != JSON_ARRAY) {
+		add_fail(j, "bad_record", 0, "group without event_key or "
+		    "markets");
+		return -1;
+	}
+	if ((j->event_key = strdup(s)) == NULL) {
+		add_fail(j, "bad_record", 0, "out of memory");
+		return -1;
+	}
+	w->event_key = j->event_key;
+	return 0;
+}
+
+/* The original bytes up to the closing brace, then the results.  A group
+ * that has results already (a dump run again) is the one case written
+ * member by member, without its old results. */
+static void
+write_line(struct xworker *w, struct xjob *j)
+{
+	struct buf *b = &j->out;
+	json_iter it;
+	json_val old, v;
+	const char *key;
+	size_t kl;
+	int rc = 0;
+
+	json_get(&w->group, "results", &old);
+	if (old.type == JSON_ABSENT)
+		rc |= buf_add(b, j->text, last_brace(j->text, j->len));
+	else {
+		rc |= jw_open(b, '{');
+		json_iter_init(&it, &w->group);
+		while (json_iter_next(&it, &key, &kl, &v))
+			if (strcmp(key, "results") != 0) {
+				rc |= jw_key(b, key);
+				rc |= jw_val(b, &v);
+			}
+	}
+	rc |= buf_adds(b, ",\"results\":");
+	rc |= buf_add(b, w->results.data, w->results.len);
+	rc |= buf_addc(b, '}');
+	if (rc) {
+		buf_reset(b);
+		add_fail(j, "bad_record", 0, "group with results too large");
+	}
+}
+
+void
+xworker_run(struct xworker *w, struct xjob *j)
+{
+	const struct config *c = w->o->cfg;
+	unsigned long forecasts = 0;
+	size_t i;
+	int stage;
+
+	if (parse_group(w, j) == -1)
+		return;
+	buf_reset(&w->results);
+	jw_open(&w->results, '[');
+	for (stage = XS_RESEARCH; stage <= XS_FORECAST; stage++)
+		for (i = 0; i < c->n; i++)
+			if (c->v[i].selected && c->v[i].stage == stage) {
+				run_one(w, j, i);
+				forecasts += stage == XS_FORECAST &&
+				    w->res[i].status == XR_OK;
+			}
+	jw_close(&w->results, ']');
+	if (w->o->forecast && forecasts == 0)
+		add_fail(j, "no_forecast_results", 0, "no forecast variant "
+		    "produced a result");
+	else if (!w->o->forecast && j->ok == 0)
+		add_fail(j, "no_experiment_results", 0, "no variant produced a "
+		    "result");
+	write_line(w, j);
+}

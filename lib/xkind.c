@@ -1,0 +1,597 @@
+/* xkind.c - builtin, jq, command and openai experiments (see xkind.h). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "jw.h"
+#include "xkind.h"
+
+void
+xres_fail(struct xres *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = XR_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof r->error, fmt, ap);
+	va_end(ap);
+}
+
+static int
+prob_ok(const json_val *v, double *p)
+{
+	return json_double(v, p) == 0 && isfinite(*p) && *p >= 0 && *p <= 1;
+}
+
+/* The probability of contract i out of n given e, a number (the first
+ * outcome's; a binary market's second gets the rest) or {outcome: p}.
+ * 1 written to *p, 0 none given, -1 not a probability. */
+static int
+outcome_prob(const json_val *e, const char *name, size_t i, size_t n,
+    double *p)
+{
+	json_val pv;
+	double q;
+
+	if (e->type == JSON_OBJECT) {
+		json_get(e, name, &pv);
+		if (pv.type == JSON_ABSENT)
+			return 0;
+		return prob_ok(&pv, p) ? 1 : -1;
+	}
+	if (!prob_ok(e, &q))
+		return -1;
+	if (i == 0)
+		*p = q;
+	else if (i == 1 && n == 2)
+		*p = 1 - q;
+	else
+		return 0;
+	return 1;
+}
+
+static int
+market_probs(struct buf *b, const json_val *contracts, const json_val *e,
+    char *err, size_t errlen)
+{
+	size_t n = json_count(contracts), i = 0, used = 0, nl;
+	json_iter it;
+	json_val c, o;
+	const char *name;
+	double p;
+	int k;
+
+	jw_open(b, '{');
+	json_iter_init(&it, contracts);
+	for (; json_iter_next(&it, NULL, NULL, &c); i++) {
+		json_get(&c, "outcome", &o);
+		if ((name = json_str(&o, &nl)) == NULL)
+			continue;
+		if ((k = outcome_prob(e, name, i, n, &p)) == -1) {
+			snprintf(err, errlen, "%s: not a probability from 0 to 1",
+			    name);
+			return -1;
+		}
+		if (k == 1) {
+			jw_key(b, name);
+			jw_double(b, p);
+			used++;
+		}
+	}
+	jw_close(b, '}');
+	if (used == 0 || (e->type == JSON_OBJECT && used != json_count(e))) {
+		snprintf(err, errlen, "outcomes that are not the market's");
+		return -1;
+	}
+	return 0;
+}
+
+/* map: {market_id: number | {outcome: p}} checked against the group's
+ * markets and written in the group's market order. */
+static int
+probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
+    size_t errlen)
+{
+	json_iter it;
+	json_val m, id, e, contracts;
+	const char *mid;
+	size_t n = 0, idl;
+	char e2[256];
+
+	if (map->type != JSON_OBJECT) {
+		snprintf(err, errlen, "not an object of market ids");
+		return -1;
+	}
+	buf_reset(b);
+	jw_open(b, '{');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		json_get(&m, "market_id", &id);
+		if ((mid = json_str(&id, &idl)) == NULL)
+			continue;
+		json_get(map, mid, &e);
+		if (e.type == JSON_ABSENT)
+			continue;
+		json_get(&m, "contracts", &contracts);
+		jw_key(b, mid);
+		if (market_probs(b, &contracts, &e, e2, sizeof e2) == -1) {
+			snprintf(err, errlen, "market %s: %s", mid, e2);
+			return -1;
+		}
+		n++;
+	}
+	jw_close(b, '}');
+	if (n == 0 || n != json_count(map)) {
+		snprintf(err, errlen, n ? "a market id not in the group" :
+		    "no market of the group");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_status(const json_val *s, int *st)
+{
+	const char *v;
+	size_t n;
+
+	if (s->type == JSON_ABSENT || s->type == JSON_NULL) {
+		*st = XR_OK;
+		return 0;
+	}
+	if ((v = json_str(s, &n)) == NULL)
+		return -1;
+	if (strcmp(v, "ok") == 0)
+		*st = XR_OK;
+	else if (strcmp(v, "skipped") == 0)
+		*st = XR_SKIPPED;
+	else if (strcmp(v, "failed") == 0)
+		*st = XR_FAILED;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * A result a jq program or a command gave: an object with any of status,
+ * output, probabilities, error; anything else is the output itself (for
+ * research) or the probabilities themselves (for a forecast).
+ */
+static void
+interpret(struct xworker *w, const struct variant *v, const char *text,
+    size_t len, struct xres *r)
+{
+	static const char *const names[] = { "error", "output",
+	    "probabilities", "status" };
+	json_val root, m[4], pv = { { 0 }, JSON_ABSENT };
+	const char *e, *s;
+	char err[512];
+	size_t sl;
+
+	if (json_parse(w->sp, text, len, 0, &root, &e) == -1) {
+		xres_fail(r, "result is not JSON: %s", e);
+		return;
+	}
+	json_pick(&root, names, 4, m);
+	if (root.type == JSON_OBJECT && (m[0].type || m[1].type || m[2].type ||
+	    m[3].type)) {
+		if (parse_status(&m[3], &r->status) == -1) {
+			xres_fail(r, "status is not ok, skipped or failed");
+			return;
+		}
+		if ((s = json_str(&m[0], &sl)) != NULL)
+			snprintf(r->error, sizeof r->error, "%s", s);
+		if (m[1].type != JSON_ABSENT)
+			jw_val(&r->output, &m[1]);
+		pv = m[2];
+	} else if (v->stage == XS_RESEARCH)
+		jw_val(&r->output, &root);
+	else
+		pv = root;
+	if (r->status == XR_FAILED && r->error[0] == 0)
+		xres_fail(r, "the experiment says it failed");
+	if (r->status != XR_OK || v->stage != XS_FORECAST)
+		return;
+	if (pv.type == JSON_ABSENT || pv.type == JSON_NULL)
+		xres_fail(r, "no probabilities");
+	else if (probs_write(w, &pv, &r->probs, err, sizeof err) == -1)
+		xres_fail(r, "probabilities: %s", err);
+}
+
+static void
+copy_member(struct buf *b, const json_val *obj, const char *key)
+{
+	json_val v;
+
+	json_get(obj, key, &v);
+	jw_key(b, key);
+	if (v.type == JSON_ABSENT)
+		jw_null(b);
+	else
+		jw_val(b, &v);
+}
+
+/* A snapshot of the normalized markets and their contracts. */
+static void
+baseline(struct xworker *w, struct xres *r)
+{
+	static const char *const keys[] = { "market_id", "question",
+	    "close_time", "active", "closed", "volume", "liquidity",
+	    "best_bid", "best_ask", "last_trade_price", "contracts" };
+	struct buf *b = &r->output;
+	json_iter it;
+	json_val m, ev;
+	size_t i;
+
+	jw_open(b, '{');
+	jw_key(b, "event_key");
+	jw_strz(b, w->event_key);
+	json_get(&w->group, "event", &ev);
+	if (ev.type == JSON_OBJECT)
+		copy_member(b, &ev, "title");
+	else {
+		jw_key(b, "title");
+		jw_null(b);
+	}
+	jw_key(b, "markets");
+	jw_open(b, '[');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		jw_open(b, '{');
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			copy_member(b, &m, keys[i]);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	jw_close(b, '}');
+}
+
+/* A market's contract prices as {outcome: price}, when all are numbers. */
+static int
+market_price(struct buf *b, const json_val *m)
+{
+	json_val cs, c, o, p;
+	json_iter it;
+	const char *name;
+	size_t nl, n = 0;
+	double d;
+
+	json_get(m, "contracts", &cs);
+	json_iter_init(&it, &cs);
+	while (json_iter_next(&it, NULL, NULL, &c)) {
+		json_get(&c, "outcome", &o);
+		json_get(&c, "price", &p);
+		if (json_str(&o, &nl) == NULL || !prob_ok(&p, &d))
+			return 0;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	jw_open(b, '{');
+	json_iter_init(&it, &cs);
+	while (json_iter_next(&it, NULL, NULL, &c)) {
+		json_get(&c, "outcome", &o);
+		json_get(&c, "price", &p);
+		name = json_str(&o, &nl);
+		jw_key(b, name);
+		jw_val(b, &p);
+	}
+	jw_close(b, '}');
+	return 1;
+}
+
+/* The benchmark: the market price is the forecast. */
+static void
+market(struct xworker *w, struct xres *r)
+{
+	json_iter it;
+	json_val m, id;
+	const char *mid;
+	size_t idl, n = 0, priced = 0;
+
+	jw_open(&r->probs, '{');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		json_get(&m, "market_id", &id);
+		n++;
+		if ((mid = json_str(&id, &idl)) == NULL)
+			continue;
+		buf_reset(&w->tmp);
+		if (!market_price(&w->tmp, &m))
+			continue;
+		jw_key(&r->probs, mid);
+		jw_raw(&r->probs, w->tmp.data, w->tmp.len);
+		priced++;
+	}
+	jw_close(&r->probs, '}');
+	buf_printf(&r->output, "{\"markets\":%zu,\"priced\":%zu}", n, priced);
+	if (priced == 0) {
+		buf_reset(&r->probs);
+		r->status = XR_SKIPPED;
+		snprintf(r->error, sizeof r->error, "no market has prices");
+	}
+}
+
+void
+xk_builtin(struct xworker *w, size_t vi, struct xres *r)
+{
+	if (w->o->cfg->v[vi].builtin == XB_BASELINE)
+		baseline(w, r);
+	else
+		market(w, r);
+}
+
+void
+xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
+    struct xres *r)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	char err[512];
+	int k = -1;
+
+	buf_reset(&w->tmp);
+	pthread_mutex_lock(&xjq_lock);
+	if (w->jq[vi] == NULL)
+		w->jq[vi] = jqf_compile(v->program, err, sizeof err);
+	if (w->jq[vi] != NULL)
+		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
+	pthread_mutex_unlock(&xjq_lock);
+	xdump(w, vi, "request", in, n);
+	if (k == -1) {
+		xres_fail(r, "jq: %s", err);
+		return;
+	}
+	xdump(w, vi, "response", w->tmp.data, w->tmp.len);
+	if (k == 0) {
+		r->status = XR_SKIPPED;
+		snprintf(r->error, sizeof r->error, "the program gave no output");
+		return;
+	}
+	interpret(w, v, w->tmp.data, w->tmp.len, r);
+}
+
+/* Bytes a program wrote, made valid UTF-8 for a JSON string: a byte that
+ * does not start a well-formed sequence becomes '?'. */
+static void
+utf8_clean(char *s, size_t n)
+{
+	size_t i = 0, k, len;
+	unsigned char c;
+
+	while (i < n) {
+		c = (unsigned char)s[i];
+		len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
+		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		for (k = 1; len && k < len; k++)
+			if (i + k >= n || ((unsigned char)s[i + k] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
+/* The last non-empty line of a program's standard error, for messages. */
+static void
+last_line(const struct buf *b, char *out, size_t n)
+{
+	size_t e = b->len, s;
+
+	while (e > 0 && (b->data[e - 1] == '\n' || b->data[e - 1] == '\r'))
+		e--;
+	for (s = e; s > 0 && b->data[s - 1] != '\n'; s--)
+		;
+	snprintf(out, n, "%.*s", (int)(e - s), e ? b->data + s : "");
+}
+
+void
+xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
+    struct xres *r)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	struct cmd_result cr;
+	char tail[256];
+
+	cmd_result_init(&cr, w->o->max_line, 64 * 1024);
+	xdump(w, vi, "request", in, n);
+	if (cmd_run(v->argv, in, n, v->timeout_ms, &cr) == -1) {
+		xres_fail(r, "%s", cr.why);
+		goto out;
+	}
+	utf8_clean(cr.err.data, cr.err.len);
+	if (cr.err.len) {
+		r->has_stderr = 1;
+		buf_add(&r->err_text, cr.err.data, cr.err.len);
+		xdump(w, vi, "stderr", cr.err.data, cr.err.len);
+	}
+	xdump(w, vi, "response", cr.out.data, cr.out.len);
+	last_line(&cr.err, tail, sizeof tail);
+	if (cr.timed_out)
+		xres_fail(r, "timed out after %.3g s", v->timeout_ms / 1000.0);
+	else if (cr.signal)
+		xres_fail(r, "killed by signal %d", cr.signal);
+	else if (cr.exit_code != 0)
+		xres_fail(r, "exit status %d%s%s", cr.exit_code, *tail ? ": " :
+		    "", tail);
+	else if (cr.out.len == 0)
+		xres_fail(r, "no output");
+	else
+		interpret(w, v, cr.out.data, cr.out.len, r);
+out:
+	cmd_result_release(&cr);
+}
+
+static const char default_research[] =
+    "Research this prediction-market event: summarise the facts, dates and "
+    "base rates that matter for how its markets resolve.\n\n"
+    "Event: {{.event.title // .event_key}}\nMarkets:\n"
+    "{{[.markets[] | \"- \" + .market_id + \": \" + .question] | "
+    "join(\"\\n\")}}\n";
+
+static const char default_forecast[] =
+    "Estimate the probability of each outcome of these prediction markets."
+    "\n\nEvent: {{.event.title // .event_key}}\nMarkets:\n"
+    "{{[.markets[] | \"- market_id \" + .market_id + \": \" + .question + "
+    "\" (outcomes: \" + ([.contracts[].outcome] | join(\", \")) + \")\"] | "
+    "join(\"\\n\")}}\n"
+    "{{if .research then \"\\nResearch:\\n\" + ([.research[] | .content // "
+    "tostring] | join(\"\\n\\n\")) else \"\" end}}\n"
+    "Answer with JSON only: {\"probabilities\": {\"<market_id>\": "
+    "{\"<outcome>\": <probability from 0 to 1>}}}\n";
+
+static int
+build_request(struct xworker *w, const struct variant *v, const char *in,
+    size_t n, struct buf *b, char *err, size_t errlen)
+{
+	const char *t = v->prompt ? v->prompt : v->stage == XS_RESEARCH ?
+	    default_research : default_forecast;
+	int k;
+
+	buf_reset(&w->tmp2);
+	pthread_mutex_lock(&xjq_lock);
+	k = tmpl_fill(t, in, n, w->sp, &w->tmp2, err, errlen);
+	pthread_mutex_unlock(&xjq_lock);
+	if (k == -1)
+		return -1;
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "model");
+	jw_strz(b, v->model);
+	jw_key(b, "messages");
+	jw_open(b, '[');
+	if (v->system) {
+		jw_raw(b, "{\"role\":\"system\",\"content\":", 27);
+		jw_strz(b, v->system);
+		jw_close(b, '}');
+	}
+	jw_raw(b, "{\"role\":\"user\",\"content\":", 25);
+	jw_str(b, w->tmp2.data, w->tmp2.len);
+	jw_close(b, '}');
+	jw_close(b, ']');
+	if (v->temperature >= 0) {
+		jw_key(b, "temperature");
+		jw_double(b, v->temperature);
+	}
+	if (v->max_tokens) {
+		jw_key(b, "max_tokens");
+		jw_int(b, v->max_tokens);
+	}
+	if (v->json_mode) {
+		jw_key(b, "response_format");
+		jw_raw(b, "{\"type\":\"json_object\"}", 22);
+	}
+	return jw_close(b, '}');
+}
+
+/* The text of choices[0].message.content into w->tmp; output gets the
+ * answer's model, content and usage.  -1 with r failed. */
+static int
+answer_content(struct xworker *w, const char *text, size_t len,
+    struct xres *r)
+{
+	json_val root, ch, c0, msg, content;
+	json_iter it;
+	const char *e, *s;
+	size_t sl;
+
+	if (json_parse(w->sp, text, len, 0, &root, &e) == -1) {
+		xres_fail(r, "answer is not JSON: %s", e);
+		return -1;
+	}
+	json_get(&root, "choices", &ch);
+	json_iter_init(&it, &ch);
+	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0) ||
+	    (json_get(&c0, "message", &msg), msg.type != JSON_OBJECT) ||
+	    (json_get(&msg, "content", &content),
+	    (s = json_str(&content, &sl)) == NULL)) {
+		xres_fail(r, "answer without choices[0].message.content");
+		return -1;
+	}
+	buf_reset(&w->tmp);
+	buf_add(&w->tmp, s, sl);
+	jw_open(&r->output, '{');
+	copy_member(&r->output, &root, "model");
+	jw_key(&r->output, "content");
+	jw_str(&r->output, s, sl);
+	copy_member(&r->output, &root, "usage");
+	jw_close(&r->output, '}');
+	return 0;
+}
+
+/* A forecast answer: the JSON object in the content (models wrap it in
+ * prose or code fences), {"probabilities": {...}} or the map itself. */
+static void
+answer_probs(struct xworker *w, struct xres *r)
+{
+	const char *s = w->tmp.data, *a, *z, *e;
+	json_val root, pv;
+	char err[512];
+
+	a = s ? strchr(s, '{') : NULL;
+	z = s ? strrchr(s, '}') : NULL;
+	if (a == NULL || z == NULL || z < a) {
+		xres_fail(r, "answer holds no JSON object");
+		return;
+	}
+	if (json_parse(w->sp, a, (size_t)(z - a) + 1, 0, &root, &e) == -1) {
+		xres_fail(r, "answer's JSON: %s", e);
+		return;
+	}
+	json_get(&root, "probabilities", &pv);
+	if (pv.type == JSON_ABSENT)
+		pv = root;
+	if (probs_write(w, &pv, &r->probs, err, sizeof err) == -1)
+		xres_fail(r, "answer's probabilities: %s", err);
+}
+
+void
+xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
+    struct xres *r)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	struct llm_call call = { 0 };
+	struct buf resp;
+	char err[512];
+	long status = 0;
+
+	buf_init(&resp, 16 * 1024 * 1024);
+	if (*v->api_key_env && ((call.api_key = getenv(v->api_key_env)) ==
+	    NULL || *call.api_key == 0)) {
+		xres_fail(r, "%s is not set", v->api_key_env);
+		goto out;
+	}
+	if (build_request(w, v, in, n, &w->tmp, err, sizeof err) == -1) {
+		xres_fail(r, "prompt: %s", err);
+		goto out;
+	}
+	xdump(w, vi, "request", w->tmp.data, w->tmp.len);
+	call.base_url = v->base_url;
+	call.body = w->tmp.data;
+	call.len = w->tmp.len;
+	call.timeout_ms = v->timeout_ms;
+	if (llm_post(w->llm, &call, &status, &resp, err, sizeof err) == -1) {
+		xres_fail(r, "%s", err);
+		goto out;
+	}
+	xdump(w, vi, "response", resp.data, resp.len);
+	if (resp.len == 0) {
+		xres_fail(r, "http %ld: empty answer", status);
+		goto out;
+	}
+	if (status < 200 || status > 299) {
+		xres_fail(r, "http %ld: %.200s", status, resp.data ? resp.data :
+		    "");
+		utf8_clean(r->error, strlen(r->error));
+		goto out;
+	}
+	if (answer_content(w, resp.data, resp.len, r) == 0 &&
+	    v->stage == XS_FORECAST)
+		answer_probs(w, r);
+out:
+	buf_release(&resp);
+}

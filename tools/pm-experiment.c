@@ -1,0 +1,396 @@
+/*
+ * pm-experiment - run the configured experiment suites on group records.
+ *
+ * Reads NDJSON; each `group` record gets a `results` array (one result per
+ * variant run) and is written back, followed by the failure records of
+ * what failed; every other kind passes through byte for byte.  Up to -j
+ * groups are in flight at once; the output keeps the input order.  The
+ * configuration and the result members: pm-experiment(1), pm-records(5).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "experiment.h"
+#include "jqf.h"
+#include "llm.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "out.h"
+#include "record.h"
+#include "workq.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+/* Pass-through lines waiting behind a group in flight, at most. */
+#define QUEUED_MAX (64UL * 1024 * 1024)
+
+struct ctx {
+	struct workq	*q;
+	struct xopts	 xo;
+	long		 jobs;
+	size_t		 queued;	/* bytes of pass-through lines queued */
+	unsigned long	 groups, passed, failures, ok, failed, skipped;
+	int		 nomem;
+};
+
+/* A pass-through line or a group, in input order. */
+struct slot {
+	int		 group;
+	struct xjob	*job;
+};
+
+struct opts {
+	struct config_opts	co;
+	struct selection	sel;
+	const char		*stage;
+	int			 list, stats;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: pm-experiment [-l] [-c config] [-s suite] [--stage stage]\n"
+"                     [--include-research list] [--include-forecast list]\n"
+"                     [-o name.key=value] [--override-file file] [-j jobs]\n"
+"                     [--timeout seconds] [--dump-dir dir] [--stats] [file ...]\n"
+"  -c, --config FILE         the suites (default: $PM_EXPERIMENTS, else the\n"
+"                            builtin suite: baseline and market)\n"
+"  -l, --list                print the manifest of what would run, and exit\n"
+"  -s, --suite ID            run only this suite (repeatable)\n"
+"      --stage STAGE         research, forecast or both (default both)\n"
+"      --include-research L  only these research variants (variant or\n"
+"                            suite:variant, comma-separated)\n"
+"      --include-forecast L  only these forecast variants\n"
+"  -o, --override N.K=V      set parameter K of suite or variant N (repeatable)\n"
+"      --override-file FILE  {\"N\": {parameters}} (repeatable; before -o)\n"
+"  -j, --jobs N              groups in flight (default 4)\n"
+"      --timeout SECONDS     for variants that set none (default 60)\n"
+"      --dump-dir DIR        save request and response payloads per event\n"
+"      --stats               print counts on standard error at the end\n"
+"  -h, --help                this help;  -V, --version  the version\n");
+}
+
+static int
+read_long(const char *opt, const char *s, long lo, long hi, long *v)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtol(s, &e, 10);
+	if (*s < '0' || *s > '9' || *e || errno || *v < lo || *v > hi) {
+		msg("%s: not a number from %ld to %ld: %s", opt, lo, hi, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+push(char ***v, size_t *n, char *s)
+{
+	char **p;
+
+	if ((p = realloc(*v, (*n + 1) * sizeof *p)) == NULL)
+		return -1;
+	*v = p;
+	p[(*n)++] = s;
+	return 0;
+}
+
+static void
+emit(struct ctx *c, struct slot *s)
+{
+	struct xjob *j = s->job;
+	struct failure f = { 0 };
+	size_t i;
+
+	if (!s->group) {
+		out_line(j->text, j->len);
+		c->queued -= j->len;
+		goto out;
+	}
+	if (j->out.len)
+		out_line(j->out.data, j->out.len);
+	c->ok += j->ok;
+	c->failed += j->failed;
+	c->skipped += j->skipped;
+	for (i = 0; i < j->nfails; i++) {
+		f.stage = "experiment";
+		f.reason = j->fails[i].reason;
+		f.retriable = j->fails[i].retriable;
+		f.file = j->file;
+		f.line = j->line;
+		f.event_key = j->event_key;
+		f.detail = j->fails[i].detail;
+		rec_failure(&f);
+		c->failures++;
+	}
+out:
+	xjob_free(j);
+	free(s);
+}
+
+/* Write what is done; block while too much is in flight. */
+static void
+drain(struct ctx *c, int all)
+{
+	struct slot *s;
+
+	while ((s = workq_next(c->q, 0)) != NULL)
+		emit(c, s);
+	while ((all || workq_pending(c->q) >= (size_t)c->jobs ||
+	    c->queued > QUEUED_MAX) && (s = workq_next(c->q, 1)) != NULL)
+		emit(c, s);
+}
+
+static int
+one(struct rec *r, void *arg)
+{
+	struct ctx *c = arg;
+	struct slot *s;
+	int group = rec_is(r, "group");
+
+	if (!group) {
+		c->passed++;
+		drain(c, 0);
+		if (workq_pending(c->q) == 0) {
+			rec_pass(r);	/* nothing ahead of it: no copy */
+			return 0;
+		}
+	}
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->job = xjob_new(r->text, r->len, r->file, r->line)) == NULL) {
+		free(s);
+		c->nomem = 1;
+		return -1;
+	}
+	s->group = group;
+	if (workq_add(c->q, s, group) == -1) {
+		xjob_free(s->job);
+		free(s);
+		c->nomem = 1;
+		return -1;
+	}
+	if (group)
+		c->groups++;
+	else
+		c->queued += r->len;
+	drain(c, 0);
+	return 0;
+}
+
+static void *
+w_init(void *arg)
+{
+	return xworker_new(arg);
+}
+
+static void
+w_fini(void *state)
+{
+	xworker_free(state);
+}
+
+static void
+w_run(void *state, void *item)
+{
+	xworker_run(state, ((struct slot *)item)->job);
+}
+
+static int
+set_stage(struct opts *o, const char *s)
+{
+	if (strcmp(s, "research") == 0)
+		o->sel.stages = 1 << XS_RESEARCH;
+	else if (strcmp(s, "forecast") == 0)
+		o->sel.stages = 1 << XS_FORECAST;
+	else if (strcmp(s, "both") == 0)
+		o->sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
+	else {
+		msg("--stage: research, forecast or both: %s", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* -1 usage error, 1 done (--help, --version), 0 go on. */
+static int
+parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "stage", required_argument, NULL, 'S' },
+		{ "include-research", required_argument, NULL, 'R' },
+		{ "include-forecast", required_argument, NULL, 'F' },
+		{ "override", required_argument, NULL, 'o' },
+		{ "override-file", required_argument, NULL, 'O' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "dump-dir", required_argument, NULL, 'd' },
+		{ "stats", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	long t;
+	int ch, rc = 0;
+
+	while (rc == 0 && (ch = getopt_long(argc, argv, "c:ls:o:j:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->co.path = optarg; break;
+		case 'l': o->list = 1; break;
+		case 'S': rc = set_stage(o, optarg); break;
+		case 'R': o->sel.inc[XS_RESEARCH] = optarg; break;
+		case 'F': o->sel.inc[XS_FORECAST] = optarg; break;
+		case 'd': c->xo.dump_dir = optarg; break;
+		case 'x': o->stats = 1; break;
+		case 's':
+			rc = push(&o->sel.suites, &o->sel.nsuites, optarg);
+			break;
+		case 'o':
+			rc = push(&o->co.inline_ovr, &o->co.ninline, optarg);
+			break;
+		case 'O':
+			rc = push(&o->co.files, &o->co.nfiles, optarg);
+			break;
+		case 'j':
+			rc = read_long("--jobs", optarg, 1, 64, &c->jobs);
+			break;
+		case 't':
+			rc = read_long("--timeout", optarg, 1, 86400, &t);
+			o->co.timeout = (double)t;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("pm-experiment %s\n", PM_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return rc;
+}
+
+/* A jq program that does not compile is a configuration error: say so
+ * before the first group, not once per group. */
+static int
+check_programs(const struct config *cfg)
+{
+	struct jqf *f;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < cfg->n; i++) {
+		if (!cfg->v[i].selected || cfg->v[i].type != XT_JQ)
+			continue;
+		if ((f = jqf_compile(cfg->v[i].program, err, sizeof err)) == NULL) {
+			msg("%s: jq: %s", cfg->v[i].id, err);
+			return -1;
+		}
+		jqf_free(f);
+	}
+	return 0;
+}
+
+static int
+any_forecast(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n; i++)
+		if (cfg->v[i].selected && cfg->v[i].stage == XS_FORECAST)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct ctx c = { 0 };
+	struct ndjson nd = { 0 };
+	struct config *cfg = NULL;
+	const char *env;
+	char err[512];
+	int rc = 0, io, k, curl = 0;
+
+	msg_init(argv[0]);
+	out_init();
+	c.jobs = 4;
+	o.sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
+	if ((k = parse_opts(argc, argv, &o, &c)) != 0) {
+		rc = k == -1 ? EXIT_USAGE : 0;
+		goto out;
+	}
+	if (o.co.path == NULL && (env = getenv("PM_EXPERIMENTS")) && *env)
+		o.co.path = env;
+	if ((cfg = config_load(&o.co, err, sizeof err)) == NULL ||
+	    config_select(cfg, &o.sel, err, sizeof err) == -1) {
+		msg("%s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (check_programs(cfg) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o.list) {
+		config_list(cfg, stdout);
+		goto out;
+	}
+	if (llm_global_init() == -1) {
+		msg("cannot initialise libcurl");
+		rc = EXIT_IO;
+		goto out;
+	}
+	curl = 1;
+	c.xo.cfg = cfg;
+	c.xo.forecast = any_forecast(cfg);
+	c.xo.max_line = nd.max_line = ndjson_max_line();
+	if ((c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
+		msg("cannot start %ld workers", c.jobs);
+		rc = EXIT_IO;
+		goto out;
+	}
+	nd.stage = "experiment";
+	nd.fn = one;
+	nd.arg = &c;
+	io = ndjson_run(&nd, argc - optind, argv + optind);
+	drain(&c, 1);
+	if (c.nomem) {
+		msg("out of memory");
+		io = EXIT_IO;
+	}
+	if (c.failures || nd.bad)
+		rc = EXIT_FAILED;
+	if (io)
+		rc = EXIT_IO;
+	if (o.stats)
+		msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
+		    "results: %lu ok, %lu skipped, %lu failed; %lu failure "
+		    "records", nd.records + nd.bad, c.groups, c.passed, nd.bad,
+		    c.ok, c.skipped, c.failed, c.failures);
+out:
+	workq_free(c.q);
+	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
+		rc = EXIT_IO;
+	if (out_close() != OUT_OK && rc != EXIT_USAGE)
+		rc = EXIT_IO;
+	config_free(cfg);
+	if (curl)
+		llm_global_cleanup();
+	free(o.sel.suites);
+	free(o.co.inline_ovr);
+	free(o.co.files);
+	return rc;
+}
