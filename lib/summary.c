@@ -1,0 +1,708 @@
+/* summary.c - the run summary of a stream (see summary.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "jw.h"
+#include "msg.h"
+#include "summary.h"
+
+/* What the run records say; NULL members were not seen. */
+enum { M_RUN_ID, M_FLOW, M_RUN_DATE, M_TARGET_DATE, M_GIT_SHA,
+	M_ENVIRONMENT, M_STARTED_AT, M_FINISHED_AT, M_STATUS, M_COUNT };
+static const char *const meta_names[M_COUNT] = { "run_id", "flow",
+	"run_date", "target_date", "git_sha", "environment", "started_at",
+	"finished_at", "status" };
+
+struct fail {
+	char	*market_id, *event_key, *reason, *stage, *detail, *input;
+	int	 retriable;
+};
+
+struct reason {
+	char		*name;
+	unsigned long	 n;
+};
+
+struct variant {
+	char		*suite, *stage, *variant;
+	unsigned long	 ok, skipped, failed, other;
+	double		*lat;		/* latency_ms of each result that has one */
+	size_t		 nlat, caplat;
+};
+
+struct summary {
+	char			*meta[M_COUNT];
+	int64_t			 window_days;
+	int			 has_window, runs;
+	struct summary_totals	 t;
+	struct fail		*fails;
+	size_t			 nfails, capfails;
+	unsigned long		 fails_omitted;
+	struct reason		*reasons;
+	size_t			 nreasons, capreasons;
+	struct variant		*vars;
+	size_t			 nvars, capvars;
+};
+
+/* Grow *p (of *cap elements of size sz) to hold one more than n. */
+static int
+grow(void *pp, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pp;
+	size_t ncap;
+	void *np;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((np = realloc(*p, ncap * sz)) == NULL) {
+		msg("out of memory");
+		return -1;
+	}
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* A copy of a string member, NULL when it is absent or not a string. */
+static char *
+dupstr(const json_val *obj, const char *key)
+{
+	json_val v;
+	const char *s;
+	size_t n;
+	char *d;
+
+	json_get(obj, key, &v);
+	if ((s = json_str(&v, &n)) == NULL)
+		return NULL;
+	if ((d = malloc(n + 1)) != NULL) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+/* 1 when obj's member key is the string want. */
+static int
+member_is(const json_val *obj, const char *key, const char *want)
+{
+	json_val v;
+	const char *s;
+	size_t n;
+
+	json_get(obj, key, &v);
+	s = json_str(&v, &n);
+	return s && n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
+struct summary *
+summary_new(void)
+{
+	return calloc(1, sizeof(struct summary));
+}
+
+static void
+fail_release(struct fail *f)
+{
+	free(f->market_id);
+	free(f->event_key);
+	free(f->reason);
+	free(f->stage);
+	free(f->detail);
+	free(f->input);
+}
+
+void
+summary_free(struct summary *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < M_COUNT; i++)
+		free(s->meta[i]);
+	for (i = 0; i < s->nfails; i++)
+		fail_release(&s->fails[i]);
+	free(s->fails);
+	for (i = 0; i < s->nreasons; i++)
+		free(s->reasons[i].name);
+	free(s->reasons);
+	for (i = 0; i < s->nvars; i++) {
+		free(s->vars[i].suite);
+		free(s->vars[i].stage);
+		free(s->vars[i].variant);
+		free(s->vars[i].lat);
+	}
+	free(s->vars);
+	free(s);
+}
+
+/* The first run record names the run; later ones only fill gaps, and the
+ * end record brings finished_at and status. */
+static void
+add_run(struct summary *s, const json_val *root)
+{
+	json_val v;
+	size_t i;
+	int end = member_is(root, "phase", "end");
+
+	s->runs++;
+	for (i = 0; i < M_COUNT; i++) {
+		if (s->meta[i] && !(end && (i == M_FINISHED_AT || i == M_STATUS)))
+			continue;
+		if (s->meta[i] == NULL || end) {
+			char *d = dupstr(root, meta_names[i]);
+
+			if (d) {
+				free(s->meta[i]);
+				s->meta[i] = d;
+			}
+		}
+	}
+	json_get(root, "window_days", &v);
+	if (!s->has_window && json_int64(&v, &s->window_days) == 0)
+		s->has_window = 1;
+}
+
+static int
+count_reason(struct summary *s, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < s->nreasons; i++)
+		if (strcmp(s->reasons[i].name, reason) == 0) {
+			s->reasons[i].n++;
+			return 0;
+		}
+	if (grow(&s->reasons, &s->capreasons, s->nreasons, sizeof *s->reasons))
+		return -1;
+	if ((s->reasons[s->nreasons].name = strdup(reason)) == NULL) {
+		msg("out of memory");
+		return -1;
+	}
+	s->reasons[s->nreasons++].n = 1;
+	return 0;
+}
+
+/* One failure: counted always, kept while there is room.  Returns 1 when
+ * f's strings now belong to the summary, 0 when the caller frees them. */
+static int
+add_fail(struct summary *s, const struct fail *f)
+{
+	struct fail *d;
+
+	s->t.failed++;
+	if (count_reason(s, f->reason ? f->reason : "unknown") == -1)
+		return -1;
+	if (s->nfails >= SUMMARY_MAX_FAILURES) {
+		s->fails_omitted++;
+		return 0;
+	}
+	if (grow(&s->fails, &s->capfails, s->nfails, sizeof *s->fails) == -1)
+		return -1;
+	d = &s->fails[s->nfails++];
+	*d = *f;
+	return 1;
+}
+
+static int
+add_failure(struct summary *s, const json_val *root)
+{
+	struct fail f = { 0 };
+	json_val v;
+	int b = 0;
+
+	f.market_id = dupstr(root, "market_id");
+	f.event_key = dupstr(root, "event_key");
+	f.reason = dupstr(root, "reason");
+	f.stage = dupstr(root, "stage");
+	f.detail = dupstr(root, "detail");
+	f.input = dupstr(root, "input");
+	json_get(root, "retriable", &v);
+	f.retriable = json_bool(&v, &b) == 0 && b;
+	if (add_fail(s, &f) != 1)
+		fail_release(&f);
+	return 0;
+}
+
+static struct variant *
+find_variant(struct summary *s, const char *suite, const char *stage,
+    const char *variant)
+{
+	struct variant *v;
+	size_t i;
+
+	for (i = 0; i < s->nvars; i++) {
+		v = &s->vars[i];
+		if (strcmp(v->suite, suite) == 0 && strcmp(v->stage, stage) == 0 &&
+		    strcmp(v->variant, variant) == 0)
+			return v;
+	}
+	if (grow(&s->vars, &s->capvars, s->nvars, sizeof *s->vars) == -1)
+		return NULL;
+	v = &s->vars[s->nvars];
+	memset(v, 0, sizeof *v);
+	v->suite = strdup(suite);
+	v->stage = strdup(stage);
+	v->variant = strdup(variant);
+	s->nvars++;
+	if (!v->suite || !v->stage || !v->variant) {
+		msg("out of memory");
+		return NULL;
+	}
+	return v;
+}
+
+/* One element of a group's results[]; returns 1 when its status is ok. */
+static int
+add_result(struct summary *s, const json_val *res)
+{
+	char *suite = dupstr(res, "suite"), *stage = dupstr(res, "stage");
+	char *variant = dupstr(res, "variant");
+	struct variant *v;
+	json_val lat;
+	double d;
+	int ok = 0;
+
+	v = find_variant(s, suite ? suite : "?", stage ? stage : "?",
+	    variant ? variant : "?");
+	free(suite);
+	free(stage);
+	free(variant);
+	if (v == NULL)
+		return -1;
+	if (member_is(res, "status", "ok"))
+		ok = 1, v->ok++;
+	else if (member_is(res, "status", "skipped"))
+		v->skipped++;
+	else if (member_is(res, "status", "failed"))
+		v->failed++;
+	else
+		v->other++;
+	json_get(res, "latency_ms", &lat);
+	if (json_double(&lat, &d) == 0 && d >= 0) {
+		if (grow(&v->lat, &v->caplat, v->nlat, sizeof *v->lat) == -1)
+			return -1;
+		v->lat[v->nlat++] = d;
+	}
+	return ok;
+}
+
+static int
+add_group(struct summary *s, const json_val *root, int not_stored)
+{
+	json_val markets, results, res;
+	json_iter it;
+	int ok, any = 0;
+
+	s->t.grouped++;
+	json_get(root, "markets", &markets);
+	s->t.normalized += json_count(&markets);
+	json_get(root, "results", &results);
+	if (results.type != JSON_ARRAY)
+		return 0;
+	json_iter_init(&it, &results);
+	while (json_iter_next(&it, NULL, NULL, &res))
+		if (res.type == JSON_OBJECT) {
+			if ((ok = add_result(s, &res)) == -1)
+				return -1;
+			any |= ok;
+		}
+	if (any && !not_stored)
+		s->t.processed++;
+	return 0;
+}
+
+/* The store annotation; returns 1 when the record was not stored (failed,
+ * or skipped as already processed).  pm-store follows each such record
+ * with a failure or a skip record of its own: those are what count. */
+static int
+add_stored(struct summary *s, const json_val *root)
+{
+	json_val v;
+	const char *st;
+	size_t n;
+
+	json_get(root, "stored", &v);
+	if ((st = json_str(&v, &n)) == NULL)
+		return 0;
+#define IS(w) (n == sizeof(w) - 1 && memcmp(st, w, n) == 0)
+	if (IS("inserted"))
+		s->t.inserted++;
+	else if (IS("updated"))
+		s->t.updated++;
+	else if (IS("unchanged"))
+		s->t.unchanged++;
+	else if (IS("duplicate"))
+		s->t.duplicates++;
+	else if (IS("failed") || IS("skipped"))
+		return 1;
+#undef IS
+	return 0;
+}
+
+int
+summary_add(struct summary *s, const struct rec *r)
+{
+	int not_stored;
+
+	s->t.records++;
+	not_stored = add_stored(s, &r->root);
+	if (rec_is(r, "run"))
+		add_run(s, &r->root);
+	else if (rec_is(r, "raw"))
+		s->t.fetched++;
+	else if (rec_is(r, "market") || rec_is(r, "event") ||
+	    rec_is(r, "price"))
+		s->t.normalized++;
+	else if (rec_is(r, "group")) {
+		if (add_group(s, &r->root, not_stored) == -1)
+			return -1;
+	} else if (rec_is(r, "skip"))
+		s->t.skipped++;
+	else if (rec_is(r, "failure"))
+		return add_failure(s, &r->root);
+	return 0;
+}
+
+void
+summary_badlines(struct summary *s, unsigned long n)
+{
+	unsigned long i;
+	struct fail f = { 0 };
+
+	s->t.records += n;
+	for (i = 0; i < n; i++) {
+		f.reason = strdup("bad_record");
+		f.stage = strdup("summary");
+		if (add_fail(s, &f) != 1)
+			fail_release(&f);
+	}
+}
+
+void
+summary_get_totals(const struct summary *s, struct summary_totals *t)
+{
+	*t = s->t;
+}
+
+struct latstats {
+	size_t	n;
+	double	mean, p50, p95, max;
+};
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentiles; the variant's own array is sorted in place
+ * (its order means nothing). */
+static void
+lat_stats(const struct variant *v, struct latstats *ls)
+{
+	double sum = 0;
+	size_t i;
+
+	memset(ls, 0, sizeof *ls);
+	if ((ls->n = v->nlat) == 0)
+		return;
+	qsort(v->lat, v->nlat, sizeof *v->lat, cmp_double);
+	for (i = 0; i < v->nlat; i++)
+		sum += v->lat[i];
+	ls->mean = sum / (double)v->nlat;
+	ls->p50 = v->lat[(v->nlat * 50 + 99) / 100 - 1];
+	ls->p95 = v->lat[(v->nlat * 95 + 99) / 100 - 1];
+	ls->max = v->lat[v->nlat - 1];
+}
+
+static void
+json_totals(const struct summary *s, struct buf *b)
+{
+	const struct summary_totals *t = &s->t;
+
+	jw_key(b, "totals");
+	jw_open(b, '{');
+#define T(name) jw_key(b, #name); jw_int(b, (int64_t)t->name)
+	T(records); T(fetched); T(normalized); T(grouped); T(processed);
+	T(skipped); T(failed); T(inserted); T(updated); T(unchanged);
+	T(duplicates);
+#undef T
+	jw_close(b, '}');
+}
+
+static void
+json_failures(const struct summary *s, struct buf *b)
+{
+	const struct fail *f;
+	size_t i;
+
+	jw_key(b, "failures_by_reason");
+	jw_open(b, '{');
+	for (i = 0; i < s->nreasons; i++) {
+		jw_key(b, s->reasons[i].name);
+		jw_int(b, (int64_t)s->reasons[i].n);
+	}
+	jw_close(b, '}');
+	jw_key(b, "failures");
+	jw_open(b, '[');
+	for (i = 0; i < s->nfails; i++) {
+		f = &s->fails[i];
+		jw_open(b, '{');
+		if (f->market_id) {
+			jw_key(b, "market_id");
+			jw_strz(b, f->market_id);
+		}
+		if (f->event_key) {
+			jw_key(b, "event_key");
+			jw_strz(b, f->event_key);
+		}
+		jw_key(b, "reason");
+		jw_strz(b, f->reason);
+		jw_key(b, "retriable");
+		jw_bool(b, f->retriable);
+		jw_key(b, "stage");
+		jw_strz(b, f->stage);
+		jw_key(b, "input");
+		jw_strz(b, f->input);
+		jw_key(b, "detail");
+		jw_strz(b, f->detail);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	jw_key(b, "failures_omitted");
+	jw_int(b, (int64_t)s->fails_omitted);
+}
+
+static void
+json_variants(const struct summary *s, struct buf *b)
+{
+	const struct variant *v;
+	struct latstats ls;
+	size_t i;
+
+	jw_key(b, "suites");
+	jw_open(b, '[');
+	for (i = 0; i < s->nvars; i++) {
+		v = &s->vars[i];
+		jw_open(b, '{');
+		jw_key(b, "suite");
+		jw_strz(b, v->suite);
+		jw_key(b, "stage");
+		jw_strz(b, v->stage);
+		jw_key(b, "variant");
+		jw_strz(b, v->variant);
+		jw_key(b, "ok");
+		jw_int(b, (int64_t)v->ok);
+		jw_key(b, "skipped");
+		jw_int(b, (int64_t)v->skipped);
+		jw_key(b, "failed");
+		jw_int(b, (int64_t)v->failed);
+		lat_stats(v, &ls);
+		jw_key(b, "latency_ms");
+		if (ls.n == 0)
+			jw_null(b);
+		else {
+			jw_open(b, '{');
+			jw_key(b, "n"); jw_int(b, (int64_t)ls.n);
+			jw_key(b, "mean"); jw_double(b, ls.mean);
+			jw_key(b, "p50"); jw_double(b, ls.p50);
+			jw_key(b, "p95"); jw_double(b, ls.p95);
+			jw_key(b, "max"); jw_double(b, ls.max);
+			jw_close(b, '}');
+		}
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+}
+
+int
+summary_json(const struct summary *s, struct buf *b)
+{
+	size_t i;
+
+	jw_open(b, '{');
+	for (i = 0; i < M_COUNT; i++) {
+		jw_key(b, i == M_STATUS ? "run_status" : meta_names[i]);
+		jw_strz(b, s->meta[i]);
+		if (i == M_TARGET_DATE) {
+			jw_key(b, "window_days");
+			if (s->has_window)
+				jw_int(b, s->window_days);
+			else
+				jw_null(b);
+		}
+	}
+	json_totals(s, b);
+	json_failures(s, b);
+	json_variants(s, b);
+	jw_close(b, '}');
+	return buf_addc(b, '\n');
+}
+
+#define TEXT_FAILURES 10	/* failures listed in the text, the rest counted */
+
+static const char *
+or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+static void
+text_run(const struct summary *s, FILE *f)
+{
+	char *const *m = s->meta;
+
+	if (s->runs == 0) {
+		fprintf(f, "run: no run record in the input\n");
+		return;
+	}
+	fprintf(f, "run %s: flow %s, run date %s", or_dash(m[M_RUN_ID]),
+	    or_dash(m[M_FLOW]), or_dash(m[M_RUN_DATE]));
+	if (m[M_TARGET_DATE])
+		fprintf(f, ", target %s", m[M_TARGET_DATE]);
+	if (s->has_window)
+		fprintf(f, ", window %lld day(s)", (long long)s->window_days);
+	fprintf(f, ", git %s, status %s\n", or_dash(m[M_GIT_SHA]),
+	    m[M_STATUS] ? m[M_STATUS] : "unfinished");
+}
+
+static void
+text_failures(const struct summary *s, FILE *f)
+{
+	const struct fail *x;
+	size_t i;
+
+	if (s->t.failed == 0)
+		return;
+	fprintf(f, "failures by reason:");
+	for (i = 0; i < s->nreasons; i++)
+		fprintf(f, "%s %s %lu", i ? "," : "", s->reasons[i].name,
+		    s->reasons[i].n);
+	fputc('\n', f);
+	for (i = 0; i < s->nfails && i < TEXT_FAILURES; i++) {
+		x = &s->fails[i];
+		if (x->market_id)
+			fprintf(f, "  market %s: ", x->market_id);
+		else if (x->event_key)
+			fprintf(f, "  event %s: ", x->event_key);
+		else
+			fprintf(f, "  ");
+		fprintf(f, "%s%s", or_dash(x->reason),
+		    x->retriable ? " (retriable)" : "");
+		if (x->input)
+			fprintf(f, " at %s", x->input);
+		if (x->detail)
+			fprintf(f, ": %s", x->detail);
+		fputc('\n', f);
+	}
+	if (s->t.failed > i)
+		fprintf(f, "  ... and %lu more\n", s->t.failed - i);
+}
+
+static void
+text_variants(const struct summary *s, FILE *f)
+{
+	const struct variant *v;
+	struct latstats ls;
+	char name[256];
+	size_t i;
+
+	if (s->nvars == 0)
+		return;
+	fprintf(f, "%-36s %6s %7s %6s %10s %10s\n", "suite:variant (stage)",
+	    "ok", "skipped", "failed", "mean ms", "p95 ms");
+	for (i = 0; i < s->nvars; i++) {
+		v = &s->vars[i];
+		snprintf(name, sizeof name, "%s:%s (%s)", v->suite, v->variant,
+		    v->stage);
+		lat_stats(v, &ls);
+		fprintf(f, "%-36s %6lu %7lu %6lu", name, v->ok, v->skipped,
+		    v->failed);
+		if (ls.n)
+			fprintf(f, " %10.1f %10.1f\n", ls.mean, ls.p95);
+		else
+			fprintf(f, " %10s %10s\n", "-", "-");
+	}
+}
+
+void
+summary_text(const struct summary *s, FILE *f)
+{
+	const struct summary_totals *t = &s->t;
+
+	text_run(s, f);
+	fprintf(f, "records %lu: fetched %lu, normalized %lu, grouped %lu, "
+	    "processed %lu, skipped %lu, failed %lu\n", t->records, t->fetched,
+	    t->normalized, t->grouped, t->processed, t->skipped, t->failed);
+	fprintf(f, "stored: inserted %lu, updated %lu, unchanged %lu, "
+	    "duplicates %lu\n", t->inserted, t->updated, t->unchanged,
+	    t->duplicates);
+	text_failures(s, f);
+	text_variants(s, f);
+}
+
+/* mkdir -p of the directory part of path. */
+static int
+make_parents(const char *path)
+{
+	char dir[4096];
+	char *p;
+
+	if (strlen(path) >= sizeof dir) {
+		msg("%s: path too long", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = 0;
+		if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
+			msg("%s: %s", dir, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+summary_write_file(const char *path, const char *data, size_t len)
+{
+	char tmp[4200];
+	FILE *f;
+	int rc = -1;
+
+	if (make_parents(path) == -1)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL) {
+		msg("%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fwrite(data, 1, len, f) != len || fflush(f) == EOF)
+		msg("%s: %s", tmp, strerror(errno));
+	else
+		rc = 0;
+	if (fclose(f) == EOF && rc == 0) {
+		msg("%s: %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) == -1) {
+		msg("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == -1)
+		unlink(tmp);
+	return rc;
+}

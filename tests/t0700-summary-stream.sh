@@ -1,0 +1,121 @@
+#!/bin/bash
+# pm-summary (stream mode): totals, failures, suites, --pass, --json,
+# --max-failures, bad input and usage.
+. "$(dirname "$0")/lib.sh"
+
+# An annotated stream as pm-store writes it: a daily run of three groups,
+# one stored, one already processed (skipped, with pm-store's skip record),
+# one the store refused (with pm-store's failure record).
+stream() {
+	cat <<'EOF'
+{"kind":"run","phase":"start","run_id":"r1","flow":"daily","run_date":"2026-11-23","target_date":"2026-11-24","window_days":7,"started_at":"2026-11-23T07:00:00Z","git_sha":"abc123","environment":"test","options":{},"stored":"inserted"}
+{"kind":"raw","source":"gamma","endpoint":"markets","sha256":"00","payload":{},"stored":"duplicate"}
+{"kind":"failure","stage":"normalize","reason":"normalization_failed","retriable":true,"market_id":"9","input":"stdin:4","detail":"outcomes missing","stored":"inserted"}
+{"kind":"group","event_key":"e1","event":null,"markets":[{"market_id":"1"},{"market_id":"2"}],"results":[{"suite":"base","stage":"forecast","variant":"market","status":"ok","latency_ms":1},{"suite":"base","stage":"forecast","variant":"llm","status":"ok","latency_ms":100},{"suite":"base","stage":"research","variant":"notes","status":"ok","latency_ms":5}],"stored":"inserted"}
+{"kind":"group","event_key":"e2","event":null,"markets":[{"market_id":"3"}],"results":[{"suite":"base","stage":"forecast","variant":"market","status":"ok","latency_ms":3},{"suite":"base","stage":"forecast","variant":"llm","status":"failed","latency_ms":300,"error":"timeout"}],"stored":"skipped"}
+{"kind":"skip","stage":"store","event_key":"e2","why":"already_processed"}
+{"kind":"group","event_key":"e3","event":null,"markets":[{"market_id":"4"}],"results":[{"suite":"base","stage":"forecast","variant":"market","status":"ok","latency_ms":2},{"suite":"base","stage":"forecast","variant":"llm","status":"skipped"}],"stored":"failed"}
+{"kind":"failure","stage":"store","reason":"store_failed","retriable":true,"event_key":"e3","input":"stdin:7","detail":"disk full"}
+{"kind":"market","market_id":"5","stored":"updated"}
+{"kind":"market","market_id":"6","stored":"unchanged"}
+{"kind":"run","phase":"end","run_id":"r1","status":"partial","finished_at":"2026-11-23T07:05:00Z","counts":{"records":9},"stored":"updated"}
+EOF
+}
+
+test_expect_success 'an annotated run: identity, totals, failures, suites' '
+	stream >in.ndjson &&
+	run pm-summary --json - in.ndjson && expect_status 0 &&
+	jq -c "[.run_id, .flow, .run_date, .target_date, .window_days, .git_sha, .run_status, .finished_at]" out >got &&
+	echo "[\"r1\",\"daily\",\"2026-11-23\",\"2026-11-24\",7,\"abc123\",\"partial\",\"2026-11-23T07:05:00Z\"]" >want &&
+	test_cmp want got &&
+	jq -c .totals out >got &&
+	echo "{\"records\":11,\"fetched\":1,\"normalized\":6,\"grouped\":3,\"processed\":1,\"skipped\":1,\"failed\":2,\"inserted\":3,\"updated\":2,\"unchanged\":1,\"duplicates\":1}" >want &&
+	test_cmp want got &&
+	jq -c "[.failures[] | [.market_id, .event_key, .reason, .retriable]], .failures_by_reason" out >got &&
+	printf "%s\n" "[[\"9\",null,\"normalization_failed\",true],[null,\"e3\",\"store_failed\",true]]" \
+		"{\"normalization_failed\":1,\"store_failed\":1}" >want &&
+	test_cmp want got &&
+	jq -c ".suites[] | [.suite, .stage, .variant, .ok, .skipped, .failed, .latency_ms.n, .latency_ms.mean, .latency_ms.max]" out >got &&
+	printf "%s\n" "[\"base\",\"forecast\",\"market\",3,0,0,3,2,3]" \
+		"[\"base\",\"forecast\",\"llm\",1,1,1,2,200,300]" \
+		"[\"base\",\"research\",\"notes\",1,0,0,1,5,5]" >want &&
+	test_cmp want got
+'
+
+test_expect_success 'the text summary goes to standard error, nothing to standard output' '
+	stream >in.ndjson &&
+	run pm-summary in.ndjson && expect_status 0 &&
+	test ! -s out &&
+	grep -q "^run r1: flow daily, run date 2026-11-23, target 2026-11-24, window 7 day(s), git abc123, status partial$" err &&
+	grep -q "^records 11: fetched 1, normalized 6, grouped 3, processed 1, skipped 1, failed 2$" err &&
+	grep -q "^stored: inserted 3, updated 2, unchanged 1, duplicates 1$" err &&
+	grep -q "market 9: normalization_failed (retriable) at stdin:4: outcomes missing" err &&
+	grep -q "^base:llm (forecast) *1 *1 *1 *200.0 *300.0$" err &&
+	run pm-summary -q in.ndjson && expect_status 0 && test ! -s err
+'
+
+test_expect_success '--pass copies the input byte for byte' '
+	stream >in.ndjson &&
+	run pm-summary --pass -q <in.ndjson && expect_status 0 &&
+	test_cmp in.ndjson out
+'
+
+test_expect_success '--json PATH creates the directories and writes what --json - writes' '
+	stream >in.ndjson &&
+	run pm-summary -q --json a/b/c/summary.json in.ndjson && expect_status 0 &&
+	test ! -s out && test -f a/b/c/summary.json &&
+	run pm-summary -q --json - in.ndjson && test_cmp out a/b/c/summary.json &&
+	ls a/b/c >files && echo summary.json >want && test_cmp want files
+'
+
+test_expect_success '--max-failures: a count, then a share of the records' '
+	stream >in.ndjson &&
+	run pm-summary -q --max-failures 2 in.ndjson && expect_status 0 &&
+	run pm-summary -q --max-failures 1 in.ndjson && expect_status 1 &&
+	grep -q "2 failures in 11 records: more than --max-failures" err &&
+	run pm-summary -q --max-failures 20% in.ndjson && expect_status 0 &&
+	run pm-summary -q --max-failures 15% in.ndjson && expect_status 1 &&
+	run pm-summary -q --max-failures 0 --pass <in.ndjson && expect_status 1 &&
+	test_cmp in.ndjson out
+'
+
+test_expect_success 'a line that is not a record is a bad_record failure' '
+	{ stream; echo "{not json"; } >in.ndjson &&
+	run pm-summary -q --json s.json in.ndjson && expect_status 0 &&
+	test "$(count_kind failure out)" -eq 1 &&
+	grep -q "in.ndjson:12: " err &&
+	jq -e ".totals.failed == 3 and .totals.records == 12 and .failures_by_reason.bad_record == 1" s.json >/dev/null
+'
+
+test_expect_success 'empty input: zero totals, no run, null identity' '
+	run pm-summary --json - </dev/null && expect_status 0 &&
+	jq -e ".run_id == null and .run_status == null and .window_days == null and
+		(.totals | to_entries | all(.value == 0)) and .failures == [] and .suites == []" out >/dev/null &&
+	grep -q "^run: no run record in the input$" err
+'
+
+test_expect_success 'a real pipe: raw, normalized and grouped records counted' '
+	for f in "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json; do jq -c ".[]" "$f"; done |
+		pm-normalize >norm.ndjson &&
+	run pm-summary -q --json - norm.ndjson && expect_status 0 &&
+	test "$(jq .totals.fetched out)" -eq "$(count_kind raw norm.ndjson)" &&
+	test "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)" &&
+	pm-group norm.ndjson >grouped.ndjson &&
+	run pm-summary -q --json - grouped.ndjson && expect_status 0 &&
+	test "$(jq .totals.grouped out)" -eq "$(count_kind group grouped.ndjson)" &&
+	test "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)"
+'
+
+test_expect_success 'usage errors exit 2' '
+	run pm-summary --max-failures x && expect_status 2 &&
+	run pm-summary --max-failures 101% && expect_status 2 &&
+	run pm-summary --max-failures 1.5 && expect_status 2 &&
+	run pm-summary --pass --json - && expect_status 2 &&
+	run pm-summary --db x.db && expect_status 2 &&
+	run pm-summary --status --score && expect_status 2 &&
+	run pm-summary --status in.ndjson && expect_status 2 &&
+	run pm-summary --status --pass && expect_status 2 &&
+	run pm-summary nosuchfile && expect_status 3
+'
+
+test_done
