@@ -59,6 +59,8 @@ bad(struct reader *rd, unsigned long line, const char *detail)
 {
 	struct failure f = { 0 };
 
+	if (rd->nd->on_bad)
+		rd->nd->on_bad(rd->nd->arg, rd->name, line, detail);
 	f.stage = rd->nd->stage;
 	f.reason = "bad_record";
 	f.file = rd->name;

@@ -40,6 +40,10 @@ struct ndjson {
 	size_t		 max_line;	/* 0: ndjson_max_line() */
 	int		(*fn)(struct rec *, void *);	/* 0 go on, -1 stop */
 	void		*arg;
+	/* optional: told of each line rejected as bad_record, before its
+	 * failure record is written (pm-store keeps a row for it) */
+	void		(*on_bad)(void *arg, const char *file,
+			    unsigned long line, const char *detail);
 	/* counted by the loop */
 	unsigned long	 records;	/* objects handed to fn */
 	unsigned long	 bad;		/* lines reported as bad_record */

@@ -1,0 +1,264 @@
+/* db.c - URLs, redaction and the dispatch to the engines (see db.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_impl.h"
+
+int
+db_url_engine(const char *url)
+{
+	if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0)
+		return DB_PG;
+	return DB_SQLITE;
+}
+
+/* sqlite:PATH, sqlite://PATH (sqlite:///abs too) or a plain path. */
+int
+db_sqlite_path(const char *url, char *path, size_t n)
+{
+	const char *p = url;
+
+	if (strncmp(p, "sqlite:", 7) == 0) {
+		p += 7;
+		if (strncmp(p, "//", 2) == 0)
+			p += 2;
+	}
+	if (*p == 0 || strlen(p) >= n)
+		return -1;
+	memcpy(path, p, strlen(p) + 1);
+	return 0;
+}
+
+/* The password sits between the first ':' after "//" and the '@' of the
+ * authority; a password=... query parameter is hidden as well. */
+void
+db_redact(const char *url, char *out, size_t n)
+{
+	const char *s, *at, *colon, *end, *q;
+	size_t o = 0;
+
+	snprintf(out, n, "%s", url);
+	if ((s = strstr(url, "://")) == NULL)
+		return;
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	for (at = end; at > s && at[-1] != '@'; at--)
+		;
+	if (at > s) {
+		colon = memchr(s, ':', (size_t)(at - 1 - s));
+		if (colon) {
+			o = (size_t)(colon + 1 - url);
+			snprintf(out, n, "%.*s***%s", (int)o, url, at - 1);
+		}
+	}
+	if ((q = strstr(out, "password=")) != NULL) {
+		o = (size_t)(q - out) + 9;
+		end = q + 9 + strcspn(q + 9, "&");
+		memmove(out + o + 3, end, strlen(end) + 1 < n - o - 3 ?
+		    strlen(end) + 1 : n - o - 3);
+		memcpy(out + o, "***", 3);
+		out[n - 1] = 0;
+	}
+}
+
+void
+db_seterr(struct db *db, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof db->err, fmt, ap);
+	va_end(ap);
+	n = strlen(db->err);	/* libpq messages end in newlines */
+	while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
+		db->err[--n] = 0;
+}
+
+struct db *
+db_open(const char *url, int flags, char *err, size_t errlen)
+{
+	struct db *db;
+	char path[4096];
+	int rc;
+
+	if ((db = calloc(1, sizeof *db)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	db->flags = flags;
+	if (db_url_engine(url) == DB_PG) {
+		rc = db_pg_open(db, url);
+	} else if (db_sqlite_path(url, path, sizeof path) == -1) {
+		db_seterr(db, "not a database path");
+		rc = -1;
+	} else
+		rc = db_sqlite_open(db, path, flags);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s", db->err);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->ops && db->h)
+		db->ops->close(db);
+	free(db);
+}
+
+int db_engine(const struct db *db) { return db->engine; }
+
+int
+db_alive(const struct db *db)
+{
+	return db->engine != DB_PG || db_pg_alive(db);
+}
+const char *db_errmsg(const struct db *db) { return db->err; }
+unsigned db_generation(const struct db *db) { return db->gen; }
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	return db->ops->exec(db, sql);
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, db->engine == DB_SQLITE ? "BEGIN IMMEDIATE" :
+	    "BEGIN");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+int
+db_rollback(struct db *db)
+{
+	char keep[sizeof db->err];
+	int rc;
+
+	/* The error that made us roll back is the one worth reporting. */
+	memcpy(keep, db->err, sizeof keep);
+	rc = db_exec(db, "ROLLBACK");
+	memcpy(db->err, keep, sizeof keep);
+	return rc == DB_BUSY ? DB_ERR : rc;
+}
+
+struct db_stmt *
+db_prepare(struct db *db, const char *sql)
+{
+	return db->ops->prepare(db, sql);
+}
+
+void
+db_finalize(struct db_stmt *st)
+{
+	if (st)
+		st->db->ops->finalize(st);
+}
+
+int
+db_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
+{
+	if (s == NULL)
+		return db_bind_null(st, i);
+	return st->db->ops->bind(st, i, DBV_TEXT, s, n, 0, 0);
+}
+
+int
+db_bind_str(struct db_stmt *st, int i, const char *s)
+{
+	return db_bind_text(st, i, s, s ? strlen(s) : 0);
+}
+
+int
+db_bind_null(struct db_stmt *st, int i)
+{
+	return st->db->ops->bind(st, i, DBV_NULL, NULL, 0, 0, 0);
+}
+
+int
+db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	return st->db->ops->bind(st, i, DBV_INT, NULL, 0, v, 0);
+}
+
+int
+db_bind_double(struct db_stmt *st, int i, double v)
+{
+	return st->db->ops->bind(st, i, DBV_DOUBLE, NULL, 0, 0, v);
+}
+
+int db_step(struct db_stmt *st) { return st->db->ops->step(st); }
+void db_reset(struct db_stmt *st) { st->db->ops->reset(st); }
+int db_col_null(struct db_stmt *st, int i) { return st->db->ops->col_null(st, i); }
+int64_t db_col_int(struct db_stmt *st, int i) { return st->db->ops->col_int(st, i); }
+int db_changes(struct db_stmt *st) { return st->db->ops->changes(st); }
+
+const char *
+db_col_text(struct db_stmt *st, int i, size_t *n)
+{
+	return st->db->ops->col_text(st, i, n);
+}
+
+/* COPY text format: backslash, tab, newline and carriage return escaped. */
+int
+db_copy_field(struct buf *b, const char *s, size_t n, int last)
+{
+	size_t i, run = 0;
+	char e[2] = { '\\', 0 };
+
+	if (s == NULL) {
+		if (buf_add(b, "\\N", 2) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < n; i++) {
+			switch (s[i]) {
+			case '\\': e[1] = '\\'; break;
+			case '\t': e[1] = 't'; break;
+			case '\n': e[1] = 'n'; break;
+			case '\r': e[1] = 'r'; break;
+			default: continue;
+			}
+			if (buf_add(b, s + run, i - run) == -1 ||
+			    buf_add(b, e, 2) == -1)
+				return -1;
+			run = i + 1;
+		}
+		if (buf_add(b, s + run, n - run) == -1)
+			return -1;
+	}
+	return buf_addc(b, last ? '\n' : '\t');
+}
+
+void
+db_backoff(int attempt)
+{
+	static unsigned seed;
+	long ms = 10L << (attempt < 8 ? attempt : 8);
+	struct timespec ts;
+
+	if (seed == 0)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	if (ms > 2000)
+		ms = 2000;
+	ms = ms / 2 + rand_r(&seed) % (ms / 2 + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}

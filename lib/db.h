@@ -1,0 +1,86 @@
+/*
+ * db.h - the one database interface pm-store speaks: SQLite (embedded, the
+ * default) or PostgreSQL (libpq) behind the same calls, so the storage
+ * logic (store.c) never sees either library.
+ *
+ * SQL is written once with ?1, ?2 ... placeholders (the PostgreSQL side
+ * turns them into $1, $2); values are always bound, never spliced.  Errors
+ * come back as DB_ERR (permanent: the statement or the data is wrong) or
+ * DB_BUSY (transient: a lock, a serialization failure, a lost connection;
+ * roll back and run the transaction again).  db_errmsg() says why, without
+ * passwords.
+ *
+ * Ownership: a struct db owns its connection; a struct db_stmt belongs to
+ * the caller and is finalized with db_finalize() before db_close().
+ * Every sqlite3_stmt is finalized and every PGresult cleared inside these
+ * calls.  Bound strings are borrowed until the next db_step() returns
+ * DB_DONE or db_reset() is called; column values are valid until the next
+ * db_step() or db_reset() on that statement.
+ */
+#ifndef PM_DB_H
+#define PM_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum db_engine { DB_SQLITE = 1, DB_PG = 2 };
+enum { DB_DONE = 0, DB_ROW = 1, DB_ERR = -1, DB_BUSY = -2 };
+
+#define DB_READONLY	1	/* never write; a missing SQLite file stays missing */
+
+struct db;
+struct db_stmt;
+
+/* The engine a URL names: a postgresql:// or postgres:// URL, else SQLite
+ * (a path or a sqlite: URL).  The path of an SQLite URL into path. */
+int db_url_engine(const char *url);
+int db_sqlite_path(const char *url, char *path, size_t n);
+
+/* url with any password replaced by "***", for messages and records. */
+void db_redact(const char *url, char *out, size_t n);
+
+/* NULL on failure, the (redacted) reason in err. */
+struct db *db_open(const char *url, int flags, char *err, size_t errlen);
+void db_close(struct db *db);
+
+int db_engine(const struct db *db);
+int db_alive(const struct db *db);	/* the connection is up */
+const char *db_errmsg(const struct db *db);
+/* Bumped each time the PostgreSQL connection was re-established: session
+ * state (temporary tables) must then be made again. */
+unsigned db_generation(const struct db *db);
+
+/* How often a transaction that failed with DB_BUSY is tried, and the
+ * pause before try attempt+1: exponential, with jitter, capped at 2 s. */
+#define DB_RETRIES 12
+void db_backoff(int attempt);
+
+int db_exec(struct db *db, const char *sql);	/* no parameters, no rows */
+int db_begin(struct db *db);	/* SQLite: BEGIN IMMEDIATE, the writer lock */
+int db_commit(struct db *db);
+int db_rollback(struct db *db);	/* always leaves no transaction open */
+
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+void db_finalize(struct db_stmt *st);
+int db_bind_text(struct db_stmt *st, int i, const char *s, size_t n);
+int db_bind_str(struct db_stmt *st, int i, const char *s);	/* NULL: null */
+int db_bind_null(struct db_stmt *st, int i);
+int db_bind_int(struct db_stmt *st, int i, int64_t v);
+int db_bind_double(struct db_stmt *st, int i, double v);
+int db_step(struct db_stmt *st);	/* DB_ROW, DB_DONE, DB_ERR, DB_BUSY */
+void db_reset(struct db_stmt *st);
+int db_col_null(struct db_stmt *st, int i);	/* columns count from 0 */
+const char *db_col_text(struct db_stmt *st, int i, size_t *n);	/* NULL: null */
+int64_t db_col_int(struct db_stmt *st, int i);
+int db_changes(struct db_stmt *st);	/* rows the last DB_DONE step changed */
+
+/* PostgreSQL COPY ... FROM STDIN in text format; rows are built with
+ * db_copy_field() (a NULL s writes \N) and sent with db_copy_put(). */
+int db_copy_begin(struct db *db, const char *sql);
+int db_copy_put(struct db *db, const char *p, size_t n);
+int db_copy_end(struct db *db);
+int db_copy_field(struct buf *b, const char *s, size_t n, int last);
+
+#endif

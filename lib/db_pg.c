@@ -1,0 +1,356 @@
+/*
+ * db_pg.c - the PostgreSQL engine behind db.h, over libpq.
+ *
+ * Statements are prepared on the server once per connection; parameters
+ * travel in text format.  A lost connection is reset here and reported as
+ * DB_BUSY, so the caller runs its transaction again; statements prepared
+ * on the old connection are prepared again on first use (db->gen).
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_impl.h"
+
+#define PG_MAXPARAM 64
+
+struct pg_stmt {
+	struct db_stmt	 base;
+	char		*sql;		/* with $N placeholders */
+	char		 name[24];
+	unsigned	 gen;		/* connection it is prepared on, +1 */
+	int		 nparam;
+	char		*val[PG_MAXPARAM];	/* owned copies, NULL: null */
+	PGresult	*res;
+	int		 row, nrows, changes;
+};
+
+static unsigned stmt_seq;
+
+/* Classify a failed result: serialization failures, deadlocks and a lost
+ * connection are worth a retry; everything else is permanent. */
+static int
+pg_fail(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	db_seterr(db, "%s", PQerrorMessage(db->h));
+	if (PQstatus(db->h) == CONNECTION_BAD) {
+		PQreset(db->h);
+		db->gen++;
+		return DB_BUSY;
+	}
+	if (state && (strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
+	    strcmp(state, "55P03") == 0))
+		return DB_BUSY;
+	return DB_ERR;
+}
+
+static int
+pg_exec(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->h, sql);
+	int st = PQresultStatus(res), rc = DB_DONE;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = pg_fail(db, res);
+	PQclear(res);
+	return rc;
+}
+
+/* ?N becomes $N; our SQL has no '?' inside literals. */
+static char *
+pg_sql(const char *sql, int *nparam)
+{
+	char *s = strdup(sql), *p;
+	long n;
+
+	*nparam = 0;
+	if (s == NULL)
+		return NULL;
+	for (p = s; (p = strchr(p, '?')) != NULL; p++) {
+		*p = '$';
+		n = strtol(p + 1, NULL, 10);
+		if (n > *nparam)
+			*nparam = (int)n;
+	}
+	return s;
+}
+
+static struct db_stmt *
+pg_prepare(struct db *db, const char *sql)
+{
+	struct pg_stmt *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->sql = pg_sql(sql, &s->nparam)) == NULL) {
+		free(s);
+		db_seterr(db, "out of memory");
+		return NULL;
+	}
+	if (s->nparam > PG_MAXPARAM) {
+		db_seterr(db, "too many parameters");
+		free(s->sql);
+		free(s);
+		return NULL;
+	}
+	s->base.db = db;
+	snprintf(s->name, sizeof s->name, "pm%u", ++stmt_seq);
+	return &s->base;
+}
+
+static void
+pg_clearvals(struct pg_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < s->nparam; i++) {
+		free(s->val[i]);
+		s->val[i] = NULL;
+	}
+}
+
+static void
+pg_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->nrows = 0;
+}
+
+static void
+pg_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct db *db = st->db;
+	char sql[64];
+
+	pg_reset(st);
+	pg_clearvals(s);
+	if (s->gen == db->gen + 1 && PQstatus(db->h) == CONNECTION_OK &&
+	    PQtransactionStatus(db->h) == PQTRANS_IDLE) {
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(db->h, sql));
+	}
+	free(s->sql);
+	free(s);
+}
+
+static int
+pg_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
+    int64_t iv, double dv)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	char num[40];
+
+	if (i < 1 || i > s->nparam) {
+		db_seterr(st->db, "parameter %d out of range", i);
+		return -1;
+	}
+	free(s->val[i - 1]);
+	s->val[i - 1] = NULL;
+	switch (type) {
+	case DBV_TEXT:
+		if (memchr(p, 0, n)) {
+			db_seterr(st->db, "text with a NUL byte");
+			return -1;
+		}
+		s->val[i - 1] = strndup(p, n);
+		break;
+	case DBV_INT:
+		snprintf(num, sizeof num, "%" PRId64, iv);
+		s->val[i - 1] = strdup(num);
+		break;
+	case DBV_DOUBLE:
+		snprintf(num, sizeof num, "%.17g", dv);
+		s->val[i - 1] = strdup(num);
+		break;
+	default:
+		return 0;
+	}
+	if (s->val[i - 1] == NULL) {
+		db_seterr(st->db, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_ensure(struct pg_stmt *s)
+{
+	struct db *db = s->base.db;
+	PGresult *res;
+	int rc = DB_DONE;
+
+	if (s->gen == db->gen + 1)
+		return DB_DONE;
+	res = PQprepare(db->h, s->name, s->sql, s->nparam, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(db, res);
+	else
+		s->gen = db->gen + 1;
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct db *db = st->db;
+	int rc, status;
+
+	if (s->res == NULL) {
+		if ((rc = pg_ensure(s)) != DB_DONE)
+			return rc;
+		s->res = PQexecPrepared(db->h, s->name, s->nparam,
+		    (const char *const *)s->val, NULL, NULL, 0);
+		status = PQresultStatus(s->res);
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+			rc = pg_fail(db, s->res);
+			pg_reset(st);
+			return rc;
+		}
+		s->nrows = PQntuples(s->res);
+		s->changes = atoi(PQcmdTuples(s->res));
+		s->row = -1;
+	}
+	if (++s->row < s->nrows)
+		return DB_ROW;
+	pg_reset(st);
+	return DB_DONE;
+}
+
+static int
+pg_col_null(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	return PQgetisnull(s->res, s->row, i);
+}
+
+static const char *
+pg_col_text(struct db_stmt *st, int i, size_t *n)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+
+	if (PQgetisnull(s->res, s->row, i)) {
+		if (n)
+			*n = 0;
+		return NULL;
+	}
+	if (n)
+		*n = (size_t)PQgetlength(s->res, s->row, i);
+	return PQgetvalue(s->res, s->row, i);
+}
+
+static int64_t
+pg_col_int(struct db_stmt *st, int i)
+{
+	const char *p = pg_col_text(st, i, NULL);
+
+	return p ? strtoll(p, NULL, 10) : 0;
+}
+
+static int
+pg_changes(struct db_stmt *st)
+{
+	return ((struct pg_stmt *)st)->changes;
+}
+
+static void
+pg_close(struct db *db)
+{
+	PQfinish(db->h);
+	db->h = NULL;
+}
+
+static const struct db_ops pg_ops = {
+	pg_exec, pg_prepare, pg_finalize, pg_bind, pg_step, pg_reset,
+	pg_col_null, pg_col_text, pg_col_int, pg_changes, pg_close
+};
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;	/* NOTICEs ("relation exists, skipping") are noise */
+}
+
+int
+db_pg_open(struct db *db, const char *url)
+{
+	db->engine = DB_PG;
+	db->ops = &pg_ops;
+	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
+	 * PGSSLMODE... fill in whatever it leaves out. */
+	db->h = PQconnectdb(url);
+	if (db->h == NULL) {
+		db_seterr(db, "out of memory");
+		return -1;
+	}
+	if (PQstatus(db->h) != CONNECTION_OK) {
+		db_seterr(db, "%s", PQerrorMessage(db->h));
+		return -1;
+	}
+	PQsetNoticeProcessor(db->h, quiet, NULL);
+	return pg_exec(db, "SET client_min_messages = warning") == DB_DONE ?
+	    0 : -1;
+}
+
+int
+db_pg_alive(const struct db *db)
+{
+	return PQstatus(db->h) == CONNECTION_OK;
+}
+
+int
+db_copy_begin(struct db *db, const char *sql)
+{
+	PGresult *res;
+	int rc = DB_DONE;
+
+	if (db->engine != DB_PG) {
+		db_seterr(db, "COPY needs PostgreSQL");
+		return DB_ERR;
+	}
+	res = PQexec(db->h, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_fail(db, res);
+	PQclear(res);
+	return rc;
+}
+
+int
+db_copy_put(struct db *db, const char *p, size_t n)
+{
+	if (n > 0x7fffffff || PQputCopyData(db->h, p, (int)n) != 1) {
+		db_seterr(db, "%s", PQerrorMessage(db->h));
+		return DB_ERR;
+	}
+	return DB_DONE;
+}
+
+int
+db_copy_end(struct db *db)
+{
+	PGresult *res;
+	int rc = DB_DONE;
+
+	if (PQputCopyEnd(db->h, NULL) != 1) {
+		db_seterr(db, "%s", PQerrorMessage(db->h));
+		rc = DB_ERR;
+	}
+	/* Drain every result, so the connection is ready again. */
+	while ((res = PQgetResult(db->h)) != NULL) {
+		if (rc == DB_DONE && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(db, res);
+		PQclear(res);
+	}
+	return rc;
+}

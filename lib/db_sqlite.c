@@ -1,0 +1,209 @@
+/*
+ * db_sqlite.c - the SQLite engine behind db.h: WAL, a busy timeout, the
+ * writer lock taken at BEGIN so two writers queue instead of deadlocking.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db_impl.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct sq_stmt {
+	struct db_stmt	 base;
+	sqlite3_stmt	*st;
+	int		 changes;
+};
+
+static int
+sq_rc(struct db *db, int rc)
+{
+	sqlite3 *h = db->h;
+	int ext = rc & 0xff;
+
+	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		return DB_DONE;
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	db_seterr(db, "%s", sqlite3_errmsg(h));
+	return ext == SQLITE_BUSY || ext == SQLITE_LOCKED ? DB_BUSY : DB_ERR;
+}
+
+static int
+sq_exec(struct db *db, const char *sql)
+{
+	return sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+/* sqlite wants ?NNN; that is what callers write already. */
+static struct db_stmt *
+sq_prepare(struct db *db, const char *sql)
+{
+	struct sq_stmt *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		db_seterr(db, "out of memory");
+		return NULL;
+	}
+	s->base.db = db;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->st, NULL) != SQLITE_OK) {
+		db_seterr(db, "%s", sqlite3_errmsg(db->h));
+		free(s);
+		return NULL;
+	}
+	return &s->base;
+}
+
+static void
+sq_finalize(struct db_stmt *st)
+{
+	struct sq_stmt *s = (struct sq_stmt *)st;
+
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+static int
+sq_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
+    int64_t iv, double dv)
+{
+	struct sq_stmt *s = (struct sq_stmt *)st;
+	int rc;
+
+	switch (type) {
+	case DBV_TEXT:
+		rc = n > INT_MAX ? SQLITE_TOOBIG :
+		    sqlite3_bind_text(s->st, i, p, (int)n, SQLITE_STATIC);
+		break;
+	case DBV_INT:
+		rc = sqlite3_bind_int64(s->st, i, iv);
+		break;
+	case DBV_DOUBLE:
+		rc = sqlite3_bind_double(s->st, i, dv);
+		break;
+	default:
+		rc = sqlite3_bind_null(s->st, i);
+	}
+	return sq_rc(st->db, rc) == DB_DONE ? 0 : -1;
+}
+
+static int
+sq_step(struct db_stmt *st)
+{
+	struct sq_stmt *s = (struct sq_stmt *)st;
+	int rc = sq_rc(st->db, sqlite3_step(s->st));
+
+	if (rc == DB_DONE)
+		s->changes = sqlite3_changes(st->db->h);
+	if (rc != DB_ROW)
+		sqlite3_reset(s->st);
+	return rc;
+}
+
+static void
+sq_reset(struct db_stmt *st)
+{
+	sqlite3_reset(((struct sq_stmt *)st)->st);
+}
+
+static int
+sq_col_null(struct db_stmt *st, int i)
+{
+	return sqlite3_column_type(((struct sq_stmt *)st)->st, i) == SQLITE_NULL;
+}
+
+static const char *
+sq_col_text(struct db_stmt *st, int i, size_t *n)
+{
+	sqlite3_stmt *s = ((struct sq_stmt *)st)->st;
+	const char *p = (const char *)sqlite3_column_text(s, i);
+
+	if (n)
+		*n = p ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	return p;
+}
+
+static int64_t
+sq_col_int(struct db_stmt *st, int i)
+{
+	return sqlite3_column_int64(((struct sq_stmt *)st)->st, i);
+}
+
+static int
+sq_changes(struct db_stmt *st)
+{
+	return ((struct sq_stmt *)st)->changes;
+}
+
+static void
+sq_close(struct db *db)
+{
+	sqlite3_close(db->h);	/* statements are finalized by their owners */
+	db->h = NULL;
+}
+
+static const struct db_ops sq_ops = {
+	sq_exec, sq_prepare, sq_finalize, sq_bind, sq_step, sq_reset,
+	sq_col_null, sq_col_text, sq_col_int, sq_changes, sq_close
+};
+
+/* mkdir -p of path's directory: the default data/pm.db must just work. */
+static int
+mkparents(const char *path)
+{
+	char dir[4096], *p;
+
+	if (strlen(path) >= sizeof dir)
+		return -1;
+	strcpy(dir, path);
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0777) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+db_sqlite_open(struct db *db, const char *path, int flags)
+{
+	int oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	sqlite3 *h = NULL;
+
+	db->engine = DB_SQLITE;
+	db->ops = &sq_ops;
+	if (!(flags & DB_READONLY) && mkparents(path) == -1) {
+		db_seterr(db, "%s: cannot create its directory: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &h, oflags, NULL) != SQLITE_OK) {
+		db_seterr(db, "%s: %s", path, h ? sqlite3_errmsg(h) :
+		    "out of memory");
+		sqlite3_close(h);
+		return -1;
+	}
+	db->h = h;
+	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(h, 0);
+	if (flags & DB_READONLY)
+		return 0;
+	/* WAL: readers never block the writer; NORMAL sync is durable at
+	 * every checkpoint and never corrupts, the usual WAL pairing. */
+	if (sq_exec(db, "PRAGMA journal_mode=WAL") != DB_DONE ||
+	    sq_exec(db, "PRAGMA synchronous=NORMAL") != DB_DONE ||
+	    sq_exec(db, "PRAGMA foreign_keys=ON") != DB_DONE) {
+		db_seterr(db, "%s: %s", path, sqlite3_errmsg(h));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * schema.c - the migrations (see schema.h).  Append a migration, never
+ * edit one that has shipped: databases out there already ran it.
+ *
+ * "@ID@" stands for a surrogate key column, the one spelling the engines
+ * do not share.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "schema.h"
+#include "timefmt.h"
+
+struct migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+
+static const struct migration migrations[] = {
+{ 1, "initial tables",
+"CREATE TABLE raw_responses (\n"
+"  id @ID@,\n"
+"  sha256 TEXT NOT NULL UNIQUE,\n"
+"  source TEXT, endpoint TEXT, url TEXT, fetched_at TEXT,\n"
+"  request TEXT, payload TEXT NOT NULL,\n"
+"  run_id TEXT,\n"
+"  stored_at TEXT NOT NULL);\n"
+"CREATE TABLE markets (\n"
+"  source TEXT NOT NULL, market_id TEXT NOT NULL,\n"
+"  condition_id TEXT, question_id TEXT, slug TEXT, question TEXT,\n"
+"  description TEXT, event_id TEXT, event_slug TEXT, close_time TEXT,\n"
+"  start_time TEXT, closed_time TEXT, updated_at TEXT,\n"
+"  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,\n"
+"  group_item_title TEXT, resolution_status TEXT,\n"
+"  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,\n"
+"  best_bid DOUBLE PRECISION, best_ask DOUBLE PRECISION,\n"
+"  last_trade_price DOUBLE PRECISION,\n"
+"  event TEXT, tags TEXT, raw_sha256 TEXT, fetched_at TEXT,\n"
+"  record TEXT NOT NULL, record_sha256 TEXT NOT NULL, run_id TEXT,\n"
+"  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,\n"
+"  PRIMARY KEY (source, market_id));\n"
+"CREATE TABLE contracts (\n"
+"  source TEXT NOT NULL, market_id TEXT NOT NULL,\n"
+"  outcome_index BIGINT NOT NULL, outcome TEXT, token_id TEXT,\n"
+"  price DOUBLE PRECISION,\n"
+"  PRIMARY KEY (source, market_id, outcome_index));\n"
+"CREATE INDEX contracts_token ON contracts (token_id);\n"
+"CREATE TABLE events (\n"
+"  source TEXT NOT NULL, event_id TEXT NOT NULL,\n"
+"  slug TEXT, title TEXT, description TEXT, start_time TEXT,\n"
+"  end_time TEXT, updated_at TEXT,\n"
+"  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,\n"
+"  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,\n"
+"  tags TEXT, market_ids TEXT, raw_sha256 TEXT, fetched_at TEXT,\n"
+"  record TEXT NOT NULL, record_sha256 TEXT NOT NULL, run_id TEXT,\n"
+"  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,\n"
+"  PRIMARY KEY (source, event_id));\n"
+"CREATE TABLE tags (\n"
+"  source TEXT NOT NULL, tag_id TEXT NOT NULL, slug TEXT, label TEXT,\n"
+"  PRIMARY KEY (source, tag_id));\n"
+"CREATE TABLE price_history (\n"
+"  token_id TEXT NOT NULL, side TEXT NOT NULL, ts TEXT NOT NULL,\n"
+"  price DOUBLE PRECISION NOT NULL, market_id TEXT, outcome TEXT,\n"
+"  raw_sha256 TEXT, run_id TEXT,\n"
+"  PRIMARY KEY (token_id, side, ts));\n"
+"CREATE TABLE processing_runs (\n"
+"  run_id TEXT PRIMARY KEY, flow TEXT, run_date TEXT, target_date TEXT,\n"
+"  window_days BIGINT, started_at TEXT, finished_at TEXT, status TEXT,\n"
+"  counts TEXT, git_sha TEXT, environment TEXT, options TEXT,\n"
+"  stored_at TEXT NOT NULL);\n"
+"CREATE TABLE processed_events (\n"
+"  event_key TEXT PRIMARY KEY, run_id TEXT, event_id TEXT,\n"
+"  n_markets BIGINT, n_results BIGINT, record TEXT NOT NULL,\n"
+"  processed_at TEXT NOT NULL);\n"
+"CREATE TABLE processed_markets (\n"
+"  event_key TEXT NOT NULL, market_id TEXT NOT NULL, run_id TEXT,\n"
+"  question TEXT, close_time TEXT, volume DOUBLE PRECISION,\n"
+"  liquidity DOUBLE PRECISION, active BIGINT, closed BIGINT,\n"
+"  record TEXT NOT NULL,\n"
+"  PRIMARY KEY (event_key, market_id));\n"
+"CREATE TABLE processed_contracts (\n"
+"  event_key TEXT NOT NULL, market_id TEXT NOT NULL,\n"
+"  outcome_index BIGINT NOT NULL, run_id TEXT, outcome TEXT,\n"
+"  token_id TEXT, price DOUBLE PRECISION,\n"
+"  PRIMARY KEY (event_key, market_id, outcome_index));\n"
+"CREATE TABLE experiments (\n"
+"  experiment_id TEXT PRIMARY KEY, suite TEXT, stage TEXT, variant TEXT,\n"
+"  type TEXT);\n"
+"CREATE TABLE experiment_runs (\n"
+"  run_id TEXT NOT NULL, experiment_id TEXT NOT NULL, status TEXT NOT NULL,\n"
+"  n_ok BIGINT NOT NULL, n_failed BIGINT NOT NULL,\n"
+"  n_skipped BIGINT NOT NULL, started_at TEXT, finished_at TEXT,\n"
+"  PRIMARY KEY (run_id, experiment_id));\n"
+"CREATE TABLE experiment_results (\n"
+"  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,\n"
+"  suite TEXT, stage TEXT, variant TEXT, type TEXT, status TEXT,\n"
+"  output TEXT, probabilities TEXT, started_at TEXT, finished_at TEXT,\n"
+"  latency_ms DOUBLE PRECISION, error TEXT,\n"
+"  PRIMARY KEY (event_key, experiment_id));\n"
+"CREATE TABLE research_artifacts (\n"
+"  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,\n"
+"  content TEXT,\n"
+"  PRIMARY KEY (event_key, experiment_id));\n"
+"CREATE TABLE processing_failures (\n"
+"  id @ID@,\n"
+"  failure_sha256 TEXT NOT NULL UNIQUE, run_id TEXT, stage TEXT,\n"
+"  reason TEXT NOT NULL, retriable BIGINT, market_id TEXT,\n"
+"  event_key TEXT, input TEXT, url TEXT, detail TEXT,\n"
+"  recorded_at TEXT NOT NULL);\n" },
+{ 2, "indexes for the prices flow, summaries and failure retries",
+"CREATE INDEX markets_active ON markets (active, closed);\n"
+"CREATE INDEX price_history_market ON price_history (market_id, ts);\n"
+"CREATE INDEX processed_events_run ON processed_events (run_id);\n"
+"CREATE INDEX processing_failures_run ON processing_failures (run_id);\n"
+"CREATE INDEX raw_responses_run ON raw_responses (run_id);\n" },
+};
+
+#define NMIG (sizeof migrations / sizeof migrations[0])
+
+int
+schema_latest(void)
+{
+	return migrations[NMIG - 1].version;
+}
+
+/* One migration's SQL for an engine, @ID@ spelled out. */
+static int
+expand(int engine, const char *sql, struct buf *out)
+{
+	const char *id = engine == DB_PG ?
+	    "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" :
+	    "INTEGER PRIMARY KEY";
+	const char *p;
+
+	while ((p = strstr(sql, "@ID@")) != NULL) {
+		if (buf_add(out, sql, (size_t)(p - sql)) == -1 ||
+		    buf_adds(out, id) == -1)
+			return -1;
+		sql = p + 4;
+	}
+	return buf_adds(out, sql);
+}
+
+int
+schema_text(int engine, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < NMIG; i++)
+		if (buf_printf(out, "-- migration %d: %s\n", migrations[i].version,
+		    migrations[i].name) == -1 ||
+		    expand(engine, migrations[i].sql, out) == -1 ||
+		    buf_adds(out, "\n") == -1)
+			return -1;
+	return 0;
+}
+
+int
+schema_version(struct db *db)
+{
+	struct db_stmt *st;
+	int v = -1;
+
+	st = db_prepare(db, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM schema_migrations");
+	if (st && db_step(st) == DB_ROW)
+		v = (int)db_col_int(st, 0);
+	if (st)
+		db_reset(st);
+	db_finalize(st);
+	return v;
+}
+
+static int
+record(struct db *db, const struct migration *m)
+{
+	struct db_stmt *st;
+	char now[TS_MAX];
+	int rc;
+
+	st = db_prepare(db, "INSERT INTO schema_migrations "
+	    "(version, name, applied_at) VALUES (?1, ?2, ?3)");
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_int(st, 1, m->version);
+	db_bind_str(st, 2, m->name);
+	ts_now(now);
+	db_bind_str(st, 3, now);
+	rc = db_step(st);
+	db_finalize(st);
+	return rc;
+}
+
+static int
+apply(struct db *db, int to, char *err, size_t errlen)
+{
+	struct buf sql;
+	size_t i;
+	int v, rc;
+
+	if (db_engine(db) == DB_PG &&
+	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) != DB_DONE)
+		return rc;
+	if ((rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at TEXT NOT NULL)")) != DB_DONE)
+		return rc;
+	if ((v = schema_version(db)) == -1)
+		return DB_ERR;
+	if (v > schema_latest()) {
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this pm-store knows (%d)", v, schema_latest());
+		return DB_ERR;
+	}
+	buf_init(&sql, 0);
+	rc = DB_DONE;
+	for (i = 0; i < NMIG && rc == DB_DONE; i++) {
+		if (migrations[i].version <= v || migrations[i].version > to)
+			continue;
+		buf_reset(&sql);
+		if (expand(db_engine(db), migrations[i].sql, &sql) == -1)
+			rc = DB_ERR;
+		if (rc == DB_DONE)
+			rc = db_exec(db, sql.data);
+		if (rc == DB_DONE)
+			rc = record(db, &migrations[i]);
+	}
+	buf_release(&sql);
+	return rc;
+}
+
+int
+schema_migrate(struct db *db, int to, char *err, size_t errlen)
+{
+	int attempt, rc = DB_ERR;
+
+	if (to <= 0 || to > schema_latest())
+		to = schema_latest();
+	for (attempt = 0; attempt < DB_RETRIES; attempt++) {
+		err[0] = 0;
+		if ((rc = db_begin(db)) == DB_DONE &&
+		    (rc = apply(db, to, err, errlen)) == DB_DONE &&
+		    (rc = db_commit(db)) == DB_DONE)
+			return 0;
+		if (err[0] == 0)
+			snprintf(err, errlen, "migration: %s", db_errmsg(db));
+		db_rollback(db);
+		if (rc != DB_BUSY)
+			break;
+		db_backoff(attempt);
+	}
+	return -1;
+}

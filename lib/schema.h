@@ -1,0 +1,35 @@
+/*
+ * schema.h - the versioned schema pm-store keeps, the same on SQLite and
+ * PostgreSQL.  Each migration runs once, in its own transaction, and is
+ * recorded in schema_migrations; an older database is brought up to date
+ * in place the first time a newer pm-store opens it.  Concurrent openers
+ * serialise on the writer lock (SQLite) or an advisory lock (PostgreSQL).
+ *
+ * Types are chosen so both engines hold the same values: TEXT (times are
+ * RFC 3339 UTC strings, JSON is compact text), BIGINT (booleans 0/1) and
+ * DOUBLE PRECISION.
+ *
+ * No ownership: the database is borrowed.
+ */
+#ifndef PM_SCHEMA_H
+#define PM_SCHEMA_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "db.h"
+
+/* The version this build writes. */
+int schema_latest(void);
+
+/* Bring db up to version `to` (0: the latest).  Returns 0, or -1 with the
+ * reason in err.  A database newer than this build is refused. */
+int schema_migrate(struct db *db, int to, char *err, size_t errlen);
+
+/* The version db is at (0: empty), -1 on error. */
+int schema_version(struct db *db);
+
+/* The migrations as SQL text for one engine, for examples/schema.sql. */
+int schema_text(int engine, struct buf *out);
+
+#endif

@@ -1,0 +1,716 @@
+/*
+ * store.c - batches, transactions, retries, runs and the annotated output
+ * (see store.h).
+ *
+ * Records are applied as they arrive, inside the open batch transaction
+ * (PostgreSQL's bulk kinds only queue COPY rows); the batch commits when
+ * it is full, before a group or run (each gets a transaction of its own),
+ * and at the end.  Output waits for the commit, so a record is annotated
+ * only with what is durable.  When a batch fails, its records (kept as
+ * text) are applied again: the whole batch after a transient error, then
+ * one record per transaction to pin a permanent error on its record.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+#include "msg.h"
+#include "out.h"
+#include "record.h"
+#include "sha.h"
+#include "store_impl.h"
+
+#define BATCH_RECORDS	2000
+#define BATCH_BYTES	(32UL * 1024 * 1024)
+
+static int run_apply(struct store *s, struct entry *e, const json_val *root);
+
+struct store *
+store_new(struct db *db, const char *target, size_t max_line)
+{
+	struct store *s;
+	int i;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->db = db;
+	s->target = target;
+	s->max_line = max_line;
+	buf_init(&s->text, 0);
+	buf_init(&s->canon, 0);
+	buf_init(&s->sql, 0);
+	buf_init(&s->copy, 0);
+	for (i = 0; i < NJBUF; i++)
+		buf_init(&s->jbuf[i], 0);
+	if ((s->jp = json_parser_new(max_line + 4096)) == NULL)
+		goto fail;
+	if (db == NULL)
+		return s;
+	if (tbl_prepare(s) == -1)
+		goto fail;
+	s->xrun = db_prepare(db, "INSERT INTO experiment_runs (run_id, "
+	    "experiment_id, status, n_ok, n_failed, n_skipped, started_at) "
+	    "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6) ON CONFLICT (run_id, "
+	    "experiment_id) DO UPDATE SET status = 'running', "
+	    "n_ok = experiment_runs.n_ok + excluded.n_ok, "
+	    "n_failed = experiment_runs.n_failed + excluded.n_failed, "
+	    "n_skipped = experiment_runs.n_skipped + excluded.n_skipped");
+	s->xrunend = db_prepare(db, "UPDATE processing_runs SET "
+	    "finished_at = ?2, status = ?3, counts = ?4 WHERE run_id = ?1");
+	s->xrunfin = db_prepare(db, "UPDATE experiment_runs SET status = "
+	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
+	    "ELSE 'completed' END, finished_at = ?2 "
+	    "WHERE run_id = ?1 AND status = 'running'");
+	if (s->xrun && s->xrunend && s->xrunfin)
+		return s;
+fail:
+	if (db)
+		msg("%s: %s", target, db_errmsg(db));
+	store_free(s);
+	return NULL;
+}
+
+static void
+clear_entries(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nent; i++) {
+		free(s->ent[i].key);
+		free(s->ent[i].market_id);
+	}
+	s->nent = 0;
+	s->nkeys = 0;
+	buf_reset(&s->text);
+}
+
+void
+store_free(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	clear_entries(s);
+	if (s->db)
+		tbl_release(s);
+	db_finalize(s->xrun);
+	db_finalize(s->xrunend);
+	db_finalize(s->xrunfin);
+	json_parser_free(s->jp);
+	buf_release(&s->text);
+	buf_release(&s->canon);
+	buf_release(&s->sql);
+	buf_release(&s->copy);
+	for (i = 0; i < NJBUF; i++)
+		buf_release(&s->jbuf[i]);
+	free(s->ent);
+	free(s->keys);
+	free(s->run_id);
+	free(s->run_text);
+	free(s);
+}
+
+void
+store_get_counts(const struct store *s, struct store_counts *c)
+{
+	*c = s->total;
+}
+
+int
+store_fatal(const struct store *s)
+{
+	return s->fatal;
+}
+
+static struct entry *
+add_entry(struct store *s, const char *text, size_t len, const char *file,
+    unsigned long line, int kind)
+{
+	struct entry *e, *n;
+	size_t cap;
+
+	if (s->nent == s->cap) {
+		cap = s->cap ? s->cap * 2 : 256;
+		if ((n = realloc(s->ent, cap * sizeof *n)) == NULL)
+			return NULL;
+		s->ent = n;
+		s->cap = cap;
+	}
+	e = &s->ent[s->nent];
+	memset(e, 0, sizeof *e);
+	e->off = s->text.len;
+	e->len = len;
+	e->file = file;
+	e->line = line;
+	e->kind = kind;
+	if (len && buf_add(&s->text, text, len) == -1)
+		return NULL;
+	s->nent++;
+	return e;
+}
+
+/* Apply entry i, inside the batch transaction (opened here if need be). */
+static int
+apply(struct store *s, size_t i, const json_val *root)
+{
+	struct entry *e = &s->ent[i];
+	int rc;
+
+	if (s->db && !s->in_txn) {
+		if ((rc = tbl_pg_session(s)) != DB_DONE ||
+		    (rc = db_begin(s->db)) != DB_DONE)
+			return rc;
+		s->in_txn = 1;
+	}
+	if (e->kind == K_RUN)
+		return run_apply(s, e, root);
+	return kind_apply(s, e, root, i);
+}
+
+static void
+reset_entry(struct entry *e)
+{
+	free(e->key);
+	free(e->market_id);
+	e->key = e->market_id = NULL;
+	e->status = ST_NONE;
+	e->reason = NULL;
+	if (e->kind != K_BAD && e->kind != K_BADLINE)
+		e->detail[0] = 0;
+}
+
+/* Entries [from, to) again, from their text, in one transaction. */
+static int
+replay(struct store *s, size_t from, size_t to)
+{
+	const char *err;
+	json_val root;
+	size_t i;
+	int rc = DB_DONE, t;
+
+	for (t = 0; t < T_COUNT; t++) {
+		buf_reset(&s->ts[t].rows);
+		s->ts[t].copied = 0;
+	}
+	for (i = from; i < to && rc == DB_DONE; i++) {
+		reset_entry(&s->ent[i]);
+		root.type = JSON_NULL;
+		if (s->ent[i].len && json_parse(s->jp, s->text.data +
+		    s->ent[i].off, s->ent[i].len, 0, &root, &err) == -1)
+			return DB_ERR;
+		rc = apply(s, i, &root);
+	}
+	if (rc == DB_DONE && s->in_txn && (rc = tbl_bulk(s)) == DB_DONE)
+		rc = db_commit(s->db);
+	if (rc != DB_DONE && s->in_txn)
+		db_rollback(s->db);
+	s->in_txn = 0;
+	return rc;
+}
+
+static int
+replay_retry(struct store *s, size_t from, size_t to)
+{
+	int attempt, rc = DB_BUSY;
+
+	for (attempt = 0; attempt < DB_RETRIES; attempt++) {
+		if ((rc = replay(s, from, to)) != DB_BUSY)
+			break;
+		db_backoff(attempt);
+	}
+	return rc;
+}
+
+/* The database refused entry i for good: say so, and keep a note in
+ * processing_failures if the database still takes that. */
+static void
+mark_failed(struct store *s, size_t i)
+{
+	struct entry *e = &s->ent[i];
+
+	reset_entry(e);
+	e->status = ST_FAILED;
+	e->reason = "store_failed";
+	snprintf(e->detail, sizeof e->detail, "%s", db_errmsg(s->db));
+	if (db_begin(s->db) != DB_DONE)
+		return;
+	if (fail_row(s, e) != DB_DONE || db_commit(s->db) != DB_DONE)
+		db_rollback(s->db);
+}
+
+static int
+recover(struct store *s, int rc)
+{
+	size_t i;
+
+	if (rc == DB_BUSY)
+		rc = replay_retry(s, 0, s->nent);
+	if (rc == DB_DONE)
+		return 0;
+	for (i = 0; i < s->nent; i++) {
+		if (s->nent > 1 && (rc = replay_retry(s, i, i + 1)) == DB_DONE)
+			continue;
+		if (!db_alive(s->db)) {
+			msg("%s: %s", s->target, db_errmsg(s->db));
+			s->fatal = 1;
+			reset_entry(&s->ent[i]);
+			s->ent[i].status = ST_FAILED;
+			s->ent[i].reason = "store_failed";
+			snprintf(s->ent[i].detail, sizeof s->ent[i].detail,
+			    "database unreachable");
+			continue;
+		}
+		mark_failed(s, i);
+	}
+	return s->fatal ? -1 : 0;
+}
+
+static void
+count(struct store_counts *c, int st)
+{
+	switch (st) {
+	case ST_INSERTED: c->inserted++; break;
+	case ST_UPDATED: c->updated++; break;
+	case ST_UNCHANGED: c->unchanged++; break;
+	case ST_DUPLICATE: c->duplicates++; break;
+	case ST_SKIPPED: c->skipped++; break;
+	case ST_FAILED: c->failed++; break;
+	}
+}
+
+/* The record as it came, its closing brace replaced by the annotation:
+ * the bytes before it are not touched (pm-records(5)). */
+static void
+annotate(const char *p, size_t n, int st)
+{
+	char tail[40];
+	size_t end = n, k;
+	int len;
+
+	while (end > 0 && p[end - 1] != '}')
+		end--;
+	if (end == 0) {
+		out_line(p, n);
+		return;
+	}
+	end--;
+	for (k = end; k > 0 && strchr(" \t\r\n", p[k - 1]); k--)
+		;
+	len = snprintf(tail, sizeof tail, "%s\"stored\":\"%s\"}",
+	    k > 0 && p[k - 1] == '{' ? "" : ",", status_name(st));
+	out_write(p, end);
+	out_line(tail, (size_t)len);
+}
+
+static void
+emit_one(struct store *s, struct entry *e)
+{
+	struct failure f = { 0 };
+
+	s->last_status = e->status;
+	if (e->kind != K_BADLINE) {
+		annotate(s->text.data + e->off, e->len, e->status);
+		s->total.records++;
+		s->run.records++;
+		count(&s->total, e->status);
+		count(&s->run, e->status);
+	}
+	if (e->kind == K_FAILURE && e->status != ST_FAILED)
+		s->upstream_failures++;
+	if (e->status == ST_SKIPPED && e->key)
+		rec_skip("store", e->key, "already_processed");
+	if (e->status != ST_FAILED)
+		return;
+	f.stage = "store";
+	f.reason = e->reason;
+	f.retriable = strcmp(e->reason, "store_failed") == 0;
+	f.file = e->file;
+	f.line = e->line;
+	f.market_id = e->market_id;
+	f.event_key = e->key;
+	f.detail = e->detail;
+	rec_failure(&f);
+}
+
+/* Commit the batch (running the bulk statements first), then write it. */
+static int
+flush(struct store *s)
+{
+	int rc = s->pending;
+	size_t i;
+
+	s->pending = DB_DONE;
+	if (s->nent == 0)
+		return 0;
+	if (s->db && s->in_txn) {
+		if (rc == DB_DONE && (rc = tbl_bulk(s)) == DB_DONE)
+			rc = db_commit(s->db);
+		if (rc != DB_DONE)
+			db_rollback(s->db);
+		s->in_txn = 0;
+	}
+	if (s->db && rc != DB_DONE)
+		rc = recover(s, rc);
+	for (i = 0; i < s->nent; i++)
+		emit_one(s, &s->ent[i]);
+	clear_entries(s);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return (h * 0x100000001b3ULL) ^ 0xff;	/* field separator */
+}
+
+static uint64_t
+field_hash(uint64_t h, const json_val *root, const char *key)
+{
+	json_val v;
+	const char *p;
+	size_t n = 0;
+
+	json_get(root, key, &v);
+	p = json_str(&v, &n);
+	return fnv(h, p ? p : "", n);
+}
+
+/* PostgreSQL's bulk statement takes each key once per batch, so a key
+ * seen again closes the batch first.  A hash collision only costs an
+ * early commit. */
+static int
+bulk_seen(struct store *s, int kind, const json_val *root)
+{
+	uint64_t h = 0xcbf29ce484222325ULL + (uint64_t)kind;
+	size_t i;
+
+	if (s->db == NULL || db_engine(s->db) != DB_PG)
+		return 0;
+	if (kind == K_RAW)
+		h = field_hash(h, root, "sha256");
+	else if (kind == K_MARKET)
+		h = field_hash(field_hash(h, root, "source"), root, "market_id");
+	else if (kind == K_PRICE)
+		h = field_hash(field_hash(field_hash(h, root, "token_id"),
+		    root, "side"), root, "ts");
+	else
+		return 0;
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i] == h)
+			return 1;
+	if (s->keys == NULL &&
+	    (s->keys = calloc(BATCH_RECORDS, sizeof *s->keys)) == NULL)
+		return 1;
+	if (s->nkeys < BATCH_RECORDS)
+		s->keys[s->nkeys++] = h;
+	return 0;
+}
+
+/* Phase and run_id of a run record; NULLs when missing. */
+static void
+run_ids(const json_val *root, const char **phase, const char **id)
+{
+	json_val v;
+
+	json_get(root, "phase", &v);
+	*phase = json_str(&v, NULL);
+	json_get(root, "run_id", &v);
+	*id = json_str(&v, NULL);
+}
+
+static int
+run_apply(struct store *s, struct entry *e, const json_val *root)
+{
+	struct val v[MAXCOL];
+	const char *phase, *id;
+	char err[160];
+	json_val x;
+	int rc;
+
+	run_ids(root, &phase, &id);
+	if (phase == NULL || (strcmp(phase, "start") && strcmp(phase, "end")))
+		snprintf(err, sizeof err, "phase is not start or end");
+	else if (tbl_extract(s, T_RUNS, root, v, err, sizeof err) == 0) {
+		if (s->db == NULL) {
+			e->status = ST_SKIPPED;
+			return DB_DONE;
+		}
+		val_str(&v[9], s->now);
+		if ((rc = tbl_put(s, T_RUNS, v, &e->status)) != DB_DONE ||
+		    strcmp(phase, "end"))
+			return rc;
+		/* An end record replayed from a dump says how that run
+		 * finished; keep its word. */
+		db_bind_str(s->xrunend, 1, id);
+		json_get(root, "finished_at", &x);
+		db_bind_text(s->xrunend, 2, json_str(&x, NULL), x.type ==
+		    JSON_STRING ? strlen(json_str(&x, NULL)) : 0);
+		json_get(root, "status", &x);
+		db_bind_text(s->xrunend, 3, json_str(&x, NULL), x.type ==
+		    JSON_STRING ? strlen(json_str(&x, NULL)) : 0);
+		json_get(root, "counts", &x);
+		buf_reset(&s->canon);
+		if (x.type == JSON_OBJECT && canon_json(&s->canon, &x, 0) == 0)
+			db_bind_text(s->xrunend, 4, s->canon.data, s->canon.len);
+		else
+			db_bind_null(s->xrunend, 4);
+		if ((rc = db_step(s->xrunend)) == DB_DONE &&
+		    e->status == ST_UNCHANGED)
+			e->status = ST_UPDATED;
+		return rc;
+	}
+	e->status = ST_FAILED;
+	e->reason = "bad_record";
+	snprintf(e->detail, sizeof e->detail, "%s", err);
+	return fail_row(s, e);
+}
+
+static const char *
+run_status(const struct store *s)
+{
+	const struct store_counts *c = &s->run;
+
+	if (s->fatal || (c->failed > 0 && c->inserted + c->updated +
+	    c->unchanged + c->duplicates == 0))
+		return "failed";
+	if (c->failed > 0 || s->upstream_failures > 0)
+		return "partial";
+	return "completed";
+}
+
+static void
+counts_json(struct buf *b, const struct store_counts *c)
+{
+	buf_printf(b, "{\"records\":%lu,\"inserted\":%lu,\"updated\":%lu,"
+	    "\"unchanged\":%lu,\"duplicates\":%lu,\"skipped\":%lu,"
+	    "\"failed\":%lu}", c->records, c->inserted, c->updated,
+	    c->unchanged, c->duplicates, c->skipped, c->failed);
+}
+
+static int
+run_close_db(struct store *s, const char *status, const char *counts)
+{
+	int rc;
+
+	if ((rc = db_begin(s->db)) != DB_DONE)
+		return rc;
+	db_bind_str(s->xrunend, 1, s->run_id);
+	db_bind_str(s->xrunend, 2, s->now);
+	db_bind_str(s->xrunend, 3, status);
+	db_bind_str(s->xrunend, 4, counts);
+	db_bind_str(s->xrunfin, 1, s->run_id);
+	db_bind_str(s->xrunfin, 2, s->now);
+	if ((rc = db_step(s->xrunend)) == DB_DONE &&
+	    (rc = db_step(s->xrunfin)) == DB_DONE &&
+	    (rc = db_commit(s->db)) == DB_DONE)
+		return DB_DONE;
+	db_rollback(s->db);
+	return rc;
+}
+
+/* The run's end record: its start record's members, then the end's own. */
+static void
+run_end_record(struct store *s, const char *status, const char *counts)
+{
+	static const char *const own[] = { "kind", "phase", "finished_at",
+	    "status", "counts", "stored" };
+	struct buf b;
+	json_val root, v;
+	json_iter it;
+	const char *err, *k;
+	size_t kl, i;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "kind");
+	jw_strz(&b, "run");
+	jw_key(&b, "phase");
+	jw_strz(&b, "end");
+	if (json_parse(s->jp, s->run_text, strlen(s->run_text), 0, &root,
+	    &err) == 0) {
+		json_iter_init(&it, &root);
+		while (json_iter_next(&it, &k, &kl, &v)) {
+			for (i = 0; i < sizeof own / sizeof own[0]; i++)
+				if (strlen(own[i]) == kl && !memcmp(own[i], k, kl))
+					break;
+			if (i < sizeof own / sizeof own[0])
+				continue;
+			jw_str(&b, k, kl);
+			buf_addc(&b, ':');
+			jw_val(&b, &v);
+		}
+	}
+	jw_key(&b, "finished_at");
+	jw_strz(&b, s->now);
+	jw_key(&b, "status");
+	jw_strz(&b, status);
+	jw_key(&b, "counts");
+	jw_raw(&b, counts, strlen(counts));
+	jw_close(&b, '}');
+	out_line(b.data, b.len);
+	buf_release(&b);
+}
+
+/* Finish the open run: its row gets counts and status, experiment runs
+ * are closed, and the end record goes out. */
+static int
+run_close(struct store *s)
+{
+	struct buf counts;
+	const char *status = run_status(s);
+	int attempt, rc = DB_DONE;
+
+	if (s->run_id == NULL)
+		return 0;
+	buf_init(&counts, 0);
+	counts_json(&counts, &s->run);
+	ts_now(s->now);
+	for (attempt = 0; s->db && !s->fatal && attempt < DB_RETRIES;
+	    attempt++) {
+		if ((rc = run_close_db(s, status, counts.data)) != DB_BUSY)
+			break;
+		db_backoff(attempt);
+	}
+	if (rc != DB_DONE)
+		msg("%s: run %s: cannot record its end: %s", s->target,
+		    s->run_id, db_errmsg(s->db));
+	if (s->db)
+		run_end_record(s, status, counts.data);
+	buf_release(&counts);
+	free(s->run_id);
+	free(s->run_text);
+	s->run_id = s->run_text = NULL;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* A run record was stored: a start opens the run, an end replayed from
+ * a dump closes it without a second end record. */
+static void
+run_adopt(struct store *s, const json_val *root)
+{
+	const char *phase, *id;
+
+	run_ids(root, &phase, &id);
+	if (strcmp(phase, "end") == 0) {
+		if (s->run_id && strcmp(s->run_id, id) == 0) {
+			free(s->run_id);
+			free(s->run_text);
+			s->run_id = s->run_text = NULL;
+		}
+		return;
+	}
+	buf_reset(&s->canon);
+	canon_json(&s->canon, root, 1);
+	s->run_id = strdup(id);
+	s->run_text = strdup(s->canon.data ? s->canon.data : "{}");
+	memset(&s->run, 0, sizeof s->run);
+	s->upstream_failures = 0;
+}
+
+static int
+run_record(struct store *s, struct rec *r)
+{
+	const char *phase, *id;
+	struct entry *e;
+	char *copy = NULL;
+	int failed, rc;
+
+	if (flush(s) == -1)
+		return -1;
+	run_ids(&r->root, &phase, &id);
+	if (s->db && phase && id && strcmp(phase, "start") == 0 &&
+	    s->run_id && strcmp(s->run_id, id) != 0)
+		run_close(s);
+	if ((e = add_entry(s, r->text, r->len, r->file, r->line, K_RUN)) == NULL)
+		goto nomem;
+	ts_now(s->now);
+	s->pending = apply(s, 0, &r->root);
+	if ((copy = strndup(r->text, r->len)) == NULL)
+		goto nomem;
+	rc = flush(s);
+	failed = rc == -1 || s->db == NULL;
+	/* the entry is gone; look at the record again through its copy */
+	if (!failed && json_parse(s->jp, copy, strlen(copy), 0, &r->root,
+	    &phase) == 0 && r->root.type == JSON_OBJECT) {
+		run_ids(&r->root, &phase, &id);
+		if (phase && id && s->last_status != ST_FAILED)
+			run_adopt(s, &r->root);
+	}
+	free(copy);
+	return rc;
+nomem:
+	msg("out of memory");
+	s->fatal = 1;
+	return -1;
+}
+
+int
+store_record(struct rec *r, void *arg)
+{
+	struct store *s = arg;
+	struct entry *e;
+	int kind = r->kind ? kind_of(r->kind, r->kindlen) : K_BAD;
+
+	if (s->fatal)
+		return -1;
+	if (kind == K_RUN)
+		return run_record(s, r);
+	if (kind == K_GROUP || s->nent >= BATCH_RECORDS ||
+	    s->text.len + r->len > BATCH_BYTES ||
+	    bulk_seen(s, kind, &r->root)) {
+		if (flush(s) == -1)
+			return -1;
+		bulk_seen(s, kind, &r->root);
+	}
+	if (s->nent == 0)
+		ts_now(s->now);
+	if ((e = add_entry(s, r->text, r->len, r->file, r->line, kind)) == NULL) {
+		msg("out of memory");
+		s->fatal = 1;
+		return -1;
+	}
+	if (kind == K_BAD && r->kind)
+		snprintf(e->detail, sizeof e->detail, "unknown kind: %.*s",
+		    (int)(r->kindlen > 40 ? 40 : r->kindlen), r->kind);
+	else if (kind == K_BAD)
+		snprintf(e->detail, sizeof e->detail, "kind missing");
+	if (s->pending == DB_DONE)
+		s->pending = apply(s, s->nent - 1, &r->root);
+	if (kind == K_GROUP || s->pending != DB_DONE)
+		return flush(s);
+	return 0;
+}
+
+void
+store_badline(void *arg, const char *file, unsigned long line,
+    const char *detail)
+{
+	struct store *s = arg;
+	struct entry *e;
+	json_val none = { .type = JSON_NULL };
+
+	if (s->fatal || flush(s) == -1)
+		return;
+	ts_now(s->now);
+	if ((e = add_entry(s, NULL, 0, file, line, K_BADLINE)) == NULL)
+		return;
+	snprintf(e->detail, sizeof e->detail, "%s", detail);
+	s->pending = apply(s, 0, &none);
+	flush(s);
+	s->total.failed++;
+	s->run.failed++;
+}
+
+int
+store_finish(struct store *s)
+{
+	int rc = flush(s);
+
+	if (s->run_id && run_close(s) == -1)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * store.h - what pm-store does with records: the per-kind storage logic
+ * over db.h, the store annotation, runs, --new-only and --export.
+ *
+ * The promise: storing a stream is idempotent.  Rows are keyed on what
+ * identifies them upstream (sha256, (source, id), event_key...); upserts
+ * change a row only when its content changed; a group is written in one
+ * transaction guarded by the unique processed_events.event_key.  Records
+ * are written in batches (one transaction each); a transient error rolls
+ * the batch back and runs it again, a permanent one is pinned on its
+ * record by running the batch's records one at a time.
+ *
+ * Ownership: a struct store borrows its db (NULL for a dry run) and owns
+ * copies of the records of the open batch; store_free() releases them.
+ * Output goes to standard output through out.h, messages through msg.h.
+ */
+#ifndef PM_STORE_H
+#define PM_STORE_H
+
+#include "db.h"
+#include "ndjson.h"
+
+struct store_counts {
+	unsigned long	records, inserted, updated, unchanged, duplicates,
+			skipped, failed;
+};
+
+struct store;
+
+/* target: the redacted database name for messages; NULL db: dry run. */
+struct store *store_new(struct db *db, const char *target, size_t max_line);
+void store_free(struct store *s);
+
+/* One input record (the ndjson loop's fn); -1 when the database is gone
+ * for good and the input should stop. */
+int store_record(struct rec *r, void *arg);
+/* A line the input loop rejected: remembered in processing_failures. */
+void store_badline(void *arg, const char *file, unsigned long line,
+    const char *detail);
+/* End of input: the last batch, the open run's end.  0, or -1 when the
+ * database failed (reported). */
+int store_finish(struct store *s);
+void store_get_counts(const struct store *s, struct store_counts *c);
+int store_fatal(const struct store *s);
+
+/* --new-only: groups already processed become skip records. */
+int store_new_only(struct rec *r, void *arg);
+struct store_filter {
+	struct db	*db;
+	struct db_stmt	*seen;	/* NULL: nothing processed yet */
+	unsigned long	 passed, skipped, failed;
+};
+
+/* --export raw|market|group: rows back to records on standard output.
+ * where: a compiled jq filter or NULL; run_id: NULL for all. */
+struct jqf;
+int store_export(struct db *db, const char *what, struct jqf *where,
+    const char *run_id, unsigned long *n);
+
+/* Exact bytes of a top-level member's value in JSON object text, so a
+ * raw payload is kept as sent.  0, or -1 when the key is absent. */
+int json_span(const char *text, size_t len, const char *key,
+    const char **val, size_t *vlen);
+
+#endif

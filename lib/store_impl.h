@@ -1,0 +1,132 @@
+/*
+ * store_impl.h - what the parts of the store (store.c: batches and runs;
+ * store_tbl.c: tables and their SQL; store_kinds.c: one function per
+ * record kind; store_io.c: --new-only and --export) share.  Not for tools.
+ *
+ * Ownership: everything hangs off struct store (see store.h).  A struct
+ * val borrows its text from the parsed record or from the store's
+ * scratch buffers, valid until the next extraction.
+ */
+#ifndef PM_STORE_IMPL_H
+#define PM_STORE_IMPL_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "db.h"
+#include "json.h"
+#include "store.h"
+#include "timefmt.h"
+
+enum kind { K_RAW, K_MARKET, K_EVENT, K_PRICE, K_GROUP, K_RUN, K_FAILURE,
+	K_SKIP, K_BADLINE, K_BAD };
+enum status { ST_NONE, ST_INSERTED, ST_UPDATED, ST_UNCHANGED, ST_DUPLICATE,
+	ST_SKIPPED, ST_FAILED };
+
+/* Tables, in the order of store_tbl.c's specs. */
+enum tbl { T_RAW, T_MARKETS, T_CONTRACTS, T_TAGS, T_EVENTS, T_PRICES,
+	T_RUNS, T_PEVENTS, T_PMARKETS, T_PCONTRACTS, T_EXPERIMENTS,
+	T_RESULTS, T_ARTIFACTS, T_FAILURES, T_COUNT };
+
+/* Column types, as read from JSON. */
+enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY };
+#define F_KEY	0x01	/* part of the conflict key (required) */
+#define F_CMP	0x02	/* a change here is an update */
+#define F_NOUPD	0x04	/* written on insert only (first_seen_at) */
+#define F_X	0x08	/* not from the record: the caller fills it */
+#define F_REQ	0x10	/* must be present and not null */
+
+struct col {
+	const char	*json;
+	const char	*sql;
+	int		 type;
+	int		 flags;
+};
+
+struct table {
+	const char		*name;
+	const struct col	*cols;
+	int			 ncols;
+	int			 bulk;	/* PostgreSQL takes it through COPY */
+};
+
+enum { V_NULL, V_TEXT, V_INT, V_DBL };
+struct val {
+	int		 t;
+	const char	*s;
+	size_t		 n;
+	int64_t		 i;
+	double		 d;
+};
+
+#define MAXCOL 40
+#define NJBUF 4
+
+struct entry {
+	size_t		 off, len;	/* the record's text in s->text */
+	const char	*file;
+	unsigned long	 line;
+	int		 kind, status;
+	const char	*reason;	/* failure reason when failed */
+	char		*key;		/* event_key of a skip or failure */
+	char		*market_id;	/* of a failure */
+	char		 detail[200];
+};
+
+struct tstmt {
+	struct db_stmt	*put;	/* the upsert */
+	struct db_stmt	*check;	/* SQLite: is the row there, is it the same */
+	struct db_stmt	*bulk;	/* PostgreSQL: temp table to target */
+	struct buf	 rows;	/* COPY text of the batch's rows */
+	unsigned long	 copied;
+};
+
+struct store {
+	struct db	*db;		/* NULL: dry run */
+	const char	*target;
+	json_parser	*jp;
+	size_t		 max_line;
+	struct buf	 text;		/* the open batch's records */
+	struct entry	*ent;
+	size_t		 nent, cap;
+	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
+	size_t		 nkeys;
+	struct buf	 canon, sql, jbuf[NJBUF], copy;
+	int		 njbuf;
+	struct tstmt	 ts[T_COUNT];
+	struct db_stmt	*xrun, *xrunend, *xrunfin;
+	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
+	char		*run_id;	/* the open run, owned */
+	char		*run_text;	/* its start record, canonical, owned */
+	struct store_counts total, run;
+	int		 fatal;
+	int		 in_txn;
+	int		 last_status;	/* of the last record written out */
+	int		 pending;	/* the error an apply hit, for flush */
+	unsigned long	 upstream_failures;	/* failure records in this run */
+	char		 now[TS_MAX];
+};
+
+/* store_tbl.c */
+extern const struct table store_tables[T_COUNT];
+int tbl_prepare(struct store *s);
+void tbl_release(struct store *s);
+int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
+    struct val *v, char *err, size_t errlen);
+int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
+int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
+int tbl_bulk(struct store *s);
+int tbl_pg_session(struct store *s);
+void val_text(struct val *v, const char *p, size_t n);
+void val_str(struct val *v, const char *p);
+int canon_json(struct buf *b, const json_val *v, int top);
+
+/* store_kinds.c: each returns DB_DONE with e->status set, or DB_ERR /
+ * DB_BUSY from the database. */
+int kind_apply(struct store *s, struct entry *e, const json_val *root,
+    size_t seq);
+int kind_of(const char *k, size_t n);
+int fail_row(struct store *s, struct entry *e);
+const char *status_name(int st);
+
+#endif

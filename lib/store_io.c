@@ -1,0 +1,212 @@
+/*
+ * store_io.c - reading back: the --new-only filter and --export, and the
+ * span finder that keeps a raw payload's bytes exactly as they came.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "jqf.h"
+#include "jw.h"
+#include "msg.h"
+#include "out.h"
+#include "record.h"
+#include "store_impl.h"
+
+static size_t
+ws(const char *p, size_t i, size_t n)
+{
+	while (i < n && strchr(" \t\r\n", p[i]) && p[i])
+		i++;
+	return i;
+}
+
+/* Past the string that starts at p[i] (a quote). */
+static size_t
+skip_str(const char *p, size_t i, size_t n)
+{
+	for (i++; i < n && p[i] != '"'; i++)
+		if (p[i] == '\\')
+			i++;
+	return i + 1;
+}
+
+/* Past the value at p[i]; the text is valid JSON (simdjson said so). */
+static size_t
+skip_val(const char *p, size_t i, size_t n)
+{
+	int depth = 0;
+
+	if (p[i] == '"')
+		return skip_str(p, i, n);
+	for (; i < n; i++) {
+		if (p[i] == '"') {
+			i = skip_str(p, i, n) - 1;
+		} else if (p[i] == '{' || p[i] == '[') {
+			depth++;
+		} else if (p[i] == '}' || p[i] == ']') {
+			if (depth == 0)
+				return i;
+			if (--depth == 0)
+				return i + 1;
+		} else if (depth == 0 && (p[i] == ',' || strchr(" \t\r\n", p[i])))
+			return i;
+	}
+	return i;
+}
+
+int
+json_span(const char *text, size_t len, const char *key, const char **val,
+    size_t *vlen)
+{
+	size_t i = ws(text, 0, len), k, kl = strlen(key), v, klen;
+
+	if (i >= len || text[i] != '{')
+		return -1;
+	for (i++;;) {
+		i = ws(text, i, len);
+		if (i >= len || text[i] != '"')
+			return -1;
+		k = i + 1;
+		i = skip_str(text, i, len);
+		klen = i - 1 - k;
+		i = ws(text, i, len);
+		if (i >= len || text[i] != ':')
+			return -1;
+		v = ws(text, i + 1, len);
+		i = skip_val(text, v, len);
+		if (klen == kl && memcmp(text + k, key, kl) == 0) {
+			*val = text + v;
+			*vlen = i - v;
+			return 0;
+		}
+		i = ws(text, i, len);
+		if (i >= len || text[i] != ',')
+			return -1;
+		i++;
+	}
+}
+
+int
+store_new_only(struct rec *r, void *arg)
+{
+	struct store_filter *f = arg;
+	json_val k;
+	const char *key;
+	size_t n;
+	int rc;
+
+	if (!rec_is(r, "group") || f->seen == NULL) {
+		rec_pass(r);
+		f->passed++;
+		return 0;
+	}
+	json_get(&r->root, "event_key", &k);
+	if ((key = json_str(&k, &n)) == NULL) {
+		rec_pass(r);	/* pm-store proper will say what is wrong */
+		f->passed++;
+		return 0;
+	}
+	db_bind_text(f->seen, 1, key, n);
+	rc = db_step(f->seen);
+	if (rc == DB_ROW) {
+		db_reset(f->seen);
+		rec_skip("store", key, "already_processed");
+		f->skipped++;
+		return 0;
+	}
+	if (rc == DB_DONE) {
+		rec_pass(r);
+		f->passed++;
+		return 0;
+	}
+	msg_at(r->file, r->line, "%s", db_errmsg(f->db));
+	f->failed++;
+	return -1;
+}
+
+static const char *const export_sql[][2] = {
+	{ "raw", "SELECT source, endpoint, url, fetched_at, sha256, request, "
+	    "payload FROM raw_responses WHERE (CAST(?1 AS TEXT) IS NULL OR "
+	    "run_id = ?1) ORDER BY id" },
+	/* the prices flow wants the markets that still trade */
+	{ "market", "SELECT record FROM markets WHERE active = 1 AND "
+	    "(closed IS NULL OR closed = 0) AND (CAST(?1 AS TEXT) IS NULL OR "
+	    "run_id = ?1) ORDER BY source, market_id" },
+	{ "group", "SELECT record FROM processed_events WHERE "
+	    "(CAST(?1 AS TEXT) IS NULL OR run_id = ?1) ORDER BY event_key" },
+};
+
+/* A bronze row back into the raw record pm-fetch wrote. */
+static void
+raw_record(struct db_stmt *st, struct buf *b)
+{
+	static const char *const names[] = { "source", "endpoint", "url",
+	    "fetched_at", "sha256" };
+	const char *p;
+	size_t n;
+	int i;
+
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "raw");
+	for (i = 0; i < 5; i++) {
+		jw_key(b, names[i]);
+		p = db_col_text(st, i, &n);
+		if (p)
+			jw_str(b, p, n);
+		else
+			jw_null(b);
+	}
+	if ((p = db_col_text(st, 5, &n)) != NULL) {
+		jw_key(b, "request");
+		jw_raw(b, p, n);
+	}
+	jw_key(b, "payload");
+	p = db_col_text(st, 6, &n);
+	jw_raw(b, p ? p : "null", p ? n : 4);
+	jw_close(b, '}');
+}
+
+int
+store_export(struct db *db, const char *what, struct jqf *where,
+    const char *run_id, unsigned long *count)
+{
+	struct db_stmt *st = NULL;
+	struct buf b;
+	const char *p;
+	char err[256];
+	size_t i, n;
+	int rc = -1, raw = strcmp(what, "raw") == 0;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof export_sql / sizeof export_sql[0]; i++)
+		if (strcmp(export_sql[i][0], what) == 0)
+			st = db_prepare(db, export_sql[i][1]);
+	if (st == NULL || db_bind_str(st, 1, run_id) == -1) {
+		msg("--export %s: %s", what, db_errmsg(db));
+		goto out;
+	}
+	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+		buf_reset(&b);
+		if (raw)
+			raw_record(st, &b);
+		else if ((p = db_col_text(st, 0, &n)) != NULL)
+			buf_add(&b, p, n);
+		if (where && jqf_test(where, b.data, b.len, err,
+		    sizeof err) != 1)
+			continue;
+		out_line(b.data, b.len);
+		(*count)++;
+	}
+	if (rc == DB_ROW) {
+		db_reset(st);
+		rc = DB_DONE;
+	}
+	if (rc != DB_DONE)
+		msg("--export %s: %s", what, db_errmsg(db));
+	rc = rc == DB_DONE ? 0 : -1;
+out:
+	db_finalize(st);
+	buf_release(&b);
+	return rc;
+}

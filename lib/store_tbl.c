@@ -1,0 +1,758 @@
+/*
+ * store_tbl.c - the tables pm-store writes, as column specs, and the SQL
+ * made from them once at start (never from data: every value is bound or
+ * sent through COPY escaping).  One spec gives the upsert, SQLite's
+ * "is it there and the same" check and PostgreSQL's bulk statement, so
+ * the three can never disagree about the columns.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+#include "sha.h"
+#include "store_impl.h"
+
+#define N(a) ((int)(sizeof a / sizeof a[0]))
+
+static const struct col raw_cols[] = {
+	{ "sha256", "sha256", C_STR, F_KEY },
+	{ "source", "source", C_STR, 0 },
+	{ "endpoint", "endpoint", C_STR, F_REQ },
+	{ "url", "url", C_STR, 0 },
+	{ "fetched_at", "fetched_at", C_STR, 0 },
+	{ "request", "request", C_JSON, 0 },
+	{ NULL, "payload", 0, F_X },
+	{ NULL, "run_id", 0, F_X },
+	{ NULL, "stored_at", 0, F_X },
+};
+
+/* Markets and events compare on record_sha256, the hash of the whole
+ * canonical record: every listed column is updated when anything moved. */
+static const struct col market_cols[] = {
+	{ "source", "source", C_STR, F_KEY },
+	{ "market_id", "market_id", C_ID, F_KEY },
+	{ "condition_id", "condition_id", C_STR, 0 },
+	{ "question_id", "question_id", C_STR, 0 },
+	{ "slug", "slug", C_STR, 0 },
+	{ "question", "question", C_STR, 0 },
+	{ "description", "description", C_STR, 0 },
+	{ "event_id", "event_id", C_ID, 0 },
+	{ "event_slug", "event_slug", C_STR, 0 },
+	{ "close_time", "close_time", C_STR, 0 },
+	{ "start_time", "start_time", C_STR, 0 },
+	{ "closed_time", "closed_time", C_STR, 0 },
+	{ "updated_at", "updated_at", C_STR, 0 },
+	{ "active", "active", C_BOOL, 0 },
+	{ "closed", "closed", C_BOOL, 0 },
+	{ "archived", "archived", C_BOOL, 0 },
+	{ "neg_risk", "neg_risk", C_BOOL, 0 },
+	{ "group_item_title", "group_item_title", C_STR, 0 },
+	{ "resolution_status", "resolution_status", C_STR, 0 },
+	{ "volume", "volume", C_NUM, 0 },
+	{ "liquidity", "liquidity", C_NUM, 0 },
+	{ "best_bid", "best_bid", C_NUM, 0 },
+	{ "best_ask", "best_ask", C_NUM, 0 },
+	{ "last_trade_price", "last_trade_price", C_NUM, 0 },
+	{ "event", "event", C_JSON, 0 },
+	{ "tags", "tags", C_JSON, 0 },
+	{ "raw_sha256", "raw_sha256", C_STR, 0 },
+	{ "fetched_at", "fetched_at", C_STR, 0 },
+	{ NULL, "record", 0, F_X },
+	{ NULL, "record_sha256", 0, F_X | F_CMP },
+	{ NULL, "run_id", 0, F_X },
+	{ NULL, "first_seen_at", 0, F_X | F_NOUPD },
+	{ NULL, "stored_at", 0, F_X },
+};
+
+static const struct col contract_cols[] = {
+	{ NULL, "source", 0, F_X | F_KEY },
+	{ NULL, "market_id", 0, F_X | F_KEY },
+	{ NULL, "outcome_index", 0, F_X | F_KEY },
+	{ "outcome", "outcome", C_STR, F_CMP },
+	{ "token_id", "token_id", C_ID, F_CMP },
+	{ "price", "price", C_NUM, F_CMP },
+};
+
+static const struct col tag_cols[] = {
+	{ NULL, "source", 0, F_X | F_KEY },
+	{ "id", "tag_id", C_ID, F_KEY },
+	{ "slug", "slug", C_STR, F_CMP },
+	{ "label", "label", C_STR, F_CMP },
+};
+
+static const struct col event_cols[] = {
+	{ "source", "source", C_STR, F_KEY },
+	{ "event_id", "event_id", C_ID, F_KEY },
+	{ "slug", "slug", C_STR, 0 },
+	{ "title", "title", C_STR, 0 },
+	{ "description", "description", C_STR, 0 },
+	{ "start_time", "start_time", C_STR, 0 },
+	{ "end_time", "end_time", C_STR, 0 },
+	{ "updated_at", "updated_at", C_STR, 0 },
+	{ "active", "active", C_BOOL, 0 },
+	{ "closed", "closed", C_BOOL, 0 },
+	{ "archived", "archived", C_BOOL, 0 },
+	{ "neg_risk", "neg_risk", C_BOOL, 0 },
+	{ "volume", "volume", C_NUM, 0 },
+	{ "liquidity", "liquidity", C_NUM, 0 },
+	{ "tags", "tags", C_JSON, 0 },
+	{ "market_ids", "market_ids", C_JSON, 0 },
+	{ "raw_sha256", "raw_sha256", C_STR, 0 },
+	{ "fetched_at", "fetched_at", C_STR, 0 },
+	{ NULL, "record", 0, F_X },
+	{ NULL, "record_sha256", 0, F_X | F_CMP },
+	{ NULL, "run_id", 0, F_X },
+	{ NULL, "first_seen_at", 0, F_X | F_NOUPD },
+	{ NULL, "stored_at", 0, F_X },
+};
+
+static const struct col price_cols[] = {
+	{ "token_id", "token_id", C_ID, F_KEY },
+	{ "side", "side", C_STR, F_KEY },
+	{ "ts", "ts", C_STR, F_KEY },
+	{ "price", "price", C_NUM, F_REQ | F_CMP },
+	{ "market_id", "market_id", C_ID, F_CMP },
+	{ "outcome", "outcome", C_STR, F_CMP },
+	{ "raw_sha256", "raw_sha256", C_STR, F_CMP },
+	{ NULL, "run_id", 0, F_X },
+};
+
+static const struct col run_cols[] = {
+	{ "run_id", "run_id", C_STR, F_KEY },
+	{ "flow", "flow", C_STR, F_CMP },
+	{ "run_date", "run_date", C_STR, F_CMP },
+	{ "target_date", "target_date", C_STR, F_CMP },
+	{ "window_days", "window_days", C_INT, F_CMP },
+	{ "started_at", "started_at", C_STR, F_CMP },
+	{ "git_sha", "git_sha", C_STR, F_CMP },
+	{ "environment", "environment", C_STR, F_CMP },
+	{ "options", "options", C_JSON, F_CMP },
+	{ NULL, "stored_at", 0, F_X },
+};
+
+static const struct col pevent_cols[] = {
+	{ "event_key", "event_key", C_STR, F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ NULL, "event_id", 0, F_X },
+	{ NULL, "n_markets", 0, F_X },
+	{ NULL, "n_results", 0, F_X },
+	{ NULL, "record", 0, F_X },
+	{ NULL, "processed_at", 0, F_X },
+};
+
+static const struct col pmarket_cols[] = {
+	{ NULL, "event_key", 0, F_X | F_KEY },
+	{ "market_id", "market_id", C_ID, F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ "question", "question", C_STR, 0 },
+	{ "close_time", "close_time", C_STR, 0 },
+	{ "volume", "volume", C_NUM, 0 },
+	{ "liquidity", "liquidity", C_NUM, 0 },
+	{ "active", "active", C_BOOL, 0 },
+	{ "closed", "closed", C_BOOL, 0 },
+	{ NULL, "record", 0, F_X },
+};
+
+static const struct col pcontract_cols[] = {
+	{ NULL, "event_key", 0, F_X | F_KEY },
+	{ NULL, "market_id", 0, F_X | F_KEY },
+	{ NULL, "outcome_index", 0, F_X | F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ "outcome", "outcome", C_STR, 0 },
+	{ "token_id", "token_id", C_ID, 0 },
+	{ "price", "price", C_NUM, 0 },
+};
+
+static const struct col experiment_cols[] = {
+	{ "experiment_id", "experiment_id", C_STR, F_KEY },
+	{ "suite", "suite", C_STR, F_CMP },
+	{ "stage", "stage", C_STR, F_CMP },
+	{ "variant", "variant", C_STR, F_CMP },
+	{ "type", "type", C_STR, F_CMP },
+};
+
+static const struct col result_cols[] = {
+	{ NULL, "event_key", 0, F_X | F_KEY },
+	{ "experiment_id", "experiment_id", C_STR, F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ "suite", "suite", C_STR, 0 },
+	{ "stage", "stage", C_STR, 0 },
+	{ "variant", "variant", C_STR, 0 },
+	{ "type", "type", C_STR, 0 },
+	{ "status", "status", C_STR, F_REQ },
+	{ "output", "output", C_ANY, 0 },
+	{ "probabilities", "probabilities", C_JSON, 0 },
+	{ "started_at", "started_at", C_STR, 0 },
+	{ "finished_at", "finished_at", C_STR, 0 },
+	{ "latency_ms", "latency_ms", C_NUM, 0 },
+	{ "error", "error", C_ANY, 0 },
+};
+
+static const struct col artifact_cols[] = {
+	{ NULL, "event_key", 0, F_X | F_KEY },
+	{ NULL, "experiment_id", 0, F_X | F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ NULL, "content", 0, F_X },
+};
+
+static const struct col failure_cols[] = {
+	{ NULL, "failure_sha256", 0, F_X | F_KEY },
+	{ NULL, "run_id", 0, F_X },
+	{ "stage", "stage", C_STR, 0 },
+	{ "reason", "reason", C_STR, F_REQ },
+	{ "retriable", "retriable", C_BOOL, 0 },
+	{ "market_id", "market_id", C_ID, 0 },
+	{ "event_key", "event_key", C_STR, 0 },
+	{ "input", "input", C_STR, 0 },
+	{ "url", "url", C_STR, 0 },
+	{ "detail", "detail", C_STR, 0 },
+	{ NULL, "recorded_at", 0, F_X },
+};
+
+const struct table store_tables[T_COUNT] = {
+	[T_RAW] = { "raw_responses", raw_cols, N(raw_cols), 1 },
+	[T_MARKETS] = { "markets", market_cols, N(market_cols), 1 },
+	[T_CONTRACTS] = { "contracts", contract_cols, N(contract_cols), 1 },
+	[T_TAGS] = { "tags", tag_cols, N(tag_cols), 1 },
+	[T_EVENTS] = { "events", event_cols, N(event_cols), 0 },
+	[T_PRICES] = { "price_history", price_cols, N(price_cols), 1 },
+	[T_RUNS] = { "processing_runs", run_cols, N(run_cols), 0 },
+	[T_PEVENTS] = { "processed_events", pevent_cols, N(pevent_cols), 0 },
+	[T_PMARKETS] = { "processed_markets", pmarket_cols, N(pmarket_cols), 0 },
+	[T_PCONTRACTS] = { "processed_contracts", pcontract_cols,
+	    N(pcontract_cols), 0 },
+	[T_EXPERIMENTS] = { "experiments", experiment_cols,
+	    N(experiment_cols), 0 },
+	[T_RESULTS] = { "experiment_results", result_cols, N(result_cols), 0 },
+	[T_ARTIFACTS] = { "research_artifacts", artifact_cols,
+	    N(artifact_cols), 0 },
+	[T_FAILURES] = { "processing_failures", failure_cols,
+	    N(failure_cols), 0 },
+};
+
+void
+val_text(struct val *v, const char *p, size_t n)
+{
+	v->t = p ? V_TEXT : V_NULL;
+	v->s = p;
+	v->n = n;
+}
+
+void
+val_str(struct val *v, const char *p)
+{
+	val_text(v, p, p ? strlen(p) : 0);
+}
+
+/* Canonical JSON: values re-written by jw (shortest numbers, escapes
+ * normalised), so the same content hashes the same whichever tool wrote
+ * it; at the top level the store annotation itself is left out. */
+int
+canon_json(struct buf *b, const json_val *v, int top)
+{
+	json_iter it;
+	json_val e;
+	const char *k;
+	size_t kl;
+
+	if (!top || v->type != JSON_OBJECT)
+		return jw_val(b, v);
+	if (jw_open(b, '{') == -1)
+		return -1;
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, &k, &kl, &e)) {
+		if (kl == 6 && memcmp(k, "stored", 6) == 0)
+			continue;
+		if (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1 ||
+		    jw_val(b, &e) == -1)
+			return -1;
+	}
+	return jw_close(b, '}');
+}
+
+static int
+is_key(const struct col *c) { return c->flags & F_KEY; }
+
+/* Columns joined as "c1, c2" (prefix before each), filtered by want. */
+static void
+cols_list(struct buf *b, const struct table *t, int want, const char *pre)
+{
+	int i, first = 1;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (want && !(t->cols[i].flags & want))
+			continue;
+		buf_printf(b, "%s%s%s", first ? "" : ", ", pre, t->cols[i].sql);
+		first = 0;
+	}
+}
+
+static int
+has(const struct table *t, int flag)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & flag)
+			return 1;
+	return 0;
+}
+
+static void
+distinct(struct buf *b, const struct table *t, int engine)
+{
+	int i, first = 1;
+
+	if (!has(t, F_CMP))
+		return;
+	buf_adds(b, engine == DB_PG ? " WHERE (" : " WHERE NOT (");
+	for (i = 0; i < t->ncols; i++) {
+		if (!(t->cols[i].flags & F_CMP))
+			continue;
+		if (engine == DB_PG)
+			buf_printf(b, "%s%s.%s", first ? "" : ", ", t->name,
+			    t->cols[i].sql);
+		else
+			buf_printf(b, "%s%s.%s IS excluded.%s",
+			    first ? "" : " AND ", t->name, t->cols[i].sql,
+			    t->cols[i].sql);
+		first = 0;
+	}
+	if (engine == DB_PG) {
+		buf_adds(b, ") IS DISTINCT FROM (");
+		cols_list(b, t, F_CMP, "excluded.");
+	}
+	buf_adds(b, ")");
+}
+
+/* ON CONFLICT ... DO UPDATE SET ... WHERE <something compared moved>, or
+ * DO NOTHING for tables whose rows never change once written. */
+static void
+conflict(struct buf *b, const struct table *t, int engine)
+{
+	int i, first = 1;
+
+	buf_adds(b, " ON CONFLICT (");
+	cols_list(b, t, F_KEY, "");
+	if (!has(t, F_CMP)) {
+		buf_adds(b, ") DO NOTHING");
+		return;
+	}
+	buf_adds(b, ") DO UPDATE SET ");
+	for (i = 0; i < t->ncols; i++) {
+		if (t->cols[i].flags & (F_KEY | F_NOUPD))
+			continue;
+		buf_printf(b, "%s%s = excluded.%s", first ? "" : ", ",
+		    t->cols[i].sql, t->cols[i].sql);
+		first = 0;
+	}
+	distinct(b, t, engine);
+}
+
+
+static void
+put_sql(struct buf *b, const struct table *t, int engine)
+{
+	int i;
+
+	buf_printf(b, "INSERT INTO %s (", t->name);
+	cols_list(b, t, 0, "");
+	buf_adds(b, ") VALUES (");
+	for (i = 0; i < t->ncols; i++)
+		buf_printf(b, "%s?%d", i ? ", " : "", i + 1);
+	buf_adds(b, ")");
+	conflict(b, t, engine);
+	if (engine == DB_PG)
+		buf_adds(b, has(t, F_CMP) ? " RETURNING (xmax = 0)" :
+		    " RETURNING true");
+}
+
+/* SQLite: no row, the row is new; 1, it is there unchanged; 0, changed. */
+static void
+check_sql(struct buf *b, const struct table *t)
+{
+	int i, first = 1;
+
+	buf_adds(b, "SELECT (");
+	for (i = 0; i < t->ncols; i++) {
+		if (!(t->cols[i].flags & F_CMP))
+			continue;
+		buf_printf(b, "%s%s IS ?%d", first ? "" : " AND ",
+		    t->cols[i].sql, i + 1);
+		first = 0;
+	}
+	buf_printf(b, ") FROM %s WHERE ", t->name);
+	for (i = 0, first = 1; i < t->ncols; i++) {
+		if (!is_key(&t->cols[i]))
+			continue;
+		buf_printf(b, "%s%s = ?%d", first ? "" : " AND ",
+		    t->cols[i].sql, i + 1);
+		first = 0;
+	}
+}
+
+/* PostgreSQL: the batch's rows, deduplicated on the key (last wins) and
+ * in key order (so two writers lock rows in the same order), go in with
+ * one statement that says which rows it inserted or changed. */
+static void
+bulk_sql(struct buf *b, const struct table *t)
+{
+	int i, first = 1;
+
+	buf_printf(b, "WITH ins AS (INSERT INTO %s (", t->name);
+	cols_list(b, t, 0, "");
+	buf_adds(b, ") SELECT DISTINCT ON (");
+	cols_list(b, t, F_KEY, "");
+	buf_adds(b, ") ");
+	cols_list(b, t, 0, "");
+	buf_printf(b, " FROM tmp_%s ORDER BY ", t->name);
+	cols_list(b, t, F_KEY, "");
+	buf_adds(b, ", seq DESC");
+	conflict(b, t, DB_PG);
+	buf_adds(b, " RETURNING ");
+	cols_list(b, t, F_KEY, "");
+	buf_adds(b, has(t, F_CMP) ? ", (xmax = 0) AS fresh) " :
+	    ", true AS fresh) ");
+	buf_printf(b, "SELECT tmp_%s.seq, ins.fresh FROM ins JOIN tmp_%s ON ",
+	    t->name, t->name);
+	for (i = 0; i < t->ncols; i++) {
+		if (!is_key(&t->cols[i]))
+			continue;
+		buf_printf(b, "%stmp_%s.%s = ins.%s", first ? "" : " AND ",
+		    t->name, t->cols[i].sql, t->cols[i].sql);
+		first = 0;
+	}
+}
+
+int
+tbl_prepare(struct store *s)
+{
+	const struct table *t;
+	struct tstmt *ts;
+	int e = db_engine(s->db), i;
+
+	for (i = 0; i < T_COUNT; i++) {
+		t = &store_tables[i];
+		ts = &s->ts[i];
+		buf_reset(&s->sql);
+		put_sql(&s->sql, t, e);
+		if ((ts->put = db_prepare(s->db, s->sql.data)) == NULL)
+			return -1;
+		if (e == DB_SQLITE && has(t, F_CMP)) {
+			buf_reset(&s->sql);
+			check_sql(&s->sql, t);
+			if ((ts->check = db_prepare(s->db, s->sql.data)) == NULL)
+				return -1;
+		}
+		if (e == DB_PG && t->bulk) {
+			buf_reset(&s->sql);
+			bulk_sql(&s->sql, t);
+			if ((ts->bulk = db_prepare(s->db, s->sql.data)) == NULL)
+				return -1;
+		}
+		buf_init(&ts->rows, 0);
+	}
+	return 0;
+}
+
+void
+tbl_release(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < T_COUNT; i++) {
+		db_finalize(s->ts[i].put);
+		db_finalize(s->ts[i].check);
+		db_finalize(s->ts[i].bulk);
+		buf_release(&s->ts[i].rows);
+		s->ts[i].put = s->ts[i].check = s->ts[i].bulk = NULL;
+	}
+}
+
+/* The temporary tables live as long as the connection: made again after
+ * a reconnect, outside any transaction so a rollback cannot drop them. */
+int
+tbl_pg_session(struct store *s)
+{
+	int i, rc;
+
+	if (db_engine(s->db) != DB_PG || s->pg_ready == db_generation(s->db) + 1)
+		return DB_DONE;
+	for (i = 0; i < T_COUNT; i++) {
+		if (!store_tables[i].bulk)
+			continue;
+		buf_reset(&s->sql);
+		buf_printf(&s->sql, "CREATE TEMP TABLE IF NOT EXISTS tmp_%s "
+		    "ON COMMIT DELETE ROWS AS SELECT 0::bigint AS seq, ",
+		    store_tables[i].name);
+		cols_list(&s->sql, &store_tables[i], 0, "");
+		buf_printf(&s->sql, " FROM %s WITH NO DATA",
+		    store_tables[i].name);
+		if ((rc = db_exec(s->db, s->sql.data)) != DB_DONE)
+			return rc;
+	}
+	s->pg_ready = db_generation(s->db) + 1;
+	return DB_DONE;
+}
+
+static int
+one_val(struct store *s, const struct col *c, const json_val *j,
+    struct val *v, char *err, size_t errlen)
+{
+	struct buf *jb;
+	const char *p;
+	size_t n;
+	int b;
+
+	v->t = V_NULL;
+	if (j->type == JSON_ABSENT || j->type == JSON_NULL) {
+		if (!(c->flags & (F_KEY | F_REQ)))
+			return 0;
+		snprintf(err, errlen, "%s missing", c->json);
+		return -1;
+	}
+	switch (c->type) {
+	case C_ID:	/* identifiers are strings, always: pm-records(5) */
+	case C_STR:
+		if ((p = json_str(j, &n)) == NULL)
+			break;
+		val_text(v, p, n);
+		return 0;
+	case C_ANY:
+		if ((p = json_str(j, &n)) != NULL) {
+			val_text(v, p, n);
+			return 0;
+		}
+		goto json;
+	case C_NUM:
+		if (json_double(j, &v->d) == -1)
+			break;
+		v->t = V_DBL;
+		return 0;
+	case C_INT:
+		if (json_int64(j, &v->i) == -1)
+			break;
+		v->t = V_INT;
+		return 0;
+	case C_BOOL:
+		if (json_bool(j, &b) == -1)
+			break;
+		v->t = V_INT;
+		v->i = b;
+		return 0;
+	case C_JSON:
+	json:
+		if (s->njbuf == NJBUF) {
+			snprintf(err, errlen, "too many JSON columns");
+			return -1;
+		}
+		jb = &s->jbuf[s->njbuf++];
+		buf_reset(jb);
+		if (canon_json(jb, j, 0) == -1) {
+			snprintf(err, errlen, "%s too large", c->json);
+			return -1;
+		}
+		val_text(v, jb->data, jb->len);
+		return 0;
+	}
+	snprintf(err, errlen, "%s is not %s", c->json,
+	    c->type == C_NUM ? "a number" : c->type == C_BOOL ? "a boolean" :
+	    c->type == C_INT ? "an integer" : "a string");
+	return -1;
+}
+
+int
+tbl_extract(struct store *s, enum tbl t, const json_val *obj,
+    struct val *v, char *err, size_t errlen)
+{
+	const struct table *tb = &store_tables[t];
+	json_val j;
+	int i;
+
+	s->njbuf = 0;
+	for (i = 0; i < tb->ncols; i++) {
+		v[i].t = V_NULL;
+		if (tb->cols[i].flags & F_X)
+			continue;
+		json_get(obj, tb->cols[i].json, &j);
+		if (one_val(s, &tb->cols[i], &j, &v[i], err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+bind_one(struct db_stmt *st, int i, const struct val *v)
+{
+	switch (v->t) {
+	case V_TEXT:
+		return db_bind_text(st, i, v->s, v->n);
+	case V_INT:
+		return db_bind_int(st, i, v->i);
+	case V_DBL:
+		return db_bind_double(st, i, v->d);
+	}
+	return db_bind_null(st, i);
+}
+
+/* want 0: every column; else the columns with one of those flags. */
+static int
+bind_all(struct db_stmt *st, const struct table *t, const struct val *v,
+    int want)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if ((!want || (t->cols[i].flags & want)) &&
+		    bind_one(st, i + 1, &v[i]) == -1)
+			return DB_ERR;
+	return DB_DONE;
+}
+
+static int
+sqlite_put(struct store *s, enum tbl t, struct val *v, int *status)
+{
+	const struct table *tb = &store_tables[t];
+	struct tstmt *ts = &s->ts[t];
+	int rc;
+
+	if (ts->check) {
+		if (bind_all(ts->check, tb, v, F_KEY | F_CMP) != DB_DONE)
+			return DB_ERR;
+		rc = db_step(ts->check);
+		if (rc == DB_ROW) {
+			*status = db_col_int(ts->check, 0) ? ST_UNCHANGED :
+			    ST_UPDATED;
+			db_reset(ts->check);
+			if (*status == ST_UNCHANGED)
+				return DB_DONE;
+		} else if (rc == DB_DONE)
+			*status = ST_INSERTED;
+		else
+			return rc;
+	}
+	if (bind_all(ts->put, tb, v, 0) != DB_DONE)
+		return DB_ERR;
+	if ((rc = db_step(ts->put)) != DB_DONE)
+		return rc == DB_ROW ? DB_ERR : rc;
+	if (!ts->check)
+		*status = db_changes(ts->put) ? ST_INSERTED : ST_DUPLICATE;
+	return DB_DONE;
+}
+
+static int
+pg_put(struct store *s, enum tbl t, struct val *v, int *status)
+{
+	const struct table *tb = &store_tables[t];
+	struct db_stmt *st = s->ts[t].put;
+	const char *p;
+	int rc;
+
+	if (bind_all(st, tb, v, 0) != DB_DONE)
+		return DB_ERR;
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		*status = has(tb, F_CMP) ? ST_UNCHANGED : ST_DUPLICATE;
+		return DB_DONE;
+	}
+	if (rc != DB_ROW)
+		return rc;
+	p = db_col_text(st, 0, NULL);
+	*status = p && *p == 't' ? ST_INSERTED : ST_UPDATED;
+	db_reset(st);
+	return DB_DONE;
+}
+
+/* One row, now; *status: inserted, updated, unchanged or duplicate. */
+int
+tbl_put(struct store *s, enum tbl t, struct val *v, int *status)
+{
+	int dummy;
+
+	if (status == NULL)
+		status = &dummy;
+	if (db_engine(s->db) == DB_PG)
+		return pg_put(s, t, v, status);
+	return sqlite_put(s, t, v, status);
+}
+
+/* One row into the batch's COPY text; seq names its entry. */
+int
+tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq)
+{
+	const struct table *tb = &store_tables[t];
+	struct buf *b = &s->ts[t].rows;
+	char num[40];
+	int i, n;
+
+	n = snprintf(num, sizeof num, "%zu", seq);
+	if (db_copy_field(b, num, (size_t)n, 0) == -1)
+		return DB_ERR;
+	for (i = 0; i < tb->ncols; i++) {
+		const char *p = v[i].s;
+		size_t len = v[i].n;
+
+		if (v[i].t == V_INT) {
+			len = (size_t)snprintf(num, sizeof num, "%" PRId64, v[i].i);
+			p = num;
+		} else if (v[i].t == V_DBL) {
+			len = (size_t)snprintf(num, sizeof num, "%.17g", v[i].d);
+			p = num;
+		} else if (v[i].t == V_NULL)
+			p = NULL;
+		if (p && memchr(p, 0, len))
+			return DB_ERR;	/* text cannot hold NUL: a bad record */
+		if (db_copy_field(b, p, len, i == tb->ncols - 1) == -1)
+			return DB_ERR;
+	}
+	s->ts[t].copied++;
+	return DB_DONE;
+}
+
+static int
+bulk_one(struct store *s, enum tbl t)
+{
+	struct tstmt *ts = &s->ts[t];
+	const char *p;
+	size_t seq;
+	int rc;
+
+	buf_reset(&s->sql);
+	buf_printf(&s->sql, "COPY tmp_%s (seq, ", store_tables[t].name);
+	cols_list(&s->sql, &store_tables[t], 0, "");
+	buf_adds(&s->sql, ") FROM STDIN");
+	if ((rc = db_copy_begin(s->db, s->sql.data)) != DB_DONE)
+		return rc;
+	rc = db_copy_put(s->db, ts->rows.data, ts->rows.len);
+	if ((rc = db_copy_end(s->db)) != DB_DONE)
+		return rc;
+	while ((rc = db_step(ts->bulk)) == DB_ROW) {
+		seq = (size_t)db_col_int(ts->bulk, 0);
+		p = db_col_text(ts->bulk, 1, NULL);
+		if (t != T_CONTRACTS && t != T_TAGS && seq < s->nent)
+			s->ent[seq].status = p && *p == 't' ? ST_INSERTED :
+			    ST_UPDATED;
+	}
+	return rc;
+}
+
+/* The COPY path of a batch, run just before its commit. */
+int
+tbl_bulk(struct store *s)
+{
+	static const enum tbl order[] = { T_RAW, T_MARKETS, T_CONTRACTS,
+	    T_TAGS, T_PRICES };
+	size_t i;
+	int rc = DB_DONE;
+
+	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
+		if (s->ts[order[i]].copied)
+			rc = bulk_one(s, order[i]);
+	for (i = 0; i < T_COUNT; i++) {
+		buf_reset(&s->ts[i].rows);
+		s->ts[i].copied = 0;
+	}
+	return rc;
+}

@@ -1,0 +1,300 @@
+/*
+ * pm-store - store pm-records(5) streams in SQLite or PostgreSQL,
+ * idempotently, and read them back.
+ *
+ * Reads NDJSON; writes its input back, each record annotated with what
+ * happened to it ("stored"), and a summary line on standard error.
+ * --new-only filters groups already processed; --export reads records
+ * back out.  The storage logic is lib/store*.c, the engines lib/db*.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "jqf.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "out.h"
+#include "schema.h"
+#include "store.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_DB = 3 };
+
+struct opts {
+	const char	*url;
+	const char	*export;
+	const char	*run_id;
+	const char	*schema;
+	struct jqf	*where;
+	int		 new_only, dry_run;
+	char		 target[1024];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: pm-store [-n | -N] [-d url] [file ...]\n"
+"       pm-store -e raw|market|group [-w expr] [-r run_id] [-d url]\n"
+"       pm-store --schema sqlite|postgresql\n"
+"  -d, --db URL         database: a path or sqlite:PATH (default\n"
+"                       $DATABASE_URL, else data/pm.db), or\n"
+"                       postgresql://... / postgres://...\n"
+"  -n, --new-only       only pass groups not processed yet; skip records\n"
+"                       for the others (reads, never writes)\n"
+"  -N, --dry-run        check every record, write nothing\n"
+"  -e, --export KIND    write stored raw, (active) market or group\n"
+"                       records to standard output\n"
+"  -w, --where EXPR     with --export: keep records for which the jq\n"
+"                       expression is true\n"
+"  -r, --run RUN_ID     with --export: only that run's records\n"
+"      --schema ENGINE  print the schema's SQL for that engine\n"
+"  -h, --help           this help;  -V, --version  the version\n");
+}
+
+/* Only PostgreSQL in production: an SQLite file on one machine is not
+ * where production data should land by accident. */
+static int
+target_allowed(const char *url)
+{
+	const char *env = getenv("ENVIRONMENT");
+
+	if (env && strcmp(env, "production") == 0 &&
+	    db_url_engine(url) != DB_PG) {
+		msg("ENVIRONMENT=production: refusing to store in %s; "
+		    "production needs a postgresql:// database", url);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+print_schema(const char *engine)
+{
+	struct buf b;
+	int e;
+
+	if (strcmp(engine, "sqlite") == 0)
+		e = DB_SQLITE;
+	else if (strcmp(engine, "postgresql") == 0)
+		e = DB_PG;
+	else {
+		msg("--schema: not sqlite or postgresql: %s", engine);
+		return EXIT_USAGE;
+	}
+	buf_init(&b, 0);
+	schema_text(e, &b);
+	out_write(b.data, b.len);
+	buf_release(&b);
+	return 0;
+}
+
+static int
+do_export(struct opts *o)
+{
+	struct db *db;
+	unsigned long n = 0;
+	char err[600];
+	int rc = 0;
+
+	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+		msg("%s: %s", o->target, err);
+		return EXIT_DB;
+	}
+	if (store_export(db, o->export, o->where, o->run_id, &n) == -1)
+		rc = EXIT_DB;
+	db_close(db);
+	return rc;
+}
+
+/* A database that does not exist yet has processed nothing: every group
+ * is new, and a read-only filter must not create it. */
+static int
+do_new_only(struct opts *o, int argc, char **argv)
+{
+	struct store_filter f = { 0 };
+	struct ndjson nd = { 0 };
+	char path[4096], err[600];
+	int rc = 0, io;
+
+	if (db_url_engine(o->url) == DB_PG ||
+	    (db_sqlite_path(o->url, path, sizeof path) == 0 &&
+	    access(path, F_OK) == 0)) {
+		if ((f.db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+			msg("%s: %s", o->target, err);
+			return EXIT_DB;
+		}
+		/* no processed_events table yet: nothing processed either */
+		f.seen = db_prepare(f.db, "SELECT 1 FROM processed_events "
+		    "WHERE event_key = ?1");
+	}
+	nd.stage = "store";
+	nd.fn = store_new_only;
+	nd.arg = &f;
+	io = ndjson_run(&nd, argc, argv);
+	if (nd.bad)
+		rc = EXIT_FAILED;
+	if (io || f.failed)
+		rc = EXIT_DB;
+	msg("%lu records: %lu passed, %lu groups already processed",
+	    nd.records, f.passed, f.skipped);
+	db_finalize(f.seen);
+	db_close(f.db);
+	return rc;
+}
+
+static int
+do_store(struct opts *o, int argc, char **argv)
+{
+	struct store_counts c;
+	struct store *s = NULL;
+	struct ndjson nd = { 0 };
+	struct db *db = NULL;
+	const char *v = getenv("PM_SCHEMA_VERSION");
+	char err[600];
+	int rc = 0, io;
+
+	if (!o->dry_run) {
+		if ((db = db_open(o->url, 0, err, sizeof err)) == NULL) {
+			msg("%s: %s", o->target, err);
+			return EXIT_DB;
+		}
+		if (schema_migrate(db, v ? atoi(v) : 0, err, sizeof err) == -1) {
+			msg("%s: %s", o->target, err);
+			rc = EXIT_DB;
+			goto out;
+		}
+	}
+	nd.max_line = ndjson_max_line();
+	if ((s = store_new(db, o->target, nd.max_line)) == NULL) {
+		rc = EXIT_DB;
+		goto out;
+	}
+	nd.stage = "store";
+	nd.fn = store_record;
+	nd.on_bad = store_badline;
+	nd.arg = s;
+	io = ndjson_run(&nd, argc, argv);
+	if (store_finish(s) == -1 || store_fatal(s))
+		io = EXIT_DB;
+	store_get_counts(s, &c);
+	if (c.failed || nd.bad)
+		rc = EXIT_FAILED;
+	if (io)
+		rc = EXIT_DB;
+	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
+	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records,
+	    c.inserted, c.updated, c.unchanged, c.duplicates, c.skipped,
+	    c.failed, o->dry_run ? "; dry run, nothing written to " :
+	    " in ", o->target);
+out:
+	store_free(s);
+	db_close(db);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "new-only", no_argument, NULL, 'n' },
+		{ "dry-run", no_argument, NULL, 'N' },
+		{ "export", required_argument, NULL, 'e' },
+		{ "where", required_argument, NULL, 'w' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "schema", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = { 0 };
+	char err[256];
+	int ch, rc = 0;
+
+	msg_init(argv[0]);
+	out_init();
+	while ((ch = getopt_long(argc, argv, "d:nNe:w:r:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o.url = optarg;
+			break;
+		case 'n':
+			o.new_only = 1;
+			break;
+		case 'N':
+			o.dry_run = 1;
+			break;
+		case 'e':
+			if (strcmp(optarg, "raw") && strcmp(optarg, "market") &&
+			    strcmp(optarg, "group")) {
+				msg("--export: not raw, market or group: %s",
+				    optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.export = optarg;
+			break;
+		case 'w':
+			jqf_free(o.where);
+			if ((o.where = jqf_compile(optarg, err, sizeof err)) == NULL) {
+				msg("--where: %s", err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'r':
+			o.run_id = optarg;
+			break;
+		case 's':
+			o.schema = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		case 'V':
+			printf("pm-store %s\n", PM_VERSION);
+			goto out;
+		default:
+			usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.new_only + o.dry_run + !!o.export + !!o.schema > 1 ||
+	    ((o.where || o.run_id) && !o.export) ||
+	    ((o.export || o.schema) && optind < argc)) {
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o.schema) {
+		rc = print_schema(o.schema);
+		goto out;
+	}
+	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL &&
+	    *o.url == 0)
+		o.url = NULL;
+	if (o.url == NULL)
+		o.url = "data/pm.db";
+	db_redact(o.url, o.target, sizeof o.target);
+	if (!target_allowed(o.target)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o.export)
+		rc = do_export(&o);
+	else if (o.new_only)
+		rc = do_new_only(&o, argc - optind, argv + optind);
+	else
+		rc = do_store(&o, argc - optind, argv + optind);
+out:
+	if (out_close() != OUT_OK && rc != EXIT_USAGE)
+		rc = EXIT_DB;
+	jqf_free(o.where);
+	return rc;
+}
