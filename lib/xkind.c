@@ -126,7 +126,7 @@ probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
 	jw_close(b, '}');
 	if (n == 0 || n != json_count(map)) {
 		snprintf(err, errlen, n ? "a market id not in the group" :
-		    "no market of the group");
+		    "names no market of the group");
 		return -1;
 	}
 	return 0;

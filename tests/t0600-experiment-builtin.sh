@@ -82,4 +82,12 @@ test_expect_success 'a group line that is not a group becomes bad_record' '
 	test "$(count_kind group out)" -eq 0 &&
 	jq -e "select(.kind==\"failure\") | .reason == \"bad_record\" and .input == \"in.ndjson:1\"" out >/dev/null
 '
+test_expect_success 'examples/experiments.json: manifest, and the suites that need no key' '
+	run pm-experiment -c "$TOP/examples/experiments.json" --list && expect_status 0 &&
+	test "$(wc -l <out)" -eq 6 && grep -q "^llm	forecast	with-research	openai	llm:research:brief$" out &&
+	groups >in.ndjson &&
+	run pm-experiment -c "$TOP/examples/experiments.json" -s baseline -s heuristics in.ndjson &&
+	expect_status 1 && test "$(count_kind failure out)" -eq 1 &&
+	jq -se "map(select(.kind==\"group\" and .event_key==\"12585\"))[0].results | map(.status) == [\"ok\",\"ok\",\"ok\"]" out >/dev/null
+'
 test_done

@@ -1,0 +1,109 @@
+#!/bin/bash
+# pm-experiment: jq and command variants, timeouts, -j.
+. "$(dirname "$0")/lib.sh"
+
+for k in 1 2 3 4; do
+	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:null,
+		markets:[{kind:"market", market_id:("m" + $k), question:"Q",
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+done >"$TMP/groups.ndjson"
+
+# command helpers: each reads the group (or group + research) on stdin
+cat >"$TMP/prob.sh" <<'SH'
+#!/bin/sh
+sleep "${1:-0}"
+jq -c '{probabilities: (.markets | map({key: .market_id, value: 0.9}) | from_entries),
+	output: {seen_research: .research}}'
+SH
+cat >"$TMP/fail.sh" <<'SH'
+#!/bin/sh
+cat >/dev/null; echo "first line" >&2; echo "it broke" >&2; exit 3
+SH
+cat >"$TMP/skip.sh" <<'SH'
+#!/bin/sh
+cat >/dev/null; echo '{"status":"skipped","error":"not my kind of event"}'
+SH
+echo '{probabilities: {(.markets[0].market_id): {Yes: 0.1, No: 0.9}}}' >"$TMP/prog.jq"
+
+cat >"$TMP/kinds.json" <<JSON
+{"suites": [{"id": "k", "defaults": {"timeout": 20},
+  "forecast": [
+    {"variant": "jqi", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): 0.2}}"},
+    {"variant": "jqf", "type": "jq", "program_file": "prog.jq"},
+    {"variant": "jqempty", "type": "jq", "program": "empty"},
+    {"variant": "cmd", "type": "command", "argv": ["sh", "$TMP/prob.sh"]},
+    {"variant": "fail", "type": "command", "argv": ["sh", "$TMP/fail.sh"]},
+    {"variant": "skip", "type": "command", "argv": ["sh", "$TMP/skip.sh"]},
+    {"variant": "hang", "type": "command", "argv": ["sh", "-c", "cat >/dev/null; sleep 30"], "timeout": 1},
+    {"variant": "bad", "type": "jq", "program": "{probabilities: {nope: 0.5}}"},
+    {"variant": "nosuch", "type": "command", "argv": ["/nonexistent/program"]}
+  ]}]}
+JSON
+
+cat >"$TMP/slow.json" <<JSON
+{"suites": [{"id": "slow", "forecast": [
+  {"variant": "s", "type": "command", "argv": ["sh", "$TMP/prob.sh", "0.6"]}]}]}
+JSON
+
+status_of() {
+	jq -r "select(.kind==\"group\" and .event_key==\"e1\") | .results[] |
+		\"\(.variant) \(.status) \(.probabilities // {} | tostring) \(.error)\"" out
+}
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+test_expect_success 'every kind gives its result; failures are recorded, others go on' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	start=$(date +%s) &&
+	run pm-experiment -c ../kinds.json in.ndjson && expect_status 1 &&
+	test $(( $(date +%s) - start )) -lt 10 &&
+	status_of >got &&
+	cat >want <<-EOT &&
+	jqi ok {"m1":{"Yes":0.2,"No":0.8}} null
+	jqf ok {"m1":{"Yes":0.1,"No":0.9}} null
+	jqempty skipped {} the program gave no output
+	cmd ok {"m1":{"Yes":0.9,"No":0.09999999999999998}} null
+	fail failed {} exit status 3: it broke
+	skip skipped {} not my kind of event
+	hang failed {} timed out after 1 s
+	bad failed {} probabilities: names no market of the group
+	nosuch failed {} /nonexistent/program: No such file or directory
+	EOT
+	test_cmp want got &&
+	jq -r "select(.kind==\"failure\") | .reason + \" \" + .detail" out >got &&
+	cat >want <<-EOT &&
+	experiment_failed k:forecast:fail: exit status 3: it broke
+	experiment_failed k:forecast:hang: timed out after 1 s
+	experiment_failed k:forecast:bad: probabilities: names no market of the group
+	experiment_failed k:forecast:nosuch: /nonexistent/program: No such file or directory
+	EOT
+	test_cmp want got
+'
+
+test_expect_success 'a command keeps its standard error; a result names its type' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../kinds.json --include-forecast fail,k:cmd in.ndjson &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.type) \(.stderr | tojson)\"" out >got &&
+	jq -r "select(.kind==\"group\") | .results[1].stderr" out >stderr &&
+	printf "%s\n" "first line" "it broke" "" >want && test_cmp want stderr &&
+	grep -q "^cmd command null\$" got
+'
+
+test_expect_success '-j 4 runs groups at once, output identical to -j 1' '
+	t0=$(ms) && run pm-experiment -c ../slow.json -j 1 ../groups.ndjson && t1=$(ms) &&
+	expect_status 0 && mv out out1 &&
+	run pm-experiment -c ../slow.json -j 4 ../groups.ndjson && t2=$(ms) &&
+	expect_status 0 &&
+	echo "-j 1: $((t1 - t0)) ms, -j 4: $((t2 - t1)) ms" &&
+	test $((t1 - t0)) -ge 2400 && test $(( (t2 - t1) * 2 )) -lt $((t1 - t0)) &&
+	norm="del(.results[]? | .started_at, .finished_at, .latency_ms)" &&
+	jq -c "$norm" out1 >a && jq -c "$norm" out >b && test_cmp a b &&
+	jq -r .event_key out >got && jq -r .event_key ../groups.ndjson >want && test_cmp want got
+'
+
+test_expect_success 'results carry times and latency' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../slow.json in.ndjson &&
+	jq -e ".results[0] | (.latency_ms >= 500) and (.started_at | test(\"^20..-..-..T..:..:..[.][0-9]{3}Z$\")) and .finished_at >= .started_at" out >/dev/null
+'
+test_done

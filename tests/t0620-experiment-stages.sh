@@ -1,0 +1,107 @@
+#!/bin/bash
+# pm-experiment: research before forecast, dependencies, selection, overrides.
+. "$(dirname "$0")/lib.sh"
+
+for k in 1 2; do
+	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:null,
+		markets:[{kind:"market", market_id:("m" + $k), question:"Q",
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+done >"$TMP/groups.ndjson"
+
+cat >"$TMP/deps.json" <<'JSON'
+{"suites": [{"id": "d",
+  "research": [
+    {"variant": "good", "type": "command",
+     "argv": ["sh", "-c", "cat >/dev/null; echo '{\"output\":{\"note\":\"hello\"}}'"]},
+    {"variant": "broken", "type": "command", "argv": ["sh", "-c", "cat >/dev/null; exit 1"]}
+  ],
+  "forecast": [
+    {"variant": "usesgood", "type": "jq", "depends_on": "good",
+     "program": "{probabilities: {(.markets[0].market_id): 0.5}, output: .research}"},
+    {"variant": "usesbroken", "type": "jq", "depends_on": ["broken"],
+     "program": "{probabilities: {(.markets[0].market_id): 0.5}}"},
+    {"variant": "indep", "type": "builtin", "builtin": "market"}
+  ]}]}
+JSON
+
+cat >"$TMP/ovr.json" <<'JSON'
+{"suites": [{"id": "o",
+  "defaults": {"program": "{probabilities: {(.markets[0].market_id): 0.1}}"},
+  "forecast": [{"variant": "v", "type": "jq"}]}]}
+JSON
+echo '{"o": {"program": "{probabilities: {(.markets[0].market_id): 0.2}}"}}' >"$TMP/file.json"
+
+results() {
+	jq -r "select(.kind==\"group\" and .event_key==\"e1\") | .results[] |
+		\"\(.experiment_id) \(.status) \(.output | tostring) \(.error)\"" out
+}
+
+prob() {
+	jq -r "select(.kind==\"group\") | .results[0].probabilities.m1.Yes" out | head -1
+}
+
+test_expect_success 'research runs first; a forecast gets the output of its research' '
+	run pm-experiment -c ../deps.json ../groups.ndjson && expect_status 1 &&
+	results >got &&
+	cat >want <<-EOT &&
+	d:research:good ok {"note":"hello"} null
+	d:research:broken failed null exit status 1
+	d:forecast:usesgood ok {"good":{"note":"hello"}} null
+	d:forecast:usesbroken skipped null research d:research:broken failed
+	d:forecast:indep ok {"markets":1,"priced":1} null
+	EOT
+	test_cmp want got &&
+	jq -r "select(.kind==\"failure\") | \"\(.event_key) \(.reason) \(.detail)\"" out >got &&
+	printf "%s\n" "e1 experiment_failed d:research:broken: exit status 1" \
+		"e2 experiment_failed d:research:broken: exit status 1" >want &&
+	test_cmp want got
+'
+
+test_expect_success 'no forecast result at all: no_forecast_results' '
+	run pm-experiment -c ../deps.json --include-forecast usesbroken ../groups.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"failure\" and .event_key==\"e1\") | .reason" out >got &&
+	printf "%s\n" experiment_failed no_forecast_results >want && test_cmp want got &&
+	results | cut -d" " -f1,2 >got &&
+	printf "%s\n" "d:research:good ok" "d:research:broken failed" \
+		"d:forecast:usesbroken skipped" >want &&
+	test_cmp want got
+'
+
+test_expect_success '--stage and --include-*: a forecast pulls in its research' '
+	run pm-experiment -c ../deps.json --stage research --include-research d:good ../groups.ndjson &&
+	expect_status 0 && results | cut -d" " -f1 >got &&
+	echo d:research:good >want && test_cmp want got &&
+	run pm-experiment -c ../deps.json --stage forecast --include-forecast usesgood,indep -l &&
+	expect_status 0 &&
+	printf "d\tresearch\tgood\tcommand\t-\nd\tforecast\tusesgood\tjq\td:research:good\nd\tforecast\tindep\tbuiltin\t-\n" >want &&
+	test_cmp want out &&
+	run pm-experiment -c ../deps.json --include-forecast nosuch -l && expect_status 2 &&
+	grep -q "no forecast variant nosuch" err &&
+	run pm-experiment -c ../deps.json --suite d -l && expect_status 0 && test "$(wc -l <out)" -eq 5
+'
+
+test_expect_success 'overrides: inline beats file beats the suite defaults' '
+	run pm-experiment -c ../ovr.json ../groups.ndjson && test "$(prob)" = 0.1 &&
+	run pm-experiment -c ../ovr.json --override-file ../file.json ../groups.ndjson &&
+	test "$(prob)" = 0.2 &&
+	run pm-experiment -c ../ovr.json -o "o:v.program={probabilities: {(.markets[0].market_id): 0.3}}" \
+		--override-file ../file.json ../groups.ndjson &&
+	test "$(prob)" = 0.3 && expect_status 0
+'
+
+test_expect_success 'override values are typed; a name that matches nothing is an error' '
+	run pm-experiment -c ../ovr.json -o v.timeout=2.5 -l && expect_status 0 &&
+	run pm-experiment -c ../ovr.json -o v.timeout=soon -l && expect_status 2 &&
+	grep -q "o:forecast:v: timeout" err &&
+	run pm-experiment -c ../ovr.json -o v.timeout=null -l && expect_status 0 &&
+	run pm-experiment -c ../ovr.json -o nosuch.timeout=1 -l && expect_status 2 &&
+	grep -q "no suite or variant named nosuch" err &&
+	run pm-experiment -c ../ovr.json -o novalue -l && expect_status 2
+'
+
+test_expect_success 'a variant may not depend on what is not research' '
+	echo "{\"suites\":[{\"id\":\"x\",\"forecast\":[{\"variant\":\"f\",\"type\":\"builtin\",\"builtin\":\"market\",\"depends_on\":\"r\"}]}]}" >c.json &&
+	run pm-experiment -c c.json -l && expect_status 2 && grep -q "depends on r, not a research variant" err
+'
+test_done

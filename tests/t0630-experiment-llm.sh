@@ -1,0 +1,88 @@
+#!/bin/bash
+# pm-experiment: openai variants against a fake endpoint on 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+
+python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
+srv=$!
+trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+port=$(cat "$TMP/port")
+: >"$TMP/llm.log"
+
+for k in 1 2; do
+	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
+		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+done >"$TMP/groups.ndjson"
+
+cat >"$TMP/llm.json" <<JSON
+{"suites": [{"id": "llm",
+  "defaults": {"base_url": "http://127.0.0.1:$port/v1/", "api_key_env": "PM_TEST_KEY", "timeout": 10},
+  "research": [{"variant": "brief", "type": "openai", "model": "research"}],
+  "forecast": [
+    {"variant": "valid", "type": "openai", "model": "valid", "depends_on": "brief",
+     "temperature": 0.2, "max_tokens": 300, "system": "You forecast."},
+    {"variant": "garbage", "type": "openai", "model": "garbage"},
+    {"variant": "down", "type": "openai", "model": "500"}
+  ]}]}
+JSON
+
+export PM_TEST_KEY=sekrit-test-key
+
+test_expect_success 'valid, garbage and 500 answers: one ok, two failures' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.probabilities | tostring)\"" out >got &&
+	printf "%s\n" "brief ok null" "valid ok {\"m1\":{\"Yes\":0.6,\"No\":0.4}}" \
+		"garbage failed null" "down failed null" >want && test_cmp want got &&
+	jq -r "select(.kind==\"group\") | .results[] | select(.status==\"failed\") | .error" out >got &&
+	grep -q "^answer is not JSON" got && grep -q "^http 500: {\"error\"" got &&
+	jq -se "map(select(.kind==\"group\"))[0].results[1].output | .content != null and .usage.total_tokens == 15" out >/dev/null &&
+	not grep -q sekrit out && not grep -q sekrit err
+'
+
+test_expect_success 'the request: path, key header, model parameters, prompt from the group and research' '
+	: >../llm.log &&
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json --include-forecast valid in.ndjson && expect_status 0 &&
+	jq -r .path ../llm.log | sort -u >got && echo /v1/chat/completions >want && test_cmp want got &&
+	jq -r .auth ../llm.log | sort -u >got && echo "Bearer sekrit-test-key" >want && test_cmp want got &&
+	jq -se ".[1].request | .model == \"valid\" and .temperature == 0.2 and .max_tokens == 300
+		and .messages[0] == {role: \"system\", content: \"You forecast.\"}" ../llm.log >/dev/null &&
+	jq -r ".[1].request.messages[1].content" -s ../llm.log >prompt &&
+	grep -q "^Event: Event 1$" prompt && grep -q "market_id m1: Will 1 happen?" prompt &&
+	grep -q "Summary: nothing decisive" prompt
+'
+
+test_expect_success '--dump-dir keeps requests and answers per event, never the key' '
+	run pm-experiment -c ../llm.json --dump-dir dump ../groups.ndjson &&
+	test -s dump/e1/llm.forecast.valid.request.json &&
+	test -s dump/e2/llm.forecast.valid.response.json &&
+	test -s dump/e1/llm.research.brief.response.json &&
+	jq -e ".model == \"valid\"" dump/e2/llm.forecast.valid.request.json >/dev/null &&
+	grep -q "upstream down" dump/e1/llm.forecast.down.response.json &&
+	not grep -rq sekrit dump
+'
+
+test_expect_success 'no key in the environment: failed without a request' '
+	: >../llm.log &&
+	head -1 ../groups.ndjson >in.ndjson &&
+	PM_TEST_KEY= run pm-experiment -c ../llm.json in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	echo "PM_TEST_KEY is not set" >want && test_cmp want got &&
+	test ! -s ../llm.log
+'
+
+test_expect_success '--list touches no network' '
+	: >../llm.log &&
+	run pm-experiment -c ../llm.json --list && expect_status 0 &&
+	test "$(wc -l <out)" -eq 4 && test ! -s ../llm.log
+'
+
+test_expect_success 'a bad prompt template fails the variant' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json --include-forecast garbage \
+		-o "garbage.prompt=x {{ .markets | nosuchfn }}" in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[1].error" out | grep -q "^prompt: {{ .markets | nosuchfn }}"
+'
+test_done
