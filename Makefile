@@ -116,3 +116,25 @@ clean:
 
 .PHONY: all unit deps test bench lint install clean
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
+
+# libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.
+# make fuzz [FUZZ_RUNS=10000000]; the corpus grows in build/fuzz/corpus.
+FUZZ_O    = build/fuzz
+FUZZ_RUNS ?= 10000000
+FUZZERS   = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz-*.c))
+fuzz-build:
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CXX=clang++ \
+	    SANITIZE=fuzzer-no-link,address,undefined CFLAGS='-O1 -g' \
+	    CXXFLAGS='-O1 -g' $(FUZZ_O)/libpm.a $(FUZZERS)
+$(FUZZ_O)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_O)/libpm.a
+	clang -std=gnu11 -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
+	    -c -o $@.o $<
+	clang++ -fsanitize=fuzzer,address,undefined -o $@ $@.o \
+	    $(FUZZ_O)/libpm.a $(LIBS)
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do n=$$(basename $$f); \
+	    mkdir -p $(FUZZ_O)/corpus/$$n; \
+	    echo "== $$n: $(FUZZ_RUNS) runs"; \
+	    $$f -runs=$(FUZZ_RUNS) -max_len=65536 -close_fd_mask=2 $(FUZZ_O)/corpus/$$n \
+	        tests/fuzz/corpus/$$n || exit 1; done
+.PHONY: fuzz fuzz-build
