@@ -82,7 +82,7 @@ pg_ready() {
 
 # pg_newdb NAME: a fresh database on the server; prints its URL.
 pg_newdb() {
-	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS $1" \
+	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS $1" \
 	    -c "CREATE DATABASE $1" >/dev/null &&
 	    echo "postgresql://postgres@/$1?host=$PG_DIR"
 }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# pm-store into PostgreSQL: a real server (tests/pg.sh), the same rows as
+# SQLite, idempotence, bad records, libpq's environment.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+RUN=$TESTS_DIR/fixtures-store/run.ndjson
+pg_start
+
+stream() {
+	jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize
+	jq -c ".[]" "$FIXTURES"/gamma-events-bobaoxu2001-1.json | pm-normalize
+	cat "$RUN"
+}
+
+test_expect_success 'a throwaway PostgreSQL server runs' '
+	pg_ready && psql -X -A -t "$PG_URL" -c "select 1" | grep -qx 1
+'
+
+test_expect_success 'SQLite and PostgreSQL store the same rows, annotate the same' '
+	pg_ready && url=$(pg_newdb same) && stream >in.ndjson &&
+	run pm-store --db "$url" in.ndjson && expect_status 0 && mv out pg.out &&
+	run pm-store --db a.db in.ndjson && expect_status 0 &&
+	grep -v "\"phase\":\"end\"" out >lite && grep -v "\"phase\":\"end\"" pg.out >pg &&
+	test_cmp lite pg &&
+	db_dump a.db >one && db_dump "$url" >two && test_cmp one two &&
+	test "$(grep -c "^\[\"markets\"" two)" -eq 109
+'
+
+test_expect_success 'twice into PostgreSQL: identical tables, nothing inserted' '
+	pg_ready && url=$(pg_newdb twice) && stream >in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 && db_dump "$url" >one &&
+	run pm-store --db "$url" in.ndjson && expect_status 0 &&
+	grep -q " 0 inserted, 0 updated, " err &&
+	db_dump "$url" >two && test_cmp one two
+'
+
+test_expect_success 'a changed market is updated through the bulk path' '
+	pg_ready && url=$(pg_newdb upd) &&
+	stream | grep "^{\"kind\":\"market" | head -3 >in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
+	sed "2s/\"question\":\"[^\"]*\"/\"question\":\"changed\"/" in.ndjson >in2 &&
+	run pm-store --db "$url" in2 && expect_status 0 &&
+	jq -r .stored out | tr "\n" " " >got && echo "unchanged updated unchanged " >want &&
+	echo >>got && test_cmp want got
+'
+
+test_expect_success 'bad records on PostgreSQL: failed, reported, neighbours stored' '
+	pg_ready && url=$(pg_newdb bad) &&
+	{ head -1 "$RUN"; stream | grep "^{\"kind\":\"market" | head -2;
+	  echo "{\"kind\":\"market\",\"source\":\"polymarket\"}";
+	  echo "{\"kind\":\"price\",\"token_id\":\"1\",\"side\":\"buy\",\"ts\":\"x\",\"price\":\"1\"}"; } >bad.ndjson &&
+	run pm-store --db "$url" bad.ndjson && expect_status 1 &&
+	grep -q "bad.ndjson:4: market_id missing" err &&
+	grep -q "bad.ndjson:5: price is not a number" err &&
+	test "$(psql -X -A -t "$url" -c "select count(*) from markets")" -eq 2 &&
+	test "$(psql -X -A -t "$url" -c "select count(*) from processing_failures")" -eq 2
+'
+
+test_expect_success 'replay into a fresh PostgreSQL database equals the original' '
+	pg_ready && a=$(pg_newdb orig) && b=$(pg_newdb replay) && stream >dump.ndjson &&
+	pm-store --db "$a" dump.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$b" <dump.ndjson >/dev/null 2>&1 &&
+	db_dump "$a" >one && db_dump "$b" >two && test_cmp one two
+'
+
+test_expect_success 'libpq environment: PGHOST and PGUSER fill in the URL' '
+	pg_ready && pg_newdb envdb >/dev/null &&
+	PGHOST=$PG_DIR PGUSER=postgres run pm-store --db postgresql:///envdb "$RUN" &&
+	expect_status 0 &&
+	PGHOST=$PG_DIR PGUSER=postgres DATABASE_URL=postgres:///envdb \
+	    ENVIRONMENT=production run pm-store --new-only "$RUN" &&
+	expect_status 0 && test "$(count_kind skip out)" -eq 4
+'
+
+test_expect_success '--export from PostgreSQL' '
+	pg_ready && url=$(pg_newdb exp) && stream >in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$url" --export raw >raw.ndjson &&
+	test "$(wc -l <raw.ndjson)" -eq 102 &&
+	pm-store --db "$url" --export group --run 20261123T070000Z-daily-t001 >g &&
+	test "$(wc -l <g)" -eq 3
+'
+test_done
