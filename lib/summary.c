@@ -374,18 +374,20 @@ summary_add(struct summary *s, const struct rec *r)
 }
 
 void
-summary_badlines(struct summary *s, unsigned long n)
+summary_badline(struct summary *s, const char *file, unsigned long line,
+    const char *detail)
 {
-	unsigned long i;
 	struct fail f = { 0 };
+	char pos[1024];
 
-	s->t.records += n;
-	for (i = 0; i < n; i++) {
-		f.reason = strdup("bad_record");
-		f.stage = strdup("summary");
-		if (add_fail(s, &f) != 1)
-			fail_release(&f);
-	}
+	snprintf(pos, sizeof pos, "%s:%lu", file, line);
+	s->t.records++;
+	f.reason = strdup("bad_record");
+	f.stage = strdup("summary");
+	f.input = strdup(pos);
+	f.detail = strdup(detail);
+	if (add_fail(s, &f) != 1)
+		fail_release(&f);
 }
 
 void

@@ -39,8 +39,10 @@ void summary_free(struct summary *s);
 
 /* Tally one record; 0, or -1 when out of memory (reported). */
 int summary_add(struct summary *s, const struct rec *r);
-/* Lines the input loop rejected (it wrote their failure records). */
-void summary_badlines(struct summary *s, unsigned long n);
+/* A line the input loop rejected (it wrote the failure record): a
+ * bad_record failure at file:line, counted among the records. */
+void summary_badline(struct summary *s, const char *file, unsigned long line,
+    const char *detail);
 
 void summary_get_totals(const struct summary *s, struct summary_totals *t);
 

@@ -84,7 +84,9 @@ test_expect_success 'a line that is not a record is a bad_record failure' '
 	run pm-summary -q --json s.json in.ndjson && expect_status 0 &&
 	test "$(count_kind failure out)" -eq 1 &&
 	grep -q "in.ndjson:12: " err &&
-	jq -e ".totals.failed == 3 and .totals.records == 12 and .failures_by_reason.bad_record == 1" s.json >/dev/null
+	jq -e ".totals.failed == 3 and .totals.records == 12 and .failures_by_reason.bad_record == 1 and
+		(.failures[2] | .input == \"in.ndjson:12\" and .reason == \"bad_record\" and
+		(.detail | length > 0))" s.json >/dev/null
 '
 
 test_expect_success 'empty input: zero totals, no run, null identity' '

@@ -1,12 +1,14 @@
 /*
- * pm-summary - the end of a flow: the run summary of a record stream.
+ * pm-summary - the end of a flow: the run summary of a record stream,
+ * the freshness of a database (--status) and the scores of the stored
+ * forecasts (--score).
  *
- * Reads NDJSON (pm-store's annotated output, or any stream) and writes
- * nothing to standard output but what every tool writes, the failure
- * records of lines that are not records; --pass copies its input there,
- * so it can stand mid-pipe.  The summary for a person goes to standard
- * error, so that standard output stays NDJSON; --json PATH writes the
- * machine-readable one.  The contract: pm-records(5).
+ * Stream mode reads NDJSON (pm-store's annotated output, or any stream)
+ * and writes nothing to standard output but what every tool writes, the
+ * failure records of lines that are not records; --pass copies its input
+ * there, so it can stand mid-pipe.  The summary for a person goes to
+ * standard error, so that standard output stays NDJSON; --json PATH
+ * writes the machine-readable one.  The contract: pm-records(5).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,21 +16,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
+#include "db.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "out.h"
+#include "score.h"
+#include "status.h"
 #include "summary.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
-enum { O_MAXF = 256 };
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3, EXIT_STALE = 4,
+	EXIT_VERY_STALE = 5 };
+enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
+enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
+	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP };
 
 struct opts {
-	int		 pass, quiet;
-	const char	*json_path;	/* "-": standard output */
+	int		 mode, pass, quiet, json;
+	const char	*json_path;	/* stream mode; "-": standard output */
 	double		 max_failures;	/* < 0: no limit */
 	int		 max_ratio;	/* max_failures is a share of records */
+	const char	*db_url;
+	struct status_opts st;
+	struct score_opts sc;
+	int		 fresh_set, stale_set;
 };
 
 struct ctx {
@@ -41,12 +54,45 @@ usage(FILE *f)
 {
 	fputs(
 "usage: pm-summary [-pq] [--json path] [--max-failures n|p%] [file ...]\n"
+"       pm-summary --status [--db url] [--flow name] [--fresh dur]\n"
+"                  [--stale dur] [--now time] [--runs n] [--failures n]\n"
+"                  [--json]\n"
+"       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
 "  -p, --pass              copy the input to standard output\n"
 "  -q, --quiet             no text summary on standard error\n"
 "      --json PATH         write the JSON summary to PATH (-: stdout)\n"
 "      --max-failures N|P% exit 1 when more than N failures (or P% of\n"
 "                          the records) were seen\n"
+"      --status            data freshness, markets, runs, failures\n"
+"      --score             Brier score, log loss, calibration of forecasts\n"
+"      --db URL            the database (default $DATABASE_URL, data/pm.db)\n"
+"      --flow NAME         --status: only runs of this flow\n"
+"      --fresh DUR         fresh below this age (default 20m; daily 1d)\n"
+"      --stale DUR         stale below this age (default 1h; daily 2d)\n"
+"      --now TIME          --status: take ages at TIME, not now\n"
+"      --runs N            --status: last runs listed (default 10)\n"
+"      --failures N        --status: recent failures listed (default 10)\n"
+"      --buckets N         --score: calibration buckets (default 10)\n"
+"      --clamp EPS         --score: log loss clamp (default 0.001)\n"
+"      --json              --status, --score: JSON instead of text\n"
 "  -h, --help              this help;  -V, --version  the version\n", f);
+}
+
+/* Like cut(1)'s read_number(): the whole string, in range, or a message. */
+static int
+read_int(const char *opt, const char *s, int lo, int hi, int *v)
+{
+	char *e;
+	long l;
+
+	errno = 0;
+	l = strtol(s, &e, 10);
+	if (*s < '0' || *s > '9' || *e || errno || l < lo || l > hi) {
+		msg("%s: not a number from %d to %d: %s", opt, lo, hi, s);
+		return -1;
+	}
+	*v = (int)l;
+	return 0;
 }
 
 /* N, or P% of the records. */
@@ -71,11 +117,130 @@ read_max_failures(const char *s, struct opts *o)
 	return 0;
 }
 
+static int
+read_double(const char *opt, const char *s, double lo, double hi, double *v)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtod(s, &e);
+	if (e == s || *e || errno || !(*v > lo && *v < hi)) {
+		msg("%s: not a number above %g and below %g: %s", opt, lo, hi, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_time(const char *s, int64_t *t)
+{
+	if (status_epoch(s, strlen(s), t) == -1) {
+		msg("--now: not a time: %s", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_dur(const char *opt, const char *s, int64_t *v)
+{
+	if (status_duration(s, v) == -1) {
+		msg("%s: not a duration (N, Ns, Nm, Nh or Nd): %s", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The mode decides whether --json takes a path, so look for it first. */
+static int
+find_mode(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--status") == 0)
+			return MODE_STATUS;
+		if (strcmp(argv[i], "--score") == 0)
+			return MODE_SCORE;
+	}
+	return MODE_STREAM;
+}
+
+static int
+one_opt(int ch, struct opts *o)
+{
+	switch (ch) {
+	case 'p': o->pass = 1; return 0;
+	case 'q': o->quiet = 1; return 0;
+	case 'j':
+		o->json = 1;
+		o->json_path = optarg;
+		return 0;
+	case O_MAXF: return read_max_failures(optarg, o);
+	case O_STATUS:
+	case O_SCORE:
+		if (o->mode != (ch == O_STATUS ? MODE_STATUS : MODE_SCORE)) {
+			msg("--status and --score: one mode at a time");
+			return -1;
+		}
+		return 0;
+	case O_DB: o->db_url = optarg; return 0;
+	case O_FLOW: o->st.flow = optarg; return 0;
+	case O_FRESH:
+		o->fresh_set = 1;
+		return read_dur("--fresh", optarg, &o->st.fresh);
+	case O_STALE:
+		o->stale_set = 1;
+		return read_dur("--stale", optarg, &o->st.stale);
+	case O_NOW: return read_time(optarg, &o->st.now);
+	case O_RUNS:
+		return read_int("--runs", optarg, 0, 10000, &o->st.runs);
+	case O_FAILURES:
+		return read_int("--failures", optarg, 0, 10000, &o->st.failures);
+	case O_BUCKETS:
+		return read_int("--buckets", optarg, 1, 1000, &o->sc.buckets);
+	case O_CLAMP:
+		return read_double("--clamp", optarg, 0, 0.5, &o->sc.clamp);
+	}
+	usage(stderr);
+	return -1;
+}
+
+/* Options that belong to another mode are a usage error, not ignored. */
+static int
+check_opts(struct opts *o, int nfiles)
+{
+	int64_t fresh, stale;
+
+	if (o->mode != MODE_STREAM && nfiles > 0) {
+		msg("--status and --score take no file operands");
+		return -1;
+	}
+	if (o->pass && o->json_path && strcmp(o->json_path, "-") == 0) {
+		msg("--pass and --json -: both want standard output");
+		return -1;
+	}
+	status_defaults(o->st.flow, &fresh, &stale);
+	if (!o->fresh_set)
+		o->st.fresh = fresh;
+	if (!o->stale_set)
+		o->st.stale = o->fresh_set && o->st.fresh >= stale ?
+		    o->st.fresh * 2 : stale;
+	if (o->st.stale < o->st.fresh) {
+		msg("--stale must not be below --fresh");
+		return -1;
+	}
+	if (o->db_url == NULL && (o->db_url = getenv("DATABASE_URL")) == NULL)
+		o->db_url = "data/pm.db";
+	o->st.json = o->sc.json = o->json;
+	return 0;
+}
+
 /* 1: done, exit 0 (help, version); 0: go on; -1: usage error. */
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
+	static const struct option stream_longopts[] = {
 		{ "pass", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
@@ -84,33 +249,41 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct option db_longopts[] = {
+		{ "status", no_argument, NULL, O_STATUS },
+		{ "score", no_argument, NULL, O_SCORE },
+		{ "json", no_argument, NULL, 'j' },
+		{ "db", required_argument, NULL, O_DB },
+		{ "flow", required_argument, NULL, O_FLOW },
+		{ "fresh", required_argument, NULL, O_FRESH },
+		{ "stale", required_argument, NULL, O_STALE },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "runs", required_argument, NULL, O_RUNS },
+		{ "failures", required_argument, NULL, O_FAILURES },
+		{ "buckets", required_argument, NULL, O_BUCKETS },
+		{ "clamp", required_argument, NULL, O_CLAMP },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "pqhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': o->pass = 1; break;
-		case 'q': o->quiet = 1; break;
-		case 'j': o->json_path = optarg; break;
-		case O_MAXF:
-			if (read_max_failures(optarg, o) == -1)
-				return -1;
-			break;
-		case 'h':
+	o->mode = find_mode(argc, argv);
+	while ((ch = getopt_long(argc, argv, o->mode == MODE_STREAM ?
+	    "pqhV" : "hV", o->mode == MODE_STREAM ? stream_longopts :
+	    db_longopts, NULL)) != -1) {
+		if (ch == 'h') {
 			usage(stdout);
 			return 1;
-		case 'V':
+		}
+		if (ch == 'V') {
 			printf("pm-summary %s\n", PM_VERSION);
 			return 1;
-		default:
-			usage(stderr);
-			return -1;
 		}
+		if (one_opt(ch, o) == -1)
+			return -1;
 	}
-	if (o->pass && o->json_path && strcmp(o->json_path, "-") == 0) {
-		msg("--pass and --json -: both want standard output");
-		return -1;
-	}
-	return 0;
+	return check_opts(o, argc - optind);
 }
 
 static int
@@ -124,6 +297,14 @@ one(struct rec *r, void *arg)
 			return -1;
 	}
 	return summary_add(c->sum, r);
+}
+
+static void
+on_bad(void *arg, const char *file, unsigned long line, const char *detail)
+{
+	struct ctx *c = arg;
+
+	summary_badline(c->sum, file, line, detail);
 }
 
 /* Whether the failures seen pass --max-failures. */
@@ -155,11 +336,11 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	c.pass = o->pass;
 	nd.stage = "summary";
 	nd.fn = one;
+	nd.on_bad = on_bad;
 	nd.arg = &c;
 	nd.max_line = ndjson_max_line();
 	if (ndjson_run(&nd, nfiles, files) != 0)
 		rc = EXIT_IO;
-	summary_badlines(c.sum, nd.bad);
 	summary_get_totals(c.sum, &t);
 	if (!o->quiet)
 		summary_text(c.sum, stderr);
@@ -183,6 +364,40 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	return rc;
 }
 
+/* --status and --score: a report from the database on standard output. */
+static int
+run_db(struct opts *o)
+{
+	struct db *db;
+	struct buf out;
+	char err[512], name[512];
+	int rc = 0, level = NO_DATA;
+
+	db_redact(o->db_url, name, sizeof name);
+	if ((db = db_open(o->db_url, DB_READONLY, err, sizeof err)) == NULL) {
+		msg("%s: %s", name, err);
+		return EXIT_IO;
+	}
+	buf_init(&out, 0);
+	if (o->st.now == 0)
+		o->st.now = (int64_t)time(NULL);
+	if (o->mode == MODE_STATUS)
+		rc = status_report(db, &o->st, &out, &level, err, sizeof err);
+	else
+		rc = score_report(db, &o->sc, &out, err, sizeof err);
+	if (rc == -1) {
+		msg("%s: %s", name, err);
+		rc = EXIT_IO;
+	} else if (o->mode == MODE_STATUS)
+		rc = level == FRESH ? 0 : level == STALE ? EXIT_STALE :
+		    EXIT_VERY_STALE;
+	if (out.len)
+		out_write(out.data, out.len);
+	buf_release(&out);
+	db_close(db);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,11 +407,17 @@ main(int argc, char **argv)
 	msg_init(argv[0]);
 	out_init();
 	o.max_failures = -1;
+	o.st.runs = o.st.failures = 10;
+	o.sc.buckets = 10;
+	o.sc.clamp = 0.001;
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		rc = rc == 1 ? 0 : EXIT_USAGE;
 		goto out;
 	}
-	rc = run_stream(&o, argc - optind, argv + optind);
+	if (o.mode == MODE_STREAM)
+		rc = run_stream(&o, argc - optind, argv + optind);
+	else
+		rc = run_db(&o);
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;

@@ -1,0 +1,457 @@
+/* status.c - data freshness from the database (see status.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "jw.h"
+#include "schema.h"
+#include "status.h"
+#include "timefmt.h"
+
+static const char *const level_names[] = { "fresh", "stale", "very_stale",
+	"no_data" };
+
+/* The report is built twice over, as JSON and as text, and one is kept:
+ * each query then fills both in one place. */
+struct rep {
+	struct db		*db;
+	const struct status_opts *o;
+	struct buf		 j, t;
+	json_parser		*jp;
+	char			*err;
+	size_t			 errlen;
+};
+
+void
+status_defaults(const char *flow, int64_t *fresh, int64_t *stale)
+{
+	if (flow && strcmp(flow, "daily") == 0) {
+		*fresh = 86400;
+		*stale = 2 * 86400;
+	} else {
+		*fresh = 20 * 60;
+		*stale = 60 * 60;
+	}
+}
+
+int
+status_duration(const char *s, int64_t *secs)
+{
+	char *e;
+	long long v;
+	int64_t unit = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &e, 10);
+	if (*e == 's')
+		e++;
+	else if (*e == 'm')
+		unit = 60, e++;
+	else if (*e == 'h')
+		unit = 3600, e++;
+	else if (*e == 'd')
+		unit = 86400, e++;
+	if (*e || v < 0 || v > 100LL * 365 * 86400 / unit)
+		return -1;
+	*secs = (int64_t)v * unit;
+	return 0;
+}
+
+int
+status_epoch(const char *s, size_t n, int64_t *t)
+{
+	char ts[TS_MAX];
+	struct tm tm = { 0 };
+
+	if (ts_parse(s, n, ts) == -1 ||
+	    sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* "3d 4h", "2h 5m", "7m", "12s": an age for a person. */
+static void
+human_age(int64_t s, char *out, size_t n)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, n, "%" PRId64 "d %" PRId64 "h", s / 86400,
+		    s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(out, n, "%" PRId64 "h %" PRId64 "m", s / 3600,
+		    s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, n, "%" PRId64 "m", s / 60);
+	else
+		snprintf(out, n, "%" PRId64 "s", s);
+}
+
+static int
+dberr(struct rep *r, const char *what)
+{
+	snprintf(r->err, r->errlen, "%s: %s", what, db_errmsg(r->db));
+	return -1;
+}
+
+/* A column as a JSON string or null. */
+static void
+jcol(struct rep *r, struct db_stmt *st, int i, const char *key)
+{
+	size_t n;
+	const char *s = db_col_text(st, i, &n);
+
+	jw_key(&r->j, key);
+	if (s)
+		jw_str(&r->j, s, n);
+	else
+		jw_null(&r->j);
+}
+
+static const char *
+tcol(struct db_stmt *st, int i)
+{
+	const char *s = db_col_text(st, i, NULL);
+
+	return s ? s : "-";
+}
+
+/* Run the one-row query sql (with the flow bound as ?1 when given); its
+ * first column copied into out, "" when null.  0 or -1. */
+static int
+one_text(struct rep *r, const char *sql, int bind_flow, char *out, size_t n)
+{
+	struct db_stmt *st;
+	const char *s;
+	int rc;
+
+	out[0] = 0;
+	if ((st = db_prepare(r->db, sql)) == NULL)
+		return dberr(r, "prepare");
+	if (bind_flow)
+		db_bind_str(st, 1, r->o->flow);
+	if ((rc = db_step(st)) == DB_ROW) {
+		if ((s = db_col_text(st, 0, NULL)) != NULL)
+			snprintf(out, n, "%s", s);
+		db_reset(st);
+	}
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : dberr(r, "select");
+}
+
+/* The last update: the end of the last run that stored something
+ * (completed or partial), or, over all flows, the last market written. */
+static int
+freshness(struct rep *r, int *level)
+{
+	const struct status_opts *o = r->o;
+	char run[TS_MAX * 2], mkt[TS_MAX * 2], age[64], f[32], s[32];
+	const char *last, *src;
+	int64_t t = 0, a = 0;
+
+	if (one_text(r, o->flow ?
+	    "SELECT MAX(finished_at) FROM processing_runs WHERE status IN "
+	    "('completed', 'partial') AND flow = ?1" :
+	    "SELECT MAX(finished_at) FROM processing_runs WHERE status IN "
+	    "('completed', 'partial')", o->flow != NULL, run, sizeof run) ||
+	    one_text(r, "SELECT MAX(stored_at) FROM markets", 0, mkt, sizeof mkt))
+		return -1;
+	if (o->flow)
+		mkt[0] = 0;	/* markets are not written per flow */
+	last = strcmp(run, mkt) >= 0 ? run : mkt;
+	src = last == run ? "run" : "markets";
+	if (*last == 0 || status_epoch(last, strlen(last), &t) == -1)
+		*level = NO_DATA;
+	else {
+		a = o->now - t;
+		*level = a < o->fresh ? FRESH : a < o->stale ? STALE : VERY_STALE;
+	}
+	jw_key(&r->j, "level");
+	jw_strz(&r->j, level_names[*level]);
+	jw_key(&r->j, "last_update");
+	jw_strz(&r->j, *level == NO_DATA ? NULL : last);
+	jw_key(&r->j, "last_update_from");
+	jw_strz(&r->j, *level == NO_DATA ? NULL : src);
+	jw_key(&r->j, "age_seconds");
+	if (*level == NO_DATA)
+		jw_null(&r->j);
+	else
+		jw_int(&r->j, a);
+	human_age(o->fresh, f, sizeof f);
+	human_age(o->stale, s, sizeof s);
+	if (*level == NO_DATA) {
+		buf_printf(&r->t, "status: no data (no run stored anything%s)\n",
+		    o->flow ? " in this flow" : "");
+		return 0;
+	}
+	human_age(a, age, sizeof age);
+	buf_printf(&r->t, "status: %s: last update %s (%s), %s ago; fresh "
+	    "under %s, stale under %s\n", level_names[*level], last, src, age,
+	    f, s);
+	return 0;
+}
+
+static int
+markets(struct rep *r)
+{
+	struct db_stmt *st;
+	int64_t total = 0, active = 0, resolved = 0;
+	int rc;
+
+	st = db_prepare(r->db, "SELECT COUNT(*), "
+	    "COALESCE(SUM(CASE WHEN active = 1 AND closed = 0 THEN 1 ELSE 0 "
+	    "END), 0), COALESCE(SUM(CASE WHEN closed = 1 THEN 1 ELSE 0 END), 0) "
+	    "FROM markets");
+	if (st == NULL)
+		return dberr(r, "markets");
+	if ((rc = db_step(st)) == DB_ROW) {
+		total = db_col_int(st, 0);
+		active = db_col_int(st, 1);
+		resolved = db_col_int(st, 2);
+		db_reset(st);
+	}
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return dberr(r, "markets");
+	jw_key(&r->j, "markets");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "total");
+	jw_int(&r->j, total);
+	jw_key(&r->j, "active");
+	jw_int(&r->j, active);
+	jw_key(&r->j, "resolved");
+	jw_int(&r->j, resolved);
+	jw_close(&r->j, '}');
+	buf_printf(&r->t, "markets: %" PRId64 " total, %" PRId64 " active, %"
+	    PRId64 " resolved\n", total, active, resolved);
+	return 0;
+}
+
+/* counts as stored: JSON text, copied when it parses as an object. */
+static void
+jcounts(struct rep *r, struct db_stmt *st, int i)
+{
+	size_t n;
+	const char *s = db_col_text(st, i, &n), *e;
+	json_val root;
+
+	jw_key(&r->j, "counts");
+	if (s && json_parse(r->jp, s, n, 0, &root, &e) == 0 &&
+	    root.type == JSON_OBJECT)
+		jw_raw(&r->j, s, n);
+	else
+		jw_null(&r->j);
+}
+
+/* One run: JSON element and text line; returns its status class:
+ * 0 completed, 1 partial, 2 failed, 3 anything else (running). */
+static int
+one_run(struct rep *r, struct db_stmt *st)
+{
+	const char *status = db_col_text(st, 2, NULL);
+
+	jw_open(&r->j, '{');
+	jcol(r, st, 0, "run_id");
+	jcol(r, st, 1, "flow");
+	jcol(r, st, 2, "status");
+	jcol(r, st, 3, "started_at");
+	jcol(r, st, 4, "finished_at");
+	jcounts(r, st, 5);
+	jw_close(&r->j, '}');
+	buf_printf(&r->t, "  %-34s %-8s %-10s %s .. %s\n", tcol(st, 0),
+	    tcol(st, 1), status ? status : "running", tcol(st, 3), tcol(st, 4));
+	if (status == NULL)
+		return 3;
+	return !strcmp(status, "completed") ? 0 : !strcmp(status, "partial") ?
+	    1 : !strcmp(status, "failed") ? 2 : 3;
+}
+
+static void
+runs_totals(struct rep *r, const int *k, int n)
+{
+	jw_key(&r->j, "listed");
+	jw_int(&r->j, n);
+	jw_key(&r->j, "completed");
+	jw_int(&r->j, k[0]);
+	jw_key(&r->j, "partial");
+	jw_int(&r->j, k[1]);
+	jw_key(&r->j, "failed");
+	jw_int(&r->j, k[2]);
+	jw_key(&r->j, "running");
+	jw_int(&r->j, k[3]);
+	jw_key(&r->j, "success_rate");
+	if (n > 0)
+		jw_double(&r->j, (double)k[0] / n);
+	else
+		jw_null(&r->j);
+	jw_close(&r->j, '}');
+}
+
+static int
+runs(struct rep *r)
+{
+	struct db_stmt *st;
+	struct buf main = r->t;
+	int rc, n = 0, k[4] = { 0 };
+
+	st = db_prepare(r->db, r->o->flow ?
+	    "SELECT run_id, flow, status, started_at, finished_at, counts FROM "
+	    "processing_runs WHERE flow = ?2 ORDER BY COALESCE(started_at, "
+	    "stored_at) DESC, run_id DESC LIMIT ?1" :
+	    "SELECT run_id, flow, status, started_at, finished_at, counts FROM "
+	    "processing_runs ORDER BY COALESCE(started_at, stored_at) DESC, "
+	    "run_id DESC LIMIT ?1");
+	if (st == NULL)
+		return dberr(r, "runs");
+	db_bind_int(st, 1, r->o->runs);
+	if (r->o->flow)
+		db_bind_str(st, 2, r->o->flow);
+	/* the run lines follow their totals: gather them apart */
+	buf_init(&r->t, 0);
+	jw_key(&r->j, "runs");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "last");
+	jw_open(&r->j, '[');
+	while ((rc = db_step(st)) == DB_ROW)
+		k[one_run(r, st)]++, n++;
+	jw_close(&r->j, ']');
+	db_finalize(st);
+	runs_totals(r, k, n);
+	buf_printf(&main, "runs: last %d: %d completed, %d partial, %d failed, "
+	    "%d running", n, k[0], k[1], k[2], k[3]);
+	if (n > 0)
+		buf_printf(&main, "; success rate %.0f%%", 100.0 * k[0] / n);
+	buf_addc(&main, '\n');
+	if (r->t.len)
+		buf_add(&main, r->t.data, r->t.len);
+	buf_release(&r->t);
+	r->t = main;
+	return rc == DB_DONE ? 0 : dberr(r, "runs");
+}
+
+static void
+one_failure(struct rep *r, struct db_stmt *st)
+{
+	const char *mid = db_col_text(st, 5, NULL), *key = db_col_text(st, 6,
+	    NULL);
+
+	jw_open(&r->j, '{');
+	jcol(r, st, 0, "recorded_at");
+	jcol(r, st, 1, "run_id");
+	jcol(r, st, 2, "stage");
+	jcol(r, st, 3, "reason");
+	jw_key(&r->j, "retriable");
+	jw_bool(&r->j, db_col_int(st, 4) != 0);
+	jcol(r, st, 5, "market_id");
+	jcol(r, st, 6, "event_key");
+	jcol(r, st, 7, "detail");
+	jw_close(&r->j, '}');
+	buf_printf(&r->t, "  %s %s %s%s%s%s: %s\n", tcol(st, 0), tcol(st, 2),
+	    tcol(st, 3), mid ? " market " : key ? " event " : "",
+	    mid ? mid : key ? key : "", db_col_int(st, 4) ? " (retriable)" : "",
+	    tcol(st, 7));
+}
+
+/* How many failures the last day recorded, then the latest few. */
+static int
+failures(struct rep *r)
+{
+	struct db_stmt *st;
+	char since[TS_MAX];
+	int64_t day = 0;
+	int rc;
+
+	ts_format((time_t)(r->o->now - 86400), NULL, 0, since);
+	if ((st = db_prepare(r->db, "SELECT COUNT(*) FROM processing_failures "
+	    "WHERE recorded_at >= ?1")) == NULL)
+		return dberr(r, "failures");
+	db_bind_str(st, 1, since);
+	if ((rc = db_step(st)) == DB_ROW) {
+		day = db_col_int(st, 0);
+		db_reset(st);
+	}
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return dberr(r, "failures");
+	jw_key(&r->j, "failures");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "last_day");
+	jw_int(&r->j, day);
+	buf_printf(&r->t, "failures: %" PRId64 " in the last day\n", day);
+	if ((st = db_prepare(r->db, "SELECT recorded_at, run_id, stage, reason, "
+	    "retriable, market_id, event_key, detail FROM processing_failures "
+	    "ORDER BY recorded_at DESC, id DESC LIMIT ?1")) == NULL)
+		return dberr(r, "failures");
+	db_bind_int(st, 1, r->o->failures);
+	jw_key(&r->j, "recent");
+	jw_open(&r->j, '[');
+	while ((rc = db_step(st)) == DB_ROW)
+		one_failure(r, st);
+	db_finalize(st);
+	jw_close(&r->j, ']');
+	jw_close(&r->j, '}');
+	return rc == DB_DONE ? 0 : dberr(r, "failures");
+}
+
+static void
+header(struct rep *r)
+{
+	char now[TS_MAX];
+
+	ts_format((time_t)r->o->now, NULL, 0, now);
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "now");
+	jw_strz(&r->j, now);
+	jw_key(&r->j, "flow");
+	jw_strz(&r->j, r->o->flow);
+	jw_key(&r->j, "fresh_seconds");
+	jw_int(&r->j, r->o->fresh);
+	jw_key(&r->j, "stale_seconds");
+	jw_int(&r->j, r->o->stale);
+}
+
+int
+status_report(struct db *db, const struct status_opts *o, struct buf *out,
+    int *level, char *err, size_t errlen)
+{
+	struct rep r = { 0 };
+	int rc = -1;
+
+	r.db = db;
+	r.o = o;
+	r.err = err;
+	r.errlen = errlen;
+	buf_init(&r.j, 0);
+	buf_init(&r.t, 0);
+	*level = NO_DATA;
+	if ((r.jp = json_parser_new(1 << 20)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	header(&r);
+	if (schema_version(db) <= 0) {
+		/* nothing ever stored here: no data, not an error */
+		jw_key(&r.j, "level");
+		jw_strz(&r.j, level_names[NO_DATA]);
+		buf_printf(&r.t, "status: no data (no pm-store tables)\n");
+	} else if (freshness(&r, level) || markets(&r) || runs(&r) ||
+	    failures(&r))
+		goto out;
+	jw_close(&r.j, '}');
+	buf_addc(&r.j, '\n');
+	rc = o->json ? buf_add(out, r.j.data, r.j.len) :
+	    buf_add(out, r.t.data, r.t.len);
+out:
+	json_parser_free(r.jp);
+	buf_release(&r.j);
+	buf_release(&r.t);
+	return rc;
+}
