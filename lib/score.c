@@ -1,0 +1,541 @@
+/* score.c - forecast scores against resolved markets (see score.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "jw.h"
+#include "schema.h"
+#include "score.h"
+
+#define MAXK		64	/* outcomes of one market we score */
+#define RESOLVED_EPS	1e-3	/* a final price is within this of 1 or 0 */
+
+/* A market as stored now (outcomes, final prices) or as the experiment
+ * saw it (processed_contracts): names owned, freed by mkt_release(). */
+struct mkt {
+	int	 k, winner;	/* winner: -1 unless resolved */
+	char	*name[MAXK];
+	double	 p[MAXK];
+	int	 has[MAXK];
+};
+
+struct acc {
+	char		*suite, *stage, *variant;
+	unsigned long	 forecasts, markets, pending;
+	double		 brier, logloss;
+	unsigned long	 ref_n;		/* markets with a reference price */
+	double		 ref_brier, ref_logloss, paired_brier;
+	unsigned long	*bn;		/* calibration: pairs per bucket */
+	double		*bp, *bo;	/* sum of forecasts, of outcomes */
+};
+
+struct scorer {
+	struct db		*db;
+	const struct score_opts	*o;
+	struct db_stmt		*q_mkt, *q_ref;
+	json_parser		*jp;
+	struct acc		*acc;
+	size_t			 nacc, capacc;
+	char			*err;
+	size_t			 errlen;
+};
+
+static void
+mkt_release(struct mkt *m)
+{
+	int i;
+
+	for (i = 0; i < m->k; i++)
+		free(m->name[i]);
+	m->k = 0;
+}
+
+static int
+dberr(struct scorer *s, const char *what)
+{
+	snprintf(s->err, s->errlen, "%s: %s", what, db_errmsg(s->db));
+	return -1;
+}
+
+/* Rows of (outcome, price[, closed, resolution_status]) into m. */
+static int
+load_rows(struct scorer *s, struct db_stmt *st, struct mkt *m, int *closed,
+    int *status_ok)
+{
+	const char *t;
+	int rc;
+
+	m->k = 0;
+	m->winner = -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (m->k == MAXK)
+			continue;
+		t = db_col_text(st, 0, NULL);
+		m->name[m->k] = strdup(t ? t : "");
+		m->has[m->k] = (t = db_col_text(st, 1, NULL)) != NULL;
+		m->p[m->k] = t ? strtod(t, NULL) : 0;
+		if (closed) {
+			*closed = db_col_int(st, 2) == 1;
+			t = db_col_text(st, 3, NULL);
+			*status_ok = t == NULL || strcmp(t, "resolved") == 0;
+		}
+		if (m->name[m->k++] == NULL) {
+			snprintf(s->err, s->errlen, "out of memory");
+			db_reset(st);
+			return -1;
+		}
+	}
+	return rc == DB_DONE ? 0 : dberr(s, "contracts");
+}
+
+/* The market now: resolved when closed with final prices 1 and 0. */
+static int
+load_market(struct scorer *s, const char *id, struct mkt *m)
+{
+	int closed = 0, status_ok = 0, i, ones = 0, win = -1;
+
+	db_bind_str(s->q_mkt, 1, id);
+	if (load_rows(s, s->q_mkt, m, &closed, &status_ok) == -1)
+		return -1;
+	if (!closed || !status_ok || m->k < 2)
+		return 0;
+	for (i = 0; i < m->k; i++) {
+		if (!m->has[i])
+			return 0;
+		if (m->p[i] >= 1 - RESOLVED_EPS)
+			ones++, win = i;
+		else if (m->p[i] > RESOLVED_EPS)
+			return 0;
+	}
+	if (ones == 1)
+		m->winner = win;
+	return 0;
+}
+
+/* The prices the experiment saw, as a probability: normalised to sum 1.
+ * Returns 1 when every outcome had one, else 0 (no reference). */
+static int
+load_ref(struct scorer *s, const char *key, const char *id,
+    const struct mkt *now, double *q)
+{
+	struct mkt r = { 0 };
+	double sum = 0;
+	int i, j, ok = 0;
+
+	db_bind_str(s->q_ref, 1, key);
+	db_bind_str(s->q_ref, 2, id);
+	if (load_rows(s, s->q_ref, &r, NULL, NULL) == -1) {
+		mkt_release(&r);
+		return -1;
+	}
+	if (r.k == now->k) {
+		ok = 1;
+		for (i = 0; i < now->k; i++) {
+			for (j = 0; j < r.k; j++)
+				if (r.has[j] && strcmp(r.name[j], now->name[i]) == 0)
+					break;
+			if (j == r.k || r.p[j] < 0) {
+				ok = 0;
+				break;
+			}
+			sum += q[i] = r.p[j];
+		}
+		if (ok && sum > 0)
+			for (i = 0; i < now->k; i++)
+				q[i] /= sum;
+		ok = ok && sum > 0;
+	}
+	mkt_release(&r);
+	return ok;
+}
+
+/* The outcome of m that key names: exactly, else ignoring case. */
+static int
+outcome_index(const struct mkt *m, const char *key, size_t n)
+{
+	int i;
+
+	for (i = 0; i < m->k; i++)
+		if (strlen(m->name[i]) == n && memcmp(m->name[i], key, n) == 0)
+			return i;
+	for (i = 0; i < m->k; i++)
+		if (strlen(m->name[i]) == n && strncasecmp(m->name[i], key, n) == 0)
+			return i;
+	return -1;
+}
+
+/* A forecast {outcome: p} as one probability per outcome of m; the
+ * outcomes it leaves out share what the others leave below 1.  -1 when
+ * it names none of them or a probability is not in [0, 1]. */
+static int
+forecast_vec(const json_val *f, const struct mkt *m, double *p)
+{
+	json_iter it;
+	json_val v;
+	const char *key;
+	size_t n;
+	double d, sum = 0;
+	int i, given[MAXK] = { 0 }, ngiven = 0;
+
+	if (f->type != JSON_OBJECT)
+		return -1;
+	json_iter_init(&it, f);
+	while (json_iter_next(&it, &key, &n, &v)) {
+		if ((i = outcome_index(m, key, n)) < 0 || given[i])
+			continue;
+		if (json_double(&v, &d) == -1 || !(d >= 0 && d <= 1))
+			return -1;
+		p[i] = d;
+		given[i] = 1;
+		ngiven++;
+		sum += d;
+	}
+	if (ngiven == 0)
+		return -1;
+	for (i = 0; i < m->k; i++)
+		if (!given[i])
+			p[i] = sum < 1 ? (1 - sum) / (m->k - ngiven) : 0;
+	return 0;
+}
+
+static double
+brier(const double *p, const struct mkt *m)
+{
+	double b = 0, d;
+	int i;
+
+	for (i = 0; i < m->k; i++) {
+		d = p[i] - (i == m->winner);
+		b += d * d;
+	}
+	return b / m->k;
+}
+
+static double
+logloss(const double *p, const struct mkt *m, double eps)
+{
+	double q = p[m->winner];
+
+	return -log(q < eps ? eps : q > 1 - eps ? 1 - eps : q);
+}
+
+static struct acc *
+find_acc(struct scorer *s, const char *suite, const char *stage,
+    const char *variant)
+{
+	struct acc *a;
+	size_t i, nb = (size_t)s->o->buckets;
+	void *np;
+
+	for (i = 0; i < s->nacc; i++) {
+		a = &s->acc[i];
+		if (!strcmp(a->suite, suite) && !strcmp(a->stage, stage) &&
+		    !strcmp(a->variant, variant))
+			return a;
+	}
+	if (s->nacc == s->capacc) {
+		s->capacc = s->capacc ? 2 * s->capacc : 8;
+		if ((np = realloc(s->acc, s->capacc * sizeof *a)) == NULL)
+			return NULL;
+		s->acc = np;
+	}
+	a = &s->acc[s->nacc++];
+	memset(a, 0, sizeof *a);
+	a->suite = strdup(suite);
+	a->stage = strdup(stage);
+	a->variant = strdup(variant);
+	a->bn = calloc(nb, sizeof *a->bn);
+	a->bp = calloc(nb, sizeof *a->bp);
+	a->bo = calloc(nb, sizeof *a->bo);
+	if (!a->suite || !a->stage || !a->variant || !a->bn || !a->bp || !a->bo)
+		return NULL;
+	return a;
+}
+
+static void
+calibrate(struct acc *a, const double *p, const struct mkt *m, int nb)
+{
+	int i, b;
+
+	for (i = 0; i < m->k; i++) {
+		b = (int)(p[i] * nb);
+		if (b >= nb)
+			b = nb - 1;
+		a->bn[b]++;
+		a->bp[b] += p[i];
+		a->bo[b] += i == m->winner;
+	}
+}
+
+/* One market of one forecast.  1 when scored, 0 when not resolved (or
+ * the forecast says nothing usable about it), -1 on a database error. */
+static int
+score_market(struct scorer *s, struct acc *a, const char *key,
+    const char *id, const json_val *f)
+{
+	struct mkt m = { 0 };
+	double p[MAXK], q[MAXK], b;
+	int rc = 0, ref;
+
+	if (load_market(s, id, &m) == -1)
+		rc = -1;
+	else if (m.winner < 0)
+		a->pending++;
+	else if (forecast_vec(f, &m, p) == 0) {
+		if ((ref = load_ref(s, key, id, &m, q)) == -1)
+			rc = -1;
+		else {
+			b = brier(p, &m);
+			a->markets++;
+			a->brier += b;
+			a->logloss += logloss(p, &m, s->o->clamp);
+			calibrate(a, p, &m, s->o->buckets);
+			if (ref) {
+				a->ref_n++;
+				a->ref_brier += brier(q, &m);
+				a->ref_logloss += logloss(q, &m, s->o->clamp);
+				a->paired_brier += b;
+			}
+			rc = 1;
+		}
+	}
+	mkt_release(&m);
+	return rc;
+}
+
+static const char *
+col(struct db_stmt *st, int i)
+{
+	const char *t = db_col_text(st, i, NULL);
+
+	return t ? t : "";
+}
+
+/* One stored result: every market its probabilities name.  The text is
+ * parsed into the scorer's own parser (a copy), so the sub-queries
+ * cannot move it. */
+static int
+score_result(struct scorer *s, struct db_stmt *st)
+{
+	const char *text, *err, *id;
+	char key[1024];
+	size_t n, idn;
+	json_val root, f;
+	json_iter it;
+	struct acc *a;
+	int rc, any = 0;
+
+	text = db_col_text(st, 4, &n);
+	if (text == NULL || json_parse(s->jp, text, n, 0, &root, &err) == -1 ||
+	    root.type != JSON_OBJECT)
+		return 0;	/* not a forecast we can read: not scored */
+	if ((a = find_acc(s, col(st, 1), col(st, 2), col(st, 3))) == NULL) {
+		snprintf(s->err, s->errlen, "out of memory");
+		return -1;
+	}
+	snprintf(key, sizeof key, "%s", col(st, 0));
+	json_iter_init(&it, &root);
+	while (json_iter_next(&it, &id, &idn, &f)) {
+		char mid[256];
+
+		if (idn >= sizeof mid)
+			continue;
+		memcpy(mid, id, idn);
+		mid[idn] = 0;
+		if ((rc = score_market(s, a, key, mid, &f)) == -1)
+			return -1;
+		any |= rc;
+	}
+	a->forecasts += any;
+	return 0;
+}
+
+static int
+score_all(struct scorer *s)
+{
+	struct db_stmt *st;
+	int rc;
+
+	s->q_mkt = db_prepare(s->db, "SELECT c.outcome, c.price, m.closed, "
+	    "m.resolution_status FROM markets m JOIN contracts c ON "
+	    "c.source = m.source AND c.market_id = m.market_id WHERE "
+	    "m.market_id = ?1 ORDER BY c.outcome_index");
+	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
+	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
+	    "ORDER BY outcome_index");
+	st = db_prepare(s->db, "SELECT event_key, COALESCE(suite, ''), "
+	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities FROM "
+	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
+	    "NULL ORDER BY suite, stage, variant, event_key");
+	if (!s->q_mkt || !s->q_ref || !st) {
+		db_finalize(st);
+		return dberr(s, "prepare");
+	}
+	while ((rc = db_step(st)) == DB_ROW)
+		if (score_result(s, st) == -1) {
+			db_reset(st);
+			db_finalize(st);
+			return -1;
+		}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : dberr(s, "experiment_results");
+}
+
+static void
+json_calibration(const struct scorer *s, const struct acc *a, struct buf *b)
+{
+	int i, nb = s->o->buckets;
+
+	jw_key(b, "calibration");
+	jw_open(b, '[');
+	for (i = 0; i < nb; i++) {
+		jw_open(b, '{');
+		jw_key(b, "lo");
+		jw_double(b, (double)i / nb);
+		jw_key(b, "hi");
+		jw_double(b, (double)(i + 1) / nb);
+		jw_key(b, "n");
+		jw_int(b, (int64_t)a->bn[i]);
+		jw_key(b, "mean_forecast");
+		if (a->bn[i]) jw_double(b, a->bp[i] / a->bn[i]); else jw_null(b);
+		jw_key(b, "observed");
+		if (a->bn[i]) jw_double(b, a->bo[i] / a->bn[i]); else jw_null(b);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+}
+
+/* A mean, or null when there is nothing to average. */
+static void
+jmean(struct buf *b, const char *key, double sum, unsigned long n)
+{
+	jw_key(b, key);
+	if (n)
+		jw_double(b, sum / (double)n);
+	else
+		jw_null(b);
+}
+
+static void
+json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
+{
+	jw_open(b, '{');
+	jw_key(b, "suite"); jw_strz(b, a->suite);
+	jw_key(b, "stage"); jw_strz(b, a->stage);
+	jw_key(b, "variant"); jw_strz(b, a->variant);
+	jw_key(b, "forecasts"); jw_int(b, (int64_t)a->forecasts);
+	jw_key(b, "markets"); jw_int(b, (int64_t)a->markets);
+	jw_key(b, "pending"); jw_int(b, (int64_t)a->pending);
+	jmean(b, "brier", a->brier, a->markets);
+	jmean(b, "log_loss", a->logloss, a->markets);
+	jw_key(b, "reference");
+	jw_open(b, '{');
+	jw_key(b, "markets"); jw_int(b, (int64_t)a->ref_n);
+	jmean(b, "brier", a->ref_brier, a->ref_n);
+	jmean(b, "log_loss", a->ref_logloss, a->ref_n);
+	jmean(b, "variant_brier", a->paired_brier, a->ref_n);
+	jw_close(b, '}');
+	jw_key(b, "skill");
+	if (a->ref_n && a->ref_brier > 0)
+		jw_double(b, 1 - a->paired_brier / a->ref_brier);
+	else
+		jw_null(b);
+	json_calibration(s, a, b);
+	jw_close(b, '}');
+}
+
+static void
+text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
+{
+	char name[256];
+	int i, nb = s->o->buckets;
+
+	snprintf(name, sizeof name, "%s:%s (%s)", a->suite, a->variant,
+	    a->stage);
+	buf_printf(b, "%-30s %9lu %7lu %7lu", name, a->forecasts, a->markets,
+	    a->pending);
+	if (a->markets)
+		buf_printf(b, " %7.4f %7.4f", a->brier / a->markets,
+		    a->logloss / a->markets);
+	else
+		buf_printf(b, " %7s %7s", "-", "-");
+	if (a->ref_n && a->ref_brier > 0)
+		buf_printf(b, " %7.4f %7.4f %7.3f\n", a->ref_brier / a->ref_n,
+		    a->ref_logloss / a->ref_n, 1 - a->paired_brier / a->ref_brier);
+	else
+		buf_printf(b, " %7s %7s %7s\n", "-", "-", "-");
+	for (i = 0; i < nb; i++)
+		if (a->bn[i])
+			buf_printf(b, "    [%.2f, %.2f%c n %lu, forecast %.3f, "
+			    "observed %.3f\n", (double)i / nb, (double)(i + 1) / nb,
+			    i == nb - 1 ? ']' : ')', a->bn[i], a->bp[i] / a->bn[i],
+			    a->bo[i] / a->bn[i]);
+}
+
+static int
+output(const struct scorer *s, struct buf *b)
+{
+	size_t i;
+
+	if (s->o->json) {
+		jw_open(b, '{');
+		jw_key(b, "clamp");
+		jw_double(b, s->o->clamp);
+		jw_key(b, "variants");
+		jw_open(b, '[');
+		for (i = 0; i < s->nacc; i++)
+			json_acc(s, &s->acc[i], b);
+		jw_close(b, ']');
+		jw_close(b, '}');
+		return buf_addc(b, '\n');
+	}
+	if (s->nacc == 0)
+		return buf_printf(b, "score: no stored forecasts\n");
+	buf_printf(b, "%-30s %9s %7s %7s %7s %7s %7s %7s %7s\n",
+	    "suite:variant (stage)", "forecasts", "markets", "pending", "brier",
+	    "logloss", "mkt bri", "mkt ll", "skill");
+	for (i = 0; i < s->nacc; i++)
+		text_acc(s, &s->acc[i], b);
+	return 0;
+}
+
+static void
+scorer_release(struct scorer *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nacc; i++) {
+		free(s->acc[i].suite);
+		free(s->acc[i].stage);
+		free(s->acc[i].variant);
+		free(s->acc[i].bn);
+		free(s->acc[i].bp);
+		free(s->acc[i].bo);
+	}
+	free(s->acc);
+	db_finalize(s->q_mkt);
+	db_finalize(s->q_ref);
+	json_parser_free(s->jp);
+}
+
+int
+score_report(struct db *db, const struct score_opts *o, struct buf *out,
+    char *err, size_t errlen)
+{
+	struct scorer s = { 0 };
+	int rc = -1;
+
+	s.db = db;
+	s.o = o;
+	s.err = err;
+	s.errlen = errlen;
+	if ((s.jp = json_parser_new(64 << 20)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (schema_version(db) <= 0 || score_all(&s) == 0)
+		rc = output(&s, out) == -1 ? -1 : 0;
+	scorer_release(&s);
+	return rc;
+}
