@@ -68,6 +68,13 @@ test_expect_success '--json PATH creates the directories and writes what --json 
 	ls a/b/c >files && echo summary.json >want && test_cmp want files
 '
 
+test_expect_success 'a JSON file that cannot be written exits 3, and leaves nothing' '
+	stream >in.ndjson && : >afile &&
+	run pm-summary -q --json afile/summary.json in.ndjson && expect_status 3 &&
+	grep -q "^pm-summary: afile/summary.json.tmp.[0-9]*: " err &&
+	test ! -s afile
+'
+
 test_expect_success '--max-failures: a count, then a share of the records' '
 	stream >in.ndjson &&
 	run pm-summary -q --max-failures 2 in.ndjson && expect_status 0 &&
