@@ -1,0 +1,257 @@
+/* clob.c - CLOB prices and history as raw records (see clob.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clob.h"
+#include "http.h"
+#include "jw.h"
+#include "msg.h"
+#include "raw.h"
+#include "record.h"
+#include "strset.h"
+
+struct clob {
+	const struct clob_query *q;
+	struct fetch	*f;
+	struct rl_bucket *bucket;
+	struct strset	*asked;
+	struct buf	 body, req;	/* the POST /prices batch being built */
+	int		 nbatch;
+	unsigned long	 failures, records;
+};
+
+static const char *const endpoints[] = { "prices", "price", "midpoint",
+    "book", "last-trade-price", "prices-history" };
+
+int
+clob_endpoint_known(const char *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof endpoints / sizeof *endpoints; i++)
+		if (strcmp(e, endpoints[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct clob *
+clob_new(struct fetch *f, struct rl_table *rl, const struct clob_query *q)
+{
+	struct clob *c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	c->q = q;
+	c->f = f;
+	c->bucket = rl_get(rl, q->endpoint);
+	buf_init(&c->body, 0);
+	buf_init(&c->req, 0);
+	if ((c->asked = strset_new()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+clob_free(struct clob *c)
+{
+	if (c == NULL)
+		return;
+	strset_free(c->asked);
+	buf_release(&c->body);
+	buf_release(&c->req);
+	free(c);
+}
+
+unsigned long
+clob_failures(const struct clob *c)
+{
+	return c->failures;
+}
+
+unsigned long
+clob_records(const struct clob *c)
+{
+	return c->records;
+}
+
+static void
+answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
+{
+	struct clob *c = j->ctx;
+	struct raw_src src = { "clob", c->q->endpoint, j->url, a->fetched_at,
+	    j->req, strlen(j->req) };
+	struct failure fl = { 0 };
+
+	if (a->ok) {
+		raw_emit(&src, a->text, a->len);
+		c->records++;
+		fetch_stats(f)->pages++;
+		fetch_stats(f)->records++;
+		return;
+	}
+	fl.stage = "fetch";
+	fl.reason = "fetch_failed";
+	fl.retriable = a->retriable;
+	fl.url = j->url;
+	fl.detail = a->detail;
+	rec_failure(&fl);
+	c->failures++;
+}
+
+static int
+submit(struct clob *c, const char *url, const char *post, size_t postlen,
+    const char *req)
+{
+	struct fetch_job *j;
+
+	if ((j = fetch_job_new(url, post, postlen)) == NULL ||
+	    (j->req = strdup(req)) == NULL) {
+		fetch_job_free(j);
+		msg("out of memory");
+		return -1;
+	}
+	j->ctx = c;
+	j->bucket = c->bucket;
+	j->done = answer;
+	fetch_add(c->f, j);
+	return 0;
+}
+
+/* POST /prices with the batch built so far. */
+static int
+send_batch(struct clob *c)
+{
+	struct buf url;
+	int r;
+
+	if (c->nbatch == 0)
+		return 0;
+	buf_init(&url, 0);
+	jw_close(&c->body, ']');
+	jw_close(&c->req, '}');
+	jw_close(&c->req, '}');
+	r = buf_printf(&url, "%s/prices", c->q->base) == -1 ? -1 :
+	    submit(c, url.data, c->body.data, c->body.len, c->req.data);
+	buf_release(&url);
+	buf_reset(&c->body);
+	buf_reset(&c->req);
+	c->nbatch = 0;
+	return r;
+}
+
+static int
+batch_add(struct clob *c, const char *tok, size_t tn, const char *mid,
+    size_t mn, const char *out, size_t on)
+{
+	static const char *const sides[] = { "BUY", "SELL" };
+	int i, r = 0;
+
+	if (c->nbatch == 0) {
+		r |= jw_open(&c->body, '[');
+		r |= jw_open(&c->req, '{') | jw_key(&c->req, "tokens") |
+		    jw_open(&c->req, '{');
+	}
+	for (i = 0; i < 2; i++)
+		r |= jw_open(&c->body, '{') | jw_key(&c->body, "token_id") |
+		    jw_str(&c->body, tok, tn) | jw_key(&c->body, "side") |
+		    jw_strz(&c->body, sides[i]) | jw_close(&c->body, '}');
+	/* The token is a key: jw_key() wants it NUL-terminated. */
+	r |= jw_str(&c->req, tok, tn) | buf_addc(&c->req, ':') |
+	    jw_open(&c->req, '{') |
+	    jw_key(&c->req, "market_id") | jw_str(&c->req, mid, mn) |
+	    jw_key(&c->req, "outcome") | jw_str(&c->req, out, on) |
+	    jw_close(&c->req, '}');
+	if (r)
+		return -1;
+	if (++c->nbatch < c->q->batch)
+		return 0;
+	r = send_batch(c);
+	fetch_run(c->f, 64);
+	return r;
+}
+
+/* Both the URL query and the request object get each parameter. */
+static int
+param(struct buf *qs, struct buf *req, const char *k, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	return http_query_add(qs, k, v) | jw_key(req, k) | jw_strz(req, v);
+}
+
+/* One GET for one token (and side). */
+static int
+single(struct clob *c, const char *tok, const char *mid, size_t mn,
+    const char *out, size_t on, const char *side)
+{
+	const struct clob_query *q = c->q;
+	struct buf qs, req, url;
+	int hist = strcmp(q->endpoint, "prices-history") == 0, r;
+
+	buf_init(&qs, 0);
+	buf_init(&req, 0);
+	buf_init(&url, 0);
+	/* prices-history names the token `market`, despite the name. */
+	r = http_query_add(&qs, hist ? "market" : "token_id", tok) |
+	    jw_open(&req, '{') | jw_key(&req, "token_id") | jw_strz(&req, tok);
+	r |= param(&qs, &req, "side", side);
+	r |= jw_key(&req, "market_id") | jw_str(&req, mid, mn) |
+	    jw_key(&req, "outcome") | jw_str(&req, out, on);
+	if (hist)
+		r |= param(&qs, &req, "interval", q->interval) |
+		    param(&qs, &req, "fidelity", q->fidelity) |
+		    param(&qs, &req, "startTs", q->start_ts) |
+		    param(&qs, &req, "endTs", q->end_ts);
+	r |= jw_close(&req, '}');
+	if (r == 0 && buf_printf(&url, "%s/%s?%s", q->base, q->endpoint,
+	    qs.data) == 0)
+		r = submit(c, url.data, NULL, 0, req.data);
+	else
+		r = -1;
+	buf_release(&qs);
+	buf_release(&req);
+	buf_release(&url);
+	return r;
+}
+
+int
+clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
+    size_t mn, const char *out, size_t on)
+{
+	const char *side = c->q->side;
+	char *t;
+	int r = 0;
+
+	switch (strset_add(c->asked, tok, tn)) {
+	case 0:
+		return 0;
+	case -1:
+		return -1;
+	}
+	if (strcmp(c->q->endpoint, "prices") == 0)
+		return batch_add(c, tok, tn, mid, mn, out, on);
+	if ((t = strndup(tok, tn)) == NULL)
+		return -1;
+	if (strcmp(c->q->endpoint, "price") == 0 && side == NULL)
+		r = single(c, t, mid, mn, out, on, "BUY") |
+		    single(c, t, mid, mn, out, on, "SELL");
+	else
+		r = single(c, t, mid, mn, out, on,
+		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL);
+	free(t);
+	/* Keep a few rounds of work queued, no more: input is unbounded. */
+	fetch_run(c->f, 256);
+	fetch_poke(c->f);
+	return r;
+}
+
+void
+clob_finish(struct clob *c)
+{
+	send_batch(c);
+	fetch_run(c->f, 0);
+}

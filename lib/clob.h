@@ -1,0 +1,54 @@
+/*
+ * clob.h - current prices and price history of tokens, as raw records.
+ *
+ * Tokens are handed in one by one (from market records) and fetched as
+ * they come: in batches through POST /prices (both sides of every token),
+ * or one request per token (GET /price, /midpoint, /book,
+ * /last-trade-price, /prices-history) with many in flight.  Each answer
+ * becomes one raw record whose request object says which token, market
+ * and outcome it is about, which is what pm-normalize needs to make price
+ * records of it.  A token already asked for is not asked for again.
+ *
+ * Ownership: a struct clob borrows the fetch, the rate table and the
+ * query (they must outlive it) and owns its pending batch; clob_free()
+ * releases it without sending it (call clob_finish() first).
+ */
+#ifndef PM_CLOB_H
+#define PM_CLOB_H
+
+#include "fetch.h"
+#include "ratelimit.h"
+
+struct clob_query {
+	const char	*base;		/* https://clob.polymarket.com */
+	const char	*endpoint;	/* prices, price, midpoint, book,
+					 * last-trade-price, prices-history */
+	const char	*side;		/* price: "BUY", "SELL", NULL both */
+	int		 batch;		/* prices: tokens a request, 1-500 */
+	const char	*interval;	/* prices-history, each NULL or text */
+	const char	*fidelity;
+	const char	*start_ts;
+	const char	*end_ts;
+};
+
+struct clob;
+
+struct clob *clob_new(struct fetch *f, struct rl_table *rl,
+    const struct clob_query *q);
+void clob_free(struct clob *c);
+
+/* Ask for a token's prices; -1 when out of memory.  May run the fetch
+ * for a while so that what waits stays bounded. */
+int clob_token(struct clob *c, const char *token, size_t tn,
+    const char *market_id, size_t mn, const char *outcome, size_t on);
+
+/* Send what is left and wait for every answer. */
+void clob_finish(struct clob *c);
+
+unsigned long clob_failures(const struct clob *c);
+unsigned long clob_records(const struct clob *c);
+
+/* 1 when the endpoint is one clob_query knows. */
+int clob_endpoint_known(const char *e);
+
+#endif

@@ -1,0 +1,358 @@
+/* fetch.c - rate-limited, retried, checked requests (see fetch.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fetch.h"
+#include "http.h"
+#include "json.h"
+#include "timefmt.h"
+
+#define MAX_BODY ((size_t)256 * 1024 * 1024)
+
+struct fetch {
+	struct fetch_opts o;
+	struct http	*http;
+	json_parser	*jp;
+	struct buf	 mini;		/* minified answer, padded for simdjson */
+	json_val	 root;		/* mini, parsed */
+	struct fetch_job *head, *tail;	/* queued: waiting or delayed */
+	unsigned long	 queued, inflight;
+	struct fetch_stats st;
+	double		 last_progress;
+	unsigned int	 seed;
+};
+
+struct fetch *
+fetch_new(const struct fetch_opts *o)
+{
+	struct http_opts ho = { 0 };
+	struct fetch *f;
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return NULL;
+	f->o = *o;
+	ho.timeout_ms = o->timeout_ms;
+	ho.connect_timeout_ms = o->timeout_ms < 10000 ? o->timeout_ms : 10000;
+	ho.max_body = MAX_BODY;
+	buf_init(&f->mini, MAX_BODY + JSON_PADDING);
+	f->http = http_new(&ho);
+	f->jp = json_parser_new(MAX_BODY);
+	f->seed = (unsigned int)(rl_now() * 1e6);
+	if (f->http == NULL || f->jp == NULL) {
+		fetch_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+fetch_job_free(struct fetch_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->url);
+	free(j->post);
+	free(j->req);
+	free(j->xfer);
+	free(j);
+}
+
+void
+fetch_free(struct fetch *f)
+{
+	struct fetch_job *j;
+
+	if (f == NULL)
+		return;
+	while ((j = f->head) != NULL) {
+		f->head = j->next;
+		fetch_job_free(j);
+	}
+	http_free(f->http);	/* in-flight jobs only at a fatal exit */
+	json_parser_free(f->jp);
+	buf_release(&f->mini);
+	free(f);
+}
+
+struct fetch_job *
+fetch_job_new(const char *url, const char *post, size_t postlen)
+{
+	struct fetch_job *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return NULL;
+	j->xfer = calloc(1, sizeof(struct http_xfer));
+	j->url = strdup(url);
+	if (post) {
+		j->post = malloc(postlen + 1);
+		if (j->post) {
+			memcpy(j->post, post, postlen);
+			j->post[postlen] = 0;
+		}
+		j->postlen = postlen;
+	}
+	if (j->xfer == NULL || j->url == NULL || (post && j->post == NULL)) {
+		fetch_job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void
+enqueue(struct fetch *f, struct fetch_job *j)
+{
+	j->next = NULL;
+	if (f->tail)
+		f->tail->next = j;
+	else
+		f->head = j;
+	f->tail = j;
+	f->queued++;
+}
+
+int
+fetch_add(struct fetch *f, struct fetch_job *j)
+{
+	if (j == NULL)
+		return -1;
+	j->attempts = 0;
+	j->not_before = 0;
+	enqueue(f, j);
+	return 0;
+}
+
+unsigned long
+fetch_pending(const struct fetch *f)
+{
+	return f->queued + f->inflight;
+}
+
+struct fetch_stats *
+fetch_stats(struct fetch *f)
+{
+	return &f->st;
+}
+
+/* Uniform in [0, 1). */
+static double
+frand(struct fetch *f)
+{
+	return (double)(rand_r(&f->seed) % 1000000) / 1e6;
+}
+
+/*
+ * The wait before the next try: Retry-After when the server gave one,
+ * else exponential backoff with full jitter.  Either way at least a
+ * floor, so a "Retry-After: 0" storm cannot turn into a busy loop.
+ */
+static double
+retry_delay(struct fetch *f, const struct fetch_job *j, long ra_ms)
+{
+	double d, floor_ = f->o.backoff / 4;
+
+	if (ra_ms >= 0)
+		d = (double)ra_ms / 1000 + frand(f) * floor_;
+	else {
+		d = f->o.backoff * pow(2, j->attempts - 1);
+		if (d > f->o.backoff_max)
+			d = f->o.backoff_max;
+		d = d / 2 + frand(f) * d / 2;
+	}
+	return d > floor_ ? d : floor_;
+}
+
+/* Is a finished transfer an answer, a retry or a final failure?  Sets
+ * detail; returns 1 answer, 0 retry, -1 final. */
+static int
+judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
+{
+	const char *err;
+	size_t n;
+
+	if (x->err != HTTP_OK) {
+		f->st.transport++;
+		snprintf(detail, dl, "%s", x->errmsg);
+		return x->err == HTTP_TOOBIG ? -1 : 0;
+	}
+	f->st.answers++;
+	if (x->status == 429)
+		f->st.status429++;
+	if (x->status >= 500)
+		f->st.status5xx++;
+	if (x->status == 429 || x->status == 408 || x->status >= 500) {
+		snprintf(detail, dl, "HTTP %ld", x->status);
+		return 0;
+	}
+	if (x->status < 200 || x->status > 299) {
+		snprintf(detail, dl, "HTTP %ld: %.200s", x->status,
+		    x->body.data ? x->body.data : "");
+		return -1;
+	}
+	buf_reset(&f->mini);
+	if (buf_reserve(&f->mini, x->body.len + JSON_PADDING) == -1 ||
+	    (n = json_minify(x->body.data ? x->body.data : "",
+	    x->body.len, f->mini.data)) == (size_t)-1 ||
+	    json_parse(f->jp, f->mini.data, n, 1, &f->root, &err) == -1) {
+		/* A 200 that is not JSON was cut short on the way. */
+		snprintf(detail, dl, "HTTP %ld with a body that is not JSON "
+		    "(%zu bytes, truncated?)", x->status, x->body.len);
+		return 0;
+	}
+	f->mini.len = n;
+	f->mini.data[n] = 0;
+	return 1;
+}
+
+static void
+on_done(struct http_xfer *x, void *arg)
+{
+	struct fetch *f = arg;
+	struct fetch_job *j = x->arg;
+	struct fetch_answer a = { 0 };
+	char detail[512], full[600], ts[TS_MAX];
+	int r;
+
+	f->inflight--;
+	r = judge(f, x, detail, sizeof detail);
+	if (r == 0 && j->attempts < f->o.attempts) {
+		double d = retry_delay(f, j, x->retry_after_ms);
+
+		if (x->status == 429 && x->retry_after_ms >= 0)
+			rl_pause(j->bucket, rl_now() + (double)x->retry_after_ms /
+			    1000);
+		f->st.retries++;
+		j->not_before = rl_now() + d;
+		buf_release(&x->body);
+		enqueue(f, j);
+		return;
+	}
+	ts_now(ts);
+	a.fetched_at = ts;
+	a.status = x->status;
+	if (r == 1) {
+		a.ok = 1;
+		a.text = f->mini.data;
+		a.len = f->mini.len;
+		a.root = f->root;
+		f->st.ok++;
+	} else {
+		a.retriable = r == 0;
+		if (r == 0)
+			snprintf(full, sizeof full, "%s after %d attempts",
+			    detail, j->attempts);
+		else
+			snprintf(full, sizeof full, "%s", detail);
+		a.detail = full;
+		f->st.failed++;
+	}
+	buf_release(&x->body);
+	j->done(f, j, &a);
+	fetch_job_free(j);
+}
+
+static void
+progress(struct fetch *f, int final)
+{
+	double now = rl_now();
+	struct fetch_stats *s = &f->st;
+
+	if (f->o.progress == 0 || (!final && now - f->last_progress <
+	    (f->o.progress == 2 ? 0.2 : 1.0)))
+		return;
+	f->last_progress = now;
+	fprintf(stderr, "%s%s: %lu pages, %lu records, %lu in flight, "
+	    "%lu retries, %lu failed%s", f->o.progress == 2 ? "\r" : "",
+	    "pm-fetch", s->pages, s->records, f->inflight, s->retries,
+	    s->failed, f->o.progress == 2 ? (final ? "\033[K\n" : "\033[K") :
+	    "\n");
+}
+
+void
+fetch_progress_end(struct fetch *f)
+{
+	progress(f, 1);
+}
+
+/* Start every queued job whose time has come and whose bucket has a
+ * token, up to the parallel limit; returns when to look again. */
+static double
+launch(struct fetch *f, double now)
+{
+	struct fetch_job *j, *prev = NULL, *next;
+	struct http_xfer *x;
+	double wake = now + 1, w;
+
+	for (j = f->head; j && f->inflight < (unsigned long)f->o.parallel;
+	    j = next) {
+		next = j->next;
+		if (j->not_before > now) {
+			if (j->not_before < wake)
+				wake = j->not_before;
+			prev = j;
+			continue;
+		}
+		if ((w = rl_take(j->bucket, now)) > 0) {
+			if (now + w < wake)
+				wake = now + w;
+			prev = j;
+			continue;
+		}
+		x = j->xfer;
+		memset(x, 0, sizeof *x);
+		x->url = j->url;
+		x->post = j->post;
+		x->postlen = j->postlen;
+		x->arg = j;
+		if (http_start(f->http, x) == -1) {
+			wake = now + 0.05;	/* out of handles: later */
+			prev = j;
+			continue;
+		}
+		if (prev)
+			prev->next = next;
+		else
+			f->head = next;
+		if (f->tail == j)
+			f->tail = prev;
+		f->queued--;
+		f->inflight++;
+		f->st.requests++;
+		j->attempts++;
+	}
+	return wake;
+}
+
+void
+fetch_run(struct fetch *f, unsigned long pending)
+{
+	double now, wake;
+	long ms;
+
+	if (pending == 0)
+		pending = 1;
+	while (fetch_pending(f) >= pending) {
+		now = rl_now();
+		wake = launch(f, now);
+		if (f->inflight >= (unsigned long)f->o.parallel || f->queued == 0)
+			ms = 1000;
+		else
+			ms = (long)ceil((wake - now) * 1000);
+		if (ms < 1)
+			ms = 1;
+		if (ms > 1000)
+			ms = 1000;
+		http_run(f->http, ms, on_done, f);
+		progress(f, 0);
+	}
+}
+
+void
+fetch_poke(struct fetch *f)
+{
+	launch(f, rl_now());
+	http_run(f->http, 0, on_done, f);
+	progress(f, 0);
+}

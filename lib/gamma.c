@@ -1,0 +1,451 @@
+/* gamma.c - partitioned, parallel Gamma listings (see gamma.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "gamma.h"
+#include "http.h"
+#include "jspan.h"
+#include "jw.h"
+#include "msg.h"
+#include "raw.h"
+#include "record.h"
+#include "strset.h"
+#include "timefmt.h"
+
+#define DAY 86400.0
+
+struct gamma;
+
+struct part {
+	struct gamma	*g;
+	char		 end_min[TS_MAX], end_max[TS_MAX];	/* "": open */
+	const char	*closed;
+	int		 id_off, id_n;
+	char		*cursor;	/* next after_cursor, NULL at start */
+	unsigned long	 offset, pages;
+};
+
+struct gamma {
+	const struct gamma_query *q;
+	struct fetch	*f;
+	struct rl_bucket *bucket;
+	struct strset	*seen, *cursors;
+	struct part	*parts;
+	int		 nparts;
+	struct gamma_result *res;
+	char		 endpoint[32];
+	double		 since_ms;
+	int		 stop;		/* --limit reached */
+};
+
+int
+gamma_time_ms(const char *s, size_t n, double *ms)
+{
+	char t[TS_MAX];
+	struct tm tm = { 0 };
+	double frac = 0;
+	int y, mo, d, h, mi, se, k = 0;
+
+	if (ts_parse(s, n, t) == -1 ||
+	    sscanf(t, "%d-%d-%dT%d:%d:%d%n", &y, &mo, &d, &h, &mi, &se, &k) != 6)
+		return -1;
+	if (t[k] == '.')
+		frac = strtod(t + k, NULL);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*ms = ((double)timegm(&tm) + frac) * 1000;
+	return 0;
+}
+
+/* Both the URL query and the request object get each parameter. */
+static int
+param(struct buf *qs, struct buf *req, const char *k, const char *v)
+{
+	if (v == NULL || *v == 0)
+		return 0;
+	if (http_query_add(qs, k, v) == -1 || jw_key(req, k) == -1 ||
+	    jw_strz(req, v) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+id_params(struct part *p, struct buf *qs, struct buf *req)
+{
+	const struct gamma_query *q = p->g->q;
+	int i;
+
+	if (p->id_n == 0)
+		return 0;
+	jw_key(req, "id");
+	jw_open(req, '[');
+	for (i = p->id_off; i < p->id_off + p->id_n; i++)
+		if (http_query_add(qs, "id", q->ids[i]) == -1 ||
+		    jw_strz(req, q->ids[i]) == -1)
+			return -1;
+	return jw_close(req, ']');
+}
+
+/* The URL and request object of a partition's next page. */
+static int
+page_query(struct part *p, struct buf *qs, struct buf *req)
+{
+	const struct gamma_query *q = p->g->q;
+	char num[32];
+	int r;
+
+	jw_open(req, '{');
+	snprintf(num, sizeof num, "%d", q->page_size);
+	r = param(qs, req, "closed", p->closed) |
+	    param(qs, req, "active", q->active) |
+	    param(qs, req, "end_date_min", p->end_min) |
+	    param(qs, req, "end_date_max", p->end_max) |
+	    param(qs, req, "tag_id", q->tag) | id_params(p, qs, req);
+	if (q->updated_since)
+		r |= param(qs, req, "order", "updatedAt") |
+		    param(qs, req, "ascending", "false");
+	r |= param(qs, req, "limit", num);
+	if (q->offset_mode) {
+		snprintf(num, sizeof num, "%lu", p->offset);
+		r |= param(qs, req, "offset", num);
+	} else
+		r |= param(qs, req, "after_cursor", p->cursor);
+	return r | jw_close(req, '}');
+}
+
+static void page_done(struct fetch *, struct fetch_job *,
+    const struct fetch_answer *);
+
+static int
+queue_page(struct part *p)
+{
+	struct gamma *g = p->g;
+	struct buf qs, req, url;
+	struct fetch_job *j = NULL;
+	int r = -1;
+
+	buf_init(&qs, 0);
+	buf_init(&req, 0);
+	buf_init(&url, 0);
+	if (page_query(p, &qs, &req) == -1 ||
+	    buf_printf(&url, "%s/%s?%s", g->q->base, g->endpoint, qs.data) == -1)
+		goto out;
+	if ((j = fetch_job_new(url.data, NULL, 0)) == NULL)
+		goto out;
+	j->ctx = p;
+	j->bucket = g->bucket;
+	j->done = page_done;
+	if ((j->req = strdup(req.data)) == NULL) {
+		fetch_job_free(j);
+		goto out;
+	}
+	r = fetch_add(g->f, j);
+out:
+	if (r == -1)
+		msg("out of memory");
+	buf_release(&qs);
+	buf_release(&req);
+	buf_release(&url);
+	return r;
+}
+
+static void
+fail(struct gamma *g, const char *url, int retriable, const char *detail)
+{
+	struct failure fl = { 0 };
+
+	fl.stage = "fetch";
+	fl.reason = "fetch_failed";
+	fl.retriable = retriable;
+	fl.url = url;
+	fl.detail = detail;
+	rec_failure(&fl);
+	g->res->failures++;
+}
+
+/* The id of a listed object as text, for the written-once set. */
+static const char *
+object_id(const json_val *o, char *tmp, size_t tl, size_t *n)
+{
+	json_val id;
+	int64_t i;
+	const char *s;
+
+	json_get(o, "id", &id);
+	if ((s = json_str(&id, n)) != NULL)
+		return s;
+	if (json_int64(&id, &i) == 0) {
+		*n = (size_t)snprintf(tmp, tl, "%lld", (long long)i);
+		return tmp;
+	}
+	return NULL;
+}
+
+/* Older than --updated-since: the listing (newest first) is over. */
+static int
+too_old(struct gamma *g, const json_val *o)
+{
+	json_val u;
+	const char *s;
+	size_t n;
+	double ms;
+
+	if (g->since_ms < 0)
+		return 0;
+	json_get(o, "updatedAt", &u);
+	if ((s = json_str(&u, &n)) == NULL || gamma_time_ms(s, n, &ms) == -1)
+		return 0;
+	return ms < g->since_ms;
+}
+
+/* Write each object of a page once; returns objects on the page, or -1
+ * when its array is missing.  *old is set when the delta is complete. */
+static long
+emit_page(struct gamma *g, const struct fetch_job *j,
+    const struct fetch_answer *a, int *old)
+{
+	struct raw_src src = { "gamma", g->endpoint, j->url, a->fetched_at,
+	    j->req, strlen(j->req) };
+	struct jspan arr, e;
+	json_val list, o;
+	json_iter it;
+	const char *id;
+	char tmp[32];
+	size_t pos, n;
+	long count = 0;
+
+	if (g->q->offset_mode) {
+		list = a->root;
+		arr.off = 0;
+	} else {
+		json_get(&a->root, g->q->what, &list);
+		if (jspan_member(a->text, a->len, g->q->what, &arr) == -1)
+			return -1;
+	}
+	if (list.type != JSON_ARRAY)
+		return -1;
+	pos = arr.off;
+	json_iter_init(&it, &list);
+	while (json_iter_next(&it, NULL, NULL, &o) &&
+	    jspan_next(a->text, a->len, &pos, &e) == 1) {
+		count++;
+		if (g->stop || (*old = too_old(g, &o)))
+			break;
+		id = object_id(&o, tmp, sizeof tmp, &n);
+		if (id && strset_add(g->seen, id, n) == 0) {
+			g->res->duplicates++;
+			continue;
+		}
+		raw_emit(&src, a->text + e.off, e.len);
+		g->res->records++;
+		fetch_stats(g->f)->records++;
+		if (g->q->limit && g->res->records >= g->q->limit)
+			g->stop = 1;
+	}
+	return count;
+}
+
+/* A keyset page is in: follow next_cursor unless absent or seen. */
+static void
+next_cursor(struct part *p, const struct fetch_job *j,
+    const struct fetch_answer *a)
+{
+	struct gamma *g = p->g;
+	char key[32], detail[160];
+	json_val c;
+	const char *s;
+	size_t n;
+	struct buf k;
+
+	json_get(&a->root, "next_cursor", &c);
+	if ((s = json_str(&c, &n)) == NULL || n == 0)
+		return;
+	/* Cursors are per partition: the same text elsewhere is fine. */
+	buf_init(&k, 0);
+	snprintf(key, sizeof key, "%ld:", (long)(p - g->parts));
+	if (buf_adds(&k, key) == -1 || buf_add(&k, s, n) == -1 ||
+	    strset_add(g->cursors, k.data, k.len) != 1) {
+		snprintf(detail, sizeof detail, "next_cursor repeats a cursor "
+		    "already followed (page %lu): stopping this listing to "
+		    "avoid a loop", p->pages);
+		fail(g, j->url, 0, detail);
+		buf_release(&k);
+		return;
+	}
+	buf_release(&k);
+	free(p->cursor);
+	if ((p->cursor = strndup(s, n)) == NULL) {
+		msg("out of memory");
+		return;
+	}
+	queue_page(p);
+}
+
+static void
+failed_page(struct part *p, const struct fetch_job *j,
+    const struct fetch_answer *a)
+{
+	char detail[600];
+
+	if (p->g->q->offset_mode && a->status == 422) {
+		snprintf(detail, sizeof detail, "offset %lu is past the "
+		    "legacy listing's offset ceiling (%s); use keyset paging "
+		    "(--pagination keyset)", p->offset, a->detail);
+		fail(p->g, j->url, 0, detail);
+	} else
+		fail(p->g, j->url, a->retriable, a->detail);
+}
+
+static void
+page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
+{
+	struct part *p = j->ctx;
+	struct gamma *g = p->g;
+	int old = 0;
+	long count;
+
+	(void)f;
+	if (!a->ok) {
+		failed_page(p, j, a);
+		return;
+	}
+	p->pages++;
+	fetch_stats(g->f)->pages++;
+	if ((count = emit_page(g, j, a, &old)) == -1) {
+		fail(g, j->url, 1, g->q->offset_mode ? "answer is not an "
+		    "array" : "answer has no array of listed objects");
+		return;
+	}
+	if (g->stop || old)
+		return;
+	if (g->q->offset_mode) {
+		if (count < g->q->page_size)
+			return;
+		p->offset += (unsigned long)count;
+		queue_page(p);
+	} else
+		next_cursor(p, j, a);
+}
+
+static int
+add_part(struct gamma *g, const char *min, const char *max, int id_off,
+    int id_n)
+{
+	struct part *p;
+	int k, twice = g->q->closed == NULL;
+
+	/* closed=any is two listings: the API defaults closed to false. */
+	for (k = 0; k <= twice; k++) {
+		p = &g->parts[g->nparts++];
+		memset(p, 0, sizeof *p);
+		p->g = g;
+		snprintf(p->end_min, sizeof p->end_min, "%s", min ? min : "");
+		snprintf(p->end_max, sizeof p->end_max, "%s", max ? max : "");
+		p->closed = g->q->closed ? g->q->closed : k ? "true" : "false";
+		p->id_off = id_off;
+		p->id_n = id_n;
+	}
+	return 0;
+}
+
+/*
+ * Disjoint end-date ranges.  An open end is split over a default window
+ * (a month back, a year ahead) and keeps its open outer range, so every
+ * market with an end date falls in exactly one range (boundaries are
+ * inclusive on both sides at the API; the written-once set absorbs a
+ * market sitting exactly on one).
+ */
+static int
+date_parts(struct gamma *g, int n)
+{
+	const struct gamma_query *q = g->q;
+	double lo, hi, now = (double)time(NULL) * 1000, a, b;
+	char bmin[TS_MAX], bmax[TS_MAX];
+	int i;
+
+	if (q->end_min && gamma_time_ms(q->end_min, strlen(q->end_min), &lo)) {
+		msg("end date not understood: %s", q->end_min);
+		return -1;
+	}
+	if (q->end_max && gamma_time_ms(q->end_max, strlen(q->end_max), &hi)) {
+		msg("end date not understood: %s", q->end_max);
+		return -1;
+	}
+	a = q->end_min ? lo : now - 30 * DAY * 1000;
+	b = q->end_max ? hi : now + 365 * DAY * 1000;
+	if (n <= 1 || b - a < n * 1000.0)
+		return add_part(g, q->end_min, q->end_max, 0, 0);
+	for (i = 0; i < n; i++) {
+		ts_epoch((int64_t)((a + (b - a) * i / n) / 1000), bmin);
+		ts_epoch((int64_t)((a + (b - a) * (i + 1) / n) / 1000), bmax);
+		add_part(g, i == 0 ? q->end_min : bmin,
+		    i == n - 1 ? q->end_max : bmax, 0, 0);
+	}
+	return 0;
+}
+
+static int
+make_parts(struct gamma *g)
+{
+	const struct gamma_query *q = g->q;
+	int i, n = q->nids ? (q->nids + 99) / 100 : q->partitions;
+
+	if (q->updated_since)
+		n = 1;	/* newest first, one cursor, stop at the watermark */
+	if ((g->parts = calloc((size_t)(n < 1 ? 1 : n) * 2,
+	    sizeof *g->parts)) == NULL) {
+		msg("out of memory");
+		return -1;
+	}
+	if (q->nids == 0)
+		return date_parts(g, n);
+	/* At most 100 ids a URL: long URLs get a 414. */
+	for (i = 0; i < q->nids; i += 100)
+		add_part(g, q->end_min, q->end_max, i,
+		    q->nids - i < 100 ? q->nids - i : 100);
+	return 0;
+}
+
+int
+gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
+    struct gamma_result *res)
+{
+	struct gamma g = { 0 };
+	int i, rc = -1;
+
+	g.q = q;
+	g.f = f;
+	g.res = res;
+	g.since_ms = -1;
+	snprintf(g.endpoint, sizeof g.endpoint, "%s%s", q->what,
+	    q->offset_mode ? "" : "/keyset");
+	g.bucket = rl_get(rl, g.endpoint);
+	if (q->updated_since && gamma_time_ms(q->updated_since,
+	    strlen(q->updated_since), &g.since_ms) == -1) {
+		msg("--updated-since: not a timestamp: %s", q->updated_since);
+		return -1;
+	}
+	g.seen = strset_new();
+	g.cursors = strset_new();
+	if (g.seen == NULL || g.cursors == NULL || make_parts(&g) == -1)
+		goto out;
+	for (i = 0; i < g.nparts; i++)
+		if (queue_page(&g.parts[i]) == -1)
+			goto out;
+	fetch_run(f, 0);
+	rc = 0;
+out:
+	for (i = 0; i < g.nparts; i++)
+		free(g.parts[i].cursor);
+	free(g.parts);
+	strset_free(g.seen);
+	strset_free(g.cursors);
+	return rc;
+}

@@ -1,0 +1,256 @@
+/* http.c - libcurl multi wrapper (see http.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+
+#define POOL_MAX 64
+
+struct http {
+	CURLM		*multi;
+	struct http_opts o;
+	CURL		*pool[POOL_MAX];	/* idle easy handles, for reuse */
+	int		 npool;
+	int		 inflight;
+	char		 ua[64];
+};
+
+static int curl_ready;
+
+struct http *
+http_new(const struct http_opts *o)
+{
+	struct http *h;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return NULL;
+		curl_ready = 1;
+	}
+	if ((h = calloc(1, sizeof *h)) == NULL)
+		return NULL;
+	h->o = *o;
+	snprintf(h->ua, sizeof h->ua, "pm-fetch/%s", PM_VERSION);
+	if ((h->multi = curl_multi_init()) == NULL) {
+		free(h);
+		return NULL;
+	}
+	/* Enough connections for every transfer we allow in flight. */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)POOL_MAX);
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	int i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+
+	if (buf_add(&x->body, p, size * n) == -1) {
+		x->err = HTTP_TOOBIG;
+		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+/* Retry-After in seconds or as an HTTP date; libcurl's own getinfo
+ * cannot tell "Retry-After: 0" from no header at all. */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * n, k = sizeof "retry-after:" - 1;
+	char v[128];
+	time_t t, now;
+	size_t i;
+
+	if (len <= k || strncasecmp(p, "retry-after:", k) != 0)
+		return len;
+	for (i = 0; k < len && i < sizeof v - 1; k++)
+		if (p[k] != '\r' && p[k] != '\n')
+			v[i++] = p[k];
+	v[i] = 0;
+	i = strspn(v, " \t");
+	if (v[i] >= '0' && v[i] <= '9') {
+		x->retry_after_ms = (long)(strtod(v + i, NULL) * 1000);
+	} else if ((t = curl_getdate(v + i, NULL)) != -1) {
+		now = time(NULL);
+		x->retry_after_ms = t > now ? (long)(t - now) * 1000 : 0;
+	}
+	return len;
+}
+
+static CURL *
+easy_get(struct http *h)
+{
+	CURL *e;
+
+	if (h->npool > 0) {
+		e = h->pool[--h->npool];
+		curl_easy_reset(e);
+		return e;
+	}
+	return curl_easy_init();
+}
+
+static void
+easy_put(struct http *h, CURL *e)
+{
+	if (h->npool < POOL_MAX)
+		h->pool[h->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+int
+http_start(struct http *h, struct http_xfer *x)
+{
+	CURL *e;
+
+	if ((e = easy_get(h)) == NULL)
+		return -1;
+	x->status = 0;
+	x->retry_after_ms = -1;
+	x->err = HTTP_OK;
+	x->errmsg[0] = 0;
+	buf_init(&x->body, h->o.max_body);
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->ua);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->o.timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errmsg);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (x->post) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->post);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->postlen);
+	}
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		easy_put(h, e);
+		return -1;
+	}
+	x->easy = e;
+	h->inflight++;
+	return 0;
+}
+
+static int
+classify(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return HTTP_OK;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return HTTP_CONNECT;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return HTTP_TRUNCATED;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return HTTP_RESET;
+	default:
+		return HTTP_OTHER;
+	}
+}
+
+static void
+finish(struct http *h, CURL *e, CURLcode rc)
+{
+	struct http_xfer *x = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+	if (x->err != HTTP_TOOBIG)
+		x->err = classify(rc);
+	if (x->err != HTTP_OK && x->errmsg[0] == 0)
+		snprintf(x->errmsg, sizeof x->errmsg, "%s",
+		    curl_easy_strerror(rc));
+	curl_multi_remove_handle(h->multi, e);
+	easy_put(h, e);
+	x->easy = NULL;
+	h->inflight--;
+}
+
+static int
+drain(struct http *h, void (*done)(struct http_xfer *, void *), void *arg)
+{
+	struct http_xfer *x;
+	CURLMsg *m;
+	int left, n = 0;
+
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		finish(h, m->easy_handle, m->data.result);
+		done(x, arg);
+		n++;
+	}
+	return n;
+}
+
+int
+http_run(struct http *h, long wait_ms,
+    void (*done)(struct http_xfer *, void *), void *arg)
+{
+	int running, n;
+
+	curl_multi_perform(h->multi, &running);
+	if ((n = drain(h, done, arg)) > 0 || wait_ms <= 0)
+		return n;
+	/* curl_multi_poll() sleeps the whole time even with nothing in
+	 * flight, which is what a caller waiting for a token wants. */
+	curl_multi_poll(h->multi, NULL, 0, (int)wait_ms, NULL);
+	curl_multi_perform(h->multi, &running);
+	return drain(h, done, arg);
+}
+
+int
+http_inflight(const struct http *h)
+{
+	return h->inflight;
+}
+
+int
+http_query_add(struct buf *q, const char *name, const char *value)
+{
+	char *v;
+	int r;
+
+	if ((v = curl_easy_escape(NULL, value, 0)) == NULL)
+		return -1;
+	r = buf_printf(q, "%s%s=%s", q->len ? "&" : "", name, v);
+	curl_free(v);
+	return r;
+}

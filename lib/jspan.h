@@ -1,0 +1,30 @@
+/*
+ * jspan.h - byte ranges of values inside minified JSON text.
+ *
+ * simdjson's DOM forgets where a value came from, and a raw record must
+ * carry each listed object's bytes exactly as received (key order, number
+ * text, escapes).  These scanners find them in text that json_minify()
+ * produced and json_parse() accepted, so they need no error recovery of
+ * their own: on anything unexpected they return -1.
+ *
+ * No ownership: spans point into the caller's text.
+ */
+#ifndef PM_JSPAN_H
+#define PM_JSPAN_H
+
+#include <stddef.h>
+
+struct jspan {
+	size_t	 off, len;
+};
+
+/* The value of top-level member `key` of the object t[0..n); -1 if absent. */
+int jspan_member(const char *t, size_t n, const char *key, struct jspan *out);
+
+/*
+ * Element iteration over the array at *pos (set *pos to the '[' first):
+ * returns 1 and sets e to the next element, 0 at the end, -1 on error.
+ */
+int jspan_next(const char *t, size_t n, size_t *pos, struct jspan *e);
+
+#endif

@@ -1,0 +1,29 @@
+/* raw.c - raw records (see raw.h). */
+#include "buf.h"
+#include "jw.h"
+#include "out.h"
+#include "raw.h"
+#include "sha.h"
+
+int
+raw_emit(const struct raw_src *s, const char *payload, size_t len)
+{
+	static struct buf b;	/* reused: one record at a time */
+	char sha[65];
+
+	if (sha256_hex(payload, len, sha) == -1)
+		return -1;
+	buf_reset(&b);
+	if (jw_open(&b, '{') || jw_key(&b, "kind") || jw_strz(&b, "raw") ||
+	    jw_key(&b, "source") || jw_strz(&b, s->source) ||
+	    jw_key(&b, "endpoint") || jw_strz(&b, s->endpoint) ||
+	    jw_key(&b, "url") || jw_strz(&b, s->url) ||
+	    jw_key(&b, "fetched_at") || jw_strz(&b, s->fetched_at) ||
+	    jw_key(&b, "sha256") || jw_strz(&b, sha) ||
+	    jw_key(&b, "request") || jw_raw(&b, s->request, s->requestlen) ||
+	    jw_key(&b, "payload") || jw_raw(&b, payload, len) ||
+	    jw_close(&b, '}'))
+		return -1;
+	out_line(b.data, b.len);
+	return 0;
+}

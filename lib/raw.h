@@ -1,0 +1,26 @@
+/*
+ * raw.h - write `raw` records (pm-records(5)): one API object as received,
+ * with where and when it came from and the SHA-256 of its bytes.
+ *
+ * Ownership: everything is borrowed for the call; the record goes to
+ * standard output through out.h.  The payload must be minified JSON text
+ * (json_minify); it is written byte for byte and hashed as written.
+ */
+#ifndef PM_RAW_H
+#define PM_RAW_H
+
+#include <stddef.h>
+
+struct raw_src {
+	const char	*source;	/* "gamma" or "clob" */
+	const char	*endpoint;	/* "markets/keyset", "prices", ... */
+	const char	*url;		/* no secrets */
+	const char	*fetched_at;
+	const char	*request;	/* a JSON object's text */
+	size_t		 requestlen;
+};
+
+/* 0, or -1 when out of memory (nothing written). */
+int raw_emit(const struct raw_src *s, const char *payload, size_t len);
+
+#endif

@@ -1,0 +1,662 @@
+#!/usr/bin/env python3
+"""fake-polymarket.py - a local stand-in for Polymarket's Gamma and CLOB APIs.
+
+Serves the recorded real responses in tests/fixtures/ and synthetic markets
+cloned from them (new ids, condition ids, slugs and token ids), through the
+endpoints and envelopes of the real API, and injects faults on demand.
+Listens on 127.0.0.1 only; python3 standard library only.
+
+Usage:
+  fake-polymarket.py [options]
+
+  --port N             port to listen on (default 0: a free one)
+  --port-file FILE     write the port there once listening (atomically)
+  --fixtures DIR       recorded responses (default: tests/fixtures)
+  --markets N          add N synthetic open markets (default 0)
+  --events N           add N synthetic events, each embedding clones of a
+                       recorded event's markets (default 0)
+  --only-synthetic     serve only the synthetic markets and events
+  --closed-every K     every Kth synthetic market is closed (default 0: none)
+  --offset-ceiling N   legacy /markets and /events: 422 past offset N
+                       (default 2000)
+  --latency MS         sleep before every API answer (default 0)
+  --every-429 N        every Nth API request gets 429 (default 0: never)
+  --retry-after S      the Retry-After sent with those 429s, seconds
+                       (default 0; -1: no header)
+  --every-5xx N        every Nth API request gets 500 (default 0: never)
+  --every-truncate N   every Nth API request gets a 200 cut in half
+  --truncate-mode M    cut: Content-Length promises the whole body and the
+                       connection closes early (default); json: the header
+                       matches the cut body, which is not valid JSON
+  --every-drop N       every Nth API request: connection closed, no answer
+  --stuck-cursor N     keyset: from the Nth page of a listing on, next_cursor
+                       repeats the cursor just received (a server bug)
+  --budget NAME=N/S    enforce a budget: more than N requests to NAME in
+                       any S seconds get 429 (Retry-After 1) and are counted.
+                       NAME: markets, events, prices, price, book, midpoint,
+                       prices-history, last-trade-price.  Repeatable.
+  --log FILE           append every API request line (METHOD path?query)
+  --no-gzip            never compress (default: gzip when asked for)
+
+  Counting: request numbers (for every-N) count API requests only, from 1;
+  when several faults fall on one request the order is drop, 429, 5xx,
+  truncate.
+
+Endpoints (as the real API): GET /markets/keyset, /events/keyset (keyset
+paging: limit clamped to 100, default 20, after_cursor in, opaque
+next_cursor out and absent on the last page, 422 for offset), GET /markets,
+/events (legacy offset listing, bare arrays), GET /markets/{id}; filters
+closed (default false), active, end_date_min/max (inclusive), id (repeat),
+tag_id, order (a JSON field name) and ascending.  CLOB: POST /prices
+(at most 500 items), GET /price, /midpoint, /book, /last-trade-price,
+/prices-history.
+
+Control:
+  GET  /_stats    counts as JSON: requests, by endpoint, by status,
+                  injected faults, budget 429s per name, concurrency peak
+  POST /_control  JSON object of settings to change (every_429, every_5xx,
+                  every_truncate, every_drop, retry_after, latency_ms,
+                  stuck_cursor, truncate_mode, budgets {"name":[n,s]})
+  POST /_reset    counters back to zero
+"""
+
+import argparse
+import base64
+import copy
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MARKET_SCHEMA = "https://gamma-api.polymarket.com/schemas/MarketsKeysetListResponse.json"
+EVENT_SCHEMA = "https://gamma-api.polymarket.com/schemas/EventsKeysetListResponse.json"
+KEYSET_OFFSET_ERROR = {"error": "offset is not allowed on keyset endpoints",
+                       "type": "validation error"}
+OFFSET_TOO_LARGE = {"error": "offset too large, use /markets/keyset for deeper pagination",
+                    "type": "validation error"}
+
+
+def load(fixtures, name):
+    with open(os.path.join(fixtures, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def digest(*parts):
+    return hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+
+
+def token_id(*parts):
+    # uint256 decimal strings of 77 digits, like the real ones
+    return str(10 ** 76 + int.from_bytes(digest("token", *parts), "big") % (9 * 10 ** 76))
+
+
+def iso(t):
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(s):
+    try:
+        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+    except (ValueError, AttributeError):
+        return None
+
+
+class Data:
+    """Markets and events, each kept with its serialized bytes."""
+
+    def __init__(self, args):
+        fx = args.fixtures
+        recorded = []
+        for name in ("gamma-markets-Alex-Alaniz-2.json", "gamma-markets-bobaoxu2001-1.json",
+                     "gamma-markets-ra1nty-1.json"):
+            recorded += load(fx, name)
+        recorded += load(fx, "gamma-markets-keyset-hisefath-1.json")["markets"]
+        seen, templates = set(), []
+        for m in recorded:
+            if m["id"] not in seen:
+                seen.add(m["id"])
+                templates.append(m)
+        events = load(fx, "gamma-events-bobaoxu2001-1.json")
+        self.markets = [] if args.only_synthetic else list(templates)
+        self.events = [] if args.only_synthetic else list(events)
+        now = time.time()
+        for i in range(args.markets):
+            # End dates spread over a month back to a year ahead.
+            end = now - 30 * 86400 + 395 * 86400 * (i + 0.5) / args.markets
+            m = self.clone_market(templates[i % len(templates)], i, end, now)
+            if args.closed_every and i % args.closed_every == 0:
+                m["closed"] = True
+            self.markets.append(m)
+        for j in range(args.events):
+            self.events.append(self.clone_event(events[j % len(events)], j, now))
+        self.markets.sort(key=lambda m: int(m["id"]))
+        self.events.sort(key=lambda e: int(e["id"]))
+        self.blob = {}
+        for m in self.markets + self.events:
+            self.blob[id(m)] = json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode()
+        self.tokens = {}
+        for m in self.markets:
+            for t in json.loads(m.get("clobTokenIds") or "[]"):
+                self.tokens[t] = m["id"]
+        self.book = load(fx, "clob-book-ra1nty-1.json")
+        self.history = load(fx, "clob-prices-history-ra1nty-1.json")
+        self.cache = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def clone_market(t, i, end, now):
+        m = copy.deepcopy(t)
+        m["id"] = str(10_000_000 + i)
+        m["conditionId"] = "0x" + digest("cond", i).hex()
+        m["questionID"] = "0x" + digest("question", i).hex()
+        m["slug"] = "%s-syn-%d" % (t.get("slug", "market"), i)
+        m["question"] = "%s (synthetic %d)" % (t.get("question", ""), i)
+        m["closed"] = False
+        m["active"] = True
+        m["archived"] = False
+        outcomes = json.loads(t["outcomes"]) if t.get("outcomes") else ["Yes", "No"]
+        m["outcomes"] = json.dumps(outcomes)
+        m["clobTokenIds"] = json.dumps([token_id(i, k) for k in range(len(outcomes))])
+        p = (int.from_bytes(digest("p", i)[:2], "big") % 999 + 1) / 1000
+        m["outcomePrices"] = json.dumps([str(p), str(round(1 - p, 3))][:len(outcomes)])
+        m["endDate"] = iso(end)
+        m["updatedAt"] = iso(now - 86400 * ((i * 7919) % 1000) / 1000)
+        m.pop("events", None)
+        return m
+
+    @classmethod
+    def clone_event(cls, t, j, now):
+        e = copy.deepcopy(t)
+        e["id"] = str(20_000_000 + j)
+        e["slug"] = e["ticker"] = "%s-syn-%d" % (t.get("slug", "event"), j)
+        end = now + 86400 * (1 + j % 365)
+        e["endDate"] = iso(end)
+        e["closed"] = False
+        e["markets"] = [cls.clone_market(m, 1_000_000 + j * 100 + k, end, now)
+                        for k, m in enumerate(t.get("markets", []))]
+        return e
+
+    def select(self, kind, q):
+        """Objects matching the filters, in order; cached per query."""
+        key = (kind, tuple(sorted((k, tuple(v)) for k, v in q.items()
+                                  if k not in ("limit", "offset", "after_cursor"))))
+        with self.lock:
+            hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        rows = self.markets if kind == "markets" else self.events
+        closed = q.get("closed", ["false"])[0]
+        active = q.get("active", [None])[0]
+        emin = parse_time(q["end_date_min"][0]) if "end_date_min" in q else None
+        emax = parse_time(q["end_date_max"][0]) if "end_date_max" in q else None
+        ids = set(q.get("id", []))
+        tag = q.get("tag_id", [None])[0]
+        out = []
+        for r in rows:
+            if closed in ("true", "false") and bool(r.get("closed")) != (closed == "true"):
+                continue
+            if active in ("true", "false") and bool(r.get("active")) != (active == "true"):
+                continue
+            if emin is not None or emax is not None:
+                end = parse_time(r.get("endDate"))
+                if end is None or (emin is not None and end < emin) or \
+                        (emax is not None and end > emax):
+                    continue
+            if ids and r["id"] not in ids:
+                continue
+            if tag is not None and not has_tag(r, tag):
+                continue
+            out.append(r)
+        order = q.get("order", [None])[0]
+        if order:
+            desc = q.get("ascending", ["true"])[0] == "false"
+            present = [r for r in out if r.get(order) is not None]
+            absent = [r for r in out if r.get(order) is None]
+            present.sort(key=lambda r: str(r[order]), reverse=desc)
+            # PostgreSQL: NULLs last ascending, first descending
+            out = absent + present if desc else present + absent
+        with self.lock:
+            if len(self.cache) > 256:
+                self.cache.clear()
+            self.cache[key] = out
+        return out
+
+
+def has_tag(r, tag):
+    for t in r.get("tags") or []:
+        if str(t.get("id")) == tag:
+            return True
+    for e in r.get("events") or []:
+        for t in e.get("tags") or []:
+            if str(t.get("id")) == tag:
+                return True
+    return False
+
+
+def budget_name(path):
+    p = path.strip("/").split("/")[0]
+    return p
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.cfg = {
+            "latency_ms": args.latency, "every_429": args.every_429,
+            "retry_after": args.retry_after, "every_5xx": args.every_5xx,
+            "every_truncate": args.every_truncate, "every_drop": args.every_drop,
+            "truncate_mode": args.truncate_mode, "stuck_cursor": args.stuck_cursor,
+            "offset_ceiling": args.offset_ceiling, "gzip": not args.no_gzip,
+            "budgets": {},
+        }
+        for spec in args.budget:
+            name, _, rate = spec.partition("=")
+            n, _, s = rate.partition("/")
+            self.cfg["budgets"][name] = [int(n), float(s or 10)]
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.reset()
+
+    def reset(self):
+        self.n = 0
+        self.stats = {"requests": 0, "endpoints": {}, "status": {},
+                      "injected": {"429": 0, "5xx": 0, "truncated": 0, "dropped": 0},
+                      "budget_429": {}, "concurrency_peak": 0}
+        self.windows = {}
+        self.inflight = 0
+
+    def admit(self, path, line):
+        """Number the request, pick its fault: None, or what to inject."""
+        with self.lock:
+            self.n += 1
+            n = self.n
+            st = self.stats
+            st["requests"] += 1
+            ep = path.strip("/")
+            st["endpoints"][ep] = st["endpoints"].get(ep, 0) + 1
+            self.inflight += 1
+            st["concurrency_peak"] = max(st["concurrency_peak"], self.inflight)
+            if self.log:
+                self.log.write(line + "\n")
+                self.log.flush()
+            c = self.cfg
+            fault = None
+            for name, key in (("drop", "every_drop"), ("429", "every_429"),
+                              ("5xx", "every_5xx"), ("truncate", "every_truncate")):
+                if c[key] and n % c[key] == 0:
+                    fault = name
+                    break
+            if fault is None and self.over_budget(budget_name(path)):
+                fault = "budget"
+            return fault
+
+    def over_budget(self, name):
+        b = self.cfg["budgets"].get(name)
+        if not b:
+            return False
+        limit, window = b
+        now = time.monotonic()
+        w = self.windows.setdefault(name, [])
+        while w and w[0] <= now - window:
+            w.pop(0)
+        if len(w) >= limit:
+            self.stats["budget_429"][name] = self.stats["budget_429"].get(name, 0) + 1
+            return True
+        w.append(now)
+        return False
+
+    def done(self, status):
+        with self.lock:
+            self.inflight -= 1
+            s = str(status)
+            self.stats["status"][s] = self.stats["status"].get(s, 0) + 1
+
+
+def encode_cursor(offset, qkey):
+    raw = json.dumps({"v": 1, "o": offset, "q": qkey}, separators=(",", ":")).encode()
+    sig = hashlib.sha256(b"fake-polymarket" + raw).hexdigest()[:16]
+    return base64.urlsafe_b64encode(sig.encode() + b"." + raw).decode().rstrip("=")
+
+
+def decode_cursor(text):
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        sig, _, body = raw.partition(b".")
+        if hashlib.sha256(b"fake-polymarket" + body).hexdigest()[:16].encode() != sig:
+            return None
+        return json.loads(body)
+    except (ValueError, TypeError):
+        return None
+
+
+def price_of(token, side=""):
+    p = (int.from_bytes(digest("price", token)[:2], "big") % 998 + 1) / 1000
+    if side.upper() == "SELL":
+        p = min(p + 0.01, 0.999)
+    return "%.3f" % p
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-polymarket/1"
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    # -- plumbing -----------------------------------------------------
+    def send_body(self, status, body, headers=()):
+        st = self.server.state
+        ctype = "application/json"
+        enc = None
+        if st.cfg["gzip"] and "gzip" in self.headers.get("Accept-Encoding", "") \
+                and len(body) > 512:
+            body = gzip.compress(body, compresslevel=1)
+            enc = "gzip"
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if enc:
+            self.send_header("Content-Encoding", enc)
+        for k, v in headers:
+            self.send_header(k, v)
+        if self.fault == "truncate" and status == 200:
+            cut = body[:len(body) // 2]
+            if st.cfg["truncate_mode"] == "json" and not enc:
+                self.send_header("Content-Length", str(len(cut)))
+            else:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(cut)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_json(self, status, obj, headers=()):
+        self.send_body(status, json.dumps(obj, separators=(",", ":")).encode(), headers)
+
+    def handle_api(self, method):
+        st = self.server.state
+        url = urlsplit(self.path)
+        self.q = parse_qs(url.query, keep_blank_values=True)
+        self.fault = st.admit(url.path, "%s %s" % (method, self.path))
+        status = 200
+        try:
+            if st.cfg["latency_ms"]:
+                time.sleep(st.cfg["latency_ms"] / 1000)
+            if self.fault == "drop":
+                st.stats["injected"]["dropped"] += 1
+                self.close_connection = True
+                status = 0
+                return
+            if self.fault in ("429", "budget"):
+                ra = st.cfg["retry_after"] if self.fault == "429" else 1
+                hdr = [] if ra is None or ra < 0 else [("Retry-After", str(ra))]
+                if self.fault == "429":
+                    st.stats["injected"]["429"] += 1
+                status = 429
+                self.send_json(429, {"error": "Too Many Requests"}, hdr)
+                return
+            if self.fault == "5xx":
+                st.stats["injected"]["5xx"] += 1
+                status = 500
+                self.send_json(500, {"error": "internal error"})
+                return
+            if self.fault == "truncate":
+                st.stats["injected"]["truncated"] += 1
+            status = self.route(method, url.path)
+        finally:
+            st.done(status)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        if self.path.startswith("/_stats"):
+            with self.server.state.lock:
+                self.fault = None
+                self.send_json(200, self.server.state.stats)
+            return
+        self.handle_api("GET")
+
+    def do_POST(self):
+        if self.path.startswith("/_"):
+            self.fault = None
+            self.control()
+            return
+        self.body = self.read_body()
+        self.handle_api("POST")
+
+    def control(self):
+        st = self.server.state
+        body = self.read_body()
+        with st.lock:
+            if self.path.startswith("/_reset"):
+                st.reset()
+            elif self.path.startswith("/_control"):
+                try:
+                    st.cfg.update(json.loads(body or b"{}"))
+                except ValueError:
+                    self.send_json(400, {"error": "not JSON"})
+                    return
+            else:
+                self.send_json(404, {"error": "no such control"})
+                return
+        self.send_json(200, st.cfg)
+
+    # -- the API --------------------------------------------------------
+    def route(self, method, path):
+        parts = path.strip("/").split("/")
+        if method == "POST":
+            return self.prices() if path == "/prices" else self.not_found()
+        if parts[0] in ("markets", "events"):
+            if len(parts) == 2 and parts[1] == "keyset":
+                return self.keyset(parts[0])
+            if len(parts) == 1:
+                return self.legacy(parts[0])
+            if len(parts) == 2:
+                return self.one(parts[0], parts[1])
+            return self.not_found()
+        clob = {"price": self.price, "midpoint": self.midpoint, "book": self.book,
+                "last-trade-price": self.last_trade, "prices-history": self.history}
+        if parts[0] in clob and len(parts) == 1:
+            return clob[parts[0]]()
+        return self.not_found()
+
+    def not_found(self):
+        self.send_json(404, {"error": "not found"})
+        return 404
+
+    def fail(self, status, obj):
+        self.send_json(status, obj)
+        return status
+
+    def limit(self, default=20):
+        try:
+            n = int(self.q.get("limit", [default])[0])
+        except ValueError:
+            return None
+        return max(0, min(n, 100))
+
+    def listing(self, kind, rows):
+        d = self.server.data
+        return b"[" + b",".join(d.blob[id(r)] for r in rows) + b"]"
+
+    def keyset(self, kind):
+        d = self.server.data
+        if "offset" in self.q:
+            return self.fail(422, KEYSET_OFFSET_ERROR)
+        limit = self.limit()
+        if limit is None:
+            return self.fail(422, {"error": "limit is invalid", "type": "validation error"})
+        rows = d.select(kind, self.q)
+        qkey = hashlib.sha256(repr(sorted((k, v) for k, v in self.q.items()
+                                          if k not in ("after_cursor", "limit"))).encode()
+                              ).hexdigest()[:12]
+        start, after = 0, self.q.get("after_cursor", [None])[0]
+        if after:
+            c = decode_cursor(after)
+            if c is None or c.get("q") != qkey:
+                return self.fail(422, {"error": "after_cursor is invalid",
+                                       "type": "validation error"})
+            start = c["o"]
+        page = rows[start:start + limit]
+        body = b'{"$schema":"' + (MARKET_SCHEMA if kind == "markets" else EVENT_SCHEMA).encode() \
+            + b'","' + kind.encode() + b'":' + self.listing(kind, page)
+        stuck = self.server.state.cfg["stuck_cursor"]
+        if start + limit < len(rows):
+            nxt = encode_cursor(start + limit, qkey)
+            if stuck and after and start // max(limit, 1) + 1 >= stuck:
+                nxt = after
+            body += b',"next_cursor":"' + nxt.encode() + b'"'
+        self.send_body(200, body + b"}")
+        return 200
+
+    def legacy(self, kind):
+        d = self.server.data
+        limit = self.limit()
+        try:
+            offset = int(self.q.get("offset", ["0"])[0])
+        except ValueError:
+            return self.fail(422, {"error": "offset is invalid", "type": "validation error"})
+        if limit is None or offset < 0:
+            return self.fail(422, {"error": "limit is invalid", "type": "validation error"})
+        if offset > self.server.state.cfg["offset_ceiling"]:
+            err = dict(OFFSET_TOO_LARGE)
+            if kind == "events":
+                err["error"] = err["error"].replace("markets", "events")
+            return self.fail(422, err)
+        rows = d.select(kind, self.q)[offset:offset + limit]
+        self.send_body(200, self.listing(kind, rows), [
+            ("Deprecation", "true"), ("Sunset", "Fri, 01 May 2026 00:00:00 GMT"),
+            ("Warning", '299 - "use /%s/keyset"' % kind)])
+        return 200
+
+    def one(self, kind, ident):
+        d = self.server.data
+        rows = d.markets if kind == "markets" else d.events
+        for r in rows:
+            if r["id"] == ident:
+                self.send_body(200, d.blob[id(r)])
+                return 200
+        return self.fail(422 if not ident.isdigit() else 404,
+                         {"type": "validation error", "error": "id is invalid"})
+
+    def token(self, key="token_id"):
+        t = self.q.get(key, [""])[0]
+        return t if t.isdigit() else None
+
+    def prices(self):
+        try:
+            items = json.loads(self.body)
+            assert isinstance(items, list)
+        except (ValueError, AssertionError):
+            return self.fail(400, {"error": "Invalid payload"})
+        if len(items) > 500:
+            return self.fail(400, {"error": "Payload exceeds the limit"})
+        out = {}
+        for it in items:
+            t = str(it.get("token_id", ""))
+            sides = [it["side"].upper()] if it.get("side") else ["BUY", "SELL"]
+            for s in sides:
+                out.setdefault(t, {})[s] = price_of(t, s)
+        self.send_json(200, out)
+        return 200
+
+    def price(self):
+        t, side = self.token(), self.q.get("side", [""])[0]
+        if t is None or side.upper() not in ("BUY", "SELL"):
+            return self.fail(400, {"error": "Invalid side or token id"})
+        self.send_json(200, {"price": price_of(t, side)})
+        return 200
+
+    def midpoint(self):
+        t = self.token()
+        if t is None:
+            return self.fail(400, {"error": "Invalid token id"})
+        b, a = float(price_of(t, "BUY")), float(price_of(t, "SELL"))
+        self.send_json(200, {"mid": ("%.4f" % ((a + b) / 2)).rstrip("0")})
+        return 200
+
+    def last_trade(self):
+        t = self.token()
+        if t is None:
+            return self.fail(400, {"error": "Invalid token id"})
+        self.send_json(200, {"price": price_of(t), "side": "BUY"})
+        return 200
+
+    def book(self):
+        t = self.token()
+        if t is None or t not in self.server.data.tokens and not t.startswith("9"):
+            return self.fail(404, {"error": "No orderbook exists for the requested token id"})
+        b = dict(self.server.data.book)
+        b["asset_id"] = t
+        b["timestamp"] = str(int(time.time() * 1000))
+        self.send_json(200, b)
+        return 200
+
+    def history(self):
+        t = self.token("market")
+        if t is None:
+            return self.fail(400, {"error": "market is required"})
+        if "interval" in self.q and ("startTs" in self.q or "endTs" in self.q):
+            return self.fail(400, {"error": "interval is mutually exclusive with startTs/endTs"})
+        end = int(self.q.get("endTs", [int(time.time())])[0])
+        step = 60 * int(self.q.get("fidelity", ["60"])[0])
+        pts = [{"t": end - step * k, "p": float(price_of(t + str(k)))} for k in range(4, 0, -1)]
+        self.send_json(200, {"history": pts})
+        return 200
+
+
+def main():
+    ap = argparse.ArgumentParser(description="a local fake of Polymarket's APIs")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--fixtures", default=os.path.join(HERE, "fixtures"))
+    ap.add_argument("--markets", type=int, default=0)
+    ap.add_argument("--events", type=int, default=0)
+    ap.add_argument("--only-synthetic", action="store_true")
+    ap.add_argument("--closed-every", type=int, default=0)
+    ap.add_argument("--offset-ceiling", type=int, default=2000)
+    ap.add_argument("--latency", type=float, default=0)
+    ap.add_argument("--every-429", type=int, default=0)
+    ap.add_argument("--retry-after", type=float, default=0)
+    ap.add_argument("--every-5xx", type=int, default=0)
+    ap.add_argument("--every-truncate", type=int, default=0)
+    ap.add_argument("--truncate-mode", choices=("cut", "json"), default="cut")
+    ap.add_argument("--every-drop", type=int, default=0)
+    ap.add_argument("--stuck-cursor", type=int, default=0)
+    ap.add_argument("--budget", action="append", default=[])
+    ap.add_argument("--log")
+    ap.add_argument("--no-gzip", action="store_true")
+    args = ap.parse_args()
+    if args.retry_after == int(args.retry_after):
+        args.retry_after = int(args.retry_after)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv.daemon_threads = True
+    srv.request_queue_size = 128
+    srv.data = Data(args)
+    srv.state = State(args)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % srv.server_address[1])
+        os.rename(tmp, args.port_file)
+    try:
+        srv.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+# tests/fake-polymarket.sh - start and stop tests/fake-polymarket.py from a
+# test script (source it after lib.sh).
+#
+#   fake_start NAME [server options]   start a server, wait for its port;
+#                                      sets FAKE_URL and exports
+#                                      PM_GAMMA_URL and PM_CLOB_URL to it
+#   fake_stats [KEY ...]               GET /_stats of the current server,
+#                                      or one value (jq path) of it
+#   fake_control JSON                  POST /_control to the current server
+#   fake_reset                         POST /_reset (counters back to zero)
+#
+# Servers are killed when the script exits.  Until one is started, the
+# base URLs point at a closed local port, so a test can never reach the
+# real Polymarket.
+PM_GAMMA_URL=http://127.0.0.1:9
+PM_CLOB_URL=http://127.0.0.1:9
+export PM_GAMMA_URL PM_CLOB_URL
+FAKE_PIDS=
+
+fake_stop_all() {
+	for p in $FAKE_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $FAKE_PIDS; do wait "$p" 2>/dev/null; done
+}
+trap 'fake_stop_all; rm -rf "$TMP"' EXIT
+
+fake_start() {
+	local name=$1 i
+	shift
+	rm -f "$TMP/$name.port"
+	python3 "$TESTS_DIR/fake-polymarket.py" --port-file "$TMP/$name.port" \
+	    "$@" 2>"$TMP/$name.log" &
+	FAKE_PIDS="$FAKE_PIDS $!"
+	for i in $(seq 200); do
+		[ -s "$TMP/$name.port" ] && break
+		sleep 0.05
+	done
+	if ! [ -s "$TMP/$name.port" ]; then
+		echo "fake-polymarket did not start:" >&2
+		cat "$TMP/$name.log" >&2
+		return 1
+	fi
+	FAKE_URL=http://127.0.0.1:$(cat "$TMP/$name.port")
+	PM_GAMMA_URL=$FAKE_URL
+	PM_CLOB_URL=$FAKE_URL
+	export FAKE_URL PM_GAMMA_URL PM_CLOB_URL
+}
+
+fake_stats() {
+	if [ $# -eq 0 ]; then
+		curl -sf "$FAKE_URL/_stats"
+	else
+		curl -sf "$FAKE_URL/_stats" | jq -r "$1"
+	fi
+}
+
+fake_control() {
+	curl -sf -X POST --data "$1" "$FAKE_URL/_control" >/dev/null
+}
+
+fake_reset() {
+	curl -sf -X POST "$FAKE_URL/_reset" >/dev/null
+}

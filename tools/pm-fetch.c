@@ -1,0 +1,594 @@
+/*
+ * pm-fetch - the only program that talks to Polymarket.
+ *
+ *	pm-fetch markets|events [options]	Gamma listings
+ *	pm-fetch prices|history [options] [file ...]	CLOB, for market records
+ *
+ * Every API object becomes one `raw` record (pm-records(5)); a request
+ * that still fails after its retries becomes a `failure` record and a
+ * non-zero exit, after everything that was fetched has been written.
+ * prices and history are filters: every input record goes through
+ * unchanged, and the raw price records of its tokens follow.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clob.h"
+#include "fetch.h"
+#include "gamma.h"
+#include "json.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "out.h"
+#include "ratelimit.h"
+#include "timefmt.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY };
+enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT,
+	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
+	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
+	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
+	O_START, O_END };
+
+struct opts {
+	int		 cmd;
+	struct gamma_query g;
+	struct clob_query c;
+	struct fetch_opts f;
+	const char	*target;
+	long		 window;
+	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
+	int		 gamma_only, clob_only, hist_only;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: pm-fetch markets|events [--pagination keyset|offset]\n"
+"           [--closed true|false|any] [--active[=true|false]]\n"
+"           [--end-date-min T] [--end-date-max T]\n"
+"           [--target-date YYYY-MM-DD [--window-days N]]\n"
+"           [--updated-since T] [--tag ID] [--id ID ...] [--limit N]\n"
+"           [--page-size N] [--partitions N] [common options]\n"
+"       pm-fetch prices [--endpoint prices|price|midpoint|book|"
+"last-trade-price]\n"
+"           [--side BUY|SELL] [--batch N] [common options] [file ...]\n"
+"       pm-fetch history [--interval I] [--fidelity MIN] [--start-ts S]\n"
+"           [--end-ts S] [common options] [file ...]\n"
+"common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
+"        [--attempts N] [--backoff MS] [--timeout SEC] [--progress]\n"
+"        [-h | --help] [-V | --version]\n");
+}
+
+/* A number in [lo, hi], or a message and -1 (OpenBSD read_number()). */
+static int
+number(const char *opt, const char *s, long lo, long hi, long *v)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtol(s, &e, 10);
+	if (*s == 0 || *e || errno || *v < lo || *v > hi) {
+		msg("%s: %s: not a number from %ld to %ld", opt, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+timestamp(const char *opt, const char *s, char out[TS_MAX])
+{
+	double ms;
+
+	if (ts_parse(s, strlen(s), out) == -1 ||
+	    gamma_time_ms(s, strlen(s), &ms) == -1) {
+		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
+		    "2026-10-06T00:00:00Z)", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+oneof(const char *opt, const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 0;
+	msg("%s: %s: not a valid value", opt, s);
+	return -1;
+}
+
+/* A base URL: http(s), no credentials (URLs are printed), no slash at
+ * the end. */
+static int
+base_url(const char *opt, char *s, const char **out)
+{
+	size_t n = strlen(s);
+	const char *auth;
+
+	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
+		msg("%s: %s: not an http or https URL", opt, s);
+		return -1;
+	}
+	auth = strstr(s, "//") + 2;
+	if (memchr(auth, '@', strcspn(auth, "/?#"))) {
+		msg("%s: credentials in a URL are refused: they would be "
+		    "written in every record", opt);
+		return -1;
+	}
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = 0;
+	*out = s;
+	return 0;
+}
+
+static int
+opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
+{
+	char err[256];
+	long v;
+
+	switch (ch) {
+	case O_GAMMA:
+		return base_url("--gamma-url", arg, &o->g.base);
+	case O_CLOB:
+		return base_url("--clob-url", arg, &o->c.base);
+	case 'j':
+		if (number("--parallel", arg, 1, 256, &v) == -1)
+			return -1;
+		o->f.parallel = (int)v;
+		return 0;
+	case O_RATE:
+		if (rl_set(rl, arg, err, sizeof err) == -1) {
+			msg("--rate: %s", err);
+			return -1;
+		}
+		return 0;
+	case O_ATTEMPTS:
+		if (number("--attempts", arg, 1, 100, &v) == -1)
+			return -1;
+		o->f.attempts = (int)v;
+		return 0;
+	case O_BACKOFF:
+		if (number("--backoff", arg, 1, 600000, &v) == -1)
+			return -1;
+		o->f.backoff = (double)v / 1000;
+		return 0;
+	case O_TIMEOUT:
+		if (number("--timeout", arg, 1, 3600, &v) == -1)
+			return -1;
+		o->f.timeout_ms = v * 1000;
+		return 0;
+	case O_PROGRESS:
+		o->f.progress = isatty(STDERR_FILENO) ? 2 : 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+opt_gamma(struct opts *o, int ch, char *arg)
+{
+	static const char *const tf[] = { "true", "false", NULL };
+	static const char *const tfa[] = { "true", "false", "any", NULL };
+	static const char *const pg[] = { "keyset", "offset", NULL };
+	static char **ids;
+	char **p;
+	long v;
+
+	o->gamma_only = ch;
+	switch (ch) {
+	case O_PAGINATION:
+		o->g.offset_mode = strcmp(arg, "offset") == 0;
+		return oneof("--pagination", arg, pg);
+	case O_CLOSED:
+		o->g.closed = strcmp(arg, "any") ? arg : NULL;
+		return oneof("--closed", arg, tfa);
+	case O_ACTIVE:
+		o->g.active = arg ? arg : "true";
+		return arg ? oneof("--active", arg, tf) : 0;
+	case O_EMIN:
+		return timestamp("--end-date-min", arg, o->emin);
+	case O_EMAX:
+		return timestamp("--end-date-max", arg, o->emax);
+	case O_TARGET:
+		o->target = arg;
+		return 0;
+	case O_WINDOW:
+		return number("--window-days", arg, 1, 366, &o->window);
+	case O_UPDATED:
+		return timestamp("--updated-since", arg, o->since);
+	case O_TAG:
+		o->g.tag = arg;
+		return number("--tag", arg, 0, 2147483647, &v);
+	case O_ID:
+		if (number("--id", arg, 0, 2147483647, &v) == -1 ||
+		    (p = realloc(ids, sizeof *ids * (size_t)(o->g.nids + 1)))
+		    == NULL)
+			return -1;
+		ids = o->g.ids = p;
+		ids[o->g.nids++] = arg;
+		return 0;
+	case O_LIMIT:
+		if (number("--limit", arg, 1, 1000000000, &v) == -1)
+			return -1;
+		o->g.limit = (unsigned long)v;
+		return 0;
+	case O_PAGE:
+		if (number("--page-size", arg, 1, 100, &v) == -1)
+			return -1;
+		o->g.page_size = (int)v;
+		return 0;
+	case O_PARTS:
+		if (number("--partitions", arg, 1, 1000, &v) == -1)
+			return -1;
+		o->g.partitions = (int)v;
+		return 0;
+	}
+	o->gamma_only = 0;
+	return 1;
+}
+
+static int
+opt_clob(struct opts *o, int ch, char *arg)
+{
+	static const char *const eps[] = { "prices", "price", "midpoint",
+	    "book", "last-trade-price", NULL };
+	static const char *const sides[] = { "BUY", "SELL", NULL };
+	long v;
+
+	switch (ch) {
+	case O_ENDPOINT:
+		o->clob_only = ch;
+		o->c.endpoint = arg;
+		return oneof("--endpoint", arg, eps);
+	case O_SIDE:
+		o->clob_only = ch;
+		o->c.side = arg;
+		return oneof("--side", arg, sides);
+	case O_BATCH:
+		o->clob_only = ch;
+		if (number("--batch", arg, 1, 500, &v) == -1)
+			return -1;
+		o->c.batch = (int)v;
+		return 0;
+	case O_INTERVAL:
+		o->hist_only = ch;
+		o->c.interval = arg;
+		return 0;
+	case O_FIDELITY:
+		o->hist_only = ch;
+		o->c.fidelity = arg;
+		return number("--fidelity", arg, 1, 1000000, &v);
+	case O_START:
+		o->hist_only = ch;
+		o->c.start_ts = arg;
+		return number("--start-ts", arg, 0, 99999999999, &v);
+	case O_END:
+		o->hist_only = ch;
+		o->c.end_ts = arg;
+		return number("--end-ts", arg, 0, 99999999999, &v);
+	}
+	return 1;
+}
+
+/*
+ * --target-date D --window-days N: markets closing from D 00:00 UTC
+ * inclusive to D+N 00:00 UTC exclusive.  The API's end_date_max is
+ * inclusive, hence the last millisecond before that midnight.
+ */
+static int
+target_window(struct opts *o)
+{
+	struct tm tm = { 0 };
+	time_t day, today = time(NULL) / 86400 * 86400;
+	char back[TS_MAX];
+	int n = 0;
+
+	if (o->target == NULL && o->window == 0)
+		return 0;
+	if (o->emin[0] || o->emax[0]) {
+		msg("--target-date and --window-days exclude --end-date-min "
+		    "and --end-date-max");
+		return -1;
+	}
+	if (o->target == NULL)
+		day = today;
+	else {
+		/* Checked by the round trip: 2026-02-30 does not come back. */
+		if (sscanf(o->target, "%4d-%2d-%2d%n", &tm.tm_year,
+		    &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
+		    o->target[n] || (tm.tm_year -= 1900, tm.tm_mon -= 1,
+		    day = timegm(&tm)) == -1 || ts_format(day, NULL, 0, back) ||
+		    strncmp(back, o->target, 10)) {
+			msg("--target-date: %s: not a date (YYYY-MM-DD)",
+			    o->target);
+			return -1;
+		}
+		if (day < today) {
+			msg("--target-date: %s is in the past: markets that "
+			    "closed are not a forecasting target", o->target);
+			return -1;
+		}
+	}
+	if (o->window == 0)
+		o->window = 1;
+	ts_format(day, NULL, 0, o->emin);
+	ts_format(day + o->window * 86400 - 1, "999", 3, o->emax);
+	return 0;
+}
+
+/* Options that belong to another subcommand are mistakes, not no-ops. */
+static int
+check(struct opts *o)
+{
+	int gamma = o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS;
+
+	if ((o->gamma_only && !gamma) || (o->clob_only && o->cmd !=
+	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY)) {
+		msg("an option given does not apply to %s", o->cmd ==
+		    CMD_PRICES ? "prices" : o->cmd == CMD_HISTORY ? "history" :
+		    "markets or events");
+		return -1;
+	}
+	if (target_window(o) == -1)
+		return -1;
+	o->g.end_min = o->emin[0] ? o->emin : NULL;
+	o->g.end_max = o->emax[0] ? o->emax : NULL;
+	o->g.updated_since = o->since[0] ? o->since : NULL;
+	if (o->g.limit && o->g.limit < (unsigned long)o->g.page_size)
+		o->g.page_size = (int)o->g.limit;
+	/* Partitioning needs a bounded end-date range to lose nothing
+	 * (gamma.h); asked for explicitly, it may cut an open one. */
+	if (o->g.partitions == 0)
+		o->g.partitions = o->g.end_min && o->g.end_max ? 8 : 1;
+	if (o->cmd == CMD_HISTORY) {
+		o->c.endpoint = "prices-history";
+		if (!o->c.interval && !o->c.start_ts)
+			o->c.interval = "1d";
+	}
+	if (o->c.side && strcmp(o->c.endpoint, "price")) {
+		msg("--side applies to --endpoint price only");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+command(struct opts *o, const char *s)
+{
+	static const char *const cmds[] = { "markets", "events", "prices",
+	    "history" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, cmds[i]) == 0) {
+			o->cmd = i;
+			o->g.what = i == CMD_EVENTS ? "events" : "markets";
+			return 0;
+		}
+	msg("%s: unknown command (markets, events, prices, history)", s);
+	return -1;
+}
+
+static int
+parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "gamma-url", required_argument, NULL, O_GAMMA },
+		{ "clob-url", required_argument, NULL, O_CLOB },
+		{ "parallel", required_argument, NULL, 'j' },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "attempts", required_argument, NULL, O_ATTEMPTS },
+		{ "backoff", required_argument, NULL, O_BACKOFF },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "pagination", required_argument, NULL, O_PAGINATION },
+		{ "closed", required_argument, NULL, O_CLOSED },
+		{ "active", optional_argument, NULL, O_ACTIVE },
+		{ "end-date-min", required_argument, NULL, O_EMIN },
+		{ "end-date-max", required_argument, NULL, O_EMAX },
+		{ "target-date", required_argument, NULL, O_TARGET },
+		{ "window-days", required_argument, NULL, O_WINDOW },
+		{ "updated-since", required_argument, NULL, O_UPDATED },
+		{ "tag", required_argument, NULL, O_TAG },
+		{ "id", required_argument, NULL, O_ID },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "page-size", required_argument, NULL, O_PAGE },
+		{ "partitions", required_argument, NULL, O_PARTS },
+		{ "endpoint", required_argument, NULL, O_ENDPOINT },
+		{ "side", required_argument, NULL, O_SIDE },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "fidelity", required_argument, NULL, O_FIDELITY },
+		{ "start-ts", required_argument, NULL, O_START },
+		{ "end-ts", required_argument, NULL, O_END },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "j:hV", lo, NULL)) != -1) {
+		if (ch == 'h' || ch == 'V') {
+			if (ch == 'h')
+				usage(stdout);
+			else
+				printf("pm-fetch %s\n", PM_VERSION);
+			return 1;
+		}
+		if (ch == '?' || ch == ':')
+			r = -1;
+		else if ((r = opt_common(o, rl, ch, optarg)) == 1 &&
+		    (r = opt_gamma(o, ch, optarg)) == 1)
+			r = opt_clob(o, ch, optarg);
+		if (r != 0) {
+			if (r == -1 && ch == '?')
+				usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* prices, history: pass every record on; ask for a market's tokens. */
+static int
+on_record(struct rec *r, void *arg)
+{
+	struct clob *c = arg;
+	json_val mid, contracts, ct, tok, out;
+	json_iter it;
+	const char *m, *t, *oc;
+	size_t mn = 0, tn, on = 0;
+
+	rec_pass(r);
+	if (!rec_is(r, "market"))
+		return 0;
+	json_get(&r->root, "market_id", &mid);
+	json_get(&r->root, "contracts", &contracts);
+	if ((m = json_str(&mid, &mn)) == NULL)
+		m = "";
+	json_iter_init(&it, &contracts);
+	while (json_iter_next(&it, NULL, NULL, &ct)) {
+		json_get(&ct, "token_id", &tok);
+		json_get(&ct, "outcome", &out);
+		if ((t = json_str(&tok, &tn)) == NULL || tn == 0)
+			continue;	/* a placeholder market has none */
+		if ((oc = json_str(&out, &on)) == NULL)
+			oc = "", on = 0;
+		if (clob_token(c, t, tn, m, mn, oc, on) == -1) {
+			msg("out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+run_clob(struct opts *o, struct fetch *f, struct rl_table *rl, int nfiles,
+    char **files, unsigned long *failures)
+{
+	struct ndjson nd = { 0 };
+	struct clob *c;
+	int io;
+
+	if ((c = clob_new(f, rl, &o->c)) == NULL) {
+		msg("out of memory");
+		return EXIT_IO;
+	}
+	nd.stage = "fetch";
+	nd.fn = on_record;
+	nd.arg = c;
+	nd.max_line = ndjson_max_line();
+	io = ndjson_run(&nd, nfiles, files);
+	clob_finish(c);
+	*failures = clob_failures(c) + nd.bad;
+	clob_free(c);
+	return io;
+}
+
+static int
+run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
+{
+	struct gamma_result gr = { 0 };
+	struct fetch *f;
+	struct fetch_stats *st;
+	unsigned long failures = 0;
+	int rc = 0;
+
+	if ((f = fetch_new(&o->f)) == NULL) {
+		msg("cannot set up libcurl");
+		return EXIT_IO;
+	}
+	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS) {
+		if (nfiles > 0) {
+			msg("%s reads no input: %s", o->g.what, files[0]);
+			rc = EXIT_USAGE;
+		} else if (gamma_list(f, rl, &o->g, &gr) == -1)
+			rc = EXIT_IO;
+		failures = gr.failures;
+	} else
+		rc = run_clob(o, f, rl, nfiles, files, &failures);
+	fetch_progress_end(f);
+	st = fetch_stats(f);
+	if (rc == 0 && failures)
+		rc = EXIT_FAILED;
+	/* Not one HTTP answer: the API was never reached. */
+	if (rc == EXIT_FAILED && st->answers == 0 && st->requests > 0)
+		rc = EXIT_IO;
+	fetch_free(f);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *genv = NULL, *cenv = NULL;	/* base URLs point into them */
+	struct opts o = { 0 };
+	struct rl_table *rl;
+	const char *env;
+	int rc = 0, r, shift = 0;
+
+	msg_init(argv[0]);
+	out_init();
+	if ((rl = rl_new()) == NULL) {
+		msg("out of memory");
+		return EXIT_IO;
+	}
+	o.f = (struct fetch_opts){ 8, 6, 0.5, 30, 30000, 0 };
+	o.f.progress = isatty(STDERR_FILENO) ? 2 : 0;
+	o.g.page_size = 100;
+	o.g.closed = "false";
+	o.c.endpoint = "prices";
+	o.c.batch = 250;
+	o.g.base = "https://gamma-api.polymarket.com";
+	o.c.base = "https://clob.polymarket.com";
+	if ((env = getenv("PM_GAMMA_URL")) && *env &&
+	    base_url("PM_GAMMA_URL", genv = strdup(env), &o.g.base) == -1)
+		rc = EXIT_USAGE;
+	if ((env = getenv("PM_CLOB_URL")) && *env &&
+	    base_url("PM_CLOB_URL", cenv = strdup(env), &o.c.base) == -1)
+		rc = EXIT_USAGE;
+	if (rc)
+		goto out;
+	if (argc > 1 && argv[1][0] != '-') {
+		if (command(&o, argv[1]) == -1) {
+			usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		shift = 1;
+		argv[1] = argv[0];	/* getopt's messages name the program */
+	}
+	if ((r = parse(&o, rl, argc - shift, argv + shift)) != 0) {
+		rc = r == 1 ? 0 : EXIT_USAGE;
+		goto out;
+	}
+	if (shift == 0) {
+		msg("a command is needed: markets, events, prices or history");
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (check(&o) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = run(&o, rl, argc - shift - optind, argv + shift + optind);
+out:
+	if (out_close() != OUT_OK && rc != EXIT_USAGE)
+		rc = EXIT_IO;
+	rl_free(rl);
+	free(o.g.ids);
+	free(genv);
+	free(cenv);
+	return rc;
+}
