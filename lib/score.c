@@ -455,18 +455,23 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 
 	snprintf(name, sizeof name, "%s:%s (%s)", a->suite, a->variant,
 	    a->stage);
-	buf_printf(b, "%-30s %9lu %7lu %7lu", name, a->forecasts, a->markets,
+	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts, a->markets,
 	    a->pending);
 	if (a->markets)
 		buf_printf(b, " %7.4f %7.4f", a->brier / a->markets,
 		    a->logloss / a->markets);
 	else
 		buf_printf(b, " %7s %7s", "-", "-");
-	if (a->ref_n && a->ref_brier > 0)
-		buf_printf(b, " %7.4f %7.4f %7.3f\n", a->ref_brier / a->ref_n,
-		    a->ref_logloss / a->ref_n, 1 - a->paired_brier / a->ref_brier);
+	if (a->ref_n)
+		buf_printf(b, " %7.4f %7.4f", a->ref_brier / a->ref_n,
+		    a->ref_logloss / a->ref_n);
 	else
-		buf_printf(b, " %7s %7s %7s\n", "-", "-", "-");
+		buf_printf(b, " %7s %7s", "-", "-");
+	/* a perfect reference leaves no room to beat it: no skill */
+	if (a->ref_n && a->ref_brier > 0)
+		buf_printf(b, " %7.3f\n", 1 - a->paired_brier / a->ref_brier);
+	else
+		buf_printf(b, " %7s\n", "-");
 	for (i = 0; i < nb; i++)
 		if (a->bn[i])
 			buf_printf(b, "    [%.2f, %.2f%c n %lu, forecast %.3f, "
@@ -494,7 +499,7 @@ output(const struct scorer *s, struct buf *b)
 	}
 	if (s->nacc == 0)
 		return buf_printf(b, "score: no stored forecasts\n");
-	buf_printf(b, "%-30s %9s %7s %7s %7s %7s %7s %7s %7s\n",
+	buf_printf(b, "%-34s %9s %7s %7s %7s %7s %7s %7s %7s\n",
 	    "suite:variant (stage)", "forecasts", "markets", "pending", "brier",
 	    "logloss", "mkt bri", "mkt ll", "skill");
 	for (i = 0; i < s->nacc; i++)
