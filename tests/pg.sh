@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/pg.sh - a throwaway PostgreSQL server for the tests, sourced after
 # lib.sh:
 #

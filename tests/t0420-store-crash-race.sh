@@ -18,13 +18,14 @@ db_dump "$TMP/clean.db" >"$TMP/clean.dump"
 crash() {
 	pm-store --db "$1" "$TMP/big.ndjson" >part 2>/dev/null &
 	pid=$!
-	while [ "$(wc -l <part)" -lt $((N / 2)) ] && kill -0 $pid 2>/dev/null; do
-		sleep 0.05
+	while [ "$(wc -l <part)" -lt $((N / 4)) ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.01
 	done
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null || true
 	test "$(wc -l <part)" -lt $((2 * N + GROUPS_N)) ||
 	    { echo "pm-store finished before the kill"; return 1; }
+	echo "killed after $(wc -l <part) lines of output"
 	run pm-store --db "$1" "$TMP/big.ndjson" && expect_status 0
 }
 
