@@ -60,3 +60,9 @@ fake_control() {
 fake_reset() {
 	curl -sf -X POST "$FAKE_URL/_reset" >/dev/null
 }
+
+# jq_all EXPR FILE: over FILE's records EXPR yields at least one value and
+# every value is true (jq 1.6's -e looks at the last output only).
+jq_all() {
+	jq -se "[.[] | $1] | length > 0 and all" "$2" >/dev/null
+}

@@ -63,8 +63,8 @@ test_expect_success 'base URLs must be http(s) and carry no credentials' '
 test_expect_success 'an API that cannot be reached is exit 3, with a failure record' '
 	run pm-fetch markets --gamma-url http://127.0.0.1:9 --attempts 2 --backoff 1 &&
 	expect_status 3 && test "$(count_kind failure out)" -eq 1 &&
-	jq -e "select(.kind==\"failure\") | .reason == \"fetch_failed\" and .retriable and
-		(.url | startswith(\"http://127.0.0.1:9/markets/keyset?\"))" out >/dev/null &&
+	jq_all "select(.kind==\"failure\") | .reason == \"fetch_failed\" and .retriable and
+		(.url | startswith(\"http://127.0.0.1:9/markets/keyset?\"))" out &&
 	grep -q "after 2 attempts" err
 '
 test_done

@@ -28,11 +28,11 @@ test_expect_success 'with --closed any, every one of the 5,000, each once' '
 test_expect_success 'a raw record: source, endpoint, url, time, request, sha256 of the payload bytes' '
 	run pm-fetch markets --limit 3 && expect_status 0 &&
 	test "$(wc -l <out)" -eq 3 &&
-	jq -e "select(.kind==\"raw\" and .source==\"gamma\" and
+	jq_all ".kind==\"raw\" and .source==\"gamma\" and
 		.endpoint==\"markets/keyset\" and
 		(.url|startswith(\"$SYN/markets/keyset?\")) and
 		(.fetched_at|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[.][0-9]{3}Z$\")) and
-		.request.limit==\"3\" and .request.closed==\"false\")" out >/dev/null &&
+		.request.limit==\"3\" and .request.closed==\"false\"" out &&
 	test "$(jq -c "select(.kind==\"raw\")" out | wc -l)" -eq 3 &&
 	while read -r line; do
 		want=$(printf "%s" "$line" | jq -r .sha256) &&
@@ -89,7 +89,7 @@ test_expect_success '--id (repeatable) lists exactly those markets' '
 	expect_status 0 &&
 	jq -r .payload.id out | sort >got &&
 	printf "10000003\n10000004\n10000999\n" >want && test_cmp want got &&
-	jq -e ".request.id == [\"10000003\",\"10000004\",\"10000999\"]" out >/dev/null
+	jq_all ".request.id == [\"10000003\",\"10000004\",\"10000999\"]" out
 '
 
 test_expect_success '--updated-since lists newest first and stops at the watermark' '
@@ -108,14 +108,14 @@ while True:
     if not c: break
 print(n)") &&
 	test "$(wc -l <out)" -eq "$want" &&
-	jq -e "select(.request.order==\"updatedAt\" and .request.ascending==\"false\")" out >/dev/null
+	jq_all ".request.order==\"updatedAt\" and .request.ascending==\"false\"" out
 '
 
 test_expect_success 'legacy offset listing: every market, bare-array pages' '
 	: >"$TMP/syn.log" &&
 	run pm-fetch markets --pagination offset --id 10000001 --id 10000002 &&
 	expect_status 0 && test "$(count_kind raw out)" -eq 2 &&
-	jq -e "select(.endpoint==\"markets\" and .request.offset==\"0\")" out >/dev/null &&
+	jq_all ".endpoint==\"markets\" and .request.offset==\"0\"" out &&
 	grep -q "^GET /markets?" "$TMP/syn.log"
 '
 
@@ -126,7 +126,7 @@ test_expect_success 'legacy offset listing: the 422 past the offset ceiling is a
 	test "$(count_kind failure out)" -eq 1 && tail -1 out | grep -q "\"kind\":\"failure\"" &&
 	grep -q "offset 2100 is past the legacy listing.s offset ceiling" err &&
 	grep -q "use keyset paging" err &&
-	jq -e "select(.kind==\"failure\") | .retriable == false and (.url | test(\"offset=2100\"))" out >/dev/null
+	jq_all "select(.kind==\"failure\") | .retriable == false and (.url | test(\"offset=2100\"))" out
 '
 
 test_expect_success 'offset on a keyset endpoint is the server s 422, as recorded' '
@@ -141,7 +141,7 @@ fake_start rec --events 30 --log "$TMP/rec.log"
 test_expect_success 'events: one raw record per event, markets embedded, pm-normalize reads them' '
 	run pm-fetch events --closed false && expect_status 0 &&
 	test "$(count_kind raw out)" -eq 32 &&
-	jq -e "select(.endpoint==\"events/keyset\" and (.payload.markets|type==\"array\"))" out >/dev/null &&
+	jq_all ".endpoint==\"events/keyset\" and (.payload.markets|type==\"array\")" out &&
 	mv out raw.ndjson && run pm-normalize -R raw.ndjson && expect_status 0 &&
 	test "$(count_kind event out)" -eq 32 &&
 	test "$(count_kind market out)" -eq $((8 + 30 * 4))

@@ -89,9 +89,9 @@ test_expect_success 'a page that keeps failing: a failure record, the rest writt
 	fake_reset && fake_control "{\"every_5xx\":1}" &&
 	run pm-fetch markets --partitions 1 --attempts 3 --backoff 5 && expect_status 1 &&
 	test "$(wc -l <out)" -eq 1 &&
-	jq -e "select(.kind==\"failure\") | .stage==\"fetch\" and .reason==\"fetch_failed\" and
+	jq_all "select(.kind==\"failure\") | .stage==\"fetch\" and .reason==\"fetch_failed\" and
 		.retriable and .detail==\"HTTP 500 after 3 attempts\" and
-		(.url|startswith(\"$FAKE_URL/markets/keyset?\"))" out >/dev/null &&
+		(.url|startswith(\"$FAKE_URL/markets/keyset?\"))" out &&
 	grep -q "^pm-fetch: HTTP 500 after 3 attempts" err &&
 	test "$(fake_stats .requests)" -eq 3 &&
 	fake_control "{\"every_5xx\":0}"
@@ -104,7 +104,7 @@ test_expect_success 'a failing partition does not lose what the others fetched' 
 	test "$(count_kind raw out)" -eq 600 &&
 	jq -r "select(.kind==\"raw\") | .payload.id" out | sort -u | wc -l | grep -qx 600 &&
 	grep -q "next_cursor repeats a cursor already followed" err &&
-	jq -e "select(.kind==\"failure\") | .retriable == false" out >/dev/null &&
+	jq_all "select(.kind==\"failure\") | .retriable == false" out &&
 	fake_control "{\"stuck_cursor\":0}"
 '
 
@@ -112,7 +112,7 @@ test_expect_success 'a timeout is retried, then a retriable failure (exit 3: no 
 	fake_reset && fake_control "{\"latency_ms\":1500}" &&
 	run pm-fetch markets --limit 5 --timeout 1 --attempts 2 --backoff 5 &&
 	expect_status 3 &&
-	jq -e "select(.kind==\"failure\") | .retriable and (.detail|test(\"timed out.*after 2 attempts\"))" out >/dev/null &&
+	jq_all "select(.kind==\"failure\") | .retriable and (.detail|test(\"timed out.*after 2 attempts\"))" out &&
 	fake_control "{\"latency_ms\":0}"
 '
 
