@@ -97,6 +97,10 @@ test: deps
 bench: all
 	@bash bench/run.sh
 
+# The main job end to end on the embedded SQLite database, offline.
+demo: deps all
+	@bash tools/demo.sh
+
 lint:
 	mandoc -T lint -W warning man/*.[1-9]
 	shellcheck -x pipelines.sh tools/*.sh bench/*.sh
@@ -114,7 +118,7 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps test bench lint install clean
+.PHONY: all unit deps test bench demo lint install clean
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.

@@ -265,8 +265,8 @@ main() {
 	    { rc=2 die "--target-date: not a date: $target_date"; }
 
 	case $flow in
-	status) exec pm pm-summary --status --db "$db" ;;
-	score) exec pm pm-summary --score --db "$db" ;;
+	status) pm pm-summary --status --db "$db"; exit ;;
+	score) pm pm-summary --score --db "$db"; exit ;;
 	esac
 
 	run_date=$(date -u +%F)
