@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/fake-polymarket.sh - start and stop tests/fake-polymarket.py from a
 # test script (source it after lib.sh).
 #
@@ -24,13 +25,13 @@ fake_stop_all() {
 trap 'fake_stop_all; rm -rf "$TMP"' EXIT
 
 fake_start() {
-	local name=$1 i
+	local name=$1 _
 	shift
 	rm -f "$TMP/$name.port"
 	python3 "$TESTS_DIR/fake-polymarket.py" --port-file "$TMP/$name.port" \
 	    "$@" 2>"$TMP/$name.log" &
 	FAKE_PIDS="$FAKE_PIDS $!"
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -s "$TMP/$name.port" ] && break
 		sleep 0.05
 	done

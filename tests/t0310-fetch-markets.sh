@@ -5,6 +5,7 @@
 . "$TESTS_DIR/fake-polymarket.sh"
 
 fake_start syn --markets 5000 --only-synthetic --closed-every 10 --log "$TMP/syn.log"
+# shellcheck disable=SC2034 # used in the case bodies
 SYN=$FAKE_URL
 
 test_expect_success '5,000 open markets: exactly 5,000 distinct raw records' '

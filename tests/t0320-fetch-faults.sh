@@ -6,6 +6,7 @@
 . "$TESTS_DIR/fake-polymarket.sh"
 
 # A fast retry schedule: the tests are about correctness, not patience.
+# shellcheck disable=SC2034 # used in the case bodies
 FAST="--backoff 5 --attempts 10 --rate markets=100000/10"
 
 ms() { date +%s%3N; }
