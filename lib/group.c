@@ -271,7 +271,8 @@ dedupe(struct vec *v, int (*cmp)(const void *, const void *),
 
 	if (v->n == 0)
 		return;
-	qsort(v->v, v->n, sizeof *v->v, cmp);
+	if (v->n > 1)
+		qsort(v->v, v->n, sizeof *v->v, cmp);
 	for (i = 0; i < v->n; i++) {
 		if (i + 1 < v->n && same(v->v[i], v->v[i + 1]))
 			free(v->v[i]);
@@ -298,7 +299,8 @@ index_slugs(struct grouper *g)
 	for (i = 0; i < g->events.n; i++)
 		if (g->events.v[i]->slug)
 			g->by_slug[n++] = g->events.v[i];
-	qsort(g->by_slug, n, sizeof *g->by_slug, cmp_slug);
+	if (n > 1)
+		qsort(g->by_slug, n, sizeof *g->by_slug, cmp_slug);
 	for (i = 0, g->nslug = 0; i < n; i++)
 		if (i + 1 == n || strcmp(g->by_slug[i]->slug,
 		    g->by_slug[i + 1]->slug) != 0)
@@ -358,7 +360,8 @@ make_spans(struct grouper *g, size_t *nspans)
 
 	if ((sp = calloc(g->markets.n + 1, sizeof *sp)) == NULL)
 		return NULL;
-	qsort(m, g->markets.n, sizeof *m, cmp_group);
+	if (g->markets.n > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(m, g->markets.n, sizeof *m, cmp_group);
 	for (i = 0; i < g->markets.n; i = j) {
 		int c = gclass(m[i], &ka);
 
@@ -370,7 +373,8 @@ make_spans(struct grouper *g, size_t *nspans)
 		if ((sp[n++].key = span_key(m + i, j - i)) == NULL)
 			goto nomem;
 	}
-	qsort(sp, n, sizeof *sp, cmp_span);
+	if (n > 1)
+		qsort(sp, n, sizeof *sp, cmp_span);
 	*nspans = n;
 	return sp;
 nomem:

@@ -109,4 +109,10 @@ test_expect_success 'usage errors exit 2' '
 	run pm-group --bogus && expect_status 2 &&
 	run pm-group --help && expect_status 0 && grep -q "^usage: pm-group" out
 '
+test_expect_success 'empty input: no groups, no error (qsort of nothing)' '
+	: >empty &&
+	run pm-group empty && expect_status 0 && test ! -s out &&
+	echo "{\"kind\":\"run\",\"phase\":\"start\"}" >runonly &&
+	run pm-group runonly && expect_status 0 && test_cmp runonly out
+'
 test_done
