@@ -87,7 +87,7 @@ deps:
 
 # The test build: warnings are errors, sanitizers on, its own directories.
 TEST_O ?= build/test
-test: deps
+test: deps all
 	@$(MAKE) --no-print-directory O=$(TEST_O) BINDIR=$(TEST_O)/bin \
 	    SANITIZE=address,undefined WERROR=1 CFLAGS='-O1 -g' \
 	    CXXFLAGS='-O1 -g' all unit
