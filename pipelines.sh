@@ -174,7 +174,7 @@ flow_events() {
 
 flow_prices() {
 	{ run_record; pm pm-store --db "$db" --export market \
-	    --where '.active and (.closed | not)' ${limit:+--limit "$limit"}; } |
+	    --where '.active and (.closed | not)'; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history ${progress:+--progress} |
 	    pm pm-normalize |

@@ -210,3 +210,30 @@ out:
 	buf_release(&b);
 	return rc;
 }
+
+/* The watermark of the delta flow: when the newest completed (or partial)
+ * run of one of the comma-separated flows started; "" when none did. */
+int
+store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
+{
+	struct db_stmt *st;
+	const char *t;
+	size_t n;
+	int rc;
+
+	out[0] = 0;
+	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
+	    "status IN ('completed', 'partial') AND started_at IS NOT NULL AND "
+	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "
+	    "ORDER BY started_at DESC LIMIT 1");
+	if (st == NULL)
+		return -1;
+	db_bind_str(st, 1, flows);
+	rc = db_step(st);
+	if (rc == DB_ROW && (t = db_col_text(st, 0, &n)) != NULL && n < outlen) {
+		memcpy(out, t, n);
+		out[n] = 0;
+	}
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
+}

@@ -58,6 +58,9 @@ Control:
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]})
   POST /_reset    counters back to zero
+  POST /_touch    {"every": K}: every Kth market (by id order) changes now:
+                  updatedAt becomes the current time and its volume grows,
+                  as a live market's would; answers {"touched": [ids]}
 """
 
 import argparse
@@ -182,6 +185,19 @@ class Data:
         e["markets"] = [cls.clone_market(m, 1_000_000 + j * 100 + k, end, now)
                         for k, m in enumerate(t.get("markets", []))]
         return e
+
+    def touch(self, every):
+        """Change every Kth market now, for the delta flow's tests."""
+        now, touched = time.time(), []
+        for i, m in enumerate(self.markets):
+            if every > 0 and i % every == 0:
+                m["updatedAt"] = iso(now)
+                m["volume"] = str(float(m.get("volume") or 0) + 1)
+                self.blob[id(m)] = json.dumps(
+                    m, ensure_ascii=False, separators=(",", ":")).encode()
+                touched.append(m["id"])
+        self.cache.clear()
+        return touched
 
     def select(self, kind, q):
         """Objects matching the filters, in order; cached per query."""
@@ -441,6 +457,14 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             if self.path.startswith("/_reset"):
                 st.reset()
+            elif self.path.startswith("/_touch"):
+                try:
+                    every = int(json.loads(body or b"{}").get("every", 0))
+                except (ValueError, AttributeError):
+                    self.send_json(400, {"error": "want {\"every\": K}"})
+                    return
+                self.send_json(200, {"touched": self.server.data.touch(every)})
+                return
             elif self.path.startswith("/_control"):
                 try:
                     st.cfg.update(json.loads(body or b"{}"))

@@ -67,3 +67,8 @@ fake_reset() {
 jq_all() {
 	jq -se "[.[] | $1] | length > 0 and all" "$2" >/dev/null
 }
+
+# fake_touch K: every Kth market changes now; prints the touched ids
+fake_touch() {
+	curl -sf -X POST --data "{\"every\":$1}" "$FAKE_URL/_touch" | jq -r '.touched[]'
+}

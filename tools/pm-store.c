@@ -28,6 +28,7 @@ struct opts {
 	const char	*export;
 	const char	*run_id;
 	const char	*schema;
+	const char	*last_run;	/* --last-run FLOWS */
 	struct jqf	*where;
 	int		 new_only, dry_run;
 	char		 target[1024];
@@ -39,6 +40,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: pm-store [-n | -N] [-d url] [file ...]\n"
 "       pm-store -e raw|market|group [-w expr] [-r run_id] [-d url]\n"
+"       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
 "                       $DATABASE_URL, else data/pm.db), or\n"
@@ -51,6 +53,8 @@ usage(FILE *f)
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
+"      --last-run FLOWS when the newest completed run of one of these\n"
+"                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine\n"
 "  -h, --help           this help;  -V, --version  the version\n");
 }
@@ -106,6 +110,32 @@ do_export(struct opts *o)
 	}
 	if (store_export(db, o->export, o->where, o->run_id, &n) == -1)
 		rc = EXIT_DB;
+	db_close(db);
+	return rc;
+}
+
+/* The delta flow's watermark.  A database that does not exist yet has no
+ * runs: nothing is printed, and nothing is created. */
+static int
+do_last_run(struct opts *o)
+{
+	char path[4096], err[600], when[64];
+	struct db *db;
+	int rc = 0;
+
+	if (db_url_engine(o->url) != DB_PG &&
+	    (db_sqlite_path(o->url, path, sizeof path) == -1 ||
+	    access(path, F_OK) == -1))
+		return 0;
+	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+		msg("%s: %s", o->target, err);
+		return EXIT_DB;
+	}
+	if (store_last_run(db, o->last_run, when, sizeof when) == -1) {
+		msg("%s: %s", o->target, db_errmsg(db));
+		rc = EXIT_DB;
+	} else if (when[0])
+		printf("%s\n", when);
 	db_close(db);
 	return rc;
 }
@@ -207,6 +237,7 @@ main(int argc, char **argv)
 		{ "where", required_argument, NULL, 'w' },
 		{ "run", required_argument, NULL, 'r' },
 		{ "schema", required_argument, NULL, 's' },
+		{ "last-run", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -253,6 +284,9 @@ main(int argc, char **argv)
 		case 's':
 			o.schema = optarg;
 			break;
+		case 'L':
+			o.last_run = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			goto out;
@@ -265,9 +299,10 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.new_only + o.dry_run + !!o.export + !!o.schema > 1 ||
+	if (o.new_only + o.dry_run + !!o.export + !!o.schema +
+	    !!o.last_run > 1 ||
 	    ((o.where || o.run_id) && !o.export) ||
-	    ((o.export || o.schema) && optind < argc)) {
+	    ((o.export || o.schema || o.last_run) && optind < argc)) {
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
@@ -286,7 +321,9 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.export)
+	if (o.last_run)
+		rc = do_last_run(&o);
+	else if (o.export)
 		rc = do_export(&o);
 	else if (o.new_only)
 		rc = do_new_only(&o, argc - optind, argv + optind);
