@@ -192,7 +192,7 @@ flow_replay() {
 
 flow_retry() {
 	local failed_run=$1
-	{ run_record; pm pm-store --db "$db" --export group --retry "$failed_run"; } |
+	{ run_record; pm pm-store --db "$db" --export retry --run "$failed_run"; } |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |

@@ -62,7 +62,15 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
 	    "ELSE 'completed' END, finished_at = ?2 "
 	    "WHERE run_id = ?1 AND status = 'running'");
-	if (s->xrun && s->xrunend && s->xrunfin)
+	/* A retried group's result replaces only a result that failed, so
+	 * replaying the first run's dump afterwards changes nothing. */
+	s->xretry = db_prepare(db, "UPDATE experiment_results SET "
+	    "run_id = ?3, suite = ?4, stage = ?5, variant = ?6, type = ?7, "
+	    "status = ?8, output = ?9, probabilities = ?10, started_at = ?11, "
+	    "finished_at = ?12, latency_ms = ?13, error = ?14 "
+	    "WHERE event_key = ?1 AND experiment_id = ?2 AND status = 'failed' "
+	    "AND ?8 <> 'failed'");
+	if (s->xrun && s->xrunend && s->xrunfin && s->xretry)
 		return s;
 fail:
 	if (db)
@@ -98,6 +106,7 @@ store_free(struct store *s)
 	db_finalize(s->xrun);
 	db_finalize(s->xrunend);
 	db_finalize(s->xrunfin);
+	db_finalize(s->xretry);
 	json_parser_free(s->jp);
 	buf_release(&s->text);
 	buf_release(&s->canon);

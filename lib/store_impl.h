@@ -95,6 +95,7 @@ struct store {
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
+	struct db_stmt	*xretry;	/* a failed result replaced */
 	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */
@@ -116,6 +117,7 @@ int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
 int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int tbl_bulk(struct store *s);
+int bind_one(struct db_stmt *st, int i, const struct val *v);
 int tbl_pg_session(struct store *s);
 void val_text(struct val *v, const char *p, size_t n);
 void val_str(struct val *v, const char *p);

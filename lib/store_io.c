@@ -134,6 +134,11 @@ static const char *const export_sql[][2] = {
 	    "run_id = ?1) ORDER BY source, market_id" },
 	{ "group", "SELECT record FROM processed_events WHERE "
 	    "(CAST(?1 AS TEXT) IS NULL OR run_id = ?1) ORDER BY event_key" },
+	/* groups to run again: a retriable failure names them (in a run) */
+	{ "retry", "SELECT record FROM processed_events WHERE event_key IN "
+	    "(SELECT event_key FROM processing_failures WHERE retriable = 1 "
+	    "AND event_key IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR "
+	    "run_id = ?1)) ORDER BY event_key" },
 };
 
 /* A bronze row back into the raw record pm-fetch wrote. */

@@ -432,6 +432,7 @@ group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 	return DB_DONE;
 }
 
+
 static int
 result_put(struct store *s, const char *key, const json_val *r, char *err,
     size_t errlen)
@@ -467,6 +468,31 @@ result_put(struct store *s, const char *key, const json_val *r, char *err,
 	db_bind_int(st, 5, is_str(r, "status", "skipped"));
 	db_bind_str(st, 6, s->now);
 	return db_step(st);
+}
+
+/*
+ * A group processed before: its first results stay, except one that failed
+ * and now did not (the retry-failures flow).  Only a replaced result is
+ * written through and counted for this run, so replaying a dump again
+ * changes nothing.
+ */
+static int
+result_replace(struct store *s, const char *key, const json_val *r,
+    char *err, size_t errlen)
+{
+	struct val v[MAXCOL];
+	int i, rc;
+
+	if (tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
+		return BAD;
+	val_str(&v[0], key);
+	val_str(&v[2], s->run_id);
+	for (i = 0; i < 14; i++)
+		bind_one(s->xretry, i + 1, &v[i]);
+	if ((rc = db_step(s->xretry)) != DB_DONE ||
+	    db_changes(s->xretry) == 0)
+		return rc;
+	return result_put(s, key, r, err, errlen);
 }
 
 /* A group, in the transaction the caller opened for it alone: the
@@ -508,6 +534,12 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 	if ((rc = tbl_put(s, T_PEVENTS, v, &st)) != DB_DONE)
 		return rc;
 	if (st == ST_DUPLICATE) {
+		/* processed before: only failed results may be replaced */
+		json_iter_init(&it, &rs);
+		while (json_iter_next(&it, NULL, NULL, &x))
+			if ((rc = result_replace(s, key, &x, err,
+			    sizeof err)) != DB_DONE)
+				return rc == BAD ? bad(s, e, err) : rc;
 		e->status = ST_SKIPPED;
 		e->key = strdup(key);
 		return DB_DONE;

@@ -583,7 +583,7 @@ tbl_extract(struct store *s, enum tbl t, const json_val *obj,
 	return 0;
 }
 
-static int
+int
 bind_one(struct db_stmt *st, int i, const struct val *v)
 {
 	switch (v->t) {

@@ -39,7 +39,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: pm-store [-n | -N] [-d url] [file ...]\n"
-"       pm-store -e raw|market|group [-w expr] [-r run_id] [-d url]\n"
+"       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
@@ -49,7 +49,8 @@ usage(FILE *f)
 "                       for the others (reads, never writes)\n"
 "  -N, --dry-run        check every record, write nothing\n"
 "  -e, --export KIND    write stored raw, (active) market or group\n"
-"                       records to standard output\n"
+"                       records to standard output; retry: the groups\n"
+"                       with a retriable failure\n"
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
@@ -262,9 +263,9 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			if (strcmp(optarg, "raw") && strcmp(optarg, "market") &&
-			    strcmp(optarg, "group")) {
-				msg("--export: not raw, market or group: %s",
-				    optarg);
+			    strcmp(optarg, "group") && strcmp(optarg, "retry")) {
+				msg("--export: not raw, market, group or retry: "
+				    "%s", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# pipelines.sh retry-failures: only the groups that failed retriably run
+# again, their failed results are replaced, the rest stays as it was.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+
+P=$TOP/pipelines.sh
+fake_start pm --markets 900
+DB=$TMP/pm.db
+q() { sqlite3 "$DB" "$1"; }
+
+# a forecast that fails while $TMP/down exists, for odd event keys only
+cat >"$TMP/exp.json" <<EOF
+{"suites":[{"id":"s","forecast":[
+  {"variant":"market","type":"builtin","builtin":"market"},
+  {"variant":"flaky","type":"command","argv":["sh","-c",
+   "g=\$(cat); case \$(printf %s \"\$g\" | jq -r .event_key) in *[13579]) [ -e $TMP/down ] && exit 3;; esac; printf %s \"\$g\" | jq -c '{probabilities: (.markets | map({key: .market_id, value: 0.5}) | from_entries)}'"]}]}]}
+EOF
+
+test_expect_success 'a daily run where a variant fails on some groups' '
+	touch "$TMP/down" &&
+	run "$P" daily --db "$DB" --config "$TMP/exp.json" --dump-dir "$TMP/dumps" \
+	    --env-file /dev/null && expect_status 1 &&
+	test "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -gt 0 &&
+	test "$(q "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\'' AND retriable = 1")" -gt 0 &&
+	q "SELECT run_id FROM processing_runs" >"$TMP/run_id"
+'
+test_expect_success 'retry-failures runs only the failed groups; their results become ok' '
+	rm -f "$TMP/down" &&
+	failed=$(q "SELECT count(DISTINCT event_key) FROM experiment_results WHERE status = '\''failed'\''") &&
+	q "SELECT event_key, experiment_id, status FROM experiment_results WHERE status = '\''ok'\''" | LC_ALL=C sort >ok_before &&
+	run "$P" retry-failures "$(cat "$TMP/run_id")" --db "$DB" --no-dump \
+	    --config "$TMP/exp.json" --summary-path s.json --env-file /dev/null &&
+	expect_status 0 &&
+	test "$(jq .totals.grouped s.json)" -eq "$failed" &&
+	test "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -eq 0 &&
+	q "SELECT event_key, experiment_id, status FROM experiment_results WHERE status = '\''ok'\''" | LC_ALL=C sort >ok_after &&
+	LC_ALL=C comm -23 ok_before ok_after >lost && test ! -s lost
+'
+test_expect_success 'replaying the first run afterwards changes nothing' '
+	db_dump "$DB" | grep -v "^\[\"processing_runs\"" >before &&
+	run "$P" replay "$TMP"/dumps/*.ndjson --db "$DB" --env-file /dev/null &&
+	db_dump "$DB" | grep -v "^\[\"processing_runs\"" >after &&
+	test_cmp before after
+'
+test_expect_success 'retry-failures of a run without failures does nothing' '
+	run "$P" retry-failures no-such-run --db "$DB" --no-dump --summary-path s.json \
+	    --config "$TMP/exp.json" --env-file /dev/null &&
+	expect_status 0 && test "$(jq .totals.grouped s.json)" -eq 0
+'
+test_done
