@@ -82,8 +82,11 @@ test_expect_success '--where filters groups into skip records; --limit caps grou
 	jq -se "all(.[] | select(.kind == \"group\"); .markets | length > 3)" out >/dev/null &&
 	test "$(count_kind group out)" -gt 0 &&
 	jq -se "map(select(.kind == \"skip\")) | length > 0 and all(.stage == \"group\" and .why == \"filtered\")" out >/dev/null &&
+	run pm-group in.ndjson && all=$(count_kind group out) && test "$all" -gt 2 &&
 	run pm-group -n 2 in.ndjson && expect_status 0 &&
-	test "$(count_kind group out)" -eq 2 && test "$(wc -l <out)" -eq 2
+	test "$(count_kind group out)" -eq 2 &&
+	test "$(count_kind skip out)" -eq $((all - 2)) &&
+	jq -se "map(select(.kind == \"skip\")) | all(.why == \"limit\")" out >/dev/null
 '
 
 test_expect_success 'other kinds pass through unchanged, before the groups' '

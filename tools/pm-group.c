@@ -104,6 +104,8 @@ on_group(void *arg, const char *key, struct buf *line)
 		}
 	}
 	if (c->limit && c->written >= c->limit) {
+		/* said, not dropped: the next run picks the group up */
+		rec_skip("group", key, "limit");
 		c->dropped++;
 		return 0;
 	}
