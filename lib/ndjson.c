@@ -17,7 +17,9 @@ struct reader {
 	struct ndjson	*nd;
 	json_parser	*jp;
 	const char	*name;
-	int		 fd;
+	int		 fd;		/* -1: read from mem */
+	const char	*mem;
+	size_t		 memlen, memoff;
 	char		*buf;
 	size_t		 cap;		/* allocated, less JSON_PADDING */
 	size_t		 start, end;	/* unconsumed bytes */
@@ -130,7 +132,13 @@ fill(struct reader *rd)
 		rd->end -= rd->start;
 		rd->start = 0;
 	}
-	for (;;) {
+	if (rd->fd == -1) {
+		n = (ssize_t)(rd->memlen - rd->memoff);
+		if ((size_t)n > rd->cap - rd->end)
+			n = (ssize_t)(rd->cap - rd->end);
+		memcpy(rd->buf + rd->end, rd->mem + rd->memoff, (size_t)n);
+		rd->memoff += (size_t)n;
+	} else for (;;) {
 		n = read(rd->fd, rd->buf + rd->end, rd->cap - rd->end);
 		if (n >= 0 || errno != EINTR)
 			break;
@@ -231,6 +239,40 @@ nomem:
 	return 3;
 }
 
+static int
+reader_init(struct reader *rd, struct ndjson *nd, size_t max)
+{
+	rd->nd = nd;
+	rd->cap = max < CHUNK ? max + 1 : CHUNK;
+	rd->buf = malloc(rd->cap + JSON_PADDING);
+	rd->jp = json_parser_new(max);
+	if (rd->buf == NULL || rd->jp == NULL) {
+		msg("out of memory");
+		return 3;
+	}
+	return 0;
+}
+
+int
+ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
+    size_t size)
+{
+	struct reader rd = { 0 };
+	size_t max = nd->max_line ? nd->max_line : ndjson_max_line();
+	int rc;
+
+	if ((rc = reader_init(&rd, nd, max)) == 0) {
+		rd.name = name;
+		rd.fd = -1;
+		rd.mem = data;
+		rd.memlen = size;
+		rc = read_fd(&rd, max);
+	}
+	json_parser_free(rd.jp);
+	free(rd.buf);
+	return rc;
+}
+
 int
 ndjson_run(struct ndjson *nd, int nfiles, char **files)
 {
@@ -243,15 +285,8 @@ ndjson_run(struct ndjson *nd, int nfiles, char **files)
 		nfiles = 1;
 		files = stdin_only;
 	}
-	rd.nd = nd;
-	rd.cap = max < CHUNK ? max + 1 : CHUNK;
-	rd.buf = malloc(rd.cap + JSON_PADDING);
-	rd.jp = json_parser_new(max);
-	if (rd.buf == NULL || rd.jp == NULL) {
-		msg("out of memory");
-		rc = 3;
+	if ((rc = reader_init(&rd, nd, max)) != 0)
 		goto out;
-	}
 	for (i = 0; i < nfiles && out_failed() == OUT_OK; i++) {
 		if (strcmp(files[i], "-") == 0) {
 			rd.name = "stdin";

@@ -53,6 +53,11 @@ struct ndjson {
 /* Returns 0, or 3 when an input could not be opened or read (reported). */
 int ndjson_run(struct ndjson *nd, int nfiles, char **files);
 
+/* The same loop over one buffer in memory, named name in messages (the
+ * fuzz targets: no file opened per input). */
+int ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
+    size_t size);
+
 /* The line cap: PM_MAX_LINE from the environment, else the default. */
 size_t ndjson_max_line(void);
 

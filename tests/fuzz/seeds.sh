@@ -1,0 +1,51 @@
+#!/bin/bash
+# tests/fuzz/seeds.sh - the seed corpora of the fuzz targets, made from the
+# recorded fixtures by the real tools: small slices of each stream, so each
+# seed runs fast.  Usage: tests/fuzz/seeds.sh BINDIR OUTDIR; OUTDIR gets
+# one directory per target (fuzz-group, fuzz-store, fuzz-ndjson).
+set -eu -o pipefail
+bin=$1 out=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+fx=$top/tests/fixtures
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+
+for f in "$fx"/gamma-markets-*.json "$fx"/gamma-events-*.json; do
+	case $f in *keyset*) jq -c '.markets[]' "$f" ;; *) jq -c '.[]' "$f" ;; esac
+done | "$bin/pm-normalize" -R 2>/dev/null >"$tmp/norm" || true
+for ep in book last-trade-price midpoint prices-history; do
+	jq -c --arg ep "$ep" '{kind:"raw", source:"clob", endpoint:$ep,
+	    url:("https://clob.example/" + $ep), fetched_at:"2026-01-01T00:00:00.000Z",
+	    request:{token_id:"94242206871221370391055736153305071391564432448684801902267396130896523340261",
+	      side:"BUY", market_id:"1", outcome:"Yes"}, payload:.}' \
+	    "$fx/clob-$ep-ra1nty-1.json"
+done >"$tmp/raw"
+"$bin/pm-normalize" -R <"$tmp/raw" 2>/dev/null >"$tmp/prices" || true
+"$bin/pm-group" <"$tmp/norm" 2>/dev/null >"$tmp/groups" || true
+head -1 "$top/tests/fixtures-store/run.ndjson" >"$tmp/run"
+
+# slice FILE PREFIX DIR N: N-line slices of FILE, each behind PREFIX
+slice() {
+	mkdir -p "$3"
+	split -l "$4" -d -a 3 "$1" "$tmp/s."
+	for s in "$tmp"/s.*; do
+		{ cat "$2"; cat "$s"; } >"$3/$(basename "$1")-${s##*.}"
+		rm -f "$s"
+	done
+}
+: >"$tmp/none"
+slice "$tmp/norm" "$tmp/none" "$out/fuzz-group" 6
+cp "$top/tests/fixtures-store/run.ndjson" "$out/fuzz-group/run"
+slice "$tmp/norm" "$tmp/run" "$out/fuzz-store" 8
+slice "$tmp/groups" "$tmp/run" "$out/fuzz-store" 2
+slice "$tmp/raw" "$tmp/run" "$out/fuzz-store" 2
+slice "$tmp/prices" "$tmp/run" "$out/fuzz-store" 4
+cp "$top/tests/fixtures-store/run.ndjson" "$out/fuzz-store/run"
+# the input loop: the first byte picks the line cap (see fuzz-ndjson.c)
+mkdir -p "$out/fuzz-ndjson"
+i=0
+for f in "$out"/fuzz-store/*; do
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o $((i % 7)))" | cat - "$f" >"$out/fuzz-ndjson/s$i"
+	i=$((i + 1))
+done
+printf '\006{"a":1}\n\n \r\n[1]\n{"kind":2}\n{"kind":"x"}' >"$out/fuzz-ndjson/mixed"
