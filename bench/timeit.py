@@ -3,15 +3,26 @@
 {"label", "seconds", "max_rss_kb", "status"}.  Standard input and output
 are the caller's (redirect inside CMD)."""
 import json
-import resource
+import os
 import subprocess
 import sys
+import tempfile
 import time
 
 label, cmd = sys.argv[1], sys.argv[2]
-t0 = time.monotonic()
-status = subprocess.call(["sh", "-c", cmd])
-dt = time.monotonic() - t0
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+here = os.path.dirname(os.path.abspath(__file__))
+helper = os.path.join(here, "..", "build", "bench", "maxrss")
+if not os.access(helper, os.X_OK):
+    os.makedirs(os.path.dirname(helper), exist_ok=True)
+    subprocess.check_call(["cc", "-O2", "-o", helper,
+                           os.path.join(here, "maxrss.c")])
+# A small C parent measures the peak RSS: a child forked from this Python
+# would count the interpreter's pages before exec.
+with tempfile.NamedTemporaryFile("r") as rss:
+    t0 = time.monotonic()
+    status = subprocess.call([helper, rss.name, "sh", "-c", cmd])
+    dt = time.monotonic() - t0
+    text = rss.read().strip()
 print(json.dumps({"label": label, "seconds": round(dt, 4),
-                  "max_rss_kb": rss, "status": status}))
+                  "max_rss_kb": int(text) if text else None,
+                  "status": status}))
