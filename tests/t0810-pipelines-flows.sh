@@ -2,6 +2,7 @@
 # pipelines.sh static, delta, events, prices, status and score flows.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
 fake_start pm --markets 300 --events 4
@@ -63,5 +64,16 @@ test_expect_success 'a fault mid-run: the failing pages are recorded, the rest s
 test_expect_success 'status and score over the database' '
 	flow status --db "$DB" && expect_status 0 && grep -q "^status: fresh" out &&
 	flow score --db "$DB" && expect_status 0
+'
+test_expect_success 'PostgreSQL: static then delta; delta fetches only what changed' '
+	pg_start && url=$(pg_newdb flows) &&
+	flow static --db "$url" && expect_status 0 &&
+	n=$(psql -XAtq "$url" -c "SELECT count(*) FROM markets") && test "$n" -ge 300 &&
+	fake_touch 30 | sort >touched &&
+	flow delta --db "$url" --overlap 1 --summary-path d.json && expect_status 0 &&
+	fetched=$(jq .totals.fetched d.json) &&
+	test "$fetched" -ge "$(wc -l <touched)" && test "$fetched" -lt 40 &&
+	test "$(psql -XAtq "$url" -c "SELECT count(*) FROM markets")" -eq "$n" &&
+	test "$(psql -XAtq "$url" -c "SELECT count(*) FROM processing_runs WHERE status = '\''completed'\''")" -eq 2
 '
 test_done
