@@ -198,9 +198,18 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 	if (flags & DB_READONLY)
 		return 0;
 	/* WAL: readers never block the writer; NORMAL sync is durable at
-	 * every checkpoint and never corrupts, the usual WAL pairing. */
-	if (sq_exec(db, "PRAGMA journal_mode=WAL") != DB_DONE ||
+	 * every checkpoint and never corrupts, the usual WAL pairing.
+	 * Bulk loads are bound by pages written twice (WAL, then the
+	 * checkpoint): 16 KiB pages keep a raw payload (5 KB typical) out of
+	 * overflow chains and cut the system calls four times (page_size
+	 * only takes on a new file); a 32 MiB cache keeps the B-tree's
+	 * inner pages from being read back; checkpoints every 64 MiB of WAL
+	 * instead of every 4 MiB fsync less often.  Memory stays capped. */
+	if (sq_exec(db, "PRAGMA page_size=16384") != DB_DONE ||
+	    sq_exec(db, "PRAGMA journal_mode=WAL") != DB_DONE ||
 	    sq_exec(db, "PRAGMA synchronous=NORMAL") != DB_DONE ||
+	    sq_exec(db, "PRAGMA cache_size=-32768") != DB_DONE ||
+	    sq_exec(db, "PRAGMA wal_autocheckpoint=4096") != DB_DONE ||
 	    sq_exec(db, "PRAGMA foreign_keys=ON") != DB_DONE) {
 		db_seterr(db, "%s: %s", path, sqlite3_errmsg(h));
 		return -1;
