@@ -1,38 +1,69 @@
-/* jspan.c - value byte ranges in minified JSON (see jspan.h). */
+/* jspan.c - value byte ranges in JSON text (see jspan.h). */
 #include <string.h>
 
 #include "jspan.h"
+
+static size_t
+ws(const char *t, size_t n, size_t i)
+{
+	while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' ||
+	    t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* One past the string whose quote is t[i], or 0.  memchr does the long
+ * runs (descriptions, whole payloads' worth of text) at memory speed. */
+static size_t
+str_end(const char *t, size_t n, size_t i)
+{
+	const char *q;
+	size_t j = i + 1, k;
+
+	while (j < n && (q = memchr(t + j, '"', n - j)) != NULL) {
+		j = (size_t)(q - t);
+		for (k = j; k > i + 1 && t[k - 1] == '\\'; k--)
+			;
+		if ((j - k) % 2 == 0)
+			return j + 1;
+		j++;
+	}
+	return 0;
+}
 
 /* One past the end of the value starting at t[i], or 0 on error. */
 static size_t
 value_end(const char *t, size_t n, size_t i)
 {
-	int depth = 0, instr = 0;
+	int depth = 0;
 
 	if (i >= n)
 		return 0;
-	if (t[i] != '"' && t[i] != '{' && t[i] != '[') {
-		while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']')
+	if (t[i] == '"')
+		return str_end(t, n, i);
+	if (t[i] != '{' && t[i] != '[') {
+		while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' &&
+		    t[i] != ' ' && t[i] != '\n' && t[i] != '\t' && t[i] != '\r')
 			i++;
 		return i;
 	}
 	for (; i < n; i++) {
-		char c = t[i];
-
-		if (instr) {
-			if (c == '\\')
-				i++;
-			else if (c == '"') {
-				instr = 0;
-				if (depth == 0)
-					return i + 1;
-			}
-		} else if (c == '"')
-			instr = 1;
-		else if (c == '{' || c == '[')
+		switch (t[i]) {
+		case '"':
+			if ((i = str_end(t, n, i)) == 0)
+				return 0;
+			i--;
+			break;
+		case '{':
+		case '[':
 			depth++;
-		else if ((c == '}' || c == ']') && --depth == 0)
-			return i + 1;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0)
+				return i + 1;
+			break;
+		}
 	}
 	return 0;
 }
@@ -40,23 +71,27 @@ value_end(const char *t, size_t n, size_t i)
 int
 jspan_member(const char *t, size_t n, const char *key, struct jspan *out)
 {
-	size_t i = 1, kl = strlen(key), ke, ve;
+	size_t i = ws(t, n, 0), kl = strlen(key), ke, vs, ve;
 
-	if (n < 2 || t[0] != '{')
+	if (i >= n || t[i] != '{')
 		return -1;
-	while (i < n && t[i] == '"') {
-		if ((ke = value_end(t, n, i)) == 0 || ke >= n || t[ke] != ':')
+	for (i = ws(t, n, i + 1); i < n && t[i] == '"'; i = ws(t, n, i + 1)) {
+		if ((ke = str_end(t, n, i)) == 0)
 			return -1;
-		if ((ve = value_end(t, n, ke + 1)) == 0)
+		vs = ws(t, n, ke);
+		if (vs >= n || t[vs] != ':')
+			return -1;
+		vs = ws(t, n, vs + 1);
+		if ((ve = value_end(t, n, vs)) == 0)
 			return -1;
 		if (ke - i - 2 == kl && memcmp(t + i + 1, key, kl) == 0) {
-			out->off = ke + 1;
-			out->len = ve - ke - 1;
+			out->off = vs;
+			out->len = ve - vs;
 			return 0;
 		}
-		i = ve;
-		if (i < n && t[i] == ',')
-			i++;
+		i = ws(t, n, ve);
+		if (i >= n || t[i] != ',')
+			return -1;
 	}
 	return -1;
 }
@@ -72,6 +107,7 @@ jspan_next(const char *t, size_t n, size_t *pos, struct jspan *e)
 		i++;
 	else if (t[i] != ']')
 		return -1;
+	i = ws(t, n, i);
 	if (i >= n)
 		return -1;
 	if (t[i] == ']') {
@@ -82,6 +118,6 @@ jspan_next(const char *t, size_t n, size_t *pos, struct jspan *e)
 		return -1;
 	e->off = i;
 	e->len = end - i;
-	*pos = end;
+	*pos = ws(t, n, end);
 	return 1;
 }

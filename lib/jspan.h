@@ -1,11 +1,12 @@
 /*
- * jspan.h - byte ranges of values inside minified JSON text.
+ * jspan.h - byte ranges of values inside JSON text.
  *
  * simdjson's DOM forgets where a value came from, and a raw record must
  * carry each listed object's bytes exactly as received (key order, number
- * text, escapes).  These scanners find them in text that json_minify()
- * produced and json_parse() accepted, so they need no error recovery of
- * their own: on anything unexpected they return -1.
+ * text, escapes), and pm-store keeps a raw payload as it came.  These
+ * scanners find them in text json_parse() accepted (minified or not:
+ * white space between tokens is skipped), so they need no error recovery
+ * of their own: on anything unexpected they return -1.
  *
  * No ownership: spans point into the caller's text.
  */

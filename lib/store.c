@@ -40,7 +40,7 @@ store_new(struct db *db, const char *target, size_t max_line)
 	buf_init(&s->text, 0);
 	buf_init(&s->canon, 0);
 	buf_init(&s->sql, 0);
-	buf_init(&s->copy, 0);
+	buf_init(&s->content, 0);
 	for (i = 0; i < NJBUF; i++)
 		buf_init(&s->jbuf[i], 0);
 	if ((s->jp = json_parser_new(max_line + 4096)) == NULL)
@@ -111,7 +111,7 @@ store_free(struct store *s)
 	buf_release(&s->text);
 	buf_release(&s->canon);
 	buf_release(&s->sql);
-	buf_release(&s->copy);
+	buf_release(&s->content);
 	for (i = 0; i < NJBUF; i++)
 		buf_release(&s->jbuf[i]);
 	free(s->ent);
@@ -614,6 +614,9 @@ run_adopt(struct store *s, const json_val *root)
 	}
 	buf_reset(&s->canon);
 	canon_json(&s->canon, root, 1);
+	/* the same start twice (a dump stored twice in one stream) */
+	free(s->run_id);
+	free(s->run_text);
 	s->run_id = strdup(id);
 	s->run_text = strdup(s->canon.data ? s->canon.data : "{}");
 	memset(&s->run, 0, sizeof s->run);

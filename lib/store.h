@@ -61,9 +61,4 @@ int store_last_run(struct db *db, const char *flows, char *out,
 int store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, unsigned long *n);
 
-/* Exact bytes of a top-level member's value in JSON object text, so a
- * raw payload is kept as sent.  0, or -1 when the key is absent. */
-int json_span(const char *text, size_t len, const char *key,
-    const char **val, size_t *vlen);
-
 #endif

@@ -91,7 +91,7 @@ struct store {
 	size_t		 nent, cap;
 	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
 	size_t		 nkeys;
-	struct buf	 canon, sql, jbuf[NJBUF], copy;
+	struct buf	 canon, content, sql, jbuf[NJBUF];
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
@@ -122,6 +122,7 @@ int tbl_pg_session(struct store *s);
 void val_text(struct val *v, const char *p, size_t n);
 void val_str(struct val *v, const char *p);
 int canon_json(struct buf *b, const json_val *v, int top);
+int canon_record(struct buf *b, struct buf *content, const json_val *v);
 
 /* store_kinds.c: each returns DB_DONE with e->status set, or DB_ERR /
  * DB_BUSY from the database. */

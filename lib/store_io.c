@@ -1,6 +1,6 @@
 /*
- * store_io.c - reading back: the --new-only filter and --export, and the
- * span finder that keeps a raw payload's bytes exactly as they came.
+ * store_io.c - reading back: the --new-only filter, --export and
+ * --last-run.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,80 +11,6 @@
 #include "out.h"
 #include "record.h"
 #include "store_impl.h"
-
-static size_t
-ws(const char *p, size_t i, size_t n)
-{
-	while (i < n && strchr(" \t\r\n", p[i]) && p[i])
-		i++;
-	return i;
-}
-
-/* Past the string that starts at p[i] (a quote). */
-static size_t
-skip_str(const char *p, size_t i, size_t n)
-{
-	for (i++; i < n && p[i] != '"'; i++)
-		if (p[i] == '\\')
-			i++;
-	return i + 1;
-}
-
-/* Past the value at p[i]; the text is valid JSON (simdjson said so). */
-static size_t
-skip_val(const char *p, size_t i, size_t n)
-{
-	int depth = 0;
-
-	if (p[i] == '"')
-		return skip_str(p, i, n);
-	for (; i < n; i++) {
-		if (p[i] == '"') {
-			i = skip_str(p, i, n) - 1;
-		} else if (p[i] == '{' || p[i] == '[') {
-			depth++;
-		} else if (p[i] == '}' || p[i] == ']') {
-			if (depth == 0)
-				return i;
-			if (--depth == 0)
-				return i + 1;
-		} else if (depth == 0 && (p[i] == ',' || strchr(" \t\r\n", p[i])))
-			return i;
-	}
-	return i;
-}
-
-int
-json_span(const char *text, size_t len, const char *key, const char **val,
-    size_t *vlen)
-{
-	size_t i = ws(text, 0, len), k, kl = strlen(key), v, klen;
-
-	if (i >= len || text[i] != '{')
-		return -1;
-	for (i++;;) {
-		i = ws(text, i, len);
-		if (i >= len || text[i] != '"')
-			return -1;
-		k = i + 1;
-		i = skip_str(text, i, len);
-		klen = i - 1 - k;
-		i = ws(text, i, len);
-		if (i >= len || text[i] != ':')
-			return -1;
-		v = ws(text, i + 1, len);
-		i = skip_val(text, v, len);
-		if (klen == kl && memcmp(text + k, key, kl) == 0) {
-			*val = text + v;
-			*vlen = i - v;
-			return 0;
-		}
-		i = ws(text, i, len);
-		if (i >= len || text[i] != ',')
-			return -1;
-		i++;
-	}
-}
 
 int
 store_new_only(struct rec *r, void *arg)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jspan.h"
 #include "jw.h"
 #include "sha.h"
 #include "store_impl.h"
@@ -58,14 +59,16 @@ fail_row(struct store *s, struct entry *e)
 	return rc;
 }
 
-/* Canonical text of obj into s->canon and its hash into sha. */
+/* Canonical text of obj into s->canon and the hash of its content
+ * (without provenance, see canon_record) into sha. */
 static int
 canon(struct store *s, const json_val *obj, char sha[65])
 {
 	buf_reset(&s->canon);
-	if (canon_json(&s->canon, obj, 1) == -1)
+	buf_reset(&s->content);
+	if (canon_record(&s->canon, &s->content, obj) == -1)
 		return -1;
-	return sha256_hex(s->canon.data, s->canon.len, sha);
+	return sha256_hex(s->content.data, s->content.len, sha);
 }
 
 /* tags [{id, slug, label}]: checked (write 0) or upserted (write 1). */
@@ -249,6 +252,7 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 {
 	const char *text = s->text.data + e->off, *p;
 	struct val v[MAXCOL];
+	struct jspan span;
 	char err[160], sha[65], *min;
 	size_t n, mn;
 	int ok;
@@ -257,8 +261,10 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 		return bad(s, e, err);
 	if (!sha256_is_hex(v[0].s, v[0].n))
 		return bad(s, e, "sha256 is not 64 lowercase hex digits");
-	if (json_span(text, e->len, "payload", &p, &n) == -1)
+	if (jspan_member(text, e->len, "payload", &span) == -1)
 		return bad(s, e, "payload missing");
+	p = text + span.off;
+	n = span.len;
 	/* The hash names the bytes: a payload that does not match it would
 	 * poison the bronze table for good. */
 	sha256_hex(p, n, sha);

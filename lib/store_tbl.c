@@ -28,8 +28,10 @@ static const struct col raw_cols[] = {
 	{ NULL, "stored_at", 0, F_X },
 };
 
-/* Markets and events compare on record_sha256, the hash of the whole
- * canonical record: every listed column is updated when anything moved. */
+/* Markets and events compare on record_sha256, the hash of the canonical
+ * record without fetched_at and raw_sha256 (canon_record): every listed
+ * column is updated when the content moved; a fetch that brought the
+ * same content again leaves the row as it was. */
 static const struct col market_cols[] = {
 	{ "source", "source", C_STR, F_KEY },
 	{ "market_id", "market_id", C_ID, F_KEY },
@@ -270,6 +272,52 @@ canon_json(struct buf *b, const json_val *v, int top)
 			return -1;
 	}
 	return jw_close(b, '}');
+}
+
+/* Members that say where and when a record was fetched, not what it
+ * says: a market fetched again with the same content is unchanged. */
+static int
+provenance(const char *k, size_t kl)
+{
+	return (kl == 10 && memcmp(k, "fetched_at", 10) == 0) ||
+	    (kl == 10 && memcmp(k, "raw_sha256", 10) == 0);
+}
+
+/* The canonical record (canon_json(b, v, 1)) and, into content, the same
+ * text without its provenance members: the text whose hash decides
+ * whether a market or event changed.  Each member is written once and
+ * copied, not serialised twice. */
+int
+canon_record(struct buf *b, struct buf *content, const json_val *v)
+{
+	json_iter it;
+	json_val e;
+	const char *k;
+	size_t kl, start;
+
+	if (v->type != JSON_OBJECT)
+		return -1;
+	if (jw_open(b, '{') == -1 || buf_addc(content, '{') == -1)
+		return -1;
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, &k, &kl, &e)) {
+		if (kl == 6 && memcmp(k, "stored", 6) == 0)
+			continue;
+		start = b->len;
+		if (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1 ||
+		    jw_val(b, &e) == -1)
+			return -1;
+		if (provenance(k, kl))
+			continue;
+		if (b->data[start] == ',')
+			start++;
+		if ((content->len > 1 && buf_addc(content, ',') == -1) ||
+		    buf_add(content, b->data + start, b->len - start) == -1)
+			return -1;
+	}
+	if (jw_close(b, '}') == -1)
+		return -1;
+	return buf_addc(content, '}');
 }
 
 static int

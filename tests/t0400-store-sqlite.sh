@@ -2,6 +2,7 @@
 # pm-store into SQLite: idempotence, annotations, runs, groups, bad records.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
 RUN=$TESTS_DIR/fixtures-store/run.ndjson
 
 markets() {
@@ -17,6 +18,23 @@ test_expect_success 'the same stream stored twice gives identical tables' '
 	grep -q "0 inserted, 0 updated, 103 unchanged, 101 duplicate, 4 skipped, 0 failed" err &&
 	db_dump a.db >two && test_cmp one two &&
 	test "$(sqlite3 a.db "select count(*) from markets")" -eq 109
+'
+
+test_expect_success 'the same markets fetched twice: the second store is unchanged' '
+	fake_start same --markets 30 --events 2 &&
+	pm-fetch markets --closed any | pm-normalize >f1.ndjson &&
+	sleep 1 &&
+	pm-fetch markets --closed any | pm-normalize >f2.ndjson &&
+	! cmp -s f1.ndjson f2.ndjson &&
+	run pm-store --db f.db f1.ndjson && expect_status 0 &&
+	sqlite3 f.db "select market_id, fetched_at, record from markets" >one &&
+	run pm-store --db f.db f2.ndjson && expect_status 0 &&
+	jq -r "select(.kind == \"market\") | .stored" out | sort | uniq -c |
+	    sed "s/^ *//" >got && test -s got &&
+	    echo "$(grep -c "^{\"kind\":\"market\"" f2.ndjson) unchanged" >want &&
+	    test_cmp want got &&
+	sqlite3 f.db "select market_id, fetched_at, record from markets" >two &&
+	test_cmp one two
 '
 
 test_expect_success 'output is the input, each record annotated in place' '
