@@ -1,6 +1,6 @@
 #!/bin/bash
-# bench/fetch.sh - pm-fetch markets against the fake Polymarket: BENCH_N
-# (default 20000) markets behind BENCH_LATENCY ms (default 100) of latency,
+# bench/fetch.sh - pm-fetch markets against the fake Polymarket:
+# BENCH_FETCH_N (default 20000) markets behind BENCH_LATENCY ms (default 100) of latency,
 # with the published /markets budget (300 requests per 10 s) enforced by
 # the server.  Reports markets/s against the budget's ceiling (300 / 10 s
 # x 100 a page = 3000 markets/s), the 429s, and, from the same run, a
@@ -9,11 +9,12 @@
 # not the bottleneck.  Never part of the tests: it takes a minute.
 set -eu
 cd "$(dirname "$0")/.."
-N=${BENCH_N:-20000}
+N=${BENCH_FETCH_N:-20000}
 LAT=${BENCH_LATENCY:-100}
 PARTS=${BENCH_PARTITIONS:-16}
 BIN=${BENCH_BIN:-bin}
 DIR=${BENCH_DIR:-build/bench}
+ROWS=${BENCH_ROWS:-$DIR/rows.jsonl}
 mkdir -p "$DIR"
 
 pids=
@@ -88,9 +89,19 @@ curl -sf -X POST "$URL/_reset" >/dev/null
 read -r B_RECS B_SECS <<<"$(baseline)"
 B_429=$(stat '.status["429"] // 0')
 
-python3 - "$F_RECS" "$F_SECS" "$F_REQ" "$F_429" "$DISTINCT" "$B_RECS" "$B_SECS" "$B_429" <<'PY'
-import sys
-fr, fs, freq, f429, fd, br, bs, b429 = sys.argv[1:]
+python3 - "$F_RECS" "$F_SECS" "$F_REQ" "$F_429" "$DISTINCT" "$B_RECS" "$B_SECS" "$B_429" "$ROWS" <<'PY'
+import json, sys
+fr, fs, freq, f429, fd, br, bs, b429, rows = sys.argv[1:]
+with open(rows, "a") as f:
+    ceil = 300 / 10 * 100
+    wl = "fetch %s markets" % fr
+    f.write(json.dumps({"workload": wl, "tool": "pm-fetch %.0f%% ceil %s 429s"
+                        % (100 * int(fr) / float(fs) / ceil, f429),
+                        "ours": True, "seconds": float(fs), "peak_rss_mb": 0,
+                        "bytes": 0, "records": int(fr)}) + "\n")
+    f.write(json.dumps({"workload": wl, "tool": "sequential urllib",
+                        "ours": False, "seconds": float(bs), "peak_rss_mb": 0,
+                        "bytes": 0, "records": int(br)}) + "\n")
 fr, fs, freq, f429, fd, br, bs = int(fr), float(fs), int(freq), int(f429), int(fd), int(br), float(bs)
 ceiling = 300 / 10 * 100
 print("%-22s %8s %8s %10s %9s %6s" % ("", "markets", "seconds", "markets/s", "ceiling", "429s"))

@@ -1,10 +1,16 @@
 #!/bin/bash
-# bench/run.sh - every benchmark in bench/, one after the other (make bench).
-# BENCH_N shrinks the data for a quick run.
+# bench/run.sh - make bench: every workload, then one table of all of them
+# (bench/table.py), also written as JSON to build/bench/results.json for
+# tracking over time.  BENCH_N (default 100000) shrinks the data for a
+# quick run; BENCH_ROUNDS (default 2) alternating rounds per workload.
 set -eu
-cd "$(dirname "$0")"
-for b in normalize.sh fetch.sh store.sh; do
-	[ -f "$b" ] || continue
-	echo "== $b"
-	bash "$b"
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+: >"$ROWS"
+for b in replay.sh normalize.sh fetch.sh programs.sh; do
+	echo "== $b" >&2
+	bash "bench/$b" >&2
 done
+python3 bench/table.py "$ROWS" "$DIR/results.json"
+echo "written: $DIR/results.json" >&2
