@@ -85,6 +85,13 @@ test_expect_success 'PostgreSQL: the same errors, the same rows as SQLite' '
 	test_cmp sq.dump pg.dump
 '
 
+test_expect_success 'the same run start twice in one stream: stored once, nothing leaks' '
+	head -1 "$TESTS_DIR/fixtures-store/run.ndjson" >twice &&
+	head -1 "$TESTS_DIR/fixtures-store/run.ndjson" >>twice &&
+	run pm-store --db "$TMP/twice.db" twice && expect_status 0 &&
+	test "$(sqlite3 "$TMP/twice.db" "SELECT count(*) FROM processing_runs")" -eq 1
+'
+
 # big TOOL: a 256 MB line between two good ones, the cap at 1 MB: one
 # failure, both good records through, peak RSS far below the line
 big() {
