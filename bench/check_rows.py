@@ -34,7 +34,8 @@ def query(db, sql):
     if db.startswith("postgres"):
         out = subprocess.run(["psql", "-X", "-At", "-F", "\x1f", "-R", "\x1e",
                               "-P", "null=\x01", db, "-c", sql],
-                             check=True, capture_output=True, text=True).stdout
+                             check=True, capture_output=True,
+                             text=True).stdout.rstrip("\n")
         return [tuple(None if f == "\x01" else f for f in r.split("\x1f"))
                 for r in out.split("\x1e") if r]
     with sqlite3.connect(db) as c:
