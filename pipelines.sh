@@ -115,7 +115,7 @@ check_stages() {
 dump_to() {
 	if [ -n "$no_dump" ]; then cat; else tee "$dump_file"; fi
 }
-store() { pm pm-store --db "$db" ${dry_run:+--dry-run}; }
+store() { pm pm-store ${dry_run:+--dry-run}; }
 summary() { pm pm-summary ${summary_path:+--json "$summary_path"}; }
 
 flow_daily() {
@@ -125,7 +125,7 @@ flow_daily() {
 	{ run_record; pm pm-fetch "${fa[@]}"; } |
 	    pm pm-normalize |
 	    pm pm-group ${limit:+--limit "$limit"} |
-	    pm pm-store --db "$db" --new-only |
+	    pm pm-store --new-only |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |
@@ -150,7 +150,7 @@ flow_static() {
 
 flow_delta() {
 	local since
-	since=$(pm pm-store --db "$db" --last-run static,delta) ||
+	since=$(pm pm-store --last-run static,delta) ||
 	    die "cannot read the last static or delta run from the database"
 	[ -n "$since" ] || die "no completed static or delta run yet: run the static flow first"
 	since=$(date -u -d "$since - ${overlap} minutes" +%Y-%m-%dT%H:%M:%SZ) ||
@@ -173,7 +173,7 @@ flow_events() {
 }
 
 flow_prices() {
-	{ run_record; pm pm-store --db "$db" --export market \
+	{ run_record; pm pm-store --export market \
 	    --where '.active and (.closed | not)'; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history ${progress:+--progress} |
@@ -186,13 +186,13 @@ flow_prices() {
 
 flow_replay() {
 	[ -r "$1" ] || { rc=2 die "replay: cannot read ${1:-a dump}"; }
-	pm pm-store --db "$db" ${dry_run:+--dry-run} <"$1" | summary
+	pm pm-store ${dry_run:+--dry-run} <"$1" | summary
 	check_stages pm-store pm-summary
 }
 
 flow_retry() {
 	local failed_run=$1
-	{ run_record; pm pm-store --db "$db" --export retry --run "$failed_run"; } |
+	{ run_record; pm pm-store --export retry --run "$failed_run"; } |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |
@@ -264,9 +264,13 @@ main() {
 	[ -z "$target_date" ] || date -u -d "$target_date" +%F >/dev/null 2>&1 ||
 	    { rc=2 die "--target-date: not a date: $target_date"; }
 
+	# the tools read the database from the environment, never from argv:
+	# a password in the URL must not show in ps
+	export DATABASE_URL=$db
+
 	case $flow in
-	status) pm pm-summary --status --db "$db"; exit ;;
-	score) pm pm-summary --score --db "$db"; exit ;;
+	status) pm pm-summary --status; exit ;;
+	score) pm pm-summary --score; exit ;;
 	esac
 
 	run_date=$(date -u +%F)
