@@ -142,3 +142,10 @@ fuzz: fuzz-build
 	    $$f -runs=$(FUZZ_RUNS) -max_len=65536 -close_fd_mask=2 $(FUZZ_O)/corpus/$$n \
 	        tests/fuzz/corpus/$$n || exit 1; done
 .PHONY: fuzz fuzz-build
+
+# kill -9 at random points of each stage of the daily flow, then a rerun:
+# the database equals an uninterrupted run's.  make stress [STRESS_TRIALS=60]
+STRESS_TRIALS ?= 60
+stress: all
+	@PM_BIN=$(CURDIR)/$(BINDIR) STRESS_TRIALS=$(STRESS_TRIALS) bash tests/stress.sh
+.PHONY: stress
