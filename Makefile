@@ -149,3 +149,8 @@ STRESS_TRIALS ?= 60
 stress: all
 	@PM_BIN=$(CURDIR)/$(BINDIR) STRESS_TRIALS=$(STRESS_TRIALS) bash tests/stress.sh
 .PHONY: stress
+
+# the release binaries under valgrind on a small real pipeline
+valgrind: all
+	@PM_BIN=$(CURDIR)/$(BINDIR) bash tests/valgrind.sh
+.PHONY: valgrind
