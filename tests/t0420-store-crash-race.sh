@@ -42,7 +42,7 @@ race() {
 	p1=$!
 	pm-store --db "$1" "$TMP/big.ndjson" >o2 2>e2 &
 	p2=$!
-	wait $p1 && wait $p2 || { cat e1 e2; return 1; }
+	if ! wait "$p1" || ! wait "$p2"; then cat e1 e2; return 1; fi
 	cat o1 o2 | grep "^{\"kind\":\"group" | jq -r .stored | sort | uniq -c |
 	    sed "s/^ *//" >got
 	printf "%s inserted\n%s skipped\n" "$GROUPS_N" "$GROUPS_N" >want
