@@ -44,24 +44,7 @@ struct gamma {
 int
 gamma_time_ms(const char *s, size_t n, double *ms)
 {
-	char t[TS_MAX];
-	struct tm tm = { 0 };
-	double frac = 0;
-	int y, mo, d, h, mi, se, k = 0;
-
-	if (ts_parse(s, n, t) == -1 ||
-	    sscanf(t, "%d-%d-%dT%d:%d:%d%n", &y, &mo, &d, &h, &mi, &se, &k) != 6)
-		return -1;
-	if (t[k] == '.')
-		frac = strtod(t + k, NULL);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*ms = ((double)timegm(&tm) + frac) * 1000;
-	return 0;
+	return ts_ms(s, n, ms);
 }
 
 /* Both the URL query and the request object get each parameter. */

@@ -1,5 +1,6 @@
 /* timefmt.c - parse the timestamp shapes we meet, print RFC 3339 UTC. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -105,14 +106,21 @@ ts_now(char out[TS_MAX])
 	ts_format(tv.tv_sec, frac, 3, out);
 }
 
-int
-ts_parse(const char *s, size_t n, char out[TS_MAX])
+/*
+ * The one parser: s as whole seconds since the epoch, and the digits of
+ * its fraction (pointing into s, or into frac3 for epoch milliseconds).
+ */
+static int
+split(const char *s, size_t n, int64_t *sec, const char **frac, size_t *fl,
+    char frac3[4])
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
-	size_t i, fs = 0, fl = 0;
+	size_t i, fs = 0;
 	struct tm tm;
 	int64_t v;
 
+	*frac = NULL;
+	*fl = 0;
 	if (n == 0)
 		return -1;
 	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
@@ -122,7 +130,17 @@ ts_parse(const char *s, size_t n, char out[TS_MAX])
 			return -1;
 		for (v = 0, i = 0; i < n; i++)
 			v = v * 10 + (s[i] - '0');
-		return epoch(v, n >= 12, out);
+		if (n >= 12) {
+			frac3[0] = (char)('0' + v / 100 % 10);
+			frac3[1] = (char)('0' + v / 10 % 10);
+			frac3[2] = (char)('0' + v % 10);
+			frac3[3] = 0;
+			*frac = frac3;
+			*fl = 3;
+			v /= 1000;
+		}
+		*sec = v;
+		return 0;
 	}
 	if (digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' ||
 	    digits(s, n, 5, 2, &mo) || s[7] != '-' || digits(s, n, 8, 2, &d))
@@ -146,8 +164,9 @@ ts_parse(const char *s, size_t n, char out[TS_MAX])
 			fs = ++i;
 			while (i < n && s[i] >= '0' && s[i] <= '9')
 				i++;
-			fl = i - fs;
-			if (fl == 0 || fl > 9)
+			*fl = i - fs;
+			*frac = s + fs;
+			if (*fl == 0 || *fl > 9)
 				return -1;
 		}
 		if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
@@ -177,6 +196,36 @@ ts_parse(const char *s, size_t n, char out[TS_MAX])
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = se;
-	return ts_format(timegm(&tm) - sign * (oh * 3600 + om * 60),
-	    s + fs, fl, out);
+	*sec = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+int
+ts_parse(const char *s, size_t n, char out[TS_MAX])
+{
+	const char *frac;
+	char frac3[4];
+	int64_t sec;
+	size_t fl;
+
+	if (split(s, n, &sec, &frac, &fl, frac3) == -1 || sec < 0 ||
+	    sec > 253402300799LL)
+		return -1;
+	return ts_format((time_t)sec, frac, fl, out);
+}
+
+int
+ts_ms(const char *s, size_t n, double *ms)
+{
+	const char *frac;
+	char frac3[4], f[12] = "0.";
+	int64_t sec;
+	size_t fl;
+
+	if (split(s, n, &sec, &frac, &fl, frac3) == -1)
+		return -1;
+	memcpy(f + 2, frac ? frac : "0", fl ? fl : 1);
+	f[2 + (fl ? fl : 1)] = 0;
+	*ms = ((double)sec + strtod(f, NULL)) * 1000;
+	return 0;
 }

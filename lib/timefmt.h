@@ -18,6 +18,7 @@
 #define TS_MAX 48
 
 int ts_parse(const char *s, size_t n, char out[TS_MAX]);
+int ts_ms(const char *s, size_t n, double *ms);	/* epoch milliseconds */
 int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
 void ts_now(char out[TS_MAX]);			/* with milliseconds */
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);

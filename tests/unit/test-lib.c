@@ -57,6 +57,14 @@ test_time(void)
 	ts("2024-06-17Tjunk", NULL);
 	CHECK(ts_epoch(0, out) == 0 && strcmp(out, "1970-01-01T00:00:00Z") == 0);
 	CHECK(ts_epoch(-1, out) == -1);
+	{
+		double ms;
+		CHECK(ts_ms("1970-01-01T00:00:01.5Z", 22, &ms) == 0 && ms == 1500);
+		CHECK(ts_ms("1791258810641", 13, &ms) == 0 && ms == 1791258810641.0);
+		CHECK(ts_ms("2024-06-17T05:00:00+02:00", 25, &ms) == 0 &&
+		    ms == 1718593200000.0);
+		CHECK(ts_ms("2024-13-01", 10, &ms) == -1);
+	}
 }
 
 static void
