@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 : >"$ROWS"
-for b in replay.sh normalize.sh fetch.sh programs.sh; do
+# store.sh: pm-store alone against the .import and \copy floors
+for b in replay.sh normalize.sh fetch.sh store.sh programs.sh; do
 	echo "== $b" >&2
 	bash "bench/$b" >&2
 done
