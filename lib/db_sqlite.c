@@ -153,6 +153,34 @@ static const struct db_ops sq_ops = {
 };
 
 /* mkdir -p of path's directory: the default data/pm.db must just work. */
+static const char *const pragmas[] = {
+	"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL",
+	"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-32768",
+	"PRAGMA wal_autocheckpoint=4096", "PRAGMA foreign_keys=ON",
+};
+
+/*
+ * Two processes opening one new file both hold SHARED locks when each
+ * switches it to WAL; SQLite answers one of them SQLITE_BUSY at once,
+ * without the busy timeout, to avoid a deadlock.  So: try again.
+ */
+static int
+sq_pragmas(struct db *db)
+{
+	size_t i;
+	int attempt, rc = DB_ERR;
+
+	for (attempt = 0; attempt < 30; attempt++) {
+		for (i = 0; i < sizeof pragmas / sizeof *pragmas; i++)
+			if ((rc = sq_exec(db, pragmas[i])) != DB_DONE)
+				break;
+		if (rc != DB_BUSY)
+			return rc;
+		db_backoff(attempt);
+	}
+	return rc;
+}
+
 static int
 mkparents(const char *path)
 {
@@ -205,12 +233,7 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 	 * only takes on a new file); a 32 MiB cache keeps the B-tree's
 	 * inner pages from being read back; checkpoints every 64 MiB of WAL
 	 * instead of every 4 MiB fsync less often.  Memory stays capped. */
-	if (sq_exec(db, "PRAGMA page_size=16384") != DB_DONE ||
-	    sq_exec(db, "PRAGMA journal_mode=WAL") != DB_DONE ||
-	    sq_exec(db, "PRAGMA synchronous=NORMAL") != DB_DONE ||
-	    sq_exec(db, "PRAGMA cache_size=-32768") != DB_DONE ||
-	    sq_exec(db, "PRAGMA wal_autocheckpoint=4096") != DB_DONE ||
-	    sq_exec(db, "PRAGMA foreign_keys=ON") != DB_DONE) {
+	if (sq_pragmas(db) != DB_DONE) {
 		db_seterr(db, "%s: %s", path, sqlite3_errmsg(h));
 		return -1;
 	}

@@ -58,6 +58,16 @@ test_expect_success 'SQLite: two writers at once: each group once, no lost write
 	race r.db && db_dump r.db >d && test_cmp "$TMP/clean.dump" d
 '
 
+test_expect_success 'SQLite: two writers opening one new file: neither is refused' '
+	jq -c ".[]" "$FIXTURES"/gamma-markets-bobaoxu2001-1.json | pm-normalize >in &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		rm -f n.db n.db-wal n.db-shm &&
+		{ pm-store --db n.db in >/dev/null 2>e1 & p1=$!;
+		  pm-store --db n.db in >/dev/null 2>e2 & p2=$!;
+		  wait $p1 && wait $p2; } || { cat e1 e2; false; }
+	done
+'
+
 test_expect_success 'PostgreSQL: kill -9 mid-stream, then again: same rows' '
 	pg_ready && url=$(pg_newdb crash) && crash "$url" &&
 	db_dump "$url" >d && test_cmp "$TMP/clean.dump" d
