@@ -41,8 +41,6 @@ ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS) -Ilib $(LIB_CFLAGS) -MMD -M
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 
 PROGRAMS = pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary
-REAL     = $(filter $(PROGRAMS),$(basename $(notdir $(wildcard tools/pm-*.c))))
-STUBS    = $(filter-out $(REAL),$(PROGRAMS))
 
 LIB_OBJ  = $(patsubst lib/%.c,$(O)/lib/%.o,$(wildcard lib/*.c)) \
 	   $(patsubst lib/%.cc,$(O)/lib/%.o,$(wildcard lib/*.cc))
@@ -66,14 +64,9 @@ $(O)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(addprefix $(BINDIR)/,$(REAL)): $(BINDIR)/%: $(O)/tools/%.o $(O)/libpm.a
+$(addprefix $(BINDIR)/,$(PROGRAMS)): $(BINDIR)/%: $(O)/tools/%.o $(O)/libpm.a
 	@mkdir -p $(@D)
 	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(O)/libpm.a $(LIBS)
-
-# A program not written yet says so and exits 69; it never pretends.
-$(addprefix $(BINDIR)/,$(STUBS)): $(BINDIR)/%: tools/stub.c
-	@mkdir -p $(@D)
-	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) -DPROG='"$*"' -o $@ $<
 
 $(O)/unit/%: tests/unit/%.c $(O)/libpm.a
 	@mkdir -p $(@D)
