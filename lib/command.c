@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "timefmt.h"
 
 extern char **environ;
 
@@ -28,15 +29,6 @@ cmd_result_release(struct cmd_result *r)
 {
 	buf_release(&r->out);
 	buf_release(&r->err);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* Spawn with the pipes as 0, 1, 2; p[i][0] read ends, p[i][1] write ends. */
@@ -119,7 +111,7 @@ pump(int *in_fd, int *out_fd, int *err_fd, const char *in, size_t inlen,
 				pf[n++].revents = 0;
 			}
 		t = -1;
-		if (deadline && (t = (int)(deadline - now_ms())) <= 0)
+		if (deadline && (t = (int)(deadline - ts_mono_ms())) <= 0)
 			return 1;
 		if (poll(pf, (nfds_t)n, t) == -1 && errno != EINTR)
 			return 1;
@@ -160,7 +152,7 @@ reap(pid_t pid, long deadline, int *st)
 			return 0;
 		if (w == -1 && errno != EINTR)
 			return 1;
-		if (deadline && now_ms() >= deadline)
+		if (deadline && ts_mono_ms() >= deadline)
 			return 1;
 		if (w == 0)
 			nanosleep(&ts, NULL);
@@ -172,7 +164,7 @@ cmd_run(char *const argv[], const char *in, size_t inlen, long timeout_ms,
     struct cmd_result *r)
 {
 	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	long deadline = timeout_ms > 0 ? ts_mono_ms() + timeout_ms : 0;
 	int i, k, st = 0, rc = -1;
 	pid_t pid;
 

@@ -249,15 +249,6 @@ deps_ok(struct xworker *w, const struct variant *v, struct xres *r)
 	return 0;
 }
 
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void
 raw_or_null(struct buf *b, const char *key, const struct buf *v)
 {
@@ -316,7 +307,7 @@ run_one(struct xworker *w, struct xjob *j, size_t vi)
 	char started[TS_MAX], finished[TS_MAX];
 	const char *in = j->text;
 	size_t n = j->len;
-	long t0 = mono_ms();
+	long t0 = ts_mono_ms();
 
 	xres_reset(r);
 	ts_now(started);
@@ -336,7 +327,7 @@ run_one(struct xworker *w, struct xjob *j, size_t vi)
 			xk_openai(w, vi, in, n, r);
 	}
 	ts_now(finished);
-	write_result(w, v, r, started, finished, mono_ms() - t0);
+	write_result(w, v, r, started, finished, ts_mono_ms() - t0);
 	if (r->status == XR_OK)
 		j->ok++;
 	else if (r->status == XR_SKIPPED)

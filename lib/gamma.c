@@ -41,12 +41,6 @@ struct gamma {
 	int		 stop;		/* --limit reached */
 };
 
-int
-gamma_time_ms(const char *s, size_t n, double *ms)
-{
-	return ts_ms(s, n, ms);
-}
-
 /* Both the URL query and the request object get each parameter. */
 static int
 param(struct buf *qs, struct buf *req, const char *k, const char *v)
@@ -183,7 +177,7 @@ too_old(struct gamma *g, const json_val *o)
 	if (g->since_ms < 0)
 		return 0;
 	json_get(o, "updatedAt", &u);
-	if ((s = json_str(&u, &n)) == NULL || gamma_time_ms(s, n, &ms) == -1)
+	if ((s = json_str(&u, &n)) == NULL || ts_ms(s, n, &ms) == -1)
 		return 0;
 	return ms < g->since_ms;
 }
@@ -353,11 +347,11 @@ date_parts(struct gamma *g, int n)
 	char bmin[TS_MAX], bmax[TS_MAX];
 	int i;
 
-	if (q->end_min && gamma_time_ms(q->end_min, strlen(q->end_min), &lo)) {
+	if (q->end_min && ts_ms(q->end_min, strlen(q->end_min), &lo)) {
 		msg("end date not understood: %s", q->end_min);
 		return -1;
 	}
-	if (q->end_max && gamma_time_ms(q->end_max, strlen(q->end_max), &hi)) {
+	if (q->end_max && ts_ms(q->end_max, strlen(q->end_max), &hi)) {
 		msg("end date not understood: %s", q->end_max);
 		return -1;
 	}
@@ -410,7 +404,7 @@ gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
 	snprintf(g.endpoint, sizeof g.endpoint, "%s%s", q->what,
 	    q->offset_mode ? "" : "/keyset");
 	g.bucket = rl_get(rl, g.endpoint);
-	if (q->updated_since && gamma_time_ms(q->updated_since,
+	if (q->updated_since && ts_ms(q->updated_since,
 	    strlen(q->updated_since), &g.since_ms) == -1) {
 		msg("--updated-since: not a timestamp: %s", q->updated_since);
 		return -1;

@@ -52,8 +52,4 @@ struct gamma_result {
 int gamma_list(struct fetch *f, struct rl_table *rl,
     const struct gamma_query *q, struct gamma_result *res);
 
-/* Seconds since the epoch of an RFC 3339 (or timefmt.h) timestamp, in
- * milliseconds; -1 when it does not parse. */
-int gamma_time_ms(const char *s, size_t n, double *ms);
-
 #endif

@@ -95,6 +95,15 @@ ts_epoch(int64_t v, char out[TS_MAX])
 	return epoch(v, v >= 100000000000LL, out);
 }
 
+long
+ts_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 void
 ts_now(char out[TS_MAX])
 {

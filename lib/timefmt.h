@@ -21,6 +21,7 @@ int ts_parse(const char *s, size_t n, char out[TS_MAX]);
 int ts_ms(const char *s, size_t n, double *ms);	/* epoch milliseconds */
 int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
 void ts_now(char out[TS_MAX]);			/* with milliseconds */
+long ts_mono_ms(void);		/* monotonic clock, for durations */
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);
 
 #endif

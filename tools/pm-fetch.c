@@ -88,7 +88,7 @@ timestamp(const char *opt, const char *s, char out[TS_MAX])
 	double ms;
 
 	if (ts_parse(s, strlen(s), out) == -1 ||
-	    gamma_time_ms(s, strlen(s), &ms) == -1) {
+	    ts_ms(s, strlen(s), &ms) == -1) {
 		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
 		    "2026-10-06T00:00:00Z)", opt, s);
 		return -1;
