@@ -55,14 +55,15 @@ test_expect_success 'an experiment failing on some groups: recorded, the rest st
 	{"suites":[{"id":"s","forecast":[
 	  {"variant":"market","type":"builtin","builtin":"market"},
 	  {"variant":"odd","type":"command","argv":["sh","-c",
-	   "jq -e \"(.event_key|tonumber? // 0) % 2 == 0\" >/dev/null || exit 3; echo {}"]}]}]}
+	   "g=\$(cat); case \$(printf %s \"\$g\" | jq -r .event_key) in *[13579]) exit 3;; esac; printf %s \"\$g\" | jq -c \"{probabilities: (.markets | map({key: .market_id, value: 0.5}) | from_entries)}\""]}]}]}
 	EOF
 	daily --db f.db --no-dump --config exp.json --summary-path s.json &&
 	expect_status 1 &&
 	test "$(jq .totals.failed s.json)" -gt 0 &&
 	test "$(rows f.db processing_failures)" -gt 0 &&
 	test "$(sqlite3 f.db "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\''")" -gt 0 &&
-	test "$(rows f.db processed_events)" -eq "$(jq .totals.processed s.json)"
+	test "$(rows f.db processed_events)" -eq "$(jq .totals.processed s.json)" &&
+	test "$(sqlite3 f.db "SELECT count(*) FROM experiment_results WHERE experiment_id = '\''s:forecast:odd'\'' AND status = '\''ok'\''")" -gt 0
 '
 test_expect_success 'paths with spaces and quotes' '
 	mkdir "a b" &&
