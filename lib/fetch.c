@@ -175,7 +175,8 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 	if (x->err != HTTP_OK) {
 		f->st.transport++;
 		snprintf(detail, dl, "%s", x->errmsg);
-		return x->err == HTTP_TOOBIG ? -1 : 0;
+		/* An untrusted certificate stays untrusted: no retry. */
+		return x->err == HTTP_TOOBIG || x->err == HTTP_TLS ? -1 : 0;
 	}
 	f->st.answers++;
 	if (x->status == 429)

@@ -1,4 +1,7 @@
 /* http.c - libcurl multi wrapper (see http.h). */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@ struct http {
 };
 
 static int curl_ready;
+static const char *ca_file;	/* http_tls_init(); NULL: libcurl's default */
 
 struct http *
 http_new(const struct http_opts *o)
@@ -145,6 +149,7 @@ http_start(struct http *h, struct http_xfer *x)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errmsg);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	http_tls_apply(e);
 	if (x->post) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->postlen);
@@ -158,9 +163,26 @@ http_start(struct http *h, struct http_xfer *x)
 	return 0;
 }
 
+/* The server's certificate was not trusted, or not for this host. */
+static int
+tls_failed(int rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return 1;
+	}
+	return 0;
+}
+
 static int
 classify(CURLcode rc)
 {
+	if (tls_failed(rc))
+		return HTTP_TLS;
 	switch (rc) {
 	case CURLE_OK:
 		return HTTP_OK;
@@ -196,6 +218,8 @@ finish(struct http *h, CURL *e, CURLcode rc)
 	if (x->err != HTTP_OK && x->errmsg[0] == 0)
 		snprintf(x->errmsg, sizeof x->errmsg, "%s",
 		    curl_easy_strerror(rc));
+	if (x->err == HTTP_TLS)
+		http_tls_refused(rc, x->url, x->errmsg, sizeof x->errmsg);
 	curl_multi_remove_handle(h->multi, e);
 	easy_put(h, e);
 	x->easy = NULL;
@@ -240,6 +264,89 @@ int
 http_inflight(const struct http *h)
 {
 	return h->inflight;
+}
+
+/* A PEM certificate, as OpenSSL reads them: CERTIFICATE, X509
+ * CERTIFICATE or TRUSTED CERTIFICATE. */
+static int
+has_pem_cert(FILE *f)
+{
+	char line[256];
+
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "-----BEGIN ", 11) == 0 &&
+		    strstr(line, " CERTIFICATE-----"))
+			return 1;
+	return 0;
+}
+
+int
+http_tls_init(const char *file, char *err, size_t errlen)
+{
+	const char *from = "--cacert", *why = NULL, *env;
+	struct stat st;
+	FILE *f = NULL;
+
+	ca_file = NULL;
+	if (file == NULL && (env = getenv("PM_CA_BUNDLE")) && *env) {
+		file = env;
+		from = "PM_CA_BUNDLE";
+	}
+	if (file == NULL)
+		return 0;
+	/* stat() first: opening a FIFO would wait for a writer. */
+	if (stat(file, &st) == -1 || (S_ISREG(st.st_mode) &&
+	    (f = fopen(file, "r")) == NULL))
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (!has_pem_cert(f))
+		why = ferror(f) ? strerror(errno) : "no PEM certificate in it";
+	if (f)
+		fclose(f);
+	if (why) {
+		snprintf(err, errlen, "%s: %s (%s)", file, why, from);
+		return -1;
+	}
+	ca_file = file;
+	return 0;
+}
+
+void
+http_tls_apply(void *easy)
+{
+	CURL *e = easy;
+
+	/* libcurl's defaults, said again so that no reset or later option
+	 * can leave them off. */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+	if (ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+}
+
+int
+http_tls_refused(int rc, const char *url, char *msg, size_t n)
+{
+	char why[CURL_ERROR_SIZE];
+	const char *auth, *host, *at;
+	size_t al;
+
+	if (!tls_failed(rc))
+		return 0;
+	snprintf(why, sizeof why, "%s", *msg ? msg : curl_easy_strerror(rc));
+	/* scheme://[user[:password]@]host[:port]: no user, no password */
+	auth = (auth = strstr(url, "://")) ? auth + 3 : url;
+	al = strcspn(auth, "/?#");
+	host = auth;
+	while ((at = memchr(host, '@', al - (size_t)(host - auth))) != NULL)
+		host = at + 1;
+	snprintf(msg, n, "%.*s%.*s: certificate verification failed: %s",
+	    (int)(auth - url), url, (int)(al - (size_t)(host - auth)), host,
+	    why);
+	return 1;
 }
 
 int

@@ -13,6 +13,12 @@
  * filled here and released by the caller (buf_release).  url and post
  * are borrowed for the same span.  Never put a secret in a URL: URLs are
  * printed in records and messages.
+ *
+ * TLS: the server's certificate and its host name are always checked;
+ * nothing here or anywhere in the project switches that off.  The only
+ * choice is which CAs to trust: libcurl's default store, or a bundle set
+ * once per process with http_tls_init() and used by every transfer, those
+ * of lib/llm.c included (http_tls_apply()).
  */
 #ifndef PM_HTTP_H
 #define PM_HTTP_H
@@ -29,6 +35,8 @@ enum http_err {
 	HTTP_RESET,		/* dropped, reset, nothing received */
 	HTTP_TRUNCATED,		/* fewer bytes than Content-Length */
 	HTTP_TOOBIG,		/* body over the buffer's limit */
+	HTTP_TLS,		/* certificate not trusted, or not for this
+				 * host: retrying would not help */
 	HTTP_OTHER
 };
 
@@ -68,6 +76,27 @@ int http_run(struct http *h, long wait_ms,
     void (*done)(struct http_xfer *, void *), void *arg);
 
 int http_inflight(const struct http *h);
+
+/*
+ * The CA bundle for the whole process: file (--cacert), else
+ * $PM_CA_BUNDLE when set and not empty, else none (libcurl's default).
+ * It must be a regular, readable file with a PEM certificate in it, so
+ * that a wrong path is a usage error before any request rather than a
+ * failure per request.  -1 with "FILE: reason (--cacert)" in err.  Call
+ * before any transfer and any thread; file is borrowed for the life of the
+ * process (argv, environ).
+ */
+int http_tls_init(const char *file, char *err, size_t errlen);
+
+/* Verification on and the CA bundle, on a curl easy handle (a CURL *). */
+void http_tls_apply(void *easy);
+
+/*
+ * When rc (a CURLcode) is a failed certificate check, 1, and msg (curl's
+ * reason) becomes "ORIGIN: certificate not verified: reason", ORIGIN being
+ * url's scheme, host and port without any user name or password; else 0.
+ */
+int http_tls_refused(int rc, const char *url, char *msg, size_t n);
 
 /* name=value&... with value URL-encoded; -1 on overflow. */
 int http_query_add(struct buf *q, const char *name, const char *value);

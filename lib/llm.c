@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include "http.h"
 #include "llm.h"
 
 struct llm {
@@ -108,7 +109,7 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 {
 	struct sink s = { l, resp };
 	struct curl_slist *hd = NULL;
-	char url[2048];
+	char url[2048], why[CURL_ERROR_SIZE] = "";
 	CURLcode e;
 	CURL *h = l->h;
 
@@ -124,6 +125,8 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	http_tls_apply(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, why);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
@@ -135,12 +138,16 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	e = curl_easy_perform(h);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hd);
 	if (e != CURLE_OK) {
 		if (l->over)
 			snprintf(err, errlen, "answer over %zu bytes", resp->max);
-		else
-			snprintf(err, errlen, "%s", curl_easy_strerror(e));
+		else {
+			snprintf(err, errlen, "%s", why);
+			if (!http_tls_refused(e, url, err, errlen))
+				snprintf(err, errlen, "%s", curl_easy_strerror(e));
+		}
 		return -1;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);

@@ -4,7 +4,8 @@
  * Small on purpose: building the request body and reading the answer are
  * the caller's (lib/experiment.c); this file only moves bytes.  The API key
  * goes into an Authorization header and nowhere else: never into a URL, a
- * message or a dump.  Only http and https are allowed.
+ * message or a dump.  Only http and https are allowed; https is checked as
+ * lib/http.c checks it (http_tls_init() chooses the CAs, for both).
  *
  * Ownership: a struct llm owns one curl easy handle, kept between calls so
  * that requests to one endpoint reuse their connection; one per thread.

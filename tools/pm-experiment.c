@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "experiment.h"
+#include "http.h"
 #include "jqf.h"
 #include "llm.h"
 #include "msg.h"
@@ -46,7 +47,7 @@ struct slot {
 struct opts {
 	struct config_opts	co;
 	struct selection	sel;
-	const char		*stage;
+	const char		*stage, *cacert;
 	int			 list, stats;
 };
 
@@ -57,7 +58,8 @@ usage(FILE *f)
 "usage: pm-experiment [-l] [-c config] [-s suite] [--stage stage]\n"
 "                     [--include-research list] [--include-forecast list]\n"
 "                     [-o name.key=value] [--override-file file] [-j jobs]\n"
-"                     [--timeout seconds] [--dump-dir dir] [--stats] [file ...]\n"
+"                     [--timeout seconds] [--dump-dir dir] [--cacert file]\n"
+"                     [--stats] [file ...]\n"
 "  -c, --config FILE         the suites (default: $PM_EXPERIMENTS, else the\n"
 "                            builtin suite: baseline and market)\n"
 "  -l, --list                print the manifest of what would run, and exit\n"
@@ -71,6 +73,8 @@ usage(FILE *f)
 "  -j, --jobs N              groups in flight (default 4)\n"
 "      --timeout SECONDS     for variants that set none (default 60)\n"
 "      --dump-dir DIR        save request and response payloads per event\n"
+"      --cacert FILE         trust these CAs for https (default:\n"
+"                            $PM_CA_BUNDLE, else the system's)\n"
 "      --stats               print counts on standard error at the end\n"
 "  -h, --help                this help;  -V, --version  the version\n");
 }
@@ -234,6 +238,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dump-dir", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'x' },
+		{ "cacert", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -251,6 +256,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		case 'F': o->sel.inc[XS_FORECAST] = optarg; break;
 		case 'd': c->xo.dump_dir = optarg; break;
 		case 'x': o->stats = 1; break;
+		case 'C': o->cacert = optarg; break;
 		case 's':
 			rc = push(&o->sel.suites, &o->sel.nsuites, optarg);
 			break;
@@ -330,6 +336,11 @@ main(int argc, char **argv)
 	o.sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
 	if ((k = parse_opts(argc, argv, &o, &c)) != 0) {
 		rc = k == -1 ? EXIT_USAGE : 0;
+		goto out;
+	}
+	if (http_tls_init(o.cacert, err, sizeof err) == -1) {
+		msg("%s", err);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (o.co.path == NULL && (env = getenv("PM_EXPERIMENTS")) && *env)

@@ -21,6 +21,7 @@
 #include "clob.h"
 #include "fetch.h"
 #include "gamma.h"
+#include "http.h"
 #include "json.h"
 #include "msg.h"
 #include "ndjson.h"
@@ -34,14 +35,14 @@ enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT,
 	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
-	O_START, O_END };
+	O_START, O_END, O_CACERT };
 
 struct opts {
 	int		 cmd;
 	struct gamma_query g;
 	struct clob_query c;
 	struct fetch_opts f;
-	const char	*target;
+	const char	*target, *cacert;
 	long		 window;
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only;
@@ -63,7 +64,8 @@ usage(FILE *f)
 "       pm-fetch history [--interval I] [--fidelity MIN] [--start-ts S]\n"
 "           [--end-ts S] [common options] [file ...]\n"
 "common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
-"        [--attempts N] [--backoff MS] [--timeout SEC] [--progress]\n"
+"        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
+"        [--progress]\n"
 "        [-h | --help] [-V | --version]\n");
 }
 
@@ -169,6 +171,9 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 		return 0;
 	case O_PROGRESS:
 		o->f.progress = isatty(STDERR_FILENO) ? 2 : 1;
+		return 0;
+	case O_CACERT:
+		o->cacert = arg;
 		return 0;
 	}
 	return 1;
@@ -331,6 +336,7 @@ static int
 check(struct opts *o)
 {
 	int gamma = o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS;
+	char err[1024];
 
 	if ((o->gamma_only && !gamma) || (o->clob_only && o->cmd !=
 	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY)) {
@@ -341,6 +347,10 @@ check(struct opts *o)
 	}
 	if (target_window(o) == -1)
 		return -1;
+	if (http_tls_init(o->cacert, err, sizeof err) == -1) {
+		msg("%s", err);
+		return -1;
+	}
 	o->g.end_min = o->emin[0] ? o->emin : NULL;
 	o->g.end_max = o->emax[0] ? o->emax : NULL;
 	o->g.updated_since = o->since[0] ? o->since : NULL;
@@ -391,6 +401,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "backoff", required_argument, NULL, O_BACKOFF },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "pagination", required_argument, NULL, O_PAGINATION },
 		{ "closed", required_argument, NULL, O_CLOSED },
 		{ "active", optional_argument, NULL, O_ACTIVE },
