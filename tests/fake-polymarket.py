@@ -37,6 +37,9 @@ Usage:
                        prices-history, last-trade-price.  Repeatable.
   --log FILE           append every API request line (METHOD path?query)
   --no-gzip            never compress (default: gzip when asked for)
+  --tls CERT KEY       HTTPS only, with this certificate chain and key
+                       (PEM files); the handshake happens in the request's
+                       thread, and one that fails is not an API request
 
   Counting: request numbers (for every-N) count API requests only, from 1;
   when several faults fall on one request the order is drop, 429, 5xx,
@@ -71,6 +74,7 @@ import gzip
 import hashlib
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -640,6 +644,23 @@ class Handler(BaseHTTPRequestHandler):
         return 200
 
 
+def tls_wrap(srv, cert, key):
+    """Serve HTTPS: the listening socket hands out TLS sockets whose
+    handshake runs on first read, in the request's thread, so that a client
+    that refuses the certificate neither blocks accept() nor shows up as a
+    traceback."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                 do_handshake_on_connect=False)
+    plain = srv.handle_error
+
+    def handle_error(request, client_address):
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            plain(request, client_address)
+    srv.handle_error = handle_error
+
+
 def main():
     ap = argparse.ArgumentParser(description="a local fake of Polymarket's APIs")
     ap.add_argument("--port", type=int, default=0)
@@ -661,6 +682,7 @@ def main():
     ap.add_argument("--budget", action="append", default=[])
     ap.add_argument("--log")
     ap.add_argument("--no-gzip", action="store_true")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
     if args.retry_after == int(args.retry_after):
         args.retry_after = int(args.retry_after)
@@ -670,6 +692,8 @@ def main():
     srv.request_queue_size = 128
     srv.data = Data(args)
     srv.state = State(args)
+    if args.tls:
+        tls_wrap(srv, *args.tls)
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -3,12 +3,14 @@
 # test script (source it after lib.sh).
 #
 #   fake_start NAME [server options]   start a server, wait for its port;
-#                                      sets FAKE_URL and exports
+#                                      sets FAKE_URL (https:// with --tls)
+#                                      and FAKE_PORT, and exports
 #                                      PM_GAMMA_URL and PM_CLOB_URL to it
 #   fake_stats [KEY ...]               GET /_stats of the current server,
 #                                      or one value (jq path) of it
 #   fake_control JSON                  POST /_control to the current server
 #   fake_reset                         POST /_reset (counters back to zero)
+#                                      (these three: plain HTTP servers only)
 #
 # Servers are killed when the script exits.  Until one is started, the
 # base URLs point at a closed local port, so a test can never reach the
@@ -25,8 +27,9 @@ fake_stop_all() {
 trap 'fake_stop_all; rm -rf "$TMP"' EXIT
 
 fake_start() {
-	local name=$1 _
+	local name=$1 scheme=http _
 	shift
+	case " $* " in *" --tls "*) scheme=https ;; esac
 	rm -f "$TMP/$name.port"
 	python3 "$TESTS_DIR/fake-polymarket.py" --port-file "$TMP/$name.port" \
 	    "$@" 2>"$TMP/$name.log" &
@@ -40,10 +43,11 @@ fake_start() {
 		cat "$TMP/$name.log" >&2
 		return 1
 	fi
-	FAKE_URL=http://127.0.0.1:$(cat "$TMP/$name.port")
+	FAKE_PORT=$(cat "$TMP/$name.port")
+	FAKE_URL=$scheme://127.0.0.1:$FAKE_PORT
 	PM_GAMMA_URL=$FAKE_URL
 	PM_CLOB_URL=$FAKE_URL
-	export FAKE_URL PM_GAMMA_URL PM_CLOB_URL
+	export FAKE_URL FAKE_PORT PM_GAMMA_URL PM_CLOB_URL
 }
 
 fake_stats() {
