@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A fake OpenAI-compatible chat-completions endpoint for the tests.
 
-usage: fake-llm.py PORTFILE LOGFILE
+usage: fake-llm.py [--tls CERT KEY] PORTFILE LOGFILE
 
 Listens on 127.0.0.1 on a free port, writes the port to PORTFILE, and
-appends one JSON line per request to LOGFILE.  The request's model says
+appends one JSON line per request to LOGFILE.  With --tls it speaks HTTPS
+only, with that certificate chain and key (PEM); a client that refuses the
+certificate sends no request and leaves no line.  The request's model says
 how to answer:
 
   valid     {"probabilities": {id: 0.6}} for every "market_id ID" in the
@@ -14,8 +16,11 @@ how to answer:
   500       HTTP 500
   slow      sleeps 3 s, then answers like valid
 """
+import argparse
 import json
+import os
 import re
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +41,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(n) or b"{}")
-        with open(sys.argv[2], "a") as log:
+        with open(self.server.logfile, "a") as log:
             log.write(json.dumps({"path": self.path,
                                   "auth": self.headers.get("Authorization"),
                                   "request": req}) + "\n")
@@ -65,12 +70,35 @@ class Handler(BaseHTTPRequestHandler):
                       "total_tokens": 15}}))
 
 
+def tls_wrap(srv, cert, key):
+    # The handshake runs on first read, in the request's thread; a refused
+    # certificate is the client's verdict, not a server error to print.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                 do_handshake_on_connect=False)
+    plain = srv.handle_error
+
+    def handle_error(request, client_address):
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            plain(request, client_address)
+    srv.handle_error = handle_error
+
+
 def main():
+    ap = argparse.ArgumentParser(description="a fake chat-completions endpoint")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("portfile")
+    ap.add_argument("logfile")
+    args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(sys.argv[1] + ".tmp", "w") as f:
+    srv.daemon_threads = True
+    srv.logfile = args.logfile
+    if args.tls:
+        tls_wrap(srv, *args.tls)
+    with open(args.portfile + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
-    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    os.rename(args.portfile + ".tmp", args.portfile)
     srv.serve_forever()
 
 
