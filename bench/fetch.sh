@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 N=${BENCH_FETCH_N:-20000}
 LAT=${BENCH_LATENCY:-100}
-PARTS=${BENCH_PARTITIONS:-16}
+PARTS=${BENCH_PARTITIONS:-8}
 BIN=${BENCH_BIN:-bin}
 DIR=${BENCH_DIR:-build/bench}
 ROWS=${BENCH_ROWS:-$DIR/rows.jsonl}
