@@ -2,7 +2,8 @@
 """gen-markets.py N [FIXTURES] - N real-shaped Gamma markets, one per line.
 
 Clones the recorded markets in FIXTURES (default ../shared/fixtures/
-polymarket) with new ids, condition ids and token ids, so the data has the
+polymarket) with new ids, condition ids, token ids and events (one set
+of events per pass over the recorded markets, so groups do not grow), so the data has the
 real shape, size and oddities but no duplicates.  Deterministic: the same N
 gives the same bytes.
 """
@@ -40,6 +41,13 @@ def main():
             k = len(json.loads(m["clobTokenIds"]))
             m["clobTokenIds"] = json.dumps(
                 [str(rnd.getrandbits(255)) for _ in range(k)])
+        # Each pass over the seeds gets events of its own, so groups keep
+        # their size as N grows (N/len(seeds) times as many groups).
+        r = i // len(seeds)
+        if m.get("events"):
+            m["events"] = [dict(e, id="%s%04d" % (e.get("id"), r),
+                                slug="%s-%d" % (e.get("slug", "e"), r))
+                           for e in m["events"]]
         out.write(json.dumps(m, separators=(",", ":")) + "\n")
 
 

@@ -33,7 +33,7 @@ PY
 
 # The N real-shaped raw Gamma markets every workload starts from.
 markets_data() {
-	local f=$DIR/markets-$1.ndjson
+	local f=$DIR/markets-g-$1.ndjson
 	[ -s "$f" ] || python3 bench/gen-markets.py "$1" >"$f"
 	echo "$f"
 }
