@@ -20,11 +20,13 @@ DATA=$(markets_data "$N")
 BYTES=$(wc -c <"$DATA")
 SCHEMA=$(python3 -c 'import sys; sys.argv=["x"]; exec(open("bench/replay_baseline.py").read().split("MCOLS =")[0]); print(SCHEMA)')
 
-# The floor: sqlite3 .import of the very rows pm-store writes (raw
-# payloads, markets, contracts; same schema, indexes and pragmas), taken
-# from one untimed run.  No parsing, no checks, no hashing: what SQLite
-# alone needs to write this data here, below which no tool can go.
-$BIN/pm-normalize <"$DATA" | $BIN/pm-store --db "$TMP/prep.db" >/dev/null 2>&1
+# The floor: bench/sqlite_floor.c inserting the very rows pm-store
+# writes (raw payloads, markets, contracts; same schema, indexes and
+# pragmas), already split, through one prepared INSERT per table in one
+# transaction.  No JSON, no checks, no hashing: what SQLite alone needs
+# to write this data here, below which no SQLite-based tool can go.
+cc -O2 -o "$DIR/sqlite_floor" bench/sqlite_floor.c -lsqlite3
+"$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/prep.db" >/dev/null 2>&1
 sqlite3 "$TMP/prep.db" "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
     AND tbl_name IN ('raw_responses', 'markets', 'contracts') ORDER BY type DESC" >"$TMP/floor.sql"
 for t in raw_responses markets contracts; do
@@ -44,8 +46,8 @@ $SCHEMA
 CREATE TABLE stage (t, b, c, d, e, f, g, h, i, j, k, l);
 SQL
 )\" '.mode ascii' '.import /dev/stdin stage' '.read bench/replay_jq.sql' >/dev/null"
-	measure "replay sqlite" "floor: sqlite3 .import" 0 "$BYTES" "$N" \
-	    "sqlite3 $TMP/floor.db 'PRAGMA page_size=16384' 'PRAGMA journal_mode=WAL' 'PRAGMA synchronous=NORMAL' '.read $TMP/floor.sql' '.mode ascii' '.import $TMP/raw_responses.a raw_responses' '.import $TMP/markets.a markets' '.import $TMP/contracts.a contracts' >/dev/null"
+	measure "replay sqlite" "floor: SQLite, rows ready" 0 "$BYTES" "$N" \
+	    "$DIR/sqlite_floor $TMP/floor.db $TMP/floor.sql raw_responses $TMP/raw_responses.a markets $TMP/markets.a contracts $TMP/contracts.a"
 	ours_pg=$(pg_newdb ours) py_pg=$(pg_newdb py)
 	measure "replay postgresql" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
