@@ -4,8 +4,18 @@
  * is an NDJSON stream read by lib/ndjson.c from memory; every record goes
  * through store_record() (checks, batches, upserts, groups, runs) and
  * every bad line through store_badline(), then store_finish().  Records
- * and annotations go to /dev/null.  The database is made again every
- * RENEW inputs so it never grows without bound.
+ * and annotations go to /dev/null.
+ *
+ * Each input meets the database as migration left it: the tables that
+ * were empty then are emptied again after the input (a DELETE of a few
+ * rows, prepared once), instead of a new database and schema each time.
+ * So the database never grows and no row of an earlier input is there.
+ *
+ * One store serves RENEW inputs, each ended by store_finish() as one
+ * pm-store run ends, instead of a store_new() per input: preparing its
+ * statements costs more than storing a typical input.  What a store
+ * keeps after store_finish() (counters, the last status) is small, and a
+ * store that hit a fatal error is replaced at once.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "db.h"
 #include "ndjson.h"
 #include "out.h"
@@ -20,39 +31,115 @@
 #include "store.h"
 
 #define MAX_LINE (1 << 16)
-#define RENEW 4096
+#define MAX_TABLES 64
+#define RENEW 256
 
 static struct db *db;
+static struct db_stmt *empty[MAX_TABLES];
+static size_t nempty;
+static struct ndjson nd;
+static struct store *s;
 static unsigned long inputs;
 
 static void
-renew(void)
+die(const char *what)
 {
-	char err[600];
+	fprintf(stderr, "fuzz-store: %s: %s\n", what, db ? db_errmsg(db) : "");
+	abort();
+}
 
-	db_close(db);
+/* 1 when table t has no row. */
+static int
+is_empty(const char *t)
+{
+	struct buf sql;
+	struct db_stmt *st;
+	int rc;
+
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT 1 FROM \"%s\" LIMIT 1", t);
+	if ((st = db_prepare(db, sql.data)) == NULL)
+		die(sql.data);
+	if ((rc = db_step(st)) < 0)
+		die(sql.data);
+	db_finalize(st);
+	buf_release(&sql);
+	return rc == DB_DONE;
+}
+
+static void
+setup(void)
+{
+	struct db_stmt *st;
+	struct buf sql;
+	const char *t;
+	char err[600];
+	int rc;
+
 	if ((db = db_open(":memory:", 0, err, sizeof err)) == NULL ||
 	    schema_migrate(db, 0, err, sizeof err) == -1) {
 		fprintf(stderr, "fuzz-store: %s\n", err);
 		abort();
 	}
+	buf_init(&sql, 0);
+	st = db_prepare(db, "SELECT name FROM sqlite_master WHERE type = "
+	    "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+	if (st == NULL)
+		die("sqlite_master");
+	while ((rc = db_step(st)) == DB_ROW) {
+		t = db_col_text(st, 0, NULL);
+		if (!is_empty(t))
+			continue;
+		if (nempty == MAX_TABLES)
+			die("too many tables");
+		buf_reset(&sql);
+		buf_printf(&sql, "DELETE FROM \"%s\"", t);
+		if ((empty[nempty++] = db_prepare(db, sql.data)) == NULL)
+			die(sql.data);
+	}
+	if (rc != DB_DONE)
+		die("sqlite_master");
+	db_finalize(st);
+	buf_release(&sql);
+}
+
+/* Back to the database migration left. */
+static void
+empty_tables(void)
+{
+	size_t i;
+
+	if (db_begin(db) != DB_DONE)
+		die("begin");
+	for (i = 0; i < nempty; i++) {
+		if (db_step(empty[i]) != DB_DONE)
+			die("delete");
+		db_reset(empty[i]);
+	}
+	if (db_commit(db) != DB_DONE)
+		die("commit");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ndjson nd = { 0 };
-	struct store *s;
-
 	if (db == NULL) {
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, STDOUT_FILENO);
 		out_init();
+		/* messages still formatted, written 64K at a time: not a
+		 * write(2) per bad line */
+		setvbuf(stderr, NULL, _IOFBF, 1 << 16);
+		setup();
 	}
-	if (inputs++ % RENEW == 0)
-		renew();
-	if ((s = store_new(db, "fuzz", MAX_LINE)) == NULL)
+	if (s != NULL && (inputs % RENEW == 0 || store_fatal(s))) {
+		store_free(s);
+		s = NULL;
+	}
+	inputs++;
+	if (s == NULL && (s = store_new(db, "fuzz", MAX_LINE)) == NULL)
 		abort();
+	nd.records = nd.bad = nd.blank = 0;
 	nd.stage = "store";
 	nd.max_line = MAX_LINE;
 	nd.fn = store_record;
@@ -60,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nd.arg = s;
 	ndjson_run_mem(&nd, "fuzz", (const char *)data, size);
 	(void)store_finish(s);
-	store_free(s);
 	out_flush();
+	empty_tables();
 	return 0;
 }
