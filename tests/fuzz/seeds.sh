@@ -1,8 +1,10 @@
 #!/bin/bash
 # tests/fuzz/seeds.sh - the seed corpora of the fuzz targets, made from the
-# recorded fixtures by the real tools: small slices of each stream, so each
-# seed runs fast.  Usage: tests/fuzz/seeds.sh BINDIR OUTDIR; OUTDIR gets
-# one directory per target (fuzz-group, fuzz-store, fuzz-ndjson).
+# recorded fixtures by the real tools: slices of one to three records of
+# each stream, so each seed runs fast (the fuzzer splices them together).
+# tests/fuzz/run.sh says how they are merged into tests/fuzz/corpus.
+# Usage: tests/fuzz/seeds.sh BINDIR OUTDIR; OUTDIR gets one directory per
+# target (fuzz-group, fuzz-store, fuzz-ndjson).
 set -eu -o pipefail
 bin=$1 out=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,12 +35,12 @@ slice() {
 	done
 }
 : >"$tmp/none"
-slice "$tmp/norm" "$tmp/none" "$out/fuzz-group" 6
+slice "$tmp/norm" "$tmp/none" "$out/fuzz-group" 3
 cp "$top/tests/fixtures-store/run.ndjson" "$out/fuzz-group/run"
-slice "$tmp/norm" "$tmp/run" "$out/fuzz-store" 8
-slice "$tmp/groups" "$tmp/run" "$out/fuzz-store" 2
-slice "$tmp/raw" "$tmp/run" "$out/fuzz-store" 2
-slice "$tmp/prices" "$tmp/run" "$out/fuzz-store" 4
+slice "$tmp/norm" "$tmp/run" "$out/fuzz-store" 2
+slice "$tmp/groups" "$tmp/run" "$out/fuzz-store" 1
+slice "$tmp/raw" "$tmp/run" "$out/fuzz-store" 1
+slice "$tmp/prices" "$tmp/run" "$out/fuzz-store" 2
 cp "$top/tests/fixtures-store/run.ndjson" "$out/fuzz-store/run"
 # the input loop: the first byte picks the line cap (see fuzz-ndjson.c)
 mkdir -p "$out/fuzz-ndjson"
