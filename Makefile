@@ -116,9 +116,14 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.
-# make fuzz [FUZZ_RUNS=10000000]; the corpus grows in build/fuzz/corpus.
+# make fuzz [FUZZ_RUNS=10000000]: each target in turn, fastest first (see
+# tests/fuzz/run.sh); the corpus grows in build/fuzz/corpus, one summary
+# line per target in build/fuzz/summary.txt.  Inputs of at most 16K keep
+# runs fast; the long-line paths are the shell tests' (t0101, t0910).
 FUZZ_O    = build/fuzz
 FUZZ_RUNS ?= 10000000
+FUZZ_MAX_LEN ?= 16384
+FUZZ_TARGETS ?= fuzz-group fuzz-ndjson fuzz-normalize fuzz-store
 FUZZERS   = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz-*.c))
 fuzz-build:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CXX=clang++ \
@@ -130,11 +135,8 @@ $(FUZZ_O)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_O)/libpm.a
 	clang++ -fsanitize=fuzzer,address,undefined -o $@ $@.o \
 	    $(FUZZ_O)/libpm.a $(LIBS)
 fuzz: fuzz-build
-	@for f in $(FUZZERS); do n=$$(basename $$f); \
-	    mkdir -p $(FUZZ_O)/corpus/$$n; \
-	    echo "== $$n: $(FUZZ_RUNS) runs"; \
-	    $$f -runs=$(FUZZ_RUNS) -max_len=65536 -close_fd_mask=2 $(FUZZ_O)/corpus/$$n \
-	        tests/fuzz/corpus/$$n || exit 1; done
+	@bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_RUNS) $(FUZZ_MAX_LEN) \
+	    $(FUZZ_TARGETS)
 .PHONY: fuzz fuzz-build
 
 # kill -9 at random points of each stage of the daily flow, then a rerun:
