@@ -11,9 +11,23 @@
 #include "out.h"
 #include "record.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#ifdef HAVE_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 #define CHUNK (1024 * 1024)
 
-struct reader {
+struct ndjson_reader {
 	struct ndjson	*nd;
 	json_parser	*jp;
 	const char	*name;
@@ -21,7 +35,11 @@ struct reader {
 	const char	*mem;
 	size_t		 memlen, memoff;
 	char		*buf;
-	size_t		 cap;		/* allocated, less JSON_PADDING */
+	size_t		 alloc;		/* allocated, less JSON_PADDING */
+	size_t		 cap;		/* in use: the buffer a fresh reader
+					 * would have, so every run takes
+					 * the same paths */
+	size_t		 jpmax;		/* the longest line jp takes */
 	size_t		 start, end;	/* unconsumed bytes */
 	unsigned long	 line;
 };
@@ -57,7 +75,7 @@ rec_pass(const struct rec *r)
 }
 
 static void
-bad(struct reader *rd, unsigned long line, const char *detail)
+bad(struct ndjson_reader *rd, unsigned long line, const char *detail)
 {
 	struct failure f = { 0 };
 
@@ -85,7 +103,7 @@ blank(const char *p, size_t n)
 
 /* One complete line at p[0..n), with JSON_PADDING bytes after it. */
 static int
-one(struct reader *rd, char *p, size_t n)
+one(struct ndjson_reader *rd, char *p, size_t n)
 {
 	struct ndjson *nd = rd->nd;
 	const char *err;
@@ -123,7 +141,7 @@ one(struct reader *rd, char *p, size_t n)
 
 /* Read more bytes behind end; 0 at end of file, -1 on error. */
 static ssize_t
-fill(struct reader *rd)
+fill(struct ndjson_reader *rd)
 {
 	ssize_t n;
 
@@ -148,9 +166,20 @@ fill(struct reader *rd)
 	return n;
 }
 
+/* Use the first cap bytes of the buffer (and the padding after them);
+ * under ASan the bytes behind are off limits as if never allocated. */
+static void
+set_cap(struct ndjson_reader *rd, size_t cap)
+{
+	rd->cap = cap;
+	ASAN_UNPOISON_MEMORY_REGION(rd->buf, cap + JSON_PADDING);
+	ASAN_POISON_MEMORY_REGION(rd->buf + cap + JSON_PADDING,
+	    rd->alloc - cap);
+}
+
 /* Grow the buffer toward the cap; -1 when it is there already. */
 static int
-grow(struct reader *rd, size_t max)
+grow(struct ndjson_reader *rd, size_t max)
 {
 	size_t ncap;
 	char *p;
@@ -158,16 +187,19 @@ grow(struct reader *rd, size_t max)
 	if (rd->cap >= max + 1)
 		return -1;
 	ncap = rd->cap * 2 > max + 1 ? max + 1 : rd->cap * 2;
-	if ((p = realloc(rd->buf, ncap + JSON_PADDING)) == NULL)
-		return -1;
-	rd->buf = p;
-	rd->cap = ncap;
+	if (ncap > rd->alloc) {
+		if ((p = realloc(rd->buf, ncap + JSON_PADDING)) == NULL)
+			return -1;
+		rd->buf = p;
+		rd->alloc = ncap;
+	}
+	set_cap(rd, ncap);
 	return 0;
 }
 
 /* Skip the rest of an over-long line; -1 on read error. */
 static int
-skip_line(struct reader *rd)
+skip_line(struct ndjson_reader *rd)
 {
 	char *nl;
 	ssize_t n;
@@ -185,7 +217,7 @@ skip_line(struct reader *rd)
 }
 
 static int
-read_fd(struct reader *rd, size_t max)
+read_fd(struct ndjson_reader *rd, size_t max)
 {
 	char *nl, detail[96];
 	size_t scan = rd->start;
@@ -239,44 +271,77 @@ nomem:
 	return 3;
 }
 
+/* Ready rd for a run with line cap max, keeping what it already has: its
+ * buffer (used only up to the size a new one would have) and its parser
+ * (one made for longer lines parses the same). */
 static int
-reader_init(struct reader *rd, struct ndjson *nd, size_t max)
+reader_init(struct ndjson_reader *rd, struct ndjson *nd, size_t max)
 {
+	size_t cap = max < CHUNK ? max + 1 : CHUNK;
+	char *p;
+
 	rd->nd = nd;
-	rd->cap = max < CHUNK ? max + 1 : CHUNK;
-	rd->buf = malloc(rd->cap + JSON_PADDING);
-	rd->jp = json_parser_new(max);
-	if (rd->buf == NULL || rd->jp == NULL) {
-		msg("out of memory");
-		return 3;
+	rd->start = rd->end = 0;
+	rd->line = 0;
+	if (rd->alloc < cap) {
+		if ((p = realloc(rd->buf, cap + JSON_PADDING)) == NULL)
+			goto nomem;
+		rd->buf = p;
+		rd->alloc = cap;
+	}
+	set_cap(rd, cap);
+	if (rd->jp == NULL || rd->jpmax < max) {
+		json_parser_free(rd->jp);
+		rd->jpmax = max;
+		if ((rd->jp = json_parser_new(max)) == NULL)
+			goto nomem;
 	}
 	return 0;
+nomem:
+	msg("out of memory");
+	return 3;
 }
 
 int
 ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
     size_t size)
 {
-	struct reader rd = { 0 };
+	struct ndjson_reader *rd = nd->keep;
 	size_t max = nd->max_line ? nd->max_line : ndjson_max_line();
 	int rc;
 
-	if ((rc = reader_init(&rd, nd, max)) == 0) {
-		rd.name = name;
-		rd.fd = -1;
-		rd.mem = data;
-		rd.memlen = size;
-		rc = read_fd(&rd, max);
+	if (rd == NULL && (rd = nd->keep = calloc(1, sizeof *rd)) == NULL) {
+		msg("out of memory");
+		return 3;
 	}
-	json_parser_free(rd.jp);
-	free(rd.buf);
+	if ((rc = reader_init(rd, nd, max)) == 0) {
+		rd->name = name;
+		rd->fd = -1;
+		rd->mem = data;
+		rd->memlen = size;
+		rd->memoff = 0;
+		rc = read_fd(rd, max);
+	}
 	return rc;
+}
+
+void
+ndjson_release(struct ndjson *nd)
+{
+	struct ndjson_reader *rd = nd->keep;
+
+	if (rd == NULL)
+		return;
+	json_parser_free(rd->jp);
+	free(rd->buf);
+	free(rd);
+	nd->keep = NULL;
 }
 
 int
 ndjson_run(struct ndjson *nd, int nfiles, char **files)
 {
-	struct reader rd = { 0 };
+	struct ndjson_reader rd = { 0 };
 	size_t max = nd->max_line ? nd->max_line : ndjson_max_line();
 	char *stdin_only[] = { "-" };
 	int i, rc = 0, r;

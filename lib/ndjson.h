@@ -48,15 +48,20 @@ struct ndjson {
 	unsigned long	 records;	/* objects handed to fn */
 	unsigned long	 bad;		/* lines reported as bad_record */
 	unsigned long	 blank;
+	/* ndjson_run_mem() keeps its buffer and parser here for the next
+	 * call on this struct; ndjson_release() frees them */
+	struct ndjson_reader *keep;
 };
 
 /* Returns 0, or 3 when an input could not be opened or read (reported). */
 int ndjson_run(struct ndjson *nd, int nfiles, char **files);
 
 /* The same loop over one buffer in memory, named name in messages (the
- * fuzz targets: no file opened per input). */
+ * fuzz targets: no file opened, nothing allocated per input).  The
+ * counts add up over calls; ndjson_release() when done with nd. */
 int ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
     size_t size);
+void ndjson_release(struct ndjson *nd);	/* what ndjson_run_mem() kept */
 
 /* The line cap: PM_MAX_LINE from the environment, else the default. */
 size_t ndjson_max_line(void);

@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #define MAX_LINE (1 << 16)
 
+static struct ndjson nd;	/* its reader kept from input to input */
 static json_parser *jp;
 
 static int
@@ -52,17 +54,20 @@ on_group(void *arg, const char *key, struct buf *line)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ndjson nd = { 0 };
 	struct grouper *g;
 
 	if (jp == NULL) {
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, STDOUT_FILENO);
 		out_init();
+		/* messages still formatted, written 64K at a time: not a
+		 * write(2) per bad line */
+		setvbuf(stderr, NULL, _IOFBF, 1 << 16);
 		jp = json_parser_new(1 << 24);
 	}
 	if ((g = grouper_new(MAX_LINE)) == NULL)
 		abort();
+	nd.records = nd.bad = nd.blank = 0;
 	nd.stage = "fuzz";
 	nd.max_line = MAX_LINE;
 	nd.fn = one;

@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -14,6 +15,7 @@
 #include "normalize.h"
 #include "out.h"
 
+static struct ndjson nd;	/* its reader kept from input to input */
 static struct normalizer *norm;
 
 static void on_record(void *a, struct buf *b) { (void)a; (void)b; }
@@ -45,14 +47,16 @@ one(struct rec *r, void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ndjson nd = { 0 };
-
 	if (norm == NULL) {
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, STDOUT_FILENO);
 		out_init();
+		/* messages still formatted, written 64K at a time: not a
+		 * write(2) per bad line */
+		setvbuf(stderr, NULL, _IOFBF, 1 << 16);
 		norm = norm_new(1 << 20);
 	}
+	nd.records = nd.bad = nd.blank = 0;
 	nd.stage = "fuzz";
 	nd.max_line = 1 << 16;
 	nd.fn = one;
