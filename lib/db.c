@@ -1,4 +1,5 @@
 /* db.c - URLs, redaction and the dispatch to the engines (see db.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,9 @@
 #include <unistd.h>
 
 #include "db_impl.h"
+#include "msg.h"
+
+#define WAIT_MS_DEFAULT 10000
 
 int
 db_url_engine(const char *url)
@@ -66,18 +70,50 @@ db_redact(const char *url, char *out, size_t n)
 	}
 }
 
+/* One line: libpq's messages end in a newline and go on over several
+ * lines ("\n\tIs the server running locally..."), and the message lands
+ * in a single diagnostic line and a failure record's detail. */
 void
 db_seterr(struct db *db, const char *fmt, ...)
 {
 	va_list ap;
-	size_t n;
+	char *r, *w;
 
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof db->err, fmt, ap);
 	va_end(ap);
-	n = strlen(db->err);	/* libpq messages end in newlines */
-	while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
-		db->err[--n] = 0;
+	for (r = w = db->err; *r; r++) {
+		if (*r == '\n') {
+			while (w > db->err && (w[-1] == ' ' || w[-1] == '\t'))
+				w--;
+			while (r[1] == ' ' || r[1] == '\t' || r[1] == '\n')
+				r++;
+			*w++ = ' ';
+		} else
+			*w++ = *r;
+	}
+	while (w > db->err && (w[-1] == ' ' || w[-1] == '\t'))
+		w--;
+	*w = 0;
+}
+
+/* How long to wait for a database that is locked by another writer or
+ * whose server went away, before giving up on it. */
+long
+db_wait_ms(void)
+{
+	const char *s = getenv("PM_DB_TIMEOUT");
+	char *e;
+	double v;
+
+	if (s == NULL || *s == 0)
+		return WAIT_MS_DEFAULT;
+	errno = 0;
+	v = strtod(s, &e);
+	if (errno == 0 && *e == 0 && e != s && v >= 0 && v <= 86400)
+		return (long)(v * 1000);
+	msg("PM_DB_TIMEOUT: not a number of seconds from 0 to 86400: %s", s);
+	return WAIT_MS_DEFAULT;
 }
 
 struct db *
@@ -92,6 +128,7 @@ db_open(const char *url, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	db->flags = flags;
+	db->wait_ms = db_wait_ms();
 	if (db_url_engine(url) == DB_PG) {
 		rc = db_pg_open(db, url);
 	} else if (db_sqlite_path(url, path, sizeof path) == -1) {
@@ -122,7 +159,7 @@ int db_engine(const struct db *db) { return db->engine; }
 int
 db_alive(const struct db *db)
 {
-	return db->engine != DB_PG || db_pg_alive(db);
+	return !db->down && (db->engine != DB_PG || db_pg_alive(db));
 }
 const char *db_errmsg(const struct db *db) { return db->err; }
 unsigned db_generation(const struct db *db) { return db->gen; }
@@ -150,12 +187,17 @@ int
 db_rollback(struct db *db)
 {
 	char keep[sizeof db->err];
-	int rc;
+	long since = db->wait_since;
+	int down = db->down, gave_up = db->gave_up, rc;
 
-	/* The error that made us roll back is the one worth reporting. */
+	/* The error that made us roll back is the one worth reporting, and
+	 * a rollback that works says nothing about the database's health. */
 	memcpy(keep, db->err, sizeof keep);
 	rc = db_exec(db, "ROLLBACK");
 	memcpy(db->err, keep, sizeof keep);
+	db->wait_since = since;
+	db->down = down;
+	db->gave_up = gave_up;
 	return rc == DB_BUSY ? DB_ERR : rc;
 }
 

@@ -6,9 +6,11 @@
  * SQL is written once with ?1, ?2 ... placeholders (the PostgreSQL side
  * turns them into $1, $2); values are always bound, never spliced.  Errors
  * come back as DB_ERR (permanent: the statement or the data is wrong) or
- * DB_BUSY (transient: a lock, a serialization failure, a lost connection;
- * roll back and run the transaction again).  db_errmsg() says why, without
- * passwords.
+ * DB_BUSY (transient: a lock, a serialization failure, a lost connection
+ * made again; roll back and run the transaction again).  When the database
+ * itself fails (a lock or a lost server outlasting PM_DB_TIMEOUT, a full
+ * disk, an I/O error) it is DB_ERR and db_alive() is false: stop, do not
+ * try each record.  db_errmsg() says why, on one line, without passwords.
  *
  * Ownership: a struct db owns its connection; a struct db_stmt belongs to
  * the caller and is finalized with db_finalize() before db_close().
@@ -46,7 +48,7 @@ struct db *db_open(const char *url, int flags, char *err, size_t errlen);
 void db_close(struct db *db);
 
 int db_engine(const struct db *db);
-int db_alive(const struct db *db);	/* the connection is up */
+int db_alive(const struct db *db);	/* usable: see DB_ERR above */
 const char *db_errmsg(const struct db *db);
 /* Bumped each time the PostgreSQL connection was re-established: session
  * state (temporary tables) must then be made again. */

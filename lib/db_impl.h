@@ -33,7 +33,16 @@ struct db {
 	int		 flags;
 	unsigned	 gen;
 	void		*h;		/* sqlite3 * or PGconn * */
+	long		 wait_ms;	/* PM_DB_TIMEOUT: for a lock, a reconnection */
+	long		 wait_since;	/* SQLite: ts_mono_ms() of the first busy
+					 * answer since the last success; 0: none */
+	int		 gave_up;	/* SQLite: the lock wait ran out */
+	int		 down;		/* the database itself failed: locked past
+					 * wait_ms, unreachable, full, I/O error;
+					 * cleared by the next success */
+	int		 gone;		/* PostgreSQL: reconnecting gave up, for good */
 	char		 err[512];
+	char		 lost[512];	/* PostgreSQL: why gone, kept for every call */
 };
 
 struct db_stmt {
@@ -42,6 +51,7 @@ struct db_stmt {
 
 void db_seterr(struct db *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+long db_wait_ms(void);	/* PM_DB_TIMEOUT in milliseconds */
 
 int db_sqlite_open(struct db *db, const char *path, int flags);
 int db_pg_open(struct db *db, const char *url);
