@@ -1,6 +1,14 @@
 /*
  * db_sqlite.c - the SQLite engine behind db.h: WAL, a busy timeout, the
  * writer lock taken at BEGIN so two writers queue instead of deadlocking.
+ *
+ * The busy timeout (PM_DB_TIMEOUT) bounds the whole wait for another
+ * writer, not each try: the callers run a transaction that met a lock
+ * again a dozen times, and a lock that outlasted one timeout would
+ * otherwise cost a dozen more, per record.  Once the wait has run out,
+ * the lock is DB_ERR and the database is down (db_alive() false) until
+ * a statement succeeds.  A full disk, an I/O error or a damaged file
+ * marks it down as well: the caller stops instead of trying each record.
  */
 #include <errno.h>
 #include <limits.h>
@@ -8,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db_impl.h"
-
-#define BUSY_TIMEOUT_MS 10000
+#include "timefmt.h"
 
 struct sq_stmt {
 	struct db_stmt	 base;
@@ -19,24 +27,94 @@ struct sq_stmt {
 	int		 changes;
 };
 
+/* SQLite's own busy handler, but the wait is counted from the first busy
+ * answer since the last success, across retries (see the top). */
+static int
+sq_busy(void *arg, int count)
+{
+	static const int delays[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
+	    50, 100 };
+	struct db *db = arg;
+	long now = ts_mono_ms(), left;
+	struct timespec ts;
+	int ms;
+
+	if (db->wait_since == 0)
+		db->wait_since = now ? now : 1;
+	left = db->wait_ms - (now - db->wait_since);
+	if (left <= 0) {
+		db->gave_up = 1;
+		return 0;
+	}
+	ms = delays[count < 11 ? count : 11];
+	if (ms > left)
+		ms = (int)left;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* A statement went through: whatever held the database up is over. */
+static void
+sq_ok(struct db *db)
+{
+	db->wait_since = 0;
+	db->gave_up = 0;
+	db->down = 0;
+}
+
 static int
 sq_rc(struct db *db, int rc)
 {
 	sqlite3 *h = db->h;
-	int ext = rc & 0xff;
+	int e;
 
-	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
 		return DB_DONE;
-	if (rc == SQLITE_ROW)
+	case SQLITE_ROW:
 		return DB_ROW;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (!db->gave_up)
+			break;
+		db->down = 1;
+		db_seterr(db, "%s: held by another process for more than "
+		    "%g s (PM_DB_TIMEOUT)", sqlite3_errmsg(h),
+		    db->wait_ms / 1000.0);
+		return DB_ERR;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_NOMEM:
+	case SQLITE_PROTOCOL:
+	case SQLITE_PERM:
+	case SQLITE_NOLFS:
+		db->down = 1;
+		if ((e = sqlite3_system_errno(h)) != 0) {
+			db_seterr(db, "%s (%s)", sqlite3_errmsg(h), strerror(e));
+			return DB_ERR;
+		}
+		break;
+	}
 	db_seterr(db, "%s", sqlite3_errmsg(h));
-	return ext == SQLITE_BUSY || ext == SQLITE_LOCKED ? DB_BUSY : DB_ERR;
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ?
+	    DB_BUSY : DB_ERR;
 }
 
 static int
 sq_exec(struct db *db, const char *sql)
 {
-	return sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+	int rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+
+	if (rc == DB_DONE)
+		sq_ok(db);
+	return rc;
 }
 
 /* sqlite wants ?NNN; that is what callers write already. */
@@ -100,6 +178,8 @@ sq_step(struct db_stmt *st)
 
 	if (rc == DB_DONE)
 		s->changes = sqlite3_changes(st->db->h);
+	if (rc == DB_DONE || rc == DB_ROW)
+		sq_ok(st->db);
 	if (rc != DB_ROW)
 		sqlite3_reset(s->st);
 	return rc;
@@ -221,7 +301,7 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 		return -1;
 	}
 	db->h = h;
-	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(h, sq_busy, db);
 	sqlite3_extended_result_codes(h, 0);
 	if (flags & DB_READONLY)
 		return 0;
@@ -234,7 +314,10 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 	 * inner pages from being read back; checkpoints every 64 MiB of WAL
 	 * instead of every 4 MiB fsync less often.  Memory stays capped. */
 	if (sq_pragmas(db) != DB_DONE) {
-		db_seterr(db, "%s: %s", path, sqlite3_errmsg(h));
+		char why[sizeof db->err];
+
+		memcpy(why, db->err, sizeof why);
+		db_seterr(db, "%s: %s", path, why);
 		return -1;
 	}
 	return 0;
