@@ -2,17 +2,25 @@
  * db_pg.c - the PostgreSQL engine behind db.h, over libpq.
  *
  * Statements are prepared on the server once per connection; parameters
- * travel in text format.  A lost connection is reset here and reported as
- * DB_BUSY, so the caller runs its transaction again; statements prepared
- * on the old connection are prepared again on first use (db->gen).
+ * travel in text format.  A lost connection (a restart, a crash, a
+ * terminated backend) is re-established here, trying for up to
+ * PM_DB_TIMEOUT, and reported as DB_BUSY, so the caller runs its
+ * transaction again; statements prepared on the old connection are
+ * prepared again on first use (db->gen).  When the server does not come
+ * back in time the connection is gone for good: DB_ERR at once on every
+ * call from then on, and db_alive() is false, so the caller stops instead
+ * of waiting again for each record.  A full disk or an I/O error on the
+ * server (SQLSTATE classes 53, 58, XX) marks the database down too.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_impl.h"
+#include "timefmt.h"
 
 #define PG_MAXPARAM 64
 
@@ -29,34 +37,113 @@ struct pg_stmt {
 
 static unsigned stmt_seq;
 
+/* The first line of a message from libpq. */
+static void
+first_line(const char *m, char *out, size_t n)
+{
+	snprintf(out, n, "%.*s", (int)strcspn(m, "\n"), m);
+	if (out[0] == 0)
+		snprintf(out, n, "no reason given");
+}
+
+/* libpq's message without the severity ("ERROR:  ") in front. */
+static const char *
+pg_msg(struct db *db)
+{
+	const char *m = PQerrorMessage(db->h);
+
+	if (strncmp(m, "FATAL:", 6) == 0 || strncmp(m, "ERROR:", 6) == 0)
+		for (m += 6; *m == ' '; m++)
+			;
+	return m;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The connection is lost: connect again, for up to wait_ms (a restart
+ * takes a second or two), then give up for good.  DB_BUSY when it is back:
+ * the transaction under way died with the old connection, run it again.
+ */
+static int
+pg_lost(struct db *db)
+{
+	char cause[200], why[200];
+	long start, left, pause = 50;
+
+	if (db->gone) {
+		db_seterr(db, "%s", db->lost);
+		return DB_ERR;
+	}
+	first_line(pg_msg(db), cause, sizeof cause);
+	for (start = ts_mono_ms();;) {
+		PQreset(db->h);
+		if (PQstatus(db->h) == CONNECTION_OK) {
+			db->gen++;
+			db->down = 0;
+			PQclear(PQexec(db->h, "SET client_min_messages = warning"));
+			db_seterr(db, "connection lost (%s), then re-established",
+			    cause);
+			return DB_BUSY;
+		}
+		if ((left = db->wait_ms - (ts_mono_ms() - start)) <= 0)
+			break;
+		pause_ms(pause < left ? pause : left);
+		if (pause < 1000)
+			pause *= 2;
+	}
+	first_line(pg_msg(db), why, sizeof why);
+	snprintf(db->lost, sizeof db->lost, "connection lost (%s) and not "
+	    "re-established within %g s (PM_DB_TIMEOUT): %s", cause,
+	    db->wait_ms / 1000.0, why);
+	db->gone = db->down = 1;
+	db_seterr(db, "%s", db->lost);
+	return DB_ERR;
+}
+
 /* Classify a failed result: serialization failures, deadlocks and a lost
- * connection are worth a retry; everything else is permanent. */
+ * connection are worth a retry; a server out of disk, memory or in
+ * trouble marks the database down; everything else is permanent. */
 static int
 pg_fail(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	db_seterr(db, "%s", PQerrorMessage(db->h));
-	if (PQstatus(db->h) == CONNECTION_BAD) {
-		PQreset(db->h);
-		db->gen++;
-		return DB_BUSY;
-	}
+	if (PQstatus(db->h) == CONNECTION_BAD)
+		return pg_lost(db);
+	db_seterr(db, "%s", pg_msg(db));
 	if (state && (strcmp(state, "40001") == 0 ||
 	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "55P03") == 0))
 		return DB_BUSY;
+	if (state && (strncmp(state, "53", 2) == 0 ||
+	    strncmp(state, "58", 2) == 0 || strncmp(state, "XX", 2) == 0))
+		db->down = 1;
 	return DB_ERR;
 }
 
 static int
 pg_exec(struct db *db, const char *sql)
 {
-	PGresult *res = PQexec(db->h, sql);
-	int st = PQresultStatus(res), rc = DB_DONE;
+	PGresult *res;
+	int st, rc = DB_DONE;
 
+	if (db->gone)
+		return pg_lost(db);
+	res = PQexec(db->h, sql);
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_fail(db, res);
+	else
+		db->down = 0;
 	PQclear(res);
 	return rc;
 }
@@ -187,6 +274,8 @@ pg_ensure(struct pg_stmt *s)
 	PGresult *res;
 	int rc = DB_DONE;
 
+	if (db->gone)
+		return pg_lost(db);
 	if (s->gen == db->gen + 1)
 		return DB_DONE;
 	res = PQprepare(db->h, s->name, s->sql, s->nparam, NULL);
@@ -219,6 +308,7 @@ pg_step(struct db_stmt *st)
 		s->nrows = PQntuples(s->res);
 		s->changes = atoi(PQcmdTuples(s->res));
 		s->row = -1;
+		db->down = 0;
 	}
 	if (++s->row < s->nrows)
 		return DB_ROW;
@@ -319,6 +409,8 @@ db_copy_begin(struct db *db, const char *sql)
 		db_seterr(db, "COPY needs PostgreSQL");
 		return DB_ERR;
 	}
+	if (db->gone)
+		return pg_lost(db);
 	res = PQexec(db->h, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		rc = pg_fail(db, res);
@@ -330,7 +422,9 @@ int
 db_copy_put(struct db *db, const char *p, size_t n)
 {
 	if (n > 0x7fffffff || PQputCopyData(db->h, p, (int)n) != 1) {
-		db_seterr(db, "%s", PQerrorMessage(db->h));
+		if (PQstatus(db->h) == CONNECTION_BAD)
+			return pg_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
 		return DB_ERR;
 	}
 	return DB_DONE;
@@ -343,7 +437,9 @@ db_copy_end(struct db *db)
 	int rc = DB_DONE;
 
 	if (PQputCopyEnd(db->h, NULL) != 1) {
-		db_seterr(db, "%s", PQerrorMessage(db->h));
+		if (PQstatus(db->h) == CONNECTION_BAD)
+			return pg_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
 		rc = DB_ERR;
 	}
 	/* Drain every result, so the connection is ready again. */
@@ -351,6 +447,8 @@ db_copy_end(struct db *db)
 		if (rc == DB_DONE && PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(db, res);
 		PQclear(res);
+		if (db->gone || PQstatus(db->h) == CONNECTION_BAD)
+			break;
 	}
 	return rc;
 }
