@@ -1,0 +1,100 @@
+#!/bin/bash
+# pm-store when PostgreSQL fails under it: the server restarted in the
+# middle of a run (pm-store connects again and completes), stopped and not
+# coming back (a clear error, exit 3, within PM_DB_TIMEOUT), down before
+# the start, out of disk space.  After each: the database holds exactly
+# what pm-store said it stored, and the same input stored again gives the
+# rows of one uninterrupted run.  (SQLite: t0940.)
+#
+# As root, the script runs in a mount namespace of its own, so the small
+# tmpfs under the disk-full case goes away with it whatever happens.
+if [ "$(id -u)" -eq 0 ] && [ -z "${PM_MOUNT_NS:-}" ] &&
+    unshare -m --propagation private true 2>/dev/null; then
+	PM_MOUNT_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+. "$TESTS_DIR/db-faults.sh"
+pg_start
+[ -n "${PM_MOUNT_NS:-}" ] &&
+    trap 'umount -l "$PG_DIR/small" 2>/dev/null; pg_stop; rm -rf "$TMP"' EXIT
+
+# pg_ctl; the server must not inherit the fifo on fd 3, or pm-store would
+# never see the end of its input
+pgctl() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+	    -t 60 "$@" >/dev/null 2>&1 3>&-
+}
+
+# start it again with the options pg_start gave (kept in postmaster.opts)
+pg_up() {
+	pgctl restart
+}
+
+# an open transaction of pm-store's on the server: the batch after the
+# first group has begun
+in_txn() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM
+	    pg_stat_activity WHERE datname = '$1' AND
+	    state LIKE 'idle in transaction%'")" = 1
+}
+
+test_expect_success 'PostgreSQL restarted mid-run, mid-transaction: pm-store connects again and completes' '
+	pg_ready && url=$(pg_newdb restart) && store_fifo "$url" &&
+	feed 1 15 && wait_for has_rows "$url" processed_events 1 &&
+	wait_for in_txn restart &&
+	pgctl -m fast restart && t0=$(now_ms) && kill -0 "$store_pid" &&
+	feed 16 && store_wait && expect_status 0 &&
+	test "$(wc -l <err)" -eq 1 && grep -q " 0 failed in postgresql:" err &&
+	test "$(count_kind failure out)" -eq 0 &&
+	grep -q "terminating connection due to administrator command" "$PG_DIR/server.log" &&
+	db_dump "$url" >d && test_cmp "$CLEAN" d
+'
+
+test_expect_success 'PostgreSQL stopped mid-run for good: error, exit 3 within PM_DB_TIMEOUT, only what it said stored' '
+	pg_ready && url=$(pg_newdb stopped) &&
+	export PM_DB_TIMEOUT=2 && store_fifo "$url" &&
+	feed 1 15 && wait_for has_rows "$url" processed_events 1 &&
+	wait_for in_txn stopped && pgctl -m fast stop && t0=$(now_ms) &&
+	feed 16 && store_wait && pg_up && expect_status 3 &&
+	test "$elapsed_ms" -ge 2000 && test "$elapsed_ms" -lt 12000 &&
+	grep -q "^pm-store: postgresql://postgres@/stopped?host=[^ ]*: connection lost (.*) and not re-established within 2 s (PM_DB_TIMEOUT): connection to server on socket .* failed: No such file or directory\$" err &&
+	test "$(count_kind failure out)" -ge 1 &&
+	stored_as_said "$url" out && mv out out1 && unset PM_DB_TIMEOUT &&
+	run pm-store --db "$url" "$STREAM" && expect_status 0 &&
+	db_dump "$url" >d && test_cmp "$CLEAN" d
+'
+
+test_expect_success 'PostgreSQL down when pm-store starts: exit 3 at once, the server named' '
+	pg_ready && url=$(pg_newdb down) && pgctl -m fast stop &&
+	t0=$(now_ms) && PM_DB_TIMEOUT=30 run pm-store --db "$url" "$STREAM" &&
+	elapsed=$(($(now_ms) - t0)) && pg_up && expect_status 3 &&
+	test "$elapsed" -lt 5000 && test "$(wc -l <err)" -eq 1 &&
+	grep -q "^pm-store: postgresql://postgres@/down?host=[^ ]*: connection to server on socket .* failed: No such file or directory" err &&
+	test ! -s out
+'
+
+# The database's tablespace on a 4 MiB tmpfs: the data files fill it, the
+# WAL (in the data directory) does not, so the server answers 53100
+# "could not extend file" and stays up.
+if [ -z "${PM_MOUNT_NS:-}" ]; then
+	say "skip - $script: PostgreSQL disk full: needs root and unshare -m to mount a tmpfs for a tablespace"
+else
+test_expect_success 'PostgreSQL out of disk space: the cause named, exit 3; rerun after freeing space = clean run' '
+	pg_ready && mkdir "$PG_DIR/small" &&
+	mount -t tmpfs -o size=4m,mode=0700,uid="$(id -u "$PG_USER")" tmpfs "$PG_DIR/small" &&
+	psql -X -q "$PG_URL" -c "CREATE TABLESPACE small LOCATION '\''$PG_DIR/small'\''" \
+	    -c "CREATE DATABASE fulldb TABLESPACE small" &&
+	url="postgresql://postgres@/fulldb?host=$PG_DIR" &&
+	run timeout 60 pm-store --db "$url" "$STREAM" && expect_status 3 &&
+	grep -q "^pm-store: postgresql://postgres@/fulldb?host=[^ ]*: could not extend file .*: No space left on device" err &&
+	grep -q "\"stored\":\"inserted\"" out && grep -q "\"stored\":\"failed\"" out &&
+	stored_as_said "$url" out && mv out out1 &&
+	mount -o remount,size=64m "$PG_DIR/small" &&
+	run pm-store --db "$url" "$STREAM" && expect_status 0 &&
+	db_dump "$url" >d && test_cmp "$CLEAN" d &&
+	psql -X -q "$PG_URL" -c "DROP DATABASE fulldb" -c "DROP TABLESPACE small" &&
+	umount "$PG_DIR/small"
+'
+fi
+test_done
