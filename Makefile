@@ -3,6 +3,7 @@
 #   make                 programs into bin/
 #   make test            -Wall -Wextra -Werror, ASan+UBSan, the whole suite
 #   make test T='t01*'   only the named test scripts
+#   make valgrind        the suite, every program under valgrind (T= too)
 #   make bench           benchmarks (never part of the tests)
 #   make install PREFIX=/usr/local [DESTDIR=]
 #   make lint            mandoc -T lint and shellcheck
