@@ -1,6 +1,7 @@
 /* ndjson.c - the shared input loop (see ndjson.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,15 @@ one(struct ndjson_reader *rd, char *p, size_t n)
 	return nd->fn(&r, nd->arg);
 }
 
+/* 1 when a read of fd would not wait: input (or its end) is there. */
+static int
+ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /* Read more bytes behind end; 0 at end of file, -1 on error. */
 static ssize_t
 fill(struct ndjson_reader *rd)
@@ -157,6 +167,8 @@ fill(struct ndjson_reader *rd)
 		memcpy(rd->buf + rd->end, rd->mem + rd->memoff, (size_t)n);
 		rd->memoff += (size_t)n;
 	} else for (;;) {
+		if (rd->nd->on_idle && !ready(rd->fd))
+			rd->nd->on_idle(rd->nd->arg);
 		n = read(rd->fd, rd->buf + rd->end, rd->cap - rd->end);
 		if (n >= 0 || errno != EINTR)
 			break;

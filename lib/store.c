@@ -249,6 +249,11 @@ mark_failed(struct store *s, size_t i)
 		db_rollback(s->db);
 }
 
+/* The batch failed: again whole if the database was busy, else record by
+ * record, so that one bad record does not take its neighbours down.  When
+ * the database itself is gone (db_alive() false: unreachable past
+ * PM_DB_TIMEOUT, disk full, I/O error) nothing more is tried: the cause is
+ * said once, and every entry of the batch fails with it. */
 static int
 recover(struct store *s, int rc)
 {
@@ -259,19 +264,22 @@ recover(struct store *s, int rc)
 	if (rc == DB_DONE)
 		return 0;
 	for (i = 0; i < s->nent; i++) {
-		if (s->nent > 1 && (rc = replay_retry(s, i, i + 1)) == DB_DONE)
+		if (!s->fatal && db_alive(s->db) && s->nent > 1 &&
+		    replay_retry(s, i, i + 1) == DB_DONE)
 			continue;
-		if (!db_alive(s->db)) {
+		if (!s->fatal && !db_alive(s->db)) {
 			msg("%s: %s", s->target, db_errmsg(s->db));
 			s->fatal = 1;
-			reset_entry(&s->ent[i]);
-			s->ent[i].status = ST_FAILED;
-			s->ent[i].reason = "store_failed";
-			snprintf(s->ent[i].detail, sizeof s->ent[i].detail,
-			    "database unreachable");
+		}
+		if (!s->fatal) {
+			mark_failed(s, i);
 			continue;
 		}
-		mark_failed(s, i);
+		reset_entry(&s->ent[i]);
+		s->ent[i].status = ST_FAILED;
+		s->ent[i].reason = "store_failed";
+		snprintf(s->ent[i].detail, sizeof s->ent[i].detail, "%s",
+		    db_errmsg(s->db));
 	}
 	return s->fatal ? -1 : 0;
 }
@@ -715,6 +723,16 @@ store_badline(void *arg, const char *file, unsigned long line,
 	flush(s);
 	s->total.failed++;
 	s->run.failed++;
+}
+
+void
+store_idle(void *arg)
+{
+	struct store *s = arg;
+
+	if (!s->fatal && s->nent > 0)
+		(void)flush(s);	/* a failure sets s->fatal: the next record stops */
+	out_flush();
 }
 
 int

@@ -37,6 +37,10 @@ int store_record(struct rec *r, void *arg);
 /* A line the input loop rejected: remembered in processing_failures. */
 void store_badline(void *arg, const char *file, unsigned long line,
     const char *detail);
+/* No input is ready and the loop is about to wait for it: the open batch
+ * is committed and written out, so no lock or transaction is held while
+ * a slow producer (pm-fetch, a FIFO) takes its time. */
+void store_idle(void *arg);
 /* End of input: the last batch, the open run's end.  0, or -1 when the
  * database failed (reported). */
 int store_finish(struct store *s);

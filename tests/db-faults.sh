@@ -16,8 +16,9 @@
 #   has_rows URL TABLE N TABLE has N rows
 #
 # A group commits on its own, so after line 12 (the run, 5 raw+market
-# pairs, their group) that much is durable, and line 13 opens the next
-# batch's transaction.
+# pairs, their group) that much is durable; the lines after it are
+# committed when pm-store has read them and finds no more input ready
+# (store_idle), so a fifo fed up to line N has N durable lines.
 
 N_MARKETS=100
 jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize |

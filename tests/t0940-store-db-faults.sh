@@ -64,6 +64,13 @@ test_expect_success 'SQLite locked mid-run past PM_DB_TIMEOUT: error, exit 3, on
 	db_dump a.db >d && test_cmp "$CLEAN" d
 '
 
+test_expect_success 'a slow producer: pm-store waits with everything committed and the lock free' '
+	store_fifo a.db && feed 1 13 && wait_for has_rows a.db raw_responses 6 &&
+	hold_lock a.db 5 && release_lock &&
+	t0=$(now_ms) && feed 14 && store_wait && expect_status 0 &&
+	db_dump a.db >d && test_cmp "$CLEAN" d
+'
+
 test_expect_success 'SQLite lock released before PM_DB_TIMEOUT: pm-store waits, then stores everything' '
 	pm-store --db a.db </dev/null 2>/dev/null &&
 	hold_lock a.db &&

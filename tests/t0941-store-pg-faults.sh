@@ -31,18 +31,25 @@ pg_up() {
 	pgctl restart
 }
 
-# an open transaction of pm-store's on the server: the batch after the
-# first group has begun
-in_txn() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM
-	    pg_stat_activity WHERE datname = '$1' AND
-	    state LIKE 'idle in transaction%'")" = 1
+# pm-store connected, waiting for input, and holding no transaction: what
+# it has read so far is committed (store_idle) and nothing is locked
+idle() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT string_agg(state, ',')
+	    FROM pg_stat_activity WHERE datname = '$1'")" = idle
 }
 
-test_expect_success 'PostgreSQL restarted mid-run, mid-transaction: pm-store connects again and completes' '
+test_expect_success 'a slow producer: pm-store waits with everything committed, no transaction open' '
+	pg_ready && url=$(pg_newdb slow) && store_fifo "$url" &&
+	feed 1 13 && wait_for has_rows "$url" raw_responses 6 &&
+	wait_for idle slow && has_rows "$url" processed_events 1 &&
+	t0=$(now_ms) && feed 14 && store_wait && expect_status 0 &&
+	db_dump "$url" >d && test_cmp "$CLEAN" d
+'
+
+test_expect_success 'PostgreSQL restarted mid-run: pm-store connects again and completes' '
 	pg_ready && url=$(pg_newdb restart) && store_fifo "$url" &&
-	feed 1 15 && wait_for has_rows "$url" processed_events 1 &&
-	wait_for in_txn restart &&
+	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
+	wait_for idle restart &&
 	pgctl -m fast restart && t0=$(now_ms) && kill -0 "$store_pid" &&
 	feed 16 && store_wait && expect_status 0 &&
 	test "$(wc -l <err)" -eq 1 && grep -q " 0 failed in postgresql:" err &&
@@ -54,12 +61,15 @@ test_expect_success 'PostgreSQL restarted mid-run, mid-transaction: pm-store con
 test_expect_success 'PostgreSQL stopped mid-run for good: error, exit 3 within PM_DB_TIMEOUT, only what it said stored' '
 	pg_ready && url=$(pg_newdb stopped) &&
 	export PM_DB_TIMEOUT=2 && store_fifo "$url" &&
-	feed 1 15 && wait_for has_rows "$url" processed_events 1 &&
-	wait_for in_txn stopped && pgctl -m fast stop && t0=$(now_ms) &&
+	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
+	wait_for idle stopped && pgctl -m fast stop && t0=$(now_ms) &&
 	feed 16 && store_wait && pg_up && expect_status 3 &&
 	test "$elapsed_ms" -ge 2000 && test "$elapsed_ms" -lt 12000 &&
 	grep -q "^pm-store: postgresql://postgres@/stopped?host=[^ ]*: connection lost (.*) and not re-established within 2 s (PM_DB_TIMEOUT): connection to server on socket .* failed: No such file or directory\$" err &&
 	test "$(count_kind failure out)" -ge 1 &&
+	test "$(grep -c "^pm-store: postgresql:.*not re-established" err)" -eq 1 &&
+	jq -r "select(.kind == \"failure\") | .detail" out | sort -u >details &&
+	test "$(wc -l <details)" -eq 1 && grep -q "not re-established within 2 s" details &&
 	stored_as_said "$url" out && mv out out1 && unset PM_DB_TIMEOUT &&
 	run pm-store --db "$url" "$STREAM" && expect_status 0 &&
 	db_dump "$url" >d && test_cmp "$CLEAN" d

@@ -206,6 +206,7 @@ do_store(struct opts *o, int argc, char **argv)
 	}
 	nd.stage = "store";
 	nd.fn = store_record;
+	nd.on_idle = store_idle;
 	nd.on_bad = store_badline;
 	nd.arg = s;
 	io = ndjson_run(&nd, argc, argv);
