@@ -56,7 +56,8 @@ void json_parser_free(json_parser *p);
 
 /*
  * Parse buf[0..len).  With padded != 0 the caller guarantees JSON_PADDING
- * readable bytes past len and nothing is copied; otherwise the bytes are
+ * readable, initialized bytes past len (simdjson reads them: valgrind
+ * reports uninitialized ones) and nothing is copied; otherwise the bytes are
  * copied into a padded buffer first.  Returns 0 and sets *root, or -1 and
  * sets *err to a static message (invalid JSON, invalid UTF-8, too deep...).
  */
