@@ -140,13 +140,18 @@ one(struct ndjson_reader *rd, char *p, size_t n)
 	return nd->fn(&r, nd->arg);
 }
 
-/* 1 when a read of fd would not wait: input (or its end) is there. */
+/* 1 when input (or its end) is there within IDLE_MS: a producer that
+ * is merely behind by a pipe's worth is not idle; one that is paging a
+ * slow API is.  Waiting here costs nothing: poll returns at the first
+ * byte. */
+#define IDLE_MS 100
+
 static int
 ready(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	return poll(&p, 1, 0) != 0;
+	return poll(&p, 1, IDLE_MS) != 0;
 }
 
 /* Read more bytes behind end; 0 at end of file, -1 on error. */

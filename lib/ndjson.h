@@ -44,9 +44,9 @@ struct ndjson {
 	 * failure record is written (pm-store keeps a row for it) */
 	void		(*on_bad)(void *arg, const char *file,
 			    unsigned long line, const char *detail);
-	/* optional: called before a read that would wait, no input being
-	 * ready (pm-store commits its open batch: no lock is held while
-	 * the producer is slow) */
+	/* optional: called before a read that would wait, no input having
+	 * come for 100 ms (pm-store commits its open batch: no lock is held
+	 * while the producer is slow) */
 	void		(*on_idle)(void *arg);
 	/* counted by the loop */
 	unsigned long	 records;	/* objects handed to fn */

@@ -37,7 +37,7 @@ int store_record(struct rec *r, void *arg);
 /* A line the input loop rejected: remembered in processing_failures. */
 void store_badline(void *arg, const char *file, unsigned long line,
     const char *detail);
-/* No input is ready and the loop is about to wait for it: the open batch
+/* No input for 100 ms and the loop is about to wait for it: the open batch
  * is committed and written out, so no lock or transaction is held while
  * a slow producer (pm-fetch, a FIFO) takes its time. */
 void store_idle(void *arg);
