@@ -36,13 +36,15 @@ SUPP=
 for p in $PROGRAMS; do
 	[ -x "$REAL/$p" ] || { echo "valgrind: no $REAL/$p (make all)" >&2; exit 2; }
 	# --child-silent-after-fork: a posix_spawn child (pm-experiment's
-	# command) would otherwise write into the parent's log until exec
+	# command) would otherwise write into the parent's log until exec.
+	# valgrind finds the program on PATH, so that its argv[0] is the bare
+	# name, as when a test runs it by name (getopt's messages show it).
 	cat >"$WRAP/$p" <<-EOF
 	#!/bin/sh
-	exec valgrind -q --error-exitcode=99 --leak-check=full \\
-	    --errors-for-leak-kinds=definite --trace-children=no \\
-	    --child-silent-after-fork=yes $SUPP \\
-	    --log-file='$LOGS/%p.$p.vg' '$REAL/$p' "\$@"
+	PATH='$REAL':\$PATH exec valgrind -q --error-exitcode=99 \\
+	    --leak-check=full --errors-for-leak-kinds=definite \\
+	    --trace-children=no --child-silent-after-fork=yes $SUPP \\
+	    --log-file='$LOGS/%p.$p.vg' $p "\$@"
 	EOF
 	chmod +x "$WRAP/$p"
 done
