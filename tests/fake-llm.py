@@ -20,10 +20,10 @@ import argparse
 import json
 import os
 import re
-import ssl
-import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fake_tls import tls_wrap
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,20 +69,6 @@ class Handler(BaseHTTPRequestHandler):
             "usage": {"prompt_tokens": 10, "completion_tokens": 5,
                       "total_tokens": 15}}))
 
-
-def tls_wrap(srv, cert, key):
-    # The handshake runs on first read, in the request's thread; a refused
-    # certificate is the client's verdict, not a server error to print.
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
-                                 do_handshake_on_connect=False)
-    plain = srv.handle_error
-
-    def handle_error(request, client_address):
-        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
-            plain(request, client_address)
-    srv.handle_error = handle_error
 
 
 def main():

@@ -74,12 +74,13 @@ import gzip
 import hashlib
 import json
 import os
-import ssl
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fake_tls import tls_wrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARKET_SCHEMA = "https://gamma-api.polymarket.com/schemas/MarketsKeysetListResponse.json"
@@ -643,22 +644,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, {"history": pts})
         return 200
 
-
-def tls_wrap(srv, cert, key):
-    """Serve HTTPS: the listening socket hands out TLS sockets whose
-    handshake runs on first read, in the request's thread, so that a client
-    that refuses the certificate neither blocks accept() nor shows up as a
-    traceback."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
-                                 do_handshake_on_connect=False)
-    plain = srv.handle_error
-
-    def handle_error(request, client_address):
-        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
-            plain(request, client_address)
-    srv.handle_error = handle_error
 
 
 def main():
