@@ -4,16 +4,7 @@ same decoding (JSON-in-string arrays, numbers from strings), json out."""
 import json
 import sys
 
-
-def num(v):
-    try:
-        return float(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def arr(v):
-    return json.loads(v) if isinstance(v, str) and v else (v or [])
+from replay_baseline import arr, num  # the same decoding helpers
 
 
 out = sys.stdout
