@@ -89,6 +89,7 @@ clear_entries(struct store *s)
 		free(s->ent[i].market_id);
 	}
 	s->nent = 0;
+	s->nbadline = 0;
 	s->nkeys = 0;
 	buf_reset(&s->text);
 }
@@ -713,16 +714,31 @@ store_badline(void *arg, const char *file, unsigned long line,
 	struct entry *e;
 	json_val none = { .type = JSON_NULL };
 
-	if (s->fatal || flush(s) == -1)
+	/*
+	 * The line's failure record is written by the input loop as soon as
+	 * this returns: records before it in the batch are committed and
+	 * written out first, so that the output keeps the input's order.  A
+	 * batch of bad lines alone has nothing to write: a run of bad lines
+	 * shares one transaction instead of one each.
+	 */
+	if (s->fatal || ((s->nent > s->nbadline ||
+	    s->nent >= BATCH_RECORDS) && flush(s) == -1))
 		return;
-	ts_now(s->now);
-	if ((e = add_entry(s, NULL, 0, file, line, K_BADLINE)) == NULL)
+	if (s->nent == 0)
+		ts_now(s->now);
+	if ((e = add_entry(s, NULL, 0, file, line, K_BADLINE)) == NULL) {
+		msg("out of memory");
+		s->fatal = 1;
 		return;
+	}
 	snprintf(e->detail, sizeof e->detail, "%s", detail);
-	s->pending = apply(s, 0, &none);
-	flush(s);
+	s->nbadline++;
 	s->total.failed++;
 	s->run.failed++;
+	if (s->pending == DB_DONE)
+		s->pending = apply(s, s->nent - 1, &none);
+	if (s->pending != DB_DONE)
+		(void)flush(s);
 }
 
 void

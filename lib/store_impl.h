@@ -89,6 +89,7 @@ struct store {
 	struct buf	 text;		/* the open batch's records */
 	struct entry	*ent;
 	size_t		 nent, cap;
+	size_t		 nbadline;	/* entries of nent that are bad lines */
 	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
 	size_t		 nkeys;
 	struct buf	 canon, content, sql, jbuf[NJBUF];

@@ -74,6 +74,19 @@ test_expect_success 'bad records: position, failure record, row, exit 1, neighbo
 	jq -r "select(.kind==\"run\") | .status" out | tail -1 | grep -qx partial
 '
 
+test_expect_success 'many bad lines among records: each reported in order, the rest stored' '
+	markets | grep "\"kind\":\"market\"" | head -100 >good.ndjson &&
+	awk "{ print; print \"not json \" NR; print \"{\\\"kind\\\":\" }" good.ndjson >mixed.ndjson &&
+	run pm-store --db m.db mixed.ndjson && expect_status 1 &&
+	test "$(count_kind failure out)" -eq 200 &&
+	test "$(sqlite3 m.db "select count(*) from processing_failures where reason = '\''bad_record'\''")" -eq 200 &&
+	test "$(sqlite3 m.db "select count(*) from markets")" -eq "$(jq -r .market_id good.ndjson | sort -u | wc -l)" &&
+	jq -r "if .kind == \"failure\" then (.input | split(\":\") | last) else \"r\" end" out >order &&
+	awk "NR % 3 == 1 { print \"r\"; next } { print NR }" mixed.ndjson >want &&
+	test_cmp want order &&
+	test "$(grep -c "^pm-store: mixed.ndjson:[0-9]*: " err)" -eq 200
+'
+
 test_expect_success 'a run: its row, its end record with counts and status' '
 	run pm-store --db a.db "$RUN" && expect_status 0 &&
 	tail -1 out | jq -e "select(.kind==\"run\" and .phase==\"end\" and .status==\"partial\" and .counts.inserted==6 and .counts.skipped==1 and .run_id==\"20261123T070000Z-daily-t001\")" >/dev/null &&
