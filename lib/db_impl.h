@@ -43,6 +43,8 @@ struct db {
 	int		 gone;		/* PostgreSQL: reconnecting gave up, for good */
 	char		 err[512];
 	char		 lost[512];	/* PostgreSQL: why gone, kept for every call */
+	void		*tx[3];		/* SQLite: BEGIN IMMEDIATE, COMMIT and
+					 * ROLLBACK, prepared once; owned */
 };
 
 struct db_stmt {

@@ -107,11 +107,29 @@ sq_rc(struct db *db, int rc)
 	    DB_BUSY : DB_ERR;
 }
 
+/* The transaction statements, run once per batch: prepared once, not
+ * parsed again each time as sqlite3_exec() would. */
+static const char *const txsql[] = { "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK" };
+
 static int
 sq_exec(struct db *db, const char *sql)
 {
-	int rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+	sqlite3_stmt **st = NULL;
+	size_t i;
+	int rc;
 
+	for (i = 0; i < sizeof txsql / sizeof *txsql; i++)
+		if (strcmp(sql, txsql[i]) == 0)
+			st = (sqlite3_stmt **)&db->tx[i];
+	if (st == NULL)
+		rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+	else if (*st == NULL && (rc = sqlite3_prepare_v3(db->h, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, st, NULL)) != SQLITE_OK)
+		rc = sq_rc(db, rc);
+	else {
+		rc = sq_rc(db, sqlite3_step(*st));
+		sqlite3_reset(*st);
+	}
 	if (rc == DB_DONE)
 		sq_ok(db);
 	return rc;
@@ -223,7 +241,11 @@ sq_changes(struct db_stmt *st)
 static void
 sq_close(struct db *db)
 {
-	sqlite3_close(db->h);	/* statements are finalized by their owners */
+	size_t i;
+
+	for (i = 0; i < sizeof txsql / sizeof *txsql; i++)
+		sqlite3_finalize(db->tx[i]);
+	sqlite3_close(db->h);	/* other statements: finalized by their owners */
 	db->h = NULL;
 }
 

@@ -77,15 +77,15 @@ is_empty(const char *t)
 static void
 sqlite_fast(void)
 {
-	static long long pc[(16384 + 512) * 256 / 8];
+	static long long pc[(4096 + 512) * 1024 / 8];
 	int hdr = 0;
 
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 1024, 2000);
 	sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr);
-	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, pc, 16384 + hdr,
-	    (int)(sizeof pc / (size_t)(16384 + hdr))) != SQLITE_OK)
+	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, pc, 4096 + hdr,
+	    (int)(sizeof pc / (size_t)(4096 + hdr))) != SQLITE_OK)
 		abort();
 }
 
@@ -99,7 +99,10 @@ setup(void)
 	int rc;
 
 	sqlite_fast();
+	/* 4K pages, not the 16K pm-store gives a new file: an in-memory
+	 * journal keeps a page as 1K chunks, each a malloc */
 	if ((db = db_open(":memory:", 0, err, sizeof err)) == NULL ||
+	    db_exec(db, "PRAGMA page_size=4096") != DB_DONE ||
 	    schema_migrate(db, 0, err, sizeof err) == -1) {
 		fprintf(stderr, "fuzz-store: %s\n", err);
 		abort();
