@@ -11,7 +11,7 @@
 #
 # The committed corpus is kept small: after a long run, merge it down to
 # the inputs that add coverage and commit that, e.g. for fuzz-store:
-#   mkdir new && build/fuzz/fuzz-store -merge=1 -max_len=16384 \
+#   mkdir new && build/fuzz/fuzz-store -merge=1 -max_len=4096 \
 #       -close_fd_mask=3 new tests/fuzz/corpus/fuzz-store \
 #       build/fuzz/corpus/fuzz-store  [seeds from tests/fuzz/seeds.sh]
 set -u
