@@ -117,7 +117,8 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.
-# make fuzz [FUZZ_RUNS=10000000]: each target in turn, fastest first (see
+# make fuzz [FUZZ_RUNS=10000000] [FUZZ_JOBS=cores]: each target in turn,
+# FUZZ_JOBS processes sharing the work, fastest first (see
 # tests/fuzz/run.sh); the corpus grows in build/fuzz/corpus, one summary
 # line per target in build/fuzz/summary.txt.  Inputs of at most 4K (two or
 # three records) keep runs fast; the long-line paths are the shell tests'
@@ -125,6 +126,7 @@ clean:
 FUZZ_O    = build/fuzz
 FUZZ_RUNS ?= 10000000
 FUZZ_MAX_LEN ?= 4096
+FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?= fuzz-group fuzz-ndjson fuzz-normalize fuzz-store
 FUZZERS   = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz-*.c))
 fuzz-build:
@@ -143,7 +145,7 @@ $(FUZZ_O)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_O)/libpm.a
 $(FUZZ_O)/lib/jw.o $(FUZZ_O)/lib/buf.o: \
     ALL_CFLAGS += -fno-sanitize-coverage=trace-cmp
 fuzz: fuzz-build
-	@bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_RUNS) $(FUZZ_MAX_LEN) \
+	@FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_RUNS) $(FUZZ_MAX_LEN) \
 	    $(FUZZ_TARGETS)
 .PHONY: fuzz fuzz-build
 

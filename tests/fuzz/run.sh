@@ -7,6 +7,10 @@
 # OUT/artifacts/TARGET/; the next target still runs, and the exit status
 # is then 1.
 #
+# FUZZ_JOBS=N (default 1) runs N libFuzzer processes per target, one a
+# core, sharing its corpus: each does RUNS/N executions (rounded up), one
+# log each in OUT/logs/TARGET/, and the summary gives their sum.
+#
 # Usage: tests/fuzz/run.sh OUT RUNS MAX_LEN TARGET...
 #
 # The committed corpus is kept small: after a long run, merge it down to
@@ -23,27 +27,51 @@ rc=0
 
 mkdir -p "$out/logs"
 : >"$summary"
+jobs=${FUZZ_JOBS:-1}
+out=$(cd "$out" && pwd)
+
+# execs LOG...: executions, summed; a crashed process stops before its
+# final stats, so its last status line counts instead
+execs() {
+	local f n sum=0
+	for f in "$@"; do
+		n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$f")
+		[ -n "$n" ] || n=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$f" | tail -1)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
+}
+
 for t in "$@"; do
-	log=$out/logs/$t.log art=$out/artifacts/$t corpus=$out/corpus/$t
+	art=$out/artifacts/$t corpus=$out/corpus/$t
 	mkdir -p "$art" "$corpus"
-	echo "== $t: $runs runs, log in $log"
+	set -- -max_len="$maxlen" -timeout=60 -close_fd_mask=3 \
+	    -print_final_stats=1 -artifact_prefix="$art/" \
+	    "$corpus" "$top/tests/fuzz/corpus/$t"
 	start=$(date +%s)
-	"$out/$t" -runs="$runs" -max_len="$maxlen" -timeout=60 \
-	    -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$art/" \
-	    "$corpus" "$top/tests/fuzz/corpus/$t" >"$log" 2>&1
-	status=$?
+	if [ "$jobs" -gt 1 ]; then
+		log=$out/logs/$t
+		rm -rf "$log" && mkdir -p "$log"
+		echo "== $t: $runs runs in $jobs processes, logs in $log/"
+		(cd "$log" && "$out/$t" -jobs="$jobs" -workers="$jobs" \
+		    -runs=$(((runs + jobs - 1) / jobs)) "$@" >driver.log 2>&1)
+		status=$?
+		logs=("$log"/fuzz-*.log)
+	else
+		log=$out/logs/$t.log
+		echo "== $t: $runs runs, log in $log"
+		"$out/$t" -runs="$runs" "$@" >"$log" 2>&1
+		status=$?
+		logs=("$log")
+	fi
 	secs=$(($(date +%s) - start))
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	# a crash stops before the final stats: the last status line
-	[ -n "$execs" ] ||
-		execs=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$log" | tail -1)
 	crashes=0 what=
 	if [ "$status" -ne 0 ]; then
 		crashes=1 rc=1
-		what=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
+		what=$(sed -n 's/.*Test unit written to //p' "${logs[@]}" | tail -1)
 		what=" ${what:-(exit $status, see the log)}"
 	fi
-	line="$t: ${execs:-0} executions, $secs s, $crashes crashes$what"
+	line="$t: $(execs "${logs[@]}") executions, $secs s, $crashes crashes$what"
 	echo "$line" | tee -a "$summary"
 done
 exit $rc
