@@ -45,22 +45,22 @@ execs() {
 for t in "$@"; do
 	art=$out/artifacts/$t corpus=$out/corpus/$t
 	mkdir -p "$art" "$corpus"
-	set -- -max_len="$maxlen" -timeout=60 -close_fd_mask=3 \
-	    -print_final_stats=1 -artifact_prefix="$art/" \
-	    "$corpus" "$top/tests/fuzz/corpus/$t"
+	args=(-max_len="$maxlen" -timeout=60 -close_fd_mask=3
+	    -print_final_stats=1 -artifact_prefix="$art/"
+	    "$corpus" "$top/tests/fuzz/corpus/$t")
 	start=$(date +%s)
 	if [ "$jobs" -gt 1 ]; then
 		log=$out/logs/$t
 		rm -rf "$log" && mkdir -p "$log"
 		echo "== $t: $runs runs in $jobs processes, logs in $log/"
 		(cd "$log" && "$out/$t" -jobs="$jobs" -workers="$jobs" \
-		    -runs=$(((runs + jobs - 1) / jobs)) "$@" >driver.log 2>&1)
+		    -runs=$(((runs + jobs - 1) / jobs)) "${args[@]}" >driver.log 2>&1)
 		status=$?
 		logs=("$log"/fuzz-*.log)
 	else
 		log=$out/logs/$t.log
 		echo "== $t: $runs runs, log in $log"
-		"$out/$t" -runs="$runs" "$@" >"$log" 2>&1
+		"$out/$t" -runs="$runs" "${args[@]}" >"$log" 2>&1
 		status=$?
 		logs=("$log")
 	fi
