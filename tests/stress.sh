@@ -89,9 +89,10 @@ for s in "${STAGES[@]}"; do
 done
 
 # A trial is a kill that landed: a random stage, at a random moment of
-# its life, counted from when its pid is known.  A stage that had already ended when the kill came (timing
-# differs from run to run) still has its rerun checked, but does not
-# count; after 3 x TRIALS attempts the run stops short, and fails.
+# its life, counted from when its pid is known.  A stage that had
+# already ended when the kill came (timing differs from run to run)
+# still has its rerun checked, but does not count; after 3 x TRIALS
+# attempts the run stops short, and fails.
 fails=0 killed=0 i=0
 while [ "$killed" -lt "$TRIALS" ] && [ "$i" -lt $((3 * TRIALS)) ]; do
 	i=$((i + 1))

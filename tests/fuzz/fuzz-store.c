@@ -49,23 +49,16 @@ die(const char *what)
 	abort();
 }
 
-/* 1 when table t has no row. */
+/* 1 when the table probe[i] looks at has a row, 0 when it has none. */
 static int
-is_empty(const char *t)
+filled(size_t i)
 {
-	struct buf sql;
-	struct db_stmt *st;
-	int rc;
+	int rc = db_step(probe[i]);
 
-	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT 1 FROM \"%s\" LIMIT 1", t);
-	if ((st = db_prepare(db, sql.data)) == NULL)
-		die(sql.data);
-	if ((rc = db_step(st)) < 0)
-		die(sql.data);
-	db_finalize(st);
-	buf_release(&sql);
-	return rc == DB_DONE;
+	db_reset(probe[i]);
+	if (rc != DB_ROW && rc != DB_DONE)
+		die("probe");
+	return rc == DB_ROW;
 }
 
 /*
@@ -114,14 +107,16 @@ setup(void)
 		die("sqlite_master");
 	while ((rc = db_step(st)) == DB_ROW) {
 		t = db_col_text(st, 0, NULL);
-		if (!is_empty(t))
-			continue;
 		if (nempty == MAX_TABLES)
 			die("too many tables");
 		buf_reset(&sql);
 		buf_printf(&sql, "SELECT 1 FROM \"%s\" LIMIT 1", t);
 		if ((probe[nempty] = db_prepare(db, sql.data)) == NULL)
 			die(sql.data);
+		if (filled(nempty)) {	/* migration's rows stay */
+			db_finalize(probe[nempty]);
+			continue;
+		}
 		buf_reset(&sql);
 		buf_printf(&sql, "DELETE FROM \"%s\"", t);
 		if ((empty[nempty++] = db_prepare(db, sql.data)) == NULL)
@@ -142,15 +137,11 @@ static void
 empty_tables(void)
 {
 	size_t i;
-	int open = 0, rc;
+	int open = 0;
 
 	for (i = 0; i < nempty; i++) {
-		rc = db_step(probe[i]);
-		db_reset(probe[i]);
-		if (rc == DB_DONE)
+		if (!filled(i))
 			continue;
-		if (rc != DB_ROW)
-			die("probe");
 		if (!open && db_begin(db) != DB_DONE)
 			die("begin");
 		open = 1;
