@@ -173,14 +173,13 @@ db_exec(struct db *db, const char *sql)
 int
 db_begin(struct db *db)
 {
-	return db_exec(db, db->engine == DB_SQLITE ? "BEGIN IMMEDIATE" :
-	    "BEGIN");
+	return db->ops->tx(db, DBTX_BEGIN);
 }
 
 int
 db_commit(struct db *db)
 {
-	return db_exec(db, "COMMIT");
+	return db->ops->tx(db, DBTX_COMMIT);
 }
 
 int
@@ -193,7 +192,7 @@ db_rollback(struct db *db)
 	/* The error that made us roll back is the one worth reporting, and
 	 * a rollback that works says nothing about the database's health. */
 	memcpy(keep, db->err, sizeof keep);
-	rc = db_exec(db, "ROLLBACK");
+	rc = db->ops->tx(db, DBTX_ROLLBACK);
 	memcpy(db->err, keep, sizeof keep);
 	db->wait_since = since;
 	db->down = down;

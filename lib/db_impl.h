@@ -11,6 +11,7 @@
 #include "db.h"
 
 enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE };
+enum { DBTX_BEGIN, DBTX_COMMIT, DBTX_ROLLBACK };
 
 struct db_ops {
 	int	(*exec)(struct db *, const char *);
@@ -25,6 +26,7 @@ struct db_ops {
 	int64_t	(*col_int)(struct db_stmt *, int);
 	int	(*changes)(struct db_stmt *);
 	void	(*close)(struct db *);
+	int	(*tx)(struct db *, int);	/* DBTX_*, in the engine's own SQL */
 };
 
 struct db {
@@ -43,8 +45,8 @@ struct db {
 	int		 gone;		/* PostgreSQL: reconnecting gave up, for good */
 	char		 err[512];
 	char		 lost[512];	/* PostgreSQL: why gone, kept for every call */
-	void		*tx[3];		/* SQLite: BEGIN IMMEDIATE, COMMIT and
-					 * ROLLBACK, prepared once; owned */
+	void		*tx[3];		/* SQLite: the DBTX_* statements,
+					 * prepared once; owned */
 };
 
 struct db_stmt {

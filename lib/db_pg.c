@@ -148,6 +148,18 @@ pg_exec(struct db *db, const char *sql)
 	return rc;
 }
 
+static int
+pg_tx(struct db *db, int which)
+{
+	static const char *const sql[] = {
+		[DBTX_BEGIN] = "BEGIN",
+		[DBTX_COMMIT] = "COMMIT",
+		[DBTX_ROLLBACK] = "ROLLBACK",
+	};
+
+	return pg_exec(db, sql[which]);
+}
+
 /* ?N becomes $N; our SQL has no '?' inside literals. */
 static char *
 pg_sql(const char *sql, int *nparam)
@@ -362,7 +374,7 @@ pg_close(struct db *db)
 
 static const struct db_ops pg_ops = {
 	pg_exec, pg_prepare, pg_finalize, pg_bind, pg_step, pg_reset,
-	pg_col_null, pg_col_text, pg_col_int, pg_changes, pg_close
+	pg_col_null, pg_col_text, pg_col_int, pg_changes, pg_close, pg_tx
 };
 
 static void

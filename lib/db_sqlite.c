@@ -107,23 +107,33 @@ sq_rc(struct db *db, int rc)
 	    DB_BUSY : DB_ERR;
 }
 
-/* The transaction statements, run once per batch: prepared once, not
- * parsed again each time as sqlite3_exec() would. */
-static const char *const txsql[] = { "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK" };
-
 static int
 sq_exec(struct db *db, const char *sql)
 {
-	sqlite3_stmt **st = NULL;
-	size_t i;
+	int rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+
+	if (rc == DB_DONE)
+		sq_ok(db);
+	return rc;
+}
+
+/*
+ * The transaction statements, run once per batch: prepared once, not
+ * parsed again each time as sqlite3_exec() would.  BEGIN IMMEDIATE takes
+ * the writer lock at once, so two writers queue instead of deadlocking.
+ */
+static int
+sq_tx(struct db *db, int which)
+{
+	static const char *const sql[] = {
+		[DBTX_BEGIN] = "BEGIN IMMEDIATE",
+		[DBTX_COMMIT] = "COMMIT",
+		[DBTX_ROLLBACK] = "ROLLBACK",
+	};
+	sqlite3_stmt **st = (sqlite3_stmt **)&db->tx[which];
 	int rc;
 
-	for (i = 0; i < sizeof txsql / sizeof *txsql; i++)
-		if (strcmp(sql, txsql[i]) == 0)
-			st = (sqlite3_stmt **)&db->tx[i];
-	if (st == NULL)
-		rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
-	else if (*st == NULL && (rc = sqlite3_prepare_v3(db->h, sql, -1,
+	if (*st == NULL && (rc = sqlite3_prepare_v3(db->h, sql[which], -1,
 	    SQLITE_PREPARE_PERSISTENT, st, NULL)) != SQLITE_OK)
 		rc = sq_rc(db, rc);
 	else {
@@ -243,7 +253,7 @@ sq_close(struct db *db)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof txsql / sizeof *txsql; i++)
+	for (i = 0; i < sizeof db->tx / sizeof *db->tx; i++)
 		sqlite3_finalize(db->tx[i]);
 	sqlite3_close(db->h);	/* other statements: finalized by their owners */
 	db->h = NULL;
@@ -251,7 +261,7 @@ sq_close(struct db *db)
 
 static const struct db_ops sq_ops = {
 	sq_exec, sq_prepare, sq_finalize, sq_bind, sq_step, sq_reset,
-	sq_col_null, sq_col_text, sq_col_int, sq_changes, sq_close
+	sq_col_null, sq_col_text, sq_col_int, sq_changes, sq_close, sq_tx
 };
 
 /* mkdir -p of path's directory: the default data/pm.db must just work. */
