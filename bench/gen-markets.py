@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """gen-markets.py N [FIXTURES] - N real-shaped Gamma markets, one per line.
 
-Clones the recorded markets in FIXTURES (default ../shared/fixtures/
-polymarket) with new ids, condition ids, token ids and events (one set
-of events per pass over the recorded markets, so groups do not grow), so the data has the
-real shape, size and oddities but no duplicates.  Deterministic: the same N
+Clones the recorded markets in FIXTURES (default tests/fixtures) with new
+ids, condition ids, token ids and events (one set of events per pass over
+the recorded markets, so groups do not grow), so the data has the real
+shape, size and oddities but no duplicates.  Deterministic: the same N
 gives the same bytes.
 """
 import json
@@ -28,7 +28,7 @@ def main():
     n = int(sys.argv[1])
     here = os.path.dirname(os.path.abspath(__file__))
     fixtures = sys.argv[2] if len(sys.argv) > 2 else \
-        os.path.join(here, "..", "..", "shared", "fixtures", "polymarket")
+        os.path.join(here, "..", "tests", "fixtures")
     seeds = load(fixtures)
     rnd = random.Random(42)
     out = sys.stdout

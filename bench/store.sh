@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 pg_start || { echo "bench: no PostgreSQL: $PG_ERR" >&2; exit 1; }
 
 DATA=$DIR/store-$N.ndjson
-[ -s "$DATA" ] || jq -c '.[]' ../shared/fixtures/polymarket/gamma-markets-*.json |
+[ -s "$DATA" ] || jq -c '.[]' tests/fixtures/gamma-markets-*.json |
     "$BIN/pm-normalize" 2>/dev/null | python3 bench/store_gen.py "$N" >"$DATA"
 RECORDS=$(wc -l <"$DATA")
 

@@ -18,8 +18,7 @@ TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
 PM_BIN=${PM_BIN:-$TOP/bin}
 PM_UNIT=${PM_UNIT:-$TOP/build/unit}
-FIXTURES=${FIXTURES:-$TOP/../shared/fixtures/polymarket}
-[ -d "$FIXTURES" ] || FIXTURES=$TESTS_DIR/fixtures
+FIXTURES=${FIXTURES:-$TESTS_DIR/fixtures}
 PATH=$PM_BIN:$PATH
 export PATH PM_BIN FIXTURES TOP TESTS_DIR
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}

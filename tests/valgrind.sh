@@ -51,8 +51,7 @@ done
 
 # The quick check: a small real pipeline, recorded fixtures, SQLite.
 quick() (
-	FIXTURES=${FIXTURES:-$TOP/../shared/fixtures/polymarket}
-	[ -d "$FIXTURES" ] || FIXTURES=$TESTS_DIR/fixtures
+	FIXTURES=${FIXTURES:-$TESTS_DIR/fixtures}
 	d=$(mktemp -d "${TMPDIR:-/tmp}/pm-vg.XXXXXX") && cd "$d" || exit 1
 	trap 'rm -rf "$d"' EXIT
 	W=$WRAP
