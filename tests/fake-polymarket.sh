@@ -12,7 +12,8 @@
 #   fake_reset                         POST /_reset (counters back to zero)
 #                                      (these three: plain HTTP servers only)
 #
-# Servers are killed when the script exits.  Until one is started, the
+# Servers are killed when the script exits, also those a case started in
+# its subshell: their pids go to a file, not only to a variable.  Until one is started, the
 # base URLs point at a closed local port, so a test can never reach the
 # real Polymarket.
 PM_GAMMA_URL=http://127.0.0.1:9
@@ -21,8 +22,13 @@ export PM_GAMMA_URL PM_CLOB_URL
 FAKE_PIDS=
 
 fake_stop_all() {
-	for p in $FAKE_PIDS; do kill "$p" 2>/dev/null; done
-	for p in $FAKE_PIDS; do wait "$p" 2>/dev/null; done
+	local p pids
+	pids="$FAKE_PIDS $(cat "$TMP/fake.pids" 2>/dev/null)"
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	for p in $pids; do
+		while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
+	done
 }
 trap 'fake_stop_all; rm -rf "$TMP"' EXIT
 
@@ -34,6 +40,7 @@ fake_start() {
 	python3 "$TESTS_DIR/fake-polymarket.py" --port-file "$TMP/$name.port" \
 	    "$@" 2>"$TMP/$name.log" &
 	FAKE_PIDS="$FAKE_PIDS $!"
+	echo "$!" >>"$TMP/fake.pids"
 	for _ in $(seq 200); do
 		[ -s "$TMP/$name.port" ] && break
 		sleep 0.05
