@@ -5,7 +5,7 @@
 #   make test T='t01*'   only the named test scripts
 #   make valgrind        the suite, every program under valgrind (T= too)
 #   make bench           benchmarks (never part of the tests)
-#   make install PREFIX=/usr/local [DESTDIR=]
+#   make install PREFIX=/usr/local [DESTDIR=]   (make uninstall: the same)
 #   make lint            mandoc -T lint and shellcheck
 #
 # O= names the build directory (objects); BINDIR= where programs go.
@@ -36,9 +36,9 @@ LIBS := $(call pc,--libs,libcurl,-lcurl) $(call pc,--libs,sqlite3,-lsqlite3) \
 
 WARN = -Wall -Wextra $(if $(WERROR),-Werror)
 SAN  = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
-ALL_CFLAGS   = -std=gnu11 $(WARN) $(SAN) $(CFLAGS) -Ilib $(LIB_CFLAGS) \
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(SAN) $(CPPFLAGS) $(CFLAGS) -Ilib $(LIB_CFLAGS) \
 	-DPM_VERSION='"$(VERSION)"' -MMD -MP
-ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS) -Ilib $(LIB_CFLAGS) -MMD -MP
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CPPFLAGS) $(CXXFLAGS) -Ilib $(LIB_CFLAGS) -MMD -MP
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 
 PROGRAMS = pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary
@@ -102,18 +102,32 @@ lint:
 	# the variables they use look unused to shellcheck
 	cd tests && shellcheck -x -e SC2016,SC1091,SC2034 *.sh
 
+DOCDIR    ?= $(PREFIX)/share/doc/pm-tools
+
+# The driver goes on PATH as pm-pipelines; it runs the programs beside it.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(addprefix $(BINDIR)/,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 pipelines.sh $(DESTDIR)$(PREFIX)/bin/pm-pipelines
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
-	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7)
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
+	cd examples && find . -type f | while read -r f; do \
+	    install -D -m 644 "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGRAMS) pm-pipelines)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps test bench demo lint install clean
+.PHONY: all unit deps test bench demo lint install uninstall clean
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.
