@@ -11,6 +11,7 @@
 #include "json.h"
 #include "jw.h"
 #include "msg.h"
+#include "outfile.h"
 #include "summary.h"
 
 /* What the run records say; NULL members were not seen. */
@@ -655,56 +656,8 @@ summary_text(const struct summary *s, FILE *f)
 	text_variants(s, f);
 }
 
-/* mkdir -p of the directory part of path. */
-static int
-make_parents(const char *path)
-{
-	char dir[4096];
-	char *p;
-
-	if (strlen(path) >= sizeof dir) {
-		msg("%s: path too long", path);
-		return -1;
-	}
-	strcpy(dir, path);
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = 0;
-		if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
-			msg("%s: %s", dir, strerror(errno));
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 int
 summary_write_file(const char *path, const char *data, size_t len)
 {
-	char tmp[4200];
-	FILE *f;
-	int rc = -1;
-
-	if (make_parents(path) == -1)
-		return -1;
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "w")) == NULL) {
-		msg("%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (fwrite(data, 1, len, f) != len || fflush(f) == EOF)
-		msg("%s: %s", tmp, strerror(errno));
-	else
-		rc = 0;
-	if (fclose(f) == EOF && rc == 0) {
-		msg("%s: %s", tmp, strerror(errno));
-		rc = -1;
-	}
-	if (rc == 0 && rename(tmp, path) == -1) {
-		msg("%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == -1)
-		unlink(tmp);
-	return rc;
+	return outfile_write(path, data, len);
 }
