@@ -9,6 +9,7 @@ struct slot {
 	char		*p;
 	size_t		 n;
 	uint64_t	 h;
+	size_t		 ix;		/* insertion order */
 };
 
 struct strset {
@@ -87,25 +88,44 @@ grow(struct strset *s)
 	return 0;
 }
 
-int
-strset_add(struct strset *s, const char *p, size_t n)
+/* The slot of p, filled in when p is new; NULL when out of memory. */
+static struct slot *
+slot_of(struct strset *s, const char *p, size_t n)
 {
 	uint64_t h = hash(p, n);
 	struct slot *sl;
 
 	if ((s->count + 1) * 2 > s->cap && grow(s) == -1)
-		return -1;
+		return NULL;
 	sl = find(s->t, s->cap, p, n, h);
 	if (sl->p)
-		return 0;
+		return sl;
 	if ((sl->p = malloc(n + 1)) == NULL)
-		return -1;
+		return NULL;
 	memcpy(sl->p, p, n);
 	sl->p[n] = 0;
 	sl->n = n;
 	sl->h = h;
-	s->count++;
-	return 1;
+	sl->ix = s->count++;
+	return sl;
+}
+
+int
+strset_add(struct strset *s, const char *p, size_t n)
+{
+	size_t before = s->count;
+
+	if (slot_of(s, p, n) == NULL)
+		return -1;
+	return s->count > before;
+}
+
+long
+strset_index(struct strset *s, const char *p, size_t n)
+{
+	struct slot *sl = slot_of(s, p, n);
+
+	return sl ? (long)sl->ix : -1;
 }
 
 size_t

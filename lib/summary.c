@@ -11,6 +11,7 @@
 #include "json.h"
 #include "jw.h"
 #include "msg.h"
+#include "strset.h"
 #include "outfile.h"
 #include "summary.h"
 
@@ -48,8 +49,10 @@ struct summary {
 	unsigned long		 fails_omitted;
 	struct reason		*reasons;
 	size_t			 nreasons, capreasons;
+	struct strset		*reason_ix;	/* name -> index in reasons */
 	struct variant		*vars;
 	size_t			 nvars, capvars;
+	struct strset		*var_ix;	/* suite\0stage\0variant -> index */
 };
 
 /* Grow *p (of *cap elements of size sz) to hold one more than n. */
@@ -107,7 +110,17 @@ member_is(const json_val *obj, const char *key, const char *want)
 struct summary *
 summary_new(void)
 {
-	return calloc(1, sizeof(struct summary));
+	struct summary *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->reason_ix = strset_new();
+	s->var_ix = strset_new();
+	if (s->reason_ix == NULL || s->var_ix == NULL) {
+		summary_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static void
@@ -143,6 +156,8 @@ summary_free(struct summary *s)
 		free(s->vars[i].lat);
 	}
 	free(s->vars);
+	strset_free(s->reason_ix);
+	strset_free(s->var_ix);
 	free(s);
 }
 
@@ -176,13 +191,16 @@ add_run(struct summary *s, const json_val *root)
 static int
 count_reason(struct summary *s, const char *reason)
 {
-	size_t i;
+	long i = strset_index(s->reason_ix, reason, strlen(reason));
 
-	for (i = 0; i < s->nreasons; i++)
-		if (strcmp(s->reasons[i].name, reason) == 0) {
-			s->reasons[i].n++;
-			return 0;
-		}
+	if (i == -1) {
+		msg("out of memory");
+		return -1;
+	}
+	if ((size_t)i < s->nreasons) {
+		s->reasons[i].n++;
+		return 0;
+	}
 	if (grow(&s->reasons, &s->capreasons, s->nreasons, sizeof *s->reasons))
 		return -1;
 	if ((s->reasons[s->nreasons].name = strdup(reason)) == NULL) {
@@ -238,15 +256,24 @@ static struct variant *
 find_variant(struct summary *s, const char *suite, const char *stage,
     const char *variant)
 {
+	size_t ls = strlen(suite), lt = strlen(stage), lv = strlen(variant);
+	char *key = malloc(ls + lt + lv + 3);
 	struct variant *v;
-	size_t i;
+	long i = -1;
 
-	for (i = 0; i < s->nvars; i++) {
-		v = &s->vars[i];
-		if (strcmp(v->suite, suite) == 0 && strcmp(v->stage, stage) == 0 &&
-		    strcmp(v->variant, variant) == 0)
-			return v;
+	if (key != NULL) {
+		memcpy(key, suite, ls + 1);
+		memcpy(key + ls + 1, stage, lt + 1);
+		memcpy(key + ls + lt + 2, variant, lv + 1);
+		i = strset_index(s->var_ix, key, ls + lt + lv + 2);
+		free(key);
 	}
+	if (i == -1) {
+		msg("out of memory");
+		return NULL;
+	}
+	if ((size_t)i < s->nvars)
+		return &s->vars[i];
 	if (grow(&s->vars, &s->capvars, s->nvars, sizeof *s->vars) == -1)
 		return NULL;
 	v = &s->vars[s->nvars];
@@ -445,19 +472,97 @@ json_totals(const struct summary *s, struct buf *b)
 	jw_close(b, '}');
 }
 
+/* The largest count c such that at least k reasons have a count >= c:
+ * the count of the k-th most frequent reason, by bisection (linear per
+ * step, however many reasons). */
+static unsigned long
+kth_count(const struct summary *s, size_t k)
+{
+	unsigned long lo = 1, hi = 0, mid;
+	size_t i, n;
+
+	for (i = 0; i < s->nreasons; i++)
+		if (s->reasons[i].n > hi)
+			hi = s->reasons[i].n;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		for (n = 0, i = 0; i < s->nreasons; i++)
+			n += s->reasons[i].n >= mid;
+		if (n >= k)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * The reasons reported by name: all of them when there are at most
+ * TOP_REASONS, else the TOP_REASONS most frequent (the first seen first
+ * among equals), in the order first seen.  Fills keep[] (nreasons
+ * flags); returns the number of failures of the reasons left out.
+ */
+#define TOP_REASONS 20
+static unsigned long
+top_reasons(const struct summary *s, unsigned char *keep)
+{
+	unsigned long floor_, rest = 0;
+	size_t i, above = 0, ties;
+
+	memset(keep, 1, s->nreasons);
+	if (s->nreasons <= TOP_REASONS)
+		return 0;
+	floor_ = kth_count(s, TOP_REASONS);
+	for (i = 0; i < s->nreasons; i++)
+		above += s->reasons[i].n > floor_;
+	ties = TOP_REASONS - above;
+	for (i = 0; i < s->nreasons; i++) {
+		if (s->reasons[i].n > floor_)
+			continue;
+		if (s->reasons[i].n == floor_ && ties > 0) {
+			ties--;
+			continue;
+		}
+		keep[i] = 0;
+		rest += s->reasons[i].n;
+	}
+	return rest;
+}
+
 static void
 json_failures(const struct summary *s, struct buf *b)
 {
 	const struct fail *f;
-	size_t i;
+	unsigned char *keep = malloc(s->nreasons + 1);
+	unsigned long rest;
+	size_t i, left = 0;
 
+	if (keep == NULL) {
+		msg("out of memory");
+		return;
+	}
+	rest = top_reasons(s, keep);
 	jw_key(b, "failures_by_reason");
 	jw_open(b, '{');
 	for (i = 0; i < s->nreasons; i++) {
+		if (!keep[i]) {
+			left++;
+			continue;
+		}
 		jw_key(b, s->reasons[i].name);
 		jw_int(b, (int64_t)s->reasons[i].n);
 	}
 	jw_close(b, '}');
+	free(keep);
+	if (left > 0) {
+		jw_key(b, "failures_by_other_reasons");
+		jw_open(b, '{');
+		jw_key(b, "reasons");
+		jw_int(b, (int64_t)left);
+		jw_key(b, "failures");
+		jw_int(b, (int64_t)rest);
+		jw_close(b, '}');
+	}
 	jw_key(b, "failures");
 	jw_open(b, '[');
 	for (i = 0; i < s->nfails; i++) {
@@ -585,15 +690,26 @@ static void
 text_failures(const struct summary *s, FILE *f)
 {
 	const struct fail *x;
-	size_t i;
+	unsigned char *keep;
+	unsigned long rest;
+	size_t i, shown;
 
 	if (s->t.failed == 0)
 		return;
+	if ((keep = malloc(s->nreasons + 1)) == NULL) {
+		msg("out of memory");
+		return;
+	}
+	rest = top_reasons(s, keep);
 	fprintf(f, "failures by reason:");
-	for (i = 0; i < s->nreasons; i++)
-		fprintf(f, "%s %s %lu", i ? "," : "", s->reasons[i].name,
-		    s->reasons[i].n);
+	for (i = 0, shown = 0; i < s->nreasons; i++)
+		if (keep[i])
+			fprintf(f, "%s %s %lu", shown++ ? "," : "",
+			    s->reasons[i].name, s->reasons[i].n);
+	if (shown < s->nreasons)
+		fprintf(f, ", and %zu other reasons %lu", s->nreasons - shown, rest);
 	fputc('\n', f);
+	free(keep);
 	for (i = 0; i < s->nfails && i < TEXT_FAILURES; i++) {
 		x = &s->fails[i];
 		if (x->market_id)
