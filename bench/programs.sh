@@ -31,3 +31,17 @@ for n in $((N / 4)) "$N"; do
 	    "$(wc -c <"$TMP/groups")" "$(wc -l <"$TMP/groups")" \
 	    "$BIN/pm-experiment <'$TMP/groups' >/dev/null 2>&1; [ \$? -le 1 ]"
 done
+
+# pm-summary over N distinct failure reasons and N distinct suites, at two
+# sizes: the time must grow with N, not with N squared (it once did).
+for n in $((N / 4)) "$N"; do
+	awk -v n="$n" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "{\"kind\":\"failure\",\"stage\":\"store\",\"reason\":\"r%d\",\"retriable\":false,\"detail\":\"x\"}\n", i
+		for (i = 0; i < n; i++)
+			printf "{\"kind\":\"group\",\"event_key\":\"e%d\",\"markets\":[],\"results\":[{\"suite\":\"s%d\",\"stage\":\"forecast\",\"variant\":\"v\",\"status\":\"ok\"}]}\n", i, i
+	}' >"$TMP/reasons"
+	measure "pm-summary reasons N=$n" "pm-summary (distinct reasons)" 1 \
+	    "$(wc -c <"$TMP/reasons")" "$(wc -l <"$TMP/reasons")" \
+	    "$BIN/pm-summary -q --json $TMP/s.json <'$TMP/reasons' >/dev/null"
+done
