@@ -34,6 +34,8 @@ fetch_new(const struct fetch_opts *o)
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return NULL;
 	f->o = *o;
+	if (f->o.retry_after_max <= 0)
+		f->o.retry_after_max = FETCH_RETRY_AFTER_MAX;
 	ho.timeout_ms = o->timeout_ms;
 	ho.connect_timeout_ms = o->timeout_ms < 10000 ? o->timeout_ms : 10000;
 	ho.max_body = MAX_BODY;
@@ -164,6 +166,20 @@ retry_delay(struct fetch *f, const struct fetch_job *j, long ra_ms)
 	return d > floor_ ? d : floor_;
 }
 
+/* A Retry-After (ms, -1 when none) cut to retry_after_max; what was cut
+ * is remembered for the failure's detail. */
+static long
+capped_retry_after(struct fetch *f, struct fetch_job *j, long ra_ms)
+{
+	long max_ms = (long)(f->o.retry_after_max * 1000);
+
+	if (ra_ms <= max_ms)
+		return ra_ms;
+	if (ra_ms > j->asked_ms)
+		j->asked_ms = ra_ms;
+	return max_ms;
+}
+
 /* Is a finished transfer an answer, a retry or a final failure?  Sets
  * detail; returns 1 answer, 0 retry, -1 final. */
 static int
@@ -213,17 +229,17 @@ on_done(struct http_xfer *x, void *arg)
 	struct fetch *f = arg;
 	struct fetch_job *j = x->arg;
 	struct fetch_answer a = { 0 };
-	char detail[512], full[600], ts[TS_MAX];
+	char detail[512], full[768], ts[TS_MAX];
 	int r;
 
 	f->inflight--;
 	r = judge(f, x, detail, sizeof detail);
 	if (r == 0 && j->attempts < f->o.attempts) {
-		double d = retry_delay(f, j, x->retry_after_ms);
+		long ra = capped_retry_after(f, j, x->retry_after_ms);
+		double d = retry_delay(f, j, ra);
 
-		if (x->status == 429 && x->retry_after_ms >= 0)
-			rl_pause(j->bucket, rl_now() + (double)x->retry_after_ms /
-			    1000);
+		if (x->status == 429 && ra >= 0)
+			rl_pause(j->bucket, rl_now() + (double)ra / 1000);
 		f->st.retries++;
 		j->not_before = rl_now() + d;
 		buf_release(&x->body);
@@ -241,7 +257,12 @@ on_done(struct http_xfer *x, void *arg)
 		f->st.ok++;
 	} else {
 		a.retriable = r == 0;
-		if (r == 0)
+		if (r == 0 && j->asked_ms > 0)
+			snprintf(full, sizeof full, "%s after %d attempts (the "
+			    "server asked to wait %ld s; waits are cut to %g s)",
+			    detail, j->attempts, j->asked_ms / 1000,
+			    f->o.retry_after_max);
+		else if (r == 0)
 			snprintf(full, sizeof full, "%s after %d attempts",
 			    detail, j->attempts);
 		else

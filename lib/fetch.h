@@ -6,8 +6,9 @@
  * token of its endpoint's bucket (ratelimit.h), runs, and is retried with
  * exponential backoff and full jitter on 429, 408, 5xx, timeouts, dropped
  * connections and bodies that are truncated or not JSON, at most
- * `attempts` times.  A Retry-After is honoured (0 included) and pauses the
- * whole endpoint; a delay never goes below a floor, so nothing spins.
+ * `attempts` times.  A Retry-After is honoured (0 included, at most
+ * retry_after_max seconds: a server asking for a day gets a minute, and
+ * a final failure says what it asked for) and pauses the whole endpoint; a delay never goes below a floor, so nothing spins.
  * Then done() is called exactly once per job, with the minified, parsed
  * answer or the final failure.
  *
@@ -25,6 +26,8 @@
 #include "ratelimit.h"
 
 struct fetch;
+
+#define FETCH_RETRY_AFTER_MAX 60	/* seconds */
 
 struct fetch_answer {
 	int		 ok;		/* 1: status 2xx and JSON */
@@ -49,6 +52,7 @@ struct fetch_job {
 	void		*ctx;
 	/* private */
 	int		 attempts;
+	long		 asked_ms;	/* longest Retry-After cut short, or 0 */
 	double		 not_before;
 	struct fetch_job *next;
 	void		*xfer;
@@ -59,6 +63,8 @@ struct fetch_opts {
 	int	 attempts;	/* tries per job */
 	double	 backoff;	/* first retry delay, seconds */
 	double	 backoff_max;
+	double	 retry_after_max; /* longest wait a Retry-After gets, seconds;
+				  * 0: FETCH_RETRY_AFTER_MAX */
 	long	 timeout_ms;
 	int	 progress;	/* 0 none, 1 a line per second, 2 tty */
 };

@@ -31,7 +31,7 @@
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY };
-enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT,
+enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX,
 	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
@@ -65,7 +65,7 @@ usage(FILE *f)
 "           [--end-ts S] [common options] [file ...]\n"
 "common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
 "        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
-"        [--progress]\n"
+"        [--retry-after-max SEC] [--progress]\n"
 "        [-h | --help] [-V | --version]\n");
 }
 
@@ -168,6 +168,11 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 		if (number("--timeout", arg, 1, 3600, &v) == -1)
 			return -1;
 		o->f.timeout_ms = v * 1000;
+		return 0;
+	case O_RA_MAX:
+		if (number("--retry-after-max", arg, 0, 86400, &v) == -1)
+			return -1;
+		o->f.retry_after_max = v > 0 ? (double)v : 0.001;
 		return 0;
 	case O_PROGRESS:
 		o->f.progress = isatty(STDERR_FILENO) ? 2 : 1;
@@ -400,6 +405,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "attempts", required_argument, NULL, O_ATTEMPTS },
 		{ "backoff", required_argument, NULL, O_BACKOFF },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "retry-after-max", required_argument, NULL, O_RA_MAX },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "pagination", required_argument, NULL, O_PAGINATION },
@@ -554,7 +560,8 @@ main(int argc, char **argv)
 		msg("out of memory");
 		return EXIT_IO;
 	}
-	o.f = (struct fetch_opts){ 8, 6, 0.5, 30, 30000, 0 };
+	o.f = (struct fetch_opts){ .parallel = 8, .attempts = 6, .backoff = 0.5,
+	    .backoff_max = 30, .timeout_ms = 30000 };
 	o.f.progress = isatty(STDERR_FILENO) ? 2 : 0;
 	o.g.page_size = 100;
 	o.g.closed = "false";

@@ -1,0 +1,35 @@
+#!/bin/bash
+# pm-fetch never waits longer than --retry-after-max (default 60 s) for a
+# Retry-After: a server asking for 27 hours gets the maximum, and the
+# failure record says what it asked for.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+ms() { date +%s%3N; }
+
+fake_start ra --markets 50 --only-synthetic
+
+test_expect_success 'Retry-After: 100000 is cut to --retry-after-max; the failure says so' '
+	fake_control "{\"every_429\":1,\"retry_after\":100000}" &&
+	t0=$(ms) &&
+	run timeout 60 pm-fetch markets --limit 10 --partitions 1 --backoff 5 \
+	    --attempts 3 --retry-after-max 1 &&
+	t1=$(ms) && expect_status 1 &&
+	test $((t1 - t0)) -ge 2000 && test $((t1 - t0)) -lt 30000 &&
+	test "$(count_kind failure out)" -eq 1 &&
+	jq -r "select(.kind == \"failure\") | .detail" out >detail &&
+	grep -q "HTTP 429 after 3 attempts (the server asked to wait 100000 s; waits are cut to 1 s)" detail &&
+	grep -q "asked to wait 100000 s" err
+'
+
+test_expect_success 'the default maximum is 60 s, documented' '
+	run pm-fetch --help && grep -q -- "--retry-after-max SEC" out &&
+	grep -qF "Fl \-retry\-after\-max Ar seconds" "$TOP/man/pm-fetch.1" &&
+	grep -A1 -F "Fl \-retry\-after\-max Ar seconds" "$TOP/man/pm-fetch.1" | grep -q "(default 60)"
+'
+
+test_expect_success 'a bad maximum is a usage error' '
+	run pm-fetch markets --retry-after-max -1 && expect_status 2
+'
+
+test_done
