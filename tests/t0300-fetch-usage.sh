@@ -67,4 +67,11 @@ test_expect_success 'an API that cannot be reached is exit 3, with a failure rec
 		(.url | startswith(\"http://127.0.0.1:9/markets/keyset?\"))" out &&
 	grep -q "after 2 attempts" err
 '
+test_expect_success 'a base URL with a query or a fragment is refused, nothing fetched' '
+	PM_GAMMA_URL="http://127.0.0.1:9/x#frag" run pm-fetch markets &&
+	expect_status 2 && test ! -s out &&
+	grep -q "PM_GAMMA_URL: .*: a base URL has no query or fragment" err &&
+	run pm-fetch history --clob-url "http://127.0.0.1:9/?a=1" </dev/null &&
+	expect_status 2 && grep -q -- "--clob-url: .*no query or fragment" err
+'
 test_done

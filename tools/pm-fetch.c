@@ -126,6 +126,11 @@ base_url(const char *opt, char *s, const char **out)
 		    "written in every record", opt);
 		return -1;
 	}
+	if (strpbrk(auth, "?#")) {
+		msg("%s: %s: a base URL has no query or fragment: requests "
+		    "would not go where their records say", opt, s);
+		return -1;
+	}
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = 0;
 	*out = s;
