@@ -57,6 +57,20 @@ $(O)/lib/%.o: lib/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
+# --version names the git revision and libjq's version as built (libjq
+# 1.6 has no run-time call); the stamp changes only when they do, so
+# version.o is rebuilt then and only then.
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+JQ_VERSION := $(shell dpkg-query -W -f='$${Version}' libjq-dev 2>/dev/null | sed 's/-.*//')
+$(O)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_REV) $(JQ_VERSION)' | cmp -s - $@ || \
+	    echo '$(GIT_REV) $(JQ_VERSION)' >$@
+$(O)/lib/version.o: $(O)/version.stamp
+$(O)/lib/version.o: ALL_CFLAGS += -DPM_GIT_REV='"$(GIT_REV)"' \
+	-DPM_JQ_VERSION='"$(or $(JQ_VERSION),unknown)"'
+FORCE:
+
 $(O)/libpm.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -127,7 +141,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps test bench demo lint install uninstall clean
+.PHONY: all unit deps test bench demo lint install uninstall clean FORCE
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.

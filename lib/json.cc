@@ -285,3 +285,11 @@ json_minify(const char *buf, size_t len, char *dst)
 		return (size_t)-1;
 	return n;
 }
+
+#define PM_STR_(x) #x
+#define PM_STR(x) PM_STR_(x)
+extern "C" const char *
+json_lib_version(void)
+{
+	return PM_STR(SIMDJSON_VERSION);
+}

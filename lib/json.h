@@ -102,6 +102,9 @@ size_t json_dtoa(double d, char *out);
  */
 size_t json_minify(const char *buf, size_t len, char *dst);
 
+/* The version of the simdjson library built in, e.g. "3.0.1". */
+const char *json_lib_version(void);
+
 #ifdef __cplusplus
 }
 #endif

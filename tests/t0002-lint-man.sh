@@ -22,4 +22,14 @@ test_expect_success 'every program answers --help and --version' '
 		run "$p" --version && expect_status 0 && grep -q "^$p [0-9]" out
 	done
 '
+test_expect_success '--version: the program, its git revision, the libraries in use' '
+	rev=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown) &&
+	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
+		run "$p" --version && expect_status 0 &&
+		test "$(wc -l <out)" -eq 2 &&
+		grep -qx "$p [0-9][0-9.]* (git $rev)" out &&
+		grep -qx "libcurl [0-9.]*, SQLite [0-9.]*, libpq [0-9.]*, simdjson [0-9.]*, libjq [0-9.]* (as built)" out ||
+		{ cat out; exit 1; }
+	done
+'
 test_done

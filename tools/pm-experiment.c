@@ -22,6 +22,7 @@
 #include "ndjson.h"
 #include "out.h"
 #include "record.h"
+#include "version.h"
 #include "workq.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
@@ -277,7 +278,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 			usage(stdout);
 			return 1;
 		case 'V':
-			printf("pm-experiment %s\n", PM_VERSION);
+			version_print(stdout, "pm-experiment");
 			return 1;
 		default:
 			usage(stderr);

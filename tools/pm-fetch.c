@@ -28,6 +28,7 @@
 #include "out.h"
 #include "ratelimit.h"
 #include "timefmt.h"
+#include "version.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY };
@@ -444,7 +445,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 			if (ch == 'h')
 				usage(stdout);
 			else
-				printf("pm-fetch %s\n", PM_VERSION);
+				version_print(stdout, "pm-fetch");
 			return 1;
 		}
 		if (ch == '?' || ch == ':')

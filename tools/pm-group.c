@@ -17,6 +17,7 @@
 #include "ndjson.h"
 #include "out.h"
 #include "record.h"
+#include "version.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -169,7 +170,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		case 'V':
-			printf("pm-group %s\n", PM_VERSION);
+			version_print(stdout, "pm-group");
 			goto out;
 		default:
 			usage(stderr);

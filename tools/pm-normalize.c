@@ -23,6 +23,7 @@
 #include "record.h"
 #include "sha.h"
 #include "timefmt.h"
+#include "version.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -287,7 +288,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		case 'V':
-			printf("pm-normalize %s\n", PM_VERSION);
+			version_print(stdout, "pm-normalize");
 			goto out;
 		default:
 			usage(stderr);

@@ -20,6 +20,7 @@
 #include "out.h"
 #include "schema.h"
 #include "store.h"
+#include "version.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_DB = 3 };
 
@@ -293,7 +294,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		case 'V':
-			printf("pm-store %s\n", PM_VERSION);
+			version_print(stdout, "pm-store");
 			goto out;
 		default:
 			usage(stderr);

@@ -26,6 +26,7 @@
 #include "score.h"
 #include "status.h"
 #include "summary.h"
+#include "version.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3, EXIT_STALE = 4,
 	EXIT_VERY_STALE = 5 };
@@ -277,7 +278,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			return 1;
 		}
 		if (ch == 'V') {
-			printf("pm-summary %s\n", PM_VERSION);
+			version_print(stdout, "pm-summary");
 			return 1;
 		}
 		if (one_opt(ch, o) == -1)
