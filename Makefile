@@ -111,12 +111,13 @@ demo: deps all
 
 lint:
 	mandoc -T lint -W warning man/*.[1-9]
-	shellcheck -x pipelines.sh tools/*.sh bench/*.sh
+	shellcheck -x pipelines.sh tools/*.sh bench/*.sh completion/*.bash
 	# test bodies are single-quoted on purpose: they are eval'd later, and
 	# the variables they use look unused to shellcheck
 	cd tests && shellcheck -x -e SC2016,SC1091,SC2034 *.sh
 
 DOCDIR    ?= $(PREFIX)/share/doc/pm-tools
+COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 
 # The driver goes on PATH as pm-pipelines; it runs the programs beside it.
 install: all
@@ -130,6 +131,9 @@ install: all
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
 	cd examples && find . -type f | while read -r f; do \
 	    install -D -m 644 "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; done
+	install -d $(DESTDIR)$(COMPDIR)
+	for c in $(PROGRAMS) pm-pipelines; do \
+	    install -m 644 completion/pm-tools.bash $(DESTDIR)$(COMPDIR)/$$c || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGRAMS) pm-pipelines)
@@ -137,6 +141,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(addprefix $(DESTDIR)$(COMPDIR)/,$(PROGRAMS) pm-pipelines)
 
 clean:
 	rm -rf build bin

@@ -14,7 +14,7 @@ test_expect_success 'mandoc -T lint is clean on man/' '
 	cat lint && test ! -s lint
 '
 test_expect_success 'pipelines.sh and the tools scripts are shellcheck clean' '
-	cd "$TOP" && shellcheck -x pipelines.sh tools/*.sh bench/*.sh
+	cd "$TOP" && shellcheck -x pipelines.sh tools/*.sh bench/*.sh completion/*.bash
 '
 test_expect_success 'every program answers --help and --version' '
 	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do

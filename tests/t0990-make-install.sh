@@ -18,7 +18,19 @@ test_expect_success 'make install: programs, driver, man pages, examples' '
 	test -f "$TMP/inst/share/man/man7/pm-pipelines.7" &&
 	test -f "$TMP/inst/share/man/man5/pm-records.5" &&
 	test -f "$TMP/inst/share/doc/pm-tools/examples/crontab" &&
-	test -f "$TMP/inst/share/doc/pm-tools/examples/systemd/pm-daily.service"
+	test -f "$TMP/inst/share/doc/pm-tools/examples/systemd/pm-daily.service" &&
+	test -f "$TMP/inst/share/bash-completion/completions/pm-pipelines" &&
+	test -f "$TMP/inst/share/bash-completion/completions/pm-fetch"
+'
+
+test_expect_success 'bash completion: flows, subcommands and options from --help' '
+	PATH="$TMP/inst/bin:$PATH" bash -c ". $TMP/inst/share/bash-completion/completions/pm-fetch
+		COMP_WORDS=(pm-pipelines da); COMP_CWORD=1; _pm_tools; echo \${COMPREPLY[*]}
+		COMP_WORDS=(pm-fetch hi); COMP_CWORD=1; _pm_tools; echo \${COMPREPLY[*]}
+		COMP_WORDS=(pm-fetch markets --retry-a); COMP_CWORD=2; _pm_tools; echo \${COMPREPLY[*]}
+		COMP_WORDS=(pm-store --sch); COMP_CWORD=1; _pm_tools; echo \${COMPREPLY[*]}" >got &&
+	printf "daily\nhistory\n--retry-after-max\n--schema\n" >want &&
+	test_cmp want got
 '
 
 test_expect_success 'the installed driver runs the daily flow from another directory' '
