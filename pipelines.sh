@@ -48,20 +48,70 @@ options:
 USAGE
 }
 
-# The env file: KEY=VALUE lines, comments and blanks ignored; it never
-# overrides the environment and is never executed.
-load_env() {
-	local f=$1 line key val
-	[ -f "$f" ] || return 0
+# The settings file, by the rules of lib/dotenv.c (pm-pipelines(7),
+# SETTINGS): KEY=VALUE, `export`, blanks around =, # comments, '...' taken
+# as is, "..." with \" and \\ only, CR LF; nothing expanded or executed.
+# env_file_pairs prints its settings as KEY=VALUE lines, or fails with
+# `FILE:LINE: reason` on the first line that is none of these.
+env_file_pairs() {
+	local f=$1 line n=0 key rest val after i c d
 	while IFS= read -r line || [ -n "$line" ]; do
-		case $line in ''|'#'*) continue ;; esac
-		key=${line%%=*}
-		val=${line#*=}
-		key=${key#export }
-		[[ $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
-		val=${val#\"}; val=${val%\"}; val=${val#\'}; val=${val%\'}
-		[ -z "${!key+x}" ] && export "$key=$val"
+		n=$((n + 1))
+		line=${line%$'\r'}
+		line=${line#"${line%%[![:blank:]]*}"}
+		case $line in '' | '#'*) continue ;; esac
+		[[ $line =~ ^export[[:blank:]]+(.*)$ ]] && line=${BASH_REMATCH[1]}
+		if ! [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)[[:blank:]]*=[[:blank:]]*(.*)$ ]]; then
+			echo "$f:$n: not KEY=VALUE"; return 1
+		fi
+		key=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]} val='' after=''
+		case $rest in
+		"'"*)
+			rest=${rest#"'"}
+			[[ $rest == *"'"* ]] ||
+			    { echo "$f:$n: unterminated single quote"; return 1; }
+			val=${rest%%"'"*} after=${rest#*"'"}
+			;;
+		'"'*)
+			i=1 c='' d=''
+			while [ "$i" -lt "${#rest}" ]; do
+				c=${rest:i:1} d=${rest:i+1:1}
+				if [ "$c" = "\\" ] && { [ "$d" = '"' ] || [ "$d" = "\\" ]; }; then
+					val+=$d i=$((i + 2)); continue
+				fi
+				[ "$c" = '"' ] && break
+				val+=$c i=$((i + 1))
+			done
+			[ "$i" -lt "${#rest}" ] ||
+			    { echo "$f:$n: unterminated double quote"; return 1; }
+			after=${rest:i+1}
+			;;
+		*)
+			val=${rest%%[[:blank:]]#*}
+			val=${val%"${val##*[![:blank:]]}"}
+			;;
+		esac
+		after=${after#"${after%%[![:blank:]]*}"}
+		case $after in '' | '#'*) ;;
+		*) echo "$f:$n: text after the closing quote"; return 1 ;;
+		esac
+		printf '%s=%s\n' "$key" "$val"
 	done <"$f"
+}
+
+# Every setting of the file that the environment does not already have;
+# a file with a bad line is refused whole (exit 2).
+load_env() {
+	local f=$1 pairs line key
+	[ -f "$f" ] || return 0
+	pairs=$(env_file_pairs "$f") ||
+	    { echo "pipelines.sh: ${pairs##*$'\n'}" >&2; exit 2; }
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		key=${line%%=*}
+		# shellcheck disable=SC2163 # exports KEY=VALUE, as written
+		[ -z "${!key+x}" ] && export "$line"
+	done <<<"$pairs"
 }
 
 pm() {
@@ -219,6 +269,9 @@ main() {
 		prev=$arg
 	done
 	load_env "$envfile"
+	# The programs read no other settings file: all of this one is in
+	# the environment now, and the environment wins.
+	export PM_ENV_FILE=/dev/null
 
 	db=${DATABASE_URL:-data/pm.db}
 	window_days=${PM_WINDOW_DAYS:-7} target_date='' dry_run='' limit=''

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dotenv.h"
 #include "experiment.h"
 #include "http.h"
 #include "jqf.h"
@@ -332,6 +333,8 @@ main(int argc, char **argv)
 	int rc = 0, io, k, curl = 0;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	c.jobs = 4;
 	o.sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;

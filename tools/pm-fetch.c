@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clob.h"
+#include "dotenv.h"
 #include "fetch.h"
 #include "gamma.h"
 #include "http.h"
@@ -561,6 +562,8 @@ main(int argc, char **argv)
 	int rc = 0, r, shift = 0;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	if ((rl = rl_new()) == NULL) {
 		msg("out of memory");

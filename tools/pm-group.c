@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dotenv.h"
 #include "group.h"
 #include "jqf.h"
 #include "msg.h"
@@ -146,6 +147,8 @@ main(int argc, char **argv)
 	int ch, want_stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "w:n:hV", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dotenv.h"
 #include "jqf.h"
 #include "json.h"
 #include "jw.h"
@@ -255,6 +256,8 @@ main(int argc, char **argv)
 	int ch, stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	buf_init(&c.scratch, 0);
 	while ((ch = getopt_long(argc, argv, "e:o:w:RhV", longopts, NULL)) != -1) {

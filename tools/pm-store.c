@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "dotenv.h"
 #include "jqf.h"
 #include "msg.h"
 #include "ndjson.h"
@@ -250,6 +251,8 @@ main(int argc, char **argv)
 	int ch, rc = 0;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "d:nNe:w:r:hV", longopts,
 	    NULL)) != -1) {

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "dotenv.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "out.h"
@@ -406,6 +407,8 @@ main(int argc, char **argv)
 	int rc;
 
 	msg_init(argv[0]);
+	if (dotenv_settings() == -1)
+		return EXIT_USAGE;
 	out_init();
 	o.max_failures = -1;
 	o.st.runs = o.st.failures = 10;
