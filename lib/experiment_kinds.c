@@ -1,15 +1,33 @@
-/* xkind.c - builtin, jq, command and openai experiments (see xkind.h). */
+/* experiment_kinds.c - builtin, jq, command and openai experiments (see
+ * experiment_kinds.h). */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "command.h"
+#include "experiment_kinds.h"
 #include "jw.h"
-#include "xkind.h"
+#include "msg.h"
+#include "sha.h"
+
+/* A JSON literal whose length the compiler counts. */
+#define RAW(b, lit) jw_raw((b), (lit), sizeof (lit) - 1)
 
 void
+xres_reset(struct xres *r)
+{
+	*r = (struct xres){ .output = r->output, .probs = r->probs,
+	    .err_text = r->err_text };
+	buf_reset(&r->output);
+	buf_reset(&r->probs);
+	buf_reset(&r->err_text);
+}
+
+static void
 xres_fail(struct xres *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,6 +37,57 @@ xres_fail(struct xres *r, const char *fmt, ...)
 	vsnprintf(r->error, sizeof r->error, fmt, ap);
 	va_end(ap);
 }
+
+/* A name for the event's dump directory: safe characters only, and short
+ * (a market: key can list many ids), still unique through a hash. */
+static void
+dump_name(const char *key, char *out, size_t n)
+{
+	char sha[65];
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < len && i + 1 < n; i++)
+		out[i] = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' &&
+		    key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9') ||
+		    key[i] == '-' || key[i] == '_' || key[i] == '.' ||
+		    key[i] == ',' ? key[i] : '_';
+	out[i] = 0;
+	if (len > 100 && n > 120) {
+		sha256_hex(key, len, sha);
+		snprintf(out + 80, n - 80, "-%.16s", sha);
+	}
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		out[0] = '_';
+}
+
+static void
+xdump(struct xworker *w, size_t vi, const char *what, const char *p,
+    size_t n)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	char name[160], path[4096];
+	FILE *f;
+
+	if (w->o->dump_dir == NULL)
+		return;
+	dump_name(w->event_key, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", w->o->dump_dir, name);
+	if (mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	if (mkdir(path, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s", w->o->dump_dir,
+	    name, v->suite, config_stage_name(v->stage), v->name, what,
+	    strcmp(what, "stderr") == 0 ? "txt" : "json");
+	if ((f = fopen(path, "w")) == NULL)
+		goto fail;
+	if ((n && fwrite(p, 1, n, f) != n) || fclose(f) == EOF)
+		goto fail;
+	return;
+fail:
+	msg("--dump-dir: %s: %s", path, strerror(errno));
+}
+
 
 static int
 prob_ok(const json_val *v, double *p)
@@ -166,7 +235,7 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 {
 	static const char *const names[] = { "error", "output",
 	    "probabilities", "status" };
-	json_val root, m[4], pv = { { 0 }, JSON_ABSENT };
+	json_val root, m[4], pv = { .type = JSON_ABSENT };
 	const char *e, *s;
 	char err[512];
 	size_t sl;
@@ -176,8 +245,9 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 		return;
 	}
 	json_pick(&root, names, 4, m);
-	if (root.type == JSON_OBJECT && (m[0].type || m[1].type || m[2].type ||
-	    m[3].type)) {
+	if (root.type == JSON_OBJECT && (m[0].type != JSON_ABSENT ||
+	    m[1].type != JSON_ABSENT || m[2].type != JSON_ABSENT ||
+	    m[3].type != JSON_ABSENT)) {
 		if (parse_status(&m[3], &r->status) == -1) {
 			xres_fail(r, "status is not ok, skipped or failed");
 			return;
@@ -230,12 +300,7 @@ baseline(struct xworker *w, struct xres *r)
 	jw_key(b, "event_key");
 	jw_strz(b, w->event_key);
 	json_get(&w->group, "event", &ev);
-	if (ev.type == JSON_OBJECT)
-		copy_member(b, &ev, "title");
-	else {
-		jw_key(b, "title");
-		jw_null(b);
-	}
+	copy_member(b, &ev, "title");	/* null when there is no event */
 	jw_key(b, "markets");
 	jw_open(b, '[');
 	json_iter_init(&it, &w->markets);
@@ -315,16 +380,19 @@ market(struct xworker *w, struct xres *r)
 	}
 }
 
-void
-xk_builtin(struct xworker *w, size_t vi, struct xres *r)
+static void
+xk_builtin(struct xworker *w, size_t vi, const char *in, size_t n,
+    struct xres *r)
 {
+	(void)in;
+	(void)n;
 	if (w->o->cfg->v[vi].builtin == XB_BASELINE)
 		baseline(w, r);
 	else
 		market(w, r);
 }
 
-void
+static void
 xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
 {
@@ -333,12 +401,10 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 	int k = -1;
 
 	buf_reset(&w->tmp);
-	pthread_mutex_lock(&xjq_lock);
 	if (w->jq[vi] == NULL)
 		w->jq[vi] = jqf_compile(v->program, err, sizeof err);
 	if (w->jq[vi] != NULL)
 		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
-	pthread_mutex_unlock(&xjq_lock);
 	xdump(w, vi, "request", in, n);
 	if (k == -1) {
 		xres_fail(r, "jq: %s", err);
@@ -389,7 +455,7 @@ last_line(const struct buf *b, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(e - s), e ? b->data + s : "");
 }
 
-void
+static void
 xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
 {
@@ -450,13 +516,9 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 {
 	const char *t = v->prompt ? v->prompt : v->stage == XS_RESEARCH ?
 	    default_research : default_forecast;
-	int k;
 
 	buf_reset(&w->tmp2);
-	pthread_mutex_lock(&xjq_lock);
-	k = tmpl_fill(t, in, n, w->sp, &w->tmp2, err, errlen);
-	pthread_mutex_unlock(&xjq_lock);
-	if (k == -1)
+	if (tmpl_fill(t, in, n, w->sp, &w->tmp2, err, errlen) == -1)
 		return -1;
 	buf_reset(b);
 	jw_open(b, '{');
@@ -465,11 +527,11 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 	jw_key(b, "messages");
 	jw_open(b, '[');
 	if (v->system) {
-		jw_raw(b, "{\"role\":\"system\",\"content\":", 27);
+		RAW(b, "{\"role\":\"system\",\"content\":");
 		jw_strz(b, v->system);
 		jw_close(b, '}');
 	}
-	jw_raw(b, "{\"role\":\"user\",\"content\":", 25);
+	RAW(b, "{\"role\":\"user\",\"content\":");
 	jw_str(b, w->tmp2.data, w->tmp2.len);
 	jw_close(b, '}');
 	jw_close(b, ']');
@@ -483,7 +545,7 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 	}
 	if (v->json_mode) {
 		jw_key(b, "response_format");
-		jw_raw(b, "{\"type\":\"json_object\"}", 22);
+		RAW(b, "{\"type\":\"json_object\"}");
 	}
 	return jw_close(b, '}');
 }
@@ -505,10 +567,11 @@ answer_content(struct xworker *w, const char *text, size_t len,
 	}
 	json_get(&root, "choices", &ch);
 	json_iter_init(&it, &ch);
-	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0) ||
-	    (json_get(&c0, "message", &msg), msg.type != JSON_OBJECT) ||
-	    (json_get(&msg, "content", &content),
-	    (s = json_str(&content, &sl)) == NULL)) {
+	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0))
+		c0 = (json_val){ .type = JSON_ABSENT };
+	json_get(&c0, "message", &msg);
+	json_get(&msg, "content", &content);
+	if ((s = json_str(&content, &sl)) == NULL) {
 		xres_fail(r, "answer without choices[0].message.content");
 		return -1;
 	}
@@ -549,12 +612,13 @@ answer_probs(struct xworker *w, struct xres *r)
 		xres_fail(r, "answer's probabilities: %s", err);
 }
 
-void
+static void
 xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
 {
 	const struct variant *v = &w->o->cfg->v[vi];
-	struct llm_call call = { 0 };
+	struct llm_call call = { .base_url = v->base_url,
+	    .timeout_ms = v->timeout_ms };
 	struct buf resp;
 	char err[512];
 	long status = 0;
@@ -570,10 +634,8 @@ xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
 		goto out;
 	}
 	xdump(w, vi, "request", w->tmp.data, w->tmp.len);
-	call.base_url = v->base_url;
 	call.body = w->tmp.data;
 	call.len = w->tmp.len;
-	call.timeout_ms = v->timeout_ms;
 	if (llm_post(w->llm, &call, &status, &resp, err, sizeof err) == -1) {
 		xres_fail(r, "%s", err);
 		goto out;
@@ -595,3 +657,10 @@ xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
 out:
 	buf_release(&resp);
 }
+
+const struct xkind_ops xkinds[] = {
+	[XT_BUILTIN] = { .run = xk_builtin },
+	[XT_JQ] = { .run = xk_jq },
+	[XT_COMMAND] = { .run = xk_command, .has_stderr = 1 },
+	[XT_OPENAI] = { .run = xk_openai },
+};

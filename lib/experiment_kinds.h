@@ -1,19 +1,16 @@
 /*
- * xkind.h - the experiment kinds (builtin, jq, command, openai) and the
- * worker state they use; internal to lib/experiment.c and lib/xkind.c.
+ * experiment_kinds.h - the experiment kinds (builtin, jq, command, openai)
+ * behind one table, and the worker state they use; internal to
+ * lib/experiment.c (which calls down) and lib/experiment_kinds.c.
  *
  * Ownership: the worker owns everything in it; a struct xres owns its
  * buffers (xres_reset() empties them for the next variant).  Views into
  * the parsed group (group, markets) are valid for the whole group, as the
  * group parser is not used again until the next group; the scratch
  * parser sp is for anything else and is reused freely.
- * libjq is driven under xjq_lock only: jq 1.6 is not known to be safe
- * across threads, and jq work is cheap next to commands and HTTP.
  */
-#ifndef PM_XKIND_H
-#define PM_XKIND_H
-
-#include <pthread.h>
+#ifndef PM_EXPERIMENT_KINDS_H
+#define PM_EXPERIMENT_KINDS_H
 
 #include "buf.h"
 #include "config.h"
@@ -44,27 +41,20 @@ struct xworker {
 	struct xres	*res;		/* per variant, for this group */
 };
 
-extern pthread_mutex_t xjq_lock;
+/* One kind: run fills r from variant vi on the document in[0..n) (the
+ * group, with the research it depends on). */
+struct xkind_ops {
+	void	(*run)(struct xworker *w, size_t vi, const char *in, size_t n,
+		    struct xres *r);
+	int	  has_stderr;	/* results carry a "stderr" member */
+};
+
+/* Indexed by the variant's XT_* type. */
+extern const struct xkind_ops xkinds[];
 
 void xres_reset(struct xres *r);
-void xres_fail(struct xres *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
-/* Each fills r from variant vi on the document in[0..n). */
-void xk_builtin(struct xworker *w, size_t vi, struct xres *r);
-void xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
-    struct xres *r);
-void xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
-    struct xres *r);
-void xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
-    struct xres *r);
-
-/* Save a payload under --dump-dir (no-op without it). */
-void xdump(struct xworker *w, size_t vi, const char *what, const char *p,
-    size_t n);
-
-/* Fill {{ jq }} placeholders from doc; caller holds xjq_lock.  -1 with
- * the reason in err. */
+/* Fill {{ jq }} placeholders from doc.  -1 with the reason in err. */
 int tmpl_fill(const char *tmpl, const char *doc, size_t len, json_parser *sp,
     struct buf *out, char *err, size_t errlen);
 
