@@ -22,12 +22,14 @@
 
 #include "buf.h"
 #include "config.h"
+#include "llm.h"
 
 struct xopts {
 	const struct config	*cfg;
 	const char		*dump_dir;	/* or NULL */
 	int			 forecast;	/* forecast stage selected */
 	size_t			 max_line;	/* cap on a group line */
+	struct llm_pace		*pace;		/* per variant, shared */
 };
 
 /* A failure record to write after the group. */

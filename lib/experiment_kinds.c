@@ -14,8 +14,6 @@
 #include "msg.h"
 #include "sha.h"
 
-/* A JSON literal whose length the compiler counts. */
-#define RAW(b, lit) jw_raw((b), (lit), sizeof (lit) - 1)
 
 void
 xres_reset(struct xres *r)
@@ -27,7 +25,7 @@ xres_reset(struct xres *r)
 	buf_reset(&r->err_text);
 }
 
-static void
+void
 xres_fail(struct xres *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -60,7 +58,7 @@ dump_name(const char *key, char *out, size_t n)
 		out[0] = '_';
 }
 
-static void
+void
 xdump(struct xworker *w, size_t vi, const char *what, const char *p,
     size_t n)
 {
@@ -160,7 +158,7 @@ market_probs(struct buf *b, const json_val *contracts, const json_val *e,
 
 /* map: {market_id: number | {outcome: p}} checked against the group's
  * markets and written in the group's market order. */
-static int
+int
 probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
     size_t errlen)
 {
@@ -271,7 +269,7 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 		xres_fail(r, "probabilities: %s", err);
 }
 
-static void
+void
 copy_member(struct buf *b, const json_val *obj, const char *key)
 {
 	json_val v;
@@ -421,7 +419,7 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 
 /* Bytes a program wrote, made valid UTF-8 for a JSON string: a byte that
  * does not start a well-formed sequence becomes '?'. */
-static void
+void
 utf8_clean(char *s, size_t n)
 {
 	size_t i = 0, k, len;
@@ -492,175 +490,10 @@ out:
 	cmd_result_release(&cr);
 }
 
-static const char default_research[] =
-    "Research this prediction-market event: summarise the facts, dates and "
-    "base rates that matter for how its markets resolve.\n\n"
-    "Event: {{.event.title // .event_key}}\nMarkets:\n"
-    "{{[.markets[] | \"- \" + .market_id + \": \" + .question] | "
-    "join(\"\\n\")}}\n";
-
-static const char default_forecast[] =
-    "Estimate the probability of each outcome of these prediction markets."
-    "\n\nEvent: {{.event.title // .event_key}}\nMarkets:\n"
-    "{{[.markets[] | \"- market_id \" + .market_id + \": \" + .question + "
-    "\" (outcomes: \" + ([.contracts[].outcome] | join(\", \")) + \")\"] | "
-    "join(\"\\n\")}}\n"
-    "{{if .research then \"\\nResearch:\\n\" + ([.research[] | .content // "
-    "tostring] | join(\"\\n\\n\")) else \"\" end}}\n"
-    "Answer with JSON only: {\"probabilities\": {\"<market_id>\": "
-    "{\"<outcome>\": <probability from 0 to 1>}}}\n";
-
-static int
-build_request(struct xworker *w, const struct variant *v, const char *in,
-    size_t n, struct buf *b, char *err, size_t errlen)
-{
-	const char *t = v->prompt ? v->prompt : v->stage == XS_RESEARCH ?
-	    default_research : default_forecast;
-
-	buf_reset(&w->tmp2);
-	if (tmpl_fill(t, in, n, w->sp, &w->tmp2, err, errlen) == -1)
-		return -1;
-	buf_reset(b);
-	jw_open(b, '{');
-	jw_key(b, "model");
-	jw_strz(b, v->model);
-	jw_key(b, "messages");
-	jw_open(b, '[');
-	if (v->system) {
-		RAW(b, "{\"role\":\"system\",\"content\":");
-		jw_strz(b, v->system);
-		jw_close(b, '}');
-	}
-	RAW(b, "{\"role\":\"user\",\"content\":");
-	jw_str(b, w->tmp2.data, w->tmp2.len);
-	jw_close(b, '}');
-	jw_close(b, ']');
-	if (v->temperature >= 0) {
-		jw_key(b, "temperature");
-		jw_double(b, v->temperature);
-	}
-	if (v->max_tokens) {
-		jw_key(b, "max_tokens");
-		jw_int(b, v->max_tokens);
-	}
-	if (v->json_mode) {
-		jw_key(b, "response_format");
-		RAW(b, "{\"type\":\"json_object\"}");
-	}
-	return jw_close(b, '}');
-}
-
-/* The text of choices[0].message.content into w->tmp; output gets the
- * answer's model, content and usage.  -1 with r failed. */
-static int
-answer_content(struct xworker *w, const char *text, size_t len,
-    struct xres *r)
-{
-	json_val root, ch, c0, msg, content;
-	json_iter it;
-	const char *e, *s;
-	size_t sl;
-
-	if (json_parse(w->sp, text, len, 0, &root, &e) == -1) {
-		xres_fail(r, "answer is not JSON: %s", e);
-		return -1;
-	}
-	json_get(&root, "choices", &ch);
-	json_iter_init(&it, &ch);
-	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0))
-		c0 = (json_val){ .type = JSON_ABSENT };
-	json_get(&c0, "message", &msg);
-	json_get(&msg, "content", &content);
-	if ((s = json_str(&content, &sl)) == NULL) {
-		xres_fail(r, "answer without choices[0].message.content");
-		return -1;
-	}
-	buf_reset(&w->tmp);
-	buf_add(&w->tmp, s, sl);
-	jw_open(&r->output, '{');
-	copy_member(&r->output, &root, "model");
-	jw_key(&r->output, "content");
-	jw_str(&r->output, s, sl);
-	copy_member(&r->output, &root, "usage");
-	jw_close(&r->output, '}');
-	return 0;
-}
-
-/* A forecast answer: the JSON object in the content (models wrap it in
- * prose or code fences), {"probabilities": {...}} or the map itself. */
-static void
-answer_probs(struct xworker *w, struct xres *r)
-{
-	const char *s = w->tmp.data, *a, *z, *e;
-	json_val root, pv;
-	char err[512];
-
-	a = s ? strchr(s, '{') : NULL;
-	z = s ? strrchr(s, '}') : NULL;
-	if (a == NULL || z == NULL || z < a) {
-		xres_fail(r, "answer holds no JSON object");
-		return;
-	}
-	if (json_parse(w->sp, a, (size_t)(z - a) + 1, 0, &root, &e) == -1) {
-		xres_fail(r, "answer's JSON: %s", e);
-		return;
-	}
-	json_get(&root, "probabilities", &pv);
-	if (pv.type == JSON_ABSENT)
-		pv = root;
-	if (probs_write(w, &pv, &r->probs, err, sizeof err) == -1)
-		xres_fail(r, "answer's probabilities: %s", err);
-}
-
-static void
-xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
-    struct xres *r)
-{
-	const struct variant *v = &w->o->cfg->v[vi];
-	struct llm_call call = { .base_url = v->base_url,
-	    .timeout_ms = v->timeout_ms };
-	struct buf resp;
-	char err[512];
-	long status = 0;
-
-	buf_init(&resp, 16 * 1024 * 1024);
-	if (*v->api_key_env && ((call.api_key = getenv(v->api_key_env)) ==
-	    NULL || *call.api_key == 0)) {
-		xres_fail(r, "%s is not set", v->api_key_env);
-		goto out;
-	}
-	if (build_request(w, v, in, n, &w->tmp, err, sizeof err) == -1) {
-		xres_fail(r, "prompt: %s", err);
-		goto out;
-	}
-	xdump(w, vi, "request", w->tmp.data, w->tmp.len);
-	call.body = w->tmp.data;
-	call.len = w->tmp.len;
-	if (llm_post(w->llm, &call, &status, &resp, err, sizeof err) == -1) {
-		xres_fail(r, "%s", err);
-		goto out;
-	}
-	xdump(w, vi, "response", resp.data, resp.len);
-	if (resp.len == 0) {
-		xres_fail(r, "http %ld: empty answer", status);
-		goto out;
-	}
-	if (status < 200 || status > 299) {
-		xres_fail(r, "http %ld: %.200s", status, resp.data ? resp.data :
-		    "");
-		utf8_clean(r->error, strlen(r->error));
-		goto out;
-	}
-	if (answer_content(w, resp.data, resp.len, r) == 0 &&
-	    v->stage == XS_FORECAST)
-		answer_probs(w, r);
-out:
-	buf_release(&resp);
-}
-
 const struct xkind_ops xkinds[] = {
 	[XT_BUILTIN] = { .run = xk_builtin },
 	[XT_JQ] = { .run = xk_jq },
 	[XT_COMMAND] = { .run = xk_command, .has_stderr = 1 },
-	[XT_OPENAI] = { .run = xk_openai },
+	[XT_OPENAI] = { .run = xk_llm },
+	[XT_GEMINI] = { .run = xk_llm },
 };

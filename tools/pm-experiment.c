@@ -364,7 +364,8 @@ main(int argc, char **argv)
 	c.xo.cfg = cfg;
 	c.xo.forecast = any_forecast(cfg);
 	c.xo.max_line = nd.max_line = ndjson_max_line();
-	if ((c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
+	if ((c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
+	    (c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
 		msg("cannot start %ld workers", c.jobs);
 		rc = EXIT_IO;
 		goto out;
@@ -389,6 +390,7 @@ main(int argc, char **argv)
 		    c.ok, c.skipped, c.failed, c.failures);
 out:
 	workq_free(c.q);
+	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
 	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
