@@ -26,10 +26,10 @@ recorded responses in fixtures/llm: a prompt naming "market_id ID"s gets
 a forecast in the API's shape; else a request with tools gets the
 search-grounded recording, one without the plain one.  Models (for
 Gemini, with a "gemini-" prefix) that ask for trouble:
-  429       the first request per path gets HTTP 429 (OpenAI: retry-after
+  busy      the first request per path gets HTTP 429 (OpenAI: retry-after
             1; Gemini: RESOURCE_EXHAUSTED with RetryInfo retryDelay "1s",
             the documented shape), the next ones the normal answer
-  429-long  always 429, asking for a 120 s wait
+  busy-long always 429, asking for a 120 s wait
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
 """
@@ -128,11 +128,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, json.dumps({"error": {
                 "message": "Incorrect API key provided: " + key + ".",
                 "type": "invalid_request_error", "code": "invalid_api_key"}}))
-        if model == "429-long" or (model == "429" and self.first_time()):
+        if model == "busy-long" or (model == "busy" and self.first_time()):
             return self.send(429, json.dumps({"error": {
                 "message": "Rate limit reached for requests",
                 "type": "requests", "code": "rate_limit_exceeded"}}),
-                [("retry-after", "120" if model == "429-long" else "1")])
+                [("retry-after", "120" if model == "busy-long" else "1")])
         prompt = req.get("input", "")
         if "market_id " in prompt:
             return self.send(200, responses_answer(model, probs_for(prompt)))
@@ -150,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
         if model == "gemini-echo-key":
             return self.send(400, gemini_error(
                 400, "INVALID_ARGUMENT", "API key not valid: " + key))
-        if model == "gemini-429-long" or (model == "gemini-429" and
+        if model == "gemini-busy-long" or (model == "gemini-busy" and
                                           self.first_time()):
             delay = "120s" if model.endswith("long") else "1s"
             return self.send(429, gemini_error(
