@@ -97,6 +97,7 @@ xjob_free(struct xjob *j)
 	for (i = 0; i < j->nfails; i++)
 		free(j->fails[i].detail);
 	free(j->fails);
+	free(j->tokens);
 	free(j->event_key);
 	free(j->text);
 	buf_release(&j->out);
@@ -251,6 +252,9 @@ run_one(struct xworker *w, struct xjob *j, size_t vi)
 		xkinds[v->type].run(w, vi, in, n, r);
 	ts_now(finished);
 	write_result(w, v, r, started, finished, ts_mono_ms() - t0);
+	if (r->tokens && (j->tokens != NULL || (j->tokens =
+	    calloc(w->o->cfg->n, sizeof *j->tokens)) != NULL))
+		j->tokens[vi] += r->tokens;
 	if (r->status == XR_OK)
 		j->ok++;
 	else if (r->status == XR_SKIPPED)

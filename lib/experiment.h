@@ -22,7 +22,8 @@
 
 #include "buf.h"
 #include "config.h"
-#include "llm.h"
+
+struct llm_pace;
 
 struct xopts {
 	const struct config	*cfg;
@@ -50,6 +51,7 @@ struct xjob {
 	struct xfail	*fails;
 	size_t		 nfails;
 	unsigned long	 ok, failed, skipped;	/* results by status */
+	unsigned long	*tokens;	/* per variant: LLM tokens; or NULL */
 };
 
 struct xworker;

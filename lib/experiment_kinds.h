@@ -27,6 +27,7 @@ struct xres {
 	struct buf	 probs;		/* JSON object; empty: null */
 	struct buf	 err_text;	/* a command's standard error */
 	int		 has_stderr;
+	unsigned long	 tokens;	/* an LLM answer's total tokens */
 	char		 error[1024];	/* empty: null */
 };
 

@@ -568,6 +568,20 @@ static const char *const no_answer[] = {
 	[XA_GEMINI] = "answer without candidates[0].content.parts text",
 };
 
+/* The total of a usage object, whichever provider's words it is in. */
+static unsigned long
+total_tokens(const json_val *usage)
+{
+	json_val t;
+	double d;
+
+	json_get(usage, "total_tokens", &t);
+	if (t.type == JSON_ABSENT)
+		json_get(usage, "totalTokenCount", &t);
+	return json_double(&t, &d) == 0 && d > 0 && d < 1e15 ?
+	    (unsigned long)d : 0;
+}
+
 /* The answer text into w->tmp, the output into r.  -1 with r failed. */
 static int
 read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
@@ -592,6 +606,7 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 		xres_fail(r, "%s", no_answer[v->api]);
 	else {
 		write_output(w, &a, r);
+		r->tokens = total_tokens(&a.usage);
 		rc = 0;
 	}
 	free(a.c);

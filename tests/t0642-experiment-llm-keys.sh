@@ -67,4 +67,9 @@ test_expect_success 'requests_per_minute spaces the requests of a variant, acros
 	run pm-experiment -c ../both.json -o gm.requests_per_minute=-1 --list && expect_status 2 &&
 	grep -q "requests_per_minute: a number from 0 to" err
 '
+test_expect_success '--stats: the tokens each LLM variant used, summed over the groups' '
+	run pm-experiment -c ../both.json --stats -s gm --stage research --include-research web ../groups.ndjson &&
+	expect_status 0 && grep -x "pm-experiment: gm:research:web: 1650 tokens" err &&
+	test "$(jq -r ".results[0].output.usage.totalTokenCount" out | sort -u)" = 550
+'
 test_done

@@ -35,6 +35,7 @@ struct ctx {
 	long		 jobs;
 	size_t		 queued;	/* bytes of pass-through lines queued */
 	unsigned long	 groups, passed, failures, ok, failed, skipped;
+	unsigned long	*tokens;	/* per variant, for --stats */
 	int		 nomem;
 };
 
@@ -121,6 +122,8 @@ emit(struct ctx *c, struct slot *s)
 	c->ok += j->ok;
 	c->failed += j->failed;
 	c->skipped += j->skipped;
+	for (i = 0; j->tokens && i < c->xo.cfg->n; i++)
+		c->tokens[i] += j->tokens[i];
 	for (i = 0; i < j->nfails; i++) {
 		rec_failure(&(struct failure){ .stage = "experiment",
 		    .reason = j->fails[i].reason,
@@ -315,6 +318,23 @@ any_forecast(const struct config *cfg)
 	return 0;
 }
 
+/* --stats: the counts, then the tokens each LLM variant used. */
+static void
+stats(const struct ctx *c, const struct ndjson *nd)
+{
+	const struct config *cfg = c->xo.cfg;
+	size_t i;
+
+	msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
+	    "results: %lu ok, %lu skipped, %lu failed; %lu failure records",
+	    nd->records + nd->bad, c->groups, c->passed, nd->bad, c->ok,
+	    c->skipped, c->failed, c->failures);
+	for (i = 0; i < cfg->n; i++)
+		if (cfg->v[i].selected && (cfg->v[i].type == XT_OPENAI ||
+		    cfg->v[i].type == XT_GEMINI))
+			msg("%s: %lu tokens", cfg->v[i].id, c->tokens[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -365,6 +385,7 @@ main(int argc, char **argv)
 	c.xo.forecast = any_forecast(cfg);
 	c.xo.max_line = nd.max_line = ndjson_max_line();
 	if ((c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
+	    (c.tokens = calloc(cfg->n + 1, sizeof *c.tokens)) == NULL ||
 	    (c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
 		msg("cannot start %ld workers", c.jobs);
 		rc = EXIT_IO;
@@ -384,13 +405,11 @@ main(int argc, char **argv)
 	if (io)
 		rc = EXIT_IO;
 	if (o.stats)
-		msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
-		    "results: %lu ok, %lu skipped, %lu failed; %lu failure "
-		    "records", nd.records + nd.bad, c.groups, c.passed, nd.bad,
-		    c.ok, c.skipped, c.failed, c.failures);
+		stats(&c, &nd);
 out:
 	workq_free(c.q);
 	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
+	free(c.tokens);
 	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
