@@ -416,6 +416,10 @@ fill_api(struct loader *L, struct variant *v, jv p)
 	if (bad)
 		return fail(L, "%s: api: chat or responses, for openai only",
 		    v->id);
+	if (pbool(p, v->type == XT_OPENAI ? "google_search" : "web_search"))
+		return fail(L, "%s: search is %s for %s", v->id, v->type ==
+		    XT_OPENAI ? "web_search" : "google_search",
+		    type_names[v->type]);
 	if (v->type == XT_OPENAI) {
 		v->search = pbool(p, "web_search");
 		return fill_openai_search(L, v, p);

@@ -126,7 +126,9 @@ test_expect_success 'a model that cannot go in the URL path is refused; api is o
 	run pm-experiment -c ../gm.json -o "web.model=../x" --list && expect_status 2 &&
 	grep -q "gm:research:web: model: letters, digits" err &&
 	run pm-experiment -c ../gm.json -o web.api=responses --list && expect_status 2 &&
-	grep -q "gm:research:web: api: chat or responses, for openai only" err
+	grep -q "gm:research:web: api: chat or responses, for openai only" err &&
+	run pm-experiment -c ../gm.json -o plain.web_search=true --list && expect_status 2 &&
+	grep -q "gm:research:plain: search is google_search for gemini" err
 '
 
 test_expect_success 'api_key_env defaults to GEMINI_API_KEY' '
