@@ -1,7 +1,8 @@
 /*
- * experiment_kinds.h - the experiment kinds (builtin, jq, command, openai)
- * behind one table, and the worker state they use; internal to
- * lib/experiment.c (which calls down) and lib/experiment_kinds.c.
+ * experiment_kinds.h - the experiment kinds (builtin, jq, command, openai,
+ * gemini) behind one table, and the worker state they use; internal to
+ * lib/experiment.c (which calls down through xkinds[] only),
+ * lib/experiment_kinds.c and lib/experiment_llm.c (the LLM kinds).
  *
  * Ownership: the worker owns everything in it; a struct xres owns its
  * buffers (xres_reset() empties them for the next variant).  Views into
