@@ -18,7 +18,16 @@ static const char builtin_config[] =
     "\"forecast\":[{\"variant\":\"market\",\"type\":\"builtin\"}]}]}";
 
 static const char *const type_names[] = { "builtin", "jq", "command",
-    "openai" };
+    "openai", "gemini" };
+
+/* Where each LLM provider is, and where its key is, unless told. */
+static const struct {
+	const char	*base_url, *key_env;
+} llm_defaults[] = {
+	[XT_OPENAI] = { "https://api.openai.com/v1", "OPENAI_API_KEY" },
+	[XT_GEMINI] = { "https://generativelanguage.googleapis.com/v1beta",
+	    "GEMINI_API_KEY" },
+};
 static const char *const stage_names[] = { "research", "forecast" };
 
 struct loader {
@@ -299,11 +308,135 @@ fill_jq(struct loader *L, struct variant *v, jv p)
 	return 0;
 }
 
-static int
-fill_openai(struct loader *L, struct variant *v, jv p)
+/* A member of JSON kind k as compact JSON text; NULL when absent or null,
+ * *bad set when it is of another kind. */
+static char *
+pjson(jv p, const char *key, jv_kind k, int *bad)
 {
-	double d;
-	int bad = 0, r;
+	jv v = jv_object_get(jv_copy(p), jv_string(key)), t;
+	char *s = NULL;
+
+	if (jv_get_kind(v) == k) {
+		t = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
+		if ((s = strdup(jv_string_value(t))) == NULL)
+			*bad = 1;
+		jv_free(t);
+	} else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL)
+		*bad = 1;
+	jv_free(v);
+	return s;
+}
+
+/* A number in [lo, hi] (whole when asked) into *d; absent keeps *d. */
+static int
+prange(struct loader *L, const struct variant *v, jv p, const char *key,
+    double lo, double hi, int whole, double *d)
+{
+	double x;
+	int r = pnum(p, key, &x);
+
+	if (r == -1 || (r == 1 && (x < lo || x > hi || (whole &&
+	    x != floor(x)))))
+		return fail(L, "%s: %s: a %snumber from %.15g to %.15g", v->id, key,
+		    whole ? "whole " : "", lo, hi);
+	if (r == 1)
+		*d = x;
+	return 0;
+}
+
+/* The openai search tool (responses) or web_search_options (chat) from
+ * web_search and its options, as the request will carry it. */
+static int
+fill_openai_search(struct loader *L, struct variant *v, jv p)
+{
+	static const char *const opts[] = { "search_context_size",
+	    "allowed_domains", "user_location" };
+	jv t, o[3];
+	int i, given = 0, ok = 1;
+
+	for (i = 0; i < 3; i++) {
+		o[i] = jv_object_get(jv_copy(p), jv_string(opts[i]));
+		if (!jv_is_valid(o[i])) {	/* absent: as null */
+			jv_free(o[i]);
+			o[i] = jv_null();
+		}
+		given |= jv_get_kind(o[i]) != JV_KIND_NULL;
+	}
+	if (jv_get_kind(o[0]) == JV_KIND_STRING)
+		ok = !strcmp(jv_string_value(o[0]), "low") ||
+		    !strcmp(jv_string_value(o[0]), "medium") ||
+		    !strcmp(jv_string_value(o[0]), "high");
+	ok &= jv_get_kind(o[0]) == JV_KIND_NULL ||
+	    jv_get_kind(o[0]) == JV_KIND_STRING;
+	ok &= jv_get_kind(o[1]) == JV_KIND_NULL ||
+	    jv_get_kind(o[1]) == JV_KIND_ARRAY;
+	ok &= jv_get_kind(o[2]) == JV_KIND_NULL ||
+	    jv_get_kind(o[2]) == JV_KIND_OBJECT;
+	t = v->api == XA_RESPONSES ? JV_OBJECT(jv_string("type"),
+	    jv_string("web_search")) : jv_object();
+	if (jv_get_kind(o[0]) == JV_KIND_STRING)
+		t = jv_object_set(t, jv_string(opts[0]), jv_copy(o[0]));
+	if (jv_get_kind(o[1]) == JV_KIND_ARRAY)
+		t = jv_object_set(t, jv_string("filters"),
+		    JV_OBJECT(jv_string(opts[1]), jv_copy(o[1])));
+	if (jv_get_kind(o[2]) == JV_KIND_OBJECT)
+		t = jv_object_set(t, jv_string(opts[2]), jv_copy(o[2]));
+	for (i = 0; i < 3; i++)
+		jv_free(o[i]);
+	t = jv_dump_string(t, JV_PRINT_SORTED);
+	if (v->search && ok && (v->search_tool = strdup(jv_string_value(t))) ==
+	    NULL)
+		ok = 0;
+	jv_free(t);
+	if (!ok)
+		return fail(L, "%s: search_context_size: low, medium or high; "
+		    "allowed_domains: an array; user_location: an object", v->id);
+	if (given && !v->search)
+		return fail(L, "%s: search options without web_search", v->id);
+	if (v->search && v->api == XA_CHAT && strstr(v->search_tool,
+	    "allowed_domains"))
+		return fail(L, "%s: allowed_domains needs \"api\": \"responses\"",
+		    v->id);
+	return 0;
+}
+
+/* The API an LLM variant calls, and its search. */
+static int
+fill_api(struct loader *L, struct variant *v, jv p)
+{
+	int bad = 0;
+	char *api = pstr(p, "api", &bad);
+
+	v->api = v->type == XT_GEMINI ? XA_GEMINI : XA_CHAT;
+	if (api && v->type == XT_OPENAI && strcmp(api, "responses") == 0)
+		v->api = XA_RESPONSES;
+	else if (api && (v->type != XT_OPENAI || strcmp(api, "chat") != 0))
+		bad = 1;
+	free(api);
+	if (bad)
+		return fail(L, "%s: api: chat or responses, for openai only",
+		    v->id);
+	if (pbool(p, v->type == XT_OPENAI ? "google_search" : "web_search"))
+		return fail(L, "%s: search is %s for %s", v->id, v->type ==
+		    XT_OPENAI ? "web_search" : "google_search",
+		    type_names[v->type]);
+	if (v->type == XT_OPENAI) {
+		v->search = pbool(p, "web_search");
+		return fill_openai_search(L, v, p);
+	}
+	v->search = pbool(p, "google_search");
+	if (v->search && v->json_mode)
+		return fail(L, "%s: google_search with json_mode or json_schema: "
+		    "Gemini refuses JSON output together with search", v->id);
+	return 0;
+}
+
+/* Every parameter of an openai or gemini variant, resolved here only. */
+static int
+fill_llm(struct loader *L, struct variant *v, jv p)
+{
+	double d = -1, retries = 2, wait = 60;
+	int bad = 0;
 
 	v->base_url = pstr(p, "base_url", &bad);
 	v->model = pstr(p, "model", &bad);
@@ -315,26 +448,34 @@ fill_openai(struct loader *L, struct variant *v, jv p)
 		    "prompt are strings", v->id);
 	if (v->model == NULL)
 		return fail(L, "%s: model missing", v->id);
-	if (v->base_url == NULL &&
-	    (v->base_url = strdup("https://api.openai.com/v1")) == NULL)
+	if (v->type == XT_GEMINI && strspn(v->model, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v->model))
+		return fail(L, "%s: model: letters, digits, '.', '-' and '_'",
+		    v->id);
+	if ((v->base_url == NULL && (v->base_url =
+	    strdup(llm_defaults[v->type].base_url)) == NULL) ||
+	    (v->api_key_env == NULL && (v->api_key_env =
+	    strdup(llm_defaults[v->type].key_env)) == NULL))
 		return fail(L, "out of memory");
-	if (v->api_key_env == NULL &&
-	    (v->api_key_env = strdup("OPENAI_API_KEY")) == NULL)
-		return fail(L, "out of memory");
-	v->temperature = -1;
-	if ((r = pnum(p, "temperature", &d)) == -1 || (r == 1 &&
-	    (d < 0 || d > 2)))
-		return fail(L, "%s: temperature: a number from 0 to 2", v->id);
-	if (r == 1)
-		v->temperature = d;
-	if ((r = pnum(p, "max_tokens", &d)) == -1 || (r == 1 &&
-	    (d < 1 || d > 1000000 || d != floor(d))))
-		return fail(L, "%s: max_tokens: a whole number from 1 to "
-		    "1000000", v->id);
-	if (r == 1)
-		v->max_tokens = (long)d;
-	v->json_mode = pbool(p, "json_mode");
-	return 0;
+	if (prange(L, v, p, "temperature", 0, 2, 0, &d) == -1)
+		return -1;
+	v->temperature = d;
+	d = 0;
+	if (prange(L, v, p, "max_tokens", 1, 1000000, 1, &d) == -1 ||
+	    prange(L, v, p, "max_retries", 0, 10, 1, &retries) == -1 ||
+	    prange(L, v, p, "max_retry_wait", 0, 3600, 0, &wait) == -1)
+		return -1;
+	v->max_tokens = (long)d;
+	v->max_retries = (int)retries;
+	v->max_wait_ms = (long)(wait * 1000);
+	if (prange(L, v, p, "requests_per_minute", 0, 1000000, 0,
+	    &v->per_minute) == -1)
+		return -1;
+	v->json_schema = pjson(p, "json_schema", JV_KIND_OBJECT, &bad);
+	if (bad)
+		return fail(L, "%s: json_schema: an object", v->id);
+	v->json_mode = pbool(p, "json_mode") || v->json_schema != NULL;
+	return fill_api(L, v, p);
 }
 
 static int
@@ -368,14 +509,14 @@ fill_variant(struct loader *L, struct variant *v, jv p)
 	v->params = strdup(jv_string_value(s));
 	jv_free(s);
 	type = pstr(p, "type", &bad);
-	for (v->type = 0; type && v->type <= XT_OPENAI; v->type++)
+	for (v->type = 0; type && v->type < XT_NTYPES; v->type++)
 		if (strcmp(type, type_names[v->type]) == 0)
 			break;
 	have = type != NULL;
 	free(type);
-	if (v->params == NULL || !have || v->type > XT_OPENAI)
-		return fail(L, "%s: type must be builtin, jq, command or openai",
-		    v->id);
+	if (v->params == NULL || !have || v->type == XT_NTYPES)
+		return fail(L, "%s: type must be builtin, jq, command, openai or "
+		    "gemini", v->id);
 	if (pnum(p, "timeout", &t) == -1 || t <= 0 || t > 86400)
 		return fail(L, "%s: timeout: seconds, more than 0 and at most "
 		    "86400", v->id);
@@ -388,7 +529,7 @@ fill_variant(struct loader *L, struct variant *v, jv p)
 	case XT_COMMAND:
 		return fill_argv(L, v, p);
 	default:
-		return fill_openai(L, v, p);
+		return fill_llm(L, v, p);
 	}
 }
 
@@ -736,6 +877,8 @@ config_free(struct config *c)
 		free(v->api_key_env);
 		free(v->system);
 		free(v->prompt);
+		free(v->json_schema);
+		free(v->search_tool);
 		free(v->deps);
 	}
 	free(c->v);

@@ -19,7 +19,8 @@
 #include <stdio.h>
 
 enum { XS_RESEARCH = 0, XS_FORECAST = 1 };
-enum { XT_BUILTIN, XT_JQ, XT_COMMAND, XT_OPENAI };
+enum { XT_BUILTIN, XT_JQ, XT_COMMAND, XT_OPENAI, XT_GEMINI, XT_NTYPES };
+enum { XA_CHAT, XA_RESPONSES, XA_GEMINI };	/* the API an LLM variant calls */
 enum { XB_BASELINE, XB_MARKET };
 
 struct variant {
@@ -31,10 +32,19 @@ struct variant {
 	char	 *params;	/* the merged parameters, compact JSON */
 	char	 *program;	/* jq: the program text */
 	char	**argv;		/* command: NULL-terminated */
+	/* openai and gemini, all resolved by fill_llm() in config.c */
+	int	  api;		/* XA_* */
 	char	 *base_url, *model, *api_key_env, *system, *prompt;
 	double	  temperature;	/* < 0: not sent */
 	long	  max_tokens;	/* 0: not sent */
-	int	  json_mode;	/* ask for response_format json_object */
+	int	  json_mode;	/* ask for a JSON answer */
+	char	 *json_schema;	/* compact JSON, or NULL */
+	int	  search;	/* web_search or google_search */
+	char	 *search_tool;	/* openai: the tool (responses) or the
+				 * web_search_options (chat), compact JSON */
+	double	  per_minute;	/* requests_per_minute; 0: no limit */
+	int	  max_retries;	/* after a 429 */
+	long	  max_wait_ms;	/* longest retry delay accepted */
 	long	  timeout_ms;
 	size_t	 *deps;		/* indexes of the research variants needed */
 	size_t	  ndeps;

@@ -1,31 +1,15 @@
 /* experiment.c - the variants of a configuration on one group (see
- * experiment.h); the kinds themselves are in xkind.c. */
-#include <errno.h>
+ * experiment.h); the kinds themselves are in experiment_kinds.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "jw.h"
 #include "msg.h"
-#include "sha.h"
 #include "timefmt.h"
-#include "xkind.h"
-
-pthread_mutex_t xjq_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void
-xres_reset(struct xres *r)
-{
-	r->status = XR_OK;
-	buf_reset(&r->output);
-	buf_reset(&r->probs);
-	buf_reset(&r->err_text);
-	r->has_stderr = 0;
-	r->error[0] = 0;
-}
+#include "experiment_kinds.h"
 
 struct xworker *
 xworker_new(const struct xopts *o)
@@ -69,10 +53,8 @@ xworker_free(struct xworker *w)
 		buf_release(&w->res[i].probs);
 		buf_release(&w->res[i].err_text);
 	}
-	pthread_mutex_lock(&xjq_lock);
 	for (i = 0; w->jq && i < w->o->cfg->n; i++)
 		jqf_free(w->jq[i]);
-	pthread_mutex_unlock(&xjq_lock);
 	free(w->jq);
 	free(w->res);
 	llm_free(w->llm);
@@ -115,6 +97,7 @@ xjob_free(struct xjob *j)
 	for (i = 0; i < j->nfails; i++)
 		free(j->fails[i].detail);
 	free(j->fails);
+	free(j->tokens);
 	free(j->event_key);
 	free(j->text);
 	buf_release(&j->out);
@@ -135,61 +118,10 @@ add_fail(struct xjob *j, const char *reason, int retriable, const char *fmt,
 	if ((f = realloc(j->fails, (j->nfails + 1) * sizeof *f)) == NULL)
 		return;
 	j->fails = f;
-	f += j->nfails;
-	f->reason = reason;
-	f->retriable = retriable;
-	if ((f->detail = strdup(d)) != NULL)
+	f[j->nfails] = (struct xfail){ .reason = reason,
+	    .retriable = retriable, .detail = strdup(d) };
+	if (f[j->nfails].detail != NULL)
 		j->nfails++;
-}
-
-/* A name for the event's dump directory: safe characters only, and short
- * (a market: key can list many ids), still unique through a hash. */
-static void
-dump_name(const char *key, char *out, size_t n)
-{
-	char sha[65];
-	size_t i, len = strlen(key);
-
-	for (i = 0; i < len && i + 1 < n; i++)
-		out[i] = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' &&
-		    key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9') ||
-		    key[i] == '-' || key[i] == '_' || key[i] == '.' ||
-		    key[i] == ',' ? key[i] : '_';
-	out[i] = 0;
-	if (len > 100 && n > 120) {
-		sha256_hex(key, len, sha);
-		snprintf(out + 80, n - 80, "-%.16s", sha);
-	}
-	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		out[0] = '_';
-}
-
-void
-xdump(struct xworker *w, size_t vi, const char *what, const char *p,
-    size_t n)
-{
-	const struct variant *v = &w->o->cfg->v[vi];
-	char name[160], path[4096];
-	FILE *f;
-
-	if (w->o->dump_dir == NULL)
-		return;
-	dump_name(w->event_key, name, sizeof name);
-	snprintf(path, sizeof path, "%s/%s", w->o->dump_dir, name);
-	if (mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST)
-		goto fail;
-	if (mkdir(path, 0777) == -1 && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s", w->o->dump_dir,
-	    name, v->suite, config_stage_name(v->stage), v->name, what,
-	    strcmp(what, "stderr") == 0 ? "txt" : "json");
-	if ((f = fopen(path, "w")) == NULL)
-		goto fail;
-	if ((n && fwrite(p, 1, n, f) != n) || fclose(f) == EOF)
-		goto fail;
-	return;
-fail:
-	msg("--dump-dir: %s: %s", path, strerror(errno));
 }
 
 /* Where the group object's closing brace is. */
@@ -289,7 +221,7 @@ write_result(struct xworker *w, const struct variant *v, const struct xres *r,
 	jw_int(b, ms);
 	jw_key(b, "error");
 	jw_strz(b, r->error[0] ? r->error : NULL);
-	if (v->type == XT_COMMAND) {
+	if (xkinds[v->type].has_stderr) {
 		jw_key(b, "stderr");
 		if (r->has_stderr)
 			jw_str(b, r->err_text.data, r->err_text.len);
@@ -316,18 +248,13 @@ run_one(struct xworker *w, struct xjob *j, size_t vi)
 		in = w->input.data;
 		n = w->input.len;
 	}
-	if (r->status == XR_OK) {
-		if (v->type == XT_BUILTIN)
-			xk_builtin(w, vi, r);
-		else if (v->type == XT_JQ)
-			xk_jq(w, vi, in, n, r);
-		else if (v->type == XT_COMMAND)
-			xk_command(w, vi, in, n, r);
-		else
-			xk_openai(w, vi, in, n, r);
-	}
+	if (r->status == XR_OK)
+		xkinds[v->type].run(w, vi, in, n, r);
 	ts_now(finished);
 	write_result(w, v, r, started, finished, ts_mono_ms() - t0);
+	if (r->tokens && (j->tokens != NULL || (j->tokens =
+	    calloc(w->o->cfg->n, sizeof *j->tokens)) != NULL))
+		j->tokens[vi] += r->tokens;
 	if (r->status == XR_OK)
 		j->ok++;
 	else if (r->status == XR_SKIPPED)

@@ -23,11 +23,14 @@
 #include "buf.h"
 #include "config.h"
 
+struct llm_pace;
+
 struct xopts {
 	const struct config	*cfg;
 	const char		*dump_dir;	/* or NULL */
 	int			 forecast;	/* forecast stage selected */
 	size_t			 max_line;	/* cap on a group line */
+	struct llm_pace		*pace;		/* per variant, shared */
 };
 
 /* A failure record to write after the group. */
@@ -48,6 +51,7 @@ struct xjob {
 	struct xfail	*fails;
 	size_t		 nfails;
 	unsigned long	 ok, failed, skipped;	/* results by status */
+	unsigned long	*tokens;	/* per variant: LLM tokens; or NULL */
 };
 
 struct xworker;

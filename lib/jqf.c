@@ -1,4 +1,5 @@
 /* jqf.c - a thin wrapper around libjq (see jqf.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@ struct jqf {
 	jq_state	*jq;
 	char		 err[256];
 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 copy_msg(jv msg, char *err, size_t errlen)
@@ -43,15 +46,20 @@ jqf_compile(const char *expr, char *err, size_t errlen)
 {
 	struct jqf *f;
 
-	if ((f = calloc(1, sizeof *f)) == NULL || (f->jq = jq_init()) == NULL) {
+	if ((f = calloc(1, sizeof *f)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(f);
 		return NULL;
 	}
-	jq_set_error_cb(f->jq, on_error, f);
-	if (!jq_compile(f->jq, expr)) {
+	pthread_mutex_lock(&lock);
+	if ((f->jq = jq_init()) != NULL) {
+		jq_set_error_cb(f->jq, on_error, f);
+		if (!jq_compile(f->jq, expr))
+			jq_teardown(&f->jq);
+	}
+	pthread_mutex_unlock(&lock);
+	if (f->jq == NULL) {
 		snprintf(err, errlen, "%s", f->err[0] ? f->err : "cannot compile");
-		jqf_free(f);
+		free(f);
 		return NULL;
 	}
 	return f;
@@ -62,7 +70,9 @@ jqf_free(struct jqf *f)
 {
 	if (f == NULL)
 		return;
+	pthread_mutex_lock(&lock);
 	jq_teardown(&f->jq);
+	pthread_mutex_unlock(&lock);
 	free(f);
 }
 
@@ -101,12 +111,15 @@ jqf_test(struct jqf *f, const char *json, size_t len, char *err, size_t errlen)
 	int st;
 	jv r;
 
+	pthread_mutex_lock(&lock);
 	r = first(f, json, len, err, errlen, &st);
-	if (st != 1)
-		return st;
-	k = jv_get_kind(r);
-	jv_free(r);
-	return k != JV_KIND_FALSE && k != JV_KIND_NULL;
+	if (st == 1) {
+		k = jv_get_kind(r);
+		jv_free(r);
+		st = k != JV_KIND_FALSE && k != JV_KIND_NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	return st;
 }
 
 int
@@ -116,15 +129,17 @@ jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
 	int st;
 	jv r, s;
 
+	pthread_mutex_lock(&lock);
 	r = first(f, json, len, err, errlen, &st);
-	if (st != 1)
-		return st;
-	s = jv_dump_string(r, 0);
-	st = buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
-	jv_free(s);
-	if (st == -1) {
-		snprintf(err, errlen, "result too large");
-		return -1;
+	if (st == 1) {
+		s = jv_dump_string(r, 0);
+		if (buf_add(out, jv_string_value(s),
+		    (size_t)jv_string_length_bytes(jv_copy(s))) == -1) {
+			snprintf(err, errlen, "result too large");
+			st = -1;
+		}
+		jv_free(s);
 	}
-	return 1;
+	pthread_mutex_unlock(&lock);
+	return st;
 }

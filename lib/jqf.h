@@ -5,6 +5,10 @@
  * through jv.  Ownership: a struct jqf owns its jq_state and is freed with
  * jqf_free(); inputs are borrowed JSON text; results are written into the
  * caller's buffers.
+ *
+ * Threads: every call here holds one lock of this file's, as libjq 1.6 is
+ * not known to be safe across threads (and jq work is cheap next to
+ * commands and HTTP); callers need no lock of their own.
  */
 #ifndef PM_JQF_H
 #define PM_JQF_H

@@ -1,16 +1,27 @@
-/* llm.c - chat-completions requests over libcurl (see llm.h). */
+/* llm.c - LLM provider requests over libcurl (see llm.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "http.h"
 #include "llm.h"
+#include "timefmt.h"
 
 struct llm {
 	CURL	*h;
 	int	 over;	/* the answer passed the buffer's cap */
+};
+
+struct llm_pace {
+	pthread_mutex_t	 lock;
+	long		 next_ms;	/* monotonic: the next request's slot */
 };
 
 int
@@ -65,20 +76,41 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* base_url without its trailing slashes, then /chat/completions. */
+/* Retry-After in seconds, or OpenAI's retry-after-ms, as milliseconds
+ * (an HTTP date is not used: -1). */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	long *ms = arg;
+	size_t len = size * n;
+	char line[128], *end;
+	double d;
+
+	snprintf(line, sizeof line, "%.*s", (int)(len < 127 ? len : 127), p);
+	if (strncasecmp(line, "retry-after-ms:", 15) == 0 &&
+	    (d = strtod(line + 15, &end)) >= 0 && end != line + 15)
+		*ms = (long)d;
+	else if (strncasecmp(line, "retry-after:", 12) == 0 && *ms < 0 &&
+	    (d = strtod(line + 12, &end)) >= 0 && end != line + 12 &&
+	    (*end == 0 || isspace((unsigned char)*end)))
+		*ms = (long)(d * 1000);
+	return len;
+}
+
+/* base_url without its trailing slashes, then the path. */
 static int
-make_url(const char *base, char *url, size_t n)
+make_url(const char *base, const char *path, char *url, size_t n)
 {
 	size_t len = strlen(base);
 
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	return snprintf(url, n, "%.*s/chat/completions", (int)len, base) <
-	    (int)n ? 0 : -1;
+	return snprintf(url, n, "%.*s%s", (int)len, base, path) < (int)n ?
+	    0 : -1;
 }
 
 static struct curl_slist *
-headers(const char *key)
+headers(const char *key, int where)
 {
 	struct curl_slist *h = NULL, *t;
 	char *auth;
@@ -91,7 +123,8 @@ headers(const char *key)
 			curl_slist_free_all(h);
 			return NULL;
 		}
-		snprintf(auth, n, "Authorization: Bearer %s", key);
+		snprintf(auth, n, where == LLM_KEY_GOOG ? "x-goog-api-key: %s" :
+		    "Authorization: Bearer %s", key);
 		t = curl_slist_append(h, auth);
 		memset(auth, 0, n);	/* the key lives in the slist only */
 		free(auth);
@@ -104,7 +137,7 @@ headers(const char *key)
 }
 
 int
-llm_post(struct llm *l, const struct llm_call *c, long *status,
+llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
     struct buf *resp, char *err, size_t errlen)
 {
 	struct sink s = { l, resp };
@@ -114,11 +147,12 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 	CURL *h = l->h;
 
 	l->over = 0;
-	if (make_url(c->base_url, url, sizeof url) == -1) {
+	*rep = (struct llm_reply){ .status = 0, .retry_after_ms = -1 };
+	if (make_url(c->base_url, c->path, url, sizeof url) == -1) {
 		snprintf(err, errlen, "base_url too long");
 		return -1;
 	}
-	if ((hd = headers(c->api_key)) == NULL) {
+	if ((hd = headers(c->api_key, c->key_header)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -136,6 +170,8 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "pm-experiment/" PM_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &rep->retry_after_ms);
 	e = curl_easy_perform(h);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -150,6 +186,57 @@ llm_post(struct llm *l, const struct llm_call *c, long *status,
 		}
 		return -1;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rep->status);
 	return 0;
+}
+
+struct llm_pace *
+llm_pace_new(size_t n)
+{
+	struct llm_pace *p;
+	size_t i;
+
+	if ((p = calloc(n + 1, sizeof *p)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		pthread_mutex_init(&p[i].lock, NULL);
+	return p;
+}
+
+void
+llm_pace_free(struct llm_pace *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; p && i < n; i++)
+		pthread_mutex_destroy(&p[i].lock);
+	free(p);
+}
+
+/* Requests are spaced evenly, 60/per_minute seconds apart: no burst, so
+ * no window of a minute ever holds more than per_minute of them. */
+void
+llm_pace_wait(struct llm_pace *p, size_t i, double per_minute)
+{
+	long now, slot;
+
+	if (p == NULL || per_minute <= 0)
+		return;
+	pthread_mutex_lock(&p[i].lock);
+	now = ts_mono_ms();
+	slot = p[i].next_ms > now ? p[i].next_ms : now;
+	p[i].next_ms = slot + (long)(60000 / per_minute);
+	pthread_mutex_unlock(&p[i].lock);
+	llm_sleep_ms(slot - now);
+}
+
+void
+llm_sleep_ms(long ms)
+{
+	struct timespec t = { .tv_sec = ms / 1000,
+	    .tv_nsec = ms % 1000 * 1000000L };
+
+	if (ms > 0)
+		while (nanosleep(&t, &t) == -1 && errno == EINTR)
+			;
 }

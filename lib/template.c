@@ -1,4 +1,4 @@
-/* template.c - prompt templates with {{ jq }} placeholders (see xkind.h).
+/* template.c - prompt templates with {{ jq }} placeholders (see experiment_kinds.h).
  *
  * A placeholder is a jq expression run on the document (the group, with
  * the research it depends on); a string result goes in as its text, any
@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jqf.h"
-#include "xkind.h"
+#include "experiment_kinds.h"
 
 static int
 one(const char *expr, size_t n, const char *doc, size_t len, json_parser *sp,

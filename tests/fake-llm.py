@@ -1,42 +1,107 @@
 #!/usr/bin/env python3
-"""A fake OpenAI-compatible chat-completions endpoint for the tests.
+"""A fake LLM provider for the tests: OpenAI chat completions and
+responses, and Gemini generateContent.
 
 usage: fake-llm.py [--tls CERT KEY] PORTFILE LOGFILE
 
 Listens on 127.0.0.1 on a free port, writes the port to PORTFILE, and
-appends one JSON line per request to LOGFILE.  With --tls it speaks HTTPS
-only, with that certificate chain and key (PEM); a client that refuses the
-certificate sends no request and leaves no line.  The request's model says
-how to answer:
+appends one JSON line per request to LOGFILE ({path, auth, goog_key, t,
+request}).  With --tls it speaks HTTPS only, with that certificate chain
+and key (PEM); a client that refuses the certificate sends no request and
+leaves no line.
 
+.../chat/completions: the request's model says how to answer:
   valid     {"probabilities": {id: 0.6}} for every "market_id ID" in the
             prompt, wrapped in prose and a code fence as models do
   research  a plain text summary
+  searchpreview  the recorded search-preview answer (url_citation)
   garbage   a body that is not JSON
   500       HTTP 500
   slow      sleeps 3 s, then answers like valid
+  error     the recorded OpenAI 400 error body
+  echo-key  401 with the key in the message, as a careless provider might
+
+.../responses and .../models/MODEL:generateContent answer with the
+recorded responses in fixtures/llm: a prompt naming "market_id ID"s gets
+a forecast in the API's shape; else a request with tools gets the
+search-grounded recording, one without the plain one.  Models (for
+Gemini, with a "gemini-" prefix) that ask for trouble:
+  busy      the first request per path gets HTTP 429 (OpenAI: retry-after
+            1; Gemini: RESOURCE_EXHAUSTED with RetryInfo retryDelay "1s",
+            the documented shape), the next ones the normal answer
+  busy-long always 429, asking for a 120 s wait
+  error     HTTP 400 with the provider's error body
+  echo-key  401 with the key in the message
 """
 import argparse
 import json
 import os
 import re
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fake_tls import tls_wrap
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "fixtures", "llm")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return f.read()
+
+
+def probs_for(prompt):
+    ids = re.findall(r"market_id (\S+):", prompt)
+    return json.dumps({"probabilities": {i: 0.6 for i in ids}})
+
+
+def responses_answer(model, text):
+    return json.dumps({
+        "id": "resp_test", "object": "response", "model": model,
+        "status": "completed",
+        "output": [{"type": "message", "role": "assistant", "id": "msg_t",
+                    "content": [{"type": "output_text", "annotations": [],
+                                 "text": text}]}],
+        "usage": {"input_tokens": 10, "output_tokens": 5,
+                  "total_tokens": 15}})
+
+
+def gemini_answer(model, text):
+    return json.dumps({
+        "candidates": [{"content": {"parts": [{"text": text}],
+                                    "role": "model"},
+                        "finishReason": "STOP", "index": 0}],
+        "modelVersion": model,
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5,
+                          "totalTokenCount": 15}})
+
+
+def gemini_error(code, status, message, details=()):
+    return json.dumps({"error": {"code": code, "message": message,
+                                 "status": status, "details": list(details)}})
 
 
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def send(self, code, body):
+    def send(self, code, body, headers=()):
         data = body.encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def first_time(self):
+        with self.server.lock:
+            seen = self.path in self.server.seen
+            self.server.seen.add(self.path)
+        return not seen
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -44,22 +109,87 @@ class Handler(BaseHTTPRequestHandler):
         with open(self.server.logfile, "a") as log:
             log.write(json.dumps({"path": self.path,
                                   "auth": self.headers.get("Authorization"),
+                                  "goog_key": self.headers.get("x-goog-api-key"),
+                                  "t": time.time(),
                                   "request": req}) + "\n")
+        m = re.search(r"/models/([^/:]+):generateContent$", self.path)
+        if m:
+            return self.gemini(m.group(1), req)
+        if self.path.endswith("/responses"):
+            return self.openai_responses(req)
+        return self.chat(req)
+
+    def openai_responses(self, req):
+        model = req.get("model", "")
+        key = self.headers.get("Authorization", "")[len("Bearer "):]
+        if model == "error":
+            return self.send(400, fixture("openai-error-pydantic-1.json"))
+        if model == "echo-key":
+            return self.send(401, json.dumps({"error": {
+                "message": "Incorrect API key provided: " + key + ".",
+                "type": "invalid_request_error", "code": "invalid_api_key"}}))
+        if model == "busy-long" or (model == "busy" and self.first_time()):
+            return self.send(429, json.dumps({"error": {
+                "message": "Rate limit reached for requests",
+                "type": "requests", "code": "rate_limit_exceeded"}}),
+                [("retry-after", "120" if model == "busy-long" else "1")])
+        prompt = req.get("input", "")
+        if "market_id " in prompt:
+            return self.send(200, responses_answer(model, probs_for(prompt)))
+        if req.get("tools"):
+            return self.send(200, fixture(
+                "openai-responses-websearch-pydantic-1.json"))
+        return self.send(200, fixture("openai-responses-plain-pydantic-1.json"))
+
+    def gemini(self, model, req):
+        key = self.headers.get("x-goog-api-key", "")
+        if model == "gemini-error":
+            return self.send(400, gemini_error(
+                400, "INVALID_ARGUMENT", "Tool use with a response mime "
+                "type: 'application/json' is unsupported"))
+        if model == "gemini-echo-key":
+            return self.send(400, gemini_error(
+                400, "INVALID_ARGUMENT", "API key not valid: " + key))
+        if model == "gemini-busy-long" or (model == "gemini-busy" and
+                                          self.first_time()):
+            delay = "120s" if model.endswith("long") else "1s"
+            return self.send(429, gemini_error(
+                429, "RESOURCE_EXHAUSTED", "You exceeded your current quota",
+                [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                  "violations": [{"quotaMetric": "generate_content_requests"}]},
+                 {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                  "retryDelay": delay}]))
+        prompt = req["contents"][-1]["parts"][0]["text"]
+        if "market_id " in prompt:
+            return self.send(200, gemini_answer(model, probs_for(prompt)))
+        if req.get("tools"):
+            return self.send(200, fixture("gemini-grounded-pydantic-1.json"))
+        return self.send(200, fixture("gemini-plain-pydantic-1.json"))
+
+    def chat(self, req):
         model = req.get("model", "")
         prompt = req["messages"][-1]["content"]
         if model == "500":
             return self.send(500, '{"error":{"message":"upstream down"}}')
         if model == "garbage":
             return self.send(200, "<html>this is not json")
+        if model == "error":
+            return self.send(400, fixture("openai-error-pydantic-1.json"))
+        if model == "searchpreview":
+            return self.send(200, fixture(
+                "openai-chat-searchpreview-pydantic-1.json"))
+        if model == "echo-key":
+            key = self.headers.get("Authorization", "")[len("Bearer "):]
+            return self.send(401, json.dumps({"error": {
+                "message": "Incorrect API key provided: " + key + ".",
+                "type": "invalid_request_error"}}))
         if model == "research":
             content = "Summary: nothing decisive is known."
         else:
             if model == "slow":
                 time.sleep(3)
-            ids = re.findall(r"market_id (\S+):", prompt)
-            probs = {i: 0.6 for i in ids}
             content = ("Here is my estimate:\n```json\n" +
-                       json.dumps({"probabilities": probs}) + "\n```")
+                       probs_for(prompt) + "\n```")
         self.send(200, json.dumps({
             "id": "chatcmpl-test", "object": "chat.completion",
             "model": model,
@@ -68,7 +198,6 @@ class Handler(BaseHTTPRequestHandler):
                                      "content": content}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5,
                       "total_tokens": 15}}))
-
 
 
 def main():
@@ -80,6 +209,8 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.logfile = args.logfile
+    srv.lock = threading.Lock()
+    srv.seen = set()
     if args.tls:
         tls_wrap(srv, *args.tls)
     with open(args.portfile + ".tmp", "w") as f:

@@ -84,7 +84,7 @@ test_expect_success 'a group line that is not a group becomes bad_record' '
 '
 test_expect_success 'examples/experiments.json: manifest, and the suites that need no key' '
 	run pm-experiment -c "$TOP/examples/experiments.json" --list && expect_status 0 &&
-	test "$(wc -l <out)" -eq 6 && grep -q "^llm	forecast	with-research	openai	llm:research:brief$" out &&
+	test "$(wc -l <out)" -eq 10 && grep -q "^llm	forecast	with-research	openai	llm:research:brief$" out &&
 	groups >in.ndjson &&
 	run pm-experiment -c "$TOP/examples/experiments.json" -s baseline -s heuristics in.ndjson &&
 	expect_status 1 && test "$(count_kind failure out)" -eq 1 &&

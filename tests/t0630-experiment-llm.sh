@@ -36,7 +36,7 @@ test_expect_success 'valid, garbage and 500 answers: one ok, two failures' '
 	printf "%s\n" "brief ok null" "valid ok {\"m1\":{\"Yes\":0.6,\"No\":0.4}}" \
 		"garbage failed null" "down failed null" >want && test_cmp want got &&
 	jq -r "select(.kind==\"group\") | .results[] | select(.status==\"failed\") | .error" out >got &&
-	grep -q "^answer is not JSON" got && grep -q "^http 500: {\"error\"" got &&
+	grep -q "^answer is not JSON" got && grep -qx "http 500: upstream down" got &&
 	jq -se "map(select(.kind==\"group\"))[0].results[1].output | .content != null and .usage.total_tokens == 15" out >/dev/null &&
 	not grep -q sekrit out && not grep -q sekrit err
 '

@@ -37,6 +37,7 @@ struct ctx {
 	long		 jobs;
 	size_t		 queued;	/* bytes of pass-through lines queued */
 	unsigned long	 groups, passed, failures, ok, failed, skipped;
+	unsigned long	*tokens;	/* per variant, for --stats */
 	int		 nomem;
 };
 
@@ -111,7 +112,6 @@ static void
 emit(struct ctx *c, struct slot *s)
 {
 	struct xjob *j = s->job;
-	struct failure f = { 0 };
 	size_t i;
 
 	if (!s->group) {
@@ -124,15 +124,14 @@ emit(struct ctx *c, struct slot *s)
 	c->ok += j->ok;
 	c->failed += j->failed;
 	c->skipped += j->skipped;
+	for (i = 0; j->tokens && i < c->xo.cfg->n; i++)
+		c->tokens[i] += j->tokens[i];
 	for (i = 0; i < j->nfails; i++) {
-		f.stage = "experiment";
-		f.reason = j->fails[i].reason;
-		f.retriable = j->fails[i].retriable;
-		f.file = j->file;
-		f.line = j->line;
-		f.event_key = j->event_key;
-		f.detail = j->fails[i].detail;
-		rec_failure(&f);
+		rec_failure(&(struct failure){ .stage = "experiment",
+		    .reason = j->fails[i].reason,
+		    .retriable = j->fails[i].retriable, .file = j->file,
+		    .line = j->line, .event_key = j->event_key,
+		    .detail = j->fails[i].detail });
 		c->failures++;
 	}
 out:
@@ -321,6 +320,23 @@ any_forecast(const struct config *cfg)
 	return 0;
 }
 
+/* --stats: the counts, then the tokens each LLM variant used. */
+static void
+stats(const struct ctx *c, const struct ndjson *nd)
+{
+	const struct config *cfg = c->xo.cfg;
+	size_t i;
+
+	msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
+	    "results: %lu ok, %lu skipped, %lu failed; %lu failure records",
+	    nd->records + nd->bad, c->groups, c->passed, nd->bad, c->ok,
+	    c->skipped, c->failed, c->failures);
+	for (i = 0; i < cfg->n; i++)
+		if (cfg->v[i].selected && (cfg->v[i].type == XT_OPENAI ||
+		    cfg->v[i].type == XT_GEMINI))
+			msg("%s: %lu tokens", cfg->v[i].id, c->tokens[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,7 +388,9 @@ main(int argc, char **argv)
 	c.xo.cfg = cfg;
 	c.xo.forecast = any_forecast(cfg);
 	c.xo.max_line = nd.max_line = ndjson_max_line();
-	if ((c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
+	if ((c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
+	    (c.tokens = calloc(cfg->n + 1, sizeof *c.tokens)) == NULL ||
+	    (c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
 		msg("cannot start %ld workers", c.jobs);
 		rc = EXIT_IO;
 		goto out;
@@ -391,12 +409,11 @@ main(int argc, char **argv)
 	if (io)
 		rc = EXIT_IO;
 	if (o.stats)
-		msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
-		    "results: %lu ok, %lu skipped, %lu failed; %lu failure "
-		    "records", nd.records + nd.bad, c.groups, c.passed, nd.bad,
-		    c.ok, c.skipped, c.failed, c.failures);
+		stats(&c, &nd);
 out:
 	workq_free(c.q);
+	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
+	free(c.tokens);
 	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)

@@ -1,13 +1,29 @@
-/* xkind.c - builtin, jq, command and openai experiments (see xkind.h). */
+/* experiment_kinds.c - builtin, jq, command and openai experiments (see
+ * experiment_kinds.h). */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "command.h"
+#include "experiment_kinds.h"
 #include "jw.h"
-#include "xkind.h"
+#include "msg.h"
+#include "sha.h"
+
+
+void
+xres_reset(struct xres *r)
+{
+	*r = (struct xres){ .output = r->output, .probs = r->probs,
+	    .err_text = r->err_text };
+	buf_reset(&r->output);
+	buf_reset(&r->probs);
+	buf_reset(&r->err_text);
+}
 
 void
 xres_fail(struct xres *r, const char *fmt, ...)
@@ -19,6 +35,57 @@ xres_fail(struct xres *r, const char *fmt, ...)
 	vsnprintf(r->error, sizeof r->error, fmt, ap);
 	va_end(ap);
 }
+
+/* A name for the event's dump directory: safe characters only, and short
+ * (a market: key can list many ids), still unique through a hash. */
+static void
+dump_name(const char *key, char *out, size_t n)
+{
+	char sha[65];
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < len && i + 1 < n; i++)
+		out[i] = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' &&
+		    key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9') ||
+		    key[i] == '-' || key[i] == '_' || key[i] == '.' ||
+		    key[i] == ',' ? key[i] : '_';
+	out[i] = 0;
+	if (len > 100 && n > 120) {
+		sha256_hex(key, len, sha);
+		snprintf(out + 80, n - 80, "-%.16s", sha);
+	}
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		out[0] = '_';
+}
+
+void
+xdump(struct xworker *w, size_t vi, const char *what, const char *p,
+    size_t n)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	char name[160], path[4096];
+	FILE *f;
+
+	if (w->o->dump_dir == NULL)
+		return;
+	dump_name(w->event_key, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", w->o->dump_dir, name);
+	if (mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	if (mkdir(path, 0777) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s", w->o->dump_dir,
+	    name, v->suite, config_stage_name(v->stage), v->name, what,
+	    strcmp(what, "stderr") == 0 ? "txt" : "json");
+	if ((f = fopen(path, "w")) == NULL)
+		goto fail;
+	if ((n && fwrite(p, 1, n, f) != n) || fclose(f) == EOF)
+		goto fail;
+	return;
+fail:
+	msg("--dump-dir: %s: %s", path, strerror(errno));
+}
+
 
 static int
 prob_ok(const json_val *v, double *p)
@@ -91,7 +158,7 @@ market_probs(struct buf *b, const json_val *contracts, const json_val *e,
 
 /* map: {market_id: number | {outcome: p}} checked against the group's
  * markets and written in the group's market order. */
-static int
+int
 probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
     size_t errlen)
 {
@@ -166,7 +233,7 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 {
 	static const char *const names[] = { "error", "output",
 	    "probabilities", "status" };
-	json_val root, m[4], pv = { { 0 }, JSON_ABSENT };
+	json_val root, m[4], pv = { .type = JSON_ABSENT };
 	const char *e, *s;
 	char err[512];
 	size_t sl;
@@ -176,8 +243,9 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 		return;
 	}
 	json_pick(&root, names, 4, m);
-	if (root.type == JSON_OBJECT && (m[0].type || m[1].type || m[2].type ||
-	    m[3].type)) {
+	if (root.type == JSON_OBJECT && (m[0].type != JSON_ABSENT ||
+	    m[1].type != JSON_ABSENT || m[2].type != JSON_ABSENT ||
+	    m[3].type != JSON_ABSENT)) {
 		if (parse_status(&m[3], &r->status) == -1) {
 			xres_fail(r, "status is not ok, skipped or failed");
 			return;
@@ -201,7 +269,7 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 		xres_fail(r, "probabilities: %s", err);
 }
 
-static void
+void
 copy_member(struct buf *b, const json_val *obj, const char *key)
 {
 	json_val v;
@@ -230,12 +298,7 @@ baseline(struct xworker *w, struct xres *r)
 	jw_key(b, "event_key");
 	jw_strz(b, w->event_key);
 	json_get(&w->group, "event", &ev);
-	if (ev.type == JSON_OBJECT)
-		copy_member(b, &ev, "title");
-	else {
-		jw_key(b, "title");
-		jw_null(b);
-	}
+	copy_member(b, &ev, "title");	/* null when there is no event */
 	jw_key(b, "markets");
 	jw_open(b, '[');
 	json_iter_init(&it, &w->markets);
@@ -315,16 +378,19 @@ market(struct xworker *w, struct xres *r)
 	}
 }
 
-void
-xk_builtin(struct xworker *w, size_t vi, struct xres *r)
+static void
+xk_builtin(struct xworker *w, size_t vi, const char *in, size_t n,
+    struct xres *r)
 {
+	(void)in;
+	(void)n;
 	if (w->o->cfg->v[vi].builtin == XB_BASELINE)
 		baseline(w, r);
 	else
 		market(w, r);
 }
 
-void
+static void
 xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
 {
@@ -333,12 +399,10 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 	int k = -1;
 
 	buf_reset(&w->tmp);
-	pthread_mutex_lock(&xjq_lock);
 	if (w->jq[vi] == NULL)
 		w->jq[vi] = jqf_compile(v->program, err, sizeof err);
 	if (w->jq[vi] != NULL)
 		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
-	pthread_mutex_unlock(&xjq_lock);
 	xdump(w, vi, "request", in, n);
 	if (k == -1) {
 		xres_fail(r, "jq: %s", err);
@@ -355,7 +419,7 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 
 /* Bytes a program wrote, made valid UTF-8 for a JSON string: a byte that
  * does not start a well-formed sequence becomes '?'. */
-static void
+void
 utf8_clean(char *s, size_t n)
 {
 	size_t i = 0, k, len;
@@ -389,7 +453,7 @@ last_line(const struct buf *b, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(e - s), e ? b->data + s : "");
 }
 
-void
+static void
 xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
 {
@@ -426,172 +490,10 @@ out:
 	cmd_result_release(&cr);
 }
 
-static const char default_research[] =
-    "Research this prediction-market event: summarise the facts, dates and "
-    "base rates that matter for how its markets resolve.\n\n"
-    "Event: {{.event.title // .event_key}}\nMarkets:\n"
-    "{{[.markets[] | \"- \" + .market_id + \": \" + .question] | "
-    "join(\"\\n\")}}\n";
-
-static const char default_forecast[] =
-    "Estimate the probability of each outcome of these prediction markets."
-    "\n\nEvent: {{.event.title // .event_key}}\nMarkets:\n"
-    "{{[.markets[] | \"- market_id \" + .market_id + \": \" + .question + "
-    "\" (outcomes: \" + ([.contracts[].outcome] | join(\", \")) + \")\"] | "
-    "join(\"\\n\")}}\n"
-    "{{if .research then \"\\nResearch:\\n\" + ([.research[] | .content // "
-    "tostring] | join(\"\\n\\n\")) else \"\" end}}\n"
-    "Answer with JSON only: {\"probabilities\": {\"<market_id>\": "
-    "{\"<outcome>\": <probability from 0 to 1>}}}\n";
-
-static int
-build_request(struct xworker *w, const struct variant *v, const char *in,
-    size_t n, struct buf *b, char *err, size_t errlen)
-{
-	const char *t = v->prompt ? v->prompt : v->stage == XS_RESEARCH ?
-	    default_research : default_forecast;
-	int k;
-
-	buf_reset(&w->tmp2);
-	pthread_mutex_lock(&xjq_lock);
-	k = tmpl_fill(t, in, n, w->sp, &w->tmp2, err, errlen);
-	pthread_mutex_unlock(&xjq_lock);
-	if (k == -1)
-		return -1;
-	buf_reset(b);
-	jw_open(b, '{');
-	jw_key(b, "model");
-	jw_strz(b, v->model);
-	jw_key(b, "messages");
-	jw_open(b, '[');
-	if (v->system) {
-		jw_raw(b, "{\"role\":\"system\",\"content\":", 27);
-		jw_strz(b, v->system);
-		jw_close(b, '}');
-	}
-	jw_raw(b, "{\"role\":\"user\",\"content\":", 25);
-	jw_str(b, w->tmp2.data, w->tmp2.len);
-	jw_close(b, '}');
-	jw_close(b, ']');
-	if (v->temperature >= 0) {
-		jw_key(b, "temperature");
-		jw_double(b, v->temperature);
-	}
-	if (v->max_tokens) {
-		jw_key(b, "max_tokens");
-		jw_int(b, v->max_tokens);
-	}
-	if (v->json_mode) {
-		jw_key(b, "response_format");
-		jw_raw(b, "{\"type\":\"json_object\"}", 22);
-	}
-	return jw_close(b, '}');
-}
-
-/* The text of choices[0].message.content into w->tmp; output gets the
- * answer's model, content and usage.  -1 with r failed. */
-static int
-answer_content(struct xworker *w, const char *text, size_t len,
-    struct xres *r)
-{
-	json_val root, ch, c0, msg, content;
-	json_iter it;
-	const char *e, *s;
-	size_t sl;
-
-	if (json_parse(w->sp, text, len, 0, &root, &e) == -1) {
-		xres_fail(r, "answer is not JSON: %s", e);
-		return -1;
-	}
-	json_get(&root, "choices", &ch);
-	json_iter_init(&it, &ch);
-	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0) ||
-	    (json_get(&c0, "message", &msg), msg.type != JSON_OBJECT) ||
-	    (json_get(&msg, "content", &content),
-	    (s = json_str(&content, &sl)) == NULL)) {
-		xres_fail(r, "answer without choices[0].message.content");
-		return -1;
-	}
-	buf_reset(&w->tmp);
-	buf_add(&w->tmp, s, sl);
-	jw_open(&r->output, '{');
-	copy_member(&r->output, &root, "model");
-	jw_key(&r->output, "content");
-	jw_str(&r->output, s, sl);
-	copy_member(&r->output, &root, "usage");
-	jw_close(&r->output, '}');
-	return 0;
-}
-
-/* A forecast answer: the JSON object in the content (models wrap it in
- * prose or code fences), {"probabilities": {...}} or the map itself. */
-static void
-answer_probs(struct xworker *w, struct xres *r)
-{
-	const char *s = w->tmp.data, *a, *z, *e;
-	json_val root, pv;
-	char err[512];
-
-	a = s ? strchr(s, '{') : NULL;
-	z = s ? strrchr(s, '}') : NULL;
-	if (a == NULL || z == NULL || z < a) {
-		xres_fail(r, "answer holds no JSON object");
-		return;
-	}
-	if (json_parse(w->sp, a, (size_t)(z - a) + 1, 0, &root, &e) == -1) {
-		xres_fail(r, "answer's JSON: %s", e);
-		return;
-	}
-	json_get(&root, "probabilities", &pv);
-	if (pv.type == JSON_ABSENT)
-		pv = root;
-	if (probs_write(w, &pv, &r->probs, err, sizeof err) == -1)
-		xres_fail(r, "answer's probabilities: %s", err);
-}
-
-void
-xk_openai(struct xworker *w, size_t vi, const char *in, size_t n,
-    struct xres *r)
-{
-	const struct variant *v = &w->o->cfg->v[vi];
-	struct llm_call call = { 0 };
-	struct buf resp;
-	char err[512];
-	long status = 0;
-
-	buf_init(&resp, 16 * 1024 * 1024);
-	if (*v->api_key_env && ((call.api_key = getenv(v->api_key_env)) ==
-	    NULL || *call.api_key == 0)) {
-		xres_fail(r, "%s is not set", v->api_key_env);
-		goto out;
-	}
-	if (build_request(w, v, in, n, &w->tmp, err, sizeof err) == -1) {
-		xres_fail(r, "prompt: %s", err);
-		goto out;
-	}
-	xdump(w, vi, "request", w->tmp.data, w->tmp.len);
-	call.base_url = v->base_url;
-	call.body = w->tmp.data;
-	call.len = w->tmp.len;
-	call.timeout_ms = v->timeout_ms;
-	if (llm_post(w->llm, &call, &status, &resp, err, sizeof err) == -1) {
-		xres_fail(r, "%s", err);
-		goto out;
-	}
-	xdump(w, vi, "response", resp.data, resp.len);
-	if (resp.len == 0) {
-		xres_fail(r, "http %ld: empty answer", status);
-		goto out;
-	}
-	if (status < 200 || status > 299) {
-		xres_fail(r, "http %ld: %.200s", status, resp.data ? resp.data :
-		    "");
-		utf8_clean(r->error, strlen(r->error));
-		goto out;
-	}
-	if (answer_content(w, resp.data, resp.len, r) == 0 &&
-	    v->stage == XS_FORECAST)
-		answer_probs(w, r);
-out:
-	buf_release(&resp);
-}
+const struct xkind_ops xkinds[] = {
+	[XT_BUILTIN] = { .run = xk_builtin },
+	[XT_JQ] = { .run = xk_jq },
+	[XT_COMMAND] = { .run = xk_command, .has_stderr = 1 },
+	[XT_OPENAI] = { .run = xk_llm },
+	[XT_GEMINI] = { .run = xk_llm },
+};

@@ -1,0 +1,75 @@
+#!/bin/bash
+# pm-experiment: no API key anywhere (output, messages, dumps, database),
+# even when a provider echoes it; requests_per_minute paces a variant.
+. "$(dirname "$0")/lib.sh"
+
+python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
+srv=$!
+trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 600); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+port=$(cat "$TMP/port")
+: >"$TMP/llm.log"
+
+for k in 1 2 3; do
+	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
+		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+done >"$TMP/groups.ndjson"
+
+cat >"$TMP/both.json" <<JSON
+{"suites": [
+ {"id": "oa", "defaults": {"type": "openai", "api": "responses", "model": "gpt-4o",
+    "base_url": "http://127.0.0.1:$port/v1", "timeout": 20},
+  "research": [{"variant": "web", "web_search": true},
+               {"variant": "echo", "model": "echo-key"},
+               {"variant": "chatecho", "api": "chat", "model": "echo-key"}],
+  "forecast": [{"variant": "f", "depends_on": "web"}]},
+ {"id": "gm", "defaults": {"type": "gemini", "model": "gemini-2.5-pro",
+    "base_url": "http://127.0.0.1:$port/v1beta", "timeout": 20},
+  "research": [{"variant": "web", "google_search": true},
+               {"variant": "echo", "model": "gemini-echo-key"}],
+  "forecast": [{"variant": "f", "depends_on": "web"}]}]}
+JSON
+
+export OPENAI_API_KEY=sk-SECRET-openai-0123456789
+export GEMINI_API_KEY=AIzaSECRET-gemini-9876543210
+
+test_expect_success 'the keys reach the provider, in their headers only' '
+	run pm-experiment -c ../both.json -j 2 ../groups.ndjson && expect_status 1 &&
+	jq -r "select(.path | test(\"generateContent\")) | .goog_key" ../llm.log | sort -u >got &&
+	echo "AIzaSECRET-gemini-9876543210" >want && test_cmp want got &&
+	jq -r "select(.path | test(\"generateContent\") | not) | .auth" ../llm.log | sort -u >got &&
+	echo "Bearer sk-SECRET-openai-0123456789" >want && test_cmp want got &&
+	not grep -q SECRET <(jq -c .request ../llm.log)
+'
+
+test_expect_success 'a provider that echoes the key: the failure, the dump and the database never hold it' '
+	run pm-experiment -c ../both.json --dump-dir dump ../groups.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] | select(.variant==\"echo\" or .variant==\"chatecho\") | .error" out | sort -u >got &&
+	printf "%s\n" "http 400 INVALID_ARGUMENT: API key not valid: ****************************" \
+		"http 401 invalid_request_error: Incorrect API key provided: ***************************." >want &&
+	test_cmp want got &&
+	test "$(jq -r "select(.kind==\"group\") | .results[] | select(.status==\"ok\") | .variant" out | wc -l)" -eq 12 &&
+	grep -q "API key not valid" dump/e1/gm.research.echo.response.json &&
+	run pm-store --db pm.db out && expect_status 0 &&
+	test -s pm.db && grep -aq "Sundhn" pm.db &&
+	cat out err ../../*/out ../../*/err >all 2>/dev/null || true &&
+	not grep -q SECRET all && not grep -rq SECRET dump && not grep -aq SECRET pm.db
+'
+
+test_expect_success 'requests_per_minute spaces the requests of a variant, across jobs' '
+	: >../llm.log &&
+	run pm-experiment -c ../both.json -s gm --stage research --include-research web -j 3 \
+		-o gm.requests_per_minute=60 ../groups.ndjson && expect_status 0 &&
+	test "$(wc -l <../llm.log)" -eq 3 &&
+	jq -se "map(.t) | sort | (.[1] - .[0]) >= 0.9 and (.[2] - .[1]) >= 0.9" ../llm.log >/dev/null &&
+	run pm-experiment -c ../both.json -o gm.requests_per_minute=0 --list && expect_status 0 &&
+	run pm-experiment -c ../both.json -o gm.requests_per_minute=-1 --list && expect_status 2 &&
+	grep -q "requests_per_minute: a number from 0 to" err
+'
+test_expect_success '--stats: the tokens each LLM variant used, summed over the groups' '
+	run pm-experiment -c ../both.json --stats -s gm --stage research --include-research web ../groups.ndjson &&
+	expect_status 0 && grep -x "pm-experiment: gm:research:web: 1650 tokens" err &&
+	test "$(jq -r ".results[0].output.usage.totalTokenCount" out | sort -u)" = 550
+'
+test_done
