@@ -20,6 +20,7 @@
 
 #define CONNECT_MS_DEFAULT	10000
 #define BLOCK_ROWS_DEFAULT	10000
+#define BLOCK_ROWS_MAX		1000000
 #define BLOCK_BYTES_DEFAULT	(16u << 20)
 #define BLOCK_AGE_DEFAULT	1000
 #define SPLIT_DEPTH_MAX		64
@@ -396,6 +397,24 @@ server_error(struct ch *c, long status, const char *text, size_t n)
 	return R_SERVER;
 }
 
+/* curl's reason into c->srv; R_DOWN when trying again may help. */
+static int
+curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
+{
+	char why[CURL_ERROR_SIZE + 64], tls[CURL_ERROR_SIZE + 600];
+
+	snprintf(why, sizeof why, "%s", c->curlerr[0] ? c->curlerr :
+	    curl_easy_strerror(rc));
+	snprintf(tls, sizeof tls, "%s", why);
+	if (http_tls_refused(rc, url, tls, sizeof tls))
+		snprintf(why, sizeof why, "certificate verification failed: %s",
+		    c->curlerr[0] ? c->curlerr : curl_easy_strerror(rc));
+	else if (rc == CURLE_WRITE_ERROR)
+		snprintf(why, sizeof why, "answer over %zu bytes", ans->max);
+	one_line(why, strlen(why), c->srv, sizeof c->srv);
+	return curl_transient(rc) ? R_DOWN : R_FAIL;
+}
+
 /* One request, no retry.  The answer goes to out, an error's text to
  * c->srv. */
 static int
@@ -427,15 +446,7 @@ post_once(struct ch *c, const char *params, const char *body, size_t len,
 	rc = curl_easy_perform(c->e);
 	c->requests++;
 	if (rc != CURLE_OK) {
-		if (!http_tls_refused(rc, url.data, c->curlerr, sizeof c->curlerr)
-		    && c->curlerr[0] == 0)
-			snprintf(c->curlerr, sizeof c->curlerr, "%s",
-			    curl_easy_strerror(rc));
-		if (rc == CURLE_WRITE_ERROR)
-			snprintf(c->curlerr, sizeof c->curlerr,
-			    "answer over %zu bytes", ans->max);
-		one_line(c->curlerr, strlen(c->curlerr), c->srv, sizeof c->srv);
-		r = curl_transient(rc) ? R_DOWN : R_FAIL;
+		r = curl_failed(c, rc, url.data, ans);
 		goto out;
 	}
 	curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
@@ -704,6 +715,11 @@ ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
 	b->o = *o;
 	if (b->o.max_rows == 0)
 		b->o.max_rows = BLOCK_ROWS_DEFAULT;
+	/* ClickHouse cuts an INSERT into blocks of max_insert_block_size
+	 * rows (1048576) and stores each as it comes: above that, a bad
+	 * row would leave the rows before it stored twice. */
+	if (b->o.max_rows > BLOCK_ROWS_MAX)
+		b->o.max_rows = BLOCK_ROWS_MAX;
 	if (b->o.max_bytes == 0)
 		b->o.max_bytes = BLOCK_BYTES_DEFAULT;
 	if (b->o.max_age_ms <= 0)

@@ -108,7 +108,7 @@ int ch_row_check(const char *row, size_t n, const char *const *int_keys,
     char *why, size_t whylen);
 
 struct ch_block_opts {
-	size_t	 max_rows;	/* 0: 10000 */
+	size_t	 max_rows;	/* 0: 10000; at most 1000000 */
 	size_t	 max_bytes;	/* 0: 16 MiB */
 	long	 max_age_ms;	/* 0: 1000 */
 	int	 distributed_sync;	/* insert_distributed_sync=1 */

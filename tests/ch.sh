@@ -26,9 +26,10 @@ CH_ERR=
 CH_DIRS=
 CH_URLS=
 CH_PIDFILE=
-# for ch_cluster: ports (HTTP:TCP) and <remote_servers> of the next server
+# the next server's ports (HTTP:TCP) and more of its config (XML: the
+# <remote_servers> of ch_cluster, a TLS test's <https_port> and <openSSL>)
 CH_PORTS=
-CH_REMOTE=
+CH_EXTRA=
 
 ch_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -79,7 +80,7 @@ ch_start() {
 	  <mark_cache_size>5368709120</mark_cache_size>
 	  <default_profile>default</default_profile>
 	  <default_database>default</default_database>
-	  $CH_REMOTE
+	  $CH_EXTRA
 	</yandex>
 	XML
 	chmod 755 "$d"
@@ -119,7 +120,7 @@ ch_cluster() {
 	i=0
 	for p in $ports; do
 		i=$((i + 1))
-		CH_PORTS=$p CH_REMOTE=$xml ch_start "$cluster$i" || return 1
+		CH_PORTS=$p CH_EXTRA=$xml ch_start "$cluster$i" || return 1
 		CH_URLS="$CH_URLS${CH_URLS:+ }$CH_URL"
 	done
 	export CH_URLS

@@ -9,6 +9,8 @@
  *	test-ch down URL PIDFILE	the server stopped, then killed (PIDFILE:
  *					its pid); PM_DB_TIMEOUT a few seconds
  *	test-ch cluster NAME URL URL	two servers, one shard each of NAME
+ *	test-ch tls URL CAFILE		clickhouses:// to a server whose
+ *					certificate CAFILE signed
  *
  * The server modes are run by tests/t0480-ch-client.sh, which starts the
  * servers (tests/ch.sh).  Prints one line per failed check and "unit: N
@@ -23,6 +25,7 @@
 
 #include "buf.h"
 #include "ch.h"
+#include "http.h"
 #include "schema_ch.h"
 #include "timefmt.h"
 
@@ -447,6 +450,28 @@ out:
 	ch_close(c[1]);
 }
 
+static void
+tls(const char *u, const char *ca)
+{
+	struct ch_opts o = { 5000, 0, 0 };
+	struct ch *c;
+	char err[512];
+	long t0;
+
+	/* libcurl's own CAs do not know the test's: refused, at once */
+	CHECKMSG(http_tls_init(NULL, err, sizeof err) == 0, err);
+	t0 = ts_mono_ms();
+	c = ch_open(u, &o, err, sizeof err);
+	CHECKMSG(c == NULL && strstr(err, ": certificate verification failed: ")
+	    && ts_mono_ms() - t0 < 2000, err);
+	ch_close(c);
+	/* the CA of --cacert (or PM_CA_BUNDLE), as for pm-fetch */
+	CHECKMSG(http_tls_init(ca, err, sizeof err) == 0, err);
+	if ((c = open_or_fail(u, 5000, 0)) != NULL)
+		CHECK(num(c, "SELECT 42") == 42);
+	ch_close(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -458,9 +483,11 @@ main(int argc, char **argv)
 		down(argv[2], argv[3]);
 	else if (argc == 5 && strcmp(argv[1], "cluster") == 0)
 		cluster(argv[2], argv[3], argv[4]);
+	else if (argc == 4 && strcmp(argv[1], "tls") == 0)
+		tls(argv[2], argv[3]);
 	else {
 		fprintf(stderr, "usage: test-ch [server URL | down URL PIDFILE | "
-		    "cluster NAME URL URL]\n");
+		    "cluster NAME URL URL | tls URL CAFILE]\n");
 		return 2;
 	}
 	printf("unit: %d checks, %d failed\n", checks, failed);
