@@ -17,6 +17,7 @@
  * checks, N failed"; exit 1 on failure.
  */
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "buf.h"
 #include "ch.h"
 #include "http.h"
+#include "schema.h"
 #include "schema_ch.h"
 #include "timefmt.h"
 
@@ -253,6 +255,52 @@ credentials(const char *base)
 	ch_close(c);
 }
 
+/* Each table has the columns it has on the other engines (SQLite's, from
+ * lib/schema.c), less their surrogate ids, plus row_version: rows are
+ * written by the same names. */
+static void
+same_columns(struct ch *c)
+{
+	static const char *const tables[] = { "raw_responses", "markets",
+	    "contracts", "events", "tags", "price_history", "processing_runs",
+	    "processing_failures", NULL };
+	const char *const *t;
+	struct buf sql, ch;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	const char *lite;
+	size_t n;
+
+	buf_init(&sql, 0);
+	buf_init(&ch, 0);
+	CHECK(schema_text(DB_SQLITE, &sql) == 0 &&
+	    sqlite3_open(":memory:", &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql.data, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT group_concat(name, ',') FROM "
+	    "(SELECT name FROM pragma_table_info(?1) WHERE name <> 'id' "
+	    "ORDER BY name)", -1, &st, NULL) == SQLITE_OK);
+	for (t = tables; st && *t; t++) {
+		buf_reset(&sql);
+		buf_reset(&ch);
+		buf_printf(&sql, "SELECT arrayStringConcat(arraySort(groupArray("
+		    "name)), ',') FROM system.columns WHERE database = "
+		    "currentDatabase() AND table = '%s' AND name <> "
+		    "'row_version'", *t);
+		sqlite3_bind_text(st, 1, *t, -1, SQLITE_STATIC);
+		lite = sqlite3_step(st) == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(st, 0) : NULL;
+		CHECK(ch_query(c, sql.data, &ch) == 0);
+		for (n = ch.len; n > 0 && ch.data[n - 1] == '\n'; n--)
+			ch.data[n - 1] = 0;
+		CHECKMSG(lite && ch.data && strcmp(lite, ch.data) == 0, *t);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	buf_release(&sql);
+	buf_release(&ch);
+}
+
 static void
 server(const char *u)
 {
@@ -275,6 +323,7 @@ server(const char *u)
 	    schema_ch_latest());
 	CHECK(num(c, "SELECT count() FROM system.tables WHERE database = "
 	    "currentDatabase() AND engine = 'ReplacingMergeTree'") == 9);
+	same_columns(c);
 
 	/* 10,000 rows, one request, one INSERT on the server. */
 	ins = num(c, "SELECT value FROM system.events WHERE event = 'InsertQuery'");
