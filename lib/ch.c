@@ -64,8 +64,9 @@ unhex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* p[0..n) percent-decoded into out; -1 when it does not fit, holds a NUL
- * or a broken escape. */
+/* p[0..n) percent-decoded into out; -1 when it does not fit, holds a
+ * control character (a CR LF in a header would start another) or a
+ * broken escape. */
 static int
 pct_decode(const char *p, size_t n, char *out, size_t cap)
 {
@@ -81,7 +82,7 @@ pct_decode(const char *p, size_t n, char *out, size_t cap)
 			c = h * 16 + l;
 			i += 2;
 		}
-		if (c == 0 || o + 1 >= cap)
+		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
 			return -1;
 		out[o++] = (char)c;
 	}

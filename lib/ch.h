@@ -3,10 +3,11 @@
  *
  * A URL clickhouse://[user[:password]@]host[:port]/database (port 8123) or
  * clickhouses://... (HTTPS, port 8443, the CA settings of lib/http.h:
- * --cacert, PM_CA_BUNDLE).  User and password travel only as the
- * X-ClickHouse-User and X-ClickHouse-Key headers, never in a URL; every
- * message names the server by ch_origin(), which has no password.  The
- * database goes as the database= parameter of each request.
+ * --cacert, PM_CA_BUNDLE, so http_tls_init() before ch_open()).  User
+ * and password travel only as the X-ClickHouse-User and X-ClickHouse-Key
+ * headers, never in a URL; every message names the server by ch_origin(),
+ * which has no password.  The database goes as the database= parameter of
+ * each request.
  *
  * Every request is retried while the server is unreachable or the
  * connection drops (refused, reset, timed out, a 503, a network error

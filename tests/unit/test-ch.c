@@ -120,6 +120,7 @@ offline(void)
 	url("clickhouse:///d", -1, 0, 0, 0, 0, 0);
 	url("clickhouse://h/d?x=1", -1, 0, 0, 0, 0, 0);
 	url("clickhouse://u:%zz@h/d", -1, 0, 0, 0, 0, 0);
+	url("clickhouse://u:a%0D%0AX-Evil:%201@h/d", -1, 0, 0, 0, 0, 0);
 	url("postgresql://h/d", -1, 0, 0, 0, 0, 0);
 	CHECK(ch_url_is("clickhouses://x") && !ch_url_is("clickhousex://x"));
 
