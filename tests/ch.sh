@@ -5,8 +5,14 @@
 #   . "$(dirname "$0")/ch.sh"
 #   ch_start [NAME]     start a server in a temp dir; sets CH_HTTP (its
 #                       http://127.0.0.1:PORT) and CH_URL (clickhouse://
-#                       127.0.0.1:PORT/default); stopped when the script exits
+#                       127.0.0.1:PORT/default); stopped when the script (or
+#                       the test case that started it) exits
 #   ch_query SQL        run SQL over HTTP against the last server started
+#   ch_cluster NAME N   start N servers (ch_start) that all know cluster
+#                       NAME, one shard each, in <remote_servers>; sets
+#                       CH_URLS (their URLs, space-separated)
+#
+# CH_PIDFILE holds the pid of the last server started, for fault tests.
 #
 # Debian 12's clickhouse-server is 18.16: it runs as the clickhouse user
 # with a config naming path, tmp_path, ports, listen_host, users_config
@@ -18,6 +24,12 @@ CH_HTTP=
 CH_URL=
 CH_ERR=
 CH_DIRS=
+CH_URLS=
+CH_PIDFILE=
+# the next server's ports (HTTP:TCP) and more of its config (XML: the
+# <remote_servers> of ch_cluster, a TLS test's <https_port> and <openSSL>)
+CH_PORTS=
+CH_EXTRA=
 
 ch_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -26,7 +38,9 @@ ch_free_port() {
 ch_stop_all() {
 	local d
 	for d in $CH_DIRS; do
-		[ -s "$d/pid" ] && kill "$(cat "$d/pid")" 2>/dev/null
+		# CONT: a test may have stopped it (SIGSTOP)
+		{ [ -s "$d/pid" ] && kill "$(cat "$d/pid")" &&
+		    kill -CONT "$(cat "$d/pid")"; } 2>/dev/null || true
 	done
 	for d in $CH_DIRS; do
 		while [ -s "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; do
@@ -45,8 +59,14 @@ ch_start() {
 	[ "$(id -u)" -eq 0 ] || user=
 	d=$(mktemp -d "${TMPDIR:-/tmp}/pm-ch-$name.XXXXXX") || return 1
 	CH_DIRS="$CH_DIRS $d"
-	trap 'ch_stop_all; rm -rf "$TMP"' EXIT
-	http=$(ch_free_port) && tcp=$(ch_free_port) || return 1
+	# Started inside a test case (a subshell): stopped when the case
+	# ends, and the script's $TMP, with the case's log, stays.
+	trap 'ch_stop_all; [ "$BASH_SUBSHELL" -gt 0 ] || rm -rf "$TMP"' EXIT
+	if [ -n "$CH_PORTS" ]; then
+		http=${CH_PORTS%:*} tcp=${CH_PORTS#*:}
+	else
+		http=$(ch_free_port) && tcp=$(ch_free_port) || return 1
+	fi
 	cat >"$d/config.xml" <<-XML
 	<?xml version="1.0"?>
 	<yandex>
@@ -60,6 +80,7 @@ ch_start() {
 	  <mark_cache_size>5368709120</mark_cache_size>
 	  <default_profile>default</default_profile>
 	  <default_database>default</default_database>
+	  $CH_EXTRA
 	</yandex>
 	XML
 	chmod 755 "$d"
@@ -80,7 +101,29 @@ ch_start() {
 		return 1
 	fi
 	CH_URL=clickhouse://127.0.0.1:$http/default
-	export CH_HTTP CH_URL
+	CH_PIDFILE=$d/pid
+	export CH_HTTP CH_URL CH_PIDFILE
+}
+
+ch_cluster() {
+	local cluster=$1 n=$2 i p ports='' xml
+	for i in $(seq "$n"); do
+		p=$(ch_free_port):$(ch_free_port) || return 1
+		ports="$ports $p"
+	done
+	xml="<remote_servers><$cluster>"
+	for p in $ports; do
+		xml="$xml<shard><replica><host>127.0.0.1</host><port>${p#*:}</port></replica></shard>"
+	done
+	xml="$xml</$cluster></remote_servers>"
+	CH_URLS=''
+	i=0
+	for p in $ports; do
+		i=$((i + 1))
+		CH_PORTS=$p CH_EXTRA=$xml ch_start "$cluster$i" || return 1
+		CH_URLS="$CH_URLS${CH_URLS:+ }$CH_URL"
+	done
+	export CH_URLS
 }
 
 ch_query() {

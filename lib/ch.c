@@ -1,0 +1,878 @@
+/*
+ * ch.c - ClickHouse over HTTP (see ch.h): one curl easy handle per
+ * connection, so keep-alive reuses the TCP (or TLS) connection between
+ * blocks.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "ch.h"
+#include "http.h"
+#include "timefmt.h"
+
+#define CONNECT_MS_DEFAULT	10000
+#define BLOCK_ROWS_DEFAULT	10000
+#define BLOCK_ROWS_MAX		1000000
+#define BLOCK_BYTES_DEFAULT	(16u << 20)
+#define BLOCK_AGE_DEFAULT	1000
+#define SPLIT_DEPTH_MAX		64
+
+/* What one request came to. */
+enum { R_OK, R_DOWN, R_SERVER, R_FAIL };
+
+struct ch {
+	CURL		*e;
+	struct curl_slist *hdr;		/* holds the password: never printed */
+	struct ch_opts	 o;
+	char		 base[300];	/* scheme://host:port/ */
+	char		 origin[512];	/* redacted URL */
+	char		 dbparam[400];	/* database=... */
+	char		 database[128];
+	unsigned long	 requests;
+	int		 gone;
+	int		 code;		/* ClickHouse's error code, 0: none */
+	long		 row_hint;	/* "(at row N)" of the last error, 0: none */
+	long		 xcode;		/* X-ClickHouse-Exception-Code */
+	char		 srv[1024];	/* the server's text of the last error */
+	char		 err[2048];
+	char		 curlerr[CURL_ERROR_SIZE];
+};
+
+static int curl_ready;
+
+int
+ch_url_is(const char *url)
+{
+	return strncmp(url, "clickhouse://", 13) == 0 ||
+	    strncmp(url, "clickhouses://", 14) == 0;
+}
+
+static int
+unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* p[0..n) percent-decoded into out; -1 when it does not fit, holds a
+ * control character (a CR LF in a header would start another) or a
+ * broken escape. */
+static int
+pct_decode(const char *p, size_t n, char *out, size_t cap)
+{
+	size_t i, o = 0;
+	int h, l, c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c == '%') {
+			if (i + 2 >= n || (h = unhex(p[i + 1])) < 0 ||
+			    (l = unhex(p[i + 2])) < 0)
+				return -1;
+			c = h * 16 + l;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+static int
+parse_host(const char *p, size_t n, struct ch_url *u, char *err, size_t el)
+{
+	const char *colon;
+	char *end;
+	long port;
+
+	if (n > 0 && p[0] == '[') {
+		colon = memchr(p, ']', n);
+		if (colon == NULL || (size_t)(colon - p - 1) >= sizeof u->host) {
+			snprintf(err, el, "bad IPv6 address in the host");
+			return -1;
+		}
+		memcpy(u->host, p + 1, (size_t)(colon - p - 1));
+		u->host[colon - p - 1] = 0;
+		colon++;
+		if (colon < p + n && *colon != ':') {
+			snprintf(err, el, "junk after the IPv6 address");
+			return -1;
+		}
+		if (colon == p + n)
+			colon = NULL;
+	} else {
+		colon = memchr(p, ':', n);
+		if ((size_t)((colon ? colon : p + n) - p) >= sizeof u->host) {
+			snprintf(err, el, "host name too long");
+			return -1;
+		}
+		memcpy(u->host, p, (size_t)((colon ? colon : p + n) - p));
+		u->host[(colon ? colon : p + n) - p] = 0;
+	}
+	if (u->host[0] == 0) {
+		snprintf(err, el, "no host");
+		return -1;
+	}
+	if (colon) {
+		errno = 0;
+		port = strtol(colon + 1, &end, 10);
+		if (end != p + n || end == colon + 1 || port < 1 || port > 65535) {
+			snprintf(err, el, "port is not a number from 1 to 65535");
+			return -1;
+		}
+		u->port = (int)port;
+	}
+	return 0;
+}
+
+int
+ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
+{
+	const char *p, *auth, *at, *colon, *path;
+	size_t al;
+
+	memset(u, 0, sizeof *u);
+	if (!ch_url_is(url)) {
+		snprintf(err, el, "not a clickhouse:// or clickhouses:// URL");
+		return -1;
+	}
+	u->tls = url[10] == 's';
+	u->port = u->tls ? 8443 : 8123;
+	auth = url + (u->tls ? 14 : 13);
+	al = strcspn(auth, "/?#");
+	path = auth + al;
+	p = auth;
+	for (at = auth + al; at > auth && at[-1] != '@'; at--)
+		;
+	if (at > auth) {
+		colon = memchr(auth, ':', (size_t)(at - 1 - auth));
+		if (pct_decode(auth, (size_t)((colon ? colon : at - 1) - auth),
+		    u->user, sizeof u->user) == -1 || (colon &&
+		    pct_decode(colon + 1, (size_t)(at - 2 - colon),
+		    u->password, sizeof u->password) == -1)) {
+			snprintf(err, el, "bad user name or password "
+			    "(percent-escape @, : and /)");
+			return -1;
+		}
+		p = at;
+	}
+	if (parse_host(p, (size_t)(auth + al - p), u, err, el) == -1)
+		return -1;
+	if (*path == '/')
+		path++;
+	if (strchr(path, '?') || strchr(path, '#')) {
+		snprintf(err, el, "no query or fragment allowed in the URL");
+		return -1;
+	}
+	if (*path == 0)
+		path = "default";
+	if (pct_decode(path, strlen(path), u->database, sizeof u->database) ==
+	    -1 || strchr(u->database, '/')) {
+		snprintf(err, el, "bad database name");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+url_text(const struct ch_url *u, int with_user, char *out, size_t n)
+{
+	int v6 = strchr(u->host, ':') != NULL;
+
+	snprintf(out, n, "%s://%s%s%s%s%s:%d/%s", u->tls ? "clickhouses" :
+	    "clickhouse", with_user ? u->user : "",
+	    with_user && u->user[0] ? "@" : "", v6 ? "[" : "", u->host,
+	    v6 ? "]" : "", u->port, with_user ? u->database : "");
+}
+
+void
+ch_redact(const char *url, char *out, size_t n)
+{
+	struct ch_url u;
+	char err[128];
+
+	if (ch_url_parse(url, &u, err, sizeof err) == 0)
+		url_text(&u, 1, out, n);
+	else
+		snprintf(out, n, "%s://<unparsable>",
+		    strncmp(url, "clickhouses:", 12) == 0 ? "clickhouses" :
+		    "clickhouse");
+}
+
+/* The server's exception text on one line: runs of white space become one
+ * space, the ", e.what() = ..." tail of 18.16 goes. */
+static void
+one_line(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0, i;
+	char *w;
+
+	for (i = 0; i < n && o + 1 < cap; i++) {
+		if (isspace((unsigned char)s[i])) {
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = 0;
+	if ((w = strstr(out, ", e.what() = ")) != NULL)
+		*w = 0;
+	for (o = strlen(out); o > 0 && out[o - 1] == ' '; o--)
+		out[o - 1] = 0;
+	if (out[0] == 0)
+		snprintf(out, cap, "no reason given");
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	return buf_add(b, p, size * n) == -1 ? 0 : size * n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct ch *c = arg;
+	size_t len = size * n, k = sizeof "x-clickhouse-exception-code:" - 1;
+
+	if (len > k && strncasecmp(p, "x-clickhouse-exception-code:", k) == 0)
+		c->xcode = strtol(p + k, NULL, 10);
+	return len;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Options that hold for every request of the connection. */
+static void
+easy_setup(struct ch *c)
+{
+	CURL *e = c->e;
+
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "pm-store/" PM_VERSION);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdr);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curlerr);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	http_tls_apply(e);
+}
+
+/* The credentials as headers, never in a URL; "Expect:" so that a large
+ * block goes at once, without waiting for a 100 Continue. */
+static int
+headers(struct ch *c, const struct ch_url *u)
+{
+	char h[512];
+	struct curl_slist *l;
+
+	if ((c->hdr = curl_slist_append(NULL, "Expect:")) == NULL)
+		return -1;
+	if (u->user[0]) {
+		snprintf(h, sizeof h, "X-ClickHouse-User: %s", u->user);
+		if ((l = curl_slist_append(c->hdr, h)) == NULL)
+			return -1;
+		c->hdr = l;
+	}
+	if (u->password[0]) {
+		snprintf(h, sizeof h, "X-ClickHouse-Key: %s", u->password);
+		l = curl_slist_append(c->hdr, h);
+		memset(h, 0, sizeof h);
+		if (l == NULL)
+			return -1;
+		c->hdr = l;
+	}
+	return 0;
+}
+
+static int
+setup(struct ch *c, const struct ch_url *u)
+{
+	char *db;
+	int v6 = strchr(u->host, ':') != NULL;
+
+	url_text(u, 1, c->origin, sizeof c->origin);
+	snprintf(c->database, sizeof c->database, "%s", u->database);
+	snprintf(c->base, sizeof c->base, "%s://%s%s%s:%d/", u->tls ? "https" :
+	    "http", v6 ? "[" : "", u->host, v6 ? "]" : "", u->port);
+	if ((db = curl_easy_escape(NULL, u->database, 0)) == NULL)
+		return -1;
+	snprintf(c->dbparam, sizeof c->dbparam, "database=%s", db);
+	curl_free(db);
+	if (headers(c, u) == -1 || (c->e = curl_easy_init()) == NULL)
+		return -1;
+	easy_setup(c);
+	return 0;
+}
+
+/* A ClickHouse error code that says the server or the network between
+ * servers is in trouble, not the request: too many queries or parts, a
+ * shard unreachable from a Distributed table. */
+static int
+code_transient(int code)
+{
+	static const int codes[] = { 202, 209, 210, 242, 252, 279, 319 };
+	size_t i;
+
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i] == code)
+			return 1;
+	return 0;
+}
+
+/* The rows were at fault: something in them did not parse or convert. */
+static int
+data_error(const struct ch *c)
+{
+	static const int codes[] = { 6, 25, 26, 27, 32, 33, 38, 41, 53, 69,
+	    70, 72, 117, 131, 349 };
+	size_t i;
+
+	if (c->row_hint > 0)
+		return 1;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i] == c->code)
+			return 1;
+	return 0;
+}
+
+static int
+curl_transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* An HTTP error answer: the server's text, its code, the row it names. */
+static int
+server_error(struct ch *c, long status, const char *text, size_t n)
+{
+	const char *p;
+
+	one_line(text, n, c->srv, sizeof c->srv);
+	if ((p = strstr(c->srv, "Code: ")) != NULL)
+		c->code = (int)strtol(p + 6, NULL, 10);
+	if (c->code == 0)
+		c->code = (int)c->xcode;
+	if ((p = strstr(c->srv, "(at row ")) != NULL)
+		c->row_hint = strtol(p + 8, NULL, 10);
+	if (status == 503 || code_transient(c->code))
+		return R_DOWN;
+	return R_SERVER;
+}
+
+/* curl's reason into c->srv; R_DOWN when trying again may help. */
+static int
+curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
+{
+	char why[CURL_ERROR_SIZE + 64], tls[CURL_ERROR_SIZE + 600];
+
+	snprintf(why, sizeof why, "%s", c->curlerr[0] ? c->curlerr :
+	    curl_easy_strerror(rc));
+	snprintf(tls, sizeof tls, "%s", why);
+	if (http_tls_refused(rc, url, tls, sizeof tls))
+		snprintf(why, sizeof why, "certificate verification failed: %s",
+		    c->curlerr[0] ? c->curlerr : curl_easy_strerror(rc));
+	else if (rc == CURLE_WRITE_ERROR)
+		snprintf(why, sizeof why, "answer over %zu bytes", ans->max);
+	one_line(why, strlen(why), c->srv, sizeof c->srv);
+	return curl_transient(rc) ? R_DOWN : R_FAIL;
+}
+
+/* One request, no retry.  The answer goes to out, an error's text to
+ * c->srv. */
+static int
+post_once(struct ch *c, const char *params, const char *body, size_t len,
+    struct buf *out)
+{
+	struct buf url, scratch;
+	struct buf *ans = out ? out : &scratch;
+	size_t before;
+	long status = 0;
+	CURLcode rc;
+	int r = R_FAIL;
+
+	buf_init(&url, 0);
+	buf_init(&scratch, 1 << 20);
+	before = ans->len;
+	c->code = 0;
+	c->xcode = 0;
+	c->row_hint = 0;
+	c->srv[0] = c->curlerr[0] = 0;
+	if (buf_printf(&url, "%s?%s&%s", c->base, c->dbparam, params) == -1) {
+		snprintf(c->srv, sizeof c->srv, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(c->e, CURLOPT_URL, url.data);
+	curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c->e, CURLOPT_WRITEDATA, ans);
+	rc = curl_easy_perform(c->e);
+	c->requests++;
+	if (rc != CURLE_OK) {
+		r = curl_failed(c, rc, url.data, ans);
+		goto out;
+	}
+	curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200 && c->xcode == 0) {
+		r = R_OK;
+		goto out;
+	}
+	r = server_error(c, status, ans->data ? ans->data + before : "",
+	    ans->len - before);
+	ans->len = before;
+	if (ans->data)
+		ans->data[before] = 0;
+out:
+	buf_release(&url);
+	buf_release(&scratch);
+	return r;
+}
+
+/*
+ * One request, tried again while the server is unreachable, for up to
+ * wait_ms from the first failure (wait: 0 for none at all).  After that,
+ * gone for good.  c->err says why on anything but R_OK.
+ */
+static int
+post(struct ch *c, const char *params, const char *body, size_t len,
+    struct buf *out, int wait)
+{
+	long start = ts_mono_ms(), left, pause = 50;
+	int r;
+
+	if (c->gone)
+		return R_FAIL;
+	while ((r = post_once(c, params, body, len, out)) == R_DOWN && wait) {
+		if ((left = c->o.wait_ms - (ts_mono_ms() - start)) <= 0) {
+			snprintf(c->err, sizeof c->err, "%s: not reachable "
+			    "within %g s (PM_DB_TIMEOUT): %s", c->origin,
+			    c->o.wait_ms / 1000.0, c->srv);
+			c->gone = 1;
+			return R_FAIL;
+		}
+		pause_ms(pause < left ? pause : left);
+		if (pause < 1000)
+			pause *= 2;
+	}
+	if (r != R_OK)
+		snprintf(c->err, sizeof c->err, "%s: %s", c->origin, c->srv);
+	return r;
+}
+
+struct ch *
+ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
+{
+	struct ch *c = NULL;
+	struct ch_url u;
+	char why[256], shown[512];
+
+	ch_redact(url, shown, sizeof shown);
+	if (ch_url_parse(url, &u, why, sizeof why) == -1) {
+		snprintf(err, errlen, "%s: %s", shown, why);
+		goto fail;
+	}
+	if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "%s: curl_global_init failed", shown);
+		goto fail;
+	}
+	curl_ready = 1;
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", shown);
+		goto fail;
+	}
+	c->o = *o;
+	if (c->o.connect_timeout_ms <= 0)
+		c->o.connect_timeout_ms = CONNECT_MS_DEFAULT;
+	if (setup(c, &u) == -1) {
+		snprintf(err, errlen, "%s: out of memory", shown);
+		goto fail;
+	}
+	if (post(c, "wait_end_of_query=1", "SELECT 1", 8, NULL, 0) != R_OK) {
+		snprintf(err, errlen, "%s", c->err);
+		goto fail;
+	}
+	memset(&u, 0, sizeof u);
+	return c;
+fail:
+	memset(&u, 0, sizeof u);
+	ch_close(c);
+	return NULL;
+}
+
+void
+ch_close(struct ch *c)
+{
+	if (c == NULL)
+		return;
+	if (c->e)
+		curl_easy_cleanup(c->e);
+	curl_slist_free_all(c->hdr);
+	free(c);
+}
+
+const char *
+ch_origin(const struct ch *c)
+{
+	return c->origin;
+}
+
+const char *
+ch_database(const struct ch *c)
+{
+	return c->database;
+}
+
+const char *
+ch_errmsg(const struct ch *c)
+{
+	return c->err;
+}
+
+int
+ch_alive(const struct ch *c)
+{
+	return !c->gone;
+}
+
+unsigned long
+ch_requests(const struct ch *c)
+{
+	return c->requests;
+}
+
+int
+ch_query(struct ch *c, const char *sql, struct buf *out)
+{
+	return post(c, "wait_end_of_query=1", sql, strlen(sql), out, 1) ==
+	    R_OK ? 0 : -1;
+}
+
+static int
+quoted(struct buf *b, const char *s, char q)
+{
+	if (buf_addc(b, q) == -1)
+		return -1;
+	for (; *s; s++)
+		if (((*s == q || *s == '\\') && buf_addc(b, '\\') == -1) ||
+		    buf_addc(b, *s) == -1)
+			return -1;
+	return buf_addc(b, q);
+}
+
+int
+ch_quote(struct buf *b, const char *s)
+{
+	return quoted(b, s, '\'');
+}
+
+int
+ch_ident(struct buf *b, const char *s)
+{
+	return quoted(b, s, '`');
+}
+
+static int
+is_int_key(const char *k, size_t kl, const char *const *keys)
+{
+	for (; keys && *keys; keys++)
+		if (strlen(*keys) == kl && memcmp(*keys, k, kl) == 0)
+			return 1;
+	return 0;
+}
+
+/* One number token p[0..n) of the value of key (kl bytes, may be 0). */
+static int
+check_number(const char *p, size_t n, const char *key, size_t kl, int want_int,
+    char *why, size_t wl)
+{
+	char num[512], *e;
+	const char *what = NULL;
+	double d;
+	size_t i = p[0] == '-';
+
+	if (n >= sizeof num)
+		what = "number too long";
+	else {
+		memcpy(num, p, n);
+		num[n] = 0;
+		errno = 0;
+		d = strtod(num, &e);
+		if (!isfinite(d))
+			what = "number out of range";
+		else if (want_int) {
+			while (i < n && isdigit((unsigned char)p[i]))
+				i++;
+			errno = 0;
+			if (i < n)
+				what = "not an integer";
+			else if ((void)strtoll(num, &e, 10), errno == ERANGE)
+				what = "integer out of range";
+		}
+	}
+	if (what == NULL)
+		return 0;
+	snprintf(why, wl, "%.*s%s%s: %.*s", (int)kl, key, kl ? ": " : "", what,
+	    n > 64 ? 64 : (int)n, p);
+	return -1;
+}
+
+int
+ch_row_check(const char *row, size_t n, const char *const *int_keys,
+    char *why, size_t wl)
+{
+	const char *p = row, *end = row + n, *s, *key = "", *q;
+	size_t kl = 0;
+	int depth = 0;
+
+	while (p < end) {
+		if (*p == '"') {
+			for (s = ++p; p < end && *p != '"'; p += *p == '\\' ? 2 : 1)
+				;
+			if (p >= end)
+				break;	/* not JSON: the server will say so */
+			for (q = p + 1; q < end && isspace((unsigned char)*q); q++)
+				;
+			if (depth == 1 && q < end && *q == ':') {
+				key = s;
+				kl = (size_t)(p - s);
+			}
+		} else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		else if (*p == '-' || isdigit((unsigned char)*p)) {
+			for (s = p; p < end && strchr("+-0123456789.eE", *p); p++)
+				;
+			if (check_number(s, (size_t)(p - s), key, kl, depth == 1 &&
+			    is_int_key(key, kl, int_keys), why, wl) == -1)
+				return -1;
+			continue;
+		}
+		p++;
+	}
+	return 0;
+}
+
+struct ch_block {
+	struct ch	*c;
+	struct ch_block_opts o;
+	struct buf	 params;	/* the INSERT's URL parameters */
+	struct buf	 rows;		/* each row and its newline */
+	size_t		*end;		/* end[i]: offset past row i's newline */
+	uint64_t	*ids;
+	size_t		 n;
+	long		 since;		/* ts_mono_ms() at the oldest row */
+	struct ch_block_stats st;
+};
+
+struct ch_block *
+ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
+{
+	struct ch_block *b;
+	struct buf q;
+	int rc;
+
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		return NULL;
+	b->c = c;
+	b->o = *o;
+	if (b->o.max_rows == 0)
+		b->o.max_rows = BLOCK_ROWS_DEFAULT;
+	/* ClickHouse cuts an INSERT into blocks of max_insert_block_size
+	 * rows (1048576) and stores each as it comes: above that, a bad
+	 * row would leave the rows before it stored twice. */
+	if (b->o.max_rows > BLOCK_ROWS_MAX)
+		b->o.max_rows = BLOCK_ROWS_MAX;
+	if (b->o.max_bytes == 0)
+		b->o.max_bytes = BLOCK_BYTES_DEFAULT;
+	if (b->o.max_age_ms <= 0)
+		b->o.max_age_ms = BLOCK_AGE_DEFAULT;
+	buf_init(&b->params, 0);
+	buf_init(&b->rows, 0);
+	buf_init(&q, 0);
+	rc = buf_adds(&q, "INSERT INTO ") == -1 || ch_ident(&q, table) == -1 ||
+	    buf_adds(&q, " FORMAT JSONEachRow") == -1 ||
+	    http_query_add(&b->params, "query", q.data) == -1 ||
+	    buf_adds(&b->params, "&input_format_skip_unknown_fields=1") == -1 ||
+	    (o->distributed_sync &&
+	    buf_adds(&b->params, "&insert_distributed_sync=1") == -1);
+	buf_release(&q);
+	b->end = calloc(b->o.max_rows, sizeof *b->end);
+	b->ids = calloc(b->o.max_rows, sizeof *b->ids);
+	if (rc || b->end == NULL || b->ids == NULL) {
+		ch_block_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+ch_block_free(struct ch_block *b)
+{
+	if (b == NULL)
+		return;
+	buf_release(&b->params);
+	buf_release(&b->rows);
+	free(b->end);
+	free(b->ids);
+	free(b);
+}
+
+static size_t
+row_start(const struct ch_block *b, size_t i)
+{
+	return i ? b->end[i - 1] : 0;
+}
+
+static void
+row_bad(struct ch_block *b, size_t i, const char *reason)
+{
+	size_t s = row_start(b, i);
+
+	b->st.bad++;
+	if (b->o.bad)
+		b->o.bad(b->o.arg, b->ids[i], b->rows.data + s,
+		    b->end[i] - s - 1, reason);
+}
+
+/*
+ * INSERT rows [lo, hi).  When the server refuses them for their data,
+ * split: at the row it names (before it, it alone, after it), else in
+ * halves, until a bad row stands alone.  The tail is a loop, so a block of
+ * many bad rows does not recurse deep.  0, or -1 on any other failure.
+ */
+static int
+send_range(struct ch_block *b, size_t lo, size_t hi, int depth)
+{
+	struct ch *c = b->c;
+	size_t s, mid;
+	int r;
+
+	while (lo < hi) {
+		s = row_start(b, lo);
+		r = post(c, b->params.data, b->rows.data + s, b->end[hi - 1] - s,
+		    NULL, 1);
+		if (r == R_OK) {
+			b->st.rows += hi - lo;
+			b->st.inserts++;
+			return 0;
+		}
+		if (r != R_SERVER || !data_error(c))
+			return -1;
+		if (hi - lo == 1) {
+			row_bad(b, lo, c->srv);
+			return 0;
+		}
+		mid = lo + (hi - lo) / 2;
+		if (c->row_hint > 0 && (size_t)c->row_hint <= hi - lo &&
+		    depth < SPLIT_DEPTH_MAX) {
+			mid = lo + (size_t)c->row_hint - 1;
+			if ((mid > lo && send_range(b, lo, mid, depth + 1) == -1) ||
+			    send_range(b, mid, mid + 1, depth + 1) == -1)
+				return -1;
+			lo = mid + 1;
+			continue;
+		}
+		if (send_range(b, lo, mid, depth + 1) == -1)
+			return -1;
+		lo = mid;
+	}
+	return 0;
+}
+
+int
+ch_block_flush(struct ch_block *b)
+{
+	if (b->n == 0)
+		return 0;
+	if (send_range(b, 0, b->n, 0) == -1)
+		return -1;
+	b->n = 0;
+	buf_reset(&b->rows);
+	return 0;
+}
+
+int
+ch_block_due(const struct ch_block *b)
+{
+	return b->n > 0 && ts_mono_ms() - b->since >= b->o.max_age_ms;
+}
+
+int
+ch_block_add(struct ch_block *b, const char *row, size_t n, uint64_t id)
+{
+	char why[256];
+
+	if (ch_row_check(row, n, b->o.int_keys, why, sizeof why) == -1) {
+		b->st.bad++;
+		if (b->o.bad)
+			b->o.bad(b->o.arg, id, row, n, why);
+		return 0;
+	}
+	if (b->n == b->o.max_rows && ch_block_flush(b) == -1)
+		return -1;
+	if (buf_reserve(&b->rows, n + 1) == -1) {
+		snprintf(b->c->err, sizeof b->c->err, "out of memory");
+		return -1;
+	}
+	buf_add(&b->rows, row, n);
+	buf_addc(&b->rows, '\n');
+	if (b->n == 0)
+		b->since = ts_mono_ms();
+	b->end[b->n] = b->rows.len;
+	b->ids[b->n++] = id;
+	if (b->n == b->o.max_rows || b->rows.len >= b->o.max_bytes ||
+	    ch_block_due(b))
+		return ch_block_flush(b);
+	return 0;
+}
+
+size_t
+ch_block_rows(const struct ch_block *b)
+{
+	return b->n;
+}
+
+const struct ch_block_stats *
+ch_block_stats(const struct ch_block *b)
+{
+	return &b->st;
+}

@@ -1,0 +1,66 @@
+/*
+ * schema_ch.h - the versioned schema pm-store keeps in ClickHouse.
+ *
+ * The tables of the other engines where they make sense: raw_responses,
+ * markets, events, tags, contracts, price_history, processing_runs and
+ * processing_failures, same columns and values (times as pm-records'
+ * RFC 3339 text, fraction kept: 18.16 has no DateTime64), each a
+ * ReplacingMergeTree(row_version) ORDER BY the natural key the other
+ * engines make their primary key.  ORDER BY is the identity a
+ * ReplacingMergeTree deduplicates on, so a rerun or a replay converges to
+ * the rows of one clean run; read with FINAL (or argMax(..., row_version)).
+ * row_version is the writer's: microseconds since the epoch when pm-store
+ * stored the row, so the last store wins as on the other engines (equal
+ * versions: the last inserted).  Key columns are never Nullable; the
+ * others are where the other engines allow NULL.  The daily flow's
+ * bookkeeping (processed_*) and the experiments' tables need transactions
+ * and are not here: they stay in a PostgreSQL or SQLite store.
+ *
+ * Migrations (their own numbering, not the other engines') are recorded
+ * in schema_migrations.  ClickHouse has no transactions and no locks: every
+ * statement is idempotent (IF NOT EXISTS), so a migration cut short or two
+ * pm-store migrating at once converge; the version is recorded after the
+ * migration's statements all ran.
+ *
+ * Cluster form: given a cluster name (a <remote_servers> entry of every
+ * server), each shard gets the tables as NAME_local and a Distributed
+ * table NAME over them, sharded by cityHash64 of the ORDER BY key, so
+ * every version of a row lands on one shard and FINAL sees them together.
+ * Without ZooKeeper there is no ON CLUSTER: the DDL goes to each shard in
+ * turn, each shard keeping its own schema_migrations.  Reads and writes
+ * name NAME in both forms; inserts through a Distributed table want
+ * insert_distributed_sync=1 (ch_block_opts.distributed_sync).
+ *
+ * No ownership: the connections are borrowed.
+ */
+#ifndef PM_SCHEMA_CH_H
+#define PM_SCHEMA_CH_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "ch.h"
+
+#define SCHEMA_CH_LOCAL	"_local"	/* suffix of a shard's own tables */
+#define SCHEMA_CH_VERSION_COLUMN "row_version"
+
+/* The version this build writes. */
+int schema_ch_latest(void);
+
+/* The version c is at (0: no schema yet), -1 on error (ch_errmsg). */
+int schema_ch_version(struct ch *c);
+
+/*
+ * Bring shards[0..n) up to the latest version, one after the other.
+ * cluster NULL: one server (n must be 1), plain tables.  Otherwise the
+ * cluster must be known to every shard with n shards.  0, or -1 with the
+ * reason in err.  A shard newer than this build is refused.
+ */
+int schema_ch_migrate(struct ch *const *shards, size_t n,
+    const char *cluster, char *err, size_t errlen);
+
+/* The migrations as SQL text (statements end in ";\n"), for --schema
+ * clickhouse [--cluster NAME]. */
+int schema_ch_text(const char *cluster, struct buf *out);
+
+#endif
