@@ -60,7 +60,6 @@ status_of() {
 		\"\(.variant) \(.status) \(.probabilities // {} | tostring) \(.error)\"" out
 }
 
-
 test_expect_success 'every kind gives its result; failures are recorded, others go on' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	start=$(date +%s) &&
