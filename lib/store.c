@@ -203,7 +203,8 @@ replay(struct store *s, size_t from, size_t to)
 			return DB_ERR;
 		rc = apply(s, i, &root);
 	}
-	if (rc == DB_DONE && s->in_txn && (rc = tbl_bulk(s)) == DB_DONE)
+	if (rc == DB_DONE && s->in_txn &&
+	    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
 		rc = db_commit(s->db);
 	if (rc != DB_DONE && s->in_txn)
 		db_rollback(s->db);
@@ -342,7 +343,8 @@ flush(struct store *s)
 	if (s->nent == 0)
 		return 0;
 	if (s->db && s->in_txn) {
-		if (rc == DB_DONE && (rc = tbl_bulk(s)) == DB_DONE)
+		if (rc == DB_DONE &&
+		    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
 			rc = db_commit(s->db);
 		if (rc != DB_DONE)
 			db_rollback(s->db);

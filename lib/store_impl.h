@@ -134,7 +134,7 @@ int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen);
 int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
-int tbl_bulk(struct store *s);
+int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
 int tbl_pg_session(struct store *s);
 int canon_json(struct buf *b, const json_val *v, int top);

@@ -524,7 +524,7 @@ tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq)
 }
 
 static int
-bulk_one(struct store *s, enum tbl t)
+bulk_one(struct store *s, enum tbl t, struct entry *ent, size_t nent)
 {
 	struct tstmt *ts = &s->ts[t];
 	const char *p;
@@ -543,16 +543,18 @@ bulk_one(struct store *s, enum tbl t)
 	while ((rc = db_step(ts->bulk)) == DB_ROW) {
 		seq = (size_t)db_col_int(ts->bulk, 0);
 		p = db_col_text(ts->bulk, 1, NULL);
-		if (t != T_CONTRACTS && t != T_TAGS && seq < s->nent)
-			s->ent[seq].status = p && *p == 't' ? ST_INSERTED :
+		if (t != T_CONTRACTS && t != T_TAGS && seq < nent)
+			ent[seq].status = p && *p == 't' ? ST_INSERTED :
 			    ST_UPDATED;
 	}
 	return rc;
 }
 
-/* The COPY path of a batch, run just before its commit. */
+/* The COPY path of a batch, run just before its commit: the batch's
+ * entries (ent, numbered by the seq their rows were copied with) whose
+ * rows it inserted or changed say so. */
 int
-tbl_bulk(struct store *s)
+tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 {
 	static const enum tbl order[] = { T_RAW, T_MARKETS, T_CONTRACTS,
 	    T_TAGS, T_PRICES };
@@ -561,7 +563,7 @@ tbl_bulk(struct store *s)
 
 	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
 		if (s->ts[order[i]].copied)
-			rc = bulk_one(s, order[i]);
+			rc = bulk_one(s, order[i], ent, nent);
 	for (i = 0; i < T_COUNT; i++) {
 		buf_reset(&s->ts[i].rows);
 		s->ts[i].copied = 0;
