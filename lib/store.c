@@ -18,13 +18,10 @@
 #include "msg.h"
 #include "out.h"
 #include "record.h"
-#include "sha.h"
 #include "store_impl.h"
 
 #define BATCH_RECORDS	2000
 #define BATCH_BYTES	(32UL * 1024 * 1024)
-
-static int run_apply(struct store *s, struct entry *e, const json_val *root);
 
 struct store *
 store_new(struct db *db, const char *target, size_t max_line)
@@ -149,12 +146,8 @@ add_entry(struct store *s, const char *text, size_t len, const char *file,
 		s->cap = cap;
 	}
 	e = &s->ent[s->nent];
-	memset(e, 0, sizeof *e);
-	e->off = s->text.len;
-	e->len = len;
-	e->file = file;
-	e->line = line;
-	e->kind = kind;
+	*e = (struct entry){ .off = s->text.len, .len = len, .file = file,
+	    .line = line, .kind = kind };
 	if (len && buf_add(&s->text, text, len) == -1)
 		return NULL;
 	s->nent++;
@@ -174,8 +167,6 @@ apply(struct store *s, size_t i, const json_val *root)
 			return rc;
 		s->in_txn = 1;
 	}
-	if (e->kind == K_RUN)
-		return run_apply(s, e, root);
 	return kind_apply(s, e, root, i);
 }
 
@@ -212,7 +203,8 @@ replay(struct store *s, size_t from, size_t to)
 			return DB_ERR;
 		rc = apply(s, i, &root);
 	}
-	if (rc == DB_DONE && s->in_txn && (rc = tbl_bulk(s)) == DB_DONE)
+	if (rc == DB_DONE && s->in_txn &&
+	    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
 		rc = db_commit(s->db);
 	if (rc != DB_DONE && s->in_txn)
 		db_rollback(s->db);
@@ -241,9 +233,7 @@ mark_failed(struct store *s, size_t i)
 	struct entry *e = &s->ent[i];
 
 	reset_entry(e);
-	e->status = ST_FAILED;
-	e->reason = "store_failed";
-	snprintf(e->detail, sizeof e->detail, "%s", db_errmsg(s->db));
+	entry_fail(e, "store_failed", db_errmsg(s->db));
 	if (db_begin(s->db) != DB_DONE)
 		return;
 	if (fail_row(s, e) != DB_DONE || db_commit(s->db) != DB_DONE)
@@ -277,10 +267,7 @@ recover(struct store *s, int rc)
 			continue;
 		}
 		reset_entry(&s->ent[i]);
-		s->ent[i].status = ST_FAILED;
-		s->ent[i].reason = "store_failed";
-		snprintf(s->ent[i].detail, sizeof s->ent[i].detail, "%s",
-		    db_errmsg(s->db));
+		entry_fail(&s->ent[i], "store_failed", db_errmsg(s->db));
 	}
 	return s->fatal ? -1 : 0;
 }
@@ -325,8 +312,6 @@ annotate(const char *p, size_t n, int st)
 static void
 emit_one(struct store *s, struct entry *e)
 {
-	struct failure f = { 0 };
-
 	s->last_status = e->status;
 	if (e->kind != K_BADLINE) {
 		annotate(s->text.data + e->off, e->len, e->status);
@@ -341,15 +326,10 @@ emit_one(struct store *s, struct entry *e)
 		rec_skip("store", e->key, "already_processed");
 	if (e->status != ST_FAILED)
 		return;
-	f.stage = "store";
-	f.reason = e->reason;
-	f.retriable = strcmp(e->reason, "store_failed") == 0;
-	f.file = e->file;
-	f.line = e->line;
-	f.market_id = e->market_id;
-	f.event_key = e->key;
-	f.detail = e->detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = "store", .reason = e->reason,
+	    .retriable = strcmp(e->reason, "store_failed") == 0,
+	    .file = e->file, .line = e->line, .market_id = e->market_id,
+	    .event_key = e->key, .detail = e->detail });
 }
 
 /* Commit the batch (running the bulk statements first), then write it. */
@@ -363,7 +343,8 @@ flush(struct store *s)
 	if (s->nent == 0)
 		return 0;
 	if (s->db && s->in_txn) {
-		if (rc == DB_DONE && (rc = tbl_bulk(s)) == DB_DONE)
+		if (rc == DB_DONE &&
+		    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
 			rc = db_commit(s->db);
 		if (rc != DB_DONE)
 			db_rollback(s->db);
@@ -403,20 +384,18 @@ field_hash(uint64_t h, const json_val *root, const char *key)
 static int
 bulk_seen(struct store *s, int kind, const json_val *root)
 {
+	static const char *const keys[][4] = { [K_RAW] = { "sha256" },
+	    [K_MARKET] = { "source", "market_id" },
+	    [K_PRICE] = { "token_id", "side", "ts" } };
 	uint64_t h = 0xcbf29ce484222325ULL + (uint64_t)kind;
+	const char *const *k;
 	size_t i;
 
-	if (s->db == NULL || db_engine(s->db) != DB_PG)
+	if (s->db == NULL || db_engine(s->db) != DB_PG || kind > K_PRICE ||
+	    keys[kind][0] == NULL)
 		return 0;
-	if (kind == K_RAW)
-		h = field_hash(h, root, "sha256");
-	else if (kind == K_MARKET)
-		h = field_hash(field_hash(h, root, "source"), root, "market_id");
-	else if (kind == K_PRICE)
-		h = field_hash(field_hash(field_hash(h, root, "token_id"),
-		    root, "side"), root, "ts");
-	else
-		return 0;
+	for (k = keys[kind]; *k; k++)
+		h = field_hash(h, root, *k);
 	for (i = 0; i < s->nkeys; i++)
 		if (s->keys[i] == h)
 			return 1;
@@ -426,65 +405,6 @@ bulk_seen(struct store *s, int kind, const json_val *root)
 	if (s->nkeys < BATCH_RECORDS)
 		s->keys[s->nkeys++] = h;
 	return 0;
-}
-
-/* Phase and run_id of a run record; NULLs when missing. */
-static void
-run_ids(const json_val *root, const char **phase, const char **id)
-{
-	json_val v;
-
-	json_get(root, "phase", &v);
-	*phase = json_str(&v, NULL);
-	json_get(root, "run_id", &v);
-	*id = json_str(&v, NULL);
-}
-
-static int
-run_apply(struct store *s, struct entry *e, const json_val *root)
-{
-	struct val v[MAXCOL];
-	const char *phase, *id;
-	char err[160];
-	json_val x;
-	int rc;
-
-	run_ids(root, &phase, &id);
-	if (phase == NULL || (strcmp(phase, "start") && strcmp(phase, "end")))
-		snprintf(err, sizeof err, "phase is not start or end");
-	else if (tbl_extract(s, T_RUNS, root, v, err, sizeof err) == 0) {
-		if (s->db == NULL) {
-			e->status = ST_SKIPPED;
-			return DB_DONE;
-		}
-		val_str(&v[9], s->now);
-		if ((rc = tbl_put(s, T_RUNS, v, &e->status)) != DB_DONE ||
-		    strcmp(phase, "end"))
-			return rc;
-		/* An end record replayed from a dump says how that run
-		 * finished; keep its word. */
-		db_bind_str(s->xrunend, 1, id);
-		json_get(root, "finished_at", &x);
-		db_bind_text(s->xrunend, 2, json_str(&x, NULL), x.type ==
-		    JSON_STRING ? strlen(json_str(&x, NULL)) : 0);
-		json_get(root, "status", &x);
-		db_bind_text(s->xrunend, 3, json_str(&x, NULL), x.type ==
-		    JSON_STRING ? strlen(json_str(&x, NULL)) : 0);
-		json_get(root, "counts", &x);
-		buf_reset(&s->canon);
-		if (x.type == JSON_OBJECT && canon_json(&s->canon, &x, 0) == 0)
-			db_bind_text(s->xrunend, 4, s->canon.data, s->canon.len);
-		else
-			db_bind_null(s->xrunend, 4);
-		if ((rc = db_step(s->xrunend)) == DB_DONE &&
-		    e->status == ST_UNCHANGED)
-			e->status = ST_UPDATED;
-		return rc;
-	}
-	e->status = ST_FAILED;
-	e->reason = "bad_record";
-	snprintf(e->detail, sizeof e->detail, "%s", err);
-	return fail_row(s, e);
 }
 
 static const char *
@@ -553,7 +473,8 @@ run_end_record(struct store *s, const char *status, const char *counts)
 		json_iter_init(&it, &root);
 		while (json_iter_next(&it, &k, &kl, &v)) {
 			for (i = 0; i < sizeof own / sizeof own[0]; i++)
-				if (strlen(own[i]) == kl && !memcmp(own[i], k, kl))
+				if (strlen(own[i]) == kl &&
+				    memcmp(own[i], k, kl) == 0)
 					break;
 			if (i < sizeof own / sizeof own[0])
 				continue;
@@ -608,11 +529,9 @@ run_close(struct store *s)
 /* A run record was stored: a start opens the run, an end replayed from
  * a dump closes it without a second end record. */
 static void
-run_adopt(struct store *s, const json_val *root)
+run_adopt(struct store *s, const json_val *root, const char *phase,
+    const char *id)
 {
-	const char *phase, *id;
-
-	run_ids(root, &phase, &id);
 	if (strcmp(phase, "end") == 0) {
 		if (s->run_id && strcmp(s->run_id, id) == 0) {
 			free(s->run_id);
@@ -632,41 +551,36 @@ run_adopt(struct store *s, const json_val *root)
 	s->upstream_failures = 0;
 }
 
+/* A run record goes in a transaction of its own; once it is stored, a
+ * start opens the run and an end closes it.  r->root is the input loop's:
+ * the flush leaves it alone. */
 static int
 run_record(struct store *s, struct rec *r)
 {
 	const char *phase, *id;
-	struct entry *e;
-	char *copy = NULL;
-	int failed, rc;
+	json_val x;
+	int rc;
 
 	if (flush(s) == -1)
 		return -1;
-	run_ids(&r->root, &phase, &id);
+	json_get(&r->root, "phase", &x);
+	phase = json_str(&x, NULL);
+	json_get(&r->root, "run_id", &x);
+	id = json_str(&x, NULL);
 	if (s->db && phase && id && strcmp(phase, "start") == 0 &&
 	    s->run_id && strcmp(s->run_id, id) != 0)
 		run_close(s);
-	if ((e = add_entry(s, r->text, r->len, r->file, r->line, K_RUN)) == NULL)
-		goto nomem;
+	if (add_entry(s, r->text, r->len, r->file, r->line, K_RUN) == NULL) {
+		msg("out of memory");
+		s->fatal = 1;
+		return -1;
+	}
 	ts_now(s->now);
 	s->pending = apply(s, 0, &r->root);
-	if ((copy = strndup(r->text, r->len)) == NULL)
-		goto nomem;
 	rc = flush(s);
-	failed = rc == -1 || s->db == NULL;
-	/* the entry is gone; look at the record again through its copy */
-	if (!failed && json_parse(s->jp, copy, strlen(copy), 0, &r->root,
-	    &phase) == 0 && r->root.type == JSON_OBJECT) {
-		run_ids(&r->root, &phase, &id);
-		if (phase && id && s->last_status != ST_FAILED)
-			run_adopt(s, &r->root);
-	}
-	free(copy);
+	if (rc == 0 && s->db && phase && id && s->last_status != ST_FAILED)
+		run_adopt(s, &r->root, phase, id);
 	return rc;
-nomem:
-	msg("out of memory");
-	s->fatal = 1;
-	return -1;
 }
 
 int
@@ -674,7 +588,7 @@ store_record(struct rec *r, void *arg)
 {
 	struct store *s = arg;
 	struct entry *e;
-	int kind = r->kind ? kind_of(r->kind, r->kindlen) : K_BAD;
+	int kind = kind_of(r->kind, r->kindlen);
 
 	if (s->fatal)
 		return -1;

@@ -11,22 +11,19 @@
 #define PM_STORE_IMPL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "db.h"
 #include "json.h"
 #include "store.h"
+#include "store_tbl.h"
 #include "timefmt.h"
 
 enum kind { K_RAW, K_MARKET, K_EVENT, K_PRICE, K_GROUP, K_RUN, K_FAILURE,
 	K_SKIP, K_BADLINE, K_BAD };
 enum status { ST_NONE, ST_INSERTED, ST_UPDATED, ST_UNCHANGED, ST_DUPLICATE,
 	ST_SKIPPED, ST_FAILED };
-
-/* Tables, in the order of store_tbl.c's specs. */
-enum tbl { T_RAW, T_MARKETS, T_CONTRACTS, T_TAGS, T_EVENTS, T_PRICES,
-	T_RUNS, T_PEVENTS, T_PMARKETS, T_PCONTRACTS, T_EXPERIMENTS,
-	T_RESULTS, T_ARTIFACTS, T_FAILURES, T_COUNT };
 
 /* Column types, as read from JSON. */
 enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY };
@@ -58,6 +55,25 @@ struct val {
 	int64_t		 i;
 	double		 d;
 };
+
+/* Column values: text (NULL p: null), a C string (NULL: null), an int. */
+static inline struct val
+vtext(const char *p, size_t n)
+{
+	return (struct val){ .t = p ? V_TEXT : V_NULL, .s = p, .n = n };
+}
+
+static inline struct val
+vstr(const char *p)
+{
+	return vtext(p, p ? strlen(p) : 0);
+}
+
+static inline struct val
+vint(int64_t i)
+{
+	return (struct val){ .t = V_INT, .i = i };
+}
 
 #define MAXCOL 40
 #define NJBUF 4
@@ -100,6 +116,7 @@ struct store {
 	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */
+	char		 sha[65];	/* the hash of the row being written */
 	struct store_counts total, run;
 	int		 fatal;
 	int		 in_txn;
@@ -117,19 +134,18 @@ int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen);
 int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
-int tbl_bulk(struct store *s);
+int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
 int tbl_pg_session(struct store *s);
-void val_text(struct val *v, const char *p, size_t n);
-void val_str(struct val *v, const char *p);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 
-/* store_kinds.c: each returns DB_DONE with e->status set, or DB_ERR /
- * DB_BUSY from the database. */
+/* store_kinds.c: kind_apply() returns DB_DONE with e->status set, or
+ * DB_ERR / DB_BUSY from the database; a bad record is DB_DONE, failed. */
 int kind_apply(struct store *s, struct entry *e, const json_val *root,
     size_t seq);
 int kind_of(const char *k, size_t n);
+void entry_fail(struct entry *e, const char *reason, const char *detail);
 int fail_row(struct store *s, struct entry *e);
 const char *status_name(int st);
 

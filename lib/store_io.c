@@ -74,15 +74,14 @@ raw_record(struct db_stmt *st, struct buf *b)
 	static const char *const names[] = { "source", "endpoint", "url",
 	    "fetched_at", "sha256" };
 	const char *p;
-	size_t n;
-	int i;
+	size_t i, n;
 
 	jw_open(b, '{');
 	jw_key(b, "kind");
 	jw_strz(b, "raw");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
 		jw_key(b, names[i]);
-		p = db_col_text(st, i, &n);
+		p = db_col_text(st, (int)i, &n);
 		if (p)
 			jw_str(b, p, n);
 		else
@@ -93,8 +92,10 @@ raw_record(struct db_stmt *st, struct buf *b)
 		jw_raw(b, p, n);
 	}
 	jw_key(b, "payload");
-	p = db_col_text(st, 6, &n);
-	jw_raw(b, p ? p : "null", p ? n : 4);
+	if ((p = db_col_text(st, 6, &n)) != NULL)
+		jw_raw(b, p, n);
+	else
+		jw_null(b);
 	jw_close(b, '}');
 }
 

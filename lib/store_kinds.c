@@ -1,39 +1,62 @@
 /*
  * store_kinds.c - one function per record kind: check the record against
  * pm-records(5), then write its rows.  Checking comes first, whole, so a
- * bad record writes nothing at all.
+ * bad record writes nothing at all; a record checked good is written with
+ * the columns its check extracted, and its canonical text is made once,
+ * for its record column and its hash alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jspan.h"
-#include "jw.h"
 #include "sha.h"
 #include "store_impl.h"
 
-/* Returned by the checks: the record breaks the contract (err says how). */
-#define BAD 1
+/* What a check makes of a record: REC_BAD, it breaks the contract (err
+ * says how).  Writes return DB_DONE, DB_ERR or DB_BUSY only. */
+enum check { REC_GOOD, REC_BAD };
+
+/* Write flags: the rows go through PostgreSQL's COPY. */
+enum { W_BULK = 1 };
+
+static enum check
+say(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return REC_BAD;
+}
+
+static int
+skipped(struct entry *e)
+{
+	e->status = ST_SKIPPED;
+	return DB_DONE;
+}
+
+void
+entry_fail(struct entry *e, const char *reason, const char *detail)
+{
+	e->status = ST_FAILED;
+	e->reason = reason;
+	if (detail != e->detail)
+		snprintf(e->detail, sizeof e->detail, "%s", detail);
+}
 
 /* A record that breaks the contract: failed, with a processing_failures
  * row so the run remembers it. */
 static int
 bad(struct store *s, struct entry *e, const char *err)
 {
-	e->status = ST_FAILED;
-	e->reason = "bad_record";
-	if (err != e->detail)
-		snprintf(e->detail, sizeof e->detail, "%s", err);
+	entry_fail(e, "bad_record", err);
 	return fail_row(s, e);
 }
 
 int
 fail_row(struct store *s, struct entry *e)
 {
-	struct val v[MAXCOL] = { 0 };
-	struct buf b;
 	char sha[65], pos[1100];
-	int rc;
+	struct buf b;
 
 	if (s->db == NULL)
 		return DB_DONE;
@@ -44,247 +67,286 @@ fail_row(struct store *s, struct entry *e)
 	    e->market_id ? e->market_id : "");
 	sha256_hex(b.data, b.len, sha);
 	buf_release(&b);
-	val_str(&v[0], sha);
-	val_str(&v[1], s->run_id);
-	val_str(&v[2], "store");
-	val_str(&v[3], e->reason);
-	v[4].t = V_INT;
-	v[4].i = strcmp(e->reason, "store_failed") == 0;
-	val_str(&v[5], e->market_id);
-	val_str(&v[6], e->key);
-	val_str(&v[7], pos);
-	val_str(&v[9], e->detail);
-	val_str(&v[10], s->now);
-	rc = tbl_put(s, T_FAILURES, v, NULL);
-	return rc;
+	return tbl_put(s, T_FAILURES, (struct val[T_FAILURES_NCOLS]){
+	    [FAIL_FAILURE_SHA256] = vstr(sha),
+	    [FAIL_RUN_ID] = vstr(s->run_id),
+	    [FAIL_STAGE] = vstr("store"),
+	    [FAIL_REASON] = vstr(e->reason),
+	    [FAIL_RETRIABLE] = vint(strcmp(e->reason, "store_failed") == 0),
+	    [FAIL_MARKET_ID] = vstr(e->market_id),
+	    [FAIL_EVENT_KEY] = vstr(e->key),
+	    [FAIL_INPUT] = vstr(pos),
+	    [FAIL_URL] = vstr(NULL),
+	    [FAIL_DETAIL] = vstr(e->detail),
+	    [FAIL_RECORDED_AT] = vstr(s->now) }, NULL);
 }
 
-/* Canonical text of obj into s->canon and the hash of its content
- * (without provenance, see canon_record) into sha. */
 static int
-canon(struct store *s, const json_val *obj, char sha[65])
+is_str(const json_val *obj, const char *key, const char *want)
+{
+	json_val v;
+	const char *p;
+
+	json_get(obj, key, &v);
+	p = json_str(&v, NULL);
+	return p != NULL && strcmp(p, want) == 0;
+}
+
+static int
+absent(const json_val *v)
+{
+	return v->type == JSON_ABSENT || v->type == JSON_NULL;
+}
+
+/* The columns a market or event row takes from the record itself, from
+ * rec (its record column) on: the canonical text, the hash of its content
+ * (canon_record), run_id, first_seen_at, stored_at. */
+_Static_assert(MARKETS_STORED_AT - MARKETS_RECORD == 4 &&
+    EVENTS_STORED_AT - EVENTS_RECORD == 4, "record columns in one order");
+static int
+record_cols(struct store *s, const json_val *obj, struct val *rec)
 {
 	buf_reset(&s->canon);
 	buf_reset(&s->content);
 	if (canon_record(&s->canon, &s->content, obj) == -1)
-		return -1;
-	return sha256_hex(s->content.data, s->content.len, sha);
+		return DB_ERR;	/* out of memory: no limit is set */
+	sha256_hex(s->content.data, s->content.len, s->sha);
+	rec[0] = vtext(s->canon.data, s->canon.len);
+	rec[1] = vstr(s->sha);
+	rec[2] = vstr(s->run_id);
+	rec[3] = rec[4] = vstr(s->now);
+	return DB_DONE;
 }
 
-/* tags [{id, slug, label}]: checked (write 0) or upserted (write 1). */
+/* An optional array (tags, contracts) of objects, each with the columns
+ * of table t; what names one, prefix goes before a column's complaint. */
+static enum check
+rows_check(struct store *s, const json_val *a, enum tbl t, const char *what,
+    const char *prefix, char *err, size_t errlen)
+{
+	struct val v[MAXCOL];
+	char why[120];	/* and a prefix fits in err */
+	json_iter it;
+	json_val x;
+
+	if (absent(a))
+		return REC_GOOD;
+	if (a->type != JSON_ARRAY) {
+		snprintf(err, errlen, "%ss is not an array", what);
+		return REC_BAD;
+	}
+	json_iter_init(&it, a);
+	while (json_iter_next(&it, NULL, NULL, &x)) {
+		if (x.type != JSON_OBJECT) {
+			snprintf(err, errlen, "a %s is not an object", what);
+			return REC_BAD;
+		}
+		if (tbl_extract(s, t, &x, v, why, sizeof why) == -1) {
+			snprintf(err, errlen, "%s%s", prefix, why);
+			return REC_BAD;
+		}
+	}
+	return REC_GOOD;
+}
+
 static int
-tags_put(struct store *s, const json_val *tags, int write, int bulk,
-    char *err, size_t errlen)
+tags_write(struct store *s, const json_val *tags, int flags)
 {
 	struct val v[MAXCOL];
 	json_iter it;
 	json_val tag;
-	int rc;
+	int rc = DB_DONE;
 
-	if (tags->type == JSON_ABSENT || tags->type == JSON_NULL)
-		return DB_DONE;
-	if (tags->type != JSON_ARRAY) {
-		snprintf(err, errlen, "tags is not an array");
-		return BAD;
-	}
 	json_iter_init(&it, tags);
-	while (json_iter_next(&it, NULL, NULL, &tag)) {
-		if (tag.type != JSON_OBJECT) {
-			snprintf(err, errlen, "a tag is not an object");
-			return BAD;
-		}
-		if (tbl_extract(s, T_TAGS, &tag, v, err, errlen) == -1) {
-			memmove(err + 4, err, strlen(err) + 1 < errlen - 4 ?
-			    strlen(err) + 1 : errlen - 4);
-			memcpy(err, "tag ", 4);
-			return BAD;
-		}
-		val_str(&v[0], "polymarket");
-		if (!write)
-			continue;
-		rc = bulk ? tbl_copy(s, T_TAGS, v, 0) : tbl_put(s, T_TAGS, v, NULL);
-		if (rc != DB_DONE)
-			return rc;
+	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &tag)) {
+		if (tbl_extract(s, T_TAGS, &tag, v, NULL, 0) == -1)
+			return DB_ERR;	/* checked: cannot be */
+		v[TAGS_SOURCE] = vstr("polymarket");
+		rc = flags & W_BULK ? tbl_copy(s, T_TAGS, v, 0) :
+		    tbl_put(s, T_TAGS, v, NULL);
 	}
-	return DB_DONE;
+	return rc;
 }
 
-/* contracts [{outcome, token_id, price}] of market mv (its values). */
+/* The contracts of market mv (its columns), into contracts, or with
+ * event_key into the run-scoped processed_contracts. */
 static int
-contracts_put(struct store *s, const json_val *m, const struct val *mv,
-    const char *event_key, int write, int bulk, char *err, size_t errlen)
+contracts_write(struct store *s, const json_val *m, const struct val *mv,
+    const char *event_key, int flags)
 {
+	enum tbl t = event_key ? T_PCONTRACTS : T_CONTRACTS;
 	struct val v[MAXCOL];
 	json_val cs, c;
 	json_iter it;
-	int64_t idx = 0;
-	int rc;
+	int64_t idx;
+	int rc = DB_DONE;
 
 	json_get(m, "contracts", &cs);
-	if (cs.type == JSON_ABSENT || cs.type == JSON_NULL)
-		return DB_DONE;
-	if (cs.type != JSON_ARRAY) {
-		snprintf(err, errlen, "contracts is not an array");
-		return BAD;
-	}
 	json_iter_init(&it, &cs);
-	for (; json_iter_next(&it, NULL, NULL, &c); idx++) {
-		enum tbl t = event_key ? T_PCONTRACTS : T_CONTRACTS;
-
-		if (c.type != JSON_OBJECT) {
-			snprintf(err, errlen, "a contract is not an object");
-			return BAD;
-		}
-		if (tbl_extract(s, t, &c, v, err, errlen) == -1)
-			return BAD;
-		if (!write)
-			continue;
+	for (idx = 0; rc == DB_DONE && json_iter_next(&it, NULL, NULL, &c);
+	    idx++) {
+		if (tbl_extract(s, t, &c, v, NULL, 0) == -1)
+			return DB_ERR;	/* checked: cannot be */
 		if (event_key) {
-			val_str(&v[0], event_key);
-			v[1] = mv[1];
-			v[2].t = V_INT;
-			v[2].i = idx;
-			val_str(&v[3], s->run_id);
+			v[PCONTRACTS_EVENT_KEY] = vstr(event_key);
+			v[PCONTRACTS_MARKET_ID] = mv[MARKETS_MARKET_ID];
+			v[PCONTRACTS_OUTCOME_INDEX] = vint(idx);
+			v[PCONTRACTS_RUN_ID] = vstr(s->run_id);
 		} else {
-			v[0] = mv[0];
-			v[1] = mv[1];
-			v[2].t = V_INT;
-			v[2].i = idx;
+			v[CONTRACTS_SOURCE] = mv[MARKETS_SOURCE];
+			v[CONTRACTS_MARKET_ID] = mv[MARKETS_MARKET_ID];
+			v[CONTRACTS_OUTCOME_INDEX] = vint(idx);
 		}
-		rc = bulk ? tbl_copy(s, t, v, 0) : tbl_put(s, t, v, NULL);
-		if (rc != DB_DONE)
-			return rc;
+		rc = flags & W_BULK ? tbl_copy(s, t, v, 0) :
+		    tbl_put(s, t, v, NULL);
 	}
-	return DB_DONE;
+	return rc;
 }
 
-/* The record's own columns, after tbl_extract() of a market or event:
- * record, record_sha256, run_id, first_seen_at, stored_at. */
-static void
-record_cols(struct store *s, struct val *v, int ncols, const char *sha)
+/* A market whole, its columns into v.  Tags and contracts have no JSON
+ * columns: checking them leaves v's JSON scratch buffers alone. */
+static enum check
+market_check(struct store *s, const json_val *m, struct val *v, char *err,
+    size_t errlen)
 {
-	val_text(&v[ncols - 5], s->canon.data, s->canon.len);
-	val_str(&v[ncols - 4], sha);
-	val_str(&v[ncols - 3], s->run_id);
-	val_str(&v[ncols - 2], s->now);
-	val_str(&v[ncols - 1], s->now);
+	json_val tags, cs;
+
+	if (m->type != JSON_OBJECT)
+		return say(err, errlen, "a market is not an object");
+	json_get(m, "tags", &tags);
+	json_get(m, "contracts", &cs);
+	if (tbl_extract(s, T_MARKETS, m, v, err, errlen) == -1 ||
+	    rows_check(s, &tags, T_TAGS, "tag", "tag ", err,
+	    errlen) != REC_GOOD ||
+	    rows_check(s, &cs, T_CONTRACTS, "contract", "", err,
+	    errlen) != REC_GOOD)
+		return REC_BAD;
+	return REC_GOOD;
 }
 
-/* One market: checked whole (write 0), or written (write 1) into markets
- * with its contracts and tags, and with event_key into the run-scoped
- * processed_markets/processed_contracts too.  bulk: through COPY. */
+/* A checked market, v complete: its row, then its contracts and tags
+ * unless the row was there unchanged (through COPY the bulk statement
+ * decides later, so they go along). */
 static int
-market_put(struct store *s, const json_val *m, const char *event_key,
-    int write, int bulk, size_t seq, int *status, char *err, size_t errlen)
+market_write(struct store *s, const json_val *m, struct val *v, int flags,
+    size_t seq, int *status)
 {
-	const int n = store_tables[T_MARKETS].ncols;
-	struct val v[MAXCOL], pv[MAXCOL];
 	json_val tags;
-	char sha[65];
 	int rc;
 
-	if (m->type != JSON_OBJECT) {
-		snprintf(err, errlen, "a market is not an object");
-		return BAD;
-	}
-	json_get(m, "tags", &tags);
-	if (!write) {
-		if (tbl_extract(s, T_MARKETS, m, v, err, errlen) == -1)
-			return BAD;
-		if ((rc = tags_put(s, &tags, 0, 0, err, errlen)) != DB_DONE)
-			return rc;
-		return contracts_put(s, m, v, NULL, 0, 0, err, errlen);
-	}
-	if (canon(s, m, sha) == -1 ||
-	    tbl_extract(s, T_MARKETS, m, v, err, errlen) == -1)
-		return BAD;
-	record_cols(s, v, n, sha);
-	if (bulk) {
+	if (flags & W_BULK) {
 		*status = ST_UNCHANGED;	/* unless the bulk statement says */
 		rc = tbl_copy(s, T_MARKETS, v, seq);
 	} else
 		rc = tbl_put(s, T_MARKETS, v, status);
-	if (rc == DB_DONE && (bulk || *status != ST_UNCHANGED) &&
-	    (rc = contracts_put(s, m, v, NULL, 1, bulk, err, errlen)) == DB_DONE)
-		rc = tags_put(s, &tags, 1, bulk, err, errlen);
-	if (rc != DB_DONE || event_key == NULL)
+	if (rc != DB_DONE || (!(flags & W_BULK) && *status == ST_UNCHANGED))
 		return rc;
-	if (canon(s, m, sha) == -1 ||
-	    tbl_extract(s, T_PMARKETS, m, pv, err, errlen) == -1)
-		return BAD;
-	val_str(&pv[0], event_key);
-	val_str(&pv[2], s->run_id);
-	val_text(&pv[9], s->canon.data, s->canon.len);
-	if ((rc = tbl_put(s, T_PMARKETS, pv, NULL)) != DB_DONE)
+	json_get(m, "tags", &tags);
+	if ((rc = contracts_write(s, m, v, NULL, flags)) != DB_DONE)
 		return rc;
-	tbl_extract(s, T_MARKETS, m, v, err, errlen);
-	return contracts_put(s, m, v, event_key, 1, 0, err, errlen);
+	return tags_write(s, &tags, flags);
 }
 
 static int
-event_put(struct store *s, const json_val *ev, int write, int *status,
-    char *err, size_t errlen)
+market_rec(struct store *s, struct entry *e, const json_val *root,
+    size_t seq)
 {
-	const int n = store_tables[T_EVENTS].ncols;
 	struct val v[MAXCOL];
+	char err[160];
+	int rc, flags;
+
+	if (market_check(s, root, v, err, sizeof err) == REC_BAD)
+		return bad(s, e, err);
+	if (s->db == NULL)
+		return skipped(e);
+	if ((rc = record_cols(s, root, &v[MARKETS_RECORD])) != DB_DONE)
+		return rc;
+	flags = db_engine(s->db) == DB_PG ? W_BULK : 0;
+	return market_write(s, root, v, flags, seq, &e->status);
+}
+
+static enum check
+event_check(struct store *s, const json_val *ev, struct val *v, char *err,
+    size_t errlen)
+{
 	json_val tags;
-	char sha[65];
-	int rc;
 
 	json_get(ev, "tags", &tags);
-	if (!write) {
-		if (tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1)
-			return BAD;
-		return tags_put(s, &tags, 0, 0, err, errlen);
-	}
-	if (canon(s, ev, sha) == -1 ||
-	    tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1)
-		return BAD;
-	record_cols(s, v, n, sha);
-	if ((rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
+	if (tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1)
+		return REC_BAD;
+	return rows_check(s, &tags, T_TAGS, "tag", "tag ", err, errlen);
+}
+
+static int
+event_write(struct store *s, const json_val *ev, struct val *v, int *status)
+{
+	json_val tags;
+	int rc;
+
+	if ((rc = record_cols(s, ev, &v[EVENTS_RECORD])) != DB_DONE ||
+	    (rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
 	    *status == ST_UNCHANGED)
 		return rc;
-	return tags_put(s, &tags, 1, 0, err, errlen);
+	json_get(ev, "tags", &tags);
+	return tags_write(s, &tags, 0);
+}
+
+static int
+event_rec(struct store *s, struct entry *e, const json_val *root)
+{
+	struct val v[MAXCOL];
+	char err[160];
+
+	if (event_check(s, root, v, err, sizeof err) == REC_BAD)
+		return bad(s, e, err);
+	if (s->db == NULL)
+		return skipped(e);
+	return event_write(s, root, v, &e->status);
+}
+
+/* The hash names the bytes: a payload that does not match it would poison
+ * the bronze table for good.  The bytes hashed may have been minified. */
+static int
+payload_matches(const char *p, size_t n, const char *want)
+{
+	char sha[65], *min;
+	size_t mn;
+	int ok = 0;
+
+	sha256_hex(p, n, sha);
+	if (memcmp(sha, want, sizeof sha - 1) == 0)
+		return 1;
+	if ((min = malloc(n + 1)) == NULL)
+		return 0;
+	if ((mn = json_minify(p, n, min)) != (size_t)-1) {
+		sha256_hex(min, mn, sha);
+		ok = memcmp(sha, want, sizeof sha - 1) == 0;
+	}
+	free(min);
+	return ok;
 }
 
 static int
 raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 {
-	const char *text = s->text.data + e->off, *p;
+	const char *text = s->text.data + e->off;
 	struct val v[MAXCOL];
 	struct jspan span;
-	char err[160], sha[65], *min;
-	size_t n, mn;
-	int ok;
+	char err[160];
 
 	if (tbl_extract(s, T_RAW, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
-	if (!sha256_is_hex(v[0].s, v[0].n))
+	if (!sha256_is_hex(v[RAW_SHA256].s, v[RAW_SHA256].n))
 		return bad(s, e, "sha256 is not 64 lowercase hex digits");
 	if (jspan_member(text, e->len, "payload", &span) == -1)
 		return bad(s, e, "payload missing");
-	p = text + span.off;
-	n = span.len;
-	/* The hash names the bytes: a payload that does not match it would
-	 * poison the bronze table for good. */
-	sha256_hex(p, n, sha);
-	if ((ok = memcmp(sha, v[0].s, 64) == 0) == 0 &&
-	    (min = malloc(n + 1)) != NULL) {
-		if ((mn = json_minify(p, n, min)) != (size_t)-1) {
-			sha256_hex(min, mn, sha);
-			ok = memcmp(sha, v[0].s, 64) == 0;
-		}
-		free(min);
-	}
-	if (!ok)
+	if (!payload_matches(text + span.off, span.len, v[RAW_SHA256].s))
 		return bad(s, e, "sha256 does not match the payload");
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
-	val_text(&v[6], p, n);
-	val_str(&v[7], s->run_id);
-	val_str(&v[8], s->now);
+	if (s->db == NULL)
+		return skipped(e);
+	v[RAW_PAYLOAD] = vtext(text + span.off, span.len);
+	v[RAW_RUN_ID] = vstr(s->run_id);
+	v[RAW_STORED_AT] = vstr(s->now);
 	if (db_engine(s->db) == DB_PG) {
 		e->status = ST_DUPLICATE;
 		return tbl_copy(s, T_RAW, v, seq);
@@ -300,11 +362,9 @@ price_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 
 	if (tbl_extract(s, T_PRICES, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
-	val_str(&v[7], s->run_id);
+	if (s->db == NULL)
+		return skipped(e);
+	v[PRICES_RUN_ID] = vstr(s->run_id);
 	if (db_engine(s->db) == DB_PG) {
 		e->status = ST_UNCHANGED;
 		return tbl_copy(s, T_PRICES, v, seq);
@@ -317,158 +377,143 @@ static int
 failure_put(struct store *s, struct entry *e, const json_val *root)
 {
 	struct val v[MAXCOL];
-	char err[160], sha[65];
-	struct buf b;
+	char err[160];
 
 	if (tbl_extract(s, T_FAILURES, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
-	buf_init(&b, 0);
-	if (buf_printf(&b, "%s\n", s->run_id ? s->run_id : "") == -1 ||
-	    canon_json(&b, root, 1) == -1) {
-		buf_release(&b);
+	if (s->db == NULL)
+		return skipped(e);
+	buf_reset(&s->canon);
+	if (buf_printf(&s->canon, "%s\n", s->run_id ? s->run_id : "") == -1 ||
+	    canon_json(&s->canon, root, 1) == -1)
 		return bad(s, e, "record too large");
-	}
-	sha256_hex(b.data, b.len, sha);
-	buf_release(&b);
-	if (tbl_extract(s, T_FAILURES, root, v, err, sizeof err) == -1)
-		return bad(s, e, err);
-	val_str(&v[0], sha);
-	val_str(&v[1], s->run_id);
-	val_str(&v[10], s->now);
+	sha256_hex(s->canon.data, s->canon.len, s->sha);
+	v[FAIL_FAILURE_SHA256] = vstr(s->sha);
+	v[FAIL_RUN_ID] = vstr(s->run_id);
+	v[FAIL_RECORDED_AT] = vstr(s->now);
 	return tbl_put(s, T_FAILURES, v, &e->status);
 }
 
+/* An end record replayed from a dump says how that run finished: keep its
+ * word.  id: the run's run_id column. */
 static int
-market_rec(struct store *s, struct entry *e, const json_val *root,
-    size_t seq)
+run_end_put(struct store *s, struct entry *e, const json_val *root,
+    const struct val *id)
 {
-	char err[160];
-	int rc, bulk;
+	struct db_stmt *st = s->xrunend;
+	json_val x;
+	int rc;
 
-	if ((rc = market_put(s, root, NULL, 0, 0, 0, NULL, err,
-	    sizeof err)) == BAD)
-		return bad(s, e, err);
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
-	bulk = db_engine(s->db) == DB_PG;
-	rc = market_put(s, root, NULL, 1, bulk, seq, &e->status, err,
-	    sizeof err);
-	return rc == BAD ? bad(s, e, err) : rc;
+	bind_one(st, 1, id);
+	json_get(root, "finished_at", &x);
+	db_bind_str(st, 2, json_str(&x, NULL));
+	json_get(root, "status", &x);
+	db_bind_str(st, 3, json_str(&x, NULL));
+	json_get(root, "counts", &x);
+	buf_reset(&s->canon);
+	if (x.type == JSON_OBJECT && canon_json(&s->canon, &x, 0) == 0)
+		db_bind_text(st, 4, s->canon.data, s->canon.len);
+	else
+		db_bind_null(st, 4);
+	if ((rc = db_step(st)) == DB_DONE && e->status == ST_UNCHANGED)
+		e->status = ST_UPDATED;
+	return rc;
 }
 
+/* A run record; the run's state (which run is open) is store.c's. */
 static int
-event_rec(struct store *s, struct entry *e, const json_val *root)
+run_put(struct store *s, struct entry *e, const json_val *root)
 {
+	struct val v[MAXCOL];
 	char err[160];
 	int rc;
 
-	if ((rc = event_put(s, root, 0, NULL, err, sizeof err)) == BAD)
+	if (!is_str(root, "phase", "start") && !is_str(root, "phase", "end"))
+		return bad(s, e, "phase is not start or end");
+	if (tbl_extract(s, T_RUNS, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
-	rc = event_put(s, root, 1, &e->status, err, sizeof err);
-	return rc == BAD ? bad(s, e, err) : rc;
+	if (s->db == NULL)
+		return skipped(e);
+	v[RUNS_STORED_AT] = vstr(s->now);
+	if ((rc = tbl_put(s, T_RUNS, v, &e->status)) != DB_DONE ||
+	    !is_str(root, "phase", "end"))
+		return rc;
+	return run_end_put(s, e, root, &v[RUNS_RUN_ID]);
 }
 
-static int
-is_str(const json_val *obj, const char *key, const char *want)
+static enum check
+result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 {
-	json_val v;
-	const char *p;
+	struct val v[MAXCOL];
 
-	json_get(obj, key, &v);
-	return (p = json_str(&v, NULL)) != NULL && strcmp(p, want) == 0;
+	if (r->type != JSON_OBJECT)
+		return say(err, errlen, "a result is not an object");
+	if (tbl_extract(s, T_EXPERIMENTS, r, v, err, errlen) == -1 ||
+	    tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
+		return REC_BAD;
+	return REC_GOOD;
 }
 
-static int
+static enum check
 group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 {
 	struct val v[MAXCOL];
 	json_val k, ms, rs, ev, x;
 	json_iter it;
-	int rc;
 
 	json_get(g, "event_key", &k);
 	json_get(g, "markets", &ms);
 	json_get(g, "results", &rs);
 	json_get(g, "event", &ev);
-	if (json_str(&k, NULL) == NULL) {
-		snprintf(err, errlen, k.type == JSON_ABSENT ?
+	if (json_str(&k, NULL) == NULL)
+		return say(err, errlen, k.type == JSON_ABSENT ?
 		    "event_key missing" : "event_key is not a string");
-		return BAD;
-	}
-	if (ms.type != JSON_ARRAY) {
-		snprintf(err, errlen, "markets is not an array");
-		return BAD;
-	}
+	if (ms.type != JSON_ARRAY)
+		return say(err, errlen, "markets is not an array");
 	json_iter_init(&it, &ms);
 	while (json_iter_next(&it, NULL, NULL, &x))
-		if ((rc = market_put(s, &x, NULL, 0, 0, 0, NULL, err,
-		    errlen)) != DB_DONE)
-			return rc;
-	if (rs.type != JSON_ABSENT && rs.type != JSON_NULL &&
-	    rs.type != JSON_ARRAY) {
-		snprintf(err, errlen, "results is not an array");
-		return BAD;
-	}
+		if (market_check(s, &x, v, err, errlen) == REC_BAD)
+			return REC_BAD;
+	if (!absent(&rs) && rs.type != JSON_ARRAY)
+		return say(err, errlen, "results is not an array");
 	json_iter_init(&it, &rs);
 	while (json_iter_next(&it, NULL, NULL, &x))
-		if (x.type != JSON_OBJECT ||
-		    tbl_extract(s, T_EXPERIMENTS, &x, v, err, errlen) == -1 ||
-		    tbl_extract(s, T_RESULTS, &x, v, err, errlen) == -1) {
-			if (x.type != JSON_OBJECT)
-				snprintf(err, errlen, "a result is not an object");
-			return BAD;
-		}
+		if (result_check(s, &x, err, errlen) == REC_BAD)
+			return REC_BAD;
 	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event"))
-		return event_put(s, &ev, 0, NULL, err, errlen);
-	if (ev.type != JSON_OBJECT && ev.type != JSON_NULL &&
-	    ev.type != JSON_ABSENT) {
-		snprintf(err, errlen, "event is not an object");
-		return BAD;
-	}
-	return DB_DONE;
+		return event_check(s, &ev, v, err, errlen);
+	if (ev.type != JSON_OBJECT && !absent(&ev))
+		return say(err, errlen, "event is not an object");
+	return REC_GOOD;
 }
 
-
+/* One result, its experiment_results columns in v (event_key and run_id
+ * set): its experiment, its row, its research artifact, and its count in
+ * the experiment run.  Experiments have no JSON columns: extracting one
+ * leaves v's scratch buffers alone. */
 static int
-result_put(struct store *s, const char *key, const json_val *r, char *err,
-    size_t errlen)
+result_put(struct store *s, const json_val *r, struct val *v)
 {
-	struct val v[MAXCOL], a[4];
+	struct val x[MAXCOL];
 	struct db_stmt *st = s->xrun;
 	int rc;
 
-	if (tbl_extract(s, T_EXPERIMENTS, r, v, err, errlen) == -1)
-		return BAD;
-	if ((rc = tbl_put(s, T_EXPERIMENTS, v, NULL)) != DB_DONE)
+	if (tbl_extract(s, T_EXPERIMENTS, r, x, NULL, 0) == -1)
+		return DB_ERR;	/* checked: cannot be */
+	if ((rc = tbl_put(s, T_EXPERIMENTS, x, NULL)) != DB_DONE ||
+	    (rc = tbl_put(s, T_RESULTS, v, NULL)) != DB_DONE)
 		return rc;
-	if (tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
-		return BAD;
-	val_str(&v[0], key);
-	val_str(&v[2], s->run_id);
-	if ((rc = tbl_put(s, T_RESULTS, v, NULL)) != DB_DONE)
+	if (is_str(r, "stage", "research") && is_str(r, "status", "ok") &&
+	    (rc = tbl_put(s, T_ARTIFACTS, (struct val[T_ARTIFACTS_NCOLS]){
+	    [ARTIFACTS_EVENT_KEY] = v[RESULTS_EVENT_KEY],
+	    [ARTIFACTS_EXPERIMENT_ID] = v[RESULTS_EXPERIMENT_ID],
+	    [ARTIFACTS_RUN_ID] = vstr(s->run_id),
+	    [ARTIFACTS_CONTENT] = v[RESULTS_OUTPUT] }, NULL)) != DB_DONE)
 		return rc;
-	if (is_str(r, "stage", "research") && is_str(r, "status", "ok")) {
-		val_str(&a[0], key);
-		a[1] = v[1];
-		val_str(&a[2], s->run_id);
-		a[3] = v[8];
-		if ((rc = tbl_put(s, T_ARTIFACTS, a, NULL)) != DB_DONE)
-			return rc;
-	}
 	if (s->run_id == NULL)
 		return DB_DONE;
 	db_bind_str(st, 1, s->run_id);
-	db_bind_text(st, 2, v[1].s, v[1].n);
+	bind_one(st, 2, &v[RESULTS_EXPERIMENT_ID]);
 	db_bind_int(st, 3, is_str(r, "status", "ok"));
 	db_bind_int(st, 4, is_str(r, "status", "failed"));
 	db_bind_int(st, 5, is_str(r, "status", "skipped"));
@@ -477,28 +522,64 @@ result_put(struct store *s, const char *key, const json_val *r, char *err,
 }
 
 /*
- * A group processed before: its first results stay, except one that failed
- * and now did not (the retry-failures flow).  Only a replaced result is
- * written through and counted for this run, so replaying a dump again
+ * The results of group key, checked: written when the group is new.  Of a
+ * group processed before (replace) the first results stay, except one that
+ * failed and now did not (the retry-failures flow): only a replaced result
+ * is written through and counted for this run, so replaying a dump again
  * changes nothing.
  */
 static int
-result_replace(struct store *s, const char *key, const json_val *r,
-    char *err, size_t errlen)
+results_write(struct store *s, const char *key, const json_val *rs,
+    int replace)
 {
 	struct val v[MAXCOL];
-	int i, rc;
+	json_iter it;
+	json_val r;
+	int i, rc = DB_DONE;
 
-	if (tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
-		return BAD;
-	val_str(&v[0], key);
-	val_str(&v[2], s->run_id);
-	for (i = 0; i < 14; i++)
-		bind_one(s->xretry, i + 1, &v[i]);
-	if ((rc = db_step(s->xretry)) != DB_DONE ||
-	    db_changes(s->xretry) == 0)
-		return rc;
-	return result_put(s, key, r, err, errlen);
+	json_iter_init(&it, rs);
+	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &r)) {
+		if (tbl_extract(s, T_RESULTS, &r, v, NULL, 0) == -1)
+			return DB_ERR;	/* checked: cannot be */
+		v[RESULTS_EVENT_KEY] = vstr(key);
+		v[RESULTS_RUN_ID] = vstr(s->run_id);
+		if (replace) {
+			for (i = 0; i < T_RESULTS_NCOLS; i++)
+				bind_one(s->xretry, i + 1, &v[i]);
+			if ((rc = db_step(s->xretry)) != DB_DONE ||
+			    db_changes(s->xretry) == 0)
+				continue;
+		}
+		rc = result_put(s, &r, v);
+	}
+	return rc;
+}
+
+/* The markets of group key: each into markets (its canonical text made
+ * once) and into the run-scoped processed_markets and _contracts. */
+static int
+markets_write(struct store *s, const char *key, const json_val *ms)
+{
+	struct val v[MAXCOL], pv[MAXCOL];
+	json_iter it;
+	json_val m;
+	int rc = DB_DONE, st;
+
+	json_iter_init(&it, ms);
+	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &m)) {
+		if (tbl_extract(s, T_MARKETS, &m, v, NULL, 0) == -1 ||
+		    tbl_extract(s, T_PMARKETS, &m, pv, NULL, 0) == -1)
+			return DB_ERR;	/* checked: cannot be */
+		if ((rc = record_cols(s, &m, &v[MARKETS_RECORD])) != DB_DONE ||
+		    (rc = market_write(s, &m, v, 0, 0, &st)) != DB_DONE)
+			return rc;
+		pv[PMARKETS_EVENT_KEY] = vstr(key);
+		pv[PMARKETS_RUN_ID] = vstr(s->run_id);
+		pv[PMARKETS_RECORD] = v[MARKETS_RECORD];
+		if ((rc = tbl_put(s, T_PMARKETS, pv, NULL)) == DB_DONE)
+			rc = contracts_write(s, &m, v, key, 0);
+	}
+	return rc;
 }
 
 /* A group, in the transaction the caller opened for it alone: the
@@ -508,62 +589,53 @@ static int
 group_put(struct store *s, struct entry *e, const json_val *g)
 {
 	struct val v[MAXCOL];
-	json_val k, ms, rs, ev, x, id;
-	json_iter it;
-	const char *key;
-	char err[160], sha[65];
+	json_val k, ms, rs, ev, id;
+	const char *key, *event_id;
+	char err[160];
+	size_t n = 0;
 	int rc, st;
 
-	if ((rc = group_check(s, g, err, sizeof err)) == BAD)
+	if (group_check(s, g, err, sizeof err) == REC_BAD)
 		return bad(s, e, err);
-	if (s->db == NULL) {
-		e->status = ST_SKIPPED;
-		return DB_DONE;
-	}
+	if (s->db == NULL)
+		return skipped(e);
 	json_get(g, "event_key", &k);
 	json_get(g, "markets", &ms);
 	json_get(g, "results", &rs);
 	json_get(g, "event", &ev);
-	key = json_str(&k, NULL);
-	memset(v, 0, sizeof v);
-	canon(s, g, sha);
-	val_str(&v[0], key);
-	val_str(&v[1], s->run_id);
 	json_get(&ev, "event_id", &id);
-	v[2].s = json_str(&id, &v[2].n);
-	v[2].t = v[2].s ? V_TEXT : V_NULL;
-	v[3].t = v[4].t = V_INT;
-	v[3].i = (int64_t)json_count(&ms);
-	v[4].i = (int64_t)json_count(&rs);
-	val_text(&v[5], s->canon.data, s->canon.len);
-	val_str(&v[6], s->now);
-	if ((rc = tbl_put(s, T_PEVENTS, v, &st)) != DB_DONE)
+	key = json_str(&k, NULL);
+	event_id = json_str(&id, &n);
+	buf_reset(&s->canon);
+	if (canon_json(&s->canon, g, 1) == -1)
+		return DB_ERR;	/* out of memory */
+	if ((rc = tbl_put(s, T_PEVENTS, (struct val[T_PEVENTS_NCOLS]){
+	    [PEVENTS_EVENT_KEY] = vstr(key),
+	    [PEVENTS_RUN_ID] = vstr(s->run_id),
+	    [PEVENTS_EVENT_ID] = vtext(event_id, n),
+	    [PEVENTS_N_MARKETS] = vint((int64_t)json_count(&ms)),
+	    [PEVENTS_N_RESULTS] = vint((int64_t)json_count(&rs)),
+	    [PEVENTS_RECORD] = vtext(s->canon.data, s->canon.len),
+	    [PEVENTS_PROCESSED_AT] = vstr(s->now) }, &st)) != DB_DONE)
 		return rc;
 	if (st == ST_DUPLICATE) {
 		/* processed before: only failed results may be replaced */
-		json_iter_init(&it, &rs);
-		while (json_iter_next(&it, NULL, NULL, &x))
-			if ((rc = result_replace(s, key, &x, err,
-			    sizeof err)) != DB_DONE)
-				return rc == BAD ? bad(s, e, err) : rc;
-		e->status = ST_SKIPPED;
-		e->key = strdup(key);
-		return DB_DONE;
+		if ((rc = results_write(s, key, &rs, 1)) == DB_DONE) {
+			e->status = ST_SKIPPED;
+			e->key = strdup(key);
+		}
+		return rc;
 	}
-	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event") &&
-	    (rc = event_put(s, &ev, 1, &st, err, sizeof err)) != DB_DONE)
-		return rc == BAD ? bad(s, e, err) : rc;
-	json_iter_init(&it, &ms);
-	while (json_iter_next(&it, NULL, NULL, &x))
-		if ((rc = market_put(s, &x, key, 1, 0, 0, &st, err,
-		    sizeof err)) != DB_DONE)
-			return rc == BAD ? bad(s, e, err) : rc;
-	json_iter_init(&it, &rs);
-	while (json_iter_next(&it, NULL, NULL, &x))
-		if ((rc = result_put(s, key, &x, err, sizeof err)) != DB_DONE)
-			return rc == BAD ? bad(s, e, err) : rc;
-	e->status = ST_INSERTED;
-	return DB_DONE;
+	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event")) {
+		if (tbl_extract(s, T_EVENTS, &ev, v, NULL, 0) == -1)
+			return DB_ERR;	/* checked: cannot be */
+		if ((rc = event_write(s, &ev, v, &st)) != DB_DONE)
+			return rc;
+	}
+	if ((rc = markets_write(s, key, &ms)) == DB_DONE &&
+	    (rc = results_write(s, key, &rs, 0)) == DB_DONE)
+		e->status = ST_INSERTED;
+	return rc;
 }
 
 int
@@ -588,7 +660,6 @@ status_name(int st)
 	return names[st];
 }
 
-/* Runs are store.c's (they change its state); the rest is here. */
 int
 kind_apply(struct store *s, struct entry *e, const json_val *root,
     size_t seq)
@@ -599,10 +670,9 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_EVENT:	return event_rec(s, e, root);
 	case K_PRICE:	return price_put(s, e, root, seq);
 	case K_GROUP:	return group_put(s, e, root);
+	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
-	case K_SKIP:
-		e->status = ST_SKIPPED;
-		return DB_DONE;
+	case K_SKIP:	return skipped(e);
 	case K_BADLINE:
 		e->reason = "bad_record";
 		return fail_row(s, e);

@@ -7,246 +7,26 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jw.h"
-#include "sha.h"
 #include "store_impl.h"
 
-#define N(a) ((int)(sizeof a / sizeof a[0]))
+/* The column lists of store_tbl.h made into specs, one array a table. */
+#define SPEC_C(e, name, type, flags)	{ name, name, type, flags },
+#define SPEC_N(e, json, name, type, flags) { json, name, type, flags },
+#define SPEC_X(e, name, flags)		{ NULL, name, 0, (flags) | F_X },
+#define COLS(id, name, cols, bulk) \
+	static const struct col id##_cols[] = { \
+	    cols(SPEC_C, SPEC_N, SPEC_X) }; \
+	_Static_assert(id##_NCOLS <= MAXCOL, "MAXCOL too small");
+STORE_TABLES(COLS)
 
-static const struct col raw_cols[] = {
-	{ "sha256", "sha256", C_STR, F_KEY },
-	{ "source", "source", C_STR, 0 },
-	{ "endpoint", "endpoint", C_STR, F_REQ },
-	{ "url", "url", C_STR, 0 },
-	{ "fetched_at", "fetched_at", C_STR, 0 },
-	{ "request", "request", C_JSON, 0 },
-	{ NULL, "payload", 0, F_X },
-	{ NULL, "run_id", 0, F_X },
-	{ NULL, "stored_at", 0, F_X },
-};
+#define TABLE(id, name, cols, bulk) \
+	[id] = { name, id##_cols, id##_NCOLS, bulk },
+const struct table store_tables[T_COUNT] = { STORE_TABLES(TABLE) };
 
-/* Markets and events compare on record_sha256, the hash of the canonical
- * record without fetched_at and raw_sha256 (canon_record): every listed
- * column is updated when the content moved; a fetch that brought the
- * same content again leaves the row as it was. */
-static const struct col market_cols[] = {
-	{ "source", "source", C_STR, F_KEY },
-	{ "market_id", "market_id", C_ID, F_KEY },
-	{ "condition_id", "condition_id", C_STR, 0 },
-	{ "question_id", "question_id", C_STR, 0 },
-	{ "slug", "slug", C_STR, 0 },
-	{ "question", "question", C_STR, 0 },
-	{ "description", "description", C_STR, 0 },
-	{ "event_id", "event_id", C_ID, 0 },
-	{ "event_slug", "event_slug", C_STR, 0 },
-	{ "close_time", "close_time", C_STR, 0 },
-	{ "start_time", "start_time", C_STR, 0 },
-	{ "closed_time", "closed_time", C_STR, 0 },
-	{ "updated_at", "updated_at", C_STR, 0 },
-	{ "active", "active", C_BOOL, 0 },
-	{ "closed", "closed", C_BOOL, 0 },
-	{ "archived", "archived", C_BOOL, 0 },
-	{ "neg_risk", "neg_risk", C_BOOL, 0 },
-	{ "group_item_title", "group_item_title", C_STR, 0 },
-	{ "resolution_status", "resolution_status", C_STR, 0 },
-	{ "volume", "volume", C_NUM, 0 },
-	{ "liquidity", "liquidity", C_NUM, 0 },
-	{ "best_bid", "best_bid", C_NUM, 0 },
-	{ "best_ask", "best_ask", C_NUM, 0 },
-	{ "last_trade_price", "last_trade_price", C_NUM, 0 },
-	{ "event", "event", C_JSON, 0 },
-	{ "tags", "tags", C_JSON, 0 },
-	{ "raw_sha256", "raw_sha256", C_STR, 0 },
-	{ "fetched_at", "fetched_at", C_STR, 0 },
-	{ NULL, "record", 0, F_X },
-	{ NULL, "record_sha256", 0, F_X | F_CMP },
-	{ NULL, "run_id", 0, F_X },
-	{ NULL, "first_seen_at", 0, F_X | F_NOUPD },
-	{ NULL, "stored_at", 0, F_X },
-};
-
-static const struct col contract_cols[] = {
-	{ NULL, "source", 0, F_X | F_KEY },
-	{ NULL, "market_id", 0, F_X | F_KEY },
-	{ NULL, "outcome_index", 0, F_X | F_KEY },
-	{ "outcome", "outcome", C_STR, F_CMP },
-	{ "token_id", "token_id", C_ID, F_CMP },
-	{ "price", "price", C_NUM, F_CMP },
-};
-
-static const struct col tag_cols[] = {
-	{ NULL, "source", 0, F_X | F_KEY },
-	{ "id", "tag_id", C_ID, F_KEY },
-	{ "slug", "slug", C_STR, F_CMP },
-	{ "label", "label", C_STR, F_CMP },
-};
-
-static const struct col event_cols[] = {
-	{ "source", "source", C_STR, F_KEY },
-	{ "event_id", "event_id", C_ID, F_KEY },
-	{ "slug", "slug", C_STR, 0 },
-	{ "title", "title", C_STR, 0 },
-	{ "description", "description", C_STR, 0 },
-	{ "start_time", "start_time", C_STR, 0 },
-	{ "end_time", "end_time", C_STR, 0 },
-	{ "updated_at", "updated_at", C_STR, 0 },
-	{ "active", "active", C_BOOL, 0 },
-	{ "closed", "closed", C_BOOL, 0 },
-	{ "archived", "archived", C_BOOL, 0 },
-	{ "neg_risk", "neg_risk", C_BOOL, 0 },
-	{ "volume", "volume", C_NUM, 0 },
-	{ "liquidity", "liquidity", C_NUM, 0 },
-	{ "tags", "tags", C_JSON, 0 },
-	{ "market_ids", "market_ids", C_JSON, 0 },
-	{ "raw_sha256", "raw_sha256", C_STR, 0 },
-	{ "fetched_at", "fetched_at", C_STR, 0 },
-	{ NULL, "record", 0, F_X },
-	{ NULL, "record_sha256", 0, F_X | F_CMP },
-	{ NULL, "run_id", 0, F_X },
-	{ NULL, "first_seen_at", 0, F_X | F_NOUPD },
-	{ NULL, "stored_at", 0, F_X },
-};
-
-static const struct col price_cols[] = {
-	{ "token_id", "token_id", C_ID, F_KEY },
-	{ "side", "side", C_STR, F_KEY },
-	{ "ts", "ts", C_STR, F_KEY },
-	{ "price", "price", C_NUM, F_REQ | F_CMP },
-	{ "market_id", "market_id", C_ID, F_CMP },
-	{ "outcome", "outcome", C_STR, F_CMP },
-	{ "raw_sha256", "raw_sha256", C_STR, F_CMP },
-	{ NULL, "run_id", 0, F_X },
-};
-
-static const struct col run_cols[] = {
-	{ "run_id", "run_id", C_STR, F_KEY },
-	{ "flow", "flow", C_STR, F_CMP },
-	{ "run_date", "run_date", C_STR, F_CMP },
-	{ "target_date", "target_date", C_STR, F_CMP },
-	{ "window_days", "window_days", C_INT, F_CMP },
-	{ "started_at", "started_at", C_STR, F_CMP },
-	{ "git_sha", "git_sha", C_STR, F_CMP },
-	{ "environment", "environment", C_STR, F_CMP },
-	{ "options", "options", C_JSON, F_CMP },
-	{ NULL, "stored_at", 0, F_X },
-};
-
-static const struct col pevent_cols[] = {
-	{ "event_key", "event_key", C_STR, F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ NULL, "event_id", 0, F_X },
-	{ NULL, "n_markets", 0, F_X },
-	{ NULL, "n_results", 0, F_X },
-	{ NULL, "record", 0, F_X },
-	{ NULL, "processed_at", 0, F_X },
-};
-
-static const struct col pmarket_cols[] = {
-	{ NULL, "event_key", 0, F_X | F_KEY },
-	{ "market_id", "market_id", C_ID, F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ "question", "question", C_STR, 0 },
-	{ "close_time", "close_time", C_STR, 0 },
-	{ "volume", "volume", C_NUM, 0 },
-	{ "liquidity", "liquidity", C_NUM, 0 },
-	{ "active", "active", C_BOOL, 0 },
-	{ "closed", "closed", C_BOOL, 0 },
-	{ NULL, "record", 0, F_X },
-};
-
-static const struct col pcontract_cols[] = {
-	{ NULL, "event_key", 0, F_X | F_KEY },
-	{ NULL, "market_id", 0, F_X | F_KEY },
-	{ NULL, "outcome_index", 0, F_X | F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ "outcome", "outcome", C_STR, 0 },
-	{ "token_id", "token_id", C_ID, 0 },
-	{ "price", "price", C_NUM, 0 },
-};
-
-static const struct col experiment_cols[] = {
-	{ "experiment_id", "experiment_id", C_STR, F_KEY },
-	{ "suite", "suite", C_STR, F_CMP },
-	{ "stage", "stage", C_STR, F_CMP },
-	{ "variant", "variant", C_STR, F_CMP },
-	{ "type", "type", C_STR, F_CMP },
-};
-
-static const struct col result_cols[] = {
-	{ NULL, "event_key", 0, F_X | F_KEY },
-	{ "experiment_id", "experiment_id", C_STR, F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ "suite", "suite", C_STR, 0 },
-	{ "stage", "stage", C_STR, 0 },
-	{ "variant", "variant", C_STR, 0 },
-	{ "type", "type", C_STR, 0 },
-	{ "status", "status", C_STR, F_REQ },
-	{ "output", "output", C_ANY, 0 },
-	{ "probabilities", "probabilities", C_JSON, 0 },
-	{ "started_at", "started_at", C_STR, 0 },
-	{ "finished_at", "finished_at", C_STR, 0 },
-	{ "latency_ms", "latency_ms", C_NUM, 0 },
-	{ "error", "error", C_ANY, 0 },
-};
-
-static const struct col artifact_cols[] = {
-	{ NULL, "event_key", 0, F_X | F_KEY },
-	{ NULL, "experiment_id", 0, F_X | F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ NULL, "content", 0, F_X },
-};
-
-static const struct col failure_cols[] = {
-	{ NULL, "failure_sha256", 0, F_X | F_KEY },
-	{ NULL, "run_id", 0, F_X },
-	{ "stage", "stage", C_STR, 0 },
-	{ "reason", "reason", C_STR, F_REQ },
-	{ "retriable", "retriable", C_BOOL, 0 },
-	{ "market_id", "market_id", C_ID, 0 },
-	{ "event_key", "event_key", C_STR, 0 },
-	{ "input", "input", C_STR, 0 },
-	{ "url", "url", C_STR, 0 },
-	{ "detail", "detail", C_STR, 0 },
-	{ NULL, "recorded_at", 0, F_X },
-};
-
-const struct table store_tables[T_COUNT] = {
-	[T_RAW] = { "raw_responses", raw_cols, N(raw_cols), 1 },
-	[T_MARKETS] = { "markets", market_cols, N(market_cols), 1 },
-	[T_CONTRACTS] = { "contracts", contract_cols, N(contract_cols), 1 },
-	[T_TAGS] = { "tags", tag_cols, N(tag_cols), 1 },
-	[T_EVENTS] = { "events", event_cols, N(event_cols), 0 },
-	[T_PRICES] = { "price_history", price_cols, N(price_cols), 1 },
-	[T_RUNS] = { "processing_runs", run_cols, N(run_cols), 0 },
-	[T_PEVENTS] = { "processed_events", pevent_cols, N(pevent_cols), 0 },
-	[T_PMARKETS] = { "processed_markets", pmarket_cols, N(pmarket_cols), 0 },
-	[T_PCONTRACTS] = { "processed_contracts", pcontract_cols,
-	    N(pcontract_cols), 0 },
-	[T_EXPERIMENTS] = { "experiments", experiment_cols,
-	    N(experiment_cols), 0 },
-	[T_RESULTS] = { "experiment_results", result_cols, N(result_cols), 0 },
-	[T_ARTIFACTS] = { "research_artifacts", artifact_cols,
-	    N(artifact_cols), 0 },
-	[T_FAILURES] = { "processing_failures", failure_cols,
-	    N(failure_cols), 0 },
-};
-
-void
-val_text(struct val *v, const char *p, size_t n)
-{
-	v->t = p ? V_TEXT : V_NULL;
-	v->s = p;
-	v->n = n;
-}
-
-void
-val_str(struct val *v, const char *p)
-{
-	val_text(v, p, p ? strlen(p) : 0);
-}
+#define IS(k, kl, lit) ((kl) == sizeof lit - 1 && memcmp(k, lit, (kl)) == 0)
 
 /* Canonical JSON: values re-written by jw (shortest numbers, escapes
  * normalised), so the same content hashes the same whichever tool wrote
@@ -254,39 +34,17 @@ val_str(struct val *v, const char *p)
 int
 canon_json(struct buf *b, const json_val *v, int top)
 {
-	json_iter it;
-	json_val e;
-	const char *k;
-	size_t kl;
-
 	if (!top || v->type != JSON_OBJECT)
 		return jw_val(b, v);
-	if (jw_open(b, '{') == -1)
-		return -1;
-	json_iter_init(&it, v);
-	while (json_iter_next(&it, &k, &kl, &e)) {
-		if (kl == 6 && memcmp(k, "stored", 6) == 0)
-			continue;
-		if (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1 ||
-		    jw_val(b, &e) == -1)
-			return -1;
-	}
-	return jw_close(b, '}');
+	return canon_record(b, NULL, v);
 }
 
-/* Members that say where and when a record was fetched, not what it
- * says: a market fetched again with the same content is unchanged. */
-static int
-provenance(const char *k, size_t kl)
-{
-	return (kl == 10 && memcmp(k, "fetched_at", 10) == 0) ||
-	    (kl == 10 && memcmp(k, "raw_sha256", 10) == 0);
-}
-
-/* The canonical record (canon_json(b, v, 1)) and, into content, the same
- * text without its provenance members: the text whose hash decides
- * whether a market or event changed.  Each member is written once and
- * copied, not serialised twice. */
+/* The canonical record (canon_json(b, v, 1)) and, into content unless it
+ * is NULL, the same text without the members that say where and when the
+ * record was fetched, not what it says: the text whose hash decides
+ * whether a market or event changed (fetched again with the same content,
+ * it is unchanged).  Each member is written once and copied, not
+ * serialised twice. */
 int
 canon_record(struct buf *b, struct buf *content, const json_val *v)
 {
@@ -297,17 +55,18 @@ canon_record(struct buf *b, struct buf *content, const json_val *v)
 
 	if (v->type != JSON_OBJECT)
 		return -1;
-	if (jw_open(b, '{') == -1 || buf_addc(content, '{') == -1)
+	if (jw_open(b, '{') == -1 || (content && buf_addc(content, '{') == -1))
 		return -1;
 	json_iter_init(&it, v);
 	while (json_iter_next(&it, &k, &kl, &e)) {
-		if (kl == 6 && memcmp(k, "stored", 6) == 0)
+		if (IS(k, kl, "stored"))
 			continue;
 		start = b->len;
 		if (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1 ||
 		    jw_val(b, &e) == -1)
 			return -1;
-		if (provenance(k, kl))
+		if (!content || IS(k, kl, "fetched_at") ||
+		    IS(k, kl, "raw_sha256"))
 			continue;
 		if (b->data[start] == ',')
 			start++;
@@ -317,7 +76,7 @@ canon_record(struct buf *b, struct buf *content, const json_val *v)
 	}
 	if (jw_close(b, '}') == -1)
 		return -1;
-	return buf_addc(content, '}');
+	return content ? buf_addc(content, '}') : 0;
 }
 
 static int
@@ -571,11 +330,11 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 	case C_STR:
 		if ((p = json_str(j, &n)) == NULL)
 			break;
-		val_text(v, p, n);
+		*v = vtext(p, n);
 		return 0;
 	case C_ANY:
 		if ((p = json_str(j, &n)) != NULL) {
-			val_text(v, p, n);
+			*v = vtext(p, n);
 			return 0;
 		}
 		goto json;
@@ -607,7 +366,7 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 			snprintf(err, errlen, "%s too large", c->json);
 			return -1;
 		}
-		val_text(v, jb->data, jb->len);
+		*v = vtext(jb->data, jb->len);
 		return 0;
 	}
 	snprintf(err, errlen, "%s is not %s", c->json,
@@ -765,7 +524,7 @@ tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq)
 }
 
 static int
-bulk_one(struct store *s, enum tbl t)
+bulk_one(struct store *s, enum tbl t, struct entry *ent, size_t nent)
 {
 	struct tstmt *ts = &s->ts[t];
 	const char *p;
@@ -784,16 +543,18 @@ bulk_one(struct store *s, enum tbl t)
 	while ((rc = db_step(ts->bulk)) == DB_ROW) {
 		seq = (size_t)db_col_int(ts->bulk, 0);
 		p = db_col_text(ts->bulk, 1, NULL);
-		if (t != T_CONTRACTS && t != T_TAGS && seq < s->nent)
-			s->ent[seq].status = p && *p == 't' ? ST_INSERTED :
+		if (t != T_CONTRACTS && t != T_TAGS && seq < nent)
+			ent[seq].status = p && *p == 't' ? ST_INSERTED :
 			    ST_UPDATED;
 	}
 	return rc;
 }
 
-/* The COPY path of a batch, run just before its commit. */
+/* The COPY path of a batch, run just before its commit: the batch's
+ * entries (ent, numbered by the seq their rows were copied with) whose
+ * rows it inserted or changed say so. */
 int
-tbl_bulk(struct store *s)
+tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 {
 	static const enum tbl order[] = { T_RAW, T_MARKETS, T_CONTRACTS,
 	    T_TAGS, T_PRICES };
@@ -802,7 +563,7 @@ tbl_bulk(struct store *s)
 
 	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
 		if (s->ts[order[i]].copied)
-			rc = bulk_one(s, order[i]);
+			rc = bulk_one(s, order[i], ent, nent);
 	for (i = 0; i < T_COUNT; i++) {
 		buf_reset(&s->ts[i].rows);
 		s->ts[i].copied = 0;
