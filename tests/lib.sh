@@ -40,6 +40,7 @@ PM_UNIT=${PM_UNIT:-$TOP/build/unit}
 FIXTURES=${FIXTURES:-$TESTS_DIR/fixtures}
 PATH=$PM_BIN:$PATH
 export PATH PM_BIN FIXTURES TOP TESTS_DIR
+. "$TESTS_DIR/records.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -6,11 +6,8 @@ markets() { jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json; }
 TOK=97986244429993405301006613239860350847262749399039648046285499627250726259070
 SHA=0000000000000000000000000000000000000000000000000000000000000abc
 
-# raw ENDPOINT REQUEST PAYLOAD: a raw record as pm-fetch writes it
-raw() {
-	printf '{"kind":"raw","source":"clob","endpoint":"%s","url":"http://127.0.0.1/x","fetched_at":"2026-08-22T15:21:00.123Z","sha256":"%s","request":%s,"payload":%s}\n' \
-		"$1" "$SHA" "$2" "$3"
-}
+# raw ENDPOINT REQUEST PAYLOAD: a CLOB raw record as pm-fetch writes it
+raw() { rec_raw clob "$1" "$2" "$3" "$SHA"; }
 clob() { jq -c ".[\"$TOK\"].$1.body" "$FIXTURES"/clob-book-midpoint-price-Thabris-1.json; }
 
 test_expect_success '--help goes to stdout and exits 0; --version' '

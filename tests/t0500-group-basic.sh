@@ -2,14 +2,15 @@
 # pm-group: event keys, order, event joins, --where, --limit, pass-through.
 . "$(dirname "$0")/lib.sh"
 
-# mk ID EVENT_ID EVENT_SLUG [EMBEDDED_TITLE]: one market record
+# mk ID EVENT_ID EVENT_SLUG [EMBEDDED_TITLE]: one market record; an empty
+# id or slug is null, and the embedded event is there with a title only
 mk() {
-	jq -cn --arg id "$1" --arg e "$2" --arg s "$3" --arg t "${4:-}" '{kind:"market",
-		source:"polymarket", market_id:$id, question:("Q" + $id),
-		event_id:(if $e == "" then null else $e end),
-		event_slug:(if $s == "" then null else $s end),
-		event:(if $t == "" then null else {event_id:$e, slug:$s, title:$t, tags:[]} end),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}'
+	local e=null s=null ev=null
+	[ -z "$2" ] || e="\"$2\""
+	[ -z "$3" ] || s="\"$3\""
+	[ -z "${4:-}" ] || ev="{\"event_id\":\"$2\",\"slug\":\"$3\",\"title\":\"$4\",\"tags\":[]}"
+	rec_market "$1" event_id:="$e" event_slug:="$s" event:="$ev" \
+		contracts:="$(rec_yes_no 1 0.25 2 0.75)"
 }
 
 real_input() {

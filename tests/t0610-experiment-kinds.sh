@@ -3,9 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 for k in 1 2 3 4; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:null,
-		markets:[{kind:"market", market_id:("m" + $k), question:"Q",
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" null "$(rec_market "m$k" -source question=Q \
+		contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 # command helpers: each reads the group (or group + research) on stdin

@@ -10,9 +10,8 @@ port=$(cat "$TMP/port")
 : >"$TMP/llm.log"
 
 for k in 1 2; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
-		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" "{\"title\":\"Event $k\"}" "$(rec_market "m$k" -source \
+		question="Will $k happen?" contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 cat >"$TMP/llm.json" <<JSON

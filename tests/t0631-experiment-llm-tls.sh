@@ -38,9 +38,8 @@ TLS=https://127.0.0.1:$(cat "$TMP/tls.port")
 DNS_PORT=$(cat "$TMP/dns.port")
 
 for k in 1 2; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
-		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" "{\"title\":\"Event $k\"}" "$(rec_market "m$k" -source \
+		question="Will $k happen?" contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 # config BASE_URL: a research and a forecast variant against it

@@ -3,25 +3,15 @@
 # levels and their exit codes, empty and failed-only databases, options.
 . "$(dirname "$0")/lib.sh"
 
-run_start() {
-	jq -cn --arg id "$1" --arg f "$2" '{kind:"run", phase:"start", run_id:$id,
-		flow:$f, run_date:"2026-11-23", target_date:null, window_days:null,
-		started_at:"2026-11-23T07:00:00Z", git_sha:"abc", environment:"test",
-		options:{}}'
-}
-
 # mk ID CLOSED ACTIVE: one market record
 mk() {
-	jq -cn --arg id "$1" --argjson c "$2" --argjson a "$3" '{kind:"market",
-		source:"polymarket", market_id:$id, question:("Q" + $id), event_id:"e1",
-		close_time:"2026-11-24T00:00:00Z", active:$a, closed:$c,
-		contracts:[{outcome:"Yes",token_id:($id+"1"),price:0.5},
-			{outcome:"No",token_id:($id+"2"),price:0.5}], tags:[]}'
+	rec_market "$1" event_id=e1 close_time=2026-11-24T00:00:00Z active:="$3" closed:="$2" \
+		contracts:="$(rec_yes_no "${1}1" 0.5 "${1}2" 0.5)" tags:='[]'
 }
 
 # A database with one static run of three markets (two active, one closed).
 filled() {
-	{ run_start r1 static; mk 1 false true; mk 2 false true; mk 3 true false; } |
+	{ rec_run_start r1 static; mk 1 false true; mk 2 false true; mk 3 true false; } |
 		pm-store --db "$1" >/dev/null 2>&1
 }
 
@@ -56,7 +46,7 @@ test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 
 test_expect_success '--flow: only that flow'"'"'s runs; a daily flow is fresh for a day' '
 	filled d.db &&
-	run_start r2 daily | pm-store --db d.db >/dev/null 2>&1 &&
+	rec_run_start r2 daily | pm-store --db d.db >/dev/null 2>&1 &&
 	run pm-summary --status --db d.db --flow daily --now "$(later 600)" --json &&
 	expect_status 0 &&
 	jq -e ".fresh_seconds == 86400 and .stale_seconds == 172800 and
@@ -77,7 +67,7 @@ test_expect_success 'an empty database: no data, exit 5' '
 
 test_expect_success 'only failed runs: no data, exit 5, the runs and failures shown' '
 	for i in 1 2; do
-		{ run_start f$i static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+		{ rec_run_start f$i static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
 			pm-store --db f.db >/dev/null 2>&1 || true
 	done &&
 	run pm-summary --status --db f.db --json && expect_status 5 &&

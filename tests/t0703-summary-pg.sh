@@ -35,7 +35,7 @@ test_expect_success 'status: empty, failed-only and never-written databases: no 
 	run pm-summary --status --db "$url" && expect_status 5 &&
 	grep -q "^status: no data (no run stored anything)$" out &&
 	url=$(pg_newdb failed) &&
-	{ run_start f1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+	{ rec_run_start f1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
 		{ pm-store --db "$url" >/dev/null 2>&1 || true; } &&
 	run pm-summary --status --db "$url" --json && expect_status 5 &&
 	jq -e ".level == \"no_data\" and .runs.failed == 1 and .runs.success_rate == 0 and
