@@ -81,6 +81,22 @@ test_cmp() {
 	return 1
 }
 
+# test_where: the line of the case body that called the failing
+# assertion (or the function that called it), for its message.  Inside
+# eval, bash numbers the lines from the line of the eval.
+test_where() {
+	local k=0 n
+	while [ $((k + 1)) -lt ${#FUNCNAME[@]} ]; do
+		if [ "${FUNCNAME[k + 1]}" = test_expect_success ]; then
+			n=$((BASH_LINENO[k] - test_line0 + 1))
+			say "at case line $n: $(printf '%s\n' "$test_body" |
+			    sed -n "${n}{s/^[[:space:]]*//;p;}" | cut -c 1-200)"
+			return 0
+		fi
+		k=$((k + 1))
+	done
+}
+
 # test_show FILE: its first lines, each cut short, for a failure message
 test_show() {
 	local n
@@ -126,11 +142,13 @@ test_grep() {
 	if [ $rc -eq 0 ]; then
 		if [ -n "$neg" ]; then
 			if grep -q "${opts[@]}" -e "$pat" -- "$@"; then
+				test_where
 				say "test_grep: expected no line matching $what, found:"
 				grep -n -H "${opts[@]}" -e "$pat" -- "$@" | head -n 20 | cut -c 1-300 | sed 's/^/| /'
 				rc=1
 			fi
 		elif ! grep -q "${opts[@]}" -e "$pat" -- "$@"; then
+			test_where
 			say "test_grep: expected a line matching $what"
 			for f; do [ -f "$f" ] && test_show "$f"; done
 			rc=1
@@ -148,9 +166,11 @@ test_count() {
 	if ! [ -r "$2" ]; then say "test_count: cannot read $2"; return 1; fi
 	n=$(count_kind "$1" "$2")
 	test "$n" "$op" "$3" && return 0
+	test_where
 	say "test_count: $2 has $n $1 record(s), expected $op $3; its kinds:"
 	grep -o '^{"kind":"[^"]*"' "$2" | cut -d'"' -f4 | sort | uniq -c | sed 's/^/| /'
-	grep -c -v '^{"kind":"' "$2" | sed 's/^/| lines not starting {"kind":...: /'
+	n=$(grep -c -v '^{"kind":"' "$2")
+	[ "$n" -eq 0 ] || say "| and $n line(s) not starting {\"kind\":"
 	return 1
 }
 
@@ -162,6 +182,7 @@ test_line_count() {
 	if ! [ -r "$1" ]; then say "test_line_count: cannot read $1"; return 1; fi
 	n=$(wc -l <"$1")
 	test "$n" "$op" "$2" && return 0
+	test_where
 	say "test_line_count: $1 has $n line(s), expected $op $2"
 	test_show "$1"
 	return 1
@@ -170,6 +191,7 @@ test_line_count() {
 # test_eq EXPECTED ACTUAL [WHAT]: the same string
 test_eq() {
 	[ "$1" = "$2" ] && return 0
+	test_where
 	say "test_eq: ${3:-value}: expected, then got:"
 	printf '| %s\n' "$1"
 	printf '| %s\n' "$2"
@@ -179,6 +201,7 @@ test_eq() {
 # test_num ACTUAL OP N [WHAT]: `test ACTUAL OP N`, for numbers
 test_num() {
 	test "$1" "$2" "$3" && return 0
+	test_where
 	say "test_num: ${4:-value} is '$1', expected $2 $3"
 	return 1
 }
@@ -223,9 +246,9 @@ test_expect_success() {
 	# Not inside an `if`, so that set -e holds in the case body: every
 	# line counts, not only the last.  The EXIT trap runs what
 	# test_when_finished registered, also when set -e ends the body.
-	(test_cleanup= && cd "$dir" &&
-	    trap 'test_run_cleanup $?; exit $?' EXIT && set -e && eval "$2") \
-	    >"$TMP/log" 2>&1
+	(test_cleanup= && test_body=$2 && cd "$dir" &&
+	    trap 'test_run_cleanup $?; exit $?' EXIT && set -e &&
+	    test_line0=$LINENO && eval "$2") >"$TMP/log" 2>&1
 	# shellcheck disable=SC2181
 	if [ $? -eq 0 ]; then
 		say "ok $test_n - $script: $1"
