@@ -18,8 +18,8 @@ test_expect_success 'pipelines.sh and the tools scripts are shellcheck clean' '
 '
 test_expect_success 'every program answers --help and --version' '
 	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
-		run "$p" --help && expect_status 0 && grep -q "^usage: $p" out &&
-		run "$p" --version && expect_status 0 && grep -q "^$p [0-9]" out
+		run "$p" --help && expect_status 0 && test_grep "^usage: $p" out &&
+		run "$p" --version && expect_status 0 && test_grep "^$p [0-9]" out
 	done
 '
 test_done
