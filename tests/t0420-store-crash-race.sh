@@ -32,7 +32,7 @@ crash() {
 	wait $pid 2>/dev/null || true
 	exec 3>&-
 	echo "killed after $(wc -l <part) lines of output"
-	test "$(wc -l <part)" -ge $((N / 4))
+	test_line_count part -ge $((N / 4))
 	run pm-store --db "$1" "$TMP/big.ndjson" && expect_status 0
 }
 
@@ -47,7 +47,7 @@ race() {
 	    sed "s/^ *//" >got
 	printf "%s inserted\n%s skipped\n" "$GROUPS_N" "$GROUPS_N" >want
 	test_cmp want got
-	test "$(cat o1 o2 | count_kind skip /dev/stdin)" -eq "$GROUPS_N"
+	test_num "$(cat o1 o2 | count_kind skip /dev/stdin)" -eq "$GROUPS_N"
 }
 
 test_expect_success 'SQLite: kill -9 mid-stream, then again: same as one clean run' '
