@@ -85,7 +85,7 @@ test_expect_success 'a command keeps its standard error; a result names its type
 	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.type) \(.stderr | tojson)\"" out >got &&
 	jq -r "select(.kind==\"group\") | .results[1].stderr" out >stderr &&
 	printf "%s\n" "first line" "it broke" "" >want && test_cmp want stderr &&
-	grep -q "^cmd command null\$" got
+	test_grep "^cmd command null\$" got
 '
 
 test_expect_success '-j 4 runs groups at once, output identical to -j 1' '
