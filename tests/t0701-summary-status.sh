@@ -27,17 +27,17 @@ test_expect_success 'just stored: fresh, exit 0, counts and the run' '
 		.runs.last[0].run_id == \"r1\" and .runs.last[0].flow == \"static\" and
 		.runs.last[0].counts.inserted >= 3 and .failures.last_day == 0" out >/dev/null &&
 	run pm-summary --status --db d.db && expect_status 0 &&
-	grep -q "^status: fresh: last update .* (run), .* ago; fresh under 20m, stale under 1h 0m$" out &&
-	grep -q "^markets: 3 total, 2 active, 1 resolved$" out &&
-	grep -q "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
+	test_grep "^status: fresh: last update .* (run), .* ago; fresh under 20m, stale under 1h 0m$" out &&
+	test_grep "^markets: 3 total, 2 active, 1 resolved$" out &&
+	test_grep "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
 '
 
 test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 	filled d.db &&
 	run pm-summary --status --db d.db --now "$(later 30)" && expect_status 4 &&
-	grep -q "^status: stale: " out &&
+	test_grep "^status: stale: " out &&
 	run pm-summary --status --db d.db --now "$(later 120)" && expect_status 5 &&
-	grep -q "^status: very_stale: " out &&
+	test_grep "^status: very_stale: " out &&
 	run pm-summary --status --db d.db --now "$(later 120)" --fresh 1d && expect_status 0 &&
 	run pm-summary --status --db d.db --now "$(later 30)" --fresh 10m --stale 20m && expect_status 5 &&
 	run pm-summary --status --db d.db --now "$(later 120)" --fresh 3h && expect_status 0 &&
@@ -52,7 +52,7 @@ test_expect_success '--flow: only that flow'"'"'s runs; a daily flow is fresh fo
 	jq -e ".fresh_seconds == 86400 and .stale_seconds == 172800 and
 		.runs.listed == 1 and .runs.last[0].run_id == \"r2\"" out >/dev/null &&
 	run pm-summary --status --db d.db --flow prices && expect_status 5 &&
-	grep -q "^status: no data (no run stored anything in this flow)$" out
+	test_grep "^status: no data (no run stored anything in this flow)$" out
 '
 
 test_expect_success 'an empty database: no data, exit 5' '
@@ -62,7 +62,7 @@ test_expect_success 'an empty database: no data, exit 5' '
 		.markets.total == 0 and .runs.listed == 0 and .runs.success_rate == null" out >/dev/null &&
 	: >blank.db &&
 	run pm-summary --status --db blank.db && expect_status 5 &&
-	grep -q "^status: no data (no pm-store tables)$" out
+	test_grep "^status: no data (no pm-store tables)$" out
 '
 
 test_expect_success 'only failed runs: no data, exit 5, the runs and failures shown' '
@@ -75,15 +75,15 @@ test_expect_success 'only failed runs: no data, exit 5, the runs and failures sh
 		.runs.success_rate == 0 and .failures.last_day == 2 and
 		(.failures.recent | length) == 2 and .failures.recent[0].reason == \"bad_record\"" out >/dev/null &&
 	run pm-summary --status --db f.db --failures 1 --runs 1 && expect_status 5 &&
-	grep -q "^runs: last 1: 0 completed, 0 partial, 1 failed, 0 running; success rate 0%$" out &&
-	test "$(grep -c " bad_record" out)" -eq 1
+	test_grep "^runs: last 1: 0 completed, 0 partial, 1 failed, 0 running; success rate 0%$" out &&
+	test_num "$(grep -c " bad_record" out)" -eq 1
 '
 
 test_expect_success 'DATABASE_URL names the database; a missing one exits 3' '
 	filled d.db &&
 	DATABASE_URL=d.db run pm-summary --status && expect_status 0 &&
 	run pm-summary --status --db nosuch.db && expect_status 3 &&
-	grep -q "^pm-summary: nosuch.db: " err && test ! -e nosuch.db
+	test_grep "^pm-summary: nosuch.db: " err && test ! -e nosuch.db
 '
 
 test_expect_success 'status reads, never writes' '
