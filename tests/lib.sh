@@ -107,7 +107,7 @@ test_show() {
 
 # test_grep [-v] [-x] [-i] [-F] [-E] [-r] [-e] PATTERN [FILE...]
 test_grep() {
-	local neg= opts=() pat in= f rc=0 c what
+	local neg='' opts=() pat in='' f rc=0 c what
 	while [ $# -gt 1 ]; do
 		case $1 in
 		-e) shift; break ;;
