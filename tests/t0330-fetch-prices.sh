@@ -104,12 +104,12 @@ test_expect_success 'history with a start and an end instead of an interval' '
 
 test_expect_success 'prices under faults: each token still answered once' '
 	fake_reset && fake_control "{\"every_429\":5,\"every_5xx\":7,\"every_drop\":11}" &&
+	test_when_finished fake_control "{\"every_429\":0,\"every_5xx\":0,\"every_drop\":0}" &&
 	run pm-fetch prices --endpoint midpoint --backoff 5 --attempts 15 "$TMP/markets.ndjson" &&
 	expect_status 0 &&
 	test_count raw out "$(wc -l <"$TMP/tokens")" &&
 	jq -r "select(.kind==\"raw\") | .request.token_id" out | sort -u | wc -l |
-		test_grep -x "$(wc -l <"$TMP/tokens")" &&
-	fake_control "{\"every_429\":0,\"every_5xx\":0,\"every_drop\":0}"
+		test_grep -x "$(wc -l <"$TMP/tokens")"
 '
 
 test_expect_success 'a token with no book: a failure record, the rest go on, exit 1' '

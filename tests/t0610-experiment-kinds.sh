@@ -55,7 +55,7 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	head -1 ../groups.ndjson >in.ndjson &&
 	start=$(date +%s) &&
 	run pm-experiment -c ../kinds.json in.ndjson && expect_status 1 &&
-	test $(( $(date +%s) - start )) -lt 10 &&
+	test_num $(( $(date +%s) - start )) -lt 10 "seconds taken" &&
 	status_of >got &&
 	cat >want <<-EOT &&
 	jqi ok {"m1":{"Yes":0.2,"No":0.8}} null
@@ -94,7 +94,7 @@ test_expect_success '-j 4 runs groups at once, output identical to -j 1' '
 	run pm-experiment -c ../slow.json -j 4 ../groups.ndjson && t2=$(ms) &&
 	expect_status 0 &&
 	echo "-j 1: $((t1 - t0)) ms, -j 4: $((t2 - t1)) ms" &&
-	test $((t1 - t0)) -ge 2400 && test $(( (t2 - t1) * 2 )) -lt $((t1 - t0)) &&
+	test_num $((t1 - t0)) -ge 2400 "ms at -j 1" && test_num $(( (t2 - t1) * 2 )) -lt $((t1 - t0)) "twice the ms at -j 4" &&
 	norm="del(.results[]? | .started_at, .finished_at, .latency_ms)" &&
 	jq -c "$norm" out1 >a && jq -c "$norm" out >b && test_cmp a b &&
 	jq -r .event_key out >got && jq -r .event_key ../groups.ndjson >want && test_cmp want got

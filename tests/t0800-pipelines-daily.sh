@@ -80,6 +80,7 @@ test_expect_success 'settings: options win over the environment, which wins over
 '
 test_expect_success 'two runs of one flow on one database: the second is refused' '
 	fake_control "{\"latency_ms\":1500}" &&
+	test_when_finished fake_control "{\"latency_ms\":0}" &&
 	("$P" daily --db lock.db --no-dump --env-file /dev/null >/dev/null 2>&1 &
 	 echo $! >pid) && sleep 0.5 &&
 	daily --db lock.db --no-dump && expect_status 4 &&
