@@ -42,7 +42,7 @@ test_expect_success 'markets are copied byte for byte into their group' '
 	run pm-group in.ndjson &&
 	grep "\"kind\":\"market\"" in.ndjson >want &&
 	test_count market in.ndjson "$(jq -s "map(.markets | length) | add" out)" &&
-	while read -r line; do test_grep -F -e "$line" out; done <want
+	while read -r line; do test_grep -F -e "$line" out || return 1; done <want
 '
 
 test_expect_success 'joined event records carry their tags; others keep the embedded event' '
