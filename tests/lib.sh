@@ -4,7 +4,7 @@
 #   test_expect_success 'what it shows' '
 #       run pm-normalize in.ndjson &&
 #       expect_status 0 &&
-#       grep -q market out
+#       test_count market out 3
 #   '
 #
 # Each case runs in a subshell inside a private temp dir ($TMP, removed on
@@ -29,6 +29,9 @@
 #   test_cmp EXPECTED ACTUAL    files equal, diff -u shown
 #   test_when_finished CMD...   run CMD when the case ends, passed or
 #                               failed (not from inside a pipe or $(...))
+#
+# In a loop or a function called from an && list set -e is off, and only
+# the last status counts: end each check there with `|| return 1`.
 #
 # Record builders (rec_market, rec_group, rec_raw...): tests/records.sh.
 
