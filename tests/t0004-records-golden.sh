@@ -10,6 +10,8 @@
 # committing it, and change pm-records(5) with it.
 . "$(dirname "$0")/lib.sh"
 GOLDEN=$TESTS_DIR/golden
+# the builtin suite, and SQLite allowed, whatever the caller's settings
+unset PM_EXPERIMENTS ENVIRONMENT
 
 # times from the clock, with milliseconds, and the latency between two
 NOW='s/"(started_at|finished_at)":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"/"\1":"<now>"/g; s/"latency_ms":[0-9]+/"latency_ms":0/g'
