@@ -5,6 +5,9 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
+# The lock is named after the --db text: relative names like pm.db are the
+# same in every test run on the machine, so keep this run's locks apart.
+export PM_LOCK_DIR=$TMP
 fake_start pm --markets 1500 --events 10
 
 daily() { run "$P" daily --env-file /dev/null "$@"; }
