@@ -4,7 +4,7 @@
 #   test_expect_success 'what it shows' '
 #       run pm-normalize in.ndjson &&
 #       expect_status 0 &&
-#       grep -q market out
+#       test_count market out 3
 #   '
 #
 # Each case runs in a subshell inside a private temp dir ($TMP, removed on
@@ -12,6 +12,28 @@
 # status in $status; it fails the case by itself when the program died of
 # a signal or a sanitizer spoke, so a crash is never an expected failure.
 # Results go to $PM_RESULTS (one line per case) for tests/run.sh.
+#
+# Assertions say why they failed, in the case's log (printed under its
+# `not ok` line):
+#
+#   test_grep [-v] [-x] [-i] [-F] [-E] [-r] [-e] PATTERN [FILE...]
+#                               a line matches (-v: none does); stdin
+#                               when no FILE; on failure the file's head
+#                               (or, with -v, the lines that matched)
+#   test_count KIND FILE [OP] N records of KIND in FILE, -eq N or OP N
+#                               (-ge, -lt...); on failure the count of
+#                               every kind in FILE
+#   test_line_count FILE [OP] N lines in FILE; on failure its head
+#   test_eq EXPECTED ACTUAL [WHAT]   string equality, both shown
+#   test_num ACTUAL OP N [WHAT]      `test ACTUAL OP N`, both shown
+#   test_cmp EXPECTED ACTUAL    files equal, diff -u shown
+#   test_when_finished CMD...   run CMD when the case ends, passed or
+#                               failed (not from inside a pipe or $(...))
+#
+# In a loop or a function called from an && list set -e is off, and only
+# the last status counts: end each check there with `|| return 1`.
+#
+# Record builders (rec_market, rec_group, rec_raw...): tests/records.sh.
 
 set -u
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +43,7 @@ PM_UNIT=${PM_UNIT:-$TOP/build/unit}
 FIXTURES=${FIXTURES:-$TESTS_DIR/fixtures}
 PATH=$PM_BIN:$PATH
 export PATH PM_BIN FIXTURES TOP TESTS_DIR
+. "$TESTS_DIR/records.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -28,7 +51,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
 
-test_count=0
+test_n=0
 test_failed=0
 script=$(basename "$0" .sh)
 
@@ -61,6 +84,153 @@ test_cmp() {
 	return 1
 }
 
+# test_where: the line of the case body that called the failing
+# assertion (or the function that called it), for its message.  Inside
+# eval, bash numbers the lines from the line of the eval.
+test_where() {
+	local k=0 n
+	while [ $((k + 1)) -lt ${#FUNCNAME[@]} ]; do
+		if [ "${FUNCNAME[k + 1]}" = test_expect_success ]; then
+			n=$((BASH_LINENO[k] - test_line0 + 1))
+			say "at case line $n: $(printf '%s\n' "$test_body" |
+			    sed -n "${n}{s/^[[:space:]]*//;p;}" | cut -c 1-200)"
+			return 0
+		fi
+		k=$((k + 1))
+	done
+}
+
+# test_show FILE: its first lines, each cut short, for a failure message
+test_show() {
+	local n
+	n=$(wc -l <"$1")
+	say "--- $1 ($n lines$([ "$n" -gt 20 ] && echo ", first 20"))"
+	head -n 20 "$1" | cut -c 1-300 | sed 's/^/| /'
+}
+
+# test_grep [-v] [-x] [-i] [-F] [-E] [-r] [-e] PATTERN [FILE...]
+test_grep() {
+	local neg='' opts=() pat in='' f rc=0 c what
+	while [ $# -gt 1 ]; do
+		case $1 in
+		-e) shift; break ;;
+		--) shift; break ;;
+		-[vxiFEr]*)
+			for c in $(printf '%s' "${1#-}" | sed 's/./& /g'); do
+				case $c in
+				v) neg=1 ;;
+				[xiFEr]) opts+=("-$c") ;;
+				*) say "test_grep: unknown option -$c"; return 1 ;;
+				esac
+			done ;;
+		-*) say "test_grep: unknown option $1"; return 1 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -ge 1 ] || { say "test_grep: no pattern"; return 1; }
+	pat=$1
+	shift
+	if [ $# -eq 0 ]; then
+		in=$(mktemp "$TMP/stdin.XXXXXX") && cat >"$in" || return 1
+		set -- "$in"
+	fi
+	for f; do
+		[ -e "$f" ] && continue
+		say "test_grep: no such file: $f"
+		rc=1
+	done
+	what="${opts[*]}${opts[*]:+ }'$pat' in ${in:+stdin}"
+	[ -n "$in" ] || what="$what$*"
+	if [ $rc -eq 0 ]; then
+		if [ -n "$neg" ]; then
+			if grep -q "${opts[@]}" -e "$pat" -- "$@"; then
+				test_where
+				say "test_grep: expected no line matching $what, found:"
+				grep -n -H "${opts[@]}" -e "$pat" -- "$@" | head -n 20 | cut -c 1-300 | sed 's/^/| /'
+				rc=1
+			fi
+		elif ! grep -q "${opts[@]}" -e "$pat" -- "$@"; then
+			test_where
+			say "test_grep: expected a line matching $what"
+			for f; do [ -f "$f" ] && test_show "$f"; done
+			rc=1
+		fi
+	fi
+	[ -n "$in" ] && rm -f "$in"
+	return $rc
+}
+
+# test_count KIND FILE [OP] N: records of KIND in FILE
+test_count() {
+	local op=-eq n
+	[ $# -eq 4 ] && { op=$3; set -- "$1" "$2" "$4"; }
+	[ $# -eq 3 ] || { say "test_count: usage: test_count KIND FILE [OP] N"; return 1; }
+	if ! [ -r "$2" ]; then say "test_count: cannot read $2"; return 1; fi
+	n=$(count_kind "$1" "$2")
+	test "$n" "$op" "$3" && return 0
+	test_where
+	say "test_count: $2 has $n $1 record(s), expected $op $3; its kinds:"
+	grep -o '^{"kind":"[^"]*"' "$2" | cut -d'"' -f4 | sort | uniq -c | sed 's/^/| /'
+	n=$(grep -c -v '^{"kind":"' "$2")
+	[ "$n" -eq 0 ] || say "| and $n line(s) not starting {\"kind\":"
+	return 1
+}
+
+# test_line_count FILE [OP] N: lines in FILE
+test_line_count() {
+	local op=-eq n
+	[ $# -eq 3 ] && { op=$2; set -- "$1" "$3"; }
+	[ $# -eq 2 ] || { say "test_line_count: usage: test_line_count FILE [OP] N"; return 1; }
+	if ! [ -r "$1" ]; then say "test_line_count: cannot read $1"; return 1; fi
+	n=$(wc -l <"$1")
+	test "$n" "$op" "$2" && return 0
+	test_where
+	say "test_line_count: $1 has $n line(s), expected $op $2"
+	test_show "$1"
+	return 1
+}
+
+# test_eq EXPECTED ACTUAL [WHAT]: the same string
+test_eq() {
+	[ "$1" = "$2" ] && return 0
+	test_where
+	say "test_eq: ${3:-value}: expected, then got:"
+	printf '| %s\n' "$1"
+	printf '| %s\n' "$2"
+	return 1
+}
+
+# test_num ACTUAL OP N [WHAT]: `test ACTUAL OP N`, for numbers
+test_num() {
+	test "$1" "$2" "$3" && return 0
+	test_where
+	say "test_num: ${4:-value} is '$1', expected $2 $3"
+	return 1
+}
+
+# test_when_finished CMD...: CMD runs when the case ends, whatever its
+# result, last registered first; a failing CMD fails the case.  One word
+# is a command line to eval, several are the words of one command.
+test_when_finished() {
+	local cmd
+	if [ $# -eq 1 ]; then cmd=$1; else cmd=$(printf '%q ' "$@"); fi
+	test_cleanup="{ $cmd
+} && ${test_cleanup:-:}"
+}
+
+# run the cleanups; keep the case's status, or fail it if they fail
+test_run_cleanup() {
+	local rc=$1
+	[ -n "${test_cleanup:-}" ] || return "$rc"
+	cd "$dir" || return 1
+	if ! eval "$test_cleanup"; then
+		say "test_when_finished: a cleanup failed"
+		[ "$rc" -eq 0 ] && rc=1
+	fi
+	return "$rc"
+}
+
 # not CMD...: succeeds when CMD fails (a leading `!` is ignored by set -e)
 not() {
 	if "$@"; then return 1; fi
@@ -73,19 +243,22 @@ count_kind() {
 }
 
 test_expect_success() {
-	test_count=$((test_count + 1))
-	dir=$TMP/case$test_count
+	test_n=$((test_n + 1))
+	dir=$TMP/case$test_n
 	mkdir -p "$dir"
 	# Not inside an `if`, so that set -e holds in the case body: every
-	# line counts, not only the last.
-	(cd "$dir" && set -e && eval "$2") >"$TMP/log" 2>&1
+	# line counts, not only the last.  The EXIT trap runs what
+	# test_when_finished registered, also when set -e ends the body.
+	(test_cleanup= && test_body=$2 && cd "$dir" &&
+	    trap 'test_run_cleanup $?; exit $?' EXIT && set -e &&
+	    test_line0=$LINENO && eval "$2") >"$TMP/log" 2>&1
 	# shellcheck disable=SC2181
 	if [ $? -eq 0 ]; then
-		say "ok $test_count - $script: $1"
+		say "ok $test_n - $script: $1"
 		echo "pass $script: $1" >>"${PM_RESULTS:-/dev/null}"
 	else
 		test_failed=$((test_failed + 1))
-		say "not ok $test_count - $script: $1"
+		say "not ok $test_n - $script: $1"
 		sed 's/^/#  /' "$TMP/log"
 		echo "fail $script: $1" >>"${PM_RESULTS:-/dev/null}"
 	fi

@@ -6,7 +6,7 @@ for t in "$PM_UNIT"/*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	test_expect_success "unit: $name" '
-		run "$t" && cat out && expect_status 0 && grep -q ", 0 failed" out
+		run "$t" && cat out && expect_status 0 && test_grep ", 0 failed" out
 	'
 done
 test_expect_success 'unit tests were built' '

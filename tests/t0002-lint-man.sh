@@ -5,7 +5,7 @@
 
 test_expect_success 'every program and pm-records(5) have a man page' '
 	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
-		test -f "$TOP/man/$p.1" || { echo "no man/$p.1"; false; }
+		test -f "$TOP/man/$p.1" || { echo "no man/$p.1"; return 1; }
 	done &&
 	test -f "$TOP/man/pm-records.5" && test -f "$TOP/man/pm-pipelines.7"
 '
@@ -18,8 +18,9 @@ test_expect_success 'pipelines.sh and the tools scripts are shellcheck clean' '
 '
 test_expect_success 'every program answers --help and --version' '
 	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
-		run "$p" --help && expect_status 0 && grep -q "^usage: $p" out &&
-		run "$p" --version && expect_status 0 && grep -q "^$p [0-9]" out
+		run "$p" --help && expect_status 0 && test_grep "^usage: $p" out &&
+		run "$p" --version && expect_status 0 && test_grep "^$p [0-9]" out ||
+		return 1
 	done
 '
 test_expect_success '--version: the program, its git revision, the libraries in use' '

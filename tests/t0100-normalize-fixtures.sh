@@ -9,7 +9,7 @@ test_expect_success 'every recorded market normalizes, token ids digit for digit
 	jq -c . "$FIXTURES"/gamma-market-by-id-ra1nty-1.json >>in.ndjson &&
 	run pm-normalize -R in.ndjson &&
 	expect_status 0 &&
-	test "$(wc -l <in.ndjson)" -eq "$(count_kind market out)" &&
+	test_line_count in.ndjson "$(count_kind market out)" &&
 	jq -r "select(.clobTokenIds != null and .clobTokenIds != \"\") | .id as \$id |
 		(.clobTokenIds | fromjson)[] | \"\(\$id) \(.)\"" in.ndjson | sort >want &&
 	jq -r ".market_id as \$id | .contracts[] | select(.token_id) |
@@ -31,8 +31,8 @@ test_expect_success 'prices are numbers equal to the source strings' '
 test_expect_success 'events give an event record then each embedded market' '
 	jq -c ".[]" "$FIXTURES"/gamma-events-bobaoxu2001-1.json >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 0 &&
-	test "$(count_kind event out)" -eq 2 &&
-	test "$(count_kind market out)" -eq 8 &&
+	test_count event out 2 &&
+	test_count market out 8 &&
 	jq -r "select(.kind==\"market\") | .event_id" out | sort -u >got &&
 	printf "16183\n16263\n" >want && test_cmp want got &&
 	jq -se "map(select(.kind==\"market\") | .event.tags | length > 0) | all" out >/dev/null
@@ -41,10 +41,10 @@ test_expect_success 'events give an event record then each embedded market' '
 test_expect_success 'raw records are kept and come first; counts balance' '
 	jq -c ".[]" "$FIXTURES"/gamma-markets-bobaoxu2001-1.json >in.ndjson &&
 	run pm-normalize --stats in.ndjson && expect_status 0 &&
-	test "$(count_kind raw out)" -eq 3 && test "$(count_kind market out)" -eq 3 &&
+	test_count raw out 3 && test_count market out 3 &&
 	jq -r .kind out | tr "\n" " " >got &&
 	printf "raw market raw market raw market " >want && test_cmp want got &&
-	grep -q "3 records in (3 raw, 0 passed through, 0 bad); 3 normalized out, 0 failed" err
+	test_grep "3 records in (3 raw, 0 passed through, 0 bad); 3 normalized out, 0 failed" err
 '
 
 test_expect_success 'raw sha256 is the hash of the minified payload' '

@@ -10,10 +10,10 @@ bad_between() {
 	{ good 0; printf '%s\n' "$1"; good 1; } >in.ndjson &&
 	run pm-normalize -R -e markets in.ndjson &&
 	expect_status 1 &&
-	test "$(count_kind market out)" -eq 2 &&
-	test "$(count_kind failure out)" -eq 1 &&
-	grep -q "\"input\":\"in.ndjson:2\"" out &&
-	grep -q "^pm-normalize: in.ndjson:2: $2" err
+	test_count market out 2 &&
+	test_count failure out 1 &&
+	test_grep "\"input\":\"in.ndjson:2\"" out &&
+	test_grep "^pm-normalize: in.ndjson:2: $2" err
 }
 
 test_expect_success 'invalid JSON' '
@@ -24,7 +24,7 @@ test_expect_success 'not an object' '
 '
 test_expect_success 'market id missing' '
 	bad_between "{\"question\":\"who?\"}" "market_id missing" &&
-	grep -q "\"reason\":\"normalization_failed\",\"retriable\":true" out
+	test_grep "\"reason\":\"normalization_failed\",\"retriable\":true" out
 '
 test_expect_success 'wrong types: id an object, active a word, endDate not a date' '
 	bad_between "{\"id\":{\"x\":1}}" "market_id is not a string or integer id" &&
@@ -44,7 +44,7 @@ test_expect_success 'invalid UTF-8' '
 test_expect_success 'a raw NUL byte in a line' '
 	{ good 0; printf "{\"id\":\"1\",\"question\":\"a\0b\"}\n"; good 1; } >in.ndjson &&
 	run pm-normalize -R -e markets in.ndjson && expect_status 1 &&
-	test "$(count_kind market out)" -eq 2 && grep -q "in.ndjson:2: invalid JSON" err
+	test_count market out 2 && test_grep "in.ndjson:2: invalid JSON" err
 '
 test_expect_success 'deep nesting and out-of-range numbers' '
 	python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"x\\\":\" + \"[\" * 5000 + \"]\" * 5000 + \"}\")" >deep &&
@@ -54,37 +54,37 @@ test_expect_success 'deep nesting and out-of-range numbers' '
 test_expect_success 'a line over the cap is a failure with its position' '
 	{ good 0; python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"q\\\":\\\"\" + \"x\" * 20000 + \"\\\"}\")"; good 1; } >in.ndjson &&
 	PM_MAX_LINE=10000 run pm-normalize -R in.ndjson && expect_status 1 &&
-	test "$(count_kind market out)" -eq 2 &&
-	grep -q "in.ndjson:2: line longer than 10000 bytes" err &&
-	grep -q "\"reason\":\"bad_record\"" out
+	test_count market out 2 &&
+	test_grep "in.ndjson:2: line longer than 10000 bytes" err &&
+	test_grep "\"reason\":\"bad_record\"" out
 '
 test_expect_success 'a line over the cap at the end of input, without newline' '
 	{ good 0; python3 -c "import sys; sys.stdout.write(\"{\" + \"x\" * 300000)"; } >in.ndjson &&
 	PM_MAX_LINE=100000 run pm-normalize -R in.ndjson && expect_status 1 &&
-	test "$(count_kind market out)" -eq 1 && grep -q "in.ndjson:2: line longer" err
+	test_count market out 1 && test_grep "in.ndjson:2: line longer" err
 '
 test_expect_success 'empty lines are warned about and skipped' '
 	{ good 0; echo; echo "   "; good 1; } >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 0 &&
-	test "$(count_kind market out)" -eq 2 &&
-	grep -q "in.ndjson:2: empty line ignored" err && grep -q "in.ndjson:3: empty line" err
+	test_count market out 2 &&
+	test_grep "in.ndjson:2: empty line ignored" err && test_grep "in.ndjson:3: empty line" err
 '
 test_expect_success 'no trailing newline: the last record still counts' '
 	{ good 0; good 1 | tr -d "\n"; } >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 0 &&
-	test "$(count_kind market out)" -eq 2
+	test_count market out 2
 '
 test_expect_success 'counts balance on a mixed stream' '
 	{ good 0; echo "{oops"; echo "{\"kind\":\"run\",\"phase\":\"start\"}"; good 1;
 	  echo "{\"id\":\"1\",\"active\":3}"; good 2; } >in.ndjson &&
 	run pm-normalize -e markets --stats in.ndjson && expect_status 1 &&
-	grep -q "6 records in (4 raw, 1 passed through, 1 bad); 3 normalized out, 1 failed" err &&
-	test "$(count_kind failure out)" -eq 2
+	test_grep "6 records in (4 raw, 1 passed through, 1 bad); 3 normalized out, 1 failed" err &&
+	test_count failure out 2
 '
 test_expect_success 'an unreadable file: exit 3, the others still read' '
 	good 0 >a.ndjson &&
 	run pm-normalize -R missing.ndjson a.ndjson && expect_status 3 &&
-	grep -q "^pm-normalize: missing.ndjson: No such file" err &&
-	test "$(count_kind market out)" -eq 1
+	test_grep "^pm-normalize: missing.ndjson: No such file" err &&
+	test_count market out 1
 '
 test_done

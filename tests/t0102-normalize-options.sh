@@ -6,21 +6,18 @@ markets() { jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json; }
 TOK=97986244429993405301006613239860350847262749399039648046285499627250726259070
 SHA=0000000000000000000000000000000000000000000000000000000000000abc
 
-# raw ENDPOINT REQUEST PAYLOAD: a raw record as pm-fetch writes it
-raw() {
-	printf '{"kind":"raw","source":"clob","endpoint":"%s","url":"http://127.0.0.1/x","fetched_at":"2026-08-22T15:21:00.123Z","sha256":"%s","request":%s,"payload":%s}\n' \
-		"$1" "$SHA" "$2" "$3"
-}
+# raw ENDPOINT REQUEST PAYLOAD: a CLOB raw record as pm-fetch writes it
+raw() { rec_raw clob "$1" "$2" "$3" "$SHA"; }
 clob() { jq -c ".[\"$TOK\"].$1.body" "$FIXTURES"/clob-book-midpoint-price-Thabris-1.json; }
 
 test_expect_success '--help goes to stdout and exits 0; --version' '
-	run pm-normalize --help && expect_status 0 && grep -q "^usage: pm-normalize" out &&
-	run pm-normalize -V && expect_status 0 && grep -q "^pm-normalize [0-9]" out
+	run pm-normalize --help && expect_status 0 && test_grep "^usage: pm-normalize" out &&
+	run pm-normalize -V && expect_status 0 && test_grep "^pm-normalize [0-9]" out
 '
 test_expect_success 'misuse exits 2 with the usage on stderr' '
-	run pm-normalize --bogus && expect_status 2 && grep -q "^usage:" err &&
-	run pm-normalize -e nowhere && expect_status 2 && grep -q "unknown endpoint: nowhere" err &&
-	run pm-normalize --where ".question |" && expect_status 2 && grep -q "^pm-normalize: --where: " err
+	run pm-normalize --bogus && expect_status 2 && test_grep "^usage:" err &&
+	run pm-normalize -e nowhere && expect_status 2 && test_grep "unknown endpoint: nowhere" err &&
+	run pm-normalize --where ".question |" && expect_status 2 && test_grep "^pm-normalize: --where: " err
 '
 test_expect_success 'other kinds pass through byte for byte, in order' '
 	printf "%s\n" "{\"kind\":\"run\",  \"phase\" : \"start\",\"x\":1.50}" >in.ndjson &&
@@ -29,7 +26,7 @@ test_expect_success 'other kinds pass through byte for byte, in order' '
 	run pm-normalize -R in.ndjson && expect_status 0 &&
 	sed -n 1p in.ndjson >want && sed -n 1p out >got && test_cmp want got &&
 	sed -n 3p in.ndjson >want && sed -n 3p out >got && test_cmp want got &&
-	sed -n 2p out | grep -q "^{\"kind\":\"market\""
+	sed -n 2p out | test_grep "^{\"kind\":\"market\""
 '
 test_expect_success '--where keeps what the jq expression selects (crypto filter)' '
 	markets >in.ndjson &&
@@ -37,20 +34,20 @@ test_expect_success '--where keeps what the jq expression selects (crypto filter
 	expect_status 0 &&
 	jq -r "select(.question|test(\"bitcoin|btc|ethereum|solana\";\"i\")) | .id" in.ndjson >want &&
 	jq -r .market_id out >got && test -s want && test_cmp want got &&
-	test "$(wc -l <got)" -lt "$(wc -l <in.ndjson)"
+	test_line_count got -lt "$(wc -l <in.ndjson)"
 '
 test_expect_success '--where errors count as false and are said once' '
 	markets | head -3 >in.ndjson &&
 	run pm-normalize -R --where ".nope|test(\"x\")" in.ndjson && expect_status 0 &&
-	test ! -s out && test "$(grep -c -- "--where:" err)" -eq 1
+	test ! -s out && test_num "$(grep -c -- "--where:" err)" -eq 1
 '
 test_expect_success 'a bare CLOB answer says what it lacks' '
 	clob midpoint >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
-	grep -q "in.ndjson:1: token_id unknown" err &&
+	test_grep "in.ndjson:1: token_id unknown" err &&
 	echo "{\"volume\":1}" >in2.ndjson &&
 	run pm-normalize -R in2.ndjson && expect_status 1 &&
-	grep -q "cannot tell which endpoint this object came from; use --endpoint" err
+	test_grep "cannot tell which endpoint this object came from; use --endpoint" err
 '
 test_expect_success 'CLOB answers become price records with the token kept as text' '
 	{ raw price "{\"token_id\":\"$TOK\",\"side\":\"BUY\",\"market_id\":\"1\",\"outcome\":\"Yes\"}" "$(clob price_buy)";
@@ -82,12 +79,12 @@ test_expect_success '--only normalizes the listed endpoints and passes the rest'
 	raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)" >>once &&
 	run pm-normalize --only prices,midpoint once && expect_status 0 &&
 	head -4 once >want && head -4 out >got && test_cmp want got &&
-	test "$(count_kind market out)" -eq 2 && test "$(count_kind price out)" -eq 1
+	test_count market out 2 && test_count price out 1
 '
 test_expect_success 'a raw record without sha256 is a bad record' '
 	printf "%s\n" "{\"kind\":\"raw\",\"endpoint\":\"markets\",\"payload\":{\"id\":\"1\"}}" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&
-	grep -q "in.ndjson:1: sha256 missing or not 64 hex digits" err
+	test_grep "in.ndjson:1: sha256 missing or not 64 hex digits" err
 '
 test_expect_success 'raw records of endpoints it does not know pass through' '
 	raw tags "{}" "{\"id\":\"1\"}" >in.ndjson &&
@@ -96,11 +93,11 @@ test_expect_success 'raw records of endpoints it does not know pass through' '
 test_expect_success 'a reader that stops early ends it quietly' '
 	for i in 1 2 3 4 5 6 7 8 9 10; do markets; done >in.ndjson &&
 	(pm-normalize in.ndjson 2>err; echo $? >status) | head -1 >first &&
-	test "$(cat status)" -eq 3 && test ! -s err && grep -q "\"kind\":\"raw\"" first
+	test_num "$(cat status)" -eq 3 && test ! -s err && test_grep "\"kind\":\"raw\"" first
 '
 test_expect_success 'a full disk is a write error and exit 3' '
 	markets >in.ndjson &&
 	run sh -c "pm-normalize in.ndjson >/dev/full" && expect_status 3 &&
-	grep -q "^pm-normalize: write error: No space left on device" err
+	test_grep "^pm-normalize: write error: No space left on device" err
 '
 test_done

@@ -13,32 +13,32 @@ test_expect_success '5,000 open markets: exactly 5,000 distinct raw records' '
 	run pm-fetch markets --closed false --end-date-min 2000-01-01T00:00:00Z \
 	    --end-date-max 2100-01-01T00:00:00Z --rate markets=100000/10 &&
 	expect_status 0 && test ! -s err &&
-	test "$(count_kind raw out)" -eq 4500 && test "$(wc -l <out)" -eq 4500 &&
-	jq -r .payload.id out | sort -u | wc -l | grep -qx 4500 &&
-	jq -r .sha256 out | sort -u | wc -l | grep -qx 4500 &&
-	test "$(fake_stats ".endpoints[\"markets/keyset\"]")" -gt 8
+	test_count raw out 4500 && test_line_count out 4500 &&
+	jq -r .payload.id out | sort -u | wc -l | test_grep -x 4500 &&
+	jq -r .sha256 out | sort -u | wc -l | test_grep -x 4500 &&
+	test_num "$(fake_stats ".endpoints[\"markets/keyset\"]")" -gt 8
 '
 
 test_expect_success 'with --closed any, every one of the 5,000, each once' '
 	run pm-fetch markets --closed any --partitions 6 --rate markets=100000/10 &&
-	expect_status 0 && test "$(count_kind raw out)" -eq 5000 &&
-	jq -r .payload.id out | sort -u | wc -l | grep -qx 5000 &&
-	jq -r "select(.payload.closed) | .payload.id" out | wc -l | grep -qx 500
+	expect_status 0 && test_count raw out 5000 &&
+	jq -r .payload.id out | sort -u | wc -l | test_grep -x 5000 &&
+	jq -r "select(.payload.closed) | .payload.id" out | wc -l | test_grep -x 500
 '
 
 test_expect_success 'a raw record: source, endpoint, url, time, request, sha256 of the payload bytes' '
 	run pm-fetch markets --limit 3 && expect_status 0 &&
-	test "$(wc -l <out)" -eq 3 &&
+	test_line_count out 3 &&
 	jq_all ".kind==\"raw\" and .source==\"gamma\" and
 		.endpoint==\"markets/keyset\" and
 		(.url|startswith(\"$SYN/markets/keyset?\")) and
 		(.fetched_at|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[.][0-9]{3}Z$\")) and
 		.request.limit==\"3\" and .request.closed==\"false\"" out &&
-	test "$(jq -c "select(.kind==\"raw\")" out | wc -l)" -eq 3 &&
+	test_num "$(jq -c "select(.kind==\"raw\")" out | wc -l)" -eq 3 &&
 	while read -r line; do
 		want=$(printf "%s" "$line" | jq -r .sha256) &&
 		got=$(printf "%s" "$line" | jq -cj .payload | sha256sum | cut -d" " -f1) &&
-		test "$want" = "$got" || return 1
+		test_eq "$got" "$want" || return 1
 	done <out
 '
 
@@ -58,16 +58,16 @@ test_expect_success 'every page re-sends the filters and follows after_cursor' '
 	run pm-fetch markets --end-date-min 2000-01-01T00:00:00Z --end-date-max 2100-01-01T00:00:00Z \
 	    --active --partitions 1 --page-size 50 --rate markets=100000/10 &&
 	expect_status 0 &&
-	n=$(wc -l <"$TMP/syn.log") && test "$n" -eq 90 &&
-	test "$(grep -c "closed=false&active=true&end_date_min=2000-01-01T00%3A00%3A00Z&end_date_max=2100-01-01T00%3A00%3A00Z&limit=50" "$TMP/syn.log")" -eq "$n" &&
-	test "$(grep -c after_cursor= "$TMP/syn.log")" -eq $((n - 1)) &&
-	not grep -q offset= "$TMP/syn.log"
+	n=$(wc -l <"$TMP/syn.log") && test_num "$n" -eq 90 &&
+	test_num "$(grep -c "closed=false&active=true&end_date_min=2000-01-01T00%3A00%3A00Z&end_date_max=2100-01-01T00%3A00%3A00Z&limit=50" "$TMP/syn.log")" -eq "$n" &&
+	test_num "$(grep -c after_cursor= "$TMP/syn.log")" -eq $((n - 1)) &&
+	test_grep -v offset= "$TMP/syn.log"
 '
 
 test_expect_success '--tag is sent as tag_id; no match is no record and no error' '
 	: >"$TMP/syn.log" &&
 	run pm-fetch markets --tag 7 && expect_status 0 && test ! -s out &&
-	grep -q "tag_id=7&" "$TMP/syn.log"
+	test_grep "tag_id=7&" "$TMP/syn.log"
 '
 
 test_expect_success '--target-date and --window-days: UTC day bounds, end exclusive' '
@@ -75,14 +75,14 @@ test_expect_success '--target-date and --window-days: UTC day bounds, end exclus
 	day=$(date -u -d "+3 days" +%Y-%m-%d) && last=$(date -u -d "+4 days" +%Y-%m-%d) &&
 	run pm-fetch markets --target-date "$day" --window-days 2 --rate markets=100000/10 &&
 	expect_status 0 &&
-	grep -q "end_date_min=${day}T00%3A00%3A00Z" "$TMP/syn.log" &&
-	grep -q "end_date_max=${last}T23%3A59%3A59.999Z" "$TMP/syn.log" &&
+	test_grep "end_date_min=${day}T00%3A00%3A00Z" "$TMP/syn.log" &&
+	test_grep "end_date_max=${last}T23%3A59%3A59.999Z" "$TMP/syn.log" &&
 	jq -r .payload.endDate out >ends && test -s ends &&
 	lo="${day}T00:00:00Z" && hi=$(date -u -d "$last +1 day" +%Y-%m-%dT00:00:00Z) &&
 	while read -r e; do
 		{ test "$e" = "$lo" || test "$e" \> "$lo"; } && test "$e" \< "$hi" || return 1
 	done <ends &&
-	jq -r .payload.id out | sort -u | wc -l | grep -qx "$(wc -l <out)"
+	jq -r .payload.id out | sort -u | wc -l | test_grep -x "$(wc -l <out)"
 '
 
 test_expect_success '--id (repeatable) lists exactly those markets' '
@@ -98,7 +98,7 @@ test_expect_success '--updated-since lists newest first and stops at the waterma
 	run pm-fetch markets --updated-since "$since" --rate markets=100000/10 &&
 	expect_status 0 && test -s out &&
 	jq -r .payload.updatedAt out >ups &&
-	while read -r u; do test "$u" \> "$since" || test "$u" = "$since" || return 1; done <ups &&
+	while read -r u; do test "$u" \> "$since" || test_eq "$since" "$u" || return 1; done <ups &&
 	want=$(curl -sf "$SYN/markets/keyset?limit=100&closed=false&order=updatedAt&ascending=false" >/dev/null &&
 	    python3 -c "import json,sys,urllib.request
 n=0; c=None
@@ -108,31 +108,31 @@ while True:
     c=d.get(\"next_cursor\")
     if not c: break
 print(n)") &&
-	test "$(wc -l <out)" -eq "$want" &&
+	test_line_count out "$want" &&
 	jq_all ".request.order==\"updatedAt\" and .request.ascending==\"false\"" out
 '
 
 test_expect_success 'legacy offset listing: every market, bare-array pages' '
 	: >"$TMP/syn.log" &&
 	run pm-fetch markets --pagination offset --id 10000001 --id 10000002 &&
-	expect_status 0 && test "$(count_kind raw out)" -eq 2 &&
+	expect_status 0 && test_count raw out 2 &&
 	jq_all ".endpoint==\"markets\" and .request.offset==\"0\"" out &&
-	grep -q "^GET /markets?" "$TMP/syn.log"
+	test_grep "^GET /markets?" "$TMP/syn.log"
 '
 
 test_expect_success 'legacy offset listing: the 422 past the offset ceiling is a clear failure' '
 	run pm-fetch markets --pagination offset --partitions 1 --rate markets=100000/10 &&
 	expect_status 1 &&
-	test "$(count_kind raw out)" -eq 2100 &&
-	test "$(count_kind failure out)" -eq 1 && tail -1 out | grep -q "\"kind\":\"failure\"" &&
-	grep -q "offset 2100 is past the legacy listing.s offset ceiling" err &&
-	grep -q "use keyset paging" err &&
+	test_count raw out 2100 &&
+	test_count failure out 1 && tail -1 out | test_grep "\"kind\":\"failure\"" &&
+	test_grep "offset 2100 is past the legacy listing.s offset ceiling" err &&
+	test_grep "use keyset paging" err &&
 	jq_all "select(.kind==\"failure\") | .retriable == false and (.url | test(\"offset=2100\"))" out
 '
 
 test_expect_success 'offset on a keyset endpoint is the server s 422, as recorded' '
 	code=$(curl -s -o body -w "%{http_code}" "$SYN/events/keyset?limit=2&offset=5") &&
-	test "$code" = 422 &&
+	test_eq 422 "$code" &&
 	jq -S . "$TESTS_DIR/fixtures/gamma-error-keyset-offset-farrellm-1.json" >a &&
 	jq -S . body >b && test_cmp a b
 '
@@ -141,18 +141,18 @@ fake_start rec --events 30 --log "$TMP/rec.log"
 
 test_expect_success 'events: one raw record per event, markets embedded, pm-normalize reads them' '
 	run pm-fetch events --closed false && expect_status 0 &&
-	test "$(count_kind raw out)" -eq 32 &&
+	test_count raw out 32 &&
 	jq_all ".endpoint==\"events/keyset\" and (.payload.markets|type==\"array\")" out &&
 	mv out raw.ndjson && run pm-normalize -R raw.ndjson && expect_status 0 &&
-	test "$(count_kind event out)" -eq 32 &&
-	test "$(count_kind market out)" -eq $((8 + 30 * 4))
+	test_count event out 32 &&
+	test_count market out $((8 + 30 * 4))
 '
 
 test_expect_success 'recorded markets through pm-fetch | pm-normalize, token ids digit for digit' '
 	pm-fetch markets --closed any >raw.ndjson &&
-	test "$(count_kind raw raw.ndjson)" -eq 107 &&
+	test_count raw raw.ndjson 107 &&
 	run pm-normalize -R raw.ndjson && expect_status 0 &&
-	test "$(count_kind market out)" -eq 107 &&
+	test_count market out 107 &&
 	jq -r "select(.kind==\"raw\") | .payload | select(.clobTokenIds != null and .clobTokenIds != \"\") |
 		.id as \$id | (.clobTokenIds | fromjson)[] | \"\(\$id) \(.)\"" raw.ndjson | sort >want &&
 	jq -r ".market_id as \$id | .contracts[] | select(.token_id) | \"\(\$id) \(.token_id)\"" out |

@@ -15,8 +15,8 @@ jq -r ".market_id as \$m | .contracts[] | select(.token_id) |
 jq -c "select(.contracts[0].token_id != null)" "$TMP/markets.ndjson" | head -1 >"$TMP/one.ndjson"
 
 test_expect_success 'the market records to start from' '
-	test "$(count_kind market "$TMP/markets.ndjson")" -eq 407 &&
-	test "$(wc -l <"$TMP/tokens")" -gt 700 &&
+	test_count market "$TMP/markets.ndjson" 407 &&
+	test_line_count "$TMP/tokens" -gt 700 &&
 	jq_all "select(.contracts[0].token_id == null)" "$TMP/markets.ndjson"
 '
 
@@ -31,7 +31,7 @@ test_expect_success 'prices: POST /prices in batches, every token once, both sid
 	: >"$TMP/clob.log" &&
 	run pm-fetch prices --batch 100 "$TMP/markets.ndjson" && expect_status 0 &&
 	n=$(wc -l <"$TMP/tokens") &&
-	test "$(grep -c "^POST /prices" "$TMP/clob.log")" -eq $(( (n + 99) / 100 )) &&
+	test_num "$(grep -c "^POST /prices" "$TMP/clob.log")" -eq $(( (n + 99) / 100 )) &&
 	jq -r "select(.kind==\"raw\") | .request.tokens | to_entries[] |
 		\"\(.value.market_id) \(.value.outcome) \(.key)\"" out | sort >asked &&
 	test_cmp "$TMP/tokens" asked &&
@@ -46,15 +46,15 @@ test_expect_success 'prices | pm-normalize: a buy and a sell price per token, wi
 	run pm-normalize -R raw.ndjson && expect_status 0 &&
 	jq -r "select(.kind==\"price\") | \"\(.market_id) \(.outcome) \(.token_id)\"" out |
 		sort -u >got && test_cmp "$TMP/tokens" got &&
-	test "$(count_kind price out)" -eq $((2 * $(wc -l <"$TMP/tokens"))) &&
-	jq -r "select(.kind==\"price\") | .price | type" out | sort -u | grep -qx number
+	test_count price out $((2 * $(wc -l <"$TMP/tokens"))) &&
+	jq -r "select(.kind==\"price\") | .price | type" out | sort -u | test_grep -x number
 '
 
 test_expect_success 'a token met twice is asked for once' '
 	cat "$TMP/markets.ndjson" "$TMP/markets.ndjson" >twice.ndjson &&
 	run pm-fetch prices --endpoint midpoint twice.ndjson && expect_status 0 &&
-	test "$(count_kind raw out)" -eq "$(wc -l <"$TMP/tokens")" &&
-	test "$(count_kind market out)" -eq 814
+	test_count raw out "$(wc -l <"$TMP/tokens")" &&
+	test_count market out 814
 '
 
 test_expect_success 'per-token endpoints: price (both sides), midpoint, book, last-trade-price' '
@@ -64,18 +64,18 @@ test_expect_success 'per-token endpoints: price (both sides), midpoint, book, la
 		pm-fetch prices --endpoint $ep few.ndjson >raw.$ep &&
 		pm-normalize -R raw.$ep >norm.$ep || return 1
 	done &&
-	test "$(count_kind raw raw.price)" -eq $((2 * n)) &&
+	test_count raw raw.price $((2 * n)) &&
 	jq -r "select(.kind==\"raw\") | .request.side" raw.price | sort | uniq -c |
-		awk "{print \$1}" | sort -u | grep -qx "$n" &&
-	test "$(count_kind price norm.price)" -eq $((2 * n)) &&
-	test "$(count_kind price norm.midpoint)" -eq "$n" &&
-	test "$(count_kind price norm.book)" -eq "$n" &&
-	test "$(count_kind price norm.last-trade-price)" -eq "$n" &&
+		awk "{print \$1}" | sort -u | test_grep -x "$n" &&
+	test_count price norm.price $((2 * n)) &&
+	test_count price norm.midpoint "$n" &&
+	test_count price norm.book "$n" &&
+	test_count price norm.last-trade-price "$n" &&
 	jq_all "select(.kind==\"raw\") | (.url|test(\"/price[?]token_id=[0-9]+&side=(BUY|SELL)$\")) and
 		.request.market_id and .request.outcome" raw.price &&
 	pm-fetch prices --endpoint price --side SELL few.ndjson >sell &&
-	test "$(count_kind raw sell)" -eq "$n" &&
-	jq -r "select(.kind==\"raw\") | .request.side" sell | sort -u | grep -qx SELL
+	test_count raw sell "$n" &&
+	jq -r "select(.kind==\"raw\") | .request.side" sell | sort -u | test_grep -x SELL
 '
 
 test_expect_success 'history: /prices-history per token, interval and fidelity sent and recorded' '
@@ -83,13 +83,13 @@ test_expect_success 'history: /prices-history per token, interval and fidelity s
 	n=$(jq -r ".contracts[] | .token_id // empty" few.ndjson | sort -u | wc -l) &&
 	: >"$TMP/clob.log" &&
 	run pm-fetch history --interval 1w --fidelity 60 few.ndjson && expect_status 0 &&
-	test "$(count_kind raw out)" -eq "$n" && test "$(count_kind market out)" -eq 10 &&
-	test "$(grep -c "^GET /prices-history?market=[0-9]*&interval=1w&fidelity=60$" "$TMP/clob.log")" -eq "$n" &&
+	test_count raw out "$n" && test_count market out 10 &&
+	test_num "$(grep -c "^GET /prices-history?market=[0-9]*&interval=1w&fidelity=60$" "$TMP/clob.log")" -eq "$n" &&
 	jq_all "select(.kind==\"raw\") | .endpoint==\"prices-history\" and .request.interval==\"1w\" and
 		.request.fidelity==\"60\" and .request.token_id and .request.market_id" out &&
 	mv out raw.ndjson && run pm-normalize -R raw.ndjson && expect_status 0 &&
-	test "$(count_kind price out)" -eq $((4 * n)) &&
-	jq -r "select(.kind==\"price\") | .side" out | sort -u | grep -qx history
+	test_count price out $((4 * n)) &&
+	jq -r "select(.kind==\"price\") | .side" out | sort -u | test_grep -x history
 '
 
 test_expect_success 'history with a start and an end instead of an interval' '
@@ -97,39 +97,39 @@ test_expect_success 'history with a start and an end instead of an interval' '
 	: >"$TMP/clob.log" &&
 	run pm-fetch history --start-ts 1774165200 --end-ts 1774169100 --fidelity 5 few.ndjson &&
 	expect_status 0 &&
-	grep -q "^GET /prices-history?market=[0-9]*&fidelity=5&startTs=1774165200&endTs=1774169100$" "$TMP/clob.log" &&
-	not grep -q interval= "$TMP/clob.log" &&
+	test_grep "^GET /prices-history?market=[0-9]*&fidelity=5&startTs=1774165200&endTs=1774169100$" "$TMP/clob.log" &&
+	test_grep -v interval= "$TMP/clob.log" &&
 	jq_all "select(.kind==\"raw\") | .request.startTs==\"1774165200\" and .request.endTs==\"1774169100\"" out
 '
 
 test_expect_success 'prices under faults: each token still answered once' '
 	fake_reset && fake_control "{\"every_429\":5,\"every_5xx\":7,\"every_drop\":11}" &&
+	test_when_finished fake_control "{\"every_429\":0,\"every_5xx\":0,\"every_drop\":0}" &&
 	run pm-fetch prices --endpoint midpoint --backoff 5 --attempts 15 "$TMP/markets.ndjson" &&
 	expect_status 0 &&
-	test "$(count_kind raw out)" -eq "$(wc -l <"$TMP/tokens")" &&
+	test_count raw out "$(wc -l <"$TMP/tokens")" &&
 	jq -r "select(.kind==\"raw\") | .request.token_id" out | sort -u | wc -l |
-		grep -qx "$(wc -l <"$TMP/tokens")" &&
-	fake_control "{\"every_429\":0,\"every_5xx\":0,\"every_drop\":0}"
+		test_grep -x "$(wc -l <"$TMP/tokens")"
 '
 
 test_expect_success 'a token with no book: a failure record, the rest go on, exit 1' '
 	printf "%s\n" "{\"kind\":\"market\",\"market_id\":\"1\",\"contracts\":[{\"outcome\":\"Yes\",\"token_id\":\"123\"},{\"outcome\":\"No\",\"token_id\":null}]}" >in.ndjson &&
 	head -2 "$TMP/markets.ndjson" >>in.ndjson &&
 	run pm-fetch prices --endpoint book in.ndjson && expect_status 1 &&
-	test "$(count_kind failure out)" -eq 1 && test "$(count_kind market out)" -eq 3 &&
+	test_count failure out 1 && test_count market out 3 &&
 	jq_all "select(.kind==\"failure\") | .retriable == false and (.detail|test(\"HTTP 404\"))" out &&
-	test "$(count_kind raw out)" -ge 2
+	test_count raw out -ge 2
 '
 
 test_expect_success 'a bad input line is a bad_record failure; the others go on' '
 	{ echo "not json"; cat "$TMP/one.ndjson"; } >in.ndjson &&
 	run pm-fetch prices in.ndjson && expect_status 1 &&
 	jq_all "select(.kind==\"failure\") | .reason==\"bad_record\" and .input==\"in.ndjson:1\"" out &&
-	test "$(count_kind market out)" -eq 1 && test "$(count_kind raw out)" -eq 1
+	test_count market out 1 && test_count raw out 1
 '
 
 test_expect_success 'prices reads standard input; nothing in, nothing out' '
 	pm-fetch prices </dev/null >out && test ! -s out &&
-	pm-fetch prices <"$TMP/one.ndjson" >out && test "$(count_kind raw out)" -eq 1
+	pm-fetch prices <"$TMP/one.ndjson" >out && test_count raw out 1
 '
 test_done

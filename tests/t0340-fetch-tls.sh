@@ -40,47 +40,47 @@ records() {
     records >plain.records) || exit 1
 
 test_expect_success 'the records over plain HTTP, to compare with' '
-	test "$(wc -l <"$TMP/plain.records")" -gt 100 &&
-	test "$(grep -c "\"source\":\"clob\"" "$TMP/plain.records")" -ge 5 &&
+	test_line_count "$TMP/plain.records" -gt 100 &&
+	test_num "$(grep -c "\"source\":\"clob\"" "$TMP/plain.records")" -ge 5 &&
 	cp "$TMP/normalized.ndjson" "$TMP/markets.in"
 '
 
 test_expect_success 'a CA file missing, not a file or with no certificate: usage, before any request' '
 	for f in "$C/nosuch.pem" "$C" "$C/both.key" /dev/null ""; do
 		run pm-fetch markets --cacert "$f" && expect_status 2 &&
-		test ! -s out && grep -q "^pm-fetch: $f: .* (--cacert)$" err ||
+		test ! -s out && test_grep "^pm-fetch: $f: .* (--cacert)$" err ||
 		{ echo "--cacert $f"; return 1; }
 		cat err >>all
 	done &&
 	for f in "$C/nosuch.pem" "$C/both.key"; do
 		PM_CA_BUNDLE=$f run pm-fetch prices "$TMP/markets.in" &&
 		expect_status 2 && test ! -s out &&
-		grep -q "^pm-fetch: $f: .* (PM_CA_BUNDLE)$" err ||
+		test_grep "^pm-fetch: $f: .* (PM_CA_BUNDLE)$" err ||
 		{ echo "PM_CA_BUNDLE=$f"; return 1; }
 		cat err >>all
 	done &&
-	grep -q "nosuch.pem: No such file or directory (--cacert)$" all &&
-	grep -q "/tls: not a regular file (--cacert)$" all &&
-	grep -q "both.key: no PEM certificate in it (PM_CA_BUNDLE)$" all &&
+	test_grep "nosuch.pem: No such file or directory (--cacert)$" all &&
+	test_grep "/tls: not a regular file (--cacert)$" all &&
+	test_grep "both.key: no PEM certificate in it (PM_CA_BUNDLE)$" all &&
 	test ! -s "$TMP/tls.log"
 '
 
 test_expect_success 'without the CA: refused, naming the URL; exit 3, one fetch_failed record, no retry' '
 	run pm-fetch markets --attempts 3 --backoff 1 && expect_status 3 &&
-	test "$(wc -l <out)" -eq 1 && test "$(count_kind failure out)" -eq 1 &&
+	test_line_count out 1 && test_count failure out 1 &&
 	jq_all ".reason == \"fetch_failed\" and .retriable == false and
 		(.url | startswith(\"$TLS/markets/keyset?\")) and
 		(.detail | startswith(\"$TLS: certificate verification failed: SSL certificate problem\"))" out &&
-	grep -q "^pm-fetch: $TLS: certificate verification failed: " err &&
-	not grep -q "attempts" err &&
+	test_grep "^pm-fetch: $TLS: certificate verification failed: " err &&
+	test_grep -v "attempts" err &&
 	test ! -s "$TMP/tls.log"
 '
 
 test_expect_success 'without the CA, prices: the input passes, every request refused, exit 3' '
 	run pm-fetch prices --batch 50 "$TMP/markets.in" && expect_status 3 &&
-	test "$(count_kind raw out)" -eq 0 &&
+	test_count raw out 0 &&
 	n=$(jq -r ".contracts[].token_id // empty" "$TMP/markets.in" | sort -u | wc -l) &&
-	test "$(count_kind failure out)" -eq $(((n + 49) / 50)) &&
+	test_count failure out $(((n + 49) / 50)) &&
 	jq_all "select(.kind==\"failure\") | .url == \"$TLS/prices\" and
 		(.detail | test(\"certificate verification failed\"))" out &&
 	grep -v "^{\"kind\":\"failure\"" out >passed && test_cmp "$TMP/markets.in" passed &&
@@ -98,32 +98,32 @@ test_expect_success 'PM_CA_BUNDLE=CA: the same records; --cacert wins over it' '
 	PM_CA_BUNDLE=$CA fetch_flow && records >got &&
 	test_cmp "$TMP/plain.records" got &&
 	PM_CA_BUNDLE=$C/nosuch.pem run pm-fetch markets --limit 2 --cacert "$CA" &&
-	expect_status 0 && test "$(count_kind raw out)" -eq 2 &&
+	expect_status 0 && test_count raw out 2 &&
 	PM_CA_BUNDLE=$CA run pm-fetch markets --limit 2 --cacert "$C/ip.key" &&
 	expect_status 2
 '
 
 test_expect_success 'a certificate for another host name is refused, even with the CA' '
 	run pm-fetch markets --cacert "$CA" --gamma-url "https://127.0.0.1:$DNS_PORT" &&
-	expect_status 3 && test "$(wc -l <out)" -eq 1 &&
+	expect_status 3 && test_line_count out 1 &&
 	jq_all ".kind == \"failure\" and .retriable == false and
 		(.detail | test(\"^https://127.0.0.1:$DNS_PORT: certificate verification failed: .*127.0.0.1\"))" out &&
 	PM_CA_BUNDLE=$CA run pm-fetch markets --gamma-url "https://localhost:$IP_PORT" &&
-	expect_status 3 && test "$(count_kind raw out)" -eq 0 &&
-	grep -q "^pm-fetch: https://localhost:$IP_PORT: certificate verification failed: .*localhost" err &&
+	expect_status 3 && test_count raw out 0 &&
+	test_grep "^pm-fetch: https://localhost:$IP_PORT: certificate verification failed: .*localhost" err &&
 	test ! -s "$TMP/dns.log" && test ! -s "$TMP/ip.log" &&
 	run pm-fetch markets --cacert "$CA" --limit 2 --gamma-url "https://localhost:$DNS_PORT" &&
-	expect_status 0 && test "$(count_kind raw out)" -eq 2 &&
+	expect_status 0 && test_count raw out 2 &&
 	run pm-fetch markets --cacert "$CA" --limit 2 --gamma-url "https://127.0.0.1:$IP_PORT" &&
-	expect_status 0 && test "$(count_kind raw out)" -eq 2
+	expect_status 0 && test_count raw out 2
 '
 
 test_expect_success 'no code switches certificate or host name checks off' '
 	cd "$TOP" &&
-	not grep -rnE "VERIFY(PEER|HOST|STATUS)[^;]*, *0|NO_REVOKE|--insecure|curl[^|;]* -k " \
+	test_grep -vrE "VERIFY(PEER|HOST|STATUS)[^;]*, *0|NO_REVOKE|--insecure|curl[^|;]* -k " \
 	    lib tools pipelines.sh &&
-	grep -q "CURLOPT_SSL_VERIFYPEER, 1L" lib/http.c &&
-	grep -q "CURLOPT_SSL_VERIFYHOST, 2L" lib/http.c &&
-	grep -q "http_tls_apply(h)" lib/llm.c
+	test_grep "CURLOPT_SSL_VERIFYPEER, 1L" lib/http.c &&
+	test_grep "CURLOPT_SSL_VERIFYHOST, 2L" lib/http.c &&
+	test_grep "http_tls_apply(h)" lib/llm.c
 '
 test_done

@@ -13,11 +13,11 @@ test_expect_success 'the same stream stored twice gives identical tables' '
 	markets >in.ndjson && cat "$RUN" >>in.ndjson &&
 	run pm-store --db a.db in.ndjson && expect_status 0 &&
 	db_dump a.db >one &&
-	grep -q "208 records: 207 inserted, 0 updated, 0 unchanged, 0 duplicate, 1 skipped, 0 failed in a.db" err &&
+	test_grep "208 records: 207 inserted, 0 updated, 0 unchanged, 0 duplicate, 1 skipped, 0 failed in a.db" err &&
 	run pm-store --db a.db in.ndjson && expect_status 0 &&
-	grep -q "0 inserted, 0 updated, 103 unchanged, 101 duplicate, 4 skipped, 0 failed" err &&
+	test_grep "0 inserted, 0 updated, 103 unchanged, 101 duplicate, 4 skipped, 0 failed" err &&
 	db_dump a.db >two && test_cmp one two &&
-	test "$(sqlite3 a.db "select count(*) from markets")" -eq 109
+	test_num "$(sqlite3 a.db "select count(*) from markets")" -eq 109
 '
 
 test_expect_success 'the same markets fetched twice: the second store is unchanged' '
@@ -44,7 +44,7 @@ test_expect_success 'output is the input, each record annotated in place' '
 	jq -r .stored out | sort | uniq -c | sed "s/^ *//" >got &&
 	printf "200 inserted\n" >want && test_cmp want got &&
 	echo "{}" | pm-store --db a.db >o2 2>/dev/null || true &&
-	head -1 o2 | grep -qx "{\"stored\":\"failed\"}"
+	head -1 o2 | test_grep -x "{\"stored\":\"failed\"}"
 '
 
 test_expect_success 'a changed market is updated, in place, never re-inserted' '
@@ -54,7 +54,7 @@ test_expect_success 'a changed market is updated, in place, never re-inserted' '
 	run pm-store --db a.db in2 && expect_status 0 &&
 	jq -r .stored out | tr "\n" " " >got && echo "updated updated " >want &&
 	echo >>got && test_cmp want got &&
-	test "$(sqlite3 a.db "select distinct question from markets")" = changed
+	test_eq changed "$(sqlite3 a.db "select distinct question from markets")"
 '
 
 test_expect_success 'bad records: position, failure record, row, exit 1, neighbours stored' '
@@ -64,27 +64,27 @@ test_expect_success 'bad records: position, failure record, row, exit 1, neighbo
 	  echo "{\"kind\":\"market\",\"source\":\"polymarket\",\"market_id\":\"9\",\"active\":\"yes\"}";
 	  cat in.ndjson; } >bad.ndjson &&
 	run pm-store --db a.db bad.ndjson && expect_status 1 &&
-	grep -q "^pm-store: bad.ndjson:2: market_id missing\$" err &&
-	grep -q "^pm-store: bad.ndjson:3: unknown kind: bogus\$" err &&
-	grep -q "^pm-store: bad.ndjson:4: " err &&
-	grep -q "^pm-store: bad.ndjson:5: active is not a boolean\$" err &&
-	test "$(count_kind failure out)" -eq 4 &&
-	test "$(sqlite3 a.db "select count(*) from markets")" -eq 1 &&
-	test "$(sqlite3 a.db "select count(*) from processing_failures where reason = '\''bad_record'\'' and run_id is not null")" -eq 4 &&
-	jq -r "select(.kind==\"run\") | .status" out | tail -1 | grep -qx partial
+	test_grep "^pm-store: bad.ndjson:2: market_id missing\$" err &&
+	test_grep "^pm-store: bad.ndjson:3: unknown kind: bogus\$" err &&
+	test_grep "^pm-store: bad.ndjson:4: " err &&
+	test_grep "^pm-store: bad.ndjson:5: active is not a boolean\$" err &&
+	test_count failure out 4 &&
+	test_num "$(sqlite3 a.db "select count(*) from markets")" -eq 1 &&
+	test_num "$(sqlite3 a.db "select count(*) from processing_failures where reason = '\''bad_record'\'' and run_id is not null")" -eq 4 &&
+	jq -r "select(.kind==\"run\") | .status" out | tail -1 | test_grep -x partial
 '
 
 test_expect_success 'many bad lines among records: each reported in order, the rest stored' '
 	markets | grep "\"kind\":\"market\"" | head -100 >good.ndjson &&
 	awk "{ print; print \"not json \" NR; print \"{\\\"kind\\\":\" }" good.ndjson >mixed.ndjson &&
 	run pm-store --db m.db mixed.ndjson && expect_status 1 &&
-	test "$(count_kind failure out)" -eq 200 &&
-	test "$(sqlite3 m.db "select count(*) from processing_failures where reason = '\''bad_record'\''")" -eq 200 &&
-	test "$(sqlite3 m.db "select count(*) from markets")" -eq "$(jq -r .market_id good.ndjson | sort -u | wc -l)" &&
+	test_count failure out 200 &&
+	test_num "$(sqlite3 m.db "select count(*) from processing_failures where reason = '\''bad_record'\''")" -eq 200 &&
+	test_num "$(sqlite3 m.db "select count(*) from markets")" -eq "$(jq -r .market_id good.ndjson | sort -u | wc -l)" &&
 	jq -r "if .kind == \"failure\" then (.input | split(\":\") | last) else \"r\" end" out >order &&
 	awk "NR % 3 == 1 { print \"r\"; next } { print NR }" mixed.ndjson >want &&
 	test_cmp want order &&
-	test "$(grep -c "^pm-store: mixed.ndjson:[0-9]*: " err)" -eq 200
+	test_num "$(grep -c "^pm-store: mixed.ndjson:[0-9]*: " err)" -eq 200
 '
 
 test_expect_success 'a run: its row, its end record with counts and status' '
@@ -95,69 +95,69 @@ test_expect_success 'a run: its row, its end record with counts and status' '
 	sqlite3 a.db "select experiment_id, status, n_ok, n_failed from experiment_runs order by 1" >got &&
 	printf "default:forecast:llm|failed|0|2\ndefault:forecast:market_implied|completed|2|0\ndefault:research:notes|completed|2|0\n" >want &&
 	test_cmp want got &&
-	test "$(sqlite3 a.db "select count(*) from research_artifacts")" -eq 2 &&
-	test "$(sqlite3 a.db "select count(*) from processed_markets")" -eq 9 &&
-	test "$(sqlite3 a.db "select count(distinct run_id) from processed_events")" -eq 1
+	test_num "$(sqlite3 a.db "select count(*) from research_artifacts")" -eq 2 &&
+	test_num "$(sqlite3 a.db "select count(*) from processed_markets")" -eq 9 &&
+	test_num "$(sqlite3 a.db "select count(distinct run_id) from processed_events")" -eq 1
 '
 
 test_expect_success 'a processed group is not written twice: skip, and --new-only filters it' '
 	run pm-store --db a.db "$RUN" &&
 	run pm-store --new-only --db a.db "$RUN" && expect_status 0 &&
-	test "$(count_kind group out)" -eq 0 && test "$(count_kind skip out)" -eq 4 &&
-	grep -q "{\"kind\":\"skip\",\"stage\":\"store\",\"event_key\":\"16183\",\"why\":\"already_processed\"}" out &&
+	test_count group out 0 && test_count skip out 4 &&
+	test_grep "{\"kind\":\"skip\",\"stage\":\"store\",\"event_key\":\"16183\",\"why\":\"already_processed\"}" out &&
 	run pm-store --new-only --db new.db "$RUN" && expect_status 0 &&
-	test "$(count_kind group out)" -eq 3 && test_cmp "$RUN" out && test ! -e new.db
+	test_count group out 3 && test_cmp "$RUN" out && test ! -e new.db
 '
 
 test_expect_success '--dry-run checks, writes nothing, creates nothing' '
 	{ cat "$RUN"; echo "{\"kind\":\"price\",\"token_id\":\"1\"}"; } >in.ndjson &&
 	run pm-store --dry-run --db dir/x.db in.ndjson && expect_status 1 &&
-	test ! -e dir && grep -q "in.ndjson:9: side missing" err && grep -q "dry run" err
+	test ! -e dir && test_grep "in.ndjson:9: side missing" err && test_grep "dry run" err
 '
 
 test_expect_success 'bronze rebuilds silver: --export raw | pm-normalize | pm-store' '
 	markets >in.ndjson &&
 	run pm-store --db a.db in.ndjson &&
 	pm-store --export raw --db a.db >raw.ndjson &&
-	test "$(wc -l <raw.ndjson)" -eq 100 &&
+	test_line_count raw.ndjson 100 &&
 	pm-normalize raw.ndjson | pm-store --db b.db >/dev/null 2>&1 &&
 	db_dump a.db | grep -v "^\[\"processing_runs" >one && db_dump b.db >two &&
 	test_cmp one two &&
 	pm-store --export market --db a.db --where ".question | test(\"Chrome\")" >m &&
-	test "$(wc -l <m)" -ge 1 && jq -e .market_id m >/dev/null
+	test_line_count m -ge 1 && jq -e .market_id m >/dev/null
 '
 
 test_expect_success 'replay: a dump stored into a fresh database equals the original' '
 	markets >dump.ndjson && cat "$RUN" >>dump.ndjson &&
 	pm-store --db orig.db dump.ndjson >/dev/null 2>&1 &&
 	pm-store --export group --db orig.db --run 20261123T070000Z-daily-t001 >groups &&
-	test "$(wc -l <groups)" -eq 3 &&
+	test_line_count groups 3 &&
 	pm-store --db data/replay.db <dump.ndjson >/dev/null 2>&1 &&
 	db_dump orig.db >one && db_dump data/replay.db >two && test_cmp one two
 '
 
 test_expect_success 'an old database is upgraded in place' '
 	PM_SCHEMA_VERSION=1 pm-store --db old.db "$RUN" >/dev/null 2>&1 &&
-	test "$(sqlite3 old.db "select max(version) from schema_migrations")" = 1 &&
+	test_eq 1 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
 	run pm-store --db old.db "$RUN" && expect_status 0 &&
-	test "$(sqlite3 old.db "select max(version) from schema_migrations")" = 2 &&
-	sqlite3 old.db .schema | grep -q markets_active
+	test_eq 2 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
+	sqlite3 old.db .schema | test_grep markets_active
 '
 
 test_expect_success 'default target data/pm.db and DATABASE_URL; production wants PostgreSQL' '
 	run pm-store "$RUN" && test -f data/pm.db &&
 	DATABASE_URL=sqlite:e.db run pm-store "$RUN" && test -f e.db &&
 	ENVIRONMENT=production run pm-store --db p.db "$RUN" && expect_status 2 &&
-	grep -q "ENVIRONMENT=production: refusing" err && test ! -e p.db
+	test_grep "ENVIRONMENT=production: refusing" err && test ! -e p.db
 '
 
 test_expect_success 'passwords never show' '
 	run pm-store --db "postgresql://u:s3cret@/x?host=/nonexistent" "$RUN" &&
-	expect_status 3 && not grep -q s3cret err && grep -q "u:\*\*\*@" err
+	expect_status 3 && test_grep -v s3cret err && test_grep "u:\*\*\*@" err
 '
 
 test_expect_success 'usage' '
-	run pm-store --help && expect_status 0 && grep -q "^usage: pm-store" out &&
+	run pm-store --help && expect_status 0 && test_grep "^usage: pm-store" out &&
 	run pm-store --bogus && expect_status 2 &&
 	run pm-store --export nope && expect_status 2 &&
 	run pm-store --where . && expect_status 2

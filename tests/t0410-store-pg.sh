@@ -13,7 +13,7 @@ stream() {
 }
 
 test_expect_success 'a throwaway PostgreSQL server runs' '
-	pg_ready && psql -X -A -t "$PG_URL" -c "select 1" | grep -qx 1
+	pg_ready && psql -X -A -t "$PG_URL" -c "select 1" | test_grep -x 1
 '
 
 test_expect_success 'SQLite and PostgreSQL store the same rows, annotate the same' '
@@ -23,14 +23,14 @@ test_expect_success 'SQLite and PostgreSQL store the same rows, annotate the sam
 	grep -v "\"phase\":\"end\"" out >lite && grep -v "\"phase\":\"end\"" pg.out >pg &&
 	test_cmp lite pg &&
 	db_dump a.db >one && db_dump "$url" >two && test_cmp one two &&
-	test "$(grep -c "^\[\"markets\"" two)" -eq 109
+	test_num "$(grep -c "^\[\"markets\"" two)" -eq 109
 '
 
 test_expect_success 'twice into PostgreSQL: identical tables, nothing inserted' '
 	pg_ready && url=$(pg_newdb twice) && stream >in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 && db_dump "$url" >one &&
 	run pm-store --db "$url" in.ndjson && expect_status 0 &&
-	grep -q " 0 inserted, 0 updated, " err &&
+	test_grep " 0 inserted, 0 updated, " err &&
 	db_dump "$url" >two && test_cmp one two
 '
 
@@ -50,10 +50,10 @@ test_expect_success 'bad records on PostgreSQL: failed, reported, neighbours sto
 	  echo "{\"kind\":\"market\",\"source\":\"polymarket\"}";
 	  echo "{\"kind\":\"price\",\"token_id\":\"1\",\"side\":\"buy\",\"ts\":\"x\",\"price\":\"1\"}"; } >bad.ndjson &&
 	run pm-store --db "$url" bad.ndjson && expect_status 1 &&
-	grep -q "bad.ndjson:4: market_id missing" err &&
-	grep -q "bad.ndjson:5: price is not a number" err &&
-	test "$(psql -X -A -t "$url" -c "select count(*) from markets")" -eq 2 &&
-	test "$(psql -X -A -t "$url" -c "select count(*) from processing_failures")" -eq 2
+	test_grep "bad.ndjson:4: market_id missing" err &&
+	test_grep "bad.ndjson:5: price is not a number" err &&
+	test_num "$(psql -X -A -t "$url" -c "select count(*) from markets")" -eq 2 &&
+	test_num "$(psql -X -A -t "$url" -c "select count(*) from processing_failures")" -eq 2
 '
 
 test_expect_success 'replay into a fresh PostgreSQL database equals the original' '
@@ -69,15 +69,15 @@ test_expect_success 'libpq environment: PGHOST and PGUSER fill in the URL' '
 	expect_status 0 &&
 	PGHOST=$PG_DIR PGUSER=postgres DATABASE_URL=postgres:///envdb \
 	    ENVIRONMENT=production run pm-store --new-only "$RUN" &&
-	expect_status 0 && test "$(count_kind skip out)" -eq 4
+	expect_status 0 && test_count skip out 4
 '
 
 test_expect_success '--export from PostgreSQL' '
 	pg_ready && url=$(pg_newdb exp) && stream >in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
 	pm-store --db "$url" --export raw >raw.ndjson &&
-	test "$(wc -l <raw.ndjson)" -eq 102 &&
+	test_line_count raw.ndjson 102 &&
 	pm-store --db "$url" --export group --run 20261123T070000Z-daily-t001 >g &&
-	test "$(wc -l <g)" -eq 3
+	test_line_count g 3
 '
 test_done

@@ -32,7 +32,7 @@ crash() {
 	wait $pid 2>/dev/null || true
 	exec 3>&-
 	echo "killed after $(wc -l <part) lines of output"
-	test "$(wc -l <part)" -ge $((N / 4))
+	test_line_count part -ge $((N / 4)) || return 1
 	run pm-store --db "$1" "$TMP/big.ndjson" && expect_status 0
 }
 
@@ -46,8 +46,8 @@ race() {
 	cat o1 o2 | grep "^{\"kind\":\"group" | jq -r .stored | sort | uniq -c |
 	    sed "s/^ *//" >got
 	printf "%s inserted\n%s skipped\n" "$GROUPS_N" "$GROUPS_N" >want
-	test_cmp want got
-	test "$(cat o1 o2 | count_kind skip /dev/stdin)" -eq "$GROUPS_N"
+	test_cmp want got || return 1
+	test_num "$(cat o1 o2 | count_kind skip /dev/stdin)" -eq "$GROUPS_N"
 }
 
 test_expect_success 'SQLite: kill -9 mid-stream, then again: same as one clean run' '

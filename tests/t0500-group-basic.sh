@@ -2,14 +2,15 @@
 # pm-group: event keys, order, event joins, --where, --limit, pass-through.
 . "$(dirname "$0")/lib.sh"
 
-# mk ID EVENT_ID EVENT_SLUG [EMBEDDED_TITLE]: one market record
+# mk ID EVENT_ID EVENT_SLUG [EMBEDDED_TITLE]: one market record; an empty
+# id or slug is null, and the embedded event is there with a title only
 mk() {
-	jq -cn --arg id "$1" --arg e "$2" --arg s "$3" --arg t "${4:-}" '{kind:"market",
-		source:"polymarket", market_id:$id, question:("Q" + $id),
-		event_id:(if $e == "" then null else $e end),
-		event_slug:(if $s == "" then null else $s end),
-		event:(if $t == "" then null else {event_id:$e, slug:$s, title:$t, tags:[]} end),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}'
+	local e=null s=null ev=null
+	[ -z "$2" ] || e="\"$2\""
+	[ -z "$3" ] || s="\"$3\""
+	[ -z "${4:-}" ] || ev="{\"event_id\":\"$2\",\"slug\":\"$3\",\"title\":\"$4\",\"tags\":[]}"
+	rec_market "$1" event_id:="$e" event_slug:="$s" event:="$ev" \
+		contracts:="$(rec_yes_no 1 0.25 2 0.75)"
 }
 
 real_input() {
@@ -40,8 +41,8 @@ test_expect_success 'markets are copied byte for byte into their group' '
 	real_input >in.ndjson &&
 	run pm-group in.ndjson &&
 	grep "\"kind\":\"market\"" in.ndjson >want &&
-	test "$(count_kind market in.ndjson)" -eq "$(jq -s "map(.markets | length) | add" out)" &&
-	while read -r line; do grep -qF -- "$line" out; done <want
+	test_count market in.ndjson "$(jq -s "map(.markets | length) | add" out)" &&
+	while read -r line; do test_grep -F -e "$line" out || return 1; done <want
 '
 
 test_expect_success 'joined event records carry their tags; others keep the embedded event' '
@@ -66,7 +67,7 @@ test_expect_success 'event records join on id, and on slug when the markets have
 	run pm-group --stats in.ndjson && expect_status 0 &&
 	jq -r "[.event_key, .event.title] | join(\" \")" out >got &&
 	printf "%s\n" "e1 By id" "e3 Embedded" "market:2 By slug" >want && test_cmp want got &&
-	grep -q "2 joined to an event record" err
+	test_grep "2 joined to an event record" err
 '
 
 test_expect_success 'a market seen twice counts once, the later record wins' '
@@ -80,12 +81,12 @@ test_expect_success '--where filters groups into skip records; --limit caps grou
 	real_input >in.ndjson &&
 	run pm-group --where "(.markets | length) > 3" in.ndjson && expect_status 0 &&
 	jq -se "all(.[] | select(.kind == \"group\"); .markets | length > 3)" out >/dev/null &&
-	test "$(count_kind group out)" -gt 0 &&
+	test_count group out -gt 0 &&
 	jq -se "map(select(.kind == \"skip\")) | length > 0 and all(.stage == \"group\" and .why == \"filtered\")" out >/dev/null &&
-	run pm-group in.ndjson && all=$(count_kind group out) && test "$all" -gt 2 &&
+	run pm-group in.ndjson && all=$(count_kind group out) && test_num "$all" -gt 2 &&
 	run pm-group -n 2 in.ndjson && expect_status 0 &&
-	test "$(count_kind group out)" -eq 2 &&
-	test "$(count_kind skip out)" -eq $((all - 2)) &&
+	test_count group out 2 &&
+	test_count skip out $((all - 2)) &&
 	jq -se "map(select(.kind == \"skip\")) | all(.why == \"limit\")" out >/dev/null
 '
 
@@ -102,15 +103,15 @@ test_expect_success 'other kinds pass through unchanged, before the groups' '
 test_expect_success 'a market without market_id is a failure; the rest go on' '
 	{ mk 1 e1 ""; echo "{\"kind\":\"market\",\"event_id\":\"e1\"}"; echo "not json"; } >in.ndjson &&
 	run pm-group in.ndjson && expect_status 1 &&
-	test "$(count_kind group out)" -eq 1 && test "$(count_kind failure out)" -eq 2 &&
-	grep -q "in.ndjson:2: market_id missing" err
+	test_count group out 1 && test_count failure out 2 &&
+	test_grep "in.ndjson:2: market_id missing" err
 '
 
 test_expect_success 'usage errors exit 2' '
-	run pm-group --limit 0 && expect_status 2 && grep -q "not a number" err &&
+	run pm-group --limit 0 && expect_status 2 && test_grep "not a number" err &&
 	run pm-group --where "(" && expect_status 2 &&
 	run pm-group --bogus && expect_status 2 &&
-	run pm-group --help && expect_status 0 && grep -q "^usage: pm-group" out
+	run pm-group --help && expect_status 0 && test_grep "^usage: pm-group" out
 '
 test_expect_success 'empty input: no groups, no error (qsort of nothing)' '
 	: >empty &&

@@ -11,7 +11,7 @@ groups() {
 test_expect_success 'no config: baseline snapshot and market-implied forecast' '
 	groups >in.ndjson &&
 	run pm-experiment in.ndjson && expect_status 1 &&
-	test "$(count_kind group out)" -eq "$(wc -l <in.ndjson)" &&
+	test_count group out "$(wc -l <in.ndjson)" &&
 	jq -r "select(.kind==\"group\") | .results | map(.experiment_id) | join(\" \")" out | sort -u >got &&
 	echo "builtin:research:baseline builtin:forecast:market" >want && test_cmp want got &&
 	jq -se "map(select(.kind==\"group\") | .results[0]) | all(.status == \"ok\" and .probabilities == null and .output.markets != null)" out >/dev/null &&
@@ -43,7 +43,7 @@ test_expect_success 'other kinds pass through in order, with groups in flight' '
 	run pm-experiment -j 4 in.ndjson &&
 	jq -r "select(.kind != \"failure\") | .kind + \" \" + (.event_key // \"-\")" out >got &&
 	jq -r ".kind + \" \" + (.event_key // \"-\")" in.ndjson >want && test_cmp want got &&
-	grep -Fx "{\"kind\":\"raw\",\"x\":1}" out
+	test_grep -Fx "{\"kind\":\"raw\",\"x\":1}" out
 '
 
 test_expect_success 'a group run twice has one results member, the new one' '
@@ -51,7 +51,7 @@ test_expect_success 'a group run twice has one results member, the new one' '
 	pm-experiment in.ndjson >once 2>/dev/null || true &&
 	grep "^{\"kind\":\"group\"" once >g1 &&
 	run pm-experiment g1 && grep "^{\"kind\":\"group\"" out >g2 &&
-	test "$(grep -o "\"results\":" g2 | wc -l)" -eq 3 &&
+	test_num "$(grep -o "\"results\":" g2 | wc -l)" -eq 3 &&
 	jq -s "map(del(.results))" g1 >a && jq -s "map(del(.results))" g2 >b && test_cmp a b
 '
 
@@ -66,28 +66,28 @@ test_expect_success '--list prints the manifest; PM_EXPERIMENTS names the config
 
 test_expect_success 'configuration and usage errors exit 2 before reading input' '
 	echo "{\"suites\":[{\"id\":\"s\",\"forecast\":[{\"variant\":\"m\",\"type\":\"nope\"}]}]}" >bad.json &&
-	run pm-experiment -c bad.json && expect_status 2 && grep -q "s:forecast:m: type must be" err &&
-	run pm-experiment -c missing.json && expect_status 2 && grep -q "missing.json" err &&
-	run pm-experiment --suite nosuch && expect_status 2 && grep -q "no suite nosuch" err &&
+	run pm-experiment -c bad.json && expect_status 2 && test_grep "s:forecast:m: type must be" err &&
+	run pm-experiment -c missing.json && expect_status 2 && test_grep "missing.json" err &&
+	run pm-experiment --suite nosuch && expect_status 2 && test_grep "no suite nosuch" err &&
 	run pm-experiment -j 0 && expect_status 2 &&
 	run pm-experiment --stage neither && expect_status 2 &&
 	echo "{\"suites\":[{\"id\":\"s\",\"forecast\":[{\"variant\":\"j\",\"type\":\"jq\",\"program\":\"{\"}]}]}" >badjq.json &&
-	run pm-experiment -c badjq.json && expect_status 2 && grep -q "s:forecast:j: jq" err &&
-	run pm-experiment --help && expect_status 0 && grep -q "^usage: pm-experiment" out
+	run pm-experiment -c badjq.json && expect_status 2 && test_grep "s:forecast:j: jq" err &&
+	run pm-experiment --help && expect_status 0 && test_grep "^usage: pm-experiment" out
 '
 
 test_expect_success 'a group line that is not a group becomes bad_record' '
 	echo "{\"kind\":\"group\",\"markets\":3}" >in.ndjson &&
 	run pm-experiment in.ndjson && expect_status 1 &&
-	test "$(count_kind group out)" -eq 0 &&
+	test_count group out 0 &&
 	jq -e "select(.kind==\"failure\") | .reason == \"bad_record\" and .input == \"in.ndjson:1\"" out >/dev/null
 '
 test_expect_success 'examples/experiments.json: manifest, and the suites that need no key' '
 	run pm-experiment -c "$TOP/examples/experiments.json" --list && expect_status 0 &&
-	test "$(wc -l <out)" -eq 10 && grep -q "^llm	forecast	with-research	openai	llm:research:brief$" out &&
+	test_line_count out 10 && test_grep "^llm	forecast	with-research	openai	llm:research:brief$" out &&
 	groups >in.ndjson &&
 	run pm-experiment -c "$TOP/examples/experiments.json" -s baseline -s heuristics in.ndjson &&
-	expect_status 1 && test "$(count_kind failure out)" -eq 1 &&
+	expect_status 1 && test_count failure out 1 &&
 	jq -se "map(select(.kind==\"group\" and .event_key==\"12585\"))[0].results | map(.status) == [\"ok\",\"ok\",\"ok\"]" out >/dev/null
 '
 test_done

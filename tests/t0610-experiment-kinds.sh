@@ -3,9 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 for k in 1 2 3 4; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:null,
-		markets:[{kind:"market", market_id:("m" + $k), question:"Q",
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" null "$(rec_market "m$k" -source question=Q \
+		contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 # command helpers: each reads the group (or group + research) on stdin
@@ -64,7 +63,7 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	head -1 ../groups.ndjson >in.ndjson &&
 	start=$(date +%s) &&
 	run pm-experiment -c ../kinds.json in.ndjson && expect_status 1 &&
-	test $(( $(date +%s) - start )) -lt 10 &&
+	test_num $(( $(date +%s) - start )) -lt 10 "seconds taken" &&
 	status_of >got &&
 	cat >want <<-EOT &&
 	jqi ok {"m1":{"Yes":0.2,"No":0.8}} null
@@ -94,16 +93,16 @@ test_expect_success 'a command keeps its standard error; a result names its type
 	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.type) \(.stderr | tojson)\"" out >got &&
 	jq -r "select(.kind==\"group\") | .results[1].stderr" out >stderr &&
 	printf "%s\n" "first line" "it broke" "" >want && test_cmp want stderr &&
-	grep -q "^cmd command null\$" got
+	test_grep "^cmd command null\$" got
 '
 
 test_expect_success '-j 4 runs groups at once, output identical to -j 1' '
 	run pm-experiment -c ../slow.json -j 1 ../groups.ndjson &&
 	expect_status 0 && mv out out1 &&
-	test "$(sort -n conc/seen | tail -1)" -eq 1 && rm -r conc &&
+	test_num "$(sort -n conc/seen | tail -1)" -eq 1 "runs at once at -j 1" && rm -r conc &&
 	run pm-experiment -c ../slow.json -j 4 ../groups.ndjson &&
 	expect_status 0 &&
-	test "$(sort -n conc/seen | tail -1)" -ge 2 &&
+	test_num "$(sort -n conc/seen | tail -1)" -ge 2 "runs at once at -j 4" &&
 	norm="del(.results[]? | .started_at, .finished_at, .latency_ms)" &&
 	jq -c "$norm" out1 >a && jq -c "$norm" out >b && test_cmp a b &&
 	jq -r .event_key out >got && jq -r .event_key ../groups.ndjson >want && test_cmp want got

@@ -3,9 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 for k in 1 2; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:null,
-		markets:[{kind:"market", market_id:("m" + $k), question:"Q",
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" null "$(rec_market "m$k" -source question=Q \
+		contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 cat >"$TMP/deps.json" <<'JSON'
@@ -77,31 +76,31 @@ test_expect_success '--stage and --include-*: a forecast pulls in its research' 
 	printf "d\tresearch\tgood\tcommand\t-\nd\tforecast\tusesgood\tjq\td:research:good\nd\tforecast\tindep\tbuiltin\t-\n" >want &&
 	test_cmp want out &&
 	run pm-experiment -c ../deps.json --include-forecast nosuch -l && expect_status 2 &&
-	grep -q "no forecast variant nosuch" err &&
-	run pm-experiment -c ../deps.json --suite d -l && expect_status 0 && test "$(wc -l <out)" -eq 5
+	test_grep "no forecast variant nosuch" err &&
+	run pm-experiment -c ../deps.json --suite d -l && expect_status 0 && test_line_count out 5
 '
 
 test_expect_success 'overrides: inline beats file beats the suite defaults' '
-	run pm-experiment -c ../ovr.json ../groups.ndjson && test "$(prob)" = 0.1 &&
+	run pm-experiment -c ../ovr.json ../groups.ndjson && test_eq 0.1 "$(prob)" &&
 	run pm-experiment -c ../ovr.json --override-file ../file.json ../groups.ndjson &&
-	test "$(prob)" = 0.2 &&
+	test_eq 0.2 "$(prob)" &&
 	run pm-experiment -c ../ovr.json -o "o:v.program={probabilities: {(.markets[0].market_id): 0.3}}" \
 		--override-file ../file.json ../groups.ndjson &&
-	test "$(prob)" = 0.3 && expect_status 0
+	test_eq 0.3 "$(prob)" && expect_status 0
 '
 
 test_expect_success 'override values are typed; a name that matches nothing is an error' '
 	run pm-experiment -c ../ovr.json -o v.timeout=2.5 -l && expect_status 0 &&
 	run pm-experiment -c ../ovr.json -o v.timeout=soon -l && expect_status 2 &&
-	grep -q "o:forecast:v: timeout" err &&
+	test_grep "o:forecast:v: timeout" err &&
 	run pm-experiment -c ../ovr.json -o v.timeout=null -l && expect_status 0 &&
 	run pm-experiment -c ../ovr.json -o nosuch.timeout=1 -l && expect_status 2 &&
-	grep -q "no suite or variant named nosuch" err &&
+	test_grep "no suite or variant named nosuch" err &&
 	run pm-experiment -c ../ovr.json -o novalue -l && expect_status 2
 '
 
 test_expect_success 'a variant may not depend on what is not research' '
 	echo "{\"suites\":[{\"id\":\"x\",\"forecast\":[{\"variant\":\"f\",\"type\":\"builtin\",\"builtin\":\"market\",\"depends_on\":\"r\"}]}]}" >c.json &&
-	run pm-experiment -c c.json -l && expect_status 2 && grep -q "depends on r, not a research variant" err
+	run pm-experiment -c c.json -l && expect_status 2 && test_grep "depends on r, not a research variant" err
 '
 test_done

@@ -10,9 +10,8 @@ port=$(cat "$TMP/port")
 : >"$TMP/llm.log"
 
 for k in 1 2; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
-		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" "{\"title\":\"Event $k\"}" "$(rec_market "m$k" -source \
+		question="Will $k happen?" contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 cat >"$TMP/llm.json" <<JSON
@@ -36,9 +35,9 @@ test_expect_success 'valid, garbage and 500 answers: one ok, two failures' '
 	printf "%s\n" "brief ok null" "valid ok {\"m1\":{\"Yes\":0.6,\"No\":0.4}}" \
 		"garbage failed null" "down failed null" >want && test_cmp want got &&
 	jq -r "select(.kind==\"group\") | .results[] | select(.status==\"failed\") | .error" out >got &&
-	grep -q "^answer is not JSON" got && grep -qx "http 500: upstream down" got &&
+	test_grep "^answer is not JSON" got && test_grep -x "http 500: upstream down" got &&
 	jq -se "map(select(.kind==\"group\"))[0].results[1].output | .content != null and .usage.total_tokens == 15" out >/dev/null &&
-	not grep -q sekrit out && not grep -q sekrit err
+	test_grep -v sekrit out && test_grep -v sekrit err
 '
 
 test_expect_success 'the request: path, key header, model parameters, prompt from the group and research' '
@@ -50,8 +49,8 @@ test_expect_success 'the request: path, key header, model parameters, prompt fro
 	jq -se ".[1].request | .model == \"valid\" and .temperature == 0.2 and .max_tokens == 300
 		and .messages[0] == {role: \"system\", content: \"You forecast.\"}" ../llm.log >/dev/null &&
 	jq -r ".[1].request.messages[1].content" -s ../llm.log >prompt &&
-	grep -q "^Event: Event 1$" prompt && grep -q "market_id m1: Will 1 happen?" prompt &&
-	grep -q "Summary: nothing decisive" prompt
+	test_grep "^Event: Event 1$" prompt && test_grep "market_id m1: Will 1 happen?" prompt &&
+	test_grep "Summary: nothing decisive" prompt
 '
 
 test_expect_success '--dump-dir keeps requests and answers per event, never the key' '
@@ -60,8 +59,8 @@ test_expect_success '--dump-dir keeps requests and answers per event, never the 
 	test -s dump/e2/llm.forecast.valid.response.json &&
 	test -s dump/e1/llm.research.brief.response.json &&
 	jq -e ".model == \"valid\"" dump/e2/llm.forecast.valid.request.json >/dev/null &&
-	grep -q "upstream down" dump/e1/llm.forecast.down.response.json &&
-	not grep -rq sekrit dump
+	test_grep "upstream down" dump/e1/llm.forecast.down.response.json &&
+	test_grep -vr sekrit dump
 '
 
 test_expect_success 'no key in the environment: failed without a request' '
@@ -76,13 +75,13 @@ test_expect_success 'no key in the environment: failed without a request' '
 test_expect_success '--list touches no network' '
 	: >../llm.log &&
 	run pm-experiment -c ../llm.json --list && expect_status 0 &&
-	test "$(wc -l <out)" -eq 4 && test ! -s ../llm.log
+	test_line_count out 4 && test ! -s ../llm.log
 '
 
 test_expect_success 'a bad prompt template fails the variant' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	run pm-experiment -c ../llm.json --include-forecast garbage \
 		-o "garbage.prompt=x {{ .markets | nosuchfn }}" in.ndjson && expect_status 1 &&
-	jq -r "select(.kind==\"group\") | .results[1].error" out | grep -q "^prompt: {{ .markets | nosuchfn }}"
+	jq -r "select(.kind==\"group\") | .results[1].error" out | test_grep "^prompt: {{ .markets | nosuchfn }}"
 '
 test_done

@@ -38,9 +38,8 @@ TLS=https://127.0.0.1:$(cat "$TMP/tls.port")
 DNS_PORT=$(cat "$TMP/dns.port")
 
 for k in 1 2; do
-	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},
-		markets:[{kind:"market", market_id:("m" + $k), question:("Will " + $k + " happen?"),
-		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}'
+	rec_group "e$k" "{\"title\":\"Event $k\"}" "$(rec_market "m$k" -source \
+		question="Will $k happen?" contracts:="$(rec_yes_no 1 0.25 2 0.75)")"
 done >"$TMP/groups.ndjson"
 
 # config BASE_URL: a research and a forecast variant against it
@@ -72,18 +71,18 @@ pm-experiment -c "$TMP/plain.json" "$TMP/groups.ndjson" >"$TMP/plain.out" &&
     results "$TMP/plain.out" >"$TMP/plain.results" || exit 1
 
 test_expect_success 'the results over plain HTTP, to compare with' '
-	test "$(wc -l <"$TMP/plain.results")" -eq 4 &&
-	test "$(grep -c "\"ok\"" "$TMP/plain.results")" -eq 4 &&
-	test "$(wc -l <"$TMP/plain.log")" -eq 4
+	test_line_count "$TMP/plain.results" 4 &&
+	test_num "$(grep -c "\"ok\"" "$TMP/plain.results")" -eq 4 &&
+	test_line_count "$TMP/plain.log" 4
 '
 
 test_expect_success 'a CA file missing or with no certificate: exit 2 before any input is read' '
 	run pm-experiment -c ../tls.json --cacert "$C/nosuch.pem" ../groups.ndjson &&
 	expect_status 2 && test ! -s out &&
-	grep -qx "pm-experiment: $C/nosuch.pem: No such file or directory (--cacert)" err &&
+	test_grep -x "pm-experiment: $C/nosuch.pem: No such file or directory (--cacert)" err &&
 	PM_CA_BUNDLE=$C/both.key run pm-experiment -c ../tls.json --list &&
 	expect_status 2 && test ! -s out &&
-	grep -qx "pm-experiment: $C/both.key: no PEM certificate in it (PM_CA_BUNDLE)" err &&
+	test_grep -x "pm-experiment: $C/both.key: no PEM certificate in it (PM_CA_BUNDLE)" err &&
 	test ! -s "$TMP/tls.log"
 '
 
@@ -92,15 +91,15 @@ test_expect_success 'without the CA: failed, naming the endpoint; no request, no
 	results out >got &&
 	all_true "select(.[1] == \"brief\") | .[2] == \"failed\" and
 		(.[5] | startswith(\"$TLS: certificate verification failed: SSL certificate problem\"))" got &&
-	test "$(jq -r ".[1] + \" \" + .[2]" got | sort -u | tr "\n" ,)" = "brief failed,valid skipped," &&
-	test "$(count_kind failure out)" -ge 2 &&
-	test ! -s "$TMP/tls.log" && not grep -q sekrit out err
+	test_eq "brief failed,valid skipped," "$(jq -r ".[1] + \" \" + .[2]" got | sort -u | tr "\n" ,)" &&
+	test_count failure out -ge 2 &&
+	test ! -s "$TMP/tls.log" && test_grep -v sekrit out err
 '
 
 test_expect_success '--cacert CA, and PM_CA_BUNDLE=CA: the same results as over plain HTTP' '
 	run pm-experiment -c ../tls.json --cacert "$CA" ../groups.ndjson &&
 	expect_status 0 && results out >got && test_cmp "$TMP/plain.results" got &&
-	test "$(wc -l <"$TMP/tls.log")" -eq 4 &&
+	test_line_count "$TMP/tls.log" 4 &&
 	PM_CA_BUNDLE=$CA run pm-experiment -c ../tls.json ../groups.ndjson &&
 	expect_status 0 && results out >got && test_cmp "$TMP/plain.results" got
 '

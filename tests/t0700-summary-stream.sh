@@ -46,11 +46,11 @@ test_expect_success 'the text summary goes to standard error, nothing to standar
 	stream >in.ndjson &&
 	run pm-summary in.ndjson && expect_status 0 &&
 	test ! -s out &&
-	grep -q "^run r1: flow daily, run date 2026-11-23, target 2026-11-24, window 7 day(s), git abc123, status partial$" err &&
-	grep -q "^records 11: fetched 1, normalized 6, grouped 3, processed 1, skipped 1, failed 2$" err &&
-	grep -q "^stored: inserted 3, updated 2, unchanged 1, duplicates 1$" err &&
-	grep -q "market 9: normalization_failed (retriable) at stdin:4: outcomes missing" err &&
-	grep -q "^base:llm (forecast) *1 *1 *1 *200.0 *300.0$" err &&
+	test_grep "^run r1: flow daily, run date 2026-11-23, target 2026-11-24, window 7 day(s), git abc123, status partial$" err &&
+	test_grep "^records 11: fetched 1, normalized 6, grouped 3, processed 1, skipped 1, failed 2$" err &&
+	test_grep "^stored: inserted 3, updated 2, unchanged 1, duplicates 1$" err &&
+	test_grep "market 9: normalization_failed (retriable) at stdin:4: outcomes missing" err &&
+	test_grep "^base:llm (forecast) *1 *1 *1 *200.0 *300.0$" err &&
 	run pm-summary -q in.ndjson && expect_status 0 && test ! -s err
 '
 
@@ -71,7 +71,7 @@ test_expect_success '--json PATH creates the directories and writes what --json 
 test_expect_success 'a JSON file that cannot be written exits 3, and leaves nothing' '
 	stream >in.ndjson && : >afile &&
 	run pm-summary -q --json afile/summary.json in.ndjson && expect_status 3 &&
-	grep -q "^pm-summary: afile/summary.json: Not a directory$" err &&
+	test_grep "^pm-summary: afile/summary.json: Not a directory$" err &&
 	test ! -s afile
 '
 
@@ -79,7 +79,7 @@ test_expect_success '--max-failures: a count, then a share of the records' '
 	stream >in.ndjson &&
 	run pm-summary -q --max-failures 2 in.ndjson && expect_status 0 &&
 	run pm-summary -q --max-failures 1 in.ndjson && expect_status 1 &&
-	grep -q "2 failures in 11 records: more than --max-failures" err &&
+	test_grep "2 failures in 11 records: more than --max-failures" err &&
 	run pm-summary -q --max-failures 20% in.ndjson && expect_status 0 &&
 	run pm-summary -q --max-failures 15% in.ndjson && expect_status 1 &&
 	run pm-summary -q --max-failures 0 --pass <in.ndjson && expect_status 1 &&
@@ -89,8 +89,8 @@ test_expect_success '--max-failures: a count, then a share of the records' '
 test_expect_success 'a line that is not a record is a bad_record failure' '
 	{ stream; echo "{not json"; } >in.ndjson &&
 	run pm-summary -q --json s.json in.ndjson && expect_status 0 &&
-	test "$(count_kind failure out)" -eq 1 &&
-	grep -q "in.ndjson:12: " err &&
+	test_count failure out 1 &&
+	test_grep "in.ndjson:12: " err &&
 	jq -e ".totals.failed == 3 and .totals.records == 12 and .failures_by_reason.bad_record == 1 and
 		(.failures[2] | .input == \"in.ndjson:12\" and .reason == \"bad_record\" and
 		(.detail | length > 0))" s.json >/dev/null
@@ -100,19 +100,19 @@ test_expect_success 'empty input: zero totals, no run, null identity' '
 	run pm-summary --json - </dev/null && expect_status 0 &&
 	jq -e ".run_id == null and .run_status == null and .window_days == null and
 		(.totals | to_entries | all(.value == 0)) and .failures == [] and .suites == []" out >/dev/null &&
-	grep -q "^run: no run record in the input$" err
+	test_grep "^run: no run record in the input$" err
 '
 
 test_expect_success 'a real pipe: raw, normalized and grouped records counted' '
 	for f in "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json; do jq -c ".[]" "$f"; done |
 		pm-normalize >norm.ndjson &&
 	run pm-summary -q --json - norm.ndjson && expect_status 0 &&
-	test "$(jq .totals.fetched out)" -eq "$(count_kind raw norm.ndjson)" &&
-	test "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)" &&
+	test_num "$(jq .totals.fetched out)" -eq "$(count_kind raw norm.ndjson)" &&
+	test_num "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)" &&
 	pm-group norm.ndjson >grouped.ndjson &&
 	run pm-summary -q --json - grouped.ndjson && expect_status 0 &&
-	test "$(jq .totals.grouped out)" -eq "$(count_kind group grouped.ndjson)" &&
-	test "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)"
+	test_num "$(jq .totals.grouped out)" -eq "$(count_kind group grouped.ndjson)" &&
+	test_num "$(jq .totals.normalized out)" -eq "$(count_kind market norm.ndjson)"
 '
 
 test_expect_success 'usage errors exit 2' '

@@ -3,25 +3,15 @@
 # levels and their exit codes, empty and failed-only databases, options.
 . "$(dirname "$0")/lib.sh"
 
-run_start() {
-	jq -cn --arg id "$1" --arg f "$2" '{kind:"run", phase:"start", run_id:$id,
-		flow:$f, run_date:"2026-11-23", target_date:null, window_days:null,
-		started_at:"2026-11-23T07:00:00Z", git_sha:"abc", environment:"test",
-		options:{}}'
-}
-
 # mk ID CLOSED ACTIVE: one market record
 mk() {
-	jq -cn --arg id "$1" --argjson c "$2" --argjson a "$3" '{kind:"market",
-		source:"polymarket", market_id:$id, question:("Q" + $id), event_id:"e1",
-		close_time:"2026-11-24T00:00:00Z", active:$a, closed:$c,
-		contracts:[{outcome:"Yes",token_id:($id+"1"),price:0.5},
-			{outcome:"No",token_id:($id+"2"),price:0.5}], tags:[]}'
+	rec_market "$1" event_id=e1 close_time=2026-11-24T00:00:00Z active:="$3" closed:="$2" \
+		contracts:="$(rec_yes_no "${1}1" 0.5 "${1}2" 0.5)" tags:='[]'
 }
 
 # A database with one static run of three markets (two active, one closed).
 filled() {
-	{ run_start r1 static; mk 1 false true; mk 2 false true; mk 3 true false; } |
+	{ rec_run_start r1 static; mk 1 false true; mk 2 false true; mk 3 true false; } |
 		pm-store --db "$1" >/dev/null 2>&1
 }
 
@@ -37,17 +27,17 @@ test_expect_success 'just stored: fresh, exit 0, counts and the run' '
 		.runs.last[0].run_id == \"r1\" and .runs.last[0].flow == \"static\" and
 		.runs.last[0].counts.inserted >= 3 and .failures.last_day == 0" out >/dev/null &&
 	run pm-summary --status --db d.db && expect_status 0 &&
-	grep -q "^status: fresh: last update .* (run), .* ago; fresh under 20m, stale under 1h 0m$" out &&
-	grep -q "^markets: 3 total, 2 active, 1 resolved$" out &&
-	grep -q "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
+	test_grep "^status: fresh: last update .* (run), .* ago; fresh under 20m, stale under 1h 0m$" out &&
+	test_grep "^markets: 3 total, 2 active, 1 resolved$" out &&
+	test_grep "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
 '
 
 test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 	filled d.db &&
 	run pm-summary --status --db d.db --now "$(later 30)" && expect_status 4 &&
-	grep -q "^status: stale: " out &&
+	test_grep "^status: stale: " out &&
 	run pm-summary --status --db d.db --now "$(later 120)" && expect_status 5 &&
-	grep -q "^status: very_stale: " out &&
+	test_grep "^status: very_stale: " out &&
 	run pm-summary --status --db d.db --now "$(later 120)" --fresh 1d && expect_status 0 &&
 	run pm-summary --status --db d.db --now "$(later 30)" --fresh 10m --stale 20m && expect_status 5 &&
 	run pm-summary --status --db d.db --now "$(later 120)" --fresh 3h && expect_status 0 &&
@@ -56,13 +46,13 @@ test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 
 test_expect_success '--flow: only that flow'"'"'s runs; a daily flow is fresh for a day' '
 	filled d.db &&
-	run_start r2 daily | pm-store --db d.db >/dev/null 2>&1 &&
+	rec_run_start r2 daily | pm-store --db d.db >/dev/null 2>&1 &&
 	run pm-summary --status --db d.db --flow daily --now "$(later 600)" --json &&
 	expect_status 0 &&
 	jq -e ".fresh_seconds == 86400 and .stale_seconds == 172800 and
 		.runs.listed == 1 and .runs.last[0].run_id == \"r2\"" out >/dev/null &&
 	run pm-summary --status --db d.db --flow prices && expect_status 5 &&
-	grep -q "^status: no data (no run stored anything in this flow)$" out
+	test_grep "^status: no data (no run stored anything in this flow)$" out
 '
 
 test_expect_success 'an empty database: no data, exit 5' '
@@ -72,12 +62,12 @@ test_expect_success 'an empty database: no data, exit 5' '
 		.markets.total == 0 and .runs.listed == 0 and .runs.success_rate == null" out >/dev/null &&
 	: >blank.db &&
 	run pm-summary --status --db blank.db && expect_status 5 &&
-	grep -q "^status: no data (no pm-store tables)$" out
+	test_grep "^status: no data (no pm-store tables)$" out
 '
 
 test_expect_success 'only failed runs: no data, exit 5, the runs and failures shown' '
 	for i in 1 2; do
-		{ run_start f$i static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+		{ rec_run_start f$i static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
 			pm-store --db f.db >/dev/null 2>&1 || true
 	done &&
 	run pm-summary --status --db f.db --json && expect_status 5 &&
@@ -85,15 +75,15 @@ test_expect_success 'only failed runs: no data, exit 5, the runs and failures sh
 		.runs.success_rate == 0 and .failures.last_day == 2 and
 		(.failures.recent | length) == 2 and .failures.recent[0].reason == \"bad_record\"" out >/dev/null &&
 	run pm-summary --status --db f.db --failures 1 --runs 1 && expect_status 5 &&
-	grep -q "^runs: last 1: 0 completed, 0 partial, 1 failed, 0 running; success rate 0%$" out &&
-	test "$(grep -c " bad_record" out)" -eq 1
+	test_grep "^runs: last 1: 0 completed, 0 partial, 1 failed, 0 running; success rate 0%$" out &&
+	test_num "$(grep -c " bad_record" out)" -eq 1
 '
 
 test_expect_success 'DATABASE_URL names the database; a missing one exits 3' '
 	filled d.db &&
 	DATABASE_URL=d.db run pm-summary --status && expect_status 0 &&
 	run pm-summary --status --db nosuch.db && expect_status 3 &&
-	grep -q "^pm-summary: nosuch.db: " err && test ! -e nosuch.db
+	test_grep "^pm-summary: nosuch.db: " err && test ! -e nosuch.db
 '
 
 test_expect_success 'status reads, never writes' '

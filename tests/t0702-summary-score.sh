@@ -47,10 +47,10 @@ test_expect_success '--clamp bounds the log loss of a certain miss' '
 test_expect_success 'the text report: one line per variant, then its buckets' '
 	scored d.db &&
 	run pm-summary --score --db d.db && expect_status 0 &&
-	grep -q "^suite:variant (stage) *forecasts *markets *pending *brier *logloss *mkt bri *mkt ll *skill$" out &&
-	grep -q "^s:llm (forecast) *1 *2 *2 *0.0250 *0.1643 *0.1250 *0.4338 *0.800$" out &&
-	grep -q "^s:bold (forecast) *1 *2 *0 *0.5000 *3.4544 *0.1250 *0.4338 *-3.000$" out &&
-	grep -q "^    \[0.90, 1.00\] n 1, forecast 0.900, observed 1.000$" out
+	test_grep "^suite:variant (stage) *forecasts *markets *pending *brier *logloss *mkt bri *mkt ll *skill$" out &&
+	test_grep "^s:llm (forecast) *1 *2 *2 *0.0250 *0.1643 *0.1250 *0.4338 *0.800$" out &&
+	test_grep "^s:bold (forecast) *1 *2 *0 *0.5000 *3.4544 *0.1250 *0.4338 *-3.000$" out &&
+	test_grep "^    \[0.90, 1.00\] n 1, forecast 0.900, observed 1.000$" out
 '
 
 test_expect_success 'before the markets resolve: everything pending' '
@@ -65,7 +65,7 @@ test_expect_success 'before the markets resolve: everything pending' '
 test_expect_success 'an empty database and one pm-store never wrote: nothing to score' '
 	pm-store --db e.db </dev/null 2>/dev/null &&
 	run pm-summary --score --db e.db && expect_status 0 &&
-	grep -q "^score: no stored forecasts$" out &&
+	test_grep "^score: no stored forecasts$" out &&
 	: >blank.db &&
 	run pm-summary --score --db blank.db --json && expect_status 0 &&
 	jq -e ".variants == []" out >/dev/null &&

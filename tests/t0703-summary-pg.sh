@@ -15,7 +15,7 @@ test_expect_success 'score: the same report from PostgreSQL as from SQLite' '
 	jq -e "$NEAR .variants[] | select(.variant == \"llm\") | near(.brier; 0.025) and
 		near(.skill; 0.8) and .pending == 2" out >/dev/null &&
 	run pm-summary --score --db "$url" && expect_status 0 &&
-	grep -q "^s:llm (forecast) *1 *2 *2 *0.0250 *0.1643 *0.1250 *0.4338 *0.800$" out
+	test_grep "^s:llm (forecast) *1 *2 *2 *0.0250 *0.1643 *0.1250 *0.4338 *0.800$" out
 '
 
 test_expect_success 'status: fresh, then stale and very stale with time' '
@@ -26,23 +26,23 @@ test_expect_success 'status: fresh, then stale and very stale with time' '
 	run pm-summary --status --db "$url" --now "$(date -u -d "+30 min" +%Y-%m-%dT%H:%M:%SZ)" &&
 	expect_status 4 &&
 	run pm-summary --status --db "$url" --flow daily --now "$(date -u -d "+3 days" +%Y-%m-%dT%H:%M:%SZ)" &&
-	expect_status 5 && grep -q "^status: very_stale: " out
+	expect_status 5 && test_grep "^status: very_stale: " out
 '
 
 test_expect_success 'status: empty, failed-only and never-written databases: no data' '
 	pg_ready && url=$(pg_newdb empty) &&
 	pm-store --db "$url" </dev/null 2>/dev/null &&
 	run pm-summary --status --db "$url" && expect_status 5 &&
-	grep -q "^status: no data (no run stored anything)$" out &&
+	test_grep "^status: no data (no run stored anything)$" out &&
 	url=$(pg_newdb failed) &&
-	{ run_start f1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+	{ rec_run_start f1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
 		{ pm-store --db "$url" >/dev/null 2>&1 || true; } &&
 	run pm-summary --status --db "$url" --json && expect_status 5 &&
 	jq -e ".level == \"no_data\" and .runs.failed == 1 and .runs.success_rate == 0 and
 		.failures.recent[0].reason == \"bad_record\"" out >/dev/null &&
 	url=$(pg_newdb blank) &&
 	run pm-summary --status --db "$url" && expect_status 5 &&
-	grep -q "^status: no data (no pm-store tables)$" out &&
+	test_grep "^status: no data (no pm-store tables)$" out &&
 	run pm-summary --score --db "$url" --json && expect_status 0 &&
 	jq -e ".variants == []" out >/dev/null
 '

@@ -5,6 +5,9 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
+# The lock is named after the --db text: relative names like pm.db are the
+# same in every test run on the machine, so keep this run's locks apart.
+export PM_LOCK_DIR=$TMP
 fake_start pm --markets 1500 --events 10
 
 daily() { run "$P" daily --env-file /dev/null "$@"; }
@@ -13,20 +16,20 @@ rows() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
 test_expect_success 'daily: groups processed, stored, dumped and summarized' '
 	daily --db pm.db --summary-path o/summary.json --dump-dir dumps &&
 	expect_status 0 &&
-	n=$(jq .totals.processed o/summary.json) && test "$n" -gt 5 &&
-	test "$(rows pm.db processed_events)" -eq "$n" &&
-	test "$(rows pm.db experiment_results)" -eq $((2 * n)) &&
-	test "$(sqlite3 pm.db "SELECT status FROM processing_runs")" = completed &&
-	ls dumps/*-daily-*.ndjson >dump.list && test "$(wc -l <dump.list)" -eq 1 &&
-	grep -q "dump in dumps/" err
+	n=$(jq .totals.processed o/summary.json) && test_num "$n" -gt 5 &&
+	test_num "$(rows pm.db processed_events)" -eq "$n" &&
+	test_num "$(rows pm.db experiment_results)" -eq $((2 * n)) &&
+	test_eq completed "$(sqlite3 pm.db "SELECT status FROM processing_runs")" &&
+	ls dumps/*-daily-*.ndjson >dump.list && test_line_count dump.list 1 &&
+	test_grep "dump in dumps/" err
 '
 test_expect_success 'daily twice: the second run processes nothing and says so' '
 	daily --db pm.db --no-dump && expect_status 0 &&
 	db_dump pm.db >before &&
 	daily --db pm.db --no-dump --summary-path s2.json && expect_status 0 &&
-	test "$(jq .totals.processed s2.json)" -eq 0 &&
-	test "$(jq .totals.skipped s2.json)" -gt 5 &&
-	grep -q "groups already processed" err &&
+	test_num "$(jq .totals.processed s2.json)" -eq 0 &&
+	test_num "$(jq .totals.skipped s2.json)" -gt 5 &&
+	test_grep "groups already processed" err &&
 	db_dump pm.db | grep -v "^\[\"processing_runs\"\|^\[\"raw_responses\"\|^\[\"experiment_runs\"" >after &&
 	grep -v "^\[\"processing_runs\"\|^\[\"raw_responses\"\|^\[\"experiment_runs\"" before >before2 &&
 	test_cmp before2 after
@@ -34,9 +37,9 @@ test_expect_success 'daily twice: the second run processes nothing and says so' 
 test_expect_success 'dry run: every stage runs, the database is not even created' '
 	daily --db dry.db --dry-run --no-dump --summary-path s.json &&
 	expect_status 0 && test ! -e dry.db &&
-	test "$(jq .totals.grouped s.json)" -gt 5 &&
-	test "$(jq .totals.inserted s.json)" -eq 0 &&
-	grep -q "dry run, nothing written to dry.db" err
+	test_num "$(jq .totals.grouped s.json)" -gt 5 &&
+	test_num "$(jq .totals.inserted s.json)" -eq 0 &&
+	test_grep "dry run, nothing written to dry.db" err
 '
 test_expect_success 'dry run on an existing database leaves it as it was' '
 	daily --db pm.db --no-dump && db_dump pm.db >before &&
@@ -59,11 +62,11 @@ test_expect_success 'an experiment failing on some groups: recorded, the rest st
 	EOF
 	daily --db f.db --no-dump --config exp.json --summary-path s.json &&
 	expect_status 1 &&
-	test "$(jq .totals.failed s.json)" -gt 0 &&
-	test "$(rows f.db processing_failures)" -gt 0 &&
-	test "$(sqlite3 f.db "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\''")" -gt 0 &&
-	test "$(rows f.db processed_events)" -eq "$(jq .totals.processed s.json)" &&
-	test "$(sqlite3 f.db "SELECT count(*) FROM experiment_results WHERE experiment_id = '\''s:forecast:odd'\'' AND status = '\''ok'\''")" -gt 0
+	test_num "$(jq .totals.failed s.json)" -gt 0 &&
+	test_num "$(rows f.db processing_failures)" -gt 0 &&
+	test_num "$(sqlite3 f.db "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\''")" -gt 0 &&
+	test_num "$(rows f.db processed_events)" -eq "$(jq .totals.processed s.json)" &&
+	test_num "$(sqlite3 f.db "SELECT count(*) FROM experiment_results WHERE experiment_id = '\''s:forecast:odd'\'' AND status = '\''ok'\''")" -gt 0
 '
 test_expect_success 'paths with spaces and quotes' '
 	mkdir "a b" &&
@@ -76,20 +79,21 @@ test_expect_success 'settings: options win over the environment, which wins over
 	run "$P" daily --no-dump && expect_status 0 && test -s fromfile.db &&
 	DATABASE_URL=fromenv.db run "$P" daily --no-dump && test -s fromenv.db &&
 	DATABASE_URL=fromenv.db run "$P" daily --no-dump --db fromopt.db && test -s fromopt.db &&
-	sqlite3 fromfile.db "SELECT window_days FROM processing_runs" | grep -qx 3
+	sqlite3 fromfile.db "SELECT window_days FROM processing_runs" | test_grep -x 3
 '
 test_expect_success 'two runs of one flow on one database: the second is refused' '
 	fake_control "{\"latency_ms\":1500}" &&
+	test_when_finished fake_control "{\"latency_ms\":0}" &&
 	("$P" daily --db lock.db --no-dump --env-file /dev/null >/dev/null 2>&1 &
 	 echo $! >pid) && sleep 0.5 &&
 	daily --db lock.db --no-dump && expect_status 4 &&
-	grep -q "another daily run on this database holds" err &&
+	test_grep "another daily run on this database holds" err &&
 	fake_control "{\"latency_ms\":0}" && wait_pid=$(cat pid) &&
 	while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done
 '
 test_expect_success 'usage errors exit 2' '
 	run "$P" && expect_status 2 &&
-	run "$P" nightly && expect_status 2 && grep -q "unknown flow: nightly" err &&
+	run "$P" nightly && expect_status 2 && test_grep "unknown flow: nightly" err &&
 	run "$P" daily --window-days 0 && expect_status 2 &&
 	run "$P" daily --target-date someday && expect_status 2 &&
 	run "$P" daily --db && expect_status 2 &&
@@ -97,7 +101,7 @@ test_expect_success 'usage errors exit 2' '
 '
 test_expect_success 'a stage that cannot run is named, exit 3' '
 	PM_GAMMA_URL=http://127.0.0.1:9 daily --db down.db --no-dump &&
-	expect_status 3 && grep -q "daily: pm-fetch failed" err
+	expect_status 3 && test_grep "daily: pm-fetch failed" err
 '
 test_expect_success 'PostgreSQL: daily, then its dump replayed into SQLite: same rows' '
 	pg_start && pg_newdb daily &&

@@ -22,8 +22,8 @@ test_expect_success 'a daily run where a variant fails on some groups' '
 	touch "$TMP/down" &&
 	run "$P" daily --db "$DB" --config "$TMP/exp.json" --dump-dir "$TMP/dumps" \
 	    --env-file /dev/null && expect_status 1 &&
-	test "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -gt 0 &&
-	test "$(q "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\'' AND retriable = 1")" -gt 0 &&
+	test_num "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -gt 0 &&
+	test_num "$(q "SELECT count(*) FROM processing_failures WHERE reason = '\''experiment_failed'\'' AND retriable = 1")" -gt 0 &&
 	q "SELECT run_id FROM processing_runs" >"$TMP/run_id"
 '
 test_expect_success 'retry-failures runs only the failed groups; their results become ok' '
@@ -33,8 +33,8 @@ test_expect_success 'retry-failures runs only the failed groups; their results b
 	run "$P" retry-failures "$(cat "$TMP/run_id")" --db "$DB" --no-dump \
 	    --config "$TMP/exp.json" --summary-path s.json --env-file /dev/null &&
 	expect_status 0 &&
-	test "$(jq .totals.grouped s.json)" -eq "$failed" &&
-	test "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -eq 0 &&
+	test_num "$(jq .totals.grouped s.json)" -eq "$failed" &&
+	test_num "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -eq 0 &&
 	q "SELECT event_key, experiment_id, status FROM experiment_results WHERE status = '\''ok'\''" | LC_ALL=C sort >ok_after &&
 	LC_ALL=C comm -23 ok_before ok_after >lost && test ! -s lost
 '
@@ -47,6 +47,6 @@ test_expect_success 'replaying the first run afterwards changes nothing' '
 test_expect_success 'retry-failures of a run without failures does nothing' '
 	run "$P" retry-failures no-such-run --db "$DB" --no-dump --summary-path s.json \
 	    --config "$TMP/exp.json" --env-file /dev/null &&
-	expect_status 0 && test "$(jq .totals.grouped s.json)" -eq 0
+	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0
 '
 test_done

@@ -52,9 +52,9 @@ hostile() {
 	cp "$TMP/hostile.ndjson" hostile.ndjson
 	run pm-store --db "$1" hostile.ndjson && expect_status 1 &&
 	grep -v "records:" err >got && test_cmp "$TMP/hostile.err" got &&
-	test "$(count_kind failure out)" -eq 6 &&
-	test "$(count_kind market out)" -eq 5 &&
-	grep "6 failed" err
+	test_count failure out 6 &&
+	test_count market out 5 &&
+	test_grep "6 failed" err
 }
 market_ids() {
 	case $1 in
@@ -68,8 +68,8 @@ test_expect_success 'SQLite: each broken line a clear error at its position, the
 	market_ids "$TMP/h.db" >got &&
 	{ sed 2d "$TMP/good" | jq -r .market_id; echo tok200; printf "9%.0s" $(seq 200); echo; } |
 	    LC_ALL=C sort >want && test_cmp want got &&
-	test "$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM contracts WHERE length(token_id) = 200")" -ge 2 &&
-	test "$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM processing_failures")" -eq 6
+	test_num "$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM contracts WHERE length(token_id) = 200")" -ge 2 &&
+	test_num "$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM processing_failures")" -eq 6
 '
 
 test_expect_success 'duplicate keys: the first wins, the record is kept verbatim' '
@@ -89,7 +89,7 @@ test_expect_success 'the same run start twice in one stream: stored once, nothin
 	head -1 "$TESTS_DIR/fixtures-store/run.ndjson" >twice &&
 	head -1 "$TESTS_DIR/fixtures-store/run.ndjson" >>twice &&
 	run pm-store --db "$TMP/twice.db" twice && expect_status 0 &&
-	test "$(sqlite3 "$TMP/twice.db" "SELECT count(*) FROM processing_runs")" -eq 1
+	test_num "$(sqlite3 "$TMP/twice.db" "SELECT count(*) FROM processing_runs")" -eq 1
 '
 
 # big TOOL: a 256 MB line between two good ones, the cap at 1 MB: one
@@ -102,21 +102,21 @@ import resource, subprocess, sys
 rc = subprocess.call(sys.argv[1:], stdout=open(\"out\", \"w\"), stderr=open(\"err\", \"w\"))
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)" "$@" >rss &&
 	echo "peak RSS $(cut -d" " -f1 rss) kB, status $(cut -d" " -f2 rss)" &&
-	test "$(cut -d" " -f2 rss)" -eq 1 &&
-	grep "stdin:2: line longer than 1048576 bytes" err &&
-	test "$(count_kind failure out)" -eq 1 &&
-	test "$(cut -d" " -f1 rss)" -lt 100000
+	test_num "$(cut -d" " -f2 rss)" -eq 1 &&
+	test_grep "stdin:2: line longer than 1048576 bytes" err &&
+	test_count failure out 1 &&
+	test_num "$(cut -d" " -f1 rss)" -lt 100000
 }
 
 test_expect_success 'a 256 MB line: pm-normalize stays small and goes on' '
-	big pm-normalize && test "$(count_kind market out)" -eq 2
+	big pm-normalize && test_count market out 2
 '
 test_expect_success 'a 256 MB line: pm-group stays small and goes on' '
-	big pm-group && test "$(grep -c event_key out)" -eq 2
+	big pm-group && test_num "$(grep -c event_key out)" -eq 2
 '
 test_expect_success 'a 256 MB line: pm-store stays small and stores the rest' '
 	big pm-store --db "$TMP/big.db" &&
-	test "$(sqlite3 "$TMP/big.db" "SELECT count(*) FROM markets")" -eq 2
+	test_num "$(sqlite3 "$TMP/big.db" "SELECT count(*) FROM markets")" -eq 2
 '
 
 # SQL injection and COPY escapes appended to every text value but kinds,
@@ -139,7 +139,7 @@ records() {
 }
 injected() {
 	run pm-store --db "$1" "$TMP/inj.ndjson" && expect_status 0 &&
-	test "$(count_kind failure out)" -eq 0 &&
+	test_count failure out 0 &&
 	grep "^{\"kind\":\"market\"" "$TMP/inj.ndjson" | LC_ALL=C sort >want &&
 	records market markets "$1" >got && test_cmp want got &&
 	grep "^{\"kind\":\"event\"" "$TMP/inj.ndjson" | LC_ALL=C sort >want &&
@@ -158,7 +158,7 @@ test_expect_success 'SQLite: injection payloads in every text field stored verba
 	injected "$TMP/inj.db" &&
 	grep "^{\"kind\":\"market\"" "$TMP/inj.ndjson" | jq -r .question | LC_ALL=C sort >want &&
 	questions "$TMP/inj.db" >got && test_cmp want got &&
-	grep -F "DROP TABLE markets" want >/dev/null
+	test_grep -F "DROP TABLE markets" want
 '
 
 test_expect_success 'PostgreSQL: the same payloads stored verbatim, same rows as SQLite' '

@@ -33,11 +33,11 @@ test_expect_success 'daily on PostgreSQL, password in DATABASE_URL: not in argv,
 	DATABASE_URL=$purl PM_BIN=$TMP/wrap run "$P" daily --env-file /dev/null \
 	    --summary-path s.json --dump-dir dumps --limit 5 &&
 	expect_status 0 &&
-	grep -q "pm-store" "$TMP/argv.log" && grep -q "pm-experiment" "$TMP/argv.log" &&
-	not grep -F "$SECRET" "$TMP/argv.log" &&
-	not grep -rF "$SECRET" out err s.json dumps &&
-	db_dump "$url" >d && not grep -F "$SECRET" d &&
-	test "$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM processed_events")" -gt 0
+	test_grep "pm-store" "$TMP/argv.log" && test_grep "pm-experiment" "$TMP/argv.log" &&
+	test_grep -vF "$SECRET" "$TMP/argv.log" &&
+	test_grep -vrF "$SECRET" out err s.json dumps &&
+	db_dump "$url" >d && test_grep -vF "$SECRET" d &&
+	test_num "$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM processed_events")" -gt 0
 '
 
 test_expect_success 'status and score, password in the env file: not in argv or messages' '
@@ -46,8 +46,8 @@ test_expect_success 'status and score, password in the env file: not in argv or 
 	: >"$TMP/argv.log" &&
 	PM_BIN=$TMP/wrap run "$P" status --env-file env && cat out err >all &&
 	PM_BIN=$TMP/wrap run "$P" score --env-file env && cat out err >>all &&
-	grep -q "pm-summary --status" "$TMP/argv.log" &&
-	not grep -F "$SECRET" "$TMP/argv.log" all
+	test_grep "pm-summary --status" "$TMP/argv.log" &&
+	test_grep -vF "$SECRET" "$TMP/argv.log" all
 '
 
 test_expect_success 'metacharacters in paths and options reach no shell' '
@@ -60,6 +60,6 @@ test_expect_success 'metacharacters in paths and options reach no shell' '
 	test -s "$d/pm;\$(touch pwned3).db" &&
 	test -s "$d/s \$(id).json" &&
 	ls "$d/dumps \$HOME"/*.ndjson &&
-	test "$(sqlite3 "$d/pm;\$(touch pwned3).db" "SELECT count(*) FROM processed_events")" -gt 0
+	test_num "$(sqlite3 "$d/pm;\$(touch pwned3).db" "SELECT count(*) FROM processed_events")" -gt 0
 '
 test_done

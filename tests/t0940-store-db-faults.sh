@@ -33,10 +33,10 @@ release_lock() {
 }
 
 test_expect_success 'the lock wait is documented, PM_DB_TIMEOUT sets it, a bad value is named' '
-	grep -q "^\.It Ev PM_DB_TIMEOUT" "$TOP/man/pm-store.1" &&
-	grep -q "10 seconds" "$TOP/man/pm-store.1" &&
+	test_grep "^\.It Ev PM_DB_TIMEOUT" "$TOP/man/pm-store.1" &&
+	test_grep "10 seconds" "$TOP/man/pm-store.1" &&
 	PM_DB_TIMEOUT=soon run pm-store --db a.db "$STREAM" && expect_status 0 &&
-	grep -qx "pm-store: PM_DB_TIMEOUT: not a number of seconds from 0 to 86400: soon" err
+	test_grep -x "pm-store: PM_DB_TIMEOUT: not a number of seconds from 0 to 86400: soon" err
 '
 
 test_expect_success 'SQLite locked before pm-store starts, past PM_DB_TIMEOUT: error, exit 3, nothing written' '
@@ -45,8 +45,8 @@ test_expect_success 'SQLite locked before pm-store starts, past PM_DB_TIMEOUT: e
 	t0=$(now_ms) &&
 	PM_DB_TIMEOUT=1 run timeout 60 pm-store --db a.db "$STREAM" &&
 	elapsed=$(($(now_ms) - t0)) && release_lock && echo "exit $status after $elapsed ms" &&
-	expect_status 3 && test "$elapsed" -ge 1000 && test "$elapsed" -lt 8000 &&
-	grep -qx "pm-store: a.db: migration: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
+	expect_status 3 && test_num "$elapsed" -ge 1000 && test_num "$elapsed" -lt 8000 &&
+	test_grep -x "pm-store: a.db: migration: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
 	test ! -s out && db_dump a.db >after && test_cmp before after
 '
 
@@ -54,10 +54,10 @@ test_expect_success 'SQLite locked mid-run past PM_DB_TIMEOUT: error, exit 3, on
 	export PM_DB_TIMEOUT=1 && store_fifo a.db &&
 	feed 1 12 && wait_for has_rows a.db processed_events 1 &&
 	hold_lock a.db && t0=$(now_ms) && feed 13 && store_wait && expect_status 3 &&
-	test "$elapsed_ms" -ge 1000 &&
-	test "$elapsed_ms" -lt 8000 &&
-	grep -qx "pm-store: a.db: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
-	test "$(count_kind failure out)" -ge 1 &&
+	test_num "$elapsed_ms" -ge 1000 &&
+	test_num "$elapsed_ms" -lt 8000 &&
+	test_grep -x "pm-store: a.db: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
+	test_count failure out -ge 1 &&
 	stored_as_said a.db out && release_lock &&
 	mv out out1 && unset PM_DB_TIMEOUT &&
 	run pm-store --db a.db "$STREAM" && expect_status 0 &&
@@ -77,7 +77,7 @@ test_expect_success 'SQLite lock released before PM_DB_TIMEOUT: pm-store waits, 
 	{ PM_DB_TIMEOUT=30 timeout 60 pm-store --db a.db "$STREAM" >out 2>err & pid=$!; } &&
 	sleep 1 && kill -0 "$pid" && has_rows a.db processed_events 0 &&
 	release_lock && status=0 && { wait "$pid" || status=$?; } &&
-	expect_status 0 && test "$(wc -l <err)" -eq 1 && grep -q " 0 failed in a.db" err &&
+	expect_status 0 && test_line_count err 1 && test_grep " 0 failed in a.db" err &&
 	db_dump a.db >d && test_cmp "$CLEAN" d
 '
 
@@ -113,12 +113,12 @@ export STREAM DUMP_TABLES
 if [ -z "$TMPFS_WHY" ]; then
 test_expect_success 'SQLite disk full: the file named, exit 3, integrity ok, rerun after freeing space = clean run' '
 	mkdir small && $NS bash -c "mount -t tmpfs -o size=16m tmpfs small && full_disk" &&
-	test "$(cat status1)" = 3 &&
-	grep -q "^pm-store: small/a.db: database or disk is full" err1 &&
-	test "$(cat integrity)" = ok &&
-	grep -q "\"stored\":\"inserted\"" out1 && grep -q "\"stored\":\"failed\"" out1 &&
+	test_eq 3 "$(cat status1)" &&
+	test_grep "^pm-store: small/a.db: database or disk is full" err1 &&
+	test_eq ok "$(cat integrity)" &&
+	test_grep "\"stored\":\"inserted\"" out1 && test_grep "\"stored\":\"failed\"" out1 &&
 	said_stored out0 out1 >said && test_cmp said have &&
-	test "$(cat status2)" = 0 && grep -q " 0 failed in small/a.db" err2 &&
+	test_eq 0 "$(cat status2)" && test_grep " 0 failed in small/a.db" err2 &&
 	test_cmp "$CLEAN" d
 '
 else
@@ -133,9 +133,9 @@ test_expect_success 'SQLite file size limit hit mid-run: I/O error named, exit 3
 	{ rc=0; (trap "" XFSZ; ulimit -f 1024; exec pm-store --db f.db "$STREAM") \
 	      2>err || rc=$?; echo $rc >st; } | cat >out1 &&
 	cat err | sort | uniq -c | head -5 &&
-	test "$(cat st)" = 3 && grep -q "^pm-store: f.db: disk I/O error" err &&
-	grep -q "\"stored\":\"inserted\"" out1 && grep -q "\"stored\":\"failed\"" out1 &&
-	test "$(sqlite3 f.db "PRAGMA integrity_check")" = ok &&
+	test_eq 3 "$(cat st)" && test_grep "^pm-store: f.db: disk I/O error" err &&
+	test_grep "\"stored\":\"inserted\"" out1 && test_grep "\"stored\":\"failed\"" out1 &&
+	test_eq ok "$(sqlite3 f.db "PRAGMA integrity_check")" &&
 	stored_as_said f.db out0 out1 &&
 	run pm-store --db f.db "$STREAM" && expect_status 0 &&
 	db_dump f.db >d && test_cmp "$CLEAN" d

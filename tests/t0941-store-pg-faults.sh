@@ -52,9 +52,9 @@ test_expect_success 'PostgreSQL restarted mid-run: pm-store connects again and c
 	wait_for idle restart &&
 	pgctl -m fast restart && t0=$(now_ms) && kill -0 "$store_pid" &&
 	feed 16 && store_wait && expect_status 0 &&
-	test "$(wc -l <err)" -eq 1 && grep -q " 0 failed in postgresql:" err &&
-	test "$(count_kind failure out)" -eq 0 &&
-	grep -q "terminating connection due to administrator command" "$PG_DIR/server.log" &&
+	test_line_count err 1 && test_grep " 0 failed in postgresql:" err &&
+	test_count failure out 0 &&
+	test_grep "terminating connection due to administrator command" "$PG_DIR/server.log" &&
 	db_dump "$url" >d && test_cmp "$CLEAN" d
 '
 
@@ -64,12 +64,12 @@ test_expect_success 'PostgreSQL stopped mid-run for good: error, exit 3 within P
 	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
 	wait_for idle stopped && pgctl -m fast stop && t0=$(now_ms) &&
 	feed 16 && store_wait && pg_up && expect_status 3 &&
-	test "$elapsed_ms" -ge 2000 && test "$elapsed_ms" -lt 12000 &&
-	grep -q "^pm-store: postgresql://postgres@/stopped?host=[^ ]*: connection lost (.*) and not re-established within 2 s (PM_DB_TIMEOUT): connection to server on socket .* failed: No such file or directory\$" err &&
-	test "$(count_kind failure out)" -ge 1 &&
-	test "$(grep -c "^pm-store: postgresql:.*not re-established" err)" -eq 1 &&
+	test_num "$elapsed_ms" -ge 2000 && test_num "$elapsed_ms" -lt 12000 &&
+	test_grep "^pm-store: postgresql://postgres@/stopped?host=[^ ]*: connection lost (.*) and not re-established within 2 s (PM_DB_TIMEOUT): connection to server on socket .* failed: No such file or directory\$" err &&
+	test_count failure out -ge 1 &&
+	test_num "$(grep -c "^pm-store: postgresql:.*not re-established" err)" -eq 1 &&
 	jq -r "select(.kind == \"failure\") | .detail" out | sort -u >details &&
-	test "$(wc -l <details)" -eq 1 && grep -q "not re-established within 2 s" details &&
+	test_line_count details 1 && test_grep "not re-established within 2 s" details &&
 	stored_as_said "$url" out && mv out out1 && unset PM_DB_TIMEOUT &&
 	run pm-store --db "$url" "$STREAM" && expect_status 0 &&
 	db_dump "$url" >d && test_cmp "$CLEAN" d
@@ -79,8 +79,8 @@ test_expect_success 'PostgreSQL down when pm-store starts: exit 3 at once, the s
 	pg_ready && url=$(pg_newdb down) && pgctl -m fast stop &&
 	t0=$(now_ms) && PM_DB_TIMEOUT=30 run pm-store --db "$url" "$STREAM" &&
 	elapsed=$(($(now_ms) - t0)) && pg_up && expect_status 3 &&
-	test "$elapsed" -lt 5000 && test "$(wc -l <err)" -eq 1 &&
-	grep -q "^pm-store: postgresql://postgres@/down?host=[^ ]*: connection to server on socket .* failed: No such file or directory" err &&
+	test_num "$elapsed" -lt 5000 && test_line_count err 1 &&
+	test_grep "^pm-store: postgresql://postgres@/down?host=[^ ]*: connection to server on socket .* failed: No such file or directory" err &&
 	test ! -s out
 '
 
@@ -97,8 +97,8 @@ test_expect_success 'PostgreSQL out of disk space: the cause named, exit 3; reru
 	    -c "CREATE DATABASE fulldb TABLESPACE small" &&
 	url="postgresql://postgres@/fulldb?host=$PG_DIR" &&
 	run timeout 60 pm-store --db "$url" "$STREAM" && expect_status 3 &&
-	grep -q "^pm-store: postgresql://postgres@/fulldb?host=[^ ]*: could not extend file .*: No space left on device" err &&
-	grep -q "\"stored\":\"inserted\"" out && grep -q "\"stored\":\"failed\"" out &&
+	test_grep "^pm-store: postgresql://postgres@/fulldb?host=[^ ]*: could not extend file .*: No space left on device" err &&
+	test_grep "\"stored\":\"inserted\"" out && test_grep "\"stored\":\"failed\"" out &&
 	stored_as_said "$url" out && mv out out1 &&
 	mount -o remount,size=64m "$PG_DIR/small" &&
 	run pm-store --db "$url" "$STREAM" && expect_status 0 &&

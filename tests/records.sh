@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# tests/records.sh - builders of pm-records(5) lines for the test cases,
+# sourced by lib.sh.  Each prints one compact record (one line).
+#
+#   rec_market ID [FIELD...]    {kind:"market", source:"polymarket",
+#                               market_id:ID, question:"Q"+ID}, then each
+#                               FIELD in turn:
+#                                 KEY=TEXT    KEY set to the string TEXT
+#                                 KEY:=JSON   KEY set to the JSON value
+#                                 -KEY        KEY removed
+#                               (a new KEY goes last, a KEY already there
+#                               keeps its place: the bytes are jq's)
+#   rec_group KEY EVENT MARKET...   {kind:"group", event_key:KEY,
+#                               event:EVENT (JSON), markets:[MARKET...]}
+#   rec_run_start RUN_ID FLOW   a run start record of 2026-11-23
+#   rec_raw SOURCE ENDPOINT REQUEST PAYLOAD [SHA256]
+#                               a raw record as pm-fetch writes it, the
+#                               payload's bytes as given; the sha256 of
+#                               those bytes unless SHA256 is given
+#   rec_yes_no TOKEN_YES PRICE_YES TOKEN_NO PRICE_NO
+#                               a Yes/No contracts array (JSON)
+#   rec_result VARIANT PROBABILITIES   an ok result of builtin variant
+#                               VARIANT in suite s, stage forecast
+
+# rec_apply BASE [FIELD...]: rec_args and rec_prog, BASE with the FIELDs
+rec_apply() {
+	local base=$1 i=0 f prog
+	shift
+	prog=$base
+	rec_args=()
+	for f; do
+		case $f in
+		-*) rec_args+=(--arg "k$i" "${f#-}")
+		    prog="$prog | del(.[\$k$i])" ;;
+		*:=*) rec_args+=(--arg "k$i" "${f%%:=*}" --argjson "v$i" "${f#*:=}")
+		    prog="$prog | .[\$k$i] = \$v$i" ;;
+		*=*) rec_args+=(--arg "k$i" "${f%%=*}" --arg "v$i" "${f#*=}")
+		    prog="$prog | .[\$k$i] = \$v$i" ;;
+		*) echo "records.sh: bad field: $f" >&2; return 1 ;;
+		esac
+		i=$((i + 1))
+	done
+	rec_prog=$prog
+}
+
+rec_market() {
+	local id=$1 rec_args rec_prog
+	shift
+	rec_apply '{kind:"market", source:"polymarket", market_id:$id,
+		question:("Q" + $id)}' "$@" || return 1
+	jq -cn --arg id "$id" "${rec_args[@]}" "$rec_prog"
+}
+
+rec_group() {
+	local key=$1 event=$2 markets
+	shift 2
+	markets=$(IFS=,; printf '[%s]' "$*")
+	jq -cn --arg k "$key" --argjson e "$event" --argjson m "$markets" \
+		'{kind:"group", event_key:$k, event:$e, markets:$m}'
+}
+
+rec_run_start() {
+	jq -cn --arg id "$1" --arg f "$2" '{kind:"run", phase:"start", run_id:$id,
+		flow:$f, run_date:"2026-11-23", target_date:null, window_days:null,
+		started_at:"2026-11-23T07:00:00Z", git_sha:"abc", environment:"test",
+		options:{}}'
+}
+
+rec_raw() {
+	local sha=${5:-}
+	[ -n "$sha" ] || sha=$(printf '%s' "$4" | sha256sum | cut -d' ' -f1)
+	printf '{"kind":"raw","source":"%s","endpoint":"%s","url":"http://127.0.0.1/x","fetched_at":"2026-08-22T15:21:00.123Z","sha256":"%s","request":%s,"payload":%s}\n' \
+		"$1" "$2" "$sha" "$3" "$4"
+}
+
+rec_yes_no() {
+	printf '[{"outcome":"Yes","token_id":"%s","price":%s},{"outcome":"No","token_id":"%s","price":%s}]' \
+		"$1" "$2" "$3" "$4"
+}
+
+rec_result() {
+	jq -cn --arg v "$1" --argjson p "$2" '{experiment_id:("s:forecast:" + $v),
+		suite:"s", stage:"forecast", variant:$v, type:"builtin", status:"ok",
+		output:null, probabilities:$p, started_at:"2026-11-23T07:00:00Z",
+		finished_at:"2026-11-23T07:00:01Z", latency_ms:5, error:null}'
+}
