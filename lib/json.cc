@@ -293,15 +293,16 @@ json_parse(json_parser *p, const char *buf, size_t len, int padded,
 extern "C" void
 json_get(const json_val *obj, const char *key, json_val *out)
 {
+	size_t n = strlen(key);
+
+	/* the last of duplicate keys, as jq: read on after a match */
 	out->type = JSON_ABSENT;
 	if (obj->type != JSON_OBJECT)
 		return;
-	dom::object o;
-	if (elem(obj).get(o))
-		return;
-	dom::element e;
-	if (o.at_key(std::string_view(key)).get(e) == SUCCESS)
-		set(out, e);
+	dom::object o(elem(obj));
+	for (auto it = o.begin(), end = o.end(); it != end; ++it)
+		if (it.key_length() == n && memcmp(it.key_c_str(), key, n) == 0)
+			set(out, it.value());
 }
 
 extern "C" void
@@ -309,7 +310,9 @@ json_pick(const json_val *obj, const char *const *names, size_t n,
     json_val *slots)
 {
 	/* names are sorted, so those sharing a first byte are adjacent:
-	 * index them by it once, then each key is checked against a few. */
+	 * index them by it once, then each key is checked against a few.
+	 * A later duplicate key overwrites its slot: the last wins, as in
+	 * json_get(). */
 	unsigned char lo[256], hi[256];
 
 	for (size_t i = 0; i < n; i++)

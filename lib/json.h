@@ -72,7 +72,8 @@ void json_parser_free(json_parser *p);
 int json_parse(json_parser *p, const char *buf, size_t len, int padded,
     json_val *root, const char **err);
 
-/* Member key of object obj; *out gets type JSON_ABSENT when missing. */
+/* Member key of object obj; *out gets type JSON_ABSENT when missing.  Of
+ * duplicate keys the last counts, as in jq (json_pick() too). */
 void json_get(const json_val *obj, const char *key, json_val *out);
 
 /* Scalar accessors: return 0 on success, -1 when the type does not fit. */

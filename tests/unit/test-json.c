@@ -1,6 +1,7 @@
 /*
  * test-json.c - unit tests for the simdjson wrapper's edges: numbers
- * beyond 64 bits and beyond a double.  Prints one line per failed check and "unit: N checks,
+ * beyond 64 bits and beyond a double, duplicate keys, and the byte ranges
+ * of lib/jspan.c.  Prints one line per failed check and "unit: N checks,
  * N failed"; exit 1 on failure.
  */
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jspan.h"
 
 static int checks, failed;
 
@@ -195,6 +197,33 @@ test_huge(void)
 	CHECK(num("{\"x\":7}", "x") == 7);
 }
 
+static void
+test_dup(void)
+{
+	const char *t = "{\"a\":1,\"b\":{\"a\":9},\"a\":2,\"c\":3,\"a\":4}";
+	static const char *const names[] = { "a", "c" };
+	json_val root, v, slots[2];
+	struct jspan sp;
+	int64_t i;
+
+	CHECK(parse(t, &root, NULL) == 0);
+	json_get(&root, "a", &v);
+	CHECK(json_int64(&v, &i) == 0 && i == 4);
+	json_get(&root, "c", &v);
+	CHECK(json_int64(&v, &i) == 0 && i == 3);
+	json_get(&root, "zz", &v);
+	CHECK(v.type == JSON_ABSENT);
+	json_pick(&root, names, 2, slots);
+	CHECK(json_int64(&slots[0], &i) == 0 && i == 4);
+	CHECK(json_int64(&slots[1], &i) == 0 && i == 3);
+	/* the byte range of the value json_get() chose */
+	CHECK(jspan_member(t, strlen(t), "a", &sp) == 0 &&
+	    sp.len == 1 && t[sp.off] == '4');
+	CHECK(jspan_member(t, strlen(t), "b", &sp) == 0 &&
+	    sp.len == 7 && memcmp(t + sp.off, "{\"a\":9}", 7) == 0);
+	CHECK(jspan_member(t, strlen(t), "x", &sp) == -1);
+}
+
 int
 main(void)
 {
@@ -202,6 +231,7 @@ main(void)
 		return 1;
 	test_bigint();
 	test_huge();
+	test_dup();
 	json_parser_free(jp);
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
