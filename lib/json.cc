@@ -269,6 +269,8 @@ parse_big(json_parser *p, const char *buf, size_t len, dom::element &e)
 	return ec;
 }
 
+static const char BOM[] = "\xEF\xBB\xBF";
+
 extern "C" int
 json_parse(json_parser *p, const char *buf, size_t len, int padded,
     json_val *root, const char **err)
@@ -283,6 +285,10 @@ json_parse(json_parser *p, const char *buf, size_t len, int padded,
 		ec = parse_big(p, buf, len, e);
 	if (ec) {
 		*err = message(ec);
+		/* editors on Windows add one; simdjson only sees bad JSON */
+		if (len >= 3 && memcmp(buf, BOM, 3) == 0)
+			*err = "invalid JSON: starts with a byte order mark "
+			    "(U+FEFF); save the file without it";
 		root->type = JSON_ABSENT;
 		return -1;
 	}

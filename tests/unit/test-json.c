@@ -1,8 +1,8 @@
 /*
  * test-json.c - unit tests for the simdjson wrapper's edges: numbers
- * beyond 64 bits and beyond a double, duplicate keys, and the byte ranges
- * of lib/jspan.c.  Prints one line per failed check and "unit: N checks,
- * N failed"; exit 1 on failure.
+ * beyond 64 bits and beyond a double, duplicate keys, the byte ranges of
+ * lib/jspan.c, and the message for a byte order mark.  Prints one line
+ * per failed check and "unit: N checks, N failed"; exit 1 on failure.
  */
 #include <math.h>
 #include <stdio.h>
@@ -224,6 +224,19 @@ test_dup(void)
 	CHECK(jspan_member(t, strlen(t), "x", &sp) == -1);
 }
 
+static void
+test_bom(void)
+{
+	json_val root;
+	const char *err;
+
+	CHECK(parse("\xEF\xBB\xBF{\"kind\":\"x\"}", &root, &err) == -1 &&
+	    strstr(err, "byte order mark") != NULL);
+	CHECK(parse("{\"kind\":\"\xEF\xBB\xBF\"}", &root, &err) == 0);
+	CHECK(parse("[1,", &root, &err) == -1 &&
+	    strstr(err, "byte order mark") == NULL);
+}
+
 int
 main(void)
 {
@@ -232,6 +245,7 @@ main(void)
 	test_bigint();
 	test_huge();
 	test_dup();
+	test_bom();
 	json_parser_free(jp);
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
