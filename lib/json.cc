@@ -115,6 +115,25 @@ message(error_code ec)
  */
 enum num_class { NUM_OK, NUM_BIGINT, NUM_HUGE };
 
+/* One past the string whose quote is t[q] (n when unclosed); memchr
+ * runs over the long texts at memory speed. */
+static size_t
+string_end(const char *t, size_t n, size_t q)
+{
+	const char *p;
+	size_t i = q + 1, k;
+
+	while (i < n && (p = (const char *)memchr(t + i, '"', n - i))) {
+		i = size_t(p - t);
+		for (k = i; k > q + 1 && t[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			return i + 1;
+		i++;
+	}
+	return n;
+}
+
 /* The next number literal outside strings in t[*pos..n): 1 with its
  * bounds [*s, *e), 0 at the end. */
 static int
@@ -125,10 +144,7 @@ next_number(const char *t, size_t n, size_t *pos, size_t *s, size_t *e)
 	while (i < n) {
 		char c = t[i];
 		if (c == '"') {
-			for (i++; i < n && t[i] != '"'; i++)
-				if (t[i] == '\\')
-					i++;
-			i++;
+			i = string_end(t, n, i);
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			*s = i;
 			while (i < n && ((t[i] >= '0' && t[i] <= '9') ||
@@ -160,6 +176,25 @@ fits64(const char *s, size_t n)
 	return nd < nl || (nd == nl && memcmp(d, lim, nl) <= 0);
 }
 
+/* Below 10^308 < DBL_MAX for sure: at most 308 digits before the point,
+ * exponent included.  Most floats are decided here, without strtod. */
+static bool
+small(const char *s, size_t n)
+{
+	size_t i = s[0] == '-', digits = 0;
+	long exp = 0, sign = 1;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	while (i < n && s[i] != 'e' && s[i] != 'E')
+		i++;
+	if (i < n && ++i < n && (s[i] == '-' || s[i] == '+'))
+		sign = s[i++] == '-' ? -1 : 1;
+	for (; i < n && exp < 100000; i++)
+		exp = exp * 10 + (s[i] - '0');
+	return (long)digits + sign * exp <= 308;
+}
+
 /* s[0..n) is a literal followed by a NUL. */
 static num_class
 classify(const char *s, size_t n)
@@ -171,6 +206,8 @@ classify(const char *s, size_t n)
 
 	if (integer && fits64(s, n))
 		return NUM_OK;
+	if (small(s, n))
+		return integer ? NUM_BIGINT : NUM_OK;
 	/* correctly rounded, as simdjson's: they agree on what overflows
 	 * (the tools never set LC_NUMERIC, so '.' is the decimal point) */
 	d = strtod(s, &end);

@@ -151,10 +151,19 @@ test_huge(void)
 	CHECK(isnan(num("{\"p\":1e400}", "p")));
 	CHECK(type_of("{\"p\":1e400}", "p") == JSON_HUGE);
 	CHECK(num("{\"p\":1e400,\"q\":0.25}", "q") == 0.25);
+	CHECK(isnan(num("{\"p\":17976931348623159e292}", "p")));
+	CHECK(num("{\"p\":17976931348623157e292,\"q\":1}", "p") ==
+	    1.7976931348623157e308);
+	CHECK(num("{\"p\":0.000e400,\"q\":1e99999999999}", "p") == 0);
+	CHECK(num("{\"p\":1e00000000000000000002,\"q\":1e999}", "p") ==
+	    100);
 	memset(big, '9', 400);
 	memcpy(big, "{\"p\":", 5);
 	strcpy(big + 400, "}");
 	CHECK(isnan(num(big, "p")));
+	big[5 + 308] = '}';	/* 308 nines: a double, if rounded */
+	big[5 + 309] = 0;
+	CHECK(num(big, "p") == 1e308);
 	/* each number keeps its place among the others */
 	CHECK(parse(t, &root, &err) == 0);
 	json_iter_init(&it, &root);
