@@ -190,9 +190,46 @@ small(const char *s, size_t n)
 		i++;
 	if (i < n && ++i < n && (s[i] == '-' || s[i] == '+'))
 		sign = s[i++] == '-' ? -1 : 1;
-	for (; i < n && exp < 100000; i++)
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && exp < 100000; i++)
 		exp = exp * 10 + (s[i] - '0');
 	return (long)digits + sign * exp <= 308;
+}
+
+static size_t
+digits(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* Is s[0..n) a JSON number, by RFC 8259's grammar?  Only those are
+ * rewritten: a bad one must stay bad for the parser to refuse. */
+static bool
+valid(const char *s, size_t n)
+{
+	size_t i = s[0] == '-', j;
+
+	if (i < n && s[i] == '0')
+		i++;
+	else if ((j = digits(s, n, i)) > i)
+		i = j;
+	else
+		return false;
+	if (i < n && s[i] == '.') {
+		if ((j = digits(s, n, i + 1)) == i + 1)
+			return false;
+		i = j;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		if ((j = digits(s, n, i)) == i)
+			return false;
+		i = j;
+	}
+	return i == n;
 }
 
 /* s[0..n) is a literal followed by a NUL. */
@@ -204,7 +241,7 @@ classify(const char *s, size_t n)
 	char *end;
 	double d;
 
-	if (integer && fits64(s, n))
+	if (!valid(s, n) || (integer && fits64(s, n)))
 		return NUM_OK;
 	if (small(s, n))
 		return integer ? NUM_BIGINT : NUM_OK;

@@ -102,6 +102,14 @@ test_bigint(void)
 	    strcmp(err, "invalid JSON: bad or out-of-range number") == 0);
 	CHECK(parse("{\"a\":99999999999999999999,", &root, &err) == -1);
 	CHECK(parse("{\"a\":1.5e}", &root, &err) == -1);
+	/* bad literals that strtod would read a huge or big number from */
+	CHECK(parse("[0.17976931348623159e309e]", &root, &err) == -1);
+	CHECK(parse("[7e7302+]", &root, &err) == -1);
+	CHECK(parse("[1e400.5]", &root, &err) == -1);
+	CHECK(parse("[-1e400-1]", &root, &err) == -1);
+	CHECK(parse("[012345678901234567890123]", &root, &err) == -1);
+	CHECK(parse("[99999999999999999999999.]", &root, &err) == -1);
+	CHECK(parse("[-99999999999999999999999-]", &root, &err) == -1);
 	/* many, back to back, in a text at the parser's exact size */
 	{
 		char buf[4096];
