@@ -2,17 +2,35 @@
  * json.cc - the C face of simdjson's DOM parser (see json.h).
  * The only C++ in the project: everything else sees json_val.
  */
-#include <new>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
 #include <simdjson.h>
 
 #include "json.h"
 
 using namespace simdjson;
 
+/* The big-number fallback's copy of a text is at most this much longer:
+ * ".0" after each integer beyond 64 bits, each at least 20 bytes. */
+static size_t
+grown(size_t len)
+{
+	return len + len / 8 + 16;
+}
+
 struct json_parser {
-	dom::parser parser;
-	explicit json_parser(size_t max) : parser(max) {}
+	dom::parser parser;	/* takes a rewritten text up to grown(max) */
+	size_t max;		/* the longest text accepted */
+	/* the fallback only (parse_big): a private copy of the text
+	 * and the ordinals of its numbers that no double holds */
+	std::unique_ptr<char[]> copy;
+	size_t copycap = 0;
+	std::vector<size_t> huge;
+	explicit json_parser(size_t m) : parser(grown(m)), max(m) {}
 };
 
 static_assert(sizeof(dom::element) <= sizeof(((json_val *)0)->opaque),
@@ -37,7 +55,9 @@ set(json_val *v, dom::element e)
 	case dom::element_type::OBJECT:	v->type = JSON_OBJECT; break;
 	case dom::element_type::INT64:	v->type = JSON_INT; break;
 	case dom::element_type::UINT64:	v->type = JSON_UINT; break;
-	case dom::element_type::DOUBLE:	v->type = JSON_DOUBLE; break;
+	case dom::element_type::DOUBLE:	/* infinite: see parse_big() */
+		v->type = std::isfinite(double(e)) ? JSON_DOUBLE : JSON_HUGE;
+		break;
 	case dom::element_type::STRING:	v->type = JSON_STRING; break;
 	case dom::element_type::BOOL:	v->type = JSON_BOOL; break;
 	default:			v->type = JSON_NULL; break;
@@ -82,14 +102,267 @@ message(error_code ec)
 	}
 }
 
+/*
+ * The big-number fallback.  simdjson 3.0.1's DOM refuses an integer
+ * beyond 64 bits (NUMBER_ERROR, like any bad number), and a number beyond
+ * a double.  Both are valid JSON, so a text refused that way is parsed
+ * again from a copy in which the first are floats of the same value and
+ * the second are 0.0, patched to an infinity on the tape afterwards: a
+ * JSON_HUGE, which is no number to json_double() (that member's failure,
+ * not the text's).  Callers keep the original bytes for what they pass
+ * on; only this parse sees the copy.  Texts without such numbers never
+ * come here: the first parse succeeds.
+ */
+enum num_class { NUM_OK, NUM_BIGINT, NUM_HUGE };
+
+/* One past the string whose quote is t[q] (n when unclosed); memchr
+ * runs over the long texts at memory speed. */
+static size_t
+string_end(const char *t, size_t n, size_t q)
+{
+	const char *p;
+	size_t i = q + 1, k;
+
+	while (i < n && (p = (const char *)memchr(t + i, '"', n - i))) {
+		i = size_t(p - t);
+		for (k = i; k > q + 1 && t[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			return i + 1;
+		i++;
+	}
+	return n;
+}
+
+/* The next number literal outside strings in t[*pos..n): 1 with its
+ * bounds [*s, *e), 0 at the end. */
+static int
+next_number(const char *t, size_t n, size_t *pos, size_t *s, size_t *e)
+{
+	size_t i = *pos;
+
+	while (i < n) {
+		char c = t[i];
+		if (c == '"') {
+			i = string_end(t, n, i);
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			*s = i;
+			while (i < n && ((t[i] >= '0' && t[i] <= '9') ||
+			    t[i] == '-' || t[i] == '+' || t[i] == '.' ||
+			    t[i] == 'e' || t[i] == 'E'))
+				i++;
+			*e = *pos = i;
+			return 1;
+		} else
+			i++;
+	}
+	*pos = n;
+	return 0;
+}
+
+/* Does the integer literal s[0..n) fit int64 or uint64?  Yes also for
+ * what is no integer at all: the parser will say what is wrong. */
+static bool
+fits64(const char *s, size_t n)
+{
+	bool neg = n > 0 && s[0] == '-';
+	const char *d = s + neg, *lim = neg ? "9223372036854775808" :
+	    "18446744073709551615";
+	size_t nd = n - neg, nl = strlen(lim);
+
+	for (size_t i = 0; i < nd; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return true;
+	return nd < nl || (nd == nl && memcmp(d, lim, nl) <= 0);
+}
+
+/* Below 10^308 < DBL_MAX for sure: at most 308 digits before the point,
+ * exponent included.  Most floats are decided here, without strtod. */
+static bool
+small(const char *s, size_t n)
+{
+	size_t i = s[0] == '-', digits = 0;
+	long exp = 0, sign = 1;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	while (i < n && s[i] != 'e' && s[i] != 'E')
+		i++;
+	if (i < n && ++i < n && (s[i] == '-' || s[i] == '+'))
+		sign = s[i++] == '-' ? -1 : 1;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && exp < 100000; i++)
+		exp = exp * 10 + (s[i] - '0');
+	return (long)digits + sign * exp <= 308;
+}
+
+static size_t
+digits(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* Is s[0..n) a JSON number, by RFC 8259's grammar?  Only those are
+ * rewritten: a bad one must stay bad for the parser to refuse. */
+static bool
+valid(const char *s, size_t n)
+{
+	size_t i = s[0] == '-', j;
+
+	if (i < n && s[i] == '0')
+		i++;
+	else if ((j = digits(s, n, i)) > i)
+		i = j;
+	else
+		return false;
+	if (i < n && s[i] == '.') {
+		if ((j = digits(s, n, i + 1)) == i + 1)
+			return false;
+		i = j;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		if ((j = digits(s, n, i)) == i)
+			return false;
+		i = j;
+	}
+	return i == n;
+}
+
+/* s[0..n) is a literal followed by a NUL. */
+static num_class
+classify(const char *s, size_t n)
+{
+	bool integer = !memchr(s, '.', n) && !memchr(s, 'e', n) &&
+	    !memchr(s, 'E', n);
+	char *end;
+	double d;
+
+	if (!valid(s, n) || (integer && fits64(s, n)))
+		return NUM_OK;
+	if (small(s, n))
+		return integer ? NUM_BIGINT : NUM_OK;
+	/* correctly rounded, as simdjson's: they agree on what overflows
+	 * (the tools never set LC_NUMERIC, so '.' is the decimal point) */
+	d = strtod(s, &end);
+	if (end == s)
+		return NUM_OK;
+	if (std::isinf(d))
+		return NUM_HUGE;
+	return integer ? NUM_BIGINT : NUM_OK;
+}
+
+/* Copy t[0..n) into p->copy, rewritten as above; returns its length, or
+ * 0 when nothing needed rewriting (the text is bad for other reasons). */
+static size_t
+rewrite(json_parser *p, const char *t, size_t n)
+{
+	char *dst = p->copy.get();
+	size_t pos = 0, from = 0, o = 0, s, e, ord = 0;
+	bool changed = false;
+
+	p->huge.clear();
+	for (; next_number(t, n, &pos, &s, &e); ord++) {
+		memcpy(dst + o, t + from, e - from);
+		o += e - from;
+		from = e;
+		dst[o] = 0;
+		switch (classify(dst + o - (e - s), e - s)) {
+		case NUM_OK:
+			break;
+		case NUM_BIGINT:
+			memcpy(dst + o, ".0", 2);
+			o += 2;
+			changed = true;
+			break;
+		case NUM_HUGE:	/* at least "1e309": room for "0.0" */
+			memset(dst + o - (e - s), ' ', e - s);
+			memcpy(dst + o - (e - s), "0.0", 3);
+			p->huge.push_back(ord << 1 | (t[s] == '-'));
+			changed = true;
+			break;
+		}
+	}
+	memcpy(dst + o, t + from, n - from);
+	o += n - from;
+	memset(dst + o, 0, SIMDJSON_PADDING);
+	return changed ? o : 0;
+}
+
+/* Numbers are on the tape in text order, two words each: make the huge
+ * ones infinities. */
+static void
+patch(json_parser *p)
+{
+	uint64_t *tape = p->parser.doc.tape.get();
+	size_t end = size_t(tape[0] & internal::JSON_VALUE_MASK), k = 0, ord = 0;
+
+	for (size_t i = 1; i < end && k < p->huge.size(); i++) {
+		char t = char(tape[i] >> 56);
+		if (t != 'l' && t != 'u' && t != 'd')
+			continue;
+		if (ord++ == p->huge[k] >> 1) {
+			double inf = p->huge[k++] & 1 ? -HUGE_VAL : HUGE_VAL;
+			tape[i] = uint64_t('d') << 56;
+			memcpy(&tape[i + 1], &inf, sizeof inf);
+		}
+		i++;
+	}
+}
+
+static error_code
+parse_big(json_parser *p, const char *buf, size_t len, dom::element &e)
+{
+	size_t need = grown(len) + SIMDJSON_PADDING, n;
+	error_code ec;
+
+	try {
+		if (p->copycap < need) {
+			p->copy.reset();
+			p->copy.reset(new char[need]);
+			p->copycap = need;
+		}
+		n = rewrite(p, buf, len);
+	} catch (...) {
+		return MEMALLOC;
+	}
+	ec = n == 0 ? NUMBER_ERROR : p->parser.parse(p->copy.get(), n,
+	    false).get(e);
+	if (ec == SUCCESS)
+		patch(p);
+	/* a long line's copy is not worth keeping for the next rare one */
+	if (p->copycap > (1u << 20)) {
+		p->copy.reset();
+		p->copycap = 0;
+	}
+	if (p->huge.capacity() > 4096)
+		std::vector<size_t>().swap(p->huge);
+	return ec;
+}
+
+static const char BOM[] = "\xEF\xBB\xBF";
+
 extern "C" int
 json_parse(json_parser *p, const char *buf, size_t len, int padded,
     json_val *root, const char **err)
 {
 	dom::element e;
-	error_code ec = p->parser.parse(buf, len, !padded).get(e);
+	error_code ec;
+
+	if (len > p->max)
+		ec = CAPACITY;
+	else if ((ec = p->parser.parse(buf, len, !padded).get(e)) ==
+	    NUMBER_ERROR)
+		ec = parse_big(p, buf, len, e);
 	if (ec) {
 		*err = message(ec);
+		/* editors on Windows add one; simdjson only sees bad JSON */
+		if (len >= 3 && memcmp(buf, BOM, 3) == 0)
+			*err = "invalid JSON: starts with a byte order mark "
+			    "(U+FEFF); save the file without it";
 		root->type = JSON_ABSENT;
 		return -1;
 	}
@@ -100,15 +373,16 @@ json_parse(json_parser *p, const char *buf, size_t len, int padded,
 extern "C" void
 json_get(const json_val *obj, const char *key, json_val *out)
 {
+	size_t n = strlen(key);
+
+	/* the last of duplicate keys, as jq: read on after a match */
 	out->type = JSON_ABSENT;
 	if (obj->type != JSON_OBJECT)
 		return;
-	dom::object o;
-	if (elem(obj).get(o))
-		return;
-	dom::element e;
-	if (o.at_key(std::string_view(key)).get(e) == SUCCESS)
-		set(out, e);
+	dom::object o(elem(obj));
+	for (auto it = o.begin(), end = o.end(); it != end; ++it)
+		if (it.key_length() == n && memcmp(it.key_c_str(), key, n) == 0)
+			set(out, it.value());
 }
 
 extern "C" void
@@ -116,7 +390,9 @@ json_pick(const json_val *obj, const char *const *names, size_t n,
     json_val *slots)
 {
 	/* names are sorted, so those sharing a first byte are adjacent:
-	 * index them by it once, then each key is checked against a few. */
+	 * index them by it once, then each key is checked against a few.
+	 * A later duplicate key overwrites its slot: the last wins, as in
+	 * json_get(). */
 	unsigned char lo[256], hi[256];
 
 	for (size_t i = 0; i < n; i++)

@@ -33,7 +33,8 @@ enum json_type {
 	JSON_DOUBLE,
 	JSON_STRING,
 	JSON_ARRAY,
-	JSON_OBJECT
+	JSON_OBJECT,
+	JSON_HUGE		/* a number beyond a double (1e400) */
 };
 
 typedef struct json_parser json_parser;
@@ -55,16 +56,24 @@ json_parser *json_parser_new(size_t max_len);
 void json_parser_free(json_parser *p);
 
 /*
- * Parse buf[0..len).  With padded != 0 the caller guarantees JSON_PADDING
- * readable, initialized bytes past len (simdjson reads them: valgrind
- * reports uninitialized ones) and nothing is copied; otherwise the bytes are
- * copied into a padded buffer first.  Returns 0 and sets *root, or -1 and
- * sets *err to a static message (invalid JSON, invalid UTF-8, too deep...).
+ * Parse buf[0..len) (at most max_len bytes).  With padded != 0 the caller
+ * guarantees JSON_PADDING readable, initialized bytes past len (simdjson
+ * reads them: valgrind reports uninitialized ones) and nothing is copied;
+ * otherwise the bytes are copied into a padded buffer first.  Returns 0 and
+ * sets *root, or -1 and sets *err to a static message (invalid JSON,
+ * invalid UTF-8, too deep...).
+ *
+ * Numbers are valid at any size: an integer beyond 64 bits is a
+ * JSON_DOUBLE, its value rounded; a number beyond a double is JSON_HUGE,
+ * which has no value (jw_val() writes null).  Only a text holding such
+ * numbers pays for this (a second parse, from a rewritten private copy).
+ * Whoever passes a value on keeps its bytes, not its parsed number.
  */
 int json_parse(json_parser *p, const char *buf, size_t len, int padded,
     json_val *root, const char **err);
 
-/* Member key of object obj; *out gets type JSON_ABSENT when missing. */
+/* Member key of object obj; *out gets type JSON_ABSENT when missing.  Of
+ * duplicate keys the last counts, as in jq (json_pick() too). */
 void json_get(const json_val *obj, const char *key, json_val *out);
 
 /* Scalar accessors: return 0 on success, -1 when the type does not fit. */

@@ -72,7 +72,9 @@ int
 jspan_member(const char *t, size_t n, const char *key, struct jspan *out)
 {
 	size_t i = ws(t, n, 0), kl = strlen(key), ke, vs, ve;
+	int found = -1;
 
+	/* the last of duplicate keys, as json_get(): read to the end */
 	if (i >= n || t[i] != '{')
 		return -1;
 	for (i = ws(t, n, i + 1); i < n && t[i] == '"'; i = ws(t, n, i + 1)) {
@@ -87,13 +89,15 @@ jspan_member(const char *t, size_t n, const char *key, struct jspan *out)
 		if (ke - i - 2 == kl && memcmp(t + i + 1, key, kl) == 0) {
 			out->off = vs;
 			out->len = ve - vs;
-			return 0;
+			found = 0;
 		}
 		i = ws(t, n, ve);
+		if (i < n && t[i] == '}')
+			return found;
 		if (i >= n || t[i] != ',')
 			return -1;
 	}
-	return -1;
+	return found;
 }
 
 int

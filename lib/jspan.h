@@ -19,7 +19,8 @@ struct jspan {
 	size_t	 off, len;
 };
 
-/* The value of top-level member `key` of the object t[0..n); -1 if absent. */
+/* The value of top-level member `key` of the object t[0..n), the last of
+ * duplicates as json_get() takes it; -1 if absent. */
 int jspan_member(const char *t, size_t n, const char *key, struct jspan *out);
 
 /*

@@ -43,6 +43,7 @@ struct ndjson_reader {
 	size_t		 jpmax;		/* the longest line jp takes */
 	size_t		 start, end;	/* unconsumed bytes */
 	unsigned long	 line;
+	int		 hinted;	/* told how to read a JSON array */
 };
 
 size_t
@@ -102,6 +103,22 @@ blank(const char *p, size_t n)
 	return 1;
 }
 
+/* A bad line opening an array: the input is probably one JSON array,
+ * pretty-printed or not.  Say once what to do about it. */
+static void
+array_hint(struct ndjson_reader *rd, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	if (rd->hinted || i == n || p[i] != '[')
+		return;
+	rd->hinted = 1;
+	msg_at(rd->name, rd->line, "input is a JSON array, not one object "
+	    "per line: pipe it through jq -c '.[]'");
+}
+
 /* One complete line at p[0..n), with JSON_PADDING bytes after it. */
 static int
 one(struct ndjson_reader *rd, char *p, size_t n)
@@ -123,11 +140,13 @@ one(struct ndjson_reader *rd, char *p, size_t n)
 	r.len = n;
 	if (json_parse(rd->jp, p, n, 1, &r.root, &err) == -1) {
 		bad(rd, rd->line, err);
+		array_hint(rd, p, n);
 		return 0;
 	}
 	p[n] = 0;
 	if (r.root.type != JSON_OBJECT) {
 		bad(rd, rd->line, "not a JSON object");
+		array_hint(rd, p, n);
 		return 0;
 	}
 	json_get(&r.root, "kind", &k);

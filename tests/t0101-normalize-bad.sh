@@ -49,7 +49,8 @@ test_expect_success 'a raw NUL byte in a line' '
 test_expect_success 'deep nesting and out-of-range numbers' '
 	python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"x\\\":\" + \"[\" * 5000 + \"]\" * 5000 + \"}\")" >deep &&
 	bad_between "$(cat deep)" "JSON nested too deep" &&
-	bad_between "{\"id\":\"1\",\"volume\":1e999}" "invalid JSON: bad or out-of-range number"
+	bad_between "{\"id\":\"1\",\"volume\":1e999}" "market 1: volume is not a number" &&
+	bad_between "{\"id\":\"1\",\"volume\":1e}" "invalid JSON: bad or out-of-range number"
 '
 test_expect_success 'a line over the cap is a failure with its position' '
 	{ good 0; python3 -c "print(\"{\\\"id\\\":\\\"1\\\",\\\"q\\\":\\\"\" + \"x\" * 20000 + \"\\\"}\")"; good 1; } >in.ndjson &&
