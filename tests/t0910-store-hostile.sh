@@ -72,9 +72,9 @@ test_expect_success 'SQLite: each broken line a clear error at its position, the
 	test_num "$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM processing_failures")" -eq 6
 '
 
-test_expect_success 'duplicate keys: the first wins, the record is kept verbatim' '
+test_expect_success 'duplicate keys: the last wins, as in jq; the record is kept verbatim' '
 	id=$(sed -n 3p "$TMP/good" | jq -r .market_id) &&
-	test "$(sqlite3 "$TMP/h.db" "SELECT slug FROM markets WHERE market_id = '\''$id'\''")" != dup-b &&
+	test "$(sqlite3 "$TMP/h.db" "SELECT slug FROM markets WHERE market_id = '\''$id'\''")" = dup-b &&
 	sqlite3 "$TMP/h.db" "SELECT record FROM markets WHERE market_id = '\''$id'\''" >got &&
 	sed -n 8p "$TMP/hostile.ndjson" >want && test_cmp want got
 '
