@@ -9,6 +9,7 @@
 
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "record.h"
 
@@ -49,16 +50,10 @@ size_t
 ndjson_max_line(void)
 {
 	const char *s = getenv("PM_MAX_LINE");
-	char *e;
-	unsigned long long v;
+	long long v;
 
-	if (s && *s) {
-		errno = 0;
-		v = strtoull(s, &e, 10);
-		if (errno == 0 && *e == 0 && v >= 64 && v <= (1ULL << 34))
-			return (size_t)v;
-		msg("PM_MAX_LINE: not a size from 64 to 17179869184: %s", s);
-	}
+	if (s && *s && opt_int("PM_MAX_LINE", s, 64, 1LL << 34, &v) == 0)
+		return (size_t)v;
 	return NDJSON_MAX_LINE_DEFAULT;
 }
 

@@ -10,7 +10,6 @@
  * prices and history are filters: every input record goes through
  * unchanged, and the raw price records of its tokens follow.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "json.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "ratelimit.h"
 #include "timefmt.h"
@@ -43,7 +43,7 @@ struct opts {
 	struct clob_query c;
 	struct fetch_opts f;
 	const char	*target, *cacert;
-	long		 window;
+	long long	 window;
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only;
 };
@@ -67,21 +67,6 @@ usage(FILE *f)
 "        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
 "        [--progress]\n"
 "        [-h | --help] [-V | --version]\n");
-}
-
-/* A number in [lo, hi], or a message and -1 (OpenBSD read_number()). */
-static int
-number(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtol(s, &e, 10);
-	if (*s == 0 || *e || errno || *v < lo || *v > hi) {
-		msg("%s: %s: not a number from %ld to %ld", opt, s, lo, hi);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -136,7 +121,7 @@ static int
 opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 {
 	char err[256];
-	long v;
+	long long v;
 
 	switch (ch) {
 	case O_GAMMA:
@@ -144,7 +129,7 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 	case O_CLOB:
 		return base_url("--clob-url", arg, &o->c.base);
 	case 'j':
-		if (number("--parallel", arg, 1, 256, &v) == -1)
+		if (opt_int("--parallel", arg, 1, 256, &v) == -1)
 			return -1;
 		o->f.parallel = (int)v;
 		return 0;
@@ -155,17 +140,17 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 		}
 		return 0;
 	case O_ATTEMPTS:
-		if (number("--attempts", arg, 1, 100, &v) == -1)
+		if (opt_int("--attempts", arg, 1, 100, &v) == -1)
 			return -1;
 		o->f.attempts = (int)v;
 		return 0;
 	case O_BACKOFF:
-		if (number("--backoff", arg, 1, 600000, &v) == -1)
+		if (opt_int("--backoff", arg, 1, 600000, &v) == -1)
 			return -1;
 		o->f.backoff = (double)v / 1000;
 		return 0;
 	case O_TIMEOUT:
-		if (number("--timeout", arg, 1, 3600, &v) == -1)
+		if (opt_int("--timeout", arg, 1, 3600, &v) == -1)
 			return -1;
 		o->f.timeout_ms = v * 1000;
 		return 0;
@@ -187,7 +172,7 @@ opt_gamma(struct opts *o, int ch, char *arg)
 	static const char *const pg[] = { "keyset", "offset", NULL };
 	static char **ids;
 	char **p;
-	long v;
+	long long v;
 
 	o->gamma_only = ch;
 	switch (ch) {
@@ -208,14 +193,14 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		o->target = arg;
 		return 0;
 	case O_WINDOW:
-		return number("--window-days", arg, 1, 366, &o->window);
+		return opt_int("--window-days", arg, 1, 366, &o->window);
 	case O_UPDATED:
 		return timestamp("--updated-since", arg, o->since);
 	case O_TAG:
 		o->g.tag = arg;
-		return number("--tag", arg, 0, 2147483647, &v);
+		return opt_int("--tag", arg, 0, 2147483647, &v);
 	case O_ID:
-		if (number("--id", arg, 0, 2147483647, &v) == -1 ||
+		if (opt_int("--id", arg, 0, 2147483647, &v) == -1 ||
 		    (p = realloc(ids, sizeof *ids * (size_t)(o->g.nids + 1)))
 		    == NULL)
 			return -1;
@@ -223,17 +208,17 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		ids[o->g.nids++] = arg;
 		return 0;
 	case O_LIMIT:
-		if (number("--limit", arg, 1, 1000000000, &v) == -1)
+		if (opt_int("--limit", arg, 1, 1000000000, &v) == -1)
 			return -1;
 		o->g.limit = (unsigned long)v;
 		return 0;
 	case O_PAGE:
-		if (number("--page-size", arg, 1, 100, &v) == -1)
+		if (opt_int("--page-size", arg, 1, 100, &v) == -1)
 			return -1;
 		o->g.page_size = (int)v;
 		return 0;
 	case O_PARTS:
-		if (number("--partitions", arg, 1, 1000, &v) == -1)
+		if (opt_int("--partitions", arg, 1, 1000, &v) == -1)
 			return -1;
 		o->g.partitions = (int)v;
 		return 0;
@@ -248,7 +233,7 @@ opt_clob(struct opts *o, int ch, char *arg)
 	static const char *const eps[] = { "prices", "price", "midpoint",
 	    "book", "last-trade-price", NULL };
 	static const char *const sides[] = { "BUY", "SELL", NULL };
-	long v;
+	long long v;
 
 	switch (ch) {
 	case O_ENDPOINT:
@@ -261,7 +246,7 @@ opt_clob(struct opts *o, int ch, char *arg)
 		return oneof("--side", arg, sides);
 	case O_BATCH:
 		o->clob_only = ch;
-		if (number("--batch", arg, 1, 500, &v) == -1)
+		if (opt_int("--batch", arg, 1, 500, &v) == -1)
 			return -1;
 		o->c.batch = (int)v;
 		return 0;
@@ -272,15 +257,15 @@ opt_clob(struct opts *o, int ch, char *arg)
 	case O_FIDELITY:
 		o->hist_only = ch;
 		o->c.fidelity = arg;
-		return number("--fidelity", arg, 1, 1000000, &v);
+		return opt_int("--fidelity", arg, 1, 1000000, &v);
 	case O_START:
 		o->hist_only = ch;
 		o->c.start_ts = arg;
-		return number("--start-ts", arg, 0, 99999999999, &v);
+		return opt_int("--start-ts", arg, 0, 99999999999, &v);
 	case O_END:
 		o->hist_only = ch;
 		o->c.end_ts = arg;
-		return number("--end-ts", arg, 0, 99999999999, &v);
+		return opt_int("--end-ts", arg, 0, 99999999999, &v);
 	}
 	return 1;
 }

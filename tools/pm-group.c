@@ -5,7 +5,6 @@
  * passes through byte for byte as it comes.  At the end of the input the
  * groups are written, sorted by event_key.  The contract: pm-records(5).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "jqf.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "record.h"
 
@@ -38,21 +38,6 @@ usage(FILE *f)
 "  -n, --limit N     write at most N groups\n"
 "      --stats       print counts on standard error at the end\n"
 "  -h, --help        this help;  -V, --version  the version\n");
-}
-
-/* Like cut(1)'s read_number(): the whole string, in range, or a message. */
-static int
-read_count(const char *opt, const char *s, unsigned long *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtoul(s, &e, 10);
-	if (*s < '0' || *s > '9' || *e || errno || *v < 1 || *v > 1000000000) {
-		msg("%s: not a number from 1 to 1000000000: %s", opt, s);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -142,6 +127,7 @@ main(int argc, char **argv)
 	struct ctx c = { 0 };
 	struct ndjson nd = { 0 };
 	char err[256];
+	long long n;
 	int ch, want_stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
@@ -157,10 +143,11 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			if (read_count("--limit", optarg, &c.limit) == -1) {
+			if (opt_int("--limit", optarg, 1, 1000000000, &n) == -1) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
+			c.limit = (unsigned long)n;
 			break;
 		case 's':
 			want_stats = 1;
