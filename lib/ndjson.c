@@ -280,10 +280,10 @@ read_fd(struct ndjson_reader *rd, size_t max)
 	return 0;
 readerr:
 	msg("%s: read error: %s", rd->name, strerror(errno));
-	return 3;
+	return EXIT_IO;
 nomem:
 	msg("%s: out of memory", rd->name);
-	return 3;
+	return EXIT_IO;
 }
 
 /* Ready rd for a run with line cap max, keeping what it already has: its
@@ -314,7 +314,7 @@ reader_init(struct ndjson_reader *rd, struct ndjson *nd, size_t max)
 	return 0;
 nomem:
 	msg("out of memory");
-	return 3;
+	return EXIT_IO;
 }
 
 int
@@ -327,7 +327,7 @@ ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
 
 	if (rd == NULL && (rd = nd->keep = calloc(1, sizeof *rd)) == NULL) {
 		msg("out of memory");
-		return 3;
+		return EXIT_IO;
 	}
 	if ((rc = reader_init(rd, nd, max)) == 0) {
 		rd->name = name;
@@ -375,7 +375,7 @@ ndjson_run(struct ndjson *nd, int nfiles, char **files)
 			rd.name = files[i];
 			if ((rd.fd = open(files[i], O_RDONLY)) == -1) {
 				msg("%s: %s", files[i], strerror(errno));
-				rc = 3;
+				rc = EXIT_IO;
 				continue;
 			}
 		}

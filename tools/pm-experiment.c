@@ -24,7 +24,6 @@
 #include "record.h"
 #include "workq.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 /* Pass-through lines waiting behind a group in flight, at most. */
 #define QUEUED_MAX (64UL * 1024 * 1024)

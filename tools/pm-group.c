@@ -18,7 +18,6 @@
 #include "out.h"
 #include "record.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 struct ctx {
 	struct grouper	*g;

@@ -24,7 +24,6 @@
 #include "sha.h"
 #include "timefmt.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 struct ctx {
 	struct normalizer *norm;

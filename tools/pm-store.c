@@ -21,7 +21,6 @@
 #include "schema.h"
 #include "store.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_DB = 3 };
 
 struct opts {
 	const char	*url;

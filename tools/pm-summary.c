@@ -26,8 +26,6 @@
 #include "status.h"
 #include "summary.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3, EXIT_STALE = 4,
-	EXIT_VERY_STALE = 5 };
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
 	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP };
