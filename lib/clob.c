@@ -87,7 +87,7 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	struct failure fl = { 0 };
 
 	if (a->ok) {
-		raw_emit(&src, a->text, a->len);
+		raw_emit(&src, a->text, a->len, NULL);
 		c->records++;
 		fetch_stats(f)->pages++;
 		fetch_stats(f)->records++;

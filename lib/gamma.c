@@ -220,7 +220,7 @@ emit_page(struct gamma *g, const struct fetch_job *j,
 			g->res->duplicates++;
 			continue;
 		}
-		raw_emit(&src, a->text + e.off, e.len);
+		raw_emit(&src, a->text + e.off, e.len, NULL);
 		g->res->records++;
 		fetch_stats(g->f)->records++;
 		if (g->q->limit && g->res->records >= g->q->limit)
