@@ -25,6 +25,7 @@
 #include "score.h"
 #include "status.h"
 #include "summary.h"
+#include "timefmt.h"
 
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
@@ -99,7 +100,7 @@ read_max_failures(const char *s, struct opts *o)
 static int
 read_time(const char *s, int64_t *t)
 {
-	if (status_epoch(s, strlen(s), t) == -1) {
+	if (ts_sec(s, strlen(s), t) == -1) {
 		msg("--now: not a time: %s", s);
 		return -1;
 	}
