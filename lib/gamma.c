@@ -136,14 +136,9 @@ out:
 static void
 fail(struct gamma *g, const char *url, int retriable, const char *detail)
 {
-	struct failure fl = { 0 };
-
-	fl.stage = "fetch";
-	fl.reason = "fetch_failed";
-	fl.retriable = retriable;
-	fl.url = url;
-	fl.detail = detail;
-	rec_failure(&fl);
+	rec_failure(&(struct failure){ .stage = "fetch",
+	    .reason = "fetch_failed", .retriable = retriable, .url = url,
+	    .detail = detail });
 	g->res->failures++;
 }
 

@@ -73,16 +73,11 @@ rec_pass(const struct rec *r)
 static void
 bad(struct ndjson_reader *rd, unsigned long line, const char *detail)
 {
-	struct failure f = { 0 };
-
 	if (rd->nd->on_bad)
 		rd->nd->on_bad(rd->nd->arg, rd->name, line, detail);
-	f.stage = rd->nd->stage;
-	f.reason = "bad_record";
-	f.file = rd->name;
-	f.line = line;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = rd->nd->stage,
+	    .reason = "bad_record", .file = rd->name, .line = line,
+	    .detail = detail });
 	rd->nd->bad++;
 }
 

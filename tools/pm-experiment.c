@@ -94,7 +94,6 @@ static void
 emit(struct ctx *c, struct slot *s)
 {
 	struct xjob *j = s->job;
-	struct failure f = { 0 };
 	size_t i;
 
 	if (!s->group) {
@@ -108,14 +107,11 @@ emit(struct ctx *c, struct slot *s)
 	c->failed += j->failed;
 	c->skipped += j->skipped;
 	for (i = 0; i < j->nfails; i++) {
-		f.stage = "experiment";
-		f.reason = j->fails[i].reason;
-		f.retriable = j->fails[i].retriable;
-		f.file = j->file;
-		f.line = j->line;
-		f.event_key = j->event_key;
-		f.detail = j->fails[i].detail;
-		rec_failure(&f);
+		rec_failure(&(struct failure){ .stage = "experiment",
+		    .reason = j->fails[i].reason,
+		    .retriable = j->fails[i].retriable, .file = j->file,
+		    .line = j->line, .event_key = j->event_key,
+		    .detail = j->fails[i].detail });
 		c->failures++;
 	}
 out:

@@ -43,7 +43,6 @@ static int
 one(struct rec *r, void *arg)
 {
 	struct ctx *c = arg;
-	struct failure f = { 0 };
 	const char *err;
 	int rc;
 
@@ -57,12 +56,9 @@ one(struct rec *r, void *arg)
 		return 0;
 	}
 	if (rc == -1) {
-		f.stage = "group";
-		f.reason = "bad_record";
-		f.file = r->file;
-		f.line = r->line;
-		f.detail = err;
-		rec_failure(&f);
+		rec_failure(&(struct failure){ .stage = "group",
+		    .reason = "bad_record", .file = r->file, .line = r->line,
+		    .detail = err });
 		c->failed++;
 	}
 	return 0;

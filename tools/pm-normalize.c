@@ -84,31 +84,21 @@ on_fail(void *arg, const char *market_id, const char *event_key,
     const char *detail)
 {
 	struct ctx *c = arg;
-	struct failure f = { 0 };
 
-	f.stage = "normalize";
-	f.reason = "normalization_failed";
-	f.retriable = 1;
-	f.file = c->rec->file;
-	f.line = c->rec->line;
-	f.market_id = market_id;
-	f.event_key = event_key;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = "normalize",
+	    .reason = "normalization_failed", .retriable = 1,
+	    .file = c->rec->file, .line = c->rec->line,
+	    .market_id = market_id, .event_key = event_key,
+	    .detail = detail });
 	c->failed++;
 }
 
 static void
 bad(struct ctx *c, const struct rec *r, const char *detail)
 {
-	struct failure f = { 0 };
-
-	f.stage = "normalize";
-	f.reason = "bad_record";
-	f.file = r->file;
-	f.line = r->line;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = "normalize",
+	    .reason = "bad_record", .file = r->file, .line = r->line,
+	    .detail = detail });
 	c->failed++;
 }
 
