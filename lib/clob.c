@@ -82,8 +82,9 @@ static void
 answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
 	struct clob *c = j->ctx;
-	struct raw_src src = { "clob", c->q->endpoint, j->url, a->fetched_at,
-	    j->req, strlen(j->req) };
+	struct raw_src src = { .source = "clob", .endpoint = c->q->endpoint,
+	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
+	    .requestlen = strlen(j->req) };
 	if (a->ok) {
 		raw_emit(&src, a->text, a->len, NULL);
 		c->records++;

@@ -183,8 +183,9 @@ static long
 emit_page(struct gamma *g, const struct fetch_job *j,
     const struct fetch_answer *a, int *old)
 {
-	struct raw_src src = { "gamma", g->endpoint, j->url, a->fetched_at,
-	    j->req, strlen(j->req) };
+	struct raw_src src = { .source = "gamma", .endpoint = g->endpoint,
+	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
+	    .requestlen = strlen(j->req) };
 	struct jspan arr, e;
 	json_val list, o;
 	json_iter it;

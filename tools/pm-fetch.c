@@ -100,7 +100,8 @@ base_url(const char *opt, char *s, const char **out)
 	size_t n = strlen(s);
 	const char *auth;
 
-	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
+	if (strncmp(s, STRCONST("http://")) &&
+	    strncmp(s, STRCONST("https://"))) {
 		msg("%s: %s: not an http or https URL", opt, s);
 		return -1;
 	}
@@ -457,8 +458,10 @@ on_record(struct rec *r, void *arg)
 		json_get(&ct, "outcome", &out);
 		if ((t = json_str(&tok, &tn)) == NULL || tn == 0)
 			continue;	/* a placeholder market has none */
-		if ((oc = json_str(&out, &on)) == NULL)
-			oc = "", on = 0;
+		if ((oc = json_str(&out, &on)) == NULL) {
+			oc = "";
+			on = 0;
+		}
 		if (clob_token(c, t, tn, m, mn, oc, on) == -1) {
 			msg("out of memory");
 			return -1;
@@ -538,8 +541,9 @@ main(int argc, char **argv)
 		msg("out of memory");
 		return EXIT_IO;
 	}
-	o.f = (struct fetch_opts){ 8, 6, 0.5, 30, 30000, 0 };
-	o.f.progress = isatty(STDERR_FILENO) ? 2 : 0;
+	o.f = (struct fetch_opts){ .parallel = 8, .attempts = 6, .backoff = 0.5,
+	    .backoff_max = 30, .timeout_ms = 30000,
+	    .progress = isatty(STDERR_FILENO) ? 2 : 0 };
 	o.g.page_size = 100;
 	o.g.closed = "false";
 	o.c.endpoint = "prices";

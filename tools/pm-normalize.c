@@ -108,8 +108,8 @@ static int
 wrap_bare(struct ctx *c, const struct rec *r, const char *ep, char sha[65])
 {
 	struct raw_src src = {
-		.source = strncmp(ep, "markets", 7) && strncmp(ep, "events", 6) ?
-		    "clob" : "gamma",
+		.source = strncmp(ep, STRCONST("markets")) &&
+		    strncmp(ep, STRCONST("events")) ? "clob" : "gamma",
 		.endpoint = ep,
 	};
 	struct buf *b = &c->scratch;
