@@ -55,6 +55,17 @@ test_expect_success 'leading zeros and the bounds themselves are numbers' '
 	test ! -s err
 '
 
+test_expect_success 'other option values: the same order, the value quoted' '
+	refused "pm-summary: --now: \"soon\" is not a time" \
+	    pm-summary --status --now soon &&
+	refused "pm-summary: --fresh: \"5y\" is not a duration (N, Ns, Nm, Nh or Nd)" \
+	    pm-summary --status --fresh 5y &&
+	refused "pm-fetch: --closed: \"maybe\" is not a valid value" \
+	    pm-fetch markets --closed maybe &&
+	refused "pm-experiment: --stage: \"all\" is not research, forecast or both" \
+	    pm-experiment --stage all
+'
+
 test_expect_success 'PM_MAX_LINE: the same message, then the default' '
 	printf "{\"kind\":\"x\"}\n" >in.ndjson &&
 	PM_MAX_LINE=" 64" run pm-group in.ndjson && expect_status 0 &&

@@ -24,7 +24,6 @@
 #include "record.h"
 #include "workq.h"
 
-
 /* Pass-through lines waiting behind a group in flight, at most. */
 #define QUEUED_MAX (64UL * 1024 * 1024)
 
@@ -196,7 +195,7 @@ set_stage(struct opts *o, const char *s)
 	else if (strcmp(s, "both") == 0)
 		o->sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
 	else {
-		msg("--stage: research, forecast or both: %s", s);
+		msg("--stage: \"%s\" is not research, forecast or both", s);
 		return -1;
 	}
 	return 0;

@@ -75,7 +75,7 @@ timestamp(const char *opt, const char *s, char out[TS_MAX])
 
 	if (ts_parse(s, strlen(s), out) == -1 ||
 	    ts_ms(s, strlen(s), &ms) == -1) {
-		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
+		msg("%s: \"%s\" is not a timestamp (RFC 3339, e.g. "
 		    "2026-10-06T00:00:00Z)", opt, s);
 		return -1;
 	}
@@ -88,7 +88,7 @@ oneof(const char *opt, const char *s, const char *const *set)
 	for (; *set; set++)
 		if (strcmp(s, *set) == 0)
 			return 0;
-	msg("%s: %s: not a valid value", opt, s);
+	msg("%s: \"%s\" is not a valid value", opt, s);
 	return -1;
 }
 
@@ -102,7 +102,7 @@ base_url(const char *opt, char *s, const char **out)
 
 	if (strncmp(s, STRCONST("http://")) &&
 	    strncmp(s, STRCONST("https://"))) {
-		msg("%s: %s: not an http or https URL", opt, s);
+		msg("%s: \"%s\" is not an http or https URL", opt, s);
 		return -1;
 	}
 	auth = strstr(s, "//") + 2;

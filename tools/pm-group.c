@@ -18,7 +18,6 @@
 #include "out.h"
 #include "record.h"
 
-
 struct ctx {
 	struct grouper	*g;
 	struct jqf	*where;

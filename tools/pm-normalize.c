@@ -24,7 +24,6 @@
 #include "sha.h"
 #include "timefmt.h"
 
-
 struct ctx {
 	struct normalizer *norm;
 	const char	*endpoint;	/* --endpoint, for bare objects */

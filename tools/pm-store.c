@@ -21,7 +21,6 @@
 #include "schema.h"
 #include "store.h"
 
-
 struct opts {
 	const char	*url;
 	const char	*export;

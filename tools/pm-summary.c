@@ -101,7 +101,7 @@ static int
 read_time(const char *s, int64_t *t)
 {
 	if (ts_sec(s, strlen(s), t) == -1) {
-		msg("--now: not a time: %s", s);
+		msg("--now: \"%s\" is not a time", s);
 		return -1;
 	}
 	return 0;
@@ -111,7 +111,8 @@ static int
 read_dur(const char *opt, const char *s, int64_t *v)
 {
 	if (status_duration(s, v) == -1) {
-		msg("%s: not a duration (N, Ns, Nm, Nh or Nd): %s", opt, s);
+		msg("%s: \"%s\" is not a duration (N, Ns, Nm, Nh or Nd)", opt,
+		    s);
 		return -1;
 	}
 	return 0;
