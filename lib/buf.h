@@ -28,4 +28,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline void buf_reset(struct buf *b) { b->len = 0; if (b->data) b->data[0] = 0; }
 
+/* A string literal as the (bytes, length) pair of buf_add, memcmp, ...:
+ * the compiler counts, not the reader (curl's STRCONST). */
+#define STRCONST(s) ("" s ""), (sizeof(s) - 1)
+
 #endif

@@ -82,23 +82,19 @@ static void
 answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
 	struct clob *c = j->ctx;
-	struct raw_src src = { "clob", c->q->endpoint, j->url, a->fetched_at,
-	    j->req, strlen(j->req) };
-	struct failure fl = { 0 };
-
+	struct raw_src src = { .source = "clob", .endpoint = c->q->endpoint,
+	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
+	    .requestlen = strlen(j->req) };
 	if (a->ok) {
-		raw_emit(&src, a->text, a->len);
+		raw_emit(&src, a->text, a->len, NULL);
 		c->records++;
 		fetch_stats(f)->pages++;
 		fetch_stats(f)->records++;
 		return;
 	}
-	fl.stage = "fetch";
-	fl.reason = "fetch_failed";
-	fl.retriable = a->retriable;
-	fl.url = j->url;
-	fl.detail = a->detail;
-	rec_failure(&fl);
+	rec_failure(&(struct failure){ .stage = "fetch",
+	    .reason = "fetch_failed", .retriable = a->retriable, .url = j->url,
+	    .detail = a->detail });
 	c->failures++;
 }
 

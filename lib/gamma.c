@@ -136,14 +136,9 @@ out:
 static void
 fail(struct gamma *g, const char *url, int retriable, const char *detail)
 {
-	struct failure fl = { 0 };
-
-	fl.stage = "fetch";
-	fl.reason = "fetch_failed";
-	fl.retriable = retriable;
-	fl.url = url;
-	fl.detail = detail;
-	rec_failure(&fl);
+	rec_failure(&(struct failure){ .stage = "fetch",
+	    .reason = "fetch_failed", .retriable = retriable, .url = url,
+	    .detail = detail });
 	g->res->failures++;
 }
 
@@ -188,8 +183,9 @@ static long
 emit_page(struct gamma *g, const struct fetch_job *j,
     const struct fetch_answer *a, int *old)
 {
-	struct raw_src src = { "gamma", g->endpoint, j->url, a->fetched_at,
-	    j->req, strlen(j->req) };
+	struct raw_src src = { .source = "gamma", .endpoint = g->endpoint,
+	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
+	    .requestlen = strlen(j->req) };
 	struct jspan arr, e;
 	json_val list, o;
 	json_iter it;
@@ -220,7 +216,7 @@ emit_page(struct gamma *g, const struct fetch_job *j,
 			g->res->duplicates++;
 			continue;
 		}
-		raw_emit(&src, a->text + e.off, e.len);
+		raw_emit(&src, a->text + e.off, e.len, NULL);
 		g->res->records++;
 		fetch_stats(g->f)->records++;
 		if (g->q->limit && g->res->records >= g->q->limit)

@@ -274,7 +274,7 @@ has_pem_cert(FILE *f)
 	char line[256];
 
 	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "-----BEGIN ", 11) == 0 &&
+		if (strncmp(line, STRCONST("-----BEGIN ")) == 0 &&
 		    strstr(line, " CERTIFICATE-----"))
 			return 1;
 	return 0;

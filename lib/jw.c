@@ -79,11 +79,11 @@ jw_str(struct buf *b, const char *s, size_t n)
 			break;
 		c = (unsigned char)s[run++];
 		switch (c) {
-		case '"':  if (buf_add(b, "\\\"", 2)) return -1; break;
-		case '\\': if (buf_add(b, "\\\\", 2)) return -1; break;
-		case '\n': if (buf_add(b, "\\n", 2)) return -1; break;
-		case '\r': if (buf_add(b, "\\r", 2)) return -1; break;
-		case '\t': if (buf_add(b, "\\t", 2)) return -1; break;
+		case '"':  if (buf_add(b, STRCONST("\\\""))) return -1; break;
+		case '\\': if (buf_add(b, STRCONST("\\\\"))) return -1; break;
+		case '\n': if (buf_add(b, STRCONST("\\n"))) return -1; break;
+		case '\r': if (buf_add(b, STRCONST("\\r"))) return -1; break;
+		case '\t': if (buf_add(b, STRCONST("\\t"))) return -1; break;
 		default: {
 			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			if (buf_add(b, u, 6) == -1)
@@ -105,7 +105,7 @@ jw_null(struct buf *b)
 {
 	if (sep(b) == -1)
 		return -1;
-	return buf_add(b, "null", 4);
+	return buf_add(b, STRCONST("null"));
 }
 
 int
@@ -113,7 +113,8 @@ jw_bool(struct buf *b, int v)
 {
 	if (sep(b) == -1)
 		return -1;
-	return v ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+	return v ? buf_add(b, STRCONST("true")) :
+	    buf_add(b, STRCONST("false"));
 }
 
 int

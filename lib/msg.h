@@ -4,12 +4,23 @@
  *	prog: reason
  *	prog: file:line: reason
  *
- * lowercase, no trailing period, subject first.  Nothing here owns memory
+ * lowercase, no trailing period, subject first; and the exit statuses that
+ * follow them, the same in every tool.  Nothing here owns memory
  * beyond the program name given to msg_init(), which must outlive all use.
  * Callers never pass secrets (see http.h for URL redaction).
  */
 #ifndef PM_MSG_H
 #define PM_MSG_H
+
+/* Each man page's EXIT STATUS; 0 is success. */
+enum {
+	EXIT_FAILED = 1,	/* some records failed, the others went through */
+	EXIT_USAGE = 2,		/* bad options or arguments */
+	EXIT_IO = 3,		/* cannot read, write or reach the API */
+	EXIT_DB = EXIT_IO,	/* pm-store: cannot use the database */
+	EXIT_STALE = 4,		/* pm-summary --status: stale data */
+	EXIT_VERY_STALE = 5	/* pm-summary --status: very stale or none */
+};
 
 void msg_init(const char *argv0);
 const char *msg_prog(void);

@@ -9,6 +9,7 @@
 
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "record.h"
 
@@ -50,16 +51,10 @@ size_t
 ndjson_max_line(void)
 {
 	const char *s = getenv("PM_MAX_LINE");
-	char *e;
-	unsigned long long v;
+	long long v;
 
-	if (s && *s) {
-		errno = 0;
-		v = strtoull(s, &e, 10);
-		if (errno == 0 && *e == 0 && v >= 64 && v <= (1ULL << 34))
-			return (size_t)v;
-		msg("PM_MAX_LINE: not a size from 64 to 17179869184: %s", s);
-	}
+	if (s && *s && opt_int("PM_MAX_LINE", s, 64, 1LL << 34, &v) == 0)
+		return (size_t)v;
 	return NDJSON_MAX_LINE_DEFAULT;
 }
 
@@ -79,16 +74,11 @@ rec_pass(const struct rec *r)
 static void
 bad(struct ndjson_reader *rd, unsigned long line, const char *detail)
 {
-	struct failure f = { 0 };
-
 	if (rd->nd->on_bad)
 		rd->nd->on_bad(rd->nd->arg, rd->name, line, detail);
-	f.stage = rd->nd->stage;
-	f.reason = "bad_record";
-	f.file = rd->name;
-	f.line = line;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = rd->nd->stage,
+	    .reason = "bad_record", .file = rd->name, .line = line,
+	    .detail = detail });
 	rd->nd->bad++;
 }
 
@@ -304,10 +294,10 @@ read_fd(struct ndjson_reader *rd, size_t max)
 	return 0;
 readerr:
 	msg("%s: read error: %s", rd->name, strerror(errno));
-	return 3;
+	return EXIT_IO;
 nomem:
 	msg("%s: out of memory", rd->name);
-	return 3;
+	return EXIT_IO;
 }
 
 /* Ready rd for a run with line cap max, keeping what it already has: its
@@ -338,7 +328,7 @@ reader_init(struct ndjson_reader *rd, struct ndjson *nd, size_t max)
 	return 0;
 nomem:
 	msg("out of memory");
-	return 3;
+	return EXIT_IO;
 }
 
 int
@@ -351,7 +341,7 @@ ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
 
 	if (rd == NULL && (rd = nd->keep = calloc(1, sizeof *rd)) == NULL) {
 		msg("out of memory");
-		return 3;
+		return EXIT_IO;
 	}
 	if ((rc = reader_init(rd, nd, max)) == 0) {
 		rd->name = name;
@@ -399,7 +389,7 @@ ndjson_run(struct ndjson *nd, int nfiles, char **files)
 			rd.name = files[i];
 			if ((rd.fd = open(files[i], O_RDONLY)) == -1) {
 				msg("%s: %s", files[i], strerror(errno));
-				rc = 3;
+				rc = EXIT_IO;
 				continue;
 			}
 		}

@@ -57,7 +57,8 @@ struct ndjson {
 	struct ndjson_reader *keep;
 };
 
-/* Returns 0, or 3 when an input could not be opened or read (reported). */
+/* Returns 0, or EXIT_IO (msg.h) when an input could not be opened or
+ * read (reported). */
 int ndjson_run(struct ndjson *nd, int nfiles, char **files);
 
 /* The same loop over one buffer in memory, named name in messages (the

@@ -262,9 +262,9 @@ put_bool(struct normalizer *n, struct buf *b, const char *key,
 	if (json_bool(v, &t) == 0)
 		return jw_bool(b, t);
 	if ((s = json_str(v, &sl)) != NULL) {
-		if (sl == 4 && memcmp(s, "true", 4) == 0)
+		if (sl == strlen("true") && memcmp(s, "true", sl) == 0)
 			return jw_bool(b, 1);
-		if (sl == 5 && memcmp(s, "false", 5) == 0)
+		if (sl == strlen("false") && memcmp(s, "false", sl) == 0)
 			return jw_bool(b, 0);
 	}
 	return fail(n, "%s is not a boolean", name);
@@ -307,13 +307,13 @@ array_text(struct normalizer *n, const json_val *v, const char *name)
 	size_t sl;
 
 	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
-		return buf_add(&n->arrays, "null", 4);
+		return buf_add(&n->arrays, STRCONST("null"));
 	if (v->type == JSON_ARRAY)		/* the pre-2024 shape */
 		return jw_val(&n->arrays, v);
 	if ((s = json_str(v, &sl)) == NULL)
 		return fail(n, "%s is not a JSON array in a string", name);
 	if (sl == 0)
-		return buf_add(&n->arrays, "null", 4);
+		return buf_add(&n->arrays, STRCONST("null"));
 	return buf_add(&n->arrays, s, sl);
 }
 
@@ -756,6 +756,12 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	    src->fetched_at);
 }
 
+static int
+has(const json_val *v)
+{
+	return v->type != JSON_ABSENT;
+}
+
 const char *
 norm_detect(const json_val *pl)
 {
@@ -767,17 +773,17 @@ norm_detect(const json_val *pl)
 	json_val f[N];
 
 	json_pick(pl, keys, N, f);
-	if (f[QUESTION].type || f[COND].type || f[TOKENS].type)
+	if (has(&f[QUESTION]) || has(&f[COND]) || has(&f[TOKENS]))
 		return "markets";
-	if (f[MARKETS].type == JSON_ARRAY || f[TICKER].type || f[TITLE].type)
+	if (f[MARKETS].type == JSON_ARRAY || has(&f[TICKER]) || has(&f[TITLE]))
 		return "events";
 	if (f[HIST].type == JSON_ARRAY)
 		return "prices-history";
-	if (f[ASSET].type && f[BIDS].type)
+	if (has(&f[ASSET]) && has(&f[BIDS]))
 		return "book";
-	if (f[MID].type)
+	if (has(&f[MID]))
 		return "midpoint";
-	if (f[PRICE].type)
+	if (has(&f[PRICE]))
 		return "price";
 	return NULL;
 }
@@ -790,7 +796,7 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 
 	n->err[0] = 0;
 	n->id[0] = 0;
-	if (strncmp(ep, "markets", 7) == 0) {
+	if (strncmp(ep, STRCONST("markets")) == 0) {
 		if (market(n, &n->rec, pl, NULL, src) == -1) {
 			sink->fail(sink->arg, n->id[0] ? n->id : NULL, NULL,
 			    n->err);
@@ -799,7 +805,7 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 		sink->record(sink->arg, &n->rec);
 		return 0;
 	}
-	if (strncmp(ep, "events", 6) == 0)
+	if (strncmp(ep, STRCONST("events")) == 0)
 		r = event(n, pl, src, sink);
 	else
 		r = prices(n, ep, pl, src, sink);

@@ -6,11 +6,13 @@
 #include "sha.h"
 
 int
-raw_emit(const struct raw_src *s, const char *payload, size_t len)
+raw_emit(const struct raw_src *s, const char *payload, size_t len, char *sha)
 {
 	static struct buf b;	/* reused: one record at a time */
-	char sha[65];
+	char own[65];
 
+	if (sha == NULL)
+		sha = own;
 	if (sha256_hex(payload, len, sha) == -1)
 		return -1;
 	buf_reset(&b);
@@ -20,7 +22,8 @@ raw_emit(const struct raw_src *s, const char *payload, size_t len)
 	    jw_key(&b, "url") || jw_strz(&b, s->url) ||
 	    jw_key(&b, "fetched_at") || jw_strz(&b, s->fetched_at) ||
 	    jw_key(&b, "sha256") || jw_strz(&b, sha) ||
-	    jw_key(&b, "request") || jw_raw(&b, s->request, s->requestlen) ||
+	    (s->request && (jw_key(&b, "request") ||
+	    jw_raw(&b, s->request, s->requestlen))) ||
 	    jw_key(&b, "payload") || jw_raw(&b, payload, len) ||
 	    jw_close(&b, '}'))
 		return -1;

@@ -5,6 +5,8 @@
  * Ownership: everything is borrowed for the call; the record goes to
  * standard output through out.h.  The payload must be minified JSON text
  * (json_minify); it is written byte for byte and hashed as written.
+ * A NULL url or fetched_at is written null; a NULL request leaves the
+ * member out (a bare payload wrapped by pm-normalize was never asked for).
  */
 #ifndef PM_RAW_H
 #define PM_RAW_H
@@ -14,13 +16,15 @@
 struct raw_src {
 	const char	*source;	/* "gamma" or "clob" */
 	const char	*endpoint;	/* "markets/keyset", "prices", ... */
-	const char	*url;		/* no secrets */
-	const char	*fetched_at;
-	const char	*request;	/* a JSON object's text */
+	const char	*url;		/* no secrets; or NULL */
+	const char	*fetched_at;	/* or NULL */
+	const char	*request;	/* a JSON object's text, or NULL */
 	size_t		 requestlen;
 };
 
-/* 0, or -1 when out of memory (nothing written). */
-int raw_emit(const struct raw_src *s, const char *payload, size_t len);
+/* 0, or -1 when out of memory (nothing written).  sha, when not NULL,
+ * gets the payload's hash: 64 hex digits and a NUL. */
+int raw_emit(const struct raw_src *s, const char *payload, size_t len,
+    char *sha);
 
 #endif

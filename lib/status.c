@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "json.h"
 #include "jw.h"
@@ -58,22 +57,6 @@ status_duration(const char *s, int64_t *secs)
 	if (*e || v < 0 || v > 100LL * 365 * 86400 / unit)
 		return -1;
 	*secs = (int64_t)v * unit;
-	return 0;
-}
-
-int
-status_epoch(const char *s, size_t n, int64_t *t)
-{
-	char ts[TS_MAX];
-	struct tm tm = { 0 };
-
-	if (ts_parse(s, n, ts) == -1 ||
-	    sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t = (int64_t)timegm(&tm);
 	return 0;
 }
 
@@ -168,7 +151,7 @@ freshness(struct rep *r, int *level)
 		mkt[0] = 0;	/* markets are not written per flow */
 	last = strcmp(run, mkt) >= 0 ? run : mkt;
 	src = last == run ? "run" : "markets";
-	if (*last == 0 || status_epoch(last, strlen(last), &t) == -1)
+	if (*last == 0 || ts_sec(last, strlen(last), &t) == -1)
 		*level = NO_DATA;
 	else {
 		a = o->now - t;

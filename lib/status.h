@@ -33,9 +33,6 @@ void status_defaults(const char *flow, int64_t *fresh, int64_t *stale);
 /* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0 or -1. */
 int status_duration(const char *s, int64_t *secs);
 
-/* RFC 3339 time (as timefmt.h accepts) to epoch seconds; 0 or -1. */
-int status_epoch(const char *s, size_t n, int64_t *t);
-
 /* Append the report to out and set *level.  0, or -1 when the database
  * failed (the reason in err). */
 int status_report(struct db *db, const struct status_opts *o,

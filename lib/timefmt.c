@@ -6,6 +6,8 @@
 
 #include "timefmt.h"
 
+#define SEC_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+
 static int
 digits(const char *s, size_t n, size_t at, size_t cnt, int *v)
 {
@@ -80,7 +82,7 @@ epoch(int64_t v, int ms, char out[TS_MAX])
 {
 	char frac[4];
 
-	if (v < 0 || v > (ms ? 253402300799999LL : 253402300799LL))
+	if (v < 0 || v > (ms ? SEC_MAX * 1000 + 999 : SEC_MAX))
 		return -1;
 	if (ms) {
 		snprintf(frac, sizeof frac, "%03d", (int)(v % 1000));
@@ -218,9 +220,23 @@ ts_parse(const char *s, size_t n, char out[TS_MAX])
 	size_t fl;
 
 	if (split(s, n, &sec, &frac, &fl, frac3) == -1 || sec < 0 ||
-	    sec > 253402300799LL)
+	    sec > SEC_MAX)
 		return -1;
 	return ts_format((time_t)sec, frac, fl, out);
+}
+
+/* What ts_parse() accepts, the fraction dropped. */
+int
+ts_sec(const char *s, size_t n, int64_t *sec)
+{
+	const char *frac;
+	char frac3[4];
+	size_t fl;
+
+	if (split(s, n, sec, &frac, &fl, frac3) == -1 || *sec < 0 ||
+	    *sec > SEC_MAX)
+		return -1;
+	return 0;
 }
 
 int

@@ -19,6 +19,7 @@
 
 int ts_parse(const char *s, size_t n, char out[TS_MAX]);
 int ts_ms(const char *s, size_t n, double *ms);	/* epoch milliseconds */
+int ts_sec(const char *s, size_t n, int64_t *sec); /* whole seconds, >= 0 */
 int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
 void ts_now(char out[TS_MAX]);			/* with milliseconds */
 long ts_mono_ms(void);		/* monotonic clock, for durations */

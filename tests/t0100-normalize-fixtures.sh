@@ -54,4 +54,12 @@ test_expect_success 'raw sha256 is the hash of the minified payload' '
 	jq -cj . in.ndjson | sha256sum | cut -d" " -f1 >want && test_cmp want got &&
 	jq -r "select(.kind==\"market\") | .raw_sha256" out >got2 && test_cmp want got2
 '
+
+test_expect_success 'a bare object with spaces: its raw payload is minified too' '
+	printf "{\"id\": \"9\", \"question\": \"a b?\"}\n" >in.ndjson &&
+	run pm-normalize in.ndjson && head -1 out >raw &&
+	grep -qF "\"payload\":{\"id\":\"9\",\"question\":\"a b?\"}}" raw &&
+	jq -r .sha256 raw >want && jq -cj .payload raw | sha256sum | cut -c1-64 >got &&
+	test_cmp want got
+'
 test_done

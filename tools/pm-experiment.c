@@ -7,7 +7,6 @@
  * groups are in flight at once; the output keeps the input order.  The
  * configuration and the result members: pm-experiment(1), pm-records(5).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +20,11 @@
 #include "llm.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "record.h"
 #include "version.h"
 #include "workq.h"
-
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 /* Pass-through lines waiting behind a group in flight, at most. */
 #define QUEUED_MAX (64UL * 1024 * 1024)
@@ -34,7 +32,7 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 struct ctx {
 	struct workq	*q;
 	struct xopts	 xo;
-	long		 jobs;
+	long long	 jobs;
 	size_t		 queued;	/* bytes of pass-through lines queued */
 	unsigned long	 groups, passed, failures, ok, failed, skipped;
 	unsigned long	*tokens;	/* per variant, for --stats */
@@ -80,20 +78,6 @@ usage(FILE *f)
 "                            $PM_CA_BUNDLE, else the system's)\n"
 "      --stats               print counts on standard error at the end\n"
 "  -h, --help                this help;  -V, --version  the version\n");
-}
-
-static int
-read_long(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtol(s, &e, 10);
-	if (*s < '0' || *s > '9' || *e || errno || *v < lo || *v > hi) {
-		msg("%s: not a number from %ld to %ld: %s", opt, lo, hi, s);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -216,7 +200,7 @@ set_stage(struct opts *o, const char *s)
 	else if (strcmp(s, "both") == 0)
 		o->sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
 	else {
-		msg("--stage: research, forecast or both: %s", s);
+		msg("--stage: \"%s\" is not research, forecast or both", s);
 		return -1;
 	}
 	return 0;
@@ -244,7 +228,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	long t;
+	long long t;
 	int ch, rc = 0;
 
 	while (rc == 0 && (ch = getopt_long(argc, argv, "c:ls:o:j:hV", longopts,
@@ -268,10 +252,10 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 			rc = push(&o->co.files, &o->co.nfiles, optarg);
 			break;
 		case 'j':
-			rc = read_long("--jobs", optarg, 1, 64, &c->jobs);
+			rc = opt_int("--jobs", optarg, 1, 64, &c->jobs);
 			break;
 		case 't':
-			rc = read_long("--timeout", optarg, 1, 86400, &t);
+			rc = opt_int("--timeout", optarg, 1, 86400, &t);
 			o->co.timeout = (double)t;
 			break;
 		case 'h':
@@ -391,7 +375,7 @@ main(int argc, char **argv)
 	if ((c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
 	    (c.tokens = calloc(cfg->n + 1, sizeof *c.tokens)) == NULL ||
 	    (c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
-		msg("cannot start %ld workers", c.jobs);
+		msg("cannot start %lld workers", c.jobs);
 		rc = EXIT_IO;
 		goto out;
 	}

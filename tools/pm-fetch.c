@@ -10,7 +10,6 @@
  * prices and history are filters: every input record goes through
  * unchanged, and the raw price records of its tokens follow.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +25,12 @@
 #include "json.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "ratelimit.h"
 #include "timefmt.h"
 #include "version.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY };
 enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX,
 	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
@@ -45,7 +44,7 @@ struct opts {
 	struct clob_query c;
 	struct fetch_opts f;
 	const char	*target, *cacert;
-	long		 window;
+	long long	 window;
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only;
 };
@@ -71,21 +70,6 @@ usage(FILE *f)
 "        [-h | --help] [-V | --version]\n");
 }
 
-/* A number in [lo, hi], or a message and -1 (OpenBSD read_number()). */
-static int
-number(const char *opt, const char *s, long lo, long hi, long *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtol(s, &e, 10);
-	if (*s == 0 || *e || errno || *v < lo || *v > hi) {
-		msg("%s: %s: not a number from %ld to %ld", opt, s, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 timestamp(const char *opt, const char *s, char out[TS_MAX])
 {
@@ -93,7 +77,7 @@ timestamp(const char *opt, const char *s, char out[TS_MAX])
 
 	if (ts_parse(s, strlen(s), out) == -1 ||
 	    ts_ms(s, strlen(s), &ms) == -1) {
-		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
+		msg("%s: \"%s\" is not a timestamp (RFC 3339, e.g. "
 		    "2026-10-06T00:00:00Z)", opt, s);
 		return -1;
 	}
@@ -106,7 +90,7 @@ oneof(const char *opt, const char *s, const char *const *set)
 	for (; *set; set++)
 		if (strcmp(s, *set) == 0)
 			return 0;
-	msg("%s: %s: not a valid value", opt, s);
+	msg("%s: \"%s\" is not a valid value", opt, s);
 	return -1;
 }
 
@@ -118,8 +102,9 @@ base_url(const char *opt, char *s, const char **out)
 	size_t n = strlen(s);
 	const char *auth;
 
-	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
-		msg("%s: %s: not an http or https URL", opt, s);
+	if (strncmp(s, STRCONST("http://")) &&
+	    strncmp(s, STRCONST("https://"))) {
+		msg("%s: \"%s\" is not an http or https URL", opt, s);
 		return -1;
 	}
 	auth = strstr(s, "//") + 2;
@@ -143,7 +128,7 @@ static int
 opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 {
 	char err[256];
-	long v;
+	long long v;
 
 	switch (ch) {
 	case O_GAMMA:
@@ -151,7 +136,7 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 	case O_CLOB:
 		return base_url("--clob-url", arg, &o->c.base);
 	case 'j':
-		if (number("--parallel", arg, 1, 256, &v) == -1)
+		if (opt_int("--parallel", arg, 1, 256, &v) == -1)
 			return -1;
 		o->f.parallel = (int)v;
 		return 0;
@@ -162,22 +147,22 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 		}
 		return 0;
 	case O_ATTEMPTS:
-		if (number("--attempts", arg, 1, 100, &v) == -1)
+		if (opt_int("--attempts", arg, 1, 100, &v) == -1)
 			return -1;
 		o->f.attempts = (int)v;
 		return 0;
 	case O_BACKOFF:
-		if (number("--backoff", arg, 1, 600000, &v) == -1)
+		if (opt_int("--backoff", arg, 1, 600000, &v) == -1)
 			return -1;
 		o->f.backoff = (double)v / 1000;
 		return 0;
 	case O_TIMEOUT:
-		if (number("--timeout", arg, 1, 3600, &v) == -1)
+		if (opt_int("--timeout", arg, 1, 3600, &v) == -1)
 			return -1;
 		o->f.timeout_ms = v * 1000;
 		return 0;
 	case O_RA_MAX:
-		if (number("--retry-after-max", arg, 0, 86400, &v) == -1)
+		if (opt_int("--retry-after-max", arg, 0, 86400, &v) == -1)
 			return -1;
 		o->f.retry_after_max = v > 0 ? (double)v : 0.001;
 		return 0;
@@ -199,7 +184,7 @@ opt_gamma(struct opts *o, int ch, char *arg)
 	static const char *const pg[] = { "keyset", "offset", NULL };
 	static char **ids;
 	char **p;
-	long v;
+	long long v;
 
 	o->gamma_only = ch;
 	switch (ch) {
@@ -220,14 +205,14 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		o->target = arg;
 		return 0;
 	case O_WINDOW:
-		return number("--window-days", arg, 1, 366, &o->window);
+		return opt_int("--window-days", arg, 1, 366, &o->window);
 	case O_UPDATED:
 		return timestamp("--updated-since", arg, o->since);
 	case O_TAG:
 		o->g.tag = arg;
-		return number("--tag", arg, 0, 2147483647, &v);
+		return opt_int("--tag", arg, 0, 2147483647, &v);
 	case O_ID:
-		if (number("--id", arg, 0, 2147483647, &v) == -1 ||
+		if (opt_int("--id", arg, 0, 2147483647, &v) == -1 ||
 		    (p = realloc(ids, sizeof *ids * (size_t)(o->g.nids + 1)))
 		    == NULL)
 			return -1;
@@ -235,17 +220,17 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		ids[o->g.nids++] = arg;
 		return 0;
 	case O_LIMIT:
-		if (number("--limit", arg, 1, 1000000000, &v) == -1)
+		if (opt_int("--limit", arg, 1, 1000000000, &v) == -1)
 			return -1;
 		o->g.limit = (unsigned long)v;
 		return 0;
 	case O_PAGE:
-		if (number("--page-size", arg, 1, 100, &v) == -1)
+		if (opt_int("--page-size", arg, 1, 100, &v) == -1)
 			return -1;
 		o->g.page_size = (int)v;
 		return 0;
 	case O_PARTS:
-		if (number("--partitions", arg, 1, 1000, &v) == -1)
+		if (opt_int("--partitions", arg, 1, 1000, &v) == -1)
 			return -1;
 		o->g.partitions = (int)v;
 		return 0;
@@ -260,7 +245,7 @@ opt_clob(struct opts *o, int ch, char *arg)
 	static const char *const eps[] = { "prices", "price", "midpoint",
 	    "book", "last-trade-price", NULL };
 	static const char *const sides[] = { "BUY", "SELL", NULL };
-	long v;
+	long long v;
 
 	switch (ch) {
 	case O_ENDPOINT:
@@ -273,7 +258,7 @@ opt_clob(struct opts *o, int ch, char *arg)
 		return oneof("--side", arg, sides);
 	case O_BATCH:
 		o->clob_only = ch;
-		if (number("--batch", arg, 1, 500, &v) == -1)
+		if (opt_int("--batch", arg, 1, 500, &v) == -1)
 			return -1;
 		o->c.batch = (int)v;
 		return 0;
@@ -284,15 +269,15 @@ opt_clob(struct opts *o, int ch, char *arg)
 	case O_FIDELITY:
 		o->hist_only = ch;
 		o->c.fidelity = arg;
-		return number("--fidelity", arg, 1, 1000000, &v);
+		return opt_int("--fidelity", arg, 1, 1000000, &v);
 	case O_START:
 		o->hist_only = ch;
 		o->c.start_ts = arg;
-		return number("--start-ts", arg, 0, 99999999999, &v);
+		return opt_int("--start-ts", arg, 0, 99999999999, &v);
 	case O_END:
 		o->hist_only = ch;
 		o->c.end_ts = arg;
-		return number("--end-ts", arg, 0, 99999999999, &v);
+		return opt_int("--end-ts", arg, 0, 99999999999, &v);
 	}
 	return 1;
 }
@@ -486,8 +471,10 @@ on_record(struct rec *r, void *arg)
 		json_get(&ct, "outcome", &out);
 		if ((t = json_str(&tok, &tn)) == NULL || tn == 0)
 			continue;	/* a placeholder market has none */
-		if ((oc = json_str(&out, &on)) == NULL)
-			oc = "", on = 0;
+		if ((oc = json_str(&out, &on)) == NULL) {
+			oc = "";
+			on = 0;
+		}
 		if (clob_token(c, t, tn, m, mn, oc, on) == -1) {
 			msg("out of memory");
 			return -1;
@@ -570,8 +557,8 @@ main(int argc, char **argv)
 		return EXIT_IO;
 	}
 	o.f = (struct fetch_opts){ .parallel = 8, .attempts = 6, .backoff = 0.5,
-	    .backoff_max = 30, .timeout_ms = 30000 };
-	o.f.progress = isatty(STDERR_FILENO) ? 2 : 0;
+	    .backoff_max = 30, .timeout_ms = 30000,
+	    .progress = isatty(STDERR_FILENO) ? 2 : 0 };
 	o.g.page_size = 100;
 	o.g.closed = "false";
 	o.c.endpoint = "prices";

@@ -5,7 +5,6 @@
  * passes through byte for byte as it comes.  At the end of the input the
  * groups are written, sorted by event_key.  The contract: pm-records(5).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +15,10 @@
 #include "jqf.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "record.h"
 #include "version.h"
-
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 struct ctx {
 	struct grouper	*g;
@@ -42,26 +40,10 @@ usage(FILE *f)
 "  -h, --help        this help;  -V, --version  the version\n");
 }
 
-/* Like cut(1)'s read_number(): the whole string, in range, or a message. */
-static int
-read_count(const char *opt, const char *s, unsigned long *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtoul(s, &e, 10);
-	if (*s < '0' || *s > '9' || *e || errno || *v < 1 || *v > 1000000000) {
-		msg("%s: not a number from 1 to 1000000000: %s", opt, s);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 one(struct rec *r, void *arg)
 {
 	struct ctx *c = arg;
-	struct failure f = { 0 };
 	const char *err;
 	int rc;
 
@@ -75,12 +57,9 @@ one(struct rec *r, void *arg)
 		return 0;
 	}
 	if (rc == -1) {
-		f.stage = "group";
-		f.reason = "bad_record";
-		f.file = r->file;
-		f.line = r->line;
-		f.detail = err;
-		rec_failure(&f);
+		rec_failure(&(struct failure){ .stage = "group",
+		    .reason = "bad_record", .file = r->file, .line = r->line,
+		    .detail = err });
 		c->failed++;
 	}
 	return 0;
@@ -144,6 +123,7 @@ main(int argc, char **argv)
 	struct ctx c = { 0 };
 	struct ndjson nd = { 0 };
 	char err[256];
+	long long n;
 	int ch, want_stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
@@ -161,10 +141,11 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			if (read_count("--limit", optarg, &c.limit) == -1) {
+			if (opt_int("--limit", optarg, 1, 1000000000, &n) == -1) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
+			c.limit = (unsigned long)n;
 			break;
 		case 's':
 			want_stats = 1;

@@ -16,17 +16,15 @@
 #include "dotenv.h"
 #include "jqf.h"
 #include "json.h"
-#include "jw.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "normalize.h"
 #include "out.h"
+#include "raw.h"
 #include "record.h"
 #include "sha.h"
 #include "timefmt.h"
 #include "version.h"
-
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 struct ctx {
 	struct normalizer *norm;
@@ -34,7 +32,7 @@ struct ctx {
 	const char	*only;		/* --only: endpoints to normalize */
 	struct jqf	*where;
 	int		 no_raw;
-	struct buf	 scratch;	/* minified bare objects, raw wrappers */
+	struct buf	 scratch;	/* minified bare objects */
 	const struct rec *rec;		/* the input record at hand */
 	unsigned long	 out, failed, filtered, passed, raws;
 	int		 where_warned;
@@ -87,70 +85,44 @@ on_fail(void *arg, const char *market_id, const char *event_key,
     const char *detail)
 {
 	struct ctx *c = arg;
-	struct failure f = { 0 };
 
-	f.stage = "normalize";
-	f.reason = "normalization_failed";
-	f.retriable = 1;
-	f.file = c->rec->file;
-	f.line = c->rec->line;
-	f.market_id = market_id;
-	f.event_key = event_key;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = "normalize",
+	    .reason = "normalization_failed", .retriable = 1,
+	    .file = c->rec->file, .line = c->rec->line,
+	    .market_id = market_id, .event_key = event_key,
+	    .detail = detail });
 	c->failed++;
 }
 
 static void
 bad(struct ctx *c, const struct rec *r, const char *detail)
 {
-	struct failure f = { 0 };
-
-	f.stage = "normalize";
-	f.reason = "bad_record";
-	f.file = r->file;
-	f.line = r->line;
-	f.detail = detail;
-	rec_failure(&f);
+	rec_failure(&(struct failure){ .stage = "normalize",
+	    .reason = "bad_record", .file = r->file, .line = r->line,
+	    .detail = detail });
 	c->failed++;
 }
 
 /* A bare API object becomes a raw record of its own, so pm-store keeps it
- * in bronze; its sha256 is over the minified bytes. */
+ * in bronze: its payload minified, as fetched ones are. */
 static int
 wrap_bare(struct ctx *c, const struct rec *r, const char *ep, char sha[65])
 {
+	struct raw_src src = {
+		.source = strncmp(ep, STRCONST("markets")) &&
+		    strncmp(ep, STRCONST("events")) ? "clob" : "gamma",
+		.endpoint = ep,
+	};
 	struct buf *b = &c->scratch;
 	size_t n;
 
-	buf_reset(b);
 	if (buf_reserve(b, r->len) == -1 ||
 	    (n = json_minify(r->text, r->len, b->data)) == (size_t)-1)
 		return -1;
-	sha256_hex(b->data, n, sha);
 	c->raws++;
 	if (c->no_raw)
-		return 0;
-	buf_reset(b);
-	jw_open(b, '{');
-	jw_key(b, "kind");
-	jw_strz(b, "raw");
-	jw_key(b, "source");
-	jw_strz(b, strncmp(ep, "markets", 7) && strncmp(ep, "events", 6) ?
-	    "clob" : "gamma");
-	jw_key(b, "endpoint");
-	jw_strz(b, ep);
-	jw_key(b, "url");
-	jw_null(b);
-	jw_key(b, "fetched_at");
-	jw_null(b);
-	jw_key(b, "sha256");
-	jw_strz(b, sha);
-	jw_key(b, "payload");
-	jw_raw(b, r->text, r->len);
-	jw_close(b, '}');
-	out_line(b->data, b->len);
-	return 0;
+		return sha256_hex(b->data, n, sha);
+	return raw_emit(&src, b->data, n, sha);
 }
 
 /* Is ep in the comma list? */

@@ -23,8 +23,6 @@
 #include "store.h"
 #include "version.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_DB = 3 };
-
 struct opts {
 	const char	*url;
 	const char	*export;

@@ -10,9 +10,7 @@
  * standard error, so that standard output stays NDJSON; --json PATH
  * writes the machine-readable one.  The contract: pm-records(5).
  */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +21,14 @@
 #include "dotenv.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "score.h"
 #include "status.h"
 #include "summary.h"
+#include "timefmt.h"
 #include "version.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_IO = 3, EXIT_STALE = 4,
-	EXIT_VERY_STALE = 5 };
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
 	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP };
@@ -80,64 +78,32 @@ usage(FILE *f)
 "  -h, --help              this help;  -V, --version  the version\n", f);
 }
 
-/* Like cut(1)'s read_number(): the whole string, in range, or a message. */
-static int
-read_int(const char *opt, const char *s, int lo, int hi, int *v)
-{
-	char *e;
-	long l;
-
-	errno = 0;
-	l = strtol(s, &e, 10);
-	if (*s < '0' || *s > '9' || *e || errno || l < lo || l > hi) {
-		msg("%s: not a number from %d to %d: %s", opt, lo, hi, s);
-		return -1;
-	}
-	*v = (int)l;
-	return 0;
-}
-
 /* N, or P% of the records. */
 static int
 read_max_failures(const char *s, struct opts *o)
 {
+	char pct[32];
 	size_t n = strlen(s);
-	char *e;
+	long long v;
 
-	o->max_ratio = n > 0 && s[n - 1] == '%';
-	errno = 0;
-	o->max_failures = strtod(s, &e);
-	if (*s < '0' || *s > '9' || errno || e != s + n - (size_t)o->max_ratio ||
-	    !isfinite(o->max_failures) || (o->max_ratio && o->max_failures > 100)) {
-		msg("--max-failures: not a count or a percentage: %s", s);
-		return -1;
+	o->max_ratio = n > 0 && n < sizeof pct && s[n - 1] == '%';
+	if (o->max_ratio) {
+		memcpy(pct, s, n - 1);
+		pct[n - 1] = 0;
+		return opt_real("--max-failures", pct, 0, 100, 0,
+		    &o->max_failures);
 	}
-	if (!o->max_ratio && o->max_failures != floor(o->max_failures)) {
-		msg("--max-failures: not a whole number: %s", s);
+	if (opt_int("--max-failures", s, 0, 1000000000, &v) == -1)
 		return -1;
-	}
-	return 0;
-}
-
-static int
-read_double(const char *opt, const char *s, double lo, double hi, double *v)
-{
-	char *e;
-
-	errno = 0;
-	*v = strtod(s, &e);
-	if (e == s || *e || errno || !(*v > lo && *v < hi)) {
-		msg("%s: not a number above %g and below %g: %s", opt, lo, hi, s);
-		return -1;
-	}
+	o->max_failures = (double)v;
 	return 0;
 }
 
 static int
 read_time(const char *s, int64_t *t)
 {
-	if (status_epoch(s, strlen(s), t) == -1) {
-		msg("--now: not a time: %s", s);
+	if (ts_sec(s, strlen(s), t) == -1) {
+		msg("--now: \"%s\" is not a time", s);
 		return -1;
 	}
 	return 0;
@@ -147,7 +113,8 @@ static int
 read_dur(const char *opt, const char *s, int64_t *v)
 {
 	if (status_duration(s, v) == -1) {
-		msg("%s: not a duration (N, Ns, Nm, Nh or Nd): %s", opt, s);
+		msg("%s: \"%s\" is not a duration (N, Ns, Nm, Nh or Nd)", opt,
+		    s);
 		return -1;
 	}
 	return 0;
@@ -171,6 +138,9 @@ find_mode(int argc, char **argv)
 static int
 one_opt(int ch, struct opts *o)
 {
+	long long n = 0;
+	int rc;
+
 	switch (ch) {
 	case 'p': o->pass = 1; return 0;
 	case 'q': o->quiet = 1; return 0;
@@ -196,13 +166,19 @@ one_opt(int ch, struct opts *o)
 		return read_dur("--stale", optarg, &o->st.stale);
 	case O_NOW: return read_time(optarg, &o->st.now);
 	case O_RUNS:
-		return read_int("--runs", optarg, 0, 10000, &o->st.runs);
+		rc = opt_int("--runs", optarg, 0, 10000, &n);
+		o->st.runs = (int)n;
+		return rc;
 	case O_FAILURES:
-		return read_int("--failures", optarg, 0, 10000, &o->st.failures);
+		rc = opt_int("--failures", optarg, 0, 10000, &n);
+		o->st.failures = (int)n;
+		return rc;
 	case O_BUCKETS:
-		return read_int("--buckets", optarg, 1, 1000, &o->sc.buckets);
+		rc = opt_int("--buckets", optarg, 1, 1000, &n);
+		o->sc.buckets = (int)n;
+		return rc;
 	case O_CLAMP:
-		return read_double("--clamp", optarg, 0, 0.5, &o->sc.clamp);
+		return opt_real("--clamp", optarg, 0, 0.5, 1, &o->sc.clamp);
 	}
 	usage(stderr);
 	return -1;

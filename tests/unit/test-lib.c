@@ -58,6 +58,14 @@ test_time(void)
 	CHECK(ts_epoch(0, out) == 0 && strcmp(out, "1970-01-01T00:00:00Z") == 0);
 	CHECK(ts_epoch(-1, out) == -1);
 	{
+		int64_t sec;
+		CHECK(ts_sec("2024-06-17T05:00:00.999+02:00", 29, &sec) == 0 &&
+		    sec == 1718593200);
+		CHECK(ts_sec("1791258810641", 13, &sec) == 0 && sec == 1791258810);
+		CHECK(ts_sec("1969-12-31T23:59:59Z", 20, &sec) == -1);
+		CHECK(ts_sec("2024-02-30", 10, &sec) == -1);
+	}
+	{
 		double ms;
 		CHECK(ts_ms("1970-01-01T00:00:01.5Z", 22, &ms) == 0 && ms == 1500);
 		CHECK(ts_ms("1791258810641", 13, &ms) == 0 && ms == 1791258810641.0);
