@@ -116,27 +116,46 @@ db_wait_ms(void)
 	return WAIT_MS_DEFAULT;
 }
 
+/* The engine a URL names and what it hands that engine: the SQLite
+ * path, or the URL itself. */
+static const struct db_ops *
+engine_of(const char *url, char *target, size_t n)
+{
+	if (db_url_engine(url) == DB_PG)
+		return snprintf(target, n, "%s", url) < (int)n ? &db_pg_ops : NULL;
+	return db_sqlite_path(url, target, n) == 0 ? &db_sqlite_ops : NULL;
+}
+
+int
+db_exists(const char *url)
+{
+	const struct db_ops *ops;
+	char target[4096];
+
+	if ((ops = engine_of(url, target, sizeof target)) == NULL)
+		return 0;
+	return ops->exists == NULL || ops->exists(target);
+}
+
 struct db *
 db_open(const char *url, int flags, char *err, size_t errlen)
 {
+	const struct db_ops *ops;
 	struct db *db;
-	char path[4096];
-	int rc;
+	char target[4096];
 
-	if ((db = calloc(1, sizeof *db)) == NULL) {
+	if ((ops = engine_of(url, target, sizeof target)) == NULL) {
+		snprintf(err, errlen, "not a database path");
+		return NULL;
+	}
+	if ((db = calloc(1, ops->size)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	db->ops = ops;
 	db->flags = flags;
 	db->wait_ms = db_wait_ms();
-	if (db_url_engine(url) == DB_PG) {
-		rc = db_pg_open(db, url);
-	} else if (db_sqlite_path(url, path, sizeof path) == -1) {
-		db_seterr(db, "not a database path");
-		rc = -1;
-	} else
-		rc = db_sqlite_open(db, path, flags);
-	if (rc == -1) {
+	if (ops->open(db, target, flags) == -1) {
 		snprintf(err, errlen, "%s", db->err);
 		db_close(db);
 		return NULL;
@@ -149,17 +168,16 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	if (db->ops && db->h)
-		db->ops->close(db);
+	db->ops->close(db);
 	free(db);
 }
 
-int db_engine(const struct db *db) { return db->engine; }
+int db_engine(const struct db *db) { return db->ops->engine; }
 
 int
 db_alive(const struct db *db)
 {
-	return !db->down && (db->engine != DB_PG || db_pg_alive(db));
+	return !db->down && (db->ops->alive == NULL || db->ops->alive(db));
 }
 const char *db_errmsg(const struct db *db) { return db->err; }
 unsigned db_generation(const struct db *db) { return db->gen; }
@@ -186,17 +204,14 @@ int
 db_rollback(struct db *db)
 {
 	char keep[sizeof db->err];
-	long since = db->wait_since;
-	int down = db->down, gave_up = db->gave_up, rc;
+	int down = db->down, rc;
 
 	/* The error that made us roll back is the one worth reporting, and
 	 * a rollback that works says nothing about the database's health. */
 	memcpy(keep, db->err, sizeof keep);
 	rc = db->ops->tx(db, DBTX_ROLLBACK);
 	memcpy(db->err, keep, sizeof keep);
-	db->wait_since = since;
 	db->down = down;
-	db->gave_up = gave_up;
 	return rc == DB_BUSY ? DB_ERR : rc;
 }
 
@@ -255,6 +270,24 @@ const char *
 db_col_text(struct db_stmt *st, int i, size_t *n)
 {
 	return st->db->ops->col_text(st, i, n);
+}
+
+int
+db_copy_begin(struct db *db, const char *sql)
+{
+	if (db->ops->copy_begin == NULL) {
+		db_seterr(db, "COPY needs PostgreSQL");
+		return DB_ERR;
+	}
+	return db->ops->copy_begin(db, sql);
+}
+
+int db_copy_end(struct db *db) { return db->ops->copy_end(db); }
+
+int
+db_copy_put(struct db *db, const char *p, size_t n)
+{
+	return db->ops->copy_put(db, p, n);
 }
 
 /* COPY text format: backslash, tab, newline and carriage return escaped. */

@@ -40,6 +40,10 @@ struct db_stmt;
 int db_url_engine(const char *url);
 int db_sqlite_path(const char *url, char *path, size_t n);
 
+/* 0 when url names an SQLite file that does not exist yet (a reader then
+ * has nothing to read, and must not create it); a server: 1. */
+int db_exists(const char *url);
+
 /* url with any password replaced by "***", for messages and records. */
 void db_redact(const char *url, char *out, size_t n);
 

@@ -24,6 +24,16 @@
 
 #define PG_MAXPARAM 64
 
+struct pg_db {
+	struct db	 base;
+	PGconn		*h;
+	int		 gone;		/* reconnecting gave up, for good */
+	char		 lost[512];	/* why gone, kept for every call */
+};
+
+#define PG(db) ((struct pg_db *)(db))
+#define H(db) (PG(db)->h)
+
 struct pg_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* with $N placeholders */
@@ -50,7 +60,7 @@ first_line(const char *m, char *out, size_t n)
 static const char *
 pg_msg(struct db *db)
 {
-	const char *m = PQerrorMessage(db->h);
+	const char *m = PQerrorMessage(H(db));
 
 	if (strncmp(m, "FATAL:", 6) == 0 || strncmp(m, "ERROR:", 6) == 0)
 		for (m += 6; *m == ' '; m++)
@@ -79,17 +89,17 @@ pg_lost(struct db *db)
 	char cause[200], why[200];
 	long start, left, pause = 50;
 
-	if (db->gone) {
-		db_seterr(db, "%s", db->lost);
+	if (PG(db)->gone) {
+		db_seterr(db, "%s", PG(db)->lost);
 		return DB_ERR;
 	}
 	first_line(pg_msg(db), cause, sizeof cause);
 	for (start = ts_mono_ms();;) {
-		PQreset(db->h);
-		if (PQstatus(db->h) == CONNECTION_OK) {
+		PQreset(H(db));
+		if (PQstatus(H(db)) == CONNECTION_OK) {
 			db->gen++;
 			db->down = 0;
-			PQclear(PQexec(db->h, "SET client_min_messages = warning"));
+			PQclear(PQexec(H(db), "SET client_min_messages = warning"));
 			db_seterr(db, "connection lost (%s), then re-established",
 			    cause);
 			return DB_BUSY;
@@ -101,11 +111,11 @@ pg_lost(struct db *db)
 			pause *= 2;
 	}
 	first_line(pg_msg(db), why, sizeof why);
-	snprintf(db->lost, sizeof db->lost, "connection lost (%s) and not "
+	snprintf(PG(db)->lost, sizeof PG(db)->lost, "connection lost (%s) and not "
 	    "re-established within %g s (PM_DB_TIMEOUT): %s", cause,
 	    db->wait_ms / 1000.0, why);
-	db->gone = db->down = 1;
-	db_seterr(db, "%s", db->lost);
+	PG(db)->gone = db->down = 1;
+	db_seterr(db, "%s", PG(db)->lost);
 	return DB_ERR;
 }
 
@@ -117,7 +127,7 @@ pg_fail(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (PQstatus(db->h) == CONNECTION_BAD)
+	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pg_lost(db);
 	db_seterr(db, "%s", pg_msg(db));
 	if (state && (strcmp(state, "40001") == 0 ||
@@ -136,9 +146,9 @@ pg_exec(struct db *db, const char *sql)
 	PGresult *res;
 	int st, rc = DB_DONE;
 
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
-	res = PQexec(db->h, sql);
+	res = PQexec(H(db), sql);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_fail(db, res);
@@ -231,10 +241,10 @@ pg_finalize(struct db_stmt *st)
 
 	pg_reset(st);
 	pg_clearvals(s);
-	if (s->gen == db->gen + 1 && PQstatus(db->h) == CONNECTION_OK &&
-	    PQtransactionStatus(db->h) == PQTRANS_IDLE) {
+	if (s->gen == db->gen + 1 && PQstatus(H(db)) == CONNECTION_OK &&
+	    PQtransactionStatus(H(db)) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		PQclear(PQexec(db->h, sql));
+		PQclear(PQexec(H(db), sql));
 	}
 	free(s->sql);
 	free(s);
@@ -286,11 +296,11 @@ pg_ensure(struct pg_stmt *s)
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
 	if (s->gen == db->gen + 1)
 		return DB_DONE;
-	res = PQprepare(db->h, s->name, s->sql, s->nparam, NULL);
+	res = PQprepare(H(db), s->name, s->sql, s->nparam, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(db, res);
 	else
@@ -309,7 +319,7 @@ pg_step(struct db_stmt *st)
 	if (s->res == NULL) {
 		if ((rc = pg_ensure(s)) != DB_DONE)
 			return rc;
-		s->res = PQexecPrepared(db->h, s->name, s->nparam,
+		s->res = PQexecPrepared(H(db), s->name, s->nparam,
 		    (const char *const *)s->val, NULL, NULL, 0);
 		status = PQresultStatus(s->res);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -368,14 +378,8 @@ pg_changes(struct db_stmt *st)
 static void
 pg_close(struct db *db)
 {
-	PQfinish(db->h);
-	db->h = NULL;
+	PQfinish(H(db));
 }
-
-static const struct db_ops pg_ops = {
-	pg_exec, pg_prepare, pg_finalize, pg_bind, pg_step, pg_reset,
-	pg_col_null, pg_col_text, pg_col_int, pg_changes, pg_close, pg_tx
-};
 
 static void
 quiet(void *arg, const char *message)
@@ -384,57 +388,52 @@ quiet(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("relation exists, skipping") are noise */
 }
 
-int
-db_pg_open(struct db *db, const char *url)
+static int
+pg_open(struct db *db, const char *url, int flags)
 {
-	db->engine = DB_PG;
-	db->ops = &pg_ops;
+	(void)flags;
 	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
 	 * PGSSLMODE... fill in whatever it leaves out. */
-	db->h = PQconnectdb(url);
-	if (db->h == NULL) {
+	H(db) = PQconnectdb(url);
+	if (H(db) == NULL) {
 		db_seterr(db, "out of memory");
 		return -1;
 	}
-	if (PQstatus(db->h) != CONNECTION_OK) {
-		db_seterr(db, "%s", PQerrorMessage(db->h));
+	if (PQstatus(H(db)) != CONNECTION_OK) {
+		db_seterr(db, "%s", PQerrorMessage(H(db)));
 		return -1;
 	}
-	PQsetNoticeProcessor(db->h, quiet, NULL);
+	PQsetNoticeProcessor(H(db), quiet, NULL);
 	return pg_exec(db, "SET client_min_messages = warning") == DB_DONE ?
 	    0 : -1;
 }
 
-int
-db_pg_alive(const struct db *db)
+static int
+pg_alive(const struct db *db)
 {
-	return PQstatus(db->h) == CONNECTION_OK;
+	return PQstatus(H(db)) == CONNECTION_OK;
 }
 
-int
-db_copy_begin(struct db *db, const char *sql)
+static int
+pg_copy_begin(struct db *db, const char *sql)
 {
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (db->engine != DB_PG) {
-		db_seterr(db, "COPY needs PostgreSQL");
-		return DB_ERR;
-	}
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
-	res = PQexec(db->h, sql);
+	res = PQexec(H(db), sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		rc = pg_fail(db, res);
 	PQclear(res);
 	return rc;
 }
 
-int
-db_copy_put(struct db *db, const char *p, size_t n)
+static int
+pg_copy_put(struct db *db, const char *p, size_t n)
 {
-	if (n > 0x7fffffff || PQputCopyData(db->h, p, (int)n) != 1) {
-		if (PQstatus(db->h) == CONNECTION_BAD)
+	if (n > 0x7fffffff || PQputCopyData(H(db), p, (int)n) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
 			return pg_lost(db);
 		db_seterr(db, "%s", pg_msg(db));
 		return DB_ERR;
@@ -442,25 +441,35 @@ db_copy_put(struct db *db, const char *p, size_t n)
 	return DB_DONE;
 }
 
-int
-db_copy_end(struct db *db)
+static int
+pg_copy_end(struct db *db)
 {
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (PQputCopyEnd(db->h, NULL) != 1) {
-		if (PQstatus(db->h) == CONNECTION_BAD)
+	if (PQputCopyEnd(H(db), NULL) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
 			return pg_lost(db);
 		db_seterr(db, "%s", pg_msg(db));
 		rc = DB_ERR;
 	}
 	/* Drain every result, so the connection is ready again. */
-	while ((res = PQgetResult(db->h)) != NULL) {
+	while ((res = PQgetResult(H(db))) != NULL) {
 		if (rc == DB_DONE && PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(db, res);
 		PQclear(res);
-		if (db->gone || PQstatus(db->h) == CONNECTION_BAD)
+		if (PG(db)->gone || PQstatus(H(db)) == CONNECTION_BAD)
 			break;
 	}
 	return rc;
 }
+
+const struct db_ops db_pg_ops = {
+	.engine = DB_PG, .size = sizeof(struct pg_db), .open = pg_open,
+	.alive = pg_alive, .exec = pg_exec, .tx = pg_tx, .prepare = pg_prepare,
+	.finalize = pg_finalize, .bind = pg_bind, .step = pg_step,
+	.reset = pg_reset, .col_null = pg_col_null, .col_text = pg_col_text,
+	.col_int = pg_col_int, .changes = pg_changes,
+	.copy_begin = pg_copy_begin, .copy_put = pg_copy_put,
+	.copy_end = pg_copy_end, .close = pg_close,
+};

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "jqf.h"
@@ -120,13 +119,11 @@ do_export(struct opts *o)
 static int
 do_last_run(struct opts *o)
 {
-	char path[4096], err[600], when[64];
+	char err[600], when[64];
 	struct db *db;
 	int rc = 0;
 
-	if (db_url_engine(o->url) != DB_PG &&
-	    (db_sqlite_path(o->url, path, sizeof path) == -1 ||
-	    access(path, F_OK) == -1))
+	if (!db_exists(o->url))
 		return 0;
 	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
@@ -148,19 +145,15 @@ do_new_only(struct opts *o, int argc, char **argv)
 {
 	struct store_filter f = { 0 };
 	struct ndjson nd = { 0 };
-	char path[4096], err[600];
+	char err[600];
 	int rc = 0, io;
 
-	if (db_url_engine(o->url) == DB_PG ||
-	    (db_sqlite_path(o->url, path, sizeof path) == 0 &&
-	    access(path, F_OK) == 0)) {
+	if (db_exists(o->url)) {
 		if ((f.db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
-		/* no processed_events table yet: nothing processed either */
-		f.seen = db_prepare(f.db, "SELECT 1 FROM processed_events "
-		    "WHERE event_key = ?1");
+		f.seen = schema_processed(f.db);
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
