@@ -12,64 +12,6 @@
 
 #define WAIT_MS_DEFAULT 10000
 
-int
-db_url_engine(const char *url)
-{
-	if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0)
-		return DB_PG;
-	return DB_SQLITE;
-}
-
-/* sqlite:PATH, sqlite://PATH (sqlite:///abs too) or a plain path. */
-int
-db_sqlite_path(const char *url, char *path, size_t n)
-{
-	const char *p = url;
-
-	if (strncmp(p, "sqlite:", 7) == 0) {
-		p += 7;
-		if (strncmp(p, "//", 2) == 0)
-			p += 2;
-	}
-	if (*p == 0 || strlen(p) >= n)
-		return -1;
-	memcpy(path, p, strlen(p) + 1);
-	return 0;
-}
-
-/* The password sits between the first ':' after "//" and the '@' of the
- * authority; a password=... query parameter is hidden as well. */
-void
-db_redact(const char *url, char *out, size_t n)
-{
-	const char *s, *at, *colon, *end, *q;
-	size_t o = 0;
-
-	snprintf(out, n, "%s", url);
-	if ((s = strstr(url, "://")) == NULL)
-		return;
-	s += 3;
-	end = s + strcspn(s, "/?#");
-	for (at = end; at > s && at[-1] != '@'; at--)
-		;
-	if (at > s) {
-		colon = memchr(s, ':', (size_t)(at - 1 - s));
-		if (colon) {
-			o = (size_t)(colon + 1 - url);
-			snprintf(out, n, "%.*s***%s", (int)o, url, at - 1);
-		}
-	}
-	if ((q = strstr(out, "password=")) != NULL) {
-		o = (size_t)(q - out) + 9;
-		end = q + 9 + strcspn(q + 9, "&");
-		memmove(out + o + 3, end, strlen(end) + 1 < n - o - 3 ?
-		    strlen(end) + 1 : n - o - 3);
-		memcpy(out + o, "***", 3);
-		out[n - 1] = 0;
-	}
-}
-
 /* One line: libpq's messages end in a newline and go on over several
  * lines ("\n\tIs the server running locally..."), and the message lands
  * in a single diagnostic line and a failure record's detail. */
@@ -116,38 +58,41 @@ db_wait_ms(void)
 	return WAIT_MS_DEFAULT;
 }
 
-/* The engine a URL names and what it hands that engine: the SQLite
- * path, or the URL itself. */
 static const struct db_ops *
-engine_of(const char *url, char *target, size_t n)
+engine_of(const char *url, int flags, struct db_url *u, char *err, size_t n)
 {
-	if (db_url_engine(url) == DB_PG)
-		return snprintf(target, n, "%s", url) < (int)n ? &db_pg_ops : NULL;
-	return db_sqlite_path(url, target, n) == 0 ? &db_sqlite_ops : NULL;
+	static const struct db_ops *const engines[] = { &db_sqlite_ops,
+	    &db_pg_ops };
+	size_t i;
+
+	if (db_url_parse(url, flags, u, err, n) == 0)
+		for (i = 0; i < sizeof engines / sizeof *engines; i++)
+			if (engines[i]->engine == u->engine)
+				return engines[i];
+	return NULL;
 }
 
 int
 db_exists(const char *url)
 {
 	const struct db_ops *ops;
-	char target[4096];
+	struct db_url u;
+	char err[256];
 
-	if ((ops = engine_of(url, target, sizeof target)) == NULL)
+	if ((ops = engine_of(url, DB_MEMORY, &u, err, sizeof err)) == NULL)
 		return 0;
-	return ops->exists == NULL || ops->exists(target);
+	return ops->exists == NULL || ops->exists(u.target);
 }
 
 struct db *
 db_open(const char *url, int flags, char *err, size_t errlen)
 {
 	const struct db_ops *ops;
+	struct db_url u;
 	struct db *db;
-	char target[4096];
 
-	if ((ops = engine_of(url, target, sizeof target)) == NULL) {
-		snprintf(err, errlen, "not a database path");
+	if ((ops = engine_of(url, flags, &u, err, errlen)) == NULL)
 		return NULL;
-	}
 	if ((db = calloc(1, ops->size)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -155,7 +100,7 @@ db_open(const char *url, int flags, char *err, size_t errlen)
 	db->ops = ops;
 	db->flags = flags;
 	db->wait_ms = db_wait_ms();
-	if (ops->open(db, target, flags) == -1) {
+	if (ops->open(db, u.target, flags) == -1) {
 		snprintf(err, errlen, "%s", db->err);
 		db_close(db);
 		return NULL;

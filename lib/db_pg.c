@@ -27,8 +27,10 @@
 struct pg_db {
 	struct db	 base;
 	PGconn		*h;
+	char		*url;		/* owned: to redact libpq's messages */
 	int		 gone;		/* reconnecting gave up, for good */
 	char		 lost[512];	/* why gone, kept for every call */
+	char		 msg[512];	/* libpq's last message, redacted */
 };
 
 #define PG(db) ((struct pg_db *)(db))
@@ -56,7 +58,8 @@ first_line(const char *m, char *out, size_t n)
 		snprintf(out, n, "no reason given");
 }
 
-/* libpq's message without the severity ("ERROR:  ") in front. */
+/* libpq's message without the severity ("ERROR:  ") in front, and
+ * without the passwords of the URL: libpq may quote it. */
 static const char *
 pg_msg(struct db *db)
 {
@@ -65,7 +68,8 @@ pg_msg(struct db *db)
 	if (strncmp(m, "FATAL:", 6) == 0 || strncmp(m, "ERROR:", 6) == 0)
 		for (m += 6; *m == ' '; m++)
 			;
-	return m;
+	db_redact_msg(PG(db)->url, m, PG(db)->msg, sizeof PG(db)->msg);
+	return PG(db)->msg;
 }
 
 static void
@@ -379,6 +383,7 @@ static void
 pg_close(struct db *db)
 {
 	PQfinish(H(db));
+	free(PG(db)->url);
 }
 
 static void
@@ -394,13 +399,13 @@ pg_open(struct db *db, const char *url, int flags)
 	(void)flags;
 	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
 	 * PGSSLMODE... fill in whatever it leaves out. */
-	H(db) = PQconnectdb(url);
-	if (H(db) == NULL) {
+	if ((PG(db)->url = strdup(url)) == NULL ||
+	    (H(db) = PQconnectdb(url)) == NULL) {
 		db_seterr(db, "out of memory");
 		return -1;
 	}
 	if (PQstatus(H(db)) != CONNECTION_OK) {
-		db_seterr(db, "%s", PQerrorMessage(H(db)));
+		db_seterr(db, "%s", pg_msg(db));
 		return -1;
 	}
 	PQsetNoticeProcessor(H(db), quiet, NULL);

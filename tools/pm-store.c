@@ -28,6 +28,7 @@ struct opts {
 	const char	*run_id;
 	const char	*schema;
 	const char	*last_run;	/* --last-run FLOWS */
+	const char	*setting;	/* where url came from, for messages */
 	struct jqf	*where;
 	int		 new_only, dry_run;
 	char		 target[1024];
@@ -62,14 +63,19 @@ usage(FILE *f)
 /* Only PostgreSQL in production: an SQLite file on one machine is not
  * where production data should land by accident. */
 static int
-target_allowed(const char *url)
+target_allowed(struct opts *o)
 {
 	const char *env = getenv("ENVIRONMENT");
+	struct db_url u;
+	char err[600];
 
-	if (env && strcmp(env, "production") == 0 &&
-	    db_url_engine(url) != DB_PG) {
+	if (db_url_parse(o->url, 0, &u, err, sizeof err) == -1) {
+		msg("%s: %s", o->setting, err);
+		return 0;
+	}
+	if (env && strcmp(env, "production") == 0 && u.engine != DB_PG) {
 		msg("ENVIRONMENT=production: refusing to store in %s; "
-		    "production needs a postgresql:// database", url);
+		    "production needs a postgresql:// database", o->target);
 		return 0;
 	}
 	return 1;
@@ -306,13 +312,13 @@ main(int argc, char **argv)
 		rc = print_schema(o.schema);
 		goto out;
 	}
-	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL &&
-	    *o.url == 0)
-		o.url = NULL;
-	if (o.url == NULL)
+	o.setting = "--db";
+	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL)
+		o.setting = "DATABASE_URL";
+	if (o.url == NULL || *o.url == 0)
 		o.url = "data/pm.db";
 	db_redact(o.url, o.target, sizeof o.target);
-	if (!target_allowed(o.target)) {
+	if (!target_allowed(&o)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
