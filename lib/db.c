@@ -134,6 +134,12 @@ db_exec(struct db *db, const char *sql)
 }
 
 int
+db_session(struct db *db, const char *sql)
+{
+	return db->ops->session ? db->ops->session(db, sql) : db_exec(db, sql);
+}
+
+int
 db_begin(struct db *db)
 {
 	return db->ops->tx(db, DBTX_BEGIN);

@@ -80,6 +80,12 @@ unsigned db_generation(const struct db *db);
 void db_backoff(int attempt);
 
 int db_exec(struct db *db, const char *sql);	/* no parameters, no rows */
+/* SQL every transaction from now on needs (a temporary table, a setting),
+ * given once, outside a transaction.  PostgreSQL sends it with each
+ * BEGIN, as a transaction pooler may give each transaction another
+ * server connection: SET is made SET LOCAL, a temporary table ON COMMIT
+ * DROP (write CREATE TEMP TABLE IF NOT EXISTS).  SQLite runs it once. */
+int db_session(struct db *db, const char *sql);
 int db_begin(struct db *db);	/* SQLite: BEGIN IMMEDIATE, the writer lock */
 int db_commit(struct db *db);
 int db_rollback(struct db *db);	/* always leaves no transaction open */

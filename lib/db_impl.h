@@ -24,6 +24,7 @@ struct db_ops {
 	int	(*alive)(const struct db *);	/* NULL: alive unless down */
 	int	(*exec)(struct db *, const char *);
 	int	(*tx)(struct db *, int);	/* DBTX_*, in the engine's own SQL */
+	int	(*session)(struct db *, const char *);	/* NULL: exec */
 	struct db_stmt *(*prepare)(struct db *, const char *);
 	void	(*finalize)(struct db_stmt *);
 	int	(*bind)(struct db_stmt *, int, int, const char *, size_t,

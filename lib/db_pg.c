@@ -1,16 +1,26 @@
 /*
  * db_pg.c - the PostgreSQL engine behind db.h, over libpq.
  *
- * Statements are prepared on the server once per connection; parameters
- * travel in text format.  A lost connection (a restart, a crash, a
- * terminated backend) is re-established here, trying for up to
- * PM_DB_TIMEOUT, and reported as DB_BUSY, so the caller runs its
- * transaction again; statements prepared on the old connection are
- * prepared again on first use (db->gen).  When the server does not come
- * back in time the connection is gone for good: DB_ERR at once on every
- * call from then on, and db_alive() is false, so the caller stops instead
- * of waiting again for each record.  A full disk or an I/O error on the
- * server (SQLSTATE classes 53, 58, XX) marks the database down too.
+ * Behind a pooler (PgBouncer in transaction mode, Supabase's pooled URL),
+ * each transaction may run on another server connection, so nothing may
+ * outlive a transaction: statements are unnamed (PQexecParams: parse,
+ * bind and execute in one round trip), and what every transaction needs
+ * (temporary tables, settings: db_session) is sent with each BEGIN, in
+ * the same round trip, as SET LOCAL and ON COMMIT DROP.  A pooler shows
+ * itself by answering for the server with a process id that is not the
+ * server's.  Connected directly, statements are prepared on the server
+ * once per connection (a plan cached saves half the time of a store) and
+ * the session is set up once.  Neither way sets anything for the session
+ * alone, nor takes a session advisory lock.
+ *
+ * A lost connection (a restart, a crash, a terminated backend) is
+ * re-established here, trying for up to PM_DB_TIMEOUT, and reported as
+ * DB_BUSY, so the caller runs its transaction again.  When the server
+ * does not come back in time the connection is gone for good: DB_ERR at
+ * once on every call from then on, and db_alive() is false, so the caller
+ * stops instead of waiting again for each record.  A full disk or an I/O
+ * error on the server (SQLSTATE classes 53, 58, XX) marks the database
+ * down too.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -31,23 +41,25 @@ struct pg_db {
 	int		 gone;		/* reconnecting gave up, for good */
 	char		 lost[512];	/* why gone, kept for every call */
 	char		 msg[512];	/* libpq's last message, redacted */
+	struct buf	 begin;		/* BEGIN and the db_session() SQL */
+	int		 pooled;	/* a pooler between us and the server */
 };
 
 #define PG(db) ((struct pg_db *)(db))
+
+static unsigned stmt_seq;
 #define H(db) (PG(db)->h)
 
 struct pg_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* with $N placeholders */
-	char		 name[24];
+	char		 name[24];	/* "": unnamed, behind a pooler */
 	unsigned	 gen;		/* connection it is prepared on, +1 */
 	int		 nparam;
 	char		*val[PG_MAXPARAM];	/* owned copies, NULL: null */
 	PGresult	*res;
 	int		 row, nrows, changes;
 };
-
-static unsigned stmt_seq;
 
 /* The first line of a message from libpq. */
 static void
@@ -103,7 +115,6 @@ pg_lost(struct db *db)
 		if (PQstatus(H(db)) == CONNECTION_OK) {
 			db->gen++;
 			db->down = 0;
-			PQclear(PQexec(H(db), "SET client_min_messages = warning"));
 			db_seterr(db, "connection lost (%s), then re-established",
 			    cause);
 			return DB_BUSY;
@@ -171,7 +182,57 @@ pg_tx(struct db *db, int which)
 		[DBTX_ROLLBACK] = "ROLLBACK",
 	};
 
+	if (which == DBTX_BEGIN && PG(db)->begin.len)
+		return pg_exec(db, PG(db)->begin.data);
 	return pg_exec(db, sql[which]);
+}
+
+/*
+ * SQL every transaction needs.  Directly connected: run once.  Behind a
+ * pooler: made transaction-scoped (SET becomes SET
+ * LOCAL, ON COMMIT DELETE ROWS becomes ON COMMIT DROP), tried once in a
+ * transaction rolled back (a setting the server refuses is refused here,
+ * not at every BEGIN), then sent with each BEGIN.
+ */
+static int
+pg_session(struct db *db, const char *sql)
+{
+	struct buf *b = &PG(db)->begin, try;
+	const char *drop = strstr(sql, "ON COMMIT DELETE ROWS");
+	int rc;
+
+	if (!PG(db)->pooled)
+		return pg_exec(db, sql);
+	buf_init(&try, 0);
+	buf_adds(&try, "BEGIN;");
+	if (strncmp(sql, "SET ", 4) == 0 && strncmp(sql, "SET LOCAL ", 10))
+		buf_printf(&try, "SET LOCAL %s", sql + 4);
+	else if (drop)
+		buf_printf(&try, "%.*sON COMMIT DROP%s", (int)(drop - sql), sql,
+		    drop + 21);
+	else
+		buf_adds(&try, sql);
+	if (try.data == NULL || (rc = pg_exec(db, try.data)) == DB_DONE) {
+		if (b->len == 0)
+			buf_adds(b, "BEGIN");
+		if (try.data == NULL || (strstr(b->data, try.data + 5) == NULL &&
+		    buf_printf(b, ";%s", try.data + 6) == -1))
+			rc = DB_ERR;
+	}
+	(void)pg_exec(db, "ROLLBACK");
+	buf_release(&try);
+	return rc;
+}
+
+/* Statements that set up a session: before db_session() existed, its
+ * callers ran them with db_exec() outside any transaction. */
+static int
+pg_exec_or_session(struct db *db, const char *sql)
+{
+	if (PQtransactionStatus(H(db)) == PQTRANS_IDLE &&
+	    (strncmp(sql, "SET ", 4) == 0 || strncmp(sql, "CREATE TEMP ", 12) == 0))
+		return pg_session(db, sql);
+	return pg_exec(db, sql);
 }
 
 /* ?N becomes $N; our SQL has no '?' inside literals. */
@@ -211,7 +272,8 @@ pg_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	s->base.db = db;
-	snprintf(s->name, sizeof s->name, "pm%u", ++stmt_seq);
+	if (!PG(db)->pooled)
+		snprintf(s->name, sizeof s->name, "pm%u", ++stmt_seq);
 	return &s->base;
 }
 
@@ -293,6 +355,7 @@ pg_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
 	return 0;
 }
 
+/* A named statement is prepared on first use on each connection. */
 static int
 pg_ensure(struct pg_stmt *s)
 {
@@ -302,7 +365,7 @@ pg_ensure(struct pg_stmt *s)
 
 	if (PG(db)->gone)
 		return pg_lost(db);
-	if (s->gen == db->gen + 1)
+	if (s->name[0] == 0 || s->gen == db->gen + 1)
 		return DB_DONE;
 	res = PQprepare(H(db), s->name, s->sql, s->nparam, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -323,7 +386,9 @@ pg_step(struct db_stmt *st)
 	if (s->res == NULL) {
 		if ((rc = pg_ensure(s)) != DB_DONE)
 			return rc;
-		s->res = PQexecPrepared(H(db), s->name, s->nparam,
+		s->res = s->name[0] ? PQexecPrepared(H(db), s->name, s->nparam,
+		    (const char *const *)s->val, NULL, NULL, 0) :
+		    PQexecParams(H(db), s->sql, s->nparam, NULL,
 		    (const char *const *)s->val, NULL, NULL, 0);
 		status = PQresultStatus(s->res);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -384,6 +449,7 @@ pg_close(struct db *db)
 {
 	PQfinish(H(db));
 	free(PG(db)->url);
+	buf_release(&PG(db)->begin);
 }
 
 static void
@@ -396,6 +462,8 @@ quiet(void *arg, const char *message)
 static int
 pg_open(struct db *db, const char *url, int flags)
 {
+	PGresult *res;
+
 	(void)flags;
 	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
 	 * PGSSLMODE... fill in whatever it leaves out. */
@@ -409,8 +477,15 @@ pg_open(struct db *db, const char *url, int flags)
 		return -1;
 	}
 	PQsetNoticeProcessor(H(db), quiet, NULL);
-	return pg_exec(db, "SET client_min_messages = warning") == DB_DONE ?
-	    0 : -1;
+	if ((res = PQexec(H(db), "SELECT pg_backend_pid()")) == NULL ||
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_seterr(db, "%s", pg_msg(db));
+		PQclear(res);
+		return -1;
+	}
+	PG(db)->pooled = atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(H(db));
+	PQclear(res);
+	return 0;
 }
 
 static int
@@ -471,7 +546,8 @@ pg_copy_end(struct db *db)
 
 const struct db_ops db_pg_ops = {
 	.engine = DB_PG, .size = sizeof(struct pg_db), .open = pg_open,
-	.alive = pg_alive, .exec = pg_exec, .tx = pg_tx, .prepare = pg_prepare,
+	.alive = pg_alive, .exec = pg_exec_or_session, .tx = pg_tx,
+	.session = pg_session, .prepare = pg_prepare,
 	.finalize = pg_finalize, .bind = pg_bind, .step = pg_step,
 	.reset = pg_reset, .col_null = pg_col_null, .col_text = pg_col_text,
 	.col_int = pg_col_int, .changes = pg_changes,

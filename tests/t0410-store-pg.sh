@@ -5,6 +5,8 @@
 . "$TESTS_DIR/pg.sh"
 RUN=$TESTS_DIR/fixtures-store/run.ndjson
 pg_start
+# t0471 runs these cases again, every database URL through PgBouncer
+[ -n "${PM_PG_POOLED:-}" ] && pgbouncer_start
 
 stream() {
 	jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize

@@ -8,13 +8,20 @@ RUN=$TESTS_DIR/fixtures-store/run.ndjson
 pg_start
 
 # made: what the case's directory holds besides run's out and err
-made() { ls -A | grep -v -x -e out -e err; }
+made() {
+	local f
+	for f in * .[!.]*; do
+		[ -e "$f" ] && [ "$f" != out ] && [ "$f" != err ] && echo "$f"
+	done
+	return 0
+}
 
 # refused URL EXPECTED-IN-ERR: exit 2, the text in stderr, nothing made
 refused() {
 	run pm-store --db "$1" "$RUN" && expect_status 2 &&
-	grep -q -- "$2" err && test ! -s out &&
-	test -z "$(made)" || { made; cat err; return 1; }
+	grep -q -- "$2" err && test ! -s out && test -z "$(made)" && return 0
+	made; cat err
+	return 1
 }
 
 test_expect_success 'unknown schemes: exit 2 naming the scheme, nothing created' '
