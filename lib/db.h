@@ -32,6 +32,10 @@ enum { DB_DONE = 0, DB_ROW = 1, DB_ERR = -1, DB_BUSY = -2 };
 
 #define DB_READONLY	1	/* never write; a missing SQLite file stays missing */
 #define DB_MEMORY	2	/* tests: an in-memory SQLite database is fine */
+#define DB_TLS		4	/* production: a server over TLS, writable; with
+				 * PostgreSQL sslmode=require and
+				 * target_session_attrs=read-write unless the
+				 * URL (or PGSSLMODE, PGTARGETSESSIONATTRS) says */
 
 struct db;
 struct db_stmt;
@@ -43,7 +47,8 @@ struct db_stmt;
  * ...") are PostgreSQL.  Anything else of the form scheme:// (ClickHouse
  * too, for now) is refused, and so is an in-memory SQLite database
  * (:memory:, file:...mode=memory) unless flags has DB_MEMORY: it would
- * keep nothing.  -1 with the reason in err (never a password).
+ * keep nothing; DB_TLS refuses SQLite.  -1 with the reason in err (never
+ * a password).
  */
 struct db_url {
 	int	 engine;	/* DB_* */

@@ -464,12 +464,17 @@ pg_open(struct db *db, const char *url, int flags)
 {
 	PGresult *res;
 
-	(void)flags;
 	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
 	 * PGSSLMODE... fill in whatever it leaves out. */
 	if ((PG(db)->url = strdup(url)) == NULL ||
 	    (H(db) = PQconnectdb(url)) == NULL) {
 		db_seterr(db, "out of memory");
+		return -1;
+	}
+	if (PQstatus(H(db)) == CONNECTION_OK && (flags & DB_TLS) &&
+	    !PQsslInUse(H(db))) {
+		db_seterr(db, "the connection is not encrypted (TLS), as "
+		    "production needs (a unix socket never is)");
 		return -1;
 	}
 	if (PQstatus(H(db)) != CONNECTION_OK) {

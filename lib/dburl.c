@@ -7,6 +7,7 @@
 #define _GNU_SOURCE	/* memmem */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_impl.h"
@@ -38,12 +39,35 @@ is_memory(const char *path)
 	    (strncmp(path + 5, ":memory:", 8) == 0 || strstr(path, "mode=memory")));
 }
 
+/* key=value added to a PostgreSQL URL or key=value string that does not
+ * set key, nor its environment variable. */
 static int
-set(struct db_url *u, int engine, const char *pre, const char *rest)
+add_param(struct db_url *u, const char *key, const char *value,
+    const char *env)
+{
+	size_t o = strlen(u->target);
+	const char *sep = strstr(u->target, "://") == NULL ? " " :
+	    strchr(u->target, '?') ? "&" : "?";
+
+	if (strstr(u->target, key) || (getenv(env) && *getenv(env)))
+		return 0;
+	return snprintf(u->target + o, sizeof u->target - o, "%s%s=%s", sep,
+	    key, value) < (int)(sizeof u->target - o) ? 0 : -1;
+}
+
+static int
+set(struct db_url *u, int engine, const char *pre, const char *rest,
+    int flags)
 {
 	u->engine = engine;
-	return snprintf(u->target, sizeof u->target, "%s%s", pre, rest) <
-	    (int)sizeof u->target ? 0 : -1;
+	if (snprintf(u->target, sizeof u->target, "%s%s", pre, rest) >=
+	    (int)sizeof u->target)
+		return -1;
+	if (engine != DB_PG || !(flags & DB_TLS))
+		return 0;
+	return add_param(u, "sslmode", "require", "PGSSLMODE") == 0 &&
+	    add_param(u, "target_session_attrs", "read-write",
+	    "PGTARGETSESSIONATTRS") == 0 ? 0 : -1;
 }
 
 int
@@ -56,12 +80,12 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 
 	err[0] = 0;
 	if (strncmp(p, "postgresql://", 13) == 0 || strncmp(p, "postgres://", 11) == 0)
-		return set(u, DB_PG, "", url);
+		return set(u, DB_PG, "", url, flags);
 	if (strncmp(p, "postgresql+psycopg://", 21) == 0 ||
 	    strncmp(p, "postgresql+psycopg2://", 22) == 0)
-		return set(u, DB_PG, "postgresql://", sep + 3);
+		return set(u, DB_PG, "postgresql://", sep + 3, flags);
 	if (is_conninfo(p))
-		return set(u, DB_PG, "", url);
+		return set(u, DB_PG, "", url, flags);
 	if (strncmp(p, "clickhouse://", 13) == 0 ||
 	    strncmp(p, "clickhouses://", 14) == 0)
 		snprintf(err, errlen, "%.*s: ClickHouse is not supported yet",
@@ -77,7 +101,10 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 	else if (err[0] == 0 && is_memory(p) && !(flags & DB_MEMORY))
 		snprintf(err, errlen, "%s: an in-memory database keeps nothing; "
 		    "give a file", p);
-	if (err[0] == 0 && set(u, DB_SQLITE, "", p) == -1)
+	else if (err[0] == 0 && (flags & DB_TLS))
+		snprintf(err, errlen, "%s: SQLite cannot be reached over TLS",
+		    p);
+	if (err[0] == 0 && set(u, DB_SQLITE, "", p, 0) == -1)
 		snprintf(err, errlen, "a database path too long");
 	return err[0] ? -1 : 0;
 }

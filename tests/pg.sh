@@ -12,6 +12,34 @@
 # server that does not start, FAILS the cases that need it: a skipped
 # PostgreSQL test would hide a missing part.
 #
+# pg_start_tls: after pg_start, the same server also on 127.0.0.1 (an
+# ephemeral port) with TLS, its certificate a throwaway one made by
+# openssl.  Sets PG_TLS_PORT and PG_TLS_URL.
+PG_TLS_PORT=
+PG_TLS_URL=
+
+pg_start_tls() {
+	[ -n "$PG_URL" ] || return 1
+	PG_TLS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+	    -keyout "$PG_DIR/data/server.key" -out "$PG_DIR/data/server.crt" \
+	    >"$PG_DIR/openssl.log" 2>&1; then
+		PG_ERR="openssl failed: $(tail -3 "$PG_DIR/openssl.log")"
+		return 1
+	fi
+	chmod 600 "$PG_DIR/data/server.key"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$PG_DIR/data/server.key" "$PG_DIR/data/server.crt"
+	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+	    -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$PG_TLS_PORT -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=40 -c ssl=on" \
+	    restart >/dev/null 2>&1; then
+		PG_ERR="server did not restart with TLS: $(tail -3 "$PG_DIR/server.log")"
+		return 1
+	fi
+	PG_URL="postgresql://postgres@/postgres?host=$PG_DIR&port=$PG_TLS_PORT"
+	PG_TLS_URL="postgresql://postgres@127.0.0.1:$PG_TLS_PORT/postgres"
+	export PG_URL PG_TLS_URL
+}
+
 # pgbouncer_start: PgBouncer in transaction mode in front of pg_start's
 # server, as the same unprivileged user, in its own directory, on a unix
 # socket only, with a server pool of 2 (fewer than the clients the tests
@@ -162,7 +190,7 @@ pg_newdb() {
 	if [ -n "${PM_PG_POOLED:-}" ]; then
 		pgb_ready >&2 && pgb_url "$1"
 	else
-		echo "postgresql://postgres@/$1?host=$PG_DIR"
+		echo "postgresql://postgres@/$1?host=$PG_DIR${PG_TLS_PORT:+&port=$PG_TLS_PORT}"
 	fi
 }
 

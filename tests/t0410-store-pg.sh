@@ -70,7 +70,7 @@ test_expect_success 'libpq environment: PGHOST and PGUSER fill in the URL' '
 	PGHOST=$PG_DIR PGUSER=postgres run pm-store --db postgresql:///envdb "$RUN" &&
 	expect_status 0 &&
 	PGHOST=$PG_DIR PGUSER=postgres DATABASE_URL=postgres:///envdb \
-	    ENVIRONMENT=production run pm-store --new-only "$RUN" &&
+	    run pm-store --new-only "$RUN" &&
 	expect_status 0 && test "$(count_kind skip out)" -eq 4
 '
 

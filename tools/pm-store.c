@@ -29,6 +29,7 @@ struct opts {
 	const char	*schema;
 	const char	*last_run;	/* --last-run FLOWS */
 	const char	*setting;	/* where url came from, for messages */
+	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
 	char		 target[1024];
@@ -43,8 +44,8 @@ usage(FILE *f)
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
-"                       $DATABASE_URL, else data/pm.db), or\n"
-"                       postgresql://... / postgres://...\n"
+"                       $DATABASE_URL, $SUPABASE_DB_URL, else data/pm.db),\n"
+"                       or postgresql://..., postgres://... or host=...\n"
 "  -n, --new-only       only pass groups not processed yet; skip records\n"
 "                       for the others (reads, never writes)\n"
 "  -N, --dry-run        check every record, write nothing\n"
@@ -60,8 +61,8 @@ usage(FILE *f)
 "  -h, --help           this help;  -V, --version  the version\n");
 }
 
-/* Only PostgreSQL in production: an SQLite file on one machine is not
- * where production data should land by accident. */
+/* Only PostgreSQL over TLS in production: an SQLite file on one machine
+ * is not where production data should land by accident. */
 static int
 target_allowed(struct opts *o)
 {
@@ -73,10 +74,14 @@ target_allowed(struct opts *o)
 		msg("%s: %s", o->setting, err);
 		return 0;
 	}
-	if (env && strcmp(env, "production") == 0 && u.engine != DB_PG) {
-		msg("ENVIRONMENT=production: refusing to store in %s; "
-		    "production needs a postgresql:// database", o->target);
-		return 0;
+	if (env && strcmp(env, "production") == 0) {
+		o->dbflags |= DB_TLS;
+		if (u.engine != DB_PG) {
+			msg("ENVIRONMENT=production: refusing to store in %s; "
+			    "production needs a postgresql:// database over TLS",
+			    o->target);
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -110,7 +115,8 @@ do_export(struct opts *o)
 	char err[600];
 	int rc = 0;
 
-	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
+	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
@@ -131,7 +137,8 @@ do_last_run(struct opts *o)
 
 	if (!db_exists(o->url))
 		return 0;
-	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
+	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
@@ -155,7 +162,8 @@ do_new_only(struct opts *o, int argc, char **argv)
 	int rc = 0, io;
 
 	if (db_exists(o->url)) {
-		if ((f.db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+		if ((f.db = db_open(o->url, DB_READONLY | o->dbflags, err,
+		    sizeof err)) == NULL) {
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
@@ -188,7 +196,7 @@ do_store(struct opts *o, int argc, char **argv)
 	int rc = 0, io;
 
 	if (!o->dry_run) {
-		if ((db = db_open(o->url, 0, err, sizeof err)) == NULL) {
+		if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
@@ -315,6 +323,9 @@ main(int argc, char **argv)
 	o.setting = "--db";
 	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL)
 		o.setting = "DATABASE_URL";
+	if ((o.url == NULL || *o.url == 0) &&
+	    (o.url = getenv("SUPABASE_DB_URL")) != NULL)
+		o.setting = "SUPABASE_DB_URL";
 	if (o.url == NULL || *o.url == 0)
 		o.url = "data/pm.db";
 	db_redact(o.url, o.target, sizeof o.target);
