@@ -85,11 +85,12 @@ unsigned db_generation(const struct db *db);
 void db_backoff(int attempt);
 
 int db_exec(struct db *db, const char *sql);	/* no parameters, no rows */
-/* SQL every transaction from now on needs (a temporary table, a setting),
- * given once, outside a transaction.  PostgreSQL sends it with each
- * BEGIN, as a transaction pooler may give each transaction another
- * server connection: SET is made SET LOCAL, a temporary table ON COMMIT
- * DROP (write CREATE TEMP TABLE IF NOT EXISTS).  SQLite runs it once. */
+/* SQL every transaction from now on needs, written for the session (SET
+ * ..., CREATE TEMP TABLE IF NOT EXISTS ... ON COMMIT DELETE ROWS) and
+ * given once, outside a transaction (again after db_generation() moved).
+ * It runs at once; but behind a transaction pooler, which may give each
+ * transaction another server connection, PostgreSQL sends it with each
+ * BEGIN instead, made SET LOCAL and ON COMMIT DROP. */
 int db_session(struct db *db, const char *sql);
 int db_begin(struct db *db);	/* SQLite: BEGIN IMMEDIATE, the writer lock */
 int db_commit(struct db *db);
