@@ -12,64 +12,6 @@
 
 #define WAIT_MS_DEFAULT 10000
 
-int
-db_url_engine(const char *url)
-{
-	if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0)
-		return DB_PG;
-	return DB_SQLITE;
-}
-
-/* sqlite:PATH, sqlite://PATH (sqlite:///abs too) or a plain path. */
-int
-db_sqlite_path(const char *url, char *path, size_t n)
-{
-	const char *p = url;
-
-	if (strncmp(p, "sqlite:", 7) == 0) {
-		p += 7;
-		if (strncmp(p, "//", 2) == 0)
-			p += 2;
-	}
-	if (*p == 0 || strlen(p) >= n)
-		return -1;
-	memcpy(path, p, strlen(p) + 1);
-	return 0;
-}
-
-/* The password sits between the first ':' after "//" and the '@' of the
- * authority; a password=... query parameter is hidden as well. */
-void
-db_redact(const char *url, char *out, size_t n)
-{
-	const char *s, *at, *colon, *end, *q;
-	size_t o = 0;
-
-	snprintf(out, n, "%s", url);
-	if ((s = strstr(url, "://")) == NULL)
-		return;
-	s += 3;
-	end = s + strcspn(s, "/?#");
-	for (at = end; at > s && at[-1] != '@'; at--)
-		;
-	if (at > s) {
-		colon = memchr(s, ':', (size_t)(at - 1 - s));
-		if (colon) {
-			o = (size_t)(colon + 1 - url);
-			snprintf(out, n, "%.*s***%s", (int)o, url, at - 1);
-		}
-	}
-	if ((q = strstr(out, "password=")) != NULL) {
-		o = (size_t)(q - out) + 9;
-		end = q + 9 + strcspn(q + 9, "&");
-		memmove(out + o + 3, end, strlen(end) + 1 < n - o - 3 ?
-		    strlen(end) + 1 : n - o - 3);
-		memcpy(out + o, "***", 3);
-		out[n - 1] = 0;
-	}
-}
-
 /* One line: libpq's messages end in a newline and go on over several
  * lines ("\n\tIs the server running locally..."), and the message lands
  * in a single diagnostic line and a failure record's detail. */
@@ -116,27 +58,49 @@ db_wait_ms(void)
 	return WAIT_MS_DEFAULT;
 }
 
+static const struct db_ops *
+engine_of(const char *url, int flags, struct db_url *u, char *err, size_t n)
+{
+	static const struct db_ops *const engines[] = { &db_sqlite_ops,
+	    &db_pg_ops };
+	size_t i;
+
+	if (db_url_parse(url, flags, u, err, n) == 0)
+		for (i = 0; i < sizeof engines / sizeof *engines; i++)
+			if (engines[i]->engine == u->engine)
+				return engines[i];
+	return NULL;
+}
+
+int
+db_exists(const char *url)
+{
+	const struct db_ops *ops;
+	struct db_url u;
+	char err[256];
+
+	if ((ops = engine_of(url, DB_MEMORY, &u, err, sizeof err)) == NULL)
+		return 0;
+	return ops->exists == NULL || ops->exists(u.target);
+}
+
 struct db *
 db_open(const char *url, int flags, char *err, size_t errlen)
 {
+	const struct db_ops *ops;
+	struct db_url u;
 	struct db *db;
-	char path[4096];
-	int rc;
 
-	if ((db = calloc(1, sizeof *db)) == NULL) {
+	if ((ops = engine_of(url, flags, &u, err, errlen)) == NULL)
+		return NULL;
+	if ((db = calloc(1, ops->size)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	db->ops = ops;
 	db->flags = flags;
 	db->wait_ms = db_wait_ms();
-	if (db_url_engine(url) == DB_PG) {
-		rc = db_pg_open(db, url);
-	} else if (db_sqlite_path(url, path, sizeof path) == -1) {
-		db_seterr(db, "not a database path");
-		rc = -1;
-	} else
-		rc = db_sqlite_open(db, path, flags);
-	if (rc == -1) {
+	if (ops->open(db, u.target, flags) == -1) {
 		snprintf(err, errlen, "%s", db->err);
 		db_close(db);
 		return NULL;
@@ -149,17 +113,16 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	if (db->ops && db->h)
-		db->ops->close(db);
+	db->ops->close(db);
 	free(db);
 }
 
-int db_engine(const struct db *db) { return db->engine; }
+int db_engine(const struct db *db) { return db->ops->engine; }
 
 int
 db_alive(const struct db *db)
 {
-	return !db->down && (db->engine != DB_PG || db_pg_alive(db));
+	return !db->down && (db->ops->alive == NULL || db->ops->alive(db));
 }
 const char *db_errmsg(const struct db *db) { return db->err; }
 unsigned db_generation(const struct db *db) { return db->gen; }
@@ -168,6 +131,12 @@ int
 db_exec(struct db *db, const char *sql)
 {
 	return db->ops->exec(db, sql);
+}
+
+int
+db_session(struct db *db, const char *sql)
+{
+	return db->ops->session ? db->ops->session(db, sql) : db_exec(db, sql);
 }
 
 int
@@ -186,17 +155,14 @@ int
 db_rollback(struct db *db)
 {
 	char keep[sizeof db->err];
-	long since = db->wait_since;
-	int down = db->down, gave_up = db->gave_up, rc;
+	int down = db->down, rc;
 
 	/* The error that made us roll back is the one worth reporting, and
 	 * a rollback that works says nothing about the database's health. */
 	memcpy(keep, db->err, sizeof keep);
 	rc = db->ops->tx(db, DBTX_ROLLBACK);
 	memcpy(db->err, keep, sizeof keep);
-	db->wait_since = since;
 	db->down = down;
-	db->gave_up = gave_up;
 	return rc == DB_BUSY ? DB_ERR : rc;
 }
 
@@ -255,6 +221,24 @@ const char *
 db_col_text(struct db_stmt *st, int i, size_t *n)
 {
 	return st->db->ops->col_text(st, i, n);
+}
+
+int
+db_copy_begin(struct db *db, const char *sql)
+{
+	if (db->ops->copy_begin == NULL) {
+		db_seterr(db, "COPY needs PostgreSQL");
+		return DB_ERR;
+	}
+	return db->ops->copy_begin(db, sql);
+}
+
+int db_copy_end(struct db *db) { return db->ops->copy_end(db); }
+
+int
+db_copy_put(struct db *db, const char *p, size_t n)
+{
+	return db->ops->copy_put(db, p, n);
 }
 
 /* COPY text format: backslash, tab, newline and carriage return escaped. */

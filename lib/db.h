@@ -27,21 +27,46 @@
 
 #include "buf.h"
 
-enum db_engine { DB_SQLITE = 1, DB_PG = 2 };
+enum db_engine { DB_SQLITE = 1, DB_PG = 2, DB_CLICKHOUSE = 3 };
 enum { DB_DONE = 0, DB_ROW = 1, DB_ERR = -1, DB_BUSY = -2 };
 
 #define DB_READONLY	1	/* never write; a missing SQLite file stays missing */
+#define DB_MEMORY	2	/* tests: an in-memory SQLite database is fine */
+#define DB_TLS		4	/* production: a server over TLS, writable; with
+				 * PostgreSQL sslmode=require and
+				 * target_session_attrs=read-write unless the
+				 * URL (or PGSSLMODE, PGTARGETSESSIONATTRS) says */
 
 struct db;
 struct db_stmt;
 
-/* The engine a URL names: a postgresql:// or postgres:// URL, else SQLite
- * (a path or a sqlite: URL).  The path of an SQLite URL into path. */
-int db_url_engine(const char *url);
-int db_sqlite_path(const char *url, char *path, size_t n);
+/*
+ * A database URL, parsed, never guessed: a path or sqlite:PATH
+ * (sqlite://PATH, sqlite:///abs) is SQLite; postgresql://, postgres://,
+ * postgresql+psycopg:// and a libpq key=value string ("host=... dbname=
+ * ...") are PostgreSQL.  Anything else of the form scheme:// (ClickHouse
+ * too, for now) is refused, and so is an in-memory SQLite database
+ * (:memory:, file:...mode=memory) unless flags has DB_MEMORY: it would
+ * keep nothing; DB_TLS refuses SQLite.  -1 with the reason in err (never
+ * a password).
+ */
+struct db_url {
+	int	 engine;	/* DB_* */
+	char	 target[4096];	/* SQLite: the path; else what libpq takes */
+};
+int db_url_parse(const char *url, int flags, struct db_url *u, char *err,
+    size_t errlen);
 
-/* url with any password replaced by "***", for messages and records. */
+/* 0 when url names an SQLite file that does not exist yet (a reader then
+ * has nothing to read, and must not create it) or cannot be parsed. */
+int db_exists(const char *url);
+
+/* url with any password replaced by "***", for messages and records:
+ * a URI's user:password@ and every password=... value. */
 void db_redact(const char *url, char *out, size_t n);
+/* A message about url (libpq's own quote the URL, or pieces of it) with
+ * every password of url, or piece of one, replaced by "***". */
+void db_redact_msg(const char *url, const char *msg, char *out, size_t n);
 
 /* NULL on failure, the (redacted) reason in err. */
 struct db *db_open(const char *url, int flags, char *err, size_t errlen);
@@ -60,6 +85,13 @@ unsigned db_generation(const struct db *db);
 void db_backoff(int attempt);
 
 int db_exec(struct db *db, const char *sql);	/* no parameters, no rows */
+/* SQL every transaction from now on needs, written for the session (SET
+ * ..., CREATE TEMP TABLE IF NOT EXISTS ... ON COMMIT DELETE ROWS) and
+ * given once, outside a transaction (again after db_generation() moved).
+ * It runs at once; but behind a transaction pooler, which may give each
+ * transaction another server connection, PostgreSQL sends it with each
+ * BEGIN instead, made SET LOCAL and ON COMMIT DROP. */
+int db_session(struct db *db, const char *sql);
 int db_begin(struct db *db);	/* SQLite: BEGIN IMMEDIATE, the writer lock */
 int db_commit(struct db *db);
 int db_rollback(struct db *db);	/* always leaves no transaction open */

@@ -1,9 +1,11 @@
 /*
- * db_impl.h - what db.c shares with its two engines (db_sqlite.c,
- * db_pg.c).  Not for tools: they speak db.h.
+ * db_impl.h - what db.c shares with its engines (db_sqlite.c, db_pg.c).
+ * Not for tools: they speak db.h.
  *
- * Ownership as in db.h.  Each engine's statement struct starts with a
- * struct db_stmt, so db.c can dispatch on st->db->ops.
+ * An engine is a table of operations (as curl's struct Curl_ssl); one
+ * without a feature leaves that slot NULL.  Its connection struct starts
+ * with a struct db, its statement struct with a struct db_stmt, so db.c
+ * dispatches on db->ops.  Ownership as in db.h.
  */
 #ifndef PM_DB_IMPL_H
 #define PM_DB_IMPL_H
@@ -14,7 +16,15 @@ enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE };
 enum { DBTX_BEGIN, DBTX_COMMIT, DBTX_ROLLBACK };
 
 struct db_ops {
+	int	 engine;		/* DB_* */
+	size_t	 size;			/* of the engine's struct, for db_open */
+	/* target: the SQLite path, the libpq connection string; 0 or -1 */
+	int	(*open)(struct db *, const char *target, int flags);
+	int	(*exists)(const char *target);	/* NULL: a server, always */
+	int	(*alive)(const struct db *);	/* NULL: alive unless down */
 	int	(*exec)(struct db *, const char *);
+	int	(*tx)(struct db *, int);	/* DBTX_*, in the engine's own SQL */
+	int	(*session)(struct db *, const char *);	/* NULL: exec */
 	struct db_stmt *(*prepare)(struct db *, const char *);
 	void	(*finalize)(struct db_stmt *);
 	int	(*bind)(struct db_stmt *, int, int, const char *, size_t,
@@ -25,40 +35,31 @@ struct db_ops {
 	const char *(*col_text)(struct db_stmt *, int, size_t *);
 	int64_t	(*col_int)(struct db_stmt *, int);
 	int	(*changes)(struct db_stmt *);
+	int	(*copy_begin)(struct db *, const char *);	/* NULL: no COPY */
+	int	(*copy_put)(struct db *, const char *, size_t);
+	int	(*copy_end)(struct db *);
 	void	(*close)(struct db *);
-	int	(*tx)(struct db *, int);	/* DBTX_*, in the engine's own SQL */
 };
 
 struct db {
 	const struct db_ops *ops;
-	int		 engine;
 	int		 flags;
 	unsigned	 gen;
-	void		*h;		/* sqlite3 * or PGconn * */
 	long		 wait_ms;	/* PM_DB_TIMEOUT: for a lock, a reconnection */
-	long		 wait_since;	/* SQLite: ts_mono_ms() of the first busy
-					 * answer since the last success; 0: none */
-	int		 gave_up;	/* SQLite: the lock wait ran out */
 	int		 down;		/* the database itself failed: locked past
 					 * wait_ms, unreachable, full, I/O error;
 					 * cleared by the next success */
-	int		 gone;		/* PostgreSQL: reconnecting gave up, for good */
 	char		 err[512];
-	char		 lost[512];	/* PostgreSQL: why gone, kept for every call */
-	void		*tx[3];		/* SQLite: the DBTX_* statements,
-					 * prepared once; owned */
 };
 
 struct db_stmt {
 	struct db	*db;
 };
 
+extern const struct db_ops db_sqlite_ops, db_pg_ops;
+
 void db_seterr(struct db *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 long db_wait_ms(void);	/* PM_DB_TIMEOUT in milliseconds */
-
-int db_sqlite_open(struct db *db, const char *path, int flags);
-int db_pg_open(struct db *db, const char *url);
-int db_pg_alive(const struct db *db);
 
 #endif

@@ -1,16 +1,26 @@
 /*
  * db_pg.c - the PostgreSQL engine behind db.h, over libpq.
  *
- * Statements are prepared on the server once per connection; parameters
- * travel in text format.  A lost connection (a restart, a crash, a
- * terminated backend) is re-established here, trying for up to
- * PM_DB_TIMEOUT, and reported as DB_BUSY, so the caller runs its
- * transaction again; statements prepared on the old connection are
- * prepared again on first use (db->gen).  When the server does not come
- * back in time the connection is gone for good: DB_ERR at once on every
- * call from then on, and db_alive() is false, so the caller stops instead
- * of waiting again for each record.  A full disk or an I/O error on the
- * server (SQLSTATE classes 53, 58, XX) marks the database down too.
+ * Behind a pooler (PgBouncer in transaction mode, Supabase's pooled URL),
+ * each transaction may run on another server connection, so nothing may
+ * outlive a transaction: statements are unnamed (PQexecParams: parse,
+ * bind and execute in one round trip), and what every transaction needs
+ * (temporary tables, settings: db_session) is sent with each BEGIN, in
+ * the same round trip, as SET LOCAL and ON COMMIT DROP.  A pooler shows
+ * itself by answering for the server with a process id that is not the
+ * server's.  Connected directly, statements are prepared on the server
+ * once per connection (a plan cached saves half the time of a store) and
+ * the session is set up once.  Neither way sets anything for the session
+ * alone, nor takes a session advisory lock.
+ *
+ * A lost connection (a restart, a crash, a terminated backend) is
+ * re-established here, trying for up to PM_DB_TIMEOUT, and reported as
+ * DB_BUSY, so the caller runs its transaction again.  When the server
+ * does not come back in time the connection is gone for good: DB_ERR at
+ * once on every call from then on, and db_alive() is false, so the caller
+ * stops instead of waiting again for each record.  A full disk or an I/O
+ * error on the server (SQLSTATE classes 53, 58, XX) marks the database
+ * down too.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -24,18 +34,32 @@
 
 #define PG_MAXPARAM 64
 
+struct pg_db {
+	struct db	 base;
+	PGconn		*h;
+	char		*url;		/* owned: to redact libpq's messages */
+	int		 gone;		/* reconnecting gave up, for good */
+	char		 lost[512];	/* why gone, kept for every call */
+	char		 msg[512];	/* libpq's last message, redacted */
+	struct buf	 begin;		/* BEGIN and the db_session() SQL */
+	int		 pooled;	/* a pooler between us and the server */
+};
+
+#define PG(db) ((struct pg_db *)(db))
+
+static unsigned stmt_seq;
+#define H(db) (PG(db)->h)
+
 struct pg_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* with $N placeholders */
-	char		 name[24];
+	char		 name[24];	/* "": unnamed, behind a pooler */
 	unsigned	 gen;		/* connection it is prepared on, +1 */
 	int		 nparam;
 	char		*val[PG_MAXPARAM];	/* owned copies, NULL: null */
 	PGresult	*res;
 	int		 row, nrows, changes;
 };
-
-static unsigned stmt_seq;
 
 /* The first line of a message from libpq. */
 static void
@@ -46,16 +70,18 @@ first_line(const char *m, char *out, size_t n)
 		snprintf(out, n, "no reason given");
 }
 
-/* libpq's message without the severity ("ERROR:  ") in front. */
+/* libpq's message without the severity ("ERROR:  ") in front, and
+ * without the passwords of the URL: libpq may quote it. */
 static const char *
 pg_msg(struct db *db)
 {
-	const char *m = PQerrorMessage(db->h);
+	const char *m = PQerrorMessage(H(db));
 
 	if (strncmp(m, "FATAL:", 6) == 0 || strncmp(m, "ERROR:", 6) == 0)
 		for (m += 6; *m == ' '; m++)
 			;
-	return m;
+	db_redact_msg(PG(db)->url, m, PG(db)->msg, sizeof PG(db)->msg);
+	return PG(db)->msg;
 }
 
 static void
@@ -79,17 +105,16 @@ pg_lost(struct db *db)
 	char cause[200], why[200];
 	long start, left, pause = 50;
 
-	if (db->gone) {
-		db_seterr(db, "%s", db->lost);
+	if (PG(db)->gone) {
+		db_seterr(db, "%s", PG(db)->lost);
 		return DB_ERR;
 	}
 	first_line(pg_msg(db), cause, sizeof cause);
 	for (start = ts_mono_ms();;) {
-		PQreset(db->h);
-		if (PQstatus(db->h) == CONNECTION_OK) {
+		PQreset(H(db));
+		if (PQstatus(H(db)) == CONNECTION_OK) {
 			db->gen++;
 			db->down = 0;
-			PQclear(PQexec(db->h, "SET client_min_messages = warning"));
 			db_seterr(db, "connection lost (%s), then re-established",
 			    cause);
 			return DB_BUSY;
@@ -101,11 +126,11 @@ pg_lost(struct db *db)
 			pause *= 2;
 	}
 	first_line(pg_msg(db), why, sizeof why);
-	snprintf(db->lost, sizeof db->lost, "connection lost (%s) and not "
+	snprintf(PG(db)->lost, sizeof PG(db)->lost, "connection lost (%s) and not "
 	    "re-established within %g s (PM_DB_TIMEOUT): %s", cause,
 	    db->wait_ms / 1000.0, why);
-	db->gone = db->down = 1;
-	db_seterr(db, "%s", db->lost);
+	PG(db)->gone = db->down = 1;
+	db_seterr(db, "%s", PG(db)->lost);
 	return DB_ERR;
 }
 
@@ -117,7 +142,7 @@ pg_fail(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (PQstatus(db->h) == CONNECTION_BAD)
+	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pg_lost(db);
 	db_seterr(db, "%s", pg_msg(db));
 	if (state && (strcmp(state, "40001") == 0 ||
@@ -136,9 +161,9 @@ pg_exec(struct db *db, const char *sql)
 	PGresult *res;
 	int st, rc = DB_DONE;
 
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
-	res = PQexec(db->h, sql);
+	res = PQexec(H(db), sql);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_fail(db, res);
@@ -157,7 +182,46 @@ pg_tx(struct db *db, int which)
 		[DBTX_ROLLBACK] = "ROLLBACK",
 	};
 
+	if (which == DBTX_BEGIN && PG(db)->begin.len)
+		return pg_exec(db, PG(db)->begin.data);
 	return pg_exec(db, sql[which]);
+}
+
+/*
+ * SQL every transaction needs.  Directly connected: run once.  Behind a
+ * pooler: made transaction-scoped (SET becomes SET
+ * LOCAL, ON COMMIT DELETE ROWS becomes ON COMMIT DROP), tried once in a
+ * transaction rolled back (a setting the server refuses is refused here,
+ * not at every BEGIN), then sent with each BEGIN.
+ */
+static int
+pg_session(struct db *db, const char *sql)
+{
+	struct buf *b = &PG(db)->begin, try;
+	const char *drop = strstr(sql, "ON COMMIT DELETE ROWS");
+	int rc;
+
+	if (!PG(db)->pooled)
+		return pg_exec(db, sql);
+	buf_init(&try, 0);
+	buf_adds(&try, "BEGIN;");
+	if (strncmp(sql, "SET ", 4) == 0 && strncmp(sql, "SET LOCAL ", 10))
+		buf_printf(&try, "SET LOCAL %s", sql + 4);
+	else if (drop)
+		buf_printf(&try, "%.*sON COMMIT DROP%s", (int)(drop - sql), sql,
+		    drop + 21);
+	else
+		buf_adds(&try, sql);
+	if (try.data == NULL || (rc = pg_exec(db, try.data)) == DB_DONE) {
+		if (b->len == 0)
+			buf_adds(b, "BEGIN");
+		if (try.data == NULL || (strstr(b->data, try.data + 5) == NULL &&
+		    buf_printf(b, ";%s", try.data + 6) == -1))
+			rc = DB_ERR;
+	}
+	(void)pg_exec(db, "ROLLBACK");
+	buf_release(&try);
+	return rc;
 }
 
 /* ?N becomes $N; our SQL has no '?' inside literals. */
@@ -197,7 +261,8 @@ pg_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	s->base.db = db;
-	snprintf(s->name, sizeof s->name, "pm%u", ++stmt_seq);
+	if (!PG(db)->pooled)
+		snprintf(s->name, sizeof s->name, "pm%u", ++stmt_seq);
 	return &s->base;
 }
 
@@ -231,10 +296,10 @@ pg_finalize(struct db_stmt *st)
 
 	pg_reset(st);
 	pg_clearvals(s);
-	if (s->gen == db->gen + 1 && PQstatus(db->h) == CONNECTION_OK &&
-	    PQtransactionStatus(db->h) == PQTRANS_IDLE) {
+	if (s->gen == db->gen + 1 && PQstatus(H(db)) == CONNECTION_OK &&
+	    PQtransactionStatus(H(db)) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
-		PQclear(PQexec(db->h, sql));
+		PQclear(PQexec(H(db), sql));
 	}
 	free(s->sql);
 	free(s);
@@ -279,6 +344,7 @@ pg_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
 	return 0;
 }
 
+/* A named statement is prepared on first use on each connection. */
 static int
 pg_ensure(struct pg_stmt *s)
 {
@@ -286,11 +352,11 @@ pg_ensure(struct pg_stmt *s)
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
-	if (s->gen == db->gen + 1)
+	if (s->name[0] == 0 || s->gen == db->gen + 1)
 		return DB_DONE;
-	res = PQprepare(db->h, s->name, s->sql, s->nparam, NULL);
+	res = PQprepare(H(db), s->name, s->sql, s->nparam, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(db, res);
 	else
@@ -309,7 +375,9 @@ pg_step(struct db_stmt *st)
 	if (s->res == NULL) {
 		if ((rc = pg_ensure(s)) != DB_DONE)
 			return rc;
-		s->res = PQexecPrepared(db->h, s->name, s->nparam,
+		s->res = s->name[0] ? PQexecPrepared(H(db), s->name, s->nparam,
+		    (const char *const *)s->val, NULL, NULL, 0) :
+		    PQexecParams(H(db), s->sql, s->nparam, NULL,
 		    (const char *const *)s->val, NULL, NULL, 0);
 		status = PQresultStatus(s->res);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -368,14 +436,10 @@ pg_changes(struct db_stmt *st)
 static void
 pg_close(struct db *db)
 {
-	PQfinish(db->h);
-	db->h = NULL;
+	PQfinish(H(db));
+	free(PG(db)->url);
+	buf_release(&PG(db)->begin);
 }
-
-static const struct db_ops pg_ops = {
-	pg_exec, pg_prepare, pg_finalize, pg_bind, pg_step, pg_reset,
-	pg_col_null, pg_col_text, pg_col_int, pg_changes, pg_close, pg_tx
-};
 
 static void
 quiet(void *arg, const char *message)
@@ -384,57 +448,66 @@ quiet(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("relation exists, skipping") are noise */
 }
 
-int
-db_pg_open(struct db *db, const char *url)
+static int
+pg_open(struct db *db, const char *url, int flags)
 {
-	db->engine = DB_PG;
-	db->ops = &pg_ops;
+	PGresult *res;
+
 	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
 	 * PGSSLMODE... fill in whatever it leaves out. */
-	db->h = PQconnectdb(url);
-	if (db->h == NULL) {
+	if ((PG(db)->url = strdup(url)) == NULL ||
+	    (H(db) = PQconnectdb(url)) == NULL) {
 		db_seterr(db, "out of memory");
 		return -1;
 	}
-	if (PQstatus(db->h) != CONNECTION_OK) {
-		db_seterr(db, "%s", PQerrorMessage(db->h));
+	if (PQstatus(H(db)) == CONNECTION_OK && (flags & DB_TLS) &&
+	    !PQsslInUse(H(db))) {
+		db_seterr(db, "the connection is not encrypted (TLS), as "
+		    "production needs (a unix socket never is)");
 		return -1;
 	}
-	PQsetNoticeProcessor(db->h, quiet, NULL);
-	return pg_exec(db, "SET client_min_messages = warning") == DB_DONE ?
-	    0 : -1;
+	if (PQstatus(H(db)) != CONNECTION_OK) {
+		db_seterr(db, "%s", pg_msg(db));
+		return -1;
+	}
+	PQsetNoticeProcessor(H(db), quiet, NULL);
+	if ((res = PQexec(H(db), "SELECT pg_backend_pid()")) == NULL ||
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_seterr(db, "%s", pg_msg(db));
+		PQclear(res);
+		return -1;
+	}
+	PG(db)->pooled = atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(H(db));
+	PQclear(res);
+	return 0;
 }
 
-int
-db_pg_alive(const struct db *db)
+static int
+pg_alive(const struct db *db)
 {
-	return PQstatus(db->h) == CONNECTION_OK;
+	return PQstatus(H(db)) == CONNECTION_OK;
 }
 
-int
-db_copy_begin(struct db *db, const char *sql)
+static int
+pg_copy_begin(struct db *db, const char *sql)
 {
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (db->engine != DB_PG) {
-		db_seterr(db, "COPY needs PostgreSQL");
-		return DB_ERR;
-	}
-	if (db->gone)
+	if (PG(db)->gone)
 		return pg_lost(db);
-	res = PQexec(db->h, sql);
+	res = PQexec(H(db), sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		rc = pg_fail(db, res);
 	PQclear(res);
 	return rc;
 }
 
-int
-db_copy_put(struct db *db, const char *p, size_t n)
+static int
+pg_copy_put(struct db *db, const char *p, size_t n)
 {
-	if (n > 0x7fffffff || PQputCopyData(db->h, p, (int)n) != 1) {
-		if (PQstatus(db->h) == CONNECTION_BAD)
+	if (n > 0x7fffffff || PQputCopyData(H(db), p, (int)n) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
 			return pg_lost(db);
 		db_seterr(db, "%s", pg_msg(db));
 		return DB_ERR;
@@ -442,25 +515,36 @@ db_copy_put(struct db *db, const char *p, size_t n)
 	return DB_DONE;
 }
 
-int
-db_copy_end(struct db *db)
+static int
+pg_copy_end(struct db *db)
 {
 	PGresult *res;
 	int rc = DB_DONE;
 
-	if (PQputCopyEnd(db->h, NULL) != 1) {
-		if (PQstatus(db->h) == CONNECTION_BAD)
+	if (PQputCopyEnd(H(db), NULL) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
 			return pg_lost(db);
 		db_seterr(db, "%s", pg_msg(db));
 		rc = DB_ERR;
 	}
 	/* Drain every result, so the connection is ready again. */
-	while ((res = PQgetResult(db->h)) != NULL) {
+	while ((res = PQgetResult(H(db))) != NULL) {
 		if (rc == DB_DONE && PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(db, res);
 		PQclear(res);
-		if (db->gone || PQstatus(db->h) == CONNECTION_BAD)
+		if (PG(db)->gone || PQstatus(H(db)) == CONNECTION_BAD)
 			break;
 	}
 	return rc;
 }
+
+const struct db_ops db_pg_ops = {
+	.engine = DB_PG, .size = sizeof(struct pg_db), .open = pg_open,
+	.alive = pg_alive, .exec = pg_exec, .tx = pg_tx,
+	.session = pg_session, .prepare = pg_prepare,
+	.finalize = pg_finalize, .bind = pg_bind, .step = pg_step,
+	.reset = pg_reset, .col_null = pg_col_null, .col_text = pg_col_text,
+	.col_int = pg_col_int, .changes = pg_changes,
+	.copy_begin = pg_copy_begin, .copy_put = pg_copy_put,
+	.copy_end = pg_copy_end, .close = pg_close,
+};

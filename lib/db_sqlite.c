@@ -17,9 +17,23 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db_impl.h"
 #include "timefmt.h"
+
+struct sq_db {
+	struct db	 base;
+	sqlite3		*h;
+	long		 wait_since;	/* ts_mono_ms() of the first busy answer
+					 * since the last success; 0: none */
+	int		 gave_up;	/* the lock wait ran out */
+	sqlite3_stmt	*tx[3];		/* the DBTX_* statements, prepared
+					 * once; owned */
+};
+
+#define SQ(db) ((struct sq_db *)(db))
+#define H(db) (SQ(db)->h)
 
 struct sq_stmt {
 	struct db_stmt	 base;
@@ -34,14 +48,14 @@ sq_busy(void *arg, int count)
 {
 	static const int delays[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
 	    50, 100 };
-	struct db *db = arg;
+	struct sq_db *db = arg;
 	long now = ts_mono_ms(), left;
 	struct timespec ts;
 	int ms;
 
 	if (db->wait_since == 0)
 		db->wait_since = now ? now : 1;
-	left = db->wait_ms - (now - db->wait_since);
+	left = db->base.wait_ms - (now - db->wait_since);
 	if (left <= 0) {
 		db->gave_up = 1;
 		return 0;
@@ -59,15 +73,15 @@ sq_busy(void *arg, int count)
 static void
 sq_ok(struct db *db)
 {
-	db->wait_since = 0;
-	db->gave_up = 0;
+	SQ(db)->wait_since = 0;
+	SQ(db)->gave_up = 0;
 	db->down = 0;
 }
 
 static int
 sq_rc(struct db *db, int rc)
 {
-	sqlite3 *h = db->h;
+	sqlite3 *h = H(db);
 	int e;
 
 	switch (rc & 0xff) {
@@ -78,7 +92,7 @@ sq_rc(struct db *db, int rc)
 		return DB_ROW;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		if (!db->gave_up)
+		if (!SQ(db)->gave_up)
 			break;
 		db->down = 1;
 		db_seterr(db, "%s: held by another process for more than "
@@ -110,7 +124,7 @@ sq_rc(struct db *db, int rc)
 static int
 sq_exec(struct db *db, const char *sql)
 {
-	int rc = sq_rc(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+	int rc = sq_rc(db, sqlite3_exec(H(db), sql, NULL, NULL, NULL));
 
 	if (rc == DB_DONE)
 		sq_ok(db);
@@ -130,17 +144,17 @@ sq_tx(struct db *db, int which)
 		[DBTX_COMMIT] = "COMMIT",
 		[DBTX_ROLLBACK] = "ROLLBACK",
 	};
-	sqlite3_stmt **st = (sqlite3_stmt **)&db->tx[which];
+	sqlite3_stmt **st = &SQ(db)->tx[which];
 	int rc;
 
-	if (*st == NULL && (rc = sqlite3_prepare_v3(db->h, sql[which], -1,
+	if (*st == NULL && (rc = sqlite3_prepare_v3(H(db), sql[which], -1,
 	    SQLITE_PREPARE_PERSISTENT, st, NULL)) != SQLITE_OK)
 		rc = sq_rc(db, rc);
 	else {
 		rc = sq_rc(db, sqlite3_step(*st));
 		sqlite3_reset(*st);
 	}
-	if (rc == DB_DONE)
+	if (rc == DB_DONE && which != DBTX_ROLLBACK)	/* says nothing */
 		sq_ok(db);
 	return rc;
 }
@@ -156,9 +170,9 @@ sq_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	s->base.db = db;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	if (sqlite3_prepare_v3(H(db), sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->st, NULL) != SQLITE_OK) {
-		db_seterr(db, "%s", sqlite3_errmsg(db->h));
+		db_seterr(db, "%s", sqlite3_errmsg(H(db)));
 		free(s);
 		return NULL;
 	}
@@ -205,7 +219,7 @@ sq_step(struct db_stmt *st)
 	int rc = sq_rc(st->db, sqlite3_step(s->st));
 
 	if (rc == DB_DONE)
-		s->changes = sqlite3_changes(st->db->h);
+		s->changes = sqlite3_changes(H(st->db));
 	if (rc == DB_DONE || rc == DB_ROW)
 		sq_ok(st->db);
 	if (rc != DB_ROW)
@@ -253,16 +267,16 @@ sq_close(struct db *db)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof db->tx / sizeof *db->tx; i++)
-		sqlite3_finalize(db->tx[i]);
-	sqlite3_close(db->h);	/* other statements: finalized by their owners */
-	db->h = NULL;
+	for (i = 0; i < sizeof SQ(db)->tx / sizeof *SQ(db)->tx; i++)
+		sqlite3_finalize(SQ(db)->tx[i]);
+	sqlite3_close(H(db));	/* other statements: finalized by their owners */
 }
 
-static const struct db_ops sq_ops = {
-	sq_exec, sq_prepare, sq_finalize, sq_bind, sq_step, sq_reset,
-	sq_col_null, sq_col_text, sq_col_int, sq_changes, sq_close, sq_tx
-};
+static int
+sq_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
 
 /* mkdir -p of path's directory: the default data/pm.db must just work. */
 static const char *const pragmas[] = {
@@ -312,15 +326,13 @@ mkparents(const char *path)
 	return 0;
 }
 
-int
-db_sqlite_open(struct db *db, const char *path, int flags)
+static int
+sq_open(struct db *db, const char *path, int flags)
 {
 	int oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	sqlite3 *h = NULL;
 
-	db->engine = DB_SQLITE;
-	db->ops = &sq_ops;
 	if (!(flags & DB_READONLY) && mkparents(path) == -1) {
 		db_seterr(db, "%s: cannot create its directory: %s", path,
 		    strerror(errno));
@@ -332,7 +344,7 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 		sqlite3_close(h);
 		return -1;
 	}
-	db->h = h;
+	H(db) = h;
 	sqlite3_busy_handler(h, sq_busy, db);
 	sqlite3_extended_result_codes(h, 0);
 	if (flags & DB_READONLY)
@@ -354,3 +366,11 @@ db_sqlite_open(struct db *db, const char *path, int flags)
 	}
 	return 0;
 }
+
+const struct db_ops db_sqlite_ops = {
+	.engine = DB_SQLITE, .size = sizeof(struct sq_db), .open = sq_open,
+	.exists = sq_exists, .exec = sq_exec, .tx = sq_tx, .prepare = sq_prepare,
+	.finalize = sq_finalize, .bind = sq_bind, .step = sq_step,
+	.reset = sq_reset, .col_null = sq_col_null, .col_text = sq_col_text,
+	.col_int = sq_col_int, .changes = sq_changes, .close = sq_close,
+};

@@ -252,3 +252,10 @@ schema_migrate(struct db *db, int to, char *err, size_t errlen)
 	}
 	return -1;
 }
+
+struct db_stmt *
+schema_processed(struct db *db)
+{
+	return db_prepare(db, "SELECT 1 FROM processed_events "
+	    "WHERE event_key = ?1");
+}

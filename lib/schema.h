@@ -29,6 +29,11 @@ int schema_migrate(struct db *db, int to, char *err, size_t errlen);
 /* The version db is at (0: empty), -1 on error. */
 int schema_version(struct db *db);
 
+/* A statement taking an event_key (?1) that returns a row when that
+ * group was processed; NULL when there is no processed_events table yet
+ * (nothing processed either).  The caller finalizes it. */
+struct db_stmt *schema_processed(struct db *db);
+
 /* The migrations as SQL text for one engine, for examples/schema.sql. */
 int schema_text(int engine, struct buf *out);
 

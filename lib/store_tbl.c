@@ -279,7 +279,8 @@ tbl_release(struct store *s)
 }
 
 /* The temporary tables live as long as the connection: made again after
- * a reconnect, outside any transaction so a rollback cannot drop them. */
+ * a reconnect, outside any transaction so a rollback cannot drop them
+ * (behind a transaction pooler, db_session() makes them per transaction). */
 int
 tbl_pg_session(struct store *s)
 {
@@ -291,7 +292,7 @@ tbl_pg_session(struct store *s)
 	 * the real one); lz4 halves the server's time against the default
 	 * pglz (make bench).  A server built without lz4 refuses the setting
 	 * and keeps pglz: nothing else depends on it. */
-	(void)db_exec(s->db, "SET default_toast_compression = 'lz4'");
+	(void)db_session(s->db, "SET default_toast_compression = 'lz4'");
 	for (i = 0; i < T_COUNT; i++) {
 		if (!store_tables[i].bulk)
 			continue;
@@ -302,7 +303,7 @@ tbl_pg_session(struct store *s)
 		cols_list(&s->sql, &store_tables[i], 0, "");
 		buf_printf(&s->sql, " FROM %s WITH NO DATA",
 		    store_tables[i].name);
-		if ((rc = db_exec(s->db, s->sql.data)) != DB_DONE)
+		if ((rc = db_session(s->db, s->sql.data)) != DB_DONE)
 			return rc;
 	}
 	s->pg_ready = db_generation(s->db) + 1;

@@ -12,6 +12,106 @@
 # server that does not start, FAILS the cases that need it: a skipped
 # PostgreSQL test would hide a missing part.
 #
+# pg_start_tls: after pg_start, the same server also on 127.0.0.1 (an
+# ephemeral port) with TLS, its certificate a throwaway one made by
+# openssl.  Sets PG_TLS_PORT and PG_TLS_URL.
+PG_TLS_PORT=
+PG_TLS_URL=
+
+pg_start_tls() {
+	[ -n "$PG_URL" ] || return 1
+	PG_TLS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+	    -keyout "$PG_DIR/data/server.key" -out "$PG_DIR/data/server.crt" \
+	    >"$PG_DIR/openssl.log" 2>&1; then
+		PG_ERR="openssl failed: $(tail -3 "$PG_DIR/openssl.log")"
+		return 1
+	fi
+	chmod 600 "$PG_DIR/data/server.key"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$PG_DIR/data/server.key" "$PG_DIR/data/server.crt"
+	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+	    -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$PG_TLS_PORT -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=40 -c ssl=on" \
+	    restart >/dev/null 2>&1; then
+		PG_ERR="server did not restart with TLS: $(tail -3 "$PG_DIR/server.log")"
+		return 1
+	fi
+	PG_URL="postgresql://postgres@/postgres?host=$PG_DIR&port=$PG_TLS_PORT"
+	PG_TLS_URL="postgresql://postgres@127.0.0.1:$PG_TLS_PORT/postgres"
+	export PG_URL PG_TLS_URL
+}
+
+# pgbouncer_start: PgBouncer in transaction mode in front of pg_start's
+# server, as the same unprivileged user, in its own directory, on a unix
+# socket only, with a server pool of 2 (fewer than the clients the tests
+# run): every transaction may get another server connection.  Sets
+# PGB_DIR and PGB_URL; pgb_url NAME is database NAME through it.  Stopped
+# at exit with the server.
+PGB_DIR=
+PGB_URL=
+
+pgbouncer_start() {
+	local bin
+	bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+	if [ ! -x "$bin" ]; then
+		PG_ERR="pgbouncer not found (install pgbouncer)"
+		return 1
+	fi
+	[ -n "$PG_URL" ] || return 1
+	PGB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pm-pgb.XXXXXX") || return 1
+	chmod 755 "$PGB_DIR"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$PGB_DIR"
+	cat >"$PGB_DIR/pgbouncer.ini" <<-EOF
+	[databases]
+	* = host=$PG_DIR user=postgres
+	[pgbouncer]
+	listen_addr =
+	listen_port = 6432
+	unix_socket_dir = $PGB_DIR
+	auth_type = any
+	pool_mode = transaction
+	default_pool_size = 2
+	min_pool_size = 0
+	reserve_pool_size = 0
+	max_client_conn = 200
+	logfile = $PGB_DIR/pgbouncer.log
+	pidfile = $PGB_DIR/pgbouncer.pid
+	EOF
+	if ! pg_as "$bin" -d "$PGB_DIR/pgbouncer.ini" >"$PGB_DIR/start.log" 2>&1; then
+		PG_ERR="pgbouncer did not start: $(tail -3 "$PGB_DIR/start.log" "$PGB_DIR/pgbouncer.log" 2>/dev/null)"
+		return 1
+	fi
+	PGB_URL="postgresql://postgres@/postgres?host=$PGB_DIR&port=6432"
+	export PGB_URL
+	local i=0
+	until psql -X -A -t -q "$PGB_URL" -c "select 1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			PG_ERR="pgbouncer does not answer: $(tail -3 "$PGB_DIR/pgbouncer.log")"
+			PGB_URL=
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+pgbouncer_stop() {
+	[ -n "$PGB_DIR" ] || return 0
+	[ -f "$PGB_DIR/pgbouncer.pid" ] && kill "$(cat "$PGB_DIR/pgbouncer.pid")" 2>/dev/null
+	rm -rf "$PGB_DIR"
+	PGB_DIR=
+}
+
+pgb_url() {
+	echo "postgresql://postgres@/$1?host=$PGB_DIR&port=6432"
+}
+
+# In a case: fails, saying why, when there is no pooler.
+pgb_ready() {
+	[ -n "$PGB_URL" ] && return 0
+	echo "no PgBouncer: ${PG_ERR:-pgbouncer_start not called}"
+	return 1
+}
+
 # db_dump URL: the compared contents of every table, one line per row,
 # sorted, the same text for SQLite and PostgreSQL.  Columns that vary per
 # store by design are left out: surrogate ids, stored_at, first_seen_at,
@@ -66,6 +166,7 @@ pg_as() {
 }
 
 pg_stop() {
+	pgbouncer_stop
 	[ -n "$PG_DIR" ] || return 0
 	[ -f "$PG_DIR/data/postmaster.pid" ] &&
 	    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop \
@@ -81,11 +182,16 @@ pg_ready() {
 	return 1
 }
 
-# pg_newdb NAME: a fresh database on the server; prints its URL.
+# pg_newdb NAME: a fresh database on the server; prints its URL, through
+# PgBouncer when PM_PG_POOLED is set (and pgbouncer_start was called).
 pg_newdb() {
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS $1" \
-	    -c "CREATE DATABASE $1" >/dev/null &&
-	    echo "postgresql://postgres@/$1?host=$PG_DIR"
+	    -c "CREATE DATABASE $1" >/dev/null || return 1
+	if [ -n "${PM_PG_POOLED:-}" ]; then
+		pgb_ready >&2 && pgb_url "$1"
+	else
+		echo "postgresql://postgres@/$1?host=$PG_DIR${PG_TLS_PORT:+&port=$PG_TLS_PORT}"
+	fi
 }
 
 DUMP_TABLES="raw_responses:sha256,source,endpoint,url,fetched_at,request,payload,run_id
@@ -105,7 +211,8 @@ research_artifacts:event_key,experiment_id,run_id,content
 processing_failures:failure_sha256,run_id,stage,reason,retriable,market_id,event_key,input,url,detail
 schema_migrations:version,name"
 
-# db_dump URL: every compared column as JSON text, one row a line, sorted.
+# db_dump URL: every compared column as JSON text, one row a line, sorted
+# (one transaction per table: it works through a transaction pooler).
 # Doubles (marked #) are printed as %.15g on both sides: SQLite's printf
 # and PostgreSQL's float8 output with extra_float_digits=0.
 db_dump() {
@@ -123,7 +230,7 @@ db_dump() {
 		done
 		case $1 in
 		postgres*)
-			psql -X -A -t -q "$1" -c "SET extra_float_digits = 0" \
+			psql -X -A -t -q -1 "$1" -c "SET LOCAL extra_float_digits = 0" \
 			    -c "SELECT json_build_array('$t'$sel) FROM $t" ;;
 		*)
 			sqlite3 "${1#sqlite:}" "SELECT json_array('$t'$sel) FROM $t" ;;

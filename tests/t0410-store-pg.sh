@@ -5,6 +5,8 @@
 . "$TESTS_DIR/pg.sh"
 RUN=$TESTS_DIR/fixtures-store/run.ndjson
 pg_start
+# t0471 runs these cases again, every database URL through PgBouncer
+[ -n "${PM_PG_POOLED:-}" ] && pgbouncer_start
 
 stream() {
 	jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize
@@ -68,7 +70,7 @@ test_expect_success 'libpq environment: PGHOST and PGUSER fill in the URL' '
 	PGHOST=$PG_DIR PGUSER=postgres run pm-store --db postgresql:///envdb "$RUN" &&
 	expect_status 0 &&
 	PGHOST=$PG_DIR PGUSER=postgres DATABASE_URL=postgres:///envdb \
-	    ENVIRONMENT=production run pm-store --new-only "$RUN" &&
+	    run pm-store --new-only "$RUN" &&
 	expect_status 0 && test_count skip out 4
 '
 

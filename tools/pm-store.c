@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "dotenv.h"
@@ -29,6 +28,8 @@ struct opts {
 	const char	*run_id;
 	const char	*schema;
 	const char	*last_run;	/* --last-run FLOWS */
+	const char	*setting;	/* where url came from, for messages */
+	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
 	char		 target[1024];
@@ -43,8 +44,8 @@ usage(FILE *f)
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
-"                       $DATABASE_URL, else data/pm.db), or\n"
-"                       postgresql://... / postgres://...\n"
+"                       $DATABASE_URL, $SUPABASE_DB_URL, else data/pm.db),\n"
+"                       or postgresql://..., postgres://... or host=...\n"
 "  -n, --new-only       only pass groups not processed yet; skip records\n"
 "                       for the others (reads, never writes)\n"
 "  -N, --dry-run        check every record, write nothing\n"
@@ -60,18 +61,27 @@ usage(FILE *f)
 "  -h, --help           this help;  -V, --version  the version\n");
 }
 
-/* Only PostgreSQL in production: an SQLite file on one machine is not
- * where production data should land by accident. */
+/* Only PostgreSQL over TLS in production: an SQLite file on one machine
+ * is not where production data should land by accident. */
 static int
-target_allowed(const char *url)
+target_allowed(struct opts *o)
 {
 	const char *env = getenv("ENVIRONMENT");
+	struct db_url u;
+	char err[600];
 
-	if (env && strcmp(env, "production") == 0 &&
-	    db_url_engine(url) != DB_PG) {
-		msg("ENVIRONMENT=production: refusing to store in %s; "
-		    "production needs a postgresql:// database", url);
+	if (db_url_parse(o->url, 0, &u, err, sizeof err) == -1) {
+		msg("%s: %s", o->setting, err);
 		return 0;
+	}
+	if (env && strcmp(env, "production") == 0) {
+		o->dbflags |= DB_TLS;
+		if (u.engine != DB_PG) {
+			msg("ENVIRONMENT=production: refusing to store in %s; "
+			    "production needs a postgresql:// database over TLS",
+			    o->target);
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -105,7 +115,8 @@ do_export(struct opts *o)
 	char err[600];
 	int rc = 0;
 
-	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
+	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
@@ -120,15 +131,14 @@ do_export(struct opts *o)
 static int
 do_last_run(struct opts *o)
 {
-	char path[4096], err[600], when[64];
+	char err[600], when[64];
 	struct db *db;
 	int rc = 0;
 
-	if (db_url_engine(o->url) != DB_PG &&
-	    (db_sqlite_path(o->url, path, sizeof path) == -1 ||
-	    access(path, F_OK) == -1))
+	if (!db_exists(o->url))
 		return 0;
-	if ((db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
+	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
@@ -148,19 +158,16 @@ do_new_only(struct opts *o, int argc, char **argv)
 {
 	struct store_filter f = { 0 };
 	struct ndjson nd = { 0 };
-	char path[4096], err[600];
+	char err[600];
 	int rc = 0, io;
 
-	if (db_url_engine(o->url) == DB_PG ||
-	    (db_sqlite_path(o->url, path, sizeof path) == 0 &&
-	    access(path, F_OK) == 0)) {
-		if ((f.db = db_open(o->url, DB_READONLY, err, sizeof err)) == NULL) {
+	if (db_exists(o->url)) {
+		if ((f.db = db_open(o->url, DB_READONLY | o->dbflags, err,
+		    sizeof err)) == NULL) {
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
-		/* no processed_events table yet: nothing processed either */
-		f.seen = db_prepare(f.db, "SELECT 1 FROM processed_events "
-		    "WHERE event_key = ?1");
+		f.seen = schema_processed(f.db);
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
@@ -189,7 +196,7 @@ do_store(struct opts *o, int argc, char **argv)
 	int rc = 0, io;
 
 	if (!o->dry_run) {
-		if ((db = db_open(o->url, 0, err, sizeof err)) == NULL) {
+		if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
@@ -315,13 +322,16 @@ main(int argc, char **argv)
 		rc = print_schema(o.schema);
 		goto out;
 	}
-	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL &&
-	    *o.url == 0)
-		o.url = NULL;
-	if (o.url == NULL)
+	o.setting = "--db";
+	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL)
+		o.setting = "DATABASE_URL";
+	if ((o.url == NULL || *o.url == 0) &&
+	    (o.url = getenv("SUPABASE_DB_URL")) != NULL)
+		o.setting = "SUPABASE_DB_URL";
+	if (o.url == NULL || *o.url == 0)
 		o.url = "data/pm.db";
 	db_redact(o.url, o.target, sizeof o.target);
-	if (!target_allowed(o.target)) {
+	if (!target_allowed(&o)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

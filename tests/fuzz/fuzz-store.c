@@ -94,7 +94,7 @@ setup(void)
 	sqlite_fast();
 	/* 4K pages, not the 16K pm-store gives a new file: an in-memory
 	 * journal keeps a page as 1K chunks, each a malloc */
-	if ((db = db_open(":memory:", 0, err, sizeof err)) == NULL ||
+	if ((db = db_open(":memory:", DB_MEMORY, err, sizeof err)) == NULL ||
 	    db_exec(db, "PRAGMA page_size=4096") != DB_DONE ||
 	    schema_migrate(db, 0, err, sizeof err) == -1) {
 		fprintf(stderr, "fuzz-store: %s\n", err);

@@ -1,0 +1,99 @@
+#!/bin/bash
+# pm-store's database URLs are parsed, never guessed: each form names one
+# engine, unknown schemes and in-memory databases are refused with exit 2
+# and nothing created, and no message shows a password (issues 16, 22).
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+RUN=$TESTS_DIR/fixtures-store/run.ndjson
+pg_start
+
+# made: what the case's directory holds besides run's out and err
+made() {
+	local f
+	for f in * .[!.]*; do
+		[ -e "$f" ] && [ "$f" != out ] && [ "$f" != err ] && echo "$f"
+	done
+	return 0
+}
+
+# refused URL EXPECTED-IN-ERR: exit 2, the text in stderr, nothing made
+refused() {
+	run pm-store --db "$1" "$RUN" && expect_status 2 &&
+	grep -q -- "$2" err && test ! -s out && test -z "$(made)" && return 0
+	made; cat err
+	return 1
+}
+
+test_expect_success 'unknown schemes: exit 2 naming the scheme, nothing created' '
+	refused "mysql://u:Secret@host/db" "^pm-store: --db: mysql: not a database URL scheme" &&
+	refused "redis://h:6379/0" "redis: not a database URL scheme" &&
+	refused "http://example.invalid/x.db" "http: not a database URL scheme" &&
+	DATABASE_URL="mysql+pymysql://u:Secret@h/db" run pm-store --new-only "$RUN" &&
+	expect_status 2 && grep -q "^pm-store: DATABASE_URL: mysql+pymysql: not" err &&
+	run pm-store --db "mysql://u:Secret@h/db" --last-run daily && expect_status 2 &&
+	run pm-store --db "mysql://u:Secret@h/db" --export raw && expect_status 2 &&
+	test -z "$(made)" && not grep -q Secret err
+'
+
+test_expect_success 'clickhouse:// and clickhouses:// are recognised, not supported yet' '
+	refused "clickhouse://u:Secret@h:9000/pm" "clickhouse: ClickHouse is not supported yet" &&
+	refused "clickhouses://u:Secret@h:9440/pm" "clickhouses: ClickHouse is not supported yet" &&
+	not grep -q Secret err
+'
+
+test_expect_success 'in-memory SQLite databases keep nothing: refused' '
+	refused ":memory:" "in-memory database keeps nothing" &&
+	refused "sqlite::memory:" "in-memory database keeps nothing" &&
+	refused "file:x.db?mode=memory" "in-memory database keeps nothing" &&
+	refused "file::memory:?cache=shared" "in-memory database keeps nothing" &&
+	DATABASE_URL=:memory: run pm-store "$RUN" && expect_status 2 &&
+	grep -q "^pm-store: DATABASE_URL: :memory:" err
+'
+
+test_expect_success 'a path and sqlite: are SQLite, in every spelling' '
+	mkdir d && run pm-store --db d/a.db "$RUN" && expect_status 0 &&
+	run pm-store --db sqlite:b.db "$RUN" && expect_status 0 &&
+	run pm-store --db sqlite://c.db "$RUN" && expect_status 0 &&
+	run pm-store --db "sqlite://$PWD/d/e.db" "$RUN" && expect_status 0 &&
+	for f in d/a.db b.db c.db d/e.db; do
+		test "$(sqlite3 "$f" "select count(*) from processing_runs")" -eq 1
+	done
+'
+
+test_expect_success 'postgres://, postgresql+psycopg:// and key=value are PostgreSQL' '
+	pg_ready && pg_newdb kv >/dev/null && pg_newdb psy >/dev/null &&
+	run pm-store --db "host=$PG_DIR dbname=kv user=postgres" "$RUN" &&
+	expect_status 0 && test -z "$(made)" &&
+	test "$(psql -X -A -t "postgresql://postgres@/kv?host=$PG_DIR" -c "select count(*) from processing_runs")" -eq 1 &&
+	run pm-store --db "postgresql+psycopg://postgres@/psy?host=$PG_DIR" "$RUN" &&
+	expect_status 0 &&
+	run pm-store --db "postgres://postgres@/psy?host=$PG_DIR" --last-run daily &&
+	expect_status 0 && test -s out
+'
+
+test_expect_success 'malformed PostgreSQL URLs: libpq quotes them, the password never shows' '
+	for u in "postgresql://pm:Sec%zzret@host/db" "postgresql://pm:Secret@[::1]x/pm" \
+	    "postgresql://pm:Sec/ret@host/db" "postgresql+psycopg://pm:Sec%zzret@h/db" \
+	    "postgresql://pm:Secret@/db?host=/nonexistent" \
+	    "postgresql://pm@/db?host=/nonexistent&password=Secret" \
+	    "host=/nonexistent dbname=x user=pm password=Secret" \
+	    "host=/nonexistent password = '"'"'Sec ret'"'"' dbname=x" \
+	    "host=/nonexistent password='"'"'Secret"; do
+		for mode in "" --new-only; do
+			run pm-store --db "$u" $mode "$RUN" &&
+			{ expect_status 3 || return 1; } &&
+			if grep -q -e Sec -e ret -e zz err out; then
+				echo "leaked by $u $mode:"; cat err; return 1
+			fi
+		done
+	done &&
+	test -z "$(made)"
+'
+
+test_expect_success 'the password is masked where the URL is named' '
+	run pm-store --db "postgresql://pm:Sec%zzret@host/db" "$RUN" &&
+	grep -q "^pm-store: postgresql://pm:\*\*\*@host/db: invalid percent-encoded token: \"\*\*\*\"" err &&
+	run pm-store --db "host=/nonexistent user=pm password=Secret" "$RUN" &&
+	grep -q "^pm-store: host=/nonexistent user=pm password=\*\*\*: " err
+'
+test_done
