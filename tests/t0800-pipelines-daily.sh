@@ -5,7 +5,8 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
-fake_start pm --markets 1500 --events 10
+# about 10 markets close on each day: the target day is one day
+fake_start pm --markets 4000 --events 10
 
 daily() { run "$P" daily --env-file /dev/null "$@"; }
 rows() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
@@ -90,7 +91,7 @@ test_expect_success 'two runs of one flow on one database: the second is refused
 test_expect_success 'usage errors exit 2' '
 	run "$P" && expect_status 2 &&
 	run "$P" nightly && expect_status 2 && grep -q "unknown flow: nightly" err &&
-	run "$P" daily --window-days 0 && expect_status 2 &&
+	run "$P" daily --window-days 367 && expect_status 2 &&
 	run "$P" daily --target-date someday && expect_status 2 &&
 	run "$P" daily --db && expect_status 2 &&
 	run "$P" replay && expect_status 2
