@@ -220,9 +220,10 @@ usage_error() { rc=2 die "$@"; }
 # A whole number from lo to hi, or a usage error naming the option.
 check_number() {
 	local opt=$1 v=$2 lo=$3 hi=$4
-	[[ $v =~ ^[0-9]{1,10}$ ]] && [ "$((10#$v))" -ge "$lo" ] &&
-	    [ "$((10#$v))" -le "$hi" ] ||
-	    usage_error "$opt: not a number from $lo to $hi: $v"
+	if ! [[ $v =~ ^[0-9]{1,10}$ ]] || [ "$((10#$v))" -lt "$lo" ] ||
+	    [ "$((10#$v))" -gt "$hi" ]; then
+		usage_error "$opt: not a number from $lo to $hi: $v"
+	fi
 }
 
 # The run's clock: --now, else PM_NOW, else the time; started_at is the
@@ -250,9 +251,10 @@ set_target() {
 		    "--window-days exclude each other: the target day is a date" \
 		    "or a number of days from the run date"
 		back=$(date -u -d "$target_date" +%F 2>/dev/null)
-		[[ $target_date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] &&
-		    [ "$back" = "$target_date" ] ||
-		    usage_error "--target-date: not a date (YYYY-MM-DD): $target_date"
+		if ! [[ $target_date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] ||
+		    [ "$back" != "$target_date" ]; then
+			usage_error "--target-date: not a date (YYYY-MM-DD): $target_date"
+		fi
 		[[ ! $target_date < $run_date ]] || usage_error "--target-date:" \
 		    "$target_date is in the past (the run date is $run_date)"
 		window_days=$(( ($(date -u -d "$target_date" +%s) -

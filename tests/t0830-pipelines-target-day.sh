@@ -14,13 +14,13 @@ fake_start spread --only-synthetic --markets 80 --spread-days 10 \
     --group-size 3 --now "$NOW"
 
 daily() { run "$P" daily --env-file /dev/null --now "$NOW" "$@"; }
-# the markets closing on day D (0-9), those of slots S... only if given
+# day_ids D [SLOT...]: the markets closing on day D (0-9): all eight, or
+# those of the slots given (market 10000000 + 10 * SLOT + D)
 day_ids() {
 	local d=$1 j
 	shift
-	for j in "${@:-0 1 2 3 4 5 6 7}"; do
-		for j in $j; do echo $((10000000 + 10 * j + d)); done
-	done
+	[ $# -gt 0 ] || set -- 0 1 2 3 4 5 6 7
+	for j in "$@"; do echo $((10000000 + 10 * j + d)); done
 }
 processed() { sqlite3 "$1" "SELECT market_id FROM processed_markets ORDER BY 1"; }
 skipped() {

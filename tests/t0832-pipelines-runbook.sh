@@ -37,6 +37,13 @@ test_expect_success '--list-experiments: the manifest, nothing run, no database'
 	daily --db a.db --list-experiments --include-forecast market && expect_status 0 &&
 	test "$(grep -c forecast out)" -eq 1
 '
+test_expect_success 'examples/experiments-builtin-plus.json: the builtin suite and a jq variant' '
+	daily --db a.db --config "$TOP/examples/experiments-builtin-plus.json" \
+	    --list-experiments && expect_status 0 &&
+	cut -f1-4 out >got &&
+	printf "builtin\tresearch\tbaseline\tbuiltin\nbuiltin\tforecast\tmarket\tbuiltin\nbuiltin\tforecast\textremize\tjq\n" >want &&
+	test_cmp want got
+'
 test_expect_success '--experiment-override and --experiment-override-file reach pm-experiment' '
 	daily --db a.db --config "$TMP/exp.json" --list-experiments \
 	    --experiment-override nosuch.x=1 && expect_status 2 &&
