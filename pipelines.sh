@@ -268,6 +268,17 @@ set_target() {
 	target_date=$(date -u -d "$run_date + $window_days days" +%F)
 }
 
+# N[s|m|h|d] up to a year, as pm-group takes it.
+check_margin() {
+	local -A unit=([s]=1 [m]=60 [h]=3600 [d]=86400)
+	if ! [[ $margin =~ ^([0-9]{1,9})([smhd]?)$ ]] ||
+	    [ $((10#${BASH_REMATCH[1]} * ${unit[${BASH_REMATCH[2]:-s}]})) -gt \
+	    $((366 * 86400)) ]; then
+		usage_error "--margin: not a duration up to a year (N, Ns, Nm," \
+		    "Nh or Nd): $margin"
+	fi
+}
+
 # Everything about the run's own options is checked before anything runs:
 # a mistake is exit 2, with no run row and no database created.
 check_options() {
@@ -282,8 +293,7 @@ check_options() {
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
 	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
 	check_number --overlap "$overlap" 0 100000
-	[[ $margin =~ ^[0-9]{1,9}[smhd]?$ ]] ||
-	    usage_error "--margin: not a duration (N, Ns, Nm, Nh or Nd): $margin"
+	check_margin
 	set_clock
 	target_opt=''
 	[ "$flow" != daily ] || set_target

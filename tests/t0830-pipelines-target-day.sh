@@ -66,7 +66,8 @@ test_expect_success 'a past target date is refused before the run' '
 test_expect_success 'bad run options: exit 2 before the run, nothing created' '
 	for args in "--window-days 367" "--window-days -1" "--window-days x" \
 	    "--target-date 2026-02-30" "--target-date tomorrow" "--now yesterday" \
-	    "--margin 5x" "--margin -1h" "--limit 0" "--event-batch-size 0" \
+	    "--margin 5x" "--margin -1h" "--margin 367d" "--limit 0" \
+	    "--event-batch-size 0" \
 	    "stray"; do
 		# shellcheck disable=SC2086
 		daily --db a.db --dump-dir d $args && expect_status 2 &&
