@@ -102,8 +102,10 @@ run_record() {
 
 # One lock per flow and database: two runs never overlap.
 take_lock() {
-	local key dir
-	key=$(printf '%s' "$db" | sha256sum | cut -c1-16)
+	local key dir path=$db
+	# a file path names one database wherever it is run from
+	case $db in *:*) ;; *) path=$(realpath -m -- "$db") ;; esac
+	key=$(printf '%s' "$path" | sha256sum | cut -c1-16)
 	dir=${PM_LOCK_DIR:-${TMPDIR:-/tmp}}
 	lockfile=$dir/pm-$flow-$key.lock
 	exec 9>"$lockfile" || die "cannot open lock $lockfile"

@@ -68,4 +68,13 @@ test_expect_success 'the batch size: option and PIPELINE_EVENT_BATCH_SIZE, check
 	daily --db a.db --event-batch-size 999 && expect_status 2 && test ! -e a.db &&
 	PIPELINE_EVENT_BATCH_SIZE=3 daily --db a.db --no-dump && expect_status 0
 '
+test_expect_success 'the lock is per database file: one relative name in two directories runs twice' '
+	mkdir a b && fake_control "{\"latency_ms\":3000}" &&
+	(cd a && "$P" daily --env-file /dev/null --now "$NOW" --db pm.db --no-dump \
+	    >/dev/null 2>&1 & echo $! >pid) && sleep 0.5 &&
+	(cd a && daily --db pm.db --no-dump && expect_status 4) &&
+	(cd b && daily --db pm.db --no-dump && expect_status 0) &&
+	fake_control "{\"latency_ms\":0}" && wait_pid=$(cat pid) &&
+	while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done
+'
 test_done
