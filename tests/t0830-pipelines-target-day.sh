@@ -4,6 +4,7 @@
 # market ids processed, on a fake server whose markets close over 10 days.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
 NOW=2026-06-01T10:00:00Z
@@ -102,5 +103,13 @@ test_expect_success '--limit N counts markets and keeps whole groups' '
 	day_ids 7 0 1 2 >want && processed b.db >got && test_cmp want got &&
 	daily --db c.db --no-dump --limit 8 && expect_status 0 &&
 	day_ids 7 >want && processed c.db >got && test_cmp want got
+'
+pg_start	# here, not in the case: its exit trap would end with the case
+test_expect_success 'PostgreSQL: the same day, the same margin' '
+	pg_ready && url=$(pg_newdb target) &&
+	daily --db "$url" --no-dump --window-days 0 && expect_status 0 &&
+	day_ids 0 3 4 7 >want &&
+	psql -XAtq "$url" -c "SELECT market_id FROM processed_markets ORDER BY 1" >got &&
+	test_cmp want got
 '
 test_done
