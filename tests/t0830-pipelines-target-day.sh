@@ -104,7 +104,10 @@ test_expect_success '--limit N counts markets and keeps whole groups' '
 	daily --db c.db --no-dump --limit 8 && expect_status 0 &&
 	day_ids 7 >want && processed c.db >got && test_cmp want got
 '
-pg_start	# here, not in the case: its exit trap would end with the case
+# here, not in a case: its exit trap would fire when the case ends; and
+# it replaces fake-polymarket.sh's, so both are set again
+pg_start
+trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
 test_expect_success 'PostgreSQL: the same day, the same margin' '
 	pg_ready && url=$(pg_newdb target) &&
 	daily --db "$url" --no-dump --window-days 0 && expect_status 0 &&
