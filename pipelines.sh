@@ -17,7 +17,7 @@ usage() {
 	cat <<'USAGE'
 usage: pipelines.sh FLOW [options]
 flows:
-  daily             markets closing in the target window -> groups not yet
+  daily             markets closing on the target day -> groups not yet
                     processed -> experiments -> dump -> store -> summary
   static            every active market with its events and prices
   delta             markets updated since the last static or delta run
@@ -31,15 +31,29 @@ flows:
 options:
   --db URL          database (DATABASE_URL; default data/pm.db)
   --env-file F      settings file (default ./.env)
-  --window-days N   daily: days from the target date (default 7)
-  --target-date D   daily: first day of the window, YYYY-MM-DD (UTC)
+  --window-days N   daily: the target day is the run date + N days, 0 to
+                    366 (PM_WINDOW_DAYS, TARGET_CLOSE_WINDOW_DAYS; default 7)
+  --target-date D   daily: the target day is D, YYYY-MM-DD (UTC), not in
+                    the past; excludes --window-days
+  --margin DUR      daily: markets closing sooner than DUR after the run's
+                    start are skipped: N[s|m|h|d] (PM_MARGIN; default 1h)
+  --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
   --dry-run         run everything, write nothing to the database
-  --limit N         at most N groups (daily) or records (other flows)
+  --limit N         daily: whole groups until N markets; other flows: at
+                    most N records
   --summary-path P  write the JSON run summary to P
   --config F        experiments config (default: the builtin suite)
   --suite ID, --stage S, --include-forecast L, --include-research L,
-  --override K=V, -j N
+  --override K=V, --override-file F, -j N
                     passed to pm-experiment
+  --list-experiments              what would run (pm-experiment --list)
+  --experiment-override K=V       --override
+  --experiment-override-file F    --override-file
+  --event-batch-size N            -j N: groups in flight
+                                  (PIPELINE_EVENT_BATCH_SIZE)
+  --debug-dump-dir D              pm-experiment's per-event request and
+                                  response dumps go to D
+  --no-debug-dump                 none (the default)
   --no-dump         do not keep the stream after experiments
   --dump-dir D      where dumps go (default dumps/)
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
@@ -138,8 +152,10 @@ run_record() {
 
 # One lock per flow and database: two runs never overlap.
 take_lock() {
-	local key dir
-	key=$(printf '%s' "$db" | sha256sum | cut -c1-16)
+	local key dir path=$db
+	# a file path names one database wherever it is run from
+	case $db in *:*) ;; *) path=$(realpath -m -- "$db") ;; esac
+	key=$(printf '%s' "$path" | sha256sum | cut -c1-16)
 	dir=${PM_LOCK_DIR:-${TMPDIR:-/tmp}}
 	lockfile=$dir/pm-$flow-$key.lock
 	exec 9>"$lockfile" || die "cannot open lock $lockfile"
@@ -169,12 +185,13 @@ store() { pm pm-store ${dry_run:+--dry-run}; }
 summary() { pm pm-summary ${summary_path:+--json "$summary_path"}; }
 
 flow_daily() {
-	local -a fa=(markets --closed false --window-days "$window_days")
-	[ -n "$target_date" ] && fa+=(--target-date "$target_date")
+	local -a fa=(markets --closed false --target-date "$target_date"
+	    --now "$started_at")
 	[ -n "$progress" ] && fa+=(--progress)
 	{ run_record; pm pm-fetch "${fa[@]}"; } |
 	    pm pm-normalize |
-	    pm pm-group ${limit:+--limit "$limit"} |
+	    pm pm-group --now "$started_at" --margin "$margin" \
+	    ${limit:+--limit-markets "$limit"} |
 	    pm pm-store --new-only |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
@@ -250,6 +267,90 @@ flow_retry() {
 	check_stages "pm-store --export" pm-experiment dump pm-store pm-summary
 }
 
+usage_error() { rc=2 die "$@"; }
+
+# A whole number from lo to hi, or a usage error naming the option.
+check_number() {
+	local opt=$1 v=$2 lo=$3 hi=$4
+	if ! [[ $v =~ ^[0-9]{1,10}$ ]] || [ "$((10#$v))" -lt "$lo" ] ||
+	    [ "$((10#$v))" -gt "$hi" ]; then
+		usage_error "$opt: not a number from $lo to $hi: $v"
+	fi
+}
+
+# The run's clock: --now, else PM_NOW, else the time; started_at is the
+# one timestamp every stage of the run is given.
+set_clock() {
+	if [ -z "$now" ]; then
+		started_at=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+	elif [[ $now =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$ ]] &&
+	    started_at=$(date -u -d "$now" +%Y-%m-%dT%H:%M:%S.%3NZ 2>/dev/null); then
+		:
+	else
+		usage_error "--now: not an RFC 3339 time (e.g. 2026-11-23T07:00:00Z): $now"
+	fi
+	run_date=${started_at%%T*}
+}
+
+# The daily target day: --target-date D, else the run date plus the
+# window (option, PM_WINDOW_DAYS, TARGET_CLOSE_WINDOW_DAYS, 7).  The
+# date given wins over a window from the environment, not over the option.
+set_target() {
+	local back
+	target_opt=$target_date
+	if [ -n "$target_date" ]; then
+		[ -z "$window_opt" ] || usage_error "--target-date and" \
+		    "--window-days exclude each other: the target day is a date" \
+		    "or a number of days from the run date"
+		back=$(date -u -d "$target_date" +%F 2>/dev/null)
+		if ! [[ $target_date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] ||
+		    [ "$back" != "$target_date" ]; then
+			usage_error "--target-date: not a date (YYYY-MM-DD): $target_date"
+		fi
+		[[ ! $target_date < $run_date ]] || usage_error "--target-date:" \
+		    "$target_date is in the past (the run date is $run_date)"
+		window_days=$(( ($(date -u -d "$target_date" +%s) -
+		    $(date -u -d "$run_date" +%s)) / 86400 ))
+		return
+	fi
+	[ -n "$window_opt" ] ||
+	    window_days=${PM_WINDOW_DAYS:-${TARGET_CLOSE_WINDOW_DAYS:-7}}
+	check_number --window-days "$window_days" 0 366
+	window_days=$((10#$window_days))
+	target_date=$(date -u -d "$run_date + $window_days days" +%F)
+}
+
+# N[s|m|h|d] up to a year, as pm-group takes it.
+check_margin() {
+	local -A unit=([s]=1 [m]=60 [h]=3600 [d]=86400)
+	if ! [[ $margin =~ ^([0-9]{1,9})([smhd]?)$ ]] ||
+	    [ $((10#${BASH_REMATCH[1]} * ${unit[${BASH_REMATCH[2]:-s}]})) -gt \
+	    $((366 * 86400)) ]; then
+		usage_error "--margin: not a duration up to a year (N, Ns, Nm," \
+		    "Nh or Nd): $margin"
+	fi
+}
+
+# Everything about the run's own options is checked before anything runs:
+# a mistake is exit 2, with no run row and no database created.
+check_options() {
+	case $flow in
+	replay) [ ${#positional[@]} -eq 1 ] ||
+		usage_error "usage: pipelines.sh replay DUMP" ;;
+	retry-failures) [ ${#positional[@]} -eq 1 ] ||
+		usage_error "usage: pipelines.sh retry-failures RUN_ID" ;;
+	*)	[ ${#positional[@]} -eq 0 ] ||
+		    usage_error "$flow: unexpected argument: ${positional[0]}" ;;
+	esac
+	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
+	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
+	check_number --overlap "$overlap" 0 100000
+	check_margin
+	set_clock
+	target_opt=''
+	[ "$flow" != daily ] || set_target
+}
+
 main() {
 	local envfile=./.env arg
 	flow=${1:-}
@@ -274,22 +375,28 @@ main() {
 	export PM_ENV_FILE=/dev/null
 
 	db=${DATABASE_URL:-data/pm.db}
-	window_days=${PM_WINDOW_DAYS:-7} target_date='' dry_run='' limit=''
+	window_days='' target_date='' dry_run='' limit='' window_opt=''
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
-	progress='' exp_args=() positional=()
+	progress='' exp_args=() positional=() now=${PM_NOW:-}
+	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
+	debug_dump=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--db|--env-file|--window-days|--target-date|--limit|--summary-path|\
 		--dump-dir|--overlap|--config|--suite|--stage|--include-forecast|\
-		--include-research|--override|--override-file|-j|--gamma-url|--clob-url)
+		--include-research|--override|--override-file|-j|--gamma-url|--clob-url|\
+		--now|--margin|--experiment-override|--experiment-override-file|\
+		--event-batch-size|--debug-dump-dir)
 			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; } ;;
 		esac
 		case $1 in
 		--db) db=$2; shift ;;
 		--env-file) shift ;;
 		--env-file=*) ;;
-		--window-days) window_days=$2; shift ;;
+		--window-days) window_days=$2 window_opt=1; shift ;;
 		--target-date) target_date=$2; shift ;;
+		--now) now=$2; shift ;;
+		--margin) margin=$2; shift ;;
 		--dry-run) dry_run=1 ;;
 		--limit) limit=$2; shift ;;
 		--summary-path) summary_path=$2; shift ;;
@@ -299,7 +406,12 @@ main() {
 		--progress) progress=1 ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
-		-j) exp_args+=(-j "$2"); shift ;;
+		--experiment-override) exp_args+=(--override "$2"); shift ;;
+		--experiment-override-file) exp_args+=(--override-file "$2"); shift ;;
+		-j|--event-batch-size) batch=$2; shift ;;
+		--debug-dump-dir) debug_dump=$2; shift ;;
+		--no-debug-dump) debug_dump='' ;;
+		--list-experiments) list=1 ;;
 		--gamma-url) export PM_GAMMA_URL=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
 		-h|--help) usage; exit 0 ;;
@@ -308,14 +420,13 @@ main() {
 		esac
 		shift
 	done
-	if ! [[ $window_days =~ ^[0-9]+$ ]] || [ "$window_days" -lt 1 ] ||
-	    [ "$window_days" -gt 366 ]; then
-		rc=2 die "--window-days: not a number from 1 to 366: $window_days"
+	check_options
+	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
+	[ -n "${debug_dump:-}" ] && exp_args+=(--dump-dir "$debug_dump")
+	if [ -n "$list" ]; then
+		pm pm-experiment --list "${exp_args[@]}"
+		exit
 	fi
-	[ -z "$limit" ] || [[ $limit =~ ^[0-9]+$ ]] ||
-	    { rc=2 die "--limit: not a number: $limit"; }
-	[ -z "$target_date" ] || date -u -d "$target_date" +%F >/dev/null 2>&1 ||
-	    { rc=2 die "--target-date: not a date: $target_date"; }
 
 	# the tools read the database from the environment, never from argv:
 	# a password in the URL must not show in ps
@@ -326,15 +437,15 @@ main() {
 	score) pm pm-summary --score; exit ;;
 	esac
 
-	run_date=$(date -u +%F)
-	started_at=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
-	run_id=$(date -u +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+	run_id=$(date -u -d "$started_at" +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
 	git_sha=${GITHUB_SHA:-$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)}
-	options_json=$(jq -cn --arg w "$window_days" --arg t "$target_date" \
-	    --arg d "$dry_run" --arg l "$limit" \
-	    '{window_days:($w|tonumber), target_date:(if $t=="" then null else $t end),
-	      dry_run:($d=="1"), limit:(if $l=="" then null else ($l|tonumber) end)}')
-	[ "$flow" = daily ] || window_days=
+	options_json=$(jq -cn --arg w "${window_opt:+$window_days}" --arg t "$target_opt" \
+	    --arg d "$dry_run" --arg l "$limit" --arg m "$margin" \
+	    '{window_days:(if $w=="" then null else ($w|tonumber) end),
+	      target_date:(if $t=="" then null else $t end),
+	      dry_run:($d=="1"), limit:(if $l=="" then null else ($l|tonumber) end),
+	      margin:$m}')
+	if [ "$flow" != daily ]; then window_days='' target_date=''; fi
 	dump_file=$dump_dir/$run_id.ndjson
 	[ -n "$no_dump" ] || mkdir -p "$dump_dir" || die "cannot create $dump_dir"
 	[ -n "$summary_path" ] && { mkdir -p "$(dirname "$summary_path")" ||
@@ -348,11 +459,8 @@ main() {
 	delta) flow_delta || status=$? ;;
 	events) flow_events || status=$? ;;
 	prices) flow_prices || status=$? ;;
-	replay) [ ${#positional[@]} -eq 1 ] || { rc=2 die "usage: pipelines.sh replay DUMP"; }
-		flow_replay "${positional[0]}" || status=$? ;;
-	retry-failures) [ ${#positional[@]} -eq 1 ] ||
-		{ rc=2 die "usage: pipelines.sh retry-failures RUN_ID"; }
-		flow_retry "${positional[0]}" || status=$? ;;
+	replay) flow_replay "${positional[0]}" || status=$? ;;
+	retry-failures) flow_retry "${positional[0]}" || status=$? ;;
 	esac
 	[ -n "$no_dump" ] || [ "$flow" = replay ] || [ ! -e "$dump_file" ] ||
 	    echo "$prog: $flow: dump in $dump_file" >&2

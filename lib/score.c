@@ -9,9 +9,15 @@
 #include "jw.h"
 #include "schema.h"
 #include "score.h"
+#include "timefmt.h"
 
 #define MAXK		64	/* outcomes of one market we score */
 #define RESOLVED_EPS	1e-3	/* a final price is within this of 1 or 0 */
+
+/* Lead-time buckets, in days: [0,1) [1,3) [3,6) [6,8) [8,inf).  The
+ * default daily cohort (7 days ahead, run at 07:00) falls in [6,8). */
+static const double lead_lo[] = { 0, 1, 3, 6, 8 };
+#define NLEAD	(int)(sizeof lead_lo / sizeof lead_lo[0])
 
 /* A market as stored now (outcomes, final prices) or as the experiment
  * saw it (processed_contracts): names owned, freed by mkt_release(). */
@@ -22,12 +28,19 @@ struct mkt {
 	int	 has[MAXK];
 };
 
-struct acc {
-	char		*suite, *stage, *variant;
-	unsigned long	 forecasts, markets, pending;
+/* Sums over scored markets, to be averaged. */
+struct sums {
+	unsigned long	 markets;
 	double		 brier, logloss;
 	unsigned long	 ref_n;		/* markets with a reference price */
 	double		 ref_brier, ref_logloss, paired_brier;
+};
+
+struct acc {
+	char		*suite, *stage, *variant;
+	unsigned long	 forecasts, pending;
+	struct sums	 all, lead[NLEAD];
+	unsigned long	 no_lead;	/* scored, lead unknown or negative */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
 	double		*bp, *bo;	/* sum of forecasts, of outcomes */
 };
@@ -35,7 +48,7 @@ struct acc {
 struct scorer {
 	struct db		*db;
 	const struct score_opts	*o;
-	struct db_stmt		*q_mkt, *q_ref;
+	struct db_stmt		*q_mkt, *q_ref, *q_close;
 	json_parser		*jp;
 	struct acc		*acc;
 	size_t			 nacc, capacc;
@@ -270,35 +283,91 @@ calibrate(struct acc *a, const double *p, const struct mkt *m, int nb)
 	}
 }
 
+static void
+add_sums(struct sums *t, const double *p, const double *q, int ref,
+    const struct mkt *m, double eps)
+{
+	double b = brier(p, m);
+
+	t->markets++;
+	t->brier += b;
+	t->logloss += logloss(p, m, eps);
+	if (ref) {
+		t->ref_n++;
+		t->ref_brier += brier(q, m);
+		t->ref_logloss += logloss(q, m, eps);
+		t->paired_brier += b;
+	}
+}
+
+/*
+ * The lead time of a forecast of one market, in hours: the market's close
+ * time as the forecast saw it (processed_markets, else the market as
+ * stored now) less the result's start.  -1 when unknown (no close time or
+ * start) or negative; 0 otherwise, in *lead_h.
+ */
+static int
+lead_time(struct scorer *s, const char *key, const char *id,
+    const char *started, double *lead_h)
+{
+	const char *close;
+	double c, t;
+	int rc, ok = -1;
+
+	if (started == NULL || ts_ms(started, strlen(started), &t) == -1)
+		return -1;
+	db_bind_str(s->q_close, 1, key);
+	db_bind_str(s->q_close, 2, id);
+	if ((rc = db_step(s->q_close)) == DB_ROW &&
+	    (close = db_col_text(s->q_close, 0, NULL)) != NULL &&
+	    ts_ms(close, strlen(close), &c) == 0 && c >= t) {
+		*lead_h = (c - t) / 3600e3;
+		ok = 0;
+	}
+	db_reset(s->q_close);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		dberr(s, "close time");
+		return -2;
+	}
+	return ok;
+}
+
+static int
+lead_bucket(double lead_h)
+{
+	int i;
+
+	for (i = NLEAD - 1; i > 0 && lead_h < lead_lo[i] * 24; i--)
+		;
+	return i;
+}
+
 /* One market of one forecast.  1 when scored, 0 when not resolved (or
  * the forecast says nothing usable about it), -1 on a database error. */
 static int
 score_market(struct scorer *s, struct acc *a, const char *key,
-    const char *id, const json_val *f)
+    const char *id, const char *started, const json_val *f)
 {
 	struct mkt m = { 0 };
-	double p[MAXK], q[MAXK], b;
-	int rc = 0, ref;
+	double p[MAXK], q[MAXK], lead_h;
+	int rc = 0, ref, lr;
 
 	if (load_market(s, id, &m) == -1)
 		rc = -1;
 	else if (m.winner < 0)
 		a->pending++;
 	else if (forecast_vec(f, &m, p) == 0) {
-		if ((ref = load_ref(s, key, id, &m, q)) == -1)
+		if ((ref = load_ref(s, key, id, &m, q)) == -1 ||
+		    (lr = lead_time(s, key, id, started, &lead_h)) == -2)
 			rc = -1;
 		else {
-			b = brier(p, &m);
-			a->markets++;
-			a->brier += b;
-			a->logloss += logloss(p, &m, s->o->clamp);
+			add_sums(&a->all, p, q, ref, &m, s->o->clamp);
+			if (lr == 0)
+				add_sums(&a->lead[lead_bucket(lead_h)], p, q,
+				    ref, &m, s->o->clamp);
+			else
+				a->no_lead++;
 			calibrate(a, p, &m, s->o->buckets);
-			if (ref) {
-				a->ref_n++;
-				a->ref_brier += brier(q, &m);
-				a->ref_logloss += logloss(q, &m, s->o->clamp);
-				a->paired_brier += b;
-			}
 			rc = 1;
 		}
 	}
@@ -320,8 +389,8 @@ col(struct db_stmt *st, int i)
 static int
 score_result(struct scorer *s, struct db_stmt *st)
 {
-	const char *text, *err, *id;
-	char key[1024];
+	const char *text, *err, *id, *t;
+	char key[1024], started[TS_MAX + 16];
 	size_t n, idn;
 	json_val root, f;
 	json_iter it;
@@ -337,6 +406,8 @@ score_result(struct scorer *s, struct db_stmt *st)
 		return -1;
 	}
 	snprintf(key, sizeof key, "%s", col(st, 0));
+	t = db_col_text(st, 5, NULL);
+	snprintf(started, sizeof started, "%s", t ? t : "");
 	json_iter_init(&it, &root);
 	while (json_iter_next(&it, &id, &idn, &f)) {
 		char mid[256];
@@ -345,7 +416,8 @@ score_result(struct scorer *s, struct db_stmt *st)
 			continue;
 		memcpy(mid, id, idn);
 		mid[idn] = 0;
-		if ((rc = score_market(s, a, key, mid, &f)) == -1)
+		if ((rc = score_market(s, a, key, mid, t ? started : NULL,
+		    &f)) == -1)
 			return -1;
 		any |= rc;
 	}
@@ -366,11 +438,15 @@ score_all(struct scorer *s)
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
+	s->q_close = db_prepare(s->db, "SELECT COALESCE((SELECT close_time "
+	    "FROM processed_markets WHERE event_key = ?1 AND market_id = ?2), "
+	    "(SELECT MAX(close_time) FROM markets WHERE market_id = ?2))");
 	st = db_prepare(s->db, "SELECT event_key, COALESCE(suite, ''), "
-	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities FROM "
-	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
-	    "NULL ORDER BY suite, stage, variant, event_key");
-	if (!s->q_mkt || !s->q_ref || !st) {
+	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities, "
+	    "started_at FROM experiment_results WHERE status = 'ok' AND "
+	    "probabilities IS NOT NULL ORDER BY suite, stage, variant, "
+	    "event_key");
+	if (!s->q_mkt || !s->q_ref || !s->q_close || !st) {
 		db_finalize(st);
 		return dberr(s, "prepare");
 	}
@@ -419,6 +495,53 @@ jmean(struct buf *b, const char *key, double sum, unsigned long n)
 		jw_null(b);
 }
 
+/* markets, brier, log_loss, reference {...}, skill: members of an open
+ * object. */
+static void
+json_sums(const struct sums *t, struct buf *b)
+{
+	jw_key(b, "markets"); jw_int(b, (int64_t)t->markets);
+	jmean(b, "brier", t->brier, t->markets);
+	jmean(b, "log_loss", t->logloss, t->markets);
+	jw_key(b, "reference");
+	jw_open(b, '{');
+	jw_key(b, "markets"); jw_int(b, (int64_t)t->ref_n);
+	jmean(b, "brier", t->ref_brier, t->ref_n);
+	jmean(b, "log_loss", t->ref_logloss, t->ref_n);
+	jmean(b, "variant_brier", t->paired_brier, t->ref_n);
+	jw_close(b, '}');
+	jw_key(b, "skill");
+	/* a perfect reference leaves no room to beat it: no skill */
+	if (t->ref_n && t->ref_brier > 0)
+		jw_double(b, 1 - t->paired_brier / t->ref_brier);
+	else
+		jw_null(b);
+}
+
+static void
+json_lead(const struct acc *a, struct buf *b)
+{
+	int i;
+
+	jw_key(b, "lead_days");
+	jw_open(b, '[');
+	for (i = 0; i < NLEAD; i++) {
+		jw_open(b, '{');
+		jw_key(b, "lo");
+		jw_double(b, lead_lo[i]);
+		jw_key(b, "hi");
+		if (i + 1 < NLEAD)
+			jw_double(b, lead_lo[i + 1]);
+		else
+			jw_null(b);
+		json_sums(&a->lead[i], b);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	jw_key(b, "lead_unknown");
+	jw_int(b, (int64_t)a->no_lead);
+}
+
 static void
 json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 {
@@ -427,24 +550,57 @@ json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	jw_key(b, "stage"); jw_strz(b, a->stage);
 	jw_key(b, "variant"); jw_strz(b, a->variant);
 	jw_key(b, "forecasts"); jw_int(b, (int64_t)a->forecasts);
-	jw_key(b, "markets"); jw_int(b, (int64_t)a->markets);
 	jw_key(b, "pending"); jw_int(b, (int64_t)a->pending);
-	jmean(b, "brier", a->brier, a->markets);
-	jmean(b, "log_loss", a->logloss, a->markets);
-	jw_key(b, "reference");
-	jw_open(b, '{');
-	jw_key(b, "markets"); jw_int(b, (int64_t)a->ref_n);
-	jmean(b, "brier", a->ref_brier, a->ref_n);
-	jmean(b, "log_loss", a->ref_logloss, a->ref_n);
-	jmean(b, "variant_brier", a->paired_brier, a->ref_n);
-	jw_close(b, '}');
-	jw_key(b, "skill");
-	if (a->ref_n && a->ref_brier > 0)
-		jw_double(b, 1 - a->paired_brier / a->ref_brier);
-	else
-		jw_null(b);
+	json_sums(&a->all, b);
 	json_calibration(s, a, b);
+	json_lead(a, b);
 	jw_close(b, '}');
+}
+
+/* brier, logloss, market brier, market logloss, skill columns. */
+static void
+text_sums(const struct sums *t, struct buf *b)
+{
+	if (t->markets)
+		buf_printf(b, " %7.4f %7.4f", t->brier / t->markets,
+		    t->logloss / t->markets);
+	else
+		buf_printf(b, " %7s %7s", "-", "-");
+	if (t->ref_n)
+		buf_printf(b, " %7.4f %7.4f", t->ref_brier / t->ref_n,
+		    t->ref_logloss / t->ref_n);
+	else
+		buf_printf(b, " %7s %7s", "-", "-");
+	if (t->ref_n && t->ref_brier > 0)
+		buf_printf(b, " %7.3f\n", 1 - t->paired_brier / t->ref_brier);
+	else
+		buf_printf(b, " %7s\n", "-");
+}
+
+/* One line per lead-time bucket that has markets, in the columns of the
+ * variant's line. */
+static void
+text_lead(const struct acc *a, struct buf *b)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < NLEAD; i++) {
+		if (a->lead[i].markets == 0)
+			continue;
+		if (i + 1 < NLEAD)
+			snprintf(name, sizeof name, "  lead [%g, %g) days",
+			    lead_lo[i], lead_lo[i + 1]);
+		else
+			snprintf(name, sizeof name, "  lead [%g, inf) days",
+			    lead_lo[i]);
+		buf_printf(b, "%-34s %9s %7lu %7s", name, "", a->lead[i].markets,
+		    "");
+		text_sums(&a->lead[i], b);
+	}
+	if (a->no_lead)
+		buf_printf(b, "  no lead time (close unknown, or forecast after it): "
+		    "%lu market(s)\n", a->no_lead);
 }
 
 static void
@@ -455,23 +611,10 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 
 	snprintf(name, sizeof name, "%s:%s (%s)", a->suite, a->variant,
 	    a->stage);
-	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts, a->markets,
-	    a->pending);
-	if (a->markets)
-		buf_printf(b, " %7.4f %7.4f", a->brier / a->markets,
-		    a->logloss / a->markets);
-	else
-		buf_printf(b, " %7s %7s", "-", "-");
-	if (a->ref_n)
-		buf_printf(b, " %7.4f %7.4f", a->ref_brier / a->ref_n,
-		    a->ref_logloss / a->ref_n);
-	else
-		buf_printf(b, " %7s %7s", "-", "-");
-	/* a perfect reference leaves no room to beat it: no skill */
-	if (a->ref_n && a->ref_brier > 0)
-		buf_printf(b, " %7.3f\n", 1 - a->paired_brier / a->ref_brier);
-	else
-		buf_printf(b, " %7s\n", "-");
+	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts,
+	    a->all.markets, a->pending);
+	text_sums(&a->all, b);
+	text_lead(a, b);
 	for (i = 0; i < nb; i++)
 		if (a->bn[i])
 			buf_printf(b, "    [%.2f, %.2f%c n %lu, forecast %.3f, "
@@ -523,6 +666,7 @@ scorer_release(struct scorer *s)
 	free(s->acc);
 	db_finalize(s->q_mkt);
 	db_finalize(s->q_ref);
+	db_finalize(s->q_close);
 	json_parser_free(s->jp);
 }
 

@@ -43,6 +43,7 @@ struct summary {
 	char			*meta[M_COUNT];
 	int64_t			 window_days;
 	int			 has_window, runs;
+	int			 dry_run;	/* the run record says so */
 	struct summary_totals	 t;
 	struct fail		*fails;
 	size_t			 nfails, capfails;
@@ -166,9 +167,9 @@ summary_free(struct summary *s)
 static void
 add_run(struct summary *s, const json_val *root)
 {
-	json_val v;
+	json_val v, o;
 	size_t i;
-	int end = member_is(root, "phase", "end");
+	int end = member_is(root, "phase", "end"), dry = 0;
 
 	s->runs++;
 	for (i = 0; i < M_COUNT; i++) {
@@ -186,6 +187,10 @@ add_run(struct summary *s, const json_val *root)
 	json_get(root, "window_days", &v);
 	if (!s->has_window && json_int64(&v, &s->window_days) == 0)
 		s->has_window = 1;
+	json_get(root, "options", &o);
+	json_get(&o, "dry_run", &v);
+	if (json_bool(&v, &dry) == 0 && dry)
+		s->dry_run = 1;
 }
 
 static int
@@ -392,6 +397,10 @@ summary_add(struct summary *s, const struct rec *r)
 	    rec_is(r, "price"))
 		s->t.normalized++;
 	else if (rec_is(r, "group")) {
+		/* pm-store --dry-run stores nothing and says skipped: the
+		 * counts are those a real run would have */
+		if (s->dry_run && member_is(&r->root, "stored", "skipped"))
+			not_stored = 0;
 		if (add_group(s, &r->root, not_stored) == -1)
 			return -1;
 	} else if (rec_is(r, "skip"))

@@ -17,6 +17,15 @@ Usage:
                        recorded event's markets (default 0)
   --only-synthetic     serve only the synthetic markets and events
   --closed-every K     every Kth synthetic market is closed (default 0: none)
+  --now T              the clock synthetic end dates are laid out from
+                       (RFC 3339; default: the time the server starts)
+  --spread-days N      synthetic market i closes on day i mod N after the
+                       day of --now (day 0 is that day), at hour
+                       (5 * (i div N)) mod 24, minute 30 UTC, instead of
+                       spread over a month back to a year ahead
+  --group-size K       with --spread-days: markets closing on one day share
+                       an embedded event, K at a time in index order (event
+                       id 30000000 + 100 * day + i div N div K)
   --offset-ceiling N   legacy /markets and /events: 422 past offset N
                        (default 2000)
   --latency MS         sleep before every API answer (default 0)
@@ -134,11 +143,18 @@ class Data:
         events = load(fx, "gamma-events-bobaoxu2001-1.json")
         self.markets = [] if args.only_synthetic else list(templates)
         self.events = [] if args.only_synthetic else list(events)
-        now = time.time()
+        now = parse_time(args.now) if args.now else time.time()
+        if now is None:
+            sys.exit("fake-polymarket: --now: not a time: %s" % args.now)
         for i in range(args.markets):
-            # End dates spread over a month back to a year ahead.
-            end = now - 30 * 86400 + 395 * 86400 * (i + 0.5) / args.markets
+            if args.spread_days:
+                end = self.spread_end(i, now, args.spread_days)
+            else:
+                # End dates spread over a month back to a year ahead.
+                end = now - 30 * 86400 + 395 * 86400 * (i + 0.5) / args.markets
             m = self.clone_market(templates[i % len(templates)], i, end, now)
+            if args.spread_days and args.group_size:
+                m["events"] = [self.spread_event(i, args)]
             if args.closed_every and i % args.closed_every == 0:
                 m["closed"] = True
             self.markets.append(m)
@@ -178,6 +194,20 @@ class Data:
         m["updatedAt"] = iso(now - 86400 * ((i * 7919) % 1000) / 1000)
         m.pop("events", None)
         return m
+
+    @staticmethod
+    def spread_end(i, now, days):
+        """Day i mod N from the day of now, hour 5 * (i div N) mod 24, :30."""
+        day0 = now // 86400 * 86400
+        return day0 + (i % days) * 86400 + (5 * (i // days) % 24) * 3600 + 1800
+
+    @staticmethod
+    def spread_event(i, args):
+        """The event a spread market belongs to (--group-size)."""
+        day, k = i % args.spread_days, i // args.spread_days // args.group_size
+        eid = 30_000_000 + 100 * day + k
+        return {"id": str(eid), "slug": "spread-%d" % eid,
+                "title": "Spread event %d" % eid}
 
     @classmethod
     def clone_event(cls, t, j, now):
@@ -655,6 +685,9 @@ def main():
     ap.add_argument("--events", type=int, default=0)
     ap.add_argument("--only-synthetic", action="store_true")
     ap.add_argument("--closed-every", type=int, default=0)
+    ap.add_argument("--now")
+    ap.add_argument("--spread-days", type=int, default=0)
+    ap.add_argument("--group-size", type=int, default=0)
     ap.add_argument("--offset-ceiling", type=int, default=2000)
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--every-429", type=int, default=0)

@@ -12,7 +12,8 @@ pg_start
 trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
 TRIALS=${STRESS_TRIALS:-60}
 STAGES=(pm-fetch pm-normalize pm-group pm-store-new pm-experiment pm-store)
-fake_start pm --markets 400 --events 8 --latency 0.01
+# --spread-days: 40 markets close on the target day (one UTC day)
+fake_start pm --markets 400 --spread-days 10 --group-size 3 --events 8 --latency 0.01
 export TMP
 
 # Wrappers: each stage writes its pid (kept by exec) where the killer finds

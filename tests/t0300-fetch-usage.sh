@@ -19,7 +19,7 @@ test_expect_success 'a missing or unknown command is a usage error' '
 test_expect_success 'bad option values are usage errors naming the option' '
 	for args in "--bogus" "--closed maybe" "--active=yes" "--page-size 0" \
 	    "--page-size 101" "--limit abc" "--limit 0" "--partitions 0" \
-	    "--window-days 0" "--end-date-min yesterday" "--updated-since x" \
+	    "--window-days 367" "--end-date-min yesterday" "--updated-since x" \
 	    "--tag nine" "--id 12a" "--pagination pages" "-j 0" "--attempts 0" \
 	    "--rate markets" "--rate nosuch=5/1" "--rate markets=0/10" \
 	    "--timeout 0" "--backoff -1" "--target-date 2030-02-30" \

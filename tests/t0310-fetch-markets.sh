@@ -70,10 +70,10 @@ test_expect_success '--tag is sent as tag_id; no match is no record and no error
 	test_grep "tag_id=7&" "$TMP/syn.log"
 '
 
-test_expect_success '--target-date and --window-days: UTC day bounds, end exclusive' '
+test_expect_success '--target-date: one UTC day, end exclusive' '
 	: >"$TMP/syn.log" &&
-	day=$(date -u -d "+3 days" +%Y-%m-%d) && last=$(date -u -d "+4 days" +%Y-%m-%d) &&
-	run pm-fetch markets --target-date "$day" --window-days 2 --rate markets=100000/10 &&
+	day=$(date -u -d "+3 days" +%Y-%m-%d) && last=$day &&
+	run pm-fetch markets --target-date "$day" --rate markets=100000/10 &&
 	expect_status 0 &&
 	test_grep "end_date_min=${day}T00%3A00%3A00Z" "$TMP/syn.log" &&
 	test_grep "end_date_max=${last}T23%3A59%3A59.999Z" "$TMP/syn.log" &&

@@ -5,10 +5,8 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
-# The lock is named after the --db text: relative names like pm.db are the
-# same in every test run on the machine, so keep this run's locks apart.
-export PM_LOCK_DIR=$TMP
-fake_start pm --markets 1500 --events 10
+# about 10 markets close on each day: the target day is one day
+fake_start pm --markets 4000 --events 10
 
 daily() { run "$P" daily --env-file /dev/null "$@"; }
 rows() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
@@ -94,7 +92,7 @@ test_expect_success 'two runs of one flow on one database: the second is refused
 test_expect_success 'usage errors exit 2' '
 	run "$P" && expect_status 2 &&
 	run "$P" nightly && expect_status 2 && test_grep "unknown flow: nightly" err &&
-	run "$P" daily --window-days 0 && expect_status 2 &&
+	run "$P" daily --window-days 367 && expect_status 2 &&
 	run "$P" daily --target-date someday && expect_status 2 &&
 	run "$P" daily --db && expect_status 2 &&
 	run "$P" replay && expect_status 2

@@ -12,7 +12,8 @@ trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
 # shellcheck disable=SC2034
 P=$TOP/pipelines.sh
 SECRET=s3cr3t-pw-$$
-fake_start pm --markets 300 --events 5 --latency 0.01
+# --spread-days: 30 markets close on the target day (one UTC day)
+fake_start pm --markets 300 --spread-days 10 --events 5 --latency 0.01
 
 # Every pm-* program the flows start goes through a wrapper that logs its
 # argv first: what ps would show, without sampling races.

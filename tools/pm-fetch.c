@@ -36,7 +36,7 @@ enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX
 	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
-	O_START, O_END, O_CACERT };
+	O_START, O_END, O_CACERT, O_NOW };
 
 struct opts {
 	int		 cmd;
@@ -44,7 +44,9 @@ struct opts {
 	struct clob_query c;
 	struct fetch_opts f;
 	const char	*target, *cacert;
+	const char	*now;		/* --now, else $PM_NOW, else the clock */
 	long long	 window;
+	int		 window_set;	/* 0 is a valid --window-days */
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only;
 };
@@ -56,7 +58,7 @@ usage(FILE *f)
 "usage: pm-fetch markets|events [--pagination keyset|offset]\n"
 "           [--closed true|false|any] [--active[=true|false]]\n"
 "           [--end-date-min T] [--end-date-max T]\n"
-"           [--target-date YYYY-MM-DD [--window-days N]]\n"
+"           [--target-date YYYY-MM-DD | --window-days N] [--now T]\n"
 "           [--updated-since T] [--tag ID] [--id ID ...] [--limit N]\n"
 "           [--page-size N] [--partitions N] [common options]\n"
 "       pm-fetch prices [--endpoint prices|price|midpoint|book|"
@@ -205,7 +207,11 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		o->target = arg;
 		return 0;
 	case O_WINDOW:
-		return opt_int("--window-days", arg, 1, 366, &o->window);
+		o->window_set = 1;
+		return opt_int("--window-days", arg, 0, 366, &o->window);
+	case O_NOW:
+		o->now = arg;
+		return 0;
 	case O_UPDATED:
 		return timestamp("--updated-since", arg, o->since);
 	case O_TAG:
@@ -282,49 +288,88 @@ opt_clob(struct opts *o, int ch, char *arg)
 	return 1;
 }
 
+/* The run's clock: --now, else $PM_NOW, else the system's. */
+static int
+run_clock(const struct opts *o, time_t *now)
+{
+	const char *s = o->now, *opt = "--now";
+	double ms;
+
+	if (s == NULL && (s = getenv("PM_NOW")) && *s)
+		opt = "PM_NOW";
+	if (s == NULL || *s == 0) {
+		*now = time(NULL);
+		return 0;
+	}
+	if (ts_ms(s, strlen(s), &ms) == -1) {
+		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
+		    "2026-10-06T07:00:00Z)", opt, s);
+		return -1;
+	}
+	*now = (time_t)(ms / 1000);
+	return 0;
+}
+
+/* A YYYY-MM-DD day at 00:00 UTC; checked by the round trip, so
+ * 2026-02-30 does not come back. */
+static int
+parse_day(const char *s, time_t *day)
+{
+	struct tm tm = { 0 };
+	char back[TS_MAX];
+	int n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &n) != 3 || n != 10 || s[n])
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((*day = timegm(&tm)) == -1 || ts_format(*day, NULL, 0, back) ||
+	    strncmp(back, s, 10))
+		return -1;
+	return 0;
+}
+
 /*
- * --target-date D --window-days N: markets closing from D 00:00 UTC
- * inclusive to D+N 00:00 UTC exclusive.  The API's end_date_max is
- * inclusive, hence the last millisecond before that midnight.
+ * The target day, one UTC day: --target-date D, or the run's date plus
+ * --window-days N.  Markets closing from its 00:00 inclusive to the next
+ * midnight exclusive; the API's end_date_max is inclusive, hence the
+ * last millisecond before that midnight.
  */
 static int
 target_window(struct opts *o)
 {
-	struct tm tm = { 0 };
-	time_t day, today = time(NULL) / 86400 * 86400;
-	char back[TS_MAX];
-	int n = 0;
+	time_t day, now;
 
-	if (o->target == NULL && o->window == 0)
+	if (o->now && run_clock(o, &now) == -1)
+		return -1;	/* a bad --now is an error even unused */
+	if (o->target == NULL && !o->window_set)
 		return 0;
+	if (o->target && o->window_set) {
+		msg("--target-date and --window-days exclude each other: the "
+		    "target day is a date or a number of days from today");
+		return -1;
+	}
 	if (o->emin[0] || o->emax[0]) {
 		msg("--target-date and --window-days exclude --end-date-min "
 		    "and --end-date-max");
 		return -1;
 	}
+	if (run_clock(o, &now) == -1)
+		return -1;
+	now = now / 86400 * 86400;
 	if (o->target == NULL)
-		day = today;
-	else {
-		/* Checked by the round trip: 2026-02-30 does not come back. */
-		if (sscanf(o->target, "%4d-%2d-%2d%n", &tm.tm_year,
-		    &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
-		    o->target[n] || (tm.tm_year -= 1900, tm.tm_mon -= 1,
-		    day = timegm(&tm)) == -1 || ts_format(day, NULL, 0, back) ||
-		    strncmp(back, o->target, 10)) {
-			msg("--target-date: %s: not a date (YYYY-MM-DD)",
-			    o->target);
-			return -1;
-		}
-		if (day < today) {
-			msg("--target-date: %s is in the past: markets that "
-			    "closed are not a forecasting target", o->target);
-			return -1;
-		}
+		day = now + o->window * 86400;
+	else if (parse_day(o->target, &day) == -1) {
+		msg("--target-date: %s: not a date (YYYY-MM-DD)", o->target);
+		return -1;
+	} else if (day < now) {
+		msg("--target-date: %s is in the past: markets that "
+		    "closed are not a forecasting target", o->target);
+		return -1;
 	}
-	if (o->window == 0)
-		o->window = 1;
 	ts_format(day, NULL, 0, o->emin);
-	ts_format(day + o->window * 86400 - 1, "999", 3, o->emax);
+	ts_format(day + 86400 - 1, "999", 3, o->emax);
 	return 0;
 }
 
@@ -407,6 +452,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "end-date-max", required_argument, NULL, O_EMAX },
 		{ "target-date", required_argument, NULL, O_TARGET },
 		{ "window-days", required_argument, NULL, O_WINDOW },
+		{ "now", required_argument, NULL, O_NOW },
 		{ "updated-since", required_argument, NULL, O_UPDATED },
 		{ "tag", required_argument, NULL, O_TAG },
 		{ "id", required_argument, NULL, O_ID },

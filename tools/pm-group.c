@@ -5,39 +5,133 @@
  * passes through byte for byte as it comes.  At the end of the input the
  * groups are written, sorted by event_key.  The contract: pm-records(5).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dotenv.h"
 #include "group.h"
 #include "jqf.h"
+#include "jw.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "opt.h"
 #include "out.h"
 #include "record.h"
+#include "timefmt.h"
 #include "version.h"
 
 struct ctx {
 	struct grouper	*g;
 	struct jqf	*where;
 	unsigned long	 limit;		/* 0: none */
+	unsigned long	 mlimit;	/* --limit-markets; 0: none */
 	unsigned long	 written, filtered, dropped, failed, passed;
+	unsigned long	 mwritten, late;
 	int		 where_warned;
+	double		 cutoff_ms;	/* --margin: close before it, skipped */
+	json_parser	*count;		/* --limit-markets: counts a group's */
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: pm-group [-w expr] [-n limit] [--stats] [file ...]\n"
+"usage: pm-group [-w expr] [-n limit] [--limit-markets N] [--margin DUR\n"
+"                [--now T]] [--stats] [file ...]\n"
 "  -w, --where EXPR  keep only groups for which the jq expression is true;\n"
 "                    the others become skip records (why: filtered)\n"
 "  -n, --limit N     write at most N groups\n"
+"      --limit-markets N  write whole groups until N markets are written\n"
+"      --margin DUR  a market closing sooner than DUR (N[s|m|h|d]) after\n"
+"                    --now is left out: a skip record (closes_within_margin)\n"
+"      --now T       the run's start, RFC 3339 (default $PM_NOW, else now)\n"
 "      --stats       print counts on standard error at the end\n"
 "  -h, --help        this help;  -V, --version  the version\n");
+}
+
+/* N[s|m|h|d], at most a year, in milliseconds. */
+static int
+read_duration(const char *s, double *ms)
+{
+	static const char units[] = "smhd";
+	static const double unit_ms[] = { 1e3, 60e3, 3600e3, 86400e3 };
+	unsigned long v;
+	const char *u;
+	char *e;
+
+	errno = 0;
+	v = strtoul(s, &e, 10);
+	u = *e ? strchr(units, *e) : units;
+	if (*s < '0' || *s > '9' || errno || u == NULL || (*e && e[1]) ||
+	    v * unit_ms[u - units] > 366 * 86400e3) {
+		msg("--margin: not a duration up to a year (N, Ns, Nm, Nh or "
+		    "Nd): %s", s);
+		return -1;
+	}
+	*ms = v * unit_ms[u - units];
+	return 0;
+}
+
+/* --now, else $PM_NOW, else the clock; in epoch milliseconds. */
+static int
+read_now(const char *now, double *ms)
+{
+	const char *opt = "--now";
+
+	if (now == NULL && (now = getenv("PM_NOW")) && *now)
+		opt = "PM_NOW";
+	if (now == NULL || *now == 0) {
+		*ms = (double)time(NULL) * 1000;
+		return 0;
+	}
+	if (ts_ms(now, strlen(now), ms) == -1) {
+		msg("%s: not a time (RFC 3339): %s", opt, now);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * No forecast after the fact: a market closing before the cutoff (the
+ * run's start plus the margin) is left out of its group, said in a skip
+ * record of its own; the rest of the group goes on.  A market without a
+ * close time is kept: nothing says it is late.  1: skipped.
+ */
+static int
+too_late(struct ctx *c, const struct rec *r)
+{
+	json_val v, id;
+	const char *s, *mid;
+	size_t n, idn = 0;
+	double ms;
+	struct buf b;
+
+	json_get(&r->root, "close_time", &v);
+	if (c->cutoff_ms == 0 || (s = json_str(&v, &n)) == NULL ||
+	    ts_ms(s, n, &ms) == -1 || ms >= c->cutoff_ms)
+		return 0;
+	json_get(&r->root, "market_id", &id);
+	if ((mid = json_str(&id, &idn)) == NULL)
+		return 0;	/* grouper_add_market() says what is wrong */
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "kind");
+	jw_strz(&b, "skip");
+	jw_key(&b, "stage");
+	jw_strz(&b, "group");
+	jw_key(&b, "market_id");
+	jw_str(&b, mid, idn);
+	jw_key(&b, "why");
+	jw_strz(&b, "closes_within_margin");
+	jw_close(&b, '}');
+	out_line(b.data, b.len);
+	buf_release(&b);
+	c->late++;
+	return 1;
 }
 
 static int
@@ -47,6 +141,8 @@ one(struct rec *r, void *arg)
 	const char *err;
 	int rc;
 
+	if (rec_is(r, "market") && too_late(c, r))
+		return 0;
 	if (rec_is(r, "market"))
 		rc = grouper_add_market(c->g, r, &err);
 	else if (rec_is(r, "event"))
@@ -63,6 +159,19 @@ one(struct rec *r, void *arg)
 		c->failed++;
 	}
 	return 0;
+}
+
+/* Markets in a group line (ours: it parses). */
+static unsigned long
+count_markets(struct ctx *c, const struct buf *line)
+{
+	json_val root, m;
+	const char *err;
+
+	if (json_parse(c->count, line->data, line->len, 0, &root, &err) == -1)
+		return 1;
+	json_get(&root, "markets", &m);
+	return json_count(&m);
 }
 
 static int
@@ -84,12 +193,15 @@ on_group(void *arg, const char *key, struct buf *line)
 			return 0;
 		}
 	}
-	if (c->limit && c->written >= c->limit) {
+	if ((c->limit && c->written >= c->limit) ||
+	    (c->mlimit && c->mwritten >= c->mlimit)) {
 		/* said, not dropped: the next run picks the group up */
 		rec_skip("group", key, "limit");
 		c->dropped++;
 		return 0;
 	}
+	if (c->mlimit)
+		c->mwritten += count_markets(c, line);
 	out_line(line->data, line->len);
 	c->written++;
 	return out_failed() == OUT_OK ? 0 : -1;
@@ -103,10 +215,11 @@ stats(const struct ctx *c, const struct ndjson *nd)
 	grouper_stats(c->g, &st);
 	msg("%lu records in (%lu markets, %lu duplicate, %lu events, %lu "
 	    "passed through, %lu bad); %lu groups, %lu written, %lu joined to "
-	    "an event record, %lu filtered, %lu over the limit",
+	    "an event record, %lu filtered, %lu over the limit; %lu markets "
+	    "closing within the margin",
 	    nd->records + nd->bad, st.markets, st.duplicates, st.events,
 	    c->passed, nd->bad + c->failed, st.groups, c->written, st.joined,
-	    c->filtered, c->dropped);
+	    c->filtered, c->dropped, c->late);
 }
 
 int
@@ -115,6 +228,9 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "where", required_argument, NULL, 'w' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "limit-markets", required_argument, NULL, 'm' },
+		{ "margin", required_argument, NULL, 'M' },
+		{ "now", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -124,6 +240,8 @@ main(int argc, char **argv)
 	struct ndjson nd = { 0 };
 	char err[256];
 	long long n;
+	const char *now = NULL;
+	double margin_ms = -1;
 	int ch, want_stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
@@ -147,6 +265,23 @@ main(int argc, char **argv)
 			}
 			c.limit = (unsigned long)n;
 			break;
+		case 'm':
+			if (opt_int("--limit-markets", optarg, 1, 1000000000, &n)
+			    == -1) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			c.mlimit = (unsigned long)n;
+			break;
+		case 'M':
+			if (read_duration(optarg, &margin_ms) == -1) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 't':
+			now = optarg;
+			break;
 		case 's':
 			want_stats = 1;
 			break;
@@ -162,11 +297,23 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (margin_ms >= 0) {
+		if (read_now(now, &c.cutoff_ms) == -1) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		c.cutoff_ms += margin_ms;
+	} else if (now) {
+		msg("--now applies to --margin only");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	nd.stage = "group";
 	nd.fn = one;
 	nd.arg = &c;
 	nd.max_line = ndjson_max_line();
-	if ((c.g = grouper_new(nd.max_line)) == NULL) {
+	if ((c.g = grouper_new(nd.max_line)) == NULL || (c.mlimit &&
+	    (c.count = json_parser_new(nd.max_line)) == NULL)) {
 		msg("out of memory");
 		rc = EXIT_IO;
 		goto out;
@@ -186,6 +333,7 @@ out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	grouper_free(c.g);
+	json_parser_free(c.count);
 	jqf_free(c.where);
 	return rc;
 }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# pm-group --margin (no forecast after the fact) and --limit-markets.
+. "$(dirname "$0")/lib.sh"
+
+# mk ID EVENT_ID CLOSE: one market record ("" CLOSE: null)
+mk() {
+	jq -cn --arg id "$1" --arg e "$2" --arg c "$3" '{kind:"market",
+		source:"polymarket", market_id:$id, question:("Q" + $id),
+		event_id:$e, event_slug:null, event:null,
+		close_time:(if $c == "" then null else $c end),
+		contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}'
+}
+# e1: a closed already, b within the hour, c in two hours; e2: d in an
+# hour exactly, f without a close time; e3: g within the hour, alone
+{
+	mk a e1 2026-06-01T09:00:00Z
+	mk b e1 2026-06-01T10:59:59.999Z
+	mk c e1 2026-06-01T12:00:00Z
+	mk d e2 2026-06-01T11:00:00Z
+	mk f e2 ""
+	mk g e3 2026-06-01T10:30:00Z
+} >"$TMP/in.ndjson"
+NOW=2026-06-01T10:00:00Z
+
+test_expect_success '--margin: a market closing too soon is one skip record, the rest of its group goes on' '
+	run pm-group --margin 1h --now "$NOW" "$TMP/in.ndjson" && expect_status 0 &&
+	jq -c "select(.kind == \"skip\")" out >got &&
+	for m in a b g; do
+		echo "{\"kind\":\"skip\",\"stage\":\"group\",\"market_id\":\"$m\",\"why\":\"closes_within_margin\"}"
+	done >want && test_cmp want got &&
+	jq -c "select(.kind == \"group\") | [.event_key, [.markets[].market_id]]" out >got &&
+	printf "%s\n" "[\"e1\",[\"c\"]]" "[\"e2\",[\"d\",\"f\"]]" >want && test_cmp want got
+'
+test_expect_success '--margin units, and PM_NOW as the start' '
+	run pm-group --margin 0 --now "$NOW" "$TMP/in.ndjson" && expect_status 0 &&
+	test "$(jq -r "select(.kind == \"skip\") | .market_id" out)" = a &&
+	PM_NOW=$NOW run pm-group --margin 90m "$TMP/in.ndjson" && expect_status 0 &&
+	jq -r "select(.kind == \"skip\") | .market_id" out | tr -d "\n" >got &&
+	test "$(cat got)" = abdg &&
+	run pm-group --margin 1d --now 2026-05-31T11:00:00Z "$TMP/in.ndjson" &&
+	test "$(jq -r "select(.kind == \"skip\") | .market_id" out | tr -d "\n")" = abg
+'
+test_expect_success 'without --margin every market is grouped' '
+	run pm-group "$TMP/in.ndjson" && expect_status 0 &&
+	test "$(count_kind skip out)" -eq 0 &&
+	test "$(jq -r ".markets[].market_id" out | tr -d "\n")" = abcdfg
+'
+test_expect_success '--limit-markets: whole groups until N markets' '
+	run pm-group --limit-markets 4 "$TMP/in.ndjson" && expect_status 0 &&
+	jq -r "select(.kind == \"group\") | .event_key" out | tr -d "\n" >got &&
+	test "$(cat got)" = e1e2 &&
+	jq -c "select(.kind == \"skip\") | [.event_key, .why]" out >got &&
+	echo "[\"e3\",\"limit\"]" >want && test_cmp want got &&
+	run pm-group --limit-markets 3 "$TMP/in.ndjson" &&
+	test "$(jq -r "select(.kind == \"group\") | .event_key" out)" = e1 &&
+	run pm-group --limit-markets 6 "$TMP/in.ndjson" &&
+	test "$(count_kind group out)" -eq 3
+'
+test_expect_success 'bad --margin, --now, --limit-markets: usage errors' '
+	for args in "--margin 5x" "--margin -1" "--margin 1h5" "--margin 367d" \
+	    "--margin 1h --now yesterday" "--now $NOW" "--limit-markets 0"; do
+		# shellcheck disable=SC2086
+		run pm-group $args "$TMP/in.ndjson" && expect_status 2 &&
+		test ! -s out && grep -q "^pm-group: " err ||
+		{ echo "args: $args"; return 1; }
+	done
+'
+test_done
