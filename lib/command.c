@@ -33,7 +33,8 @@ cmd_result_release(struct cmd_result *r)
 
 /* Spawn with the pipes as 0, 1, 2; p[i][0] read ends, p[i][1] write ends. */
 static int
-spawn(char *const argv[], int p[3][2], pid_t *pid, char *why, size_t n)
+spawn(char *const argv[], char *const envp[], int p[3][2], pid_t *pid,
+    char *why, size_t n)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -53,7 +54,7 @@ spawn(char *const argv[], int p[3][2], pid_t *pid, char *why, size_t n)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
-	e = posix_spawnp(pid, argv[0], &fa, &at, argv, environ);
+	e = posix_spawnp(pid, argv[0], &fa, &at, argv, envp ? envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (e != 0) {
@@ -160,8 +161,8 @@ reap(pid_t pid, long deadline, int *st)
 }
 
 int
-cmd_run(char *const argv[], const char *in, size_t inlen, long timeout_ms,
-    struct cmd_result *r)
+cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
+    long timeout_ms, struct cmd_result *r)
 {
 	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	long deadline = timeout_ms > 0 ? ts_mono_ms() + timeout_ms : 0;
@@ -174,7 +175,7 @@ cmd_run(char *const argv[], const char *in, size_t inlen, long timeout_ms,
 			    strerror(errno));
 			goto out;
 		}
-	if (spawn(argv, p, &pid, r->why, sizeof r->why) == -1)
+	if (spawn(argv, envp, p, &pid, r->why, sizeof r->why) == -1)
 		goto out;
 	close_fd(&p[0][0]);
 	close_fd(&p[1][1]);

@@ -33,12 +33,13 @@ void cmd_result_init(struct cmd_result *r, size_t max_out, size_t max_err);
 void cmd_result_release(struct cmd_result *r);
 
 /*
- * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input;
+ * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input,
+ * in the environment envp (NULL: ours; see secret_env());
  * timeout in milliseconds (0: none).  Returns 0 when the program ran to an
  * exit or a signal or the timeout (see the struct), -1 when it could not
  * be started or its output passed the cap (reason in why; it is killed).
  */
-int cmd_run(char *const argv[], const char *in, size_t inlen,
-    long timeout_ms, struct cmd_result *r);
+int cmd_run(char *const argv[], char *const envp[], const char *in,
+    size_t inlen, long timeout_ms, struct cmd_result *r);
 
 #endif

@@ -12,6 +12,7 @@
 #include "experiment_kinds.h"
 #include "jw.h"
 #include "msg.h"
+#include "secret.h"
 #include "sha.h"
 
 
@@ -404,7 +405,9 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 	if (w->jq[vi] != NULL)
 		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
 	xdump(w, vi, "request", in, n);
+	w->tmp.len = secret_mask(w->o->secrets, w->tmp.data, w->tmp.len);
 	if (k == -1) {
+		secret_mask_str(w->o->secrets, err);
 		xres_fail(r, "jq: %s", err);
 		return;
 	}
@@ -463,10 +466,15 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 
 	cmd_result_init(&cr, w->o->max_line, 64 * 1024);
 	xdump(w, vi, "request", in, n);
-	if (cmd_run(v->argv, in, n, v->timeout_ms, &cr) == -1) {
+	if (cmd_run(v->argv, v->envp, in, n, v->timeout_ms, &cr) == -1) {
+		secret_mask_str(w->o->secrets, cr.why);
 		xres_fail(r, "%s", cr.why);
 		goto out;
 	}
+	/* Before anything is derived from them: a secret the command was
+	 * given, or read itself, is never recorded. */
+	cr.out.len = secret_mask(w->o->secrets, cr.out.data, cr.out.len);
+	cr.err.len = secret_mask(w->o->secrets, cr.err.data, cr.err.len);
 	utf8_clean(cr.err.data, cr.err.len);
 	if (cr.err.len) {
 		r->has_stderr = 1;
