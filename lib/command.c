@@ -90,11 +90,28 @@ drain(int fd, struct buf *b)
 	}
 }
 
+static long
+rss_kb(pid_t pid)
+{
+	char path[64];
+	unsigned long size, rss = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return (long)(rss * (unsigned long)(sysconf(_SC_PAGESIZE) / 1024));
+}
+
 /* Feed the input and collect the output until both output pipes close:
- * 0 done, 1 deadline passed, -1 an output passed its cap. */
+ * 0 done, 1 deadline passed, -1 an output passed its cap, 2 the resident
+ * size passed r->max_rss_kb (looked at every 10 ms). */
 static int
-pump(int *in_fd, int *out_fd, int *err_fd, const char *in, size_t inlen,
-    long deadline, struct cmd_result *r)
+pump(pid_t pid, int *in_fd, int *out_fd, int *err_fd, const char *in,
+    size_t inlen, long deadline, struct cmd_result *r)
 {
 	struct pollfd pf[3];
 	int *fd[3] = { in_fd, out_fd, err_fd };
@@ -114,6 +131,10 @@ pump(int *in_fd, int *out_fd, int *err_fd, const char *in, size_t inlen,
 		t = -1;
 		if (deadline && (t = (int)(deadline - ts_mono_ms())) <= 0)
 			return 1;
+		if (r->max_rss_kb && rss_kb(pid) > r->max_rss_kb)
+			return 2;
+		if (r->max_rss_kb && (t == -1 || t > 10))
+			t = 10;
 		if (poll(pf, (nfds_t)n, t) == -1 && errno != EINTR)
 			return 1;
 		for (i = 0; i < n; i++) {
@@ -183,7 +204,7 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 	fcntl(p[0][1], F_SETFL, O_NONBLOCK);
 	fcntl(p[1][0], F_SETFL, O_NONBLOCK);
 	fcntl(p[2][0], F_SETFL, O_NONBLOCK);
-	k = pump(&p[0][1], &p[1][0], &p[2][0], in, inlen, deadline, r);
+	k = pump(pid, &p[0][1], &p[1][0], &p[2][0], in, inlen, deadline, r);
 	if (k == 0)
 		k = reap(pid, deadline, &st);
 	if (k != 0) {
@@ -191,6 +212,7 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
 		r->timed_out = k == 1;
+		r->over_memory = k == 2;
 		if (k == -1) {
 			snprintf(r->why, sizeof r->why, "output over %zu bytes",
 			    r->out.len >= r->out.max ? r->out.max : r->err.max);

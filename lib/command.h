@@ -25,6 +25,9 @@ struct cmd_result {
 	int		 exit_code;
 	int		 signal;	/* killed by this signal, or 0 */
 	int		 timed_out;
+	long		 max_rss_kb;	/* set by the caller: kill the program
+					 * when its resident size passes it */
+	int		 over_memory;	/* it was killed for that */
 	struct buf	 out, err;	/* standard output, standard error */
 	char		 why[256];	/* set when cmd_run() returns -1 */
 };

@@ -397,13 +397,14 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	char err[512];
-	int k = -1;
+	int k;
 
 	buf_reset(&w->tmp);
-	if (w->jq[vi] == NULL)
-		w->jq[vi] = jqf_compile(v->program, err, sizeof err);
-	if (w->jq[vi] != NULL)
-		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
+	/* In a process of its own: a program that loops or eats memory is
+	 * this variant's failure, not pm-experiment's. */
+	k = jqf_eval_bounded(v->program, in, n, &w->tmp,
+	    &(struct jqf_bounds){ .timeout_ms = v->timeout_ms,
+	    .max_mb = v->max_mb, .env = v->envp }, err, sizeof err);
 	xdump(w, vi, "request", in, n);
 	w->tmp.len = secret_mask(w->o->secrets, w->tmp.data, w->tmp.len);
 	if (k == -1) {

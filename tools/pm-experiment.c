@@ -369,6 +369,9 @@ main(int argc, char **argv)
 	char err[512];
 	int rc = 0, io, k, curl = 0;
 
+	/* Before anything else: the jq worker reads no settings. */
+	if (argc == 2 && strcmp(argv[1], "--jq-worker") == 0)
+		jqf_worker();
 	msg_init(argv[0]);
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
