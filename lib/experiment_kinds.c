@@ -444,6 +444,8 @@ utf8_clean(char *s, size_t n)
 	}
 }
 
+#define STDERR_MAX	(64 * 1024)
+
 /* The last non-empty line of a program's standard error, for messages. */
 static void
 last_line(const struct buf *b, char *out, size_t n)
@@ -465,7 +467,8 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 	struct cmd_result cr;
 	char tail[256];
 
-	cmd_result_init(&cr, w->o->max_line, 64 * 1024);
+	/* stderr: the first 64 KiB, the note of what was cut included */
+	cmd_result_init(&cr, w->o->max_line, STDERR_MAX - 64);
 	xdump(w, vi, "request", in, n);
 	if (cmd_run(v->argv, v->envp, in, n, v->timeout_ms, &cr) == -1) {
 		secret_mask_str(w->o->secrets, cr.why);
@@ -476,6 +479,10 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 	 * given, or read itself, is never recorded. */
 	cr.out.len = secret_mask(w->o->secrets, cr.out.data, cr.out.len);
 	cr.err.len = secret_mask(w->o->secrets, cr.err.data, cr.err.len);
+	cr.err.max = STDERR_MAX;
+	if (cr.err_dropped)
+		buf_printf(&cr.err, "\n[standard error cut: %zu more bytes]\n",
+		    cr.err_dropped);
 	utf8_clean(cr.err.data, cr.err.len);
 	if (cr.err.len) {
 		r->has_stderr = 1;
