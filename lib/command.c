@@ -35,10 +35,23 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pid_t *kids;
 static size_t nkids, capkids;
 
+static int children_add(pid_t pid);
+static size_t our_orphans(pid_t *got, size_t max, int kill_them);
+
+/* Children this process had before (a shell can exec a program that has
+ * some) are listed for good: they are not orphans of ours to kill. */
 static void
 become_subreaper(void)
 {
+	pid_t got[256];
+	size_t i, n;
+
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	pthread_mutex_lock(&kids_lock);
+	n = our_orphans(got, 256, 0);
+	for (i = 0; i < n; i++)
+		children_add(got[i]);
+	pthread_mutex_unlock(&kids_lock);
 }
 
 /* Under kids_lock. */
@@ -101,30 +114,41 @@ parent_of(const char *name)
 	return (pid_t)ppid;
 }
 
+/* Under kids_lock: our children that are not in the list, at most max,
+ * killed when asked. */
+static size_t
+our_orphans(pid_t *got, size_t max, int kill_them)
+{
+	pid_t me = getpid(), pid;
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while (n < max && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atol(d->d_name);
+		if (parent_of(d->d_name) == me && !is_kid(pid) &&
+		    (!kill_them || kill(pid, SIGKILL) == 0))
+			got[n++] = pid;
+	}
+	closedir(dir);
+	return n;
+}
+
 /* Kill our children that are not in the list (orphans of commands, left
  * to us as subreaper), then theirs, which come to us in turn. */
 static void
 kill_orphans(void)
 {
-	pid_t me = getpid(), got[64], pid;
-	struct dirent *d;
+	pid_t got[64];
 	size_t n, i, round;
-	DIR *dir;
 
 	for (round = 0; round < 16; round++) {
-		n = 0;
 		pthread_mutex_lock(&kids_lock);
-		if ((dir = opendir("/proc")) != NULL) {
-			while (n < 64 && (d = readdir(dir)) != NULL) {
-				if (d->d_name[0] < '1' || d->d_name[0] > '9')
-					continue;
-				pid = (pid_t)atol(d->d_name);
-				if (parent_of(d->d_name) == me && !is_kid(pid) &&
-				    kill(pid, SIGKILL) == 0)
-					got[n++] = pid;
-			}
-			closedir(dir);
-		}
+		n = our_orphans(got, 64, 1);
 		pthread_mutex_unlock(&kids_lock);
 		for (i = 0; i < n; i++)
 			while (waitpid(got[i], NULL, 0) == -1 && errno == EINTR)
