@@ -2,9 +2,16 @@
  * command.h - run an external program on a document, with a timeout.
  *
  * The program is started with posix_spawnp(3) from an argv (no shell), in
- * a process group of its own so that a timeout kills its children too.
- * Its standard input gets the document, its standard output and standard
- * error are collected (each up to a cap), and it runs with SIGPIPE at its
+ * a process group of its own.  Its standard input gets the document, its
+ * standard output is collected up to a cap, its standard error up to a
+ * cap and then read and counted only.  The run ends when the program
+ * exits (and its pipes are read for 200 ms more, in case something it
+ * left behind holds them), or at the timeout; then its process group is
+ * killed, and so is every descendant that left the group (setsid):
+ * the process makes itself a child subreaper (Linux) to find them, so
+ * a process that uses cmd_run() must start no other child than through
+ * it.  A descendant that outlives a SIGKILL of this process itself is
+ * not found.  It runs with SIGPIPE at its
  * default and no descriptor of ours but the three pipes (they are made
  * close-on-exec, so programs spawned at the same time from other threads
  * never hold each other's pipes open).
@@ -25,7 +32,12 @@ struct cmd_result {
 	int		 exit_code;
 	int		 signal;	/* killed by this signal, or 0 */
 	int		 timed_out;
+	long		 max_rss_kb;	/* set by the caller: kill the program
+					 * when its resident size passes it */
+	int		 over_memory;	/* it was killed for that */
 	struct buf	 out, err;	/* standard output, standard error */
+	size_t		 err_dropped;	/* standard error past its cap, read
+					 * and not kept */
 	char		 why[256];	/* set when cmd_run() returns -1 */
 };
 
@@ -33,12 +45,13 @@ void cmd_result_init(struct cmd_result *r, size_t max_out, size_t max_err);
 void cmd_result_release(struct cmd_result *r);
 
 /*
- * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input;
+ * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input,
+ * in the environment envp (NULL: ours; see secret_env());
  * timeout in milliseconds (0: none).  Returns 0 when the program ran to an
  * exit or a signal or the timeout (see the struct), -1 when it could not
  * be started or its output passed the cap (reason in why; it is killed).
  */
-int cmd_run(char *const argv[], const char *in, size_t inlen,
-    long timeout_ms, struct cmd_result *r);
+int cmd_run(char *const argv[], char *const envp[], const char *in,
+    size_t inlen, long timeout_ms, struct cmd_result *r);
 
 #endif

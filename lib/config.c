@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "secret.h"
 
 /* No configuration: a snapshot of the markets and the market price. */
 static const char builtin_config[] =
@@ -285,11 +286,59 @@ fill_argv(struct loader *L, struct variant *v, jv p)
 	return rc;
 }
 
+static int prange(struct loader *L, const struct variant *v, jv p,
+    const char *key, double lo, double hi, int whole, double *d);
+
+static int
+good_env_name(const char *s)
+{
+	return *s && (*s < '0' || *s > '9') && strspn(s, "abcdefghijklmnopqrstu"
+	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(s);
+}
+
+/* env: the names of the variables a command or jq program is given beyond
+ * the allow-list (secret.h); then its environment. */
+static int
+fill_env(struct loader *L, struct variant *v, jv p)
+{
+	jv a = jv_object_get(jv_copy(p), jv_string("env")), e;
+	int n = 0, i, rc = 0;
+
+	if (jv_get_kind(a) == JV_KIND_ARRAY)
+		n = jv_array_length(jv_copy(a));
+	else if (jv_is_valid(a) && jv_get_kind(a) != JV_KIND_NULL)
+		rc = -1;
+	if (rc == 0 && (v->env = calloc((size_t)n + 1, sizeof *v->env)) == NULL)
+		rc = -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		e = jv_array_get(jv_copy(a), i);
+		if (jv_get_kind(e) != JV_KIND_STRING ||
+		    !good_env_name(jv_string_value(e)) ||
+		    (v->env[i] = strdup(jv_string_value(e))) == NULL)
+			rc = -1;
+		else
+			v->nenv++;
+		jv_free(e);
+	}
+	jv_free(a);
+	if (rc == -1)
+		return fail(L, "%s: env: an array of variable names", v->id);
+	if ((v->envp = secret_env(v->env, v->nenv)) == NULL)
+		return fail(L, "out of memory");
+	return 0;
+}
+
 static int
 fill_jq(struct loader *L, struct variant *v, jv p)
 {
 	char *file, path[4096];
+	double mb = 1024;
 	int bad = 0;
+
+	if (prange(L, v, p, "max_memory_mb", 16, 1048576, 1, &mb) == -1 ||
+	    fill_env(L, v, p) == -1)
+		return -1;
+	v->max_mb = (long)mb;
 
 	v->program = pstr(p, "program", &bad);
 	file = pstr(p, "program_file", &bad);
@@ -527,7 +576,7 @@ fill_variant(struct loader *L, struct variant *v, jv p)
 	case XT_JQ:
 		return fill_jq(L, v, p);
 	case XT_COMMAND:
-		return fill_argv(L, v, p);
+		return fill_env(L, v, p) == -1 ? -1 : fill_argv(L, v, p);
 	default:
 		return fill_llm(L, v, p);
 	}
@@ -872,6 +921,10 @@ config_free(struct config *c)
 		for (a = v->argv; a && *a; a++)
 			free(*a);
 		free(v->argv);
+		for (a = v->env; a && *a; a++)
+			free(*a);
+		free(v->env);
+		secret_env_free(v->envp);
 		free(v->base_url);
 		free(v->model);
 		free(v->api_key_env);

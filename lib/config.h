@@ -32,6 +32,12 @@ struct variant {
 	char	 *params;	/* the merged parameters, compact JSON */
 	char	 *program;	/* jq: the program text */
 	char	**argv;		/* command: NULL-terminated */
+	char	**env;		/* command, jq: the variables it is given
+				 * beyond secret.h's allow-list */
+	size_t	  nenv;
+	char	**envp;		/* command, jq: its environment, built from
+				 * ours at load time (secret_env()) */
+	long	  max_mb;	/* jq: max_memory_mb */
 	/* openai and gemini, all resolved by fill_llm() in config.c */
 	int	  api;		/* XA_* */
 	char	 *base_url, *model, *api_key_env, *system, *prompt;

@@ -24,6 +24,7 @@
 #include "config.h"
 
 struct llm_pace;
+struct secrets;
 
 struct xopts {
 	const struct config	*cfg;
@@ -31,6 +32,8 @@ struct xopts {
 	int			 forecast;	/* forecast stage selected */
 	size_t			 max_line;	/* cap on a group line */
 	struct llm_pace		*pace;		/* per variant, shared */
+	const struct secrets	*secrets;	/* masked in what commands and
+						 * jq programs give */
 };
 
 /* A failure record to write after the group. */

@@ -12,6 +12,7 @@
 #include "experiment_kinds.h"
 #include "jw.h"
 #include "msg.h"
+#include "secret.h"
 #include "sha.h"
 
 
@@ -396,15 +397,18 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	char err[512];
-	int k = -1;
+	int k;
 
 	buf_reset(&w->tmp);
-	if (w->jq[vi] == NULL)
-		w->jq[vi] = jqf_compile(v->program, err, sizeof err);
-	if (w->jq[vi] != NULL)
-		k = jqf_eval(w->jq[vi], in, n, &w->tmp, err, sizeof err);
+	/* In a process of its own: a program that loops or eats memory is
+	 * this variant's failure, not pm-experiment's. */
+	k = jqf_eval_bounded(v->program, in, n, &w->tmp,
+	    &(struct jqf_bounds){ .timeout_ms = v->timeout_ms,
+	    .max_mb = v->max_mb, .env = v->envp }, err, sizeof err);
 	xdump(w, vi, "request", in, n);
+	w->tmp.len = secret_mask(w->o->secrets, w->tmp.data, w->tmp.len);
 	if (k == -1) {
+		secret_mask_str(w->o->secrets, err);
 		xres_fail(r, "jq: %s", err);
 		return;
 	}
@@ -440,6 +444,8 @@ utf8_clean(char *s, size_t n)
 	}
 }
 
+#define STDERR_MAX	(64 * 1024)
+
 /* The last non-empty line of a program's standard error, for messages. */
 static void
 last_line(const struct buf *b, char *out, size_t n)
@@ -461,12 +467,22 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 	struct cmd_result cr;
 	char tail[256];
 
-	cmd_result_init(&cr, w->o->max_line, 64 * 1024);
+	/* stderr: the first 64 KiB, the note of what was cut included */
+	cmd_result_init(&cr, w->o->max_line, STDERR_MAX - 64);
 	xdump(w, vi, "request", in, n);
-	if (cmd_run(v->argv, in, n, v->timeout_ms, &cr) == -1) {
+	if (cmd_run(v->argv, v->envp, in, n, v->timeout_ms, &cr) == -1) {
+		secret_mask_str(w->o->secrets, cr.why);
 		xres_fail(r, "%s", cr.why);
 		goto out;
 	}
+	/* Before anything is derived from them: a secret the command was
+	 * given, or read itself, is never recorded. */
+	cr.out.len = secret_mask(w->o->secrets, cr.out.data, cr.out.len);
+	cr.err.len = secret_mask(w->o->secrets, cr.err.data, cr.err.len);
+	cr.err.max = STDERR_MAX;
+	if (cr.err_dropped)
+		buf_printf(&cr.err, "\n[standard error cut: %zu more bytes]\n",
+		    cr.err_dropped);
 	utf8_clean(cr.err.data, cr.err.len);
 	if (cr.err.len) {
 		r->has_stderr = 1;

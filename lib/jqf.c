@@ -1,12 +1,17 @@
 /* jqf.c - a thin wrapper around libjq (see jqf.h). */
+#define _GNU_SOURCE	/* strndup */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <jq.h>
 #include <jv.h>
 
+#include "command.h"
 #include "jqf.h"
 
 struct jqf {
@@ -41,6 +46,17 @@ on_error(void *data, jv msg)
 		jv_free(msg);
 }
 
+/* Under the lock, or in a child process. */
+static void
+compile(struct jqf *f, const char *expr)
+{
+	if ((f->jq = jq_init()) != NULL) {
+		jq_set_error_cb(f->jq, on_error, f);
+		if (!jq_compile(f->jq, expr))
+			jq_teardown(&f->jq);
+	}
+}
+
 struct jqf *
 jqf_compile(const char *expr, char *err, size_t errlen)
 {
@@ -51,11 +67,7 @@ jqf_compile(const char *expr, char *err, size_t errlen)
 		return NULL;
 	}
 	pthread_mutex_lock(&lock);
-	if ((f->jq = jq_init()) != NULL) {
-		jq_set_error_cb(f->jq, on_error, f);
-		if (!jq_compile(f->jq, expr))
-			jq_teardown(&f->jq);
-	}
+	compile(f, expr);
 	pthread_mutex_unlock(&lock);
 	if (f->jq == NULL) {
 		snprintf(err, errlen, "%s", f->err[0] ? f->err : "cannot compile");
@@ -142,4 +154,188 @@ jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
 	}
 	pthread_mutex_unlock(&lock);
 	return st;
+}
+
+/* --- evaluation in a worker process (jqf_eval_bounded, jqf_worker) --- */
+
+/* The worker's status byte, then the payload. */
+enum { CH_OUTPUT = 'o', CH_NONE = 'n', CH_ERROR = 'e', CH_NOMEM = 'm' };
+
+static void
+put(char status, const char *p, size_t n)
+{
+	ssize_t w;
+
+	if (write(1, &status, 1) != 1)
+		_exit(1);
+	while (n > 0) {
+		if ((w = write(1, p, n)) <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* libjq aborts when an allocation fails; say so and leave first. */
+static void
+on_nomem(void *data)
+{
+	(void)data;
+	put(CH_NOMEM, NULL, 0);
+	_exit(0);
+}
+
+/* Bound the address space the worker may grow by, where an rlimit can:
+ * AddressSanitizer reserves terabytes up front, so there the parent's
+ * watch of the resident size (command.h) is the only bound. */
+static void
+limit(long max_mb)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	struct rlimit rl;
+	unsigned long pages = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/statm", "r")) == NULL)
+		return;
+	if (fscanf(f, "%lu", &pages) == 1) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)pages *
+		    (rlim_t)sysconf(_SC_PAGESIZE) + (rlim_t)max_mb * 1048576;
+		setrlimit(RLIMIT_AS, &rl);
+	}
+	fclose(f);
+#else
+	(void)max_mb;
+#endif
+}
+
+static char *
+slurp(size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *p = malloc(cap), *q;
+	ssize_t r;
+
+	while (p != NULL) {
+		if (n + 1 >= cap) {
+			if ((q = realloc(p, cap * 2)) == NULL)
+				break;
+			p = q;
+			cap *= 2;
+		}
+		if ((r = read(0, p + n, cap - n - 1)) == 0) {
+			p[n] = 0;
+			*len = n;
+			return p;
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0)
+			n += (size_t)r;
+	}
+	free(p);
+	return NULL;
+}
+
+int
+jqf_worker(void)
+{
+	struct jqf jf = { 0 };
+	char err[1024], *in, *nl, *e, *prog;
+	unsigned long plen, mb;
+	size_t len;
+	int st;
+	jv r, s;
+
+	if ((in = slurp(&len)) == NULL || (nl = memchr(in, '\n', len)) == NULL)
+		_exit(2);
+	plen = strtoul(in, &e, 10);
+	mb = strtoul(e, NULL, 10);
+	if (plen > len - (size_t)(nl + 1 - in))
+		_exit(2);
+	jv_nomem_handler(on_nomem, NULL);
+	limit((long)mb);
+	if ((prog = strndup(nl + 1, plen)) == NULL)
+		on_nomem(NULL);
+	compile(&jf, prog);
+	free(prog);
+	if (jf.jq == NULL) {
+		put(CH_ERROR, jf.err, strlen(jf.err));
+		_exit(0);
+	}
+	/* jq_next() installs the jq_state's handler over jv_nomem_handler(). */
+	jq_set_nomem_handler(jf.jq, on_nomem, NULL);
+	err[0] = 0;
+	r = first(&jf, nl + 1 + plen, len - (size_t)(nl + 1 + plen - in), err,
+	    sizeof err, &st);
+	if (st == 1) {
+		s = jv_dump_string(r, 0);
+		put(CH_OUTPUT, jv_string_value(s),
+		    (size_t)jv_string_length_bytes(jv_copy(s)));
+	} else if (st == 0)
+		put(CH_NONE, NULL, 0);
+	else
+		put(CH_ERROR, err, strlen(err));
+	_exit(0);
+}
+
+/* What the worker said: its status, the payload left in out (output) or
+ * err (an error). */
+static int
+answer(const struct cmd_result *cr, struct buf *out, char *err,
+    size_t errlen)
+{
+	char st = cr->out.len ? cr->out.data[0] : 0;
+	size_t n = cr->out.len ? cr->out.len - 1 : 0;
+
+	if (st == CH_OUTPUT) {
+		if (buf_add(out, cr->out.data + 1, n) == -1) {
+			snprintf(err, errlen, "result too large");
+			return -1;
+		}
+		return 1;
+	}
+	if (st == CH_ERROR)
+		snprintf(err, errlen, "%.*s", (int)n, cr->out.data + 1);
+	else if (st == CH_NOMEM)
+		snprintf(err, errlen, "out of memory (max_memory_mb)");
+	else if (cr->signal)
+		snprintf(err, errlen, "killed by signal %d", cr->signal);
+	else
+		snprintf(err, errlen, "the jq process gave no answer");
+	return st == CH_NONE ? 0 : -1;
+}
+
+int
+jqf_eval_bounded(const char *expr, const char *json, size_t len,
+    struct buf *out, const struct jqf_bounds *b, char *err, size_t errlen)
+{
+	static char *const argv[] = { "/proc/self/exe", "--jq-worker", NULL };
+	struct cmd_result cr;
+	struct buf in;
+	int rc = -1;
+
+	buf_init(&in, 0);
+	cmd_result_init(&cr, out->max ? out->max + 1 : 0, 4096);
+	cr.max_rss_kb = b->max_mb * 1024;
+	if (buf_printf(&in, "%zu %ld\n", strlen(expr), b->max_mb) == -1 ||
+	    buf_adds(&in, expr) == -1 || buf_add(&in, json, len) == -1)
+		snprintf(err, errlen, "out of memory");
+	else if (cmd_run(argv, b->env, in.data, in.len, b->timeout_ms > 0 ?
+	    b->timeout_ms : 86400000L, &cr) == -1)
+		snprintf(err, errlen, "%s", cr.why);
+	else if (cr.timed_out)
+		snprintf(err, errlen, "timed out after %.3g s",
+		    b->timeout_ms / 1000.0);
+	else if (cr.over_memory)
+		snprintf(err, errlen, "over %ld MB of memory (max_memory_mb)",
+		    b->max_mb);
+	else
+		rc = answer(&cr, out, err, errlen);
+	buf_release(&in);
+	cmd_result_release(&cr);
+	return rc;
 }

@@ -33,4 +33,30 @@ int jqf_test(struct jqf *f, const char *json, size_t len, char *err,
 int jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
     char *err, size_t errlen);
 
+/*
+ * jqf_eval() of the program expr, compiled and run in a worker process
+ * (this program again, /proc/self/exe --jq-worker: see jqf_worker()), so
+ * that a program that loops or eats memory fails this call, not the
+ * caller: the worker is killed at the timeout or when its resident memory
+ * passes max_mb (watched every 10 ms; outside AddressSanitizer builds
+ * also an address-space rlimit, which then reads "out of memory").  It
+ * runs in the environment env (NULL: ours), which is also jq's $ENV.
+ * Same results as jqf_eval(); err says "timed out after N s" or "over N
+ * MB of memory (max_memory_mb)".
+ */
+struct jqf_bounds {
+	long		 timeout_ms;	/* 0: a day */
+	long		 max_mb;
+	char *const	*env;
+};
+
+/* The worker: what a program calls, first thing in main(), when its
+ * arguments are exactly --jq-worker.  Reads "LEN MAXMB\n", the program
+ * (LEN bytes) and the JSON text on standard input, writes a status byte
+ * and the answer on standard output; never returns. */
+int jqf_worker(void) __attribute__((noreturn));
+
+int jqf_eval_bounded(const char *expr, const char *json, size_t len,
+    struct buf *out, const struct jqf_bounds *b, char *err, size_t errlen);
+
 #endif

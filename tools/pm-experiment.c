@@ -23,6 +23,7 @@
 #include "opt.h"
 #include "out.h"
 #include "record.h"
+#include "secret.h"
 #include "version.h"
 #include "workq.h"
 
@@ -293,6 +294,25 @@ check_programs(const struct config *cfg)
 	return 0;
 }
 
+/* The secrets to mask: secret.h's, and every variable an LLM variant
+ * reads its key from, selected or not. */
+static struct secrets *
+load_secrets(const struct config *cfg)
+{
+	struct secrets *s;
+	char **names;
+	size_t i, n = 0;
+
+	if ((names = calloc(cfg->n + 1, sizeof *names)) == NULL)
+		return NULL;
+	for (i = 0; i < cfg->n; i++)
+		if (cfg->v[i].api_key_env != NULL)
+			names[n++] = cfg->v[i].api_key_env;
+	s = secrets_new(names, n);
+	free(names);
+	return s;
+}
+
 static int
 any_forecast(const struct config *cfg)
 {
@@ -328,10 +348,14 @@ main(int argc, char **argv)
 	struct ctx c = { 0 };
 	struct ndjson nd = { 0 };
 	struct config *cfg = NULL;
+	struct secrets *secrets = NULL;
 	const char *env;
 	char err[512];
 	int rc = 0, io, k, curl = 0;
 
+	/* Before anything else: the jq worker reads no settings. */
+	if (argc == 2 && strcmp(argv[1], "--jq-worker") == 0)
+		jqf_worker();
 	msg_init(argv[0]);
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
@@ -372,7 +396,8 @@ main(int argc, char **argv)
 	c.xo.cfg = cfg;
 	c.xo.forecast = any_forecast(cfg);
 	c.xo.max_line = nd.max_line = ndjson_max_line();
-	if ((c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
+	if ((c.xo.secrets = secrets = load_secrets(cfg)) == NULL ||
+	    (c.xo.pace = llm_pace_new(cfg->n)) == NULL ||
 	    (c.tokens = calloc(cfg->n + 1, sizeof *c.tokens)) == NULL ||
 	    (c.q = workq_new((int)c.jobs, w_init, w_fini, w_run, &c.xo)) == NULL) {
 		msg("cannot start %lld workers", c.jobs);
@@ -398,6 +423,7 @@ out:
 	workq_free(c.q);
 	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
 	free(c.tokens);
+	secrets_free(secrets);
 	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)

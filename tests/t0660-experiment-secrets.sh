@@ -1,0 +1,69 @@
+#!/bin/bash
+# pm-experiment: a command or a jq program gets only the allow-listed
+# environment and the variables its variant lists; a secret it is given
+# (or finds) is masked in the output, stderr, errors, dumps and, after
+# pm-store, the database.
+. "$(dirname "$0")/lib.sh"
+
+jq -cn '{kind:"group", event_key:"e1", event:null,
+	markets:[{kind:"market", source:"polymarket", market_id:"m1", question:"Q",
+	contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}' \
+	>"$TMP/groups.ndjson"
+
+S=$$-q7
+export DATABASE_URL="postgresql://pm:DbPw-$S@127.0.0.1:9/pm"
+export SUPABASE_DB_URL="postgresql://sb:Supa%2FPw-$S@127.0.0.1:9/pm"
+export PGPASSWORD="PgPw-$S" PM_NOTIFY_URL="https://hooks.invalid/Notify-$S"
+export OPENAI_API_KEY="Oai-$S" MY_LLM_KEY="LlmKey-$S" PM_TEST_PLAIN="plain-$S"
+secrets() {
+	printf '%s\n' "DbPw-$S" "Supa%2FPw-$S" "Supa/Pw-$S" "PgPw-$S" \
+		"Notify-$S" "Oai-$S" "LlmKey-$S"
+}
+
+cat >"$TMP/c.json" <<'JSON'
+{"suites": [{"id": "c",
+  "research": [
+    {"variant": "envdump", "type": "command",
+     "argv": ["sh", "-c", "cat >/dev/null; env >&2; env | jq -Rn '{output: [inputs]}'"]},
+    {"variant": "raw", "type": "command", "argv": ["sh", "-c", "cat >/dev/null; env; env >&2; exit 3"]},
+    {"variant": "listed", "type": "command", "env": ["DATABASE_URL", "PGPASSWORD", "SUPABASE_DB_URL", "PM_TEST_PLAIN"],
+     "argv": ["sh", "-c", "cat >/dev/null; env >&2; jq -n '{output: {url: env.DATABASE_URL, pw: env.PGPASSWORD, sb: env.SUPABASE_DB_URL, plain: env.PM_TEST_PLAIN, notify: env.PM_NOTIFY_URL}}'"]},
+    {"variant": "jqenv", "type": "jq", "program": "{output: $ENV}"}
+  ]},
+ {"id": "llm", "research": [{"variant": "ask", "type": "openai", "model": "m",
+   "api_key_env": "MY_LLM_KEY", "base_url": "http://127.0.0.1:9"}]}]}
+JSON
+
+test_expect_success 'secrets reach a command only when listed, and are masked everywhere' '
+	run pm-experiment -c ../c.json -s c --dump-dir dumps ../groups.ndjson &&
+	expect_status 1 &&
+	secrets >pats &&
+	not grep -rF -f pats out err dumps &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status)\"" out >got &&
+	printf "%s\n" "envdump ok" "raw failed" "listed ok" "jqenv ok" >want &&
+	test_cmp want got &&
+	jq -c "select(.kind==\"group\") | .results[2].output" out >got &&
+	echo "{\"url\":\"***\",\"pw\":\"***\",\"sb\":\"***\",\"plain\":\"plain-$S\",\"notify\":null}" >want &&
+	test_cmp want got &&
+	jq -r "select(.kind==\"group\") | .results[0].output[]" out | cut -d= -f1 | sort >names &&
+	not grep -v -x -e PATH -e HOME -e LANG -e "LC_.*" -e TZ -e TMPDIR -e PWD -e SHLVL -e _ names &&
+	grep -q "^PATH=" dumps/e1/c.research.raw.response.json &&
+	grep -q "^PGPASSWORD=\*\*\*" dumps/e1/c.research.listed.stderr.txt
+'
+
+test_expect_success 'nothing of them in a SQLite database after pm-store' '
+	pm-experiment -c ../c.json -s c ../groups.ndjson >stream || test $? = 1 &&
+	run pm-store --db x.db stream && expect_status 0 &&
+	test "$(sqlite3 x.db "SELECT count(*) FROM processed_events")" -gt 0 &&
+	secrets >pats &&
+	sqlite3 x.db .dump >d && grep -q PATH= d &&
+	not grep -F -f pats d out err
+'
+
+test_expect_success 'env: names only' '
+	echo "{\"suites\":[{\"id\":\"b\",\"research\":[{\"variant\":\"v\",\"type\":\"command\",\"argv\":[\"true\"],\"env\":[\"A=B\"]}]}]}" >bad.json &&
+	run pm-experiment -c bad.json -l && expect_status 2 &&
+	grep -q "b:research:v: env: an array of variable names" err
+'
+
+test_done

@@ -1,0 +1,60 @@
+#!/bin/bash
+# pm-experiment: a command's standard error is kept up to 64 KiB and the
+# rest read and dropped; a command that leaves a background child holding
+# its standard output ends at its own exit; nothing it started, in its
+# process group or out of it (setsid), outlives the command.
+. "$(dirname "$0")/lib.sh"
+
+jq -cn '{kind:"group", event_key:"e1", event:null,
+	markets:[{kind:"market", market_id:"m1", question:"Q",
+	contracts:[{outcome:"Yes",token_id:"1",price:0.25},{outcome:"No",token_id:"2",price:0.75}]}]}' \
+	>"$TMP/groups.ndjson"
+
+# Unique sleep lengths, to find the processes again; short, so that a
+# failing run leaves nothing for long.
+A=37.$$ B=38.$$
+cat >"$TMP/c.json" <<JSON
+{"suites": [{"id": "k", "defaults": {"timeout": 20},
+  "research": [
+    {"variant": "noisy", "type": "command",
+     "argv": ["sh", "-c", "cat >/dev/null; head -c 1000000 /dev/zero | tr '\\\\\\\\0' x >&2; echo '{\"output\": 1}'"]},
+    {"variant": "bg", "type": "command",
+     "argv": ["sh", "-c", "cat >/dev/null; sleep $A & echo '{\"output\": 2}'"]},
+    {"variant": "escape", "type": "command",
+     "argv": ["sh", "-c", "cat >/dev/null; setsid sleep $B >/dev/null 2>&1 </dev/null & sleep 0.3; echo '{\"output\": 3}'"]}
+  ]}]}
+JSON
+
+alive() {
+	ps -eo args | grep -c -x -e "sleep $A" -e "sleep $B" || true
+}
+
+test_expect_success 'a command writing over 64 KiB to stderr: the first 64 KiB kept, marked' '
+	run pm-experiment -c ../c.json --include-research noisy ../groups.ndjson &&
+	expect_status 0 &&
+	jq -r ".results[] | \"\(.variant) \(.status) \(.output) \(.error)\"" out >got &&
+	echo "noisy ok 1 null" >want && test_cmp want got &&
+	jq -r ".results[0].stderr" out >se &&
+	test "$(wc -c <se)" -le 65537 && test "$(wc -c <se)" -gt 65000 &&
+	grep -q "^\[standard error cut: [0-9]* more bytes\]$" se
+'
+
+test_expect_success 'a background child holding stdout: the command ends at its exit' '
+	start=$(date +%s) &&
+	run pm-experiment -c ../c.json --include-research bg ../groups.ndjson &&
+	expect_status 0 &&
+	test $(($(date +%s) - start)) -lt 15 &&
+	jq -r ".results[] | \"\(.variant) \(.status) \(.output) \(.error)\"" out >got &&
+	echo "bg ok 2 null" >want && test_cmp want got &&
+	test "$(alive)" = 0
+'
+
+test_expect_success 'a setsid grandchild does not outlive the command' '
+	run pm-experiment -c ../c.json --include-research escape ../groups.ndjson &&
+	expect_status 0 &&
+	jq -r ".results[] | \"\(.variant) \(.status) \(.output) \(.error)\"" out >got &&
+	echo "escape ok 3 null" >want && test_cmp want got &&
+	test "$(alive)" = 0
+'
+
+test_done
