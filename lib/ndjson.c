@@ -96,13 +96,20 @@ blank(const char *p, size_t n)
 /* A bad line opening an array: the input is probably one JSON array,
  * pretty-printed or not.  Say once what to do about it. */
 static void
-array_hint(struct ndjson_reader *rd, const char *p, size_t n)
+array_hint(struct ndjson_reader *rd, const char *p, size_t n, int parsed)
 {
-	size_t i = 0;
+	size_t i = 0, j;
 
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
 		i++;
 	if (rd->hinted || i == n || p[i] != '[')
+		return;
+	/* A line that did not parse: the first line of a pretty-printed
+	 * array ("[" alone or "[{..."), not any text that opens with '['. */
+	for (j = i + 1; !parsed && j < n && (p[j] == ' ' || p[j] == '\t' ||
+	    p[j] == '\r'); j++)
+		;
+	if (!parsed && j < n && p[j] != '{')
 		return;
 	rd->hinted = 1;
 	msg_at(rd->name, rd->line, "input is a JSON array, not one object "
@@ -130,13 +137,13 @@ one(struct ndjson_reader *rd, char *p, size_t n)
 	r.len = n;
 	if (json_parse(rd->jp, p, n, 1, &r.root, &err) == -1) {
 		bad(rd, rd->line, err);
-		array_hint(rd, p, n);
+		array_hint(rd, p, n, 0);
 		return 0;
 	}
 	p[n] = 0;
 	if (r.root.type != JSON_OBJECT) {
 		bad(rd, rd->line, "not a JSON object");
-		array_hint(rd, p, n);
+		array_hint(rd, p, n, 1);
 		return 0;
 	}
 	json_get(&r.root, "kind", &k);

@@ -42,9 +42,9 @@ printf '%s\n' \
     "pm-store: hostile.ndjson:3: invalid UTF-8" \
     "pm-store: hostile.ndjson:4: JSON nested too deep" \
     "pm-store: hostile.ndjson:5: JSON nested too deep" \
-    "pm-store: hostile.ndjson:7: invalid JSON: bad or out-of-range number" \
+    "pm-store: hostile.ndjson:7: volume is not a number" \
     "pm-store: hostile.ndjson:9: invalid JSON: control character in a string" \
-    "pm-store: hostile.ndjson:11: invalid JSON: bad or out-of-range number" \
+    "pm-store: hostile.ndjson:11: source missing" \
     >"$TMP/hostile.err"
 
 # hostile DB: store the stream, check messages, failures and what is kept
