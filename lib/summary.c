@@ -37,6 +37,8 @@ struct variant {
 	unsigned long	 ok, skipped, failed, other;
 	double		*lat;		/* latency_ms of each result that has one */
 	size_t		 nlat, caplat;
+	uint64_t	 tokens;	/* LLM usage, summed over its results */
+	unsigned long	 ntokens;	/* results that reported usage */
 };
 
 struct summary {
@@ -294,6 +296,25 @@ find_variant(struct summary *s, const char *suite, const char *stage,
 	return v;
 }
 
+/* An LLM result's tokens: output.usage, in either provider's words
+ * (total_tokens: OpenAI; totalTokenCount: Gemini). */
+static void
+add_tokens(struct variant *v, const json_val *res)
+{
+	json_val out, usage, t;
+	int64_t n;
+
+	json_get(res, "output", &out);
+	json_get(&out, "usage", &usage);
+	json_get(&usage, "total_tokens", &t);
+	if (t.type == JSON_ABSENT)
+		json_get(&usage, "totalTokenCount", &t);
+	if (json_int64(&t, &n) == 0 && n >= 0) {
+		v->tokens += (uint64_t)n;
+		v->ntokens++;
+	}
+}
+
 /* One element of a group's results[]; returns 1 when its status is ok. */
 static int
 add_result(struct summary *s, const json_val *res)
@@ -320,6 +341,7 @@ add_result(struct summary *s, const json_val *res)
 		v->failed++;
 	else
 		v->other++;
+	add_tokens(v, res);
 	json_get(res, "latency_ms", &lat);
 	if (json_double(&lat, &d) == 0 && d >= 0) {
 		if (grow(&v->lat, &v->caplat, v->nlat, sizeof *v->lat) == -1)
@@ -639,6 +661,11 @@ json_variants(const struct summary *s, struct buf *b)
 			jw_key(b, "max"); jw_double(b, ls.max);
 			jw_close(b, '}');
 		}
+		jw_key(b, "tokens");
+		if (v->ntokens == 0)
+			jw_null(b);
+		else
+			jw_int(b, (int64_t)v->tokens);
 		jw_close(b, '}');
 	}
 	jw_close(b, ']');
@@ -749,8 +776,9 @@ text_variants(const struct summary *s, FILE *f)
 
 	if (s->nvars == 0)
 		return;
-	fprintf(f, "%-36s %6s %7s %6s %10s %10s\n", "suite:variant (stage)",
-	    "ok", "skipped", "failed", "mean ms", "p95 ms");
+	fprintf(f, "%-36s %6s %7s %6s %10s %10s %10s\n",
+	    "suite:variant (stage)", "ok", "skipped", "failed", "mean ms",
+	    "p95 ms", "tokens");
 	for (i = 0; i < s->nvars; i++) {
 		v = &s->vars[i];
 		snprintf(name, sizeof name, "%s:%s (%s)", v->suite, v->variant,
@@ -759,9 +787,13 @@ text_variants(const struct summary *s, FILE *f)
 		fprintf(f, "%-36s %6lu %7lu %6lu", name, v->ok, v->skipped,
 		    v->failed);
 		if (ls.n)
-			fprintf(f, " %10.1f %10.1f\n", ls.mean, ls.p95);
+			fprintf(f, " %10.1f %10.1f", ls.mean, ls.p95);
 		else
-			fprintf(f, " %10s %10s\n", "-", "-");
+			fprintf(f, " %10s %10s", "-", "-");
+		if (v->ntokens)
+			fprintf(f, " %10llu\n", (unsigned long long)v->tokens);
+		else
+			fprintf(f, " %10s\n", "-");
 	}
 }
 
