@@ -2,12 +2,8 @@
 # pm-experiment: openai variants against a fake endpoint on 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 
-python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
-srv=$!
-trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
-port=$(cat "$TMP/port")
-: >"$TMP/llm.log"
+. "$TESTS_DIR/fake-llm.sh"
+llm_start
 
 for k in 1 2; do
 	rec_group "e$k" "{\"title\":\"Event $k\"}" "$(rec_market "m$k" -source \

@@ -3,12 +3,8 @@
 # even when a provider echoes it; requests_per_minute paces a variant.
 . "$(dirname "$0")/lib.sh"
 
-python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
-srv=$!
-trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 600); do [ -s "$TMP/port" ] && break; sleep 0.05; done
-port=$(cat "$TMP/port")
-: >"$TMP/llm.log"
+. "$TESTS_DIR/fake-llm.sh"
+llm_start
 
 for k in 1 2 3; do
 	jq -cn --arg k "$k" '{kind:"group", event_key:("e" + $k), event:{title:("Event " + $k)},

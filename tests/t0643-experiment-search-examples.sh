@@ -4,12 +4,8 @@
 # only change to each example: base_url points at the fake server).
 . "$(dirname "$0")/lib.sh"
 
-python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
-srv=$!
-trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 600); do [ -s "$TMP/port" ] && break; sleep 0.05; done
-port=$(cat "$TMP/port")
-: >"$TMP/llm.log"
+. "$TESTS_DIR/fake-llm.sh"
+llm_start
 
 jq -cn '{kind:"group", event_key:"e1", event:{title:"Event 1"},
 	markets:[{kind:"market", market_id:"m1", question:"Will it happen?",
