@@ -161,8 +161,7 @@ do_new_only(struct opts *o, int argc, char **argv)
 			return EXIT_DB;
 		}
 		/* no processed_events table yet: nothing processed either */
-		f.seen = db_prepare(f.db, "SELECT 1 FROM processed_events "
-		    "WHERE event_key = ?1");
+		store_filter_prepare(&f);
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
@@ -172,9 +171,11 @@ do_new_only(struct opts *o, int argc, char **argv)
 		rc = EXIT_FAILED;
 	if (io || f.failed)
 		rc = EXIT_DB;
-	msg("%lu records: %lu passed, %lu groups already processed",
-	    nd.records, f.passed, f.skipped);
+	msg("%lu records: %lu passed, %lu groups already processed "
+	    "(%lu of them passed with what is stored)", nd.records,
+	    f.passed + f.revisited, f.skipped + f.revisited, f.revisited);
 	db_finalize(f.seen);
+	db_finalize(f.stored);
 	db_close(f.db);
 	return rc;
 }
