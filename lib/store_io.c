@@ -10,6 +10,7 @@
 #include "msg.h"
 #include "out.h"
 #include "record.h"
+#include "schema.h"
 #include "store_impl.h"
 
 /* Results that are done: not failed, not skipped for a failure. */
@@ -23,7 +24,9 @@ store_filter_prepare(struct store_filter *f)
 	    "WHERE event_key = ?1");
 	if (f->seen == NULL)
 		return;
-	f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
+	/* PostgreSQL prepares when first run: ask the version */
+	if (schema_version(f->db) >= 3)
+		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
 	    "r.fingerprint, r.markets, m.market_id, a.content "
 	    "FROM experiment_results r JOIN experiment_markets m "
 	    "ON m.event_key = r.event_key AND m.experiment_id = "
