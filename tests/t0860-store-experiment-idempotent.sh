@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
-pg_start
 
 P=$TOP/pipelines.sh
 fake_start pm --markets 300 --events 10
@@ -76,7 +75,7 @@ test_expect_success 'SQLite: a new variant runs on the same events, once' '
 '
 
 test_expect_success 'PostgreSQL: the same' '
-	pg_ready && url=$(pg_newdb idem) &&
+	pg_start && url=$(pg_newdb idem) &&
 	three_runs "$url" &&
 	key=$(psql -X -A -t -q "$url" -c "SELECT min(event_key) FROM processed_events") &&
 	joined "$url" "$key"
