@@ -96,3 +96,45 @@ CREATE INDEX processed_events_run ON processed_events (run_id);
 CREATE INDEX processing_failures_run ON processing_failures (run_id);
 CREATE INDEX raw_responses_run ON raw_responses (run_id);
 
+-- migration 3: fingerprints, lead times, results per experiment and market
+ALTER TABLE experiments ADD COLUMN fingerprint TEXT;
+ALTER TABLE experiments ADD COLUMN version TEXT;
+ALTER TABLE experiments ADD COLUMN description TEXT;
+ALTER TABLE experiment_runs ADD COLUMN fingerprint TEXT;
+ALTER TABLE experiment_runs ADD COLUMN version TEXT;
+ALTER TABLE experiment_runs ADD COLUMN description TEXT;
+CREATE TABLE experiment_results_v3 (
+  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,
+  suite TEXT, stage TEXT, variant TEXT, type TEXT, status TEXT,
+  output TEXT, probabilities TEXT, started_at TEXT, finished_at TEXT,
+  latency_ms DOUBLE PRECISION, error TEXT,
+  fingerprint TEXT NOT NULL, version TEXT, markets TEXT NOT NULL,
+  lead TEXT,
+  PRIMARY KEY (event_key, experiment_id, fingerprint, markets));
+INSERT INTO experiment_results_v3 SELECT event_key, experiment_id,
+  run_id, suite, stage, variant, type, status, output, probabilities,
+  started_at, finished_at, latency_ms, error, '', NULL, '', NULL
+  FROM experiment_results;
+DROP TABLE experiment_results;
+ALTER TABLE experiment_results_v3 RENAME TO experiment_results;
+CREATE TABLE research_artifacts_v3 (
+  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,
+  content TEXT, fingerprint TEXT NOT NULL, markets TEXT NOT NULL,
+  provenance TEXT,
+  PRIMARY KEY (event_key, experiment_id, fingerprint, markets));
+INSERT INTO research_artifacts_v3 SELECT event_key, experiment_id,
+  run_id, content, '', '', NULL FROM research_artifacts;
+DROP TABLE research_artifacts;
+ALTER TABLE research_artifacts_v3 RENAME TO research_artifacts;
+CREATE TABLE experiment_markets (
+  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL, markets TEXT NOT NULL,
+  market_id TEXT NOT NULL, run_id TEXT, close_time TEXT,
+  lead_h DOUBLE PRECISION,
+  PRIMARY KEY (event_key, experiment_id, fingerprint, markets,
+    market_id));
+INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
+  '', '', p.market_id, r.run_id, p.close_time, NULL
+  FROM experiment_results r JOIN processed_markets p
+  ON p.event_key = r.event_key;
+

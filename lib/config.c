@@ -10,7 +10,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "jw.h"
 #include "secret.h"
+#include "sha.h"
 
 /* No configuration: a snapshot of the markets and the market price. */
 static const char builtin_config[] =
@@ -635,6 +637,22 @@ keep_deps(struct loader *L, struct variant *v, jv p)
 	    "an array of them", v->id);
 }
 
+/* version and description: said about a variant, not part of what it
+ * computes (its fingerprint). */
+static int
+fill_meta(struct loader *L, struct variant *v, jv p)
+{
+	int bad = 0;
+
+	v->version = pstr(p, "version", &bad);
+	if (!bad)
+		v->description = pstr(p, "description", &bad);
+	if (bad)
+		return fail(L, "%s: version and description must be strings",
+		    v->id);
+	return 0;
+}
+
 static int
 load_variant(struct loader *L, const char *suite, int stage, jv defaults,
     jv entry)
@@ -672,6 +690,8 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 		    v->id);
 	}
 	rc = fill_variant(L, v, p);
+	if (rc == 0)
+		rc = fill_meta(L, v, p);
 	if (rc == 0)
 		rc = keep_deps(L, v, p);
 	jv_free(p);
@@ -870,6 +890,92 @@ load_root(struct loader *L, const struct config_opts *o)
 	return rc;
 }
 
+/* The host[:port] of a base URL: the endpoint, without its path. */
+static void
+fp_host(struct buf *b, const char *url)
+{
+	const char *h = url ? strstr(url, "://") : NULL;
+	size_t n;
+
+	h = h ? h + 3 : url;
+	n = h ? strcspn(h, "/?#") : 0;
+	jw_key(b, "host");
+	if (h)
+		jw_str(b, h, n);
+	else
+		jw_null(b);
+}
+
+static void
+fp_strs(struct buf *b, const char *key, const char *s)
+{
+	jw_key(b, key);
+	jw_strz(b, s);
+}
+
+/* The members in sorted order, so the text is canonical. */
+void
+config_fingerprint(const struct config *c, const struct variant *v,
+    char out[17])
+{
+	char sha[65];
+	struct buf b;
+	char **a;
+	size_t i;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "api");
+	jw_int(&b, v->type == XT_OPENAI || v->type == XT_GEMINI ? v->api : -1);
+	jw_key(&b, "argv");
+	jw_open(&b, '[');
+	for (a = v->argv; a && *a; a++)
+		jw_strz(&b, *a);
+	jw_close(&b, ']');
+	jw_key(&b, "builtin");
+	jw_int(&b, v->type == XT_BUILTIN ? v->builtin : -1);
+	jw_key(&b, "deps");
+	jw_open(&b, '[');
+	for (i = 0; i < v->ndeps; i++)
+		jw_strz(&b, c->v[v->deps[i]].fingerprint);
+	jw_close(&b, ']');
+	fp_host(&b, v->base_url);
+	jw_key(&b, "json_mode");
+	jw_int(&b, v->json_mode);
+	fp_strs(&b, "json_schema", v->json_schema);
+	jw_key(&b, "max_tokens");
+	jw_int(&b, v->max_tokens);
+	fp_strs(&b, "model", v->model);
+	fp_strs(&b, "program", v->program);
+	fp_strs(&b, "prompt", v->prompt);
+	jw_key(&b, "search");
+	jw_int(&b, v->search);
+	fp_strs(&b, "search_tool", v->search_tool);
+	fp_strs(&b, "system", v->system);
+	jw_key(&b, "temperature");
+	jw_double(&b, v->temperature);
+	fp_strs(&b, "type", config_type_name(v->type));
+	jw_close(&b, '}');
+	if (b.data == NULL || sha256_hex(b.data, b.len, sha) == -1)
+		snprintf(sha, sizeof sha, "%s", "unknown");	/* out of memory */
+	snprintf(out, 17, "%.16s", sha);
+	buf_release(&b);
+}
+
+/* Research first: a forecast's fingerprint includes its research's. */
+static void
+fingerprint_all(struct config *c)
+{
+	int stage;
+	size_t i;
+
+	for (stage = XS_RESEARCH; stage <= XS_FORECAST; stage++)
+		for (i = 0; i < c->n; i++)
+			if (c->v[i].stage == stage)
+				config_fingerprint(c, &c->v[i],
+				    c->v[i].fingerprint);
+}
+
 struct config *
 config_load(const struct config_opts *o, char *err, size_t errlen)
 {
@@ -889,6 +995,7 @@ config_load(const struct config_opts *o, char *err, size_t errlen)
 	if (load_overrides(&L, o) == -1 || load_root(&L, o) == -1 ||
 	    resolve_deps(&L) == -1 || check_names(&L) == -1)
 		goto out;
+	fingerprint_all(L.c);
 	rc = 0;
 out:
 	jv_free(L.files);
@@ -933,6 +1040,8 @@ config_free(struct config *c)
 		free(v->json_schema);
 		free(v->search_tool);
 		free(v->deps);
+		free(v->version);
+		free(v->description);
 	}
 	free(c->v);
 	free(c);

@@ -55,6 +55,8 @@ struct variant {
 	size_t	 *deps;		/* indexes of the research variants needed */
 	size_t	  ndeps;
 	int	  selected;
+	char	 *version, *description;	/* declared, or NULL */
+	char	  fingerprint[17];	/* of what changes the output */
 };
 
 struct config {
@@ -94,5 +96,13 @@ int config_select(struct config *c, const struct selection *s, char *err,
 /* The manifest of the selected variants: one line each, tab-separated
  * suite, stage, variant, type, dependencies ("-" for none). */
 void config_list(const struct config *c, FILE *f);
+
+/* The first 16 hex digits of the sha256 of the canonical JSON of what
+ * changes v's output (type, program, model, prompts, sampling, endpoint
+ * host, API, search, and the fingerprints of the research it uses; not
+ * timeouts, limits, retries or keys), into out.  config_load() fills
+ * every variant's fingerprint with it, research first. */
+void config_fingerprint(const struct config *c, const struct variant *v,
+    char out[17]);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "jw.h"
+#include "sha.h"
 #include "msg.h"
 #include "timefmt.h"
 #include "experiment_kinds.h"
@@ -133,9 +134,11 @@ last_brace(const char *t, size_t n)
 	return n ? n - 1 : 0;
 }
 
-/* The group, with the output of the research v depends on appended. */
+/* The group, with the output of the research v depends on appended, and
+ * the markets to forecast when they are not all of them (todo). */
 static void
-make_input(struct xworker *w, const struct xjob *j, const struct variant *v)
+make_input(struct xworker *w, const struct xjob *j, const struct variant *v,
+    const struct buf *todo)
 {
 	const struct variant *d;
 	struct buf *b = &w->input;
@@ -144,6 +147,14 @@ make_input(struct xworker *w, const struct xjob *j, const struct variant *v)
 
 	buf_reset(b);
 	buf_add(b, j->text, last_brace(j->text, j->len));
+	if (todo) {
+		buf_adds(b, ",\"forecast_markets\":");
+		buf_add(b, todo->data, todo->len);
+	}
+	if (v->ndeps == 0) {
+		buf_adds(b, "}");
+		return;
+	}
 	buf_adds(b, ",\"research\":{");
 	for (i = 0; i < v->ndeps; i++) {
 		d = &w->o->cfg->v[v->deps[i]];
@@ -191,9 +202,145 @@ raw_or_null(struct buf *b, const char *key, const struct buf *v)
 		jw_null(b);
 }
 
+/* The id of market m, or NULL. */
+static const char *
+market_id(const json_val *m, size_t *n)
+{
+	json_val x;
+
+	json_get(m, "market_id", &x);
+	return json_str(&x, n);
+}
+
+/* Whether the JSON array of strings ids (text) lists id. */
+static int
+listed(struct xworker *w, const struct buf *ids, const char *id, size_t n)
+{
+	const char *p;
+	size_t k;
+
+	/* the ids are strings written by jw: "id" appears quoted once */
+	for (p = ids->data; p && (p = strstr(p, "\"")) != NULL; p += k + 2) {
+		k = strcspn(p + 1, "\"");
+		if (k == n && memcmp(p + 1, id, n) == 0)
+			return 1;
+	}
+	(void)w;
+	return 0;
+}
+
+/* Per market forecast: its close time as the group has it and the lead
+ * time from the result's start, in hours. */
+static void
+write_lead(struct xworker *w, const struct buf *todo, const char *started)
+{
+	struct buf *b = &w->results;
+	json_iter it;
+	json_val m, ct;
+	const char *id, *c;
+	double t0, t1;
+	size_t n, cn;
+
+	jw_key(b, "lead");
+	jw_open(b, '{');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		if ((id = market_id(&m, &n)) == NULL ||
+		    !listed(w, todo, id, n))
+			continue;
+		json_get(&m, "close_time", &ct);
+		c = json_str(&ct, &cn);
+		jw_str(b, id, n);
+		buf_addc(b, ':');
+		jw_open(b, '{');
+		jw_key(b, "close_time");
+		if (c)
+			jw_str(b, c, cn);
+		else
+			jw_null(b);
+		jw_key(b, "lead_h");
+		if (c && ts_ms(c, cn, &t1) == 0 &&
+		    ts_ms(started, strlen(started), &t0) == 0)
+			jw_double(b, (t1 - t0) / 3600e3);
+		else
+			jw_null(b);
+		jw_close(b, '}');
+	}
+	jw_close(b, '}');
+}
+
+/* Where a research result came from (never a key): the endpoint's host,
+ * the model, a fingerprint of its prompts, its sampling parameters. */
+static void
+write_provenance(struct buf *b, const struct variant *v)
+{
+	char sha[65];
+	struct buf t;
+	const char *h;
+
+	jw_key(b, "provenance");
+	jw_open(b, '{');
+	jw_key(b, "type");
+	jw_strz(b, config_type_name(v->type));
+	jw_key(b, "model");
+	jw_strz(b, v->model);
+	jw_key(b, "host");
+	h = v->base_url ? strstr(v->base_url, "://") : NULL;
+	h = h ? h + 3 : v->base_url;
+	if (h)
+		jw_str(b, h, strcspn(h, "/?#"));
+	else
+		jw_null(b);
+	buf_init(&t, 0);
+	buf_printf(&t, "%s\n%s\n%s", v->system ? v->system : "",
+	    v->prompt ? v->prompt : "", v->program ? v->program : "");
+	jw_key(b, "prompt_fingerprint");
+	if (t.data && sha256_hex(t.data, t.len, sha) == 0)
+		jw_str(b, sha, 16);
+	else
+		jw_null(b);
+	buf_release(&t);
+	jw_key(b, "parameters");
+	jw_open(b, '{');
+	jw_key(b, "max_tokens");
+	jw_int(b, v->max_tokens);
+	jw_key(b, "search");
+	jw_bool(b, v->search);
+	jw_key(b, "temperature");
+	if (v->temperature >= 0)
+		jw_double(b, v->temperature);
+	else
+		jw_null(b);
+	jw_close(b, '}');
+	jw_close(b, '}');
+}
+
+/* What identifies the result among the variant's others: fingerprint,
+ * declared version and description, the markets it covers. */
+static void
+write_identity(struct xworker *w, const struct variant *v,
+    const struct buf *todo)
+{
+	struct buf *b = &w->results;
+
+	jw_key(b, "fingerprint");
+	jw_strz(b, v->fingerprint);
+	if (v->version) {
+		jw_key(b, "version");
+		jw_strz(b, v->version);
+	}
+	if (v->description) {
+		jw_key(b, "description");
+		jw_strz(b, v->description);
+	}
+	jw_key(b, "market_ids");
+	jw_raw(b, todo->data, todo->len);
+}
+
 static void
 write_result(struct xworker *w, const struct variant *v, const struct xres *r,
-    const char *started, const char *finished, long ms)
+    const char *started, const char *finished, long ms,
+    const struct buf *todo)
 {
 	static const char *const st[] = { "ok", "skipped", "failed" };
 	struct buf *b = &w->results;
@@ -228,11 +375,45 @@ write_result(struct xworker *w, const struct variant *v, const struct xres *r,
 		else
 			jw_null(b);
 	}
+	write_identity(w, v, todo);
+	if (v->stage == XS_FORECAST)
+		write_lead(w, todo, started);
+	else
+		write_provenance(b, v);
 	jw_close(b, '}');
 }
 
+/* A forecast of some markets only keeps the probabilities of those. */
 static void
-run_one(struct xworker *w, struct xjob *j, size_t vi)
+keep_todo(struct xworker *w, struct xres *r, const struct buf *todo)
+{
+	json_val root, p;
+	json_iter it;
+	const char *k, *e;
+	size_t kl;
+
+	if (r->probs.len == 0 || json_parse(w->sp, r->probs.data,
+	    r->probs.len, 0, &root, &e) == -1)
+		return;
+	buf_reset(&w->tmp);
+	jw_open(&w->tmp, '{');
+	json_iter_init(&it, &root);
+	while (json_iter_next(&it, &k, &kl, &p))
+		if (listed(w, todo, k, kl)) {
+			jw_str(&w->tmp, k, kl);
+			buf_addc(&w->tmp, ':');
+			jw_val(&w->tmp, &p);
+		}
+	jw_close(&w->tmp, '}');
+	buf_reset(&r->probs);
+	buf_add(&r->probs, w->tmp.data, w->tmp.len);
+}
+
+/* todo: the markets to forecast (a JSON array of ids); partial: not all
+ * of the group's, which the variant is then told. */
+static void
+run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
+    int partial)
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	struct xres *r = &w->res[vi];
@@ -243,15 +424,17 @@ run_one(struct xworker *w, struct xjob *j, size_t vi)
 
 	xres_reset(r);
 	ts_now(started);
-	if (v->ndeps && deps_ok(w, v, r) == 0) {
-		make_input(w, j, v);
+	if ((v->ndeps && deps_ok(w, v, r) == 0) || (partial && !v->ndeps)) {
+		make_input(w, j, v, partial ? todo : NULL);
 		in = w->input.data;
 		n = w->input.len;
 	}
 	if (r->status == XR_OK)
 		xkinds[v->type].run(w, vi, in, n, r);
+	if (partial && r->status == XR_OK)
+		keep_todo(w, r, todo);
 	ts_now(finished);
-	write_result(w, v, r, started, finished, ts_mono_ms() - t0);
+	write_result(w, v, r, started, finished, ts_mono_ms() - t0, todo);
 	if (r->tokens && (j->tokens != NULL || (j->tokens =
 	    calloc(w->o->cfg->n, sizeof *j->tokens)) != NULL))
 		j->tokens[vi] += r->tokens;
@@ -326,26 +509,157 @@ write_line(struct xworker *w, struct xjob *j)
 	}
 }
 
+/* Whether stored_results entry e is variant v's: its experiment, and its
+ * fingerprint or none (stored before fingerprints were). */
+static int
+stored_mine(const json_val *e, const struct variant *v)
+{
+	json_val x;
+	const char *p;
+
+	json_get(e, "experiment_id", &x);
+	if ((p = json_str(&x, NULL)) == NULL || strcmp(p, v->id) != 0)
+		return 0;
+	json_get(e, "fingerprint", &x);
+	p = json_str(&x, NULL);
+	return p == NULL || p[0] == 0 || strcmp(p, v->fingerprint) == 0;
+}
+
+/* Whether market id is done for v: a stored result of v covers it. */
+static int
+stored_covers(const json_val *stored, const struct variant *v,
+    const char *id, size_t n)
+{
+	json_iter it, mi;
+	json_val e, ids, m;
+	const char *p;
+	size_t k;
+
+	json_iter_init(&it, stored);
+	while (json_iter_next(&it, NULL, NULL, &e)) {
+		if (!stored_mine(&e, v))
+			continue;
+		json_get(&e, "market_ids", &ids);
+		json_iter_init(&mi, &ids);
+		while (json_iter_next(&mi, NULL, NULL, &m))
+			if ((p = json_str(&m, &k)) != NULL && k == n &&
+			    memcmp(p, id, n) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* The markets of the group v has still to do, as a JSON array of ids
+ * into todo; how many. */
+static size_t
+todo_of(struct xworker *w, const json_val *stored, const struct variant *v,
+    struct buf *todo)
+{
+	json_iter it;
+	json_val m;
+	const char *id;
+	size_t n, k = 0;
+
+	buf_reset(todo);
+	jw_open(todo, '[');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m))
+		if ((id = market_id(&m, &n)) != NULL &&
+		    !stored_covers(stored, v, id, n)) {
+			jw_str(todo, id, n);
+			k++;
+		}
+	jw_close(todo, ']');
+	return k;
+}
+
+/* Research done before: its stored output serves the forecasts again. */
+static void
+reuse_research(struct xworker *w, const json_val *stored, size_t vi)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+	struct xres *r = &w->res[vi];
+	json_iter it;
+	json_val e, out;
+
+	xres_reset(r);
+	json_iter_init(&it, stored);
+	while (json_iter_next(&it, NULL, NULL, &e)) {
+		json_get(&e, "output", &out);
+		if (stored_mine(&e, v) && out.type != JSON_ABSENT) {
+			buf_reset(&r->output);
+			jw_val(&r->output, &out);
+		}
+	}
+}
+
+/* A group processed before that has nothing left to do. */
+static void
+write_skip(struct xjob *j)
+{
+	struct buf *b = &j->out;
+
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "skip");
+	jw_key(b, "stage");
+	jw_strz(b, "experiment");
+	jw_key(b, "event_key");
+	jw_strz(b, j->event_key);
+	jw_key(b, "why");
+	jw_strz(b, "already_processed");
+	jw_close(b, '}');
+}
+
+/* Variant i on the group, unless the stored results say it is done
+ * (its research is then reused); 1 when it ran. */
+static int
+run_variant(struct xworker *w, struct xjob *j, const json_val *stored,
+    size_t i, struct buf *todo)
+{
+	const struct variant *v = &w->o->cfg->v[i];
+	size_t k, all = json_count(&w->markets);
+
+	k = todo_of(w, stored, v, todo);
+	if (stored->type == JSON_ARRAY && k == 0) {
+		reuse_research(w, stored, i);	/* a forecast: unused */
+		w->res[i].status = XR_OK;
+		return 0;
+	}
+	run_one(w, j, i, todo, k < all);
+	return 1;
+}
+
 void
 xworker_run(struct xworker *w, struct xjob *j)
 {
 	const struct config *c = w->o->cfg;
-	unsigned long forecasts = 0;
+	unsigned long forecasts = 0, ran = 0;
+	struct buf todo;
+	json_val stored;
 	size_t i;
 	int stage;
 
 	if (parse_group(w, j) == -1)
 		return;
+	/* pm-store --new-only's word on what is done already */
+	json_get(&w->group, "stored_results", &stored);
+	buf_init(&todo, 0);
 	buf_reset(&w->results);
 	jw_open(&w->results, '[');
 	for (stage = XS_RESEARCH; stage <= XS_FORECAST; stage++)
 		for (i = 0; i < c->n; i++)
 			if (c->v[i].selected && c->v[i].stage == stage) {
-				run_one(w, j, i);
+				ran += run_variant(w, j, &stored, i, &todo);
 				forecasts += stage == XS_FORECAST &&
 				    w->res[i].status == XR_OK;
 			}
 	jw_close(&w->results, ']');
+	buf_release(&todo);
+	if (stored.type == JSON_ARRAY && ran == 0) {
+		write_skip(j);
+		return;
+	}
 	if (w->o->forecast && forecasts == 0)
 		add_fail(j, "no_forecast_results", 0, "no forecast variant "
 		    "produced a result");

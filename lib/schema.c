@@ -114,6 +114,55 @@ static const struct migration migrations[] = {
 "CREATE INDEX processed_events_run ON processed_events (run_id);\n"
 "CREATE INDEX processing_failures_run ON processing_failures (run_id);\n"
 "CREATE INDEX raw_responses_run ON raw_responses (run_id);\n" },
+/*
+ * Idempotency per experiment: a result is keyed by its variant's
+ * fingerprint and the markets it covers, so a changed variant, a new one
+ * and a market that joined an event later each get rows of their own.
+ * Rows written before have fingerprint '' (unknown: they count as done
+ * for the variant whatever its fingerprint now) and markets '' (the
+ * event's markets when it was processed, listed in experiment_markets).
+ */
+{ 3, "fingerprints, lead times, results per experiment and market",
+"ALTER TABLE experiments ADD COLUMN fingerprint TEXT;\n"
+"ALTER TABLE experiments ADD COLUMN version TEXT;\n"
+"ALTER TABLE experiments ADD COLUMN description TEXT;\n"
+"ALTER TABLE experiment_runs ADD COLUMN fingerprint TEXT;\n"
+"ALTER TABLE experiment_runs ADD COLUMN version TEXT;\n"
+"ALTER TABLE experiment_runs ADD COLUMN description TEXT;\n"
+"CREATE TABLE experiment_results_v3 (\n"
+"  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,\n"
+"  suite TEXT, stage TEXT, variant TEXT, type TEXT, status TEXT,\n"
+"  output TEXT, probabilities TEXT, started_at TEXT, finished_at TEXT,\n"
+"  latency_ms DOUBLE PRECISION, error TEXT,\n"
+"  fingerprint TEXT NOT NULL, version TEXT, markets TEXT NOT NULL,\n"
+"  lead TEXT,\n"
+"  PRIMARY KEY (event_key, experiment_id, fingerprint, markets));\n"
+"INSERT INTO experiment_results_v3 SELECT event_key, experiment_id,\n"
+"  run_id, suite, stage, variant, type, status, output, probabilities,\n"
+"  started_at, finished_at, latency_ms, error, '', NULL, '', NULL\n"
+"  FROM experiment_results;\n"
+"DROP TABLE experiment_results;\n"
+"ALTER TABLE experiment_results_v3 RENAME TO experiment_results;\n"
+"CREATE TABLE research_artifacts_v3 (\n"
+"  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,\n"
+"  content TEXT, fingerprint TEXT NOT NULL, markets TEXT NOT NULL,\n"
+"  provenance TEXT,\n"
+"  PRIMARY KEY (event_key, experiment_id, fingerprint, markets));\n"
+"INSERT INTO research_artifacts_v3 SELECT event_key, experiment_id,\n"
+"  run_id, content, '', '', NULL FROM research_artifacts;\n"
+"DROP TABLE research_artifacts;\n"
+"ALTER TABLE research_artifacts_v3 RENAME TO research_artifacts;\n"
+"CREATE TABLE experiment_markets (\n"
+"  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL,\n"
+"  fingerprint TEXT NOT NULL, markets TEXT NOT NULL,\n"
+"  market_id TEXT NOT NULL, run_id TEXT, close_time TEXT,\n"
+"  lead_h DOUBLE PRECISION,\n"
+"  PRIMARY KEY (event_key, experiment_id, fingerprint, markets,\n"
+"    market_id));\n"
+"INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,\n"
+"  '', '', p.market_id, r.run_id, p.close_time, NULL\n"
+"  FROM experiment_results r JOIN processed_markets p\n"
+"  ON p.event_key = r.event_key;\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

@@ -47,9 +47,14 @@ store_new(struct db *db, const char *target, size_t max_line)
 	if (tbl_prepare(s) == -1)
 		goto fail;
 	s->xrun = db_prepare(db, "INSERT INTO experiment_runs (run_id, "
-	    "experiment_id, status, n_ok, n_failed, n_skipped, started_at) "
-	    "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6) ON CONFLICT (run_id, "
+	    "experiment_id, status, n_ok, n_failed, n_skipped, started_at, "
+	    "fingerprint, version, description) "
+	    "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "ON CONFLICT (run_id, "
 	    "experiment_id) DO UPDATE SET status = 'running', "
+	    "fingerprint = excluded.fingerprint, "
+	    "version = excluded.version, "
+	    "description = excluded.description, "
 	    "n_ok = experiment_runs.n_ok + excluded.n_ok, "
 	    "n_failed = experiment_runs.n_failed + excluded.n_failed, "
 	    "n_skipped = experiment_runs.n_skipped + excluded.n_skipped");
@@ -59,14 +64,20 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
 	    "ELSE 'completed' END, finished_at = ?2 "
 	    "WHERE run_id = ?1 AND status = 'running'");
-	/* A retried group's result replaces only a result that failed, so
-	 * replaying the first run's dump afterwards changes nothing. */
+	/* A retried group's result replaces only a result that failed, or
+	 * was skipped because its research failed, and only by one that did
+	 * not: replaying the first run's dump afterwards changes nothing.
+	 * The parameters are experiment_results' columns in order. */
 	s->xretry = db_prepare(db, "UPDATE experiment_results SET "
 	    "run_id = ?3, suite = ?4, stage = ?5, variant = ?6, type = ?7, "
 	    "status = ?8, output = ?9, probabilities = ?10, started_at = ?11, "
-	    "finished_at = ?12, latency_ms = ?13, error = ?14 "
-	    "WHERE event_key = ?1 AND experiment_id = ?2 AND status = 'failed' "
-	    "AND ?8 <> 'failed'");
+	    "finished_at = ?12, latency_ms = ?13, error = ?14, version = ?16, "
+	    "lead = ?18 "
+	    "WHERE event_key = ?1 AND experiment_id = ?2 AND fingerprint = ?15 "
+	    "AND markets = ?17 AND (status = 'failed' OR (status = 'skipped' "
+	    "AND error LIKE 'research %')) AND ?8 <> 'failed' AND "
+	    "NOT (?8 = 'skipped' AND COALESCE(CAST(?14 AS TEXT), '') "
+	    "LIKE 'research %')");
 	if (s->xrun && s->xrunend && s->xrunfin && s->xretry)
 		return s;
 fail:

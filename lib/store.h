@@ -47,13 +47,22 @@ int store_finish(struct store *s);
 void store_get_counts(const struct store *s, struct store_counts *c);
 int store_fatal(const struct store *s);
 
-/* --new-only: groups already processed become skip records. */
+/*
+ * --new-only: a group never processed passes as it is; one processed
+ * before passes with "stored_results", what is stored for it per
+ * experiment, fingerprint and markets (results that did not fail, and
+ * research output), for pm-experiment to run only what is not done.
+ */
 int store_new_only(struct rec *r, void *arg);
 struct store_filter {
 	struct db	*db;
 	struct db_stmt	*seen;	/* NULL: nothing processed yet */
-	unsigned long	 passed, skipped, failed;
+	struct db_stmt	*stored;	/* what is stored for an event_key */
+	unsigned long	 passed, revisited, skipped, failed;
 };
+/* Prepare f's statements on f->db (a database of any schema version);
+ * a database without tables leaves them NULL. */
+void store_filter_prepare(struct store_filter *f);
 
 /* --export raw|market|group: rows back to records on standard output.
  * where: a compiled jq filter or NULL; run_id: NULL for all. */

@@ -10,7 +10,147 @@
 #include "msg.h"
 #include "out.h"
 #include "record.h"
+#include "schema.h"
 #include "store_impl.h"
+
+/* Results that are done: not failed, not skipped for a failure. */
+#define DONE_SQL "(r.status = 'ok' OR (r.status = 'skipped' AND " \
+	"COALESCE(r.error, '') NOT LIKE 'research %'))"
+
+void
+store_filter_prepare(struct store_filter *f)
+{
+	f->seen = schema_processed(f->db);
+	if (f->seen == NULL)
+		return;
+	/* PostgreSQL prepares when first run: ask the version */
+	if (schema_version(f->db) >= 3)
+		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
+	    "r.fingerprint, r.markets, m.market_id, a.content "
+	    "FROM experiment_results r JOIN experiment_markets m "
+	    "ON m.event_key = r.event_key AND m.experiment_id = "
+	    "r.experiment_id AND m.fingerprint = r.fingerprint AND "
+	    "m.markets = r.markets LEFT JOIN research_artifacts a ON "
+	    "a.event_key = r.event_key AND a.experiment_id = r.experiment_id "
+	    "AND a.fingerprint = r.fingerprint AND a.markets = r.markets "
+	    "WHERE r.event_key = ?1 AND " DONE_SQL " ORDER BY "
+	    "r.experiment_id, r.fingerprint, r.markets, m.market_id");
+	/* a database before schema 3: a result covered its whole event,
+	 * and no fingerprint was known */
+	if (f->stored == NULL)
+		f->stored = db_prepare(f->db, "SELECT r.experiment_id, '', '', "
+		    "m.market_id, a.content FROM experiment_results r "
+		    "JOIN processed_markets m ON m.event_key = r.event_key "
+		    "LEFT JOIN research_artifacts a ON a.event_key = "
+		    "r.event_key AND a.experiment_id = r.experiment_id "
+		    "WHERE r.event_key = ?1 AND " DONE_SQL " ORDER BY "
+		    "r.experiment_id, m.market_id");
+}
+
+static int
+same_col(struct db_stmt *st, int i, const struct buf *b)
+{
+	const char *p = db_col_text(st, i, NULL);
+
+	return p && b->data && strcmp(p, b->data) == 0;
+}
+
+/* One stored_results entry from the row st is on; the entry stays open
+ * for the rows of its other markets. */
+static void
+stored_open(struct buf *b, struct db_stmt *st, int more)
+{
+	const char *p;
+	size_t n;
+
+	if (more)
+		buf_addc(b, ',');
+	jw_open(b, '{');
+	jw_key(b, "experiment_id");
+	jw_strz(b, db_col_text(st, 0, NULL));
+	jw_key(b, "fingerprint");
+	jw_strz(b, db_col_text(st, 1, NULL));
+	if ((p = db_col_text(st, 4, &n)) != NULL) {
+		/* objects and arrays were stored as JSON, strings as text */
+		jw_key(b, "output");
+		if (n && (*p == '{' || *p == '['))
+			jw_raw(b, p, n);
+		else
+			jw_str(b, p, n);
+	}
+	jw_key(b, "market_ids");
+	jw_open(b, '[');
+}
+
+/* The stored_results array of event key into b; the statement's error
+ * code when reading failed. */
+static int
+stored_results(struct store_filter *f, const char *key, size_t n,
+    struct buf *b)
+{
+	struct db_stmt *st = f->stored;
+	struct buf id, fp, mk;
+	int rc, open = 0;
+
+	buf_init(&id, 0);
+	buf_init(&fp, 0);
+	buf_init(&mk, 0);
+	jw_open(b, '[');
+	db_bind_text(st, 1, key, n);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (!open || !same_col(st, 0, &id) || !same_col(st, 1, &fp) ||
+		    !same_col(st, 2, &mk)) {
+			if (open) {
+				jw_close(b, ']');
+				jw_close(b, '}');
+			}
+			buf_reset(&id);
+			buf_reset(&fp);
+			buf_reset(&mk);
+			buf_printf(&id, "%s", db_col_text(st, 0, NULL));
+			buf_printf(&fp, "%s", db_col_text(st, 1, NULL));
+			buf_printf(&mk, "%s", db_col_text(st, 2, NULL));
+			stored_open(b, st, open);
+			open = 1;
+		}
+		jw_strz(b, db_col_text(st, 3, NULL));
+	}
+	if (open) {
+		jw_close(b, ']');
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	db_reset(st);
+	buf_release(&id);
+	buf_release(&fp);
+	buf_release(&mk);
+	return rc;
+}
+
+/* The group as it came, "stored_results" added before its last brace. */
+static int
+pass_with_stored(struct store_filter *f, struct rec *r, const char *key,
+    size_t n)
+{
+	struct buf b;
+	size_t end = r->len;
+	int rc;
+
+	buf_init(&b, 0);
+	buf_adds(&b, ",\"stored_results\":");
+	if ((rc = stored_results(f, key, n, &b)) != DB_DONE ||
+	    b.data == NULL) {
+		buf_release(&b);
+		return rc == DB_DONE ? DB_ERR : rc;
+	}
+	while (end > 0 && r->text[end - 1] != '}')
+		end--;
+	out_write(r->text, end - 1);
+	buf_addc(&b, '}');
+	out_line(b.data, b.len);
+	buf_release(&b);
+	return DB_DONE;
+}
 
 int
 store_new_only(struct rec *r, void *arg)
@@ -34,10 +174,14 @@ store_new_only(struct rec *r, void *arg)
 	}
 	db_bind_text(f->seen, 1, key, n);
 	rc = db_step(f->seen);
-	if (rc == DB_ROW) {
-		db_reset(f->seen);
+	db_reset(f->seen);
+	if (rc == DB_ROW && f->stored == NULL) {
 		rec_skip("store", key, "already_processed");
 		f->skipped++;
+		return 0;
+	}
+	if (rc == DB_ROW && (rc = pass_with_stored(f, r, key, n)) == DB_DONE) {
+		f->revisited++;
 		return 0;
 	}
 	if (rc == DB_DONE) {

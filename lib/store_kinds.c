@@ -487,12 +487,113 @@ group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 	return REC_GOOD;
 }
 
-/* One result, its experiment_results columns in v (event_key and run_id
- * set): its experiment, its row, its research artifact, and its count in
- * the experiment run.  Experiments have no JSON columns: extracting one
- * leaves v's scratch buffers alone. */
+/* The markets a result covers: its market_ids, or (a record written
+ * before results said) every market of its group. */
 static int
-result_put(struct store *s, const json_val *r, struct val *v)
+covered(const json_val *r, const json_val *ms, json_val *out)
+{
+	json_get(r, "market_ids", out);
+	if (out->type == JSON_ARRAY)
+		return 1;
+	*out = *ms;
+	return 0;
+}
+
+/* The close time of market id in the group's markets, or NULL. */
+static const char *
+close_time_of(const json_val *ms, const char *id, size_t n)
+{
+	json_iter it;
+	json_val m, x;
+	const char *p;
+	size_t k;
+
+	json_iter_init(&it, ms);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		json_get(&m, "market_id", &x);
+		if ((p = json_str(&x, &k)) != NULL && k == n &&
+		    memcmp(p, id, n) == 0) {
+			json_get(&m, "close_time", &x);
+			return json_str(&x, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* One experiment_markets row per market result r covers (v: its
+ * experiment_results columns), with its lead time when r has one. */
+static int
+result_markets(struct store *s, const json_val *r, const json_val *ms,
+    const struct val *v)
+{
+	struct val x[T_XMARKETS_NCOLS];
+	json_val ids, m, id, lead, one, ct, lh;
+	json_iter it;
+	const char *p;
+	char mid[256];
+	size_t n;
+	int by_id, rc = DB_DONE;
+
+	by_id = covered(r, ms, &ids);
+	json_get(r, "lead", &lead);
+	json_iter_init(&it, &ids);
+	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &m)) {
+		if (by_id)
+			id = m;
+		else
+			json_get(&m, "market_id", &id);
+		if ((p = json_str(&id, &n)) == NULL || n >= sizeof mid)
+			continue;
+		memcpy(mid, p, n);
+		mid[n] = 0;
+		json_get(&lead, mid, &one);
+		json_get(&one, "close_time", &ct);
+		json_get(&one, "lead_h", &lh);
+		x[XMARKETS_EVENT_KEY] = v[RESULTS_EVENT_KEY];
+		x[XMARKETS_EXPERIMENT_ID] = v[RESULTS_EXPERIMENT_ID];
+		x[XMARKETS_FINGERPRINT] = v[RESULTS_FINGERPRINT];
+		x[XMARKETS_MARKETS] = v[RESULTS_MARKETS];
+		x[XMARKETS_MARKET_ID] = vtext(p, n);
+		x[XMARKETS_RUN_ID] = vstr(s->run_id);
+		x[XMARKETS_CLOSE_TIME] = vstr(json_str(&ct, NULL) ?
+		    json_str(&ct, NULL) : close_time_of(ms, p, n));
+		x[XMARKETS_LEAD_H] = (struct val){ .t = V_NULL };
+		if (json_double(&lh, &x[XMARKETS_LEAD_H].d) == 0)
+			x[XMARKETS_LEAD_H].t = V_DBL;
+		rc = tbl_put(s, T_XMARKETS, x, NULL);
+	}
+	return rc;
+}
+
+/* A research result's artifact: its output and where it came from. */
+static int
+artifact_put(struct store *s, const json_val *r, const struct val *v)
+{
+	struct val a[T_ARTIFACTS_NCOLS];
+	json_val prov;
+
+	json_get(r, "provenance", &prov);
+	buf_reset(&s->content);
+	if (prov.type == JSON_OBJECT && canon_json(&s->content, &prov, 0) == -1)
+		return DB_ERR;	/* out of memory */
+	a[ARTIFACTS_EVENT_KEY] = v[RESULTS_EVENT_KEY];
+	a[ARTIFACTS_EXPERIMENT_ID] = v[RESULTS_EXPERIMENT_ID];
+	a[ARTIFACTS_RUN_ID] = vstr(s->run_id);
+	a[ARTIFACTS_CONTENT] = v[RESULTS_OUTPUT];
+	a[ARTIFACTS_FINGERPRINT] = v[RESULTS_FINGERPRINT];
+	a[ARTIFACTS_MARKETS] = v[RESULTS_MARKETS];
+	a[ARTIFACTS_PROVENANCE] = prov.type == JSON_OBJECT ?
+	    vtext(s->content.data, s->content.len) : vstr(NULL);
+	return tbl_put(s, T_ARTIFACTS, a, NULL);
+}
+
+/* One result written (v: its experiment_results columns, event_key and
+ * run_id set): its experiment, the markets it covers, its research
+ * artifact, and its count in the experiment run.  Experiments have no
+ * JSON columns: extracting one leaves v's scratch buffers alone. */
+static int
+result_put(struct store *s, const json_val *r, const json_val *ms,
+    struct val *v)
 {
 	struct val x[MAXCOL];
 	struct db_stmt *st = s->xrun;
@@ -501,14 +602,10 @@ result_put(struct store *s, const json_val *r, struct val *v)
 	if (tbl_extract(s, T_EXPERIMENTS, r, x, NULL, 0) == -1)
 		return DB_ERR;	/* checked: cannot be */
 	if ((rc = tbl_put(s, T_EXPERIMENTS, x, NULL)) != DB_DONE ||
-	    (rc = tbl_put(s, T_RESULTS, v, NULL)) != DB_DONE)
+	    (rc = result_markets(s, r, ms, v)) != DB_DONE)
 		return rc;
 	if (is_str(r, "stage", "research") && is_str(r, "status", "ok") &&
-	    (rc = tbl_put(s, T_ARTIFACTS, (struct val[T_ARTIFACTS_NCOLS]){
-	    [ARTIFACTS_EVENT_KEY] = v[RESULTS_EVENT_KEY],
-	    [ARTIFACTS_EXPERIMENT_ID] = v[RESULTS_EXPERIMENT_ID],
-	    [ARTIFACTS_RUN_ID] = vstr(s->run_id),
-	    [ARTIFACTS_CONTENT] = v[RESULTS_OUTPUT] }, NULL)) != DB_DONE)
+	    (rc = artifact_put(s, r, v)) != DB_DONE)
 		return rc;
 	if (s->run_id == NULL)
 		return DB_DONE;
@@ -518,40 +615,85 @@ result_put(struct store *s, const json_val *r, struct val *v)
 	db_bind_int(st, 4, is_str(r, "status", "failed"));
 	db_bind_int(st, 5, is_str(r, "status", "skipped"));
 	db_bind_str(st, 6, s->now);
+	bind_one(st, 7, &x[EXPERIMENTS_FINGERPRINT]);
+	bind_one(st, 8, &x[EXPERIMENTS_VERSION]);
+	bind_one(st, 9, &x[EXPERIMENTS_DESCRIPTION]);
 	return db_step(st);
 }
 
+/* The key columns a result record names: its fingerprint ("" when it
+ * has none: written before fingerprints) and its markets, joined by ","
+ * into mk ("" when it lists none). */
+static void
+result_key(const json_val *r, struct buf *mk, struct val *v)
+{
+	json_val fp, ids, id;
+	json_iter it;
+	const char *p;
+	size_t n;
+
+	json_get(r, "fingerprint", &fp);
+	p = json_str(&fp, &n);
+	v[RESULTS_FINGERPRINT] = p ? vtext(p, n) : vtext("", 0);
+	buf_reset(mk);
+	json_get(r, "market_ids", &ids);
+	json_iter_init(&it, &ids);
+	while (json_iter_next(&it, NULL, NULL, &id))
+		if ((p = json_str(&id, &n)) != NULL) {
+			if (mk->len)
+				buf_addc(mk, ',');
+			buf_add(mk, p, n);
+		}
+	v[RESULTS_MARKETS] = vtext(mk->len ? mk->data : "", mk->len);
+}
+
 /*
- * The results of group key, checked: written when the group is new.  Of a
- * group processed before (replace) the first results stay, except one that
- * failed and now did not (the retry-failures flow): only a replaced result
- * is written through and counted for this run, so replaying a dump again
- * changes nothing.
+ * The results of group key, checked.  A result is new when no row has its
+ * (experiment, fingerprint, markets): a new variant, a changed one, or a
+ * market that joined the event later.  Of a group processed before
+ * (revisit) a row that failed, or was skipped because its research
+ * failed, is replaced by one that did not (the retry-failures flow).  Only
+ * what was written is counted for this run, so replaying a dump again
+ * changes nothing; *nnew says how many were.
  */
 static int
 results_write(struct store *s, const char *key, const json_val *rs,
-    int replace)
+    const json_val *ms, int revisit, unsigned long *nnew)
 {
 	struct val v[MAXCOL];
+	struct buf mk;
 	json_iter it;
 	json_val r;
-	int i, rc = DB_DONE;
+	int i, rc = DB_DONE, st;
 
+	buf_init(&mk, 0);
 	json_iter_init(&it, rs);
 	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &r)) {
-		if (tbl_extract(s, T_RESULTS, &r, v, NULL, 0) == -1)
-			return DB_ERR;	/* checked: cannot be */
+		if (tbl_extract(s, T_RESULTS, &r, v, NULL, 0) == -1) {
+			rc = DB_ERR;	/* checked: cannot be */
+			break;
+		}
 		v[RESULTS_EVENT_KEY] = vstr(key);
 		v[RESULTS_RUN_ID] = vstr(s->run_id);
-		if (replace) {
+		result_key(&r, &mk, v);
+		st = ST_NONE;
+		if (revisit) {
 			for (i = 0; i < T_RESULTS_NCOLS; i++)
 				bind_one(s->xretry, i + 1, &v[i]);
-			if ((rc = db_step(s->xretry)) != DB_DONE ||
-			    db_changes(s->xretry) == 0)
-				continue;
+			if ((rc = db_step(s->xretry)) != DB_DONE)
+				break;
+			if (db_changes(s->xretry) > 0)
+				st = ST_UPDATED;
 		}
-		rc = result_put(s, &r, v);
+		if (st == ST_NONE &&
+		    (rc = tbl_put(s, T_RESULTS, v, &st)) != DB_DONE)
+			break;
+		if (st != ST_INSERTED && st != ST_UPDATED)
+			continue;
+		(*nnew)++;
+		rc = result_put(s, &r, ms, v);
 	}
+	buf_release(&mk);
 	return rc;
 }
 
@@ -593,6 +735,7 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 	const char *key, *event_id;
 	char err[160];
 	size_t n = 0;
+	unsigned long nnew = 0;
 	int rc, st;
 
 	if (group_check(s, g, err, sizeof err) == REC_BAD)
@@ -619,11 +762,14 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 	    [PEVENTS_PROCESSED_AT] = vstr(s->now) }, &st)) != DB_DONE)
 		return rc;
 	if (st == ST_DUPLICATE) {
-		/* processed before: only failed results may be replaced */
-		if ((rc = results_write(s, key, &rs, 1)) == DB_DONE) {
-			e->status = ST_SKIPPED;
+		/* processed before: what is new is written, markets that
+		 * joined since among it; the rows there stay as they are */
+		if ((rc = markets_write(s, key, &ms)) != DB_DONE ||
+		    (rc = results_write(s, key, &rs, &ms, 1, &nnew)) != DB_DONE)
+			return rc;
+		e->status = nnew ? ST_UPDATED : ST_SKIPPED;
+		if (nnew == 0)
 			e->key = strdup(key);
-		}
 		return rc;
 	}
 	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event")) {
@@ -633,7 +779,7 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 			return rc;
 	}
 	if ((rc = markets_write(s, key, &ms)) == DB_DONE &&
-	    (rc = results_write(s, key, &rs, 0)) == DB_DONE)
+	    (rc = results_write(s, key, &rs, &ms, 0, &nnew)) == DB_DONE)
 		e->status = ST_INSERTED;
 	return rc;
 }

@@ -157,7 +157,10 @@
 	C(EXPERIMENTS_SUITE, "suite", C_STR, F_CMP) \
 	C(EXPERIMENTS_STAGE, "stage", C_STR, F_CMP) \
 	C(EXPERIMENTS_VARIANT, "variant", C_STR, F_CMP) \
-	C(EXPERIMENTS_TYPE, "type", C_STR, F_CMP)
+	C(EXPERIMENTS_TYPE, "type", C_STR, F_CMP) \
+	C(EXPERIMENTS_FINGERPRINT, "fingerprint", C_STR, F_CMP) \
+	C(EXPERIMENTS_VERSION, "version", C_STR, F_CMP) \
+	C(EXPERIMENTS_DESCRIPTION, "description", C_STR, F_CMP)
 
 #define RESULTS_COLS(C, N, X) \
 	X(RESULTS_EVENT_KEY, "event_key", F_KEY) \
@@ -173,13 +176,31 @@
 	C(RESULTS_STARTED_AT, "started_at", C_STR, 0) \
 	C(RESULTS_FINISHED_AT, "finished_at", C_STR, 0) \
 	C(RESULTS_LATENCY_MS, "latency_ms", C_NUM, 0) \
-	C(RESULTS_ERROR, "error", C_ANY, 0)
+	C(RESULTS_ERROR, "error", C_ANY, 0) \
+	X(RESULTS_FINGERPRINT, "fingerprint", F_KEY) \
+	C(RESULTS_VERSION, "version", C_STR, 0) \
+	X(RESULTS_MARKETS, "markets", F_KEY) \
+	C(RESULTS_LEAD, "lead", C_JSON, 0)
 
 #define ARTIFACTS_COLS(C, N, X) \
 	X(ARTIFACTS_EVENT_KEY, "event_key", F_KEY) \
 	X(ARTIFACTS_EXPERIMENT_ID, "experiment_id", F_KEY) \
 	X(ARTIFACTS_RUN_ID, "run_id", 0) \
-	X(ARTIFACTS_CONTENT, "content", 0)
+	X(ARTIFACTS_CONTENT, "content", 0) \
+	X(ARTIFACTS_FINGERPRINT, "fingerprint", F_KEY) \
+	X(ARTIFACTS_MARKETS, "markets", F_KEY) \
+	C(ARTIFACTS_PROVENANCE, "provenance", C_JSON, 0)
+
+/* Which markets a result covers, with their lead time (forecasts). */
+#define XMARKETS_COLS(C, N, X) \
+	X(XMARKETS_EVENT_KEY, "event_key", F_KEY) \
+	X(XMARKETS_EXPERIMENT_ID, "experiment_id", F_KEY) \
+	X(XMARKETS_FINGERPRINT, "fingerprint", F_KEY) \
+	X(XMARKETS_MARKETS, "markets", F_KEY) \
+	X(XMARKETS_MARKET_ID, "market_id", F_KEY) \
+	X(XMARKETS_RUN_ID, "run_id", 0) \
+	X(XMARKETS_CLOSE_TIME, "close_time", 0) \
+	X(XMARKETS_LEAD_H, "lead_h", 0)
 
 #define FAIL_COLS(C, N, X) \
 	X(FAIL_FAILURE_SHA256, "failure_sha256", F_KEY) \
@@ -210,6 +231,7 @@
 	T(T_EXPERIMENTS, "experiments", EXPERIMENTS_COLS, 0) \
 	T(T_RESULTS, "experiment_results", RESULTS_COLS, 0) \
 	T(T_ARTIFACTS, "research_artifacts", ARTIFACTS_COLS, 0) \
+	T(T_XMARKETS, "experiment_markets", XMARKETS_COLS, 0) \
 	T(T_FAILURES, "processing_failures", FAIL_COLS, 0)
 
 #define TBL_ENUM_(id, name, cols, bulk) id,

@@ -204,10 +204,11 @@ processing_runs:run_id,flow,run_date,target_date,window_days,started_at,git_sha,
 processed_events:event_key,run_id,event_id,n_markets,n_results,record
 processed_markets:event_key,market_id,run_id,question,close_time,volume#,liquidity#,active,closed,record
 processed_contracts:event_key,market_id,outcome_index,run_id,outcome,token_id,price#
-experiments:experiment_id,suite,stage,variant,type
-experiment_runs:run_id,experiment_id,status,n_ok,n_failed,n_skipped
-experiment_results:event_key,experiment_id,run_id,suite,stage,variant,type,status,output,probabilities,started_at,finished_at,latency_ms#,error
-research_artifacts:event_key,experiment_id,run_id,content
+experiments:experiment_id,suite,stage,variant,type,fingerprint,version,description
+experiment_runs:run_id,experiment_id,status,n_ok,n_failed,n_skipped,fingerprint,version,description
+experiment_results:event_key,experiment_id,run_id,suite,stage,variant,type,status,output,probabilities,started_at,finished_at,latency_ms#,error,fingerprint,version,markets,lead
+research_artifacts:event_key,experiment_id,run_id,content,fingerprint,markets,provenance
+experiment_markets:event_key,experiment_id,fingerprint,markets,market_id,run_id,close_time,lead_h#
 processing_failures:failure_sha256,run_id,stage,reason,retriable,market_id,event_key,input,url,detail
 schema_migrations:version,name"
 

@@ -100,11 +100,12 @@ test_expect_success 'a run: its row, its end record with counts and status' '
 	test_num "$(sqlite3 a.db "select count(distinct run_id) from processed_events")" -eq 1
 '
 
-test_expect_success 'a processed group is not written twice: skip, and --new-only filters it' '
+test_expect_success 'a processed group is not written twice; --new-only says what is stored' '
 	run pm-store --db a.db "$RUN" &&
 	run pm-store --new-only --db a.db "$RUN" && expect_status 0 &&
-	test_count group out 0 && test_count skip out 4 &&
-	test_grep "{\"kind\":\"skip\",\"stage\":\"store\",\"event_key\":\"16183\",\"why\":\"already_processed\"}" out &&
+	test_count group out 3 &&
+	jq -s -e "map(select(.kind == \"group\") | has(\"stored_results\")) | all" out >/dev/null &&
+	test_eq "[\"1642124\",\"516950\",\"678876\",\"691547\"]" "$(jq -c "select(.event_key == \"16183\") | .stored_results[0].market_ids" out)" &&
 	run pm-store --new-only --db new.db "$RUN" && expect_status 0 &&
 	test_count group out 3 && test_cmp "$RUN" out && test ! -e new.db
 '
@@ -137,10 +138,10 @@ test_expect_success 'replay: a dump stored into a fresh database equals the orig
 '
 
 test_expect_success 'an old database is upgraded in place' '
-	PM_SCHEMA_VERSION=1 pm-store --db old.db "$RUN" >/dev/null 2>&1 &&
-	test_eq 1 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
-	run pm-store --db old.db "$RUN" && expect_status 0 &&
+	sqlite3 old.db <"$TESTS_DIR/fixtures-store/schema-v2-sqlite.sql" &&
 	test_eq 2 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
+	run pm-store --db old.db "$RUN" && expect_status 0 &&
+	test_eq 3 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
 	sqlite3 old.db .schema | test_grep markets_active
 '
 

@@ -43,7 +43,8 @@ tables() {
 	for t in raw_responses markets contracts tags events price_history \
 	    processing_runs processed_events processed_markets \
 	    processed_contracts experiments experiment_runs \
-	    experiment_results research_artifacts processing_failures; do
+	    experiment_results research_artifacts experiment_markets \
+	    processing_failures; do
 		cols=$(sqlite3 "$1" "select group_concat(name) from
 		    pragma_table_info('$t') where name not in ('stored_at',
 		    'first_seen_at', 'recorded_at', 'processed_at',
@@ -111,10 +112,11 @@ test_expect_success 'every stored column as pinned' '
 	processed_events 1938cdff5e6f7e7d
 	processed_markets 08b1f0615120c31c
 	processed_contracts 81030984f1bbb7e2
-	experiments 4d140149891e932a
-	experiment_runs b25a5b23b41f70bc
-	experiment_results fae6d154efc38e03
-	research_artifacts 9f1b404c8871cbd1
+	experiments 595c2b7cf77bb294
+	experiment_runs e644562428379f23
+	experiment_results f8556c13353d338e
+	research_artifacts 3345b8ddc46f8bfd
+	experiment_markets b76388528a4c15eb
 	processing_failures 934155d3989b435b
 	EOW
 	test_cmp want got

@@ -167,7 +167,8 @@ do_new_only(struct opts *o, int argc, char **argv)
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
-		f.seen = schema_processed(f.db);
+		/* no processed_events table yet: nothing processed either */
+		store_filter_prepare(&f);
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
@@ -177,9 +178,11 @@ do_new_only(struct opts *o, int argc, char **argv)
 		rc = EXIT_FAILED;
 	if (io || f.failed)
 		rc = EXIT_DB;
-	msg("%lu records: %lu passed, %lu groups already processed",
-	    nd.records, f.passed, f.skipped);
+	msg("%lu records: %lu passed, %lu groups already processed "
+	    "(%lu of them passed with what is stored)", nd.records,
+	    f.passed + f.revisited, f.skipped + f.revisited, f.revisited);
 	db_finalize(f.seen);
+	db_finalize(f.stored);
 	db_close(f.db);
 	return rc;
 }

@@ -1,0 +1,103 @@
+-- the schema of pm-store before migration 3 (git show main:examples/schema.sql),
+-- with its schema_migrations rows: a database made by the previous version
+-- migration 1: initial tables
+CREATE TABLE raw_responses (
+  id INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL UNIQUE,
+  source TEXT, endpoint TEXT, url TEXT, fetched_at TEXT,
+  request TEXT, payload TEXT NOT NULL,
+  run_id TEXT,
+  stored_at TEXT NOT NULL);
+CREATE TABLE markets (
+  source TEXT NOT NULL, market_id TEXT NOT NULL,
+  condition_id TEXT, question_id TEXT, slug TEXT, question TEXT,
+  description TEXT, event_id TEXT, event_slug TEXT, close_time TEXT,
+  start_time TEXT, closed_time TEXT, updated_at TEXT,
+  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,
+  group_item_title TEXT, resolution_status TEXT,
+  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,
+  best_bid DOUBLE PRECISION, best_ask DOUBLE PRECISION,
+  last_trade_price DOUBLE PRECISION,
+  event TEXT, tags TEXT, raw_sha256 TEXT, fetched_at TEXT,
+  record TEXT NOT NULL, record_sha256 TEXT NOT NULL, run_id TEXT,
+  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,
+  PRIMARY KEY (source, market_id));
+CREATE TABLE contracts (
+  source TEXT NOT NULL, market_id TEXT NOT NULL,
+  outcome_index BIGINT NOT NULL, outcome TEXT, token_id TEXT,
+  price DOUBLE PRECISION,
+  PRIMARY KEY (source, market_id, outcome_index));
+CREATE INDEX contracts_token ON contracts (token_id);
+CREATE TABLE events (
+  source TEXT NOT NULL, event_id TEXT NOT NULL,
+  slug TEXT, title TEXT, description TEXT, start_time TEXT,
+  end_time TEXT, updated_at TEXT,
+  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,
+  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,
+  tags TEXT, market_ids TEXT, raw_sha256 TEXT, fetched_at TEXT,
+  record TEXT NOT NULL, record_sha256 TEXT NOT NULL, run_id TEXT,
+  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,
+  PRIMARY KEY (source, event_id));
+CREATE TABLE tags (
+  source TEXT NOT NULL, tag_id TEXT NOT NULL, slug TEXT, label TEXT,
+  PRIMARY KEY (source, tag_id));
+CREATE TABLE price_history (
+  token_id TEXT NOT NULL, side TEXT NOT NULL, ts TEXT NOT NULL,
+  price DOUBLE PRECISION NOT NULL, market_id TEXT, outcome TEXT,
+  raw_sha256 TEXT, run_id TEXT,
+  PRIMARY KEY (token_id, side, ts));
+CREATE TABLE processing_runs (
+  run_id TEXT PRIMARY KEY, flow TEXT, run_date TEXT, target_date TEXT,
+  window_days BIGINT, started_at TEXT, finished_at TEXT, status TEXT,
+  counts TEXT, git_sha TEXT, environment TEXT, options TEXT,
+  stored_at TEXT NOT NULL);
+CREATE TABLE processed_events (
+  event_key TEXT PRIMARY KEY, run_id TEXT, event_id TEXT,
+  n_markets BIGINT, n_results BIGINT, record TEXT NOT NULL,
+  processed_at TEXT NOT NULL);
+CREATE TABLE processed_markets (
+  event_key TEXT NOT NULL, market_id TEXT NOT NULL, run_id TEXT,
+  question TEXT, close_time TEXT, volume DOUBLE PRECISION,
+  liquidity DOUBLE PRECISION, active BIGINT, closed BIGINT,
+  record TEXT NOT NULL,
+  PRIMARY KEY (event_key, market_id));
+CREATE TABLE processed_contracts (
+  event_key TEXT NOT NULL, market_id TEXT NOT NULL,
+  outcome_index BIGINT NOT NULL, run_id TEXT, outcome TEXT,
+  token_id TEXT, price DOUBLE PRECISION,
+  PRIMARY KEY (event_key, market_id, outcome_index));
+CREATE TABLE experiments (
+  experiment_id TEXT PRIMARY KEY, suite TEXT, stage TEXT, variant TEXT,
+  type TEXT);
+CREATE TABLE experiment_runs (
+  run_id TEXT NOT NULL, experiment_id TEXT NOT NULL, status TEXT NOT NULL,
+  n_ok BIGINT NOT NULL, n_failed BIGINT NOT NULL,
+  n_skipped BIGINT NOT NULL, started_at TEXT, finished_at TEXT,
+  PRIMARY KEY (run_id, experiment_id));
+CREATE TABLE experiment_results (
+  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,
+  suite TEXT, stage TEXT, variant TEXT, type TEXT, status TEXT,
+  output TEXT, probabilities TEXT, started_at TEXT, finished_at TEXT,
+  latency_ms DOUBLE PRECISION, error TEXT,
+  PRIMARY KEY (event_key, experiment_id));
+CREATE TABLE research_artifacts (
+  event_key TEXT NOT NULL, experiment_id TEXT NOT NULL, run_id TEXT,
+  content TEXT,
+  PRIMARY KEY (event_key, experiment_id));
+CREATE TABLE processing_failures (
+  id INTEGER PRIMARY KEY,
+  failure_sha256 TEXT NOT NULL UNIQUE, run_id TEXT, stage TEXT,
+  reason TEXT NOT NULL, retriable BIGINT, market_id TEXT,
+  event_key TEXT, input TEXT, url TEXT, detail TEXT,
+  recorded_at TEXT NOT NULL);
+
+-- migration 2: indexes for the prices flow, summaries and failure retries
+CREATE INDEX markets_active ON markets (active, closed);
+CREATE INDEX price_history_market ON price_history (market_id, ts);
+CREATE INDEX processed_events_run ON processed_events (run_id);
+CREATE INDEX processing_failures_run ON processing_failures (run_id);
+CREATE INDEX raw_responses_run ON raw_responses (run_id);
+
+CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO schema_migrations VALUES (1, 'initial tables', '2026-11-01T00:00:00Z');
+INSERT INTO schema_migrations VALUES (2, 'indexes for the prices flow, summaries and failure retries', '2026-11-01T00:00:00Z');
