@@ -2,7 +2,8 @@
 # pm-records(5) as whole lines: for each tests/golden/NAME.in, the program
 # named below writes exactly tests/golden/NAME.out.  The inputs are real
 # Gamma and CLOB answers (tests/fixtures), cut down to the members the
-# tools read.  Times a tool takes from the clock are masked (<now>);
+# tools read.  Times a tool takes from the clock are masked (<now>, and
+# the lead from <now> to a close time, <lead>);
 # everything else is compared byte for byte.
 #
 # After a deliberate change of a record, PM_GOLDEN_UPDATE=1 rewrites the
@@ -14,7 +15,7 @@ GOLDEN=$TESTS_DIR/golden
 unset PM_EXPERIMENTS ENVIRONMENT
 
 # times from the clock, with milliseconds, and the latency between two
-NOW='s/"(started_at|finished_at)":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"/"\1":"<now>"/g; s/"latency_ms":[0-9]+/"latency_ms":0/g'
+NOW='s/"(started_at|finished_at)":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"/"\1":"<now>"/g; s/"latency_ms":[0-9]+/"latency_ms":0/g; s/"lead_h":-?[0-9.e+-]+/"lead_h":"<lead>"/g'
 
 # golden NAME STATUS MASK WHAT COMMAND...: COMMAND NAME.in (in the case's
 # directory, so that positions read NAME.in:LINE) exits STATUS and writes

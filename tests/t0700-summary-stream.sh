@@ -50,7 +50,7 @@ test_expect_success 'the text summary goes to standard error, nothing to standar
 	test_grep "^records 11: fetched 1, normalized 6, grouped 3, processed 1, skipped 1, failed 2$" err &&
 	test_grep "^stored: inserted 3, updated 2, unchanged 1, duplicates 1$" err &&
 	test_grep "market 9: normalization_failed (retriable) at stdin:4: outcomes missing" err &&
-	test_grep "^base:llm (forecast) *1 *1 *1 *200.0 *300.0$" err &&
+	test_grep "^base:llm (forecast) *1 *1 *1 *200.0 *300.0 *-$" err &&
 	run pm-summary -q in.ndjson && expect_status 0 && test ! -s err
 '
 
