@@ -8,9 +8,16 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
-fake_start pm --markets 300 --events 10
+NOW=2026-06-01T10:00:00Z
+# the daily target day (7 days on) has markets i with i % 8 == 7: 20
+# markets in events of 2 (fake-polymarket.py --spread-days, --group-size)
+fake_start pm --only-synthetic --markets 160 --spread-days 8 \
+    --group-size 2 --now "$NOW"
+pg_start
+# both servers stop at the end, whichever was started last
+trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
 
-daily() { run "$P" daily --env-file /dev/null --no-dump "$@"; }
+daily() { run "$P" daily --env-file /dev/null --no-dump --now "$NOW" "$@"; }
 # the rows a later run must leave alone
 kept() {
 	db_dump "$1" | grep -E '^\["(experiment_results|research_artifacts|experiment_markets|processed_events|processed_markets|processed_contracts)"'
@@ -75,7 +82,7 @@ test_expect_success 'SQLite: a new variant runs on the same events, once' '
 '
 
 test_expect_success 'PostgreSQL: the same' '
-	pg_start && url=$(pg_newdb idem) &&
+	pg_ready && url=$(pg_newdb idem) &&
 	three_runs "$url" &&
 	key=$(psql -X -A -t -q "$url" -c "SELECT min(event_key) FROM processed_events") &&
 	joined "$url" "$key"
