@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "msg.h"
 #include "timefmt.h"
 
 #define SEC_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -252,5 +253,24 @@ ts_ms(const char *s, size_t n, double *ms)
 	memcpy(f + 2, frac ? frac : "0", fl ? fl : 1);
 	f[2 + (fl ? fl : 1)] = 0;
 	*ms = ((double)sec + strtod(f, NULL)) * 1000;
+	return 0;
+}
+
+int
+ts_run_clock(const char *now, double *ms)
+{
+	const char *opt = "--now";
+
+	if (now == NULL && (now = getenv("PM_NOW")) != NULL && *now != 0)
+		opt = "PM_NOW";
+	if (now == NULL || *now == 0) {
+		*ms = (double)time(NULL) * 1000;
+		return 0;
+	}
+	if (ts_ms(now, strlen(now), ms) == -1) {
+		msg("%s: \"%s\" is not a time (RFC 3339, e.g. "
+		    "2026-10-06T07:00:00Z)", opt, now);
+		return -1;
+	}
 	return 0;
 }

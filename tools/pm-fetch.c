@@ -288,24 +288,14 @@ opt_clob(struct opts *o, int ch, char *arg)
 	return 1;
 }
 
-/* The run's clock: --now, else $PM_NOW, else the system's. */
+/* The run's clock, in whole seconds. */
 static int
 run_clock(const struct opts *o, time_t *now)
 {
-	const char *s = o->now, *opt = "--now";
 	double ms;
 
-	if (s == NULL && (s = getenv("PM_NOW")) && *s)
-		opt = "PM_NOW";
-	if (s == NULL || *s == 0) {
-		*now = time(NULL);
-		return 0;
-	}
-	if (ts_ms(s, strlen(s), &ms) == -1) {
-		msg("%s: %s: not a timestamp (RFC 3339, e.g. "
-		    "2026-10-06T07:00:00Z)", opt, s);
+	if (ts_run_clock(o->now, &ms) == -1)
 		return -1;
-	}
 	*now = (time_t)(ms / 1000);
 	return 0;
 }

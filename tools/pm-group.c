@@ -76,25 +76,6 @@ read_duration(const char *s, double *ms)
 	return 0;
 }
 
-/* --now, else $PM_NOW, else the clock; in epoch milliseconds. */
-static int
-read_now(const char *now, double *ms)
-{
-	const char *opt = "--now";
-
-	if (now == NULL && (now = getenv("PM_NOW")) && *now)
-		opt = "PM_NOW";
-	if (now == NULL || *now == 0) {
-		*ms = (double)time(NULL) * 1000;
-		return 0;
-	}
-	if (ts_ms(now, strlen(now), ms) == -1) {
-		msg("%s: not a time (RFC 3339): %s", opt, now);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * No forecast after the fact: a market closing before the cutoff (the
  * run's start plus the margin) is left out of its group, said in a skip
@@ -298,7 +279,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (margin_ms >= 0) {
-		if (read_now(now, &c.cutoff_ms) == -1) {
+		if (ts_run_clock(now, &c.cutoff_ms) == -1) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
