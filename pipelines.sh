@@ -128,11 +128,34 @@ load_env() {
 	done <<<"$pairs"
 }
 
-pm() {
+pm_exec() {
 	local p=$1; shift
 	if [ -n "${PM_BIN:-}" ]; then "$PM_BIN/$p" "$@"
 	elif [ -x "$here/bin/$p" ]; then "$here/bin/$p" "$@"
 	else "$p" "$@"; fi
+}
+
+# A program of the run.  Once the run has begun (stages_file set), each
+# one notes its status and name there, before its pipe closes, so the
+# last stage knows how every stage before it ended; its standard error
+# is kept as well (not on a terminal, where pm-fetch's progress wants
+# one), so a failed stage's message can be stored with the run.
+pm() {
+	local name=$1 rc
+	case ${2:-} in [a-z]*) name+=" $2" ;; esac
+	if [ -z "${stages_file:-}" ]; then pm_exec "$@"; return; fi
+	if [ -t 2 ]; then
+		pm_exec "$@"; rc=$?
+	else
+		pm_exec "$@" 2> >(tee -a "$run_dir/stderr" >&2); rc=$?
+		wait $! 2>/dev/null
+	fi
+	stage_done "$rc" "$name"
+	return "$rc"
+}
+
+stage_done() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$stages_file"
 }
 
 # The run start record: what this run is, for pm-store and pm-summary.
@@ -150,16 +173,37 @@ run_record() {
 	      options:$options}'
 }
 
-# One lock per flow and database: two runs never overlap.
+# One run of a flow at a time on one database, from any directory or
+# machine: pm-summary --hold keeps the lock while its standard input (our
+# coprocess pipe) stays open: a lease row in PostgreSQL, a file beside an
+# SQLite database.  It waits PM_LOCK_WAIT seconds (default 0) for a held
+# lock, then exits 4; once it holds the lock, runs of the flow still
+# marked running are marked abandoned (their holder is gone).
 take_lock() {
-	local key dir path=$db
-	# a file path names one database wherever it is run from
-	case $db in *:*) ;; *) path=$(realpath -m -- "$db") ;; esac
-	key=$(printf '%s' "$path" | sha256sum | cut -c1-16)
-	dir=${PM_LOCK_DIR:-${TMPDIR:-/tmp}}
-	lockfile=$dir/pm-$flow-$key.lock
-	exec 9>"$lockfile" || die "cannot open lock $lockfile"
-	flock -n 9 || { rc=4 die "another $flow run on this database holds $lockfile"; }
+	local line='' wait=${PM_LOCK_WAIT:-0}
+	check_number PM_LOCK_WAIT "$wait" 0 86400
+	coproc LOCKER { pm pm-summary --hold "$flow" --run-id "$run_id" \
+	    --wait "$((10#$wait))" ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
+	locker_pid=$LOCKER_PID
+	# copies that outlive bash's own (gone with the coprocess), and no
+	# other copy of the write end: the holder must see it close
+	exec {lock_in}>&"${LOCKER[1]}" {lock_out}<&"${LOCKER[0]}"
+	eval "exec ${LOCKER[1]}>&- ${LOCKER[0]}<&-" 2>/dev/null
+	read -r line <&"$lock_out"
+	if [ "$line" != locked ]; then
+		wait "$locker_pid"
+		rc=$? die "$flow: no run lock: not started"
+	fi
+	trap release_lock EXIT
+}
+
+# Give the lock back and wait until it is given back, so that a run
+# started right after this one finds it free.
+release_lock() {
+	[ -n "${lock_in:-}" ] || return 0
+	exec {lock_in}>&- {lock_out}<&-
+	lock_in=''
+	wait "$locker_pid" 2>/dev/null
 }
 
 # Name the first stage that failed; 1 (records failed) is not a failure
@@ -178,11 +222,106 @@ check_stages() {
 	return "$worst"
 }
 
+# The stream dump.  tee goes on to the next stage when the file cannot
+# be written (a full disk), and says 1: that is a failed stage (3), and
+# the dump is not announced as if it were whole.
 dump_to() {
-	if [ -n "$no_dump" ]; then cat; else tee "$dump_file"; fi
+	local rc
+	if [ -n "$no_dump" ]; then cat; return; fi
+	tee "$dump_file" 2>"$run_dir/dump.err"; rc=$?
+	if [ "$rc" -ne 0 ]; then
+		cat "$run_dir/dump.err" >&2
+		echo "$prog: $flow: cannot write the dump $dump_file" >&2
+		stage_done 3 dump "cannot write the dump $dump_file: $(tail -n 1 \
+		    "$run_dir/dump.err")"
+		: >"$run_dir/dump.failed"
+		return 3
+	fi
+	stage_done 0 dump
 }
 store() { pm pm-store ${dry_run:+--dry-run}; }
-summary() { pm pm-summary ${summary_path:+--json "$summary_path"}; }
+
+# The last stage: the stream, then the run's final word (finish_run), for
+# pm-summary; the end records pm-store wrote are noted on the way.
+summary() {
+	{ tee >(grep -F '{"kind":"run","phase":"end"' >"$run_dir/ends"; \
+	    true); wait $! 2>/dev/null; finish_run; } |
+	    pm pm-summary ${summary_path:+--json "$summary_path"}
+}
+
+# The run's status from how every stage ended, never from one stage's
+# view: completed when all exited 0, partial when the worst was 1 (or
+# pm-store found records failed), failed when any exited 2 or more, with
+# the first such stage and its last message.  A stage killed by SIGPIPE
+# (141) only follows a later stage that failed first.
+run_outcome() {
+	local rc name detail first='' worst=0 pipe='' us=$'\x1f'
+	out_status=completed out_stage='' out_error=''
+	while IFS=$'\t' read -r rc name detail; do
+		[ -n "$rc" ] || continue
+		if [ "$rc" -ge 2 ]; then
+			if [ "$rc" -eq 141 ]; then
+				[ -n "$pipe" ] || pipe=$name$us$detail$us$rc
+			elif [ -z "$first" ]; then
+				first=$name$us$detail$us$rc
+			fi
+			worst=2
+		elif [ "$rc" -eq 1 ] && [ "$worst" -eq 0 ]; then
+			worst=1
+		fi
+	done <"$stages_file"
+	[ -n "$first" ] || first=$pipe
+	if grep -q '"status":"failed"' "$run_dir/ends" 2>/dev/null &&
+	    [ "$worst" -lt 2 ]; then
+		worst=2 first=pm-store${us}no record of the run could be stored${us}1
+	elif grep -q '"status":"partial"' "$run_dir/ends" 2>/dev/null &&
+	    [ "$worst" -eq 0 ]; then
+		worst=1
+	fi
+	case $worst in
+	0) return ;;
+	1) out_status=partial; return ;;
+	esac
+	out_status=failed
+	IFS=$us read -r out_stage detail rc <<<"$first"
+	if [ -z "$detail" ] && [ -s "$run_dir/stderr" ]; then
+		detail=$(grep -F "${out_stage%% *}: " "$run_dir/stderr" | tail -n 1)
+		detail=${detail#"${out_stage%% *}: "}
+	fi
+	out_error="exit $rc${detail:+: $detail}"
+}
+
+# pipelines.sh's word on how the run ended: the end record for pm-summary
+# (standard output), and, unless nothing is written, in the database: the
+# failed stage as a failure record (reason stage_failed) and the status.
+# When the database cannot take it (pm-store itself failed), the row stays
+# running, and the next run of the flow marks it abandoned.
+finish_run() {
+	local now end fail='' err
+	[ "$flow" != replay ] || return 0
+	run_outcome
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+	end=$(run_record | jq -c --arg now "$now" --arg st "$out_status" \
+	    --arg stage "$out_stage" --arg e "$out_error" \
+	    '. + {phase:"end", final:true, finished_at:$now, status:$st,
+	      failed_stage:(if $stage == "" then null else $stage end),
+	      error:(if $e == "" then null else $e end)}')
+	printf '%s\n' "$end"
+	# a replay of the dump then ends the run as this run ended
+	[ -n "$no_dump" ] || [ ! -f "$dump_file" ] ||
+	    [ -e "$run_dir/dump.failed" ] || printf '%s\n' "$end" >>"$dump_file"
+	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
+	[ -z "$dry_run" ] || return 0
+	[ -z "$out_stage" ] || fail=$(jq -cn --arg stage "$out_stage" \
+	    --arg e "$out_error" '{kind:"failure", stage:$stage,
+	    reason:"stage_failed", retriable:true, detail:$e}')
+	if ! err=$( { run_record; [ -z "$fail" ] || printf '%s\n' "$fail"
+	    printf '%s\n' "$end"; } | stages_file='' pm pm-store 2>&1 >/dev/null); then
+		printf '%s\n' "$err" >&2
+		echo "$prog: $flow: cannot record how run $run_id ended" \
+		    "($out_status); the next $flow run marks it abandoned" >&2
+	fi
+}
 
 flow_daily() {
 	local -a fa=(markets --closed false --target-date "$target_date"
@@ -267,6 +406,19 @@ flow_retry() {
 	check_stages "pm-store --export" pm-experiment dump pm-store pm-summary
 }
 
+# pm-summary --status with the options given for it.  Its stale (4) and
+# very stale (5) become 5 and 6 here, where 4 is a held lock: one table
+# of exit statuses for pipelines.sh (pm-pipelines(7)).
+flow_status() {
+	local -a sa=(--status "${status_args[@]}")
+	local rc
+	[ -z "$now" ] || sa+=(--now "$now")
+	[ -z "$status_path" ] || sa+=(--status-path "$status_path")
+	pm pm-summary "${sa[@]}"; rc=$?
+	case $rc in 4|5) rc=$((rc + 1)) ;; esac
+	exit "$rc"
+}
+
 usage_error() { rc=2 die "$@"; }
 
 # A whole number from lo to hi, or a usage error naming the option.
@@ -342,6 +494,8 @@ check_options() {
 	*)	[ ${#positional[@]} -eq 0 ] ||
 		    usage_error "$flow: unexpected argument: ${positional[0]}" ;;
 	esac
+	[ "$flow" = status ] || [ ${#status_args[@]} -eq 0 ] ||
+	    usage_error "$flow: ${status_args[0]} is an option of the status flow"
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
 	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
 	check_number --overlap "$overlap" 0 100000
@@ -379,14 +533,15 @@ main() {
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
 	progress='' exp_args=() positional=() now=${PM_NOW:-}
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
-	debug_dump=''
+	debug_dump='' status_args=() status_path=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--db|--env-file|--window-days|--target-date|--limit|--summary-path|\
 		--dump-dir|--overlap|--config|--suite|--stage|--include-forecast|\
 		--include-research|--override|--override-file|-j|--gamma-url|--clob-url|\
 		--now|--margin|--experiment-override|--experiment-override-file|\
-		--event-batch-size|--debug-dump-dir)
+		--event-batch-size|--debug-dump-dir|--flow|--fresh|--stale|\
+		--notify|--status-path)
 			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; } ;;
 		esac
 		case $1 in
@@ -413,6 +568,10 @@ main() {
 		--no-debug-dump) debug_dump='' ;;
 		--list-experiments) list=1 ;;
 		--gamma-url) export PM_GAMMA_URL=$2; shift ;;
+		--flow|--fresh|--stale) status_args+=("$1" "$2"); shift ;;
+		--json) status_args+=(--json) ;;
+		--notify) export PM_NOTIFY_URL=$2; shift ;;
+		--status-path) status_path=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
 		-h|--help) usage; exit 0 ;;
 		-*) echo "$prog: unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -433,7 +592,7 @@ main() {
 	export DATABASE_URL=$db
 
 	case $flow in
-	status) pm pm-summary --status; exit ;;
+	status) flow_status ;;
 	score) pm pm-summary --score; exit ;;
 	esac
 
@@ -451,6 +610,11 @@ main() {
 	[ -n "$summary_path" ] && { mkdir -p "$(dirname "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
 	take_lock
+	run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pm-run.XXXXXX") ||
+	    die "cannot make a temporary directory"
+	trap 'release_lock; rm -rf "$run_dir"' EXIT
+	stages_file=$run_dir/stages
+	: >"$stages_file"
 
 	local status=0
 	case $flow in
@@ -462,8 +626,16 @@ main() {
 	replay) flow_replay "${positional[0]}" || status=$? ;;
 	retry-failures) flow_retry "${positional[0]}" || status=$? ;;
 	esac
-	[ -n "$no_dump" ] || [ "$flow" = replay ] || [ ! -e "$dump_file" ] ||
-	    echo "$prog: $flow: dump in $dump_file" >&2
+	if [ -e "$run_dir/dump.failed" ]; then
+		echo "$prog: $flow: the dump $dump_file is incomplete" >&2
+	elif [ -z "$no_dump" ] && [ "$flow" != replay ] && [ -e "$dump_file" ]; then
+		echo "$prog: $flow: dump in $dump_file" >&2
+	fi
+	# a run recorded failed is a failed stage's exit status
+	if [ "$status" -lt 3 ] && [ "$(cut -d' ' -f1 "$run_dir/outcome" \
+	    2>/dev/null)" = failed ]; then
+		status=3
+	fi
 	exit "$status"
 }
 

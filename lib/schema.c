@@ -163,6 +163,16 @@ static const struct migration migrations[] = {
 "  '', '', p.market_id, r.run_id, p.close_time, NULL\n"
 "  FROM experiment_results r JOIN processed_markets p\n"
 "  ON p.event_key = r.event_key;\n" },
+/*
+ * pipelines.sh's run lock on a server database (lib/lease.c): one lease
+ * row per flow, taken and renewed by single statements, so it works
+ * through a transaction pooler and across machines; expires_at is the
+ * server's clock in epoch seconds.
+ */
+{ 7, "run leases",
+"CREATE TABLE run_locks (\n"
+"  lock_key TEXT PRIMARY KEY, holder TEXT NOT NULL,\n"
+"  acquired_at TEXT NOT NULL, expires_at BIGINT NOT NULL);\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

@@ -59,7 +59,8 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "n_failed = experiment_runs.n_failed + excluded.n_failed, "
 	    "n_skipped = experiment_runs.n_skipped + excluded.n_skipped");
 	s->xrunend = db_prepare(db, "UPDATE processing_runs SET "
-	    "finished_at = ?2, status = ?3, counts = ?4 WHERE run_id = ?1");
+	    "finished_at = ?2, status = ?3, counts = COALESCE(?4, counts) "
+	    "WHERE run_id = ?1");
 	s->xrunfin = db_prepare(db, "UPDATE experiment_runs SET status = "
 	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
 	    "ELSE 'completed' END, finished_at = ?2 "

@@ -420,16 +420,80 @@ run_end_put(struct store *s, struct entry *e, const json_val *root,
 	return rc;
 }
 
+/* The flows pipelines.sh runs (pm-pipelines(7)), trades included: a run
+ * record of any other flow is a mistake, not a new flow. */
+static const char *const run_flows[] = { "daily", "static", "delta",
+	"events", "prices", "replay", "retry-failures", "trades" };
+static const char *const run_statuses[] = { "running", "completed",
+	"partial", "failed", "abandoned" };
+
+static int
+one_of(const char *p, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; p && i < n; i++)
+		if (strcmp(p, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A time member that must parse when present (and when need is set). */
+static int
+time_ok(const json_val *root, const char *key, int need)
+{
+	json_val x;
+	const char *p;
+	size_t n;
+	int64_t t;
+
+	json_get(root, key, &x);
+	if ((x.type == JSON_NULL || x.type == JSON_ABSENT) && !need)
+		return 1;
+	return (p = json_str(&x, &n)) != NULL && ts_sec(p, n, &t) == 0;
+}
+
+/* What status and freshness are computed from must be true: a run_id, a
+ * known flow, times that are times, a known status.  NULL or the
+ * reason. */
+static const char *
+run_invalid(const json_val *root, int end)
+{
+	json_val x;
+	const char *p;
+
+	json_get(root, "run_id", &x);
+	if ((p = json_str(&x, NULL)) == NULL || *p == 0)
+		return "run_id missing or empty";
+	json_get(root, "flow", &x);
+	if (!one_of(json_str(&x, NULL), run_flows,
+	    sizeof run_flows / sizeof *run_flows))
+		return "flow is not one of pipelines.sh's flows";
+	if (!time_ok(root, "started_at", 0))
+		return "started_at is not a time";
+	if (!time_ok(root, "finished_at", end))
+		return "finished_at is not a time";
+	json_get(root, "status", &x);
+	if (end && !one_of(json_str(&x, NULL), run_statuses,
+	    sizeof run_statuses / sizeof *run_statuses))
+		return "status is not running, completed, partial, failed or "
+		    "abandoned";
+	return NULL;
+}
+
 /* A run record; the run's state (which run is open) is store.c's. */
 static int
 run_put(struct store *s, struct entry *e, const json_val *root)
 {
 	struct val v[MAXCOL];
+	const char *why;
 	char err[160];
 	int rc;
 
 	if (!is_str(root, "phase", "start") && !is_str(root, "phase", "end"))
 		return bad(s, e, "phase is not start or end");
+	if ((why = run_invalid(root, is_str(root, "phase", "end"))) != NULL)
+		return bad(s, e, why);
 	if (tbl_extract(s, T_RUNS, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
 	if (s->db == NULL)

@@ -43,6 +43,7 @@ struct variant {
 
 struct summary {
 	char			*meta[M_COUNT];
+	char			*failed_stage, *error;	/* the final word's */
 	int64_t			 window_days;
 	int			 has_window, runs;
 	int			 dry_run;	/* the run record says so */
@@ -146,6 +147,8 @@ summary_free(struct summary *s)
 		return;
 	for (i = 0; i < M_COUNT; i++)
 		free(s->meta[i]);
+	free(s->failed_stage);
+	free(s->error);
 	for (i = 0; i < s->nfails; i++)
 		fail_release(&s->fails[i]);
 	free(s->fails);
@@ -185,6 +188,17 @@ add_run(struct summary *s, const json_val *root)
 				s->meta[i] = d;
 			}
 		}
+	}
+	/* pipelines.sh's final word (pm-pipelines(7)) names the stage that
+	 * failed; it is not one of the run's records */
+	json_get(root, "final", &v);
+	if (end && json_bool(&v, &dry) == 0 && dry) {
+		dry = 0;
+		s->t.records--;
+		free(s->failed_stage);
+		free(s->error);
+		s->failed_stage = dupstr(root, "failed_stage");
+		s->error = dupstr(root, "error");
 	}
 	json_get(root, "window_days", &v);
 	if (!s->has_window && json_int64(&v, &s->window_days) == 0)
@@ -671,6 +685,12 @@ json_variants(const struct summary *s, struct buf *b)
 	jw_close(b, ']');
 }
 
+const char *
+summary_run_status(const struct summary *s)
+{
+	return s->meta[M_STATUS];
+}
+
 int
 summary_json(const struct summary *s, struct buf *b)
 {
@@ -687,6 +707,12 @@ summary_json(const struct summary *s, struct buf *b)
 			else
 				jw_null(b);
 		}
+	}
+	if (s->failed_stage) {
+		jw_key(b, "failed_stage");
+		jw_strz(b, s->failed_stage);
+		jw_key(b, "error");
+		jw_strz(b, s->error);
 	}
 	json_totals(s, b);
 	json_failures(s, b);
@@ -720,6 +746,9 @@ text_run(const struct summary *s, FILE *f)
 		fprintf(f, ", window %lld day(s)", (long long)s->window_days);
 	fprintf(f, ", git %s, status %s\n", or_dash(m[M_GIT_SHA]),
 	    m[M_STATUS] ? m[M_STATUS] : "unfinished");
+	if (s->failed_stage)
+		fprintf(f, "failed stage: %s: %s\n", s->failed_stage,
+		    or_dash(s->error));
 }
 
 static void

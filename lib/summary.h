@@ -48,6 +48,9 @@ void summary_get_totals(const struct summary *s, struct summary_totals *t);
 
 /* The machine-readable summary, one JSON object with a newline. */
 int summary_json(const struct summary *s, struct buf *out);
+/* The run's status as the last end record said ("failed", ...), NULL
+ * when none was seen.  Borrowed from s. */
+const char *summary_run_status(const struct summary *s);
 /* The summary for a person. */
 void summary_text(const struct summary *s, FILE *f);
 

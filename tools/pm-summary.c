@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "dotenv.h"
+#include "lease.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "opt.h"
@@ -29,9 +30,10 @@
 #include "timefmt.h"
 #include "version.h"
 
-enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
+enum { MODE_STREAM, MODE_STATUS, MODE_SCORE, MODE_HOLD };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
-	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP };
+	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP, O_HOLD,
+	O_RUN_ID, O_WAIT, O_TTL };
 
 struct opts {
 	int		 mode, pass, quiet, json;
@@ -41,6 +43,7 @@ struct opts {
 	const char	*db_url;
 	struct status_opts st;
 	struct score_opts sc;
+	struct lease_opts le;
 	int		 fresh_set, stale_set;
 };
 
@@ -58,6 +61,8 @@ usage(FILE *f)
 "                  [--stale dur] [--now time] [--runs n] [--failures n]\n"
 "                  [--json]\n"
 "       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
+"       pm-summary --hold flow [--db url] [--run-id id] [--wait secs]\n"
+"                  [--ttl secs]\n"
 "  -p, --pass              copy the input to standard output\n"
 "  -q, --quiet             no text summary on standard error\n"
 "      --json PATH         write the JSON summary to PATH (-: stdout)\n"
@@ -75,6 +80,10 @@ usage(FILE *f)
 "      --buckets N         --score: calibration buckets (default 10)\n"
 "      --clamp EPS         --score: log loss clamp (default 0.001)\n"
 "      --json              --status, --score: JSON instead of text\n"
+"      --hold FLOW         hold FLOW's run lock until standard input ends\n"
+"      --run-id ID         --hold: the run that holds it\n"
+"      --wait SECS         --hold: wait that long for a held lock (0)\n"
+"      --ttl SECS          --hold: PostgreSQL lease life (default 60)\n"
 "  -h, --help              this help;  -V, --version  the version\n", f);
 }
 
@@ -131,6 +140,9 @@ find_mode(int argc, char **argv)
 			return MODE_STATUS;
 		if (strcmp(argv[i], "--score") == 0)
 			return MODE_SCORE;
+		if (strcmp(argv[i], "--hold") == 0 ||
+		    strncmp(argv[i], "--hold=", 7) == 0)
+			return MODE_HOLD;
 	}
 	return MODE_STREAM;
 }
@@ -179,6 +191,27 @@ one_opt(int ch, struct opts *o)
 		return rc;
 	case O_CLAMP:
 		return opt_real("--clamp", optarg, 0, 0.5, 1, &o->sc.clamp);
+	case O_HOLD:
+		if (o->mode != MODE_HOLD) {
+			msg("--hold: one mode at a time");
+			return -1;
+		}
+		if (optarg[0] == 0 || strlen(optarg) > 32 ||
+		    strspn(optarg, "abcdefghijklmnopqrstuvwxyz-") != strlen(optarg)) {
+			msg("--hold: not a flow name: %s", optarg);
+			return -1;
+		}
+		o->le.flow = optarg;
+		return 0;
+	case O_RUN_ID: o->le.run_id = optarg; return 0;
+	case O_WAIT:
+		rc = opt_int("--wait", optarg, 0, 86400, &n);
+		o->le.wait = (int)n;
+		return rc;
+	case O_TTL:
+		rc = opt_int("--ttl", optarg, 3, 86400, &n);
+		o->le.ttl = (int)n;
+		return rc;
 	}
 	usage(stderr);
 	return -1;
@@ -204,6 +237,12 @@ check_opts(struct opts *o, int nfiles)
 	if (!o->stale_set)
 		o->st.stale = o->fresh_set && o->st.fresh >= stale ?
 		    o->st.fresh * 2 : stale;
+	if ((o->mode == MODE_HOLD) != (o->le.flow != NULL) ||
+	    (o->mode != MODE_HOLD && (o->le.run_id || o->le.wait ||
+	    o->le.ttl != 60))) {
+		msg("--run-id, --wait and --ttl go with --hold FLOW");
+		return -1;
+	}
 	if (o->st.stale < o->st.fresh) {
 		msg("--stale must not be below --fresh");
 		return -1;
@@ -240,6 +279,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "failures", required_argument, NULL, O_FAILURES },
 		{ "buckets", required_argument, NULL, O_BUCKETS },
 		{ "clamp", required_argument, NULL, O_CLAMP },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "run-id", required_argument, NULL, O_RUN_ID },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "ttl", required_argument, NULL, O_TTL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -390,13 +433,17 @@ main(int argc, char **argv)
 	o.st.runs = o.st.failures = 10;
 	o.sc.buckets = 10;
 	o.sc.clamp = 0.001;
+	o.le.ttl = 60;
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		rc = rc == 1 ? 0 : EXIT_USAGE;
 		goto out;
 	}
 	if (o.mode == MODE_STREAM)
 		rc = run_stream(&o, argc - optind, argv + optind);
-	else
+	else if (o.mode == MODE_HOLD) {
+		o.le.url = o.db_url;
+		rc = lease_hold(&o.le);
+	} else
 		rc = run_db(&o);
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)

@@ -1,0 +1,425 @@
+/* lease.c - the run lock of a flow on a database (see lease.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "lease.h"
+#include "msg.h"
+#include "schema.h"
+#include "sha.h"
+#include "timefmt.h"
+
+#define EXIT_HELD 4
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Signals end the hold like the end of standard input: the lock is given
+ * back, not left to expire. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* mkdir -p of the directory part of path. */
+static void
+mkparents(const char *path)
+{
+	char dir[PATH_MAX], *p;
+
+	if (strlen(path) >= sizeof dir)
+		return;
+	strcpy(dir, path);
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		(void)mkdir(dir, 0777);
+		*p = '/';
+	}
+}
+
+/* The database file's real path, symlinks and ./.. resolved, so that every
+ * spelling of one file (data/pm.db, ./data/pm.db, sqlite:..., a link to
+ * it) names one lock; a file not made yet: its directory's real path. */
+static int
+real_db_path(const char *path, char *out, size_t n)
+{
+	char dir[PATH_MAX], rdir[PATH_MAX];
+	const char *base;
+	size_t dl;
+
+	if (realpath(path, rdir) != NULL)
+		return snprintf(out, n, "%s", rdir) < (int)n ? 0 : -1;
+	mkparents(path);
+	base = strrchr(path, '/');
+	if (base == NULL) {
+		snprintf(dir, sizeof dir, ".");
+		base = path;
+	} else {
+		dl = (size_t)(base - path);
+		if (dl >= sizeof dir)
+			return -1;
+		memcpy(dir, path, dl);
+		dir[dl] = 0;
+		if (dl == 0)
+			snprintf(dir, sizeof dir, "/");
+		base++;
+	}
+	if (realpath(dir, rdir) == NULL)
+		return -1;
+	return snprintf(out, n, "%s/%s", strcmp(rdir, "/") ? rdir : "", base) <
+	    (int)n ? 0 : -1;
+}
+
+/* Open the lock file: never through a symlink (O_NOFOLLOW), never
+ * truncated, never blocking on a FIFO planted there, and only a regular
+ * file.  The descriptor, or -1 after a message. */
+static int
+open_lock(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+	    | O_NOCTTY, 0644);
+	if (fd == -1) {
+		msg("cannot open the lock %s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link: refused)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		msg("cannot use the lock %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* flock the file, waiting up to o->wait seconds.  The descriptor, or -1
+ * with *rc the exit status. */
+static int
+file_lock(const struct lease_opts *o, const char *path, int *rc)
+{
+	long deadline = ts_mono_ms() + (long)o->wait * 1000;
+	int fd, said = 0;
+
+	if ((fd = open_lock(path)) == -1) {
+		*rc = EXIT_IO;
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			msg("cannot lock %s: %s", path, strerror(errno));
+			*rc = EXIT_IO;
+			break;
+		}
+		if (stop || ts_mono_ms() >= deadline) {
+			msg("another %s run on this database holds %s", o->flow,
+			    path);
+			*rc = EXIT_HELD;
+			break;
+		}
+		if (!said++)
+			msg("waiting for the %s run that holds %s", o->flow, path);
+		pause_ms(200);
+	}
+	if (*rc != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Runs of the flow still marked running have no live holder now: mark
+ * them abandoned.  Quietly nothing when the database has no tables yet. */
+static void
+abandon(struct db *db, const char *flow)
+{
+	struct db_stmt *st;
+	char now[TS_MAX];
+	int attempt, rc = DB_ERR, n = 0;
+
+	if (schema_version(db) <= 0)
+		return;
+	ts_now(now);
+	st = db_prepare(db, "UPDATE processing_runs SET status = 'abandoned', "
+	    "finished_at = ?2 WHERE flow = ?1 AND (status IS NULL OR "
+	    "status = 'running')");
+	for (attempt = 0; st && attempt < DB_RETRIES; attempt++) {
+		db_bind_str(st, 1, flow);
+		db_bind_str(st, 2, now);
+		if ((rc = db_step(st)) == DB_DONE)
+			n = db_changes(st);
+		db_reset(st);
+		if (rc != DB_BUSY)
+			break;
+		db_backoff(attempt);
+	}
+	if (st == NULL || rc != DB_DONE)
+		msg("cannot mark abandoned %s runs: %s", flow, db_errmsg(db));
+	else if (n > 0)
+		msg("%d earlier %s run%s marked abandoned: %s still running "
+		    "without a holder", n, flow, n == 1 ? "" : "s",
+		    n == 1 ? "it was" : "they were");
+	db_finalize(st);
+}
+
+static void
+abandon_sqlite(const struct lease_opts *o)
+{
+	struct db *db;
+	char err[600];
+
+	if (!db_exists(o->url))
+		return;
+	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return;
+	}
+	abandon(db, o->flow);
+	db_close(db);
+}
+
+#define NOW_SQL "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)"
+
+/* One statement each, so a transaction pooler may give each its own
+ * server connection; the expiry is the server's clock, not ours. */
+static int
+pg_take(struct db *db, const char *flow, const char *holder, int ttl,
+    int *taken)
+{
+	struct db_stmt *st;
+	char now[TS_MAX];
+	int rc;
+
+	st = db_prepare(db, "INSERT INTO run_locks (lock_key, holder, "
+	    "acquired_at, expires_at) VALUES (?1, ?2, ?3, " NOW_SQL " + ?4) "
+	    "ON CONFLICT (lock_key) DO UPDATE SET holder = excluded.holder, "
+	    "acquired_at = excluded.acquired_at, "
+	    "expires_at = excluded.expires_at "
+	    "WHERE run_locks.expires_at < " NOW_SQL
+	    " OR run_locks.holder = excluded.holder");
+	if (st == NULL)
+		return DB_ERR;
+	ts_now(now);
+	db_bind_str(st, 1, flow);
+	db_bind_str(st, 2, holder);
+	db_bind_str(st, 3, now);
+	db_bind_int(st, 4, ttl);
+	if ((rc = db_step(st)) == DB_DONE)
+		*taken = db_changes(st) > 0;
+	db_finalize(st);
+	return rc;
+}
+
+static int
+pg_renew(struct db *db, const char *flow, const char *holder, int ttl)
+{
+	struct db_stmt *st;
+	int rc;
+
+	st = db_prepare(db, "UPDATE run_locks SET expires_at = " NOW_SQL
+	    " + ?3 WHERE lock_key = ?1 AND holder = ?2");
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_str(st, 1, flow);
+	db_bind_str(st, 2, holder);
+	db_bind_int(st, 3, ttl);
+	if ((rc = db_step(st)) == DB_DONE && db_changes(st) == 0)
+		rc = DB_ERR;	/* not ours any more */
+	db_finalize(st);
+	return rc;
+}
+
+static void
+pg_release(struct db *db, const char *flow, const char *holder)
+{
+	struct db_stmt *st;
+
+	st = db_prepare(db, "DELETE FROM run_locks WHERE lock_key = ?1 AND "
+	    "holder = ?2");
+	if (st == NULL)
+		return;
+	db_bind_str(st, 1, flow);
+	db_bind_str(st, 2, holder);
+	if (db_step(st) != DB_DONE)
+		msg("cannot give the %s lease back (it expires by itself): %s",
+		    flow, db_errmsg(db));
+	db_finalize(st);
+}
+
+/* Take the lease, waiting up to o->wait seconds; 0 or an exit status. */
+static int
+pg_lock(struct db *db, const struct lease_opts *o, const char *holder)
+{
+	long deadline = ts_mono_ms() + (long)o->wait * 1000;
+	int rc, taken = 0, said = 0, attempt = 0;
+
+	for (;;) {
+		rc = pg_take(db, o->flow, holder, o->ttl, &taken);
+		if (rc == DB_BUSY && attempt < DB_RETRIES) {
+			db_backoff(attempt++);
+			continue;
+		}
+		if (rc != DB_DONE) {
+			msg("cannot take the %s lease: %s", o->flow,
+			    db_errmsg(db));
+			return EXIT_IO;
+		}
+		if (taken)
+			return 0;
+		if (stop || ts_mono_ms() >= deadline) {
+			msg("another %s run on this database holds its lease "
+			    "(run_locks)", o->flow);
+			return EXIT_HELD;
+		}
+		if (!said++)
+			msg("waiting for the %s run that holds the lease",
+			    o->flow);
+		pause_ms(1000);
+	}
+}
+
+/* Until standard input ends (or a signal comes): renew the lease every
+ * third of its life. */
+static void
+hold(struct db *db, const struct lease_opts *o, const char *holder)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char b[256];
+	int r, lost = 0;
+
+	while (!stop) {
+		r = poll(&p, 1, db ? o->ttl * 1000 / 3 : -1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			break;
+		if (r == 0) {
+			if (pg_renew(db, o->flow, holder, o->ttl) != DB_DONE &&
+			    !lost++)
+				msg("cannot renew the %s lease: another run may "
+				    "start", o->flow);
+			continue;
+		}
+		if (read(STDIN_FILENO, b, sizeof b) <= 0)
+			break;
+	}
+}
+
+static int
+say_locked(void)
+{
+	if (printf("locked\n") < 0 || fflush(stdout) == EOF)
+		return -1;
+	return 0;
+}
+
+static int
+hold_pg(const struct lease_opts *o, const char *holder)
+{
+	struct db *db;
+	char err[600];
+	int rc;
+
+	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_IO;
+	}
+	if (schema_migrate(db, 0, err, sizeof err) == -1) {
+		msg("%s", err);
+		db_close(db);
+		return EXIT_IO;
+	}
+	if ((rc = pg_lock(db, o, holder)) == 0) {
+		abandon(db, o->flow);
+		if (say_locked() == 0)
+			hold(db, o, holder);
+		pg_release(db, o->flow, holder);
+	}
+	db_close(db);
+	return rc;
+}
+
+static int
+hold_file(const struct lease_opts *o, const char *path)
+{
+	int fd, rc = 0;
+
+	if ((fd = file_lock(o, path, &rc)) == -1)
+		return rc;
+	abandon_sqlite(o);
+	if (say_locked() == 0)
+		hold(NULL, o, NULL);
+	close(fd);
+	return 0;
+}
+
+int
+lease_hold(const struct lease_opts *o)
+{
+	struct db_url u;
+	char err[600], path[PATH_MAX + 64], real[PATH_MAX], host[256],
+	    holder[600], hex[65];
+
+	catch_signals();
+	if (db_url_parse(o->url, 0, &u, err, sizeof err) == -1) {
+		msg("%s", err);
+		return EXIT_USAGE;
+	}
+	if (u.engine == DB_PG) {
+		if (gethostname(host, sizeof host) == -1)
+			snprintf(host, sizeof host, "unknown");
+		host[sizeof host - 1] = 0;
+		snprintf(holder, sizeof holder, "%s@%s:%ld",
+		    o->run_id ? o->run_id : "-", host, (long)getppid());
+		return hold_pg(o, holder);
+	}
+	if (u.engine == DB_SQLITE) {
+		if (real_db_path(u.target, real, sizeof real) == -1) {
+			msg("cannot resolve the database path %s", u.target);
+			return EXIT_IO;
+		}
+		snprintf(path, sizeof path, "%s.%s.lock", real, o->flow);
+	} else {
+		/* a server engine without a lease of its own: this machine */
+		sha256_hex(o->url, strlen(o->url), hex);
+		snprintf(path, sizeof path, "%s/pm-%s-%.16s.lock",
+		    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", o->flow, hex);
+	}
+	return hold_file(o, path);
+}

@@ -1,0 +1,37 @@
+/*
+ * lease.h - one run of a flow at a time on one database: the lock
+ * pipelines.sh holds for a run (pm-summary --hold).
+ *
+ * PostgreSQL: a lease row in run_locks (migration 7), keyed on the flow,
+ * taken and renewed by single statements with an expiry from the server's
+ * clock, so it works through a transaction pooler and across machines; a
+ * holder that dies leaves a row that expires.  SQLite: an flock(2) on a
+ * file beside the database file (its real path, symlinks resolved), opened
+ * with O_NOFOLLOW and never truncated; the kernel drops it with its holder.
+ * Any other engine: such a file in $TMPDIR, keyed on the URL.
+ *
+ * Once the lock is taken, runs of the flow still marked running are
+ * marked abandoned: their holder is gone, or it would hold the lock.
+ * Ownership: everything in struct lease_opts is borrowed.
+ */
+#ifndef PM_LEASE_H
+#define PM_LEASE_H
+
+struct lease_opts {
+	const char	*url;		/* the database */
+	int		 dbflags;	/* DB_TLS in production */
+	const char	*flow;
+	const char	*run_id;	/* who holds it, with host and pid */
+	int		 wait;		/* seconds to wait for a held lock */
+	int		 ttl;		/* PostgreSQL: seconds a lease lasts */
+};
+
+/*
+ * Take the lock, print "locked" on standard output, hold it until
+ * standard input ends, release it.  The exit status: 0; 4 another run
+ * holds it (for longer than o->wait); 3 the database or the lock file
+ * cannot be used; 2 a bad URL.
+ */
+int lease_hold(const struct lease_opts *o);
+
+#endif
