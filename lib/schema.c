@@ -167,12 +167,17 @@ static const struct migration migrations[] = {
  * pipelines.sh's run lock on a server database (lib/lease.c): one lease
  * row per flow, taken and renewed by single statements, so it works
  * through a transaction pooler and across machines; expires_at is the
- * server's clock in epoch seconds.
+ * server's clock in epoch seconds.  status_alerts: the freshness last
+ * told to the webhook (pm-summary --status --notify), so a change from
+ * fresh to stale is told once, not at every check.
  */
-{ 7, "run leases",
+{ 7, "run leases, status alert state",
 "CREATE TABLE run_locks (\n"
 "  lock_key TEXT PRIMARY KEY, holder TEXT NOT NULL,\n"
-"  acquired_at TEXT NOT NULL, expires_at BIGINT NOT NULL);\n" },
+"  acquired_at TEXT NOT NULL, expires_at BIGINT NOT NULL);\n"
+"CREATE TABLE status_alerts (\n"
+"  alert_key TEXT PRIMARY KEY, level TEXT NOT NULL,\n"
+"  changed_at TEXT NOT NULL);\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

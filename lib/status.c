@@ -107,78 +107,217 @@ tcol(struct db_stmt *st, int i)
 	return s ? s : "-";
 }
 
-/* Run the one-row query sql (with the flow bound as ?1 when given); its
- * first column copied into out, "" when null.  0 or -1. */
-static int
-one_text(struct rep *r, const char *sql, int bind_flow, char *out, size_t n)
-{
-	struct db_stmt *st;
-	const char *s;
-	int rc;
+/* Where each flow's data lands, and the column that says when: the
+ * freshness of a flow is that of the newest row it stored, not the end
+ * of its last run (a run can end without storing anything).  A table
+ * that does not exist (trades before its flow ran) has no data. */
+static const struct source {
+	const char	*flow, *table, *col;
+} sources[] = {
+	{ "daily", "processed_events", "processed_at" },
+	{ "static", "markets", "stored_at" },
+	{ "delta", "markets", "stored_at" },
+	{ "events", "events", "stored_at" },
+	{ "prices", "price_history", "ts" },
+	{ "trades", "trades", "ts" },
+	{ "retry-failures", "processed_events", "processed_at" },
+};
+#define NSOURCES (sizeof sources / sizeof sources[0])
 
-	out[0] = 0;
+struct fresh {
+	const struct source *src;
+	char		 last[TS_MAX * 2];
+	int64_t		 age, fresh, stale, runs, failed, in_a_row;
+	int		 level;
+	char		 last_status[32];
+};
+
+/* The newest time in the flow's table, times after now ignored (a clock
+ * that ran ahead must not keep a dead flow fresh for ever). */
+static void
+newest(struct rep *r, struct fresh *f)
+{
+	char sql[256], now[TS_MAX];
+	struct db_stmt *st;
+	const char *v;
+	int64_t t;
+
+	f->last[0] = 0;
+	f->level = NO_DATA;
+	if (f->src->table == NULL)
+		return;
+	ts_format((time_t)r->o->now, NULL, 0, now);
+	snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1",
+	    f->src->col, f->src->table, f->src->col);
 	if ((st = db_prepare(r->db, sql)) == NULL)
-		return dberr(r, "prepare");
-	if (bind_flow)
-		db_bind_str(st, 1, r->o->flow);
-	if ((rc = db_step(st)) == DB_ROW) {
-		if ((s = db_col_text(st, 0, NULL)) != NULL)
-			snprintf(out, n, "%s", s);
+		return;		/* no such table: nothing stored */
+	db_bind_str(st, 1, now);
+	if (db_step(st) == DB_ROW) {
+		if ((v = db_col_text(st, 0, NULL)) != NULL)
+			snprintf(f->last, sizeof f->last, "%s", v);
 		db_reset(st);
 	}
 	db_finalize(st);
-	return rc == DB_ROW || rc == DB_DONE ? 0 : dberr(r, "select");
+	if (f->last[0] == 0 || ts_sec(f->last, strlen(f->last), &t) == -1) {
+		f->last[0] = 0;
+		return;
+	}
+	f->age = r->o->now - t;
+	f->level = f->age < f->fresh ? FRESH : f->age < f->stale ? STALE :
+	    VERY_STALE;
 }
 
-/* The last update: the end of the last run that stored something
- * (completed or partial), or, over all flows, the last market written. */
+/* The flow's runs: how many, how many failed (or were abandoned), and
+ * how many of the latest failed in a row. */
+static int
+run_counts(struct rep *r, struct fresh *f)
+{
+	struct db_stmt *st;
+	const char *v;
+	int rc, streak = 1;
+
+	st = db_prepare(r->db, "SELECT status FROM processing_runs WHERE "
+	    "flow = ?1 ORDER BY COALESCE(started_at, stored_at) DESC, "
+	    "run_id DESC");
+	if (st == NULL)
+		return dberr(r, "runs");
+	db_bind_str(st, 1, f->src->flow);
+	f->last_status[0] = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = db_col_text(st, 0, NULL);
+		if (f->runs++ == 0)
+			snprintf(f->last_status, sizeof f->last_status, "%s",
+			    v ? v : "running");
+		if (v && (!strcmp(v, "failed") || !strcmp(v, "abandoned"))) {
+			f->failed++;
+			f->in_a_row += streak;
+		} else if (!v || strcmp(v, "running"))
+			streak = 0;	/* a run still going does not break it */
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : dberr(r, "runs");
+}
+
+static void
+flow_json(struct rep *r, const struct fresh *f)
+{
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "flow");
+	jw_strz(&r->j, f->src->flow);
+	jw_key(&r->j, "level");
+	jw_strz(&r->j, level_names[f->level]);
+	jw_key(&r->j, "data_from");
+	jw_strz(&r->j, f->src->table);
+	jw_key(&r->j, "last_update");
+	jw_strz(&r->j, f->level == NO_DATA ? NULL : f->last);
+	jw_key(&r->j, "age_seconds");
+	if (f->level == NO_DATA)
+		jw_null(&r->j);
+	else
+		jw_int(&r->j, f->age);
+	jw_key(&r->j, "fresh_seconds");
+	jw_int(&r->j, f->fresh);
+	jw_key(&r->j, "stale_seconds");
+	jw_int(&r->j, f->stale);
+	jw_key(&r->j, "runs");
+	jw_int(&r->j, f->runs);
+	jw_key(&r->j, "failed_runs");
+	jw_int(&r->j, f->failed);
+	jw_key(&r->j, "consecutive_failed_runs");
+	jw_int(&r->j, f->in_a_row);
+	jw_key(&r->j, "last_run_status");
+	jw_strz(&r->j, f->runs ? f->last_status : NULL);
+	jw_close(&r->j, '}');
+}
+
+static void
+flow_text(struct rep *r, const struct fresh *f, struct buf *t)
+{
+	char age[64];
+
+	buf_printf(t, "  %-14s %-10s", f->src->flow, level_names[f->level]);
+	if (f->level != NO_DATA) {
+		human_age(f->age, age, sizeof age);
+		buf_printf(t, " %s in %s, %s ago", f->last, f->src->table, age);
+	} else
+		buf_printf(t, " nothing in %s", f->src->table);
+	buf_printf(t, "; %" PRId64 " runs, %" PRId64 " failed, %" PRId64
+	    " failed in a row\n", f->runs, f->failed, f->in_a_row);
+	(void)r;
+}
+
+/* One flow's freshness (--flow), or every flow's: the level is the worst
+ * of the flows that have run (each against its own thresholds unless
+ * --fresh or --stale was given), or, when none has, that of the newest
+ * data stored by any. */
 static int
 freshness(struct rep *r, int *level)
 {
 	const struct status_opts *o = r->o;
-	char run[TS_MAX * 2], mkt[TS_MAX * 2], age[64], f[32], s[32];
-	const char *last, *src;
-	int64_t t = 0, a = 0;
+	struct fresh fl[NSOURCES], *worst = NULL, *any = NULL;
+	struct buf lines;
+	char age[64], f[32], s[32];
+	size_t i, n = 0;
 
-	if (one_text(r, o->flow ?
-	    "SELECT MAX(finished_at) FROM processing_runs WHERE status IN "
-	    "('completed', 'partial') AND flow = ?1" :
-	    "SELECT MAX(finished_at) FROM processing_runs WHERE status IN "
-	    "('completed', 'partial')", o->flow != NULL, run, sizeof run) ||
-	    one_text(r, "SELECT MAX(stored_at) FROM markets", 0, mkt, sizeof mkt))
-		return -1;
-	if (o->flow)
-		mkt[0] = 0;	/* markets are not written per flow */
-	last = strcmp(run, mkt) >= 0 ? run : mkt;
-	src = last == run ? "run" : "markets";
-	if (*last == 0 || ts_sec(last, strlen(last), &t) == -1)
-		*level = NO_DATA;
-	else {
-		a = o->now - t;
-		*level = a < o->fresh ? FRESH : a < o->stale ? STALE : VERY_STALE;
+	for (i = 0; i < NSOURCES; i++) {
+		if (o->flow && strcmp(o->flow, sources[i].flow))
+			continue;
+		memset(&fl[n], 0, sizeof fl[n]);
+		fl[n].src = &sources[i];
+		fl[n].fresh = o->fresh;
+		fl[n].stale = o->stale;
+		if (!o->thresholds_given && !o->flow)
+			status_defaults(sources[i].flow, &fl[n].fresh,
+			    &fl[n].stale);
+		newest(r, &fl[n]);
+		if (run_counts(r, &fl[n]) == -1)
+			return -1;
+		if (fl[n].level != NO_DATA && (any == NULL ||
+		    strcmp(fl[n].last, any->last) > 0))
+			any = &fl[n];
+		if ((fl[n].runs > 0 || o->flow) && (worst == NULL ||
+		    fl[n].level > worst->level))
+			worst = &fl[n];
+		n++;
 	}
+	if (worst == NULL)
+		worst = any;
+	*level = worst ? worst->level : NO_DATA;
 	jw_key(&r->j, "level");
 	jw_strz(&r->j, level_names[*level]);
 	jw_key(&r->j, "last_update");
-	jw_strz(&r->j, *level == NO_DATA ? NULL : last);
+	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->last);
 	jw_key(&r->j, "last_update_from");
-	jw_strz(&r->j, *level == NO_DATA ? NULL : src);
+	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->src->table);
 	jw_key(&r->j, "age_seconds");
 	if (*level == NO_DATA)
 		jw_null(&r->j);
 	else
-		jw_int(&r->j, a);
-	human_age(o->fresh, f, sizeof f);
-	human_age(o->stale, s, sizeof s);
-	if (*level == NO_DATA) {
-		buf_printf(&r->t, "status: no data (no run stored anything%s)\n",
-		    o->flow ? " in this flow" : "");
-		return 0;
+		jw_int(&r->j, worst->age);
+	jw_key(&r->j, "flows");
+	jw_open(&r->j, '[');
+	buf_init(&lines, 0);
+	for (i = 0; i < n; i++) {
+		if (!o->flow && fl[i].runs == 0 && fl[i].level == NO_DATA)
+			continue;	/* never ran, nothing stored */
+		flow_json(r, &fl[i]);
+		flow_text(r, &fl[i], &lines);
 	}
-	human_age(a, age, sizeof age);
-	buf_printf(&r->t, "status: %s: last update %s (%s), %s ago; fresh "
-	    "under %s, stale under %s\n", level_names[*level], last, src, age,
-	    f, s);
+	jw_close(&r->j, ']');
+	if (*level == NO_DATA)
+		buf_printf(&r->t, "status: no data (nothing stored%s)\n",
+		    o->flow ? " by this flow" : "");
+	else {
+		human_age(worst->age, age, sizeof age);
+		human_age(worst->fresh, f, sizeof f);
+		human_age(worst->stale, s, sizeof s);
+		buf_printf(&r->t, "status: %s: last update %s (%s), %s ago; "
+		    "fresh under %s, stale under %s\n", level_names[*level],
+		    worst->last, worst->src->table, age, f, s);
+	}
+	if (lines.len)
+		buf_printf(&r->t, "flows:\n%.*s", (int)lines.len, lines.data);
+	buf_release(&lines);
 	return 0;
 }
 
@@ -254,7 +393,8 @@ one_run(struct rep *r, struct db_stmt *st)
 	if (status == NULL)
 		return 3;
 	return !strcmp(status, "completed") ? 0 : !strcmp(status, "partial") ?
-	    1 : !strcmp(status, "failed") ? 2 : 3;
+	    1 : !strcmp(status, "failed") || !strcmp(status, "abandoned") ?
+	    2 : 3;
 }
 
 static void
@@ -403,7 +543,7 @@ header(struct rep *r)
 
 int
 status_report(struct db *db, const struct status_opts *o, struct buf *out,
-    int *level, char *err, size_t errlen)
+    struct buf *json, int *level, char *err, size_t errlen)
 {
 	struct rep r = { 0 };
 	int rc = -1;
@@ -432,9 +572,75 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 	buf_addc(&r.j, '\n');
 	rc = o->json ? buf_add(out, r.j.data, r.j.len) :
 	    buf_add(out, r.t.data, r.t.len);
+	if (rc == 0 && json)
+		rc = buf_add(json, r.j.data, r.j.len);
 out:
 	json_parser_free(r.jp);
 	buf_release(&r.j);
 	buf_release(&r.t);
 	return rc;
+}
+
+/* The level last told, as the row says; "fresh" when there is none yet
+ * (so the first stale check is told). */
+static int
+alert_step(struct db *db, const char *key, int stale, int *due)
+{
+	struct db_stmt *st;
+	char now[TS_MAX];
+	int rc;
+
+	ts_now(now);
+	st = db_prepare(db, "INSERT INTO status_alerts (alert_key, level, "
+	    "changed_at) VALUES (?1, 'fresh', ?2) ON CONFLICT (alert_key) "
+	    "DO NOTHING");
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_str(st, 1, key);
+	db_bind_str(st, 2, now);
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE)
+		return rc;
+	/* one statement decides, so two checks at once tell it once */
+	st = db_prepare(db, stale ?
+	    "UPDATE status_alerts SET level = 'stale', changed_at = ?2 "
+	    "WHERE alert_key = ?1 AND level = 'fresh'" :
+	    "UPDATE status_alerts SET level = 'fresh', changed_at = ?2 "
+	    "WHERE alert_key = ?1 AND level <> 'fresh'");
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_str(st, 1, key);
+	db_bind_str(st, 2, now);
+	if ((rc = db_step(st)) == DB_DONE)
+		*due = stale && db_changes(st) > 0;
+	db_finalize(st);
+	return rc;
+}
+
+int
+status_alert_due(const char *url, int dbflags, const char *flow, int level,
+    char *err, size_t errlen)
+{
+	struct db *db;
+	int attempt, rc = DB_ERR, due = 0;
+
+	if (level == NO_DATA)
+		return 0;	/* nothing ever stored: nothing turned stale */
+	if ((db = db_open(url, dbflags, err, errlen)) == NULL)
+		return -1;
+	if (schema_migrate(db, 0, err, errlen) == -1) {
+		db_close(db);
+		return -1;
+	}
+	for (attempt = 0; attempt < DB_RETRIES; attempt++) {
+		if ((rc = alert_step(db, flow ? flow : "*", level != FRESH,
+		    &due)) != DB_BUSY)
+			break;
+		db_backoff(attempt);
+	}
+	if (rc != DB_DONE)
+		snprintf(err, errlen, "alert state: %s", db_errmsg(db));
+	db_close(db);
+	return rc == DB_DONE ? due : -1;
 }

@@ -3,7 +3,8 @@
  * update, its age against freshness thresholds, market counts, the last
  * runs and the recent failures, read from a pm-store database.
  *
- * Read-only: only SELECTs, on a database opened with DB_READONLY.
+ * Read-only: only SELECTs, on a database opened with DB_READONLY;
+ * status_alert_due() alone writes, on a connection of its own.
  * Ownership: the database and the output buffer are borrowed.
  */
 #ifndef PM_STATUS_H
@@ -25,6 +26,7 @@ struct status_opts {
 	int		 runs;		/* last runs listed */
 	int		 failures;	/* recent failures listed */
 	int		 json;		/* JSON instead of text */
+	int		 thresholds_given; /* fresh, stale: for every flow */
 };
 
 /* Default thresholds for a flow (a daily flow is fresh for a day). */
@@ -33,9 +35,21 @@ void status_defaults(const char *flow, int64_t *fresh, int64_t *stale);
 /* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0 or -1. */
 int status_duration(const char *s, int64_t *secs);
 
-/* Append the report to out and set *level.  0, or -1 when the database
- * failed (the reason in err). */
+/* Append the report to out (JSON with o->json, else text), and the
+ * JSON report to json unless it is NULL; set *level.  0, or -1 when the
+ * database failed (the reason in err). */
 int status_report(struct db *db, const struct status_opts *o,
-    struct buf *out, int *level, char *err, size_t errlen);
+    struct buf *out, struct buf *json, int *level, char *err,
+    size_t errlen);
+
+/*
+ * --notify: whether this check turns the data of flow (NULL: all) from
+ * fresh to stale or very stale since the last check that told a webhook,
+ * kept in status_alerts (the database opened for writing, migrated).  1
+ * once per such change, 0 otherwise (back to fresh re-arms it), -1 with
+ * the reason in err.
+ */
+int status_alert_due(const char *url, int dbflags, const char *flow,
+    int level, char *err, size_t errlen);
 
 #endif

@@ -685,6 +685,21 @@ json_variants(const struct summary *s, struct buf *b)
 	jw_close(b, ']');
 }
 
+int
+summary_alert_text(const struct summary *s, struct buf *b)
+{
+	char *const *m = s->meta;
+
+	buf_printf(b, "pm run %s (flow %s) %s", m[M_RUN_ID] ? m[M_RUN_ID] :
+	    "-", m[M_FLOW] ? m[M_FLOW] : "-", m[M_STATUS] ? m[M_STATUS] :
+	    "unfinished");
+	if (s->failed_stage)
+		buf_printf(b, ": %s: %s", s->failed_stage,
+		    s->error ? s->error : "-");
+	buf_printf(b, "; %lu records, %lu failed", s->t.records, s->t.failed);
+	return buf_addc(b, 0) == -1 ? -1 : 0;
+}
+
 const char *
 summary_run_status(const struct summary *s)
 {

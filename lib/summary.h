@@ -51,6 +51,8 @@ int summary_json(const struct summary *s, struct buf *out);
 /* The run's status as the last end record said ("failed", ...), NULL
  * when none was seen.  Borrowed from s. */
 const char *summary_run_status(const struct summary *s);
+/* One line for an alert's text, NUL-terminated in b.  0 or -1. */
+int summary_alert_text(const struct summary *s, struct buf *b);
 /* The summary for a person. */
 void summary_text(const struct summary *s, FILE *f);
 

@@ -18,10 +18,13 @@
 
 #include "buf.h"
 #include "db.h"
+#include "dbenv.h"
 #include "dotenv.h"
 #include "lease.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "notify.h"
+#include "outfile.h"
 #include "opt.h"
 #include "out.h"
 #include "score.h"
@@ -33,7 +36,7 @@
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE, MODE_HOLD };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
 	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP, O_HOLD,
-	O_RUN_ID, O_WAIT, O_TTL };
+	O_RUN_ID, O_WAIT, O_TTL, O_NOTIFY, O_STATUS_PATH };
 
 struct opts {
 	int		 mode, pass, quiet, json;
@@ -41,9 +44,12 @@ struct opts {
 	double		 max_failures;	/* < 0: no limit */
 	int		 max_ratio;	/* max_failures is a share of records */
 	const char	*db_url;
+	const char	*notify;	/* webhook URL (a secret) or NULL */
+	const char	*status_path;	/* --status: the JSON goes there too */
 	struct status_opts st;
 	struct score_opts sc;
 	struct lease_opts le;
+	struct db_choice dbc;
 	int		 fresh_set, stale_set;
 };
 
@@ -63,6 +69,7 @@ usage(FILE *f)
 "       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
 "       pm-summary --hold flow [--db url] [--run-id id] [--wait secs]\n"
 "                  [--ttl secs]\n"
+"       (each mode also takes [--notify url])\n"
 "  -p, --pass              copy the input to standard output\n"
 "  -q, --quiet             no text summary on standard error\n"
 "      --json PATH         write the JSON summary to PATH (-: stdout)\n"
@@ -80,6 +87,9 @@ usage(FILE *f)
 "      --buckets N         --score: calibration buckets (default 10)\n"
 "      --clamp EPS         --score: log loss clamp (default 0.001)\n"
 "      --json              --status, --score: JSON instead of text\n"
+"      --notify URL        POST failed runs, and data turning stale, to\n"
+"                          this webhook (default $PM_NOTIFY_URL)\n"
+"      --status-path FILE  --status: write the JSON report to FILE too\n"
 "      --hold FLOW         hold FLOW's run lock until standard input ends\n"
 "      --run-id ID         --hold: the run that holds it\n"
 "      --wait SECS         --hold: wait that long for a held lock (0)\n"
@@ -169,6 +179,8 @@ one_opt(int ch, struct opts *o)
 		}
 		return 0;
 	case O_DB: o->db_url = optarg; return 0;
+	case O_NOTIFY: o->notify = optarg; return 0;
+	case O_STATUS_PATH: o->status_path = optarg; return 0;
 	case O_FLOW: o->st.flow = optarg; return 0;
 	case O_FRESH:
 		o->fresh_set = 1;
@@ -247,9 +259,25 @@ check_opts(struct opts *o, int nfiles)
 		msg("--stale must not be below --fresh");
 		return -1;
 	}
-	if (o->db_url == NULL && (o->db_url = getenv("DATABASE_URL")) == NULL)
-		o->db_url = "data/pm.db";
+	if (o->status_path && o->mode != MODE_STATUS) {
+		msg("--status-path goes with --status");
+		return -1;
+	}
+	if (o->notify == NULL && (o->notify = getenv("PM_NOTIFY_URL")) != NULL &&
+	    *o->notify == 0)
+		o->notify = NULL;
+	if (o->notify && strncmp(o->notify, "http://", 7) &&
+	    strncmp(o->notify, "https://", 8)) {
+		msg("--notify: not an http:// or https:// URL");
+		return -1;
+	}
+	if (o->mode != MODE_STREAM) {
+		if (db_choose(o->db_url, &o->dbc) == -1)
+			return -1;
+		o->db_url = o->dbc.url;
+	}
 	o->st.json = o->sc.json = o->json;
+	o->st.thresholds_given = o->fresh_set || o->stale_set;
 	return 0;
 }
 
@@ -262,6 +290,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "max-failures", required_argument, NULL, O_MAXF },
+		{ "notify", required_argument, NULL, O_NOTIFY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -280,6 +309,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "buckets", required_argument, NULL, O_BUCKETS },
 		{ "clamp", required_argument, NULL, O_CLAMP },
 		{ "hold", required_argument, NULL, O_HOLD },
+		{ "notify", required_argument, NULL, O_NOTIFY },
+		{ "status-path", required_argument, NULL, O_STATUS_PATH },
 		{ "run-id", required_argument, NULL, O_RUN_ID },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "ttl", required_argument, NULL, O_TTL },
@@ -340,6 +371,25 @@ too_many(const struct opts *o, const struct summary_totals *t)
 	return (double)t->failed > o->max_failures;
 }
 
+/* A failed run is told to the webhook, once: this is the run's one
+ * pm-summary (pipelines.sh's last stage). */
+static void
+notify_run(const char *url, const struct summary *sum)
+{
+	const char *st = summary_run_status(sum);
+	struct buf json, text;
+
+	if (st == NULL || strcmp(st, "failed") != 0)
+		return;
+	buf_init(&json, 0);
+	buf_init(&text, 0);
+	if (summary_json(sum, &json) == 0 &&
+	    summary_alert_text(sum, &text) == 0)
+		(void)notify_post(url, json.data, json.len, text.data);
+	buf_release(&json);
+	buf_release(&text);
+}
+
 static int
 run_stream(const struct opts *o, int nfiles, char **files)
 {
@@ -375,6 +425,8 @@ run_stream(const struct opts *o, int nfiles, char **files)
 		    json.len) == -1)
 			rc = EXIT_IO;
 	}
+	if (o->notify)
+		notify_run(o->notify, c.sum);
 	if (rc == 0 && too_many(o, &t)) {
 		msg("%lu failures in %lu records: more than --max-failures",
 		    t.failed, t.records);
@@ -385,37 +437,72 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	return rc;
 }
 
+/* --notify with --status: tell the webhook when the data just turned
+ * stale (once per change, status_alert_due()). */
+static void
+notify_status(const struct opts *o, int level, const struct buf *json)
+{
+	char err[600], text[256];
+	int due;
+
+	if ((due = status_alert_due(o->db_url, o->dbc.flags, o->st.flow, level,
+	    err, sizeof err)) == -1) {
+		msg("%s: %s", o->dbc.name, err);
+		return;
+	}
+	if (!due)
+		return;
+	snprintf(text, sizeof text, "pm data %s%s%s%s", level == STALE ?
+	    "stale" : "very stale", o->st.flow ? " (flow " : "",
+	    o->st.flow ? o->st.flow : "", o->st.flow ? ")" : "");
+	(void)notify_post(o->notify, json->data, json->len, text);
+}
+
 /* --status and --score: a report from the database on standard output. */
 static int
 run_db(struct opts *o)
 {
 	struct db *db;
-	struct buf out;
-	char err[512], name[512];
+	struct buf out, json;
+	char err[512];
+	const char *name = o->dbc.name;
 	int rc = 0, level = NO_DATA;
 
-	db_redact(o->db_url, name, sizeof name);
-	if ((db = db_open(o->db_url, DB_READONLY, err, sizeof err)) == NULL) {
+	if (!db_exists(o->db_url)) {
+		msg("no database at %s; run a flow first", name);
+		return EXIT_IO;
+	}
+	if ((db = db_open(o->db_url, DB_READONLY | o->dbc.flags, err,
+	    sizeof err)) == NULL) {
 		msg("%s: %s", name, err);
 		return EXIT_IO;
 	}
 	buf_init(&out, 0);
+	buf_init(&json, 0);
 	if (o->st.now == 0)
 		o->st.now = (int64_t)time(NULL);
 	if (o->mode == MODE_STATUS)
-		rc = status_report(db, &o->st, &out, &level, err, sizeof err);
+		rc = status_report(db, &o->st, &out, &json, &level, err,
+		    sizeof err);
 	else
 		rc = score_report(db, &o->sc, &out, err, sizeof err);
+	db_close(db);
 	if (rc == -1) {
 		msg("%s: %s", name, err);
 		rc = EXIT_IO;
-	} else if (o->mode == MODE_STATUS)
+	} else if (o->mode == MODE_STATUS) {
 		rc = level == FRESH ? 0 : level == STALE ? EXIT_STALE :
 		    EXIT_VERY_STALE;
+		if (o->status_path && outfile_write(o->status_path, json.data,
+		    json.len) == -1)
+			rc = EXIT_IO;
+		if (o->notify)
+			notify_status(o, level, &json);
+	}
 	if (out.len)
 		out_write(out.data, out.len);
 	buf_release(&out);
-	db_close(db);
+	buf_release(&json);
 	return rc;
 }
 
@@ -442,6 +529,7 @@ main(int argc, char **argv)
 		rc = run_stream(&o, argc - optind, argv + optind);
 	else if (o.mode == MODE_HOLD) {
 		o.le.url = o.db_url;
+		o.le.dbflags = o.dbc.flags;
 		rc = lease_hold(&o.le);
 	} else
 		rc = run_db(&o);
