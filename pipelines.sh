@@ -184,6 +184,7 @@ take_lock() {
 	check_number PM_LOCK_WAIT "$wait" 0 86400
 	coproc LOCKER { pm pm-summary --hold "$flow" --run-id "$run_id" \
 	    --wait "$((10#$wait))" ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
+	# shellcheck disable=SC2153 # set by coproc
 	locker_pid=$LOCKER_PID
 	# copies that outlive bash's own (gone with the coprocess), and no
 	# other copy of the write end: the holder must see it close
@@ -199,6 +200,7 @@ take_lock() {
 
 # Give the lock back and wait until it is given back, so that a run
 # started right after this one finds it free.
+# shellcheck disable=SC2317 # called by the EXIT trap
 release_lock() {
 	[ -n "${lock_in:-}" ] || return 0
 	exec {lock_in}>&- {lock_out}<&-

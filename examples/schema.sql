@@ -138,3 +138,11 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
+-- migration 7: run leases, status alert state
+CREATE TABLE run_locks (
+  lock_key TEXT PRIMARY KEY, holder TEXT NOT NULL,
+  acquired_at TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE status_alerts (
+  alert_key TEXT PRIMARY KEY, level TEXT NOT NULL,
+  changed_at TEXT NOT NULL);
+

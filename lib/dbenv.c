@@ -31,8 +31,10 @@ db_choose(const char *opt, struct db_choice *c)
 	if (env && strcmp(env, "production") == 0) {
 		c->flags |= DB_TLS;
 		if (u.engine == DB_SQLITE) {
-			msg("ENVIRONMENT=production: refusing %s; production "
-			    "needs a postgresql:// database over TLS", c->name);
+			msg("ENVIRONMENT=production: refusing to %s %s; "
+			    "production needs a postgresql:// database over TLS",
+			    msg_prog() && strstr(msg_prog(), "pm-store") ?
+			    "store in" : "use", c->name);
 			return -1;
 		}
 	}

@@ -546,6 +546,12 @@ run_adopt(struct store *s, const json_val *root, const char *phase,
 {
 	if (strcmp(phase, "end") == 0) {
 		if (s->run_id && strcmp(s->run_id, id) == 0) {
+			/* its experiments end with it, as run_close() ends
+			 * them (pipelines.sh's final word, a replayed dump) */
+			db_bind_str(s->xrunfin, 1, s->run_id);
+			db_bind_str(s->xrunfin, 2, s->now);
+			if (db_step(s->xrunfin) != DB_DONE)
+				db_reset(s->xrunfin);
 			free(s->run_id);
 			free(s->run_text);
 			s->run_id = s->run_text = NULL;

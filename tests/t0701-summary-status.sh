@@ -21,13 +21,13 @@ later() { date -u -d "+$1 min" +%Y-%m-%dT%H:%M:%SZ; }
 test_expect_success 'just stored: fresh, exit 0, counts and the run' '
 	filled d.db &&
 	run pm-summary --status --db d.db --json && expect_status 0 &&
-	jq -e ".level == \"fresh\" and .last_update_from == \"run\" and .age_seconds < 600 and
+	jq -e ".level == \"fresh\" and .last_update_from == \"markets\" and .age_seconds < 600 and
 		.markets == {total:3, active:2, resolved:1} and
 		.runs.listed == 1 and .runs.completed == 1 and .runs.success_rate == 1 and
 		.runs.last[0].run_id == \"r1\" and .runs.last[0].flow == \"static\" and
 		.runs.last[0].counts.inserted >= 3 and .failures.last_day == 0" out >/dev/null &&
 	run pm-summary --status --db d.db && expect_status 0 &&
-	test_grep "^status: fresh: last update .* (run), .* ago; fresh under 20m, stale under 1h 0m$" out &&
+	test_grep "^status: fresh: last update .* (markets), .* ago; fresh under 20m, stale under 1h 0m$" out &&
 	test_grep "^markets: 3 total, 2 active, 1 resolved$" out &&
 	test_grep "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
 '
@@ -44,15 +44,18 @@ test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 	run pm-summary --status --db d.db --now "$(later 300)" --fresh 3h && expect_status 4
 '
 
-test_expect_success '--flow: only that flow'"'"'s runs; a daily flow is fresh for a day' '
+test_expect_success '--flow: only that flow'"'"'s runs and data; a daily flow is fresh for a day' '
 	filled d.db &&
 	rec_run_start r2 daily | pm-store --db d.db >/dev/null 2>&1 &&
 	run pm-summary --status --db d.db --flow daily --now "$(later 600)" --json &&
-	expect_status 0 &&
+	expect_status 5 &&
 	jq -e ".fresh_seconds == 86400 and .stale_seconds == 172800 and
+		.level == \"no_data\" and .flows[0].data_from == \"processed_events\" and
 		.runs.listed == 1 and .runs.last[0].run_id == \"r2\"" out >/dev/null &&
+	run pm-summary --status --db d.db --flow static --json && expect_status 0 &&
+	jq -e ".flows[0].runs == 1 and .flows[0].consecutive_failed_runs == 0" out >/dev/null &&
 	run pm-summary --status --db d.db --flow prices && expect_status 5 &&
-	test_grep "^status: no data (no run stored anything in this flow)$" out
+	test_grep "^status: no data (nothing stored by this flow)$" out
 '
 
 test_expect_success 'an empty database: no data, exit 5' '
@@ -83,7 +86,8 @@ test_expect_success 'DATABASE_URL names the database; a missing one exits 3' '
 	filled d.db &&
 	DATABASE_URL=d.db run pm-summary --status && expect_status 0 &&
 	run pm-summary --status --db nosuch.db && expect_status 3 &&
-	test_grep "^pm-summary: nosuch.db: " err && test ! -e nosuch.db
+	test_grep "^pm-summary: no database at nosuch.db; run a flow first$" err &&
+	test ! -e nosuch.db
 '
 
 test_expect_success 'status reads, never writes' '

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "dbenv.h"
 #include "dotenv.h"
 #include "jqf.h"
 #include "msg.h"
@@ -59,31 +60,6 @@ usage(FILE *f)
 "                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine\n"
 "  -h, --help           this help;  -V, --version  the version\n");
-}
-
-/* Only PostgreSQL over TLS in production: an SQLite file on one machine
- * is not where production data should land by accident. */
-static int
-target_allowed(struct opts *o)
-{
-	const char *env = getenv("ENVIRONMENT");
-	struct db_url u;
-	char err[600];
-
-	if (db_url_parse(o->url, 0, &u, err, sizeof err) == -1) {
-		msg("%s: %s", o->setting, err);
-		return 0;
-	}
-	if (env && strcmp(env, "production") == 0) {
-		o->dbflags |= DB_TLS;
-		if (u.engine != DB_PG) {
-			msg("ENVIRONMENT=production: refusing to store in %s; "
-			    "production needs a postgresql:// database over TLS",
-			    o->target);
-			return 0;
-		}
-	}
-	return 1;
 }
 
 static int
@@ -255,6 +231,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { 0 };
+	struct db_choice dbc;
 	char err[256];
 	int ch, rc = 0;
 
@@ -325,19 +302,15 @@ main(int argc, char **argv)
 		rc = print_schema(o.schema);
 		goto out;
 	}
-	o.setting = "--db";
-	if (o.url == NULL && (o.url = getenv("DATABASE_URL")) != NULL)
-		o.setting = "DATABASE_URL";
-	if ((o.url == NULL || *o.url == 0) &&
-	    (o.url = getenv("SUPABASE_DB_URL")) != NULL)
-		o.setting = "SUPABASE_DB_URL";
-	if (o.url == NULL || *o.url == 0)
-		o.url = "data/pm.db";
-	db_redact(o.url, o.target, sizeof o.target);
-	if (!target_allowed(&o)) {
+	/* lib/dbenv.c: --db, DATABASE_URL, SUPABASE_DB_URL; production */
+	if (db_choose(o.url, &dbc) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	o.url = dbc.url;
+	o.setting = dbc.setting;
+	o.dbflags = dbc.flags;
+	snprintf(o.target, sizeof o.target, "%s", dbc.name);
 	if (o.last_run)
 		rc = do_last_run(&o);
 	else if (o.export)

@@ -1,0 +1,67 @@
+#!/bin/bash
+# One run of a flow at a time across machines (issue 16): on PostgreSQL the
+# run lock is a lease row (run_locks, migration 7) with an expiry from the
+# server's clock, taken by single statements, so it works through a
+# transaction pooler.  Two working directories stand for two machines.
+# Before: the lock was a file in the local /tmp, so two machines (or two
+# directories with other TMPDIRs) ran the same flow at once.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+pg_start
+pgbouncer_start
+
+P=$TOP/pipelines.sh
+NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
+fake_start pm --markets 20 --spread-days 1 --now "$NOW"
+daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
+pq() { psql -X -A -t -q "$URL" -c "$1"; }
+
+test_expect_success 'two machines, one PostgreSQL: the second exits 4 while the first runs' '
+	pg_ready && URL=$(pg_newdb lease) && mkdir m1 m2 &&
+	fake_control "{\"latency_ms\":2500}" &&
+	(cd m1 && TMPDIR=$PWD "$P" daily --env-file /dev/null --window-days 0 --no-dump \
+	    --db "$URL" >out 2>err & echo $! >pid) &&
+	for _ in $(seq 100); do
+		test "$(pq "SELECT count(*) FROM run_locks" 2>/dev/null)" = 1 && break; sleep 0.1
+	done &&
+	pq "SELECT holder FROM run_locks WHERE lock_key = '\''daily'\''" >holder &&
+	test_grep "daily-.*@.*:[0-9]" holder &&
+	(cd m2 && TMPDIR=$PWD daily --db "$URL" && expect_status 4 &&
+	    test_grep "another daily run on this database holds its lease" err) &&
+	test_eq 1 "$(pq "SELECT count(*) FROM processing_runs WHERE status IS NULL")" &&
+	wait_pid=$(cat m1/pid) && while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done &&
+	fake_control "{\"latency_ms\":0}" &&
+	test_eq completed "$(pq "SELECT status FROM processing_runs")" &&
+	test_eq 0 "$(pq "SELECT count(*) FROM run_locks")" &&
+	(cd m2 && daily --db "$URL" && expect_status 0)
+'
+test_expect_success 'through the transaction pooler: the same exclusion' '
+	pgb_ready && pg_newdb pooled >/dev/null && PURL=$(pgb_url pooled) && URL=$PURL &&
+	( sleep 3 | pm-summary --hold daily --db "$PURL" --run-id m1 >held 2>hold.err & ) &&
+	for _ in $(seq 100); do grep -q locked held && break; sleep 0.05; done &&
+	grep -q locked held &&
+	daily --db "$PURL" && expect_status 4 &&
+	PM_LOCK_WAIT=20 daily --db "$PURL" && expect_status 0 &&
+	test_grep "waiting for the daily run that holds the lease" err
+'
+test_expect_success 'a holder killed outright: its lease expires, the next run marks its run abandoned' '
+	pg_ready && URL=$(pg_newdb expiry) &&
+	printf "%s\n" "{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":\"dead\",\"flow\":\"daily\"}" |
+	    pm-store --db "$URL" >/dev/null 2>&1 &&
+	(sleep 10 | pm-summary --hold daily --db "$URL" --ttl 3 >held2 2>&1 & echo $! >hpid) &&
+	for _ in $(seq 100); do grep -q locked held2 && break; sleep 0.05; done &&
+	kill -9 "$(cat hpid)" &&
+	daily --db "$URL" && expect_status 4 &&
+	test_eq "" "$(pq "SELECT status FROM processing_runs WHERE run_id = '\''dead'\''")" &&
+	sleep 3.5 &&
+	daily --db "$URL" && expect_status 0 &&
+	test_grep "1 earlier daily run marked abandoned" err &&
+	test_eq abandoned "$(pq "SELECT status FROM processing_runs WHERE run_id = '\''dead'\''")"
+'
+test_expect_success 'migration 7 is the lease table on both engines' '
+	pm-store --schema postgresql | grep -q "CREATE TABLE run_locks" &&
+	pm-store --schema sqlite | grep -q "CREATE TABLE run_locks" &&
+	test_eq 7 "$(pq "SELECT max(version) FROM schema_migrations")"
+'
+test_done

@@ -1,0 +1,71 @@
+#!/bin/bash
+# When pm-store itself is the stage that fails (the database gone), the
+# run cannot record its end: it stays "running", pipelines.sh says so,
+# and the next run of the flow marks it "abandoned" -- never while its
+# holder lives (issue 16).  Before: such a run stayed "running" for ever,
+# or said "completed" when the end record still got through.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+P=$TOP/pipelines.sh
+NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
+fake_start pm --markets 30 --spread-days 1 --now "$NOW"
+DB=$TMP/pm.db
+q() { sqlite3 "$DB" "$1"; }
+daily() { run "$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump "$@"; }
+
+# pm-store that, while $TMP/down exists, stores the run's start record,
+# then dies as a lost database would: the row is left running.
+mkdir fakebin && for p in "$PM_BIN"/pm-*; do ln -s "$p" fakebin/; done &&
+rm fakebin/pm-store
+cat >fakebin/pm-store <<EOS
+#!/bin/bash
+real=$PM_BIN/pm-store
+if [ \$# -eq 0 ] && [ -e "$TMP/down" ]; then
+	head -n 1 | "\$real" >/dev/null 2>&1
+	sqlite3 "$DB" "UPDATE processing_runs SET status = NULL, finished_at = NULL" 2>/dev/null
+	cat >/dev/null
+	echo "pm-store: $DB: disk I/O error" >&2
+	exit 3
+fi
+exec "\$real" "\$@"
+EOS
+chmod +x fakebin/pm-store
+
+test_expect_success 'pm-store fails: exit 3, the run left running, said so' '
+	touch "$TMP/down" &&
+	PM_BIN=$PWD/fakebin daily --summary-path s1.json && expect_status 3 &&
+	test_grep "pm-store failed (status 3)" err &&
+	test_grep "cannot record how run .* ended (failed); the next daily run marks it abandoned" err &&
+	jq -e ".run_status == \"failed\" and .failed_stage == \"pm-store\" and
+		(.error | test(\"disk I/O error\"))" s1.json >/dev/null &&
+	test_eq 1 "$(q "SELECT count(*) FROM processing_runs WHERE status IS NULL")"
+'
+test_expect_success 'not marked abandoned while its holder lives' '
+	rm -f "$TMP/down" &&
+	fake_control "{\"latency_ms\":2500}" &&
+	("$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump \
+	    >/dev/null 2>&1 & echo $! >pid) &&
+	for _ in $(seq 100); do
+		test "$(q "SELECT count(*) FROM processing_runs")" -eq 2 && break; sleep 0.1
+	done &&
+	daily && expect_status 4 && test_grep "another daily run" err &&
+	test_eq 2 "$(q "SELECT count(*) FROM processing_runs WHERE status IS NULL")" &&
+	wait_pid=$(cat pid) && while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done &&
+	fake_control "{\"latency_ms\":0}" &&
+	test_eq abandoned "$(q "SELECT status FROM processing_runs ORDER BY started_at LIMIT 1")" &&
+	test_eq completed "$(q "SELECT status FROM processing_runs ORDER BY started_at DESC LIMIT 1")"
+'
+test_expect_success 'status counts abandoned runs as failed ones' '
+	run pm-summary --status --db "$DB" --flow daily --json &&
+	jq -e ".flows[0].failed_runs == 1 and .flows[0].consecutive_failed_runs == 0 and
+		.runs.failed == 1" out >/dev/null
+'
+test_expect_success 'a run record of another flow is left alone' '
+	printf "%s\n" "{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":\"s1\",\"flow\":\"static\"}" |
+	    "$PM_BIN"/pm-store --db "$DB" >/dev/null 2>&1 &&
+	q "UPDATE processing_runs SET status = NULL WHERE run_id = '\''s1'\''" &&
+	daily && expect_status 0 &&
+	test_eq "" "$(q "SELECT status FROM processing_runs WHERE run_id = '\''s1'\''")"
+'
+test_done

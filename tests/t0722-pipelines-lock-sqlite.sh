@@ -1,0 +1,75 @@
+#!/bin/bash
+# The SQLite run lock (issue 22): a file beside the database, keyed on its
+# real path, opened without following a symlink or truncating; a shared
+# /tmp plays no part.  Before: the lock was $TMPDIR/pm-FLOW-KEY.lock,
+# opened with > (a planted symlink's target truncated, any local user
+# could hold it), and keyed on the --db text.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+P=$TOP/pipelines.sh
+NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
+fake_start pm --markets 10 --spread-days 1 --now "$NOW"
+daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
+
+# hold DB FLOW: pm-summary --hold in the background until $TMP/release.
+hold() {
+	rm -f "$TMP/release" "$TMP/held"
+	( while [ ! -e "$TMP/release" ]; do sleep 0.1; done ) |
+	    pm-summary --hold "$2" --db "$1" >"$TMP/held" 2>"$TMP/hold.err" &
+	for _ in $(seq 100); do grep -q locked "$TMP/held" 2>/dev/null && return 0; sleep 0.05; done
+	cat "$TMP/hold.err"; return 1
+}
+release() { touch "$TMP/release"; sleep 0.3; }
+
+test_expect_success 'the lock lives beside the database, not in TMPDIR' '
+	mkdir tmp && TMPDIR=$PWD/tmp daily --db data/pm.db && expect_status 0 &&
+	test -f data/pm.db.daily.lock && ls tmp >in_tmp && test_line_count in_tmp -eq 0
+'
+test_expect_success 'a hostile TMPDIR full of planted links changes nothing' '
+	echo precious >victim && mkdir -p hostile &&
+	for k in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+		ln -s "$PWD/victim" "hostile/pm-daily-$k.lock"
+	done &&
+	TMPDIR=$PWD/hostile daily --db data/pm.db && expect_status 0 &&
+	test_eq precious "$(cat victim)"
+'
+test_expect_success 'a symlink planted as the lock: refused, its target untouched' '
+	echo precious >victim2 && mkdir -p t && ln -s "$PWD/victim2" t/pm.db.daily.lock &&
+	daily --db t/pm.db && expect_status 3 &&
+	test_grep "symbolic link: refused" err && test_eq precious "$(cat victim2)" &&
+	test ! -e t/pm.db &&
+	ln -s "$PWD/nowhere" t/pm.db.static.lock &&
+	run "$P" static --env-file /dev/null --db t/pm.db --limit 1 && expect_status 3 &&
+	test ! -e nowhere
+'
+test_expect_success 'a FIFO planted as the lock: refused at once, no hang' '
+	mkdir -p f && mkfifo f/pm.db.daily.lock &&
+	daily --db f/pm.db && expect_status 3 && test_grep "not a regular file" err
+'
+test_expect_success 'one lock under every spelling of the file' '
+	mkdir -p data && ln -s data alias &&
+	hold data/pm.db daily &&
+	for db in data/pm.db ./data/pm.db "$PWD/data/pm.db" sqlite:data/pm.db \
+	    "sqlite://$PWD/data/pm.db" alias/pm.db data/../data/pm.db; do
+		daily --db "$db" && expect_status 4 && test_grep "another daily run" err || {
+			release; exit 1; }
+	done &&
+	(cd data && daily --db pm.db && expect_status 4) &&
+	release && daily --db alias/pm.db && expect_status 0
+'
+test_expect_success 'another flow is not held up; PM_LOCK_WAIT waits for the holder' '
+	hold data/pm.db daily &&
+	run "$P" events --env-file /dev/null --db data/pm.db --limit 5 --no-dump &&
+	expect_status 0 &&
+	( sleep 1; touch "$TMP/release" ) &
+	PM_LOCK_WAIT=20 daily --db data/pm.db && expect_status 0 &&
+	test_grep "waiting for the daily run" err &&
+	PM_LOCK_WAIT=x daily --db data/pm.db && expect_status 2
+'
+test_expect_success 'the lock file is never truncated' '
+	echo "not ours" >data/pm.db.prices.lock &&
+	run "$P" prices --env-file /dev/null --db data/pm.db --no-dump &&
+	test_eq "not ours" "$(cat data/pm.db.prices.lock)"
+'
+test_done
