@@ -147,8 +147,10 @@ pm() {
 	if [ -t 2 ]; then
 		pm_exec "$@"; rc=$?
 	else
-		pm_exec "$@" 2> >(tee -a "$run_dir/stderr" >&2); rc=$?
-		wait $! 2>/dev/null
+		# standard error through tee, standard output (fd 3) as it was;
+		# both waited for, so nothing is written after the stage ends
+		{ pm_exec "$@" 2>&1 >&3 3>&- | tee -a "$run_dir/stderr" >&2
+		  rc=${PIPESTATUS[0]}; } 3>&1
 	fi
 	stage_done "$rc" "$name"
 	return "$rc"
@@ -246,8 +248,9 @@ store() { pm pm-store ${dry_run:+--dry-run}; }
 # The last stage: the stream, then the run's final word (finish_run), for
 # pm-summary; the end records pm-store wrote are noted on the way.
 summary() {
-	{ tee >(grep -F '{"kind":"run","phase":"end"' >"$run_dir/ends"; \
-	    true); wait $! 2>/dev/null; finish_run; } |
+	{ awk -v ends="$run_dir/ends" \
+	    'index($0, "{\"kind\":\"run\",\"phase\":\"end\"") == 1 {
+		print >ends } { print }'; finish_run; } |
 	    pm pm-summary ${summary_path:+--json "$summary_path"}
 }
 

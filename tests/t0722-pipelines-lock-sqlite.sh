@@ -68,7 +68,7 @@ test_expect_success 'another flow is not held up; PM_LOCK_WAIT waits for the hol
 	PM_LOCK_WAIT=x daily --db data/pm.db && expect_status 2
 '
 test_expect_success 'the lock file is never truncated' '
-	echo "not ours" >data/pm.db.prices.lock &&
+	mkdir -p data && echo "not ours" >data/pm.db.prices.lock &&
 	run "$P" prices --env-file /dev/null --db data/pm.db --no-dump &&
 	test_eq "not ours" "$(cat data/pm.db.prices.lock)"
 '

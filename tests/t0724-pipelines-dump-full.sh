@@ -1,0 +1,37 @@
+#!/bin/bash
+# A stream dump that cannot be written (issue 22): a full disk, played by a
+# file size limit (ulimit -f, SIGXFSZ ignored: writes fail with EFBIG) on
+# the run, the database on PostgreSQL (its writes go over a socket, not
+# under the limit).  tee goes on and exits 1; that is a failed stage
+# "dump", exit 3, and the dump is not announced as whole.  Before: exit 1
+# ("some records failed" -- none did), a completed run and "dump in FILE".
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+pg_start
+
+P=$TOP/pipelines.sh
+NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
+fake_start pm --markets 40 --spread-days 1 --now "$NOW"
+
+test_expect_success 'the dump cut by a full disk: failed stage dump, exit 3, the rest stored' '
+	pg_ready && url=$(pg_newdb dumpfull) &&
+	( trap "" XFSZ; ulimit -f 8
+	  "$P" daily --env-file /dev/null --db "$url" --window-days 0 --dump-dir dd \
+	      --summary-path s.json >out 2>err; echo $? >rc ) &&
+	test_eq 3 "$(cat rc)" &&
+	test_grep "cannot write the dump" err && test_grep "dump dd/.* is incomplete" err &&
+	not grep "dump in dd/" err && test_grep "dump failed (status 3)" err &&
+	jq -e ".run_status == \"failed\" and .failed_stage == \"dump\" and
+		(.error | test(\"cannot write the dump\"))" s.json >/dev/null &&
+	test_eq failed "$(psql -X -A -t -q "$url" -c "SELECT status FROM processing_runs")" &&
+	test_num "$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM processed_events")" -gt 0 &&
+	test_num "$(wc -c <dd/*.ndjson)" -le 8192
+'
+test_expect_success 'without the limit the same flow dumps whole and completes' '
+	url=$(pg_newdb dumpok) &&
+	run "$P" daily --env-file /dev/null --db "$url" --window-days 0 --dump-dir dd2 &&
+	expect_status 0 && test_grep "dump in dd2/" err &&
+	tail -n 1 dd2/*.ndjson | jq -e ".final and .status == \"completed\"" >/dev/null
+'
+test_done
