@@ -5,8 +5,9 @@
 # Settings come from options, then the environment, then an env file
 # (--env-file, default ./.env).  The exit status names the stage that
 # failed: 0 ok, 1 some records failed (reported, the rest stored), 2 usage,
-# 3 a stage could not run (API, database, disk), 4 another run of the same
-# flow holds the lock.
+# 3 a stage could not run (API, database, disk) or the run is recorded
+# failed, 4 another run of the same flow holds the lock; status: 5 stale,
+# 6 very stale or no data.
 set -u -o pipefail
 
 prog=pipelines.sh
@@ -58,6 +59,10 @@ options:
   --dump-dir D      where dumps go (default dumps/)
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
   --progress        progress on standard error
+  --notify URL      POST failed runs and data turning stale to this
+                    webhook (PM_NOTIFY_URL)
+  --flow NAME, --fresh DUR, --stale DUR, --json, --status-path F
+                    status: passed to pm-summary --status
   -h, --help        this help
 USAGE
 }

@@ -29,6 +29,11 @@ if [ \$# -eq 0 ] && [ -e "$TMP/down" ]; then
 	echo "pm-store: $DB: disk I/O error" >&2
 	exit 3
 fi
+# while $TMP/slow exists: the start record stored at once, the rest late
+if [ \$# -eq 0 ] && [ -e "$TMP/slow" ]; then
+	{ IFS= read -r line; printf '%s\n' "\$line"; sleep 4; cat; } | "\$real"
+	exit
+fi
 exec "\$real" "\$@"
 EOS
 chmod +x "$FB"/pm-store
@@ -43,18 +48,18 @@ test_expect_success 'pm-store fails: exit 3, the run left running, said so' '
 	test_eq 1 "$(q "SELECT count(*) FROM processing_runs WHERE status IS NULL")"
 '
 test_expect_success 'not marked abandoned while its holder lives' '
-	rm -f "$TMP/down" &&
-	fake_control "{\"latency_ms\":2500}" &&
-	("$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump \
+	rm -f "$TMP/down" && touch "$TMP/slow" &&
+	(PM_BIN=$FB "$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump \
 	    >/dev/null 2>&1 & echo $! >pid) &&
 	for _ in $(seq 100); do
-		test "$(q "SELECT count(*) FROM processing_runs WHERE status IS NULL" 2>/dev/null)" = 2 &&
+		test "$(q "SELECT count(*) FROM processing_runs" 2>/dev/null)" = 2 &&
 		break; sleep 0.1
 	done &&
 	daily && expect_status 4 && test_grep "another daily run" err &&
-	test_eq 2 "$(q "SELECT count(*) FROM processing_runs WHERE status IS NULL")" &&
+	test_eq "" "$(q "SELECT status FROM processing_runs ORDER BY started_at DESC LIMIT 1")" &&
+	test_eq abandoned "$(q "SELECT status FROM processing_runs ORDER BY started_at LIMIT 1")" &&
 	wait_pid=$(cat pid) && while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done &&
-	fake_control "{\"latency_ms\":0}" &&
+	rm -f "$TMP/slow" &&
 	test_eq abandoned "$(q "SELECT status FROM processing_runs ORDER BY started_at LIMIT 1")" &&
 	test_eq completed "$(q "SELECT status FROM processing_runs ORDER BY started_at DESC LIMIT 1")"
 '

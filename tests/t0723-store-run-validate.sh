@@ -8,7 +8,7 @@
 
 DB=$TMP/v.db
 q() { sqlite3 "$DB" "$1"; }
-store1() { printf '%s\n' "$1" | run pm-store --db "$DB"; }
+store1() { printf '%s\n' "$1" >in.ndjson && run pm-store --db "$DB" in.ndjson; }
 
 test_expect_success 'a valid start for each flow pipelines.sh has, trades included' '
 	for f in daily static delta events prices replay retry-failures trades; do
