@@ -29,7 +29,7 @@ test_expect_success 'two machines, one PostgreSQL: the second exits 4 while the 
 	test_grep "daily-.*@.*:[0-9]" holder &&
 	(cd m2 && TMPDIR=$PWD daily --db "$URL" && expect_status 4 &&
 	    test_grep "another daily run on this database holds its lease" err) &&
-	wait_pid=$(cat m1/pid) && while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done &&
+	wait_pid=$(cat pid) && while kill -0 "$wait_pid" 2>/dev/null; do sleep 0.2; done &&
 	fake_control "{\"latency_ms\":0}" &&
 	test_eq completed "$(pq "SELECT status FROM processing_runs")" &&
 	test_eq 0 "$(pq "SELECT count(*) FROM run_locks")" &&

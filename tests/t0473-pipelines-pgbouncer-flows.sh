@@ -2,8 +2,8 @@
 # The daily, static and replay flows through PgBouncer in transaction mode
 # (pool of 2) store the same rows as directly (issue 16), the run lock and
 # the final run status included.  Run ids, wall-clock times (with
-# milliseconds) and lead times (from the wall clock) differ between two
-# runs and are masked.
+# milliseconds), latencies and lead times (from the wall clock) differ
+# between two runs and are masked.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -19,6 +19,8 @@ masked() {
 	db_dump "$1" | sed -e "s/$(jq -r .run_id "$2")/RUN/g" \
 	    -e 's/20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}\.[0-9]\{3\}Z/TS/g' \
 	    -e 's/\(lead_h[^0-9]*\)[0-9][0-9.e+-]*/\1L/g' \
+	    -e 's/\(latency_ms[^0-9]*\)[0-9][0-9.e+-]*/\1L/g' \
+	    -e 's/"TS","TS","[0-9][0-9.e+-]*"/"TS","TS","L"/g' \
 	    -e '/^\["experiment_markets"/s/,"[0-9][0-9.e+-]*"\]$/,"L"]/'
 }
 
