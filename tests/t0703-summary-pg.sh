@@ -33,7 +33,7 @@ test_expect_success 'status: empty, failed-only and never-written databases: no 
 	pg_ready && url=$(pg_newdb empty) &&
 	pm-store --db "$url" </dev/null 2>/dev/null &&
 	run pm-summary --status --db "$url" && expect_status 5 &&
-	test_grep "^status: no data (no run stored anything)$" out &&
+	test_grep "^status: no data (nothing stored)$" out &&
 	url=$(pg_newdb failed) &&
 	{ rec_run_start f1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
 		{ pm-store --db "$url" >/dev/null 2>&1 || true; } &&

@@ -56,4 +56,16 @@ test_expect_success 'status ignores data from the future: a price dated 2099 kee
 	run pm-summary --status --db f.db --flow prices --now 2099-01-01T00:05:00Z --json &&
 	expect_status 0 && jq -e ".level == \"fresh\" and .last_update_from == \"price_history\"" out >/dev/null
 '
+test_expect_success '--status-path writes to what the path is: a FIFO, a symlink, a file' '
+	pm-store --db s.db </dev/null 2>/dev/null &&
+	mkfifo fifo && { cat fifo >from_fifo & } &&
+	run pm-summary --status --db s.db --status-path fifo && expect_status 5 &&
+	wait && test -p fifo && jq -e ".level == \"no_data\"" from_fifo >/dev/null &&
+	echo old >target.json && ln -s target.json link &&
+	run pm-summary --status --db s.db --status-path link && expect_status 5 &&
+	test -L link && jq -e ".level == \"no_data\"" target.json >/dev/null &&
+	run pm-summary --status --db s.db --status-path dir/st.json && expect_status 5 &&
+	jq -e ".flows == []" dir/st.json >/dev/null &&
+	run pm-summary --status-path x.json && expect_status 2
+'
 test_done
