@@ -91,7 +91,7 @@ over = sum(st["budget_429"].values())
 once = len(got) == len(want) and len(set(got)) == len(got) and set(got) == set(want)
 rate = len(want) / secs
 noend = int(n / 50)
-print("%-26s %6d %5d %6d %7.2f %8.0f %6.0f%% %5d  %s" % (
+print("%-28s %6d %5d %6d %7.2f %8.0f %6.0f%% %5d  %s" % (
     label, len(got), ev, sp[2], secs, rate, 100 * rate / 3000, over,
     "yes" if once else "NO (%d got, %d distinct, %d missing)" % (
         len(got), len(set(got)), len(set(want) - set(got)))))
@@ -124,7 +124,7 @@ label, d = sys.argv[1], sys.argv[2]
 st = json.load(open(d + "/stats.json"))
 sp = st["span"]["markets"]
 secs = sp[1] - sp[0]
-print("%-26s %6d req %7.2f s %6.1f req/s (budget 30/s) %5d over budget" % (
+print("%-28s %6d req %7.2f s %6.1f req/s (budget 30/s) %5d over budget" % (
     label, sp[2], secs, sp[2] / secs, st["budget_429"].get("markets", 0)))
 PY
 }
@@ -132,7 +132,7 @@ PY
 start bench --latency "$LAT"
 echo "static listing: $N markets ($((N / 50)) without an end date, 4 to an event)," \
     "${LAT} ms latency, budgets /markets 300, /events 500, listing 900 per 10 s"
-printf '%-26s %6s %5s %6s %7s %8s %7s %5s  %s\n' "" markets events \
+printf '%-28s %6s %5s %6s %7s %8s %7s %5s  %s\n' "" markets events \
     req seconds markets/s ceiling over "exactly once"
 if [ -n "$BEFORE" ]; then
 	listing "before (markets, events)" "$BEFORE" sequential
@@ -141,3 +141,15 @@ listing "pm-fetch (events alongside)" "$BIN/pm-fetch" concurrent
 echo "two fetchers at once, $N markets each:"
 two "shared budget" shared
 two "a budget each" apart
+
+# The fake server alone: no latency, no budget, to show it is not what
+# limits the rows above.
+start alone
+reset
+t0=$(date +%s.%N)
+PM_STATE_DIR=$DIR/state "$BIN/pm-fetch" markets --closed false --gamma-url "$URL" \
+    -j 16 --partitions 16 --rate markets=1000000/10 >"$DIR/m.ndjson"
+t1=$(date +%s.%N)
+python3 -c "import sys; n, s = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); \
+print('fake server alone (no latency, no budget): %d markets in %.2f s, %.0f markets/s, %.0f requests/s' \
+% (n, s, n / s, int(sys.argv[4]) / s))" "$(wc -l <"$DIR/m.ndjson")" "$t0" "$t1" "$(stat .requests)"
