@@ -1,4 +1,5 @@
 /* gamma.c - partitioned, parallel Gamma listings (see gamma.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,10 @@ past_stop(struct part *p, const json_val *o)
 	json_get(o, "endDate", &e);
 	if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
 		return 0;	/* no end date: the null pass's */
-	if (p->order > 0 ? ms > p->stop : ms < p->stop)
+	/* Half-open ranges, [lo, stop) ascending and [stop, ...]
+	 * descending, so that an object on a boundary is one partition's:
+	 * which page wrote it does not depend on timing. */
+	if (p->order > 0 ? ms >= p->stop : ms < p->stop)
 		return 1;
 	if (p->dated++ == 0)
 		p->first = ms;
@@ -393,8 +397,8 @@ maybe_split(struct part *p)
 	left = (double)p->dated * (hi - lo) / covered;
 	if (left < 2.0 * g->q->page_size)
 		return;
-	mid = lo + (hi - lo) / 2;
-	if ((n = new_part(g, p)) == NULL)
+	mid = (double)(int64_t)((lo + (hi - lo) / 2) / 1000) * 1000;
+	if (mid <= lo || (n = new_part(g, p)) == NULL)
 		return;
 	n->order = 1;
 	if (p->order > 0) {
@@ -499,8 +503,11 @@ date_parts(struct gamma *g, int n)
 		msg("end date not understood: %s", q->end_max);
 		return -1;
 	}
+	/* The default window from the start of the day: the same
+	 * boundaries, hence the same requests, all day long. */
+	now -= fmod(now, DAY * 1000);
 	a = q->end_min ? lo : now - 30 * DAY * 1000;
-	b = q->end_max ? hi : now + 365 * DAY * 1000;
+	b = q->end_max ? hi + 1 : now + 365 * DAY * 1000;
 	if (n <= 1 || b - a < n * 1000.0)
 		return add_part(g, q->end_min, q->end_max, 0, 0, 0, 0) ?
 		    0 : -1;
