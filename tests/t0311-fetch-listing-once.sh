@@ -81,4 +81,17 @@ test_expect_success '--partitions 1: one cursor by id, no order, everything' '
 	test_num "$(wc -l <"$TMP/skew.log")" -eq 30
 '
 
+# The published listing budgets enforced: /markets, /events and both.
+fake_start published --markets 1500 --only-synthetic --no-end-every 50 \
+    --event-size 3 --published-budgets
+
+test_expect_success 'the pm-fetch(1) example: markets and events at once, within every budget' '
+	pm-fetch events > events.ndjson &
+	pm-fetch markets > markets.ndjson; wait $! &&
+	ids_equal markets.ndjson markets && ids_equal events.ndjson events &&
+	test_num "$(jq -r "select(.payload.endDate == null) | .payload.id" markets.ndjson | wc -l)" -eq 30 &&
+	test_num "$(fake_stats ".status[\"429\"] // 0")" -eq 0 &&
+	test_num "$(fake_stats ".span.listing[2]")" -ge 20
+'
+
 test_done
