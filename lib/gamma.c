@@ -28,6 +28,7 @@ struct part {
 	int		 id_off, id_n;
 	int		 order;		/* 0: the API's (id); 1: endDate
 					 * ascending; -1: descending */
+	int		 unordered;	/* the API ignored the order: no stop */
 	double		 stop;		/* ordered: ms past which (ascending)
 					 * or before which (descending) the
 					 * rest belongs to another partition */
@@ -205,7 +206,7 @@ past_stop(struct part *p, const json_val *o)
 	size_t n;
 	double ms;
 
-	if (p->order == 0)
+	if (p->order == 0 || p->unordered)
 		return 0;
 	json_get(o, "endDate", &e);
 	if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
@@ -219,6 +220,44 @@ past_stop(struct part *p, const json_val *o)
 		p->first = ms;
 	p->edge = ms;
 	return 0;
+}
+
+/*
+ * Is an ordered partition's page in end-date order, after what came
+ * before?  If the API ignored order=endDate, a stop would cut the
+ * listing short: the partition then lists its whole cursor (nothing is
+ * lost, objects met twice are written once), and says so once.
+ */
+static void
+check_order(struct part *p, const json_val *list, const char *url)
+{
+	static int said;
+	json_val o, e;
+	json_iter it;
+	const char *s;
+	size_t n;
+	double ms, prev = p->dated ? p->edge : 0;
+	int have = p->dated > 0;
+
+	if (p->order == 0 || p->unordered)
+		return;
+	json_iter_init(&it, list);
+	while (json_iter_next(&it, NULL, NULL, &o)) {
+		json_get(&o, "endDate", &e);
+		if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
+			continue;
+		if (have && (p->order > 0 ? ms < prev : ms > prev)) {
+			p->unordered = 1;
+			if (!said++)
+				msg("%s: not in end-date order: each partition "
+				    "lists all of its cursor (slower; "
+				    "--partitions 1 does the same in one)",
+				    url);
+			return;
+		}
+		prev = ms;
+		have = 1;
+	}
 }
 
 /* Write each object of a page once; returns objects on the page, or -1
@@ -250,6 +289,7 @@ emit_page(struct part *p, const struct fetch_job *j,
 	}
 	if (list.type != JSON_ARRAY)
 		return -1;
+	check_order(p, &list, j->url);
 	pos = arr.off;
 	json_iter_init(&it, &list);
 	while (json_iter_next(&it, NULL, NULL, &o) &&
@@ -385,7 +425,8 @@ maybe_split(struct part *p)
 	struct part *n;
 	double lo, hi, covered, left, mid;
 
-	if (p->order == 0 || p->dated < 2 || g->active >= g->want ||
+	if (p->order == 0 || p->unordered || p->dated < 2 ||
+	    g->active >= g->want ||
 	    g->nparts >= 4 * g->want + 16 || g->stop)
 		return;
 	lo = p->order > 0 ? p->edge : p->stop;

@@ -49,6 +49,7 @@ Usage:
                        page: markets=300/10, events=500/10, listing=900/10
   --no-end-every K     every Kth synthetic market (from the first) has no
                        endDate (default 0: all have one)
+  --ignore-order       keyset listings ignore order and ascending (id order)
   --event-size K       synthetic markets, K at a time in index order, make
                        one synthetic event (id 40000000 + i div K) that
                        /events lists with the markets nested, as the real
@@ -360,7 +361,7 @@ class State:
             "every_truncate": args.every_truncate, "every_drop": args.every_drop,
             "truncate_mode": args.truncate_mode, "stuck_cursor": args.stuck_cursor,
             "offset_ceiling": args.offset_ceiling, "gzip": not args.no_gzip,
-            "budgets": {},
+            "budgets": {}, "ignore_order": args.ignore_order,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -630,7 +631,10 @@ class Handler(BaseHTTPRequestHandler):
         limit = self.limit()
         if limit is None:
             return self.fail(422, {"error": "limit is invalid", "type": "validation error"})
-        rows = d.select(kind, self.q)
+        q = self.q
+        if self.server.state.cfg["ignore_order"]:
+            q = {k: v for k, v in q.items() if k not in ("order", "ascending")}
+        rows = d.select(kind, q)
         qkey = hashlib.sha256(repr(sorted((k, v) for k, v in self.q.items()
                                           if k not in ("after_cursor", "limit"))).encode()
                               ).hexdigest()[:12]
@@ -778,6 +782,7 @@ def main():
     ap.add_argument("--published-budgets", action="store_true")
     ap.add_argument("--no-end-every", type=int, default=0)
     ap.add_argument("--event-size", type=int, default=0)
+    ap.add_argument("--ignore-order", action="store_true")
     args = ap.parse_args()
     if args.retry_after == int(args.retry_after):
         args.retry_after = int(args.retry_after)

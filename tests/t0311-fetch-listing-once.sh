@@ -81,6 +81,19 @@ test_expect_success '--partitions 1: one cursor by id, no order, everything' '
 	test_num "$(wc -l <"$TMP/skew.log")" -eq 30
 '
 
+# An API that ignores order=endDate: no partition may stop on what it
+# takes for the end of its range.
+fake_start noorder --markets 1000 --only-synthetic --no-end-every 50 \
+    --ignore-order
+
+test_expect_success 'listed out of end-date order: every market still once, and a warning' '
+	# shellcheck disable=SC2086
+	run pm-fetch markets --closed false --page-size 50 $FAST &&
+	expect_status 0 && ids_equal out markets && test_line_count out 1000 &&
+	test_grep "not in end-date order: each partition lists all of its cursor" err &&
+	test_num "$(grep -c "not in end-date order" err)" -eq 1
+'
+
 # The published listing budgets enforced: /markets, /events and both.
 fake_start published --markets 1500 --only-synthetic --no-end-every 50 \
     --event-size 3 --published-budgets
