@@ -324,10 +324,18 @@ static int
 state_dir(char *dir, size_t n)
 {
 	const char *s;
+	int toolong;
 
 	if ((s = getenv("PM_STATE_DIR")) && *s) {
-		if ((size_t)snprintf(dir, n, "%s", s) >= n)
+		/* Asked for by name: say why it cannot be. */
+		toolong = (size_t)snprintf(dir, n, "%s", s) >= n;
+		if (toolong || mkdir_ok(dir) == -1) {
+			msg("PM_STATE_DIR: %s: %s; the rate budget is this "
+			    "process's alone", s, toolong ? "too long" :
+			    strerror(errno));
 			return 0;
+		}
+		return 1;
 	} else if ((s = getenv("XDG_RUNTIME_DIR")) && *s) {
 		if ((size_t)snprintf(dir, n, "%s/pm", s) >= n)
 			return 0;
@@ -373,9 +381,9 @@ open_state(const char *dir, const char *name)
 
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1) {
-		msg("%s: %s%s; the rate budget is this process's alone", dir,
-		    errno == ELOOP || errno == ENOTDIR ? "not a directory or "
-		    "a symbolic link, not followed" : strerror(errno), "");
+		msg("%s: %s; the rate budget is this process's alone", dir,
+		    errno == ELOOP || errno == ENOTDIR ? "not a directory, or "
+		    "a symbolic link, not followed" : strerror(errno));
 		return -1;
 	}
 	if (fstat(dfd, &st) == -1 || st.st_uid != geteuid() ||

@@ -44,4 +44,10 @@ test_expect_success 'a state file others may read or write is refused' '
 	expect_status 0 && test_grep "mode 0600" err
 '
 
+test_expect_success 'a PM_STATE_DIR that cannot be made is named, and the listing runs' '
+	PM_STATE_DIR=$TMP/no/such/dir run pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50 &&
+	test_grep "^pm-fetch: PM_STATE_DIR: $TMP/no/such/dir: No such file or directory; the rate budget is this process.s alone$" err
+'
+
 test_done
