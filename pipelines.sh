@@ -350,11 +350,32 @@ flow_daily() {
 	    pm-experiment dump pm-store pm-summary
 }
 
+# The events listed alongside the markets (the budgets allow both at
+# once), kept in an unlinked file and written after them; the status is
+# the worse of the two.
+fetch_static() {
+	local ev w r evpid m e
+	ev=$(mktemp "${TMPDIR:-/tmp}/pm-static-events.XXXXXX") ||
+	    die "cannot make a temporary file for the events"
+	# shellcheck disable=SC2094 # written by one process, read after it
+	exec {w}>"$ev" {r}<"$ev"
+	rm -f "$ev"
+	pm pm-fetch events "$@" >&"$w" &
+	evpid=$!
+	pm pm-fetch markets "$@"
+	m=$?
+	wait "$evpid"
+	e=$?
+	exec {w}>&-
+	cat <&"$r"
+	exec {r}<&-
+	return $((m > e ? m : e))
+}
+
 flow_static() {
 	local -a fa=(--closed false ${limit:+--limit "$limit"})
 	[ -n "$progress" ] && fa+=(--progress)
-	{ run_record; pm pm-fetch markets "${fa[@]}" &&
-	    pm pm-fetch events "${fa[@]}"; } |
+	{ run_record; fetch_static "${fa[@]}"; } |
 	    pm pm-normalize |
 	    pm pm-fetch prices |
 	    pm pm-normalize --only prices,price,prices-history,book,midpoint |

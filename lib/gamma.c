@@ -1,4 +1,5 @@
 /* gamma.c - partitioned, parallel Gamma listings (see gamma.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,19 @@ struct gamma;
 
 struct part {
 	struct gamma	*g;
+	int		 idx;
 	char		 end_min[TS_MAX], end_max[TS_MAX];	/* "": open */
 	const char	*closed;
 	int		 id_off, id_n;
+	int		 order;		/* 0: the API's (id); 1: endDate
+					 * ascending; -1: descending */
+	int		 unordered;	/* the API ignored the order: no stop */
+	double		 stop;		/* ordered: ms past which (ascending)
+					 * or before which (descending) the
+					 * rest belongs to another partition */
+	double		 first, edge;	/* ms: first and last end date seen */
+	unsigned long	 dated;		/* objects with an end date seen */
+	int		 done;
 	char		*cursor;	/* next after_cursor, NULL at start */
 	unsigned long	 offset, pages;
 };
@@ -33,8 +44,10 @@ struct gamma {
 	struct fetch	*f;
 	struct rl_bucket *bucket;
 	struct strset	*seen, *cursors;
-	struct part	*parts;
-	int		 nparts;
+	struct part	**parts;
+	int		 nparts, cap;
+	int		 active;	/* partitions with a page to come */
+	int		 want;		/* cursors that keep the budget busy */
 	struct gamma_result *res;
 	char		 endpoint[32];
 	double		 since_ms;
@@ -85,6 +98,9 @@ page_query(struct part *p, struct buf *qs, struct buf *req)
 	    param(qs, req, "end_date_min", p->end_min) |
 	    param(qs, req, "end_date_max", p->end_max) |
 	    param(qs, req, "tag_id", q->tag) | id_params(p, qs, req);
+	if (p->order)
+		r |= param(qs, req, "order", "endDate") |
+		    param(qs, req, "ascending", p->order > 0 ? "true" : "false");
 	if (q->updated_since)
 		r |= param(qs, req, "order", "updatedAt") |
 		    param(qs, req, "ascending", "false");
@@ -177,12 +193,81 @@ too_old(struct gamma *g, const json_val *o)
 	return ms < g->since_ms;
 }
 
-/* Write each object of a page once; returns objects on the page, or -1
- * when its array is missing.  *old is set when the delta is complete. */
-static long
-emit_page(struct gamma *g, const struct fetch_job *j,
-    const struct fetch_answer *a, int *old)
+/*
+ * Where an object of an ordered partition stands: 0 it is the
+ * partition's (no end date, or on its side of the stop), 1 it and all
+ * after it belong to another partition.  Keeps the partition's progress.
+ */
+static int
+past_stop(struct part *p, const json_val *o)
 {
+	json_val e;
+	const char *s;
+	size_t n;
+	double ms;
+
+	if (p->order == 0 || p->unordered)
+		return 0;
+	json_get(o, "endDate", &e);
+	if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
+		return 0;	/* no end date: the null pass's */
+	/* Half-open ranges, [lo, stop) ascending and [stop, ...]
+	 * descending, so that an object on a boundary is one partition's:
+	 * which page wrote it does not depend on timing. */
+	if (p->order > 0 ? ms >= p->stop : ms < p->stop)
+		return 1;
+	if (p->dated++ == 0)
+		p->first = ms;
+	p->edge = ms;
+	return 0;
+}
+
+/*
+ * Is an ordered partition's page in end-date order, after what came
+ * before?  If the API ignored order=endDate, a stop would cut the
+ * listing short: the partition then lists its whole cursor (nothing is
+ * lost, objects met twice are written once), and says so once.
+ */
+static void
+check_order(struct part *p, const json_val *list, const char *url)
+{
+	static int said;
+	json_val o, e;
+	json_iter it;
+	const char *s;
+	size_t n;
+	double ms, prev = p->dated ? p->edge : 0;
+	int have = p->dated > 0;
+
+	if (p->order == 0 || p->unordered)
+		return;
+	json_iter_init(&it, list);
+	while (json_iter_next(&it, NULL, NULL, &o)) {
+		json_get(&o, "endDate", &e);
+		if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
+			continue;
+		if (have && (p->order > 0 ? ms < prev : ms > prev)) {
+			p->unordered = 1;
+			if (!said++)
+				msg("%s: not in end-date order: each partition "
+				    "lists all of its cursor (slower; "
+				    "--partitions 1 does the same in one)",
+				    url);
+			return;
+		}
+		prev = ms;
+		have = 1;
+	}
+}
+
+/* Write each object of a page once; returns objects on the page, or -1
+ * when its array is missing.  *old is set when the delta is complete,
+ * *past when the partition has reached its stop. */
+static long
+emit_page(struct part *p, const struct fetch_job *j,
+    const struct fetch_answer *a, int *old, int *past)
+{
+	struct gamma *g = p->g;
 	struct raw_src src = { .source = "gamma", .endpoint = g->endpoint,
 	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
 	    .requestlen = strlen(j->req) };
@@ -204,12 +289,14 @@ emit_page(struct gamma *g, const struct fetch_job *j,
 	}
 	if (list.type != JSON_ARRAY)
 		return -1;
+	check_order(p, &list, j->url);
 	pos = arr.off;
 	json_iter_init(&it, &list);
 	while (json_iter_next(&it, NULL, NULL, &o) &&
 	    jspan_next(a->text, a->len, &pos, &e) == 1) {
 		count++;
-		if (g->stop || (*old = too_old(g, &o)))
+		if (g->stop || (*old = too_old(g, &o)) ||
+		    (*past = past_stop(p, &o)))
 			break;
 		id = object_id(&o, tmp, sizeof tmp, &n);
 		if (id && strset_add(g->seen, id, n) == 0) {
@@ -225,8 +312,9 @@ emit_page(struct gamma *g, const struct fetch_job *j,
 	return count;
 }
 
-/* A keyset page is in: follow next_cursor unless absent or seen. */
-static void
+/* A keyset page is in: follow next_cursor unless absent or seen; 0 when
+ * the next page is queued. */
+static int
 next_cursor(struct part *p, const struct fetch_job *j,
     const struct fetch_answer *a)
 {
@@ -239,10 +327,10 @@ next_cursor(struct part *p, const struct fetch_job *j,
 
 	json_get(&a->root, "next_cursor", &c);
 	if ((s = json_str(&c, &n)) == NULL || n == 0)
-		return;
+		return -1;
 	/* Cursors are per partition: the same text elsewhere is fine. */
 	buf_init(&k, 0);
-	snprintf(key, sizeof key, "%ld:", (long)(p - g->parts));
+	snprintf(key, sizeof key, "%d:", p->idx);
 	if (buf_adds(&k, key) == -1 || buf_add(&k, s, n) == -1 ||
 	    strset_add(g->cursors, k.data, k.len) != 1) {
 		snprintf(detail, sizeof detail, "next_cursor repeats a cursor "
@@ -250,15 +338,15 @@ next_cursor(struct part *p, const struct fetch_job *j,
 		    "avoid a loop", p->pages);
 		fail(g, j->url, 0, detail);
 		buf_release(&k);
-		return;
+		return -1;
 	}
 	buf_release(&k);
 	free(p->cursor);
 	if ((p->cursor = strndup(s, n)) == NULL) {
 		msg("out of memory");
-		return;
+		return -1;
 	}
-	queue_page(p);
+	return queue_page(p);
 }
 
 static void
@@ -276,70 +364,175 @@ failed_page(struct part *p, const struct fetch_job *j,
 		fail(p->g, j->url, a->retriable, a->detail);
 }
 
+static struct part *
+new_part(struct gamma *g, const struct part *like)
+{
+	struct part *p, **pp;
+
+	if (g->nparts == g->cap) {
+		if ((pp = realloc(g->parts, sizeof *pp *
+		    (size_t)(g->cap * 2 + 8))) == NULL)
+			return NULL;
+		g->parts = pp;
+		g->cap = g->cap * 2 + 8;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	if (like)
+		*p = *like;
+	p->g = g;
+	p->idx = g->nparts;
+	p->cursor = NULL;
+	p->offset = p->pages = p->dated = 0;
+	p->done = 0;
+	g->parts[g->nparts++] = p;
+	return p;
+}
+
+static int
+start_part(struct part *p)
+{
+	p->g->active++;
+	if (queue_page(p) == 0)
+		return 0;
+	p->done = 1;
+	p->g->active--;
+	return -1;
+}
+
+static void
+bound(char out[TS_MAX], double ms, int up)
+{
+	double sec = ms / 1000;
+	int64_t s = (int64_t)sec;
+
+	if (up && (double)s < sec)
+		s++;
+	ts_epoch(s, out);
+}
+
+/*
+ * Keep the budget busy to the end: when fewer cursors are left than it
+ * takes, the rest of a partition that still has pages to come is halved,
+ * and a new cursor lists the far half.  The old cursor stops where the
+ * new one begins (its stop moves there); an object on that boundary is
+ * written once like any other.
+ */
+static void
+maybe_split(struct part *p)
+{
+	struct gamma *g = p->g;
+	struct part *n;
+	double lo, hi, covered, left, mid;
+
+	if (p->order == 0 || p->unordered || p->dated < 2 ||
+	    g->active >= g->want ||
+	    g->nparts >= 4 * g->want + 16 || g->stop)
+		return;
+	lo = p->order > 0 ? p->edge : p->stop;
+	hi = p->order > 0 ? p->stop : p->edge;
+	covered = p->order > 0 ? p->edge - p->first : p->first - p->edge;
+	if (hi - lo < 2000 || covered <= 0)
+		return;
+	/* Objects still to come, at the density seen so far. */
+	left = (double)p->dated * (hi - lo) / covered;
+	if (left < 2.0 * g->q->page_size)
+		return;
+	mid = (double)(int64_t)((lo + (hi - lo) / 2) / 1000) * 1000;
+	if (mid <= lo || (n = new_part(g, p)) == NULL)
+		return;
+	n->order = 1;
+	if (p->order > 0) {
+		bound(n->end_min, mid, 0);
+		if (n->end_max[0] == 0)
+			bound(n->end_max, hi, 1);
+		n->stop = hi;
+	} else {
+		bound(n->end_min, lo, 0);
+		bound(n->end_max, mid, 1);
+		n->stop = mid;
+	}
+	p->stop = mid;
+	start_part(n);
+}
+
 static void
 page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
 	struct part *p = j->ctx;
 	struct gamma *g = p->g;
-	int old = 0;
+	int old = 0, past = 0;
 	long count;
 
 	(void)f;
 	if (!a->ok) {
 		failed_page(p, j, a);
-		return;
+		goto done;
 	}
 	p->pages++;
 	fetch_stats(g->f)->pages++;
-	if ((count = emit_page(g, j, a, &old)) == -1) {
+	if ((count = emit_page(p, j, a, &old, &past)) == -1) {
 		fail(g, j->url, 1, g->q->offset_mode ? "answer is not an "
 		    "array" : "answer has no array of listed objects");
-		return;
+		goto done;
 	}
-	if (g->stop || old)
-		return;
+	if (g->stop || old || past)
+		goto done;
 	if (g->q->offset_mode) {
 		if (count < g->q->page_size)
-			return;
+			goto done;
 		p->offset += (unsigned long)count;
-		queue_page(p);
-	} else
-		next_cursor(p, j, a);
+		if (queue_page(p) == -1)
+			goto done;
+	} else if (next_cursor(p, j, a) == -1)
+		goto done;
+	maybe_split(p);
+	return;
+done:
+	p->done = 1;
+	g->active--;
 }
 
-static int
+static struct part *
 add_part(struct gamma *g, const char *min, const char *max, int id_off,
-    int id_n)
+    int id_n, int order, double stop)
 {
-	struct part *p;
+	struct part *p = NULL;
 	int k, twice = g->q->closed == NULL;
 
 	/* closed=any is two listings: the API defaults closed to false. */
 	for (k = 0; k <= twice; k++) {
-		p = &g->parts[g->nparts++];
-		memset(p, 0, sizeof *p);
-		p->g = g;
+		if ((p = new_part(g, NULL)) == NULL) {
+			msg("out of memory");
+			return NULL;
+		}
 		snprintf(p->end_min, sizeof p->end_min, "%s", min ? min : "");
 		snprintf(p->end_max, sizeof p->end_max, "%s", max ? max : "");
 		p->closed = g->q->closed ? g->q->closed : k ? "true" : "false";
 		p->id_off = id_off;
 		p->id_n = id_n;
+		p->order = order;
+		p->stop = stop;
 	}
-	return 0;
+	return p;
 }
 
 /*
- * Disjoint end-date ranges.  An open end is split over a default window
- * (a month back, a year ahead) and keeps its open outer range, so every
- * market with an end date falls in exactly one range (boundaries are
- * inclusive on both sides at the API; the written-once set absorbs a
- * market sitting exactly on one).
+ * Disjoint end-date ranges, each listed in end-date order so that it can
+ * be halved while it runs (maybe_split).  An open end is split over a
+ * default window (a month back, a year ahead).  An open end is listed
+ * without an end-date filter, from the open side inward, and stops at
+ * its range's inner bound: that is how objects without an end date are
+ * listed, which no end-date filter matches; they sort before all others
+ * on one side (PostgreSQL: last ascending, first descending), and each
+ * open end reads them on its side.  Boundaries are inclusive on both
+ * sides at the API; the written-once set absorbs an object on one.
  */
 static int
 date_parts(struct gamma *g, int n)
 {
 	const struct gamma_query *q = g->q;
-	double lo, hi, now = (double)time(NULL) * 1000, a, b;
+	double lo, hi, now = (double)time(NULL) * 1000, a, b, t0, t1;
 	char bmin[TS_MAX], bmax[TS_MAX];
 	int i;
 
@@ -351,15 +544,34 @@ date_parts(struct gamma *g, int n)
 		msg("end date not understood: %s", q->end_max);
 		return -1;
 	}
+	/* The default window from the start of the day: the same
+	 * boundaries, hence the same requests, all day long. */
+	now -= fmod(now, DAY * 1000);
 	a = q->end_min ? lo : now - 30 * DAY * 1000;
-	b = q->end_max ? hi : now + 365 * DAY * 1000;
+	b = q->end_max ? hi + 1 : now + 365 * DAY * 1000;
 	if (n <= 1 || b - a < n * 1000.0)
-		return add_part(g, q->end_min, q->end_max, 0, 0);
+		return add_part(g, q->end_min, q->end_max, 0, 0, 0, 0) ?
+		    0 : -1;
 	for (i = 0; i < n; i++) {
-		ts_epoch((int64_t)((a + (b - a) * i / n) / 1000), bmin);
-		ts_epoch((int64_t)((a + (b - a) * (i + 1) / n) / 1000), bmax);
-		add_part(g, i == 0 ? q->end_min : bmin,
-		    i == n - 1 ? q->end_max : bmax, 0, 0);
+		t0 = i == 0 ? a : (double)(int64_t)((a + (b - a) * i / n) /
+		    1000) * 1000;
+		t1 = i == n - 1 ? b : (double)(int64_t)((a + (b - a) *
+		    (i + 1) / n) / 1000) * 1000;
+		ts_epoch((int64_t)(t0 / 1000), bmin);
+		ts_epoch((int64_t)(t1 / 1000), bmax);
+		if (q->offset_mode) {	/* no order to stop by: filters */
+			if (!add_part(g, i == 0 ? q->end_min : bmin,
+			    i == n - 1 ? q->end_max : bmax, 0, 0, 0, 0))
+				return -1;
+		} else if (i == 0 && !q->end_min) {
+			if (!add_part(g, NULL, NULL, 0, 0, 1, t1))
+				return -1;
+		} else if (i == n - 1 && !q->end_max) {
+			if (!add_part(g, NULL, NULL, 0, 0, -1, t0))
+				return -1;
+		} else if (!add_part(g, i == 0 ? q->end_min : bmin,
+		    i == n - 1 ? q->end_max : bmax, 0, 0, 1, t1))
+			return -1;
 	}
 	return 0;
 }
@@ -372,17 +584,14 @@ make_parts(struct gamma *g)
 
 	if (q->updated_since)
 		n = 1;	/* newest first, one cursor, stop at the watermark */
-	if ((g->parts = calloc((size_t)(n < 1 ? 1 : n) * 2,
-	    sizeof *g->parts)) == NULL) {
-		msg("out of memory");
-		return -1;
-	}
+	g->want = q->partitions > 1 ? q->partitions : 1;
 	if (q->nids == 0)
 		return date_parts(g, n);
 	/* At most 100 ids a URL: long URLs get a 414. */
 	for (i = 0; i < q->nids; i += 100)
-		add_part(g, q->end_min, q->end_max, i,
-		    q->nids - i < 100 ? q->nids - i : 100);
+		if (!add_part(g, q->end_min, q->end_max, i,
+		    q->nids - i < 100 ? q->nids - i : 100, 0, 0))
+			return -1;
 	return 0;
 }
 
@@ -391,7 +600,7 @@ gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
     struct gamma_result *res)
 {
 	struct gamma g = { 0 };
-	int i, rc = -1;
+	int i, n, rc = -1;
 
 	g.q = q;
 	g.f = f;
@@ -409,14 +618,16 @@ gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
 	g.cursors = strset_new();
 	if (g.seen == NULL || g.cursors == NULL || make_parts(&g) == -1)
 		goto out;
-	for (i = 0; i < g.nparts; i++)
-		if (queue_page(&g.parts[i]) == -1)
+	for (i = 0, n = g.nparts; i < n; i++)
+		if (start_part(g.parts[i]) == -1)
 			goto out;
 	fetch_run(f, 0);
 	rc = 0;
 out:
-	for (i = 0; i < g.nparts; i++)
-		free(g.parts[i].cursor);
+	for (i = 0; i < g.nparts; i++) {
+		free(g.parts[i]->cursor);
+		free(g.parts[i]);
+	}
 	free(g.parts);
 	strset_free(g.seen);
 	strset_free(g.cursors);

@@ -12,9 +12,16 @@
  * written once even when partitions overlap or a page is retried: ids
  * already written are skipped.
  *
- * Markets without an end date match no end-date range: with partitions
- * they are not listed (as with any end-date filter); one partition over
- * an unbounded range lists them.
+ * End-date partitions are listed in end-date order (order=endDate): a
+ * partition stops where its range ends, and one that still has pages to
+ * come when fewer cursors are left than the budget needs is halved while
+ * it runs, so the listing keeps the endpoint's budget busy to its end.
+ * An open end of the range is listed without an end-date filter, from
+ * the open side inward: objects without an end date, which no end-date
+ * filter matches, sort first on one of the two sides and are listed
+ * there.  A bounded range (--end-date-min and --end-date-max) excludes
+ * them, as the API's filters do.  Offset paging and id lists are not
+ * ordered: their partitions are plain filters.
  *
  * Ownership: the query is borrowed for the call; raw and failure records
  * go to standard output (raw.h, record.h).
@@ -39,7 +46,8 @@ struct gamma_query {
 	int		 nids;
 	unsigned long	 limit;		/* records in all; 0: no limit */
 	int		 page_size;	/* 1 to 100 */
-	int		 partitions;	/* end-date ranges, 1 or more */
+	int		 partitions;	/* end-date ranges, 1 or more; also
+					 * the cursors kept busy */
 };
 
 struct gamma_result {

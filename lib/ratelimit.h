@@ -5,14 +5,29 @@
  * A bucket never lets more than N requests through in any window of W
  * seconds: it refills at slightly under N/W and holds only a small burst,
  * so the limiter, not the server, is what slows a crawl down.  A bucket
+ * can have a parent that every request also takes a token from: the
+ * /markets and /events listings share the "listing" budget.  A bucket
  * can also be paused (a Retry-After from the server applies to the whole
- * endpoint).  Times are seconds on the monotonic clock (rl_now()).
+ * endpoint).  Times are seconds on the monotonic clock (rl_now()), which
+ * every process of the machine shares.
  *
- * Ownership: a struct rl_table owns its buckets and their names; buckets
- * returned by rl_get() are borrowed until rl_free().
+ * Budgets are per client, not per process: after rl_share(), the buckets
+ * of one API (its base URL's host and port) live in a small state file
+ * that every pm-fetch of the user reads and writes under flock(2), so two
+ * flows running at once stay under each budget together.  The file is
+ * $PM_STATE_DIR, else $XDG_RUNTIME_DIR/pm, else ~/.cache/pm, then
+ * budget-HOST-PORT; it is opened without following a symbolic link, mode
+ * 0600, and refused unless it is a regular file of the user's in a
+ * directory of the user's that nobody else can write to.
+ *
+ * Ownership: a struct rl_table owns its buckets, their names and the
+ * state files' descriptors; buckets returned by rl_get() are borrowed
+ * until rl_free().
  */
 #ifndef PM_RATELIMIT_H
 #define PM_RATELIMIT_H
+
+struct rl_shared;
 
 struct rl_bucket {
 	char	*name;		/* "markets", "prices", ... */
@@ -22,7 +37,16 @@ struct rl_bucket {
 	double	 last;		/* when tokens was computed */
 	double	 paused_until;
 	unsigned long taken;
+	struct rl_bucket *parent;	/* also pays a token, or NULL */
+	int	 api;		/* which API (RL_GAMMA, ...), RL_LOCAL */
+	int	 slot;		/* its record in the state file */
+	int	 set;		/* given by --rate */
+	double	 next_try;	/* shared: not worth asking before */
+	struct rl_shared *sh;	/* NULL: this process's alone */
 };
+
+/* The APIs a budget belongs to; RL_LOCAL: never shared. */
+enum { RL_LOCAL, RL_GAMMA, RL_CLOB, RL_DATA, RL_NAPI };
 
 struct rl_table;
 
@@ -36,12 +60,23 @@ void rl_free(struct rl_table *t);
  * text does not parse (err says why). */
 int rl_set(struct rl_table *t, const char *spec, char *err, int errlen);
 
+/*
+ * Share the budgets of one API (RL_GAMMA, RL_CLOB) with every other
+ * process of the user that talks to base (a URL).  Call after rl_set()
+ * and before any rl_take().  0 when shared or when there is no state
+ * directory to share through (no HOME: the budget stays this process's);
+ * -1 when the state file is unsafe (a symbolic link, another owner, a
+ * directory others can write to), reported with msg(), the budget then
+ * being this process's only.
+ */
+int rl_share(struct rl_table *t, int api, const char *base);
+
 /* The bucket for an endpoint ("markets/keyset" uses "markets"); one
  * generous bucket for names without a published budget. */
 struct rl_bucket *rl_get(struct rl_table *t, const char *endpoint);
 
-/* Take a token: 0 when taken, else the seconds to wait before asking
- * again (never 0). */
+/* Take a token (and one of the parent's): 0 when taken, else the seconds
+ * to wait before asking again (never 0). */
 double rl_take(struct rl_bucket *b, double now);
 
 void rl_pause(struct rl_bucket *b, double until);

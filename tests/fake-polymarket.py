@@ -43,7 +43,17 @@ Usage:
   --budget NAME=N/S    enforce a budget: more than N requests to NAME in
                        any S seconds get 429 (Retry-After 1) and are counted.
                        NAME: markets, events, prices, price, book, midpoint,
-                       prices-history, last-trade-price.  Repeatable.
+                       prices-history, last-trade-price, or listing (the
+                       /markets and /events listings together).  Repeatable.
+  --published-budgets  the Gamma listing budgets of Polymarket's rate-limits
+                       page: markets=300/10, events=500/10, listing=900/10
+  --no-end-every K     every Kth synthetic market (from the first) has no
+                       endDate (default 0: all have one)
+  --ignore-order       keyset listings ignore order and ascending (id order)
+  --event-size K       synthetic markets, K at a time in index order, make
+                       one synthetic event (id 40000000 + i div K) that
+                       /events lists with the markets nested, as the real
+                       API does; each market names its event (default 0)
   --log FILE           append every API request line (METHOD path?query)
   --no-gzip            never compress (default: gzip when asked for)
   --tls CERT KEY       HTTPS only, with this certificate chain and key
@@ -65,7 +75,11 @@ tag_id, order (a JSON field name) and ascending.  CLOB: POST /prices
 
 Control:
   GET  /_stats    counts as JSON: requests, by endpoint, by status,
-                  injected faults, budget 429s per name, concurrency peak
+                  injected faults, budget 429s per name, concurrency peak,
+                  span: per budget name the monotonic times of its first
+                  and last request and their count
+  GET  /_ids      {"markets": ids of the open markets, "events": ids of
+                  the open events}: what a full listing must return
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]})
@@ -77,6 +91,7 @@ Control:
 
 import argparse
 import base64
+import collections
 import copy
 import datetime as dt
 import gzip
@@ -157,14 +172,20 @@ class Data:
                 m["events"] = [self.spread_event(i, args)]
             if args.closed_every and i % args.closed_every == 0:
                 m["closed"] = True
+            if args.no_end_every and i % args.no_end_every == 0:
+                m.pop("endDate", None)
             self.markets.append(m)
         for j in range(args.events):
             self.events.append(self.clone_event(events[j % len(events)], j, now))
+        grouped = self.group_events(args) if args.event_size else []
+        self.events += grouped
         self.markets.sort(key=lambda m: int(m["id"]))
         self.events.sort(key=lambda e: int(e["id"]))
         self.blob = {}
-        for m in self.markets + self.events:
+        for m in self.markets + [e for e in self.events if not e.get("_grouped")]:
             self.blob[id(m)] = json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode()
+        for e in grouped:
+            self.blob[id(e)] = self.event_blob(e)
         self.tokens = {}
         for m in self.markets:
             for t in json.loads(m.get("clobTokenIds") or "[]"):
@@ -176,7 +197,7 @@ class Data:
 
     @staticmethod
     def clone_market(t, i, end, now):
-        m = copy.deepcopy(t)
+        m = dict(t)  # nested values shared, never changed in place
         m["id"] = str(10_000_000 + i)
         m["conditionId"] = "0x" + digest("cond", i).hex()
         m["questionID"] = "0x" + digest("question", i).hex()
@@ -194,6 +215,29 @@ class Data:
         m["updatedAt"] = iso(now - 86400 * ((i * 7919) % 1000) / 1000)
         m.pop("events", None)
         return m
+
+    def group_events(self, args):
+        """--event-size: K synthetic markets at a time make an event."""
+        out, syn = [], [m for m in self.markets if int(m["id"]) >= 10_000_000]
+        for k in range(0, len(syn), args.event_size):
+            ms = syn[k:k + args.event_size]
+            eid = str(40_000_000 + k // args.event_size)
+            e = {"id": eid, "ticker": "syn-event-%s" % eid,
+                 "slug": "syn-event-%s" % eid, "title": "Synthetic event %s" % eid,
+                 "active": True, "closed": False, "_grouped": True, "markets": ms}
+            if ms[0].get("endDate"):
+                e["endDate"] = ms[0]["endDate"]
+            stub = {"id": eid, "slug": e["slug"], "title": e["title"]}
+            for m in ms:
+                m["events"] = [stub]
+            out.append(e)
+        return out
+
+    def event_blob(self, e):
+        """A grouped event with its markets' own bytes nested."""
+        head = {k: v for k, v in e.items() if k not in ("markets", "_grouped")}
+        b = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
+        return b[:-1] + b',"markets":[' + b",".join(self.blob[id(m)] for m in e["markets"]) + b"]}"
 
     @staticmethod
     def spread_end(i, now, days):
@@ -231,6 +275,9 @@ class Data:
                 self.blob[id(m)] = json.dumps(
                     m, ensure_ascii=False, separators=(",", ":")).encode()
                 touched.append(m["id"])
+        for e in self.events:
+            if e.get("_grouped"):
+                self.blob[id(e)] = self.event_blob(e)
         self.cache.clear()
         return touched
 
@@ -296,6 +343,15 @@ def budget_name(path):
     return p
 
 
+def budget_names(path):
+    """Every budget a request counts against: its own, and for the
+    /markets and /events listings (not /markets/{id}) the shared one."""
+    parts = path.strip("/").split("/")
+    if parts[0] in ("markets", "events") and (len(parts) == 1 or parts[1] == "keyset"):
+        return [parts[0], "listing"]
+    return [parts[0]]
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.Lock()
@@ -305,12 +361,15 @@ class State:
             "every_truncate": args.every_truncate, "every_drop": args.every_drop,
             "truncate_mode": args.truncate_mode, "stuck_cursor": args.stuck_cursor,
             "offset_ceiling": args.offset_ceiling, "gzip": not args.no_gzip,
-            "budgets": {},
+            "budgets": {}, "ignore_order": args.ignore_order,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
             n, _, s = rate.partition("/")
             self.cfg["budgets"][name] = [int(n), float(s or 10)]
+        if args.published_budgets:
+            for name, n in (("markets", 300), ("events", 500), ("listing", 900)):
+                self.cfg["budgets"].setdefault(name, [n, 10.0])
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.reset()
 
@@ -318,7 +377,7 @@ class State:
         self.n = 0
         self.stats = {"requests": 0, "endpoints": {}, "status": {},
                       "injected": {"429": 0, "5xx": 0, "truncated": 0, "dropped": 0},
-                      "budget_429": {}, "concurrency_peak": 0}
+                      "budget_429": {}, "concurrency_peak": 0, "span": {}}
         self.windows = {}
         self.inflight = 0
 
@@ -343,24 +402,35 @@ class State:
                 if c[key] and n % c[key] == 0:
                     fault = name
                     break
-            if fault is None and self.over_budget(budget_name(path)):
+            names = budget_names(path)
+            now = time.monotonic()
+            for name in names:
+                sp = st["span"].setdefault(name, [now, now, 0])
+                sp[1], sp[2] = now, sp[2] + 1
+            if fault is None and self.over_budget(names, now):
                 fault = "budget"
             return fault
 
-    def over_budget(self, name):
-        b = self.cfg["budgets"].get(name)
-        if not b:
-            return False
-        limit, window = b
-        now = time.monotonic()
-        w = self.windows.setdefault(name, [])
-        while w and w[0] <= now - window:
-            w.pop(0)
-        if len(w) >= limit:
-            self.stats["budget_429"][name] = self.stats["budget_429"].get(name, 0) + 1
-            return True
-        w.append(now)
-        return False
+    def over_budget(self, names, now):
+        """Sliding windows: a request over any of its budgets is refused
+        and counted there; only an admitted one takes a place in each."""
+        over = False
+        for name in names:
+            b = self.cfg["budgets"].get(name)
+            if not b:
+                continue
+            limit, window = b
+            w = self.windows.setdefault(name, collections.deque())
+            while w and w[0] <= now - window:
+                w.popleft()
+            if len(w) >= limit:
+                self.stats["budget_429"][name] = self.stats["budget_429"].get(name, 0) + 1
+                over = True
+        if not over:
+            for name in names:
+                if self.cfg["budgets"].get(name):
+                    self.windows[name].append(now)
+        return over
 
     def done(self, status):
         with self.lock:
@@ -471,6 +541,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def do_GET(self):
+        if self.path.startswith("/_ids"):
+            d, self.fault = self.server.data, None
+            self.send_json(200, {k: [r["id"] for r in rows if not r.get("closed")]
+                                 for k, rows in (("markets", d.markets), ("events", d.events))})
+            return
         if self.path.startswith("/_stats"):
             with self.server.state.lock:
                 self.fault = None
@@ -556,7 +631,10 @@ class Handler(BaseHTTPRequestHandler):
         limit = self.limit()
         if limit is None:
             return self.fail(422, {"error": "limit is invalid", "type": "validation error"})
-        rows = d.select(kind, self.q)
+        q = self.q
+        if self.server.state.cfg["ignore_order"]:
+            q = {k: v for k, v in q.items() if k not in ("order", "ascending")}
+        rows = d.select(kind, q)
         qkey = hashlib.sha256(repr(sorted((k, v) for k, v in self.q.items()
                                           if k not in ("after_cursor", "limit"))).encode()
                               ).hexdigest()[:12]
@@ -701,6 +779,10 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--no-gzip", action="store_true")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--published-budgets", action="store_true")
+    ap.add_argument("--no-end-every", type=int, default=0)
+    ap.add_argument("--event-size", type=int, default=0)
+    ap.add_argument("--ignore-order", action="store_true")
     args = ap.parse_args()
     if args.retry_after == int(args.retry_after):
         args.retry_after = int(args.retry_after)

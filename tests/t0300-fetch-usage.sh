@@ -61,7 +61,7 @@ test_expect_success 'base URLs must be http(s) and carry no credentials' '
 '
 
 test_expect_success 'an API that cannot be reached is exit 3, with a failure record' '
-	run pm-fetch markets --gamma-url http://127.0.0.1:9 --attempts 2 --backoff 1 &&
+	run pm-fetch markets --gamma-url http://127.0.0.1:9 --partitions 1 --attempts 2 --backoff 1 &&
 	expect_status 3 && test_count failure out 1 &&
 	jq_all "select(.kind==\"failure\") | .reason == \"fetch_failed\" and .retriable and
 		(.url | startswith(\"http://127.0.0.1:9/markets/keyset?\"))" out &&

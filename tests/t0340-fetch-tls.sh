@@ -66,7 +66,7 @@ test_expect_success 'a CA file missing, not a file or with no certificate: usage
 '
 
 test_expect_success 'without the CA: refused, naming the URL; exit 3, one fetch_failed record, no retry' '
-	run pm-fetch markets --attempts 3 --backoff 1 && expect_status 3 &&
+	run pm-fetch markets --partitions 1 --attempts 3 --backoff 1 && expect_status 3 &&
 	test_line_count out 1 && test_count failure out 1 &&
 	jq_all ".reason == \"fetch_failed\" and .retriable == false and
 		(.url | startswith(\"$TLS/markets/keyset?\")) and
@@ -104,7 +104,7 @@ test_expect_success 'PM_CA_BUNDLE=CA: the same records; --cacert wins over it' '
 '
 
 test_expect_success 'a certificate for another host name is refused, even with the CA' '
-	run pm-fetch markets --cacert "$CA" --gamma-url "https://127.0.0.1:$DNS_PORT" &&
+	run pm-fetch markets --partitions 1 --cacert "$CA" --gamma-url "https://127.0.0.1:$DNS_PORT" &&
 	expect_status 3 && test_line_count out 1 &&
 	jq_all ".kind == \"failure\" and .retriable == false and
 		(.detail | test(\"^https://127.0.0.1:$DNS_PORT: certificate verification failed: .*127.0.0.1\"))" out &&

@@ -388,10 +388,11 @@ check(struct opts *o)
 	o->g.updated_since = o->since[0] ? o->since : NULL;
 	if (o->g.limit && o->g.limit < (unsigned long)o->g.page_size)
 		o->g.page_size = (int)o->g.limit;
-	/* Partitioning needs a bounded end-date range to lose nothing
-	 * (gamma.h); asked for explicitly, it may cut an open one. */
+	/* Partitions keep the budget busy (gamma.h); --limit over an open
+	 * range means the first N by id, one cursor. */
 	if (o->g.partitions == 0)
-		o->g.partitions = o->g.end_min && o->g.end_max ? 8 : 1;
+		o->g.partitions = o->g.limit && !(o->g.end_min &&
+		    o->g.end_max) ? 1 : 8;
 	if (o->cmd == CMD_HISTORY) {
 		o->c.endpoint = "prices-history";
 		if (!o->c.interval && !o->c.start_ts)
@@ -551,6 +552,12 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	unsigned long failures = 0;
 	int rc = 0;
 
+	/* One budget per API for all of the user's processes; an unsafe
+	 * state file is reported and the budget stays this process's. */
+	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS)
+		rl_share(rl, RL_GAMMA, o->g.base);
+	else
+		rl_share(rl, RL_CLOB, o->c.base);
 	if ((f = fetch_new(&o->f)) == NULL) {
 		msg("cannot set up libcurl");
 		return EXIT_IO;

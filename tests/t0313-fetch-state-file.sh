@@ -1,0 +1,53 @@
+#!/bin/bash
+# The shared budget's state file is opened safely: a planted symbolic
+# link is not followed, a file or directory others could have written is
+# refused; either way the listing still runs, on this process's budget.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+fake_start small --markets 50 --only-synthetic
+NAME=budget-127.0.0.1-$FAKE_PORT
+
+test_expect_success 'a symbolic link planted as the state file is not followed' '
+	mkdir -m 700 "$TMP/st" && echo precious >"$TMP/target" &&
+	ln -s "$TMP/target" "$TMP/st/$NAME" &&
+	PM_STATE_DIR=$TMP/st run pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50 &&
+	test_grep "$NAME: a symbolic link, not followed; the rate budget is this process.s alone" err &&
+	test_eq precious "$(cat "$TMP/target")" && test -L "$TMP/st/$NAME"
+'
+
+test_expect_success 'a dangling link is not followed either: nothing created at its target' '
+	mkdir -m 700 "$TMP/st2" && ln -s "$TMP/nowhere" "$TMP/st2/$NAME" &&
+	PM_STATE_DIR=$TMP/st2 run pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50 &&
+	test_grep "not followed" err && test ! -e "$TMP/nowhere"
+'
+
+test_expect_success 'a state directory that is a symbolic link is not followed' '
+	mkdir -m 700 "$TMP/real" && ln -s "$TMP/real" "$TMP/linkdir" &&
+	PM_STATE_DIR=$TMP/linkdir run pm-fetch markets --closed false &&
+	expect_status 0 && test_grep "symbolic link, not followed" err &&
+	test ! -e "$TMP/real/$NAME"
+'
+
+test_expect_success 'a directory others may write to is refused' '
+	mkdir "$TMP/open" && chmod 777 "$TMP/open" &&
+	PM_STATE_DIR=$TMP/open run pm-fetch markets --closed false &&
+	expect_status 0 && test_grep "others may write to it" err &&
+	test ! -e "$TMP/open/$NAME"
+'
+
+test_expect_success 'a state file others may read or write is refused' '
+	mkdir -m 700 "$TMP/st3" && : >"$TMP/st3/$NAME" && chmod 666 "$TMP/st3/$NAME" &&
+	PM_STATE_DIR=$TMP/st3 run pm-fetch markets --closed false &&
+	expect_status 0 && test_grep "mode 0600" err
+'
+
+test_expect_success 'a PM_STATE_DIR that cannot be made is named, and the listing runs' '
+	PM_STATE_DIR=$TMP/no/such/dir run pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50 &&
+	test_grep "^pm-fetch: PM_STATE_DIR: $TMP/no/such/dir: No such file or directory; the rate budget is this process.s alone$" err
+'
+
+test_done
