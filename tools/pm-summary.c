@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "ch.h"
 #include "db.h"
 #include "dotenv.h"
 #include "msg.h"
@@ -352,6 +353,13 @@ run_db(struct opts *o)
 	int rc = 0, level = NO_DATA;
 
 	db_redact(o->db_url, name, sizeof name);
+	if (ch_url_is(o->db_url)) {
+		/* forecasts and the daily flow's runs are not kept there */
+		msg("%s: --status and --score are not available on ClickHouse "
+		    "(pm-store(1), CLICKHOUSE): give the PostgreSQL or SQLite "
+		    "experiment store", name);
+		return EXIT_USAGE;
+	}
 	if ((db = db_open(o->db_url, DB_READONLY, err, sizeof err)) == NULL) {
 		msg("%s: %s", name, err);
 		return EXIT_IO;
