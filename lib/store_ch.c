@@ -129,7 +129,8 @@ param(const char *q, const char *key, char *out, size_t n)
  * only for ch_open() and are wiped.
  */
 static struct chdb *
-chdb_open(const char *url, const char *cluster, char *err, size_t errlen)
+chdb_open(const char *url, const char *target, const char *cluster, char *err,
+    size_t errlen)
 {
 	struct ch_opts o = { db_wait_ms(), 0, 0 };
 	struct chdb *d;
@@ -208,6 +209,11 @@ chdb_open(const char *url, const char *cluster, char *err, size_t errlen)
 long_url:
 	snprintf(err, errlen, "URL too long");
 fail:
+	/* ch_open() names the server itself */
+	if (strncmp(err, "clickhouse", 10) != 0) {
+		snprintf(tlserr, sizeof tlserr, "%s", err);
+		snprintf(err, errlen, "%s: %s", target, tlserr);
+	}
 	memset(base, 0, sizeof base);
 	chdb_close(d);
 	return NULL;
@@ -958,8 +964,12 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	buf_init(&s->row, 0);
 	s->target = target;
 	nd.max_line = ndjson_max_line();
-	if ((s->db = chdb_open(url, NULL, err, sizeof err)) == NULL ||
-	    chdb_migrate(s->db, err, sizeof err) == -1) {
+	if ((s->db = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		store_ch_free(s);
+		return EXIT_DB;
+	}
+	if (chdb_migrate(s->db, err, sizeof err) == -1) {
 		msg("%s: %s", target, err);
 		chdb_close(s->db);
 		store_ch_free(s);
@@ -1109,8 +1119,8 @@ store_ch_export(const char *url, const char *target, const char *what,
 		    "them from there", what);
 		return EXIT_USAGE;
 	}
-	if ((d = chdb_open(url, NULL, err, sizeof err)) == NULL) {
-		msg("%s: %s", target, err);
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
 		return EXIT_DB;
 	}
 	buf_init(&sql, 0);
@@ -1167,8 +1177,8 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	char err[700];
 	int rc = 0, v;
 
-	if ((d = chdb_open(url, NULL, err, sizeof err)) == NULL) {
-		msg("%s: %s", target, err);
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
 		return EXIT_DB;
 	}
 	/* no schema yet: no runs, and nothing is created */
@@ -1218,8 +1228,11 @@ store_ch_schema(const char *url, const char *target, const char *cluster)
 		buf_release(&b);
 		return 0;
 	}
-	if ((d = chdb_open(url, cluster, err, sizeof err)) == NULL ||
-	    chdb_migrate(d, err, sizeof err) == -1) {
+	if ((d = chdb_open(url, target, cluster, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_DB;
+	}
+	if (chdb_migrate(d, err, sizeof err) == -1) {
 		msg("%s: %s", target, err);
 		chdb_close(d);
 		return EXIT_DB;

@@ -85,6 +85,12 @@ target_allowed(struct opts *o)
 	}
 	if (env && strcmp(env, "production") == 0) {
 		o->dbflags |= DB_TLS;
+		if (u.engine == DB_CLICKHOUSE &&
+		    db_url_parse(o->url, DB_TLS, &u, err, sizeof err) == -1) {
+			msg("ENVIRONMENT=production: refusing to store in %s: %s",
+			    o->target, err);
+			return 0;
+		}
 		if (u.engine != DB_PG && u.engine != DB_CLICKHOUSE) {
 			msg("ENVIRONMENT=production: refusing to store in %s; "
 			    "production needs a postgresql:// database over TLS "
