@@ -30,8 +30,8 @@
 #include "store_ch.h"
 #include "store_impl.h"
 
-#define CH_BATCH_RECORDS	10000
-#define CH_BATCH_BYTES		(32UL * 1024 * 1024)
+#define CH_BATCH_RECORDS	20000
+#define CH_BATCH_BYTES		(64UL * 1024 * 1024)
 #define CH_BATCH_MS		1000
 #define CH_BLOCK_ROWS		100000
 #define CH_MAX_SHARDS		64
@@ -279,8 +279,9 @@ static struct ch_block *
 block(struct store_ch *s, enum tbl t)
 {
 	struct chtab *ct = &s->tab[t];
-	struct ch_block_opts o = { CH_BLOCK_ROWS, 0, 10L * CH_BATCH_MS,
-	    s->db->cluster[0] != 0, int_keys, bad_row, ct };
+	/* the batch decides when rows go: a block holds a batch's rows */
+	struct ch_block_opts o = { CH_BLOCK_ROWS, 2 * CH_BATCH_BYTES,
+	    10L * CH_BATCH_MS, s->db->cluster[0] != 0, int_keys, bad_row, ct };
 
 	if (ct->b == NULL) {
 		ct->s = s;

@@ -13,7 +13,7 @@
  * Records are checked exactly as for the other engines (store_kinds.c, in
  * dry-run mode), then become JSONEachRow rows of the tables of
  * schema_ch.h, each with its row_version, sent in blocks: a batch closes
- * at 10,000 records, 32 MiB, one second of input, on idle input, before a
+ * at 20,000 records, 64 MiB, one second of input, on idle input, before a
  * run record and at the end; each table's rows of a batch go in one
  * INSERT.  A row the server refuses is split out of its block (lib/ch.c)
  * and its record fails (bad_record) with a processing_failures row; the
