@@ -5,6 +5,7 @@
 # refused with one message, and a dry run needs no server.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/ch.sh"
+. "$TESTS_DIR/tls.sh"
 
 ch_start guard || { say "$CH_ERR"; exit 1; }
 PORT=${CH_HTTP##*:}
@@ -56,5 +57,20 @@ test_expect_success 'a dry run checks without a server' '
 	p=$(ch_free_port) && rec_market 9 >in.ndjson && rec_market 10 volume=x >>in.ndjson &&
 	run pm-store --dry-run --db "clickhouse://127.0.0.1:$p/default" in.ndjson &&
 	expect_status 1 && test_grep "dry run, nothing written" err
+'
+test_expect_success 'production over clickhouses://: stored, trusting PM_CA_BUNDLE only' '
+	tls_ca ca && tls_cert ca srv IP:127.0.0.1 &&
+	# the server runs as the clickhouse user: it must read them
+	chmod 755 "$TMP" . ca && chmod 644 ca/* && p=$(ch_free_port) &&
+	tlsconf="<https_port>$p</https_port><openSSL><server>" &&
+	tlsconf="$tlsconf<certificateFile>$PWD/ca/srv.pem</certificateFile>" &&
+	tlsconf="$tlsconf<privateKeyFile>$PWD/ca/srv.key</privateKeyFile>" &&
+	tlsconf="$tlsconf</server></openSSL>" &&
+	{ CH_EXTRA=$tlsconf ch_start tls || { say "$CH_ERR"; false; }; } &&
+	rec_market 41 >in.ndjson && u="clickhouses://127.0.0.1:$p/default" &&
+	(unset PM_CA_BUNDLE && ENVIRONMENT=production PM_DB_TIMEOUT=1 run pm-store --db "$u" in.ndjson &&
+	    expect_status 3) &&
+	PM_CA_BUNDLE=$PWD/ca/ca.pem ENVIRONMENT=production run pm-store --db "$u" in.ndjson &&
+	expect_status 0 && test_eq 1 "$(ch_query "SELECT count() FROM markets FINAL WHERE market_id = '\''41'\''")"
 '
 test_done
