@@ -894,7 +894,14 @@ store_ch_record(struct rec *r, void *arg)
 	case K_EVENT:	rc = event_rows(s, &r->root, id); break;
 	case K_PRICE:	rc = price_rows(s, &r->root, id); break;
 	case K_FAILURE:	rc = failure_rows(s, &r->root, id); break;
-	default:	e->status = ST_SKIPPED; return 0;
+	case K_SKIP:	e->status = ST_SKIPPED; return 0;
+	default:
+		/* a kind this store has no table for: said, not dropped */
+		snprintf(e->detail, sizeof e->detail, "%.*s records are not "
+		    "stored in ClickHouse", (int)(r->kindlen > 40 ? 40 :
+		    r->kindlen), r->kind ? r->kind : "");
+		fail_entry(e, "bad_record", e->detail, 1);
+		return 0;
 	}
 	if (rc == -1)
 		return -1;
