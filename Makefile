@@ -4,7 +4,7 @@
 #   make test            -Wall -Wextra -Werror, ASan+UBSan, the whole suite
 #   make test T='t01*'   only the named test scripts
 #   make valgrind        the suite, every program under valgrind (T= too)
-#   make bench           benchmarks (never part of the tests)
+#   make bench           benchmarks (never part of the tests; B=ch: one)
 #   make install PREFIX=/usr/local [DESTDIR=]   (make uninstall: the same)
 #   make lint            mandoc -T lint and shellcheck
 #
@@ -103,7 +103,7 @@ test: deps all
 	    bash tests/run.sh $(T)
 
 bench: all
-	@bash bench/run.sh
+	@B='$(B)' bash bench/run.sh
 
 # The main job end to end on the embedded SQLite database, offline.
 demo: deps all

@@ -640,6 +640,11 @@ main() {
 	[ -n "$no_dump" ] || mkdir -p "$dump_dir" || die "cannot create $dump_dir"
 	[ -n "$summary_path" ] && { mkdir -p "$(dirname "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
+	# ClickHouse keeps market data only: no groups, no --new-only
+	case $flow:$db in
+	daily:clickhouse*://* | retry-failures:clickhouse*://*)
+		usage_error "$flow: not on ClickHouse: the daily flow's bookkeeping (--new-only) and experiment results need a PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)" ;;
+	esac
 	take_lock
 	run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pm-run.XXXXXX") ||
 	    die "cannot make a temporary directory"

@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 : >"$ROWS"
 # store.sh: pm-store alone against the .import and \copy floors
-for b in replay.sh normalize.sh fetch.sh store.sh programs.sh; do
+# B=ch (make bench B=ch): only bench/ch.sh, the others likewise
+list="replay.sh normalize.sh fetch.sh store.sh programs.sh ch.sh"
+[ -z "${B:-}" ] || list=$B.sh
+for b in $list; do
 	echo "== $b" >&2
 	bash "bench/$b" >&2
 done

@@ -69,6 +69,10 @@ engine_of(const char *url, int flags, struct db_url *u, char *err, size_t n)
 		for (i = 0; i < sizeof engines / sizeof *engines; i++)
 			if (engines[i]->engine == u->engine)
 				return engines[i];
+	if (err[0] == 0 && u->engine == DB_CLICKHOUSE)
+		snprintf(err, n, "ClickHouse holds pm-store's market data "
+		    "only (pm-store(1)): use the PostgreSQL or SQLite store "
+		    "here");
 	return NULL;
 }
 

@@ -30,9 +30,16 @@ db_choose(const char *opt, struct db_choice *c)
 	}
 	if (env && strcmp(env, "production") == 0) {
 		c->flags |= DB_TLS;
+		if (u.engine == DB_CLICKHOUSE &&
+		    db_url_parse(c->url, DB_TLS, &u, err, sizeof err) == -1) {
+			msg("ENVIRONMENT=production: refusing %s: %s",
+			    c->name, err);
+			return -1;
+		}
 		if (u.engine == DB_SQLITE) {
 			msg("ENVIRONMENT=production: refusing to %s %s; "
-			    "production needs a postgresql:// database over TLS",
+			    "production needs a postgresql:// database over TLS "
+			    "(or clickhouses://)",
 			    msg_prog() && strstr(msg_prog(), "pm-store") ?
 			    "store in" : "use", c->name);
 			return -1;

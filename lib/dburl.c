@@ -86,10 +86,14 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 		return set(u, DB_PG, "postgresql://", sep + 3, flags);
 	if (is_conninfo(p))
 		return set(u, DB_PG, "", url, flags);
-	if (strncmp(p, "clickhouse://", 13) == 0 ||
-	    strncmp(p, "clickhouses://", 14) == 0)
-		snprintf(err, errlen, "%.*s: ClickHouse is not supported yet",
-		    (int)(sep - url), url);
+	/* ClickHouse: pm-store's market store (lib/store_ch.c), which
+	 * reads the URL itself; production wants it over TLS */
+	if (strncmp(p, "clickhouses://", 14) == 0 ||
+	    (strncmp(p, "clickhouse://", 13) == 0 && !(flags & DB_TLS)))
+		return set(u, DB_CLICKHOUSE, "", url, 0);
+	if (strncmp(p, "clickhouse://", 13) == 0)
+		snprintf(err, errlen, "clickhouse://: production needs "
+		    "ClickHouse over TLS (clickhouses://)");
 	else if (strncmp(p, "sqlite:", 7) == 0)
 		p += strncmp(p + 7, "//", 2) == 0 ? 9 : 7;
 	else if (sep && sep == url + n && n > 0)

@@ -8,6 +8,8 @@
 #                       127.0.0.1:PORT/default); stopped when the script (or
 #                       the test case that started it) exits
 #   ch_query SQL        run SQL over HTTP against the last server started
+#   ch_restart          start the last server again (same data, same
+#                       ports) after a fault test killed it
 #   ch_cluster NAME N   start N servers (ch_start) that all know cluster
 #                       NAME, one shard each, in <remote_servers>; sets
 #                       CH_URLS (their URLs, space-separated)
@@ -26,6 +28,8 @@ CH_ERR=
 CH_DIRS=
 CH_URLS=
 CH_PIDFILE=
+CH_DIR=
+CH_USER=
 # the next server's ports (HTTP:TCP) and more of its config (XML: the
 # <remote_servers> of ch_cluster, a TLS test's <https_port> and <openSSL>)
 CH_PORTS=
@@ -85,13 +89,23 @@ ch_start() {
 	XML
 	chmod 755 "$d"
 	[ -n "$user" ] && chown -R "$user" "$d"
-	if [ -n "$user" ]; then
-		su -s /bin/sh "$user" -c "cd '$d' && exec /usr/sbin/clickhouse-server --config-file='$d/config.xml' >'$d/out' 2>&1 & echo \$! >'$d/pid'"
+	CH_DIR=$d CH_USER=$user
+	CH_HTTP=http://127.0.0.1:$http
+	ch_launch || return 1
+	CH_URL=clickhouse://127.0.0.1:$http/default
+	CH_PIDFILE=$d/pid
+	export CH_HTTP CH_URL CH_PIDFILE
+}
+
+# Start the server of $CH_DIR (as $CH_USER when set) and wait for it.
+ch_launch() {
+	local d=$CH_DIR _
+	if [ -n "$CH_USER" ]; then
+		su -s /bin/sh "$CH_USER" -c "cd '$d' && exec /usr/sbin/clickhouse-server --config-file='$d/config.xml' >>'$d/out' 2>&1 & echo \$! >'$d/pid'"
 	else
-		(cd "$d" && exec /usr/sbin/clickhouse-server --config-file="$d/config.xml" >"$d/out" 2>&1) &
+		(cd "$d" && exec /usr/sbin/clickhouse-server --config-file="$d/config.xml" >>"$d/out" 2>&1) &
 		echo $! >"$d/pid"
 	fi
-	CH_HTTP=http://127.0.0.1:$http
 	for _ in $(seq 300); do
 		curl -sf "$CH_HTTP/?query=SELECT%201" >/dev/null 2>&1 && break
 		sleep 0.1
@@ -100,9 +114,16 @@ ch_start() {
 		CH_ERR="clickhouse-server did not start: $(tail -3 "$d/out" "$d/error.log" 2>/dev/null)"
 		return 1
 	fi
-	CH_URL=clickhouse://127.0.0.1:$http/default
-	CH_PIDFILE=$d/pid
-	export CH_HTTP CH_URL CH_PIDFILE
+}
+
+ch_restart() {
+	local _
+	# the old one's port must be free first
+	for _ in $(seq 100); do
+		kill -0 "$(cat "$CH_DIR/pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	ch_launch
 }
 
 ch_cluster() {

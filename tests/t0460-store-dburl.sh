@@ -35,10 +35,14 @@ test_expect_success 'unknown schemes: exit 2 naming the scheme, nothing created'
 	test -z "$(made)" && not grep -q Secret err
 '
 
-test_expect_success 'clickhouse:// and clickhouses:// are recognised, not supported yet' '
-	refused "clickhouse://u:Secret@h:9000/pm" "clickhouse: ClickHouse is not supported yet" &&
-	refused "clickhouses://u:Secret@h:9440/pm" "clickhouses: ClickHouse is not supported yet" &&
-	not grep -q Secret err
+test_expect_success 'clickhouse:// and clickhouses:// are ClickHouse: no file made' '
+	p=$(python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
+	for u in "clickhouse://u:Secret@127.0.0.1:$p/pm" "clickhouses://u:Secret@127.0.0.1:$p/pm"; do
+		run pm-store --db "$u" "$RUN" && expect_status 3 &&
+		grep -q "^pm-store: clickhouses*://u@127.0.0.1:$p/pm: " err &&
+		test ! -s out && test -z "$(made)" && not grep -q Secret err ||
+		return 1
+	done
 '
 
 test_expect_success 'in-memory SQLite databases keep nothing: refused' '

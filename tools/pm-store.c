@@ -17,10 +17,12 @@
 #include "dotenv.h"
 #include "jqf.h"
 #include "msg.h"
+#include "ch.h"
 #include "ndjson.h"
 #include "out.h"
 #include "schema.h"
 #include "store.h"
+#include "store_ch.h"
 #include "version.h"
 
 struct opts {
@@ -30,6 +32,7 @@ struct opts {
 	const char	*schema;
 	const char	*last_run;	/* --last-run FLOWS */
 	const char	*setting;	/* where url came from, for messages */
+	const char	*cluster;	/* --cluster, with --schema clickhouse */
 	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
@@ -44,9 +47,12 @@ usage(FILE *f)
 "       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
+"       pm-store --schema clickhouse [--cluster NAME] [-d url]\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
 "                       $DATABASE_URL, $SUPABASE_DB_URL, else data/pm.db),\n"
-"                       or postgresql://..., postgres://... or host=...\n"
+"                       or postgresql://..., postgres://... or host=...,\n"
+"                       or clickhouse[s]://[user@]host[:port]/db (markets,\n"
+"                       events, prices; ?cluster=NAME&shards=h:p,...)\n"
 "  -n, --new-only       only pass groups not processed yet; skip records\n"
 "                       for the others (reads, never writes)\n"
 "  -N, --dry-run        check every record, write nothing\n"
@@ -58,7 +64,10 @@ usage(FILE *f)
 "  -r, --run RUN_ID     with --export: only that run's records\n"
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started (nothing when there is none)\n"
-"      --schema ENGINE  print the schema's SQL for that engine\n"
+"      --schema ENGINE  print the schema's SQL for that engine; for\n"
+"                       clickhouse with -d: apply it to every shard\n"
+"      --cluster NAME   with --schema clickhouse: local tables per shard\n"
+"                       and Distributed tables over them\n"
 "  -h, --help           this help;  -V, --version  the version\n");
 }
 
@@ -214,6 +223,28 @@ out:
 	return rc;
 }
 
+/* ClickHouse (lib/store_ch.c): the market store; --new-only needs the
+ * experiment store's transactions. */
+static int
+do_clickhouse(struct opts *o, int argc, char **argv)
+{
+	if (o->new_only) {
+		msg("--new-only: not on ClickHouse (%s), which has no "
+		    "transactions for the daily flow's bookkeeping: give it a "
+		    "PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)",
+		    o->target);
+		return EXIT_USAGE;
+	}
+	if (o->dry_run)
+		return do_store(o, argc, argv);
+	if (o->last_run)
+		return store_ch_last_run(o->url, o->target, o->last_run);
+	if (o->export)
+		return store_ch_export(o->url, o->target, o->export, o->where,
+		    o->run_id);
+	return store_ch_store(o->url, o->target, argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -226,6 +257,7 @@ main(int argc, char **argv)
 		{ "run", required_argument, NULL, 'r' },
 		{ "schema", required_argument, NULL, 's' },
 		{ "last-run", required_argument, NULL, 'L' },
+		{ "cluster", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -278,6 +310,9 @@ main(int argc, char **argv)
 		case 'L':
 			o.last_run = optarg;
 			break;
+		case 'C':
+			o.cluster = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			goto out;
@@ -298,6 +333,19 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (o.schema && strcmp(o.schema, "clickhouse") == 0) {
+		if (o.url)
+			ch_redact(o.url, o.target, sizeof o.target);
+		rc = o.url && !ch_url_is(o.url) ? (msg("--schema clickhouse: "
+		    "-d is not a clickhouse:// URL"), EXIT_USAGE) :
+		    store_ch_schema(o.url, o.target, o.cluster);
+		goto out;
+	}
+	if (o.cluster) {
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (o.schema) {
 		rc = print_schema(o.schema);
 		goto out;
@@ -311,7 +359,9 @@ main(int argc, char **argv)
 	o.setting = dbc.setting;
 	o.dbflags = dbc.flags;
 	snprintf(o.target, sizeof o.target, "%s", dbc.name);
-	if (o.last_run)
+	if (ch_url_is(o.url))
+		rc = do_clickhouse(&o, argc - optind, argv + optind);
+	else if (o.last_run)
 		rc = do_last_run(&o);
 	else if (o.export)
 		rc = do_export(&o);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "ch.h"
 #include "db.h"
 #include "dbenv.h"
 #include "dotenv.h"
@@ -468,6 +469,13 @@ run_db(struct opts *o)
 	const char *name = o->dbc.name;
 	int rc = 0, level = NO_DATA;
 
+	if (ch_url_is(o->db_url)) {
+		/* forecasts and the daily flow's runs are not kept there */
+		msg("%s: --status and --score are not available on ClickHouse "
+		    "(pm-store(1), CLICKHOUSE): give the PostgreSQL or SQLite "
+		    "experiment store", name);
+		return EXIT_USAGE;
+	}
 	if (!db_exists(o->db_url)) {
 		msg("no database at %s; run a flow first", name);
 		return EXIT_IO;

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""ch_rows.py [--every N] DB DB... - the rows of the tables ClickHouse and
+the other engines share are the same in every DB: an SQLite path, or a
+ClickHouse HTTP URL http://host:port/?database=NAME (read with FINAL, so
+one row per key, the last stored).  Compared on the columns that say what
+a row is, not when or by which run it was stored (run_id, first_seen_at,
+stored_at, recorded_at, counts are provenance); numbers to 10 significant
+digits; every N-th row (default 1: all).  Exits 1 and says what differs,
+like check_rows.py.  Used by tests t0482-t0483 and make bench."""
+import json
+import sqlite3
+import sys
+import urllib.request
+
+TABLES = {
+    "raw_responses": ("sha256", "sha256, source, endpoint, url, fetched_at"),
+    "markets": ("source, market_id",
+                "source, market_id, condition_id, question_id, slug, question,"
+                " description, event_id, event_slug, close_time, start_time,"
+                " closed_time, updated_at, active, closed, archived, neg_risk,"
+                " group_item_title, resolution_status, volume, liquidity,"
+                " best_bid, best_ask, last_trade_price, event, tags,"
+                " raw_sha256, fetched_at, record, record_sha256"),
+    "contracts": ("source, market_id, outcome_index",
+                  "source, market_id, outcome_index, outcome, token_id, price"),
+    "tags": ("source, tag_id", "source, tag_id, slug, label"),
+    "events": ("source, event_id",
+               "source, event_id, slug, title, description, start_time,"
+               " end_time, updated_at, active, closed, archived, neg_risk,"
+               " volume, liquidity, tags, market_ids, raw_sha256, fetched_at,"
+               " record, record_sha256"),
+    "price_history": ("token_id, side, ts",
+                      "token_id, side, ts, price, market_id, outcome,"
+                      " raw_sha256"),
+    "processing_runs": ("run_id", "run_id, flow, run_date, started_at"),
+    "processing_failures": ("failure_sha256",
+                            "failure_sha256, stage, reason, retriable,"
+                            " market_id, event_key, input, detail"),
+}
+
+
+def norm(v):
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return str(int(v))
+    try:
+        return "%.10g" % float(v)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def query(db, table, key, cols):
+    if db.startswith("http"):
+        sql = "SELECT %s FROM %s FINAL ORDER BY %s FORMAT JSONCompact" % (
+            cols, table, key)
+        with urllib.request.urlopen(db, sql.encode()) as r:
+            return json.loads(r.read())["data"]
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT %s FROM %s ORDER BY %s" % (
+            cols, table, key)).fetchall()
+
+
+def main():
+    args = sys.argv[1:]
+    every = 1
+    if args[:1] == ["--every"]:
+        every = int(args[1])
+        args = args[2:]
+    bad = 0
+    for table, (key, cols) in TABLES.items():
+        first = None
+        for db in args:
+            rows = [tuple(map(norm, r)) for r in query(db, table, key, cols)]
+            if first is None:
+                first = rows
+                continue
+            if len(rows) != len(first):
+                print("%s: %s: %d rows, %s: %d" % (table, args[0], len(first),
+                                                   db, len(rows)))
+                bad = 1
+                continue
+            for a, b in list(zip(first, rows))[::every]:
+                if a != b:
+                    print("%s: %s differs from %s:\n  %s\n  %s" % (
+                        table, db, args[0], a, b))
+                    bad = 1
+                    break
+    sys.exit(bad)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1254 @@
+/*
+ * store_ch.c - pm-store into ClickHouse (see store_ch.h).
+ *
+ * The checks are store_kinds.c's, run on a dry-run struct store (db NULL:
+ * a good record comes back skipped, a bad one failed with its reason), so
+ * a record ClickHouse takes is one SQLite or PostgreSQL would take.  The
+ * rows are made from the same column specs (store_tbl.h): each column's
+ * SQL name is a JSONEachRow key; columns ClickHouse has no table for are
+ * skipped by the server (input_format_skip_unknown_fields).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ch.h"
+#include "db_impl.h"
+#include "http.h"
+#include "jqf.h"
+#include "jspan.h"
+#include "jw.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "out.h"
+#include "record.h"
+#include "schema_ch.h"
+#include "sha.h"
+#include "store_ch.h"
+#include "store_impl.h"
+
+#define CH_BATCH_RECORDS	20000
+#define CH_BATCH_BYTES		(64UL * 1024 * 1024)
+#define CH_BATCH_MS		1000
+#define CH_BLOCK_ROWS		100000
+#define CH_MAX_SHARDS		64
+#define NO_ENTRY		UINT64_MAX
+
+/* The servers a URL names: [0] takes the records and the reads. */
+struct chdb {
+	struct ch	*c[CH_MAX_SHARDS];
+	size_t		 n;
+	char		 cluster[128];	/* "" for one server */
+};
+
+struct chent {
+	size_t		 off, len;	/* the record in text */
+	const char	*file;
+	unsigned long	 line;
+	int		 kind, status;
+	const char	*reason;
+	int		 row;		/* its failure row is to be written */
+	char		 detail[200];
+};
+
+struct chtab {
+	struct store_ch	*s;
+	enum tbl	 t;
+	struct ch_block	*b;
+};
+
+struct store_ch {
+	struct chdb	*db;
+	const char	*target;
+	struct store	*chk;		/* dry run: checks, scratch, parser */
+	struct chtab	 tab[T_COUNT];
+	struct buf	 text, row;
+	struct chent	*ent;
+	size_t		 nent, cap;
+	long		 since;		/* ts_mono_ms() of the batch's first */
+	uint64_t	 version;	/* the last row_version given */
+	char		*run_id, *run_text;
+	struct store_counts total, run;
+	unsigned long	 upstream_failures;
+	int		 fatal;
+	char		 now[TS_MAX];
+};
+
+/* The tables ClickHouse has (schema_ch.c). */
+static int
+ch_has(enum tbl t)
+{
+	return t == T_RAW || t == T_MARKETS || t == T_CONTRACTS ||
+	    t == T_TAGS || t == T_EVENTS || t == T_PRICES || t == T_RUNS ||
+	    t == T_FAILURES;
+}
+
+static const char *const int_keys[] = { "active", "closed", "archived",
+	"neg_risk", "outcome_index", "window_days", "retriable", NULL };
+
+/* --- connections ------------------------------------------------------ */
+
+static void
+chdb_close(struct chdb *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n; i++)
+		ch_close(d->c[i]);
+	free(d);
+}
+
+/* The value of ?key= in q (up to & or the end), into out. */
+static int
+param(const char *q, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key), vl;
+	const char *p;
+
+	for (p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			vl = strcspn(p + kl + 1, "&");
+			if (vl >= n)
+				return -1;
+			memcpy(out, p + kl + 1, vl);
+			out[vl] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Open every server url names (its first at once, without waiting: a
+ * server down at the start is an error), checking the query's keys.  The
+ * shards' URLs are the first's with another host:port; they live here
+ * only for ch_open() and are wiped.
+ */
+static struct chdb *
+chdb_open(const char *url, const char *target, const char *cluster, char *err,
+    size_t errlen)
+{
+	struct ch_opts o = { db_wait_ms(), 0, 0 };
+	struct chdb *d;
+	const char *q = strchr(url, '?'), *p, *auth, *host;
+	char base[2048], one[2304], shards[1024], tlserr[256];
+	size_t bl, hl;
+	int r;
+
+	if ((d = calloc(1, sizeof *d)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	bl = q ? (size_t)(q - url) : strlen(url);
+	if (bl >= sizeof base)
+		goto long_url;
+	memcpy(base, url, bl);
+	base[bl] = 0;
+	shards[0] = 0;
+	if (q) {
+		for (p = q + 1; *p; p += strcspn(p, "&"), p += *p == '&') {
+			if (strncmp(p, "cluster=", 8) && strncmp(p, "shards=", 7)) {
+				snprintf(err, errlen, "unknown URL parameter "
+				    "%.*s (cluster= and shards= are known)",
+				    (int)strcspn(p, "=&"), p);
+				goto fail;
+			}
+		}
+		if (param(q + 1, "cluster", d->cluster, sizeof d->cluster) == -1 ||
+		    param(q + 1, "shards", shards, sizeof shards) == -1)
+			goto long_url;
+	}
+	if (cluster && *cluster) {
+		if (d->cluster[0] && strcmp(d->cluster, cluster)) {
+			snprintf(err, errlen, "--cluster %s but the URL says "
+			    "cluster=%s", cluster, d->cluster);
+			goto fail;
+		}
+		snprintf(d->cluster, sizeof d->cluster, "%s", cluster);
+	}
+	if (shards[0] && !d->cluster[0]) {
+		snprintf(err, errlen, "shards= without cluster=");
+		goto fail;
+	}
+	if (strncmp(base, "clickhouses://", 14) == 0 &&
+	    http_tls_init(NULL, tlserr, sizeof tlserr) == -1) {
+		snprintf(err, errlen, "%s", tlserr);
+		goto fail;
+	}
+	if ((d->c[d->n] = ch_open(base, &o, err, errlen)) == NULL)
+		goto fail;
+	d->n++;
+	/* scheme://[userinfo@] of base, then each shard's host:port/db */
+	auth = strstr(base, "://") + 3;
+	host = auth + strcspn(auth, "/");
+	while (host > auth && host[-1] != '@')
+		host--;
+	hl = strcspn(host, "/");
+	for (p = shards; *p; p += strcspn(p, ","), p += *p == ',') {
+		if (d->n == CH_MAX_SHARDS) {
+			snprintf(err, errlen, "more than %d shards",
+			    CH_MAX_SHARDS);
+			goto fail;
+		}
+		r = snprintf(one, sizeof one, "%.*s%.*s%s", (int)(host - base),
+		    base, (int)strcspn(p, ","), p, host + hl);
+		if (r < 0 || (size_t)r >= sizeof one)
+			goto long_url;
+		d->c[d->n] = ch_open(one, &o, err, errlen);
+		memset(one, 0, sizeof one);
+		if (d->c[d->n] == NULL)
+			goto fail;
+		d->n++;
+	}
+	memset(base, 0, sizeof base);
+	return d;
+long_url:
+	snprintf(err, errlen, "URL too long");
+fail:
+	/* ch_open() names the server itself */
+	if (strncmp(err, "clickhouse", 10) != 0) {
+		snprintf(tlserr, sizeof tlserr, "%s", err);
+		snprintf(err, errlen, "%s: %s", target, tlserr);
+	}
+	memset(base, 0, sizeof base);
+	chdb_close(d);
+	return NULL;
+}
+
+static int
+chdb_migrate(struct chdb *d, char *err, size_t errlen)
+{
+	return schema_ch_migrate(d->c, d->n, d->cluster[0] ? d->cluster : NULL,
+	    err, errlen);
+}
+
+/* --- rows --------------------------------------------------------------- */
+
+static uint64_t
+next_version(struct store_ch *s)
+{
+	struct timeval tv;
+	uint64_t v;
+
+	gettimeofday(&tv, NULL);
+	v = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	s->version = v > s->version ? v : s->version + 1;
+	return s->version;
+}
+
+/* The columns of table t with their values, as the start of a JSON
+ * object into s->row (emptied first); -1 for a number that is not finite. */
+static int
+row_open(struct store_ch *s, enum tbl t, const struct val *v)
+{
+	const struct table *tb = &store_tables[t];
+	struct buf *b = &s->row;
+	int i;
+
+	buf_reset(b);
+	jw_open(b, '{');
+	for (i = 0; i < tb->ncols; i++) {
+		jw_key(b, tb->cols[i].sql);
+		switch (v[i].t) {
+		case V_TEXT:
+			jw_str(b, v[i].s, v[i].n);
+			break;
+		case V_INT:
+			jw_int(b, v[i].i);
+			break;
+		case V_DBL:
+			if (!isfinite(v[i].d))
+				return -1;
+			jw_double(b, v[i].d);
+			break;
+		default:
+			jw_null(b);
+		}
+	}
+	return 0;
+}
+
+static void
+bad_row(void *arg, uint64_t id, const char *row, size_t n, const char *why);
+
+static struct ch_block *
+block(struct store_ch *s, enum tbl t)
+{
+	struct chtab *ct = &s->tab[t];
+	/* the batch decides when rows go: a block holds a batch's rows */
+	struct ch_block_opts o = { CH_BLOCK_ROWS, 2 * CH_BATCH_BYTES,
+	    10L * CH_BATCH_MS, s->db->cluster[0] != 0, int_keys, bad_row, ct };
+
+	if (ct->b == NULL) {
+		ct->s = s;
+		ct->t = t;
+		ct->b = ch_block_new(s->db->c[0], store_tables[t].name, &o);
+	}
+	return ct->b;
+}
+
+/* The server is gone (or refuses the table): said once, and the store
+ * stops. */
+static void
+gone(struct store_ch *s)
+{
+	if (!s->fatal)
+		msg("%s: %s", s->target, ch_errmsg(s->db->c[0]));
+	s->fatal = 1;
+}
+
+/* s->row closed with its row_version and queued for table t on behalf of
+ * entry id. */
+static int
+row_add(struct store_ch *s, enum tbl t, uint64_t id)
+{
+	struct ch_block *b = block(s, t);
+
+	jw_key(&s->row, SCHEMA_CH_VERSION_COLUMN);
+	jw_int(&s->row, (int64_t)next_version(s));
+	jw_close(&s->row, '}');
+	if (b == NULL) {
+		msg("out of memory");
+		s->fatal = 1;
+		return -1;
+	}
+	if (ch_block_add(b, s->row.data, s->row.len, id) == -1) {
+		gone(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+row_put(struct store_ch *s, enum tbl t, const struct val *v, uint64_t id)
+{
+	if (row_open(s, t, v) == -1)
+		return 1;
+	return row_add(s, t, id);
+}
+
+/* --- entries ------------------------------------------------------------ */
+
+static void
+fail_entry(struct chent *e, const char *reason, const char *detail, int row)
+{
+	e->status = ST_FAILED;
+	e->reason = reason;
+	e->row = row;
+	if (detail != e->detail)
+		snprintf(e->detail, sizeof e->detail, "%s", detail);
+}
+
+/* A row the server refused: its record fails, with a failure row unless
+ * the row was itself a failure row. */
+static void
+bad_row(void *arg, uint64_t id, const char *row, size_t n, const char *why)
+{
+	struct chtab *ct = arg;
+	struct store_ch *s = ct->s;
+	struct chent *e;
+	char d[200];
+
+	(void)row;
+	(void)n;
+	if (id == NO_ENTRY || id >= s->nent) {
+		msg("%s: %s: a row refused: %s", s->target,
+		    store_tables[ct->t].name, why);
+		return;
+	}
+	e = &s->ent[id];
+	snprintf(d, sizeof d, "%s: %s", store_tables[ct->t].name, why);
+	if (e->status != ST_FAILED)
+		fail_entry(e, "bad_record", d, ct->t != T_FAILURES);
+}
+
+/* A processing_failures row, keyed as fail_row() keys it. */
+static int
+failure_row(struct store_ch *s, const char *file, unsigned long line,
+    const char *reason, const char *detail)
+{
+	char sha[65], pos[1100];
+	struct buf b;
+
+	snprintf(pos, sizeof pos, "%s:%lu", file, line);
+	buf_init(&b, 0);
+	buf_printf(&b, "%s\n%s\n%s\n%s\n\n", s->run_id ? s->run_id : "", pos,
+	    reason, detail);
+	sha256_hex(b.data, b.len, sha);
+	buf_release(&b);
+	return row_put(s, T_FAILURES, (struct val[T_FAILURES_NCOLS]){
+	    [FAIL_FAILURE_SHA256] = vstr(sha),
+	    [FAIL_RUN_ID] = vstr(s->run_id),
+	    [FAIL_STAGE] = vstr("store"),
+	    [FAIL_REASON] = vstr(reason),
+	    [FAIL_RETRIABLE] = vint(strcmp(reason, "store_failed") == 0),
+	    [FAIL_MARKET_ID] = vstr(NULL),
+	    [FAIL_EVENT_KEY] = vstr(NULL),
+	    [FAIL_INPUT] = vstr(pos),
+	    [FAIL_URL] = vstr(NULL),
+	    [FAIL_DETAIL] = vstr(detail),
+	    [FAIL_RECORDED_AT] = vstr(s->now) }, NO_ENTRY) == 0 ? 0 : -1;
+}
+
+static void
+count(struct store_counts *c, int st)
+{
+	switch (st) {
+	case ST_INSERTED: c->inserted++; break;
+	case ST_UPDATED: c->updated++; break;
+	case ST_UNCHANGED: c->unchanged++; break;
+	case ST_DUPLICATE: c->duplicates++; break;
+	case ST_SKIPPED: c->skipped++; break;
+	case ST_FAILED: c->failed++; break;
+	}
+}
+
+/* The record as it came, its closing brace replaced by the annotation
+ * (as store.c writes it). */
+static void
+annotate(const char *p, size_t n, int st)
+{
+	char tail[40];
+	size_t end = n, k;
+	int len;
+
+	while (end > 0 && p[end - 1] != '}')
+		end--;
+	if (end == 0) {
+		out_line(p, n);
+		return;
+	}
+	end--;
+	for (k = end; k > 0 && strchr(" \t\r\n", p[k - 1]); k--)
+		;
+	len = snprintf(tail, sizeof tail, "%s\"stored\":\"%s\"}",
+	    k > 0 && p[k - 1] == '{' ? "" : ",", status_name(st));
+	out_write(p, end);
+	out_line(tail, (size_t)len);
+}
+
+static void
+emit(struct store_ch *s, struct chent *e)
+{
+	annotate(s->text.data + e->off, e->len, e->status);
+	s->total.records++;
+	s->run.records++;
+	count(&s->total, e->status);
+	count(&s->run, e->status);
+	if (e->kind == K_FAILURE && e->status != ST_FAILED)
+		s->upstream_failures++;
+	if (e->status != ST_FAILED)
+		return;
+	rec_failure(&(struct failure){ .stage = "store", .reason = e->reason,
+	    .retriable = strcmp(e->reason, "store_failed") == 0,
+	    .file = e->file, .line = e->line, .detail = e->detail });
+}
+
+/*
+ * Send the batch: every table's rows, then the failure rows of records the
+ * server refused a row of, then the annotated records.  When the server
+ * is gone, every record not failed already fails with the cause.
+ */
+static int
+flush(struct store_ch *s)
+{
+	size_t i;
+	int t;
+
+	for (t = 0; t < T_COUNT && !s->fatal; t++)
+		if (t != T_FAILURES && s->tab[t].b &&
+		    ch_block_flush(s->tab[t].b) == -1)
+			gone(s);
+	for (i = 0; i < s->nent && !s->fatal; i++)
+		if (s->ent[i].status == ST_FAILED && s->ent[i].row)
+			(void)failure_row(s, s->ent[i].file, s->ent[i].line,
+			    s->ent[i].reason, s->ent[i].detail);
+	if (!s->fatal && s->tab[T_FAILURES].b &&
+	    ch_block_flush(s->tab[T_FAILURES].b) == -1)
+		gone(s);
+	for (i = 0; i < s->nent; i++) {
+		if (s->fatal && s->ent[i].status != ST_FAILED)
+			fail_entry(&s->ent[i], "store_failed",
+			    ch_errmsg(s->db->c[0]), 0);
+		emit(s, &s->ent[i]);
+	}
+	s->nent = 0;
+	buf_reset(&s->text);
+	return s->fatal ? -1 : 0;
+}
+
+static struct chent *
+add_entry(struct store_ch *s, const struct rec *r, int kind)
+{
+	struct chent *n;
+	size_t cap;
+
+	if (s->nent == s->cap) {
+		cap = s->cap ? s->cap * 2 : 1024;
+		if ((n = realloc(s->ent, cap * sizeof *n)) == NULL)
+			return NULL;
+		s->ent = n;
+		s->cap = cap;
+	}
+	if (s->nent == 0) {
+		s->since = ts_mono_ms();
+		ts_now(s->now);
+	}
+	if (buf_add(&s->text, r->text, r->len) == -1)
+		return NULL;
+	n = &s->ent[s->nent++];
+	*n = (struct chent){ .off = s->text.len - r->len, .len = r->len,
+	    .file = r->file, .line = r->line, .kind = kind };
+	return n;
+}
+
+/* --- kinds -------------------------------------------------------------- */
+
+/* The checks of the other engines: 0 good, -1 bad (e failed). */
+static int
+check(struct store_ch *s, struct chent *e, struct rec *r)
+{
+	struct store *c = s->chk;
+	struct entry ce = { .off = 0, .len = r->len, .file = r->file,
+	    .line = r->line, .kind = e->kind };
+
+	buf_reset(&c->text);
+	if (buf_add(&c->text, r->text, r->len) == -1) {
+		fail_entry(e, "bad_record", "out of memory", 1);
+		return -1;
+	}
+	if (e->kind == K_BAD)
+		snprintf(ce.detail, sizeof ce.detail, "%s", e->detail);
+	(void)kind_apply(c, &ce, &r->root, 0);
+	free(ce.key);
+	free(ce.market_id);
+	if (ce.status != ST_FAILED)
+		return 0;
+	fail_entry(e, ce.reason, ce.detail, 1);
+	return -1;
+}
+
+/* The tags of a market or event: rows of their own. */
+static int
+tags_rows(struct store_ch *s, const json_val *obj, uint64_t id)
+{
+	struct val v[MAXCOL];
+	json_val tags, tag;
+	json_iter it;
+	int rc = 0;
+
+	json_get(obj, "tags", &tags);
+	if (tags.type != JSON_ARRAY)
+		return 0;
+	json_iter_init(&it, &tags);
+	while (rc == 0 && json_iter_next(&it, NULL, NULL, &tag)) {
+		if (tbl_extract(s->chk, T_TAGS, &tag, v, NULL, 0) == -1)
+			return 1;
+		v[TAGS_SOURCE] = vstr("polymarket");
+		rc = row_put(s, T_TAGS, v, id);
+	}
+	return rc;
+}
+
+/* record, record_sha256, run_id, first_seen_at, stored_at: rec[0..4]. */
+static void
+record_cols(struct store_ch *s, const json_val *obj, struct val *rec)
+{
+	struct store *c = s->chk;
+
+	buf_reset(&c->canon);
+	buf_reset(&c->content);
+	canon_record(&c->canon, &c->content, obj);
+	sha256_hex(c->content.data, c->content.len, c->sha);
+	rec[0] = vtext(c->canon.data, c->canon.len);
+	rec[1] = vstr(c->sha);
+	rec[2] = vstr(s->run_id);
+	rec[3] = rec[4] = vstr(s->now);
+}
+
+/* 0 queued, 1 a value ClickHouse cannot take (the record fails), -1 the
+ * store stops. */
+static int
+market_rows(struct store_ch *s, const json_val *m, uint64_t id)
+{
+	struct val v[MAXCOL], cv[MAXCOL];
+	json_val cs, c;
+	json_iter it;
+	int64_t idx;
+	int rc;
+
+	if (tbl_extract(s->chk, T_MARKETS, m, v, NULL, 0) == -1)
+		return 1;
+	record_cols(s, m, &v[MARKETS_RECORD]);
+	if ((rc = row_put(s, T_MARKETS, v, id)) != 0)
+		return rc;
+	json_get(m, "contracts", &cs);
+	json_iter_init(&it, &cs);
+	for (idx = 0; json_iter_next(&it, NULL, NULL, &c); idx++) {
+		if (tbl_extract(s->chk, T_CONTRACTS, &c, cv, NULL, 0) == -1)
+			return 1;
+		cv[CONTRACTS_SOURCE] = v[MARKETS_SOURCE];
+		cv[CONTRACTS_MARKET_ID] = v[MARKETS_MARKET_ID];
+		cv[CONTRACTS_OUTCOME_INDEX] = vint(idx);
+		if ((rc = row_put(s, T_CONTRACTS, cv, id)) != 0)
+			return rc;
+	}
+	return tags_rows(s, m, id);
+}
+
+static int
+event_rows(struct store_ch *s, const json_val *ev, uint64_t id)
+{
+	struct val v[MAXCOL];
+	int rc;
+
+	if (tbl_extract(s->chk, T_EVENTS, ev, v, NULL, 0) == -1)
+		return 1;
+	record_cols(s, ev, &v[EVENTS_RECORD]);
+	if ((rc = row_put(s, T_EVENTS, v, id)) != 0)
+		return rc;
+	return tags_rows(s, ev, id);
+}
+
+static int
+raw_rows(struct store_ch *s, struct chent *e, const json_val *root,
+    uint64_t id)
+{
+	const char *text = s->text.data + e->off;
+	struct val v[MAXCOL];
+	struct jspan span;
+
+	if (tbl_extract(s->chk, T_RAW, root, v, NULL, 0) == -1 ||
+	    jspan_member(text, e->len, "payload", &span) == -1)
+		return 1;
+	v[RAW_PAYLOAD] = vtext(text + span.off, span.len);
+	v[RAW_RUN_ID] = vstr(s->run_id);
+	v[RAW_STORED_AT] = vstr(s->now);
+	return row_put(s, T_RAW, v, id);
+}
+
+static int
+price_rows(struct store_ch *s, const json_val *root, uint64_t id)
+{
+	struct val v[MAXCOL];
+
+	if (tbl_extract(s->chk, T_PRICES, root, v, NULL, 0) == -1)
+		return 1;
+	v[PRICES_RUN_ID] = vstr(s->run_id);
+	return row_put(s, T_PRICES, v, id);
+}
+
+/* An upstream failure record, keyed as failure_put() keys it. */
+static int
+failure_rows(struct store_ch *s, const json_val *root, uint64_t id)
+{
+	struct store *c = s->chk;
+	struct val v[MAXCOL];
+
+	if (tbl_extract(c, T_FAILURES, root, v, NULL, 0) == -1)
+		return 1;
+	buf_reset(&c->canon);
+	if (buf_printf(&c->canon, "%s\n", s->run_id ? s->run_id : "") == -1 ||
+	    canon_json(&c->canon, root, 1) == -1)
+		return 1;
+	sha256_hex(c->canon.data, c->canon.len, c->sha);
+	v[FAIL_FAILURE_SHA256] = vstr(c->sha);
+	v[FAIL_RUN_ID] = vstr(s->run_id);
+	v[FAIL_RECORDED_AT] = vstr(s->now);
+	return row_put(s, T_FAILURES, v, id);
+}
+
+/* A run's row: its start's columns and, for an end, how it finished. */
+static int
+run_row(struct store_ch *s, const json_val *root, const char *finished,
+    const char *status, const char *counts, uint64_t id)
+{
+	struct val v[MAXCOL];
+
+	if (tbl_extract(s->chk, T_RUNS, root, v, NULL, 0) == -1)
+		return 1;
+	v[RUNS_STORED_AT] = vstr(s->now);
+	if (row_open(s, T_RUNS, v) == -1)
+		return 1;
+	jw_key(&s->row, "finished_at");
+	jw_strz(&s->row, finished);
+	jw_key(&s->row, "status");
+	jw_strz(&s->row, status);
+	jw_key(&s->row, "counts");
+	jw_strz(&s->row, counts);
+	return row_add(s, T_RUNS, id);
+}
+
+static int
+end_rows(struct store_ch *s, const json_val *root, uint64_t id)
+{
+	struct store *c = s->chk;
+	json_val f, st, cn;
+	int rc;
+
+	json_get(root, "finished_at", &f);
+	json_get(root, "status", &st);
+	json_get(root, "counts", &cn);
+	buf_reset(&c->content);
+	if (cn.type == JSON_OBJECT && canon_json(&c->content, &cn, 0) == -1)
+		return 1;
+	rc = run_row(s, root, json_str(&f, NULL), json_str(&st, NULL),
+	    cn.type == JSON_OBJECT ? c->content.data : NULL, id);
+	return rc;
+}
+
+/* --- runs --------------------------------------------------------------- */
+
+static const char *
+run_status(const struct store_ch *s)
+{
+	const struct store_counts *c = &s->run;
+
+	if (s->fatal || (c->failed > 0 && c->inserted + c->updated +
+	    c->unchanged + c->duplicates == 0))
+		return "failed";
+	if (c->failed > 0 || s->upstream_failures > 0)
+		return "partial";
+	return "completed";
+}
+
+/* The run's end record, as store.c writes it. */
+static void
+run_end_record(struct store_ch *s, const json_val *start, const char *status,
+    const char *counts)
+{
+	static const char *const own[] = { "kind", "phase", "finished_at",
+	    "status", "counts", "stored" };
+	struct buf b;
+	json_iter it;
+	json_val v;
+	const char *k;
+	size_t kl, i;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "kind");
+	jw_strz(&b, "run");
+	jw_key(&b, "phase");
+	jw_strz(&b, "end");
+	json_iter_init(&it, start);
+	while (json_iter_next(&it, &k, &kl, &v)) {
+		for (i = 0; i < sizeof own / sizeof own[0]; i++)
+			if (strlen(own[i]) == kl && memcmp(own[i], k, kl) == 0)
+				break;
+		if (i < sizeof own / sizeof own[0])
+			continue;
+		jw_str(&b, k, kl);
+		buf_addc(&b, ':');
+		jw_val(&b, &v);
+	}
+	jw_key(&b, "finished_at");
+	jw_strz(&b, s->now);
+	jw_key(&b, "status");
+	jw_strz(&b, status);
+	jw_key(&b, "counts");
+	jw_raw(&b, counts, strlen(counts));
+	jw_close(&b, '}');
+	out_line(b.data, b.len);
+	buf_release(&b);
+}
+
+static void
+run_forget(struct store_ch *s)
+{
+	free(s->run_id);
+	free(s->run_text);
+	s->run_id = s->run_text = NULL;
+}
+
+/* Finish the open run: a new version of its row with counts and status,
+ * and the end record. */
+static int
+run_close(struct store_ch *s)
+{
+	const struct store_counts *c = &s->run;
+	const char *status = run_status(s), *err;
+	char counts[400];
+	json_val root;
+	int rc = 0;
+
+	if (s->run_id == NULL)
+		return 0;
+	snprintf(counts, sizeof counts, "{\"records\":%lu,\"inserted\":%lu,"
+	    "\"updated\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
+	    "\"skipped\":%lu,\"failed\":%lu}", c->records, c->inserted,
+	    c->updated, c->unchanged, c->duplicates, c->skipped, c->failed);
+	ts_now(s->now);
+	if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0, &root,
+	    &err) == -1)
+		root.type = JSON_NULL;
+	if (!s->fatal && (root.type != JSON_OBJECT ||
+	    run_row(s, &root, s->now, status, counts, NO_ENTRY) != 0 ||
+	    ch_block_flush(s->tab[T_RUNS].b) == -1)) {
+		if (!s->fatal)
+			msg("%s: run %s: cannot record its end: %s", s->target,
+			    s->run_id, ch_errmsg(s->db->c[0]));
+		rc = -1;
+	}
+	if (s->fatal)
+		msg("%s: run %s: cannot record its end: %s", s->target,
+		    s->run_id, ch_errmsg(s->db->c[0]));
+	if (root.type == JSON_OBJECT)
+		run_end_record(s, &root, status, counts);
+	run_forget(s);
+	return rc;
+}
+
+/* A run record goes alone: the batch before it is sent first. */
+static int
+run_record(struct store_ch *s, struct rec *r)
+{
+	struct chent *e;
+	const char *phase, *id;
+	json_val x;
+	int rc;
+
+	if (flush(s) == -1)
+		return -1;
+	json_get(&r->root, "phase", &x);
+	phase = json_str(&x, NULL);
+	json_get(&r->root, "run_id", &x);
+	id = json_str(&x, NULL);
+	if (phase && id && strcmp(phase, "start") == 0 && s->run_id &&
+	    strcmp(s->run_id, id) != 0)
+		run_close(s);
+	if ((e = add_entry(s, r, K_RUN)) == NULL) {
+		msg("out of memory");
+		return -1;
+	}
+	if (check(s, e, r) == 0) {
+		rc = strcmp(phase, "end") == 0 ? end_rows(s, &r->root, 0) :
+		    run_row(s, &r->root, NULL, NULL, NULL, 0);
+		if (rc == 1)
+			fail_entry(e, "bad_record", "a value ClickHouse cannot "
+			    "hold", 1);
+		else if (rc == 0)
+			e->status = ST_INSERTED;
+	}
+	rc = e->status;
+	if (flush(s) == -1 || rc == ST_FAILED)
+		return s->fatal ? -1 : 0;
+	if (strcmp(phase, "end") == 0) {
+		if (s->run_id && strcmp(s->run_id, id) == 0)
+			run_forget(s);
+		return 0;
+	}
+	buf_reset(&s->chk->canon);
+	canon_json(&s->chk->canon, &r->root, 1);
+	run_forget(s);
+	s->run_id = strdup(id);
+	s->run_text = strdup(s->chk->canon.data ? s->chk->canon.data : "{}");
+	memset(&s->run, 0, sizeof s->run);
+	s->upstream_failures = 0;
+	return 0;
+}
+
+static int
+store_ch_record(struct rec *r, void *arg)
+{
+	struct store_ch *s = arg;
+	struct chent *e;
+	uint64_t id;
+	int kind = kind_of(r->kind, r->kindlen), rc = 0;
+
+	if (s->fatal)
+		return -1;
+	if (kind == K_RUN)
+		return run_record(s, r);
+	if ((s->nent >= CH_BATCH_RECORDS ||
+	    s->text.len + r->len > CH_BATCH_BYTES ||
+	    (s->nent && ts_mono_ms() - s->since >= CH_BATCH_MS)) &&
+	    flush(s) == -1)
+		return -1;
+	if ((e = add_entry(s, r, kind)) == NULL) {
+		msg("out of memory");
+		s->fatal = 1;
+		return -1;
+	}
+	id = s->nent - 1;
+	if (kind == K_BAD && r->kind)
+		snprintf(e->detail, sizeof e->detail, "unknown kind: %.*s",
+		    (int)(r->kindlen > 40 ? 40 : r->kindlen), r->kind);
+	else if (kind == K_BAD)
+		snprintf(e->detail, sizeof e->detail, "kind missing");
+	if (kind == K_GROUP) {
+		fail_entry(e, "bad_record", "group records (experiment "
+		    "results) are not stored in ClickHouse: store them in a "
+		    "PostgreSQL or SQLite database", 1);
+		return 0;
+	}
+	if (check(s, e, r) == -1)
+		return 0;
+	switch (kind) {
+	case K_RAW:	rc = raw_rows(s, e, &r->root, id); break;
+	case K_MARKET:	rc = market_rows(s, &r->root, id); break;
+	case K_EVENT:	rc = event_rows(s, &r->root, id); break;
+	case K_PRICE:	rc = price_rows(s, &r->root, id); break;
+	case K_FAILURE:	rc = failure_rows(s, &r->root, id); break;
+	case K_SKIP:	e->status = ST_SKIPPED; return 0;
+	default:
+		/* a kind this store has no table for: said, not dropped */
+		snprintf(e->detail, sizeof e->detail, "%.*s records are not "
+		    "stored in ClickHouse", (int)(r->kindlen > 40 ? 40 :
+		    r->kindlen), r->kind ? r->kind : "");
+		fail_entry(e, "bad_record", e->detail, 1);
+		return 0;
+	}
+	if (rc == -1)
+		return -1;
+	/* a row may have failed already (ch_row_check) */
+	if (rc == 1 && s->ent[id].status != ST_FAILED)
+		fail_entry(&s->ent[id], "bad_record", "a value ClickHouse "
+		    "cannot hold", 1);
+	else if (s->ent[id].status != ST_FAILED)
+		s->ent[id].status = ST_INSERTED;
+	return 0;
+}
+
+static void
+store_ch_badline(void *arg, const char *file, unsigned long line,
+    const char *detail)
+{
+	struct store_ch *s = arg;
+
+	if (s->fatal || flush(s) == -1)
+		return;
+	ts_now(s->now);
+	s->total.failed++;
+	s->run.failed++;
+	if (failure_row(s, file, line, "bad_record", detail) == -1)
+		return;
+}
+
+static void
+store_ch_idle(void *arg)
+{
+	struct store_ch *s = arg;
+
+	if (!s->fatal && (s->nent > 0 || (s->tab[T_FAILURES].b &&
+	    ch_block_rows(s->tab[T_FAILURES].b) > 0)))
+		(void)flush(s);
+	out_flush();
+}
+
+static void
+store_ch_free(struct store_ch *s)
+{
+	int t;
+
+	for (t = 0; t < T_COUNT; t++)
+		ch_block_free(s->tab[t].b);
+	store_free(s->chk);
+	buf_release(&s->text);
+	buf_release(&s->row);
+	free(s->ent);
+	run_forget(s);
+	free(s);
+}
+
+int
+store_ch_store(const char *url, const char *target, int nfiles, char **files)
+{
+	struct ndjson nd = { 0 };
+	struct store_ch *s;
+	struct store_counts *c;
+	char err[700];
+	int rc = 0, io;
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		msg("out of memory");
+		return EXIT_DB;
+	}
+	buf_init(&s->text, 0);
+	buf_init(&s->row, 0);
+	s->target = target;
+	nd.max_line = ndjson_max_line();
+	if ((s->db = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		store_ch_free(s);
+		return EXIT_DB;
+	}
+	if (chdb_migrate(s->db, err, sizeof err) == -1) {
+		msg("%s: %s", target, err);
+		chdb_close(s->db);
+		store_ch_free(s);
+		return EXIT_DB;
+	}
+	if ((s->chk = store_new(NULL, target, nd.max_line)) == NULL) {
+		msg("out of memory");
+		rc = EXIT_DB;
+		goto out;
+	}
+	for (io = 0; io < T_COUNT; io++)
+		if (ch_has((enum tbl)io) && block(s, (enum tbl)io) == NULL) {
+			msg("out of memory");
+			rc = EXIT_DB;
+			goto out;
+		}
+	nd.stage = "store";
+	nd.fn = store_ch_record;
+	nd.on_idle = store_ch_idle;
+	nd.on_bad = store_ch_badline;
+	nd.arg = s;
+	io = ndjson_run(&nd, nfiles, files);
+	if (!s->fatal)
+		(void)flush(s);
+	if (s->run_id && run_close(s) == -1)
+		io = EXIT_DB;
+	if (s->fatal)
+		io = EXIT_DB;
+	c = &s->total;
+	if (c->failed || nd.bad)
+		rc = EXIT_FAILED;
+	if (io)
+		rc = EXIT_DB;
+	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
+	    "%lu duplicate, %lu skipped, %lu failed in %s", c->records,
+	    c->inserted, c->updated, c->unchanged, c->duplicates, c->skipped,
+	    c->failed, target);
+out:
+	chdb_close(s->db);
+	store_ch_free(s);
+	return rc;
+}
+
+/* --- reads -------------------------------------------------------------- */
+
+/* The answer's lines, each a JSON object (JSONEachRow), to fn. */
+static int
+each_row(struct ch *c, const char *sql, struct buf *ans,
+    int (*fn)(const json_val *, void *), void *arg)
+{
+	json_parser *jp;
+	json_val root;
+	const char *err;
+	char *p, *e, *end;
+	int rc = 0;
+
+	buf_reset(ans);
+	if (ch_query(c, sql, ans) == -1)
+		return -1;
+	if (ans->len == 0)
+		return 0;
+	if ((jp = json_parser_new(ans->len + 4096)) == NULL)
+		return -1;
+	end = ans->data + ans->len;
+	for (p = ans->data; p < end && rc == 0; p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		if (e == p)
+			continue;
+		if (json_parse(jp, p, (size_t)(e - p), 0, &root, &err) == -1 ||
+		    root.type != JSON_OBJECT)
+			rc = -1;
+		else
+			rc = fn(&root, arg);
+	}
+	json_parser_free(jp);
+	return rc;
+}
+
+struct exp {
+	struct jqf	*where;
+	struct buf	 b;
+	int		 raw;
+	unsigned long	 n;
+};
+
+static int
+export_one(const json_val *row, void *arg)
+{
+	static const char *const names[] = { "source", "endpoint", "url",
+	    "fetched_at", "sha256" };
+	struct exp *x = arg;
+	json_val v;
+	const char *p;
+	char err[256];
+	size_t i, n;
+
+	buf_reset(&x->b);
+	if (!x->raw) {
+		json_get(row, "record", &v);
+		if ((p = json_str(&v, &n)) == NULL)
+			return 0;
+		buf_add(&x->b, p, n);
+	} else {
+		jw_open(&x->b, '{');
+		jw_key(&x->b, "kind");
+		jw_strz(&x->b, "raw");
+		for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+			json_get(row, names[i], &v);
+			jw_key(&x->b, names[i]);
+			jw_val(&x->b, &v);
+		}
+		json_get(row, "request", &v);
+		if ((p = json_str(&v, &n)) != NULL) {
+			jw_key(&x->b, "request");
+			jw_raw(&x->b, p, n);
+		}
+		json_get(row, "payload", &v);
+		jw_key(&x->b, "payload");
+		if ((p = json_str(&v, &n)) != NULL)
+			jw_raw(&x->b, p, n);
+		else
+			jw_null(&x->b);
+		jw_close(&x->b, '}');
+	}
+	if (x->where && jqf_test(x->where, x->b.data, x->b.len, err,
+	    sizeof err) != 1)
+		return 0;
+	out_line(x->b.data, x->b.len);
+	x->n++;
+	return out_failed() == OUT_OK ? 0 : 1;
+}
+
+int
+store_ch_export(const char *url, const char *target, const char *what,
+    struct jqf *where, const char *run_id)
+{
+	struct exp x = { where, { 0 }, strcmp(what, "raw") == 0, 0 };
+	struct buf sql, ans;
+	struct chdb *d;
+	char err[700];
+	int rc = 0;
+
+	if (strcmp(what, "raw") && strcmp(what, "market")) {
+		msg("--export %s: not on ClickHouse: groups (experiment "
+		    "results) are kept in a PostgreSQL or SQLite store; export "
+		    "them from there", what);
+		return EXIT_USAGE;
+	}
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_DB;
+	}
+	buf_init(&sql, 0);
+	buf_init(&ans, 0);
+	buf_init(&x.b, 0);
+	buf_adds(&sql, x.raw ? "SELECT source, endpoint, url, fetched_at, "
+	    "sha256, request, payload FROM raw_responses FINAL" :
+	    "SELECT record FROM markets FINAL WHERE active = 1 AND "
+	    "(closed IS NULL OR closed = 0)");
+	if (run_id) {
+		buf_adds(&sql, x.raw ? " WHERE run_id = " : " AND run_id = ");
+		ch_quote(&sql, run_id);
+	}
+	buf_adds(&sql, x.raw ? " ORDER BY fetched_at, sha256" :
+	    " ORDER BY source, market_id");
+	buf_adds(&sql, " FORMAT JSONEachRow");
+	if (each_row(d->c[0], sql.data, &ans, export_one, &x) == -1) {
+		msg("--export %s: %s", what, ch_errmsg(d->c[0]));
+		rc = EXIT_DB;
+	}
+	buf_release(&sql);
+	buf_release(&ans);
+	buf_release(&x.b);
+	chdb_close(d);
+	return rc;
+}
+
+struct last {
+	char	when[64];
+};
+
+static int
+last_one(const json_val *row, void *arg)
+{
+	struct last *l = arg;
+	json_val v;
+	const char *p;
+	size_t n;
+
+	json_get(row, "started_at", &v);
+	if ((p = json_str(&v, &n)) != NULL && n > 0 && n < sizeof l->when) {
+		memcpy(l->when, p, n);
+		l->when[n] = 0;
+	}
+	return 0;
+}
+
+int
+store_ch_last_run(const char *url, const char *target, const char *flows)
+{
+	struct buf sql, ans;
+	struct last l = { "" };
+	struct chdb *d;
+	char err[700];
+	int rc = 0, v;
+
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_DB;
+	}
+	/* no schema yet: no runs, and nothing is created */
+	if ((v = schema_ch_version(d->c[0])) <= 0) {
+		if (v == -1) {
+			msg("%s: %s", target, ch_errmsg(d->c[0]));
+			rc = EXIT_DB;
+		}
+		chdb_close(d);
+		return rc;
+	}
+	buf_init(&sql, 0);
+	buf_init(&ans, 0);
+	buf_adds(&sql, "SELECT started_at FROM processing_runs FINAL WHERE "
+	    "status IN ('completed', 'partial') AND started_at IS NOT NULL "
+	    "AND has(splitByChar(',', ");
+	ch_quote(&sql, flows);
+	buf_adds(&sql, "), assumeNotNull(flow)) ORDER BY started_at DESC "
+	    "LIMIT 1 FORMAT JSONEachRow");
+	if (each_row(d->c[0], sql.data, &ans, last_one, &l) == -1) {
+		msg("%s: %s", target, ch_errmsg(d->c[0]));
+		rc = EXIT_DB;
+	} else if (l.when[0])
+		printf("%s\n", l.when);
+	buf_release(&sql);
+	buf_release(&ans);
+	chdb_close(d);
+	return rc;
+}
+
+int
+store_ch_schema(const char *url, const char *target, const char *cluster)
+{
+	struct chdb *d;
+	struct buf b;
+	char err[700];
+	size_t i;
+
+	if (url == NULL) {
+		buf_init(&b, 0);
+		if (schema_ch_text(cluster, &b) == -1) {
+			buf_release(&b);
+			msg("out of memory");
+			return EXIT_DB;
+		}
+		out_write(b.data, b.len);
+		buf_release(&b);
+		return 0;
+	}
+	if ((d = chdb_open(url, target, cluster, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_DB;
+	}
+	if (chdb_migrate(d, err, sizeof err) == -1) {
+		msg("%s: %s", target, err);
+		chdb_close(d);
+		return EXIT_DB;
+	}
+	for (i = 0; i < d->n; i++)
+		msg("%s: schema version %d%s%s", ch_origin(d->c[i]),
+		    schema_ch_version(d->c[i]), d->cluster[0] ? ", cluster " :
+		    "", d->cluster);
+	chdb_close(d);
+	return 0;
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# pm-store into a real ClickHouse server: a stream of every kind the
+# market store keeps (run, raw, market, event, price, failure, a bad
+# record) gives the rows SQLite gets from the same stream
+# (bench/ch_rows.py, read with FINAL); stored twice, or replayed through
+# pipelines.sh, it gives the rows of one store.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/ch.sh"
+ROWS=$TOP/bench/ch_rows.py
+
+ch_start replay || { say "$CH_ERR"; exit 1; }
+# one database per case, on the one server
+newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
+	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
+chdb() { echo "$CH_HTTP/?database=$1"; }
+cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
+
+stream() {
+	rec_run_start 20261123T070000Z-static-ab12 static
+	jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize
+	jq -c ".[]" "$FIXTURES"/gamma-events-bobaoxu2001-1.json |
+	    pm-normalize --endpoint events
+	printf '%s\n' '{"kind":"price","source":"polymarket","token_id":"123","market_id":"5","outcome":"Yes","side":"buy","price":0.5,"ts":"2026-01-01T00:00:00.123Z"}' \
+	    '{"kind":"price","source":"polymarket","token_id":"123","market_id":"5","outcome":"Yes","side":"history","price":0.42,"ts":"2026-03-22T07:00:00Z"}' \
+	    '{"kind":"failure","stage":"fetch","reason":"fetch_failed","retriable":true,"url":"http://127.0.0.1/x","detail":"HTTP 503"}'
+	rec_market bad1 volume=lots
+	# jq would make it 1.797e308: written by hand
+	echo '{"kind":"market","source":"polymarket","market_id":"huge1","volume":1e400}'
+	rec_market 77 slug=ok volume:=12.5
+}
+
+test_expect_success 'a stream stored into ClickHouse: the rows SQLite has' '
+	stream >in.ndjson && url=$(newdb same) &&
+	run pm-store --db "$url" in.ndjson && expect_status 1 &&
+	test_grep "in clickhouse://127.0.0.1:[0-9]*/same" err &&
+	test_grep "2 failed" err &&
+	test_num "$(grep -c "\"stored\":\"inserted\"" out)" -ge 100 &&
+	grep "\"market_id\":\"huge1\"" out | test_grep "\"stored\":\"failed\"" &&
+	test_grep "huge1.*volume is not a number\|volume is not a number" err &&
+	run pm-store --db s.db in.ndjson && expect_status 1 &&
+	test_num "$(cq same "SELECT count() FROM markets FINAL")" -eq "$(jq -r "select(.kind == \"market\" and .stored != \"failed\") | .market_id" out | sort -u | wc -l)" &&
+	test_num "$(cq same "SELECT count() FROM events FINAL")" -ge 1 &&
+	test_num "$(cq same "SELECT count() FROM tags FINAL")" -ge 1 &&
+	test_num "$(cq same "SELECT count() FROM processing_failures FINAL")" -eq 3 &&
+	test_eq partial "$(cq same "SELECT status FROM processing_runs FINAL")" &&
+	python3 "$ROWS" s.db "$(chdb same)"
+'
+
+test_expect_success 'stored twice: the rows of one store; the versions of both' '
+	stream >in.ndjson && one=$(newdb once) && two=$(newdb twice) &&
+	run pm-store --db "$one" in.ndjson &&
+	run pm-store --db "$two" in.ndjson && run pm-store --db "$two" in.ndjson &&
+	expect_status 1 &&
+	python3 "$ROWS" "$(chdb once)" "$(chdb twice)" &&
+	n=$(cq once "SELECT count() FROM markets") && test_num "$n" -gt 100 &&
+	test_num "$(cq twice "SELECT count() FROM markets")" -eq $((2 * n)) &&
+	test_num "$(cq twice "SELECT count() FROM markets FINAL")" -eq "$n" &&
+	test_eq 1 "$(cq twice "SELECT uniqExact(row_version) = count() FROM markets")"
+'
+
+test_expect_success 'replay flow: a dump into ClickHouse, twice, as into SQLite' '
+	stream >dump.ndjson && url=$(newdb replayed) &&
+	DATABASE_URL=$url run "$TOP/pipelines.sh" replay dump.ndjson --env-file /dev/null &&
+	expect_status 1 &&
+	DATABASE_URL=$url run "$TOP/pipelines.sh" replay dump.ndjson --env-file /dev/null &&
+	run "$TOP/pipelines.sh" replay dump.ndjson --db r.db --env-file /dev/null &&
+	python3 "$ROWS" r.db "$(chdb replayed)"
+'
+
+test_expect_success 'an export of the active markets, as SQLite gives it' '
+	url=$(newdb same) &&
+	stream >in.ndjson && run pm-store --db s.db in.ndjson &&
+	run pm-store --db s.db --export market && expect_status 0 && mv out want &&
+	test_line_count want -gt 10 &&
+	run pm-store --db "$url" --export market && expect_status 0 &&
+	test_cmp want out
+'
+test_done

@@ -1,0 +1,71 @@
+#!/bin/bash
+# pm-store into ClickHouse when things go wrong: the server down at the
+# start (exit 3 at once, no password shown), killed mid-run and
+# restarted within PM_DB_TIMEOUT (nothing lost), killed for good (exit 3
+# with the cause after PM_DB_TIMEOUT), and rows the server refuses (the
+# block split until only they fail; the rest stored).
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/ch.sh"
+
+ch_start faults || { say "$CH_ERR"; exit 1; }
+PORT=${CH_HTTP##*:}
+newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
+	echo "clickhouse://127.0.0.1:$PORT/$1"; }
+markets() { for i in $(seq "$1" "$2"); do rec_market "$i" slug="$i"; done; }
+killch() { kill -9 "$(cat "$CH_PIDFILE")"; }
+count() { ch_query "SELECT count() FROM $1.markets FINAL"; }
+
+test_expect_success 'server down at the start: exit 3 at once, no password' '
+	p=$(ch_free_port) && start=$(date +%s) &&
+	markets 1 3 >in.ndjson &&
+	PM_DB_TIMEOUT=60 run pm-store --db "clickhouse://pm:s3cret@127.0.0.1:$p/default" in.ndjson &&
+	expect_status 3 && test_num $(($(date +%s) - start)) -lt 10 &&
+	test_grep "clickhouse://pm@127.0.0.1:$p" err &&
+	test_grep -v s3cret err out && test ! -s out
+'
+
+test_expect_success 'killed mid-run, restarted within PM_DB_TIMEOUT: nothing lost' '
+	url=$(newdb back) && markets 1 3000 >in.ndjson &&
+	mkfifo f && { PM_DB_TIMEOUT=60 pm-store --db "$url" <f >out 2>err & } &&
+	pid=$! && exec 7>f &&
+	head -n 1000 in.ndjson >&7 &&
+	for _ in $(seq 100); do
+		[ "$(count back)" = 1000 ] && break; sleep 0.2
+	done && test_eq 1000 "$(count back)" &&
+	killch && tail -n +1001 in.ndjson >&7 && sleep 3 &&
+	ch_restart && exec 7>&- &&
+	status=0 && wait $pid || status=$? &&
+	expect_status 0 && test_eq 3000 "$(count back)" &&
+	test_eq 3000 "$(grep -c "\"stored\":\"inserted\"" out)"
+'
+
+test_expect_success 'killed for good: exit 3 with the cause after PM_DB_TIMEOUT' '
+	url=$(newdb gone) && markets 1 500 >in.ndjson &&
+	mkfifo f && { PM_DB_TIMEOUT=2 pm-store --db "$url" <f >out 2>err & } &&
+	pid=$! && exec 7>f && head -n 100 in.ndjson >&7 &&
+	for _ in $(seq 100); do
+		[ "$(count gone)" = 100 ] && break; sleep 0.2
+	done && test_eq 100 "$(count gone)" &&
+	killch && tail -n +101 in.ndjson >&7 && exec 7>&- &&
+	status=0 && wait $pid || status=$? &&
+	ch_restart && expect_status 3 &&
+	test_grep "within 2 s (PM_DB_TIMEOUT)" err &&
+	test_eq 400 "$(grep -c "\"reason\":\"store_failed\"" out)" &&
+	test_eq 100 "$(count gone)"
+'
+
+test_expect_success 'rows the server refuses: split out, failed, the rest stored' '
+	url=$(newdb bisect) &&
+	run pm-store --schema clickhouse --db "$url" && expect_status 0 &&
+	ch_query "ALTER TABLE bisect.markets MODIFY COLUMN slug Nullable(Int64)" &&
+	{ markets 1 400; rec_market x1 slug=one; markets 401 700;
+	  rec_market x2 slug=two; rec_market x3 slug=three; markets 701 997; } >in.ndjson &&
+	run pm-store --db "$url" in.ndjson && expect_status 1 &&
+	test_grep "997 inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
+	test_eq 997 "$(count bisect)" &&
+	jq -r "select(.stored == \"failed\") | .market_id" out | sort >got &&
+	printf "x1\nx2\nx3\n" >want && test_cmp want got &&
+	test_eq 3 "$(grep -c "\"kind\":\"failure\".*\"detail\":\"markets: " out)" &&
+	test_eq 3 "$(ch_query "SELECT count() FROM bisect.processing_failures FINAL WHERE reason = '\''bad_record'\'' AND detail LIKE '\''markets: %'\''")"
+'
+test_done

@@ -1,0 +1,76 @@
+#!/bin/bash
+# pm-store and ClickHouse URLs: production takes clickhouses:// only, the
+# password never shows (messages, output, the schema table), --schema
+# clickhouse prints the migrations, what ClickHouse does not keep is
+# refused with one message, and a dry run needs no server.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/ch.sh"
+. "$TESTS_DIR/tls.sh"
+
+ch_start guard || { say "$CH_ERR"; exit 1; }
+PORT=${CH_HTTP##*:}
+
+test_expect_success 'production: clickhouse:// refused, clickhouses:// accepted' '
+	echo "{}" >in.ndjson &&
+	ENVIRONMENT=production run pm-store --db "clickhouse://pm:s3cret@127.0.0.1:$PORT/default" in.ndjson &&
+	expect_status 2 && test_grep "production needs ClickHouse over TLS (clickhouses://)" err &&
+	test_grep -v s3cret err &&
+	p=$(ch_free_port) &&
+	ENVIRONMENT=production PM_DB_TIMEOUT=1 run pm-store --db "clickhouses://pm:s3cret@127.0.0.1:$p/default" in.ndjson &&
+	expect_status 3 && test_grep "clickhouses://pm@127.0.0.1:$p" err &&
+	test_grep -v s3cret err
+'
+
+test_expect_success 'a wrong password: exit 3, the server says why, no password' '
+	echo "{}" >in.ndjson &&
+	run pm-store --db "clickhouse://default:s3cret@127.0.0.1:$PORT/default" in.ndjson &&
+	expect_status 3 && test_grep -i "password\|authentic" err &&
+	test_grep -v s3cret err out
+'
+
+test_expect_success '--schema clickhouse: the migrations as SQL, applied idempotently' '
+	run pm-store --schema clickhouse && expect_status 0 &&
+	test_grep "^CREATE TABLE IF NOT EXISTS schema_migrations" out &&
+	test_grep "^-- migration 1: initial tables" out &&
+	test_grep "CREATE TABLE IF NOT EXISTS events (.*ORDER BY (source, event_id)" out &&
+	test_grep -v "ON CLUSTER\|CODEC\|DateTime64" out &&
+	ch_query "CREATE DATABASE s" &&
+	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:$PORT/s" && expect_status 0 &&
+	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:$PORT/s" && expect_status 0 &&
+	test_eq 1 "$(ch_query "SELECT count() FROM s.schema_migrations FINAL")" &&
+	test_eq 9 "$(ch_query "SELECT count() FROM system.tables WHERE database = '\''s'\'' AND engine = '\''ReplacingMergeTree'\''")" &&
+	run pm-store --schema clickhouse --db s.db && expect_status 2
+'
+
+test_expect_success 'groups, group exports, --new-only: refused with one message' '
+	rec_group 7 null "$(rec_market 7)" >in.ndjson && rec_market 8 >>in.ndjson &&
+	run pm-store --db "$CH_URL" in.ndjson && expect_status 1 &&
+	test_grep "group records (experiment results) are not stored in ClickHouse" err &&
+	test_eq 1 "$(ch_query "SELECT count() FROM markets FINAL WHERE market_id = '\''8'\''")" &&
+	run pm-store --db "$CH_URL" --export group && expect_status 2 &&
+	test_grep "export group: not on ClickHouse" err && test_line_count err -eq 1 &&
+	run pm-store --db "$CH_URL" --new-only in.ndjson && expect_status 2 &&
+	test_line_count err -eq 1 && test ! -s out
+'
+
+test_expect_success 'a dry run checks without a server' '
+	p=$(ch_free_port) && rec_market 9 >in.ndjson && rec_market 10 volume=x >>in.ndjson &&
+	run pm-store --dry-run --db "clickhouse://127.0.0.1:$p/default" in.ndjson &&
+	expect_status 1 && test_grep "dry run, nothing written" err
+'
+test_expect_success 'production over clickhouses://: stored, trusting PM_CA_BUNDLE only' '
+	tls_ca ca && tls_cert ca srv IP:127.0.0.1 &&
+	# the server runs as the clickhouse user: it must read them
+	chmod 755 "$TMP" . ca && chmod 644 ca/* && p=$(ch_free_port) &&
+	tlsconf="<https_port>$p</https_port><openSSL><server>" &&
+	tlsconf="$tlsconf<certificateFile>$PWD/ca/srv.pem</certificateFile>" &&
+	tlsconf="$tlsconf<privateKeyFile>$PWD/ca/srv.key</privateKeyFile>" &&
+	tlsconf="$tlsconf</server></openSSL>" &&
+	{ CH_EXTRA=$tlsconf ch_start tls || { say "$CH_ERR"; false; }; } &&
+	rec_market 41 >in.ndjson && u="clickhouses://127.0.0.1:$p/default" &&
+	(unset PM_CA_BUNDLE && ENVIRONMENT=production PM_DB_TIMEOUT=1 run pm-store --db "$u" in.ndjson &&
+	    expect_status 3) &&
+	PM_CA_BUNDLE=$PWD/ca/ca.pem ENVIRONMENT=production run pm-store --db "$u" in.ndjson &&
+	expect_status 0 && test_eq 1 "$(ch_query "SELECT count() FROM markets FINAL WHERE market_id = '\''41'\''")"
+'
+test_done
