@@ -88,7 +88,9 @@ norm_new(size_t max_len)
 		free(n);
 		return NULL;
 	}
-	buf_init(&n->rec, max_len);
+	/* a record is a bounded multiple of the line it comes from; one
+	 * longer than the cap is refused whole by out.c, not here */
+	buf_init(&n->rec, 0);
 	buf_init(&n->arrays, max_len);
 	return n;
 }

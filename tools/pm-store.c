@@ -349,6 +349,8 @@ main(int argc, char **argv)
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_DB;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	jqf_free(o.where);
 	return rc;
 }
