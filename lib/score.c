@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "jw.h"
+#include "key.h"
 #include "schema.h"
 #include "score.h"
 #include "timefmt.h"
@@ -410,12 +411,15 @@ score_result(struct scorer *s, struct db_stmt *st)
 	snprintf(started, sizeof started, "%s", t ? t : "");
 	json_iter_init(&it, &root);
 	while (json_iter_next(&it, &id, &idn, &f)) {
-		char mid[256];
+		char mid[KEY_MAX + 1], kb[KEY_MAX + 1];
+		const char *sid;
+		size_t sn;
 
-		if (idn >= sizeof mid)
+		/* looked up as stored: a long id by its short form */
+		if ((sid = key_stored(id, idn, kb, &sn)) == NULL)
 			continue;
-		memcpy(mid, id, idn);
-		mid[idn] = 0;
+		memcpy(mid, sid, sn);
+		mid[sn] = 0;
 		if ((rc = score_market(s, a, key, mid, t ? started : NULL,
 		    &f)) == -1)
 			return -1;

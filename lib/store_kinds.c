@@ -460,14 +460,18 @@ group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 	struct val v[MAXCOL];
 	json_val k, ms, rs, ev, x;
 	json_iter it;
+	const char *p;
+	size_t n;
 
 	json_get(g, "event_key", &k);
 	json_get(g, "markets", &ms);
 	json_get(g, "results", &rs);
 	json_get(g, "event", &ev);
-	if (json_str(&k, NULL) == NULL)
+	if ((p = json_str(&k, &n)) == NULL)
 		return say(err, errlen, k.type == JSON_ABSENT ?
 		    "event_key missing" : "event_key is not a string");
+	if (memchr(p, 0, n))
+		return say(err, errlen, "event_key holds U+0000");
 	if (ms.type != JSON_ARRAY)
 		return say(err, errlen, "markets is not an array");
 	json_iter_init(&it, &ms);
@@ -542,11 +546,14 @@ result_markets(struct store *s, const json_val *r, const json_val *ms,
 			id = m;
 		else
 			json_get(&m, "market_id", &id);
-		if ((p = json_str(&id, &n)) == NULL || n >= sizeof mid)
+		if ((p = json_str(&id, &n)) == NULL)
 			continue;
-		memcpy(mid, p, n);
-		mid[n] = 0;
-		json_get(&lead, mid, &one);
+		if (n < sizeof mid) {	/* else too long to have a lead */
+			memcpy(mid, p, n);
+			mid[n] = 0;
+			json_get(&lead, mid, &one);
+		} else
+			one.type = JSON_ABSENT;
 		json_get(&one, "close_time", &ct);
 		json_get(&one, "lead_h", &lh);
 		x[XMARKETS_EVENT_KEY] = v[RESULTS_EVENT_KEY];
@@ -664,7 +671,7 @@ results_write(struct store *s, const char *key, const json_val *rs,
 	struct buf mk;
 	json_iter it;
 	json_val r;
-	int i, rc = DB_DONE, st;
+	int rc = DB_DONE, st;
 
 	buf_init(&mk, 0);
 	json_iter_init(&it, rs);
@@ -678,9 +685,8 @@ results_write(struct store *s, const char *key, const json_val *rs,
 		result_key(&r, &mk, v);
 		st = ST_NONE;
 		if (revisit) {
-			for (i = 0; i < T_RESULTS_NCOLS; i++)
-				bind_one(s->xretry, i + 1, &v[i]);
-			if ((rc = db_step(s->xretry)) != DB_DONE)
+			if ((rc = tbl_bind(s->xretry, T_RESULTS, v)) != DB_DONE ||
+			    (rc = db_step(s->xretry)) != DB_DONE)
 				break;
 			if (db_changes(s->xretry) > 0)
 				st = ST_UPDATED;
