@@ -594,6 +594,46 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	return failed;
 }
 
+/* A price is a probability: a number in [0, 1], or a string of one. */
+static int
+price_check(struct normalizer *n, const json_val *p)
+{
+	char tmp[64], *end;
+	const char *s;
+	size_t sl;
+	double d;
+
+	if ((s = json_str(p, &sl)) != NULL) {
+		if (sl == 0)
+			return fail(n, "price is an empty string");
+		if (sl >= sizeof tmp)
+			return fail(n, "price is not a number: \"%.32s\"", s);
+		memcpy(tmp, s, sl);
+		tmp[sl] = 0;
+		d = strtod(tmp, &end);
+		if (*end != 0 || end == tmp)
+			return fail(n, "price is not a number: \"%.32s\"", s);
+	} else if (json_double(p, &d) == -1)
+		return fail(n, "price is not a number");
+	if (!(d >= 0 && d <= 1))
+		return fail(n, "price %g is outside [0, 1]", d);
+	return 0;
+}
+
+/* The sides pm-records(5) names. */
+static int
+side_known(const char *side)
+{
+	static const char *const sides[] = { "buy", "sell", "mid", "last",
+	    "history" };
+	size_t i;
+
+	for (i = 0; i < sizeof sides / sizeof sides[0]; i++)
+		if (strcmp(side, sides[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* One price record: token, side, price value, timestamp. */
 static int
 price(struct normalizer *n, const struct norm_sink *sink,
@@ -609,6 +649,14 @@ price(struct normalizer *n, const struct norm_sink *sink,
 		    "names none");
 	if (p->type == JSON_ABSENT || p->type == JSON_NULL)
 		return fail(n, "price missing");
+	if (price_check(n, p) == -1)
+		return -1;
+	if (side == NULL)
+		return fail(n, "side unknown: the raw record's request names "
+		    "none");
+	if (!side_known(side))
+		return fail(n, "side \"%.20s\" is not buy, sell, mid, last "
+		    "or history", side);
 	if (ts == NULL)
 		return fail(n, "no timestamp: fetched_at missing");
 	json_pick(ctx, ckeys, 2, f);
@@ -683,6 +731,9 @@ prices_batch(struct normalizer *n, const json_val *pl,
 			for (i = 0; i < skl && i < sizeof side - 1; i++)
 				side[i] = (char)(sk[i] | 0x20);
 			side[i] = 0;
+			if (skl >= sizeof side)
+				return fail(n, "side \"%.*s\" is not BUY or "
+				    "SELL", (int)(skl < 20 ? skl : 20), sk);
 			if (price(n, sink, src, tok, toklen, &ctx, side, &p,
 			    src->fetched_at) == -1)
 				return -1;
@@ -754,6 +805,9 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	for (i = 0; s && i < sl && i < sizeof side - 1; i++)
 		side[i] = (char)(s[i] | 0x20);
 	side[s ? i : 0] = 0;
+	if (s && sl >= sizeof side)
+		return fail(n, "side \"%.*s\" is not BUY or SELL",
+		    (int)(sl < 20 ? sl : 20), s);
 	return price(n, sink, src, tok, toklen, req, s ? side : NULL, &v,
 	    src->fetched_at);
 }
