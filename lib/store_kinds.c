@@ -441,6 +441,49 @@ run_put(struct store *s, struct entry *e, const json_val *root)
 	return run_end_put(s, e, root, &v[RUNS_RUN_ID]);
 }
 
+/* One forecast of a market: p, or {outcome: p}, each p in [0, 1]. */
+static int
+prob_ok(const json_val *e)
+{
+	json_iter it;
+	json_val q;
+	double d;
+
+	if (e->type != JSON_OBJECT)
+		return json_double(e, &d) == 0 && d >= 0 && d <= 1;
+	json_iter_init(&it, e);
+	while (json_iter_next(&it, NULL, NULL, &q))
+		if (json_double(&q, &d) == -1 || !(d >= 0 && d <= 1))
+			return 0;
+	return 1;
+}
+
+/* A result's probabilities, when it has some, are probabilities: what
+ * --score reads of it. */
+static enum check
+probs_check(const json_val *r, char *err, size_t errlen)
+{
+	json_val pr, e;
+	json_iter it;
+	const char *id;
+	size_t n;
+
+	json_get(r, "probabilities", &pr);
+	if (absent(&pr))
+		return REC_GOOD;
+	if (pr.type != JSON_OBJECT)
+		return say(err, errlen, "probabilities is not an object");
+	json_iter_init(&it, &pr);
+	while (json_iter_next(&it, &id, &n, &e))
+		if (!prob_ok(&e)) {
+			snprintf(err, errlen, "probabilities of market %.*s: "
+			    "not a probability from 0 to 1",
+			    (int)(n < 64 ? n : 64), id);
+			return REC_BAD;
+		}
+	return REC_GOOD;
+}
+
 static enum check
 result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 {
@@ -448,6 +491,8 @@ result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 
 	if (r->type != JSON_OBJECT)
 		return say(err, errlen, "a result is not an object");
+	if (probs_check(r, err, errlen) == REC_BAD)
+		return REC_BAD;
 	if (tbl_extract(s, T_EXPERIMENTS, r, v, err, errlen) == -1 ||
 	    tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
 		return REC_BAD;
