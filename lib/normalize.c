@@ -20,7 +20,9 @@ struct normalizer {
 	struct buf	 rec;		/* the record being built */
 	struct buf	 arrays;	/* "[outcomes,prices,tokens]" */
 	char		 err[256];
-	char		 id[128];	/* the market or event id at hand */
+	struct buf	 id;		/* the market or event id at hand */
+	struct buf	 eid;		/* the event id at hand */
+	struct buf	 tmp;		/* any other id */
 };
 
 /* Sorted by strcmp: json_pick() searches them; norm_new() checks. */
@@ -92,6 +94,9 @@ norm_new(size_t max_len)
 	 * longer than the cap is refused whole by out.c, not here */
 	buf_init(&n->rec, 0);
 	buf_init(&n->arrays, max_len);
+	buf_init(&n->id, 0);
+	buf_init(&n->eid, 0);
+	buf_init(&n->tmp, 0);
 	return n;
 }
 
@@ -102,6 +107,9 @@ norm_free(struct normalizer *n)
 		return;
 	json_parser_free(n->inner);
 	buf_release(&n->rec);
+	buf_release(&n->id);
+	buf_release(&n->eid);
+	buf_release(&n->tmp);
 	buf_release(&n->arrays);
 	free(n);
 }
@@ -117,41 +125,44 @@ norm_endpoint_known(const char *e)
 	return 0;
 }
 
-/* An id as text: a non-empty string or an integer. */
+/* An id as text into out: a non-empty string (any length) or an
+ * integer. */
 static int
-id_text(const json_val *v, char *out, size_t len)
+id_text(const json_val *v, struct buf *out)
 {
 	const char *s;
 	size_t sl;
 	double d;
 
+	buf_reset(out);
 	if ((s = json_str(v, &sl)) != NULL) {
-		if (sl == 0 || sl >= len || memchr(s, 0, sl))
+		if (sl == 0 || memchr(s, 0, sl))
 			return -1;
-		memcpy(out, s, sl);
-		out[sl] = 0;
-		return 0;
+		return buf_add(out, s, sl);
 	}
 	if ((v->type == JSON_INT || v->type == JSON_UINT) &&
-	    json_double(v, &d) == 0) {
-		snprintf(out, len, "%.0f", d);
-		return 0;
-	}
+	    json_double(v, &d) == 0)
+		return buf_printf(out, "%.0f", d);
 	return -1;
+}
+
+/* The id at hand for a failure, or NULL. */
+static const char *
+idz(const struct buf *b)
+{
+	return b->len ? b->data : NULL;
 }
 
 static int
 put_id(struct normalizer *n, struct buf *b, const char *key,
     const json_val *v, const char *name)
 {
-	char id[128];
-
 	jw_key(b, key);
 	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
 		return jw_null(b);
-	if (id_text(v, id, sizeof id) == -1)
+	if (id_text(v, &n->tmp) == -1)
 		return fail(n, "%s is not a string or integer id", name);
-	return jw_strz(b, id);
+	return jw_str(b, n->tmp.data, n->tmp.len);
 }
 
 static int
@@ -359,7 +370,7 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	size_t cnt[3], total = 0, k;
 	const char *s;
 	size_t sl;
-	int i;
+	int i, j;
 
 	buf_reset(&n->arrays);
 	buf_addc(&n->arrays, '[');
@@ -382,10 +393,12 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 		if (cnt[i] > total)
 			total = cnt[i];
 	}
+	for (j = 0; cnt[j] != total; j++)	/* the longest array */
+		;
 	for (i = 0; i < 3; i++)
 		if (cnt[i] != 0 && cnt[i] != total)
 			return fail(n, "%s has %zu entries, %s %zu", names[i],
-			    cnt[i], names[i == 0 ? 2 : 0], cnt[i == 0 ? 2 : 0]);
+			    cnt[i], names[j], cnt[j]);
 	json_iter_init(&io, &a[0]);
 	json_iter_init(&ip, &a[1]);
 	json_iter_init(&itk, &a[2]);
@@ -462,13 +475,13 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	json_val f[M_N], ev, evtags;
 	const json_val *tags;
 
-	n->id[0] = 0;
+	buf_reset(&n->id);
 	if (m->type != JSON_OBJECT)
 		return fail(n, "market is not an object");
 	json_pick(m, mkeys, M_N, f);
 	if (f[M_ID].type == JSON_ABSENT || f[M_ID].type == JSON_NULL)
 		return fail(n, "market_id missing");
-	if (id_text(&f[M_ID], n->id, sizeof n->id) == -1)
+	if (id_text(&f[M_ID], &n->id) == -1)
 		return fail(n, "market_id is not a string or integer id");
 	ev.type = JSON_ABSENT;
 	if (parent)
@@ -485,7 +498,7 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	jw_key(b, "source");
 	jw_strz(b, "polymarket");
 	jw_key(b, "market_id");
-	jw_strz(b, n->id);
+	jw_str(b, n->id.data, n->id.len);
 	if (put_str(n, b, "condition_id", &f[M_CONDITION], "conditionId", 1) ||
 	    put_str(n, b, "question_id", &f[M_QUESTIONID], "questionID", 1) ||
 	    put_str(n, b, "slug", &f[M_SLUG], "slug", 1) ||
@@ -531,7 +544,6 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	struct buf *b = &n->rec;
 	json_val f[E_N], m, id;
 	json_iter it;
-	char eid[128];
 	int failed = 0;
 
 	if (e->type != JSON_OBJECT)
@@ -539,7 +551,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	json_pick(e, ekeys, E_N, f);
 	if (f[E_ID].type == JSON_ABSENT || f[E_ID].type == JSON_NULL)
 		return fail(n, "event_id missing");
-	if (id_text(&f[E_ID], eid, sizeof eid) == -1)
+	if (id_text(&f[E_ID], &n->eid) == -1)
 		return fail(n, "event_id is not a string or integer id");
 	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
 	    f[E_MARKETS].type != JSON_ARRAY)
@@ -551,7 +563,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	jw_key(b, "source");
 	jw_strz(b, "polymarket");
 	jw_key(b, "event_id");
-	jw_strz(b, eid);
+	jw_str(b, n->eid.data, n->eid.len);
 	if (put_str(n, b, "slug", &f[E_SLUG], "slug", 1) ||
 	    put_str(n, b, "title", &f[E_TITLE], "title", 0) ||
 	    put_str(n, b, "description", &f[E_DESCRIPTION], "description", 0) ||
@@ -571,8 +583,8 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	json_iter_init(&it, &f[E_MARKETS]);
 	while (json_iter_next(&it, NULL, NULL, &m)) {
 		json_get(&m, "id", &id);
-		if (id_text(&id, n->id, sizeof n->id) == 0)
-			jw_strz(b, n->id);
+		if (id_text(&id, &n->id) == 0)
+			jw_str(b, n->id.data, n->id.len);
 	}
 	jw_close(b, ']');
 	put_src(b, src);
@@ -586,7 +598,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 		if (market(n, b, &m, e, src) == 0)
 			sink->record(sink->arg, b);
 		else {
-			sink->fail(sink->arg, n->id[0] ? n->id : NULL, eid,
+			sink->fail(sink->arg, idz(&n->id), n->eid.data,
 			    n->err);
 			failed++;
 		}
@@ -851,10 +863,10 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 	int r;
 
 	n->err[0] = 0;
-	n->id[0] = 0;
+	buf_reset(&n->id);
 	if (strncmp(ep, STRCONST("markets")) == 0) {
 		if (market(n, &n->rec, pl, NULL, src) == -1) {
-			sink->fail(sink->arg, n->id[0] ? n->id : NULL, NULL,
+			sink->fail(sink->arg, idz(&n->id), NULL,
 			    n->err);
 			return 1;
 		}

@@ -398,18 +398,21 @@ apply(struct db *db, int to, char *err, size_t errlen)
 int
 schema_migrate(struct db *db, int to, char *err, size_t errlen)
 {
-	int attempt, rc = DB_ERR;
+	int attempt, began, rc = DB_ERR;
 
 	if (to <= 0 || to > schema_latest())
 		to = schema_latest();
 	for (attempt = 0; attempt < DB_RETRIES; attempt++) {
 		err[0] = 0;
-		if ((rc = db_begin(db)) == DB_DONE &&
+		began = 0;
+		if ((rc = db_begin(db)) == DB_DONE && (began = 1) &&
 		    (rc = apply(db, to, err, errlen)) == DB_DONE &&
 		    (rc = db_commit(db)) == DB_DONE)
 			return 0;
+		/* not begun: the lock was held, no migration was tried */
 		if (err[0] == 0)
-			snprintf(err, errlen, "migration: %s", db_errmsg(db));
+			snprintf(err, errlen, "%s%s", began ? "migration: " : "",
+			    db_errmsg(db));
 		db_rollback(db);
 		if (rc != DB_BUSY)
 			break;

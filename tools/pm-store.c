@@ -228,7 +228,7 @@ do_store(struct opts *o, int argc, char **argv)
 	if (io)
 		rc = EXIT_DB;
 	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
-	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records,
+	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records + nd.bad,
 	    c.inserted, c.updated, c.unchanged, c.duplicates, c.skipped,
 	    c.failed, o->dry_run ? "; dry run, nothing written to " :
 	    " in ", o->target);
