@@ -388,6 +388,8 @@ apply(struct db *db, int to, char *err, size_t errlen)
 			rc = DB_ERR;
 		if (rc == DB_DONE)
 			rc = db_exec(db, sql.data);
+		if (rc == DB_DONE && migrations[i].version == 6)
+			rc = schema_long_keys(db);
 		if (rc == DB_DONE)
 			rc = record(db, &migrations[i]);
 	}

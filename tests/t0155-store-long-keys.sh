@@ -51,4 +51,54 @@ test_expect_success 'PostgreSQL: the same rows, no retriable failure' '
 	test_cmp "$TMP/sqlite.dump" "$TMP/pg.dump"
 '
 
+# $1, a SQLite file: the long keys back, as a pm-store before schema 6
+# wrote them
+unshorten() {
+	local ek mk t cs gk gs
+	ek=$(short "$EV" 184) mk=$(short "$BIG" 184)
+	for t in processed_events processed_markets processed_contracts \
+	    experiment_results research_artifacts experiment_markets; do
+		echo "UPDATE $t SET event_key = replace(hex(zeroblob(1500)), '0', 'e') WHERE event_key = '$ek';"
+	done
+	for t in markets contracts processed_markets processed_contracts experiment_markets; do
+		echo "UPDATE $t SET market_id = replace(hex(zeroblob(500000)), '0', '7') WHERE market_id = '$mk';"
+	done
+	for t in experiment_results research_artifacts experiment_markets; do
+		echo "UPDATE $t SET markets = replace(hex(zeroblob(500000)), '0', '7') WHERE markets = '$mk';"
+	done
+	# the lone market whose id is spelled like a stored key: 256 bytes,
+	# in a group key of 263
+	cs=$(short "$mk" 184) gk=market:$mk
+	gs=$(short "$gk" 184)
+	for t in processed_events processed_markets processed_contracts \
+	    experiment_results research_artifacts experiment_markets; do
+		echo "UPDATE $t SET event_key = '$gk' WHERE event_key = '$gs';"
+	done
+	for t in markets contracts processed_markets processed_contracts experiment_markets; do
+		echo "UPDATE $t SET market_id = '$mk' WHERE market_id = '$cs';"
+	done
+	for t in experiment_results research_artifacts experiment_markets; do
+		echo "UPDATE $t SET markets = '$mk' WHERE markets = '$cs';"
+	done
+	echo "DELETE FROM schema_migrations WHERE version > 3;"
+}
+
+test_expect_success 'long keys stored before schema 6: shortened by the migration, still done' '
+	printf %s "$BIG" >big && printf %s "$EV" >ev && printf %s "$TOK" >tok &&
+	input | pm-group | pm-experiment >g.ndjson 2>/dev/null &&
+	PM_SCHEMA_VERSION=3 pm-store --db sqlite:o.db g.ndjson >/dev/null 2>&1 &&
+	unshorten | sqlite3 o.db &&
+	test "$(sqlite3 o.db "SELECT group_concat(length(event_key)) FROM processed_events")" = 3000,263 &&
+	test "$(sqlite3 o.db "SELECT max(length(market_id)) FROM experiment_markets")" -eq 1000000 &&
+	pm-store --db sqlite:o.db </dev/null 2>/dev/null &&
+	for t in processed_events processed_markets experiment_results experiment_markets; do
+		test "$(sqlite3 o.db "SELECT max(length(event_key)) FROM $t")" -le 256 || return 1
+	done &&
+	test "$(sqlite3 o.db "SELECT max(length(market_id)) FROM markets")" -le 256 &&
+	test "$(sqlite3 o.db "SELECT max(length(markets)) FROM experiment_markets")" -le 256 &&
+	input | pm-group | pm-store --new-only --db sqlite:o.db 2>/dev/null | pm-experiment >again 2>&1 &&
+	test "$(jq -r .why again | sort -u)" = already_processed &&
+	pm-store --db sqlite:o.db g.ndjson >/dev/null 2>err && test_grep "0 inserted" err
+'
+
 test_done
