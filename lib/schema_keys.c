@@ -31,6 +31,11 @@ static const char *const keycols[][2] = {
 	{ "experiment_markets", "market_id" },
 	{ "processing_failures", "market_id" },
 	{ "processing_failures", "event_key" },
+	{ "experiments", "experiment_id" },
+	{ "experiment_runs", "experiment_id" },
+	{ "experiment_results", "experiment_id" },
+	{ "research_artifacts", "experiment_id" },
+	{ "experiment_markets", "experiment_id" },
 };
 
 struct change {

@@ -21,11 +21,20 @@
 void
 store_filter_prepare(struct store_filter *f)
 {
+	int v;
+
 	f->seen = schema_processed(f->db);
 	if (f->seen == NULL)
 		return;
-	/* PostgreSQL prepares when first run: ask the version */
-	if (schema_version(f->db) >= 3)
+	/* PostgreSQL prepares when first run: ask the version; none yet
+	 * (the pm-store after this one creates the tables while this one
+	 * reads) has processed nothing */
+	if ((v = schema_version(f->db)) < 1) {
+		db_finalize(f->seen);
+		f->seen = NULL;
+		return;
+	}
+	if (v >= 3)
 		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
 	    "r.fingerprint, r.markets, m.market_id, a.content "
 	    "FROM experiment_results r JOIN experiment_markets m "

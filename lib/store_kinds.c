@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jspan.h"
+#include "key.h"
 #include "sha.h"
 #include "store_impl.h"
 
@@ -649,6 +650,9 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 {
 	struct val x[MAXCOL];
 	struct db_stmt *st = s->xrun;
+	const char *eid;
+	char kb[KEY_MAX + 1];
+	size_t eidn;
 	int rc;
 
 	if (tbl_extract(s, T_EXPERIMENTS, r, x, NULL, 0) == -1)
@@ -661,8 +665,11 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 		return rc;
 	if (s->run_id == NULL)
 		return DB_DONE;
+	if ((eid = key_stored(v[RESULTS_EXPERIMENT_ID].s,
+	    v[RESULTS_EXPERIMENT_ID].n, kb, &eidn)) == NULL)
+		return DB_ERR;
 	db_bind_str(st, 1, s->run_id);
-	bind_one(st, 2, &v[RESULTS_EXPERIMENT_ID]);
+	db_bind_text(st, 2, eid, eidn);	/* as experiments has it */
 	db_bind_int(st, 3, is_str(r, "status", "ok"));
 	db_bind_int(st, 4, is_str(r, "status", "failed"));
 	db_bind_int(st, 5, is_str(r, "status", "skipped"));

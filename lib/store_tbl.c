@@ -490,10 +490,13 @@ pg_put(struct store *s, enum tbl t, struct val *v, int *status)
 	return DB_DONE;
 }
 
-/* Key columns: what indexes hold, so what a long value cannot be. */
+/* Key columns: what indexes hold, so what a long value cannot be.  Run
+ * ids are the run record's to bound: every table has them as given. */
 static int
 is_keycol(const struct col *c)
 {
+	if (strcmp(c->sql, "run_id") == 0)
+		return 0;
 	return (c->flags & F_KEY) || c->type == C_ID ||
 	    strcmp(c->sql, "event_key") == 0 ||
 	    strcmp(c->sql, "market_id") == 0;
