@@ -215,14 +215,16 @@ release_lock() {
 	wait "$locker_pid" 2>/dev/null
 }
 
-# Name the first stage that failed; 1 (records failed) is not a failure
-# of the stage itself.
+# Name the stages that failed, the last first: the ones before it may
+# only have had their output cut when it stopped.  1 (records failed) is
+# not a failure of the stage itself.
 check_stages() {
 	local -a st=("${PIPESTATUS[@]}") names=("$@")
-	local i worst=0
-	for i in "${!st[@]}"; do
+	local i worst=0 cause=
+	for ((i = ${#st[@]} - 1; i >= 0; i--)); do
 		if [ "${st[$i]}" -gt 1 ]; then
-			echo "$prog: $flow: ${names[$i]:-stage $i} failed (status ${st[$i]})" >&2
+			echo "$prog: $flow: ${names[$i]:-stage $i} ${cause:+also }failed (status ${st[$i]})" >&2
+			cause=1
 			[ "$worst" -le 1 ] && worst=3
 		elif [ "${st[$i]}" -eq 1 ] && [ "$worst" -eq 0 ]; then
 			worst=1

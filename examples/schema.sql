@@ -138,6 +138,52 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
+-- migration 6: event keys without collisions
+CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);
+INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (
+  SELECT event_key AS k FROM processed_events
+  UNION SELECT event_key FROM processed_markets
+  UNION SELECT event_key FROM processed_contracts
+  UNION SELECT event_key FROM experiment_results
+  UNION SELECT event_key FROM research_artifacts
+  UNION SELECT event_key FROM experiment_markets
+  UNION SELECT event_key FROM processing_failures) a
+  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'
+  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)
+  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)
+    FROM processed_markets p WHERE p.event_key = k)
+  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k
+    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',
+    '') = ',' || substr(k, 8) || ',')));
+INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM
+  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'
+  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id
+  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);
+UPDATE event_keys_v6 SET new = (SELECT 'market:' || group_concat(e, ',') FROM
+  (SELECT replace(replace(p.market_id, '%', '%25'), ',', '%2C') AS e
+  FROM processed_markets p WHERE p.event_key = old
+  ORDER BY p.market_id))
+   WHERE new = '';
+UPDATE processed_events SET record = (SELECT replace(record,
+  '"event_key":"' || old || '"', '"event_key":"' || new || '"')
+  FROM event_keys_v6 WHERE old = event_key)
+  WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6
+  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);
+DROP TABLE event_keys_v6;
+
 -- migration 7: run leases, status alert state
 CREATE TABLE run_locks (
   lock_key TEXT PRIMARY KEY, holder TEXT NOT NULL,

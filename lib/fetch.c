@@ -204,8 +204,17 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 		return 0;
 	}
 	if (x->status < 200 || x->status > 299) {
-		snprintf(detail, dl, "HTTP %ld: %.200s", x->status,
-		    x->body.data ? x->body.data : "");
+		const char *b = x->body.data ? x->body.data : "";
+		const char *why = x->status >= 300 && x->status < 400 ?
+		    ": a redirect, not followed" : "";
+
+		b += strspn(b, " \t\r\n");
+		if (*b)
+			snprintf(detail, dl, "HTTP %ld%s: %.200s", x->status,
+			    why, b);
+		else
+			snprintf(detail, dl, "HTTP %ld%s", x->status,
+			    *why ? why : " with an empty body");
 		return -1;
 	}
 	buf_reset(&f->mini);

@@ -327,24 +327,47 @@ find(struct item **v, size_t n, const char *key, int byslug)
 	return NULL;
 }
 
+/* A market id in a key: '%' and the separator ',' written %25 and %2C,
+ * so that no id can pass for a list of them. */
+static int
+add_id(struct buf *b, const char *id)
+{
+	int rc = 0;
+
+	for (; *id && rc == 0; id++)
+		rc = *id == '%' ? buf_adds(b, "%25") :
+		    *id == ',' ? buf_adds(b, "%2C") : buf_addc(b, *id);
+	return rc;
+}
+
+/* The key grammar is pm-records(5) EVENT KEY: an event id as it is,
+ * unless it starts with one of the two prefixes, then "event:" and it;
+ * else "market:" and the escaped market ids.  Keys of plain ids are the
+ * bytes they always were. */
 static char *
 span_key(struct item **m, size_t n)
 {
 	struct buf b;
 	const char *k;
 	size_t i;
+	int rc;
 
-	if (gclass(m[0], &k) == 0)
-		return strdup(k);
 	buf_init(&b, 0);
-	if (buf_adds(&b, "market:") == -1)
+	if (gclass(m[0], &k) == 0) {
+		if (strncmp(k, "market:", 7) != 0 &&
+		    strncmp(k, "event:", 6) != 0)
+			return strdup(k);
+		rc = buf_adds(&b, "event:") | buf_adds(&b, k);
+	} else {
+		rc = buf_adds(&b, "market:");
+		for (i = 0; i < n && rc == 0; i++)
+			rc = (i ? buf_addc(&b, ',') : 0) |
+			    add_id(&b, m[i]->id);
+	}
+	if (rc != 0) {
+		buf_release(&b);
 		return NULL;
-	for (i = 0; i < n; i++)
-		if ((i && buf_addc(&b, ',') == -1) ||
-		    buf_adds(&b, m[i]->id) == -1) {
-			buf_release(&b);
-			return NULL;
-		}
+	}
 	return b.data;
 }
 

@@ -5,7 +5,7 @@
  * Markets are grouped on their event id; markets without one on their
  * event slug; a market with neither is a group of its own.  A group's
  * event_key comes from its markets only (the event id, else "market:" and
- * the sorted market ids), so the same markets always give the same key
+ * the sorted market ids, escaped; pm-records(5) EVENT KEY), so the same markets always give the same key
  * whatever events were fed alongside.  Groups come out sorted by
  * event_key, markets inside a group by market_id (strcmp order); a market
  * seen twice counts once, the later record winning.

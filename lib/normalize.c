@@ -20,7 +20,9 @@ struct normalizer {
 	struct buf	 rec;		/* the record being built */
 	struct buf	 arrays;	/* "[outcomes,prices,tokens]" */
 	char		 err[256];
-	char		 id[128];	/* the market or event id at hand */
+	struct buf	 id;		/* the market or event id at hand */
+	struct buf	 eid;		/* the event id at hand */
+	struct buf	 tmp;		/* any other id */
 };
 
 /* Sorted by strcmp: json_pick() searches them; norm_new() checks. */
@@ -88,8 +90,13 @@ norm_new(size_t max_len)
 		free(n);
 		return NULL;
 	}
-	buf_init(&n->rec, max_len);
+	/* a record is a bounded multiple of the line it comes from; one
+	 * longer than the cap is refused whole by out.c, not here */
+	buf_init(&n->rec, 0);
 	buf_init(&n->arrays, max_len);
+	buf_init(&n->id, 0);
+	buf_init(&n->eid, 0);
+	buf_init(&n->tmp, 0);
 	return n;
 }
 
@@ -100,6 +107,9 @@ norm_free(struct normalizer *n)
 		return;
 	json_parser_free(n->inner);
 	buf_release(&n->rec);
+	buf_release(&n->id);
+	buf_release(&n->eid);
+	buf_release(&n->tmp);
 	buf_release(&n->arrays);
 	free(n);
 }
@@ -115,41 +125,44 @@ norm_endpoint_known(const char *e)
 	return 0;
 }
 
-/* An id as text: a non-empty string or an integer. */
+/* An id as text into out: a non-empty string (any length) or an
+ * integer. */
 static int
-id_text(const json_val *v, char *out, size_t len)
+id_text(const json_val *v, struct buf *out)
 {
 	const char *s;
 	size_t sl;
 	double d;
 
+	buf_reset(out);
 	if ((s = json_str(v, &sl)) != NULL) {
-		if (sl == 0 || sl >= len || memchr(s, 0, sl))
+		if (sl == 0 || memchr(s, 0, sl))
 			return -1;
-		memcpy(out, s, sl);
-		out[sl] = 0;
-		return 0;
+		return buf_add(out, s, sl);
 	}
 	if ((v->type == JSON_INT || v->type == JSON_UINT) &&
-	    json_double(v, &d) == 0) {
-		snprintf(out, len, "%.0f", d);
-		return 0;
-	}
+	    json_double(v, &d) == 0)
+		return buf_printf(out, "%.0f", d);
 	return -1;
+}
+
+/* The id at hand for a failure, or NULL. */
+static const char *
+idz(const struct buf *b)
+{
+	return b->len ? b->data : NULL;
 }
 
 static int
 put_id(struct normalizer *n, struct buf *b, const char *key,
     const json_val *v, const char *name)
 {
-	char id[128];
-
 	jw_key(b, key);
 	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
 		return jw_null(b);
-	if (id_text(v, id, sizeof id) == -1)
+	if (id_text(v, &n->tmp) == -1)
 		return fail(n, "%s is not a string or integer id", name);
-	return jw_strz(b, id);
+	return jw_str(b, n->tmp.data, n->tmp.len);
 }
 
 static int
@@ -357,7 +370,7 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	size_t cnt[3], total = 0, k;
 	const char *s;
 	size_t sl;
-	int i;
+	int i, j;
 
 	buf_reset(&n->arrays);
 	buf_addc(&n->arrays, '[');
@@ -380,10 +393,12 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 		if (cnt[i] > total)
 			total = cnt[i];
 	}
+	for (j = 0; cnt[j] != total; j++)	/* the longest array */
+		;
 	for (i = 0; i < 3; i++)
 		if (cnt[i] != 0 && cnt[i] != total)
 			return fail(n, "%s has %zu entries, %s %zu", names[i],
-			    cnt[i], names[i == 0 ? 2 : 0], cnt[i == 0 ? 2 : 0]);
+			    cnt[i], names[j], cnt[j]);
 	json_iter_init(&io, &a[0]);
 	json_iter_init(&ip, &a[1]);
 	json_iter_init(&itk, &a[2]);
@@ -460,13 +475,13 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	json_val f[M_N], ev, evtags;
 	const json_val *tags;
 
-	n->id[0] = 0;
+	buf_reset(&n->id);
 	if (m->type != JSON_OBJECT)
 		return fail(n, "market is not an object");
 	json_pick(m, mkeys, M_N, f);
 	if (f[M_ID].type == JSON_ABSENT || f[M_ID].type == JSON_NULL)
 		return fail(n, "market_id missing");
-	if (id_text(&f[M_ID], n->id, sizeof n->id) == -1)
+	if (id_text(&f[M_ID], &n->id) == -1)
 		return fail(n, "market_id is not a string or integer id");
 	ev.type = JSON_ABSENT;
 	if (parent)
@@ -483,7 +498,7 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	jw_key(b, "source");
 	jw_strz(b, "polymarket");
 	jw_key(b, "market_id");
-	jw_strz(b, n->id);
+	jw_str(b, n->id.data, n->id.len);
 	if (put_str(n, b, "condition_id", &f[M_CONDITION], "conditionId", 1) ||
 	    put_str(n, b, "question_id", &f[M_QUESTIONID], "questionID", 1) ||
 	    put_str(n, b, "slug", &f[M_SLUG], "slug", 1) ||
@@ -529,7 +544,6 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	struct buf *b = &n->rec;
 	json_val f[E_N], m, id;
 	json_iter it;
-	char eid[128];
 	int failed = 0;
 
 	if (e->type != JSON_OBJECT)
@@ -537,7 +551,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	json_pick(e, ekeys, E_N, f);
 	if (f[E_ID].type == JSON_ABSENT || f[E_ID].type == JSON_NULL)
 		return fail(n, "event_id missing");
-	if (id_text(&f[E_ID], eid, sizeof eid) == -1)
+	if (id_text(&f[E_ID], &n->eid) == -1)
 		return fail(n, "event_id is not a string or integer id");
 	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
 	    f[E_MARKETS].type != JSON_ARRAY)
@@ -549,7 +563,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	jw_key(b, "source");
 	jw_strz(b, "polymarket");
 	jw_key(b, "event_id");
-	jw_strz(b, eid);
+	jw_str(b, n->eid.data, n->eid.len);
 	if (put_str(n, b, "slug", &f[E_SLUG], "slug", 1) ||
 	    put_str(n, b, "title", &f[E_TITLE], "title", 0) ||
 	    put_str(n, b, "description", &f[E_DESCRIPTION], "description", 0) ||
@@ -569,8 +583,8 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	json_iter_init(&it, &f[E_MARKETS]);
 	while (json_iter_next(&it, NULL, NULL, &m)) {
 		json_get(&m, "id", &id);
-		if (id_text(&id, n->id, sizeof n->id) == 0)
-			jw_strz(b, n->id);
+		if (id_text(&id, &n->id) == 0)
+			jw_str(b, n->id.data, n->id.len);
 	}
 	jw_close(b, ']');
 	put_src(b, src);
@@ -584,12 +598,52 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 		if (market(n, b, &m, e, src) == 0)
 			sink->record(sink->arg, b);
 		else {
-			sink->fail(sink->arg, n->id[0] ? n->id : NULL, eid,
+			sink->fail(sink->arg, idz(&n->id), n->eid.data,
 			    n->err);
 			failed++;
 		}
 	}
 	return failed;
+}
+
+/* A price is a probability: a number in [0, 1], or a string of one. */
+static int
+price_check(struct normalizer *n, const json_val *p)
+{
+	char tmp[64], *end;
+	const char *s;
+	size_t sl;
+	double d;
+
+	if ((s = json_str(p, &sl)) != NULL) {
+		if (sl == 0)
+			return fail(n, "price is an empty string");
+		if (sl >= sizeof tmp)
+			return fail(n, "price is not a number: \"%.32s\"", s);
+		memcpy(tmp, s, sl);
+		tmp[sl] = 0;
+		d = strtod(tmp, &end);
+		if (*end != 0 || end == tmp)
+			return fail(n, "price is not a number: \"%.32s\"", s);
+	} else if (json_double(p, &d) == -1)
+		return fail(n, "price is not a number");
+	if (!(d >= 0 && d <= 1))
+		return fail(n, "price %g is outside [0, 1]", d);
+	return 0;
+}
+
+/* The sides pm-records(5) names. */
+static int
+side_known(const char *side)
+{
+	static const char *const sides[] = { "buy", "sell", "mid", "last",
+	    "history" };
+	size_t i;
+
+	for (i = 0; i < sizeof sides / sizeof sides[0]; i++)
+		if (strcmp(side, sides[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* One price record: token, side, price value, timestamp. */
@@ -607,6 +661,14 @@ price(struct normalizer *n, const struct norm_sink *sink,
 		    "names none");
 	if (p->type == JSON_ABSENT || p->type == JSON_NULL)
 		return fail(n, "price missing");
+	if (price_check(n, p) == -1)
+		return -1;
+	if (side == NULL)
+		return fail(n, "side unknown: the raw record's request names "
+		    "none");
+	if (!side_known(side))
+		return fail(n, "side \"%.20s\" is not buy, sell, mid, last "
+		    "or history", side);
 	if (ts == NULL)
 		return fail(n, "no timestamp: fetched_at missing");
 	json_pick(ctx, ckeys, 2, f);
@@ -681,6 +743,9 @@ prices_batch(struct normalizer *n, const json_val *pl,
 			for (i = 0; i < skl && i < sizeof side - 1; i++)
 				side[i] = (char)(sk[i] | 0x20);
 			side[i] = 0;
+			if (skl >= sizeof side)
+				return fail(n, "side \"%.*s\" is not BUY or "
+				    "SELL", (int)(skl < 20 ? skl : 20), sk);
 			if (price(n, sink, src, tok, toklen, &ctx, side, &p,
 			    src->fetched_at) == -1)
 				return -1;
@@ -752,6 +817,9 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	for (i = 0; s && i < sl && i < sizeof side - 1; i++)
 		side[i] = (char)(s[i] | 0x20);
 	side[s ? i : 0] = 0;
+	if (s && sl >= sizeof side)
+		return fail(n, "side \"%.*s\" is not BUY or SELL",
+		    (int)(sl < 20 ? sl : 20), s);
 	return price(n, sink, src, tok, toklen, req, s ? side : NULL, &v,
 	    src->fetched_at);
 }
@@ -795,10 +863,10 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 	int r;
 
 	n->err[0] = 0;
-	n->id[0] = 0;
+	buf_reset(&n->id);
 	if (strncmp(ep, STRCONST("markets")) == 0) {
 		if (market(n, &n->rec, pl, NULL, src) == -1) {
-			sink->fail(sink->arg, n->id[0] ? n->id : NULL, NULL,
+			sink->fail(sink->arg, idz(&n->id), NULL,
 			    n->err);
 			return 1;
 		}

@@ -5,14 +5,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "msg.h"
+#include "ndjson.h"
 #include "out.h"
+#include "record.h"
 
 #define OUT_BUFSZ (256 * 1024)
 
 static char obuf[OUT_BUFSZ];
 static size_t olen;
 static int ostate = OUT_OK;
+
+/* A line begun by out_write and not ended yet: its bytes (up to the cap)
+ * and its length so far.  A line is written only when it ends, so that
+ * one longer than the cap is never written in part. */
+static struct buf pend;
+static size_t plen, maxl;
+static unsigned long refused;
+static int refusing;	/* the failure record itself always goes out */
 
 void
 out_init(void)
@@ -56,8 +67,8 @@ out_flush(void)
 	return ostate;
 }
 
-void
-out_write(const void *p, size_t n)
+static void
+put(const void *p, size_t n)
 {
 	if (ostate != OUT_OK)
 		return;
@@ -72,11 +83,128 @@ out_write(const void *p, size_t n)
 	olen += n;
 }
 
+static size_t
+cap(void)
+{
+	if (maxl == 0)
+		maxl = ndjson_max_line();
+	return maxl;
+}
+
+/* The string member k at the top of a record's first bytes, when it is
+ * short and plain: what a failure names. */
+static int
+head_str(const char *p, size_t n, const char *k, char *out, size_t outsz)
+{
+	char pat[32];
+	const char *s, *e;
+	size_t i;
+
+	snprintf(pat, sizeof pat, "\"%s\":\"", k);
+	if (n > 4096)
+		n = 4096;
+	for (i = 0; i + strlen(pat) <= n; i++) {
+		if (memcmp(p + i, pat, strlen(pat)) != 0)
+			continue;
+		s = p + i + strlen(pat);
+		for (e = s; e < p + n && *e != '"' && *e != '\\'; e++)
+			;
+		if (e == p + n || *e != '"' || (size_t)(e - s) >= outsz)
+			return 0;
+		memcpy(out, s, (size_t)(e - s));
+		out[e - s] = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* What no reader takes (a line over PM_MAX_LINE) is not written: a
+ * failure record stands in its place.  head: its first bytes. */
+static void
+refuse(const char *head, size_t hn, size_t total)
+{
+	char det[160], mid[257], key[257];
+	const char *stage = msg_prog();
+	int hm, hk;
+
+	refused++;
+	/* a group names its markets too: then the event_key only */
+	hk = head_str(head, hn, "event_key", key, sizeof key);
+	hm = !hk && head_str(head, hn, "market_id", mid, sizeof mid);
+	buf_reset(&pend);
+	plen = 0;
+	if (strncmp(stage, "pm-", 3) == 0)
+		stage += 3;
+	snprintf(det, sizeof det, "record of %zu bytes not written: longer "
+	    "than the line cap PM_MAX_LINE (%zu)", total, cap());
+	refusing = 1;
+	rec_failure(&(struct failure){ .stage = stage,
+	    .reason = "bad_record", .market_id = hm ? mid : NULL,
+	    .event_key = hk ? key : NULL, .detail = det });
+	refusing = 0;
+}
+
+/* The end of a line: the pending bytes, then p[0..n), then a newline. */
+static void
+line_end(const char *p, size_t n)
+{
+	if (plen + n > cap() && !refusing) {
+		if (pend.len)
+			refuse(pend.data, pend.len, plen + n);
+		else
+			refuse(p, n, n);
+		return;
+	}
+	if (pend.len)
+		put(pend.data, pend.len);
+	put(p, n);
+	put("\n", 1);
+	buf_reset(&pend);
+	plen = 0;
+}
+
+/* Part of a line; bytes past the cap are only counted. */
+static void
+line_part(const char *p, size_t n)
+{
+	if (plen + n <= cap() && buf_add(&pend, p, n) == -1) {
+		msg("out of memory");
+		out_fail(ENOMEM);
+	}
+	plen += n;
+}
+
+void
+out_write(const void *vp, size_t n)
+{
+	const char *p = vp, *q;
+
+	while (n > 0 && ostate == OUT_OK) {
+		if ((q = memchr(p, '\n', n)) == NULL) {
+			line_part(p, n);
+			return;
+		}
+		line_end(p, (size_t)(q - p));
+		n -= (size_t)(q - p) + 1;
+		p = q + 1;
+	}
+}
+
 void
 out_line(const void *p, size_t n)
 {
-	out_write(p, n);
-	out_write("\n", 1);
+	if (plen == 0 && memchr(p, '\n', n) == NULL)
+		line_end(p, n);
+	else {
+		out_write(p, n);
+		out_write("\n", 1);
+	}
+}
+
+unsigned long
+out_refused(void)
+{
+	return refused;
 }
 
 int
@@ -91,6 +219,12 @@ out_close(void)
 	/* --help and --version print through stdio; keep their order. */
 	if (fflush(stdout) == EOF && ostate == OUT_OK)
 		out_fail(errno);
+	if (plen > cap())	/* a last line without its newline */
+		refuse(pend.data, pend.len, plen);
+	else if (plen > 0)
+		put(pend.data, pend.len);
+	buf_release(&pend);
+	plen = 0;
 	out_flush();
 	if (ostate == OUT_OK && close(STDOUT_FILENO) == -1 && errno != EBADF)
 		out_fail(errno);

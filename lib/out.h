@@ -6,7 +6,12 @@
  * are dropped and out_failed() says why, so the input loop can stop early.
  * SIGPIPE is ignored on purpose: a closed pipe is an EPIPE error that
  * out_close() reports as OUT_EPIPE without a message (the reader chose to
- * stop), any other error (a full disk) with a message.  No ownership.
+ * stop), any other error (a full disk) with a message.
+ *
+ * A line is written when it ends.  One longer than PM_MAX_LINE (what no
+ * pm-* reader accepts) is not written at all: a failure record (reason
+ * bad_record, the program's stage) takes its place, and out_refused()
+ * counts them, so the tool exits 1.  No ownership.
  */
 #ifndef PM_OUT_H
 #define PM_OUT_H
@@ -21,5 +26,6 @@ void out_line(const void *p, size_t n);		/* p, then a newline */
 int out_flush(void);
 int out_failed(void);			/* OUT_OK, OUT_ERROR or OUT_EPIPE */
 int out_close(void);			/* flush; returns out_failed() */
+unsigned long out_refused(void);	/* lines refused as too long */
 
 #endif

@@ -164,6 +164,59 @@ static const struct migration migrations[] = {
 "  FROM experiment_results r JOIN processed_markets p\n"
 "  ON p.event_key = r.event_key;\n" },
 /*
+ * Event keys without collisions (pm-records(5) EVENT KEY): an event id
+ * that starts with "market:" or "event:" now has "event:" before it, and
+ * the market ids in a "market:" key have '%' and ',' escaped.  Which old
+ * "market:" keys were event ids is told by the markets processed under
+ * them: a key of markets is exactly their ids joined.  Every other key
+ * stays as it was, so older dumps replay into the same rows.
+ */
+{ 6, "event keys without collisions",
+"CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n"
+"INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n"
+"  SELECT event_key AS k FROM processed_events\n"
+"  UNION SELECT event_key FROM processed_markets\n"
+"  UNION SELECT event_key FROM processed_contracts\n"
+"  UNION SELECT event_key FROM experiment_results\n"
+"  UNION SELECT event_key FROM research_artifacts\n"
+"  UNION SELECT event_key FROM experiment_markets\n"
+"  UNION SELECT event_key FROM processing_failures) a\n"
+"  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'\n"
+"  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)\n"
+"  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)\n"
+"    FROM processed_markets p WHERE p.event_key = k)\n"
+"  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k\n"
+"    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',\n"
+"    '') = ',' || substr(k, 8) || ',')));\n"
+"INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM\n"
+"  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'\n"
+"  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id\n"
+"  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE event_keys_v6 SET new = (SELECT 'market:' || group_concat(e, ',') FROM\n"
+"  (SELECT replace(replace(p.market_id, '%', '%25'), ',', '%2C') AS e\n"
+"  FROM processed_markets p WHERE p.event_key = old\n"
+"  ORDER BY p.market_id))\n"
+"   WHERE new = '';\n"
+"UPDATE processed_events SET record = (SELECT replace(record,\n"
+"  '\"event_key\":\"' || old || '\"', '\"event_key\":\"' || new || '\"')\n"
+"  FROM event_keys_v6 WHERE old = event_key)\n"
+"  WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"DROP TABLE event_keys_v6;\n" },
+/*
  * pipelines.sh's run lock on a server database (lib/lease.c): one lease
  * row per flow, taken and renewed by single statements, so it works
  * through a transaction pooler and across machines; expires_at is the
@@ -182,10 +235,72 @@ static const struct migration migrations[] = {
 
 #define NMIG (sizeof migrations / sizeof migrations[0])
 
+/* Migrations PostgreSQL spells its own way (an ordered aggregate). */
+static const struct migration pg_migrations[] = {
+{ 6, "event keys without collisions",
+"CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n"
+"INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n"
+"  SELECT event_key AS k FROM processed_events\n"
+"  UNION SELECT event_key FROM processed_markets\n"
+"  UNION SELECT event_key FROM processed_contracts\n"
+"  UNION SELECT event_key FROM experiment_results\n"
+"  UNION SELECT event_key FROM research_artifacts\n"
+"  UNION SELECT event_key FROM experiment_markets\n"
+"  UNION SELECT event_key FROM processing_failures) a\n"
+"  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'\n"
+"  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)\n"
+"  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)\n"
+"    FROM processed_markets p WHERE p.event_key = k)\n"
+"  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k\n"
+"    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',\n"
+"    '') = ',' || substr(k, 8) || ',')));\n"
+"INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM\n"
+"  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'\n"
+"  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id\n"
+"  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE event_keys_v6 SET new = (SELECT 'market:' || string_agg(\n"
+"  replace(replace(p.market_id, '%', '%25'), ',', '%2C'), ','\n"
+"  ORDER BY p.market_id COLLATE \"C\")\n"
+"  FROM processed_markets p WHERE p.event_key = old)\n"
+"   WHERE new = '';\n"
+"UPDATE processed_events SET record = (SELECT replace(record,\n"
+"  '\"event_key\":\"' || old || '\"', '\"event_key\":\"' || new || '\"')\n"
+"  FROM event_keys_v6 WHERE old = event_key)\n"
+"  WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
+"DROP TABLE event_keys_v6;\n" },
+};
+
 int
 schema_latest(void)
 {
 	return migrations[NMIG - 1].version;
+}
+
+/* A migration's text for an engine. */
+static const char *
+sql_of(int engine, const struct migration *m)
+{
+	size_t i;
+
+	for (i = 0; engine == DB_PG && i < sizeof pg_migrations /
+	    sizeof pg_migrations[0]; i++)
+		if (pg_migrations[i].version == m->version)
+			return pg_migrations[i].sql;
+	return m->sql;
 }
 
 /* One migration's SQL for an engine, @ID@ spelled out. */
@@ -214,7 +329,7 @@ schema_text(int engine, struct buf *out)
 	for (i = 0; i < NMIG; i++)
 		if (buf_printf(out, "-- migration %d: %s\n", migrations[i].version,
 		    migrations[i].name) == -1 ||
-		    expand(engine, migrations[i].sql, out) == -1 ||
+		    expand(engine, sql_of(engine, &migrations[i]), out) == -1 ||
 		    buf_adds(out, "\n") == -1)
 			return -1;
 	return 0;
@@ -283,10 +398,13 @@ apply(struct db *db, int to, char *err, size_t errlen)
 		if (migrations[i].version <= v || migrations[i].version > to)
 			continue;
 		buf_reset(&sql);
-		if (expand(db_engine(db), migrations[i].sql, &sql) == -1)
+		if (expand(db_engine(db), sql_of(db_engine(db),
+		    &migrations[i]), &sql) == -1)
 			rc = DB_ERR;
 		if (rc == DB_DONE)
 			rc = db_exec(db, sql.data);
+		if (rc == DB_DONE && migrations[i].version == 6)
+			rc = schema_long_keys(db);
 		if (rc == DB_DONE)
 			rc = record(db, &migrations[i]);
 	}
@@ -297,18 +415,21 @@ apply(struct db *db, int to, char *err, size_t errlen)
 int
 schema_migrate(struct db *db, int to, char *err, size_t errlen)
 {
-	int attempt, rc = DB_ERR;
+	int attempt, began, rc = DB_ERR;
 
 	if (to <= 0 || to > schema_latest())
 		to = schema_latest();
 	for (attempt = 0; attempt < DB_RETRIES; attempt++) {
 		err[0] = 0;
-		if ((rc = db_begin(db)) == DB_DONE &&
+		began = 0;
+		if ((rc = db_begin(db)) == DB_DONE && (began = 1) &&
 		    (rc = apply(db, to, err, errlen)) == DB_DONE &&
 		    (rc = db_commit(db)) == DB_DONE)
 			return 0;
+		/* not begun: the lock was held, no migration was tried */
 		if (err[0] == 0)
-			snprintf(err, errlen, "migration: %s", db_errmsg(db));
+			snprintf(err, errlen, "%s%s", began ? "migration: " : "",
+			    db_errmsg(db));
 		db_rollback(db);
 		if (rc != DB_BUSY)
 			break;

@@ -34,6 +34,9 @@ int schema_version(struct db *db);
  * (nothing processed either).  The caller finalizes it. */
 struct db_stmt *schema_processed(struct db *db);
 
+/* Migration 6 in C (schema_keys.c): long keys to their stored form. */
+int schema_long_keys(struct db *db);
+
 /* The migrations as SQL text for one engine, for examples/schema.sql. */
 int schema_text(int engine, struct buf *out);
 

@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "jw.h"
+#include "key.h"
 #include "schema.h"
 #include "score.h"
 #include "timefmt.h"
@@ -39,6 +40,7 @@ struct sums {
 struct acc {
 	char		*suite, *stage, *variant;
 	unsigned long	 forecasts, pending;
+	unsigned long	 invalid;	/* markets whose forecast is not one */
 	struct sums	 all, lead[NLEAD];
 	unsigned long	 no_lead;	/* scored, lead unknown or negative */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
@@ -182,7 +184,8 @@ outcome_index(const struct mkt *m, const char *key, size_t n)
 
 /* A forecast {outcome: p} as one probability per outcome of m; the
  * outcomes it leaves out share what the others leave below 1.  -1 when
- * it names none of them or a probability is not in [0, 1]. */
+ * it names none of them; -2 when it is not an object of probabilities
+ * from 0 to 1 (counted as invalid, never silently left out). */
 static int
 forecast_vec(const json_val *f, const struct mkt *m, double *p)
 {
@@ -194,13 +197,16 @@ forecast_vec(const json_val *f, const struct mkt *m, double *p)
 	int i, given[MAXK] = { 0 }, ngiven = 0;
 
 	if (f->type != JSON_OBJECT)
-		return -1;
+		return -2;
+	json_iter_init(&it, f);
+	while (json_iter_next(&it, &key, &n, &v))
+		if (json_double(&v, &d) == -1 || !(d >= 0 && d <= 1))
+			return -2;	/* counted, never scored */
 	json_iter_init(&it, f);
 	while (json_iter_next(&it, &key, &n, &v)) {
 		if ((i = outcome_index(m, key, n)) < 0 || given[i])
 			continue;
-		if (json_double(&v, &d) == -1 || !(d >= 0 && d <= 1))
-			return -1;
+		json_double(&v, &d);
 		p[i] = d;
 		given[i] = 1;
 		ngiven++;
@@ -350,13 +356,15 @@ score_market(struct scorer *s, struct acc *a, const char *key,
 {
 	struct mkt m = { 0 };
 	double p[MAXK], q[MAXK], lead_h;
-	int rc = 0, ref, lr;
+	int rc = 0, ref, lr, fv = -1;
 
 	if (load_market(s, id, &m) == -1)
 		rc = -1;
+	else if ((fv = forecast_vec(f, &m, p)) == -2)
+		a->invalid++;
 	else if (m.winner < 0)
 		a->pending++;
-	else if (forecast_vec(f, &m, p) == 0) {
+	else if (fv == 0) {
 		if ((ref = load_ref(s, key, id, &m, q)) == -1 ||
 		    (lr = lead_time(s, key, id, started, &lead_h)) == -2)
 			rc = -1;
@@ -410,12 +418,15 @@ score_result(struct scorer *s, struct db_stmt *st)
 	snprintf(started, sizeof started, "%s", t ? t : "");
 	json_iter_init(&it, &root);
 	while (json_iter_next(&it, &id, &idn, &f)) {
-		char mid[256];
+		char mid[KEY_MAX + 1], kb[KEY_MAX + 1];
+		const char *sid;
+		size_t sn;
 
-		if (idn >= sizeof mid)
+		/* looked up as stored: a long id by its short form */
+		if ((sid = key_stored(id, idn, kb, &sn)) == NULL)
 			continue;
-		memcpy(mid, id, idn);
-		mid[idn] = 0;
+		memcpy(mid, sid, sn);
+		mid[sn] = 0;
 		if ((rc = score_market(s, a, key, mid, t ? started : NULL,
 		    &f)) == -1)
 			return -1;
@@ -551,6 +562,10 @@ json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	jw_key(b, "variant"); jw_strz(b, a->variant);
 	jw_key(b, "forecasts"); jw_int(b, (int64_t)a->forecasts);
 	jw_key(b, "pending"); jw_int(b, (int64_t)a->pending);
+	if (a->invalid) {
+		jw_key(b, "invalid");
+		jw_int(b, (int64_t)a->invalid);
+	}
 	json_sums(&a->all, b);
 	json_calibration(s, a, b);
 	json_lead(a, b);
@@ -614,6 +629,9 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts,
 	    a->all.markets, a->pending);
 	text_sums(&a->all, b);
+	if (a->invalid)
+		buf_printf(b, "  not probabilities from 0 to 1, not scored: "
+		    "%lu market(s)\n", a->invalid);
 	text_lead(a, b);
 	for (i = 0; i < nb; i++)
 		if (a->bn[i])

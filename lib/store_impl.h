@@ -136,6 +136,8 @@ int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
+/* a row's columns 1.. as stored: long keys short (key.h) */
+int tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v);
 int tbl_pg_session(struct store *s);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);

@@ -7,6 +7,7 @@
 
 #include "jqf.h"
 #include "jw.h"
+#include "key.h"
 #include "msg.h"
 #include "out.h"
 #include "record.h"
@@ -20,11 +21,20 @@
 void
 store_filter_prepare(struct store_filter *f)
 {
+	int v;
+
 	f->seen = schema_processed(f->db);
 	if (f->seen == NULL)
 		return;
-	/* PostgreSQL prepares when first run: ask the version */
-	if (schema_version(f->db) >= 3)
+	/* PostgreSQL prepares when first run: ask the version; none yet
+	 * (the pm-store after this one creates the tables while this one
+	 * reads) has processed nothing */
+	if ((v = schema_version(f->db)) < 1) {
+		db_finalize(f->seen);
+		f->seen = NULL;
+		return;
+	}
+	if (v >= 3)
 		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
 	    "r.fingerprint, r.markets, m.market_id, a.content "
 	    "FROM experiment_results r JOIN experiment_markets m "
@@ -82,20 +92,51 @@ stored_open(struct buf *b, struct db_stmt *st, int more)
 	jw_open(b, '[');
 }
 
+/* A stored market id as the group spells it: a long id is stored short
+ * (key.h), so the group's id of that stored form. */
+static void
+put_mid(struct buf *b, const json_val *group, const char *m, size_t mn)
+{
+	json_val ms, x, id;
+	json_iter it;
+	const char *s, *k;
+	char kb[KEY_MAX + 1];
+	size_t sn, kn;
+
+	json_get(group, "markets", &ms);
+	json_iter_init(&it, &ms);
+	while (m && mn >= 72 && memcmp(m + mn - 72, "#sha256:", 8) == 0 &&
+	    json_iter_next(&it, NULL, NULL, &x)) {
+		json_get(&x, "market_id", &id);
+		if ((s = json_str(&id, &sn)) != NULL &&
+		    (k = key_stored(s, sn, kb, &kn)) != NULL && kn == mn &&
+		    memcmp(k, m, mn) == 0) {
+			jw_str(b, s, sn);
+			return;
+		}
+	}
+	jw_str(b, m ? m : "", m ? mn : 0);
+}
+
 /* The stored_results array of event key into b; the statement's error
  * code when reading failed. */
 static int
-stored_results(struct store_filter *f, const char *key, size_t n,
-    struct buf *b)
+stored_results(struct store_filter *f, const json_val *group,
+    const char *key, size_t n, struct buf *b)
 {
+	const char *m;
+	size_t mn;
 	struct db_stmt *st = f->stored;
 	struct buf id, fp, mk;
+	char kb[KEY_MAX + 1];
 	int rc, open = 0;
 
 	buf_init(&id, 0);
 	buf_init(&fp, 0);
 	buf_init(&mk, 0);
 	jw_open(b, '[');
+	if ((key = key_stored(key, n, kb, &n)) == NULL)
+		return DB_ERR;
 	db_bind_text(st, 1, key, n);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (!open || !same_col(st, 0, &id) || !same_col(st, 1, &fp) ||
@@ -113,7 +154,8 @@ stored_results(struct store_filter *f, const char *key, size_t n,
 			stored_open(b, st, open);
 			open = 1;
 		}
-		jw_strz(b, db_col_text(st, 3, NULL));
+		m = db_col_text(st, 3, &mn);
+		put_mid(b, group, m, mn);
 	}
 	if (open) {
 		jw_close(b, ']');
@@ -138,7 +180,7 @@ pass_with_stored(struct store_filter *f, struct rec *r, const char *key,
 
 	buf_init(&b, 0);
 	buf_adds(&b, ",\"stored_results\":");
-	if ((rc = stored_results(f, key, n, &b)) != DB_DONE ||
+	if ((rc = stored_results(f, &r->root, key, n, &b)) != DB_DONE ||
 	    b.data == NULL) {
 		buf_release(&b);
 		return rc == DB_DONE ? DB_ERR : rc;
@@ -157,8 +199,9 @@ store_new_only(struct rec *r, void *arg)
 {
 	struct store_filter *f = arg;
 	json_val k;
-	const char *key;
-	size_t n;
+	const char *key, *skey;
+	char kb[KEY_MAX + 1];
+	size_t n, sn;
 	int rc;
 
 	if (!rec_is(r, "group") || f->seen == NULL) {
@@ -172,7 +215,9 @@ store_new_only(struct rec *r, void *arg)
 		f->passed++;
 		return 0;
 	}
-	db_bind_text(f->seen, 1, key, n);
+	if ((skey = key_stored(key, n, kb, &sn)) == NULL)
+		skey = key;	/* no digest: looked up as it is */
+	db_bind_text(f->seen, 1, skey, sn);
 	rc = db_step(f->seen);
 	db_reset(f->seen);
 	if (rc == DB_ROW && f->stored == NULL) {

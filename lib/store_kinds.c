@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jspan.h"
+#include "key.h"
 #include "sha.h"
 #include "store_impl.h"
 
@@ -505,6 +506,49 @@ run_put(struct store *s, struct entry *e, const json_val *root)
 	return run_end_put(s, e, root, &v[RUNS_RUN_ID]);
 }
 
+/* One forecast of a market: p, or {outcome: p}, each p in [0, 1]. */
+static int
+prob_ok(const json_val *e)
+{
+	json_iter it;
+	json_val q;
+	double d;
+
+	if (e->type != JSON_OBJECT)
+		return json_double(e, &d) == 0 && d >= 0 && d <= 1;
+	json_iter_init(&it, e);
+	while (json_iter_next(&it, NULL, NULL, &q))
+		if (json_double(&q, &d) == -1 || !(d >= 0 && d <= 1))
+			return 0;
+	return 1;
+}
+
+/* A result's probabilities, when it has some, are probabilities: what
+ * --score reads of it. */
+static enum check
+probs_check(const json_val *r, char *err, size_t errlen)
+{
+	json_val pr, e;
+	json_iter it;
+	const char *id;
+	size_t n;
+
+	json_get(r, "probabilities", &pr);
+	if (absent(&pr))
+		return REC_GOOD;
+	if (pr.type != JSON_OBJECT)
+		return say(err, errlen, "probabilities is not an object");
+	json_iter_init(&it, &pr);
+	while (json_iter_next(&it, &id, &n, &e))
+		if (!prob_ok(&e)) {
+			snprintf(err, errlen, "probabilities of market %.*s: "
+			    "not a probability from 0 to 1",
+			    (int)(n < 64 ? n : 64), id);
+			return REC_BAD;
+		}
+	return REC_GOOD;
+}
+
 static enum check
 result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 {
@@ -512,6 +556,8 @@ result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 
 	if (r->type != JSON_OBJECT)
 		return say(err, errlen, "a result is not an object");
+	if (probs_check(r, err, errlen) == REC_BAD)
+		return REC_BAD;
 	if (tbl_extract(s, T_EXPERIMENTS, r, v, err, errlen) == -1 ||
 	    tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)
 		return REC_BAD;
@@ -524,14 +570,18 @@ group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 	struct val v[MAXCOL];
 	json_val k, ms, rs, ev, x;
 	json_iter it;
+	const char *p;
+	size_t n;
 
 	json_get(g, "event_key", &k);
 	json_get(g, "markets", &ms);
 	json_get(g, "results", &rs);
 	json_get(g, "event", &ev);
-	if (json_str(&k, NULL) == NULL)
+	if ((p = json_str(&k, &n)) == NULL)
 		return say(err, errlen, k.type == JSON_ABSENT ?
 		    "event_key missing" : "event_key is not a string");
+	if (memchr(p, 0, n))
+		return say(err, errlen, "event_key holds U+0000");
 	if (ms.type != JSON_ARRAY)
 		return say(err, errlen, "markets is not an array");
 	json_iter_init(&it, &ms);
@@ -606,11 +656,14 @@ result_markets(struct store *s, const json_val *r, const json_val *ms,
 			id = m;
 		else
 			json_get(&m, "market_id", &id);
-		if ((p = json_str(&id, &n)) == NULL || n >= sizeof mid)
+		if ((p = json_str(&id, &n)) == NULL)
 			continue;
-		memcpy(mid, p, n);
-		mid[n] = 0;
-		json_get(&lead, mid, &one);
+		if (n < sizeof mid) {	/* else too long to have a lead */
+			memcpy(mid, p, n);
+			mid[n] = 0;
+			json_get(&lead, mid, &one);
+		} else
+			one.type = JSON_ABSENT;
 		json_get(&one, "close_time", &ct);
 		json_get(&one, "lead_h", &lh);
 		x[XMARKETS_EVENT_KEY] = v[RESULTS_EVENT_KEY];
@@ -661,6 +714,9 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 {
 	struct val x[MAXCOL];
 	struct db_stmt *st = s->xrun;
+	const char *eid;
+	char kb[KEY_MAX + 1];
+	size_t eidn;
 	int rc;
 
 	if (tbl_extract(s, T_EXPERIMENTS, r, x, NULL, 0) == -1)
@@ -673,8 +729,11 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 		return rc;
 	if (s->run_id == NULL)
 		return DB_DONE;
+	if ((eid = key_stored(v[RESULTS_EXPERIMENT_ID].s,
+	    v[RESULTS_EXPERIMENT_ID].n, kb, &eidn)) == NULL)
+		return DB_ERR;
 	db_bind_str(st, 1, s->run_id);
-	bind_one(st, 2, &v[RESULTS_EXPERIMENT_ID]);
+	db_bind_text(st, 2, eid, eidn);	/* as experiments has it */
 	db_bind_int(st, 3, is_str(r, "status", "ok"));
 	db_bind_int(st, 4, is_str(r, "status", "failed"));
 	db_bind_int(st, 5, is_str(r, "status", "skipped"));
@@ -728,7 +787,7 @@ results_write(struct store *s, const char *key, const json_val *rs,
 	struct buf mk;
 	json_iter it;
 	json_val r;
-	int i, rc = DB_DONE, st;
+	int rc = DB_DONE, st;
 
 	buf_init(&mk, 0);
 	json_iter_init(&it, rs);
@@ -742,9 +801,8 @@ results_write(struct store *s, const char *key, const json_val *rs,
 		result_key(&r, &mk, v);
 		st = ST_NONE;
 		if (revisit) {
-			for (i = 0; i < T_RESULTS_NCOLS; i++)
-				bind_one(s->xretry, i + 1, &v[i]);
-			if ((rc = db_step(s->xretry)) != DB_DONE)
+			if ((rc = tbl_bind(s->xretry, T_RESULTS, v)) != DB_DONE ||
+			    (rc = db_step(s->xretry)) != DB_DONE)
 				break;
 			if (db_changes(s->xretry) > 0)
 				st = ST_UPDATED;

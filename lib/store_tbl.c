@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jw.h"
+#include "key.h"
 #include "store_impl.h"
 
 /* The column lists of store_tbl.h made into specs, one array a table. */
@@ -310,6 +311,17 @@ tbl_pg_session(struct store *s)
 	return DB_DONE;
 }
 
+/* Text columns cannot hold U+0000 on PostgreSQL: refused on every engine
+ * alike (JSON columns keep it escaped). */
+static int
+nul_free(const struct col *c, const struct val *v, char *err, size_t errlen)
+{
+	if (memchr(v->s, 0, v->n) == NULL)
+		return 0;
+	snprintf(err, errlen, "%s holds U+0000", c->json);
+	return -1;
+}
+
 static int
 one_val(struct store *s, const struct col *c, const json_val *j,
     struct val *v, char *err, size_t errlen)
@@ -332,11 +344,11 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 		if ((p = json_str(j, &n)) == NULL)
 			break;
 		*v = vtext(p, n);
-		return 0;
+		return nul_free(c, v, err, errlen);
 	case C_ANY:
 		if ((p = json_str(j, &n)) != NULL) {
 			*v = vtext(p, n);
-			return 0;
+			return nul_free(c, v, err, errlen);
 		}
 		goto json;
 	case C_NUM:
@@ -478,28 +490,81 @@ pg_put(struct store *s, enum tbl t, struct val *v, int *status)
 	return DB_DONE;
 }
 
+/* Key columns: what indexes hold, so what a long value cannot be.  Run
+ * ids are the run record's to bound: every table has them as given. */
+static int
+is_keycol(const struct col *c)
+{
+	if (strcmp(c->sql, "run_id") == 0)
+		return 0;
+	return (c->flags & F_KEY) || c->type == C_ID ||
+	    strcmp(c->sql, "event_key") == 0 ||
+	    strcmp(c->sql, "market_id") == 0;
+}
+
+/* The row as stored: kv is v with long keys in their short form, kept
+ * in kb (key.h); a text value holding NUL, which no engine's text takes
+ * alike, is refused before any of the row is written. */
+static int
+stored_row(const struct table *tb, const struct val *v, struct val *kv,
+    char (*kb)[KEY_MAX + 1])
+{
+	int i;
+
+	for (i = 0; i < tb->ncols; i++) {
+		kv[i] = v[i];
+		if (v[i].t != V_TEXT)
+			continue;
+		if (memchr(v[i].s, 0, v[i].n))
+			return DB_ERR;	/* the checks say which: a bug */
+		if (is_keycol(&tb->cols[i]) && (kv[i].s = key_stored(v[i].s,
+		    v[i].n, kb[i], &kv[i].n)) == NULL)
+			return DB_ERR;
+	}
+	return DB_DONE;
+}
+
+/* Every column of a row of t, in order, as stored. */
+int
+tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v)
+{
+	struct val kv[MAXCOL];
+	char kb[MAXCOL][KEY_MAX + 1];
+
+	if (stored_row(&store_tables[t], v, kv, kb) != DB_DONE)
+		return DB_ERR;
+	return bind_all(st, &store_tables[t], kv, 0);
+}
+
 /* One row, now; *status: inserted, updated, unchanged or duplicate. */
 int
 tbl_put(struct store *s, enum tbl t, struct val *v, int *status)
 {
+	struct val kv[MAXCOL];
+	char kb[MAXCOL][KEY_MAX + 1];
 	int dummy;
 
 	if (status == NULL)
 		status = &dummy;
+	if (stored_row(&store_tables[t], v, kv, kb) != DB_DONE)
+		return DB_ERR;
 	if (db_engine(s->db) == DB_PG)
-		return pg_put(s, t, v, status);
-	return sqlite_put(s, t, v, status);
+		return pg_put(s, t, kv, status);
+	return sqlite_put(s, t, kv, status);
 }
 
 /* One row into the batch's COPY text; seq names its entry. */
 int
-tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq)
+tbl_copy(struct store *s, enum tbl t, const struct val *rv, size_t seq)
 {
 	const struct table *tb = &store_tables[t];
 	struct buf *b = &s->ts[t].rows;
-	char num[40];
+	struct val v[MAXCOL];
+	char num[40], kb[MAXCOL][KEY_MAX + 1];
 	int i, n;
 
+	if (stored_row(tb, rv, v, kb) != DB_DONE)
+		return DB_ERR;
 	n = snprintf(num, sizeof num, "%zu", seq);
 	if (db_copy_field(b, num, (size_t)n, 0) == -1)
 		return DB_ERR;
@@ -515,8 +580,6 @@ tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq)
 			p = num;
 		} else if (v[i].t == V_NULL)
 			p = NULL;
-		if (p && memchr(p, 0, len))
-			return DB_ERR;	/* text cannot hold NUL: a bad record */
 		if (db_copy_field(b, p, len, i == tb->ncols - 1) == -1)
 			return DB_ERR;
 	}

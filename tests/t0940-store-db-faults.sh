@@ -46,7 +46,7 @@ test_expect_success 'SQLite locked before pm-store starts, past PM_DB_TIMEOUT: e
 	PM_DB_TIMEOUT=1 run timeout 60 pm-store --db a.db "$STREAM" &&
 	elapsed=$(($(now_ms) - t0)) && release_lock && echo "exit $status after $elapsed ms" &&
 	expect_status 3 && test_num "$elapsed" -ge 1000 && test_num "$elapsed" -lt 8000 &&
-	test_grep -x "pm-store: a.db: migration: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
+	test_grep -x "pm-store: a.db: database is locked: held by another process for more than 1 s (PM_DB_TIMEOUT)" err &&
 	test ! -s out && db_dump a.db >after && test_cmp before after
 '
 

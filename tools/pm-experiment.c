@@ -428,6 +428,8 @@ out:
 		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	config_free(cfg);
 	if (curl)
 		llm_global_cleanup();

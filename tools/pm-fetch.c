@@ -643,6 +643,8 @@ main(int argc, char **argv)
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	rl_free(rl);
 	free(o.g.ids);
 	free(genv);

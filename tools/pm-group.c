@@ -313,6 +313,8 @@ main(int argc, char **argv)
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	grouper_free(c.g);
 	json_parser_free(c.count);
 	jqf_free(c.where);

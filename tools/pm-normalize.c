@@ -294,6 +294,8 @@ main(int argc, char **argv)
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	norm_free(c.norm);
 	jqf_free(c.where);
 	buf_release(&c.scratch);

@@ -213,7 +213,7 @@ do_store(struct opts *o, int argc, char **argv)
 	if (io)
 		rc = EXIT_DB;
 	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
-	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records,
+	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records + nd.bad,
 	    c.inserted, c.updated, c.unchanged, c.duplicates, c.skipped,
 	    c.failed, o->dry_run ? "; dry run, nothing written to " :
 	    " in ", o->target);
@@ -372,6 +372,8 @@ main(int argc, char **argv)
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_DB;
+	else if (out_refused() && rc == 0)
+		rc = EXIT_FAILED;	/* a line too long to write */
 	jqf_free(o.where);
 	return rc;
 }

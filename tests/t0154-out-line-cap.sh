@@ -1,0 +1,73 @@
+#!/bin/bash
+# No producer writes a line longer than PM_MAX_LINE, which no reader would
+# take: the record is refused with a failure record in its place (reason
+# bad_record, exit 1), the other records go through, and the next tool
+# reads every line.  pm-fetch, pm-normalize, pm-group, pm-experiment and
+# pm-store --export.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+fake_start syn --markets 5 --only-synthetic
+
+# $1 the cap, $2 the stage, $3 how many (1): out has no line over the cap,
+# that many refusals of that stage, and the next tool reads every line
+refused() {
+	expect_status 1 &&
+	test "$(wc -L <out)" -le "$1" &&
+	jq -se "map(select(.kind == \"failure\")) | length == ${3:-1} and
+	    all(.[]; .stage == \"$2\" and .reason == \"bad_record\" and
+	    .retriable == false and (.detail | test(\"^record of [0-9]+ bytes not written: longer than the line cap PM_MAX_LINE \\\\($1\\\\)$\")))" out >/dev/null &&
+	test_count failure out "${3:-1}" &&
+	test_grep "record of [0-9]* bytes not written" err &&
+	PM_MAX_LINE=$1 pm-group out >/dev/null 2>err2 && not test_grep -q longer err2
+}
+
+# a market of 200 outcomes: its record is twice its payload
+wide() {
+	jq -nc --arg id "$1" '[range(200)] as $r | {id: $id, question: "q",
+	    conditionId: "c", slug: "s", endDate: "2026-12-31T00:00:00Z",
+	    outcomes: ($r | map("o\(.)") | tojson),
+	    outcomePrices: ($r | map("0.5") | tojson),
+	    clobTokenIds: ($r | map("\(.)") | tojson)}'
+}
+m() { rec_market "$1" event_id="$2" contracts:="$(rec_yes_no "a$1" 0.5 "b$1" 0.5)"; }
+
+test_expect_success 'pm-fetch: a raw record over the cap is refused, the others written' '
+	run pm-fetch markets --limit 5 && expect_status 0 &&
+	cap=$(($(wc -L <out) - 1)) && n=$(awk -v c="$cap" "length > c" out | wc -l) &&
+	test_num "$n" -lt 5 &&
+	PM_MAX_LINE=$cap run pm-fetch markets --limit 5 &&
+	refused "$cap" fetch "$n" && test_count raw out $((5 - n))
+'
+
+test_expect_success 'pm-normalize: a market record longer than its payload' '
+	wide 1 >in.ndjson && jq -c ".id = \"2\" | .outcomes = \"[\\\"Yes\\\",\\\"No\\\"]\" |
+	    .outcomePrices = \"[\\\"0.5\\\",\\\"0.5\\\"]\" | .clobTokenIds = \"[\\\"1\\\",\\\"2\\\"]\"" in.ndjson >>in.ndjson &&
+	test "$(wc -L <in.ndjson)" -lt 6000 &&
+	PM_MAX_LINE=6000 run pm-normalize -R in.ndjson &&
+	refused 6000 normalize && test_count market out 1 &&
+	jq -se "map(select(.kind == \"failure\"))[0].market_id == \"1\"" out >/dev/null
+'
+
+test_expect_success 'pm-group: a group of many small markets' '
+	for i in $(seq 1 30); do m "$i" e1; done >in.ndjson && m 99 e2 >>in.ndjson &&
+	PM_MAX_LINE=2000 run pm-group in.ndjson &&
+	refused 2000 group && test_count group out 1 &&
+	jq -se "map(select(.kind == \"failure\"))[0] | .event_key == \"e1\" and (has(\"market_id\") | not)" out >/dev/null
+'
+
+test_expect_success 'pm-experiment: a group with its results' '
+	for i in 1 2 3 4 5 6; do m "$i" e1; done >in.ndjson && m 99 e2 >>in.ndjson &&
+	pm-group in.ndjson >g.ndjson && test "$(wc -L <g.ndjson)" -lt 2500 &&
+	PM_MAX_LINE=2500 run pm-experiment g.ndjson &&
+	refused 2500 experiment && test_count group out 1
+'
+
+test_expect_success 'pm-store --export: a stored group longer than the cap' '
+	for i in 1 2 3 4 5 6; do m "$i" e1; done >in.ndjson && m 99 e2 >>in.ndjson &&
+	pm-group in.ndjson | pm-experiment | pm-store --db sqlite:x.db >/dev/null 2>&1 &&
+	PM_MAX_LINE=2500 run pm-store --export group --db sqlite:x.db &&
+	refused 2500 store && test_count group out 1
+'
+
+test_done

@@ -1,0 +1,56 @@
+#!/bin/bash
+# pm-normalize: a CLOB price must be a number in [0, 1] ("" is none) and
+# its side one of pm-records(5)'s; anything else is that raw record's
+# failure, never a price record pm-store would then refuse or keep.
+. "$(dirname "$0")/lib.sh"
+
+raw() { rec_raw clob "$1" "$2" "$3"; }
+T='{"token_id":"t1"}'
+
+test_expect_success 'good prices of every endpoint become price records' '
+	{ raw price "{\"token_id\":\"t1\",\"side\":\"BUY\"}" "{\"price\":\"0.5\"}"
+	  raw midpoint "$T" "{\"mid\":\"1\"}"
+	  raw last-trade-price "$T" "{\"price\":\"0\",\"side\":\"BUY\"}"
+	  raw prices "{}" "{\"t2\":{\"BUY\":\"0.25\",\"SELL\":0.75}}"; } >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 0 &&
+	jq -r "select(.kind == \"price\") | [.token_id, .side, .price] | @tsv" out >got &&
+	printf "%s\t%s\t%s\n" t1 buy 0.5 t1 mid 1 t1 last 0 t2 buy 0.25 t2 sell 0.75 >want &&
+	test_cmp want got
+'
+
+test_expect_success 'an empty, negative, above-one or non-number price: a failure' '
+	for p in "\"\"" "\"-0.5\"" "\"1.5\"" "-0.5" "1.5" "\"abc\"" "\"nan\""; do
+		raw midpoint "$T" "{\"mid\":$p}" || return 1
+	done >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	test_count price out 0 && test_count failure out 7 &&
+	jq -r "select(.kind == \"failure\") | .detail" out >got &&
+	cat >want <<-\EOT &&
+	price is an empty string
+	price -0.5 is outside [0, 1]
+	price 1.5 is outside [0, 1]
+	price -0.5 is outside [0, 1]
+	price 1.5 is outside [0, 1]
+	price is not a number: "abc"
+	price nan is outside [0, 1]
+	EOT
+	test_cmp want got
+'
+
+test_expect_success 'a side other than BUY or SELL in /prices: a failure' '
+	{ raw prices "{}" "{\"t2\":{\"FOO\":\"0.5\"}}"
+	  raw prices "{}" "{\"t2\":{\"BUYBUYBUY\":\"0.5\"}}"
+	  raw prices "{}" "{\"t2\":{\"BUY\":\"2\"}}"
+	  raw price "$T" "{\"price\":\"0.5\"}"
+	  raw price "{\"token_id\":\"t1\",\"side\":\"ask\"}" "{\"price\":\"0.5\"}"; } >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	test_count price out 0 &&
+	jq -r "select(.kind == \"failure\") | .detail" out >got &&
+	{ printf "%s\n" "side \"foo\" is not buy, sell, mid, last or history" \
+	    "side \"BUYBUYBUY\" is not BUY or SELL" "price 2 is outside [0, 1]" &&
+	  printf "side unknown: the raw record\047s request names none\n" &&
+	  printf "%s\n" "side \"ask\" is not buy, sell, mid, last or history"; } >want &&
+	test_cmp want got
+'
+
+test_done
