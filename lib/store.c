@@ -38,6 +38,8 @@ store_new(struct db *db, const char *target, size_t max_line)
 	buf_init(&s->canon, 0);
 	buf_init(&s->sql, 0);
 	buf_init(&s->content, 0);
+	buf_init(&s->packed, 0);
+	buf_init(&s->rebuilt, 0);
 	for (i = 0; i < NJBUF; i++)
 		buf_init(&s->jbuf[i], 0);
 	if ((s->jp = json_parser_new(max_line + 4096)) == NULL)
@@ -121,6 +123,9 @@ store_free(struct store *s)
 	buf_release(&s->canon);
 	buf_release(&s->sql);
 	buf_release(&s->content);
+	buf_release(&s->packed);
+	buf_release(&s->rebuilt);
+	zpack_free(s->zp);
 	for (i = 0; i < NJBUF; i++)
 		buf_release(&s->jbuf[i]);
 	free(s->ent);
