@@ -141,6 +141,9 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
 -- migration 4: raw payloads once, observations apart, records only when needed
 CREATE TABLE raw_payloads (
   sha256 TEXT PRIMARY KEY, encoding TEXT, payload BLOB NOT NULL);
+CREATE TABLE raw_dicts (
+  dict_id TEXT PRIMARY KEY, endpoint TEXT, dict BLOB NOT NULL,
+  stored_at TEXT NOT NULL);
 CREATE TABLE raw_observations (
   id INTEGER PRIMARY KEY,
   sha256 TEXT NOT NULL, source TEXT, endpoint TEXT, url TEXT,

@@ -175,6 +175,9 @@ static const struct migration migrations[] = {
 #define V4_RAW(BLOB, TOBLOB) \
 "CREATE TABLE raw_payloads (\n" \
 "  sha256 TEXT PRIMARY KEY, encoding TEXT, payload " BLOB " NOT NULL);\n" \
+"CREATE TABLE raw_dicts (\n" \
+"  dict_id TEXT PRIMARY KEY, endpoint TEXT, dict " BLOB " NOT NULL,\n" \
+"  stored_at TEXT NOT NULL);\n" \
 "CREATE TABLE raw_observations (\n" \
 "  id @ID@,\n" \
 "  sha256 TEXT NOT NULL, source TEXT, endpoint TEXT, url TEXT,\n" \

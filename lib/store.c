@@ -182,6 +182,7 @@ apply(struct store *s, size_t i, const json_val *root)
 		    (rc = db_begin(s->db)) != DB_DONE)
 			return rc;
 		s->in_txn = 1;
+		s->txn++;
 	}
 	return kind_apply(s, e, root, i);
 }

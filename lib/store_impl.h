@@ -114,6 +114,10 @@ struct store {
 					 * made again from its columns */
 	struct zpack	*zp;
 	struct db_stmt	*xhaspay;	/* SQLite: is the payload kept */
+	struct db_stmt	*xdictof;	/* an endpoint's newest dictionary */
+	unsigned long	 txn;		/* batch transactions opened */
+	unsigned long	 dict_txn[8];	/* when each dictionary of */
+	char		 dict_put[8][ZPACK_IDLEN + 1];	/* was last written */
 	struct db_stmt	*xtrim;		/* contracts a market no longer has */
 	struct db_stmt	*xbtrim;	/* the same for a COPY batch */
 	int		 njbuf;
@@ -145,8 +149,8 @@ int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
 int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
-int tbl_payload(struct store *s, const struct val *sha, const char *p,
-    size_t n, size_t seq, int *status);
+int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
+    const char *p, size_t n, size_t seq, int *status);
 
 /* store_rec.c: a market or event record made again from its columns
  * (v, as tbl_extract fills them) and, for a market, its contracts rows

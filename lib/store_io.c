@@ -217,6 +217,32 @@ static const char *const export_sql[][2] = {
 	    "run_id = ?1)) ORDER BY event_key" },
 };
 
+/* Every dictionary payloads were packed with, at hand in z (they are
+ * few: one or two per endpoint).  Reading them first keeps one
+ * statement at a time on the connection. */
+static int
+dicts_load(struct db *db, struct zpack *z)
+{
+	struct db_stmt *st;
+	struct buf scratch;
+	const char *p, *id;
+	size_t n;
+	int rc;
+
+	if ((st = db_prepare(db, "SELECT dict_id, dict FROM raw_dicts")) ==
+	    NULL)
+		return -1;
+	buf_init(&scratch, 0);
+	while ((rc = db_step(st)) == DB_ROW)
+		if ((id = db_col_text(st, 0, NULL)) != NULL &&
+		    (p = db_col_blob(st, 1, &n, &scratch)) != NULL &&
+		    !zpack_has_dict(z, id))
+			zpack_add_dict(z, NULL, id, p, n);
+	buf_release(&scratch);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
 /* A bronze row back into the raw record pm-fetch wrote; -1 when its
  * payload cannot be read back (damaged, an unknown encoding). */
 static int
@@ -275,6 +301,10 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		q = "raw3";
 	if (raw && (z = zpack_new()) == NULL) {
 		msg("--export %s: out of memory", what);
+		goto out;
+	}
+	if (raw && v >= 4 && dicts_load(db, z) == -1) {
+		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
 	for (i = 0; i < sizeof export_sql / sizeof export_sql[0]; i++)

@@ -343,11 +343,13 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	const char *text = s->text.data + e->off;
 	struct val v[MAXCOL];
 	struct jspan span;
+	json_val ep;
 	char err[160];
 	int rc;
 
 	if (tbl_extract(s, T_RAW, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
+	json_get(root, "endpoint", &ep);
 	if (!sha256_is_hex(v[RAW_SHA256].s, v[RAW_SHA256].n))
 		return bad(s, e, "sha256 is not 64 lowercase hex digits");
 	if (jspan_member(text, e->len, "payload", &span) == -1)
@@ -357,8 +359,8 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	if (s->db == NULL)
 		return skipped(e);
 	/* the payload once; this fetch of it, always (a repeat is one) */
-	if ((rc = tbl_payload(s, &v[RAW_SHA256], text + span.off, span.len,
-	    seq, &e->status)) != DB_DONE)
+	if ((rc = tbl_payload(s, &v[RAW_SHA256], json_str(&ep, NULL),
+	    text + span.off, span.len, seq, &e->status)) != DB_DONE)
 		return rc;
 	v[RAW_RUN_ID] = vstr(s->run_id);
 	v[RAW_STORED_AT] = vstr(s->now);

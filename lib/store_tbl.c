@@ -277,6 +277,10 @@ tbl_prepare(struct store *s)
 	if (e == DB_SQLITE && (s->xhaspay = db_prepare(s->db, "SELECT 1 "
 	    "FROM raw_payloads WHERE sha256 = ?1")) == NULL)
 		return -1;
+	if ((s->xdictof = db_prepare(s->db, "SELECT dict_id, dict FROM "
+	    "raw_dicts WHERE endpoint = ?1 ORDER BY stored_at DESC, dict_id "
+	    "LIMIT 1")) == NULL)
+		return -1;
 	if ((s->xtrim = db_prepare(s->db, "DELETE FROM contracts WHERE "
 	    "source = ?1 AND market_id = ?2 AND outcome_index >= ?3")) == NULL)
 		return -1;
@@ -305,6 +309,8 @@ tbl_release(struct store *s)
 		s->ts[i].put = s->ts[i].check = s->ts[i].bulk = NULL;
 	}
 	db_finalize(s->xhaspay);
+	db_finalize(s->xdictof);
+	s->xdictof = NULL;
 	db_finalize(s->xtrim);
 	db_finalize(s->xbtrim);
 	s->xhaspay = s->xtrim = s->xbtrim = NULL;
@@ -614,6 +620,64 @@ tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 	return rc;
 }
 
+/* The dictionary endpoint's payloads were packed with, from the
+ * database, once per process and endpoint. */
+static int
+dict_load(struct store *s, const char *endpoint)
+{
+	struct buf scratch;
+	const char *id, *p;
+	size_t n;
+	int rc;
+
+	if (zpack_knows(s->zp, endpoint))
+		return DB_DONE;
+	db_bind_str(s->xdictof, 1, endpoint);
+	rc = db_step(s->xdictof);
+	if (rc == DB_ROW) {
+		buf_init(&scratch, 0);
+		id = db_col_text(s->xdictof, 0, NULL);
+		p = db_col_blob(s->xdictof, 1, &n, &scratch);
+		rc = id && p && zpack_add_dict(s->zp, endpoint, id, p, n) == 0 ?
+		    DB_DONE : DB_ERR;
+		buf_release(&scratch);
+		db_reset(s->xdictof);
+	}
+	return rc;
+}
+
+/* A payload packed with dictionary id: the dictionary is in this
+ * transaction too (written again after a rollback; once it is there,
+ * ON CONFLICT leaves it). */
+static int
+dict_keep(struct store *s, const char *endpoint)
+{
+	struct val v[T_DICTS_NCOLS];
+	const char *id;
+	const void *p;
+	size_t n, i, slot = 0;
+
+	if (!zpack_dict_of(s->zp, endpoint, &id, &p, &n))
+		return DB_DONE;
+	for (i = 0; i < 8; i++) {
+		if (strcmp(s->dict_put[i], id) == 0) {
+			if (s->dict_txn[i] == s->txn)
+				return DB_DONE;
+			slot = i;
+			break;
+		}
+		if (s->dict_txn[i] < s->dict_txn[slot])
+			slot = i;
+	}
+	memcpy(s->dict_put[slot], id, ZPACK_IDLEN + 1);
+	s->dict_txn[slot] = s->txn;
+	v[DICTS_DICT_ID] = vstr(id);
+	v[DICTS_ENDPOINT] = vstr(endpoint);
+	v[DICTS_DICT] = (struct val){ .t = V_BLOB, .s = p, .n = n };
+	v[DICTS_STORED_AT] = vstr(s->now);
+	return tbl_put(s, T_DICTS, v, NULL);
+}
+
 /*
  * A raw payload, kept once under its sha256: packed (zpack.h) only when
  * it is not kept yet, which SQLite answers at once; through PostgreSQL's
@@ -621,11 +685,13 @@ tbl_bulk(struct store *s, struct entry *ent, size_t nent)
  * duplicate until then).
  */
 int
-tbl_payload(struct store *s, const struct val *sha, const char *p,
-    size_t n, size_t seq, int *status)
+tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
+    const char *p, size_t n, size_t seq, int *status)
 {
 	struct val v[T_PAYLOADS_NCOLS];
-	const char *enc;
+	const char *enc, *did;
+	const void *dict;
+	size_t dlen;
 	int rc, pg = db_engine(s->db) == DB_PG;
 
 	*status = ST_DUPLICATE;
@@ -641,7 +707,14 @@ tbl_payload(struct store *s, const struct val *sha, const char *p,
 	}
 	if (s->zp == NULL && (s->zp = zpack_new()) == NULL)
 		return DB_ERR;
-	enc = zpack_pack(s->zp, p, n, &s->packed);
+	if (endpoint == NULL)
+		endpoint = "";
+	if ((rc = dict_load(s, endpoint)) != DB_DONE)
+		return rc;
+	enc = zpack_pack(s->zp, endpoint, p, n, &s->packed, &did, &dict,
+	    &dlen);
+	if (enc && enc[4] == ':' && (rc = dict_keep(s, endpoint)) != DB_DONE)
+		return rc;
 	v[PAYLOADS_SHA256] = *sha;
 	v[PAYLOADS_ENCODING] = vstr(enc);
 	v[PAYLOADS_PAYLOAD] = enc ?

@@ -24,6 +24,13 @@
 	X(RAW_RUN_ID, "run_id", 0) \
 	X(RAW_STORED_AT, "stored_at", 0)
 
+/* The zstd dictionaries of the payloads of an endpoint (zpack.h). */
+#define DICTS_COLS(C, N, X) \
+	X(DICTS_DICT_ID, "dict_id", F_KEY) \
+	X(DICTS_ENDPOINT, "endpoint", 0) \
+	X(DICTS_DICT, "dict", 0) \
+	X(DICTS_STORED_AT, "stored_at", 0)
+
 #define PAYLOADS_COLS(C, N, X) \
 	X(PAYLOADS_SHA256, "sha256", F_KEY) \
 	X(PAYLOADS_ENCODING, "encoding", 0) \
@@ -227,6 +234,7 @@
 #define STORE_TABLES(T) \
 	T(T_RAW, "raw_observations", RAW_COLS, 1) \
 	T(T_PAYLOADS, "raw_payloads", PAYLOADS_COLS, 1) \
+	T(T_DICTS, "raw_dicts", DICTS_COLS, 0) \
 	T(T_MARKETS, "markets", MARKETS_COLS, 1) \
 	T(T_CONTRACTS, "contracts", CONTRACTS_COLS, 1) \
 	T(T_TAGS, "tags", TAGS_COLS, 1) \
