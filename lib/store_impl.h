@@ -161,10 +161,11 @@ int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
  * from its columns?  Then its record column is not needed. */
 int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
     const struct val *v, const struct buf *canon);
-/* --export market: the active markets' records, from their record column
- * or made again; the jq filter where (or NULL) keeps some; 0 or -1. */
+/* --export market (active: those still trading), markets, events: the
+ * records, from their record column or made again from the rows; the jq
+ * filter where (or NULL) keeps some; 0 or -1. */
 struct jqf;
-int rec_export(struct db *db, enum tbl t, struct jqf *where,
+int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
     const char *run_id, unsigned long *count);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);

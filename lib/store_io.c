@@ -292,8 +292,10 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	size_t i, n;
 	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
-	if (strcmp(what, "market") == 0 && v >= 4)
-		return rec_export(db, T_MARKETS, where, run_id, count);
+	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
+	    strcmp(what, "events") == 0)
+		return rec_export(db, what[0] == 'e' ? T_EVENTS : T_MARKETS,
+		    strcmp(what, "market") == 0, where, run_id, count);
 	buf_init(&b, 0);
 	buf_init(&scratch, 0);
 	buf_init(&plain, 0);

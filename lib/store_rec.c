@@ -193,7 +193,7 @@ fix_texts(struct val *v, size_t n, const struct buf *keep)
  * (those read from records), and a market's contracts when its record
  * column is empty, one row each, in order. */
 static void
-export_sql(struct buf *b, enum tbl t)
+export_sql(struct buf *b, enum tbl t, int active)
 {
 	const struct table *tb = &store_tables[t];
 	int i;
@@ -202,14 +202,21 @@ export_sql(struct buf *b, enum tbl t)
 	for (i = 0; i < tb->ncols; i++)
 		if (!(tb->cols[i].flags & F_X))
 			buf_printf(b, ", m.%s", tb->cols[i].sql);
+	if (t == T_EVENTS) {
+		buf_adds(b, ", NULL, NULL, NULL, NULL FROM events m WHERE "
+		    "(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
+		    "ORDER BY m.source, m.event_id");
+		return;
+	}
 	buf_printf(b, ", c.outcome_index, c.outcome, c.token_id, c.price "
 	    "FROM %s m "
 	    "LEFT JOIN contracts c ON m.record IS NULL AND "
 	    "c.source = m.source AND c.market_id = m.market_id "
+	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
+	    "ORDER BY m.source, m.market_id, c.outcome_index", tb->name,
 	    /* the prices flow wants the markets that still trade */
-	    "WHERE m.active = 1 AND (m.closed IS NULL OR m.closed = 0) AND "
-	    "(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
-	    "ORDER BY m.source, m.market_id, c.outcome_index", tb->name);
+	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
+	    "AND " : "");
 }
 
 struct exporter {
@@ -306,8 +313,8 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 }
 
 int
-rec_export(struct db *db, enum tbl t, struct jqf *where, const char *run_id,
-    unsigned long *count)
+rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
+    const char *run_id, unsigned long *count)
 {
 	struct exporter x = { .open = 0 };
 	struct db_stmt *st;
@@ -317,7 +324,7 @@ rec_export(struct db *db, enum tbl t, struct jqf *where, const char *run_id,
 	buf_init(&sql, 0);
 	buf_init(&x.rec, 0);
 	buf_init(&x.keep, 0);
-	export_sql(&sql, t);
+	export_sql(&sql, t, active);
 	if ((st = db_prepare(db, sql.data)) != NULL &&
 	    db_bind_str(st, 1, run_id) == 0) {
 		while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
@@ -331,7 +338,7 @@ rec_export(struct db *db, enum tbl t, struct jqf *where, const char *run_id,
 			rc = DB_ERR;
 	}
 	if (rc != DB_DONE)
-		msg("--export %s: %s", t == T_MARKETS ? "market" : "event",
+		msg("--export %s: %s", t == T_MARKETS ? "market" : "events",
 		    db_errmsg(db));
 	db_finalize(st);
 	buf_release(&sql);
