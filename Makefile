@@ -32,7 +32,7 @@ LIB_CFLAGS := $(call pc,--cflags,libcurl,) $(call pc,--cflags,sqlite3,) \
 LIBS := $(call pc,--libs,libcurl,-lcurl) $(call pc,--libs,sqlite3,-lsqlite3) \
 	$(call pc,--libs,libpq,-lpq) $(call pc,--libs,libcrypto,-lcrypto) \
 	$(call pc,--libs,simdjson,-lsimdjson) $(call pc,--libs,libjq,-ljq -lonig) \
-	-lpthread -lm
+	$(call pc,--libs,libzstd,-lzstd) -lpthread -lm
 
 WARN = -Wall -Wextra $(if $(WERROR),-Werror)
 SAN  = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)

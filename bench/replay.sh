@@ -1,11 +1,16 @@
 #!/bin/bash
 # bench/replay.sh - the replay workload: BENCH_N raw Gamma markets
 # normalized and stored (raw payload, market and contracts rows), by
-# pm-normalize | pm-store and by what a user would write instead, into
-# SQLite (Python json + sqlite3 executemany; jq -> sqlite3 .import) and
-# into a throwaway PostgreSQL (Python -> COPY through psql).  Rounds
-# alternate the tools so machine noise hits all of them; bench/table.py
-# keeps the best of each.  The databases are then compared.
+# pm-normalize | pm-store and by what a user would write instead: the lean
+# Python script of the bronze -> silver design (bench/replay_lean.py:
+# json + sqlite3 executemany, raw line + 12 columns + contracts; or COPY
+# through psql), the heavier Python that mirrors pm-store's own work
+# (bench/replay_baseline.py), jq -> sqlite3 .import; into SQLite and a
+# throwaway PostgreSQL, directly and through PgBouncer (transaction mode).
+# Floors: SQLite and psql COPY writing the very rows pm-store wrote.
+# Rounds alternate the tools so machine noise hits all of them;
+# bench/table.py keeps the best of each.  The databases are then compared,
+# their sizes and the payloads' compression written to $DIR/sizes.txt.
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -15,30 +20,44 @@ trap 'rm -rf "$TMP"' EXIT
 # shellcheck source=tests/pg.sh
 . tests/pg.sh
 pg_start || { echo "bench: no PostgreSQL: $PG_ERR" >&2; exit 1; }
+trap 'pgbouncer_stop; pg_stop; rm -rf "$TMP"' EXIT
+pgbouncer_start || { echo "bench: no PgBouncer: $PG_ERR" >&2; exit 1; }
 
 DATA=$(markets_data "$N")
 BYTES=$(wc -c <"$DATA")
 SCHEMA=$(python3 -c 'import sys; sys.argv=["x"]; exec(open("bench/replay_baseline.py").read().split("MCOLS =")[0]); print(SCHEMA)')
+TABLES="raw_payloads raw_observations raw_dicts markets contracts"
 
-# The floor: bench/sqlite_floor.c inserting the very rows pm-store
-# writes (raw payloads, markets, contracts; same schema, indexes and
-# pragmas), already split, through one prepared INSERT per table in one
-# transaction.  No JSON, no checks, no hashing: what SQLite alone needs
-# to write this data here, below which no SQLite-based tool can go.
-cc -O2 -o "$DIR/sqlite_floor" bench/sqlite_floor.c -lsqlite3
+# The floors: SQLite alone (INSERT ... SELECT from a copy, same schema,
+# indexes and pragmas) and psql COPY writing the rows pm-store writes,
+# already made: no JSON, no checks, no hashing, no compression.
 "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/prep.db" >/dev/null 2>&1
 sqlite3 "$TMP/prep.db" "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
-    AND tbl_name IN ('raw_responses', 'markets', 'contracts') ORDER BY type DESC" >"$TMP/floor.sql"
-for t in raw_responses markets contracts; do
-	sqlite3 -ascii "$TMP/prep.db" "SELECT * FROM $t" >"$TMP/$t.a"
+    AND tbl_name IN ('${TABLES// /\', \'}') ORDER BY type DESC" >"$TMP/floor.sql"
+floor_sqlite="PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+.read $TMP/floor.sql
+ATTACH '$TMP/prep.db' AS src; BEGIN;"
+for t in $TABLES; do floor_sqlite="$floor_sqlite INSERT INTO main.$t SELECT * FROM src.$t;"; done
+floor_sqlite="$floor_sqlite COMMIT;"
+prep_pg=$(pg_newdb prep)
+"$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$prep_pg" >/dev/null 2>&1
+floor_pg="BEGIN;"
+for t in $TABLES; do
+	psql -X -q "$prep_pg" -c "\\copy $t TO '$TMP/$t.copy'"
+	floor_pg="$floor_pg
+\\copy $t FROM '$TMP/$t.copy'"
 done
-rm -f "$TMP"/prep.db*
+floor_pg="$floor_pg
+COMMIT;"
+printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 
 for _ in $(seq "$ROUNDS"); do
-	rm -f "$TMP"/*.db*
+	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db*
 	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
-	measure "replay sqlite" "python json+sqlite3" 0 "$BYTES" "$N" \
+	measure "replay sqlite" "python lean (json+sqlite3)" 0 "$BYTES" "$N" \
+	    "python3 bench/replay_lean.py sqlite $TMP/lean.db <'$DATA'"
+	measure "replay sqlite" "python heavy (+sha,record)" 0 "$BYTES" "$N" \
 	    "python3 bench/replay_baseline.py sqlite $TMP/py.db <'$DATA'"
 	measure "replay sqlite" "jq | sqlite3 .import" 0 "$BYTES" "$N" \
 	    "jq -j -f bench/replay.jq <'$DATA' | sqlite3 $TMP/jq.db 'PRAGMA journal_mode=WAL' 'PRAGMA synchronous=NORMAL' \"\$(cat <<'SQL'
@@ -47,12 +66,59 @@ CREATE TABLE stage (t, b, c, d, e, f, g, h, i, j, k, l);
 SQL
 )\" '.mode ascii' '.import /dev/stdin stage' '.read bench/replay_jq.sql' >/dev/null"
 	measure "replay sqlite" "floor: SQLite, rows ready" 0 "$BYTES" "$N" \
-	    "$DIR/sqlite_floor $TMP/floor.db $TMP/floor.sql raw_responses $TMP/raw_responses.a markets $TMP/markets.a contracts $TMP/contracts.a"
-	ours_pg=$(pg_newdb ours) py_pg=$(pg_newdb py)
-	measure "replay postgresql" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
-	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
-	measure "replay postgresql" "python | psql COPY" 0 "$BYTES" "$N" \
-	    "python3 bench/replay_baseline.py pg <'$DATA' | psql -q -X '$py_pg' >/dev/null"
+	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
+$floor_sqlite
+SQL"
+	for via in direct pgbouncer; do
+		ours_pg=$(pg_newdb ours) lean_pg=$(pg_newdb lean) py_pg=$(pg_newdb py) fl_pg=$(pg_newdb floor)
+		"$BIN/pm-store" --db "$fl_pg" </dev/null >/dev/null 2>&1
+		if [ $via = pgbouncer ]; then
+			ours_pg=$(pgb_url ours) lean_pg=$(pgb_url lean) py_pg=$(pgb_url py) fl_pg=$(pgb_url floor)
+		fi
+		measure "replay postgresql $via" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
+		    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
+		measure "replay postgresql $via" "python lean | psql COPY" 0 "$BYTES" "$N" \
+		    "python3 bench/replay_lean.py pg <'$DATA' | psql -q -X '$lean_pg' >/dev/null"
+		measure "replay postgresql $via" "python heavy | psql COPY" 0 "$BYTES" "$N" \
+		    "python3 bench/replay_baseline.py pg <'$DATA' | psql -q -X '$py_pg' >/dev/null"
+		measure "replay postgresql $via" "floor: psql COPY, rows ready" 0 "$BYTES" "$N" \
+		    "psql -q -X -v ON_ERROR_STOP=1 '$fl_pg' -f $TMP/floor-pg.sql >/dev/null"
+	done
 done
-python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db"
-python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db"
+python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db" "=$TMP/lean.db"
+python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db" "=$lean_pg"
+
+# ratio DB LABEL: the payloads' bytes against what keeps them (packed
+# payloads and dictionaries)
+ratio() {
+	"$BIN/pm-store" --db "$1" --export raw | python3 -c '
+import sys
+seen, plain = set(), 0
+for line in sys.stdin:
+    sha = line.split("\"sha256\":\"", 1)[1][:64]
+    if sha not in seen:
+        seen.add(sha)
+        plain += len(line.split("\"payload\":", 1)[1].rstrip("\n")) - 1
+print(len(seen), plain)' | {
+		read -r n plain
+		stored=$(sqlite3 "$1" "SELECT (SELECT sum(length(payload)) FROM raw_payloads) +
+		    (SELECT COALESCE(sum(length(dict)), 0) FROM raw_dicts)")
+		echo "payloads, $2: $n, $plain bytes kept in $stored ($(python3 -c "print('%.2fx' % ($plain / $stored))"))"
+	}
+}
+
+# Sizes: SQLite's main files once the WAL is checkpointed; PostgreSQL's
+# databases; what the payloads take against their bytes.
+{
+	for d in ours lean py jq floor; do
+		sqlite3 "$TMP/$d.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+		echo "size sqlite $d: $(wc -c <"$TMP/$d.db") bytes"
+	done
+	for d in ours lean py floor; do
+		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('$d')") bytes"
+	done
+	ratio "$TMP/ours.db" "the bench's cloned markets ($N)"
+	jq -c '.[]' tests/fixtures/gamma-markets-*.json tests/fixtures/gamma-events-*.json |
+	    "$BIN/pm-normalize" 2>/dev/null | "$BIN/pm-store" --db "$TMP/fx.db" >/dev/null 2>&1 || true
+	ratio "$TMP/fx.db" "tests/fixtures real answers"
+} | tee "$DIR/sizes.txt" >&2

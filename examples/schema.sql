@@ -138,6 +138,62 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
+-- migration 4: raw payloads once, observations apart, records only when needed
+CREATE TABLE raw_payloads (
+  sha256 TEXT PRIMARY KEY, encoding TEXT, payload BLOB NOT NULL);
+CREATE TABLE raw_dicts (
+  dict_id TEXT PRIMARY KEY, endpoint TEXT, dict BLOB NOT NULL,
+  stored_at TEXT NOT NULL);
+CREATE TABLE raw_observations (
+  id INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL, source TEXT, endpoint TEXT, url TEXT,
+  fetched_at TEXT, request TEXT, run_id TEXT, stored_at TEXT NOT NULL);
+INSERT INTO raw_payloads SELECT sha256, NULL, CAST(payload AS BLOB)  FROM raw_responses;
+INSERT INTO raw_observations (id, sha256, source, endpoint, url,
+  fetched_at, request, run_id, stored_at) SELECT id, sha256, source,
+  endpoint, url, fetched_at, request, run_id, stored_at
+  FROM raw_responses;
+DROP TABLE raw_responses;
+CREATE UNIQUE INDEX raw_observations_key ON raw_observations (sha256,
+  COALESCE(fetched_at, ''), COALESCE(endpoint, ''), COALESCE(url, ''));
+CREATE INDEX raw_observations_run ON raw_observations (run_id);
+CREATE VIEW raw_responses AS SELECT o.id, o.sha256, o.source,
+  o.endpoint, o.url, o.fetched_at, o.request,
+  CASE WHEN p.encoding IS NULL THEN CAST(p.payload AS TEXT) END AS payload,
+  o.run_id, o.stored_at, p.encoding
+  FROM raw_observations o JOIN raw_payloads p ON p.sha256 = o.sha256;
+CREATE TABLE markets_v4 (
+  source TEXT NOT NULL, market_id TEXT NOT NULL,
+  condition_id TEXT, question_id TEXT, slug TEXT, question TEXT,
+  description TEXT, event_id TEXT, event_slug TEXT, close_time TEXT,
+  start_time TEXT, closed_time TEXT, updated_at TEXT,
+  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,
+  group_item_title TEXT, resolution_status TEXT,
+  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,
+  best_bid DOUBLE PRECISION, best_ask DOUBLE PRECISION,
+  last_trade_price DOUBLE PRECISION,
+  event TEXT, tags TEXT, raw_sha256 TEXT, fetched_at TEXT,
+  record TEXT, record_sha256 TEXT NOT NULL, run_id TEXT,
+  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,
+  PRIMARY KEY (source, market_id));
+INSERT INTO markets_v4 SELECT * FROM markets;
+DROP TABLE markets;
+ALTER TABLE markets_v4 RENAME TO markets;
+CREATE INDEX markets_active ON markets (active, closed);
+CREATE TABLE events_v4 (
+  source TEXT NOT NULL, event_id TEXT NOT NULL,
+  slug TEXT, title TEXT, description TEXT, start_time TEXT,
+  end_time TEXT, updated_at TEXT,
+  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,
+  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,
+  tags TEXT, market_ids TEXT, raw_sha256 TEXT, fetched_at TEXT,
+  record TEXT, record_sha256 TEXT NOT NULL, run_id TEXT,
+  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,
+  PRIMARY KEY (source, event_id));
+INSERT INTO events_v4 SELECT * FROM events;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+
 -- migration 6: event keys without collisions
 CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (

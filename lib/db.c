@@ -192,6 +192,14 @@ db_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
 }
 
 int
+db_bind_blob(struct db_stmt *st, int i, const void *s, size_t n)
+{
+	if (s == NULL)
+		return db_bind_null(st, i);
+	return st->db->ops->bind(st, i, DBV_BLOB, s, n, 0, 0);
+}
+
+int
 db_bind_str(struct db_stmt *st, int i, const char *s)
 {
 	return db_bind_text(st, i, s, s ? strlen(s) : 0);
@@ -220,6 +228,18 @@ void db_reset(struct db_stmt *st) { st->db->ops->reset(st); }
 int db_col_null(struct db_stmt *st, int i) { return st->db->ops->col_null(st, i); }
 int64_t db_col_int(struct db_stmt *st, int i) { return st->db->ops->col_int(st, i); }
 int db_changes(struct db_stmt *st) { return st->db->ops->changes(st); }
+
+double
+db_col_double(struct db_stmt *st, int i)
+{
+	const char *p;
+
+	if (st->db->ops->col_double)
+		return st->db->ops->col_double(st, i);
+	/* PostgreSQL's float8 text is the shortest that reads back exact */
+	p = db_col_text(st, i, NULL);
+	return p ? strtod(p, NULL) : 0;
+}
 
 const char *
 db_col_text(struct db_stmt *st, int i, size_t *n)
@@ -273,6 +293,79 @@ db_copy_field(struct buf *b, const char *s, size_t n, int last)
 			return -1;
 	}
 	return buf_addc(b, last ? '\n' : '\t');
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+void
+db_hex_bytea(char *out, const void *p, size_t n)
+{
+	const unsigned char *u = p;
+	size_t i;
+
+	*out++ = '\\';
+	*out++ = 'x';
+	for (i = 0; i < n; i++) {
+		*out++ = hexd[u[i] >> 4];
+		*out++ = hexd[u[i] & 15];
+	}
+	*out = 0;
+}
+
+int
+db_copy_blob(struct buf *b, const void *p, size_t n, int last)
+{
+	const unsigned char *u = p;
+	char *o;
+	size_t i;
+
+	if (p == NULL)
+		return db_copy_field(b, NULL, 0, last);
+	if (buf_reserve(b, 2 * n + 4) == -1)
+		return -1;
+	o = b->data + b->len;
+	*o++ = '\\';
+	*o++ = '\\';
+	*o++ = 'x';
+	for (i = 0; i < n; i++) {
+		*o++ = hexd[u[i] >> 4];
+		*o++ = hexd[u[i] & 15];
+	}
+	*o++ = last ? '\n' : '\t';
+	b->len = (size_t)(o - b->data);
+	b->data[b->len] = 0;
+	return 0;
+}
+
+static int
+unhex(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+const char *
+db_col_blob(struct db_stmt *st, int i, size_t *n, struct buf *scratch)
+{
+	const char *p = db_col_text(st, i, n);
+	size_t k;
+	int hi, lo;
+
+	if (p == NULL || db_engine(st->db) != DB_PG)
+		return p;
+	if (*n < 2 || p[0] != '\\' || p[1] != 'x')
+		return p;	/* not bytea's hex form: text as it is */
+	buf_reset(scratch);
+	if (buf_reserve(scratch, *n / 2 + 1) == -1)
+		return NULL;
+	for (k = 2; k + 1 < *n; k += 2) {
+		if ((hi = unhex(p[k])) < 0 || (lo = unhex(p[k + 1])) < 0)
+			return NULL;
+		scratch->data[scratch->len++] = (char)(hi << 4 | lo);
+	}
+	scratch->data[scratch->len] = 0;
+	*n = scratch->len;
+	return scratch->data;
 }
 
 void

@@ -103,11 +103,14 @@ int db_bind_str(struct db_stmt *st, int i, const char *s);	/* NULL: null */
 int db_bind_null(struct db_stmt *st, int i);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 int db_bind_double(struct db_stmt *st, int i, double v);
+/* Bytes (SQLite BLOB, PostgreSQL bytea); NULL s: null. */
+int db_bind_blob(struct db_stmt *st, int i, const void *s, size_t n);
 int db_step(struct db_stmt *st);	/* DB_ROW, DB_DONE, DB_ERR, DB_BUSY */
 void db_reset(struct db_stmt *st);
 int db_col_null(struct db_stmt *st, int i);	/* columns count from 0 */
 const char *db_col_text(struct db_stmt *st, int i, size_t *n);	/* NULL: null */
 int64_t db_col_int(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);	/* exactly as stored */
 int db_changes(struct db_stmt *st);	/* rows the last DB_DONE step changed */
 
 /* PostgreSQL COPY ... FROM STDIN in text format; rows are built with
@@ -116,5 +119,13 @@ int db_copy_begin(struct db *db, const char *sql);
 int db_copy_put(struct db *db, const char *p, size_t n);
 int db_copy_end(struct db *db);
 int db_copy_field(struct buf *b, const char *s, size_t n, int last);
+/* Bytes as a COPY field (bytea's hex form, escaped); NULL p: null. */
+int db_copy_blob(struct buf *b, const void *p, size_t n, int last);
+/* bytea's hex input form of n bytes into out (2n + 3 bytes). */
+void db_hex_bytea(char *out, const void *p, size_t n);
+/* A BLOB / bytea column's bytes (PostgreSQL's hex text decoded into
+ * scratch, which they borrow); NULL when null or not decodable. */
+const char *db_col_blob(struct db_stmt *st, int i, size_t *n,
+    struct buf *scratch);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "db.h"
 
-enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE };
+enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE, DBV_BLOB };
 enum { DBTX_BEGIN, DBTX_COMMIT, DBTX_ROLLBACK };
 
 struct db_ops {
@@ -39,6 +39,7 @@ struct db_ops {
 	int	(*copy_put)(struct db *, const char *, size_t);
 	int	(*copy_end)(struct db *);
 	void	(*close)(struct db *);
+	double	(*col_double)(struct db_stmt *, int);	/* NULL: from text */
 };
 
 struct db {

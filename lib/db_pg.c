@@ -326,6 +326,10 @@ pg_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
 		}
 		s->val[i - 1] = strndup(p, n);
 		break;
+	case DBV_BLOB:	/* bytea's hex input form */
+		if ((s->val[i - 1] = malloc(2 * n + 3)) != NULL)
+			db_hex_bytea(s->val[i - 1], p, n);
+		break;
 	case DBV_INT:
 		snprintf(num, sizeof num, "%" PRId64, iv);
 		s->val[i - 1] = strdup(num);

@@ -200,6 +200,10 @@ sq_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
 		rc = n > INT_MAX ? SQLITE_TOOBIG :
 		    sqlite3_bind_text(s->st, i, p, (int)n, SQLITE_STATIC);
 		break;
+	case DBV_BLOB:
+		rc = n > INT_MAX ? SQLITE_TOOBIG :
+		    sqlite3_bind_blob(s->st, i, p, (int)n, SQLITE_STATIC);
+		break;
 	case DBV_INT:
 		rc = sqlite3_bind_int64(s->st, i, iv);
 		break;
@@ -248,6 +252,12 @@ sq_col_text(struct db_stmt *st, int i, size_t *n)
 	if (n)
 		*n = p ? (size_t)sqlite3_column_bytes(s, i) : 0;
 	return p;
+}
+
+static double
+sq_col_double(struct db_stmt *st, int i)
+{
+	return sqlite3_column_double(((struct sq_stmt *)st)->st, i);
 }
 
 static int64_t
@@ -368,4 +378,5 @@ const struct db_ops db_sqlite_ops = {
 	.finalize = sq_finalize, .bind = sq_bind, .step = sq_step,
 	.reset = sq_reset, .col_null = sq_col_null, .col_text = sq_col_text,
 	.col_int = sq_col_int, .changes = sq_changes, .close = sq_close,
+	.col_double = sq_col_double,
 };

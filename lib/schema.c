@@ -164,6 +164,74 @@ static const struct migration migrations[] = {
 "  FROM experiment_results r JOIN processed_markets p\n"
 "  ON p.event_key = r.event_key;\n" },
 /*
+ * Payloads once, observations apart: a payload is kept once under its
+ * sha256 (compressed where that pays, its encoding beside it), and every
+ * fetch that brought it is a row of its own, so a rebuild from bronze
+ * sees prices fetched twice with one body twice, and A, B, A as A.
+ * raw_responses stays as a view, one row per observation (payload text
+ * when stored plain).  Markets and events keep their record column only
+ * when the columns cannot give the record back (record NULL otherwise).
+ */
+#define V4_RAW(BLOB, TOBLOB) \
+"CREATE TABLE raw_payloads (\n" \
+"  sha256 TEXT PRIMARY KEY, encoding TEXT, payload " BLOB " NOT NULL);\n" \
+"CREATE TABLE raw_dicts (\n" \
+"  dict_id TEXT PRIMARY KEY, endpoint TEXT, dict " BLOB " NOT NULL,\n" \
+"  stored_at TEXT NOT NULL);\n" \
+"CREATE TABLE raw_observations (\n" \
+"  id @ID@,\n" \
+"  sha256 TEXT NOT NULL, source TEXT, endpoint TEXT, url TEXT,\n" \
+"  fetched_at TEXT, request TEXT, run_id TEXT, stored_at TEXT NOT NULL);\n" \
+"INSERT INTO raw_payloads SELECT sha256, NULL, " TOBLOB \
+"  FROM raw_responses;\n" \
+"INSERT INTO raw_observations (id, sha256, source, endpoint, url,\n" \
+"  fetched_at, request, run_id, stored_at) SELECT id, sha256, source,\n" \
+"  endpoint, url, fetched_at, request, run_id, stored_at\n" \
+"  FROM raw_responses;\n" \
+"DROP TABLE raw_responses;\n" \
+"CREATE UNIQUE INDEX raw_observations_key ON raw_observations (sha256,\n" \
+"  COALESCE(fetched_at, ''), COALESCE(endpoint, ''), COALESCE(url, ''));\n" \
+"CREATE INDEX raw_observations_run ON raw_observations (run_id);\n"
+#define V4_VIEW(TOTEXT) \
+"CREATE VIEW raw_responses AS SELECT o.id, o.sha256, o.source,\n" \
+"  o.endpoint, o.url, o.fetched_at, o.request,\n" \
+"  CASE WHEN p.encoding IS NULL THEN " TOTEXT " END AS payload,\n" \
+"  o.run_id, o.stored_at, p.encoding\n" \
+"  FROM raw_observations o JOIN raw_payloads p ON p.sha256 = o.sha256;\n"
+/* SQLite drops a NOT NULL only by making the table again */
+#define V4_SQLITE_TABLE(T, COLS, KEY) \
+"CREATE TABLE " T "_v4 (\n" COLS \
+"  record TEXT, record_sha256 TEXT NOT NULL, run_id TEXT,\n" \
+"  first_seen_at TEXT NOT NULL, stored_at TEXT NOT NULL,\n" \
+"  PRIMARY KEY " KEY ");\n" \
+"INSERT INTO " T "_v4 SELECT * FROM " T ";\n" \
+"DROP TABLE " T ";\n" \
+"ALTER TABLE " T "_v4 RENAME TO " T ";\n"
+{ 4, "raw payloads once, observations apart, records only when needed",
+V4_RAW("BLOB", "CAST(payload AS BLOB)")
+V4_VIEW("CAST(p.payload AS TEXT)")
+V4_SQLITE_TABLE("markets",
+"  source TEXT NOT NULL, market_id TEXT NOT NULL,\n"
+"  condition_id TEXT, question_id TEXT, slug TEXT, question TEXT,\n"
+"  description TEXT, event_id TEXT, event_slug TEXT, close_time TEXT,\n"
+"  start_time TEXT, closed_time TEXT, updated_at TEXT,\n"
+"  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,\n"
+"  group_item_title TEXT, resolution_status TEXT,\n"
+"  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,\n"
+"  best_bid DOUBLE PRECISION, best_ask DOUBLE PRECISION,\n"
+"  last_trade_price DOUBLE PRECISION,\n"
+"  event TEXT, tags TEXT, raw_sha256 TEXT, fetched_at TEXT,\n",
+"(source, market_id)")
+"CREATE INDEX markets_active ON markets (active, closed);\n"
+V4_SQLITE_TABLE("events",
+"  source TEXT NOT NULL, event_id TEXT NOT NULL,\n"
+"  slug TEXT, title TEXT, description TEXT, start_time TEXT,\n"
+"  end_time TEXT, updated_at TEXT,\n"
+"  active BIGINT, closed BIGINT, archived BIGINT, neg_risk BIGINT,\n"
+"  volume DOUBLE PRECISION, liquidity DOUBLE PRECISION,\n"
+"  tags TEXT, market_ids TEXT, raw_sha256 TEXT, fetched_at TEXT,\n",
+"(source, event_id)") },
+/*
  * Event keys without collisions (pm-records(5) EVENT KEY): an event id
  * that starts with "market:" or "event:" now has "event:" before it, and
  * the market ids in a "market:" key have '%' and ',' escaped.  Which old
@@ -235,9 +303,18 @@ static const struct migration migrations[] = {
 
 #define NMIG (sizeof migrations / sizeof migrations[0])
 
-/* Migrations PostgreSQL spells its own way (an ordered aggregate). */
-static const struct migration pg_migrations[] = {
-{ 6, "event keys without collisions",
+/* A migration's SQL for PostgreSQL where it is not the SQLite text. */
+static const char *const pg_sql[] = {
+[4] =
+/* the payloads are compressed already: no second try by TOAST */
+V4_RAW("BYTEA", "convert_to(payload, 'UTF8')")
+"ALTER TABLE raw_payloads ALTER COLUMN payload SET STORAGE EXTERNAL;\n"
+"SELECT setval(pg_get_serial_sequence('raw_observations', 'id'),\n"
+"  COALESCE(MAX(id), 0) + 1, false) FROM raw_observations;\n"
+V4_VIEW("convert_from(p.payload, 'UTF8')")
+"ALTER TABLE markets ALTER COLUMN record DROP NOT NULL;\n"
+"ALTER TABLE events ALTER COLUMN record DROP NOT NULL;\n",
+[6] =	/* an ordered aggregate */
 "CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n"
 "INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n"
 "  SELECT event_key AS k FROM processed_events\n"
@@ -281,26 +358,22 @@ static const struct migration pg_migrations[] = {
 "  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
 "UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
 "  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"DROP TABLE event_keys_v6;\n" },
+"DROP TABLE event_keys_v6;\n",
 };
+
+static const char *
+sql_for(int engine, const struct migration *m)
+{
+	if (engine == DB_PG && (size_t)m->version < sizeof pg_sql /
+	    sizeof pg_sql[0] && pg_sql[m->version])
+		return pg_sql[m->version];
+	return m->sql;
+}
 
 int
 schema_latest(void)
 {
 	return migrations[NMIG - 1].version;
-}
-
-/* A migration's text for an engine. */
-static const char *
-sql_of(int engine, const struct migration *m)
-{
-	size_t i;
-
-	for (i = 0; engine == DB_PG && i < sizeof pg_migrations /
-	    sizeof pg_migrations[0]; i++)
-		if (pg_migrations[i].version == m->version)
-			return pg_migrations[i].sql;
-	return m->sql;
 }
 
 /* One migration's SQL for an engine, @ID@ spelled out. */
@@ -329,7 +402,7 @@ schema_text(int engine, struct buf *out)
 	for (i = 0; i < NMIG; i++)
 		if (buf_printf(out, "-- migration %d: %s\n", migrations[i].version,
 		    migrations[i].name) == -1 ||
-		    expand(engine, sql_of(engine, &migrations[i]), out) == -1 ||
+		    expand(engine, sql_for(engine, &migrations[i]), out) == -1 ||
 		    buf_adds(out, "\n") == -1)
 			return -1;
 	return 0;
@@ -398,7 +471,7 @@ apply(struct db *db, int to, char *err, size_t errlen)
 		if (migrations[i].version <= v || migrations[i].version > to)
 			continue;
 		buf_reset(&sql);
-		if (expand(db_engine(db), sql_of(db_engine(db),
+		if (expand(db_engine(db), sql_for(db_engine(db),
 		    &migrations[i]), &sql) == -1)
 			rc = DB_ERR;
 		if (rc == DB_DONE)

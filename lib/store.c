@@ -38,6 +38,8 @@ store_new(struct db *db, const char *target, size_t max_line)
 	buf_init(&s->canon, 0);
 	buf_init(&s->sql, 0);
 	buf_init(&s->content, 0);
+	buf_init(&s->packed, 0);
+	buf_init(&s->rebuilt, 0);
 	for (i = 0; i < NJBUF; i++)
 		buf_init(&s->jbuf[i], 0);
 	if ((s->jp = json_parser_new(max_line + 4096)) == NULL)
@@ -122,6 +124,9 @@ store_free(struct store *s)
 	buf_release(&s->canon);
 	buf_release(&s->sql);
 	buf_release(&s->content);
+	buf_release(&s->packed);
+	buf_release(&s->rebuilt);
+	zpack_free(s->zp);
 	for (i = 0; i < NJBUF; i++)
 		buf_release(&s->jbuf[i]);
 	free(s->ent);
@@ -178,6 +183,7 @@ apply(struct store *s, size_t i, const json_val *root)
 		    (rc = db_begin(s->db)) != DB_DONE)
 			return rc;
 		s->in_txn = 1;
+		s->txn++;
 	}
 	return kind_apply(s, e, root, i);
 }

@@ -275,6 +275,13 @@ row_open(struct store_ch *s, enum tbl t, const struct val *v)
 static void
 bad_row(void *arg, uint64_t id, const char *row, size_t n, const char *why);
 
+/* The ClickHouse table of t: raw fetches keep their payload in the row. */
+static const char *
+ch_table_name(enum tbl t)
+{
+	return t == T_RAW ? "raw_responses" : store_tables[t].name;
+}
+
 static struct ch_block *
 block(struct store_ch *s, enum tbl t)
 {
@@ -286,7 +293,7 @@ block(struct store_ch *s, enum tbl t)
 	if (ct->b == NULL) {
 		ct->s = s;
 		ct->t = t;
-		ct->b = ch_block_new(s->db->c[0], store_tables[t].name, &o);
+		ct->b = ch_block_new(s->db->c[0], ch_table_name(t), &o);
 	}
 	return ct->b;
 }
@@ -357,11 +364,11 @@ bad_row(void *arg, uint64_t id, const char *row, size_t n, const char *why)
 	(void)n;
 	if (id == NO_ENTRY || id >= s->nent) {
 		msg("%s: %s: a row refused: %s", s->target,
-		    store_tables[ct->t].name, why);
+		    ch_table_name(ct->t), why);
 		return;
 	}
 	e = &s->ent[id];
-	snprintf(d, sizeof d, "%s: %s", store_tables[ct->t].name, why);
+	snprintf(d, sizeof d, "%s: %s", ch_table_name(ct->t), why);
 	if (e->status != ST_FAILED)
 		fail_entry(e, "bad_record", d, ct->t != T_FAILURES);
 }
@@ -625,10 +632,15 @@ raw_rows(struct store_ch *s, struct chent *e, const json_val *root,
 	if (tbl_extract(s->chk, T_RAW, root, v, NULL, 0) == -1 ||
 	    jspan_member(text, e->len, "payload", &span) == -1)
 		return 1;
-	v[RAW_PAYLOAD] = vtext(text + span.off, span.len);
 	v[RAW_RUN_ID] = vstr(s->run_id);
 	v[RAW_STORED_AT] = vstr(s->now);
-	return row_put(s, T_RAW, v, id);
+	/* raw_observations' columns, and the payload beside them: one
+	 * raw_responses row per fetch (ClickHouse compresses it itself) */
+	if (row_open(s, T_RAW, v) == -1)
+		return 1;
+	jw_key(&s->row, "payload");
+	jw_str(&s->row, text + span.off, span.len);
+	return row_add(s, T_RAW, id);
 }
 
 static int

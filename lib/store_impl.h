@@ -19,6 +19,7 @@
 #include "store.h"
 #include "store_tbl.h"
 #include "timefmt.h"
+#include "zpack.h"
 
 enum kind { K_RAW, K_MARKET, K_EVENT, K_PRICE, K_GROUP, K_RUN, K_FAILURE,
 	K_SKIP, K_BADLINE, K_BAD };
@@ -47,7 +48,7 @@ struct table {
 	int			 bulk;	/* PostgreSQL takes it through COPY */
 };
 
-enum { V_NULL, V_TEXT, V_INT, V_DBL };
+enum { V_NULL, V_TEXT, V_INT, V_DBL, V_BLOB };
 struct val {
 	int		 t;
 	const char	*s;
@@ -109,6 +110,16 @@ struct store {
 	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
 	size_t		 nkeys;
 	struct buf	 canon, content, sql, jbuf[NJBUF];
+	struct buf	 packed, rebuilt;	/* a payload packed, a record
+					 * made again from its columns */
+	struct zpack	*zp;
+	struct db_stmt	*xhaspay;	/* SQLite: is the payload kept */
+	struct db_stmt	*xdictof;	/* an endpoint's newest dictionary */
+	unsigned long	 txn;		/* batch transactions opened */
+	unsigned long	 dict_txn[8];	/* when each dictionary of */
+	char		 dict_put[8][ZPACK_IDLEN + 1];	/* was last written */
+	struct db_stmt	*xtrim;		/* contracts a market no longer has */
+	struct db_stmt	*xbtrim;	/* the same for a COPY batch */
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
@@ -139,6 +150,25 @@ int bind_one(struct db_stmt *st, int i, const struct val *v);
 /* a row's columns 1.. as stored: long keys short (key.h) */
 int tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v);
 int tbl_pg_session(struct store *s);
+int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
+int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
+    const char *p, size_t n, size_t seq, int *status);
+
+/* store_rec.c: a market or event record made again from its columns
+ * (v, as tbl_extract fills them) and, for a market, its contracts rows
+ * (nc of them, each CONTRACTS_NCOLS values); 0, or -1 out of memory. */
+int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *contracts, size_t nc);
+/* Does the record whose canonical text is canon come back the same
+ * from its columns?  Then its record column is not needed. */
+int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
+    const struct val *v, const struct buf *canon);
+/* --export market (active: those still trading), markets, events: the
+ * records, from their record column or made again from the rows; the jq
+ * filter where (or NULL) keeps some; 0 or -1. */
+struct jqf;
+int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
+    const char *run_id, unsigned long *count);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 

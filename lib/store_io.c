@@ -240,9 +240,15 @@ store_new_only(struct rec *r, void *arg)
 }
 
 static const char *const export_sql[][2] = {
-	{ "raw", "SELECT source, endpoint, url, fetched_at, sha256, request, "
-	    "payload FROM raw_responses WHERE (CAST(?1 AS TEXT) IS NULL OR "
-	    "run_id = ?1) ORDER BY id" },
+	/* every observation of a payload, in the order they were stored */
+	{ "raw", "SELECT o.source, o.endpoint, o.url, o.fetched_at, o.sha256, "
+	    "o.request, p.payload, p.encoding FROM raw_observations o "
+	    "JOIN raw_payloads p ON p.sha256 = o.sha256 WHERE "
+	    "(CAST(?1 AS TEXT) IS NULL OR o.run_id = ?1) ORDER BY o.id" },
+	/* a database before schema 4 (read only: not migrated) */
+	{ "raw3", "SELECT source, endpoint, url, fetched_at, sha256, request, "
+	    "payload, NULL FROM raw_responses WHERE (CAST(?1 AS TEXT) IS NULL "
+	    "OR run_id = ?1) ORDER BY id" },
 	/* the prices flow wants the markets that still trade */
 	{ "market", "SELECT record FROM markets WHERE active = 1 AND "
 	    "(closed IS NULL OR closed = 0) AND (CAST(?1 AS TEXT) IS NULL OR "
@@ -256,9 +262,37 @@ static const char *const export_sql[][2] = {
 	    "run_id = ?1)) ORDER BY event_key" },
 };
 
-/* A bronze row back into the raw record pm-fetch wrote. */
-static void
-raw_record(struct db_stmt *st, struct buf *b)
+/* Every dictionary payloads were packed with, at hand in z (they are
+ * few: one or two per endpoint).  Reading them first keeps one
+ * statement at a time on the connection. */
+static int
+dicts_load(struct db *db, struct zpack *z)
+{
+	struct db_stmt *st;
+	struct buf scratch;
+	const char *p, *id;
+	size_t n;
+	int rc;
+
+	if ((st = db_prepare(db, "SELECT dict_id, dict FROM raw_dicts")) ==
+	    NULL)
+		return -1;
+	buf_init(&scratch, 0);
+	while ((rc = db_step(st)) == DB_ROW)
+		if ((id = db_col_text(st, 0, NULL)) != NULL &&
+		    (p = db_col_blob(st, 1, &n, &scratch)) != NULL &&
+		    !zpack_has_dict(z, id))
+			zpack_add_dict(z, NULL, id, p, n);
+	buf_release(&scratch);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* A bronze row back into the raw record pm-fetch wrote; -1 when its
+ * payload cannot be read back (damaged, an unknown encoding). */
+static int
+raw_record(struct db_stmt *st, struct buf *b, struct zpack *z,
+    struct buf *scratch, struct buf *plain)
 {
 	static const char *const names[] = { "source", "endpoint", "url",
 	    "fetched_at", "sha256" };
@@ -281,11 +315,14 @@ raw_record(struct db_stmt *st, struct buf *b)
 		jw_raw(b, p, n);
 	}
 	jw_key(b, "payload");
-	if ((p = db_col_text(st, 6, &n)) != NULL)
-		jw_raw(b, p, n);
-	else
-		jw_null(b);
+	if ((p = db_col_blob(st, 6, &n, scratch)) == NULL)
+		return -1;
+	if (zpack_unpack(z, db_col_text(st, 7, NULL), p, n, plain, &p,
+	    &n) == -1)
+		return -1;
+	jw_raw(b, p, n);
 	jw_close(b, '}');
+	return 0;
 }
 
 int
@@ -293,15 +330,32 @@ store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, unsigned long *count)
 {
 	struct db_stmt *st = NULL;
-	struct buf b;
-	const char *p;
+	struct zpack *z = NULL;
+	struct buf b, scratch, plain;
+	const char *p, *q = what;
 	char err[256];
 	size_t i, n;
-	int rc = -1, raw = strcmp(what, "raw") == 0;
+	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
+	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
+	    strcmp(what, "events") == 0)
+		return rec_export(db, what[0] == 'e' ? T_EVENTS : T_MARKETS,
+		    strcmp(what, "market") == 0, where, run_id, count);
 	buf_init(&b, 0);
+	buf_init(&scratch, 0);
+	buf_init(&plain, 0);
+	if (raw && v < 4)
+		q = "raw3";
+	if (raw && (z = zpack_new()) == NULL) {
+		msg("--export %s: out of memory", what);
+		goto out;
+	}
+	if (raw && v >= 4 && dicts_load(db, z) == -1) {
+		msg("--export %s: %s", what, db_errmsg(db));
+		goto out;
+	}
 	for (i = 0; i < sizeof export_sql / sizeof export_sql[0]; i++)
-		if (strcmp(export_sql[i][0], what) == 0)
+		if (strcmp(export_sql[i][0], q) == 0)
 			st = db_prepare(db, export_sql[i][1]);
 	if (st == NULL || db_bind_str(st, 1, run_id) == -1) {
 		msg("--export %s: %s", what, db_errmsg(db));
@@ -309,9 +363,12 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	}
 	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&b);
-		if (raw)
-			raw_record(st, &b);
-		else if ((p = db_col_text(st, 0, &n)) != NULL)
+		if (raw && raw_record(st, &b, z, &scratch, &plain) == -1) {
+			msg("--export raw: payload %s cannot be read back",
+			    db_col_text(st, 4, NULL));
+			rc = -2;	/* said */
+			break;
+		} else if (!raw && (p = db_col_text(st, 0, &n)) != NULL)
 			buf_add(&b, p, n);
 		if (where && jqf_test(where, b.data, b.len, err,
 		    sizeof err) != 1)
@@ -323,12 +380,15 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		db_reset(st);
 		rc = DB_DONE;
 	}
-	if (rc != DB_DONE)
+	if (rc != DB_DONE && rc != -2)
 		msg("--export %s: %s", what, db_errmsg(db));
 	rc = rc == DB_DONE ? 0 : -1;
 out:
 	db_finalize(st);
+	zpack_free(z);
 	buf_release(&b);
+	buf_release(&scratch);
+	buf_release(&plain);
 	return rc;
 }
 

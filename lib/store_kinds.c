@@ -99,20 +99,25 @@ absent(const json_val *v)
 	return v->type == JSON_ABSENT || v->type == JSON_NULL;
 }
 
-/* The columns a market or event row takes from the record itself, from
- * rec (its record column) on: the canonical text, the hash of its content
- * (canon_record), run_id, first_seen_at, stored_at. */
+/* The columns a market or event row (table t, its other columns in v)
+ * takes from the record itself: the canonical text, unless the columns
+ * give it back (rec_rebuildable), the hash of its content (canon_record),
+ * run_id, first_seen_at, stored_at.  s->canon keeps the text. */
 _Static_assert(MARKETS_STORED_AT - MARKETS_RECORD == 4 &&
     EVENTS_STORED_AT - EVENTS_RECORD == 4, "record columns in one order");
 static int
-record_cols(struct store *s, const json_val *obj, struct val *rec)
+record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
 {
+	struct val *rec = &v[t == T_MARKETS ? MARKETS_RECORD : EVENTS_RECORD];
+
 	buf_reset(&s->canon);
 	buf_reset(&s->content);
 	if (canon_record(&s->canon, &s->content, obj) == -1)
 		return DB_ERR;	/* out of memory: no limit is set */
 	sha256_hex(s->content.data, s->content.len, s->sha);
 	rec[0] = vtext(s->canon.data, s->canon.len);
+	if (rec_rebuildable(s, t, obj, v, &s->canon))
+		rec[0] = vstr(NULL);
 	rec[1] = vstr(s->sha);
 	rec[2] = vstr(s->run_id);
 	rec[3] = rec[4] = vstr(s->now);
@@ -232,7 +237,7 @@ static int
 market_write(struct store *s, const json_val *m, struct val *v, int flags,
     size_t seq, int *status)
 {
-	json_val tags;
+	json_val tags, cs;
 	int rc;
 
 	if (flags & W_BULK) {
@@ -245,6 +250,12 @@ market_write(struct store *s, const json_val *m, struct val *v, int flags,
 	json_get(m, "tags", &tags);
 	if ((rc = contracts_write(s, m, v, NULL, flags)) != DB_DONE)
 		return rc;
+	if (!(flags & W_BULK) && *status == ST_UPDATED) {
+		json_get(m, "contracts", &cs);
+		if ((rc = tbl_trim_contracts(s, v,
+		    (int64_t)json_count(&cs))) != DB_DONE)
+			return rc;
+	}
 	return tags_write(s, &tags, flags);
 }
 
@@ -260,7 +271,7 @@ market_rec(struct store *s, struct entry *e, const json_val *root,
 		return bad(s, e, err);
 	if (s->db == NULL)
 		return skipped(e);
-	if ((rc = record_cols(s, root, &v[MARKETS_RECORD])) != DB_DONE)
+	if ((rc = record_cols(s, T_MARKETS, root, v)) != DB_DONE)
 		return rc;
 	flags = db_engine(s->db) == DB_PG ? W_BULK : 0;
 	return market_write(s, root, v, flags, seq, &e->status);
@@ -284,7 +295,7 @@ event_write(struct store *s, const json_val *ev, struct val *v, int *status)
 	json_val tags;
 	int rc;
 
-	if ((rc = record_cols(s, ev, &v[EVENTS_RECORD])) != DB_DONE ||
+	if ((rc = record_cols(s, T_EVENTS, ev, v)) != DB_DONE ||
 	    (rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
 	    *status == ST_UNCHANGED)
 		return rc;
@@ -333,10 +344,13 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	const char *text = s->text.data + e->off;
 	struct val v[MAXCOL];
 	struct jspan span;
+	json_val ep;
 	char err[160];
+	int rc;
 
 	if (tbl_extract(s, T_RAW, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
+	json_get(root, "endpoint", &ep);
 	if (!sha256_is_hex(v[RAW_SHA256].s, v[RAW_SHA256].n))
 		return bad(s, e, "sha256 is not 64 lowercase hex digits");
 	if (jspan_member(text, e->len, "payload", &span) == -1)
@@ -345,14 +359,15 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 		return bad(s, e, "sha256 does not match the payload");
 	if (s->db == NULL)
 		return skipped(e);
-	v[RAW_PAYLOAD] = vtext(text + span.off, span.len);
+	/* the payload once; this fetch of it, always (a repeat is one) */
+	if ((rc = tbl_payload(s, &v[RAW_SHA256], json_str(&ep, NULL),
+	    text + span.off, span.len, seq, &e->status)) != DB_DONE)
+		return rc;
 	v[RAW_RUN_ID] = vstr(s->run_id);
 	v[RAW_STORED_AT] = vstr(s->now);
-	if (db_engine(s->db) == DB_PG) {
-		e->status = ST_DUPLICATE;
+	if (db_engine(s->db) == DB_PG)
 		return tbl_copy(s, T_RAW, v, seq);
-	}
-	return tbl_put(s, T_RAW, v, &e->status);
+	return tbl_put(s, T_RAW, v, NULL);
 }
 
 static int
@@ -834,12 +849,12 @@ markets_write(struct store *s, const char *key, const json_val *ms)
 		if (tbl_extract(s, T_MARKETS, &m, v, NULL, 0) == -1 ||
 		    tbl_extract(s, T_PMARKETS, &m, pv, NULL, 0) == -1)
 			return DB_ERR;	/* checked: cannot be */
-		if ((rc = record_cols(s, &m, &v[MARKETS_RECORD])) != DB_DONE ||
+		if ((rc = record_cols(s, T_MARKETS, &m, v)) != DB_DONE ||
 		    (rc = market_write(s, &m, v, 0, 0, &st)) != DB_DONE)
 			return rc;
 		pv[PMARKETS_EVENT_KEY] = vstr(key);
 		pv[PMARKETS_RUN_ID] = vstr(s->run_id);
-		pv[PMARKETS_RECORD] = v[MARKETS_RECORD];
+		pv[PMARKETS_RECORD] = vtext(s->canon.data, s->canon.len);
 		if ((rc = tbl_put(s, T_PMARKETS, pv, NULL)) == DB_DONE)
 			rc = contracts_write(s, &m, v, key, 0);
 	}

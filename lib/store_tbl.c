@@ -142,6 +142,10 @@ conflict(struct buf *b, const struct table *t, int engine)
 {
 	int i, first = 1;
 
+	if (!has(t, F_KEY)) {	/* a unique index decides, not a key */
+		buf_adds(b, " ON CONFLICT DO NOTHING");
+		return;
+	}
 	buf_adds(b, " ON CONFLICT (");
 	cols_list(b, t, F_KEY, "");
 	if (!has(t, F_CMP)) {
@@ -209,6 +213,15 @@ bulk_sql(struct buf *b, const struct table *t)
 {
 	int i, first = 1;
 
+	if (!has(t, F_KEY)) {	/* rows without a key say nothing back */
+		buf_printf(b, "INSERT INTO %s (", t->name);
+		cols_list(b, t, 0, "");
+		buf_adds(b, ") SELECT ");
+		cols_list(b, t, 0, "");
+		buf_printf(b, " FROM tmp_%s ORDER BY seq", t->name);
+		conflict(b, t, DB_PG);
+		return;
+	}
 	buf_printf(b, "WITH ins AS (INSERT INTO %s (", t->name);
 	cols_list(b, t, 0, "");
 	buf_adds(b, ") SELECT DISTINCT ON (");
@@ -262,6 +275,25 @@ tbl_prepare(struct store *s)
 		}
 		buf_init(&ts->rows, 0);
 	}
+	if (e == DB_SQLITE && (s->xhaspay = db_prepare(s->db, "SELECT 1 "
+	    "FROM raw_payloads WHERE sha256 = ?1")) == NULL)
+		return -1;
+	if ((s->xdictof = db_prepare(s->db, "SELECT dict_id, dict FROM "
+	    "raw_dicts WHERE endpoint = ?1 ORDER BY stored_at DESC, dict_id "
+	    "LIMIT 1")) == NULL)
+		return -1;
+	if ((s->xtrim = db_prepare(s->db, "DELETE FROM contracts WHERE "
+	    "source = ?1 AND market_id = ?2 AND outcome_index >= ?3")) == NULL)
+		return -1;
+	/* a batch's markets are in it once (bulk_seen): each keeps the
+	 * contracts the batch gave it */
+	if (e == DB_PG && (s->xbtrim = db_prepare(s->db, "DELETE FROM "
+	    "contracts c USING (SELECT m.source, m.market_id, "
+	    "count(t.seq) AS n FROM tmp_markets m LEFT JOIN tmp_contracts t "
+	    "ON t.source = m.source AND t.market_id = m.market_id "
+	    "GROUP BY 1, 2) k WHERE c.source = k.source AND "
+	    "c.market_id = k.market_id AND c.outcome_index >= k.n")) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -277,6 +309,12 @@ tbl_release(struct store *s)
 		buf_release(&s->ts[i].rows);
 		s->ts[i].put = s->ts[i].check = s->ts[i].bulk = NULL;
 	}
+	db_finalize(s->xhaspay);
+	db_finalize(s->xdictof);
+	s->xdictof = NULL;
+	db_finalize(s->xtrim);
+	db_finalize(s->xbtrim);
+	s->xhaspay = s->xtrim = s->xbtrim = NULL;
 }
 
 /* The temporary tables live as long as the connection: made again after
@@ -418,6 +456,8 @@ bind_one(struct db_stmt *st, int i, const struct val *v)
 		return db_bind_int(st, i, v->i);
 	case V_DBL:
 		return db_bind_double(st, i, v->d);
+	case V_BLOB:
+		return db_bind_blob(st, i, v->s, v->n);
 	}
 	return db_bind_null(st, i);
 }
@@ -580,6 +620,11 @@ tbl_copy(struct store *s, enum tbl t, const struct val *rv, size_t seq)
 			p = num;
 		} else if (v[i].t == V_NULL)
 			p = NULL;
+		else if (v[i].t == V_BLOB) {
+			if (db_copy_blob(b, p, len, i == tb->ncols - 1) == -1)
+				return DB_ERR;
+			continue;
+		}
 		if (db_copy_field(b, p, len, i == tb->ncols - 1) == -1)
 			return DB_ERR;
 	}
@@ -607,7 +652,7 @@ bulk_one(struct store *s, enum tbl t, struct entry *ent, size_t nent)
 	while ((rc = db_step(ts->bulk)) == DB_ROW) {
 		seq = (size_t)db_col_int(ts->bulk, 0);
 		p = db_col_text(ts->bulk, 1, NULL);
-		if (t != T_CONTRACTS && t != T_TAGS && seq < nent)
+		if (t != T_CONTRACTS && t != T_TAGS && t != T_RAW && seq < nent)
 			ent[seq].status = p && *p == 't' ? ST_INSERTED :
 			    ST_UPDATED;
 	}
@@ -620,7 +665,8 @@ bulk_one(struct store *s, enum tbl t, struct entry *ent, size_t nent)
 int
 tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 {
-	static const enum tbl order[] = { T_RAW, T_MARKETS, T_CONTRACTS,
+	static const enum tbl order[] = { T_PAYLOADS, T_RAW, T_MARKETS,
+	    T_CONTRACTS,
 	    T_TAGS, T_PRICES };
 	size_t i;
 	int rc = DB_DONE;
@@ -628,9 +674,127 @@ tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
 		if (s->ts[order[i]].copied)
 			rc = bulk_one(s, order[i], ent, nent);
+	if (rc == DB_DONE && s->ts[T_MARKETS].copied)
+		rc = db_step(s->xbtrim);
 	for (i = 0; i < T_COUNT; i++) {
 		buf_reset(&s->ts[i].rows);
 		s->ts[i].copied = 0;
 	}
 	return rc;
+}
+
+/* The dictionary endpoint's payloads were packed with, from the
+ * database, once per process and endpoint. */
+static int
+dict_load(struct store *s, const char *endpoint)
+{
+	struct buf scratch;
+	const char *id, *p;
+	size_t n;
+	int rc;
+
+	if (zpack_knows(s->zp, endpoint))
+		return DB_DONE;
+	db_bind_str(s->xdictof, 1, endpoint);
+	rc = db_step(s->xdictof);
+	if (rc == DB_ROW) {
+		buf_init(&scratch, 0);
+		id = db_col_text(s->xdictof, 0, NULL);
+		p = db_col_blob(s->xdictof, 1, &n, &scratch);
+		rc = id && p && zpack_add_dict(s->zp, endpoint, id, p, n) == 0 ?
+		    DB_DONE : DB_ERR;
+		buf_release(&scratch);
+		db_reset(s->xdictof);
+	}
+	return rc;
+}
+
+/* A payload packed with dictionary id: the dictionary is in this
+ * transaction too (written again after a rollback; once it is there,
+ * ON CONFLICT leaves it). */
+static int
+dict_keep(struct store *s, const char *endpoint)
+{
+	struct val v[T_DICTS_NCOLS];
+	const char *id;
+	const void *p;
+	size_t n, i, slot = 0;
+
+	if (!zpack_dict_of(s->zp, endpoint, &id, &p, &n))
+		return DB_DONE;
+	for (i = 0; i < 8; i++) {
+		if (strcmp(s->dict_put[i], id) == 0) {
+			if (s->dict_txn[i] == s->txn)
+				return DB_DONE;
+			slot = i;
+			break;
+		}
+		if (s->dict_txn[i] < s->dict_txn[slot])
+			slot = i;
+	}
+	memcpy(s->dict_put[slot], id, ZPACK_IDLEN + 1);
+	s->dict_txn[slot] = s->txn;
+	v[DICTS_DICT_ID] = vstr(id);
+	v[DICTS_ENDPOINT] = vstr(endpoint);
+	v[DICTS_DICT] = (struct val){ .t = V_BLOB, .s = p, .n = n };
+	v[DICTS_STORED_AT] = vstr(s->now);
+	return tbl_put(s, T_DICTS, v, NULL);
+}
+
+/*
+ * A raw payload, kept once under its sha256: packed (zpack.h) only when
+ * it is not kept yet, which SQLite answers at once; through PostgreSQL's
+ * COPY the bulk statement says later whether it was new (*status
+ * duplicate until then).
+ */
+int
+tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
+    const char *p, size_t n, size_t seq, int *status)
+{
+	struct val v[T_PAYLOADS_NCOLS];
+	const char *enc, *did;
+	const void *dict;
+	size_t dlen;
+	int rc, pg = db_engine(s->db) == DB_PG;
+
+	*status = ST_DUPLICATE;
+	if (!pg) {
+		if (bind_one(s->xhaspay, 1, sha) == -1)
+			return DB_ERR;
+		rc = db_step(s->xhaspay);
+		db_reset(s->xhaspay);
+		if (rc == DB_ROW)
+			return DB_DONE;
+		if (rc != DB_DONE)
+			return rc;
+	}
+	if (s->zp == NULL && (s->zp = zpack_new()) == NULL)
+		return DB_ERR;
+	if (endpoint == NULL)
+		endpoint = "";
+	if ((rc = dict_load(s, endpoint)) != DB_DONE)
+		return rc;
+	enc = zpack_pack(s->zp, endpoint, p, n, &s->packed, &did, &dict,
+	    &dlen);
+	if (enc && enc[4] == ':' && (rc = dict_keep(s, endpoint)) != DB_DONE)
+		return rc;
+	v[PAYLOADS_SHA256] = *sha;
+	v[PAYLOADS_ENCODING] = vstr(enc);
+	v[PAYLOADS_PAYLOAD] = enc ?
+	    (struct val){ .t = V_BLOB, .s = s->packed.data, .n = s->packed.len } :
+	    (struct val){ .t = V_BLOB, .s = p, .n = n };
+	if (pg)
+		return tbl_copy(s, T_PAYLOADS, v, seq);
+	return tbl_put(s, T_PAYLOADS, v, status);
+}
+
+/* A market changed: contracts past its n are not its any more (a market
+ * record made again from its rows must not find them). */
+int
+tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n)
+{
+	bind_one(s->xtrim, 1, &mv[MARKETS_SOURCE]);
+	bind_one(s->xtrim, 2, &mv[MARKETS_MARKET_ID]);
+	db_bind_int(s->xtrim, 3, n);
+	return db_step(s->xtrim);
 }

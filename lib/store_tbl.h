@@ -11,16 +11,30 @@
 #ifndef PM_STORE_TBL_H
 #define PM_STORE_TBL_H
 
+/* A raw record is an observation (when, by which request, in which run:
+ * no key column, the table's unique index on sha256, fetched_at, endpoint
+ * and url makes it once) of a payload, kept once in raw_payloads. */
 #define RAW_COLS(C, N, X) \
-	C(RAW_SHA256, "sha256", C_STR, F_KEY) \
+	C(RAW_SHA256, "sha256", C_STR, F_REQ) \
 	C(RAW_SOURCE, "source", C_STR, 0) \
 	C(RAW_ENDPOINT, "endpoint", C_STR, F_REQ) \
 	C(RAW_URL, "url", C_STR, 0) \
 	C(RAW_FETCHED_AT, "fetched_at", C_STR, 0) \
 	C(RAW_REQUEST, "request", C_JSON, 0) \
-	X(RAW_PAYLOAD, "payload", 0) \
 	X(RAW_RUN_ID, "run_id", 0) \
 	X(RAW_STORED_AT, "stored_at", 0)
+
+/* The zstd dictionaries of the payloads of an endpoint (zpack.h). */
+#define DICTS_COLS(C, N, X) \
+	X(DICTS_DICT_ID, "dict_id", F_KEY) \
+	X(DICTS_ENDPOINT, "endpoint", 0) \
+	X(DICTS_DICT, "dict", 0) \
+	X(DICTS_STORED_AT, "stored_at", 0)
+
+#define PAYLOADS_COLS(C, N, X) \
+	X(PAYLOADS_SHA256, "sha256", F_KEY) \
+	X(PAYLOADS_ENCODING, "encoding", 0) \
+	X(PAYLOADS_PAYLOAD, "payload", 0)
 
 /* Markets and events compare on record_sha256, the hash of the canonical
  * record without fetched_at and raw_sha256 (canon_record): every listed
@@ -218,7 +232,9 @@
 /* Every table: enum tbl, SQL name, columns, PostgreSQL takes it through
  * COPY.  The order is the order of enum tbl. */
 #define STORE_TABLES(T) \
-	T(T_RAW, "raw_responses", RAW_COLS, 1) \
+	T(T_RAW, "raw_observations", RAW_COLS, 1) \
+	T(T_PAYLOADS, "raw_payloads", PAYLOADS_COLS, 1) \
+	T(T_DICTS, "raw_dicts", DICTS_COLS, 0) \
 	T(T_MARKETS, "markets", MARKETS_COLS, 1) \
 	T(T_CONTRACTS, "contracts", CONTRACTS_COLS, 1) \
 	T(T_TAGS, "tags", TAGS_COLS, 1) \

@@ -102,11 +102,11 @@ test_expect_success 'every stored column as pinned' '
 	run pm-store --db a.db in.ndjson && expect_status 1 &&
 	tables a.db >got &&
 	cat >want <<-\EOW &&
-	raw_responses 04aa04d5d937f682
-	markets 0a0df842ad5b359b
+	raw_responses f8e286d2a32e611d
+	markets 21b43942bbf2f538
 	contracts 84b716f40367b770
 	tags d5ca44d72dcdad11
-	events 2432fef147e047e5
+	events 9418f6c6cd28f00c
 	price_history bd2afcc3ae2318d5
 	processing_runs 09a2416af6156bb7
 	processed_events 1938cdff5e6f7e7d

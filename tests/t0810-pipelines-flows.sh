@@ -26,7 +26,7 @@ test_expect_success 'static again: nothing new, nothing duplicated' '
 	flow static --db "$DB" --summary-path s2.json && expect_status 0 &&
 	q "SELECT count(*) FROM markets; SELECT count(*) FROM contracts" >after &&
 	test_cmp before after && test_num "$(jq .totals.failed s2.json)" -eq 0 &&
-	test_num "$(q "SELECT count(*) FROM raw_responses")" -eq "$(q "SELECT count(DISTINCT sha256) FROM raw_responses")"
+	test_num "$(q "SELECT count(*) FROM raw_payloads")" -eq "$(q "SELECT count(DISTINCT sha256) FROM raw_observations")"
 '
 test_expect_success 'delta: only the markets changed since the last run are fetched' '
 	fake_touch 25 | sort >touched && test_line_count touched -ge 10 &&

@@ -134,8 +134,9 @@ cat "$TMP/inj.groups" >>"$TMP/inj.ndjson"
 
 # records KIND TABLE DB: the stored record texts, sorted
 records() {
-	case $3 in
-	postgres*) psql -X -A -t -q "$3" -c "SELECT record FROM $2" ;;
+	case $2:$3 in	# markets and events: their column, or made again
+	markets:*|events:*) pm-store --db "$3" --export "$2" ;;
+	*:postgres*) psql -X -A -t -q "$3" -c "SELECT record FROM $2" ;;
 	*) sqlite3 "$3" "SELECT record FROM $2" ;;
 	esac | LC_ALL=C sort
 }

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="gcc g++ make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
-libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev mandoc jq sqlite3
+libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev libzstd-dev mandoc jq sqlite3
 python3 postgresql-15 postgresql-client-15 pgbouncer clickhouse-server
 clickhouse-client
 shellcheck util-linux curl clang libclang-rt-14-dev valgrind"

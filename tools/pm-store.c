@@ -58,7 +58,8 @@ usage(FILE *f)
 "  -N, --dry-run        check every record, write nothing\n"
 "  -e, --export KIND    write stored raw, (active) market or group\n"
 "                       records to standard output; retry: the groups\n"
-"                       with a retriable failure\n"
+"                       with a retriable failure; markets, events:\n"
+"                       every one stored\n"
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
@@ -285,9 +286,11 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			if (strcmp(optarg, "raw") && strcmp(optarg, "market") &&
-			    strcmp(optarg, "group") && strcmp(optarg, "retry")) {
-				msg("--export: not raw, market, group or retry: "
-				    "%s", optarg);
+			    strcmp(optarg, "group") && strcmp(optarg, "retry") &&
+			    strcmp(optarg, "markets") &&
+			    strcmp(optarg, "events")) {
+				msg("--export: not raw, market, markets, events, "
+				    "group or retry: %s", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}

@@ -1,0 +1,349 @@
+/*
+ * store_rec.c - market and event records made again from their columns,
+ * so that a row keeps its record column only when the columns cannot
+ * give the record back (another member, another order: written by a
+ * newer pm-normalize, or by hand).  The member order is pm-normalize's
+ * (pm-records(5)); values are written as canon_json() writes them, so a
+ * record that comes back the same is the same bytes, and record_sha256,
+ * the hash of those bytes, never moves.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jqf.h"
+#include "msg.h"
+#include "out.h"
+
+#include "jw.h"
+#include "store_impl.h"
+
+#define MAXCONTRACTS	32	/* more: the record column keeps them */
+
+/* The members of each record in order; "kind" and "contracts" are not
+ * columns of the row. */
+static const char *const market_members[] = { "kind", "source",
+	"market_id", "condition_id", "question_id", "slug", "question",
+	"description", "event_id", "event_slug", "event", "close_time",
+	"start_time", "closed_time", "updated_at", "active", "closed",
+	"archived", "neg_risk", "group_item_title", "resolution_status",
+	"volume", "liquidity", "best_bid", "best_ask", "last_trade_price",
+	"contracts", "tags", "raw_sha256", "fetched_at", NULL };
+static const char *const event_members[] = { "kind", "source", "event_id",
+	"slug", "title", "description", "start_time", "end_time",
+	"updated_at", "active", "closed", "archived", "neg_risk", "volume",
+	"liquidity", "tags", "market_ids", "raw_sha256", "fetched_at", NULL };
+
+#define NMEMBERS 40
+#define M_KIND		(-1)
+#define M_CONTRACTS	(-2)
+
+/* Member i's column in table t, made once. */
+static const int *
+member_cols(enum tbl t, const char *const *names)
+{
+	static int map[T_COUNT][NMEMBERS];
+	static int made[T_COUNT];
+	const struct table *tb = &store_tables[t];
+	int i, c;
+
+	if (made[t])
+		return map[t];
+	for (i = 0; names[i]; i++) {
+		map[t][i] = strcmp(names[i], "kind") == 0 ? M_KIND :
+		    M_CONTRACTS;
+		for (c = 0; c < tb->ncols; c++)
+			if (!(tb->cols[c].flags & F_X) &&
+			    strcmp(tb->cols[c].sql, names[i]) == 0)
+				map[t][i] = c;
+	}
+	made[t] = 1;
+	return map[t];
+}
+
+/* One column's value as the canonical record has it. */
+static int
+put_val(struct buf *b, const struct col *c, const struct val *v)
+{
+	if (v->t == V_NULL)
+		return jw_null(b);
+	switch (c->type) {
+	case C_BOOL:
+		return jw_bool(b, v->i != 0);
+	case C_NUM:
+		/* JSON's integers were kept as such (jw_val): an integral
+		 * double is written as one (one written 1.0 keeps its
+		 * record column: the text differs) */
+		if (v->d > -9007199254740992.0 && v->d < 9007199254740992.0 &&
+		    v->d == (double)(int64_t)v->d &&
+		    !(v->d == 0 && signbit(v->d)))
+			return jw_int(b, (int64_t)v->d);
+		return jw_double(b, v->d);
+	case C_JSON:
+		return jw_raw(b, v->s, v->n);
+	}
+	return jw_str(b, v->s, v->n);
+}
+
+int
+rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *cv, size_t nc)
+{
+	const char *const *names = t == T_MARKETS ? market_members :
+	    event_members;
+	const struct col *cc = store_tables[T_CONTRACTS].cols;
+	const int *map = member_cols(t, names);
+	size_t k;
+	int i, j, rc;
+
+	rc = jw_open(out, '{');
+	for (i = 0; rc == 0 && names[i]; i++) {
+		rc = jw_key(out, names[i]);
+		if (rc == 0 && map[i] == M_KIND)
+			rc = jw_strz(out, t == T_MARKETS ? "market" : "event");
+		else if (rc == 0 && map[i] == M_CONTRACTS) {
+			rc = jw_open(out, '[');
+			for (k = 0; rc == 0 && k < nc; k++) {
+				rc = jw_open(out, '{');
+				for (j = CONTRACTS_OUTCOME; rc == 0 &&
+				    j < T_CONTRACTS_NCOLS; j++)
+					if ((rc = jw_key(out, cc[j].sql)) == 0)
+						rc = put_val(out, &cc[j],
+						    &cv[k * T_CONTRACTS_NCOLS + j]);
+				if (rc == 0)
+					rc = jw_close(out, '}');
+			}
+			if (rc == 0)
+				rc = jw_close(out, ']');
+		} else if (rc == 0)
+			rc = put_val(out, &store_tables[t].cols[map[i]],
+			    &v[map[i]]);
+	}
+	return rc == 0 ? jw_close(out, '}') : -1;
+}
+
+int
+rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
+    const struct val *v, const struct buf *canon)
+{
+	struct val cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
+	json_val cs, c;
+	json_iter it;
+	size_t nc = 0;
+
+	if (t == T_MARKETS) {
+		json_get(obj, "contracts", &cs);
+		if (cs.type != JSON_ARRAY || json_count(&cs) > MAXCONTRACTS)
+			return 0;
+		json_iter_init(&it, &cs);
+		while (json_iter_next(&it, NULL, NULL, &c))
+			if (tbl_extract(s, T_CONTRACTS, &c,
+			    &cv[nc++ * T_CONTRACTS_NCOLS], NULL, 0) == -1)
+				return 0;
+	}
+	buf_reset(&s->rebuilt);
+	if (rec_rebuild(&s->rebuilt, t, v, cv, nc) == -1)
+		return 0;
+	return s->rebuilt.len == canon->len &&
+	    memcmp(s->rebuilt.data, canon->data, canon->len) == 0;
+}
+
+/* A value read back from column i of st, as tbl_extract would have made
+ * it from the record; its text copied into keep (at the offset noted in
+ * .i until fix_texts() points into keep). */
+static void
+read_val(struct db_stmt *st, int i, const struct col *c, struct val *v,
+    struct buf *keep)
+{
+	const char *p;
+	size_t n;
+
+	*v = (struct val){ .t = V_NULL };
+	if (db_col_null(st, i))
+		return;
+	switch (c->type) {
+	case C_BOOL:
+	case C_INT:
+		*v = vint(db_col_int(st, i));
+		return;
+	case C_NUM:
+		v->t = V_DBL;
+		v->d = db_col_double(st, i);
+		return;
+	}
+	p = db_col_text(st, i, &n);
+	v->t = V_TEXT;
+	v->i = (int64_t)keep->len;
+	v->n = n;
+	buf_add(keep, p ? p : "", n);
+}
+
+static void
+fix_texts(struct val *v, size_t n, const struct buf *keep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].t == V_TEXT)
+			v[i].s = keep->data + v[i].i;
+}
+
+/* The SELECT of rec_export: the record column, the row's own columns
+ * (those read from records), and a market's contracts when its record
+ * column is empty, one row each, in order. */
+static void
+export_sql(struct buf *b, enum tbl t, int active)
+{
+	const struct table *tb = &store_tables[t];
+	int i;
+
+	buf_adds(b, "SELECT m.record");
+	for (i = 0; i < tb->ncols; i++)
+		if (!(tb->cols[i].flags & F_X))
+			buf_printf(b, ", m.%s", tb->cols[i].sql);
+	if (t == T_EVENTS) {
+		buf_adds(b, ", NULL, NULL, NULL, NULL FROM events m WHERE "
+		    "(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
+		    "ORDER BY m.source, m.event_id");
+		return;
+	}
+	buf_printf(b, ", c.outcome_index, c.outcome, c.token_id, c.price "
+	    "FROM %s m "
+	    "LEFT JOIN contracts c ON m.record IS NULL AND "
+	    "c.source = m.source AND c.market_id = m.market_id "
+	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
+	    "ORDER BY m.source, m.market_id, c.outcome_index", tb->name,
+	    /* the prices flow wants the markets that still trade */
+	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
+	    "AND " : "");
+}
+
+struct exporter {
+	struct buf	 rec, keep;
+	struct val	 v[MAXCOL];
+	struct val	 cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
+	size_t		 nc;
+	int		 open, toomany;
+	char		*key;	/* source \x1f market_id of the open one */
+};
+
+static int
+emit(struct exporter *x, enum tbl t, struct jqf *where,
+    unsigned long *count)
+{
+	char err[256];
+
+	if (!x->open)
+		return 0;
+	x->open = 0;
+	fix_texts(x->v, MAXCOL, &x->keep);
+	fix_texts(x->cv, x->nc * T_CONTRACTS_NCOLS, &x->keep);
+	buf_reset(&x->rec);
+	if (x->toomany || rec_rebuild(&x->rec, t, x->v, x->cv, x->nc) == -1)
+		return -1;
+	if (where && jqf_test(where, x->rec.data, x->rec.len, err,
+	    sizeof err) != 1)
+		return 0;
+	out_line(x->rec.data, x->rec.len);
+	(*count)++;
+	return 0;
+}
+
+/* A row of the statement: a record whole, or a market's columns and
+ * its first contract, or one more contract of the open market. */
+static int
+export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
+    struct jqf *where, unsigned long *count)
+{
+	const struct table *tb = &store_tables[t];
+	const struct col *cc = store_tables[T_CONTRACTS].cols;
+	const char *p, *src, *id;
+	char key[600];
+	size_t n;
+	int i, k;
+
+	if ((p = db_col_text(st, 0, &n)) != NULL) {
+		if (emit(x, t, where, count) == -1)
+			return -1;
+		buf_reset(&x->rec);
+		buf_add(&x->rec, p, n);
+		if (where && jqf_test(where, x->rec.data, x->rec.len, key,
+		    sizeof key) != 1)
+			return 0;
+		out_line(x->rec.data, x->rec.len);
+		(*count)++;
+		return 0;
+	}
+	src = db_col_text(st, 1, NULL);
+	id = db_col_text(st, 2, NULL);
+	snprintf(key, sizeof key, "%s\x1f%s", src ? src : "", id ? id : "");
+	if (!x->open || strcmp(key, x->key) != 0) {
+		if (emit(x, t, where, count) == -1)
+			return -1;
+		free(x->key);
+		if ((x->key = strdup(key)) == NULL)
+			return -1;
+		buf_reset(&x->keep);
+		for (i = 0, k = 1; i < tb->ncols; i++) {
+			x->v[i] = (struct val){ .t = V_NULL };
+			if (!(tb->cols[i].flags & F_X))
+				read_val(st, k++, &tb->cols[i], &x->v[i],
+				    &x->keep);
+		}
+		x->nc = 0;
+		x->toomany = 0;
+		x->open = 1;
+	}
+	k = 1;
+	for (i = 0; i < tb->ncols; i++)
+		if (!(tb->cols[i].flags & F_X))
+			k++;
+	if (db_col_null(st, k))	/* no contract: LEFT JOIN's nulls */
+		return 0;
+	if (x->nc == MAXCONTRACTS) {
+		x->toomany = 1;
+		return 0;
+	}
+	for (i = CONTRACTS_OUTCOME; i < T_CONTRACTS_NCOLS; i++)
+		read_val(st, k + 1 + i - CONTRACTS_OUTCOME, &cc[i],
+		    &x->cv[x->nc * T_CONTRACTS_NCOLS + i], &x->keep);
+	x->nc++;
+	return 0;
+}
+
+int
+rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
+    const char *run_id, unsigned long *count)
+{
+	struct exporter x = { .open = 0 };
+	struct db_stmt *st;
+	struct buf sql;
+	int rc = DB_ERR;
+
+	buf_init(&sql, 0);
+	buf_init(&x.rec, 0);
+	buf_init(&x.keep, 0);
+	export_sql(&sql, t, active);
+	if ((st = db_prepare(db, sql.data)) != NULL &&
+	    db_bind_str(st, 1, run_id) == 0) {
+		while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
+			if (export_row(&x, st, t, where, count) == -1) {
+				rc = DB_ERR;
+				break;
+			}
+		if (rc == DB_ROW)
+			rc = DB_DONE;
+		if (rc == DB_DONE && emit(&x, t, where, count) == -1)
+			rc = DB_ERR;
+	}
+	if (rc != DB_DONE)
+		msg("--export %s: %s", t == T_MARKETS ? "market" : "events",
+		    db_errmsg(db));
+	db_finalize(st);
+	buf_release(&sql);
+	buf_release(&x.rec);
+	buf_release(&x.keep);
+	free(x.key);
+	return rc == DB_DONE ? 0 : -1;
+}
