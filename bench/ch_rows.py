@@ -4,7 +4,9 @@ the other engines share are the same in every DB: an SQLite path, or a
 ClickHouse HTTP URL http://host:port/?database=NAME (read with FINAL, so
 one row per key, the last stored).  Compared on the columns that say what
 a row is, not when or by which run it was stored (run_id, first_seen_at,
-stored_at, recorded_at, counts are provenance); numbers to 10 significant
+stored_at, recorded_at, counts are provenance; record is left out: SQLite
+and PostgreSQL keep it only when the columns cannot give it back, and
+record_sha256 stands for it); numbers to 10 significant
 digits; every N-th row (default 1: all).  Exits 1 and says what differs,
 like check_rows.py.  Used by tests t0482-t0483 and make bench."""
 import json
@@ -20,7 +22,7 @@ TABLES = {
                 " closed_time, updated_at, active, closed, archived, neg_risk,"
                 " group_item_title, resolution_status, volume, liquidity,"
                 " best_bid, best_ask, last_trade_price, event, tags,"
-                " raw_sha256, fetched_at, record, record_sha256"),
+                " raw_sha256, fetched_at, record_sha256"),
     "contracts": ("source, market_id, outcome_index",
                   "source, market_id, outcome_index, outcome, token_id, price"),
     "tags": ("source, tag_id", "source, tag_id, slug, label"),
@@ -28,7 +30,7 @@ TABLES = {
                "source, event_id, slug, title, description, start_time,"
                " end_time, updated_at, active, closed, archived, neg_risk,"
                " volume, liquidity, tags, market_ids, raw_sha256, fetched_at,"
-               " record, record_sha256"),
+               " record_sha256"),
     "price_history": ("token_id, side, ts",
                       "token_id, side, ts, price, market_id, outcome,"
                       " raw_sha256"),

@@ -192,6 +192,11 @@ test_line_count() {
 }
 
 # test_eq EXPECTED ACTUAL [WHAT]: the same string
+# schema_latest: the newest schema migration this pm-store knows
+schema_latest() {
+	pm-store --schema sqlite | sed -n "s/^-- migration \([0-9]*\):.*/\1/p" | tail -n 1
+}
+
 test_eq() {
 	[ "$1" = "$2" ] && return 0
 	test_where

@@ -40,12 +40,12 @@ test_expect_success 'pm-group: one key per group, none shared, plain keys unchan
 	test_cmp want got
 '
 
-# $1: a database URL.  The old groups go in at schema 3 under their old
+# $1: a database URL.  The old groups go in at schema 5 under their old
 # keys; after the migration the same groups are processed, the new not.
 check() {
 	old_in | pm-group | jq -c "$to_old" | pm-experiment >old.ndjson &&
 	jq -r .event_key old.ndjson | grep -qx "market:1,2" &&
-	PM_SCHEMA_VERSION=3 pm-store --db "$1" old.ndjson >/dev/null &&
+	PM_SCHEMA_VERSION=5 pm-store --db "$1" old.ndjson >/dev/null &&
 	test "$(db_dump "$1" | grep -c "^\[\"experiment_results\"")" -eq 12 &&
 	pm-store --db "$1" </dev/null >/dev/null &&
 	db_dump "$1" >dump &&

@@ -141,8 +141,7 @@ test_expect_success 'an old database is upgraded in place' '
 	sqlite3 old.db <"$TESTS_DIR/fixtures-store/schema-v2-sqlite.sql" &&
 	test_eq 2 "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
 	run pm-store --db old.db "$RUN" && expect_status 0 &&
-	latest=$(pm-store --schema sqlite | sed -n "s/^-- migration \([0-9]*\):.*/\1/p" | tail -n 1) &&
-	test_eq "$latest" "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
+	test_eq "$(schema_latest)" "$(sqlite3 old.db "select max(version) from schema_migrations")" &&
 	sqlite3 old.db .schema | test_grep markets_active
 '
 

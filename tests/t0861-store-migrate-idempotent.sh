@@ -38,16 +38,11 @@ check() {
 	grep -q already_processed out4
 }
 
-# the newest migration pm-store knows
-latest() {
-	pm-store --schema sqlite | sed -n "s/^-- migration \([0-9]*\):.*/\1/p" | tail -n 1
-}
-
 test_expect_success 'SQLite: upgraded in place, its events done for its variants' '
 	sqlite3 old.db <"$F/schema-v2-sqlite.sql" &&
 	sqlite3 old.db <"$F/legacy-v2-rows.sql" &&
 	check sqlite:old.db &&
-	test "$(sqlite3 old.db "SELECT max(version) FROM schema_migrations")" = "$(latest)" &&
+	test "$(sqlite3 old.db "SELECT max(version) FROM schema_migrations")" = "$(schema_latest)" &&
 	test "$(sqlite3 old.db "SELECT count(*) FROM experiment_markets WHERE fingerprint = \"\"")" -eq 8
 '
 
@@ -56,7 +51,7 @@ test_expect_success 'PostgreSQL: the same' '
 	psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$F/schema-v2-sqlite.sql" >/dev/null &&
 	psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$F/legacy-v2-rows.sql" >/dev/null &&
 	check "$url" &&
-	test "$(psql -X -A -t -q "$url" -c "SELECT max(version) FROM schema_migrations")" = "$(latest)"
+	test "$(psql -X -A -t -q "$url" -c "SELECT max(version) FROM schema_migrations")" = "$(schema_latest)"
 '
 
 test_done
