@@ -173,33 +173,40 @@ parse_override(struct loader *L, const char *s)
 	return 0;
 }
 
-/* How NAME names a variant: 1 its suite, 2 its name, 3 suite:name, 0 not. */
+/* How the n bytes at s name v: 1 its suite, 2 its name, 3 suite:name,
+ * 4 its id (suite:stage:variant, as --list prints it), 0 not at all. */
 static int
-match(const char *name, const char *suite, const char *vname)
+names(const char *s, size_t n, const struct variant *v)
 {
-	size_t sl = strlen(suite);
+	size_t sl = strlen(v->suite), vl = strlen(v->name);
 
-	if (strcmp(name, suite) == 0)
+	if (n == sl && memcmp(s, v->suite, n) == 0)
 		return 1;
-	if (strcmp(name, vname) == 0)
+	if (n == vl && memcmp(s, v->name, n) == 0)
 		return 2;
-	if (strncmp(name, suite, sl) == 0 && name[sl] == ':' &&
-	    strcmp(name + sl + 1, vname) == 0)
+	if (n == sl + 1 + vl && memcmp(s, v->suite, sl) == 0 && s[sl] == ':' &&
+	    memcmp(s + sl + 1, v->name, vl) == 0)
 		return 3;
-	return 0;
+	return n == strlen(v->id) && memcmp(s, v->id, n) == 0 ? 4 : 0;
+}
+
+static int
+match(const char *name, const struct variant *v)
+{
+	return names(name, strlen(name), v);
 }
 
 /* Files first, each from the least to the most specific name (jv objects
  * have no key order), then the inline overrides as given. */
 static jv
-apply_overrides(struct loader *L, jv p, const char *suite, const char *vname)
+apply_overrides(struct loader *L, jv p, const struct variant *var)
 {
 	int level;
 
 	jv_array_foreach(L->files, i, f) {
-		for (level = 1; level <= 3; level++) {
+		for (level = 1; level <= 4; level++) {
 			jv_object_foreach(f, k, v) {
-				if (match(jv_string_value(k), suite, vname) ==
+				if (match(jv_string_value(k), var) ==
 				    level && jv_get_kind(v) == JV_KIND_OBJECT)
 					p = jv_object_merge_recursive(p, v);
 				else
@@ -212,7 +219,7 @@ apply_overrides(struct loader *L, jv p, const char *suite, const char *vname)
 	jv_array_foreach(L->inl, i, t) {
 		jv n = jv_array_get(jv_copy(t), 0);
 
-		if (match(jv_string_value(n), suite, vname))
+		if (match(jv_string_value(n), var))
 			p = jv_setpath(p, jv_array_get(jv_copy(t), 1),
 			    jv_array_get(jv_copy(t), 2));
 		jv_free(n);
@@ -683,7 +690,7 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 	if (v == NULL)
 		return fail(L, "out of memory");
 	p = jv_object_merge_recursive(jv_copy(defaults), jv_copy(entry));
-	p = apply_overrides(L, p, v->suite, v->name);
+	p = apply_overrides(L, p, v);
 	if (!jv_is_valid(p)) {
 		jv_free(p);
 		return fail(L, "%s: an override does not fit the parameters",
@@ -797,20 +804,27 @@ resolve_deps(struct loader *L)
 	return 0;
 }
 
+static int
+named(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (match(name, &c->v[i]))
+			return 1;
+	return 0;
+}
+
 /* An override naming nothing is a typo: say so rather than ignore it. */
 static int
 check_names(struct loader *L)
 {
-	size_t i;
-	int found, rc = 0;
+	int rc = 0;
 
 	jv_array_foreach(L->inl, j, t) {
 		jv n = jv_array_get(jv_copy(t), 0);
 
-		for (i = 0, found = 0; i < L->c->n && !found; i++)
-			found = match(jv_string_value(n), L->c->v[i].suite,
-			    L->c->v[i].name);
-		if (!found && rc == 0)
+		if (rc == 0 && !named(L->c, jv_string_value(n)))
 			rc = fail(L, "--override: no suite or variant named %s",
 			    jv_string_value(n));
 		jv_free(n);
@@ -818,10 +832,7 @@ check_names(struct loader *L)
 	}
 	jv_array_foreach(L->files, j, f) {
 		jv_object_foreach(f, k, v) {
-			for (i = 0, found = 0; i < L->c->n && !found; i++)
-				found = match(jv_string_value(k),
-				    L->c->v[i].suite, L->c->v[i].name);
-			if (!found && rc == 0)
+			if (rc == 0 && !named(L->c, jv_string_value(k)))
 				rc = fail(L, "--override-file: no suite or "
 				    "variant named %s", jv_string_value(k));
 			jv_free(k);
@@ -1047,27 +1058,15 @@ config_free(struct config *c)
 	free(c);
 }
 
-/* Whether the comma list names v, as "variant" or "suite:variant". */
+/* Whether the comma list names v: as variant, suite:variant or its id. */
 static int
 in_list(const char *list, const struct variant *v)
 {
-	const char *p = list, *e;
-	size_t n;
+	const char *p, *e;
 
-	for (; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		n = (size_t)(e - p);
-		if (n == 0)
-			continue;
-		if ((strlen(v->name) == n && !strncmp(p, v->name, n)) ||
-		    (strlen(v->suite) + 1 + strlen(v->name) == n &&
-		    !strncmp(p, v->suite, strlen(v->suite)) &&
-		    p[strlen(v->suite)] == ':' &&
-		    !strncmp(p + strlen(v->suite) + 1, v->name, strlen(v->name))))
+	for (p = list; *p; p = *e ? e + 1 : e)
+		if (names(p, (size_t)((e = p + strcspn(p, ",")) - p), v) >= 2)
 			return 1;
-	}
 	return 0;
 }
 
@@ -1076,21 +1075,19 @@ static int
 check_list(const struct config *c, int stage, const char *list, char *err,
     size_t errlen)
 {
-	const char *p = list, *e;
-	char item[256];
+	const char *p, *e;
 	size_t i;
 	int found;
 
-	for (; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		snprintf(item, sizeof item, "%.*s", (int)(e - p), p);
-		for (i = 0, found = 0; i < c->n && !found; i++)
-			found = c->v[i].stage == stage && in_list(item, &c->v[i]);
-		if (!found && item[0]) {
-			snprintf(err, errlen, "--include-%s: no %s variant %s",
-			    stage_names[stage], stage_names[stage], item);
+	for (p = list; *p; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		for (i = 0, found = e == p; i < c->n && !found; i++)
+			found = c->v[i].stage == stage &&
+			    names(p, (size_t)(e - p), &c->v[i]) >= 2;
+		if (!found) {
+			snprintf(err, errlen, "--include-%s: no %s variant %.*s",
+			    stage_names[stage], stage_names[stage],
+			    (int)(e - p), p);
 			return -1;
 		}
 	}
