@@ -94,17 +94,21 @@ read_all(const char *path, char *err, size_t errlen)
 	return b.data;
 }
 
-/* Parse JSON text; on error an invalid jv and the reason in err. */
+/* Parse JSON text; on error an invalid jv and the reason in err, on one
+ * line (libjq's message ends with the whole text it parsed). */
 static jv
 parse(const char *what, const char *text, char *err, size_t errlen)
 {
 	jv v = jv_parse(text), m;
+	const char *s, *e;
 
 	if (!jv_is_valid(v)) {
 		m = jv_invalid_get_msg(v);
-		snprintf(err, errlen, "%s: %s", what,
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "invalid JSON");
+		s = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "invalid JSON";
+		e = strstr(s, " (while parsing");
+		snprintf(err, errlen, "%s: %.*s", what,
+		    (int)(e ? (size_t)(e - s) : strlen(s)), s);
 		jv_free(m);
 		return jv_invalid();
 	}
@@ -1105,6 +1109,17 @@ has_suite(const struct config *c, const char *s)
 	return 0;
 }
 
+/* Add "OPT VAL" to the message: " by" before the first (no option has
+ * been named while it has no '-'), ", " before the others. */
+static void
+by(char *err, size_t errlen, const char *opt, const char *val)
+{
+	size_t k = strlen(err);
+
+	snprintf(err + k, errlen - k, "%s %s %s", strchr(err, '-') ? "," : " by",
+	    opt, val);
+}
+
 int
 config_select(struct config *c, const struct selection *s, char *err,
     size_t errlen)
@@ -1139,6 +1154,15 @@ config_select(struct config *c, const struct selection *s, char *err,
 		n += c->v[i].selected != 0;
 	if (n == 0) {
 		snprintf(err, errlen, "no variant selected");
+		for (j = 0; j < s->nsuites; j++)
+			by(err, errlen, "--suite", s->suites[j]);
+		if (s->stages != (1 << XS_RESEARCH | 1 << XS_FORECAST))
+			by(err, errlen, "--stage", stage_names[s->stages >> 1]);
+		for (st = XS_RESEARCH; st <= XS_FORECAST; st++)
+			if (s->inc[st])
+				by(err, errlen, st == XS_RESEARCH ?
+				    "--include-research" : "--include-forecast",
+				    s->inc[st]);
 		return -1;
 	}
 	return 0;
