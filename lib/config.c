@@ -194,6 +194,14 @@ names(const char *s, size_t n, const struct variant *v)
 	return n == strlen(v->id) && memcmp(s, v->id, n) == 0 ? 4 : 0;
 }
 
+/* Whether s names v itself, not (only) its suite. */
+static int
+names_variant(const char *s, size_t n, const struct variant *v)
+{
+	return (n == strlen(v->name) && memcmp(s, v->name, n) == 0) ||
+	    names(s, n, v) >= 3;
+}
+
 static int
 match(const char *name, const struct variant *v)
 {
@@ -413,6 +421,8 @@ fill_openai_search(struct loader *L, struct variant *v, jv p)
 {
 	static const char *const opts[] = { "search_context_size",
 	    "allowed_domains", "user_location" };
+	static const jv_kind kinds[] = { JV_KIND_STRING, JV_KIND_ARRAY,
+	    JV_KIND_OBJECT };
 	jv t, o[3];
 	int i, given = 0, ok = 1;
 
@@ -423,17 +433,13 @@ fill_openai_search(struct loader *L, struct variant *v, jv p)
 			o[i] = jv_null();
 		}
 		given |= jv_get_kind(o[i]) != JV_KIND_NULL;
+		ok &= jv_get_kind(o[i]) == JV_KIND_NULL ||
+		    jv_get_kind(o[i]) == kinds[i];
 	}
 	if (jv_get_kind(o[0]) == JV_KIND_STRING)
-		ok = !strcmp(jv_string_value(o[0]), "low") ||
+		ok &= !strcmp(jv_string_value(o[0]), "low") ||
 		    !strcmp(jv_string_value(o[0]), "medium") ||
 		    !strcmp(jv_string_value(o[0]), "high");
-	ok &= jv_get_kind(o[0]) == JV_KIND_NULL ||
-	    jv_get_kind(o[0]) == JV_KIND_STRING;
-	ok &= jv_get_kind(o[1]) == JV_KIND_NULL ||
-	    jv_get_kind(o[1]) == JV_KIND_ARRAY;
-	ok &= jv_get_kind(o[2]) == JV_KIND_NULL ||
-	    jv_get_kind(o[2]) == JV_KIND_OBJECT;
 	t = v->api == XA_RESPONSES ? JV_OBJECT(jv_string("type"),
 	    jv_string("web_search")) : jv_object();
 	if (jv_get_kind(o[0]) == JV_KIND_STRING)
@@ -757,18 +763,17 @@ out:
 	return rc;
 }
 
+/* The research variant ref names for a forecast of suite: its name in
+ * that suite, suite:name or its id. */
 static int
 find_research(const struct config *c, const char *suite, const char *ref,
     size_t *at)
 {
-	const char *colon = strchr(ref, ':');
-	size_t i, sl = colon ? (size_t)(colon - ref) : strlen(suite);
-	const char *s = colon ? ref : suite, *name = colon ? colon + 1 : ref;
+	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->v[i].stage == XS_RESEARCH && strlen(c->v[i].suite) == sl &&
-		    strncmp(c->v[i].suite, s, sl) == 0 &&
-		    strcmp(c->v[i].name, name) == 0) {
+		if (c->v[i].stage == XS_RESEARCH && (match(ref, &c->v[i]) >= 3 ||
+		    (!strcmp(c->v[i].suite, suite) && !strcmp(c->v[i].name, ref)))) {
 			*at = i;
 			return 0;
 		}
@@ -808,13 +813,15 @@ resolve_deps(struct loader *L)
 	return 0;
 }
 
+/* Whether name names some variant: as its suite when suite, else at all. */
 static int
-named(const struct config *c, const char *name)
+named(const struct config *c, const char *name, int suite)
 {
 	size_t i;
+	int m;
 
 	for (i = 0; i < c->n; i++)
-		if (match(name, &c->v[i]))
+		if ((m = match(name, &c->v[i])) && (!suite || m == 1))
 			return 1;
 	return 0;
 }
@@ -828,7 +835,7 @@ check_names(struct loader *L)
 	jv_array_foreach(L->inl, j, t) {
 		jv n = jv_array_get(jv_copy(t), 0);
 
-		if (rc == 0 && !named(L->c, jv_string_value(n)))
+		if (rc == 0 && !named(L->c, jv_string_value(n), 0))
 			rc = fail(L, "--override: no suite or variant named %s",
 			    jv_string_value(n));
 		jv_free(n);
@@ -836,7 +843,7 @@ check_names(struct loader *L)
 	}
 	jv_array_foreach(L->files, j, f) {
 		jv_object_foreach(f, k, v) {
-			if (rc == 0 && !named(L->c, jv_string_value(k)))
+			if (rc == 0 && !named(L->c, jv_string_value(k), 0))
 				rc = fail(L, "--override-file: no suite or "
 				    "variant named %s", jv_string_value(k));
 			jv_free(k);
@@ -905,18 +912,15 @@ load_root(struct loader *L, const struct config_opts *o)
 	return rc;
 }
 
-/* The host[:port] of a base URL: the endpoint, without its path. */
-static void
-fp_host(struct buf *b, const char *url)
+void
+config_host(struct buf *b, const char *url)
 {
 	const char *h = url ? strstr(url, "://") : NULL;
-	size_t n;
 
 	h = h ? h + 3 : url;
-	n = h ? strcspn(h, "/?#") : 0;
 	jw_key(b, "host");
 	if (h)
-		jw_str(b, h, n);
+		jw_str(b, h, strcspn(h, "/?#"));
 	else
 		jw_null(b);
 }
@@ -954,7 +958,7 @@ config_fingerprint(const struct config *c, const struct variant *v,
 	for (i = 0; i < v->ndeps; i++)
 		jw_strz(&b, c->v[v->deps[i]].fingerprint);
 	jw_close(&b, ']');
-	fp_host(&b, v->base_url);
+	config_host(&b, v->base_url);
 	jw_key(&b, "json_mode");
 	jw_int(&b, v->json_mode);
 	fp_strs(&b, "json_schema", v->json_schema);
@@ -1024,39 +1028,36 @@ out:
 	return L.c;
 }
 
+static void
+free_strv(char **a)
+{
+	char **p;
+
+	for (p = a; p && *p; p++)
+		free(*p);
+	free(a);
+}
+
 void
 config_free(struct config *c)
 {
-	struct variant *v;
-	size_t i;
-	char **a;
+	size_t i, k;
 
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++) {
-		v = &c->v[i];
-		free(v->suite);
-		free(v->name);
-		free(v->id);
-		free(v->params);
-		free(v->program);
-		for (a = v->argv; a && *a; a++)
-			free(*a);
-		free(v->argv);
-		for (a = v->env; a && *a; a++)
-			free(*a);
-		free(v->env);
+		struct variant *v = &c->v[i];
+		char *own[] = { v->suite, v->name, v->id, v->params,
+		    v->program, v->base_url, v->model, v->api_key_env,
+		    v->system, v->prompt, v->json_schema, v->search_tool,
+		    v->version, v->description };
+
+		for (k = 0; k < sizeof own / sizeof own[0]; k++)
+			free(own[k]);
+		free_strv(v->argv);
+		free_strv(v->env);
 		secret_env_free(v->envp);
-		free(v->base_url);
-		free(v->model);
-		free(v->api_key_env);
-		free(v->system);
-		free(v->prompt);
-		free(v->json_schema);
-		free(v->search_tool);
 		free(v->deps);
-		free(v->version);
-		free(v->description);
 	}
 	free(c->v);
 	free(c);
@@ -1069,7 +1070,7 @@ in_list(const char *list, const struct variant *v)
 	const char *p, *e;
 
 	for (p = list; *p; p = *e ? e + 1 : e)
-		if (names(p, (size_t)((e = p + strcspn(p, ",")) - p), v) >= 2)
+		if (names_variant(p, (size_t)((e = p + strcspn(p, ",")) - p), v))
 			return 1;
 	return 0;
 }
@@ -1087,7 +1088,7 @@ check_list(const struct config *c, int stage, const char *list, char *err,
 		e = p + strcspn(p, ",");
 		for (i = 0, found = e == p; i < c->n && !found; i++)
 			found = c->v[i].stage == stage &&
-			    names(p, (size_t)(e - p), &c->v[i]) >= 2;
+			    names_variant(p, (size_t)(e - p), &c->v[i]);
 		if (!found) {
 			snprintf(err, errlen, "--include-%s: no %s variant %.*s",
 			    stage_names[stage], stage_names[stage],
@@ -1095,17 +1096,6 @@ check_list(const struct config *c, int stage, const char *list, char *err,
 			return -1;
 		}
 	}
-	return 0;
-}
-
-static int
-has_suite(const struct config *c, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].suite, s) == 0)
-			return 1;
 	return 0;
 }
 
@@ -1129,7 +1119,7 @@ config_select(struct config *c, const struct selection *s, char *err,
 	int st;
 
 	for (j = 0; j < s->nsuites; j++)
-		if (!has_suite(c, s->suites[j])) {
+		if (!named(c, s->suites[j], 1)) {
 			snprintf(err, errlen, "--suite: no suite %s", s->suites[j]);
 			return -1;
 		}

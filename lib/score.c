@@ -686,17 +686,15 @@ output(const struct scorer *s, struct buf *b)
 static void
 scorer_release(struct scorer *s)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < s->nacc; i++) {
-		free(s->acc[i].xid);
-		free(s->acc[i].fp);
-		free(s->acc[i].suite);
-		free(s->acc[i].stage);
-		free(s->acc[i].variant);
-		free(s->acc[i].bn);
-		free(s->acc[i].bp);
-		free(s->acc[i].bo);
+		struct acc *a = &s->acc[i];
+		void *own[] = { a->xid, a->fp, a->suite, a->stage, a->variant,
+		    a->bn, a->bp, a->bo };
+
+		for (k = 0; k < sizeof own / sizeof own[0]; k++)
+			free(own[k]);
 	}
 	free(s->acc);
 	db_finalize(s->q_mkt);

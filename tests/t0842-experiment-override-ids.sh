@@ -55,6 +55,21 @@ test_expect_success '--include-forecast takes an id, of its own stage only' '
 	test_grep "no forecast variant s:research:x" err
 '
 
+test_expect_success 'a suite and its variants of one name; depends_on an id' '
+	cat >y.json <<-\JSON &&
+	{"suites": [{"id": "llm",
+	  "research": [{"variant": "llm", "type": "jq", "program": "{output: 1}"}],
+	  "forecast": [{"variant": "llm", "type": "jq", "program": "{}", "depends_on": "llm"},
+	    {"variant": "b", "type": "jq", "program": "{}", "depends_on": "llm:research:llm"}]}]}
+	JSON
+	run pm-experiment -c y.json --include-forecast llm --list && expect_status 0 &&
+	printf "llm\tresearch\tllm\tjq\t-\nllm\tforecast\tllm\tjq\tllm:research:llm\n" >want &&
+	test_cmp want out &&
+	run pm-experiment -c y.json --include-forecast llm:forecast:b --list &&
+	expect_status 0 && test_grep -x "llm	forecast	b	jq	llm:research:llm" out &&
+	test_line_count out 2
+'
+
 test_expect_success 'pipelines.sh: --experiment-override and -file with ids' '
 	run "$TOP/pipelines.sh" daily --env-file /dev/null --list-experiments \
 		--experiment-override builtin:forecast:market.type=jq \
