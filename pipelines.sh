@@ -153,8 +153,13 @@ run_record() {
 # One lock per flow and database: two runs never overlap.
 take_lock() {
 	local key dir path=$db
-	# a file path names one database wherever it is run from
-	case $db in *:*) ;; *) path=$(realpath -m -- "$db") ;; esac
+	# a file path names one database wherever it is run from, as a
+	# sqlite: or sqlite:// URL does (tests in two checkouts use sqlite:pm.db)
+	case $db in
+	sqlite:*) path=${db#sqlite:}; path=$(realpath -m -- "${path#//}") ;;
+	*:*) ;;
+	*) path=$(realpath -m -- "$db") ;;
+	esac
 	key=$(printf '%s' "$path" | sha256sum | cut -c1-16)
 	dir=${PM_LOCK_DIR:-${TMPDIR:-/tmp}}
 	lockfile=$dir/pm-$flow-$key.lock
