@@ -619,6 +619,11 @@ main() {
 		pm pm-experiment --list "${exp_args[@]}"
 		exit
 	fi
+	# A bad config, a selection that leaves nothing or a selected variant's
+	# key unset: exit 2 before anything is fetched (pm-experiment says why).
+	case $flow in daily|retry-failures)
+		pm pm-experiment --check "${exp_args[@]}" || exit 2 ;;
+	esac
 
 	# the tools read the database from the environment, never from argv:
 	# a password in the URL must not show in ps

@@ -378,12 +378,10 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 	pthread_mutex_unlock(&kids_lock);
 	if (k == -1)
 		goto out;
-	close_fd(&p[0][0]);
-	close_fd(&p[1][1]);
-	close_fd(&p[2][1]);
-	fcntl(p[0][1], F_SETFL, O_NONBLOCK);
-	fcntl(p[1][0], F_SETFL, O_NONBLOCK);
-	fcntl(p[2][0], F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 3; i++) {	/* the child's ends, then ours */
+		close_fd(&p[i][i != 0]);
+		fcntl(p[i][i == 0], F_SETFL, O_NONBLOCK);
+	}
 	k = pump(pid, &p[0][1], &p[1][0], &p[2][0], in, inlen, deadline, r);
 	if (k == 0)
 		k = reap(pid, deadline);

@@ -94,17 +94,21 @@ read_all(const char *path, char *err, size_t errlen)
 	return b.data;
 }
 
-/* Parse JSON text; on error an invalid jv and the reason in err. */
+/* Parse JSON text; on error an invalid jv and the reason in err, on one
+ * line (libjq's message ends with the whole text it parsed). */
 static jv
 parse(const char *what, const char *text, char *err, size_t errlen)
 {
 	jv v = jv_parse(text), m;
+	const char *s, *e;
 
 	if (!jv_is_valid(v)) {
 		m = jv_invalid_get_msg(v);
-		snprintf(err, errlen, "%s: %s", what,
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "invalid JSON");
+		s = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "invalid JSON";
+		e = strstr(s, " (while parsing");
+		snprintf(err, errlen, "%s: %.*s", what,
+		    (int)(e ? (size_t)(e - s) : strlen(s)), s);
 		jv_free(m);
 		return jv_invalid();
 	}
@@ -173,33 +177,48 @@ parse_override(struct loader *L, const char *s)
 	return 0;
 }
 
-/* How NAME names a variant: 1 its suite, 2 its name, 3 suite:name, 0 not. */
+/* How the n bytes at s name v: 1 its suite, 2 its name, 3 suite:name,
+ * 4 its id (suite:stage:variant, as --list prints it), 0 not at all. */
 static int
-match(const char *name, const char *suite, const char *vname)
+names(const char *s, size_t n, const struct variant *v)
 {
-	size_t sl = strlen(suite);
+	size_t sl = strlen(v->suite), vl = strlen(v->name);
 
-	if (strcmp(name, suite) == 0)
+	if (n == sl && memcmp(s, v->suite, n) == 0)
 		return 1;
-	if (strcmp(name, vname) == 0)
+	if (n == vl && memcmp(s, v->name, n) == 0)
 		return 2;
-	if (strncmp(name, suite, sl) == 0 && name[sl] == ':' &&
-	    strcmp(name + sl + 1, vname) == 0)
+	if (n == sl + 1 + vl && memcmp(s, v->suite, sl) == 0 && s[sl] == ':' &&
+	    memcmp(s + sl + 1, v->name, vl) == 0)
 		return 3;
-	return 0;
+	return n == strlen(v->id) && memcmp(s, v->id, n) == 0 ? 4 : 0;
+}
+
+/* Whether s names v itself, not (only) its suite. */
+static int
+names_variant(const char *s, size_t n, const struct variant *v)
+{
+	return (n == strlen(v->name) && memcmp(s, v->name, n) == 0) ||
+	    names(s, n, v) >= 3;
+}
+
+static int
+match(const char *name, const struct variant *v)
+{
+	return names(name, strlen(name), v);
 }
 
 /* Files first, each from the least to the most specific name (jv objects
  * have no key order), then the inline overrides as given. */
 static jv
-apply_overrides(struct loader *L, jv p, const char *suite, const char *vname)
+apply_overrides(struct loader *L, jv p, const struct variant *var)
 {
 	int level;
 
 	jv_array_foreach(L->files, i, f) {
-		for (level = 1; level <= 3; level++) {
+		for (level = 1; level <= 4; level++) {
 			jv_object_foreach(f, k, v) {
-				if (match(jv_string_value(k), suite, vname) ==
+				if (match(jv_string_value(k), var) ==
 				    level && jv_get_kind(v) == JV_KIND_OBJECT)
 					p = jv_object_merge_recursive(p, v);
 				else
@@ -212,7 +231,7 @@ apply_overrides(struct loader *L, jv p, const char *suite, const char *vname)
 	jv_array_foreach(L->inl, i, t) {
 		jv n = jv_array_get(jv_copy(t), 0);
 
-		if (match(jv_string_value(n), suite, vname))
+		if (match(jv_string_value(n), var))
 			p = jv_setpath(p, jv_array_get(jv_copy(t), 1),
 			    jv_array_get(jv_copy(t), 2));
 		jv_free(n);
@@ -402,6 +421,8 @@ fill_openai_search(struct loader *L, struct variant *v, jv p)
 {
 	static const char *const opts[] = { "search_context_size",
 	    "allowed_domains", "user_location" };
+	static const jv_kind kinds[] = { JV_KIND_STRING, JV_KIND_ARRAY,
+	    JV_KIND_OBJECT };
 	jv t, o[3];
 	int i, given = 0, ok = 1;
 
@@ -412,17 +433,13 @@ fill_openai_search(struct loader *L, struct variant *v, jv p)
 			o[i] = jv_null();
 		}
 		given |= jv_get_kind(o[i]) != JV_KIND_NULL;
+		ok &= jv_get_kind(o[i]) == JV_KIND_NULL ||
+		    jv_get_kind(o[i]) == kinds[i];
 	}
 	if (jv_get_kind(o[0]) == JV_KIND_STRING)
-		ok = !strcmp(jv_string_value(o[0]), "low") ||
+		ok &= !strcmp(jv_string_value(o[0]), "low") ||
 		    !strcmp(jv_string_value(o[0]), "medium") ||
 		    !strcmp(jv_string_value(o[0]), "high");
-	ok &= jv_get_kind(o[0]) == JV_KIND_NULL ||
-	    jv_get_kind(o[0]) == JV_KIND_STRING;
-	ok &= jv_get_kind(o[1]) == JV_KIND_NULL ||
-	    jv_get_kind(o[1]) == JV_KIND_ARRAY;
-	ok &= jv_get_kind(o[2]) == JV_KIND_NULL ||
-	    jv_get_kind(o[2]) == JV_KIND_OBJECT;
 	t = v->api == XA_RESPONSES ? JV_OBJECT(jv_string("type"),
 	    jv_string("web_search")) : jv_object();
 	if (jv_get_kind(o[0]) == JV_KIND_STRING)
@@ -683,7 +700,7 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 	if (v == NULL)
 		return fail(L, "out of memory");
 	p = jv_object_merge_recursive(jv_copy(defaults), jv_copy(entry));
-	p = apply_overrides(L, p, v->suite, v->name);
+	p = apply_overrides(L, p, v);
 	if (!jv_is_valid(p)) {
 		jv_free(p);
 		return fail(L, "%s: an override does not fit the parameters",
@@ -746,18 +763,17 @@ out:
 	return rc;
 }
 
+/* The research variant ref names for a forecast of suite: its name in
+ * that suite, suite:name or its id. */
 static int
 find_research(const struct config *c, const char *suite, const char *ref,
     size_t *at)
 {
-	const char *colon = strchr(ref, ':');
-	size_t i, sl = colon ? (size_t)(colon - ref) : strlen(suite);
-	const char *s = colon ? ref : suite, *name = colon ? colon + 1 : ref;
+	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->v[i].stage == XS_RESEARCH && strlen(c->v[i].suite) == sl &&
-		    strncmp(c->v[i].suite, s, sl) == 0 &&
-		    strcmp(c->v[i].name, name) == 0) {
+		if (c->v[i].stage == XS_RESEARCH && (match(ref, &c->v[i]) >= 3 ||
+		    (!strcmp(c->v[i].suite, suite) && !strcmp(c->v[i].name, ref)))) {
 			*at = i;
 			return 0;
 		}
@@ -797,20 +813,29 @@ resolve_deps(struct loader *L)
 	return 0;
 }
 
+/* Whether name names some variant: as its suite when suite, else at all. */
+static int
+named(const struct config *c, const char *name, int suite)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < c->n; i++)
+		if ((m = match(name, &c->v[i])) && (!suite || m == 1))
+			return 1;
+	return 0;
+}
+
 /* An override naming nothing is a typo: say so rather than ignore it. */
 static int
 check_names(struct loader *L)
 {
-	size_t i;
-	int found, rc = 0;
+	int rc = 0;
 
 	jv_array_foreach(L->inl, j, t) {
 		jv n = jv_array_get(jv_copy(t), 0);
 
-		for (i = 0, found = 0; i < L->c->n && !found; i++)
-			found = match(jv_string_value(n), L->c->v[i].suite,
-			    L->c->v[i].name);
-		if (!found && rc == 0)
+		if (rc == 0 && !named(L->c, jv_string_value(n), 0))
 			rc = fail(L, "--override: no suite or variant named %s",
 			    jv_string_value(n));
 		jv_free(n);
@@ -818,10 +843,7 @@ check_names(struct loader *L)
 	}
 	jv_array_foreach(L->files, j, f) {
 		jv_object_foreach(f, k, v) {
-			for (i = 0, found = 0; i < L->c->n && !found; i++)
-				found = match(jv_string_value(k),
-				    L->c->v[i].suite, L->c->v[i].name);
-			if (!found && rc == 0)
+			if (rc == 0 && !named(L->c, jv_string_value(k), 0))
 				rc = fail(L, "--override-file: no suite or "
 				    "variant named %s", jv_string_value(k));
 			jv_free(k);
@@ -890,18 +912,15 @@ load_root(struct loader *L, const struct config_opts *o)
 	return rc;
 }
 
-/* The host[:port] of a base URL: the endpoint, without its path. */
-static void
-fp_host(struct buf *b, const char *url)
+void
+config_host(struct buf *b, const char *url)
 {
 	const char *h = url ? strstr(url, "://") : NULL;
-	size_t n;
 
 	h = h ? h + 3 : url;
-	n = h ? strcspn(h, "/?#") : 0;
 	jw_key(b, "host");
 	if (h)
-		jw_str(b, h, n);
+		jw_str(b, h, strcspn(h, "/?#"));
 	else
 		jw_null(b);
 }
@@ -939,7 +958,7 @@ config_fingerprint(const struct config *c, const struct variant *v,
 	for (i = 0; i < v->ndeps; i++)
 		jw_strz(&b, c->v[v->deps[i]].fingerprint);
 	jw_close(&b, ']');
-	fp_host(&b, v->base_url);
+	config_host(&b, v->base_url);
 	jw_key(&b, "json_mode");
 	jw_int(&b, v->json_mode);
 	fp_strs(&b, "json_schema", v->json_schema);
@@ -1009,65 +1028,50 @@ out:
 	return L.c;
 }
 
+static void
+free_strv(char **a)
+{
+	char **p;
+
+	for (p = a; p && *p; p++)
+		free(*p);
+	free(a);
+}
+
 void
 config_free(struct config *c)
 {
-	struct variant *v;
-	size_t i;
-	char **a;
+	size_t i, k;
 
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++) {
-		v = &c->v[i];
-		free(v->suite);
-		free(v->name);
-		free(v->id);
-		free(v->params);
-		free(v->program);
-		for (a = v->argv; a && *a; a++)
-			free(*a);
-		free(v->argv);
-		for (a = v->env; a && *a; a++)
-			free(*a);
-		free(v->env);
+		struct variant *v = &c->v[i];
+		char *own[] = { v->suite, v->name, v->id, v->params,
+		    v->program, v->base_url, v->model, v->api_key_env,
+		    v->system, v->prompt, v->json_schema, v->search_tool,
+		    v->version, v->description };
+
+		for (k = 0; k < sizeof own / sizeof own[0]; k++)
+			free(own[k]);
+		free_strv(v->argv);
+		free_strv(v->env);
 		secret_env_free(v->envp);
-		free(v->base_url);
-		free(v->model);
-		free(v->api_key_env);
-		free(v->system);
-		free(v->prompt);
-		free(v->json_schema);
-		free(v->search_tool);
 		free(v->deps);
-		free(v->version);
-		free(v->description);
 	}
 	free(c->v);
 	free(c);
 }
 
-/* Whether the comma list names v, as "variant" or "suite:variant". */
+/* Whether the comma list names v: as variant, suite:variant or its id. */
 static int
 in_list(const char *list, const struct variant *v)
 {
-	const char *p = list, *e;
-	size_t n;
+	const char *p, *e;
 
-	for (; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		n = (size_t)(e - p);
-		if (n == 0)
-			continue;
-		if ((strlen(v->name) == n && !strncmp(p, v->name, n)) ||
-		    (strlen(v->suite) + 1 + strlen(v->name) == n &&
-		    !strncmp(p, v->suite, strlen(v->suite)) &&
-		    p[strlen(v->suite)] == ':' &&
-		    !strncmp(p + strlen(v->suite) + 1, v->name, strlen(v->name))))
+	for (p = list; *p; p = *e ? e + 1 : e)
+		if (names_variant(p, (size_t)((e = p + strcspn(p, ",")) - p), v))
 			return 1;
-	}
 	return 0;
 }
 
@@ -1076,36 +1080,34 @@ static int
 check_list(const struct config *c, int stage, const char *list, char *err,
     size_t errlen)
 {
-	const char *p = list, *e;
-	char item[256];
+	const char *p, *e;
 	size_t i;
 	int found;
 
-	for (; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		snprintf(item, sizeof item, "%.*s", (int)(e - p), p);
-		for (i = 0, found = 0; i < c->n && !found; i++)
-			found = c->v[i].stage == stage && in_list(item, &c->v[i]);
-		if (!found && item[0]) {
-			snprintf(err, errlen, "--include-%s: no %s variant %s",
-			    stage_names[stage], stage_names[stage], item);
+	for (p = list; *p; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		for (i = 0, found = e == p; i < c->n && !found; i++)
+			found = c->v[i].stage == stage &&
+			    names_variant(p, (size_t)(e - p), &c->v[i]);
+		if (!found) {
+			snprintf(err, errlen, "--include-%s: no %s variant %.*s",
+			    stage_names[stage], stage_names[stage],
+			    (int)(e - p), p);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int
-has_suite(const struct config *c, const char *s)
+/* Add "OPT VAL" to the message: " by" before the first (no option has
+ * been named while it has no '-'), ", " before the others. */
+static void
+by(char *err, size_t errlen, const char *opt, const char *val)
 {
-	size_t i;
+	size_t k = strlen(err);
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].suite, s) == 0)
-			return 1;
-	return 0;
+	snprintf(err + k, errlen - k, "%s %s %s", strchr(err, '-') ? "," : " by",
+	    opt, val);
 }
 
 int
@@ -1117,7 +1119,7 @@ config_select(struct config *c, const struct selection *s, char *err,
 	int st;
 
 	for (j = 0; j < s->nsuites; j++)
-		if (!has_suite(c, s->suites[j])) {
+		if (!named(c, s->suites[j], 1)) {
 			snprintf(err, errlen, "--suite: no suite %s", s->suites[j]);
 			return -1;
 		}
@@ -1142,6 +1144,15 @@ config_select(struct config *c, const struct selection *s, char *err,
 		n += c->v[i].selected != 0;
 	if (n == 0) {
 		snprintf(err, errlen, "no variant selected");
+		for (j = 0; j < s->nsuites; j++)
+			by(err, errlen, "--suite", s->suites[j]);
+		if (s->stages != (1 << XS_RESEARCH | 1 << XS_FORECAST))
+			by(err, errlen, "--stage", stage_names[s->stages >> 1]);
+		for (st = XS_RESEARCH; st <= XS_FORECAST; st++)
+			if (s->inc[st])
+				by(err, errlen, st == XS_RESEARCH ?
+				    "--include-research" : "--include-forecast",
+				    s->inc[st]);
 		return -1;
 	}
 	return 0;

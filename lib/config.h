@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
+
 enum { XS_RESEARCH = 0, XS_FORECAST = 1 };
 enum { XT_BUILTIN, XT_JQ, XT_COMMAND, XT_OPENAI, XT_GEMINI, XT_NTYPES };
 enum { XA_CHAT, XA_RESPONSES, XA_GEMINI };	/* the API an LLM variant calls */
@@ -104,5 +106,9 @@ void config_list(const struct config *c, FILE *f);
  * every variant's fingerprint with it, research first. */
 void config_fingerprint(const struct config *c, const struct variant *v,
     char out[17]);
+
+/* "host": the host[:port] of a base URL (the endpoint without its path),
+ * or null, as a member of the JSON object open in b. */
+void config_host(struct buf *b, const char *url);
 
 #endif

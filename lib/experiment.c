@@ -134,6 +134,16 @@ last_brace(const char *t, size_t n)
 	return n ? n - 1 : 0;
 }
 
+static void
+raw_or_null(struct buf *b, const char *key, const struct buf *v)
+{
+	jw_key(b, key);
+	if (v->len)
+		jw_raw(b, v->data, v->len);
+	else
+		jw_null(b);
+}
+
 /* The group, with the output of the research v depends on appended, and
  * the markets to forecast when they are not all of them (todo). */
 static void
@@ -162,12 +172,7 @@ make_input(struct xworker *w, const struct xjob *j, const struct variant *v,
 			snprintf(key, sizeof key, "%s", d->name);
 		else
 			snprintf(key, sizeof key, "%s:%s", d->suite, d->name);
-		jw_key(b, key);
-		if (w->res[v->deps[i]].output.len)
-			jw_raw(b, w->res[v->deps[i]].output.data,
-			    w->res[v->deps[i]].output.len);
-		else
-			jw_null(b);
+		raw_or_null(b, key, &w->res[v->deps[i]].output);
 	}
 	buf_adds(b, "}}");
 }
@@ -192,16 +197,6 @@ deps_ok(struct xworker *w, const struct variant *v, struct xres *r)
 	return 0;
 }
 
-static void
-raw_or_null(struct buf *b, const char *key, const struct buf *v)
-{
-	jw_key(b, key);
-	if (v->len)
-		jw_raw(b, v->data, v->len);
-	else
-		jw_null(b);
-}
-
 /* The id of market m, or NULL. */
 static const char *
 market_id(const json_val *m, size_t *n)
@@ -214,7 +209,7 @@ market_id(const json_val *m, size_t *n)
 
 /* Whether the JSON array of strings ids (text) lists id. */
 static int
-listed(struct xworker *w, const struct buf *ids, const char *id, size_t n)
+listed(const struct buf *ids, const char *id, size_t n)
 {
 	const char *p;
 	size_t k;
@@ -225,7 +220,6 @@ listed(struct xworker *w, const struct buf *ids, const char *id, size_t n)
 		if (k == n && memcmp(p + 1, id, n) == 0)
 			return 1;
 	}
-	(void)w;
 	return 0;
 }
 
@@ -245,8 +239,7 @@ write_lead(struct xworker *w, const struct buf *todo, const char *started)
 	jw_open(b, '{');
 	json_iter_init(&it, &w->markets);
 	while (json_iter_next(&it, NULL, NULL, &m)) {
-		if ((id = market_id(&m, &n)) == NULL ||
-		    !listed(w, todo, id, n))
+		if ((id = market_id(&m, &n)) == NULL || !listed(todo, id, n))
 			continue;
 		json_get(&m, "close_time", &ct);
 		c = json_str(&ct, &cn);
@@ -276,7 +269,6 @@ write_provenance(struct buf *b, const struct variant *v)
 {
 	char sha[65];
 	struct buf t;
-	const char *h;
 
 	jw_key(b, "provenance");
 	jw_open(b, '{');
@@ -284,13 +276,7 @@ write_provenance(struct buf *b, const struct variant *v)
 	jw_strz(b, config_type_name(v->type));
 	jw_key(b, "model");
 	jw_strz(b, v->model);
-	jw_key(b, "host");
-	h = v->base_url ? strstr(v->base_url, "://") : NULL;
-	h = h ? h + 3 : v->base_url;
-	if (h)
-		jw_str(b, h, strcspn(h, "/?#"));
-	else
-		jw_null(b);
+	config_host(b, v->base_url);
 	buf_init(&t, 0);
 	buf_printf(&t, "%s\n%s\n%s", v->system ? v->system : "",
 	    v->prompt ? v->prompt : "", v->program ? v->program : "");
@@ -399,7 +385,7 @@ keep_todo(struct xworker *w, struct xres *r, const struct buf *todo)
 	jw_open(&w->tmp, '{');
 	json_iter_init(&it, &root);
 	while (json_iter_next(&it, &k, &kl, &p))
-		if (listed(w, todo, k, kl)) {
+		if (listed(todo, k, kl)) {
 			jw_str(&w->tmp, k, kl);
 			buf_addc(&w->tmp, ':');
 			jw_val(&w->tmp, &p);
@@ -597,18 +583,10 @@ reuse_research(struct xworker *w, const json_val *stored, size_t vi)
 static void
 write_skip(struct xjob *j)
 {
-	struct buf *b = &j->out;
-
-	jw_open(b, '{');
-	jw_key(b, "kind");
-	jw_strz(b, "skip");
-	jw_key(b, "stage");
-	jw_strz(b, "experiment");
-	jw_key(b, "event_key");
-	jw_strz(b, j->event_key);
-	jw_key(b, "why");
-	jw_strz(b, "already_processed");
-	jw_close(b, '}');
+	buf_adds(&j->out, "{\"kind\":\"skip\",\"stage\":\"experiment\","
+	    "\"event_key\":");
+	jw_strz(&j->out, j->event_key);
+	buf_adds(&j->out, ",\"why\":\"already_processed\"}");
 }
 
 /* Variant i on the group, unless the stored results say it is done

@@ -15,7 +15,6 @@
 #include "secret.h"
 #include "sha.h"
 
-
 void
 xres_reset(struct xres *r)
 {
@@ -65,6 +64,7 @@ xdump(struct xworker *w, size_t vi, const char *what, const char *p,
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	char name[160], path[4096];
+	int short_write;
 	FILE *f;
 
 	if (w->o->dump_dir == NULL)
@@ -80,13 +80,13 @@ xdump(struct xworker *w, size_t vi, const char *what, const char *p,
 	    strcmp(what, "stderr") == 0 ? "txt" : "json");
 	if ((f = fopen(path, "w")) == NULL)
 		goto fail;
-	if ((n && fwrite(p, 1, n, f) != n) || fclose(f) == EOF)
+	short_write = n && fwrite(p, 1, n, f) != n;
+	if (fclose(f) == EOF || short_write)	/* closed either way */
 		goto fail;
 	return;
 fail:
 	msg("--dump-dir: %s: %s", path, strerror(errno));
 }
-
 
 static int
 prob_ok(const json_val *v, double *p)
@@ -200,27 +200,18 @@ probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
 	return 0;
 }
 
+/* status: absent or null is ok, else one of XR_*'s names. */
 static int
 parse_status(const json_val *s, int *st)
 {
-	const char *v;
-	size_t n;
+	static const char *const names[] = { "ok", "skipped", "failed" };
+	const char *v = json_str(s, NULL);
 
-	if (s->type == JSON_ABSENT || s->type == JSON_NULL) {
-		*st = XR_OK;
-		return 0;
-	}
-	if ((v = json_str(s, &n)) == NULL)
-		return -1;
-	if (strcmp(v, "ok") == 0)
-		*st = XR_OK;
-	else if (strcmp(v, "skipped") == 0)
-		*st = XR_SKIPPED;
-	else if (strcmp(v, "failed") == 0)
-		*st = XR_FAILED;
-	else
-		return -1;
-	return 0;
+	for (*st = XR_OK; v && *st <= XR_FAILED; ++*st)
+		if (strcmp(v, names[*st]) == 0)
+			return 0;
+	*st = XR_OK;
+	return s->type == JSON_ABSENT || s->type == JSON_NULL ? 0 : -1;
 }
 
 /*

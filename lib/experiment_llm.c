@@ -216,6 +216,20 @@ write_output(struct xworker *w, const struct answer *a, struct xres *r)
 	jw_close(b, '}');
 }
 
+/* temperature and the output token cap, when set: max names the cap. */
+static void
+sampling(const struct variant *v, const char *max, struct buf *b)
+{
+	if (v->temperature >= 0) {
+		jw_key(b, "temperature");
+		jw_double(b, v->temperature);
+	}
+	if (v->max_tokens) {
+		jw_key(b, max);
+		jw_int(b, v->max_tokens);
+	}
+}
+
 /* The messages, sampling and JSON mode every API has, in chat's words. */
 static void
 build_chat(const struct variant *v, const struct buf *prompt, struct buf *b)
@@ -233,14 +247,7 @@ build_chat(const struct variant *v, const struct buf *prompt, struct buf *b)
 	jw_str(b, prompt->data, prompt->len);
 	jw_close(b, '}');
 	jw_close(b, ']');
-	if (v->temperature >= 0) {
-		jw_key(b, "temperature");
-		jw_double(b, v->temperature);
-	}
-	if (v->max_tokens) {
-		jw_key(b, "max_tokens");
-		jw_int(b, v->max_tokens);
-	}
+	sampling(v, "max_tokens", b);
 	if (v->json_schema) {
 		jw_key(b, "response_format");
 		RAW(b, "{\"type\":\"json_schema\",\"json_schema\":{\"name\":"
@@ -269,14 +276,7 @@ build_responses(const struct variant *v, const struct buf *prompt,
 	}
 	jw_key(b, "input");
 	jw_str(b, prompt->data, prompt->len);
-	if (v->temperature >= 0) {
-		jw_key(b, "temperature");
-		jw_double(b, v->temperature);
-	}
-	if (v->max_tokens) {
-		jw_key(b, "max_output_tokens");
-		jw_int(b, v->max_tokens);
-	}
+	sampling(v, "max_output_tokens", b);
 	if (v->search) {
 		jw_key(b, "tools");
 		jw_open(b, '[');
@@ -317,14 +317,7 @@ build_gemini(const struct variant *v, const struct buf *prompt, struct buf *b)
 	}
 	jw_key(b, "generationConfig");
 	jw_open(b, '{');
-	if (v->temperature >= 0) {
-		jw_key(b, "temperature");
-		jw_double(b, v->temperature);
-	}
-	if (v->max_tokens) {
-		jw_key(b, "maxOutputTokens");
-		jw_int(b, v->max_tokens);
-	}
+	sampling(v, "maxOutputTokens", b);
 	if (v->json_mode) {
 		jw_key(b, "responseMimeType");
 		jw_strz(b, "application/json");

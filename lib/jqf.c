@@ -309,15 +309,33 @@ answer(const struct cmd_result *cr, struct buf *out, char *err,
 	return st == CH_NONE ? 0 : -1;
 }
 
+/* This program, as /proc/self/exe names it: resolved once, because
+ * under valgrind only readlink(2) of it names the program (an exec of it
+ * runs valgrind's own binary); unresolved when the file is gone. */
+static char self[4096];
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void
+find_self(void)
+{
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	self[n > 0 ? n : 0] = 0;
+	if (n <= 0 || (size_t)n == sizeof self - 1 ||
+	    strstr(self, " (deleted)") != NULL)
+		snprintf(self, sizeof self, "/proc/self/exe");
+}
+
 int
 jqf_eval_bounded(const char *expr, const char *json, size_t len,
     struct buf *out, const struct jqf_bounds *b, char *err, size_t errlen)
 {
-	static char *const argv[] = { "/proc/self/exe", "--jq-worker", NULL };
+	char *argv[] = { self, "--jq-worker", NULL };
 	struct cmd_result cr;
 	struct buf in;
 	int rc = -1;
 
+	pthread_once(&self_once, find_self);
 	buf_init(&in, 0);
 	cmd_result_init(&cr, out->max ? out->max + 1 : 0, 4096);
 	cr.max_rss_kb = b->max_mb * 1024;

@@ -37,8 +37,9 @@ struct sums {
 	double		 ref_brier, ref_logloss, paired_brier;
 };
 
+/* One variant as configured: an experiment id and a fingerprint. */
 struct acc {
-	char		*suite, *stage, *variant;
+	char		*xid, *fp, *suite, *stage, *variant;
 	unsigned long	 forecasts, pending;
 	unsigned long	 invalid;	/* markets whose forecast is not one */
 	struct sums	 all, lead[NLEAD];
@@ -50,7 +51,7 @@ struct acc {
 struct scorer {
 	struct db		*db;
 	const struct score_opts	*o;
-	struct db_stmt		*q_mkt, *q_ref, *q_close;
+	struct db_stmt		*q_mkt, *q_ref, *q_lead;
 	json_parser		*jp;
 	struct acc		*acc;
 	size_t			 nacc, capacc;
@@ -241,9 +242,18 @@ logloss(const double *p, const struct mkt *m, double eps)
 	return -log(q < eps ? eps : q > 1 - eps ? 1 - eps : q);
 }
 
+static const char *
+col(struct db_stmt *st, int i)
+{
+	const char *t = db_col_text(st, i, NULL);
+
+	return t ? t : "";
+}
+
+/* The accumulator of the result row st is on (its experiment_id and
+ * fingerprint, columns 6 and 7), new at the end when there is none. */
 static struct acc *
-find_acc(struct scorer *s, const char *suite, const char *stage,
-    const char *variant)
+find_acc(struct scorer *s, struct db_stmt *st)
 {
 	struct acc *a;
 	size_t i, nb = (size_t)s->o->buckets;
@@ -251,8 +261,7 @@ find_acc(struct scorer *s, const char *suite, const char *stage,
 
 	for (i = 0; i < s->nacc; i++) {
 		a = &s->acc[i];
-		if (!strcmp(a->suite, suite) && !strcmp(a->stage, stage) &&
-		    !strcmp(a->variant, variant))
+		if (!strcmp(a->xid, col(st, 6)) && !strcmp(a->fp, col(st, 7)))
 			return a;
 	}
 	if (s->nacc == s->capacc) {
@@ -263,13 +272,16 @@ find_acc(struct scorer *s, const char *suite, const char *stage,
 	}
 	a = &s->acc[s->nacc++];
 	memset(a, 0, sizeof *a);
-	a->suite = strdup(suite);
-	a->stage = strdup(stage);
-	a->variant = strdup(variant);
+	a->xid = strdup(col(st, 6));
+	a->fp = strdup(col(st, 7));
+	a->suite = strdup(col(st, 1));
+	a->stage = strdup(col(st, 2));
+	a->variant = strdup(col(st, 3));
 	a->bn = calloc(nb, sizeof *a->bn);
 	a->bp = calloc(nb, sizeof *a->bp);
 	a->bo = calloc(nb, sizeof *a->bo);
-	if (!a->suite || !a->stage || !a->variant || !a->bn || !a->bp || !a->bo)
+	if (!a->xid || !a->fp || !a->suite || !a->stage || !a->variant ||
+	    !a->bn || !a->bp || !a->bo)
 		return NULL;
 	return a;
 }
@@ -306,36 +318,50 @@ add_sums(struct sums *t, const double *p, const double *q, int ref,
 	}
 }
 
+/* The result being scored, copied out of its row: the sub-queries
+ * cannot move it.  NULL members for null columns. */
+struct row {
+	struct acc	*a;
+	char		*key, *markets, *started;
+};
+
 /*
- * The lead time of a forecast of one market, in hours: the market's close
- * time as the forecast saw it (processed_markets, else the market as
- * stored now) less the result's start.  -1 when unknown (no close time or
- * start) or negative; 0 otherwise, in *lead_h.
+ * The lead time of a forecast of one market, in hours, as stored with the
+ * result (experiment_markets): lead_h, else the close time the forecast
+ * saw less the result's start.  -1 when unknown or negative; 0 otherwise,
+ * in *lead_h; -2 on a database error.
  */
 static int
-lead_time(struct scorer *s, const char *key, const char *id,
-    const char *started, double *lead_h)
+lead_time(struct scorer *s, const struct row *r, const char *id,
+    double *lead_h)
 {
-	const char *close;
+	struct db_stmt *q = s->q_lead;
+	const char *h, *close;
 	double c, t;
-	int rc, ok = -1;
+	int rc;
 
-	if (started == NULL || ts_ms(started, strlen(started), &t) == -1)
-		return -1;
-	db_bind_str(s->q_close, 1, key);
-	db_bind_str(s->q_close, 2, id);
-	if ((rc = db_step(s->q_close)) == DB_ROW &&
-	    (close = db_col_text(s->q_close, 0, NULL)) != NULL &&
-	    ts_ms(close, strlen(close), &c) == 0 && c >= t) {
-		*lead_h = (c - t) / 3600e3;
-		ok = 0;
+	*lead_h = -1;
+	db_bind_str(q, 1, r->key);
+	db_bind_str(q, 2, r->a->xid);
+	db_bind_str(q, 3, r->a->fp);
+	db_bind_str(q, 4, r->markets ? r->markets : "");
+	db_bind_str(q, 5, id);
+	if ((rc = db_step(q)) == DB_ROW) {
+		h = db_col_text(q, 0, NULL);
+		close = db_col_text(q, 1, NULL);
+		if (h)
+			*lead_h = strtod(h, NULL);
+		else if (close && r->started &&
+		    ts_ms(close, strlen(close), &c) == 0 &&
+		    ts_ms(r->started, strlen(r->started), &t) == 0)
+			*lead_h = (c - t) / 3600e3;
 	}
-	db_reset(s->q_close);
+	db_reset(q);
 	if (rc != DB_ROW && rc != DB_DONE) {
-		dberr(s, "close time");
+		dberr(s, "lead time");
 		return -2;
 	}
-	return ok;
+	return *lead_h >= 0 ? 0 : -1;
 }
 
 static int
@@ -351,9 +377,10 @@ lead_bucket(double lead_h)
 /* One market of one forecast.  1 when scored, 0 when not resolved (or
  * the forecast says nothing usable about it), -1 on a database error. */
 static int
-score_market(struct scorer *s, struct acc *a, const char *key,
-    const char *id, const char *started, const json_val *f)
+score_market(struct scorer *s, const struct row *r, const char *id,
+    const json_val *f)
 {
+	struct acc *a = r->a;
 	struct mkt m = { 0 };
 	double p[MAXK], q[MAXK], lead_h;
 	int rc = 0, ref, lr, fv = -1;
@@ -365,8 +392,8 @@ score_market(struct scorer *s, struct acc *a, const char *key,
 	else if (m.winner < 0)
 		a->pending++;
 	else if (fv == 0) {
-		if ((ref = load_ref(s, key, id, &m, q)) == -1 ||
-		    (lr = lead_time(s, key, id, started, &lead_h)) == -2)
+		if ((ref = load_ref(s, r->key, id, &m, q)) == -1 ||
+		    (lr = lead_time(s, r, id, &lead_h)) == -2)
 			rc = -1;
 		else {
 			add_sums(&a->all, p, q, ref, &m, s->o->clamp);
@@ -383,42 +410,44 @@ score_market(struct scorer *s, struct acc *a, const char *key,
 	return rc;
 }
 
-static const char *
-col(struct db_stmt *st, int i)
+static char *
+col_dup(struct db_stmt *st, int i, int *nomem)
 {
 	const char *t = db_col_text(st, i, NULL);
+	char *d = t ? strdup(t) : NULL;
 
-	return t ? t : "";
+	*nomem |= t && !d;
+	return d;
 }
 
-/* One stored result: every market its probabilities name.  The text is
- * parsed into the scorer's own parser (a copy), so the sub-queries
- * cannot move it. */
+/* Every market of one stored result that its probabilities name.  The
+ * text is parsed into the scorer's own parser (a copy). */
 static int
 score_result(struct scorer *s, struct db_stmt *st)
 {
-	const char *text, *err, *id, *t;
-	char key[1024], started[TS_MAX + 16];
+	const char *text, *err, *id;
+	struct row r = { 0 };
 	size_t n, idn;
 	json_val root, f;
 	json_iter it;
-	struct acc *a;
-	int rc, any = 0;
+	char mid[KEY_MAX + 1];
+	int rc = 0, any = 0, nomem = 0;
 
 	text = db_col_text(st, 4, &n);
 	if (text == NULL || json_parse(s->jp, text, n, 0, &root, &err) == -1 ||
 	    root.type != JSON_OBJECT)
 		return 0;	/* not a forecast we can read: not scored */
-	if ((a = find_acc(s, col(st, 1), col(st, 2), col(st, 3))) == NULL) {
+	r.a = find_acc(s, st);
+	r.key = col_dup(st, 0, &nomem);
+	r.started = col_dup(st, 5, &nomem);
+	r.markets = col_dup(st, 8, &nomem);
+	if (r.a == NULL || r.key == NULL || nomem) {
 		snprintf(s->err, s->errlen, "out of memory");
-		return -1;
+		rc = -1;
 	}
-	snprintf(key, sizeof key, "%s", col(st, 0));
-	t = db_col_text(st, 5, NULL);
-	snprintf(started, sizeof started, "%s", t ? t : "");
 	json_iter_init(&it, &root);
-	while (json_iter_next(&it, &id, &idn, &f)) {
-		char mid[KEY_MAX + 1], kb[KEY_MAX + 1];
+	while (rc == 0 && json_iter_next(&it, &id, &idn, &f)) {
+		char kb[KEY_MAX + 1];
 		const char *sid;
 		size_t sn;
 
@@ -427,13 +456,16 @@ score_result(struct scorer *s, struct db_stmt *st)
 			continue;
 		memcpy(mid, sid, sn);
 		mid[sn] = 0;
-		if ((rc = score_market(s, a, key, mid, t ? started : NULL,
-		    &f)) == -1)
-			return -1;
-		any |= rc;
+		if ((rc = score_market(s, &r, mid, &f)) == 1)
+			any = 1;
+		rc = rc == -1 ? -1 : 0;
 	}
-	a->forecasts += any;
-	return 0;
+	if (r.a)
+		r.a->forecasts += any;
+	free(r.key);
+	free(r.started);
+	free(r.markets);
+	return rc;
 }
 
 static int
@@ -449,15 +481,16 @@ score_all(struct scorer *s)
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
-	s->q_close = db_prepare(s->db, "SELECT COALESCE((SELECT close_time "
-	    "FROM processed_markets WHERE event_key = ?1 AND market_id = ?2), "
-	    "(SELECT MAX(close_time) FROM markets WHERE market_id = ?2))");
+	s->q_lead = db_prepare(s->db, "SELECT lead_h, close_time FROM "
+	    "experiment_markets WHERE event_key = ?1 AND experiment_id = ?2 "
+	    "AND fingerprint = ?3 AND markets = ?4 AND market_id = ?5");
 	st = db_prepare(s->db, "SELECT event_key, COALESCE(suite, ''), "
 	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities, "
-	    "started_at FROM experiment_results WHERE status = 'ok' AND "
-	    "probabilities IS NOT NULL ORDER BY suite, stage, variant, "
+	    "started_at, experiment_id, fingerprint, markets FROM "
+	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
+	    "NULL ORDER BY suite, stage, variant, experiment_id, fingerprint, "
 	    "event_key");
-	if (!s->q_mkt || !s->q_ref || !s->q_close || !st) {
+	if (!s->q_mkt || !s->q_ref || !s->q_lead || !st) {
 		db_finalize(st);
 		return dberr(s, "prepare");
 	}
@@ -557,6 +590,8 @@ static void
 json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 {
 	jw_open(b, '{');
+	jw_key(b, "experiment_id"); jw_strz(b, a->xid);
+	jw_key(b, "fingerprint"); jw_strz(b, a->fp);
 	jw_key(b, "suite"); jw_strz(b, a->suite);
 	jw_key(b, "stage"); jw_strz(b, a->stage);
 	jw_key(b, "variant"); jw_strz(b, a->variant);
@@ -624,8 +659,8 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	char name[256];
 	int i, nb = s->o->buckets;
 
-	snprintf(name, sizeof name, "%s:%s (%s)", a->suite, a->variant,
-	    a->stage);
+	snprintf(name, sizeof name, "%s:%s (%s)%s%s", a->suite, a->variant,
+	    a->stage, *a->fp ? " " : "", a->fp);
 	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts,
 	    a->all.markets, a->pending);
 	text_sums(&a->all, b);
@@ -671,20 +706,20 @@ output(const struct scorer *s, struct buf *b)
 static void
 scorer_release(struct scorer *s)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < s->nacc; i++) {
-		free(s->acc[i].suite);
-		free(s->acc[i].stage);
-		free(s->acc[i].variant);
-		free(s->acc[i].bn);
-		free(s->acc[i].bp);
-		free(s->acc[i].bo);
+		struct acc *a = &s->acc[i];
+		void *own[] = { a->xid, a->fp, a->suite, a->stage, a->variant,
+		    a->bn, a->bp, a->bo };
+
+		for (k = 0; k < sizeof own / sizeof own[0]; k++)
+			free(own[k]);
 	}
 	free(s->acc);
 	db_finalize(s->q_mkt);
 	db_finalize(s->q_ref);
-	db_finalize(s->q_close);
+	db_finalize(s->q_lead);
 	json_parser_free(s->jp);
 }
 
@@ -693,7 +728,7 @@ score_report(struct db *db, const struct score_opts *o, struct buf *out,
     char *err, size_t errlen)
 {
 	struct scorer s = { 0 };
-	int rc = -1;
+	int rc = -1, v = 0;
 
 	s.db = db;
 	s.o = o;
@@ -701,7 +736,10 @@ score_report(struct db *db, const struct score_opts *o, struct buf *out,
 	s.errlen = errlen;
 	if ((s.jp = json_parser_new(64 << 20)) == NULL)
 		snprintf(err, errlen, "out of memory");
-	else if (schema_version(db) <= 0 || score_all(&s) == 0)
+	else if ((v = schema_version(db)) > 0 && v < 3)
+		snprintf(err, errlen, "schema version %d: pm-store upgrades it "
+		    "to one with lead times (3)", v);
+	else if (v <= 0 || score_all(&s) == 0)
 		rc = output(&s, out) == -1 ? -1 : 0;
 	scorer_release(&s);
 	return rc;

@@ -1,7 +1,8 @@
 /*
  * score.h - how good the forecasts were (pm-summary --score): every ok
  * forecast result stored by pm-store whose markets have since resolved is
- * scored per suite:stage:variant: Brier score, log loss and calibration
+ * scored per experiment id and fingerprint, overall and per lead-time
+ * bucket (the lead stored with the result): Brier score, log loss and calibration
  * buckets, next to the market-implied forecast on the same markets (the
  * contract prices the experiment saw, processed_contracts) as reference.
  *

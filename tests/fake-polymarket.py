@@ -87,6 +87,9 @@ Control:
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
                   as a live market's would; answers {"touched": [ids]}
+  POST /_add_market  {"event_id": E}: a new market joins event E (of
+                  --group-size), closing when its first market does, as
+                  one listed later on Polymarket; answers {"added": id}
 """
 
 import argparse
@@ -280,6 +283,24 @@ class Data:
                 self.blob[id(e)] = self.event_blob(e)
         self.cache.clear()
         return touched
+
+    def add_market(self, event_id):
+        """A market joins an event later: a clone of its first market."""
+        first = next((m for m in self.markets
+                      if any(e.get("id") == event_id for e in m.get("events") or [])), None)
+        if first is None:
+            return None
+        self.added = getattr(self, "added", 0) + 1
+        m = self.clone_market(first, 900_000 + self.added,
+                              parse_time(first["endDate"]), time.time())
+        m["events"] = copy.deepcopy(first["events"])
+        self.markets.append(m)
+        self.markets.sort(key=lambda x: int(x["id"]))
+        self.blob[id(m)] = json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode()
+        for t in json.loads(m["clobTokenIds"]):
+            self.tokens[t] = m["id"]
+        self.cache.clear()
+        return m["id"]
 
     def select(self, kind, q):
         """Objects matching the filters, in order; cached per query."""
@@ -574,6 +595,17 @@ class Handler(BaseHTTPRequestHandler):
                     self.send_json(400, {"error": "want {\"every\": K}"})
                     return
                 self.send_json(200, {"touched": self.server.data.touch(every)})
+                return
+            elif self.path.startswith("/_add_market"):
+                try:
+                    added = self.server.data.add_market(
+                        str(json.loads(body or b"{}").get("event_id")))
+                except (ValueError, AttributeError):
+                    added = None
+                if added is None:
+                    self.send_json(400, {"error": "want {\"event_id\": E} of a known event"})
+                else:
+                    self.send_json(200, {"added": added})
                 return
             elif self.path.startswith("/_control"):
                 try:

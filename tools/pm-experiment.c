@@ -50,14 +50,14 @@ struct opts {
 	struct config_opts	co;
 	struct selection	sel;
 	const char		*stage, *cacert;
-	int			 list, stats;
+	int			 list, check, stats;
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: pm-experiment [-l] [-c config] [-s suite] [--stage stage]\n"
+"usage: pm-experiment [-l | --check] [-c config] [-s suite] [--stage stage]\n"
 "                     [--include-research list] [--include-forecast list]\n"
 "                     [-o name.key=value] [--override-file file] [-j jobs]\n"
 "                     [--timeout seconds] [--dump-dir dir] [--cacert file]\n"
@@ -65,12 +65,15 @@ usage(FILE *f)
 "  -c, --config FILE         the suites (default: $PM_EXPERIMENTS, else the\n"
 "                            builtin suite: baseline and market)\n"
 "  -l, --list                print the manifest of what would run, and exit\n"
+"      --check               check what would run (and its keys), and exit\n"
 "  -s, --suite ID            run only this suite (repeatable)\n"
 "      --stage STAGE         research, forecast or both (default both)\n"
-"      --include-research L  only these research variants (variant or\n"
-"                            suite:variant, comma-separated)\n"
+"      --include-research L  only these research variants (variant,\n"
+"                            suite:variant or id, comma-separated)\n"
 "      --include-forecast L  only these forecast variants\n"
-"  -o, --override N.K=V      set parameter K of suite or variant N (repeatable)\n"
+"  -o, --override N.K=V      set parameter K of what N names: a suite, a\n"
+"                            variant, suite:variant or an id suite:stage:variant\n"
+"                            (repeatable)\n"
 "      --override-file FILE  {\"N\": {parameters}} (repeatable; before -o)\n"
 "  -j, --jobs N              groups in flight (default 4)\n"
 "      --timeout SECONDS     for variants that set none (default 60)\n"
@@ -214,6 +217,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "check", no_argument, NULL, 'k' },
 		{ "suite", required_argument, NULL, 's' },
 		{ "stage", required_argument, NULL, 'S' },
 		{ "include-research", required_argument, NULL, 'R' },
@@ -237,6 +241,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		switch (ch) {
 		case 'c': o->co.path = optarg; break;
 		case 'l': o->list = 1; break;
+		case 'k': o->check = 1; break;
 		case 'S': rc = set_stage(o, optarg); break;
 		case 'R': o->sel.inc[XS_RESEARCH] = optarg; break;
 		case 'F': o->sel.inc[XS_FORECAST] = optarg; break;
@@ -274,22 +279,33 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 }
 
 /* A jq program that does not compile is a configuration error: say so
- * before the first group, not once per group. */
+ * before the first group, not once per group.  With keys, an LLM variant
+ * whose key is not set is one too (--check: before a run fetches). */
 static int
-check_programs(const struct config *cfg)
+check_variants(const struct config *cfg, int keys)
 {
+	const struct variant *v;
+	const char *k;
 	struct jqf *f;
 	char err[256];
 	size_t i;
 
 	for (i = 0; i < cfg->n; i++) {
-		if (!cfg->v[i].selected || cfg->v[i].type != XT_JQ)
+		v = &cfg->v[i];
+		if (!v->selected)
 			continue;
-		if ((f = jqf_compile(cfg->v[i].program, err, sizeof err)) == NULL) {
-			msg("%s: jq: %s", cfg->v[i].id, err);
+		if (v->type == XT_JQ) {
+			if ((f = jqf_compile(v->program, err, sizeof err)) == NULL) {
+				msg("%s: jq: %s", v->id, err);
+				return -1;
+			}
+			jqf_free(f);
+		}
+		if (keys && v->api_key_env && *v->api_key_env &&
+		    ((k = getenv(v->api_key_env)) == NULL || *k == 0)) {
+			msg("%s: %s is not set", v->id, v->api_key_env);
 			return -1;
 		}
-		jqf_free(f);
 	}
 	return 0;
 }
@@ -379,12 +395,13 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (check_programs(cfg) == -1) {
+	if (check_variants(cfg, o.check) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.list) {
-		config_list(cfg, stdout);
+	if (o.list || o.check) {
+		if (o.list)
+			config_list(cfg, stdout);
 		goto out;
 	}
 	if (llm_global_init() == -1) {
