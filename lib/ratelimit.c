@@ -15,6 +15,7 @@ static const struct {
 	{ "markets", 300 }, { "events", 500 }, { "prices", 500 },
 	{ "price", 1500 }, { "book", 1500 }, { "midpoint", 1500 },
 	{ "prices-history", 1000 }, { "last-trade-price", 1500 },
+	{ "trades", 200 },	/* Data API; the API overall 1,000 */
 	{ "other", 4000 },
 };
 #define NPUB (sizeof published / sizeof *published)
