@@ -13,6 +13,8 @@
 
 #include "jw.h"
 #include "normalize.h"
+#include "sha.h"
+#include "strset.h"
 #include "timefmt.h"
 
 struct normalizer {
@@ -61,6 +63,19 @@ enum { T_ID, T_LABEL, T_SLUG, T_N };
 static const char *const endpoints[] = {
 	"markets", "markets/keyset", "events", "events/keyset", "price",
 	"prices", "prices-history", "midpoint", "book", "last-trade-price",
+	"trades",
+};
+
+/* A Data API trade row (19 keys upstream; these are the ones kept). */
+static const char *const trkeys[] = {
+	"asset", "conditionId", "eventSlug", "name", "outcome",
+	"outcomeIndex", "price", "proxyWallet", "pseudonym", "side", "size",
+	"slug", "timestamp", "title", "transactionHash",
+};
+enum {
+	TR_ASSET, TR_COND, TR_EVSLUG, TR_NAME, TR_OUTCOME, TR_OUTIDX,
+	TR_PRICE, TR_WALLET, TR_PSEUDO, TR_SIDE, TR_SIZE, TR_SLUG, TR_TS,
+	TR_TITLE, TR_TX, TR_N
 };
 
 static int
@@ -80,7 +95,8 @@ norm_new(size_t max_len)
 	struct normalizer *n;
 
 	if (!json_names_sorted(mkeys, M_N) || !json_names_sorted(ekeys, E_N) ||
-	    !json_names_sorted(evkeys, EV_N) || !json_names_sorted(tkeys, T_N))
+	    !json_names_sorted(evkeys, EV_N) || !json_names_sorted(tkeys, T_N) ||
+	    !json_names_sorted(trkeys, TR_N))
 		abort();	/* a programming error, caught by any test */
 	if ((n = calloc(1, sizeof *n)) == NULL)
 		return NULL;
@@ -756,6 +772,178 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	    src->fetched_at);
 }
 
+/*
+ * A trade's key: no trade id exists upstream.  One transaction is a taker
+ * row and its maker rows (takerOnly=false), which differ in wallet, side,
+ * token, price or size: all of these, with the transaction and the time,
+ * name a fill, and re-fetching it gives the same key.  Numbers enter as
+ * their shortest round-trip text, so 5 and 5.0 are one key.
+ */
+static int
+trade_key(const json_val f[TR_N], char key[65], char *err, size_t errlen)
+{
+	static const int parts[] = { TR_TX, TR_WALLET, TR_SIDE, TR_ASSET,
+	    TR_COND, TR_PRICE, TR_SIZE, TR_TS };
+	char text[1024], num[40];
+	const char *p;
+	size_t i, n, len = 0;
+	double d;
+
+	for (i = 0; i < sizeof parts / sizeof *parts; i++) {
+		const json_val *v = &f[parts[i]];
+		if ((p = json_str(v, &n)) == NULL) {
+			if (json_double(v, &d) == -1) {
+				snprintf(err, errlen, "trade %s missing or not "
+				    "a string or number", trkeys[parts[i]]);
+				return -1;
+			}
+			n = json_dtoa(d, num);
+			p = num;
+		}
+		if (len + n + 1 >= sizeof text) {
+			snprintf(err, errlen, "trade fields too long");
+			return -1;
+		}
+		memcpy(text + len, p, n);
+		len += n;
+		text[len++] = '\n';
+	}
+	return sha256_hex(text, len, key);
+}
+
+/* One trade record; count: identical rows in its page. */
+static int
+trade(struct normalizer *n, const json_val f[TR_N], const char *key,
+    long count, const struct norm_src *src, const struct norm_sink *sink)
+{
+	struct buf *b = &n->rec;
+	char ts[TS_MAX];
+	const char *s;
+	size_t sl;
+	double d;
+	int64_t idx;
+
+	if (json_double(&f[TR_TS], &d) == -1 || d < 0 || d >= 1e12 ||
+	    ts_epoch((int64_t)d, ts) == -1)
+		return fail(n, "trade timestamp is not epoch seconds");
+	if ((s = json_str(&f[TR_SIDE], &sl)) == NULL ||
+	    !((sl == 3 && memcmp(s, "BUY", 3) == 0) ||
+	    (sl == 4 && memcmp(s, "SELL", 4) == 0)))
+		return fail(n, "trade side is not BUY or SELL");
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "trade");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "trade_key");
+	jw_strz(b, key);
+	if (put_str(n, b, "condition_id", &f[TR_COND], "conditionId", 1) ||
+	    put_id(n, b, "token_id", &f[TR_ASSET], "asset") ||
+	    put_str(n, b, "side", &f[TR_SIDE], "side", 1) ||
+	    put_num(n, b, "size", &f[TR_SIZE], "size") ||
+	    put_num(n, b, "price", &f[TR_PRICE], "price"))
+		return -1;
+	jw_key(b, "ts");
+	jw_strz(b, ts);
+	if (put_str(n, b, "wallet", &f[TR_WALLET], "proxyWallet", 1) ||
+	    put_str(n, b, "outcome", &f[TR_OUTCOME], "outcome", 1))
+		return -1;
+	/* The unscoped feed sends 999 on every row: an index only when it
+	 * can be one. */
+	jw_key(b, "outcome_index");
+	if (json_int64(&f[TR_OUTIDX], &idx) == 0 && idx >= 0 && idx < 100)
+		jw_int(b, idx);
+	else if (json_double(&f[TR_OUTIDX], &d) == 0 && d >= 0 && d < 100 &&
+	    d == (double)(int)d)
+		jw_int(b, (int)d);
+	else
+		jw_null(b);
+	if (put_str(n, b, "transaction_hash", &f[TR_TX], "transactionHash",
+	    1) ||
+	    put_str(n, b, "title", &f[TR_TITLE], "title", 1) ||
+	    put_str(n, b, "slug", &f[TR_SLUG], "slug", 1) ||
+	    put_str(n, b, "event_slug", &f[TR_EVSLUG], "eventSlug", 1) ||
+	    put_str(n, b, "name", &f[TR_NAME], "name", 1) ||
+	    put_str(n, b, "pseudonym", &f[TR_PSEUDO], "pseudonym", 1))
+		return -1;
+	jw_key(b, "count");
+	jw_int(b, count);
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+	return 0;
+}
+
+/* A page of /trades: rows identical in every field within one
+ * transaction are one fill reported twice, kept once with a count. */
+static int
+trades(struct normalizer *n, const json_val *pl, const struct norm_src *src,
+    const struct norm_sink *sink)
+{
+	json_val f[TR_N], row;
+	json_iter it;
+	struct strset *keys;
+	long *count = NULL, *tmp;
+	char key[65], err[160];
+	size_t cap = 0;
+	long i;
+	int failed = 0, pass;
+
+	if (pl->type != JSON_ARRAY)
+		return fail(n, "trades payload is not an array");
+	if ((keys = strset_new()) == NULL)
+		return fail(n, "out of memory");
+	for (pass = 0; pass < 2; pass++) {
+		json_iter_init(&it, pl);
+		while (json_iter_next(&it, NULL, NULL, &row)) {
+			json_pick(&row, trkeys, TR_N, f);
+			if (row.type != JSON_OBJECT ||
+			    trade_key(f, key, err, sizeof err) == -1) {
+				if (pass == 1) {
+					sink->fail(sink->arg, NULL, NULL,
+					    row.type != JSON_OBJECT ?
+					    "a trade is not an object" : err);
+					failed++;
+				}
+				continue;
+			}
+			if (pass == 0) {
+				if (strset_add(keys, key, 64) == -1)
+					goto oom;
+				i = strset_index(keys, key, 64);
+				if ((size_t)i >= cap) {
+					cap = cap ? 2 * cap : 64;
+					if ((tmp = realloc(count, cap *
+					    sizeof *count)) == NULL)
+						goto oom;
+					memset(tmp + i, 0, (cap - (size_t)i) *
+					    sizeof *tmp);
+					count = tmp;
+				}
+				count[i]++;
+				continue;
+			}
+			i = strset_index(keys, key, 64);
+			if (count[i] == 0)
+				continue;	/* written with its count */
+			if (trade(n, f, key, count[i], src, sink) == -1) {
+				sink->fail(sink->arg, NULL, NULL, n->err);
+				failed++;
+			}
+			count[i] = 0;
+		}
+	}
+	strset_free(keys);
+	free(count);
+	return failed;
+oom:
+	strset_free(keys);
+	free(count);
+	return fail(n, "out of memory");
+}
+
 static int
 has(const json_val *v)
 {
@@ -770,8 +958,18 @@ norm_detect(const json_val *pl)
 	    "ticker", "title" };
 	enum { ASSET, BIDS, TOKENS, COND, HIST, MARKETS, MID, PRICE, QUESTION,
 	    TICKER, TITLE, N };
-	json_val f[N];
+	json_val f[N], first;
+	json_iter it;
 
+	if (pl->type == JSON_ARRAY) {
+		json_iter_init(&it, pl);
+		if (json_iter_next(&it, NULL, NULL, &first)) {
+			json_get(&first, "transactionHash", &f[0]);
+			if (has(&f[0]))
+				return "trades";
+		}
+		return NULL;
+	}
 	json_pick(pl, keys, N, f);
 	if (has(&f[QUESTION]) || has(&f[COND]) || has(&f[TOKENS]))
 		return "markets";
@@ -807,6 +1005,8 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 	}
 	if (strncmp(ep, STRCONST("events")) == 0)
 		r = event(n, pl, src, sink);
+	else if (strcmp(ep, "trades") == 0)
+		r = trades(n, pl, src, sink);
 	else
 		r = prices(n, ep, pl, src, sink);
 	if (r == -1) {

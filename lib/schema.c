@@ -163,6 +163,20 @@ static const struct migration migrations[] = {
 "  '', '', p.market_id, r.run_id, p.close_time, NULL\n"
 "  FROM experiment_results r JOIN processed_markets p\n"
 "  ON p.event_key = r.event_key;\n" },
+/*
+ * Trades from the Data API: one row per fill (trade_key, pm-records(5)),
+ * found by market and time for the watermark pm-store --export market
+ * carries, and by wallet.
+ */
+{ 5, "trades",
+"CREATE TABLE trades (\n"
+"  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,\n"
+"  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,\n"
+"  price DOUBLE PRECISION NOT NULL, ts TEXT NOT NULL, wallet TEXT,\n"
+"  outcome TEXT, outcome_index BIGINT, transaction_hash TEXT,\n"
+"  count BIGINT, raw_sha256 TEXT, run_id TEXT);\n"
+"CREATE INDEX trades_market_ts ON trades (condition_id, ts);\n"
+"CREATE INDEX trades_wallet ON trades (wallet, ts);\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

@@ -12,6 +12,7 @@
 #include "record.h"
 #include "schema.h"
 #include "store_impl.h"
+#include "timefmt.h"
 
 /* Results that are done: not failed, not skipped for a failure. */
 #define DONE_SQL "(r.status = 'ok' OR (r.status = 'skipped' AND " \
@@ -198,8 +199,11 @@ static const char *const export_sql[][2] = {
 	{ "raw", "SELECT source, endpoint, url, fetched_at, sha256, request, "
 	    "payload FROM raw_responses WHERE (CAST(?1 AS TEXT) IS NULL OR "
 	    "run_id = ?1) ORDER BY id" },
-	/* the prices flow wants the markets that still trade */
-	{ "market", "SELECT record FROM markets WHERE active = 1 AND "
+	/* the prices flow wants the markets that still trade; the trades
+	 * flow, the newest trade stored of each */
+	{ "market", "SELECT record, (SELECT MAX(t.ts) FROM trades t WHERE "
+	    "t.condition_id = markets.condition_id) FROM markets WHERE "
+	    "active = 1 AND "
 	    "(closed IS NULL OR closed = 0) AND (CAST(?1 AS TEXT) IS NULL OR "
 	    "run_id = ?1) ORDER BY source, market_id" },
 	{ "group", "SELECT record FROM processed_events WHERE "
@@ -210,6 +214,31 @@ static const char *const export_sql[][2] = {
 	    "AND event_key IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR "
 	    "run_id = ?1)) ORDER BY event_key" },
 };
+
+/* The trades watermark on a market record: its newest stored trade less
+ * an overlap (trades reach the Data API a little late), so pm-fetch
+ * trades asks for what is new and a little more, never reading the
+ * database itself. */
+#define TRADES_OVERLAP 3600	/* seconds */
+
+static void
+trades_since(struct db_stmt *st, struct buf *b)
+{
+	char ts[TS_MAX];
+	const char *p;
+	int64_t sec;
+	size_t n;
+
+	if ((p = db_col_text(st, 1, &n)) == NULL || ts_sec(p, n, &sec) == -1 ||
+	    b->len < 2 || b->data[b->len - 1] != '}')
+		return;
+	if (ts_epoch(sec > TRADES_OVERLAP ? sec - TRADES_OVERLAP : 0, ts) == -1)
+		return;
+	b->len--;
+	jw_key(b, "trades_since");
+	jw_strz(b, ts);
+	buf_addc(b, '}');
+}
 
 /* A bronze row back into the raw record pm-fetch wrote. */
 static void
@@ -266,8 +295,11 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		buf_reset(&b);
 		if (raw)
 			raw_record(st, &b);
-		else if ((p = db_col_text(st, 0, &n)) != NULL)
+		else if ((p = db_col_text(st, 0, &n)) != NULL) {
 			buf_add(&b, p, n);
+			if (strcmp(what, "market") == 0)
+				trades_since(st, &b);
+		}
 		if (where && jqf_test(where, b.data, b.len, err,
 		    sizeof err) != 1)
 			continue;

@@ -372,6 +372,24 @@ price_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	return tbl_put(s, T_PRICES, v, &e->status);
 }
 
+/* A trade: one row per trade_key; a fetch again changes nothing but a
+ * count that grew. */
+static int
+trade_put(struct store *s, struct entry *e, const json_val *root)
+{
+	struct val v[MAXCOL];
+	char err[160];
+
+	if (tbl_extract(s, T_TRADES, root, v, err, sizeof err) == -1)
+		return bad(s, e, err);
+	if (!sha256_is_hex(v[TRADES_TRADE_KEY].s, v[TRADES_TRADE_KEY].n))
+		return bad(s, e, "trade_key is not 64 lowercase hex digits");
+	if (s->db == NULL)
+		return skipped(e);
+	v[TRADES_RUN_ID] = vstr(s->run_id);
+	return tbl_put(s, T_TRADES, v, &e->status);
+}
+
 /* A failure record from upstream: kept, once per run and content. */
 static int
 failure_put(struct store *s, struct entry *e, const json_val *root)
@@ -788,7 +806,7 @@ int
 kind_of(const char *k, size_t n)
 {
 	static const char *const names[] = { "raw", "market", "event",
-	    "price", "group", "run", "failure", "skip" };
+	    "price", "group", "run", "failure", "skip", "trade" };
 	size_t i;
 
 	for (i = 0; k && i < sizeof names / sizeof names[0]; i++)
@@ -819,6 +837,7 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
 	case K_SKIP:	return skipped(e);
+	case K_TRADE:	return trade_put(s, e, root);
 	case K_BADLINE:
 		e->reason = "bad_record";
 		return fail_row(s, e);

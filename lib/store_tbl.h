@@ -215,6 +215,23 @@
 	C(FAIL_DETAIL, "detail", C_STR, 0) \
 	X(FAIL_RECORDED_AT, "recorded_at", 0)
 
+/* A fill, keyed by trade_key (pm-records(5)): only its count can move. */
+#define TRADES_COLS(C, N, X) \
+	C(TRADES_TRADE_KEY, "trade_key", C_STR, F_KEY) \
+	C(TRADES_CONDITION_ID, "condition_id", C_STR, F_REQ) \
+	C(TRADES_TOKEN_ID, "token_id", C_ID, 0) \
+	C(TRADES_SIDE, "side", C_STR, F_REQ) \
+	C(TRADES_SIZE, "size", C_NUM, F_REQ) \
+	C(TRADES_PRICE, "price", C_NUM, F_REQ) \
+	C(TRADES_TS, "ts", C_STR, F_REQ) \
+	C(TRADES_WALLET, "wallet", C_STR, 0) \
+	C(TRADES_OUTCOME, "outcome", C_STR, 0) \
+	C(TRADES_OUTCOME_INDEX, "outcome_index", C_INT, 0) \
+	C(TRADES_TRANSACTION_HASH, "transaction_hash", C_STR, 0) \
+	C(TRADES_COUNT, "count", C_INT, F_CMP) \
+	C(TRADES_RAW_SHA256, "raw_sha256", C_STR, 0) \
+	X(TRADES_RUN_ID, "run_id", 0)
+
 /* Every table: enum tbl, SQL name, columns, PostgreSQL takes it through
  * COPY.  The order is the order of enum tbl. */
 #define STORE_TABLES(T) \
@@ -232,7 +249,8 @@
 	T(T_RESULTS, "experiment_results", RESULTS_COLS, 0) \
 	T(T_ARTIFACTS, "research_artifacts", ARTIFACTS_COLS, 0) \
 	T(T_XMARKETS, "experiment_markets", XMARKETS_COLS, 0) \
-	T(T_FAILURES, "processing_failures", FAIL_COLS, 0)
+	T(T_FAILURES, "processing_failures", FAIL_COLS, 0) \
+	T(T_TRADES, "trades", TRADES_COLS, 0)
 
 #define TBL_ENUM_(id, name, cols, bulk) id,
 enum tbl { STORE_TABLES(TBL_ENUM_) T_COUNT };
