@@ -28,8 +28,8 @@ struct trades {
 	const struct trades_query *q;
 	struct fetch	*f;
 	struct rl_bucket *bucket, *gbucket;
-	struct strset	*known;		/* condition ids read or found */
-	struct strset	*asked;		/* condition ids looked up */
+	struct strset	*known;		/* condition ids read or looked up */
+	struct strset	*found;		/* condition ids Gamma answered */
 	struct buf	 lookup;	/* comma list not yet looked up */
 	int		 nlookup;
 	struct buf	 all_asked;	/* every one looked up, comma list */
@@ -68,7 +68,7 @@ trades_new(struct fetch *f, struct rl_table *rl, const struct trades_query *q)
 		t->b[i].day = -2;	/* free */
 	}
 	if ((t->known = strset_new()) == NULL ||
-	    (t->asked = strset_new()) == NULL) {
+	    (t->found = strset_new()) == NULL) {
 		trades_free(t);
 		return NULL;
 	}
@@ -83,7 +83,7 @@ trades_free(struct trades *t)
 	if (t == NULL)
 		return;
 	strset_free(t->known);
-	strset_free(t->asked);
+	strset_free(t->found);
 	buf_release(&t->lookup);
 	buf_release(&t->all_asked);
 	for (i = 0; i < NBATCH; i++)
@@ -139,7 +139,7 @@ lookup_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	    jspan_next(a->text, a->len, &pos, &e) == 1) {
 		json_get(&o, "conditionId", &c);
 		if ((s = json_str(&c, &n)) != NULL && n > 0)
-			strset_add(t->known, s, n);
+			strset_add(t->found, s, n);
 		raw_emit(&src, a->text + e.off, e.len, NULL);
 		fetch_stats(f)->records++;
 	}
@@ -218,11 +218,9 @@ lookup_send(struct trades *t)
 static void
 need_market(struct trades *t, const char *cond, size_t n)
 {
-	if (n == 0 || memchr(cond, ',', n) || strset_index(t->known, cond, n)
-	    >= 0)
-		return;
-	if (strset_add(t->asked, cond, n) != 1)
-		return;
+	if (n == 0 || memchr(cond, ',', n) || strset_add(t->known, cond, n)
+	    != 1)
+		return;	/* read, or asked for already */
 	if ((t->nlookup && buf_addc(&t->lookup, ',') == -1) ||
 	    buf_add(&t->lookup, cond, n) == -1 ||
 	    (t->all_asked.len && buf_addc(&t->all_asked, ',') == -1) ||
@@ -480,7 +478,7 @@ report_missing(struct trades *t)
 	for (p = t->all_asked.data; p && *p; p = next) {
 		if ((next = strchr(p, ',')) != NULL)
 			*next = 0;
-		if (strset_index(t->known, p, strlen(p)) < 0) {
+		if (strset_add(t->found, p, strlen(p)) == 1) {
 			snprintf(detail, sizeof detail, "no market on Gamma for "
 			    "condition id %.80s: its trades have no market", p);
 			failure(t, NULL, 1, detail);
