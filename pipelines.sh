@@ -23,6 +23,8 @@ flows:
   delta             markets updated since the last static or delta run
   events            events with their tags
   prices            current prices and history for active tokens
+  trades            new trades (Data API) of the active markets, or of the
+                    markets --where selects, from each one's watermark
   replay DUMP       store a dump again (no network)
   retry-failures RUN_ID
                     re-run the groups that failed retriably in RUN_ID
@@ -57,6 +59,8 @@ options:
   --no-dump         do not keep the stream after experiments
   --dump-dir D      where dumps go (default dumps/)
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
+  --where EXPR      trades: the markets to fetch trades of, a jq expression
+                    over market records (default: active and not closed)
   --progress        progress on standard error
   -h, --help        this help
 USAGE
@@ -251,6 +255,19 @@ flow_prices() {
 	    pm-normalize pm-store summary
 }
 
+# Each market record carries its trades watermark (pm-store --export
+# market), so only what is new is fetched.
+flow_trades() {
+	{ run_record; pm pm-store --export market \
+	    --where "${where:-.active and (.closed | not)}"; } |
+	    pm pm-fetch trades --taker-only false ${progress:+--progress} |
+	    pm pm-normalize |
+	    store |
+	    summary
+	check_stages "pm-store --export" "pm-fetch trades" pm-normalize \
+	    pm-store summary
+}
+
 flow_replay() {
 	[ -r "$1" ] || { rc=2 die "replay: cannot read ${1:-a dump}"; }
 	pm pm-store ${dry_run:+--dry-run} <"$1" | summary
@@ -356,7 +373,7 @@ main() {
 	flow=${1:-}
 	case $flow in
 	-h|--help) usage; exit 0 ;;
-	daily|static|delta|events|prices|replay|retry-failures|status|score) shift ;;
+	daily|static|delta|events|prices|trades|replay|retry-failures|status|score) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
 	esac
@@ -376,6 +393,7 @@ main() {
 
 	db=${DATABASE_URL:-data/pm.db}
 	window_days='' target_date='' dry_run='' limit='' window_opt=''
+	where=''
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
 	progress='' exp_args=() positional=() now=${PM_NOW:-}
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
@@ -386,7 +404,7 @@ main() {
 		--dump-dir|--overlap|--config|--suite|--stage|--include-forecast|\
 		--include-research|--override|--override-file|-j|--gamma-url|--clob-url|\
 		--now|--margin|--experiment-override|--experiment-override-file|\
-		--event-batch-size|--debug-dump-dir)
+		--event-batch-size|--debug-dump-dir|--where)
 			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; } ;;
 		esac
 		case $1 in
@@ -403,6 +421,7 @@ main() {
 		--no-dump) no_dump=1 ;;
 		--dump-dir) dump_dir=$2; shift ;;
 		--overlap) overlap=$2; shift ;;
+		--where) where=$2; shift ;;
 		--progress) progress=1 ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
@@ -459,6 +478,7 @@ main() {
 	delta) flow_delta || status=$? ;;
 	events) flow_events || status=$? ;;
 	prices) flow_prices || status=$? ;;
+	trades) flow_trades || status=$? ;;
 	replay) flow_replay "${positional[0]}" || status=$? ;;
 	retry-failures) flow_retry "${positional[0]}" || status=$? ;;
 	esac
