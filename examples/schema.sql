@@ -138,3 +138,13 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
+-- migration 5: trades
+CREATE TABLE trades (
+  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,
+  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,
+  price DOUBLE PRECISION NOT NULL, ts TEXT NOT NULL, wallet TEXT,
+  outcome TEXT, outcome_index BIGINT, transaction_hash TEXT,
+  count BIGINT, raw_sha256 TEXT, run_id TEXT);
+CREATE INDEX trades_market_ts ON trades (condition_id, ts);
+CREATE INDEX trades_wallet ON trades (wallet, ts);
+

@@ -42,7 +42,7 @@ test_expect_success 'SQLite: upgraded in place, its events done for its variants
 	sqlite3 old.db <"$F/schema-v2-sqlite.sql" &&
 	sqlite3 old.db <"$F/legacy-v2-rows.sql" &&
 	check sqlite:old.db &&
-	test "$(sqlite3 old.db "SELECT max(version) FROM schema_migrations")" = 3 &&
+	test "$(sqlite3 old.db "SELECT max(version) FROM schema_migrations")" = 5 &&
 	test "$(sqlite3 old.db "SELECT count(*) FROM experiment_markets WHERE fingerprint = \"\"")" -eq 8
 '
 
@@ -51,7 +51,7 @@ test_expect_success 'PostgreSQL: the same' '
 	psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$F/schema-v2-sqlite.sql" >/dev/null &&
 	psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$F/legacy-v2-rows.sql" >/dev/null &&
 	check "$url" &&
-	test "$(psql -X -A -t -q "$url" -c "SELECT max(version) FROM schema_migrations")" = 3
+	test "$(psql -X -A -t -q "$url" -c "SELECT max(version) FROM schema_migrations")" = 5
 '
 
 test_done
