@@ -672,6 +672,80 @@ book_side(struct normalizer *n, const struct norm_sink *sink,
 	return price(n, sink, src, tok, toklen, &src->request, name, &p, ts);
 }
 
+/* The levels of a book side, best first: upstream, bids ascend and asks
+ * descend, so the best quote is the last element. */
+static int
+book_levels(struct normalizer *n, struct buf *b, const json_val *side,
+    const char *name)
+{
+	json_val e, v;
+	json_iter it;
+	size_t count, i = 0;
+
+	jw_key(b, name);
+	jw_open(b, '[');
+	if (side->type == JSON_ARRAY) {
+		count = json_count(side);
+		json_iter_init(&it, side);
+		while (json_iter_next(&it, NULL, NULL, &e)) {
+			jw_open(b, '{');
+			jw_key(b, "level");
+			jw_int(b, (int64_t)(count - 1 - i++));
+			json_get(&e, "price", &v);
+			if (put_num(n, b, "price", &v, "book level price") == -1)
+				return -1;
+			json_get(&e, "size", &v);
+			if (put_num(n, b, "size", &v, "book level size") == -1)
+				return -1;
+			jw_close(b, '}');
+		}
+	} else if (side->type != JSON_ABSENT && side->type != JSON_NULL)
+		return fail(n, "%s is not an array", name);
+	return jw_close(b, ']');
+}
+
+/* A whole book snapshot: every level of both sides, best first. */
+static int
+book(struct normalizer *n, const struct norm_sink *sink,
+    const struct norm_src *src, const char *tok, size_t toklen,
+    const json_val *pl, const char *ts)
+{
+	static const char *const ckeys[] = { "market_id", "outcome" };
+	struct buf *b = &n->rec;
+	json_val f[2], v;
+
+	if (tok == NULL || toklen == 0)
+		return fail(n, "book without asset_id");
+	json_pick(&src->request, ckeys, 2, f);
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "book");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "token_id");
+	jw_str(b, tok, toklen);
+	if (put_id(n, b, "market_id", &f[0], "market_id") ||
+	    put_str(n, b, "outcome", &f[1], "outcome", 0))
+		return -1;
+	json_get(pl, "market", &v);
+	if (put_str(n, b, "condition_id", &v, "market", 1) == -1)
+		return -1;
+	jw_key(b, "ts");
+	jw_strz(b, ts);
+	json_get(pl, "bids", &v);
+	if (book_levels(n, b, &v, "bids") == -1)
+		return -1;
+	json_get(pl, "asks", &v);
+	if (book_levels(n, b, &v, "asks") == -1)
+		return -1;
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+	return 0;
+}
+
 /* POST /prices: {"<token>":{"BUY":"0.5","SELL":"0.6"}}; the request may
  * map tokens to {market_id, outcome}. */
 static int
@@ -735,7 +809,9 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 		if (book_side(n, sink, src, tok, toklen, &v, "buy", ts) == -1)
 			return -1;
 		json_get(pl, "asks", &v);
-		return book_side(n, sink, src, tok, toklen, &v, "sell", ts);
+		if (book_side(n, sink, src, tok, toklen, &v, "sell", ts) == -1)
+			return -1;
+		return book(n, sink, src, tok, toklen, pl, ts);
 	}
 	if (strcmp(ep, "prices-history") == 0) {
 		json_get(pl, "history", &h);

@@ -176,7 +176,28 @@ static const struct migration migrations[] = {
 "  outcome TEXT, outcome_index BIGINT, transaction_hash TEXT,\n"
 "  count BIGINT, raw_sha256 TEXT, run_id TEXT);\n"
 "CREATE INDEX trades_market_ts ON trades (condition_id, ts);\n"
-"CREATE INDEX trades_wallet ON trades (wallet, ts);\n" },
+"CREATE INDEX trades_wallet ON trades (wallet, ts);\n"
+"CREATE TABLE books (\n"
+"  token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,\n"
+"  level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,\n"
+"  size DOUBLE PRECISION NOT NULL, market_id TEXT, raw_sha256 TEXT,\n"
+"  run_id TEXT,\n"
+"  PRIMARY KEY (token_id, ts, side, level));\n"
+"CREATE VIEW book_summary AS\n"
+"  SELECT token_id, ts, market_id, best_bid, best_ask,\n"
+"    best_ask - best_bid AS spread, (best_bid + best_ask) / 2 AS midpoint,\n"
+"    (SELECT COALESCE(SUM(l.size), 0) FROM books l\n"
+"      WHERE l.token_id = b.token_id AND l.ts = b.ts AND\n"
+"      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=\n"
+"      0.01 * (b.best_bid + b.best_ask) / 2) AS depth_1pct,\n"
+"    (SELECT COALESCE(SUM(l.size), 0) FROM books l\n"
+"      WHERE l.token_id = b.token_id AND l.ts = b.ts AND\n"
+"      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=\n"
+"      0.05 * (b.best_bid + b.best_ask) / 2) AS depth_5pct\n"
+"  FROM (SELECT token_id, ts, MAX(market_id) AS market_id,\n"
+"    MAX(CASE WHEN side = 'bid' AND level = 0 THEN price END) AS best_bid,\n"
+"    MAX(CASE WHEN side = 'ask' AND level = 0 THEN price END) AS best_ask\n"
+"    FROM books GROUP BY token_id, ts) b;\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

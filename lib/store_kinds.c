@@ -390,6 +390,55 @@ trade_put(struct store *s, struct entry *e, const json_val *root)
 	return tbl_put(s, T_TRADES, v, &e->status);
 }
 
+/* A book snapshot: a row per level of each side. */
+static int
+book_put(struct store *s, struct entry *e, const json_val *root)
+{
+	static const char *const sides[][2] = { { "bids", "bid" },
+	    { "asks", "ask" } };
+	struct val v[MAXCOL];
+	json_val tok, ts, mid, sha, lv, l;
+	json_iter it;
+	char err[160];
+	int i, rc = DB_DONE;
+
+	json_get(root, "token_id", &tok);
+	json_get(root, "ts", &ts);
+	json_get(root, "market_id", &mid);
+	json_get(root, "raw_sha256", &sha);
+	if (json_str(&tok, NULL) == NULL || json_str(&ts, NULL) == NULL)
+		return bad(s, e, "book without token_id or ts");
+	for (i = 0; i < 2; i++) {
+		json_get(root, sides[i][0], &lv);
+		if (rows_check(s, &lv, T_BOOKS, "book level", "", err,
+		    sizeof err) != REC_GOOD)
+			return bad(s, e, err);
+	}
+	if (s->db == NULL)
+		return skipped(e);
+	e->status = ST_UNCHANGED;
+	for (i = 0; i < 2 && rc == DB_DONE; i++) {
+		json_get(root, sides[i][0], &lv);
+		json_iter_init(&it, &lv);
+		while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &l)) {
+			int st = ST_UNCHANGED;
+			if (tbl_extract(s, T_BOOKS, &l, v, NULL, 0) == -1)
+				return DB_ERR;	/* checked: cannot be */
+			v[BOOKS_TOKEN_ID] = vstr(json_str(&tok, NULL));
+			v[BOOKS_TS] = vstr(json_str(&ts, NULL));
+			v[BOOKS_SIDE] = vstr(sides[i][1]);
+			v[BOOKS_MARKET_ID] = vstr(json_str(&mid, NULL));
+			v[BOOKS_RAW_SHA256] = vstr(json_str(&sha, NULL));
+			v[BOOKS_RUN_ID] = vstr(s->run_id);
+			rc = tbl_put(s, T_BOOKS, v, &st);
+			if (st == ST_INSERTED || (st == ST_UPDATED &&
+			    e->status != ST_INSERTED))
+				e->status = st;
+		}
+	}
+	return rc;
+}
+
 /* A failure record from upstream: kept, once per run and content. */
 static int
 failure_put(struct store *s, struct entry *e, const json_val *root)
@@ -806,7 +855,7 @@ int
 kind_of(const char *k, size_t n)
 {
 	static const char *const names[] = { "raw", "market", "event",
-	    "price", "group", "run", "failure", "skip", "trade" };
+	    "price", "group", "run", "failure", "skip", "trade", "book" };
 	size_t i;
 
 	for (i = 0; k && i < sizeof names / sizeof names[0]; i++)
@@ -838,6 +887,7 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_FAILURE:	return failure_put(s, e, root);
 	case K_SKIP:	return skipped(e);
 	case K_TRADE:	return trade_put(s, e, root);
+	case K_BOOK:	return book_put(s, e, root);
 	case K_BADLINE:
 		e->reason = "bad_record";
 		return fail_row(s, e);

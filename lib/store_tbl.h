@@ -232,6 +232,19 @@
 	C(TRADES_RAW_SHA256, "raw_sha256", C_STR, 0) \
 	X(TRADES_RUN_ID, "run_id", 0)
 
+/* One level of a book snapshot; the level object gives level, price and
+ * size, the book record the rest. */
+#define BOOKS_COLS(C, N, X) \
+	X(BOOKS_TOKEN_ID, "token_id", F_KEY) \
+	X(BOOKS_TS, "ts", F_KEY) \
+	X(BOOKS_SIDE, "side", F_KEY) \
+	C(BOOKS_LEVEL, "level", C_INT, F_KEY | F_REQ) \
+	C(BOOKS_PRICE, "price", C_NUM, F_REQ | F_CMP) \
+	C(BOOKS_SIZE, "size", C_NUM, F_REQ | F_CMP) \
+	X(BOOKS_MARKET_ID, "market_id", 0) \
+	X(BOOKS_RAW_SHA256, "raw_sha256", 0) \
+	X(BOOKS_RUN_ID, "run_id", 0)
+
 /* Every table: enum tbl, SQL name, columns, PostgreSQL takes it through
  * COPY.  The order is the order of enum tbl. */
 #define STORE_TABLES(T) \
@@ -250,7 +263,8 @@
 	T(T_ARTIFACTS, "research_artifacts", ARTIFACTS_COLS, 0) \
 	T(T_XMARKETS, "experiment_markets", XMARKETS_COLS, 0) \
 	T(T_FAILURES, "processing_failures", FAIL_COLS, 0) \
-	T(T_TRADES, "trades", TRADES_COLS, 0)
+	T(T_TRADES, "trades", TRADES_COLS, 0) \
+	T(T_BOOKS, "books", BOOKS_COLS, 0)
 
 #define TBL_ENUM_(id, name, cols, bulk) id,
 enum tbl { STORE_TABLES(TBL_ENUM_) T_COUNT };
