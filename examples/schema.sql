@@ -138,7 +138,7 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
--- migration 5: trades
+-- migration 5: trades, order books, market activity and resolutions
 CREATE TABLE trades (
   trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,
   token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,
@@ -147,6 +147,13 @@ CREATE TABLE trades (
   count BIGINT, raw_sha256 TEXT, run_id TEXT);
 CREATE INDEX trades_market_ts ON trades (condition_id, ts);
 CREATE INDEX trades_wallet ON trades (wallet, ts);
+ALTER TABLE markets ADD COLUMN volume_24h DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN volume_1wk DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN spread DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN one_day_price_change DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN resolution TEXT;
+ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;
+ALTER TABLE markets ADD COLUMN resolved_at TEXT;
 CREATE TABLE books (
   token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,
   level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,

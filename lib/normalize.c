@@ -23,6 +23,11 @@ struct normalizer {
 	struct buf	 arrays;	/* "[outcomes,prices,tokens]" */
 	char		 err[256];
 	char		 id[128];	/* the market or event id at hand */
+	/* what the final prices of the market at hand say (contracts()) */
+	int		 res_winner;	/* index of the one price 1, or -1 */
+	int		 res_split;	/* every price 0.5 */
+	const char	*res_name;	/* the winner's outcome */
+	size_t		 res_namelen;
 };
 
 /* Sorted by strcmp: json_pick() searches them; norm_new() checks. */
@@ -30,17 +35,19 @@ static const char *const mkeys[] = {
 	"active", "archived", "bestAsk", "bestBid", "clobTokenIds", "closed",
 	"closedTime", "conditionId", "description", "endDate", "endDateIso",
 	"events", "groupItemTitle", "id", "lastTradePrice", "liquidity",
-	"liquidityNum", "negRisk", "outcomePrices", "outcomes", "question",
-	"questionID", "slug", "startDate", "tags", "umaResolutionStatus",
-	"updatedAt", "volume", "volumeNum",
+	"liquidityNum", "negRisk", "oneDayPriceChange", "outcomePrices",
+	"outcomes", "question", "questionID", "slug", "spread", "startDate",
+	"tags", "umaResolutionStatus", "updatedAt", "volume", "volume1wk",
+	"volume24hr", "volumeNum",
 };
 enum {
 	M_ACTIVE, M_ARCHIVED, M_BESTASK, M_BESTBID, M_TOKENS, M_CLOSED,
 	M_CLOSEDTIME, M_CONDITION, M_DESCRIPTION, M_ENDDATE, M_ENDDATEISO,
 	M_EVENTS, M_GROUPTITLE, M_ID, M_LASTTRADE, M_LIQUIDITY,
-	M_LIQUIDITYNUM, M_NEGRISK, M_PRICES, M_OUTCOMES, M_QUESTION,
-	M_QUESTIONID, M_SLUG, M_STARTDATE, M_TAGS, M_UMASTATUS,
-	M_UPDATEDAT, M_VOLUME, M_VOLUMENUM, M_N
+	M_LIQUIDITYNUM, M_NEGRISK, M_DAYCHANGE, M_PRICES, M_OUTCOMES,
+	M_QUESTION, M_QUESTIONID, M_SLUG, M_SPREAD, M_STARTDATE, M_TAGS,
+	M_UMASTATUS, M_UPDATEDAT, M_VOLUME, M_VOLUME1WK, M_VOLUME24HR,
+	M_VOLUMENUM, M_N
 };
 
 static const char *const ekeys[] = {
@@ -361,6 +368,26 @@ blame(struct normalizer *n, const json_val *f[3], const char *names[3])
 	return fail(n, "outcome arrays do not parse");
 }
 
+#define RES_EPS	1e-3	/* a final price within this of 1 or 0 */
+
+/* An outcome price as a double: a number or a string holding one. */
+static int
+final_price(const json_val *v, double *d)
+{
+	const char *s;
+	char tmp[64], *end;
+	size_t sl;
+
+	if (json_double(v, d) == 0)
+		return 0;
+	if ((s = json_str(v, &sl)) == NULL || sl == 0 || sl >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, sl);
+	tmp[sl] = 0;
+	*d = strtod(tmp, &end);
+	return *end == 0 ? 0 : -1;
+}
+
 static int
 contracts(struct normalizer *n, struct buf *b, const json_val *fo,
     const json_val *fp, const json_val *ft)
@@ -370,7 +397,8 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	const json_val *fields[3] = { fo, fp, ft };
 	json_val root, a[3], o, p, t;
 	json_iter it, io, ip, itk;
-	size_t cnt[3], total = 0, k;
+	size_t cnt[3], total = 0, k, ones, others;
+	double d;
 	const char *s;
 	size_t sl;
 	int i;
@@ -403,6 +431,10 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	json_iter_init(&io, &a[0]);
 	json_iter_init(&ip, &a[1]);
 	json_iter_init(&itk, &a[2]);
+	n->res_winner = -1;
+	n->res_split = total == 2;
+	n->res_name = NULL;
+	ones = others = 0;
 	jw_key(b, "contracts");
 	jw_open(b, '[');
 	for (k = 0; k < total; k++) {
@@ -424,8 +456,60 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 		if (num_val(n, b, &p, "outcomePrices entry") == -1)
 			return -1;
 		jw_close(b, '}');
+		if (final_price(&p, &d) == -1)
+			d = -1;
+		if (d != 0.5)
+			n->res_split = 0;
+		if (d >= 1 - RES_EPS) {
+			ones++;
+			n->res_winner = (int)k;
+			n->res_name = json_str(&o, &n->res_namelen);
+		} else if (d < 0 || d > RES_EPS)
+			others++;
 	}
+	if (ones != 1 || others != 0 || total < 2)
+		n->res_winner = -1;
 	return jw_close(b, ']');
+}
+
+/*
+ * How a closed market resolved, from Gamma's word: closed, its UMA
+ * status "resolved" (or none sent), and final prices one 1 and the rest
+ * 0 ("outcome": resolved_outcome names the winner) or all 0.5 ("split",
+ * a 50/50 resolution, scored at 0.5 each).  Anything else is not yet
+ * known: null.
+ */
+static int
+put_resolution(struct normalizer *n, struct buf *b, const json_val *f)
+{
+	const char *s;
+	size_t sl;
+	int closed = 0, ok;
+
+	json_bool(&f[M_CLOSED], &closed);
+	s = json_str(&f[M_UMASTATUS], &sl);
+	ok = closed && (f[M_UMASTATUS].type == JSON_ABSENT ||
+	    f[M_UMASTATUS].type == JSON_NULL ||
+	    (s && sl == 8 && memcmp(s, "resolved", 8) == 0));
+	jw_key(b, "resolution");
+	if (ok && n->res_winner >= 0)
+		jw_strz(b, "outcome");
+	else if (ok && n->res_split)
+		jw_strz(b, "split");
+	else {
+		jw_null(b);
+		ok = 0;
+	}
+	jw_key(b, "resolved_outcome");
+	if (ok && n->res_winner >= 0 && n->res_name)
+		jw_str(b, n->res_name, n->res_namelen);
+	else
+		jw_null(b);
+	if (ok)
+		return put_time(n, b, "resolved_at", &f[M_CLOSEDTIME],
+		    "closedTime");
+	jw_key(b, "resolved_at");
+	return jw_null(b);
 }
 
 /* event_id, event_slug and event{event_id, slug, title, tags}. */
@@ -527,7 +611,13 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	    put_num(n, b, "best_ask", &f[M_BESTASK], "bestAsk") ||
 	    put_num(n, b, "last_trade_price", &f[M_LASTTRADE],
 		"lastTradePrice") ||
-	    contracts(n, b, &f[M_OUTCOMES], &f[M_PRICES], &f[M_TOKENS]))
+	    put_num(n, b, "volume_24h", &f[M_VOLUME24HR], "volume24hr") ||
+	    put_num(n, b, "volume_1wk", &f[M_VOLUME1WK], "volume1wk") ||
+	    put_num(n, b, "spread", &f[M_SPREAD], "spread") ||
+	    put_num(n, b, "one_day_price_change", &f[M_DAYCHANGE],
+		"oneDayPriceChange") ||
+	    contracts(n, b, &f[M_OUTCOMES], &f[M_PRICES], &f[M_TOKENS]) ||
+	    put_resolution(n, b, f))
 		return -1;
 	tags = f[M_TAGS].type == JSON_ARRAY ? &f[M_TAGS] : &evtags;
 	if (put_tags(n, b, tags) == -1)

@@ -168,7 +168,7 @@ static const struct migration migrations[] = {
  * found by market and time for the watermark pm-store --export market
  * carries, and by wallet.
  */
-{ 5, "trades",
+{ 5, "trades, order books, market activity and resolutions",
 "CREATE TABLE trades (\n"
 "  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,\n"
 "  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,\n"
@@ -177,6 +177,13 @@ static const struct migration migrations[] = {
 "  count BIGINT, raw_sha256 TEXT, run_id TEXT);\n"
 "CREATE INDEX trades_market_ts ON trades (condition_id, ts);\n"
 "CREATE INDEX trades_wallet ON trades (wallet, ts);\n"
+"ALTER TABLE markets ADD COLUMN volume_24h DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN volume_1wk DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN spread DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN one_day_price_change DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN resolution TEXT;\n"
+"ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;\n"
+"ALTER TABLE markets ADD COLUMN resolved_at TEXT;\n"
 "CREATE TABLE books (\n"
 "  token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,\n"
 "  level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,\n"

@@ -51,6 +51,13 @@
 	C(MARKETS_BEST_BID, "best_bid", C_NUM, 0) \
 	C(MARKETS_BEST_ASK, "best_ask", C_NUM, 0) \
 	C(MARKETS_LAST_TRADE_PRICE, "last_trade_price", C_NUM, 0) \
+	C(MARKETS_VOLUME_24H, "volume_24h", C_NUM, 0) \
+	C(MARKETS_VOLUME_1WK, "volume_1wk", C_NUM, 0) \
+	C(MARKETS_SPREAD, "spread", C_NUM, 0) \
+	C(MARKETS_ONE_DAY_PRICE_CHANGE, "one_day_price_change", C_NUM, 0) \
+	C(MARKETS_RESOLUTION, "resolution", C_STR, 0) \
+	C(MARKETS_RESOLVED_OUTCOME, "resolved_outcome", C_STR, 0) \
+	C(MARKETS_RESOLVED_AT, "resolved_at", C_STR, 0) \
 	C(MARKETS_EVENT, "event", C_JSON, 0) \
 	C(MARKETS_TAGS, "tags", C_JSON, 0) \
 	C(MARKETS_RAW_SHA256, "raw_sha256", C_STR, 0) \
