@@ -20,7 +20,8 @@ flows:
   daily             markets closing on the target day -> groups not yet
                     processed -> experiments -> dump -> store -> summary
   static            every active market with its events and prices
-  delta             markets updated since the last static or delta run
+  delta             markets updated since the last static or delta run,
+                    and their prices
   events            events with their tags
   prices            current prices and history for active tokens
   trades            new trades (Data API) of the active markets, or of the
@@ -229,9 +230,12 @@ flow_delta() {
 	{ run_record; pm pm-fetch markets --closed any --updated-since "$since" \
 	    ${limit:+--limit "$limit"} ${progress:+--progress}; } |
 	    pm pm-normalize |
+	    pm pm-fetch prices |
+	    pm pm-normalize --only prices,price,prices-history,book,midpoint |
 	    store |
 	    summary
-	check_stages pm-fetch pm-normalize pm-store pm-summary
+	check_stages pm-fetch pm-normalize "pm-fetch prices" "pm-normalize prices" \
+	    pm-store pm-summary
 }
 
 flow_events() {

@@ -138,7 +138,7 @@ INSERT INTO experiment_markets SELECT r.event_key, r.experiment_id,
   FROM experiment_results r JOIN processed_markets p
   ON p.event_key = r.event_key;
 
--- migration 5: trades, order books, market activity and resolutions
+-- migration 5: trades, order books, market activity, resolutions, quotes
 CREATE TABLE trades (
   trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,
   token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,
@@ -154,6 +154,10 @@ ALTER TABLE markets ADD COLUMN one_day_price_change DOUBLE PRECISION;
 ALTER TABLE markets ADD COLUMN resolution TEXT;
 ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;
 ALTER TABLE markets ADD COLUMN resolved_at TEXT;
+ALTER TABLE contracts ADD COLUMN best_bid DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN best_ask DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN midpoint DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN quoted_at TEXT;
 CREATE TABLE books (
   token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,
   level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,

@@ -168,7 +168,7 @@ static const struct migration migrations[] = {
  * found by market and time for the watermark pm-store --export market
  * carries, and by wallet.
  */
-{ 5, "trades, order books, market activity and resolutions",
+{ 5, "trades, order books, market activity, resolutions, quotes",
 "CREATE TABLE trades (\n"
 "  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,\n"
 "  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,\n"
@@ -184,6 +184,10 @@ static const struct migration migrations[] = {
 "ALTER TABLE markets ADD COLUMN resolution TEXT;\n"
 "ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;\n"
 "ALTER TABLE markets ADD COLUMN resolved_at TEXT;\n"
+"ALTER TABLE contracts ADD COLUMN best_bid DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN best_ask DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN midpoint DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN quoted_at TEXT;\n"
 "CREATE TABLE books (\n"
 "  token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,\n"
 "  level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,\n"
