@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 : >"$ROWS"
 # store.sh: pm-store alone against the .import and \copy floors
-for b in replay.sh normalize.sh fetch.sh store.sh programs.sh; do
+for b in replay.sh normalize.sh fetch.sh trades.sh store.sh programs.sh; do
 	echo "== $b" >&2
 	bash "bench/$b" >&2
 done
