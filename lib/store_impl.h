@@ -113,6 +113,7 @@ struct store {
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
+	struct db_stmt	*xquote[3];	/* a contract's bid, ask, midpoint */
 	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */

@@ -401,7 +401,9 @@ quote_put(struct store *s, const struct val *v)
 	    s->ts[T_CONTRACTS].copied) &&
 	    (rc = tbl_bulk(s, s->ent, s->nent)) != DB_DONE)
 		return rc;
-	if ((st = db_prepare(s->db, sql[i])) == NULL)
+	/* Prepared once: on PostgreSQL, once per connection. */
+	if ((st = s->xquote[i]) == NULL &&
+	    (st = s->xquote[i] = db_prepare(s->db, sql[i])) == NULL)
 		return DB_ERR;
 	if (bind_one(st, 1, &v[PRICES_TOKEN_ID]) == -1 ||
 	    bind_one(st, 2, &v[PRICES_PRICE]) == -1 ||
@@ -409,7 +411,7 @@ quote_put(struct store *s, const struct val *v)
 		rc = DB_ERR;
 	else
 		rc = db_step(st);
-	db_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
