@@ -27,7 +27,11 @@ test_expect_success 'trades again: only since the watermarks, nothing added' '
 	flow trades --db "$DB" --no-dump && expect_status 0 &&
 	test_eq 240 "$(q "SELECT count(*) FROM trades")" &&
 	grep "^GET /trades" "$TMP/api.log" >asked && test_line_count asked -ge 1 &&
-	test_grep "start=" asked
+	test_grep "start=" asked &&
+	q "SELECT count(*) FROM markets WHERE run_id IN (SELECT run_id FROM
+		processing_runs WHERE flow = '\''trades'\'')" >n &&
+	test_eq 0 "$(cat n)" "markets rewritten by a trades run" &&
+	test_eq 0 "$(q "SELECT count(*) FROM markets WHERE record LIKE '\''%trades_since%'\''")"
 '
 
 test_expect_success 'trades --where: only the markets it selects' '
