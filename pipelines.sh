@@ -21,9 +21,12 @@ flows:
   daily             markets closing on the target day -> groups not yet
                     processed -> experiments -> dump -> store -> summary
   static            every active market with its events and prices
-  delta             markets updated since the last static or delta run
+  delta             markets updated since the last static or delta run,
+                    and their prices
   events            events with their tags
   prices            current prices and history for active tokens
+  trades            new trades (Data API) of the active markets, or of the
+                    markets --where selects, from each one's watermark
   replay DUMP       store a dump again (no network)
   retry-failures RUN_ID
                     re-run the groups that failed retriably in RUN_ID
@@ -58,6 +61,8 @@ options:
   --no-dump         do not keep the stream after experiments
   --dump-dir D      where dumps go (default dumps/)
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
+  --where EXPR      trades: the markets to fetch trades of, a jq expression
+                    over market records (default: active and not closed)
   --progress        progress on standard error
   --notify URL      POST failed runs and data turning stale to this
                     webhook (PM_NOTIFY_URL)
@@ -397,9 +402,12 @@ flow_delta() {
 	{ run_record; pm pm-fetch markets --closed any --updated-since "$since" \
 	    ${limit:+--limit "$limit"} ${progress:+--progress}; } |
 	    pm pm-normalize |
+	    pm pm-fetch prices |
+	    pm pm-normalize --only prices,price,prices-history,book,midpoint |
 	    store |
 	    summary
-	check_stages pm-fetch pm-normalize pm-store pm-summary
+	check_stages pm-fetch pm-normalize "pm-fetch prices" "pm-normalize prices" \
+	    pm-store pm-summary
 }
 
 flow_events() {
@@ -421,6 +429,19 @@ flow_prices() {
 	    summary
 	check_stages "pm-store --export" "pm-fetch prices" "pm-fetch history" \
 	    pm-normalize pm-store summary
+}
+
+# Each market record carries its trades watermark (pm-store --export
+# market), so only what is new is fetched.
+flow_trades() {
+	{ run_record; pm pm-store --export market \
+	    --where "${where:-.active and (.closed | not)}"; } |
+	    pm pm-fetch trades --taker-only false ${progress:+--progress} |
+	    pm pm-normalize |
+	    store |
+	    summary
+	check_stages "pm-store --export" "pm-fetch trades" pm-normalize \
+	    pm-store summary
 }
 
 flow_replay() {
@@ -543,7 +564,7 @@ main() {
 	flow=${1:-}
 	case $flow in
 	-h|--help) usage; exit 0 ;;
-	daily|static|delta|events|prices|replay|retry-failures|status|score) shift ;;
+	daily|static|delta|events|prices|trades|replay|retry-failures|status|score) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
 	esac
@@ -563,6 +584,7 @@ main() {
 
 	db=${DATABASE_URL:-data/pm.db}
 	window_days='' target_date='' dry_run='' limit='' window_opt=''
+	where=''
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
 	progress='' exp_args=() positional=() now=${PM_NOW:-}
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
@@ -574,7 +596,7 @@ main() {
 		--include-research|--override|--override-file|-j|--gamma-url|--clob-url|\
 		--now|--margin|--experiment-override|--experiment-override-file|\
 		--event-batch-size|--debug-dump-dir|--flow|--fresh|--stale|\
-		--notify|--status-path)
+		--notify|--status-path|--where)
 			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; } ;;
 		esac
 		case $1 in
@@ -591,6 +613,7 @@ main() {
 		--no-dump) no_dump=1 ;;
 		--dump-dir) dump_dir=$2; shift ;;
 		--overlap) overlap=$2; shift ;;
+		--where) where=$2; shift ;;
 		--progress) progress=1 ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
@@ -666,6 +689,7 @@ main() {
 	delta) flow_delta || status=$? ;;
 	events) flow_events || status=$? ;;
 	prices) flow_prices || status=$? ;;
+	trades) flow_trades || status=$? ;;
 	replay) flow_replay "${positional[0]}" || status=$? ;;
 	retry-failures) flow_retry "${positional[0]}" || status=$? ;;
 	esac

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 : >"$ROWS"
 # store.sh: pm-store alone against the .import and \copy floors
 # B=ch (make bench B=ch): only bench/ch.sh, the others likewise
-list="replay.sh change.sh normalize.sh fetch.sh store.sh programs.sh ch.sh"
+list="replay.sh change.sh normalize.sh fetch.sh trades.sh store.sh programs.sh ch.sh"
 [ -z "${B:-}" ] || list=$B.sh
 for b in $list; do
 	echo "== $b" >&2

@@ -194,6 +194,48 @@ INSERT INTO events_v4 SELECT * FROM events;
 DROP TABLE events;
 ALTER TABLE events_v4 RENAME TO events;
 
+-- migration 5: trades, order books, market activity, resolutions, quotes
+CREATE TABLE trades (
+  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,
+  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,
+  price DOUBLE PRECISION NOT NULL, ts TEXT NOT NULL, wallet TEXT,
+  outcome TEXT, outcome_index BIGINT, transaction_hash TEXT,
+  count BIGINT, raw_sha256 TEXT, run_id TEXT);
+CREATE INDEX trades_market_ts ON trades (condition_id, ts);
+CREATE INDEX trades_wallet ON trades (wallet, ts);
+ALTER TABLE markets ADD COLUMN volume_24h DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN volume_1wk DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN spread DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN one_day_price_change DOUBLE PRECISION;
+ALTER TABLE markets ADD COLUMN resolution TEXT;
+ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;
+ALTER TABLE markets ADD COLUMN resolved_at TEXT;
+ALTER TABLE contracts ADD COLUMN best_bid DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN best_ask DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN midpoint DOUBLE PRECISION;
+ALTER TABLE contracts ADD COLUMN quoted_at TEXT;
+CREATE TABLE books (
+  token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,
+  level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,
+  size DOUBLE PRECISION NOT NULL, market_id TEXT, raw_sha256 TEXT,
+  run_id TEXT,
+  PRIMARY KEY (token_id, ts, side, level));
+CREATE VIEW book_summary AS
+  SELECT token_id, ts, market_id, best_bid, best_ask,
+    best_ask - best_bid AS spread, (best_bid + best_ask) / 2 AS midpoint,
+    (SELECT COALESCE(SUM(l.size), 0) FROM books l
+      WHERE l.token_id = b.token_id AND l.ts = b.ts AND
+      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=
+      0.01 * (b.best_bid + b.best_ask) / 2) AS depth_1pct,
+    (SELECT COALESCE(SUM(l.size), 0) FROM books l
+      WHERE l.token_id = b.token_id AND l.ts = b.ts AND
+      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=
+      0.05 * (b.best_bid + b.best_ask) / 2) AS depth_5pct
+  FROM (SELECT token_id, ts, MAX(market_id) AS market_id,
+    MAX(CASE WHEN side = 'bid' AND level = 0 THEN price END) AS best_bid,
+    MAX(CASE WHEN side = 'ask' AND level = 0 THEN price END) AS best_ask
+    FROM books GROUP BY token_id, ts) b;
+
 -- migration 6: event keys without collisions
 CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (

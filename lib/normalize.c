@@ -13,6 +13,8 @@
 
 #include "jw.h"
 #include "normalize.h"
+#include "sha.h"
+#include "strset.h"
 #include "timefmt.h"
 
 struct normalizer {
@@ -23,6 +25,11 @@ struct normalizer {
 	struct buf	 id;		/* the market or event id at hand */
 	struct buf	 eid;		/* the event id at hand */
 	struct buf	 tmp;		/* any other id */
+	/* what the final prices of the market at hand say (contracts()) */
+	int		 res_winner;	/* index of the one price 1, or -1 */
+	int		 res_split;	/* every price 0.5 */
+	const char	*res_name;	/* the winner's outcome */
+	size_t		 res_namelen;
 };
 
 /* Sorted by strcmp: json_pick() searches them; norm_new() checks. */
@@ -30,17 +37,19 @@ static const char *const mkeys[] = {
 	"active", "archived", "bestAsk", "bestBid", "clobTokenIds", "closed",
 	"closedTime", "conditionId", "description", "endDate", "endDateIso",
 	"events", "groupItemTitle", "id", "lastTradePrice", "liquidity",
-	"liquidityNum", "negRisk", "outcomePrices", "outcomes", "question",
-	"questionID", "slug", "startDate", "tags", "umaResolutionStatus",
-	"updatedAt", "volume", "volumeNum",
+	"liquidityNum", "negRisk", "oneDayPriceChange", "outcomePrices",
+	"outcomes", "question", "questionID", "slug", "spread", "startDate",
+	"tags", "umaResolutionStatus", "updatedAt", "volume", "volume1wk",
+	"volume24hr", "volumeNum",
 };
 enum {
 	M_ACTIVE, M_ARCHIVED, M_BESTASK, M_BESTBID, M_TOKENS, M_CLOSED,
 	M_CLOSEDTIME, M_CONDITION, M_DESCRIPTION, M_ENDDATE, M_ENDDATEISO,
 	M_EVENTS, M_GROUPTITLE, M_ID, M_LASTTRADE, M_LIQUIDITY,
-	M_LIQUIDITYNUM, M_NEGRISK, M_PRICES, M_OUTCOMES, M_QUESTION,
-	M_QUESTIONID, M_SLUG, M_STARTDATE, M_TAGS, M_UMASTATUS,
-	M_UPDATEDAT, M_VOLUME, M_VOLUMENUM, M_N
+	M_LIQUIDITYNUM, M_NEGRISK, M_DAYCHANGE, M_PRICES, M_OUTCOMES,
+	M_QUESTION, M_QUESTIONID, M_SLUG, M_SPREAD, M_STARTDATE, M_TAGS,
+	M_UMASTATUS, M_UPDATEDAT, M_VOLUME, M_VOLUME1WK, M_VOLUME24HR,
+	M_VOLUMENUM, M_N
 };
 
 static const char *const ekeys[] = {
@@ -63,6 +72,19 @@ enum { T_ID, T_LABEL, T_SLUG, T_N };
 static const char *const endpoints[] = {
 	"markets", "markets/keyset", "events", "events/keyset", "price",
 	"prices", "prices-history", "midpoint", "book", "last-trade-price",
+	"trades",
+};
+
+/* A Data API trade row (19 keys upstream; these are the ones kept). */
+static const char *const trkeys[] = {
+	"asset", "conditionId", "eventSlug", "name", "outcome",
+	"outcomeIndex", "price", "proxyWallet", "pseudonym", "side", "size",
+	"slug", "timestamp", "title", "transactionHash",
+};
+enum {
+	TR_ASSET, TR_COND, TR_EVSLUG, TR_NAME, TR_OUTCOME, TR_OUTIDX,
+	TR_PRICE, TR_WALLET, TR_PSEUDO, TR_SIDE, TR_SIZE, TR_SLUG, TR_TS,
+	TR_TITLE, TR_TX, TR_N
 };
 
 static int
@@ -82,7 +104,8 @@ norm_new(size_t max_len)
 	struct normalizer *n;
 
 	if (!json_names_sorted(mkeys, M_N) || !json_names_sorted(ekeys, E_N) ||
-	    !json_names_sorted(evkeys, EV_N) || !json_names_sorted(tkeys, T_N))
+	    !json_names_sorted(evkeys, EV_N) || !json_names_sorted(tkeys, T_N) ||
+	    !json_names_sorted(trkeys, TR_N))
 		abort();	/* a programming error, caught by any test */
 	if ((n = calloc(1, sizeof *n)) == NULL)
 		return NULL;
@@ -358,6 +381,26 @@ blame(struct normalizer *n, const json_val *f[3], const char *names[3])
 	return fail(n, "outcome arrays do not parse");
 }
 
+#define RES_EPS	1e-3	/* a final price within this of 1 or 0 */
+
+/* An outcome price as a double: a number or a string holding one. */
+static int
+final_price(const json_val *v, double *d)
+{
+	const char *s;
+	char tmp[64], *end;
+	size_t sl;
+
+	if (json_double(v, d) == 0)
+		return 0;
+	if ((s = json_str(v, &sl)) == NULL || sl == 0 || sl >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, sl);
+	tmp[sl] = 0;
+	*d = strtod(tmp, &end);
+	return *end == 0 ? 0 : -1;
+}
+
 static int
 contracts(struct normalizer *n, struct buf *b, const json_val *fo,
     const json_val *fp, const json_val *ft)
@@ -367,7 +410,8 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	const json_val *fields[3] = { fo, fp, ft };
 	json_val root, a[3], o, p, t;
 	json_iter it, io, ip, itk;
-	size_t cnt[3], total = 0, k;
+	size_t cnt[3], total = 0, k, ones, others;
+	double d;
 	const char *s;
 	size_t sl;
 	int i, j;
@@ -402,6 +446,10 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	json_iter_init(&io, &a[0]);
 	json_iter_init(&ip, &a[1]);
 	json_iter_init(&itk, &a[2]);
+	n->res_winner = -1;
+	n->res_split = total == 2;
+	n->res_name = NULL;
+	ones = others = 0;
 	jw_key(b, "contracts");
 	jw_open(b, '[');
 	for (k = 0; k < total; k++) {
@@ -423,8 +471,60 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 		if (num_val(n, b, &p, "outcomePrices entry") == -1)
 			return -1;
 		jw_close(b, '}');
+		if (final_price(&p, &d) == -1)
+			d = -1;
+		if (d != 0.5)
+			n->res_split = 0;
+		if (d >= 1 - RES_EPS) {
+			ones++;
+			n->res_winner = (int)k;
+			n->res_name = json_str(&o, &n->res_namelen);
+		} else if (d < 0 || d > RES_EPS)
+			others++;
 	}
+	if (ones != 1 || others != 0 || total < 2)
+		n->res_winner = -1;
 	return jw_close(b, ']');
+}
+
+/*
+ * How a closed market resolved, from Gamma's word: closed, its UMA
+ * status "resolved" (or none sent), and final prices one 1 and the rest
+ * 0 ("outcome": resolved_outcome names the winner) or all 0.5 ("split",
+ * a 50/50 resolution, scored at 0.5 each).  Anything else is not yet
+ * known: null.
+ */
+static int
+put_resolution(struct normalizer *n, struct buf *b, const json_val *f)
+{
+	const char *s;
+	size_t sl;
+	int closed = 0, ok;
+
+	json_bool(&f[M_CLOSED], &closed);
+	s = json_str(&f[M_UMASTATUS], &sl);
+	ok = closed && (f[M_UMASTATUS].type == JSON_ABSENT ||
+	    f[M_UMASTATUS].type == JSON_NULL ||
+	    (s && sl == 8 && memcmp(s, "resolved", 8) == 0));
+	jw_key(b, "resolution");
+	if (ok && n->res_winner >= 0)
+		jw_strz(b, "outcome");
+	else if (ok && n->res_split)
+		jw_strz(b, "split");
+	else {
+		jw_null(b);
+		ok = 0;
+	}
+	jw_key(b, "resolved_outcome");
+	if (ok && n->res_winner >= 0 && n->res_name)
+		jw_str(b, n->res_name, n->res_namelen);
+	else
+		jw_null(b);
+	if (ok)
+		return put_time(n, b, "resolved_at", &f[M_CLOSEDTIME],
+		    "closedTime");
+	jw_key(b, "resolved_at");
+	return jw_null(b);
 }
 
 /* event_id, event_slug and event{event_id, slug, title, tags}. */
@@ -526,7 +626,13 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	    put_num(n, b, "best_ask", &f[M_BESTASK], "bestAsk") ||
 	    put_num(n, b, "last_trade_price", &f[M_LASTTRADE],
 		"lastTradePrice") ||
-	    contracts(n, b, &f[M_OUTCOMES], &f[M_PRICES], &f[M_TOKENS]))
+	    put_num(n, b, "volume_24h", &f[M_VOLUME24HR], "volume24hr") ||
+	    put_num(n, b, "volume_1wk", &f[M_VOLUME1WK], "volume1wk") ||
+	    put_num(n, b, "spread", &f[M_SPREAD], "spread") ||
+	    put_num(n, b, "one_day_price_change", &f[M_DAYCHANGE],
+		"oneDayPriceChange") ||
+	    contracts(n, b, &f[M_OUTCOMES], &f[M_PRICES], &f[M_TOKENS]) ||
+	    put_resolution(n, b, f))
 		return -1;
 	tags = f[M_TAGS].type == JSON_ARRAY ? &f[M_TAGS] : &evtags;
 	if (put_tags(n, b, tags) == -1)
@@ -718,6 +824,80 @@ book_side(struct normalizer *n, const struct norm_sink *sink,
 	return price(n, sink, src, tok, toklen, &src->request, name, &p, ts);
 }
 
+/* The levels of a book side, best first: upstream, bids ascend and asks
+ * descend, so the best quote is the last element. */
+static int
+book_levels(struct normalizer *n, struct buf *b, const json_val *side,
+    const char *name)
+{
+	json_val e, v;
+	json_iter it;
+	size_t count, i = 0;
+
+	jw_key(b, name);
+	jw_open(b, '[');
+	if (side->type == JSON_ARRAY) {
+		count = json_count(side);
+		json_iter_init(&it, side);
+		while (json_iter_next(&it, NULL, NULL, &e)) {
+			jw_open(b, '{');
+			jw_key(b, "level");
+			jw_int(b, (int64_t)(count - 1 - i++));
+			json_get(&e, "price", &v);
+			if (put_num(n, b, "price", &v, "book level price") == -1)
+				return -1;
+			json_get(&e, "size", &v);
+			if (put_num(n, b, "size", &v, "book level size") == -1)
+				return -1;
+			jw_close(b, '}');
+		}
+	} else if (side->type != JSON_ABSENT && side->type != JSON_NULL)
+		return fail(n, "%s is not an array", name);
+	return jw_close(b, ']');
+}
+
+/* A whole book snapshot: every level of both sides, best first. */
+static int
+book(struct normalizer *n, const struct norm_sink *sink,
+    const struct norm_src *src, const char *tok, size_t toklen,
+    const json_val *pl, const char *ts)
+{
+	static const char *const ckeys[] = { "market_id", "outcome" };
+	struct buf *b = &n->rec;
+	json_val f[2], v;
+
+	if (tok == NULL || toklen == 0)
+		return fail(n, "book without asset_id");
+	json_pick(&src->request, ckeys, 2, f);
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "book");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "token_id");
+	jw_str(b, tok, toklen);
+	if (put_id(n, b, "market_id", &f[0], "market_id") ||
+	    put_str(n, b, "outcome", &f[1], "outcome", 0))
+		return -1;
+	json_get(pl, "market", &v);
+	if (put_str(n, b, "condition_id", &v, "market", 1) == -1)
+		return -1;
+	jw_key(b, "ts");
+	jw_strz(b, ts);
+	json_get(pl, "bids", &v);
+	if (book_levels(n, b, &v, "bids") == -1)
+		return -1;
+	json_get(pl, "asks", &v);
+	if (book_levels(n, b, &v, "asks") == -1)
+		return -1;
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+	return 0;
+}
+
 /* POST /prices: {"<token>":{"BUY":"0.5","SELL":"0.6"}}; the request may
  * map tokens to {market_id, outcome}. */
 static int
@@ -784,7 +964,9 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 		if (book_side(n, sink, src, tok, toklen, &v, "buy", ts) == -1)
 			return -1;
 		json_get(pl, "asks", &v);
-		return book_side(n, sink, src, tok, toklen, &v, "sell", ts);
+		if (book_side(n, sink, src, tok, toklen, &v, "sell", ts) == -1)
+			return -1;
+		return book(n, sink, src, tok, toklen, pl, ts);
 	}
 	if (strcmp(ep, "prices-history") == 0) {
 		json_get(pl, "history", &h);
@@ -824,6 +1006,178 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	    src->fetched_at);
 }
 
+/*
+ * A trade's key: no trade id exists upstream.  One transaction is a taker
+ * row and its maker rows (takerOnly=false), which differ in wallet, side,
+ * token, price or size: all of these, with the transaction and the time,
+ * name a fill, and re-fetching it gives the same key.  Numbers enter as
+ * their shortest round-trip text, so 5 and 5.0 are one key.
+ */
+static int
+trade_key(const json_val f[TR_N], char key[65], char *err, size_t errlen)
+{
+	static const int parts[] = { TR_TX, TR_WALLET, TR_SIDE, TR_ASSET,
+	    TR_COND, TR_PRICE, TR_SIZE, TR_TS };
+	char text[1024], num[40];
+	const char *p;
+	size_t i, n, len = 0;
+	double d;
+
+	for (i = 0; i < sizeof parts / sizeof *parts; i++) {
+		const json_val *v = &f[parts[i]];
+		if ((p = json_str(v, &n)) == NULL) {
+			if (json_double(v, &d) == -1) {
+				snprintf(err, errlen, "trade %s missing or not "
+				    "a string or number", trkeys[parts[i]]);
+				return -1;
+			}
+			n = json_dtoa(d, num);
+			p = num;
+		}
+		if (len + n + 1 >= sizeof text) {
+			snprintf(err, errlen, "trade fields too long");
+			return -1;
+		}
+		memcpy(text + len, p, n);
+		len += n;
+		text[len++] = '\n';
+	}
+	return sha256_hex(text, len, key);
+}
+
+/* One trade record; count: identical rows in its page. */
+static int
+trade(struct normalizer *n, const json_val f[TR_N], const char *key,
+    long count, const struct norm_src *src, const struct norm_sink *sink)
+{
+	struct buf *b = &n->rec;
+	char ts[TS_MAX];
+	const char *s;
+	size_t sl;
+	double d;
+	int64_t idx;
+
+	if (json_double(&f[TR_TS], &d) == -1 || d < 0 || d >= 1e12 ||
+	    ts_epoch((int64_t)d, ts) == -1)
+		return fail(n, "trade timestamp is not epoch seconds");
+	if ((s = json_str(&f[TR_SIDE], &sl)) == NULL ||
+	    !((sl == 3 && memcmp(s, "BUY", 3) == 0) ||
+	    (sl == 4 && memcmp(s, "SELL", 4) == 0)))
+		return fail(n, "trade side is not BUY or SELL");
+	buf_reset(b);
+	jw_open(b, '{');
+	jw_key(b, "kind");
+	jw_strz(b, "trade");
+	jw_key(b, "source");
+	jw_strz(b, "polymarket");
+	jw_key(b, "trade_key");
+	jw_strz(b, key);
+	if (put_str(n, b, "condition_id", &f[TR_COND], "conditionId", 1) ||
+	    put_id(n, b, "token_id", &f[TR_ASSET], "asset") ||
+	    put_str(n, b, "side", &f[TR_SIDE], "side", 1) ||
+	    put_num(n, b, "size", &f[TR_SIZE], "size") ||
+	    put_num(n, b, "price", &f[TR_PRICE], "price"))
+		return -1;
+	jw_key(b, "ts");
+	jw_strz(b, ts);
+	if (put_str(n, b, "wallet", &f[TR_WALLET], "proxyWallet", 1) ||
+	    put_str(n, b, "outcome", &f[TR_OUTCOME], "outcome", 1))
+		return -1;
+	/* The unscoped feed sends 999 on every row: an index only when it
+	 * can be one. */
+	jw_key(b, "outcome_index");
+	if (json_int64(&f[TR_OUTIDX], &idx) == 0 && idx >= 0 && idx < 100)
+		jw_int(b, idx);
+	else if (json_double(&f[TR_OUTIDX], &d) == 0 && d >= 0 && d < 100 &&
+	    d == (double)(int)d)
+		jw_int(b, (int)d);
+	else
+		jw_null(b);
+	if (put_str(n, b, "transaction_hash", &f[TR_TX], "transactionHash",
+	    1) ||
+	    put_str(n, b, "title", &f[TR_TITLE], "title", 1) ||
+	    put_str(n, b, "slug", &f[TR_SLUG], "slug", 1) ||
+	    put_str(n, b, "event_slug", &f[TR_EVSLUG], "eventSlug", 1) ||
+	    put_str(n, b, "name", &f[TR_NAME], "name", 1) ||
+	    put_str(n, b, "pseudonym", &f[TR_PSEUDO], "pseudonym", 1))
+		return -1;
+	jw_key(b, "count");
+	jw_int(b, count);
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	sink->record(sink->arg, b);
+	return 0;
+}
+
+/* A page of /trades: rows identical in every field within one
+ * transaction are one fill reported twice, kept once with a count. */
+static int
+trades(struct normalizer *n, const json_val *pl, const struct norm_src *src,
+    const struct norm_sink *sink)
+{
+	json_val f[TR_N], row;
+	json_iter it;
+	struct strset *keys;
+	long *count = NULL, *tmp;
+	char key[65], err[160];
+	size_t cap = 0;
+	long i;
+	int failed = 0, pass;
+
+	if (pl->type != JSON_ARRAY)
+		return fail(n, "trades payload is not an array");
+	if ((keys = strset_new()) == NULL)
+		return fail(n, "out of memory");
+	for (pass = 0; pass < 2; pass++) {
+		json_iter_init(&it, pl);
+		while (json_iter_next(&it, NULL, NULL, &row)) {
+			json_pick(&row, trkeys, TR_N, f);
+			if (row.type != JSON_OBJECT ||
+			    trade_key(f, key, err, sizeof err) == -1) {
+				if (pass == 1) {
+					sink->fail(sink->arg, NULL, NULL,
+					    row.type != JSON_OBJECT ?
+					    "a trade is not an object" : err);
+					failed++;
+				}
+				continue;
+			}
+			if (pass == 0) {
+				if (strset_add(keys, key, 64) == -1)
+					goto oom;
+				i = strset_index(keys, key, 64);
+				if ((size_t)i >= cap) {
+					cap = cap ? 2 * cap : 64;
+					if ((tmp = realloc(count, cap *
+					    sizeof *count)) == NULL)
+						goto oom;
+					memset(tmp + i, 0, (cap - (size_t)i) *
+					    sizeof *tmp);
+					count = tmp;
+				}
+				count[i]++;
+				continue;
+			}
+			i = strset_index(keys, key, 64);
+			if (count[i] == 0)
+				continue;	/* written with its count */
+			if (trade(n, f, key, count[i], src, sink) == -1) {
+				sink->fail(sink->arg, NULL, NULL, n->err);
+				failed++;
+			}
+			count[i] = 0;
+		}
+	}
+	strset_free(keys);
+	free(count);
+	return failed;
+oom:
+	strset_free(keys);
+	free(count);
+	return fail(n, "out of memory");
+}
+
 static int
 has(const json_val *v)
 {
@@ -838,8 +1192,18 @@ norm_detect(const json_val *pl)
 	    "ticker", "title" };
 	enum { ASSET, BIDS, TOKENS, COND, HIST, MARKETS, MID, PRICE, QUESTION,
 	    TICKER, TITLE, N };
-	json_val f[N];
+	json_val f[N], first;
+	json_iter it;
 
+	if (pl->type == JSON_ARRAY) {
+		json_iter_init(&it, pl);
+		if (json_iter_next(&it, NULL, NULL, &first)) {
+			json_get(&first, "transactionHash", &f[0]);
+			if (has(&f[0]))
+				return "trades";
+		}
+		return NULL;
+	}
 	json_pick(pl, keys, N, f);
 	if (has(&f[QUESTION]) || has(&f[COND]) || has(&f[TOKENS]))
 		return "markets";
@@ -875,6 +1239,8 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 	}
 	if (strncmp(ep, STRCONST("events")) == 0)
 		r = event(n, pl, src, sink);
+	else if (strcmp(ep, "trades") == 0)
+		r = trades(n, pl, src, sink);
 	else
 		r = prices(n, ep, pl, src, sink);
 	if (r == -1) {

@@ -26,6 +26,7 @@ static const struct {
 	{ "book", 1500, RL_CLOB }, { "midpoint", 1500, RL_CLOB },
 	{ "prices-history", 1000, RL_CLOB },
 	{ "last-trade-price", 1500, RL_CLOB },
+	{ "trades", 200, RL_DATA },	/* Data API; the API overall 1,000 */
 	{ "other", 4000, RL_LOCAL },
 	{ "listing", 900, RL_GAMMA },	/* /markets + /events listings */
 };

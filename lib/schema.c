@@ -232,6 +232,52 @@ V4_SQLITE_TABLE("events",
 "  tags TEXT, market_ids TEXT, raw_sha256 TEXT, fetched_at TEXT,\n",
 "(source, event_id)") },
 /*
+ * Trades from the Data API: one row per fill (trade_key, pm-records(5)),
+ * found by market and time for the watermark pm-store --export market
+ * carries, and by wallet.
+ */
+{ 5, "trades, order books, market activity, resolutions, quotes",
+"CREATE TABLE trades (\n"
+"  trade_key TEXT PRIMARY KEY, condition_id TEXT NOT NULL,\n"
+"  token_id TEXT, side TEXT NOT NULL, size DOUBLE PRECISION NOT NULL,\n"
+"  price DOUBLE PRECISION NOT NULL, ts TEXT NOT NULL, wallet TEXT,\n"
+"  outcome TEXT, outcome_index BIGINT, transaction_hash TEXT,\n"
+"  count BIGINT, raw_sha256 TEXT, run_id TEXT);\n"
+"CREATE INDEX trades_market_ts ON trades (condition_id, ts);\n"
+"CREATE INDEX trades_wallet ON trades (wallet, ts);\n"
+"ALTER TABLE markets ADD COLUMN volume_24h DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN volume_1wk DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN spread DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN one_day_price_change DOUBLE PRECISION;\n"
+"ALTER TABLE markets ADD COLUMN resolution TEXT;\n"
+"ALTER TABLE markets ADD COLUMN resolved_outcome TEXT;\n"
+"ALTER TABLE markets ADD COLUMN resolved_at TEXT;\n"
+"ALTER TABLE contracts ADD COLUMN best_bid DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN best_ask DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN midpoint DOUBLE PRECISION;\n"
+"ALTER TABLE contracts ADD COLUMN quoted_at TEXT;\n"
+"CREATE TABLE books (\n"
+"  token_id TEXT NOT NULL, ts TEXT NOT NULL, side TEXT NOT NULL,\n"
+"  level BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL,\n"
+"  size DOUBLE PRECISION NOT NULL, market_id TEXT, raw_sha256 TEXT,\n"
+"  run_id TEXT,\n"
+"  PRIMARY KEY (token_id, ts, side, level));\n"
+"CREATE VIEW book_summary AS\n"
+"  SELECT token_id, ts, market_id, best_bid, best_ask,\n"
+"    best_ask - best_bid AS spread, (best_bid + best_ask) / 2 AS midpoint,\n"
+"    (SELECT COALESCE(SUM(l.size), 0) FROM books l\n"
+"      WHERE l.token_id = b.token_id AND l.ts = b.ts AND\n"
+"      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=\n"
+"      0.01 * (b.best_bid + b.best_ask) / 2) AS depth_1pct,\n"
+"    (SELECT COALESCE(SUM(l.size), 0) FROM books l\n"
+"      WHERE l.token_id = b.token_id AND l.ts = b.ts AND\n"
+"      ABS(l.price - (b.best_bid + b.best_ask) / 2) <=\n"
+"      0.05 * (b.best_bid + b.best_ask) / 2) AS depth_5pct\n"
+"  FROM (SELECT token_id, ts, MAX(market_id) AS market_id,\n"
+"    MAX(CASE WHEN side = 'bid' AND level = 0 THEN price END) AS best_bid,\n"
+"    MAX(CASE WHEN side = 'ask' AND level = 0 THEN price END) AS best_ask\n"
+"    FROM books GROUP BY token_id, ts) b;\n" },
+/*
  * Event keys without collisions (pm-records(5) EVENT KEY): an event id
  * that starts with "market:" or "event:" now has "event:" before it, and
  * the market ids in a "market:" key have '%' and ',' escaped.  Which old

@@ -24,6 +24,8 @@ static const double lead_lo[] = { 0, 1, 3, 6, 8 };
  * saw it (processed_contracts): names owned, freed by mkt_release(). */
 struct mkt {
 	int	 k, winner;	/* winner: -1 unless resolved */
+	double	 o[MAXK];	/* resolved: each outcome's value, 1/0, or
+				 * 0.5 each in a 50/50 */
 	char	*name[MAXK];
 	double	 p[MAXK];
 	int	 has[MAXK];
@@ -51,7 +53,7 @@ struct acc {
 struct scorer {
 	struct db		*db;
 	const struct score_opts	*o;
-	struct db_stmt		*q_mkt, *q_ref, *q_lead;
+	struct db_stmt		*q_mkt, *q_ref, *q_lead, *q_res;
 	json_parser		*jp;
 	struct acc		*acc;
 	size_t			 nacc, capacc;
@@ -107,15 +109,52 @@ load_rows(struct scorer *s, struct db_stmt *st, struct mkt *m, int *closed,
 	return rc == DB_DONE ? 0 : dberr(s, "contracts");
 }
 
-/* The market now: resolved when closed with final prices 1 and 0. */
+/* The resolution the store keeps (pm-records(5) market resolution):
+ * 1 when it says, 0 when it has none (a row stored before it had). */
+static int
+stored_resolution(struct scorer *s, const char *id, struct mkt *m)
+{
+	const char *r, *w;
+	int i, rc, known = 0;
+
+	db_bind_str(s->q_res, 1, id);
+	if ((rc = db_step(s->q_res)) != DB_ROW) {
+		db_reset(s->q_res);
+		return rc == DB_DONE ? 0 : -1;
+	}
+	r = db_col_text(s->q_res, 0, NULL);
+	w = db_col_text(s->q_res, 1, NULL);
+	if (r && strcmp(r, "outcome") == 0 && w) {
+		for (i = 0; i < m->k; i++)
+			if (strcmp(m->name[i], w) == 0) {
+				m->winner = i;
+				known = 1;
+			}
+	} else if (r && strcmp(r, "split") == 0 && m->k >= 2) {
+		for (i = 0; i < m->k; i++)
+			m->o[i] = 1.0 / m->k;
+		m->winner = 0;	/* resolved; o says how */
+		known = 2;
+	}
+	db_reset(s->q_res);
+	if (known == 1)
+		for (i = 0; i < m->k; i++)
+			m->o[i] = i == m->winner;
+	return known ? 1 : 0;
+}
+
+/* The market now: resolved as stored, else (a row from before
+ * resolutions were stored) when closed with final prices 1 and 0. */
 static int
 load_market(struct scorer *s, const char *id, struct mkt *m)
 {
-	int closed = 0, status_ok = 0, i, ones = 0, win = -1;
+	int closed = 0, status_ok = 0, i, ones = 0, win = -1, r;
 
 	db_bind_str(s->q_mkt, 1, id);
 	if (load_rows(s, s->q_mkt, m, &closed, &status_ok) == -1)
 		return -1;
+	if ((r = stored_resolution(s, id, m)) != 0)
+		return r < 0 ? dberr(s, "markets") : 0;
 	if (!closed || !status_ok || m->k < 2)
 		return 0;
 	for (i = 0; i < m->k; i++) {
@@ -128,6 +167,8 @@ load_market(struct scorer *s, const char *id, struct mkt *m)
 	}
 	if (ones == 1)
 		m->winner = win;
+	for (i = 0; i < m->k; i++)
+		m->o[i] = i == m->winner;
 	return 0;
 }
 
@@ -228,7 +269,7 @@ brier(const double *p, const struct mkt *m)
 	int i;
 
 	for (i = 0; i < m->k; i++) {
-		d = p[i] - (i == m->winner);
+		d = p[i] - m->o[i];
 		b += d * d;
 	}
 	return b / m->k;
@@ -237,9 +278,16 @@ brier(const double *p, const struct mkt *m)
 static double
 logloss(const double *p, const struct mkt *m, double eps)
 {
-	double q = p[m->winner];
+	double q, l = 0;
+	int i;
 
-	return -log(q < eps ? eps : q > 1 - eps ? 1 - eps : q);
+	for (i = 0; i < m->k; i++) {
+		if (m->o[i] == 0)
+			continue;
+		q = p[i] < eps ? eps : p[i] > 1 - eps ? 1 - eps : p[i];
+		l -= m->o[i] * log(q);
+	}
+	return l;
 }
 
 static const char *
@@ -297,7 +345,7 @@ calibrate(struct acc *a, const double *p, const struct mkt *m, int nb)
 			b = nb - 1;
 		a->bn[b]++;
 		a->bp[b] += p[i];
-		a->bo[b] += i == m->winner;
+		a->bo[b] += m->o[i];
 	}
 }
 
@@ -478,6 +526,9 @@ score_all(struct scorer *s)
 	    "m.resolution_status FROM markets m JOIN contracts c ON "
 	    "c.source = m.source AND c.market_id = m.market_id WHERE "
 	    "m.market_id = ?1 ORDER BY c.outcome_index");
+	s->q_res = db_prepare(s->db, "SELECT resolution, resolved_outcome "
+	    "FROM markets WHERE market_id = ?1 AND resolution IS NOT NULL "
+	    "LIMIT 1");
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
@@ -490,7 +541,7 @@ score_all(struct scorer *s)
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
 	    "NULL ORDER BY suite, stage, variant, experiment_id, fingerprint, "
 	    "event_key");
-	if (!s->q_mkt || !s->q_ref || !s->q_lead || !st) {
+	if (!s->q_mkt || !s->q_ref || !s->q_lead || !s->q_res || !st) {
 		db_finalize(st);
 		return dberr(s, "prepare");
 	}
@@ -720,6 +771,7 @@ scorer_release(struct scorer *s)
 	db_finalize(s->q_mkt);
 	db_finalize(s->q_ref);
 	db_finalize(s->q_lead);
+	db_finalize(s->q_res);
 	json_parser_free(s->jp);
 }
 

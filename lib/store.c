@@ -119,6 +119,8 @@ store_free(struct store *s)
 	db_finalize(s->xrunend);
 	db_finalize(s->xrunfin);
 	db_finalize(s->xretry);
+	for (i = 0; i < 3; i++)
+		db_finalize(s->xquote[i]);
 	json_parser_free(s->jp);
 	buf_release(&s->text);
 	buf_release(&s->canon);

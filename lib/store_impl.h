@@ -22,7 +22,7 @@
 #include "zpack.h"
 
 enum kind { K_RAW, K_MARKET, K_EVENT, K_PRICE, K_GROUP, K_RUN, K_FAILURE,
-	K_SKIP, K_BADLINE, K_BAD };
+	K_SKIP, K_TRADE, K_BOOK, K_BADLINE, K_BAD };
 enum status { ST_NONE, ST_INSERTED, ST_UPDATED, ST_UNCHANGED, ST_DUPLICATE,
 	ST_SKIPPED, ST_FAILED };
 
@@ -124,6 +124,7 @@ struct store {
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
+	struct db_stmt	*xquote[3];	/* a contract's bid, ask, midpoint */
 	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */

@@ -13,6 +13,7 @@
 #include "record.h"
 #include "schema.h"
 #include "store_impl.h"
+#include "timefmt.h"
 
 /* Results that are done: not failed, not skipped for a failure. */
 #define DONE_SQL "(r.status = 'ok' OR (r.status = 'skipped' AND " \

@@ -370,22 +370,153 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	return tbl_put(s, T_RAW, v, NULL);
 }
 
+/*
+ * A quote into silver: the contract of the token carries the best bid,
+ * best ask and midpoint of its latest CLOB observation (quoted_at).  An
+ * older observation changes nothing; one newer than the stored one
+ * starts afresh (the other side's quote was of another moment); another
+ * side of the same moment completes it.
+ */
+static int
+quote_put(struct store *s, const struct val *v)
+{
+	static const char *const sql[] = {
+	    "UPDATE contracts SET best_bid = ?2, "
+	    "best_ask = CASE WHEN quoted_at = ?3 THEN best_ask END, "
+	    "midpoint = CASE WHEN quoted_at = ?3 AND best_ask IS NOT NULL "
+	    "THEN (?2 + best_ask) / 2 WHEN quoted_at = ?3 THEN midpoint END, "
+	    "quoted_at = ?3 WHERE token_id = ?1 AND "
+	    "(quoted_at IS NULL OR quoted_at <= ?3)",
+	    "UPDATE contracts SET best_ask = ?2, "
+	    "best_bid = CASE WHEN quoted_at = ?3 THEN best_bid END, "
+	    "midpoint = CASE WHEN quoted_at = ?3 AND best_bid IS NOT NULL "
+	    "THEN (?2 + best_bid) / 2 WHEN quoted_at = ?3 THEN midpoint END, "
+	    "quoted_at = ?3 WHERE token_id = ?1 AND "
+	    "(quoted_at IS NULL OR quoted_at <= ?3)",
+	    "UPDATE contracts SET midpoint = ?2, "
+	    "best_bid = CASE WHEN quoted_at = ?3 THEN best_bid END, "
+	    "best_ask = CASE WHEN quoted_at = ?3 THEN best_ask END, "
+	    "quoted_at = ?3 WHERE token_id = ?1 AND "
+	    "(quoted_at IS NULL OR quoted_at <= ?3)",
+	};
+	static const char *const sides[] = { "buy", "sell", "mid" };
+	const struct val *side = &v[PRICES_SIDE];
+	struct db_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 3; i++)
+		if (side->s && side->n == strlen(sides[i]) &&
+		    memcmp(side->s, sides[i], side->n) == 0)
+			break;
+	if (i == 3)
+		return DB_DONE;	/* last trade, history: not a quote */
+	/* Through COPY, the batch's contracts reach their table at its end:
+	 * bring them there first, so this quote finds its contract. */
+	if (db_engine(s->db) == DB_PG && (s->ts[T_MARKETS].copied ||
+	    s->ts[T_CONTRACTS].copied) &&
+	    (rc = tbl_bulk(s, s->ent, s->nent)) != DB_DONE)
+		return rc;
+	/* Prepared once: on PostgreSQL, once per connection. */
+	if ((st = s->xquote[i]) == NULL &&
+	    (st = s->xquote[i] = db_prepare(s->db, sql[i])) == NULL)
+		return DB_ERR;
+	if (bind_one(st, 1, &v[PRICES_TOKEN_ID]) == -1 ||
+	    bind_one(st, 2, &v[PRICES_PRICE]) == -1 ||
+	    bind_one(st, 3, &v[PRICES_TS]) == -1)
+		rc = DB_ERR;
+	else
+		rc = db_step(st);
+	db_reset(st);
+	return rc;
+}
+
 static int
 price_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 {
 	struct val v[MAXCOL];
 	char err[160];
+	int rc;
 
 	if (tbl_extract(s, T_PRICES, root, v, err, sizeof err) == -1)
 		return bad(s, e, err);
 	if (s->db == NULL)
 		return skipped(e);
 	v[PRICES_RUN_ID] = vstr(s->run_id);
+	if ((rc = quote_put(s, v)) != DB_DONE)
+		return rc;
 	if (db_engine(s->db) == DB_PG) {
 		e->status = ST_UNCHANGED;
 		return tbl_copy(s, T_PRICES, v, seq);
 	}
 	return tbl_put(s, T_PRICES, v, &e->status);
+}
+
+/* A trade: one row per trade_key; a fetch again changes nothing but a
+ * count that grew. */
+static int
+trade_put(struct store *s, struct entry *e, const json_val *root)
+{
+	struct val v[MAXCOL];
+	char err[160];
+
+	if (tbl_extract(s, T_TRADES, root, v, err, sizeof err) == -1)
+		return bad(s, e, err);
+	if (!sha256_is_hex(v[TRADES_TRADE_KEY].s, v[TRADES_TRADE_KEY].n))
+		return bad(s, e, "trade_key is not 64 lowercase hex digits");
+	if (s->db == NULL)
+		return skipped(e);
+	v[TRADES_RUN_ID] = vstr(s->run_id);
+	return tbl_put(s, T_TRADES, v, &e->status);
+}
+
+/* A book snapshot: a row per level of each side. */
+static int
+book_put(struct store *s, struct entry *e, const json_val *root)
+{
+	static const char *const sides[][2] = { { "bids", "bid" },
+	    { "asks", "ask" } };
+	struct val v[MAXCOL];
+	json_val tok, ts, mid, sha, lv, l;
+	json_iter it;
+	char err[160];
+	int i, rc = DB_DONE;
+
+	json_get(root, "token_id", &tok);
+	json_get(root, "ts", &ts);
+	json_get(root, "market_id", &mid);
+	json_get(root, "raw_sha256", &sha);
+	if (json_str(&tok, NULL) == NULL || json_str(&ts, NULL) == NULL)
+		return bad(s, e, "book without token_id or ts");
+	for (i = 0; i < 2; i++) {
+		json_get(root, sides[i][0], &lv);
+		if (rows_check(s, &lv, T_BOOKS, "book level", "", err,
+		    sizeof err) != REC_GOOD)
+			return bad(s, e, err);
+	}
+	if (s->db == NULL)
+		return skipped(e);
+	e->status = ST_UNCHANGED;
+	for (i = 0; i < 2 && rc == DB_DONE; i++) {
+		json_get(root, sides[i][0], &lv);
+		json_iter_init(&it, &lv);
+		while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &l)) {
+			int st = ST_UNCHANGED;
+			if (tbl_extract(s, T_BOOKS, &l, v, NULL, 0) == -1)
+				return DB_ERR;	/* checked: cannot be */
+			v[BOOKS_TOKEN_ID] = vstr(json_str(&tok, NULL));
+			v[BOOKS_TS] = vstr(json_str(&ts, NULL));
+			v[BOOKS_SIDE] = vstr(sides[i][1]);
+			v[BOOKS_MARKET_ID] = vstr(json_str(&mid, NULL));
+			v[BOOKS_RAW_SHA256] = vstr(json_str(&sha, NULL));
+			v[BOOKS_RUN_ID] = vstr(s->run_id);
+			rc = tbl_put(s, T_BOOKS, v, &st);
+			if (st == ST_INSERTED || (st == ST_UPDATED &&
+			    e->status != ST_INSERTED))
+				e->status = st;
+		}
+	}
+	return rc;
 }
 
 /* A failure record from upstream: kept, once per run and content. */
@@ -925,7 +1056,7 @@ int
 kind_of(const char *k, size_t n)
 {
 	static const char *const names[] = { "raw", "market", "event",
-	    "price", "group", "run", "failure", "skip" };
+	    "price", "group", "run", "failure", "skip", "trade", "book" };
 	size_t i;
 
 	for (i = 0; k && i < sizeof names / sizeof names[0]; i++)
@@ -956,6 +1087,8 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
 	case K_SKIP:	return skipped(e);
+	case K_TRADE:	return trade_put(s, e, root);
+	case K_BOOK:	return book_put(s, e, root);
 	case K_BADLINE:
 		e->reason = "bad_record";
 		return fail_row(s, e);

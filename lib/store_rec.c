@@ -18,6 +18,7 @@
 
 #include "jw.h"
 #include "store_impl.h"
+#include "timefmt.h"
 
 #define MAXCONTRACTS	32	/* more: the record column keeps them */
 
@@ -29,7 +30,9 @@ static const char *const market_members[] = { "kind", "source",
 	"start_time", "closed_time", "updated_at", "active", "closed",
 	"archived", "neg_risk", "group_item_title", "resolution_status",
 	"volume", "liquidity", "best_bid", "best_ask", "last_trade_price",
-	"contracts", "tags", "raw_sha256", "fetched_at", NULL };
+	"volume_24h", "volume_1wk", "spread", "one_day_price_change",
+	"contracts", "resolution", "resolved_outcome", "resolved_at", "tags",
+	"raw_sha256", "fetched_at", NULL };
 static const char *const event_members[] = { "kind", "source", "event_id",
 	"slug", "title", "description", "start_time", "end_time",
 	"updated_at", "active", "closed", "archived", "neg_risk", "volume",
@@ -208,19 +211,46 @@ export_sql(struct buf *b, enum tbl t, int active)
 		    "ORDER BY m.source, m.event_id");
 		return;
 	}
-	buf_printf(b, ", c.outcome_index, c.outcome, c.token_id, c.price "
+	buf_printf(b, ", c.outcome_index, c.outcome, c.token_id, c.price%s "
 	    "FROM %s m "
 	    "LEFT JOIN contracts c ON m.record IS NULL AND "
 	    "c.source = m.source AND c.market_id = m.market_id "
 	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
-	    "ORDER BY m.source, m.market_id, c.outcome_index", tb->name,
+	    "ORDER BY m.source, m.market_id, c.outcome_index",
+	    /* the trades flow: the newest trade stored of each */
+	    active ? ", (SELECT MAX(t.ts) FROM trades t WHERE "
+	    "t.condition_id = m.condition_id)" : "", tb->name,
 	    /* the prices flow wants the markets that still trade */
 	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
 	    "AND " : "");
 }
 
+/* The trades watermark on an exported market: its newest stored trade
+ * less an overlap (trades reach the Data API a little late), so that
+ * pm-fetch trades asks for what is new and a little more without reading
+ * the database. */
+#define TRADES_OVERLAP 3600	/* seconds */
+
+static void
+trades_since(struct buf *b, const char *newest)
+{
+	char ts[TS_MAX];
+	int64_t sec;
+
+	if (newest[0] == 0 || ts_sec(newest, strlen(newest), &sec) == -1 ||
+	    b->len < 2 || b->data[b->len - 1] != '}' ||
+	    ts_epoch(sec > TRADES_OVERLAP ? sec - TRADES_OVERLAP : 0, ts) == -1)
+		return;
+	b->len--;
+	jw_key(b, "trades_since");
+	jw_strz(b, ts);
+	buf_addc(b, '}');
+}
+
 struct exporter {
 	struct buf	 rec, keep;
+	int		 active;	/* --export market: trades_since too */
+	char		 newest[TS_MAX + 8];	/* of the open market */
 	struct val	 v[MAXCOL];
 	struct val	 cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
 	size_t		 nc;
@@ -242,6 +272,8 @@ emit(struct exporter *x, enum tbl t, struct jqf *where,
 	buf_reset(&x->rec);
 	if (x->toomany || rec_rebuild(&x->rec, t, x->v, x->cv, x->nc) == -1)
 		return -1;
+	if (x->active)
+		trades_since(&x->rec, x->newest);
 	if (where && jqf_test(where, x->rec.data, x->rec.len, err,
 	    sizeof err) != 1)
 		return 0;
@@ -261,13 +293,22 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 	const char *p, *src, *id;
 	char key[600];
 	size_t n;
-	int i, k;
+	int i, k, nx = 0;
 
+	for (i = 0; i < tb->ncols; i++)
+		nx += !(tb->cols[i].flags & F_X);
+	if (x->active) {	/* after the record, the columns, a contract */
+		const char *w = db_col_text(st, nx + 5, NULL);
+
+		snprintf(x->newest, sizeof x->newest, "%s", w ? w : "");
+	}
 	if ((p = db_col_text(st, 0, &n)) != NULL) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
 		buf_reset(&x->rec);
 		buf_add(&x->rec, p, n);
+		if (x->active)
+			trades_since(&x->rec, x->newest);
 		if (where && jqf_test(where, x->rec.data, x->rec.len, key,
 		    sizeof key) != 1)
 			return 0;
@@ -316,7 +357,7 @@ int
 rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
     const char *run_id, unsigned long *count)
 {
-	struct exporter x = { .open = 0 };
+	struct exporter x = { .open = 0, .active = active && t == T_MARKETS };
 	struct db_stmt *st;
 	struct buf sql;
 	int rc = DB_ERR;

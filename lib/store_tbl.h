@@ -65,6 +65,13 @@
 	C(MARKETS_BEST_BID, "best_bid", C_NUM, 0) \
 	C(MARKETS_BEST_ASK, "best_ask", C_NUM, 0) \
 	C(MARKETS_LAST_TRADE_PRICE, "last_trade_price", C_NUM, 0) \
+	C(MARKETS_VOLUME_24H, "volume_24h", C_NUM, 0) \
+	C(MARKETS_VOLUME_1WK, "volume_1wk", C_NUM, 0) \
+	C(MARKETS_SPREAD, "spread", C_NUM, 0) \
+	C(MARKETS_ONE_DAY_PRICE_CHANGE, "one_day_price_change", C_NUM, 0) \
+	C(MARKETS_RESOLUTION, "resolution", C_STR, 0) \
+	C(MARKETS_RESOLVED_OUTCOME, "resolved_outcome", C_STR, 0) \
+	C(MARKETS_RESOLVED_AT, "resolved_at", C_STR, 0) \
 	C(MARKETS_EVENT, "event", C_JSON, 0) \
 	C(MARKETS_TAGS, "tags", C_JSON, 0) \
 	C(MARKETS_RAW_SHA256, "raw_sha256", C_STR, 0) \
@@ -229,6 +236,36 @@
 	C(FAIL_DETAIL, "detail", C_STR, 0) \
 	X(FAIL_RECORDED_AT, "recorded_at", 0)
 
+/* A fill, keyed by trade_key (pm-records(5)): only its count can move. */
+#define TRADES_COLS(C, N, X) \
+	C(TRADES_TRADE_KEY, "trade_key", C_STR, F_KEY) \
+	C(TRADES_CONDITION_ID, "condition_id", C_STR, F_REQ) \
+	C(TRADES_TOKEN_ID, "token_id", C_ID, 0) \
+	C(TRADES_SIDE, "side", C_STR, F_REQ) \
+	C(TRADES_SIZE, "size", C_NUM, F_REQ) \
+	C(TRADES_PRICE, "price", C_NUM, F_REQ) \
+	C(TRADES_TS, "ts", C_STR, F_REQ) \
+	C(TRADES_WALLET, "wallet", C_STR, 0) \
+	C(TRADES_OUTCOME, "outcome", C_STR, 0) \
+	C(TRADES_OUTCOME_INDEX, "outcome_index", C_INT, 0) \
+	C(TRADES_TRANSACTION_HASH, "transaction_hash", C_STR, 0) \
+	C(TRADES_COUNT, "count", C_INT, F_CMP) \
+	C(TRADES_RAW_SHA256, "raw_sha256", C_STR, 0) \
+	X(TRADES_RUN_ID, "run_id", 0)
+
+/* One level of a book snapshot; the level object gives level, price and
+ * size, the book record the rest. */
+#define BOOKS_COLS(C, N, X) \
+	X(BOOKS_TOKEN_ID, "token_id", F_KEY) \
+	X(BOOKS_TS, "ts", F_KEY) \
+	X(BOOKS_SIDE, "side", F_KEY) \
+	C(BOOKS_LEVEL, "level", C_INT, F_KEY | F_REQ) \
+	C(BOOKS_PRICE, "price", C_NUM, F_REQ | F_CMP) \
+	C(BOOKS_SIZE, "size", C_NUM, F_REQ | F_CMP) \
+	X(BOOKS_MARKET_ID, "market_id", 0) \
+	X(BOOKS_RAW_SHA256, "raw_sha256", 0) \
+	X(BOOKS_RUN_ID, "run_id", 0)
+
 /* Every table: enum tbl, SQL name, columns, PostgreSQL takes it through
  * COPY.  The order is the order of enum tbl. */
 #define STORE_TABLES(T) \
@@ -248,7 +285,9 @@
 	T(T_RESULTS, "experiment_results", RESULTS_COLS, 0) \
 	T(T_ARTIFACTS, "research_artifacts", ARTIFACTS_COLS, 0) \
 	T(T_XMARKETS, "experiment_markets", XMARKETS_COLS, 0) \
-	T(T_FAILURES, "processing_failures", FAIL_COLS, 0)
+	T(T_FAILURES, "processing_failures", FAIL_COLS, 0) \
+	T(T_TRADES, "trades", TRADES_COLS, 0) \
+	T(T_BOOKS, "books", BOOKS_COLS, 0)
 
 #define TBL_ENUM_(id, name, cols, bulk) id,
 enum tbl { STORE_TABLES(TBL_ENUM_) T_COUNT };

@@ -55,6 +55,13 @@ Usage:
                        /events lists with the markets nested, as the real
                        API does; each market names its event (default 0)
   --log FILE           append every API request line (METHOD path?query)
+  --trades N           Data API /trades: N trades per market (default 20),
+                       the recorded real rows cloned into the market (its
+                       condition id, tokens, outcomes, slugs), every 20 rows
+                       an hour older, the newest in the hour of --now
+  --trades-offset-cap N  /trades: 400 "max historical trades offset of N
+                       exceeded" past offset N (default 10000)
+  --trades-page-cap N  /trades: limit clamped to N (default 10000)
   --no-gzip            never compress (default: gzip when asked for)
   --tls CERT KEY       HTTPS only, with this certificate chain and key
                        (PEM files); the handshake happens in the request's
@@ -71,7 +78,12 @@ next_cursor out and absent on the last page, 422 for offset), GET /markets,
 closed (default false), active, end_date_min/max (inclusive), id (repeat),
 tag_id, order (a JSON field name) and ascending.  CLOB: POST /prices
 (at most 500 items), GET /price, /midpoint, /book, /last-trade-price,
-/prices-history.
+/prices-history.  Gamma /markets also takes condition_ids (repeatable;
+closed still defaults to false).  Data API: GET /trades (market=comma
+list of condition ids, user, takerOnly (default true: the first row of
+each recorded transaction is its taker row, the others are maker rows),
+side, filterType CASH|TOKENS with filterAmount, start/end epoch seconds
+inclusive and only with market or user, limit, offset; newest first).
 
 Control:
   GET  /_stats    counts as JSON: requests, by endpoint, by status,
@@ -82,7 +94,8 @@ Control:
                   the open events}: what a full listing must return
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
-                  stuck_cursor, truncate_mode, budgets {"name":[n,s]})
+                  stuck_cursor, truncate_mode, budgets {"name":[n,s]},
+                  trades_offset_cap, trades_page_cap)
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
@@ -197,6 +210,11 @@ class Data:
         self.history = load(fx, "clob-prices-history-ra1nty-1.json")
         self.cache = {}
         self.lock = threading.Lock()
+        self.trade_tmpl = load(fx, "data-trades-vishnuvardhan0ffl-1.json")
+        self.trades_n = args.trades
+        self.trade_anchor = now // 3600 * 3600
+        self.by_cond = {m["conditionId"]: m for m in self.markets if m.get("conditionId")}
+        self.trade_cache = {}
 
     @staticmethod
     def clone_market(t, i, end, now):
@@ -316,6 +334,7 @@ class Data:
         emin = parse_time(q["end_date_min"][0]) if "end_date_min" in q else None
         emax = parse_time(q["end_date_max"][0]) if "end_date_max" in q else None
         ids = set(q.get("id", []))
+        conds = set(c for v in q.get("condition_ids", []) for c in v.split(",") if c)
         tag = q.get("tag_id", [None])[0]
         out = []
         for r in rows:
@@ -329,6 +348,8 @@ class Data:
                         (emax is not None and end > emax):
                     continue
             if ids and r["id"] not in ids:
+                continue
+            if conds and r.get("conditionId") not in conds:
                 continue
             if tag is not None and not has_tag(r, tag):
                 continue
@@ -346,6 +367,91 @@ class Data:
                 self.cache.clear()
             self.cache[key] = out
         return out
+
+
+class TradeError(Exception):
+    pass
+
+
+def market_trades(d, cond):
+    """The trades of one market: (row, taker, bytes), newest first."""
+    with d.lock:
+        hit = d.trade_cache.get(cond)
+    if hit is not None:
+        return hit
+    m = d.by_cond.get(cond)
+    rows = []
+    if m is not None:
+        tmpl, toks = d.trade_tmpl, json.loads(m.get("clobTokenIds") or "[]")
+        outs = json.loads(m.get("outcomes") or "[]")
+        ev = (m.get("events") or [{}])[0]
+        shift = d.trade_anchor - tmpl[0]["timestamp"]
+        for k in range(d.trades_n):
+            i, cycle = k % len(tmpl), k // len(tmpl)
+            t = tmpl[i]
+            r = dict(t)
+            x = t["outcomeIndex"]
+            r["asset"] = toks[x] if x < len(toks) else ""
+            r["outcome"] = outs[x] if x < len(outs) else t["outcome"]
+            r["conditionId"] = cond
+            r["title"], r["slug"] = m.get("question", ""), m.get("slug", "")
+            r["icon"], r["eventSlug"] = m.get("icon", ""), ev.get("slug", "")
+            r["timestamp"] = t["timestamp"] + shift - 3600 * cycle
+            r["transactionHash"] = "0x" + digest("tx", cond, cycle, t["transactionHash"]).hex()
+            taker = i == 0 or tmpl[i - 1]["transactionHash"] != t["transactionHash"]
+            rows.append((r, taker, json.dumps(r, separators=(",", ":")).encode()))
+    with d.lock:
+        d.trade_cache[cond] = rows
+    return rows
+
+
+def trade_rows(d, q):
+    """The rows /trades answers for a query, before limit and offset."""
+    key = tuple(sorted((k, tuple(v)) for k, v in q.items() if k not in ("limit", "offset")))
+    with d.lock:
+        hit = d.trade_cache.get(key)
+    if hit is not None:
+        return hit
+    one = lambda k: q.get(k, [None])[0]
+    conds = [c for v in q.get("market", []) for c in v.split(",") if c]
+    user, side = one("user"), one("side")
+    ftype, famount = one("filterType"), one("filterAmount")
+    if conds and one("eventId"):
+        raise TradeError("market and eventId exclude each other")
+    if user is not None and (len(user) != 42 or not user.startswith("0x")):
+        raise TradeError("invalid user address")
+    if (ftype is None) != (famount is None) or ftype not in (None, "CASH", "TOKENS"):
+        raise TradeError("filterType and filterAmount go together")
+    if side not in (None, "BUY", "SELL"):
+        raise TradeError("invalid side")
+    try:
+        amount = float(famount) if famount is not None else None
+        start = int(one("start")) if one("start") else None
+        end = int(one("end")) if one("end") else None
+    except ValueError:
+        raise TradeError("invalid number")
+    if not (conds or user):
+        start = end = None     # the unscoped feed ignores them
+    taker_only = one("takerOnly") != "false"
+    src = []
+    for c in (conds or list(d.by_cond)):
+        src += market_trades(d, c)
+    out = []
+    for r, taker, blob in src:
+        if taker_only and not taker or user and r["proxyWallet"] != user or \
+                side and r["side"] != side:
+            continue
+        if start is not None and r["timestamp"] < start or end is not None and r["timestamp"] > end:
+            continue
+        if amount is not None and (r["size"] * (r["price"] if ftype == "CASH" else 1)) < amount:
+            continue
+        out.append((r, taker, blob))
+    out.sort(key=lambda e: -e[0]["timestamp"])
+    with d.lock:
+        if len(d.trade_cache) > 4096:
+            d.trade_cache.clear()
+        d.trade_cache[key] = out
+    return out
 
 
 def has_tag(r, tag):
@@ -383,6 +489,8 @@ class State:
             "truncate_mode": args.truncate_mode, "stuck_cursor": args.stuck_cursor,
             "offset_ceiling": args.offset_ceiling, "gzip": not args.no_gzip,
             "budgets": {}, "ignore_order": args.ignore_order,
+            "trades_offset_cap": args.trades_offset_cap,
+            "trades_page_cap": args.trades_page_cap,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -635,6 +743,8 @@ class Handler(BaseHTTPRequestHandler):
                 "last-trade-price": self.last_trade, "prices-history": self.history}
         if parts[0] in clob and len(parts) == 1:
             return clob[parts[0]]()
+        if path == "/trades":
+            return self.trades()
         return self.not_found()
 
     def not_found(self):
@@ -772,6 +882,26 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, b)
         return 200
 
+    def trades(self):
+        cfg = self.server.state.cfg
+        try:
+            limit = int(self.q.get("limit", ["100"])[0])
+            offset = int(self.q.get("offset", ["0"])[0])
+        except ValueError:
+            return self.fail(400, {"error": "invalid limit or offset"})
+        if offset < 0 or limit < 0:
+            return self.fail(400, {"error": "invalid limit or offset"})
+        if offset > cfg["trades_offset_cap"]:
+            return self.fail(400, {"error": "max historical trades offset of %d exceeded"
+                                   % cfg["trades_offset_cap"]})
+        try:
+            rows = trade_rows(self.server.data, self.q)
+        except TradeError as e:
+            return self.fail(400, {"error": str(e)})
+        page = rows[offset:offset + min(limit, cfg["trades_page_cap"])]
+        self.send_body(200, b"[" + b",".join(e[2] for e in page) + b"]")
+        return 200
+
     def history(self):
         t = self.token("market")
         if t is None:
@@ -809,6 +939,9 @@ def main():
     ap.add_argument("--stuck-cursor", type=int, default=0)
     ap.add_argument("--budget", action="append", default=[])
     ap.add_argument("--log")
+    ap.add_argument("--trades", type=int, default=20)
+    ap.add_argument("--trades-offset-cap", type=int, default=10000)
+    ap.add_argument("--trades-page-cap", type=int, default=10000)
     ap.add_argument("--no-gzip", action="store_true")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--published-budgets", action="store_true")

@@ -5,7 +5,8 @@
 #   fake_start NAME [server options]   start a server, wait for its port;
 #                                      sets FAKE_URL (https:// with --tls)
 #                                      and FAKE_PORT, and exports
-#                                      PM_GAMMA_URL and PM_CLOB_URL to it
+#                                      PM_GAMMA_URL, PM_CLOB_URL and
+#                                      PM_DATA_URL to it
 #   fake_stats [KEY ...]               GET /_stats of the current server,
 #                                      or one value (jq path) of it
 #   fake_control JSON                  POST /_control to the current server
@@ -18,7 +19,8 @@
 # real Polymarket.
 PM_GAMMA_URL=http://127.0.0.1:9
 PM_CLOB_URL=http://127.0.0.1:9
-export PM_GAMMA_URL PM_CLOB_URL
+PM_DATA_URL=http://127.0.0.1:9
+export PM_GAMMA_URL PM_CLOB_URL PM_DATA_URL
 FAKE_PIDS=
 
 fake_stop_all() {
@@ -54,7 +56,8 @@ fake_start() {
 	FAKE_URL=$scheme://127.0.0.1:$FAKE_PORT
 	PM_GAMMA_URL=$FAKE_URL
 	PM_CLOB_URL=$FAKE_URL
-	export FAKE_URL FAKE_PORT PM_GAMMA_URL PM_CLOB_URL
+	PM_DATA_URL=$FAKE_URL
+	export FAKE_URL FAKE_PORT PM_GAMMA_URL PM_CLOB_URL PM_DATA_URL
 }
 
 fake_stats() {

@@ -57,7 +57,7 @@ test_expect_success 'CLOB answers become price records with the token kept as te
 	  raw prices-history "{\"market\":\"$TOK\"}" "$(jq -c . "$FIXTURES"/clob-prices-history-ra1nty-1.json)";
 	} >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 0 &&
-	jq -r "[.side, .price, .ts, .market_id] | @tsv" out >got &&
+	jq -r "select(.kind==\"price\") | [.side, .price, .ts, .market_id] | @tsv" out >got &&
 	cat >want <<-EOF &&
 	buy	0.51	2026-08-22T15:21:00.123Z	1
 	mid	0.515	2026-08-22T15:21:00.123Z	

@@ -63,8 +63,8 @@ pinned_shas() {
 	cat <<-\EOW
 	16183|d13885b7eef4a4d199520838e4460700f5bc72b879c5c8b3d723799e17e64705
 	16263|96cdf90356da72b51d35347bac1c07199009e11581247fbde66556e5bb98e8ab
-	1642124|1fb811f64301e233d80cb8eff07df675199d30289003ed19cbf9e8273c36e6ca
-	2694508|456fbeded77e95fdaf6d630efb4c7928cf41fcf58e95faefb3df0a6629a87ea4
+	1642124|6f99bbf863716030ac40d7720c1587599f014b5e0868ce51eb4abd0d1ac60a07
+	2694508|ca2f2289250fb81e190519f925e7a95e3df1cd9430cccbcc4d70daaa23117f7e
 	900001|f2ae361fd684b112980e56fed02da0468b58bc15cdd821799d23f0ff7d4c4092
 	EOW
 }
@@ -109,8 +109,8 @@ test_expect_success 'every stored column as pinned' '
 	events 9418f6c6cd28f00c
 	price_history bd2afcc3ae2318d5
 	processing_runs 09a2416af6156bb7
-	processed_events 1938cdff5e6f7e7d
-	processed_markets 08b1f0615120c31c
+	processed_events 1e4c592f3da990a8
+	processed_markets 51dfc541107afc1f
 	processed_contracts 81030984f1bbb7e2
 	experiments 595c2b7cf77bb294
 	experiment_runs e644562428379f23

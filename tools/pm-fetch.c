@@ -3,6 +3,7 @@
  *
  *	pm-fetch markets|events [options]	Gamma listings
  *	pm-fetch prices|history [options] [file ...]	CLOB, for market records
+ *	pm-fetch trades [options] [file ...]	Data API, for market records
  *
  * Every API object becomes one `raw` record (pm-records(5)); a request
  * that still fails after its retries becomes a `failure` record and a
@@ -29,26 +30,29 @@
 #include "out.h"
 #include "ratelimit.h"
 #include "timefmt.h"
+#include "trades.h"
 #include "version.h"
 
-enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY };
+enum { CMD_MARKETS, CMD_EVENTS, CMD_PRICES, CMD_HISTORY, CMD_TRADES };
 enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX,
 	O_PROGRESS, O_PAGINATION, O_CLOSED, O_ACTIVE, O_EMIN, O_EMAX,
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
-	O_START, O_END, O_CACERT, O_NOW };
+	O_START, O_END, O_CACERT, O_NOW, O_DATA, O_USER, O_FEED, O_TAKER,
+	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND };
 
 struct opts {
 	int		 cmd;
 	struct gamma_query g;
 	struct clob_query c;
 	struct fetch_opts f;
+	struct trades_query t;
 	const char	*target, *cacert;
 	const char	*now;		/* --now, else $PM_NOW, else the clock */
 	long long	 window;
 	int		 window_set;	/* 0 is a valid --window-days */
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
-	int		 gamma_only, clob_only, hist_only;
+	int		 gamma_only, clob_only, hist_only, trades_only;
 };
 
 static void
@@ -66,6 +70,10 @@ usage(FILE *f)
 "           [--side BUY|SELL] [--batch N] [common options] [file ...]\n"
 "       pm-fetch history [--interval I] [--fidelity MIN] [--start-ts S]\n"
 "           [--end-ts S] [common options] [file ...]\n"
+"       pm-fetch trades [--user ADDR | --feed] [--taker-only true|false]\n"
+"           [--side BUY|SELL] [--filter-type CASH|TOKENS --filter-amount N]\n"
+"           [--start T | --since T] [--end T] [--batch N] [--page-size N]\n"
+"           [--data-url URL] [common options] [file ...]\n"
 "common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
 "        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
 "        [--retry-after-max SEC] [--progress]\n"
@@ -288,6 +296,81 @@ opt_clob(struct opts *o, int ch, char *arg)
 	return 1;
 }
 
+/* An RFC 3339 time or epoch seconds, as epoch seconds. */
+static int
+epoch_opt(const char *opt, const char *s, long long *out)
+{
+	char ts[TS_MAX];
+	int64_t sec;
+
+	if (s[0] && strspn(s, "0123456789") == strlen(s))
+		return opt_int(opt, s, 0, 99999999999, out);
+	if (timestamp(opt, s, ts) == -1 || ts_sec(ts, strlen(ts), &sec) == -1)
+		return -1;
+	*out = (long long)sec;
+	return 0;
+}
+
+/* pm-fetch trades; --side, --batch and --page-size are its own here. */
+static int
+opt_trades(struct opts *o, int ch, char *arg)
+{
+	static const char *const tf[] = { "true", "false", NULL };
+	static const char *const sides[] = { "BUY", "SELL", NULL };
+	static const char *const ft[] = { "CASH", "TOKENS", NULL };
+	long long v;
+
+	if (o->cmd != CMD_TRADES && ch != O_DATA && ch >= O_USER)
+		o->trades_only = ch;
+	switch (ch) {
+	case O_DATA:
+		return base_url("--data-url", arg, &o->t.base);
+	case O_USER:
+		o->t.user = arg;
+		if (strlen(arg) != 42 || strncmp(arg, "0x", 2) ||
+		    strspn(arg + 2, "0123456789abcdefABCDEF") != 40) {
+			msg("--user: %s: not a wallet address (0x and 40 hex "
+			    "digits)", arg);
+			return -1;
+		}
+		return 0;
+	case O_FEED:
+		o->t.feed = 1;
+		return 0;
+	case O_TAKER:
+		o->t.taker_only = arg;
+		return oneof("--taker-only", arg, tf);
+	case O_FTYPE:
+		o->t.filter_type = arg;
+		return oneof("--filter-type", arg, ft);
+	case O_FAMOUNT:
+		o->t.filter_amount = arg;
+		return opt_int("--filter-amount", arg, 0, 1000000000000, &v);
+	case O_TSTART:
+		return epoch_opt("--start", arg, &o->t.start);
+	case O_TEND:
+		return epoch_opt("--end", arg, &o->t.end);
+	}
+	if (o->cmd != CMD_TRADES)
+		return 1;
+	switch (ch) {
+	case O_SIDE:
+		o->t.side = arg;
+		return oneof("--side", arg, sides);
+	case O_BATCH:
+		if (opt_int("--batch", arg, 1, 100, &v) == -1)
+			return -1;
+		o->t.batch = (int)v;
+		return 0;
+	case O_PAGE:
+		if (opt_int("--page-size", arg, 1, 10000, &v) == -1)
+			return -1;
+		o->t.page_size = (int)v;
+		return 0;
+	}
+	return 1;
+}
+
 /* The run's clock, in whole seconds. */
 static int
 run_clock(const struct opts *o, time_t *now)
@@ -371,10 +454,19 @@ check(struct opts *o)
 	char err[1024];
 
 	if ((o->gamma_only && !gamma) || (o->clob_only && o->cmd !=
-	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY)) {
+	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY) ||
+	    o->trades_only) {
 		msg("an option given does not apply to %s", o->cmd ==
 		    CMD_PRICES ? "prices" : o->cmd == CMD_HISTORY ? "history" :
-		    "markets or events");
+		    o->cmd == CMD_TRADES ? "trades" : "markets or events");
+		return -1;
+	}
+	if (o->cmd == CMD_TRADES && ((o->t.user && o->t.feed) ||
+	    (!o->t.filter_type != !o->t.filter_amount) ||
+	    (o->t.feed && (o->t.start >= 0 || o->t.end >= 0)))) {
+		msg("trades: --user and --feed exclude each other, "
+		    "--filter-type and --filter-amount go together, and the "
+		    "feed takes no --start or --end (the API ignores them)");
 		return -1;
 	}
 	if (target_window(o) == -1)
@@ -409,16 +501,17 @@ static int
 command(struct opts *o, const char *s)
 {
 	static const char *const cmds[] = { "markets", "events", "prices",
-	    "history" };
+	    "history", "trades" };
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (strcmp(s, cmds[i]) == 0) {
 			o->cmd = i;
 			o->g.what = i == CMD_EVENTS ? "events" : "markets";
 			return 0;
 		}
-	msg("%s: unknown command (markets, events, prices, history)", s);
+	msg("%s: unknown command (markets, events, prices, history, trades)",
+	    s);
 	return -1;
 }
 
@@ -457,6 +550,15 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "fidelity", required_argument, NULL, O_FIDELITY },
 		{ "start-ts", required_argument, NULL, O_START },
 		{ "end-ts", required_argument, NULL, O_END },
+		{ "data-url", required_argument, NULL, O_DATA },
+		{ "user", required_argument, NULL, O_USER },
+		{ "feed", no_argument, NULL, O_FEED },
+		{ "taker-only", required_argument, NULL, O_TAKER },
+		{ "filter-type", required_argument, NULL, O_FTYPE },
+		{ "filter-amount", required_argument, NULL, O_FAMOUNT },
+		{ "start", required_argument, NULL, O_TSTART },
+		{ "since", required_argument, NULL, O_TSTART },
+		{ "end", required_argument, NULL, O_TEND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -474,6 +576,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		if (ch == '?' || ch == ':')
 			r = -1;
 		else if ((r = opt_common(o, rl, ch, optarg)) == 1 &&
+		    (r = opt_trades(o, ch, optarg)) == 1 &&
 		    (r = opt_gamma(o, ch, optarg)) == 1)
 			r = opt_clob(o, ch, optarg);
 		if (r != 0) {
@@ -520,6 +623,54 @@ on_record(struct rec *r, void *arg)
 	return 0;
 }
 
+/* trades: pass every record on; hand a market's condition id over. */
+static int
+on_market(struct rec *r, void *arg)
+{
+	json_val c, w;
+	const char *s;
+	size_t n, wn;
+	int64_t sec = -1;
+
+	rec_pass(r);
+	if (!rec_is(r, "market"))
+		return 0;
+	json_get(&r->root, "condition_id", &c);
+	json_get(&r->root, "trades_since", &w);
+	if ((s = json_str(&w, &wn)) != NULL && ts_sec(s, wn, &sec) == -1)
+		sec = -1;
+	if ((s = json_str(&c, &n)) != NULL &&
+	    trades_market(arg, s, n, (long long)sec) == -1) {
+		msg("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run_trades(struct opts *o, struct fetch *f, struct rl_table *rl,
+    int nfiles, char **files, unsigned long *failures)
+{
+	struct ndjson nd = { 0 };
+	struct trades *t;
+	int io;
+
+	o->t.gamma = o->g.base;
+	if ((t = trades_new(f, rl, &o->t)) == NULL) {
+		msg("out of memory");
+		return EXIT_IO;
+	}
+	nd.stage = "fetch";
+	nd.fn = on_market;
+	nd.arg = t;
+	nd.max_line = ndjson_max_line();
+	io = ndjson_run(&nd, nfiles, files);
+	trades_finish(t);
+	*failures = trades_failures(t) + nd.bad;
+	trades_free(t);
+	return io;
+}
+
 static int
 run_clob(struct opts *o, struct fetch *f, struct rl_table *rl, int nfiles,
     char **files, unsigned long *failures)
@@ -556,6 +707,8 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	 * state file is reported and the budget stays this process's. */
 	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS)
 		rl_share(rl, RL_GAMMA, o->g.base);
+	else if (o->cmd == CMD_TRADES)
+		rl_share(rl, RL_DATA, o->t.base);
 	else
 		rl_share(rl, RL_CLOB, o->c.base);
 	if ((f = fetch_new(&o->f)) == NULL) {
@@ -569,7 +722,9 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 		} else if (gamma_list(f, rl, &o->g, &gr) == -1)
 			rc = EXIT_IO;
 		failures = gr.failures;
-	} else
+	} else if (o->cmd == CMD_TRADES)
+		rc = run_trades(o, f, rl, nfiles, files, &failures);
+	else
 		rc = run_clob(o, f, rl, nfiles, files, &failures);
 	fetch_progress_end(f);
 	st = fetch_stats(f);
@@ -585,7 +740,8 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 int
 main(int argc, char **argv)
 {
-	char *genv = NULL, *cenv = NULL;	/* base URLs point into them */
+	char *genv = NULL, *cenv = NULL, *denv = NULL; /* base URLs point
+							 * into them */
 	struct opts o = { 0 };
 	struct rl_table *rl;
 	const char *env;
@@ -608,11 +764,16 @@ main(int argc, char **argv)
 	o.c.batch = 250;
 	o.g.base = "https://gamma-api.polymarket.com";
 	o.c.base = "https://clob.polymarket.com";
+	o.t = (struct trades_query){ .base = "https://data-api.polymarket.com",
+	    .start = -1, .end = -1, .batch = 20, .page_size = 500 };
 	if ((env = getenv("PM_GAMMA_URL")) && *env &&
 	    base_url("PM_GAMMA_URL", genv = strdup(env), &o.g.base) == -1)
 		rc = EXIT_USAGE;
 	if ((env = getenv("PM_CLOB_URL")) && *env &&
 	    base_url("PM_CLOB_URL", cenv = strdup(env), &o.c.base) == -1)
+		rc = EXIT_USAGE;
+	if ((env = getenv("PM_DATA_URL")) && *env &&
+	    base_url("PM_DATA_URL", denv = strdup(env), &o.t.base) == -1)
 		rc = EXIT_USAGE;
 	if (rc)
 		goto out;
@@ -630,7 +791,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (shift == 0) {
-		msg("a command is needed: markets, events, prices or history");
+		msg("a command is needed: markets, events, prices, history or "
+		    "trades");
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
@@ -649,5 +811,6 @@ out:
 	free(o.g.ids);
 	free(genv);
 	free(cenv);
+	free(denv);
 	return rc;
 }

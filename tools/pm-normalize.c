@@ -1,5 +1,6 @@
 /*
- * pm-normalize - raw Polymarket records to market, event and price records.
+ * pm-normalize - raw Polymarket records to market, event, price, book and
+ * trade records.
  *
  * Reads NDJSON; each `raw` record (or bare API object) is written back
  * unchanged, followed by the records normalized from it; every other kind
@@ -46,7 +47,8 @@ usage(FILE *f)
 "                    [file ...]\n"
 "  -e, --endpoint NAME  what a bare API object is: markets, events, price,\n"
 "                       prices, prices-history, midpoint, book,\n"
-"                       last-trade-price (default: guessed from its keys)\n"
+"                       last-trade-price, trades (default: guessed from\n"
+"                       its keys)\n"
 "  -o, --only LIST      normalize only raw records of these endpoints (comma\n"
 "                       list); the others pass through unchanged\n"
 "  -w, --where EXPR     keep only normalized records for which the jq\n"
