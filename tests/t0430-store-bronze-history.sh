@@ -105,7 +105,9 @@ upgraded() {
 	test_cmp raw.ndjson out &&
 	test_eq 3 "$(q "$1" "SELECT max(version) FROM schema_migrations")" &&
 	run pm-store --db "$1" in.ndjson && expect_status 0 &&
-	test_grep "13 records: 0 inserted, 0 updated, 8 unchanged, 5 duplicate" err &&
+	# the 3 markets: their records gained the members of schema 5
+	# (volume_24h, resolution, ...), so they read as updated once
+	test_grep "13 records: 0 inserted, 3 updated, 5 unchanged, 5 duplicate" err &&
 	test_eq "$(schema_latest)" "$(q "$1" "SELECT max(version) FROM schema_migrations")" &&
 	test_eq 5 "$(q "$1" "SELECT count(*) FROM raw_observations")" &&
 	run pm-store --db "$1" --export raw && test_cmp raw.ndjson out &&

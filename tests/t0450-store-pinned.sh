@@ -103,8 +103,8 @@ test_expect_success 'every stored column as pinned' '
 	tables a.db >got &&
 	cat >want <<-\EOW &&
 	raw_responses f8e286d2a32e611d
-	markets 21b43942bbf2f538
-	contracts 84b716f40367b770
+	markets 01d1186c27aa1bd0
+	contracts b66ccd95c5e5670c
 	tags d5ca44d72dcdad11
 	events 9418f6c6cd28f00c
 	price_history bd2afcc3ae2318d5
