@@ -57,9 +57,23 @@ options:
   --no-dump         do not keep the stream after experiments
   --dump-dir D      where dumps go (default dumps/)
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
-  --progress        progress on standard error
+  --progress        progress on standard error, a line per stage at most
+                    every second (default on a terminal, unless TERM=dumb)
+  --no-progress     none
   -h, --help        this help
 USAGE
+}
+
+# Progress: on a terminal (not TERM=dumb) or with --progress, every stage
+# writes whole lines naming itself (PM_PROGRESS=lines), so two stages
+# never write one line; else none, also on a terminal they share.
+progress_setting() {
+	if [ "$progress" = off ]; then
+		progress=''
+	elif [ -z "$progress" ] && [ -t 2 ] && [ "${TERM:-dumb}" != dumb ]; then
+		progress=1
+	fi
+	if [ -n "$progress" ]; then export PM_PROGRESS=lines; else export PM_PROGRESS=off; fi
 }
 
 # The settings file, by the rules of lib/dotenv.c (pm-pipelines(7),
@@ -404,6 +418,7 @@ main() {
 		--dump-dir) dump_dir=$2; shift ;;
 		--overlap) overlap=$2; shift ;;
 		--progress) progress=1 ;;
+		--no-progress) progress=off ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
 		--experiment-override) exp_args+=(--override "$2"); shift ;;
@@ -421,6 +436,7 @@ main() {
 		shift
 	done
 	check_options
+	progress_setting
 	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
 	[ -n "${debug_dump:-}" ] && exp_args+=(--dump-dir "$debug_dump")
 	if [ -n "$list" ]; then

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "progress.h"
 
 static const char *prog = "pm";
 
@@ -30,6 +31,7 @@ vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 	char text[2048];
 
 	vsnprintf(text, sizeof text, fmt, ap);
+	progress_interrupt();
 	/* One write per message, so messages of parallel tools do not mix. */
 	if (file)
 		fprintf(stderr, "%s: %s:%lu: %s\n", prog, file, line, text);

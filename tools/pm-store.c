@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "out.h"
+#include "progress.h"
 #include "schema.h"
 #include "store.h"
 #include "version.h"
@@ -32,6 +33,7 @@ struct opts {
 	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
+	int		 progress;	/* -1 --no-progress, 1 --progress */
 	char		 target[1024];
 };
 
@@ -39,7 +41,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: pm-store [-n | -N] [-d url] [file ...]\n"
+"usage: pm-store [-n | -N] [-d url] [--progress | --no-progress] [file ...]\n"
 "       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
@@ -58,6 +60,8 @@ usage(FILE *f)
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine\n"
+"      --progress, --no-progress  records stored and rows written on\n"
+"                       standard error (default: on a terminal)\n"
 "  -h, --help           this help;  -V, --version  the version\n");
 }
 
@@ -187,9 +191,53 @@ do_new_only(struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* The store loop's hooks, with the progress line between. */
+struct storing {
+	struct store	*s;
+	struct progress	*pg;
+};
+
+static void
+storing_show(struct storing *st, int end)
+{
+	struct store_counts c;
+
+	store_get_counts(st->s, &c);
+	(end ? progress_end : progress_update)(st->pg, c.records,
+	    "rows: %lu inserted, %lu updated, %lu unchanged; %lu failed",
+	    c.inserted, c.updated, c.unchanged, c.failed);
+}
+
+static int
+storing_record(struct rec *r, void *arg)
+{
+	struct storing *st = arg;
+	int rc = store_record(r, st->s);
+
+	storing_show(st, 0);
+	return rc;
+}
+
+static void
+storing_idle(void *arg)
+{
+	struct storing *st = arg;
+
+	store_idle(st->s);
+	storing_show(st, 0);
+}
+
+static void
+storing_badline(void *arg, const char *file, unsigned long line,
+    const char *detail)
+{
+	store_badline(((struct storing *)arg)->s, file, line, detail);
+}
+
 static int
 do_store(struct opts *o, int argc, char **argv)
 {
+	struct storing st = { 0 };
 	struct store_counts c;
 	struct store *s = NULL;
 	struct ndjson nd = { 0 };
@@ -214,14 +262,18 @@ do_store(struct opts *o, int argc, char **argv)
 		rc = EXIT_DB;
 		goto out;
 	}
+	st.s = s;
+	st.pg = progress_new("pm-store", "records", o->progress);
 	nd.stage = "store";
-	nd.fn = store_record;
-	nd.on_idle = store_idle;
-	nd.on_bad = store_badline;
-	nd.arg = s;
+	nd.fn = storing_record;
+	nd.on_idle = storing_idle;
+	nd.on_bad = storing_badline;
+	nd.arg = &st;
 	io = ndjson_run(&nd, argc, argv);
 	if (store_finish(s) == -1 || store_fatal(s))
 		io = EXIT_DB;
+	storing_show(&st, 1);
+	progress_free(st.pg);
 	store_get_counts(s, &c);
 	if (c.failed || nd.bad)
 		rc = EXIT_FAILED;
@@ -250,6 +302,8 @@ main(int argc, char **argv)
 		{ "run", required_argument, NULL, 'r' },
 		{ "schema", required_argument, NULL, 's' },
 		{ "last-run", required_argument, NULL, 'L' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -300,6 +354,10 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			o.last_run = optarg;
+			break;
+		case 'P':
+		case 'Q':
+			o.progress = ch == 'P' ? 1 : -1;
 			break;
 		case 'h':
 			usage(stdout);
