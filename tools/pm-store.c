@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "dotenv.h"
+#include "export.h"
 #include "jqf.h"
 #include "msg.h"
 #include "ndjson.h"
@@ -34,6 +35,7 @@ struct opts {
 	struct jqf	*where;
 	int		 new_only, dry_run;
 	int		 progress;	/* -1 --no-progress, 1 --progress */
+	int		 format, all;	/* --export: --format, --all */
 	char		 target[1024];
 };
 
@@ -43,6 +45,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: pm-store [-n | -N] [-d url] [--progress | --no-progress] [file ...]\n"
 "       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
+"       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
+"                [--all] [-w expr] [-r run_id] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
@@ -57,6 +61,10 @@ usage(FILE *f)
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
+"      --format F       with --export of market, event, price or result:\n"
+"                       ndjson (default), csv or tsv (pm-schema(5))\n"
+"      --all            with --export market: every market, not only the\n"
+"                       active ones\n"
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine\n"
@@ -124,7 +132,9 @@ do_export(struct opts *o)
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
-	if (store_export(db, o->export, o->where, o->run_id, &n) == -1)
+	if (export_known(o->export) ? export_rows(db, o->export, o->format,
+	    o->all, o->where, o->run_id, &n) == -1 :
+	    store_export(db, o->export, o->where, o->run_id, &n) == -1)
 		rc = EXIT_DB;
 	db_close(db);
 	return rc;
@@ -303,6 +313,8 @@ main(int argc, char **argv)
 		{ "schema", required_argument, NULL, 's' },
 		{ "last-run", required_argument, NULL, 'L' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -329,10 +341,10 @@ main(int argc, char **argv)
 			o.dry_run = 1;
 			break;
 		case 'e':
-			if (strcmp(optarg, "raw") && strcmp(optarg, "market") &&
+			if (strcmp(optarg, "raw") && !export_known(optarg) &&
 			    strcmp(optarg, "group") && strcmp(optarg, "retry")) {
-				msg("--export: not raw, market, group or retry: "
-				    "%s", optarg);
+				msg("--export: not raw, market, event, price, "
+				    "result, group or retry: %s", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -355,6 +367,17 @@ main(int argc, char **argv)
 		case 'L':
 			o.last_run = optarg;
 			break;
+		case 'f':
+			if ((o.format = export_format(optarg)) == -1) {
+				msg("--format: not ndjson, csv or tsv: %s",
+				    optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'A':
+			o.all = 1;
+			break;
 		case 'P':
 		case 'Q':
 			o.progress = ch == 'P' ? 1 : -1;
@@ -374,6 +397,8 @@ main(int argc, char **argv)
 	if (o.new_only + o.dry_run + !!o.export + !!o.schema +
 	    !!o.last_run > 1 ||
 	    ((o.where || o.run_id) && !o.export) ||
+	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
+	    (o.all && strcmp(o.export, "market") != 0) ||
 	    ((o.export || o.schema || o.last_run) && optind < argc)) {
 		usage(stderr);
 		rc = EXIT_USAGE;
