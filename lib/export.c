@@ -1,6 +1,8 @@
 /* export.c - markets, events, prices and results as NDJSON, CSV or TSV
  * (see export.h). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -127,6 +129,26 @@ looks_json(const char *p, size_t n)
 	    memcmp(p, "null", 4) == 0));
 }
 
+/* A number as %.15g, the same text from either engine (PostgreSQL
+ * prints the shortest round trip, SQLite 15 digits); NULL when the text is
+ * no finite number. */
+static const char *
+num(const char *p, size_t n, char *out, size_t outlen)
+{
+	char tmp[64], *end;
+	double d;
+
+	if (n == 0 || n >= sizeof tmp)
+		return NULL;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	d = strtod(tmp, &end);
+	if (*end != 0 || !isfinite(d))
+		return NULL;
+	snprintf(out, outlen, "%.15g", d);
+	return out;
+}
+
 static void
 json_cell(struct buf *b, const struct col *c, const char *p, size_t n)
 {
@@ -136,12 +158,15 @@ json_cell(struct buf *b, const struct col *c, const char *p, size_t n)
 	else if (c->type == 'b')
 		jw_bool(b, !(n == 1 && p[0] == '0') && !(n == 5 &&
 		    memcmp(p, "false", 5) == 0) && !(n == 1 && p[0] == 'f'));
-	else if (c->type == 'n' && json_is_number(p, n))
+	else if (c->type == 'n') {
+		char t[64];
+
+		if (num(p, n, t, sizeof t) && json_is_number(t, strlen(t)))
+			jw_raw(b, t, strlen(t));
+		else
+			jw_null(b);	/* NaN, Infinity: not JSON numbers */
+	} else if (c->type == 'j' && looks_json(p, n))
 		jw_raw(b, p, n);
-	else if (c->type == 'j' && looks_json(p, n))
-		jw_raw(b, p, n);
-	else if (c->type == 'n')
-		jw_null(b);	/* NaN, Infinity: not JSON numbers */
 	else
 		jw_str(b, p, n);
 }
@@ -150,11 +175,17 @@ static void
 text_cell(struct buf *b, int format, const struct col *c, const char *p,
     size_t n)
 {
+	char t[64];
 	size_t i;
 	int quote = 0;
 
 	if (p == NULL)
 		return;
+	if (c->type == 'n') {
+		if (num(p, n, t, sizeof t))
+			buf_adds(b, t);
+		return;
+	}
 	if (c->type == 'b') {
 		buf_adds(b, (n == 1 && p[0] == '0') || (n == 1 && p[0] == 'f') ?
 		    "false" : "true");
