@@ -26,6 +26,15 @@ fake_start tls --markets 50 --tls "$C/srv.pem" "$C/srv.key"
 TLS_URL=$FAKE_URL
 fake_start pm --markets 300 --events 5
 
+# pm-schema(5)'s pandas recipe wants Debian's python3-pandas
+# (tools/install-deps.sh): where another python3 comes first on PATH (a
+# pyenv shim), Debian's is put before it.
+if ! python3 -c "import pandas" 2>/dev/null &&
+    /usr/bin/python3 -c "import pandas" 2>/dev/null; then
+	mkdir -p "$TMP/py" && ln -s /usr/bin/python3 "$TMP/py/python3" &&
+	PATH=$TMP/py:$PATH
+fi
+
 # The scratch directory: what the examples read, as a user would have it.
 W=$TMP/world
 mkdir -p "$W/out" && cd "$W" || exit 1
