@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "db.h"
@@ -23,6 +24,8 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "out.h"
+#include "outfile.h"
+#include "plot.h"
 #include "score.h"
 #include "status.h"
 #include "summary.h"
@@ -31,7 +34,7 @@
 
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
-	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP };
+	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP, O_PLOT };
 
 struct opts {
 	int		 mode, pass, quiet, json;
@@ -42,6 +45,7 @@ struct opts {
 	struct status_opts st;
 	struct score_opts sc;
 	int		 fresh_set, stale_set;
+	const char	*plot;		/* --score --plot FILE.svg */
 };
 
 struct ctx {
@@ -58,6 +62,7 @@ usage(FILE *f)
 "                  [--stale dur] [--now time] [--runs n] [--failures n]\n"
 "                  [--json]\n"
 "       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
+"                  [--plot file.svg]\n"
 "  -p, --pass              copy the input to standard output\n"
 "  -q, --quiet             no text summary on standard error\n"
 "      --json PATH         write the JSON summary to PATH (-: stdout)\n"
@@ -75,6 +80,7 @@ usage(FILE *f)
 "      --buckets N         --score: calibration buckets (default 10)\n"
 "      --clamp EPS         --score: log loss clamp (default 0.001)\n"
 "      --json              --status, --score: JSON instead of text\n"
+"      --plot FILE         --score: the reliability diagram as SVG\n"
 "  -h, --help              this help;  -V, --version  the version\n", f);
 }
 
@@ -177,6 +183,7 @@ one_opt(int ch, struct opts *o)
 		rc = opt_int("--buckets", optarg, 1, 1000, &n);
 		o->sc.buckets = (int)n;
 		return rc;
+	case O_PLOT: o->plot = optarg; return 0;
 	case O_CLAMP:
 		return opt_real("--clamp", optarg, 0, 0.5, 1, &o->sc.clamp);
 	}
@@ -206,6 +213,10 @@ check_opts(struct opts *o, int nfiles)
 		    o->st.fresh * 2 : stale;
 	if (o->st.stale < o->st.fresh) {
 		msg("--stale must not be below --fresh");
+		return -1;
+	}
+	if (o->plot && o->mode != MODE_SCORE) {
+		msg("--plot: only with --score");
 		return -1;
 	}
 	if (o->db_url == NULL && (o->db_url = getenv("DATABASE_URL")) == NULL)
@@ -240,6 +251,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "failures", required_argument, NULL, O_FAILURES },
 		{ "buckets", required_argument, NULL, O_BUCKETS },
 		{ "clamp", required_argument, NULL, O_CLAMP },
+		{ "plot", required_argument, NULL, O_PLOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -342,6 +354,43 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	return rc;
 }
 
+/* The pictures (lib/plot.c), drawn from the report's JSON: --score
+ * --plot's SVG, --score's text diagram on a terminal, --status's
+ * sparkline.  0, or an exit status. */
+static int
+pictures(struct db *db, struct opts *o, struct buf *out)
+{
+	int tty = o->mode == MODE_SCORE && !o->json && isatty(STDOUT_FILENO);
+	int rc = 0, level, r;
+	struct buf js, svg;
+	char err[512];
+
+	if (o->mode == MODE_SCORE ? !o->plot && !tty : o->json)
+		return 0;
+	buf_init(&js, 0);
+	buf_init(&svg, 0);
+	o->st.json = o->sc.json = 1;
+	r = o->mode == MODE_STATUS ? status_report(db, &o->st, &js, &level,
+	    err, sizeof err) : score_report(db, &o->sc, &js, err, sizeof err);
+	o->st.json = o->sc.json = o->json;
+	if (r == -1) {
+		msg("%s", err);
+		rc = EXIT_IO;
+	} else if (o->mode == MODE_STATUS)
+		plot_status_sparkline(js.data, js.len, out);
+	else {
+		if (tty)
+			plot_reliability_text(js.data, js.len, out);
+		if (o->plot && (plot_reliability_svg(js.data, js.len,
+		    &svg) == -1 || outfile_write(o->plot, svg.data,
+		    svg.len) == -1))
+			rc = EXIT_IO;
+	}
+	buf_release(&js);
+	buf_release(&svg);
+	return rc;
+}
+
 /* --status and --score: a report from the database on standard output. */
 static int
 run_db(struct opts *o)
@@ -366,7 +415,7 @@ run_db(struct opts *o)
 	if (rc == -1) {
 		msg("%s: %s", name, err);
 		rc = EXIT_IO;
-	} else if (o->mode == MODE_STATUS)
+	} else if ((rc = pictures(db, o, &out)) == 0 && o->mode == MODE_STATUS)
 		rc = level == FRESH ? 0 : level == STALE ? EXIT_STALE :
 		    EXIT_VERY_STALE;
 	if (out.len)
