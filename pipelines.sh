@@ -27,7 +27,12 @@ flows:
   retry-failures RUN_ID
                     re-run the groups that failed retriably in RUN_ID
   status            data freshness (pm-summary --status)
-  score             forecast scores (pm-summary --score)
+  score             forecast scores (pm-summary --score; --buckets N,
+                    --clamp EPS, --json and --plot FILE are passed on)
+  prune --keep-days N
+                    remove dumps and logs older than N days, and raw
+                    payload versions fetched before then that no row
+                    needs (pm-store --prune-before)
 options:
   --db URL          database (DATABASE_URL; default data/pm.db)
   --env-file F      settings file (default ./.env)
@@ -39,8 +44,9 @@ options:
                     start are skipped: N[s|m|h|d] (PM_MARGIN; default 1h)
   --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
   --dry-run         run everything, write nothing to the database
-  --limit N         daily: whole groups until N markets; other flows: at
-                    most N records
+  --limit N         daily: whole groups until N markets; prices: N
+                    markets; retry-failures: N groups; replay: the first
+                    N records; other flows: at most N records
   --summary-path P  write the JSON run summary to P
   --config F        experiments config (default: the builtin suite)
   --suite ID, --stage S, --include-forecast L, --include-research L,
@@ -255,7 +261,7 @@ flow_events() {
 
 flow_prices() {
 	{ run_record; pm pm-store --export market \
-	    --where '.active and (.closed | not)'; } |
+	    --where '.active and (.closed | not)' ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history ${progress:+--progress} |
 	    pm pm-normalize |
@@ -267,18 +273,45 @@ flow_prices() {
 
 flow_replay() {
 	[ -r "$1" ] || { rc=2 die "replay: cannot read ${1:-a dump}"; }
+	if [ -n "$limit" ]; then
+		head -n "$limit" -- "$1" | pm pm-store ${dry_run:+--dry-run} | summary
+		check_stages head pm-store pm-summary
+		return
+	fi
 	pm pm-store ${dry_run:+--dry-run} <"$1" | summary
 	check_stages pm-store pm-summary
 }
 
 flow_retry() {
 	local failed_run=$1
-	{ run_record; pm pm-store --export retry --run "$failed_run"; } |
+	{ run_record; pm pm-store --export retry --run "$failed_run" \
+	    ${limit:+--limit "$limit"}; } |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |
 	    summary
 	check_stages "pm-store --export" pm-experiment dump pm-store pm-summary
+}
+
+# Dumps and logs older than --keep-days, and the raw payload versions
+# fetched before then that no row needs (pm-store --prune-before; the
+# database part is pm-store's, so a change of storage stays there).
+flow_prune() {
+	local cut logs=${PM_LOG_DIR:-logs} f n=0 rc=0
+	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%SZ)
+	for f in "$dump_dir" "$logs"; do
+		[ -d "$f" ] || continue
+		while IFS= read -r -d '' f; do
+			if [ -n "$dry_run" ]; then echo "would remove $f"
+			else rm -f -- "$f" || rc=3; fi
+			n=$((n + 1))
+		done < <(find "$f" -maxdepth 1 -type f \( -name '*.ndjson' \
+		    -o -name '*.ndjson.gz' -o -name '*.log' -o -name '*.log.*' \) \
+		    ! -newermt "$cut" -print0)
+	done
+	echo "$prog: prune: $n dump and log file(s) older than $cut${dry_run:+ would go}" >&2
+	pm pm-store ${dry_run:+--dry-run} --prune-before "$cut" || rc=3
+	return "$rc"
 }
 
 usage_error() { rc=2 die "$@"; }
@@ -357,6 +390,14 @@ check_options() {
 		    usage_error "$flow: unexpected argument: ${positional[0]}" ;;
 	esac
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
+	[ ${#score_args[@]} -eq 0 ] || [ "$flow" = score ] ||
+	    usage_error "--buckets, --clamp, --json and --plot are score's options"
+	if [ "$flow" = prune ]; then
+		[ -n "$keep_days" ] || usage_error "usage: pipelines.sh prune --keep-days N"
+		check_number --keep-days "$keep_days" 0 100000
+	elif [ -n "$keep_days" ]; then
+		usage_error "--keep-days is prune's option"
+	fi
 	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
 	check_number --overlap "$overlap" 0 100000
 	check_margin
@@ -370,7 +411,7 @@ main() {
 	flow=${1:-}
 	case $flow in
 	-h|--help) usage; exit 0 ;;
-	daily|static|delta|events|prices|replay|retry-failures|status|score) shift ;;
+	daily|static|delta|events|prices|replay|retry-failures|status|score|prune) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
 	esac
@@ -392,6 +433,7 @@ main() {
 	window_days='' target_date='' dry_run='' limit='' window_opt=''
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
 	progress='' exp_args=() positional=() now=${PM_NOW:-}
+	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump=''
 	while [ $# -gt 0 ]; do
@@ -418,6 +460,13 @@ main() {
 		--dump-dir) dump_dir=$2; shift ;;
 		--overlap) overlap=$2; shift ;;
 		--progress) progress=1 ;;
+		--buckets|--clamp|--plot)
+			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; }
+			score_args+=("$1" "$2"); shift ;;
+		--json) score_args+=(--json) ;;
+		--keep-days)
+			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; }
+			keep_days=$2; shift ;;
 		--no-progress) progress=off ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
@@ -450,7 +499,8 @@ main() {
 
 	case $flow in
 	status) pm pm-summary --status; exit ;;
-	score) pm pm-summary --score; exit ;;
+	score) pm pm-summary --score "${score_args[@]}"; exit ;;
+	prune) flow_prune; exit ;;
 	esac
 
 	run_id=$(date -u -d "$started_at" +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')

@@ -264,7 +264,8 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 
 int
 export_rows(struct db *db, const char *what, int format, int all,
-    struct jqf *where, const char *run_id, unsigned long *count)
+    struct jqf *where, const char *run_id, unsigned long limit,
+    unsigned long *count)
 {
 	const struct table *t = find(what);
 	int records = format == EXPORT_NDJSON && t && t->record_sql;
@@ -288,7 +289,8 @@ export_rows(struct db *db, const char *what, int format, int all,
 	buf_init(&line, 0);
 	if (format != EXPORT_NDJSON)
 		header(t, format);
-	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+	while ((limit == 0 || *count < limit) &&
+	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&js);
 		buf_reset(&line);
 		if (records) {
@@ -305,7 +307,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 			out_line(line.data, line.len);
 		(*count)++;
 	}
-	if (rc == DB_ROW) {
+	if (rc == DB_ROW || (limit && *count >= limit)) {
 		db_reset(st);
 		rc = DB_DONE;
 	}

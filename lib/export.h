@@ -31,8 +31,10 @@ int export_known(const char *what);
 
 /* Write what's rows: all: every market, not only the active ones;
  * where: a jq filter on each row's NDJSON object, or NULL; run_id: only
- * that run's rows, or NULL.  0, or -1 after a message. */
+ * that run's rows, or NULL; limit: at most that many rows (after where),
+ * 0 for all.  0, or -1 after a message. */
 int export_rows(struct db *db, const char *what, int format, int all,
-    struct jqf *where, const char *run_id, unsigned long *count);
+    struct jqf *where, const char *run_id, unsigned long limit,
+    unsigned long *count);
 
 #endif

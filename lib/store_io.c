@@ -245,7 +245,7 @@ raw_record(struct db_stmt *st, struct buf *b)
 
 int
 store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, unsigned long *count)
+    const char *run_id, unsigned long limit, unsigned long *count)
 {
 	struct db_stmt *st = NULL;
 	struct buf b;
@@ -262,7 +262,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
-	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+	while ((limit == 0 || *count < limit) &&
+	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&b);
 		if (raw)
 			raw_record(st, &b);
@@ -274,7 +275,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		out_line(b.data, b.len);
 		(*count)++;
 	}
-	if (rc == DB_ROW) {
+	if (rc == DB_ROW || (limit && *count >= limit)) {
 		db_reset(st);
 		rc = DB_DONE;
 	}

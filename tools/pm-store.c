@@ -18,8 +18,11 @@
 #include "jqf.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
 #include "progress.h"
+#include "prune.h"
+#include "timefmt.h"
 #include "schema.h"
 #include "store.h"
 #include "version.h"
@@ -36,6 +39,8 @@ struct opts {
 	int		 new_only, dry_run;
 	int		 progress;	/* -1 --no-progress, 1 --progress */
 	int		 format, all;	/* --export: --format, --all */
+	unsigned long	 limit;		/* --export --limit, 0: all */
+	const char	*prune;		/* --prune-before DATE */
 	char		 target[1024];
 };
 
@@ -44,10 +49,12 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: pm-store [-n | -N] [-d url] [--progress | --no-progress] [file ...]\n"
-"       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
+"       pm-store -e raw|market|group|retry [-w expr] [-r run_id]\n"
+"                [--limit n] [-d url]\n"
 "       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
-"                [--all] [-w expr] [-r run_id] [-d url]\n"
+"                [--all] [-w expr] [-r run_id] [--limit n] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
+"       pm-store --prune-before date [-N] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
 "                       $DATABASE_URL, $SUPABASE_DB_URL, else data/pm.db),\n"
@@ -61,10 +68,13 @@ usage(FILE *f)
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
+"      --limit N        with --export: at most N records\n"
 "      --format F       with --export of market, event, price or result:\n"
 "                       ndjson (default), csv or tsv (pm-schema(5))\n"
 "      --all            with --export market: every market, not only the\n"
 "                       active ones\n"
+"      --prune-before D remove raw payload versions fetched before D\n"
+"                       (a date or time) that no row needs (-N: count)\n"
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine\n"
@@ -133,9 +143,52 @@ do_export(struct opts *o)
 		return EXIT_DB;
 	}
 	if (export_known(o->export) ? export_rows(db, o->export, o->format,
-	    o->all, o->where, o->run_id, &n) == -1 :
-	    store_export(db, o->export, o->where, o->run_id, &n) == -1)
+	    o->all, o->where, o->run_id, o->limit, &n) == -1 :
+	    store_export(db, o->export, o->where, o->run_id, o->limit,
+	    &n) == -1)
 		rc = EXIT_DB;
+	db_close(db);
+	return rc;
+}
+
+/* A date (YYYY-MM-DD) or an RFC 3339 time. */
+static int
+when_ok(const char *s)
+{
+	char t[40];
+	int64_t sec;
+
+	if (strlen(s) == 10)
+		snprintf(t, sizeof t, "%sT00:00:00Z", s);
+	else
+		snprintf(t, sizeof t, "%s", s);
+	return strlen(s) < 30 && ts_sec(t, strlen(t), &sec) == 0;
+}
+
+/* --prune-before DATE: old payload versions out (lib/prune.c).  A
+ * database that does not exist has nothing to prune, and is not made. */
+static int
+do_prune(struct opts *o)
+{
+	char err[600];
+	struct db *db;
+	unsigned long n = 0;
+	int rc = 0;
+
+	if (!db_exists(o->url)) {
+		msg("%s: no database here: nothing to prune", o->target);
+		return 0;
+	}
+	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
+		msg("%s: %s", o->target, err);
+		return EXIT_DB;
+	}
+	if (prune_raw(db, o->prune, o->dry_run, &n, err, sizeof err) == -1) {
+		msg("%s: %s", o->target, err);
+		rc = EXIT_DB;
+	} else
+		msg("%lu raw payload versions fetched before %s %s in %s", n,
+		    o->prune, o->dry_run ? "would go" : "removed", o->target);
 	db_close(db);
 	return rc;
 }
@@ -315,6 +368,8 @@ main(int argc, char **argv)
 		{ "progress", no_argument, NULL, 'P' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "prune-before", required_argument, NULL, 'B' },
 		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -322,6 +377,7 @@ main(int argc, char **argv)
 	};
 	struct opts o = { 0 };
 	char err[256];
+	long long num;
 	int ch, rc = 0;
 
 	msg_init(argv[0]);
@@ -378,6 +434,22 @@ main(int argc, char **argv)
 		case 'A':
 			o.all = 1;
 			break;
+		case 'B':
+			if (!when_ok(optarg)) {
+				msg("--prune-before: not a date or an RFC 3339 "
+				    "time: %s", optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.prune = optarg;
+			break;
+		case 'l':
+			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.limit = (unsigned long)num;
+			break;
 		case 'P':
 		case 'Q':
 			o.progress = ch == 'P' ? 1 : -1;
@@ -394,9 +466,9 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.new_only + o.dry_run + !!o.export + !!o.schema +
-	    !!o.last_run > 1 ||
-	    ((o.where || o.run_id) && !o.export) ||
+	if (o.new_only + (o.dry_run && !o.prune) + !!o.export + !!o.schema +
+	    !!o.last_run + !!o.prune > 1 || (o.prune && optind < argc) ||
+	    ((o.where || o.run_id || o.limit) && !o.export) ||
 	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
 	    (o.all && strcmp(o.export, "market") != 0) ||
 	    ((o.export || o.schema || o.last_run) && optind < argc)) {
@@ -421,7 +493,9 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.last_run)
+	if (o.prune)
+		rc = do_prune(&o);
+	else if (o.last_run)
 		rc = do_last_run(&o);
 	else if (o.export)
 		rc = do_export(&o);
