@@ -334,13 +334,13 @@ sq_open(struct db *db, const char *path, int flags)
 	sqlite3 *h = NULL;
 
 	if (!(flags & DB_READONLY) && mkparents(path) == -1) {
-		db_seterr(db, "%s: cannot create its directory: %s", path,
+		/* the callers name the database: say it once */
+		db_seterr(db, "cannot create its directory: %s",
 		    strerror(errno));
 		return -1;
 	}
 	if (sqlite3_open_v2(path, &h, oflags, NULL) != SQLITE_OK) {
-		db_seterr(db, "%s: %s", path, h ? sqlite3_errmsg(h) :
-		    "out of memory");
+		db_seterr(db, "%s", h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close(h);
 		return -1;
 	}
@@ -357,13 +357,8 @@ sq_open(struct db *db, const char *path, int flags)
 	 * only takes on a new file); a 32 MiB cache keeps the B-tree's
 	 * inner pages from being read back; checkpoints every 64 MiB of WAL
 	 * instead of every 4 MiB fsync less often.  Memory stays capped. */
-	if (sq_pragmas(db) != DB_DONE) {
-		char why[sizeof db->err];
-
-		memcpy(why, db->err, sizeof why);
-		db_seterr(db, "%s: %s", path, why);
+	if (sq_pragmas(db) != DB_DONE)
 		return -1;
-	}
 	return 0;
 }
 
