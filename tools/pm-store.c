@@ -265,6 +265,8 @@ storing_show(struct storing *st, int end)
 {
 	struct store_counts c;
 
+	if (st->pg == NULL)
+		return;
 	store_get_counts(st->s, &c);
 	(end ? progress_end : progress_update)(st->pg, c.records,
 	    "rows: %lu inserted, %lu updated, %lu unchanged; %lu failed",
