@@ -85,6 +85,7 @@ test_expect_success 'install-deps.sh: runtime within build within everything; no
 	test_grep -v -E "^(postgresql|clickhouse|pgbouncer|valgrind|shellcheck|clang|mandoc|python3)" bd &&
 	test_grep -v -E "(-dev$|^gcc$|^make$)" rt &&
 	test_grep "^libcurl4-openssl-dev$" bd && test_grep "^valgrind$" all &&
+	sh "$TOP/tools/install-deps.sh" --list --demo | sort >dm && test_eq "python3" "$(comm -13 bd dm)" &&
 	run sh "$TOP/tools/install-deps.sh" --bogus && expect_status 2
 '
 

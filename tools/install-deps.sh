@@ -7,6 +7,7 @@
 #                                    flow needs (a CI job, a server)
 #   tools/install-deps.sh --runtime  what installed programs and the driver
 #                                    need to run: libraries and commands
+#   tools/install-deps.sh --demo     the build and the demo's fake server
 #   tools/install-deps.sh --list [LEVEL]   print the packages, install none
 set -eu
 
@@ -14,6 +15,7 @@ runtime="libcurl4 libjq1 libonig5 libsqlite3-0 libpq5 libssl3 libsimdjson14
 jq sqlite3 ca-certificates coreutils util-linux"
 build="$runtime gcc g++ make pkg-config libcurl4-openssl-dev libjq-dev
 libonig-dev libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev"
+demo="$build python3"
 tests="$build mandoc python3 python3-pandas postgresql-15 postgresql-client-15
 pgbouncer clickhouse-server clickhouse-client shellcheck curl clang
 libclang-rt-14-dev valgrind"
@@ -23,12 +25,13 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--runtime) level=runtime ;;
 	--build) level=build ;;
+	--demo) level=demo ;;
 	--tests) level=tests ;;
 	--list) list=1 ;;
 	-h|--help)
-		sed -n '2,10s/^# \{0,1\}//p' "$0"
+		sed -n '2,11s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
-	*) echo "install-deps: unknown option: $1 (--runtime, --build, --list)" >&2
+	*) echo "install-deps: unknown option: $1 (--runtime, --build, --demo, --list)" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -36,6 +39,7 @@ done
 case $level in
 runtime) pkgs=$runtime ;;
 build) pkgs=$build ;;
+demo) pkgs=$demo ;;
 *) pkgs=$tests ;;
 esac
 
