@@ -13,9 +13,6 @@ fake_start pm --markets 300 --events 5
 # One database of each engine: a daily run, the prices flow, events, and
 # a market whose question and tags need quoting in CSV and TSV.
 fill() {
-	# (a fresh PostgreSQL database: pm-store --new-only finds no
-	# processed_events there, so the schema is made first)
-	pm-store --db "$1" </dev/null &&
 	"$TOP/pipelines.sh" daily --env-file /dev/null --db "$1" --no-dump &&
 	"$TOP/pipelines.sh" prices --env-file /dev/null --db "$1" --limit 40 &&
 	"$TOP/pipelines.sh" events --env-file /dev/null --db "$1" --limit 5 &&

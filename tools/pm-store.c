@@ -236,6 +236,13 @@ do_new_only(struct opts *o, int argc, char **argv)
 		}
 		/* no processed_events table yet: nothing processed either */
 		store_filter_prepare(&f);
+		/* PostgreSQL prepares on first use, so a database no pm-store
+		 * wrote yet has statements all the same: its schema says */
+		if (f.seen && schema_version(f.db) < 1) {
+			db_finalize(f.seen);
+			db_finalize(f.stored);
+			f.seen = f.stored = NULL;
+		}
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
