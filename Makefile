@@ -106,8 +106,12 @@ bench: all
 	@B='$(B)' bash bench/run.sh
 
 # The main job end to end on the embedded SQLite database, offline.
-demo: deps all
+# needs only the build and the fake server, not the test toolchain
+demo: deps-demo all
 	@bash tools/demo.sh
+
+deps-demo:
+	@sh tools/install-deps.sh --demo
 
 lint:
 	mandoc -T lint -W warning man/*.[1-9]
@@ -146,7 +150,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps test bench demo lint install uninstall clean FORCE
+.PHONY: all unit deps test bench demo deps-demo lint install uninstall clean FORCE
 -include $(LIB_OBJ:.o=.d) $(O)/tools/*.d
 
 # libFuzzer targets (clang), ASan+UBSan on: tests/fuzz/fuzz-*.c.

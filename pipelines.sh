@@ -31,7 +31,12 @@ flows:
   retry-failures RUN_ID
                     re-run the groups that failed retriably in RUN_ID
   status            data freshness (pm-summary --status)
-  score             forecast scores (pm-summary --score)
+  score             forecast scores (pm-summary --score; --buckets N,
+                    --clamp EPS, --json and --plot FILE are passed on)
+  prune --keep-days N
+                    remove dumps and logs older than N days, and raw
+                    payload versions fetched before then that no row
+                    needs (pm-store --prune-before)
 options:
   --db URL          database (DATABASE_URL; default data/pm.db)
   --env-file F      settings file (default ./.env)
@@ -43,8 +48,9 @@ options:
                     start are skipped: N[s|m|h|d] (PM_MARGIN; default 1h)
   --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
   --dry-run         run everything, write nothing to the database
-  --limit N         daily: whole groups until N markets; other flows: at
-                    most N records
+  --limit N         daily: whole groups until N markets; prices: N
+                    markets; retry-failures: N groups; replay: the first
+                    N records; other flows: at most N records
   --summary-path P  write the JSON run summary to P
   --config F        experiments config (default: the builtin suite)
   --suite ID, --stage S, --include-forecast L, --include-research L,
@@ -63,13 +69,27 @@ options:
   --overlap MIN     delta: minutes re-read before the watermark (default 10)
   --where EXPR      trades: the markets to fetch trades of, a jq expression
                     over market records (default: active and not closed)
-  --progress        progress on standard error
+  --progress        progress on standard error, a line per stage at most
+                    every second (default on a terminal, unless TERM=dumb)
+  --no-progress     none
   --notify URL      POST failed runs and data turning stale to this
                     webhook (PM_NOTIFY_URL)
   --flow NAME, --fresh DUR, --stale DUR, --json, --status-path F
                     status: passed to pm-summary --status
   -h, --help        this help
 USAGE
+}
+
+# Progress: on a terminal (not TERM=dumb) or with --progress, every stage
+# writes whole lines naming itself (PM_PROGRESS=lines), so two stages
+# never write one line; else none, also on a terminal they share.
+progress_setting() {
+	if [ "$progress" = off ]; then
+		progress=''
+	elif [ -z "$progress" ] && [ -t 2 ] && [ "${TERM:-dumb}" != dumb ]; then
+		progress=1
+	fi
+	if [ -n "$progress" ]; then export PM_PROGRESS=lines; else export PM_PROGRESS=off; fi
 }
 
 # The settings file, by the rules of lib/dotenv.c (pm-pipelines(7),
@@ -421,7 +441,7 @@ flow_events() {
 
 flow_prices() {
 	{ run_record; pm pm-store --export market \
-	    --where '.active and (.closed | not)'; } |
+	    --where '.active and (.closed | not)' ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history ${progress:+--progress} |
 	    pm pm-normalize |
@@ -446,13 +466,19 @@ flow_trades() {
 
 flow_replay() {
 	[ -r "$1" ] || { rc=2 die "replay: cannot read ${1:-a dump}"; }
+	if [ -n "$limit" ]; then
+		head -n "$limit" -- "$1" | pm pm-store ${dry_run:+--dry-run} | summary
+		check_stages head pm-store pm-summary
+		return
+	fi
 	pm pm-store ${dry_run:+--dry-run} <"$1" | summary
 	check_stages pm-store pm-summary
 }
 
 flow_retry() {
 	local failed_run=$1
-	{ run_record; pm pm-store --export retry --run "$failed_run"; } |
+	{ run_record; pm pm-store --export retry --run "$failed_run" \
+	    ${limit:+--limit "$limit"}; } |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |
@@ -471,6 +497,27 @@ flow_status() {
 	pm pm-summary "${sa[@]}"; rc=$?
 	case $rc in 4|5) rc=$((rc + 1)) ;; esac
 	exit "$rc"
+}
+
+# Dumps and logs older than --keep-days, and the raw payload versions
+# fetched before then that no row needs (pm-store --prune-before; the
+# database part is pm-store's, so a change of storage stays there).
+flow_prune() {
+	local cut logs=${PM_LOG_DIR:-logs} f n=0 rc=0
+	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%SZ)
+	for f in "$dump_dir" "$logs"; do
+		[ -d "$f" ] || continue
+		while IFS= read -r -d '' f; do
+			if [ -n "$dry_run" ]; then echo "would remove $f"
+			else rm -f -- "$f" || rc=3; fi
+			n=$((n + 1))
+		done < <(find "$f" -maxdepth 1 -type f \( -name '*.ndjson' \
+		    -o -name '*.ndjson.gz' -o -name '*.log' -o -name '*.log.*' \) \
+		    ! -newermt "$cut" -print0)
+	done
+	echo "$prog: prune: $n dump and log file(s) older than $cut${dry_run:+ would go}" >&2
+	pm pm-store ${dry_run:+--dry-run} --prune-before "$cut" || rc=3
+	return "$rc"
 }
 
 usage_error() { rc=2 die "$@"; }
@@ -551,6 +598,14 @@ check_options() {
 	[ "$flow" = status ] || [ ${#status_args[@]} -eq 0 ] ||
 	    usage_error "$flow: ${status_args[0]} is an option of the status flow"
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
+	[ ${#score_args[@]} -eq 0 ] || [ "$flow" = score ] ||
+	    usage_error "--buckets, --clamp, --json and --plot are score's options"
+	if [ "$flow" = prune ]; then
+		[ -n "$keep_days" ] || usage_error "usage: pipelines.sh prune --keep-days N"
+		check_number --keep-days "$keep_days" 0 100000
+	elif [ -n "$keep_days" ]; then
+		usage_error "--keep-days is prune's option"
+	fi
 	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
 	check_number --overlap "$overlap" 0 100000
 	check_margin
@@ -564,7 +619,7 @@ main() {
 	flow=${1:-}
 	case $flow in
 	-h|--help) usage; exit 0 ;;
-	daily|static|delta|events|prices|trades|replay|retry-failures|status|score) shift ;;
+	daily|static|delta|events|prices|trades|replay|retry-failures|status|score|prune) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
 	esac
@@ -587,6 +642,7 @@ main() {
 	where=''
 	summary_path='' no_dump='' dump_dir=${PM_DUMP_DIR:-dumps} overlap=10
 	progress='' exp_args=() positional=() now=${PM_NOW:-}
+	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
 	while [ $# -gt 0 ]; do
@@ -615,6 +671,16 @@ main() {
 		--overlap) overlap=$2; shift ;;
 		--where) where=$2; shift ;;
 		--progress) progress=1 ;;
+		--buckets|--clamp|--plot)
+			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; }
+			score_args+=("$1" "$2"); shift ;;
+		--json)	# status's or score's (pm-summary's either way)
+			if [ "$flow" = status ]; then status_args+=(--json)
+			else score_args+=(--json); fi ;;
+		--keep-days)
+			[ $# -ge 2 ] || { rc=2 die "$1 needs a value"; }
+			keep_days=$2; shift ;;
+		--no-progress) progress=off ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
 			exp_args+=("$1" "$2"); shift ;;
 		--experiment-override) exp_args+=(--override "$2"); shift ;;
@@ -625,7 +691,6 @@ main() {
 		--list-experiments) list=1 ;;
 		--gamma-url) export PM_GAMMA_URL=$2; shift ;;
 		--flow|--fresh|--stale) status_args+=("$1" "$2"); shift ;;
-		--json) status_args+=(--json) ;;
 		--notify) export PM_NOTIFY_URL=$2; shift ;;
 		--status-path) status_path=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
@@ -636,6 +701,7 @@ main() {
 		shift
 	done
 	check_options
+	progress_setting
 	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
 	[ -n "${debug_dump:-}" ] && exp_args+=(--dump-dir "$debug_dump")
 	if [ -n "$list" ]; then
@@ -654,7 +720,8 @@ main() {
 
 	case $flow in
 	status) flow_status ;;
-	score) pm pm-summary --score; exit ;;
+	score) pm pm-summary --score "${score_args[@]}"; exit ;;
+	prune) flow_prune; exit ;;
 	esac
 
 	run_id=$(date -u -d "$started_at" +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')

@@ -17,12 +17,20 @@ _pm_tools() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W "ndjson csv tsv" -- "$cur")
+		return
+		;;
+	--export | -e)
+		mapfile -t COMPREPLY < <(compgen -W "raw market event price result group retry" -- "$cur")
+		return
+		;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
 		case ${cmd##*/} in
 		pm-fetch) words="markets events prices history" ;;
 		pm-pipelines | pipelines.sh)
-			words="daily static delta events prices replay retry-failures status score" ;;
+			words="daily static delta events prices replay retry-failures status score prune" ;;
 		esac
 		if [ -n "${words:-}" ]; then
 			mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

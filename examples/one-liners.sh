@@ -21,8 +21,8 @@ pm-store --export raw | pm-normalize | pm-store
 # Which token is which outcome:
 pm-normalize -R dump.ndjson | jq -r '.contracts[]? | [.outcome, .token_id] | @tsv'
 
-# The markets closing on Christmas day, forecast at least two hours ahead:
-./pipelines.sh daily --target-date 2026-12-25 --margin 2h
+# The markets closing next Friday, forecast at least two hours ahead:
+./pipelines.sh daily --target-date "$(date -u -d 'next friday' +%F)" --margin 2h
 
 # The markets closing tomorrow, as a run at 07:00 would see them (the clock
 # fixed: the same command gives the same target day whenever it runs):

@@ -290,3 +290,32 @@ CREATE TABLE status_alerts (
   alert_key TEXT PRIMARY KEY, level TEXT NOT NULL,
   changed_at TEXT NOT NULL);
 
+-- migration 8: views: market_outcomes, forecasts, latest_prices
+CREATE VIEW latest_prices AS
+SELECT token_id, market_id, outcome, side, ts, price FROM (
+  SELECT token_id, market_id, outcome, side, ts, price,
+    ROW_NUMBER() OVER (PARTITION BY token_id ORDER BY ts DESC, side) AS n
+  FROM price_history) h WHERE n = 1;
+CREATE VIEW market_outcomes AS
+SELECT m.source, m.market_id, m.event_id, m.event_slug, m.slug,
+  m.question, m.close_time, m.active, m.closed, m.volume,
+  m.liquidity, m.resolution_status, m.updated_at,
+  (SELECT json_group_array(outcome) FROM (SELECT c.outcome
+    FROM contracts c WHERE c.source = m.source AND c.market_id = m.market_id ORDER BY c.outcome_index)) AS outcomes,
+  (SELECT json_group_array(token_id) FROM (SELECT c.token_id
+    FROM contracts c WHERE c.source = m.source AND c.market_id = m.market_id ORDER BY c.outcome_index)) AS token_ids,
+  (SELECT json_group_array(p) FROM (SELECT COALESCE((SELECT h.price FROM price_history h
+    WHERE h.token_id = c.token_id ORDER BY h.ts DESC, h.side LIMIT 1),
+    c.price) AS p
+    FROM contracts c WHERE c.source = m.source AND c.market_id = m.market_id ORDER BY c.outcome_index)) AS prices
+FROM markets m;
+CREATE VIEW forecasts AS
+SELECT r.event_key, r.experiment_id, r.suite, r.stage, r.variant,
+  r.fingerprint, r.run_id, r.finished_at, m.key AS market_id,
+  o.key AS outcome, o.value AS probability
+FROM experiment_results r,
+  json_each(CASE WHEN json_valid(r.probabilities)
+    THEN r.probabilities ELSE '{}' END) m,
+  json_each(CASE WHEN m.type = 'object' THEN m.value ELSE '{}' END) o
+WHERE r.status = 'ok' AND o.type IN ('integer', 'real');
+

@@ -249,5 +249,6 @@ void
 clob_finish(struct clob *c)
 {
 	send_batch(c);
+	fetch_progress_total(c->f);
 	fetch_run(c->f, 0);
 }

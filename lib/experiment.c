@@ -421,6 +421,10 @@ run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
 		keep_todo(w, r, todo);
 	ts_now(finished);
 	write_result(w, v, r, started, finished, ts_mono_ms() - t0, todo);
+	if (v->type == XT_OPENAI || v->type == XT_GEMINI) {
+		j->llm_calls++;
+		j->llm_ms += ts_mono_ms() - t0;
+	}
 	if (r->tokens && (j->tokens != NULL || (j->tokens =
 	    calloc(w->o->cfg->n, sizeof *j->tokens)) != NULL))
 		j->tokens[vi] += r->tokens;

@@ -55,6 +55,8 @@ struct xjob {
 	size_t		 nfails;
 	unsigned long	 ok, failed, skipped;	/* results by status */
 	unsigned long	*tokens;	/* per variant: LLM tokens; or NULL */
+	unsigned long	 llm_calls;	/* LLM variants run, and their time */
+	long		 llm_ms;
 };
 
 struct xworker;

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "fetch.h"
 #include "http.h"
+#include "progress.h"
 #include "json.h"
 #include "timefmt.h"
 
@@ -19,9 +20,8 @@ struct fetch {
 	struct buf	 mini;		/* minified answer, padded for simdjson */
 	json_val	 root;		/* mini, parsed */
 	struct fetch_job *head, *tail;	/* queued: waiting or delayed */
-	unsigned long	 queued, inflight;
+	unsigned long	 queued, inflight, added;
 	struct fetch_stats st;
-	double		 last_progress;
 	unsigned int	 seed;
 };
 
@@ -122,6 +122,7 @@ fetch_add(struct fetch *f, struct fetch_job *j)
 		return -1;
 	j->attempts = 0;
 	j->not_before = 0;
+	f->added++;
 	enqueue(f, j);
 	return 0;
 }
@@ -284,27 +285,29 @@ on_done(struct http_xfer *x, void *arg)
 	fetch_job_free(j);
 }
 
+/* Requests answered (for good) of those asked; the rest in the tail. */
 static void
 progress(struct fetch *f, int final)
 {
-	double now = rl_now();
 	struct fetch_stats *s = &f->st;
+	void (*show)(struct progress *, unsigned long, const char *, ...) =
+	    final ? progress_end : progress_update;
 
-	if (f->o.progress == 0 || (!final && now - f->last_progress <
-	    (f->o.progress == 2 ? 0.2 : 1.0)))
-		return;
-	f->last_progress = now;
-	fprintf(stderr, "%s%s: %lu pages, %lu records, %lu in flight, "
-	    "%lu retries, %lu failed%s", f->o.progress == 2 ? "\r" : "",
-	    "pm-fetch", s->pages, s->records, f->inflight, s->retries,
-	    s->failed, f->o.progress == 2 ? (final ? "\033[K\n" : "\033[K") :
-	    "\n");
+	show(f->o.progress, s->ok + s->failed, "%lu records, %lu in flight, "
+	    "%lu retries, %lu failed", s->records, f->inflight, s->retries,
+	    s->failed);
 }
 
 void
 fetch_progress_end(struct fetch *f)
 {
 	progress(f, 1);
+}
+
+void
+fetch_progress_total(struct fetch *f)
+{
+	progress_total(f->o.progress, f->added, 1);
 }
 
 /* Start every queued job whose time has come and whose bucket has a

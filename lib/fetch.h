@@ -66,7 +66,7 @@ struct fetch_opts {
 	double	 retry_after_max; /* longest wait a Retry-After gets, seconds;
 				  * 0: FETCH_RETRY_AFTER_MAX */
 	long	 timeout_ms;
-	int	 progress;	/* 0 none, 1 a line per second, 2 tty */
+	struct progress *progress; /* the stage's line (progress.h), or NULL */
 };
 
 struct fetch_stats {
@@ -97,5 +97,9 @@ struct fetch_stats *fetch_stats(struct fetch *f);
 
 /* The progress line, once more and for good (with a newline on a tty). */
 void fetch_progress_end(struct fetch *f);
+
+/* No job will be added any more but those answers make: the jobs added
+ * so far are the progress line's total. */
+void fetch_progress_total(struct fetch *f);
 
 #endif

@@ -1,11 +1,80 @@
 /* msg.c - the one place that formats diagnostics (see msg.h). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
+#include "progress.h"
 
 static const char *prog = "pm";
+
+/*
+ * A message about an input position (msg_at) says the same thing again
+ * at most MSG_REPEAT_CAP times per input: a 10,000-line file of bad lines
+ * (a pretty-printed JSON array) is 10 lines on stderr, a note that the
+ * rest are not repeated, and at exit how many were left out.  The failure
+ * records stay, one per bad line.
+ */
+#define MSG_REPEAT_CAP	10
+#define MSG_KINDS	32
+static struct {
+	char		 file[128], text[192];
+	unsigned long	 n;
+} said[MSG_KINDS];
+static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* At exit: what was left out. */
+static void
+said_report(void)
+{
+	int i;
+
+	for (i = 0; i < MSG_KINDS; i++)
+		if (said[i].n > MSG_REPEAT_CAP)
+			fprintf(stderr, "%s: %s: %lu more lines: %s (not "
+			    "repeated)\n", prog, said[i].file,
+			    said[i].n - MSG_REPEAT_CAP, said[i].text);
+}
+
+/* 1 when this message should be written; the first one past the cap
+ * says that the others will not be. */
+static int
+repeat_ok(const char *file, const char *text)
+{
+	int i, free_slot = -1, ok = 1;
+
+	pthread_mutex_lock(&said_lock);
+	for (i = 0; i < MSG_KINDS; i++) {
+		if (said[i].n == 0) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (strncmp(said[i].file, file, sizeof said[i].file - 1) == 0 &&
+		    strncmp(said[i].text, text, sizeof said[i].text - 1) == 0)
+			break;
+	}
+	if (i == MSG_KINDS && free_slot >= 0) {
+		i = free_slot;
+		snprintf(said[i].file, sizeof said[i].file, "%.*s",
+		    (int)sizeof said[i].file - 1, file);
+		snprintf(said[i].text, sizeof said[i].text, "%.*s",
+		    (int)sizeof said[i].text - 1, text);
+		if (i == 0)
+			atexit(said_report);
+	}
+	if (i < MSG_KINDS && ++said[i].n > MSG_REPEAT_CAP) {
+		ok = 0;
+		if (said[i].n == MSG_REPEAT_CAP + 1)
+			fprintf(stderr, "%s: %s: %s: said %d times; not "
+			    "repeated for this input\n", prog, file, text,
+			    MSG_REPEAT_CAP);
+	}
+	pthread_mutex_unlock(&said_lock);
+	return ok;
+}
 
 void
 msg_init(const char *argv0)
@@ -30,6 +99,9 @@ vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 	char text[2048];
 
 	vsnprintf(text, sizeof text, fmt, ap);
+	if (file && !repeat_ok(file, text))
+		return;
+	progress_interrupt();
 	/* One write per message, so messages of parallel tools do not mix. */
 	if (file)
 		fprintf(stderr, "%s: %s:%lu: %s\n", prog, file, line, text);

@@ -17,6 +17,69 @@ struct migration {
 	const char	*sql;
 };
 
+/* The views of migration 8 (pm-schema(5)): what the engines spell
+ * differently is JSON, so each engine has its own text (pg_sql[8]). */
+#define LATEST_PRICES \
+"CREATE VIEW latest_prices AS\n" \
+"SELECT token_id, market_id, outcome, side, ts, price FROM (\n" \
+"  SELECT token_id, market_id, outcome, side, ts, price,\n" \
+"    ROW_NUMBER() OVER (PARTITION BY token_id ORDER BY ts DESC, side) AS n\n" \
+"  FROM price_history) h WHERE n = 1;\n"
+#define MARKET_COLS \
+"SELECT m.source, m.market_id, m.event_id, m.event_slug, m.slug,\n" \
+"  m.question, m.close_time, m.active, m.closed, m.volume,\n" \
+"  m.liquidity, m.resolution_status, m.updated_at,\n"
+#define CONTRACT_PRICE \
+"COALESCE((SELECT h.price FROM price_history h\n" \
+"    WHERE h.token_id = c.token_id ORDER BY h.ts DESC, h.side LIMIT 1),\n" \
+"    c.price)"
+#define CONTRACTS_OF_M \
+"FROM contracts c WHERE c.source = m.source AND c.market_id = m.market_id"
+
+#define VIEWS_SQLITE \
+LATEST_PRICES \
+"CREATE VIEW market_outcomes AS\n" \
+MARKET_COLS \
+"  (SELECT json_group_array(outcome) FROM (SELECT c.outcome\n" \
+"    " CONTRACTS_OF_M " ORDER BY c.outcome_index)) AS outcomes,\n" \
+"  (SELECT json_group_array(token_id) FROM (SELECT c.token_id\n" \
+"    " CONTRACTS_OF_M " ORDER BY c.outcome_index)) AS token_ids,\n" \
+"  (SELECT json_group_array(p) FROM (SELECT " CONTRACT_PRICE " AS p\n" \
+"    " CONTRACTS_OF_M " ORDER BY c.outcome_index)) AS prices\n" \
+"FROM markets m;\n" \
+"CREATE VIEW forecasts AS\n" \
+"SELECT r.event_key, r.experiment_id, r.suite, r.stage, r.variant,\n" \
+"  r.fingerprint, r.run_id, r.finished_at, m.key AS market_id,\n" \
+"  o.key AS outcome, o.value AS probability\n" \
+"FROM experiment_results r,\n" \
+"  json_each(CASE WHEN json_valid(r.probabilities)\n" \
+"    THEN r.probabilities ELSE '{}' END) m,\n" \
+"  json_each(CASE WHEN m.type = 'object' THEN m.value ELSE '{}' END) o\n" \
+"WHERE r.status = 'ok' AND o.type IN ('integer', 'real');\n"
+
+#define VIEWS_PG \
+LATEST_PRICES \
+"CREATE VIEW market_outcomes AS\n" \
+MARKET_COLS \
+"  (SELECT json_agg(c.outcome ORDER BY c.outcome_index)\n" \
+"    " CONTRACTS_OF_M ")::text AS outcomes,\n" \
+"  (SELECT json_agg(c.token_id ORDER BY c.outcome_index)\n" \
+"    " CONTRACTS_OF_M ")::text AS token_ids,\n" \
+"  (SELECT json_agg(" CONTRACT_PRICE " ORDER BY c.outcome_index)\n" \
+"    " CONTRACTS_OF_M ")::text AS prices\n" \
+"FROM markets m;\n" \
+"CREATE VIEW forecasts AS\n" \
+"SELECT r.event_key, r.experiment_id, r.suite, r.stage, r.variant,\n" \
+"  r.fingerprint, r.run_id, r.finished_at, m.key AS market_id,\n" \
+"  o.key AS outcome, (o.value::text)::double precision AS probability\n" \
+"FROM experiment_results r\n" \
+"  CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(\n" \
+"    r.probabilities::json) = 'object' THEN r.probabilities::json\n" \
+"    ELSE '{}'::json END) m\n" \
+"  CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(m.value) =\n" \
+"    'object' THEN m.value ELSE '{}'::json END) o\n" \
+"WHERE r.status = 'ok' AND json_typeof(o.value) = 'number';\n"
+
 static const struct migration migrations[] = {
 { 1, "initial tables",
 "CREATE TABLE raw_responses (\n"
@@ -345,6 +408,8 @@ V4_SQLITE_TABLE("events",
 "CREATE TABLE status_alerts (\n"
 "  alert_key TEXT PRIMARY KEY, level TEXT NOT NULL,\n"
 "  changed_at TEXT NOT NULL);\n" },
+/* Views to look at the data with (pm-schema(5)); nothing stored changes. */
+{ 8, "views: market_outcomes, forecasts, latest_prices", VIEWS_SQLITE },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])
@@ -405,6 +470,8 @@ V4_VIEW("convert_from(p.payload, 'UTF8')")
 "UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
 "  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
 "DROP TABLE event_keys_v6;\n",
+[8] =	/* JSON spelled PostgreSQL's way */
+VIEWS_PG,
 };
 
 static const char *

@@ -65,13 +65,14 @@ struct store_filter {
 void store_filter_prepare(struct store_filter *f);
 
 /* --export raw|market|group: rows back to records on standard output.
- * where: a compiled jq filter or NULL; run_id: NULL for all. */
+ * where: a compiled jq filter or NULL; run_id: NULL for all; limit: at
+ * most that many records, 0 for all. */
 struct jqf;
 /* started_at of the newest completed or partial run of one of flows
  * (comma-separated) into out, "" when there is none; -1 on error. */
 int store_last_run(struct db *db, const char *flows, char *out,
     size_t outlen);
 int store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, unsigned long *n);
+    const char *run_id, unsigned long limit, unsigned long *n);
 
 #endif

@@ -169,7 +169,7 @@ int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
  * filter where (or NULL) keeps some; 0 or -1. */
 struct jqf;
 int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
-    const char *run_id, unsigned long *count);
+    const char *run_id, unsigned long limit, unsigned long *count);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 

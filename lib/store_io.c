@@ -328,7 +328,7 @@ raw_record(struct db_stmt *st, struct buf *b, struct zpack *z,
 
 int
 store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, unsigned long *count)
+    const char *run_id, unsigned long limit, unsigned long *count)
 {
 	struct db_stmt *st = NULL;
 	struct zpack *z = NULL;
@@ -341,7 +341,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
 		return rec_export(db, what[0] == 'e' ? T_EVENTS : T_MARKETS,
-		    strcmp(what, "market") == 0, where, run_id, count);
+		    strcmp(what, "market") == 0, where, run_id, limit, count);
 	buf_init(&b, 0);
 	buf_init(&scratch, 0);
 	buf_init(&plain, 0);
@@ -362,7 +362,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
-	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+	while ((limit == 0 || *count < limit) &&
+	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&b);
 		if (raw && raw_record(st, &b, z, &scratch, &plain) == -1) {
 			msg("--export raw: payload %s cannot be read back",
@@ -377,7 +378,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		out_line(b.data, b.len);
 		(*count)++;
 	}
-	if (rc == DB_ROW) {
+	if (rc == DB_ROW || (limit && *count >= limit)) {
 		db_reset(st);
 		rc = DB_DONE;
 	}

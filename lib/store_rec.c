@@ -250,6 +250,7 @@ trades_since(struct buf *b, const char *newest)
 struct exporter {
 	struct buf	 rec, keep;
 	int		 active;	/* --export market: trades_since too */
+	unsigned long	 limit;		/* at most so many records, 0: all */
 	char		 newest[TS_MAX + 8];	/* of the open market */
 	struct val	 v[MAXCOL];
 	struct val	 cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
@@ -267,6 +268,8 @@ emit(struct exporter *x, enum tbl t, struct jqf *where,
 	if (!x->open)
 		return 0;
 	x->open = 0;
+	if (x->limit && *count >= x->limit)
+		return 0;
 	fix_texts(x->v, MAXCOL, &x->keep);
 	fix_texts(x->cv, x->nc * T_CONTRACTS_NCOLS, &x->keep);
 	buf_reset(&x->rec);
@@ -305,6 +308,8 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 	if ((p = db_col_text(st, 0, &n)) != NULL) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
+		if (x->limit && *count >= x->limit)
+			return 0;
 		buf_reset(&x->rec);
 		buf_add(&x->rec, p, n);
 		if (x->active)
@@ -355,9 +360,10 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 
 int
 rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
-    const char *run_id, unsigned long *count)
+    const char *run_id, unsigned long limit, unsigned long *count)
 {
-	struct exporter x = { .open = 0, .active = active && t == T_MARKETS };
+	struct exporter x = { .open = 0, .active = active && t == T_MARKETS,
+	    .limit = limit };
 	struct db_stmt *st;
 	struct buf sql;
 	int rc = DB_ERR;
@@ -368,7 +374,8 @@ rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
 	export_sql(&sql, t, active);
 	if ((st = db_prepare(db, sql.data)) != NULL &&
 	    db_bind_str(st, 1, run_id) == 0) {
-		while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
+		while ((limit == 0 || *count < limit) &&
+		    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
 			if (export_row(&x, st, t, where, count) == -1) {
 				rc = DB_ERR;
 				break;

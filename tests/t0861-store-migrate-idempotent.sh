@@ -5,6 +5,8 @@
 # PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
+# the newest schema version this pm-store knows
+latest() { pm-store --schema sqlite | sed -n "s/^-- migration \([0-9]*\):.*/\1/p" | tail -1; }
 pg_start
 
 F=$TESTS_DIR/fixtures-store

@@ -26,6 +26,7 @@
 #include "secret.h"
 #include "version.h"
 #include "workq.h"
+#include "progress.h"
 
 /* Pass-through lines waiting behind a group in flight, at most. */
 #define QUEUED_MAX (64UL * 1024 * 1024)
@@ -38,6 +39,9 @@ struct ctx {
 	unsigned long	 groups, passed, failures, ok, failed, skipped;
 	unsigned long	*tokens;	/* per variant, for --stats */
 	int		 nomem;
+	struct progress	*pg;		/* groups done of those read */
+	unsigned long	 done, llm_calls;
+	long		 llm_ms;
 };
 
 /* A pass-through line or a group, in input order. */
@@ -51,6 +55,7 @@ struct opts {
 	struct selection	sel;
 	const char		*stage, *cacert;
 	int			 list, check, stats;
+	int			 progress;	/* -1 --no-progress, 1 --progress */
 };
 
 static void
@@ -61,7 +66,7 @@ usage(FILE *f)
 "                     [--include-research list] [--include-forecast list]\n"
 "                     [-o name.key=value] [--override-file file] [-j jobs]\n"
 "                     [--timeout seconds] [--dump-dir dir] [--cacert file]\n"
-"                     [--stats] [file ...]\n"
+"                     [--stats] [--progress | --no-progress] [file ...]\n"
 "  -c, --config FILE         the suites (default: $PM_EXPERIMENTS, else the\n"
 "                            builtin suite: baseline and market)\n"
 "  -l, --list                print the manifest of what would run, and exit\n"
@@ -81,6 +86,8 @@ usage(FILE *f)
 "      --cacert FILE         trust these CAs for https (default:\n"
 "                            $PM_CA_BUNDLE, else the system's)\n"
 "      --stats               print counts on standard error at the end\n"
+"      --progress, --no-progress  groups done, rate, ETA and LLM latency\n"
+"                            on standard error (default: on a terminal)\n"
 "  -h, --help                this help;  -V, --version  the version\n");
 }
 
@@ -94,6 +101,22 @@ push(char ***v, size_t *n, char *s)
 	*v = p;
 	p[(*n)++] = s;
 	return 0;
+}
+
+/* Groups done of those read; the LLM calls' mean latency. */
+static void
+show_progress(struct ctx *c, int end)
+{
+	void (*show)(struct progress *, unsigned long, const char *, ...) =
+	    end ? progress_end : progress_update;
+
+	if (c->llm_calls)
+		show(c->pg, c->done, "%lu results ok, %lu failed; LLM %lu "
+		    "calls, mean %.1f s", c->ok, c->failed, c->llm_calls,
+		    (double)c->llm_ms / 1000 / (double)c->llm_calls);
+	else
+		show(c->pg, c->done, "%lu results ok, %lu failed", c->ok,
+		    c->failed);
 }
 
 static void
@@ -114,6 +137,11 @@ emit(struct ctx *c, struct slot *s)
 	c->skipped += j->skipped;
 	for (i = 0; j->tokens && i < c->xo.cfg->n; i++)
 		c->tokens[i] += j->tokens[i];
+	c->done++;
+	c->llm_calls += j->llm_calls;
+	c->llm_ms += j->llm_ms;
+	progress_total(c->pg, c->groups, 0);
+	show_progress(c, 0);
 	for (i = 0; i < j->nfails; i++) {
 		rec_failure(&(struct failure){ .stage = "experiment",
 		    .reason = j->fails[i].reason,
@@ -229,6 +257,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		{ "dump-dir", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'x' },
 		{ "cacert", required_argument, NULL, 'C' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -242,6 +272,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		case 'c': o->co.path = optarg; break;
 		case 'l': o->list = 1; break;
 		case 'k': o->check = 1; break;
+		case 'P': o->progress = 1; break;
+		case 'N': o->progress = -1; break;
 		case 'S': rc = set_stage(o, optarg); break;
 		case 'R': o->sel.inc[XS_RESEARCH] = optarg; break;
 		case 'F': o->sel.inc[XS_FORECAST] = optarg; break;
@@ -421,11 +453,14 @@ main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	c.pg = progress_new("pm-experiment", "groups", o.progress);
 	nd.stage = "experiment";
 	nd.fn = one;
 	nd.arg = &c;
 	io = ndjson_run(&nd, argc - optind, argv + optind);
+	progress_total(c.pg, c.groups, 1);	/* the input has ended */
 	drain(&c, 1);
+	show_progress(&c, 1);
 	if (c.nomem) {
 		msg("out of memory");
 		io = EXIT_IO;
@@ -437,6 +472,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats(&c, &nd);
 out:
+	progress_free(c.pg);
 	workq_free(c.q);
 	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
 	free(c.tokens);

@@ -28,6 +28,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "out.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "timefmt.h"
 #include "trades.h"
@@ -39,7 +40,7 @@ enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
 	O_START, O_END, O_CACERT, O_NOW, O_DATA, O_USER, O_FEED, O_TAKER,
-	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND };
+	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND, O_NO_PROGRESS };
 
 struct opts {
 	int		 cmd;
@@ -53,6 +54,7 @@ struct opts {
 	int		 window_set;	/* 0 is a valid --window-days */
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only, trades_only;
+	int		 progress;	/* -1 --no-progress, 1 --progress */
 };
 
 static void
@@ -76,7 +78,7 @@ usage(FILE *f)
 "           [--data-url URL] [common options] [file ...]\n"
 "common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
 "        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
-"        [--retry-after-max SEC] [--progress]\n"
+"        [--retry-after-max SEC] [--progress | --no-progress]\n"
 "        [-h | --help] [-V | --version]\n");
 }
 
@@ -177,7 +179,8 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 		o->f.retry_after_max = v > 0 ? (double)v : 0.001;
 		return 0;
 	case O_PROGRESS:
-		o->f.progress = isatty(STDERR_FILENO) ? 2 : 1;
+	case O_NO_PROGRESS:
+		o->progress = ch == O_PROGRESS ? 1 : -1;
 		return 0;
 	case O_CACERT:
 		o->cacert = arg;
@@ -528,6 +531,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "retry-after-max", required_argument, NULL, O_RA_MAX },
 		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "pagination", required_argument, NULL, O_PAGINATION },
 		{ "closed", required_argument, NULL, O_CLOSED },
@@ -703,6 +707,11 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	unsigned long failures = 0;
 	int rc = 0;
 
+	static const char *const names[] = { "pm-fetch markets",
+	    "pm-fetch events", "pm-fetch prices", "pm-fetch history", "pm-fetch trades" };
+
+	o->f.progress = progress_new(names[o->cmd], "requests", o->progress);
+
 	/* One budget per API for all of the user's processes; an unsafe
 	 * state file is reported and the budget stays this process's. */
 	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS)
@@ -713,6 +722,7 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 		rl_share(rl, RL_CLOB, o->c.base);
 	if ((f = fetch_new(&o->f)) == NULL) {
 		msg("cannot set up libcurl");
+		progress_free(o->f.progress);
 		return EXIT_IO;
 	}
 	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS) {
@@ -734,6 +744,7 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	if (rc == EXIT_FAILED && st->answers == 0 && st->requests > 0)
 		rc = EXIT_IO;
 	fetch_free(f);
+	progress_free(o->f.progress);
 	return rc;
 }
 
@@ -756,8 +767,7 @@ main(int argc, char **argv)
 		return EXIT_IO;
 	}
 	o.f = (struct fetch_opts){ .parallel = 8, .attempts = 6, .backoff = 0.5,
-	    .backoff_max = 30, .timeout_ms = 30000,
-	    .progress = isatty(STDERR_FILENO) ? 2 : 0 };
+	    .backoff_max = 30, .timeout_ms = 30000 };
 	o.g.page_size = 100;
 	o.g.closed = "false";
 	o.c.endpoint = "prices";

@@ -15,11 +15,16 @@
 #include "db.h"
 #include "dbenv.h"
 #include "dotenv.h"
+#include "export.h"
 #include "jqf.h"
 #include "msg.h"
 #include "ch.h"
 #include "ndjson.h"
+#include "opt.h"
 #include "out.h"
+#include "progress.h"
+#include "prune.h"
+#include "timefmt.h"
 #include "schema.h"
 #include "store.h"
 #include "store_ch.h"
@@ -36,6 +41,10 @@ struct opts {
 	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
+	int		 progress;	/* -1 --no-progress, 1 --progress */
+	int		 format, all;	/* --export: --format, --all */
+	unsigned long	 limit;		/* --export --limit, 0: all */
+	const char	*prune;		/* --prune-before DATE */
 	char		 target[1024];
 };
 
@@ -43,9 +52,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: pm-store [-n | -N] [-d url] [file ...]\n"
-"       pm-store -e raw|market|group|retry [-w expr] [-r run_id] [-d url]\n"
+"usage: pm-store [-n | -N] [-d url] [--progress | --no-progress] [file ...]\n"
+"       pm-store -e raw|market|group|retry [-w expr] [-r run_id]\n"
+"                [--limit n] [-d url]\n"
+"       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
+"                [--all] [-w expr] [-r run_id] [--limit n] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
+"       pm-store --prune-before date [-N] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "       pm-store --schema clickhouse [--cluster NAME] [-d url]\n"
 "  -d, --db URL         database: a path or sqlite:PATH (default\n"
@@ -63,12 +76,21 @@ usage(FILE *f)
 "  -w, --where EXPR     with --export: keep records for which the jq\n"
 "                       expression is true\n"
 "  -r, --run RUN_ID     with --export: only that run's records\n"
+"      --limit N        with --export: at most N records\n"
+"      --format F       with --export of market, event, price or result:\n"
+"                       ndjson (default), csv or tsv (pm-schema(5))\n"
+"      --all            with --export market: every market, not only the\n"
+"                       active ones\n"
+"      --prune-before D remove raw payload versions fetched before D\n"
+"                       (a date or time) that no row needs (-N: count)\n"
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started (nothing when there is none)\n"
 "      --schema ENGINE  print the schema's SQL for that engine; for\n"
 "                       clickhouse with -d: apply it to every shard\n"
 "      --cluster NAME   with --schema clickhouse: local tables per shard\n"
 "                       and Distributed tables over them\n"
+"      --progress, --no-progress  records stored and rows written on\n"
+"                       standard error (default: on a terminal)\n"
 "  -h, --help           this help;  -V, --version  the version\n");
 }
 
@@ -96,6 +118,7 @@ print_schema(const char *engine)
 static int
 do_export(struct opts *o)
 {
+	const char *what = o->export;
 	struct db *db;
 	unsigned long n = 0;
 	char err[600];
@@ -106,8 +129,58 @@ do_export(struct opts *o)
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
-	if (store_export(db, o->export, o->where, o->run_id, &n) == -1)
+	/* market and event records come whole from lib/store_rec.c (the
+	 * record column, or made again from the row), the rest as rows */
+	if (o->format == EXPORT_NDJSON && (strcmp(what, "market") == 0 ||
+	    strcmp(what, "event") == 0))
+		what = what[0] == 'e' ? "events" : o->all ? "markets" : "market";
+	if (export_known(what) ? export_rows(db, what, o->format,
+	    o->all, o->where, o->run_id, o->limit, &n) == -1 :
+	    store_export(db, what, o->where, o->run_id, o->limit,
+	    &n) == -1)
 		rc = EXIT_DB;
+	db_close(db);
+	return rc;
+}
+
+/* A date (YYYY-MM-DD) or an RFC 3339 time. */
+static int
+when_ok(const char *s)
+{
+	char t[40];
+	int64_t sec;
+
+	if (strlen(s) == 10)
+		snprintf(t, sizeof t, "%sT00:00:00Z", s);
+	else
+		snprintf(t, sizeof t, "%s", s);
+	return strlen(s) < 30 && ts_sec(t, strlen(t), &sec) == 0;
+}
+
+/* --prune-before DATE: old payload versions out (lib/prune.c).  A
+ * database that does not exist has nothing to prune, and is not made. */
+static int
+do_prune(struct opts *o)
+{
+	char err[600];
+	struct db *db;
+	unsigned long n = 0;
+	int rc = 0;
+
+	if (!db_exists(o->url)) {
+		msg("%s: no database here: nothing to prune", o->target);
+		return 0;
+	}
+	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
+		msg("%s: %s", o->target, err);
+		return EXIT_DB;
+	}
+	if (prune_raw(db, o->prune, o->dry_run, &n, err, sizeof err) == -1) {
+		msg("%s: %s", o->target, err);
+		rc = EXIT_DB;
+	} else
+		msg("%lu raw payload versions fetched before %s %s in %s", n,
+		    o->prune, o->dry_run ? "would go" : "removed", o->target);
 	db_close(db);
 	return rc;
 }
@@ -155,6 +228,13 @@ do_new_only(struct opts *o, int argc, char **argv)
 		}
 		/* no processed_events table yet: nothing processed either */
 		store_filter_prepare(&f);
+		/* PostgreSQL prepares on first use, so a database no pm-store
+		 * wrote yet has statements all the same: its schema says */
+		if (f.seen && schema_version(f.db) < 1) {
+			db_finalize(f.seen);
+			db_finalize(f.stored);
+			f.seen = f.stored = NULL;
+		}
 	}
 	nd.stage = "store";
 	nd.fn = store_new_only;
@@ -173,9 +253,55 @@ do_new_only(struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* The store loop's hooks, with the progress line between. */
+struct storing {
+	struct store	*s;
+	struct progress	*pg;
+};
+
+static void
+storing_show(struct storing *st, int end)
+{
+	struct store_counts c;
+
+	if (st->pg == NULL)
+		return;
+	store_get_counts(st->s, &c);
+	(end ? progress_end : progress_update)(st->pg, c.records,
+	    "rows: %lu inserted, %lu updated, %lu unchanged; %lu failed",
+	    c.inserted, c.updated, c.unchanged, c.failed);
+}
+
+static int
+storing_record(struct rec *r, void *arg)
+{
+	struct storing *st = arg;
+	int rc = store_record(r, st->s);
+
+	storing_show(st, 0);
+	return rc;
+}
+
+static void
+storing_idle(void *arg)
+{
+	struct storing *st = arg;
+
+	store_idle(st->s);
+	storing_show(st, 0);
+}
+
+static void
+storing_badline(void *arg, const char *file, unsigned long line,
+    const char *detail)
+{
+	store_badline(((struct storing *)arg)->s, file, line, detail);
+}
+
 static int
 do_store(struct opts *o, int argc, char **argv)
 {
+	struct storing st = { 0 };
 	struct store_counts c;
 	struct store *s = NULL;
 	struct ndjson nd = { 0 };
@@ -200,14 +326,18 @@ do_store(struct opts *o, int argc, char **argv)
 		rc = EXIT_DB;
 		goto out;
 	}
+	st.s = s;
+	st.pg = progress_new("pm-store", "records", o->progress);
 	nd.stage = "store";
-	nd.fn = store_record;
-	nd.on_idle = store_idle;
-	nd.on_bad = store_badline;
-	nd.arg = s;
+	nd.fn = storing_record;
+	nd.on_idle = storing_idle;
+	nd.on_bad = storing_badline;
+	nd.arg = &st;
 	io = ndjson_run(&nd, argc, argv);
 	if (store_finish(s) == -1 || store_fatal(s))
 		io = EXIT_DB;
+	storing_show(&st, 1);
+	progress_free(st.pg);
 	store_get_counts(s, &c);
 	if (c.failed || nd.bad)
 		rc = EXIT_FAILED;
@@ -259,6 +389,12 @@ main(int argc, char **argv)
 		{ "schema", required_argument, NULL, 's' },
 		{ "last-run", required_argument, NULL, 'L' },
 		{ "cluster", required_argument, NULL, 'C' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "prune-before", required_argument, NULL, 'B' },
+		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -266,6 +402,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct db_choice dbc;
 	char err[256];
+	long long num;
 	int ch, rc = 0;
 
 	msg_init(argv[0]);
@@ -285,12 +422,13 @@ main(int argc, char **argv)
 			o.dry_run = 1;
 			break;
 		case 'e':
-			if (strcmp(optarg, "raw") && strcmp(optarg, "market") &&
+			if (strcmp(optarg, "raw") && !export_known(optarg) &&
 			    strcmp(optarg, "group") && strcmp(optarg, "retry") &&
 			    strcmp(optarg, "markets") &&
 			    strcmp(optarg, "events")) {
-				msg("--export: not raw, market, markets, events, "
-				    "group or retry: %s", optarg);
+				msg("--export: not raw, market, markets, event, "
+				    "events, price, result, group or retry: %s",
+				    optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -316,6 +454,37 @@ main(int argc, char **argv)
 		case 'C':
 			o.cluster = optarg;
 			break;
+		case 'f':
+			if ((o.format = export_format(optarg)) == -1) {
+				msg("--format: not ndjson, csv or tsv: %s",
+				    optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'A':
+			o.all = 1;
+			break;
+		case 'B':
+			if (!when_ok(optarg)) {
+				msg("--prune-before: not a date or an RFC 3339 "
+				    "time: %s", optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.prune = optarg;
+			break;
+		case 'l':
+			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.limit = (unsigned long)num;
+			break;
+		case 'P':
+		case 'Q':
+			o.progress = ch == 'P' ? 1 : -1;
+			break;
 		case 'h':
 			usage(stdout);
 			goto out;
@@ -328,9 +497,11 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.new_only + o.dry_run + !!o.export + !!o.schema +
-	    !!o.last_run > 1 ||
-	    ((o.where || o.run_id) && !o.export) ||
+	if (o.new_only + (o.dry_run && !o.prune) + !!o.export + !!o.schema +
+	    !!o.last_run + !!o.prune > 1 || (o.prune && optind < argc) ||
+	    ((o.where || o.run_id || o.limit) && !o.export) ||
+	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
+	    (o.all && strcmp(o.export, "market") != 0) ||
 	    ((o.export || o.schema || o.last_run) && optind < argc)) {
 		usage(stderr);
 		rc = EXIT_USAGE;
@@ -364,6 +535,8 @@ main(int argc, char **argv)
 	snprintf(o.target, sizeof o.target, "%s", dbc.name);
 	if (ch_url_is(o.url))
 		rc = do_clickhouse(&o, argc - optind, argv + optind);
+	else if (o.prune)
+		rc = do_prune(&o);
 	else if (o.last_run)
 		rc = do_last_run(&o);
 	else if (o.export)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "ch.h"
@@ -25,9 +26,10 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "notify.h"
-#include "outfile.h"
 #include "opt.h"
 #include "out.h"
+#include "outfile.h"
+#include "plot.h"
 #include "score.h"
 #include "status.h"
 #include "summary.h"
@@ -37,7 +39,7 @@
 enum { MODE_STREAM, MODE_STATUS, MODE_SCORE, MODE_HOLD };
 enum { O_PASS = 256, O_MAXF, O_STATUS, O_SCORE, O_DB, O_FLOW, O_FRESH,
 	O_STALE, O_NOW, O_RUNS, O_FAILURES, O_BUCKETS, O_CLAMP, O_HOLD,
-	O_RUN_ID, O_WAIT, O_TTL, O_NOTIFY, O_STATUS_PATH };
+	O_RUN_ID, O_WAIT, O_TTL, O_NOTIFY, O_STATUS_PATH, O_PLOT };
 
 struct opts {
 	int		 mode, pass, quiet, json;
@@ -52,6 +54,7 @@ struct opts {
 	struct lease_opts le;
 	struct db_choice dbc;
 	int		 fresh_set, stale_set;
+	const char	*plot;		/* --score --plot FILE.svg */
 };
 
 struct ctx {
@@ -68,6 +71,7 @@ usage(FILE *f)
 "                  [--stale dur] [--now time] [--runs n] [--failures n]\n"
 "                  [--json]\n"
 "       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
+"                  [--plot file.svg]\n"
 "       pm-summary --hold flow [--db url] [--run-id id] [--wait secs]\n"
 "                  [--ttl secs]\n"
 "       (each mode also takes [--notify url])\n"
@@ -95,6 +99,7 @@ usage(FILE *f)
 "      --run-id ID         --hold: the run that holds it\n"
 "      --wait SECS         --hold: wait that long for a held lock (0)\n"
 "      --ttl SECS          --hold: PostgreSQL lease life (default 60)\n"
+"      --plot FILE         --score: the reliability diagram as SVG\n"
 "  -h, --help              this help;  -V, --version  the version\n", f);
 }
 
@@ -202,6 +207,7 @@ one_opt(int ch, struct opts *o)
 		rc = opt_int("--buckets", optarg, 1, 1000, &n);
 		o->sc.buckets = (int)n;
 		return rc;
+	case O_PLOT: o->plot = optarg; return 0;
 	case O_CLAMP:
 		return opt_real("--clamp", optarg, 0, 0.5, 1, &o->sc.clamp);
 	case O_HOLD:
@@ -260,6 +266,10 @@ check_opts(struct opts *o, int nfiles)
 		msg("--stale must not be below --fresh");
 		return -1;
 	}
+	if (o->plot && o->mode != MODE_SCORE) {
+		msg("--plot: only with --score");
+		return -1;
+	}
 	if (o->status_path && o->mode != MODE_STATUS) {
 		msg("--status-path goes with --status");
 		return -1;
@@ -315,6 +325,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "run-id", required_argument, NULL, O_RUN_ID },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "ttl", required_argument, NULL, O_TTL },
+		{ "plot", required_argument, NULL, O_PLOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -459,6 +470,43 @@ notify_status(const struct opts *o, int level, const struct buf *json)
 	(void)notify_post(o->notify, json->data, json->len, text);
 }
 
+/* The pictures (lib/plot.c), drawn from the report's JSON: --score
+ * --plot's SVG, --score's text diagram on a terminal, --status's
+ * sparkline.  0, or an exit status. */
+static int
+pictures(struct db *db, struct opts *o, struct buf *out)
+{
+	int tty = o->mode == MODE_SCORE && !o->json && isatty(STDOUT_FILENO);
+	int rc = 0, level, r;
+	struct buf js, svg;
+	char err[512];
+
+	if (o->mode == MODE_SCORE ? !o->plot && !tty : o->json)
+		return 0;
+	buf_init(&js, 0);
+	buf_init(&svg, 0);
+	o->st.json = o->sc.json = 1;
+	r = o->mode == MODE_STATUS ? status_report(db, &o->st, &js, NULL,
+	    &level, err, sizeof err) : score_report(db, &o->sc, &js, err, sizeof err);
+	o->st.json = o->sc.json = o->json;
+	if (r == -1) {
+		msg("%s", err);
+		rc = EXIT_IO;
+	} else if (o->mode == MODE_STATUS)
+		plot_status_sparkline(js.data, js.len, out);
+	else {
+		if (tty)
+			plot_reliability_text(js.data, js.len, out);
+		if (o->plot && (plot_reliability_svg(js.data, js.len,
+		    &svg) == -1 || outfile_write(o->plot, svg.data,
+		    svg.len) == -1))
+			rc = EXIT_IO;
+	}
+	buf_release(&js);
+	buf_release(&svg);
+	return rc;
+}
+
 /* --status and --score: a report from the database on standard output. */
 static int
 run_db(struct opts *o)
@@ -494,11 +542,11 @@ run_db(struct opts *o)
 		    sizeof err);
 	else
 		rc = score_report(db, &o->sc, &out, err, sizeof err);
-	db_close(db);
 	if (rc == -1) {
 		msg("%s: %s", name, err);
 		rc = EXIT_IO;
-	} else if (o->mode == MODE_STATUS) {
+	} else if ((rc = pictures(db, o, &out)) == 0 &&
+	    o->mode == MODE_STATUS) {
 		rc = level == FRESH ? 0 : level == STALE ? EXIT_STALE :
 		    EXIT_VERY_STALE;
 		if (o->status_path && outfile_write(o->status_path, json.data,
@@ -507,6 +555,7 @@ run_db(struct opts *o)
 		if (o->notify)
 			notify_status(o, level, &json);
 	}
+	db_close(db);
 	if (out.len)
 		out_write(out.data, out.len);
 	buf_release(&out);

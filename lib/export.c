@@ -1,0 +1,320 @@
+/* export.c - markets, events, prices and results as NDJSON, CSV or TSV
+ * (see export.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "export.h"
+#include "jqf.h"
+#include "jw.h"
+#include "msg.h"
+#include "out.h"
+
+/* A column: its name and how its text is written: s string, n number,
+ * b flag (0/1), j JSON text (nested values). */
+struct col {
+	const char	*name;
+	char		 type;
+};
+
+struct table {
+	const char		*what;		/* --export KIND */
+	const char		*kind;		/* NDJSON "kind", or NULL */
+	const char		*record_sql;	/* NDJSON: the stored record */
+	const char		*sql;		/* ?1 run_id, ?2 all */
+	const struct col	*cols;
+};
+
+/* ?2 is bound everywhere; where "all" means nothing, it is read only so. */
+#define NOALL "CAST(?2 AS BIGINT) IS NOT NULL"
+#define RUN(t) "(CAST(?1 AS TEXT) IS NULL OR " t "run_id = ?1)"
+#define ACTIVE(t) "(?2 = 1 OR (" t "active = 1 AND (" t "closed IS NULL OR " \
+	t "closed = 0)))"
+
+static const struct col market_cols[] = {
+	{ "source", 's' }, { "market_id", 's' }, { "condition_id", 's' },
+	{ "event_id", 's' }, { "event_slug", 's' }, { "slug", 's' },
+	{ "question", 's' }, { "close_time", 's' }, { "active", 'b' },
+	{ "closed", 'b' }, { "resolution_status", 's' }, { "volume", 'n' },
+	{ "liquidity", 'n' }, { "outcome_index", 'n' }, { "outcome", 's' },
+	{ "token_id", 's' }, { "price", 'n' }, { "tags", 'j' }, { NULL, 0 }
+};
+static const struct col event_cols[] = {
+	{ "source", 's' }, { "event_id", 's' }, { "slug", 's' },
+	{ "title", 's' }, { "start_time", 's' }, { "end_time", 's' },
+	{ "active", 'b' }, { "closed", 'b' }, { "volume", 'n' },
+	{ "liquidity", 'n' }, { "tags", 'j' }, { "market_ids", 'j' },
+	{ NULL, 0 }
+};
+static const struct col price_cols[] = {
+	{ "token_id", 's' }, { "market_id", 's' }, { "outcome", 's' },
+	{ "side", 's' }, { "ts", 's' }, { "price", 'n' }, { NULL, 0 }
+};
+static const struct col result_cols[] = {
+	{ "event_key", 's' }, { "experiment_id", 's' }, { "suite", 's' },
+	{ "stage", 's' }, { "variant", 's' }, { "type", 's' },
+	{ "status", 's' }, { "fingerprint", 's' }, { "run_id", 's' },
+	{ "started_at", 's' }, { "finished_at", 's' }, { "latency_ms", 'n' },
+	{ "error", 's' }, { "probabilities", 'j' }, { "output", 'j' },
+	{ NULL, 0 }
+};
+
+static const struct table tables[] = {
+	{ "market", NULL,
+	  "SELECT record FROM markets WHERE " ACTIVE("") " AND " RUN("")
+	  " ORDER BY source, market_id",
+	  "SELECT m.source, m.market_id, m.condition_id, m.event_id, "
+	  "m.event_slug, m.slug, m.question, m.close_time, m.active, m.closed, "
+	  "m.resolution_status, m.volume, m.liquidity, c.outcome_index, "
+	  "c.outcome, c.token_id, c.price, m.tags FROM markets m LEFT JOIN "
+	  "contracts c ON c.source = m.source AND c.market_id = m.market_id "
+	  "WHERE " ACTIVE("m.") " AND " RUN("m.") " ORDER BY m.source, "
+	  "m.market_id, c.outcome_index", market_cols },
+	{ "event", NULL,
+	  "SELECT record FROM events WHERE " NOALL " AND " RUN("")
+	  " ORDER BY source, event_id",
+	  "SELECT source, event_id, slug, title, start_time, end_time, active, "
+	  "closed, volume, liquidity, tags, market_ids FROM events WHERE "
+	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols },
+	{ "price", "price", NULL,
+	  "SELECT token_id, market_id, outcome, side, ts, price FROM "
+	  "price_history WHERE " NOALL " AND " RUN("") " ORDER BY token_id, "
+	  "side, ts", price_cols },
+	{ "result", "result", NULL,
+	  "SELECT event_key, experiment_id, suite, stage, variant, type, "
+	  "status, fingerprint, run_id, started_at, finished_at, latency_ms, "
+	  "error, probabilities, output FROM experiment_results WHERE "
+	  NOALL " AND " RUN("") " ORDER BY event_key, experiment_id, "
+	  "fingerprint, markets", result_cols },
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+int
+export_format(const char *name)
+{
+	if (strcmp(name, "ndjson") == 0)
+		return EXPORT_NDJSON;
+	if (strcmp(name, "csv") == 0)
+		return EXPORT_CSV;
+	if (strcmp(name, "tsv") == 0)
+		return EXPORT_TSV;
+	return -1;
+}
+
+static const struct table *
+find(const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < NTABLES; i++)
+		if (strcmp(tables[i].what, what) == 0)
+			return &tables[i];
+	return NULL;
+}
+
+int
+export_known(const char *what)
+{
+	return find(what) != NULL;
+}
+
+/* Nested values were written by pm-store as JSON; anything else (a
+ * hand-edited row) goes out as a string, so the line stays JSON. */
+static int
+looks_json(const char *p, size_t n)
+{
+	return n > 0 && (p[0] == '{' || p[0] == '[' || (n == 4 &&
+	    memcmp(p, "null", 4) == 0));
+}
+
+/* A number as %.15g, the same text from either engine (PostgreSQL
+ * prints the shortest round trip, SQLite 15 digits); NULL when the text is
+ * no finite number. */
+static const char *
+num(const char *p, size_t n, char *out, size_t outlen)
+{
+	char tmp[64], *end;
+	double d;
+
+	if (n == 0 || n >= sizeof tmp)
+		return NULL;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	d = strtod(tmp, &end);
+	if (*end != 0 || !isfinite(d))
+		return NULL;
+	snprintf(out, outlen, "%.15g", d);
+	return out;
+}
+
+static void
+json_cell(struct buf *b, const struct col *c, const char *p, size_t n)
+{
+	jw_key(b, c->name);
+	if (p == NULL)
+		jw_null(b);
+	else if (c->type == 'b')
+		jw_bool(b, !(n == 1 && p[0] == '0') && !(n == 5 &&
+		    memcmp(p, "false", 5) == 0) && !(n == 1 && p[0] == 'f'));
+	else if (c->type == 'n') {
+		char t[64];
+
+		if (num(p, n, t, sizeof t) && json_is_number(t, strlen(t)))
+			jw_raw(b, t, strlen(t));
+		else
+			jw_null(b);	/* NaN, Infinity: not JSON numbers */
+	} else if (c->type == 'j' && looks_json(p, n))
+		jw_raw(b, p, n);
+	else
+		jw_str(b, p, n);
+}
+
+static void
+text_cell(struct buf *b, int format, const struct col *c, const char *p,
+    size_t n)
+{
+	char t[64];
+	size_t i;
+	int quote = 0;
+
+	if (p == NULL)
+		return;
+	if (c->type == 'n') {
+		if (num(p, n, t, sizeof t))
+			buf_adds(b, t);
+		return;
+	}
+	if (c->type == 'b') {
+		buf_adds(b, (n == 1 && p[0] == '0') || (n == 1 && p[0] == 'f') ?
+		    "false" : "true");
+		return;
+	}
+	if (format == EXPORT_TSV) {
+		for (i = 0; i < n; i++)
+			switch (p[i]) {
+			case '\t': buf_adds(b, "\\t"); break;
+			case '\n': buf_adds(b, "\\n"); break;
+			case '\r': buf_adds(b, "\\r"); break;
+			case '\\': buf_adds(b, "\\\\"); break;
+			default: buf_add(b, p + i, 1);
+			}
+		return;
+	}
+	for (i = 0; i < n && !quote; i++)
+		quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' ||
+		    p[i] == '\r';
+	if (!quote) {
+		buf_add(b, p, n);
+		return;
+	}
+	buf_adds(b, "\"");
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"')
+			buf_adds(b, "\"");
+		buf_add(b, p + i, 1);
+	}
+	buf_adds(b, "\"");
+}
+
+static void
+header(const struct table *t, int format)
+{
+	struct buf b;
+	const struct col *c;
+
+	buf_init(&b, 0);
+	for (c = t->cols; c->name; c++) {
+		if (c != t->cols)
+			buf_adds(&b, format == EXPORT_TSV ? "\t" : ",");
+		buf_adds(&b, c->name);
+	}
+	out_line(b.data, b.len);
+	buf_release(&b);
+}
+
+/* One row: its JSON object into js (for --where and NDJSON), its CSV or
+ * TSV line into line. */
+static void
+row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
+    struct buf *line)
+{
+	const struct col *c;
+	const char *p;
+	size_t n;
+	int i;
+
+	jw_open(js, '{');
+	if (t->kind) {
+		jw_key(js, "kind");
+		jw_strz(js, t->kind);
+	}
+	for (c = t->cols, i = 0; c->name; c++, i++) {
+		p = db_col_text(st, i, &n);
+		json_cell(js, c, p, n);
+		if (format == EXPORT_NDJSON)
+			continue;
+		if (i > 0)
+			buf_adds(line, format == EXPORT_TSV ? "\t" : ",");
+		text_cell(line, format, c, p, n);
+	}
+	jw_close(js, '}');
+}
+
+int
+export_rows(struct db *db, const char *what, int format, int all,
+    struct jqf *where, const char *run_id, unsigned long limit,
+    unsigned long *count)
+{
+	const struct table *t = find(what);
+	int records = format == EXPORT_NDJSON && t && t->record_sql;
+	struct db_stmt *st;
+	struct buf js, line;
+	const char *p;
+	char err[256];
+	size_t n;
+	int rc;
+
+	if (t == NULL)
+		return -1;
+	st = db_prepare(db, records ? t->record_sql : t->sql);
+	if (st == NULL || db_bind_str(st, 1, run_id) == -1 ||
+	    db_bind_int(st, 2, all ? 1 : 0) == -1) {
+		msg("--export %s: %s", what, db_errmsg(db));
+		db_finalize(st);
+		return -1;
+	}
+	buf_init(&js, 0);
+	buf_init(&line, 0);
+	if (format != EXPORT_NDJSON)
+		header(t, format);
+	while ((limit == 0 || *count < limit) &&
+	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+		buf_reset(&js);
+		buf_reset(&line);
+		if (records) {
+			if ((p = db_col_text(st, 0, &n)) != NULL)
+				buf_add(&js, p, n);
+		} else
+			row(t, st, format, &js, &line);
+		if (where && jqf_test(where, js.data, js.len, err,
+		    sizeof err) != 1)
+			continue;
+		if (format == EXPORT_NDJSON)
+			out_line(js.data, js.len);
+		else
+			out_line(line.data, line.len);
+		(*count)++;
+	}
+	if (rc == DB_ROW || (limit && *count >= limit)) {
+		db_reset(st);
+		rc = DB_DONE;
+	}
+	if (rc != DB_DONE)
+		msg("--export %s: %s", what, db_errmsg(db));
+	db_finalize(st);
+	buf_release(&js);
+	buf_release(&line);
+	return rc == DB_DONE ? 0 : -1;
+}

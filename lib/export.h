@@ -1,0 +1,40 @@
+/*
+ * export.h - pm-store --export of stored data for looking at it: markets,
+ * events, prices and results as NDJSON, CSV or TSV (pm-schema(5),
+ * EXPORTS).
+ *
+ * NDJSON of market and event is the stored record (pm-records(5)); of
+ * price a price record; of result one object per stored result.  CSV
+ * (RFC 4180, a header line, CRLF never: \n ends a row) and TSV (a header
+ * line; tab, newline, CR and backslash written \t \n \r \\) have one row
+ * per market outcome for markets, nested values (tags, probabilities,
+ * output) as JSON text, true/false for flags and empty for null.
+ *
+ * Ownership: nothing is kept; the db and the where filter are borrowed.
+ * Rows go to standard output through out.h, messages through msg.h.
+ */
+#ifndef PM_EXPORT_H
+#define PM_EXPORT_H
+
+#include "db.h"
+
+enum { EXPORT_NDJSON, EXPORT_CSV, EXPORT_TSV };
+
+struct jqf;
+
+/* EXPORT_*, or -1 for a name that is none. */
+int export_format(const char *name);
+
+/* 1 when what (market, event, price, result) is a table export_rows()
+ * writes. */
+int export_known(const char *what);
+
+/* Write what's rows: all: every market, not only the active ones;
+ * where: a jq filter on each row's NDJSON object, or NULL; run_id: only
+ * that run's rows, or NULL; limit: at most that many rows (after where),
+ * 0 for all.  0, or -1 after a message. */
+int export_rows(struct db *db, const char *what, int format, int all,
+    struct jqf *where, const char *run_id, unsigned long limit,
+    unsigned long *count);
+
+#endif

@@ -1,0 +1,79 @@
+/* prune.c - old bronze payload versions out (see prune.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "prune.h"
+
+/* What must stay: every payload a row still names. */
+#define KEEP(sha_of_record) \
+	"sha256 NOT IN (SELECT raw_sha256 FROM markets WHERE raw_sha256 " \
+	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM events " \
+	"WHERE raw_sha256 IS NOT NULL) AND sha256 NOT IN (SELECT " \
+	"raw_sha256 FROM price_history WHERE raw_sha256 IS NOT NULL) AND " \
+	"sha256 NOT IN (SELECT raw_sha256 FROM trades WHERE raw_sha256 " \
+	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM books " \
+	"WHERE raw_sha256 IS NOT NULL) AND sha256 NOT IN (SELECT " \
+	sha_of_record " FROM processed_markets WHERE " sha_of_record \
+	" IS NOT NULL)"
+#define OLD "COALESCE(fetched_at, stored_at) < ?1 AND "
+#define SQLITE_SHA "json_extract(record, '$.raw_sha256')"
+#define PG_SHA "(record::json->>'raw_sha256')"
+
+/* The fetches (raw_observations) before the cut that no row needs go;
+ * then the payloads no fetch names any more. */
+static const char *const sql[][2] = {
+	/* [engine][dry] */
+	[DB_SQLITE] = {
+	    "DELETE FROM raw_observations WHERE " OLD KEEP(SQLITE_SHA),
+	    "SELECT count(*) FROM raw_observations WHERE " OLD
+	    KEEP(SQLITE_SHA) },
+	[DB_PG] = {
+	    "DELETE FROM raw_observations WHERE " OLD KEEP(PG_SHA),
+	    "SELECT count(*) FROM raw_observations WHERE " OLD KEEP(PG_SHA) },
+};
+static const char orphans[] = "DELETE FROM raw_payloads WHERE sha256 NOT IN "
+    "(SELECT sha256 FROM raw_observations)";
+
+int
+prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
+    char *err, size_t errlen)
+{
+	int e = db_engine(db), rc;
+	struct db_stmt *st = NULL;
+	char when[40];
+
+	*n = 0;
+	if (e != DB_SQLITE && e != DB_PG) {
+		snprintf(err, errlen, "--prune-before: not on this engine");
+		return -1;
+	}
+	/* a date is its midnight; times compare as RFC 3339 text */
+	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
+	    "%s", before);
+	if ((rc = db_begin(db)) != DB_DONE ||
+	    (st = db_prepare(db, sql[e][dry ? 1 : 0])) == NULL ||
+	    db_bind_str(st, 1, when) == -1)
+		goto fail;
+	rc = db_step(st);
+	if (dry && rc == DB_ROW)
+		*n = (unsigned long)db_col_int(st, 0);
+	else if (!dry && rc == DB_DONE)
+		*n = (unsigned long)db_changes(st);
+	else
+		goto fail;
+	db_finalize(st);
+	st = NULL;
+	if (!dry && ((st = db_prepare(db, orphans)) == NULL ||
+	    db_step(st) != DB_DONE))
+		goto fail;
+	db_finalize(st);
+	st = NULL;
+	if (db_commit(db) != DB_DONE)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", db_errmsg(db));
+	db_finalize(st);
+	db_rollback(db);
+	return -1;
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Pictures: pm-summary --score --plot FILE.svg (the reliability diagram,
+# parsed as XML: one point per non-empty bucket per variant), --score on a
+# terminal draws it in text, --status ends with a sparkline of the runs.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/score-data.sh"
+scored "$TMP/d.db" || exit 1
+
+# points.py SVG: "variant n1 n2 ..." per series, the counts of its points
+cat >"$TMP/points.py" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+assert root.find(".//s:line[@class='diagonal']", ns) is not None, "no diagonal"
+for g in root.findall(".//s:g[@class='series']", ns):
+    pts = g.findall("s:circle[@class='point']", ns)
+    counts = [t.text for t in g.findall("s:text[@class='count']", ns)]
+    assert counts == [p.get("data-n") for p in pts], (counts, pts)
+    for p in pts:
+        x, y = float(p.get("cx")), float(p.get("cy"))
+        assert 70 <= x <= 470 and 40 <= y <= 440, (x, y)
+    print(g.get("data-variant"), *[p.get("data-n") for p in pts])
+PY
+
+test_expect_success '--plot: an SVG with one point per non-empty bucket per variant' '
+	run pm-summary --score --db "$TMP/d.db" --plot plots/r.svg && expect_status 0 &&
+	test -s plots/r.svg && python3 "$TMP/points.py" plots/r.svg >got &&
+	pm-summary --score --db "$TMP/d.db" --json |
+	    jq -r ".variants[] | \"\(.suite):\(.variant) (\(.stage))\" + ([.calibration[] | select(.n > 0) | \" \(.n)\"] | add // \"\")" >want &&
+	test_cmp want got && test_line_count got 3 &&
+	test "$(awk "{ n += NF - 2 } END { print n }" got)" -gt 3
+'
+
+test_expect_success '--plot: the points are the buckets of the JSON report' '
+	pm-summary --score --db "$TMP/d.db" --plot p.svg --buckets 4 --json >j &&
+	python3 - <<PY
+import json, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+rep = json.load(open("j"))
+root = ET.parse("p.svg").getroot()
+gs = root.findall(".//s:g[@class=\"series\"]", ns)
+assert len(gs) == len(rep["variants"])
+for g, v in zip(gs, rep["variants"]):
+    want = [(b["mean_forecast"], b["observed"]) for b in v["calibration"] if b["n"]]
+    got = [(float(c.get("cx")), float(c.get("cy"))) for c in g.findall("s:circle", ns)]
+    assert len(want) == len(got), (want, got)
+    for (f, o), (x, y) in zip(want, got):
+        assert abs(70 + f * 400 - x) < 0.06 and abs(440 - o * 400 - y) < 0.06, (f, o, x, y)
+PY
+'
+
+test_expect_success '--score on a terminal: the diagram in text; piped: none' '
+	script -qfc "pm-summary --score --db $TMP/d.db" typescript >/dev/null </dev/null &&
+	test_grep "^reliability (forecast across" typescript &&
+	test_grep "^  A .*: n per bucket" typescript &&
+	test_grep "^ 0.0 |" typescript &&
+	run pm-summary --score --db "$TMP/d.db" && expect_status 0 &&
+	test_grep -v "^reliability" out
+'
+
+test_expect_success '--status: the runs as a sparkline, oldest first, and the freshness' '
+	run pm-summary --status --db "$TMP/d.db" && expect_status 0 &&
+	test_grep "^runs: \(█\|▄\|▁\|·\)\{2\} (oldest first: .*); data fresh$" out &&
+	run pm-summary --status --db "$TMP/d.db" --json && expect_status 0 &&
+	test_grep -v "^runs: " out
+'
+
+test_expect_success 'a failed run is a low bar in the sparkline' '
+	cp "$TMP/d.db" f.db &&
+	sqlite3 f.db "UPDATE processing_runs SET status = '"'failed'"' WHERE run_id = '"'r1'"'" &&
+	run pm-summary --status --db f.db && test_grep "^runs: ▁█ " out
+'
+
+test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
+	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
+	test_grep "plot: only with --score" err && test ! -e x.svg &&
+	: >file && run pm-summary --score --db "$TMP/d.db" --plot file/x.svg &&
+	expect_status 3 && test_grep "file" err
+'
+
+test_done

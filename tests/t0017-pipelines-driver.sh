@@ -1,0 +1,119 @@
+#!/bin/bash
+# The driver: --limit in every flow (the prices flow included), stray
+# arguments are exit 2, score takes pm-summary's score options, and prune
+# removes old dumps, logs and raw payload versions, never a market's
+# latest payload nor one a processed market was read from.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+pg_start
+trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
+fake_start pm --markets 300 --events 5
+P=$TOP/pipelines.sh
+E=(--env-file /dev/null)
+
+test_expect_success 'stray arguments: exit 2, nothing fetched or created' '
+	fake_reset &&
+	run "$P" events 2026-12-05 "${E[@]}" --db s.db && expect_status 2 &&
+	test_grep "unexpected argument: 2026-12-05" err &&
+	run "$P" prices extra "${E[@]}" --db s.db && expect_status 2 &&
+	test ! -e s.db && test "$(fake_stats .requests)" -eq 0
+'
+
+test_expect_success 'the prices flow honours --limit: N markets, their tokens only' '
+	"$P" static "${E[@]}" --db p.db --limit 60 --no-dump >/dev/null 2>&1 &&
+	fake_reset &&
+	run "$P" prices "${E[@]}" --db p.db --limit 5 && expect_status 0 &&
+	run_id=$(sqlite3 p.db "SELECT run_id FROM processing_runs WHERE flow = '"'prices'"'") &&
+	n=$(sqlite3 p.db "SELECT count(DISTINCT market_id) FROM price_history WHERE run_id = '"'"'$run_id'"'"'") &&
+	test "$n" -ge 1 && test "$n" -le 5 &&
+	test "$(fake_stats ".by_endpoint[\"prices-history\"] // 0")" -le 10
+'
+
+test_expect_success 'retry-failures and replay honour --limit' '
+	"$P" daily "${E[@]}" --db "$TMP/r.db" --dump-dir d >/dev/null 2>&1 &&
+	dump=$(ls d/*.ndjson) && test "$(wc -l <"$dump")" -gt 2 &&
+	run "$P" replay "$dump" "${E[@]}" --db r2.db --limit 2 && expect_status 0 &&
+	test_grep "^pm-store: 2 records" err
+'
+
+test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
+	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
+	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
+	run "$P" score "${E[@]}" --db "$TMP/r.db" --plot pic/r.svg && expect_status 0 &&
+	python3 -c "import xml.etree.ElementTree as E; E.parse(\"pic/r.svg\")" &&
+	run "$P" daily "${E[@]}" --db "$TMP/r.db" --buckets 4 && expect_status 2 &&
+	test_grep "score.s options" err
+'
+
+# keep_check DB: the payloads rows need are all still there
+REC_SHA="json_extract(record, '\$.raw_sha256')"
+keep_check() {
+	test "$(sqlite3 "$1" "SELECT count(*) FROM markets WHERE raw_sha256 IS NOT NULL AND raw_sha256 NOT IN (SELECT sha256 FROM raw_responses)")" -eq 0 &&
+	test "$(sqlite3 "$1" "SELECT count(*) FROM processed_markets WHERE $REC_SHA NOT IN (SELECT sha256 FROM raw_responses)")" -eq 0 &&
+	test "$(sqlite3 "$1" "SELECT count(*) FROM price_history WHERE raw_sha256 NOT IN (SELECT sha256 FROM raw_responses)")" -eq 0
+}
+# the market payloads no row names
+GONE_SQL="SELECT count(*) FROM raw_responses WHERE endpoint LIKE 'markets%'
+	AND sha256 NOT IN (SELECT raw_sha256 FROM markets WHERE raw_sha256 IS NOT NULL)
+	AND sha256 NOT IN (SELECT $REC_SHA FROM processed_markets WHERE $REC_SHA IS NOT NULL)"
+
+PG_KEEP="SELECT count(*) FROM processed_markets WHERE (record::json->>'raw_sha256') NOT IN (SELECT sha256 FROM raw_responses)"
+
+# Two versions of every market: the daily run processed the first; a
+# static run after every market changed stored the second.
+two_versions() {
+	"$P" daily "${E[@]}" --db "$1" --no-dump &&
+	"$P" static "${E[@]}" --db "$1" --limit 40 --no-dump &&
+	fake_touch 1 >/dev/null &&
+	"$P" static "${E[@]}" --db "$1" --limit 40 --no-dump
+}
+
+test_expect_success 'prune: old dumps and logs go, new ones stay; a dry run removes nothing' '
+	mkdir -p dumps logs &&
+	touch -d "10 days ago" dumps/old.ndjson logs/daily.log.1 &&
+	touch dumps/new.ndjson logs/daily.log &&
+	run "$P" prune --keep-days 5 --dry-run "${E[@]}" --db none.db && expect_status 0 &&
+	test -e dumps/old.ndjson && test_grep "would remove dumps/old.ndjson" out &&
+	run "$P" prune --keep-days 5 "${E[@]}" --db none.db && expect_status 0 &&
+	test ! -e dumps/old.ndjson && test ! -e logs/daily.log.1 &&
+	test -e dumps/new.ndjson && test -e logs/daily.log && test ! -e none.db
+'
+
+test_expect_success 'prune: raw payload versions no row needs go; the rest stay' '
+	two_versions v.db >fill.log 2>&1 &&
+	before=$(sqlite3 v.db "SELECT count(*) FROM raw_responses") &&
+	gone=$(sqlite3 v.db "$GONE_SQL") &&
+	test "$gone" -ge 30 &&
+	run "$P" prune --keep-days 0 --dry-run "${E[@]}" --db v.db && expect_status 0 &&
+	test_eq "$before" "$(sqlite3 v.db "SELECT count(*) FROM raw_responses")" &&
+	test_grep "^pm-store: $gone raw payload versions .* would go" err &&
+	run "$P" prune --keep-days 0 "${E[@]}" --db v.db && expect_status 0 &&
+	test_eq "$((before - gone))" "$(sqlite3 v.db "SELECT count(*) FROM raw_responses")" &&
+	keep_check v.db &&
+	test "$(sqlite3 v.db "SELECT count(*) FROM processed_markets")" -gt 0 &&
+	run "$P" prune --keep-days 3 "${E[@]}" --db v.db && expect_status 0 &&
+	test_grep "^pm-store: 0 raw payload versions" err
+'
+
+test_expect_success 'prune on PostgreSQL: the same rows go' '
+	pg_ready && url=$(pg_newdb prune) && pm-store --db "$url" </dev/null &&
+	two_versions "$url" >fill.log 2>&1 &&
+	before=$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM raw_responses") &&
+	run pm-store --db "$url" --prune-before "$(date -u -d "+1 min" +%Y-%m-%dT%H:%M:%SZ)" &&
+	expect_status 0 && n=$(sed -n "s/^pm-store: \([0-9]*\) raw payload.*/\1/p" err) &&
+	test "$n" -ge 30 &&
+	test_eq "$((before - n))" "$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM raw_responses")" &&
+	test "$(psql -X -A -t -q "$url" -c "SELECT count(*) FROM markets WHERE raw_sha256 NOT IN (SELECT sha256 FROM raw_responses)")" -eq 0 &&
+	test "$(psql -X -A -t -q "$url" -c "$PG_KEEP")" -eq 0
+'
+
+test_expect_success 'prune: usage' '
+	run "$P" prune "${E[@]}" && expect_status 2 &&
+	run "$P" prune --keep-days x "${E[@]}" && expect_status 2 &&
+	run "$P" daily --keep-days 3 "${E[@]}" && expect_status 2 &&
+	run pm-store --prune-before yesterday && expect_status 2 &&
+	run pm-store --prune-before 2026-01-01 --export raw && expect_status 2
+'
+
+test_done

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Messages a new user meets: a pretty-printed JSON array is named once
+# with what to do, the same message about bad lines stops repeating past
+# a cap (the failure records stay, one per bad line), and a path is named
+# once in a message.
+. "$(dirname "$0")/lib.sh"
+
+# a pretty-printed array of N market objects
+array() {
+	echo "["
+	for i in $(seq "$1"); do printf '  {"kind":"market","market_id":"%s"},\n' "$i"; done
+	echo '  {"kind":"market","market_id":"last"}'
+	echo "]"
+}
+
+test_expect_success 'a pretty-printed array: named once, with the jq that reads it' '
+	array 50 >a.json &&
+	run pm-normalize a.json && expect_status 1 &&
+	test "$(grep -c "pipe it through jq -c .\.\[\]." err)" -eq 1 &&
+	test_grep "^pm-normalize: a.json:1: input is a JSON array, not one object per line" err
+'
+
+test_expect_success 'the same message at most 10 times, then how many more' '
+	array 50 >a.json &&
+	run pm-normalize a.json && expect_status 1 &&
+	test "$(grep -c "^pm-normalize: a.json:[0-9]*: invalid JSON$" err)" -eq 10 &&
+	test_grep "^pm-normalize: a.json: invalid JSON: said 10 times; not repeated for this input$" err &&
+	test_grep "^pm-normalize: a.json: 42 more lines: invalid JSON (not repeated)$" err &&
+	test "$(wc -l <err)" -le 14
+'
+
+test_expect_success 'the failure records stay, one per bad line' '
+	array 50 >a.json &&
+	run pm-normalize a.json &&
+	test_count failure out 52 &&
+	jq -r "select(.kind == \"failure\") | .input" out >inputs &&
+	test_eq "a.json:1" "$(head -1 inputs)" && test_eq "a.json:53" "$(tail -1 inputs)"
+'
+
+test_expect_success 'the cap is per input: a second file is told again' '
+	array 20 >a.json && array 20 >b.json &&
+	run pm-normalize a.json b.json &&
+	test "$(grep -c "^pm-normalize: a.json:[0-9]*: invalid JSON$" err)" -eq 10 &&
+	test "$(grep -c "^pm-normalize: b.json:[0-9]*: invalid JSON$" err)" -eq 10
+'
+
+test_expect_success 'up to the cap every one is said, and no more is said about it' '
+	for i in $(seq 10); do echo "[$i]"; done >n.ndjson &&
+	run pm-group n.ndjson && expect_status 1 &&
+	test "$(grep -c "not a JSON object" err)" -eq 10 &&
+	test_grep -v "repeated" err && test_count failure out 10
+'
+
+test_expect_success 'a database path is named once' '
+	run pm-summary --score --db "$TMP/no/such/x.db" && expect_status 3 &&
+	test_grep -v "x.db: .*x.db" err && test_grep "x.db: unable to open" err &&
+	: >file &&
+	run pm-store --db file/x.db </dev/null && expect_status 3 &&
+	test_grep -v "x.db: .*x.db" err &&
+	test_grep "^pm-store: file/x.db: [a-z]" err
+'
+
+test_done

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The deployment examples: every crontab line runs from a checkout without
+# logs/ (the lines make it), the logrotate snippet covers the logs they
+# write, the systemd unit has a StateDirectory its paths live in, and the
+# GitHub Actions workflow runs in a debian:12 container and installs the
+# build, not the test toolchain (tools/install-deps.sh --build).
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+fake_start pm --markets 300 --events 5
+EX=$TOP/examples
+
+# the crontab's jobs: "M H D M W command" lines, the command only
+jobs() { grep -E '^[0-9*/,-]+ +[0-9*/,-]+ +[0-9*] +[0-9*] +[0-9*]' "$EX/crontab" |
+	sed -E 's/^([^ ]+ +){5}//'; }
+
+test_expect_success 'crontab: every line that logs makes logs/ first' '
+	jobs >j && test_line_count j -ge 6 &&
+	grep ">>logs/" j >logging && test_line_count logging -ge 5 &&
+	while read -r l; do
+		case $l in *"mkdir -p logs && "*">>logs/"*) ;;
+		*) echo "no mkdir before the log: $l"; exit 1 ;; esac
+	done <logging
+'
+
+test_expect_success 'crontab: every job runs in a checkout without logs/' '
+	mkdir pm && ln -s "$TOP/pipelines.sh" pm/pipelines.sh &&
+	printf "DATABASE_URL=pm.db\n" >pm/.env &&
+	# static first: delta needs a static run before it
+	{ jobs | grep "pipelines.sh static"; jobs | grep -v "pipelines.sh static"; } >order &&
+	while read -r l; do
+		PM=$PWD/pm sh -c "$l" || { echo "failed ($?): $l"; cat pm/logs/*.log | tail -5; exit 1; }
+	done <order &&
+	test -d pm/logs && test -s pm/logs/daily.log && test -s pm/logs/prices.log &&
+	test -s pm/logs/prune.log && test -s pm/logs/daily-summary.json &&
+	test "$(sqlite3 pm/pm.db "SELECT count(DISTINCT flow) FROM processing_runs")" -eq 4
+'
+
+test_expect_success 'logrotate: the snippet takes every log the crontab writes' '
+	pat=$(sed -n "s|^\(/[^ ]*\) {$|\1|p" "$EX/logrotate") &&
+	test_eq "/opt/pm/logs/*.log" "$pat" &&
+	jobs | grep -o ">>logs/[^ ]*" | sed "s|>>|/opt/pm/|" >logs &&
+	while read -r f; do
+		case $f in $pat) ;; *) echo "not rotated: $f"; exit 1 ;; esac
+	done <logs &&
+	test_grep "^	rotate [0-9]" "$EX/logrotate" && test_grep -v "^	copytruncate" "$EX/logrotate" &&
+	if command -v logrotate >/dev/null; then
+		mkdir -p l && : >l/daily.log &&
+		sed "s|/opt/pm/logs|$PWD/l|; /su pm pm/d" "$EX/logrotate" >conf &&
+		logrotate -d -s state conf
+	fi
+'
+
+test_expect_success 'systemd: StateDirectory, and the paths the unit writes are in it' '
+	u=$EX/systemd/pm-daily.service &&
+	test_grep "^StateDirectory=pm$" "$u" &&
+	test_grep "^Environment=PM_DUMP_DIR=/var/lib/pm/" "$u" &&
+	test_grep "^ExecStart=.*--summary-path /var/lib/pm/" "$u" &&
+	if command -v systemd-analyze >/dev/null; then
+		# every key known to this systemd (no machine state needed)
+		sed "s|/opt/pm/pipelines.sh|/bin/true|" "$u" >pm-daily.service &&
+		{ systemd-analyze verify --man=no ./pm-daily.service >verify 2>&1 || true; } &&
+		test_grep -v -i "unknown key\|unknown lvalue\|unknown section" verify
+	fi
+'
+
+test_expect_success 'GitHub Actions: a debian:12 container, the build deps, bash' '
+	/usr/bin/python3 - "$EX/github/daily.yml" <<PY
+import sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+job = w["jobs"]["daily"]
+assert job["container"] == "debian:12", job.get("container")
+assert job["defaults"]["run"]["shell"] == "bash"
+runs = [s.get("run", "") for s in job["steps"]]
+assert any("tools/install-deps.sh --build" in r for r in runs), runs
+assert not any("sudo" in r for r in runs), runs
+PY
+'
+
+test_expect_success 'install-deps.sh: runtime within build within everything; no test toolchain in --build' '
+	sh "$TOP/tools/install-deps.sh" --list --runtime | sort >rt &&
+	sh "$TOP/tools/install-deps.sh" --list --build | sort >bd &&
+	sh "$TOP/tools/install-deps.sh" --list | sort >all &&
+	test_line_count rt -gt 5 &&
+	test "$(comm -23 rt bd | wc -l)" -eq 0 && test "$(comm -23 bd all | wc -l)" -eq 0 &&
+	test_grep -v -E "^(postgresql|clickhouse|pgbouncer|valgrind|shellcheck|clang|mandoc|python3)" bd &&
+	test_grep -v -E "(-dev$|^gcc$|^make$)" rt &&
+	test_grep "^libcurl4-openssl-dev$" bd && test_grep "^valgrind$" all &&
+	sh "$TOP/tools/install-deps.sh" --list --demo | sort >dm && test_eq "python3" "$(comm -13 bd dm)" &&
+	run sh "$TOP/tools/install-deps.sh" --bogus && expect_status 2
+'
+
+test_done
