@@ -80,6 +80,49 @@ MARKET_COLS \
 "    'object' THEN m.value ELSE '{}'::json END) o\n" \
 "WHERE r.status = 'ok' AND json_typeof(o.value) = 'number';\n"
 
+/* Migration 6 on both engines but for how the new keys are joined. */
+#define V6_KEYS_HEAD \
+"CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n" \
+"INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n" \
+"  SELECT event_key AS k FROM processed_events\n" \
+"  UNION SELECT event_key FROM processed_markets\n" \
+"  UNION SELECT event_key FROM processed_contracts\n" \
+"  UNION SELECT event_key FROM experiment_results\n" \
+"  UNION SELECT event_key FROM research_artifacts\n" \
+"  UNION SELECT event_key FROM experiment_markets\n" \
+"  UNION SELECT event_key FROM processing_failures) a\n" \
+"  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'\n" \
+"  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)\n" \
+"  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)\n" \
+"    FROM processed_markets p WHERE p.event_key = k)\n" \
+"  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k\n" \
+"    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',\n" \
+"    '') = ',' || substr(k, 8) || ',')));\n" \
+"INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM\n" \
+"  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'\n" \
+"  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id\n" \
+"  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);\n"
+#define V6_KEYS_TAIL \
+"UPDATE processed_events SET record = (SELECT replace(record,\n" \
+"  '\"event_key\":\"' || old || '\"', '\"event_key\":\"' || new || '\"')\n" \
+"  FROM event_keys_v6 WHERE old = event_key)\n" \
+"  WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n" \
+"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n" \
+"DROP TABLE event_keys_v6;\n"
+
 static const struct migration migrations[] = {
 { 1, "initial tables",
 "CREATE TABLE raw_responses (\n"
@@ -349,50 +392,13 @@ V4_SQLITE_TABLE("events",
  * stays as it was, so older dumps replay into the same rows.
  */
 { 6, "event keys without collisions",
-"CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n"
-"INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n"
-"  SELECT event_key AS k FROM processed_events\n"
-"  UNION SELECT event_key FROM processed_markets\n"
-"  UNION SELECT event_key FROM processed_contracts\n"
-"  UNION SELECT event_key FROM experiment_results\n"
-"  UNION SELECT event_key FROM research_artifacts\n"
-"  UNION SELECT event_key FROM experiment_markets\n"
-"  UNION SELECT event_key FROM processing_failures) a\n"
-"  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'\n"
-"  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)\n"
-"  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)\n"
-"    FROM processed_markets p WHERE p.event_key = k)\n"
-"  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k\n"
-"    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',\n"
-"    '') = ',' || substr(k, 8) || ',')));\n"
-"INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM\n"
-"  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'\n"
-"  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id\n"
-"  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);\n"
+V6_KEYS_HEAD
 "UPDATE event_keys_v6 SET new = (SELECT 'market:' || group_concat(e, ',') FROM\n"
 "  (SELECT replace(replace(p.market_id, '%', '%25'), ',', '%2C') AS e\n"
 "  FROM processed_markets p WHERE p.event_key = old\n"
 "  ORDER BY p.market_id))\n"
 "   WHERE new = '';\n"
-"UPDATE processed_events SET record = (SELECT replace(record,\n"
-"  '\"event_key\":\"' || old || '\"', '\"event_key\":\"' || new || '\"')\n"
-"  FROM event_keys_v6 WHERE old = event_key)\n"
-"  WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"DROP TABLE event_keys_v6;\n" },
+V6_KEYS_TAIL },
 /*
  * pipelines.sh's run lock on a server database (lib/lease.c): one lease
  * row per flow, taken and renewed by single statements, so it works
@@ -426,50 +432,13 @@ V4_VIEW("convert_from(p.payload, 'UTF8')")
 "ALTER TABLE markets ALTER COLUMN record DROP NOT NULL;\n"
 "ALTER TABLE events ALTER COLUMN record DROP NOT NULL;\n",
 [6] =	/* an ordered aggregate */
-"CREATE TABLE event_keys_v6 (old TEXT PRIMARY KEY, new TEXT NOT NULL);\n"
-"INSERT INTO event_keys_v6 SELECT k, 'event:' || k FROM (\n"
-"  SELECT event_key AS k FROM processed_events\n"
-"  UNION SELECT event_key FROM processed_markets\n"
-"  UNION SELECT event_key FROM processed_contracts\n"
-"  UNION SELECT event_key FROM experiment_results\n"
-"  UNION SELECT event_key FROM research_artifacts\n"
-"  UNION SELECT event_key FROM experiment_markets\n"
-"  UNION SELECT event_key FROM processing_failures) a\n"
-"  WHERE substr(k, 1, 6) = 'event:' OR (substr(k, 1, 7) = 'market:'\n"
-"  AND EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k)\n"
-"  AND (length(k) <> 6 + (SELECT sum(length(p.market_id) + 1)\n"
-"    FROM processed_markets p WHERE p.event_key = k)\n"
-"  OR EXISTS (SELECT 1 FROM processed_markets p WHERE p.event_key = k\n"
-"    AND replace(',' || substr(k, 8) || ',', ',' || p.market_id || ',',\n"
-"    '') = ',' || substr(k, 8) || ',')));\n"
-"INSERT INTO event_keys_v6 SELECT DISTINCT p.event_key, '' FROM\n"
-"  processed_markets p WHERE substr(p.event_key, 1, 7) = 'market:'\n"
-"  AND replace(replace(p.market_id, ',', ''), '%', '') <> p.market_id\n"
-"  AND p.event_key NOT IN (SELECT old FROM event_keys_v6);\n"
+V6_KEYS_HEAD
 "UPDATE event_keys_v6 SET new = (SELECT 'market:' || string_agg(\n"
 "  replace(replace(p.market_id, '%', '%25'), ',', '%2C'), ','\n"
 "  ORDER BY p.market_id COLLATE \"C\")\n"
 "  FROM processed_markets p WHERE p.event_key = old)\n"
 "   WHERE new = '';\n"
-"UPDATE processed_events SET record = (SELECT replace(record,\n"
-"  '\"event_key\":\"' || old || '\"', '\"event_key\":\"' || new || '\"')\n"
-"  FROM event_keys_v6 WHERE old = event_key)\n"
-"  WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_events SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_markets SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processed_contracts SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE experiment_results SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE research_artifacts SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE experiment_markets SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"UPDATE processing_failures SET event_key = (SELECT new FROM event_keys_v6\n"
-"  WHERE old = event_key) WHERE event_key IN (SELECT old FROM event_keys_v6);\n"
-"DROP TABLE event_keys_v6;\n",
+V6_KEYS_TAIL,
 [8] =	/* JSON spelled PostgreSQL's way */
 VIEWS_PG,
 };

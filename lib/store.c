@@ -292,8 +292,8 @@ recover(struct store *s, int rc)
 	return s->fatal ? -1 : 0;
 }
 
-static void
-count(struct store_counts *c, int st)
+void
+store_count(struct store_counts *c, int st)
 {
 	switch (st) {
 	case ST_INSERTED: c->inserted++; break;
@@ -307,8 +307,8 @@ count(struct store_counts *c, int st)
 
 /* The record as it came, its closing brace replaced by the annotation:
  * the bytes before it are not touched (pm-records(5)). */
-static void
-annotate(const char *p, size_t n, int st)
+void
+store_annotate(const char *p, size_t n, int st)
 {
 	char tail[40];
 	size_t end = n, k;
@@ -334,11 +334,11 @@ emit_one(struct store *s, struct entry *e)
 {
 	s->last_status = e->status;
 	if (e->kind != K_BADLINE) {
-		annotate(s->text.data + e->off, e->len, e->status);
+		store_annotate(s->text.data + e->off, e->len, e->status);
 		s->total.records++;
 		s->run.records++;
-		count(&s->total, e->status);
-		count(&s->run, e->status);
+		store_count(&s->total, e->status);
+		store_count(&s->run, e->status);
 	}
 	if (e->kind == K_FAILURE && e->status != ST_FAILED)
 		s->upstream_failures++;
@@ -470,16 +470,18 @@ run_close_db(struct store *s, const char *status, const char *counts)
 	return rc;
 }
 
-/* The run's end record: its start record's members, then the end's own. */
-static void
-run_end_record(struct store *s, const char *status, const char *counts)
+/* The run's end record: its start record's members (start, or NULL),
+ * then the end's own. */
+void
+store_end_record(const json_val *start, const char *now, const char *status,
+    const char *counts)
 {
 	static const char *const own[] = { "kind", "phase", "finished_at",
 	    "status", "counts", "stored" };
 	struct buf b;
-	json_val root, v;
+	json_val v;
 	json_iter it;
-	const char *err, *k;
+	const char *k;
 	size_t kl, i;
 
 	buf_init(&b, 0);
@@ -488,9 +490,8 @@ run_end_record(struct store *s, const char *status, const char *counts)
 	jw_strz(&b, "run");
 	jw_key(&b, "phase");
 	jw_strz(&b, "end");
-	if (json_parse(s->jp, s->run_text, strlen(s->run_text), 0, &root,
-	    &err) == 0) {
-		json_iter_init(&it, &root);
+	if (start) {
+		json_iter_init(&it, start);
 		while (json_iter_next(&it, &k, &kl, &v)) {
 			for (i = 0; i < sizeof own / sizeof own[0]; i++)
 				if (strlen(own[i]) == kl &&
@@ -504,7 +505,7 @@ run_end_record(struct store *s, const char *status, const char *counts)
 		}
 	}
 	jw_key(&b, "finished_at");
-	jw_strz(&b, s->now);
+	jw_strz(&b, now);
 	jw_key(&b, "status");
 	jw_strz(&b, status);
 	jw_key(&b, "counts");
@@ -512,6 +513,16 @@ run_end_record(struct store *s, const char *status, const char *counts)
 	jw_close(&b, '}');
 	out_line(b.data, b.len);
 	buf_release(&b);
+}
+
+static void
+run_end_record(struct store *s, const char *status, const char *counts)
+{
+	json_val root;
+	const char *err;
+
+	store_end_record(json_parse(s->jp, s->run_text, strlen(s->run_text),
+	    0, &root, &err) == 0 ? &root : NULL, s->now, status, counts);
 }
 
 /* Finish the open run: its row gets counts and status, experiment runs

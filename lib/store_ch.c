@@ -402,50 +402,13 @@ failure_row(struct store_ch *s, const char *file, unsigned long line,
 }
 
 static void
-count(struct store_counts *c, int st)
-{
-	switch (st) {
-	case ST_INSERTED: c->inserted++; break;
-	case ST_UPDATED: c->updated++; break;
-	case ST_UNCHANGED: c->unchanged++; break;
-	case ST_DUPLICATE: c->duplicates++; break;
-	case ST_SKIPPED: c->skipped++; break;
-	case ST_FAILED: c->failed++; break;
-	}
-}
-
-/* The record as it came, its closing brace replaced by the annotation
- * (as store.c writes it). */
-static void
-annotate(const char *p, size_t n, int st)
-{
-	char tail[40];
-	size_t end = n, k;
-	int len;
-
-	while (end > 0 && p[end - 1] != '}')
-		end--;
-	if (end == 0) {
-		out_line(p, n);
-		return;
-	}
-	end--;
-	for (k = end; k > 0 && strchr(" \t\r\n", p[k - 1]); k--)
-		;
-	len = snprintf(tail, sizeof tail, "%s\"stored\":\"%s\"}",
-	    k > 0 && p[k - 1] == '{' ? "" : ",", status_name(st));
-	out_write(p, end);
-	out_line(tail, (size_t)len);
-}
-
-static void
 emit(struct store_ch *s, struct chent *e)
 {
-	annotate(s->text.data + e->off, e->len, e->status);
+	store_annotate(s->text.data + e->off, e->len, e->status);
 	s->total.records++;
 	s->run.records++;
-	count(&s->total, e->status);
-	count(&s->run, e->status);
+	store_count(&s->total, e->status);
+	store_count(&s->run, e->status);
 	if (e->kind == K_FAILURE && e->status != ST_FAILED)
 		s->upstream_failures++;
 	if (e->status != ST_FAILED)
@@ -728,46 +691,6 @@ run_status(const struct store_ch *s)
 	return "completed";
 }
 
-/* The run's end record, as store.c writes it. */
-static void
-run_end_record(struct store_ch *s, const json_val *start, const char *status,
-    const char *counts)
-{
-	static const char *const own[] = { "kind", "phase", "finished_at",
-	    "status", "counts", "stored" };
-	struct buf b;
-	json_iter it;
-	json_val v;
-	const char *k;
-	size_t kl, i;
-
-	buf_init(&b, 0);
-	jw_open(&b, '{');
-	jw_key(&b, "kind");
-	jw_strz(&b, "run");
-	jw_key(&b, "phase");
-	jw_strz(&b, "end");
-	json_iter_init(&it, start);
-	while (json_iter_next(&it, &k, &kl, &v)) {
-		for (i = 0; i < sizeof own / sizeof own[0]; i++)
-			if (strlen(own[i]) == kl && memcmp(own[i], k, kl) == 0)
-				break;
-		if (i < sizeof own / sizeof own[0])
-			continue;
-		jw_str(&b, k, kl);
-		buf_addc(&b, ':');
-		jw_val(&b, &v);
-	}
-	jw_key(&b, "finished_at");
-	jw_strz(&b, s->now);
-	jw_key(&b, "status");
-	jw_strz(&b, status);
-	jw_key(&b, "counts");
-	jw_raw(&b, counts, strlen(counts));
-	jw_close(&b, '}');
-	out_line(b.data, b.len);
-	buf_release(&b);
-}
 
 static void
 run_forget(struct store_ch *s)
@@ -810,7 +733,7 @@ run_close(struct store_ch *s)
 		msg("%s: run %s: cannot record its end: %s", s->target,
 		    s->run_id, ch_errmsg(s->db->c[0]));
 	if (root.type == JSON_OBJECT)
-		run_end_record(s, &root, status, counts);
+		store_end_record(&root, s->now, status, counts);
 	run_forget(s);
 	return rc;
 }

@@ -164,6 +164,15 @@ int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
  * from its columns?  Then its record column is not needed. */
 int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
     const struct val *v, const struct buf *canon);
+/* store.c: a record's status into the counts; the record as it came,
+ * annotated with its status, to standard output (pm-records(5)). */
+void store_count(struct store_counts *c, int st);
+void store_annotate(const char *p, size_t n, int st);
+/* The run end record of a run whose start record is start (or NULL),
+ * to standard output. */
+void store_end_record(const json_val *start, const char *now,
+    const char *status, const char *counts);
+
 /* --export market (active: those still trading), markets, events: the
  * records, from their record column or made again from the rows; the jq
  * filter where (or NULL) keeps some; 0 or -1. */

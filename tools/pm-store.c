@@ -118,23 +118,24 @@ print_schema(const char *engine)
 static int
 do_export(struct opts *o)
 {
+	/* market and event records come whole from lib/store_rec.c (the
+	 * record column, or made again from the row), the rest as rows */
 	const char *what = o->export;
 	struct db *db;
 	unsigned long n = 0;
 	char err[600];
-	int rc = 0;
+	int rc = 0, whole;
 
 	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
 	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
-	/* market and event records come whole from lib/store_rec.c (the
-	 * record column, or made again from the row), the rest as rows */
-	if (o->format == EXPORT_NDJSON && (strcmp(what, "market") == 0 ||
-	    strcmp(what, "event") == 0))
+	whole = o->format == EXPORT_NDJSON &&
+	    (strcmp(what, "market") == 0 || strcmp(what, "event") == 0);
+	if (whole)
 		what = what[0] == 'e' ? "events" : o->all ? "markets" : "market";
-	if (export_known(what) ? export_rows(db, what, o->format,
+	if (!whole && export_known(what) ? export_rows(db, what, o->format,
 	    o->all, o->where, o->run_id, o->limit, &n) == -1 :
 	    store_export(db, what, o->where, o->run_id, o->limit,
 	    &n) == -1)
