@@ -35,6 +35,10 @@ if ! python3 -c "import pandas" 2>/dev/null &&
 	PATH=$TMP/py:$PATH
 fi
 
+# The replay examples write /tmp/check.db, as a user would: none from
+# before (another run, older code) may be there, none is left behind.
+rm -f /tmp/check.db
+
 # The scratch directory: what the examples read, as a user would have it.
 W=$TMP/world
 mkdir -p "$W/out" && cd "$W" || exit 1
@@ -121,4 +125,5 @@ test_expect_success 'the prices example: each market once, its prices after it' 
 	test_line_count dup 0 && test_count price "$f" -gt 0
 '
 
+rm -f /tmp/check.db
 test_done
