@@ -8,7 +8,11 @@
 . "$TESTS_DIR/pg.sh"
 pg_start
 trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
-fake_start pm --markets 300 --events 5
+# --spread-days: every day from today on has markets closing on it, so
+# the daily run's target day (today + 7) is never an empty day of the
+# default spread (a year over 300 markets leaves about one day in four
+# empty), and the prices flow after it has markets to price.
+fake_start pm --markets 300 --events 5 --spread-days 60
 
 # One database of each engine: a daily run, the prices flow, events, and
 # a market whose question and tags need quoting in CSV and TSV.
