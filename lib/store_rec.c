@@ -293,23 +293,24 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 {
 	const struct table *tb = &store_tables[t];
 	const struct col *cc = store_tables[T_CONTRACTS].cols;
-	const char *p, *src, *id;
+	const char *p, *src, *id, *w = NULL;
 	char key[600];
 	size_t n;
 	int i, k, nx = 0;
 
 	for (i = 0; i < tb->ncols; i++)
 		nx += !(tb->cols[i].flags & F_X);
-	if (x->active) {	/* after the record, the columns, a contract */
-		const char *w = db_col_text(st, nx + 5, NULL);
-
-		snprintf(x->newest, sizeof x->newest, "%s", w ? w : "");
-	}
+	/* this row's newest trade: after the record, the columns, a
+	 * contract; x->newest is the open market's until it is emitted */
+	if (x->active && (w = db_col_text(st, nx + 5, NULL)) == NULL)
+		w = "";
 	if ((p = db_col_text(st, 0, &n)) != NULL) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
 		if (x->limit && *count >= x->limit)
 			return 0;
+		if (w)
+			snprintf(x->newest, sizeof x->newest, "%s", w);
 		buf_reset(&x->rec);
 		buf_add(&x->rec, p, n);
 		if (x->active)
@@ -327,6 +328,8 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 	if (!x->open || strcmp(key, x->key) != 0) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
+		if (w)
+			snprintf(x->newest, sizeof x->newest, "%s", w);
 		free(x->key);
 		if ((x->key = strdup(key)) == NULL)
 			return -1;

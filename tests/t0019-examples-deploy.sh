@@ -6,7 +6,11 @@
 # build, not the test toolchain (tools/install-deps.sh --build).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
-fake_start pm --markets 300 --events 5
+# --spread-days 8: synthetic markets close on each of the next 8 days, so
+# the crontab's daily run (--window-days 7) has markets to forecast and
+# processes events, as a deployment's does; the status job measures the
+# daily flow's freshness from processed_events (pm-summary(1) --status)
+fake_start pm --markets 300 --events 5 --spread-days 8
 EX=$TOP/examples
 
 # the crontab's jobs: "M H D M W command" lines, the command only
@@ -32,7 +36,9 @@ test_expect_success 'crontab: every job runs in a checkout without logs/' '
 	done <order &&
 	test -d pm/logs && test -s pm/logs/daily.log && test -s pm/logs/prices.log &&
 	test -s pm/logs/prune.log && test -s pm/logs/daily-summary.json &&
-	test "$(sqlite3 pm/pm.db "SELECT count(DISTINCT flow) FROM processing_runs")" -eq 4
+	test -s pm/logs/trades.log &&
+	test "$(sqlite3 pm/pm.db "SELECT count(*) FROM processed_events")" -gt 0 &&
+	test "$(sqlite3 pm/pm.db "SELECT count(DISTINCT flow) FROM processing_runs")" -eq 5
 '
 
 test_expect_success 'logrotate: the snippet takes every log the crontab writes' '

@@ -25,11 +25,14 @@ TLS=$FAKE_URL	# and PM_GAMMA_URL, PM_CLOB_URL from here on
 
 # What a flow fetches: every recorded market (a GET listing), then their
 # prices (POSTs, several at once).  Compared without what names the server
-# or the time, in a stable order.
+# or the time, in a stable order.  The listing's partitions run at once, so
+# its markets come in the order their pages arrive (pm-fetch(1)), and the
+# prices batches follow the input's order: the markets are sorted first, so
+# the same tokens go in the same requests over http and https.
 # shellcheck disable=SC2120 # the cases pass --cacert
 fetch_flow() {
 	pm-fetch markets --closed any "$@" >markets.ndjson &&
-	pm-normalize -R markets.ndjson >normalized.ndjson &&
+	pm-normalize -R markets.ndjson | sort >normalized.ndjson &&
 	pm-fetch prices --batch 10 -j 4 "$@" normalized.ndjson >prices.ndjson
 }
 records() {

@@ -42,4 +42,15 @@ test_expect_success 'trades --where: only the markets it selects' '
 	test_eq 1 "$(q "SELECT count(DISTINCT condition_id) FROM trades")"
 '
 
+# markets stored as columns are rebuilt row by row: the watermark must be
+# the market's own, not that of the row after it
+test_expect_success 'every exported market carries its own watermark' '
+	DB=$TMP/fresh.db &&
+	pm-store --db "$DB" --export market --where ".active and (.closed | not)" >m &&
+	test_line_count m 6 &&
+	test_eq 10000001 "$(jq -r "select(.trades_since != null) | .market_id" m)" &&
+	test_eq "$(q "SELECT strftime('\''%Y-%m-%dT%H:%M:%SZ'\'', max(ts), '\''-1 hour'\'') FROM trades")" \
+	    "$(jq -r "select(.market_id == \"10000001\") | .trades_since" m)"
+'
+
 test_done
