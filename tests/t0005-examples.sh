@@ -24,7 +24,12 @@ C=$TMP/tls
 tls_ca "$C" && tls_cert "$C" srv IP:127.0.0.1 || exit 1
 fake_start tls --markets 50 --tls "$C/srv.pem" "$C/srv.key"
 TLS_URL=$FAKE_URL
-fake_start pm --markets 300 --events 5
+# Markets close on each of the next 15 days (20 a day), as a user's do:
+# the daily run (target: a week from today) and the examples' runs (next
+# Friday, two weeks from today) find markets, and the data the status
+# examples measure is fresh.  The default spread, 300 over 425 days, left
+# the target day with none or one, by the time of day.
+fake_start pm --markets 300 --events 5 --spread-days 15
 
 # pm-schema(5)'s pandas recipe wants Debian's python3-pandas
 # (tools/install-deps.sh): where another python3 comes first on PATH (a
@@ -57,6 +62,7 @@ pm-fetch events --limit 5 | pm-normalize >events.ndjson &&
 pm-group markets.ndjson >groups.ndjson &&
 ./pipelines.sh daily --env-file /dev/null >setup.log 2>&1 &&
 ./pipelines.sh prices --env-file /dev/null --limit 50 >>setup.log 2>&1 &&
+pm-summary --status >>setup.log 2>&1 &&
 cp dumps/*.ndjson dump.ndjson &&
 cp dump.ndjson dumps/20261122T070000Z-daily-4f2a.ndjson ||
 	{ cat setup.log; exit 1; }
