@@ -93,15 +93,15 @@ test_expect_success 'no --config: the builtin suite, checked and run' '
 '
 
 test_expect_success 'a sqlite: URL is locked by its absolute path, as a path is' '
-	key=$(printf %s "$PWD/d.db" | sha256sum | cut -c1-16)
-	(flock -n 8 && exec sleep 30) 8>"pm-daily-$key.lock" &
+	: >d.db.daily.lock &&
+	(flock -n 8 && exec sleep 30) 8<>d.db.daily.lock &
 	holder=$!
 	test_when_finished "kill $holder; wait $holder || :" &&
 	sleep 0.5 &&
-	PM_LOCK_DIR=$PWD daily --db sqlite:d.db --no-dump && expect_status 4 &&
-	test_grep "another daily run on this database holds .*pm-daily-$key.lock" err &&
+	daily --db sqlite:d.db --no-dump && expect_status 4 &&
+	test_grep "another daily run on this database holds .*/d.db.daily.lock" err &&
 	mkdir other && cd other &&
-	PM_LOCK_DIR=$PWD/.. daily --db sqlite:d.db --no-dump && expect_status 0
+	daily --db sqlite:d.db --no-dump && expect_status 0
 '
 
 test_expect_success 'pm-experiment --check alone: quiet and 0, or 2 naming it' '
