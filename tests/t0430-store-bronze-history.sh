@@ -112,7 +112,10 @@ upgraded() {
 	test_eq 5 "$(q "$1" "SELECT count(*) FROM raw_observations")" &&
 	run pm-store --db "$1" --export raw && test_cmp raw.ndjson out &&
 	run pm-store --db "$1" --export market &&
-	test_cmp "$TESTS_DIR/fixtures-store/schema-v3-export-market.ndjson" out
+	# what schema 3 exported, and schema 5's members besides
+	jq -c "del(.volume_24h, .volume_1wk, .spread, .one_day_price_change,
+	    .resolution, .resolved_outcome, .resolved_at)" out >out3 &&
+	test_cmp "$TESTS_DIR/fixtures-store/schema-v3-export-market.ndjson" out3
 }
 
 test_expect_success 'sqlite: a schema-3 database is upgraded in place, nothing lost' '
