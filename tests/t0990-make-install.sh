@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 
-fake_start pm --markets 300 --events 5
+fake_start pm --markets 300 --events 5 --spread-days 60
 
 # The release build (make test builds it first): install, then uninstall.
 inst() { make -s -C "$TOP" "$@" PREFIX="$TMP/inst" >make.out 2>&1; }
