@@ -65,7 +65,7 @@ ch_start() {
 	CH_DIRS="$CH_DIRS $d"
 	# Started inside a test case (a subshell): stopped when the case
 	# ends, and the script's $TMP, with the case's log, stays.
-	trap 'ch_stop_all; [ "$BASH_SUBSHELL" -gt 0 ] || rm -rf "$TMP"' EXIT
+	trap 'test_exit_cleanup ch_stop_all' EXIT
 	if [ -n "$CH_PORTS" ]; then
 		http=${CH_PORTS%:*} tcp=${CH_PORTS#*:}
 	else

@@ -3,11 +3,16 @@
 # after lib.sh): llm_start serves the recorded LLM answers on 127.0.0.1,
 # sets port (its port) and srv (its pid), logs requests to $TMP/llm.log
 # (emptied once it is up), and stops the server when the script exits.
+llm_stop() {
+	[ -z "${srv:-}" ] || kill "$srv" 2>/dev/null
+	return 0
+}
+
 llm_start() {
 	local _
 	python3 "$TESTS_DIR/fake-llm.py" "$TMP/port" "$TMP/llm.log" &
 	srv=$!
-	trap 'kill "$srv" 2>/dev/null; rm -rf "$TMP"' EXIT
+	trap 'test_exit_cleanup llm_stop' EXIT
 	for _ in $(seq 600); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 	port=$(cat "$TMP/port")
 	: >"$TMP/llm.log"

@@ -32,7 +32,7 @@ fake_stop_all() {
 		while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
 	done
 }
-trap 'fake_stop_all; rm -rf "$TMP"' EXIT
+trap 'test_exit_cleanup fake_stop_all' EXIT
 
 fake_start() {
 	local name=$1 scheme=http _

@@ -48,7 +48,25 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+
+# test_exit_cleanup [STOP...]: the one EXIT trap of every helper file.
+# Set at the script's level, it stops every server any helper started
+# (fake APIs, fake LLM, ClickHouse, PostgreSQL and PgBouncer), then removes
+# $TMP: a helper that sets the trap after another never leaves the other's
+# servers running.  Set inside a case (a subshell), it runs only the
+# STOP commands of the helper that set it.
+test_exit_cleanup() {
+	local f
+	if [ "$BASH_SUBSHELL" -gt 0 ]; then
+		for f in "$@"; do "$f"; done
+		return 0
+	fi
+	for f in "$@" fake_stop_all llm_stop ch_stop_all pg_stop; do
+		declare -F "$f" >/dev/null && "$f"
+	done
+	rm -rf "$TMP"
+}
+trap test_exit_cleanup EXIT
 cd "$TMP" || exit 1
 
 test_n=0

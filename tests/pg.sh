@@ -141,7 +141,7 @@ pg_start() {
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pm-pg.XXXXXX") || return 1
 	chmod 755 "$PG_DIR"
 	[ -n "$PG_USER" ] && chown "$PG_USER" "$PG_DIR"
-	trap 'pg_stop; rm -rf "$TMP"' EXIT
+	trap 'test_exit_cleanup pg_stop' EXIT
 	if ! pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres \
 	    --auth=trust -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
 		PG_ERR="initdb failed: $(tail -3 "$PG_DIR/initdb.log")"
