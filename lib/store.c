@@ -427,15 +427,14 @@ bulk_seen(struct store *s, int kind, const json_val *root)
 	return 0;
 }
 
-static const char *
-run_status(const struct store *s)
+const char *
+store_run_status(const struct store_counts *c, int fatal,
+    unsigned long upstream_failures)
 {
-	const struct store_counts *c = &s->run;
-
-	if (s->fatal || (c->failed > 0 && c->inserted + c->updated +
+	if (fatal || (c->failed > 0 && c->inserted + c->updated +
 	    c->unchanged + c->duplicates == 0))
 		return "failed";
-	if (c->failed > 0 || s->upstream_failures > 0)
+	if (c->failed > 0 || upstream_failures > 0)
 		return "partial";
 	return "completed";
 }
@@ -531,7 +530,8 @@ static int
 run_close(struct store *s)
 {
 	struct buf counts;
-	const char *status = run_status(s);
+	const char *status = store_run_status(&s->run, s->fatal,
+	    s->upstream_failures);
 	int attempt, rc = DB_DONE;
 
 	if (s->run_id == NULL)

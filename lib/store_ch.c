@@ -678,20 +678,6 @@ end_rows(struct store_ch *s, const json_val *root, uint64_t id)
 
 /* --- runs --------------------------------------------------------------- */
 
-static const char *
-run_status(const struct store_ch *s)
-{
-	const struct store_counts *c = &s->run;
-
-	if (s->fatal || (c->failed > 0 && c->inserted + c->updated +
-	    c->unchanged + c->duplicates == 0))
-		return "failed";
-	if (c->failed > 0 || s->upstream_failures > 0)
-		return "partial";
-	return "completed";
-}
-
-
 static void
 run_forget(struct store_ch *s)
 {
@@ -706,7 +692,8 @@ static int
 run_close(struct store_ch *s)
 {
 	const struct store_counts *c = &s->run;
-	const char *status = run_status(s), *err;
+	const char *status = store_run_status(&s->run, s->fatal,
+	    s->upstream_failures), *err;
 	char counts[400];
 	json_val root;
 	int rc = 0;

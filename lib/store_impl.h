@@ -168,6 +168,9 @@ int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
  * annotated with its status, to standard output (pm-records(5)). */
 void store_count(struct store_counts *c, int st);
 void store_annotate(const char *p, size_t n, int st);
+/* A run's status from its counts: failed, partial or completed. */
+const char *store_run_status(const struct store_counts *c, int fatal,
+    unsigned long upstream_failures);
 /* The run end record of a run whose start record is start (or NULL),
  * to standard output. */
 void store_end_record(const json_val *start, const char *now,
