@@ -8,7 +8,9 @@ stored_at, recorded_at, counts are provenance; record is left out: SQLite
 and PostgreSQL keep it only when the columns cannot give it back, and
 record_sha256 stands for it); numbers to 10 significant
 digits; every N-th row (default 1: all).  Exits 1 and says what differs,
-like check_rows.py.  Used by tests t0482-t0483 and make bench."""
+like check_rows.py; the views of both (latest_prices, book_summary) and
+the contracts' quotes (the contract_quotes view on ClickHouse) too.  Used
+by tests t0482-t0489 and make bench."""
 import json
 import sqlite3
 import sys
@@ -22,7 +24,9 @@ TABLES = {
                 " closed_time, updated_at, active, closed, archived, neg_risk,"
                 " group_item_title, resolution_status, volume, liquidity,"
                 " best_bid, best_ask, last_trade_price, event, tags,"
-                " raw_sha256, fetched_at, record_sha256"),
+                " raw_sha256, fetched_at, record_sha256, volume_24h,"
+                " volume_1wk, spread, one_day_price_change, resolution,"
+                " resolved_outcome, resolved_at"),
     "contracts": ("source, market_id, outcome_index",
                   "source, market_id, outcome_index, outcome, token_id, price"),
     "tags": ("source, tag_id", "source, tag_id, slug, label"),
@@ -34,10 +38,35 @@ TABLES = {
     "price_history": ("token_id, side, ts",
                       "token_id, side, ts, price, market_id, outcome,"
                       " raw_sha256"),
+    "trades": ("trade_key",
+               "trade_key, condition_id, token_id, side, size, price, ts,"
+               " wallet, outcome, outcome_index, transaction_hash, count,"
+               " raw_sha256"),
+    "books": ("token_id, ts, side, level",
+              "token_id, ts, side, level, price, size, market_id,"
+              " raw_sha256"),
     "processing_runs": ("run_id", "run_id, flow, run_date, started_at"),
     "processing_failures": ("failure_sha256",
                             "failure_sha256, stage, reason, retriable,"
                             " market_id, event_key, input, detail"),
+}
+
+
+# Not a table on ClickHouse: the contracts' quotes are the contract_quotes
+# view there (of the tokens that have a contract, as SQLite updates only
+# those); the other engines keep them in contracts.
+QUOTES = ("SELECT token_id, quoted_at, best_bid, best_ask, midpoint FROM"
+          " contracts WHERE quoted_at IS NOT NULL ORDER BY token_id",
+          "SELECT token_id, quoted_at, best_bid, best_ask, midpoint FROM"
+          " contract_quotes WHERE token_id IN (SELECT token_id FROM"
+          " contracts FINAL WHERE token_id IS NOT NULL) ORDER BY token_id")
+VIEWS = {
+    "contract quotes": QUOTES,
+    "book_summary": ("SELECT token_id, ts, market_id, best_bid, best_ask,"
+                     " spread, midpoint, depth_1pct, depth_5pct FROM"
+                     " book_summary ORDER BY token_id, ts",) * 2,
+    "latest_prices": ("SELECT token_id, market_id, outcome, side, ts, price"
+                      " FROM latest_prices ORDER BY token_id",) * 2,
 }
 
 
@@ -52,15 +81,18 @@ def norm(v):
         return str(v)
 
 
-def query(db, table, key, cols):
+def run(db, sqlite_sql, ch_sql):
     if db.startswith("http"):
-        sql = "SELECT %s FROM %s FINAL ORDER BY %s FORMAT JSONCompact" % (
-            cols, table, key)
-        with urllib.request.urlopen(db, sql.encode()) as r:
+        with urllib.request.urlopen(db, (ch_sql + " FORMAT JSONCompact")
+                                    .encode()) as r:
             return json.loads(r.read())["data"]
     with sqlite3.connect(db) as c:
-        return c.execute("SELECT %s FROM %s ORDER BY %s" % (
-            cols, table, key)).fetchall()
+        return c.execute(sqlite_sql).fetchall()
+
+
+def query(db, table, key, cols):
+    return run(db, "SELECT %s FROM %s ORDER BY %s" % (cols, table, key),
+               "SELECT %s FROM %s FINAL ORDER BY %s" % (cols, table, key))
 
 
 def main():
@@ -70,10 +102,13 @@ def main():
         every = int(args[1])
         args = args[2:]
     bad = 0
-    for table, (key, cols) in TABLES.items():
+    reads = [(t, lambda db, t=t, k=k, c=c: query(db, t, k, c))
+             for t, (k, c) in TABLES.items()]
+    reads += [(v, lambda db, q=q: run(db, *q)) for v, q in VIEWS.items()]
+    for table, read in reads:
         first = None
         for db in args:
-            rows = [tuple(map(norm, r)) for r in query(db, table, key, cols)]
+            rows = [tuple(map(norm, r)) for r in read(db)]
             if first is None:
                 first = rows
                 continue

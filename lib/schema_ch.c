@@ -23,11 +23,24 @@ struct ch_table {
 	const char	*partition;	/* PARTITION BY, or NULL */
 };
 
+/* A column added to a table (to both forms in a cluster). */
+struct ch_column {
+	const char	*table;
+	const char	*name;
+	const char	*type;
+};
+
+/* A migration: its tables made, then its columns added, then its views
+ * made (each over the tables as reads name them). */
 struct ch_migration {
 	int			 version;
 	const char		*name;
 	const struct ch_table	*tables;
 	size_t			 ntables;
+	const struct ch_column	*columns;
+	size_t			 ncolumns;
+	const char *const	*views;
+	size_t			 nviews;
 };
 
 static const struct ch_table tables_1[] = {
@@ -80,10 +93,107 @@ static const struct ch_table tables_1[] = {
   "failure_sha256", NULL },
 };
 
+/*
+ * Schema 5 of the other engines: trades, one row per trade_key, ordered by
+ * market and time (the trade_key hashes both, so the order is still one
+ * row per key); book levels per snapshot.
+ */
+static const struct ch_table tables_2[] = {
+{ "trades",
+  "trade_key " S ", condition_id " S ", token_id " NS ", side " S
+  ", size Float64, price Float64, ts " S ", wallet " NS ", outcome " NS
+  ", outcome_index " NI ", transaction_hash " NS ", count " NI
+  ", raw_sha256 " NS ", run_id " NS,
+  "condition_id, ts, trade_key", "substring(ts, 1, 7)" },
+{ "books",
+  "token_id " S ", ts " S ", side " S ", level Int64, price Float64"
+  ", size Float64, market_id " NS ", raw_sha256 " NS ", run_id " NS,
+  "token_id, ts, side, level", "substring(ts, 1, 7)" },
+};
+
+/* Schema 5's market columns, added in place.  The contracts' quote
+ * columns are not: a contract row written again (each market record
+ * writes one) would carry no quote and hide it, and a row cannot be
+ * updated; the contract_quotes view gives them from price_history. */
+static const struct ch_column columns_2[] = {
+	{ "markets", "volume_24h", NF },
+	{ "markets", "volume_1wk", NF },
+	{ "markets", "spread", NF },
+	{ "markets", "one_day_price_change", NF },
+	{ "markets", "resolution", NS },
+	{ "markets", "resolved_outcome", NS },
+	{ "markets", "resolved_at", NS },
+};
+
+/*
+ * The views of the other engines' migrations 5 and 8 that have their
+ * tables here (forecasts reads experiment results: not here), spelled
+ * for 18.16: no window functions and no correlated subqueries, so each
+ * is a GROUP BY or LIMIT BY over FINAL; GLOBAL joins, so that over a
+ * cluster's Distributed tables the right side is read once (the shards
+ * would refuse a join of one Distributed table with another).
+ * market_outcomes gives arrays, not JSON text.
+ */
+static const char *const views_2[] = {
+"CREATE VIEW IF NOT EXISTS latest_prices AS "
+"SELECT token_id, market_id, outcome, side, ts, price "
+"FROM price_history FINAL ORDER BY token_id, ts DESC, side "
+"LIMIT 1 BY token_id",
+
+"CREATE VIEW IF NOT EXISTS contract_quotes AS "
+"SELECT token_id, ts AS quoted_at, best_bid, best_ask, "
+"if(nm > 0, mid, if(nb > 0 AND na > 0, (bid + ask) / 2, NULL)) AS midpoint "
+"FROM (SELECT token_id, ts, countIf(side = 'buy') AS nb, "
+"countIf(side = 'sell') AS na, countIf(side = 'mid') AS nm, "
+"anyIf(price, side = 'buy') AS bid, anyIf(price, side = 'sell') AS ask, "
+"anyIf(price, side = 'mid') AS mid, if(nb > 0, toNullable(bid), NULL) "
+"AS best_bid, if(na > 0, toNullable(ask), NULL) AS best_ask "
+"FROM price_history FINAL WHERE side IN ('buy', 'sell', 'mid') "
+"GROUP BY token_id, ts) ORDER BY token_id, ts DESC LIMIT 1 BY token_id",
+
+"CREATE VIEW IF NOT EXISTS market_outcomes AS "
+"SELECT source, market_id, event_id, event_slug, slug, question, "
+"close_time, active, closed, volume, liquidity, resolution_status, "
+"updated_at, outcomes, token_ids, prices FROM (SELECT source, market_id, "
+"event_id, event_slug, slug, question, close_time, active, closed, "
+"volume, liquidity, resolution_status, updated_at FROM markets FINAL) "
+"GLOBAL ANY LEFT JOIN (SELECT source, market_id, "
+"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
+"outcome)))) AS outcomes, arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), "
+"groupArray((outcome_index, token_id)))) AS token_ids, "
+"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
+"if(lp_n > 0, toNullable(lp), price))))) AS prices "
+"FROM (SELECT source, market_id, outcome_index, outcome, token_id, price, "
+"ifNull(token_id, '') AS tk FROM contracts FINAL) "
+"GLOBAL ANY LEFT JOIN (SELECT token_id AS tk, price AS lp, 1 AS lp_n "
+"FROM latest_prices) USING (tk) GROUP BY source, market_id) "
+"USING (source, market_id)",
+
+"CREATE VIEW IF NOT EXISTS book_summary AS "
+"SELECT token_id, ts, market_id, best_bid, best_ask, "
+"best_ask - best_bid AS spread, (best_bid + best_ask) / 2 AS midpoint, "
+"if(midpoint IS NULL, 0, arraySum(arrayMap((p, z) -> if(abs(p - "
+"assumeNotNull(midpoint)) <= 0.01 * assumeNotNull(midpoint), z, 0), ps, "
+"zs))) AS depth_1pct, "
+"if(midpoint IS NULL, 0, arraySum(arrayMap((p, z) -> if(abs(p - "
+"assumeNotNull(midpoint)) <= 0.05 * assumeNotNull(midpoint), z, 0), ps, "
+"zs))) AS depth_5pct "
+"FROM (SELECT token_id, ts, max(market_id) AS market_id, "
+"if(countIf(side = 'bid' AND level = 0) > 0, "
+"toNullable(maxIf(price, side = 'bid' AND level = 0)), NULL) AS best_bid, "
+"if(countIf(side = 'ask' AND level = 0) > 0, "
+"toNullable(maxIf(price, side = 'ask' AND level = 0)), NULL) AS best_ask, "
+"groupArray(price) AS ps, groupArray(size) AS zs "
+"FROM books FINAL GROUP BY token_id, ts)",
+};
+
 #define NTAB(a) (sizeof a / sizeof a[0])
 
 static const struct ch_migration migrations[] = {
-	{ 1, "initial tables", tables_1, NTAB(tables_1) },
+	{ 1, "initial tables", tables_1, NTAB(tables_1), NULL, 0, NULL, 0 },
+	{ 2, "trades, books, market activity and resolutions, views",
+	  tables_2, NTAB(tables_2), columns_2, NTAB(columns_2), views_2,
+	  NTAB(views_2) },
 };
 
 #define NMIG NTAB(migrations)
@@ -122,20 +232,49 @@ dist_ddl(const struct ch_table *t, const char *cluster, struct buf *b)
 	    "', cityHash64(%s))", t->name, t->key) == -1 ? -1 : 0;
 }
 
+/* ALTER TABLE t ADD COLUMN, and into check the question whether the
+ * column is there already: 18.16 has no ADD COLUMN IF NOT EXISTS. */
+static int
+column_ddl(const struct ch_column *c, const char *suffix, struct buf *b,
+    struct buf *check)
+{
+	if (check) {
+		buf_reset(check);
+		if (buf_printf(check, "SELECT count() FROM system.columns WHERE "
+		    "database = currentDatabase() AND table = '%s%s' AND "
+		    "name = '%s'", c->table, suffix, c->name) == -1)
+			return -1;
+	}
+	return buf_printf(b, "ALTER TABLE %s%s ADD COLUMN %s %s", c->table,
+	    suffix, c->name, c->type);
+}
+
 /* Statement i (0, 1, ...) of migration m, into b (emptied first); 0 when
- * there is one, 1 past the last. */
+ * there is one, 1 past the last.  check, when not NULL, is emptied, or
+ * given a query whose answer 1 means the statement ran already. */
 static int
 statement(const struct ch_migration *m, const char *cluster, size_t i,
-    struct buf *b)
+    struct buf *b, struct buf *check)
 {
 	size_t per = cluster ? 2 : 1;
 
 	buf_reset(b);
-	if (i >= m->ntables * per)
-		return 1;
-	if (i % per == 0)
-		return local_ddl(&m->tables[i / per], cluster, b);
-	return dist_ddl(&m->tables[i / per], cluster, b);
+	if (check)
+		buf_reset(check);
+	if (i < m->ntables * per) {
+		if (i % per == 0)
+			return local_ddl(&m->tables[i / per], cluster, b);
+		return dist_ddl(&m->tables[i / per], cluster, b);
+	}
+	i -= m->ntables * per;
+	if (i < m->ncolumns * per)
+		/* the shard's table first: the Distributed one reads it */
+		return column_ddl(&m->columns[i / per], cluster && i % per == 0 ?
+		    SCHEMA_CH_LOCAL : "", b, check);
+	i -= m->ncolumns * per;
+	if (i < m->nviews)
+		return buf_adds(b, m->views[i]);
+	return 1;
 }
 
 int
@@ -153,7 +292,7 @@ schema_ch_text(const char *cluster, struct buf *out)
 		    migrations[i].version, migrations[i].name) == -1)
 			r = -1;
 		for (j = 0; r == 0 && (r = statement(&migrations[i], cluster, j,
-		    &st)) == 0; j++)
+		    &st, NULL)) == 0; j++)
 			if (buf_printf(out, "%s;\n", st.data) == -1)
 				r = -1;
 		r = r == 1 ? 0 : -1;
@@ -241,9 +380,10 @@ static int
 migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 {
 	const struct ch_migration *m;
-	struct buf st;
+	struct buf st, chk;
 	size_t i, j;
-	int v, r = 0;
+	long had = 0;
+	int v, to, r = 0;
 
 	if (ch_query(c, migrations_table, NULL) == -1 ||
 	    (v = schema_ch_version(c)) == -1) {
@@ -255,18 +395,25 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 		    "pm-store knows (%d)", ch_origin(c), v, schema_ch_latest());
 		return -1;
 	}
+	/* PM_SCHEMA_VERSION: only up to that one (for testing upgrades) */
+	to = getenv("PM_SCHEMA_VERSION") ? atoi(getenv("PM_SCHEMA_VERSION")) : 0;
 	buf_init(&st, 0);
+	buf_init(&chk, 0);
 	for (i = 0; i < NMIG && r == 0; i++) {
 		m = &migrations[i];
-		if (m->version <= v)
+		if (m->version <= v || (to > 0 && m->version > to))
 			continue;
 		/* r: 0 more to run, 1 all ran, -1 out of memory, -2 the
 		 * server refused */
-		for (j = 0; (r = statement(m, cluster, j, &st)) == 0; j++)
-			if (ch_query(c, st.data, NULL) == -1) {
+		for (j = 0; (r = statement(m, cluster, j, &st, &chk)) == 0; j++) {
+			had = chk.len > 0 ? answer_number(c, chk.data) : 0;
+			if (had == 1)
+				continue;
+			if (had == -1 || ch_query(c, st.data, NULL) == -1) {
 				r = -2;
 				break;
 			}
+		}
 		if (r == 1)
 			r = record(c, m) == 0 ? 0 : -2;
 		if (r != 0)
@@ -274,6 +421,7 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 			    m->name, r == -1 ? "out of memory" : ch_errmsg(c));
 	}
 	buf_release(&st);
+	buf_release(&chk);
 	return r == 0 ? 0 : -1;
 }
 

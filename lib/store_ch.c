@@ -83,11 +83,12 @@ ch_has(enum tbl t)
 {
 	return t == T_RAW || t == T_MARKETS || t == T_CONTRACTS ||
 	    t == T_TAGS || t == T_EVENTS || t == T_PRICES || t == T_RUNS ||
-	    t == T_FAILURES;
+	    t == T_FAILURES || t == T_TRADES || t == T_BOOKS;
 }
 
 static const char *const int_keys[] = { "active", "closed", "archived",
-	"neg_risk", "outcome_index", "window_days", "retriable", NULL };
+	"neg_risk", "outcome_index", "window_days", "retriable", "count",
+	"level", NULL };
 
 /* --- connections ------------------------------------------------------ */
 
@@ -617,6 +618,51 @@ price_rows(struct store_ch *s, const json_val *root, uint64_t id)
 	return row_put(s, T_PRICES, v, id);
 }
 
+static int
+trade_rows(struct store_ch *s, const json_val *root, uint64_t id)
+{
+	struct val v[MAXCOL];
+
+	if (tbl_extract(s->chk, T_TRADES, root, v, NULL, 0) == -1)
+		return 1;
+	v[TRADES_RUN_ID] = vstr(s->run_id);
+	return row_put(s, T_TRADES, v, id);
+}
+
+/* A book snapshot: a row per level of each side, as book_put() makes
+ * them (checked there already). */
+static int
+book_rows(struct store_ch *s, const json_val *root, uint64_t id)
+{
+	static const char *const sides[][2] = { { "bids", "bid" },
+	    { "asks", "ask" } };
+	struct val v[MAXCOL];
+	json_val tok, ts, mid, sha, lv, l;
+	json_iter it;
+	int i, rc = 0;
+
+	json_get(root, "token_id", &tok);
+	json_get(root, "ts", &ts);
+	json_get(root, "market_id", &mid);
+	json_get(root, "raw_sha256", &sha);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		json_get(root, sides[i][0], &lv);
+		json_iter_init(&it, &lv);
+		while (rc == 0 && json_iter_next(&it, NULL, NULL, &l)) {
+			if (tbl_extract(s->chk, T_BOOKS, &l, v, NULL, 0) == -1)
+				return 1;
+			v[BOOKS_TOKEN_ID] = vstr(json_str(&tok, NULL));
+			v[BOOKS_TS] = vstr(json_str(&ts, NULL));
+			v[BOOKS_SIDE] = vstr(sides[i][1]);
+			v[BOOKS_MARKET_ID] = vstr(json_str(&mid, NULL));
+			v[BOOKS_RAW_SHA256] = vstr(json_str(&sha, NULL));
+			v[BOOKS_RUN_ID] = vstr(s->run_id);
+			rc = row_put(s, T_BOOKS, v, id);
+		}
+	}
+	return rc;
+}
+
 /* An upstream failure record, keyed as failure_put() keys it. */
 static int
 failure_rows(struct store_ch *s, const json_val *root, uint64_t id)
@@ -816,6 +862,8 @@ store_ch_record(struct rec *r, void *arg)
 	case K_EVENT:	rc = event_rows(s, &r->root, id); break;
 	case K_PRICE:	rc = price_rows(s, &r->root, id); break;
 	case K_FAILURE:	rc = failure_rows(s, &r->root, id); break;
+	case K_TRADE:	rc = trade_rows(s, &r->root, id); break;
+	case K_BOOK:	rc = book_rows(s, &r->root, id); break;
 	case K_SKIP:	e->status = ST_SKIPPED; return 0;
 	default:
 		/* a kind this store has no table for: said, not dropped */
