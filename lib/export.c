@@ -318,3 +318,59 @@ export_rows(struct db *db, const char *what, int format, int all,
 	buf_release(&line);
 	return rc == DB_DONE ? 0 : -1;
 }
+
+/* The same rows for a store read without struct db (ClickHouse,
+ * lib/store_ch.c): the caller's query gives the columns of what in
+ * order, as texts. */
+int
+export_header(const char *what, int format)
+{
+	const struct table *t = find(what);
+
+	if (t == NULL)
+		return -1;
+	if (format != EXPORT_NDJSON)
+		header(t, format);
+	return 0;
+}
+
+int
+export_cells(const char *what, int format, struct jqf *where,
+    const char *const *p, const size_t *n, unsigned long *count)
+{
+	const struct table *t = find(what);
+	const struct col *c;
+	struct buf js, line;
+	char err[256];
+	int i;
+
+	if (t == NULL)
+		return -1;
+	buf_init(&js, 0);
+	buf_init(&line, 0);
+	jw_open(&js, '{');
+	if (t->kind) {
+		jw_key(&js, "kind");
+		jw_strz(&js, t->kind);
+	}
+	for (c = t->cols, i = 0; c->name; c++, i++) {
+		json_cell(&js, c, p[i], p[i] ? n[i] : 0);
+		if (format == EXPORT_NDJSON)
+			continue;
+		if (i > 0)
+			buf_adds(&line, format == EXPORT_TSV ? "\t" : ",");
+		text_cell(&line, format, c, p[i], p[i] ? n[i] : 0);
+	}
+	jw_close(&js, '}');
+	if (where == NULL || jqf_test(where, js.data, js.len, err,
+	    sizeof err) == 1) {
+		if (format == EXPORT_NDJSON)
+			out_line(js.data, js.len);
+		else
+			out_line(line.data, line.len);
+		(*count)++;
+	}
+	buf_release(&js);
+	buf_release(&line);
+	return 0;
+}

@@ -37,4 +37,12 @@ int export_rows(struct db *db, const char *what, int format, int all,
     struct jqf *where, const char *run_id, unsigned long limit,
     unsigned long *count);
 
+/* The same for a store read without struct db (ClickHouse): the header
+ * line of what in format (none for NDJSON), and one row given as the
+ * texts of its columns in export order (NULL: null), written when where
+ * keeps it and then counted.  -1 when what is unknown. */
+int export_header(const char *what, int format);
+int export_cells(const char *what, int format, struct jqf *where,
+    const char *const *p, const size_t *n, unsigned long *count);
+
 #endif

@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "ch.h"
 #include "db_impl.h"
+#include "export.h"
 #include "http.h"
 #include "jqf.h"
 #include "jspan.h"
@@ -1030,9 +1032,61 @@ each_row(struct ch *c, const char *sql, struct buf *ans,
 struct exp {
 	struct jqf	*where;
 	struct buf	 b;
-	int		 raw;
-	unsigned long	 n;
+	const char	*what;		/* export.c's table, or NULL: whole */
+	int		 raw, format, since;
+	unsigned long	 n, limit;
 };
+
+/* trades_since, as lib/store_rec.c adds it to --export market: the newest
+ * stored trade of the market less an hour. */
+#define TRADES_OVERLAP 3600	/* seconds */
+
+static void
+add_since(struct buf *b, const json_val *row)
+{
+	char ts[TS_MAX];
+	json_val v;
+	const char *p;
+	int64_t sec;
+	size_t n;
+
+	json_get(row, "newest", &v);
+	if ((p = json_str(&v, &n)) == NULL || n == 0 ||
+	    ts_sec(p, n, &sec) == -1 || b->len < 2 ||
+	    b->data[b->len - 1] != '}' || ts_epoch(sec > TRADES_OVERLAP ?
+	    sec - TRADES_OVERLAP : 0, ts) == -1)
+		return;
+	b->len--;
+	jw_key(b, "trades_since");
+	jw_strz(b, ts);
+	buf_addc(b, '}');
+}
+
+/* A row of export.c's columns, as texts: strings as they are, numbers
+ * as JSON wrote them, null as NULL. */
+static int
+export_cols(struct exp *x, const json_val *row)
+{
+	const char *p[32];
+	size_t n[32], i = 0;
+	char num[40 * 32];
+	json_iter it;
+	json_val v;
+	double d;
+
+	json_iter_init(&it, row);
+	while (i < 32 && json_iter_next(&it, NULL, NULL, &v)) {
+		p[i] = NULL;
+		n[i] = 0;
+		if ((p[i] = json_str(&v, &n[i])) == NULL &&
+		    json_double(&v, &d) == 0) {
+			n[i] = (size_t)snprintf(num + 40 * i, 40, "%.17g", d);
+			p[i] = num + 40 * i;
+		}
+		i++;
+	}
+	return export_cells(x->what, x->format, x->where, p, n, &x->n);
+}
 
 static int
 export_one(const json_val *row, void *arg)
@@ -1045,12 +1099,21 @@ export_one(const json_val *row, void *arg)
 	char err[256];
 	size_t i, n;
 
+	if (x->limit && x->n >= x->limit)
+		return 2;
+	if (x->what) {
+		if (export_cols(x, row) == -1)
+			return -1;
+		return out_failed() == OUT_OK ? 0 : 1;
+	}
 	buf_reset(&x->b);
 	if (!x->raw) {
 		json_get(row, "record", &v);
 		if ((p = json_str(&v, &n)) == NULL)
 			return 0;
 		buf_add(&x->b, p, n);
+		if (x->since)
+			add_since(&x->b, row);
 	} else {
 		jw_open(&x->b, '{');
 		jw_key(&x->b, "kind");
@@ -1081,17 +1144,84 @@ export_one(const json_val *row, void *arg)
 	return out_failed() == OUT_OK ? 0 : 1;
 }
 
+#define CH_ACTIVE "active = 1 AND (closed IS NULL OR closed = 0)"
+#define CH_MARKET_COLS "source, market_id, condition_id, event_id, " \
+	"event_slug, slug, question, close_time, active, closed, " \
+	"resolution_status, volume, liquidity"
+
+/*
+ * The query of --export what (raw; market, markets and events whole;
+ * market, event and price as export.c's rows), its filters ("WHERE 1"
+ * then AND ...) and its order; x says how its rows are written.  What
+ * export.c reads with a join, here a GLOBAL join, over FINAL: a
+ * Distributed table joins another only so.
+ */
+static int
+export_sql(struct exp *x, const char *what, int all, const char *run_id,
+    struct buf *sql)
+{
+	int whole = x->format == EXPORT_NDJSON && (strcmp(what, "market") == 0
+	    || strcmp(what, "event") == 0 || strcmp(what, "markets") == 0 ||
+	    strcmp(what, "events") == 0);
+	int markets = what[0] == 'm', rc;
+
+	if (x->raw)
+		rc = buf_adds(sql, "SELECT source, endpoint, url, fetched_at, "
+		    "sha256, request, payload FROM raw_responses FINAL WHERE 1");
+	else if (whole && markets) {
+		x->since = strcmp(what, "market") == 0 && !all;
+		rc = buf_printf(sql, "SELECT record, newest FROM (SELECT source, "
+		    "market_id, record, ifNull(condition_id, '') AS cid FROM "
+		    "markets FINAL WHERE %s", x->since ? CH_ACTIVE : "1");
+	} else if (whole)
+		rc = buf_adds(sql, "SELECT record FROM events FINAL WHERE 1");
+	else if (markets) {
+		x->what = "market";
+		rc = buf_printf(sql, "SELECT " CH_MARKET_COLS ", if(has_c = 1, "
+		    "toNullable(outcome_index), NULL) AS oi, outcome, token_id, "
+		    "price, tags FROM (SELECT " CH_MARKET_COLS ", tags FROM "
+		    "markets FINAL WHERE %s", all ? "1" : CH_ACTIVE);
+	} else if (what[0] == 'e') {
+		x->what = "event";
+		rc = buf_adds(sql, "SELECT source, event_id, slug, title, "
+		    "start_time, end_time, active, closed, volume, liquidity, "
+		    "tags, market_ids FROM events FINAL WHERE 1");
+	} else {
+		x->what = "price";
+		rc = buf_adds(sql, "SELECT token_id, market_id, outcome, side, "
+		    "ts, price FROM price_history FINAL WHERE 1");
+	}
+	if (run_id && rc == 0)
+		rc = buf_adds(sql, " AND run_id = ") == -1 ||
+		    ch_quote(sql, run_id) == -1 ? -1 : 0;
+	if (rc == 0)
+		rc = buf_adds(sql, x->raw ? " ORDER BY fetched_at, sha256" :
+		    whole && markets ? ") GLOBAL ANY LEFT JOIN (SELECT "
+		    "condition_id AS cid, max(ts) AS newest FROM trades FINAL "
+		    "GROUP BY condition_id) USING (cid) ORDER BY source, "
+		    "market_id" : whole ? " ORDER BY source, event_id" :
+		    markets ? ") GLOBAL ALL LEFT JOIN (SELECT source, market_id, "
+		    "outcome_index, outcome, token_id, price, 1 AS has_c FROM "
+		    "contracts FINAL) USING (source, market_id) ORDER BY source, "
+		    "market_id, outcome_index" : what[0] == 'e' ?
+		    " ORDER BY source, event_id" : " ORDER BY token_id, side, ts");
+	return rc == 0 ? buf_adds(sql, " FORMAT JSONEachRow") : -1;
+}
+
 int
 store_ch_export(const char *url, const char *target, const char *what,
-    struct jqf *where, const char *run_id)
+    int format, int all, struct jqf *where, const char *run_id,
+    unsigned long limit)
 {
-	struct exp x = { where, { 0 }, strcmp(what, "raw") == 0, 0 };
+	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
+	    0, 0, limit };
 	struct buf sql, ans;
 	struct chdb *d;
 	char err[700];
 	int rc = 0;
 
-	if (strcmp(what, "raw") && strcmp(what, "market")) {
+	if (strcmp(what, "group") == 0 || strcmp(what, "retry") == 0 ||
+	    strcmp(what, "result") == 0) {
 		msg("--export %s: not on ClickHouse: groups (experiment "
 		    "results) are kept in a PostgreSQL or SQLite store; export "
 		    "them from there", what);
@@ -1104,24 +1234,134 @@ store_ch_export(const char *url, const char *target, const char *what,
 	buf_init(&sql, 0);
 	buf_init(&ans, 0);
 	buf_init(&x.b, 0);
-	buf_adds(&sql, x.raw ? "SELECT source, endpoint, url, fetched_at, "
-	    "sha256, request, payload FROM raw_responses FINAL" :
-	    "SELECT record FROM markets FINAL WHERE active = 1 AND "
-	    "(closed IS NULL OR closed = 0)");
-	if (run_id) {
-		buf_adds(&sql, x.raw ? " WHERE run_id = " : " AND run_id = ");
-		ch_quote(&sql, run_id);
-	}
-	buf_adds(&sql, x.raw ? " ORDER BY fetched_at, sha256" :
-	    " ORDER BY source, market_id");
-	buf_adds(&sql, " FORMAT JSONEachRow");
-	if (each_row(d->c[0], sql.data, &ans, export_one, &x) == -1) {
+	if (export_sql(&x, what, all, run_id, &sql) == -1) {
+		msg("out of memory");
+		rc = EXIT_DB;
+	} else if (x.what)
+		export_header(x.what, format);
+	if (rc == 0 && each_row(d->c[0], sql.data, &ans, export_one,
+	    &x) == -1) {
 		msg("--export %s: %s", what, ch_errmsg(d->c[0]));
 		rc = EXIT_DB;
 	}
 	buf_release(&sql);
 	buf_release(&ans);
 	buf_release(&x.b);
+	chdb_close(d);
+	return rc;
+}
+
+/*
+ * --prune-before: what SQLite and PostgreSQL prune (lib/prune.c), as a
+ * mutation: ClickHouse deletes by ALTER TABLE ... DELETE, in the
+ * background; pm-store waits for it.  A row keeps one fetch of its
+ * payload (raw_responses is keyed by sha256), so what goes is counted
+ * with FINAL.
+ */
+#define CH_PRUNE_KEEP(in, t) \
+	" AND sha256 " in " (SELECT assumeNotNull(raw_sha256) FROM " t \
+	" WHERE raw_sha256 IS NOT NULL)"
+#define CH_PRUNE_WHERE(in) \
+	CH_PRUNE_KEEP(in, "markets") CH_PRUNE_KEEP(in, "events") \
+	CH_PRUNE_KEEP(in, "price_history") CH_PRUNE_KEEP(in, "trades") \
+	CH_PRUNE_KEEP(in, "books")
+
+static int
+prune_sql(struct buf *sql, const char *head, const char *when,
+    const char *keep)
+{
+	return buf_adds(sql, head) == -1 ||
+	    buf_adds(sql, " WHERE ifNull(fetched_at, stored_at) < ") == -1 ||
+	    ch_quote(sql, when) == -1 || buf_adds(sql, keep) == -1 ? -1 : 0;
+}
+
+/* Wait until c has no mutation of table to do, up to PM_DB_TIMEOUT. */
+static int
+prune_wait(struct ch *c, const char *table)
+{
+	char sql[300];
+	long left = db_wait_ms();
+	struct buf a;
+	int done = 0;
+
+	snprintf(sql, sizeof sql, "SELECT count() FROM system.mutations WHERE "
+	    "database = currentDatabase() AND table = '%s' AND is_done = 0",
+	    table);
+	buf_init(&a, 0);
+	for (;;) {
+		buf_reset(&a);
+		if (ch_query(c, sql, &a) == -1)
+			break;
+		if (a.len > 0 && a.data[0] == '0') {
+			done = 1;
+			break;
+		}
+		if ((left -= 100) < 0)
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	buf_release(&a);
+	return done ? 0 : -1;
+}
+
+int
+store_ch_prune(const char *url, const char *target, const char *before,
+    int dry)
+{
+	char err[700], when[40], table[64];
+	struct buf sql, a;
+	struct chdb *d;
+	unsigned long n = 0;
+	size_t i;
+	int rc = 0, v;
+
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
+		msg("%s", err);
+		return EXIT_DB;
+	}
+	/* no schema yet: nothing to prune, and nothing is made; an older
+	 * one is brought up (the rows it keeps name trades and books) */
+	if ((v = schema_ch_version(d->c[0])) <= 0 || chdb_migrate(d, err,
+	    sizeof err) == -1) {
+		if (v == 0)
+			msg("%s: no tables here: nothing to prune", target);
+		else
+			msg("%s: %s", target, v == -1 ? ch_errmsg(d->c[0]) :
+			    err);
+		chdb_close(d);
+		return v == 0 ? 0 : EXIT_DB;
+	}
+	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
+	    "%s", before);
+	snprintf(table, sizeof table, "raw_responses%s",
+	    d->cluster[0] ? SCHEMA_CH_LOCAL : "");
+	buf_init(&sql, 0);
+	buf_init(&a, 0);
+	if (prune_sql(&sql, "SELECT count() FROM raw_responses FINAL", when,
+	    CH_PRUNE_WHERE("GLOBAL NOT IN")) == -1 ||
+	    ch_query(d->c[0], sql.data, &a) == -1)
+		rc = EXIT_DB;
+	else
+		n = strtoul(a.data ? a.data : "0", NULL, 10);
+	for (i = 0; i < d->n && rc == 0 && !dry && n > 0; i++) {
+		buf_reset(&sql);
+		if (buf_printf(&sql, "ALTER TABLE %s DELETE", table) == -1 ||
+		    prune_sql(&sql, "", when, CH_PRUNE_WHERE("NOT IN")) == -1 ||
+		    ch_query(d->c[i], sql.data, NULL) == -1 ||
+		    prune_wait(d->c[i], table) == -1)
+			rc = EXIT_DB;
+		if (rc)
+			msg("%s: %s", ch_origin(d->c[i]), ch_errmsg(d->c[i])[0] ?
+			    ch_errmsg(d->c[i]) : "the deletion did not end "
+			    "within PM_DB_TIMEOUT");
+	}
+	if (rc == EXIT_DB && i == 0)
+		msg("%s: %s", target, ch_errmsg(d->c[0]));
+	if (rc == 0)
+		msg("%lu raw payload versions fetched before %s %s in %s", n,
+		    before, dry ? "would go" : "removed", target);
+	buf_release(&sql);
+	buf_release(&a);
 	chdb_close(d);
 	return rc;
 }

@@ -40,10 +40,20 @@ int store_ch_store(const char *url, const char *target, int nfiles,
  * the flows started; nothing when there is none. */
 int store_ch_last_run(const char *url, const char *target, const char *flows);
 
-/* --export raw|market [--where EXPR] [--run ID]; group and retry are
- * refused: groups are not stored in ClickHouse. */
+/* --export raw|market|markets|events, and market|event|price in format
+ * (EXPORT_*, lib/export.h), as for the other engines [--all] [--where
+ * EXPR] [--run ID] [--limit N]; group, retry and result are refused:
+ * groups are not stored in ClickHouse. */
 int store_ch_export(const char *url, const char *target, const char *what,
-    struct jqf *where, const char *run_id);
+    int format, int all, struct jqf *where, const char *run_id,
+    unsigned long limit);
+
+/* --prune-before DATE [-N]: the raw_responses rows fetched before date
+ * (a date or an RFC 3339 time) that no market, event, price, trade or
+ * book row names go, by ALTER TABLE ... DELETE (on each shard's table in
+ * a cluster), waited for up to PM_DB_TIMEOUT; dry: only counted. */
+int store_ch_prune(const char *url, const char *target, const char *before,
+    int dry);
 
 /* --schema clickhouse [--cluster NAME]: url NULL prints the SQL; else
  * every server url names is brought to the latest version (cluster, when

@@ -367,13 +367,15 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 		    o->target);
 		return EXIT_USAGE;
 	}
-	if (o->dry_run)
+	if (o->dry_run && !o->prune)
 		return do_store(o, argc, argv);
 	if (o->last_run)
 		return store_ch_last_run(o->url, o->target, o->last_run);
+	if (o->prune)
+		return store_ch_prune(o->url, o->target, o->prune, o->dry_run);
 	if (o->export)
-		return store_ch_export(o->url, o->target, o->export, o->where,
-		    o->run_id);
+		return store_ch_export(o->url, o->target, o->export, o->format,
+		    o->all, o->where, o->run_id, o->limit);
 	return store_ch_store(o->url, o->target, argc, argv);
 }
 

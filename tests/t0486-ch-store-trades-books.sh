@@ -1,0 +1,112 @@
+#!/bin/bash
+# Trades, order books, market activity and resolutions into a real
+# ClickHouse server: trade records one row per trade_key (trades ordered
+# by condition and time), book records one row per snapshot, side and
+# level, schema 5's market columns; the rows, the views and the
+# contracts' quotes equal SQLite's for the same stream (bench/ch_rows.py),
+# and a second store converges to the rows of one.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/ch.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+ROWS=$TOP/bench/ch_rows.py
+
+ch_start trades || { say "$CH_ERR"; exit 1; }
+newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
+	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
+chdb() { echo "$CH_HTTP/?database=$1"; }
+cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
+
+# A closed market resolved Yes, one resolved 50/50, one open (t0492's).
+gm() {
+	jq -cn --arg id "$1" --argjson closed "$2" --arg st "$3" --arg y "$4" \
+	    --arg n "$5" '{id: $id, question: "q \($id)",
+	    conditionId: "0xc\($id)", outcomes: "[\"Yes\", \"No\"]",
+	    outcomePrices: "[\"\($y)\", \"\($n)\"]",
+	    clobTokenIds: "[\"\($id)1\", \"\($id)2\"]", closed: $closed,
+	    active: ($closed | not), endDate: "2026-11-24T00:00:00Z",
+	    closedTime: "2026-11-25 10:00:00+00", volume24hr: 12.5,
+	    volume1wk: "80.25", spread: 0.01, oneDayPriceChange: -0.02,
+	    events: [{id: "e1"}]} + (if $st == "" then {} else
+	    {umaResolutionStatus: $st} end)'
+}
+
+fake_start api --markets 4 --trades 15
+pm-fetch markets 2>/dev/null | pm-normalize -R |
+    jq -c 'select(.market_id | tonumber >= 10000000)' >"$TMP/markets.ndjson"
+{
+	rec_run_start 20261202T070000Z-trades-ab12 trades
+	cat "$TMP/markets.ndjson"
+	{ gm r1 true resolved 1 0; gm r2 true resolved 0.5 0.5;
+	  gm r3 false "" 0.55 0.45; } | pm-normalize -R
+	# the markets passed through once is enough; raw records as they are
+	# (jq would write their payloads again, not byte for byte)
+	{ for e in prices midpoint book; do
+		pm-fetch prices --endpoint $e "$TMP/markets.ndjson" 2>/dev/null
+	  done
+	  pm-fetch trades --taker-only false "$TMP/markets.ndjson" 2>/dev/null
+	} | pm-normalize | grep -v "^{\"kind\":\"market\""
+	# a recorded real book: 19 bids, 41 asks (t0491)
+	rec_raw clob book '{"token_id":"r11","market_id":"r1","outcome":"Yes"}' \
+	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json")" | pm-normalize
+	# quotes of one token at one moment: bid and ask give the midpoint
+	printf '%s\n' '{"kind":"price","token_id":"r31","market_id":"r3","outcome":"Yes","side":"buy","price":0.5,"ts":"2026-12-01T00:00:00Z"}' \
+	    '{"kind":"price","token_id":"r31","market_id":"r3","outcome":"Yes","side":"sell","price":0.6,"ts":"2026-12-01T00:00:00Z"}' \
+	    '{"kind":"price","token_id":"r32","market_id":"r3","outcome":"No","side":"buy","price":0.4,"ts":"2026-12-01T00:00:00Z"}' \
+	    '{"kind":"price","token_id":"r32","market_id":"r3","outcome":"No","side":"sell","price":0.45,"ts":"2026-12-02T00:00:00Z"}'
+} >"$TMP/stream.ndjson"
+
+test_expect_success 'the stream: markets, fills, quotes, books' '
+	test_count market "$TMP/stream.ndjson" 7 &&
+	test_count trade "$TMP/stream.ndjson" 60 &&
+	test_num "$(count_kind book "$TMP/stream.ndjson")" -ge 5 &&
+	test_num "$(count_kind price "$TMP/stream.ndjson")" -ge 20
+'
+
+test_expect_success 'stored into ClickHouse: trades, books and the new columns' '
+	url=$(newdb one) &&
+	run pm-store --db "$url" "$TMP/stream.ndjson" && expect_status 0 &&
+	test_grep " 0 failed in clickhouse://" err &&
+	not test_grep "\"stored\":\"failed\"" out &&
+	jq -r "select(.kind == \"trade\" or .kind == \"book\") | .stored" out |
+		sort -u >st && test_eq inserted "$(cat st)" &&
+	test_eq 60 "$(cq one "SELECT count() FROM trades FINAL")" &&
+	test_eq 60 "$(cq one "SELECT sum(count) FROM trades FINAL")" &&
+	test_eq "ask	41	0	40
+bid	19	0	18" "$(cq one "SELECT side, count(), min(level), max(level) FROM books FINAL WHERE market_id = '\''r1'\'' GROUP BY side ORDER BY side")" &&
+	test_eq "0.017	9900.89" "$(cq one "SELECT price, size FROM books FINAL WHERE market_id = '\''r1'\'' AND side = '\''bid'\'' AND level = 3")" &&
+	test_eq "outcome	Yes	2026-11-25T10:00:00Z	12.5	80.25	0.01	-0.02" "$(cq one "SELECT resolution, resolved_outcome, resolved_at, volume_24h, volume_1wk, spread, one_day_price_change FROM markets FINAL WHERE market_id = '\''r1'\''")" &&
+	test_eq "split	\\N" "$(cq one "SELECT resolution, resolved_outcome FROM markets FINAL WHERE market_id = '\''r2'\''")" &&
+	test_eq "ReplacingMergeTree(row_version) ORDER BY (condition_id, ts, trade_key)" \
+		"$(cq one "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = '\''trades'\''" | sed "s/ PARTITION BY.*ORDER BY/ ORDER BY/; s/ SETTINGS.*//")"
+'
+
+test_expect_success 'the rows, views and quotes SQLite has for the same stream' '
+	run pm-store --db "$TMP/s.db" "$TMP/stream.ndjson" && expect_status 0 &&
+	python3 "$ROWS" "$TMP/s.db" "$(chdb one)" &&
+	test_eq "r31	2026-12-01T00:00:00Z	0.5	0.6	0.55
+r32	2026-12-02T00:00:00Z	\\N	0.45	\\N" "$(cq one "SELECT * FROM contract_quotes WHERE token_id LIKE '\''r3%'\'' ORDER BY token_id")" &&
+	test_eq "0.02	0.022	0.002" "$(cq one "SELECT best_bid, best_ask, round(spread, 4) FROM book_summary WHERE market_id = '\''r1'\''")"
+'
+
+test_expect_success 'a rerun converges to the rows of one run; the versions of both' '
+	url=$(newdb twice) &&
+	pm-store --db "$url" "$TMP/stream.ndjson" >/dev/null 2>&1 &&
+	run pm-store --db "$url" "$TMP/stream.ndjson" && expect_status 0 &&
+	test_eq 120 "$(cq twice "SELECT count() FROM trades")" &&
+	test_eq 60 "$(cq twice "SELECT count() FROM trades FINAL")" &&
+	python3 "$ROWS" "$(chdb one)" "$(chdb twice)" &&
+	python3 "$ROWS" "$TMP/s.db" "$(chdb twice)"
+'
+
+test_expect_success 'a bad trade or book level fails alone, with the reason SQLite gives' '
+	url=$(newdb one) &&
+	{ echo "{\"kind\":\"trade\",\"trade_key\":\"k\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}" &&
+	  echo "{\"kind\":\"book\",\"token_id\":\"9\",\"ts\":\"2026-01-01T00:00:00Z\",\"bids\":[{\"level\":0,\"price\":\"x\",\"size\":1}],\"asks\":[]}" &&
+	  echo "{\"kind\":\"trade\",\"trade_key\":\"$(printf k | sha256sum | cut -c1-64)\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1e400,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}"; } >bad.ndjson &&
+	run pm-store --db "$url" bad.ndjson && expect_status 1 &&
+	test_grep "3 failed" err && test_grep "trade_key is not 64" err &&
+	test_grep "bad.ndjson:2: price is not a number" err &&
+	test_grep "bad.ndjson:3: size is not a number" err &&
+	test_eq 60 "$(cq one "SELECT count() FROM trades FINAL")"
+'
+test_done
