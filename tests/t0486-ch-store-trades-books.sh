@@ -98,6 +98,13 @@ test_expect_success 'a rerun converges to the rows of one run; the versions of b
 	python3 "$ROWS" "$TMP/s.db" "$(chdb twice)"
 '
 
+test_expect_success '--export market carries the trades watermark SQLite gives' '
+	run pm-store --db "$TMP/s.db" --export market && expect_status 0 &&
+	mv out want && test_num "$(grep -c "\"trades_since\":\"" want)" -eq 4 &&
+	run pm-store --db "clickhouse://127.0.0.1:${CH_HTTP##*:}/one" --export market &&
+	expect_status 0 && test_cmp want out
+'
+
 test_expect_success 'a bad trade or book level fails alone, with the reason SQLite gives' '
 	url=$(newdb one) &&
 	{ echo "{\"kind\":\"trade\",\"trade_key\":\"k\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}" &&
