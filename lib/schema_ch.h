@@ -2,8 +2,8 @@
  * schema_ch.h - the versioned schema pm-store keeps in ClickHouse.
  *
  * The tables of the other engines where they make sense: raw_responses,
- * markets, events, tags, contracts, price_history, processing_runs and
- * processing_failures, same columns and values (times as pm-records'
+ * markets, events, tags, contracts, price_history, trades, books,
+ * processing_runs and processing_failures, same columns and values (times as pm-records'
  * RFC 3339 text, fraction kept: 18.16 has no DateTime64), each a
  * ReplacingMergeTree(row_version) ORDER BY the natural key the other
  * engines make their primary key.  ORDER BY is the identity a
@@ -20,7 +20,11 @@
  * in schema_migrations.  ClickHouse has no transactions and no locks: every
  * statement is idempotent (IF NOT EXISTS), so a migration cut short or two
  * pm-store migrating at once converge; the version is recorded after the
- * migration's statements all ran.
+ * migration's statements all ran.  A column is added in place (ALTER
+ * TABLE ... ADD COLUMN; 18.16 has no IF NOT EXISTS there, so only when
+ * system.columns lacks it).  PM_SCHEMA_VERSION, when set, stops at that
+ * version (for testing upgrades).  The views (latest_prices,
+ * contract_quotes, market_outcomes, book_summary) read FINAL.
  *
  * Cluster form: given a cluster name (a <remote_servers> entry of every
  * server), each shard gets the tables as NAME_local and a Distributed
