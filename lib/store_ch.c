@@ -1339,24 +1339,24 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	buf_init(&a, 0);
 	if (prune_sql(&sql, "SELECT count() FROM raw_responses FINAL", when,
 	    CH_PRUNE_WHERE("GLOBAL NOT IN")) == -1 ||
-	    ch_query(d->c[0], sql.data, &a) == -1)
+	    ch_query(d->c[0], sql.data, &a) == -1) {
+		msg("%s", ch_errmsg(d->c[0]));	/* it names the server */
 		rc = EXIT_DB;
-	else
+	} else
 		n = strtoul(a.data ? a.data : "0", NULL, 10);
 	for (i = 0; i < d->n && rc == 0 && !dry && n > 0; i++) {
 		buf_reset(&sql);
 		if (buf_printf(&sql, "ALTER TABLE %s DELETE", table) == -1 ||
 		    prune_sql(&sql, "", when, CH_PRUNE_WHERE("NOT IN")) == -1 ||
-		    ch_query(d->c[i], sql.data, NULL) == -1 ||
-		    prune_wait(d->c[i], table) == -1)
+		    ch_query(d->c[i], sql.data, NULL) == -1) {
+			msg("%s", ch_errmsg(d->c[i]));
 			rc = EXIT_DB;
-		if (rc)
-			msg("%s: %s", ch_origin(d->c[i]), ch_errmsg(d->c[i])[0] ?
-			    ch_errmsg(d->c[i]) : "the deletion did not end "
-			    "within PM_DB_TIMEOUT");
+		} else if (prune_wait(d->c[i], table) == -1) {
+			msg("%s: the deletion did not end within PM_DB_TIMEOUT "
+			    "(the server goes on with it)", ch_origin(d->c[i]));
+			rc = EXIT_DB;
+		}
 	}
-	if (rc == EXIT_DB && i == 0)
-		msg("%s: %s", target, ch_errmsg(d->c[0]));
 	if (rc == 0)
 		msg("%lu raw payload versions fetched before %s %s in %s", n,
 		    before, dry ? "would go" : "removed", target);

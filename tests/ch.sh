@@ -22,6 +22,11 @@
 # are free ones on 127.0.0.1 found at start.  A missing server FAILS the
 # cases that need it: a skipped test would hide a missing part.
 
+# Sourced without lib.sh (bench/ch.sh): the EXIT trap stops the servers
+# only; it used to fail there and leave them running.
+declare -F test_exit_cleanup >/dev/null ||
+    test_exit_cleanup() { local f; for f in "$@"; do "$f"; done; }
+
 CH_HTTP=
 CH_URL=
 CH_ERR=
