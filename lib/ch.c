@@ -635,6 +635,12 @@ check_number(const char *p, size_t n, const char *key, size_t kl, int want_int,
 	double d;
 	size_t i = p[0] == '-';
 
+	/* most are short integers: finite, within Int64 */
+	while (i < n && i < 18 && isdigit((unsigned char)p[i]))
+		i++;
+	if (i == n && n > (size_t)(p[0] == '-'))
+		return 0;
+	i = p[0] == '-';
 	if (n >= sizeof num)
 		what = "number too long";
 	else {
@@ -661,6 +667,24 @@ check_number(const char *p, size_t n, const char *key, size_t kl, int want_int,
 	return -1;
 }
 
+/* The closing quote of the string whose first byte is p, or end when it
+ * has none: a quote at a time, not a byte (a raw payload, most of the
+ * bytes of its row, is one string). */
+static const char *
+string_end(const char *p, const char *end)
+{
+	const char *q, *b;
+
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return q;
+		p = q + 1;
+	}
+	return end;
+}
+
 int
 ch_row_check(const char *row, size_t n, const char *const *int_keys,
     char *why, size_t wl)
@@ -671,8 +695,8 @@ ch_row_check(const char *row, size_t n, const char *const *int_keys,
 
 	while (p < end) {
 		if (*p == '"') {
-			for (s = ++p; p < end && *p != '"'; p += *p == '\\' ? 2 : 1)
-				;
+			s = ++p;
+			p = string_end(p, end);
 			if (p >= end)
 				break;	/* not JSON: the server will say so */
 			for (q = p + 1; q < end && isspace((unsigned char)*q); q++)
