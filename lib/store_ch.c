@@ -885,13 +885,9 @@ store_ch_record(struct rec *r, void *arg)
 	if (kind == K_RUN)
 		return run_record(s, r);
 	poll_sent(s);
-	/* a batch a second old goes once the one before is stored: till
-	 * then it could not go sooner, and grows (fewer, larger INSERTs
-	 * when the server is what is slow) */
 	if ((s->nent >= CH_BATCH_RECORDS ||
 	    s->text.len + r->len > CH_BATCH_BYTES ||
-	    (s->nent && s->sent.nent == 0 &&
-	    ts_mono_ms() - s->since >= CH_BATCH_MS)) &&
+	    (s->nent && ts_mono_ms() - s->since >= CH_BATCH_MS)) &&
 	    flush(s) == -1)
 		return -1;
 	if ((e = add_entry(s, r, kind)) == NULL) {
