@@ -8,6 +8,8 @@
 # normalized beforehand) is a row of its own.  A throwaway server
 # (tests/ch.sh); fresh databases each round, schema applied outside the
 # timing; the rows are then compared with SQLite's (bench/ch_rows.py).
+# BENCH_BEFORE=DIR adds a row for DIR/pm-store alone (an older build, to
+# compare a change side by side).
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -15,6 +17,9 @@ cd "$(dirname "$0")/.."
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-bench.XXXXXX")
 # the server's dir is made readable by its user; ours stays private
 chmod 755 "$TMP"
+# tests/ch.sh's EXIT trap calls tests/lib.sh's test_exit_cleanup: here
+# it stops the server and removes $TMP
+test_exit_cleanup() { ch_stop_all; rm -rf "$TMP"; }
 # shellcheck source=tests/ch.sh
 . tests/ch.sh
 ch_start bench || { echo "bench: no ClickHouse: $CH_ERR" >&2; exit 1; }
@@ -52,6 +57,11 @@ for _ in $(seq "$ROUNDS"); do
 	fresh alone
 	measure "replay clickhouse" "pm-store alone" 0 "$BYTES" "$N" \
 	    "$BIN/pm-store --db '$BASE/alone' <'$NORM' >/dev/null 2>$TMP/err"
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		fresh before
+		measure "replay clickhouse" "pm-store alone, before" 0 "$BYTES" \
+		    "$N" "$BENCH_BEFORE/pm-store --db '$BASE/before' <'$NORM' >/dev/null 2>$TMP/err"
+	fi
 	fresh floor
 	measure "replay clickhouse" "floor: clickhouse-client" 0 "$BYTES" "$N" \
 	    "$floor_cmd"

@@ -17,6 +17,7 @@
 #include "ch.h"
 #include "http.h"
 #include "timefmt.h"
+#include "workq.h"
 
 #define CONNECT_MS_DEFAULT	10000
 #define BLOCK_ROWS_DEFAULT	10000
@@ -37,6 +38,8 @@ struct ch {
 	char		 dbparam[400];	/* database=... */
 	char		 database[128];
 	unsigned long	 requests;
+	struct workq	*q;		/* the sender of blocks, NULL till one */
+	int		 broken;	/* the sender's: a send failed */
 	int		 gone;
 	int		 code;		/* ClickHouse's error code, 0: none */
 	long		 row_hint;	/* "(at row N)" of the last error, 0: none */
@@ -542,6 +545,7 @@ ch_close(struct ch *c)
 {
 	if (c == NULL)
 		return;
+	workq_free(c->q);	/* the blocks, closed first, waited for it */
 	if (c->e)
 		curl_easy_cleanup(c->e);
 	curl_slist_free_all(c->hdr);
@@ -578,9 +582,12 @@ ch_requests(const struct ch *c)
 	return c->requests;
 }
 
+static void idle(struct ch *c);
+
 int
 ch_query(struct ch *c, const char *sql, struct buf *out)
 {
+	idle(c);
 	return post(c, "wait_end_of_query=1", sql, strlen(sql), out, 1) ==
 	    R_OK ? 0 : -1;
 }
@@ -628,6 +635,12 @@ check_number(const char *p, size_t n, const char *key, size_t kl, int want_int,
 	double d;
 	size_t i = p[0] == '-';
 
+	/* most are short integers: finite, within Int64 */
+	while (i < n && i < 18 && isdigit((unsigned char)p[i]))
+		i++;
+	if (i == n && n > (size_t)(p[0] == '-'))
+		return 0;
+	i = p[0] == '-';
 	if (n >= sizeof num)
 		what = "number too long";
 	else {
@@ -654,6 +667,24 @@ check_number(const char *p, size_t n, const char *key, size_t kl, int want_int,
 	return -1;
 }
 
+/* The closing quote of the string whose first byte is p, or end when it
+ * has none: a quote at a time, not a byte (a raw payload, most of the
+ * bytes of its row, is one string). */
+static const char *
+string_end(const char *p, const char *end)
+{
+	const char *q, *b;
+
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return q;
+		p = q + 1;
+	}
+	return end;
+}
+
 int
 ch_row_check(const char *row, size_t n, const char *const *int_keys,
     char *why, size_t wl)
@@ -664,8 +695,8 @@ ch_row_check(const char *row, size_t n, const char *const *int_keys,
 
 	while (p < end) {
 		if (*p == '"') {
-			for (s = ++p; p < end && *p != '"'; p += *p == '\\' ? 2 : 1)
-				;
+			s = ++p;
+			p = string_end(p, end);
 			if (p >= end)
 				break;	/* not JSON: the server will say so */
 			for (q = p + 1; q < end && isspace((unsigned char)*q); q++)
@@ -691,15 +722,42 @@ ch_row_check(const char *row, size_t n, const char *const *int_keys,
 	return 0;
 }
 
-struct ch_block {
-	struct ch	*c;
-	struct ch_block_opts o;
-	struct buf	 params;	/* the INSERT's URL parameters */
+/*
+ * A block gathers rows in one half while the other is sent: the sender
+ * thread of the connection (one, lazily started: lib/workq.c) takes the
+ * sends of every block in the order they were queued.  Whatever the
+ * sender learns (rows stored, bad rows and why, failure) stays in the
+ * half until the caller's thread collects it, and the callbacks run there.
+ */
+enum { H_IDLE, H_SENDING, H_SENT };
+
+struct badrow {
+	size_t		 i;		/* the row's index in its half */
+	char		*reason;	/* NULL: out of memory */
+};
+
+struct half {
+	struct ch_block	*b;
 	struct buf	 rows;		/* each row and its newline */
 	size_t		*end;		/* end[i]: offset past row i's newline */
 	uint64_t	*ids;
 	size_t		 n;
 	long		 since;		/* ts_mono_ms() at the oldest row */
+	int		 state;
+	/* the send's outcome, the sender's until the half is H_SENT */
+	int		 rc;
+	uint64_t	 stored, inserts;
+	struct badrow	*bad;
+	size_t		 nbad, badcap;
+};
+
+struct ch_block {
+	struct ch	*c;
+	struct ch_block_opts o;
+	struct buf	 params;	/* the INSERT's URL parameters */
+	struct half	 h[2];
+	int		 fill;		/* the half rows are added to */
+	int		 held;		/* a half whose send failed, -1: none */
 	struct ch_block_stats st;
 };
 
@@ -708,12 +766,13 @@ ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
 {
 	struct ch_block *b;
 	struct buf q;
-	int rc;
+	int rc, i;
 
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		return NULL;
 	b->c = c;
 	b->o = *o;
+	b->held = -1;
 	if (b->o.max_rows == 0)
 		b->o.max_rows = BLOCK_ROWS_DEFAULT;
 	/* ClickHouse cuts an INSERT into blocks of max_insert_block_size
@@ -726,7 +785,6 @@ ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
 	if (b->o.max_age_ms <= 0)
 		b->o.max_age_ms = BLOCK_AGE_DEFAULT;
 	buf_init(&b->params, 0);
-	buf_init(&b->rows, 0);
 	buf_init(&q, 0);
 	rc = buf_adds(&q, "INSERT INTO ") == -1 || ch_ident(&q, table) == -1 ||
 	    buf_adds(&q, " FORMAT JSONEachRow") == -1 ||
@@ -735,110 +793,301 @@ ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
 	    (o->distributed_sync &&
 	    buf_adds(&b->params, "&insert_distributed_sync=1") == -1);
 	buf_release(&q);
-	b->end = calloc(b->o.max_rows, sizeof *b->end);
-	b->ids = calloc(b->o.max_rows, sizeof *b->ids);
-	if (rc || b->end == NULL || b->ids == NULL) {
+	for (i = 0; i < 2; i++) {
+		b->h[i].b = b;
+		buf_init(&b->h[i].rows, 0);
+		b->h[i].end = calloc(b->o.max_rows, sizeof *b->h[i].end);
+		b->h[i].ids = calloc(b->o.max_rows, sizeof *b->h[i].ids);
+		if (b->h[i].end == NULL || b->h[i].ids == NULL)
+			rc = 1;
+	}
+	if (rc) {
 		ch_block_free(b);
 		return NULL;
 	}
 	return b;
 }
 
+/* The sends finished so far are marked H_SENT; wait: until h's is. */
+static void
+collect(struct ch *c, struct half *h, int wait)
+{
+	struct half *done;
+
+	while (h == NULL || h->state == H_SENDING) {
+		if ((done = workq_next(c->q, wait)) == NULL)
+			return;
+		done->state = H_SENT;
+	}
+}
+
+static void
+bad_forget(struct half *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nbad; i++)
+		free(h->bad[i].reason);
+	h->nbad = 0;
+}
+
 void
 ch_block_free(struct ch_block *b)
 {
+	int i;
+
 	if (b == NULL)
 		return;
+	for (i = 0; i < 2; i++) {
+		/* the sender may be reading it */
+		if (b->h[i].state == H_SENDING)
+			collect(b->c, &b->h[i], 1);
+		bad_forget(&b->h[i]);
+		free(b->h[i].bad);
+		buf_release(&b->h[i].rows);
+		free(b->h[i].end);
+		free(b->h[i].ids);
+	}
 	buf_release(&b->params);
-	buf_release(&b->rows);
-	free(b->end);
-	free(b->ids);
 	free(b);
 }
 
 static size_t
-row_start(const struct ch_block *b, size_t i)
+row_start(const struct half *h, size_t i)
 {
-	return i ? b->end[i - 1] : 0;
+	return i ? h->end[i - 1] : 0;
 }
 
+/* In the sender: a row the server refused, kept for the caller. */
 static void
-row_bad(struct ch_block *b, size_t i, const char *reason)
+row_bad(struct half *h, size_t i, const char *reason)
 {
-	size_t s = row_start(b, i);
+	struct badrow *n;
+	size_t cap;
 
-	b->st.bad++;
-	if (b->o.bad)
-		b->o.bad(b->o.arg, b->ids[i], b->rows.data + s,
-		    b->end[i] - s - 1, reason);
+	if (h->nbad == h->badcap) {
+		cap = h->badcap ? h->badcap * 2 : 16;
+		if ((n = realloc(h->bad, cap * sizeof *n)) == NULL)
+			return;	/* the row is neither stored nor said: rare */
+		h->bad = n;
+		h->badcap = cap;
+	}
+	h->bad[h->nbad].i = i;
+	h->bad[h->nbad++].reason = strdup(reason);
 }
 
 /*
- * INSERT rows [lo, hi).  When the server refuses them for their data,
- * split: at the row it names (before it, it alone, after it), else in
- * halves, until a bad row stands alone.  The tail is a loop, so a block of
- * many bad rows does not recurse deep.  0, or -1 on any other failure.
+ * In the sender: INSERT rows [lo, hi) of h.  When the server refuses them
+ * for their data, split: at the row it names (before it, it alone, after
+ * it), else in halves, until a bad row stands alone.  The tail is a loop,
+ * so a block of many bad rows does not recurse deep.  0, or -1 on any
+ * other failure.
  */
 static int
-send_range(struct ch_block *b, size_t lo, size_t hi, int depth)
+send_range(struct half *h, size_t lo, size_t hi, int depth)
 {
-	struct ch *c = b->c;
+	struct ch *c = h->b->c;
 	size_t s, mid;
 	int r;
 
 	while (lo < hi) {
-		s = row_start(b, lo);
-		r = post(c, b->params.data, b->rows.data + s, b->end[hi - 1] - s,
-		    NULL, 1);
+		s = row_start(h, lo);
+		r = post(c, h->b->params.data, h->rows.data + s,
+		    h->end[hi - 1] - s, NULL, 1);
 		if (r == R_OK) {
-			b->st.rows += hi - lo;
-			b->st.inserts++;
+			h->stored += hi - lo;
+			h->inserts++;
 			return 0;
 		}
 		if (r != R_SERVER || !data_error(c))
 			return -1;
 		if (hi - lo == 1) {
-			row_bad(b, lo, c->srv);
+			row_bad(h, lo, c->srv);
 			return 0;
 		}
 		mid = lo + (hi - lo) / 2;
 		if (c->row_hint > 0 && (size_t)c->row_hint <= hi - lo &&
 		    depth < SPLIT_DEPTH_MAX) {
 			mid = lo + (size_t)c->row_hint - 1;
-			if ((mid > lo && send_range(b, lo, mid, depth + 1) == -1) ||
-			    send_range(b, mid, mid + 1, depth + 1) == -1)
+			if ((mid > lo && send_range(h, lo, mid, depth + 1) == -1) ||
+			    send_range(h, mid, mid + 1, depth + 1) == -1)
 				return -1;
 			lo = mid + 1;
 			continue;
 		}
-		if (send_range(b, lo, mid, depth + 1) == -1)
+		if (send_range(h, lo, mid, depth + 1) == -1)
 			return -1;
 		lo = mid;
 	}
 	return 0;
 }
 
+/* The sender's work: after a failed send, the sends queued behind it
+ * fail unsent (c->err keeps the first cause) until the queue is empty. */
+static void
+send_job(void *state, void *item)
+{
+	struct half *h = item;
+	struct ch *c = state;
+
+	h->stored = h->inserts = 0;
+	if (c->broken) {
+		h->rc = -1;
+		return;
+	}
+	if ((h->rc = send_range(h, 0, h->n, 0)) == -1)
+		c->broken = 1;
+}
+
+static void *
+sender_init(void *arg)
+{
+	return arg;
+}
+
+static void
+sender_fini(void *state)
+{
+	(void)state;
+}
+
+/* The sender's queue is empty and every send collected: the caller's
+ * thread may use the connection. */
+static void
+idle(struct ch *c)
+{
+	if (c->q == NULL)
+		return;
+	collect(c, NULL, 1);
+	c->broken = 0;
+}
+
+static int
+queue(struct ch_block *b, struct half *h)
+{
+	struct ch *c = b->c;
+
+	if (c->q == NULL && (c->q = workq_new(1, sender_init, sender_fini,
+	    send_job, c)) == NULL) {
+		snprintf(c->err, sizeof c->err, "%s: cannot start a thread",
+		    c->origin);
+		return -1;
+	}
+	/* nothing in flight: a failure before is the caller's past */
+	if (workq_pending(c->q) == 0)
+		c->broken = 0;
+	h->state = H_SENDING;
+	if (workq_add(c->q, h, 1) == -1) {
+		h->state = H_IDLE;
+		snprintf(c->err, sizeof c->err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the block's send in flight and hand its outcome to the
+ * caller: bad rows to bad(), then 0, or -1 with its rows held. */
+static int
+settle(struct ch_block *b)
+{
+	struct half *h = NULL;
+	size_t i, s, k;
+	int idx;
+
+	for (idx = 0; idx < 2; idx++)
+		if (b->h[idx].state != H_IDLE) {
+			h = &b->h[idx];
+			break;
+		}
+	if (h == NULL)
+		return 0;
+	collect(b->c, h, 1);
+	h->state = H_IDLE;
+	for (k = 0; k < h->nbad; k++) {
+		i = h->bad[k].i;
+		s = row_start(h, i);
+		b->st.bad++;
+		if (b->o.bad)
+			b->o.bad(b->o.arg, h->ids[i], h->rows.data + s,
+			    h->end[i] - s - 1, h->bad[k].reason ?
+			    h->bad[k].reason : "out of memory");
+	}
+	bad_forget(h);
+	b->st.rows += h->stored;
+	b->st.inserts += h->inserts;
+	if (h->rc == -1) {
+		b->held = idx;
+		return -1;
+	}
+	h->n = 0;
+	buf_reset(&h->rows);
+	return 0;
+}
+
+int
+ch_block_send(struct ch_block *b)
+{
+	struct half *f = &b->h[b->fill];
+
+	if (settle(b) == -1)
+		return -1;
+	/* the rows of a failed send go first, and alone */
+	if (b->held >= 0) {
+		if (queue(b, &b->h[b->held]) == -1)
+			return -1;
+		b->held = -1;
+		if (settle(b) == -1)
+			return -1;
+	}
+	if (f->n == 0)
+		return 0;
+	if (queue(b, f) == -1)
+		return -1;
+	b->fill = !b->fill;
+	return 0;
+}
+
+int
+ch_block_wait(struct ch_block *b)
+{
+	if (settle(b) == -1)
+		return -1;
+	return b->held >= 0 ? -1 : 0;
+}
+
+int
+ch_block_busy(struct ch_block *b)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (b->h[i].state == H_SENDING) {
+			collect(b->c, &b->h[i], 0);
+			return b->h[i].state == H_SENDING;
+		}
+	return 0;
+}
+
 int
 ch_block_flush(struct ch_block *b)
 {
-	if (b->n == 0)
-		return 0;
-	if (send_range(b, 0, b->n, 0) == -1)
+	if (ch_block_send(b) == -1)
 		return -1;
-	b->n = 0;
-	buf_reset(&b->rows);
-	return 0;
+	return ch_block_wait(b);
 }
 
 int
 ch_block_due(const struct ch_block *b)
 {
-	return b->n > 0 && ts_mono_ms() - b->since >= b->o.max_age_ms;
+	const struct half *f = &b->h[b->fill];
+
+	return f->n > 0 && ts_mono_ms() - f->since >= b->o.max_age_ms;
 }
 
 int
 ch_block_add(struct ch_block *b, const char *row, size_t n, uint64_t id)
 {
+	struct half *f;
 	char why[256];
 
 	if (ch_row_check(row, n, b->o.int_keys, why, sizeof why) == -1) {
@@ -847,28 +1096,30 @@ ch_block_add(struct ch_block *b, const char *row, size_t n, uint64_t id)
 			b->o.bad(b->o.arg, id, row, n, why);
 		return 0;
 	}
-	if (b->n == b->o.max_rows && ch_block_flush(b) == -1)
+	if (b->h[b->fill].n == b->o.max_rows && ch_block_send(b) == -1)
 		return -1;
-	if (buf_reserve(&b->rows, n + 1) == -1) {
+	f = &b->h[b->fill];
+	if (buf_reserve(&f->rows, n + 1) == -1) {
+		idle(b->c);	/* c->err is the sender's till then */
 		snprintf(b->c->err, sizeof b->c->err, "out of memory");
 		return -1;
 	}
-	buf_add(&b->rows, row, n);
-	buf_addc(&b->rows, '\n');
-	if (b->n == 0)
-		b->since = ts_mono_ms();
-	b->end[b->n] = b->rows.len;
-	b->ids[b->n++] = id;
-	if (b->n == b->o.max_rows || b->rows.len >= b->o.max_bytes ||
+	buf_add(&f->rows, row, n);
+	buf_addc(&f->rows, '\n');
+	if (f->n == 0)
+		f->since = ts_mono_ms();
+	f->end[f->n] = f->rows.len;
+	f->ids[f->n++] = id;
+	if (f->n == b->o.max_rows || f->rows.len >= b->o.max_bytes ||
 	    ch_block_due(b))
-		return ch_block_flush(b);
+		return ch_block_send(b);
 	return 0;
 }
 
 size_t
 ch_block_rows(const struct ch_block *b)
 {
-	return b->n;
+	return b->h[0].n + b->h[1].n;
 }
 
 const struct ch_block_stats *

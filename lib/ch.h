@@ -27,9 +27,22 @@
  * names, else in halves) until each bad row stands alone: those go to the
  * bad() callback with the server's reason, the rest is stored.
  *
- * Ownership: a struct ch owns its curl handle and the credentials.  A
- * struct ch_block borrows its struct ch (close the block first) and owns
- * a copy of the rows it holds.  Strings passed in are borrowed for the
+ * A block is sent while the next one is gathered: a connection's blocks
+ * go, in the order they were sent, through one sender thread (started at
+ * the first send), so a caller parses and checks rows while the server
+ * takes the last block.  Each struct ch_block holds at most two sets of
+ * rows: the one it gathers and the one in flight; sending again first
+ * waits for the one in flight.  What a send came to reaches the caller in
+ * its own thread, when it waits (ch_block_wait, or the next send of that
+ * block): bad() is called there, never from the sender.  When a send
+ * fails, the sends queued behind it on the connection fail too, unsent,
+ * and ch_errmsg() keeps the first cause.  While a send is in flight the
+ * connection is the sender's: ch_errmsg() and ch_alive() say what they
+ * say only after a wait; ch_query() first waits for every send.
+ *
+ * Ownership: a struct ch owns its curl handle, its sender thread and the
+ * credentials.  A struct ch_block borrows its struct ch (free the block
+ * first) and owns a copy of the rows it holds.  Strings passed in are borrowed for the
  * call; strings handed to a callback are valid during the callback only.
  * Query answers go into the caller's struct buf.
  */
@@ -136,24 +149,39 @@ struct ch_block *ch_block_new(struct ch *c, const char *table,
 
 /*
  * Add one row: a JSON object on one line, no newline.  A row that fails
- * ch_row_check() goes to bad() at once.  When the block is full it is sent
- * first.  0, or -1 when a send failed for another reason than bad rows
- * (server gone, table missing...): ch_errmsg() says why and the rows of
- * the block are kept, not stored.
+ * ch_row_check() goes to bad() at once.  A full block is sent
+ * (ch_block_send) before the row goes in, and a block the row fills or
+ * makes due after.  0, or -1 when a send failed for another reason than
+ * bad rows (server gone, table missing...): ch_errmsg() says why and the
+ * rows of that send are held, not stored; the next send tries them first.
  */
 int ch_block_add(struct ch_block *b, const char *row, size_t n, uint64_t id);
 
-/* Send what the block holds now; 0 or -1 as ch_block_add(). */
+/* Start sending what the block gathered; waits first for its send in
+ * flight (its bad rows to bad()).  0, or -1 as ch_block_add(), for the
+ * send waited for. */
+int ch_block_send(struct ch_block *b);
+
+/* Wait for the block's send in flight: 0 when every row sent so far is
+ * stored or given to bad(), -1 as ch_block_add(). */
+int ch_block_wait(struct ch_block *b);
+
+/* 1 while a send of the block is in flight; does not wait. */
+int ch_block_busy(struct ch_block *b);
+
+/* ch_block_send() and ch_block_wait(): what the block holds is stored. */
 int ch_block_flush(struct ch_block *b);
 
 /* 1 when the oldest row has waited max_age_ms: a caller waiting for input
  * flushes then. */
 int ch_block_due(const struct ch_block *b);
 
-size_t ch_block_rows(const struct ch_block *b);	/* held, not yet sent */
+/* Rows not known stored: gathered, in flight, or held by a failed send. */
+size_t ch_block_rows(const struct ch_block *b);
 const struct ch_block_stats *ch_block_stats(const struct ch_block *b);
 
-/* Release without sending; NULL-safe. */
+/* Release without sending (waits for a send in flight, unreported);
+ * NULL-safe. */
 void ch_block_free(struct ch_block *b);
 
 #endif

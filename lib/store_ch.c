@@ -56,6 +56,15 @@ struct chent {
 	char		 detail[200];
 };
 
+/* The batch in flight: its records are emitted once its rows are stored
+ * (or refused), while the next batch is gathered. */
+struct chbatch {
+	struct chent	*ent;
+	size_t		 nent, cap;
+	struct buf	 text;
+	uint64_t	 base;		/* the row id of ent[0] */
+};
+
 struct chtab {
 	struct store_ch	*s;
 	enum tbl	 t;
@@ -70,6 +79,8 @@ struct store_ch {
 	struct buf	 text, row;
 	struct chent	*ent;
 	size_t		 nent, cap;
+	uint64_t	 base;		/* the row id of ent[0] */
+	struct chbatch	 sent;
 	long		 since;		/* ts_mono_ms() of the batch's first */
 	uint64_t	 version;	/* the last row_version given */
 	char		*run_id, *run_text;
@@ -353,6 +364,20 @@ fail_entry(struct chent *e, const char *reason, const char *detail, int row)
 		snprintf(e->detail, sizeof e->detail, "%s", detail);
 }
 
+/* The entry a row id was given for, in the batch gathered or the one in
+ * flight; NULL for none (a failure row of no record). */
+static struct chent *
+entry_of(struct store_ch *s, uint64_t id)
+{
+	if (id == NO_ENTRY)
+		return NULL;
+	if (id >= s->base && id - s->base < s->nent)
+		return &s->ent[id - s->base];
+	if (id >= s->sent.base && id - s->sent.base < s->sent.nent)
+		return &s->sent.ent[id - s->sent.base];
+	return NULL;
+}
+
 /* A row the server refused: its record fails, with a failure row unless
  * the row was itself a failure row. */
 static void
@@ -365,12 +390,11 @@ bad_row(void *arg, uint64_t id, const char *row, size_t n, const char *why)
 
 	(void)row;
 	(void)n;
-	if (id == NO_ENTRY || id >= s->nent) {
+	if ((e = entry_of(s, id)) == NULL) {
 		msg("%s: %s: a row refused: %s", s->target,
 		    ch_table_name(ct->t), why);
 		return;
 	}
-	e = &s->ent[id];
 	snprintf(d, sizeof d, "%s: %s", ch_table_name(ct->t), why);
 	if (e->status != ST_FAILED)
 		fail_entry(e, "bad_record", d, ct->t != T_FAILURES);
@@ -405,9 +429,9 @@ failure_row(struct store_ch *s, const char *file, unsigned long line,
 }
 
 static void
-emit(struct store_ch *s, struct chent *e)
+emit(struct store_ch *s, const char *text, struct chent *e)
 {
-	store_annotate(s->text.data + e->off, e->len, e->status);
+	store_annotate(text + e->off, e->len, e->status);
 	s->total.records++;
 	s->run.records++;
 	store_count(&s->total, e->status);
@@ -421,37 +445,109 @@ emit(struct store_ch *s, struct chent *e)
 	    .file = e->file, .line = e->line, .detail = e->detail });
 }
 
+/* The failure rows of the failed records of ent[0..n), once each; 1 when
+ * there were any. */
+static int
+fail_rows(struct store_ch *s, struct chent *ent, size_t n)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n && !s->fatal; i++)
+		if (ent[i].status == ST_FAILED && ent[i].row) {
+			ent[i].row = 0;
+			any = 1;
+			(void)failure_row(s, ent[i].file, ent[i].line,
+			    ent[i].reason, ent[i].detail);
+		}
+	return any;
+}
+
 /*
- * Send the batch: every table's rows, then the failure rows of records the
- * server refused a row of, then the annotated records.  When the server
- * is gone, every record not failed already fails with the cause.
+ * The batch in flight is done (wait: wait for it; else its rows are known
+ * stored or refused already): the failure rows of its records the server
+ * refused a row of go first, and are waited for; then its records are
+ * emitted.  When the server is gone, every record not failed already
+ * fails with the cause.
+ */
+static void
+finish(struct store_ch *s, int wait)
+{
+	struct chbatch *b = &s->sent;
+	size_t i;
+	int t;
+
+	for (t = 0; t < T_COUNT && wait && !s->fatal; t++)
+		if (s->tab[t].b && ch_block_wait(s->tab[t].b) == -1)
+			gone(s);
+	if (fail_rows(s, b->ent, b->nent) && !s->fatal &&
+	    ch_block_flush(s->tab[T_FAILURES].b) == -1)
+		gone(s);
+	for (i = 0; i < b->nent; i++) {
+		if (s->fatal && b->ent[i].status != ST_FAILED)
+			fail_entry(&b->ent[i], "store_failed",
+			    ch_errmsg(s->db->c[0]), 0);
+		emit(s, b->text.data, &b->ent[i]);
+	}
+	b->nent = 0;
+	buf_reset(&b->text);
+}
+
+/*
+ * Send the batch gathered: the failure rows of its records failed so far,
+ * every table's rows, the failure rows last.  Sending a table's rows waits
+ * for its rows of the batch before, which is then finished; this one
+ * goes in flight.  When the server is gone, both fail.
  */
 static int
 flush(struct store_ch *s)
 {
-	size_t i;
+	struct chbatch t;
+	int i;
+
+	(void)fail_rows(s, s->ent, s->nent);
+	for (i = 0; i < T_COUNT && !s->fatal; i++)
+		if (i != T_FAILURES && s->tab[i].b &&
+		    ch_block_send(s->tab[i].b) == -1)
+			gone(s);
+	if (!s->fatal && s->tab[T_FAILURES].b &&
+	    ch_block_send(s->tab[T_FAILURES].b) == -1)
+		gone(s);
+	finish(s, 0);
+	t = s->sent;
+	s->sent = (struct chbatch){ s->ent, s->nent, s->cap, s->text, s->base };
+	s->base += s->nent;
+	s->ent = t.ent;
+	s->cap = t.cap;
+	s->text = t.text;
+	s->nent = 0;
+	if (s->fatal)
+		finish(s, 0);
+	return s->fatal ? -1 : 0;
+}
+
+/* Send the batch gathered and wait: every record read is emitted. */
+static int
+drain(struct store_ch *s)
+{
+	(void)flush(s);
+	finish(s, 1);
+	return s->fatal ? -1 : 0;
+}
+
+/* The batch in flight is stored: emit its records now, not a batch
+ * later. */
+static void
+poll_sent(struct store_ch *s)
+{
 	int t;
 
-	for (t = 0; t < T_COUNT && !s->fatal; t++)
-		if (t != T_FAILURES && s->tab[t].b &&
-		    ch_block_flush(s->tab[t].b) == -1)
-			gone(s);
-	for (i = 0; i < s->nent && !s->fatal; i++)
-		if (s->ent[i].status == ST_FAILED && s->ent[i].row)
-			(void)failure_row(s, s->ent[i].file, s->ent[i].line,
-			    s->ent[i].reason, s->ent[i].detail);
-	if (!s->fatal && s->tab[T_FAILURES].b &&
-	    ch_block_flush(s->tab[T_FAILURES].b) == -1)
-		gone(s);
-	for (i = 0; i < s->nent; i++) {
-		if (s->fatal && s->ent[i].status != ST_FAILED)
-			fail_entry(&s->ent[i], "store_failed",
-			    ch_errmsg(s->db->c[0]), 0);
-		emit(s, &s->ent[i]);
-	}
-	s->nent = 0;
-	buf_reset(&s->text);
-	return s->fatal ? -1 : 0;
+	if (s->sent.nent == 0)
+		return;
+	for (t = 0; t < T_COUNT; t++)
+		if (s->tab[t].b && ch_block_busy(s->tab[t].b))
+			return;
+	finish(s, 1);
 }
 
 static struct chent *
@@ -780,9 +876,10 @@ run_record(struct store_ch *s, struct rec *r)
 	struct chent *e;
 	const char *phase, *id;
 	json_val x;
+	uint64_t rid;
 	int rc;
 
-	if (flush(s) == -1)
+	if (drain(s) == -1)
 		return -1;
 	json_get(&r->root, "phase", &x);
 	phase = json_str(&x, NULL);
@@ -795,9 +892,10 @@ run_record(struct store_ch *s, struct rec *r)
 		msg("out of memory");
 		return -1;
 	}
+	rid = s->base + s->nent - 1;
 	if (check(s, e, r) == 0) {
-		rc = strcmp(phase, "end") == 0 ? end_rows(s, &r->root, 0) :
-		    run_row(s, &r->root, NULL, NULL, NULL, 0);
+		rc = strcmp(phase, "end") == 0 ? end_rows(s, &r->root, rid) :
+		    run_row(s, &r->root, NULL, NULL, NULL, rid);
 		if (rc == 1)
 			fail_entry(e, "bad_record", "a value ClickHouse cannot "
 			    "hold", 1);
@@ -805,7 +903,7 @@ run_record(struct store_ch *s, struct rec *r)
 			e->status = ST_INSERTED;
 	}
 	rc = e->status;
-	if (flush(s) == -1 || rc == ST_FAILED)
+	if (drain(s) == -1 || rc == ST_FAILED)
 		return s->fatal ? -1 : 0;
 	if (strcmp(phase, "end") == 0) {
 		if (s->run_id && strcmp(s->run_id, id) == 0)
@@ -834,6 +932,7 @@ store_ch_record(struct rec *r, void *arg)
 		return -1;
 	if (kind == K_RUN)
 		return run_record(s, r);
+	poll_sent(s);
 	if ((s->nent >= CH_BATCH_RECORDS ||
 	    s->text.len + r->len > CH_BATCH_BYTES ||
 	    (s->nent && ts_mono_ms() - s->since >= CH_BATCH_MS)) &&
@@ -844,7 +943,7 @@ store_ch_record(struct rec *r, void *arg)
 		s->fatal = 1;
 		return -1;
 	}
-	id = s->nent - 1;
+	id = s->base + s->nent - 1;
 	if (kind == K_BAD && r->kind)
 		snprintf(e->detail, sizeof e->detail, "unknown kind: %.*s",
 		    (int)(r->kindlen > 40 ? 40 : r->kindlen), r->kind);
@@ -878,11 +977,11 @@ store_ch_record(struct rec *r, void *arg)
 	if (rc == -1)
 		return -1;
 	/* a row may have failed already (ch_row_check) */
-	if (rc == 1 && s->ent[id].status != ST_FAILED)
-		fail_entry(&s->ent[id], "bad_record", "a value ClickHouse "
-		    "cannot hold", 1);
-	else if (s->ent[id].status != ST_FAILED)
-		s->ent[id].status = ST_INSERTED;
+	if (rc == 1 && e->status != ST_FAILED)
+		fail_entry(e, "bad_record", "a value ClickHouse cannot hold",
+		    1);
+	else if (e->status != ST_FAILED)
+		e->status = ST_INSERTED;
 	return 0;
 }
 
@@ -892,7 +991,8 @@ store_ch_badline(void *arg, const char *file, unsigned long line,
 {
 	struct store_ch *s = arg;
 
-	if (s->fatal || flush(s) == -1)
+	/* its failure record follows the records before it */
+	if (s->fatal || drain(s) == -1)
 		return;
 	ts_now(s->now);
 	s->total.failed++;
@@ -906,9 +1006,10 @@ store_ch_idle(void *arg)
 {
 	struct store_ch *s = arg;
 
-	if (!s->fatal && (s->nent > 0 || (s->tab[T_FAILURES].b &&
+	if (!s->fatal && (s->nent > 0 || s->sent.nent > 0 ||
+	    (s->tab[T_FAILURES].b &&
 	    ch_block_rows(s->tab[T_FAILURES].b) > 0)))
-		(void)flush(s);
+		(void)drain(s);
 	out_flush();
 }
 
@@ -917,12 +1018,16 @@ store_ch_free(struct store_ch *s)
 {
 	int t;
 
+	/* the blocks first: a send in flight is waited for */
 	for (t = 0; t < T_COUNT; t++)
 		ch_block_free(s->tab[t].b);
+	chdb_close(s->db);
 	store_free(s->chk);
 	buf_release(&s->text);
+	buf_release(&s->sent.text);
 	buf_release(&s->row);
 	free(s->ent);
+	free(s->sent.ent);
 	run_forget(s);
 	free(s);
 }
@@ -941,6 +1046,7 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 		return EXIT_DB;
 	}
 	buf_init(&s->text, 0);
+	buf_init(&s->sent.text, 0);
 	buf_init(&s->row, 0);
 	s->target = target;
 	nd.max_line = ndjson_max_line();
@@ -951,7 +1057,6 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	}
 	if (chdb_migrate(s->db, err, sizeof err) == -1) {
 		msg("%s: %s", target, err);
-		chdb_close(s->db);
 		store_ch_free(s);
 		return EXIT_DB;
 	}
@@ -972,8 +1077,8 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	nd.on_bad = store_ch_badline;
 	nd.arg = s;
 	io = ndjson_run(&nd, nfiles, files);
-	if (!s->fatal)
-		(void)flush(s);
+	/* after a fatal error too: every record read is emitted */
+	(void)drain(s);
 	if (s->run_id && run_close(s) == -1)
 		io = EXIT_DB;
 	if (s->fatal)
@@ -988,7 +1093,6 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	    c->inserted, c->updated, c->unchanged, c->duplicates, c->skipped,
 	    c->failed, target);
 out:
-	chdb_close(s->db);
 	store_ch_free(s);
 	return rc;
 }

@@ -139,6 +139,15 @@ offline(void)
 	    "99999999999999999999}", 0, 0);
 	rowcheck("{\"s\":\"a\\\"b\",\"active\" : 1e3}", -1, "not an integer");
 	rowcheck("{\"n\":{\"active\":1.5}}", 0, 0);
+	/* strings skipped whole: a backslash before their closing quote,
+	 * quotes and numbers inside them */
+	rowcheck("{\"s\":\"a\\\\\",\"volume\":1e400}", -1,
+	    "volume: number out of range");
+	rowcheck("{\"s\":\"x\\\\\\\"1e400\\\"\",\"active\":2}", 0, 0);
+	rowcheck("{\"active\":-12,\"volume\":123456789012345678901234}", 0,
+	    0);
+	rowcheck("{\"active\":-123456789012345678901}", -1,
+	    "integer out of range");
 
 	buf_init(&b, 0);
 	CHECK(ch_quote(&b, "it's a \\") == 0 && strcmp(b.data,
@@ -307,6 +316,54 @@ same_columns(struct ch *c)
 	buf_release(&ch);
 }
 
+/*
+ * Sends in flight: a block that fills sends its rows and goes on
+ * gathering; everything it was given is stored once waited for.  A send
+ * queued behind a failed one fails unsent, with the first cause, its rows
+ * held; sent again, they are stored.
+ */
+static void
+pipelined(struct ch *c)
+{
+	struct ch_block_opts bo = { 0 };
+	struct ch_block *a, *x, *y;
+	char row[1024];
+	unsigned long req;
+	long i;
+
+	CHECK(ch_query(c, "CREATE TABLE m3 AS markets", NULL) == 0);
+	bo.max_rows = 100;
+	a = ch_block_new(c, "m3", &bo);
+	for (i = 0; i < 250; i++)
+		CHECK(ch_block_add(a, row, market(row, sizeof row, i, 1, 0),
+		    (uint64_t)i) == 0);
+	CHECK(ch_block_rows(a) >= 50 && ch_block_rows(a) <= 150);
+	CHECK(ch_block_flush(a) == 0 && ch_block_rows(a) == 0);
+	CHECK(ch_block_stats(a)->rows == 250 && ch_block_stats(a)->inserts == 3);
+	CHECK(num(c, "SELECT count() FROM m3") == 250);
+	ch_block_free(a);
+
+	x = ch_block_new(c, "nosuch", &bo);
+	y = ch_block_new(c, "m3", &bo);
+	for (i = 0; i < 10; i++) {
+		CHECK(ch_block_add(x, row, market(row, sizeof row, i, 2, 0),
+		    0) == 0);
+		CHECK(ch_block_add(y, row, market(row, sizeof row, 500 + i, 2,
+		    0), 0) == 0);
+	}
+	req = ch_requests(c);
+	CHECK(ch_block_send(x) == 0 && ch_block_send(y) == 0);
+	CHECK(ch_block_wait(x) == -1 && ch_block_rows(x) == 10);
+	CHECK(ch_block_wait(y) == -1 && ch_block_rows(y) == 10);
+	CHECKMSG(strstr(ch_errmsg(c), "Code: 60") && ch_alive(c),
+	    ch_errmsg(c));
+	CHECK(ch_requests(c) - req == 1);
+	CHECK(ch_block_flush(y) == 0 && ch_block_rows(y) == 0);
+	CHECK(num(c, "SELECT count() FROM m3") == 260);
+	ch_block_free(x);
+	ch_block_free(y);
+}
+
 static void
 server(const char *u)
 {
@@ -393,6 +450,7 @@ server(const char *u)
 		CHECK(ch_block_rows(blk) == 100);
 		ch_block_free(blk);
 	}
+	pipelined(c);
 	CHECK(ch_query(c, "SELEC 1", &b) == -1 && b.len == 0);
 	CHECKMSG(strstr(ch_errmsg(c), "Code: 62, e.displayText() = "
 	    "DB::Exception: Syntax error") && !strchr(ch_errmsg(c), '\n'),
