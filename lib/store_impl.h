@@ -148,8 +148,9 @@ int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
-/* a row's columns 1.. as stored: long keys short (key.h) */
-int tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v);
+/* a row's columns 1.. as stored (long keys short, key.h), bound and
+ * the statement stepped: the short keys live only in the call */
+int tbl_bind_step(struct db_stmt *st, enum tbl t, const struct val *v);
 int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
 int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,

@@ -886,8 +886,8 @@ results_write(struct store *s, const char *key, const json_val *rs,
 		result_key(&r, &mk, v);
 		st = ST_NONE;
 		if (revisit) {
-			if ((rc = tbl_bind(s->xretry, T_RESULTS, v)) != DB_DONE ||
-			    (rc = db_step(s->xretry)) != DB_DONE)
+			if ((rc = tbl_bind_step(s->xretry, T_RESULTS, v)) !=
+			    DB_DONE)
 				break;
 			if (db_changes(s->xretry) > 0)
 				st = ST_UPDATED;
