@@ -219,9 +219,13 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 		return -1;
 	}
 	buf_reset(&f->mini);
-	if (buf_reserve(&f->mini, x->body.len + JSON_PADDING) == -1 ||
-	    (n = json_minify(x->body.data ? x->body.data : "",
-	    x->body.len, f->mini.data)) == (size_t)-1 ||
+	n = (size_t)-1;
+	if (buf_reserve(&f->mini, x->body.len + JSON_PADDING) == 0)
+		n = json_minify(x->body.data ? x->body.data : "",
+		    x->body.len, f->mini.data);
+	if (n != (size_t)-1)	/* simdjson reads the padding (json.h) */
+		memset(f->mini.data + n, 0, JSON_PADDING);
+	if (n == (size_t)-1 ||
 	    json_parse(f->jp, f->mini.data, n, 1, &f->root, &err) == -1) {
 		/* A 200 that is not JSON was cut short on the way. */
 		snprintf(detail, dl, "HTTP %ld with a body that is not JSON "

@@ -360,6 +360,8 @@ parse_arrays(struct normalizer *n, json_val *root)
 
 	if (buf_reserve(&n->arrays, JSON_PADDING) == -1)
 		return fail(n, "outcome arrays too large");
+	/* simdjson reads the padding: initialized (json.h) */
+	memset(n->arrays.data + n->arrays.len, 0, JSON_PADDING);
 	return json_parse(n->inner, n->arrays.data, n->arrays.len, 1, root,
 	    &err);
 }

@@ -103,6 +103,7 @@ clear_entries(struct store *s)
 	s->nbadline = 0;
 	s->nkeys = 0;
 	buf_reset(&s->text);
+	quote_reset(s);
 }
 
 void
@@ -119,8 +120,7 @@ store_free(struct store *s)
 	db_finalize(s->xrunend);
 	db_finalize(s->xrunfin);
 	db_finalize(s->xretry);
-	for (i = 0; i < 3; i++)
-		db_finalize(s->xquote[i]);
+	quote_free(s);
 	json_parser_free(s->jp);
 	buf_release(&s->text);
 	buf_release(&s->canon);
@@ -215,6 +215,7 @@ replay(struct store *s, size_t from, size_t to)
 		buf_reset(&s->ts[t].rows);
 		s->ts[t].copied = 0;
 	}
+	quote_reset(s);
 	for (i = from; i < to && rc == DB_DONE; i++) {
 		reset_entry(&s->ent[i]);
 		root.type = JSON_NULL;
@@ -224,7 +225,8 @@ replay(struct store *s, size_t from, size_t to)
 		rc = apply(s, i, &root);
 	}
 	if (rc == DB_DONE && s->in_txn &&
-	    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
+	    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE &&
+	    (rc = quote_flush(s)) == DB_DONE)
 		rc = db_commit(s->db);
 	if (rc != DB_DONE && s->in_txn)
 		db_rollback(s->db);
@@ -364,7 +366,8 @@ flush(struct store *s)
 		return 0;
 	if (s->db && s->in_txn) {
 		if (rc == DB_DONE &&
-		    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE)
+		    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE &&
+		    (rc = quote_flush(s)) == DB_DONE)
 			rc = db_commit(s->db);
 		if (rc != DB_DONE)
 			db_rollback(s->db);

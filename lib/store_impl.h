@@ -124,7 +124,7 @@ struct store {
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
-	struct db_stmt	*xquote[3];	/* a contract's bid, ask, midpoint */
+	struct quotes	*quotes;	/* the batch's (store_quote.c) */
 	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */
@@ -148,8 +148,9 @@ int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
-/* a row's columns 1.. as stored: long keys short (key.h) */
-int tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v);
+/* a row's columns 1.. as stored (long keys short, key.h), bound and
+ * the statement stepped: the short keys live only in the call */
+int tbl_bind_step(struct db_stmt *st, enum tbl t, const struct val *v);
 int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
 int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
@@ -185,6 +186,14 @@ int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 
+/* store_quote.c: a price record's quote (v as tbl_extract fills
+ * T_PRICES) kept for the batch; the batch's quotes into contracts, in its
+ * transaction after its rows (DB_DONE, DB_ERR, DB_BUSY); the batch's
+ * quotes forgotten (a rollback); everything freed. */
+int quote_add(struct store *s, const struct val *v);
+int quote_flush(struct store *s);
+void quote_reset(struct store *s);
+void quote_free(struct store *s);
 /* store_kinds.c: kind_apply() returns DB_DONE with e->status set, or
  * DB_ERR / DB_BUSY from the database; a bad record is DB_DONE, failed. */
 int kind_apply(struct store *s, struct entry *e, const json_val *root,

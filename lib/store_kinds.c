@@ -370,67 +370,6 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	return tbl_put(s, T_RAW, v, NULL);
 }
 
-/*
- * A quote into silver: the contract of the token carries the best bid,
- * best ask and midpoint of its latest CLOB observation (quoted_at).  An
- * older observation changes nothing; one newer than the stored one
- * starts afresh (the other side's quote was of another moment); another
- * side of the same moment completes it.
- */
-static int
-quote_put(struct store *s, const struct val *v)
-{
-	static const char *const sql[] = {
-	    "UPDATE contracts SET best_bid = ?2, "
-	    "best_ask = CASE WHEN quoted_at = ?3 THEN best_ask END, "
-	    "midpoint = CASE WHEN quoted_at = ?3 AND best_ask IS NOT NULL "
-	    "THEN (?2 + best_ask) / 2 WHEN quoted_at = ?3 THEN midpoint END, "
-	    "quoted_at = ?3 WHERE token_id = ?1 AND "
-	    "(quoted_at IS NULL OR quoted_at <= ?3)",
-	    "UPDATE contracts SET best_ask = ?2, "
-	    "best_bid = CASE WHEN quoted_at = ?3 THEN best_bid END, "
-	    "midpoint = CASE WHEN quoted_at = ?3 AND best_bid IS NOT NULL "
-	    "THEN (?2 + best_bid) / 2 WHEN quoted_at = ?3 THEN midpoint END, "
-	    "quoted_at = ?3 WHERE token_id = ?1 AND "
-	    "(quoted_at IS NULL OR quoted_at <= ?3)",
-	    "UPDATE contracts SET midpoint = ?2, "
-	    "best_bid = CASE WHEN quoted_at = ?3 THEN best_bid END, "
-	    "best_ask = CASE WHEN quoted_at = ?3 THEN best_ask END, "
-	    "quoted_at = ?3 WHERE token_id = ?1 AND "
-	    "(quoted_at IS NULL OR quoted_at <= ?3)",
-	};
-	static const char *const sides[] = { "buy", "sell", "mid" };
-	const struct val *side = &v[PRICES_SIDE];
-	struct db_stmt *st;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < 3; i++)
-		if (side->s && side->n == strlen(sides[i]) &&
-		    memcmp(side->s, sides[i], side->n) == 0)
-			break;
-	if (i == 3)
-		return DB_DONE;	/* last trade, history: not a quote */
-	/* Through COPY, the batch's contracts reach their table at its end:
-	 * bring them there first, so this quote finds its contract. */
-	if (db_engine(s->db) == DB_PG && (s->ts[T_MARKETS].copied ||
-	    s->ts[T_CONTRACTS].copied) &&
-	    (rc = tbl_bulk(s, s->ent, s->nent)) != DB_DONE)
-		return rc;
-	/* Prepared once: on PostgreSQL, once per connection. */
-	if ((st = s->xquote[i]) == NULL &&
-	    (st = s->xquote[i] = db_prepare(s->db, sql[i])) == NULL)
-		return DB_ERR;
-	if (bind_one(st, 1, &v[PRICES_TOKEN_ID]) == -1 ||
-	    bind_one(st, 2, &v[PRICES_PRICE]) == -1 ||
-	    bind_one(st, 3, &v[PRICES_TS]) == -1)
-		rc = DB_ERR;
-	else
-		rc = db_step(st);
-	db_reset(st);
-	return rc;
-}
-
 static int
 price_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 {
@@ -443,7 +382,7 @@ price_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	if (s->db == NULL)
 		return skipped(e);
 	v[PRICES_RUN_ID] = vstr(s->run_id);
-	if ((rc = quote_put(s, v)) != DB_DONE)
+	if ((rc = quote_add(s, v)) != DB_DONE)
 		return rc;
 	if (db_engine(s->db) == DB_PG) {
 		e->status = ST_UNCHANGED;
@@ -947,8 +886,8 @@ results_write(struct store *s, const char *key, const json_val *rs,
 		result_key(&r, &mk, v);
 		st = ST_NONE;
 		if (revisit) {
-			if ((rc = tbl_bind(s->xretry, T_RESULTS, v)) != DB_DONE ||
-			    (rc = db_step(s->xretry)) != DB_DONE)
+			if ((rc = tbl_bind_step(s->xretry, T_RESULTS, v)) !=
+			    DB_DONE)
 				break;
 			if (db_changes(s->xretry) > 0)
 				st = ST_UPDATED;

@@ -567,14 +567,16 @@ stored_row(const struct table *tb, const struct val *v, struct val *kv,
 
 /* Every column of a row of t, in order, as stored. */
 int
-tbl_bind(struct db_stmt *st, enum tbl t, const struct val *v)
+tbl_bind_step(struct db_stmt *st, enum tbl t, const struct val *v)
 {
 	struct val kv[MAXCOL];
 	char kb[MAXCOL][KEY_MAX + 1];
 
-	if (stored_row(&store_tables[t], v, kv, kb) != DB_DONE)
+	/* stepped here: the bound keys live in kb (db.h: borrowed) */
+	if (stored_row(&store_tables[t], v, kv, kb) != DB_DONE ||
+	    bind_all(st, &store_tables[t], kv, 0) != DB_DONE)
 		return DB_ERR;
-	return bind_all(st, &store_tables[t], kv, 0);
+	return db_step(st);
 }
 
 /* One row, now; *status: inserted, updated, unchanged or duplicate. */
