@@ -181,6 +181,7 @@ apply(struct store *s, size_t i, const json_val *root)
 	int rc;
 
 	if (s->db && !s->in_txn) {
+		tbl_payloads_drop(s);	/* of a batch rolled back */
 		if ((rc = tbl_pg_session(s)) != DB_DONE ||
 		    (rc = db_begin(s->db)) != DB_DONE)
 			return rc;
