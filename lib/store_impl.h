@@ -114,6 +114,7 @@ struct store {
 					 * made again from its columns */
 	struct zpack	*zp;
 	struct workq	*zq;		/* SQLite: payloads packed by a thread */
+	struct zgroup	*zfill;		/* the payloads it gets next */
 	char		*zends[8];	/* endpoints whose dictionary is loaded */
 	struct db_stmt	*xhaspay;	/* SQLite: is the payload kept */
 	struct db_stmt	*xdictof;	/* an endpoint's newest dictionary */
