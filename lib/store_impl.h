@@ -113,6 +113,9 @@ struct store {
 	struct buf	 packed, rebuilt;	/* a payload packed, a record
 					 * made again from its columns */
 	struct zpack	*zp;
+	struct workq	*zq;		/* SQLite: payloads packed by a thread */
+	struct zgroup	*zfill;		/* the payloads it gets next */
+	char		*zends[8];	/* endpoints whose dictionary is loaded */
 	struct db_stmt	*xhaspay;	/* SQLite: is the payload kept */
 	struct db_stmt	*xdictof;	/* an endpoint's newest dictionary */
 	unsigned long	 txn;		/* batch transactions opened */
@@ -155,6 +158,10 @@ int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
 int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
     const char *p, size_t n, size_t seq, int *status);
+/* SQLite: payloads queued for the packing thread, written (before the
+ * batch commits: tbl_bulk does), or dropped with a rolled back batch. */
+int tbl_payloads_write(struct store *s, int wait);
+void tbl_payloads_drop(struct store *s);
 
 /* store_rec.c: a market or event record made again from its columns
  * (v, as tbl_extract fills them) and, for a market, its contracts rows
