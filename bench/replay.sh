@@ -9,7 +9,9 @@
 # throwaway PostgreSQL, directly and through PgBouncer (transaction mode).
 # Floors: SQLite and psql COPY writing the very rows pm-store wrote.
 # Rounds alternate the tools so machine noise hits all of them;
-# bench/table.py keeps the best of each.  The databases are then compared,
+# bench/table.py keeps the best of each.  REPLAY_DB=postgresql (or sqlite)
+# runs one part only; BENCH_BEFORE=DIR adds DIR's pm-normalize | pm-store
+# (an older build) beside ours into PostgreSQL, to compare two versions.  The databases are then compared,
 # their sizes and the payloads' compression written to $DIR/sizes.txt.
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +29,9 @@ DATA=$(markets_data "$N")
 BYTES=$(wc -c <"$DATA")
 SCHEMA=$(python3 -c 'import sys; sys.argv=["x"]; exec(open("bench/replay_baseline.py").read().split("MCOLS =")[0]); print(SCHEMA)')
 TABLES="raw_payloads raw_observations raw_dicts markets contracts"
+PARTS=${REPLAY_DB:-sqlite postgresql}
+BEFORE=${BENCH_BEFORE:-}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The floors: SQLite alone (INSERT ... SELECT from a copy, same schema,
 # indexes and pragmas) and psql COPY writing the rows pm-store writes,
@@ -51,7 +56,9 @@ floor_pg="$floor_pg
 COMMIT;"
 printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 
+part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db" >/dev/null 2>&1
 for _ in $(seq "$ROUNDS"); do
+	part sqlite || break
 	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db*
 	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
@@ -69,14 +76,21 @@ SQL
 	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
 $floor_sqlite
 SQL"
+done
+for _ in $(seq "$ROUNDS"); do
+	part postgresql || break
 	for via in direct pgbouncer; do
 		ours_pg=$(pg_newdb ours) lean_pg=$(pg_newdb lean) py_pg=$(pg_newdb py) fl_pg=$(pg_newdb floor)
 		"$BIN/pm-store" --db "$fl_pg" </dev/null >/dev/null 2>&1
+		[ -z "$BEFORE" ] || { old_pg=$(pg_newdb before) && "$BEFORE/pm-store" --db "$old_pg" </dev/null >/dev/null 2>&1; }
 		if [ $via = pgbouncer ]; then
 			ours_pg=$(pgb_url ours) lean_pg=$(pgb_url lean) py_pg=$(pgb_url py) fl_pg=$(pgb_url floor)
+			[ -z "$BEFORE" ] || old_pg=$(pgb_url before)
 		fi
 		measure "replay postgresql $via" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 		    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
+		[ -z "$BEFORE" ] || measure "replay postgresql $via" "pm-store before (BENCH_BEFORE)" 0 "$BYTES" "$N" \
+		    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db '$old_pg' >/dev/null 2>$TMP/err"
 		measure "replay postgresql $via" "python lean | psql COPY" 0 "$BYTES" "$N" \
 		    "python3 bench/replay_lean.py pg <'$DATA' | psql -q -X '$lean_pg' >/dev/null"
 		measure "replay postgresql $via" "python heavy | psql COPY" 0 "$BYTES" "$N" \
@@ -85,8 +99,9 @@ SQL"
 		    "psql -q -X -v ON_ERROR_STOP=1 '$fl_pg' -f $TMP/floor-pg.sql >/dev/null"
 	done
 done
-python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db" "=$TMP/lean.db"
-python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db" "=$lean_pg"
+part sqlite && python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db" "=$TMP/lean.db"
+part postgresql && python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db" "=$lean_pg"
+part sqlite || exit 0
 
 # ratio DB LABEL: the payloads' bytes against what keeps them (packed
 # payloads and dictionaries)

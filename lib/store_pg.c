@@ -377,8 +377,8 @@ pgb_flush(struct store *s)
 	size_t i;
 	int rc = DB_DONE;
 
-	if (s->pgb->txn != s->txn)
-		return DB_DONE;	/* nothing held for this transaction */
+	if (s->pgb == NULL || s->pgb->txn != s->txn)
+		return DB_DONE;	/* SQLite, or nothing held for this transaction */
 	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
 		rc = send_table(s, order[i]);
 	for (i = 0; i < T_COUNT; i++)
