@@ -77,15 +77,18 @@ SQL
 $floor_sqlite
 SQL"
 done
-for _ in $(seq "$ROUNDS"); do
+# databases named by round and way in: PgBouncer keeps its server
+# connections to the last round's, which could then not be dropped
+for r in $(seq "$ROUNDS"); do
 	part postgresql || break
 	for via in direct pgbouncer; do
-		ours_pg=$(pg_newdb ours) lean_pg=$(pg_newdb lean) py_pg=$(pg_newdb py) fl_pg=$(pg_newdb floor)
+		x=_${via}_$r
+		ours_pg=$(pg_newdb "ours$x") lean_pg=$(pg_newdb "lean$x") py_pg=$(pg_newdb "py$x") fl_pg=$(pg_newdb "floor$x")
 		"$BIN/pm-store" --db "$fl_pg" </dev/null >/dev/null 2>&1
-		[ -z "$BEFORE" ] || { old_pg=$(pg_newdb before) && "$BEFORE/pm-store" --db "$old_pg" </dev/null >/dev/null 2>&1; }
+		[ -z "$BEFORE" ] || { old_pg=$(pg_newdb "before$x") && "$BEFORE/pm-store" --db "$old_pg" </dev/null >/dev/null 2>&1; }
 		if [ $via = pgbouncer ]; then
-			ours_pg=$(pgb_url ours) lean_pg=$(pgb_url lean) py_pg=$(pgb_url py) fl_pg=$(pgb_url floor)
-			[ -z "$BEFORE" ] || old_pg=$(pgb_url before)
+			ours_pg=$(pgb_url "ours$x") lean_pg=$(pgb_url "lean$x") py_pg=$(pgb_url "py$x") fl_pg=$(pgb_url "floor$x")
+			[ -z "$BEFORE" ] || old_pg=$(pgb_url "before$x")
 		fi
 		measure "replay postgresql $via" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 		    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
@@ -130,7 +133,7 @@ print(len(seen), plain)' | {
 		echo "size sqlite $d: $(wc -c <"$TMP/$d.db") bytes"
 	done
 	for d in ours lean py floor; do
-		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('$d')") bytes"
+		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('${d}_pgbouncer_$ROUNDS')") bytes"
 	done
 	ratio "$TMP/ours.db" "the bench's cloned markets ($N)"
 	jq -c '.[]' tests/fixtures/gamma-markets-*.json tests/fixtures/gamma-events-*.json |
