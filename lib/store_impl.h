@@ -45,7 +45,7 @@ struct table {
 	const char		*name;
 	const struct col	*cols;
 	int			 ncols;
-	int			 bulk;	/* PostgreSQL takes it through COPY */
+	int			 bulk;	/* PostgreSQL takes it in bulk (store_pg.c) */
 };
 
 enum { V_NULL, V_TEXT, V_INT, V_DBL, V_BLOB };
