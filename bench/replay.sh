@@ -9,7 +9,9 @@
 # throwaway PostgreSQL, directly and through PgBouncer (transaction mode).
 # Floors: SQLite and psql COPY writing the very rows pm-store wrote.
 # Rounds alternate the tools so machine noise hits all of them;
-# bench/table.py keeps the best of each.  The databases are then compared,
+# bench/table.py keeps the best of each.  REPLAY_DB=postgresql (or sqlite)
+# runs one part only; BENCH_BEFORE=DIR adds DIR's pm-normalize | pm-store
+# (an older build) beside ours into PostgreSQL, to compare two versions.  The databases are then compared,
 # their sizes and the payloads' compression written to $DIR/sizes.txt.
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +29,9 @@ DATA=$(markets_data "$N")
 BYTES=$(wc -c <"$DATA")
 SCHEMA=$(python3 -c 'import sys; sys.argv=["x"]; exec(open("bench/replay_baseline.py").read().split("MCOLS =")[0]); print(SCHEMA)')
 TABLES="raw_payloads raw_observations raw_dicts markets contracts"
+PARTS=${REPLAY_DB:-sqlite postgresql}
+BEFORE=${BENCH_BEFORE:-}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The floors: SQLite alone (INSERT ... SELECT from a copy, same schema,
 # indexes and pragmas) and psql COPY writing the rows pm-store writes,
@@ -51,7 +56,9 @@ floor_pg="$floor_pg
 COMMIT;"
 printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 
+part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db" >/dev/null 2>&1
 for _ in $(seq "$ROUNDS"); do
+	part sqlite || break
 	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db*
 	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
@@ -69,14 +76,24 @@ SQL
 	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
 $floor_sqlite
 SQL"
+done
+# databases named by round and way in: PgBouncer keeps its server
+# connections to the last round's, which could then not be dropped
+for r in $(seq "$ROUNDS"); do
+	part postgresql || break
 	for via in direct pgbouncer; do
-		ours_pg=$(pg_newdb ours) lean_pg=$(pg_newdb lean) py_pg=$(pg_newdb py) fl_pg=$(pg_newdb floor)
+		x=_${via}_$r
+		ours_pg=$(pg_newdb "ours$x") lean_pg=$(pg_newdb "lean$x") py_pg=$(pg_newdb "py$x") fl_pg=$(pg_newdb "floor$x")
 		"$BIN/pm-store" --db "$fl_pg" </dev/null >/dev/null 2>&1
+		[ -z "$BEFORE" ] || { old_pg=$(pg_newdb "before$x") && "$BEFORE/pm-store" --db "$old_pg" </dev/null >/dev/null 2>&1; }
 		if [ $via = pgbouncer ]; then
-			ours_pg=$(pgb_url ours) lean_pg=$(pgb_url lean) py_pg=$(pgb_url py) fl_pg=$(pgb_url floor)
+			ours_pg=$(pgb_url "ours$x") lean_pg=$(pgb_url "lean$x") py_pg=$(pgb_url "py$x") fl_pg=$(pgb_url "floor$x")
+			[ -z "$BEFORE" ] || old_pg=$(pgb_url "before$x")
 		fi
 		measure "replay postgresql $via" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 		    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db '$ours_pg' >/dev/null 2>$TMP/err"
+		[ -z "$BEFORE" ] || measure "replay postgresql $via" "pm-store before (BENCH_BEFORE)" 0 "$BYTES" "$N" \
+		    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db '$old_pg' >/dev/null 2>$TMP/err"
 		measure "replay postgresql $via" "python lean | psql COPY" 0 "$BYTES" "$N" \
 		    "python3 bench/replay_lean.py pg <'$DATA' | psql -q -X '$lean_pg' >/dev/null"
 		measure "replay postgresql $via" "python heavy | psql COPY" 0 "$BYTES" "$N" \
@@ -85,8 +102,9 @@ SQL"
 		    "psql -q -X -v ON_ERROR_STOP=1 '$fl_pg' -f $TMP/floor-pg.sql >/dev/null"
 	done
 done
-python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db" "=$TMP/lean.db"
-python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db" "=$lean_pg"
+part sqlite && python3 bench/check_rows.py "replay sqlite" "$TMP/ours.db" "$TMP/py.db" "~$TMP/jq.db" "=$TMP/lean.db"
+part postgresql && python3 bench/check_rows.py "replay postgresql" "$ours_pg" "$py_pg" "$TMP/ours.db" "=$lean_pg"
+part sqlite || exit 0
 
 # ratio DB LABEL: the payloads' bytes against what keeps them (packed
 # payloads and dictionaries)
@@ -115,7 +133,7 @@ print(len(seen), plain)' | {
 		echo "size sqlite $d: $(wc -c <"$TMP/$d.db") bytes"
 	done
 	for d in ours lean py floor; do
-		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('$d')") bytes"
+		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('${d}_pgbouncer_$ROUNDS')") bytes"
 	done
 	ratio "$TMP/ours.db" "the bench's cloned markets ($N)"
 	jq -c '.[]' tests/fixtures/gamma-markets-*.json tests/fixtures/gamma-events-*.json |

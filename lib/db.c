@@ -384,3 +384,128 @@ db_backoff(int attempt)
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
 }
+
+/* PostgreSQL's binary array: ndim, has-nulls, element type, then the one
+ * dimension's length and lower bound, all big-endian; the header is
+ * filled in by db_bind_array(), once the length is known. */
+#define ARR_HDR 20
+
+static void
+put32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+void
+db_array_init(struct db_array *a)
+{
+	memset(a, 0, sizeof *a);
+	buf_init(&a->b, 0);
+}
+
+void
+db_array_reset(struct db_array *a, unsigned type)
+{
+	buf_reset(&a->b);
+	a->n = 0;
+	a->nulls = 0;
+	a->type = type;
+}
+
+void
+db_array_release(struct db_array *a)
+{
+	buf_release(&a->b);
+	a->n = 0;
+}
+
+static int
+arr_elem(struct db_array *a, const void *p, size_t n)
+{
+	char len[4];
+
+	if (n > 0x3fffffff)
+		return -1;
+	if (a->b.len == 0 && buf_reserve(&a->b, ARR_HDR + 64) == 0) {
+		a->b.len = ARR_HDR;
+		a->b.data[ARR_HDR] = 0;
+	}
+	if (a->b.len < ARR_HDR)
+		return -1;
+	put32(len, p ? (uint32_t)n : 0xffffffffU);
+	if (buf_add(&a->b, len, 4) == -1 || (p && buf_add(&a->b, p, n) == -1))
+		return -1;
+	if (p == NULL)
+		a->nulls = 1;
+	a->n++;
+	return 0;
+}
+
+int
+db_array_add(struct db_array *a, const void *p, size_t n)
+{
+	return arr_elem(a, p, n);
+}
+
+int
+db_array_int(struct db_array *a, int64_t v)
+{
+	char b[8];
+
+	put32(b, (uint32_t)((uint64_t)v >> 32));
+	put32(b + 4, (uint32_t)v);
+	return arr_elem(a, b, 8);
+}
+
+int
+db_array_double(struct db_array *a, double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof u);
+	return db_array_int(a, (int64_t)u);
+}
+
+int
+db_bind_array(struct db_stmt *st, int i, struct db_array *a)
+{
+	if (a->n == 0) {	/* no dimension at all */
+		if (buf_reserve(&a->b, ARR_HDR) == -1)
+			return -1;
+		put32(a->b.data, 0);
+		put32(a->b.data + 4, 0);
+		put32(a->b.data + 8, a->type);
+		return st->db->ops->bind(st, i, DBV_ARRAY, a->b.data, 12, 0, 0);
+	}
+	put32(a->b.data, 1);
+	put32(a->b.data + 4, (uint32_t)a->nulls);
+	put32(a->b.data + 8, a->type);
+	put32(a->b.data + 12, (uint32_t)a->n);
+	put32(a->b.data + 16, 1);
+	return st->db->ops->bind(st, i, DBV_ARRAY, a->b.data, a->b.len, 0, 0);
+}
+
+int
+db_send(struct db_stmt *st, db_row_fn row, void *arg)
+{
+	if (st->db->ops->send == NULL) {
+		db_seterr(st->db, "pipelined statements need PostgreSQL");
+		return DB_ERR;
+	}
+	return st->db->ops->send(st, row, arg);
+}
+
+int
+db_poll(struct db *db)
+{
+	return db->ops->poll ? db->ops->poll(db) : DB_DONE;
+}
+
+int
+db_wait(struct db *db)
+{
+	return db->ops->wait ? db->ops->wait(db) : DB_DONE;
+}

@@ -128,4 +128,36 @@ void db_hex_bytea(char *out, const void *p, size_t n);
 const char *db_col_blob(struct db_stmt *st, int i, size_t *n,
     struct buf *scratch);
 
+/*
+ * PostgreSQL: many rows in one statement whose parameters are arrays, one
+ * element a row (PostgreSQL's binary array form: no escaping, no hex),
+ * sent without waiting for the answer (libpq's pipeline mode), so the
+ * server writes them while the caller reads on.  Each row of the answer
+ * goes to row() as it comes, at the latest in db_wait(); an error comes
+ * back from db_wait(), db_poll() or the next call that waits (db_step,
+ * db_exec, db_commit ...): the transaction is then lost, roll it back.
+ * Nothing outlives the transaction, so it works behind a transaction
+ * pooler too.  A db_array owns its bytes; db_bind_array() borrows them
+ * until db_send() returns.
+ */
+enum { DB_A_BLOB = 17, DB_A_INT = 20, DB_A_TEXT = 25, DB_A_DOUBLE = 701 };
+struct db_array {
+	struct buf	 b;
+	size_t		 n;	/* elements */
+	unsigned	 type;	/* DB_A_* */
+	int		 nulls;
+};
+void db_array_init(struct db_array *a);
+void db_array_reset(struct db_array *a, unsigned type);
+void db_array_release(struct db_array *a);
+/* Text or bytes as they are (NULL p: null); 0 or -1 out of memory. */
+int db_array_add(struct db_array *a, const void *p, size_t n);
+int db_array_int(struct db_array *a, int64_t v);
+int db_array_double(struct db_array *a, double v);
+int db_bind_array(struct db_stmt *st, int i, struct db_array *a);
+typedef void (*db_row_fn)(void *arg, int ncol, const char *const *val);
+int db_send(struct db_stmt *st, db_row_fn row, void *arg);
+int db_poll(struct db *db);	/* send what the server takes, read answers */
+int db_wait(struct db *db);	/* every answer sent so far */
+
 #endif

@@ -12,7 +12,7 @@
 
 #include "db.h"
 
-enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE, DBV_BLOB };
+enum { DBV_NULL, DBV_TEXT, DBV_INT, DBV_DOUBLE, DBV_BLOB, DBV_ARRAY };
 enum { DBTX_BEGIN, DBTX_COMMIT, DBTX_ROLLBACK };
 
 struct db_ops {
@@ -40,6 +40,10 @@ struct db_ops {
 	int	(*copy_end)(struct db *);
 	void	(*close)(struct db *);
 	double	(*col_double)(struct db_stmt *, int);	/* NULL: from text */
+	/* NULL: no pipelined statements (db_send); bind takes DBV_ARRAY */
+	int	(*send)(struct db_stmt *, db_row_fn, void *);
+	int	(*poll)(struct db *);
+	int	(*wait)(struct db *);
 };
 
 struct db {

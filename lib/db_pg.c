@@ -24,6 +24,7 @@
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,13 @@ struct pg_db {
 	char		 msg[512];	/* libpq's last message, redacted */
 	struct buf	 begin;		/* BEGIN and the db_session() SQL */
 	int		 pooled;	/* a pooler between us and the server */
+	int		 pipe;		/* in pipeline mode (db_send) */
+	int		 perr;		/* the pipeline's first error, or DB_DONE */
+	struct pending {
+		db_row_fn	 row;
+		void		*arg;
+	}		*pend;		/* statements sent, answers not read */
+	size_t		 head, npend, cap;
 };
 
 #define PG(db) ((struct pg_db *)(db))
@@ -57,6 +65,8 @@ struct pg_stmt {
 	unsigned	 gen;		/* connection it is prepared on, +1 */
 	int		 nparam;
 	char		*val[PG_MAXPARAM];	/* owned copies, NULL: null */
+	const char	*bin[PG_MAXPARAM];	/* borrowed arrays (binary) */
+	int		 binlen[PG_MAXPARAM];
 	PGresult	*res;
 	int		 row, nrows, changes;
 };
@@ -110,8 +120,14 @@ pg_lost(struct db *db)
 		return DB_ERR;
 	}
 	first_line(pg_msg(db), cause, sizeof cause);
+	PG(db)->pipe = 0;	/* the statements sent died with it */
+	PG(db)->head = PG(db)->npend = 0;
+	PG(db)->perr = DB_DONE;
 	for (start = ts_mono_ms();;) {
 		PQreset(H(db));
+		PQsetnonblocking(H(db), 0);
+		if (PQpipelineStatus(H(db)) != PQ_PIPELINE_OFF)
+			PQexitPipelineMode(H(db));
 		if (PQstatus(H(db)) == CONNECTION_OK) {
 			db->gen++;
 			db->down = 0;
@@ -141,10 +157,19 @@ static int
 pg_fail(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *m = res ? PQresultErrorMessage(res) : "";
 
 	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pg_lost(db);
-	db_seterr(db, "%s", pg_msg(db));
+	if (PG(db)->pipe && *m) {	/* the connection's message may be
+					 * another statement's */
+		if (strncmp(m, "ERROR:", 6) == 0)
+			for (m += 6; *m == ' '; m++)
+				;
+		db_redact_msg(PG(db)->url, m, PG(db)->msg, sizeof PG(db)->msg);
+		db_seterr(db, "%s", PG(db)->msg);
+	} else
+		db_seterr(db, "%s", pg_msg(db));
 	if (state && (strcmp(state, "40001") == 0 ||
 	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "55P03") == 0))
@@ -155,6 +180,148 @@ pg_fail(struct db *db, const PGresult *res)
 	return DB_ERR;
 }
 
+/*
+ * Pipeline mode (db_send).  The server answers a pipelined statement only
+ * when it has run it, and sends its answers on at a sync point: the
+ * answers are read as they come (pipe_read(db, 0)), and all of them after
+ * a sync (pg_settle).  Sending never blocks: what the socket does not
+ * take waits in libpq's buffer, sent on by the next db_send or db_poll,
+ * so the caller goes on reading while the server writes.
+ */
+static int
+pipe_lost(struct db *db)
+{
+	return pg_lost(db);	/* clears the pipeline */
+}
+
+/* One answer of the oldest statement pending. */
+static void
+pipe_result(struct db *db, PGresult *res)
+{
+	struct pending *p = &PG(db)->pend[PG(db)->head];
+	const char *val[16];
+	int st = PQresultStatus(res), r, c, nc;
+
+	if (st == PGRES_TUPLES_OK && p->row) {
+		nc = PQnfields(res) < 16 ? PQnfields(res) : 16;
+		for (r = 0; r < PQntuples(res); r++) {
+			for (c = 0; c < nc; c++)
+				val[c] = PQgetisnull(res, r, c) ? NULL :
+				    PQgetvalue(res, r, c);
+			p->row(p->arg, nc, val);
+		}
+	} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
+	    PG(db)->perr == DB_DONE) {
+		if (st == PGRES_PIPELINE_ABORTED) {
+			db_seterr(db, "statement not run: the pipeline failed");
+			PG(db)->perr = DB_ERR;
+		} else
+			PG(db)->perr = pg_fail(db, res);
+	}
+}
+
+/* The answers there are (block 0), or all of them (block 1: after a
+ * sync).  DB_DONE, or the connection is lost. */
+static int
+pipe_read(struct db *db, int block)
+{
+	PGresult *res;
+
+	while (PG(db)->npend > 0) {
+		if (!block && (!PQconsumeInput(H(db)) || PQisBusy(H(db)))) {
+			if (PQstatus(H(db)) == CONNECTION_BAD)
+				return pipe_lost(db);
+			return DB_DONE;
+		}
+		if ((res = PQgetResult(H(db))) == NULL) {
+			if (PQstatus(H(db)) == CONNECTION_BAD)
+				return pipe_lost(db);
+			PG(db)->head++;
+			PG(db)->npend--;
+			continue;
+		}
+		pipe_result(db, res);
+		PQclear(res);
+		if (!PG(db)->pipe)	/* lost meanwhile */
+			return PG(db)->perr == DB_DONE ? DB_ERR : PG(db)->perr;
+	}
+	PG(db)->head = 0;
+	return DB_DONE;
+}
+
+/* Everything libpq holds for the server, sent; answers read meanwhile,
+ * so neither side waits for the other. */
+static int
+pipe_flush(struct db *db)
+{
+	struct pollfd pfd;
+	int r;
+
+	while ((r = PQflush(H(db))) == 1) {
+		pfd.fd = PQsocket(H(db));
+		pfd.events = POLLIN | POLLOUT;
+		if (poll(&pfd, 1, -1) == -1)
+			continue;
+		if ((pfd.revents & POLLIN) && !PQconsumeInput(H(db)))
+			break;
+	}
+	if (r != 0 || PQstatus(H(db)) == CONNECTION_BAD)
+		return PQstatus(H(db)) == CONNECTION_BAD ? pipe_lost(db) :
+		    (db_seterr(db, "%s", pg_msg(db)), DB_ERR);
+	return DB_DONE;
+}
+
+/* Out of pipeline mode, every answer read: DB_DONE, or the pipeline's
+ * first error (the transaction is then lost). */
+static int
+pg_settle(struct db *db)
+{
+	PGresult *res;
+	int rc;
+
+	if (!PG(db)->pipe)
+		return DB_DONE;
+	if (PQpipelineSync(H(db)) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
+			return pipe_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
+	if ((rc = pipe_flush(db)) != DB_DONE ||
+	    (rc = pipe_read(db, 1)) != DB_DONE)
+		return rc;
+	while ((res = PQgetResult(H(db))) != NULL &&
+	    PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		PQclear(res);
+	PQclear(res);
+	if (PQstatus(H(db)) == CONNECTION_BAD)
+		return pipe_lost(db);
+	PQexitPipelineMode(H(db));
+	PQsetnonblocking(H(db), 0);
+	PG(db)->pipe = 0;
+	rc = PG(db)->perr;
+	PG(db)->perr = DB_DONE;
+	if (rc == DB_DONE)
+		db->down = 0;
+	return rc;
+}
+
+static int
+pg_wait(struct db *db)
+{
+	return pg_settle(db);
+}
+
+static int
+pg_poll(struct db *db)
+{
+	if (!PG(db)->pipe)
+		return DB_DONE;
+	if (PQflush(H(db)) == -1 || PQstatus(H(db)) == CONNECTION_BAD)
+		return pipe_lost(db);
+	return pipe_read(db, 0);
+}
+
 static int
 pg_exec(struct db *db, const char *sql)
 {
@@ -163,6 +330,8 @@ pg_exec(struct db *db, const char *sql)
 
 	if (PG(db)->gone)
 		return pg_lost(db);
+	if ((rc = pg_settle(db)) != DB_DONE)
+		return rc;
 	res = PQexec(H(db), sql);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -182,6 +351,10 @@ pg_tx(struct db *db, int which)
 		[DBTX_ROLLBACK] = "ROLLBACK",
 	};
 
+	/* a rollback drops what the pipeline did, and its error */
+	if (which == DBTX_ROLLBACK && PG(db)->pipe && pg_settle(db) != DB_DONE &&
+	    PQstatus(H(db)) != CONNECTION_OK)
+		return DB_ERR;
 	if (which == DBTX_BEGIN && PG(db)->begin.len)
 		return pg_exec(db, PG(db)->begin.data);
 	return pg_exec(db, sql[which]);
@@ -274,6 +447,7 @@ pg_clearvals(struct pg_stmt *s)
 	for (i = 0; i < s->nparam; i++) {
 		free(s->val[i]);
 		s->val[i] = NULL;
+		s->bin[i] = NULL;
 	}
 }
 
@@ -296,6 +470,8 @@ pg_finalize(struct db_stmt *st)
 
 	pg_reset(st);
 	pg_clearvals(s);
+	if (PG(db)->pipe)
+		(void)pg_settle(db);
 	if (s->gen == db->gen + 1 && PQstatus(H(db)) == CONNECTION_OK &&
 	    PQtransactionStatus(H(db)) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
@@ -318,7 +494,16 @@ pg_bind(struct db_stmt *st, int i, int type, const char *p, size_t n,
 	}
 	free(s->val[i - 1]);
 	s->val[i - 1] = NULL;
+	s->bin[i - 1] = NULL;
 	switch (type) {
+	case DBV_ARRAY:	/* borrowed, binary */
+		if (n > 0x7fffffff) {
+			db_seterr(st->db, "parameter %d too large", i);
+			return -1;
+		}
+		s->bin[i - 1] = p;
+		s->binlen[i - 1] = (int)n;
+		return 0;
 	case DBV_TEXT:
 		if (memchr(p, 0, n)) {
 			db_seterr(st->db, "text with a NUL byte");
@@ -358,6 +543,8 @@ pg_ensure(struct pg_stmt *s)
 
 	if (PG(db)->gone)
 		return pg_lost(db);
+	if ((rc = pg_settle(db)) != DB_DONE)
+		return rc;
 	if (s->name[0] == 0 || s->gen == db->gen + 1)
 		return DB_DONE;
 	res = PQprepare(H(db), s->name, s->sql, s->nparam, NULL);
@@ -441,6 +628,7 @@ static void
 pg_close(struct db *db)
 {
 	PQfinish(H(db));
+	free(PG(db)->pend);
 	free(PG(db)->url);
 	buf_release(&PG(db)->begin);
 }
@@ -500,6 +688,8 @@ pg_copy_begin(struct db *db, const char *sql)
 
 	if (PG(db)->gone)
 		return pg_lost(db);
+	if ((rc = pg_settle(db)) != DB_DONE)
+		return rc;
 	res = PQexec(H(db), sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		rc = pg_fail(db, res);
@@ -542,6 +732,61 @@ pg_copy_end(struct db *db)
 	return rc;
 }
 
+/* A statement into the pipeline (db_send): array parameters binary, the
+ * others text; a named statement is prepared first, once per connection
+ * (the pipeline settled: a rare wait). */
+static int
+pg_send(struct db_stmt *st, db_row_fn row, void *arg)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct db *db = st->db;
+	struct pg_db *p = PG(db);
+	const char *val[PG_MAXPARAM];
+	int len[PG_MAXPARAM], fmt[PG_MAXPARAM], i, ok, rc;
+	struct pending *np;
+
+	if (s->name[0] && s->gen != db->gen + 1 &&
+	    (rc = pg_ensure(s)) != DB_DONE)
+		return rc;
+	if (p->gone)
+		return pg_lost(db);
+	if (p->npend + p->head == p->cap) {
+		if ((np = realloc(p->pend, (p->cap * 2 + 16) *
+		    sizeof *np)) == NULL) {
+			db_seterr(db, "out of memory");
+			return DB_ERR;
+		}
+		p->pend = np;
+		p->cap = p->cap * 2 + 16;
+	}
+	if (!p->pipe) {
+		if (PQenterPipelineMode(H(db)) != 1 ||
+		    PQsetnonblocking(H(db), 1) != 0) {
+			db_seterr(db, "%s", pg_msg(db));
+			return DB_ERR;
+		}
+		p->pipe = 1;
+		p->perr = DB_DONE;
+	}
+	for (i = 0; i < s->nparam; i++) {
+		val[i] = s->bin[i] ? s->bin[i] : s->val[i];
+		len[i] = s->bin[i] ? s->binlen[i] : 0;
+		fmt[i] = s->bin[i] != NULL;
+	}
+	ok = s->name[0] ? PQsendQueryPrepared(H(db), s->name, s->nparam, val,
+	    len, fmt, 0) : PQsendQueryParams(H(db), s->sql, s->nparam, NULL,
+	    val, len, fmt, 0);
+	pg_clearvals(s);
+	if (ok != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
+			return pipe_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
+	p->pend[p->head + p->npend++] = (struct pending){ row, arg };
+	return pg_poll(db);
+}
+
 const struct db_ops db_pg_ops = {
 	.engine = DB_PG, .size = sizeof(struct pg_db), .open = pg_open,
 	.alive = pg_alive, .exec = pg_exec, .tx = pg_tx,
@@ -550,5 +795,6 @@ const struct db_ops db_pg_ops = {
 	.reset = pg_reset, .col_null = pg_col_null, .col_text = pg_col_text,
 	.col_int = pg_col_int, .changes = pg_changes,
 	.copy_begin = pg_copy_begin, .copy_put = pg_copy_put,
-	.copy_end = pg_copy_end, .close = pg_close,
+	.copy_end = pg_copy_end, .close = pg_close, .send = pg_send,
+	.poll = pg_poll, .wait = pg_wait,
 };

@@ -45,7 +45,7 @@ struct table {
 	const char		*name;
 	const struct col	*cols;
 	int			 ncols;
-	int			 bulk;	/* PostgreSQL takes it through COPY */
+	int			 bulk;	/* PostgreSQL takes it in bulk (store_pg.c) */
 };
 
 enum { V_NULL, V_TEXT, V_INT, V_DBL, V_BLOB };
@@ -122,7 +122,7 @@ struct store {
 	unsigned long	 dict_txn[8];	/* when each dictionary of */
 	char		 dict_put[8][ZPACK_IDLEN + 1];	/* was last written */
 	struct db_stmt	*xtrim;		/* contracts a market no longer has */
-	struct db_stmt	*xbtrim;	/* the same for a COPY batch */
+	struct pgbulk	*pgb;		/* PostgreSQL's batch (store_pg.c) */
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
@@ -162,6 +162,14 @@ int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
  * batch commits: tbl_bulk does), or dropped with a rolled back batch. */
 int tbl_payloads_write(struct store *s, int wait);
 void tbl_payloads_drop(struct store *s);
+void tbl_conflict(struct buf *b, enum tbl t);
+
+/* store_pg.c: PostgreSQL's bulk rows, sent in chunks while the batch is
+ * read; pgb_flush() sends the rest and reads every answer. */
+int pgb_prepare(struct store *s);
+void pgb_free(struct store *s);
+int pgb_row(struct store *s, enum tbl t, const struct val *v, size_t seq);
+int pgb_flush(struct store *s);
 
 /* store_rec.c: a market or event record made again from its columns
  * (v, as tbl_extract fills them) and, for a market, its contracts rows

@@ -208,48 +208,6 @@ check_sql(struct buf *b, const struct table *t)
 	}
 }
 
-/* PostgreSQL: the batch's rows, deduplicated on the key (last wins) and
- * in key order (so two writers lock rows in the same order), go in with
- * one statement that says which rows it inserted or changed. */
-static void
-bulk_sql(struct buf *b, const struct table *t)
-{
-	int i, first = 1;
-
-	if (!has(t, F_KEY)) {	/* rows without a key say nothing back */
-		buf_printf(b, "INSERT INTO %s (", t->name);
-		cols_list(b, t, 0, "");
-		buf_adds(b, ") SELECT ");
-		cols_list(b, t, 0, "");
-		buf_printf(b, " FROM tmp_%s ORDER BY seq", t->name);
-		conflict(b, t, DB_PG);
-		return;
-	}
-	buf_printf(b, "WITH ins AS (INSERT INTO %s (", t->name);
-	cols_list(b, t, 0, "");
-	buf_adds(b, ") SELECT DISTINCT ON (");
-	cols_list(b, t, F_KEY, "");
-	buf_adds(b, ") ");
-	cols_list(b, t, 0, "");
-	buf_printf(b, " FROM tmp_%s ORDER BY ", t->name);
-	cols_list(b, t, F_KEY, "");
-	buf_adds(b, ", seq DESC");
-	conflict(b, t, DB_PG);
-	buf_adds(b, " RETURNING ");
-	cols_list(b, t, F_KEY, "");
-	buf_adds(b, has(t, F_CMP) ? ", (xmax = 0) AS fresh) " :
-	    ", true AS fresh) ");
-	buf_printf(b, "SELECT tmp_%s.seq, ins.fresh FROM ins JOIN tmp_%s ON ",
-	    t->name, t->name);
-	for (i = 0; i < t->ncols; i++) {
-		if (!is_key(&t->cols[i]))
-			continue;
-		buf_printf(b, "%stmp_%s.%s = ins.%s", first ? "" : " AND ",
-		    t->name, t->cols[i].sql, t->cols[i].sql);
-		first = 0;
-	}
-}
-
 int
 tbl_prepare(struct store *s)
 {
@@ -270,12 +228,6 @@ tbl_prepare(struct store *s)
 			if ((ts->check = db_prepare(s->db, s->sql.data)) == NULL)
 				return -1;
 		}
-		if (e == DB_PG && t->bulk) {
-			buf_reset(&s->sql);
-			bulk_sql(&s->sql, t);
-			if ((ts->bulk = db_prepare(s->db, s->sql.data)) == NULL)
-				return -1;
-		}
 		buf_init(&ts->rows, 0);
 	}
 	if (e == DB_SQLITE && (s->xhaspay = db_prepare(s->db, "SELECT 1 "
@@ -288,14 +240,7 @@ tbl_prepare(struct store *s)
 	if ((s->xtrim = db_prepare(s->db, "DELETE FROM contracts WHERE "
 	    "source = ?1 AND market_id = ?2 AND outcome_index >= ?3")) == NULL)
 		return -1;
-	/* a batch's markets are in it once (bulk_seen): each keeps the
-	 * contracts the batch gave it */
-	if (e == DB_PG && (s->xbtrim = db_prepare(s->db, "DELETE FROM "
-	    "contracts c USING (SELECT m.source, m.market_id, "
-	    "count(t.seq) AS n FROM tmp_markets m LEFT JOIN tmp_contracts t "
-	    "ON t.source = m.source AND t.market_id = m.market_id "
-	    "GROUP BY 1, 2) k WHERE c.source = k.source AND "
-	    "c.market_id = k.market_id AND c.outcome_index >= k.n")) == NULL)
+	if (e == DB_PG && pgb_prepare(s) == -1)
 		return -1;
 	return 0;
 }
@@ -319,38 +264,22 @@ tbl_release(struct store *s)
 	db_finalize(s->xdictof);
 	s->xdictof = NULL;
 	db_finalize(s->xtrim);
-	db_finalize(s->xbtrim);
-	s->xhaspay = s->xtrim = s->xbtrim = NULL;
+	s->xhaspay = s->xtrim = NULL;
+	pgb_free(s);
 }
 
-/* The temporary tables live as long as the connection: made again after
- * a reconnect, outside any transaction so a rollback cannot drop them
- * (behind a transaction pooler, db_session() makes them per transaction). */
+/* What every PostgreSQL transaction needs: set once per connection
+ * (behind a transaction pooler, db_session() sends it with each BEGIN). */
 int
 tbl_pg_session(struct store *s)
 {
-	int i, rc;
-
 	if (db_engine(s->db) != DB_PG || s->pg_ready == db_generation(s->db) + 1)
 		return DB_DONE;
-	/* Payloads and records are TOASTed, twice (the temporary table, then
-	 * the real one); lz4 halves the server's time against the default
-	 * pglz (make bench).  A server built without lz4 refuses the setting
-	 * and keeps pglz: nothing else depends on it. */
+	/* Payloads and records are TOASTed; lz4 halves the server's time
+	 * against the default pglz (make bench).  A server built without
+	 * lz4 refuses the setting and keeps pglz: nothing else depends on
+	 * it. */
 	(void)db_session(s->db, "SET default_toast_compression = 'lz4'");
-	for (i = 0; i < T_COUNT; i++) {
-		if (!store_tables[i].bulk)
-			continue;
-		buf_reset(&s->sql);
-		buf_printf(&s->sql, "CREATE TEMP TABLE IF NOT EXISTS tmp_%s "
-		    "ON COMMIT DELETE ROWS AS SELECT 0::bigint AS seq, ",
-		    store_tables[i].name);
-		cols_list(&s->sql, &store_tables[i], 0, "");
-		buf_printf(&s->sql, " FROM %s WITH NO DATA",
-		    store_tables[i].name);
-		if ((rc = db_session(s->db, s->sql.data)) != DB_DONE)
-			return rc;
-	}
 	s->pg_ready = db_generation(s->db) + 1;
 	return DB_DONE;
 }
@@ -603,94 +532,29 @@ tbl_put(struct store *s, enum tbl t, struct val *v, int *status)
 	return sqlite_put(s, t, kv, status);
 }
 
-/* One row into the batch's COPY text; seq names its entry. */
+/* One row of a bulk table, as stored, into the batch (store_pg.c);
+ * seq names its entry. */
 int
 tbl_copy(struct store *s, enum tbl t, const struct val *rv, size_t seq)
 {
-	const struct table *tb = &store_tables[t];
-	struct buf *b = &s->ts[t].rows;
 	struct val v[MAXCOL];
-	char num[40], kb[MAXCOL][KEY_MAX + 1];
-	int i, n;
+	char kb[MAXCOL][KEY_MAX + 1];
 
-	if (stored_row(tb, rv, v, kb) != DB_DONE)
+	if (stored_row(&store_tables[t], rv, v, kb) != DB_DONE)
 		return DB_ERR;
-	n = snprintf(num, sizeof num, "%zu", seq);
-	if (db_copy_field(b, num, (size_t)n, 0) == -1)
-		return DB_ERR;
-	for (i = 0; i < tb->ncols; i++) {
-		const char *p = v[i].s;
-		size_t len = v[i].n;
-
-		if (v[i].t == V_INT) {
-			len = (size_t)snprintf(num, sizeof num, "%" PRId64, v[i].i);
-			p = num;
-		} else if (v[i].t == V_DBL) {
-			len = (size_t)snprintf(num, sizeof num, "%.17g", v[i].d);
-			p = num;
-		} else if (v[i].t == V_NULL)
-			p = NULL;
-		else if (v[i].t == V_BLOB) {
-			if (db_copy_blob(b, p, len, i == tb->ncols - 1) == -1)
-				return DB_ERR;
-			continue;
-		}
-		if (db_copy_field(b, p, len, i == tb->ncols - 1) == -1)
-			return DB_ERR;
-	}
-	s->ts[t].copied++;
-	return DB_DONE;
+	return pgb_row(s, t, v, seq);
 }
 
-static int
-bulk_one(struct store *s, enum tbl t, struct entry *ent, size_t nent)
-{
-	struct tstmt *ts = &s->ts[t];
-	const char *p;
-	size_t seq;
-	int rc;
-
-	buf_reset(&s->sql);
-	buf_printf(&s->sql, "COPY tmp_%s (seq, ", store_tables[t].name);
-	cols_list(&s->sql, &store_tables[t], 0, "");
-	buf_adds(&s->sql, ") FROM STDIN");
-	if ((rc = db_copy_begin(s->db, s->sql.data)) != DB_DONE)
-		return rc;
-	rc = db_copy_put(s->db, ts->rows.data, ts->rows.len);
-	if ((rc = db_copy_end(s->db)) != DB_DONE)
-		return rc;
-	while ((rc = db_step(ts->bulk)) == DB_ROW) {
-		seq = (size_t)db_col_int(ts->bulk, 0);
-		p = db_col_text(ts->bulk, 1, NULL);
-		if (t != T_CONTRACTS && t != T_TAGS && t != T_RAW && seq < nent)
-			ent[seq].status = p && *p == 't' ? ST_INSERTED :
-			    ST_UPDATED;
-	}
-	return rc;
-}
-
-/* The COPY path of a batch, run just before its commit: the batch's
- * entries (ent, numbered by the seq their rows were copied with) whose
- * rows it inserted or changed say so. */
+/* The bulk rows of the batch written, just before its commit: the
+ * batch's entries whose rows it inserted or changed say so. */
 int
 tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 {
-	static const enum tbl order[] = { T_PAYLOADS, T_RAW, T_MARKETS,
-	    T_CONTRACTS,
-	    T_TAGS, T_PRICES };
-	size_t i;
 	int rc = tbl_payloads_write(s, 1);
 
-	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
-		if (s->ts[order[i]].copied)
-			rc = bulk_one(s, order[i], ent, nent);
-	if (rc == DB_DONE && s->ts[T_MARKETS].copied)
-		rc = db_step(s->xbtrim);
-	for (i = 0; i < T_COUNT; i++) {
-		buf_reset(&s->ts[i].rows);
-		s->ts[i].copied = 0;
-	}
-	return rc;
+	(void)ent;
+	(void)nent;
+	return rc == DB_DONE ? pgb_flush(s) : rc;
 }
 
 /* The dictionary endpoint's payloads were packed with, from the
@@ -1027,4 +891,11 @@ tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n)
 	bind_one(s->xtrim, 2, &mv[MARKETS_MARKET_ID]);
 	db_bind_int(s->xtrim, 3, n);
 	return db_step(s->xtrim);
+}
+
+/* The conflict clause of table t, for store_pg.c's statements. */
+void
+tbl_conflict(struct buf *b, enum tbl t)
+{
+	conflict(b, &store_tables[t], DB_PG);
 }

@@ -1,0 +1,391 @@
+/*
+ * store_pg.c - PostgreSQL's bulk path (see store_impl.h): the rows of a
+ * batch's payloads, observations, markets with their contracts, tags and
+ * prices go to their tables as the array parameters of one statement a
+ * table and chunk of rows, sent without waiting (db_send), so the server
+ * writes one chunk while the next is read.  No temporary table: nothing
+ * is written twice, nothing is made per transaction behind a pooler.
+ *
+ * A market's contracts go in its market's statement, and only when the
+ * market's row was inserted or changed (as on SQLite); the contracts it
+ * no longer has are deleted there too.  Within a statement the rows are
+ * taken in key order (two writers lock rows in the same order) and each
+ * key once (the last wins), as the COPY path did.
+ *
+ * Ownership: struct pgbulk hangs off the store (s->pgb), its arrays own
+ * their bytes; the rows of a transaction left unsent when it failed are
+ * dropped when the next one copies its first row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+#define CHUNK	250	/* rows of a table (markets: markets) a statement */
+#define POLL	32	/* rows between looks at the connection */
+
+struct pgtab {
+	struct db_stmt	*st;		/* NULL: not bulk, or sent with another */
+	struct db_array	 seq, col[MAXCOL];
+	size_t		 rows;
+	int		 status;	/* its answer says inserted or updated */
+};
+
+struct pgbulk {
+	struct pgtab	 t[T_COUNT];
+	unsigned long	 txn;		/* of the rows held */
+	unsigned	 npoll;
+};
+
+static const char *const tname[] = { [DB_A_BLOB] = "bytea",
+    [DB_A_INT] = "int8", [DB_A_TEXT] = "text", [DB_A_DOUBLE] = "float8" };
+
+/* The array type of a column: from its JSON type, or for the columns the
+ * store fills, from its name. */
+static unsigned
+col_type(const struct col *c)
+{
+	if (!(c->flags & F_X))
+		return c->type == C_NUM ? DB_A_DOUBLE : c->type == C_INT ||
+		    c->type == C_BOOL ? DB_A_INT : DB_A_TEXT;
+	if (strcmp(c->sql, "outcome_index") == 0)
+		return DB_A_INT;
+	if (strcmp(c->sql, "payload") == 0 || strcmp(c->sql, "dict") == 0)
+		return DB_A_BLOB;
+	return DB_A_TEXT;
+}
+
+static void
+names(struct buf *b, const struct table *t, int want, const char *pre)
+{
+	int i, first = 1;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (want && !(t->cols[i].flags & want))
+			continue;
+		buf_printf(b, "%s%s%s", first ? "" : ", ", pre, t->cols[i].sql);
+		first = 0;
+	}
+}
+
+/* unnest(?n::type[], ...) AS alias(seq, columns), parameters from *n. */
+static void
+source(struct buf *b, const struct table *t, int seq, const char *alias,
+    int *n)
+{
+	int i;
+
+	buf_adds(b, "unnest(");
+	if (seq)
+		buf_printf(b, "?%d::int8[], ", (*n)++);
+	for (i = 0; i < t->ncols; i++)
+		buf_printf(b, "%s?%d::%s[]", i ? ", " : "", (*n)++,
+		    tname[col_type(&t->cols[i])]);
+	buf_printf(b, ") AS %s(%s", alias, seq ? "seq, " : "");
+	names(b, t, 0, "");
+	buf_adds(b, ")");
+}
+
+static int
+has_key(const struct table *t)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & F_KEY)
+			return 1;
+	return 0;
+}
+
+static int
+has_cmp(const struct table *t)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & F_CMP)
+			return 1;
+	return 0;
+}
+
+/* a.k1 = b.k1 AND ... */
+static void
+keys_eq(struct buf *b, const struct table *t, const char *x, const char *y)
+{
+	int i, first = 1;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (!(t->cols[i].flags & F_KEY))
+			continue;
+		buf_printf(b, "%s%s.%s = %s.%s", first ? "" : " AND ", x,
+		    t->cols[i].sql, y, t->cols[i].sql);
+		first = 0;
+	}
+}
+
+/* INSERT INTO t (...) SELECT [DISTINCT ON (keys)] ... FROM from ORDER BY
+ * keys (each once, the last wins) or seq, and the conflict clause. */
+static void
+insert(struct buf *b, enum tbl id, const char *from, int seq)
+{
+	const struct table *t = &store_tables[id];
+
+	buf_printf(b, "INSERT INTO %s (", t->name);
+	names(b, t, 0, "");
+	buf_adds(b, ") SELECT ");
+	if (has_key(t)) {
+		buf_adds(b, "DISTINCT ON (");
+		names(b, t, F_KEY, "");
+		buf_adds(b, ") ");
+	}
+	names(b, t, 0, "");
+	buf_printf(b, " FROM %s ORDER BY ", from);
+	if (has_key(t)) {
+		names(b, t, F_KEY, "");
+		buf_adds(b, seq ? ", seq DESC" : "");
+	} else
+		buf_adds(b, "seq");
+	tbl_conflict(b, id);
+}
+
+/* A table whose rows say whether they were new (markets, payloads,
+ * prices): the seq of each row inserted or changed, and which. */
+static void
+with_status(struct buf *b, enum tbl id, int *n)
+{
+	const struct table *t = &store_tables[id];
+
+	buf_adds(b, "WITH src AS MATERIALIZED (SELECT * FROM ");
+	source(b, t, 1, "u", n);
+	buf_adds(b, "), ins AS (");
+	insert(b, id, "src", 1);
+	buf_adds(b, " RETURNING ");
+	names(b, t, F_KEY, "");
+	buf_adds(b, has_cmp(t) ? ", (xmax = 0) AS fresh)" : ", true AS fresh)");
+	if (id == T_MARKETS) {	/* the contracts of the markets that moved */
+		buf_adds(b, ", csrc AS MATERIALIZED (SELECT * FROM ");
+		source(b, &store_tables[T_CONTRACTS], 0, "c", n);
+		buf_adds(b, "), con AS (");
+		insert(b, T_CONTRACTS, "csrc WHERE EXISTS (SELECT FROM ins "
+		    "WHERE ins.source = csrc.source AND "
+		    "ins.market_id = csrc.market_id)", 0);
+		buf_adds(b, "), cut AS (DELETE FROM contracts x USING "
+		    "(SELECT ins.source, ins.market_id, count(csrc.market_id) "
+		    "AS n FROM ins LEFT JOIN csrc ON csrc.source = ins.source "
+		    "AND csrc.market_id = ins.market_id WHERE NOT ins.fresh "
+		    "GROUP BY 1, 2) k WHERE x.source = k.source AND "
+		    "x.market_id = k.market_id AND x.outcome_index >= k.n)");
+	}
+	buf_adds(b, " SELECT src.seq, ins.fresh FROM ins JOIN src ON ");
+	keys_eq(b, t, "src", "ins");
+}
+
+static int
+prepare_one(struct store *s, enum tbl id)
+{
+	struct pgtab *pt = &s->pgb->t[id];
+	const struct table *t = &store_tables[id];
+	struct buf *b = &s->sql;
+	int n = 1;
+
+	buf_reset(b);
+	pt->status = id == T_PAYLOADS || id == T_MARKETS || id == T_PRICES;
+	if (pt->status)
+		with_status(b, id, &n);
+	else {
+		buf_adds(b, "WITH src AS (SELECT * FROM ");
+		source(b, t, 1, "u", &n);
+		buf_adds(b, ") ");
+		insert(b, id, "src", 1);
+	}
+	if (b->data == NULL)
+		return -1;
+	return (pt->st = db_prepare(s->db, b->data)) == NULL ? -1 : 0;
+}
+
+int
+pgb_prepare(struct store *s)
+{
+	int i, j;
+
+	if ((s->pgb = calloc(1, sizeof *s->pgb)) == NULL)
+		return -1;
+	for (i = 0; i < T_COUNT; i++) {
+		db_array_init(&s->pgb->t[i].seq);
+		for (j = 0; j < MAXCOL; j++)
+			db_array_init(&s->pgb->t[i].col[j]);
+	}
+	for (i = 0; i < T_COUNT; i++)
+		if (store_tables[i].bulk && i != T_CONTRACTS &&
+		    prepare_one(s, (enum tbl)i) == -1)
+			return -1;
+	return 0;
+}
+
+void
+pgb_free(struct store *s)
+{
+	int i, j;
+
+	if (s->pgb == NULL)
+		return;
+	for (i = 0; i < T_COUNT; i++) {
+		db_finalize(s->pgb->t[i].st);
+		db_array_release(&s->pgb->t[i].seq);
+		for (j = 0; j < MAXCOL; j++)
+			db_array_release(&s->pgb->t[i].col[j]);
+	}
+	free(s->pgb);
+	s->pgb = NULL;
+}
+
+static void
+clear(struct store *s, enum tbl id)
+{
+	struct pgtab *pt = &s->pgb->t[id];
+	int i;
+
+	db_array_reset(&pt->seq, DB_A_INT);
+	for (i = 0; i < store_tables[id].ncols; i++)
+		db_array_reset(&pt->col[i], col_type(&store_tables[id].cols[i]));
+	pt->rows = 0;
+	s->ts[id].copied = 0;
+}
+
+/* A row of the answer: entry seq was inserted, or changed. */
+static void
+answer(void *arg, int nc, const char *const *val)
+{
+	struct store *s = arg;
+	size_t seq;
+
+	if (nc < 2 || val[0] == NULL)
+		return;
+	seq = (size_t)strtoull(val[0], NULL, 10);
+	if (seq < s->nent)
+		s->ent[seq].status = val[1] && *val[1] == 't' ? ST_INSERTED :
+		    ST_UPDATED;
+}
+
+static int
+bind_table(struct db_stmt *st, struct pgtab *pt, const struct table *t,
+    int seq, int *n)
+{
+	int i;
+
+	if (seq && db_bind_array(st, (*n)++, &pt->seq) == -1)
+		return -1;
+	for (i = 0; i < t->ncols; i++)
+		if (db_bind_array(st, (*n)++, &pt->col[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* The rows held for table id (a market's with its contracts), sent. */
+static int
+send_table(struct store *s, enum tbl id)
+{
+	struct pgtab *pt = &s->pgb->t[id];
+	int n = 1, rc;
+
+	if (pt->rows == 0)
+		return DB_DONE;
+	if (bind_table(pt->st, pt, &store_tables[id], 1, &n) == -1 ||
+	    (id == T_MARKETS && bind_table(pt->st, &s->pgb->t[T_CONTRACTS],
+	    &store_tables[T_CONTRACTS], 0, &n) == -1))
+		rc = DB_ERR;
+	else
+		rc = db_send(pt->st, pt->status ? answer : NULL, s);
+	clear(s, id);
+	if (id == T_MARKETS)
+		clear(s, T_CONTRACTS);
+	return rc;
+}
+
+static int
+put_val(struct db_array *a, const struct val *v)
+{
+	char num[40];
+	int n;
+
+	switch (v->t) {
+	case V_NULL:
+		return db_array_add(a, NULL, 0);
+	case V_INT:
+		if (a->type == DB_A_INT)
+			return db_array_int(a, v->i);
+		if (a->type == DB_A_DOUBLE)
+			return db_array_double(a, (double)v->i);
+		n = snprintf(num, sizeof num, "%lld", (long long)v->i);
+		return db_array_add(a, num, (size_t)n);
+	case V_DBL:
+		if (a->type == DB_A_DOUBLE)
+			return db_array_double(a, v->d);
+		if (a->type != DB_A_TEXT)
+			return -1;
+		n = snprintf(num, sizeof num, "%.17g", v->d);
+		return db_array_add(a, num, (size_t)n);
+	case V_TEXT:
+	case V_BLOB:
+		if (a->type != DB_A_TEXT && a->type != DB_A_BLOB)
+			return -1;
+		return db_array_add(a, v->s, v->n);
+	}
+	return -1;
+}
+
+/* One row (v, as stored) of table id for entry seq: held, and sent with
+ * its chunk. */
+int
+pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
+{
+	struct pgtab *pt = &s->pgb->t[id];
+	int i, rc;
+
+	if (s->pgb->txn != s->txn) {	/* a new transaction: drop the rest */
+		for (i = 0; i < T_COUNT; i++)
+			clear(s, (enum tbl)i);
+		s->pgb->txn = s->txn;
+	}
+	/* a market's contracts go in its chunk: a full chunk goes before
+	 * the next market, not after */
+	if (id == T_MARKETS && pt->rows >= CHUNK &&
+	    (rc = send_table(s, T_MARKETS)) != DB_DONE)
+		return rc;
+	if (db_array_int(&pt->seq, (int64_t)seq) == -1)
+		return DB_ERR;
+	for (i = 0; i < store_tables[id].ncols; i++)
+		if (put_val(&pt->col[i], &v[i]) == -1)
+			return DB_ERR;	/* out of memory, or a type mismatch */
+	pt->rows++;
+	s->ts[id].copied++;
+	if (id != T_MARKETS && id != T_CONTRACTS && pt->rows >= CHUNK &&
+	    (rc = send_table(s, id)) != DB_DONE)
+		return rc;
+	if (++s->pgb->npoll % POLL == 0)
+		return db_poll(s->db);
+	return DB_DONE;
+}
+
+/* The batch's rows all sent, every answer read. */
+int
+pgb_flush(struct store *s)
+{
+	static const enum tbl order[] = { T_PAYLOADS, T_RAW, T_MARKETS,
+	    T_TAGS, T_PRICES };
+	size_t i;
+	int rc = DB_DONE;
+
+	if (s->pgb == NULL || s->pgb->txn != s->txn)
+		return DB_DONE;	/* SQLite, or nothing held for this transaction */
+	for (i = 0; i < sizeof order / sizeof order[0] && rc == DB_DONE; i++)
+		rc = send_table(s, order[i]);
+	for (i = 0; i < T_COUNT; i++)
+		clear(s, (enum tbl)i);
+	if (rc != DB_DONE) {
+		(void)db_wait(s->db);
+		return rc;
+	}
+	return db_wait(s->db);
+}
