@@ -163,6 +163,11 @@ int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
 int tbl_payloads_write(struct store *s, int wait);
 void tbl_payloads_drop(struct store *s);
 void tbl_conflict(struct buf *b, enum tbl t);
+/* A table's column names joined as "c1, c2" (pre before each), those
+ * with a flag of want only when want is not 0; whether any has flag. */
+void tbl_cols_list(struct buf *b, const struct table *t, int want,
+    const char *pre);
+int tbl_has(const struct table *t, int flag);
 
 /* store_pg.c: PostgreSQL's bulk rows, sent in chunks while the batch is
  * read; pgb_flush() sends the rest and reads every answer. */

@@ -56,19 +56,6 @@ col_type(const struct col *c)
 	return DB_A_TEXT;
 }
 
-static void
-names(struct buf *b, const struct table *t, int want, const char *pre)
-{
-	int i, first = 1;
-
-	for (i = 0; i < t->ncols; i++) {
-		if (want && !(t->cols[i].flags & want))
-			continue;
-		buf_printf(b, "%s%s%s", first ? "" : ", ", pre, t->cols[i].sql);
-		first = 0;
-	}
-}
-
 /* unnest(?n::type[], ...) AS alias(seq, columns), parameters from *n. */
 static void
 source(struct buf *b, const struct table *t, int seq, const char *alias,
@@ -83,30 +70,8 @@ source(struct buf *b, const struct table *t, int seq, const char *alias,
 		buf_printf(b, "%s?%d::%s[]", i ? ", " : "", (*n)++,
 		    tname[col_type(&t->cols[i])]);
 	buf_printf(b, ") AS %s(%s", alias, seq ? "seq, " : "");
-	names(b, t, 0, "");
+	tbl_cols_list(b, t, 0, "");
 	buf_adds(b, ")");
-}
-
-static int
-has_key(const struct table *t)
-{
-	int i;
-
-	for (i = 0; i < t->ncols; i++)
-		if (t->cols[i].flags & F_KEY)
-			return 1;
-	return 0;
-}
-
-static int
-has_cmp(const struct table *t)
-{
-	int i;
-
-	for (i = 0; i < t->ncols; i++)
-		if (t->cols[i].flags & F_CMP)
-			return 1;
-	return 0;
 }
 
 /* a.k1 = b.k1 AND ... */
@@ -132,17 +97,17 @@ insert(struct buf *b, enum tbl id, const char *from, int seq)
 	const struct table *t = &store_tables[id];
 
 	buf_printf(b, "INSERT INTO %s (", t->name);
-	names(b, t, 0, "");
+	tbl_cols_list(b, t, 0, "");
 	buf_adds(b, ") SELECT ");
-	if (has_key(t)) {
+	if (tbl_has(t, F_KEY)) {
 		buf_adds(b, "DISTINCT ON (");
-		names(b, t, F_KEY, "");
+		tbl_cols_list(b, t, F_KEY, "");
 		buf_adds(b, ") ");
 	}
-	names(b, t, 0, "");
+	tbl_cols_list(b, t, 0, "");
 	buf_printf(b, " FROM %s ORDER BY ", from);
-	if (has_key(t)) {
-		names(b, t, F_KEY, "");
+	if (tbl_has(t, F_KEY)) {
+		tbl_cols_list(b, t, F_KEY, "");
 		buf_adds(b, seq ? ", seq DESC" : "");
 	} else
 		buf_adds(b, "seq");
@@ -161,8 +126,9 @@ with_status(struct buf *b, enum tbl id, int *n)
 	buf_adds(b, "), ins AS (");
 	insert(b, id, "src", 1);
 	buf_adds(b, " RETURNING ");
-	names(b, t, F_KEY, "");
-	buf_adds(b, has_cmp(t) ? ", (xmax = 0) AS fresh)" : ", true AS fresh)");
+	tbl_cols_list(b, t, F_KEY, "");
+	buf_adds(b, tbl_has(t, F_CMP) ? ", (xmax = 0) AS fresh)" :
+	    ", true AS fresh)");
 	if (id == T_MARKETS) {	/* the contracts of the markets that moved */
 		buf_adds(b, ", csrc AS MATERIALIZED (SELECT * FROM ");
 		source(b, &store_tables[T_CONTRACTS], 0, "c", n);

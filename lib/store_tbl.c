@@ -86,9 +86,9 @@ canon_record(struct buf *b, struct buf *content, const json_val *v)
 static int
 is_key(const struct col *c) { return c->flags & F_KEY; }
 
-/* Columns joined as "c1, c2" (prefix before each), filtered by want. */
-static void
-cols_list(struct buf *b, const struct table *t, int want, const char *pre)
+void
+tbl_cols_list(struct buf *b, const struct table *t, int want,
+    const char *pre)
 {
 	int i, first = 1;
 
@@ -100,8 +100,8 @@ cols_list(struct buf *b, const struct table *t, int want, const char *pre)
 	}
 }
 
-static int
-has(const struct table *t, int flag)
+int
+tbl_has(const struct table *t, int flag)
 {
 	int i;
 
@@ -116,7 +116,7 @@ distinct(struct buf *b, const struct table *t, int engine)
 {
 	int i, first = 1;
 
-	if (!has(t, F_CMP))
+	if (!tbl_has(t, F_CMP))
 		return;
 	buf_adds(b, engine == DB_PG ? " WHERE (" : " WHERE NOT (");
 	for (i = 0; i < t->ncols; i++) {
@@ -133,7 +133,7 @@ distinct(struct buf *b, const struct table *t, int engine)
 	}
 	if (engine == DB_PG) {
 		buf_adds(b, ") IS DISTINCT FROM (");
-		cols_list(b, t, F_CMP, "excluded.");
+		tbl_cols_list(b, t, F_CMP, "excluded.");
 	}
 	buf_adds(b, ")");
 }
@@ -145,13 +145,13 @@ conflict(struct buf *b, const struct table *t, int engine)
 {
 	int i, first = 1;
 
-	if (!has(t, F_KEY)) {	/* a unique index decides, not a key */
+	if (!tbl_has(t, F_KEY)) {	/* a unique index decides, not a key */
 		buf_adds(b, " ON CONFLICT DO NOTHING");
 		return;
 	}
 	buf_adds(b, " ON CONFLICT (");
-	cols_list(b, t, F_KEY, "");
-	if (!has(t, F_CMP)) {
+	tbl_cols_list(b, t, F_KEY, "");
+	if (!tbl_has(t, F_CMP)) {
 		buf_adds(b, ") DO NOTHING");
 		return;
 	}
@@ -173,14 +173,14 @@ put_sql(struct buf *b, const struct table *t, int engine)
 	int i;
 
 	buf_printf(b, "INSERT INTO %s (", t->name);
-	cols_list(b, t, 0, "");
+	tbl_cols_list(b, t, 0, "");
 	buf_adds(b, ") VALUES (");
 	for (i = 0; i < t->ncols; i++)
 		buf_printf(b, "%s?%d", i ? ", " : "", i + 1);
 	buf_adds(b, ")");
 	conflict(b, t, engine);
 	if (engine == DB_PG)
-		buf_adds(b, has(t, F_CMP) ? " RETURNING (xmax = 0)" :
+		buf_adds(b, tbl_has(t, F_CMP) ? " RETURNING (xmax = 0)" :
 		    " RETURNING true");
 }
 
@@ -222,7 +222,7 @@ tbl_prepare(struct store *s)
 		put_sql(&s->sql, t, e);
 		if ((ts->put = db_prepare(s->db, s->sql.data)) == NULL)
 			return -1;
-		if (e == DB_SQLITE && has(t, F_CMP)) {
+		if (e == DB_SQLITE && tbl_has(t, F_CMP)) {
 			buf_reset(&s->sql);
 			check_sql(&s->sql, t);
 			if ((ts->check = db_prepare(s->db, s->sql.data)) == NULL)
@@ -458,7 +458,7 @@ pg_put(struct store *s, enum tbl t, struct val *v, int *status)
 		return DB_ERR;
 	rc = db_step(st);
 	if (rc == DB_DONE) {
-		*status = has(tb, F_CMP) ? ST_UNCHANGED : ST_DUPLICATE;
+		*status = tbl_has(tb, F_CMP) ? ST_UNCHANGED : ST_DUPLICATE;
 		return DB_DONE;
 	}
 	if (rc != DB_ROW)
