@@ -11,8 +11,10 @@
 # Rounds alternate the tools so machine noise hits all of them;
 # bench/table.py keeps the best of each.  REPLAY_DB=postgresql (or sqlite)
 # runs one part only; BENCH_BEFORE=DIR adds DIR's pm-normalize | pm-store
-# (an older build) beside ours into PostgreSQL, to compare two versions.  The databases are then compared,
-# their sizes and the payloads' compression written to $DIR/sizes.txt.
+# (an older build) beside ours, to compare two versions.  Into SQLite,
+# each process of the pipe also runs alone (the slower bounds the pipe).
+# The databases are then compared, their sizes and the payloads'
+# compression written to $DIR/sizes.txt.
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -36,7 +38,8 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # The floors: SQLite alone (INSERT ... SELECT from a copy, same schema,
 # indexes and pragmas) and psql COPY writing the rows pm-store writes,
 # already made: no JSON, no checks, no hashing, no compression.
-"$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/prep.db" >/dev/null 2>&1
+"$BIN/pm-normalize" <"$DATA" >"$TMP/norm.ndjson"
+"$BIN/pm-store" --db "$TMP/prep.db" <"$TMP/norm.ndjson" >/dev/null 2>&1
 sqlite3 "$TMP/prep.db" "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
     AND tbl_name IN ('${TABLES// /\', \'}') ORDER BY type DESC" >"$TMP/floor.sql"
 floor_sqlite="PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
@@ -59,9 +62,12 @@ printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db" >/dev/null 2>&1
 for _ in $(seq "$ROUNDS"); do
 	part sqlite || break
-	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db*
+	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db* \
+	    "$TMP"/before.db* "$TMP"/alone*.db*
 	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
+	[ -z "$BEFORE" ] || measure "replay sqlite" "before: normalize | store" 0 "$BYTES" "$N" \
+	    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db $TMP/before.db >/dev/null 2>$TMP/err"
 	measure "replay sqlite" "python lean (json+sqlite3)" 0 "$BYTES" "$N" \
 	    "python3 bench/replay_lean.py sqlite $TMP/lean.db <'$DATA'"
 	measure "replay sqlite" "python heavy (+sha,record)" 0 "$BYTES" "$N" \
@@ -76,6 +82,13 @@ SQL
 	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
 $floor_sqlite
 SQL"
+	# each process of the pipe alone: the slower bounds the pipe
+	measure "replay sqlite" "pm-normalize alone" 0 "$BYTES" "$N" \
+	    "$BIN/pm-normalize <'$DATA' >/dev/null"
+	measure "replay sqlite" "pm-store alone" 0 "$BYTES" "$N" \
+	    "$BIN/pm-store --db $TMP/alone.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
+	[ -z "$BEFORE" ] || measure "replay sqlite" "before: pm-store alone" 0 "$BYTES" "$N" \
+	    "$BEFORE/pm-store --db $TMP/alone-before.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
 done
 # databases named by round and way in: PgBouncer keeps its server
 # connections to the last round's, which could then not be dropped
@@ -128,11 +141,11 @@ print(len(seen), plain)' | {
 # Sizes: SQLite's main files once the WAL is checkpointed; PostgreSQL's
 # databases; what the payloads take against their bytes.
 {
-	for d in ours lean py jq floor; do
+	part sqlite && for d in ours lean py jq floor; do
 		sqlite3 "$TMP/$d.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 		echo "size sqlite $d: $(wc -c <"$TMP/$d.db") bytes"
 	done
-	for d in ours lean py floor; do
+	part postgresql && for d in ours lean py floor; do
 		echo "size postgresql $d: $(psql -X -A -t "$PG_URL" -c "SELECT pg_database_size('${d}_pgbouncer_$ROUNDS')") bytes"
 	done
 	ratio "$TMP/ours.db" "the bench's cloned markets ($N)"
