@@ -3,7 +3,7 @@
  * (see store.h).
  *
  * Records are applied as they arrive, inside the open batch transaction
- * (PostgreSQL's bulk kinds only queue COPY rows); the batch commits when
+ * (PostgreSQL's bulk kinds only queue rows, store_pg.c); the batch commits when
  * it is full, before a group or run (each gets a transaction of its own),
  * and at the end.  Output waits for the commit, so a record is annotated
  * only with what is durable.  When a batch fails, its records (kept as
@@ -227,10 +227,8 @@ replay(struct store *s, size_t from, size_t to)
 	size_t i;
 	int rc = DB_DONE, t;
 
-	for (t = 0; t < T_COUNT; t++) {
-		buf_reset(&s->ts[t].rows);
+	for (t = 0; t < T_COUNT; t++)
 		s->ts[t].copied = 0;
-	}
 	quote_reset(s);
 	for (i = from; i < to && rc == DB_DONE; i++) {
 		reset_entry(&s->ent[i]);

@@ -93,9 +93,7 @@ struct entry {
 struct tstmt {
 	struct db_stmt	*put;	/* the upsert */
 	struct db_stmt	*check;	/* SQLite: is the row there, is it the same */
-	struct db_stmt	*bulk;	/* PostgreSQL: temp table to target */
-	struct buf	 rows;	/* COPY text of the batch's rows */
-	unsigned long	 copied;
+	unsigned long	 copied;	/* PostgreSQL: rows queued (store_pg.c) */
 };
 
 struct store {
@@ -128,7 +126,7 @@ struct store {
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
 	struct quotes	*quotes;	/* the batch's (store_quote.c) */
-	unsigned	 pg_ready;	/* db generation + 1 of the temp tables */
+	unsigned	 pg_ready;	/* db generation + 1 of the session set */
 	char		*run_id;	/* the open run, owned */
 	char		*run_text;	/* its start record, canonical, owned */
 	char		 sha[65];	/* the hash of the row being written */

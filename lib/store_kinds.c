@@ -18,7 +18,7 @@
  * says how).  Writes return DB_DONE, DB_ERR or DB_BUSY only. */
 enum check { REC_GOOD, REC_BAD };
 
-/* Write flags: the rows go through PostgreSQL's COPY. */
+/* Write flags: the rows go with PostgreSQL's bulk statements. */
 enum { W_BULK = 1 };
 
 static enum check
@@ -231,7 +231,7 @@ market_check(struct store *s, const json_val *m, struct val *v, char *err,
 }
 
 /* A checked market, v complete: its row, then its contracts and tags
- * unless the row was there unchanged (through COPY the bulk statement
+ * unless the row was there unchanged (on PostgreSQL the bulk statement
  * decides later, so they go along). */
 static int
 market_write(struct store *s, const json_val *m, struct val *v, int flags,

@@ -1,7 +1,7 @@
 /*
  * store_tbl.c - the tables pm-store writes, as column specs, and the SQL
- * made from them once at start (never from data: every value is bound or
- * sent through COPY escaping).  One spec gives the upsert, SQLite's
+ * made from them once at start (never from data: every value is bound,
+ * alone or in an array).  One spec gives the upsert, SQLite's
  * "is it there and the same" check and PostgreSQL's bulk statement, so
  * the three can never disagree about the columns.
  */
@@ -228,7 +228,6 @@ tbl_prepare(struct store *s)
 			if ((ts->check = db_prepare(s->db, s->sql.data)) == NULL)
 				return -1;
 		}
-		buf_init(&ts->rows, 0);
 	}
 	if (e == DB_SQLITE && (s->xhaspay = db_prepare(s->db, "SELECT 1 "
 	    "FROM raw_payloads WHERE sha256 = ?1")) == NULL)
@@ -255,9 +254,7 @@ tbl_release(struct store *s)
 	for (i = 0; i < T_COUNT; i++) {
 		db_finalize(s->ts[i].put);
 		db_finalize(s->ts[i].check);
-		db_finalize(s->ts[i].bulk);
-		buf_release(&s->ts[i].rows);
-		s->ts[i].put = s->ts[i].check = s->ts[i].bulk = NULL;
+		s->ts[i].put = s->ts[i].check = NULL;
 	}
 	payloads_stop(s);
 	db_finalize(s->xhaspay);
@@ -837,7 +834,7 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
  * A raw payload, kept once under its sha256: packed (zpack.h) only when
  * it is not kept yet, which SQLite answers at once (and the row is
  * written when the packing thread is done with it: *status duplicate
- * until then); through PostgreSQL's COPY the bulk statement says later
+ * until then); on PostgreSQL the batch's bulk statement says later
  * whether it was new (*status duplicate until then).
  */
 int
