@@ -84,3 +84,18 @@ rec_result() {
 		output:null, probabilities:$p, started_at:"2026-11-23T07:00:00Z",
 		finished_at:"2026-11-23T07:00:01Z", latency_ms:5, error:null}'
 }
+
+# gamma_market ID EVENT CLOSED STATUS PYES PNO: a raw Gamma market object,
+# closed or not, its umaResolutionStatus (none when ""), its two prices
+gamma_market() {
+	jq -cn --arg id "$1" --arg e "$2" --argjson closed "$3" --arg st "$4" \
+	    --arg y "$5" --arg n "$6" '{id: $id, question: "q \($id)",
+	    conditionId: "0xc\($id)", outcomes: "[\"Yes\", \"No\"]",
+	    outcomePrices: "[\"\($y)\", \"\($n)\"]",
+	    clobTokenIds: "[\"\($id)1\", \"\($id)2\"]", closed: $closed,
+	    active: ($closed | not), endDate: "2026-11-24T00:00:00Z",
+	    closedTime: "2026-11-25 10:00:00+00", volume24hr: 12.5,
+	    volume1wk: "80.25", spread: 0.01, oneDayPriceChange: -0.02,
+	    events: [{id: $e}]} + (if $st == "" then {} else
+	    {umaResolutionStatus: $st} end)'
+}

@@ -17,18 +17,7 @@ chdb() { echo "$CH_HTTP/?database=$1"; }
 cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 
 # A closed market resolved Yes, one resolved 50/50, one open (t0492's).
-gm() {
-	jq -cn --arg id "$1" --argjson closed "$2" --arg st "$3" --arg y "$4" \
-	    --arg n "$5" '{id: $id, question: "q \($id)",
-	    conditionId: "0xc\($id)", outcomes: "[\"Yes\", \"No\"]",
-	    outcomePrices: "[\"\($y)\", \"\($n)\"]",
-	    clobTokenIds: "[\"\($id)1\", \"\($id)2\"]", closed: $closed,
-	    active: ($closed | not), endDate: "2026-11-24T00:00:00Z",
-	    closedTime: "2026-11-25 10:00:00+00", volume24hr: 12.5,
-	    volume1wk: "80.25", spread: 0.01, oneDayPriceChange: -0.02,
-	    events: [{id: "e1"}]} + (if $st == "" then {} else
-	    {umaResolutionStatus: $st} end)'
-}
+gm() { gamma_market "$1" e1 "$2" "$3" "$4" "$5"; }
 
 fake_start api --markets 4 --trades 15
 pm-fetch markets 2>/dev/null | pm-normalize -R |

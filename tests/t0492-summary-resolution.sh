@@ -6,19 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/score-data.sh"
 
-# gm ID EVENT CLOSED STATUS PYES PNO: a Gamma market object
-gm() {
-	jq -cn --arg id "$1" --arg e "$2" --argjson closed "$3" --arg st "$4" \
-	    --arg y "$5" --arg n "$6" '{id: $id, question: "q \($id)",
-	    conditionId: "0xc\($id)", outcomes: "[\"Yes\", \"No\"]",
-	    outcomePrices: "[\"\($y)\", \"\($n)\"]",
-	    clobTokenIds: "[\"\($id)1\", \"\($id)2\"]", closed: $closed,
-	    active: ($closed | not), endDate: "2026-11-24T00:00:00Z",
-	    closedTime: "2026-11-25 10:00:00+00", volume24hr: 12.5,
-	    volume1wk: "80.25", spread: 0.01, oneDayPriceChange: -0.02,
-	    events: [{id: $e}]} + (if $st == "" then {} else
-	    {umaResolutionStatus: $st} end)'
-}
+gm() { gamma_market "$@"; }
 
 gamma() {
 	{ gm m1 e1 true resolved 1 0; gm m2 e1 true "" 0 1;
