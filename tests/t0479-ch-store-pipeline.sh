@@ -89,7 +89,9 @@ PY
 
 # trickle.py IN FIFO: IN's lines into FIFO, one every 10 ms.  When ./held
 # appears: one line more, then whether pm-store read it within a second
-# while the INSERT is held (./consumed: yes or no), then ./release.
+# while the INSERT is held (./consumed: yes or no), then ./release;
+# also ./release when every line went before one was held (a slow
+# pm-store, as under valgrind: the case fails instead of hanging).
 cat >"$TMP/trickle.py" <<'PY'
 import fcntl, os, struct, sys, termios, time
 
@@ -115,6 +117,9 @@ try:
         time.sleep(0.01)
 except BrokenPipeError:
     pass	# pm-store gave up: the test says whether it should have
+if not checked:
+    open("consumed", "w").write("no line left to read\n")
+    open("release", "w").close()
 PY
 
 PORT=${CH_HTTP##*:}
@@ -156,7 +161,7 @@ test_expect_success 'an INSERT held: the records after it read meanwhile, then a
 	db pipe && proxy HOLD=1 && test_when_finished stop_proxy &&
 	markets 1 300 >in.ndjson && store "$PURL" in.ndjson &&
 	expect_status 0 && test_eq yes "$(cat consumed)" "read while held" &&
-	test_num "$(grep -c "^insert" proxy.log)" -ge 3 "markets INSERTs" &&
+	test_num "$(grep -c "^insert" proxy.log)" -ge 2 "markets INSERTs (the held one and after)" &&
 	test_eq 300 "$(count pipe)" &&
 	test_eq 300 "$(grep -c "\"stored\":\"inserted\"" out)" &&
 	jq -r .market_id in.ndjson >want && jq -r .market_id out >got &&
