@@ -706,7 +706,11 @@ zjob_write(struct store *s, struct zjob *j)
 	    (struct val){ .t = V_BLOB, .s = j->in.data, .n = j->in.len };
 	if ((rc = tbl_put(s, T_PAYLOADS, v, &st)) != DB_DONE)
 		return rc;
-	if (j->seq < s->nent && st == ST_INSERTED)
+	if (st != ST_INSERTED)
+		return DB_DONE;
+	if (s->astat && j->seq < s->nastat && s->astat[j->seq] != -1)
+		s->astat[j->seq] = ST_INSERTED;	/* the writer thread's */
+	else if (j->seq < s->nent)
 		s->ent[j->seq].status = ST_INSERTED;
 	return DB_DONE;
 }
