@@ -358,21 +358,69 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 	return -1;
 }
 
+/* Each table's member names, sorted and once each, for json_pick(): one
+ * pass over a record's members, not one a column (a market has 40).
+ * Made on first use, by the thread that reads records (the only one
+ * that extracts). */
+struct picks {
+	const char	*names[MAXCOL];
+	int		 slot[MAXCOL];	/* a column's name, or -1 */
+	int		 n, made;
+};
+static struct picks picks[T_COUNT];
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const struct picks *
+picks_of(enum tbl t)
+{
+	const struct table *tb = &store_tables[t];
+	struct picks *p = &picks[t];
+	int i, j;
+
+	if (p->made)
+		return p;
+	for (i = 0; i < tb->ncols; i++) {
+		if (tb->cols[i].flags & F_X)
+			continue;
+		for (j = 0; j < p->n; j++)
+			if (strcmp(p->names[j], tb->cols[i].json) == 0)
+				break;
+		if (j == p->n)
+			p->names[p->n++] = tb->cols[i].json;
+	}
+	qsort(p->names, (size_t)p->n, sizeof p->names[0], by_name);
+	for (i = 0; i < tb->ncols; i++) {
+		p->slot[i] = -1;
+		for (j = 0; !(tb->cols[i].flags & F_X) && j < p->n; j++)
+			if (strcmp(p->names[j], tb->cols[i].json) == 0)
+				p->slot[i] = j;
+	}
+	p->made = 1;
+	return p;
+}
+
 int
 tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen)
 {
 	const struct table *tb = &store_tables[t];
-	json_val j;
+	const struct picks *p = picks_of(t);
+	json_val j[MAXCOL];
 	int i;
 
 	s->njbuf = 0;
+	json_pick(obj, p->names, (size_t)p->n, j);
 	for (i = 0; i < tb->ncols; i++) {
 		v[i].t = V_NULL;
-		if (tb->cols[i].flags & F_X)
+		if (p->slot[i] < 0)
 			continue;
-		json_get(obj, tb->cols[i].json, &j);
-		if (one_val(s, &tb->cols[i], &j, &v[i], err, errlen) == -1)
+		if (one_val(s, &tb->cols[i], &j[p->slot[i]], &v[i], err,
+		    errlen) == -1)
 			return -1;
 	}
 	return 0;
