@@ -22,6 +22,7 @@
 #include "workq.h"
 
 #define AGROUP	64
+#define ASPARE	16	/* groups kept for their buffers */
 
 struct aop {
 	int		 kind;	/* K_RAW or K_MARKET */
@@ -41,7 +42,9 @@ struct agroup {
 struct awriter {
 	struct workq	*q;
 	struct agroup	*fill;	/* the ops being gathered */
-	struct agroup	*spare;	/* a group done with, its buffers kept */
+	struct agroup	*spare[ASPARE];	/* groups done with, their buffers
+					 * kept */
+	int		 nspare;
 	int		 rc;	/* the thread's first error of the batch */
 };
 
@@ -175,8 +178,8 @@ collect(struct awriter *a, int wait)
 
 	while ((g = workq_next(a->q, wait)) != NULL) {
 		g->n = 0;
-		if (a->spare == NULL)
-			a->spare = g;
+		if (a->nspare < ASPARE)
+			a->spare[a->nspare++] = g;
 		else
 			group_free(g);
 	}
@@ -222,7 +225,8 @@ aw_free(struct store *s)
 	(void)aw_wait(s);
 	workq_free(s->aw->q);
 	group_free(s->aw->fill);
-	group_free(s->aw->spare);
+	while (s->aw->nspare > 0)
+		group_free(s->aw->spare[--s->aw->nspare]);
 	free(s->aw);
 	free(s->astat);
 	s->aw = NULL;
@@ -237,8 +241,8 @@ op_next(struct store *s, int kind, size_t seq)
 	struct aop *o;
 
 	if (a->fill == NULL) {
-		a->fill = a->spare ? a->spare : calloc(1, sizeof *a->fill);
-		a->spare = NULL;
+		a->fill = a->nspare > 0 ? a->spare[--a->nspare] :
+		    calloc(1, sizeof *a->fill);
 		if (a->fill == NULL)
 			return NULL;
 	}
