@@ -6,6 +6,7 @@
  * the three can never disagree about the columns.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,14 +361,14 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 
 /* Each table's member names, sorted and once each, for json_pick(): one
  * pass over a record's members, not one a column (a market has 40).
- * Made on first use, by the thread that reads records (the only one
- * that extracts). */
+ * Made once, whichever thread extracts first. */
 struct picks {
 	const char	*names[MAXCOL];
 	int		 slot[MAXCOL];	/* a column's name, or -1 */
-	int		 n, made;
+	int		 n;
 };
 static struct picks picks[T_COUNT];
+static pthread_once_t picks_once = PTHREAD_ONCE_INIT;
 
 static int
 by_name(const void *a, const void *b)
@@ -375,33 +376,33 @@ by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static const struct picks *
-picks_of(enum tbl t)
+static void
+picks_make(void)
 {
-	const struct table *tb = &store_tables[t];
-	struct picks *p = &picks[t];
-	int i, j;
+	const struct table *tb;
+	struct picks *p;
+	int t, i, j;
 
-	if (p->made)
-		return p;
-	for (i = 0; i < tb->ncols; i++) {
-		if (tb->cols[i].flags & F_X)
-			continue;
-		for (j = 0; j < p->n; j++)
-			if (strcmp(p->names[j], tb->cols[i].json) == 0)
-				break;
-		if (j == p->n)
-			p->names[p->n++] = tb->cols[i].json;
+	for (t = 0; t < T_COUNT; t++) {
+		tb = &store_tables[t];
+		p = &picks[t];
+		for (i = 0; i < tb->ncols; i++) {
+			if (tb->cols[i].flags & F_X)
+				continue;
+			for (j = 0; j < p->n; j++)
+				if (strcmp(p->names[j], tb->cols[i].json) == 0)
+					break;
+			if (j == p->n)
+				p->names[p->n++] = tb->cols[i].json;
+		}
+		qsort(p->names, (size_t)p->n, sizeof p->names[0], by_name);
+		for (i = 0; i < tb->ncols; i++) {
+			p->slot[i] = -1;
+			for (j = 0; !(tb->cols[i].flags & F_X) && j < p->n; j++)
+				if (strcmp(p->names[j], tb->cols[i].json) == 0)
+					p->slot[i] = j;
+		}
 	}
-	qsort(p->names, (size_t)p->n, sizeof p->names[0], by_name);
-	for (i = 0; i < tb->ncols; i++) {
-		p->slot[i] = -1;
-		for (j = 0; !(tb->cols[i].flags & F_X) && j < p->n; j++)
-			if (strcmp(p->names[j], tb->cols[i].json) == 0)
-				p->slot[i] = j;
-	}
-	p->made = 1;
-	return p;
 }
 
 int
@@ -409,10 +410,11 @@ tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen)
 {
 	const struct table *tb = &store_tables[t];
-	const struct picks *p = picks_of(t);
+	const struct picks *p = &picks[t];
 	json_val j[MAXCOL];
 	int i;
 
+	pthread_once(&picks_once, picks_make);
 	s->njbuf = 0;
 	json_pick(obj, p->names, (size_t)p->n, j);
 	for (i = 0; i < tb->ncols; i++) {
