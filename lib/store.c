@@ -96,6 +96,9 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "AND error LIKE 'research %')) AND ?8 <> 'failed' AND "
 	    "NOT (?8 = 'skipped' AND COALESCE(CAST(?14 AS TEXT), '') "
 	    "LIKE 'research %')");
+	if (db_engine(db) == DB_SQLITE &&
+	    aw_new(s, BATCH_RECORDS_SQLITE + 1) == -1)
+		goto fail;
 	if (s->xrun && s->xrunend && s->xrunfin && s->xretry)
 		return s;
 fail:
@@ -128,6 +131,7 @@ store_free(struct store *s)
 
 	if (s == NULL)
 		return;
+	aw_free(s);	/* before the statements it runs */
 	clear_entries(s);
 	if (s->db)
 		tbl_release(s);
@@ -147,6 +151,8 @@ store_free(struct store *s)
 	for (i = 0; i < NJBUF; i++)
 		buf_release(&s->jbuf[i]);
 	free(s->ent);
+	free(s->mc.v);
+	free(s->mt.v);
 	free(s->keys);
 	free(s->run_id);
 	free(s->run_text);
@@ -195,6 +201,11 @@ apply(struct store *s, size_t i, const json_val *root)
 	struct entry *e = &s->ent[i];
 	int rc;
 
+	/* only raw and market rows go to the writer thread: the rest are
+	 * written here, when it is idle */
+	if (aw_on(s) && e->kind != K_RAW && e->kind != K_MARKET &&
+	    (rc = aw_wait(s)) != DB_DONE)
+		return rc;
 	if (s->db && !s->in_txn) {
 		tbl_payloads_drop(s);	/* of a batch rolled back */
 		if ((rc = tbl_pg_session(s)) != DB_DONE ||
@@ -372,12 +383,15 @@ emit_one(struct store *s, struct entry *e)
 static int
 flush(struct store *s)
 {
-	int rc = s->pending;
+	int rc = s->pending, arc;
 	size_t i;
 
 	s->pending = DB_DONE;
 	if (s->nent == 0)
 		return 0;
+	arc = aw_wait(s);
+	if (rc == DB_DONE)
+		rc = arc;
 	if (s->db && s->in_txn) {
 		if (rc == DB_DONE &&
 		    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE &&
@@ -387,8 +401,12 @@ flush(struct store *s)
 			db_rollback(s->db);
 		s->in_txn = 0;
 	}
-	if (s->db && rc != DB_DONE)
+	aw_statuses(s);
+	if (s->db && rc != DB_DONE) {
+		s->aw_off = 1;	/* record by record, in line */
 		rc = recover(s, rc);
+		s->aw_off = 0;
+	}
 	for (i = 0; i < s->nent; i++)
 		emit_one(s, &s->ent[i]);
 	clear_entries(s);

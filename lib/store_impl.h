@@ -90,6 +90,13 @@ struct entry {
 	char		 detail[200];
 };
 
+/* The rows of a record's array (a market's contracts, its tags), each
+ * ncols values as tbl_extract fills them, borrowed like theirs. */
+struct vrows {
+	struct val	*v;
+	size_t		 n, cap;
+};
+
 struct tstmt {
 	struct db_stmt	*put;	/* the upsert */
 	struct db_stmt	*check;	/* SQLite: is the row there, is it the same */
@@ -123,6 +130,13 @@ struct store {
 	struct pgbulk	*pgb;		/* PostgreSQL's batch (store_pg.c) */
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
+	struct vrows	 mc, mt;	/* the market's contracts and tags */
+	int		 mc_array;	/* its contracts were an array */
+	struct awriter	*aw;		/* SQLite: the writer thread */
+	int		*astat;		/* statuses it sets, by entry (-1:
+					 * none), nastat of them */
+	size_t		 nastat;
+	int		 aw_off;	/* recovering: every row in line */
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
 	struct quotes	*quotes;	/* the batch's (store_quote.c) */
@@ -174,13 +188,40 @@ void pgb_free(struct store *s);
 int pgb_row(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int pgb_flush(struct store *s);
 
+/* store_kinds.c: a checked market's row (v), then, unless it was there
+ * unchanged, its contracts and tags rows; *status as tbl_put's. */
+int market_write(struct store *s, struct val *v, const struct vrows *cs,
+    const struct vrows *tags, int flags, size_t seq, int *status);
+
+/* store_aw.c: SQLite's writer thread.  aw_new() starts it for batches of
+ * up to nent entries (-1: out of memory; aw_free() then).  aw_market()
+ * and aw_raw() copy a checked record's rows (entry seq) and queue them;
+ * aw_wait() returns when the thread is idle, with its first error since
+ * the last wait (DB_DONE, DB_ERR, DB_BUSY); aw_statuses() sets the
+ * batch's entries to the statuses the thread found (after aw_wait()).
+ * aw_free() waits, then stops the thread (NULL-safe). */
+int aw_new(struct store *s, size_t nent);
+int aw_market(struct store *s, size_t seq, const struct val *v,
+    const struct vrows *cs, const struct vrows *tags);
+int aw_raw(struct store *s, size_t seq, const struct val *v,
+    const char *endpoint, const char *p, size_t n);
+int aw_wait(struct store *s);
+void aw_statuses(struct store *s);
+void aw_free(struct store *s);
+static inline int
+aw_on(const struct store *s)
+{
+	return s->aw && !s->aw_off;
+}
+
 /* store_rec.c: a market or event record made again from its columns
  * (v, as tbl_extract fills them) and, for a market, its contracts rows
  * (nc of them, each CONTRACTS_NCOLS values); 0, or -1 out of memory. */
 int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
     const struct val *contracts, size_t nc);
 /* Does the record whose canonical text is canon come back the same
- * from its columns?  Then its record column is not needed. */
+ * from its columns (a market's contracts: s->mc, as its check kept
+ * them)?  Then its record column is not needed. */
 int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
     const struct val *v, const struct buf *canon);
 /* store.c: a record's status into the counts; the record as it came,

@@ -49,7 +49,11 @@ entry_fail(struct entry *e, const char *reason, const char *detail)
 static int
 bad(struct store *s, struct entry *e, const char *err)
 {
+	int rc;
+
 	entry_fail(e, "bad_record", err);
+	if ((rc = aw_wait(s)) != DB_DONE)	/* the connection is ours */
+		return rc;
 	return fail_row(s, e);
 }
 
@@ -124,17 +128,39 @@ record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
 	return DB_DONE;
 }
 
+/* Room for one more row of ncols values in r. */
+static struct val *
+vrows_next(struct vrows *r, int ncols)
+{
+	struct val *n;
+	size_t cap;
+
+	if ((r->n + 1) * (size_t)ncols > r->cap) {
+		cap = r->cap ? r->cap * 2 : 16 * (size_t)ncols;
+		while (cap < (r->n + 1) * (size_t)ncols)
+			cap *= 2;
+		if ((n = realloc(r->v, cap * sizeof *n)) == NULL)
+			return NULL;
+		r->v = n;
+		r->cap = cap;
+	}
+	return &r->v[r->n * (size_t)ncols];
+}
+
 /* An optional array (tags, contracts) of objects, each with the columns
- * of table t; what names one, prefix goes before a column's complaint. */
+ * of table t, kept in out (unless NULL) as extracted; what names one,
+ * prefix goes before a column's complaint. */
 static enum check
 rows_check(struct store *s, const json_val *a, enum tbl t, const char *what,
-    const char *prefix, char *err, size_t errlen)
+    const char *prefix, struct vrows *out, char *err, size_t errlen)
 {
-	struct val v[MAXCOL];
+	struct val v[MAXCOL], *row;
 	char why[120];	/* and a prefix fits in err */
 	json_iter it;
 	json_val x;
 
+	if (out)
+		out->n = 0;
 	if (absent(a))
 		return REC_GOOD;
 	if (a->type != JSON_ARRAY) {
@@ -147,26 +173,52 @@ rows_check(struct store *s, const json_val *a, enum tbl t, const char *what,
 			snprintf(err, errlen, "a %s is not an object", what);
 			return REC_BAD;
 		}
-		if (tbl_extract(s, t, &x, v, why, sizeof why) == -1) {
+		row = v;
+		if (out && (row = vrows_next(out,
+		    store_tables[t].ncols)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return REC_BAD;
+		}
+		if (tbl_extract(s, t, &x, row, why, sizeof why) == -1) {
 			snprintf(err, errlen, "%s%s", prefix, why);
 			return REC_BAD;
 		}
+		if (out)
+			out->n++;
 	}
 	return REC_GOOD;
 }
 
+/* A checked record's tags and, of a market, its contracts, into s->mt
+ * and s->mc (groups' markets: their check kept none). */
 static int
-tags_write(struct store *s, const json_val *tags, int flags)
+rows_of(struct store *s, const json_val *m, int market)
 {
-	struct val v[MAXCOL];
-	json_iter it;
-	json_val tag;
+	json_val a;
+	char err[160];
+
+	json_get(m, "tags", &a);
+	if (rows_check(s, &a, T_TAGS, "tag", "", &s->mt, err,
+	    sizeof err) != REC_GOOD)
+		return DB_ERR;
+	s->mc.n = 0;
+	if (!market)
+		return DB_DONE;
+	json_get(m, "contracts", &a);
+	s->mc_array = a.type == JSON_ARRAY;
+	return rows_check(s, &a, T_CONTRACTS, "contract", "", &s->mc, err,
+	    sizeof err) == REC_GOOD ? DB_DONE : DB_ERR;
+}
+
+static int
+tags_write(struct store *s, const struct vrows *tags, int flags)
+{
+	struct val *v;
+	size_t i;
 	int rc = DB_DONE;
 
-	json_iter_init(&it, tags);
-	while (rc == DB_DONE && json_iter_next(&it, NULL, NULL, &tag)) {
-		if (tbl_extract(s, T_TAGS, &tag, v, NULL, 0) == -1)
-			return DB_ERR;	/* checked: cannot be */
+	for (i = 0; rc == DB_DONE && i < tags->n; i++) {
+		v = &tags->v[i * T_TAGS_NCOLS];
 		v[TAGS_SOURCE] = vstr("polymarket");
 		rc = flags & W_BULK ? tbl_copy(s, T_TAGS, v, 0) :
 		    tbl_put(s, T_TAGS, v, NULL);
@@ -174,43 +226,43 @@ tags_write(struct store *s, const json_val *tags, int flags)
 	return rc;
 }
 
-/* The contracts of market mv (its columns), into contracts, or with
+/* The contracts cs of market mv (its columns), into contracts, or with
  * event_key into the run-scoped processed_contracts. */
 static int
-contracts_write(struct store *s, const json_val *m, const struct val *mv,
+contracts_write(struct store *s, const struct vrows *cs, const struct val *mv,
     const char *event_key, int flags)
 {
-	enum tbl t = event_key ? T_PCONTRACTS : T_CONTRACTS;
 	struct val v[MAXCOL];
-	json_val cs, c;
-	json_iter it;
-	int64_t idx;
+	const struct val *c;
+	size_t idx;
 	int rc = DB_DONE;
 
-	json_get(m, "contracts", &cs);
-	json_iter_init(&it, &cs);
-	for (idx = 0; rc == DB_DONE && json_iter_next(&it, NULL, NULL, &c);
-	    idx++) {
-		if (tbl_extract(s, t, &c, v, NULL, 0) == -1)
-			return DB_ERR;	/* checked: cannot be */
+	for (idx = 0; rc == DB_DONE && idx < cs->n; idx++) {
+		c = &cs->v[idx * T_CONTRACTS_NCOLS];
 		if (event_key) {
 			v[PCONTRACTS_EVENT_KEY] = vstr(event_key);
 			v[PCONTRACTS_MARKET_ID] = mv[MARKETS_MARKET_ID];
-			v[PCONTRACTS_OUTCOME_INDEX] = vint(idx);
+			v[PCONTRACTS_OUTCOME_INDEX] = vint((int64_t)idx);
 			v[PCONTRACTS_RUN_ID] = vstr(s->run_id);
-		} else {
-			v[CONTRACTS_SOURCE] = mv[MARKETS_SOURCE];
-			v[CONTRACTS_MARKET_ID] = mv[MARKETS_MARKET_ID];
-			v[CONTRACTS_OUTCOME_INDEX] = vint(idx);
+			v[PCONTRACTS_OUTCOME] = c[CONTRACTS_OUTCOME];
+			v[PCONTRACTS_TOKEN_ID] = c[CONTRACTS_TOKEN_ID];
+			v[PCONTRACTS_PRICE] = c[CONTRACTS_PRICE];
+			rc = tbl_put(s, T_PCONTRACTS, v, NULL);
+			continue;
 		}
-		rc = flags & W_BULK ? tbl_copy(s, t, v, 0) :
-		    tbl_put(s, t, v, NULL);
+		memcpy(v, c, T_CONTRACTS_NCOLS * sizeof *v);
+		v[CONTRACTS_SOURCE] = mv[MARKETS_SOURCE];
+		v[CONTRACTS_MARKET_ID] = mv[MARKETS_MARKET_ID];
+		v[CONTRACTS_OUTCOME_INDEX] = vint((int64_t)idx);
+		rc = flags & W_BULK ? tbl_copy(s, T_CONTRACTS, v, 0) :
+		    tbl_put(s, T_CONTRACTS, v, NULL);
 	}
 	return rc;
 }
 
-/* A market whole, its columns into v.  Tags and contracts have no JSON
- * columns: checking them leaves v's JSON scratch buffers alone. */
+/* A market whole, its columns into v, its contracts and tags into s->mc
+ * and s->mt.  Tags and contracts have no JSON columns: checking them
+ * leaves v's JSON scratch buffers alone. */
 static enum check
 market_check(struct store *s, const json_val *m, struct val *v, char *err,
     size_t errlen)
@@ -221,23 +273,23 @@ market_check(struct store *s, const json_val *m, struct val *v, char *err,
 		return say(err, errlen, "a market is not an object");
 	json_get(m, "tags", &tags);
 	json_get(m, "contracts", &cs);
+	s->mc_array = cs.type == JSON_ARRAY;
 	if (tbl_extract(s, T_MARKETS, m, v, err, errlen) == -1 ||
-	    rows_check(s, &tags, T_TAGS, "tag", "tag ", err,
+	    rows_check(s, &tags, T_TAGS, "tag", "tag ", &s->mt, err,
 	    errlen) != REC_GOOD ||
-	    rows_check(s, &cs, T_CONTRACTS, "contract", "", err,
+	    rows_check(s, &cs, T_CONTRACTS, "contract", "", &s->mc, err,
 	    errlen) != REC_GOOD)
 		return REC_BAD;
 	return REC_GOOD;
 }
 
-/* A checked market, v complete: its row, then its contracts and tags
- * unless the row was there unchanged (on PostgreSQL the bulk statement
- * decides later, so they go along). */
-static int
-market_write(struct store *s, const json_val *m, struct val *v, int flags,
-    size_t seq, int *status)
+/* A checked market, v complete, its contracts cs and tags tags: its row,
+ * then its contracts and tags unless the row was there unchanged (on
+ * PostgreSQL the bulk statement decides later, so they go along). */
+int
+market_write(struct store *s, struct val *v, const struct vrows *cs,
+    const struct vrows *tags, int flags, size_t seq, int *status)
 {
-	json_val tags, cs;
 	int rc;
 
 	if (flags & W_BULK) {
@@ -247,16 +299,12 @@ market_write(struct store *s, const json_val *m, struct val *v, int flags,
 		rc = tbl_put(s, T_MARKETS, v, status);
 	if (rc != DB_DONE || (!(flags & W_BULK) && *status == ST_UNCHANGED))
 		return rc;
-	json_get(m, "tags", &tags);
-	if ((rc = contracts_write(s, m, v, NULL, flags)) != DB_DONE)
+	if ((rc = contracts_write(s, cs, v, NULL, flags)) != DB_DONE)
 		return rc;
-	if (!(flags & W_BULK) && *status == ST_UPDATED) {
-		json_get(m, "contracts", &cs);
-		if ((rc = tbl_trim_contracts(s, v,
-		    (int64_t)json_count(&cs))) != DB_DONE)
-			return rc;
-	}
-	return tags_write(s, &tags, flags);
+	if (!(flags & W_BULK) && *status == ST_UPDATED &&
+	    (rc = tbl_trim_contracts(s, v, (int64_t)cs->n)) != DB_DONE)
+		return rc;
+	return tags_write(s, tags, flags);
 }
 
 static int
@@ -273,8 +321,10 @@ market_rec(struct store *s, struct entry *e, const json_val *root,
 		return skipped(e);
 	if ((rc = record_cols(s, T_MARKETS, root, v)) != DB_DONE)
 		return rc;
+	if (aw_on(s))
+		return aw_market(s, seq, v, &s->mc, &s->mt);
 	flags = db_engine(s->db) == DB_PG ? W_BULK : 0;
-	return market_write(s, root, v, flags, seq, &e->status);
+	return market_write(s, v, &s->mc, &s->mt, flags, seq, &e->status);
 }
 
 static enum check
@@ -286,21 +336,19 @@ event_check(struct store *s, const json_val *ev, struct val *v, char *err,
 	json_get(ev, "tags", &tags);
 	if (tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1)
 		return REC_BAD;
-	return rows_check(s, &tags, T_TAGS, "tag", "tag ", err, errlen);
+	return rows_check(s, &tags, T_TAGS, "tag", "tag ", NULL, err, errlen);
 }
 
 static int
 event_write(struct store *s, const json_val *ev, struct val *v, int *status)
 {
-	json_val tags;
 	int rc;
 
 	if ((rc = record_cols(s, T_EVENTS, ev, v)) != DB_DONE ||
 	    (rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
-	    *status == ST_UNCHANGED)
+	    *status == ST_UNCHANGED || (rc = rows_of(s, ev, 0)) != DB_DONE)
 		return rc;
-	json_get(ev, "tags", &tags);
-	return tags_write(s, &tags, 0);
+	return tags_write(s, &s->mt, 0);
 }
 
 static int
@@ -359,12 +407,15 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 		return bad(s, e, "sha256 does not match the payload");
 	if (s->db == NULL)
 		return skipped(e);
+	v[RAW_RUN_ID] = vstr(s->run_id);
+	v[RAW_STORED_AT] = vstr(s->now);
+	if (aw_on(s))
+		return aw_raw(s, seq, v, json_str(&ep, NULL), text + span.off,
+		    span.len);
 	/* the payload once; this fetch of it, always (a repeat is one) */
 	if ((rc = tbl_payload(s, &v[RAW_SHA256], json_str(&ep, NULL),
 	    text + span.off, span.len, seq, &e->status)) != DB_DONE)
 		return rc;
-	v[RAW_RUN_ID] = vstr(s->run_id);
-	v[RAW_STORED_AT] = vstr(s->now);
 	if (db_engine(s->db) == DB_PG)
 		return tbl_copy(s, T_RAW, v, seq);
 	return tbl_put(s, T_RAW, v, NULL);
@@ -429,7 +480,7 @@ book_put(struct store *s, struct entry *e, const json_val *root)
 		return bad(s, e, "book without token_id or ts");
 	for (i = 0; i < 2; i++) {
 		json_get(root, sides[i][0], &lv);
-		if (rows_check(s, &lv, T_BOOKS, "book level", "", err,
+		if (rows_check(s, &lv, T_BOOKS, "book level", "", NULL, err,
 		    sizeof err) != REC_GOOD)
 			return bad(s, e, err);
 	}
@@ -919,14 +970,16 @@ markets_write(struct store *s, const char *key, const json_val *ms)
 		if (tbl_extract(s, T_MARKETS, &m, v, NULL, 0) == -1 ||
 		    tbl_extract(s, T_PMARKETS, &m, pv, NULL, 0) == -1)
 			return DB_ERR;	/* checked: cannot be */
-		if ((rc = record_cols(s, T_MARKETS, &m, v)) != DB_DONE ||
-		    (rc = market_write(s, &m, v, 0, 0, &st)) != DB_DONE)
+		if ((rc = rows_of(s, &m, 1)) != DB_DONE ||
+		    (rc = record_cols(s, T_MARKETS, &m, v)) != DB_DONE ||
+		    (rc = market_write(s, v, &s->mc, &s->mt, 0, 0,
+		    &st)) != DB_DONE)
 			return rc;
 		pv[PMARKETS_EVENT_KEY] = vstr(key);
 		pv[PMARKETS_RUN_ID] = vstr(s->run_id);
 		pv[PMARKETS_RECORD] = vtext(s->canon.data, s->canon.len);
 		if ((rc = tbl_put(s, T_PMARKETS, pv, NULL)) == DB_DONE)
-			rc = contracts_write(s, &m, v, key, 0);
+			rc = contracts_write(s, &s->mc, v, key, 0);
 	}
 	return rc;
 }

@@ -130,23 +130,17 @@ int
 rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
     const struct val *v, const struct buf *canon)
 {
-	struct val cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
-	json_val cs, c;
-	json_iter it;
 	size_t nc = 0;
 
+	(void)obj;
 	if (t == T_MARKETS) {
-		json_get(obj, "contracts", &cs);
-		if (cs.type != JSON_ARRAY || json_count(&cs) > MAXCONTRACTS)
+		/* its contracts as its check kept them (s->mc) */
+		if (!s->mc_array || s->mc.n > MAXCONTRACTS)
 			return 0;
-		json_iter_init(&it, &cs);
-		while (json_iter_next(&it, NULL, NULL, &c))
-			if (tbl_extract(s, T_CONTRACTS, &c,
-			    &cv[nc++ * T_CONTRACTS_NCOLS], NULL, 0) == -1)
-				return 0;
+		nc = s->mc.n;
 	}
 	buf_reset(&s->rebuilt);
-	if (rec_rebuild(&s->rebuilt, t, v, cv, nc) == -1)
+	if (rec_rebuild(&s->rebuilt, t, v, s->mc.v, nc) == -1)
 		return 0;
 	return s->rebuilt.len == canon->len &&
 	    memcmp(s->rebuilt.data, canon->data, canon->len) == 0;

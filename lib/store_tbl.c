@@ -6,6 +6,7 @@
  * the three can never disagree about the columns.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,21 +359,70 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 	return -1;
 }
 
+/* Each table's member names, sorted and once each, for json_pick(): one
+ * pass over a record's members, not one a column (a market has 40).
+ * Made once, whichever thread extracts first. */
+struct picks {
+	const char	*names[MAXCOL];
+	int		 slot[MAXCOL];	/* a column's name, or -1 */
+	int		 n;
+};
+static struct picks picks[T_COUNT];
+static pthread_once_t picks_once = PTHREAD_ONCE_INIT;
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+picks_make(void)
+{
+	const struct table *tb;
+	struct picks *p;
+	int t, i, j;
+
+	for (t = 0; t < T_COUNT; t++) {
+		tb = &store_tables[t];
+		p = &picks[t];
+		for (i = 0; i < tb->ncols; i++) {
+			if (tb->cols[i].flags & F_X)
+				continue;
+			for (j = 0; j < p->n; j++)
+				if (strcmp(p->names[j], tb->cols[i].json) == 0)
+					break;
+			if (j == p->n)
+				p->names[p->n++] = tb->cols[i].json;
+		}
+		qsort(p->names, (size_t)p->n, sizeof p->names[0], by_name);
+		for (i = 0; i < tb->ncols; i++) {
+			p->slot[i] = -1;
+			for (j = 0; !(tb->cols[i].flags & F_X) && j < p->n; j++)
+				if (strcmp(p->names[j], tb->cols[i].json) == 0)
+					p->slot[i] = j;
+		}
+	}
+}
+
 int
 tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen)
 {
 	const struct table *tb = &store_tables[t];
-	json_val j;
+	const struct picks *p = &picks[t];
+	json_val j[MAXCOL];
 	int i;
 
+	pthread_once(&picks_once, picks_make);
 	s->njbuf = 0;
+	json_pick(obj, p->names, (size_t)p->n, j);
 	for (i = 0; i < tb->ncols; i++) {
 		v[i].t = V_NULL;
-		if (tb->cols[i].flags & F_X)
+		if (p->slot[i] < 0)
 			continue;
-		json_get(obj, tb->cols[i].json, &j);
-		if (one_val(s, &tb->cols[i], &j, &v[i], err, errlen) == -1)
+		if (one_val(s, &tb->cols[i], &j[p->slot[i]], &v[i], err,
+		    errlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -706,7 +756,11 @@ zjob_write(struct store *s, struct zjob *j)
 	    (struct val){ .t = V_BLOB, .s = j->in.data, .n = j->in.len };
 	if ((rc = tbl_put(s, T_PAYLOADS, v, &st)) != DB_DONE)
 		return rc;
-	if (j->seq < s->nent && st == ST_INSERTED)
+	if (st != ST_INSERTED)
+		return DB_DONE;
+	if (s->astat && j->seq < s->nastat && s->astat[j->seq] != -1)
+		s->astat[j->seq] = ST_INSERTED;	/* the writer thread's */
+	else if (j->seq < s->nent)
 		s->ent[j->seq].status = ST_INSERTED;
 	return DB_DONE;
 }

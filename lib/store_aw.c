@@ -1,0 +1,300 @@
+/*
+ * store_aw.c - SQLite: the rows of raw and market records written by a
+ * thread of their own while the store reads, checks and hashes the next
+ * records (see store_impl.h).  Reading and writing each took about half
+ * of pm-store's time (make bench), one after the other on one core.
+ *
+ * A record checked good is copied (its column values and the bytes they
+ * point at) into an op; ops go to the thread AGROUP at a time, in input
+ * order, and the thread runs them on the store's own connection with the
+ * very functions the store runs in line (market_write, tbl_payload,
+ * tbl_put).  The store touches the connection only when the thread is
+ * idle: aw_wait() before any other record, before a commit and before a
+ * failure row.  A record's status is the thread's to set (s->astat, by
+ * entry), read back when the batch ends; the thread's first error ends
+ * its work on the batch, and the batch is then recovered in line
+ * (store.c), the thread left alone.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+#include "workq.h"
+
+#define AGROUP	64
+#define ASPARE	16	/* groups kept for their buffers */
+
+struct aop {
+	int		 kind;	/* K_RAW or K_MARKET */
+	size_t		 seq;	/* its entry */
+	struct buf	 text;	/* the bytes its values point at */
+	struct val	*v;	/* raw: T_RAW's, endpoint, payload; market:
+				 * T_MARKETS's, then nc contracts rows and
+				 * nt tags rows */
+	size_t		 nv, cap, nc, nt;
+};
+
+struct agroup {
+	struct aop	 op[AGROUP];
+	int		 n;
+};
+
+struct awriter {
+	struct workq	*q;
+	struct agroup	*fill;	/* the ops being gathered */
+	struct agroup	*spare[ASPARE];	/* groups done with, their buffers
+					 * kept */
+	int		 nspare;
+	int		 rc;	/* the thread's first error of the batch */
+};
+
+static void
+group_free(struct agroup *g)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < AGROUP; i++) {
+		buf_release(&g->op[i].text);
+		free(g->op[i].v);
+	}
+	free(g);
+}
+
+/* Values v[0..n) at the end of o's, their bytes copied (each followed
+ * by a NUL: an endpoint is read as a C string).  Offsets until
+ * op_fix(): the bytes may move while o grows. */
+static int
+op_add(struct aop *o, const struct val *v, size_t n)
+{
+	struct val *nv;
+	size_t i, cap;
+
+	if (o->nv + n > o->cap) {
+		cap = o->cap ? o->cap * 2 : 64;
+		while (cap < o->nv + n)
+			cap *= 2;
+		if ((nv = realloc(o->v, cap * sizeof *nv)) == NULL)
+			return -1;
+		o->v = nv;
+		o->cap = cap;
+	}
+	for (i = 0; i < n; i++) {
+		o->v[o->nv] = v[i];
+		if (v[i].t == V_TEXT || v[i].t == V_BLOB) {
+			o->v[o->nv].i = (int64_t)o->text.len;
+			o->v[o->nv].s = NULL;
+			if (buf_add(&o->text, v[i].s, v[i].n) == -1 ||
+			    buf_addc(&o->text, 0) == -1)
+				return -1;
+		}
+		o->nv++;
+	}
+	return 0;
+}
+
+static void
+op_fix(struct aop *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nv; i++)
+		if (o->v[i].t == V_TEXT || o->v[i].t == V_BLOB)
+			o->v[i].s = o->text.data + o->v[i].i;
+}
+
+static int
+op_run(struct store *s, struct aop *o)
+{
+	struct vrows cs, tags;
+	struct val *v = o->v;
+	int st = ST_NONE, rc;
+
+	op_fix(o);
+	if (o->kind == K_MARKET) {
+		cs = (struct vrows){ .v = v + T_MARKETS_NCOLS, .n = o->nc };
+		tags = (struct vrows){ .v = cs.v + o->nc * T_CONTRACTS_NCOLS,
+		    .n = o->nt };
+		rc = market_write(s, v, &cs, &tags, 0, o->seq, &st);
+		s->astat[o->seq] = st;
+		return rc;
+	}
+	/* a payload new here is told by its packing (tbl_payload) */
+	s->astat[o->seq] = ST_DUPLICATE;
+	if ((rc = tbl_payload(s, &v[RAW_SHA256],
+	    v[T_RAW_NCOLS].t == V_TEXT ? v[T_RAW_NCOLS].s : NULL,
+	    v[T_RAW_NCOLS + 1].s, v[T_RAW_NCOLS + 1].n, o->seq,
+	    &st)) != DB_DONE)
+		return rc;
+	return tbl_put(s, T_RAW, v, NULL);
+}
+
+static void *
+aw_init(void *arg)
+{
+	return arg;
+}
+
+static void
+aw_fini(void *state)
+{
+	(void)state;
+}
+
+static void
+aw_run(void *state, void *item)
+{
+	struct store *s = state;
+	struct agroup *g = item;
+	int i;
+
+	for (i = 0; i < g->n && s->aw->rc == DB_DONE; i++)
+		s->aw->rc = op_run(s, &g->op[i]);
+}
+
+int
+aw_new(struct store *s, size_t nent)
+{
+	size_t i;
+
+	if ((s->aw = calloc(1, sizeof *s->aw)) == NULL ||
+	    (s->astat = malloc(nent * sizeof *s->astat)) == NULL)
+		return -1;
+	s->nastat = nent;
+	for (i = 0; i < nent; i++)
+		s->astat[i] = -1;
+	s->aw->rc = DB_DONE;
+	if ((s->aw->q = workq_new(1, aw_init, aw_fini, aw_run, s)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Groups the thread is done with: their buffers kept for the next. */
+static void
+collect(struct awriter *a, int wait)
+{
+	struct agroup *g;
+
+	while ((g = workq_next(a->q, wait)) != NULL) {
+		g->n = 0;
+		if (a->nspare < ASPARE)
+			a->spare[a->nspare++] = g;
+		else
+			group_free(g);
+	}
+}
+
+int
+aw_wait(struct store *s)
+{
+	struct awriter *a = s->aw;
+	int rc;
+
+	if (a == NULL || a->q == NULL)
+		return DB_DONE;
+	if (a->fill && a->fill->n > 0) {
+		if (workq_add(a->q, a->fill, 1) == -1)
+			return DB_ERR;
+		a->fill = NULL;
+	}
+	collect(a, 1);
+	rc = a->rc;
+	a->rc = DB_DONE;
+	return rc;
+}
+
+void
+aw_statuses(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; s->astat && i < s->nastat; i++)
+		if (s->astat[i] != -1) {
+			if (i < s->nent)
+				s->ent[i].status = s->astat[i];
+			s->astat[i] = -1;
+		}
+}
+
+void
+aw_free(struct store *s)
+{
+	if (s->aw == NULL)
+		return;
+	(void)aw_wait(s);
+	workq_free(s->aw->q);
+	group_free(s->aw->fill);
+	while (s->aw->nspare > 0)
+		group_free(s->aw->spare[--s->aw->nspare]);
+	free(s->aw);
+	free(s->astat);
+	s->aw = NULL;
+	s->astat = NULL;
+}
+
+/* The next op to fill, kind of entry seq. */
+static struct aop *
+op_next(struct store *s, int kind, size_t seq)
+{
+	struct awriter *a = s->aw;
+	struct aop *o;
+
+	if (a->fill == NULL) {
+		a->fill = a->nspare > 0 ? a->spare[--a->nspare] :
+		    calloc(1, sizeof *a->fill);
+		if (a->fill == NULL)
+			return NULL;
+	}
+	o = &a->fill->op[a->fill->n];
+	o->kind = kind;
+	o->seq = seq;
+	o->nv = o->nc = o->nt = 0;
+	buf_reset(&o->text);
+	return o;
+}
+
+/* The op filled: to the thread when its group is full. */
+static int
+op_queue(struct store *s)
+{
+	struct awriter *a = s->aw;
+
+	if (++a->fill->n < AGROUP)
+		return DB_DONE;
+	if (workq_add(a->q, a->fill, 1) == -1)
+		return DB_ERR;
+	a->fill = NULL;
+	collect(a, 0);
+	return DB_DONE;
+}
+
+int
+aw_market(struct store *s, size_t seq, const struct val *v,
+    const struct vrows *cs, const struct vrows *tags)
+{
+	struct aop *o;
+
+	if (seq >= s->nastat || (o = op_next(s, K_MARKET, seq)) == NULL ||
+	    op_add(o, v, T_MARKETS_NCOLS) == -1 ||
+	    op_add(o, cs->v, cs->n * T_CONTRACTS_NCOLS) == -1 ||
+	    op_add(o, tags->v, tags->n * T_TAGS_NCOLS) == -1)
+		return DB_ERR;
+	o->nc = cs->n;
+	o->nt = tags->n;
+	return op_queue(s);
+}
+
+int
+aw_raw(struct store *s, size_t seq, const struct val *v, const char *endpoint,
+    const char *p, size_t n)
+{
+	struct val extra[2] = { vstr(endpoint),
+	    { .t = V_BLOB, .s = p, .n = n } };
+	struct aop *o;
+
+	if (seq >= s->nastat || (o = op_next(s, K_RAW, seq)) == NULL ||
+	    op_add(o, v, T_RAW_NCOLS) == -1 || op_add(o, extra, 2) == -1)
+		return DB_ERR;
+	return op_queue(s);
+}
