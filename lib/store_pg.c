@@ -56,22 +56,23 @@ col_type(const struct col *c)
 	return DB_A_TEXT;
 }
 
-/* unnest(?n::type[], ...) AS alias(seq, columns), parameters from *n. */
+/* (SELECT unnest(?n::type[]) AS seq, unnest(...) AS column, ...) AS
+ * alias, parameters from *n: the arrays in step, in the select list,
+ * where the executor takes them a row at a time (unnest in FROM stores
+ * every row in a tuplestore first). */
 static void
 source(struct buf *b, const struct table *t, int seq, const char *alias,
     int *n)
 {
 	int i;
 
-	buf_adds(b, "unnest(");
+	buf_adds(b, "(SELECT ");
 	if (seq)
-		buf_printf(b, "?%d::int8[], ", (*n)++);
+		buf_printf(b, "unnest(?%d::int8[]) AS seq, ", (*n)++);
 	for (i = 0; i < t->ncols; i++)
-		buf_printf(b, "%s?%d::%s[]", i ? ", " : "", (*n)++,
-		    tname[col_type(&t->cols[i])]);
-	buf_printf(b, ") AS %s(%s", alias, seq ? "seq, " : "");
-	tbl_cols_list(b, t, 0, "");
-	buf_adds(b, ")");
+		buf_printf(b, "%sunnest(?%d::%s[]) AS %s", i ? ", " : "", (*n)++,
+		    tname[col_type(&t->cols[i])], t->cols[i].sql);
+	buf_printf(b, ") AS %s", alias);
 }
 
 /* a.k1 = b.k1 AND ... */
@@ -111,7 +112,11 @@ insert(struct buf *b, enum tbl id, const char *from, int seq)
 		buf_adds(b, seq ? ", seq DESC" : "");
 	} else
 		buf_adds(b, "seq");
-	tbl_conflict(b, id);
+	if (id == T_RAW)	/* the key index alone: the id is new */
+		buf_adds(b, " ON CONFLICT (sha256, COALESCE(fetched_at, ''), "
+		    "COALESCE(endpoint, ''), COALESCE(url, '')) DO NOTHING");
+	else
+		tbl_conflict(b, id);
 }
 
 /* A table whose rows say whether they were new (markets, payloads,
