@@ -319,3 +319,6 @@ FROM experiment_results r,
   json_each(CASE WHEN m.type = 'object' THEN m.value ELSE '{}' END) o
 WHERE r.status = 'ok' AND o.type IN ('integer', 'real');
 
+-- migration 10: key columns in binary order
+-- nothing to do: SQLite compares text as bytes
+

@@ -57,8 +57,7 @@ MARKET_COLS \
 "  json_each(CASE WHEN m.type = 'object' THEN m.value ELSE '{}' END) o\n" \
 "WHERE r.status = 'ok' AND o.type IN ('integer', 'real');\n"
 
-#define VIEWS_PG \
-LATEST_PRICES \
+#define MARKET_OUTCOMES_PG \
 "CREATE VIEW market_outcomes AS\n" \
 MARKET_COLS \
 "  (SELECT json_agg(c.outcome ORDER BY c.outcome_index)\n" \
@@ -67,7 +66,10 @@ MARKET_COLS \
 "    " CONTRACTS_OF_M ")::text AS token_ids,\n" \
 "  (SELECT json_agg(" CONTRACT_PRICE " ORDER BY c.outcome_index)\n" \
 "    " CONTRACTS_OF_M ")::text AS prices\n" \
-"FROM markets m;\n" \
+"FROM markets m;\n"
+#define VIEWS_PG \
+LATEST_PRICES \
+MARKET_OUTCOMES_PG \
 "CREATE VIEW forecasts AS\n" \
 "SELECT r.event_key, r.experiment_id, r.suite, r.stage, r.variant,\n" \
 "  r.fingerprint, r.run_id, r.finished_at, m.key AS market_id,\n" \
@@ -416,6 +418,10 @@ V6_KEYS_TAIL },
 "  changed_at TEXT NOT NULL);\n" },
 /* Views to look at the data with (pm-schema(5)); nothing stored changes. */
 { 8, "views: market_outcomes, forecasts, latest_prices", VIEWS_SQLITE },
+/* PostgreSQL's key columns compared as bytes (pg_sql[10]); SQLite's
+ * text compares so already. */
+{ 10, "key columns in binary order",
+"-- nothing to do: SQLite compares text as bytes\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])
@@ -441,6 +447,40 @@ V6_KEYS_HEAD
 V6_KEYS_TAIL,
 [8] =	/* JSON spelled PostgreSQL's way */
 VIEWS_PG,
+/*
+ * The keys pm-store writes most, compared byte by byte (COLLATE "C"), not
+ * by the database's locale: a B-tree insert or conflict check then
+ * compares with memcmp, not strcoll, and keys order as on SQLite.  The
+ * indexes on them are built again; the views on them are made again as
+ * they were.
+ */
+[10] =
+"DROP VIEW market_outcomes;\n"
+"DROP VIEW latest_prices;\n"
+"DROP VIEW raw_responses;\n"
+"ALTER TABLE raw_payloads ALTER COLUMN sha256 TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE raw_observations\n"
+"  ALTER COLUMN sha256 TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN endpoint TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN url TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN fetched_at TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN run_id TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE markets ALTER COLUMN source TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN market_id TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE contracts ALTER COLUMN source TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN market_id TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN token_id TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE events ALTER COLUMN source TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN event_id TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE tags ALTER COLUMN source TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN tag_id TYPE TEXT COLLATE \"C\";\n"
+"ALTER TABLE price_history ALTER COLUMN token_id TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN side TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN ts TYPE TEXT COLLATE \"C\",\n"
+"  ALTER COLUMN market_id TYPE TEXT COLLATE \"C\";\n"
+LATEST_PRICES
+MARKET_OUTCOMES_PG
+V4_VIEW("convert_from(p.payload, 'UTF8')"),
 };
 
 static const char *

@@ -30,6 +30,10 @@
  * PM_DB_TIMEOUT.  PostgreSQL's stay at 2000 (bulk_seen looks a key up in
  * the batch's). */
 #define BATCH_RECORDS_SQLITE	8000
+/* bulk_seen's hash set of a batch's keys: open addressing, half full at
+ * most */
+#define KEYSLOTS		4096
+_Static_assert(KEYSLOTS >= 2 * BATCH_RECORDS, "KEYSLOTS too small");
 
 static size_t
 batch_records(const struct store *s)
@@ -119,6 +123,8 @@ clear_entries(struct store *s)
 	}
 	s->nent = 0;
 	s->nbadline = 0;
+	if (s->nkeys)
+		memset(s->keys, 0, KEYSLOTS * sizeof *s->keys);
 	s->nkeys = 0;
 	buf_reset(&s->text);
 	quote_reset(s);
@@ -451,14 +457,17 @@ bulk_seen(struct store *s, int kind, const json_val *root)
 		return 0;
 	for (k = keys[kind]; *k; k++)
 		h = field_hash(h, root, *k);
-	for (i = 0; i < s->nkeys; i++)
+	h += h == 0;	/* 0: an empty slot */
+	if (s->keys == NULL &&
+	    (s->keys = calloc(KEYSLOTS, sizeof *s->keys)) == NULL)
+		return 1;
+	for (i = h & (KEYSLOTS - 1); s->keys[i]; i = (i + 1) & (KEYSLOTS - 1))
 		if (s->keys[i] == h)
 			return 1;
-	if (s->keys == NULL &&
-	    (s->keys = calloc(BATCH_RECORDS, sizeof *s->keys)) == NULL)
-		return 1;
-	if (s->nkeys < BATCH_RECORDS)
-		s->keys[s->nkeys++] = h;
+	if (s->nkeys < BATCH_RECORDS) {
+		s->keys[i] = h;
+		s->nkeys++;
+	}
 	return 0;
 }
 

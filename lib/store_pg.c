@@ -10,7 +10,11 @@
  * market's row was inserted or changed (as on SQLite); the contracts it
  * no longer has are deleted there too.  Within a statement the rows are
  * taken in key order (two writers lock rows in the same order) and each
- * key once (the last wins), as the COPY path did.
+ * key once (the last wins), as the COPY path did.  A batch holds each
+ * key of markets, payloads and prices once (bulk_seen), so their rows
+ * are neither sorted out nor numbered on the server: their statement
+ * returns the keys it inserted or changed, and the store finds their
+ * entries by key (a set per table and batch).
  *
  * Ownership: struct pgbulk hangs off the store (s->pgb), its arrays own
  * their bytes; the rows of a transaction left unsent when it failed are
@@ -20,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "key.h"
 #include "store_impl.h"
+#include "strset.h"
 
 #define CHUNK	250	/* rows of a table (markets: markets) a statement */
 #define POLL	32	/* rows between looks at the connection */
@@ -30,6 +36,10 @@ struct pgtab {
 	struct db_array	 seq, col[MAXCOL];
 	size_t		 rows;
 	int		 status;	/* its answer says inserted or updated */
+	struct store	*s;
+	struct strset	*keys;		/* status: the batch's keys, in order */
+	size_t		*kseq;		/* and the entry of each */
+	size_t		 nkseq, capkseq;
 };
 
 struct pgbulk {
@@ -56,50 +66,37 @@ col_type(const struct col *c)
 	return DB_A_TEXT;
 }
 
-/* unnest(?n::type[], ...) AS alias(seq, columns), parameters from *n. */
+/* (SELECT unnest(?n::type[]) AS seq, unnest(...) AS column, ...) AS
+ * alias, parameters from *n: the arrays in step, in the select list,
+ * where the executor takes them a row at a time (unnest in FROM stores
+ * every row in a tuplestore first). */
 static void
 source(struct buf *b, const struct table *t, int seq, const char *alias,
     int *n)
 {
 	int i;
 
-	buf_adds(b, "unnest(");
+	buf_adds(b, "(SELECT ");
 	if (seq)
-		buf_printf(b, "?%d::int8[], ", (*n)++);
+		buf_printf(b, "unnest(?%d::int8[]) AS seq, ", (*n)++);
 	for (i = 0; i < t->ncols; i++)
-		buf_printf(b, "%s?%d::%s[]", i ? ", " : "", (*n)++,
-		    tname[col_type(&t->cols[i])]);
-	buf_printf(b, ") AS %s(%s", alias, seq ? "seq, " : "");
-	tbl_cols_list(b, t, 0, "");
-	buf_adds(b, ")");
-}
-
-/* a.k1 = b.k1 AND ... */
-static void
-keys_eq(struct buf *b, const struct table *t, const char *x, const char *y)
-{
-	int i, first = 1;
-
-	for (i = 0; i < t->ncols; i++) {
-		if (!(t->cols[i].flags & F_KEY))
-			continue;
-		buf_printf(b, "%s%s.%s = %s.%s", first ? "" : " AND ", x,
-		    t->cols[i].sql, y, t->cols[i].sql);
-		first = 0;
-	}
+		buf_printf(b, "%sunnest(?%d::%s[]) AS %s", i ? ", " : "", (*n)++,
+		    tname[col_type(&t->cols[i])], t->cols[i].sql);
+	buf_printf(b, ") AS %s", alias);
 }
 
 /* INSERT INTO t (...) SELECT [DISTINCT ON (keys)] ... FROM from ORDER BY
- * keys (each once, the last wins) or seq, and the conflict clause. */
+ * keys (each once, the last wins, unless uniq: each is there once) or
+ * seq, and the conflict clause. */
 static void
-insert(struct buf *b, enum tbl id, const char *from, int seq)
+insert(struct buf *b, enum tbl id, const char *from, int seq, int uniq)
 {
 	const struct table *t = &store_tables[id];
 
 	buf_printf(b, "INSERT INTO %s (", t->name);
 	tbl_cols_list(b, t, 0, "");
 	buf_adds(b, ") SELECT ");
-	if (tbl_has(t, F_KEY)) {
+	if (tbl_has(t, F_KEY) && !uniq) {
 		buf_adds(b, "DISTINCT ON (");
 		tbl_cols_list(b, t, F_KEY, "");
 		buf_adds(b, ") ");
@@ -111,20 +108,26 @@ insert(struct buf *b, enum tbl id, const char *from, int seq)
 		buf_adds(b, seq ? ", seq DESC" : "");
 	} else
 		buf_adds(b, "seq");
-	tbl_conflict(b, id);
+	if (id == T_RAW)	/* the key index alone: the id is new */
+		buf_adds(b, " ON CONFLICT (sha256, COALESCE(fetched_at, ''), "
+		    "COALESCE(endpoint, ''), COALESCE(url, '')) DO NOTHING");
+	else
+		tbl_conflict(b, id);
 }
 
 /* A table whose rows say whether they were new (markets, payloads,
- * prices): the seq of each row inserted or changed, and which. */
+ * prices): the key of each row inserted or changed, and which. */
 static void
 with_status(struct buf *b, enum tbl id, int *n)
 {
 	const struct table *t = &store_tables[id];
+	struct buf from;
 
-	buf_adds(b, "WITH src AS MATERIALIZED (SELECT * FROM ");
-	source(b, t, 1, "u", n);
-	buf_adds(b, "), ins AS (");
-	insert(b, id, "src", 1);
+	buf_init(&from, 0);
+	source(&from, t, 0, "u", n);
+	buf_adds(b, "WITH ins AS (");
+	insert(b, id, from.data ? from.data : "", 0, 1);
+	buf_release(&from);
 	buf_adds(b, " RETURNING ");
 	tbl_cols_list(b, t, F_KEY, "");
 	buf_adds(b, tbl_has(t, F_CMP) ? ", (xmax = 0) AS fresh)" :
@@ -135,7 +138,7 @@ with_status(struct buf *b, enum tbl id, int *n)
 		buf_adds(b, "), con AS (");
 		insert(b, T_CONTRACTS, "csrc WHERE EXISTS (SELECT FROM ins "
 		    "WHERE ins.source = csrc.source AND "
-		    "ins.market_id = csrc.market_id)", 0);
+		    "ins.market_id = csrc.market_id)", 0, 1);
 		buf_adds(b, "), cut AS (DELETE FROM contracts x USING "
 		    "(SELECT ins.source, ins.market_id, count(csrc.market_id) "
 		    "AS n FROM ins LEFT JOIN csrc ON csrc.source = ins.source "
@@ -143,8 +146,9 @@ with_status(struct buf *b, enum tbl id, int *n)
 		    "GROUP BY 1, 2) k WHERE x.source = k.source AND "
 		    "x.market_id = k.market_id AND x.outcome_index >= k.n)");
 	}
-	buf_adds(b, " SELECT src.seq, ins.fresh FROM ins JOIN src ON ");
-	keys_eq(b, t, "src", "ins");
+	buf_adds(b, " SELECT ");
+	tbl_cols_list(b, t, F_KEY, "");
+	buf_adds(b, ", fresh FROM ins");
 }
 
 static int
@@ -163,7 +167,7 @@ prepare_one(struct store *s, enum tbl id)
 		buf_adds(b, "WITH src AS (SELECT * FROM ");
 		source(b, t, 1, "u", &n);
 		buf_adds(b, ") ");
-		insert(b, id, "src", 1);
+		insert(b, id, "src", 1, 0);
 	}
 	if (b->data == NULL)
 		return -1;
@@ -178,6 +182,7 @@ pgb_prepare(struct store *s)
 	if ((s->pgb = calloc(1, sizeof *s->pgb)) == NULL)
 		return -1;
 	for (i = 0; i < T_COUNT; i++) {
+		s->pgb->t[i].s = s;
 		db_array_init(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_init(&s->pgb->t[i].col[j]);
@@ -201,6 +206,8 @@ pgb_free(struct store *s)
 		db_array_release(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_release(&s->pgb->t[i].col[j]);
+		strset_free(s->pgb->t[i].keys);
+		free(s->pgb->t[i].kseq);
 	}
 	free(s->pgb);
 	s->pgb = NULL;
@@ -219,19 +226,93 @@ clear(struct store *s, enum tbl id)
 	s->ts[id].copied = 0;
 }
 
-/* A row of the answer: entry seq was inserted, or changed. */
+/* The batch's keys of a table forgotten (its answers are read). */
+static void
+keys_reset(struct pgtab *pt)
+{
+	strset_free(pt->keys);
+	pt->keys = NULL;
+	pt->nkseq = 0;
+}
+
+/* A key's columns (text) joined: the set's name of a row.  Its length,
+ * or -1 when it cannot be (a key column not text, or too long). */
+static int
+key_join(char *out, size_t cap, const char *const *p, const size_t *n,
+    int nk)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < nk; i++) {
+		if (p[i] == NULL || len + n[i] + 1 > cap)
+			return -1;
+		memcpy(out + len, p[i], n[i]);
+		len += n[i];
+		out[len++] = 0x1f;
+	}
+	return (int)len;
+}
+
+/* Row v of a status table, for entry seq: its key into the batch's set
+ * (each key is there once: bulk_seen). */
+static int
+key_add(struct pgtab *pt, const struct table *t, const struct val *v,
+    size_t seq)
+{
+	char k[4 * (KEY_MAX + 1)];
+	const char *p[4];
+	size_t n[4], *ns;
+	long ix;
+	int i, nk = 0, len;
+
+	for (i = 0; i < t->ncols && nk < 4; i++)
+		if (t->cols[i].flags & F_KEY) {
+			p[nk] = v[i].t == V_TEXT ? v[i].s : NULL;
+			n[nk++] = v[i].n;
+		}
+	if ((len = key_join(k, sizeof k, p, n, nk)) == -1)
+		return DB_ERR;
+	if ((pt->keys == NULL && (pt->keys = strset_new()) == NULL) ||
+	    (ix = strset_index(pt->keys, k, (size_t)len)) == -1)
+		return DB_ERR;
+	if ((size_t)ix >= pt->capkseq) {
+		if ((ns = realloc(pt->kseq, (pt->capkseq * 2 + 256) *
+		    sizeof *ns)) == NULL)
+			return DB_ERR;
+		pt->kseq = ns;
+		pt->capkseq = pt->capkseq * 2 + 256;
+	}
+	pt->kseq[ix] = seq;
+	if ((size_t)ix >= pt->nkseq)
+		pt->nkseq = (size_t)ix + 1;
+	return DB_DONE;
+}
+
+/* A row of the answer: its key columns, then whether it is new; the
+ * entry of that key was inserted, or changed. */
 static void
 answer(void *arg, int nc, const char *const *val)
 {
-	struct store *s = arg;
-	size_t seq;
+	struct pgtab *pt = arg;
+	struct store *s = pt->s;
+	char k[4 * (KEY_MAX + 1)];
+	size_t n[4], seq;
+	long ix;
+	int i, len;
 
-	if (nc < 2 || val[0] == NULL)
+	if (nc < 2 || nc > 5 || pt->keys == NULL)
 		return;
-	seq = (size_t)strtoull(val[0], NULL, 10);
+	for (i = 0; i < nc - 1; i++)
+		n[i] = val[i] ? strlen(val[i]) : 0;
+	if ((len = key_join(k, sizeof k, val, n, nc - 1)) == -1 ||
+	    (ix = strset_index(pt->keys, k, (size_t)len)) == -1 ||
+	    (size_t)ix >= pt->nkseq)
+		return;	/* not a key of the batch: cannot be */
+	seq = pt->kseq[ix];
 	if (seq < s->nent)
-		s->ent[seq].status = val[1] && *val[1] == 't' ? ST_INSERTED :
-		    ST_UPDATED;
+		s->ent[seq].status = val[nc - 1] && *val[nc - 1] == 't' ?
+		    ST_INSERTED : ST_UPDATED;
 }
 
 static int
@@ -257,12 +338,12 @@ send_table(struct store *s, enum tbl id)
 
 	if (pt->rows == 0)
 		return DB_DONE;
-	if (bind_table(pt->st, pt, &store_tables[id], 1, &n) == -1 ||
+	if (bind_table(pt->st, pt, &store_tables[id], !pt->status, &n) == -1 ||
 	    (id == T_MARKETS && bind_table(pt->st, &s->pgb->t[T_CONTRACTS],
 	    &store_tables[T_CONTRACTS], 0, &n) == -1))
 		rc = DB_ERR;
 	else
-		rc = db_send(pt->st, pt->status ? answer : NULL, s);
+		rc = db_send(pt->st, pt->status ? answer : NULL, pt);
 	clear(s, id);
 	if (id == T_MARKETS)
 		clear(s, T_CONTRACTS);
@@ -310,8 +391,10 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	int i, rc;
 
 	if (s->pgb->txn != s->txn) {	/* a new transaction: drop the rest */
-		for (i = 0; i < T_COUNT; i++)
+		for (i = 0; i < T_COUNT; i++) {
 			clear(s, (enum tbl)i);
+			keys_reset(&s->pgb->t[i]);
+		}
 		s->pgb->txn = s->txn;
 	}
 	/* a market's contracts go in its chunk: a full chunk goes before
@@ -319,7 +402,8 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	if (id == T_MARKETS && pt->rows >= CHUNK &&
 	    (rc = send_table(s, T_MARKETS)) != DB_DONE)
 		return rc;
-	if (db_array_int(&pt->seq, (int64_t)seq) == -1)
+	if (pt->status ? key_add(pt, &store_tables[id], v, seq) == DB_ERR :
+	    db_array_int(&pt->seq, (int64_t)seq) == -1)
 		return DB_ERR;
 	for (i = 0; i < store_tables[id].ncols; i++)
 		if (put_val(&pt->col[i], &v[i]) == -1)
@@ -349,9 +433,11 @@ pgb_flush(struct store *s)
 		rc = send_table(s, order[i]);
 	for (i = 0; i < T_COUNT; i++)
 		clear(s, (enum tbl)i);
-	if (rc != DB_DONE) {
+	if (rc != DB_DONE)
 		(void)db_wait(s->db);
-		return rc;
-	}
-	return db_wait(s->db);
+	else
+		rc = db_wait(s->db);
+	for (i = 0; i < T_COUNT; i++)
+		keys_reset(&s->pgb->t[i]);
+	return rc;
 }
