@@ -939,18 +939,6 @@ send_job(void *state, void *item)
 		c->broken = 1;
 }
 
-static void *
-sender_init(void *arg)
-{
-	return arg;
-}
-
-static void
-sender_fini(void *state)
-{
-	(void)state;
-}
-
 /* The sender's queue is empty and every send collected: the caller's
  * thread may use the connection. */
 static void
@@ -967,7 +955,7 @@ queue(struct ch_block *b, struct half *h)
 {
 	struct ch *c = b->c;
 
-	if (c->q == NULL && (c->q = workq_new(1, sender_init, sender_fini,
+	if (c->q == NULL && (c->q = workq_new(1, NULL, NULL,
 	    send_job, c)) == NULL) {
 		snprintf(c->err, sizeof c->err, "%s: cannot start a thread",
 		    c->origin);

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "db_impl.h"
 #include "timefmt.h"
+#include "workq.h"
 
 struct sq_db {
 	struct db	 base;
@@ -31,8 +31,8 @@ struct sq_db {
 	int		 gave_up;	/* the lock wait ran out */
 	sqlite3_stmt	*tx[3];		/* the DBTX_* statements, prepared
 					 * once; owned */
-	struct sq_ckpt	*ckpt;		/* the checkpointing thread, once
-					 * the WAL grew */
+	struct workq	*ckpt;		/* the checkpointing thread, once
+					 * the WAL grew (sq_wal_hook) */
 };
 
 #define SQ(db) ((struct sq_db *)(db))
@@ -288,80 +288,39 @@ sq_changes(struct db_stmt *st)
 #define CKPT_FRAMES	256
 #define CKPT_INLINE	16384
 
-struct sq_ckpt {
-	pthread_t	 t;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 kick, stop;
-	sqlite3		*h;
-};
-
+/* The thread's state (workq.h): a connection of its own to the file of
+ * the writer's connection (arg); NULL when it cannot be opened. */
 static void *
-ckpt_main(void *arg)
+ckpt_open(void *arg)
 {
-	struct sq_ckpt *c = arg;
+	const char *path = sqlite3_db_filename(arg, "main");
+	sqlite3 *h = NULL;
 
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->kick && !c->stop)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->stop)
-			break;
-		c->kick = 0;
-		pthread_mutex_unlock(&c->mu);
-		(void)sqlite3_wal_checkpoint_v2(c->h, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		pthread_mutex_lock(&c->mu);
-	}
-	pthread_mutex_unlock(&c->mu);
+	if (path && *path && sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE,
+	    NULL) == SQLITE_OK && sqlite3_exec(h, "PRAGMA synchronous=NORMAL",
+	    NULL, NULL, NULL) == SQLITE_OK)
+		return h;
+	sqlite3_close(h);
 	return NULL;
 }
 
-static struct sq_ckpt *
-ckpt_start(sqlite3 *h)
+static void
+ckpt_close(void *h)
 {
-	struct sq_ckpt *c;
-	const char *path = sqlite3_db_filename(h, "main");
-
-	if (path == NULL || *path == 0 || (c = calloc(1, sizeof *c)) == NULL)
-		return NULL;
-	if (sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK || sqlite3_exec(c->h, "PRAGMA synchronous=NORMAL",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_close(c->h);
-		free(c);
-		return NULL;
-	}
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	if (pthread_create(&c->t, NULL, ckpt_main, c) != 0) {
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-		sqlite3_close(c->h);
-		free(c);
-		return NULL;
-	}
-	return c;
+	sqlite3_close(h);
 }
 
 static void
-ckpt_stop(struct sq_ckpt *c)
+ckpt_run(void *h, void *item)
 {
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&c->mu);
-	c->stop = 1;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	pthread_join(c->t, NULL);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
-	sqlite3_close(c->h);
-	free(c);
+	(void)item;
+	(void)sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
 }
 
-/* After each commit (SQLite's WAL hook): wake the thread, or checkpoint
- * here when the WAL is far too long. */
+/* After each commit (SQLite's WAL hook): a checkpoint for the thread
+ * (one running and one to come at most), or one here when the WAL is
+ * far too long. */
 static int
 sq_wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 {
@@ -373,12 +332,13 @@ sq_wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	}
 	if (frames < CKPT_FRAMES)
 		return SQLITE_OK;
-	if (d->ckpt == NULL && (d->ckpt = ckpt_start(h)) == NULL)
+	if (d->ckpt == NULL && (d->ckpt = workq_new(1, ckpt_open, ckpt_close,
+	    ckpt_run, h)) == NULL)
 		return SQLITE_OK;	/* the inline checkpoint will do */
-	pthread_mutex_lock(&d->ckpt->mu);
-	d->ckpt->kick = 1;
-	pthread_cond_signal(&d->ckpt->cv);
-	pthread_mutex_unlock(&d->ckpt->mu);
+	while (workq_next(d->ckpt, 0) != NULL)
+		;	/* checkpoints done */
+	if (workq_pending(d->ckpt) < 2)
+		(void)workq_add(d->ckpt, d, 1);
 	return SQLITE_OK;
 }
 
@@ -387,8 +347,12 @@ sq_close(struct db *db)
 {
 	size_t i;
 
-	ckpt_stop(SQ(db)->ckpt);	/* this close checkpoints the rest */
-	SQ(db)->ckpt = NULL;
+	if (SQ(db)->ckpt) {	/* this close checkpoints the rest */
+		while (workq_next(SQ(db)->ckpt, 1) != NULL)
+			;
+		workq_free(SQ(db)->ckpt);
+		SQ(db)->ckpt = NULL;
+	}
 
 	for (i = 0; i < sizeof SQ(db)->tx / sizeof *SQ(db)->tx; i++)
 		sqlite3_finalize(SQ(db)->tx[i]);

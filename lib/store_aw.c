@@ -68,18 +68,10 @@ group_free(struct agroup *g)
 static int
 op_add(struct aop *o, const struct val *v, size_t n)
 {
-	struct val *nv;
-	size_t i, cap;
+	size_t i;
 
-	if (o->nv + n > o->cap) {
-		cap = o->cap ? o->cap * 2 : 64;
-		while (cap < o->nv + n)
-			cap *= 2;
-		if ((nv = realloc(o->v, cap * sizeof *nv)) == NULL)
-			return -1;
-		o->v = nv;
-		o->cap = cap;
-	}
+	if (vals_reserve(&o->v, &o->cap, o->nv + n) == -1)
+		return -1;
 	for (i = 0; i < n; i++) {
 		o->v[o->nv] = v[i];
 		if (v[i].t == V_TEXT || v[i].t == V_BLOB) {
@@ -130,18 +122,6 @@ op_run(struct store *s, struct aop *o)
 	return tbl_put(s, T_RAW, v, NULL);
 }
 
-static void *
-aw_init(void *arg)
-{
-	return arg;
-}
-
-static void
-aw_fini(void *state)
-{
-	(void)state;
-}
-
 static void
 aw_run(void *state, void *item)
 {
@@ -165,7 +145,7 @@ aw_new(struct store *s, size_t nent)
 	for (i = 0; i < nent; i++)
 		s->astat[i] = -1;
 	s->aw->rc = DB_DONE;
-	if ((s->aw->q = workq_new(1, aw_init, aw_fini, aw_run, s)) == NULL)
+	if ((s->aw->q = workq_new(1, NULL, NULL, aw_run, s)) == NULL)
 		return -1;
 	return 0;
 }

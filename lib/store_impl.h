@@ -188,6 +188,9 @@ void pgb_free(struct store *s);
 int pgb_row(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int pgb_flush(struct store *s);
 
+/* store_kinds.c: room for need values in *v, an array of *cap grown by
+ * doubling; 0, or -1 out of memory (*v left as it was). */
+int vals_reserve(struct val **v, size_t *cap, size_t need);
 /* store_kinds.c: a checked market's row (v), then, unless it was there
  * unchanged, its contracts and tags rows; *status as tbl_put's. */
 int market_write(struct store *s, struct val *v, const struct vrows *cs,
@@ -222,8 +225,8 @@ int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 /* Does the record whose canonical text is canon come back the same
  * from its columns (a market's contracts: s->mc, as its check kept
  * them)?  Then its record column is not needed. */
-int rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
-    const struct val *v, const struct buf *canon);
+int rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
+    const struct buf *canon);
 /* store.c: a record's status into the counts; the record as it came,
  * annotated with its status, to standard output (pm-records(5)). */
 void store_count(struct store_counts *c, int st);

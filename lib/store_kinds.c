@@ -120,7 +120,7 @@ record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
 		return DB_ERR;	/* out of memory: no limit is set */
 	sha256_hex(s->content.data, s->content.len, s->sha);
 	rec[0] = vtext(s->canon.data, s->canon.len);
-	if (rec_rebuildable(s, t, obj, v, &s->canon))
+	if (rec_rebuildable(s, t, v, &s->canon))
 		rec[0] = vstr(NULL);
 	rec[1] = vstr(s->sha);
 	rec[2] = vstr(s->run_id);
@@ -128,22 +128,29 @@ record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
 	return DB_DONE;
 }
 
+int
+vals_reserve(struct val **v, size_t *cap, size_t need)
+{
+	struct val *n;
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if ((n = realloc(*v, c * sizeof *n)) == NULL)
+		return -1;
+	*v = n;
+	*cap = c;
+	return 0;
+}
+
 /* Room for one more row of ncols values in r. */
 static struct val *
 vrows_next(struct vrows *r, int ncols)
 {
-	struct val *n;
-	size_t cap;
-
-	if ((r->n + 1) * (size_t)ncols > r->cap) {
-		cap = r->cap ? r->cap * 2 : 16 * (size_t)ncols;
-		while (cap < (r->n + 1) * (size_t)ncols)
-			cap *= 2;
-		if ((n = realloc(r->v, cap * sizeof *n)) == NULL)
-			return NULL;
-		r->v = n;
-		r->cap = cap;
-	}
+	if (vals_reserve(&r->v, &r->cap, (r->n + 1) * (size_t)ncols) == -1)
+		return NULL;
 	return &r->v[r->n * (size_t)ncols];
 }
 

@@ -127,12 +127,11 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 }
 
 int
-rec_rebuildable(struct store *s, enum tbl t, const json_val *obj,
-    const struct val *v, const struct buf *canon)
+rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
+    const struct buf *canon)
 {
 	size_t nc = 0;
 
-	(void)obj;
 	if (t == T_MARKETS) {
 		/* its contracts as its check kept them (s->mc) */
 		if (!s->mc_array || s->mc.n > MAXCONTRACTS)

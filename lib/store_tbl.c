@@ -689,18 +689,6 @@ struct zgroup {
 	int		 n;
 };
 
-static void *
-zjob_init(void *arg)
-{
-	return arg;	/* no state: the group carries its zpack */
-}
-
-static void
-zjob_fini(void *state)
-{
-	(void)state;
-}
-
 static void
 zjob_run(void *state, void *item)
 {
@@ -860,7 +848,7 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 	struct zjob *j;
 	int rc;
 
-	if (s->zq == NULL && (s->zq = workq_new(1, zjob_init, zjob_fini,
+	if (s->zq == NULL && (s->zq = workq_new(1, NULL, NULL,
 	    zjob_run, s)) == NULL)
 		return DB_ERR;
 	if (strlen(endpoint) >= sizeof j->endpoint || sha->n != 64)

@@ -86,7 +86,7 @@ workq_new(int nthreads, workq_init_fn init, workq_fini_fn fini, workq_fn fn,
 	if (q->threads == NULL || q->states == NULL)
 		goto fail;
 	for (q->n = 0; q->n < nthreads; q->n++) {
-		if ((q->states[q->n] = init(arg)) == NULL ||
+		if ((q->states[q->n] = init ? init(arg) : arg) == NULL ||
 		    (s = malloc(sizeof *s)) == NULL)
 			goto fail;
 		s->q = q;
@@ -98,7 +98,7 @@ workq_new(int nthreads, workq_init_fn init, workq_fini_fn fini, workq_fn fn,
 	}
 	return q;
 fail:
-	if (q->n < nthreads && q->states && q->states[q->n])
+	if (q->n < nthreads && q->states && q->states[q->n] && fini)
 		fini(q->states[q->n]);
 	workq_free(q);
 	return NULL;
@@ -118,7 +118,8 @@ workq_free(struct workq *q)
 	pthread_mutex_unlock(&q->mu);
 	for (i = 0; i < q->n; i++) {
 		pthread_join(q->threads[i], NULL);
-		q->fini(q->states[i]);
+		if (q->fini)
+			q->fini(q->states[i]);
 	}
 	while ((n = q->head) != NULL) {
 		q->head = n->next;

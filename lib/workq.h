@@ -5,7 +5,8 @@
  *
  * Each thread has a state made by init() in the caller's thread before
  * any thread starts (so a failure is reported cleanly), and freed by
- * fini() after the threads are joined.  An item queued with run=0 needs
+ * fini() after the threads are joined.  init NULL: every state is arg;
+ * fini NULL: nothing to free.  An item queued with run=0 needs
  * no work: it is ready at once and only keeps its place in the order.
  *
  * Ownership: the queue never owns items; the caller gets each one back
