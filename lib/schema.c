@@ -422,6 +422,14 @@ V6_KEYS_TAIL },
  * text compares so already. */
 { 10, "key columns in binary order",
 "-- nothing to do: SQLite compares text as bytes\n" },
+/* n_markets counts the markets that joined a processed group later (a
+ * rerun after a cut-short run adds them too); rows written before
+ * counted the first run's only. */
+{ 11, "processed_events.n_markets counts joined markets",
+"UPDATE processed_events SET n_markets = (SELECT count(*)\n"
+"  FROM processed_markets m WHERE m.event_key = processed_events.event_key)\n"
+"WHERE n_markets < (SELECT count(*) FROM processed_markets m\n"
+"  WHERE m.event_key = processed_events.event_key);\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

@@ -963,9 +963,11 @@ results_write(struct store *s, const char *key, const json_val *rs,
 }
 
 /* The markets of group key: each into markets (its canonical text made
- * once) and into the run-scoped processed_markets and _contracts. */
+ * once) and into the run-scoped processed_markets and _contracts;
+ * *added: how many of them processed_markets did not have. */
 static int
-markets_write(struct store *s, const char *key, const json_val *ms)
+markets_write(struct store *s, const char *key, const json_val *ms,
+    unsigned long *added)
 {
 	struct val v[MAXCOL], pv[MAXCOL];
 	json_iter it;
@@ -985,8 +987,10 @@ markets_write(struct store *s, const char *key, const json_val *ms)
 		pv[PMARKETS_EVENT_KEY] = vstr(key);
 		pv[PMARKETS_RUN_ID] = vstr(s->run_id);
 		pv[PMARKETS_RECORD] = vtext(s->canon.data, s->canon.len);
-		if ((rc = tbl_put(s, T_PMARKETS, pv, NULL)) == DB_DONE)
-			rc = contracts_write(s, &s->mc, v, key, 0);
+		if ((rc = tbl_put(s, T_PMARKETS, pv, &st)) != DB_DONE)
+			return rc;
+		*added += st == ST_INSERTED;
+		rc = contracts_write(s, &s->mc, v, key, 0);
 	}
 	return rc;
 }
@@ -1002,7 +1006,7 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 	const char *key, *event_id;
 	char err[160];
 	size_t n = 0;
-	unsigned long nnew = 0;
+	unsigned long nnew = 0, nadded = 0;
 	int rc, st;
 
 	if (group_check(s, g, err, sizeof err) == REC_BAD)
@@ -1030,9 +1034,11 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 		return rc;
 	if (st == ST_DUPLICATE) {
 		/* processed before: what is new is written, markets that
-		 * joined since among it; the rows there stay as they are */
-		if ((rc = markets_write(s, key, &ms)) != DB_DONE ||
-		    (rc = results_write(s, key, &rs, &ms, 1, &nnew)) != DB_DONE)
+		 * joined since among it (n_markets counts them); the rows
+		 * there stay as they are */
+		if ((rc = markets_write(s, key, &ms, &nadded)) != DB_DONE ||
+		    (rc = results_write(s, key, &rs, &ms, 1, &nnew)) != DB_DONE ||
+		    (rc = tbl_event_grew(s, key, nadded)) != DB_DONE)
 			return rc;
 		e->status = nnew ? ST_UPDATED : ST_SKIPPED;
 		if (nnew == 0)
@@ -1045,7 +1051,7 @@ group_put(struct store *s, struct entry *e, const json_val *g)
 		if ((rc = event_write(s, &ev, v, &st)) != DB_DONE)
 			return rc;
 	}
-	if ((rc = markets_write(s, key, &ms)) == DB_DONE &&
+	if ((rc = markets_write(s, key, &ms, &nadded)) == DB_DONE &&
 	    (rc = results_write(s, key, &rs, &ms, 0, &nnew)) == DB_DONE)
 		e->status = ST_INSERTED;
 	return rc;

@@ -240,6 +240,9 @@ tbl_prepare(struct store *s)
 	if ((s->xtrim = db_prepare(s->db, "DELETE FROM contracts WHERE "
 	    "source = ?1 AND market_id = ?2 AND outcome_index >= ?3")) == NULL)
 		return -1;
+	if ((s->xgrew = db_prepare(s->db, "UPDATE processed_events SET "
+	    "n_markets = n_markets + ?2 WHERE event_key = ?1")) == NULL)
+		return -1;
 	if (e == DB_PG && pgb_prepare(s) == -1)
 		return -1;
 	return 0;
@@ -262,7 +265,8 @@ tbl_release(struct store *s)
 	db_finalize(s->xdictof);
 	s->xdictof = NULL;
 	db_finalize(s->xtrim);
-	s->xhaspay = s->xtrim = NULL;
+	db_finalize(s->xgrew);
+	s->xhaspay = s->xtrim = s->xgrew = NULL;
 	pgb_free(s);
 }
 
@@ -930,6 +934,19 @@ tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n)
 	bind_one(s->xtrim, 2, &mv[MARKETS_MARKET_ID]);
 	db_bind_int(s->xtrim, 3, n);
 	return db_step(s->xtrim);
+}
+
+/* Markets joined a group processed before: its n_markets counts the
+ * processed_markets rows it now has (its record stays as first
+ * processed, and so does n_results: a new variant changes no row). */
+int
+tbl_event_grew(struct store *s, const char *key, unsigned long markets)
+{
+	if (markets == 0)
+		return DB_DONE;
+	db_bind_text(s->xgrew, 1, key, strlen(key));
+	db_bind_int(s->xgrew, 2, (int64_t)markets);
+	return db_step(s->xgrew);
 }
 
 /* The conflict clause of table t, for store_pg.c's statements. */

@@ -73,6 +73,9 @@ protocol() {
 	test_eq 3 "$(grep "^\[\"experiment_results\",\"$key\"" w4 | grep -c "\"$id\"")" \
 	    "results of the new market" &&
 	rows >r4 && test_eq 1 "$(grep -c "^\[\"processed_markets\",\"$key\",\"$id\"" r4)" &&
+	test_eq "$(grep -c "^\[\"processed_markets\",\"$key\"," r4)" \
+	    "$(jq -r "select(.[0] == \"processed_events\" and .[1] == \"$key\") | .[4]" r4)" \
+	    "n_markets of the event the market joined" &&
 
 	daily run5 --config "$TMP/exp.json" &&
 	test_eq 0 "$(total run5 processed)" processed &&
