@@ -322,3 +322,9 @@ WHERE r.status = 'ok' AND o.type IN ('integer', 'real');
 -- migration 10: key columns in binary order
 -- nothing to do: SQLite compares text as bytes
 
+-- migration 11: processed_events.n_markets counts joined markets
+UPDATE processed_events SET n_markets = (SELECT count(*)
+  FROM processed_markets m WHERE m.event_key = processed_events.event_key)
+WHERE n_markets < (SELECT count(*) FROM processed_markets m
+  WHERE m.event_key = processed_events.event_key);
+
