@@ -55,7 +55,9 @@ test_expect_success 'a holder killed outright: its lease expires, the next run m
 	kill -9 "$(cat hpid)" &&
 	daily --db "$URL" && expect_status 4 &&
 	test_eq "" "$(pq "SELECT status FROM processing_runs WHERE run_id = '\''dead'\''")" &&
-	sleep 3.5 &&
+	# expiry is in whole seconds of the server clock, strictly after
+	# expires_at: up to a second past the 3 s after the last renewal
+	sleep 4.5 &&
 	daily --db "$URL" && expect_status 0 &&
 	test_grep "1 earlier daily run marked abandoned" err &&
 	test_eq abandoned "$(pq "SELECT status FROM processing_runs WHERE run_id = '\''dead'\''")"
