@@ -127,7 +127,7 @@ struct store {
 	unsigned long	 dict_txn[8];	/* when each dictionary of */
 	char		 dict_put[8][ZPACK_IDLEN + 1];	/* was last written */
 	struct db_stmt	*xtrim;		/* contracts a market no longer has */
-	struct db_stmt	*xgrew;		/* a processed group's counts grow */
+	struct db_stmt	*xgrew;		/* a processed group's n_markets grows */
 	struct pgbulk	*pgb;		/* PostgreSQL's batch (store_pg.c) */
 	int		 njbuf;
 	struct tstmt	 ts[T_COUNT];
@@ -169,7 +169,7 @@ int bind_one(struct db_stmt *st, int i, const struct val *v);
 int tbl_bind_step(struct db_stmt *st, enum tbl t, const struct val *v);
 int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
-int tbl_event_grew(struct store *, const char *, unsigned long);
+int tbl_event_grew(struct store *s, const char *key, unsigned long markets);
 int tbl_payload(struct store *s, const struct val *sha, const char *endpoint,
     const char *p, size_t n, size_t seq, int *status);
 /* SQLite: payloads queued for the packing thread, written (before the
