@@ -17,6 +17,7 @@
 #include "out.h"
 
 #include "jw.h"
+#include "sha.h"
 #include "store_impl.h"
 #include "timefmt.h"
 
@@ -89,9 +90,12 @@ put_val(struct buf *b, const struct col *c, const struct val *v)
 	return jw_str(b, v->s, v->n);
 }
 
-int
-rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
-    const struct val *cv, size_t nc)
+/* rec_rebuild, and into *cut (unless NULL) where the members that say
+ * where the record came from, not what it says, begin: raw_sha256 and
+ * fetched_at, the last two (0 if they are not). */
+static int
+rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *cv, size_t nc, size_t *cut)
 {
 	const char *const *names = t == T_MARKETS ? market_members :
 	    event_members;
@@ -100,8 +104,14 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 	size_t k;
 	int i, j, rc;
 
+	if (cut)
+		*cut = 0;
 	rc = jw_open(out, '{');
 	for (i = 0; rc == 0 && names[i]; i++) {
+		if (cut && strcmp(names[i], "raw_sha256") == 0 &&
+		    names[i + 1] && strcmp(names[i + 1], "fetched_at") == 0 &&
+		    names[i + 2] == NULL)
+			*cut = out->len;	/* at the comma before it */
 		rc = jw_key(out, names[i]);
 		if (rc == 0 && map[i] == M_KIND)
 			rc = jw_strz(out, t == T_MARKETS ? "market" : "event");
@@ -127,6 +137,30 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 }
 
 int
+rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *cv, size_t nc)
+{
+	return rebuild(out, t, v, cv, nc, NULL);
+}
+
+/* A number put_val() writes with jw_double() although it is integral:
+ * text that might not read back as the same kind of number. */
+static int
+odd_num(const struct col *c, const struct val *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].type == C_NUM && v[i].t != V_NULL &&
+		    v[i].d == (double)(int64_t)v[i].d &&
+		    (v[i].d <= -9007199254740992.0 ||
+		    v[i].d >= 9007199254740992.0 ||
+		    (v[i].d == 0 && signbit(v[i].d))))
+			return 1;
+	return 0;
+}
+
+int
 rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
     const struct buf *canon)
 {
@@ -143,6 +177,35 @@ rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
 		return 0;
 	return s->rebuilt.len == canon->len &&
 	    memcmp(s->rebuilt.data, canon->data, canon->len) == 0;
+}
+
+int
+rec_is_line(struct store *s, enum tbl t, const struct val *v,
+    const char *line, size_t n, char sha[65])
+{
+	const struct table *tb = &store_tables[t];
+	const struct col *cc = store_tables[T_CONTRACTS].cols;
+	size_t nc = 0, k, cut;
+
+	if (t == T_MARKETS) {
+		if (!s->mc_array || s->mc.n > MAXCONTRACTS)
+			return 0;
+		nc = s->mc.n;
+		for (k = 0; k < nc; k++)
+			if (odd_num(cc, s->mc.v + k * T_CONTRACTS_NCOLS,
+			    T_CONTRACTS_NCOLS))
+				return 0;
+	}
+	if (odd_num(tb->cols, v, (size_t)tb->ncols))
+		return 0;
+	buf_reset(&s->rebuilt);
+	if (rebuild(&s->rebuilt, t, v, s->mc.v, nc, &cut) == -1 ||
+	    cut == 0 || s->rebuilt.len != n ||
+	    memcmp(s->rebuilt.data, line, n) != 0)
+		return 0;
+	/* the content: the record without its last two members */
+	s->rebuilt.data[cut] = '}';
+	return sha256_hex(s->rebuilt.data, cut + 1, sha) == 0;
 }
 
 /* A value read back from column i of st, as tbl_extract would have made
