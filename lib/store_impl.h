@@ -99,7 +99,6 @@ struct vrows {
 
 struct tstmt {
 	struct db_stmt	*put;	/* the upsert */
-	struct db_stmt	*check;	/* SQLite: is the row there, is it the same */
 	unsigned long	 copied;	/* PostgreSQL: rows queued (store_pg.c) */
 };
 
