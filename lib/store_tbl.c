@@ -634,7 +634,11 @@ struct zjob {
 	size_t		 seq;	/* the raw record's entry */
 	char		 sha[65];
 	char		 endpoint[128];
-	struct buf	 in, out;
+	const char	*in;	/* the payload, in the batch's text (store.c:
+				 * it does not move until the batch is done,
+				 * and the batch waits for its jobs) */
+	size_t		 inlen;
+	struct buf	 out;
 	int		 packed;	/* out holds in, packed as enc says */
 	char		 enc[8 + ZPACK_IDLEN];
 	const char	*dict_id;	/* the endpoint's dictionary, if enc */
@@ -664,7 +668,7 @@ zjob_run(void *state, void *item)
 	(void)state;
 	for (i = 0; i < g->n; i++) {
 		j = &g->j[i];
-		enc = zpack_pack(g->zp, j->endpoint, j->in.data, j->in.len,
+		enc = zpack_pack(g->zp, j->endpoint, j->in, j->inlen,
 		    &j->out, &did, &dict, &dlen);
 		if ((j->packed = enc != NULL))
 			snprintf(j->enc, sizeof j->enc, "%s", enc);
@@ -682,7 +686,6 @@ zgroup_free(struct zgroup *g)
 	if (g == NULL)
 		return;
 	for (i = 0; i < ZGROUP; i++) {
-		buf_release(&g->j[i].in);
 		buf_release(&g->j[i].out);
 	}
 	free(g);
@@ -703,7 +706,7 @@ zjob_write(struct store *s, struct zjob *j)
 	v[PAYLOADS_ENCODING] = vstr(j->packed ? j->enc : NULL);
 	v[PAYLOADS_PAYLOAD] = j->packed ?
 	    (struct val){ .t = V_BLOB, .s = j->out.data, .n = j->out.len } :
-	    (struct val){ .t = V_BLOB, .s = j->in.data, .n = j->in.len };
+	    (struct val){ .t = V_BLOB, .s = j->in, .n = j->inlen };
 	if ((rc = tbl_put(s, T_PAYLOADS, v, &st)) != DB_DONE)
 		return rc;
 	if (st != ST_INSERTED)
@@ -826,9 +829,8 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 	j->sha[64] = 0;
 	snprintf(j->endpoint, sizeof j->endpoint, "%s", endpoint);
 	j->dict = NULL;
-	buf_reset(&j->in);
-	if (buf_add(&j->in, p, n) == -1)
-		return DB_ERR;
+	j->in = p;
+	j->inlen = n;
 	if (++s->zfill->n == ZGROUP && (rc = zgroup_send(s)) != DB_DONE)
 		return rc;
 	return tbl_payloads_write(s, 0);
