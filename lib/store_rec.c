@@ -66,6 +66,28 @@ member_cols(enum tbl t, const char *const *names)
 	return map[t];
 }
 
+/* A member's name as jw_key() writes it, after a comma unless it is
+ * the object's first: names are plain ASCII, nothing to escape (a
+ * record made again is most of storing a market's cost). */
+static int
+put_key(struct buf *b, const char *name)
+{
+	size_t n = strlen(name);
+	int first = b->len > 0 && b->data[b->len - 1] == '{';
+
+	if (buf_reserve(b, n + 4) == -1)
+		return -1;
+	if (!first)
+		b->data[b->len++] = ',';
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, name, n);
+	b->len += n;
+	b->data[b->len++] = '"';
+	b->data[b->len++] = ':';
+	b->data[b->len] = 0;
+	return 0;
+}
+
 /* One column's value as the canonical record has it. */
 static int
 put_val(struct buf *b, const struct col *c, const struct val *v)
@@ -112,7 +134,7 @@ rebuild(struct buf *out, enum tbl t, const struct val *v,
 		    names[i + 1] && strcmp(names[i + 1], "fetched_at") == 0 &&
 		    names[i + 2] == NULL)
 			*cut = out->len;	/* at the comma before it */
-		rc = jw_key(out, names[i]);
+		rc = put_key(out, names[i]);
 		if (rc == 0 && map[i] == M_KIND)
 			rc = jw_strz(out, t == T_MARKETS ? "market" : "event");
 		else if (rc == 0 && map[i] == M_CONTRACTS) {
@@ -121,7 +143,7 @@ rebuild(struct buf *out, enum tbl t, const struct val *v,
 				rc = jw_open(out, '{');
 				for (j = CONTRACTS_OUTCOME; rc == 0 &&
 				    j < T_CONTRACTS_NCOLS; j++)
-					if ((rc = jw_key(out, cc[j].sql)) == 0)
+					if ((rc = put_key(out, cc[j].sql)) == 0)
 						rc = put_val(out, &cc[j],
 						    &cv[k * T_CONTRACTS_NCOLS + j]);
 				if (rc == 0)
