@@ -165,16 +165,16 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 	return rebuild(out, t, v, cv, nc, NULL);
 }
 
-/* A number put_val() writes with jw_double() although it is integral:
- * text that might not read back as the same kind of number. */
+/* A number put_val() writes with jw_double() although it is integral
+ * (past 2^53, or -0): text that might not read back as the same kind of
+ * number, so the line is not taken as its own canonical text. */
 static int
 odd_num(const struct col *c, const struct val *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (c[i].type == C_NUM && v[i].t != V_NULL &&
-		    v[i].d == (double)(int64_t)v[i].d &&
+		if (c[i].type == C_NUM && v[i].t == V_DBL &&
 		    (v[i].d <= -9007199254740992.0 ||
 		    v[i].d >= 9007199254740992.0 ||
 		    (v[i].d == 0 && signbit(v[i].d))))
