@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -428,6 +429,17 @@ mkparents(const char *path)
 	return 0;
 }
 
+/* SQLite keeps no count of its memory (nothing here asks for it): the
+ * count took a process-wide mutex at every allocation, and a replay's
+ * two threads allocate on every row.  Set once, before SQLite starts. */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sq_open(struct db *db, const char *path, int flags)
 {
@@ -440,6 +452,7 @@ sq_open(struct db *db, const char *path, int flags)
 		    strerror(errno));
 		return -1;
 	}
+	pthread_once(&sq_config_once, sq_config);
 	if (sqlite3_open_v2(path, &h, oflags, NULL) != SQLITE_OK) {
 		/* the caller names the database: not the path again */
 		db_seterr(db, "%s", h ? sqlite3_errmsg(h) : "out of memory");
