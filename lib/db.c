@@ -228,6 +228,11 @@ void db_reset(struct db_stmt *st) { st->db->ops->reset(st); }
 int db_col_null(struct db_stmt *st, int i) { return st->db->ops->col_null(st, i); }
 int64_t db_col_int(struct db_stmt *st, int i) { return st->db->ops->col_int(st, i); }
 int db_changes(struct db_stmt *st) { return st->db->ops->changes(st); }
+int
+db_inserted(struct db_stmt *st)
+{
+	return st->db->ops->inserted ? st->db->ops->inserted(st) : -1;
+}
 
 double
 db_col_double(struct db_stmt *st, int i)

@@ -112,6 +112,10 @@ const char *db_col_text(struct db_stmt *st, int i, size_t *n);	/* NULL: null */
 int64_t db_col_int(struct db_stmt *st, int i);
 double db_col_double(struct db_stmt *st, int i);	/* exactly as stored */
 int db_changes(struct db_stmt *st);	/* rows the last DB_DONE step changed */
+/* Did the last DB_DONE step insert a row (an upsert that updated one
+ * did not)?  1 or 0; -1 if the engine does not tell (PostgreSQL: ask
+ * RETURNING). */
+int db_inserted(struct db_stmt *st);
 
 /* PostgreSQL COPY ... FROM STDIN in text format; rows are built with
  * db_copy_field() (a NULL s writes \N) and sent with db_copy_put(). */

@@ -44,6 +44,7 @@ struct db_ops {
 	int	(*send)(struct db_stmt *, db_row_fn, void *);
 	int	(*poll)(struct db *);
 	int	(*wait)(struct db *);
+	int	(*inserted)(struct db_stmt *);	/* NULL: not told */
 };
 
 struct db {

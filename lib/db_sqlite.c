@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +44,7 @@ struct sq_stmt {
 	struct db_stmt	 base;
 	sqlite3_stmt	*st;
 	int		 changes;
+	int		 inserted;	/* the last step's insert made a rowid */
 };
 
 /* SQLite's own busy handler, but the wait is counted from the first busy
@@ -223,15 +226,28 @@ static int
 sq_step(struct db_stmt *st)
 {
 	struct sq_stmt *s = (struct sq_stmt *)st;
-	int rc = sq_rc(st->db, sqlite3_step(s->st));
+	int rc;
 
-	if (rc == DB_DONE)
+	/* an insert sets the rowid (never this one: SQLite makes new
+	 * rowids from the largest, or at random among positive ones); an
+	 * upsert that updates leaves it, and so does any other statement */
+	sqlite3_set_last_insert_rowid(H(st->db), INT64_MIN);
+	rc = sq_rc(st->db, sqlite3_step(s->st));
+	if (rc == DB_DONE) {
 		s->changes = sqlite3_changes(H(st->db));
+		s->inserted = sqlite3_last_insert_rowid(H(st->db)) != INT64_MIN;
+	}
 	if (rc == DB_DONE || rc == DB_ROW)
 		sq_ok(st->db);
 	if (rc != DB_ROW)
 		sqlite3_reset(s->st);
 	return rc;
+}
+
+static int
+sq_inserted(struct db_stmt *st)
+{
+	return ((struct sq_stmt *)st)->inserted;
 }
 
 static void
@@ -413,6 +429,17 @@ mkparents(const char *path)
 	return 0;
 }
 
+/* SQLite keeps no count of its memory (nothing here asks for it): the
+ * count took a process-wide mutex at every allocation, and a replay's
+ * two threads allocate on every row.  Set once, before SQLite starts. */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sq_open(struct db *db, const char *path, int flags)
 {
@@ -425,6 +452,7 @@ sq_open(struct db *db, const char *path, int flags)
 		    strerror(errno));
 		return -1;
 	}
+	pthread_once(&sq_config_once, sq_config);
 	if (sqlite3_open_v2(path, &h, oflags, NULL) != SQLITE_OK) {
 		/* the caller names the database: not the path again */
 		db_seterr(db, "%s", h ? sqlite3_errmsg(h) : "out of memory");
@@ -461,6 +489,7 @@ const struct db_ops db_sqlite_ops = {
 	.exists = sq_exists, .exec = sq_exec, .tx = sq_tx, .prepare = sq_prepare,
 	.finalize = sq_finalize, .bind = sq_bind, .step = sq_step,
 	.reset = sq_reset, .col_null = sq_col_null, .col_text = sq_col_text,
-	.col_int = sq_col_int, .changes = sq_changes, .close = sq_close,
+	.col_int = sq_col_int, .changes = sq_changes,
+	.inserted = sq_inserted, .close = sq_close,
 	.col_double = sq_col_double,
 };

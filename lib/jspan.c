@@ -101,6 +101,45 @@ jspan_member(const char *t, size_t n, const char *key, struct jspan *out)
 }
 
 int
+jspan_last(const char *t, size_t n, const char *key, struct jspan *out)
+{
+	size_t i = ws(t, n, 0), kl = strlen(key), ke, vs, ve, end = n;
+
+	while (end > 0 && (t[end - 1] == ' ' || t[end - 1] == '\n' ||
+	    t[end - 1] == '\t' || t[end - 1] == '\r'))
+		end--;
+	if (end == 0 || t[--end] != '}' || i >= end || t[i] != '{')
+		return -1;
+	for (i = ws(t, end, i + 1); i < end && t[i] == '"';
+	    i = ws(t, end, i + 1)) {
+		if ((ke = str_end(t, end, i)) == 0)
+			return -1;
+		vs = ws(t, end, ke);
+		if (vs >= end || t[vs] != ':')
+			return -1;
+		vs = ws(t, end, vs + 1);
+		if (ke - i - 2 == kl && memcmp(t + i + 1, key, kl) == 0) {
+			/* the last member: its value runs to the brace */
+			for (ve = end; ve > vs && (t[ve - 1] == ' ' ||
+			    t[ve - 1] == '\n' || t[ve - 1] == '\t' ||
+			    t[ve - 1] == '\r'); ve--)
+				;
+			if (ve == vs)
+				return -1;
+			out->off = vs;
+			out->len = ve - vs;
+			return 0;
+		}
+		if ((ve = value_end(t, end, vs)) == 0)
+			return -1;
+		i = ws(t, end, ve);
+		if (i >= end || t[i] != ',')
+			return -1;
+	}
+	return -1;
+}
+
+int
 jspan_next(const char *t, size_t n, size_t *pos, struct jspan *e)
 {
 	size_t i = *pos, end;

@@ -23,6 +23,13 @@ struct jspan {
  * duplicates as json_get() takes it; -1 if absent. */
 int jspan_member(const char *t, size_t n, const char *key, struct jspan *out);
 
+/* The same for a member the caller knows (from json_parse()'s tree) to
+ * be the object's last and its only one named key: the members before it
+ * are scanned, its value is taken to the closing brace without reading
+ * it (a raw record's payload: most of its bytes).  -1 if it is not
+ * found where it should be. */
+int jspan_last(const char *t, size_t n, const char *key, struct jspan *out);
+
 /*
  * Element iteration over the array at *pos (set *pos to the '[' first):
  * returns 1 and sets e to the next element, 0 at the end, -1 on error.

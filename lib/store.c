@@ -117,6 +117,9 @@ clear_entries(struct store *s)
 {
 	size_t i;
 
+	tbl_payloads_drop(s);	/* none left but of a batch rolled back:
+				 * they read the text about to go */
+
 	for (i = 0; i < s->nent; i++) {
 		free(s->ent[i].key);
 		free(s->ent[i].market_id);
@@ -194,6 +197,12 @@ add_entry(struct store *s, const char *text, size_t len, const char *file,
 	e = &s->ent[s->nent];
 	*e = (struct entry){ .off = s->text.len, .len = len, .file = file,
 	    .line = line, .kind = kind };
+	/* The batch's text never moves while the batch lasts (a batch
+	 * ends before it would pass BATCH_BYTES; a record longer alone is
+	 * a batch's first): the writer and packing threads read payloads
+	 * where they are, not copies. */
+	if (s->text.len == 0 && buf_reserve(&s->text, BATCH_BYTES) == -1)
+		return NULL;
 	if (len && buf_add(&s->text, text, len) == -1)
 		return NULL;
 	s->nent++;

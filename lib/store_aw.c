@@ -22,6 +22,7 @@
 #include "workq.h"
 
 #define AGROUP	64
+#define BORROWED	INT64_MIN	/* a value's .i: its bytes not copied */
 #define ASPARE	16	/* groups kept for their buffers */
 
 struct aop {
@@ -74,7 +75,9 @@ op_add(struct aop *o, const struct val *v, size_t n)
 		return -1;
 	for (i = 0; i < n; i++) {
 		o->v[o->nv] = v[i];
-		if (v[i].t == V_TEXT || v[i].t == V_BLOB) {
+		if ((v[i].t == V_TEXT || v[i].t == V_BLOB) && v[i].i == BORROWED)
+			;	/* in the batch's text: not copied */
+		else if (v[i].t == V_TEXT || v[i].t == V_BLOB) {
 			o->v[o->nv].i = (int64_t)o->text.len;
 			o->v[o->nv].s = NULL;
 			if (buf_add(&o->text, v[i].s, v[i].n) == -1 ||
@@ -92,7 +95,8 @@ op_fix(struct aop *o)
 	size_t i;
 
 	for (i = 0; i < o->nv; i++)
-		if (o->v[i].t == V_TEXT || o->v[i].t == V_BLOB)
+		if ((o->v[i].t == V_TEXT || o->v[i].t == V_BLOB) &&
+		    o->v[i].i != BORROWED)
 			o->v[i].s = o->text.data + o->v[i].i;
 }
 
@@ -269,8 +273,11 @@ int
 aw_raw(struct store *s, size_t seq, const struct val *v, const char *endpoint,
     const char *p, size_t n)
 {
+	/* the payload (most of the bytes) is read where it is, in the
+	 * batch's text, which stays put until the thread is done with the
+	 * batch (store.c) */
 	struct val extra[2] = { vstr(endpoint),
-	    { .t = V_BLOB, .s = p, .n = n } };
+	    { .t = V_BLOB, .s = p, .n = n, .i = BORROWED } };
 	struct aop *o;
 
 	if (seq >= s->nastat || (o = op_next(s, K_RAW, seq)) == NULL ||

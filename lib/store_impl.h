@@ -99,7 +99,6 @@ struct vrows {
 
 struct tstmt {
 	struct db_stmt	*put;	/* the upsert */
-	struct db_stmt	*check;	/* SQLite: is the row there, is it the same */
 	unsigned long	 copied;	/* PostgreSQL: rows queued (store_pg.c) */
 };
 
@@ -229,6 +228,14 @@ int rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
  * them)?  Then its record column is not needed. */
 int rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
     const struct buf *canon);
+/* Is line[0..n), the record as read, the very text its columns give back
+ * (as rec_rebuildable)?  Then it is its own canonical text: rec_rebuild
+ * writes values as canon_json() does, and text either wrote reads back
+ * and is written again the same.  1, and the hash of its content
+ * (record_sha256: as canon_record would make it) into sha; or 0, and the
+ * record is to be made canonical. */
+int rec_is_line(struct store *s, enum tbl t, const struct val *v,
+    const char *line, size_t n, char sha[65]);
 /* store.c: a record's status into the counts; the record as it came,
  * annotated with its status, to standard output (pm-records(5)). */
 void store_count(struct store_counts *c, int st);

@@ -110,10 +110,16 @@ absent(const json_val *v)
 _Static_assert(MARKETS_STORED_AT - MARKETS_RECORD == 4 &&
     EVENTS_STORED_AT - EVENTS_RECORD == 4, "record columns in one order");
 static int
-record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
+record_cols(struct store *s, enum tbl t, const json_val *obj,
+    const char *line, size_t n, struct val *v)
 {
 	struct val *rec = &v[t == T_MARKETS ? MARKETS_RECORD : EVENTS_RECORD];
 
+	/* as pm-normalize writes it: neither made again nor kept */
+	if (line && rec_is_line(s, t, v, line, n, s->sha)) {
+		rec[0] = vstr(NULL);
+		goto cols;
+	}
 	buf_reset(&s->canon);
 	buf_reset(&s->content);
 	if (canon_record(&s->canon, &s->content, obj) == -1)
@@ -122,6 +128,7 @@ record_cols(struct store *s, enum tbl t, const json_val *obj, struct val *v)
 	rec[0] = vtext(s->canon.data, s->canon.len);
 	if (rec_rebuildable(s, t, v, &s->canon))
 		rec[0] = vstr(NULL);
+cols:
 	rec[1] = vstr(s->sha);
 	rec[2] = vstr(s->run_id);
 	rec[3] = rec[4] = vstr(s->now);
@@ -326,7 +333,8 @@ market_rec(struct store *s, struct entry *e, const json_val *root,
 		return bad(s, e, err);
 	if (s->db == NULL)
 		return skipped(e);
-	if ((rc = record_cols(s, T_MARKETS, root, v)) != DB_DONE)
+	if ((rc = record_cols(s, T_MARKETS, root, s->text.data + e->off, e->len,
+	    v)) != DB_DONE)
 		return rc;
 	if (aw_on(s))
 		return aw_market(s, seq, v, &s->mc, &s->mt);
@@ -351,7 +359,7 @@ event_write(struct store *s, const json_val *ev, struct val *v, int *status)
 {
 	int rc;
 
-	if ((rc = record_cols(s, T_EVENTS, ev, v)) != DB_DONE ||
+	if ((rc = record_cols(s, T_EVENTS, ev, NULL, 0, v)) != DB_DONE ||
 	    (rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
 	    *status == ST_UNCHANGED || (rc = rows_of(s, ev, 0)) != DB_DONE)
 		return rc;
@@ -393,6 +401,26 @@ payload_matches(const char *p, size_t n, const char *want)
 	return ok;
 }
 
+/* Is the payload the raw record's last member, and its only one (as
+ * pm-normalize and pm-fetch write it)?  Then its bytes need not be
+ * scanned to find where they end. */
+static int
+payload_last(const json_val *root)
+{
+	json_iter it;
+	json_val x;
+	const char *k;
+	size_t kl;
+	int n = 0, last = 0;
+
+	json_iter_init(&it, root);
+	while (json_iter_next(&it, &k, &kl, &x)) {
+		last = kl == 7 && memcmp(k, "payload", 7) == 0;
+		n += last;
+	}
+	return n == 1 && last;
+}
+
 static int
 raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 {
@@ -408,7 +436,8 @@ raw_put(struct store *s, struct entry *e, const json_val *root, size_t seq)
 	json_get(root, "endpoint", &ep);
 	if (!sha256_is_hex(v[RAW_SHA256].s, v[RAW_SHA256].n))
 		return bad(s, e, "sha256 is not 64 lowercase hex digits");
-	if (jspan_member(text, e->len, "payload", &span) == -1)
+	if ((payload_last(root) ? jspan_last(text, e->len, "payload", &span) :
+	    jspan_member(text, e->len, "payload", &span)) == -1)
 		return bad(s, e, "payload missing");
 	if (!payload_matches(text + span.off, span.len, v[RAW_SHA256].s))
 		return bad(s, e, "sha256 does not match the payload");
@@ -980,7 +1009,7 @@ markets_write(struct store *s, const char *key, const json_val *ms,
 		    tbl_extract(s, T_PMARKETS, &m, pv, NULL, 0) == -1)
 			return DB_ERR;	/* checked: cannot be */
 		if ((rc = rows_of(s, &m, 1)) != DB_DONE ||
-		    (rc = record_cols(s, T_MARKETS, &m, v)) != DB_DONE ||
+		    (rc = record_cols(s, T_MARKETS, &m, NULL, 0, v)) != DB_DONE ||
 		    (rc = market_write(s, v, &s->mc, &s->mt, 0, 0,
 		    &st)) != DB_DONE)
 			return rc;

@@ -17,6 +17,7 @@
 #include "out.h"
 
 #include "jw.h"
+#include "sha.h"
 #include "store_impl.h"
 #include "timefmt.h"
 
@@ -65,6 +66,28 @@ member_cols(enum tbl t, const char *const *names)
 	return map[t];
 }
 
+/* A member's name as jw_key() writes it, after a comma unless it is
+ * the object's first: names are plain ASCII, nothing to escape (a
+ * record made again is most of storing a market's cost). */
+static int
+put_key(struct buf *b, const char *name)
+{
+	size_t n = strlen(name);
+	int first = b->len > 0 && b->data[b->len - 1] == '{';
+
+	if (buf_reserve(b, n + 4) == -1)
+		return -1;
+	if (!first)
+		b->data[b->len++] = ',';
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, name, n);
+	b->len += n;
+	b->data[b->len++] = '"';
+	b->data[b->len++] = ':';
+	b->data[b->len] = 0;
+	return 0;
+}
+
 /* One column's value as the canonical record has it. */
 static int
 put_val(struct buf *b, const struct col *c, const struct val *v)
@@ -89,9 +112,12 @@ put_val(struct buf *b, const struct col *c, const struct val *v)
 	return jw_str(b, v->s, v->n);
 }
 
-int
-rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
-    const struct val *cv, size_t nc)
+/* rec_rebuild, and into *cut (unless NULL) where the members that say
+ * where the record came from, not what it says, begin: raw_sha256 and
+ * fetched_at, the last two (0 if they are not). */
+static int
+rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *cv, size_t nc, size_t *cut)
 {
 	const char *const *names = t == T_MARKETS ? market_members :
 	    event_members;
@@ -100,9 +126,15 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 	size_t k;
 	int i, j, rc;
 
+	if (cut)
+		*cut = 0;
 	rc = jw_open(out, '{');
 	for (i = 0; rc == 0 && names[i]; i++) {
-		rc = jw_key(out, names[i]);
+		if (cut && strcmp(names[i], "raw_sha256") == 0 &&
+		    names[i + 1] && strcmp(names[i + 1], "fetched_at") == 0 &&
+		    names[i + 2] == NULL)
+			*cut = out->len;	/* at the comma before it */
+		rc = put_key(out, names[i]);
 		if (rc == 0 && map[i] == M_KIND)
 			rc = jw_strz(out, t == T_MARKETS ? "market" : "event");
 		else if (rc == 0 && map[i] == M_CONTRACTS) {
@@ -111,7 +143,7 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 				rc = jw_open(out, '{');
 				for (j = CONTRACTS_OUTCOME; rc == 0 &&
 				    j < T_CONTRACTS_NCOLS; j++)
-					if ((rc = jw_key(out, cc[j].sql)) == 0)
+					if ((rc = put_key(out, cc[j].sql)) == 0)
 						rc = put_val(out, &cc[j],
 						    &cv[k * T_CONTRACTS_NCOLS + j]);
 				if (rc == 0)
@@ -124,6 +156,30 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 			    &v[map[i]]);
 	}
 	return rc == 0 ? jw_close(out, '}') : -1;
+}
+
+int
+rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
+    const struct val *cv, size_t nc)
+{
+	return rebuild(out, t, v, cv, nc, NULL);
+}
+
+/* A number put_val() writes with jw_double() although it is integral
+ * (past 2^53, or -0): text that might not read back as the same kind of
+ * number, so the line is not taken as its own canonical text. */
+static int
+odd_num(const struct col *c, const struct val *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].type == C_NUM && v[i].t == V_DBL &&
+		    (v[i].d <= -9007199254740992.0 ||
+		    v[i].d >= 9007199254740992.0 ||
+		    (v[i].d == 0 && signbit(v[i].d))))
+			return 1;
+	return 0;
 }
 
 int
@@ -143,6 +199,35 @@ rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
 		return 0;
 	return s->rebuilt.len == canon->len &&
 	    memcmp(s->rebuilt.data, canon->data, canon->len) == 0;
+}
+
+int
+rec_is_line(struct store *s, enum tbl t, const struct val *v,
+    const char *line, size_t n, char sha[65])
+{
+	const struct table *tb = &store_tables[t];
+	const struct col *cc = store_tables[T_CONTRACTS].cols;
+	size_t nc = 0, k, cut;
+
+	if (t == T_MARKETS) {
+		if (!s->mc_array || s->mc.n > MAXCONTRACTS)
+			return 0;
+		nc = s->mc.n;
+		for (k = 0; k < nc; k++)
+			if (odd_num(cc, s->mc.v + k * T_CONTRACTS_NCOLS,
+			    T_CONTRACTS_NCOLS))
+				return 0;
+	}
+	if (odd_num(tb->cols, v, (size_t)tb->ncols))
+		return 0;
+	buf_reset(&s->rebuilt);
+	if (rebuild(&s->rebuilt, t, v, s->mc.v, nc, &cut) == -1 ||
+	    cut == 0 || s->rebuilt.len != n ||
+	    memcmp(s->rebuilt.data, line, n) != 0)
+		return 0;
+	/* the content: the record without its last two members */
+	s->rebuilt.data[cut] = '}';
+	return sha256_hex(s->rebuilt.data, cut + 1, sha) == 0;
 }
 
 /* A value read back from column i of st, as tbl_extract would have made

@@ -1,9 +1,8 @@
 /*
  * store_tbl.c - the tables pm-store writes, as column specs, and the SQL
  * made from them once at start (never from data: every value is bound,
- * alone or in an array).  One spec gives the upsert, SQLite's
- * "is it there and the same" check and PostgreSQL's bulk statement, so
- * the three can never disagree about the columns.
+ * alone or in an array).  One spec gives the upsert and PostgreSQL's
+ * bulk statement, so the two can never disagree about the columns.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -83,9 +82,6 @@ canon_record(struct buf *b, struct buf *content, const json_val *v)
 		return -1;
 	return content ? buf_addc(content, '}') : 0;
 }
-
-static int
-is_key(const struct col *c) { return c->flags & F_KEY; }
 
 void
 tbl_cols_list(struct buf *b, const struct table *t, int want,
@@ -185,30 +181,6 @@ put_sql(struct buf *b, const struct table *t, int engine)
 		    " RETURNING true");
 }
 
-/* SQLite: no row, the row is new; 1, it is there unchanged; 0, changed. */
-static void
-check_sql(struct buf *b, const struct table *t)
-{
-	int i, first = 1;
-
-	buf_adds(b, "SELECT (");
-	for (i = 0; i < t->ncols; i++) {
-		if (!(t->cols[i].flags & F_CMP))
-			continue;
-		buf_printf(b, "%s%s IS ?%d", first ? "" : " AND ",
-		    t->cols[i].sql, i + 1);
-		first = 0;
-	}
-	buf_printf(b, ") FROM %s WHERE ", t->name);
-	for (i = 0, first = 1; i < t->ncols; i++) {
-		if (!is_key(&t->cols[i]))
-			continue;
-		buf_printf(b, "%s%s = ?%d", first ? "" : " AND ",
-		    t->cols[i].sql, i + 1);
-		first = 0;
-	}
-}
-
 int
 tbl_prepare(struct store *s)
 {
@@ -223,12 +195,6 @@ tbl_prepare(struct store *s)
 		put_sql(&s->sql, t, e);
 		if ((ts->put = db_prepare(s->db, s->sql.data)) == NULL)
 			return -1;
-		if (e == DB_SQLITE && tbl_has(t, F_CMP)) {
-			buf_reset(&s->sql);
-			check_sql(&s->sql, t);
-			if ((ts->check = db_prepare(s->db, s->sql.data)) == NULL)
-				return -1;
-		}
 	}
 	if (e == DB_SQLITE && (s->xhaspay = db_prepare(s->db, "SELECT 1 "
 	    "FROM raw_payloads WHERE sha256 = ?1")) == NULL)
@@ -257,8 +223,7 @@ tbl_release(struct store *s)
 
 	for (i = 0; i < T_COUNT; i++) {
 		db_finalize(s->ts[i].put);
-		db_finalize(s->ts[i].check);
-		s->ts[i].put = s->ts[i].check = NULL;
+		s->ts[i].put = NULL;
 	}
 	payloads_stop(s);
 	db_finalize(s->xhaspay);
@@ -462,38 +427,31 @@ bind_all(struct db_stmt *st, const struct table *t, const struct val *v,
 	return DB_DONE;
 }
 
-/* The check is asked only when the caller wants the status: the upsert's
- * own WHERE already leaves a row that is there unchanged alone, so a
- * contract or tag row (whose status nobody reads) costs one B-tree
- * search, not two. */
+/* One statement: the upsert's own WHERE leaves a row that is there
+ * unchanged alone (no change), and whether it inserted or updated one
+ * db_inserted() tells; asking first whether the row was there and the
+ * same cost a B-tree search and a statement a market. */
 static int
 sqlite_put(struct store *s, enum tbl t, struct val *v, int *status)
 {
 	const struct table *tb = &store_tables[t];
 	struct tstmt *ts = &s->ts[t];
-	int rc, check = ts->check && status;
+	int rc, ins;
 
-	if (check) {
-		if (bind_all(ts->check, tb, v, F_KEY | F_CMP) != DB_DONE)
-			return DB_ERR;
-		rc = db_step(ts->check);
-		if (rc == DB_ROW) {
-			*status = db_col_int(ts->check, 0) ? ST_UNCHANGED :
-			    ST_UPDATED;
-			db_reset(ts->check);
-			if (*status == ST_UNCHANGED)
-				return DB_DONE;
-		} else if (rc == DB_DONE)
-			*status = ST_INSERTED;
-		else
-			return rc;
-	}
 	if (bind_all(ts->put, tb, v, 0) != DB_DONE)
 		return DB_ERR;
 	if ((rc = db_step(ts->put)) != DB_DONE)
 		return rc == DB_ROW ? DB_ERR : rc;
-	if (!check && status)
+	if (status == NULL)
+		return DB_DONE;
+	if (!tbl_has(tb, F_CMP))
 		*status = db_changes(ts->put) ? ST_INSERTED : ST_DUPLICATE;
+	else if (db_changes(ts->put) == 0)
+		*status = ST_UNCHANGED;
+	else if ((ins = db_inserted(ts->put)) != -1)
+		*status = ins ? ST_INSERTED : ST_UPDATED;
+	else
+		return DB_ERR;	/* db_sqlite.c tells */
 	return DB_DONE;
 }
 
@@ -676,7 +634,11 @@ struct zjob {
 	size_t		 seq;	/* the raw record's entry */
 	char		 sha[65];
 	char		 endpoint[128];
-	struct buf	 in, out;
+	const char	*in;	/* the payload, in the batch's text (store.c:
+				 * it does not move until the batch is done,
+				 * and the batch waits for its jobs) */
+	size_t		 inlen;
+	struct buf	 out;
 	int		 packed;	/* out holds in, packed as enc says */
 	char		 enc[8 + ZPACK_IDLEN];
 	const char	*dict_id;	/* the endpoint's dictionary, if enc */
@@ -706,7 +668,7 @@ zjob_run(void *state, void *item)
 	(void)state;
 	for (i = 0; i < g->n; i++) {
 		j = &g->j[i];
-		enc = zpack_pack(g->zp, j->endpoint, j->in.data, j->in.len,
+		enc = zpack_pack(g->zp, j->endpoint, j->in, j->inlen,
 		    &j->out, &did, &dict, &dlen);
 		if ((j->packed = enc != NULL))
 			snprintf(j->enc, sizeof j->enc, "%s", enc);
@@ -724,7 +686,6 @@ zgroup_free(struct zgroup *g)
 	if (g == NULL)
 		return;
 	for (i = 0; i < ZGROUP; i++) {
-		buf_release(&g->j[i].in);
 		buf_release(&g->j[i].out);
 	}
 	free(g);
@@ -745,7 +706,7 @@ zjob_write(struct store *s, struct zjob *j)
 	v[PAYLOADS_ENCODING] = vstr(j->packed ? j->enc : NULL);
 	v[PAYLOADS_PAYLOAD] = j->packed ?
 	    (struct val){ .t = V_BLOB, .s = j->out.data, .n = j->out.len } :
-	    (struct val){ .t = V_BLOB, .s = j->in.data, .n = j->in.len };
+	    (struct val){ .t = V_BLOB, .s = j->in, .n = j->inlen };
 	if ((rc = tbl_put(s, T_PAYLOADS, v, &st)) != DB_DONE)
 		return rc;
 	if (st != ST_INSERTED)
@@ -868,9 +829,8 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 	j->sha[64] = 0;
 	snprintf(j->endpoint, sizeof j->endpoint, "%s", endpoint);
 	j->dict = NULL;
-	buf_reset(&j->in);
-	if (buf_add(&j->in, p, n) == -1)
-		return DB_ERR;
+	j->in = p;
+	j->inlen = n;
 	if (++s->zfill->n == ZGROUP && (rc = zgroup_send(s)) != DB_DONE)
 		return rc;
 	return tbl_payloads_write(s, 0);
