@@ -68,6 +68,9 @@ struct pg_db {
 	unsigned	 txn;		/* BEGINs answered */
 	struct txname	*txp;		/* prepared in this transaction (pooled) */
 	size_t		 ntxp, captxp;
+	int		 txnames;	/* 1: those names reach the server, -1:
+					 * the pooler renames them (prepares
+					 * itself): none then; 0: not known */
 };
 
 #define PG(db) ((struct pg_db *)(db))
@@ -367,6 +370,40 @@ pg_exec(struct db *db, const char *sql)
 }
 
 /*
+ * Whether the names of the statements prepared in this transaction are
+ * the server's (PgBouncer 1.18), or the pooler's own, which it renames
+ * and prepares on each server connection itself (PgBouncer 1.21 and
+ * later, max_prepared_statements): those are not ours to deallocate (the
+ * server does not know their names), nor worth preparing again.  Asked
+ * once per connection, in the first transaction that prepared one.
+ */
+static int
+tx_names(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	const char *name = NULL;
+	char sql[128];
+	PGresult *res;
+	size_t i;
+	int rc = DB_DONE;
+
+	for (i = 0; i < p->ntxp && name == NULL; i++)
+		if (p->txp[i].made)
+			name = p->txp[i].name;
+	if (name == NULL)
+		return DB_DONE;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_prepared_statements "
+	    "WHERE name = '%s'", name);
+	res = PQexec(H(db), sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(db, res);
+	else
+		p->txnames = atoi(PQgetvalue(res, 0, 0)) > 0 ? 1 : -1;
+	PQclear(res);
+	return rc;
+}
+
+/*
  * The end of a transaction in which statements were prepared (behind a
  * pooler): in one query string, so on the same server connection, each
  * deallocated before COMMIT (it is not undone if the commit fails) or
@@ -383,9 +420,12 @@ tx_end(struct db *db, int which)
 
 	if ((rc = pg_settle(db)) != DB_DONE && which == DBTX_COMMIT)
 		return rc;
+	if (which == DBTX_COMMIT && p->txnames == 0 &&
+	    (rc = tx_names(db)) != DB_DONE)
+		return rc;
 	buf_init(&b, 0);
 	buf_adds(&b, which == DBTX_ROLLBACK ? "ROLLBACK" : "");
-	for (i = 0; i < p->ntxp; i++)
+	for (i = 0; i < p->ntxp && p->txnames >= 0; i++)
 		if (p->txp[i].made)
 			buf_printf(&b, "%sDEALLOCATE %s", b.len ? ";" : "",
 			    p->txp[i].name);
@@ -894,7 +934,8 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 		p->pipe = 1;
 		p->perr = DB_DONE;
 	}
-	if (p->pooled && p->intx && (rc = tx_prepare(s)) != DB_DONE)
+	if (p->pooled && p->intx && p->txnames >= 0 &&
+	    (rc = tx_prepare(s)) != DB_DONE)
 		return rc;
 	for (i = 0; i < s->nparam; i++) {
 		val[i] = s->bin[i] ? s->bin[i] : s->val[i];
