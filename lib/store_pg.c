@@ -29,14 +29,12 @@
 #include "strset.h"
 
 #define CHUNK	250	/* rows of a table (markets: markets) a statement */
-#define FIRST	32	/* the first of a transaction's: chunk() */
 #define POLL	32	/* rows between looks at the connection */
 
 struct pgtab {
 	struct db_stmt	*st;		/* NULL: not bulk, or sent with another */
 	struct db_array	 seq, col[MAXCOL];
 	size_t		 rows;
-	size_t		 sent;		/* rows sent in this transaction */
 	int		 status;	/* its answer says inserted or updated */
 	struct store	*s;
 	struct strset	*keys;		/* status: the batch's keys, in order */
@@ -331,18 +329,6 @@ bind_table(struct db_stmt *st, struct pgtab *pt, const struct table *t,
 	return 0;
 }
 
-/* The rows of a statement: few at first, so the server starts on a
- * transaction's rows while the next are read, more as it goes (half the
- * rows sent so far: the server's share of the work stays behind the
- * reading, whose rows are ready when it asks for more). */
-static size_t
-chunk(const struct pgtab *pt)
-{
-	size_t n = pt->sent / 2;
-
-	return n < FIRST ? FIRST : n > CHUNK ? CHUNK : n;
-}
-
 /* The rows held for table id (a market's with its contracts), sent. */
 static int
 send_table(struct store *s, enum tbl id)
@@ -358,7 +344,6 @@ send_table(struct store *s, enum tbl id)
 		rc = DB_ERR;
 	else
 		rc = db_send(pt->st, pt->status ? answer : NULL, pt);
-	pt->sent += pt->rows;
 	clear(s, id);
 	if (id == T_MARKETS)
 		clear(s, T_CONTRACTS);
@@ -409,13 +394,12 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 		for (i = 0; i < T_COUNT; i++) {
 			clear(s, (enum tbl)i);
 			keys_reset(&s->pgb->t[i]);
-			s->pgb->t[i].sent = 0;
 		}
 		s->pgb->txn = s->txn;
 	}
 	/* a market's contracts go in its chunk: a full chunk goes before
 	 * the next market, not after */
-	if (id == T_MARKETS && pt->rows >= chunk(pt) &&
+	if (id == T_MARKETS && pt->rows >= CHUNK &&
 	    (rc = send_table(s, T_MARKETS)) != DB_DONE)
 		return rc;
 	if (pt->status ? key_add(pt, &store_tables[id], v, seq) == DB_ERR :
@@ -426,7 +410,7 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 			return DB_ERR;	/* out of memory, or a type mismatch */
 	pt->rows++;
 	s->ts[id].copied++;
-	if (id != T_MARKETS && id != T_CONTRACTS && pt->rows >= chunk(pt) &&
+	if (id != T_MARKETS && id != T_CONTRACTS && pt->rows >= CHUNK &&
 	    (rc = send_table(s, id)) != DB_DONE)
 		return rc;
 	if (++s->pgb->npoll % POLL == 0)
