@@ -12,8 +12,8 @@ pg_start
 pgbouncer_start
 N=600
 
-# market 100 asks a question the server will refuse (in a chunk after the
-# first, once the statements are prepared), market 300 a contract
+# market 100 asks a question the server will refuse (its statement parsed,
+# then refused), market 300 a contract (in the second chunk)
 python3 "$TOP/bench/gen-markets.py" $N | pm-normalize 2>/dev/null |
     python3 -c '
 import json, sys
