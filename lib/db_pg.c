@@ -6,7 +6,12 @@
  * outlive a transaction: statements are unnamed (PQexecParams: parse,
  * bind and execute in one round trip), and what every transaction needs
  * (temporary tables, settings: db_session) is sent with each BEGIN, in
- * the same round trip, as SET LOCAL and ON COMMIT DROP.  A pooler shows
+ * the same round trip, as SET LOCAL and ON COMMIT DROP.  A pipelined
+ * statement (db_send: the bulk rows, sent in chunks) is prepared once
+ * per transaction instead, its Parse sent ahead of its first chunk, and
+ * deallocated in the round trip that ends the transaction, before COMMIT
+ * or after ROLLBACK in one query string: the pooler gives the server
+ * connection back only when the whole string has run.  A pooler shows
  * itself by answering for the server with a process id that is not the
  * server's.  Connected directly, statements are prepared on the server
  * once per connection (a plan cached saves half the time of a store) and
@@ -29,11 +34,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db_impl.h"
 #include "timefmt.h"
 
 #define PG_MAXPARAM 64
+
+/* A statement prepared for the transaction under way (behind a pooler). */
+struct txname {
+	char		 name[24];
+	int		 made;		/* its Parse answered: it exists */
+};
 
 struct pg_db {
 	struct db	 base;
@@ -49,8 +61,16 @@ struct pg_db {
 	struct pending {
 		db_row_fn	 row;
 		void		*arg;
+		size_t		 prep;	/* a Parse: its txname, +1 */
 	}		*pend;		/* statements sent, answers not read */
 	size_t		 head, npend, cap;
+	int		 intx;		/* BEGIN answered, no COMMIT/ROLLBACK yet */
+	unsigned	 txn;		/* BEGINs answered */
+	struct txname	*txp;		/* prepared in this transaction (pooled) */
+	size_t		 ntxp, captxp;
+	int		 txnames;	/* 1: those names reach the server, -1:
+					 * the pooler renames them (prepares
+					 * itself): none then; 0: not known */
 };
 
 #define PG(db) ((struct pg_db *)(db))
@@ -63,6 +83,8 @@ struct pg_stmt {
 	char		*sql;		/* with $N placeholders */
 	char		 name[24];	/* "": unnamed, behind a pooler */
 	unsigned	 gen;		/* connection it is prepared on, +1 */
+	char		 tname[24];	/* behind a pooler: its name in a transaction */
+	unsigned	 txn;		/* the transaction it is prepared in, +1 */
 	int		 nparam;
 	char		*val[PG_MAXPARAM];	/* owned copies, NULL: null */
 	const char	*bin[PG_MAXPARAM];	/* borrowed arrays (binary) */
@@ -123,6 +145,9 @@ pg_lost(struct db *db)
 	PG(db)->pipe = 0;	/* the statements sent died with it */
 	PG(db)->head = PG(db)->npend = 0;
 	PG(db)->perr = DB_DONE;
+	PG(db)->intx = 0;	/* and the transaction, its statements */
+	PG(db)->ntxp = 0;
+	PG(db)->txn++;
 	for (start = ts_mono_ms();;) {
 		PQreset(H(db));
 		PQsetnonblocking(H(db), 0);
@@ -202,6 +227,8 @@ pipe_result(struct db *db, PGresult *res)
 	const char *val[16];
 	int st = PQresultStatus(res), r, c, nc;
 
+	if (p->prep && st == PGRES_COMMAND_OK)
+		PG(db)->txp[p->prep - 1].made = 1;
 	if (st == PGRES_TUPLES_OK && p->row) {
 		nc = PQnfields(res) < 16 ? PQnfields(res) : 16;
 		for (r = 0; r < PQntuples(res); r++) {
@@ -342,6 +369,79 @@ pg_exec(struct db *db, const char *sql)
 	return rc;
 }
 
+/*
+ * Whether the names of the statements prepared in this transaction are
+ * the server's (PgBouncer 1.18), or the pooler's own, which it renames
+ * and prepares on each server connection itself (PgBouncer 1.21 and
+ * later, max_prepared_statements): those are not ours to deallocate (the
+ * server does not know their names), nor worth preparing again.  Asked
+ * once per connection, in the first transaction that prepared one.
+ */
+static int
+tx_names(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	const char *name = NULL;
+	char sql[128];
+	PGresult *res;
+	size_t i;
+	int rc = DB_DONE;
+
+	for (i = 0; i < p->ntxp && name == NULL; i++)
+		if (p->txp[i].made)
+			name = p->txp[i].name;
+	if (name == NULL)
+		return DB_DONE;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_prepared_statements "
+	    "WHERE name = '%s'", name);
+	res = PQexec(H(db), sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(db, res);
+	else
+		p->txnames = atoi(PQgetvalue(res, 0, 0)) > 0 ? 1 : -1;
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The end of a transaction in which statements were prepared (behind a
+ * pooler): in one query string, so on the same server connection, each
+ * deallocated before COMMIT (it is not undone if the commit fails) or
+ * after ROLLBACK (a failed transaction takes nothing else).  The pipeline
+ * is settled: each Parse that was answered is known.
+ */
+static int
+tx_end(struct db *db, int which)
+{
+	struct pg_db *p = PG(db);
+	struct buf b;
+	size_t i;
+	int rc;
+
+	if ((rc = pg_settle(db)) != DB_DONE && which == DBTX_COMMIT)
+		return rc;
+	if (which == DBTX_COMMIT && p->txnames == 0 &&
+	    (rc = tx_names(db)) != DB_DONE)
+		return rc;
+	buf_init(&b, 0);
+	buf_adds(&b, which == DBTX_ROLLBACK ? "ROLLBACK" : "");
+	for (i = 0; i < p->ntxp && p->txnames >= 0; i++)
+		if (p->txp[i].made)
+			buf_printf(&b, "%sDEALLOCATE %s", b.len ? ";" : "",
+			    p->txp[i].name);
+	buf_adds(&b, which == DBTX_COMMIT ? (b.len ? ";COMMIT" : "COMMIT") :
+	    "");
+	p->ntxp = 0;
+	p->intx = 0;
+	if (b.data == NULL) {
+		db_seterr(db, "out of memory");
+		return DB_ERR;
+	}
+	rc = pg_exec(db, b.data);
+	buf_release(&b);
+	return rc;
+}
+
 static int
 pg_tx(struct db *db, int which)
 {
@@ -351,12 +451,24 @@ pg_tx(struct db *db, int which)
 		[DBTX_ROLLBACK] = "ROLLBACK",
 	};
 
+	int rc;
+
 	/* a rollback drops what the pipeline did, and its error */
 	if (which == DBTX_ROLLBACK && PG(db)->pipe && pg_settle(db) != DB_DONE &&
 	    PQstatus(H(db)) != CONNECTION_OK)
 		return DB_ERR;
-	if (which == DBTX_BEGIN && PG(db)->begin.len)
-		return pg_exec(db, PG(db)->begin.data);
+	if (which == DBTX_BEGIN) {
+		rc = pg_exec(db, PG(db)->begin.len ? PG(db)->begin.data :
+		    sql[which]);
+		if (rc == DB_DONE) {
+			PG(db)->intx = 1;
+			PG(db)->txn++;
+		}
+		return rc;
+	}
+	if (PG(db)->ntxp > 0)
+		return tx_end(db, which);
+	PG(db)->intx = 0;
 	return pg_exec(db, sql[which]);
 }
 
@@ -629,6 +741,7 @@ pg_close(struct db *db)
 {
 	PQfinish(H(db));
 	free(PG(db)->pend);
+	free(PG(db)->txp);
 	free(PG(db)->url);
 	buf_release(&PG(db)->begin);
 }
@@ -732,6 +845,59 @@ pg_copy_end(struct db *db)
 	return rc;
 }
 
+/*
+ * Behind a pooler, statement s prepared for the transaction under way, if
+ * it is not yet: its Parse into the pipeline (the answer read with the
+ * others), its name kept for the transaction's end.  The name is the
+ * process's own, so that two clients on one server connection cannot
+ * take each other's.  The pipeline is on, with room for one more.
+ */
+static int
+tx_prepare(struct pg_stmt *s)
+{
+	struct db *db = s->base.db;
+	struct pg_db *p = PG(db);
+	struct txname *nt;
+
+	if (s->txn == p->txn + 1)
+		return DB_DONE;
+	if (p->ntxp == p->captxp) {
+		if ((nt = realloc(p->txp, (p->captxp * 2 + 8) *
+		    sizeof *nt)) == NULL) {
+			db_seterr(db, "out of memory");
+			return DB_ERR;
+		}
+		p->txp = nt;
+		p->captxp = p->captxp * 2 + 8;
+	}
+	if (s->tname[0] == 0)
+		snprintf(s->tname, sizeof s->tname, "pm%ld_%u", (long)getpid(),
+		    ++stmt_seq);
+	/* planned once for the transaction, not at each of its first five
+	 * executions (a pipelined statement's rows come in arrays: the
+	 * plan does not depend on them) */
+	if (p->ntxp == 0 && PQserverVersion(H(db)) >= 120000) {
+		if (PQsendQueryParams(H(db), "SET LOCAL plan_cache_mode = "
+		    "force_generic_plan", 0, NULL, NULL, NULL, NULL, 0) != 1)
+			goto fail;
+		p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL, 0 };
+	}
+	if (PQsendPrepare(H(db), s->tname, s->sql, s->nparam, NULL) != 1) {
+fail:
+		if (PQstatus(H(db)) == CONNECTION_BAD)
+			return pipe_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
+	snprintf(p->txp[p->ntxp].name, sizeof p->txp[p->ntxp].name, "%s",
+	    s->tname);
+	p->txp[p->ntxp].made = 0;
+	p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL,
+	    ++p->ntxp };
+	s->txn = p->txn + 1;
+	return DB_DONE;
+}
+
 /* A statement into the pipeline (db_send): array parameters binary, the
  * others text; a named statement is prepared first, once per connection
  * (the pipeline settled: a rare wait). */
@@ -750,7 +916,7 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 		return rc;
 	if (p->gone)
 		return pg_lost(db);
-	if (p->npend + p->head == p->cap) {
+	if (p->npend + p->head + 3 > p->cap) {	/* SET, Parse, statement */
 		if ((np = realloc(p->pend, (p->cap * 2 + 16) *
 		    sizeof *np)) == NULL) {
 			db_seterr(db, "out of memory");
@@ -768,14 +934,20 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 		p->pipe = 1;
 		p->perr = DB_DONE;
 	}
+	if (p->pooled && p->intx && p->txnames >= 0 &&
+	    (rc = tx_prepare(s)) != DB_DONE)
+		return rc;
 	for (i = 0; i < s->nparam; i++) {
 		val[i] = s->bin[i] ? s->bin[i] : s->val[i];
 		len[i] = s->bin[i] ? s->binlen[i] : 0;
 		fmt[i] = s->bin[i] != NULL;
 	}
-	ok = s->name[0] ? PQsendQueryPrepared(H(db), s->name, s->nparam, val,
-	    len, fmt, 0) : PQsendQueryParams(H(db), s->sql, s->nparam, NULL,
-	    val, len, fmt, 0);
+	if (s->name[0] || (p->intx && s->txn == p->txn + 1))
+		ok = PQsendQueryPrepared(H(db), s->name[0] ? s->name : s->tname,
+		    s->nparam, val, len, fmt, 0);
+	else
+		ok = PQsendQueryParams(H(db), s->sql, s->nparam, NULL, val, len,
+		    fmt, 0);
 	pg_clearvals(s);
 	if (ok != 1) {
 		if (PQstatus(H(db)) == CONNECTION_BAD)
@@ -783,7 +955,7 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 		db_seterr(db, "%s", pg_msg(db));
 		return DB_ERR;
 	}
-	p->pend[p->head + p->npend++] = (struct pending){ row, arg };
+	p->pend[p->head + p->npend++] = (struct pending){ row, arg, 0 };
 	return pg_poll(db);
 }
 
