@@ -566,6 +566,14 @@ tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 	return rc == DB_DONE ? pgb_flush(s) : rc;
 }
 
+int
+tbl_bulk_send(struct store *s)
+{
+	int rc = tbl_payloads_write(s, 1);
+
+	return rc == DB_DONE ? pgb_send(s) : rc;
+}
+
 /* The dictionary endpoint's payloads were packed with, from the
  * database, once per process and endpoint. */
 static int
