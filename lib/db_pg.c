@@ -18,6 +18,14 @@
  * the session is set up once.  Neither way sets anything for the session
  * alone, nor takes a session advisory lock.
  *
+ * A transaction's end may go into the pipeline too (db_commit_send: its
+ * DEALLOCATEs, COMMIT, a Flush for the answer), and the next one's BEGIN
+ * behind it, with no Sync between: a pooler gives the server connection
+ * back only at a Sync that finds no transaction open, so both run on one
+ * server connection and a name deallocated by the first is free for the
+ * second to prepare; and if the first fails, the server skips the
+ * second up to the next Sync, so it cannot commit before it.
+ *
  * A lost connection (a restart, a crash, a terminated backend) is
  * re-established here, trying for up to PM_DB_TIMEOUT, and reported as
  * DB_BUSY, so the caller runs its transaction again.  When the server
