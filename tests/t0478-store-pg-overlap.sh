@@ -104,6 +104,27 @@ for via in direct pgbouncer; do
 	'
 done
 
+# the server's backend terminated while batches are in flight: pm-store
+# connects again, stores every batch whose COMMIT was not answered again,
+# and reports every record once, in input order
+python3 "$TOP/bench/gen-markets.py" 8000 | pm-normalize 2>/dev/null >"$TMP/big.ndjson"
+test_expect_success 'direct: the connection lost with a batch in flight: all stored, each record reported once' '
+	u=$(pg_newdb o_kill) && pm-store --db "$u" </dev/null >/dev/null 2>&1 || exit 1
+	{ pm-store --db "$u" "$TMP/big.ndjson" >out 2>err; echo $? >status; } &
+	n=0
+	for _ in $(seq 200); do
+		n=$(psql -X -A -t "$u" -c "SELECT count(*) FROM markets") &&
+		[ "$n" -gt 0 ] && break
+		sleep 0.05
+	done &&
+	test "$n" -gt 0 && test "$n" -lt 8000 &&
+	psql -X -A -t "$PG_URL" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\''o_kill'\''" >killed &&
+	wait && test "$(cat status)" = 0 && test "$(cat killed)" -ge 1 &&
+	shape out | sed "s/ [a-z]*$//" >records && test_cmp "$TMP/big.ndjson" records &&
+	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM markets")" -eq 8000 &&
+	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM contracts")" -eq 16000
+'
+
 test_expect_success 'pgbouncer: nothing left prepared on the pool' '
 	pgb_ready &&
 	for _ in 1 2; do
