@@ -9,7 +9,8 @@
 # those of storing one batch after the other (SQLite, which does not
 # overlap, with triggers refusing the same records), every record
 # annotated once, in input order; directly and through PgBouncer in
-# transaction mode (issue 18).
+# transaction mode.  And the connection lost while batches are in flight:
+# every record stored, reported once (issue 18).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 pg_start
