@@ -102,7 +102,7 @@ int db_rollback(struct db *db);	/* always leaves no transaction open */
  * DB_DONE once the transaction is durable, else DB_ERR or DB_BUSY, as
  * db_commit(); DB_DONE at once when none is in flight.  One at a time:
  * read the answer before sending the next.  Engines without (SQLite)
- * commit at once, and say how in db_commit_send(). */
+ * commit at once: db_commit_send() returns what db_commit() would. */
 int db_commit_send(struct db *db);
 int db_committed(struct db *db);
 
