@@ -24,7 +24,9 @@
  * back only at a Sync that finds no transaction open, so both run on one
  * server connection and a name deallocated by the first is free for the
  * second to prepare; and if the first fails, the server skips the
- * second up to the next Sync, so it cannot commit before it.
+ * second up to the next Sync, so it cannot commit before it.  The Sync
+ * comes when a COMMIT's answer is read with nothing begun behind it (a
+ * group, input idle, the end): the pooler has its connection back.
  *
  * A lost connection (a restart, a crash, a terminated backend) is
  * re-established here, trying for up to PM_DB_TIMEOUT, and reported as
@@ -671,6 +673,10 @@ pg_committed(struct db *db)
 	if ((rc = p->crc) == DB_DONE)
 		p->nftxp = 0;	/* deallocated */
 	p->crc = DB_DONE;	/* told once */
+	/* no transaction begun behind it: a Sync, so that a pooler takes
+	 * its server connection back while pm-store waits for input */
+	if (rc == DB_DONE && !p->intx)
+		rc = pg_settle(db);
 	return rc;
 }
 
