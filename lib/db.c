@@ -156,6 +156,19 @@ db_commit(struct db *db)
 }
 
 int
+db_commit_send(struct db *db)
+{
+	return db->ops->commit_send ? db->ops->commit_send(db) :
+	    db_commit(db);
+}
+
+int
+db_committed(struct db *db)
+{
+	return db->ops->committed ? db->ops->committed(db) : DB_DONE;
+}
+
+int
 db_rollback(struct db *db)
 {
 	char keep[sizeof db->err];

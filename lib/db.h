@@ -95,6 +95,16 @@ int db_session(struct db *db, const char *sql);
 int db_begin(struct db *db);	/* SQLite: BEGIN IMMEDIATE, the writer lock */
 int db_commit(struct db *db);
 int db_rollback(struct db *db);	/* always leaves no transaction open */
+/* The open transaction's COMMIT sent without waiting for its answer
+ * (PostgreSQL's pipeline, after db_send): the next transaction may begin
+ * at once and goes to the server behind it; if this one fails, the next
+ * fails with it (roll it back).  db_committed() waits for the answer:
+ * DB_DONE once the transaction is durable, else DB_ERR or DB_BUSY, as
+ * db_commit(); DB_DONE at once when none is in flight.  One at a time:
+ * read the answer before sending the next.  Engines without (SQLite)
+ * commit at once: db_commit_send() returns what db_commit() would. */
+int db_commit_send(struct db *db);
+int db_committed(struct db *db);
 
 struct db_stmt *db_prepare(struct db *db, const char *sql);
 void db_finalize(struct db_stmt *st);

@@ -45,6 +45,9 @@ struct db_ops {
 	int	(*poll)(struct db *);
 	int	(*wait)(struct db *);
 	int	(*inserted)(struct db_stmt *);	/* NULL: not told */
+	/* NULL: a COMMIT always waits for its answer */
+	int	(*commit_send)(struct db *);
+	int	(*committed)(struct db *);
 };
 
 struct db {

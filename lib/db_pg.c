@@ -18,6 +18,16 @@
  * the session is set up once.  Neither way sets anything for the session
  * alone, nor takes a session advisory lock.
  *
+ * A transaction's end may go into the pipeline too (db_commit_send: its
+ * DEALLOCATEs, COMMIT, a Flush for the answer), and the next one's BEGIN
+ * behind it, with no Sync between: a pooler gives the server connection
+ * back only at a Sync that finds no transaction open, so both run on one
+ * server connection and a name deallocated by the first is free for the
+ * second to prepare; and if the first fails, the server skips the
+ * second up to the next Sync, so it cannot commit before it.  The Sync
+ * comes when a COMMIT's answer is read with nothing begun behind it (a
+ * group, input idle, the end): the pooler has its connection back.
+ *
  * A lost connection (a restart, a crash, a terminated backend) is
  * re-established here, trying for up to PM_DB_TIMEOUT, and reported as
  * DB_BUSY, so the caller runs its transaction again.  When the server
@@ -44,8 +54,12 @@
 /* A statement prepared for the transaction under way (behind a pooler). */
 struct txname {
 	char		 name[24];
-	int		 made;		/* its Parse answered: it exists */
+	int		 made;		/* its Parse answered, not its DEALLOCATE:
+					 * it exists */
 };
+
+/* What a pipelined statement's answer says. */
+enum { PD_STMT, PD_PARSE, PD_DEALLOC, PD_COMMIT };
 
 struct pg_db {
 	struct db	 base;
@@ -61,13 +75,20 @@ struct pg_db {
 	struct pending {
 		db_row_fn	 row;
 		void		*arg;
-		size_t		 prep;	/* a Parse: its txname, +1 */
+		size_t		 prep;	/* PD_PARSE, PD_DEALLOC: its txname, +1 */
+		int		 what;	/* PD_* */
+		int		 fly;	/* its txname is in ftxp */
 	}		*pend;		/* statements sent, answers not read */
 	size_t		 head, npend, cap;
 	int		 intx;		/* BEGIN answered, no COMMIT/ROLLBACK yet */
 	unsigned	 txn;		/* BEGINs answered */
 	struct txname	*txp;		/* prepared in this transaction (pooled) */
 	size_t		 ntxp, captxp;
+	struct txname	*ftxp;		/* those of the transaction whose COMMIT
+					 * is in flight (db_commit_send) */
+	size_t		 nftxp, capftxp;
+	int		 cwait;		/* that COMMIT's answer not read yet */
+	int		 crc;		/* its answer (DB_DONE: durable) */
 	int		 txnames;	/* 1: those names reach the server, -1:
 					 * the pooler renames them (prepares
 					 * itself): none then; 0: not known */
@@ -132,7 +153,7 @@ pause_ms(long ms)
  * the transaction under way died with the old connection, run it again.
  */
 static int
-pg_lost(struct db *db)
+lost_again(struct db *db)
 {
 	char cause[200], why[200];
 	long start, left, pause = 50;
@@ -146,7 +167,7 @@ pg_lost(struct db *db)
 	PG(db)->head = PG(db)->npend = 0;
 	PG(db)->perr = DB_DONE;
 	PG(db)->intx = 0;	/* and the transaction, its statements */
-	PG(db)->ntxp = 0;
+	PG(db)->ntxp = PG(db)->nftxp = 0;
 	PG(db)->txn++;
 	for (start = ts_mono_ms();;) {
 		PQreset(H(db));
@@ -173,6 +194,20 @@ pg_lost(struct db *db)
 	PG(db)->gone = db->down = 1;
 	db_seterr(db, "%s", PG(db)->lost);
 	return DB_ERR;
+}
+
+/* The connection lost: a COMMIT in flight is lost with it (it may have
+ * been durable: a transaction stored again changes nothing). */
+static int
+pg_lost(struct db *db)
+{
+	int rc = lost_again(db);
+
+	if (PG(db)->cwait) {
+		PG(db)->cwait = 0;
+		PG(db)->crc = rc;
+	}
+	return rc;
 }
 
 /* Classify a failed result: serialization failures, deadlocks and a lost
@@ -219,6 +254,26 @@ pipe_lost(struct db *db)
 	return pg_lost(db);	/* clears the pipeline */
 }
 
+/* The answer of the COMMIT in flight: durable only if it says COMMIT (a
+ * transaction that failed ends in ROLLBACK). */
+static void
+commit_answer(struct db *db, PGresult *res)
+{
+	struct pg_db *p = PG(db);
+
+	p->cwait = 0;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdStatus(res), "COMMIT") == 0) {
+		p->crc = DB_DONE;
+		return;
+	}
+	if (p->perr == DB_DONE) {
+		db_seterr(db, "the transaction was rolled back");
+		p->perr = DB_ERR;
+	}
+	p->crc = p->perr;
+}
+
 /* One answer of the oldest statement pending. */
 static void
 pipe_result(struct db *db, PGresult *res)
@@ -228,7 +283,8 @@ pipe_result(struct db *db, PGresult *res)
 	int st = PQresultStatus(res), r, c, nc;
 
 	if (p->prep && st == PGRES_COMMAND_OK)
-		PG(db)->txp[p->prep - 1].made = 1;
+		(p->fly ? PG(db)->ftxp : PG(db)->txp)[p->prep - 1].made =
+		    p->what == PD_PARSE;
 	if (st == PGRES_TUPLES_OK && p->row) {
 		nc = PQnfields(res) < 16 ? PQnfields(res) : 16;
 		for (r = 0; r < PQntuples(res); r++) {
@@ -245,6 +301,8 @@ pipe_result(struct db *db, PGresult *res)
 		} else
 			PG(db)->perr = pg_fail(db, res);
 	}
+	if (p->what == PD_COMMIT)
+		commit_answer(db, res);
 }
 
 /* The answers there are (block 0), or all of them (block 1: after a
@@ -425,13 +483,14 @@ tx_end(struct db *db, int which)
 		return rc;
 	buf_init(&b, 0);
 	buf_adds(&b, which == DBTX_ROLLBACK ? "ROLLBACK" : "");
-	for (i = 0; i < p->ntxp && p->txnames >= 0; i++)
-		if (p->txp[i].made)
+	for (i = 0; i < p->ntxp + p->nftxp && p->txnames >= 0; i++)
+		if ((i < p->ntxp ? p->txp[i] : p->ftxp[i - p->ntxp]).made)
 			buf_printf(&b, "%sDEALLOCATE %s", b.len ? ";" : "",
-			    p->txp[i].name);
+			    (i < p->ntxp ? p->txp[i] :
+			    p->ftxp[i - p->ntxp]).name);
 	buf_adds(&b, which == DBTX_COMMIT ? (b.len ? ";COMMIT" : "COMMIT") :
 	    "");
-	p->ntxp = 0;
+	p->ntxp = p->nftxp = 0;
 	p->intx = 0;
 	if (b.data == NULL) {
 		db_seterr(db, "out of memory");
@@ -439,6 +498,185 @@ tx_end(struct db *db, int which)
 	}
 	rc = pg_exec(db, b.data);
 	buf_release(&b);
+	return rc;
+}
+
+/* Room for n more statements in the pipeline's list. */
+static int
+pipe_room(struct db *db, size_t n)
+{
+	struct pg_db *p = PG(db);
+	struct pending *np;
+	size_t cap;
+
+	if (p->npend + p->head + n <= p->cap)
+		return DB_DONE;
+	cap = (p->cap + n) * 2 + 16;
+	if ((np = realloc(p->pend, cap * sizeof *np)) == NULL) {
+		db_seterr(db, "out of memory");
+		return DB_ERR;
+	}
+	p->pend = np;
+	p->cap = cap;
+	return DB_DONE;
+}
+
+/* Pipeline mode on, sending without blocking. */
+static int
+pipe_on(struct db *db)
+{
+	if (PG(db)->pipe)
+		return DB_DONE;
+	if (PQenterPipelineMode(H(db)) != 1 || PQsetnonblocking(H(db), 1) != 0) {
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
+	PG(db)->pipe = 1;
+	PG(db)->perr = DB_DONE;
+	return DB_DONE;
+}
+
+/* sql, without parameters, into the pipeline (room made for it); its
+ * answer is what (PD_*) of txname prep (+1, or 0). */
+static int
+pipe_query(struct db *db, const char *sql, int what, size_t prep)
+{
+	struct pg_db *p = PG(db);
+	int rc;
+
+	if ((rc = pipe_room(db, 1)) != DB_DONE)
+		return rc;
+	if (PQsendQueryParams(H(db), sql, 0, NULL, NULL, NULL, NULL, 0) != 1) {
+		if (PQstatus(H(db)) == CONNECTION_BAD)
+			return pipe_lost(db);
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
+	p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL, prep,
+	    what, 0 };
+	return DB_DONE;
+}
+
+/*
+ * BEGIN, and what every transaction needs (behind a pooler), into the
+ * pipeline, behind the COMMIT in flight: one statement each (the
+ * extended protocol takes one a query; our SQL has no ';' inside
+ * literals).  No Sync between the two transactions: if the first fails,
+ * the server skips this one up to the next Sync, so it cannot commit
+ * before it; and a pooler cannot give it another server connection.
+ */
+static int
+pipe_begin(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	const char *q = p->begin.len ? p->begin.data : "BEGIN";
+	char one[1024];
+	size_t n;
+	int rc = DB_DONE;
+
+	for (; *q && rc == DB_DONE; q += n + (q[n] == ';')) {
+		n = strcspn(q, ";");
+		if (n >= sizeof one) {
+			db_seterr(db, "session SQL too long");
+			return DB_ERR;
+		}
+		memcpy(one, q, n);
+		one[n] = 0;
+		rc = pipe_query(db, one, PD_STMT, 0);
+	}
+	if (rc != DB_DONE)
+		return rc;
+	p->intx = 1;
+	p->txn++;
+	return pg_poll(db);
+}
+
+/*
+ * The transaction's end into the pipeline: its statements deallocated
+ * (behind a pooler), COMMIT, and a Flush, so the server sends the answer
+ * at once rather than at the next Sync.  Only one COMMIT in flight: the
+ * caller reads its answer (db_committed) before sending the next.  When
+ * the names prepared are not known yet to be the server's (the first
+ * transaction behind a pooler), or nothing was pipelined, the COMMIT
+ * waits, as db_commit's.
+ */
+static int pg_committed(struct db *);
+static int pg_tx(struct db *, int);
+
+static int
+pg_commit_send(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	struct txname *t;
+	char sql[64];
+	size_t i, n;
+	int rc = DB_DONE;
+
+	if (p->cwait && (rc = pg_committed(db)) != DB_DONE)
+		return rc;
+	p->crc = DB_DONE;
+	if (!p->pipe || p->gone || (p->ntxp > 0 && p->txnames == 0))
+		return pg_tx(db, DBTX_COMMIT);
+	for (i = 0; i < p->ntxp && rc == DB_DONE; i++) {
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", p->txp[i].name);
+		rc = pipe_query(db, sql, PD_DEALLOC, i + 1);
+	}
+	if (rc != DB_DONE || (rc = pipe_query(db, "COMMIT", PD_COMMIT, 0)) !=
+	    DB_DONE)
+		return rc;
+	if (PQsendFlushRequest(H(db)) != 1)
+		return PQstatus(H(db)) == CONNECTION_BAD ? pipe_lost(db) :
+		    (db_seterr(db, "%s", pg_msg(db)), DB_ERR);
+	/* its names go in flight with it: the answers not read yet say
+	 * so */
+	for (i = 0; i < p->npend; i++)
+		if (p->pend[p->head + i].prep)
+			p->pend[p->head + i].fly = 1;
+	t = p->ftxp;
+	n = p->capftxp;
+	p->ftxp = p->txp;
+	p->nftxp = p->ntxp;
+	p->capftxp = p->captxp;
+	p->txp = t;
+	p->captxp = n;
+	p->ntxp = 0;
+	p->intx = 0;
+	p->cwait = 1;
+	return pg_poll(db);
+}
+
+/* The answer of the COMMIT in flight, waited for; DB_DONE when there is
+ * none.  A transaction that failed leaves its statements prepared (its
+ * DEALLOCATEs did not run): the next db_rollback deallocates them. */
+static int
+pg_committed(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	struct pollfd pfd;
+	int rc, fl;
+
+	while (p->cwait) {
+		if ((fl = PQflush(H(db))) == -1)
+			rc = pipe_lost(db);
+		else
+			rc = pipe_read(db, 0);
+		if (rc != DB_DONE && p->cwait) {	/* cannot be */
+			p->cwait = 0;
+			p->crc = rc;
+		}
+		if (!p->cwait)
+			break;
+		pfd.fd = PQsocket(H(db));
+		pfd.events = POLLIN | (fl == 1 ? POLLOUT : 0);
+		(void)poll(&pfd, 1, -1);
+	}
+	if ((rc = p->crc) == DB_DONE)
+		p->nftxp = 0;	/* deallocated */
+	p->crc = DB_DONE;	/* told once */
+	/* no transaction begun behind it: a Sync, so that a pooler takes
+	 * its server connection back while pm-store waits for input */
+	if (rc == DB_DONE && !p->intx)
+		rc = pg_settle(db);
 	return rc;
 }
 
@@ -457,6 +695,8 @@ pg_tx(struct db *db, int which)
 	if (which == DBTX_ROLLBACK && PG(db)->pipe && pg_settle(db) != DB_DONE &&
 	    PQstatus(H(db)) != CONNECTION_OK)
 		return DB_ERR;
+	if (which == DBTX_BEGIN && PG(db)->pipe)
+		return pipe_begin(db);
 	if (which == DBTX_BEGIN) {
 		rc = pg_exec(db, PG(db)->begin.len ? PG(db)->begin.data :
 		    sql[which]);
@@ -466,7 +706,7 @@ pg_tx(struct db *db, int which)
 		}
 		return rc;
 	}
-	if (PG(db)->ntxp > 0)
+	if (PG(db)->ntxp + PG(db)->nftxp > 0)
 		return tx_end(db, which);
 	PG(db)->intx = 0;
 	return pg_exec(db, sql[which]);
@@ -742,6 +982,7 @@ pg_close(struct db *db)
 	PQfinish(H(db));
 	free(PG(db)->pend);
 	free(PG(db)->txp);
+	free(PG(db)->ftxp);
 	free(PG(db)->url);
 	buf_release(&PG(db)->begin);
 }
@@ -880,7 +1121,8 @@ tx_prepare(struct pg_stmt *s)
 		if (PQsendQueryParams(H(db), "SET LOCAL plan_cache_mode = "
 		    "force_generic_plan", 0, NULL, NULL, NULL, NULL, 0) != 1)
 			goto fail;
-		p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL, 0 };
+		p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL, 0,
+		    PD_STMT, 0 };
 	}
 	if (PQsendPrepare(H(db), s->tname, s->sql, s->nparam, NULL) != 1) {
 fail:
@@ -893,7 +1135,7 @@ fail:
 	    s->tname);
 	p->txp[p->ntxp].made = 0;
 	p->pend[p->head + p->npend++] = (struct pending){ NULL, NULL,
-	    ++p->ntxp };
+	    ++p->ntxp, PD_PARSE, 0 };
 	s->txn = p->txn + 1;
 	return DB_DONE;
 }
@@ -909,31 +1151,15 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 	struct pg_db *p = PG(db);
 	const char *val[PG_MAXPARAM];
 	int len[PG_MAXPARAM], fmt[PG_MAXPARAM], i, ok, rc;
-	struct pending *np;
 
 	if (s->name[0] && s->gen != db->gen + 1 &&
 	    (rc = pg_ensure(s)) != DB_DONE)
 		return rc;
 	if (p->gone)
 		return pg_lost(db);
-	if (p->npend + p->head + 3 > p->cap) {	/* SET, Parse, statement */
-		if ((np = realloc(p->pend, (p->cap * 2 + 16) *
-		    sizeof *np)) == NULL) {
-			db_seterr(db, "out of memory");
-			return DB_ERR;
-		}
-		p->pend = np;
-		p->cap = p->cap * 2 + 16;
-	}
-	if (!p->pipe) {
-		if (PQenterPipelineMode(H(db)) != 1 ||
-		    PQsetnonblocking(H(db), 1) != 0) {
-			db_seterr(db, "%s", pg_msg(db));
-			return DB_ERR;
-		}
-		p->pipe = 1;
-		p->perr = DB_DONE;
-	}
+	/* SET, Parse, statement */
+	if ((rc = pipe_room(db, 3)) != DB_DONE || (rc = pipe_on(db)) != DB_DONE)
+		return rc;
 	if (p->pooled && p->intx && p->txnames >= 0 &&
 	    (rc = tx_prepare(s)) != DB_DONE)
 		return rc;
@@ -955,7 +1181,8 @@ pg_send(struct db_stmt *st, db_row_fn row, void *arg)
 		db_seterr(db, "%s", pg_msg(db));
 		return DB_ERR;
 	}
-	p->pend[p->head + p->npend++] = (struct pending){ row, arg, 0 };
+	p->pend[p->head + p->npend++] = (struct pending){ row, arg, 0,
+	    PD_STMT, 0 };
 	return pg_poll(db);
 }
 
@@ -968,5 +1195,6 @@ const struct db_ops db_pg_ops = {
 	.col_int = pg_col_int, .changes = pg_changes,
 	.copy_begin = pg_copy_begin, .copy_put = pg_copy_put,
 	.copy_end = pg_copy_end, .close = pg_close, .send = pg_send,
-	.poll = pg_poll, .wait = pg_wait,
+	.poll = pg_poll, .wait = pg_wait, .commit_send = pg_commit_send,
+	.committed = pg_committed,
 };

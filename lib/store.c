@@ -9,6 +9,14 @@
  * only with what is durable.  When a batch fails, its records (kept as
  * text) are applied again: the whole batch after a transient error, then
  * one record per transaction to pin a permanent error on its record.
+ *
+ * On PostgreSQL a full batch does not wait for its COMMIT: its last rows
+ * and the COMMIT are sent, and it stays in flight (s->fly) while the
+ * next batch is read and goes to the server behind it, in the same
+ * pipeline.  Its answer is read before the next COMMIT, before any other
+ * flush and at the end; then its records are written out.  If it failed,
+ * the next batch failed with it (the server skips it): that one is rolled
+ * back, the failed one recovered as above, and the next applied again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,23 +121,51 @@ fail:
 }
 
 static void
-clear_entries(struct store *s)
+entries_free(struct entry *ent, size_t n)
 {
 	size_t i;
 
-	tbl_payloads_drop(s);	/* none left but of a batch rolled back:
-				 * they read the text about to go */
-
-	for (i = 0; i < s->nent; i++) {
-		free(s->ent[i].key);
-		free(s->ent[i].market_id);
+	for (i = 0; i < n; i++) {
+		free(ent[i].key);
+		free(ent[i].market_id);
 	}
+}
+
+/* The open batch's entries and text gone. */
+static void
+batch_clear(struct store *s)
+{
+	entries_free(s->ent, s->nent);
 	s->nent = 0;
 	s->nbadline = 0;
+	buf_reset(&s->text);
+}
+
+/* The open batch and the one in flight trade places. */
+static void
+batch_swap(struct store *s)
+{
+	struct batch t = s->fly;
+
+	s->fly = (struct batch){ s->text, s->ent, s->nent, s->cap,
+	    s->nbadline };
+	s->text = t.text;
+	s->ent = t.ent;
+	s->nent = t.nent;
+	s->cap = t.cap;
+	s->nbadline = t.nbadline;
+	pgb_swap(s);
+}
+
+static void
+clear_entries(struct store *s)
+{
+	tbl_payloads_drop(s);	/* none left but of a batch rolled back:
+				 * they read the text about to go */
+	batch_clear(s);
 	if (s->nkeys)
 		memset(s->keys, 0, KEYSLOTS * sizeof *s->keys);
 	s->nkeys = 0;
-	buf_reset(&s->text);
 	quote_reset(s);
 }
 
@@ -142,6 +178,9 @@ store_free(struct store *s)
 		return;
 	aw_free(s);	/* before the statements it runs */
 	clear_entries(s);
+	entries_free(s->fly.ent, s->fly.nent);
+	buf_release(&s->fly.text);
+	free(s->fly.ent);
 	if (s->db)
 		tbl_release(s);
 	db_finalize(s->xrun);
@@ -244,9 +283,10 @@ reset_entry(struct entry *e)
 		e->detail[0] = 0;
 }
 
-/* Entries [from, to) again, from their text, in one transaction. */
+/* Entries [from, to) again, from their text, in the open transaction
+ * (opened if need be). */
 static int
-replay(struct store *s, size_t from, size_t to)
+reapply(struct store *s, size_t from, size_t to)
 {
 	const char *err;
 	json_val root;
@@ -264,6 +304,15 @@ replay(struct store *s, size_t from, size_t to)
 			return DB_ERR;
 		rc = apply(s, i, &root);
 	}
+	return rc;
+}
+
+/* Entries [from, to) again, from their text, in one transaction. */
+static int
+replay(struct store *s, size_t from, size_t to)
+{
+	int rc = reapply(s, from, to);
+
 	if (rc == DB_DONE && s->in_txn &&
 	    (rc = tbl_bulk(s, s->ent, s->nent)) == DB_DONE &&
 	    (rc = quote_flush(s)) == DB_DONE)
@@ -372,11 +421,11 @@ store_annotate(const char *p, size_t n, int st)
 }
 
 static void
-emit_one(struct store *s, struct entry *e)
+emit_one(struct store *s, const struct buf *text, struct entry *e)
 {
 	s->last_status = e->status;
 	if (e->kind != K_BADLINE) {
-		store_annotate(s->text.data + e->off, e->len, e->status);
+		store_annotate(text->data + e->off, e->len, e->status);
 		s->total.records++;
 		s->run.records++;
 		store_count(&s->total, e->status);
@@ -394,16 +443,59 @@ emit_one(struct store *s, struct entry *e)
 	    .event_key = e->key, .detail = e->detail });
 }
 
-/* Commit the batch (running the bulk statements first), then write it. */
+/*
+ * The batch in flight is done: its COMMIT's answer read, its records
+ * written.  If it failed, the open batch, which went to the server
+ * behind it and failed with it, is rolled back; the failed one is
+ * recovered as flush() does; then the open one is applied again, so a
+ * key written in both ends with the later record.  0, or -1 when the
+ * database is gone.
+ */
+static int
+fly_done(struct store *s)
+{
+	size_t i;
+	int rc;
+
+	if (s->fly.nent == 0)
+		return 0;
+	rc = s->fly_rc != DB_DONE ? s->fly_rc : db_committed(s->db);
+	s->fly_rc = DB_DONE;
+	if (rc != DB_DONE) {
+		db_rollback(s->db);
+		s->in_txn = 0;
+		batch_swap(s);
+		rc = recover(s, rc);
+		for (i = 0; i < s->nent; i++)
+			emit_one(s, &s->text, &s->ent[i]);
+		batch_clear(s);
+		batch_swap(s);
+		if (s->nent > 0)
+			s->pending = rc == 0 ? reapply(s, 0, s->nent) : DB_ERR;
+		return rc;
+	}
+	for (i = 0; i < s->fly.nent; i++)
+		emit_one(s, &s->fly.text, &s->fly.ent[i]);
+	entries_free(s->fly.ent, s->fly.nent);
+	s->fly.nent = s->fly.nbadline = 0;
+	buf_reset(&s->fly.text);
+	return 0;
+}
+
+/* Commit the batch (running the bulk statements first), then write it;
+ * the batch in flight first. */
 static int
 flush(struct store *s)
 {
-	int rc = s->pending, arc;
+	int rc, arc;
 	size_t i;
 
+	if (fly_done(s) == -1 && s->nent > 0)
+		s->pending = DB_ERR;
+	rc = s->pending;
 	s->pending = DB_DONE;
 	if (s->nent == 0)
-		return 0;
+		return s->fatal ? -1 : 0;
 	arc = aw_wait(s);
 	if (rc == DB_DONE)
 		rc = arc;
@@ -423,9 +515,32 @@ flush(struct store *s)
 		s->aw_off = 0;
 	}
 	for (i = 0; i < s->nent; i++)
-		emit_one(s, &s->ent[i]);
+		emit_one(s, &s->text, &s->ent[i]);
 	clear_entries(s);
 	return rc == DB_DONE ? 0 : -1;
+}
+
+/* A full batch (PostgreSQL): its last rows and its COMMIT sent without
+ * waiting; it goes in flight while the next batch is read. */
+static int
+flush_full(struct store *s)
+{
+	int rc;
+
+	if (s->db == NULL || db_engine(s->db) != DB_PG || fly_done(s) == -1 ||
+	    s->pending != DB_DONE || !s->in_txn)
+		return flush(s);
+	if ((rc = tbl_bulk_send(s)) != DB_DONE ||
+	    (rc = quote_flush(s)) != DB_DONE) {
+		s->pending = rc;
+		return flush(s);
+	}
+	batch_swap(s);
+	clear_entries(s);
+	s->in_txn = 0;
+	if ((s->fly_rc = db_commit_send(s->db)) != DB_DONE)
+		return fly_done(s);
+	return 0;
 }
 
 static uint64_t
@@ -687,7 +802,7 @@ store_record(struct rec *r, void *arg)
 	if (kind == K_GROUP || s->nent >= batch_records(s) ||
 	    s->text.len + r->len > BATCH_BYTES ||
 	    bulk_seen(s, kind, &r->root)) {
-		if (flush(s) == -1)
+		if ((kind == K_GROUP ? flush(s) : flush_full(s)) == -1)
 			return -1;
 		bulk_seen(s, kind, &r->root);
 	}
@@ -725,7 +840,7 @@ store_badline(void *arg, const char *file, unsigned long line,
 	 * batch of bad lines alone has nothing to write: a run of bad lines
 	 * shares one transaction instead of one each.
 	 */
-	if (s->fatal || ((s->nent > s->nbadline ||
+	if (s->fatal || ((s->nent > s->nbadline || s->fly.nent ||
 	    s->nent >= batch_records(s)) && flush(s) == -1))
 		return;
 	if (s->nent == 0)
@@ -750,7 +865,7 @@ store_idle(void *arg)
 {
 	struct store *s = arg;
 
-	if (!s->fatal && s->nent > 0)
+	if (!s->fatal && (s->nent > 0 || s->fly.nent > 0))
 		(void)flush(s);	/* a failure sets s->fatal: the next record stops */
 	out_flush();
 }

@@ -102,6 +102,14 @@ struct tstmt {
 	unsigned long	 copied;	/* PostgreSQL: rows queued (store_pg.c) */
 };
 
+/* A batch whose COMMIT is in flight (store.c): its records and their
+ * entries, as the open batch's in struct store. */
+struct batch {
+	struct buf	 text;
+	struct entry	*ent;
+	size_t		 nent, cap, nbadline;
+};
+
 struct store {
 	struct db	*db;		/* NULL: dry run */
 	const char	*target;
@@ -111,6 +119,9 @@ struct store {
 	struct entry	*ent;
 	size_t		 nent, cap;
 	size_t		 nbadline;	/* entries of nent that are bad lines */
+	struct batch	 fly;		/* the batch before, its COMMIT in
+					 * flight (PostgreSQL) */
+	int		 fly_rc;	/* its COMMIT failed to go */
 	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
 	size_t		 nkeys;
 	struct buf	 canon, content, sql, jbuf[NJBUF];
@@ -162,6 +173,9 @@ int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
 int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
+/* The same, without waiting for PostgreSQL's answers (db_commit_send
+ * follows). */
+int tbl_bulk_send(struct store *s);
 int bind_one(struct db_stmt *st, int i, const struct val *v);
 /* a row's columns 1.. as stored (long keys short, key.h), bound and
  * the statement stepped: the short keys live only in the call */
@@ -188,6 +202,10 @@ int pgb_prepare(struct store *s);
 void pgb_free(struct store *s);
 int pgb_row(struct store *s, enum tbl t, const struct val *v, size_t seq);
 int pgb_flush(struct store *s);
+/* pgb_send() sends the rest without waiting; pgb_swap() follows store.c
+ * swapping the open batch and the one in flight (NULL-safe). */
+int pgb_send(struct store *s);
+void pgb_swap(struct store *s);
 
 /* store_kinds.c: room for need values in *v, an array of *cap grown by
  * doubling; 0, or -1 out of memory (*v left as it was). */

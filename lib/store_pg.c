@@ -16,6 +16,10 @@
  * returns the keys it inserted or changed, and the store finds their
  * entries by key (a set per table and batch).
  *
+ * The keys are kept per batch: the answers of a batch whose COMMIT is in
+ * flight (store.c) come while the next batch is sent, and go to its
+ * entries (s->fly), the open batch's to s->ent.
+ *
  * Ownership: struct pgbulk hangs off the store (s->pgb), its arrays own
  * their bytes; the rows of a transaction left unsent when it failed are
  * dropped when the next one copies its first row.
@@ -36,14 +40,21 @@ struct pgtab {
 	struct db_array	 seq, col[MAXCOL];
 	size_t		 rows;
 	int		 status;	/* its answer says inserted or updated */
+};
+
+/* A batch's keys of a status table, in order, and the entry of each. */
+struct pgkeys {
 	struct store	*s;
-	struct strset	*keys;		/* status: the batch's keys, in order */
-	size_t		*kseq;		/* and the entry of each */
+	int		 side;		/* of pgbulk's k */
+	struct strset	*keys;
+	size_t		*kseq;
 	size_t		 nkseq, capkseq;
 };
 
 struct pgbulk {
 	struct pgtab	 t[T_COUNT];
+	struct pgkeys	 k[2][T_COUNT];	/* k[cur]: the open batch's */
+	int		 cur;
 	unsigned long	 txn;		/* of the rows held */
 	unsigned	 npoll;
 };
@@ -182,7 +193,8 @@ pgb_prepare(struct store *s)
 	if ((s->pgb = calloc(1, sizeof *s->pgb)) == NULL)
 		return -1;
 	for (i = 0; i < T_COUNT; i++) {
-		s->pgb->t[i].s = s;
+		s->pgb->k[0][i] = (struct pgkeys){ .s = s, .side = 0 };
+		s->pgb->k[1][i] = (struct pgkeys){ .s = s, .side = 1 };
 		db_array_init(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_init(&s->pgb->t[i].col[j]);
@@ -206,8 +218,10 @@ pgb_free(struct store *s)
 		db_array_release(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_release(&s->pgb->t[i].col[j]);
-		strset_free(s->pgb->t[i].keys);
-		free(s->pgb->t[i].kseq);
+		for (j = 0; j < 2; j++) {
+			strset_free(s->pgb->k[j][i].keys);
+			free(s->pgb->k[j][i].kseq);
+		}
 	}
 	free(s->pgb);
 	s->pgb = NULL;
@@ -228,7 +242,7 @@ clear(struct store *s, enum tbl id)
 
 /* The batch's keys of a table forgotten (its answers are read). */
 static void
-keys_reset(struct pgtab *pt)
+keys_reset(struct pgkeys *pt)
 {
 	strset_free(pt->keys);
 	pt->keys = NULL;
@@ -257,7 +271,7 @@ key_join(char *out, size_t cap, const char *const *p, const size_t *n,
 /* Row v of a status table, for entry seq: its key into the batch's set
  * (each key is there once: bulk_seen). */
 static int
-key_add(struct pgtab *pt, const struct table *t, const struct val *v,
+key_add(struct pgkeys *pt, const struct table *t, const struct val *v,
     size_t seq)
 {
 	char k[4 * (KEY_MAX + 1)];
@@ -290,12 +304,15 @@ key_add(struct pgtab *pt, const struct table *t, const struct val *v,
 }
 
 /* A row of the answer: its key columns, then whether it is new; the
- * entry of that key was inserted, or changed. */
+ * entry of that key (of the open batch, or the one in flight) was
+ * inserted, or changed. */
 static void
 answer(void *arg, int nc, const char *const *val)
 {
-	struct pgtab *pt = arg;
+	struct pgkeys *pt = arg;
 	struct store *s = pt->s;
+	int open = pt->side == s->pgb->cur;
+	struct entry *ent = open ? s->ent : s->fly.ent;
 	char k[4 * (KEY_MAX + 1)];
 	size_t n[4], seq;
 	long ix;
@@ -310,8 +327,8 @@ answer(void *arg, int nc, const char *const *val)
 	    (size_t)ix >= pt->nkseq)
 		return;	/* not a key of the batch: cannot be */
 	seq = pt->kseq[ix];
-	if (seq < s->nent)
-		s->ent[seq].status = val[nc - 1] && *val[nc - 1] == 't' ?
+	if (seq < (open ? s->nent : s->fly.nent))
+		ent[seq].status = val[nc - 1] && *val[nc - 1] == 't' ?
 		    ST_INSERTED : ST_UPDATED;
 }
 
@@ -343,7 +360,8 @@ send_table(struct store *s, enum tbl id)
 	    &store_tables[T_CONTRACTS], 0, &n) == -1))
 		rc = DB_ERR;
 	else
-		rc = db_send(pt->st, pt->status ? answer : NULL, pt);
+		rc = db_send(pt->st, pt->status ? answer : NULL,
+		    &s->pgb->k[s->pgb->cur][id]);
 	clear(s, id);
 	if (id == T_MARKETS)
 		clear(s, T_CONTRACTS);
@@ -393,7 +411,7 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	if (s->pgb->txn != s->txn) {	/* a new transaction: drop the rest */
 		for (i = 0; i < T_COUNT; i++) {
 			clear(s, (enum tbl)i);
-			keys_reset(&s->pgb->t[i]);
+			keys_reset(&s->pgb->k[s->pgb->cur][i]);
 		}
 		s->pgb->txn = s->txn;
 	}
@@ -402,7 +420,8 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	if (id == T_MARKETS && pt->rows >= CHUNK &&
 	    (rc = send_table(s, T_MARKETS)) != DB_DONE)
 		return rc;
-	if (pt->status ? key_add(pt, &store_tables[id], v, seq) == DB_ERR :
+	if (pt->status ? key_add(&s->pgb->k[s->pgb->cur][id], &store_tables[id],
+	    v, seq) == DB_ERR :
 	    db_array_int(&pt->seq, (int64_t)seq) == -1)
 		return DB_ERR;
 	for (i = 0; i < store_tables[id].ncols; i++)
@@ -418,9 +437,9 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	return DB_DONE;
 }
 
-/* The batch's rows all sent, every answer read. */
+/* The batch's rows all sent, their answers not waited for. */
 int
-pgb_flush(struct store *s)
+pgb_send(struct store *s)
 {
 	static const enum tbl order[] = { T_PAYLOADS, T_RAW, T_MARKETS,
 	    T_TAGS, T_PRICES };
@@ -433,11 +452,37 @@ pgb_flush(struct store *s)
 		rc = send_table(s, order[i]);
 	for (i = 0; i < T_COUNT; i++)
 		clear(s, (enum tbl)i);
-	if (rc != DB_DONE)
+	return rc;
+}
+
+/* The batch's rows all sent, every answer read. */
+int
+pgb_flush(struct store *s)
+{
+	int i, rc;
+
+	if (s->pgb == NULL || s->pgb->txn != s->txn)
+		return DB_DONE;
+	if ((rc = pgb_send(s)) != DB_DONE)
 		(void)db_wait(s->db);
 	else
 		rc = db_wait(s->db);
 	for (i = 0; i < T_COUNT; i++)
-		keys_reset(&s->pgb->t[i]);
+		keys_reset(&s->pgb->k[s->pgb->cur][i]);
 	return rc;
+}
+
+/* store.c swapped the open batch and the one in flight: the answers
+ * follow their batch; the new open one's keys are those of a batch whose
+ * answers are all read. */
+void
+pgb_swap(struct store *s)
+{
+	int i;
+
+	if (s->pgb == NULL)
+		return;
+	s->pgb->cur ^= 1;
+	for (i = 0; i < T_COUNT; i++)
+		keys_reset(&s->pgb->k[s->pgb->cur][i]);
 }

@@ -541,6 +541,23 @@ tbl_put(struct store *s, enum tbl t, struct val *v, int *status)
 	return sqlite_put(s, t, kv, status);
 }
 
+/* One row whose status nobody asks: on PostgreSQL sent without waiting
+ * (db_send), its error read with the batch's, so the batch in flight
+ * before it is not waited for (store.c); else tbl_put(). */
+static int
+tbl_put_nowait(struct store *s, enum tbl t, struct val *v)
+{
+	struct val kv[MAXCOL];
+	char kb[MAXCOL][KEY_MAX + 1];
+
+	if (db_engine(s->db) != DB_PG)
+		return tbl_put(s, t, v, NULL);
+	if (stored_row(&store_tables[t], v, kv, kb) != DB_DONE ||
+	    bind_all(s->ts[t].put, &store_tables[t], kv, 0) != DB_DONE)
+		return DB_ERR;
+	return db_send(s->ts[t].put, NULL, NULL);
+}
+
 /* One row of a bulk table, as stored, into the batch (store_pg.c);
  * seq names its entry. */
 int
@@ -564,6 +581,14 @@ tbl_bulk(struct store *s, struct entry *ent, size_t nent)
 	(void)ent;
 	(void)nent;
 	return rc == DB_DONE ? pgb_flush(s) : rc;
+}
+
+int
+tbl_bulk_send(struct store *s)
+{
+	int rc = tbl_payloads_write(s, 1);
+
+	return rc == DB_DONE ? pgb_send(s) : rc;
 }
 
 /* The dictionary endpoint's payloads were packed with, from the
@@ -618,7 +643,7 @@ dict_keep(struct store *s, const char *endpoint, const char *id,
 	v[DICTS_ENDPOINT] = vstr(endpoint);
 	v[DICTS_DICT] = (struct val){ .t = V_BLOB, .s = p, .n = n };
 	v[DICTS_STORED_AT] = vstr(s->now);
-	return tbl_put(s, T_DICTS, v, NULL);
+	return tbl_put_nowait(s, T_DICTS, v);
 }
 
 /*
