@@ -112,6 +112,39 @@ pgb_ready() {
 	return 1
 }
 
+# pg_url_via NAME VIA: database NAME's URL, directly (VIA direct) or
+# through PgBouncer (VIA pgbouncer)
+pg_url_via() {
+	if [ "$2" = pgbouncer ]; then
+		pgb_url "$1"
+	else
+		echo "postgresql://postgres@/$1?host=$PG_DIR"
+	fi
+}
+
+# pg_refusing NAME: a new database NAME with pm-store's schema whose
+# server refuses a market asking a question that starts "BOOM" and a
+# contract whose outcome is "BOOM" (tests/mark-markets.py makes them)
+pg_refusing() {
+	local u
+	u=$(pg_newdb "$1") && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
+	psql -X -q -v ON_ERROR_STOP=1 "$u" \
+	    -c "ALTER TABLE markets ADD CONSTRAINT no_boom CHECK (question NOT LIKE 'BOOM%')" \
+	    -c "ALTER TABLE contracts ADD CONSTRAINT no_boom CHECK (outcome <> 'BOOM')"
+}
+
+# pgb_held URL: what each server connection of the pool (2) holds
+# prepared, one line each ("PID COUNT"): two clients at once, each in a
+# transaction, take one server connection each
+pgb_held() {
+	for _ in 1 2; do
+		psql -X -A -t -q -v ON_ERROR_STOP=1 "$1" -c "BEGIN" \
+		    -c "SELECT pg_backend_pid() || ' ' || count(*) FROM pg_prepared_statements" \
+		    -c "SELECT pg_sleep(0.5)" -c "COMMIT" | grep ' ' &
+	done
+	wait
+}
+
 # db_dump URL: the compared contents of every table, one line per row,
 # sorted, the same text for SQLite and PostgreSQL.  Columns that vary per
 # store by design are left out: surrogate ids, stored_at, first_seen_at,

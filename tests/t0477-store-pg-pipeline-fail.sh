@@ -15,40 +15,13 @@ N=600
 # markets 100 and 520 (the first chunk and the last) ask a question the
 # server will refuse, market 300 has a contract it will refuse
 python3 "$TOP/bench/gen-markets.py" $N | pm-normalize 2>/dev/null |
-    python3 -c '
-import json, sys
-k = 0
-for line in sys.stdin:
-    r = json.loads(line)
-    if r["kind"] == "market":
-        k += 1
-        if k in (100, 520):
-            r["question"] = "BOOM " + r["question"]
-        if k == 300:
-            r["contracts"][0]["outcome"] = "BOOM"
-    print(json.dumps(r, separators=(",", ":")))' >"$TMP/in.ndjson"
+    python3 "$TESTS_DIR/mark-markets.py" q:100,520 c:300 >"$TMP/in.ndjson"
 # the lines of those markets in the input
 LINES="200 600 1040"
 
-# url NAME VIA: database NAME, directly or through PgBouncer
-url() {
-	if [ "$2" = pgbouncer ]; then
-		pgb_url "$1"
-	else
-		echo "postgresql://postgres@/$1?host=$PG_DIR"
-	fi
-}
-
-refusing() {
-	u=$(pg_newdb "$1") && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
-	psql -X -q -v ON_ERROR_STOP=1 "$u" \
-	    -c "ALTER TABLE markets ADD CONSTRAINT no_boom CHECK (question NOT LIKE 'BOOM%')" \
-	    -c "ALTER TABLE contracts ADD CONSTRAINT no_boom CHECK (outcome <> 'BOOM')"
-}
-
 for via in direct pgbouncer; do
 	test_expect_success "$via: exactly the refused records fail, each at its line" '
-		pgb_ready && refusing "f_$via" && u=$(url "f_$via" "$via") &&
+		pgb_ready && pg_refusing "f_$via" && u=$(pg_url_via "f_$via" "$via") &&
 		run pm-store --db "$u" "$TMP/in.ndjson" && expect_status 1 &&
 		test_grep "$((2 * N)) records: $((2 * N - 3)) inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
 		test_count failure out 3 &&
@@ -65,7 +38,7 @@ for via in direct pgbouncer; do
 	'
 
 	test_expect_success "$via: taken once allowed: the failed ones in, nothing else moves" '
-		pgb_ready && u=$(url "f_$via" "$via") &&
+		pgb_ready && u=$(pg_url_via "f_$via" "$via") &&
 		psql -X -q "$u" -c "ALTER TABLE markets DROP CONSTRAINT no_boom" \
 		    -c "ALTER TABLE contracts DROP CONSTRAINT no_boom" &&
 		run pm-store --db "$u" "$TMP/in.ndjson" && expect_status 0 &&

@@ -48,19 +48,10 @@ for line in sys.stdin:
             out(again[m])' >"$TMP/in.ndjson"
 RECORDS=$(wc -l <"$TMP/in.ndjson")
 
-# url NAME VIA: database NAME, directly or through PgBouncer
-url() {
-	if [ "$2" = pgbouncer ]; then
-		pgb_url "$1"
-	else
-		echo "postgresql://postgres@/$1?host=$PG_DIR"
-	fi
-}
-
+# pg_refusing's database, that also refuses a question starting "LATE",
+# but only at COMMIT
 refusing() {
-	u=$(pg_newdb "$1") && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
-	psql -X -q -v ON_ERROR_STOP=1 "$u" \
-	    -c "ALTER TABLE markets ADD CONSTRAINT no_boom CHECK (question NOT LIKE 'BOOM%')" \
+	pg_refusing "$1" && psql -X -q -v ON_ERROR_STOP=1 "$(pg_url_via "$1" direct)" \
 	    -c "CREATE FUNCTION no_late() RETURNS trigger LANGUAGE plpgsql AS
 		\$\$ BEGIN IF NEW.question LIKE 'LATE%' THEN
 		RAISE EXCEPTION 'no_late'; END IF; RETURN NULL; END \$\$" \
@@ -92,7 +83,7 @@ test_expect_success 'reference: SQLite refusing the same records' '
 
 for via in direct pgbouncer; do
 	test_expect_success "$via: a failed batch in flight, the next one behind it: as one after the other" '
-		pgb_ready && refusing "o_$via" && u=$(url "o_$via" "$via") &&
+		pgb_ready && refusing "o_$via" && u=$(pg_url_via "o_$via" "$via") &&
 		run pm-store --db "$u" "$TMP/in.ndjson" && expect_status 1 &&
 		test_count failure out 2 &&
 		shape out >pg.shape && test_cmp "$TMP/ref.shape" pg.shape &&
@@ -128,11 +119,7 @@ test_expect_success 'direct: the connection lost with a batch in flight: all sto
 
 test_expect_success 'pgbouncer: nothing left prepared on the pool' '
 	pgb_ready &&
-	for _ in 1 2; do
-		psql -X -A -t -q "$(pgb_url o_pgbouncer)" -c "BEGIN" \
-		    -c "SELECT count(*) FROM pg_prepared_statements" \
-		    -c "SELECT pg_sleep(0.5)" -c "COMMIT" | grep -v "^$" &
-	done >held && wait &&
-	test "$(sort -u held)" = 0
+	pgb_held "$(pgb_url o_pgbouncer)" >held &&
+	test "$(wc -l <held)" -eq 2 && test "$(cut -d" " -f2 held | sort -u)" = 0
 '
 test_done

@@ -15,40 +15,14 @@ N=600
 # market 100 asks a question the server will refuse (its statement parsed,
 # then refused), market 300 a contract (in the second chunk)
 python3 "$TOP/bench/gen-markets.py" $N | pm-normalize 2>/dev/null |
-    python3 -c '
-import json, sys
-k = 0
-for line in sys.stdin:
-    r = json.loads(line)
-    if r["kind"] == "market":
-        k += 1
-        if k == 100:
-            r["question"] = "BOOM " + r["question"]
-        if k == 300:
-            r["contracts"][0]["outcome"] = "BOOM"
-    print(json.dumps(r, separators=(",", ":")))' >"$TMP/in.ndjson"
-
-# held URL: what every server connection of the pool (2) holds prepared,
-# one line each: two clients at once, each in a transaction, take one
-# server connection each
-held() {
-	for _ in 1 2; do
-		psql -X -A -t -q -v ON_ERROR_STOP=1 "$1" -c "BEGIN" \
-		    -c "SELECT pg_backend_pid() || ' ' || count(*) FROM pg_prepared_statements" \
-		    -c "SELECT pg_sleep(0.5)" -c "COMMIT" | grep ' ' &
-	done
-	wait
-}
+    python3 "$TESTS_DIR/mark-markets.py" q:100 c:300 >"$TMP/in.ndjson"
 
 # the server logs every statement, named or not, from here on
 psql -X -q "$PG_URL" -c "ALTER SYSTEM SET log_statement = 'all'" \
     -c "SELECT pg_reload_conf()" >/dev/null
 
 test_expect_success 'a batch refused mid-way: rolled back, stored record by record, nothing left prepared' '
-	pgb_ready && u=$(pg_newdb fail) && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
-	psql -X -q -v ON_ERROR_STOP=1 "$u" \
-	    -c "ALTER TABLE markets ADD CONSTRAINT no_boom CHECK (question NOT LIKE '\''BOOM%'\'')" \
-	    -c "ALTER TABLE contracts ADD CONSTRAINT no_boom CHECK (outcome <> '\''BOOM'\'')" &&
+	pgb_ready && pg_refusing fail && u=$(pg_url_via fail direct) &&
 	: >"$PG_DIR/server.log" &&
 	run pm-store --db "$(pgb_url fail)" "$TMP/in.ndjson" && expect_status 1 &&
 	test_grep "$((2 * N)) records: $((2 * N - 2)) inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 2 failed" err &&
@@ -58,7 +32,7 @@ test_expect_success 'a batch refused mid-way: rolled back, stored record by reco
 	grep -E "execute pm[0-9]+_[0-9]+: WITH ins AS \(INSERT INTO markets" "$PG_DIR/server.log" >named &&
 	test_grep "statement: ROLLBACK;DEALLOCATE pm" "$PG_DIR/server.log" &&
 	test_grep "statement: DEALLOCATE pm.*;COMMIT" "$PG_DIR/server.log" &&
-	held "$(pgb_url fail)" >held &&
+	pgb_held "$(pgb_url fail)" >held &&
 	test "$(wc -l <held)" -eq 2 && test "$(cut -d" " -f1 held | sort -u | wc -l)" -eq 2 &&
 	test "$(cut -d" " -f2 held | sort -u)" = 0
 '
@@ -73,7 +47,7 @@ test_expect_success 'two clients on one pool at once: each stores its own, nothi
 	test_grep "600 records: 600 inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 0 failed" b.err &&
 	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM markets")" -eq $N &&
 	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM contracts")" -eq $((2 * N)) &&
-	held "$(pgb_url two)" >held &&
+	pgb_held "$(pgb_url two)" >held &&
 	test "$(cut -d" " -f2 held | sort -u)" = 0
 '
 test_done
