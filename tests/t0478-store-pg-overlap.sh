@@ -10,7 +10,8 @@
 # overlap, with triggers refusing the same records), every record
 # annotated once, in input order; directly and through PgBouncer in
 # transaction mode.  And the connection lost while batches are in flight:
-# every record stored, reported once (issue 18).
+# every record stored, reported once; and a pooled pm-store waiting for
+# input holds no server connection (issue 18).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 pg_start
@@ -115,6 +116,22 @@ test_expect_success 'direct: the connection lost with a batch in flight: all sto
 	shape out | sed "s/ [a-z]*$//" >records && test_cmp "$TMP/big.ndjson" records &&
 	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM markets")" -eq 8000 &&
 	test "$(psql -X -A -t "$u" -c "SELECT count(*) FROM contracts")" -eq 16000
+'
+
+# the server connection of a pooled pm-store that waits for input is the
+# pool's again: its batches committed and the pipeline synced (no
+# backend left in a transaction or an unsynced pipeline)
+test_expect_success 'pgbouncer: waiting for input, the server connection back to the pool' '
+	pgb_ready && u=$(pg_newdb o_idle) && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
+	mkfifo in && { pm-store --db "$(pgb_url o_idle)" <in >out 2>err & } &&
+	exec 3>in && head -n 4500 "$TMP/big.ndjson" >&3 &&
+	for _ in $(seq 200); do
+		test "$(wc -l <out)" -ge 4500 && break
+		sleep 0.05
+	done &&
+	psql -X -A -t "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '\''o_idle'\'' AND state <> '\''idle'\''" >busy
+	exec 3>&-
+	wait && test "$(wc -l <out)" -eq 4500 && test "$(cat busy)" = 0
 '
 
 test_expect_success 'pgbouncer: nothing left prepared on the pool' '
