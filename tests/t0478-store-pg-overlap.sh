@@ -125,7 +125,7 @@ test_expect_success 'pgbouncer: waiting for input, the server connection back to
 	pgb_ready && u=$(pg_newdb o_idle) && pm-store --db "$u" </dev/null >/dev/null 2>&1 &&
 	mkfifo in && { pm-store --db "$(pgb_url o_idle)" <in >out 2>err & } &&
 	exec 3>in && head -n 4500 "$TMP/big.ndjson" >&3 &&
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		test "$(wc -l <out)" -ge 4500 && break
 		sleep 0.05
 	done &&
