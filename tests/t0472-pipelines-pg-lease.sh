@@ -38,12 +38,22 @@ test_expect_success 'two machines, one PostgreSQL: the second exits 4 while the 
 '
 test_expect_success 'through the transaction pooler: the same exclusion' '
 	pgb_ready && pg_newdb pooled >/dev/null && PURL=$(pgb_url pooled) && URL=$PURL &&
-	( sleep 3 | pm-summary --hold daily --db "$PURL" --run-id m1 >held 2>hold.err & ) &&
-	for _ in $(seq 100); do grep -q locked held && break; sleep 0.05; done &&
+	# the holder keeps the lease until its input ends: when the sleep
+	# writing into the fifo is killed, not after a fixed time
+	mkfifo hold &&
+	( pm-summary --hold daily --db "$PURL" --run-id m1 <hold >held 2>hold.err & ) &&
+	( sleep 600 >hold & echo $! >spid ) &&
+	test_when_finished "kill \$(cat spid) 2>/dev/null || :" &&
+	for _ in $(seq 200); do grep -q locked held && break; sleep 0.05; done &&
 	grep -q locked held &&
 	daily --db "$PURL" && expect_status 4 &&
-	PM_LOCK_WAIT=20 daily --db "$PURL" && expect_status 0 &&
-	test_grep "waiting for the daily run that holds the lease" err
+	( ( PM_LOCK_WAIT=60 "$P" daily --env-file /dev/null --window-days 0 \
+	    --no-dump --db "$PURL" >out2 2>err2; echo $? >st2 ) & ) &&
+	for _ in $(seq 600); do grep -q "waiting for" err2 2>/dev/null && break; sleep 0.05; done &&
+	test_grep "waiting for the daily run that holds the lease" err2 &&
+	kill "$(cat spid)" &&
+	for _ in $(seq 600); do test -s st2 && break; sleep 0.1; done &&
+	test_eq 0 "$(cat st2)"
 '
 test_expect_success 'a holder killed outright: its lease expires, the next run marks its run abandoned' '
 	pg_ready && URL=$(pg_newdb expiry) &&
