@@ -29,11 +29,13 @@ test_expect_success 'static: markets, events and prices into ClickHouse' '
 '
 test_expect_success 'static again: one row per key under FINAL' '
 	{ q "SELECT count() FROM markets FINAL" && q "SELECT count() FROM contracts FINAL"; } >before &&
-	n=$(q "SELECT count() FROM markets") &&
+	# a second version of every market, whether or not the server has
+	# merged them away by the time it is counted (a slow run gives it time)
+	v=$(q "SELECT max(row_version) FROM markets") &&
 	flow static --db "$DB" && expect_status 0 &&
 	{ q "SELECT count() FROM markets FINAL" && q "SELECT count() FROM contracts FINAL"; } >after &&
 	test_cmp before after &&
-	test_num "$(q "SELECT count() FROM markets")" -gt "$n" &&
+	test_num "$(q "SELECT min(row_version) FROM markets FINAL")" -gt "$v" &&
 	test_num "$(q "SELECT count() FROM raw_responses FINAL")" -eq "$(q "SELECT uniqExact(sha256) FROM raw_responses")"
 '
 test_expect_success 'delta: only the markets changed since the last run' '
