@@ -10,13 +10,19 @@
  * text) are applied again: the whole batch after a transient error, then
  * one record per transaction to pin a permanent error on its record.
  *
- * On PostgreSQL a full batch does not wait for its COMMIT: its last rows
- * and the COMMIT are sent, and it stays in flight (s->fly) while the
- * next batch is read and goes to the server behind it, in the same
- * pipeline.  Its answer is read before the next COMMIT, before any other
- * flush and at the end; then its records are written out.  If it failed,
- * the next batch failed with it (the server skips it): that one is rolled
- * back, the failed one recovered as above, and the next applied again.
+ * A full batch does not wait for its COMMIT: it stays in flight (s->fly)
+ * while the next batch is read and goes to the database behind it.  On
+ * PostgreSQL its last rows and the COMMIT are sent, the next batch
+ * follows in the same pipeline.  On SQLite its end (its payloads, then
+ * COMMIT) is queued to the writer thread behind its rows (store_aw.c),
+ * and the thread, which has the connection until then, begins the next
+ * batch itself at its first row.  The batch's answer is read before the
+ * next COMMIT, before any other flush and at the end; then its records
+ * are written out.  If it failed, the next batch failed with it (the
+ * server skips it; SQLite's writer thread stops at the failure): that
+ * one is rolled back, the failed one recovered as above, and the next
+ * applied again.  A batch with quotes (written here at its end) does
+ * not go in flight on SQLite.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +152,7 @@ static void
 batch_swap(struct store *s)
 {
 	struct batch t = s->fly;
+	int *st;
 
 	s->fly = (struct batch){ s->text, s->ent, s->nent, s->cap,
 	    s->nbadline };
@@ -155,6 +162,9 @@ batch_swap(struct store *s)
 	s->cap = t.cap;
 	s->nbadline = t.nbadline;
 	pgb_swap(s);
+	st = s->astat;
+	s->astat = s->fstat;
+	s->fstat = st;
 }
 
 static void
@@ -253,13 +263,20 @@ static int
 apply(struct store *s, size_t i, const json_val *root)
 {
 	struct entry *e = &s->ent[i];
+	int aw = aw_on(s) && (e->kind == K_RAW || e->kind == K_MARKET);
 	int rc;
 
 	/* only raw and market rows go to the writer thread: the rest are
 	 * written here, when it is idle */
-	if (aw_on(s) && e->kind != K_RAW && e->kind != K_MARKET &&
-	    (rc = aw_wait(s)) != DB_DONE)
+	if (aw_on(s) && !aw && (rc = aw_wait(s)) != DB_DONE)
 		return rc;
+	if (s->db && !s->in_txn && aw && s->fly.nent > 0) {
+		/* the writer thread has the connection until the batch in
+		 * flight is committed: it begins this one, behind it */
+		if ((rc = aw_begin(s)) != DB_DONE)
+			return rc;
+		s->in_txn = 1;
+	}
 	if (s->db && !s->in_txn) {
 		tbl_payloads_drop(s);	/* of a batch rolled back */
 		if ((rc = tbl_pg_session(s)) != DB_DONE ||
@@ -444,9 +461,10 @@ emit_one(struct store *s, const struct buf *text, struct entry *e)
 }
 
 /*
- * The batch in flight is done: its COMMIT's answer read, its records
- * written.  If it failed, the open batch, which went to the server
- * behind it and failed with it, is rolled back; the failed one is
+ * The batch in flight is done: its COMMIT's answer read (SQLite: the
+ * writer thread past its COMMIT), its records written.  If it failed, the
+ * open batch, which went to the server behind it and failed with it (on
+ * SQLite the writer thread skipped it), is rolled back; the failed one is
  * recovered as flush() does; then the open one is applied again, so a
  * key written in both ends with the later record.  0, or -1 when the
  * database is gone.
@@ -455,17 +473,28 @@ static int
 fly_done(struct store *s)
 {
 	size_t i;
-	int rc;
+	int rc, sq = s->aw != NULL;
 
 	if (s->fly.nent == 0)
 		return 0;
-	rc = s->fly_rc != DB_DONE ? s->fly_rc : db_committed(s->db);
-	s->fly_rc = DB_DONE;
+	if (sq)
+		rc = aw_committed(s);
+	else {
+		rc = s->fly_rc != DB_DONE ? s->fly_rc : db_committed(s->db);
+		s->fly_rc = DB_DONE;
+	}
 	if (rc != DB_DONE) {
+		if (sq) {
+			(void)aw_wait(s);	/* the connection is ours */
+			aw_statuses(s, 1);	/* none kept: both batches */
+			aw_statuses(s, 0);	/* are applied again */
+		}
 		db_rollback(s->db);
 		s->in_txn = 0;
 		batch_swap(s);
+		s->aw_off = sq;	/* record by record, in line */
 		rc = recover(s, rc);
+		s->aw_off = 0;
 		for (i = 0; i < s->nent; i++)
 			emit_one(s, &s->text, &s->ent[i]);
 		batch_clear(s);
@@ -474,6 +503,8 @@ fly_done(struct store *s)
 			s->pending = rc == 0 ? reapply(s, 0, s->nent) : DB_ERR;
 		return rc;
 	}
+	if (sq)
+		aw_statuses(s, 1);
 	for (i = 0; i < s->fly.nent; i++)
 		emit_one(s, &s->fly.text, &s->fly.ent[i]);
 	entries_free(s->fly.ent, s->fly.nent);
@@ -508,7 +539,7 @@ flush(struct store *s)
 			db_rollback(s->db);
 		s->in_txn = 0;
 	}
-	aw_statuses(s);
+	aw_statuses(s, 0);
 	if (s->db && rc != DB_DONE) {
 		s->aw_off = 1;	/* record by record, in line */
 		rc = recover(s, rc);
@@ -520,15 +551,26 @@ flush(struct store *s)
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* A full batch (PostgreSQL): its last rows and its COMMIT sent without
- * waiting; it goes in flight while the next batch is read. */
+/* A full batch goes in flight while the next batch is read.  PostgreSQL:
+ * its last rows and its COMMIT sent without waiting.  SQLite: its end
+ * (payloads, COMMIT) queued to the writer thread behind its rows; its
+ * quotes, written here, keep it out of flight. */
 static int
 flush_full(struct store *s)
 {
 	int rc;
 
-	if (s->db == NULL || db_engine(s->db) != DB_PG || fly_done(s) == -1 ||
-	    s->pending != DB_DONE || !s->in_txn)
+	if (s->db == NULL || fly_done(s) == -1 || s->pending != DB_DONE ||
+	    !s->in_txn)
+		return flush(s);
+	if (aw_on(s)) {
+		if (quote_count(s) > 0 || aw_commit(s) != DB_DONE)
+			return flush(s);
+		batch_swap(s);	/* the open batch now empty: */
+		s->in_txn = 0;	/* the thread begins the next (apply) */
+		return 0;
+	}
+	if (db_engine(s->db) != DB_PG)
 		return flush(s);
 	if ((rc = tbl_bulk_send(s)) != DB_DONE ||
 	    (rc = quote_flush(s)) != DB_DONE) {

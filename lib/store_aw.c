@@ -10,10 +10,20 @@
  * very functions the store runs in line (market_write, tbl_payload,
  * tbl_put).  The store touches the connection only when the thread is
  * idle: aw_wait() before any other record, before a commit and before a
- * failure row.  A record's status is the thread's to set (s->astat, by
- * entry), read back when the batch ends; the thread's first error ends
- * its work on the batch, and the batch is then recovered in line
+ * failure row.  A record's status is the thread's to set (by entry, in
+ * its batch's array: the open batch's s->astat, the batch in flight's
+ * s->fstat), read back when the batch ends; the thread's first error
+ * ends its work on the batch, and the batch is then recovered in line
  * (store.c), the thread left alone.
+ *
+ * A full batch does not wait for the thread: a mark queued behind its
+ * ops (aw_commit) has the thread write the batch's payloads and COMMIT;
+ * the store reads the next batch meanwhile, its first op asking the
+ * thread to BEGIN (aw_begin), so no transaction is open while the input
+ * is idle.  aw_committed() waits only for the mark (groups come back in
+ * order: that is the batch in flight, whole).  A failure before or at
+ * the mark stays the thread's error: nothing of the next batch goes into
+ * the broken transaction, which the store rolls back after aw_wait().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +48,12 @@ struct aop {
 struct agroup {
 	struct aop	 op[AGROUP];
 	int		 n;
+	int		 begin;	/* BEGIN before its ops (store.c: the batch
+				 * after one in flight) */
+	int		 mark;	/* COMMIT after them: its batch ends here */
+	int		 rc;	/* the mark's: its batch's outcome */
+	int		*stat;	/* its batch's statuses (s->astat then) */
+	char		 now[TS_MAX];	/* its batch's time (s->now then) */
 };
 
 struct awriter {
@@ -46,7 +62,10 @@ struct awriter {
 	struct agroup	*spare[ASPARE];	/* groups done with, their buffers
 					 * kept */
 	int		 nspare;
-	int		 rc;	/* the thread's first error of the batch */
+	int		 rc;	/* the thread's first error of the batch (after
+				 * a failed mark, of the batch behind it too) */
+	int		 mark;	/* a mark queued, not handed back yet */
+	int		 mrc;	/* the last mark handed back: its rc */
 };
 
 static void
@@ -113,11 +132,11 @@ op_run(struct store *s, struct aop *o)
 		tags = (struct vrows){ .v = cs.v + o->nc * T_CONTRACTS_NCOLS,
 		    .n = o->nt };
 		rc = market_write(s, v, &cs, &tags, 0, o->seq, &st);
-		s->astat[o->seq] = st;
+		s->wstat[o->seq] = st;
 		return rc;
 	}
 	/* a payload new here is told by its packing (tbl_payload) */
-	s->astat[o->seq] = ST_DUPLICATE;
+	s->wstat[o->seq] = ST_DUPLICATE;
 	if ((rc = tbl_payload(s, &v[RAW_SHA256],
 	    v[T_RAW_NCOLS].t == V_TEXT ? v[T_RAW_NCOLS].s : NULL,
 	    v[T_RAW_NCOLS + 1].s, v[T_RAW_NCOLS + 1].n, o->seq,
@@ -131,10 +150,26 @@ aw_run(void *state, void *item)
 {
 	struct store *s = state;
 	struct agroup *g = item;
+	struct awriter *a = s->aw;
 	int i;
 
-	for (i = 0; i < g->n && s->aw->rc == DB_DONE; i++)
-		s->aw->rc = op_run(s, &g->op[i]);
+	s->wstat = g->stat;
+	memcpy(s->wnow, g->now, sizeof s->wnow);
+	if (g->begin && a->rc == DB_DONE &&
+	    (a->rc = db_begin(s->db)) == DB_DONE)
+		s->txn++;
+	for (i = 0; i < g->n && a->rc == DB_DONE; i++)
+		a->rc = op_run(s, &g->op[i]);
+	if (!g->mark)
+		return;
+	/* the batch's end: its payloads, then its COMMIT; a failure keeps
+	 * a->rc, so that nothing of the next batch goes into the broken
+	 * transaction (store.c rolls it back) */
+	if (a->rc == DB_DONE)
+		a->rc = tbl_payloads_write(s, 1);
+	if (a->rc == DB_DONE)
+		a->rc = db_commit(s->db);
+	g->rc = a->rc;
 }
 
 int
@@ -143,30 +178,42 @@ aw_new(struct store *s, size_t nent)
 	size_t i;
 
 	if ((s->aw = calloc(1, sizeof *s->aw)) == NULL ||
-	    (s->astat = malloc(nent * sizeof *s->astat)) == NULL)
+	    (s->astat = malloc(nent * sizeof *s->astat)) == NULL ||
+	    (s->fstat = malloc(nent * sizeof *s->fstat)) == NULL)
 		return -1;
 	s->nastat = nent;
 	for (i = 0; i < nent; i++)
-		s->astat[i] = -1;
+		s->astat[i] = s->fstat[i] = -1;
 	s->aw->rc = DB_DONE;
 	if ((s->aw->q = workq_new(1, NULL, NULL, aw_run, s)) == NULL)
 		return -1;
 	return 0;
 }
 
-/* Groups the thread is done with: their buffers kept for the next. */
+/* A group the thread is done with: its buffers kept for the next; a
+ * mark's outcome noted. */
+static void
+recycle(struct awriter *a, struct agroup *g)
+{
+	if (g->mark) {
+		a->mark = 0;
+		a->mrc = g->rc;
+	}
+	g->n = 0;
+	if (a->nspare < ASPARE)
+		a->spare[a->nspare++] = g;
+	else
+		group_free(g);
+}
+
+/* Groups the thread is done with (wait: all of them). */
 static void
 collect(struct awriter *a, int wait)
 {
 	struct agroup *g;
 
-	while ((g = workq_next(a->q, wait)) != NULL) {
-		g->n = 0;
-		if (a->nspare < ASPARE)
-			a->spare[a->nspare++] = g;
-		else
-			group_free(g);
-	}
+	while ((g = workq_next(a->q, wait)) != NULL)
+		recycle(a, g);
 }
 
 int
@@ -177,7 +224,7 @@ aw_wait(struct store *s)
 
 	if (a == NULL || a->q == NULL)
 		return DB_DONE;
-	if (a->fill && a->fill->n > 0) {
+	if (a->fill && (a->fill->n > 0 || a->fill->begin)) {
 		if (workq_add(a->q, a->fill, 1) == -1)
 			return DB_ERR;
 		a->fill = NULL;
@@ -188,16 +235,81 @@ aw_wait(struct store *s)
 	return rc;
 }
 
-void
-aw_statuses(struct store *s)
+/* The group to fill: a new one takes the open batch's statuses and
+ * time. */
+static struct agroup *
+fill(struct store *s)
 {
-	size_t i;
+	struct awriter *a = s->aw;
+	struct agroup *g = a->fill;
 
-	for (i = 0; s->astat && i < s->nastat; i++)
-		if (s->astat[i] != -1) {
-			if (i < s->nent)
-				s->ent[i].status = s->astat[i];
-			s->astat[i] = -1;
+	if (g == NULL) {
+		g = a->nspare > 0 ? a->spare[--a->nspare] :
+		    calloc(1, sizeof *g);
+		if (g == NULL)
+			return NULL;
+		g->n = g->begin = g->mark = 0;
+		g->rc = DB_DONE;
+		g->stat = s->astat;
+		memcpy(g->now, s->now, sizeof g->now);
+		a->fill = g;
+	}
+	return g;
+}
+
+int
+aw_begin(struct store *s)
+{
+	struct agroup *g = fill(s);
+
+	if (g == NULL)
+		return DB_ERR;
+	g->begin = 1;
+	return DB_DONE;
+}
+
+int
+aw_commit(struct store *s)
+{
+	struct awriter *a = s->aw;
+	struct agroup *g = fill(s);
+
+	if (g == NULL)
+		return DB_ERR;
+	g->mark = 1;
+	if (workq_add(a->q, g, 1) == -1) {
+		g->mark = 0;
+		return DB_ERR;
+	}
+	a->fill = NULL;
+	a->mark = 1;
+	return DB_DONE;
+}
+
+int
+aw_committed(struct store *s)
+{
+	struct awriter *a = s->aw;
+	struct agroup *g;
+
+	/* groups come back in order: the mark's is the batch's last */
+	while (a->mark && (g = workq_next(a->q, 1)) != NULL)
+		recycle(a, g);
+	return a->mrc;
+}
+
+void
+aw_statuses(struct store *s, int fly)
+{
+	int *st = fly ? s->fstat : s->astat;
+	struct entry *ent = fly ? s->fly.ent : s->ent;
+	size_t i, n = fly ? s->fly.nent : s->nent;
+
+	for (i = 0; st && i < s->nastat; i++)
+		if (st[i] != -1) {
+			if (i < n)
+				ent[i].status = st[i];
+			st[i] = -1;
 		}
 }
 
@@ -213,24 +325,21 @@ aw_free(struct store *s)
 		group_free(s->aw->spare[--s->aw->nspare]);
 	free(s->aw);
 	free(s->astat);
+	free(s->fstat);
 	s->aw = NULL;
-	s->astat = NULL;
+	s->astat = s->fstat = NULL;
 }
 
 /* The next op to fill, kind of entry seq. */
 static struct aop *
 op_next(struct store *s, int kind, size_t seq)
 {
-	struct awriter *a = s->aw;
+	struct agroup *g = fill(s);
 	struct aop *o;
 
-	if (a->fill == NULL) {
-		a->fill = a->nspare > 0 ? a->spare[--a->nspare] :
-		    calloc(1, sizeof *a->fill);
-		if (a->fill == NULL)
-			return NULL;
-	}
-	o = &a->fill->op[a->fill->n];
+	if (g == NULL)
+		return NULL;
+	o = &g->op[g->n];
 	o->kind = kind;
 	o->seq = seq;
 	o->nv = o->nc = o->nt = 0;

@@ -103,7 +103,8 @@ struct tstmt {
 };
 
 /* A batch whose COMMIT is in flight (store.c): its records and their
- * entries, as the open batch's in struct store. */
+ * entries, as the open batch's in struct store.  SQLite's: its ops,
+ * payloads and COMMIT queued to the writer thread. */
 struct batch {
 	struct buf	 text;
 	struct entry	*ent;
@@ -120,7 +121,7 @@ struct store {
 	size_t		 nent, cap;
 	size_t		 nbadline;	/* entries of nent that are bad lines */
 	struct batch	 fly;		/* the batch before, its COMMIT in
-					 * flight (PostgreSQL) */
+					 * flight */
 	int		 fly_rc;	/* its COMMIT failed to go */
 	uint64_t	*keys;		/* bulk keys of the batch (hash set) */
 	size_t		 nkeys;
@@ -145,8 +146,13 @@ struct store {
 	int		 mc_array;	/* its contracts were an array */
 	struct awriter	*aw;		/* SQLite: the writer thread */
 	int		*astat;		/* statuses it sets, by entry (-1:
-					 * none), nastat of them */
+					 * none), nastat of them: the open
+					 * batch's, */
+	int		*fstat;		/* the batch in flight's */
 	size_t		 nastat;
+	int		*wstat;		/* the writer thread's: of the batch
+					 * it is on, */
+	char		 wnow[TS_MAX];	/* and that batch's time */
 	int		 aw_off;	/* recovering: every row in line */
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
 	struct db_stmt	*xretry;	/* a failed result replaced */
@@ -220,15 +226,23 @@ int market_write(struct store *s, struct val *v, const struct vrows *cs,
  * and aw_raw() copy a checked record's rows (entry seq) and queue them;
  * aw_wait() returns when the thread is idle, with its first error since
  * the last wait (DB_DONE, DB_ERR, DB_BUSY); aw_statuses() sets the
- * batch's entries to the statuses the thread found (after aw_wait()).
- * aw_free() waits, then stops the thread (NULL-safe). */
+ * batch's entries (fly: the batch in flight's) to the statuses the thread
+ * found, after aw_wait() (fly: aw_committed()).  A full batch goes in
+ * flight without waiting: aw_commit() queues its end (its payloads, then
+ * COMMIT) behind its ops; aw_begin() has the thread BEGIN the next batch
+ * before its first op; aw_committed() waits for the end queued last and
+ * returns its outcome (an error there stops the thread's work until the
+ * next aw_wait()).  aw_free() waits, then stops the thread (NULL-safe). */
 int aw_new(struct store *s, size_t nent);
 int aw_market(struct store *s, size_t seq, const struct val *v,
     const struct vrows *cs, const struct vrows *tags);
 int aw_raw(struct store *s, size_t seq, const struct val *v,
     const char *endpoint, const char *p, size_t n);
 int aw_wait(struct store *s);
-void aw_statuses(struct store *s);
+int aw_begin(struct store *s);
+int aw_commit(struct store *s);
+int aw_committed(struct store *s);
+void aw_statuses(struct store *s, int fly);
 void aw_free(struct store *s);
 static inline int
 aw_on(const struct store *s)
@@ -282,6 +296,7 @@ int canon_record(struct buf *b, struct buf *content, const json_val *v);
 int quote_add(struct store *s, const struct val *v);
 int quote_flush(struct store *s);
 void quote_reset(struct store *s);
+size_t quote_count(const struct store *s);
 void quote_free(struct store *s);
 /* store_kinds.c: kind_apply() returns DB_DONE with e->status set, or
  * DB_ERR / DB_BUSY from the database; a bad record is DB_DONE, failed. */

@@ -275,6 +275,12 @@ quote_reset(struct store *s)
 	}
 }
 
+size_t
+quote_count(const struct store *s)
+{
+	return s->quotes ? s->quotes->n : 0;
+}
+
 void
 quote_free(struct store *s)
 {

@@ -642,7 +642,8 @@ dict_keep(struct store *s, const char *endpoint, const char *id,
 	v[DICTS_DICT_ID] = vstr(id);
 	v[DICTS_ENDPOINT] = vstr(endpoint);
 	v[DICTS_DICT] = (struct val){ .t = V_BLOB, .s = p, .n = n };
-	v[DICTS_STORED_AT] = vstr(s->now);
+	/* the writer thread's batch may be one behind the open one */
+	v[DICTS_STORED_AT] = vstr(aw_on(s) ? s->wnow : s->now);
 	return tbl_put_nowait(s, T_DICTS, v);
 }
 
@@ -657,6 +658,9 @@ dict_keep(struct store *s, const char *endpoint, const char *id,
  */
 struct zjob {
 	size_t		 seq;	/* the raw record's entry */
+	int		*stat;	/* its status there: its batch's s->astat
+				 * (the writer thread's), or NULL: in
+				 * s->ent */
 	char		 sha[65];
 	char		 endpoint[128];
 	const char	*in;	/* the payload, in the batch's text (store.c:
@@ -736,8 +740,8 @@ zjob_write(struct store *s, struct zjob *j)
 		return rc;
 	if (st != ST_INSERTED)
 		return DB_DONE;
-	if (s->astat && j->seq < s->nastat && s->astat[j->seq] != -1)
-		s->astat[j->seq] = ST_INSERTED;	/* the writer thread's */
+	if (j->stat && j->seq < s->nastat && j->stat[j->seq] != -1)
+		j->stat[j->seq] = ST_INSERTED;	/* the writer thread's */
 	else if (j->seq < s->nent)
 		s->ent[j->seq].status = ST_INSERTED;
 	return DB_DONE;
@@ -850,6 +854,7 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 	s->zfill->zp = s->zp;
 	j = &s->zfill->j[s->zfill->n];
 	j->seq = seq;
+	j->stat = aw_on(s) ? s->wstat : NULL;
 	memcpy(j->sha, sha->s, 64);
 	j->sha[64] = 0;
 	snprintf(j->endpoint, sizeof j->endpoint, "%s", endpoint);
