@@ -257,16 +257,6 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /* Options that hold for every request of the connection. */
 static void
 easy_setup(struct ch *c)
@@ -491,7 +481,7 @@ post(struct ch *c, const char *params, const char *body, size_t len,
 			c->gone = 1;
 			return R_FAIL;
 		}
-		pause_ms(pause < left ? pause : left);
+		ts_sleep_ms(pause < left ? pause : left);
 		if (pause < 1000)
 			pause *= 2;
 	}

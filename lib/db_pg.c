@@ -137,16 +137,6 @@ pg_msg(struct db *db)
 	return PG(db)->msg;
 }
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /*
  * The connection is lost: connect again, for up to wait_ms (a restart
  * takes a second or two), then give up for good.  DB_BUSY when it is back:
@@ -183,7 +173,7 @@ lost_again(struct db *db)
 		}
 		if ((left = db->wait_ms - (ts_mono_ms() - start)) <= 0)
 			break;
-		pause_ms(pause < left ? pause : left);
+		ts_sleep_ms(pause < left ? pause : left);
 		if (pause < 1000)
 			pause *= 2;
 	}

@@ -56,7 +56,6 @@ sq_busy(void *arg, int count)
 	    50, 100 };
 	struct sq_db *db = arg;
 	long now = ts_mono_ms(), left;
-	struct timespec ts;
 	int ms;
 
 	if (db->wait_since == 0)
@@ -69,9 +68,7 @@ sq_busy(void *arg, int count)
 	ms = delays[count < 11 ? count : 11];
 	if (ms > left)
 		ms = (int)left;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	ts_sleep_ms(ms);
 	return 1;
 }
 

@@ -121,14 +121,6 @@ open_lock(const char *path)
 	return fd;
 }
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* flock the file, waiting up to o->wait seconds.  The descriptor, or -1
  * with *rc the exit status. */
 static int
@@ -155,7 +147,7 @@ file_lock(const struct lease_opts *o, const char *path, int *rc)
 		}
 		if (!said++)
 			msg("waiting for the %s run that holds %s", o->flow, path);
-		pause_ms(200);
+		ts_sleep_ms(200);
 	}
 	if (*rc != 0) {
 		close(fd);
@@ -310,7 +302,7 @@ pg_lock(struct db *db, const struct lease_opts *o, const char *holder)
 		if (!said++)
 			msg("waiting for the %s run that holds the lease",
 			    o->flow);
-		pause_ms(1000);
+		ts_sleep_ms(1000);
 	}
 }
 

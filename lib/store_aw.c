@@ -34,6 +34,13 @@
 #define AGROUP	64
 #define BORROWED	INT64_MIN	/* a value's .i: its bytes not copied */
 #define ASPARE	16	/* groups kept for their buffers */
+/* The lock let go between a COMMIT and the next BEGIN, at least this
+ * long, so that another writer waiting for it (a flow started meanwhile)
+ * gets it: without the gap the thread took it again at once, and such a
+ * writer waited 3-4 s into a 100k replay (0.1 s with it); a longer
+ * replay would have kept it out past PM_DB_TIMEOUT.  The batch on the
+ * main thread is read meanwhile. */
+#define AGAP_MS	10
 
 struct aop {
 	int		 kind;	/* K_RAW or K_MARKET */
@@ -66,6 +73,7 @@ struct awriter {
 				 * a failed mark, of the batch behind it too) */
 	int		 mark;	/* a mark queued, not handed back yet */
 	int		 mrc;	/* the last mark handed back: its rc */
+	long		 committed;	/* ts_mono_ms() of its last COMMIT */
 };
 
 static void
@@ -151,13 +159,18 @@ aw_run(void *state, void *item)
 	struct store *s = state;
 	struct agroup *g = item;
 	struct awriter *a = s->aw;
+	long gap;
 	int i;
 
 	s->wstat = g->stat;
 	memcpy(s->wnow, g->now, sizeof s->wnow);
-	if (g->begin && a->rc == DB_DONE &&
-	    (a->rc = db_begin(s->db)) == DB_DONE)
-		s->txn++;
+	if (g->begin && a->rc == DB_DONE) {
+		gap = a->committed + AGAP_MS - ts_mono_ms();
+		if (a->committed != 0 && gap > 0)
+			ts_sleep_ms(gap);
+		if ((a->rc = db_begin(s->db)) == DB_DONE)
+			s->txn++;
+	}
 	for (i = 0; i < g->n && a->rc == DB_DONE; i++)
 		a->rc = op_run(s, &g->op[i]);
 	if (!g->mark)
@@ -167,8 +180,8 @@ aw_run(void *state, void *item)
 	 * transaction (store.c rolls it back) */
 	if (a->rc == DB_DONE)
 		a->rc = tbl_payloads_write(s, 1);
-	if (a->rc == DB_DONE)
-		a->rc = db_commit(s->db);
+	if (a->rc == DB_DONE && (a->rc = db_commit(s->db)) == DB_DONE)
+		a->committed = ts_mono_ms();
 	g->rc = a->rc;
 }
 

@@ -108,6 +108,14 @@ ts_mono_ms(void)
 }
 
 void
+ts_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void
 ts_now(char out[TS_MAX])
 {
 	struct timeval tv;

@@ -23,6 +23,7 @@ int ts_sec(const char *s, size_t n, int64_t *sec); /* whole seconds, >= 0 */
 int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
 void ts_now(char out[TS_MAX]);			/* with milliseconds */
 long ts_mono_ms(void);		/* monotonic clock, for durations */
+void ts_sleep_ms(long ms);	/* sleep ms milliseconds */
 /* The run's clock in epoch ms: now (a --now value) if given, else
  * $PM_NOW, else the system's; -1 after a message naming the source. */
 int ts_run_clock(const char *now, double *ms);
