@@ -179,6 +179,20 @@ test_grep() {
 	return $rc
 }
 
+# sqlite_rows DB: the raw, market, contract and failure rows pm-store
+# wrote into SQLite, without the times of writing, sorted
+sqlite_rows() {
+	sqlite3 "$1" "SELECT sha256, encoding, hex(payload) FROM raw_payloads
+	    ORDER BY 1; SELECT sha256, source, endpoint, url, fetched_at
+	    FROM raw_observations ORDER BY 1, 2, 3, 4, 5;
+	    SELECT * FROM contracts ORDER BY 1, 2, 3;
+	    SELECT reason, market_id, detail FROM processing_failures
+	    ORDER BY 1, 2, 3" &&
+	sqlite3 "$1" "SELECT $(sqlite3 "$1" "SELECT group_concat(name)
+	    FROM pragma_table_info('markets') WHERE name NOT IN
+	    ('first_seen_at', 'stored_at')") FROM markets ORDER BY 1, 2"
+}
+
 # test_count KIND FILE [OP] N: records of KIND in FILE
 test_count() {
 	local op=-eq n

@@ -40,19 +40,6 @@ refusing() {
 	        INSERT INTO boom VALUES (NEW.token_id); END"
 }
 
-# every table pm-store wrote, without the times of writing
-rows() {
-	sqlite3 "$1" "SELECT sha256, encoding, hex(payload) FROM raw_payloads
-	    ORDER BY 1; SELECT sha256, source, endpoint, url, fetched_at
-	    FROM raw_observations ORDER BY 1, 2, 3, 4, 5;
-	    SELECT * FROM contracts ORDER BY 1, 2, 3;
-	    SELECT reason, market_id, detail FROM processing_failures
-	    ORDER BY 1, 2, 3" &&
-	sqlite3 "$1" "SELECT $(sqlite3 "$1" "SELECT group_concat(name)
-	    FROM pragma_table_info('markets') WHERE name NOT IN
-	    ('first_seen_at', 'stored_at')") FROM markets ORDER BY 1, 2"
-}
-
 test_expect_success 'failures in and behind a batch in flight: each record stored or reported, in order' '
 	refusing "$TMP/o.db" &&
 	run pm-store --db "$TMP/o.db" "$TMP/in.ndjson" && expect_status 1 &&
@@ -89,7 +76,7 @@ test_expect_success 'the rows and statuses of stores a batch at a time, never ov
 	who="[.kind, .sha256, .market_id, .stored, .reason, .detail]" &&
 	jq -c "$who" one.out >one.cmp && jq -c "$who" "$TMP/o.out" >o.cmp &&
 	test_cmp one.cmp o.cmp &&
-	rows one.db >one.rows && rows "$TMP/o.db" >o.rows &&
+	sqlite_rows one.db >one.rows && sqlite_rows "$TMP/o.db" >o.rows &&
 	test_cmp one.rows o.rows
 '
 

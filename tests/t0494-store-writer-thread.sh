@@ -28,19 +28,6 @@ M=$(jq -r 'select(.kind == "market") | .market_id' "$TMP/base.ndjson" | sed -n 3
 	sed -n '101,$p' "$TMP/base.ndjson"
 } >"$TMP/in.ndjson"
 
-# every table pm-store wrote, without the times of writing
-rows() {
-	sqlite3 "$1" "SELECT sha256, encoding, hex(payload) FROM raw_payloads
-	    ORDER BY 1; SELECT sha256, source, endpoint, url, fetched_at
-	    FROM raw_observations ORDER BY 1, 2, 3, 4, 5;
-	    SELECT * FROM contracts ORDER BY 1, 2, 3;
-	    SELECT reason, market_id, detail FROM processing_failures
-	    ORDER BY 1, 2, 3" &&
-	sqlite3 "$1" "SELECT $(sqlite3 "$1" "SELECT group_concat(name)
-	    FROM pragma_table_info('markets') WHERE name NOT IN
-	    ('first_seen_at', 'stored_at')") FROM markets ORDER BY 1, 2"
-}
-
 test_expect_success 'the stream stored whole: as stored one record at a time' '
 	run pm-store --db "$TMP/whole.db" "$TMP/in.ndjson" && expect_status 1 &&
 	cp out "$TMP/whole.out" &&
@@ -52,7 +39,7 @@ test_expect_success 'the stream stored whole: as stored one record at a time' '
 	jq -c "del(.input)" each.out >each.cmp &&
 	jq -c "del(.input)" "$TMP/whole.out" >whole.cmp &&
 	test_cmp each.cmp whole.cmp &&
-	rows each.db >each.rows && rows "$TMP/whole.db" >whole.rows &&
+	sqlite_rows each.db >each.rows && sqlite_rows "$TMP/whole.db" >whole.rows &&
 	test_cmp each.rows whole.rows
 '
 
