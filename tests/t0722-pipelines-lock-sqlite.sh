@@ -62,7 +62,12 @@ test_expect_success 'another flow is not held up; PM_LOCK_WAIT waits for the hol
 	hold data/pm.db daily &&
 	run "$P" events --env-file /dev/null --db data/pm.db --limit 5 --no-dump &&
 	expect_status 0 &&
-	{ ( sleep 1; touch "$TMP/release" ) & } &&
+	# the holder lets go once the daily says it waits (not after a fixed
+	# second: a slow start, under valgrind, came after it)
+	{ ( for _ in $(seq 600); do
+		grep -q "waiting for the daily run" err 2>/dev/null && break
+		sleep 0.05
+	    done; touch "$TMP/release" ) & } &&
 	PM_LOCK_WAIT=20 daily --db data/pm.db && expect_status 0 &&
 	test_grep "waiting for the daily run" err &&
 	PM_LOCK_WAIT=x daily --db data/pm.db && expect_status 2
