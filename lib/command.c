@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -338,14 +337,12 @@ pump(pid_t pid, int *in_fd, int *out_fd, int *err_fd, const char *in,
 static int
 reap(pid_t pid, long deadline)
 {
-	struct timespec ts = { 0, 5 * 1000000L };
-
 	for (;;) {
 		if (exited(pid))
 			return 0;
 		if (deadline && ts_mono_ms() >= deadline)
 			return 1;
-		nanosleep(&ts, NULL);
+		ts_sleep_ms(5);
 	}
 }
 

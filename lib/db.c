@@ -9,6 +9,7 @@
 
 #include "db_impl.h"
 #include "msg.h"
+#include "timefmt.h"
 
 #define WAIT_MS_DEFAULT 10000
 
@@ -391,16 +392,13 @@ db_backoff(int attempt)
 {
 	static unsigned seed;
 	long ms = 10L << (attempt < 8 ? attempt : 8);
-	struct timespec ts;
 
 	if (seed == 0)
 		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	if (ms > 2000)
 		ms = 2000;
 	ms = ms / 2 + rand_r(&seed) % (ms / 2 + 1);
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	ts_sleep_ms(ms);
 }
 
 /* PostgreSQL's binary array: ndim, has-nulls, element type, then the one

@@ -1,7 +1,6 @@
 /* notify.c - POST an alert to a webhook (see notify.h). */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -97,7 +96,6 @@ notify_post(const char *url, const char *json, size_t len, const char *text)
 {
 	char where[256], err[CURL_ERROR_SIZE];
 	long start = ts_mono_ms(), left, status = 0;
-	struct timespec pause;
 	long wait_ms = 300;
 	struct buf body;
 	int try, rc = -1;
@@ -131,9 +129,8 @@ notify_post(const char *url, const char *json, size_t len, const char *text)
 		if (status >= 400 && status < 500 && status != 408 &&
 		    status != 429)
 			break;
-		pause.tv_sec = 0;
-		pause.tv_nsec = wait_ms * 1000000L;
-		nanosleep(&pause, NULL);
+		if (try + 1 < NOTIFY_TRIES)	/* not after the last */
+			ts_sleep_ms(wait_ms);
 		wait_ms *= 2;
 	}
 	if (status)

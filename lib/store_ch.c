@@ -1402,7 +1402,7 @@ prune_wait(struct ch *c, const char *table)
 		}
 		if ((left -= 100) < 0)
 			break;
-		nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+		ts_sleep_ms(100);
 	}
 	buf_release(&a);
 	return done ? 0 : -1;

@@ -46,12 +46,12 @@ test_expect_success 'failures in and behind a batch in flight: each record store
 	cp out "$TMP/o.out" &&
 	test_grep "20001 records: 19997 inserted, 1 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
 	test_count failure out 3 &&
-	test "$(grep -c "\"stored\":\"failed\"}$" out)" -eq 3 &&
+	test_eq 3 "$(grep -c "\"stored\":\"failed\"}$" out)" &&
 	for l in 2000 12000 18001; do
 		test_grep "\"reason\":\"store_failed\",\"retriable\":true,\"input\":\"$TMP/in.ndjson:$l\"" out || exit 1
 	done &&
-	test "$(grep -c "FOREIGN KEY constraint failed" out)" -eq 1 &&
-	test "$(grep -c "question refused for the test" out)" -eq 2 &&
+	test_eq 1 "$(grep -c "FOREIGN KEY constraint failed" out)" &&
+	test_eq 2 "$(grep -c "question refused for the test" out)" &&
 	jq -c "select(.kind != \"failure\") | [.kind, .sha256, .market_id,
 	    .question]" out >got &&
 	jq -c "[.kind, .sha256, .market_id, .question]" "$TMP/in.ndjson" >want &&
