@@ -11,9 +11,10 @@ ROWS=${BENCH_ROWS:-$DIR/rows.jsonl}
 mkdir -p "$DIR"
 
 # measure WORKLOAD TOOL OURS BYTES RECORDS CMD: run CMD (through sh, with
-# its own redirections), time it and its peak RSS (the largest process of
-# a pipeline), and append one row.  OURS is 1 for the toolchain's own
-# row, the one the others' ratios are taken against.  A failing command
+# its own redirections), time it, its CPU (user and system, all of its
+# processes) and its peak RSS (the largest process of a pipeline), and
+# append one row.  OURS is 1 for the toolchain's own row, the one the
+# others' ratios are taken against.  A failing command
 # stops the benchmark: a fast wrong answer is no answer.
 measure() {
 	local r
@@ -25,7 +26,8 @@ r, wl, ours, size, recs = json.loads(sys.argv[1]), sys.argv[2], \
 if r["status"] != 0:
     sys.exit("bench: %s: %s exited %d" % (wl, r["label"], r["status"]))
 print(json.dumps({"workload": wl, "tool": r["label"], "ours": ours,
-                  "seconds": r["seconds"], "peak_rss_mb":
+                  "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"],
+                  "peak_rss_mb":
                   round(r["max_rss_kb"] / 1024, 1), "bytes": size,
                   "records": recs}))
 PY
