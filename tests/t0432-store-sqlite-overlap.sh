@@ -10,20 +10,20 @@
 # written in two batches ends as the later record says.
 . "$(dirname "$0")/lib.sh"
 
-# 10000 markets: 20000 records, batches of 8000 (two full, one at the end).
-# Market 1000's first contract is refused at COMMIT (batch 1), market 6000's
-# question when written (batch 2, batch 1 in flight), market 9000's too
-# (batch 3, not in flight); market 3000 (batch 1) comes again, changed, in
-# batch 2.
-N=10000
+# 20000 markets: 40000 records, batches of 16000 (two full, one at the
+# end).  Market 2000's first contract is refused at COMMIT (batch 1), market
+# 12000's question when written (batch 2, batch 1 in flight), market
+# 18000's too (batch 3, not in flight); market 6000 (batch 1) comes again,
+# changed, in batch 2.
+N=20000
 python3 "$TOP/bench/gen-markets.py" $N | pm-normalize 2>/dev/null |
-    python3 "$TESTS_DIR/mark-markets.py" c:1000 q:6000,9000 >"$TMP/marked.ndjson"
+    python3 "$TESTS_DIR/mark-markets.py" c:2000 q:12000,18000 >"$TMP/marked.ndjson"
 {
-	sed -n 1,12000p "$TMP/marked.ndjson"
-	sed -n 6000p "$TMP/marked.ndjson" | jq -c '.question = "changed"'
-	sed -n '12001,$p' "$TMP/marked.ndjson"
+	sed -n 1,24000p "$TMP/marked.ndjson"
+	sed -n 12000p "$TMP/marked.ndjson" | jq -c '.question = "changed"'
+	sed -n '24001,$p' "$TMP/marked.ndjson"
 } >"$TMP/in.ndjson"
-M=$(sed -n 6000p "$TMP/marked.ndjson" | jq -r .market_id)
+M=$(sed -n 12000p "$TMP/marked.ndjson" | jq -r .market_id)
 
 # a database that refuses those markets: a question at once, a contract
 # only when its transaction commits
@@ -44,10 +44,10 @@ test_expect_success 'failures in and behind a batch in flight: each record store
 	refusing "$TMP/o.db" &&
 	run pm-store --db "$TMP/o.db" "$TMP/in.ndjson" && expect_status 1 &&
 	cp out "$TMP/o.out" &&
-	test_grep "20001 records: 19997 inserted, 1 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
+	test_grep "40001 records: 39997 inserted, 1 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
 	test_count failure out 3 &&
 	test_eq 3 "$(grep -c "\"stored\":\"failed\"}$" out)" &&
-	for l in 2000 12000 18001; do
+	for l in 4000 24000 36001; do
 		test_grep "\"reason\":\"store_failed\",\"retriable\":true,\"input\":\"$TMP/in.ndjson:$l\"" out || exit 1
 	done &&
 	test_eq 1 "$(grep -c "FOREIGN KEY constraint failed" out)" &&
@@ -61,13 +61,13 @@ test_expect_success 'failures in and behind a batch in flight: each record store
 test_expect_success 'a market in two batches, the first failed in flight, ends as the second says' '
 	test_eq changed "$(sqlite3 "$TMP/o.db" "SELECT question FROM markets
 	    WHERE market_id = '\''$M'\''")" &&
-	test_eq 9997 "$(sqlite3 "$TMP/o.db" "SELECT count(*) FROM markets")" &&
+	test_eq 19997 "$(sqlite3 "$TMP/o.db" "SELECT count(*) FROM markets")" &&
 	test_eq 0 "$(sqlite3 "$TMP/o.db" "SELECT count(*) FROM boom")"
 '
 
 test_expect_success 'the rows and statuses of stores a batch at a time, never overlapping' '
 	refusing one.db &&
-	split -l 4000 "$TMP/in.ndjson" part. &&
+	split -l 8000 "$TMP/in.ndjson" part. &&
 	: >one.out &&
 	for p in part.*; do
 		pm-store --db one.db "$p" >>one.out 2>/dev/null
@@ -84,7 +84,7 @@ test_expect_success 'stored again once allowed: the failed ones in, nothing else
 	sqlite3 "$TMP/o.db" "DROP TRIGGER boom_question;
 	    DROP TRIGGER boom_contract" &&
 	run pm-store --db "$TMP/o.db" "$TMP/in.ndjson" && expect_status 0 &&
-	test_grep "20001 records: 3 inserted, 2 updated, 9996 unchanged, 10000 duplicate, 0 skipped, 0 failed" err
+	test_grep "40001 records: 3 inserted, 2 updated, 19996 unchanged, 20000 duplicate, 0 skipped, 0 failed" err
 '
 
 test_done
