@@ -14,8 +14,8 @@ mkdir -p "$DIR"
 # its own redirections), time it, its CPU (user and system, all of its
 # processes) and its peak RSS (the largest process of a pipeline), and
 # append one row.  OURS is 1 for the toolchain's own row, the one the
-# others' ratios are taken against.  A failing command
-# stops the benchmark: a fast wrong answer is no answer.
+# others' ratios are taken against.  A failing command stops the
+# benchmark: a fast wrong answer is no answer.
 measure() {
 	local r
 	r=$(python3 bench/timeit.py "$2" "$6") || return 1
