@@ -9,6 +9,9 @@ BIN=${BENCH_BIN:-bin}
 ROUNDS=${BENCH_ROUNDS:-2}
 ROWS=${BENCH_ROWS:-$DIR/rows.jsonl}
 mkdir -p "$DIR"
+# the fake servers' rate budgets (pm-fetch(1), PM_STATE_DIR) with the
+# results, not in the user's ~/.cache/pm
+export PM_STATE_DIR=$DIR/state
 
 # measure WORKLOAD TOOL OURS BYTES RECORDS CMD: run CMD (through sh, with
 # its own redirections), time it, its CPU (user and system, all of its

@@ -48,6 +48,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-test.XXXXXX")
+# pm-fetch's shared rate budgets (PM_STATE_DIR, pm-fetch(1)) in the
+# test's directory: a fake server's budget is not the user's to keep, and
+# tests never share one through ~/.cache/pm.
+PM_STATE_DIR=$TMP/state
+export PM_STATE_DIR
 
 # test_exit_cleanup [STOP...]: the one EXIT trap of every helper file.
 # Set at the script's level, it stops every server any helper started

@@ -50,4 +50,12 @@ test_expect_success 'a PM_STATE_DIR that cannot be made is named, and the listin
 	test_grep "^pm-fetch: PM_STATE_DIR: $TMP/no/such/dir: No such file or directory; the rate budget is this process.s alone$" err
 '
 
+test_expect_success 'the suite s budgets stay in the test s directory, never in HOME' '
+	mkdir "$TMP/home" &&
+	HOME=$TMP/home XDG_RUNTIME_DIR= run pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50 &&
+	test -f "$PM_STATE_DIR/$NAME" && test_eq "$TMP/state" "$PM_STATE_DIR" &&
+	test_eq "" "$(find "$TMP/home" -mindepth 1)"
+'
+
 test_done

@@ -32,6 +32,9 @@ for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { cat "$work/server.log" >&2; echo "demo: the fake server did not start" >&2; exit 3; }
 port=$(cat "$work/port")
 export PM_GAMMA_URL=http://127.0.0.1:$port PM_CLOB_URL=http://127.0.0.1:$port
+# the fake server's rate budget lives and goes with the demo, not in the
+# user's ~/.cache/pm
+export PM_STATE_DIR=$work/state
 
 daily() {
 	echo "demo: ./pipelines.sh daily --db $db --now $now $*"
