@@ -11,7 +11,10 @@
 # its order (SQLite: ORDER BY rowid, for a plain INSERT ... SELECT * into
 # a like table copies the B-trees whole, in key order, SQLite's transfer
 # optimization: 0.5 s of CPU for 100k markets where inserting the rows
-# takes 1.5 s, no floor for a store that inserts them).
+# takes 1.5 s, no floor for a store that inserts them).  A bound beside
+# them: the pipe into a database without the indexes on random keys
+# (token ids, observation keys), the most a schema without them could
+# give.
 # Rounds alternate the tools so machine noise hits all of them;
 # bench/table.py keeps the best of each.  REPLAY_DB=postgresql (or sqlite)
 # runs one part only; BENCH_BEFORE=DIR adds DIR's pm-normalize | pm-store
@@ -67,7 +70,7 @@ part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db
 for _ in $(seq "$ROUNDS"); do
 	part sqlite || break
 	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db* \
-	    "$TMP"/before.db* "$TMP"/alone*.db*
+	    "$TMP"/before.db* "$TMP"/alone*.db* "$TMP"/noidx.db*
 	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
 	[ -z "$BEFORE" ] || measure "replay sqlite" "before: normalize | store" 0 "$BYTES" "$N" \
@@ -82,6 +85,14 @@ $SCHEMA
 CREATE TABLE stage (t, b, c, d, e, f, g, h, i, j, k, l);
 SQL
 )\" '.mode ascii' '.import /dev/stdin stage' '.read bench/replay_jq.sql' >/dev/null"
+	# what a schema without indexes on random keys could give at best:
+	# the pipe into a database whose token and observation-key indexes
+	# are dropped beforehand (queries by token and observations kept
+	# once lose their index: a bound, not a choice)
+	"$BIN/pm-store" --db "$TMP/noidx.db" </dev/null >/dev/null 2>&1
+	sqlite3 "$TMP/noidx.db" "DROP INDEX contracts_token; DROP INDEX raw_observations_key"
+	measure "replay sqlite" "bound: no random-key indexes" 0 "$BYTES" "$N" \
+	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/noidx.db >/dev/null 2>$TMP/err"
 	measure "replay sqlite" "floor: SQLite, rows ready" 0 "$BYTES" "$N" \
 	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
 $floor_sqlite
