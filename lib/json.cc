@@ -9,6 +9,9 @@
 #include <new>
 #include <vector>
 #include <simdjson.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "json.h"
 
@@ -553,10 +556,62 @@ json_dtoa(double d, char *out)
 	return (size_t)(end - out);
 }
 
+/*
+ * Is buf minified already: no white space outside its strings?  Most
+ * payloads are (the APIs answer minified; a dump's bare objects were
+ * written so), and finding it out is three times faster than
+ * simdjson::minify (0.24 s against 0.57 s for 471 MB of Gamma markets):
+ * within a string, 16 bytes at a time up to a quote or a backslash.  A
+ * string left open or a backslash outside one answer no: simdjson then
+ * decides, as before.
+ */
+static bool
+minified(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf, *e = s + len;
+	unsigned char c;
+
+	while (s < e) {
+		c = *s++;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == '\\')
+			return false;
+		if (c != '"')
+			continue;
+		for (;;) {	/* in a string: to its closing quote */
+#ifdef __SSE2__
+			const __m128i q = _mm_set1_epi8('"'),
+			    bs = _mm_set1_epi8('\\');
+			int m = 0;
+			for (; e - s >= 16; s += 16) {
+				__m128i v = _mm_loadu_si128((const __m128i *)s);
+				if ((m = _mm_movemask_epi8(_mm_or_si128(
+				    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)))))
+					break;
+			}
+			s += m ? __builtin_ctz(m) : 0;
+#endif
+			while (s < e && *s != '"' && *s != '\\')
+				s++;
+			if (s == e)
+				return false;
+			if (*s++ == '"')
+				break;
+			if (s++ == e)	/* the escaped byte */
+				return false;
+		}
+	}
+	return true;
+}
+
 extern "C" size_t
 json_minify(const char *buf, size_t len, char *dst)
 {
 	size_t n = 0;
+	if (minified(buf, len)) {
+		memcpy(dst, buf, len);
+		return len;
+	}
 	if (simdjson::minify(buf, len, dst, n))
 		return (size_t)-1;
 	return n;

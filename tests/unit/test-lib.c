@@ -174,6 +174,15 @@ test_json(void)
 	    (s = json_str(&root, NULL)) != NULL && strcmp(s, "x") == 0);
 	CHECK(json_minify("{ \"a\" : [1, 2] }", 16, min) == 11 &&
 	    memcmp(min, "{\"a\":[1,2]}", 11) == 0);
+	/* minified already: the bytes as they are, escapes and all, also
+	 * where a quote or backslash falls past 16 bytes of a string */
+#define MINI(in, out) CHECK(json_minify(in, sizeof in - 1, min) == \
+	    sizeof out - 1 && memcmp(min, out, sizeof out - 1) == 0)
+	MINI("{\"a\":\"x \\\" y\\\\\",\"b\":[1,2]}",
+	    "{\"a\":\"x \\\" y\\\\\",\"b\":[1,2]}");
+	MINI("[\"0123456789abcdef \\\" \", 1]", "[\"0123456789abcdef \\\" \",1]");
+	MINI("[\"0123456789abcde\\\"\"] ", "[\"0123456789abcde\\\"\"]");
+#undef MINI
 	CHECK(json_names_sorted(names, 3));
 	json_parser_free(p);
 }
