@@ -140,6 +140,49 @@ test_sha(void)
 	CHECK(!sha256_is_hex("ABC", 3));
 }
 
+/*
+ * json_minify against the plain definition (white space out, strings kept)
+ * on texts made of random pieces: strings with escaped quotes and
+ * backslashes, long and short, punctuation, numbers, with white space
+ * between them or not, so both the copy of a minified text and
+ * simdjson's minify are taken, quotes falling anywhere in 16 bytes.
+ */
+static void
+test_minify_random(void)
+{
+	static const char *const pieces[] = { "\"a b\"", "\"\\\"\"",
+	    "\"\\\\\"", "\"0123456789abcdef\\\"x y\"", "\"\"", "\"x\\n\"",
+	    "\"0123456789abcde \\\\ 0123456789\"", "{", "}", "[", "]", ":", ",",
+	    "12", "-0.5e3", "true", "null" };
+	static const char ws[] = " \t\n\r";
+	char text[512], want[512], got[512];
+	size_t n, w, i, k;
+	unsigned seed = 1;
+	int bad = 0, copies = 0;
+
+	for (k = 0; k < 20000; k++) {
+		n = w = 0;
+		while (n < 400) {
+			seed = seed * 1103515245 + 12345;
+			if ((seed >> 16) % 8 == 0 && k % 2)
+				text[n++] = ws[(seed >> 8) % 4];
+			else {
+				const char *pc = pieces[(seed >> 16) %
+				    (sizeof pieces / sizeof *pieces)];
+				memcpy(text + n, pc, strlen(pc));
+				memcpy(want + w, pc, strlen(pc));
+				n += strlen(pc);
+				w += strlen(pc);
+			}
+		}
+		copies += w == n;
+		i = json_minify(text, n, got);
+		bad += i != w || memcmp(got, want, w) != 0;
+	}
+	CHECK(bad == 0);
+	CHECK(copies >= 10000 && copies < 20000);	/* both kinds */
+}
+
 static void
 test_json(void)
 {
@@ -196,6 +239,7 @@ main(void)
 	test_buf();
 	test_sha();
 	test_json();
+	test_minify_random();
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }
