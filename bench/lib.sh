@@ -18,9 +18,13 @@ export PM_STATE_DIR=$DIR/state
 # processes) and its peak RSS (the largest process of a pipeline), and
 # append one row.  OURS is 1 for the toolchain's own row, the one the
 # others' ratios are taken against.  A failing command stops the
-# benchmark: a fast wrong answer is no answer.
+# benchmark: a fast wrong answer is no answer.  The files the runs before
+# wrote are synced first: their writeback would otherwise fall in this
+# run's time (in replay, whichever tool ran first in a round lost about
+# 1 s of 6 to the 300 MB databases of the round before).
 measure() {
 	local r
+	sync
 	r=$(python3 bench/timeit.py "$2" "$6") || return 1
 	python3 - "$r" "$1" "$3" "$4" "$5" >>"$ROWS" <<'PY' || return 1
 import json, sys

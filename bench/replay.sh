@@ -67,14 +67,34 @@ COMMIT;"
 printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 
 part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db" >/dev/null 2>&1
-for _ in $(seq "$ROUNDS"); do
+# ours and BENCH_BEFORE's, the same command, in turn first and second:
+# whichever runs first in a round runs on a machine still settling from
+# the round before (the same pm-store, first, took 1 s more in 3 rounds
+# of 3)
+ours_then_before() {
+	if [ $(($1 % 2)) = 1 ]; then "$2"; "$3"; else "$3"; "$2"; fi
+}
+pipe_ours() {
+	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
+	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
+}
+pipe_before() {
+	[ -z "$BEFORE" ] || measure "replay sqlite" "before: normalize | store" 0 "$BYTES" "$N" \
+	    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db $TMP/before.db >/dev/null 2>$TMP/err"
+}
+alone_ours() {
+	measure "replay sqlite" "pm-store alone" 0 "$BYTES" "$N" \
+	    "$BIN/pm-store --db $TMP/alone.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
+}
+alone_before() {
+	[ -z "$BEFORE" ] || measure "replay sqlite" "before: pm-store alone" 0 "$BYTES" "$N" \
+	    "$BEFORE/pm-store --db $TMP/alone-before.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
+}
+for r in $(seq "$ROUNDS"); do
 	part sqlite || break
 	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db* \
 	    "$TMP"/before.db* "$TMP"/alone*.db* "$TMP"/noidx.db*
-	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
-	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
-	[ -z "$BEFORE" ] || measure "replay sqlite" "before: normalize | store" 0 "$BYTES" "$N" \
-	    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db $TMP/before.db >/dev/null 2>$TMP/err"
+	ours_then_before "$r" pipe_ours pipe_before
 	measure "replay sqlite" "python lean (json+sqlite3)" 0 "$BYTES" "$N" \
 	    "python3 bench/replay_lean.py sqlite $TMP/lean.db <'$DATA'"
 	measure "replay sqlite" "python heavy (+sha,record)" 0 "$BYTES" "$N" \
@@ -100,10 +120,7 @@ SQL"
 	# each process of the pipe alone: the slower bounds the pipe
 	measure "replay sqlite" "pm-normalize alone" 0 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' >/dev/null"
-	measure "replay sqlite" "pm-store alone" 0 "$BYTES" "$N" \
-	    "$BIN/pm-store --db $TMP/alone.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
-	[ -z "$BEFORE" ] || measure "replay sqlite" "before: pm-store alone" 0 "$BYTES" "$N" \
-	    "$BEFORE/pm-store --db $TMP/alone-before.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
+	ours_then_before "$r" alone_ours alone_before
 done
 # databases named by round and way in: PgBouncer keeps its server
 # connections to the last round's, which could then not be dropped
