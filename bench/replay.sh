@@ -67,34 +67,34 @@ COMMIT;"
 printf '%s\n' "$floor_pg" >"$TMP/floor-pg.sql"
 
 part sqlite || "$BIN/pm-normalize" <"$DATA" | "$BIN/pm-store" --db "$TMP/ours.db" >/dev/null 2>&1
-# ours and BENCH_BEFORE's, the same command, in turn first and second:
-# whichever runs first in a round runs on a machine still settling from
-# the round before (the same pm-store, first, took 1 s more in 3 rounds
-# of 3)
-ours_then_before() {
-	if [ $(($1 % 2)) = 1 ]; then "$2"; "$3"; else "$3"; "$2"; fi
+# pipe LABEL OURS BIN DB: BIN's pm-normalize | pm-store into $TMP/DB;
+# alone LABEL BIN DB: BIN's pm-store alone on the normalized records
+pipe() {
+	measure "replay sqlite" "$1" "$2" "$BYTES" "$N" \
+	    "$3/pm-normalize <'$DATA' | $3/pm-store --db $TMP/$4 >/dev/null 2>$TMP/err"
 }
-pipe_ours() {
-	measure "replay sqlite" "pm-normalize | pm-store" 1 "$BYTES" "$N" \
-	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/ours.db >/dev/null 2>$TMP/err"
+alone() {
+	measure "replay sqlite" "$1" 0 "$BYTES" "$N" \
+	    "$2/pm-store --db $TMP/$3 <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
 }
-pipe_before() {
-	[ -z "$BEFORE" ] || measure "replay sqlite" "before: normalize | store" 0 "$BYTES" "$N" \
-	    "$BEFORE/pm-normalize <'$DATA' | $BEFORE/pm-store --db $TMP/before.db >/dev/null 2>$TMP/err"
+# in_turn R OURS BEFORE: ours and BENCH_BEFORE's run of one command (the
+# functions OURS and BEFORE), in turn first and second: whichever runs
+# first in a round runs on a machine still settling from the round
+# before (the same pm-store, first, took 1 s more in 3 rounds of 3)
+in_turn() {
+	if [ -z "$BEFORE" ]; then "$2"
+	elif [ $(($1 % 2)) = 1 ]; then "$2"; "$3"
+	else "$3"; "$2"; fi
 }
-alone_ours() {
-	measure "replay sqlite" "pm-store alone" 0 "$BYTES" "$N" \
-	    "$BIN/pm-store --db $TMP/alone.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
-}
-alone_before() {
-	[ -z "$BEFORE" ] || measure "replay sqlite" "before: pm-store alone" 0 "$BYTES" "$N" \
-	    "$BEFORE/pm-store --db $TMP/alone-before.db <'$TMP/norm.ndjson' >/dev/null 2>$TMP/err"
-}
+pipe_ours() { pipe "pm-normalize | pm-store" 1 "$BIN" ours.db; }
+pipe_before() { pipe "before: normalize | store" 0 "$BEFORE" before.db; }
+alone_ours() { alone "pm-store alone" "$BIN" alone.db; }
+alone_before() { alone "before: pm-store alone" "$BEFORE" alone-before.db; }
 for r in $(seq "$ROUNDS"); do
 	part sqlite || break
 	rm -f "$TMP"/ours.db* "$TMP"/py.db* "$TMP"/lean.db* "$TMP"/jq.db* "$TMP"/floor.db* \
 	    "$TMP"/before.db* "$TMP"/alone*.db* "$TMP"/noidx.db*
-	ours_then_before "$r" pipe_ours pipe_before
+	in_turn "$r" pipe_ours pipe_before
 	measure "replay sqlite" "python lean (json+sqlite3)" 0 "$BYTES" "$N" \
 	    "python3 bench/replay_lean.py sqlite $TMP/lean.db <'$DATA'"
 	measure "replay sqlite" "python heavy (+sha,record)" 0 "$BYTES" "$N" \
@@ -111,8 +111,7 @@ SQL
 	# once lose their index: a bound, not a choice)
 	"$BIN/pm-store" --db "$TMP/noidx.db" </dev/null >/dev/null 2>&1
 	sqlite3 "$TMP/noidx.db" "DROP INDEX contracts_token; DROP INDEX raw_observations_key"
-	measure "replay sqlite" "bound: no random-key indexes" 0 "$BYTES" "$N" \
-	    "$BIN/pm-normalize <'$DATA' | $BIN/pm-store --db $TMP/noidx.db >/dev/null 2>$TMP/err"
+	pipe "bound: no random-key indexes" 0 "$BIN" noidx.db
 	measure "replay sqlite" "floor: SQLite, rows ready" 0 "$BYTES" "$N" \
 	    "sqlite3 $TMP/floor.db <<'SQL' >/dev/null
 $floor_sqlite
@@ -120,7 +119,7 @@ SQL"
 	# each process of the pipe alone: the slower bounds the pipe
 	measure "replay sqlite" "pm-normalize alone" 0 "$BYTES" "$N" \
 	    "$BIN/pm-normalize <'$DATA' >/dev/null"
-	ours_then_before "$r" alone_ours alone_before
+	in_turn "$r" alone_ours alone_before
 done
 # databases named by round and way in: PgBouncer keeps its server
 # connections to the last round's, which could then not be dropped

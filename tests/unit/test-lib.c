@@ -225,7 +225,11 @@ test_json(void)
 	    "{\"a\":\"x \\\" y\\\\\",\"b\":[1,2]}");
 	MINI("[\"0123456789abcdef \\\" \", 1]", "[\"0123456789abcdef \\\" \",1]");
 	MINI("[\"0123456789abcde\\\"\"] ", "[\"0123456789abcde\\\"\"]");
+	MINI("{\"a\":1}\r\n", "{\"a\":1}");	/* minified but for the end */
 #undef MINI
+	/* a string left open, in the copy's 16-byte steps or not: no text */
+	CHECK(json_minify("[\"0123456789abcdef0", 19, min) == (size_t)-1);
+	CHECK(json_minify("[1, \"ab", 7, min) == (size_t)-1);
 	CHECK(json_names_sorted(names, 3));
 	json_parser_free(p);
 }
