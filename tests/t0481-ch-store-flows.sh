@@ -11,6 +11,9 @@ ch_start flows || { say "$CH_ERR"; exit 1; }
 fake_start pm --markets 300 --events 4
 # both servers stop at the end (each file set its own trap)
 trap 'ch_stop_all; fake_stop_all; rm -rf "$TMP"' EXIT
+# the flows' run locks on a ClickHouse store go to TMPDIR
+# (pm-pipelines(7)): this test's, not the machine's /tmp
+mkdir "$TMP/tmp" && export TMPDIR=$TMP/tmp
 
 P=$TOP/pipelines.sh
 flow() { run "$P" "$@" --env-file /dev/null; }
@@ -73,6 +76,17 @@ test_expect_success 'daily and retry-failures: refused, one message, exit 2' '
 	test_grep "retry-failures: not on ClickHouse" err &&
 	run pm-store --db "$DB" --new-only </dev/null && expect_status 2 &&
 	test_grep "new-only: not on ClickHouse" err && test_line_count err -eq 1
+'
+test_expect_success 'one run of a flow at a time: the lock is in TMPDIR, a second run exits 4' '
+	rm -f release held &&
+	( while [ ! -e release ]; do sleep 0.1; done ) |
+	    pm-summary --hold events --db "$DB" >held 2>hold.err &
+	for _ in $(seq 100); do grep -q locked held 2>/dev/null && break; sleep 0.05; done &&
+	test_grep -x locked held &&
+	flow events --db "$DB" && expect_status 4 && test_grep "another events run" err &&
+	touch release && wait &&
+	ls "$TMPDIR" >locks && test_grep -x -E "pm-events-[0-9a-f]{16}[.]lock" locks &&
+	flow events --db "$DB" && expect_status 0
 '
 test_expect_success 'status and score: refused on ClickHouse, exit 2' '
 	flow status --db "$DB" && expect_status 2 &&

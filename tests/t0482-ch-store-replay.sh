@@ -9,6 +9,9 @@
 ROWS=$TOP/bench/ch_rows.py
 
 ch_start replay || { say "$CH_ERR"; exit 1; }
+# the flows' run locks on a ClickHouse store go to TMPDIR
+# (pm-pipelines(7)): this test's, not the machine's /tmp
+mkdir "$TMP/tmp" && export TMPDIR=$TMP/tmp
 # one database per case, on the one server
 newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
 	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
