@@ -79,8 +79,10 @@ test_expect_success 'daily and retry-failures: refused, one message, exit 2' '
 '
 test_expect_success 'one run of a flow at a time: the lock is in TMPDIR, a second run exits 4' '
 	rm -f release held &&
-	( while [ ! -e release ]; do sleep 0.1; done ) |
-	    pm-summary --hold events --db "$DB" >held 2>hold.err &
+	test_when_finished "touch release; wait" && {
+		( while [ ! -e release ]; do sleep 0.1; done ) |
+		    pm-summary --hold events --db "$DB" >held 2>hold.err &
+	} &&
 	for _ in $(seq 100); do grep -q locked held 2>/dev/null && break; sleep 0.05; done &&
 	test_grep -x locked held &&
 	flow events --db "$DB" && expect_status 4 && test_grep "another events run" err &&

@@ -12,9 +12,12 @@ NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
 fake_start pm --markets 10 --spread-days 1 --now "$NOW"
 daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
 
-# hold DB FLOW: pm-summary --hold in the background until $TMP/release.
+# hold DB FLOW: pm-summary --hold in the background until $TMP/release,
+# which the case's end makes too (a case failing while it holds leaves no
+# holder behind).
 hold() {
 	rm -f "$TMP/release" "$TMP/held"
+	test_when_finished 'touch "$TMP/release"; wait'
 	( while [ ! -e "$TMP/release" ]; do sleep 0.1; done ) |
 	    pm-summary --hold "$2" --db "$1" >"$TMP/held" 2>"$TMP/hold.err" &
 	for _ in $(seq 100); do grep -q locked "$TMP/held" 2>/dev/null && return 0; sleep 0.05; done
