@@ -62,7 +62,7 @@ for t in $TABLES; do floor_sqlite="$floor_sqlite INSERT INTO main.$t SELECT * FR
 floor_sqlite="$floor_sqlite COMMIT;"
 # and the lean script's rows (bench/replay_lean.py), from a database it
 # wrote, into its own schema
-python3 bench/replay_lean.py sqlite "$TMP/lean-prep.db" <"$DATA"
+part sqlite && python3 bench/replay_lean.py sqlite "$TMP/lean-prep.db" <"$DATA"
 floor_lean="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-131072;
 $(python3 -c 'import sys; sys.path.insert(0, "bench"); import replay_lean; print(replay_lean.SCHEMA)')
 ATTACH '$TMP/lean-prep.db' AS src; BEGIN;

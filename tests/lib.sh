@@ -27,6 +27,7 @@
 #   test_eq EXPECTED ACTUAL [WHAT]   string equality, both shown
 #   test_num ACTUAL OP N [WHAT]      `test ACTUAL OP N`, both shown
 #   test_cmp EXPECTED ACTUAL    files equal, diff -u shown
+#   lock_hold DB FLOW, lock_release   a run lock held in the background
 #   test_when_finished CMD...   run CMD when the case ends, passed or
 #                               failed (not from inside a pipe or $(...))
 #
@@ -260,6 +261,23 @@ test_when_finished() {
 	test_cleanup="{ $cmd
 } && ${test_cleanup:-:}"
 }
+
+# lock_hold DB FLOW: pm-summary --hold FLOW on DB in the background,
+# until lock_release or the case's end (a case failing while it holds
+# leaves no holder behind); fails, saying the holder's error, when the
+# lock is not held within 5 s.  lock_release: the holder lets go, and has
+# once this returns.
+lock_hold() {
+	rm -f "$TMP/release" "$TMP/held"
+	test_when_finished 'touch "$TMP/release"; wait'
+	( while [ ! -e "$TMP/release" ]; do sleep 0.1; done ) |
+	    pm-summary --hold "$2" --db "$1" >"$TMP/held" 2>"$TMP/hold.err" &
+	lock_holder=$!
+	for _ in $(seq 100); do grep -q locked "$TMP/held" 2>/dev/null && return 0; sleep 0.05; done
+	say "lock_hold: $2 on $1 not held: $(cat "$TMP/hold.err")"
+	return 1
+}
+lock_release() { touch "$TMP/release"; wait "$lock_holder"; }
 
 # run the cleanups; keep the case's status, or fail it if they fail
 test_run_cleanup() {

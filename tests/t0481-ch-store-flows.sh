@@ -78,15 +78,9 @@ test_expect_success 'daily and retry-failures: refused, one message, exit 2' '
 	test_grep "new-only: not on ClickHouse" err && test_line_count err -eq 1
 '
 test_expect_success 'one run of a flow at a time: the lock is in TMPDIR, a second run exits 4' '
-	rm -f release held &&
-	test_when_finished "touch release; wait" && {
-		( while [ ! -e release ]; do sleep 0.1; done ) |
-		    pm-summary --hold events --db "$DB" >held 2>hold.err &
-	} &&
-	for _ in $(seq 100); do grep -q locked held 2>/dev/null && break; sleep 0.05; done &&
-	test_grep -x locked held &&
+	lock_hold "$DB" events &&
 	flow events --db "$DB" && expect_status 4 && test_grep "another events run" err &&
-	touch release && wait &&
+	lock_release &&
 	ls "$TMPDIR" >locks && test_grep -x -E "pm-events-[0-9a-f]{16}[.]lock" locks &&
 	flow events --db "$DB" && expect_status 0
 '

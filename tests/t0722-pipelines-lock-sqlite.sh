@@ -12,19 +12,6 @@ NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
 fake_start pm --markets 10 --spread-days 1 --now "$NOW"
 daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
 
-# hold DB FLOW: pm-summary --hold in the background until $TMP/release,
-# which the case's end makes too (a case failing while it holds leaves no
-# holder behind).
-hold() {
-	rm -f "$TMP/release" "$TMP/held"
-	test_when_finished 'touch "$TMP/release"; wait'
-	( while [ ! -e "$TMP/release" ]; do sleep 0.1; done ) |
-	    pm-summary --hold "$2" --db "$1" >"$TMP/held" 2>"$TMP/hold.err" &
-	for _ in $(seq 100); do grep -q locked "$TMP/held" 2>/dev/null && return 0; sleep 0.05; done
-	cat "$TMP/hold.err"; return 1
-}
-release() { touch "$TMP/release"; sleep 0.3; }
-
 test_expect_success 'the lock lives beside the database, not in TMPDIR' '
 	mkdir tmp && TMPDIR=$PWD/tmp daily --db data/pm.db && expect_status 0 &&
 	test -f data/pm.db.daily.lock && ls tmp >in_tmp && test_line_count in_tmp -eq 0
@@ -52,17 +39,17 @@ test_expect_success 'a FIFO planted as the lock: refused at once, no hang' '
 '
 test_expect_success 'one lock under every spelling of the file' '
 	mkdir -p data && ln -s data alias &&
-	hold data/pm.db daily &&
+	lock_hold data/pm.db daily &&
 	for db in data/pm.db ./data/pm.db "$PWD/data/pm.db" sqlite:data/pm.db \
 	    "sqlite://$PWD/data/pm.db" alias/pm.db data/../data/pm.db; do
 		daily --db "$db" && expect_status 4 && test_grep "another daily run" err || {
-			release; exit 1; }
+			lock_release; exit 1; }
 	done &&
 	(cd data && daily --db pm.db && expect_status 4) &&
-	release && daily --db alias/pm.db && expect_status 0
+	lock_release && daily --db alias/pm.db && expect_status 0
 '
 test_expect_success 'another flow is not held up; PM_LOCK_WAIT waits for the holder' '
-	hold data/pm.db daily &&
+	lock_hold data/pm.db daily &&
 	run "$P" events --env-file /dev/null --db data/pm.db --limit 5 --no-dump &&
 	expect_status 0 &&
 	# the holder lets go once the daily says it waits (not after a fixed
