@@ -47,6 +47,7 @@ rm -f /tmp/check.db
 # The scratch directory: what the examples read, as a user would have it.
 W=$TMP/world
 mkdir -p "$W/out" && cd "$W" || exit 1
+# shellcheck disable=SC2015 # the || catches a failure anywhere in the chain
 ln -s "$TESTS_DIR" tests && ln -s "$TOP/pipelines.sh" pipelines.sh &&
 cp -r "$TOP/examples" examples &&
 jq --arg u "$llm" '.suites |= map(if .defaults.type == "openai" or
@@ -95,6 +96,7 @@ example() {
 	status=0
 	(cd "$d" && exec setsid bash -c 'echo $$ >.pgid; exec bash -e -o pipefail .example.sh') \
 	    >"$TMP/$n.out" 2>"$TMP/$n.err" || status=$?
+	# shellcheck disable=SC2015 # no group id or no group left: both fine
 	pgid=$(cat "$d/.pgid" 2>/dev/null) && kill -- "-$pgid" 2>/dev/null || :
 	if grep -q -e AddressSanitizer -e 'runtime error:' "$TMP/$n.err" ||
 	    [ "$status" != "$want" ]; then

@@ -27,6 +27,7 @@ d\\e" close_time=2030-01-01T00:00:00Z active:=true closed:=false \
 	pm-store --db "$1" >/dev/null &&
 	pm-store --db "$1" --export market -w '.market_id == "hostile"' | grep -q .
 }
+# shellcheck disable=SC2015 # the || catches a failure anywhere in the chain
 cd "$TMP" && fill "$TMP/lite.db" >fill.log 2>&1 &&
 PGDB=$(pg_newdb views) && fill "$PGDB" >>fill.log 2>&1 ||
 	{ cat fill.log; exit 1; }

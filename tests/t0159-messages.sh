@@ -37,7 +37,8 @@ python3 "$TMP/srv.py" "$TMP" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
-export PM_GAMMA_URL=http://127.0.0.1:$(cat "$TMP/port")
+PM_GAMMA_URL=http://127.0.0.1:$(cat "$TMP/port")
+export PM_GAMMA_URL
 
 test_expect_success 'a length mismatch names the arrays whose lengths differ' '
 	echo "{\"id\":\"1\",\"question\":\"q\",\"outcomes\":\"[\\\"a\\\",\\\"b\\\"]\",\"outcomePrices\":\"[\\\"0.1\\\",\\\"0.2\\\",\\\"0.7\\\"]\",\"clobTokenIds\":\"[\\\"1\\\",\\\"2\\\"]\"}" >in.ndjson &&

@@ -8,6 +8,7 @@
 . "$TESTS_DIR/ch.sh"
 
 ch_cluster pmc 2 || { say "$CH_ERR"; exit 1; }
+# shellcheck disable=SC2086 # split on purpose: one URL per shard
 set -- $CH_URLS
 S1=$1 S2=$2
 H1=${S1#clickhouse://} H1=${H1%%/*}

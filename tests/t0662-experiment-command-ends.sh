@@ -26,6 +26,7 @@ cat >"$TMP/c.json" <<JSON
 JSON
 
 alive() {
+	# shellcheck disable=SC2009 # whole command lines, counted exactly
 	ps -eo args | grep -c -x -e "sleep $A" -e "sleep $B" || true
 }
 
