@@ -361,12 +361,15 @@ finish_run() {
 }
 
 flow_daily() {
+	# --end-record, --require-end: a stage killed before pm-group leaves
+	# no group of the markets read so far (a rerun would add the rest as
+	# markets joining a processed event, a second result per variant)
 	local -a fa=(markets --closed false --target-date "$target_date"
-	    --now "$started_at")
+	    --now "$started_at" --end-record)
 	[ -n "$progress" ] && fa+=(--progress)
 	{ run_record; pm pm-fetch "${fa[@]}"; } |
 	    pm pm-normalize |
-	    pm pm-group --now "$started_at" --margin "$margin" \
+	    pm pm-group --require-end --now "$started_at" --margin "$margin" \
 	    ${limit:+--limit-markets "$limit"} |
 	    pm pm-store --new-only |
 	    pm pm-experiment "${exp_args[@]}" |

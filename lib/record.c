@@ -82,3 +82,18 @@ rec_skip(const char *stage, const char *event_key, const char *why)
 	jw_close(&b, '}');
 	emit(&b);
 }
+
+void
+rec_end(const char *stage)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "kind");
+	jw_strz(&b, "end");
+	jw_key(&b, "stage");
+	jw_strz(&b, stage);
+	jw_close(&b, '}');
+	emit(&b);
+}

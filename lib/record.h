@@ -1,5 +1,5 @@
 /*
- * record.h - records every tool writes the same way: failure and skip.
+ * record.h - records every tool writes the same way: failure, skip, end.
  *
  * Ownership: the structs hold borrowed strings; nothing is kept after the
  * call.  Each call writes one record to standard output (out.h) and, for a
@@ -22,5 +22,7 @@ struct failure {
 
 void rec_failure(const struct failure *f);
 void rec_skip(const char *stage, const char *event_key, const char *why);
+/* The last line of a stage that ended on its own: {kind:end, stage}. */
+void rec_end(const char *stage);
 
 #endif

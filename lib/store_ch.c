@@ -965,7 +965,8 @@ store_ch_record(struct rec *r, void *arg)
 	case K_FAILURE:	rc = failure_rows(s, &r->root, id); break;
 	case K_TRADE:	rc = trade_rows(s, &r->root, id); break;
 	case K_BOOK:	rc = book_rows(s, &r->root, id); break;
-	case K_SKIP:	e->status = ST_SKIPPED; return 0;
+	case K_SKIP:
+	case K_END:	e->status = ST_SKIPPED; return 0;
 	default:
 		/* a kind this store has no table for: said, not dropped */
 		snprintf(e->detail, sizeof e->detail, "%.*s records are not "

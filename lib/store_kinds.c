@@ -1090,7 +1090,7 @@ int
 kind_of(const char *k, size_t n)
 {
 	static const char *const names[] = { "raw", "market", "event",
-	    "price", "group", "run", "failure", "skip", "trade", "book" };
+	    "price", "group", "run", "failure", "skip", "trade", "book", "end" };
 	size_t i;
 
 	for (i = 0; k && i < sizeof names / sizeof names[0]; i++)
@@ -1121,6 +1121,7 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
 	case K_SKIP:	return skipped(e);
+	case K_END:	return skipped(e);	/* a stage's last line */
 	case K_TRADE:	return trade_put(s, e, root);
 	case K_BOOK:	return book_put(s, e, root);
 	case K_BADLINE:

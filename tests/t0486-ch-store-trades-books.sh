@@ -105,4 +105,10 @@ test_expect_success 'a bad trade or book level fails alone, with the reason SQLi
 	test_grep "bad.ndjson:3: size is not a number" err &&
 	test_eq 60 "$(cq one "SELECT count() FROM trades FINAL")"
 '
+test_expect_success 'an end record (pm-fetch --end-record) is skipped, as SQLite does, not failed' '
+	url=$(newdb one) &&
+	echo "{\"kind\":\"end\",\"stage\":\"fetch\"}" >end.ndjson &&
+	run pm-store --db "$url" end.ndjson && expect_status 0 &&
+	test_grep "1 records: 0 inserted, 0 updated, 0 unchanged, 0 duplicate, 1 skipped, 0 failed" err
+'
 test_done

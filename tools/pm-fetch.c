@@ -30,6 +30,7 @@
 #include "out.h"
 #include "progress.h"
 #include "ratelimit.h"
+#include "record.h"
 #include "timefmt.h"
 #include "trades.h"
 #include "version.h"
@@ -40,7 +41,7 @@ enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
 	O_START, O_END, O_CACERT, O_NOW, O_DATA, O_USER, O_FEED, O_TAKER,
-	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND, O_NO_PROGRESS };
+	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND, O_NO_PROGRESS, O_END_RECORD };
 
 struct opts {
 	int		 cmd;
@@ -55,6 +56,7 @@ struct opts {
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only, trades_only;
 	int		 progress;	/* -1 --no-progress, 1 --progress */
+	int		 end_record;	/* --end-record */
 };
 
 static void
@@ -79,7 +81,7 @@ usage(FILE *f)
 "common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
 "        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
 "        [--retry-after-max SEC] [--progress | --no-progress]\n"
-"        [-h | --help] [-V | --version]\n");
+"        [--end-record] [-h | --help] [-V | --version]\n");
 }
 
 static int
@@ -181,6 +183,9 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 	case O_PROGRESS:
 	case O_NO_PROGRESS:
 		o->progress = ch == O_PROGRESS ? 1 : -1;
+		return 0;
+	case O_END_RECORD:
+		o->end_record = 1;
 		return 0;
 	case O_CACERT:
 		o->cacert = arg;
@@ -532,6 +537,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "retry-after-max", required_argument, NULL, O_RA_MAX },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
+		{ "end-record", no_argument, NULL, O_END_RECORD },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "pagination", required_argument, NULL, O_PAGINATION },
 		{ "closed", required_argument, NULL, O_CLOSED },
@@ -812,6 +818,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	rc = run(&o, rl, argc - shift - optind, argv + shift + optind);
+	/* Ended on its own, whatever it met: all it wrote is above.  A pipe
+	 * cut short by a kill (here or in a filter after) lacks this line. */
+	if (o.end_record && rc != EXIT_USAGE)
+		rec_end("fetch");
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;

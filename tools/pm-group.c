@@ -3,7 +3,10 @@
  *
  * Reads NDJSON; market and event records are taken in, every other kind
  * passes through byte for byte as it comes.  At the end of the input the
- * groups are written, sorted by event_key.  The contract: pm-records(5).
+ * groups are written, sorted by event_key.  With --require-end, only if
+ * the input ended with an end record (pm-fetch --end-record): a stage
+ * before this one killed or crashed leaves an input cut short, whose
+ * groups would be partial.  The contract: pm-records(5).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +35,9 @@ struct ctx {
 	unsigned long	 written, filtered, dropped, failed, passed;
 	unsigned long	 mwritten, late;
 	int		 where_warned;
+	int		 require_end;	/* --require-end */
+	int		 ended;		/* an end record after the last market */
+	unsigned long	 taken;		/* market and event records */
 	double		 cutoff_ms;	/* --margin: close before it, skipped */
 	json_parser	*count;		/* --limit-markets: counts a group's */
 };
@@ -41,7 +47,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: pm-group [-w expr] [-n limit] [--limit-markets N] [--margin DUR\n"
-"                [--now T]] [--stats] [file ...]\n"
+"                [--now T]] [--require-end] [--stats] [file ...]\n"
 "  -w, --where EXPR  keep only groups for which the jq expression is true;\n"
 "                    the others become skip records (why: filtered)\n"
 "  -n, --limit N     write at most N groups\n"
@@ -49,6 +55,9 @@ usage(FILE *f)
 "      --margin DUR  a market closing sooner than DUR (N[s|m|h|d]) after\n"
 "                    --now is left out: a skip record (closes_within_margin)\n"
 "      --now T       the run's start, RFC 3339 (default $PM_NOW, else now)\n"
+"      --require-end no group unless the input ends with an end record\n"
+"                    (pm-fetch --end-record): an input cut short by a kill\n"
+"                    before this stage is a failure record, exit 1\n"
 "      --stats       print counts on standard error at the end\n"
 "  -h, --help        this help;  -V, --version  the version\n");
 }
@@ -122,6 +131,14 @@ one(struct rec *r, void *arg)
 	const char *err;
 	int rc;
 
+	if (c->require_end && rec_is(r, "end")) {
+		c->ended = 1;	/* taken: what follows has no use for it */
+		return 0;
+	}
+	if (rec_is(r, "market") || rec_is(r, "event")) {
+		c->ended = 0;
+		c->taken++;
+	}
 	if (rec_is(r, "market") && too_late(c, r))
 		return 0;
 	if (rec_is(r, "market"))
@@ -140,6 +157,24 @@ one(struct rec *r, void *arg)
 		c->failed++;
 	}
 	return 0;
+}
+
+/*
+ * --require-end, and no end record after the last market or event: a
+ * stage before this one stopped short, and a group of the markets read so
+ * far may lack some.  None is written (the markets are neither grouped
+ * nor lost: the run is to be done again); one failure record says so.
+ */
+static void
+cut_short(const struct ctx *c)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof detail, "the input ended without an end "
+	    "record (a stage before this one stopped short): its %lu market "
+	    "and event records are not grouped", c->taken);
+	rec_failure(&(struct failure){ .stage = "group",
+	    .reason = "input_cut_short", .retriable = 1, .detail = detail });
 }
 
 /* Markets in a group line (ours: it parses). */
@@ -212,6 +247,7 @@ main(int argc, char **argv)
 		{ "limit-markets", required_argument, NULL, 'm' },
 		{ "margin", required_argument, NULL, 'M' },
 		{ "now", required_argument, NULL, 't' },
+		{ "require-end", no_argument, NULL, 'E' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -263,6 +299,9 @@ main(int argc, char **argv)
 		case 't':
 			now = optarg;
 			break;
+		case 'E':
+			c.require_end = 1;
+			break;
 		case 's':
 			want_stats = 1;
 			break;
@@ -300,11 +339,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	io = ndjson_run(&nd, argc - optind, argv + optind);
-	if (out_failed() == OUT_OK && grouper_finish(c.g, on_group, &c) == -1) {
+	if (c.require_end && !c.ended)
+		cut_short(&c);
+	else if (out_failed() == OUT_OK &&
+	    grouper_finish(c.g, on_group, &c) == -1) {
 		msg("out of memory");
 		io = EXIT_IO;
 	}
-	if (c.failed || nd.bad)
+	if (c.failed || nd.bad || (c.require_end && !c.ended))
 		rc = EXIT_FAILED;
 	if (io)
 		rc = EXIT_IO;
