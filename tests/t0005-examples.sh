@@ -41,8 +41,10 @@ if ! python3 -c "import pandas" 2>/dev/null &&
 fi
 
 # The replay examples write /tmp/check.db, as a user would: none from
-# before (another run, older code) may be there, none is left behind.
-rm -f /tmp/check.db
+# before (another run, older code) may be there, none is left behind,
+# nor its WAL files or the replay flow's lock file beside it.
+check_db_rm() { rm -f /tmp/check.db /tmp/check.db-wal /tmp/check.db-shm /tmp/check.db.*.lock; }
+check_db_rm
 
 # The scratch directory: what the examples read, as a user would have it.
 W=$TMP/world
@@ -133,5 +135,5 @@ test_expect_success 'the prices example: each market once, its prices after it' 
 	test_line_count dup 0 && test_count price "$f" -gt 0
 '
 
-rm -f /tmp/check.db
+check_db_rm
 test_done
