@@ -1120,8 +1120,8 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_GROUP:	return group_put(s, e, root);
 	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
-	case K_SKIP:	return skipped(e);
-	case K_END:	return skipped(e);	/* a stage's last line */
+	case K_SKIP:
+	case K_END:	return skipped(e);
 	case K_TRADE:	return trade_put(s, e, root);
 	case K_BOOK:	return book_put(s, e, root);
 	case K_BADLINE:

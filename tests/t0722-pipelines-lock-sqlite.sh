@@ -42,8 +42,8 @@ test_expect_success 'one lock under every spelling of the file' '
 	lock_hold data/pm.db daily &&
 	for db in data/pm.db ./data/pm.db "$PWD/data/pm.db" sqlite:data/pm.db \
 	    "sqlite://$PWD/data/pm.db" alias/pm.db data/../data/pm.db; do
-		daily --db "$db" && expect_status 4 && test_grep "another daily run" err || {
-			lock_release; exit 1; }
+		daily --db "$db" && expect_status 4 && test_grep "another daily run" err ||
+		    exit 1
 	done &&
 	(cd data && daily --db pm.db && expect_status 4) &&
 	lock_release && daily --db alias/pm.db && expect_status 0

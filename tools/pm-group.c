@@ -36,7 +36,8 @@ struct ctx {
 	unsigned long	 mwritten, late;
 	int		 where_warned;
 	int		 require_end;	/* --require-end */
-	int		 ended;		/* an end record after the last market */
+	int		 ended;		/* an end record after the last market
+					 * or event record */
 	unsigned long	 taken;		/* market and event records */
 	double		 cutoff_ms;	/* --margin: close before it, skipped */
 	json_parser	*count;		/* --limit-markets: counts a group's */
@@ -129,27 +130,25 @@ one(struct rec *r, void *arg)
 {
 	struct ctx *c = arg;
 	const char *err;
-	int rc;
+	int rc, market = rec_is(r, "market");
 
 	if (c->require_end && rec_is(r, "end")) {
 		c->ended = 1;	/* taken: what follows has no use for it */
 		return 0;
 	}
-	if (rec_is(r, "market") || rec_is(r, "event")) {
-		c->ended = 0;
-		c->taken++;
-	}
-	if (rec_is(r, "market") && too_late(c, r))
-		return 0;
-	if (rec_is(r, "market"))
-		rc = grouper_add_market(c->g, r, &err);
-	else if (rec_is(r, "event"))
-		rc = grouper_add_event(c->g, r, &err);
-	else {
+	if (!market && !rec_is(r, "event")) {
 		rec_pass(r);
 		c->passed++;
 		return 0;
 	}
+	c->ended = 0;
+	c->taken++;
+	if (market && too_late(c, r))
+		return 0;
+	if (market)
+		rc = grouper_add_market(c->g, r, &err);
+	else
+		rc = grouper_add_event(c->g, r, &err);
 	if (rc == -1) {
 		rec_failure(&(struct failure){ .stage = "group",
 		    .reason = "bad_record", .file = r->file, .line = r->line,
@@ -259,7 +258,7 @@ main(int argc, char **argv)
 	long long n;
 	const char *now = NULL;
 	double margin_ms = -1;
-	int ch, want_stats = 0, rc = 0, io;
+	int ch, want_stats = 0, rc = 0, io, cut;
 
 	msg_init(argv[0]);
 	if (dotenv_settings() == -1)
@@ -339,14 +338,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	io = ndjson_run(&nd, argc - optind, argv + optind);
-	if (c.require_end && !c.ended)
+	if ((cut = c.require_end && !c.ended))
 		cut_short(&c);
 	else if (out_failed() == OUT_OK &&
 	    grouper_finish(c.g, on_group, &c) == -1) {
 		msg("out of memory");
 		io = EXIT_IO;
 	}
-	if (c.failed || nd.bad || (c.require_end && !c.ended))
+	if (c.failed || nd.bad || cut)
 		rc = EXIT_FAILED;
 	if (io)
 		rc = EXIT_IO;
