@@ -352,8 +352,8 @@ write_result(struct xworker *w, const struct variant *v, const struct xres *r,
 	jw_strz(b, finished);
 	jw_key(b, "latency_ms");
 	jw_int(b, ms);
-	jw_key(b, "error");
-	jw_strz(b, r->error[0] ? r->error : NULL);
+	jw_key(b, "error");	/* may hold a cut answer or message */
+	jw_textz(b, r->error[0] ? r->error : NULL);
 	if (xkinds[v->type].has_stderr) {
 		jw_key(b, "stderr");
 		if (r->has_stderr)

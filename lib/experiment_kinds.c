@@ -412,29 +412,6 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 	interpret(w, v, w->tmp.data, w->tmp.len, r);
 }
 
-/* Bytes a program wrote, made valid UTF-8 for a JSON string: a byte that
- * does not start a well-formed sequence becomes '?'. */
-void
-utf8_clean(char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	unsigned char c;
-
-	while (i < n) {
-		c = (unsigned char)s[i];
-		len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		for (k = 1; len && k < len; k++)
-			if (i + k >= n || ((unsigned char)s[i + k] & 0xc0) != 0x80)
-				len = 0;
-		if (len == 0) {
-			s[i++] = '?';
-			continue;
-		}
-		i += len;
-	}
-}
-
 #define STDERR_MAX	(64 * 1024)
 
 /* The last non-empty line of a program's standard error, for messages. */

@@ -63,7 +63,7 @@ void xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
 /* For the kinds, in experiment_kinds.c: fail r with a message; save a
  * payload under --dump-dir (no-op without it); check a probability map
  * {market_id: number | {outcome: p}} against the group and write it into
- * b; copy obj's member key (null when absent); make bytes valid UTF-8. */
+ * b; copy obj's member key (null when absent). */
 void xres_fail(struct xres *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void xdump(struct xworker *w, size_t vi, const char *what, const char *p,
@@ -71,7 +71,6 @@ void xdump(struct xworker *w, size_t vi, const char *what, const char *p,
 int probs_write(struct xworker *w, const json_val *map, struct buf *b,
     char *err, size_t errlen);
 void copy_member(struct buf *b, const json_val *obj, const char *key);
-void utf8_clean(char *s, size_t n);
 
 /* Fill {{ jq }} placeholders from doc.  -1 with the reason in err. */
 int tmpl_fill(const char *tmpl, const char *doc, size_t len, json_parser *sp,

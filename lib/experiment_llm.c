@@ -99,7 +99,16 @@ add_query(struct buf *q, const json_val *s)
 		jw_val(q, s);
 }
 
-/* part[start, end) in codepoints or bytes, or NULL when out of range. */
+/* A byte offset into part that falls inside a character. */
+static int
+mid_char(const struct cite *c, size_t at)
+{
+	return at < c->plen && ((unsigned char)c->part[at] & 0xc0) == 0x80;
+}
+
+/* part[start, end) in codepoints or bytes, or NULL when out of range or,
+ * in bytes, when an end falls inside a character (the slice would not be
+ * UTF-8: the record, refused). */
 static const char *
 slice(const struct cite *c, int bytes, size_t *n)
 {
@@ -108,8 +117,12 @@ slice(const struct cite *c, int bytes, size_t *n)
 	if (c->start < 0 || c->end < c->start || c->end > (double)c->plen)
 		return NULL;
 	if (bytes) {
-		*n = (size_t)c->end - (size_t)c->start;
-		return c->part + (size_t)c->start;
+		a = (size_t)c->start;
+		z = (size_t)c->end;
+		if (mid_char(c, a) || mid_char(c, z))
+			return NULL;
+		*n = z - a;
+		return c->part + a;
 	}
 	for (i = 0; i <= c->plen; i++)
 		if (i == c->plen || ((unsigned char)c->part[i] & 0xc0) != 0x80) {
@@ -632,7 +645,6 @@ provider_error(struct xworker *w, long status, const struct buf *resp,
 	else
 		xres_fail(r, "http %ld: %.200s%s", status, resp->len ?
 		    resp->data : "empty answer", tail);
-	utf8_clean(r->error, strlen(r->error));
 }
 
 /* Gemini's RetryInfo.retryDelay ("34s") in the body, in ms; -1: none. */

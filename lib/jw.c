@@ -100,6 +100,91 @@ jw_strz(struct buf *b, const char *s)
 	return s ? jw_str(b, s, strlen(s)) : jw_null(b);
 }
 
+/* The length of the well-formed UTF-8 sequence at s[0..n), 0 when none
+ * begins there (RFC 3629's table: the second byte's range depends on the
+ * first). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;		/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;		/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;		/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;		/* past U+10FFFF */
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+size_t
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(u + i, n - i)) == 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+void
+utf8_clean(char *s, size_t n)
+{
+	size_t i;
+
+	for (i = utf8_valid(s, n); i < n; i += utf8_valid(s + i, n - i))
+		s[i++] = '?';
+}
+
+int
+jw_text(struct buf *b, const char *s, size_t n)
+{
+	char *t;
+	int r;
+
+	if (utf8_valid(s, n) == n)
+		return jw_str(b, s, n);
+	if ((t = malloc(n ? n : 1)) == NULL)
+		return -1;
+	memcpy(t, s, n);
+	utf8_clean(t, n);
+	r = jw_str(b, t, n);
+	free(t);
+	return r;
+}
+
+int
+jw_textz(struct buf *b, const char *s)
+{
+	return s ? jw_text(b, s, strlen(s)) : jw_null(b);
+}
+
 int
 jw_null(struct buf *b)
 {

@@ -1,5 +1,7 @@
 /* record.c - failure and skip records (see record.h). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "jw.h"
@@ -14,11 +16,33 @@ emit(struct buf *b)
 	buf_release(b);
 }
 
+/* s, or a copy made valid UTF-8 (*copy, to free) when it is not: a
+ * detail or an id may have been cut to a length, a file name is bytes. */
+static const char *
+clean(const char *s, char **copy)
+{
+	size_t n;
+
+	*copy = NULL;
+	if (s == NULL)
+		return s;
+	n = strlen(s);
+	if (utf8_valid(s, n) == n || (*copy = strdup(s)) == NULL)
+		return s;
+	utf8_clean(*copy, n);
+	return *copy;
+}
+
 void
 rec_failure(const struct failure *f)
 {
 	struct buf b;
-	char pos[1024];
+	char pos[1024], *cp[4];
+	const char *mid = clean(f->market_id, &cp[0]),
+	    *key = clean(f->event_key, &cp[1]),
+	    *file = clean(f->file, &cp[2]),
+	    *detail = clean(f->detail, &cp[3]);
+	int i;
 
 	buf_init(&b, 0);
 	jw_open(&b, '{');
@@ -30,38 +54,40 @@ rec_failure(const struct failure *f)
 	jw_strz(&b, f->reason);
 	jw_key(&b, "retriable");
 	jw_bool(&b, f->retriable);
-	if (f->market_id) {
+	if (mid) {
 		jw_key(&b, "market_id");
-		jw_strz(&b, f->market_id);
+		jw_strz(&b, mid);
 	}
-	if (f->event_key) {
+	if (key) {
 		jw_key(&b, "event_key");
-		jw_strz(&b, f->event_key);
+		jw_strz(&b, key);
 	}
-	if (f->file) {
-		snprintf(pos, sizeof pos, "%s:%lu", f->file, f->line);
+	if (file) {
+		snprintf(pos, sizeof pos, "%s:%lu", file, f->line);
 		jw_key(&b, "input");
-		jw_strz(&b, pos);
+		jw_textz(&b, pos);	/* a long name cut */
 	}
 	if (f->url) {
 		jw_key(&b, "url");
 		jw_strz(&b, f->url);
 	}
 	jw_key(&b, "detail");
-	jw_strz(&b, f->detail);
+	jw_strz(&b, detail);
 	jw_close(&b, '}');
 	emit(&b);
 
-	if (f->market_id)
-		snprintf(pos, sizeof pos, "market %s: ", f->market_id);
-	else if (f->event_key)
-		snprintf(pos, sizeof pos, "event %s: ", f->event_key);
+	if (mid)
+		snprintf(pos, sizeof pos, "market %s: ", mid);
+	else if (key)
+		snprintf(pos, sizeof pos, "event %s: ", key);
 	else
 		pos[0] = 0;
-	if (f->file)
-		msg_at(f->file, f->line, "%s%s", pos, f->detail);
+	if (file)
+		msg_at(file, f->line, "%s%s", pos, detail);
 	else
-		msg("%s%s", pos, f->detail);
+		msg("%s%s", pos, detail);
+	for (i = 0; i < 4; i++)
+		free(cp[i]);
 }
 
 void

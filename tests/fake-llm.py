@@ -32,6 +32,9 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
   busy-long always 429, asking for a 120 s wait
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
+  split     (Gemini) the search-grounded recording, its first segment's
+            endIndex one byte into the "\u00b0" it ends on (byte offsets
+            that cut a character, as a provider's may)
 """
 import argparse
 import json
@@ -162,6 +165,11 @@ class Handler(BaseHTTPRequestHandler):
         prompt = req["contents"][-1]["parts"][0]["text"]
         if "market_id " in prompt:
             return self.send(200, gemini_answer(model, probs_for(prompt)))
+        if model == "gemini-split":
+            rec = json.loads(fixture("gemini-grounded-pydantic-1.json"))
+            gm = rec["candidates"][0]["groundingMetadata"]
+            gm["groundingSupports"][0]["segment"]["endIndex"] = 213
+            return self.send(200, json.dumps(rec))
         if req.get("tools"):
             return self.send(200, fixture("gemini-grounded-pydantic-1.json"))
         return self.send(200, fixture("gemini-plain-pydantic-1.json"))

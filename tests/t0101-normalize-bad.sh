@@ -38,6 +38,18 @@ test_expect_success 'outcome arrays that disagree or do not parse' '
 	bad_between "{\"id\":\"6\",\"outcomes\":\"[\\\"a\\\", \\\"b\\\"]\",\"outcomePrices\":\"[0.5,\"}" \
 		"market 6: outcomePrices is not a JSON array"
 '
+test_expect_success 'a detail cut inside a character: still UTF-8, the failure stored' '
+	# "is not a number" quotes 32 bytes: the cut falls in the 16th é
+	bad_between "{\"id\":\"9\",\"volume\":\"a$(printf "%020d" 0 | sed "s/0/é/g")\"}" \
+		"market 9: volume is not a number: \"aé*?\"\$" &&
+	python3 -c "import sys; open(sys.argv[1], \"rb\").read().decode()" out &&
+	jq -r "select(.kind==\"failure\") | .detail" out >got &&
+	printf "volume is not a number: \"a%s?\"\n" "$(printf "%015d" 0 | sed "s/0/é/g")" >want &&
+	test_cmp want got &&
+	cp out normalized.ndjson &&
+	run pm-store --db ../cut.db normalized.ndjson && expect_status 0 &&
+	test "$(sqlite3 ../cut.db "SELECT market_id, reason FROM processing_failures")" = "9|normalization_failed"
+'
 test_expect_success 'invalid UTF-8' '
 	bad_between "$(printf "{\"id\":\"6\",\"question\":\"\377\376\"}")" "invalid UTF-8"
 '

@@ -80,6 +80,20 @@ assert any(o[\"content\"][a:b] != t for a, b, t in got)  # code points would be 
 " "$FIXTURES/llm/gemini-grounded-pydantic-1.json"
 '
 
+test_expect_success 'byte offsets inside a character: that text null, the answer kept, pm-store takes it' '
+	jq -c ".markets[].source = \"polymarket\"" ../group.ndjson >group.ndjson &&
+	run pm-experiment -c ../gm.json --stage research --include-research web \
+		-o web.model=gemini-split group.ndjson && expect_status 0 &&
+	cp out split.ndjson &&
+	python3 -c "import sys; open(sys.argv[1], \"rb\").read().decode()" split.ndjson &&
+	jq -c "select(.kind==\"group\") | .results[0] | [.status,
+		(.output.sources[0].cited | map([.start, .end, (.text | type)]))]" split.ndjson >got &&
+	echo "[\"ok\",[[55,213,\"null\"],[217,271,\"string\"],[615,701,\"string\"]]]" >want &&
+	test_cmp want got &&
+	run pm-store --db ../split.db split.ndjson && expect_status 0 &&
+	test "$(sqlite3 ../split.db "SELECT status FROM experiment_results")" = ok
+'
+
 test_expect_success 'a forecast depending on grounded research sees its text and sources' '
 	: >../llm.log &&
 	run pm-experiment -c ../gm.json --include-forecast grounded ../group.ndjson && expect_status 0 &&

@@ -1,6 +1,7 @@
 #!/bin/bash
 # pm-experiment: a command's standard error is kept up to 64 KiB and the
-# rest read and dropped; a command that leaves a background child holding
+# rest read and dropped; what it said that is not UTF-8, or was cut inside
+# a character, is written valid; a command that leaves a background child holding
 # its standard output ends at its own exit; nothing it started, in its
 # process group or out of it (setsid), outlives the command.
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,16 @@ cat >"$TMP/c.json" <<JSON
   ]}]}
 JSON
 
+# a failure whose error is cut at 1023 bytes inside its 512th é, and a
+# surrogate written in UTF-8 (CESU-8) on standard error
+cat >"$TMP/cut.sh" <<'SH'
+cat >/dev/null
+printf 'x\355\240\200y\n' >&2
+printf '{"status": "failed", "error": "%s"}\n' "$(printf '%0600d' 0 | sed 's/0/é/g')"
+SH
+jq '.suites[0].research += [{variant: "cut", type: "command", argv: ["sh", $sh]}]' \
+	--arg sh "$TMP/cut.sh" "$TMP/c.json" >"$TMP/cut.json"
+
 alive() {
 	# shellcheck disable=SC2009 # whole command lines, counted exactly
 	ps -eo args | grep -c -x -e "sleep $A" -e "sleep $B" || true
@@ -38,6 +49,19 @@ test_expect_success 'a command writing over 64 KiB to stderr: the first 64 KiB k
 	jq -r ".results[0].stderr" out >se &&
 	test "$(wc -c <se)" -le 65537 && test "$(wc -c <se)" -gt 65000 &&
 	grep -q "^\[standard error cut: [0-9]* more bytes\]$" se
+'
+
+test_expect_success 'an error cut inside a character, stderr not UTF-8: written valid, stored' '
+	jq -c ".markets[].source = \"polymarket\"" ../groups.ndjson >groups.ndjson &&
+	run pm-experiment -c ../cut.json --include-research cut groups.ndjson &&
+	expect_status 1 && cp out cut.ndjson &&
+	python3 -c "import sys; open(sys.argv[1], \"rb\").read().decode()" cut.ndjson &&
+	jq -r "select(.kind==\"group\") | .results[0] | .status, .stderr, .error" cut.ndjson >got &&
+	{ echo failed && echo "x???y" && echo &&
+	  printf "%s?\n" "$(printf "%0511d" 0 | sed "s/0/é/g")"; } >want &&
+	test_cmp want got &&
+	run pm-store --db ../cut.db cut.ndjson && expect_status 0 &&
+	test "$(sqlite3 ../cut.db "SELECT status, length(CAST(error AS BLOB)) FROM experiment_results")" = "failed|1023"
 '
 
 test_expect_success 'a background child holding stdout: the command ends at its exit' '

@@ -1,6 +1,7 @@
 /*
- * test-lib.c - unit tests for lib/: timestamps, the JSON writer, number
- * checks, bounded buffers, hashes and the simdjson wrapper.  Prints one
+ * test-lib.c - unit tests for lib/: timestamps, the JSON writer and its
+ * UTF-8 cleaning, number checks, bounded buffers, hashes and the simdjson
+ * wrapper.  Prints one
  * line per failed check and "unit: N checks, N failed"; exit 1 on failure.
  */
 #include <stdio.h>
@@ -98,6 +99,93 @@ test_jw(void)
 	    "{\"a\":\"q\\\"\\\\\\n\\u0001\",\"b\":[-3,0.1,true,null],\"c\":null}")
 	    == 0);
 	buf_release(&b);
+}
+
+/* utf8_clean of in (n bytes) gives want; jw_text writes it quoted */
+static void
+clean(const char *in, size_t n, const char *want)
+{
+	char t[32];
+	struct buf b;
+
+	checks++;
+	memcpy(t, in, n);
+	utf8_clean(t, n);
+	if (memcmp(t, want, n) != 0) {
+		failed++;
+		printf("FAIL utf8_clean: got %.*s, want %s\n", (int)n, t, want);
+	}
+	buf_init(&b, 0);
+	jw_text(&b, in, n);
+	CHECK(b.len == n + 2 && memcmp(b.data + 1, want, n) == 0);
+	buf_release(&b);
+}
+
+/* What simdjson (json.h) accepts, and nothing else: RFC 3629. */
+static void
+test_utf8(void)
+{
+#define CLEAN(in, want) clean(in, sizeof in - 1, want)
+	CLEAN("ascii", "ascii");
+	CLEAN("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	CLEAN("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");	/* U+10FFFF */
+	CLEAN("\xed\x9f\xbf", "\xed\x9f\xbf");		/* U+D7FF */
+	CLEAN("a\xc3", "a?");			/* cut after a lead byte */
+	CLEAN("a\xe2\x82", "a??");		/* cut inside: each byte */
+	CLEAN("\x80x", "?x");			/* a lone continuation */
+	CLEAN("\xc0\xaf", "??");			/* overlong '/' */
+	CLEAN("\xc1\xbf", "??");
+	CLEAN("\xe0\x80\xaf", "???");		/* overlong, 3 bytes */
+	CLEAN("\xf0\x80\x80\xaf", "????");		/* overlong, 4 bytes */
+	CLEAN("\xed\xa0\x80", "???");		/* a surrogate (CESU-8) */
+	CLEAN("\xf4\x90\x80\x80", "????");		/* past U+10FFFF */
+	CLEAN("\xf5\x80\x80\x80", "????");
+	CLEAN("\xff\xfeok\xc3\xa9", "??ok\xc3\xa9");
+#undef CLEAN
+	CHECK(utf8_valid("ab\xc3\xa9\xc3", 5) == 4);
+	{
+		/* random strings of the bytes where the rules turn: valid
+		 * for utf8_valid exactly when simdjson takes them, and
+		 * always once cleaned */
+		static const unsigned char pick[] = { 'A', 0x80, 0x8f, 0x90,
+		    0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed,
+		    0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff };
+		json_parser *p = json_parser_new(1 << 10);
+		unsigned long x = 1, i, bad = 0;
+		char q[16];
+		json_val root;
+		const char *err;
+		size_t n, k;
+		int json_ok;
+
+		for (i = 0; i < 200000 && p; i++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			n = (x >> 60) % 7;
+			q[0] = '"';
+			for (k = 0; k < n; k++)
+				q[1 + k] = (char)pick[(x >> (8 * k + 3)) %
+				    sizeof pick];
+			q[n + 1] = '"';
+			json_ok = json_parse(p, q, n + 2, 0, &root, &err) == 0;
+			if (json_ok != (utf8_valid(q + 1, n) == n))
+				bad++;
+			utf8_clean(q + 1, n);
+			if (json_parse(p, q, n + 2, 0, &root, &err) != 0)
+				bad++;
+		}
+		CHECK(p != NULL && bad == 0);
+		json_parser_free(p);
+	}
+	CHECK(utf8_valid("", 0) == 0);
+	{
+		struct buf b;
+
+		buf_init(&b, 0);
+		jw_textz(&b, NULL);
+		jw_textz(&b, "\"\xc3");
+		CHECK(strcmp(b.data, "null,\"\\\"?\"") == 0);
+		buf_release(&b);
+	}
 }
 
 static void
@@ -239,6 +327,7 @@ main(void)
 {
 	test_time();
 	test_jw();
+	test_utf8();
 	test_numbers();
 	test_buf();
 	test_sha();
