@@ -69,7 +69,7 @@ rec_failure(const struct failure *f)
 	}
 	if (f->url) {
 		jw_key(&b, "url");
-		jw_strz(&b, f->url);
+		jw_textz(&b, f->url);	/* a --base-url as given */
 	}
 	jw_key(&b, "detail");
 	jw_strz(&b, detail);

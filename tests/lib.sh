@@ -10,7 +10,9 @@
 # Each case runs in a subshell inside a private temp dir ($TMP, removed on
 # exit).  `run` captures stdout in ./out, stderr in ./err and the exit
 # status in $status; it fails the case by itself when the program died of
-# a signal or a sanitizer spoke, so a crash is never an expected failure.
+# a signal or a sanitizer spoke, so a crash is never an expected failure,
+# and when a pm-* program wrote records that are not UTF-8 (pm-records(5):
+# the next stage would refuse them whole).
 # Results go to $PM_RESULTS (one line per case) for tests/run.sh.
 #
 # Assertions say why they failed, in the case's log (printed under its
@@ -93,6 +95,13 @@ run() {
 		say "sanitizer: $*"; sed 's/^/  /' err | head -30
 		return 1
 	fi
+	case $1 in
+	pm-*)	if ! iconv -f UTF-8 -t UTF-8 out >/dev/null 2>&1; then
+			say "not UTF-8: what $* wrote:"
+			iconv -f UTF-8 -t UTF-8 out 2>&1 >/dev/null | head -1
+			return 1
+		fi ;;
+	esac
 	return 0
 }
 
