@@ -164,7 +164,7 @@ FUZZ_O    = build/fuzz
 FUZZ_RUNS ?= 10000000
 FUZZ_MAX_LEN ?= 4096
 FUZZ_JOBS ?= 1
-FUZZ_TARGETS ?= fuzz-group fuzz-ndjson fuzz-normalize fuzz-store
+FUZZ_TARGETS ?= fuzz-group fuzz-llm fuzz-ndjson fuzz-normalize fuzz-store
 FUZZERS   = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz-*.c))
 fuzz-build:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CXX=clang++ \

@@ -158,9 +158,10 @@ market_probs(struct buf *b, const json_val *contracts, const json_val *e,
 }
 
 /* map: {market_id: number | {outcome: p}} checked against the group's
- * markets and written in the group's market order. */
-int
-probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
+ * markets and written in the group's market order; b left part written
+ * when it fails. */
+static int
+probs_fill(struct xworker *w, const json_val *map, struct buf *b, char *err,
     size_t errlen)
 {
 	json_iter it;
@@ -198,6 +199,18 @@ probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/* b is empty when it fails: a failed result has no probabilities, and a
+ * part written would make its record, the group's line, not JSON. */
+int
+probs_write(struct xworker *w, const json_val *map, struct buf *b, char *err,
+    size_t errlen)
+{
+	if (probs_fill(w, map, b, err, errlen) == 0)
+		return 0;
+	buf_reset(b);
+	return -1;
 }
 
 /* status: absent or null is ok, else one of XR_*'s names. */

@@ -772,6 +772,17 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 	return 0;
 }
 
+int
+xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
+    struct xres *r)
+{
+	const struct variant *v = &w->o->cfg->v[vi];
+
+	if (read_answer(w, v, resp, r) == 0 && v->stage == XS_FORECAST)
+		answer_probs(w, r);
+	return r->status == XR_FAILED ? -1 : 0;
+}
+
 void
 xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r)
@@ -798,9 +809,8 @@ xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
 	call.body = w->tmp.data;
 	call.len = w->tmp.len;
 	xdump(w, vi, "request", w->tmp.data, w->tmp.len);
-	if (post(w, vi, &call, &resp, r) == 0 &&
-	    read_answer(w, v, &resp, r) == 0 && v->stage == XS_FORECAST)
-		answer_probs(w, r);
+	if (post(w, vi, &call, &resp, r) == 0)
+		xk_llm_answer(w, vi, &resp, r);
 out:
 	buf_release(&resp);
 }

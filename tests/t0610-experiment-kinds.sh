@@ -35,6 +35,8 @@ cat >"$TMP/kinds.json" <<JSON
     {"variant": "skip", "type": "command", "argv": ["sh", "$TMP/skip.sh"]},
     {"variant": "hang", "type": "command", "argv": ["sh", "-c", "cat >/dev/null; sleep 30"], "timeout": 1},
     {"variant": "bad", "type": "jq", "program": "{probabilities: {nope: 0.5}}"},
+    {"variant": "badout", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): {Yes: 0.5, Maybe: 0.5}}}"},
+    {"variant": "extra", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): 0.5, other: 0.5}}"},
     {"variant": "nosuch", "type": "command", "argv": ["/nonexistent/program"]}
   ]}]}
 JSON
@@ -74,6 +76,8 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	skip skipped {} not my kind of event
 	hang failed {} timed out after 1 s
 	bad failed {} probabilities: names no market of the group
+	badout failed {} probabilities: market m1: outcomes that are not the market'"'"'s
+	extra failed {} probabilities: a market id not in the group
 	nosuch failed {} /nonexistent/program: No such file or directory
 	EOT
 	test_cmp want got &&
@@ -82,6 +86,8 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	experiment_failed k:forecast:fail: exit status 3: it broke
 	experiment_failed k:forecast:hang: timed out after 1 s
 	experiment_failed k:forecast:bad: probabilities: names no market of the group
+	experiment_failed k:forecast:badout: probabilities: market m1: outcomes that are not the market'"'"'s
+	experiment_failed k:forecast:extra: probabilities: a market id not in the group
 	experiment_failed k:forecast:nosuch: /nonexistent/program: No such file or directory
 	EOT
 	test_cmp want got

@@ -4,7 +4,7 @@
 # each stream, so each seed runs fast (the fuzzer splices them together).
 # tests/fuzz/run.sh says how they are merged into tests/fuzz/corpus.
 # Usage: tests/fuzz/seeds.sh BINDIR OUTDIR; OUTDIR gets one directory per
-# target (fuzz-group, fuzz-store, fuzz-ndjson).
+# target (fuzz-group, fuzz-store, fuzz-ndjson, fuzz-llm).
 set -eu -o pipefail
 bin=$1 out=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,3 +51,27 @@ for f in "$out"/fuzz-store/*; do
 	i=$((i + 1))
 done
 printf '\006{"a":1}\n\n \r\n[1]\n{"kind":2}\n{"kind":"x"}' >"$out/fuzz-ndjson/mixed"
+# the answer readers: the first byte picks the variant (see fuzz-llm.c),
+# 0-2 research by chat, Responses and Gemini, 3-5 their forecasts; the
+# recorded answers, and a forecast in each API's shape
+mkdir -p "$out/fuzz-llm"
+llm() {
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o "$1")" | cat - "$2" >"$out/fuzz-llm/$3"
+}
+for f in "$fx"/llm/openai-chat-*.json "$fx"/llm/openai-responses-*.json \
+    "$fx"/llm/gemini-*.json; do
+	jq -c . "$f" >"$tmp/answer"
+	case $f in *chat*) k=0 ;; *responses*) k=1 ;; *) k=2 ;; esac
+	llm "$k" "$tmp/answer" "$(basename "$f" .json)"
+done
+p='{"probabilities":{"m1":{"Yes":0.6,"No":0.4},"m2":{"A":0.2,"B":0.3,"C":0.5}}}'
+jq -cn --arg p "$p" '{choices: [{index: 0, message: {role: "assistant",
+    content: ("Here:\n```json\n" + $p + "\n```")}}], usage: {total_tokens: 15}}' >"$tmp/f"
+llm 3 "$tmp/f" forecast-chat
+jq -cn --arg p "$p" '{output: [{type: "message", content: [{type: "output_text",
+    annotations: [], text: $p}]}], usage: {total_tokens: 15}}' >"$tmp/f"
+llm 4 "$tmp/f" forecast-responses
+jq -cn --arg p "$p" '{candidates: [{content: {parts: [{text: $p}]}}],
+    usageMetadata: {totalTokenCount: 15}}' >"$tmp/f"
+llm 5 "$tmp/f" forecast-gemini
