@@ -11,8 +11,8 @@
 # exit).  `run` captures stdout in ./out, stderr in ./err and the exit
 # status in $status; it fails the case by itself when the program died of
 # a signal or a sanitizer spoke, so a crash is never an expected failure,
-# and when a pm-* program wrote records that are not UTF-8 (pm-records(5):
-# the next stage would refuse them whole).
+# and when a pm-* program wrote records that are not UTF-8 or not JSON
+# (pm-records(5): the next stage would refuse them whole).
 # Results go to $PM_RESULTS (one line per case) for tests/run.sh.
 #
 # Assertions say why they failed, in the case's log (printed under its
@@ -99,6 +99,14 @@ run() {
 	pm-*)	if ! iconv -f UTF-8 -t UTF-8 out >/dev/null 2>&1; then
 			say "not UTF-8: what $* wrote:"
 			iconv -f UTF-8 -t UTF-8 out 2>&1 >/dev/null | head -1
+			return 1
+		fi
+		# records: each line JSON (a record cut part way is refused
+		# whole by the next stage)
+		# (no file of its own: cases look at what the directory holds)
+		if [ "$(head -c 1 out)" = "{" ] && ! jq . out >/dev/null 2>&1; then
+			say "not JSON: what $* wrote:"
+			jq . out 2>&1 >/dev/null | head -3
 			return 1
 		fi ;;
 	esac
