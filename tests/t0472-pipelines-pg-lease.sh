@@ -13,14 +13,18 @@ pgbouncer_start
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 20 --spread-days 1 --now "$NOW"
-daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 20 --spread-days 1 --now "$DAY1"
+daily() { run "$P" daily --env-file /dev/null --window-days 1 --margin 0 --no-dump "$@"; }
 pq() { psql -X -A -t -q "$URL" -c "$1"; }
 
 test_expect_success 'two machines, one PostgreSQL: the second exits 4 while the first runs' '
 	pg_ready && URL=$(pg_newdb lease) && mkdir m1 m2 &&
 	fake_control "{\"latency_ms\":2500}" &&
-	(cd m1 && TMPDIR=$PWD "$P" daily --env-file /dev/null --window-days 0 --no-dump \
+	(cd m1 && TMPDIR=$PWD "$P" daily --env-file /dev/null --window-days 1 --margin 0 --no-dump \
 	    --db "$URL" >out 2>err & echo $! >pid) &&
 	for _ in $(seq 100); do
 		test "$(pq "SELECT count(*) FROM run_locks" 2>/dev/null)" = 1 && break; sleep 0.1
@@ -47,7 +51,7 @@ test_expect_success 'through the transaction pooler: the same exclusion' '
 	for _ in $(seq 200); do grep -q locked held && break; sleep 0.05; done &&
 	grep -q locked held &&
 	daily --db "$PURL" && expect_status 4 &&
-	( ( PM_LOCK_WAIT=60 "$P" daily --env-file /dev/null --window-days 0 \
+	( ( PM_LOCK_WAIT=60 "$P" daily --env-file /dev/null --window-days 1 --margin 0 \
 	    --no-dump --db "$PURL" >out2 2>err2; echo $? >st2 ) & ) &&
 	for _ in $(seq 600); do grep -q "waiting for" err2 2>/dev/null && break; sleep 0.05; done &&
 	test_grep "waiting for the daily run that holds the lease" err2 &&

@@ -12,7 +12,11 @@ pgbouncer_start
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 60 --events 3 --spread-days 1 --now "$NOW"
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 60 --events 3 --spread-days 1 --now "$DAY1"
 flow() { run "$P" "$@" --env-file /dev/null --now "$NOW"; }
 # db_dump URL SUMMARY: the rows, this run's id and wall-clock times masked
 # price_history's raw_sha256 names the prices request a token went in;
@@ -33,9 +37,9 @@ masked() {
 test_expect_success 'daily: direct and through the pooler, the same rows' '
 	pgb_ready && direct=$(pg_newdb ddirect) && pg_newdb dpooled >/dev/null &&
 	pooled=$(pgb_url dpooled) &&
-	flow daily --db "$direct" --window-days 0 --dump-dir "$TMP/dd" --summary-path d1.json &&
+	flow daily --db "$direct" --window-days 1 --margin 0 --dump-dir "$TMP/dd" --summary-path d1.json &&
 	expect_status 0 &&
-	flow daily --db "$pooled" --window-days 0 --no-dump --summary-path d2.json &&
+	flow daily --db "$pooled" --window-days 1 --margin 0 --no-dump --summary-path d2.json &&
 	expect_status 0 &&
 	test_num "$(jq .totals.processed d2.json)" -gt 0 &&
 	jq -e ".run_status == \"completed\"" d2.json >/dev/null &&

@@ -9,11 +9,15 @@
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 40 --spread-days 1 --now "$NOW"
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 40 --spread-days 1 --now "$DAY1"
 UP=$PM_GAMMA_URL
 DB=$TMP/pm.db
 q() { sqlite3 "$DB" "$1"; }
-daily() { run "$P" daily --env-file /dev/null --db "$DB" --window-days 0 "$@"; }
+daily() { run "$P" daily --env-file /dev/null --db "$DB" --window-days 1 --margin 0 "$@"; }
 at() { date -u -d "$NOW $1" +%Y-%m-%dT%H:%M:%SZ; }
 
 python3 "$TESTS_DIR/fake-webhook.py" --port-file "$TMP/hook.port" \

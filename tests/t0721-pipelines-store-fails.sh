@@ -9,10 +9,14 @@
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 30 --spread-days 1 --now "$NOW"
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 30 --spread-days 1 --now "$DAY1"
 DB=$TMP/pm.db
 q() { sqlite3 "$DB" "$1"; }
-daily() { run "$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump "$@"; }
+daily() { run "$P" daily --env-file /dev/null --db "$DB" --window-days 1 --margin 0 --no-dump "$@"; }
 
 # pm-store that, while $TMP/down exists, stores the run's start record,
 # then dies as a lost database would: the row is left running.
@@ -49,7 +53,7 @@ test_expect_success 'pm-store fails: exit 3, the run left running, said so' '
 '
 test_expect_success 'not marked abandoned while its holder lives' '
 	rm -f "$TMP/down" && touch "$TMP/slow" &&
-	(PM_BIN=$FB "$P" daily --env-file /dev/null --db "$DB" --window-days 0 --no-dump \
+	(PM_BIN=$FB "$P" daily --env-file /dev/null --db "$DB" --window-days 1 --margin 0 --no-dump \
 	    >/dev/null 2>&1 & echo $! >pid) &&
 	for _ in $(seq 100); do
 		test "$(q "SELECT count(*) FROM processing_runs" 2>/dev/null)" = 2 &&

@@ -9,8 +9,12 @@
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 10 --spread-days 1 --now "$NOW"
-daily() { run "$P" daily --env-file /dev/null --window-days 0 --no-dump "$@"; }
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 10 --spread-days 1 --now "$DAY1"
+daily() { run "$P" daily --env-file /dev/null --window-days 1 --margin 0 --no-dump "$@"; }
 
 test_expect_success 'the lock lives beside the database, not in TMPDIR' '
 	mkdir tmp && TMPDIR=$PWD/tmp daily --db data/pm.db && expect_status 0 &&

@@ -12,12 +12,16 @@ pg_start
 
 P=$TOP/pipelines.sh
 NOW=$(date -u +%Y-%m-%dT%H:00:00Z)
-fake_start pm --markets 40 --spread-days 1 --now "$NOW"
+# The markets close tomorrow, at hours 0 to 23: the target day
+# (--window-days 1) holds them all whatever the hour of the run, and
+# --margin 0 leaves none out.  Today's would hold none after 23:30 UTC.
+DAY1=$(date -u -d "$NOW + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+fake_start pm --markets 40 --spread-days 1 --now "$DAY1"
 
 test_expect_success 'the dump cut by a full disk: failed stage dump, exit 3, the rest stored' '
 	pg_ready && url=$(pg_newdb dumpfull) &&
 	( trap "" XFSZ; ulimit -f 8
-	  "$P" daily --env-file /dev/null --db "$url" --window-days 0 --dump-dir dd \
+	  "$P" daily --env-file /dev/null --db "$url" --window-days 1 --margin 0 --dump-dir dd \
 	      --summary-path s.json >out 2>err; echo $? >rc ) &&
 	test_eq 3 "$(cat rc)" &&
 	test_grep "cannot write the dump" err && test_grep "dump dd/.* is incomplete" err &&
@@ -30,7 +34,7 @@ test_expect_success 'the dump cut by a full disk: failed stage dump, exit 3, the
 '
 test_expect_success 'without the limit the same flow dumps whole and completes' '
 	url=$(pg_newdb dumpok) &&
-	run "$P" daily --env-file /dev/null --db "$url" --window-days 0 --dump-dir dd2 &&
+	run "$P" daily --env-file /dev/null --db "$url" --window-days 1 --margin 0 --dump-dir dd2 &&
 	expect_status 0 && test_grep "dump in dd2/" err &&
 	tail -n 1 dd2/*.ndjson | jq -e ".final and .status == \"completed\"" >/dev/null
 '
