@@ -59,10 +59,10 @@ void xres_reset(struct xres *r);
 /* The openai and gemini kinds (experiment_llm.c).  xk_llm_answer reads
  * the provider's 2xx answer in resp into r (the output; a forecast's
  * probabilities): xk_llm's second half, after the POST, and
- * tests/fuzz/fuzz-llm.c's way in.  -1 when it failed r. */
+ * tests/fuzz/fuzz-llm.c's way in; r->status says whether it failed. */
 void xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
     struct xres *r);
-int xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
+void xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
     struct xres *r);
 
 /* For the kinds, in experiment_kinds.c: fail r with a message; save a

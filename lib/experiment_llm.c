@@ -772,7 +772,7 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 	return 0;
 }
 
-int
+void
 xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
     struct xres *r)
 {
@@ -780,7 +780,6 @@ xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
 
 	if (read_answer(w, v, resp, r) == 0 && v->stage == XS_FORECAST)
 		answer_probs(w, r);
-	return r->status == XR_FAILED ? -1 : 0;
 }
 
 void
