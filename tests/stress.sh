@@ -12,8 +12,14 @@ pg_start
 trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
 TRIALS=${STRESS_TRIALS:-60}
 STAGES=(pm-fetch pm-normalize pm-group pm-store-new pm-experiment pm-store)
-# --spread-days: 40 markets close on the target day (one UTC day)
-fake_start pm --markets 400 --spread-days 10 --group-size 3 --events 8 --latency 0.01
+# --spread-days: 40 markets close on the target day (one UTC day).  One
+# target day for every run: the server lays its markets out from NOW's
+# day, and a run after UTC midnight would otherwise target the next day,
+# other markets than the uninterrupted run's (make stress runs minutes).
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+TARGET=$(date -u -d "$NOW + 7 days" +%F)
+fake_start pm --markets 400 --spread-days 10 --group-size 3 --events 8 \
+    --latency 0.01 --now "$NOW"
 export TMP
 
 # Wrappers: each stage writes its pid (kept by exec) where the killer finds
@@ -33,7 +39,7 @@ done
 
 daily() {
 	PM_BIN=$TMP/wrap DATABASE_URL=$1 "$TOP/pipelines.sh" daily \
-	    --env-file /dev/null --no-dump >/dev/null 2>>"$TMP/flow.err"
+	    --env-file /dev/null --no-dump --target-date "$TARGET" >/dev/null 2>>"$TMP/flow.err"
 }
 # the compared contents: what identifies each stored row (the fake
 # server's synthetic markets move with the clock, so values may drift)
