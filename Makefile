@@ -4,6 +4,7 @@
 #   make test            -Wall -Wextra -Werror, ASan+UBSan, the whole suite
 #   make test T='t01*'   only the named test scripts
 #   make valgrind        the suite, every program under valgrind (T= too)
+#   make midnight        the suite, UTC midnight seconds into each test (T=)
 #   make bench           benchmarks (never part of the tests; B=ch: one)
 #   make install PREFIX=/usr/local [DESTDIR=]   (make uninstall: the same)
 #   make lint            mandoc -T lint and shellcheck
@@ -207,3 +208,12 @@ valgrind: all unit
 	@PM_BIN=$(CURDIR)/$(BINDIR) PM_UNIT=$(CURDIR)/$(O)/unit \
 	    bash tests/valgrind.sh $(T)
 .PHONY: valgrind
+
+# make midnight [T='t07*'] [MIDNIGHT_AT=5]: the test suite with the clock
+# (libfaketime) crossing UTC midnight MIDNIGHT_AT seconds into each test
+# script: a run on one day and its rerun or check on the next.  The
+# release binaries, as for valgrind.  See tests/midnight.sh.
+midnight: all unit
+	@PM_BIN=$(CURDIR)/$(BINDIR) PM_UNIT=$(CURDIR)/$(O)/unit \
+	    bash tests/midnight.sh $(T)
+.PHONY: midnight
