@@ -22,6 +22,8 @@
 set -u
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
+at=${MIDNIGHT_AT:-5}
+[[ $at =~ ^[0-9]{1,5}$ ]] || { echo "midnight: MIDNIGHT_AT: not a number of seconds: $at" >&2; exit 2; }
 LIBFT=
 for l in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
 	[ -r "$l" ] && LIBFT=$l && break
@@ -32,8 +34,6 @@ done
 }
 export PM_BIN=${PM_BIN:-$TOP/bin}
 [ -x "$PM_BIN/pm-store" ] || { echo "midnight: no $PM_BIN/pm-store (make all)" >&2; exit 2; }
-at=${MIDNIGHT_AT:-5}
-[[ $at =~ ^[0-9]{1,5}$ ]] || { echo "midnight: MIDNIGHT_AT: not a number of seconds: $at" >&2; exit 2; }
 SHIM=$(mktemp -d "${TMPDIR:-/tmp}/pm-midnight.XXXXXX") || exit 2
 trap 'rm -rf "$SHIM"' EXIT
 cat >"$SHIM/sitecustomize.py" <<'EOF'
