@@ -45,7 +45,7 @@ add(struct secrets *s, const char *p, size_t n)
 	char **v, *c;
 	size_t i;
 
-	if (n < 3)
+	if (n < SECRET_MIN)
 		return 0;
 	for (i = 0; i < s->n; i++)
 		if (strlen(s->v[i]) == n && memcmp(s->v[i], p, n) == 0)

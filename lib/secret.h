@@ -32,8 +32,13 @@ int secret_name(const char *name, char *const extra[], size_t nextra);
 struct secrets *secrets_new(char *const extra[], size_t nextra);
 void secrets_free(struct secrets *s);
 
+/* Values shorter than this are not masked: "x" or "no", the keys local
+ * servers are given, are placeholders, and masking every x of a text
+ * would garble it. */
+#define SECRET_MIN	3
+
 /* Replace each secret value in p[0..n) by ***; the new length (never
- * more than n).  Values shorter than 3 bytes are not masked. */
+ * more than n).  Values shorter than SECRET_MIN bytes are not masked. */
 size_t secret_mask(const struct secrets *s, char *p, size_t n);
 
 /* The same on a NUL-terminated string. */

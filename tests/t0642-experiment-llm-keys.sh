@@ -53,6 +53,18 @@ test_expect_success 'a provider that echoes the key: the failure, the dump and t
 	not grep -q SECRET all && not grep -rq SECRET dump && not grep -aq SECRET pm.db
 '
 
+test_expect_success 'a placeholder key shorter than 3 bytes (a local server'"'"'s "x") is not masked: the answer is read whole' '
+	jq "{suites: [.suites[0] | .research |= map(select(.variant == \"web\"))]}" \
+		../both.json >x.json &&
+	OPENAI_API_KEY=x run pm-experiment -c x.json --dump-dir dump ../groups.ndjson &&
+	expect_status 0 &&
+	jq -r "select(.kind==\"group\") | .results[] | select(.stage==\"forecast\") | .status" out >got &&
+	printf "ok\nok\nok\n" >want && test_cmp want got &&
+	grep -q "\"text\"" dump/e1/oa.forecast.f.response.json &&
+	OPENAI_API_KEY=xyz run pm-experiment -c x.json --dump-dir dump3 ../groups.ndjson &&
+	expect_status 0 && not grep -q xyz dump3/e1/oa.forecast.f.response.json
+'
+
 test_expect_success 'requests_per_minute spaces the requests of a variant, across jobs' '
 	: >../llm.log &&
 	run pm-experiment -c ../both.json -s gm --stage research --include-research web -j 3 \
