@@ -209,8 +209,9 @@ valgrind: all unit
 	    bash tests/valgrind.sh $(T)
 .PHONY: valgrind
 
-# make midnight [T='t07*'] [MIDNIGHT_AT=5]: the test suite with the clock
-# (libfaketime) crossing UTC midnight MIDNIGHT_AT seconds into each test
+# make midnight [T='t07*'] [MIDNIGHT_AT=5] [MIDNIGHT_DAY=2027-01-01]: the
+# test suite with the clock (libfaketime) crossing UTC midnight (the next
+# one, or the start of MIDNIGHT_DAY) MIDNIGHT_AT seconds into each test
 # script: a run on one day and its rerun or check on the next.  The
 # release binaries, as for valgrind.  See tests/midnight.sh.
 midnight: all unit

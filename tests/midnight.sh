@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/midnight.sh [PATTERN ...] - the test suite with the clock crossing
 # UTC midnight a few seconds into every test script (make midnight
-# [T='t07*']).  Cases that pass at noon and fail when a run starts on one
+# [T='t07*'] [MIDNIGHT_AT=5] [MIDNIGHT_DAY=2027-01-01]).  Cases that pass at noon and fail when a run starts on one
 # day and its rerun, check or replay lands on the next are flakes that
 # the suite's own run meets about once a year; this meets them every time.
 #
@@ -10,6 +10,8 @@
 # comes MIDNIGHT_AT seconds (default 5) after the script starts.  The
 # offset ("+Ns") is one for every process of the script, so their clocks
 # agree; the monotonic clock is left alone (timeouts keep their length).
+# MIDNIGHT_DAY picks the midnight: the start of that UTC day (a year's
+# or a month's end, a leap day's) instead of the next one.
 # Two things do not run under libfaketime 0.9.10, and are worked around
 # here, not in the suite:
 #   - Python's time.sleep() fails with EINVAL (clock_nanosleep with an
@@ -24,6 +26,13 @@ TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
 at=${MIDNIGHT_AT:-5}
 [[ $at =~ ^[0-9]{1,5}$ ]] || { echo "midnight: MIDNIGHT_AT: not a number of seconds: $at" >&2; exit 2; }
+day=${MIDNIGHT_DAY:-}
+if [ -n "$day" ]; then
+	[[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] &&
+	    midnight=$(date -u -d "$day" +%s 2>/dev/null) &&
+	    [ "$(date -u -d "@$midnight" +%F)" = "$day" ] ||
+	    { echo "midnight: MIDNIGHT_DAY: not a day (YYYY-MM-DD): $day" >&2; exit 2; }
+fi
 LIBFT=
 for l in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
 	[ -r "$l" ] && LIBFT=$l && break
@@ -55,8 +64,11 @@ EOF
 # which only starts the script and waits (and bounds it, at 30 minutes).
 cat >"$SHIM/wrap" <<EOF
 #!/bin/sh
-now=\$(date +%s)
-FAKETIME="+\$((86400 - now % 86400 - $at))s" LD_PRELOAD='$LIBFT'
+now=\$(date +%s) midnight=${midnight:-}
+[ -n "\$midnight" ] || midnight=\$((now - now % 86400 + 86400))
+off=\$((midnight - now - $at))
+case \$off in -*) ;; *) off=+\$off ;; esac
+FAKETIME="\${off}s" LD_PRELOAD='$LIBFT'
 export FAKETIME LD_PRELOAD
 exec timeout 1800 "\$@"
 EOF

@@ -12,6 +12,15 @@ test_expect_success 'MIDNIGHT_AT that is not a number of seconds: exit 2, named,
 	test_cmp want err
 '
 
+test_expect_success 'MIDNIGHT_DAY that is not a day: exit 2, named, nothing run' '
+	for d in 2027-02-29 2027-1-1 tomorrow; do
+		MIDNIGHT_DAY=$d run bash "$TESTS_DIR/midnight.sh" "t0003*" &&
+		expect_status 2 && test ! -s out &&
+		echo "midnight: MIDNIGHT_DAY: not a day (YYYY-MM-DD): $d" >want &&
+		test_cmp want err || return 1
+	done
+'
+
 test_expect_success 'tests/run.sh runs each script under PM_TEST_WRAP, its tally unchanged' '
 	printf "#!/bin/sh\necho \"\$*\" >>\"%s/wrapped\"\nexec \"\$@\"\n" "$PWD" >wrap &&
 	chmod +x wrap &&
