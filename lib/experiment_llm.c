@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "experiment_kinds.h"
+#include "json.h"
 #include "jw.h"
 #include "secret.h"
 
@@ -709,6 +710,9 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 			return -1;
 		}
 		scrub(resp, call->api_key);
+		/* half a character (a model's emoji cut in two): U+FFFD, not
+		 * an answer lost */
+		json_fix_surrogates(resp->data, resp->len);
 		xdump(w, vi, "response", resp->data, resp->len);
 		if (rep.status != 429 || tries == v->max_retries)
 			break;

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "progress.h"
 #include "json.h"
+#include "msg.h"
 #include "timefmt.h"
 
 #define MAX_BODY ((size_t)256 * 1024 * 1024)
@@ -186,8 +187,8 @@ capped_retry_after(struct fetch *f, struct fetch_job *j, long ra_ms)
 static int
 judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 {
-	const char *err;
-	size_t n;
+	const char *err = NULL;
+	size_t n, fixed;
 
 	if (x->err != HTTP_OK) {
 		f->st.transport++;
@@ -225,11 +226,18 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 		    x->body.len, f->mini.data);
 	if (n != (size_t)-1)	/* simdjson reads the padding (json.h) */
 		memset(f->mini.data + n, 0, JSON_PADDING);
+	/* A string cut inside a character by the server: its half is no
+	 * text, and would cost the whole page. */
+	if (n != (size_t)-1 &&
+	    (fixed = json_fix_surrogates(f->mini.data, n)) > 0)
+		msg("%s: %zu lone UTF-16 surrogate%s replaced by U+FFFD",
+		    x->url, fixed, fixed == 1 ? "" : "s");
 	if (n == (size_t)-1 ||
 	    json_parse(f->jp, f->mini.data, n, 1, &f->root, &err) == -1) {
-		/* A 200 that is not JSON was cut short on the way. */
+		/* Most likely cut short on the way: asked again. */
 		snprintf(detail, dl, "HTTP %ld with a body that is not JSON "
-		    "(%zu bytes, truncated?)", x->status, x->body.len);
+		    "(%zu bytes: %s)", x->status, x->body.len,
+		    err ? err : "truncated?");
 		return 0;
 	}
 	f->mini.len = n;

@@ -625,6 +625,60 @@ json_minify(const char *buf, size_t len, char *dst)
 	return n;
 }
 
+/* The code unit of the \uXXXX escape at t[0..6) (t[0] the backslash),
+ * or -1 when it is not one. */
+static long
+u_escape(const char *t, const char *e)
+{
+	long v = 0;
+	int i;
+
+	if (e - t < 6 || t[0] != '\\' || t[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		int c = (unsigned char)t[i];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+		    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+extern "C" size_t
+json_fix_surrogates(char *t, size_t n)
+{
+	char *s = t, *e = t + n;
+	size_t fixed = 0;
+	long u, next;
+
+	while ((s = (char *)memchr(s, '"', (size_t)(e - s))) != NULL) {
+		for (s++; s < e && *s != '"'; s++) {
+			if (*s != '\\')
+				continue;
+			if ((u = u_escape(s, e)) < 0xD800 || u > 0xDFFF) {
+				if (s + 1 < e)	/* the escaped byte */
+					s++;
+				continue;
+			}
+			if (u <= 0xDBFF && (next = u_escape(s + 6, e)) >= 0xDC00 &&
+			    next <= 0xDFFF) {
+				s += 11;	/* a pair: a character */
+				continue;
+			}
+			memcpy(s, "\\ufffd", 6);
+			fixed++;
+			s += 5;
+		}
+		if (s >= e)
+			break;
+		s++;	/* past the closing quote */
+	}
+	return fixed;
+}
+
 #define PM_STR_(x) #x
 #define PM_STR(x) PM_STR_(x)
 extern "C" const char *

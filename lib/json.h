@@ -111,6 +111,15 @@ size_t json_dtoa(double d, char *out);
  */
 size_t json_minify(const char *buf, size_t len, char *dst);
 
+/*
+ * Each \uXXXX escape of a lone UTF-16 surrogate in the strings of
+ * t[0..n) (a high one not followed by a low one, a low one alone), which
+ * no UTF-8 text can hold and json_parse() refuses, becomes \ufffd, the
+ * replacement character, in place (as many bytes).  A server that cut a
+ * string inside a character sends them.  Returns how many were replaced.
+ */
+size_t json_fix_surrogates(char *t, size_t n);
+
 /* The version of the simdjson library built in, e.g. "3.0.1". */
 const char *json_lib_version(void);
 

@@ -63,6 +63,13 @@ Usage:
                        exceeded" past offset N (default 10000)
   --trades-page-cap N  /trades: limit clamped to N (default 10000)
   --no-gzip            never compress (default: gzip when asked for)
+  --mutate SEED        every 200 API answer is mutated, as a hostile or
+                       broken server's might be: values of other types,
+                       NaN, huge numbers, lone surrogates, deep nesting,
+                       long strings, keys gone; one answer in eight has
+                       bytes flipped or cut as well.  The same SEED and
+                       request (path and body) give the same answer
+                       (default: none; POST /_control {"mutate": SEED})
   --tls CERT KEY       HTTPS only, with this certificate chain and key
                        (PEM files); the handshake happens in the request's
                        thread, and one that fails is not an API request
@@ -95,7 +102,7 @@ Control:
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
-                  trades_offset_cap, trades_page_cap)
+                  trades_offset_cap, trades_page_cap, mutate)
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
@@ -114,6 +121,8 @@ import gzip
 import hashlib
 import json
 import os
+import random
+import re
 import sys
 import threading
 import time
@@ -134,6 +143,14 @@ OFFSET_TOO_LARGE = {"error": "offset too large, use /markets/keyset for deeper p
 def load(fixtures, name):
     with open(os.path.join(fixtures, name), encoding="utf-8") as f:
         return json.load(f)
+
+
+def dump_bytes(v):
+    """Compact UTF-8 JSON, as the API writes it; a lone surrogate (half a
+    character, which no UTF-8 holds) as its \\u escape, as JSON.stringify
+    writes it."""
+    return re.sub("[\ud800-\udfff]", lambda m: "\\u%04x" % ord(m.group()),
+                  json.dumps(v, ensure_ascii=False, separators=(",", ":"))).encode()
 
 
 def digest(*parts):
@@ -199,7 +216,7 @@ class Data:
         self.events.sort(key=lambda e: int(e["id"]))
         self.blob = {}
         for m in self.markets + [e for e in self.events if not e.get("_grouped")]:
-            self.blob[id(m)] = json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode()
+            self.blob[id(m)] = dump_bytes(m)
         for e in grouped:
             self.blob[id(e)] = self.event_blob(e)
         self.tokens = {}
@@ -257,7 +274,7 @@ class Data:
     def event_blob(self, e):
         """A grouped event with its markets' own bytes nested."""
         head = {k: v for k, v in e.items() if k not in ("markets", "_grouped")}
-        b = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
+        b = dump_bytes(head)
         return b[:-1] + b',"markets":[' + b",".join(self.blob[id(m)] for m in e["markets"]) + b"]}"
 
     @staticmethod
@@ -293,8 +310,7 @@ class Data:
             if every > 0 and i % every == 0:
                 m["updatedAt"] = iso(now)
                 m["volume"] = str(float(m.get("volume") or 0) + 1)
-                self.blob[id(m)] = json.dumps(
-                    m, ensure_ascii=False, separators=(",", ":")).encode()
+                self.blob[id(m)] = dump_bytes(m)
                 touched.append(m["id"])
         for e in self.events:
             if e.get("_grouped"):
@@ -314,7 +330,7 @@ class Data:
         m["events"] = copy.deepcopy(first["events"])
         self.markets.append(m)
         self.markets.sort(key=lambda x: int(x["id"]))
-        self.blob[id(m)] = json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode()
+        self.blob[id(m)] = dump_bytes(m)
         for t in json.loads(m["clobTokenIds"]):
             self.tokens[t] = m["id"]
         self.cache.clear()
@@ -479,6 +495,81 @@ def budget_names(path):
     return [parts[0]]
 
 
+# What --mutate puts in place of a value: other types, numbers past every
+# range, a lone surrogate, long and deep (and in one answer of eight,
+# what JSON cannot hold: NaN, Infinity, bytes that are not UTF-8).
+ODD_VALUES = (None, True, 0, -1, 1.5, 1e308, 10 ** 30, -(10 ** 30), "", "x" * 70000, "\ud800", "\x00",
+              "\u00e9\u4e2d\U0001f600", [], {}, [None], {"": None},
+              "2024-13-45T99:99:99Z", "null", "[\"Yes\"", "-0",
+              "1e999")
+
+
+def deep(n):
+    v = None
+    for _ in range(n):
+        v = [v]
+    return v
+
+
+def mutate(body, rng):
+    """A hostile answer made from body (JSON bytes): values replaced by
+    ODD_VALUES or deep nesting, keys dropped, and in one answer of eight
+    not JSON at all: NaN or Infinity in a value's place, or the bytes
+    themselves flipped, cut or padded with invalid UTF-8."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    nodes = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k in list(v):
+                nodes.append((v, k))
+                walk(v[k])
+        elif isinstance(v, list):
+            for i in range(len(v)):
+                nodes.append((v, i))
+                walk(v[i])
+    walk(doc)
+    for _ in range(min(len(nodes), rng.randint(1, 6))):
+        parent, k = rng.choice(nodes)
+        try:
+            if isinstance(parent, dict) and rng.random() < 0.2:
+                del parent[k]
+            elif rng.random() < 0.05:
+                parent[k] = deep(rng.choice((100, 1100, 5000)))
+            else:
+                parent[k] = rng.choice(ODD_VALUES)
+        except (KeyError, IndexError):
+            pass
+    try:
+        out = json.dumps(doc, separators=(",", ":")).encode()
+    except (RecursionError, ValueError):
+        out = body
+    if rng.random() < 0.125 and out:
+        b = bytearray(out)
+        op = rng.randint(0, 3)
+        at = rng.randrange(len(b))
+        if op == 3 and nodes:
+            parent, k = rng.choice(nodes)
+            try:
+                parent[k] = rng.choice((float("nan"), float("-inf")))
+                out = json.dumps(doc, separators=(",", ":")).encode()
+            except (KeyError, IndexError, RecursionError, ValueError):
+                pass
+            return out
+        if op == 0:
+            b[at] ^= 1 << rng.randint(0, 7)
+        elif op == 1:
+            del b[at:]
+        else:
+            b[at:at] = rng.choice((b"\xff", b"\xc3", b"\xed\xa0\x80",
+                                   b"\x00"))
+        out = bytes(b)
+    return out
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.Lock()
@@ -490,7 +581,7 @@ class State:
             "offset_ceiling": args.offset_ceiling, "gzip": not args.no_gzip,
             "budgets": {}, "ignore_order": args.ignore_order,
             "trades_offset_cap": args.trades_offset_cap,
-            "trades_page_cap": args.trades_page_cap,
+            "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -604,6 +695,11 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         ctype = "application/json"
         enc = None
+        if st.cfg.get("mutate") is not None and status == 200 and \
+                getattr(self, "api", False):
+            rng = random.Random("%s %s %s" % (st.cfg["mutate"], self.path,
+                                              getattr(self, "body", b"")))
+            body = mutate(body, rng)
         if st.cfg["gzip"] and "gzip" in self.headers.get("Accept-Encoding", "") \
                 and len(body) > 512:
             body = gzip.compress(body, compresslevel=1)
@@ -639,6 +735,7 @@ class Handler(BaseHTTPRequestHandler):
         self.fault = st.admit(url.path, "%s %s" % (method, self.path))
         status = 200
         try:
+            self.api = True
             if st.cfg["latency_ms"]:
                 time.sleep(st.cfg["latency_ms"] / 1000)
             if self.fault == "drop":
@@ -663,6 +760,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.stats["injected"]["truncated"] += 1
             status = self.route(method, url.path)
         finally:
+            self.api = False
             st.done(status)
 
     def read_body(self):
@@ -943,6 +1041,7 @@ def main():
     ap.add_argument("--trades-offset-cap", type=int, default=10000)
     ap.add_argument("--trades-page-cap", type=int, default=10000)
     ap.add_argument("--no-gzip", action="store_true")
+    ap.add_argument("--mutate")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--published-budgets", action="store_true")
     ap.add_argument("--no-end-every", type=int, default=0)

@@ -5,7 +5,9 @@
  * exercised as much as the default); the rest is the stream, read from
  * memory.  Checked: every line is accounted for exactly once (a record, a
  * bad_record or a blank line), and each record is a NUL-terminated object
- * no longer than the cap.
+ * no longer than the cap.  And json_fix_surrogates() (what pm-fetch does
+ * to an answer before reading it) on the same bytes: it keeps their
+ * length, and leaves nothing for a second pass to fix.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "ndjson.h"
 #include "out.h"
 
@@ -37,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const size_t caps[] = { 64, 65, 100, 127, 1000, 4096, 1 << 16 };
 	unsigned long lines = 0;
 	const uint8_t *p;
+	char *fix;
 
 	if (size == 0)
 		return 0;
@@ -66,5 +70,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nd.records + nd.bad + nd.blank != lines)
 		abort();
 	out_flush();
+	if ((fix = malloc(size + 1)) == NULL)
+		abort();
+	memcpy(fix, data, size);
+	fix[size] = '"';	/* past the end: must not be read */
+	json_fix_surrogates(fix, size);
+	if (json_fix_surrogates(fix, size) != 0 || fix[size] != '"')
+		abort();
+	free(fix);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * test-json.c - unit tests for the simdjson wrapper's edges: numbers
  * beyond 64 bits and beyond a double, duplicate keys, the byte ranges of
- * lib/jspan.c, and the message for a byte order mark.  Prints one line
+ * lib/jspan.c, the message for a byte order mark, and lone UTF-16
+ * surrogates made U+FFFD.  Prints one line
  * per failed check and "unit: N checks, N failed"; exit 1 on failure.
  */
 #include <math.h>
@@ -254,6 +255,46 @@ test_bom(void)
 	    strstr(err, "byte order mark") == NULL);
 }
 
+/* fixed(in, want, n): json_fix_surrogates() makes in want, n replaced,
+ * and what it gives parses. */
+static int
+fixed(const char *in, const char *want, size_t n)
+{
+	char t[256];
+	json_val root;
+	size_t len = strlen(in), k;
+
+	memcpy(t, in, len + 1);
+	k = json_fix_surrogates(t, len);
+	return k == n && strcmp(t, want) == 0 && parse(t, &root, NULL) == 0;
+}
+
+static void
+test_surrogates(void)
+{
+	json_val root;
+
+	CHECK(parse("{\"a\":\"\\ud800\"}", &root, NULL) == -1);
+	CHECK(fixed("{\"a\":\"\\ud800\"}", "{\"a\":\"\\ufffd\"}", 1));
+	/* a low one alone, upper case, at the end, twice in a row */
+	CHECK(fixed("[\"x\\uDC00\",\"\\uD83D\\uD83D\"]",
+	    "[\"x\\ufffd\",\"\\ufffd\\ufffd\"]", 3));
+	/* a pair is a character; the high one of a broken pair goes, the
+	 * low one after it is kept with its own high one */
+	CHECK(fixed("[\"\\ud83d\\ude00\",\"\\ud83d\\ud83d\\ude00\"]",
+	    "[\"\\ud83d\\ude00\",\"\\ufffd\\ud83d\\ude00\"]", 1));
+	/* an escaped backslash is no escape; keys are strings too */
+	CHECK(fixed("{\"\\ud800\":\"\\\\ud800\\\"\\u00e9\"}",
+	    "{\"\\ufffd\":\"\\\\ud800\\\"\\u00e9\"}", 1));
+	/* outside strings: nothing; a cut escape: left alone */
+	CHECK(fixed("[1,true]", "[1,true]", 0));
+	{
+		char t[] = "[\"\\ud80";
+		CHECK(json_fix_surrogates(t, strlen(t)) == 0 &&
+		    strcmp(t, "[\"\\ud80") == 0);
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +304,7 @@ main(void)
 	test_huge();
 	test_dup();
 	test_bom();
+	test_surrogates();
 	json_parser_free(jp);
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
