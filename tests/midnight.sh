@@ -27,11 +27,11 @@ TOP=$(cd "$TESTS_DIR/.." && pwd)
 at=${MIDNIGHT_AT:-5}
 [[ $at =~ ^[0-9]{1,5}$ ]] || { echo "midnight: MIDNIGHT_AT: not a number of seconds: $at" >&2; exit 2; }
 day=${MIDNIGHT_DAY:-}
-if [ -n "$day" ]; then
-	[[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] &&
-	    midnight=$(date -u -d "$day" +%s 2>/dev/null) &&
-	    [ "$(date -u -d "@$midnight" +%F)" = "$day" ] ||
-	    { echo "midnight: MIDNIGHT_DAY: not a day (YYYY-MM-DD): $day" >&2; exit 2; }
+if [ -n "$day" ] && ! { [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] &&
+    midnight=$(date -u -d "$day" +%s 2>/dev/null) &&
+    [ "$(date -u -d "@$midnight" +%F)" = "$day" ]; }; then
+	echo "midnight: MIDNIGHT_DAY: not a day (YYYY-MM-DD): $day" >&2
+	exit 2
 fi
 LIBFT=
 for l in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
