@@ -11,7 +11,11 @@
 # offset ("+Ns") is one for every process of the script, so their clocks
 # agree; the monotonic clock is left alone (timeouts keep their length).
 # MIDNIGHT_DAY picks the midnight: the start of that UTC day (a year's
-# or a month's end, a leap day's) instead of the next one.
+# or a month's end, a leap day's) instead of the next one.  File times
+# stay real (libfaketime 0.9.10 does not move what statx(2) gives), so a
+# day more than 30 days off makes the files a test writes look that old:
+# t0019's crontab then prunes its logs (--keep-days 30) and fails.  The
+# script says so when asked for such a day.
 # Two things do not run under libfaketime 0.9.10, and are worked around
 # here, not in the suite:
 #   - Python's time.sleep() fails with EINVAL (clock_nanosleep with an
@@ -32,6 +36,9 @@ if [ -n "$day" ] && ! { [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] &&
     [ "$(date -u -d "@$midnight" +%F)" = "$day" ]; }; then
 	echo "midnight: MIDNIGHT_DAY: not a day (YYYY-MM-DD): $day" >&2
 	exit 2
+fi
+if [ -n "$day" ] && [ $((midnight - $(date +%s))) -gt $((30 * 86400)) ]; then
+	echo "midnight: $day is over 30 days away: files written now will look that old (t0019 fails)" >&2
 fi
 LIBFT=
 for l in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
