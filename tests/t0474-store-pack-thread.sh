@@ -29,17 +29,20 @@ packed() {
 	    COALESCE(encoding, ''), md5(payload) FROM raw_payloads ORDER BY 1;
 	    SELECT dict_id, endpoint, md5(dict) FROM raw_dicts ORDER BY 1" ;;
 	*) sqlite3 "$1" "SELECT sha256, COALESCE(encoding, ''),
-	    lower(hex(payload)) FROM raw_payloads ORDER BY 1" |
-	    while IFS='|' read -r sha enc hex; do
-		printf '%s|%s|%s\n' "$sha" "$enc" \
-		    "$(printf '%s' "$hex" | xxd -r -p | md5sum | cut -d' ' -f1)"
-	    done
-	    sqlite3 "$1" "SELECT dict_id, endpoint, lower(hex(dict)) FROM
-	    raw_dicts ORDER BY 1" | while IFS='|' read -r id ep hex; do
-		printf '%s|%s|%s\n' "$id" "$ep" \
-		    "$(printf '%s' "$hex" | xxd -r -p | md5sum | cut -d' ' -f1)"
-	    done ;;
+	    lower(hex(payload)) FROM raw_payloads ORDER BY 1;
+	    SELECT dict_id, endpoint, lower(hex(dict)) FROM raw_dicts
+	    ORDER BY 1" | md5_last ;;
 	esac
+}
+
+# "a|b|HEX" lines: the last field, hex, as the md5 of its bytes (what
+# PostgreSQL's md5() gives; no xxd, which Debian 12 does not install)
+md5_last() {
+	python3 -c '
+import hashlib, sys
+for line in sys.stdin:
+    a, b, h = line.rstrip("\n").split("|")
+    print("%s|%s|%s" % (a, b, hashlib.md5(bytes.fromhex(h)).hexdigest()))'
 }
 
 test_expect_success 'SQLite: every payload back byte for byte, a dictionary made' '
