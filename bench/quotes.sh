@@ -44,19 +44,19 @@ one() {
 	t0=$(date +%s.%N)
 	"$2/pm-store" --db "$db" "$TMP/prices.ndjson" >/dev/null 2>&1
 	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc
+	awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }"
 }
 
 printf '%-8s %-8s %12s %10s\n' engine build records/s ratio
 for e in sqlite pg; do
 	after=$(one after "$BIN" $e)
-	ra=$(echo "$N / $after" | bc)
+	ra=$(awk -v n="$N" -v s="$after" "BEGIN { printf \"%d\", n / s }")
 	if [ $# -gt 0 ]; then
 		before=$(one before "$1" $e)
-		rb=$(echo "$N / $before" | bc)
+		rb=$(awk -v n="$N" -v s="$before" "BEGIN { printf \"%d\", n / s }")
 		printf '%-8s %-8s %12s\n' $e before "$rb"
 		printf '%-8s %-8s %12s %10s\n' $e after "$ra" \
-		    "$(echo "scale=2; $before / $after" | bc)"
+		    "$(awk -v a="$after" -v b="$before" "BEGIN { printf \"%.2f\", b / a }")"
 	else
 		printf '%-8s %-8s %12s\n' $e after "$ra"
 	fi
