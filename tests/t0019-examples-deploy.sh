@@ -69,6 +69,7 @@ test_expect_success 'systemd: StateDirectory, and the paths the unit writes are 
 	fi
 '
 
+# (yaml: Debian's python3-yaml, which tools/install-deps.sh installs)
 test_expect_success 'GitHub Actions: a debian:12 container, the build deps, bash' '
 	/usr/bin/python3 - "$EX/github/daily.yml" <<PY
 import sys, yaml

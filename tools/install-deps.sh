@@ -16,7 +16,7 @@ jq sqlite3 ca-certificates coreutils util-linux"
 build="$runtime gcc g++ make pkg-config libcurl4-openssl-dev libjq-dev
 libonig-dev libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev libzstd-dev"
 demo="$build python3"
-tests="$build mandoc python3 python3-pandas postgresql-15 postgresql-client-15
+tests="$build mandoc python3 python3-pandas python3-yaml postgresql-15 postgresql-client-15
 pgbouncer clickhouse-server clickhouse-client shellcheck curl clang
 libclang-rt-14-dev valgrind"
 
