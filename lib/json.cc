@@ -647,6 +647,9 @@ u_escape(const char *t, const char *e)
 	return v;
 }
 
+/* A backslash can only stand in a string (anywhere else the text is no
+ * JSON, and json_parse() says so), so the escapes are found without
+ * following the strings. */
 extern "C" size_t
 json_fix_surrogates(char *t, size_t n)
 {
@@ -654,27 +657,19 @@ json_fix_surrogates(char *t, size_t n)
 	size_t fixed = 0;
 	long u, next;
 
-	while ((s = (char *)memchr(s, '"', (size_t)(e - s))) != NULL) {
-		for (s++; s < e && *s != '"'; s++) {
-			if (*s != '\\')
-				continue;
-			if ((u = u_escape(s, e)) < 0xD800 || u > 0xDFFF) {
-				if (s + 1 < e)	/* the escaped byte */
-					s++;
-				continue;
-			}
-			if (u <= 0xDBFF && (next = u_escape(s + 6, e)) >= 0xDC00 &&
-			    next <= 0xDFFF) {
-				s += 11;	/* a pair: a character */
-				continue;
-			}
-			memcpy(s, "\\ufffd", 6);
-			fixed++;
-			s += 5;
+	while ((s = (char *)memchr(s, '\\', (size_t)(e - s))) != NULL) {
+		if ((u = u_escape(s, e)) < 0xD800 || u > 0xDFFF) {
+			s += e - s >= 2 ? 2 : 1;	/* and the escaped byte */
+			continue;
 		}
-		if (s >= e)
-			break;
-		s++;	/* past the closing quote */
+		if (u <= 0xDBFF && (next = u_escape(s + 6, e)) >= 0xDC00 &&
+		    next <= 0xDFFF) {
+			s += 12;	/* a pair: a character */
+			continue;
+		}
+		memcpy(s, "\\ufffd", 6);
+		fixed++;
+		s += 6;
 	}
 	return fixed;
 }

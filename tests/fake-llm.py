@@ -14,6 +14,9 @@ leaves no line.
   valid     {"probabilities": {id: 0.6}} for every "market_id ID" in the
             prompt, wrapped in prose and a code fence as models do
   research  a plain text summary
+  cut       a summary cut inside its emoji: half of it, a lone UTF-16
+            surrogate (\ud83c), as a provider's slicing by UTF-16 units
+            gives
   searchpreview  the recorded search-preview answer (url_citation)
   garbage   a body that is not JSON
   500       HTTP 500
@@ -193,6 +196,8 @@ class Handler(BaseHTTPRequestHandler):
                 "type": "invalid_request_error"}}))
         if model == "research":
             content = "Summary: nothing decisive is known."
+        elif model == "cut":
+            content = "Summary: the flag \U0001f3c1 and \ud83c"
         else:
             if model == "slow":
                 time.sleep(3)

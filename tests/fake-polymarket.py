@@ -498,8 +498,9 @@ def budget_names(path):
 # What --mutate puts in place of a value: other types, numbers past every
 # range, a lone surrogate, long and deep (and in one answer of eight,
 # what JSON cannot hold: NaN, Infinity, bytes that are not UTF-8).
-ODD_VALUES = (None, True, 0, -1, 1.5, 1e308, 10 ** 30, -(10 ** 30), "", "x" * 70000, "\ud800", "\x00",
-              "\u00e9\u4e2d\U0001f600", [], {}, [None], {"": None},
+ODD_VALUES = (None, True, 0, -1, 1.5, 1e308, 10 ** 30, -(10 ** 30), "",
+              "x" * 70000, "\ud800", "\x00", "\u00e9\u4e2d\U0001f600",
+              [], {}, [None], {"": None},
               "2024-13-45T99:99:99Z", "null", "[\"Yes\"", "-0",
               "1e999")
 
@@ -547,27 +548,26 @@ def mutate(body, rng):
         out = json.dumps(doc, separators=(",", ":")).encode()
     except (RecursionError, ValueError):
         out = body
-    if rng.random() < 0.125 and out:
-        b = bytearray(out)
-        op = rng.randint(0, 3)
-        at = rng.randrange(len(b))
-        if op == 3 and nodes:
-            parent, k = rng.choice(nodes)
-            try:
-                parent[k] = rng.choice((float("nan"), float("-inf")))
-                out = json.dumps(doc, separators=(",", ":")).encode()
-            except (KeyError, IndexError, RecursionError, ValueError):
-                pass
-            return out
-        if op == 0:
-            b[at] ^= 1 << rng.randint(0, 7)
-        elif op == 1:
-            del b[at:]
-        else:
-            b[at:at] = rng.choice((b"\xff", b"\xc3", b"\xed\xa0\x80",
-                                   b"\x00"))
-        out = bytes(b)
-    return out
+    if rng.random() >= 0.125 or not out:
+        return out
+    op = rng.randint(0, 3)
+    at = rng.randrange(len(out))
+    if op == 3 and nodes:
+        parent, k = rng.choice(nodes)
+        try:
+            parent[k] = rng.choice((float("nan"), float("-inf")))
+            out = json.dumps(doc, separators=(",", ":")).encode()
+        except (KeyError, IndexError, RecursionError, ValueError):
+            pass
+        return out
+    b = bytearray(out)
+    if op == 0:
+        b[at] ^= 1 << rng.randint(0, 7)
+    elif op == 1:
+        del b[at:]
+    else:
+        b[at:at] = rng.choice((b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00"))
+    return bytes(b)
 
 
 class State:

@@ -1,9 +1,10 @@
 #!/bin/bash
 # tests/midnight.sh [PATTERN ...] - the test suite with the clock crossing
 # UTC midnight a few seconds into every test script (make midnight
-# [T='t07*'] [MIDNIGHT_AT=5] [MIDNIGHT_DAY=2027-01-01]).  Cases that pass at noon and fail when a run starts on one
-# day and its rerun, check or replay lands on the next are flakes that
-# the suite's own run meets about once a year; this meets them every time.
+# [T='t07*'] [MIDNIGHT_AT=5] [MIDNIGHT_DAY=2027-01-01]).  Cases that
+# pass at noon and fail when a run starts on one day and its rerun,
+# check or replay lands on the next are flakes that the suite's own run
+# meets about once a year; this meets them every time.
 #
 # tests/run.sh runs each script under a wrapper (PM_TEST_WRAP) that
 # preloads libfaketime with the clock moved forward so that midnight

@@ -36,6 +36,14 @@ test_expect_success 'valid, garbage and 500 answers: one ok, two failures' '
 	test_grep -v sekrit out && test_grep -v sekrit err
 '
 
+test_expect_success 'an answer cut inside a character: U+FFFD, the answer kept' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json -o llm:brief.model=cut --stage research in.ndjson &&
+	expect_status 0 &&
+	jq -r "select(.kind==\"group\") | .results[0] | \"\(.status) \(.output.content)\"" out >got &&
+	printf "ok Summary: the flag \360\237\217\201 and \357\277\275\n" >want && test_cmp want got
+'
+
 test_expect_success 'the request: path, key header, model parameters, prompt from the group and research' '
 	: >../llm.log &&
 	head -1 ../groups.ndjson >in.ndjson &&
