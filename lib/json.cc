@@ -357,6 +357,8 @@ json_parse(json_parser *p, const char *buf, size_t len, int padded,
 
 	if (len > p->max)
 		ec = CAPACITY;
+	else if (len == 0)
+		ec = EMPTY;	/* and buf may be NULL: an empty body */
 	else if ((ec = p->parser.parse(buf, len, !padded).get(e)) ==
 	    NUMBER_ERROR)
 		ec = parse_big(p, buf, len, e);
@@ -657,6 +659,8 @@ json_fix_surrogates(char *t, size_t n)
 	size_t fixed = 0;
 	long u, next;
 
+	if (n == 0)
+		return 0;	/* t may be NULL: an empty body */
 	while ((s = (char *)memchr(s, '\\', (size_t)(e - s))) != NULL) {
 		if ((u = u_escape(s, e)) < 0xD800 || u > 0xDFFF) {
 			s += e - s >= 2 ? 2 : 1;	/* and the escaped byte */

@@ -2,13 +2,17 @@
 """A fake LLM provider for the tests: OpenAI chat completions and
 responses, and Gemini generateContent.
 
-usage: fake-llm.py [--tls CERT KEY] PORTFILE LOGFILE
+usage: fake-llm.py [--tls CERT KEY] [--mutate SEED] PORTFILE LOGFILE
 
 Listens on 127.0.0.1 on a free port, writes the port to PORTFILE, and
 appends one JSON line per request to LOGFILE ({path, auth, goog_key, t,
 request}).  With --tls it speaks HTTPS only, with that certificate chain
 and key (PEM); a client that refuses the certificate sends no request and
-leaves no line.
+leaves no line.  With --mutate three 200 answers in four are broken on
+purpose (hostile.py): the envelope's values of other types, NaN, huge
+numbers, lone surrogates, deep nesting, keys gone, one body in eight not
+JSON; and the forecast inside one answer in two broken the same way.  The
+same SEED and request (path and body) give the same answer.
 
 .../chat/completions: the request's model says how to answer:
   valid     {"probabilities": {id: 0.6}} for every "market_id ID" in the
@@ -19,6 +23,7 @@ leaves no line.
             gives
   searchpreview  the recorded search-preview answer (url_citation)
   garbage   a body that is not JSON
+  empty     a 200 with an empty body
   500       HTTP 500
   slow      sleeps 3 s, then answers like valid
   error     the recorded OpenAI 400 error body
@@ -42,12 +47,14 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
 import argparse
 import json
 import os
+import random
 import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fake_tls import tls_wrap
+from hostile import mutate
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "fixtures", "llm")
@@ -58,9 +65,13 @@ def fixture(name):
         return f.read()
 
 
-def probs_for(prompt):
+def probs_for(prompt, rng=None):
+    """The forecast for the prompt's markets; with rng, broken by it."""
     ids = re.findall(r"market_id (\S+):", prompt)
-    return json.dumps({"probabilities": {i: 0.6 for i in ids}})
+    text = json.dumps({"probabilities": {i: 0.6 for i in ids}})
+    if rng is None or rng.random() < 0.5:
+        return text
+    return mutate(text.encode(), rng).decode("utf-8", "surrogateescape")
 
 
 def responses_answer(model, text):
@@ -95,6 +106,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, code, body, headers=()):
         data = body.encode()
+        if self.server.mutate is not None and code == 200 and \
+                self.rng.random() < 0.75:
+            data = mutate(data, self.rng)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -102,6 +116,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def probs(self, prompt):
+        return probs_for(prompt, self.rng if self.server.mutate is not None
+                         else None)
 
     def first_time(self):
         with self.server.lock:
@@ -111,7 +129,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
-        req = json.loads(self.rfile.read(n) or b"{}")
+        raw = self.rfile.read(n)
+        req = json.loads(raw or b"{}")
+        self.rng = random.Random("%s %s %s" % (self.server.mutate, self.path,
+                                               raw))
         with open(self.server.logfile, "a") as log:
             log.write(json.dumps({"path": self.path,
                                   "auth": self.headers.get("Authorization"),
@@ -141,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
                 [("retry-after", "120" if model == "busy-long" else "1")])
         prompt = req.get("input", "")
         if "market_id " in prompt:
-            return self.send(200, responses_answer(model, probs_for(prompt)))
+            return self.send(200, responses_answer(model, self.probs(prompt)))
         if req.get("tools"):
             return self.send(200, fixture(
                 "openai-responses-websearch-pydantic-1.json"))
@@ -167,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
                   "retryDelay": delay}]))
         prompt = req["contents"][-1]["parts"][0]["text"]
         if "market_id " in prompt:
-            return self.send(200, gemini_answer(model, probs_for(prompt)))
+            return self.send(200, gemini_answer(model, self.probs(prompt)))
         if model == "gemini-split":
             rec = json.loads(fixture("gemini-grounded-pydantic-1.json"))
             gm = rec["candidates"][0]["groundingMetadata"]
@@ -184,6 +205,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(500, '{"error":{"message":"upstream down"}}')
         if model == "garbage":
             return self.send(200, "<html>this is not json")
+        if model == "empty":
+            return self.send(200, "")
         if model == "error":
             return self.send(400, fixture("openai-error-pydantic-1.json"))
         if model == "searchpreview":
@@ -202,7 +225,7 @@ class Handler(BaseHTTPRequestHandler):
             if model == "slow":
                 time.sleep(3)
             content = ("Here is my estimate:\n```json\n" +
-                       probs_for(prompt) + "\n```")
+                       self.probs(prompt) + "\n```")
         self.send(200, json.dumps({
             "id": "chatcmpl-test", "object": "chat.completion",
             "model": model,
@@ -216,12 +239,14 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description="a fake chat-completions endpoint")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--mutate", metavar="SEED")
     ap.add_argument("portfile")
     ap.add_argument("logfile")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.logfile = args.logfile
+    srv.mutate = args.mutate
     srv.lock = threading.Lock()
     srv.seen = set()
     if args.tls:

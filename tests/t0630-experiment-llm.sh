@@ -36,6 +36,14 @@ test_expect_success 'valid, garbage and 500 answers: one ok, two failures' '
 	test_grep -v sekrit out && test_grep -v sekrit err
 '
 
+test_expect_success 'an empty answer: failed, and said so' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json -o llm:brief.model=empty --stage research in.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[0] | \"\(.status) \(.error)\"" out >got &&
+	echo "failed http 200: empty answer" >want && test_cmp want got
+'
+
 test_expect_success 'an answer cut inside a character: U+FFFD, the answer kept' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	run pm-experiment -c ../llm.json -o llm:brief.model=cut --stage research in.ndjson &&

@@ -293,6 +293,14 @@ test_surrogates(void)
 		CHECK(json_fix_surrogates(t, strlen(t)) == 0 &&
 		    strcmp(t, "[\"\\ud80") == 0);
 	}
+	/* an empty answer, whose buffer was never allocated */
+	CHECK(json_fix_surrogates(NULL, 0) == 0);
+	{
+		const char *err = NULL;
+
+		CHECK(json_parse(jp, NULL, 0, 0, &root, &err) == -1 &&
+		    strcmp(err, "empty JSON text") == 0);
+	}
 }
 
 int
