@@ -16,6 +16,7 @@
 #include "json.h"
 #include "jw.h"
 #include "secret.h"
+#include "timefmt.h"
 
 /* A JSON literal whose length the compiler counts. */
 #define RAW(b, lit) jw_raw((b), (lit), sizeof (lit) - 1)
@@ -669,7 +670,7 @@ body_delay(struct xworker *w, const struct buf *resp)
 		if ((s = json_str(&type, &sl)) != NULL &&
 		    strstr(s, "RetryInfo") != NULL &&
 		    (s = json_str(&delay, &sl)) != NULL)
-			return (long)(strtod(s, NULL) * 1000);
+			return ts_delay_ms(strtod(s, NULL));
 	}
 	return -1;
 }

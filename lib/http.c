@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "timefmt.h"
 
 #define POOL_MAX 64
 
@@ -94,10 +95,10 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	v[i] = 0;
 	i = strspn(v, " \t");
 	if (v[i] >= '0' && v[i] <= '9') {
-		x->retry_after_ms = (long)(strtod(v + i, NULL) * 1000);
+		x->retry_after_ms = ts_delay_ms(strtod(v + i, NULL));
 	} else if ((t = curl_getdate(v + i, NULL)) != -1) {
 		now = time(NULL);
-		x->retry_after_ms = t > now ? (long)(t - now) * 1000 : 0;
+		x->retry_after_ms = t > now ? ts_delay_ms((double)(t - now)) : 0;
 	}
 	return len;
 }

@@ -89,11 +89,11 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	snprintf(line, sizeof line, "%.*s", (int)(len < 127 ? len : 127), p);
 	if (strncasecmp(line, "retry-after-ms:", 15) == 0 &&
 	    (d = strtod(line + 15, &end)) >= 0 && end != line + 15)
-		*ms = (long)d;
+		*ms = ts_delay_ms(d / 1000);
 	else if (strncasecmp(line, "retry-after:", 12) == 0 && *ms < 0 &&
 	    (d = strtod(line + 12, &end)) >= 0 && end != line + 12 &&
 	    (*end == 0 || isspace((unsigned char)*end)))
-		*ms = (long)(d * 1000);
+		*ms = ts_delay_ms(d);
 	return len;
 }
 

@@ -115,6 +115,14 @@ ts_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+long
+ts_delay_ms(double sec)
+{
+	if (!(sec >= 0))
+		return -1;
+	return sec >= TS_DELAY_MAX / 1000.0 ? TS_DELAY_MAX : (long)(sec * 1000);
+}
+
 void
 ts_now(char out[TS_MAX])
 {

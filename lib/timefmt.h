@@ -24,6 +24,10 @@ int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */
 void ts_now(char out[TS_MAX]);			/* with milliseconds */
 long ts_mono_ms(void);		/* monotonic clock, for durations */
 void ts_sleep_ms(long ms);	/* sleep ms milliseconds */
+/* A delay a server asked for, in seconds, as milliseconds: -1 for none
+ * (NaN, negative), at most TS_DELAY_MAX (whatever the server sent). */
+#define TS_DELAY_MAX (1000L * 86400 * 366 * 100)
+long ts_delay_ms(double sec);
 /* The run's clock in epoch ms: now (a --now value) if given, else
  * $PM_NOW, else the system's; -1 after a message naming the source. */
 int ts_run_clock(const char *now, double *ms);

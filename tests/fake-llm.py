@@ -38,6 +38,7 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
             1; Gemini: RESOURCE_EXHAUSTED with RetryInfo retryDelay "1s",
             the documented shape), the next ones the normal answer
   busy-long always 429, asking for a 120 s wait
+  busy-forever  always 429, asking for 1e300 s (past any clock)
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
   split     (Gemini) the search-grounded recording, its first segment's
@@ -58,6 +59,10 @@ from hostile import mutate
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "fixtures", "llm")
+
+
+# the models always busy, and the wait (seconds) they ask for
+BUSY = {"busy-long": "120", "busy-forever": "1e300"}
 
 
 def fixture(name):
@@ -155,11 +160,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, json.dumps({"error": {
                 "message": "Incorrect API key provided: " + key + ".",
                 "type": "invalid_request_error", "code": "invalid_api_key"}}))
-        if model == "busy-long" or (model == "busy" and self.first_time()):
+        if model in BUSY or (model == "busy" and self.first_time()):
             return self.send(429, json.dumps({"error": {
                 "message": "Rate limit reached for requests",
                 "type": "requests", "code": "rate_limit_exceeded"}}),
-                [("retry-after", "120" if model == "busy-long" else "1")])
+                [("retry-after", BUSY.get(model, "1"))])
         prompt = req.get("input", "")
         if "market_id " in prompt:
             return self.send(200, responses_answer(model, self.probs(prompt)))
@@ -177,9 +182,9 @@ class Handler(BaseHTTPRequestHandler):
         if model == "gemini-echo-key":
             return self.send(400, gemini_error(
                 400, "INVALID_ARGUMENT", "API key not valid: " + key))
-        if model == "gemini-busy-long" or (model == "gemini-busy" and
-                                          self.first_time()):
-            delay = "120s" if model.endswith("long") else "1s"
+        if model[len("gemini-"):] in BUSY or (model == "gemini-busy" and
+                                             self.first_time()):
+            delay = BUSY.get(model[len("gemini-"):], "1") + "s"
             return self.send(429, gemini_error(
                 429, "RESOURCE_EXHAUSTED", "You exceeded your current quota",
                 [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",

@@ -1,7 +1,7 @@
 #!/bin/bash
 # pm-fetch never waits longer than --retry-after-max (default 60 s) for a
 # Retry-After: a server asking for 27 hours gets the maximum, and the
-# failure record says what it asked for.
+# failure record says what it asked for, however long that is.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 
@@ -20,6 +20,16 @@ test_expect_success 'Retry-After: 100000 is cut to --retry-after-max; the failur
 	jq -r "select(.kind == \"failure\") | .detail" out >detail &&
 	grep -q "HTTP 429 after 3 attempts (the server asked to wait 100000 s; waits are cut to 1 s)" detail &&
 	grep -q "asked to wait 100000 s" err
+'
+
+# 1e300 seconds: no clock reaches it, and no long holds it in
+# milliseconds; a server that asks for it has asked for the longest wait
+test_expect_success 'Retry-After: 1e+300 is the longest wait asked for, not none' '
+	fake_control "{\"every_429\":1,\"retry_after\":1e300}" &&
+	run timeout 60 pm-fetch markets --limit 10 --partitions 1 --backoff 5 \
+	    --attempts 2 --retry-after-max 1 && expect_status 1 &&
+	jq -r "select(.kind == \"failure\") | .detail" out >detail &&
+	grep -q "HTTP 429 after 2 attempts (the server asked to wait 3162240000 s; waits are cut to 1 s)" detail
 '
 
 test_expect_success 'the default maximum is 60 s, documented' '

@@ -97,6 +97,13 @@ test_expect_success 'a 429 is retried after retry-after; one past max_retry_wait
 	expect_status 1 && test "$(wc -l <../llm.log)" -eq 1 &&
 	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
 	echo "http 429 requests: Rate limit reached for requests (retry after 120 s: over max_retry_wait)" >want &&
+	test_cmp want got &&
+	# a wait past any clock is the longest, not none
+	: >../llm.log &&
+	run pm-experiment -c ../oa.json --stage research --include-research web -o web.model=busy-forever ../group.ndjson &&
+	expect_status 1 && test "$(wc -l <../llm.log)" -eq 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	echo "http 429 requests: Rate limit reached for requests (retry after 3.16e+09 s: over max_retry_wait)" >want &&
 	test_cmp want got
 '
 

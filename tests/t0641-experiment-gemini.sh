@@ -112,6 +112,13 @@ test_expect_success 'a 429 is retried after RetryInfo.retryDelay; one past max_r
 	expect_status 1 && test "$(wc -l <../llm.log)" -eq 1 &&
 	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
 	echo "http 429 RESOURCE_EXHAUSTED: You exceeded your current quota (retry after 120 s: over max_retry_wait)" >want &&
+	test_cmp want got &&
+	# a wait past any clock is the longest, not none
+	: >../llm.log &&
+	run pm-experiment -c ../gm.json --stage research --include-research web -o web.model=gemini-busy-forever ../group.ndjson &&
+	expect_status 1 && test "$(wc -l <../llm.log)" -eq 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	echo "http 429 RESOURCE_EXHAUSTED: You exceeded your current quota (retry after 3.16e+09 s: over max_retry_wait)" >want &&
 	test_cmp want got
 '
 

@@ -5,6 +5,7 @@
  * line per failed check and "unit: N checks, N failed"; exit 1 on failure.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -74,6 +75,11 @@ test_time(void)
 		    ms == 1718593200000.0);
 		CHECK(ts_ms("2024-13-01", 10, &ms) == -1);
 	}
+	/* a delay a server asks for: whatever it sends, a long or -1 */
+	CHECK(ts_delay_ms(1.5) == 1500 && ts_delay_ms(0) == 0);
+	CHECK(ts_delay_ms(-1) == -1 && ts_delay_ms(strtod("nan", NULL)) == -1);
+	CHECK(ts_delay_ms(1e300) == TS_DELAY_MAX &&
+	    ts_delay_ms(strtod("inf", NULL)) == TS_DELAY_MAX);
 }
 
 static void
