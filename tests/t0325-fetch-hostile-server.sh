@@ -10,6 +10,7 @@
 # UTF-16 surrogate made U+FFFD, not the page lost.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/hostile.sh"
 
 SEEDS=${PM_HOSTILE_SEEDS:-12}
 FAST="--backoff 5 --attempts 2 --rate markets=100000/10 --rate events=100000/10"
@@ -44,35 +45,6 @@ test_expect_success 'a string cut inside a character: U+FFFD and a message, no m
 fake_start hostile --markets 60 --group-size 3 --trades 30
 pm-fetch markets --closed any --rate markets=100000/10 2>/dev/null |
     pm-normalize -R | head -n 30 >"$TMP/markets.ndjson"
-
-# check NAME STATUS: STATUS is 0 or 1, NAME.err holds no sanitizer report
-# and every line of NAME.out is JSON (NaN and Infinity are not)
-check() {
-	case $2 in 0|1) ;; *) echo "$1: exit $2" >&2; return 1 ;; esac
-	if grep -E "Sanitizer|runtime error" "$1.err" >&2; then
-		echo "$1: a sanitizer report" >&2
-		return 1
-	fi
-	python3 -c '
-import json, sys
-def no(c):
-    raise ValueError("not JSON: " + c)
-for n, line in enumerate(open(sys.argv[1], "rb"), 1):
-    try:
-        json.loads(line.decode("utf-8"), parse_constant=no)
-    except ValueError as e:
-        sys.exit("%s:%d: %s: %.120r" % (sys.argv[1], n, e, line))
-' "$1.out"
-}
-
-# stage NAME CMD...: CMD's output in NAME.out, its errors in NAME.err,
-# checked
-stage() {
-	local name=$1 rc=0
-	shift
-	"$@" >"$name.out" 2>"$name.err" || rc=$?
-	check "$name" "$rc"
-}
 
 test_expect_success 'the market records to start from' '
 	test_count market "$TMP/markets.ndjson" 30
