@@ -31,7 +31,8 @@ Usage:
   --latency MS         sleep before every API answer (default 0)
   --every-429 N        every Nth API request gets 429 (default 0: never)
   --retry-after S      the Retry-After sent with those 429s, seconds
-                       (default 0; -1: no header)
+                       (default 0; -1: no header; a string by /_control:
+                       the header's text as it is)
   --every-5xx N        every Nth API request gets 500 (default 0: never)
   --every-truncate N   every Nth API request gets a 200 cut in half
   --truncate-mode M    cut: Content-Length promises the whole body and the
@@ -671,7 +672,12 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if self.fault in ("429", "budget"):
                 ra = st.cfg["retry_after"] if self.fault == "429" else 1
-                hdr = [] if ra is None or ra < 0 else [("Retry-After", str(ra))]
+                # a number of seconds, -1 for none; or (by /_control) a
+                # string sent as it is: a date, or what no server should
+                if isinstance(ra, str):
+                    hdr = [("Retry-After", ra)]
+                else:
+                    hdr = [] if ra is None or ra < 0 else [("Retry-After", str(ra))]
                 if self.fault == "429":
                     st.stats["injected"]["429"] += 1
                 status = 429

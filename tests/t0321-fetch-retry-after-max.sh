@@ -32,6 +32,21 @@ test_expect_success 'Retry-After: 1e+300 is the longest wait asked for, not none
 	grep -q "HTTP 429 after 2 attempts (the server asked to wait 3162240000 s; waits are cut to 1 s)" detail
 '
 
+# what a server might send instead of seconds: each is a wait of some
+# length or none, the run ends within the maximum, and says why
+test_expect_success 'Retry-After that is no number of seconds: the run ends, and says why' '
+	for ra in -5 nan inf 1e999 0x10 99999999999999999999999999 "" "1, 2" \
+	    "Fri, 31 Dec 9999 23:59:59 GMT" "Thu, 01 Jan 1970 00:00:00 GMT" \
+	    "$(printf "%0200d" 7)"; do
+		fake_control "{\"every_429\":1,\"retry_after\":\"$ra\"}" >/dev/null &&
+		run timeout 60 pm-fetch markets --limit 10 --partitions 1 --backoff 5 \
+		    --attempts 2 --retry-after-max 1 && expect_status 1 &&
+		test_grep -v "runtime error" err &&
+		jq -r "select(.kind == \"failure\") | .detail" out | test_grep "^HTTP 429 after 2 attempts" ||
+		{ echo "Retry-After: $ra" >&2; return 1; }
+	done
+'
+
 test_expect_success 'the default maximum is 60 s, documented' '
 	run pm-fetch --help && grep -q -- "--retry-after-max SEC" out &&
 	grep -qF "Fl \-retry\-after\-max Ar seconds" "$TOP/man/pm-fetch.1" &&
