@@ -39,6 +39,8 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
             the documented shape), the next ones the normal answer
   busy-long always 429, asking for a 120 s wait
   busy-forever  always 429, asking for 1e300 s (past any clock)
+  busy=TEXT, busy-ms=TEXT  (OpenAI) always 429, with "retry-after: TEXT"
+            or "retry-after-ms: TEXT", whatever TEXT is
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
   split     (Gemini) the search-grounded recording, its first segment's
@@ -160,11 +162,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, json.dumps({"error": {
                 "message": "Incorrect API key provided: " + key + ".",
                 "type": "invalid_request_error", "code": "invalid_api_key"}}))
-        if model in BUSY or (model == "busy" and self.first_time()):
+        name, eq, text = model.partition("=")
+        if eq and name in ("busy", "busy-ms"):
+            hdr = [("retry-after-ms" if name == "busy-ms" else "retry-after",
+                    text)]
+        elif model in BUSY or (model == "busy" and self.first_time()):
+            hdr = [("retry-after", BUSY.get(model, "1"))]
+        else:
+            hdr = None
+        if hdr:
             return self.send(429, json.dumps({"error": {
                 "message": "Rate limit reached for requests",
-                "type": "requests", "code": "rate_limit_exceeded"}}),
-                [("retry-after", BUSY.get(model, "1"))])
+                "type": "requests", "code": "rate_limit_exceeded"}}), hdr)
         prompt = req.get("input", "")
         if "market_id " in prompt:
             return self.send(200, responses_answer(model, self.probs(prompt)))

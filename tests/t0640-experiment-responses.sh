@@ -107,6 +107,23 @@ test_expect_success 'a 429 is retried after retry-after; one past max_retry_wait
 	test_cmp want got
 '
 
+# what a provider might send instead of a wait: a wait of some length or
+# none, each retried or not within max_retry_wait, and the variant fails
+test_expect_success 'retry-after and retry-after-ms that are no number: failed, and said so' '
+	for ra in -5 nan inf 1e999 0x10 99999999999999999999999999 "" "1, 2" \
+	    "Fri, 31 Dec 9999 23:59:59 GMT" "$(printf "%0200d" 7)"; do
+		for h in busy busy-ms; do
+			run timeout 60 pm-experiment -c ../oa.json --stage research --include-research web \
+				-o "web.model=$h=$ra" -o web.max_retries=1 -o web.max_retry_wait=1 \
+				../group.ndjson && expect_status 1 &&
+			test_grep -v "runtime error" err &&
+			jq -r "select(.kind==\"group\") | .results[0].error" out |
+				test_grep "^http 429 requests: Rate limit reached for requests" ||
+			{ echo "$h: $ra" >&2; return 1; }
+		done
+	done
+'
+
 test_expect_success 'max_retries bounds the retries' '
 	: >../llm.log &&
 	run pm-experiment -c ../oa.json --stage research --include-research web -o web.model=busy-long \
