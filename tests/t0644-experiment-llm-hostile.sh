@@ -27,7 +27,8 @@ config() {
 {"suites": [
  {"id": "chat", "defaults": {"type": "openai", "base_url": "http://127.0.0.1:$port/v1/",
    "api_key_env": "PM_TEST_KEY", "timeout": 10, "max_retries": 0},
-  "research": [{"variant": "brief", "model": "research"}],
+  "research": [{"variant": "brief", "model": "research"},
+    {"variant": "search", "model": "searchpreview"}],
   "forecast": [{"variant": "valid", "model": "valid", "depends_on": "brief"}]},
  {"id": "resp", "defaults": {"type": "openai", "api": "responses", "model": "gpt-4o",
    "base_url": "http://127.0.0.1:$port/v1", "api_key_env": "PM_TEST_KEY", "timeout": 10,
@@ -43,7 +44,7 @@ JSON
 }
 export PM_TEST_KEY=sekrit-hostile-key
 
-# every group out, each with its six variants, each ok (a forecast's
+# every group out, each with its seven variants, each ok (a forecast's
 # probabilities numbers in [0, 1] for markets of the group) or failed
 # with an error; prints "ok failed" counts of the forecasts
 judge() {
@@ -67,7 +68,7 @@ judge() {
 	 elif (.status == "skipped") then {s: .stage, ok: 2}
 	 else error("status \(.status)") end] |
 	if (map(select(.s == "forecast")) | length) != 9 or
-	   (map(select(.s == "research")) | length) != 9 then error("variants missing") else . end |
+	   (map(select(.s == "research")) | length) != 12 then error("variants missing") else . end |
 	"\(map(select(.s == "forecast" and .ok == 1)) | length) \(map(select(.s == "forecast" and .ok == 0)) | length)"
 	' "$1"
 }
