@@ -43,7 +43,7 @@ fetch_new(const struct fetch_opts *o)
 	buf_init(&f->mini, MAX_BODY + JSON_PADDING);
 	f->http = http_new(&ho);
 	f->jp = json_parser_new(MAX_BODY);
-	f->seed = (unsigned int)(rl_now() * 1e6);
+	f->seed = rl_seed(rl_now());
 	if (f->http == NULL || f->jp == NULL) {
 		fetch_free(f);
 		return NULL;

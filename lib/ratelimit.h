@@ -51,6 +51,9 @@ enum { RL_LOCAL, RL_GAMMA, RL_CLOB, RL_DATA, RL_NAPI };
 struct rl_table;
 
 double rl_now(void);
+/* A seed (rand_r) from a clock reading t, as rl_now() gives: its
+ * microseconds modulo 2^32 (they pass 2^32 after 72 minutes of uptime). */
+unsigned int rl_seed(double t);
 
 /* A table with Polymarket's published budgets for every endpoint. */
 struct rl_table *rl_new(void);

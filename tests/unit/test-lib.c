@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "json.h"
 #include "jw.h"
+#include "ratelimit.h"
 #include "sha.h"
 #include "timefmt.h"
 
@@ -80,6 +81,10 @@ test_time(void)
 	CHECK(ts_delay_ms(-1) == -1 && ts_delay_ms(strtod("nan", NULL)) == -1);
 	CHECK(ts_delay_ms(1e300) == TS_DELAY_MAX &&
 	    ts_delay_ms(strtod("inf", NULL)) == TS_DELAY_MAX);
+	/* a seed from a monotonic clock 30 days up: its microseconds pass
+	 * 2^32, and are taken modulo 2^32 */
+	CHECK(rl_seed(86400.0 * 30) == (unsigned)(86400ULL * 30 * 1000000 %
+	    4294967296ULL) && rl_seed(1.5) == 1500000);
 }
 
 static void
