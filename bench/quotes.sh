@@ -47,13 +47,16 @@ one() {
 	awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }"
 }
 
+# per_s SECONDS: the N records' rate
+per_s() { awk -v n="$N" -v s="$1" 'BEGIN { printf "%d", n / s }'; }
+
 printf '%-8s %-8s %12s %10s\n' engine build records/s ratio
 for e in sqlite pg; do
 	after=$(one after "$BIN" $e)
-	ra=$(awk -v n="$N" -v s="$after" "BEGIN { printf \"%d\", n / s }")
+	ra=$(per_s "$after")
 	if [ $# -gt 0 ]; then
 		before=$(one before "$1" $e)
-		rb=$(awk -v n="$N" -v s="$before" "BEGIN { printf \"%d\", n / s }")
+		rb=$(per_s "$before")
 		printf '%-8s %-8s %12s\n' $e before "$rb"
 		printf '%-8s %-8s %12s %10s\n' $e after "$ra" \
 		    "$(awk -v a="$after" -v b="$before" "BEGIN { printf \"%.2f\", b / a }")"

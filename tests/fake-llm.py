@@ -72,8 +72,9 @@ def fixture(name):
         return f.read()
 
 
-def probs_for(prompt, rng=None):
-    """The forecast for the prompt's markets; with rng, broken by it."""
+def probs_for(prompt, rng):
+    """The forecast for the prompt's markets; with an rng (--mutate),
+    broken by it one time in two."""
     ids = re.findall(r"market_id (\S+):", prompt)
     text = json.dumps({"probabilities": {i: 0.6 for i in ids}})
     if rng is None or rng.random() < 0.5:
@@ -113,8 +114,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, code, body, headers=()):
         data = body.encode()
-        if self.server.mutate is not None and code == 200 and \
-                self.rng.random() < 0.75:
+        if self.rng is not None and code == 200 and self.rng.random() < 0.75:
             data = mutate(data, self.rng)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -123,10 +123,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
-
-    def probs(self, prompt):
-        return probs_for(prompt, self.rng if self.server.mutate is not None
-                         else None)
 
     def first_time(self):
         with self.server.lock:
@@ -138,8 +134,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
         req = json.loads(raw or b"{}")
-        self.rng = random.Random("%s %s %s" % (self.server.mutate, self.path,
-                                               raw))
+        # --mutate's draws: the same for the same seed and request
+        self.rng = None if self.server.mutate is None else random.Random(
+            "%s %s %s" % (self.server.mutate, self.path, raw))
         with open(self.server.logfile, "a") as log:
             log.write(json.dumps({"path": self.path,
                                   "auth": self.headers.get("Authorization"),
@@ -176,7 +173,8 @@ class Handler(BaseHTTPRequestHandler):
                 "type": "requests", "code": "rate_limit_exceeded"}}), hdr)
         prompt = req.get("input", "")
         if "market_id " in prompt:
-            return self.send(200, responses_answer(model, self.probs(prompt)))
+            return self.send(200, responses_answer(
+                model, probs_for(prompt, self.rng)))
         if req.get("tools"):
             return self.send(200, fixture(
                 "openai-responses-websearch-pydantic-1.json"))
@@ -202,7 +200,8 @@ class Handler(BaseHTTPRequestHandler):
                   "retryDelay": delay}]))
         prompt = req["contents"][-1]["parts"][0]["text"]
         if "market_id " in prompt:
-            return self.send(200, gemini_answer(model, self.probs(prompt)))
+            return self.send(200, gemini_answer(
+                model, probs_for(prompt, self.rng)))
         if model == "gemini-split":
             rec = json.loads(fixture("gemini-grounded-pydantic-1.json"))
             gm = rec["candidates"][0]["groundingMetadata"]
@@ -239,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             if model == "slow":
                 time.sleep(3)
             content = ("Here is my estimate:\n```json\n" +
-                       self.probs(prompt) + "\n```")
+                       probs_for(prompt, self.rng) + "\n```")
         self.send(200, json.dumps({
             "id": "chatcmpl-test", "object": "chat.completion",
             "model": model,
