@@ -516,10 +516,15 @@ fill_llm(struct loader *L, struct variant *v, jv p)
 		    "prompt are strings", v->id);
 	if (v->model == NULL)
 		return fail(L, "%s: model missing", v->id);
-	if (v->type == XT_GEMINI && strspn(v->model, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v->model))
-		return fail(L, "%s: model: letters, digits, '.', '-' and '_'",
-		    v->id);
+	/* Gemini's goes in the URL path: none that would change the path
+	 * or overflow it (a 5000-letter name was cut short, its
+	 * ":generateContent" too) */
+	if (v->type == XT_GEMINI && (*v->model == 0 ||
+	    strlen(v->model) > LLM_MODEL_MAX || strspn(v->model,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+	    != strlen(v->model)))
+		return fail(L, "%s: model: 1 to %d letters, digits, '.', '-' "
+		    "and '_'", v->id, LLM_MODEL_MAX);
 	if ((v->base_url == NULL && (v->base_url =
 	    strdup(llm_defaults[v->type].base_url)) == NULL) ||
 	    (v->api_key_env == NULL && (v->api_key_env =

@@ -25,6 +25,9 @@ enum { XT_BUILTIN, XT_JQ, XT_COMMAND, XT_OPENAI, XT_GEMINI, XT_NTYPES };
 enum { XA_CHAT, XA_RESPONSES, XA_GEMINI };	/* the API an LLM variant calls */
 enum { XB_BASELINE, XB_MARKET };
 
+/* The longest Gemini model name: it goes in the request's URL path. */
+#define LLM_MODEL_MAX	256
+
 struct variant {
 	char	 *suite, *name;
 	char	 *id;		/* suite:stage:variant */

@@ -801,7 +801,7 @@ xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
 	    .key_header = apis[v->api].key_header,
 	    .timeout_ms = v->timeout_ms };
 	struct buf resp;
-	char err[512], path[512];
+	char err[512], path[sizeof "/models/:generateContent" + LLM_MODEL_MAX];
 
 	buf_init(&resp, 16 * 1024 * 1024);
 	if (*v->api_key_env && ((call.api_key = getenv(v->api_key_env)) ==

@@ -41,6 +41,8 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
   busy-forever  always 429, asking for 1e300 s (past any clock)
   busy=TEXT, busy-ms=TEXT  (OpenAI) always 429, with "retry-after: TEXT"
             or "retry-after-ms: TEXT", whatever TEXT is
+  busy-said (Gemini) always 429, its retryDelay the request's system
+            instruction, whatever that is (a model name cannot hold it)
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
   split     (Gemini) the search-grounded recording, its first segment's
@@ -189,9 +191,12 @@ class Handler(BaseHTTPRequestHandler):
         if model == "gemini-echo-key":
             return self.send(400, gemini_error(
                 400, "INVALID_ARGUMENT", "API key not valid: " + key))
-        if model[len("gemini-"):] in BUSY or (model == "gemini-busy" and
-                                             self.first_time()):
-            delay = BUSY.get(model[len("gemini-"):], "1") + "s"
+        if model == "gemini-busy-said" or model[len("gemini-"):] in BUSY or (
+                model == "gemini-busy" and self.first_time()):
+            if model == "gemini-busy-said":
+                delay = req["systemInstruction"]["parts"][0]["text"]
+            else:
+                delay = BUSY.get(model[len("gemini-"):], "1") + "s"
             return self.send(429, gemini_error(
                 429, "RESOURCE_EXHAUSTED", "You exceeded your current quota",
                 [{"@type": "type.googleapis.com/google.rpc.QuotaFailure",

@@ -122,6 +122,22 @@ test_expect_success 'a 429 is retried after RetryInfo.retryDelay; one past max_r
 	test_cmp want got
 '
 
+# what a provider might send instead of a duration: a wait of some
+# length or none, each retried or not within max_retry_wait, and the
+# variant fails (fake-llm's gemini-busy-said: the system text is the delay)
+test_expect_success 'a retryDelay that is no duration: failed, and said so' '
+	for d in -5s nans infs 1e999s 0x10s 99999999999999999999999999s "" s \
+	    "1, 2s" "Fri, 31 Dec 9999 23:59:59 GMT" "$(printf "%0200d" 7)s"; do
+		run timeout 60 pm-experiment -c ../gm.json --stage research --include-research web \
+			-o web.model=gemini-busy-said -o "web.system=$(jq -n --arg d "$d" "\$d")" \
+			-o web.max_retries=1 -o web.max_retry_wait=1 ../group.ndjson &&
+		expect_status 1 && test_grep -v "runtime error" err &&
+		jq -r "select(.kind==\"group\") | .results[0].error" out |
+			test_grep "^http 429 RESOURCE_EXHAUSTED: You exceeded your current quota" ||
+		{ echo "retryDelay: $d" >&2; return 1; }
+	done
+'
+
 test_expect_success 'the provider error body is the failure, with its message' '
 	run pm-experiment -c ../gm.json --stage research --include-research plain -o plain.model=gemini-error ../group.ndjson &&
 	expect_status 1 &&
@@ -140,8 +156,15 @@ test_expect_success 'JSON output with google_search is refused at config time, w
 '
 
 test_expect_success 'a model that cannot go in the URL path is refused; api is openai'"'"'s' '
-	run pm-experiment -c ../gm.json -o "web.model=../x" --list && expect_status 2 &&
-	grep -q "gm:research:web: model: letters, digits" err &&
+	for m in ../x "" "$(printf "g%0256d" 0)"; do
+		run pm-experiment -c ../gm.json -o "web.model=$m" --list && expect_status 2 &&
+		grep -q "gm:research:web: model: 1 to 256 letters, digits" err || return 1
+	done &&
+	# the longest goes whole, ":generateContent" after it
+	m=$(printf "g%0255d" 0) && : >../llm.log &&
+	run pm-experiment -c ../gm.json --stage research --include-research web -o "web.model=$m" ../group.ndjson &&
+	expect_status 0 && jq -r .path ../llm.log >got &&
+	echo "/v1beta/models/$m:generateContent" >want && test_cmp want got &&
 	run pm-experiment -c ../gm.json -o web.api=responses --list && expect_status 2 &&
 	grep -q "gm:research:web: api: chat or responses, for openai only" err &&
 	run pm-experiment -c ../gm.json -o plain.web_search=true --list && expect_status 2 &&
