@@ -848,8 +848,10 @@ row_start(const struct half *h, size_t i)
 	return i ? h->end[i - 1] : 0;
 }
 
-/* In the sender: a row the server refused, kept for the caller. */
-static void
+/* In the sender: a row the server refused, kept for the caller.  -1
+ * when there is no room to keep it: the send fails, so that its rows are
+ * reported, not counted as stored. */
+static int
 row_bad(struct half *h, size_t i, const char *reason)
 {
 	struct badrow *n;
@@ -857,13 +859,17 @@ row_bad(struct half *h, size_t i, const char *reason)
 
 	if (h->nbad == h->badcap) {
 		cap = h->badcap ? h->badcap * 2 : 16;
-		if ((n = realloc(h->bad, cap * sizeof *n)) == NULL)
-			return;	/* the row is neither stored nor said: rare */
+		if ((n = realloc(h->bad, cap * sizeof *n)) == NULL) {
+			snprintf(h->b->c->err, sizeof h->b->c->err,
+			    "out of memory");
+			return -1;
+		}
 		h->bad = n;
 		h->badcap = cap;
 	}
 	h->bad[h->nbad].i = i;
 	h->bad[h->nbad++].reason = strdup(reason);
+	return 0;
 }
 
 /*
@@ -891,10 +897,8 @@ send_range(struct half *h, size_t lo, size_t hi, int depth)
 		}
 		if (r != R_SERVER || !data_error(c))
 			return -1;
-		if (hi - lo == 1) {
-			row_bad(h, lo, c->srv);
-			return 0;
-		}
+		if (hi - lo == 1)
+			return row_bad(h, lo, c->srv);
 		mid = lo + (hi - lo) / 2;
 		if (c->row_hint > 0 && (size_t)c->row_hint <= hi - lo &&
 		    depth < SPLIT_DEPTH_MAX) {
