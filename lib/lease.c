@@ -397,8 +397,13 @@ lease_hold(const struct lease_opts *o)
 		if (gethostname(host, sizeof host) == -1)
 			snprintf(host, sizeof host, "unknown");
 		host[sizeof host - 1] = 0;
-		snprintf(holder, sizeof holder, "%s@%s:%ld",
-		    o->run_id ? o->run_id : "-", host, (long)getppid());
+		/* never cut: two holders cut alike would share the lease */
+		if (snprintf(holder, sizeof holder, "%s@%s:%ld",
+		    o->run_id ? o->run_id : "-", host, (long)getppid()) >=
+		    (int)sizeof holder) {
+			msg("--run-id: too long");
+			return EXIT_USAGE;
+		}
 		return hold_pg(o, holder);
 	}
 	if (u.engine == DB_SQLITE) {

@@ -17,6 +17,9 @@
 #ifndef PM_LEASE_H
 #define PM_LEASE_H
 
+/* The longest run id: the holder is it, the host name and a pid. */
+#define LEASE_RUN_ID_MAX	256
+
 struct lease_opts {
 	const char	*url;		/* the database */
 	int		 dbflags;	/* DB_TLS in production */

@@ -76,6 +76,22 @@ test_expect_success 'a holder killed outright: its lease expires, the next run m
 	test_grep "1 earlier daily run marked abandoned" err &&
 	test_eq abandoned "$(pq "SELECT status FROM processing_runs WHERE run_id = '\''dead'\''")"
 '
+# the holder is the run id, the host and a pid: a run id cut there made
+# two runs of 700-letter ids one holder, and the second took the lease
+test_expect_success 'a run id is 1 to 256 characters: the longest hold apart, longer are refused' '
+	pg_ready && URL=$(pg_newdb ids) &&
+	for id in "" "$(printf "x%0256d" 1)" "$(printf "a\tb")"; do
+		run pm-summary --hold daily --db "$URL" --run-id "$id" </dev/null &&
+		expect_status 2 && test_grep "run-id: 1 to 256 characters" err || return 1
+	done &&
+	(sleep 10 | pm-summary --hold daily --db "$URL" --run-id "$(printf "x%0255d" 1)" \
+	    >held3 2>&1 & echo $! >hpid3) &&
+	test_when_finished "kill \$(cat hpid3) 2>/dev/null || :" &&
+	for _ in $(seq 100); do grep -q locked held3 && break; sleep 0.05; done &&
+	grep -q locked held3 &&
+	run pm-summary --hold daily --db "$URL" --run-id "$(printf "x%0255d" 2)" </dev/null &&
+	expect_status 4
+'
 test_expect_success 'migration 7 is the lease table on both engines' '
 	URL=$(pg_newdb mig) && pm-store --db "$URL" </dev/null 2>/dev/null &&
 	pm-store --schema postgresql | grep -q "CREATE TABLE run_locks" &&

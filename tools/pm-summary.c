@@ -222,7 +222,19 @@ one_opt(int ch, struct opts *o)
 		}
 		o->le.flow = optarg;
 		return 0;
-	case O_RUN_ID: o->le.run_id = optarg; return 0;
+	case O_RUN_ID:
+		/* it goes in the holder, with the host and pid: a longer one
+		 * was cut there, and two runs cut alike shared a lease */
+		for (n = 0; optarg[n] && (unsigned char)optarg[n] >= 0x20 &&
+		    optarg[n] != 0x7f; n++)
+			;
+		if (n == 0 || optarg[n] || n > LEASE_RUN_ID_MAX) {
+			msg("--run-id: 1 to %d characters, no control "
+			    "characters", LEASE_RUN_ID_MAX);
+			return -1;
+		}
+		o->le.run_id = optarg;
+		return 0;
 	case O_WAIT:
 		rc = opt_int("--wait", optarg, 0, 86400, &n);
 		o->le.wait = (int)n;
