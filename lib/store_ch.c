@@ -43,7 +43,7 @@
 struct chdb {
 	struct ch	*c[CH_MAX_SHARDS];
 	size_t		 n;
-	char		 cluster[128];	/* "" for one server */
+	char		 cluster[STORE_CH_CLUSTER_MAX + 1];	/* "" for one server */
 };
 
 struct chent {
@@ -182,7 +182,13 @@ chdb_open(const char *url, const char *target, const char *cluster, char *err,
 			    "cluster=%s", cluster, d->cluster);
 			goto fail;
 		}
-		snprintf(d->cluster, sizeof d->cluster, "%s", cluster);
+		/* never cut: a cut name is another cluster */
+		if (snprintf(d->cluster, sizeof d->cluster, "%s", cluster) >=
+		    (int)sizeof d->cluster) {
+			snprintf(err, errlen, "--cluster: longer than %zu "
+			    "bytes", sizeof d->cluster - 1);
+			goto fail;
+		}
 	}
 	if (shards[0] && !d->cluster[0]) {
 		snprintf(err, errlen, "shards= without cluster=");

@@ -29,6 +29,9 @@
 #ifndef PM_STORE_CH_H
 #define PM_STORE_CH_H
 
+/* The longest cluster name (--cluster, ?cluster=). */
+#define STORE_CH_CLUSTER_MAX	127
+
 struct jqf;
 
 /* Store the NDJSON of files (standard input when none) into url; target

@@ -28,7 +28,13 @@ test_expect_success '--schema clickhouse --cluster: local and Distributed tables
 	test_grep "ENGINE = Distributed('\''pmc'\'', currentDatabase(), '\''markets_local'\'', cityHash64(source, market_id))" out &&
 	run pm-store --schema clickhouse && expect_status 0 &&
 	test_grep -v "Distributed\|_local" out &&
-	test_grep "ENGINE = ReplacingMergeTree(row_version)" out
+	test_grep "ENGINE = ReplacingMergeTree(row_version)" out &&
+	# a name is never cut: a cut one is another cluster
+	c=$(printf "c%0126d" 0) &&
+	run pm-store --schema clickhouse --cluster "$c" && expect_status 0 &&
+	test_grep "ENGINE = Distributed('\''$c'\''," out &&
+	run pm-store --schema clickhouse --cluster "${c}1" && expect_status 2 &&
+	test_grep "cluster: longer than 127 bytes" err && test ! -s out
 '
 
 test_expect_success 'applied to each shard in turn; the shard count checked' '

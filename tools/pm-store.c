@@ -455,6 +455,12 @@ main(int argc, char **argv)
 			o.last_run = optarg;
 			break;
 		case 'C':
+			if (strlen(optarg) > STORE_CH_CLUSTER_MAX) {
+				msg("--cluster: longer than %d bytes",
+				    STORE_CH_CLUSTER_MAX);
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			o.cluster = optarg;
 			break;
 		case 'f':
