@@ -52,6 +52,17 @@ test_expect_success 'options of another command are mistakes' '
 	test_grep "reads no input" err
 '
 
+# it goes in the URL and in every record's request: a byte of another
+# charset made each record one pm-normalize and pm-store refused
+test_expect_success 'an --interval that is not letters and digits is refused, nothing fetched' '
+	echo "{\"kind\":\"market\",\"market_id\":\"1\",\"contracts\":[{\"outcome\":\"Yes\",\"token_id\":\"7\"}]}" >mk &&
+	for i in "$(printf "1d\377")" "" "1 d" "1d&x=1" "$(printf "x%016d" 0)"; do
+		run pm-fetch history --clob-url http://127.0.0.1:9 --interval "$i" mk &&
+		expect_status 2 && test ! -s out &&
+		test_grep "is not 1 to 16 letters and digits" err || return 1
+	done
+'
+
 test_expect_success 'base URLs must be http(s) and carry no credentials' '
 	run pm-fetch markets --gamma-url ftp://example.org && expect_status 2 &&
 	run pm-fetch markets --gamma-url http://user:secret@127.0.0.1:9 &&

@@ -287,6 +287,16 @@ opt_clob(struct opts *o, int ch, char *arg)
 	case O_INTERVAL:
 		o->hist_only = ch;
 		o->c.interval = arg;
+		/* the API knows its own (1h ... max, and may add some); this
+		 * keeps out what would break the URL or the records: a byte
+		 * of another charset made every record invalid UTF-8 */
+		if (*arg == 0 || strlen(arg) > 16 || strspn(arg,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789") != strlen(arg)) {
+			msg("--interval: \"%s\" is not 1 to 16 letters and digits",
+			    arg);
+			return -1;
+		}
 		return 0;
 	case O_FIDELITY:
 		o->hist_only = ch;
