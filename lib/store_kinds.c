@@ -611,6 +611,26 @@ one_of(const char *p, const char *const *list, size_t n)
 	return 0;
 }
 
+int
+store_flows_known(const char *flows, char *bad, size_t badlen)
+{
+	char name[32];
+	size_t n;
+
+	for (;;) {
+		n = strcspn(flows, ",");
+		snprintf(name, sizeof name, "%.*s", (int)n, flows);
+		if (n >= sizeof name || !one_of(name, run_flows,
+		    sizeof run_flows / sizeof *run_flows)) {
+			snprintf(bad, badlen, "%.*s", (int)n, flows);
+			return 0;
+		}
+		if (flows[n] == 0)
+			return 1;
+		flows += n + 1;
+	}
+}
+
 /* A time member that must parse when present (and when need is set). */
 static int
 time_ok(const json_val *root, const char *key, int need)

@@ -102,6 +102,19 @@ test_expect_success 'a run: its row, its end record with counts and status' '
 	test_num "$(sqlite3 a.db "select count(distinct run_id) from processed_events")" -eq 1
 '
 
+# a misspelt flow has no runs: the delta flow's watermark would be gone
+test_expect_success '--last-run: the newest run of the flows; a misspelt flow is refused' '
+	pm-store --db a.db "$RUN" >/dev/null 2>&1 &&
+	run pm-store --db a.db --last-run static,daily && expect_status 0 &&
+	test_line_count out -eq 1 &&
+	test_eq "$(cat out)" "$(sqlite3 a.db "select started_at from processing_runs")" &&
+	run pm-store --db a.db --last-run static && expect_status 0 && test ! -s out &&
+	for f in static,dialy "daily," "" DAILY; do
+		run pm-store --db a.db --last-run "$f" && expect_status 2 && test ! -s out &&
+		test_grep "last-run: not a flow" err || return 1
+	done
+'
+
 test_expect_success 'a processed group is not written twice; --new-only says what is stored' '
 	run pm-store --db a.db "$RUN" &&
 	run pm-store --new-only --db a.db "$RUN" && expect_status 0 &&

@@ -452,6 +452,15 @@ main(int argc, char **argv)
 			o.schema = optarg;
 			break;
 		case 'L':
+			/* a misspelt flow has no runs: the delta flow's
+			 * watermark would be gone without a word */
+			if (!store_flows_known(optarg, err, sizeof err)) {
+				msg("--last-run: not a flow: \"%s\" (daily, "
+				    "static, delta, events, prices, replay, "
+				    "retry-failures, trades)", err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			o.last_run = optarg;
 			break;
 		case 'C':
