@@ -79,7 +79,12 @@ test_expect_success '--only normalizes the listed endpoints and passes the rest'
 	raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)" >>once &&
 	run pm-normalize --only prices,midpoint once && expect_status 0 &&
 	head -4 once >want && head -4 out >got && test_cmp want got &&
-	test_count market out 2 && test_count price out 1
+	test_count market out 2 && test_count price out 1 &&
+	# a misspelt endpoint would pass its records through unnormalized
+	for o in prices,midpiont "prices," "" Prices; do
+		run pm-normalize --only "$o" once && expect_status 2 && test ! -s out &&
+		test_grep "only: unknown endpoint" err || return 1
+	done
 '
 test_expect_success 'a raw record without sha256 is a bad record' '
 	printf "%s\n" "{\"kind\":\"raw\",\"endpoint\":\"markets\",\"payload\":{\"id\":\"1\"}}" >in.ndjson &&

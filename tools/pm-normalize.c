@@ -142,6 +142,24 @@ listed(const char *list, const char *ep)
 	return 0;
 }
 
+/* The first item of the comma list that is no endpoint, or NULL. */
+static const char *
+only_unknown(const char *list)
+{
+	char ep[32];
+	size_t n;
+
+	for (;;) {
+		n = strcspn(list, ",");
+		snprintf(ep, sizeof ep, "%.*s", (int)n, list);
+		if (n >= sizeof ep || !norm_endpoint_known(ep))
+			return list;
+		if (list[n] == 0)
+			return NULL;
+		list += n + 1;
+	}
+}
+
 static int
 one(struct rec *r, void *arg)
 {
@@ -227,6 +245,7 @@ main(int argc, char **argv)
 	struct ctx c = { 0 };
 	struct ndjson nd = { 0 };
 	char err[256];
+	const char *p;
 	int ch, stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
@@ -245,6 +264,14 @@ main(int argc, char **argv)
 			c.endpoint = optarg;
 			break;
 		case 'o':
+			/* a misspelt endpoint would pass its records through
+			 * unnormalized, without a word */
+			if ((p = only_unknown(optarg)) != NULL) {
+				msg("--only: unknown endpoint: %.*s",
+				    (int)strcspn(p, ","), p);
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			c.only = optarg;
 			break;
 		case 'w':
