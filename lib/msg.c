@@ -109,6 +109,34 @@ vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: %s\n", prog, text);
 }
 
+const char *
+msg_pos(char *buf, size_t size, const char *file, unsigned long line)
+{
+	char num[24];
+	size_t fl, nl, keep;
+
+	nl = (size_t)snprintf(num, sizeof num, ":%lu", line);
+	fl = strlen(file);
+	if (size < nl + 4) {	/* a caller's mistake: the line alone */
+		snprintf(buf, size, "%s", num + 1);
+		return buf;
+	}
+	if (fl + nl < size) {
+		memcpy(buf, file, fl);
+		memcpy(buf + fl, num, nl + 1);
+		return buf;
+	}
+	/* The name's end (the file's own name) after "...": cut where no
+	 * UTF-8 sequence is split, for a database that wants valid text. */
+	keep = size - 1 - nl - 3;
+	while (keep > 0 && ((unsigned char)file[fl - keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(buf, "...", 3);
+	memcpy(buf + 3, file + fl - keep, keep);
+	memcpy(buf + 3 + keep, num, nl + 1);
+	return buf;
+}
+
 void
 msg(const char *fmt, ...)
 {

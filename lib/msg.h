@@ -12,6 +12,9 @@
 #ifndef PM_MSG_H
 #define PM_MSG_H
 
+#include <limits.h>
+#include <stddef.h>
+
 /* Each man page's EXIT STATUS; 0 is success. */
 enum {
 	EXIT_FAILED = 1,	/* some records failed, the others went through */
@@ -27,5 +30,15 @@ const char *msg_prog(void);
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_at(const char *file, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * A record's position, "file:line", as a failure's input and key
+ * (failure_sha256): the position of any file that could be opened fits a
+ * buffer of MSG_POS_SIZE whole; a longer name loses its start to "...",
+ * never the line number, so two lines of one file never share a position.
+ */
+#define MSG_POS_SIZE	(PATH_MAX + 32)
+const char *msg_pos(char *buf, size_t size, const char *file,
+    unsigned long line);
 
 #endif

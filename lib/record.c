@@ -37,7 +37,7 @@ void
 rec_failure(const struct failure *f)
 {
 	struct buf b;
-	char pos[1024], *cp[4];
+	char pos[MSG_POS_SIZE], *cp[4];
 	const char *mid = clean(f->market_id, &cp[0]),
 	    *key = clean(f->event_key, &cp[1]),
 	    *file = clean(f->file, &cp[2]),
@@ -63,9 +63,8 @@ rec_failure(const struct failure *f)
 		jw_strz(&b, key);
 	}
 	if (file) {
-		snprintf(pos, sizeof pos, "%s:%lu", file, f->line);
 		jw_key(&b, "input");
-		jw_textz(&b, pos);	/* a long name cut */
+		jw_textz(&b, msg_pos(pos, sizeof pos, file, f->line));
 	}
 	if (f->url) {
 		jw_key(&b, "url");

@@ -411,10 +411,10 @@ static int
 failure_row(struct store_ch *s, const char *file, unsigned long line,
     const char *reason, const char *detail)
 {
-	char sha[65], pos[1100];
+	char sha[65], pos[MSG_POS_SIZE];
 	struct buf b;
 
-	snprintf(pos, sizeof pos, "%s:%lu", file, line);
+	msg_pos(pos, sizeof pos, file, line);
 	buf_init(&b, 0);
 	buf_printf(&b, "%s\n%s\n%s\n%s\n\n", s->run_id ? s->run_id : "", pos,
 	    reason, detail);

@@ -11,6 +11,7 @@
 
 #include "jspan.h"
 #include "key.h"
+#include "msg.h"
 #include "sha.h"
 #include "store_impl.h"
 
@@ -60,12 +61,12 @@ bad(struct store *s, struct entry *e, const char *err)
 int
 fail_row(struct store *s, struct entry *e)
 {
-	char sha[65], pos[1100];
+	char sha[65], pos[MSG_POS_SIZE];
 	struct buf b;
 
 	if (s->db == NULL)
 		return DB_DONE;
-	snprintf(pos, sizeof pos, "%s:%lu", e->file, e->line);
+	msg_pos(pos, sizeof pos, e->file, e->line);
 	buf_init(&b, 0);
 	buf_printf(&b, "%s\n%s\n%s\n%s\n%s\n%s", s->run_id ? s->run_id : "",
 	    pos, e->reason, e->detail, e->key ? e->key : "",

@@ -451,9 +451,9 @@ summary_badline(struct summary *s, const char *file, unsigned long line,
     const char *detail)
 {
 	struct fail f = { 0 };
-	char pos[1024];
+	char pos[MSG_POS_SIZE];
 
-	snprintf(pos, sizeof pos, "%s:%lu", file, line);
+	msg_pos(pos, sizeof pos, file, line);
 	s->t.records++;
 	f.reason = strdup("bad_record");
 	f.stage = strdup("summary");

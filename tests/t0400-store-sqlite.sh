@@ -89,6 +89,20 @@ test_expect_success 'many bad lines among records: each a failure in order, the 
 	test_num "$(sed -n "s/^pm-store: mixed.ndjson: \([0-9]*\) more lines: .*(not repeated)$/\1/p" err | awk "{ s += \$1 } END { print s }")" -eq 180
 '
 
+test_expect_success 'a long input path: each bad line its own failure, line numbers kept' '
+	d=$(printf "%0200d" 0) && long=$d/$d/$d/$d/$d/$d && mkdir -p "$long" &&
+	printf "not json\nnot json\n" >"$long/in.ndjson" &&
+	run pm-store --db l.db "$long/in.ndjson" && expect_status 1 &&
+	test_grep "2 failed" err &&
+	sqlite3 l.db "select input from processing_failures order by input" >got &&
+	printf "%s\n" "$long/in.ndjson:1" "$long/in.ndjson:2" >want &&
+	test_cmp want got &&
+	jq -r "select(.kind == \"failure\") | .input" out >got &&
+	test_cmp want got &&
+	run pm-summary --json sum.json "$long/in.ndjson" &&
+	jq -r ".failures[].input" sum.json >got && test_cmp want got
+'
+
 test_expect_success 'a run: its row, its end record with counts and status' '
 	run pm-store --db a.db "$RUN" && expect_status 0 &&
 	tail -1 out | jq -e "select(.kind==\"run\" and .phase==\"end\" and .status==\"partial\" and .counts.inserted==6 and .counts.skipped==1 and .run_id==\"20261123T070000Z-daily-t001\")" >/dev/null &&

@@ -1,7 +1,7 @@
 /*
  * test-lib.c - unit tests for lib/: timestamps, the JSON writer and its
- * UTF-8 cleaning, number checks, bounded buffers, hashes and the simdjson
- * wrapper.  Prints one
+ * UTF-8 cleaning, number checks, bounded buffers, hashes, the simdjson
+ * wrapper and input positions.  Prints one
  * line per failed check and "unit: N checks, N failed"; exit 1 on failure.
  */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "json.h"
 #include "jw.h"
+#include "msg.h"
 #include "ratelimit.h"
 #include "sha.h"
 #include "timefmt.h"
@@ -333,6 +334,29 @@ test_json(void)
 	json_parser_free(p);
 }
 
+/* A position keeps its line number whatever the name's length: it keys
+ * the failure, and two lines of one file must not share one. */
+static void
+test_pos(void)
+{
+	char pos[32], pos2[32], name[64];
+
+	CHECK(strcmp(msg_pos(pos, sizeof pos, "in.ndjson", 12),
+	    "in.ndjson:12") == 0);
+	memset(name, 'd', 63);
+	name[63] = 0;
+	memcpy(name + 58, "/f.nd", 5);
+	CHECK(strcmp(msg_pos(pos, sizeof pos, name, 4294967295UL),
+	    "...dddddddddddd/f.nd:4294967295") == 0);
+	CHECK(strcmp(msg_pos(pos, sizeof pos, name, 1),
+	    msg_pos(pos2, sizeof pos2, name, 2)) != 0);
+	/* cut after a UTF-8 sequence, never inside one (é at 36) */
+	memset(name, 'd', 63);
+	memcpy(name + 36, "\xc3\xa9", 2);
+	CHECK(strcmp(msg_pos(pos, sizeof pos, name, 7),
+	    "...ddddddddddddddddddddddddd:7") == 0);
+}
+
 int
 main(void)
 {
@@ -344,6 +368,7 @@ main(void)
 	test_sha();
 	test_json();
 	test_minify_random();
+	test_pos();
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }
