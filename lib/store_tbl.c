@@ -662,7 +662,9 @@ struct zjob {
 				 * (the writer thread's), or NULL: in
 				 * s->ent */
 	char		 sha[65];
-	char		 endpoint[128];
+	char		*endpoint;	/* any length, as PostgreSQL and
+				 * ClickHouse keep it; freed when the job's
+				 * place serves again */
 	const char	*in;	/* the payload, in the batch's text (store.c:
 				 * it does not move until the batch is done,
 				 * and the batch waits for its jobs) */
@@ -716,6 +718,7 @@ zgroup_free(struct zgroup *g)
 		return;
 	for (i = 0; i < ZGROUP; i++) {
 		buf_release(&g->j[i].out);
+		free(g->j[i].endpoint);
 	}
 	free(g);
 }
@@ -845,7 +848,7 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 	if (s->zq == NULL && (s->zq = workq_new(1, NULL, NULL,
 	    zjob_run, s)) == NULL)
 		return DB_ERR;
-	if (strlen(endpoint) >= sizeof j->endpoint || sha->n != 64)
+	if (sha->n != 64)
 		return DB_ERR;	/* raw_put checked the hash: cannot be */
 	if ((rc = dict_ready(s, endpoint)) != DB_DONE)
 		return rc;
@@ -853,11 +856,13 @@ payload_queue(struct store *s, const struct val *sha, const char *endpoint,
 		return DB_ERR;
 	s->zfill->zp = s->zp;
 	j = &s->zfill->j[s->zfill->n];
+	free(j->endpoint);
+	if ((j->endpoint = strdup(endpoint)) == NULL)
+		return DB_ERR;
 	j->seq = seq;
 	j->stat = aw_on(s) ? s->wstat : NULL;
 	memcpy(j->sha, sha->s, 64);
 	j->sha[64] = 0;
-	snprintf(j->endpoint, sizeof j->endpoint, "%s", endpoint);
 	j->dict = NULL;
 	j->in = p;
 	j->inlen = n;

@@ -53,6 +53,31 @@ else
 	test_expect_success 'postgresql: dictionaries' 'pg_ready'
 fi
 
+# An endpoint is any string (pm-records(5)): one of 127, 128 and 300
+# bytes, each with a payload new to the database (packed by SQLite's
+# thread, which kept the name in 128 bytes and failed the record, a
+# retriable store_failed with no reason, from 128 on).
+long_endpoint() {
+	test_expect_success "$1: an endpoint of any length is stored" '
+		for n in 127 128 300; do
+			ep=$(printf "%${n}s" "" | tr " " y) &&
+			sed -n "${n}p" "$R" |
+			    sed "s/\"endpoint\":\"markets\"/\"endpoint\":\"$ep\"/" ||
+			    return 1
+		done >long.ndjson &&
+		run pm-store --db "$L_URL" long.ndjson && expect_status 0 &&
+		test_grep "3 records: 3 inserted, .* 0 failed" err &&
+		test_eq "127 128 300" "$(q "$L_URL" "SELECT length(endpoint) FROM raw_observations ORDER BY 1" | tr "\n" " " | sed "s/ \$//")" &&
+		run pm-store --db "$L_URL" --export raw && test_cmp long.ndjson out
+	'
+}
+L_URL=$TMP/long.db
+long_endpoint sqlite
+if pg_ready >/dev/null; then
+	L_URL=$(pg_newdb longep)
+	long_endpoint postgresql
+fi
+
 test_expect_success 'a payload whose dictionary is gone is said, not guessed' '
 	pm-store --db e.db "$I" >/dev/null 2>&1 &&
 	sqlite3 e.db "DELETE FROM raw_dicts" &&
