@@ -98,6 +98,28 @@ fail(struct normalizer *n, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * A string holding a number, as a double: any length (an API may send
+ * "0.26" and sixty zeros), all of it a number.  0, or -1 when it is not
+ * one, or -2 when memory ran out.
+ */
+static int
+str_double(const char *s, size_t sl, double *d)
+{
+	char tmp[64], *p = tmp, *end;
+	int r;
+
+	if (sl >= sizeof tmp && (p = malloc(sl + 1)) == NULL)
+		return -2;
+	memcpy(p, s, sl);
+	p[sl] = 0;
+	*d = strtod(p, &end);
+	r = sl > 0 && end == p + sl ? 0 : -1;
+	if (p != tmp)
+		free(p);
+	return r;
+}
+
 struct normalizer *
 norm_new(size_t max_len)
 {
@@ -211,9 +233,9 @@ num_val(struct normalizer *n, struct buf *b, const json_val *v,
     const char *name)
 {
 	const char *s;
-	char tmp[64], *end;
 	size_t sl;
 	double d;
+	int r;
 
 	switch (v->type) {
 	case JSON_ABSENT:
@@ -231,15 +253,12 @@ num_val(struct normalizer *n, struct buf *b, const json_val *v,
 		if (sl < 300 && json_is_number(s, sl) && !memchr(s, 'e', sl) &&
 		    !memchr(s, 'E', sl))
 			return jw_raw(b, s, sl);
-		if (sl < sizeof tmp) {
-			memcpy(tmp, s, sl);
-			tmp[sl] = 0;
-			d = strtod(tmp, &end);
-			if (*end == 0 && isfinite(d))
-				/* Keep the digits as sent when JSON can. */
-				return json_is_number(s, sl) ?
-				    jw_raw(b, s, sl) : jw_double(b, d);
-		}
+		if ((r = str_double(s, sl, &d)) == -2)
+			return fail(n, "out of memory");
+		if (r == 0 && isfinite(d))
+			/* Keep the digits as sent when JSON can. */
+			return json_is_number(s, sl) ?
+			    jw_raw(b, s, sl) : jw_double(b, d);
 		return fail(n, "%s is not a number: \"%.32s\"", name, s);
 	}
 	return fail(n, "%s is not a number", name);
@@ -390,17 +409,13 @@ static int
 final_price(const json_val *v, double *d)
 {
 	const char *s;
-	char tmp[64], *end;
 	size_t sl;
 
 	if (json_double(v, d) == 0)
 		return 0;
-	if ((s = json_str(v, &sl)) == NULL || sl == 0 || sl >= sizeof tmp)
+	if ((s = json_str(v, &sl)) == NULL)
 		return -1;
-	memcpy(tmp, s, sl);
-	tmp[sl] = 0;
-	*d = strtod(tmp, &end);
-	return *end == 0 ? 0 : -1;
+	return str_double(s, sl, d) == 0 ? 0 : -1;
 }
 
 static int
@@ -718,20 +733,17 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 static int
 price_check(struct normalizer *n, const json_val *p)
 {
-	char tmp[64], *end;
 	const char *s;
 	size_t sl;
 	double d;
+	int r;
 
 	if ((s = json_str(p, &sl)) != NULL) {
 		if (sl == 0)
 			return fail(n, "price is an empty string");
-		if (sl >= sizeof tmp)
-			return fail(n, "price is not a number: \"%.32s\"", s);
-		memcpy(tmp, s, sl);
-		tmp[sl] = 0;
-		d = strtod(tmp, &end);
-		if (*end != 0 || end == tmp)
+		if ((r = str_double(s, sl, &d)) == -2)
+			return fail(n, "out of memory");
+		if (r == -1)
 			return fail(n, "price is not a number: \"%.32s\"", s);
 	} else if (json_double(p, &d) == -1)
 		return fail(n, "price is not a number");

@@ -1,7 +1,8 @@
 #!/bin/bash
-# pm-normalize: a CLOB price must be a number in [0, 1] ("" is none) and
-# its side one of pm-records(5)'s; anything else is that raw record's
-# failure, never a price record pm-store would then refuse or keep.
+# pm-normalize: a CLOB price must be a number in [0, 1] ("" is none), of
+# any length, and its side one of pm-records(5)'s; anything else is that
+# raw record's failure, never a price record pm-store would then refuse or
+# keep.
 . "$(dirname "$0")/lib.sh"
 
 raw() { rec_raw clob "$1" "$2" "$3"; }
@@ -35,6 +36,29 @@ test_expect_success 'an empty, negative, above-one or non-number price: a failur
 	price nan is outside [0, 1]
 	EOT
 	test_cmp want got
+'
+
+test_expect_success 'a price string of any length is read whole' '
+	z60=$(printf "%060d" 0) && z300=$(printf "%0300d" 0) &&
+	for p in "0.26$z60" "0.2$z60" "0.26${z300}e0" "0.26${z60}x" "abc"; do
+		raw midpoint "$T" "{\"mid\":\"$p\"}" || return 1
+	done >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	jq -r "select(.kind == \"price\") | .price" out >got &&
+	printf "%s\n" 0.26 0.2 0.26 >want && test_cmp want got &&
+	jq -r "select(.kind == \"failure\") | [.reason, .detail] | @tsv" out >got &&
+	printf "normalization_failed\tprice is not a number: \"%.32s\"\n" "0.26${z60}x" abc >want &&
+	test_cmp want got
+'
+
+test_expect_success 'a long number string in a market field is read whole too' '
+	z100=$(printf "%0100d" 0) &&
+	echo "{\"id\":\"1\",\"volume\":\"12.5${z100}e0\",\"liquidity\":\"3${z100}x\"}" >m.json &&
+	run pm-normalize -e markets m.json && expect_status 1 &&
+	test_grep "liquidity is not a number: \"3000" err &&
+	echo "{\"id\":\"1\",\"volume\":\"12.5${z100}e0\"}" >m.json &&
+	run pm-normalize -e markets m.json && expect_status 0 &&
+	test_eq 12.5 "$(jq -r "select(.kind == \"market\") | .volume" out)"
 '
 
 test_expect_success 'a side other than BUY or SELL in /prices: a failure' '
