@@ -129,11 +129,12 @@ parse_file(const char *path, char *err, size_t errlen)
 }
 
 /* A name a suite or variant may have: it must survive "NAME.key=value"
- * and "suite:stage:variant". */
+ * and "suite:stage:variant", and fit the buffers built from it (a longer
+ * one was cut short there: two research variants became one key). */
 static int
 good_name(const char *s)
 {
-	if (*s == 0)
+	if (*s == 0 || strlen(s) > CONFIG_NAME_MAX)
 		return 0;
 	for (; *s; s++)
 		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
@@ -689,8 +690,9 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 		name = pstr(entry, "name", &bad);
 	if (bad || name == NULL || !good_name(name)) {
 		free(name);
-		return fail(L, "suite %s: %s variant without a name of letters, "
-		    "digits, - and _", suite, stage_names[stage]);
+		return fail(L, "suite %s: %s variant without a name of 1 to %d "
+		    "letters, digits, - and _", suite, stage_names[stage],
+		    CONFIG_NAME_MAX);
 	}
 	for (i = 0; i < L->c->n; i++)
 		if (L->c->v[i].stage == stage && !strcmp(L->c->v[i].suite, suite)
@@ -732,8 +734,8 @@ load_suite(struct loader *L, jv suite)
 		return fail(L, "a suite is not an object");
 	if ((id = pstr(suite, "id", &bad)) == NULL || bad || !good_name(id)) {
 		free(id);
-		return fail(L, "a suite without an id of letters, digits, - "
-		    "and _");
+		return fail(L, "a suite without an id of 1 to %d letters, "
+		    "digits, - and _", CONFIG_NAME_MAX);
 	}
 	for (i = 0; i < L->c->n; i++)
 		if (strcmp(L->c->v[i].suite, id) == 0) {

@@ -27,6 +27,10 @@ enum { XB_BASELINE, XB_MARKET };
 
 /* The longest Gemini model name: it goes in the request's URL path. */
 #define LLM_MODEL_MAX	256
+/* The longest suite id or variant name: they are joined into research
+ * keys, ids and --dump-dir file names (suite.stage.variant.what.json must
+ * stay within a file name's 255 bytes), all sized from this. */
+#define CONFIG_NAME_MAX	64
 
 struct variant {
 	char	 *suite, *name;

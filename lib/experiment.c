@@ -152,7 +152,7 @@ make_input(struct xworker *w, const struct xjob *j, const struct variant *v,
 {
 	const struct variant *d;
 	struct buf *b = &w->input;
-	char key[512];
+	char key[2 * CONFIG_NAME_MAX + 2];	/* suite:variant, config.c's */
 	size_t i;
 
 	buf_reset(b);

@@ -103,4 +103,21 @@ test_expect_success 'a variant may not depend on what is not research' '
 	echo "{\"suites\":[{\"id\":\"x\",\"forecast\":[{\"variant\":\"f\",\"type\":\"builtin\",\"builtin\":\"market\",\"depends_on\":\"r\"}]}]}" >c.json &&
 	run pm-experiment -c c.json -l && expect_status 2 && test_grep "depends on r, not a research variant" err
 '
+test_expect_success 'names and suite ids: at most 64 characters, each research its own key' '
+	a=$(printf "%063d" 0 | tr 0 A) &&
+	printf "%s\n" "{\"suites\":[{\"id\":\"${a}s\",\"research\":[" \
+		"{\"variant\":\"${a}1\",\"type\":\"jq\",\"program\":\"{output: 1}\"}," \
+		"{\"variant\":\"${a}2\",\"type\":\"jq\",\"program\":\"{output: 2}\"}]," \
+		"\"forecast\":[{\"variant\":\"f\",\"type\":\"jq\",\"depends_on\":[\"${a}1\",\"${a}2\"]," \
+		"\"program\":\"{probabilities: {(.markets[0].market_id): 0.5}, output: .research}\"}]}]}" >long.json &&
+	run pm-experiment -c long.json ../groups.ndjson && expect_status 0 &&
+	jq -c "select(.kind==\"group\" and .event_key==\"e1\") | .results[2].output" out >got &&
+	echo "{\"${a}1\":1,\"${a}2\":2}" >want && test_cmp want got &&
+	sed "s/${a}2/A${a}2/g" long.json >over.json &&
+	run pm-experiment -c over.json ../groups.ndjson && expect_status 2 && test ! -s out &&
+	test_grep "suite ${a}s: research variant without a name of 1 to 64 letters" err &&
+	sed "s/${a}s/A${a}s/" long.json >over.json &&
+	run pm-experiment -c over.json -l && expect_status 2 &&
+	test_grep "a suite without an id of 1 to 64 letters" err
+'
 test_done
