@@ -58,26 +58,45 @@ dump_name(const char *key, char *out, size_t n)
 		out[0] = '_';
 }
 
+/* Why path could not be written; a long path is cut short here, not the
+ * reason (msg() keeps 2047 bytes and a path may have 4095). */
+static void
+dump_fail(const char *path, int e)
+{
+	size_t n = strlen(path);
+
+	msg("--dump-dir: %.*s%s: %s", (int)(n > 1000 ? 1000 : n), path,
+	    n > 1000 ? "..." : "", strerror(e));
+}
+
 void
 xdump(struct xworker *w, size_t vi, const char *what, const char *p,
     size_t n)
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	char name[160], path[4096];
+	size_t dirlen;
 	int short_write;
 	FILE *f;
 
 	if (w->o->dump_dir == NULL)
 		return;
 	dump_name(w->event_key, name, sizeof name);
-	snprintf(path, sizeof path, "%s/%s", w->o->dump_dir, name);
-	if (mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST)
+	/* A path cut short names another file: the request and the answer
+	 * were cut to one name, the answer overwrote the request. */
+	if ((size_t)snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s",
+	    w->o->dump_dir, name, v->suite, config_stage_name(v->stage),
+	    v->name, what, strcmp(what, "stderr") == 0 ? "txt" : "json") >=
+	    sizeof path) {
+		dump_fail(w->o->dump_dir, ENAMETOOLONG);
+		return;
+	}
+	dirlen = strlen(w->o->dump_dir) + 1 + strlen(name);
+	path[dirlen] = '\0';		/* the event's directory */
+	if ((mkdir(w->o->dump_dir, 0777) == -1 && errno != EEXIST) ||
+	    (mkdir(path, 0777) == -1 && errno != EEXIST))
 		goto fail;
-	if (mkdir(path, 0777) == -1 && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof path, "%s/%s/%s.%s.%s.%s.%s", w->o->dump_dir,
-	    name, v->suite, config_stage_name(v->stage), v->name, what,
-	    strcmp(what, "stderr") == 0 ? "txt" : "json");
+	path[dirlen] = '/';
 	if ((f = fopen(path, "w")) == NULL)
 		goto fail;
 	short_write = n && fwrite(p, 1, n, f) != n;
@@ -85,7 +104,7 @@ xdump(struct xworker *w, size_t vi, const char *what, const char *p,
 		goto fail;
 	return;
 fail:
-	msg("--dump-dir: %s: %s", path, strerror(errno));
+	dump_fail(path, errno);
 }
 
 static int

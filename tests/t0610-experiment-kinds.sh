@@ -119,4 +119,14 @@ test_expect_success 'results carry times and latency' '
 	run pm-experiment -c ../slow.json in.ndjson &&
 	jq -e ".results[0] | (.latency_ms >= 500) and (.started_at | test(\"^20..-..-..T..:..:..[.][0-9]{3}Z$\")) and .finished_at >= .started_at" out >/dev/null
 '
+test_expect_success '--dump-dir: a file path over 4095 bytes is refused, never cut short' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	d=$(printf "%0200d/" $(seq 20))$(printf "%059d" 0) && test ${#d} = 4079 &&
+	mkdir -p "$d" &&
+	run pm-experiment -c ../kinds.json --include-forecast jqi --dump-dir "$d" in.ndjson &&
+	expect_status 0 && test "$(jq -r .results[0].status out)" = ok &&
+	test_grep "^pm-experiment: --dump-dir: 0.*: File name too long\$" err &&
+	test "$(grep -c "File name too long" err)" = 2 &&
+	test "$(find "${d%%/*}" -type f | wc -l)" = 0
+'
 test_done
