@@ -68,6 +68,17 @@ fail(struct loader *L, const char *fmt, ...)
 	return -1;
 }
 
+/* Why path could not be read, in err: a long path is cut short, not the
+ * reason (a 4000-byte one left no room for it). */
+static void
+read_fail(const char *path, const char *why, char *err, size_t errlen)
+{
+	size_t n = strlen(path);
+
+	snprintf(err, errlen, "%.*s%s: %s", (int)(n > 256 ? 256 : n), path,
+	    n > 256 ? "..." : "", why);
+}
+
 static char *
 read_all(const char *path, char *err, size_t errlen)
 {
@@ -78,15 +89,15 @@ read_all(const char *path, char *err, size_t errlen)
 
 	buf_init(&b, 64 * 1024 * 1024);
 	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		read_fail(path, strerror(errno), err, errlen);
 		return NULL;
 	}
 	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
 		if (buf_add(&b, tmp, n) == -1)
 			break;
 	if (ferror(f) || !feof(f) || b.data == NULL) {
-		snprintf(err, errlen, "%s: %s", path, b.data == NULL && !ferror(f) ?
-		    "empty file" : "cannot read");
+		read_fail(path, b.data == NULL && !ferror(f) ? "empty file" :
+		    "cannot read", err, errlen);
 		buf_release(&b);
 		b.data = NULL;
 	}
@@ -370,8 +381,13 @@ fill_jq(struct loader *L, struct variant *v, jv p)
 		    v->id);
 	}
 	if (file) {
-		snprintf(path, sizeof path, "%s%s", file[0] == '/' ? "" :
-		    L->dir, file);
+		/* one cut short names another file, and that one was run */
+		if ((size_t)snprintf(path, sizeof path, "%s%s", file[0] == '/' ?
+		    "" : L->dir, file) >= sizeof path) {
+			free(file);
+			return fail(L, "%s: program_file: over %zu bytes with "
+			    "the config's directory", v->id, sizeof path - 1);
+		}
 		free(file);
 		if ((v->program = read_all(path, L->err, L->errlen)) == NULL)
 			return -1;

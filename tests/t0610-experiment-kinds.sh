@@ -129,4 +129,18 @@ test_expect_success '--dump-dir: a file path over 4095 bytes is refused, never c
 	test "$(grep -c "File name too long" err)" = 2 &&
 	test "$(find "${d%%/*}" -type f | wc -l)" = 0
 '
+test_expect_success 'program_file: a path over 4095 bytes is refused, not cut to another file' '
+	mkdir -p cfgdir8 && echo "{output: \"the wrong file\"}" >cfgdir8/prog.jq &&
+	f=$(printf "%02040d" 0 | sed "s,0,./,g")prog.jq &&
+	test $((${#f} + 8)) = 4095 &&
+	echo "{\"suites\":[{\"id\":\"s\",\"research\":[{\"variant\":\"v\",\"type\":\"jq\",\"program_file\":\"$f-other.jq\"}]}]}" >cfgdir8/c.json &&
+	run pm-experiment -c cfgdir8/c.json ../groups.ndjson && expect_status 2 && test ! -s out &&
+	test_grep "^pm-experiment: s:research:v: program_file: over 4095 bytes with the config'"'"'s directory\$" err &&
+	sed "s,$f-other.jq,$f," cfgdir8/c.json >cfgdir8/ok.json &&
+	run pm-experiment -c cfgdir8/ok.json ../groups.ndjson && expect_status 0 &&
+	test "$(jq -r ".results[0].output" out | sort -u)" = "the wrong file" &&
+	sed "s,$f-other.jq,${f:16}-none.jq," cfgdir8/c.json >cfgdir8/none.json &&
+	run pm-experiment -c cfgdir8/none.json ../groups.ndjson && expect_status 2 &&
+	test_grep "\.\.\.: No such file or directory\$" err
+'
 test_done
