@@ -809,6 +809,11 @@ xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
 		xres_fail(r, "%s is not set", v->api_key_env);
 		goto out;
 	}
+	/* it goes in a header: a CR LF in it sent headers of its own */
+	if (call.api_key && !llm_key_ok(call.api_key)) {
+		xres_fail(r, "%s holds a control character", v->api_key_env);
+		goto out;
+	}
 	if (build_request(w, v, in, n, err, sizeof err) == -1) {
 		xres_fail(r, "prompt: %s", err);
 		goto out;

@@ -109,6 +109,15 @@ make_url(const char *base, const char *path, char *url, size_t n)
 	    0 : -1;
 }
 
+int
+llm_key_ok(const char *key)
+{
+	for (; *key; key++)
+		if ((unsigned char)*key < 0x20 || *key == 0x7f)
+			return 0;
+	return 1;
+}
+
 static struct curl_slist *
 headers(const char *key, int where)
 {
@@ -150,6 +159,11 @@ llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
 	*rep = (struct llm_reply){ .status = 0, .retry_after_ms = -1 };
 	if (make_url(c->base_url, c->path, url, sizeof url) == -1) {
 		snprintf(err, errlen, "base_url too long");
+		return -1;
+	}
+	/* the caller says which variable; never the key itself */
+	if (c->api_key && !llm_key_ok(c->api_key)) {
+		snprintf(err, errlen, "the API key holds a control character");
 		return -1;
 	}
 	if ((hd = headers(c->api_key, c->key_header)) == NULL) {

@@ -143,6 +143,8 @@ class Handler(BaseHTTPRequestHandler):
             log.write(json.dumps({"path": self.path,
                                   "auth": self.headers.get("Authorization"),
                                   "goog_key": self.headers.get("x-goog-api-key"),
+                                  # every header's name: one a key smuggled in shows
+                                  "headers": sorted(k.lower() for k in self.headers.keys()),
                                   "t": time.time(),
                                   "request": req}) + "\n")
         m = re.search(r"/models/([^/:]+):generateContent$", self.path)

@@ -80,4 +80,20 @@ test_expect_success '--stats: the tokens each LLM variant used, summed over the 
 	expect_status 0 && grep -x "pm-experiment: gm:research:web: 1650 tokens" err &&
 	test "$(jq -r ".results[0].output.usage.totalTokenCount" out | sort -u)" = 550
 '
+test_expect_success 'a key holding CR LF is not sent: no header of its own arrives, the failure names the variable only' '
+	: >../llm.log &&
+	key=$(printf "sk-SECRET-inj\r\nX-Injected: yes") &&
+	set -- -c ../both.json --stage research --include-research web \
+		-o oa.api_key_env=TESTKEY -o gm.api_key_env=TESTKEY &&
+	TESTKEY=$key run pm-experiment "$@" ../groups.ndjson && expect_status 1 &&
+	not grep -qi x-injected ../llm.log && test ! -s ../llm.log &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.suite) \(.status) \(.error)\"" out | sort -u >got &&
+	printf "%s\n" "gm failed TESTKEY holds a control character" \
+		"oa failed TESTKEY holds a control character" >want && test_cmp want got &&
+	TESTKEY=$key run pm-experiment "$@" --check && expect_status 2 &&
+	test_grep "^pm-experiment: oa:research:web: TESTKEY holds a control character\$" err &&
+	TESTKEY=$(printf "sk-SECRET-tab\tx") run pm-experiment "$@" --check && expect_status 2 &&
+	TESTKEY=sk-SECRET-fine run pm-experiment "$@" --check && expect_status 0 &&
+	not grep -q SECRET out err
+'
 test_done

@@ -312,7 +312,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 
 /* A jq program that does not compile is a configuration error: say so
  * before the first group, not once per group.  With keys, an LLM variant
- * whose key is not set is one too (--check: before a run fetches). */
+ * whose key is not set, or cannot go in a header, is one too (--check:
+ * before a run fetches). */
 static int
 check_variants(const struct config *cfg, int keys)
 {
@@ -333,9 +334,15 @@ check_variants(const struct config *cfg, int keys)
 			}
 			jqf_free(f);
 		}
-		if (keys && v->api_key_env && *v->api_key_env &&
-		    ((k = getenv(v->api_key_env)) == NULL || *k == 0)) {
+		if (!keys || v->api_key_env == NULL || *v->api_key_env == 0)
+			continue;
+		if ((k = getenv(v->api_key_env)) == NULL || *k == 0) {
 			msg("%s: %s is not set", v->id, v->api_key_env);
+			return -1;
+		}
+		if (!llm_key_ok(k)) {	/* never printed: it is a secret */
+			msg("%s: %s holds a control character", v->id,
+			    v->api_key_env);
 			return -1;
 		}
 	}
