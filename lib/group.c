@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "key.h"
 #include "json.h"
 #include "jw.h"
 
@@ -327,19 +328,6 @@ find(struct item **v, size_t n, const char *key, int byslug)
 	return NULL;
 }
 
-/* A market id in a key: '%' and the separator ',' written %25 and %2C,
- * so that no id can pass for a list of them. */
-static int
-add_id(struct buf *b, const char *id)
-{
-	int rc = 0;
-
-	for (; *id && rc == 0; id++)
-		rc = *id == '%' ? buf_adds(b, "%25") :
-		    *id == ',' ? buf_adds(b, "%2C") : buf_addc(b, *id);
-	return rc;
-}
-
 /* The key grammar is pm-records(5) EVENT KEY: an event id as it is,
  * unless it starts with one of the two prefixes, then "event:" and it;
  * else "market:" and the escaped market ids.  Keys of plain ids are the
@@ -362,7 +350,7 @@ span_key(struct item **m, size_t n)
 		rc = buf_adds(&b, "market:");
 		for (i = 0; i < n && rc == 0; i++)
 			rc = (i ? buf_addc(&b, ',') : 0) |
-			    add_id(&b, m[i]->id);
+			    key_add_id(&b, m[i]->id, strlen(m[i]->id));
 	}
 	if (rc != 0) {
 		buf_release(&b);

@@ -1,6 +1,7 @@
 /* key.c - the stored form of long keys (see key.h). */
 #include <string.h>
 
+#include "buf.h"
 #include "key.h"
 #include "sha.h"
 
@@ -32,4 +33,16 @@ key_stored(const char *s, size_t n, char out[KEY_MAX + 1], size_t *outn)
 		return NULL;
 	*outn = p + TAGLEN + 64;
 	return out;
+}
+
+int
+key_add_id(struct buf *b, const char *id, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = id[i] == '%' ? buf_adds(b, "%25") :
+		    id[i] == ',' ? buf_adds(b, "%2C") : buf_addc(b, id[i]);
+	return rc;
 }

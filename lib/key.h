@@ -21,4 +21,10 @@
 const char *key_stored(const char *s, size_t n, char out[KEY_MAX + 1],
     size_t *outn);
 
+/* A market id into a list of them joined by ',' (an event key, a
+ * result's markets): '%' and ',' written %25 and %2C, so that no id can
+ * pass for a list of them.  0, or -1 out of memory. */
+struct buf;
+int key_add_id(struct buf *b, const char *id, size_t n);
+
 #endif

@@ -939,7 +939,9 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 
 /* The key columns a result record names: its fingerprint ("" when it
  * has none: written before fingerprints) and its markets, joined by ","
- * into mk ("" when it lists none). */
+ * into mk ("" when it lists none), escaped as in an event key: a market
+ * "a,b" and the markets "a" and "b" were one key, and the second result
+ * was taken for the first and dropped. */
 static void
 result_key(const json_val *r, struct buf *mk, struct val *v)
 {
@@ -958,7 +960,7 @@ result_key(const json_val *r, struct buf *mk, struct val *v)
 		if ((p = json_str(&id, &n)) != NULL) {
 			if (mk->len)
 				buf_addc(mk, ',');
-			buf_add(mk, p, n);
+			key_add_id(mk, p, n);
 		}
 	v[RESULTS_MARKETS] = vtext(mk->len ? mk->data : "", mk->len);
 }

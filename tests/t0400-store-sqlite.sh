@@ -139,6 +139,27 @@ test_expect_success 'a processed group is not written twice; --new-only says wha
 	test_count group out 3 && test_cmp "$RUN" out && test ! -e new.db
 '
 
+# a result's markets are its market ids joined by ",": escaped as in an
+# event key, or the market "a,b" and the markets a and b were one key and
+# the second result was dropped as stored already
+test_expect_success 'a market id with a comma: its result is its own, not one of two markets' '
+	jq -cn "def m(\$i): {kind: \"market\", source: \"polymarket\", market_id: \$i, question: \"Q\"};
+		def r(\$ids; \$p): {experiment_id: \"s:forecast:v\", suite: \"s\",
+			stage: \"forecast\", variant: \"v\", type: \"builtin\", status: \"ok\",
+			fingerprint: \"0123456789abcdef\", market_ids: \$ids,
+			probabilities: (\$ids | map({(.): {Yes: \$p}}) | add)};
+		{kind: \"group\", event_key: \"E\", event: null,
+		 markets: [m(\"a\"), m(\"b\"), m(\"a,b\"), m(\"a%2Cb\")],
+		 results: [r([\"a\", \"b\"]; 0.1), r([\"a,b\"]; 0.9), r([\"a%2Cb\"]; 0.5)]}" >g.ndjson &&
+	run pm-store --db c.db g.ndjson && expect_status 0 &&
+	sqlite3 c.db "select markets, probabilities from experiment_results order by 1" >got &&
+	printf "%s\n" "a%252Cb|{\"a%2Cb\":{\"Yes\":0.5}}" "a%2Cb|{\"a,b\":{\"Yes\":0.9}}" \
+		"a,b|{\"a\":{\"Yes\":0.1},\"b\":{\"Yes\":0.1}}" >want && test_cmp want got &&
+	run pm-store --new-only --db c.db g.ndjson && expect_status 0 &&
+	jq -c "[.stored_results[].market_ids] | sort" out >got &&
+	echo "[[\"a\",\"b\"],[\"a%2Cb\"],[\"a,b\"]]" >want && test_cmp want got
+'
+
 test_expect_success '--dry-run checks, writes nothing, creates nothing' '
 	{ cat "$RUN"; echo "{\"kind\":\"price\",\"token_id\":\"1\"}"; } >in.ndjson &&
 	run pm-store --dry-run --db dir/x.db in.ndjson && expect_status 1 &&
