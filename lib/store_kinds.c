@@ -827,6 +827,22 @@ close_time_of(const json_val *ms, const char *id, size_t n)
 	return NULL;
 }
 
+/* The member of lead named p[0..n), for a key too long for json_get. */
+static void
+lead_of(const json_val *lead, const char *p, size_t n, json_val *one)
+{
+	json_iter it;
+	const char *k;
+	size_t kl;
+
+	one->type = JSON_ABSENT;
+	json_iter_init(&it, lead);
+	while (json_iter_next(&it, &k, &kl, one))
+		if (kl == n && memcmp(k, p, n) == 0)
+			return;
+	one->type = JSON_ABSENT;
+}
+
 /* One experiment_markets row per market result r covers (v: its
  * experiment_results columns), with its lead time when r has one. */
 static int
@@ -851,12 +867,12 @@ result_markets(struct store *s, const json_val *r, const json_val *ms,
 			json_get(&m, "market_id", &id);
 		if ((p = json_str(&id, &n)) == NULL)
 			continue;
-		if (n < sizeof mid) {	/* else too long to have a lead */
+		if (n < sizeof mid) {
 			memcpy(mid, p, n);
 			mid[n] = 0;
 			json_get(&lead, mid, &one);
-		} else
-			one.type = JSON_ABSENT;
+		} else	/* a long id's lead was left out: looked for */
+			lead_of(&lead, p, n, &one);
 		json_get(&one, "close_time", &ct);
 		json_get(&one, "lead_h", &lh);
 		x[XMARKETS_EVENT_KEY] = v[RESULTS_EVENT_KEY];

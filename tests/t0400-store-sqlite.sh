@@ -160,6 +160,16 @@ test_expect_success 'a market id with a comma: its result is its own, not one of
 	echo "[[\"a\",\"b\"],[\"a%2Cb\"],[\"a,b\"]]" >want && test_cmp want got
 '
 
+test_expect_success 'a market id of 300 characters keeps its lead' '
+	id=$(printf "m%0299d" 1) &&
+	jq -cn --arg id "$id" "{kind: \"market\", source: \"polymarket\", market_id: \$id,
+		question: \"Q\", close_time: \"2030-01-01T00:00:00Z\", active: true, closed: false,
+		contracts: [{outcome: \"Yes\", token_id: \"y\", price: 0.4},
+		{outcome: \"No\", token_id: \"n\", price: 0.6}]}" |
+		pm-group | pm-experiment | pm-store --db l.db >/dev/null 2>&1 &&
+	test_eq 1 "$(sqlite3 l.db "select count(*) from experiment_markets where lead_h > 0")"
+'
+
 test_expect_success '--dry-run checks, writes nothing, creates nothing' '
 	{ cat "$RUN"; echo "{\"kind\":\"price\",\"token_id\":\"1\"}"; } >in.ndjson &&
 	run pm-store --dry-run --db dir/x.db in.ndjson && expect_status 1 &&
