@@ -582,6 +582,38 @@ ch_query(struct ch *c, const char *sql, struct buf *out)
 	    R_OK ? 0 : -1;
 }
 
+int
+ch_number(struct ch *c, const char *sql, unsigned long long *v)
+{
+	struct buf a;
+	char *e, seen[64];
+	int rc = -1;
+
+	buf_init(&a, 64);
+	if (ch_query(c, sql, &a) == -1)
+		goto out;
+	if (a.len > 0 && isdigit((unsigned char)a.data[0])) {
+		errno = 0;
+		*v = strtoull(a.data, &e, 10);
+		/* the number, its newline, and nothing else */
+		if (errno == 0 && *e == '\n' && e + 1 == a.data + a.len) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (a.len == 0)
+		snprintf(c->err, sizeof c->err, "%s: a number was due, the "
+		    "answer was empty", c->origin);
+	else {
+		one_line(a.data, a.len, seen, sizeof seen);
+		snprintf(c->err, sizeof c->err, "%s: a number was due, the "
+		    "answer was \"%s\"", c->origin, seen);
+	}
+out:
+	buf_release(&a);
+	return rc;
+}
+
 static int
 quoted(struct buf *b, const char *s, char q)
 {

@@ -106,6 +106,12 @@ unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
  */
 int ch_query(struct ch *c, const char *sql, struct buf *out);
 
+/* Run a query whose answer is one number (TabSeparated: a count, a
+ * version, EXISTS): 0 with it in *v, or -1 with ch_errmsg(), which for
+ * an answer that is no such number quotes it (a proxy's page, a cut
+ * answer), so that no caller takes it for 0. */
+int ch_number(struct ch *c, const char *sql, unsigned long long *v);
+
 /* A string as an SQL literal ('...', quotes and backslashes escaped) or an
  * identifier (`...`), appended to b. */
 int ch_quote(struct buf *b, const char *s);

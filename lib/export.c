@@ -336,16 +336,22 @@ export_header(const char *what, int format)
 
 int
 export_cells(const char *what, int format, struct jqf *where,
-    const char *const *p, const size_t *n, unsigned long *count)
+    const char *const *p, const size_t *n, size_t ncells,
+    unsigned long *count)
 {
 	const struct table *t = find(what);
 	const struct col *c;
 	struct buf js, line;
 	char err[256];
+	size_t ncols = 0;
 	int i;
 
 	if (t == NULL)
 		return -1;
+	for (c = t->cols; c->name; c++)
+		ncols++;
+	if (ncells != ncols)
+		return -2;
 	buf_init(&js, 0);
 	buf_init(&line, 0);
 	jw_open(&js, '{');

@@ -39,10 +39,12 @@ int export_rows(struct db *db, const char *what, int format, int all,
 
 /* The same for a store read without struct db (ClickHouse): the header
  * line of what in format (none for NDJSON), and one row given as the
- * texts of its columns in export order (NULL: null), written when where
- * keeps it and then counted.  -1 when what is unknown. */
+ * texts of its ncells columns in export order (NULL: null), written when
+ * where keeps it and then counted.  -1 when what is unknown, -2 when
+ * ncells is not what's number of columns (nothing written). */
 int export_header(const char *what, int format);
 int export_cells(const char *what, int format, struct jqf *where,
-    const char *const *p, const size_t *n, unsigned long *count);
+    const char *const *p, const size_t *n, size_t ncells,
+    unsigned long *count);
 
 #endif

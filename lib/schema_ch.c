@@ -4,6 +4,7 @@
  * once and spelled out as a plain table or as a shard's table plus a
  * Distributed one.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,22 +305,13 @@ schema_ch_text(const char *cluster, struct buf *out)
 	return r;
 }
 
-/* The first number of an answer in TabSeparated, -1 when none. */
+/* The number a query answers, -1 when none (ch_errmsg() says why). */
 static long
 answer_number(struct ch *c, const char *sql)
 {
-	struct buf a;
-	char *e;
-	long v = -1;
+	unsigned long long v;
 
-	buf_init(&a, 4096);
-	if (ch_query(c, sql, &a) == 0 && a.len > 0) {
-		v = strtol(a.data, &e, 10);
-		if (e == a.data || (*e != '\n' && *e != 0))
-			v = -1;
-	}
-	buf_release(&a);
-	return v;
+	return ch_number(c, sql, &v) == 0 && v <= LONG_MAX ? (long)v : -1;
 }
 
 int
@@ -329,8 +321,9 @@ schema_ch_version(struct ch *c)
 
 	if ((v = answer_number(c, "EXISTS TABLE schema_migrations")) != 1)
 		return v == 0 ? 0 : -1;
-	return (int)answer_number(c, "SELECT toInt64(max(version)) "
+	v = answer_number(c, "SELECT toInt64(max(version)) "
 	    "FROM schema_migrations");
+	return v > INT_MAX ? INT_MAX : (int)v;	/* too new, and said so */
 }
 
 static int

@@ -1106,35 +1106,48 @@ out:
 
 /* --- reads -------------------------------------------------------------- */
 
-/* The answer's lines, each a JSON object (JSONEachRow), to fn. */
+/* The answer's lines, each a JSON object (JSONEachRow), to fn, whose -1
+ * is a row it cannot take and whose other non-zero answer stops early.
+ * 0, fn's answer when it stopped, or -1 with the reason in why. */
 static int
 each_row(struct ch *c, const char *sql, struct buf *ans,
-    int (*fn)(const json_val *, void *), void *arg)
+    int (*fn)(const json_val *, void *), void *arg, char *why,
+    size_t whylen)
 {
 	json_parser *jp;
 	json_val root;
 	const char *err;
 	char *p, *e, *end;
+	unsigned long line = 0;
 	int rc = 0;
 
 	buf_reset(ans);
-	if (ch_query(c, sql, ans) == -1)
+	if (ch_query(c, sql, ans) == -1) {
+		snprintf(why, whylen, "%s", ch_errmsg(c));
 		return -1;
+	}
 	if (ans->len == 0)
 		return 0;
-	if ((jp = json_parser_new(ans->len + 4096)) == NULL)
+	if ((jp = json_parser_new(ans->len + 4096)) == NULL) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
+	}
 	end = ans->data + ans->len;
 	for (p = ans->data; p < end && rc == 0; p = e + 1) {
 		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			e = end;
+		line++;
 		if (e == p)
 			continue;
-		if (json_parse(jp, p, (size_t)(e - p), 0, &root, &err) == -1 ||
-		    root.type != JSON_OBJECT)
+		if (json_parse(jp, p, (size_t)(e - p), 0, &root, &err) == -1)
 			rc = -1;
-		else
-			rc = fn(&root, arg);
+		else if (root.type != JSON_OBJECT)
+			rc = -1, err = "not an object";
+		else if ((rc = fn(&root, arg)) == -1)
+			err = "not a row of the table";
+		if (rc == -1)	/* an answer cut or garbled on its way */
+			snprintf(why, whylen, "%s: line %lu of the answer: %s",
+			    ch_origin(c), line, err);
 	}
 	json_parser_free(jp);
 	return rc;
@@ -1174,19 +1187,24 @@ add_since(struct buf *b, const json_val *row)
 }
 
 /* A row of export.c's columns, as texts: strings as they are, numbers
- * as JSON wrote them, null as NULL. */
+ * as JSON wrote them, null as NULL.  A row of another number of columns
+ * (an answer cut or garbled on its way) is refused: -1, nothing written
+ * (the cells past its end were read unset, a crash). */
+#define EXPORT_MAXCOLS	32
 static int
 export_cols(struct exp *x, const json_val *row)
 {
-	const char *p[32];
-	size_t n[32], i = 0;
-	char num[40 * 32];
+	const char *p[EXPORT_MAXCOLS];
+	size_t n[EXPORT_MAXCOLS], i = 0;
+	char num[40 * EXPORT_MAXCOLS];
 	json_iter it;
 	json_val v;
 	double d;
 
 	json_iter_init(&it, row);
-	while (i < 32 && json_iter_next(&it, NULL, NULL, &v)) {
+	while (json_iter_next(&it, NULL, NULL, &v)) {
+		if (i == EXPORT_MAXCOLS)
+			return -1;
 		p[i] = NULL;
 		n[i] = 0;
 		if ((p[i] = json_str(&v, &n[i])) == NULL &&
@@ -1196,7 +1214,8 @@ export_cols(struct exp *x, const json_val *row)
 		}
 		i++;
 	}
-	return export_cells(x->what, x->format, x->where, p, n, &x->n);
+	return export_cells(x->what, x->format, x->where, p, n, i, &x->n) ==
+	    0 ? 0 : -1;
 }
 
 static int
@@ -1218,10 +1237,12 @@ export_one(const json_val *row, void *arg)
 		return out_failed() == OUT_OK ? 0 : 1;
 	}
 	buf_reset(&x->b);
+	/* record, sha256 and payload are never null here: a row without
+	 * them is an answer garbled on its way, not one to skip */
 	if (!x->raw) {
 		json_get(row, "record", &v);
 		if ((p = json_str(&v, &n)) == NULL)
-			return 0;
+			return -1;
 		buf_add(&x->b, p, n);
 		if (x->since)
 			add_since(&x->b, row);
@@ -1239,12 +1260,14 @@ export_one(const json_val *row, void *arg)
 			jw_key(&x->b, "request");
 			jw_raw(&x->b, p, n);
 		}
+		json_get(row, "sha256", &v);
+		if (json_str(&v, NULL) == NULL)
+			return -1;
 		json_get(row, "payload", &v);
+		if ((p = json_str(&v, &n)) == NULL)
+			return -1;
 		jw_key(&x->b, "payload");
-		if ((p = json_str(&v, &n)) != NULL)
-			jw_raw(&x->b, p, n);
-		else
-			jw_null(&x->b);
+		jw_raw(&x->b, p, n);
 		jw_close(&x->b, '}');
 	}
 	if (x->where && jqf_test(x->where, x->b.data, x->b.len, err,
@@ -1351,8 +1374,8 @@ store_ch_export(const char *url, const char *target, const char *what,
 	} else if (x.what)
 		export_header(x.what, format);
 	if (rc == 0 && each_row(d->c[0], sql.data, &ans, export_one,
-	    &x) == -1) {
-		msg("--export %s: %s", what, ch_errmsg(d->c[0]));
+	    &x, err, sizeof err) == -1) {
+		msg("--export %s: %s", what, err);
 		rc = EXIT_DB;
 	}
 	buf_release(&sql);
@@ -1386,33 +1409,28 @@ prune_sql(struct buf *sql, const char *head, const char *when,
 	    ch_quote(sql, when) == -1 || buf_adds(sql, keep) == -1 ? -1 : 0;
 }
 
-/* Wait until c has no mutation of table to do, up to PM_DB_TIMEOUT. */
+/* Wait until c has no mutation of table to do, up to PM_DB_TIMEOUT: 0,
+ * -1 not within it, -2 the server's answer failed or was no count
+ * (ch_errmsg()). */
 static int
 prune_wait(struct ch *c, const char *table)
 {
 	char sql[300];
 	long left = db_wait_ms();
-	struct buf a;
-	int done = 0;
+	unsigned long long n;
 
 	snprintf(sql, sizeof sql, "SELECT count() FROM system.mutations WHERE "
 	    "database = currentDatabase() AND table = '%s' AND is_done = 0",
 	    table);
-	buf_init(&a, 0);
 	for (;;) {
-		buf_reset(&a);
-		if (ch_query(c, sql, &a) == -1)
-			break;
-		if (a.len > 0 && a.data[0] == '0') {
-			done = 1;
-			break;
-		}
+		if (ch_number(c, sql, &n) == -1)
+			return -2;
+		if (n == 0)
+			return 0;
 		if ((left -= 100) < 0)
-			break;
+			return -1;
 		ts_sleep_ms(100);
 	}
-	buf_release(&a);
-	return done ? 0 : -1;
 }
 
 int
@@ -1420,11 +1438,11 @@ store_ch_prune(const char *url, const char *target, const char *before,
     int dry)
 {
 	char err[700], when[40], table[64];
-	struct buf sql, a;
+	struct buf sql;
 	struct chdb *d;
-	unsigned long n = 0;
+	unsigned long long n = 0;
 	size_t i;
-	int rc = 0, v;
+	int rc = 0, v, w;
 
 	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
 		msg("%s", err);
@@ -1447,14 +1465,12 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	snprintf(table, sizeof table, "raw_responses%s",
 	    d->cluster[0] ? SCHEMA_CH_LOCAL : "");
 	buf_init(&sql, 0);
-	buf_init(&a, 0);
 	if (prune_sql(&sql, "SELECT count() FROM raw_responses FINAL", when,
 	    CH_PRUNE_WHERE("GLOBAL NOT IN")) == -1 ||
-	    ch_query(d->c[0], sql.data, &a) == -1) {
+	    ch_number(d->c[0], sql.data, &n) == -1) {
 		msg("%s", ch_errmsg(d->c[0]));	/* it names the server */
 		rc = EXIT_DB;
-	} else
-		n = strtoul(a.data ? a.data : "0", NULL, 10);
+	}
 	for (i = 0; i < d->n && rc == 0 && !dry && n > 0; i++) {
 		buf_reset(&sql);
 		if (buf_printf(&sql, "ALTER TABLE %s DELETE", table) == -1 ||
@@ -1462,17 +1478,20 @@ store_ch_prune(const char *url, const char *target, const char *before,
 		    ch_query(d->c[i], sql.data, NULL) == -1) {
 			msg("%s", ch_errmsg(d->c[i]));
 			rc = EXIT_DB;
-		} else if (prune_wait(d->c[i], table) == -1) {
-			msg("%s: the deletion did not end within PM_DB_TIMEOUT "
-			    "(the server goes on with it)", ch_origin(d->c[i]));
+		} else if ((w = prune_wait(d->c[i], table)) != 0) {
+			if (w == -2)
+				msg("%s", ch_errmsg(d->c[i]));
+			else
+				msg("%s: the deletion did not end within "
+				    "PM_DB_TIMEOUT (the server goes on with it)",
+				    ch_origin(d->c[i]));
 			rc = EXIT_DB;
 		}
 	}
 	if (rc == 0)
-		msg("%lu raw payload versions fetched before %s %s in %s", n,
+		msg("%llu raw payload versions fetched before %s %s in %s", n,
 		    before, dry ? "would go" : "removed", target);
 	buf_release(&sql);
-	buf_release(&a);
 	chdb_close(d);
 	return rc;
 }
@@ -1527,8 +1546,9 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	ch_quote(&sql, flows);
 	buf_adds(&sql, "), assumeNotNull(flow)) ORDER BY started_at DESC "
 	    "LIMIT 1 FORMAT JSONEachRow");
-	if (each_row(d->c[0], sql.data, &ans, last_one, &l) == -1) {
-		msg("%s: %s", target, ch_errmsg(d->c[0]));
+	if (each_row(d->c[0], sql.data, &ans, last_one, &l, err,
+	    sizeof err) == -1) {
+		msg("%s: %s", target, err);
 		rc = EXIT_DB;
 	} else if (l.when[0])
 		printf("%s\n", l.when);

@@ -68,4 +68,92 @@ test_expect_success 'rows the server refuses: split out, failed, the rest stored
 	test_eq 3 "$(grep -c "\"kind\":\"failure\".*\"detail\":\"markets: " out)" &&
 	test_eq 3 "$(ch_query "SELECT count() FROM bisect.processing_failures FINAL WHERE reason = '\''bad_record'\'' AND detail LIKE '\''markets: %'\''")"
 '
+# answer.py PORT UPSTREAM: HTTP to the server on UPSTREAM, but a request
+# whose SQL (the query= parameter or the body) matches $MATCH gets a 200
+# with $BODY instead, unsent: an answer cut or garbled on its way, a
+# proxy's page.  ./answer.ready once it listens.
+cat >"$TMP/answer.py" <<'PY'
+import http.client, http.server, os, re, sys, urllib.parse
+
+port, upstream = int(sys.argv[1]), int(sys.argv[2])
+match = re.compile(os.environ["MATCH"])
+answer = os.environ["BODY"].encode()
+
+
+class Relay(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(
+            self.path).query).get("query", [""])[0]
+        if match.search(query) or match.search(body.decode("utf-8", "replace")):
+            status, data = 200, answer
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", upstream)
+            c.request("POST", self.path, body, {h: v for h, v in
+                      self.headers.items() if h.lower() not in ("host",
+                      "connection")})
+            r = c.getresponse()
+            status, data = r.status, r.read()
+            c.close()
+        self.send_response_only(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+s = http.server.ThreadingHTTPServer(("127.0.0.1", port), Relay)
+s.daemon_threads = True
+open("answer.ready", "w").close()
+s.serve_forever()
+PY
+# answer MATCH BODY: answer.py in this case's dir, $AURL the database
+# ansdb through it
+answer() {
+	local p
+	p=$(ch_free_port) &&
+	{ MATCH=$1 BODY=$2 python3 "$TMP/answer.py" "$p" "$PORT" & } &&
+	echo $! >answer.pid && test_when_finished "kill \$(cat answer.pid)" &&
+	for _ in $(seq 100); do test -e answer.ready && break; sleep 0.05; done &&
+	AURL="clickhouse://127.0.0.1:$p/ansdb"
+}
+
+# found by a proxy that garbled ClickHouse's answers on purpose: a row of
+# too few columns was read past its end (a crash), a count that was no
+# number was taken for 0 (nothing pruned, success said), and an answer
+# that was no number left the message without its reason
+test_expect_success 'an export answer that is no row of the table: exit 3, said' '
+	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
+	answer "^SELECT (source, (market_id|endpoint)|record)" "{\"source\":\"x\"}
+" &&
+	for e in "market --format csv" "market --format tsv" market raw; do
+		run pm-store --db "$AURL" --export $e && expect_status 3 &&
+		test_grep "export ${e%% *}: .*line 1 of the answer: not a row of the table" err &&
+		test_grep -v "^x\|\"x\"" out || return 1
+	done
+'
+
+test_expect_success 'a count that is no number: nothing said pruned, exit 3 with the answer' '
+	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
+	rec_raw gamma markets "{}" "{\"id\":\"1\"}" >>in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
+	answer "^SELECT count\\(\\) FROM raw_responses" "Code: 241, e.displayText() = DB::Exception: Memory limit
+" &&
+	run pm-store --db "$AURL" --prune-before 2999-01-01 && expect_status 3 &&
+	test_grep "a number was due, the answer was \"Code: 241" err &&
+	test_grep -v "removed" err &&
+	test_eq 1 "$(ch_query "SELECT count() FROM ansdb.raw_responses")"
+'
+
+test_expect_success 'a migration check answered with nothing: exit 3, and why' '
+	ch_query "DROP DATABASE IF EXISTS ansdb" && url=$(newdb ansdb) &&
+	answer "^EXISTS TABLE" "" &&
+	run pm-store --schema clickhouse --db "$AURL" && expect_status 3 &&
+	test_grep "a number was due, the answer was empty" err
+'
 test_done
