@@ -14,79 +14,6 @@
 
 ch_start pipeline || { say "$CH_ERR"; exit 1; }
 
-# proxy.py PORT UPSTREAM: HTTP to the server on UPSTREAM, each request on
-# a connection of its own; INSERTs into markets are counted (every
-# attempt) in ./proxy.log.  HOLD=K: the K-th is held (./held says so)
-# until ./release exists.  DROP=K-L: the K-th to L-th are read, then
-# their connection closed unanswered.  DIE=K: from the K-th on, every
-# request is.
-cat >"$TMP/proxy.py" <<'PY'
-import http.client, http.server, os, sys, threading, time, urllib.parse
-
-port, upstream = int(sys.argv[1]), int(sys.argv[2])
-hold = int(os.environ.get("HOLD", "0"))
-lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
-die = int(os.environ.get("DIE", "0"))
-n = 0
-lock = threading.Lock()
-log = open("proxy.log", "a", buffering=1)
-
-
-class Relay(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.relay()
-
-    def do_POST(self):
-        self.relay()
-
-    def relay(self):
-        global n
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(
-            self.path).query).get("query", [""])[0]
-        k = 0
-        with lock:
-            if query.startswith("INSERT INTO `markets`"):
-                n += 1
-                k = n
-                log.write("insert %d: %d rows\n" % (k, body.count(b"\n")))
-            dead = die and n >= die
-        if dead or (k and lo <= k <= hi):
-            log.write("dropped %d\n" % k)
-            self.close_connection = True
-            return
-        if k and k == hold:
-            open("held", "w").close()
-            while not os.path.exists("release"):
-                time.sleep(0.01)
-        c = http.client.HTTPConnection("127.0.0.1", upstream)
-        c.request(self.command, self.path, body, {h: v for h, v in
-                  self.headers.items() if h.lower() not in ("host",
-                  "connection")})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        self.send_response_only(r.status)
-        for h, v in r.getheaders():
-            if h.lower() not in ("transfer-encoding", "connection",
-                                 "content-length", "keep-alive"):
-                self.send_header(h, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", port), Relay)
-s.daemon_threads = True
-open("proxy.ready", "w").close()
-s.serve_forever()
-PY
-
 # trickle.py IN FIFO: IN's lines into FIFO, one every 10 ms.  When ./held
 # appears: one line more, then whether pm-store read it within a second
 # while the INSERT is held (./consumed: yes or no), then ./release;
@@ -133,12 +60,12 @@ markets() {
 	    market_id: "m\(.)", question: "Q\(.)",
 	    slug: (if [.] | inside($bad) then "x" else "\(.)" end)}'
 }
-# proxy [VAR=VALUE...]: a proxy (proxy.py) in this case's dir; $PURL is
-# the database pipe on the server behind it
+# proxy [VAR=VALUE...]: a proxy (tests/ch-proxy.py: HOLD, DROP, DIE) in
+# this case's dir; $PURL is the database pipe on the server behind it
 proxy() {
 	local p
 	p=$(ch_free_port) || return 1
-	env "$@" python3 "$TMP/proxy.py" "$p" "$PORT" 3>&- &
+	env "$@" python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" 3>&- &
 	proxy_pid=$!
 	for _ in $(seq 100); do [ -e proxy.ready ] && break; sleep 0.05; done
 	test -e proxy.ready || return 1

@@ -68,57 +68,15 @@ test_expect_success 'rows the server refuses: split out, failed, the rest stored
 	test_eq 3 "$(grep -c "\"kind\":\"failure\".*\"detail\":\"markets: " out)" &&
 	test_eq 3 "$(ch_query "SELECT count() FROM bisect.processing_failures FINAL WHERE reason = '\''bad_record'\'' AND detail LIKE '\''markets: %'\''")"
 '
-# answer.py PORT UPSTREAM: HTTP to the server on UPSTREAM, but a request
-# whose SQL (the query= parameter or the body) matches $MATCH gets a 200
-# with $BODY instead, unsent: an answer cut or garbled on its way, a
-# proxy's page.  ./answer.ready once it listens.
-cat >"$TMP/answer.py" <<'PY'
-import http.client, http.server, os, re, sys, urllib.parse
-
-port, upstream = int(sys.argv[1]), int(sys.argv[2])
-match = re.compile(os.environ["MATCH"])
-answer = os.environ["BODY"].encode()
-
-
-class Relay(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(
-            self.path).query).get("query", [""])[0]
-        if match.search(query) or match.search(body.decode("utf-8", "replace")):
-            status, data = 200, answer
-        else:
-            c = http.client.HTTPConnection("127.0.0.1", upstream)
-            c.request("POST", self.path, body, {h: v for h, v in
-                      self.headers.items() if h.lower() not in ("host",
-                      "connection")})
-            r = c.getresponse()
-            status, data = r.status, r.read()
-            c.close()
-        self.send_response_only(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", port), Relay)
-s.daemon_threads = True
-open("answer.ready", "w").close()
-s.serve_forever()
-PY
-# answer MATCH BODY: answer.py in this case's dir, $AURL the database
-# ansdb through it
+# answer MATCH BODY: tests/ch-proxy.py in this case's dir, answering the
+# requests that MATCH with a 200 of BODY itself; $AURL the database ansdb
+# through it
 answer() {
 	local p
 	p=$(ch_free_port) &&
-	{ MATCH=$1 BODY=$2 python3 "$TMP/answer.py" "$p" "$PORT" & } &&
+	{ MATCH=$1 BODY=$2 python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" & } &&
 	echo $! >answer.pid && test_when_finished "kill \$(cat answer.pid)" &&
-	for _ in $(seq 100); do test -e answer.ready && break; sleep 0.05; done &&
+	for _ in $(seq 100); do test -e proxy.ready && break; sleep 0.05; done &&
 	AURL="clickhouse://127.0.0.1:$p/ansdb"
 }
 

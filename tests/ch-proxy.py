@@ -1,0 +1,85 @@
+"""ch-proxy.py PORT UPSTREAM: HTTP to the ClickHouse server on UPSTREAM,
+each request on a connection of its own, with faults on demand (by
+environment), for tests/t0479 and t0484.  ./proxy.ready once it listens.
+
+INSERTs into markets are counted (every attempt) in ./proxy.log.
+  HOLD=K      the K-th is held (./held says so) until ./release exists
+  DROP=K-L    the K-th to L-th are read, then their connection closed
+              unanswered
+  DIE=K       from the K-th on, every request is
+  MATCH=RE    a request whose SQL (the query= parameter or the body)
+              matches RE gets a 200 with BODY instead, unsent: an answer
+              cut or garbled on its way, a proxy's page
+"""
+import http.client, http.server, os, re, sys, threading, time, urllib.parse
+
+port, upstream = int(sys.argv[1]), int(sys.argv[2])
+hold = int(os.environ.get("HOLD", "0"))
+lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
+die = int(os.environ.get("DIE", "0"))
+match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
+answer = os.environ.get("BODY", "").encode()
+n = 0
+lock = threading.Lock()
+log = open("proxy.log", "a", buffering=1)
+
+
+class Relay(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.relay()
+
+    def do_POST(self):
+        self.relay()
+
+    def reply(self, status, headers, data):
+        self.send_response_only(status)
+        for h, v in headers:
+            if h.lower() not in ("transfer-encoding", "connection",
+                                 "content-length", "keep-alive"):
+                self.send_header(h, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def relay(self):
+        global n
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(
+            self.path).query).get("query", [""])[0]
+        if match and (match.search(query) or
+                      match.search(body.decode("utf-8", "replace"))):
+            return self.reply(200, (), answer)
+        k = 0
+        with lock:
+            if query.startswith("INSERT INTO `markets`"):
+                n += 1
+                k = n
+                log.write("insert %d: %d rows\n" % (k, body.count(b"\n")))
+            dead = die and n >= die
+        if dead or (k and lo <= k <= hi):
+            log.write("dropped %d\n" % k)
+            self.close_connection = True
+            return
+        if k and k == hold:
+            open("held", "w").close()
+            while not os.path.exists("release"):
+                time.sleep(0.01)
+        c = http.client.HTTPConnection("127.0.0.1", upstream)
+        c.request(self.command, self.path, body, {h: v for h, v in
+                  self.headers.items() if h.lower() not in ("host",
+                  "connection")})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        self.reply(r.status, r.getheaders(), data)
+
+
+s = http.server.ThreadingHTTPServer(("127.0.0.1", port), Relay)
+s.daemon_threads = True
+open("proxy.ready", "w").close()
+s.serve_forever()
