@@ -15,6 +15,7 @@
 #include "experiment_kinds.h"
 #include "json.h"
 #include "jw.h"
+#include "opt.h"
 #include "secret.h"
 #include "timefmt.h"
 
@@ -810,7 +811,7 @@ xk_llm(struct xworker *w, size_t vi, const char *in, size_t n,
 		goto out;
 	}
 	/* it goes in a header: a CR LF in it sent headers of its own */
-	if (call.api_key && !llm_key_ok(call.api_key)) {
+	if (call.api_key && opt_has_ctl(call.api_key)) {
 		xres_fail(r, "%s holds a control character", v->api_key_env);
 		goto out;
 	}

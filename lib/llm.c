@@ -12,6 +12,7 @@
 
 #include "http.h"
 #include "llm.h"
+#include "opt.h"
 #include "timefmt.h"
 
 struct llm {
@@ -109,15 +110,6 @@ make_url(const char *base, const char *path, char *url, size_t n)
 	    0 : -1;
 }
 
-int
-llm_key_ok(const char *key)
-{
-	for (; *key; key++)
-		if ((unsigned char)*key < 0x20 || *key == 0x7f)
-			return 0;
-	return 1;
-}
-
 static struct curl_slist *
 headers(const char *key, int where)
 {
@@ -162,7 +154,7 @@ llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
 		return -1;
 	}
 	/* the caller says which variable; never the key itself */
-	if (c->api_key && !llm_key_ok(c->api_key)) {
+	if (c->api_key && opt_has_ctl(c->api_key)) {
 		snprintf(err, errlen, "the API key holds a control character");
 		return -1;
 	}

@@ -47,12 +47,9 @@ void llm_global_cleanup(void);
 struct llm *llm_new(void);
 void llm_free(struct llm *l);
 
-/* Whether key may go in its header: 0 when it holds a control character
- * (a CR LF would end the header and start another of its own). */
-int llm_key_ok(const char *key);
-
 /* 0 when an answer came (any HTTP status, in rep; body in resp), -1 on
- * a transport error, a key that is not llm_key_ok() or an answer over the
+ * a transport error, a key holding a control character (opt_has_ctl():
+ * a CR LF would end its header and start another) or an answer over the
  * cap (reason in err). */
 int llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
     struct buf *resp, char *err, size_t errlen);

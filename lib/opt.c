@@ -1,4 +1,4 @@
-/* opt.c - numeric option values (see opt.h). */
+/* opt.c - option values (see opt.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,5 +52,33 @@ opt_real(const char *opt, const char *s, double lo, double hi, int open,
 		return -1;
 	}
 	*v = d;
+	return 0;
+}
+
+const char *
+opt_list_unknown(const char *list, int (*known)(const char *))
+{
+	char item[64];
+	size_t n;
+
+	for (;; list += n + 1) {
+		n = strcspn(list, ",");
+		if (n >= sizeof item)
+			return list;	/* longer than any name */
+		memcpy(item, list, n);
+		item[n] = 0;
+		if (!known(item))
+			return list;
+		if (list[n] == 0)
+			return NULL;
+	}
+}
+
+int
+opt_has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
 	return 0;
 }

@@ -72,9 +72,8 @@ struct jqf;
  * (comma-separated) into out, "" when there is none; -1 on error. */
 int store_last_run(struct db *db, const char *flows, char *out,
     size_t outlen);
-/* Whether flows (comma-separated) names only flows a run record may
- * have (pm-records(5)): 1 or 0, the first unknown one in bad. */
-int store_flows_known(const char *flows, char *bad, size_t badlen);
+/* 1 when name is a flow a run record may have (pm-records(5)). */
+int store_flow_known(const char *name);
 int store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, unsigned long limit, unsigned long *n);
 

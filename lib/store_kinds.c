@@ -613,23 +613,9 @@ one_of(const char *p, const char *const *list, size_t n)
 }
 
 int
-store_flows_known(const char *flows, char *bad, size_t badlen)
+store_flow_known(const char *name)
 {
-	char name[32];
-	size_t n;
-
-	for (;;) {
-		n = strcspn(flows, ",");
-		snprintf(name, sizeof name, "%.*s", (int)n, flows);
-		if (n >= sizeof name || !one_of(name, run_flows,
-		    sizeof run_flows / sizeof *run_flows)) {
-			snprintf(bad, badlen, "%.*s", (int)n, flows);
-			return 0;
-		}
-		if (flows[n] == 0)
-			return 1;
-		flows += n + 1;
-	}
+	return one_of(name, run_flows, sizeof run_flows / sizeof *run_flows);
 }
 
 /* A time member that must parse when present (and when need is set). */

@@ -340,7 +340,7 @@ check_variants(const struct config *cfg, int keys)
 			msg("%s: %s is not set", v->id, v->api_key_env);
 			return -1;
 		}
-		if (!llm_key_ok(k)) {	/* never printed: it is a secret */
+		if (opt_has_ctl(k)) {	/* never printed: it is a secret */
 			msg("%s: %s holds a control character", v->id,
 			    v->api_key_env);
 			return -1;

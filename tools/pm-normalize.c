@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "normalize.h"
+#include "opt.h"
 #include "out.h"
 #include "raw.h"
 #include "record.h"
@@ -142,24 +143,6 @@ listed(const char *list, const char *ep)
 	return 0;
 }
 
-/* The first item of the comma list that is no endpoint, or NULL. */
-static const char *
-only_unknown(const char *list)
-{
-	char ep[32];
-	size_t n;
-
-	for (;;) {
-		n = strcspn(list, ",");
-		snprintf(ep, sizeof ep, "%.*s", (int)n, list);
-		if (n >= sizeof ep || !norm_endpoint_known(ep))
-			return list;
-		if (list[n] == 0)
-			return NULL;
-		list += n + 1;
-	}
-}
-
 static int
 one(struct rec *r, void *arg)
 {
@@ -266,7 +249,8 @@ main(int argc, char **argv)
 		case 'o':
 			/* a misspelt endpoint would pass its records through
 			 * unnormalized, without a word */
-			if ((p = only_unknown(optarg)) != NULL) {
+			if ((p = opt_list_unknown(optarg,
+			    norm_endpoint_known)) != NULL) {
 				msg("--only: unknown endpoint: %.*s",
 				    (int)strcspn(p, ","), p);
 				rc = EXIT_USAGE;

@@ -405,6 +405,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct db_choice dbc;
 	char err[256];
+	const char *p;
 	long long num;
 	int ch, rc = 0;
 
@@ -454,10 +455,12 @@ main(int argc, char **argv)
 		case 'L':
 			/* a misspelt flow has no runs: the delta flow's
 			 * watermark would be gone without a word */
-			if (!store_flows_known(optarg, err, sizeof err)) {
-				msg("--last-run: not a flow: \"%s\" (daily, "
+			if ((p = opt_list_unknown(optarg,
+			    store_flow_known)) != NULL) {
+				msg("--last-run: not a flow: \"%.*s\" (daily, "
 				    "static, delta, events, prices, replay, "
-				    "retry-failures, trades)", err);
+				    "retry-failures, trades)",
+				    (int)strcspn(p, ","), p);
 				rc = EXIT_USAGE;
 				goto out;
 			}

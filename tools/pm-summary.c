@@ -225,10 +225,8 @@ one_opt(int ch, struct opts *o)
 	case O_RUN_ID:
 		/* it goes in the holder, with the host and pid: a longer one
 		 * was cut there, and two runs cut alike shared a lease */
-		for (n = 0; optarg[n] && (unsigned char)optarg[n] >= 0x20 &&
-		    optarg[n] != 0x7f; n++)
-			;
-		if (n == 0 || optarg[n] || n > LEASE_RUN_ID_MAX) {
+		n = (long long)strlen(optarg);
+		if (n == 0 || n > LEASE_RUN_ID_MAX || opt_has_ctl(optarg)) {
 			msg("--run-id: 1 to %d characters, no control "
 			    "characters", LEASE_RUN_ID_MAX);
 			return -1;
