@@ -67,9 +67,9 @@ unhex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* p[0..n) percent-decoded into out; -1 when it does not fit, holds a
- * control character (a CR LF in a header would start another) or a
- * broken escape. */
+/* p[0..n) percent-decoded into out; -2 when it does not fit, -1 when it
+ * holds a control character (a CR LF in a header would start another) or
+ * a broken escape. */
 static int
 pct_decode(const char *p, size_t n, char *out, size_t cap)
 {
@@ -85,8 +85,10 @@ pct_decode(const char *p, size_t n, char *out, size_t cap)
 			c = h * 16 + l;
 			i += 2;
 		}
-		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
+		if (c < 0x20 || c == 0x7f)
 			return -1;
+		if (o + 1 >= cap)
+			return -2;
 		out[o++] = (char)c;
 	}
 	out[o] = 0;
@@ -145,6 +147,7 @@ ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
 {
 	const char *p, *auth, *at, *colon, *path;
 	size_t al;
+	int r;
 
 	memset(u, 0, sizeof *u);
 	if (!ch_url_is(url)) {
@@ -161,10 +164,17 @@ ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
 		;
 	if (at > auth) {
 		colon = memchr(auth, ':', (size_t)(at - 1 - auth));
-		if (pct_decode(auth, (size_t)((colon ? colon : at - 1) - auth),
-		    u->user, sizeof u->user) == -1 || (colon &&
-		    pct_decode(colon + 1, (size_t)(at - 2 - colon),
-		    u->password, sizeof u->password) == -1)) {
+		if ((r = pct_decode(auth, (size_t)((colon ? colon : at - 1) -
+		    auth), u->user, sizeof u->user)) == 0 && colon)
+			r = pct_decode(colon + 1, (size_t)(at - 2 - colon),
+			    u->password, sizeof u->password);
+		if (r == -2) {
+			snprintf(err, el, "user name or password too long "
+			    "(at most %zu and %zu bytes)", sizeof u->user - 1,
+			    sizeof u->password - 1);
+			return -1;
+		}
+		if (r == -1) {
 			snprintf(err, el, "bad user name or password "
 			    "(percent-escape @, : and /)");
 			return -1;
@@ -181,8 +191,13 @@ ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
 	}
 	if (*path == 0)
 		path = "default";
-	if (pct_decode(path, strlen(path), u->database, sizeof u->database) ==
-	    -1 || strchr(u->database, '/')) {
+	if ((r = pct_decode(path, strlen(path), u->database,
+	    sizeof u->database)) == -2) {
+		snprintf(err, el, "database name too long (at most %zu bytes)",
+		    sizeof u->database - 1);
+		return -1;
+	}
+	if (r == -1 || strchr(u->database, '/')) {
 		snprintf(err, el, "bad database name");
 		return -1;
 	}

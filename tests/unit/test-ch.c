@@ -78,6 +78,21 @@ url(const char *in, int want, const char *user, const char *pw,
 	}
 }
 
+/* a URL refused with a reason holding part */
+static void
+url_err(const char *in, const char *part)
+{
+	struct ch_url u;
+	char err[256] = "";
+
+	checks++;
+	if (ch_url_parse(in, &u, err, sizeof err) != -1 ||
+	    strstr(err, part) == NULL) {
+		failed++;
+		printf("FAIL ch_url_parse(\"%.40s...\"): \"%s\"\n", in, err);
+	}
+}
+
 static void
 redact(const char *in, const char *want)
 {
@@ -122,6 +137,23 @@ offline(void)
 	url("clickhouse://u:%zz@h/d", -1, 0, 0, 0, 0, 0);
 	url("clickhouse://u:a%0D%0AX-Evil:%201@h/d", -1, 0, 0, 0, 0, 0);
 	url("postgresql://h/d", -1, 0, 0, 0, 0, 0);
+	/* too long is said as such, not as a bad escape */
+	{
+		char in[700], pw[256], db[128];
+
+		snprintf(in, sizeof in, "clickhouse://%0128d@h/d", 0);
+		url_err(in, "user name or password too long");
+		snprintf(in, sizeof in, "clickhouse://u:%0256d@h/d", 0);
+		url_err(in, "user name or password too long");
+		snprintf(in, sizeof in, "clickhouse://h/%0128d", 0);
+		url_err(in, "database name too long (at most 127 bytes)");
+		snprintf(in, sizeof in, "clickhouse://u:%%zz@h/%0127d", 0);
+		url_err(in, "bad user name or password");
+		snprintf(pw, sizeof pw, "%0255d", 0);
+		snprintf(db, sizeof db, "%0127d", 0);
+		snprintf(in, sizeof in, "clickhouse://u:%s@h/%s", pw, db);
+		url(in, 0, "u", pw, "h", 8123, db);
+	}
 	CHECK(ch_url_is("clickhouses://x") && !ch_url_is("clickhousex://x"));
 
 	redact("clickhouse://u:secret@h:1/db", "clickhouse://u@h:1/db");
