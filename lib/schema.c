@@ -538,20 +538,38 @@ schema_text(int engine, struct buf *out)
 	return 0;
 }
 
-int
-schema_version(struct db *db)
+/* One integer from sql, -1 when it cannot be read. */
+static int
+query_int(struct db *db, const char *sql)
 {
 	struct db_stmt *st;
 	int v = -1;
 
-	st = db_prepare(db, "SELECT COALESCE(MAX(version), 0) "
-	    "FROM schema_migrations");
+	st = db_prepare(db, sql);
 	if (st && db_step(st) == DB_ROW)
 		v = (int)db_col_int(st, 0);
 	if (st)
 		db_reset(st);
 	db_finalize(st);
 	return v;
+}
+
+/* A database without schema_migrations is empty (0), asked of the
+ * catalog: a lock or a lost server is an error (-1), never "empty",
+ * or a reader would take a database it could not read for a new one. */
+int
+schema_version(struct db *db)
+{
+	int t = query_int(db, db_engine(db) == DB_PG ?
+	    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL "
+	    "THEN 0 ELSE 1 END" :
+	    "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'schema_migrations'");
+
+	if (t <= 0)
+		return t;
+	return query_int(db, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM schema_migrations");
 }
 
 static int

@@ -26,7 +26,8 @@ int schema_latest(void);
  * reason in err.  A database newer than this build is refused. */
 int schema_migrate(struct db *db, int to, char *err, size_t errlen);
 
-/* The version db is at (0: empty), -1 on error. */
+/* The version db is at (0: empty, no schema_migrations table), -1 when
+ * it cannot be read (a lock, a lost server, a damaged file). */
 int schema_version(struct db *db);
 
 /* A statement taking an event_key (?1) that returns a row when that

@@ -788,10 +788,12 @@ score_report(struct db *db, const struct score_opts *o, struct buf *out,
 	s.errlen = errlen;
 	if ((s.jp = json_parser_new(64 << 20)) == NULL)
 		snprintf(err, errlen, "out of memory");
-	else if ((v = schema_version(db)) > 0 && v < 3)
+	else if ((v = schema_version(db)) == -1)
+		snprintf(err, errlen, "schema version: %s", db_errmsg(db));
+	else if (v > 0 && v < 3)
 		snprintf(err, errlen, "schema version %d: pm-store upgrades it "
 		    "to one with lead times (3)", v);
-	else if (v <= 0 || score_all(&s) == 0)
+	else if (v == 0 || score_all(&s) == 0)
 		rc = output(&s, out) == -1 ? -1 : 0;
 	scorer_release(&s);
 	return rc;

@@ -546,7 +546,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
     struct buf *json, int *level, char *err, size_t errlen)
 {
 	struct rep r = { 0 };
-	int rc = -1;
+	int rc = -1, v;
 
 	r.db = db;
 	r.o = o;
@@ -560,7 +560,11 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 		goto out;
 	}
 	header(&r);
-	if (schema_version(db) <= 0) {
+	if ((v = schema_version(db)) == -1) {
+		/* not "no data": what is there could not be read */
+		dberr(&r, "schema version");
+		goto out;
+	} else if (v == 0) {
 		/* nothing ever stored here: no data, not an error */
 		jw_key(&r.j, "level");
 		jw_strz(&r.j, level_names[NO_DATA]);

@@ -61,8 +61,9 @@ struct store_filter {
 	unsigned long	 passed, revisited, skipped, failed;
 };
 /* Prepare f's statements on f->db (a database of any schema version);
- * a database without tables leaves them NULL. */
-void store_filter_prepare(struct store_filter *f);
+ * a database without tables leaves them NULL.  -1 when the database
+ * cannot be read (db_errmsg() says why). */
+int store_filter_prepare(struct store_filter *f);
 
 /* --export raw|market|group: rows back to records on standard output.
  * where: a compiled jq filter or NULL; run_id: NULL for all; limit: at

@@ -19,22 +19,18 @@
 #define DONE_SQL "(r.status = 'ok' OR (r.status = 'skipped' AND " \
 	"COALESCE(r.error, '') NOT LIKE 'research %'))"
 
-void
+int
 store_filter_prepare(struct store_filter *f)
 {
 	int v;
 
-	f->seen = schema_processed(f->db);
-	if (f->seen == NULL)
-		return;
-	/* PostgreSQL prepares when first run: ask the version; none yet
-	 * (the pm-store after this one creates the tables while this one
-	 * reads) has processed nothing */
-	if ((v = schema_version(f->db)) < 1) {
-		db_finalize(f->seen);
-		f->seen = NULL;
-		return;
-	}
+	/* no tables yet (the pm-store after this one creates them while
+	 * this one reads) has processed nothing; a database that cannot be
+	 * read has not, and would have every group done again */
+	if ((v = schema_version(f->db)) == 0)
+		return 0;
+	if (v == -1 || (f->seen = schema_processed(f->db)) == NULL)
+		return -1;
 	if (v >= 3)
 		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
 	    "r.fingerprint, r.markets, m.market_id, a.content "
@@ -56,6 +52,7 @@ store_filter_prepare(struct store_filter *f)
 		    "r.event_key AND a.experiment_id = r.experiment_id "
 		    "WHERE r.event_key = ?1 AND " DONE_SQL " ORDER BY "
 		    "r.experiment_id, m.market_id");
+	return 0;
 }
 
 static int

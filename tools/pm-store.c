@@ -227,14 +227,11 @@ do_new_only(struct opts *o, int argc, char **argv)
 			msg("%s: %s", o->target, err);
 			return EXIT_DB;
 		}
-		/* no processed_events table yet: nothing processed either */
-		store_filter_prepare(&f);
-		/* PostgreSQL prepares on first use, so a database no pm-store
-		 * wrote yet has statements all the same: its schema says */
-		if (f.seen && schema_version(f.db) < 1) {
-			db_finalize(f.seen);
-			db_finalize(f.stored);
-			f.seen = f.stored = NULL;
+		/* no tables yet: nothing processed either */
+		if (store_filter_prepare(&f) == -1) {
+			msg("%s: %s", o->target, db_errmsg(f.db));
+			db_close(f.db);
+			return EXIT_DB;
 		}
 	}
 	nd.stage = "store";

@@ -1,0 +1,71 @@
+#!/bin/bash
+# pm-store and pm-summary against SQLite databases in the states users
+# leave them in: locked by another process, altered, filled by hand.  A
+# database that could not be read is never taken for an empty one: a
+# reader says why and exits 3, it never reports "no data", no forecasts
+# or nothing processed.  (pm-store when SQLite fails mid-run: t0940.)
+. "$(dirname "$0")/lib.sh"
+
+. "$TESTS_DIR/score-data.sh"
+
+# hold_excl DB: another process holds DB in exclusive locking mode (no
+# reader gets in) until ./release appears (30 s at most); returns once
+# it is held.  $holder is its pid.
+hold_excl() {
+	rm -f locked release
+	python3 - "$1" <<-'PY' &
+	import os, sqlite3, sys, time
+	c = sqlite3.connect(sys.argv[1], isolation_level=None)
+	c.execute("PRAGMA locking_mode = EXCLUSIVE")
+	c.execute("BEGIN EXCLUSIVE")
+	c.execute("UPDATE markets SET question = question")
+	open("locked", "w").close()
+	end = time.time() + 30
+	while not os.path.exists("release") and time.time() < end:
+	    time.sleep(0.02)
+	c.execute("ROLLBACK")
+	PY
+	holder=$!
+	until [ -e locked ]; do sleep 0.05; done
+}
+
+release_excl() {
+	touch release
+	wait "$holder"
+}
+
+test_expect_success 'a database locked past PM_DB_TIMEOUT: status, score and -n say so, exit 3' '
+	scored d.db &&
+	hold_excl d.db && test_when_finished release_excl &&
+	PM_DB_TIMEOUT=0.2 run pm-summary --status --db d.db --json && expect_status 3 &&
+	test_grep -x "pm-summary: d.db: schema version: database is locked" err &&
+	test_line_count out 0 &&
+	PM_DB_TIMEOUT=0.2 run pm-summary --score --db d.db --json && expect_status 3 &&
+	test_grep -x "pm-summary: d.db: schema version: database is locked" err &&
+	test_line_count out 0 &&
+	PM_DB_TIMEOUT=0.2 run pm-store --db d.db -n "$TMP/forecasts.ndjson" &&
+	expect_status 3 && test_grep -x "pm-store: d.db: database is locked" err &&
+	test_count group out 0
+'
+
+test_expect_success 'the same database once free: fresh, scored, its groups processed' '
+	scored d.db &&
+	run pm-summary --status --db d.db --json && expect_status 0 &&
+	jq -e ".level == \"fresh\"" out >/dev/null &&
+	run pm-summary --score --db d.db --json && expect_status 0 &&
+	jq -e ".variants | length == 3" out >/dev/null &&
+	run pm-store --db d.db -n "$TMP/forecasts.ndjson" && expect_status 0 &&
+	test_grep "2 groups already processed" err
+'
+
+test_expect_success 'a database pm-store never wrote: no data, no forecasts, nothing processed' '
+	sqlite3 e.db "CREATE TABLE notes (x TEXT)" &&
+	run pm-summary --status --db e.db --json && expect_status 5 &&
+	jq -e ".level == \"no_data\"" out >/dev/null &&
+	run pm-summary --score --db e.db --json && expect_status 0 &&
+	jq -e ".variants == []" out >/dev/null &&
+	run pm-store --db e.db -n "$TMP/forecasts.ndjson" && expect_status 0 &&
+	test_count group out 2 && test_grep "0 groups already processed" err
+'
+
+test_done
