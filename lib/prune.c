@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "prune.h"
+#include "schema.h"
 
 /* What must stay: every payload a row still names. */
 #define KEEP(sha_of_record) \
@@ -34,6 +35,27 @@ static const char *const sql[][2] = {
 static const char orphans[] = "DELETE FROM raw_payloads WHERE sha256 NOT IN "
     "(SELECT sha256 FROM raw_observations)";
 
+/*
+ * What stays is what this schema's tables name: a database a newer
+ * pm-store wrote may name payloads from tables this one does not know,
+ * and is refused, as a store refuses it.  1: go on; 0: no tables,
+ * nothing to prune.
+ */
+static int
+prune_schema(struct db *db, char *err, size_t errlen)
+{
+	int v = schema_version(db);
+
+	if (v == -1)
+		snprintf(err, errlen, "schema version: %s", db_errmsg(db));
+	else if (v > schema_latest())
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this pm-store knows (%d)", v, schema_latest());
+	else
+		return v > 0;
+	return -1;
+}
+
 int
 prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
     char *err, size_t errlen)
@@ -47,6 +69,8 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 		snprintf(err, errlen, "--prune-before: not on this engine");
 		return -1;
 	}
+	if ((rc = prune_schema(db, err, errlen)) <= 0)
+		return rc;
 	/* a date is its midnight; times compare as RFC 3339 text */
 	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
 	    "%s", before);

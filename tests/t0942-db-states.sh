@@ -68,4 +68,29 @@ test_expect_success 'a database pm-store never wrote: no data, no forecasts, not
 	test_count group out 2 && test_grep "0 groups already processed" err
 '
 
+# newer DB: a database a newer pm-store wrote, with one old raw payload
+newer() {
+	rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]" | pm-store --db "$1" >/dev/null 2>&1 &&
+	sqlite3 "$1" "INSERT INTO schema_migrations VALUES (999, 'later', 'x')"
+}
+
+test_expect_success 'a database a newer pm-store wrote: --prune-before refuses it as a store does, nothing deleted' '
+	newer n.db &&
+	run pm-store --db n.db "$TMP/resolutions.ndjson" && expect_status 3 &&
+	test_grep -x "pm-store: n.db: database schema version 999 is newer than this pm-store knows ($(schema_latest))" err &&
+	for dry in -N ""; do
+		run pm-store --db n.db --prune-before 2099-01-01 $dry && expect_status 3 &&
+		test_grep -x "pm-store: n.db: database schema version 999 is newer than this pm-store knows ($(schema_latest))" err ||
+		return 1
+	done &&
+	test_eq 1 "$(sqlite3 n.db "SELECT count(*) FROM raw_payloads")" payloads &&
+	test_eq 1 "$(sqlite3 n.db "SELECT count(*) FROM raw_observations")" observations
+'
+
+test_expect_success 'a database without pm-store tables: nothing to prune, exit 0' '
+	sqlite3 e.db "CREATE TABLE notes (x TEXT)" &&
+	run pm-store --db e.db --prune-before 2099-01-01 && expect_status 0 &&
+	test_grep -x "pm-store: 0 raw payload versions fetched before 2099-01-01 removed in e.db" err
+'
+
 test_done
