@@ -173,7 +173,9 @@ load_market(struct scorer *s, const char *id, struct mkt *m)
 }
 
 /* The prices the experiment saw, as a probability: normalised to sum 1.
- * Returns 1 when every outcome had one, else 0 (no reference). */
+ * Returns 1 when every outcome had one, else 0 (no reference): a price
+ * that is negative or not finite (an Infinity put in by hand) is none,
+ * or the reference scores would be NaN. */
 static int
 load_ref(struct scorer *s, const char *key, const char *id,
     const struct mkt *now, double *q)
@@ -194,7 +196,7 @@ load_ref(struct scorer *s, const char *key, const char *id,
 			for (j = 0; j < r.k; j++)
 				if (r.has[j] && strcmp(r.name[j], now->name[i]) == 0)
 					break;
-			if (j == r.k || r.p[j] < 0) {
+			if (j == r.k || !(r.p[j] >= 0 && isfinite(r.p[j]))) {
 				ok = 0;
 				break;
 			}
@@ -203,7 +205,7 @@ load_ref(struct scorer *s, const char *key, const char *id,
 		if (ok && sum > 0)
 			for (i = 0; i < now->k; i++)
 				q[i] /= sum;
-		ok = ok && sum > 0;
+		ok = ok && sum > 0 && isfinite(sum);
 	}
 	mkt_release(&r);
 	return ok;

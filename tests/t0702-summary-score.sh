@@ -72,6 +72,20 @@ test_expect_success 'an empty database and one pm-store never wrote: nothing to 
 	run pm-summary --score --db nosuch.db && expect_status 3
 '
 
+# m1's reference is on m2 alone: (0.3-0)^2 + (0.7-1)^2 over 2 = 0.09
+test_expect_success 'a reference price that is not finite (put in by hand) leaves that market out of the reference' '
+	scored d.db &&
+	for p in 9e999 -9e999; do
+		sqlite3 d.db "UPDATE processed_contracts SET price = $p WHERE market_id = '"'"'m1'"'"' AND outcome_index = 0" &&
+		run pm-summary --score --db d.db --json && expect_status 0 &&
+		jq -e "$NEAR .variants[] | select(.variant == \"llm\") |
+			.reference.markets == 1 and near(.reference.brier; 0.09) and
+			near(.reference.variant_brier; 0.01) and near(.skill; 1 - 0.01 / 0.09)" out >/dev/null &&
+		run pm-summary --score --db d.db && expect_status 0 &&
+		test_grep -v -i nan out || return 1
+	done
+'
+
 test_expect_success 'score usage errors exit 2' '
 	run pm-summary --score --buckets 0 && expect_status 2 &&
 	run pm-summary --score --clamp 0.5 && expect_status 2 &&
