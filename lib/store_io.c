@@ -392,7 +392,9 @@ out:
 }
 
 /* The watermark of the delta flow: when the newest completed (or partial)
- * run of one of the comma-separated flows started; "" when none did. */
+ * run of one of the comma-separated flows started; "" when none did, as
+ * in a database without tables yet (an empty file, a new PostgreSQL
+ * database, the first pm-store's tables not committed yet). */
 int
 store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 {
@@ -402,6 +404,8 @@ store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 	int rc;
 
 	out[0] = 0;
+	if ((rc = schema_version(db)) <= 0)
+		return rc;
 	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
 	    "status IN ('completed', 'partial') AND started_at IS NOT NULL AND "
 	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "

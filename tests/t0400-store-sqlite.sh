@@ -129,6 +129,18 @@ test_expect_success '--last-run: the newest run of the flows; a misspelt flow is
 	done
 '
 
+# the delta flow then says "run the static flow first", not "cannot read"
+test_expect_success '--last-run on a database without tables (an empty file): nothing, exit 0' '
+	: >empty.db &&
+	run pm-store --db empty.db --last-run static,delta && expect_status 0 &&
+	test ! -s out && test_line_count err 0 &&
+	sqlite3 other.db "CREATE TABLE notes (x TEXT)" &&
+	run pm-store --db other.db --last-run static && expect_status 0 && test ! -s out &&
+	head -c 4096 /dev/urandom >junk.db &&
+	run pm-store --db junk.db --last-run static && expect_status 3 &&
+	test_grep -x "pm-store: junk.db: file is not a database" err
+'
+
 test_expect_success 'a processed group is not written twice; --new-only says what is stored' '
 	run pm-store --db a.db "$RUN" &&
 	run pm-store --new-only --db a.db "$RUN" && expect_status 0 &&
