@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -437,6 +438,51 @@ sq_config(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* path with suffix exists */
+static int
+sq_beside(const char *path, const char *suffix)
+{
+	char p[PATH_MAX];
+
+	return snprintf(p, sizeof p, "%s%s", path, suffix) < (int)sizeof p &&
+	    access(p, F_OK) == 0;
+}
+
+/*
+ * A reader of a WAL database needs its -shm file, and makes it when the
+ * writer is gone (it removes it when it closes): in a directory this
+ * user may not write to (a read-only mount, a monitoring account) that
+ * fails with "attempt to write a readonly database".  With no -wal,
+ * -shm or -journal there, no writer is at work and everything is in the
+ * file: it is read as it is, immutable, through a file: URI.  NULL when
+ * the plain path will do; else the URI, to free.
+ */
+static char *
+sq_ro_uri(const char *path)
+{
+	char dir[PATH_MAX], *slash, *uri, *o;
+	const char *p;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return NULL;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		slash[slash == dir] = 0;
+	if (access(dir, W_OK) == 0 || sq_beside(path, "-wal") ||
+	    sq_beside(path, "-shm") || sq_beside(path, "-journal"))
+		return NULL;
+	if ((uri = malloc(3 * strlen(path) + sizeof "file:?immutable=1")) ==
+	    NULL)
+		return NULL;
+	o = uri + sprintf(uri, "file:");
+	for (p = path; *p; p++)
+		o += strchr("%?#", *p) ? sprintf(o, "%%%02X",
+		    (unsigned char)*p) : sprintf(o, "%c", *p);
+	sprintf(o, "?immutable=1");
+	return uri;
+}
+
 static int
 sq_open(struct db *db, const char *path, int flags)
 {
@@ -448,6 +494,8 @@ sq_open(struct db *db, const char *path, int flags)
 	int oflags = SQLITE_OPEN_NOMUTEX | ((flags & DB_READONLY) ?
 	    SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	sqlite3 *h = NULL;
+	char *uri = NULL;
+	int rc;
 
 	if (!(flags & DB_READONLY) && mkparents(path) == -1) {
 		db_seterr(db, "cannot create its directory: %s",
@@ -455,7 +503,11 @@ sq_open(struct db *db, const char *path, int flags)
 		return -1;
 	}
 	pthread_once(&sq_config_once, sq_config);
-	if (sqlite3_open_v2(path, &h, oflags, NULL) != SQLITE_OK) {
+	if ((flags & DB_READONLY) && (uri = sq_ro_uri(path)) != NULL)
+		oflags |= SQLITE_OPEN_URI;
+	rc = sqlite3_open_v2(uri ? uri : path, &h, oflags, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
 		/* the caller names the database: not the path again */
 		db_seterr(db, "%s", h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close(h);

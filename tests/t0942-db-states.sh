@@ -68,6 +68,38 @@ test_expect_success 'a database pm-store never wrote: no data, no forecasts, not
 	test_count group out 2 && test_grep "0 groups already processed" err
 '
 
+# reader CMD...: CMD as a user who may read the database but write
+# nothing beside it (root writes everywhere: the test user of pg.sh)
+reader() {
+	if [ "$(id -u)" -ne 0 ]; then
+		"$@"
+	else
+		runuser -u pmtest -- env PATH="$PATH" ASAN_OPTIONS="$ASAN_OPTIONS" \
+			UBSAN_OPTIONS="$UBSAN_OPTIONS" "$@"
+	fi
+}
+
+test_expect_success 'a database in a directory the reader may not write to: read as it is' '
+	if [ "$(id -u)" -eq 0 ]; then
+		id pmtest >/dev/null 2>&1 ||
+			useradd -r -M -d /nonexistent -s /usr/sbin/nologin pmtest
+	fi &&
+	mkdir ro && scored ro/d.db && test ! -e ro/d.db-wal &&
+	chmod 755 "$TMP" . && chmod 555 ro && test_when_finished chmod 755 "$PWD/ro" &&
+	reader pm-summary --status --db ro/d.db --json >out 2>err &&
+	jq -e ".level == \"fresh\" and .markets.total == 4" out >/dev/null &&
+	reader pm-summary --score --db ro/d.db --json >out 2>err &&
+	jq -e ".variants | length == 3" out >/dev/null &&
+	reader pm-store --db ro/d.db -n "$TMP/forecasts.ndjson" >out 2>err &&
+	test_grep "2 groups already processed" err &&
+	reader pm-store --db ro/d.db -e markets >out 2>err && test_count market out 4 &&
+	reader pm-store --db ro/d.db --last-run static >out 2>err &&
+	test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
+	test ! -e ro/d.db-wal && test ! -e ro/d.db-shm &&
+	not reader pm-store --db ro/d.db "$TMP/resolutions.ndjson" >out 2>err &&
+	test_grep -x "pm-store: ro/d.db: attempt to write a readonly database" err
+'
+
 # newer DB: a database a newer pm-store wrote, with one old raw payload
 newer() {
 	rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]" | pm-store --db "$1" >/dev/null 2>&1 &&
