@@ -286,6 +286,11 @@ void store_end_record(const json_val *start, const char *now,
 struct jqf;
 int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
     const char *run_id, unsigned long limit, unsigned long *count);
+/* A stored record column that is not one JSON object (put in or damaged
+ * by hand) is said, naming what (a key), and not written out: the next
+ * stage would refuse the line.  0 when it is one, else -1. */
+int rec_stored_ok(json_parser *jp, const char *what, const char *key,
+    const char *p, size_t n);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 

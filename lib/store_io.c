@@ -9,6 +9,7 @@
 #include "jw.h"
 #include "key.h"
 #include "msg.h"
+#include "ndjson.h"
 #include "out.h"
 #include "record.h"
 #include "schema.h"
@@ -251,10 +252,11 @@ static const char *const export_sql[][2] = {
 	{ "market", "SELECT record FROM markets WHERE active = 1 AND "
 	    "(closed IS NULL OR closed = 0) AND (CAST(?1 AS TEXT) IS NULL OR "
 	    "run_id = ?1) ORDER BY source, market_id" },
-	{ "group", "SELECT record FROM processed_events WHERE "
+	{ "group", "SELECT record, event_key FROM processed_events WHERE "
 	    "(CAST(?1 AS TEXT) IS NULL OR run_id = ?1) ORDER BY event_key" },
 	/* groups to run again: a retriable failure names them (in a run) */
-	{ "retry", "SELECT record FROM processed_events WHERE event_key IN "
+	{ "retry", "SELECT record, event_key FROM processed_events WHERE "
+	    "event_key IN "
 	    "(SELECT event_key FROM processing_failures WHERE retriable = 1 "
 	    "AND event_key IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR "
 	    "run_id = ?1)) ORDER BY event_key" },
@@ -329,10 +331,12 @@ store_export(struct db *db, const char *what, struct jqf *where,
 {
 	struct db_stmt *st = NULL;
 	struct zpack *z = NULL;
+	json_parser *jp = NULL;
 	struct buf b, scratch, plain;
 	const char *p, *q = what;
 	char err[256];
 	size_t i, n;
+	unsigned long bad = 0;
 	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
@@ -352,6 +356,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
+	if (!raw)
+		jp = json_parser_new(ndjson_max_line());
 	for (i = 0; i < sizeof export_sql / sizeof export_sql[0]; i++)
 		if (strcmp(export_sql[i][0], q) == 0)
 			st = db_prepare(db, export_sql[i][1]);
@@ -367,8 +373,15 @@ store_export(struct db *db, const char *what, struct jqf *where,
 			    db_col_text(st, 4, NULL));
 			rc = -2;	/* said */
 			break;
-		} else if (!raw && (p = db_col_text(st, 0, &n)) != NULL)
+		} else if (!raw && (p = db_col_text(st, 0, &n)) != NULL) {
+			snprintf(err, sizeof err, "group %s",
+			    db_col_text(st, 1, NULL));
+			if (rec_stored_ok(jp, what, err, p, n) == -1) {
+				bad++;
+				continue;
+			}
 			buf_add(&b, p, n);
+		}
 		if (where && jqf_test(where, b.data, b.len, err,
 		    sizeof err) != 1)
 			continue;
@@ -381,9 +394,10 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	}
 	if (rc != DB_DONE && rc != -2)
 		msg("--export %s: %s", what, db_errmsg(db));
-	rc = rc == DB_DONE ? 0 : -1;
+	rc = rc == DB_DONE && bad == 0 ? 0 : -1;
 out:
 	db_finalize(st);
+	json_parser_free(jp);
 	zpack_free(z);
 	buf_release(&b);
 	buf_release(&scratch);

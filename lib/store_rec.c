@@ -14,6 +14,7 @@
 
 #include "jqf.h"
 #include "msg.h"
+#include "ndjson.h"
 #include "out.h"
 
 #include "jw.h"
@@ -325,7 +326,26 @@ trades_since(struct buf *b, const char *newest)
 	buf_addc(b, '}');
 }
 
+int
+rec_stored_ok(json_parser *jp, const char *what, const char *key,
+    const char *p, size_t n)
+{
+	json_val root;
+	const char *e = "out of memory";
+
+	if (jp && json_parse(jp, p, n, 0, &root, &e) == 0) {
+		if (root.type == JSON_OBJECT)
+			return 0;
+		e = "not an object";
+	}
+	msg("--export %s: the stored record of %s is not a JSON record (%s): "
+	    "left out", what, key, e);
+	return -1;
+}
+
 struct exporter {
+	json_parser	*jp;
+	unsigned long	 bad;	/* stored records left out */
 	struct buf	 rec, keep;
 	int		 active;	/* --export market: trades_since too */
 	unsigned long	 limit;		/* at most so many records, 0: all */
@@ -387,6 +407,15 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 			return -1;
 		if (x->limit && *count >= x->limit)
 			return 0;
+		src = db_col_text(st, 1, NULL);
+		id = db_col_text(st, 2, NULL);
+		snprintf(key, sizeof key, "%s %s/%s", t == T_MARKETS ?
+		    "market" : "event", src ? src : "", id ? id : "");
+		if (rec_stored_ok(x->jp, t == T_MARKETS ? "market" : "events",
+		    key, p, n) == -1) {
+			x->bad++;
+			return 0;
+		}
 		if (w)
 			snprintf(x->newest, sizeof x->newest, "%s", w);
 		buf_reset(&x->rec);
@@ -452,6 +481,7 @@ rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
 	buf_init(&sql, 0);
 	buf_init(&x.rec, 0);
 	buf_init(&x.keep, 0);
+	x.jp = json_parser_new(ndjson_max_line());
 	export_sql(&sql, t, active);
 	if ((st = db_prepare(db, sql.data)) != NULL &&
 	    db_bind_str(st, 1, run_id) == 0) {
@@ -470,9 +500,10 @@ rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
 		msg("--export %s: %s", t == T_MARKETS ? "market" : "events",
 		    db_errmsg(db));
 	db_finalize(st);
+	json_parser_free(x.jp);
 	buf_release(&sql);
 	buf_release(&x.rec);
 	buf_release(&x.keep);
 	free(x.key);
-	return rc == DB_DONE ? 0 : -1;
+	return rc == DB_DONE && x.bad == 0 ? 0 : -1;
 }

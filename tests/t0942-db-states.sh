@@ -100,6 +100,20 @@ test_expect_success 'a database in a directory the reader may not write to: read
 	test_grep -x "pm-store: ro/d.db: attempt to write a readonly database" err
 '
 
+test_expect_success 'a stored record edited by hand into no JSON: left out of --export and said, exit 3; the rest exported' '
+	scored d.db &&
+	sqlite3 d.db "UPDATE markets SET record = '"'"'{\"kind\":'"'"' WHERE market_id = '"'"'m1'"'"';
+		UPDATE markets SET record = CAST(x'"'"'ff'"'"' AS TEXT) WHERE market_id = '"'"'m3'"'"';
+		UPDATE processed_events SET record = '"'"'[1]'"'"' WHERE event_key = '"'"'e1'"'"'" &&
+	run pm-store --db d.db -e markets && expect_status 3 &&
+	test_count market out 2 &&
+	test_grep -x "pm-store: --export market: the stored record of market polymarket/m1 is not a JSON record (invalid JSON.*): left out" err &&
+	test_grep -x "pm-store: --export market: the stored record of market polymarket/m3 is not a JSON record (invalid UTF-8): left out" err &&
+	run pm-store --db d.db -e market && expect_status 3 && test_count market out 0 &&
+	run pm-store --db d.db -e group && expect_status 3 && test_count group out 1 &&
+	test_grep -x "pm-store: --export group: the stored record of group e1 is not a JSON record (not an object): left out" err
+'
+
 # newer DB: a database a newer pm-store wrote, with one old raw payload
 newer() {
 	rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]" | pm-store --db "$1" >/dev/null 2>&1 &&
