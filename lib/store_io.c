@@ -356,8 +356,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
-	if (!raw)
-		jp = json_parser_new(ndjson_max_line());
+	jp = json_parser_new(ndjson_max_line());
 	for (i = 0; i < sizeof export_sql / sizeof export_sql[0]; i++)
 		if (strcmp(export_sql[i][0], q) == 0)
 			st = db_prepare(db, export_sql[i][1]);
@@ -373,6 +372,14 @@ store_export(struct db *db, const char *what, struct jqf *where,
 			    db_col_text(st, 4, NULL));
 			rc = -2;	/* said */
 			break;
+		} else if (raw) {
+			/* a plain payload or request damaged by hand */
+			snprintf(err, sizeof err, "payload %s",
+			    db_col_text(st, 4, NULL));
+			if (rec_stored_ok(jp, what, err, b.data, b.len) == -1) {
+				bad++;
+				continue;
+			}
 		} else if (!raw && (p = db_col_text(st, 0, &n)) != NULL) {
 			snprintf(err, sizeof err, "group %s",
 			    db_col_text(st, 1, NULL));

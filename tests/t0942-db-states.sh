@@ -114,6 +114,19 @@ test_expect_success 'a stored record edited by hand into no JSON: left out of --
 	test_grep -x "pm-store: --export group: the stored record of group e1 is not a JSON record (not an object): left out" err
 '
 
+test_expect_success 'a plain raw payload or request edited by hand into no JSON: left out of -e raw and said, exit 3' '
+	for what in "raw_payloads SET payload" "raw_observations SET request"; do
+		rm -f r.db* &&
+		{ rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]"; rec_raw polymarket markets "{}" "[{\"id\":\"2\"}]"; } |
+			pm-store --db r.db >/dev/null 2>&1 &&
+		sha=$(sqlite3 r.db "SELECT sha256 FROM raw_observations ORDER BY id LIMIT 1") &&
+		sqlite3 r.db "UPDATE $what = '"'"'not json'"'"' WHERE sha256 = '"'"'$sha'"'"'" &&
+		run pm-store --db r.db -e raw && expect_status 3 && test_count raw out 1 &&
+		test_grep -x "pm-store: --export raw: the stored record of payload $sha is not a JSON record (invalid JSON.*): left out" err ||
+		return 1
+	done
+'
+
 # newer DB: a database a newer pm-store wrote, with one old raw payload
 newer() {
 	rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]" | pm-store --db "$1" >/dev/null 2>&1 &&
