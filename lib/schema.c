@@ -5,9 +5,12 @@
  * "@ID@" stands for a surrogate key column, the one spelling the engines
  * do not share.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "db_impl.h"
 #include "schema.h"
 #include "timefmt.h"
 
@@ -538,38 +541,54 @@ schema_text(int engine, struct buf *out)
 	return 0;
 }
 
-/* One integer from sql, -1 when it cannot be read. */
+/* One integer from sql into *v; -1 when it cannot be read. */
 static int
-query_int(struct db *db, const char *sql)
+query_int(struct db *db, const char *sql, int64_t *v)
 {
 	struct db_stmt *st;
-	int v = -1;
+	int rc = -1;
 
 	st = db_prepare(db, sql);
-	if (st && db_step(st) == DB_ROW)
-		v = (int)db_col_int(st, 0);
+	if (st && db_step(st) == DB_ROW) {
+		*v = db_col_int(st, 0);
+		rc = 0;
+	}
 	if (st)
 		db_reset(st);
 	db_finalize(st);
-	return v;
+	return rc;
 }
 
-/* A database without schema_migrations is empty (0), asked of the
+/*
+ * A database without schema_migrations is empty (0), asked of the
  * catalog: a lock or a lost server is an error (-1), never "empty",
- * or a reader would take a database it could not read for a new one. */
+ * or a reader would take a database it could not read for a new one.
+ * So is a schema_migrations without a version: pm-store fills it in
+ * the transaction that creates it, so it was emptied or edited by hand,
+ * and the tables are there all the same.
+ */
 int
 schema_version(struct db *db)
 {
-	int t = query_int(db, db_engine(db) == DB_PG ?
+	int64_t t, v;
+
+	if (query_int(db, db_engine(db) == DB_PG ?
 	    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL "
 	    "THEN 0 ELSE 1 END" :
 	    "SELECT count(*) FROM sqlite_master WHERE name = "
-	    "'schema_migrations'");
-
-	if (t <= 0)
-		return t;
-	return query_int(db, "SELECT COALESCE(MAX(version), 0) "
-	    "FROM schema_migrations");
+	    "'schema_migrations'", &t) == -1)
+		return -1;
+	if (t == 0)
+		return 0;
+	if (query_int(db, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM schema_migrations", &v) == -1)
+		return -1;
+	if (v < 1 || v > INT_MAX) {
+		db_seterr(db, "schema_migrations holds no schema version "
+		    "(emptied or edited by hand?)");
+		return -1;
+	}
+	return (int)v;
 }
 
 static int
@@ -602,10 +621,7 @@ apply(struct db *db, int to, char *err, size_t errlen)
 	if (db_engine(db) == DB_PG &&
 	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) != DB_DONE)
 		return rc;
-	if ((rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
-	    "applied_at TEXT NOT NULL)")) != DB_DONE)
-		return rc;
+	/* asked before the table is made: a new one is empty */
 	if ((v = schema_version(db)) == -1)
 		return DB_ERR;
 	if (v > schema_latest()) {
@@ -613,6 +629,10 @@ apply(struct db *db, int to, char *err, size_t errlen)
 		    "than this pm-store knows (%d)", v, schema_latest());
 		return DB_ERR;
 	}
+	if ((rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at TEXT NOT NULL)")) != DB_DONE)
+		return rc;
 	buf_init(&sql, 0);
 	rc = DB_DONE;
 	for (i = 0; i < NMIG && rc == DB_DONE; i++) {

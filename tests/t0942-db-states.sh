@@ -48,6 +48,19 @@ test_expect_success 'a database locked past PM_DB_TIMEOUT: status, score and -n 
 	test_count group out 0
 '
 
+test_expect_success 'schema_migrations emptied by hand: every reader and the store say so, exit 3' '
+	scored d.db && sqlite3 d.db "DELETE FROM schema_migrations" &&
+	why="d.db: schema_migrations holds no schema version (emptied or edited by hand?)" &&
+	run pm-summary --status --db d.db --json && expect_status 3 &&
+	test_grep -x "pm-summary: d.db: schema version: ${why#d.db: }" err &&
+	run pm-summary --score --db d.db --json && expect_status 3 && test_line_count out 0 &&
+	run pm-store --db d.db -n "$TMP/forecasts.ndjson" && expect_status 3 &&
+	test_grep -x "pm-store: $why" err && test_count group out 0 &&
+	run pm-store --db d.db --last-run static && expect_status 3 &&
+	run pm-store --db d.db "$TMP/resolutions.ndjson" && expect_status 3 &&
+	test_grep -x "pm-store: d.db: migration: ${why#d.db: }" err
+'
+
 test_expect_success 'the same database once free: fresh, scored, its groups processed' '
 	scored d.db &&
 	run pm-summary --status --db d.db --json && expect_status 0 &&
