@@ -132,33 +132,54 @@ struct fresh {
 	char		 last_status[32];
 };
 
-/* The newest time in the flow's table, times after now ignored (a clock
- * that ran ahead must not keep a dead flow fresh for ever). */
+/* Times in the flow's table, newest first as text, looked at before the
+ * flow counts as having stored nothing readable. */
+#define NEWEST_TRIES 16
+
+/*
+ * The newest time in the flow's table, times after now ignored (a clock
+ * that ran ahead must not keep a dead flow fresh for ever).  Text order
+ * is time order only for UTC times: "12:00:00-10:00" is 22:00Z, after a
+ * now of 18:00Z, yet sorts before it.  So each time is read, and one
+ * after now (or no time at all) gives way to the next lower one.
+ */
 static void
 newest(struct rep *r, struct fresh *f)
 {
-	char sql[256], now[TS_MAX];
+	char sql[256], now[TS_MAX], below[TS_MAX * 2 + 1];
 	struct db_stmt *st;
 	const char *v;
-	int64_t t;
+	int64_t t = 0;
+	int i, found = 0;
 
 	f->last[0] = 0;
 	f->level = NO_DATA;
 	if (f->src->table == NULL)
 		return;
 	ts_format((time_t)r->o->now, NULL, 0, now);
-	snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1",
-	    f->src->col, f->src->table, f->src->col);
+	/* every text at or before now sorts before now + "~" */
+	snprintf(below, sizeof below, "%s~", now);
+	snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1 "
+	    "AND %s < ?2", f->src->col, f->src->table, f->src->col,
+	    f->src->col);
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return;		/* no such table: nothing stored */
-	db_bind_str(st, 1, now);
-	if (db_step(st) == DB_ROW) {
-		if ((v = db_col_text(st, 0, NULL)) != NULL)
-			snprintf(f->last, sizeof f->last, "%s", v);
+	for (i = 0; i < NEWEST_TRIES && !found; i++) {
+		db_bind_str(st, 1, now);
+		db_bind_str(st, 2, below);
+		if (db_step(st) != DB_ROW ||
+		    (v = db_col_text(st, 0, NULL)) == NULL) {
+			db_reset(st);
+			break;
+		}
+		snprintf(f->last, sizeof f->last, "%s", v);
+		snprintf(below, sizeof below, "%s", v);
 		db_reset(st);
+		found = ts_sec(f->last, strlen(f->last), &t) == 0 &&
+		    t <= r->o->now;
 	}
 	db_finalize(st);
-	if (f->last[0] == 0 || ts_sec(f->last, strlen(f->last), &t) == -1) {
+	if (!found) {
 		f->last[0] = 0;
 		return;
 	}

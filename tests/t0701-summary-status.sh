@@ -58,6 +58,25 @@ test_expect_success '--flow: only that flow'"'"'s runs and data; a daily flow is
 	test_grep "^status: no data (nothing stored by this flow)$" out
 '
 
+# price TS: a price record at TS
+price() {
+	jq -cn --arg ts "$1" '{kind:"price", token_id:"t1", market_id:"m1",
+		outcome:"Yes", side:"mid", ts:$ts, price:0.5}'
+}
+
+test_expect_success 'a time after now is ignored however it is written; one that is no time gives way' '
+	{ rec_run_start r1 prices; price 2026-12-01T00:00:00Z; price 2026-12-04T12:00:00-10:00; } |
+		pm-store --db p.db >/dev/null 2>&1 &&
+	run pm-summary --status --db p.db --flow prices --json --now 2026-12-04T18:00:00Z &&
+	expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .last_update == \"2026-12-01T00:00:00Z\"" out >/dev/null &&
+	price "2026-12-04T12:30 junk" | pm-store --db p.db >/dev/null 2>&1 &&
+	run pm-summary --status --db p.db --flow prices --json --now 2026-12-04T22:10:00Z &&
+	expect_status 0 &&
+	jq -e ".level == \"fresh\" and .last_update == \"2026-12-04T12:00:00-10:00\" and
+		.age_seconds == 600" out >/dev/null
+'
+
 test_expect_success 'an empty database: no data, exit 5' '
 	pm-store --db e.db </dev/null 2>/dev/null &&
 	run pm-summary --status --db e.db --json && expect_status 5 &&
