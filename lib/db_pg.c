@@ -984,6 +984,34 @@ quiet(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("relation exists, skipping") are noise */
 }
 
+/*
+ * A reader waits for a table lock (an ALTER TABLE, a VACUUM FULL, a
+ * session left idle in its transaction) no longer than PM_DB_TIMEOUT,
+ * as a SQLite reader waits for a lock: then the statement fails and the
+ * reader says so, instead of a --status check that never ends.  Not
+ * through a transaction pooler, where a session setting would stay on
+ * a server connection other clients get.
+ */
+static int
+pg_reader_wait(struct db *db)
+{
+	char sql[64];
+	PGresult *res;
+	int rc = 0;
+
+	if (PG(db)->pooled)
+		return 0;
+	snprintf(sql, sizeof sql, "SET lock_timeout = %ld", db->wait_ms > 0 ?
+	    db->wait_ms : 1);
+	if ((res = PQexec(H(db), sql)) == NULL ||
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(db, "%s", pg_msg(db));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int
 pg_open(struct db *db, const char *url, int flags)
 {
@@ -1015,7 +1043,7 @@ pg_open(struct db *db, const char *url, int flags)
 	}
 	PG(db)->pooled = atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(H(db));
 	PQclear(res);
-	return 0;
+	return (flags & DB_READONLY) ? pg_reader_wait(db) : 0;
 }
 
 static int

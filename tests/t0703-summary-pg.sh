@@ -29,6 +29,37 @@ test_expect_success 'status: fresh, then stale and very stale with time' '
 	expect_status 5 && test_grep "^status: very_stale: " out
 '
 
+# lock_table URL TABLE: another session (pmlock) holds TABLE locked, as
+# an ALTER TABLE or a VACUUM FULL does, for 30 s or until unlock_table
+lock_table() {
+	PGAPPNAME=pmlock psql -X -q "$1" -c "BEGIN" \
+		-c "LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE" \
+		-c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+	local i=0
+	until [ "$(psql -X -A -t -q "$1" -c "SELECT count(*) FROM pg_locks l
+		JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pmlock'
+		AND l.mode = 'AccessExclusiveLock' AND l.granted")" -ge 1 ]; do
+		i=$((i + 1)) && [ $i -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+unlock_table() {
+	psql -X -q "$1" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'pmlock'" >/dev/null
+}
+
+test_expect_success 'a table locked past PM_DB_TIMEOUT: the readers give up and say so, exit 3' '
+	pg_ready && url=$(pg_newdb locked) && scored "$url" &&
+	lock_table "$url" markets && test_when_finished unlock_table "$url" &&
+	PM_DB_TIMEOUT=0.5 run timeout 60 pm-summary --status --db "$url" --json &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	PM_DB_TIMEOUT=0.5 run timeout 60 pm-summary --score --db "$url" --json &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	PM_DB_TIMEOUT=0.5 run timeout 60 pm-store --db "$url" -e markets &&
+	expect_status 3 && test_grep "lock timeout" err
+'
+
 test_expect_success 'status: empty, failed-only and never-written databases: no data' '
 	pg_ready && url=$(pg_newdb empty) &&
 	pm-store --db "$url" </dev/null 2>/dev/null &&
