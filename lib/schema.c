@@ -568,18 +568,31 @@ query_int(struct db *db, const char *sql, int64_t *v)
  * and the tables are there all the same.
  */
 int
+schema_has_table(struct db *db, const char *name)
+{
+	struct db_stmt *st;
+	int rc = -1;
+
+	st = db_prepare(db, db_engine(db) == DB_PG ?
+	    "SELECT CASE WHEN to_regclass(CAST(?1 AS TEXT)) IS NULL "
+	    "THEN 0 ELSE 1 END" :
+	    "SELECT count(*) FROM sqlite_master WHERE name = ?1");
+	if (st && db_bind_str(st, 1, name) == 0 && db_step(st) == DB_ROW)
+		rc = db_col_int(st, 0) > 0;
+	if (st)
+		db_reset(st);
+	db_finalize(st);
+	return rc;
+}
+
+int
 schema_version(struct db *db)
 {
-	int64_t t, v;
+	int64_t v;
+	int t;
 
-	if (query_int(db, db_engine(db) == DB_PG ?
-	    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL "
-	    "THEN 0 ELSE 1 END" :
-	    "SELECT count(*) FROM sqlite_master WHERE name = "
-	    "'schema_migrations'", &t) == -1)
-		return -1;
-	if (t == 0)
-		return 0;
+	if ((t = schema_has_table(db, "schema_migrations")) <= 0)
+		return t;
 	if (query_int(db, "SELECT COALESCE(MAX(version), 0) "
 	    "FROM schema_migrations", &v) == -1)
 		return -1;

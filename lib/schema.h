@@ -30,6 +30,10 @@ int schema_migrate(struct db *db, int to, char *err, size_t errlen);
  * it cannot be read (a lock, a lost server, a damaged file). */
 int schema_version(struct db *db);
 
+/* Is there a table or view of that name (in the search path): 1 or 0;
+ * -1 when the catalog cannot be read. */
+int schema_has_table(struct db *db, const char *name);
+
 /* A statement taking an event_key (?1) that returns a row when that
  * group was processed; NULL when there is no processed_events table yet
  * (nothing processed either).  The caller finalizes it. */

@@ -143,7 +143,7 @@ struct fresh {
  * now of 18:00Z, yet sorts before it.  So each time is read, and one
  * after now (or no time at all) gives way to the next lower one.
  */
-static void
+static int
 newest(struct rep *r, struct fresh *f)
 {
 	char sql[256], now[TS_MAX], below[TS_MAX * 2 + 1];
@@ -154,8 +154,10 @@ newest(struct rep *r, struct fresh *f)
 
 	f->last[0] = 0;
 	f->level = NO_DATA;
-	if (f->src->table == NULL)
-		return;
+	/* no such table (trades before its flow ran): nothing stored; one
+	 * that cannot be read is not "no data" */
+	if ((i = schema_has_table(r->db, f->src->table)) <= 0)
+		return i == 0 ? 0 : dberr(r, f->src->table);
 	ts_format((time_t)r->o->now, NULL, 0, now);
 	/* every text at or before now sorts before now + "~" */
 	snprintf(below, sizeof below, "%s~", now);
@@ -163,12 +165,15 @@ newest(struct rep *r, struct fresh *f)
 	    "AND %s < ?2", f->src->col, f->src->table, f->src->col,
 	    f->src->col);
 	if ((st = db_prepare(r->db, sql)) == NULL)
-		return;		/* no such table: nothing stored */
+		return dberr(r, f->src->table);
 	for (i = 0; i < NEWEST_TRIES && !found; i++) {
 		db_bind_str(st, 1, now);
 		db_bind_str(st, 2, below);
-		if (db_step(st) != DB_ROW ||
-		    (v = db_col_text(st, 0, NULL)) == NULL) {
+		if (db_step(st) != DB_ROW) {
+			db_finalize(st);
+			return dberr(r, f->src->table);
+		}
+		if ((v = db_col_text(st, 0, NULL)) == NULL) {
 			db_reset(st);
 			break;
 		}
@@ -181,11 +186,12 @@ newest(struct rep *r, struct fresh *f)
 	db_finalize(st);
 	if (!found) {
 		f->last[0] = 0;
-		return;
+		return 0;
 	}
 	f->age = r->o->now - t;
 	f->level = f->age < f->fresh ? FRESH : f->age < f->stale ? STALE :
 	    VERY_STALE;
+	return 0;
 }
 
 /* The flow's runs: how many, how many failed (or were abandoned), and
@@ -290,8 +296,7 @@ freshness(struct rep *r, int *level)
 		if (!o->thresholds_given && !o->flow)
 			status_defaults(sources[i].flow, &fl[n].fresh,
 			    &fl[n].stale);
-		newest(r, &fl[n]);
-		if (run_counts(r, &fl[n]) == -1)
+		if (newest(r, &fl[n]) == -1 || run_counts(r, &fl[n]) == -1)
 			return -1;
 		if (fl[n].level != NO_DATA && (any == NULL ||
 		    strcmp(fl[n].last, any->last) > 0))

@@ -60,6 +60,16 @@ test_expect_success 'a table locked past PM_DB_TIMEOUT: the readers give up and 
 	expect_status 3 && test_grep "lock timeout" err
 '
 
+test_expect_success 'a flow whose table cannot be read is an error, not "no data"' '
+	pg_ready && url=$(pg_newdb lockedprices) && scored "$url" &&
+	lock_table "$url" price_history && test_when_finished unlock_table "$url" &&
+	PM_DB_TIMEOUT=0.5 run timeout 60 pm-summary --status --db "$url" --flow prices --json &&
+	expect_status 3 && test_line_count out 0 &&
+	test_grep "pm-summary: .*: price_history: canceling statement due to lock timeout" err &&
+	run pm-summary --status --db "$url" --flow trades --json && expect_status 5 &&
+	jq -e ".level == \"no_data\"" out >/dev/null
+'
+
 test_expect_success 'status: empty, failed-only and never-written databases: no data' '
 	pg_ready && url=$(pg_newdb empty) &&
 	pm-store --db "$url" </dev/null 2>/dev/null &&
