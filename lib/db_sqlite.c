@@ -469,7 +469,9 @@ sq_ro_uri(const char *path)
 		snprintf(dir, sizeof dir, ".");
 	else
 		slash[slash == dir] = 0;
-	if (access(dir, W_OK) == 0 || sq_beside(path, "-wal") ||
+	/* "file://x" would name a host: a path of // is left as it is */
+	if (strncmp(path, "//", 2) == 0 || access(dir, W_OK) == 0 ||
+	    sq_beside(path, "-wal") ||
 	    sq_beside(path, "-shm") || sq_beside(path, "-journal"))
 		return NULL;
 	if ((uri = malloc(3 * strlen(path) + sizeof "file:?immutable=1")) ==
