@@ -510,6 +510,9 @@ flow_prune() {
 	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%SZ)
 	for f in "$dump_dir" "$logs"; do
 		[ -d "$f" ] || continue
+		# a directory named like -delete is a path to find, not its
+		# expression (it would remove the files of the current one)
+		case $f in -*) f=./$f ;; esac
 		while IFS= read -r -d '' f; do
 			if [ -n "$dry_run" ]; then echo "would remove $f"
 			else rm -f -- "$f" || rc=3; fi

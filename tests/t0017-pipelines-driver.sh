@@ -83,6 +83,20 @@ test_expect_success 'prune: old dumps and logs go, new ones stay; a dry run remo
 	test -e dumps/new.ndjson && test -e logs/daily.log && test ! -e none.db
 '
 
+test_expect_success 'prune: a directory named like a find expression is a path' '
+	mkdir -p dash && cd dash && mkdir -- -delete -print logs &&
+	touch -d "10 days ago" -- -delete/old.ndjson -print/old.log keep.ndjson &&
+	touch -d "10 days ago" logs/daily.log.1 &&
+	run "$P" prune --keep-days 5 --dry-run --dump-dir -delete "${E[@]}" \
+	    --db none.db && expect_status 0 &&
+	test -e keep.ndjson && test -e logs/daily.log.1 && test -d -delete &&
+	test_grep "would remove ./-delete/old.ndjson" out &&
+	PM_LOG_DIR=-print run "$P" prune --keep-days 5 --dump-dir -delete \
+	    "${E[@]}" --db none.db && expect_status 0 &&
+	test ! -e -delete/old.ndjson && test ! -e -print/old.log &&
+	test -e keep.ndjson && test -e logs/daily.log.1 && test -d -delete
+'
+
 test_expect_success 'prune: raw payload versions no row needs go; the rest stay' '
 	two_versions v.db >fill.log 2>&1 &&
 	before=$(sqlite3 v.db "SELECT count(*) FROM raw_responses") &&
