@@ -7,7 +7,8 @@
 # failed: 0 ok, 1 some records failed (reported, the rest stored), 2 usage,
 # 3 a stage could not run (API, database, disk) or the run is recorded
 # failed, 4 another run of the same flow holds the lock; status: 5 stale,
-# 6 very stale or no data.
+# 6 very stale or no data; 128 + N: stopped by signal N mid-run (every
+# stage ended, the run recorded failed).
 set -u -o pipefail
 
 prog=pipelines.sh
@@ -526,6 +527,33 @@ flow_prune() {
 	return "$rc"
 }
 
+run_flow() {
+	set +m
+	case $flow in
+	daily) flow_daily ;;
+	static) flow_static ;;
+	delta) flow_delta ;;
+	events) flow_events ;;
+	prices) flow_prices ;;
+	trades) flow_trades ;;
+	replay) flow_replay "${positional[0]}" ;;
+	retry-failures) flow_retry "${positional[0]}" ;;
+	esac
+}
+
+# SIGINT, SIGTERM or SIGHUP mid-run: every stage of the flow's process
+# group is ended; main then ends the run failed (stage pipelines.sh),
+# unless it had its final word already, and exits 128 + the signal's
+# number.
+# shellcheck disable=SC2317 # called by the signal traps
+interrupted() {
+	trap '' INT TERM HUP
+	[ -n "${flow_pid:-}" ] || exit $((128 + $2))
+	stopped=$1 stopped_rc=$((128 + $2))
+	stage_done "$stopped_rc" pipelines.sh "stopped by SIG$stopped"
+	kill -TERM -- "-$flow_pid" 2>/dev/null
+}
+
 usage_error() { rc=2 die "$@"; }
 
 # A whole number from lo to hi, or a usage error naming the option.
@@ -755,17 +783,25 @@ main() {
 	stages_file=$run_dir/stages
 	: >"$stages_file"
 
-	local status=0
-	case $flow in
-	daily) flow_daily || status=$? ;;
-	static) flow_static || status=$? ;;
-	delta) flow_delta || status=$? ;;
-	events) flow_events || status=$? ;;
-	prices) flow_prices || status=$? ;;
-	trades) flow_trades || status=$? ;;
-	replay) flow_replay "${positional[0]}" || status=$? ;;
-	retry-failures) flow_retry "${positional[0]}" || status=$? ;;
-	esac
+	# The flow runs as a process group of its own and is waited for, so
+	# that a signal to the driver (^C, a scheduler's timeout) ends every
+	# stage of it, and the run is recorded failed, never left to go on
+	# and be recorded completed after the driver has gone.
+	local status=0 stopped=''
+	trap 'interrupted INT 2' INT
+	trap 'interrupted TERM 15' TERM
+	trap 'interrupted HUP 1' HUP
+	set -m
+	run_flow &
+	flow_pid=$!
+	set +m
+	wait "$flow_pid" || status=$?
+	if [ -n "$stopped" ]; then
+		wait "$flow_pid"
+		echo "$prog: $flow: SIG$stopped: run $run_id stopped" >&2
+		[ -e "$run_dir/outcome" ] || finish_run >/dev/null
+		exit "$stopped_rc"
+	fi
 	if [ -e "$run_dir/dump.failed" ]; then
 		echo "$prog: $flow: the dump $dump_file is incomplete" >&2
 	elif [ -z "$no_dump" ] && [ "$flow" != replay ] && [ -e "$dump_file" ]; then

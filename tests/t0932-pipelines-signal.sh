@@ -1,0 +1,56 @@
+#!/bin/bash
+# A signal to the driver mid-run (^C, a scheduler's timeout, a hangup):
+# every stage ends with it, the run is recorded failed (stage
+# pipelines.sh), the dump ends the same way, and the exit status is 128 +
+# the signal's number.  Before, the stages went on without the driver and
+# the run was recorded completed after it had exited 143.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+P=$TOP/pipelines.sh
+# slow answers: the runs are still fetching when the signal comes
+fake_start pm --markets 300 --events 5 --spread-days 60 --latency 3000
+# the programs under this test's own path, so that pgrep finds only them
+mkdir "$TMP/bin" && for p in "$PM_BIN"/pm-*; do ln -s "$p" "$TMP/bin/"; done
+
+# stop FLOW SIG N: start FLOW on s.db, send SIG while it waits for its
+# first answer, and check what is left behind
+stop() {
+	local flow=$1 sig=$2 n=$3 dp i st=0
+	# job control: a background job's SIGINT is not ignored
+	set -m
+	PM_BIN=$TMP/bin "$P" "$flow" --env-file /dev/null --db s.db \
+	    --dump-dir d >out 2>err &
+	dp=$!
+	set +m
+	for i in $(seq 200); do
+		pgrep -f "$TMP/bin/pm-fetch" >/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.5
+	kill -"$sig" "$dp"
+	wait "$dp" || st=$?
+	test_eq "$n" "$st" &&
+	! pgrep -f "$TMP/bin/" &&
+	test_eq failed "$(sqlite3 s.db "SELECT status FROM processing_runs")" &&
+	test_grep "$flow: SIG$sig: run .* stopped" err &&
+	! test_grep "cannot record" err
+}
+
+test_expect_success 'SIGTERM mid static run: no stage left, the run failed' '
+	stop static TERM 143 &&
+	test_eq "exit 143: stopped by SIGTERM" "$(sqlite3 s.db \
+	    "SELECT detail FROM processing_failures WHERE stage = '"'pipelines.sh'"'")"
+'
+
+test_expect_success 'SIGINT mid daily run: the dump ends failed too' '
+	stop daily INT 130 &&
+	tail -n 1 d/*.ndjson | jq -e "select(.kind == \"run\" and .final
+	    and .status == \"failed\" and .failed_stage == \"pipelines.sh\")"
+'
+
+test_expect_success 'SIGHUP mid events run' '
+	stop events HUP 129
+'
+
+test_done
