@@ -265,7 +265,7 @@ check_stages() {
 dump_to() {
 	local rc
 	if [ -n "$no_dump" ]; then cat; return; fi
-	tee "$dump_file" 2>"$run_dir/dump.err"; rc=$?
+	tee -- "$dump_file" 2>"$run_dir/dump.err"; rc=$?
 	if [ "$rc" -ne 0 ]; then
 		cat "$run_dir/dump.err" >&2
 		echo "$prog: $flow: cannot write the dump $dump_file" >&2
@@ -768,8 +768,8 @@ main() {
 	      margin:$m}')
 	if [ "$flow" != daily ]; then window_days='' target_date=''; fi
 	dump_file=$dump_dir/$run_id.ndjson
-	[ -n "$no_dump" ] || mkdir -p "$dump_dir" || die "cannot create $dump_dir"
-	[ -n "$summary_path" ] && { mkdir -p "$(dirname "$summary_path")" ||
+	[ -n "$no_dump" ] || mkdir -p -- "$dump_dir" || die "cannot create $dump_dir"
+	[ -n "$summary_path" ] && { mkdir -p -- "$(dirname -- "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
 	# ClickHouse keeps market data only: no groups, no --new-only
 	case $flow:$db in

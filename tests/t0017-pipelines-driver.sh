@@ -40,6 +40,15 @@ test_expect_success 'retry-failures and replay honour --limit' '
 	test_grep "^pm-store: 2 records" err
 '
 
+test_expect_success 'a dump directory or summary path beginning with - is a path' '
+	run "$P" daily "${E[@]}" --db dash.db --limit 5 --dump-dir --help \
+	    --summary-path -s/sum.json && expect_status 0 &&
+	! test_grep "Usage: mkdir" out &&
+	test_grep "dump in --help/.*ndjson" err &&
+	jq -e ".kind == \"run\"" ./--help/*.ndjson >/dev/null &&
+	jq -e .run_id ./-s/sum.json >/dev/null
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
