@@ -145,10 +145,18 @@ env_file_pairs() {
 }
 
 # Every setting of the file that the environment does not already have;
-# a file with a bad line is refused whole (exit 2).
+# a file with a bad line is refused whole (exit 2), as is one named by
+# --env-file or PM_ENV_FILE (MUST set) that cannot be read; ./.env may
+# be absent, as for the programs (lib/dotenv.c).
 load_env() {
-	local f=$1 pairs line key
-	[ -f "$f" ] || return 0
+	local f=$1 must=$2 pairs line key why=''
+	if [ ! -e "$f" ]; then
+		[ -n "$must" ] || return 0
+		why='No such file or directory'
+	elif [ -d "$f" ]; then why='Is a directory'
+	elif [ ! -r "$f" ]; then why='Permission denied'
+	fi
+	[ -z "$why" ] || { echo "pipelines.sh: $f: $why" >&2; exit 2; }
 	pairs=$(env_file_pairs "$f") ||
 	    { echo "pipelines.sh: ${pairs##*$'\n'}" >&2; exit 2; }
 	while IFS= read -r line; do
@@ -649,7 +657,7 @@ check_options() {
 }
 
 main() {
-	local envfile=./.env arg
+	local envfile=${PM_ENV_FILE:-./.env} must=${PM_ENV_FILE:+1} arg
 	flow=${1:-}
 	case $flow in
 	-h|--help) usage; exit 0 ;;
@@ -659,14 +667,14 @@ main() {
 	esac
 	# a first pass for --env-file, so options still win over it
 	for arg in "$@"; do
-		case $arg in --env-file=*) envfile=${arg#*=} ;; esac
+		case $arg in --env-file=*) envfile=${arg#*=} must=1 ;; esac
 	done
 	local prev=
 	for arg in "$@"; do
-		[ "$prev" = --env-file ] && envfile=$arg
+		[ "$prev" = --env-file ] && envfile=$arg must=1
 		prev=$arg
 	done
-	load_env "$envfile"
+	load_env "$envfile" "$must"
 	# The programs read no other settings file: all of this one is in
 	# the environment now, and the environment wins.
 	export PM_ENV_FILE=/dev/null

@@ -69,4 +69,26 @@ test_expect_success 'a bad .env stops every program with its line, exit 2, nothi
 	grep -q "^pipelines.sh: ./.env:2: not KEY=VALUE" err
 '
 
+test_expect_success 'the driver reads PM_ENV_FILE, and refuses a named file it cannot read' '
+	echo "DATABASE_URL=prod.db" >prod.env &&
+	PM_ENV_FILE=prod.env run "$TOP/pipelines.sh" status && expect_status 3 &&
+	test_grep "no database at prod.db" err &&
+	PM_ENV_FILE=prod.env run pm-summary --status && expect_status 3 &&
+	test_grep "no database at prod.db" err &&
+	PM_ENV_FILE=none.env run "$TOP/pipelines.sh" status --env-file prod.env &&
+	expect_status 3 && test_grep "no database at prod.db" err &&
+	for f in prdo.env . ""; do
+		run "$TOP/pipelines.sh" status --env-file "$f" && expect_status 2 &&
+		test_grep "^pipelines.sh: $f: " err || exit 1
+	done &&
+	for f in prdo.env .; do
+		PM_GAMMA_URL=http://127.0.0.1:9 PM_ENV_FILE=$f \
+		    run "$TOP/pipelines.sh" events && expect_status 2 &&
+		test_grep "^pipelines.sh: $f: " err || exit 1
+	done &&
+	PM_ENV_FILE=prdo.env run pm-summary --status && expect_status 2 &&
+	run "$TOP/pipelines.sh" status --env-file /dev/null && expect_status 3 &&
+	test ! -e data
+'
+
 test_done
