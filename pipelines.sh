@@ -784,6 +784,14 @@ main() {
 	daily:clickhouse*://* | retry-failures:clickhouse*://*)
 		usage_error "$flow: not on ClickHouse: the daily flow's bookkeeping (--new-only) and experiment results need a PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)" ;;
 	esac
+	# A flow writes to standard output only with --summary-path -, but
+	# every stage's wrapper needs it open (pm's 3>&1): closed, the last
+	# stage never ran and the run was recorded before its stream ended.
+	if ! { : 3>&1; } 2>/dev/null; then
+		[ "$summary_path" != - ] ||
+		    usage_error "--summary-path -: standard output is closed"
+		exec >/dev/null
+	fi
 	take_lock
 	run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pm-run.XXXXXX") ||
 	    die "cannot make a temporary directory"

@@ -49,6 +49,20 @@ test_expect_success 'a dump directory or summary path beginning with - is a path
 	jq -e .run_id ./-s/sum.json >/dev/null
 '
 
+test_expect_success 'standard output closed: the flow runs whole; --summary-path - is refused' '
+	st=0
+	"$P" events "${E[@]}" --db c.db --no-dump --limit 5 >&- 2>err || st=$?
+	test_eq 0 "$st"
+	test_grep "status completed" err
+	test_grep -v "unbound variable" err
+	st=0
+	"$P" events "${E[@]}" --db c.db --no-dump --summary-path - >&- 2>err ||
+	    st=$?
+	test_eq 2 "$st"
+	test_grep "standard output is closed" err
+	test_eq 1 "$(sqlite3 c.db "SELECT count(*) FROM processing_runs")"
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
