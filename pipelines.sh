@@ -564,6 +564,23 @@ interrupted() {
 
 usage_error() { rc=2 die "$@"; }
 
+# The programs a flow runs are there before anything runs: a missing one
+# is exit 3 naming it, not a run half done (without jq no run record: the
+# data stored under no run, exit 0; without pm-summary no lock, exit 127).
+check_programs() {
+	local p
+	for p in "$@"; do
+		if [ "$p" = jq ]; then
+			command -v jq >/dev/null 2>&1 ||
+			    die "jq: not found in PATH (the run records need it)"
+		elif [ -n "${PM_BIN:-}" ]; then
+			[ -x "$PM_BIN/$p" ] || die "$PM_BIN/$p: not found (PM_BIN)"
+		elif [ ! -x "$here/bin/$p" ] && ! command -v "$p" >/dev/null 2>&1; then
+			die "$p: not found in $here/bin nor in PATH"
+		fi
+	done
+}
+
 # A whole number from lo to hi, or a usage error naming the option.
 check_number() {
 	local opt=$1 v=$2 lo=$3 hi=$4
@@ -744,6 +761,16 @@ main() {
 	done
 	check_options
 	progress_setting
+	if [ -n "$list" ]; then check_programs pm-experiment
+	else case $flow in
+	status|score) check_programs pm-summary ;;
+	prune) check_programs pm-store ;;
+	daily) check_programs jq pm-summary pm-fetch pm-normalize pm-group \
+		pm-store pm-experiment ;;
+	retry-failures) check_programs jq pm-summary pm-store pm-experiment ;;
+	replay) check_programs jq pm-summary pm-store ;;
+	*) check_programs jq pm-summary pm-fetch pm-normalize pm-store ;;
+	esac; fi
 	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
 	[ -n "${debug_dump:-}" ] && exp_args+=(--dump-dir "$debug_dump")
 	if [ -n "$list" ]; then

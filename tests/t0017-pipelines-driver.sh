@@ -63,6 +63,25 @@ test_expect_success 'standard output closed: the flow runs whole; --summary-path
 	test_eq 1 "$(sqlite3 c.db "SELECT count(*) FROM processing_runs")"
 '
 
+test_expect_success 'a program missing: exit 3 naming it, before anything is written' '
+	mkdir nojq &&
+	for d in ${PATH//:/ }; do
+		for t in "$d"/*; do
+			case ${t##*/} in jq) continue ;; esac
+			[ -f "$t" ] && [ ! -e "nojq/${t##*/}" ] || continue
+			ln -s "$t" "nojq/${t##*/}"
+		done
+	done &&
+	PATH=$PWD/nojq run "$P" events "${E[@]}" --db m.db && expect_status 3 &&
+	test_grep "jq: not found" err && test ! -e m.db &&
+	mkdir pb && ln -s "$PM_BIN"/pm-* pb/ && rm pb/pm-summary &&
+	PM_BIN=$PWD/pb run "$P" events "${E[@]}" --db m.db && expect_status 3 &&
+	test_grep "pm-summary: not found" err && test ! -e m.db &&
+	rm pb/pm-group && ln -s "$PM_BIN/pm-summary" pb/ &&
+	PM_BIN=$PWD/pb run "$P" daily "${E[@]}" --db m.db && expect_status 3 &&
+	test_grep "pm-group: not found" err && test ! -e m.db
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
