@@ -223,10 +223,14 @@ run_record() {
 take_lock() {
 	local line='' wait=${PM_LOCK_WAIT:-0}
 	check_number PM_LOCK_WAIT "$wait" 0 86400
-	coproc LOCKER { pm pm-summary --hold "$flow" --run-id "$run_id" \
+	# a process group of its own, so that a signal while it waits ends
+	# pm-summary too (interrupted), not only the subshell around it
+	set -m
+	coproc LOCKER { set +m; pm pm-summary --hold "$flow" --run-id "$run_id" \
 	    --wait "$((10#$wait))" ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
 	# shellcheck disable=SC2153 # set by coproc
 	locker_pid=$LOCKER_PID
+	set +m
 	# copies that outlive bash's own (gone with the coprocess), and no
 	# other copy of the write end: the holder must see it close
 	exec {lock_in}>&"${LOCKER[1]}" {lock_out}<&"${LOCKER[0]}"
@@ -556,7 +560,11 @@ run_flow() {
 # shellcheck disable=SC2317 # called by the signal traps
 interrupted() {
 	trap '' INT TERM HUP
-	[ -n "${flow_pid:-}" ] || exit $((128 + $2))
+	if [ -z "${flow_pid:-}" ]; then
+		# still waiting for the lock: its holder-to-be goes too
+		[ -z "${locker_pid:-}" ] || kill -TERM -- "-$locker_pid" 2>/dev/null
+		exit $((128 + $2))
+	fi
 	stopped=$1 stopped_rc=$((128 + $2))
 	stage_done "$stopped_rc" pipelines.sh "stopped by SIG$stopped"
 	kill -TERM -- "-$flow_pid" 2>/dev/null
@@ -704,6 +712,7 @@ main() {
 	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
+	flow_pid='' locker_pid=''  # the signal traps' (never the environment's)
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--db|--env-file|--window-days|--target-date|--limit|--summary-path|\
@@ -819,6 +828,9 @@ main() {
 		    usage_error "--summary-path -: standard output is closed"
 		exec >/dev/null
 	fi
+	trap 'interrupted INT 2' INT
+	trap 'interrupted TERM 15' TERM
+	trap 'interrupted HUP 1' HUP
 	take_lock
 	run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pm-run.XXXXXX") ||
 	    die "cannot make a temporary directory"
@@ -831,9 +843,6 @@ main() {
 	# stage of it, and the run is recorded failed, never left to go on
 	# and be recorded completed after the driver has gone.
 	local status=0 stopped=''
-	trap 'interrupted INT 2' INT
-	trap 'interrupted TERM 15' TERM
-	trap 'interrupted HUP 1' HUP
 	set -m
 	run_flow &
 	flow_pid=$!

@@ -53,4 +53,30 @@ test_expect_success 'SIGHUP mid events run' '
 	stop events HUP 129
 '
 
+test_expect_success 'SIGTERM while waiting for the lock: its pm-summary --hold goes too' '
+	PM_BIN=$TMP/bin "$P" events --env-file /dev/null --db l.db --no-dump \
+	    >/dev/null 2>first.err &
+	first=$!
+	for i in $(seq 200); do
+		pgrep -f "$TMP/bin/pm-fetch" >/dev/null && break
+		sleep 0.05
+	done
+	PM_LOCK_WAIT=60 PM_BIN=$TMP/bin "$P" events --env-file /dev/null \
+	    --db l.db --no-dump >/dev/null 2>err &
+	dp=$!
+	for i in $(seq 200); do
+		grep -q "waiting for the events run" err && break
+		sleep 0.05
+	done
+	st=0
+	kill -TERM "$dp"
+	wait "$dp" || st=$?
+	test_eq 143 "$st"
+	sleep 0.3
+	test_eq 1 "$(pgrep -c -f "$TMP/bin/pm-summary --hold")"
+	kill -TERM "$first"
+	wait "$first" || :
+	! pgrep -f "$TMP/bin/"
+'
+
 test_done
