@@ -12,6 +12,9 @@
 set -u -o pipefail
 
 prog=pipelines.sh
+# the driver's own variables that are read before it sets them (die's
+# rc, pm's stages_file): never the environment's
+unset -v rc stages_file run_dir
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "$prog: $*" >&2; exit "${rc:-3}"; }

@@ -82,6 +82,16 @@ test_expect_success 'a program missing: exit 3 naming it, before anything is wri
 	test_grep "pm-group: not found" err && test ! -e m.db
 '
 
+test_expect_success 'rc and stages_file in the environment are not the driver'"'"'s' '
+	rc=0 run "$P" delta "${E[@]}" --db none.db && expect_status 3 &&
+	test_grep "no completed static or delta run yet" err &&
+	rc=0 PM_BIN=$PWD/none run "$P" events "${E[@]}" --db none.db &&
+	expect_status 3 &&
+	stages_file=$PWD/sf run "$P" status "${E[@]}" --db none.db &&
+	expect_status 3 && test_grep "no database at none.db" err &&
+	test ! -e sf && test ! -e none.db
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
