@@ -484,7 +484,6 @@ flow_trades() {
 }
 
 flow_replay() {
-	[ -r "$1" ] || { rc=2 die "replay: cannot read ${1:-a dump}"; }
 	if [ -n "$limit" ]; then
 		head -n "$limit" -- "$1" | pm pm-store ${dry_run:+--dry-run} | summary
 		check_stages head pm-store pm-summary
@@ -659,7 +658,11 @@ check_margin() {
 check_options() {
 	case $flow in
 	replay) [ ${#positional[@]} -eq 1 ] ||
-		usage_error "usage: pipelines.sh replay DUMP" ;;
+		usage_error "usage: pipelines.sh replay DUMP"
+		# before the lock and the dump directory are made
+		if [ ! -r "${positional[0]}" ] || [ -d "${positional[0]}" ]; then
+			usage_error "replay: cannot read ${positional[0]:-a dump}"
+		fi ;;
 	retry-failures) [ ${#positional[@]} -eq 1 ] ||
 		usage_error "usage: pipelines.sh retry-failures RUN_ID" ;;
 	*)	[ ${#positional[@]} -eq 0 ] ||

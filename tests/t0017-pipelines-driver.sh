@@ -92,6 +92,16 @@ test_expect_success 'rc and stages_file in the environment are not the driver'"'
 	test ! -e sf && test ! -e none.db
 '
 
+test_expect_success 'replay of no dump: exit 2 before anything is made' '
+	mkdir adir &&
+	for d in nodump adir ""; do
+		run "$P" replay "$d" "${E[@]}" --db rp.db --dump-dir rpd &&
+		expect_status 2 && test_grep "replay: cannot read" err &&
+		test ! -e rp.db.replay.lock && test ! -e rp.db && test ! -e rpd ||
+		exit 1
+	done
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
