@@ -640,6 +640,10 @@ set_target() {
 	check_number --window-days "$window_days" 0 366
 	window_days=$((10#$window_days))
 	target_date=$(date -u -d "$run_date + $window_days days" +%F)
+	# a run date late in 9999 (--now) puts it past what a date can be
+	[[ $target_date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] ||
+	    usage_error "the target day, $run_date + $window_days days, is" \
+	    "past 9999-12-31"
 }
 
 # N[s|m|h|d] up to a year, as pm-group takes it.

@@ -102,6 +102,14 @@ test_expect_success 'replay of no dump: exit 2 before anything is made' '
 	done
 '
 
+test_expect_success 'a run date whose target day is past 9999: exit 2, nothing made' '
+	run "$P" daily "${E[@]}" --db far.db --now 9999-12-30T00:00:00Z &&
+	expect_status 2 && test_grep "past 9999-12-31" err &&
+	test ! -e far.db && test ! -e far.db.daily.lock &&
+	run "$P" daily "${E[@]}" --db far.db --now 9999-12-20T00:00:00Z \
+	    --window-days 3 --dry-run --no-dump && expect_status 0
+'
+
 test_expect_success 'score takes --buckets, --json and --plot; other flows refuse them' '
 	run "$P" score "${E[@]}" --db "$TMP/r.db" --buckets 4 --json && expect_status 0 &&
 	test "$(jq ".variants[0].calibration | length" out)" -eq 4 &&
