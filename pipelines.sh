@@ -226,14 +226,10 @@ run_record() {
 take_lock() {
 	local line='' wait=${PM_LOCK_WAIT:-0}
 	check_number PM_LOCK_WAIT "$wait" 0 86400
-	# a process group of its own, so that a signal while it waits ends
-	# pm-summary too (interrupted), not only the subshell around it
-	set -m
-	coproc LOCKER { set +m; pm pm-summary --hold "$flow" --run-id "$run_id" \
+	coproc LOCKER { pm pm-summary --hold "$flow" --run-id "$run_id" \
 	    --wait "$((10#$wait))" ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
 	# shellcheck disable=SC2153 # set by coproc
 	locker_pid=$LOCKER_PID
-	set +m
 	# copies that outlive bash's own (gone with the coprocess), and no
 	# other copy of the write end: the holder must see it close
 	exec {lock_in}>&"${LOCKER[1]}" {lock_out}<&"${LOCKER[0]}"
@@ -542,7 +538,6 @@ flow_prune() {
 }
 
 run_flow() {
-	set +m
 	case $flow in
 	daily) flow_daily ;;
 	static) flow_static ;;
@@ -555,21 +550,33 @@ run_flow() {
 	esac
 }
 
-# SIGINT, SIGTERM or SIGHUP mid-run: every stage of the flow's process
-# group is ended; main then ends the run failed (stage pipelines.sh),
-# unless it had its final word already, and exits 128 + the signal's
-# number.
+# SIGINT, SIGTERM or SIGHUP mid-run: every stage of the flow is ended;
+# main then ends the run failed (stage pipelines.sh), unless it had its
+# final word already, and exits 128 + the signal's number.
 # shellcheck disable=SC2317 # called by the signal traps
 interrupted() {
 	trap '' INT TERM HUP
 	if [ -z "${flow_pid:-}" ]; then
 		# still waiting for the lock: its holder-to-be goes too
-		[ -z "${locker_pid:-}" ] || kill -TERM -- "-$locker_pid" 2>/dev/null
+		[ -z "${locker_pid:-}" ] || kill_tree "$locker_pid"
 		exit $((128 + $2))
 	fi
 	stopped=$1 stopped_rc=$((128 + $2))
 	stage_done "$stopped_rc" pipelines.sh "stopped by SIG$stopped"
-	kill -TERM -- "-$flow_pid" 2>/dev/null
+	kill_tree "$flow_pid"
+}
+
+# PID and every process under it: each one stopped before its children
+# are listed, so that none forks past the walk, then ended.  (Not a
+# process group of their own: with stty tostop a stage in the background
+# group would stop at its first line on the terminal.)
+# shellcheck disable=SC2317 # called by interrupted
+kill_tree() {
+	local c
+	kill -STOP "$1" 2>/dev/null || return 0
+	for c in $(ps -o pid= --ppid "$1"); do kill_tree "$c"; done
+	kill -TERM "$1" 2>/dev/null
+	kill -CONT "$1" 2>/dev/null
 }
 
 usage_error() { rc=2 die "$@"; }
@@ -848,15 +855,14 @@ main() {
 	stages_file=$run_dir/stages
 	: >"$stages_file"
 
-	# The flow runs as a process group of its own and is waited for, so
-	# that a signal to the driver (^C, a scheduler's timeout) ends every
-	# stage of it, and the run is recorded failed, never left to go on
-	# and be recorded completed after the driver has gone.
+	# The flow runs in the background and is waited for, which a trapped
+	# signal interrupts, so that a signal to the driver (^C, a
+	# scheduler's timeout) ends every stage of it (kill_tree), and the
+	# run is recorded failed, never left to go on and be recorded
+	# completed after the driver has gone.
 	local status=0 stopped=''
-	set -m
 	run_flow &
 	flow_pid=$!
-	set +m
 	wait "$flow_pid" || status=$?
 	if [ -n "$stopped" ]; then
 		wait "$flow_pid"

@@ -79,4 +79,19 @@ test_expect_success 'SIGTERM while waiting for the lock: its pm-summary --hold g
 	! pgrep -f "$TMP/bin/"
 '
 
+# (the stages are not a background process group: one would stop at its
+# first line on a terminal with tostop set)
+test_expect_success 'on a terminal with stty tostop the flow runs through' '
+	fake_control "{\"latency_ms\": 0}" &&
+	timeout 120 script -qfc "stty tostop; PM_BIN=$TMP/bin TERM=xterm \
+	    $P events --env-file /dev/null --db $PWD/t.db --no-dump --progress;
+	    echo RC=\$?" typescript >/dev/null </dev/null || :
+	# what a hung run leaves: its shells name the database, its programs
+	# are under $TMP/bin
+	for p in $(pgrep -f "(--db $PWD/t.db|$TMP/bin/)"); do
+		kill -TERM "$p"; kill -CONT "$p"
+	done
+	test_grep "RC=0" typescript
+'
+
 test_done
