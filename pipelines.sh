@@ -566,10 +566,11 @@ interrupted() {
 	kill_tree "$flow_pid"
 }
 
-# PID and every process under it: each one stopped before its children
-# are listed, so that none forks past the walk, then ended.  (Not a
-# process group of their own: with stty tostop a stage in the background
-# group would stop at its first line on the terminal.)
+# PID and every process under it (ps: procps, install-deps.sh --runtime):
+# each one stopped before its children are listed, so that none forks
+# past the walk, then ended.  (Not a process group of their own: with
+# stty tostop a stage in the background group would stop at its first
+# line on the terminal.)
 # shellcheck disable=SC2317 # called by interrupted
 kill_tree() {
 	local c
@@ -861,7 +862,9 @@ main() {
 	# run is recorded failed, never left to go on and be recorded
 	# completed after the driver has gone.
 	local status=0 stopped=''
-	run_flow &
+	# <&0: a job in the background would read /dev/null instead (bash
+	# without job control), and replay /dev/stdin would store nothing
+	run_flow <&0 &
 	flow_pid=$!
 	wait "$flow_pid" || status=$?
 	if [ -n "$stopped" ]; then

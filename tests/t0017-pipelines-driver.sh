@@ -37,7 +37,10 @@ test_expect_success 'retry-failures and replay honour --limit' '
 	"$P" daily "${E[@]}" --db "$TMP/r.db" --dump-dir d >/dev/null 2>&1 &&
 	dump=$(ls d/*.ndjson) && test "$(wc -l <"$dump")" -gt 2 &&
 	run "$P" replay "$dump" "${E[@]}" --db r2.db --limit 2 && expect_status 0 &&
-	test_grep "^pm-store: 2 records" err
+	test_grep "^pm-store: 2 records" err &&
+	# standard input reaches the flow: a dump from a pipe
+	run "$P" replay /dev/stdin "${E[@]}" --db r3.db --limit 3 <"$dump" &&
+	expect_status 0 && test_grep "^pm-store: 3 records" err
 '
 
 test_expect_success 'a dump directory or summary path beginning with - is a path' '

@@ -12,7 +12,7 @@
 set -eu
 
 runtime="libcurl4 libjq1 libonig5 libsqlite3-0 libpq5 libssl3 libsimdjson14 libzstd1
-jq sqlite3 ca-certificates coreutils util-linux"
+jq sqlite3 ca-certificates coreutils util-linux procps"
 build="$runtime gcc g++ make pkg-config libcurl4-openssl-dev libjq-dev
 libonig-dev libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev libzstd-dev"
 demo="$build python3"
