@@ -93,12 +93,36 @@ msg_prog(void)
 	return prog;
 }
 
+void
+msg_clean(char *p, size_t n, int nl)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c == '\n' && nl)
+			continue;
+		if (c == '\n' || c == '\r')
+			p[i] = ' ';
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			p[i] = '?';
+		else if (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f) {
+			p[i] = p[i + 1] = '?';	/* U+0080..U+009F */
+			i++;
+		}
+	}
+}
+
 static void
 vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 {
 	char text[2048];
 
 	vsnprintf(text, sizeof text, fmt, ap);
+	msg_clean(text, strlen(text), 0);
 	if (file && !repeat_ok(file, text))
 		return;
 	progress_interrupt();

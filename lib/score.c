@@ -8,6 +8,7 @@
 #include "json.h"
 #include "jw.h"
 #include "key.h"
+#include "msg.h"
 #include "schema.h"
 #include "score.h"
 #include "timefmt.h"
@@ -732,7 +733,7 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 static int
 output(const struct scorer *s, struct buf *b)
 {
-	size_t i;
+	size_t i, start = b->len;
 
 	if (s->o->json) {
 		jw_open(b, '{');
@@ -753,6 +754,9 @@ output(const struct scorer *s, struct buf *b)
 	    "logloss", "mkt bri", "mkt ll", "skill");
 	for (i = 0; i < s->nacc; i++)
 		text_acc(s, &s->acc[i], b);
+	/* names from the configuration, ids from upstream: safe for a
+	 * terminal */
+	msg_clean(b->data + start, b->len - start, 1);
 	return 0;
 }
 

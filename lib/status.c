@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "jw.h"
+#include "msg.h"
 #include "schema.h"
 #include "status.h"
 #include "timefmt.h"
@@ -600,6 +601,8 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 		goto out;
 	jw_close(&r.j, '}');
 	buf_addc(&r.j, '\n');
+	/* stored ids, reasons and details, safe for a terminal */
+	msg_clean(r.t.data, r.t.len, 1);
 	rc = o->json ? buf_add(out, r.j.data, r.j.len) :
 	    buf_add(out, r.t.data, r.t.len);
 	if (rc == 0 && json)

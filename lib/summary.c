@@ -841,11 +841,20 @@ text_variants(const struct summary *s, FILE *f)
 	}
 }
 
+/* The report is made in memory, then made safe for a terminal (ids,
+ * reasons and details come from upstream: msg_clean) and written. */
 void
-summary_text(const struct summary *s, FILE *f)
+summary_text(const struct summary *s, FILE *out)
 {
 	const struct summary_totals *t = &s->t;
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f;
 
+	if ((f = open_memstream(&p, &n)) == NULL) {
+		fprintf(out, "summary: out of memory\n");
+		return;
+	}
 	text_run(s, f);
 	fprintf(f, "records %lu: fetched %lu, normalized %lu, grouped %lu, "
 	    "processed %lu, skipped %lu, failed %lu\n", t->records, t->fetched,
@@ -855,6 +864,12 @@ summary_text(const struct summary *s, FILE *f)
 	    t->duplicates);
 	text_failures(s, f);
 	text_variants(s, f);
+	if (fclose(f) == 0) {
+		msg_clean(p, n, 1);
+		fwrite(p, 1, n, out);
+	} else
+		fprintf(out, "summary: out of memory\n");
+	free(p);
 }
 
 int

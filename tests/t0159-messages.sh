@@ -99,4 +99,10 @@ test_expect_success 'pipelines.sh: the last stage that failed is named first' '
 	test "$(head -1 failed)" = "pipelines.sh: events: pm-store failed (status 3)"
 '
 
+test_expect_success 'a control character in a message is shown as ?, never sent to the terminal' '
+	run pm-normalize --only "$(printf "a\033[2J\rb")" </dev/null && expect_status 2 &&
+	test_grep -x "pm-normalize: --only: unknown endpoint: a?\[2J b" err &&
+	not grep -q "$(printf "\033")" err
+'
+
 test_done

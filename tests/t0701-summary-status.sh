@@ -122,4 +122,13 @@ test_expect_success 'status usage errors exit 2' '
 	run pm-summary --status --json out.json && expect_status 2
 '
 
+test_expect_success 'a stored failure with control characters: shown as ?, never sent to the terminal' '
+	filled d.db &&
+	printf "%s\n" "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"http_error\",\"retriable\":true,\"market_id\":\"9\\u001b[31m\",\"input\":\"x:1\",\"detail\":\"a\\u001b]0;pwned\\u0007b\"}" |
+		pm-store --db d.db >/dev/null 2>&1 &&
+	run pm-summary --status --db d.db && expect_status 0 &&
+	test_grep "9?\[31m.*a?\]0;pwned?b" out &&
+	not grep -q "$(printf "[\033\007]")" out
+'
+
 test_done

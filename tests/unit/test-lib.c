@@ -357,6 +357,20 @@ test_pos(void)
 	    "...ddddddddddddddddddddddddd:7") == 0);
 }
 
+/* Control characters from the data never reach a terminal as they are;
+ * UTF-8 text and tabs do, and newlines where the text is lines. */
+static void
+test_clean(void)
+{
+	char a[] = "x\033[2J\ty\r\nz\x7f\xc2\x9b" "1m \xc3\xa9\xc2\xa0", b[sizeof a];
+
+	memcpy(b, a, sizeof a);
+	msg_clean(a, sizeof a - 1, 0);
+	CHECK(strcmp(a, "x?[2J\ty  z???1m \xc3\xa9\xc2\xa0") == 0);
+	msg_clean(b, sizeof b - 1, 1);
+	CHECK(strcmp(b, "x?[2J\ty \nz???1m \xc3\xa9\xc2\xa0") == 0);
+}
+
 int
 main(void)
 {
@@ -369,6 +383,7 @@ main(void)
 	test_json();
 	test_minify_random();
 	test_pos();
+	test_clean();
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }
