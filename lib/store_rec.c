@@ -333,6 +333,10 @@ rec_stored_ok(json_parser *jp, const char *what, const char *key,
 	json_val root;
 	const char *e = "out of memory";
 
+	/* past the line cap it is not parsed here: the output refuses it
+	 * as it refuses any line too long (a failure record, exit 1) */
+	if (n > ndjson_max_line())
+		return 0;
 	if (jp && json_parse(jp, p, n, 0, &root, &e) == 0) {
 		if (root.type == JSON_OBJECT)
 			return 0;
