@@ -159,7 +159,7 @@ load_env() {
 	elif [ -d "$f" ]; then why='Is a directory'
 	elif [ ! -r "$f" ]; then why='Permission denied'
 	fi
-	[ -z "$why" ] || { echo "pipelines.sh: $f: $why" >&2; exit 2; }
+	[ -z "$why" ] || usage_error "$f: $why"
 	pairs=$(env_file_pairs "$f") ||
 	    { echo "pipelines.sh: ${pairs##*$'\n'}" >&2; exit 2; }
 	while IFS= read -r line; do
@@ -170,11 +170,18 @@ load_env() {
 	done <<<"$pairs"
 }
 
+# Where a pm-* program is run from, in pm_path: PM_BIN, else the
+# checkout's bin, else PATH.
+pm_which() {
+	if [ -n "${PM_BIN:-}" ]; then pm_path=$PM_BIN/$1
+	elif [ -x "$here/bin/$1" ]; then pm_path=$here/bin/$1
+	else pm_path=$1; fi
+}
+
 pm_exec() {
-	local p=$1; shift
-	if [ -n "${PM_BIN:-}" ]; then "$PM_BIN/$p" "$@"
-	elif [ -x "$here/bin/$p" ]; then "$here/bin/$p" "$@"
-	else "$p" "$@"; fi
+	local pm_path
+	pm_which "$1"; shift
+	"$pm_path" "$@"
 }
 
 # A program of the run.  Once the run has begun (stages_file set), each
@@ -586,16 +593,17 @@ usage_error() { rc=2 die "$@"; }
 # is exit 3 naming it, not a run half done (without jq no run record: the
 # data stored under no run, exit 0; without pm-summary no lock, exit 127).
 check_programs() {
-	local p
+	local p pm_path
 	for p in "$@"; do
 		if [ "$p" = jq ]; then
 			command -v jq >/dev/null 2>&1 ||
 			    die "jq: not found in PATH (the run records need it)"
-		elif [ -n "${PM_BIN:-}" ]; then
-			[ -x "$PM_BIN/$p" ] || die "$PM_BIN/$p: not found (PM_BIN)"
-		elif [ ! -x "$here/bin/$p" ] && ! command -v "$p" >/dev/null 2>&1; then
-			die "$p: not found in $here/bin nor in PATH"
+			continue
 		fi
+		pm_which "$p"
+		command -v "$pm_path" >/dev/null 2>&1 && continue
+		[ -z "${PM_BIN:-}" ] || die "$pm_path: not found (PM_BIN)"
+		die "$p: not found in $here/bin nor in PATH"
 	done
 }
 

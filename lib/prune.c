@@ -48,10 +48,7 @@ prune_schema(struct db *db, char *err, size_t errlen)
 
 	if (v == -1)
 		snprintf(err, errlen, "schema version: %s", db_errmsg(db));
-	else if (v > schema_latest())
-		snprintf(err, errlen, "database schema version %d is newer "
-		    "than this pm-store knows (%d)", v, schema_latest());
-	else
+	else if (!schema_newer(v, err, errlen))
 		return v > 0;
 	return -1;
 }

@@ -541,15 +541,17 @@ schema_text(int engine, struct buf *out)
 	return 0;
 }
 
-/* One integer from sql into *v; -1 when it cannot be read. */
+/* One integer from sql (arg, if any, its ?1) into *v; -1 when it cannot
+ * be read. */
 static int
-query_int(struct db *db, const char *sql, int64_t *v)
+query_int(struct db *db, const char *sql, const char *arg, int64_t *v)
 {
 	struct db_stmt *st;
 	int rc = -1;
 
 	st = db_prepare(db, sql);
-	if (st && db_step(st) == DB_ROW) {
+	if (st && (arg == NULL || db_bind_str(st, 1, arg) == 0) &&
+	    db_step(st) == DB_ROW) {
 		*v = db_col_int(st, 0);
 		rc = 0;
 	}
@@ -570,19 +572,15 @@ query_int(struct db *db, const char *sql, int64_t *v)
 int
 schema_has_table(struct db *db, const char *name)
 {
-	struct db_stmt *st;
-	int rc = -1;
+	int64_t n;
 
-	st = db_prepare(db, db_engine(db) == DB_PG ?
+	if (query_int(db, db_engine(db) == DB_PG ?
 	    "SELECT CASE WHEN to_regclass(CAST(?1 AS TEXT)) IS NULL "
 	    "THEN 0 ELSE 1 END" :
-	    "SELECT count(*) FROM sqlite_master WHERE name = ?1");
-	if (st && db_bind_str(st, 1, name) == 0 && db_step(st) == DB_ROW)
-		rc = db_col_int(st, 0) > 0;
-	if (st)
-		db_reset(st);
-	db_finalize(st);
-	return rc;
+	    "SELECT count(*) FROM sqlite_master WHERE name = ?1", name,
+	    &n) == -1)
+		return -1;
+	return n > 0;
 }
 
 int
@@ -594,7 +592,7 @@ schema_version(struct db *db)
 	if ((t = schema_has_table(db, "schema_migrations")) <= 0)
 		return t;
 	if (query_int(db, "SELECT COALESCE(MAX(version), 0) "
-	    "FROM schema_migrations", &v) == -1)
+	    "FROM schema_migrations", NULL, &v) == -1)
 		return -1;
 	if (v < 1 || v > INT_MAX) {
 		db_seterr(db, "schema_migrations holds no schema version "
@@ -624,6 +622,16 @@ record(struct db *db, const struct migration *m)
 	return rc;
 }
 
+int
+schema_newer(int v, char *err, size_t errlen)
+{
+	if (v <= schema_latest())
+		return 0;
+	snprintf(err, errlen, "database schema version %d is newer than "
+	    "this pm-store knows (%d)", v, schema_latest());
+	return 1;
+}
+
 static int
 apply(struct db *db, int to, char *err, size_t errlen)
 {
@@ -635,13 +643,8 @@ apply(struct db *db, int to, char *err, size_t errlen)
 	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) != DB_DONE)
 		return rc;
 	/* asked before the table is made: a new one is empty */
-	if ((v = schema_version(db)) == -1)
+	if ((v = schema_version(db)) == -1 || schema_newer(v, err, errlen))
 		return DB_ERR;
-	if (v > schema_latest()) {
-		snprintf(err, errlen, "database schema version %d is newer "
-		    "than this pm-store knows (%d)", v, schema_latest());
-		return DB_ERR;
-	}
 	if ((rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
 	    "applied_at TEXT NOT NULL)")) != DB_DONE)

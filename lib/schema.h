@@ -30,6 +30,11 @@ int schema_migrate(struct db *db, int to, char *err, size_t errlen);
  * it cannot be read (a lock, a lost server, a damaged file). */
 int schema_version(struct db *db);
 
+/* 1 when version v is newer than this build knows, said in err (a
+ * database a newer pm-store wrote: neither stored into nor pruned);
+ * else 0. */
+int schema_newer(int v, char *err, size_t errlen);
+
 /* Is there a table or view of that name (in the search path): 1 or 0;
  * -1 when the catalog cannot be read. */
 int schema_has_table(struct db *db, const char *name);

@@ -380,7 +380,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 				bad++;
 				continue;
 			}
-		} else if (!raw && (p = db_col_text(st, 0, &n)) != NULL) {
+		} else if ((p = db_col_text(st, 0, &n)) != NULL) {
 			snprintf(err, sizeof err, "group %s",
 			    db_col_text(st, 1, NULL));
 			if (rec_stored_ok(jp, what, err, p, n) == -1) {
