@@ -673,6 +673,13 @@ check_margin() {
 	fi
 }
 
+# only_for FLOWS OPT WHAT: OPT, when given, is WHAT, and the flow is one
+# of FLOWS (space separated)
+only_for() {
+	[ -z "$2" ] || [[ " $1 " == *" $flow "* ]] ||
+	    usage_error "$flow: $2 is $3"
+}
+
 # Everything about the run's own options is checked before anything runs:
 # a mistake is exit 2, with no run row and no database created.
 check_options() {
@@ -693,6 +700,12 @@ check_options() {
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
 	[ ${#score_args[@]} -eq 0 ] || [ "$flow" = score ] ||
 	    usage_error "--buckets, --clamp, --json and --plot are score's options"
+	# an option another flow would have ignored without a word
+	only_for daily "$daily_opt" "the daily flow's option"
+	only_for trades "${where:+--where}" "the trades flow's option"
+	only_for delta "$overlap_opt" "the delta flow's option"
+	[ -n "$list" ] || only_for "daily retry-failures" "$exp_opt" \
+	    "an option of the daily and retry-failures flows"
 	if [ "$flow" = prune ]; then
 		[ -n "$keep_days" ] || usage_error "usage: pipelines.sh prune --keep-days N"
 		check_number --keep-days "$keep_days" 0 100000
@@ -738,6 +751,7 @@ main() {
 	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
+	daily_opt='' overlap_opt='' exp_opt=''  # given, for only_for
 	flow_pid='' locker_pid=''  # the signal traps' (never the environment's)
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -753,16 +767,16 @@ main() {
 		--db) db=$2; shift ;;
 		--env-file) shift ;;
 		--env-file=*) ;;
-		--window-days) window_days=$2 window_opt=1; shift ;;
-		--target-date) target_date=$2; shift ;;
+		--window-days) window_days=$2 window_opt=1 daily_opt=$1; shift ;;
+		--target-date) target_date=$2 daily_opt=$1; shift ;;
 		--now) now=$2; shift ;;
-		--margin) margin=$2; shift ;;
+		--margin) margin=$2 daily_opt=$1; shift ;;
 		--dry-run) dry_run=1 ;;
 		--limit) limit=$2; shift ;;
 		--summary-path) summary_path=$2; shift ;;
 		--no-dump) no_dump=1 ;;
 		--dump-dir) dump_dir=$2; shift ;;
-		--overlap) overlap=$2; shift ;;
+		--overlap) overlap=$2 overlap_opt=$1; shift ;;
 		--where) where=$2; shift ;;
 		--progress) progress=1 ;;
 		--buckets|--clamp|--plot)
@@ -776,11 +790,12 @@ main() {
 			keep_days=$2; shift ;;
 		--no-progress) progress=off ;;
 		--config|--suite|--stage|--include-forecast|--include-research|--override|--override-file)
-			exp_args+=("$1" "$2"); shift ;;
-		--experiment-override) exp_args+=(--override "$2"); shift ;;
-		--experiment-override-file) exp_args+=(--override-file "$2"); shift ;;
-		-j|--event-batch-size) batch=$2; shift ;;
-		--debug-dump-dir) debug_dump=$2; shift ;;
+			exp_args+=("$1" "$2") exp_opt=$1; shift ;;
+		--experiment-override) exp_args+=(--override "$2") exp_opt=$1; shift ;;
+		--experiment-override-file)
+			exp_args+=(--override-file "$2") exp_opt=$1; shift ;;
+		-j|--event-batch-size) batch=$2 exp_opt=$1; shift ;;
+		--debug-dump-dir) debug_dump=$2 exp_opt=$1; shift ;;
 		--no-debug-dump) debug_dump='' ;;
 		--list-experiments) list=1 ;;
 		--gamma-url) export PM_GAMMA_URL=$2; shift ;;

@@ -23,6 +23,27 @@ test_expect_success 'stray arguments: exit 2, nothing fetched or created' '
 	test ! -e s.db && test "$(fake_stats .requests)" -eq 0
 '
 
+test_expect_success 'an option of another flow: exit 2, not ignored; nothing fetched or created' '
+	fake_reset &&
+	while IFS="|" read -r flow opt val why; do
+		run "$P" $flow "${E[@]}" --db s.db "$opt" "$val" && expect_status 2 &&
+		test_grep -x "pipelines.sh: ${flow%% *}: $opt is $why" err || return 1
+	done <<-EOF &&
+	static|--target-date|2099-01-01|the daily flow'"'"'s option
+	events|--window-days|3|the daily flow'"'"'s option
+	retry-failures R1|--margin|2h|the daily flow'"'"'s option
+	delta|--where|.active|the trades flow'"'"'s option
+	prices|--overlap|5|the delta flow'"'"'s option
+	daily|--overlap|5|the delta flow'"'"'s option
+	static|--suite|x|an option of the daily and retry-failures flows
+	replay /dev/null|-j|4|an option of the daily and retry-failures flows
+	status|--experiment-override|a=b|an option of the daily and retry-failures flows
+	EOF
+	test ! -e s.db && test "$(fake_stats .requests)" -eq 0 &&
+	PM_MARGIN=2h PIPELINE_EVENT_BATCH_SIZE=4 "$P" events "${E[@]}" --db s.db \
+		--limit 3 --no-dump >/dev/null 2>&1
+'
+
 test_expect_success 'the prices flow honours --limit: N markets, their tokens only' '
 	"$P" static "${E[@]}" --db p.db --limit 60 --no-dump >/dev/null 2>&1 &&
 	fake_reset &&
