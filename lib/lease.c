@@ -64,19 +64,43 @@ mkparents(const char *path)
 	}
 }
 
-/* The database file's real path, symlinks and ./.. resolved, so that every
- * spelling of one file (data/pm.db, ./data/pm.db, sqlite:..., a link to
- * it) names one lock; a file not made yet: its directory's real path. */
+/* Where path leads through symlinks, the last one dangling (SQLite makes
+ * the file there): into out, or -1 (a loop, too long, unreadable). */
 static int
-real_db_path(const char *path, char *out, size_t n)
+link_target(const char *path, char *out, size_t n)
+{
+	char to[PATH_MAX];
+	struct stat st;
+	const char *slash;
+	ssize_t r;
+	int hops;
+
+	if (snprintf(out, n, "%s", path) >= (int)n)
+		return -1;
+	for (hops = 0; lstat(out, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+		if (hops == 40 || (r = readlink(out, to, sizeof to - 1)) == -1)
+			return -1;
+		to[r] = 0;
+		slash = strrchr(out, '/');
+		if (to[0] == '/' || slash == NULL) {
+			if (snprintf(out, n, "%s", to) >= (int)n)
+				return -1;
+		} else if ((size_t)(slash - out) + 1 + (size_t)r >= n)
+			return -1;
+		else
+			memcpy(out + (slash - out) + 1, to, (size_t)r + 1);
+	}
+	return 0;
+}
+
+/* path, a file not made yet, in its directory's real path. */
+static int
+in_real_dir(const char *path, char *out, size_t n)
 {
 	char dir[PATH_MAX], rdir[PATH_MAX];
 	const char *base;
 	size_t dl;
 
-	if (realpath(path, rdir) != NULL)
-		return snprintf(out, n, "%s", rdir) < (int)n ? 0 : -1;
-	mkparents(path);
 	base = strrchr(path, '/');
 	if (base == NULL) {
 		snprintf(dir, sizeof dir, ".");
@@ -95,6 +119,26 @@ real_db_path(const char *path, char *out, size_t n)
 		return -1;
 	return snprintf(out, n, "%s/%s", strcmp(rdir, "/") ? rdir : "", base) <
 	    (int)n ? 0 : -1;
+}
+
+/* The database file's real path, symlinks and ./.. resolved, so that every
+ * spelling of one file (data/pm.db, ./data/pm.db, sqlite:..., a link to
+ * it) names one lock.  A file not made yet: its directory's real path; a
+ * dangling link's: where the link leads (where SQLite makes the file, so
+ * that the first run and one started once the file is there take one
+ * lock), else beside the link. */
+static int
+real_db_path(const char *path, char *out, size_t n)
+{
+	char real[PATH_MAX];
+
+	if (realpath(path, real) != NULL)
+		return snprintf(out, n, "%s", real) < (int)n ? 0 : -1;
+	if (link_target(path, real, sizeof real) == 0 &&
+	    strcmp(real, path) != 0 && in_real_dir(real, out, n) == 0)
+		return 0;
+	mkparents(path);
+	return in_real_dir(path, out, n);
 }
 
 /* Open the lock file: never through a symlink (O_NOFOLLOW), never

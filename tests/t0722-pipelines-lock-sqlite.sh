@@ -52,6 +52,15 @@ test_expect_success 'one lock under every spelling of the file' '
 	(cd data && daily --db pm.db && expect_status 4) &&
 	lock_release && daily --db alias/pm.db && expect_status 0
 '
+test_expect_success 'a link to a database not made yet: the lock of the file it leads to' '
+	mkdir -p later sub && ln -s later/pm.db first.db && ln -s ../first.db sub/x.db &&
+	lock_hold later/pm.db daily &&
+	daily --db first.db && expect_status 4 && test_grep "another daily run" err &&
+	daily --db sub/x.db && expect_status 4 && test ! -e later/pm.db &&
+	test ! -e first.db.daily.lock && test ! -e sub/x.db.daily.lock &&
+	lock_release && lock_hold sub/x.db daily &&
+	daily --db later/pm.db && expect_status 4 && lock_release
+'
 test_expect_success 'another flow is not held up; PM_LOCK_WAIT waits for the holder' '
 	lock_hold data/pm.db daily &&
 	run "$P" events --env-file /dev/null --db data/pm.db --limit 5 --no-dump &&
