@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "db_impl.h"
+#include "outfile.h"
 #include "timefmt.h"
 #include "workq.h"
 
@@ -379,7 +380,6 @@ sq_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* mkdir -p of path's directory: the default data/pm.db must just work. */
 static const char *const pragmas[] = {
 	"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL",
 	"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-131072",
@@ -406,25 +406,6 @@ sq_pragmas(struct db *db)
 		db_backoff(attempt);
 	}
 	return rc;
-}
-
-static int
-mkparents(const char *path)
-{
-	char dir[4096], *p;
-
-	if (strlen(path) >= sizeof dir)
-		return -1;
-	strcpy(dir, path);
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0777) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
 }
 
 /* SQLite keeps no count of its memory (nothing here asks for it): the
@@ -499,7 +480,8 @@ sq_open(struct db *db, const char *path, int flags)
 	char *uri = NULL;
 	int rc;
 
-	if (!(flags & DB_READONLY) && mkparents(path) == -1) {
+	/* the default data/pm.db must just work */
+	if (!(flags & DB_READONLY) && outfile_mkparents(path) == -1) {
 		db_seterr(db, "cannot create its directory: %s",
 		    strerror(errno));
 		return -1;

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "lease.h"
 #include "msg.h"
+#include "outfile.h"
 #include "schema.h"
 #include "sha.h"
 #include "timefmt.h"
@@ -44,24 +45,6 @@ catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* mkdir -p of the directory part of path. */
-static void
-mkparents(const char *path)
-{
-	char dir[PATH_MAX], *p;
-
-	if (strlen(path) >= sizeof dir)
-		return;
-	strcpy(dir, path);
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		(void)mkdir(dir, 0777);
-		*p = '/';
-	}
 }
 
 /* Where path leads through symlinks, the last one dangling (SQLite makes
@@ -137,7 +120,7 @@ real_db_path(const char *path, char *out, size_t n)
 	if (link_target(path, real, sizeof real) == 0 &&
 	    strcmp(real, path) != 0 && in_real_dir(real, out, n) == 0)
 		return 0;
-	mkparents(path);
+	(void)outfile_mkparents(path);
 	return in_real_dir(path, out, n);
 }
 

@@ -14,24 +14,21 @@
 #include "msg.h"
 #include "outfile.h"
 
-/* mkdir -p of the directory part of path. */
-static int
-make_parents(const char *path)
+int
+outfile_mkparents(const char *path)
 {
 	char dir[PATH_MAX];
 	char *p;
 
 	if (strlen(path) >= sizeof dir) {
-		msg("%s: path too long", path);
+		errno = ENAMETOOLONG;
 		return -1;
 	}
 	strcpy(dir, path);
 	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = 0;
-		if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
-			msg("%s: %s", dir, strerror(errno));
+		if (mkdir(dir, 0777) == -1 && errno != EEXIST)
 			return -1;
-		}
 		*p = '/';
 	}
 	return 0;
@@ -118,8 +115,11 @@ outfile_write(const char *path, const char *data, size_t len)
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_in_place(path, data, len);
-	if (make_parents(path) == -1)
+	if (outfile_mkparents(path) == -1) {
+		msg("%s: cannot create its directory: %s", path,
+		    strerror(errno));
 		return -1;
+	}
 	/* Through a symlink: replace its target, keep the link. */
 	if ((real = realpath(path, NULL)) == NULL)
 		return replace(path, data, len);

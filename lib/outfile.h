@@ -18,4 +18,8 @@
 /* 0, or -1 after a message naming the path once. */
 int outfile_write(const char *path, const char *data, size_t len);
 
+/* mkdir -p of the directory part of path (the database's, a lock's
+ * too): 0, or -1 with errno set, nothing said. */
+int outfile_mkparents(const char *path);
+
 #endif
