@@ -110,15 +110,18 @@ tcol(struct db_stmt *st, int i)
 
 /* Where each flow's data lands, and the column that says when: the
  * freshness of a flow is that of the newest row it stored, not the end
- * of its last run (a run can end without storing anything).  A table
- * that does not exist (trades before its flow ran) has no data. */
+ * of its last run (a run can end without storing anything); of markets
+ * and events, when that row was fetched (a dump replayed today brings
+ * no fresh data), when it was stored for a record that does not say.
+ * A table that does not exist (trades before its flow ran) has no data. */
+#define FETCHED	"COALESCE(fetched_at, stored_at)"
 static const struct source {
 	const char	*flow, *table, *col;
 } sources[] = {
 	{ "daily", "processed_events", "processed_at" },
-	{ "static", "markets", "stored_at" },
-	{ "delta", "markets", "stored_at" },
-	{ "events", "events", "stored_at" },
+	{ "static", "markets", FETCHED },
+	{ "delta", "markets", FETCHED },
+	{ "events", "events", FETCHED },
 	{ "prices", "price_history", "ts" },
 	{ "trades", "trades", "ts" },
 	{ "retry-failures", "processed_events", "processed_at" },

@@ -32,6 +32,17 @@ test_expect_success 'just stored: fresh, exit 0, counts and the run' '
 	test_grep "^runs: last 1: 1 completed, 0 partial, 0 failed, 0 running; success rate 100%$" out
 '
 
+test_expect_success 'markets fetched long ago, stored now (a dump replayed): their fetch time, not fresh' '
+	{ rec_run_start r1 static; { mk 1 false true; mk 2 false true; } |
+		jq -c ".fetched_at = \"$(date -u -d "-3 hours" +%Y-%m-%dT%H:%M:%S.000Z)\""; } |
+		pm-store --db old.db >/dev/null 2>&1 &&
+	run pm-summary --status --db old.db --flow static --json && expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .age_seconds >= 10800 and .age_seconds < 11000" out >/dev/null &&
+	mk 3 false true | pm-store --db old.db >/dev/null 2>&1 &&
+	run pm-summary --status --db old.db --flow static --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and .age_seconds < 600" out >/dev/null
+'
+
 test_expect_success 'ageing: stale exits 4, very stale 5; thresholds per flow' '
 	filled d.db &&
 	run pm-summary --status --db d.db --now "$(later 30)" && expect_status 4 &&
