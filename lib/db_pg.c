@@ -89,6 +89,8 @@ struct pg_db {
 	size_t		 nftxp, capftxp;
 	int		 cwait;		/* that COMMIT's answer not read yet */
 	int		 crc;		/* its answer (DB_DONE: durable) */
+	char		 fix[96];	/* the SETs out_settings found needed,
+					 * or "" */
 	int		 txnames;	/* 1: those names reach the server, -1:
 					 * the pooler renames them (prepares
 					 * itself): none then; 0: not known */
@@ -138,6 +140,48 @@ pg_msg(struct db *db)
 }
 
 /*
+ * What pm reads back is what it stored only when the server sends float8
+ * as the shortest text that reads back exact (extra_float_digits 1 or
+ * more, the default) and bytea in the hex form.  A database, a role or a
+ * server set for an old client (extra_float_digits = 0: 15 digits, -15:
+ * one; bytea_output = 'escape') says otherwise: pg_open finds which, and
+ * pm's connection says what it needs itself (fix) -- for the session
+ * when connected directly (again after a reconnect), behind a pooler
+ * with SET LOCAL in each transaction (and a statement outside one runs
+ * in one of its own: pg_step).
+ */
+static int
+out_settings(struct db *db)
+{
+	struct pg_db *p = PG(db);
+	PGresult *res;
+	int rc = 0;
+
+	if (p->fix[0] == 0)
+		return 0;
+	if (p->pooled) {
+		if (p->begin.len == 0)
+			buf_adds(&p->begin, "BEGIN");
+		if (strstr(p->fix, "extra_float_digits"))
+			buf_adds(&p->begin, ";SET LOCAL extra_float_digits = 1");
+		if (strstr(p->fix, "bytea_output"))
+			buf_adds(&p->begin, ";SET LOCAL bytea_output = 'hex'");
+		if (p->begin.data == NULL) {
+			db_seterr(db, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	res = PQexec(H(db), p->fix);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(db, "%s", pg_msg(db));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
  * The connection is lost: connect again, for up to wait_ms (a restart
  * takes a second or two), then give up for good.  DB_BUSY when it is back:
  * the transaction under way died with the old connection, run it again.
@@ -145,6 +189,7 @@ pg_msg(struct db *db)
 static int
 lost_again(struct db *db)
 {
+	struct pg_db *p = PG(db);
 	char cause[200], why[200];
 	long start, left, pause = 50;
 
@@ -164,7 +209,8 @@ lost_again(struct db *db)
 		PQsetnonblocking(H(db), 0);
 		if (PQpipelineStatus(H(db)) != PQ_PIPELINE_OFF)
 			PQexitPipelineMode(H(db));
-		if (PQstatus(H(db)) == CONNECTION_OK) {
+		if (PQstatus(H(db)) == CONNECTION_OK &&
+		    (p->pooled || out_settings(db) == 0)) {
 			db->gen++;
 			db->down = 0;
 			db_seterr(db, "connection lost (%s), then re-established",
@@ -903,10 +949,16 @@ pg_step(struct db_stmt *st)
 {
 	struct pg_stmt *s = (struct pg_stmt *)st;
 	struct db *db = st->db;
-	int rc, status;
+	int rc, status, own;
 
 	if (s->res == NULL) {
 		if ((rc = pg_ensure(s)) != DB_DONE)
+			return rc;
+		/* behind a pooler, the SET LOCALs of out_settings need a
+		 * transaction: outside one, the statement has its own */
+		own = PG(db)->pooled && PG(db)->fix[0] &&
+		    PQtransactionStatus(H(db)) == PQTRANS_IDLE;
+		if (own && (rc = pg_exec(db, PG(db)->begin.data)) != DB_DONE)
 			return rc;
 		s->res = s->name[0] ? PQexecPrepared(H(db), s->name, s->nparam,
 		    (const char *const *)s->val, NULL, NULL, 0) :
@@ -915,6 +967,12 @@ pg_step(struct db_stmt *st)
 		status = PQresultStatus(s->res);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 			rc = pg_fail(db, s->res);
+			pg_reset(st);
+			if (own && PQtransactionStatus(H(db)) != PQTRANS_IDLE)
+				PQclear(PQexec(H(db), "ROLLBACK"));
+			return rc;
+		}
+		if (own && (rc = pg_exec(db, "COMMIT")) != DB_DONE) {
 			pg_reset(st);
 			return rc;
 		}
@@ -1035,14 +1093,21 @@ pg_open(struct db *db, const char *url, int flags)
 		return -1;
 	}
 	PQsetNoticeProcessor(H(db), quiet, NULL);
-	if ((res = PQexec(H(db), "SELECT pg_backend_pid()")) == NULL ||
+	if ((res = PQexec(H(db), "SELECT pg_backend_pid(), "
+	    "current_setting('extra_float_digits')::int < 1, "
+	    "current_setting('bytea_output') <> 'hex'")) == NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
 		db_seterr(db, "%s", pg_msg(db));
 		PQclear(res);
 		return -1;
 	}
 	PG(db)->pooled = atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(H(db));
+	snprintf(PG(db)->fix, sizeof PG(db)->fix, "%s%s",
+	    *PQgetvalue(res, 0, 1) == 't' ? "SET extra_float_digits = 1;" : "",
+	    *PQgetvalue(res, 0, 2) == 't' ? "SET bytea_output = 'hex';" : "");
 	PQclear(res);
+	if (out_settings(db) == -1)
+		return -1;
 	return (flags & DB_READONLY) ? pg_reader_wait(db) : 0;
 }
 

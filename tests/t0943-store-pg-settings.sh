@@ -1,0 +1,89 @@
+#!/bin/bash
+# pm-store and pm-summary on PostgreSQL set up as DBAs set it up: the
+# database's or the role's settings (ALTER DATABASE/ROLE ... SET) differ
+# from the defaults, directly and through PgBouncer in transaction mode
+# (where a role's settings hold on every server connection).  What is
+# stored reads back as the same input stored in SQLite (the oracle), or
+# pm says what went wrong.  One server, a database per setting.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+. "$TESTS_DIR/score-data.sh"
+pg_start
+pgbouncer_start
+
+# Markets and events from the fixtures, a daily run's groups, the
+# forecasts pm-summary --score scores, and prices whose shortest exact
+# text is 17 digits
+{
+	jq -c ".[]" "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json | pm-normalize
+	jq -c ".[]" "$FIXTURES"/gamma-events-bobaoxu2001-1.json | pm-normalize
+	cat "$TESTS_DIR/fixtures-store/run.ndjson" "$TMP/forecasts.ndjson" \
+	    "$TMP/resolutions.ndjson"
+	printf '%s\n' '{"kind":"price","token_id":"r31","market_id":"r3","outcome":"Yes","side":"buy","price":0.30000000000000004,"ts":"2026-12-01T00:00:00Z"}' \
+	    '{"kind":"price","token_id":"r31","market_id":"r3","outcome":"Yes","side":"sell","price":0.12345678901234568,"ts":"2026-12-01T00:00:00Z"}'
+} >"$TMP/stream.ndjson"
+
+# reads URL DIR: what pm-store --export and pm-summary --score say of
+# the database at URL, into DIR
+reads() {
+	mkdir "$2" &&
+	for k in raw markets events group price result; do
+		pm-store --db "$1" --export "$k" >"$2/$k" || return 1
+	done &&
+	pm-store --db "$1" --export market --all --format csv >"$2/market.csv" &&
+	pm-summary --score --db "$1" --json >"$2/score"
+}
+
+pm-store --db "$TMP/lite.db" "$TMP/stream.ndjson" >/dev/null 2>&1 &&
+    reads "$TMP/lite.db" "$TMP/lite"
+
+# set_db NAME SQL...: database NAME made again, SQL run in it
+set_db() {
+	local n=$1
+	shift
+	pg_newdb "$n" >/dev/null &&
+	psql -X -q -v ON_ERROR_STOP=1 "$(pg_url_via "$n" direct)" "${@/#/-c}"
+}
+
+# stored_same URL: the stream into URL, every record stored, and read
+# back as from SQLite
+stored_same() {
+	run pm-store --db "$1" "$TMP/stream.ndjson" && expect_status 0 &&
+	test_grep " 0 failed in postgresql:" err &&
+	reads "$1" got && diff -r "$TMP/lite" got
+}
+
+test_expect_success 'the oracle: the stream stored into SQLite, read back' '
+	test_line_count "$TMP/lite/raw" 102 && test_line_count "$TMP/lite/price" 4 &&
+	test_count market "$TMP/lite/markets" 113 &&
+	jq -e ".variants | length == 4" "$TMP/lite/score" >/dev/null
+'
+
+# float8 in 15 significant digits (0: an old client's setting), or one
+# (-15): what was stored read back rounded, silently
+for via in direct pgbouncer; do
+	for efd in 0 -15; do
+		test_expect_success "extra_float_digits = $efd ($via): numbers read back exact" '
+			pg_ready && db=efd_${via}_${efd#-} &&
+			set_db $db "ALTER DATABASE $db SET extra_float_digits = $efd" &&
+			stored_same "$(pg_url_via $db $via)"
+		'
+	done
+done
+
+test_expect_success 'a role'\''s extra_float_digits through PgBouncer: exact, and the pool keeps the DBA'\''s setting' '
+	pgb_ready && set_db roleefd "ALTER ROLE postgres IN DATABASE roleefd SET extra_float_digits = 0" &&
+	url=$(pg_url_via roleefd pgbouncer) && stored_same "$url" &&
+	test_eq 0 "$(psql -X -A -t "$url" -c "SHOW extra_float_digits")" &&
+	test_eq 0 "$(psql -X -A -t "$url" -c "SHOW extra_float_digits")"
+'
+
+# bytea in the escape form: every raw payload "cannot be read back"
+for via in direct pgbouncer; do
+	test_expect_success "bytea_output = escape ($via): raw payloads read back byte for byte" '
+		pg_ready && set_db esc_$via "ALTER DATABASE esc_$via SET bytea_output = escape" &&
+		stored_same "$(pg_url_via esc_$via $via)"
+	'
+done
+
+test_done
