@@ -1073,12 +1073,17 @@ pg_reader_wait(struct db *db)
 static int
 pg_open(struct db *db, const char *url, int flags)
 {
+	/* pm's text is UTF-8: not the client_encoding a database, a role,
+	 * the URL or PGCLIENTENCODING may give, which would take each byte
+	 * for a character of its own (LATIN1) and store mojibake */
+	static const char *const key[] = { "dbname", "client_encoding", NULL };
+	const char *val[] = { url, "UTF8", NULL };
 	PGresult *res;
 
-	/* PQconnectdb takes the URL as is: PGHOST, PGUSER, PGPASSWORD,
-	 * PGSSLMODE... fill in whatever it leaves out. */
+	/* the URL as is (expanded), then the encoding: PGHOST, PGUSER,
+	 * PGPASSWORD, PGSSLMODE... fill in whatever they leave out. */
 	if ((PG(db)->url = strdup(url)) == NULL ||
-	    (H(db) = PQconnectdb(url)) == NULL) {
+	    (H(db) = PQconnectdbParams(key, val, 1)) == NULL) {
 		db_seterr(db, "out of memory");
 		return -1;
 	}

@@ -50,7 +50,7 @@ set_db() {
 stored_same() {
 	run pm-store --db "$1" "$TMP/stream.ndjson" && expect_status 0 &&
 	test_grep " 0 failed in postgresql:" err &&
-	reads "$1" got && diff -r "$TMP/lite" got
+	rm -rf got && reads "$1" got && diff -r "$TMP/lite" got
 }
 
 test_expect_success 'the oracle: the stream stored into SQLite, read back' '
@@ -85,5 +85,45 @@ for via in direct pgbouncer; do
 		stored_same "$(pg_url_via esc_$via $via)"
 	'
 done
+
+# The text as UTF-8 sees it: “Yes” in the descriptions, no mojibake
+# (â€œYesâ€: each byte taken for a LATIN1 character)
+utf8_text() {
+	test_num "$(PGCLIENTENCODING=UTF8 psql -X -A -t "$(pg_url_via "$1" direct)" \
+	    -c "SELECT count(*) FROM markets WHERE description LIKE '%“Yes”%'")" -ge 20 &&
+	test_num "$(PGCLIENTENCODING=UTF8 psql -X -A -t "$(pg_url_via "$1" direct)" \
+	    -c "SELECT count(*) FROM markets WHERE description LIKE '%â%'")" -eq 0
+}
+
+# A client_encoding other than pm's UTF-8 (LATIN1, from the database, the
+# role or PGCLIENTENCODING): the server took each byte of a UTF-8
+# character for a character of its own and stored mojibake
+for via in direct pgbouncer; do
+	test_expect_success "client_encoding = LATIN1 set for the database ($via): UTF-8 stored as UTF-8" '
+		pg_ready && set_db enc_$via "ALTER DATABASE enc_$via SET client_encoding = LATIN1" &&
+		stored_same "$(pg_url_via enc_$via $via)" && utf8_text enc_$via
+	'
+done
+
+test_expect_success 'client_encoding = LATIN1 for the role through PgBouncer, PGCLIENTENCODING=LATIN1: UTF-8 stored as UTF-8' '
+	pgb_ready && set_db encrole "ALTER ROLE postgres IN DATABASE encrole SET client_encoding = LATIN1" &&
+	stored_same "$(pg_url_via encrole pgbouncer)" && utf8_text encrole &&
+	set_db encenv && PGCLIENTENCODING=LATIN1 stored_same "$(pg_url_via encenv direct)" &&
+	utf8_text encenv
+'
+
+# A database in LATIN1 cannot hold “: each record with it fails, saying
+# why (a failure record each, besides the stream's own), the others are
+# stored
+test_expect_success 'a LATIN1 database: a record with a character LATIN1 lacks fails and says why, exit 1' '
+	pg_ready && psql -X -q "$PG_URL" -c "CREATE DATABASE latin1db ENCODING LATIN1 LC_COLLATE \"C\" LC_CTYPE \"C\" TEMPLATE template0" &&
+	url=$(pg_url_via latin1db direct) &&
+	run pm-store --db "$url" "$TMP/stream.ndjson" && expect_status 1 &&
+	test_grep "character with byte sequence 0xe2 0x80 0x9c in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"" err &&
+	n=$(grep -c "\"stored\":\"failed\"" out) && test_num "$n" -ge 60 &&
+	test_count failure out $((n + 1)) &&
+	test_num "$(grep -c "\"stored\":\"inserted\"" out)" -ge 100 &&
+	test_num "$(PGCLIENTENCODING=UTF8 psql -X -A -t "$url" -c "SELECT count(*) FROM markets WHERE description LIKE '\''%â%'\''")" -eq 0
+'
 
 test_done
