@@ -639,8 +639,15 @@ apply(struct db *db, int to, char *err, size_t errlen)
 	size_t i;
 	int v, rc;
 
+	/* read committed, whatever default_transaction_isolation says:
+	 * serializable or repeatable read would keep the snapshot of the
+	 * lock's statement, taken before the wait, and a pm-store that
+	 * waited while another made the schema would not see its rows */
 	if (db_engine(db) == DB_PG &&
-	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) != DB_DONE)
+	    ((rc = db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ "
+	    "COMMITTED")) != DB_DONE ||
+	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) !=
+	    DB_DONE))
 		return rc;
 	/* asked before the table is made: a new one is empty */
 	if ((v = schema_version(db)) == -1 || schema_newer(v, err, errlen))

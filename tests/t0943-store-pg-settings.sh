@@ -86,6 +86,51 @@ for via in direct pgbouncer; do
 	'
 done
 
+# Two pm-store at once into a new database whose transactions are
+# serializable: both wait for the migration lock (held here, then let
+# go), one makes the schema, and the other, whose snapshot was taken
+# before its wait, saw schema_migrations empty: "holds no schema
+# version", exit 3
+waiters() {
+	psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_locks
+	    WHERE locktype = 'advisory' AND objid = 7370001 AND granted = $1
+	    AND database = (SELECT oid FROM pg_database WHERE datname = '$2')"
+}
+
+# two_first_stores DB VIA: both pm-store of in.ndjson into database DB
+# (its lock held directly), their outputs in o1 e1 s1 (status), o2 e2 s2
+two_first_stores() {
+	local i=0 url
+	url=$(pg_url_via "$1" "$2")
+	PGAPPNAME=pmlock psql -X -q "$(pg_url_via "$1" direct)" -c "SELECT pg_advisory_lock(7370001)" \
+	    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+	until [ "$(waiters true "$1")" -eq 1 ]; do
+		i=$((i + 1)) && [ $i -lt 100 ] || return 1
+		sleep 0.1
+	done
+	{ pm-store --db "$url" in.ndjson >o1 2>e1; echo $? >s1; } &
+	{ pm-store --db "$url" in.ndjson >o2 2>e2; echo $? >s2; } &
+	i=0
+	until [ "$(waiters false "$1")" -eq 2 ]; do
+		i=$((i + 1)) && [ $i -lt 100 ] || return 1
+		sleep 0.1
+	done
+	psql -X -q "$PG_URL" -c "SELECT pg_terminate_backend(pid) FROM
+	    pg_stat_activity WHERE application_name = 'pmlock'" >/dev/null
+	wait
+}
+
+for via in direct pgbouncer; do
+	test_expect_success "default_transaction_isolation = serializable ($via): two first stores at once both store" '
+		pg_ready && db=ser_$via &&
+		set_db $db "ALTER DATABASE $db SET default_transaction_isolation = serializable" &&
+		head -40 "$TMP/stream.ndjson" >in.ndjson &&
+		two_first_stores $db $via &&
+		test_eq 0 "$(cat s1)" && test_eq 0 "$(cat s2)" &&
+		test_count failure o1 0 && test_count failure o2 0
+	'
+done
+
 # The text as UTF-8 sees it: “Yes” in the descriptions, no mojibake
 # (â€œYesâ€: each byte taken for a LATIN1 character)
 utf8_text() {
