@@ -134,6 +134,7 @@ done
 # The text as UTF-8 sees it: “Yes” in the descriptions, no mojibake
 # (â€œYesâ€: each byte taken for a LATIN1 character)
 utf8_text() {
+	# shellcheck disable=SC1111  # the curly quotes are the data
 	test_num "$(PGCLIENTENCODING=UTF8 psql -X -A -t "$(pg_url_via "$1" direct)" \
 	    -c "SELECT count(*) FROM markets WHERE description LIKE '%“Yes”%'")" -ge 20 &&
 	test_num "$(PGCLIENTENCODING=UTF8 psql -X -A -t "$(pg_url_via "$1" direct)" \
