@@ -26,6 +26,19 @@
 #define BLOCK_AGE_DEFAULT	1000
 #define SPLIT_DEPTH_MAX		64
 
+/*
+ * Asked for on every request: a user's profile whose overflow mode is
+ * break (or any, for GROUP BY) with a limit (max_result_rows, ...) cuts
+ * an answer short without a word, an export that looks complete; throw
+ * makes it an error.  Every release since 18.16 knows them, and a
+ * readonly user may ask for the values it has.
+ */
+#define OVERFLOW_THROW	"result_overflow_mode=throw&read_overflow_mode=throw" \
+	"&sort_overflow_mode=throw&group_by_overflow_mode=throw" \
+	"&set_overflow_mode=throw&join_overflow_mode=throw" \
+	"&distinct_overflow_mode=throw&transfer_overflow_mode=throw" \
+	"&timeout_overflow_mode=throw"
+
 /* What one request came to. */
 enum { R_OK, R_DOWN, R_SERVER, R_FAIL };
 
@@ -444,7 +457,8 @@ post_once(struct ch *c, const char *params, const char *body, size_t len,
 	c->xcode = 0;
 	c->row_hint = 0;
 	c->srv[0] = c->curlerr[0] = 0;
-	if (buf_printf(&url, "%s?%s&%s", c->base, c->dbparam, params) == -1) {
+	if (buf_printf(&url, "%s?%s&" OVERFLOW_THROW "&%s", c->base, c->dbparam,
+	    params) == -1) {
 		snprintf(c->srv, sizeof c->srv, "out of memory");
 		goto out;
 	}
@@ -534,7 +548,14 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	if (post(c, "wait_end_of_query=1", "SELECT 1", 8, NULL, 0) != R_OK) {
-		snprintf(err, errlen, "%s", c->err);
+		/* READONLY, SETTING_CONSTRAINT_VIOLATION: may not have throw */
+		if (c->code == 164 || c->code == 452)
+			snprintf(err, errlen, "%s (the user's settings may cut "
+			    "answers short without a word: give it the "
+			    "*_overflow_mode settings throw, or let it change "
+			    "them)", c->err);
+		else
+			snprintf(err, errlen, "%s", c->err);
 		goto fail;
 	}
 	memset(&u, 0, sizeof u);

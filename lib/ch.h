@@ -7,7 +7,9 @@
  * and password travel only as the X-ClickHouse-User and X-ClickHouse-Key
  * headers, never in a URL; every message names the server by ch_origin(),
  * which has no password.  The database goes as the database= parameter of
- * each request.
+ * each request, and every *_overflow_mode setting as throw: a profile's
+ * break would cut an answer short without a word.  A user that may not
+ * have throw (readonly=1 with break) fails ch_open().
  *
  * Every request is retried while the server is unreachable or the
  * connection drops (refused, reset, timed out, a 503, a network error

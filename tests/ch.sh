@@ -15,6 +15,8 @@
 #                       CH_URLS (their URLs, space-separated)
 #
 # CH_PIDFILE holds the pid of the last server started, for fault tests.
+# CH_USERS, when set, is the users.xml (users, profiles, quotas) of the
+# next server, copied into its dir, instead of the system's.
 #
 # Debian 12's clickhouse-server is 18.16: it runs as the clickhouse user
 # with a config naming path, tmp_path, ports, listen_host, users_config
@@ -60,7 +62,7 @@ ch_stop_all() {
 }
 
 ch_start() {
-	local name=${1:-ch} d http tcp user=clickhouse _
+	local name=${1:-ch} d http tcp user=clickhouse users _
 	if [ ! -x /usr/sbin/clickhouse-server ]; then
 		CH_ERR="clickhouse-server not found (install clickhouse-server)"
 		return 1
@@ -71,6 +73,11 @@ ch_start() {
 	# Started inside a test case (a subshell): stopped when the case
 	# ends, and the script's $TMP, with the case's log, stays.
 	trap 'test_exit_cleanup ch_stop_all' EXIT
+	users=/etc/clickhouse-server/users.xml
+	if [ -n "${CH_USERS:-}" ]; then
+		users=$d/users.xml
+		cp "$CH_USERS" "$users" || return 1
+	fi
 	if [ -n "$CH_PORTS" ]; then
 		http=${CH_PORTS%:*} tcp=${CH_PORTS#*:}
 	else
@@ -85,7 +92,7 @@ ch_start() {
 	  <http_port>$http</http_port>
 	  <tcp_port>$tcp</tcp_port>
 	  <listen_host>127.0.0.1</listen_host>
-	  <users_config>/etc/clickhouse-server/users.xml</users_config>
+	  <users_config>$users</users_config>
 	  <mark_cache_size>5368709120</mark_cache_size>
 	  <default_profile>default</default_profile>
 	  <default_database>default</default_database>

@@ -1,0 +1,65 @@
+#!/bin/bash
+# pm-store against ClickHouse databases in the states users leave them in
+# (t0942 for SQLite and PostgreSQL): users whose profile cuts answers,
+# readonly users, tables and schema_migrations altered by hand.  A
+# database that could not be read, or was read only in part, is never
+# taken for a complete one: pm-store says why and exits 3.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/ch.sh"
+
+# the users of this server: ro may not write (readonly=1), cut's profile
+# cuts every answer after 3 rows (result_overflow_mode=break; a block of
+# one row, so that it shows with a few rows), rocut is both
+cat >"$TMP/users.xml" <<'XML'
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default></default>
+    <ro><readonly>1</readonly></ro>
+    <cut><max_block_size>1</max_block_size><max_result_rows>3</max_result_rows><result_overflow_mode>break</result_overflow_mode></cut>
+    <rocut><readonly>1</readonly><max_block_size>1</max_block_size><max_result_rows>3</max_result_rows><result_overflow_mode>break</result_overflow_mode></rocut>
+  </profiles>
+  <users>
+    <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <ro><password></password><networks><ip>127.0.0.1</ip></networks><profile>ro</profile><quota>default</quota></ro>
+    <cut><password></password><networks><ip>127.0.0.1</ip></networks><profile>cut</profile><quota>default</quota></cut>
+    <rocut><password></password><networks><ip>127.0.0.1</ip></networks><profile>rocut</profile><quota>default</quota></rocut>
+  </users>
+  <quotas><default></default></quotas>
+</yandex>
+XML
+chmod 644 "$TMP/users.xml"
+CH_USERS=$TMP/users.xml ch_start states || { say "$CH_ERR"; exit 1; }
+PORT=${CH_HTTP##*:}
+# db DB [USER]: the URL of DB, as USER
+db() { echo "clickhouse://${2:+$2@}127.0.0.1:$PORT/$1"; }
+# filled DB: DB made afresh with six active markets, each with two
+# contracts, and a completed run of the static flow
+filled() {
+	ch_query "DROP DATABASE IF EXISTS $1" && ch_query "CREATE DATABASE $1" &&
+	{ rec_run_start r1 static
+	  for i in 1 2 3 4 5 6; do
+		rec_market "m$i" active:=true closed:=false \
+		    contracts:="$(rec_yes_no "t${i}y" 0.4 "t${i}n" 0.6)"
+	  done
+	  rec_run_start r1 static | jq -c '.phase = "end" |
+		.finished_at = "2026-11-23T07:01:00Z" | .status = "completed" |
+		.counts = {}'
+	} >in.ndjson && pm-store --db "$(db "$1")" in.ndjson >/dev/null 2>&1
+}
+
+test_expect_success 'a profile that cuts answers (result_overflow_mode=break): the export is whole, or refused' '
+	filled cut &&
+	run pm-store --db "$(db cut ro)" --export markets && expect_status 0 &&
+	test_count market out 6 &&
+	for e in markets "market --all" "market --format csv" "market --format tsv --all"; do
+		run pm-store --db "$(db cut cut)" --export $e &&
+		expect_status 3 && test_grep "Code: 396.*Limit for result exceeded" err ||
+		return 1
+	done &&
+	run pm-store --db "$(db cut rocut)" --export markets && expect_status 3 &&
+	test_grep "Cannot override setting (result_overflow_mode) in readonly mode" err &&
+	test_grep "give it the \*_overflow_mode settings throw" err && test_line_count out 0
+'
+
+test_done
