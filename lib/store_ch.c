@@ -1433,6 +1433,31 @@ prune_wait(struct ch *c, const char *table)
 	}
 }
 
+/*
+ * The schema version, for a reader: 0 when pm-store never wrote here; -1,
+ * said, when it cannot be read, or when schema_migrations holds none
+ * while the tables are there (emptied or dropped by hand, a migration cut
+ * short): no reader takes that database for an empty one.
+ */
+static int
+read_version(struct chdb *d, const char *target)
+{
+	unsigned long long t;
+	int v;
+
+	if ((v = schema_ch_version(d->c[0])) > 0)
+		return v;
+	if (v == 0 && ch_number(d->c[0], "EXISTS TABLE markets", &t) == 0) {
+		if (t == 0)
+			return 0;
+		msg("%s: schema_migrations holds no schema version (emptied "
+		    "or edited by hand?)", target);
+		return -1;
+	}
+	msg("%s", ch_errmsg(d->c[0]));	/* it names the server */
+	return -1;
+}
+
 int
 store_ch_prune(const char *url, const char *target, const char *before,
     int dry)
@@ -1450,13 +1475,12 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	}
 	/* no schema yet: nothing to prune, and nothing is made; an older
 	 * one is brought up (the rows it keeps name trades and books) */
-	if ((v = schema_ch_version(d->c[0])) <= 0 || chdb_migrate(d, err,
+	if ((v = read_version(d, target)) <= 0 || chdb_migrate(d, err,
 	    sizeof err) == -1) {
 		if (v == 0)
 			msg("%s: no tables here: nothing to prune", target);
-		else
-			msg("%s: %s", target, v == -1 ? ch_errmsg(d->c[0]) :
-			    err);
+		else if (v > 0)
+			msg("%s: %s", target, err);
 		chdb_close(d);
 		return v == 0 ? 0 : EXIT_DB;
 	}
@@ -1530,13 +1554,9 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 		return EXIT_DB;
 	}
 	/* no schema yet: no runs, and nothing is created */
-	if ((v = schema_ch_version(d->c[0])) <= 0) {
-		if (v == -1) {
-			msg("%s: %s", target, ch_errmsg(d->c[0]));
-			rc = EXIT_DB;
-		}
+	if ((v = read_version(d, target)) <= 0) {
 		chdb_close(d);
-		return rc;
+		return v == 0 ? 0 : EXIT_DB;
 	}
 	buf_init(&sql, 0);
 	buf_init(&ans, 0);

@@ -62,4 +62,27 @@ test_expect_success 'a profile that cuts answers (result_overflow_mode=break): t
 	test_grep "give it the \*_overflow_mode settings throw" err && test_line_count out 0
 '
 
+test_expect_success 'schema_migrations emptied or dropped by hand: --last-run and --prune-before say so, exit 3' '
+	filled mig && run pm-store --db "$(db mig)" --last-run static &&
+	expect_status 0 && test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
+	for how in "TRUNCATE TABLE" "DROP TABLE"; do
+		ch_query "$how mig.schema_migrations" &&
+		run pm-store --db "$(db mig)" --last-run static && expect_status 3 &&
+		test_grep -x "pm-store: $(db mig): schema_migrations holds no schema version (emptied or edited by hand?)" err &&
+		test_line_count out 0 &&
+		for dry in -N ""; do
+			run pm-store --db "$(db mig)" --prune-before 2999-01-01 $dry &&
+			expect_status 3 && test_grep -v "nothing to prune\|removed" err ||
+			return 1
+		done &&
+		test_eq 6 "$(ch_query "SELECT count() FROM mig.markets FINAL")" ||
+		return 1
+	done &&
+	ch_query "CREATE DATABASE IF NOT EXISTS never" &&
+	run pm-store --db "$(db never)" --last-run static && expect_status 0 &&
+	test_line_count out 0 &&
+	run pm-store --db "$(db never)" --prune-before 2999-01-01 && expect_status 0 &&
+	test_grep "no tables here: nothing to prune" err
+'
+
 test_done
