@@ -1106,12 +1106,17 @@ out:
 
 /* --- reads -------------------------------------------------------------- */
 
-/* The answer's lines, each a JSON object (JSONEachRow), to fn, whose -1
+/*
+ * The answer's lines, each a JSON object (JSONEachRow), to fn, whose -1
  * is a row it cannot take and whose other non-zero answer stops early.
- * 0, fn's answer when it stopped, or -1 with the reason in why. */
+ * A string stored with bytes that are no UTF-8 comes as they are (the
+ * server does not check): its row goes to fn with them as '?' and bad
+ * set, for fn to name it.  0, fn's answer when it stopped, or -1 with the
+ * reason in why.
+ */
 static int
 each_row(struct ch *c, const char *sql, struct buf *ans,
-    int (*fn)(const json_val *, void *), void *arg, char *why,
+    int (*fn)(const json_val *, int, void *), void *arg, char *why,
     size_t whylen)
 {
 	json_parser *jp;
@@ -1119,7 +1124,7 @@ each_row(struct ch *c, const char *sql, struct buf *ans,
 	const char *err;
 	char *p, *e, *end;
 	unsigned long line = 0;
-	int rc = 0;
+	int rc = 0, bad;
 
 	buf_reset(ans);
 	if (ch_query(c, sql, ans) == -1) {
@@ -1139,11 +1144,14 @@ each_row(struct ch *c, const char *sql, struct buf *ans,
 		line++;
 		if (e == p)
 			continue;
+		bad = utf8_valid(p, (size_t)(e - p)) != (size_t)(e - p);
+		if (bad)
+			utf8_clean(p, (size_t)(e - p));
 		if (json_parse(jp, p, (size_t)(e - p), 0, &root, &err) == -1)
 			rc = -1;
 		else if (root.type != JSON_OBJECT)
 			rc = -1, err = "not an object";
-		else if ((rc = fn(&root, arg)) == -1)
+		else if ((rc = fn(&root, bad, arg)) == -1)
 			err = "not a row of the table";
 		if (rc == -1)	/* an answer cut or garbled on its way */
 			snprintf(why, whylen, "%s: line %lu of the answer: %s",
@@ -1159,7 +1167,49 @@ struct exp {
 	const char	*what;		/* export.c's table, or NULL: whole */
 	int		 raw, format, since;
 	unsigned long	 n, limit;
+	const char	*name;		/* --export's */
+	json_parser	*jp;		/* the stored records' checks */
+	unsigned long	 bad;		/* stored records left out */
 };
+
+/* The row's key, for a message: "market polymarket/m1", "payload SHA". */
+static void
+row_key(const struct exp *x, const json_val *row, char *out, size_t n)
+{
+	static const char *const keys[][3] = {
+		{ "payload", "sha256", NULL },
+		{ "market", "source", "market_id" },
+		{ "event", "source", "event_id" },
+		{ "price", "token_id", "ts" },
+	};
+	const char *p[2] = { "", "" };
+	size_t l[2] = { 0, 0 }, i, k;
+	json_val v;
+
+	k = x->raw ? 0 : (x->what ? x->what[0] : x->name[0]) == 'm' ? 1 :
+	    (x->what ? x->what[0] : x->name[0]) == 'e' ? 2 : 3;
+	for (i = 0; i < 2 && keys[k][i + 1]; i++) {
+		json_get(row, keys[k][i + 1], &v);
+		if ((p[i] = json_str(&v, &l[i])) == NULL)
+			p[i] = "", l[i] = 0;
+	}
+	snprintf(out, n, "%s %.*s%s%.*s", keys[k][0], (int)l[0], p[0],
+	    keys[k][2] ? "/" : "", (int)l[1], p[1]);
+}
+
+/* A stored row whose text is no UTF-8 (put in by hand): said, left
+ * out. */
+static int
+left_out(struct exp *x, const json_val *row)
+{
+	char key[300];
+
+	row_key(x, row, key, sizeof key);
+	msg("--export %s: the stored record of %s is not a JSON record "
+	    "(invalid UTF-8): left out", x->name, key);
+	x->bad++;
+	return 0;
+}
 
 /* trades_since, as lib/store_rec.c adds it to --export market: the newest
  * stored trade of the market less an hour. */
@@ -1219,18 +1269,20 @@ export_cols(struct exp *x, const json_val *row)
 }
 
 static int
-export_one(const json_val *row, void *arg)
+export_one(const json_val *row, int bad, void *arg)
 {
 	static const char *const names[] = { "source", "endpoint", "url",
 	    "fetched_at", "sha256" };
 	struct exp *x = arg;
 	json_val v;
 	const char *p;
-	char err[256];
+	char err[256], key[300];
 	size_t i, n;
 
 	if (x->limit && x->n >= x->limit)
 		return 2;
+	if (bad)
+		return left_out(x, row);
 	if (x->what) {
 		if (export_cols(x, row) == -1)
 			return -1;
@@ -1243,6 +1295,12 @@ export_one(const json_val *row, void *arg)
 		json_get(row, "record", &v);
 		if ((p = json_str(&v, &n)) == NULL)
 			return -1;
+		/* a record damaged by hand */
+		row_key(x, row, key, sizeof key);
+		if (rec_stored_ok(x->jp, x->name, key, p, n) == -1) {
+			x->bad++;
+			return 0;
+		}
 		buf_add(&x->b, p, n);
 		if (x->since)
 			add_since(&x->b, row);
@@ -1269,6 +1327,13 @@ export_one(const json_val *row, void *arg)
 		jw_key(&x->b, "payload");
 		jw_raw(&x->b, p, n);
 		jw_close(&x->b, '}');
+		/* a payload or request damaged by hand */
+		row_key(x, row, key, sizeof key);
+		if (rec_stored_ok(x->jp, x->name, key, x->b.data,
+		    x->b.len) == -1) {
+			x->bad++;
+			return 0;
+		}
 	}
 	if (x->where && jqf_test(x->where, x->b.data, x->b.len, err,
 	    sizeof err) != 1)
@@ -1304,11 +1369,13 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "sha256, request, payload FROM raw_responses FINAL WHERE 1");
 	else if (whole && markets) {
 		x->since = strcmp(what, "market") == 0 && !all;
-		rc = buf_printf(sql, "SELECT record, newest FROM (SELECT source, "
+		rc = buf_printf(sql, "SELECT source, market_id, record, newest "
+		    "FROM (SELECT source, "
 		    "market_id, record, ifNull(condition_id, '') AS cid FROM "
 		    "markets FINAL WHERE %s", x->since ? CH_ACTIVE : "1");
 	} else if (whole)
-		rc = buf_adds(sql, "SELECT record FROM events FINAL WHERE 1");
+		rc = buf_adds(sql, "SELECT source, event_id, record FROM events "
+		    "FINAL WHERE 1");
 	else if (markets) {
 		x->what = "market";
 		rc = buf_printf(sql, "SELECT " CH_MARKET_COLS ", if(has_c = 1, "
@@ -1348,7 +1415,7 @@ store_ch_export(const char *url, const char *target, const char *what,
     unsigned long limit)
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
-	    0, 0, limit };
+	    0, 0, limit, what, NULL, 0 };
 	struct buf sql, ans;
 	struct chdb *d;
 	char err[700];
@@ -1368,7 +1435,8 @@ store_ch_export(const char *url, const char *target, const char *what,
 	buf_init(&sql, 0);
 	buf_init(&ans, 0);
 	buf_init(&x.b, 0);
-	if (export_sql(&x, what, all, run_id, &sql) == -1) {
+	if ((x.jp = json_parser_new(ndjson_max_line())) == NULL ||
+	    export_sql(&x, what, all, run_id, &sql) == -1) {
 		msg("out of memory");
 		rc = EXIT_DB;
 	} else if (x.what)
@@ -1378,6 +1446,9 @@ store_ch_export(const char *url, const char *target, const char *what,
 		msg("--export %s: %s", what, err);
 		rc = EXIT_DB;
 	}
+	if (x.bad)	/* each said */
+		rc = EXIT_DB;
+	json_parser_free(x.jp);
 	buf_release(&sql);
 	buf_release(&ans);
 	buf_release(&x.b);
@@ -1525,13 +1596,15 @@ struct last {
 };
 
 static int
-last_one(const json_val *row, void *arg)
+last_one(const json_val *row, int bad, void *arg)
 {
 	struct last *l = arg;
 	json_val v;
 	const char *p;
 	size_t n;
 
+	if (bad)
+		return -1;
 	json_get(row, "started_at", &v);
 	if ((p = json_str(&v, &n)) != NULL && n > 0 && n < sizeof l->when) {
 		memcpy(l->when, p, n);

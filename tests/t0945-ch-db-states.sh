@@ -48,6 +48,19 @@ filled() {
 	} >in.ndjson && pm-store --db "$(db "$1")" in.ndjson >/dev/null 2>&1
 }
 
+# damage DB: markets bad1 (a record cut short), bad2 (no object), bad3
+# (no UTF-8) and a raw payload that is no JSON, put in by hand; one good
+# raw payload besides
+damage() {
+	local cols="source, market_id, record, record_sha256, first_seen_at, stored_at, active, row_version" r
+	rec_raw polymarket markets "{}" "[{\"id\":\"1\"}]" | pm-store --db "$(db "$1")" >/dev/null 2>&1 &&
+	for r in "'bad1', '{\"kind\":'" "'bad2', '[1]'" "'bad3', '$(printf '\xff\xfe')'"; do
+		printf "INSERT INTO %s.markets (%s) VALUES ('polymarket', %s, 'x', 'x', 'x', 1, 1)" \
+		    "$1" "$cols" "$r" | curl -sf --data-binary @- "$CH_HTTP/" || return 1
+	done &&
+	ch_query "INSERT INTO $1.raw_responses (sha256, payload, stored_at, row_version) VALUES ('badsha', 'not json', 'x', 1)"
+}
+
 test_expect_success 'a profile that cuts answers (result_overflow_mode=break): the export is whole, or refused' '
 	filled cut &&
 	run pm-store --db "$(db cut ro)" --export markets && expect_status 0 &&
@@ -83,6 +96,21 @@ test_expect_success 'schema_migrations emptied or dropped by hand: --last-run an
 	test_line_count out 0 &&
 	run pm-store --db "$(db never)" --prune-before 2999-01-01 && expect_status 0 &&
 	test_grep "no tables here: nothing to prune" err
+'
+
+test_expect_success 'stored records edited by hand into no JSON: named, left out of --export, exit 3; the rest exported' '
+	filled dmg && damage dmg &&
+	for e in markets market "market --all"; do
+		run pm-store --db "$(db dmg)" --export $e && expect_status 3 &&
+		test_count market out 6 &&
+		test_grep -x "pm-store: --export ${e%% *}: the stored record of market polymarket/bad1 is not a JSON record (invalid JSON.*): left out" err &&
+		test_grep -x "pm-store: --export ${e%% *}: the stored record of market polymarket/bad2 is not a JSON record (not an object): left out" err &&
+		test_grep -x "pm-store: --export ${e%% *}: the stored record of market polymarket/bad3 is not a JSON record (invalid UTF-8): left out" err ||
+		return 1
+	done &&
+	run pm-store --db "$(db dmg)" --export raw && expect_status 3 &&
+	test_count raw out 1 &&
+	test_grep -x "pm-store: --export raw: the stored record of payload badsha is not a JSON record (invalid JSON.*): left out" err
 '
 
 test_done
