@@ -625,7 +625,8 @@ ch_number(struct ch *c, const char *sql, unsigned long long *v)
 	char *e, seen[64];
 	int rc = -1;
 
-	buf_init(&a, 64);
+	/* room for the server's error text, which comes in the answer */
+	buf_init(&a, 1 << 16);
 	if (ch_query(c, sql, &a) == -1)
 		goto out;
 	if (a.len > 0 && isdigit((unsigned char)a.data[0])) {

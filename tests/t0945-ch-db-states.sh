@@ -113,4 +113,16 @@ test_expect_success 'stored records edited by hand into no JSON: named, left out
 	test_grep -x "pm-store: --export raw: the stored record of payload badsha is not a JSON record (invalid JSON.*): left out" err
 '
 
+test_expect_success 'schema_migrations replaced by hand with text versions: the server'"'"'s reason said, exit 3' '
+	filled txt && ch_query "DROP TABLE txt.schema_migrations" &&
+	ch_query "CREATE TABLE txt.schema_migrations (version String, name String, applied_at String) ENGINE = Log" &&
+	ch_query "INSERT INTO txt.schema_migrations VALUES ('"'"'two'"'"', '"'"'x'"'"', '"'"'x'"'"')" &&
+	for a in "--last-run static" "--prune-before 2999-01-01" in.ndjson; do
+		run pm-store --db "$(db txt)" $a && expect_status 3 &&
+		test_grep "Code: 6.*Cannot parse string '"'"'two'"'"' as Int64" err &&
+		test_grep -v "answer over" err || return 1
+	done &&
+	test_eq 6 "$(ch_query "SELECT count() FROM txt.markets FINAL")"
+'
+
 test_done
