@@ -3,6 +3,7 @@
  * connection, so keep-alive reuses the TCP (or TLS) connection between
  * blocks.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -419,6 +420,30 @@ server_error(struct ch *c, long status, const char *text, size_t n)
 	return R_SERVER;
 }
 
+/*
+ * The server's error in a 200 answer: a line "Code: NNN. DB::Exception:
+ * ..." (", e.displayText() = DB::Exception" in 18.16), which ClickHouse
+ * writes after what it has sent when a query fails once its answer has
+ * begun, and a proxy may pass on as it is.  No row of an answer begins so
+ * (JSONEachRow rows begin with {, numbers with a digit), and an INSERT or
+ * a statement answers nothing.  Its first byte, or NULL.
+ */
+static const char *
+exception_line(const char *p, size_t n)
+{
+	const char *end = p + n, *x, *l;
+
+	while ((x = memmem(p, (size_t)(end - p), "DB::Exception", 13)) != NULL) {
+		for (l = x; l > p && l[-1] != '\n'; l--)
+			;
+		if (x - l > 6 && strncmp(l, "Code: ", 6) == 0 &&
+		    isdigit((unsigned char)l[6]))
+			return l;
+		p = x + 13;
+	}
+	return NULL;
+}
+
 /* curl's reason into c->srv; R_DOWN when trying again may help. */
 static int
 curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
@@ -445,6 +470,7 @@ post_once(struct ch *c, const char *params, const char *body, size_t len,
 {
 	struct buf url, scratch;
 	struct buf *ans = out ? out : &scratch;
+	const char *x = NULL;
 	size_t before;
 	long status = 0;
 	CURLcode rc;
@@ -473,12 +499,18 @@ post_once(struct ch *c, const char *params, const char *body, size_t len,
 		goto out;
 	}
 	curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200 && c->xcode == 0) {
+	if (status == 200 && c->xcode == 0 && (ans->len == before ||
+	    (x = exception_line(ans->data + before, ans->len - before)) ==
+	    NULL)) {
 		r = R_OK;
 		goto out;
 	}
-	r = server_error(c, status, ans->data ? ans->data + before : "",
-	    ans->len - before);
+	if (x)
+		r = server_error(c, status, x, (size_t)(ans->data + ans->len -
+		    x));
+	else
+		r = server_error(c, status, ans->data ? ans->data + before :
+		    "", ans->len - before);
 	ans->len = before;
 	if (ans->data)
 		ans->data[before] = 0;

@@ -102,7 +102,9 @@ unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
  * Run one SQL statement (the POST body; ClickHouse takes one per request)
  * and append its answer to out (may be NULL).  The server finishes the
  * query before it answers (wait_end_of_query), so an error half-way is an
- * error, not a truncated answer.  0, or -1 with ch_errmsg(): the server's
+ * error, not a truncated answer; so is a 200 answer with a line "Code:
+ * NNN. ... DB::Exception" (the server's error once its answer had begun,
+ * passed on by a proxy).  0, or -1 with ch_errmsg(): the server's
  * own text, one line, e.g. "Code: 62, e.displayText() = DB::Exception:
  * Syntax error: ...".
  */

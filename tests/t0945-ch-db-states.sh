@@ -61,6 +61,18 @@ damage() {
 	ch_query "INSERT INTO $1.raw_responses (sha256, payload, stored_at, row_version) VALUES ('badsha', 'not json', 'x', 1)"
 }
 
+# proxy MATCH BODY: tests/ch-proxy.py in this case's dir, answering the
+# requests whose SQL matches MATCH with a 200 of BODY; $PURL is the
+# database px through it
+proxy() {
+	local p
+	p=$(ch_free_port) &&
+	{ MATCH=$1 BODY=$2 python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" & } &&
+	echo $! >proxy.pid && test_when_finished "kill \$(cat proxy.pid)" &&
+	for _ in $(seq 100); do test -e proxy.ready && break; sleep 0.05; done &&
+	PURL="clickhouse://127.0.0.1:$p/px"
+}
+
 test_expect_success 'a profile that cuts answers (result_overflow_mode=break): the export is whole, or refused' '
 	filled cut &&
 	run pm-store --db "$(db cut ro)" --export markets && expect_status 0 &&
@@ -123,6 +135,19 @@ test_expect_success 'schema_migrations replaced by hand with text versions: the 
 		test_grep -v "answer over" err || return 1
 	done &&
 	test_eq 6 "$(ch_query "SELECT count() FROM txt.markets FINAL")"
+'
+
+test_expect_success 'an exception in a 200 answer: no record said inserted, the export not taken for whole, exit 3' '
+	ch_query "DROP DATABASE IF EXISTS px" && ch_query "CREATE DATABASE px" &&
+	rec_market m1 >in.ndjson && rec_market m2 >>in.ndjson &&
+	run pm-store --db "$(db px)" --schema clickhouse && expect_status 0 &&
+	proxy "^INSERT INTO .markets.|^SELECT source, market_id, record" "Code: 241. DB::Exception: Memory limit (total) exceeded" &&
+	run pm-store --db "$PURL" in.ndjson && expect_status 3 &&
+	test_grep "Code: 241. DB::Exception: Memory limit (total) exceeded" err &&
+	test_grep -v "\"stored\":\"inserted\"" out &&
+	test_eq 2 "$(grep -c "\"reason\":\"store_failed\"" out)" &&
+	run pm-store --db "$PURL" --export markets && expect_status 3 &&
+	test_grep "export markets: .*Code: 241. DB::Exception: Memory limit" err
 '
 
 test_done
