@@ -132,7 +132,9 @@ static const struct ch_column columns_2[] = {
  * for 18.16: no window functions and no correlated subqueries, so each
  * is a GROUP BY or LIMIT BY over FINAL; GLOBAL joins, so that over a
  * cluster's Distributed tables the right side is read once (the shards
- * would refuse a join of one Distributed table with another).
+ * would refuse a join of one Distributed table with another); each
+ * joined subquery with an alias, which later releases require
+ * (joined_subquery_requires_alias).
  * market_outcomes gives arrays, not JSON text.
  */
 static const char *const views_2[] = {
@@ -160,7 +162,7 @@ static const char *const views_2[] = {
 "close_time, active, closed, volume, liquidity, resolution_status, "
 "updated_at, outcomes, token_ids, prices FROM (SELECT source, market_id, "
 "event_id, event_slug, slug, question, close_time, active, closed, "
-"volume, liquidity, resolution_status, updated_at FROM markets FINAL) "
+"volume, liquidity, resolution_status, updated_at FROM markets FINAL) AS m "
 "GLOBAL ANY LEFT JOIN (SELECT source, market_id, "
 "arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
 "outcome)))) AS outcomes, arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), "
@@ -168,9 +170,9 @@ static const char *const views_2[] = {
 "arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
 "if(lp_n > 0, toNullable(lp), price))))) AS prices "
 "FROM (SELECT source, market_id, outcome_index, outcome, token_id, price, "
-"ifNull(token_id, '') AS tk FROM contracts FINAL) "
+"ifNull(token_id, '') AS tk FROM contracts FINAL) AS c "
 "GLOBAL ANY LEFT JOIN (SELECT token_id AS tk, price AS lp, 1 AS lp_n "
-"FROM latest_prices) USING (tk) GROUP BY source, market_id) "
+"FROM latest_prices) AS p USING (tk) GROUP BY source, market_id) AS o "
 "USING (source, market_id)",
 
 "CREATE VIEW IF NOT EXISTS book_summary AS "

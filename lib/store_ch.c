@@ -1353,7 +1353,8 @@ export_one(const json_val *row, int bad, void *arg)
  * market, event and price as export.c's rows), its filters ("WHERE 1"
  * then AND ...) and its order; x says how its rows are written.  What
  * export.c reads with a join, here a GLOBAL join, over FINAL: a
- * Distributed table joins another only so.
+ * Distributed table joins another only so; each joined subquery with an
+ * alias, as later releases require (joined_subquery_requires_alias).
  */
 static int
 export_sql(struct exp *x, const char *what, int all, const char *run_id,
@@ -1397,14 +1398,14 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    ch_quote(sql, run_id) == -1 ? -1 : 0;
 	if (rc == 0)
 		rc = buf_adds(sql, x->raw ? " ORDER BY fetched_at, sha256" :
-		    whole && markets ? ") GLOBAL ANY LEFT JOIN (SELECT "
+		    whole && markets ? ") AS m GLOBAL ANY LEFT JOIN (SELECT "
 		    "condition_id AS cid, max(ts) AS newest FROM trades FINAL "
-		    "GROUP BY condition_id) USING (cid) ORDER BY source, "
+		    "GROUP BY condition_id) AS t USING (cid) ORDER BY source, "
 		    "market_id" : whole ? " ORDER BY source, event_id" :
-		    markets ? ") GLOBAL ALL LEFT JOIN (SELECT source, market_id, "
-		    "outcome_index, outcome, token_id, price, 1 AS has_c FROM "
-		    "contracts FINAL) USING (source, market_id) ORDER BY source, "
-		    "market_id, outcome_index" : what[0] == 'e' ?
+		    markets ? ") AS m GLOBAL ALL LEFT JOIN (SELECT source, "
+		    "market_id, outcome_index, outcome, token_id, price, 1 AS "
+		    "has_c FROM contracts FINAL) AS c USING (source, market_id) "
+		    "ORDER BY source, market_id, outcome_index" : what[0] == 'e' ?
 		    " ORDER BY source, event_id" : " ORDER BY token_id, side, ts");
 	return rc == 0 ? buf_adds(sql, " FORMAT JSONEachRow") : -1;
 }
