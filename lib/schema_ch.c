@@ -373,6 +373,122 @@ check_cluster(struct ch *c, const char *cluster, size_t n, char *err,
 	return -1;
 }
 
+/* The second column of the answer's line (a newline before each) whose
+ * first is key, up to its newline, its length in *n; or NULL.  n NULL:
+ * the line that is key whole. */
+static const char *
+field(const struct buf *ans, const char *key, size_t *n)
+{
+	const char *p;
+	size_t kl = strlen(key);
+
+	for (p = ans->data; (p = strstr(p + 1, key)) != NULL; )
+		if (p[-1] == '\n' && (p[kl] == '\t' || (n == NULL &&
+		    p[kl] == '\n'))) {
+			p += kl + 1;
+			if (n)
+				*n = strcspn(p, "\n");
+			return p;
+		}
+	return NULL;
+}
+
+/* Table name, its engine ending in want (SharedReplacingMergeTree is a
+ * ReplacingMergeTree), has every column of columns ("name Type, ...");
+ * else -1 with the first lacking in err. */
+static int
+check_table(const struct buf *tabs, const struct buf *cols, const char *name,
+    const char *want, const char *columns, const char *origin, char *err,
+    size_t errlen)
+{
+	char key[300];
+	const char *p, *e;
+	size_t n, wl = strlen(want), cl;
+
+	if ((e = field(tabs, name, &n)) == NULL) {
+		snprintf(err, errlen, "%s: table %s is missing (dropped by "
+		    "hand?)", origin, name);
+		return -1;
+	}
+	if (n < wl || strncmp(e + n - wl, want, wl) != 0) {
+		snprintf(err, errlen, "%s: table %s is a %.*s, not a %s "
+		    "(replaced by hand?)", origin, name, (int)(n > 64 ? 64 : n),
+		    e, want);
+		return -1;
+	}
+	for (p = columns; *p; p += strspn(p, ", ")) {
+		cl = strcspn(p, " ,");
+		snprintf(key, sizeof key, "%s\t%.*s", name, (int)cl, p);
+		if (field(cols, key, NULL) == NULL) {
+			snprintf(err, errlen, "%s: table %s has no column %.*s "
+			    "(dropped or renamed by hand?)", origin, name,
+			    (int)cl, p);
+			return -1;
+		}
+		p += strcspn(p, ",");	/* past the type */
+	}
+	return 0;
+}
+
+int
+schema_ch_check(struct ch *c, const char *cluster, int v, char *err,
+    size_t errlen)
+{
+	const struct ch_migration *m;
+	const struct ch_table *t;
+	struct buf tabs, cols, cl;
+	char name[128];
+	size_t i, j;
+	int r = 0;
+
+	buf_init(&tabs, 1 << 20);
+	buf_init(&cols, 1 << 22);
+	buf_init(&cl, 0);
+	if (buf_addc(&tabs, '\n') == -1 || buf_addc(&cols, '\n') == -1 ||
+	    ch_query(c, "SELECT name, engine FROM system.tables WHERE "
+	    "database = currentDatabase() FORMAT TabSeparated", &tabs) == -1 ||
+	    ch_query(c, "SELECT table, name FROM system.columns WHERE "
+	    "database = currentDatabase() FORMAT TabSeparated", &cols) == -1) {
+		snprintf(err, errlen, "%s", ch_errmsg(c));
+		r = -1;
+	}
+	for (i = 0; i < NMIG && r == 0 && migrations[i].version <= v; i++) {
+		m = &migrations[i];
+		for (j = 0; j < m->ntables && r == 0; j++) {
+			t = &m->tables[j];
+			snprintf(name, sizeof name, "%s%s", t->name, cluster ?
+			    SCHEMA_CH_LOCAL : "");
+			buf_reset(&cl);
+			if (buf_printf(&cl, "%s, " SCHEMA_CH_VERSION_COLUMN,
+			    t->columns) == -1) {
+				snprintf(err, errlen, "out of memory");
+				r = -1;
+				break;
+			}
+			r = check_table(&tabs, &cols, name, "ReplacingMergeTree",
+			    cl.data, ch_origin(c), err, errlen);
+			if (r == 0 && cluster)
+				r = check_table(&tabs, &cols, t->name,
+				    "Distributed", cl.data, ch_origin(c), err,
+				    errlen);
+		}
+		for (j = 0; j < m->ncolumns && r == 0; j++) {
+			snprintf(name, sizeof name, "%s%s", m->columns[j].table,
+			    cluster ? SCHEMA_CH_LOCAL : "");
+			r = check_table(&tabs, &cols, name, "ReplacingMergeTree",
+			    m->columns[j].name, ch_origin(c), err, errlen);
+			if (r == 0 && cluster)
+				r = check_table(&tabs, &cols,
+				    m->columns[j].table, "Distributed",
+				    m->columns[j].name, ch_origin(c), err, errlen);
+		}
+	}
+	buf_release(&tabs);
+	buf_release(&cols);
+	buf_release(&cl);
+	return r;
+}
+
 /* One shard (or the one server) up to the latest version. */
 static int
 migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)

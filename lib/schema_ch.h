@@ -63,6 +63,19 @@ int schema_ch_version(struct ch *c);
 int schema_ch_migrate(struct ch *const *shards, size_t n,
     const char *cluster, char *err, size_t errlen);
 
+/*
+ * The tables of the migrations up to version v as c has them: each a
+ * ReplacingMergeTree (in a cluster NAME_local, and NAME a Distributed
+ * table) with every column of the schema.  The server skips a row's keys
+ * that are no column of its table (input_format_skip_unknown_fields), so
+ * a column dropped or renamed by hand would lose its values without a
+ * word; a table replaced by a view or another engine would give rows
+ * FINAL does not merge.  0, or -1 with the first such table or column in
+ * err.
+ */
+int schema_ch_check(struct ch *c, const char *cluster, int v, char *err,
+    size_t errlen);
+
 /* The migrations as SQL text (statements end in ";\n"), for --schema
  * clickhouse [--cluster NAME]. */
 int schema_ch_text(const char *cluster, struct buf *out);

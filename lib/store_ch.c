@@ -246,6 +246,15 @@ chdb_migrate(struct chdb *d, char *err, size_t errlen)
 	    err, errlen);
 }
 
+/* The tables of schema v as the first server has them: a column dropped
+ * by hand would lose its values without a word (schema_ch_check). */
+static int
+chdb_check(struct chdb *d, int v, char *err, size_t errlen)
+{
+	return schema_ch_check(d->c[0], d->cluster[0] ? d->cluster : NULL, v,
+	    err, errlen);
+}
+
 /* --- rows --------------------------------------------------------------- */
 
 static uint64_t
@@ -1067,6 +1076,12 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 		store_ch_free(s);
 		return EXIT_DB;
 	}
+	if ((io = schema_ch_version(s->db->c[0])) == -1 ||
+	    chdb_check(s->db, io, err, sizeof err) == -1) {
+		msg("%s", io == -1 ? ch_errmsg(s->db->c[0]) : err);
+		store_ch_free(s);
+		return EXIT_DB;
+	}
 	if ((s->chk = store_new(NULL, target, nd.max_line)) == NULL) {
 		msg("out of memory");
 		rc = EXIT_DB;
@@ -1420,7 +1435,7 @@ store_ch_export(const char *url, const char *target, const char *what,
 	struct buf sql, ans;
 	struct chdb *d;
 	char err[700];
-	int rc = 0;
+	int rc = 0, v;
 
 	if (strcmp(what, "group") == 0 || strcmp(what, "retry") == 0 ||
 	    strcmp(what, "result") == 0) {
@@ -1431,6 +1446,13 @@ store_ch_export(const char *url, const char *target, const char *what,
 	}
 	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
 		msg("%s", err);
+		return EXIT_DB;
+	}
+	/* no schema yet: the query says the table is missing */
+	if ((v = schema_ch_version(d->c[0])) == -1 ||
+	    (v > 0 && chdb_check(d, v, err, sizeof err) == -1)) {
+		msg("%s", v == -1 ? ch_errmsg(d->c[0]) : err);
+		chdb_close(d);
 		return EXIT_DB;
 	}
 	buf_init(&sql, 0);
@@ -1507,18 +1529,24 @@ prune_wait(struct ch *c, const char *table)
 
 /*
  * The schema version, for a reader: 0 when pm-store never wrote here; -1,
- * said, when it cannot be read, or when schema_migrations holds none
- * while the tables are there (emptied or dropped by hand, a migration cut
- * short): no reader takes that database for an empty one.
+ * said, when it cannot be read, when schema_migrations holds none while
+ * the tables are there (emptied or dropped by hand, a migration cut
+ * short), or when its tables are not as it made them (chdb_check): no
+ * reader takes that database for an empty one.
  */
 static int
 read_version(struct chdb *d, const char *target)
 {
 	unsigned long long t;
+	char err[700];
 	int v;
 
-	if ((v = schema_ch_version(d->c[0])) > 0)
-		return v;
+	if ((v = schema_ch_version(d->c[0])) > 0) {
+		if (chdb_check(d, v, err, sizeof err) == 0)
+			return v;
+		msg("%s", err);
+		return -1;
+	}
 	if (v == 0 && ch_number(d->c[0], "EXISTS TABLE markets", &t) == 0) {
 		if (t == 0)
 			return 0;

@@ -165,4 +165,26 @@ test_expect_success 'joins that later releases accept: the schema'"'"'s views an
 	run pm-store --db "$PURL" --export markets && test_count market out 6
 '
 
+test_expect_success 'tables altered by hand: a column dropped, a table dropped or a view: refused before anything, exit 3' '
+	filled alt && ch_query "ALTER TABLE alt.markets DROP COLUMN question" &&
+	rec_market m7 >in7.ndjson &&
+	for a in in7.ndjson "--export markets" "--export raw" "--last-run static" "--prune-before 2999-01-01"; do
+		run pm-store --db "$(db alt)" $a && expect_status 3 &&
+		test_grep -x "pm-store: $(db alt): table markets has no column question (dropped or renamed by hand?)" err &&
+		test_line_count out 0 || return 1
+	done &&
+	test_eq 0 "$(ch_query "SELECT count() FROM alt.markets WHERE market_id = '"'"'m7'"'"'")" &&
+	ch_query "ALTER TABLE alt.markets ADD COLUMN question Nullable(String)" &&
+	ch_query "ALTER TABLE alt.markets ADD COLUMN extra String" &&
+	run pm-store --db "$(db alt)" in7.ndjson && expect_status 0 &&
+	ch_query "DROP TABLE alt.events" &&
+	ch_query "CREATE VIEW alt.events AS SELECT * FROM alt.markets" &&
+	run pm-store --db "$(db alt)" --export events && expect_status 3 &&
+	test_grep -x "pm-store: $(db alt): table events is a View, not a ReplacingMergeTree (replaced by hand?)" err &&
+	test_line_count out 0 &&
+	ch_query "DROP TABLE alt.events" &&
+	run pm-store --db "$(db alt)" in7.ndjson && expect_status 3 &&
+	test_grep -x "pm-store: $(db alt): table events is missing (dropped by hand?)" err
+'
+
 test_done
