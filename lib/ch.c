@@ -557,6 +557,8 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 	struct ch *c = NULL;
 	struct ch_url u;
 	char why[256], shown[512];
+	long probe;
+	int r;
 
 	ch_redact(url, shown, sizeof shown);
 	if (ch_url_parse(url, &u, why, sizeof why) == -1) {
@@ -579,13 +581,25 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", shown);
 		goto fail;
 	}
-	if (post(c, "wait_end_of_query=1", "SELECT 1", 8, NULL, 0) != R_OK) {
+	/* a server that takes the connection and never answers (stopped,
+	 * hung): given up within PM_DB_TIMEOUT, not waited for forever */
+	probe = c->o.wait_ms > 1000 ? c->o.wait_ms : 1000;
+	if (c->o.timeout_ms > 0 && c->o.timeout_ms < probe)
+		probe = c->o.timeout_ms;
+	curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, probe);
+	r = post(c, "wait_end_of_query=1", "SELECT 1", 8, NULL, 0);
+	curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	if (r != R_OK) {
 		/* READONLY, SETTING_CONSTRAINT_VIOLATION: may not have throw */
 		if (c->code == 164 || c->code == 452)
 			snprintf(err, errlen, "%s (the user's settings may cut "
 			    "answers short without a word: give it the "
 			    "*_overflow_mode settings throw, or let it change "
 			    "them)", c->err);
+		else if (c->code == 0 &&
+		    strstr(c->srv, "timed out") != NULL)
+			snprintf(err, errlen, "%s: no answer within %g s "
+			    "(PM_DB_TIMEOUT)", c->origin, probe / 1000.0);
 		else
 			snprintf(err, errlen, "%s", c->err);
 		goto fail;

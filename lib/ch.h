@@ -86,8 +86,9 @@ struct ch_opts {
 
 struct ch;
 
-/* Connect: parse url and run SELECT 1, once, without retrying.  NULL with
- * the reason in err. */
+/* Connect: parse url and run SELECT 1, once, without retrying, given
+ * wait_ms (at least 1 s) to answer: a server that takes the connection
+ * and never answers is not waited for.  NULL with the reason in err. */
 struct ch *ch_open(const char *url, const struct ch_opts *o, char *err,
     size_t errlen);
 void ch_close(struct ch *c);

@@ -187,4 +187,16 @@ test_expect_success 'tables altered by hand: a column dropped, a table dropped o
 	test_grep -x "pm-store: $(db alt): table events is missing (dropped by hand?)" err
 '
 
+# last: the server stopped (SIGSTOP) takes connections and never answers
+test_expect_success 'a server that never answers: exit 3 within PM_DB_TIMEOUT, no hang' '
+	filled hung && kill -STOP "$(cat "$CH_PIDFILE")" &&
+	test_when_finished "kill -CONT $(cat "$CH_PIDFILE")" &&
+	for a in in.ndjson "--export markets" "--last-run static" "--prune-before 2999-01-01"; do
+		start=$(date +%s) &&
+		PM_DB_TIMEOUT=1 run timeout 30 pm-store --db "$(db hung)" $a &&
+		expect_status 3 && test_num $(($(date +%s) - start)) -lt 10 &&
+		test_grep -x "pm-store: $(db hung): no answer within 1 s (PM_DB_TIMEOUT)" err || return 1
+	done
+'
+
 test_done
