@@ -31,14 +31,16 @@
  * Asked for on every request: a user's profile whose overflow mode is
  * break (or any, for GROUP BY) with a limit (max_result_rows, ...) cuts
  * an answer short without a word, an export that looks complete; throw
- * makes it an error.  Every release since 18.16 knows them, and a
- * readonly user may ask for the values it has.
+ * makes it an error.  An aggregate of no rows is one row (a count of 0,
+ * the max of nothing), not none.  Every release since 18.16 knows them,
+ * and a readonly user may ask for the values it has.
  */
 #define OVERFLOW_THROW	"result_overflow_mode=throw&read_overflow_mode=throw" \
 	"&sort_overflow_mode=throw&group_by_overflow_mode=throw" \
 	"&set_overflow_mode=throw&join_overflow_mode=throw" \
 	"&distinct_overflow_mode=throw&transfer_overflow_mode=throw" \
-	"&timeout_overflow_mode=throw"
+	"&timeout_overflow_mode=throw" \
+	"&empty_result_for_aggregation_by_empty_set=0"
 
 /* What one request came to. */
 enum { R_OK, R_DOWN, R_SERVER, R_FAIL };

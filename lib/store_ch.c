@@ -1622,6 +1622,7 @@ store_ch_prune(const char *url, const char *target, const char *before,
 
 struct last {
 	char	when[64];
+	int	rows;
 };
 
 static int
@@ -1632,9 +1633,11 @@ last_one(const json_val *row, int bad, void *arg)
 	const char *p;
 	size_t n;
 
-	if (bad)
+	/* the one row of the aggregate: n, and the time or null */
+	json_get(row, "n", &v);
+	if (bad || v.type == JSON_ABSENT || l->rows++ > 0)
 		return -1;
-	json_get(row, "started_at", &v);
+	json_get(row, "newest", &v);
 	if ((p = json_str(&v, &n)) != NULL && n > 0 && n < sizeof l->when) {
 		memcpy(l->when, p, n);
 		l->when[n] = 0;
@@ -1646,7 +1649,7 @@ int
 store_ch_last_run(const char *url, const char *target, const char *flows)
 {
 	struct buf sql, ans;
-	struct last l = { "" };
+	struct last l = { "", 0 };
 	struct chdb *d;
 	char err[700];
 	int rc = 0, v;
@@ -1662,15 +1665,21 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	}
 	buf_init(&sql, 0);
 	buf_init(&ans, 0);
-	buf_adds(&sql, "SELECT started_at FROM processing_runs FINAL WHERE "
-	    "status IN ('completed', 'partial') AND started_at IS NOT NULL "
-	    "AND has(splitByChar(',', ");
+	/* an aggregate: one row, runs or none, so that an answer cut to
+	 * nothing on its way is not taken for no run */
+	buf_adds(&sql, "SELECT max(started_at) AS newest, count() AS n "
+	    "FROM processing_runs FINAL WHERE status IN ('completed', "
+	    "'partial') AND started_at IS NOT NULL AND "
+	    "has(splitByChar(',', ");
 	ch_quote(&sql, flows);
-	buf_adds(&sql, "), assumeNotNull(flow)) ORDER BY started_at DESC "
-	    "LIMIT 1 FORMAT JSONEachRow");
+	buf_adds(&sql, "), assumeNotNull(flow)) FORMAT JSONEachRow");
 	if (each_row(d->c[0], sql.data, &ans, last_one, &l, err,
 	    sizeof err) == -1) {
 		msg("%s: %s", target, err);
+		rc = EXIT_DB;
+	} else if (l.rows != 1) {
+		msg("%s: the answer held no row, one was due",
+		    ch_origin(d->c[0]));
 		rc = EXIT_DB;
 	} else if (l.when[0])
 		printf("%s\n", l.when);

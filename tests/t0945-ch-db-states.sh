@@ -9,7 +9,8 @@
 
 # the users of this server: ro may not write (readonly=1), cut's profile
 # cuts every answer after 3 rows (result_overflow_mode=break; a block of
-# one row, so that it shows with a few rows), rocut is both
+# one row, so that it shows with a few rows), rocut is both; agg's
+# aggregates of no rows are no row (empty_result_for_aggregation_by_empty_set)
 cat >"$TMP/users.xml" <<'XML'
 <?xml version="1.0"?>
 <yandex>
@@ -18,12 +19,14 @@ cat >"$TMP/users.xml" <<'XML'
     <ro><readonly>1</readonly></ro>
     <cut><max_block_size>1</max_block_size><max_result_rows>3</max_result_rows><result_overflow_mode>break</result_overflow_mode></cut>
     <rocut><readonly>1</readonly><max_block_size>1</max_block_size><max_result_rows>3</max_result_rows><result_overflow_mode>break</result_overflow_mode></rocut>
+    <agg><empty_result_for_aggregation_by_empty_set>1</empty_result_for_aggregation_by_empty_set></agg>
   </profiles>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
     <ro><password></password><networks><ip>127.0.0.1</ip></networks><profile>ro</profile><quota>default</quota></ro>
     <cut><password></password><networks><ip>127.0.0.1</ip></networks><profile>cut</profile><quota>default</quota></cut>
     <rocut><password></password><networks><ip>127.0.0.1</ip></networks><profile>rocut</profile><quota>default</quota></rocut>
+    <agg><password></password><networks><ip>127.0.0.1</ip></networks><profile>agg</profile><quota>default</quota></agg>
   </users>
   <quotas><default></default></quotas>
 </yandex>
@@ -185,6 +188,21 @@ test_expect_success 'tables altered by hand: a column dropped, a table dropped o
 	ch_query "DROP TABLE alt.events" &&
 	run pm-store --db "$(db alt)" in7.ndjson && expect_status 3 &&
 	test_grep -x "pm-store: $(db alt): table events is missing (dropped by hand?)" err
+'
+
+test_expect_success '--last-run answered with nothing: not taken for no run, exit 3; no runs of a flow: nothing, exit 0' '
+	filled px && proxy "FROM processing_runs FINAL WHERE" "" &&
+	run pm-store --db "$PURL" --last-run static && expect_status 3 &&
+	test_grep "the answer held no row, one was due" err && test_line_count out 0 &&
+	run pm-store --db "$(db px)" --last-run static && expect_status 0 &&
+	test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
+	for u in "" agg; do
+		run pm-store --db "$(db px $u)" --last-run delta && expect_status 0 &&
+		test_line_count out 0 &&
+		run pm-store --db "$(db px $u)" --prune-before 2000-01-01 && expect_status 0 &&
+		test_grep "0 raw payload versions fetched before 2000-01-01 removed" err ||
+		return 1
+	done
 '
 
 # last: the server stopped (SIGSTOP) takes connections and never answers
