@@ -1212,16 +1212,15 @@ row_key(const struct exp *x, const json_val *row, char *out, size_t n)
 	    keys[k][2] ? "/" : "", (int)l[1], p[1]);
 }
 
-/* A stored row whose text is no UTF-8 (put in by hand): said, left
- * out. */
+/* A stored row put in by hand that is no record (why): said, left out. */
 static int
-left_out(struct exp *x, const json_val *row)
+left_out(struct exp *x, const json_val *row, const char *why)
 {
 	char key[300];
 
 	row_key(x, row, key, sizeof key);
 	msg("--export %s: the stored record of %s is not a JSON record "
-	    "(invalid UTF-8): left out", x->name, key);
+	    "(%s): left out", x->name, key, why);
 	x->bad++;
 	return 0;
 }
@@ -1297,7 +1296,15 @@ export_one(const json_val *row, int bad, void *arg)
 	if (x->limit && x->n >= x->limit)
 		return 2;
 	if (bad)
-		return left_out(x, row);
+		return left_out(x, row, "invalid UTF-8");
+	if (x->what && x->what[0] == 'p') {
+		/* not Nullable: null is what the server writes for a NaN or
+		 * an infinity stored by hand */
+		json_get(row, "price", &v);
+		if (v.type != JSON_INT && v.type != JSON_UINT &&
+		    v.type != JSON_DOUBLE)
+			return left_out(x, row, "price: not a finite number");
+	}
 	if (x->what) {
 		if (export_cols(x, row) == -1)
 			return -1;

@@ -113,7 +113,7 @@ test_expect_success 'schema_migrations emptied or dropped by hand: --last-run an
 	test_grep "no tables here: nothing to prune" err
 '
 
-test_expect_success 'stored records edited by hand into no JSON: named, left out of --export, exit 3; the rest exported' '
+test_expect_success 'stored records edited by hand into no JSON, prices into NaN or inf: named, left out of --export, exit 3; the rest exported' '
 	filled dmg && damage dmg &&
 	for e in markets market "market --all"; do
 		run pm-store --db "$(db dmg)" --export $e && expect_status 3 &&
@@ -125,7 +125,17 @@ test_expect_success 'stored records edited by hand into no JSON: named, left out
 	done &&
 	run pm-store --db "$(db dmg)" --export raw && expect_status 3 &&
 	test_count raw out 1 &&
-	test_grep -x "pm-store: --export raw: the stored record of payload badsha is not a JSON record (invalid JSON.*): left out" err
+	test_grep -x "pm-store: --export raw: the stored record of payload badsha is not a JSON record (invalid JSON.*): left out" err &&
+	for p in 0.5 inf nan; do
+		ch_query "INSERT INTO dmg.price_history (token_id, side, ts, price, row_version) VALUES ('"'"'t$p'"'"', '"'"'buy'"'"', '"'"'2026-11-23T07:00:00Z'"'"', $p, 1)" ||
+		return 1
+	done &&
+	for f in ndjson csv; do
+		run pm-store --db "$(db dmg)" --export price --format $f && expect_status 3 &&
+		test_grep -x "pm-store: --export price: the stored record of price tinf/2026-11-23T07:00:00Z is not a JSON record (price: not a finite number): left out" err &&
+		test_grep -x "pm-store: --export price: the stored record of price tnan/2026-11-23T07:00:00Z is not a JSON record (price: not a finite number): left out" err &&
+		test_grep "t0.5" out && test_grep -v "tinf\|tnan" out || return 1
+	done
 '
 
 test_expect_success 'schema_migrations replaced by hand with text versions: the server'"'"'s reason said, exit 3' '
