@@ -11,6 +11,7 @@
 #include "jw.h"
 #include "msg.h"
 #include "out.h"
+#include "schema.h"
 
 /* A column: its name and how its text is written: s string, n number,
  * b flag (0/1), j JSON text (nested values). */
@@ -25,6 +26,7 @@ struct table {
 	const char		*record_sql;	/* NDJSON: the stored record */
 	const char		*sql;		/* ?1 run_id, ?2 all */
 	const struct col	*cols;
+	const char		*sql2;		/* before schema 3, or NULL */
 };
 
 /* ?2 is bound everywhere; where "all" means nothing, it is read only so. */
@@ -71,23 +73,30 @@ static const struct table tables[] = {
 	  "c.outcome, c.token_id, c.price, m.tags FROM markets m LEFT JOIN "
 	  "contracts c ON c.source = m.source AND c.market_id = m.market_id "
 	  "WHERE " ACTIVE("m.") " AND " RUN("m.") " ORDER BY m.source, "
-	  "m.market_id, c.outcome_index", market_cols },
+	  "m.market_id, c.outcome_index", market_cols, NULL },
 	{ "event", NULL,
 	  "SELECT record FROM events WHERE " NOALL " AND " RUN("")
 	  " ORDER BY source, event_id",
 	  "SELECT source, event_id, slug, title, start_time, end_time, active, "
 	  "closed, volume, liquidity, tags, market_ids FROM events WHERE "
-	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols },
+	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols,
+	  NULL },
 	{ "price", "price", NULL,
 	  "SELECT token_id, market_id, outcome, side, ts, price FROM "
 	  "price_history WHERE " NOALL " AND " RUN("") " ORDER BY token_id, "
-	  "side, ts", price_cols },
+	  "side, ts", price_cols, NULL },
 	{ "result", "result", NULL,
 	  "SELECT event_key, experiment_id, suite, stage, variant, type, "
 	  "status, fingerprint, run_id, started_at, finished_at, latency_ms, "
 	  "error, probabilities, output FROM experiment_results WHERE "
 	  NOALL " AND " RUN("") " ORDER BY event_key, experiment_id, "
-	  "fingerprint, markets", result_cols },
+	  "fingerprint, markets", result_cols,
+	  /* a database before fingerprints, read as it is: its results
+	   * have none, as the upgrade gives them '' */
+	  "SELECT event_key, experiment_id, suite, stage, variant, type, "
+	  "status, '', run_id, started_at, finished_at, latency_ms, "
+	  "error, probabilities, output FROM experiment_results WHERE "
+	  NOALL " AND " RUN("") " ORDER BY event_key, experiment_id" },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -274,11 +283,16 @@ export_rows(struct db *db, const char *what, int format, int all,
 	const char *p;
 	char err[256];
 	size_t n;
-	int rc;
+	int rc, v;
 
 	if (t == NULL)
 		return -1;
-	st = db_prepare(db, records ? t->record_sql : t->sql);
+	if ((v = t->sql2 ? schema_version(db) : 0) == -1) {
+		msg("--export %s: schema version: %s", what, db_errmsg(db));
+		return -1;
+	}
+	st = db_prepare(db, records ? t->record_sql : v > 0 && v < 3 ?
+	    t->sql2 : t->sql);
 	if (st == NULL || db_bind_str(st, 1, run_id) == -1 ||
 	    db_bind_int(st, 2, all ? 1 : 0) == -1) {
 		msg("--export %s: %s", what, db_errmsg(db));

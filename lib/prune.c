@@ -5,17 +5,19 @@
 #include "prune.h"
 #include "schema.h"
 
-/* What must stay: every payload a row still names. */
-#define KEEP(sha_of_record) \
+/* What must stay: every payload a row still names (KEEP4: the tables a
+ * database before schema 5 has; trades and books came with it). */
+#define KEEP4(sha_of_record) \
 	"sha256 NOT IN (SELECT raw_sha256 FROM markets WHERE raw_sha256 " \
 	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM events " \
 	"WHERE raw_sha256 IS NOT NULL) AND sha256 NOT IN (SELECT " \
 	"raw_sha256 FROM price_history WHERE raw_sha256 IS NOT NULL) AND " \
+	"sha256 NOT IN (SELECT " sha_of_record " FROM processed_markets " \
+	"WHERE " sha_of_record " IS NOT NULL)"
+#define KEEP(sha_of_record) KEEP4(sha_of_record) " AND " \
 	"sha256 NOT IN (SELECT raw_sha256 FROM trades WHERE raw_sha256 " \
 	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM books " \
-	"WHERE raw_sha256 IS NOT NULL) AND sha256 NOT IN (SELECT " \
-	sha_of_record " FROM processed_markets WHERE " sha_of_record \
-	" IS NOT NULL)"
+	"WHERE raw_sha256 IS NOT NULL)"
 #define OLD "COALESCE(fetched_at, stored_at) < ?1 AND "
 #define SQLITE_SHA "json_extract(record, '$.raw_sha256')"
 #define PG_SHA "(record::json->>'raw_sha256')"
@@ -32,24 +34,44 @@ static const char *const sql[][2] = {
 	    "DELETE FROM raw_observations WHERE " OLD KEEP(PG_SHA),
 	    "SELECT count(*) FROM raw_observations WHERE " OLD KEEP(PG_SHA) },
 };
+/*
+ * The count of a dry run on a database of an older schema, which a dry
+ * run does not upgrade: [engine][schema 4, before 4].  Before 4 a fetch
+ * and its payload were one raw_responses row, which the upgrade makes an
+ * observation, so the rows that would go are the same.
+ */
+static const char *const sql_old[][2] = {
+	[DB_SQLITE] = {
+	    "SELECT count(*) FROM raw_observations WHERE " OLD
+	    KEEP4(SQLITE_SHA),
+	    "SELECT count(*) FROM raw_responses WHERE " OLD KEEP4(SQLITE_SHA) },
+	[DB_PG] = {
+	    "SELECT count(*) FROM raw_observations WHERE " OLD KEEP4(PG_SHA),
+	    "SELECT count(*) FROM raw_responses WHERE " OLD KEEP4(PG_SHA) },
+};
 static const char orphans[] = "DELETE FROM raw_payloads WHERE sha256 NOT IN "
     "(SELECT sha256 FROM raw_observations)";
 
 /*
  * What stays is what this schema's tables name: a database a newer
  * pm-store wrote may name payloads from tables this one does not know,
- * and is refused, as a store refuses it.  1: go on; 0: no tables,
- * nothing to prune.
+ * and is refused, as a store refuses it.  An older one is upgraded
+ * first, as a store upgrades it, unless this is a dry run: that reads it
+ * as it is.  The version it is at then; 0: no tables, nothing to prune.
  */
 static int
-prune_schema(struct db *db, char *err, size_t errlen)
+prune_schema(struct db *db, int dry, char *err, size_t errlen)
 {
 	int v = schema_version(db);
 
 	if (v == -1)
 		snprintf(err, errlen, "schema version: %s", db_errmsg(db));
-	else if (!schema_newer(v, err, errlen))
-		return v > 0;
+	else if (schema_newer(v, err, errlen))
+		return -1;
+	else if (v == 0 || dry || v == schema_latest())
+		return v;
+	else if (schema_migrate(db, 0, err, errlen) == 0)
+		return schema_latest();
 	return -1;
 }
 
@@ -57,7 +79,7 @@ int
 prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
     char *err, size_t errlen)
 {
-	int e = db_engine(db), rc;
+	int e = db_engine(db), rc, v;
 	struct db_stmt *st = NULL;
 	char when[40];
 
@@ -66,13 +88,14 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 		snprintf(err, errlen, "--prune-before: not on this engine");
 		return -1;
 	}
-	if ((rc = prune_schema(db, err, errlen)) <= 0)
-		return rc;
+	if ((v = prune_schema(db, dry, err, errlen)) <= 0)
+		return v;
 	/* a date is its midnight; times compare as RFC 3339 text */
 	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
 	    "%s", before);
 	if ((rc = db_begin(db)) != DB_DONE ||
-	    (st = db_prepare(db, sql[e][dry ? 1 : 0])) == NULL ||
+	    (st = db_prepare(db, v >= 5 ? sql[e][dry ? 1 : 0] :
+	    sql_old[e][v < 4])) == NULL ||
 	    db_bind_str(st, 1, when) == -1)
 		goto fail;
 	rc = db_step(st);

@@ -8,7 +8,8 @@
  * (processed_markets.record's raw_sha256: what a stored result refers
  * to), and the payloads of stored prices (price_history.raw_sha256).
  *
- * All the SQL is here, in one statement per engine, so a change of how
+ * All the SQL is here, in one statement per engine (and one per older
+ * schema for a dry run, which does not upgrade), so a change of how
  * raw payloads are stored changes this file only.  One transaction.
  * Ownership: the db is borrowed.
  */

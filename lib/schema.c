@@ -583,23 +583,71 @@ schema_has_table(struct db *db, const char *name)
 	return n > 0;
 }
 
+/*
+ * Which of the known migrations schema_migrations holds (have[i] for
+ * migrations[i]) and the highest version it holds, known or not.  A
+ * version may be missing below one that is there: builds of the main
+ * line from branches merged apart ran migration 7 before 4, 5 and 6
+ * existed ([1,2,3,7]), or 4, 6 and 7 before 5.
+ */
+static int
+applied(struct db *db, unsigned char have[], int64_t *max)
+{
+	struct db_stmt *st;
+	int64_t v;
+	size_t i;
+	int rc;
+
+	memset(have, 0, NMIG);
+	*max = 0;
+	if ((st = db_prepare(db, "SELECT version FROM schema_migrations")) ==
+	    NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = db_col_int(st, 0);
+		if (v > *max)
+			*max = v;
+		for (i = 0; i < NMIG; i++)
+			if (migrations[i].version == v)
+				have[i] = 1;
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * The version up to which every migration has run: a database at
+ * [1,2,3,7] has the tables of 3 and not those of 4, so it is at 3, read
+ * and upgraded as such (apply() runs 4, 5 and 6 then, and skips 7).  A
+ * version newer than this build knows is said as it is, to be refused.
+ */
 int
 schema_version(struct db *db)
 {
-	int64_t v;
-	int t;
+	unsigned char have[NMIG];
+	int64_t max;
+	size_t i;
+	int t, v;
 
 	if ((t = schema_has_table(db, "schema_migrations")) <= 0)
 		return t;
-	if (query_int(db, "SELECT COALESCE(MAX(version), 0) "
-	    "FROM schema_migrations", NULL, &v) == -1)
+	if (applied(db, have, &max) == -1)
 		return -1;
-	if (v < 1 || v > INT_MAX) {
+	if (max < 1 || max > INT_MAX) {
 		db_seterr(db, "schema_migrations holds no schema version "
 		    "(emptied or edited by hand?)");
 		return -1;
 	}
-	return (int)v;
+	if (max > schema_latest())
+		return (int)max;
+	for (v = 0, i = 0; i < NMIG && have[i]; i++)
+		v = migrations[i].version;
+	if (v == 0) {
+		db_seterr(db, "schema_migrations holds no migration %d "
+		    "(edited by hand?)", migrations[0].version);
+		return -1;
+	}
+	return v;
 }
 
 static int
@@ -635,9 +683,11 @@ schema_newer(int v, char *err, size_t errlen)
 static int
 apply(struct db *db, int to, char *err, size_t errlen)
 {
+	unsigned char have[NMIG];
 	struct buf sql;
+	int64_t max = 0;
 	size_t i;
-	int v, rc;
+	int v, rc, late;
 
 	/* read committed, whatever default_transaction_isolation says:
 	 * serializable or repeatable read would keep the snapshot of the
@@ -656,21 +706,38 @@ apply(struct db *db, int to, char *err, size_t errlen)
 	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
 	    "applied_at TEXT NOT NULL)")) != DB_DONE)
 		return rc;
+	/* each migration not there yet, also one below a version that is */
+	if (applied(db, have, &max) == -1)
+		return DB_ERR;
 	buf_init(&sql, 0);
 	rc = DB_DONE;
 	for (i = 0; i < NMIG && rc == DB_DONE; i++) {
-		if (migrations[i].version <= v || migrations[i].version > to)
+		if (have[i] || migrations[i].version > to)
 			continue;
+		/*
+		 * One that runs after a later one: on SQLite, migration 4
+		 * makes markets again under its name, which the views of
+		 * migration 8 name; the rename is not to check them (they
+		 * read the new table as they read the old).
+		 */
+		late = db_engine(db) == DB_SQLITE &&
+		    max > migrations[i].version;
 		buf_reset(&sql);
 		if (expand(db_engine(db), sql_for(db_engine(db),
 		    &migrations[i]), &sql) == -1)
 			rc = DB_ERR;
+		if (rc == DB_DONE && late)
+			rc = db_exec(db, "PRAGMA legacy_alter_table = ON");
 		if (rc == DB_DONE)
 			rc = db_exec(db, sql.data);
+		if (late)
+			db_exec(db, "PRAGMA legacy_alter_table = OFF");
 		if (rc == DB_DONE && migrations[i].version == 6)
 			rc = schema_long_keys(db);
 		if (rc == DB_DONE)
 			rc = record(db, &migrations[i]);
+		if (migrations[i].version > max)
+			max = migrations[i].version;
 	}
 	buf_release(&sql);
 	return rc;

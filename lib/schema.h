@@ -22,12 +22,16 @@
 /* The version this build writes. */
 int schema_latest(void);
 
-/* Bring db up to version `to` (0: the latest).  Returns 0, or -1 with the
- * reason in err.  A database newer than this build is refused. */
+/* Bring db up to version `to` (0: the latest): every migration up to it
+ * that schema_migrations does not hold runs, in order, also one below a
+ * version that it holds.  Returns 0, or -1 with the reason in err.  A
+ * database newer than this build is refused. */
 int schema_migrate(struct db *db, int to, char *err, size_t errlen);
 
-/* The version db is at (0: empty, no schema_migrations table), -1 when
- * it cannot be read (a lock, a lost server, a damaged file). */
+/* The version db is at: the one up to which every migration has run (a
+ * database at [1,2,3,7] is at 3), or the highest there when it is newer
+ * than this build; 0: empty, no schema_migrations table; -1 when it
+ * cannot be read (a lock, a lost server, a damaged file). */
 int schema_version(struct db *db);
 
 /* 1 when version v is newer than this build knows, said in err (a

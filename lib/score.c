@@ -60,6 +60,7 @@ struct scorer {
 	size_t			 nacc, capacc;
 	char			*err;
 	size_t			 errlen;
+	int			 v;	/* the schema version */
 };
 
 static void
@@ -529,7 +530,12 @@ score_all(struct scorer *s)
 	    "m.resolution_status FROM markets m JOIN contracts c ON "
 	    "c.source = m.source AND c.market_id = m.market_id WHERE "
 	    "m.market_id = ?1 ORDER BY c.outcome_index");
-	s->q_res = db_prepare(s->db, "SELECT resolution, resolved_outcome "
+	/* a database before schema 5, read as it is, stored no
+	 * resolutions: its markets are resolved by their final prices, as
+	 * rows stored before them are once it is upgraded */
+	s->q_res = db_prepare(s->db, s->v < 5 ? "SELECT NULL, NULL WHERE "
+	    "CAST(?1 AS TEXT) IS NULL AND 1 = 0" :
+	    "SELECT resolution, resolved_outcome "
 	    "FROM markets WHERE market_id = ?1 AND resolution IS NOT NULL "
 	    "LIMIT 1");
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
@@ -799,7 +805,7 @@ score_report(struct db *db, const struct score_opts *o, struct buf *out,
 	else if (v > 0 && v < 3)
 		snprintf(err, errlen, "schema version %d: pm-store upgrades it "
 		    "to one with lead times (3)", v);
-	else if (v == 0 || score_all(&s) == 0)
+	else if ((s.v = v) == 0 || score_all(&s) == 0)
 		rc = output(&s, out) == -1 ? -1 : 0;
 	scorer_release(&s);
 	return rc;

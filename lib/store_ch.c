@@ -1185,6 +1185,7 @@ struct exp {
 	const char	*name;		/* --export's */
 	json_parser	*jp;		/* the stored records' checks */
 	unsigned long	 bad;		/* stored records left out */
+	int		 notrades;	/* schema 1, read as it is: no trades */
 };
 
 /* The row's key, for a message: "market polymarket/m1", "payload SHA". */
@@ -1392,10 +1393,11 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "sha256, request, payload FROM raw_responses FINAL WHERE 1");
 	else if (whole && markets) {
 		x->since = strcmp(what, "market") == 0 && !all;
-		rc = buf_printf(sql, "SELECT source, market_id, record, newest "
+		rc = buf_printf(sql, "SELECT source, market_id, record, %s "
 		    "FROM (SELECT source, "
 		    "market_id, record, ifNull(condition_id, '') AS cid FROM "
-		    "markets FINAL WHERE %s", x->since ? CH_ACTIVE : "1");
+		    "markets FINAL WHERE %s", x->notrades ? "NULL AS newest" :
+		    "newest", x->since ? CH_ACTIVE : "1");
 	} else if (whole)
 		rc = buf_adds(sql, "SELECT source, event_id, record FROM events "
 		    "FINAL WHERE 1");
@@ -1420,10 +1422,11 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    ch_quote(sql, run_id) == -1 ? -1 : 0;
 	if (rc == 0)
 		rc = buf_adds(sql, x->raw ? " ORDER BY fetched_at, sha256" :
-		    whole && markets ? ") AS m GLOBAL ANY LEFT JOIN (SELECT "
-		    "condition_id AS cid, max(ts) AS newest FROM trades FINAL "
-		    "GROUP BY condition_id) AS t USING (cid) ORDER BY source, "
-		    "market_id" : whole ? " ORDER BY source, event_id" :
+		    whole && markets && x->notrades ? ") AS m ORDER BY source, "
+		    "market_id" : whole && markets ? ") AS m GLOBAL ANY LEFT JOIN "
+		    "(SELECT condition_id AS cid, max(ts) AS newest FROM trades "
+		    "FINAL GROUP BY condition_id) AS t USING (cid) ORDER BY "
+		    "source, market_id" : whole ? " ORDER BY source, event_id" :
 		    markets ? ") AS m GLOBAL ALL LEFT JOIN (SELECT source, "
 		    "market_id, outcome_index, outcome, token_id, price, 1 AS "
 		    "has_c FROM contracts FINAL) AS c USING (source, market_id) "
@@ -1438,7 +1441,7 @@ store_ch_export(const char *url, const char *target, const char *what,
     unsigned long limit)
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
-	    0, 0, limit, what, NULL, 0 };
+	    0, 0, limit, what, NULL, 0, 0 };
 	struct buf sql, ans;
 	struct chdb *d;
 	char err[700];
@@ -1462,6 +1465,9 @@ store_ch_export(const char *url, const char *target, const char *what,
 		chdb_close(d);
 		return EXIT_DB;
 	}
+	/* a database of schema 1 (before trades), read as it is: its
+	 * markets have no trades watermark */
+	x.notrades = what[0] == 'm' && v == 1;
 	buf_init(&sql, 0);
 	buf_init(&ans, 0);
 	buf_init(&x.b, 0);

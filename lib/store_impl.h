@@ -281,11 +281,13 @@ void store_end_record(const json_val *start, const char *now,
     const char *status, const char *counts);
 
 /* --export market (active: those still trading), markets, events: the
- * records, from their record column or made again from the rows; the jq
- * filter where (or NULL) keeps some; 0 or -1. */
+ * records, from their record column or made again from the rows of a
+ * database at schema version v; the jq filter where (or NULL) keeps
+ * some; 0 or -1. */
 struct jqf;
-int rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
-    const char *run_id, unsigned long limit, unsigned long *count);
+int rec_export(struct db *db, int v, enum tbl t, int active,
+    struct jqf *where, const char *run_id, unsigned long limit,
+    unsigned long *count);
 /* A stored record column that is not one JSON object (put in or damaged
  * by hand) is said, naming what (a key), and not written out: the next
  * stage would refuse the line.  0 when it is one, else -1. */

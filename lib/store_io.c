@@ -341,7 +341,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
-		return rec_export(db, what[0] == 'e' ? T_EVENTS : T_MARKETS,
+		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,
 		    strcmp(what, "market") == 0, where, run_id, limit, count);
 	buf_init(&b, 0);
 	buf_init(&scratch, 0);

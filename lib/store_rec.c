@@ -273,16 +273,24 @@ fix_texts(struct val *v, size_t n, const struct buf *keep)
 
 /* The SELECT of rec_export: the record column, the row's own columns
  * (those read from records), and a market's contracts when its record
- * column is empty, one row each, in order. */
+ * column is empty, one row each, in order.  A database of schema v
+ * below 5, read as it is (a reader does not upgrade it), has neither
+ * the market columns of schema 5 (NULL, as the upgrade leaves them)
+ * nor trades (no watermark). */
 static void
-export_sql(struct buf *b, enum tbl t, int active)
+export_sql(struct buf *b, enum tbl t, int active, int v)
 {
 	const struct table *tb = &store_tables[t];
-	int i;
+	int i, old = v > 0 && v < 5;
 
 	buf_adds(b, "SELECT m.record");
 	for (i = 0; i < tb->ncols; i++)
-		if (!(tb->cols[i].flags & F_X))
+		if (tb->cols[i].flags & F_X)
+			continue;
+		else if (old && t == T_MARKETS && i >= MARKETS_VOLUME_24H &&
+		    i <= MARKETS_RESOLVED_AT)
+			buf_adds(b, ", NULL");
+		else
 			buf_printf(b, ", m.%s", tb->cols[i].sql);
 	if (t == T_EVENTS) {
 		buf_adds(b, ", NULL, NULL, NULL, NULL FROM events m WHERE "
@@ -297,8 +305,8 @@ export_sql(struct buf *b, enum tbl t, int active)
 	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
 	    "ORDER BY m.source, m.market_id, c.outcome_index",
 	    /* the trades flow: the newest trade stored of each */
-	    active ? ", (SELECT MAX(t.ts) FROM trades t WHERE "
-	    "t.condition_id = m.condition_id)" : "", tb->name,
+	    !active ? "" : old ? ", NULL" : ", (SELECT MAX(t.ts) FROM "
+	    "trades t WHERE t.condition_id = m.condition_id)", tb->name,
 	    /* the prices flow wants the markets that still trade */
 	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
 	    "AND " : "");
@@ -473,7 +481,7 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 }
 
 int
-rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
+rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
     const char *run_id, unsigned long limit, unsigned long *count)
 {
 	struct exporter x = { .open = 0, .active = active && t == T_MARKETS,
@@ -486,7 +494,7 @@ rec_export(struct db *db, enum tbl t, int active, struct jqf *where,
 	buf_init(&x.rec, 0);
 	buf_init(&x.keep, 0);
 	x.jp = json_parser_new(ndjson_max_line());
-	export_sql(&sql, t, active);
+	export_sql(&sql, t, active, v);
 	if ((st = db_prepare(db, sql.data)) != NULL &&
 	    db_bind_str(st, 1, run_id) == 0) {
 		while ((limit == 0 || *count < limit) &&
