@@ -498,13 +498,17 @@ flow_replay() {
 
 flow_retry() {
 	local failed_run=$1
+	# --new-only: each group with what is stored for it, so that only
+	# the variants that failed run again, not (and are paid for) the rest
 	{ run_record; pm pm-store --export retry --run "$failed_run" \
 	    ${limit:+--limit "$limit"}; } |
+	    pm pm-store --new-only |
 	    pm pm-experiment "${exp_args[@]}" |
 	    dump_to |
 	    store |
 	    summary
-	check_stages "pm-store --export" pm-experiment dump pm-store pm-summary
+	check_stages "pm-store --export" "pm-store --new-only" pm-experiment \
+	    dump pm-store pm-summary
 }
 
 # pm-summary --status with the options given for it.  Its stale (4) and

@@ -168,28 +168,48 @@ stored_results(struct store_filter *f, const json_val *group,
 	return rc;
 }
 
-/* The group as it came, "stored_results" added before its last brace. */
+/* The group as it came, "stored_results" added before its last brace.
+ * A group that has them already (a stored group, exported again for the
+ * retry-failures flow) is written member by member without the old
+ * ones: with a key twice, the first would count. */
 static int
 pass_with_stored(struct store_filter *f, struct rec *r, const char *key,
     size_t n)
 {
-	struct buf b;
-	size_t end = r->len;
+	struct buf b, old;
+	json_iter it;
+	json_val v;
+	const char *k;
+	size_t end = r->len, kl;
 	int rc;
 
 	buf_init(&b, 0);
+	buf_init(&old, 0);
 	buf_adds(&b, ",\"stored_results\":");
 	if ((rc = stored_results(f, &r->root, key, n, &b)) != DB_DONE ||
 	    b.data == NULL) {
 		buf_release(&b);
 		return rc == DB_DONE ? DB_ERR : rc;
 	}
-	while (end > 0 && r->text[end - 1] != '}')
-		end--;
-	out_write(r->text, end - 1);
+	json_get(&r->root, "stored_results", &v);
+	if (v.type != JSON_ABSENT) {
+		jw_open(&old, '{');
+		json_iter_init(&it, &r->root);
+		while (json_iter_next(&it, &k, &kl, &v))
+			if (strcmp(k, "stored_results") != 0) {
+				jw_key(&old, k);
+				jw_val(&old, &v);
+			}
+		out_write(old.data, old.len);	/* a group has its kind */
+	} else {
+		while (end > 0 && r->text[end - 1] != '}')
+			end--;
+		out_write(r->text, end - 1);
+	}
 	buf_addc(&b, '}');
 	out_line(b.data, b.len);
 	buf_release(&b);
+	buf_release(&old);
 	return DB_DONE;
 }
 

@@ -11,9 +11,12 @@ DB=$TMP/pm.db
 q() { sqlite3 "$DB" "$1"; }
 
 # a forecast that fails while $TMP/down exists, for odd event keys only
+# and one that never fails, each of its runs a line in $TMP/steady.log
 cat >"$TMP/exp.json" <<EOF
 {"suites":[{"id":"s","forecast":[
   {"variant":"market","type":"builtin","builtin":"market"},
+  {"variant":"steady","type":"command","argv":["sh","-c",
+   "g=\$(cat); printf '%s\\\\n' \"\$g\" | jq -r .event_key >>$TMP/steady.log; printf %s \"\$g\" | jq -c '{probabilities: (.markets | map({key: .market_id, value: 0.5}) | from_entries)}'"]},
   {"variant":"flaky","type":"command","argv":["sh","-c",
    "g=\$(cat); case \$(printf %s \"\$g\" | jq -r .event_key) in *[13579]) [ -e $TMP/down ] && exit 3;; esac; printf %s \"\$g\" | jq -c '{probabilities: (.markets | map({key: .market_id, value: 0.5}) | from_entries)}'"]}]}]}
 EOF
@@ -36,7 +39,18 @@ test_expect_success 'retry-failures runs only the failed groups; their results b
 	test_num "$(jq .totals.grouped s.json)" -eq "$failed" &&
 	test_num "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -eq 0 &&
 	q "SELECT event_key, experiment_id, status FROM experiment_results WHERE status = '\''ok'\''" | LC_ALL=C sort >ok_after &&
-	LC_ALL=C comm -23 ok_before ok_after >lost && test ! -s lost
+	LC_ALL=C comm -23 ok_before ok_after >lost && test ! -s lost &&
+	# what was ok is not run (nor paid for) again: steady ran once a group
+	test_num "$(sort "$TMP/steady.log" | uniq -d | wc -l)" -eq 0 &&
+	test_num "$(wc -l <"$TMP/steady.log")" -eq "$(q "SELECT count(*) FROM processed_events")"
+'
+test_expect_success 'a group that has stored_results already gets those stored now, not a second key' '
+	pm-store --db "$DB" --export group --limit 1 |
+		jq -c ". + {stored_results: [{experiment_id: \"stale\", market_ids: []}]}" >g.ndjson &&
+	run pm-store --db "$DB" -n g.ndjson && expect_status 0 &&
+	test_num "$(grep -o "\"stored_results\"" out | wc -l)" -eq 1 &&
+	jq -e "(.stored_results | length) == 3 and
+		all(.stored_results[]; .experiment_id != \"stale\")" out >/dev/null
 '
 test_expect_success 'replaying the first run afterwards changes nothing' '
 	db_dump "$DB" | grep -v "^\[\"processing_runs\"" >before &&
