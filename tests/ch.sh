@@ -46,6 +46,19 @@ ch_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# ch_proxy MATCH BODY DB: tests/ch-proxy.py in the case's directory, in
+# front of the server on $PORT, answering the requests whose SQL matches
+# MATCH with a 200 of BODY itself (an answer cut or garbled on its way, a
+# proxy's page); $PROXY_URL is the database DB through it
+ch_proxy() {
+	local p
+	p=$(ch_free_port) &&
+	{ MATCH=$1 BODY=$2 python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" & } &&
+	echo $! >proxy.pid && test_when_finished "kill \$(cat proxy.pid)" &&
+	for _ in $(seq 100); do test -e proxy.ready && break; sleep 0.05; done &&
+	PROXY_URL="clickhouse://127.0.0.1:$p/$3"
+}
+
 ch_stop_all() {
 	local d
 	for d in $CH_DIRS; do

@@ -68,18 +68,6 @@ test_expect_success 'rows the server refuses: split out, failed, the rest stored
 	test_eq 3 "$(grep -c "\"kind\":\"failure\".*\"detail\":\"markets: " out)" &&
 	test_eq 3 "$(ch_query "SELECT count() FROM bisect.processing_failures FINAL WHERE reason = '\''bad_record'\'' AND detail LIKE '\''markets: %'\''")"
 '
-# answer MATCH BODY: tests/ch-proxy.py in this case's dir, answering the
-# requests that MATCH with a 200 of BODY itself; $AURL the database ansdb
-# through it
-answer() {
-	local p
-	p=$(ch_free_port) &&
-	{ MATCH=$1 BODY=$2 python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" & } &&
-	echo $! >answer.pid && test_when_finished "kill \$(cat answer.pid)" &&
-	for _ in $(seq 100); do test -e proxy.ready && break; sleep 0.05; done &&
-	AURL="clickhouse://127.0.0.1:$p/ansdb"
-}
-
 # found by a proxy that garbled ClickHouse's answers on purpose: a row of
 # too few columns was read past its end (a crash), a count that was no
 # number was taken for 0 (nothing pruned, success said), and an answer
@@ -87,10 +75,10 @@ answer() {
 test_expect_success 'an export answer that is no row of the table: exit 3, said' '
 	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
-	answer "^SELECT (source, (market_id|endpoint)|record)" "{\"source\":\"x\"}
-" &&
+	ch_proxy "^SELECT (source, (market_id|endpoint)|record)" "{\"source\":\"x\"}
+" ansdb &&
 	for e in "market --format csv" "market --format tsv" market raw; do
-		run pm-store --db "$AURL" --export $e && expect_status 3 &&
+		run pm-store --db "$PROXY_URL" --export $e && expect_status 3 &&
 		test_grep "export ${e%% *}: .*line 1 of the answer: not a row of the table" err &&
 		test_grep -v "^x\|\"x\"" out || return 1
 	done
@@ -100,9 +88,9 @@ test_expect_success 'a count that is no number: nothing said pruned, exit 3 with
 	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
 	rec_raw gamma markets "{}" "{\"id\":\"1\"}" >>in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
-	answer "^SELECT count\\(\\) FROM raw_responses" "Code: 241, e.displayText() = DB::Exception: Memory limit
-" &&
-	run pm-store --db "$AURL" --prune-before 2999-01-01 && expect_status 3 &&
+	ch_proxy "^SELECT count\\(\\) FROM raw_responses" "Code: 241, e.displayText() = DB::Exception: Memory limit
+" ansdb &&
+	run pm-store --db "$PROXY_URL" --prune-before 2999-01-01 && expect_status 3 &&
 	test_grep "Code: 241, e.displayText() = DB::Exception: Memory limit" err &&
 	test_grep -v "removed" err &&
 	test_eq 1 "$(ch_query "SELECT count() FROM ansdb.raw_responses")"
@@ -110,8 +98,8 @@ test_expect_success 'a count that is no number: nothing said pruned, exit 3 with
 
 test_expect_success 'a migration check answered with nothing: exit 3, and why' '
 	ch_query "DROP DATABASE IF EXISTS ansdb" && url=$(newdb ansdb) &&
-	answer "^EXISTS TABLE" "" &&
-	run pm-store --schema clickhouse --db "$AURL" && expect_status 3 &&
+	ch_proxy "^EXISTS TABLE" "" ansdb &&
+	run pm-store --schema clickhouse --db "$PROXY_URL" && expect_status 3 &&
 	test_grep "a number was due, the answer was empty" err
 '
 test_done

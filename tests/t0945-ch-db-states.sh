@@ -64,18 +64,6 @@ damage() {
 	ch_query "INSERT INTO $1.raw_responses (sha256, payload, stored_at, row_version) VALUES ('badsha', 'not json', 'x', 1)"
 }
 
-# proxy MATCH BODY: tests/ch-proxy.py in this case's dir, answering the
-# requests whose SQL matches MATCH with a 200 of BODY; $PURL is the
-# database px through it
-proxy() {
-	local p
-	p=$(ch_free_port) &&
-	{ MATCH=$1 BODY=$2 python3 "$TESTS_DIR/ch-proxy.py" "$p" "$PORT" & } &&
-	echo $! >proxy.pid && test_when_finished "kill \$(cat proxy.pid)" &&
-	for _ in $(seq 100); do test -e proxy.ready && break; sleep 0.05; done &&
-	PURL="clickhouse://127.0.0.1:$p/px"
-}
-
 test_expect_success 'a profile that cuts answers (result_overflow_mode=break): the export is whole, or refused' '
 	filled cut &&
 	run pm-store --db "$(db cut ro)" --export markets && expect_status 0 &&
@@ -154,12 +142,12 @@ test_expect_success 'an exception in a 200 answer: no record said inserted, the 
 	ch_query "DROP DATABASE IF EXISTS px" && ch_query "CREATE DATABASE px" &&
 	rec_market m1 >in.ndjson && rec_market m2 >>in.ndjson &&
 	run pm-store --db "$(db px)" --schema clickhouse && expect_status 0 &&
-	proxy "^INSERT INTO .markets.|^SELECT source, market_id, record" "Code: 241. DB::Exception: Memory limit (total) exceeded" &&
-	run pm-store --db "$PURL" in.ndjson && expect_status 3 &&
+	ch_proxy "^INSERT INTO .markets.|^SELECT source, market_id, record" "Code: 241. DB::Exception: Memory limit (total) exceeded" px &&
+	run pm-store --db "$PROXY_URL" in.ndjson && expect_status 3 &&
 	test_grep "Code: 241. DB::Exception: Memory limit (total) exceeded" err &&
 	test_grep -v "\"stored\":\"inserted\"" out &&
 	test_eq 2 "$(grep -c "\"reason\":\"store_failed\"" out)" &&
-	run pm-store --db "$PURL" --export markets && expect_status 3 &&
+	run pm-store --db "$PROXY_URL" --export markets && expect_status 3 &&
 	test_grep "export markets: .*Code: 241. DB::Exception: Memory limit" err
 '
 
@@ -168,14 +156,14 @@ test_expect_success 'an exception in a 200 answer: no record said inserted, the 
 # answers so what would be refused
 test_expect_success 'joins that later releases accept: the schema'"'"'s views and every --export' '
 	ch_query "DROP DATABASE IF EXISTS px" && ch_query "CREATE DATABASE px" &&
-	proxy "\) (GLOBAL (ANY|ALL) LEFT JOIN|USING)" "Code: 206. DB::Exception: No alias for subquery or table function in JOIN (set joined_subquery_requires_alias=0 to disable restriction)." &&
-	run pm-store --db "$PURL" --schema clickhouse && expect_status 0 &&
+	ch_proxy "\) (GLOBAL (ANY|ALL) LEFT JOIN|USING)" "Code: 206. DB::Exception: No alias for subquery or table function in JOIN (set joined_subquery_requires_alias=0 to disable restriction)." px &&
+	run pm-store --db "$PROXY_URL" --schema clickhouse && expect_status 0 &&
 	filled px &&
 	test_eq 6 "$(ch_query "SELECT count() FROM px.market_outcomes WHERE length(token_ids) = 2")" &&
 	for e in market markets "market --all" "market --format csv" events price raw; do
-		run pm-store --db "$PURL" --export $e && expect_status 0 || return 1
+		run pm-store --db "$PROXY_URL" --export $e && expect_status 0 || return 1
 	done &&
-	run pm-store --db "$PURL" --export markets && test_count market out 6
+	run pm-store --db "$PROXY_URL" --export markets && test_count market out 6
 '
 
 test_expect_success 'tables altered by hand: a column dropped, a table dropped or a view: refused before anything, exit 3' '
@@ -201,8 +189,8 @@ test_expect_success 'tables altered by hand: a column dropped, a table dropped o
 '
 
 test_expect_success '--last-run answered with nothing: not taken for no run, exit 3; no runs of a flow: nothing, exit 0' '
-	filled px && proxy "FROM processing_runs FINAL WHERE" "" &&
-	run pm-store --db "$PURL" --last-run static && expect_status 3 &&
+	filled px && ch_proxy "FROM processing_runs FINAL WHERE" "" px &&
+	run pm-store --db "$PROXY_URL" --last-run static && expect_status 3 &&
 	test_grep "the answer held no row, one was due" err && test_line_count out 0 &&
 	run pm-store --db "$(db px)" --last-run static && expect_status 0 &&
 	test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
