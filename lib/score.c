@@ -112,13 +112,16 @@ load_rows(struct scorer *s, struct db_stmt *st, struct mkt *m, int *closed,
 }
 
 /* The resolution the store keeps (pm-records(5) market resolution):
- * 1 when it says, 0 when it has none (a row stored before it had). */
+ * 1 when it says, 0 when it has none (a row stored before it had, or a
+ * database before schema 5, which keeps none: no q_res). */
 static int
 stored_resolution(struct scorer *s, const char *id, struct mkt *m)
 {
 	const char *r, *w;
 	int i, rc, known = 0;
 
+	if (s->q_res == NULL)
+		return 0;
 	db_bind_str(s->q_res, 1, id);
 	if ((rc = db_step(s->q_res)) != DB_ROW) {
 		db_reset(s->q_res);
@@ -533,11 +536,10 @@ score_all(struct scorer *s)
 	/* a database before schema 5, read as it is, stored no
 	 * resolutions: its markets are resolved by their final prices, as
 	 * rows stored before them are once it is upgraded */
-	s->q_res = db_prepare(s->db, s->v < 5 ? "SELECT NULL, NULL WHERE "
-	    "CAST(?1 AS TEXT) IS NULL AND 1 = 0" :
-	    "SELECT resolution, resolved_outcome "
-	    "FROM markets WHERE market_id = ?1 AND resolution IS NOT NULL "
-	    "LIMIT 1");
+	if (s->v >= 5)
+		s->q_res = db_prepare(s->db, "SELECT resolution, "
+		    "resolved_outcome FROM markets WHERE market_id = ?1 AND "
+		    "resolution IS NOT NULL LIMIT 1");
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
@@ -550,7 +552,8 @@ score_all(struct scorer *s)
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
 	    "NULL ORDER BY suite, stage, variant, experiment_id, fingerprint, "
 	    "event_key");
-	if (!s->q_mkt || !s->q_ref || !s->q_lead || !s->q_res || !st) {
+	if (!s->q_mkt || !s->q_ref || !s->q_lead || (s->v >= 5 && !s->q_res) ||
+	    !st) {
 		db_finalize(st);
 		return dberr(s, "prepare");
 	}

@@ -1055,7 +1055,7 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	struct store_ch *s;
 	struct store_counts *c;
 	char err[700];
-	int rc = 0, io;
+	int rc = 0, io, v;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		msg("out of memory");
@@ -1076,9 +1076,9 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 		store_ch_free(s);
 		return EXIT_DB;
 	}
-	if ((io = schema_ch_version(s->db->c[0])) == -1 ||
-	    chdb_check(s->db, io, err, sizeof err) == -1) {
-		msg("%s", io == -1 ? ch_errmsg(s->db->c[0]) : err);
+	if ((v = schema_ch_version(s->db->c[0])) == -1 ||
+	    chdb_check(s->db, v, err, sizeof err) == -1) {
+		msg("%s", v == -1 ? ch_errmsg(s->db->c[0]) : err);
 		store_ch_free(s);
 		return EXIT_DB;
 	}
