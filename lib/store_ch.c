@@ -83,6 +83,7 @@ struct store_ch {
 	struct chbatch	 sent;
 	long		 since;		/* ts_mono_ms() of the batch's first */
 	uint64_t	 version;	/* the last row_version given */
+	uint64_t	 fetched;	/* else this one: a record's fetch time */
 	char		*run_id, *run_text;
 	struct store_counts total, run;
 	unsigned long	 upstream_failures;
@@ -345,7 +346,7 @@ row_add(struct store_ch *s, enum tbl t, uint64_t id)
 	struct ch_block *b = block(s, t);
 
 	jw_key(&s->row, SCHEMA_CH_VERSION_COLUMN);
-	jw_int(&s->row, (int64_t)next_version(s));
+	jw_int(&s->row, (int64_t)(s->fetched ? s->fetched : next_version(s)));
 	jw_close(&s->row, '}');
 	if (b == NULL) {
 		msg("out of memory");
@@ -654,6 +655,26 @@ record_cols(struct store_ch *s, const json_val *obj, struct val *rec)
 	rec[3] = rec[4] = vstr(s->now);
 }
 
+/*
+ * The rows of a market or event (and its contracts and tags) are versioned
+ * by its fetch time, as the other engines keep the latest fetch (an older
+ * one leaves the row as it is: store_tbl.c): microseconds since the epoch
+ * above 2^62, so a row fetched at a known time outlasts any versioned by
+ * when it was stored (next_version: a record without fetched_at, and rows
+ * stored before 0.2.0); of one fetch time the last stored, as ClickHouse
+ * keeps the last of equal versions.  0: no fetch time.
+ */
+#define FETCHED_BASE	((uint64_t)1 << 62)
+static uint64_t
+fetched_version(const struct val *at)
+{
+	double ms;
+
+	if (at->t != V_TEXT || ts_ms(at->s, at->n, &ms) == -1 || ms < 0)
+		return 0;
+	return FETCHED_BASE + (uint64_t)llround(ms * 1000);
+}
+
 /* 0 queued, 1 a value ClickHouse cannot take (the record fails), -1 the
  * store stops. */
 static int
@@ -668,20 +689,26 @@ market_rows(struct store_ch *s, const json_val *m, uint64_t id)
 	if (tbl_extract(s->chk, T_MARKETS, m, v, NULL, 0) == -1)
 		return 1;
 	record_cols(s, m, &v[MARKETS_RECORD]);
+	s->fetched = fetched_version(&v[MARKETS_FETCHED_AT]);
 	if ((rc = row_put(s, T_MARKETS, v, id)) != 0)
-		return rc;
+		goto out;
 	json_get(m, "contracts", &cs);
 	json_iter_init(&it, &cs);
 	for (idx = 0; json_iter_next(&it, NULL, NULL, &c); idx++) {
-		if (tbl_extract(s->chk, T_CONTRACTS, &c, cv, NULL, 0) == -1)
-			return 1;
+		if (tbl_extract(s->chk, T_CONTRACTS, &c, cv, NULL, 0) == -1) {
+			rc = 1;
+			goto out;
+		}
 		cv[CONTRACTS_SOURCE] = v[MARKETS_SOURCE];
 		cv[CONTRACTS_MARKET_ID] = v[MARKETS_MARKET_ID];
 		cv[CONTRACTS_OUTCOME_INDEX] = vint(idx);
 		if ((rc = row_put(s, T_CONTRACTS, cv, id)) != 0)
-			return rc;
+			goto out;
 	}
-	return tags_rows(s, m, id);
+	rc = tags_rows(s, m, id);
+out:
+	s->fetched = 0;
+	return rc;
 }
 
 static int
@@ -693,9 +720,11 @@ event_rows(struct store_ch *s, const json_val *ev, uint64_t id)
 	if (tbl_extract(s->chk, T_EVENTS, ev, v, NULL, 0) == -1)
 		return 1;
 	record_cols(s, ev, &v[EVENTS_RECORD]);
-	if ((rc = row_put(s, T_EVENTS, v, id)) != 0)
-		return rc;
-	return tags_rows(s, ev, id);
+	s->fetched = fetched_version(&v[EVENTS_FETCHED_AT]);
+	if ((rc = row_put(s, T_EVENTS, v, id)) == 0)
+		rc = tags_rows(s, ev, id);
+	s->fetched = 0;
+	return rc;
 }
 
 static int

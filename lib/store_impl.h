@@ -33,6 +33,8 @@ enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY };
 #define F_NOUPD	0x04	/* written on insert only (first_seen_at) */
 #define F_X	0x08	/* not from the record: the caller fills it */
 #define F_REQ	0x10	/* must be present and not null */
+#define F_NEWER	0x20	/* a row is replaced only by a record not older:
+			   this time (fetched_at) not before the row's */
 
 struct col {
 	const char	*json;
@@ -178,6 +180,8 @@ int tbl_extract(struct store *s, enum tbl t, const json_val *obj,
     struct val *v, char *err, size_t errlen);
 int tbl_put(struct store *s, enum tbl t, struct val *v, int *status);
 int tbl_copy(struct store *s, enum tbl t, const struct val *v, size_t seq);
+int tbl_copy_tag(struct store *s, const struct val *tag,
+    const struct val *market, size_t seq);
 int tbl_bulk(struct store *s, struct entry *ent, size_t nent);
 /* The same, without waiting for PostgreSQL's answers (db_commit_send
  * follows). */
@@ -206,7 +210,8 @@ int tbl_has(const struct table *t, int flag);
  * read; pgb_flush() sends the rest and reads every answer. */
 int pgb_prepare(struct store *s);
 void pgb_free(struct store *s);
-int pgb_row(struct store *s, enum tbl t, const struct val *v, size_t seq);
+int pgb_row(struct store *s, enum tbl t, const struct val *v,
+    const struct val *own, size_t seq);
 int pgb_flush(struct store *s);
 /* pgb_send() sends the rest without waiting; pgb_swap() follows store.c
  * swapping the open batch and the one in flight (NULL-safe). */

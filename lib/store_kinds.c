@@ -225,8 +225,10 @@ rows_of(struct store *s, const json_val *m, int market)
 	    sizeof err) == REC_GOOD ? DB_DONE : DB_ERR;
 }
 
+/* The tags of an event, or of market mv (entry seq). */
 static int
-tags_write(struct store *s, const struct vrows *tags, int flags)
+tags_write(struct store *s, const struct vrows *tags, int flags,
+    const struct val *mv, size_t seq)
 {
 	struct val *v;
 	size_t i;
@@ -235,7 +237,7 @@ tags_write(struct store *s, const struct vrows *tags, int flags)
 	for (i = 0; rc == DB_DONE && i < tags->n; i++) {
 		v = &tags->v[i * T_TAGS_NCOLS];
 		v[TAGS_SOURCE] = vstr("polymarket");
-		rc = flags & W_BULK ? tbl_copy(s, T_TAGS, v, 0) :
+		rc = flags & W_BULK ? tbl_copy_tag(s, v, mv, seq) :
 		    tbl_put(s, T_TAGS, v, NULL);
 	}
 	return rc;
@@ -319,7 +321,7 @@ market_write(struct store *s, struct val *v, const struct vrows *cs,
 	if (!(flags & W_BULK) && *status == ST_UPDATED &&
 	    (rc = tbl_trim_contracts(s, v, (int64_t)cs->n)) != DB_DONE)
 		return rc;
-	return tags_write(s, tags, flags);
+	return tags_write(s, tags, flags, v, seq);
 }
 
 static int
@@ -364,7 +366,7 @@ event_write(struct store *s, const json_val *ev, struct val *v, int *status)
 	    (rc = tbl_put(s, T_EVENTS, v, status)) != DB_DONE ||
 	    *status == ST_UNCHANGED || (rc = rows_of(s, ev, 0)) != DB_DONE)
 		return rc;
-	return tags_write(s, &s->mt, 0);
+	return tags_write(s, &s->mt, 0, NULL, 0);
 }
 
 static int

@@ -35,9 +35,21 @@
 #define CHUNK	250	/* rows of a table (markets: markets) a statement */
 #define POLL	32	/* rows between looks at the connection */
 
+/* A market's tags are written only when the market's row was (as on
+ * SQLite: an older fetch leaves both as they are, store_tbl.c).  They go
+ * in a statement after the markets', so each carries its market's key
+ * and fetch time, and is written when that row holds that fetch time. */
+#define NOWN	3
+#define OWN_COLS ", unnest(?%d::text[]) AS m_source, " \
+	"unnest(?%d::text[]) AS m_id, unnest(?%d::text[]) AS m_fetched"
+#define OWN_SQL	" WHERE EXISTS (SELECT FROM markets m WHERE " \
+	"m.source = u.m_source AND m.market_id = u.m_id AND " \
+	"m.fetched_at IS NOT DISTINCT FROM u.m_fetched)"
+
 struct pgtab {
 	struct db_stmt	*st;		/* NULL: not bulk, or sent with another */
 	struct db_array	 seq, col[MAXCOL];
+	struct db_array	 own[NOWN];	/* tags: their market's (OWN_SQL) */
 	size_t		 rows;
 	int		 status;	/* its answer says inserted or updated */
 };
@@ -80,11 +92,11 @@ col_type(const struct col *c)
 /* (SELECT unnest(?n::type[]) AS seq, unnest(...) AS column, ...) AS
  * alias, parameters from *n: the arrays in step, in the select list,
  * where the executor takes them a row at a time (unnest in FROM stores
- * every row in a tuplestore first). */
+ * every row in a tuplestore first).  Tags: their markets' too. */
 static void
-source(struct buf *b, const struct table *t, int seq, const char *alias,
-    int *n)
+source(struct buf *b, enum tbl id, int seq, const char *alias, int *n)
 {
+	const struct table *t = &store_tables[id];
 	int i;
 
 	buf_adds(b, "(SELECT ");
@@ -93,6 +105,10 @@ source(struct buf *b, const struct table *t, int seq, const char *alias,
 	for (i = 0; i < t->ncols; i++)
 		buf_printf(b, "%sunnest(?%d::%s[]) AS %s", i ? ", " : "", (*n)++,
 		    tname[col_type(&t->cols[i])], t->cols[i].sql);
+	if (id == T_TAGS) {
+		buf_printf(b, OWN_COLS, *n, *n + 1, *n + 2);
+		*n += NOWN;
+	}
 	buf_printf(b, ") AS %s", alias);
 }
 
@@ -135,7 +151,7 @@ with_status(struct buf *b, enum tbl id, int *n)
 	struct buf from;
 
 	buf_init(&from, 0);
-	source(&from, t, 0, "u", n);
+	source(&from, id, 0, "u", n);
 	buf_adds(b, "WITH ins AS (");
 	insert(b, id, from.data ? from.data : "", 0, 1);
 	buf_release(&from);
@@ -145,7 +161,7 @@ with_status(struct buf *b, enum tbl id, int *n)
 	    ", true AS fresh)");
 	if (id == T_MARKETS) {	/* the contracts of the markets that moved */
 		buf_adds(b, ", csrc AS MATERIALIZED (SELECT * FROM ");
-		source(b, &store_tables[T_CONTRACTS], 0, "c", n);
+		source(b, T_CONTRACTS, 0, "c", n);
 		buf_adds(b, "), con AS (");
 		insert(b, T_CONTRACTS, "csrc WHERE EXISTS (SELECT FROM ins "
 		    "WHERE ins.source = csrc.source AND "
@@ -166,7 +182,6 @@ static int
 prepare_one(struct store *s, enum tbl id)
 {
 	struct pgtab *pt = &s->pgb->t[id];
-	const struct table *t = &store_tables[id];
 	struct buf *b = &s->sql;
 	int n = 1;
 
@@ -176,8 +191,8 @@ prepare_one(struct store *s, enum tbl id)
 		with_status(b, id, &n);
 	else {
 		buf_adds(b, "WITH src AS (SELECT * FROM ");
-		source(b, t, 1, "u", &n);
-		buf_adds(b, ") ");
+		source(b, id, 1, "u", &n);
+		buf_adds(b, id == T_TAGS ? OWN_SQL ") " : ") ");
 		insert(b, id, "src", 1, 0);
 	}
 	if (b->data == NULL)
@@ -198,6 +213,8 @@ pgb_prepare(struct store *s)
 		db_array_init(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_init(&s->pgb->t[i].col[j]);
+		for (j = 0; j < NOWN; j++)
+			db_array_init(&s->pgb->t[i].own[j]);
 	}
 	for (i = 0; i < T_COUNT; i++)
 		if (store_tables[i].bulk && i != T_CONTRACTS &&
@@ -218,6 +235,8 @@ pgb_free(struct store *s)
 		db_array_release(&s->pgb->t[i].seq);
 		for (j = 0; j < MAXCOL; j++)
 			db_array_release(&s->pgb->t[i].col[j]);
+		for (j = 0; j < NOWN; j++)
+			db_array_release(&s->pgb->t[i].own[j]);
 		for (j = 0; j < 2; j++) {
 			strset_free(s->pgb->k[j][i].keys);
 			free(s->pgb->k[j][i].kseq);
@@ -236,6 +255,8 @@ clear(struct store *s, enum tbl id)
 	db_array_reset(&pt->seq, DB_A_INT);
 	for (i = 0; i < store_tables[id].ncols; i++)
 		db_array_reset(&pt->col[i], col_type(&store_tables[id].cols[i]));
+	for (i = 0; i < NOWN; i++)
+		db_array_reset(&pt->own[i], DB_A_TEXT);
 	pt->rows = 0;
 	s->ts[id].copied = 0;
 }
@@ -333,15 +354,18 @@ answer(void *arg, int nc, const char *const *val)
 }
 
 static int
-bind_table(struct db_stmt *st, struct pgtab *pt, const struct table *t,
-    int seq, int *n)
+bind_table(struct db_stmt *st, struct pgtab *pt, enum tbl id, int seq,
+    int *n)
 {
 	int i;
 
 	if (seq && db_bind_array(st, (*n)++, &pt->seq) == -1)
 		return -1;
-	for (i = 0; i < t->ncols; i++)
+	for (i = 0; i < store_tables[id].ncols; i++)
 		if (db_bind_array(st, (*n)++, &pt->col[i]) == -1)
+			return -1;
+	for (i = 0; id == T_TAGS && i < NOWN; i++)
+		if (db_bind_array(st, (*n)++, &pt->own[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -355,9 +379,9 @@ send_table(struct store *s, enum tbl id)
 
 	if (pt->rows == 0)
 		return DB_DONE;
-	if (bind_table(pt->st, pt, &store_tables[id], !pt->status, &n) == -1 ||
+	if (bind_table(pt->st, pt, id, !pt->status, &n) == -1 ||
 	    (id == T_MARKETS && bind_table(pt->st, &s->pgb->t[T_CONTRACTS],
-	    &store_tables[T_CONTRACTS], 0, &n) == -1))
+	    T_CONTRACTS, 0, &n) == -1))
 		rc = DB_ERR;
 	else
 		rc = db_send(pt->st, pt->status ? answer : NULL,
@@ -401,9 +425,11 @@ put_val(struct db_array *a, const struct val *v)
 }
 
 /* One row (v, as stored) of table id for entry seq: held, and sent with
- * its chunk. */
+ * its chunk; a tag with its market's source, market_id and fetched_at
+ * (own, as stored). */
 int
-pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
+pgb_row(struct store *s, enum tbl id, const struct val *v,
+    const struct val *own, size_t seq)
 {
 	struct pgtab *pt = &s->pgb->t[id];
 	int i, rc;
@@ -427,8 +453,16 @@ pgb_row(struct store *s, enum tbl id, const struct val *v, size_t seq)
 	for (i = 0; i < store_tables[id].ncols; i++)
 		if (put_val(&pt->col[i], &v[i]) == -1)
 			return DB_ERR;	/* out of memory, or a type mismatch */
+	for (i = 0; id == T_TAGS && i < NOWN; i++)
+		if (put_val(&pt->own[i], own ? &own[i] : &(struct val){ 0 }) ==
+		    -1)
+			return DB_ERR;
 	pt->rows++;
 	s->ts[id].copied++;
+	/* tags after the markets held: each looks its market's row up */
+	if (id == T_TAGS && pt->rows >= CHUNK &&
+	    (rc = send_table(s, T_MARKETS)) != DB_DONE)
+		return rc;
 	if (id != T_MARKETS && id != T_CONTRACTS && pt->rows >= CHUNK &&
 	    (rc = send_table(s, id)) != DB_DONE)
 		return rc;

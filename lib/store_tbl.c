@@ -133,6 +133,15 @@ distinct(struct buf *b, const struct table *t, int engine)
 		tbl_cols_list(b, t, F_CMP, "excluded.");
 	}
 	buf_adds(b, ")");
+	/* an older observation (a dump replayed after a later run, two
+	 * flows at once) leaves the row as it is; times compare as their
+	 * text (pm-records(5): one RFC 3339 form); a record without one
+	 * replaces only a row without one */
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & F_NEWER)
+			buf_printf(b, " AND (%s.%s IS NULL OR excluded.%s >= "
+			    "%s.%s)", t->name, t->cols[i].sql, t->cols[i].sql,
+			    t->name, t->cols[i].sql);
 }
 
 /* ON CONFLICT ... DO UPDATE SET ... WHERE <something compared moved>, or
@@ -568,7 +577,23 @@ tbl_copy(struct store *s, enum tbl t, const struct val *rv, size_t seq)
 
 	if (stored_row(&store_tables[t], rv, v, kb) != DB_DONE)
 		return DB_ERR;
-	return pgb_row(s, t, v, seq);
+	return pgb_row(s, t, v, NULL, seq);
+}
+
+/* A tag of market mv (its columns), as tbl_copy: written once the
+ * market's row holds mv's fetch time (store_pg.c). */
+int
+tbl_copy_tag(struct store *s, const struct val *rv, const struct val *mv,
+    size_t seq)
+{
+	struct val v[MAXCOL], m[MAXCOL];
+	char kb[MAXCOL][KEY_MAX + 1], mkb[MAXCOL][KEY_MAX + 1];
+
+	if (stored_row(&store_tables[T_TAGS], rv, v, kb) != DB_DONE ||
+	    stored_row(&store_tables[T_MARKETS], mv, m, mkb) != DB_DONE)
+		return DB_ERR;
+	return pgb_row(s, T_TAGS, v, (struct val[]){ m[MARKETS_SOURCE],
+	    m[MARKETS_MARKET_ID], m[MARKETS_FETCHED_AT] }, seq);
 }
 
 /* The bulk rows of the batch written, just before its commit: the

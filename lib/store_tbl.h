@@ -75,7 +75,7 @@
 	C(MARKETS_EVENT, "event", C_JSON, 0) \
 	C(MARKETS_TAGS, "tags", C_JSON, 0) \
 	C(MARKETS_RAW_SHA256, "raw_sha256", C_STR, 0) \
-	C(MARKETS_FETCHED_AT, "fetched_at", C_STR, 0) \
+	C(MARKETS_FETCHED_AT, "fetched_at", C_STR, F_NEWER) \
 	X(MARKETS_RECORD, "record", 0) \
 	X(MARKETS_RECORD_SHA256, "record_sha256", F_CMP) \
 	X(MARKETS_RUN_ID, "run_id", 0) \
@@ -114,7 +114,7 @@
 	C(EVENTS_TAGS, "tags", C_JSON, 0) \
 	C(EVENTS_MARKET_IDS, "market_ids", C_JSON, 0) \
 	C(EVENTS_RAW_SHA256, "raw_sha256", C_STR, 0) \
-	C(EVENTS_FETCHED_AT, "fetched_at", C_STR, 0) \
+	C(EVENTS_FETCHED_AT, "fetched_at", C_STR, F_NEWER) \
 	X(EVENTS_RECORD, "record", 0) \
 	X(EVENTS_RECORD_SHA256, "record_sha256", F_CMP) \
 	X(EVENTS_RUN_ID, "run_id", 0) \
