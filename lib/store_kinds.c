@@ -499,6 +499,20 @@ trade_put(struct store *s, struct entry *e, const json_val *root)
 	return tbl_put(s, T_TRADES, v, &e->status);
 }
 
+/* A time member that is one when present (and when need is set). */
+static int
+time_ok(const json_val *root, const char *key, int need)
+{
+	json_val x;
+	const char *p;
+	size_t n;
+
+	json_get(root, key, &x);
+	if ((x.type == JSON_NULL || x.type == JSON_ABSENT) && !need)
+		return 1;
+	return (p = json_str(&x, &n)) != NULL && ts_is_utc(p, n);
+}
+
 /* A book snapshot: a row per level of each side. */
 static int
 book_put(struct store *s, struct entry *e, const json_val *root)
@@ -517,6 +531,8 @@ book_put(struct store *s, struct entry *e, const json_val *root)
 	json_get(root, "raw_sha256", &sha);
 	if (json_str(&tok, NULL) == NULL || json_str(&ts, NULL) == NULL)
 		return bad(s, e, "book without token_id or ts");
+	if (!time_ok(root, "ts", 1))
+		return bad(s, e, "ts is not " TIME_IS);
 	for (i = 0; i < 2; i++) {
 		json_get(root, sides[i][0], &lv);
 		if (rows_check(s, &lv, T_BOOKS, "book level", "", NULL, err,
@@ -620,21 +636,6 @@ store_flow_known(const char *name)
 	return one_of(name, run_flows, sizeof run_flows / sizeof *run_flows);
 }
 
-/* A time member that must parse when present (and when need is set). */
-static int
-time_ok(const json_val *root, const char *key, int need)
-{
-	json_val x;
-	const char *p;
-	size_t n;
-	int64_t t;
-
-	json_get(root, key, &x);
-	if ((x.type == JSON_NULL || x.type == JSON_ABSENT) && !need)
-		return 1;
-	return (p = json_str(&x, &n)) != NULL && ts_sec(p, n, &t) == 0;
-}
-
 /* What status and freshness are computed from must be true: a run_id, a
  * known flow, times that are times, a known status.  NULL or the
  * reason. */
@@ -652,9 +653,9 @@ run_invalid(const json_val *root, int end)
 	    sizeof run_flows / sizeof *run_flows))
 		return "flow is not one of pipelines.sh's flows";
 	if (!time_ok(root, "started_at", 0))
-		return "started_at is not a time";
+		return "started_at is not " TIME_IS;
 	if (!time_ok(root, "finished_at", end))
-		return "finished_at is not a time";
+		return "finished_at is not " TIME_IS;
 	json_get(root, "status", &x);
 	if (end && !one_of(json_str(&x, NULL), run_statuses,
 	    sizeof run_statuses / sizeof *run_statuses))

@@ -294,6 +294,12 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 			break;
 		*v = vtext(p, n);
 		return nul_free(c, v, err, errlen);
+	case C_TIME:
+		/* one form, so text order is time order (MAX, ranges) */
+		if ((p = json_str(j, &n)) == NULL || !ts_is_utc(p, n))
+			break;
+		*v = vtext(p, n);
+		return 0;
 	case C_ANY:
 		if ((p = json_str(j, &n)) != NULL) {
 			*v = vtext(p, n);
@@ -333,7 +339,8 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 	}
 	snprintf(err, errlen, "%s is not %s", c->json,
 	    c->type == C_NUM ? "a number" : c->type == C_BOOL ? "a boolean" :
-	    c->type == C_INT ? "an integer" : "a string");
+	    c->type == C_INT ? "an integer" : c->type == C_TIME ? TIME_IS :
+	    "a string");
 	return -1;
 }
 

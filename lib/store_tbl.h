@@ -19,7 +19,7 @@
 	C(RAW_SOURCE, "source", C_STR, 0) \
 	C(RAW_ENDPOINT, "endpoint", C_STR, F_REQ) \
 	C(RAW_URL, "url", C_STR, 0) \
-	C(RAW_FETCHED_AT, "fetched_at", C_STR, 0) \
+	C(RAW_FETCHED_AT, "fetched_at", C_TIME, 0) \
 	C(RAW_REQUEST, "request", C_JSON, 0) \
 	X(RAW_RUN_ID, "run_id", 0) \
 	X(RAW_STORED_AT, "stored_at", 0)
@@ -50,10 +50,10 @@
 	C(MARKETS_DESCRIPTION, "description", C_STR, 0) \
 	C(MARKETS_EVENT_ID, "event_id", C_ID, 0) \
 	C(MARKETS_EVENT_SLUG, "event_slug", C_STR, 0) \
-	C(MARKETS_CLOSE_TIME, "close_time", C_STR, 0) \
-	C(MARKETS_START_TIME, "start_time", C_STR, 0) \
-	C(MARKETS_CLOSED_TIME, "closed_time", C_STR, 0) \
-	C(MARKETS_UPDATED_AT, "updated_at", C_STR, 0) \
+	C(MARKETS_CLOSE_TIME, "close_time", C_TIME, 0) \
+	C(MARKETS_START_TIME, "start_time", C_TIME, 0) \
+	C(MARKETS_CLOSED_TIME, "closed_time", C_TIME, 0) \
+	C(MARKETS_UPDATED_AT, "updated_at", C_TIME, 0) \
 	C(MARKETS_ACTIVE, "active", C_BOOL, 0) \
 	C(MARKETS_CLOSED, "closed", C_BOOL, 0) \
 	C(MARKETS_ARCHIVED, "archived", C_BOOL, 0) \
@@ -71,11 +71,11 @@
 	C(MARKETS_ONE_DAY_PRICE_CHANGE, "one_day_price_change", C_NUM, 0) \
 	C(MARKETS_RESOLUTION, "resolution", C_STR, 0) \
 	C(MARKETS_RESOLVED_OUTCOME, "resolved_outcome", C_STR, 0) \
-	C(MARKETS_RESOLVED_AT, "resolved_at", C_STR, 0) \
+	C(MARKETS_RESOLVED_AT, "resolved_at", C_TIME, 0) \
 	C(MARKETS_EVENT, "event", C_JSON, 0) \
 	C(MARKETS_TAGS, "tags", C_JSON, 0) \
 	C(MARKETS_RAW_SHA256, "raw_sha256", C_STR, 0) \
-	C(MARKETS_FETCHED_AT, "fetched_at", C_STR, F_NEWER) \
+	C(MARKETS_FETCHED_AT, "fetched_at", C_TIME, F_NEWER) \
 	X(MARKETS_RECORD, "record", 0) \
 	X(MARKETS_RECORD_SHA256, "record_sha256", F_CMP) \
 	X(MARKETS_RUN_ID, "run_id", 0) \
@@ -102,9 +102,9 @@
 	C(EVENTS_SLUG, "slug", C_STR, 0) \
 	C(EVENTS_TITLE, "title", C_STR, 0) \
 	C(EVENTS_DESCRIPTION, "description", C_STR, 0) \
-	C(EVENTS_START_TIME, "start_time", C_STR, 0) \
-	C(EVENTS_END_TIME, "end_time", C_STR, 0) \
-	C(EVENTS_UPDATED_AT, "updated_at", C_STR, 0) \
+	C(EVENTS_START_TIME, "start_time", C_TIME, 0) \
+	C(EVENTS_END_TIME, "end_time", C_TIME, 0) \
+	C(EVENTS_UPDATED_AT, "updated_at", C_TIME, 0) \
 	C(EVENTS_ACTIVE, "active", C_BOOL, 0) \
 	C(EVENTS_CLOSED, "closed", C_BOOL, 0) \
 	C(EVENTS_ARCHIVED, "archived", C_BOOL, 0) \
@@ -114,7 +114,7 @@
 	C(EVENTS_TAGS, "tags", C_JSON, 0) \
 	C(EVENTS_MARKET_IDS, "market_ids", C_JSON, 0) \
 	C(EVENTS_RAW_SHA256, "raw_sha256", C_STR, 0) \
-	C(EVENTS_FETCHED_AT, "fetched_at", C_STR, F_NEWER) \
+	C(EVENTS_FETCHED_AT, "fetched_at", C_TIME, F_NEWER) \
 	X(EVENTS_RECORD, "record", 0) \
 	X(EVENTS_RECORD_SHA256, "record_sha256", F_CMP) \
 	X(EVENTS_RUN_ID, "run_id", 0) \
@@ -124,7 +124,7 @@
 #define PRICES_COLS(C, N, X) \
 	C(PRICES_TOKEN_ID, "token_id", C_ID, F_KEY) \
 	C(PRICES_SIDE, "side", C_STR, F_KEY) \
-	C(PRICES_TS, "ts", C_STR, F_KEY) \
+	C(PRICES_TS, "ts", C_TIME, F_KEY) \
 	C(PRICES_PRICE, "price", C_NUM, F_REQ | F_CMP) \
 	C(PRICES_MARKET_ID, "market_id", C_ID, F_CMP) \
 	C(PRICES_OUTCOME, "outcome", C_STR, F_CMP) \
@@ -137,7 +137,7 @@
 	C(RUNS_RUN_DATE, "run_date", C_STR, F_CMP) \
 	C(RUNS_TARGET_DATE, "target_date", C_STR, F_CMP) \
 	C(RUNS_WINDOW_DAYS, "window_days", C_INT, F_CMP) \
-	C(RUNS_STARTED_AT, "started_at", C_STR, F_CMP) \
+	C(RUNS_STARTED_AT, "started_at", C_TIME, F_CMP) \
 	C(RUNS_GIT_SHA, "git_sha", C_STR, F_CMP) \
 	C(RUNS_ENVIRONMENT, "environment", C_STR, F_CMP) \
 	C(RUNS_OPTIONS, "options", C_JSON, F_CMP) \
@@ -157,7 +157,7 @@
 	C(PMARKETS_MARKET_ID, "market_id", C_ID, F_KEY) \
 	X(PMARKETS_RUN_ID, "run_id", 0) \
 	C(PMARKETS_QUESTION, "question", C_STR, 0) \
-	C(PMARKETS_CLOSE_TIME, "close_time", C_STR, 0) \
+	C(PMARKETS_CLOSE_TIME, "close_time", C_TIME, 0) \
 	C(PMARKETS_VOLUME, "volume", C_NUM, 0) \
 	C(PMARKETS_LIQUIDITY, "liquidity", C_NUM, 0) \
 	C(PMARKETS_ACTIVE, "active", C_BOOL, 0) \
@@ -194,8 +194,8 @@
 	C(RESULTS_STATUS, "status", C_STR, F_REQ) \
 	C(RESULTS_OUTPUT, "output", C_ANY, 0) \
 	C(RESULTS_PROBABILITIES, "probabilities", C_JSON, 0) \
-	C(RESULTS_STARTED_AT, "started_at", C_STR, 0) \
-	C(RESULTS_FINISHED_AT, "finished_at", C_STR, 0) \
+	C(RESULTS_STARTED_AT, "started_at", C_TIME, 0) \
+	C(RESULTS_FINISHED_AT, "finished_at", C_TIME, 0) \
 	C(RESULTS_LATENCY_MS, "latency_ms", C_NUM, 0) \
 	C(RESULTS_ERROR, "error", C_ANY, 0) \
 	X(RESULTS_FINGERPRINT, "fingerprint", F_KEY) \
@@ -244,7 +244,7 @@
 	C(TRADES_SIDE, "side", C_STR, F_REQ) \
 	C(TRADES_SIZE, "size", C_NUM, F_REQ) \
 	C(TRADES_PRICE, "price", C_NUM, F_REQ) \
-	C(TRADES_TS, "ts", C_STR, F_REQ) \
+	C(TRADES_TS, "ts", C_TIME, F_REQ) \
 	C(TRADES_WALLET, "wallet", C_STR, 0) \
 	C(TRADES_OUTCOME, "outcome", C_STR, 0) \
 	C(TRADES_OUTCOME_INDEX, "outcome_index", C_INT, 0) \

@@ -229,6 +229,30 @@ split(const char *s, size_t n, int64_t *sec, const char **frac, size_t *fl,
 }
 
 int
+ts_is_utc(const char *s, size_t n)
+{
+	int y, mo, d, h, mi, se;
+	size_t i = 19;
+
+	if (n < 20 || s[n - 1] != 'Z' || digits(s, n, 0, 4, &y) ||
+	    s[4] != '-' || digits(s, n, 5, 2, &mo) || s[7] != '-' ||
+	    digits(s, n, 8, 2, &d) || s[10] != 'T' || digits(s, n, 11, 2, &h) ||
+	    s[13] != ':' || digits(s, n, 14, 2, &mi) || s[16] != ':' ||
+	    digits(s, n, 17, 2, &se))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo) || h > 23 ||
+	    mi > 59 || se > 60 || (se == 60 && (h != 23 || mi != 59)))
+		return 0;
+	if (s[i] == '.') {
+		while (++i < n - 1 && s[i] >= '0' && s[i] <= '9')
+			;
+		if (i == 20 || i > 29)
+			return 0;
+	}
+	return i == n - 1;
+}
+
+int
 ts_parse(const char *s, size_t n, char out[TS_MAX])
 {
 	const char *frac;

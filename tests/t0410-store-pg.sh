@@ -50,7 +50,7 @@ test_expect_success 'bad records on PostgreSQL: failed, reported, neighbours sto
 	pg_ready && url=$(pg_newdb bad) &&
 	{ head -1 "$RUN"; stream | grep "^{\"kind\":\"market" | head -2;
 	  echo "{\"kind\":\"market\",\"source\":\"polymarket\"}";
-	  echo "{\"kind\":\"price\",\"token_id\":\"1\",\"side\":\"buy\",\"ts\":\"x\",\"price\":\"1\"}"; } >bad.ndjson &&
+	  echo "{\"kind\":\"price\",\"token_id\":\"1\",\"side\":\"buy\",\"ts\":\"2026-11-23T07:00:00Z\",\"price\":\"1\"}"; } >bad.ndjson &&
 	run pm-store --db "$url" bad.ndjson && expect_status 1 &&
 	test_grep "bad.ndjson:4: market_id missing" err &&
 	test_grep "bad.ndjson:5: price is not a number" err &&

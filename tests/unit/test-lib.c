@@ -33,6 +33,45 @@ ts(const char *in, const char *want)
 		printf("FAIL ts_parse(\"%s\"): got %s, want %s\n", in,
 		    r ? "error" : out, want ? want : "error");
 	}
+	/* what pm-normalize writes, pm-store takes */
+	if (r == 0)
+		CHECK(ts_is_utc(out, strlen(out)));
+}
+
+#define UTC(s) ts_is_utc(s, sizeof s - 1)
+
+static void
+test_utc(void)
+{
+	CHECK(UTC("2026-12-04T10:00:00Z"));
+	CHECK(UTC("2026-12-04T10:00:00.5Z"));
+	CHECK(UTC("2026-12-04T10:00:00.123456789Z"));
+	CHECK(UTC("2024-02-29T00:00:00Z"));
+	CHECK(UTC("2016-12-31T23:59:60Z"));	/* a leap second */
+	CHECK(UTC("0001-01-01T00:00:00Z"));
+	CHECK(UTC("9999-12-31T23:59:59.999Z"));
+	CHECK(!UTC("yesterday"));
+	CHECK(!UTC(""));
+	CHECK(!UTC("2026-13-45T99:00:00Z"));
+	CHECK(!UTC("2026-02-30T00:00:00Z"));
+	CHECK(!UTC("2023-02-29T00:00:00Z"));
+	CHECK(!UTC("2026-12-04T24:00:00Z"));
+	CHECK(!UTC("2026-12-04T10:60:00Z"));
+	CHECK(!UTC("2026-12-04T10:00:60Z"));
+	CHECK(!UTC("2026-12-04"));
+	CHECK(!UTC("2026-12-04T10:00Z"));
+	CHECK(!UTC("2026-12-04T10:00:00"));
+	CHECK(!UTC("2026-12-04T10:00:00+02:00"));
+	CHECK(!UTC("2026-12-04T10:00:00+00:00"));
+	CHECK(!UTC("2026-12-04 10:00:00Z"));
+	CHECK(!UTC("2026-12-04t10:00:00z"));
+	CHECK(!UTC("2026-12-04T10:00:00.Z"));
+	CHECK(!UTC("2026-12-04T10:00:00.1234567890Z"));
+	CHECK(!UTC("2026-12-04T10:00:00.12aZ"));
+	CHECK(!UTC("2026-12-04T10:00:00ZZ"));
+	CHECK(!UTC("+2026-12-04T10:00:00Z"));
+	CHECK(!UTC("1791258810641"));
+	CHECK(!ts_is_utc("2026-12-04T10:00:00Z", 19));
 }
 
 static void
@@ -59,6 +98,7 @@ test_time(void)
 	ts("yesterday", NULL);
 	ts("", NULL);
 	ts("2024-06-17Tjunk", NULL);
+	test_utc();
 	CHECK(ts_epoch(0, out) == 0 && strcmp(out, "1970-01-01T00:00:00Z") == 0);
 	CHECK(ts_epoch(-1, out) == -1);
 	{
