@@ -8,6 +8,7 @@
 #include "timefmt.h"
 
 #define SEC_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+#define SEC_MIN (-62167219200LL)	/* 0000-01-01T00:00:00Z */
 
 static int
 digits(const char *s, size_t n, size_t at, size_t cnt, int *v)
@@ -260,7 +261,9 @@ ts_parse(const char *s, size_t n, char out[TS_MAX])
 	int64_t sec;
 	size_t fl;
 
-	if (split(s, n, &sec, &frac, &fl, frac3) == -1 || sec < 0 ||
+	/* RFC 3339's years, 0000 to 9999: a time before 1970 (Go's zero
+	 * time, 0001-01-01T00:00:00Z, for one) is a time too */
+	if (split(s, n, &sec, &frac, &fl, frac3) == -1 || sec < SEC_MIN ||
 	    sec > SEC_MAX)
 		return -1;
 	return ts_format((time_t)sec, frac, fl, out);

@@ -5,6 +5,8 @@
  * digits and Z or an offset; "YYYY-MM-DD HH:MM:SS[.fff]+00"; a date alone
  * (midnight UTC); epoch seconds or milliseconds as digits (12 or more
  * digits are milliseconds).  A date and time without a zone is UTC.
+ * ts_parse() takes years 0000 to 9999, ts_sec() and ts_epoch() none
+ * before 1970.
  * Output: "YYYY-MM-DDTHH:MM:SS[.fff]Z", the fraction kept as given.
  * No ownership: out is the caller's, TS_MAX bytes.
  */

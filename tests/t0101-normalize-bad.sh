@@ -32,6 +32,16 @@ test_expect_success 'wrong types: id an object, active a word, endDate not a dat
 	bad_between "{\"id\":\"8\",\"endDate\":\"2024-13-01\"}" "market 8: endDate is not a timestamp" &&
 	bad_between "{\"id\":\"9\",\"volume\":\"abc\"}" "market 9: volume is not a number"
 '
+test_expect_success 'a time before 1970 (Go zero time 0001-01-01) is a time, not broken input' '
+	{ good 0 | jq -c ".startDate = \"0001-01-01T00:00:00Z\" | .closedTime = \"1969-12-31 23:59:59.5+00\""
+	  good 1 | jq -c ".endDate = \"0000-12-31T23:30:00-01:00\" | del(.endDateIso)"; } >in.ndjson &&
+	run pm-normalize -R -e markets in.ndjson && expect_status 0 &&
+	jq -r "[.start_time, .closed_time, .close_time] | @tsv" out | head -2 >got &&
+	printf "%s\t%s\t%s\n" 0001-01-01T00:00:00Z 1969-12-31T23:59:59.5Z 2026-06-01T00:00:00Z \
+	    2026-03-20T00:12:44.271047Z "" 0001-01-01T00:30:00Z >want &&
+	test_cmp want got &&
+	run pm-store --db sqlite:t.db out && expect_status 0
+'
 test_expect_success 'outcome arrays that disagree or do not parse' '
 	bad_between "{\"id\":\"5\",\"outcomes\":\"[\\\"a\\\"]\",\"clobTokenIds\":\"[\\\"1\\\",\\\"2\\\"]\"}" \
 		"market 5: outcomes has 1 entries, clobTokenIds 2" &&
