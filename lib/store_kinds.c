@@ -731,6 +731,33 @@ probs_check(const json_val *r, char *err, size_t errlen)
 	return REC_GOOD;
 }
 
+/* A forecast's lead, when it has one: each market's close_time a time or
+ * null, as its group's market had it (--score reads it when lead_h is
+ * not there). */
+static enum check
+lead_check(const json_val *r, char *err, size_t errlen)
+{
+	json_val lead, one, ct;
+	json_iter it;
+	const char *id, *p;
+	size_t n, pn;
+
+	json_get(r, "lead", &lead);
+	if (lead.type != JSON_OBJECT)
+		return REC_GOOD;
+	json_iter_init(&it, &lead);
+	while (json_iter_next(&it, &id, &n, &one)) {
+		json_get(&one, "close_time", &ct);
+		if (absent(&ct) || ((p = json_str(&ct, &pn)) != NULL &&
+		    ts_is_utc(p, pn)))
+			continue;
+		snprintf(err, errlen, "lead of market %.*s: close_time is not "
+		    TIME_IS, (int)(n < 64 ? n : 64), id);
+		return REC_BAD;
+	}
+	return REC_GOOD;
+}
+
 static enum check
 result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 {
@@ -738,7 +765,8 @@ result_check(struct store *s, const json_val *r, char *err, size_t errlen)
 
 	if (r->type != JSON_OBJECT)
 		return say(err, errlen, "a result is not an object");
-	if (probs_check(r, err, errlen) == REC_BAD)
+	if (probs_check(r, err, errlen) == REC_BAD ||
+	    lead_check(r, err, errlen) == REC_BAD)
 		return REC_BAD;
 	if (tbl_extract(s, T_EXPERIMENTS, r, v, err, errlen) == -1 ||
 	    tbl_extract(s, T_RESULTS, r, v, err, errlen) == -1)

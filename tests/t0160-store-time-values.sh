@@ -61,6 +61,10 @@ input() {
 	rec_group g3 null "$(rec_market g3m)" |
 	    jq -c --argjson r "$(result '"2026-11-23 07:00:00"')" '.results = [$r]'
 	echo started_at >&3
+	rec_group g4 null "$(rec_market m1 close_time="$GOOD")" |
+	    jq -c --argjson r "$(result "\"$GOOD\"")" '.results = [$r |
+		.lead = {m1: {close_time: "2026-12-04T11:00:00+01:00", lead_h: null}}]'
+	echo "lead of market m1: close_time" >&3
 }
 
 # $1: a database URL; the failures said, the first also on stderr
