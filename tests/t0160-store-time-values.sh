@@ -121,6 +121,33 @@ test_expect_success 'ClickHouse: the same' '
 	done
 '
 
+# raw records fetched at 18:30, 19:30, 20:30 and 23:30 on 2026-11-30
+raws() {
+	local h
+	for h in 18 19 20 23; do
+		rec_raw gamma markets '{}' "{\"id\":\"$h\"}" |
+		    jq -c ".fetched_at = \"2026-11-30T$h:30:00.000Z\""
+	done
+}
+
+# $1: a database URL: --prune-before with an offset cuts at its UTC time
+prune_check() {
+	raws | pm-store --db "$1" >/dev/null 2>&1 &&
+	run pm-store --db "$1" -N --prune-before 2026-12-01T00:00:00+05:00 &&
+	expect_status 0 && test_grep "1 raw payload versions fetched before 2026-11-30T19:00:00Z would go" err &&
+	run pm-store --db "$1" --prune-before "2026-11-30 21:00:00+00" &&
+	expect_status 0 && test_grep "3 raw payload versions fetched before 2026-11-30T21:00:00Z removed" err
+}
+
+test_expect_success '--prune-before a time with an offset: cut at that time, SQLite and PostgreSQL' '
+	prune_check sqlite:p.db && pg_ready && prune_check "$(pg_newdb prune)"
+'
+
+test_expect_success '--prune-before a time with an offset: ClickHouse' '
+	{ ch_start prune || { say "$CH_ERR"; false; }; } &&
+	ch_query "CREATE DATABASE p" && prune_check "clickhouse://127.0.0.1:${CH_HTTP##*:}/p"
+'
+
 test_expect_success 'what pm-normalize makes of the recorded answers stores' '
 	for f in "$FIXTURES"/gamma-markets-*.json; do
 		case $f in *keyset*) jq -c ".markets[]" "$f" ;; *) jq -c ".[]" "$f" ;; esac

@@ -44,7 +44,8 @@ struct opts {
 	int		 progress;	/* -1 --no-progress, 1 --progress */
 	int		 format, all;	/* --export: --format, --all */
 	unsigned long	 limit;		/* --export --limit, 0: all */
-	const char	*prune;		/* --prune-before DATE */
+	const char	*prune;		/* --prune-before DATE, in UTC */
+	char		 cut[TS_MAX];	/* its storage */
 	char		 target[1024];
 };
 
@@ -144,18 +145,21 @@ do_export(struct opts *o)
 	return rc;
 }
 
-/* A date (YYYY-MM-DD) or an RFC 3339 time. */
+/* A date (YYYY-MM-DD), kept, or an RFC 3339 time, into cut as stored
+ * times are written: the cut is compared with them as text, where
+ * 2026-12-01T00:00:00+05:00 would sort after the 19:00Z to 00:00Z they
+ * hold (and those rows go). */
 static int
-when_ok(const char *s)
+when_ok(const char *s, char cut[TS_MAX])
 {
-	char t[40];
 	int64_t sec;
 
-	if (strlen(s) == 10)
-		snprintf(t, sizeof t, "%sT00:00:00Z", s);
-	else
-		snprintf(t, sizeof t, "%s", s);
-	return strlen(s) < 30 && ts_sec(t, strlen(t), &sec) == 0;
+	if (strlen(s) >= 30 || ts_sec(s, strlen(s), &sec) == -1 ||
+	    ts_parse(s, strlen(s), cut) == -1)
+		return 0;
+	if (strlen(s) == 10 && s[4] == '-')	/* its midnight: 2026-12-01 */
+		snprintf(cut, TS_MAX, "%s", s);	/* sorts before its times */
+	return 1;
 }
 
 /* --prune-before DATE: old payload versions out (lib/prune.c).  A
@@ -484,13 +488,13 @@ main(int argc, char **argv)
 			o.all = 1;
 			break;
 		case 'B':
-			if (!when_ok(optarg)) {
+			if (!when_ok(optarg, o.cut)) {
 				msg("--prune-before: not a date or an RFC 3339 "
 				    "time: %s", optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
-			o.prune = optarg;
+			o.prune = o.cut;
 			break;
 		case 'l':
 			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
