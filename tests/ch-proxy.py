@@ -10,6 +10,15 @@ INSERTs into markets are counted (every attempt) in ./proxy.log.
   MATCH=RE    a request whose SQL (the query= parameter or the body)
               matches RE gets a 200 with BODY instead, unsent: an answer
               cut or garbled on its way, a proxy's page
+
+A server that hangs with a request in flight, for a request whose SQL
+matches RE, once HANG_AFTER (default 0) such requests went through
+(./hung says it hangs):
+  HANG=RE     read, then never answered
+  STALL=RE    sent to the server, whose status, headers and first half
+              of its answer are passed on, then nothing more
+  TRICKLE=RE  the server's answer passed on in ten pieces, one every
+              half second: an answer that is slow but keeps coming
 """
 import http.client, http.server, os, re, sys, threading, time, urllib.parse
 
@@ -19,6 +28,10 @@ lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
 die = int(os.environ.get("DIE", "0"))
 match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
 answer = os.environ.get("BODY", "").encode()
+faults = {k: re.compile(os.environ[k]) for k in ("HANG", "STALL", "TRICKLE")
+          if os.environ.get(k)}
+hang_after = int(os.environ.get("HANG_AFTER", "0"))
+seen = 0
 n = 0
 lock = threading.Lock()
 log = open("proxy.log", "a", buffering=1)
@@ -36,7 +49,7 @@ class Relay(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.relay()
 
-    def reply(self, status, headers, data):
+    def reply(self, status, headers, data, fault=None):
         self.send_response_only(status)
         for h, v in headers:
             if h.lower() not in ("transfer-encoding", "connection",
@@ -44,7 +57,30 @@ class Relay(http.server.BaseHTTPRequestHandler):
                 self.send_header(h, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if fault == "STALL":
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            hang()
+        elif fault == "TRICKLE":
+            step = len(data) // 10 + 1
+            for i in range(0, len(data), step):
+                self.wfile.write(data[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.5)
+        else:
+            self.wfile.write(data)
+
+    def fault(self, sql):
+        global seen
+        for k, r in faults.items():
+            if any(r.search(s) for s in sql):
+                with lock:
+                    seen += 1
+                    if seen > hang_after:
+                        if k != "TRICKLE":
+                            open("hung", "w").close()
+                        return k
+        return None
 
     def relay(self):
         global n
@@ -54,6 +90,9 @@ class Relay(http.server.BaseHTTPRequestHandler):
         if match and (match.search(query) or
                       match.search(body.decode("utf-8", "replace"))):
             return self.reply(200, (), answer)
+        fault = self.fault((query, body.decode("utf-8", "replace")))
+        if fault == "HANG":
+            hang()
         k = 0
         with lock:
             if query.startswith("INSERT INTO `markets`"):
@@ -76,7 +115,13 @@ class Relay(http.server.BaseHTTPRequestHandler):
         r = c.getresponse()
         data = r.read()
         c.close()
-        self.reply(r.status, r.getheaders(), data)
+        self.reply(r.status, r.getheaders(), data, fault)
+
+
+def hang():
+    """Hold the connection, say nothing, till the proxy is killed."""
+    while True:
+        time.sleep(60)
 
 
 s = http.server.ThreadingHTTPServer(("127.0.0.1", port), Relay)
