@@ -137,6 +137,22 @@ param(const char *q, const char *key, char *out, size_t n)
 	return 0;
 }
 
+/* err prefixed with target, unless it names a server already (ch_open()
+ * and schema_ch do, ch_errmsg() does): a server said twice is noise. */
+static void
+named(char *err, size_t errlen, const char *target)
+{
+	char was[700];
+	int n;
+
+	if (strncmp(err, "clickhouse", 10) == 0 ||
+	    (n = snprintf(was, sizeof was, "%s: ", target)) < 0 ||
+	    (size_t)n >= sizeof was)
+		return;
+	snprintf(was + n, sizeof was - (size_t)n, "%s", err);
+	snprintf(err, errlen, "%s", was);
+}
+
 /*
  * Open every server url names (its first at once, without waiting: a
  * server down at the start is an error), checking the query's keys.  The
@@ -230,21 +246,22 @@ chdb_open(const char *url, const char *target, const char *cluster, char *err,
 long_url:
 	snprintf(err, errlen, "URL too long");
 fail:
-	/* ch_open() names the server itself */
-	if (strncmp(err, "clickhouse", 10) != 0) {
-		snprintf(tlserr, sizeof tlserr, "%s", err);
-		snprintf(err, errlen, "%s: %s", target, tlserr);
-	}
+	named(err, errlen, target);
 	memset(base, 0, sizeof base);
 	chdb_close(d);
 	return NULL;
 }
 
+/* The migrations' error in err names the server (target when none is):
+ * once, said as it is. */
 static int
-chdb_migrate(struct chdb *d, char *err, size_t errlen)
+chdb_migrate(struct chdb *d, const char *target, char *err, size_t errlen)
 {
-	return schema_ch_migrate(d->c, d->n, d->cluster[0] ? d->cluster : NULL,
-	    err, errlen);
+	if (schema_ch_migrate(d->c, d->n, d->cluster[0] ? d->cluster : NULL,
+	    err, errlen) == 0)
+		return 0;
+	named(err, errlen, target);
+	return -1;
 }
 
 /* The tables of schema v as the first server has them: a column dropped
@@ -328,13 +345,13 @@ block(struct store_ch *s, enum tbl t)
 	return ct->b;
 }
 
-/* The server is gone (or refuses the table): said once, and the store
- * stops. */
+/* The server is gone (or refuses the table): said once (ch_errmsg()
+ * names the server), and the store stops. */
 static void
 gone(struct store_ch *s)
 {
 	if (!s->fatal)
-		msg("%s: %s", s->target, ch_errmsg(s->db->c[0]));
+		msg("%s", ch_errmsg(s->db->c[0]));
 	s->fatal = 1;
 }
 
@@ -900,13 +917,13 @@ run_close(struct store_ch *s)
 	    run_row(s, &root, s->now, status, counts, NO_ENTRY) != 0 ||
 	    ch_block_flush(s->tab[T_RUNS].b) == -1)) {
 		if (!s->fatal)
-			msg("%s: run %s: cannot record its end: %s", s->target,
+			msg("run %s: cannot record its end: %s",
 			    s->run_id, ch_errmsg(s->db->c[0]));
 		rc = -1;
 	}
 	if (s->fatal)
-		msg("%s: run %s: cannot record its end: %s", s->target,
-		    s->run_id, ch_errmsg(s->db->c[0]));
+		msg("run %s: cannot record its end: %s", s->run_id,
+		    ch_errmsg(s->db->c[0]));
 	if (root.type == JSON_OBJECT)
 		store_end_record(&root, s->now, status, counts);
 	run_forget(s);
@@ -1100,8 +1117,8 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 		store_ch_free(s);
 		return EXIT_DB;
 	}
-	if (chdb_migrate(s->db, err, sizeof err) == -1) {
-		msg("%s: %s", target, err);
+	if (chdb_migrate(s->db, target, err, sizeof err) == -1) {
+		msg("%s", err);
 		store_ch_free(s);
 		return EXIT_DB;
 	}
@@ -1617,12 +1634,12 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	}
 	/* no schema yet: nothing to prune, and nothing is made; an older
 	 * one is brought up (the rows it keeps name trades and books) */
-	if ((v = read_version(d, target)) <= 0 || chdb_migrate(d, err,
+	if ((v = read_version(d, target)) <= 0 || chdb_migrate(d, target, err,
 	    sizeof err) == -1) {
 		if (v == 0)
 			msg("%s: no tables here: nothing to prune", target);
 		else if (v > 0)
-			msg("%s: %s", target, err);
+			msg("%s", err);
 		chdb_close(d);
 		return v == 0 ? 0 : EXIT_DB;
 	}
@@ -1717,7 +1734,7 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	buf_adds(&sql, "), assumeNotNull(flow)) FORMAT JSONEachRow");
 	if (each_row(d->c[0], sql.data, &ans, last_one, &l, err,
 	    sizeof err) == -1) {
-		msg("%s: %s", target, err);
+		msg("%s", err);	/* it names the server */
 		rc = EXIT_DB;
 	} else if (l.rows != 1) {
 		msg("%s: the answer held no row, one was due",
@@ -1754,8 +1771,8 @@ store_ch_schema(const char *url, const char *target, const char *cluster)
 		msg("%s", err);
 		return EXIT_DB;
 	}
-	if (chdb_migrate(d, err, sizeof err) == -1) {
-		msg("%s: %s", target, err);
+	if (chdb_migrate(d, target, err, sizeof err) == -1) {
+		msg("%s", err);
 		chdb_close(d);
 		return EXIT_DB;
 	}

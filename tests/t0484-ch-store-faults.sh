@@ -50,6 +50,7 @@ test_expect_success 'killed for good: exit 3 with the cause after PM_DB_TIMEOUT'
 	status=0 && wait $pid || status=$? &&
 	ch_restart && expect_status 3 &&
 	test_grep "within 2 s (PM_DB_TIMEOUT)" err &&
+	test_grep -v "clickhouse://.*clickhouse://" err &&
 	test_eq 400 "$(grep -c "\"reason\":\"store_failed\"" out)" &&
 	test_eq 100 "$(count gone)"
 '
