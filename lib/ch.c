@@ -42,13 +42,19 @@
 	"&timeout_overflow_mode=throw" \
 	"&empty_result_for_aggregation_by_empty_set=0"
 
-/* What one request came to. */
-enum { R_OK, R_DOWN, R_SERVER, R_FAIL };
+/* What one request came to: R_HUNG, nothing came for idle_ms. */
+enum { R_OK, R_DOWN, R_SERVER, R_FAIL, R_HUNG };
 
 struct ch {
 	CURL		*e;
 	struct curl_slist *hdr;		/* holds the password: never printed */
 	struct ch_opts	 o;
+	long		 idle_ms;	/* PM_DB_TIMEOUT, at least 1 s */
+	/* the request under way: when a byte last went or came, how many
+	 * had, whether an answer had begun, whether it was given up idle */
+	long		 last_io;
+	curl_off_t	 dl_seen, ul_seen;
+	int		 answered, idled;
 	char		 base[300];	/* scheme://host:port/ */
 	char		 origin[512];	/* redacted URL */
 	char		 dbparam[400];	/* database=... */
@@ -283,9 +289,39 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct ch *c = arg;
 	size_t len = size * n, k = sizeof "x-clickhouse-exception-code:" - 1;
 
+	c->last_io = ts_mono_ms();
+	c->answered = 1;
 	if (len > k && strncasecmp(p, "x-clickhouse-exception-code:", k) == 0)
 		c->xcode = strtol(p + k, NULL, 10);
 	return len;
+}
+
+/*
+ * Every request's time limit: nothing sent or received for idle_ms, and
+ * it is given up (curl calls this about once a second while nothing
+ * moves).  Not a limit on the whole: an answer that keeps coming, a block
+ * the server keeps reading, takes as long as it takes.
+ */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct ch *c = arg;
+	long now = ts_mono_ms();
+
+	(void)dltotal;
+	(void)ultotal;
+	if (dlnow != c->dl_seen || ulnow != c->ul_seen) {
+		c->answered |= dlnow > 0;
+		c->dl_seen = dlnow;
+		c->ul_seen = ulnow;
+		c->last_io = now;
+		return 0;
+	}
+	if (now - c->last_io < c->idle_ms)
+		return 0;
+	c->idled = 1;
+	return 1;
 }
 
 /* Options that hold for every request of the connection. */
@@ -302,6 +338,9 @@ easy_setup(struct ch *c)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdr);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curlerr);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -465,10 +504,10 @@ curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
 }
 
 /* One request, no retry.  The answer goes to out, an error's text to
- * c->srv. */
+ * c->srv; what names the request there when it was given up idle. */
 static int
-post_once(struct ch *c, const char *params, const char *body, size_t len,
-    struct buf *out)
+post_once(struct ch *c, const char *what, const char *params,
+    const char *body, size_t len, struct buf *out)
 {
 	struct buf url, scratch;
 	struct buf *ans = out ? out : &scratch;
@@ -494,8 +533,21 @@ post_once(struct ch *c, const char *params, const char *body, size_t len,
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c->e, CURLOPT_WRITEDATA, ans);
+	c->last_io = ts_mono_ms();
+	c->dl_seen = c->ul_seen = 0;
+	c->answered = c->idled = 0;
 	rc = curl_easy_perform(c->e);
 	c->requests++;
+	if (rc == CURLE_ABORTED_BY_CALLBACK && c->idled) {
+		snprintf(c->srv, sizeof c->srv, "%s: %s within %g s "
+		    "(PM_DB_TIMEOUT)", what, c->answered ? "the answer stopped "
+		    "coming, nothing more" : "no answer", c->idle_ms / 1000.0);
+		r = R_HUNG;
+		ans->len = before;
+		if (ans->data)
+			ans->data[before] = 0;
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		r = curl_failed(c, rc, url.data, ans);
 		goto out;
@@ -525,18 +577,21 @@ out:
 /*
  * One request, tried again while the server is unreachable, for up to
  * wait_ms from the first failure (wait: 0 for none at all).  After that,
- * gone for good.  c->err says why on anything but R_OK.
+ * gone for good; so is a server that took the request and then sent
+ * nothing for idle_ms (stopped, hung): not tried again, which would only
+ * wait as long once more.  c->err says why on anything but R_OK.
  */
 static int
-post(struct ch *c, const char *params, const char *body, size_t len,
-    struct buf *out, int wait)
+post(struct ch *c, const char *what, const char *params, const char *body,
+    size_t len, struct buf *out, int wait)
 {
 	long start = ts_mono_ms(), left, pause = 50;
 	int r;
 
 	if (c->gone)
 		return R_FAIL;
-	while ((r = post_once(c, params, body, len, out)) == R_DOWN && wait) {
+	while ((r = post_once(c, what, params, body, len, out)) == R_DOWN &&
+	    wait) {
 		if ((left = c->o.wait_ms - (ts_mono_ms() - start)) <= 0) {
 			snprintf(c->err, sizeof c->err, "%s: not reachable "
 			    "within %g s (PM_DB_TIMEOUT): %s", c->origin,
@@ -550,6 +605,8 @@ post(struct ch *c, const char *params, const char *body, size_t len,
 	}
 	if (r != R_OK)
 		snprintf(c->err, sizeof c->err, "%s: %s", c->origin, c->srv);
+	if (r == R_HUNG)
+		c->gone = 1;
 	return r;
 }
 
@@ -559,7 +616,6 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 	struct ch *c = NULL;
 	struct ch_url u;
 	char why[256], shown[512];
-	long probe;
 	int r;
 
 	ch_redact(url, shown, sizeof shown);
@@ -579,18 +635,14 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 	c->o = *o;
 	if (c->o.connect_timeout_ms <= 0)
 		c->o.connect_timeout_ms = CONNECT_MS_DEFAULT;
+	/* a server that takes a request and never answers (stopped, hung)
+	 * is given up, not waited for forever: 0 would give up at once */
+	c->idle_ms = c->o.wait_ms > 1000 ? c->o.wait_ms : 1000;
 	if (setup(c, &u) == -1) {
 		snprintf(err, errlen, "%s: out of memory", shown);
 		goto fail;
 	}
-	/* a server that takes the connection and never answers (stopped,
-	 * hung): given up within PM_DB_TIMEOUT, not waited for forever */
-	probe = c->o.wait_ms > 1000 ? c->o.wait_ms : 1000;
-	if (c->o.timeout_ms > 0 && c->o.timeout_ms < probe)
-		probe = c->o.timeout_ms;
-	curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, probe);
-	r = post(c, "wait_end_of_query=1", "SELECT 1", 8, NULL, 0);
-	curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	r = post(c, "SELECT 1", "wait_end_of_query=1", "SELECT 1", 8, NULL, 0);
 	if (r != R_OK) {
 		/* READONLY, SETTING_CONSTRAINT_VIOLATION: may not have throw */
 		if (c->code == 164 || c->code == 452)
@@ -598,10 +650,9 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 			    "answers short without a word: give it the "
 			    "*_overflow_mode settings throw, or let it change "
 			    "them)", c->err);
-		else if (c->code == 0 &&
-		    strstr(c->srv, "timed out") != NULL)
+		else if (r == R_HUNG)
 			snprintf(err, errlen, "%s: no answer within %g s "
-			    "(PM_DB_TIMEOUT)", c->origin, probe / 1000.0);
+			    "(PM_DB_TIMEOUT)", c->origin, c->idle_ms / 1000.0);
 		else
 			snprintf(err, errlen, "%s", c->err);
 		goto fail;
@@ -658,12 +709,78 @@ ch_requests(const struct ch *c)
 
 static void idle(struct ch *c);
 
+/* Is p[0..n) a keyword of SQL (upper case), not a name or a value? */
+static int
+keyword(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isupper((unsigned char)p[i]) && p[i] != '_')
+			return 0;
+	return n > 0;
+}
+
+/* The table after the first FROM that is not a subquery's, or NULL. */
+static const char *
+from_table(const char *sql)
+{
+	const char *p = sql;
+
+	while ((p = strstr(p, "FROM")) != NULL) {
+		p += 4;
+		if (p - 4 == sql || !isspace((unsigned char)p[-5]) ||
+		    !isspace((unsigned char)*p))
+			continue;
+		p += strspn(p, " \t\n");
+		if (*p != '(' && *p != 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * What a statement does, for a message that says which request timed
+ * out: its words up to the first that is no keyword ("INSERT INTO
+ * schema_migrations", "ALTER TABLE raw_responses_local", "SELECT 1"), a
+ * SELECT of a table as "SELECT ... FROM" the first table it reads.
+ */
+static void
+stmt_name(const char *sql, char *out, size_t n)
+{
+	const char *p = sql + strspn(sql, " \t\n"), *t;
+	size_t o = 0, w;
+	int words;
+
+	out[0] = 0;
+	if (strncmp(p, "SELECT", 6) == 0 && (t = from_table(p)) != NULL) {
+		w = strcspn(t, " \t\n(),;");
+		snprintf(out, n, "SELECT ... FROM %.*s", w > 64 ? 64 : (int)w, t);
+		return;
+	}
+	for (words = 0; words < 6 && *p; words++) {
+		if ((w = strcspn(p, " \t\n(,;")) == 0 || w > 64)
+			break;
+		o += (size_t)snprintf(out + o, n - o, "%s%.*s", o ? " " : "",
+		    (int)w, p);
+		if (o >= n || !keyword(p, w))
+			break;
+		p += w;
+		p += strspn(p, " \t\n");
+	}
+	if (out[0] == 0)
+		snprintf(out, n, "a query");
+}
+
 int
 ch_query(struct ch *c, const char *sql, struct buf *out)
 {
+	char what[160];
+
 	idle(c);
-	return post(c, "wait_end_of_query=1", sql, strlen(sql), out, 1) ==
-	    R_OK ? 0 : -1;
+	stmt_name(sql, what, sizeof what);
+	return post(c, what, "wait_end_of_query=1", sql, strlen(sql), out,
+	    1) == R_OK ? 0 : -1;
 }
 
 int
@@ -862,6 +979,7 @@ struct ch_block {
 	struct ch	*c;
 	struct ch_block_opts o;
 	struct buf	 params;	/* the INSERT's URL parameters */
+	char		 what[160];	/* "INSERT INTO table", for messages */
 	struct half	 h[2];
 	int		 fill;		/* the half rows are added to */
 	int		 held;		/* a half whose send failed, -1: none */
@@ -880,6 +998,7 @@ ch_block_new(struct ch *c, const char *table, const struct ch_block_opts *o)
 	b->c = c;
 	b->o = *o;
 	b->held = -1;
+	snprintf(b->what, sizeof b->what, "INSERT INTO %s", table);
 	if (b->o.max_rows == 0)
 		b->o.max_rows = BLOCK_ROWS_DEFAULT;
 	/* ClickHouse cuts an INSERT into blocks of max_insert_block_size
@@ -1005,7 +1124,7 @@ send_range(struct half *h, size_t lo, size_t hi, int depth)
 
 	while (lo < hi) {
 		s = row_start(h, lo);
-		r = post(c, h->b->params.data, h->rows.data + s,
+		r = post(c, h->b->what, h->b->params.data, h->rows.data + s,
 		    h->end[hi - 1] - s, NULL, 1);
 		if (r == R_OK) {
 			h->stored += hi - lo;

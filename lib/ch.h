@@ -22,6 +22,16 @@
  * and the schema's statements are, so no harm.  ch_open() does not wait:
  * a server down at the start is an error at once.
  *
+ * Every request, ch_open()'s first and every one after, is given up when
+ * nothing goes or comes for PM_DB_TIMEOUT (wait_ms, at least 1 s): a
+ * server that took it and hangs (stopped, a proxy stuck) is not waited
+ * for forever.  It is not tried again, and the connection is gone, as
+ * above; the message names the request ("INSERT INTO markets: no answer
+ * within 10 s (PM_DB_TIMEOUT)").  An answer that keeps coming is never
+ * cut, however long it takes; but the server answers a query once it is
+ * done (wait_end_of_query), so a query the server works on for longer
+ * than that before its first byte is given up too.
+ *
  * Inserts go in blocks (struct ch_block): rows of JSONEachRow sent as one
  * INSERT when the block holds max_rows rows or max_bytes bytes, or when its
  * oldest row has waited max_age_ms.  ClickHouse 18.16 rejects a whole
@@ -79,16 +89,18 @@ void ch_redact(const char *url, char *out, size_t n);
 
 struct ch_opts {
 	long	 wait_ms;	/* PM_DB_TIMEOUT in ms: how long a server may
-				 * be unreachable before giving up */
-	long	 timeout_ms;	/* one request, 0: no limit */
+				 * be unreachable, or a request get nothing,
+				 * before giving up */
+	long	 timeout_ms;	/* one request in all, 0: no limit */
 	long	 connect_timeout_ms;	/* 0: 10 s */
 };
 
 struct ch;
 
 /* Connect: parse url and run SELECT 1, once, without retrying, given
- * wait_ms (at least 1 s) to answer: a server that takes the connection
- * and never answers is not waited for.  NULL with the reason in err. */
+ * wait_ms (at least 1 s) to answer, as every request: a server that takes
+ * the connection and never answers is not waited for.  NULL with the
+ * reason in err. */
 struct ch *ch_open(const char *url, const struct ch_opts *o, char *err,
     size_t errlen);
 void ch_close(struct ch *c);
