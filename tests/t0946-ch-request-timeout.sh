@@ -104,4 +104,23 @@ test_expect_success '--last-run, --prune-before: a count or a deletion that gets
 	test_eq 1 "$(ch_query "SELECT count() FROM runs.raw_responses")"
 '
 
+# last: the server itself stopped (SIGSTOP) after a first batch, on the
+# connection the run keeps alive; a fraction of a second said as it is
+test_expect_success 'the server stopped mid-run: exit 3 within PM_DB_TIMEOUT, the first batch said stored' '
+	newdb stop && for i in $(seq 200); do rec_market "m$i"; done >in.ndjson &&
+	mkfifo f && { PM_DB_TIMEOUT=1.5 timeout 30 pm-store --db "clickhouse://127.0.0.1:$PORT/stop" <f >out 2>err & } &&
+	pid=$! && exec 7>f && head -n 100 in.ndjson >&7 &&
+	for _ in $(seq 100); do
+		[ "$(count stop)" = 100 ] && break; sleep 0.1
+	done && test_eq 100 "$(count stop)" &&
+	kill -STOP "$(cat "$CH_PIDFILE")" &&
+	test_when_finished "kill -CONT $(cat "$CH_PIDFILE")" &&
+	start=$(date +%s) && tail -n +101 in.ndjson >&7 && exec 7>&- &&
+	status=0 && wait $pid || status=$? &&
+	expect_status 3 && test_num $(($(date +%s) - start)) -lt 10 &&
+	test_grep -x "pm-store: clickhouse://127.0.0.1:$PORT/stop: INSERT INTO markets: no answer within 1.5 s (PM_DB_TIMEOUT)" err &&
+	test_eq 100 "$(grep -c "\"stored\":\"inserted\"" out)" &&
+	test_eq 100 "$(grep -c "\"reason\":\"store_failed\"" out)"
+'
+
 test_done
