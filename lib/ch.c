@@ -695,6 +695,15 @@ ch_errmsg(const struct ch *c)
 	return c->err;
 }
 
+const char *
+ch_reason(const struct ch *c)
+{
+	size_t n = strlen(c->origin);
+
+	return strncmp(c->err, c->origin, n) == 0 &&
+	    strncmp(c->err + n, ": ", 2) == 0 ? c->err + n + 2 : c->err;
+}
+
 int
 ch_alive(const struct ch *c)
 {

@@ -108,6 +108,9 @@ void ch_close(struct ch *c);
 const char *ch_origin(const struct ch *c);	/* the redacted URL */
 const char *ch_database(const struct ch *c);
 const char *ch_errmsg(const struct ch *c);	/* one line, no password */
+/* ch_errmsg() without the server it begins with ("SERVER: "), for a
+ * message that names the server itself first. */
+const char *ch_reason(const struct ch *c);
 int ch_alive(const struct ch *c);	/* 0: gave up waiting for the server */
 unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
 

@@ -489,18 +489,6 @@ schema_ch_check(struct ch *c, const char *cluster, int v, char *err,
 	return r;
 }
 
-/* ch_errmsg() without the server it begins with, for a message that
- * names the server first itself. */
-static const char *
-reason(struct ch *c)
-{
-	const char *e = ch_errmsg(c);
-	size_t n = strlen(ch_origin(c));
-
-	return strncmp(e, ch_origin(c), n) == 0 && strncmp(e + n, ": ", 2) ==
-	    0 ? e + n + 2 : e;
-}
-
 /* One shard (or the one server) up to the latest version. */
 static int
 migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
@@ -545,7 +533,7 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 		if (r != 0)
 			snprintf(err, errlen, "%s: migration %d (%s): %s",
 			    ch_origin(c), m->version, m->name, r == -1 ?
-			    "out of memory" : reason(c));
+			    "out of memory" : ch_reason(c));
 	}
 	buf_release(&st);
 	buf_release(&chk);

@@ -917,13 +917,14 @@ run_close(struct store_ch *s)
 	    run_row(s, &root, s->now, status, counts, NO_ENTRY) != 0 ||
 	    ch_block_flush(s->tab[T_RUNS].b) == -1)) {
 		if (!s->fatal)
-			msg("run %s: cannot record its end: %s",
-			    s->run_id, ch_errmsg(s->db->c[0]));
+			msg("%s: run %s: cannot record its end: %s",
+			    ch_origin(s->db->c[0]), s->run_id,
+			    ch_reason(s->db->c[0]));
 		rc = -1;
 	}
 	if (s->fatal)
-		msg("run %s: cannot record its end: %s", s->run_id,
-		    ch_errmsg(s->db->c[0]));
+		msg("%s: run %s: cannot record its end: %s",
+		    ch_origin(s->db->c[0]), s->run_id, ch_reason(s->db->c[0]));
 	if (root.type == JSON_OBJECT)
 		store_end_record(&root, s->now, status, counts);
 	run_forget(s);

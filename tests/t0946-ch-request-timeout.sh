@@ -53,6 +53,15 @@ test_expect_success 'an INSERT that gets no answer: exit 3 within PM_DB_TIMEOUT,
 	test_eq 0 "$(count ins)"
 '
 
+test_expect_success 'a run whose markets get no answer: its end not recorded, said with the server named once' '
+	newdb run && { rec_run_start r1 static; rec_market m1; } >in.ndjson &&
+	HANG="^INSERT INTO .markets." ch_proxy "" "" run &&
+	hung in.ndjson &&
+	test_grep -x "pm-store: $(shown): run r1: cannot record its end: INSERT INTO markets: no answer within 2 s (PM_DB_TIMEOUT)" err &&
+	test_grep -v "clickhouse://.*clickhouse://" err &&
+	test_eq 1 "$(grep -c "\"reason\":\"store_failed\"" out)"
+'
+
 test_expect_success 'a later INSERT that gets no answer: what was stored before said stored, the rest failed' '
 	newdb later && for i in $(seq 200); do rec_market "m$i"; done >in.ndjson &&
 	HANG="^INSERT INTO .markets." HANG_AFTER=1 ch_proxy "" "" later &&
