@@ -50,6 +50,8 @@ struct ch {
 	struct curl_slist *hdr;		/* holds the password: never printed */
 	struct ch_opts	 o;
 	long		 idle_ms;	/* PM_DB_TIMEOUT, at least 1 s */
+	long		 query_ms;	/* a query's answer: to begin */
+	long		 begin_ms;	/* the request's: idle_ms or query_ms */
 	/* the request under way: when a byte last went or came, how many
 	 * had, whether an answer had begun, whether it was given up idle */
 	long		 last_io;
@@ -318,7 +320,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		c->last_io = now;
 		return 0;
 	}
-	if (now - c->last_io < c->idle_ms)
+	if (now - c->last_io < (c->answered ? c->idle_ms : c->begin_ms))
 		return 0;
 	c->idled = 1;
 	return 1;
@@ -539,9 +541,11 @@ post_once(struct ch *c, const char *what, const char *params,
 	rc = curl_easy_perform(c->e);
 	c->requests++;
 	if (rc == CURLE_ABORTED_BY_CALLBACK && c->idled) {
-		snprintf(c->srv, sizeof c->srv, "%s: %s within %g s "
-		    "(PM_DB_TIMEOUT)", what, c->answered ? "the answer stopped "
-		    "coming, nothing more" : "no answer", c->idle_ms / 1000.0);
+		snprintf(c->srv, sizeof c->srv, "%s: %s within %g s (%s)", what,
+		    c->answered ? "the answer stopped coming, nothing more" :
+		    "no answer", (c->answered ? c->idle_ms : c->begin_ms) /
+		    1000.0, c->answered || c->begin_ms == c->idle_ms ?
+		    "PM_DB_TIMEOUT" : "PM_DB_QUERY_TIMEOUT");
 		r = R_HUNG;
 		ans->len = before;
 		if (ans->data)
@@ -638,6 +642,8 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 	/* a server that takes a request and never answers (stopped, hung)
 	 * is given up, not waited for forever: 0 would give up at once */
 	c->idle_ms = c->o.wait_ms > 1000 ? c->o.wait_ms : 1000;
+	c->query_ms = c->o.query_ms > c->idle_ms ? c->o.query_ms : c->idle_ms;
+	c->begin_ms = c->idle_ms;
 	if (setup(c, &u) == -1) {
 		snprintf(err, errlen, "%s: out of memory", shown);
 		goto fail;
@@ -785,11 +791,16 @@ int
 ch_query(struct ch *c, const char *sql, struct buf *out)
 {
 	char what[160];
+	int r;
 
 	idle(c);
 	stmt_name(sql, what, sizeof what);
-	return post(c, what, "wait_end_of_query=1", sql, strlen(sql), out,
-	    1) == R_OK ? 0 : -1;
+	/* the server answers once the query is done: an export of a large
+	 * table may work for minutes before its first byte */
+	c->begin_ms = c->query_ms;
+	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), out, 1);
+	c->begin_ms = c->idle_ms;
+	return r == R_OK ? 0 : -1;
 }
 
 int

@@ -29,8 +29,8 @@
  * above; the message names the request ("INSERT INTO markets: no answer
  * within 10 s (PM_DB_TIMEOUT)").  An answer that keeps coming is never
  * cut, however long it takes; but the server answers a query once it is
- * done (wait_end_of_query), so a query the server works on for longer
- * than that before its first byte is given up too.
+ * done (wait_end_of_query), so a query (ch_query) is given query_ms
+ * (PM_DB_QUERY_TIMEOUT) for its answer to begin.
  *
  * Inserts go in blocks (struct ch_block): rows of JSONEachRow sent as one
  * INSERT when the block holds max_rows rows or max_bytes bytes, or when its
@@ -93,6 +93,9 @@ struct ch_opts {
 				 * before giving up */
 	long	 timeout_ms;	/* one request in all, 0: no limit */
 	long	 connect_timeout_ms;	/* 0: 10 s */
+	long	 query_ms;	/* PM_DB_QUERY_TIMEOUT in ms: how long a
+				 * query (ch_query) may work before its
+				 * answer begins; 0: as wait_ms */
 };
 
 struct ch;

@@ -12,6 +12,7 @@
 #include "timefmt.h"
 
 #define WAIT_MS_DEFAULT 10000
+#define QUERY_MS_DEFAULT 300000
 
 /* One line: libpq's messages end in a newline and go on over several
  * lines ("\n\tIs the server running locally..."), and the message lands
@@ -40,23 +41,38 @@ db_seterr(struct db *db, const char *fmt, ...)
 	*w = 0;
 }
 
+/* Seconds from 0 to 86400 in environment variable name, in ms; else
+ * (unset, empty, or not such a number: said) def. */
+static long
+env_ms(const char *name, long def)
+{
+	const char *s = getenv(name);
+	char *e;
+	double v;
+
+	if (s == NULL || *s == 0)
+		return def;
+	errno = 0;
+	v = strtod(s, &e);
+	if (errno == 0 && *e == 0 && e != s && v >= 0 && v <= 86400)
+		return (long)(v * 1000);
+	msg("%s: not a number of seconds from 0 to 86400: %s", name, s);
+	return def;
+}
+
 /* How long to wait for a database that is locked by another writer or
  * whose server went away, before giving up on it. */
 long
 db_wait_ms(void)
 {
-	const char *s = getenv("PM_DB_TIMEOUT");
-	char *e;
-	double v;
+	return env_ms("PM_DB_TIMEOUT", WAIT_MS_DEFAULT);
+}
 
-	if (s == NULL || *s == 0)
-		return WAIT_MS_DEFAULT;
-	errno = 0;
-	v = strtod(s, &e);
-	if (errno == 0 && *e == 0 && e != s && v >= 0 && v <= 86400)
-		return (long)(v * 1000);
-	msg("PM_DB_TIMEOUT: not a number of seconds from 0 to 86400: %s", s);
-	return WAIT_MS_DEFAULT;
+/* How long a ClickHouse query may work before its answer begins. */
+long
+db_query_ms(void)
+{
+	return env_ms("PM_DB_QUERY_TIMEOUT", QUERY_MS_DEFAULT);
 }
 
 static const struct db_ops *

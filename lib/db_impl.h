@@ -70,5 +70,6 @@ extern const struct db_ops db_sqlite_ops, db_pg_ops;
 void db_seterr(struct db *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 long db_wait_ms(void);	/* PM_DB_TIMEOUT in milliseconds */
+long db_query_ms(void);	/* PM_DB_QUERY_TIMEOUT in milliseconds */
 
 #endif

@@ -163,7 +163,7 @@ static struct chdb *
 chdb_open(const char *url, const char *target, const char *cluster, char *err,
     size_t errlen)
 {
-	struct ch_opts o = { db_wait_ms(), 0, 0 };
+	struct ch_opts o = { db_wait_ms(), 0, 0, db_query_ms() };
 	struct chdb *d;
 	const char *q = strchr(url, '?'), *p, *auth, *host;
 	char base[2048], one[2304], shards[1024], tlserr[256];

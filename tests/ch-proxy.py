@@ -19,6 +19,8 @@ matches RE, once HANG_AFTER (default 0) such requests went through
               of its answer are passed on, then nothing more
   TRICKLE=RE  the server's answer passed on in ten pieces, one every
               half second: an answer that is slow but keeps coming
+  SLOW=RE     the server's answer passed on whole after four seconds:
+              a query the server works on for that long first
 """
 import http.client, http.server, os, re, sys, threading, time, urllib.parse
 
@@ -28,8 +30,8 @@ lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
 die = int(os.environ.get("DIE", "0"))
 match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
 answer = os.environ.get("BODY", "").encode()
-faults = {k: re.compile(os.environ[k]) for k in ("HANG", "STALL", "TRICKLE")
-          if os.environ.get(k)}
+faults = {k: re.compile(os.environ[k]) for k in ("HANG", "STALL", "TRICKLE",
+          "SLOW") if os.environ.get(k)}
 hang_after = int(os.environ.get("HANG_AFTER", "0"))
 seen = 0
 n = 0
@@ -77,7 +79,7 @@ class Relay(http.server.BaseHTTPRequestHandler):
                 with lock:
                     seen += 1
                     if seen > hang_after:
-                        if k != "TRICKLE":
+                        if k not in ("TRICKLE", "SLOW"):
                             open("hung", "w").close()
                         return k
         return None
@@ -115,6 +117,8 @@ class Relay(http.server.BaseHTTPRequestHandler):
         r = c.getresponse()
         data = r.read()
         c.close()
+        if fault == "SLOW":
+            time.sleep(4)
         self.reply(r.status, r.getheaders(), data, fault)
 
 

@@ -3,9 +3,12 @@
 # in flight (t0945 has one that never answers at all, from the first
 # request): tests/ch-proxy.py passes the first requests on, then holds
 # one (HANG), or passes half its answer and stalls (STALL).  Every request
-# gets nothing for PM_DB_TIMEOUT at most: then exit 3, naming the request
-# that timed out, nothing said stored that was not, and no password shown;
-# an answer that keeps coming (TRICKLE) is not cut, however long it takes.
+# gets nothing for PM_DB_TIMEOUT at most (a query, which the server
+# answers once it is done, PM_DB_QUERY_TIMEOUT before its answer begins):
+# then exit 3, naming the request that timed out, nothing said stored that
+# was not, and no password shown; an answer that keeps coming (TRICKLE) is
+# not cut, however long it takes, nor a query that takes longer than
+# PM_DB_TIMEOUT but less than PM_DB_QUERY_TIMEOUT to begin (SLOW).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/ch.sh"
 
@@ -24,7 +27,7 @@ XML
 chmod 644 "$TMP/users.xml"
 CH_USERS=$TMP/users.xml ch_start hang || { say "$CH_ERR"; exit 1; }
 PORT=${CH_HTTP##*:}
-export PM_DB_TIMEOUT=2
+export PM_DB_TIMEOUT=2 PM_DB_QUERY_TIMEOUT=3
 # newdb DB: DB made afresh with pm-store's schema
 newdb() {
 	ch_query "DROP DATABASE IF EXISTS $1" && ch_query "CREATE DATABASE $1" &&
@@ -92,12 +95,26 @@ test_expect_success '--export: an answer that never comes or stops half-way is e
 	    STALL="^SELECT source, event_id, record " \
 	    TRICKLE="^SELECT source, endpoint, " ch_proxy "" "" exp &&
 	hung --export markets && test_line_count out 0 &&
-	test_grep -x "pm-store: --export markets: $(shown): SELECT ... FROM markets: no answer within 2 s (PM_DB_TIMEOUT)" err &&
+	test_grep -x "pm-store: --export markets: $(shown): SELECT ... FROM markets: no answer within 3 s (PM_DB_QUERY_TIMEOUT)" err &&
 	hung --export events && test_line_count out 0 &&
 	test_grep -x "pm-store: --export events: $(shown): SELECT ... FROM events: the answer stopped coming, nothing more within 2 s (PM_DB_TIMEOUT)" err &&
 	start=$(date +%s) && run pm-store --db "$(via)" --export raw &&
 	expect_status 0 && test_count raw out 1 &&
 	test_num $(($(date +%s) - start)) -ge 4 "seconds the answer took"
+'
+
+# a query that takes four seconds to answer: over PM_DB_TIMEOUT, under a
+# PM_DB_QUERY_TIMEOUT of 6, it is waited for; under one of 3 it is not
+test_expect_success '--export: a query the server works on for longer than PM_DB_TIMEOUT is waited for, PM_DB_QUERY_TIMEOUT at most' '
+	newdb slow && for i in 1 2 3; do rec_market "m$i"; done >in.ndjson &&
+	pm-store --db "clickhouse://127.0.0.1:$PORT/slow" in.ndjson >/dev/null 2>&1 &&
+	SLOW="^SELECT source, market_id, record, " ch_proxy "" "" slow &&
+	start=$(date +%s) &&
+	PM_DB_QUERY_TIMEOUT=6 run pm-store --db "$(via)" --export markets &&
+	expect_status 0 && test_count market out 3 &&
+	test_num $(($(date +%s) - start)) -ge 4 "seconds the answer took" &&
+	hung --export markets && test_line_count out 0 &&
+	test_grep -x "pm-store: --export markets: $(shown): SELECT ... FROM markets: no answer within 3 s (PM_DB_QUERY_TIMEOUT)" err
 '
 
 test_expect_success '--last-run, --prune-before: a count or a deletion that gets no answer is exit 3, nothing said removed' '
@@ -106,9 +123,9 @@ test_expect_success '--last-run, --prune-before: a count or a deletion that gets
 	pm-store --db "clickhouse://127.0.0.1:$PORT/runs" in.ndjson >/dev/null 2>&1 &&
 	HANG="FROM processing_runs FINAL WHERE|^ALTER TABLE" ch_proxy "" "" runs &&
 	hung --last-run static && test_line_count out 0 &&
-	test_grep -x "pm-store: $(shown): SELECT ... FROM processing_runs: no answer within 2 s (PM_DB_TIMEOUT)" err &&
+	test_grep -x "pm-store: $(shown): SELECT ... FROM processing_runs: no answer within 3 s (PM_DB_QUERY_TIMEOUT)" err &&
 	hung --prune-before 2999-01-01 &&
-	test_grep -x "pm-store: $(shown): ALTER TABLE raw_responses: no answer within 2 s (PM_DB_TIMEOUT)" err &&
+	test_grep -x "pm-store: $(shown): ALTER TABLE raw_responses: no answer within 3 s (PM_DB_QUERY_TIMEOUT)" err &&
 	test_grep -v "removed" err &&
 	test_eq 1 "$(ch_query "SELECT count() FROM runs.raw_responses")"
 '

@@ -118,7 +118,7 @@ rowcheck(const char *row, int want, const char *why_part)
 static void
 offline(void)
 {
-	struct ch_opts o = { 1000, 0, 0 };
+	struct ch_opts o = { 1000, 0, 0, 0 };
 	struct buf b;
 	struct ch *c;
 	char err[512];
@@ -268,7 +268,7 @@ insert(struct ch *c, const char *table, long from, long to, long v,
 static struct ch *
 open_or_fail(const char *u, long wait_ms, long timeout_ms)
 {
-	struct ch_opts o = { wait_ms, timeout_ms, 0 };
+	struct ch_opts o = { wait_ms, timeout_ms, 0, 0 };
 	char err[512];
 	struct ch *c = ch_open(u, &o, err, sizeof err);
 
@@ -280,7 +280,7 @@ static void
 credentials(const char *base)
 {
 	const char *hp = strstr(base, "://") + 3;
-	struct ch_opts o = { 1000, 0, 0 };
+	struct ch_opts o = { 1000, 0, 0, 0 };
 	char u[512], err[512];
 	struct ch *c;
 
@@ -598,7 +598,7 @@ out:
 static void
 tls(const char *u, const char *ca)
 {
-	struct ch_opts o = { 5000, 0, 0 };
+	struct ch_opts o = { 5000, 0, 0, 0 };
 	struct ch *c;
 	char err[512];
 	long t0;
