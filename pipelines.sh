@@ -347,6 +347,20 @@ run_outcome() {
 	out_error="exit $rc${detail:+: $detail}"
 }
 
+# dump_end END: the final end record with the counts of pm-store's end
+# record of this run, when it wrote one (not on a dry run: nothing was)
+dump_end() {
+	local counts=''
+	[ -n "$dry_run" ] || counts=$(jq -c --arg id "$run_id" \
+	    'select(.run_id == $id and (.counts | type) == "object") | .counts' \
+	    "$run_dir/ends" 2>/dev/null | tail -n 1)
+	if [ -n "$counts" ]; then
+		jq -c --argjson c "$counts" '. + {counts: $c}' <<<"$1"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
 # pipelines.sh's word on how the run ended: the end record for pm-summary
 # (standard output), and, unless nothing is written, in the database: the
 # failed stage as a failure record (reason stage_failed) and the status.
@@ -363,14 +377,17 @@ finish_run() {
 	      failed_stage:(if $stage == "" then null else $stage end),
 	      error:(if $e == "" then null else $e end)}')
 	printf '%s\n' "$end"
-	# a replay of the dump then ends the run as this run ended
-	[ -n "$no_dump" ] || [ ! -f "$dump_file" ] ||
-	    [ -e "$run_dir/dump.failed" ] || printf '%s\n' "$end" >>"$dump_file"
-	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
-	[ -z "$dry_run" ] || return 0
 	[ -z "$out_stage" ] || fail=$(jq -cn --arg stage "$out_stage" \
 	    --arg e "$out_error" '{kind:"failure", stage:$stage,
 	    reason:"stage_failed", retriable:true, detail:$e}')
+	# a replay of the dump then ends the run as this run ended: its
+	# failed stage, and the counts pm-store gave it (an end without
+	# counts keeps those stored, and the dump holds no other end)
+	[ -n "$no_dump" ] || [ ! -f "$dump_file" ] ||
+	    [ -e "$run_dir/dump.failed" ] || { [ -z "$fail" ] ||
+	    printf '%s\n' "$fail"; dump_end "$end"; } >>"$dump_file"
+	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
+	[ -z "$dry_run" ] || return 0
 	if ! err=$( { run_record; [ -z "$fail" ] || printf '%s\n' "$fail"
 	    printf '%s\n' "$end"; } | stages_file='' pm pm-store 2>&1 >/dev/null); then
 		printf '%s\n' "$err" >&2

@@ -1,0 +1,53 @@
+#!/bin/bash
+# pipelines.sh replay: a dump stored again gives the rows its run stored
+# (the run's counts and failed stage too).
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+
+P=$TOP/pipelines.sh
+fake_start pm --markets 4000 --events 10
+
+flow() { run "$P" "$@" --env-file /dev/null; }
+# runs DB: each run as its row says it ended, and the failures recorded
+runs() {
+	case $1 in
+	postgres*) psql -XAtq "$1" -c "SELECT run_id, flow, status, started_at,
+		finished_at, counts FROM processing_runs ORDER BY run_id" -c "SELECT
+		run_id, stage, reason, retriable, detail FROM processing_failures
+		ORDER BY failure_sha256" ;;
+	*) sqlite3 "$1" "SELECT run_id, flow, status, started_at, finished_at,
+		counts FROM processing_runs ORDER BY run_id; SELECT run_id, stage,
+		reason, retriable, detail FROM processing_failures ORDER BY
+		failure_sha256" ;;
+	esac
+}
+# same DB1 DB2: the compared columns and the runs
+same() {
+	db_dump "$1" >want && db_dump "$2" >got && test_cmp want got &&
+	runs "$1" >want && runs "$2" >got && test_cmp want got
+}
+
+test_expect_success 'setup: a daily run and its dump' '
+	flow daily --db "$TMP/orig.db" --dump-dir "$TMP/d" && expect_status 0 &&
+	ls "$TMP"/d/*.ndjson >list && test_line_count list 1 &&
+	sqlite3 "$TMP/orig.db" "SELECT counts FROM processing_runs" >counts &&
+	test_grep "\"inserted\":[1-9]" counts
+'
+DUMP=$(ls "$TMP"/d/*.ndjson 2>/dev/null)
+
+test_expect_success 'into a fresh database: the run ends with the counts it had' '
+	flow replay "$DUMP" --db "$TMP/fresh.db" && expect_status 0 &&
+	same "$TMP/orig.db" "$TMP/fresh.db"
+'
+test_expect_success 'a failed run: its failed stage is replayed with it' '
+	PM_GAMMA_URL=http://127.0.0.1:9 flow daily --db failed.db --dump-dir fd &&
+	expect_status 3 &&
+	test_eq failed "$(sqlite3 failed.db "SELECT status FROM processing_runs")" &&
+	flow replay fd/*.ndjson --db fromfailed.db && expect_status 0 &&
+	test_grep "status failed" err &&
+	same failed.db fromfailed.db &&
+	test_eq stage_failed "$(sqlite3 fromfailed.db "SELECT reason FROM
+		processing_failures WHERE stage = '\''pm-fetch markets'\''")"
+'
+test_done
