@@ -107,9 +107,14 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "n_ok = experiment_runs.n_ok + excluded.n_ok, "
 	    "n_failed = experiment_runs.n_failed + excluded.n_failed, "
 	    "n_skipped = experiment_runs.n_skipped + excluded.n_skipped");
+	/* only a row that differs: an end stored again (a dump replayed
+	 * twice) changes nothing, and its record says unchanged */
 	s->xrunend = db_prepare(db, "UPDATE processing_runs SET "
 	    "finished_at = ?2, status = ?3, counts = COALESCE(?4, counts) "
-	    "WHERE run_id = ?1");
+	    "WHERE run_id = ?1 AND (COALESCE(finished_at, '') <> "
+	    "COALESCE(CAST(?2 AS TEXT), '') OR COALESCE(status, '') <> "
+	    "COALESCE(CAST(?3 AS TEXT), '') OR COALESCE(counts, '') <> "
+	    "COALESCE(CAST(?4 AS TEXT), counts, ''))");
 	s->xrunfin = db_prepare(db, "UPDATE experiment_runs SET status = "
 	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
 	    "ELSE 'completed' END, finished_at = ?2 "

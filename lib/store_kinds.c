@@ -607,7 +607,8 @@ run_end_put(struct store *s, struct entry *e, const json_val *root,
 		db_bind_text(st, 4, s->canon.data, s->canon.len);
 	else
 		db_bind_null(st, 4);
-	if ((rc = db_step(st)) == DB_DONE && e->status == ST_UNCHANGED)
+	if ((rc = db_step(st)) == DB_DONE && e->status == ST_UNCHANGED &&
+	    db_changes(st) > 0)
 		e->status = ST_UPDATED;
 	return rc;
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # pipelines.sh replay: a dump stored again gives the rows its run stored
-# (the run's counts and failed stage too).
+# (the run's counts and failed stage too), and twice changes nothing and
+# says so.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -49,5 +50,14 @@ test_expect_success 'a failed run: its failed stage is replayed with it' '
 	same failed.db fromfailed.db &&
 	test_eq stage_failed "$(sqlite3 fromfailed.db "SELECT reason FROM
 		processing_failures WHERE stage = '\''pm-fetch markets'\''")"
+'
+test_expect_success 'twice, or into the database the run wrote: nothing changes, counts say so' '
+	for db in "$TMP/fresh.db" "$TMP/orig.db"; do
+		cp "$db" before.db &&
+		flow replay "$DUMP" --db "$db" && expect_status 0 &&
+		test_grep "^pm-store: [0-9]* records: 0 inserted, 0 updated," err &&
+		test_grep "^stored: inserted 0, updated 0," err &&
+		same before.db "$db" || return 1
+	done
 '
 test_done
