@@ -52,6 +52,13 @@
 #define KEYSLOTS		4096
 _Static_assert(KEYSLOTS >= 2 * BATCH_RECORDS, "KEYSLOTS too small");
 
+/* How a run the database had as ended ended (run_kept) */
+struct run_end {
+	int		 ended;
+	char		 at[TS_MAX], status[32];
+	struct buf	 counts;	/* empty: NULL */
+};
+
 static int
 sqlite_batches(const struct store *s)
 {
@@ -115,6 +122,14 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "COALESCE(CAST(?2 AS TEXT), '') OR COALESCE(status, '') <> "
 	    "COALESCE(CAST(?3 AS TEXT), '') OR COALESCE(counts, '') <> "
 	    "COALESCE(CAST(?4 AS TEXT), counts, ''))");
+	/* A run the database has as ended (a dump cut short, without its
+	 * end, replayed into the database its run wrote) is left as it was
+	 * ended: the replay's clock and counts are not that run's. */
+	s->xrunclose = db_prepare(db, "UPDATE processing_runs SET "
+	    "finished_at = ?2, status = ?3, counts = ?4 WHERE run_id = ?1 "
+	    "AND (status IS NULL OR status = 'running')");
+	s->xrunget = db_prepare(db, "SELECT finished_at, status, counts "
+	    "FROM processing_runs WHERE run_id = ?1");
 	s->xrunfin = db_prepare(db, "UPDATE experiment_runs SET status = "
 	    "CASE WHEN n_failed > 0 AND n_ok = 0 THEN 'failed' "
 	    "ELSE 'completed' END, finished_at = ?2 "
@@ -136,7 +151,8 @@ store_new(struct db *db, const char *target, size_t max_line)
 	if (db_engine(db) == DB_SQLITE &&
 	    aw_new(s, BATCH_RECORDS_SQLITE + 1) == -1)
 		goto fail;
-	if (s->xrun && s->xrunend && s->xrunfin && s->xretry)
+	if (s->xrun && s->xrunend && s->xrunfin && s->xretry &&
+	    s->xrunclose && s->xrunget)
 		return s;
 fail:
 	if (db)
@@ -215,6 +231,8 @@ store_free(struct store *s)
 	db_finalize(s->xrun);
 	db_finalize(s->xrunend);
 	db_finalize(s->xrunfin);
+	db_finalize(s->xrunclose);
+	db_finalize(s->xrunget);
 	db_finalize(s->xretry);
 	quote_free(s);
 	json_parser_free(s->jp);
@@ -677,24 +695,66 @@ counts_json(struct buf *b, const struct store_counts *c)
 	    c->unchanged, c->duplicates, c->skipped, c->failed);
 }
 
+static void
+col_copy(struct db_stmt *st, int i, char *dst, size_t cap)
+{
+	size_t n;
+	const char *p = db_col_text(st, i, &n);
+
+	snprintf(dst, cap, "%.*s", p ? (int)n : 0, p ? p : "");
+}
+
+/* The end of a run that had ended before this input (the row's status
+ * is neither NULL nor running): its finished_at, status and counts into
+ * kept, the counts only when they are JSON (set by hand: not passed on
+ * as a record's).  DB_DONE, also when the row is not there (kept not
+ * ended), or the error. */
 static int
-run_close_db(struct store *s, const char *status, const char *counts)
+run_kept(struct store *s, struct run_end *kept)
+{
+	json_val root;
+	const char *p, *err;
+	size_t n;
+	int rc;
+
+	buf_reset(&kept->counts);
+	db_bind_str(s->xrunget, 1, s->run_id);
+	if ((rc = db_step(s->xrunget)) != DB_ROW)
+		return rc;
+	col_copy(s->xrunget, 0, kept->at, sizeof kept->at);
+	col_copy(s->xrunget, 1, kept->status, sizeof kept->status);
+	if ((p = db_col_text(s->xrunget, 2, &n)) != NULL &&
+	    json_parse(s->jp, p, n, 0, &root, &err) == 0 &&
+	    root.type == JSON_OBJECT && buf_add(&kept->counts, p, n) == -1)
+		rc = DB_ERR;
+	db_reset(s->xrunget);
+	kept->ended = rc != DB_ERR;
+	return rc == DB_ERR ? DB_ERR : DB_DONE;
+}
+
+static int
+run_close_db(struct store *s, const char *status, const char *counts,
+    struct run_end *kept)
 {
 	int rc;
 
+	kept->ended = 0;
 	if ((rc = db_begin(s->db)) != DB_DONE)
 		return rc;
-	db_bind_str(s->xrunend, 1, s->run_id);
-	db_bind_str(s->xrunend, 2, s->now);
-	db_bind_str(s->xrunend, 3, status);
-	db_bind_str(s->xrunend, 4, counts);
+	db_bind_str(s->xrunclose, 1, s->run_id);
+	db_bind_str(s->xrunclose, 2, s->now);
+	db_bind_str(s->xrunclose, 3, status);
+	db_bind_str(s->xrunclose, 4, counts);
 	db_bind_str(s->xrunfin, 1, s->run_id);
 	db_bind_str(s->xrunfin, 2, s->now);
-	if ((rc = db_step(s->xrunend)) == DB_DONE &&
+	if ((rc = db_step(s->xrunclose)) == DB_DONE &&
+	    (db_changes(s->xrunclose) > 0 ||
+	    (rc = run_kept(s, kept)) == DB_DONE) &&
 	    (rc = db_step(s->xrunfin)) == DB_DONE &&
 	    (rc = db_commit(s->db)) == DB_DONE)
 		return DB_DONE;
 	db_rollback(s->db);
+	kept->ended = 0;
 	return rc;
 }
 
@@ -744,13 +804,14 @@ store_end_record(const json_val *start, const char *now, const char *status,
 }
 
 static void
-run_end_record(struct store *s, const char *status, const char *counts)
+run_end_record(struct store *s, const char *at, const char *status,
+    const char *counts)
 {
 	json_val root;
 	const char *err;
 
 	store_end_record(json_parse(s->jp, s->run_text, strlen(s->run_text),
-	    0, &root, &err) == 0 ? &root : NULL, s->now, status, counts);
+	    0, &root, &err) == 0 ? &root : NULL, at, status, counts);
 }
 
 /* Finish the open run: its row gets counts and status, experiment runs
@@ -761,25 +822,33 @@ run_close(struct store *s)
 	struct buf counts;
 	const char *status = store_run_status(&s->run, s->fatal,
 	    s->upstream_failures);
+	struct run_end kept = { 0 };
 	int attempt, rc = DB_DONE;
 
 	if (s->run_id == NULL)
 		return 0;
 	buf_init(&counts, 0);
+	buf_init(&kept.counts, 0);
 	counts_json(&counts, &s->run);
 	ts_now(s->now);
 	for (attempt = 0; s->db && !s->fatal && attempt < DB_RETRIES;
 	    attempt++) {
-		if ((rc = run_close_db(s, status, counts.data)) != DB_BUSY)
+		if ((rc = run_close_db(s, status, counts.data, &kept)) !=
+		    DB_BUSY)
 			break;
 		db_backoff(attempt);
 	}
 	if (rc != DB_DONE)
 		msg("%s: run %s: cannot record its end: %s", s->target,
 		    s->run_id, db_errmsg(s->db));
-	if (s->db)
-		run_end_record(s, status, counts.data);
+	/* the end record says how the run ended, as stored */
+	if (s->db && kept.ended)
+		run_end_record(s, *kept.at ? kept.at : s->now, kept.status,
+		    kept.counts.len ? kept.counts.data : counts.data);
+	else if (s->db)
+		run_end_record(s, s->now, status, counts.data);
 	buf_release(&counts);
+	buf_release(&kept.counts);
 	free(s->run_id);
 	free(s->run_text);
 	s->run_id = s->run_text = NULL;

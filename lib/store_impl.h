@@ -160,6 +160,8 @@ struct store {
 	char		 wnow[TS_MAX];	/* and that batch's time */
 	int		 aw_off;	/* recovering: every row in line */
 	struct db_stmt	*xrun, *xrunend, *xrunfin;
+	struct db_stmt	*xrunclose, *xrunget;	/* a run ended at the input's
+						 * end, unless it had ended */
 	struct db_stmt	*xretry;	/* a failed result replaced */
 	struct quotes	*quotes;	/* the batch's (store_quote.c) */
 	unsigned	 pg_ready;	/* db generation + 1 of the session set */

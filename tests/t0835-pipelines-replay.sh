@@ -1,7 +1,7 @@
 #!/bin/bash
 # pipelines.sh replay: a dump stored again gives the rows its run stored
-# (the run's counts and failed stage too), and twice changes nothing and
-# says so.
+# (the run's counts and failed stage too), twice changes nothing and says
+# so, and a dump cut short leaves the run its database had as it ended.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -59,5 +59,33 @@ test_expect_success 'twice, or into the database the run wrote: nothing changes,
 		test_grep "^stored: inserted 0, updated 0," err &&
 		same before.db "$db" || return 1
 	done
+'
+test_expect_success 'a dump cut mid-line, replayed where its run ended: that run stays as it ended' '
+	n=$(wc -l <"$DUMP") && head -n $((n - 2)) "$DUMP" >"$TMP/cut.ndjson" &&
+	tail -n 2 "$DUMP" | head -n 1 | head -c 200 >>"$TMP/cut.ndjson" &&
+	cp "$TMP/orig.db" cut.db && runs cut.db | head -n 1 >want &&
+	flow replay "$TMP/cut.ndjson" --db cut.db && expect_status 1 &&
+	test_grep "stdin:$((n - 1)): invalid JSON" err &&
+	runs cut.db | head -n 1 >got && test_cmp want got &&
+	test_grep "status completed" err
+'
+test_expect_success 'a run abandoned, its cut dump replayed: still abandoned' '
+	cp "$TMP/orig.db" ab.db &&
+	sqlite3 ab.db "UPDATE processing_runs SET status = '\''abandoned'\'', counts = NULL" &&
+	runs ab.db | head -n 1 >want &&
+	flow replay "$TMP/cut.ndjson" --db ab.db && expect_status 1 &&
+	runs ab.db | head -n 1 >got && test_cmp want got &&
+	test_grep "status abandoned" err
+'
+test_expect_success 'PostgreSQL: replayed into a fresh database, then again' '
+	pg_start && url=$(pg_newdb replay) &&
+	flow replay "$DUMP" --db "$url" && expect_status 0 &&
+	same "$TMP/orig.db" "$url" &&
+	flow replay "$DUMP" --db "$url" && expect_status 0 &&
+	test_grep "^pm-store: [0-9]* records: 0 inserted, 0 updated," err &&
+	same "$TMP/orig.db" "$url" &&
+	runs "$url" | head -n 1 >want &&
+	flow replay "$TMP/cut.ndjson" --db "$url" && expect_status 1 &&
+	runs "$url" | head -n 1 >got && test_cmp want got
 '
 test_done
