@@ -31,7 +31,8 @@ flows:
   prices            current prices and history for active tokens
   trades            new trades (Data API) of the active markets, or of the
                     markets --where selects, from each one's watermark
-  replay DUMP       store a dump again (no network)
+  replay DUMP       store a dump again (no network); - is standard
+                    input, a gzip-compressed dump is read decompressed
   retry-failures RUN_ID
                     re-run the groups that failed retriably in RUN_ID
   status            data freshness (pm-summary --status)
@@ -503,14 +504,19 @@ flow_trades() {
 	    pm-store summary
 }
 
+# The dump, - for standard input, decompressed when gzip made it (a dump
+# compressed to keep: stored as it is, each line was a bad record);
+# gzip -f passes any other bytes on as they are.  --limit: its first
+# records only, and the gzip that head stopped early did not fail.
 flow_replay() {
-	if [ -n "$limit" ]; then
-		head -n "$limit" -- "$1" | pm pm-store ${dry_run:+--dry-run} | summary
-		check_stages head pm-store pm-summary
-		return
-	fi
-	pm pm-store ${dry_run:+--dry-run} <"$1" | summary
-	check_stages pm-store pm-summary
+	local in=$1
+	[ "$in" != - ] || in=/dev/stdin
+	( gzip -dcf -- "$in"; st=$?; [ "$st" -ne 141 ] || st=0; exit "$st" ) |
+	    replay_head | pm pm-store ${dry_run:+--dry-run} | summary
+	check_stages gzip head pm-store pm-summary
+}
+replay_head() {
+	if [ -n "$limit" ]; then head -n "$limit"; else cat; fi
 }
 
 flow_retry() {
@@ -621,6 +627,11 @@ check_programs() {
 			    die "jq: not found in PATH (the run records need it)"
 			continue
 		fi
+		if [ "$p" = gzip ]; then
+			command -v gzip >/dev/null 2>&1 ||
+			    die "gzip: not found in PATH (a replay reads dumps through it)"
+			continue
+		fi
 		pm_which "$p"
 		command -v "$pm_path" >/dev/null 2>&1 && continue
 		[ -z "${PM_BIN:-}" ] || die "$pm_path: not found (PM_BIN)"
@@ -708,7 +719,8 @@ check_options() {
 	replay) [ ${#positional[@]} -eq 1 ] ||
 		usage_error "usage: pipelines.sh replay DUMP"
 		# before the lock and the dump directory are made
-		if [ ! -r "${positional[0]}" ] || [ -d "${positional[0]}" ]; then
+		if [ "${positional[0]}" != - ] && { [ ! -r "${positional[0]}" ] ||
+		    [ -d "${positional[0]}" ]; }; then
 			usage_error "replay: cannot read ${positional[0]:-a dump}"
 		fi ;;
 	retry-failures) [ ${#positional[@]} -eq 1 ] ||
@@ -825,6 +837,7 @@ main() {
 		--status-path) status_path=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
 		-h|--help) usage; exit 0 ;;
+		-) positional+=("$1") ;;	# replay's standard input
 		-*) echo "$prog: unknown option: $1" >&2; usage >&2; exit 2 ;;
 		*) positional+=("$1") ;;
 		esac
@@ -839,7 +852,7 @@ main() {
 	daily) check_programs jq pm-summary pm-fetch pm-normalize pm-group \
 		pm-store pm-experiment ;;
 	retry-failures) check_programs jq pm-summary pm-store pm-experiment ;;
-	replay) check_programs jq pm-summary pm-store ;;
+	replay) check_programs jq gzip pm-summary pm-store ;;
 	*) check_programs jq pm-summary pm-fetch pm-normalize pm-store ;;
 	esac; fi
 	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
@@ -874,7 +887,9 @@ main() {
 	      margin:$m}')
 	if [ "$flow" != daily ]; then window_days='' target_date=''; fi
 	dump_file=$dump_dir/$run_id.ndjson
-	[ -n "$no_dump" ] || mkdir -p -- "$dump_dir" || die "cannot create $dump_dir"
+	# a replay writes no dump: no directory for one
+	[ -n "$no_dump" ] || [ "$flow" = replay ] || mkdir -p -- "$dump_dir" ||
+	    die "cannot create $dump_dir"
 	[ -n "$summary_path" ] && { mkdir -p -- "$(dirname -- "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
 	# ClickHouse keeps market data only: no groups, no --new-only

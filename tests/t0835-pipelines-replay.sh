@@ -1,7 +1,8 @@
 #!/bin/bash
 # pipelines.sh replay: a dump stored again gives the rows its run stored
 # (the run's counts and failed stage too), twice changes nothing and says
-# so, and a dump cut short leaves the run its database had as it ended.
+# so, a dump cut short leaves the run its database had as it ended, and
+# the dump can come compressed or from standard input.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -76,6 +77,22 @@ test_expect_success 'a run abandoned, its cut dump replayed: still abandoned' '
 	flow replay "$TMP/cut.ndjson" --db ab.db && expect_status 1 &&
 	runs ab.db | head -n 1 >got && test_cmp want got &&
 	test_grep "status abandoned" err
+'
+test_expect_success 'a dump compressed with gzip is read decompressed' '
+	gzip -c "$DUMP" >"$TMP/dump.ndjson.gz" &&
+	flow replay "$TMP/dump.ndjson.gz" --db gz.db && expect_status 0 &&
+	same "$TMP/orig.db" gz.db &&
+	test_num "$(sqlite3 gz.db "SELECT count(*) FROM processing_failures")" -eq 0
+'
+test_expect_success 'the dump as -: standard input, compressed or not' '
+	flow replay - --db in1.db <"$DUMP" && expect_status 0 &&
+	same "$TMP/orig.db" in1.db &&
+	flow replay - --db in2.db --limit 2 <"$TMP/dump.ndjson.gz" && expect_status 0 &&
+	test_grep "^pm-store: 2 records" err
+'
+test_expect_success 'a replay writes no dump, and makes no directory for one' '
+	flow replay "$DUMP" --db nodir.db --dump-dir rpd && expect_status 0 &&
+	test ! -e rpd
 '
 test_expect_success 'PostgreSQL: replayed into a fresh database, then again' '
 	pg_start && url=$(pg_newdb replay) &&
