@@ -46,6 +46,10 @@ struct summary {
 	char			*failed_stage, *error;	/* the final word's */
 	int64_t			 window_days;
 	int			 has_window, runs;
+	/* runs after the one named (dumps concatenated): how many, the
+	 * last one's run_id, the worst status their ends gave */
+	int			 more_runs;
+	char			*other_id, *other_status;
 	int			 dry_run;	/* the run record says so */
 	struct summary_totals	 t;
 	struct fail		*fails;
@@ -147,6 +151,8 @@ summary_free(struct summary *s)
 		return;
 	for (i = 0; i < M_COUNT; i++)
 		free(s->meta[i]);
+	free(s->other_id);
+	free(s->other_status);
 	free(s->failed_stage);
 	free(s->error);
 	for (i = 0; i < s->nfails; i++)
@@ -167,17 +173,76 @@ summary_free(struct summary *s)
 	free(s);
 }
 
-/* The first run record names the run; later ones only fill gaps, and the
- * end record brings finished_at and status. */
+/* How bad a run's status is: an unknown one (running) least. */
+static int
+status_rank(const char *st)
+{
+	static const char *const order[] = { "completed", "partial",
+	    "abandoned", "failed" };
+	size_t i;
+
+	for (i = 0; st && i < sizeof order / sizeof *order; i++)
+		if (strcmp(st, order[i]) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+/* The run's status: the named run's, or the worst of the runs' when the
+ * input holds several. */
+static const char *
+run_status(const struct summary *s)
+{
+	const char *own = s->meta[M_STATUS];
+
+	return status_rank(s->other_status) > status_rank(own) ?
+	    s->other_status : own;
+}
+
+/* A run record of a run other than the one named: counted, and its end's
+ * status kept when it is the worst.  0, or 1 when it is the named run's. */
+static int
+other_run(struct summary *s, const json_val *root, int end)
+{
+	json_val v;
+	const char *id;
+	size_t n;
+	char *st;
+
+	json_get(root, "run_id", &v);
+	if (s->meta[M_RUN_ID] == NULL || (id = json_str(&v, &n)) == NULL ||
+	    (strlen(s->meta[M_RUN_ID]) == n &&
+	    memcmp(s->meta[M_RUN_ID], id, n) == 0))
+		return 0;
+	if (s->other_id == NULL || strlen(s->other_id) != n ||
+	    memcmp(s->other_id, id, n) != 0) {
+		s->more_runs++;
+		free(s->other_id);
+		s->other_id = dupstr(root, "run_id");
+	}
+	if (end && (st = dupstr(root, "status")) != NULL) {
+		if (status_rank(st) > status_rank(s->other_status)) {
+			free(s->other_status);
+			s->other_status = st;
+		} else
+			free(st);
+	}
+	return 1;
+}
+
+/* The first run record names the run; later ones of it only fill gaps,
+ * and its end record brings finished_at and status.  Another run's
+ * records (dumps concatenated) name nothing: its status counts when it
+ * is worse. */
 static void
 add_run(struct summary *s, const json_val *root)
 {
 	json_val v, o;
 	size_t i;
 	int end = member_is(root, "phase", "end"), dry = 0;
+	int other = other_run(s, root, end);
 
 	s->runs++;
-	for (i = 0; i < M_COUNT; i++) {
+	for (i = 0; i < M_COUNT && !other; i++) {
 		if (s->meta[i] && !(end && (i == M_FINISHED_AT || i == M_STATUS)))
 			continue;
 		if (s->meta[i] == NULL || end) {
@@ -691,7 +756,7 @@ summary_alert_text(const struct summary *s, struct buf *b)
 	char *const *m = s->meta;
 
 	buf_printf(b, "pm run %s (flow %s) %s", m[M_RUN_ID] ? m[M_RUN_ID] :
-	    "-", m[M_FLOW] ? m[M_FLOW] : "-", m[M_STATUS] ? m[M_STATUS] :
+	    "-", m[M_FLOW] ? m[M_FLOW] : "-", run_status(s) ? run_status(s) :
 	    "unfinished");
 	if (s->failed_stage)
 		buf_printf(b, ": %s: %s", s->failed_stage,
@@ -703,7 +768,7 @@ summary_alert_text(const struct summary *s, struct buf *b)
 const char *
 summary_run_status(const struct summary *s)
 {
-	return s->meta[M_STATUS];
+	return run_status(s);
 }
 
 int
@@ -714,7 +779,7 @@ summary_json(const struct summary *s, struct buf *b)
 	jw_open(b, '{');
 	for (i = 0; i < M_COUNT; i++) {
 		jw_key(b, i == M_STATUS ? "run_status" : meta_names[i]);
-		jw_strz(b, s->meta[i]);
+		jw_strz(b, i == M_STATUS ? run_status(s) : s->meta[i]);
 		if (i == M_TARGET_DATE) {
 			jw_key(b, "window_days");
 			if (s->has_window)
@@ -760,7 +825,11 @@ text_run(const struct summary *s, FILE *f)
 	if (s->has_window)
 		fprintf(f, ", window %lld day(s)", (long long)s->window_days);
 	fprintf(f, ", git %s, status %s\n", or_dash(m[M_GIT_SHA]),
-	    m[M_STATUS] ? m[M_STATUS] : "unfinished");
+	    run_status(s) ? run_status(s) : "unfinished");
+	if (s->more_runs)
+		fprintf(f, "and %d more run%s in the input: the status is the "
+		    "worst of theirs\n", s->more_runs,
+		    s->more_runs == 1 ? "" : "s");
 	if (s->failed_stage)
 		fprintf(f, "failed stage: %s: %s\n", s->failed_stage,
 		    or_dash(s->error));

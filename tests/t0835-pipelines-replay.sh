@@ -1,8 +1,9 @@
 #!/bin/bash
 # pipelines.sh replay: a dump stored again gives the rows its run stored
 # (the run's counts and failed stage too), twice changes nothing and says
-# so, a dump cut short leaves the run its database had as it ended, and
-# the dump can come compressed or from standard input.
+# so, a dump cut short leaves the run its database had as it ended, the
+# dump can come compressed or from standard input, and dumps concatenated
+# are summarized as one input of several runs.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -43,12 +44,12 @@ test_expect_success 'into a fresh database: the run ends with the counts it had'
 	same "$TMP/orig.db" "$TMP/fresh.db"
 '
 test_expect_success 'a failed run: its failed stage is replayed with it' '
-	PM_GAMMA_URL=http://127.0.0.1:9 flow daily --db failed.db --dump-dir fd &&
-	expect_status 3 &&
-	test_eq failed "$(sqlite3 failed.db "SELECT status FROM processing_runs")" &&
-	flow replay fd/*.ndjson --db fromfailed.db && expect_status 0 &&
+	PM_GAMMA_URL=http://127.0.0.1:9 flow daily --db "$TMP/failed.db" \
+	    --dump-dir "$TMP/fd" && expect_status 3 &&
+	test_eq failed "$(sqlite3 "$TMP/failed.db" "SELECT status FROM processing_runs")" &&
+	flow replay "$TMP"/fd/*.ndjson --db fromfailed.db && expect_status 0 &&
 	test_grep "status failed" err &&
-	same failed.db fromfailed.db &&
+	same "$TMP/failed.db" fromfailed.db &&
 	test_eq stage_failed "$(sqlite3 fromfailed.db "SELECT reason FROM
 		processing_failures WHERE stage = '\''pm-fetch markets'\''")"
 '
@@ -93,6 +94,24 @@ test_expect_success 'the dump as -: standard input, compressed or not' '
 test_expect_success 'a replay writes no dump, and makes no directory for one' '
 	flow replay "$DUMP" --db nodir.db --dump-dir rpd && expect_status 0 &&
 	test ! -e rpd
+'
+test_expect_success 'two dumps concatenated: each stored, the first named with the worse status' '
+	for f in "$DUMP" "$TMP"/fd/*.ndjson; do
+		"$P" replay "$f" --env-file /dev/null --db each.db >/dev/null 2>&1 ||
+		return 1
+	done &&
+	cat "$TMP"/fd/*.ndjson "$DUMP" >two.ndjson &&
+	flow replay two.ndjson --db two.db --summary-path s.json &&
+	expect_status 0 && same each.db two.db &&
+	id=$(head -n 1 two.ndjson | jq -r .run_id) &&
+	test_grep "^run $id: .*, status failed$" err &&
+	test_grep -x "and 1 more run in the input: the status is the worst of theirs" err &&
+	cat "$DUMP" "$TMP"/fd/*.ndjson >two.ndjson &&
+	flow replay two.ndjson --db two.db --summary-path s.json &&
+	id=$(head -n 1 two.ndjson | jq -r .run_id) &&
+	jq -e --arg id "$id" ".run_id == \$id and .run_status == \"failed\"" s.json &&
+	test_eq "$(sqlite3 two.db "SELECT finished_at FROM processing_runs WHERE
+		run_id = '\''$id'\''")" "$(jq -r .finished_at s.json)"
 '
 test_expect_success 'PostgreSQL: replayed into a fresh database, then again' '
 	pg_start && url=$(pg_newdb replay) &&
