@@ -511,7 +511,7 @@ flow_trades() {
 flow_replay() {
 	local in=$1
 	[ "$in" != - ] || in=/dev/stdin
-	( gzip -dcf -- "$in"; st=$?; [ "$st" -ne 141 ] || st=0; exit "$st" ) |
+	( gzip -dcf -- "$in"; rc=$?; [ "$rc" -ne 141 ] || rc=0; exit "$rc" ) |
 	    replay_head | pm pm-store ${dry_run:+--dry-run} | summary
 	check_stages gzip head pm-store pm-summary
 }
