@@ -1,9 +1,10 @@
 #!/bin/bash
 # pipelines.sh replay: a dump stored again gives the rows its run stored
 # (the run's counts and failed stage too), twice changes nothing and says
-# so, a dump cut short leaves the run its database had as it ended, the
-# dump can come compressed or from standard input, and dumps concatenated
-# are summarized as one input of several runs.
+# so, a dump cut short (or an older build's, without end records) leaves
+# the run its database had as it ended, the dump can come compressed or
+# from standard input, and dumps concatenated are summarized as one input
+# of several runs.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -78,6 +79,16 @@ test_expect_success 'a run abandoned, its cut dump replayed: still abandoned' '
 	flow replay "$TMP/cut.ndjson" --db ab.db && expect_status 1 &&
 	runs ab.db | head -n 1 >got && test_cmp want got &&
 	test_grep "status abandoned" err
+'
+test_expect_success 'an older build'"'"'s dumps (no end record) replayed where it stored them: its runs keep their ends' '
+	F=$TESTS_DIR/fixtures-store &&
+	sqlite3 old.db <"$F/build-c51f474.sql" && pm-store --db old.db </dev/null &&
+	runs old.db >want &&
+	for r in run1 run2 run3; do
+		flow replay "$F/build-c51f474-$r.ndjson" --db old.db &&
+		expect_status 0 || return 1
+	done &&
+	runs old.db >got && test_cmp want got
 '
 test_expect_success 'a dump compressed with gzip is read decompressed' '
 	gzip -c "$DUMP" >"$TMP/dump.ndjson.gz" &&
