@@ -238,7 +238,7 @@ add_run(struct summary *s, const json_val *root)
 {
 	json_val v, o;
 	size_t i;
-	int end = member_is(root, "phase", "end"), dry = 0;
+	int end = member_is(root, "phase", "end"), dry = 0, final = 0;
 	int other = other_run(s, root, end);
 
 	s->runs++;
@@ -255,11 +255,12 @@ add_run(struct summary *s, const json_val *root)
 		}
 	}
 	/* pipelines.sh's final word (pm-pipelines(7)) names the stage that
-	 * failed; it is not one of the run's records */
+	 * failed; it is not one of the run's records.  Another run's does
+	 * not take away the stage a run before it named. */
 	json_get(root, "final", &v);
-	if (end && json_bool(&v, &dry) == 0 && dry) {
-		dry = 0;
+	if (end && json_bool(&v, &final) == 0 && final)
 		s->t.records--;
+	if (end && final && !(other && s->failed_stage)) {
 		free(s->failed_stage);
 		free(s->error);
 		s->failed_stage = dupstr(root, "failed_stage");

@@ -116,6 +116,7 @@ test_expect_success 'two dumps concatenated: each stored, the first named with t
 	expect_status 0 && same each.db two.db &&
 	id=$(head -n 1 two.ndjson | jq -r .run_id) &&
 	test_grep "^run $id: .*, status failed$" err &&
+	test_grep "^failed stage: pm-fetch markets: exit 3" err &&
 	test_grep -x "and 1 more run in the input: the status is the worst of theirs" err &&
 	cat "$DUMP" "$TMP"/fd/*.ndjson >two.ndjson &&
 	flow replay two.ndjson --db two.db --summary-path s.json &&
