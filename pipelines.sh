@@ -349,7 +349,8 @@ run_outcome() {
 }
 
 # dump_end END: the final end record with the counts of pm-store's end
-# record of this run, when it wrote one (not on a dry run: nothing was)
+# record of this run, when it wrote one (not on a dry run: nothing was),
+# for the dump and the database
 dump_end() {
 	local counts=''
 	[ -n "$dry_run" ] || counts=$(jq -c --arg id "$run_id" \
@@ -389,8 +390,10 @@ finish_run() {
 	    printf '%s\n' "$fail"; dump_end "$end"; } >>"$dump_file"
 	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
 	[ -z "$dry_run" ] || return 0
+	# with the counts too: on ClickHouse a row is replaced whole, and
+	# an end without them would leave the run none
 	if ! err=$( { run_record; [ -z "$fail" ] || printf '%s\n' "$fail"
-	    printf '%s\n' "$end"; } | stages_file='' pm pm-store 2>&1 >/dev/null); then
+	    dump_end "$end"; } | stages_file='' pm pm-store 2>&1 >/dev/null); then
 		printf '%s\n' "$err" >&2
 		echo "$prog: $flow: cannot record how run $run_id ended" \
 		    "($out_status); the next $flow run marks it abandoned" >&2

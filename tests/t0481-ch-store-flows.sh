@@ -28,6 +28,7 @@ test_expect_success 'static: markets, events and prices into ClickHouse' '
 	test_num "$(q "SELECT count() FROM price_history FINAL")" -gt 300 &&
 	test_num "$(q "SELECT count() FROM raw_responses FINAL WHERE endpoint LIKE '\''markets%'\''")" -ge 300 &&
 	test_eq completed "$(q "SELECT status FROM processing_runs FINAL WHERE flow = '\''static'\''")" &&
+	test_num "$(q "SELECT visitParamExtractUInt(counts, '\''inserted'\'') FROM processing_runs FINAL WHERE flow = '\''static'\''")" -ge 300 &&
 	test_num "$(jq .totals.failed s.json)" -eq 0
 '
 test_expect_success 'static again: one row per key under FINAL' '
