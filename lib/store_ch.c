@@ -85,6 +85,10 @@ struct store_ch {
 	uint64_t	 version;	/* the last row_version given */
 	uint64_t	 fetched;	/* else this one: a record's fetch time */
 	char		*run_id, *run_text;
+	/* the open run as the database had it ended (a dump cut short,
+	 * replayed): its row is left so, and its end record says so */
+	int		 kept;
+	char		 kept_at[TS_MAX], kept_status[32], kept_counts[400];
 	struct store_counts total, run;
 	unsigned long	 upstream_failures;
 	int		 fatal;
@@ -889,7 +893,10 @@ run_forget(struct store_ch *s)
 	free(s->run_id);
 	free(s->run_text);
 	s->run_id = s->run_text = NULL;
+	s->kept = 0;
 }
+
+static int run_ended(struct store_ch *, const char *);
 
 /* Finish the open run: a new version of its row with counts and status,
  * and the end record. */
@@ -905,6 +912,14 @@ run_close(struct store_ch *s)
 
 	if (s->run_id == NULL)
 		return 0;
+	if (s->kept) {	/* ended before: as it ended */
+		if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0,
+		    &root, &err) == 0)
+			store_end_record(&root, s->kept_at, s->kept_status,
+			    s->kept_counts[0] ? s->kept_counts : NULL);
+		run_forget(s);
+		return 0;
+	}
 	snprintf(counts, sizeof counts, "{\"records\":%lu,\"inserted\":%lu,"
 	    "\"updated\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
 	    "\"skipped\":%lu,\"failed\":%lu}", c->records, c->inserted,
@@ -955,7 +970,13 @@ run_record(struct store_ch *s, struct rec *r)
 		return -1;
 	}
 	rid = s->base + s->nent - 1;
-	if (check(s, e, r) == 0) {
+	if (check(s, e, r) == 0 && strcmp(phase, "end") != 0 &&
+	    (rc = run_ended(s, id)) != 0) {
+		if (rc == -1)
+			fail_entry(e, "store_failed", ch_reason(s->db->c[0]), 1);
+		else
+			e->status = ST_UNCHANGED;
+	} else if (e->status != ST_FAILED) {
 		rc = strcmp(phase, "end") == 0 ? end_rows(s, &r->root, rid) :
 		    run_row(s, &r->root, NULL, NULL, NULL, rid);
 		if (rc == 1)
@@ -975,6 +996,7 @@ run_record(struct store_ch *s, struct rec *r)
 	buf_reset(&s->chk->canon);
 	canon_json(&s->chk->canon, &r->root, 1);
 	run_forget(s);
+	s->kept = rc == ST_UNCHANGED;
 	s->run_id = strdup(id);
 	s->run_text = strdup(s->chk->canon.data ? s->chk->canon.data : "{}");
 	memset(&s->run, 0, sizeof s->run);
@@ -1221,6 +1243,65 @@ each_row(struct ch *c, const char *sql, struct buf *ans,
 	}
 	json_parser_free(jp);
 	return rc;
+}
+
+/* A row of run_ended()'s answer: the run's end, kept. */
+static void
+keep_str(const json_val *row, const char *key, char *out, size_t cap)
+{
+	json_val v;
+	const char *p;
+	size_t n;
+
+	json_get(row, key, &v);
+	out[0] = 0;
+	if ((p = json_str(&v, &n)) != NULL && n < cap) {
+		memcpy(out, p, n);
+		out[n] = 0;
+	}
+}
+
+static int
+kept_one(const json_val *row, int bad, void *arg)
+{
+	struct store_ch *s = arg;
+
+	if (bad)
+		return -1;
+	keep_str(row, "finished_at", s->kept_at, sizeof s->kept_at);
+	keep_str(row, "status", s->kept_status, sizeof s->kept_status);
+	keep_str(row, "counts", s->kept_counts, sizeof s->kept_counts);
+	s->kept = 1;
+	return 0;
+}
+
+/*
+ * Has the database run id as ended (completed, partial, failed,
+ * abandoned)?  Then its start stored again (a dump cut short, without its
+ * end, replayed) must not make a new version of its row: ClickHouse
+ * replaces a row whole, and the run would be running, then ended by this
+ * input as if it had run now.  1 ended (kept_* hold how), 0 not, -1 the
+ * query failed.
+ */
+static int
+run_ended(struct store_ch *s, const char *id)
+{
+	struct buf sql, ans;
+	char err[700];
+	int rc;
+
+	s->kept = 0;
+	buf_init(&sql, 0);
+	buf_init(&ans, 0);
+	rc = buf_adds(&sql, "SELECT finished_at, status, counts FROM "
+	    "processing_runs FINAL WHERE run_id = ") == -1 ||
+	    ch_quote(&sql, id) == -1 || buf_adds(&sql, " AND status IS NOT "
+	    "NULL AND status != 'running' FORMAT JSONEachRow") == -1 ? -1 :
+	    each_row(s->db->c[0], sql.data, &ans, kept_one, s, err,
+	    sizeof err);
+	buf_release(&sql);
+	buf_release(&ans);
+	return rc == -1 ? -1 : s->kept;
 }
 
 struct exp {

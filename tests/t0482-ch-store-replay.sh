@@ -70,6 +70,20 @@ test_expect_success 'replay flow: a dump into ClickHouse, twice, as into SQLite'
 	python3 "$ROWS" r.db "$(chdb replayed)"
 '
 
+# a dump cut short (its run killed before its end), replayed into the
+# database its run wrote: the run stays as it ended, not "completed" now
+test_expect_success 'a dump without its end, stored again: the run ended as it ended' '
+	url=$(newdb cut) &&
+	{ rec_run_start r9 static; rec_market c1; } >cut.ndjson &&
+	{ cat cut.ndjson; echo "{\"kind\":\"run\",\"phase\":\"end\",\"run_id\":\"r9\",\"flow\":\"static\",\"finished_at\":\"2026-11-23T07:05:00Z\",\"status\":\"failed\",\"counts\":{\"records\":1}}"; } >whole.ndjson &&
+	run pm-store --db "$url" whole.ndjson && expect_status 0 &&
+	run pm-store --db "$url" cut.ndjson && expect_status 0 &&
+	head -1 out | test_grep "\"stored\":\"unchanged\"" &&
+	tail -1 out | test_grep "\"finished_at\":\"2026-11-23T07:05:00Z\",\"status\":\"failed\"" &&
+	test_eq "failed	2026-11-23T07:05:00Z	{\"records\":1}" "$(cq cut "SELECT status, finished_at, counts FROM processing_runs FINAL")" &&
+	test_eq 1 "$(cq cut "SELECT count() FROM processing_runs FINAL")"
+'
+
 test_expect_success 'an export of the active markets, as SQLite gives it' '
 	url=$(newdb same) &&
 	stream >in.ndjson && run pm-store --db s.db in.ndjson &&
