@@ -304,6 +304,13 @@ on_header(char *p, size_t size, size_t n, void *arg)
  * moves).  Not a limit on the whole: an answer that keeps coming, a block
  * the server keeps reading, takes as long as it takes.
  */
+/* The request's limit now: to begin its answer, then between bytes. */
+static long
+limit_ms(const struct ch *c)
+{
+	return c->answered ? c->idle_ms : c->begin_ms;
+}
+
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
@@ -320,7 +327,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		c->last_io = now;
 		return 0;
 	}
-	if (now - c->last_io < (c->answered ? c->idle_ms : c->begin_ms))
+	if (now - c->last_io < limit_ms(c))
 		return 0;
 	c->idled = 1;
 	return 1;
@@ -543,9 +550,8 @@ post_once(struct ch *c, const char *what, const char *params,
 	if (rc == CURLE_ABORTED_BY_CALLBACK && c->idled) {
 		snprintf(c->srv, sizeof c->srv, "%s: %s within %g s (%s)", what,
 		    c->answered ? "the answer stopped coming, nothing more" :
-		    "no answer", (c->answered ? c->idle_ms : c->begin_ms) /
-		    1000.0, c->answered || c->begin_ms == c->idle_ms ?
-		    "PM_DB_TIMEOUT" : "PM_DB_QUERY_TIMEOUT");
+		    "no answer", limit_ms(c) / 1000.0, limit_ms(c) ==
+		    c->idle_ms ? "PM_DB_TIMEOUT" : "PM_DB_QUERY_TIMEOUT");
 		r = R_HUNG;
 		ans->len = before;
 		if (ans->data)

@@ -1245,9 +1245,10 @@ each_row(struct ch *c, const char *sql, struct buf *ans,
 	return rc;
 }
 
-/* A row of run_ended()'s answer: the run's end, kept. */
+/* Member key of an answer's row, a string that fits, into out; else
+ * out is empty. */
 static void
-keep_str(const json_val *row, const char *key, char *out, size_t cap)
+row_str(const json_val *row, const char *key, char *out, size_t cap)
 {
 	json_val v;
 	const char *p;
@@ -1261,6 +1262,7 @@ keep_str(const json_val *row, const char *key, char *out, size_t cap)
 	}
 }
 
+/* A row of run_ended()'s answer: the run's end, kept. */
 static int
 kept_one(const json_val *row, int bad, void *arg)
 {
@@ -1268,9 +1270,9 @@ kept_one(const json_val *row, int bad, void *arg)
 
 	if (bad)
 		return -1;
-	keep_str(row, "finished_at", s->kept_at, sizeof s->kept_at);
-	keep_str(row, "status", s->kept_status, sizeof s->kept_status);
-	keep_str(row, "counts", s->kept_counts, sizeof s->kept_counts);
+	row_str(row, "finished_at", s->kept_at, sizeof s->kept_at);
+	row_str(row, "status", s->kept_status, sizeof s->kept_status);
+	row_str(row, "counts", s->kept_counts, sizeof s->kept_counts);
 	s->kept = 1;
 	return 0;
 }
@@ -1771,18 +1773,12 @@ last_one(const json_val *row, int bad, void *arg)
 {
 	struct last *l = arg;
 	json_val v;
-	const char *p;
-	size_t n;
 
 	/* the one row of the aggregate: n, and the time or null */
 	json_get(row, "n", &v);
 	if (bad || v.type == JSON_ABSENT || l->rows++ > 0)
 		return -1;
-	json_get(row, "newest", &v);
-	if ((p = json_str(&v, &n)) != NULL && n > 0 && n < sizeof l->when) {
-		memcpy(l->when, p, n);
-		l->when[n] = 0;
-	}
+	row_str(row, "newest", l->when, sizeof l->when);
 	return 0;
 }
 

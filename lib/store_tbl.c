@@ -588,19 +588,25 @@ tbl_copy(struct store *s, enum tbl t, const struct val *rv, size_t seq)
 }
 
 /* A tag of market mv (its columns), as tbl_copy: written once the
- * market's row holds mv's fetch time (store_pg.c). */
+ * market's row holds mv's fetch time (store_pg.c), so it goes with the
+ * market's source, market_id (its two keys, as stored_row stores them)
+ * and fetched_at. */
 int
 tbl_copy_tag(struct store *s, const struct val *rv, const struct val *mv,
     size_t seq)
 {
-	struct val v[MAXCOL], m[MAXCOL];
-	char kb[MAXCOL][KEY_MAX + 1], mkb[MAXCOL][KEY_MAX + 1];
+	struct val v[MAXCOL], own[] = { mv[MARKETS_SOURCE],
+	    mv[MARKETS_MARKET_ID], mv[MARKETS_FETCHED_AT] };
+	char kb[MAXCOL][KEY_MAX + 1], okb[2][KEY_MAX + 1];
+	int i;
 
-	if (stored_row(&store_tables[T_TAGS], rv, v, kb) != DB_DONE ||
-	    stored_row(&store_tables[T_MARKETS], mv, m, mkb) != DB_DONE)
+	if (stored_row(&store_tables[T_TAGS], rv, v, kb) != DB_DONE)
 		return DB_ERR;
-	return pgb_row(s, T_TAGS, v, (struct val[]){ m[MARKETS_SOURCE],
-	    m[MARKETS_MARKET_ID], m[MARKETS_FETCHED_AT] }, seq);
+	for (i = 0; i < 2; i++)
+		if (own[i].t == V_TEXT && (own[i].s = key_stored(own[i].s,
+		    own[i].n, okb[i], &own[i].n)) == NULL)
+			return DB_ERR;
+	return pgb_row(s, T_TAGS, v, own, seq);
 }
 
 /* The bulk rows of the batch written, just before its commit: the
