@@ -30,7 +30,10 @@ enum status { ST_NONE, ST_INSERTED, ST_UPDATED, ST_UNCHANGED, ST_DUPLICATE,
 /* C_TIME: a string, a time as pm-records(5) has them (ts_is_utc);
  * TIME_IS ends the complaint about one that is not. */
 #define TIME_IS "a time (RFC 3339 in UTC: YYYY-MM-DDTHH:MM:SS[.fff]Z)"
-enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY, C_TIME };
+/* C_DATE: a string, a day as run records have one (date_is_ymd). */
+#define DATE_IS "a date (YYYY-MM-DD)"
+enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY, C_TIME,
+	C_DATE };
 #define F_KEY	0x01	/* part of the conflict key (required) */
 #define F_CMP	0x02	/* a change here is an update */
 #define F_NOUPD	0x04	/* written on insert only (first_seen_at) */

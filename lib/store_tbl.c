@@ -300,6 +300,11 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 			break;
 		*v = vtext(p, n);
 		return 0;
+	case C_DATE:
+		if ((p = json_str(j, &n)) == NULL || !date_is_ymd(p, n))
+			break;
+		*v = vtext(p, n);
+		return 0;
 	case C_ANY:
 		if ((p = json_str(j, &n)) != NULL) {
 			*v = vtext(p, n);
@@ -340,6 +345,7 @@ one_val(struct store *s, const struct col *c, const json_val *j,
 	snprintf(err, errlen, "%s is not %s", c->json,
 	    c->type == C_NUM ? "a number" : c->type == C_BOOL ? "a boolean" :
 	    c->type == C_INT ? "an integer" : c->type == C_TIME ? TIME_IS :
+	    c->type == C_DATE ? DATE_IS :
 	    "a string");
 	return -1;
 }

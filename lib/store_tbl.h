@@ -134,8 +134,8 @@
 #define RUNS_COLS(C, N, X) \
 	C(RUNS_RUN_ID, "run_id", C_STR, F_KEY) \
 	C(RUNS_FLOW, "flow", C_STR, F_CMP) \
-	C(RUNS_RUN_DATE, "run_date", C_STR, F_CMP) \
-	C(RUNS_TARGET_DATE, "target_date", C_STR, F_CMP) \
+	C(RUNS_RUN_DATE, "run_date", C_DATE, F_CMP) \
+	C(RUNS_TARGET_DATE, "target_date", C_DATE, F_CMP) \
 	C(RUNS_WINDOW_DAYS, "window_days", C_INT, F_CMP) \
 	C(RUNS_STARTED_AT, "started_at", C_TIME, F_CMP) \
 	C(RUNS_GIT_SHA, "git_sha", C_STR, F_CMP) \

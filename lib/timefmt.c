@@ -254,6 +254,17 @@ ts_is_utc(const char *s, size_t n)
 }
 
 int
+date_is_ymd(const char *s, size_t n)
+{
+	int y, mo, d;
+
+	return n == 10 && !digits(s, n, 0, 4, &y) && s[4] == '-' &&
+	    !digits(s, n, 5, 2, &mo) && s[7] == '-' &&
+	    !digits(s, n, 8, 2, &d) && mo >= 1 && mo <= 12 && d >= 1 &&
+	    d <= days_in(y, mo);
+}
+
+int
 ts_parse(const char *s, size_t n, char out[TS_MAX])
 {
 	const char *frac;

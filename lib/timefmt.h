@@ -25,6 +25,8 @@ int ts_parse(const char *s, size_t n, char out[TS_MAX]);
  * date and time (2026-02-30 is none; :60 only at 23:59, a leap second).
  * A scan: no conversion, no allocation (pm-store checks every time). */
 int ts_is_utc(const char *s, size_t n);
+/* 1 when s is a UTC date as run records have one: YYYY-MM-DD, real. */
+int date_is_ymd(const char *s, size_t n);
 int ts_ms(const char *s, size_t n, double *ms);	/* epoch milliseconds */
 int ts_sec(const char *s, size_t n, int64_t *sec); /* whole seconds, >= 0 */
 int ts_epoch(int64_t v, char out[TS_MAX]);	/* seconds, or ms if >= 1e11 */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run records are checked at pm-store (issue 22): an empty run_id, a flow
 # pipelines.sh does not have, a time that is no time, an end status that
-# is none of ours are bad_record failures, nothing stored; status ignores
+# is none of ours, a run_date or target_date that is no day, are
+# bad_record failures, nothing stored; status ignores
 # times in the future.  Before: all of these were stored, and one run
 # dated 2099 kept --status "fresh" for ever.
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +35,23 @@ test_expect_success 'bad run records: each a bad_record failure, nothing stored'
 	done &&
 	test_eq 0 "$(q "SELECT count(*) FROM processing_runs WHERE run_id = '\''x'\'' OR run_id = '\'''\''")" &&
 	test_eq 5 "$(q "SELECT count(DISTINCT detail) FROM processing_failures WHERE reason = '\''bad_record'\''")"
+'
+test_expect_success 'run_date and target_date are real days, YYYY-MM-DD, or null' '
+	good=$(rec_run_start d daily | jq -c ".run_date = \"2026-11-23\" |
+	    .target_date = \"2026-11-30\" | .window_days = 7") &&
+	for bad in ".run_date = \"2026-13-01\"" ".run_date = \"yesterday\"" \
+	    ".run_date = \"2026-02-29\"" ".run_date = \"2026-11-23T00:00:00Z\"" \
+	    ".target_date = \"2026-11-31\"" ".target_date = 20261130" \
+	    ".target_date = \"2026-11-30 \"" ".target_date = \"26-11-30\""; do
+		store1 "$(jq -c "$bad" <<<"$good")" && expect_status 1 &&
+		test_grep "_date is not a date (YYYY-MM-DD)" out || {
+			echo "accepted: $bad"; exit 1; }
+	done &&
+	test_eq 0 "$(q "SELECT count(*) FROM processing_runs WHERE run_id = '\''d'\''")" &&
+	store1 "$good" && expect_status 0 &&
+	store1 "$(jq -c ".run_id = \"d2\" | .run_date = \"2028-02-29\" |
+	    .target_date = null" <<<"$good")" && expect_status 0 &&
+	test_eq "2026-11-23|2026-11-30" "$(q "SELECT run_date, target_date FROM processing_runs WHERE run_id = '\''d'\''")"
 '
 test_expect_success 'the reasons say what is wrong' '
 	store1 "$(rec_run_start x nightly)" && test_grep "flow is not one of pipelines.sh" out &&
