@@ -12,9 +12,11 @@ struct item {
 	const char	*id;	/* market_id, or event_id */
 	const char	*eid;	/* markets: event_id or NULL */
 	const char	*slug;	/* event_slug / slug, or NULL */
+	const char	*fetched; /* fetched_at, or NULL */
 	const char	*text;
 	size_t		 len;
-	unsigned long	 seq;	/* input order, for "the later wins" */
+	unsigned long	 seq;	/* input order: of two fetched at once,
+				   the later wins */
 };
 
 /* Markets of one group: items[start .. start+n) after sorting. */
@@ -118,21 +120,30 @@ put(char **p, const char *s, size_t n)
 	return r;
 }
 
-/* Copy the record and its keys; id must be non-empty. */
+/* Copy the record and its keys; id must be non-empty.  The fetched_at
+ * of a record is its age: of two records of one market (or event), the
+ * one fetched later wins, as in pm-store. */
 static struct item *
 item_new(const struct rec *r, const char *id, size_t idl, const char *eid,
     size_t eidl, const char *slug, size_t slugl)
 {
 	struct item *it;
+	const char *f;
+	size_t fl;
 	char *p;
 
-	it = malloc(sizeof *it + idl + eidl + slugl + r->len + 4);
+	if (opt_str(&r->root, "fetched_at", &f, &fl) == -1) {
+		f = NULL;
+		fl = 0;
+	}
+	it = malloc(sizeof *it + idl + eidl + slugl + fl + r->len + 5);
 	if (it == NULL)
 		return NULL;
 	p = (char *)(it + 1);
 	it->id = put(&p, id, idl);
 	it->eid = eid ? put(&p, eid, eidl) : NULL;
 	it->slug = slug ? put(&p, slug, slugl) : NULL;
+	it->fetched = f ? put(&p, f, fl) : NULL;
 	it->text = put(&p, r->text, r->len);
 	it->len = r->len;
 	return it;
@@ -197,9 +208,19 @@ grouper_add_event(struct grouper *g, const struct rec *r, const char **err)
 	return 0;
 }
 
+/* Older first: without a fetched_at, then by fetched_at (one form, so
+ * text order is time order), then in input order. */
 static int
-cmp_seq(const struct item *a, const struct item *b)
+cmp_age(const struct item *a, const struct item *b)
 {
+	int c;
+
+	if (a->fetched == NULL || b->fetched == NULL)
+		c = (a->fetched != NULL) - (b->fetched != NULL);
+	else
+		c = strcmp(a->fetched, b->fetched);
+	if (c)
+		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -210,7 +231,7 @@ cmp_id(const void *x, const void *y)
 	const struct item *b = *(struct item *const *)y;
 	int c = strcmp(a->id, b->id);
 
-	return c ? c : cmp_seq(a, b);
+	return c ? c : cmp_age(a, b);
 }
 
 static int
@@ -220,7 +241,7 @@ cmp_slug(const void *x, const void *y)
 	const struct item *b = *(struct item *const *)y;
 	int c = strcmp(a->slug, b->slug);
 
-	return c ? c : cmp_seq(a, b);
+	return c ? c : cmp_age(a, b);
 }
 
 /* What a market is grouped on: its event id, else its event slug, else
@@ -262,8 +283,8 @@ cmp_span(const void *x, const void *y)
 	    ((const struct span *)y)->key);
 }
 
-/* Sort v on cmp (ties by input order) and keep the last of each run of
- * equal keys; the dropped items are freed. */
+/* Sort v on cmp (ties by age) and keep the last, the newest, of each
+ * run of equal keys; the dropped items are freed. */
 static void
 dedupe(struct vec *v, int (*cmp)(const void *, const void *),
     int (*same)(const struct item *, const struct item *))

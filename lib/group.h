@@ -8,7 +8,8 @@
  * the sorted market ids, escaped; pm-records(5) EVENT KEY), so the same markets always give the same key
  * whatever events were fed alongside.  Groups come out sorted by
  * event_key, markets inside a group by market_id (strcmp order); a market
- * seen twice counts once, the later record winning.
+ * seen twice counts once, the one fetched last winning (its fetched_at;
+ * of two fetched at once, or without one, the later in the input).
  *
  * Ownership: a struct grouper owns a copy of each record's bytes (never a
  * parsed tree: memory is the grouped input plus a few pointers per record)

@@ -77,6 +77,30 @@ test_expect_success 'a market seen twice counts once, the later record wins' '
 	echo "New 1" >want && test_cmp want got
 '
 
+test_expect_success 'of a market or event seen twice, the one fetched last wins, in any input order' '
+	old=2026-12-04T07:00:00Z new=2026-12-05T07:00:00Z &&
+	ev() { echo "{\"kind\":\"event\",\"event_id\":\"e1\",\"slug\":\"$1\",\"title\":\"$2\",\"fetched_at\":\"$3\",\"tags\":[]}"; } &&
+	rec_market 1 event_id=e1 question=New fetched_at=$new >new.nd &&
+	rec_market 1 event_id=e1 question=Old fetched_at=$old >old.nd &&
+	rec_market 1 event_id=e1 question=None >none.nd &&
+	rec_market 2 event_slug=s2 question=Two >two.nd &&
+	ev s2 "New event" $new >>new.nd && ev s2 "Old event" $old >>old.nd &&
+	for order in "new.nd old.nd" "old.nd new.nd" "none.nd new.nd old.nd" \
+	    "new.nd none.nd old.nd" "old.nd new.nd none.nd"; do
+		cat $order two.nd >in.ndjson &&
+		run pm-group in.ndjson && expect_status 0 &&
+		jq -r "[.event.title, .markets[].question] | join(\" \")" out >got &&
+		printf "%s\n" "New event New" "New event Two" >want &&
+		test_cmp want got || { echo "order: $order"; exit 1; }
+	done &&
+	{ cat none.nd; rec_market 1 event_id=e1 question=Later; } >in.ndjson &&
+	run pm-group in.ndjson && jq -r ".markets[].question" out >got &&
+	echo Later >want && test_cmp want got &&
+	{ cat new.nd; rec_market 1 event_id=e1 question=Same fetched_at=$new; } >in.ndjson &&
+	run pm-group in.ndjson && jq -r ".markets[].question" out | head -1 >got &&
+	echo Same >want && test_cmp want got
+'
+
 test_expect_success '--where filters groups into skip records; --limit caps groups' '
 	real_input >in.ndjson &&
 	run pm-group --where "(.markets | length) > 3" in.ndjson && expect_status 0 &&
