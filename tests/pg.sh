@@ -49,8 +49,23 @@ pg_start_tls() {
 PGB_DIR=
 PGB_URL=
 
+# pgbouncer_start_tls: the same, also on 127.0.0.1 (an ephemeral port)
+# with TLS required of clients, as a hosted pooler is (its certificate a
+# throwaway one made by openssl).  Sets PGB_TLS_PORT; pgb_tls_url NAME is
+# database NAME through it.
+PGB_TLS_PORT=
+
+pgbouncer_start_tls() {
+	PGB_TLS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	pgbouncer_start
+}
+
+pgb_tls_url() {
+	echo "postgresql://postgres@127.0.0.1:$PGB_TLS_PORT/$1"
+}
+
 pgbouncer_start() {
-	local bin
+	local bin port=${PGB_TLS_PORT:-6432} addr='' tls=''
 	bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 	if [ ! -x "$bin" ]; then
 		PG_ERR="pgbouncer not found (install pgbouncer)"
@@ -59,13 +74,26 @@ pgbouncer_start() {
 	[ -n "$PG_URL" ] || return 1
 	PGB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pm-pgb.XXXXXX") || return 1
 	chmod 755 "$PGB_DIR"
-	[ -n "$PG_USER" ] && chown "$PG_USER" "$PGB_DIR"
+	if [ -n "$PGB_TLS_PORT" ]; then
+		if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+		    -subj /CN=localhost -keyout "$PGB_DIR/tls.key" \
+		    -out "$PGB_DIR/tls.crt" >"$PGB_DIR/openssl.log" 2>&1; then
+			PG_ERR="openssl failed: $(tail -3 "$PGB_DIR/openssl.log")"
+			return 1
+		fi
+		chmod 600 "$PGB_DIR/tls.key"
+		addr=127.0.0.1 tls="client_tls_sslmode = require
+client_tls_key_file = $PGB_DIR/tls.key
+client_tls_cert_file = $PGB_DIR/tls.crt"
+	fi
+	[ -n "$PG_USER" ] && chown -R "$PG_USER" "$PGB_DIR"
 	cat >"$PGB_DIR/pgbouncer.ini" <<-EOF
 	[databases]
 	* = host=$PG_DIR user=postgres
 	[pgbouncer]
-	listen_addr =
-	listen_port = 6432
+	listen_addr = $addr
+	listen_port = $port
+	${tls}
 	unix_socket_dir = $PGB_DIR
 	auth_type = any
 	pool_mode = transaction
@@ -80,7 +108,7 @@ pgbouncer_start() {
 		PG_ERR="pgbouncer did not start: $(tail -3 "$PGB_DIR/start.log" "$PGB_DIR/pgbouncer.log" 2>/dev/null)"
 		return 1
 	fi
-	PGB_URL="postgresql://postgres@/postgres?host=$PGB_DIR&port=6432"
+	PGB_URL="postgresql://postgres@/postgres?host=$PGB_DIR&port=$port"
 	export PGB_URL
 	local i=0
 	until psql -X -A -t -q "$PGB_URL" -c "select 1" >/dev/null 2>&1; do
@@ -102,7 +130,7 @@ pgbouncer_stop() {
 }
 
 pgb_url() {
-	echo "postgresql://postgres@/$1?host=$PGB_DIR&port=6432"
+	echo "postgresql://postgres@/$1?host=$PGB_DIR&port=${PGB_TLS_PORT:-6432}"
 }
 
 # In a case: fails, saying why, when there is no pooler.
