@@ -19,7 +19,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-db=${DEMO_DB:-data/demo.db}
+# everything the demo writes goes in DEMO_DATA (data/): the database,
+# the dumps and the summaries
+data=${DEMO_DATA:-data}
+mkdir -p "$data" || exit 3
+db=${DEMO_DB:-$data/demo.db}
 # The run's clock, fixed at 07:00 UTC today: the target day is 7 days
 # ahead whatever the time the demo runs, and the server lays its markets
 # out over the next 10 days from the same clock.
@@ -38,24 +42,24 @@ export PM_STATE_DIR=$work/state
 
 daily() {
 	echo "demo: ./pipelines.sh daily --db $db --now $now $*"
-	./pipelines.sh daily --db "$db" --now "$now" --dump-dir data/dumps \
+	./pipelines.sh daily --db "$db" --now "$now" --dump-dir "$data/dumps" \
 	    --env-file /dev/null "$@"
 }
 
 echo "demo: fake Polymarket on 127.0.0.1:$port; database $db"
 echo "demo: 1. the builtin suite on the markets closing 7 days after $now"
-daily --summary-path data/demo-summary.json
+daily --summary-path "$data/demo-summary.json"
 status=$?
 echo
 echo "demo: 2. the same day again, the builtin suite plus a jq variant"
 echo "demo:    (examples/experiments-builtin-plus.json): the new variant runs"
 echo "demo:    on the events already processed, the builtin rows stay"
 daily --config examples/experiments-builtin-plus.json \
-    --summary-path data/demo-summary-2.json
+    --summary-path "$data/demo-summary-2.json"
 s2=$?
 [ "$status" -ne 0 ] || status=$s2
 echo
-echo "demo: exit status $status; JSON summaries in data/demo-summary.json and data/demo-summary-2.json"
+echo "demo: exit status $status; JSON summaries in $data/demo-summary.json and $data/demo-summary-2.json"
 echo "demo: results per variant in $db:"
 sqlite3 "$db" "SELECT experiment_id, count(*) FROM experiment_results GROUP BY 1 ORDER BY 1" 2>/dev/null
 echo "demo: ./pipelines.sh status --db $db"
