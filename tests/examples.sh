@@ -5,7 +5,8 @@
 #
 #   examples_man PAGE... DIR      one file per example of each page's
 #   examples_sh FILE DIR          EXAMPLES section (or each command of a
-#                                 one-liners file) into DIR: N.sh (the
+#   examples_readme FILE DIR      one-liners file, or of the README's
+#                                 indented blocks) into DIR: N.sh (the
 #                                 command, roff escapes undone), N.where
 #                                 (page:line) and N.tags (its test: lines)
 #
@@ -13,6 +14,10 @@
 #
 #   .\" test: TAG [ARG]           (in a man page)
 #   # test: TAG [ARG]             (in examples/one-liners.sh)
+#   <!-- test: TAG [ARG] -->      (in README.md: before a block, for each
+#                                 command of the block; a line of a
+#                                 block is a command, with the lines it
+#                                 continues: after a | or \, or indented)
 #
 # tells the test what the example needs, so it runs rather than being
 # skipped:
@@ -24,6 +29,10 @@
 #   cron          a crontab line: the command after its five time fields
 #   status N      the example's documented exit status is N (default 0)
 #   text          not a command (a record shown as text): not run
+#   make          the command after "make && ": the suite built the programs
+#   dry           make and tools/install-deps.sh as dry runs in the
+#                 checkout (make -n, --list): the targets exist, the
+#                 packages are known; what they do has tests of its own
 #
 # Every example runs in a fresh copy of a scratch directory with the files
 # the examples name (markets.ndjson, dump.ndjson, data/pm.db...), the fake
@@ -73,6 +82,36 @@ examples_sh() {
 	/^# test: / { emit(); sub(/^# test: /, ""); tags = tags $0 "\n"; next }
 	/^#/ || /^[ \t]*$/ { emit(); next }
 	{ if (c == "") at = NR; c = c (c == "" ? "" : "\n") $0 }
+	END { emit() }
+	' "$file"
+}
+
+examples_readme() {
+	local file=$1 dir=$2
+	mkdir -p "$dir"
+	awk -v dir="$dir" -v page="${file##*/}" '
+	function emit() {
+		if (c == "") return
+		f = dir "/" page "-" at
+		print c > (f ".sh"); close(f ".sh")
+		printf "%s", tags > (f ".tags"); close(f ".tags")
+		print page ":" at > (f ".where"); close(f ".where")
+		c = ""
+	}
+	/^<!-- test: .* -->$/ {
+		t = $0; sub(/^<!-- test: /, "", t); sub(/ -->$/, "", t)
+		pend = pend t "\n"; next
+	}
+	/^    / {
+		if (!inb) { inb = 1; tags = pend; pend = ""; text = tags ~ /(^|\n)text/ }
+		line = substr($0, 5)
+		if (c != "" && (text || cont || line ~ /^    /)) c = c "\n" line
+		else { emit(); at = NR; c = line }
+		cont = line ~ /[|\\][ \t]*$/
+		next
+	}
+	/^[ \t]*$/ { if (inb) { emit(); inb = 0 } next }
+	{ if (inb) { emit(); inb = 0 } pend = "" }
 	END { emit() }
 	' "$file"
 }

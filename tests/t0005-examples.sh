@@ -1,6 +1,6 @@
 #!/bin/bash
-# Every EXAMPLES section of every man page and every command of
-# examples/one-liners.sh runs against the fake API (and a fake LLM, and
+# Every EXAMPLES section of every man page, every command of
+# examples/one-liners.sh and of the README runs against the fake API (and a fake LLM, and
 # PostgreSQL where an example names it), each in a fresh copy of a scratch
 # directory, and exits as documented.  What an example needs is marked in
 # its source (tests/examples.sh says how); none is skipped.
@@ -11,7 +11,8 @@
 . "$TESTS_DIR/pg.sh"
 
 examples_man "$TOP"/man/*.[157] "$TMP/ex" &&
-examples_sh "$TOP/examples/one-liners.sh" "$TMP/ex" || exit 1
+examples_sh "$TOP/examples/one-liners.sh" "$TMP/ex" &&
+examples_readme "$TOP/README.md" "$TMP/ex" || exit 1
 
 # The fake LLM (tests/fake-llm.py), without fake-llm.sh's EXIT trap.
 python3 "$TESTS_DIR/fake-llm.py" "$TMP/llm.port" "$TMP/llm.log" &
@@ -67,7 +68,8 @@ pm-group markets.ndjson >groups.ndjson &&
 ./pipelines.sh prices --env-file /dev/null --limit 50 >>setup.log 2>&1 &&
 pm-summary --status >>setup.log 2>&1 &&
 cp dumps/*.ndjson dump.ndjson &&
-cp dump.ndjson dumps/20261122T070000Z-daily-4f2a.ndjson ||
+cp dump.ndjson dumps/20261122T070000Z-daily-4f2a.ndjson &&
+cp dump.ndjson dumps/RUN_ID.ndjson ||
 	{ cat setup.log; exit 1; }
 cd "$TMP" || exit 1
 
@@ -88,6 +90,10 @@ example() {
 		tls)
 			cmd="PM_GAMMA_URL=$TLS_URL PM_CLOB_URL=$TLS_URL ${cmd//"$arg"/"$C/ca.pem"}" ;;
 		cron) cmd=$(printf '%s\n' "$cmd" | sed -E 's/^([^ ]+ +){5}//') ;;
+		make) cmd=${cmd#make && } ;;
+		dry) cmd=$(printf '%s\n' "$cmd" | sed -E \
+		    -e "s#^tools/install-deps.sh( |\$)#sh '$TOP/tools/install-deps.sh' --list >/dev/null\\1#" \
+		    -e "s#(^|&& )make( |\$)#\\1make -s -n -C '$TOP' >/dev/null\\2#") ;;
 		status) want=$arg ;;
 		text) printf '%s\n' "$cmd" | grep -q . || return 1; return 0 ;;
 		*) say "$n: unknown tag: $tag"; return 1 ;;
