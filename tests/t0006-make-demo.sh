@@ -25,12 +25,17 @@ test_expect_success 'make demo: two daily runs completed, every variant stored, 
 	printf "%s\n" builtin:forecast:extremize builtin:forecast:market builtin:research:baseline >want &&
 	test_cmp want got &&
 	test_grep "^demo: exit status 0" out &&
+	sqlite3 "$D/demo.db" "SELECT count(*) FROM processing_runs WHERE finished_at < started_at" >got &&
+	echo 0 >want && test_cmp want got &&
 	test_grep "^status: fresh" out
 '
 test_expect_success 'a second make demo the same day: the variants stay, nothing done twice' '
 	D=$TMP/demo &&
 	before=$(sqlite3 "$D/demo.db" "SELECT count(*) FROM experiment_results") &&
-	(cd "$TOP" && DEMO_DATA=$D DEMO_MARKETS=60 DEMO_EVENTS=10 \
+	# the first demo'"'"'s clock: one crossing the hour since would see
+	# markets laid out from another hour
+	now=$(sqlite3 "$D/demo.db" "SELECT MIN(started_at) FROM processing_runs") &&
+	(cd "$TOP" && DEMO_NOW=$now DEMO_DATA=$D DEMO_MARKETS=60 DEMO_EVENTS=10 \
 	    PM_STATE_DIR=$TMP/state bash tools/demo.sh) >out 2>err ||
 	{ cat out err; exit 1; } &&
 	test "$(sqlite3 "$D/demo.db" "SELECT count(*) FROM experiment_results")" -eq "$before" &&

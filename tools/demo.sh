@@ -24,10 +24,11 @@ trap cleanup EXIT
 data=${DEMO_DATA:-data}
 mkdir -p "$data" || exit 3
 db=${DEMO_DB:-$data/demo.db}
-# The run's clock, fixed at 07:00 UTC today: the target day is 7 days
-# ahead whatever the time the demo runs, and the server lays its markets
-# out over the next 10 days from the same clock.
-now=${DEMO_NOW:-$(date -u +%F)T07:00:00Z}
+# The run's clock, the start of this hour (UTC): the target day is 7 days
+# ahead, the same day for every demo run today, and the server lays its
+# markets out over the next 10 days from the same clock.  (A fixed 07:00
+# made a demo run before 07:00 finish before it started.)
+now=${DEMO_NOW:-$(date -u +%FT%H:00:00Z)}
 python3 tests/fake-polymarket.py --port-file "$work/port" --now "$now" \
     --markets "${DEMO_MARKETS:-300}" --spread-days 10 --group-size 3 \
     --events "${DEMO_EVENTS:-40}" 2>"$work/server.log" &
