@@ -38,18 +38,22 @@
 # the examples name (markets.ndjson, dump.ndjson, data/pm.db...), the fake
 # API and a fake LLM (examples/experiments.json's base URLs point at it).
 
+# The awk function that writes one example into dir: N.sh, N.tags, N.where
+# shellcheck disable=SC2016 # awk, not shell
+ex_write='
+function write(text, where, tags,   f) {
+	f = dir "/" page "-" where
+	print text > (f ".sh"); close(f ".sh")
+	printf "%s", tags > (f ".tags"); close(f ".tags")
+	print page ":" where > (f ".where"); close(f ".where")
+}'
+
 examples_man() {
 	local dir=${!#} page
 	mkdir -p "$dir"
 	for page in "${@:1:$#-1}"; do
-		awk -v dir="$dir" -v page="${page##*/}" '
-		function emit(text, where) {
-			f = dir "/" page "-" where
-			print text > (f ".sh"); close(f ".sh")
-			printf "%s", tags > (f ".tags"); close(f ".tags")
-			print page ":" where > (f ".where"); close(f ".where")
-			tags = ""
-		}
+		awk -v dir="$dir" -v page="${page##*/}" "$ex_write"'
+		function emit(text, where) { write(text, where, tags); tags = "" }
 		function unroff(s) {
 			gsub(/\\e/, "\\", s); gsub(/\\-/, "-", s); gsub(/\\&/, "", s)
 			gsub(/\\\(aq/, "\047", s)
@@ -69,15 +73,8 @@ examples_man() {
 examples_sh() {
 	local file=$1 dir=$2
 	mkdir -p "$dir"
-	awk -v dir="$dir" -v page="${file##*/}" '
-	function emit() {
-		if (c == "") return
-		f = dir "/" page "-" at
-		print c > (f ".sh"); close(f ".sh")
-		printf "%s", tags > (f ".tags"); close(f ".tags")
-		print page ":" at > (f ".where"); close(f ".where")
-		c = ""; tags = ""
-	}
+	awk -v dir="$dir" -v page="${file##*/}" "$ex_write"'
+	function emit() { if (c != "") write(c, at, tags); c = ""; tags = "" }
 	!go { if ($0 == "exit 0") go = 1; next }
 	/^# test: / { emit(); sub(/^# test: /, ""); tags = tags $0 "\n"; next }
 	/^#/ || /^[ \t]*$/ { emit(); next }
@@ -89,15 +86,8 @@ examples_sh() {
 examples_readme() {
 	local file=$1 dir=$2
 	mkdir -p "$dir"
-	awk -v dir="$dir" -v page="${file##*/}" '
-	function emit() {
-		if (c == "") return
-		f = dir "/" page "-" at
-		print c > (f ".sh"); close(f ".sh")
-		printf "%s", tags > (f ".tags"); close(f ".tags")
-		print page ":" at > (f ".where"); close(f ".where")
-		c = ""
-	}
+	awk -v dir="$dir" -v page="${file##*/}" "$ex_write"'
+	function emit() { if (c != "") write(c, at, tags); c = "" }
 	/^<!-- test: .* -->$/ {
 		t = $0; sub(/^<!-- test: /, "", t); sub(/ -->$/, "", t)
 		pend = pend t "\n"; next
