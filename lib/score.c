@@ -95,8 +95,10 @@ load_rows(struct scorer *s, struct db_stmt *st, struct mkt *m, int *closed,
 			continue;
 		t = db_col_text(st, 0, NULL);
 		m->name[m->k] = strdup(t ? t : "");
-		m->has[m->k] = (t = db_col_text(st, 1, NULL)) != NULL;
-		m->p[m->k] = t ? strtod(t, NULL) : 0;
+		/* as a double: SQLite's text of a REAL has 15 digits only
+		 * (1/3 read back as 0.333333333333333), PostgreSQL's all */
+		m->has[m->k] = !db_col_null(st, 1);
+		m->p[m->k] = m->has[m->k] ? db_col_double(st, 1) : 0;
 		if (closed) {
 			*closed = db_col_int(st, 2) == 1;
 			t = db_col_text(st, 3, NULL);
@@ -391,7 +393,7 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
     double *lead_h)
 {
 	struct db_stmt *q = s->q_lead;
-	const char *h, *close;
+	const char *close;
 	double c, t;
 	int rc;
 
@@ -402,10 +404,9 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
 	db_bind_str(q, 4, r->markets ? r->markets : "");
 	db_bind_str(q, 5, id);
 	if ((rc = db_step(q)) == DB_ROW) {
-		h = db_col_text(q, 0, NULL);
 		close = db_col_text(q, 1, NULL);
-		if (h)
-			*lead_h = strtod(h, NULL);
+		if (!db_col_null(q, 0))	/* a double, as in load_rows() */
+			*lead_h = db_col_double(q, 0);
 		else if (close && r->started &&
 		    ts_ms(close, strlen(close), &c) == 0 &&
 		    ts_ms(r->started, strlen(r->started), &t) == 0)

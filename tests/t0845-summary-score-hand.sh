@@ -1,0 +1,73 @@
+#!/bin/bash
+# pm-summary --score on small forecast sets whose every number was worked
+# out by hand (in the comments, the arithmetic in jq): stored prices and
+# lead times read to the last digit, the same report from SQLite and from
+# PostgreSQL.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+
+# mkt ID CLOSED PRICES [OUTCOMES] [FIELD...]: a market of event e-ID
+# closing 2026-11-30T12:00Z; PRICES and OUTCOMES JSON arrays (Yes/No)
+mkt() {
+	local id=$1 closed=$2 prices=$3 names=${4:-'["Yes","No"]'}
+	shift 3; [ $# -gt 0 ] && shift
+	rec_market "$id" event_id="e$id" close_time=2026-11-30T12:00:00Z \
+		active:="$([ "$closed" = true ] && echo false || echo true)" \
+		closed:="$closed" resolution_status:=null tags:='[]' \
+		contracts:="$(jq -cn --arg id "$id" --argjson p "$prices" --argjson n "$names" \
+			'[range($n | length) as $i | {outcome: $n[$i],
+			  token_id: "\($id)\($i)", price: $p[$i]}]')" "$@"
+}
+# res VARIANT PROBABILITIES [LEAD]: an ok result of s:forecast:VARIANT
+# started 2026-11-23T12:00Z (7 days before the close: [6, 8))
+res() {
+	rec_result "$1" "$2" | jq -c --argjson l "${3:-null}" \
+		'.started_at = "2026-11-23T12:00:00Z" | if $l then .lead = $l else . end'
+}
+# grp KEY MARKET RESULT...: a group of one market and these results
+grp() {
+	local key=$1 m=$2
+	shift 2
+	rec_group "$key" null "$m" | jq -c --slurpfile r <(printf '%s\n' "$@") '.results = $r'
+}
+NEAR='def near(a; b): ((a - b) | if . < 0 then -. else . end) < 1e-9;'
+
+# Prices and lead times as stored, to the last digit: m1 seen at 1/3 and
+# 2/3 (0.3333333333333333, 0.6666666666666667), forecast Yes 0.8 with a
+# stored lead of 23.99999999999999 h: [0, 1), not [1, 3).  SQLite gives
+# a REAL as text with 15 digits (24, 0.333333333333333): read as such,
+# the forecast went to [1, 3) and the reference differed from
+# PostgreSQL's in its last digits.  m1 resolved Yes:
+#   Brier ((0.8-1)^2 + 0.2^2)/2 = 0.04, log loss -ln 0.8
+#   reference ((1/3-1)^2 + (2/3)^2)/2 = 4/9, -ln(1/3); skill 1 - 0.04*9/4 = 0.91
+{
+	rec_run_start r1 daily
+	grp event:e1 "$(mkt m1 false '[0.3333333333333333,0.6666666666666667]')" \
+		"$(res v '{"m1":{"Yes":0.8,"No":0.2}}' \
+			'{"m1":{"close_time":"2026-11-30T12:00:00Z","lead_h":23.99999999999999}}')"
+	rec_run_start r2 static
+	mkt m1 true '[1,0]'
+} >"$TMP/digits.ndjson"
+DIGITS="$NEAR"' .variants[0] | .markets == 1 and near(.brier; 0.04) and
+	near(.log_loss; -(0.8|log)) and near(.reference.brier; 4/9) and
+	near(.reference.log_loss; 3|log) and near(.skill; 0.91) and
+	(.lead_days | map(.markets) == [1,0,0,0,0]) and .lead_unknown == 0'
+
+test_expect_success 'SQLite: stored prices and lead times read to the last digit' '
+	pm-store --db d.db <"$TMP/digits.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db d.db --json && expect_status 0 &&
+	jq -e "$DIGITS" out >/dev/null
+'
+
+pg_start
+test_expect_success 'PostgreSQL: the same digits, the same report as SQLite' '
+	pg_ready && url=$(pg_newdb digits) &&
+	pm-store --db "$url" <"$TMP/digits.ndjson" >/dev/null 2>&1 &&
+	pm-store --db d.db <"$TMP/digits.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db "$url" --json && expect_status 0 &&
+	jq -e "$DIGITS" out >/dev/null && mv out pg &&
+	run pm-summary --score --db d.db --json && expect_status 0 &&
+	test_cmp pg out
+'
+
+test_done
