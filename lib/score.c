@@ -528,6 +528,8 @@ static int
 score_all(struct scorer *s)
 {
 	struct db_stmt *st;
+	const char *c;
+	char sql[1024];
 	int rc;
 
 	s->q_mkt = db_prepare(s->db, "SELECT c.outcome, c.price, m.closed, "
@@ -547,12 +549,19 @@ score_all(struct scorer *s)
 	s->q_lead = db_prepare(s->db, "SELECT lead_h, close_time FROM "
 	    "experiment_markets WHERE event_key = ?1 AND experiment_id = ?2 "
 	    "AND fingerprint = ?3 AND markets = ?4 AND market_id = ?5");
-	st = db_prepare(s->db, "SELECT event_key, COALESCE(suite, ''), "
+	/* In one order on every engine, the variants' lines and the sums
+	 * (a float sum depends on its order): bytes, as SQLite compares
+	 * text, not a PostgreSQL database's locale (en_US puts "a" before
+	 * "B"), and a null suite as '' (PostgreSQL sorts nulls last). */
+	c = db_engine(s->db) == DB_PG ? " COLLATE \"C\"" : "";
+	snprintf(sql, sizeof sql, "SELECT event_key, COALESCE(suite, ''), "
 	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities, "
 	    "started_at, experiment_id, fingerprint, markets FROM "
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
-	    "NULL ORDER BY suite, stage, variant, experiment_id, fingerprint, "
-	    "event_key");
+	    "NULL ORDER BY COALESCE(suite, '')%s, COALESCE(stage, '')%s, "
+	    "COALESCE(variant, '')%s, experiment_id%s, fingerprint%s, "
+	    "event_key%s", c, c, c, c, c, c);
+	st = db_prepare(s->db, sql);
 	if (!s->q_mkt || !s->q_ref || !s->q_lead || (s->v >= 5 && !s->q_res) ||
 	    !st) {
 		db_finalize(st);

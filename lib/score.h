@@ -15,6 +15,8 @@
  *	log loss = -ln(clamp(p_winner, eps, 1 - eps))
  * An outcome the forecast leaves out gets an equal share of what the
  * given ones leave below 1.  Calibration buckets take every (p_i, o_i).
+ * Read in byte order on every engine, every double as stored: the same
+ * data gives the same report.
  *
  * Read-only.  Ownership: the database and the output buffer are borrowed.
  */

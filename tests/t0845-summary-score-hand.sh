@@ -2,7 +2,7 @@
 # pm-summary --score on small forecast sets whose every number was worked
 # out by hand (in the comments, the arithmetic in jq): stored prices and
 # lead times read to the last digit, the same report from SQLite and from
-# PostgreSQL.
+# PostgreSQL whatever the database's locale.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -59,6 +59,35 @@ test_expect_success 'SQLite: stored prices and lead times read to the last digit
 	jq -e "$DIGITS" out >/dev/null
 '
 
+# Byte order on every engine: variants B, a, _x and n of no suite (null:
+# as "", first on SQLite, last in PostgreSQL's order; bytes: n B _x a; an
+# en-US collation: _x a B), and v's forecasts of three events whose Brier
+# sum depends on its order.  Each market resolved Yes:
+#   event:B p 0.9 -> 0.01, event:C p 0.6 -> 0.16, event:a p 0.9 -> 0.01
+#   (0.01 + 0.16) + 0.01 = 0.18000000000000005 in byte order,
+#   (0.01 + 0.01) + 0.16 = 0.18000000000000002 in en-US's
+{
+	rec_run_start r1 daily
+	grp event:e0 "$(mkt m0 false '[0.5,0.5]')" \
+		"$(res B '{"m0":{"Yes":0.8,"No":0.2}}')" \
+		"$(res a '{"m0":{"Yes":0.6,"No":0.4}}')" \
+		"$(res _x '{"m0":{"Yes":0.7,"No":0.3}}')" \
+		"$(res n '{"m0":{"Yes":0.5,"No":0.5}}' | jq -c '.suite = null')"
+	grp event:B "$(mkt mB false '[0.5,0.5]')" "$(res v '{"mB":{"Yes":0.9,"No":0.1}}')"
+	grp event:C "$(mkt mC false '[0.5,0.5]')" "$(res v '{"mC":{"Yes":0.6,"No":0.4}}')"
+	grp event:a "$(mkt ma false '[0.5,0.5]')" "$(res v '{"ma":{"Yes":0.9,"No":0.1}}')"
+	rec_run_start r2 static
+	for m in m0 mB mC ma; do mkt $m true '[1,0]'; done
+} >"$TMP/order.ndjson"
+ORDER="$NEAR"' (.variants | map(.variant) == ["n","B","_x","a","v"]) and
+	(.variants[4] | .markets == 3 and near(.brier; 0.18 / 3))'
+
+test_expect_success 'SQLite: variants in byte order' '
+	pm-store --db o.db <"$TMP/order.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db o.db --json && expect_status 0 &&
+	jq -e "$ORDER" out >/dev/null
+'
+
 pg_start
 test_expect_success 'PostgreSQL: the same digits, the same report as SQLite' '
 	pg_ready && url=$(pg_newdb digits) &&
@@ -70,4 +99,24 @@ test_expect_success 'PostgreSQL: the same digits, the same report as SQLite' '
 	test_cmp pg out
 '
 
+# A database made with an en-US collation (ICU, as a server's default
+# locale often is): the report is the one SQLite gives, byte for byte.
+test_expect_success 'PostgreSQL in an en-US locale: variants and sums in byte order, as on SQLite' '
+	pg_ready &&
+	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS enus" \
+		-c "CREATE DATABASE enus TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '"'"'en-US'"'"'" \
+		>/dev/null 2>&1 &&
+	url="postgresql://postgres@/enus?host=$PG_DIR" &&
+	pm-store --db "$url" <"$TMP/order.ndjson" >/dev/null 2>&1 &&
+	test "$(psql -X -A -t -q "$url" -c "SELECT string_agg(v, '"'"' '"'"' ORDER BY v)
+		FROM (VALUES ('"'"'B'"'"'), ('"'"'a'"'"')) t(v)")" = "a B" &&
+	run pm-summary --score --db "$url" --json && expect_status 0 &&
+	jq -e "$ORDER" out >/dev/null && mv out pg &&
+	pm-store --db o.db <"$TMP/order.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db o.db --json && expect_status 0 &&
+	test_cmp pg out &&
+	run pm-summary --score --db "$url" && expect_status 0 && mv out pg &&
+	run pm-summary --score --db o.db && expect_status 0 &&
+	test_cmp pg out
+'
 test_done
