@@ -2,7 +2,8 @@
 # pm-summary --score on small forecast sets whose every number was worked
 # out by hand (in the comments, the arithmetic in jq): stored prices and
 # lead times read to the last digit, the same report from SQLite and from
-# PostgreSQL whatever the database's locale.
+# PostgreSQL whatever the database's locale, calibration buckets at their
+# edges.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -86,6 +87,33 @@ test_expect_success 'SQLite: variants in byte order' '
 	pm-store --db o.db <"$TMP/order.ndjson" >/dev/null 2>&1 &&
 	run pm-summary --score --db o.db --json && expect_status 0 &&
 	jq -e "$ORDER" out >/dev/null
+'
+
+# Calibration buckets hold what their edges say: of 50 buckets 0.58 is in
+# [0.58, 0.60) (0.58 * 50 is 28.999...), 0.57 in [0.56, 0.58), 0.42 and
+# 0.43 in [0.42, 0.44); of 100, 0.57 in [0.57, 0.58) and 0.58 in [0.58,
+# 0.59) (0.57 * 100 is 56.999...); 0 in the first, 1 in the last.
+{
+	rec_run_start r1 daily
+	grp event:e2 "$(mkt m2 false '[0.5,0.5]')" "$(res v '{"m2":{"Yes":0.58,"No":0.42}}')"
+	grp event:e3 "$(mkt m3 false '[0.5,0.5]')" "$(res v '{"m3":{"Yes":0.57,"No":0.43}}')"
+	grp event:e4 "$(mkt m4 false '[0.5,0.5]')" "$(res v '{"m4":{"Yes":1,"No":0}}')"
+	rec_run_start r2 static
+	for m in m2 m3 m4; do mkt $m true '[1,0]'; done
+} >"$TMP/edges.ndjson"
+
+test_expect_success 'calibration: a forecast on a bucket edge is in the bucket that starts there' '
+	pm-store --db e.db <"$TMP/edges.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db e.db --json --buckets 50 && expect_status 0 &&
+	jq -c ".variants[0].calibration[] | select(.n > 0) | [.lo, .n]" out >got &&
+	printf "%s\n" "[0,1]" "[0.42,2]" "[0.56,1]" "[0.58,1]" "[0.98,1]" >want &&
+	test_cmp want got &&
+	run pm-summary --score --db e.db --json --buckets 100 && expect_status 0 &&
+	jq -c ".variants[0].calibration[] | select(.n > 0) | [.lo, .n]" out >got &&
+	printf "%s\n" "[0,1]" "[0.42,1]" "[0.43,1]" "[0.57,1]" "[0.58,1]" "[0.99,1]" >want &&
+	test_cmp want got &&
+	run pm-summary --score --db e.db --buckets 50 && expect_status 0 &&
+	test_grep "^    \[0.58, 0.60) n 1, forecast 0.580, observed 1.000$" out
 '
 
 pg_start
