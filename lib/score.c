@@ -218,25 +218,31 @@ load_ref(struct scorer *s, const char *key, const char *id,
 	return ok;
 }
 
-/* The outcome of m that key names: exactly, else ignoring case. */
+/* The outcome of m that key names exactly (exact), or ignoring case;
+ * -1 when none does. */
 static int
-outcome_index(const struct mkt *m, const char *key, size_t n)
+outcome_index(const struct mkt *m, const char *key, size_t n, int exact)
 {
 	int i;
 
 	for (i = 0; i < m->k; i++)
-		if (strlen(m->name[i]) == n && memcmp(m->name[i], key, n) == 0)
-			return i;
-	for (i = 0; i < m->k; i++)
-		if (strlen(m->name[i]) == n && strncasecmp(m->name[i], key, n) == 0)
+		if (strlen(m->name[i]) == n && (exact ?
+		    memcmp(m->name[i], key, n) == 0 :
+		    strncasecmp(m->name[i], key, n) == 0))
 			return i;
 	return -1;
 }
 
-/* A forecast {outcome: p} as one probability per outcome of m; the
- * outcomes it leaves out share what the others leave below 1.  -1 when
- * it names none of them; -2 when it is not an object of probabilities
- * from 0 to 1 (counted as invalid, never silently left out). */
+/*
+ * A forecast as one probability per outcome of m.  An object {outcome: p}
+ * names outcomes exactly, else ignoring case (an exact name wins over one
+ * that differs in case only, wherever it stands); a number is the first
+ * outcome's probability, as pm-experiment(1) reads one.  The outcomes it
+ * leaves out share what the others leave below 1.  -1 when it is not
+ * probabilities from 0 to 1 of the market's outcomes: not an object or a
+ * number, a value not from 0 to 1, a name that is no outcome of m, or
+ * none at all (counted as invalid, never silently left out).
+ */
 static int
 forecast_vec(const json_val *f, const struct mkt *m, double *p)
 {
@@ -245,23 +251,35 @@ forecast_vec(const json_val *f, const struct mkt *m, double *p)
 	const char *key;
 	size_t n;
 	double d, sum = 0;
-	int i, given[MAXK] = { 0 }, ngiven = 0;
+	int i, exact, given[MAXK] = { 0 }, ngiven = 0;
 
-	if (f->type != JSON_OBJECT)
-		return -2;
-	json_iter_init(&it, f);
-	while (json_iter_next(&it, &key, &n, &v))
-		if (json_double(&v, &d) == -1 || !(d >= 0 && d <= 1))
-			return -2;	/* counted, never scored */
-	json_iter_init(&it, f);
-	while (json_iter_next(&it, &key, &n, &v)) {
-		if ((i = outcome_index(m, key, n)) < 0 || given[i])
-			continue;
-		json_double(&v, &d);
-		p[i] = d;
-		given[i] = 1;
-		ngiven++;
-		sum += d;
+	if (f->type != JSON_OBJECT) {
+		if (json_double(f, &d) == -1 || !(d >= 0 && d <= 1) ||
+		    m->k < 1)
+			return -1;
+		p[0] = sum = d;
+		given[0] = ngiven = 1;
+	} else {
+		json_iter_init(&it, f);
+		while (json_iter_next(&it, &key, &n, &v))
+			if (json_double(&v, &d) == -1 || !(d >= 0 && d <= 1) ||
+			    outcome_index(m, key, n, 0) < 0)
+				return -1;	/* counted, never scored */
+	}
+	/* the names as they are first, then those that differ in case */
+	for (exact = 1; f->type == JSON_OBJECT && exact >= 0; exact--) {
+		json_iter_init(&it, f);
+		while (json_iter_next(&it, &key, &n, &v)) {
+			if ((!exact && outcome_index(m, key, n, 1) >= 0) ||
+			    (i = outcome_index(m, key, n, exact)) < 0 ||
+			    given[i])
+				continue;
+			json_double(&v, &d);
+			p[i] = d;
+			given[i] = 1;
+			ngiven++;
+			sum += d;
+		}
 	}
 	if (ngiven == 0)
 		return -1;
@@ -437,8 +455,8 @@ lead_bucket(double lead_h)
 	return i;
 }
 
-/* One market of one forecast.  1 when scored, 0 when not resolved (or
- * the forecast says nothing usable about it), -1 on a database error. */
+/* One market of one forecast.  1 when scored, 0 when not resolved or
+ * not a forecast of it (invalid), -1 on a database error. */
 static int
 score_market(struct scorer *s, const struct row *r, const char *id,
     const json_val *f)
@@ -446,15 +464,15 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 	struct acc *a = r->a;
 	struct mkt m = { 0 };
 	double p[MAXK], q[MAXK], lead_h;
-	int rc = 0, ref, lr, fv = -1;
+	int rc = 0, ref, lr;
 
 	if (load_market(s, id, &m) == -1)
 		rc = -1;
-	else if ((fv = forecast_vec(f, &m, p)) == -2)
+	else if (forecast_vec(f, &m, p) == -1)
 		a->invalid++;
 	else if (m.winner < 0)
 		a->pending++;
-	else if (fv == 0) {
+	else {
 		if ((ref = load_ref(s, r->key, id, &m, q)) == -1 ||
 		    (lr = lead_time(s, r, id, &lead_h)) == -2)
 			rc = -1;
@@ -745,8 +763,8 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	    a->all.markets, a->pending);
 	text_sums(&a->all, b);
 	if (a->invalid)
-		buf_printf(b, "  not probabilities from 0 to 1, not scored: "
-		    "%lu market(s)\n", a->invalid);
+		buf_printf(b, "  not probabilities from 0 to 1 of the market's "
+		    "outcomes, not scored: %lu market(s)\n", a->invalid);
 	text_lead(a, b);
 	for (i = 0; i < nb; i++)
 		if (a->bn[i])

@@ -32,7 +32,7 @@ test_expect_success 'pm-summary --score: a stored forecast out of range is count
 	jq -e ".variants[] | select(.variant == \"bold\") | .invalid == 1 and .markets == 1" out >/dev/null &&
 	jq -e "[.variants[] | select(.variant != \"bold\") | has(\"invalid\")] | any | not" out >/dev/null &&
 	run pm-summary --score --db d.db && expect_status 0 &&
-	test_grep "not probabilities from 0 to 1, not scored: 1 market(s)" out
+	test_grep "not probabilities from 0 to 1 of the market.s outcomes, not scored: 1 market(s)" out
 '
 
 test_done

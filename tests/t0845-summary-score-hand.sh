@@ -3,7 +3,8 @@
 # out by hand (in the comments, the arithmetic in jq): stored prices and
 # lead times read to the last digit, the same report from SQLite and from
 # PostgreSQL whatever the database's locale, calibration buckets at their
-# edges.
+# edges, a market's probability given as a number, and forecasts that are
+# not of the market's outcomes counted, not dropped.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -114,6 +115,55 @@ test_expect_success 'calibration: a forecast on a bucket edge is in the bucket t
 	test_cmp want got &&
 	run pm-summary --score --db e.db --buckets 50 && expect_status 0 &&
 	test_grep "^    \[0.58, 0.60) n 1, forecast 0.580, observed 1.000$" out
+'
+
+# A number for a market is its first outcome's probability, as
+# pm-experiment(1) reads one (pm-store keeps it): m5 (Yes/No) 0.3, No won:
+# Brier (0.3^2 + 0.3^2)/2 = 0.09, -ln 0.7; m6 (A/B/C) 0.5, the rest
+# shared, 0.25 each, resolved C: Brier (0.25 + 0.0625 + 0.5625)/3 =
+# 0.2916..., -ln 0.25.  Means: Brier (0.09 + 0.875/3)/2, log loss
+# (-ln 0.7 - ln 0.25)/2.
+{
+	rec_run_start r1 daily
+	grp event:e5 "$(mkt m5 false '[0.5,0.5]')" "$(res v '{"m5":0.3}')"
+	grp event:e6 "$(mkt m6 false '[0.2,0.3,0.5]' '["A","B","C"]')" "$(res v '{"m6":0.5}')"
+	rec_run_start r2 static
+	mkt m5 true '[0,1]'
+	mkt m6 true '[0,0,1]' '["A","B","C"]' resolution=outcome resolved_outcome=C \
+		resolved_at=2026-12-01T00:00:00Z
+} >"$TMP/number.ndjson"
+
+test_expect_success 'a number for a market is its first outcome'"'"'s probability' '
+	pm-store --db n.db <"$TMP/number.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db n.db --json && expect_status 0 &&
+	jq -e "$NEAR .variants[0] | .markets == 2 and has(\"invalid\") == false and
+		near(.brier; (0.09 + 0.875 / 3) / 2) and
+		near(.log_loss; (-(0.7|log) - (0.25|log)) / 2)" out >/dev/null
+'
+
+# Names: m7's forecast gives "yes" 0.9 before "Yes" 0.2: the exact name
+# wins, Yes 0.2 (Yes won: Brier 0.64, -ln 0.2); m8's names "YES " (a space
+# after) and m9's "Maybe", which are none of their markets' outcomes:
+# invalid, m8 resolved and m9 not yet (never pending: it cannot be
+# scored).  Before, m8 was left out without a word and m9 was pending.
+{
+	rec_run_start r1 daily
+	rec_group event:e7 null "$(mkt m7 false '[0.5,0.5]')" "$(mkt m8 false '[0.5,0.5]')" \
+		"$(mkt m9 false '[0.5,0.5]')" |
+		jq -c --argjson r "$(res v '{"m7":{"yes":0.9,"Yes":0.2},"m8":{"YES ":0.9},
+			"m9":{"Yes":0.6,"Maybe":0.4}}')" '.results = [$r]'
+	rec_run_start r2 static
+	mkt m7 true '[1,0]'
+	mkt m8 true '[1,0]'
+} >"$TMP/names.ndjson"
+
+test_expect_success 'a forecast of outcomes the market does not have is invalid, resolved or not' '
+	pm-store --db c.db <"$TMP/names.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db c.db --json && expect_status 0 &&
+	jq -e "$NEAR .variants[0] | .markets == 1 and .invalid == 2 and .pending == 0 and
+		near(.brier; 0.64) and near(.log_loss; -(0.2|log))" out >/dev/null &&
+	run pm-summary --score --db c.db && expect_status 0 &&
+	test_grep "^  not probabilities from 0 to 1 of the market'"'"'s outcomes, not scored: 2 market(s)$" out
 '
 
 pg_start
