@@ -240,8 +240,9 @@ outcome_index(const struct mkt *m, const char *key, size_t n, int exact)
  * outcome's probability, as pm-experiment(1) reads one.  The outcomes it
  * leaves out share what the others leave below 1.  -1 when it is not
  * probabilities from 0 to 1 of the market's outcomes: not an object or a
- * number, a value not from 0 to 1, a name that is no outcome of m, or
- * none at all (counted as invalid, never silently left out).
+ * number, a value not from 0 to 1, a name that is no outcome of m, one
+ * named exactly twice, or none at all (counted as invalid, never silently
+ * left out).
  */
 static int
 forecast_vec(const json_val *f, const struct mkt *m, double *p)
@@ -271,8 +272,11 @@ forecast_vec(const json_val *f, const struct mkt *m, double *p)
 		json_iter_init(&it, f);
 		while (json_iter_next(&it, &key, &n, &v)) {
 			if ((!exact && outcome_index(m, key, n, 1) >= 0) ||
-			    (i = outcome_index(m, key, n, exact)) < 0 ||
-			    given[i])
+			    (i = outcome_index(m, key, n, exact)) < 0)
+				continue;
+			if (given[i] && exact)
+				return -1;	/* named twice: which is it? */
+			if (given[i])
 				continue;
 			json_double(&v, &d);
 			p[i] = d;
@@ -501,8 +505,31 @@ col_dup(struct db_stmt *st, int i, int *nomem)
 	return d;
 }
 
+/* How many times (1, or 2 for more) object o names key[0..n), and in
+ * *before whether it does before its member number at. */
+static int
+named(const json_val *o, const char *key, size_t n, size_t at, int *before)
+{
+	json_iter it;
+	json_val v;
+	const char *k;
+	size_t kn, i;
+	int times = 0;
+
+	*before = 0;
+	json_iter_init(&it, o);
+	for (i = 0; times < 2 && json_iter_next(&it, &k, &kn, &v); i++)
+		if (kn == n && memcmp(k, key, n) == 0) {
+			times++;
+			*before |= i < at;
+		}
+	return times;
+}
+
 /* Every market of one stored result that its probabilities name.  The
- * text is parsed into the scorer's own parser (a copy). */
+ * text is parsed into the scorer's own parser (a copy).  A market named
+ * twice (JSON pm-store keeps as it came) is one invalid market, not two
+ * forecasts of it. */
 static int
 score_result(struct scorer *s, struct db_stmt *st)
 {
@@ -512,7 +539,8 @@ score_result(struct scorer *s, struct db_stmt *st)
 	json_val root, f;
 	json_iter it;
 	char mid[KEY_MAX + 1];
-	int rc = 0, any = 0, nomem = 0;
+	size_t at = 0;
+	int rc = 0, any = 0, nomem = 0, before;
 
 	text = db_col_text(st, 4, &n);
 	if (text == NULL || json_parse(s->jp, text, n, 0, &root, &err) == -1 ||
@@ -532,6 +560,10 @@ score_result(struct scorer *s, struct db_stmt *st)
 		const char *sid;
 		size_t sn;
 
+		if (named(&root, id, idn, at++, &before) > 1) {
+			r.a->invalid += !before;
+			continue;
+		}
 		/* looked up as stored: a long id by its short form */
 		if ((sid = key_stored(id, idn, kb, &sn)) == NULL)
 			continue;

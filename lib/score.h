@@ -15,8 +15,8 @@
  *	log loss = -ln(clamp(p_winner, eps, 1 - eps))
  * An outcome the forecast leaves out gets an equal share of what the
  * given ones leave below 1; a number for a market is its first outcome's
- * probability; a forecast naming an outcome the market does not have is
- * invalid.  Calibration buckets take every (p_i, o_i), each in the bucket
+ * probability; a forecast naming an outcome the market does not have, or
+ * one twice, is invalid, and so is a market named twice.  Calibration buckets take every (p_i, o_i), each in the bucket
  * whose edges as reported hold it.  Read in byte order on every engine,
  * every double as stored: the same data gives the same report.
  *
