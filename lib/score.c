@@ -787,7 +787,7 @@ static void
 text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 {
 	char name[256];
-	int i, nb = s->o->buckets;
+	int i, nb = s->o->buckets, dec = nb > 100 ? 3 : 2;
 
 	snprintf(name, sizeof name, "%s:%s (%s)%s%s", a->suite, a->variant,
 	    a->stage, *a->fp ? " " : "", a->fp);
@@ -798,12 +798,14 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 		buf_printf(b, "  not probabilities from 0 to 1 of the market's "
 		    "outcomes, not scored: %lu market(s)\n", a->invalid);
 	text_lead(a, b);
+	/* edges apart: of more than 100 buckets 0.580 and 0.585 are not
+	 * both 0.58 */
 	for (i = 0; i < nb; i++)
 		if (a->bn[i])
-			buf_printf(b, "    [%.2f, %.2f%c n %lu, forecast %.3f, "
-			    "observed %.3f\n", (double)i / nb, (double)(i + 1) / nb,
-			    i == nb - 1 ? ']' : ')', a->bn[i], a->bp[i] / a->bn[i],
-			    a->bo[i] / a->bn[i]);
+			buf_printf(b, "    [%.*f, %.*f%c n %lu, forecast %.3f, "
+			    "observed %.3f\n", dec, (double)i / nb, dec,
+			    (double)(i + 1) / nb, i == nb - 1 ? ']' : ')',
+			    a->bn[i], a->bp[i] / a->bn[i], a->bo[i] / a->bn[i]);
 }
 
 static int

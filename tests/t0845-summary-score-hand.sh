@@ -117,6 +117,15 @@ test_expect_success 'calibration: a forecast on a bucket edge is in the bucket t
 	test_grep "^    \[0.58, 0.60) n 1, forecast 0.580, observed 1.000$" out
 '
 
+# Of more than 100 buckets the text gives edges to 3 decimals: of 200,
+# 0.58 is in [0.580, 0.585), which 2 decimals made [0.58, 0.58).
+test_expect_success 'the text report: the edges of more than 100 buckets apart' '
+	pm-store --db e.db <"$TMP/edges.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db e.db --buckets 200 && expect_status 0 &&
+	test_grep "^    \[0.580, 0.585) n 1, forecast 0.580, observed 1.000$" out &&
+	test_grep "^    \[0.995, 1.000\] n 1, forecast 1.000, observed 1.000$" out
+'
+
 # A number for a market is its first outcome's probability, as
 # pm-experiment(1) reads one (pm-store keeps it): m5 (Yes/No) 0.3, No won:
 # Brier (0.3^2 + 0.3^2)/2 = 0.09, -ln 0.7; m6 (A/B/C) 0.5, the rest
