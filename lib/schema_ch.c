@@ -489,12 +489,32 @@ schema_ch_check(struct ch *c, const char *cluster, int v, char *err,
 	return r;
 }
 
+/*
+ * Statement st failed: another pm-store migrating the same database at
+ * the same moment may have run it between the question chk and it (two
+ * flows started on a new database or one at schema 1: 18.16 has no ADD
+ * COLUMN IF NOT EXISTS, and refuses the second "column with this name
+ * already exists").  1 when what it makes is there now: a column asked
+ * again, a CREATE ... IF NOT EXISTS run again; else 0, the server's
+ * reason for the first failure kept in why.
+ */
+static int
+ran_by_another(struct ch *c, const struct buf *st, const struct buf *chk,
+    char *why, size_t n)
+{
+	snprintf(why, n, "%s", ch_reason(c));
+	if (chk->len > 0)
+		return answer_number(c, chk->data) == 1;
+	return ch_query(c, st->data, NULL) == 0;
+}
+
 /* One shard (or the one server) up to the latest version. */
 static int
 migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 {
 	const struct ch_migration *m;
 	struct buf st, chk;
+	char why[512];
 	size_t i, j;
 	long had = 0;
 	int v, to, r = 0;
@@ -523,17 +543,21 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 			had = chk.len > 0 ? answer_number(c, chk.data) : 0;
 			if (had == 1)
 				continue;
-			if (had == -1 || ch_query(c, st.data, NULL) == -1) {
+			why[0] = 0;
+			if (had == -1 || (ch_query(c, st.data, NULL) == -1 &&
+			    !ran_by_another(c, &st, &chk, why, sizeof why))) {
 				r = -2;
 				break;
 			}
 		}
-		if (r == 1)
+		if (r == 1) {
+			why[0] = 0;
 			r = record(c, m) == 0 ? 0 : -2;
+		}
 		if (r != 0)
 			snprintf(err, errlen, "%s: migration %d (%s): %s",
 			    ch_origin(c), m->version, m->name, r == -1 ?
-			    "out of memory" : ch_reason(c));
+			    "out of memory" : why[0] ? why : ch_reason(c));
 	}
 	buf_release(&st);
 	buf_release(&chk);
