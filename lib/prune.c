@@ -93,7 +93,21 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 	/* a date is its midnight; times compare as RFC 3339 text */
 	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
 	    "%s", before);
-	if ((rc = db_begin(db)) != DB_DONE ||
+	/*
+	 * On PostgreSQL a store at work beside the prune writes a fetch of
+	 * a payload already kept by INSERT ... ON CONFLICT DO NOTHING, which
+	 * locks no row: the payload, its last fetch pruned, went while the
+	 * store's new fetch of it, not committed yet, was not seen, and the
+	 * store committed a fetch whose payload was gone (its record said
+	 * stored).  The writers' own lock on the two tables, in their order,
+	 * taken first: the prune waits for the stores at work to commit,
+	 * and one that comes meanwhile waits for the prune, then finds the
+	 * payload gone and writes it again.  SQLite has one writer at a
+	 * time already.
+	 */
+	if ((rc = db_begin(db)) != DB_DONE || (!dry && e == DB_PG &&
+	    (rc = db_exec(db, "LOCK TABLE raw_payloads, raw_observations IN "
+	    "SHARE ROW EXCLUSIVE MODE")) != DB_DONE) ||
 	    (st = db_prepare(db, v >= 5 ? sql[e][dry ? 1 : 0] :
 	    sql_old[e][v < 4])) == NULL ||
 	    db_bind_str(st, 1, when) == -1)

@@ -8,7 +8,8 @@
 # IF NOT EXISTS, so a column another pm-store added between the question
 # and the ALTER is taken as added, not as a failed migration (before: all
 # but one pm-store exited 3 with "column with this name already exists",
-# their records stored nowhere).
+# their records stored nowhere).  And --prune-before beside a store on
+# PostgreSQL: a payload the store writes a fetch of stays.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 . "$TESTS_DIR/ch.sh"
@@ -72,6 +73,46 @@ for via in direct pgbouncer; do
 			test_eq "t $(schema_latest)" "$(psql -X -A -t -F" " "$d" -c \
 			    "SELECT count(DISTINCT version) = count(*), max(version) FROM schema_migrations")" || return 1
 		done
+	'
+done
+
+# a payload kept from a fetch before the cut, which no row names; a
+# store writes a new fetch of it (INSERT ... ON CONFLICT DO NOTHING locks
+# no row) and, a trigger holding its transaction open, has not committed
+# when the prune runs: the prune must not take the payload from under it
+PAYLOAD='{"history":[]}'
+for t in 2026-01-01 2026-12-01; do
+	rec_raw clob prices-history '{"market":"t1"}' "$PAYLOAD" |
+	    sed "s/2026-08-22T15:21:00.123Z/${t}T00:00:00.000Z/" >"$TMP/raw-$t.ndjson"
+done
+for via in direct pgbouncer; do
+	test_expect_success "PostgreSQL ($via): --prune-before beside a store of a fetch of an old payload" '
+		pgb_ready && pg_newdb "prune_$via" >/dev/null &&
+		d=$(pg_url_via "prune_$via" direct) && u=$(pg_url_via "prune_$via" "$via") &&
+		pm-store --db "$u" "$TMP/raw-2026-01-01.ndjson" >/dev/null 2>&1 &&
+		psql -X -q -v ON_ERROR_STOP=1 "$d" -c "CREATE FUNCTION slow() RETURNS
+		    trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(2);
+		    RETURN NULL; END \$\$" -c "CREATE TRIGGER slow AFTER INSERT ON
+		    raw_observations FOR EACH ROW WHEN (NEW.fetched_at > '\''2026-06'\'')
+		    EXECUTE FUNCTION slow()" &&
+		{ { pm-store --db "$u" "$TMP/raw-2026-12-01.ndjson" >o1 2>e1
+		    echo $? >s1; } & } &&
+		n=0 &&
+		for _ in $(seq 100); do
+			n=$(psql -X -A -t "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
+			    WHERE datname = '\''prune_$via'\'' AND wait_event = '\''PgSleep'\''") &&
+			test "$n" -ge 1 && break
+			sleep 0.05
+		done &&
+		test_num "$n" -ge 1 "stores asleep in the trigger" &&
+		run pm-store --db "$u" --prune-before 2026-06-01 && expect_status 0 &&
+		wait && test_eq 0 "$(cat s1)" &&
+		test_grep "1 raw payload versions fetched before 2026-06-01 removed" err &&
+		test_eq "1 1" "$(psql -X -A -t -F" " "$d" -c "SELECT
+		    (SELECT count(*) FROM raw_observations),
+		    (SELECT count(*) FROM raw_payloads)")" &&
+		pm-store --db "$u" -e raw >raw && test_line_count raw -eq 1 &&
+		test_eq "$PAYLOAD" "$(jq -c .payload raw)"
 	'
 done
 
