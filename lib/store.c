@@ -47,6 +47,9 @@
  * the batch's). */
 #define BATCH_RECORDS_SQLITE	16000
 #define BATCH_BYTES_SQLITE	(64UL * 1024 * 1024)
+/* How long a batch transaction stays open at most: a batch begun this
+ * long ago goes at its next record, full or not (store_record). */
+#define BATCH_MS		1000
 /* bulk_seen's hash set of a batch's keys: open addressing, half full at
  * most */
 #define KEYSLOTS		4096
@@ -313,6 +316,7 @@ apply(struct store *s, size_t i, const json_val *root)
 		if ((rc = aw_begin(s)) != DB_DONE)
 			return rc;
 		s->in_txn = 1;
+		s->txn_ms = ts_mono_ms();
 	}
 	if (s->db && !s->in_txn) {
 		tbl_payloads_drop(s);	/* of a batch rolled back */
@@ -320,6 +324,7 @@ apply(struct store *s, size_t i, const json_val *root)
 		    (rc = db_begin(s->db)) != DB_DONE)
 			return rc;
 		s->in_txn = 1;
+		s->txn_ms = ts_mono_ms();
 		s->txn++;
 	}
 	return kind_apply(s, e, root, i);
@@ -952,6 +957,12 @@ store_record(struct rec *r, void *arg)
 		s->pending = apply(s, s->nent - 1, &r->root);
 	if (kind == K_GROUP || s->pending != DB_DONE)
 		return flush(s);
+	/* a producer that never pauses for IDLE_MS (ndjson.c) but is slow
+	 * would keep the transaction open until the batch fills: SQLite's
+	 * writer lock (every other writer refused after PM_DB_TIMEOUT),
+	 * PostgreSQL's row locks, for minutes */
+	if (s->db && s->in_txn && ts_mono_ms() - s->txn_ms >= BATCH_MS)
+		return flush_full(s);
 	return 0;
 }
 

@@ -174,6 +174,7 @@ struct store {
 	struct store_counts total, run;
 	int		 fatal;
 	int		 in_txn;
+	long		 txn_ms;	/* ts_mono_ms() when in_txn was set */
 	int		 last_status;	/* of the last record written out */
 	int		 pending;	/* the error an apply hit, for flush */
 	unsigned long	 upstream_failures;	/* failure records in this run */

@@ -76,6 +76,28 @@ for via in direct pgbouncer; do
 	'
 done
 
+# a producer that never pauses for 100 ms (pm-store's idle commit) but
+# is slow, here a record every 20 ms for 5 s, as a prices flow fetching
+# token after token: its batch must not keep SQLite's writer lock until
+# it fills (16000 records), or a store beside it (another flow, a replay)
+# waits past PM_DB_TIMEOUT and exits 3, its records stored nowhere
+python3 "$TOP/bench/gen-markets.py" 125 | pm-normalize 2>/dev/null >"$TMP/slow.ndjson"
+test_expect_success 'SQLite: a slow producer does not hold the writer lock for its whole batch' '
+	pm-store --db s.db </dev/null 2>/dev/null &&
+	{ python3 -c "
+import sys, time
+for l in sys.stdin:
+    sys.stdout.write(l)
+    sys.stdout.flush()
+    time.sleep(0.02)" <"$TMP/slow.ndjson" | pm-store --db s.db >a.out 2>a.err &
+	} &&
+	sleep 1 &&
+	PM_DB_TIMEOUT=3 run pm-store --db s.db "$TMP/in.ndjson" && expect_status 0 &&
+	test_line_count out -eq "$N" &&
+	wait && test_grep "^pm-store: 250 records: .* 0 failed in" a.err &&
+	test_eq 128 "$(sqlite3 s.db "SELECT count(*) FROM markets")"
+'
+
 # a payload kept from a fetch before the cut, which no row names; a
 # store writes a new fetch of it (INSERT ... ON CONFLICT DO NOTHING locks
 # no row) and, a trigger holding its transaction open, has not committed
