@@ -150,6 +150,13 @@ pg_msg(struct db *db)
  * with SET LOCAL in each transaction (and a statement outside one runs
  * in one of its own: pg_step).
  */
+/* A lock waited for no longer than PM_DB_TIMEOUT (0: at once). */
+static long
+lock_ms(const struct db *db)
+{
+	return db->wait_ms > 0 ? db->wait_ms : 1;
+}
+
 static int
 out_settings(struct db *db)
 {
@@ -166,6 +173,9 @@ out_settings(struct db *db)
 			buf_adds(&p->begin, ";SET LOCAL extra_float_digits = 1");
 		if (strstr(p->fix, "bytea_output"))
 			buf_adds(&p->begin, ";SET LOCAL bytea_output = 'hex'");
+		if (strstr(p->fix, "lock_timeout"))
+			buf_printf(&p->begin, ";SET LOCAL lock_timeout = %ld",
+			    lock_ms(db));
 		if (p->begin.data == NULL) {
 			db_seterr(db, "out of memory");
 			return -1;
@@ -254,6 +264,7 @@ pg_fail(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *m = res ? PQresultErrorMessage(res) : "";
+	char why[300];
 
 	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pg_lost(db);
@@ -266,9 +277,18 @@ pg_fail(struct db *db, const PGresult *res)
 		db_seterr(db, "%s", PG(db)->msg);
 	} else
 		db_seterr(db, "%s", pg_msg(db));
+	/* lock_timeout (pg_open): the lock was waited for PM_DB_TIMEOUT
+	 * already; trying again would wait as long again, a dozen times a
+	 * batch, then per record: the database is down for this run */
+	if (state && strcmp(state, "55P03") == 0) {
+		snprintf(why, sizeof why, "%s", db_errmsg(db));
+		db->down = 1;
+		db_seterr(db, "%s: held by another session for more than %g s "
+		    "(PM_DB_TIMEOUT)", why, db->wait_ms / 1000.0);
+		return DB_ERR;
+	}
 	if (state && (strcmp(state, "40001") == 0 ||
-	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
-	    strcmp(state, "55P03") == 0))
+	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0))
 		return DB_BUSY;
 	if (state && (strncmp(state, "53", 2) == 0 ||
 	    strncmp(state, "58", 2) == 0 || strncmp(state, "XX", 2) == 0))
@@ -1059,8 +1079,7 @@ pg_reader_wait(struct db *db)
 
 	if (PG(db)->pooled)
 		return 0;
-	snprintf(sql, sizeof sql, "SET lock_timeout = %ld", db->wait_ms > 0 ?
-	    db->wait_ms : 1);
+	snprintf(sql, sizeof sql, "SET lock_timeout = %ld", lock_ms(db));
 	if ((res = PQexec(H(db), sql)) == NULL ||
 	    PQresultStatus(res) != PGRES_COMMAND_OK) {
 		db_seterr(db, "%s", pg_msg(db));
@@ -1111,6 +1130,13 @@ pg_open(struct db *db, const char *url, int flags)
 	    *PQgetvalue(res, 0, 1) == 't' ? "SET extra_float_digits = 1;" : "",
 	    *PQgetvalue(res, 0, 2) == 't' ? "SET bytea_output = 'hex';" : "");
 	PQclear(res);
+	/* a writer, like a reader (pg_reader_wait), waits for a row or
+	 * table lock (a session left idle in its transaction, a long
+	 * prune) no longer than PM_DB_TIMEOUT, as on SQLite: then it says
+	 * so and stops (pg_fail), instead of a flow that never ends */
+	if (!(flags & DB_READONLY))
+		snprintf(PG(db)->fix + strlen(PG(db)->fix), sizeof PG(db)->fix -
+		    strlen(PG(db)->fix), "SET lock_timeout = %ld;", lock_ms(db));
 	if (out_settings(db) == -1)
 		return -1;
 	return (flags & DB_READONLY) ? pg_reader_wait(db) : 0;

@@ -9,7 +9,9 @@
 # and the ALTER is taken as added, not as a failed migration (before: all
 # but one pm-store exited 3 with "column with this name already exists",
 # their records stored nowhere).  And --prune-before beside a store on
-# PostgreSQL: a payload the store writes a fetch of stays.
+# PostgreSQL: a payload the store writes a fetch of stays.  A store's
+# transaction is not held open by a slow producer, and a store waits for
+# another's lock no longer than PM_DB_TIMEOUT on PostgreSQL either.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 . "$TESTS_DIR/ch.sh"
@@ -135,6 +137,34 @@ for via in direct pgbouncer; do
 		    (SELECT count(*) FROM raw_payloads)")" &&
 		pm-store --db "$u" -e raw >raw && test_line_count raw -eq 1 &&
 		test_eq "$PAYLOAD" "$(jq -c .payload raw)"
+	'
+done
+
+# a session left idle in its transaction holding a market's row (psql
+# left open, a crashed client behind a pooler): a store that writes that
+# market waits PM_DB_TIMEOUT, as on SQLite, then says so and exits 3, the
+# record annotated failed, instead of waiting for ever (and every later
+# run of its flow refused: the flow's lock held by the one that hangs)
+for via in direct pgbouncer; do
+	test_expect_success "PostgreSQL ($via): a row locked by a session idle in its transaction: exit 3, not a hang" '
+		pgb_ready && pg_newdb "held_$via" >/dev/null &&
+		d=$(pg_url_via "held_$via" direct) && u=$(pg_url_via "held_$via" "$via") &&
+		rec_market m1 fetched_at=2026-12-01T00:00:00Z >in1 &&
+		rec_market m1 fetched_at=2026-12-02T00:00:00Z volume:=5 >in2 &&
+		pm-store --db "$u" in1 >/dev/null 2>&1 &&
+		mkfifo sql && { psql -X -q "$d" <sql >/dev/null 2>&1 & } &&
+		exec 3>sql && test_when_finished "exec 3>&-" &&
+		echo "BEGIN; UPDATE markets SET volume = 1 WHERE market_id = '\''m1'\'';" >&3 &&
+		for _ in $(seq 100); do
+			test "$(psql -X -A -t "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
+			    WHERE datname = '\''held_$via'\'' AND state = '\''idle in transaction'\''")" = 1 && break
+			sleep 0.05
+		done &&
+		PM_DB_TIMEOUT=2 run timeout 30 pm-store --db "$u" in2 && expect_status 3 &&
+		test_grep "held by another session for more than 2 s (PM_DB_TIMEOUT)" err &&
+		test_grep "1 records: .* 1 failed" err &&
+		test_grep "\"stored\":\"failed\"}$" out &&
+		test_count failure out 1
 	'
 done
 
