@@ -15,6 +15,8 @@
 
 #define MAXK		64	/* outcomes of one market we score */
 #define RESOLVED_EPS	1e-3	/* a final price is within this of 1 or 0 */
+#define SUM_EPS		1e-9	/* probabilities summing to 1, but for
+				 * rounding (0.1 + 0.2 + 0.7) */
 
 /* Lead-time buckets, in days: [0,1) [1,3) [3,6) [6,8) [8,inf).  The
  * default daily cohort (7 days ahead, run at 07:00) falls in [6,8). */
@@ -45,6 +47,7 @@ struct acc {
 	char		*xid, *fp, *suite, *stage, *variant;
 	unsigned long	 forecasts, pending;
 	unsigned long	 invalid;	/* markets whose forecast is not one */
+	unsigned long	 normalized;	/* scored, made to sum to 1 */
 	struct sums	 all, lead[NLEAD];
 	unsigned long	 no_lead;	/* scored, lead unknown or negative */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
@@ -238,7 +241,10 @@ outcome_index(const struct mkt *m, const char *key, size_t n, int exact)
  * names outcomes exactly, else ignoring case (an exact name wins over one
  * that differs in case only, wherever it stands); a number is the first
  * outcome's probability, as pm-experiment(1) reads one.  The outcomes it
- * leaves out share what the others leave below 1.  -1 when it is not
+ * leaves out share what the others leave below 1.  Probabilities that
+ * then do not sum to 1 are divided by their sum, as the reference's are:
+ * scored as given, {Yes: 1, No: 1} would have a perfect log loss (1 when
+ * so, else 0).  -1 when it is not
  * probabilities from 0 to 1 of the market's outcomes: not an object or a
  * number, a value not from 0 to 1, a name that is no outcome of m, one
  * named exactly twice, or none at all (counted as invalid, never silently
@@ -290,7 +296,15 @@ forecast_vec(const json_val *f, const struct mkt *m, double *p)
 	for (i = 0; i < m->k; i++)
 		if (!given[i])
 			p[i] = sum < 1 ? (1 - sum) / (m->k - ngiven) : 0;
-	return 0;
+	for (i = 0, sum = 0; i < m->k; i++)
+		sum += p[i];
+	if (!(sum > 0))
+		return -1;	/* all 0: a forecast of nothing */
+	if (fabs(sum - 1) <= SUM_EPS)
+		return 0;
+	for (i = 0; i < m->k; i++)
+		p[i] /= sum;
+	return 1;
 }
 
 static double
@@ -468,11 +482,11 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 	struct acc *a = r->a;
 	struct mkt m = { 0 };
 	double p[MAXK], q[MAXK], lead_h;
-	int rc = 0, ref, lr;
+	int rc = 0, ref, lr, fv = 0;
 
 	if (load_market(s, id, &m) == -1)
 		rc = -1;
-	else if (forecast_vec(f, &m, p) == -1)
+	else if ((fv = forecast_vec(f, &m, p)) == -1)
 		a->invalid++;
 	else if (m.winner < 0)
 		a->pending++;
@@ -488,6 +502,7 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 			else
 				a->no_lead++;
 			calibrate(a, p, &m, s->o->buckets);
+			a->normalized += fv == 1;
 			rc = 1;
 		}
 	}
@@ -731,6 +746,10 @@ json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 		jw_key(b, "invalid");
 		jw_int(b, (int64_t)a->invalid);
 	}
+	if (a->normalized) {
+		jw_key(b, "normalized");
+		jw_int(b, (int64_t)a->normalized);
+	}
 	json_sums(&a->all, b);
 	json_calibration(s, a, b);
 	json_lead(a, b);
@@ -797,6 +816,9 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	if (a->invalid)
 		buf_printf(b, "  not probabilities from 0 to 1 of the market's "
 		    "outcomes, not scored: %lu market(s)\n", a->invalid);
+	if (a->normalized)
+		buf_printf(b, "  not summing to 1, scored divided by their sum: "
+		    "%lu market(s)\n", a->normalized);
 	text_lead(a, b);
 	/* edges apart: of more than 100 buckets 0.580 and 0.585 are not
 	 * both 0.58 */

@@ -3,8 +3,9 @@
 # out by hand (in the comments, the arithmetic in jq): stored prices and
 # lead times read to the last digit, the same report from SQLite and from
 # PostgreSQL whatever the database's locale, calibration buckets at their
-# edges, a market's probability given as a number, and forecasts that are
-# not of the market's outcomes counted, not dropped.
+# edges, a market's probability given as a number, forecasts that are
+# not of the market's outcomes counted, not dropped, and probabilities not
+# summing to 1 scored divided by their sum.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -198,6 +199,42 @@ test_expect_success 'a market or an outcome named twice in a forecast is invalid
 	run pm-summary --score --db t.db --json && expect_status 0 &&
 	jq -e "$NEAR .variants[0] | .markets == 1 and .invalid == 2 and .pending == 0 and
 		.forecasts == 1 and near(.brier; 0.09) and near(.log_loss; -(0.7|log))" out >/dev/null
+'
+
+# Probabilities that do not sum to 1 are divided by their sum, as the
+# reference's prices are: m13 {Yes: 1, No: 1}, Yes won: 0.5 each, Brier
+# 0.25, ln 2 (as given: log loss 0, the best there is, for saying
+# nothing); m14 A 0.5, B 0.4, C 0.3 (1.2), C won: 5/12, 1/3, 1/4, Brier
+# ((5/12)^2 + (1/3)^2 + (3/4)^2)/3, -ln 0.25; m15 all 0: invalid; m16
+# 0.1 + 0.2 + 0.7 (1 but for rounding), C won: as given, not counted,
+# Brier (0.01 + 0.04 + 0.09)/3, -ln 0.7.
+{
+	rec_run_start r1 daily
+	rec_group event:e13 null "$(mkt m13 false '[0.5,0.5]')" \
+		"$(mkt m14 false '[0.3,0.3,0.4]' '["A","B","C"]')" "$(mkt m15 false '[0.5,0.5]')" \
+		"$(mkt m16 false '[0.3,0.3,0.4]' '["A","B","C"]')" |
+		jq -c --argjson r "$(res v '{"m13":{"Yes":1,"No":1},"m14":{"A":0.5,"B":0.4,"C":0.3},
+			"m15":{"Yes":0,"No":0},"m16":{"A":0.1,"B":0.2,"C":0.7}}')" '.results = [$r]'
+	rec_run_start r2 static
+	mkt m13 true '[1,0]'
+	mkt m15 true '[1,0]'
+	for m in m14 m16; do
+		mkt $m true '[0,0,1]' '["A","B","C"]' resolution=outcome resolved_outcome=C \
+			resolved_at=2026-12-01T00:00:00Z
+	done
+} >"$TMP/sums.ndjson"
+
+test_expect_success 'probabilities not summing to 1 are scored divided by their sum, and counted' '
+	pm-store --db s.db <"$TMP/sums.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db s.db --json && expect_status 0 &&
+	jq -e "$NEAR .variants[0] | .markets == 3 and .invalid == 1 and .normalized == 2 and
+		near(.brier; (0.25 + ((5/12)*(5/12) + 1/9 + 0.5625) / 3 + 0.14 / 3) / 3) and
+		near(.log_loss; ((2|log) - (0.25|log) - (0.7|log)) / 3)" out >/dev/null &&
+	run pm-summary --score --db s.db && expect_status 0 &&
+	test_grep "^  not summing to 1, scored divided by their sum: 2 market(s)$" out &&
+	pm-store --db n.db <"$TMP/number.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db n.db --json && expect_status 0 &&
+	jq -e ".variants[0] | has(\"normalized\") == false" out >/dev/null
 '
 
 pg_start
