@@ -21,6 +21,7 @@ struct rep {
 	const struct status_opts *o;
 	struct buf		 j, t;
 	json_parser		*jp;
+	int			 version;	/* schema_version() */
 	char			*err;
 	size_t			 errlen;
 };
@@ -108,28 +109,50 @@ tcol(struct db_stmt *st, int i)
 	return s ? s : "-";
 }
 
-/* Where each flow's data lands, and the column that says when: the
+/*
+ * Where each flow's data lands, and the column that says when: the
  * freshness of a flow is that of the newest row it stored, not the end
  * of its last run (a run can end without storing anything); of markets
  * and events, when that row was fetched (a dump replayed today brings
  * no fresh data), when it was stored for a record that does not say.
- * A table that does not exist (trades before its flow ran) has no data. */
+ * A table that does not exist (trades before its flow ran) has no data.
+ *
+ * A fetch whose answer did not change stores no row (its market is
+ * unchanged and keeps the fetch time of the content), but it does leave
+ * its observation (raw_observations, one row per answer fetched): so
+ * markets, events and trades are as fresh as the newest of their rows
+ * and of the fetches of the endpoints that feed them, by the same rules
+ * (fetched_at, else stored_at; never after now).  The endpoints are the
+ * data's, not a run's: static and delta both list Gamma's markets into
+ * markets, and a delta keeps the markets that static made fresh, as a
+ * changed market did before; the events flow lists events (the static
+ * flow too); the trades flow pages the Data API's trades, an empty page
+ * included.  Prices need none (each fetch is a row of its own time),
+ * nor daily, whose data is the events processed, not what was fetched.
+ */
 #define FETCHED	"COALESCE(fetched_at, stored_at)"
+static const char *const markets_eps[] = { "markets/keyset", "markets",
+	NULL };
+static const char *const events_eps[] = { "events/keyset", "events", NULL };
+static const char *const trades_eps[] = { "trades", NULL };
 static const struct source {
 	const char	*flow, *table, *col;
+	const char	*api;		/* the observations' source */
+	const char *const *eps;		/* and endpoints, NULL: none */
 } sources[] = {
-	{ "daily", "processed_events", "processed_at" },
-	{ "static", "markets", FETCHED },
-	{ "delta", "markets", FETCHED },
-	{ "events", "events", FETCHED },
-	{ "prices", "price_history", "ts" },
-	{ "trades", "trades", "ts" },
-	{ "retry-failures", "processed_events", "processed_at" },
+	{ "daily", "processed_events", "processed_at", NULL, NULL },
+	{ "static", "markets", FETCHED, "gamma", markets_eps },
+	{ "delta", "markets", FETCHED, "gamma", markets_eps },
+	{ "events", "events", FETCHED, "gamma", events_eps },
+	{ "prices", "price_history", "ts", NULL, NULL },
+	{ "trades", "trades", "ts", "data", trades_eps },
+	{ "retry-failures", "processed_events", "processed_at", NULL, NULL },
 };
 #define NSOURCES (sizeof sources / sizeof sources[0])
 
 struct fresh {
 	const struct source *src;
+	const char	*from;		/* the table last came from */
 	char		 last[TS_MAX * 2];
 	int64_t		 age, fresh, stale, runs, failed, in_a_row;
 	int		 level;
@@ -141,58 +164,123 @@ struct fresh {
 #define NEWEST_TRIES 16
 
 /*
- * The newest time in the flow's table, times after now ignored (a clock
- * that ran ahead must not keep a dead flow fresh for ever).  Text order
- * is time order only for UTC times: "12:00:00-10:00" is 22:00Z, after a
- * now of 18:00Z, yet sorts before it.  So each time is read, and one
- * after now (or no time at all) gives way to the next lower one.
+ * The newest time sql gives (?1 now, ?2 the bound below, ?3 and ?4 the
+ * endpoint and source when ep is not NULL) into last and *t: 1, or 0
+ * when there is none, -1 when it could not be read.  Times after now are
+ * ignored (a clock that ran ahead must not keep a dead flow fresh for
+ * ever).  Text order is time order only for UTC times: "12:00:00-10:00"
+ * is 22:00Z, after a now of 18:00Z, yet sorts before it.  So each time
+ * is read, and one after now (or no time at all) gives way to the next
+ * lower one.
  */
 static int
-newest(struct rep *r, struct fresh *f)
+newest_of(struct rep *r, const char *sql, const char *what,
+    const char *ep, const char *api, char *last, size_t lastn, int64_t *t)
 {
-	char sql[256], now[TS_MAX], below[TS_MAX * 2 + 1];
+	char now[TS_MAX], below[TS_MAX * 2 + 1];
 	struct db_stmt *st;
 	const char *v;
-	int64_t t = 0;
 	int i, found = 0;
 
-	f->last[0] = 0;
-	f->level = NO_DATA;
-	/* no such table (trades before its flow ran): nothing stored; one
-	 * that cannot be read is not "no data" */
-	if ((i = schema_has_table(r->db, f->src->table)) <= 0)
-		return i == 0 ? 0 : dberr(r, f->src->table);
 	ts_format((time_t)r->o->now, NULL, 0, now);
 	/* every text at or before now sorts before now + "~" */
 	snprintf(below, sizeof below, "%s~", now);
-	snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1 "
-	    "AND %s < ?2", f->src->col, f->src->table, f->src->col,
-	    f->src->col);
 	if ((st = db_prepare(r->db, sql)) == NULL)
-		return dberr(r, f->src->table);
+		return dberr(r, what);
 	for (i = 0; i < NEWEST_TRIES && !found; i++) {
 		db_bind_str(st, 1, now);
 		db_bind_str(st, 2, below);
+		if (ep) {
+			db_bind_str(st, 3, ep);
+			db_bind_str(st, 4, api);
+		}
 		if (db_step(st) != DB_ROW) {
 			db_finalize(st);
-			return dberr(r, f->src->table);
+			return dberr(r, what);
 		}
 		if ((v = db_col_text(st, 0, NULL)) == NULL) {
 			db_reset(st);
 			break;
 		}
-		snprintf(f->last, sizeof f->last, "%s", v);
+		snprintf(last, lastn, "%s", v);
 		snprintf(below, sizeof below, "%s", v);
 		db_reset(st);
-		found = ts_sec(f->last, strlen(f->last), &t) == 0 &&
-		    t <= r->o->now;
+		found = ts_sec(last, strlen(last), t) == 0 && *t <= r->o->now;
 	}
 	db_finalize(st);
-	if (!found) {
-		f->last[0] = 0;
-		return 0;
+	return found;
+}
+
+/*
+ * Where the fetches are: raw_observations, or before schema 4 the table
+ * raw_responses with the same columns (a database read as it is, not
+ * upgraded); NULL when neither (or it could not be told: *err).
+ */
+static const char *
+fetches(struct rep *r, int *err)
+{
+	int i;
+
+	*err = 0;
+	if ((i = schema_has_table(r->db, "raw_observations")) != 0) {
+		*err = i == -1;
+		return i == 1 ? "raw_observations" : NULL;
 	}
-	f->age = r->o->now - t;
+	if (r->version >= 4)
+		return NULL;
+	if ((i = schema_has_table(r->db, "raw_responses")) == -1)
+		*err = 1;
+	return i == 1 ? "raw_responses" : NULL;
+}
+
+/* The flow's freshness: the newest time of its table, or of the fetches
+ * of its endpoints when one is newer. */
+static int
+newest(struct rep *r, struct fresh *f)
+{
+	char sql[512], last[TS_MAX * 2];
+	const char *const *ep, *obs;
+	int64_t best = 0, t = 0;
+	int i, bad = 0;
+
+	f->last[0] = 0;
+	f->level = NO_DATA;
+	f->from = f->src->table;
+	/* no such table (trades before its flow ran): nothing stored; one
+	 * that cannot be read is not "no data" */
+	if ((i = schema_has_table(r->db, f->src->table)) == -1)
+		return dberr(r, f->src->table);
+	if (i == 1) {
+		snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1 "
+		    "AND %s < ?2", f->src->col, f->src->table, f->src->col,
+		    f->src->col);
+		if ((i = newest_of(r, sql, f->src->table, NULL, NULL, f->last,
+		    sizeof f->last, &best)) == -1)
+			return -1;
+		if (i == 0)
+			f->last[0] = 0;
+	}
+	if (f->src->eps && (obs = fetches(r, &bad)) != NULL) {
+		/* one endpoint at a time: each is one walk down the index */
+		snprintf(sql, sizeof sql, "SELECT MAX(" FETCHED ") FROM %s "
+		    "WHERE endpoint = ?3 AND source = ?4 AND " FETCHED " <= ?1 "
+		    "AND " FETCHED " < ?2", obs);
+		for (ep = f->src->eps; *ep; ep++) {
+			if ((i = newest_of(r, sql, obs, *ep, f->src->api, last,
+			    sizeof last, &t)) == -1)
+				return -1;
+			/* the table's own time when they are the same */
+			if (i == 1 && (f->last[0] == 0 || t > best)) {
+				memcpy(f->last, last, sizeof f->last);
+				best = t;
+				f->from = obs;
+			}
+		}
+	} else if (f->src->eps && bad)
+		return dberr(r, "raw_observations");
+	if (f->last[0] == 0)
+		return 0;
+	f->age = r->o->now - best;
 	f->level = f->age < f->fresh ? FRESH : f->age < f->stale ? STALE :
 	    VERY_STALE;
 	return 0;
@@ -238,7 +326,7 @@ flow_json(struct rep *r, const struct fresh *f)
 	jw_key(&r->j, "level");
 	jw_strz(&r->j, level_names[f->level]);
 	jw_key(&r->j, "data_from");
-	jw_strz(&r->j, f->src->table);
+	jw_strz(&r->j, f->from);
 	jw_key(&r->j, "last_update");
 	jw_strz(&r->j, f->level == NO_DATA ? NULL : f->last);
 	jw_key(&r->j, "age_seconds");
@@ -269,7 +357,7 @@ flow_text(struct rep *r, const struct fresh *f, struct buf *t)
 	buf_printf(t, "  %-14s %-10s", f->src->flow, level_names[f->level]);
 	if (f->level != NO_DATA) {
 		human_age(f->age, age, sizeof age);
-		buf_printf(t, " %s in %s, %s ago", f->last, f->src->table, age);
+		buf_printf(t, " %s in %s, %s ago", f->last, f->from, age);
 	} else
 		buf_printf(t, " nothing in %s", f->src->table);
 	buf_printf(t, "; %" PRId64 " runs, %" PRId64 " failed, %" PRId64
@@ -318,7 +406,7 @@ freshness(struct rep *r, int *level)
 	jw_key(&r->j, "last_update");
 	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->last);
 	jw_key(&r->j, "last_update_from");
-	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->src->table);
+	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->from);
 	jw_key(&r->j, "age_seconds");
 	if (*level == NO_DATA)
 		jw_null(&r->j);
@@ -343,7 +431,7 @@ freshness(struct rep *r, int *level)
 		human_age(worst->stale, s, sizeof s);
 		buf_printf(&r->t, "status: %s: last update %s (%s), %s ago; "
 		    "fresh under %s, stale under %s\n", level_names[*level],
-		    worst->last, worst->src->table, age, f, s);
+		    worst->last, worst->from, age, f, s);
 	}
 	if (lines.len)
 		buf_printf(&r->t, "flows:\n%.*s", (int)lines.len, lines.data);
@@ -590,7 +678,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 		goto out;
 	}
 	header(&r);
-	if ((v = schema_version(db)) == -1) {
+	if ((r.version = v = schema_version(db)) == -1) {
 		/* not "no data": what is there could not be read */
 		dberr(&r, "schema version");
 		goto out;

@@ -93,6 +93,96 @@ test_expect_success 'a time after now is ignored however it is written; one that
 		.age_seconds == 600" out >/dev/null
 '
 
+# What a flow fetched as pm-fetch lists it: Gamma markets 1 and 2 and
+# their event, a Data API page of trades (empty: no new trades)
+T0=2026-12-04T10:00:00.000Z
+T50=2026-12-04T10:50:00.000Z
+N55=2026-12-04T10:55:00Z
+# fetched TIME ENDPOINT PAYLOAD [SOURCE]: a raw record fetched at TIME
+# (none: without fetched_at)
+fetched() {
+	if [ -n "$1" ]; then
+		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
+			sed "s/2026-08-22T15:21:00.123Z/$1/"
+	else
+		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
+			sed "s/\"fetched_at\":\"2026-08-22T15:21:00.123Z\",//"
+	fi
+}
+markets_at() {
+	fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+}
+events_at() { fetched "$1" events/keyset '{"id":"e1","title":"E"}'; }
+# stored DB RUN FLOW STREAM-MAKER...: a run of FLOW, normalized and stored
+stored() {
+	local db=$1 id=$2 flow=$3
+	shift 3
+	{ rec_run_start "$id" "$flow"; "$@"; } | pm-normalize 2>/dev/null |
+		pm-store --db "$db" >/dev/null 2>"$TMP/store.err"
+}
+both_at() { markets_at "$1"; events_at "$1"; }
+# at DB FLOW NOW: pm-summary --status --flow FLOW at NOW, JSON
+at() { run pm-summary --status --db "$1" --flow "$2" --now "$3" --json; }
+
+test_expect_success 'fetched again, unchanged: fresh from the fetch, not the row (static, delta, events)' '
+	stored q.db r1 static both_at $T0 && stored q.db r2 static both_at $T50 &&
+	test_grep " 1 inserted, 0 updated, 3 unchanged" "$TMP/store.err" &&
+	test_eq "$T0 $T0" "$(sqlite3 q.db "SELECT MAX(fetched_at) FROM markets; SELECT MAX(fetched_at) FROM events" | paste -sd " ")" &&
+	for flow in static delta events; do
+		at q.db $flow $N55 && expect_status 0 &&
+		jq -e ".level == \"fresh\" and .last_update == \"$T50\" and .age_seconds == 300 and
+			.last_update_from == \"raw_observations\" and
+			.flows[0].data_from == \"raw_observations\"" out >/dev/null || return 1
+	done &&
+	run pm-summary --status --db q.db --now $N55 && expect_status 0 &&
+	test_grep "^status: fresh: last update $T50 (raw_observations), 5m ago" out &&
+	test_grep "^  static *fresh *$T50 in raw_observations, 5m ago; 2 runs" out
+'
+
+test_expect_success 'a flow is as fresh as its own endpoints: markets fetched, events not; prices are no markets' '
+	stored q.db r1 static both_at $T0 && stored q.db r2 delta markets_at $T50 &&
+	fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db q.db 2>/dev/null &&
+	fetched $T50 events/keyset "{\"id\":\"e2\"}" data | pm-store --db q.db 2>/dev/null &&
+	at q.db static $N55 && expect_status 0 && jq -e ".last_update == \"$T50\"" out >/dev/null &&
+	at q.db events $N55 && expect_status 4 &&
+	jq -e ".level == \"stale\" and .last_update == \"$T0\" and .flows[0].data_from == \"events\"" out >/dev/null &&
+	stored p.db r1 static both_at $T0 &&
+	fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db p.db 2>/dev/null &&
+	at p.db static $N55 && expect_status 4 &&
+	jq -e ".level == \"stale\" and .last_update == \"$T0\" and .last_update_from == \"markets\"" out >/dev/null
+'
+
+test_expect_success 'the fetches keep the rules: after now ignored, fetched_at not stored_at, else stored_at' '
+	stored q.db r1 static both_at $T0 && stored q.db r2 static both_at $T50 &&
+	stored q.db r3 static both_at 2026-12-04T12:00:00.000Z &&
+	at q.db static $N55 && expect_status 0 &&
+	jq -e ".last_update == \"$T50\" and .age_seconds == 300" out >/dev/null &&
+	at q.db static 2026-12-04T12:10:00Z && expect_status 0 &&
+	jq -e ".last_update == \"2026-12-04T12:00:00.000Z\"" out >/dev/null &&
+	old=$(date -u -d "-3 hours" +%Y-%m-%dT%H:%M:%S.000Z) &&
+	stored d.db r1 static both_at "$old" && stored d.db r2 static both_at "$old" &&
+	run pm-summary --status --db d.db --flow static --json && expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .last_update == \"$old\"" out >/dev/null &&
+	stored d.db r3 static markets_at "" &&
+	test_grep " 1 inserted, 0 updated, 2 unchanged" "$TMP/store.err" &&
+	test_eq 2 "$(sqlite3 d.db "SELECT count(*) FROM raw_observations WHERE fetched_at IS NULL AND run_id = '\''r3'\''")" &&
+	run pm-summary --status --db d.db --flow static --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and .age_seconds < 600 and .last_update_from == \"raw_observations\"" out >/dev/null &&
+	run pm-summary --status --db d.db --flow events --json && expect_status 5
+'
+
+test_expect_success 'trades: an empty page fetched is fresh however old the last trade' '
+	{ rec_run_start r1 trades
+	  echo "{\"kind\":\"trade\",\"trade_key\":\"$(printf k1 | sha256sum | cut -d" " -f1)\",\"condition_id\":\"0xc1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-12-04T10:00:00Z\"}"
+	} | pm-store --db t.db 2>/dev/null &&
+	at t.db trades $N55 && expect_status 4 &&
+	{ rec_run_start r2 trades; fetched $T50 trades "[]" data; } | pm-normalize | pm-store --db t.db 2>/dev/null &&
+	at t.db trades $N55 && expect_status 0 &&
+	jq -e ".last_update == \"$T50\" and .flows[0].data_from == \"raw_observations\"" out >/dev/null &&
+	at t.db static $N55 && expect_status 5 && jq -e ".level == \"no_data\"" out >/dev/null
+'
+
 test_expect_success 'an empty database: no data, exit 5' '
 	pm-store --db e.db </dev/null 2>/dev/null &&
 	run pm-summary --status --db e.db --json && expect_status 5 &&

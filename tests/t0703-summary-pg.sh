@@ -29,6 +29,39 @@ test_expect_success 'status: fresh, then stale and very stale with time' '
 	expect_status 5 && test_grep "^status: very_stale: " out
 '
 
+# What a flow fetched, as in t0701: Gamma markets and their event, a
+# Data API page of trades, at a time
+T0=2026-12-04T10:00:00.000Z
+T50=2026-12-04T10:50:00.000Z
+N55=2026-12-04T10:55:00Z
+fetched() {
+	rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
+		sed "s/2026-08-22T15:21:00.123Z/$1/"
+}
+fetches_at() {
+	fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+	fetched "$1" events/keyset '{"id":"e1","title":"E"}'
+	fetched "$1" trades "[]" data
+}
+
+test_expect_success 'status: fetched again, unchanged: fresh from the fetch, not the row' '
+	pg_ready && url=$(pg_newdb quiet) &&
+	{ rec_run_start r1 static; fetches_at $T0
+	  echo "{\"kind\":\"trade\",\"trade_key\":\"$(printf k1 | sha256sum | cut -d" " -f1)\",\"condition_id\":\"0xc1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-12-04T10:00:00Z\"}"
+	} | pm-normalize | pm-store --db "$url" >/dev/null 2>&1 &&
+	{ rec_run_start r2 static; fetches_at $T50; fetches_at 2026-12-04T12:00:00.000Z; } |
+		pm-normalize | pm-store --db "$url" >/dev/null 2>err &&
+	test_grep " 0 updated, 6 unchanged" err &&
+	for flow in static delta events trades; do
+		run pm-summary --status --db "$url" --flow $flow --now $N55 --json &&
+		expect_status 0 &&
+		jq -e ".level == \"fresh\" and .last_update == \"$T50\" and .age_seconds == 300 and
+			.flows[0].data_from == \"raw_observations\"" out >/dev/null || return 1
+	done &&
+	run pm-summary --status --db "$url" --flow prices --now $N55 && expect_status 5
+'
+
 # lock_table URL TABLE: another session (pmlock) holds TABLE locked, as
 # an ALTER TABLE or a VACUUM FULL does, for 30 s or until unlock_table
 lock_table() {
