@@ -328,3 +328,7 @@ UPDATE processed_events SET n_markets = (SELECT count(*)
 WHERE n_markets < (SELECT count(*) FROM processed_markets m
   WHERE m.event_key = processed_events.event_key);
 
+-- migration 12: raw observations by endpoint and fetch time
+CREATE INDEX raw_observations_fetched ON raw_observations (endpoint,
+  COALESCE(fetched_at, stored_at));
+

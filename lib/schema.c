@@ -433,6 +433,17 @@ V6_KEYS_TAIL },
 "  FROM processed_markets m WHERE m.event_key = processed_events.event_key)\n"
 "WHERE n_markets < (SELECT count(*) FROM processed_markets m\n"
 "  WHERE m.event_key = processed_events.event_key);\n" },
+/*
+ * pm-summary --status takes a flow's freshness from the newest fetch of
+ * its endpoints (lib/status.c): without an index that is a scan of every
+ * fetch ever kept, a row per answer.  With one on the endpoint and the
+ * time the status reads (the fetch's, else the storing's: the very
+ * expression it asks for), it is one step down from the bound.  Rows
+ * come in time order, so each insert adds at the index's right edge.
+ */
+{ 12, "raw observations by endpoint and fetch time",
+"CREATE INDEX raw_observations_fetched ON raw_observations (endpoint,\n"
+"  COALESCE(fetched_at, stored_at));\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

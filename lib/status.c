@@ -214,7 +214,10 @@ newest_of(struct rep *r, const char *sql, const char *what,
 /*
  * Where the fetches are: raw_observations, or before schema 4 the table
  * raw_responses with the same columns (a database read as it is, not
- * upgraded); NULL when neither (or it could not be told: *err).
+ * upgraded); NULL when neither (or it could not be told: *err).  Since
+ * schema 12 the index raw_observations_fetched on (endpoint, FETCHED)
+ * makes the newest fetch of an endpoint one step down from the bound;
+ * a database before it, read as it is, is read whole.
  */
 static const char *
 fetches(struct rep *r, int *err)
