@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""table.py ROWS.jsonl RESULTS.json - the one table of make bench: per
+"""table.py ROWS.jsonl [RESULTS.json] - the one table of make bench: per
 workload, each tool's best time, its ratio to ours (how many times slower
 it is), the CPU of that run, peak RSS and throughput; the same rows as
 JSON for tracking.  The CPU shows what the ratio can reach: on N cores a
@@ -36,4 +36,5 @@ print("ratio: the tool's time over ours in the same workload (higher: we "
       "are faster); best of the alternating runs")
 print("CPU s: user and system seconds of that run's own processes (not a "
       "database server's), on %d cores" % os.cpu_count())
-json.dump(out, open(sys.argv[2], "w"), indent=1)
+if len(sys.argv) > 2:
+    json.dump(out, open(sys.argv[2], "w"), indent=1)
