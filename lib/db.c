@@ -79,13 +79,17 @@ static const struct db_ops *
 engine_of(const char *url, int flags, struct db_url *u, char *err, size_t n)
 {
 	static const struct db_ops *const engines[] = { &db_sqlite_ops,
-	    &db_pg_ops };
+	    &db_pg_ops, &db_ch_ops };
 	size_t i;
 
 	if (db_url_parse(url, flags, u, err, n) == 0)
 		for (i = 0; i < sizeof engines / sizeof *engines; i++)
-			if (engines[i]->engine == u->engine)
+			if (engines[i]->engine == u->engine &&
+			    (u->engine != DB_CLICKHOUSE ||
+			    (flags & DB_READONLY)))
 				return engines[i];
+	/* ClickHouse is written by lib/store_ch.c alone, in blocks: read
+	 * only here (lib/db_ch.c) */
 	if (err[0] == 0 && u->engine == DB_CLICKHOUSE)
 		snprintf(err, n, "ClickHouse holds pm-store's market data "
 		    "only (pm-store(1)): use the PostgreSQL or SQLite store "

@@ -44,8 +44,11 @@ struct db_stmt;
  * A database URL, parsed, never guessed: a path or sqlite:PATH
  * (sqlite://PATH, sqlite:///abs) is SQLite; postgresql://, postgres://,
  * postgresql+psycopg:// and a libpq key=value string ("host=... dbname=
- * ...") are PostgreSQL.  Anything else of the form scheme:// (ClickHouse
- * too, for now) is refused, and so is an in-memory SQLite database
+ * ...") are PostgreSQL; clickhouse:// and clickhouses:// are ClickHouse
+ * (clickhouses:// only with DB_TLS), which db_open() opens for reading
+ * only (DB_READONLY: SELECT, lib/db_ch.c; pm-store writes it through
+ * lib/store_ch.c).  Anything else of the form scheme:// is refused, and
+ * so is an in-memory SQLite database
  * (:memory:, file:...mode=memory) unless flags has DB_MEMORY: it would
  * keep nothing; DB_TLS refuses SQLite.  -1 with the reason in err (never
  * a password).
@@ -58,7 +61,8 @@ int db_url_parse(const char *url, int flags, struct db_url *u, char *err,
     size_t errlen);
 
 /* 0 when url names an SQLite file that does not exist yet (a reader then
- * has nothing to read, and must not create it) or cannot be parsed. */
+ * has nothing to read, and must not create it) or cannot be parsed; 0
+ * for ClickHouse too, which db_open() opens only for reading. */
 int db_exists(const char *url);
 
 /* url with any password replaced by "***", for messages and records:

@@ -1,5 +1,6 @@
 /*
- * db_impl.h - what db.c shares with its engines (db_sqlite.c, db_pg.c).
+ * db_impl.h - what db.c shares with its engines (db_sqlite.c, db_pg.c,
+ * db_ch.c: ClickHouse, read-only).
  * Not for tools: they speak db.h.
  *
  * An engine is a table of operations (as curl's struct Curl_ssl); one
@@ -65,7 +66,7 @@ struct db_stmt {
 	struct db	*db;
 };
 
-extern const struct db_ops db_sqlite_ops, db_pg_ops;
+extern const struct db_ops db_sqlite_ops, db_pg_ops, db_ch_ops;
 
 void db_seterr(struct db *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

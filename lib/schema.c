@@ -587,7 +587,9 @@ schema_has_table(struct db *db, const char *name)
 
 	if (query_int(db, db_engine(db) == DB_PG ?
 	    "SELECT CASE WHEN to_regclass(CAST(?1 AS TEXT)) IS NULL "
-	    "THEN 0 ELSE 1 END" :
+	    "THEN 0 ELSE 1 END" : db_engine(db) == DB_CLICKHOUSE ?
+	    "SELECT count() FROM system.tables WHERE database = "
+	    "currentDatabase() AND name = ?1" :
 	    "SELECT count(*) FROM sqlite_master WHERE name = ?1", name,
 	    &n) == -1)
 		return -1;
@@ -626,6 +628,25 @@ applied(struct db *db, unsigned char have[], int64_t *max)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* ClickHouse numbers its migrations apart and makes them there
+ * (lib/schema_ch.c, pm-store); its readers only ask whether there is
+ * one.  A schema_migrations without a version is said, as above. */
+static int
+ch_version(struct db *db)
+{
+	int64_t max;
+
+	if (query_int(db, "SELECT toInt64(max(version)) FROM "
+	    "schema_migrations", NULL, &max) == -1)
+		return -1;
+	if (max < 1) {
+		db_seterr(db, "schema_migrations holds no schema version "
+		    "(emptied or edited by hand?)");
+		return -1;
+	}
+	return max > INT_MAX ? INT_MAX : (int)max;
+}
+
 /*
  * The version up to which every migration has run: a database at
  * [1,2,3,7] has the tables of 3 and not those of 4, so it is at 3, read
@@ -642,6 +663,8 @@ schema_version(struct db *db)
 
 	if ((t = schema_has_table(db, "schema_migrations")) <= 0)
 		return t;
+	if (db_engine(db) == DB_CLICKHOUSE)
+		return ch_version(db);
 	if (applied(db, have, &max) == -1)
 		return -1;
 	if (max < 1 || max > INT_MAX) {

@@ -31,7 +31,8 @@ int schema_migrate(struct db *db, int to, char *err, size_t errlen);
 /* The version db is at: the one up to which every migration has run (a
  * database at [1,2,3,7] is at 3), or the highest there when it is newer
  * than this build; 0: empty, no schema_migrations table; -1 when it
- * cannot be read (a lock, a lost server, a damaged file). */
+ * cannot be read (a lock, a lost server, a damaged file).  On ClickHouse
+ * (read-only, lib/db_ch.c) the version of lib/schema_ch.c's numbering. */
 int schema_version(struct db *db);
 
 /* 1 when version v is newer than this build knows, said in err (a
