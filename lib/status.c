@@ -101,6 +101,17 @@ jcol(struct rep *r, struct db_stmt *st, int i, const char *key)
 		jw_null(&r->j);
 }
 
+/*
+ * After a table's name: on ClickHouse its rows are versions, merged in
+ * the background (ReplacingMergeTree), and FINAL reads one row per key,
+ * the latest.  A count or a list needs it; a MAX over times does not.
+ */
+static const char *
+final(const struct rep *r)
+{
+	return db_engine(r->db) == DB_CLICKHOUSE ? " FINAL" : "";
+}
+
 static const char *
 tcol(struct db_stmt *st, int i)
 {
@@ -198,7 +209,8 @@ newest_of(struct rep *r, const char *sql, const char *what,
 			db_finalize(st);
 			return dberr(r, what);
 		}
-		if ((v = db_col_text(st, 0, NULL)) == NULL) {
+		/* ClickHouse's MAX of no String is "", not NULL */
+		if ((v = db_col_text(st, 0, NULL)) == NULL || *v == 0) {
 			db_reset(st);
 			break;
 		}
@@ -296,11 +308,13 @@ run_counts(struct rep *r, struct fresh *f)
 {
 	struct db_stmt *st;
 	const char *v;
+	char sql[256];
 	int rc, streak = 1;
 
-	st = db_prepare(r->db, "SELECT status FROM processing_runs WHERE "
-	    "flow = ?1 ORDER BY COALESCE(started_at, stored_at) DESC, "
-	    "run_id DESC");
+	snprintf(sql, sizeof sql, "SELECT status FROM processing_runs%s "
+	    "WHERE flow = ?1 ORDER BY COALESCE(started_at, stored_at) DESC, "
+	    "run_id DESC", final(r));
+	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_str(st, 1, f->src->flow);
@@ -447,12 +461,14 @@ markets(struct rep *r)
 {
 	struct db_stmt *st;
 	int64_t total = 0, active = 0, resolved = 0;
+	char sql[256];
 	int rc;
 
-	st = db_prepare(r->db, "SELECT COUNT(*), "
+	snprintf(sql, sizeof sql, "SELECT COUNT(*), "
 	    "COALESCE(SUM(CASE WHEN active = 1 AND closed = 0 THEN 1 ELSE 0 "
 	    "END), 0), COALESCE(SUM(CASE WHEN closed = 1 THEN 1 ELSE 0 END), 0) "
-	    "FROM markets");
+	    "FROM markets%s", final(r));
+	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "markets");
 	if ((rc = db_step(st)) == DB_ROW) {
@@ -544,15 +560,14 @@ runs(struct rep *r)
 {
 	struct db_stmt *st;
 	struct buf main = r->t;
+	char sql[320];
 	int rc, n = 0, k[4] = { 0 };
 
-	st = db_prepare(r->db, r->o->flow ?
-	    "SELECT run_id, flow, status, started_at, finished_at, counts FROM "
-	    "processing_runs WHERE flow = ?2 ORDER BY COALESCE(started_at, "
-	    "stored_at) DESC, run_id DESC LIMIT ?1" :
-	    "SELECT run_id, flow, status, started_at, finished_at, counts FROM "
-	    "processing_runs ORDER BY COALESCE(started_at, stored_at) DESC, "
-	    "run_id DESC LIMIT ?1");
+	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "
+	    "finished_at, counts FROM processing_runs%s %s ORDER BY "
+	    "COALESCE(started_at, stored_at) DESC, run_id DESC LIMIT ?1",
+	    final(r), r->o->flow ? "WHERE flow = ?2" : "");
+	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_int(st, 1, r->o->runs);
@@ -609,13 +624,14 @@ static int
 failures(struct rep *r)
 {
 	struct db_stmt *st;
-	char since[TS_MAX];
+	char since[TS_MAX], sql[320];
 	int64_t day = 0;
 	int rc;
 
 	ts_format((time_t)(r->o->now - 86400), NULL, 0, since);
-	if ((st = db_prepare(r->db, "SELECT COUNT(*) FROM processing_failures "
-	    "WHERE recorded_at >= ?1")) == NULL)
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM processing_failures%s "
+	    "WHERE recorded_at >= ?1", final(r));
+	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_str(st, 1, since);
 	if ((rc = db_step(st)) == DB_ROW) {
@@ -630,9 +646,13 @@ failures(struct rep *r)
 	jw_key(&r->j, "last_day");
 	jw_int(&r->j, day);
 	buf_printf(&r->t, "failures: %" PRId64 " in the last day\n", day);
-	if ((st = db_prepare(r->db, "SELECT recorded_at, run_id, stage, reason, "
-	    "retriable, market_id, event_key, detail FROM processing_failures "
-	    "ORDER BY recorded_at DESC, id DESC LIMIT ?1")) == NULL)
+	/* the last stored first among equal times: ClickHouse has no id,
+	 * its row versions grow as pm-store stores */
+	snprintf(sql, sizeof sql, "SELECT recorded_at, run_id, stage, reason, "
+	    "retriable, market_id, event_key, detail FROM processing_failures%s "
+	    "ORDER BY recorded_at DESC, %s DESC LIMIT ?1", final(r),
+	    db_engine(r->db) == DB_CLICKHOUSE ? "row_version" : "id");
+	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_int(st, 1, r->o->failures);
 	jw_key(&r->j, "recent");

@@ -2,7 +2,7 @@
 # pipelines.sh static, delta, events and prices with --db clickhouse://
 # on a real ClickHouse server (tests/ch.sh) and the fake Polymarket; the
 # flows that need the experiment store (daily, retry-failures) are
-# refused with one message.
+# refused with one message; status reads what the others stored.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/ch.sh"
@@ -85,9 +85,14 @@ test_expect_success 'one run of a flow at a time: the lock is in TMPDIR, a secon
 	ls "$TMPDIR" >locks && test_grep -x -E "pm-events-[0-9a-f]{16}[.]lock" locks &&
 	flow events --db "$DB" && expect_status 0
 '
-test_expect_success 'status and score: refused on ClickHouse, exit 2' '
-	flow status --db "$DB" && expect_status 2 &&
-	test_grep "not available on ClickHouse" err &&
-	DATABASE_URL=$DB run pm-summary --score && expect_status 2
+test_expect_success 'status reads the flows'"'"' runs and data from ClickHouse; score refused, exit 2' '
+	flow status --db "$DB" --json && expect_status 0 &&
+	jq -e "[.flows[].flow] == [\"static\", \"delta\", \"events\", \"prices\"] and
+		.level == \"fresh\" and .markets.total >= 300 and .runs.failed == 0 and
+		([.flows[] | select(.flow == \"static\") | .runs] == [2])" out >/dev/null &&
+	flow status --db "${DB%/*}/ev" --flow events && expect_status 0 &&
+	test_grep "^  events  *fresh .* in events, .*; 1 runs, 0 failed" out &&
+	DATABASE_URL=$DB run pm-summary --score && expect_status 2 &&
+	test_grep "score is not available on ClickHouse" err
 '
 test_done

@@ -48,6 +48,7 @@ struct opts {
 	int		 max_ratio;	/* max_failures is a share of records */
 	const char	*db_url;
 	const char	*notify;	/* webhook URL (a secret) or NULL */
+	const char	*notify_setting;	/* --notify or PM_NOTIFY_URL */
 	const char	*status_path;	/* --status: the JSON goes there too */
 	struct status_opts st;
 	struct score_opts sc;
@@ -284,6 +285,7 @@ check_opts(struct opts *o, int nfiles)
 		msg("--status-path goes with --status");
 		return -1;
 	}
+	o->notify_setting = o->notify ? "--notify" : "PM_NOTIFY_URL";
 	if (o->notify == NULL && (o->notify = getenv("PM_NOTIFY_URL")) != NULL &&
 	    *o->notify == 0)
 		o->notify = NULL;
@@ -527,14 +529,22 @@ run_db(struct opts *o)
 	const char *name = o->dbc.name;
 	int rc = 0, level = NO_DATA;
 
-	if (ch_url_is(o->db_url)) {
-		/* forecasts and the daily flow's runs are not kept there */
-		msg("%s: --status and --score are not available on ClickHouse "
-		    "(pm-store(1), CLICKHOUSE): give the PostgreSQL or SQLite "
-		    "experiment store", name);
+	if (ch_url_is(o->db_url) && o->mode == MODE_SCORE) {
+		/* forecasts (experiment results) are not kept there */
+		msg("%s: --score is not available on ClickHouse, which keeps "
+		    "no forecasts (pm-store(1), CLICKHOUSE): give the "
+		    "PostgreSQL or SQLite experiment store", name);
 		return EXIT_USAGE;
 	}
-	if (!db_exists(o->db_url)) {
+	if (ch_url_is(o->db_url) && o->notify) {
+		/* its alert state is a row, written: ClickHouse is read */
+		msg("%s: %s with --status is not available on ClickHouse, "
+		    "which --status only reads (the alert state is a row it "
+		    "would write): alert on the exit status, or check without "
+		    "it", name, o->notify_setting);
+		return EXIT_USAGE;
+	}
+	if (!ch_url_is(o->db_url) && !db_exists(o->db_url)) {
 		msg("no database at %s; run a flow first", name);
 		return EXIT_IO;
 	}
