@@ -102,14 +102,20 @@ jcol(struct rep *r, struct db_stmt *st, int i, const char *key)
 }
 
 /*
- * After a table's name: on ClickHouse its rows are versions, merged in
- * the background (ReplacingMergeTree), and FINAL reads one row per key,
- * the latest.  A count or a list needs it; a MAX over times does not.
+ * A table as a count or a list reads it.  On ClickHouse its rows are
+ * versions, merged in the background (ReplacingMergeTree), and FINAL
+ * reads one row per key, the latest (a MAX over times needs none); in a
+ * subquery, as 18.16 refuses FINAL of a cluster's Distributed table
+ * under an ORDER BY without WHERE ("Cannot find column row_version").
+ * The server reads only the columns used.
  */
 static const char *
-final(const struct rep *r)
+table(const struct rep *r, const char *name, char *buf, size_t n)
 {
-	return db_engine(r->db) == DB_CLICKHOUSE ? " FINAL" : "";
+	if (db_engine(r->db) != DB_CLICKHOUSE)
+		return name;
+	snprintf(buf, n, "(SELECT * FROM %s FINAL)", name);
+	return buf;
 }
 
 static const char *
@@ -308,12 +314,12 @@ run_counts(struct rep *r, struct fresh *f)
 {
 	struct db_stmt *st;
 	const char *v;
-	char sql[256];
+	char sql[256], t[64];
 	int rc, streak = 1;
 
-	snprintf(sql, sizeof sql, "SELECT status FROM processing_runs%s "
-	    "WHERE flow = ?1 ORDER BY COALESCE(started_at, stored_at) DESC, "
-	    "run_id DESC", final(r));
+	snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE flow = ?1 "
+	    "ORDER BY COALESCE(started_at, stored_at) DESC, run_id DESC",
+	    table(r, "processing_runs", t, sizeof t));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
@@ -461,13 +467,13 @@ markets(struct rep *r)
 {
 	struct db_stmt *st;
 	int64_t total = 0, active = 0, resolved = 0;
-	char sql[256];
+	char sql[256], t[64];
 	int rc;
 
 	snprintf(sql, sizeof sql, "SELECT COUNT(*), "
 	    "COALESCE(SUM(CASE WHEN active = 1 AND closed = 0 THEN 1 ELSE 0 "
 	    "END), 0), COALESCE(SUM(CASE WHEN closed = 1 THEN 1 ELSE 0 END), 0) "
-	    "FROM markets%s", final(r));
+	    "FROM %s", table(r, "markets", t, sizeof t));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "markets");
@@ -560,13 +566,14 @@ runs(struct rep *r)
 {
 	struct db_stmt *st;
 	struct buf main = r->t;
-	char sql[320];
+	char sql[320], t[64];
 	int rc, n = 0, k[4] = { 0 };
 
 	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "
-	    "finished_at, counts FROM processing_runs%s %s ORDER BY "
-	    "COALESCE(started_at, stored_at) DESC, run_id DESC LIMIT ?1",
-	    final(r), r->o->flow ? "WHERE flow = ?2" : "");
+	    "finished_at, counts FROM %s %s ORDER BY COALESCE(started_at, "
+	    "stored_at) DESC, run_id DESC LIMIT ?1",
+	    table(r, "processing_runs", t, sizeof t), r->o->flow ?
+	    "WHERE flow = ?2" : "");
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
@@ -624,13 +631,13 @@ static int
 failures(struct rep *r)
 {
 	struct db_stmt *st;
-	char since[TS_MAX], sql[320];
+	char since[TS_MAX], sql[320], t[64];
 	int64_t day = 0;
 	int rc;
 
 	ts_format((time_t)(r->o->now - 86400), NULL, 0, since);
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM processing_failures%s "
-	    "WHERE recorded_at >= ?1", final(r));
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE recorded_at "
+	    ">= ?1", table(r, "processing_failures", t, sizeof t));
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_str(st, 1, since);
@@ -649,8 +656,9 @@ failures(struct rep *r)
 	/* the last stored first among equal times: ClickHouse has no id,
 	 * its row versions grow as pm-store stores */
 	snprintf(sql, sizeof sql, "SELECT recorded_at, run_id, stage, reason, "
-	    "retriable, market_id, event_key, detail FROM processing_failures%s "
-	    "ORDER BY recorded_at DESC, %s DESC LIMIT ?1", final(r),
+	    "retriable, market_id, event_key, detail FROM %s ORDER BY "
+	    "recorded_at DESC, %s DESC LIMIT ?1", table(r,
+	    "processing_failures", t, sizeof t),
 	    db_engine(r->db) == DB_CLICKHOUSE ? "row_version" : "id");
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");

@@ -196,4 +196,21 @@ test_expect_success '--score and --notify: refused on ClickHouse, exit 2, one me
 	PM_NOTIFY_URL= run pm-summary --status --db "$CH_URL" && expect_status 5
 '
 
+# last: the cluster's servers, started in the case, stop with it, and
+# the others with them (ch.sh)
+test_expect_success 'a cluster: read through its first shard, every shard'"'"'s rows counted once' '
+	ch_cluster pmst 2 || { say "$CH_ERR"; return 1; }
+	# shellcheck disable=SC2086 # split on purpose: one URL per shard
+	set -- $CH_URLS &&
+	h2=${2#clickhouse://} h2=${h2%%/*} && CH="$1?cluster=pmst&shards=$h2" &&
+	run pm-store --schema clickhouse --db "$CH" && expect_status 0 &&
+	{ run_at r1 static 0; for i in $(seq 1 40); do mk "$i" false true; done; bad; } >st &&
+	{ run_at p1 prices 1; price 11 2; price 12 3; } >pr &&
+	store st && store st && store pr &&
+	test_num "$(curl -sf --data-binary "SELECT count() FROM markets_local" "http://$h2/")" -gt 0 &&
+	same --now "$(at 10)" && expect_status 0 &&
+	jq -e ".markets.total == 40 and .runs.listed == 2 and .failures.last_day == 1" out >/dev/null &&
+	sametext --now "$(at 10)"
+'
+
 test_done
