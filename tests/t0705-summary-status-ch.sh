@@ -174,6 +174,15 @@ test_expect_success 'a ClickHouse server that is down or hung: exit 3, said, for
 	test_grep "no answer within 1 s (PM_DB_TIMEOUT)" err && test_line_count err -eq 1
 '
 
+test_expect_success 'an answer cut or garbled on its way: exit 3, no report made of it' '
+	newch && { run_at r1 static 0; mk 1 false true; } >st && store st &&
+	PORT=${CH_HTTP##*:} &&
+	ch_proxy "^SELECT COUNT\\(\\*\\), COALESCE" "$(printf "3\t2\t1\n4")" "c$test_n" &&
+	run pm-summary --status --db "$PROXY_URL" --now "$(at 10)" && expect_status 3 &&
+	test_grep "markets: an answer that is no TabSeparated table (cut on its way?)" err &&
+	test ! -s out
+'
+
 test_expect_success 'pipelines.sh status --db clickhouse://: 0 fresh, 6 very stale, with --flow' '
 	newch && { run_at r1 static 0; mk 1 false true; } >st && store st &&
 	run "$TOP/pipelines.sh" status --env-file /dev/null --db "$CH" --now "$(at 5)" --json &&
