@@ -235,7 +235,10 @@ newest_of(struct rep *r, const char *sql, const char *what,
  * upgraded); NULL when neither (or it could not be told: *err).  Since
  * schema 12 the index raw_observations_fetched on (endpoint, FETCHED)
  * makes the newest fetch of an endpoint one step down from the bound;
- * a database before it, read as it is, is read whole.
+ * a database before it, read as it is, is read whole.  ClickHouse, whose
+ * versions number apart, has raw_responses: each fetch a row version
+ * until merged, then the one stored last (in its order: its endpoint and
+ * time); its MAX needs no FINAL.
  */
 static const char *
 fetches(struct rep *r, int *err)
@@ -243,6 +246,11 @@ fetches(struct rep *r, int *err)
 	int i;
 
 	*err = 0;
+	if (db_engine(r->db) == DB_CLICKHOUSE) {
+		if ((i = schema_has_table(r->db, "raw_responses")) == -1)
+			*err = 1;
+		return i == 1 ? "raw_responses" : NULL;
+	}
 	if ((i = schema_has_table(r->db, "raw_observations")) != 0) {
 		*err = i == -1;
 		return i == 1 ? "raw_observations" : NULL;

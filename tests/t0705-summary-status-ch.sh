@@ -161,6 +161,26 @@ test_expect_success 'the same stream stored twice, versions not merged: counted 
 	sametext --now "$(at 10)"
 '
 
+# raw TIME: Gamma's markets 1 and 2 as a static run lists them, fetched
+# at TIME, normalized
+raw_markets() {
+	{ rec_raw gamma markets/keyset '{"limit":"500"}' \
+		"$(gamma_market 1 e1 false "" 0.5 0.5)"
+	  rec_raw gamma markets/keyset '{"limit":"500"}' \
+		"$(gamma_market 2 e1 false "" 0.25 0.75)"
+	} | sed "s/2026-08-22T15:21:00.123Z/$T/" | pm-normalize 2>/dev/null
+}
+test_expect_success 'fetched again, unchanged: fresh, as on SQLite' '
+	newch && T=$(at 0) && { run_at r1 static 0; raw_markets; } >a &&
+	T=$(at 50) && { run_at r2 static 50; raw_markets; } >b &&
+	store a && store b &&
+	run pm-summary --status --json --db "$CH" --flow static --now "$(at 55)" &&
+	expect_status 0 &&
+	jq -e ".level == \"fresh\" and .last_update == \"$(at 50)\"" out >/dev/null &&
+	run pm-summary --status --json --db s.db --flow static --now "$(at 55)" &&
+	expect_status 0 && jq -e ".last_update == \"$(at 50)\"" out >/dev/null
+'
+
 test_expect_success 'a ClickHouse server that is down or hung: exit 3, said, for status and pipelines.sh' '
 	port=$(ch_free_port) &&
 	run pm-summary --status --db "clickhouse://127.0.0.1:$port/default" && expect_status 3 &&
