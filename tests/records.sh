@@ -73,6 +73,18 @@ rec_raw() {
 		"$1" "$2" "$sha" "$3" "$4"
 }
 
+# rec_fetched TIME ENDPOINT PAYLOAD [SOURCE]: a raw record of SOURCE
+# (gamma) fetched at TIME, or without fetched_at when TIME is empty
+rec_fetched() {
+	if [ -n "$1" ]; then
+		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
+			sed "s/2026-08-22T15:21:00.123Z/$1/"
+	else
+		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
+			sed "s/\"fetched_at\":\"2026-08-22T15:21:00.123Z\",//"
+	fi
+}
+
 rec_yes_no() {
 	printf '[{"outcome":"Yes","token_id":"%s","price":%s},{"outcome":"No","token_id":"%s","price":%s}]' \
 		"$1" "$2" "$3" "$4"

@@ -98,22 +98,11 @@ test_expect_success 'a time after now is ignored however it is written; one that
 T0=2026-12-04T10:00:00.000Z
 T50=2026-12-04T10:50:00.000Z
 N55=2026-12-04T10:55:00Z
-# fetched TIME ENDPOINT PAYLOAD [SOURCE]: a raw record fetched at TIME
-# (none: without fetched_at)
-fetched() {
-	if [ -n "$1" ]; then
-		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
-			sed "s/2026-08-22T15:21:00.123Z/$1/"
-	else
-		rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
-			sed "s/\"fetched_at\":\"2026-08-22T15:21:00.123Z\",//"
-	fi
-}
 markets_at() {
-	fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
-	fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+	rec_fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	rec_fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
 }
-events_at() { fetched "$1" events/keyset '{"id":"e1","title":"E"}'; }
+events_at() { rec_fetched "$1" events/keyset '{"id":"e1","title":"E"}'; }
 # stored DB RUN FLOW STREAM-MAKER...: a run of FLOW, normalized and stored
 stored() {
 	local db=$1 id=$2 flow=$3
@@ -142,13 +131,13 @@ test_expect_success 'fetched again, unchanged: fresh from the fetch, not the row
 
 test_expect_success 'a flow is as fresh as its own endpoints: markets fetched, events not; prices are no markets' '
 	stored q.db r1 static both_at $T0 && stored q.db r2 delta markets_at $T50 &&
-	fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db q.db 2>/dev/null &&
-	fetched $T50 events/keyset "{\"id\":\"e2\"}" data | pm-store --db q.db 2>/dev/null &&
+	rec_fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db q.db 2>/dev/null &&
+	rec_fetched $T50 events/keyset "{\"id\":\"e2\"}" data | pm-store --db q.db 2>/dev/null &&
 	at q.db static $N55 && expect_status 0 && jq -e ".last_update == \"$T50\"" out >/dev/null &&
 	at q.db events $N55 && expect_status 4 &&
 	jq -e ".level == \"stale\" and .last_update == \"$T0\" and .flows[0].data_from == \"events\"" out >/dev/null &&
 	stored p.db r1 static both_at $T0 &&
-	fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db p.db 2>/dev/null &&
+	rec_fetched $T50 prices "{\"1\":{\"BUY\":\"0.5\"}}" clob | pm-store --db p.db 2>/dev/null &&
 	at p.db static $N55 && expect_status 4 &&
 	jq -e ".level == \"stale\" and .last_update == \"$T0\" and .last_update_from == \"markets\"" out >/dev/null
 '
@@ -177,7 +166,7 @@ test_expect_success 'trades: an empty page fetched is fresh however old the last
 	  echo "{\"kind\":\"trade\",\"trade_key\":\"$(printf k1 | sha256sum | cut -d" " -f1)\",\"condition_id\":\"0xc1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-12-04T10:00:00Z\"}"
 	} | pm-store --db t.db 2>/dev/null &&
 	at t.db trades $N55 && expect_status 4 &&
-	{ rec_run_start r2 trades; fetched $T50 trades "[]" data; } | pm-normalize | pm-store --db t.db 2>/dev/null &&
+	{ rec_run_start r2 trades; rec_fetched $T50 trades "[]" data; } | pm-normalize | pm-store --db t.db 2>/dev/null &&
 	at t.db trades $N55 && expect_status 0 &&
 	jq -e ".last_update == \"$T50\" and .flows[0].data_from == \"raw_observations\"" out >/dev/null &&
 	at t.db static $N55 && expect_status 5 && jq -e ".level == \"no_data\"" out >/dev/null

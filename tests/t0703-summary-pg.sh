@@ -34,15 +34,11 @@ test_expect_success 'status: fresh, then stale and very stale with time' '
 T0=2026-12-04T10:00:00.000Z
 T50=2026-12-04T10:50:00.000Z
 N55=2026-12-04T10:55:00Z
-fetched() {
-	rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
-		sed "s/2026-08-22T15:21:00.123Z/$1/"
-}
 fetches_at() {
-	fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
-	fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
-	fetched "$1" events/keyset '{"id":"e1","title":"E"}'
-	fetched "$1" trades "[]" data
+	rec_fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	rec_fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+	rec_fetched "$1" events/keyset '{"id":"e1","title":"E"}'
+	rec_fetched "$1" trades "[]" data
 }
 
 test_expect_success 'status: fetched again, unchanged: fresh from the fetch, not the row' '

@@ -14,17 +14,12 @@ pgbouncer_start
 T0=2026-12-04T10:00:00.000Z
 T50=2026-12-04T10:50:00.000Z
 N55=2026-12-04T10:55:00Z
-# fetched TIME ENDPOINT PAYLOAD [SOURCE]: a raw record fetched at TIME
-fetched() {
-	rec_raw "${4:-gamma}" "$2" '{"limit":"500"}' "$3" |
-		sed "s/2026-08-22T15:21:00.123Z/$1/"
-}
 fetches_at() {
 	rec_run_start "r$1" static
-	fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
-	fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
-	fetched "$1" events/keyset '{"id":"e1","title":"E"}'
-	fetched "$1" trades "[]" data
+	rec_fetched "$1" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	rec_fetched "$1" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+	rec_fetched "$1" events/keyset '{"id":"e1","title":"E"}'
+	rec_fetched "$1" trades "[]" data
 }
 fetches_at $T0 | pm-normalize >"$TMP/t0.ndjson"
 fetches_at $T50 | pm-normalize >"$TMP/t50.ndjson"

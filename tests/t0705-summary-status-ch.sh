@@ -164,11 +164,9 @@ test_expect_success 'the same stream stored twice, versions not merged: counted 
 # raw TIME: Gamma's markets 1 and 2 as a static run lists them, fetched
 # at TIME, normalized
 raw_markets() {
-	{ rec_raw gamma markets/keyset '{"limit":"500"}' \
-		"$(gamma_market 1 e1 false "" 0.5 0.5)"
-	  rec_raw gamma markets/keyset '{"limit":"500"}' \
-		"$(gamma_market 2 e1 false "" 0.25 0.75)"
-	} | sed "s/2026-08-22T15:21:00.123Z/$T/" | pm-normalize 2>/dev/null
+	{ rec_fetched "$T" markets/keyset "$(gamma_market 1 e1 false "" 0.5 0.5)"
+	  rec_fetched "$T" markets/keyset "$(gamma_market 2 e1 false "" 0.25 0.75)"
+	} | pm-normalize 2>/dev/null
 }
 test_expect_success 'fetched again, unchanged: fresh, as on SQLite' '
 	newch && T=$(at 0) && { run_at r1 static 0; raw_markets; } >a &&
