@@ -271,6 +271,26 @@ fix_texts(struct val *v, size_t n, const struct buf *keep)
 			v[i].s = keep->data + v[i].i;
 }
 
+/*
+ * The trades flow's watermark: the newest trade stored of each market by
+ * a run that fetched the market's trades whole.  Pages come newest first,
+ * so a run killed or failed (not completed or partial), or partial with a
+ * retriable failure of a /trades request naming the market (no '?' in
+ * the pattern: PostgreSQL's statements take it for a parameter), may have
+ * stored its newest trades and not the older ones: its trades do not
+ * count, and the next run asks again from the watermark before it.
+ * Trades of no run, or of a run not stored, count.
+ */
+#define NEWEST_TRADE \
+	", (SELECT t.ts FROM trades t WHERE t.condition_id = m.condition_id " \
+	"AND NOT EXISTS (SELECT 1 FROM processing_runs r WHERE " \
+	"r.run_id = t.run_id AND (r.status IS NULL OR r.status NOT IN " \
+	"('completed', 'partial') OR (r.status = 'partial' AND EXISTS " \
+	"(SELECT 1 FROM processing_failures f WHERE f.run_id = r.run_id " \
+	"AND f.retriable = 1 AND f.url LIKE '%/trades%' AND " \
+	"f.url LIKE '%' || m.condition_id || '%')))) " \
+	"ORDER BY t.ts DESC LIMIT 1)"
+
 /* The SELECT of rec_export: the record column, the row's own columns
  * (those read from records), and a market's contracts when its record
  * column is empty, one row each, in order.  A database of schema v
@@ -304,9 +324,7 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    "c.source = m.source AND c.market_id = m.market_id "
 	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
 	    "ORDER BY m.source, m.market_id, c.outcome_index",
-	    /* the trades flow: the newest trade stored of each */
-	    !active ? "" : old ? ", NULL" : ", (SELECT MAX(t.ts) FROM "
-	    "trades t WHERE t.condition_id = m.condition_id)", tb->name,
+	    !active ? "" : old ? ", NULL" : NEWEST_TRADE, tb->name,
 	    /* the prices flow wants the markets that still trade */
 	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
 	    "AND " : "");

@@ -103,7 +103,9 @@ Control:
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
-                  trades_offset_cap, trades_page_cap, mutate)
+                  trades_offset_cap, trades_page_cap, mutate,
+                  trades_fail_offset: /trades from that offset on get
+                  500, every try: a run's later pages fail, null never)
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
@@ -509,6 +511,7 @@ class State:
             "budgets": {}, "ignore_order": args.ignore_order,
             "trades_offset_cap": args.trades_offset_cap,
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
+            "trades_fail_offset": None,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -924,6 +927,9 @@ class Handler(BaseHTTPRequestHandler):
         if offset > cfg["trades_offset_cap"]:
             return self.fail(400, {"error": "max historical trades offset of %d exceeded"
                                    % cfg["trades_offset_cap"]})
+        fail_at = cfg.get("trades_fail_offset")
+        if fail_at is not None and offset >= fail_at:
+            return self.fail(500, {"error": "internal error"})
         try:
             rows = trade_rows(self.server.data, self.q)
         except TradeError as e:
