@@ -495,10 +495,15 @@ flow_prices() {
 }
 
 # Each market record carries its trades watermark (pm-store --export
-# market), so only what is new is fetched.
+# market), so only what is new is fetched.  A market stored closed by a
+# fetch since the last run started (that run may have missed its last
+# trades) is fetched once more: by this run, not the next.
 flow_trades() {
+	local since
+	since=$(pm pm-store --last-run trades) ||
+	    die "cannot read the last trades run from the database"
 	{ run_record; pm pm-store --export market \
-	    --where "${where:-.active and (.closed | not)}"; } |
+	    ${since:+--closed-since "$since"} ${where:+--where "$where"}; } |
 	    pm pm-fetch trades --taker-only false ${progress:+--progress} |
 	    pm pm-normalize |
 	    store |

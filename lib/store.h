@@ -76,6 +76,7 @@ int store_last_run(struct db *db, const char *flows, char *out,
 /* 1 when name is a flow a run record may have (pm-records(5)). */
 int store_flow_known(const char *name);
 int store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, unsigned long limit, unsigned long *n);
+    const char *run_id, const char *closed_since, unsigned long limit,
+    unsigned long *n);
 
 #endif

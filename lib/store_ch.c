@@ -1316,6 +1316,7 @@ struct exp {
 	json_parser	*jp;		/* the stored records' checks */
 	unsigned long	 bad;		/* stored records left out */
 	int		 notrades;	/* schema 1, read as it is: no trades */
+	const char	*closed_since;	/* market: the closed ones since too */
 };
 
 /* The row's key, for a message: "market polymarket/m1", "payload SHA". */
@@ -1527,7 +1528,13 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "FROM (SELECT source, "
 		    "market_id, record, ifNull(condition_id, '') AS cid FROM "
 		    "markets FINAL WHERE %s", x->notrades ? "NULL AS newest" :
-		    "newest", x->since ? CH_ACTIVE : "1");
+		    "newest", x->since ? "(" CH_ACTIVE : "1");
+		/* the trades flow: the markets closed since its last run */
+		if (rc == 0 && x->since)
+			rc = x->closed_since == NULL ? buf_adds(sql, ")") :
+			    buf_adds(sql, " OR closed = 1 AND fetched_at >= ")
+			    == -1 || ch_quote(sql, x->closed_since) == -1 ||
+			    buf_adds(sql, ")") == -1 ? -1 : 0;
 	} else if (whole)
 		rc = buf_adds(sql, "SELECT source, event_id, record FROM events "
 		    "FINAL WHERE 1");
@@ -1568,10 +1575,10 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 int
 store_ch_export(const char *url, const char *target, const char *what,
     int format, int all, struct jqf *where, const char *run_id,
-    unsigned long limit)
+    const char *closed_since, unsigned long limit)
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
-	    0, 0, limit, what, NULL, 0, 0 };
+	    0, 0, limit, what, NULL, 0, 0, closed_since };
 	struct buf sql, ans;
 	struct chdb *d;
 	char err[700];

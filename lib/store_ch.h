@@ -49,7 +49,7 @@ int store_ch_last_run(const char *url, const char *target, const char *flows);
  * groups are not stored in ClickHouse. */
 int store_ch_export(const char *url, const char *target, const char *what,
     int format, int all, struct jqf *where, const char *run_id,
-    unsigned long limit);
+    const char *closed_since, unsigned long limit);
 
 /* --prune-before DATE [-N]: the raw_responses rows fetched before date
  * (a date or an RFC 3339 time) that no market, event, price, trade or

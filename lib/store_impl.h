@@ -297,11 +297,12 @@ void store_end_record(const json_val *start, const char *now,
 /* --export market (active: those still trading), markets, events: the
  * records, from their record column or made again from the rows of a
  * database at schema version v; the jq filter where (or NULL) keeps
- * some; 0 or -1. */
+ * some; active markets, with closed_since (or NULL) those closed whose
+ * content was fetched at or after it too; 0 or -1. */
 struct jqf;
 int rec_export(struct db *db, int v, enum tbl t, int active,
-    struct jqf *where, const char *run_id, unsigned long limit,
-    unsigned long *count);
+    struct jqf *where, const char *run_id, const char *closed_since,
+    unsigned long limit, unsigned long *count);
 /* A stored record column that is not one JSON object (put in or damaged
  * by hand) is said, naming what (a key), and not written out: the next
  * stage would refuse the line.  0 when it is one, else -1. */

@@ -347,7 +347,8 @@ raw_record(struct db_stmt *st, struct buf *b, struct zpack *z,
 
 int
 store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, unsigned long limit, unsigned long *count)
+    const char *run_id, const char *closed_since, unsigned long limit,
+    unsigned long *count)
 {
 	struct db_stmt *st = NULL;
 	struct zpack *z = NULL;
@@ -362,7 +363,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
 		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,
-		    strcmp(what, "market") == 0, where, run_id, limit, count);
+		    strcmp(what, "market") == 0, where, run_id, closed_since,
+		    limit, count);
 	buf_init(&b, 0);
 	buf_init(&scratch, 0);
 	buf_init(&plain, 0);

@@ -325,9 +325,11 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
 	    "ORDER BY m.source, m.market_id, c.outcome_index",
 	    !active ? "" : old ? ", NULL" : NEWEST_TRADE, tb->name,
-	    /* the prices flow wants the markets that still trade */
-	    active ? "m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
-	    "AND " : "");
+	    /* the prices flow wants the markets that still trade, the
+	     * trades flow those closed since its last run too (?2) */
+	    active ? "(m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
+	    "OR (m.closed = 1 AND m.fetched_at >= CAST(?2 AS TEXT))) AND " :
+	    "");
 }
 
 /* The trades watermark on an exported market: its newest stored trade
@@ -500,7 +502,8 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 
 int
 rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
-    const char *run_id, unsigned long limit, unsigned long *count)
+    const char *run_id, const char *closed_since, unsigned long limit,
+    unsigned long *count)
 {
 	struct exporter x = { .open = 0, .active = active && t == T_MARKETS,
 	    .limit = limit };
@@ -514,7 +517,8 @@ rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
 	x.jp = json_parser_new(ndjson_max_line());
 	export_sql(&sql, t, active, v);
 	if ((st = db_prepare(db, sql.data)) != NULL &&
-	    db_bind_str(st, 1, run_id) == 0) {
+	    db_bind_str(st, 1, run_id) == 0 && (!x.active ||
+	    db_bind_str(st, 2, closed_since) == 0)) {
 		while ((limit == 0 || *count < limit) &&
 		    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
 			if (export_row(&x, st, t, where, count) == -1) {

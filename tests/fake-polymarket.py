@@ -105,11 +105,15 @@ Control:
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
                   trades_offset_cap, trades_page_cap, mutate,
                   trades_fail_offset: /trades from that offset on get
-                  500, every try: a run's later pages fail, null never)
+                  500, every try: a run's later pages fail, null never;
+                  trades_until: /trades serves no trade newer than
+                  these epoch seconds, as if not made yet, null all)
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
                   as a live market's would; answers {"touched": [ids]}
+  POST /_close    {"id": M}: market M closes now (closed, updatedAt now);
+                  answers {"closed": M}
   POST /_add_market  {"event_id": E}: a new market joins event E (of
                   --group-size), closing when its first market does, as
                   one listed later on Polymarket; answers {"added": id}
@@ -322,6 +326,17 @@ class Data:
         self.cache.clear()
         return touched
 
+    def close(self, ident):
+        """A market closes now: its last trades are in."""
+        m = next((m for m in self.markets if m["id"] == ident), None)
+        if m is None:
+            return None
+        m["closed"] = True
+        m["updatedAt"] = iso(time.time())
+        self.blob[id(m)] = dump_bytes(m)
+        self.cache.clear()
+        return ident
+
     def add_market(self, event_id):
         """A market joins an event later: a clone of its first market."""
         first = next((m for m in self.markets
@@ -511,7 +526,7 @@ class State:
             "budgets": {}, "ignore_order": args.ignore_order,
             "trades_offset_cap": args.trades_offset_cap,
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
-            "trades_fail_offset": None,
+            "trades_fail_offset": None, "trades_until": None,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -748,6 +763,17 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     self.send_json(200, {"added": added})
                 return
+            elif self.path.startswith("/_close"):
+                try:
+                    closed = self.server.data.close(
+                        str(json.loads(body or b"{}").get("id")))
+                except (ValueError, AttributeError):
+                    closed = None
+                if closed is None:
+                    self.send_json(400, {"error": "want {\"id\": M} of a known market"})
+                else:
+                    self.send_json(200, {"closed": closed})
+                return
             elif self.path.startswith("/_control"):
                 try:
                     st.cfg.update(json.loads(body or b"{}"))
@@ -934,6 +960,8 @@ class Handler(BaseHTTPRequestHandler):
             rows = trade_rows(self.server.data, self.q)
         except TradeError as e:
             return self.fail(400, {"error": str(e)})
+        if cfg.get("trades_until") is not None:
+            rows = [e for e in rows if e[0]["timestamp"] <= cfg["trades_until"]]
         page = rows[offset:offset + min(limit, cfg["trades_page_cap"])]
         self.send_body(200, b"[" + b",".join(e[2] for e in page) + b"]")
         return 200

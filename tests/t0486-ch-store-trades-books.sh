@@ -94,6 +94,24 @@ test_expect_success '--export market carries the trades watermark SQLite gives' 
 	expect_status 0 && test_cmp want out
 '
 
+# closed c1 fetched before the time, closed c2 at it, open c3 (active)
+test_expect_success '--export market --closed-since: the closed markets fetched since too, as on SQLite' '
+	url=$(newdb closing) &&
+	{ rec_fetched 2026-12-01T00:00:00.000Z markets/keyset "$(gm c1 true resolved 1 0)" &&
+	  rec_fetched 2026-12-02T00:00:00.000Z markets/keyset "$(gm c2 true resolved 0 1)" &&
+	  rec_fetched 2026-12-01T00:00:00.000Z markets/keyset "$(gm c3 false "" 0.5 0.5)"
+	} | pm-normalize >closing.ndjson &&
+	pm-store --db "$url" closing.ndjson >/dev/null 2>&1 &&
+	pm-store --db closing.db closing.ndjson >/dev/null 2>&1 &&
+	for db in closing.db "$url"; do
+		pm-store --db "$db" --export market --closed-since 2026-12-01T12:00:00Z |
+		    jq -r .market_id | sort | tr "\n" " " >ids &&
+		test_eq "c2 c3 " "$(cat ids)" &&
+		pm-store --db "$db" --export market | jq -r .market_id >ids &&
+		test_eq c3 "$(cat ids)" || return 1
+	done
+'
+
 test_expect_success 'a bad trade or book level fails alone, with the reason SQLite gives' '
 	url=$(newdb one) &&
 	{ echo "{\"kind\":\"trade\",\"trade_key\":\"k\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}" &&

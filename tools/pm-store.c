@@ -45,6 +45,8 @@ struct opts {
 	int		 format, all;	/* --export: --format, --all */
 	unsigned long	 limit;		/* --export --limit, 0: all */
 	const char	*prune;		/* --prune-before DATE, in UTC */
+	const char	*closed_since;	/* --closed-since T, in UTC */
+	char		 since[TS_MAX];	/* its storage */
 	char		 cut[TS_MAX];	/* its storage */
 	char		 target[1024];
 };
@@ -57,7 +59,8 @@ usage(FILE *f)
 "       pm-store -e raw|market|group|retry [-w expr] [-r run_id]\n"
 "                [--limit n] [-d url]\n"
 "       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
-"                [--all] [-w expr] [-r run_id] [--limit n] [-d url]\n"
+"                [--all | --closed-since T] [-w expr] [-r run_id]\n"
+"                [--limit n] [-d url]\n"
 "       pm-store --last-run flow[,flow] [-d url]\n"
 "       pm-store --prune-before date [-N] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
@@ -82,6 +85,8 @@ usage(FILE *f)
 "                       ndjson (default), csv or tsv (pm-schema(5))\n"
 "      --all            with --export market: every market, not only the\n"
 "                       active ones\n"
+"      --closed-since T with --export market: also the markets closed\n"
+"                       whose stored content was fetched at or after T\n"
 "      --prune-before D remove raw payload versions fetched before D\n"
 "                       (a date or time) that no row needs (-N: count)\n"
 "      --last-run FLOWS when the newest completed run of one of these\n"
@@ -138,8 +143,8 @@ do_export(struct opts *o)
 		what = what[0] == 'e' ? "events" : o->all ? "markets" : "market";
 	if (!whole && export_known(what) ? export_rows(db, what, o->format,
 	    o->all, o->where, o->run_id, o->limit, &n) == -1 :
-	    store_export(db, what, o->where, o->run_id, o->limit,
-	    &n) == -1)
+	    store_export(db, what, o->where, o->run_id, o->closed_since,
+	    o->limit, &n) == -1)
 		rc = EXIT_DB;
 	db_close(db);
 	return rc;
@@ -376,7 +381,7 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 		return store_ch_prune(o->url, o->target, o->prune, o->dry_run);
 	if (o->export)
 		return store_ch_export(o->url, o->target, o->export, o->format,
-		    o->all, o->where, o->run_id, o->limit);
+		    o->all, o->where, o->run_id, o->closed_since, o->limit);
 	return store_ch_store(o->url, o->target, argc, argv);
 }
 
@@ -398,6 +403,7 @@ main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'A' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "prune-before", required_argument, NULL, 'B' },
+		{ "closed-since", required_argument, NULL, 'S' },
 		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -496,6 +502,15 @@ main(int argc, char **argv)
 			}
 			o.prune = o.cut;
 			break;
+		case 'S':
+			if (!when_ok(optarg, o.since)) {
+				msg("--closed-since: not a date or an RFC 3339 "
+				    "time: %s", optarg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o.closed_since = o.since;
+			break;
 		case 'l':
 			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
 				rc = EXIT_USAGE;
@@ -524,6 +539,8 @@ main(int argc, char **argv)
 	    ((o.where || o.run_id || o.limit) && !o.export) ||
 	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
 	    (o.all && strcmp(o.export, "market") != 0) ||
+	    (o.closed_since && (!o.export || strcmp(o.export, "market") ||
+	    o.all || o.format > EXPORT_NDJSON)) ||
 	    ((o.export || o.schema || o.last_run) && optind < argc)) {
 		usage(stderr);
 		rc = EXIT_USAGE;
