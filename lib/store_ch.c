@@ -1358,7 +1358,17 @@ left_out(struct exp *x, const json_val *row, const char *why)
 }
 
 /* trades_since, as lib/store_rec.c adds it to --export market: the newest
- * stored trade of the market less an hour. */
+ * stored trade of the market less an hour, of the trades of a run that
+ * fetched the market whole (NEWEST_TRADE there): not of a run that failed,
+ * was killed or is running, nor of a run with a retriable failure of a
+ * /trades request whose market list names the market. */
+#define CH_WHOLE_RUN "ifNull(run_id, '') GLOBAL NOT IN (SELECT run_id " \
+	"FROM processing_runs FINAL WHERE status IS NULL OR status NOT IN " \
+	"('completed', 'partial')) AND (condition_id, ifNull(run_id, '')) " \
+	"GLOBAL NOT IN (SELECT arrayJoin(splitByChar(',', " \
+	"decodeURLComponent(extractURLParameter(ifNull(url, ''), " \
+	"'market')))), ifNull(run_id, '') FROM processing_failures FINAL " \
+	"WHERE retriable = 1 AND url LIKE '%/trades%')"
 #define TRADES_OVERLAP 3600	/* seconds */
 
 static void
@@ -1562,7 +1572,8 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    whole && markets && x->notrades ? ") AS m ORDER BY source, "
 		    "market_id" : whole && markets ? ") AS m GLOBAL ANY LEFT JOIN "
 		    "(SELECT condition_id AS cid, max(ts) AS newest FROM trades "
-		    "FINAL GROUP BY condition_id) AS t USING (cid) ORDER BY "
+		    "FINAL WHERE " CH_WHOLE_RUN " GROUP BY condition_id) AS t "
+		    "USING (cid) ORDER BY "
 		    "source, market_id" : whole ? " ORDER BY source, event_id" :
 		    markets ? ") AS m GLOBAL ALL LEFT JOIN (SELECT source, "
 		    "market_id, outcome_index, outcome, token_id, price, 1 AS "

@@ -94,6 +94,24 @@ test_expect_success '--export market carries the trades watermark SQLite gives' 
 	expect_status 0 && test_cmp want out
 '
 
+# pages come newest first: a run with a retriable failure of a /trades
+# request (here one of two markets in its list) may have stored only the
+# market's newest trades
+test_expect_success 'trades of a run that failed on a market set no watermark for it, as on SQLite' '
+	cid=$(jq -r "select(.kind == \"trade\") | .condition_id" "$TMP/stream.ndjson" | head -n 1) &&
+	{ cat "$TMP/stream.ndjson" &&
+	  printf "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"fetch_failed\",\"retriable\":true,\"url\":\"http://127.0.0.1/trades?market=0x1%%2C%s&limit=500&offset=500\",\"detail\":\"HTTP 500\"}\n" "$cid"
+	} >failed.ndjson &&
+	url=$(newdb failed) &&
+	pm-store --db "$url" failed.ndjson >/dev/null 2>&1 &&
+	pm-store --db failed.db failed.ndjson >/dev/null 2>&1 &&
+	pm-store --db failed.db --export market >want &&
+	test_eq 3 "$(jq -s "map(select(.trades_since)) | length" want)" &&
+	test_eq 0 "$(jq -s --arg c "$cid" "map(select(.condition_id == \$c and .trades_since)) | length" want)" &&
+	run pm-store --db "$url" --export market && expect_status 0 &&
+	test_cmp want out
+'
+
 # closed c1 fetched before the time, closed c2 at it, open c3 (active)
 test_expect_success '--export market --closed-since: the closed markets fetched since too, as on SQLite' '
 	url=$(newdb closing) &&
