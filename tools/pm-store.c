@@ -494,22 +494,18 @@ main(int argc, char **argv)
 			o.all = 1;
 			break;
 		case 'B':
-			if (!when_ok(optarg, o.cut)) {
-				msg("--prune-before: not a date or an RFC 3339 "
-				    "time: %s", optarg);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			o.prune = o.cut;
-			break;
 		case 'S':
-			if (!when_ok(optarg, o.since)) {
-				msg("--closed-since: not a date or an RFC 3339 "
-				    "time: %s", optarg);
+			if (!when_ok(optarg, ch == 'B' ? o.cut : o.since)) {
+				msg("--%s: not a date or an RFC 3339 time: %s",
+				    ch == 'B' ? "prune-before" : "closed-since",
+				    optarg);
 				rc = EXIT_USAGE;
 				goto out;
 			}
-			o.closed_since = o.since;
+			if (ch == 'B')
+				o.prune = o.cut;
+			else
+				o.closed_since = o.since;
 			break;
 		case 'l':
 			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
