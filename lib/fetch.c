@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "buf.h"
 #include "fetch.h"
@@ -245,6 +246,21 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 	return 1;
 }
 
+/* The server's clock less ours as the answer came in, in ms: its Date
+ * is rounded down to the second and was stamped before the answer's way
+ * here, so this is never more than the truth. */
+static double
+server_skew(const struct http_xfer *x)
+{
+	struct timeval tv;
+
+	if (x->date == (time_t)-1)
+		return 0;
+	gettimeofday(&tv, NULL);
+	return ((double)x->date - (double)tv.tv_sec -
+	    (double)tv.tv_usec / 1e6) * 1000;
+}
+
 static void
 on_done(struct http_xfer *x, void *arg)
 {
@@ -270,6 +286,7 @@ on_done(struct http_xfer *x, void *arg)
 	}
 	ts_now(ts);
 	a.fetched_at = ts;
+	a.skew_ms = server_skew(x);
 	a.status = x->status;
 	if (r == 1) {
 		a.ok = 1;

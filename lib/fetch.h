@@ -38,6 +38,9 @@ struct fetch_answer {
 	int		 retriable;	/* !ok: worth another run later */
 	const char	*detail;	/* !ok: "HTTP 500 after 5 attempts" */
 	const char	*fetched_at;	/* RFC 3339 UTC with milliseconds */
+	double		 skew_ms;	/* how far the server's clock (its Date
+					 * header) is ahead of ours, at most
+					 * the truth; 0 when it sent none */
 };
 
 struct fetch_job {

@@ -176,9 +176,13 @@ object_id(const json_val *o, char *tmp, size_t tl, size_t *n)
 	return NULL;
 }
 
-/* Older than --updated-since: the listing (newest first) is over. */
+/* Older than --updated-since: the listing (newest first) is over.  The
+ * watermark is a time on our clock, updatedAt one on the API's: when the
+ * API's lags ours (skew_ms, from its Date header), the watermark moves
+ * back as far, or a market changed just after the last run began would
+ * look older than it. */
 static int
-too_old(struct gamma *g, const json_val *o)
+too_old(struct gamma *g, const json_val *o, double skew_ms)
 {
 	json_val u;
 	const char *s;
@@ -190,7 +194,7 @@ too_old(struct gamma *g, const json_val *o)
 	json_get(o, "updatedAt", &u);
 	if ((s = json_str(&u, &n)) == NULL || ts_ms(s, n, &ms) == -1)
 		return 0;
-	return ms < g->since_ms;
+	return ms < g->since_ms + (skew_ms < 0 ? skew_ms : 0);
 }
 
 /*
@@ -295,7 +299,7 @@ emit_page(struct part *p, const struct fetch_job *j,
 	while (json_iter_next(&it, NULL, NULL, &o) &&
 	    jspan_next(a->text, a->len, &pos, &e) == 1) {
 		count++;
-		if (g->stop || (*old = too_old(g, &o)) ||
+		if (g->stop || (*old = too_old(g, &o, a->skew_ms)) ||
 		    (*past = past_stop(p, &o)))
 			break;
 		id = object_id(&o, tmp, sizeof tmp, &n);

@@ -76,23 +76,41 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The value of header NAME: (with its colon) in p, into v; 0 when p is
+ * another header. */
+static int
+header_value(const char *p, size_t len, const char *name, char *v,
+    size_t vl)
+{
+	size_t k = strlen(name), i;
+
+	if (len <= k || strncasecmp(p, name, k) != 0)
+		return 0;
+	for (i = 0; k < len && i < vl - 1; k++)
+		if (p[k] != '\r' && p[k] != '\n')
+			v[i++] = p[k];
+	v[i] = 0;
+	return 1;
+}
+
 /* Retry-After in seconds or as an HTTP date; libcurl's own getinfo
- * cannot tell "Retry-After: 0" from no header at all. */
+ * cannot tell "Retry-After: 0" from no header at all.  Date: the
+ * server's clock, to which its own timestamps belong. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_xfer *x = arg;
-	size_t len = size * n, k = sizeof "retry-after:" - 1;
+	size_t len = size * n;
 	char v[128];
 	time_t t, now;
 	size_t i;
 
-	if (len <= k || strncasecmp(p, "retry-after:", k) != 0)
+	if (header_value(p, len, "date:", v, sizeof v)) {
+		x->date = curl_getdate(v, NULL);
 		return len;
-	for (i = 0; k < len && i < sizeof v - 1; k++)
-		if (p[k] != '\r' && p[k] != '\n')
-			v[i++] = p[k];
-	v[i] = 0;
+	}
+	if (!header_value(p, len, "retry-after:", v, sizeof v))
+		return len;
 	i = strspn(v, " \t");
 	if (v[i] >= '0' && v[i] <= '9') {
 		x->retry_after_ms = ts_delay_ms(strtod(v + i, NULL));
@@ -134,6 +152,7 @@ http_start(struct http *h, struct http_xfer *x)
 		return -1;
 	x->status = 0;
 	x->retry_after_ms = -1;
+	x->date = -1;
 	x->err = HTTP_OK;
 	x->errmsg[0] = 0;
 	buf_init(&x->body, h->o.max_body);

@@ -24,6 +24,7 @@
 #define PM_HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -49,6 +50,8 @@ struct http_xfer {
 	/* set by http_run() before the transfer is handed back */
 	long		 status;	/* HTTP status, 0 when none */
 	long		 retry_after_ms;	/* -1 when absent */
+	time_t		 date;		/* the Date header (the server's
+					 * clock), -1 when absent */
 	int		 err;		/* enum http_err */
 	char		 errmsg[256];
 	struct buf	 body;

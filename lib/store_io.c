@@ -434,10 +434,13 @@ out:
 	return rc;
 }
 
-/* The watermark of the delta flow: when the newest completed (or partial)
- * run of one of the comma-separated flows started; "" when none did, as
- * in a database without tables yet (an empty file, a new PostgreSQL
- * database, the first pm-store's tables not committed yet). */
+/* The watermark of the delta flow: when the newest completed run of one
+ * of the comma-separated flows started, one that read everything it
+ * listed; "" when none did, as in a database without tables yet (an
+ * empty file, a new PostgreSQL database, the first pm-store's tables not
+ * committed yet).  Not a partial run (a page that failed, a market it
+ * could not store: what it missed would never be read again), nor one
+ * cut short by --limit (the run record's options.limit). */
 int
 store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 {
@@ -450,8 +453,10 @@ store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 	if ((rc = schema_version(db)) <= 0)
 		return rc;
 	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
-	    "status IN ('completed', 'partial') AND started_at IS NOT NULL AND "
-	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "
+	    "status = 'completed' AND started_at IS NOT NULL AND "
+	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') AND "
+	    "(options IS NULL OR options NOT LIKE '%\"limit\":%' OR "
+	    "options LIKE '%\"limit\":null%') "
 	    "ORDER BY started_at DESC LIMIT 1");
 	if (st == NULL)
 		return -1;

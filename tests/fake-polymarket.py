@@ -71,6 +71,10 @@ Usage:
                        bytes flipped or cut as well.  The same SEED and
                        request (path and body) give the same answer
                        (default: none; POST /_control {"mutate": SEED})
+  --clock-skew S       the server's clock runs S seconds ahead of the
+                       machine's (negative: behind): the updatedAt that
+                       /_touch stamps and every answer's Date header
+                       (default 0; POST /_control {"clock_skew": S})
   --tls CERT KEY       HTTPS only, with this certificate chain and key
                        (PEM files); the handshake happens in the request's
                        thread, and one that fails is not an API request
@@ -103,7 +107,7 @@ Control:
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
-                  trades_offset_cap, trades_page_cap, mutate,
+                  trades_offset_cap, trades_page_cap, mutate, clock_skew,
                   trades_fail_offset: /trades from that offset on get
                   500, every try: a run's later pages fail, null never;
                   trades_until: /trades serves no trade newer than
@@ -199,7 +203,7 @@ class Data:
         events = load(fx, "gamma-events-bobaoxu2001-1.json")
         self.markets = [] if args.only_synthetic else list(templates)
         self.events = [] if args.only_synthetic else list(events)
-        now = parse_time(args.now) if args.now else time.time()
+        now = parse_time(args.now) if args.now else time.time() + args.clock_skew
         if now is None:
             sys.exit("fake-polymarket: --now: not a time: %s" % args.now)
         for i in range(args.markets):
@@ -311,9 +315,10 @@ class Data:
                         for k, m in enumerate(t.get("markets", []))]
         return e
 
-    def touch(self, every):
-        """Change every Kth market now, for the delta flow's tests."""
-        now, touched = time.time(), []
+    def touch(self, every, skew=0):
+        """Change every Kth market now (the server's clock, skew seconds
+        off the machine's), for the delta flow's tests."""
+        now, touched = time.time() + skew, []
         for i, m in enumerate(self.markets):
             if every > 0 and i % every == 0:
                 m["updatedAt"] = iso(now)
@@ -527,6 +532,7 @@ class State:
             "trades_offset_cap": args.trades_offset_cap,
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
             "trades_fail_offset": None, "trades_until": None,
+            "clock_skew": args.clock_skew,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -634,6 +640,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # quiet
         pass
+
+    def date_time_string(self, timestamp=None):
+        """The Date header, on the server's clock (--clock-skew)."""
+        if timestamp is None:
+            timestamp = time.time() + self.server.state.cfg["clock_skew"]
+        return super().date_time_string(timestamp)
 
     # -- plumbing -----------------------------------------------------
     def send_body(self, status, body, headers=()):
@@ -750,7 +762,8 @@ class Handler(BaseHTTPRequestHandler):
                 except (ValueError, AttributeError):
                     self.send_json(400, {"error": "want {\"every\": K}"})
                     return
-                self.send_json(200, {"touched": self.server.data.touch(every)})
+                self.send_json(200, {"touched": self.server.data.touch(
+                    every, st.cfg["clock_skew"])})
                 return
             elif self.path.startswith("/_add_market"):
                 try:
@@ -1008,6 +1021,7 @@ def main():
     ap.add_argument("--trades-page-cap", type=int, default=10000)
     ap.add_argument("--no-gzip", action="store_true")
     ap.add_argument("--mutate")
+    ap.add_argument("--clock-skew", type=float, default=0)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--published-budgets", action="store_true")
     ap.add_argument("--no-end-every", type=int, default=0)

@@ -116,9 +116,16 @@ test_expect_success 'a run: its row, its end record with counts and status' '
 	test_num "$(sqlite3 a.db "select count(distinct run_id) from processed_events")" -eq 1
 '
 
-# a misspelt flow has no runs: the delta flow's watermark would be gone
+# a misspelt flow has no runs: the delta flow's watermark would be gone;
+# a partial run or one with a limit is none (t0811)
 test_expect_success '--last-run: the newest run of the flows; a misspelt flow is refused' '
 	pm-store --db a.db "$RUN" >/dev/null 2>&1 &&
+	run pm-store --db a.db --last-run static,daily && expect_status 0 &&
+	test_line_count out 0 &&
+	jq -c "select(.kind == \"run\") | .options.limit = null |
+	    ., . + {phase: \"end\", final: true, status: \"completed\",
+	    finished_at: \"2026-11-23T07:05:00Z\"}" "$RUN" >done.ndjson &&
+	pm-store --db a.db done.ndjson >/dev/null 2>&1 &&
 	run pm-store --db a.db --last-run static,daily && expect_status 0 &&
 	test_line_count out -eq 1 &&
 	test_eq "$(cat out)" "$(sqlite3 a.db "select started_at from processing_runs")" &&

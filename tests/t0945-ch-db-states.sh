@@ -204,6 +204,23 @@ test_expect_success '--last-run answered with nothing: not taken for no run, exi
 	done
 '
 
+# the delta flow's watermark as on SQLite and PostgreSQL (t0811): a
+# partial run, or one cut short by --limit, missed what changed
+test_expect_success '--last-run: the newest completed run, not a partial one nor one cut short by a limit' '
+	ch_query "DROP DATABASE IF EXISTS wm" && ch_query "CREATE DATABASE wm" &&
+	for r in "r1 completed 00 null" "r2 completed 01 5" "r3 partial 02 null" "r4 failed 03 null"; do
+		set -- $r &&
+		jq -cn --arg id "$1" --arg st "$2" --arg t "2026-01-01T$3:00:00.000Z" \
+		    --argjson lim "$4" "{kind:\"run\", phase:\"start\", run_id:\$id,
+		    flow:\"delta\", run_date:\"2026-01-01\", started_at:\$t,
+		    options:{limit:\$lim}} | ., . + {phase:\"end\", final:true,
+		    status:\$st, finished_at:\$t}" || return 1
+	done >runs.ndjson &&
+	run pm-store --db "$(db wm)" runs.ndjson && expect_status 0 &&
+	run pm-store --db "$(db wm)" --last-run static,delta && expect_status 0 &&
+	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
+'
+
 # last: the server stopped (SIGSTOP) takes connections and never answers
 test_expect_success 'a server that never answers: exit 3 within PM_DB_TIMEOUT, no hang' '
 	filled hung && kill -STOP "$(cat "$CH_PIDFILE")" &&

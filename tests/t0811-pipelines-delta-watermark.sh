@@ -1,0 +1,113 @@
+#!/bin/bash
+# The delta flow over time, as cron runs it: after any sequence of runs the
+# database holds every market the API changed as a static run now stores
+# it.  A run that did not read everything it listed (a page that failed,
+# --limit) does not move the watermark, and updatedAt on an API clock
+# that lags ours is not taken for older than the watermark.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+. "$TESTS_DIR/pg.sh"
+
+P=$TOP/pipelines.sh
+fake_start pm --markets 300 --only-synthetic
+flow() { run "$P" "$@" --env-file /dev/null --no-dump; }
+DB=$TMP/pm.db
+
+# as_static DB: its markets and contracts are those a static run stores
+# now, market by market (a fresh database beside it, static.db)
+as_static() {
+	local cols="m.market_id, m.updated_at, m.volume, m.closed, m.active,
+	    c.outcome_index, c.token_id, c.price"
+	rm -f static.db &&
+	"$P" static --env-file /dev/null --no-dump --db static.db >/dev/null 2>&1 &&
+	sqlite3 static.db "SELECT $cols FROM markets m LEFT JOIN contracts c
+	    USING (source, market_id) ORDER BY 1, 6" >want &&
+	test_num "$(wc -l <want)" -ge 300 &&
+	sqlite3 "$1" "ATTACH 'static.db' AS s; SELECT $cols FROM markets m
+	    LEFT JOIN contracts c USING (source, market_id) WHERE m.market_id
+	    IN (SELECT market_id FROM s.markets) ORDER BY 1, 6" >got &&
+	test_cmp want got
+}
+
+test_expect_success 'static, then a delta: the database is as a static run leaves it' '
+	flow static --db "$DB" && expect_status 0 &&
+	fake_touch 10 >touched && test_line_count touched 30 &&
+	sleep 1.1 &&
+	flow delta --db "$DB" --overlap 0 && expect_status 0 &&
+	as_static "$DB"
+'
+
+# every listing page fails: nothing fetched, the run is partial; had it
+# moved the watermark, what it missed would never be read again
+test_expect_success 'a delta whose pages failed: the next delta reads what it missed' '
+	fake_touch 7 >touched && test_line_count touched 43 &&
+	sleep 1.1 &&
+	fake_control "{\"every_5xx\":1}" &&
+	flow delta --db "$DB" --overlap 0; fake_control "{\"every_5xx\":0}" &&
+	expect_status 1 && test_grep "fetch_failed" err &&
+	test_eq partial "$(sqlite3 "$DB" "SELECT status FROM processing_runs
+	    ORDER BY started_at DESC LIMIT 1")" &&
+	sleep 1.1 &&
+	flow delta --db "$DB" --overlap 0 && expect_status 0 &&
+	as_static "$DB"
+'
+
+test_expect_success 'a delta cut short by --limit: the next delta reads the rest' '
+	fake_touch 11 >touched && test_line_count touched 28 &&
+	sleep 1.1 &&
+	flow delta --db "$DB" --overlap 0 --limit 3 && expect_status 0 &&
+	sleep 1.1 &&
+	flow delta --db "$DB" --overlap 0 && expect_status 0 &&
+	as_static "$DB"
+'
+
+# runs of each status, the newest first: only the completed one without
+# a limit is a watermark
+runs() {
+	local id st t lim
+	while read -r id st t lim; do
+		jq -cn --arg id "$id" --arg st "$st" --arg t "$t" \
+		    --argjson lim "$lim" '{kind:"run", phase:"start", run_id:$id,
+		    flow:"delta", run_date:$t[0:10], started_at:$t,
+		    options:{limit:$lim, margin:"1h"}} |
+		    ., . + {phase:"end", final:true, status:$st,
+		    finished_at:$t}'
+	done <<-EOF
+	r1 completed 2026-01-01T00:00:00.000Z null
+	r2 completed 2026-01-01T01:00:00.000Z 5
+	r3 partial 2026-01-01T02:00:00.000Z null
+	r4 failed 2026-01-01T03:00:00.000Z null
+	EOF
+}
+test_expect_success '--last-run: the newest completed run, not a partial one nor one cut short by --limit' '
+	runs >runs.ndjson &&
+	run pm-store --db w.db runs.ndjson && expect_status 0 &&
+	test_eq "completed completed partial failed" "$(sqlite3 w.db \
+	    "SELECT group_concat(status, '\'' '\'') FROM (SELECT status FROM
+	    processing_runs ORDER BY started_at)")" &&
+	run pm-store --db w.db --last-run static,delta && expect_status 0 &&
+	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
+'
+
+pg_start
+test_expect_success 'PostgreSQL: the same watermark' '
+	pg_ready && url=$(pg_newdb watermark) && runs >runs.ndjson &&
+	run pm-store --db "$url" runs.ndjson && expect_status 0 &&
+	run pm-store --db "$url" --last-run delta && expect_status 0 &&
+	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
+'
+
+# updatedAt is stamped on the API's clock; the watermark is a time on
+# ours: 30 minutes behind, more than the overlap, every change since the
+# last run looked older than the watermark
+test_expect_success 'the API'\''s clock behind ours by more than the overlap: nothing missed' '
+	fake_start skew --markets 300 --only-synthetic --clock-skew -1800 &&
+	flow static --db skew.db && expect_status 0 &&
+	fake_touch 10 >touched && test_line_count touched 30 &&
+	sleep 1.1 &&
+	flow delta --db skew.db --overlap 10 --summary-path d.json &&
+	expect_status 0 && test_num "$(jq .totals.fetched d.json)" -ge 30 &&
+	as_static skew.db
+'
+
+test_done
