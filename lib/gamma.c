@@ -29,6 +29,10 @@ struct part {
 	int		 order;		/* 0: the API's (id); 1: endDate
 					 * ascending; -1: descending */
 	int		 unordered;	/* the API ignored the order: no stop */
+	int		 stale_order;	/* --updated-since, and the API ignored
+					 * order=updatedAt: older ones skipped,
+					 * not the end */
+	double		 upd_prev;	/* ms: last updatedAt seen, or -1 */
 	double		 stop;		/* ordered: ms past which (ascending)
 					 * or before which (descending) the
 					 * rest belongs to another partition */
@@ -264,6 +268,40 @@ check_order(struct part *p, const json_val *list, const char *url)
 	}
 }
 
+/*
+ * Is a page of a delta newest first, after what came before?  If the API
+ * ignored order=updatedAt, the first older market would end the listing
+ * with the changed ones after it unread: the partition then lists its
+ * whole cursor and skips the older ones, and says so once.
+ */
+static void
+check_updated_order(struct part *p, const json_val *list, const char *url)
+{
+	static int said;
+	json_val o, u;
+	json_iter it;
+	const char *s;
+	size_t n;
+	double ms;
+
+	if (p->g->since_ms < 0 || p->stale_order)
+		return;
+	json_iter_init(&it, list);
+	while (json_iter_next(&it, NULL, NULL, &o)) {
+		json_get(&o, "updatedAt", &u);
+		if ((s = json_str(&u, &n)) == NULL || ts_ms(s, n, &ms) == -1)
+			continue;
+		if (p->upd_prev >= 0 && ms > p->upd_prev) {
+			p->stale_order = 1;
+			if (!said++)
+				msg("%s: not in updatedAt order: the delta "
+				    "lists all of it (slower)", url);
+			return;
+		}
+		p->upd_prev = ms;
+	}
+}
+
 /* Write each object of a page once; returns objects on the page, or -1
  * when its array is missing.  *old is set when the delta is complete,
  * *past when the partition has reached its stop. */
@@ -294,13 +332,21 @@ emit_page(struct part *p, const struct fetch_job *j,
 	if (list.type != JSON_ARRAY)
 		return -1;
 	check_order(p, &list, j->url);
+	check_updated_order(p, &list, j->url);
 	pos = arr.off;
 	json_iter_init(&it, &list);
 	while (json_iter_next(&it, NULL, NULL, &o) &&
 	    jspan_next(a->text, a->len, &pos, &e) == 1) {
 		count++;
-		if (g->stop || (*old = too_old(g, &o, a->skew_ms)) ||
-		    (*past = past_stop(p, &o)))
+		if (g->stop)
+			break;
+		if (too_old(g, &o, a->skew_ms)) {
+			if (p->stale_order)
+				continue;
+			*old = 1;
+			break;
+		}
+		if ((*past = past_stop(p, &o)))
 			break;
 		id = object_id(&o, tmp, sizeof tmp, &n);
 		if (id && strset_add(g->seen, id, n) == 0) {
@@ -388,6 +434,7 @@ new_part(struct gamma *g, const struct part *like)
 	p->idx = g->nparts;
 	p->cursor = NULL;
 	p->offset = p->pages = p->dated = 0;
+	p->upd_prev = -1;
 	p->done = 0;
 	g->parts[g->nparts++] = p;
 	return p;

@@ -119,8 +119,9 @@ Control:
   POST /_close    {"id": M}: market M closes now (closed, updatedAt now);
                   answers {"closed": M}
   POST /_add_market  {"event_id": E}: a new market joins event E (of
-                  --group-size), closing when its first market does, as
-                  one listed later on Polymarket; answers {"added": id}
+                  --group-size), closing when its first market does and
+                  updated now, as one listed later on Polymarket; answers
+                  {"added": id}
 """
 
 import argparse
@@ -342,8 +343,9 @@ class Data:
         self.cache.clear()
         return ident
 
-    def add_market(self, event_id):
-        """A market joins an event later: a clone of its first market."""
+    def add_market(self, event_id, skew=0):
+        """A market joins an event later: a clone of its first market,
+        updated now (the server's clock), as a market just listed is."""
         first = next((m for m in self.markets
                       if any(e.get("id") == event_id for e in m.get("events") or [])), None)
         if first is None:
@@ -352,6 +354,7 @@ class Data:
         m = self.clone_market(first, 900_000 + self.added,
                               parse_time(first["endDate"]), time.time())
         m["events"] = copy.deepcopy(first["events"])
+        m["updatedAt"] = iso(time.time() + skew)
         self.markets.append(m)
         self.markets.sort(key=lambda x: int(x["id"]))
         self.blob[id(m)] = dump_bytes(m)
@@ -768,7 +771,8 @@ class Handler(BaseHTTPRequestHandler):
             elif self.path.startswith("/_add_market"):
                 try:
                     added = self.server.data.add_market(
-                        str(json.loads(body or b"{}").get("event_id")))
+                        str(json.loads(body or b"{}").get("event_id")),
+                        st.cfg["clock_skew"])
                 except (ValueError, AttributeError):
                     added = None
                 if added is None:
