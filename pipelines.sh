@@ -25,8 +25,8 @@ flows:
   daily             markets closing on the target day -> groups not yet
                     processed -> experiments -> dump -> store -> summary
   static            every active market with its events and prices
-  delta             markets updated since the last static or delta run,
-                    and their prices
+  delta             markets updated since the last delta run (before
+                    any, the last static run), and their prices
   events            events with their tags
   prices            current prices and history for active tokens
   trades            new trades (Data API) of the active markets, or of the
@@ -455,10 +455,18 @@ flow_static() {
 	    pm-store pm-summary
 }
 
+# The watermark is the last completed delta's start: a static run lists
+# only open markets, so a market closed after that delta and before a
+# static would look unchanged to a delta from the static's start.  The
+# last static is the watermark until a delta has completed.
 flow_delta() {
 	local since
-	since=$(pm pm-store --last-run static,delta) ||
-	    die "cannot read the last static or delta run from the database"
+	since=$(pm pm-store --last-run delta) ||
+	    die "cannot read the last delta run from the database"
+	if [ -z "$since" ]; then
+		since=$(pm pm-store --last-run static) ||
+		    die "cannot read the last static run from the database"
+	fi
 	[ -n "$since" ] || die "no completed static or delta run yet: run the static flow first"
 	since=$(date -u -d "$since - ${overlap} minutes" +%Y-%m-%dT%H:%M:%SZ) ||
 	    die "bad watermark: $since"

@@ -115,7 +115,8 @@ Control:
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
-                  as a live market's would; answers {"touched": [ids]}
+                  as a live market's would; answers {"touched": [ids]};
+                  {"every": K, "close": true}: they close as well
   POST /_close    {"id": M}: market M closes now (closed, updatedAt now);
                   answers {"closed": M}
   POST /_add_market  {"event_id": E}: a new market joins event E (of
@@ -316,13 +317,16 @@ class Data:
                         for k, m in enumerate(t.get("markets", []))]
         return e
 
-    def touch(self, every, skew=0):
+    def touch(self, every, skew=0, close=False):
         """Change every Kth market now (the server's clock, skew seconds
-        off the machine's), for the delta flow's tests."""
+        off the machine's), for the delta flow's tests; with close, it
+        closes as well."""
         now, touched = time.time() + skew, []
         for i, m in enumerate(self.markets):
             if every > 0 and i % every == 0:
                 m["updatedAt"] = iso(now)
+                if close:
+                    m["closed"] = True
                 m["volume"] = str(float(m.get("volume") or 0) + 1)
                 self.blob[id(m)] = dump_bytes(m)
                 touched.append(m["id"])
@@ -761,12 +765,13 @@ class Handler(BaseHTTPRequestHandler):
                 st.reset()
             elif self.path.startswith("/_touch"):
                 try:
-                    every = int(json.loads(body or b"{}").get("every", 0))
+                    req = json.loads(body or b"{}")
+                    every, close = int(req.get("every", 0)), bool(req.get("close"))
                 except (ValueError, AttributeError):
                     self.send_json(400, {"error": "want {\"every\": K}"})
                     return
                 self.send_json(200, {"touched": self.server.data.touch(
-                    every, st.cfg["clock_skew"])})
+                    every, st.cfg["clock_skew"], close)})
                 return
             elif self.path.startswith("/_add_market"):
                 try:

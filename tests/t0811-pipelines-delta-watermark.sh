@@ -75,6 +75,21 @@ test_expect_success 'an API that ignores order=updatedAt: the delta lists it all
 	as_static "$DB"
 '
 
+# a static run lists the open markets only: had its start been the
+# watermark, a market closed after the last delta and before it would
+# have stayed open in the database for good
+test_expect_success 'a market closed between a delta and a static: the next delta stores it closed' '
+	curl -sf -X POST --data "{\"every\":50,\"close\":true}" "$FAKE_URL/_touch" |
+	    jq -r ".touched[]" >closed && test_line_count closed 6 &&
+	sleep 1.1 &&
+	flow static --db "$DB" && expect_status 0 &&
+	sleep 1.1 &&
+	flow delta --db "$DB" --overlap 0 && expect_status 0 &&
+	sqlite3 "$DB" "SELECT market_id FROM markets WHERE closed = 1 ORDER BY 1" >got &&
+	sort closed >want && test_cmp want got &&
+	as_static "$DB"
+'
+
 # runs of each status, the newest first: only the completed one without
 # a limit is a watermark
 runs() {
