@@ -24,6 +24,8 @@
 #
 #   pg URL        a PostgreSQL database holding the scratch dump; URL (as
 #                 written in the example) is replaced by its address
+#   ch URL        a fresh ClickHouse database; URL (as written in the
+#                 example) is replaced by its address
 #   tls FILE      the fake API over https; FILE (the CA bundle the example
 #                 names) is replaced by the test CA
 #   cron          a crontab line: the command after its five time fields

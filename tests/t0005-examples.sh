@@ -9,6 +9,7 @@
 . "$TESTS_DIR/examples.sh"
 . "$TESTS_DIR/tls.sh"
 . "$TESTS_DIR/pg.sh"
+. "$TESTS_DIR/ch.sh"
 
 examples_man "$TOP"/man/*.[157] "$TMP/ex" &&
 examples_sh "$TOP/examples/one-liners.sh" "$TMP/ex" &&
@@ -87,6 +88,10 @@ example() {
 			[ -n "$pg" ] || pg=$(pg_newdb examples) || return 1
 			pm-store --db "$pg" <"$W/dump.ndjson" >/dev/null || return 1
 			cmd=${cmd//"$arg"/"$pg"} ;;
+		ch)
+			[ -n "$CH_HTTP" ] || { say "$n: no ClickHouse server: $CH_ERR"; return 1; }
+			ch_query "CREATE DATABASE IF NOT EXISTS ex${n//[^A-Za-z0-9]/_}" || return 1
+			cmd=${cmd//"$arg"/"clickhouse://${CH_HTTP#http://}/ex${n//[^A-Za-z0-9]/_}"} ;;
 		tls)
 			cmd="PM_GAMMA_URL=$TLS_URL PM_CLOB_URL=$TLS_URL ${cmd//"$arg"/"$C/ca.pem"}" ;;
 		cron) cmd=$(printf '%s\n' "$cmd" | sed -E 's/^([^ ]+ +){5}//') ;;
@@ -119,6 +124,11 @@ PG_URL=
 if cat ex/*.tags | grep -q '^pg '; then
 	pg_start
 	trap 'fake_stop_all; pg_stop; rm -rf "$TMP"' EXIT
+fi
+# a ClickHouse server for the examples that name one, each example a
+# database of its own on it
+if cat ex/*.tags | grep -q '^ch '; then
+	ch_start examples || say "$CH_ERR"
 fi
 for f in ex/*.sh; do
 	n=${f#ex/}
