@@ -211,6 +211,13 @@ db_prepare(struct db *db, const char *sql)
 }
 
 void
+db_stream(struct db_stmt *st)
+{
+	if (st)
+		st->stream = 1;
+}
+
+void
 db_finalize(struct db_stmt *st)
 {
 	if (st)

@@ -121,6 +121,11 @@ int db_bind_double(struct db_stmt *st, int i, double v);
 int db_bind_blob(struct db_stmt *st, int i, const void *s, size_t n);
 int db_step(struct db_stmt *st);	/* DB_ROW, DB_DONE, DB_ERR, DB_BUSY */
 void db_reset(struct db_stmt *st);
+/* Read the statement's rows as the server sends them, a row in memory at
+ * a time, not its whole answer (PostgreSQL; SQLite and ClickHouse read
+ * so anyway): for an export.  Until it is done or reset, no other
+ * statement may run on the connection. */
+void db_stream(struct db_stmt *st);
 int db_col_null(struct db_stmt *st, int i);	/* columns count from 0 */
 const char *db_col_text(struct db_stmt *st, int i, size_t *n);	/* NULL: null */
 int64_t db_col_int(struct db_stmt *st, int i);

@@ -64,6 +64,7 @@ struct db {
 
 struct db_stmt {
 	struct db	*db;
+	int		 stream;	/* db_stream: rows as they come */
 };
 
 extern const struct db_ops db_sqlite_ops, db_pg_ops, db_ch_ops;

@@ -114,6 +114,8 @@ struct pg_stmt {
 	int		 binlen[PG_MAXPARAM];
 	PGresult	*res;
 	int		 row, nrows, changes;
+	int		 streaming;	/* its rows coming (db_stream): 1, or
+					 * 2 in a transaction of its own */
 };
 
 /* The first line of a message from libpq. */
@@ -859,6 +861,26 @@ pg_clearvals(struct pg_stmt *s)
 	}
 }
 
+/* The rest of a streamed answer read and dropped, and the transaction
+ * of its own ended: the connection free for the next statement. */
+static int
+pg_stream_end(struct pg_stmt *s, int ok)
+{
+	struct db *db = s->base.db;
+	PGresult *res;
+	int own = s->streaming == 2;
+
+	s->streaming = 0;
+	while ((res = PQgetResult(H(db))) != NULL)
+		PQclear(res);
+	if (own && PQtransactionStatus(H(db)) != PQTRANS_IDLE) {
+		if (ok)
+			return pg_exec(db, "COMMIT");
+		PQclear(PQexec(H(db), "ROLLBACK"));
+	}
+	return DB_DONE;
+}
+
 static void
 pg_reset(struct db_stmt *st)
 {
@@ -867,6 +889,8 @@ pg_reset(struct db_stmt *st)
 	PQclear(s->res);
 	s->res = NULL;
 	s->row = s->nrows = 0;
+	if (s->streaming)
+		(void)pg_stream_end(s, 0);
 }
 
 static void
@@ -964,6 +988,80 @@ pg_ensure(struct pg_stmt *s)
 	return rc;
 }
 
+/* The statement prepared, and behind a pooler, where the SET LOCALs of
+ * out_settings need a transaction, outside one: a transaction of its
+ * own begun (*own). */
+static int
+pg_start(struct pg_stmt *s, int *own)
+{
+	struct db *db = s->base.db;
+	int rc;
+
+	*own = 0;
+	if ((rc = pg_ensure(s)) != DB_DONE)
+		return rc;
+	*own = PG(db)->pooled && PG(db)->fix[0] &&
+	    PQtransactionStatus(H(db)) == PQTRANS_IDLE;
+	if (*own && (rc = pg_exec(db, PG(db)->begin.data)) != DB_DONE)
+		*own = 0;
+	return rc;
+}
+
+/*
+ * A step of a streamed statement (db_stream): sent once, in single-row
+ * mode, then each step one row of the answer, so an export of a table of
+ * any size holds one row, not the table (PQexecParams keeps the whole
+ * answer until it is cleared).
+ */
+static int
+pg_step_stream(struct pg_stmt *s)
+{
+	struct db *db = s->base.db;
+	int rc, ok, own;
+
+	if (!s->streaming && s->res == NULL) {
+		if ((rc = pg_start(s, &own)) != DB_DONE)
+			return rc;
+		ok = s->name[0] ? PQsendQueryPrepared(H(db), s->name,
+		    s->nparam, (const char *const *)s->val, NULL, NULL, 0) :
+		    PQsendQueryParams(H(db), s->sql, s->nparam, NULL,
+		    (const char *const *)s->val, NULL, NULL, 0);
+		if (ok != 1) {
+			db_seterr(db, "%s", pg_msg(db));
+			if (own)
+				PQclear(PQexec(H(db), "ROLLBACK"));
+			return PQstatus(H(db)) == CONNECTION_BAD ?
+			    pg_lost(db) : DB_ERR;
+		}
+		(void)PQsetSingleRowMode(H(db));
+		s->streaming = own ? 2 : 1;
+	}
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->nrows = 0;
+	if (!s->streaming)
+		return DB_DONE;
+	s->res = PQgetResult(H(db));
+	switch (PQresultStatus(s->res)) {
+	case PGRES_SINGLE_TUPLE:
+		s->nrows = 1;
+		db->down = 0;
+		return DB_ROW;
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		PQclear(s->res);
+		s->res = NULL;
+		db->down = 0;
+		return pg_stream_end(s, 1);
+	default:
+		rc = pg_fail(db, s->res);
+		PQclear(s->res);
+		s->res = NULL;
+		(void)pg_stream_end(s, 0);
+		return rc;
+	}
+}
+
 static int
 pg_step(struct db_stmt *st)
 {
@@ -971,14 +1069,10 @@ pg_step(struct db_stmt *st)
 	struct db *db = st->db;
 	int rc, status, own;
 
+	if (st->stream)
+		return pg_step_stream(s);
 	if (s->res == NULL) {
-		if ((rc = pg_ensure(s)) != DB_DONE)
-			return rc;
-		/* behind a pooler, the SET LOCALs of out_settings need a
-		 * transaction: outside one, the statement has its own */
-		own = PG(db)->pooled && PG(db)->fix[0] &&
-		    PQtransactionStatus(H(db)) == PQTRANS_IDLE;
-		if (own && (rc = pg_exec(db, PG(db)->begin.data)) != DB_DONE)
+		if ((rc = pg_start(s, &own)) != DB_DONE)
 			return rc;
 		s->res = s->name[0] ? PQexecPrepared(H(db), s->name, s->nparam,
 		    (const char *const *)s->val, NULL, NULL, 0) :

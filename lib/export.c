@@ -299,6 +299,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 		db_finalize(st);
 		return -1;
 	}
+	db_stream(st);	/* a row at a time */
 	buf_init(&js, 0);
 	buf_init(&line, 0);
 	if (format != EXPORT_NDJSON)

@@ -386,6 +386,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		msg("--export %s: %s", what, db_errmsg(db));
 		goto out;
 	}
+	db_stream(st);	/* a row at a time, whatever the store's size */
 	while ((limit == 0 || *count < limit) &&
 	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&b);

@@ -519,6 +519,7 @@ rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
 	if ((st = db_prepare(db, sql.data)) != NULL &&
 	    db_bind_str(st, 1, run_id) == 0 && (!x.active ||
 	    db_bind_str(st, 2, closed_since) == 0)) {
+		db_stream(st);	/* a row at a time */
 		while ((limit == 0 || *count < limit) &&
 		    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK)
 			if (export_row(&x, st, t, where, count) == -1) {
