@@ -146,24 +146,37 @@ tcol(struct db_stmt *st, int i)
  * flow too); the trades flow pages the Data API's trades, an empty page
  * included.  Prices need none (each fetch is a row of its own time),
  * nor daily, whose data is the events processed, not what was fetched.
+ *
+ * An event is processed when pm-store stores its group (processed_at),
+ * but a dump replayed today stores yesterday's groups today: so an
+ * event is no fresher than the newest of its results (finished_at,
+ * which the dump carries as the run wrote it), when it has one.  A
+ * result stored later (a retry) leaves the event its processed_at.  The
+ * results are found by their key, one walk each; the events are read
+ * whole, as they were.
  */
 #define FETCHED	"COALESCE(fetched_at, stored_at)"
+#define PROCESSED "(SELECT CASE WHEN x IS NOT NULL AND x < processed_at " \
+	"THEN x ELSE processed_at END AS t FROM (SELECT processed_at, " \
+	"(SELECT MAX(finished_at) FROM experiment_results r WHERE " \
+	"r.event_key = e.event_key) AS x FROM processed_events e) p) d"
 static const char *const markets_eps[] = { "markets/keyset", "markets",
 	NULL };
 static const char *const events_eps[] = { "events/keyset", "events", NULL };
 static const char *const trades_eps[] = { "trades", NULL };
 static const struct source {
 	const char	*flow, *table, *col;
+	const char	*from;		/* the rows read, NULL: table's */
 	const char	*api;		/* the observations' source */
 	const char *const *eps;		/* and endpoints, NULL: none */
 } sources[] = {
-	{ "daily", "processed_events", "processed_at", NULL, NULL },
-	{ "static", "markets", FETCHED, "gamma", markets_eps },
-	{ "delta", "markets", FETCHED, "gamma", markets_eps },
-	{ "events", "events", FETCHED, "gamma", events_eps },
-	{ "prices", "price_history", "ts", NULL, NULL },
-	{ "trades", "trades", "ts", "data", trades_eps },
-	{ "retry-failures", "processed_events", "processed_at", NULL, NULL },
+	{ "daily", "processed_events", "t", PROCESSED, NULL, NULL },
+	{ "static", "markets", FETCHED, NULL, "gamma", markets_eps },
+	{ "delta", "markets", FETCHED, NULL, "gamma", markets_eps },
+	{ "events", "events", FETCHED, NULL, "gamma", events_eps },
+	{ "prices", "price_history", "ts", NULL, NULL, NULL },
+	{ "trades", "trades", "ts", NULL, "data", trades_eps },
+	{ "retry-failures", "processed_events", "t", PROCESSED, NULL, NULL },
 };
 #define NSOURCES (sizeof sources / sizeof sources[0])
 
@@ -281,8 +294,8 @@ newest(struct rep *r, struct fresh *f)
 		return dberr(r, f->src->table);
 	if (i == 1) {
 		snprintf(sql, sizeof sql, "SELECT MAX(%s) FROM %s WHERE %s <= ?1 "
-		    "AND %s < ?2", f->src->col, f->src->table, f->src->col,
-		    f->src->col);
+		    "AND %s < ?2", f->src->col, f->src->from ? f->src->from :
+		    f->src->table, f->src->col, f->src->col);
 		if ((i = newest_of(r, sql, f->src->table, NULL, NULL, f->last,
 		    sizeof f->last, &best)) == -1)
 			return -1;

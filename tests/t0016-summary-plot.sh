@@ -61,9 +61,11 @@ test_expect_success '--score on a terminal: the diagram in text; piped: none' '
 '
 
 test_expect_success '--status: the runs as a sparkline, oldest first, and the freshness' '
-	run pm-summary --status --db "$TMP/d.db" && expect_status 0 &&
-	test_grep "^runs: \(█\|▄\|▁\|·\)\{2\} (oldest first: .*); data fresh$" out &&
-	run pm-summary --status --db "$TMP/d.db" --json && expect_status 0 &&
+	run pm-summary --status --db "$TMP/d.db" && expect_status 5 &&
+	test_grep "^runs: \(█\|▄\|▁\|·\)\{2\} (oldest first: .*); data very_stale$" out &&
+	run pm-summary --status --db "$TMP/d.db" --flow static && expect_status 0 &&
+	test_grep "^runs: █ (oldest first: .*); data fresh$" out &&
+	run pm-summary --status --db "$TMP/d.db" --json && expect_status 5 &&
 	test_grep -v "^runs: " out
 '
 

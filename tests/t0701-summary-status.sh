@@ -69,6 +69,40 @@ test_expect_success '--flow: only that flow'"'"'s runs and data; a daily flow is
 	test_grep "^status: no data (nothing stored by this flow)$" out
 '
 
+# daily_group KEY FINISHED: a group of one market forecast by the
+# market, its result finished at FINISHED (none when empty)
+daily_group() {
+	jq -cn --arg k "$1" --arg at "$2" --argjson m "$(mk "m$1" false true)" \
+	    --argjson r "$(rec_result market "{\"m$1\":{\"Yes\":0.5,\"No\":0.5}}")" \
+	    '{kind:"group", event_key:$k, event:null, markets:[$m],
+	      results:(if $at == "" then [] else [$r | .finished_at = $at] end)}'
+}
+
+test_expect_success 'a daily dump of days ago stored today (a replay): its forecasts'"'"' time, not fresh' '
+	old=$(date -u -d "-3 days" +%Y-%m-%dT%H:%M:%SZ) &&
+	{ rec_run_start r1 daily; daily_group e1 "$old"; } |
+		pm-store --db daily.db >/dev/null 2>&1 &&
+	run pm-summary --status --db daily.db --flow daily --json && expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .last_update == \"$old\" and
+		.flows[0].data_from == \"processed_events\"" out >/dev/null &&
+	run "$TOP/pipelines.sh" status --db daily.db --env-file /dev/null && expect_status 6 &&
+	test_grep "^  daily  *very_stale  *$old in processed_events, 3d 0h ago;" out &&
+	{ rec_run_start r2 daily; daily_group e2 "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } |
+		pm-store --db daily.db >/dev/null 2>&1 &&
+	run pm-summary --status --db daily.db --flow daily --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and .age_seconds < 600" out >/dev/null
+'
+test_expect_success 'a processed event without results, or with later ones (a retry): when it was stored' '
+	{ rec_run_start r1 daily; daily_group e1 ""; } |
+		pm-store --db bare.db >/dev/null 2>&1 &&
+	run pm-summary --status --db bare.db --flow daily --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and .age_seconds < 600" out >/dev/null &&
+	{ rec_run_start r1 daily; daily_group e1 2099-01-01T00:00:00Z; } |
+		pm-store --db late.db >/dev/null 2>&1 &&
+	run pm-summary --status --db late.db --flow daily --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and .age_seconds < 600" out >/dev/null
+'
+
 # price TS: a price record at TS
 price() {
 	jq -cn --arg ts "$1" '{kind:"price", token_id:"t1", market_id:"m1",

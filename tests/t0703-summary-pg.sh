@@ -20,13 +20,24 @@ test_expect_success 'score: the same report from PostgreSQL as from SQLite' '
 
 test_expect_success 'status: fresh, then stale and very stale with time' '
 	pg_ready && url=$(pg_newdb status) && scored "$url" &&
-	run pm-summary --status --db "$url" --json && expect_status 0 &&
+	run pm-summary --status --db "$url" --flow static --json && expect_status 0 &&
 	jq -e ".level == \"fresh\" and .markets == {total:4, active:1, resolved:3} and
-		.runs.listed == 2 and .runs.completed == 2" out >/dev/null &&
-	run pm-summary --status --db "$url" --now "$(date -u -d "+30 min" +%Y-%m-%dT%H:%M:%SZ)" &&
+		.runs.listed == 1 and .runs.completed == 1" out >/dev/null &&
+	run pm-summary --status --db "$url" --flow static --now "$(date -u -d "+30 min" +%Y-%m-%dT%H:%M:%SZ)" &&
 	expect_status 4 &&
 	run pm-summary --status --db "$url" --flow daily --now "$(date -u -d "+3 days" +%Y-%m-%dT%H:%M:%SZ)" &&
 	expect_status 5 && test_grep "^status: very_stale: " out
+'
+test_expect_success 'status: a daily run'"'"'s groups stored days after its forecasts (a replay): as old as those' '
+	pg_ready && url=$(pg_newdb replayed) && scored "$url" && scored d.db &&
+	run pm-summary --status --db "$url" --json && expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .last_update == \"2026-11-23T07:00:01Z\" and
+		.last_update_from == \"processed_events\" and .runs.listed == 2" out >/dev/null &&
+	jq "del(.now, .age_seconds, .flows[].age_seconds, .runs.last[].finished_at,
+		.runs.last[].started_at, .flows[].last_update) | select(.flows[0].flow == \"daily\")" out >pg &&
+	run pm-summary --status --db d.db --json && expect_status 5 &&
+	jq "del(.now, .age_seconds, .flows[].age_seconds, .runs.last[].finished_at,
+		.runs.last[].started_at, .flows[].last_update)" out >lite && test_cmp lite pg
 '
 
 # What a flow fetched, as in t0701: Gamma markets and their event, a

@@ -63,7 +63,7 @@ test_expect_success 'schema_migrations emptied by hand: every reader and the sto
 
 test_expect_success 'the same database once free: fresh, scored, its groups processed' '
 	scored d.db &&
-	run pm-summary --status --db d.db --json && expect_status 0 &&
+	run pm-summary --status --db d.db --flow static --json && expect_status 0 &&
 	jq -e ".level == \"fresh\"" out >/dev/null &&
 	run pm-summary --score --db d.db --json && expect_status 0 &&
 	jq -e ".variants | length == 3" out >/dev/null &&
@@ -99,7 +99,7 @@ test_expect_success 'a database in a directory the reader may not write to: read
 	fi &&
 	mkdir ro && scored ro/d.db && test ! -e ro/d.db-wal &&
 	chmod 755 "$TMP" . && chmod 555 ro && test_when_finished chmod 755 "$PWD/ro" &&
-	reader pm-summary --status --db ro/d.db --json >out 2>err &&
+	reader pm-summary --status --db ro/d.db --flow static --json >out 2>err &&
 	jq -e ".level == \"fresh\" and .markets.total == 4" out >/dev/null &&
 	reader pm-summary --score --db ro/d.db --json >out 2>err &&
 	jq -e ".variants | length == 3" out >/dev/null &&
