@@ -280,11 +280,27 @@ check_stages() {
 
 # The stream dump.  tee goes on to the next stage when the file cannot
 # be written (a full disk), and says 1: that is a failed stage (3), and
-# the dump is not announced as if it were whole.
+# the dump is not announced as if it were whole.  The dump's copy of the
+# run's start record (the stream's first line) says end_record: true,
+# that finish_run's end record closes the dump: a replay of a dump cut
+# short, its writer killed, then knows the run never ended (pm-store
+# records it partial), where an older dump without end records is whole.
 dump_to() {
-	local rc
+	local rc line='' start
 	if [ -n "$no_dump" ]; then cat; return; fi
-	tee -- "$dump_file" 2>"$run_dir/dump.err"; rc=$?
+	{ IFS= read -r line || [ -n "$line" ]; } && printf '%s\n' "$line"
+	start="{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":$(jq -cn \
+	    --arg id "$run_id" '$id'),"
+	case $line in
+	"$start"*"}") line="${line%?},\"end_record\":true}" ;;
+	esac
+	if [ -z "$line" ]; then
+		tee -- "$dump_file" 2>"$run_dir/dump.err"; rc=$?
+	elif ! printf '%s\n' "$line" 2>"$run_dir/dump.err" >"$dump_file"; then
+		cat; rc=1
+	else
+		tee -a -- "$dump_file" 2>"$run_dir/dump.err"; rc=$?
+	fi
 	if [ "$rc" -ne 0 ]; then
 		cat "$run_dir/dump.err" >&2
 		echo "$prog: $flow: cannot write the dump $dump_file" >&2

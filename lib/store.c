@@ -691,6 +691,23 @@ store_run_status(const struct store_counts *c, int fatal,
 	return "completed";
 }
 
+int
+store_end_due(const json_val *start)
+{
+	json_val v;
+	int b;
+
+	json_get(start, "end_record", &v);
+	return json_bool(&v, &b) == 0 && b;
+}
+
+void
+store_end_missing(const char *run_id)
+{
+	msg("run %s: the input ended before its end record, which its start "
+	    "said would close it (a dump cut short): partial", run_id);
+}
+
 static void
 counts_json(struct buf *b, const struct store_counts *c)
 {
@@ -826,7 +843,7 @@ run_close(struct store *s)
 {
 	struct buf counts;
 	const char *status = store_run_status(&s->run, s->fatal,
-	    s->upstream_failures);
+	    s->upstream_failures + (s->end_due != 0));
 	struct run_end kept = { 0 };
 	int attempt, rc = DB_DONE;
 
@@ -846,6 +863,8 @@ run_close(struct store *s)
 	if (rc != DB_DONE)
 		msg("%s: run %s: cannot record its end: %s", s->target,
 		    s->run_id, db_errmsg(s->db));
+	if (s->end_due && !kept.ended)
+		store_end_missing(s->run_id);
 	/* the end record says how the run ended, as stored */
 	if (s->db && kept.ended)
 		run_end_record(s, *kept.at ? kept.at : s->now, kept.status,
@@ -889,6 +908,7 @@ run_adopt(struct store *s, const json_val *root, const char *phase,
 	s->run_text = strdup(s->canon.data ? s->canon.data : "{}");
 	memset(&s->run, 0, sizeof s->run);
 	s->upstream_failures = 0;
+	s->end_due = store_end_due(root);
 }
 
 /* A run record goes in a transaction of its own; once it is stored, a

@@ -91,6 +91,7 @@ struct store_ch {
 	char		 kept_at[TS_MAX], kept_status[32], kept_counts[400];
 	struct store_counts total, run;
 	unsigned long	 upstream_failures;
+	int		 end_due;	/* store_end_due() of its start */
 	int		 fatal;
 	char		 now[TS_MAX];
 };
@@ -905,13 +906,15 @@ run_close(struct store_ch *s)
 {
 	const struct store_counts *c = &s->run;
 	const char *status = store_run_status(&s->run, s->fatal,
-	    s->upstream_failures), *err;
+	    s->upstream_failures + (s->end_due != 0)), *err;
 	char counts[400];
 	json_val root;
 	int rc = 0;
 
 	if (s->run_id == NULL)
 		return 0;
+	if (s->end_due && !s->kept)
+		store_end_missing(s->run_id);
 	if (s->kept) {	/* ended before: as it ended */
 		if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0,
 		    &root, &err) == 0)
@@ -1001,6 +1004,7 @@ run_record(struct store_ch *s, struct rec *r)
 	s->run_text = strdup(s->chk->canon.data ? s->chk->canon.data : "{}");
 	memset(&s->run, 0, sizeof s->run);
 	s->upstream_failures = 0;
+	s->end_due = store_end_due(&r->root);
 	return 0;
 }
 

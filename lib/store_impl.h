@@ -178,6 +178,7 @@ struct store {
 	int		 last_status;	/* of the last record written out */
 	int		 pending;	/* the error an apply hit, for flush */
 	unsigned long	 upstream_failures;	/* failure records in this run */
+	int		 end_due;	/* store_end_due() of its start */
 	char		 now[TS_MAX];
 };
 
@@ -289,6 +290,11 @@ void store_annotate(const char *p, size_t n, int st);
 /* A run's status from its counts: failed, partial or completed. */
 const char *store_run_status(const struct store_counts *c, int fatal,
     unsigned long upstream_failures);
+/* 1 when a run's start record says an end record closes its stream
+ * (end_record true: the dump's copy, pipelines.sh's); 0 else.  A run
+ * whose end never came, so promised, was cut short: partial. */
+int store_end_due(const json_val *start);
+void store_end_missing(const char *run_id);
 /* The run end record of a run whose start record is start (or NULL),
  * to standard output. */
 void store_end_record(const json_val *start, const char *now,

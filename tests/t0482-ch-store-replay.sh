@@ -84,6 +84,19 @@ test_expect_success 'a dump without its end, stored again: the run ended as it e
 	test_eq 1 "$(cq cut "SELECT count() FROM processing_runs FINAL")"
 '
 
+# a dump marked to end with its end record (pipelines.sh's), cut before
+# it (its writer killed), into a fresh database: partial, as on SQLite
+test_expect_success 'a marked dump without its end, into a fresh database: partial, not completed' '
+	url=$(newdb killed) &&
+	{ rec_run_start r8 daily | jq -c ".end_record = true"; rec_market k1; } >killed.ndjson &&
+	run pm-store --db "$url" killed.ndjson && expect_status 0 &&
+	tail -1 out | test_grep "\"status\":\"partial\"" &&
+	test_grep "^pm-store: run r8: the input ended before its end record" err &&
+	test_eq partial "$(cq killed "SELECT status FROM processing_runs FINAL")" &&
+	run pm-store --db k.db killed.ndjson && expect_status 0 &&
+	test_eq partial "$(sqlite3 k.db "SELECT status FROM processing_runs")"
+'
+
 test_expect_success 'an export of the active markets, as SQLite gives it' '
 	url=$(newdb same) &&
 	stream >in.ndjson && run pm-store --db s.db in.ndjson &&

@@ -90,6 +90,29 @@ test_expect_success 'an older build'"'"'s dumps (no end record) replayed where i
 	done &&
 	runs old.db >got && test_cmp want got
 '
+test_expect_success 'a dump cut at a line (its writer killed), into a fresh database: partial, not completed' '
+	head -n 1 "$DUMP" | jq -e ".kind == \"run\" and .end_record == true" >/dev/null &&
+	test_eq completed "$(sqlite3 "$TMP/orig.db" "SELECT status FROM processing_runs")" &&
+	n=$(wc -l <"$DUMP") && head -n $((n - 1)) "$DUMP" >"$TMP/killed.ndjson" &&
+	flow replay "$TMP/killed.ndjson" --db killed.db && expect_status 0 &&
+	test_eq partial "$(sqlite3 killed.db "SELECT status FROM processing_runs")" &&
+	test_grep "^pm-store: run [^ ]*: the input ended before its end record, which its start said would close it (a dump cut short): partial$" err &&
+	test_grep "status partial" err &&
+	run "$P" status --db killed.db --env-file /dev/null --flow daily --json &&
+	jq -e ".runs.partial == 1 and .runs.completed == 0 and .flows[0].last_run_status == \"partial\"" out >/dev/null &&
+	cat "$TMP/killed.ndjson" "$TMP/killed.ndjson" | pm-store --db killed2.db >/dev/null 2>err &&
+	test_eq partial "$(sqlite3 killed2.db "SELECT status FROM processing_runs")"
+'
+test_expect_success 'the same dump without the mark (a build before it wrote end records): completed, as it was' '
+	{ head -n 1 "$TMP/killed.ndjson" | jq -c "del(.end_record)"
+	  tail -n +2 "$TMP/killed.ndjson"; } >"$TMP/unmarked.ndjson" &&
+	flow replay "$TMP/unmarked.ndjson" --db unmarked.db && expect_status 0 &&
+	test_eq completed "$(sqlite3 unmarked.db "SELECT status FROM processing_runs")" &&
+	not grep -q "before its end record" err &&
+	flow replay "$TESTS_DIR/fixtures-store/build-c51f474-run2.ndjson" --db oldfresh.db &&
+	expect_status 0 &&
+	test_eq completed "$(sqlite3 oldfresh.db "SELECT status FROM processing_runs")"
+'
 test_expect_success 'a dump compressed with gzip is read decompressed' '
 	gzip -c "$DUMP" >"$TMP/dump.ndjson.gz" &&
 	flow replay "$TMP/dump.ndjson.gz" --db gz.db && expect_status 0 &&
