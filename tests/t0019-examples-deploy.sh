@@ -41,6 +41,23 @@ test_expect_success 'crontab: every job runs in a checkout without logs/' '
 	test "$(sqlite3 pm/pm.db "SELECT count(DISTINCT flow) FROM processing_runs")" -eq 5
 '
 
+# A flow run more often than daily must run again before its data is
+# stale: 20 minutes after the last fetch (pm-summary(1) --status, the
+# thresholds of every flow but daily).  Run hourly, the status job of
+# the crontab found the markets stale at each of its checks, and mailed.
+test_expect_success 'crontab: a flow run within the day runs again before its data is stale' '
+	grep -E "^[0-9*/,-]+ +[*] .*pipelines.sh (static|delta|events|prices|trades)( |$)" \
+	    "$EX/crontab" | cut -d" " -f1 >minutes &&
+	test_line_count minutes -ge 3 &&
+	while read -r m; do
+		case $m in
+		"*/"*|*-*/*) p=${m##*/} ;;
+		*) p=60 ;;	# one minute of the hour, or a list: take an hour
+		esac
+		test "$p" -le 20 || { echo "every $p minutes ($m), stale after 20"; exit 1; }
+	done <minutes
+'
+
 test_expect_success 'logrotate: the snippet takes every log the crontab writes' '
 	pat=$(sed -n "s|^\(/[^ ]*\) {$|\1|p" "$EX/logrotate") &&
 	test_eq "/opt/pm/logs/*.log" "$pat" &&
