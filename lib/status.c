@@ -26,10 +26,13 @@ struct rep {
 	size_t			 errlen;
 };
 
+/* The daily flow's data ages a day between runs; so does that of
+ * retry-failures, which is the daily's (the events processed). */
 void
 status_defaults(const char *flow, int64_t *fresh, int64_t *stale)
 {
-	if (flow && strcmp(flow, "daily") == 0) {
+	if (flow && (strcmp(flow, "daily") == 0 ||
+	    strcmp(flow, "retry-failures") == 0)) {
 		*fresh = 86400;
 		*stale = 2 * 86400;
 	} else {

@@ -103,6 +103,19 @@ test_expect_success 'a processed event without results, or with later ones (a re
 	jq -e ".level == \"fresh\" and .age_seconds < 600" out >/dev/null
 '
 
+test_expect_success 'retry-failures after daily: judged as the daily flow, whose data it is: fresh for a day' '
+	{ rec_run_start r1 daily; daily_group e1 "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	  rec_run_start r2 retry-failures; } | pm-store --db retry.db >/dev/null 2>&1 &&
+	run pm-summary --status --db retry.db --now "$(later 120)" --json && expect_status 0 &&
+	jq -e ".level == \"fresh\" and (.flows[] | select(.flow == \"retry-failures\") |
+		.level == \"fresh\" and .runs == 1 and .fresh_seconds == 86400 and
+		.stale_seconds == 172800)" out >/dev/null &&
+	run "$TOP/pipelines.sh" status --db retry.db --env-file /dev/null --now "$(later 120)" &&
+	expect_status 0 &&
+	run pm-summary --status --db retry.db --flow retry-failures --now "$(later 1500)" &&
+	expect_status 4 && test_grep "fresh under 1d 0h, stale under 2d 0h$" out
+'
+
 # price TS: a price record at TS
 price() {
 	jq -cn --arg ts "$1" '{kind:"price", token_id:"t1", market_id:"m1",
