@@ -30,6 +30,8 @@
 #   test_num ACTUAL OP N [WHAT]      `test ACTUAL OP N`, both shown
 #   test_cmp EXPECTED ACTUAL    files equal, diff -u shown
 #   lock_hold DB FLOW, lock_release   a run lock held in the background
+#   sqlite_hold DB SQL [exclusive]   an SQLite writer lock held until
+#                               ./release appears ($holder its pid)
 #   test_when_finished CMD...   run CMD when the case ends, passed or
 #                               failed (not from inside a pipe or $(...))
 #
@@ -295,6 +297,32 @@ lock_hold() {
 	return 1
 }
 lock_release() { touch "$TMP/release"; wait "$lock_holder"; }
+
+# sqlite_hold DB SQL [exclusive]: another process runs the write SQL on DB
+# in a transaction it keeps open, holding the writer lock (readers go on:
+# WAL; with exclusive, locking_mode EXCLUSIVE, no reader gets in either)
+# until ./release appears (30 s at most); returns once it is held.
+# $holder is its pid.
+sqlite_hold() {
+	rm -f locked release
+	python3 - "$@" <<-'PY' &
+	import os, sqlite3, sys, time
+	c = sqlite3.connect(sys.argv[1], isolation_level=None)
+	if sys.argv[3:] == ["exclusive"]:
+	    c.execute("PRAGMA locking_mode = EXCLUSIVE")
+	    c.execute("BEGIN EXCLUSIVE")
+	else:
+	    c.execute("BEGIN IMMEDIATE")
+	c.execute(sys.argv[2])
+	open("locked", "w").close()
+	end = time.time() + 30
+	while not os.path.exists("release") and time.time() < end:
+	    time.sleep(0.02)
+	c.execute("ROLLBACK")
+	PY
+	holder=$!
+	until [ -e locked ]; do sleep 0.05; done
+}
 
 # run the cleanups; keep the case's status, or fail it if they fail
 test_run_cleanup() {

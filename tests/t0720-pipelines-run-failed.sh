@@ -102,6 +102,28 @@ test_expect_success '--status-path writes the status JSON; PM_NOTIFY_URL works t
 	PM_NOTIFY_URL=$HOOK PM_GAMMA_URL=http://127.0.0.1:9 daily --no-dump && expect_status 3 &&
 	test_num "$(posts)" -eq $((n + 1))
 '
+test_expect_success 'an alert state the database cannot keep (locked, full): the alert is sent all the same' '
+	run "$P" status --env-file /dev/null --db "$DB" --flow daily --notify "$HOOK" \
+	    --now "$(at "+1 hour")" && expect_status 0 &&
+	n=$(posts) &&
+	sqlite_hold "$DB" "UPDATE status_alerts SET level = level" &&
+	test_when_finished "touch release; wait $holder" &&
+	for i in 1 2; do
+		PM_DB_TIMEOUT=0.2 run "$P" status --env-file /dev/null --db "$DB" --flow daily \
+		    --notify "$HOOK" --now "$(at "+30 hours")" && expect_status 5 &&
+		test_grep "^pm-summary: .*pm.db: database is locked" err || exit 1
+	done &&
+	test_num "$(posts)" -eq $((n + 2)) &&
+	tail -n 1 "$TMP/hook.log" | jq -e "(.text | test(\"stale.*alert state not kept\")) and
+		.level == \"stale\"" >/dev/null &&
+	touch release && wait "$holder" &&
+	run "$P" status --env-file /dev/null --db "$DB" --flow daily --notify "$HOOK" \
+	    --now "$(at "+30 hours")" && expect_status 5 &&
+	test_num "$(posts)" -eq $((n + 3)) &&
+	run "$P" status --env-file /dev/null --db "$DB" --flow daily --notify "$HOOK" \
+	    --now "$(at "+30 hours")" && expect_status 5 &&
+	test_num "$(posts)" -eq $((n + 3))
+'
 test_expect_success 'pm-fetch exiting 2 is a failed run, with its message' '
 	mkdir fakebin && for p in "$PM_BIN"/pm-*; do ln -s "$p" fakebin/; done &&
 	rm fakebin/pm-fetch &&

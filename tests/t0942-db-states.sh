@@ -11,23 +11,7 @@
 # hold_excl DB: another process holds DB in exclusive locking mode (no
 # reader gets in) until ./release appears (30 s at most); returns once
 # it is held.  $holder is its pid.
-hold_excl() {
-	rm -f locked release
-	python3 - "$1" <<-'PY' &
-	import os, sqlite3, sys, time
-	c = sqlite3.connect(sys.argv[1], isolation_level=None)
-	c.execute("PRAGMA locking_mode = EXCLUSIVE")
-	c.execute("BEGIN EXCLUSIVE")
-	c.execute("UPDATE markets SET question = question")
-	open("locked", "w").close()
-	end = time.time() + 30
-	while not os.path.exists("release") and time.time() < end:
-	    time.sleep(0.02)
-	c.execute("ROLLBACK")
-	PY
-	holder=$!
-	until [ -e locked ]; do sleep 0.05; done
-}
+hold_excl() { sqlite_hold "$1" "UPDATE markets SET question = question" exclusive; }
 
 release_excl() {
 	touch release

@@ -462,23 +462,27 @@ run_stream(const struct opts *o, int nfiles, char **files)
 }
 
 /* --notify with --status: tell the webhook when the data just turned
- * stale (once per change, status_alert_due()). */
+ * stale (once per change, status_alert_due()).  A database that cannot
+ * keep that state (full, locked, read only) is when an alert matters
+ * most: the stale data is then told at every check until it can. */
 static void
 notify_status(const struct opts *o, int level, const struct buf *json)
 {
 	char err[600], text[256];
-	int due;
+	int due, kept = 1;
 
 	if ((due = status_alert_due(o->db_url, o->dbc.flags, o->st.flow, level,
 	    err, sizeof err)) == -1) {
 		msg("%s: %s", o->dbc.name, err);
-		return;
+		kept = 0;
+		due = level == STALE || level == VERY_STALE;
 	}
 	if (!due)
 		return;
-	snprintf(text, sizeof text, "pm data %s%s%s%s", level == STALE ?
+	snprintf(text, sizeof text, "pm data %s%s%s%s%s", level == STALE ?
 	    "stale" : "very stale", o->st.flow ? " (flow " : "",
-	    o->st.flow ? o->st.flow : "", o->st.flow ? ")" : "");
+	    o->st.flow ? o->st.flow : "", o->st.flow ? ")" : "",
+	    kept ? "" : " (alert state not kept: told at every check)");
 	(void)notify_post(o->notify, json->data, json->len, text);
 }
 
