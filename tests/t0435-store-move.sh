@@ -115,7 +115,7 @@ test_expect_success 'a daily flow three days old is as old after the move, not f
 	url=$(pg_newdb old) && move old.db "$url" &&
 	pm-store -d old.db -e group | pm-store -d "$url" >/dev/null 2>&1 &&
 	run pm-summary --status --db "$url" --flow daily && expect_status 5 &&
-	test_grep "^status: very_stale: last update $t (experiment_results)" out
+	test_grep "^status: very_stale: last update $t (processed_events)" out
 '
 
 test_expect_success 'PostgreSQL to ClickHouse: the rows PostgreSQL has, the last fetch of each payload' '
