@@ -231,6 +231,34 @@ past_stop(struct part *p, const json_val *o)
 }
 
 /*
+ * Are the times under key of a page's objects in order (dir > 0
+ * ascending, else descending), after *prev when *have?  Objects without
+ * a time are passed over; *prev ends at the last time read in order.
+ */
+static int
+in_order(const json_val *list, const char *key, int dir, double *prev,
+    int *have)
+{
+	json_val o, t;
+	json_iter it;
+	const char *s;
+	size_t n;
+	double ms;
+
+	json_iter_init(&it, list);
+	while (json_iter_next(&it, NULL, NULL, &o)) {
+		json_get(&o, key, &t);
+		if ((s = json_str(&t, &n)) == NULL || ts_ms(s, n, &ms) == -1)
+			continue;
+		if (*have && (dir > 0 ? ms < *prev : ms > *prev))
+			return 0;
+		*prev = ms;
+		*have = 1;
+	}
+	return 1;
+}
+
+/*
  * Is an ordered partition's page in end-date order, after what came
  * before?  If the API ignored order=endDate, a stop would cut the
  * listing short: the partition then lists its whole cursor (nothing is
@@ -240,32 +268,17 @@ static void
 check_order(struct part *p, const json_val *list, const char *url)
 {
 	static int said;
-	json_val o, e;
-	json_iter it;
-	const char *s;
-	size_t n;
-	double ms, prev = p->dated ? p->edge : 0;
+	double prev = p->dated ? p->edge : 0;
 	int have = p->dated > 0;
 
-	if (p->order == 0 || p->unordered)
+	if (p->order == 0 || p->unordered ||
+	    in_order(list, "endDate", p->order, &prev, &have))
 		return;
-	json_iter_init(&it, list);
-	while (json_iter_next(&it, NULL, NULL, &o)) {
-		json_get(&o, "endDate", &e);
-		if ((s = json_str(&e, &n)) == NULL || ts_ms(s, n, &ms) == -1)
-			continue;
-		if (have && (p->order > 0 ? ms < prev : ms > prev)) {
-			p->unordered = 1;
-			if (!said++)
-				msg("%s: not in end-date order: each partition "
-				    "lists all of its cursor (slower; "
-				    "--partitions 1 does the same in one)",
-				    url);
-			return;
-		}
-		prev = ms;
-		have = 1;
-	}
+	p->unordered = 1;
+	if (!said++)
+		msg("%s: not in end-date order: each partition lists all of "
+		    "its cursor (slower; --partitions 1 does the same in one)",
+		    url);
 }
 
 /*
@@ -278,28 +291,15 @@ static void
 check_updated_order(struct part *p, const json_val *list, const char *url)
 {
 	static int said;
-	json_val o, u;
-	json_iter it;
-	const char *s;
-	size_t n;
-	double ms;
+	int have = p->upd_prev >= 0;
 
-	if (p->g->since_ms < 0 || p->stale_order)
+	if (p->g->since_ms < 0 || p->stale_order ||
+	    in_order(list, "updatedAt", -1, &p->upd_prev, &have))
 		return;
-	json_iter_init(&it, list);
-	while (json_iter_next(&it, NULL, NULL, &o)) {
-		json_get(&o, "updatedAt", &u);
-		if ((s = json_str(&u, &n)) == NULL || ts_ms(s, n, &ms) == -1)
-			continue;
-		if (p->upd_prev >= 0 && ms > p->upd_prev) {
-			p->stale_order = 1;
-			if (!said++)
-				msg("%s: not in updatedAt order: the delta "
-				    "lists all of it (slower)", url);
-			return;
-		}
-		p->upd_prev = ms;
-	}
+	p->stale_order = 1;
+	if (!said++)
+		msg("%s: not in updatedAt order: the delta lists all of it "
+		    "(slower)", url);
 }
 
 /* Write each object of a page once; returns objects on the page, or -1
