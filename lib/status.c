@@ -147,8 +147,11 @@ tcol(struct db_stmt *st, int i)
  * markets, and a delta keeps the markets that static made fresh, as a
  * changed market did before; the events flow lists events (the static
  * flow too); the trades flow pages the Data API's trades, an empty page
- * included.  Prices need none (each fetch is a row of its own time),
- * nor daily, whose data is the events processed, not what was fetched.
+ * included.  The prices flow's own data is the history of each token:
+ * the static and delta flows fetch current prices too, so a quote (buy,
+ * sell, mid, last) would keep a dead prices flow fresh; its rows are
+ * the history points, and its fetches the CLOB's prices-history.  Daily
+ * needs none: its data is the events processed, not what was fetched.
  *
  * An event is processed when pm-store stores its group (processed_at),
  * but a dump replayed today stores yesterday's groups today: so an
@@ -167,6 +170,8 @@ static const char *const markets_eps[] = { "markets/keyset", "markets",
 	NULL };
 static const char *const events_eps[] = { "events/keyset", "events", NULL };
 static const char *const trades_eps[] = { "trades", NULL };
+static const char *const history_eps[] = { "prices-history", NULL };
+#define HISTORY "(SELECT ts FROM price_history WHERE side = 'history') AS h"
 static const struct source {
 	const char	*flow, *table, *col;
 	const char	*from;		/* the rows read, NULL: table's */
@@ -177,7 +182,7 @@ static const struct source {
 	{ "static", "markets", FETCHED, NULL, "gamma", markets_eps },
 	{ "delta", "markets", FETCHED, NULL, "gamma", markets_eps },
 	{ "events", "events", FETCHED, NULL, "gamma", events_eps },
-	{ "prices", "price_history", "ts", NULL, NULL, NULL },
+	{ "prices", "price_history", "ts", HISTORY, "clob", history_eps },
 	{ "trades", "trades", "ts", NULL, "data", trades_eps },
 	{ "retry-failures", "processed_events", "t", PROCESSED, NULL, NULL },
 };

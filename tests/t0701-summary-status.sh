@@ -117,15 +117,39 @@ test_expect_success 'retry-failures after daily: judged as the daily flow, whose
 '
 
 # price TS: a price record at TS
+# price TS [SIDE]: a price record of token t1 (a history point)
 price() {
-	jq -cn --arg ts "$1" '{kind:"price", token_id:"t1", market_id:"m1",
-		outcome:"Yes", side:"mid", ts:$ts, price:0.5}'
+	jq -cn --arg ts "$1" --arg side "${2:-history}" '{kind:"price",
+		token_id:"t1", market_id:"m1", outcome:"Yes", side:$side, ts:$ts,
+		price:0.5}'
 }
 
 # pm-store refuses such times now (t0160): an older build stored them.
 old_row() {
-	sqlite3 p.db "INSERT INTO price_history (token_id, side, ts, price) VALUES (\"t1\", \"mid\", \"$1\", 0.5)"
+	sqlite3 p.db "INSERT INTO price_history (token_id, side, ts, price) VALUES (\"t1\", \"history\", \"$1\", 0.5)"
 }
+
+# The static and delta flows fetch current prices too (pm-fetch prices):
+# their quotes kept a prices flow stopped three days ago fresh, exit 0.
+# Its data is the history: points, and fetches of prices-history.
+test_expect_success 'a stopped prices flow: the quotes of static and delta keep it no fresher' '
+	{ rec_run_start r1 prices; price 2026-12-01T00:00:00Z; } |
+		pm-store --db h.db >/dev/null 2>&1 &&
+	{ rec_run_start r2 delta; price 2026-12-04T11:55:00.000Z mid;
+	  price 2026-12-04T11:55:00.000Z buy; } | pm-store --db h.db >/dev/null 2>&1 &&
+	rec_fetched 2026-12-04T11:55:00.000Z prices "{\"t1\":{\"BUY\":\"0.5\"}}" clob |
+		pm-store --db h.db >/dev/null 2>&1 &&
+	run pm-summary --status --db h.db --flow prices --json --now 2026-12-04T12:00:00Z &&
+	expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .last_update == \"2026-12-01T00:00:00Z\" and
+		.flows[0].data_from == \"price_history\"" out >/dev/null &&
+	rec_fetched 2026-12-04T11:58:00.000Z prices-history "{\"history\":[]}" clob |
+		pm-store --db h.db >/dev/null 2>&1 &&
+	run pm-summary --status --db h.db --flow prices --json --now 2026-12-04T12:00:00Z &&
+	expect_status 0 &&
+	jq -e ".level == \"fresh\" and .last_update == \"2026-12-04T11:58:00.000Z\" and
+		.flows[0].data_from == \"raw_observations\"" out >/dev/null
+'
 
 test_expect_success 'a time after now is ignored however it is written; one that is no time gives way' '
 	{ rec_run_start r1 prices; price 2026-12-01T00:00:00Z; } |

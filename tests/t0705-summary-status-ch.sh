@@ -20,10 +20,10 @@ mk() {
 }
 # run ID FLOW MIN: a run record started at minute MIN
 run_at() { rec_run_start "$1" "$2" | jq -c --arg t "$(at "$3")" '.started_at = $t'; }
-# price TOKEN MIN
+# price TOKEN MIN: a history point, the prices flow's own data
 price() {
 	jq -cn --arg t "$1" --arg ts "$(at "$2")" '{kind:"price", token_id:$t,
-		market_id:"1", outcome:"Yes", side:"mid", ts:$ts, price:0.5}'
+		market_id:"1", outcome:"Yes", side:"history", ts:$ts, price:0.5}'
 }
 bad() { echo '{"kind":"raw","source":"gamma","payload":{}}'; }
 
