@@ -67,7 +67,7 @@ test_expect_success 'an end record with every status of ours is taken, abandoned
 '
 test_expect_success 'status ignores data from the future: a price dated 2099 keeps nothing fresh' '
 	{ rec_run_start p1 prices
-	  echo "{\"kind\":\"price\",\"token_id\":\"t1\",\"market_id\":\"m1\",\"outcome\":\"Yes\",\"side\":\"buy\",\"price\":0.5,\"ts\":\"2099-01-01T00:00:00Z\"}"
+	  echo "{\"kind\":\"price\",\"token_id\":\"t1\",\"market_id\":\"m1\",\"outcome\":\"Yes\",\"side\":\"history\",\"price\":0.5,\"ts\":\"2099-01-01T00:00:00Z\"}"
 	} | pm-store --db f.db >/dev/null 2>&1 &&
 	run pm-summary --status --db f.db --flow prices --json && expect_status 5 &&
 	jq -e ".level == \"no_data\" and .flows[0].runs == 1" out >/dev/null &&
