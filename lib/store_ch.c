@@ -1827,9 +1827,7 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	/* an aggregate: one row, runs or none, so that an answer cut to
 	 * nothing on its way is not taken for no run */
 	buf_adds(&sql, "SELECT max(started_at) AS newest, count() AS n "
-	    "FROM processing_runs FINAL WHERE status = 'completed' AND "
-	    "started_at IS NOT NULL AND (options IS NULL OR options NOT "
-	    "LIKE '%\"limit\":%' OR options LIKE '%\"limit\":null%') AND "
+	    "FROM processing_runs FINAL WHERE " WATERMARK_RUN " AND "
 	    "has(splitByChar(',', ");
 	ch_quote(&sql, flows);
 	buf_adds(&sql, "), assumeNotNull(flow)) FORMAT JSONEachRow");

@@ -335,4 +335,11 @@ void entry_fail(struct entry *e, const char *reason, const char *detail);
 int fail_row(struct store *s, struct entry *e);
 const char *status_name(int st);
 
+/* The delta flow's watermark (pm-store --last-run), in the SQL of every
+ * engine: a completed run, not one cut short by --limit (its run
+ * record's options.limit set), which moved past what it never read. */
+#define WATERMARK_RUN "status = 'completed' AND started_at IS NOT NULL " \
+	"AND (options IS NULL OR options NOT LIKE '%\"limit\":%' OR " \
+	"options LIKE '%\"limit\":null%')"
+
 #endif

@@ -454,10 +454,8 @@ store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 	if ((rc = schema_version(db)) <= 0)
 		return rc;
 	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
-	    "status = 'completed' AND started_at IS NOT NULL AND "
-	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') AND "
-	    "(options IS NULL OR options NOT LIKE '%\"limit\":%' OR "
-	    "options LIKE '%\"limit\":null%') "
+	    WATERMARK_RUN " AND "
+	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "
 	    "ORDER BY started_at DESC LIMIT 1");
 	if (st == NULL)
 		return -1;
