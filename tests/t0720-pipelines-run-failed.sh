@@ -148,4 +148,14 @@ test_expect_success 'a webhook that fails is tried a few times, within seconds, 
 	test_grep "alert to http://127.0.0.1:[0-9]* not sent: HTTP 500" err &&
 	not grep sekret-token err
 '
+test_expect_success 'a notify URL that is no http URL is refused naming where it came from, not the URL' '
+	PM_NOTIFY_URL=ftp://u:sekret-pw@127.0.0.1/hook run pm-summary --status --db "$DB" &&
+	expect_status 2 &&
+	test_grep "PM_NOTIFY_URL: not an http:// or https:// URL" err &&
+	not grep sekret-pw err &&
+	run pm-summary --status --db "$DB" --notify ftp://u:sekret-pw@127.0.0.1/hook &&
+	expect_status 2 &&
+	test_grep "^pm-summary: --notify: not an http" err &&
+	not grep sekret-pw err
+'
 test_done

@@ -291,7 +291,7 @@ check_opts(struct opts *o, int nfiles)
 		o->notify = NULL;
 	if (o->notify && strncmp(o->notify, "http://", 7) &&
 	    strncmp(o->notify, "https://", 8)) {
-		msg("--notify: not an http:// or https:// URL");
+		msg("%s: not an http:// or https:// URL", o->notify_setting);
 		return -1;
 	}
 	if (o->mode != MODE_STREAM) {
