@@ -90,7 +90,9 @@ next_cursor out and absent on the last page, 422 for offset), GET /markets,
 closed (default false), active, end_date_min/max (inclusive), id (repeat),
 tag_id, order (a JSON field name) and ascending.  CLOB: POST /prices
 (at most 500 items), GET /price, /midpoint, /book, /last-trade-price,
-/prices-history.  Gamma /markets also takes condition_ids (repeatable;
+/prices-history (interval: four points up to now on the server's clock;
+startTs/endTs, not with interval: the points on the fidelity grid in the
+window, none after now, a window over 15 days refused with 400).  Gamma /markets also takes condition_ids (repeatable;
 closed still defaults to false).  Data API: GET /trades (market=comma
 list of condition ids, user, takerOnly (default true: the first row of
 each recorded transaction is its taker row, the others are maker rows),
@@ -111,7 +113,10 @@ Control:
                   trades_fail_offset: /trades from that offset on get
                   500, every try: a run's later pages fail, null never;
                   trades_until: /trades serves no trade newer than
-                  these epoch seconds, as if not made yet, null all)
+                  these epoch seconds, as if not made yet, null all;
+                  history_fail_before: /prices-history windows starting
+                  before these epoch seconds get 500, every try, null
+                  never)
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
@@ -539,7 +544,7 @@ class State:
             "trades_offset_cap": args.trades_offset_cap,
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
             "trades_fail_offset": None, "trades_until": None,
-            "clock_skew": args.clock_skew,
+            "history_fail_before": None, "clock_skew": args.clock_skew,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -632,6 +637,11 @@ def decode_cursor(text):
         return json.loads(body)
     except (ValueError, TypeError):
         return None
+
+
+# The real CLOB refuses a startTs/endTs window longer than about 15 days
+# ("interval is too long"), whatever the fidelity.
+HISTORY_MAX_WINDOW = 15 * 86400
 
 
 def price_of(token, side=""):
@@ -994,12 +1004,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, {"error": "market is required"})
         if "interval" in self.q and ("startTs" in self.q or "endTs" in self.q):
             return self.fail(400, {"error": "interval is mutually exclusive with startTs/endTs"})
-        end = int(self.q.get("endTs", [int(time.time())])[0])
+        cfg = self.server.state.cfg
+        now = int(time.time() + cfg["clock_skew"])
         step = 60 * int(self.q.get("fidelity", ["60"])[0])
-        pts = [{"t": end - step * k, "p": float(price_of(t + str(k)))} for k in range(4, 0, -1)]
+        if "startTs" not in self.q and "endTs" not in self.q:
+            # an interval: the last points before now, off the step grid
+            pts = [{"t": now - step * k, "p": float(price_of(t + str(k)))}
+                   for k in range(4, 0, -1)]
+            self.send_json(200, {"history": pts})
+            return 200
+        end = int(self.q.get("endTs", [now])[0])
+        start = int(self.q.get("startTs", [end - 86400])[0])
+        if end - start > HISTORY_MAX_WINDOW:
+            return self.fail(400, {"error": "invalid filters: 'startTs' and 'endTs' interval is too long"})
+        fail_before = cfg.get("history_fail_before")
+        if fail_before is not None and start < fail_before:
+            return self.fail(500, {"error": "internal error"})
+        # a window: the points on the step grid in it, none after now
+        first = -(-start // step) * step
+        pts = [{"t": x, "p": float(price_of(t + str(x)))}
+               for x in range(first, min(end, now) + 1, step)]
         self.send_json(200, {"history": pts})
         return 200
-
 
 
 def main():
