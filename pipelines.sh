@@ -506,11 +506,14 @@ flow_events() {
 	check_stages pm-fetch pm-normalize pm-store pm-summary
 }
 
+# Each market record carries its history watermark (pm-store --export
+# market): its tokens' history is asked from there to the run's clock,
+# so the days a stopped cron job missed are fetched by the next run.
 flow_prices() {
 	{ run_record; pm pm-store --export market \
 	    --where '.active and (.closed | not)' ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
-	    pm pm-fetch history ${progress:+--progress} |
+	    pm pm-fetch history --now "$started_at" ${progress:+--progress} |
 	    pm pm-normalize |
 	    store |
 	    summary

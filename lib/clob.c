@@ -179,14 +179,17 @@ param(struct buf *qs, struct buf *req, const char *k, const char *v)
 	return http_query_add(qs, k, v) | jw_key(req, k) | jw_strz(req, v);
 }
 
-/* One GET for one token (and side). */
+/* One GET for one token (and side); prices-history over the window
+ * [win[0], win[1]] in epoch seconds when win is not NULL, instead of the
+ * query's interval, start and end. */
 static int
 single(struct clob *c, const char *tok, const char *mid, size_t mn,
-    const char *out, size_t on, const char *side)
+    const char *out, size_t on, const char *side, const long long *win)
 {
 	const struct clob_query *q = c->q;
 	struct buf qs, req, url;
 	int hist = strcmp(q->endpoint, "prices-history") == 0, r;
+	char ws[2][24];
 
 	buf_init(&qs, 0);
 	buf_init(&req, 0);
@@ -197,7 +200,13 @@ single(struct clob *c, const char *tok, const char *mid, size_t mn,
 	r |= param(&qs, &req, "side", side);
 	r |= jw_key(&req, "market_id") | jw_str(&req, mid, mn) |
 	    jw_key(&req, "outcome") | jw_str(&req, out, on);
-	if (hist)
+	if (hist && win) {
+		snprintf(ws[0], sizeof ws[0], "%lld", win[0]);
+		snprintf(ws[1], sizeof ws[1], "%lld", win[1]);
+		r |= param(&qs, &req, "fidelity", q->fidelity) |
+		    param(&qs, &req, "startTs", ws[0]) |
+		    param(&qs, &req, "endTs", ws[1]);
+	} else if (hist)
 		r |= param(&qs, &req, "interval", q->interval) |
 		    param(&qs, &req, "fidelity", q->fidelity) |
 		    param(&qs, &req, "startTs", q->start_ts) |
@@ -214,9 +223,27 @@ single(struct clob *c, const char *tok, const char *mid, size_t mn,
 	return r;
 }
 
+/* A token's history from its watermark to now, a day a request, the
+ * newest first; each request is a record of its own. */
+static int
+resume(struct clob *c, const char *tok, const char *mid, size_t mn,
+    const char *out, size_t on, long long since)
+{
+	long long win[2];
+	int r = 0;
+
+	for (win[1] = c->q->now; r == 0 && win[1] > since; win[1] = win[0]) {
+		win[0] = win[1] - since > CLOB_HISTORY_CHUNK ?
+		    win[1] - CLOB_HISTORY_CHUNK : since;
+		r = single(c, tok, mid, mn, out, on, NULL, win);
+		fetch_run(c->f, 256);
+	}
+	return r;
+}
+
 int
 clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
-    size_t mn, const char *out, size_t on)
+    size_t mn, const char *out, size_t on, long long since)
 {
 	const char *side = c->q->side;
 	char *t;
@@ -233,11 +260,13 @@ clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
 	if ((t = strndup(tok, tn)) == NULL)
 		return -1;
 	if (strcmp(c->q->endpoint, "price") == 0 && side == NULL)
-		r = single(c, t, mid, mn, out, on, "BUY") |
-		    single(c, t, mid, mn, out, on, "SELL");
+		r = single(c, t, mid, mn, out, on, "BUY", NULL) |
+		    single(c, t, mid, mn, out, on, "SELL", NULL);
+	else if (c->q->resume && since >= 0 && since < c->q->now)
+		r = resume(c, t, mid, mn, out, on, since);
 	else
 		r = single(c, t, mid, mn, out, on,
-		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL);
+		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL, NULL);
 	free(t);
 	/* Keep a few rounds of work queued, no more: input is unbounded. */
 	fetch_run(c->f, 256);

@@ -29,7 +29,17 @@ struct clob_query {
 	const char	*fidelity;
 	const char	*start_ts;
 	const char	*end_ts;
+	int		 resume;	/* prices-history: a token's watermark,
+					 * when it has one, instead of the
+					 * interval (none of the above given) */
+	long long	 now;		/* the run's clock, epoch seconds */
 };
+
+/* A prices-history window asked from a watermark goes in requests of at
+ * most a day each: the span of the interval=1d asked without one, which
+ * the API answers at any fidelity (it refuses a window of some two
+ * weeks, and caps fine ones). */
+#define CLOB_HISTORY_CHUNK 86400	/* seconds */
 
 struct clob;
 
@@ -38,9 +48,13 @@ struct clob *clob_new(struct fetch *f, struct rl_table *rl,
 void clob_free(struct clob *c);
 
 /* Ask for a token's prices; -1 when out of memory.  May run the fetch
- * for a while so that what waits stays bounded. */
+ * for a while so that what waits stays bounded.  since: the market's
+ * history watermark in epoch seconds (pm-store's history_since), -1
+ * none; prices-history with resume set asks from it to q->now, in
+ * windows of CLOB_HISTORY_CHUNK, where it is before q->now. */
 int clob_token(struct clob *c, const char *token, size_t tn,
-    const char *market_id, size_t mn, const char *outcome, size_t on);
+    const char *market_id, size_t mn, const char *outcome, size_t on,
+    long long since);
 
 /* Send what is left and wait for every answer. */
 void clob_finish(struct clob *c);

@@ -1361,39 +1361,41 @@ left_out(struct exp *x, const json_val *row, const char *why)
 	return 0;
 }
 
-/* trades_since, as lib/store_rec.c adds it to --export market: the newest
- * stored trade of the market less an hour, of the trades of a run that
- * fetched the market whole (NEWEST_TRADE there): not of a run that failed,
- * was killed or is running, nor of a run with a retriable failure of a
- * /trades request whose market list names the market. */
-#define CH_WHOLE_RUN "ifNull(run_id, '') GLOBAL NOT IN (SELECT run_id " \
-	"FROM processing_runs FINAL WHERE status IS NULL OR status NOT IN " \
-	"('completed', 'partial')) AND (condition_id, ifNull(run_id, '')) " \
-	"GLOBAL NOT IN (SELECT arrayJoin(splitByChar(',', " \
-	"decodeURLComponent(extractURLParameter(ifNull(url, ''), " \
+/* The watermarks lib/store_rec.c adds to --export market: trades_since,
+ * from the newest stored trade of the market, and history_since, from
+ * the oldest of its tokens' newest history points (none while a token
+ * has none), each of a run that fetched the market's trades or the
+ * token's history whole (WHOLE_RUN there): not of a run that failed, was
+ * killed or is running, nor of a run with a retriable failure of a
+ * request to that endpoint whose market parameter (a list of condition
+ * ids for /trades, a token for /prices-history) names it. */
+#define CH_WHOLE_RUN(key, path) "ifNull(run_id, '') GLOBAL NOT IN " \
+	"(SELECT run_id FROM processing_runs FINAL WHERE status IS NULL OR " \
+	"status NOT IN ('completed', 'partial')) AND (" key ", " \
+	"ifNull(run_id, '')) GLOBAL NOT IN (SELECT arrayJoin(splitByChar(" \
+	"',', decodeURLComponent(extractURLParameter(ifNull(url, ''), " \
 	"'market')))), ifNull(run_id, '') FROM processing_failures FINAL " \
-	"WHERE retriable = 1 AND url LIKE '%/trades%')"
-#define TRADES_OVERLAP 3600	/* seconds */
+	"WHERE retriable = 1 AND url LIKE '%" path "%')"
+/* a token without one: the empty string (ifNull: join_use_nulls) */
+#define CH_NEWEST_HISTORY "(SELECT source, market_id, min(ifNull(w, '')) " \
+	"AS hnewest FROM (SELECT source, market_id, assumeNotNull(token_id) " \
+	"AS token_id FROM contracts FINAL WHERE ifNull(token_id, '') != '') " \
+	"AS k GLOBAL ANY LEFT JOIN (SELECT token_id, max(ts) AS w FROM " \
+	"price_history FINAL WHERE side = 'history' AND " \
+	CH_WHOLE_RUN("token_id", "/prices-history") " GROUP BY token_id) " \
+	"AS hw USING (token_id) GROUP BY source, market_id) AS h"
 
 static void
-add_since(struct buf *b, const json_val *row)
+add_since(struct buf *b, const json_val *row, const char *col,
+    const char *key)
 {
-	char ts[TS_MAX];
 	json_val v;
 	const char *p;
-	int64_t sec;
 	size_t n;
 
-	json_get(row, "newest", &v);
-	if ((p = json_str(&v, &n)) == NULL || n == 0 ||
-	    ts_sec(p, n, &sec) == -1 || b->len < 2 ||
-	    b->data[b->len - 1] != '}' || ts_epoch(sec > TRADES_OVERLAP ?
-	    sec - TRADES_OVERLAP : 0, ts) == -1)
-		return;
-	b->len--;
-	jw_key(b, "trades_since");
-	jw_strz(b, ts);
-	buf_addc(b, '}');
+	json_get(row, col, &v);
+	if ((p = json_str(&v, &n)) != NULL)
+		rec_add_since(b, key, p, n);
 }
 
 /* A row of export.c's columns, as texts: strings as they are, numbers
@@ -1470,8 +1472,10 @@ export_one(const json_val *row, int bad, void *arg)
 			return 0;
 		}
 		buf_add(&x->b, p, n);
-		if (x->since)
-			add_since(&x->b, row);
+		if (x->since) {
+			add_since(&x->b, row, "newest", "trades_since");
+			add_since(&x->b, row, "hnewest", "history_since");
+		}
 	} else {
 		jw_open(&x->b, '{');
 		jw_key(&x->b, "kind");
@@ -1539,10 +1543,13 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 	else if (whole && markets) {
 		x->since = strcmp(what, "market") == 0 && !all;
 		rc = buf_printf(sql, "SELECT source, market_id, record, %s "
-		    "FROM (SELECT source, "
+		    "FROM (SELECT source, market_id, record%s FROM "
+		    "(SELECT source, "
 		    "market_id, record, ifNull(condition_id, '') AS cid FROM "
-		    "markets FINAL WHERE %s", x->notrades ? "NULL AS newest" :
-		    "newest", x->since ? "(" CH_ACTIVE : "1");
+		    "markets FINAL WHERE %s", x->notrades ?
+		    "NULL AS newest, NULL AS hnewest" : "newest, hnewest",
+		    x->notrades ? "" : ", newest", x->since ? "(" CH_ACTIVE :
+		    "1");
 		/* the trades flow: the markets closed since its last run */
 		if (rc == 0 && x->since)
 			rc = x->closed_since == NULL ? buf_adds(sql, ")") :
@@ -1573,12 +1580,13 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    ch_quote(sql, run_id) == -1 ? -1 : 0;
 	if (rc == 0)
 		rc = buf_adds(sql, x->raw ? " ORDER BY fetched_at, sha256" :
-		    whole && markets && x->notrades ? ") AS m ORDER BY source, "
-		    "market_id" : whole && markets ? ") AS m GLOBAL ANY LEFT JOIN "
-		    "(SELECT condition_id AS cid, max(ts) AS newest FROM trades "
-		    "FINAL WHERE " CH_WHOLE_RUN " GROUP BY condition_id) AS t "
-		    "USING (cid) ORDER BY "
-		    "source, market_id" : whole ? " ORDER BY source, event_id" :
+		    whole && markets && x->notrades ? ") AS m) AS mt ORDER BY "
+		    "source, market_id" : whole && markets ? ") AS m GLOBAL ANY "
+		    "LEFT JOIN (SELECT condition_id AS cid, max(ts) AS newest FROM "
+		    "trades FINAL WHERE " CH_WHOLE_RUN("condition_id", "/trades")
+		    " GROUP BY condition_id) AS t USING (cid)) AS mt GLOBAL ANY "
+		    "LEFT JOIN " CH_NEWEST_HISTORY " USING (source, market_id) "
+		    "ORDER BY source, market_id" : whole ? " ORDER BY source, event_id" :
 		    markets ? ") AS m GLOBAL ALL LEFT JOIN (SELECT source, "
 		    "market_id, outcome_index, outcome, token_id, price, 1 AS "
 		    "has_c FROM contracts FINAL) AS c USING (source, market_id) "

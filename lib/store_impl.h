@@ -314,6 +314,11 @@ int rec_export(struct db *db, int v, enum tbl t, int active,
  * stage would refuse the line.  0 when it is one, else -1. */
 int rec_stored_ok(json_parser *jp, const char *what, const char *key,
     const char *p, size_t n);
+/* A watermark (trades_since, history_since) added to the exported market
+ * record in b: newest (n bytes, a stored trade's or history point's
+ * time) less an overlap; nothing when newest is empty or not a time. */
+void rec_add_since(struct buf *b, const char *key, const char *newest,
+    size_t n);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 

@@ -272,24 +272,42 @@ fix_texts(struct val *v, size_t n, const struct buf *keep)
 }
 
 /*
- * The trades flow's watermark: the newest trade stored of each market by
- * a run that fetched the market's trades whole.  Pages come newest first,
- * so a run killed or failed (not completed or partial), or partial with a
- * retriable failure of a /trades request naming the market (no '?' in
- * the pattern: PostgreSQL's statements take it for a parameter), may have
- * stored its newest trades and not the older ones: its trades do not
- * count, and the next run asks again from the watermark before it.
- * Trades of no run, or of a run not stored, count.
+ * The runs that fetched a market's trades, or a token's history, whole:
+ * pages come newest first and a history window goes in chunks, so a run
+ * killed or failed (not completed or partial), or partial with a
+ * retriable failure of a request to that endpoint naming the market or
+ * token (no '?' in the pattern: PostgreSQL's statements take it for a
+ * parameter), may have stored its newest rows and not the older ones:
+ * its rows do not count, and the next run asks again from the watermark
+ * before it.  Rows of no run, or of a run not stored, count.
  */
-#define NEWEST_TRADE \
-	", (SELECT t.ts FROM trades t WHERE t.condition_id = m.condition_id " \
-	"AND NOT EXISTS (SELECT 1 FROM processing_runs r WHERE " \
-	"r.run_id = t.run_id AND (r.status IS NULL OR r.status NOT IN " \
+#define WHOLE_RUN(row, path, key) \
+	"NOT EXISTS (SELECT 1 FROM processing_runs r WHERE " \
+	"r.run_id = " row ".run_id AND (r.status IS NULL OR r.status NOT IN " \
 	"('completed', 'partial') OR (r.status = 'partial' AND EXISTS " \
 	"(SELECT 1 FROM processing_failures f WHERE f.run_id = r.run_id " \
-	"AND f.retriable = 1 AND f.url LIKE '%/trades%' AND " \
-	"f.url LIKE '%' || m.condition_id || '%')))) " \
+	"AND f.retriable = 1 AND f.url LIKE '%" path "%' AND " \
+	"f.url LIKE '%' || " key " || '%'))))"
+
+/* The trades flow's watermark: the newest trade of each market stored
+ * by a run that fetched the market's trades whole. */
+#define NEWEST_TRADE \
+	", (SELECT t.ts FROM trades t WHERE t.condition_id = m.condition_id " \
+	"AND " WHOLE_RUN("t", "/trades", "m.condition_id") " " \
 	"ORDER BY t.ts DESC LIMIT 1)"
+
+/* The prices flow's: of each token of the market, the newest history
+ * point stored by a run that fetched the token's history whole; the
+ * oldest of them, none while a token has none (its history is asked
+ * as before: the last day). */
+#define NEWEST_HISTORY \
+	", (SELECT CASE WHEN count(*) = count(w.ts) THEN min(w.ts) END " \
+	"FROM (SELECT (SELECT h.ts FROM price_history h WHERE " \
+	"h.token_id = k.token_id AND h.side = 'history' AND " \
+	WHOLE_RUN("h", "/prices-history", "h.token_id") " " \
+	"ORDER BY h.ts DESC LIMIT 1) AS ts FROM contracts k WHERE " \
+	"k.source = m.source AND k.market_id = m.market_id AND " \
+	"k.token_id <> '') w)"
 
 /* The SELECT of rec_export: the record column, the row's own columns
  * (those read from records), and a market's contracts when its record
@@ -324,7 +342,8 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    "c.source = m.source AND c.market_id = m.market_id "
 	    "WHERE %s(CAST(?1 AS TEXT) IS NULL OR m.run_id = ?1) "
 	    "ORDER BY m.source, m.market_id, c.outcome_index",
-	    !active ? "" : old ? ", NULL" : NEWEST_TRADE, tb->name,
+	    !active ? "" : old ? ", NULL" NEWEST_HISTORY : NEWEST_TRADE
+	    NEWEST_HISTORY, tb->name,
 	    /* the prices flow wants the markets that still trade, the
 	     * trades flow those closed since its last run too (?2) */
 	    active ? "(m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
@@ -332,26 +351,34 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    "");
 }
 
-/* The trades watermark on an exported market: its newest stored trade
- * less an overlap (trades reach the Data API a little late), so that
- * pm-fetch trades asks for what is new and a little more without reading
- * the database. */
-#define TRADES_OVERLAP 3600	/* seconds */
+/* A watermark on an exported market (trades_since, history_since): its
+ * newest stored trade or history point less an overlap (trades reach the
+ * Data API a little late, the newest history point is of a minute not
+ * over), so that pm-fetch asks for what is new and a little more
+ * without reading the database. */
+#define SINCE_OVERLAP 3600	/* seconds */
 
-static void
-trades_since(struct buf *b, const char *newest)
+void
+rec_add_since(struct buf *b, const char *key, const char *newest, size_t n)
 {
 	char ts[TS_MAX];
 	int64_t sec;
 
-	if (newest[0] == 0 || ts_sec(newest, strlen(newest), &sec) == -1 ||
+	if (n == 0 || ts_sec(newest, n, &sec) == -1 ||
 	    b->len < 2 || b->data[b->len - 1] != '}' ||
-	    ts_epoch(sec > TRADES_OVERLAP ? sec - TRADES_OVERLAP : 0, ts) == -1)
+	    ts_epoch(sec > SINCE_OVERLAP ? sec - SINCE_OVERLAP : 0, ts) == -1)
 		return;
 	b->len--;
-	jw_key(b, "trades_since");
+	jw_key(b, key);
 	jw_strz(b, ts);
 	buf_addc(b, '}');
+}
+
+static void
+watermarks(struct buf *b, const char *trades, const char *history)
+{
+	rec_add_since(b, "trades_since", trades, strlen(trades));
+	rec_add_since(b, "history_since", history, strlen(history));
 }
 
 int
@@ -379,9 +406,10 @@ struct exporter {
 	json_parser	*jp;
 	unsigned long	 bad;	/* stored records left out */
 	struct buf	 rec, keep;
-	int		 active;	/* --export market: trades_since too */
+	int		 active;	/* --export market: the watermarks too */
 	unsigned long	 limit;		/* at most so many records, 0: all */
-	char		 newest[TS_MAX + 8];	/* of the open market */
+	char		 newest[TS_MAX + 8];	/* of the open market: trade */
+	char		 hnewest[TS_MAX + 8];	/* and history point */
 	struct val	 v[MAXCOL];
 	struct val	 cv[MAXCONTRACTS * T_CONTRACTS_NCOLS];
 	size_t		 nc;
@@ -406,7 +434,7 @@ emit(struct exporter *x, enum tbl t, struct jqf *where,
 	if (x->toomany || rec_rebuild(&x->rec, t, x->v, x->cv, x->nc) == -1)
 		return -1;
 	if (x->active)
-		trades_since(&x->rec, x->newest);
+		watermarks(&x->rec, x->newest, x->hnewest);
 	if (where && jqf_test(where, x->rec.data, x->rec.len, err,
 	    sizeof err) != 1)
 		return 0;
@@ -423,17 +451,20 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 {
 	const struct table *tb = &store_tables[t];
 	const struct col *cc = store_tables[T_CONTRACTS].cols;
-	const char *p, *src, *id, *w = NULL;
+	const char *p, *src, *id, *w = NULL, *hw = NULL;
 	char key[600];
 	size_t n;
 	int i, k, nx = 0;
 
 	for (i = 0; i < tb->ncols; i++)
 		nx += !(tb->cols[i].flags & F_X);
-	/* this row's newest trade: after the record, the columns, a
-	 * contract; x->newest is the open market's until it is emitted */
+	/* this row's newest trade and history point: after the record, the
+	 * columns, a contract; x->newest and x->hnewest are the open
+	 * market's until it is emitted */
 	if (x->active && (w = db_col_text(st, nx + 5, NULL)) == NULL)
 		w = "";
+	if (x->active && (hw = db_col_text(st, nx + 6, NULL)) == NULL)
+		hw = "";
 	if ((p = db_col_text(st, 0, &n)) != NULL) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
@@ -448,12 +479,14 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 			x->bad++;
 			return 0;
 		}
-		if (w)
+		if (w) {
 			snprintf(x->newest, sizeof x->newest, "%s", w);
+			snprintf(x->hnewest, sizeof x->hnewest, "%s", hw);
+		}
 		buf_reset(&x->rec);
 		buf_add(&x->rec, p, n);
 		if (x->active)
-			trades_since(&x->rec, x->newest);
+			watermarks(&x->rec, x->newest, x->hnewest);
 		if (where && jqf_test(where, x->rec.data, x->rec.len, key,
 		    sizeof key) != 1)
 			return 0;
@@ -467,8 +500,10 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 	if (!x->open || strcmp(key, x->key) != 0) {
 		if (emit(x, t, where, count) == -1)
 			return -1;
-		if (w)
+		if (w) {
 			snprintf(x->newest, sizeof x->newest, "%s", w);
+			snprintf(x->hnewest, sizeof x->hnewest, "%s", hw);
+		}
 		free(x->key);
 		if ((x->key = strdup(key)) == NULL)
 			return -1;

@@ -47,8 +47,9 @@ canon_json(struct buf *b, const json_val *v, int top)
  * record was fetched, not what it says: the text whose hash decides
  * whether a market or event changed (fetched again with the same content,
  * it is unchanged).  Each member is written once and copied, not
- * serialised twice.  trades_since is left out like the annotation: the
- * watermark --export market adds, not what the market says. */
+ * serialised twice.  trades_since and history_since are left out like
+ * the annotation: the watermarks --export market adds, not what the
+ * market says. */
 int
 canon_record(struct buf *b, struct buf *content, const json_val *v)
 {
@@ -63,7 +64,8 @@ canon_record(struct buf *b, struct buf *content, const json_val *v)
 		return -1;
 	json_iter_init(&it, v);
 	while (json_iter_next(&it, &k, &kl, &e)) {
-		if (IS(k, kl, "stored") || IS(k, kl, "trades_since"))
+		if (IS(k, kl, "stored") || IS(k, kl, "trades_since") ||
+		    IS(k, kl, "history_since"))
 			continue;
 		start = b->len;
 		if (jw_str(b, k, kl) == -1 || buf_addc(b, ':') == -1 ||

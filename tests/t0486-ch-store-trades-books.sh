@@ -94,6 +94,18 @@ test_expect_success '--export market carries the trades watermark SQLite gives' 
 	expect_status 0 && test_cmp want out
 '
 
+# stream FILE into a new ClickHouse database NAME and into SQLite's
+# NAME.db: --export market gives the same records (SQLite's in want)
+export_alike() {
+	local url
+	url=$(newdb "$2") &&
+	pm-store --db "$url" "$1" >/dev/null 2>&1 &&
+	pm-store --db "$2.db" "$1" >/dev/null 2>&1 &&
+	pm-store --db "$2.db" --export market >want &&
+	run pm-store --db "$url" --export market && expect_status 0 &&
+	test_cmp want out
+}
+
 # pages come newest first: a run with a retriable failure of a /trades
 # request (here one of two markets in its list) may have stored only the
 # market's newest trades
@@ -102,14 +114,25 @@ test_expect_success 'trades of a run that failed on a market set no watermark fo
 	{ cat "$TMP/stream.ndjson" &&
 	  printf "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"fetch_failed\",\"retriable\":true,\"url\":\"http://127.0.0.1/trades?market=0x1%%2C%s&limit=500&offset=500\",\"detail\":\"HTTP 500\"}\n" "$cid"
 	} >failed.ndjson &&
-	url=$(newdb failed) &&
-	pm-store --db "$url" failed.ndjson >/dev/null 2>&1 &&
-	pm-store --db failed.db failed.ndjson >/dev/null 2>&1 &&
-	pm-store --db failed.db --export market >want &&
+	export_alike failed.ndjson failed &&
 	test_eq 3 "$(jq -s "map(select(.trades_since)) | length" want)" &&
-	test_eq 0 "$(jq -s --arg c "$cid" "map(select(.condition_id == \$c and .trades_since)) | length" want)" &&
-	run pm-store --db "$url" --export market && expect_status 0 &&
-	test_cmp want out
+	test_eq 0 "$(jq -s --arg c "$cid" "map(select(.condition_id == \$c and .trades_since)) | length" want)"
+'
+
+# a history window goes a day a request: a run with a retriable failure of
+# one may have stored a token's newest days only
+test_expect_success '--export market carries the history watermark SQLite gives, none for a token that failed' '
+	tok=$(jq -r ".contracts[0].token_id" "$TMP/markets.ndjson" | head -n 1) &&
+	{ rec_run_start 20261202T080000Z-prices-cd34 prices &&
+	  cat "$TMP/markets.ndjson" &&
+	  pm-fetch history "$TMP/markets.ndjson" 2>/dev/null | pm-normalize |
+	    grep -v "^{\"kind\":\"market\"" &&
+	  printf "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"fetch_failed\",\"retriable\":true,\"url\":\"http://127.0.0.1/prices-history?market=%s&startTs=1&endTs=2\",\"detail\":\"HTTP 500\"}\n" "$tok"
+	} >hist.ndjson &&
+	export_alike hist.ndjson hist &&
+	test_eq 3 "$(jq -s "map(select(.history_since)) | length" want)" &&
+	test_eq 0 "$(jq -s --arg t "$tok" "map(select(.history_since and
+		any(.contracts[]; .token_id == \$t))) | length" want)"
 '
 
 # closed c1 fetched before the time, closed c2 at it, open c3 (active)

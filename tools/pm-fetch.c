@@ -73,7 +73,7 @@ usage(FILE *f)
 "last-trade-price]\n"
 "           [--side BUY|SELL] [--batch N] [common options] [file ...]\n"
 "       pm-fetch history [--interval I] [--fidelity MIN] [--start-ts S]\n"
-"           [--end-ts S] [common options] [file ...]\n"
+"           [--end-ts S] [--now T] [common options] [file ...]\n"
 "       pm-fetch trades [--user ADDR | --feed] [--taker-only true|false]\n"
 "           [--side BUY|SELL] [--filter-type CASH|TOKENS --filter-amount N]\n"
 "           [--start T | --since T] [--end T] [--batch N] [--page-size N]\n"
@@ -187,6 +187,9 @@ opt_common(struct opts *o, struct rl_table *rl, int ch, char *arg)
 	case O_END_RECORD:
 		o->end_record = 1;
 		return 0;
+	case O_NOW:	/* markets, events: the target day; history: its end */
+		o->now = arg;
+		return 0;
 	case O_CACERT:
 		o->cacert = arg;
 		return 0;
@@ -225,9 +228,6 @@ opt_gamma(struct opts *o, int ch, char *arg)
 	case O_WINDOW:
 		o->window_set = 1;
 		return opt_int("--window-days", arg, 0, 366, &o->window);
-	case O_NOW:
-		o->now = arg;
-		return 0;
 	case O_UPDATED:
 		return timestamp("--updated-since", arg, o->since);
 	case O_TAG:
@@ -470,10 +470,11 @@ check(struct opts *o)
 {
 	int gamma = o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS;
 	char err[1024];
+	time_t now;
 
 	if ((o->gamma_only && !gamma) || (o->clob_only && o->cmd !=
 	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY) ||
-	    o->trades_only) {
+	    o->trades_only || (o->now && !gamma && o->cmd != CMD_HISTORY)) {
 		msg("an option given does not apply to %s", o->cmd ==
 		    CMD_PRICES ? "prices" : o->cmd == CMD_HISTORY ? "history" :
 		    o->cmd == CMD_TRADES ? "trades" : "markets or events");
@@ -505,8 +506,14 @@ check(struct opts *o)
 		    o->g.end_max) ? 1 : 8;
 	if (o->cmd == CMD_HISTORY) {
 		o->c.endpoint = "prices-history";
+		/* no window given: a market's history_since if it has one,
+		 * else the last day */
+		o->c.resume = !o->c.interval && !o->c.start_ts && !o->c.end_ts;
 		if (!o->c.interval && !o->c.start_ts)
 			o->c.interval = "1d";
+		if (o->c.resume && run_clock(o, &now) == -1)
+			return -1;
+		o->c.now = o->c.resume ? (long long)now : 0;
 	}
 	if (o->c.side && strcmp(o->c.endpoint, "price")) {
 		msg("--side applies to --endpoint price only");
@@ -608,6 +615,22 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 	return 0;
 }
 
+/* A market record's watermark (trades_since, history_since) in epoch
+ * seconds, -1 when it has none. */
+static long long
+since_of(struct rec *r, const char *key)
+{
+	json_val w;
+	const char *s;
+	size_t n;
+	int64_t sec;
+
+	json_get(&r->root, key, &w);
+	if ((s = json_str(&w, &n)) == NULL || ts_sec(s, n, &sec) == -1)
+		return -1;
+	return (long long)sec;
+}
+
 /* prices, history: pass every record on; ask for a market's tokens. */
 static int
 on_record(struct rec *r, void *arg)
@@ -617,10 +640,12 @@ on_record(struct rec *r, void *arg)
 	json_iter it;
 	const char *m, *t, *oc;
 	size_t mn = 0, tn, on = 0;
+	long long since;
 
 	rec_pass(r);
 	if (!rec_is(r, "market"))
 		return 0;
+	since = since_of(r, "history_since");
 	json_get(&r->root, "market_id", &mid);
 	json_get(&r->root, "contracts", &contracts);
 	if ((m = json_str(&mid, &mn)) == NULL)
@@ -635,7 +660,7 @@ on_record(struct rec *r, void *arg)
 			oc = "";
 			on = 0;
 		}
-		if (clob_token(c, t, tn, m, mn, oc, on) == -1) {
+		if (clob_token(c, t, tn, m, mn, oc, on, since) == -1) {
 			msg("out of memory");
 			return -1;
 		}
@@ -647,20 +672,16 @@ on_record(struct rec *r, void *arg)
 static int
 on_market(struct rec *r, void *arg)
 {
-	json_val c, w;
+	json_val c;
 	const char *s;
-	size_t n, wn;
-	int64_t sec = -1;
+	size_t n;
 
 	rec_pass(r);
 	if (!rec_is(r, "market"))
 		return 0;
 	json_get(&r->root, "condition_id", &c);
-	json_get(&r->root, "trades_since", &w);
-	if ((s = json_str(&w, &wn)) != NULL && ts_sec(s, wn, &sec) == -1)
-		sec = -1;
 	if ((s = json_str(&c, &n)) != NULL &&
-	    trades_market(arg, s, n, (long long)sec) == -1) {
+	    trades_market(arg, s, n, since_of(r, "trades_since")) == -1) {
 		msg("out of memory");
 		return -1;
 	}
