@@ -107,6 +107,22 @@ test_expect_success 'a watermark past the run'\''s clock: the last day, as befor
 	test_eq 4 "$(grep -c "interval=1d" asked)"
 '
 
+# killed with its pm-store, a run stays running (the next marks it
+# abandoned): it stored its newest day only
+test_expect_success 'a run killed after its newest day: the next run fills the gap' '
+	DB=$TMP/killed.db && markets "$DB" &&
+	prices_at "$DB" 6 && expect_status 0 &&
+	fake_control "{\"clock_skew\": $((-3 * DAY))}" &&
+	{ printf "%s\n" "{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":\"killed-1\",\"flow\":\"prices\",\"run_date\":\"2026-01-01\",\"started_at\":\"2026-01-01T00:00:00Z\"}" &&
+	  pm-store --db "$DB" --export market |
+	  pm-fetch history --start-ts $((NOW - 4 * DAY)) --end-ts $((NOW - 3 * DAY)); } |
+	    pm-normalize | pm-store --db "$DB" >/dev/null 2>&1 &&
+	sqlite3 "$DB" "UPDATE processing_runs SET status = '\''running'\'', finished_at = NULL
+		WHERE run_id = '\''killed-1'\''" &&
+	prices_at "$DB" 3 && expect_status 0 &&
+	no_gap "$DB" $((NOW - 6 * DAY)) $((NOW - 3 * DAY - 3600))
+'
+
 pg_start
 test_expect_success 'PostgreSQL: three days later, every missed day'\''s points' '
 	pg_ready && url=$(pg_newdb gap) &&
