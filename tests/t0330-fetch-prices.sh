@@ -102,6 +102,19 @@ test_expect_success 'history with a start and an end instead of an interval' '
 	jq_all "select(.kind==\"raw\") | .request.startTs==\"1774165200\" and .request.endTs==\"1774169100\"" out
 '
 
+test_expect_success 'an interval with a window, or an end alone, is a usage error: nothing asked' '
+	head -3 "$TMP/markets.ndjson" >few.ndjson &&
+	: >"$TMP/clob.log" &&
+	run pm-fetch history --interval 1w --start-ts 1774165200 few.ndjson &&
+	expect_status 2 &&
+	test_grep "interval and --start-ts, --end-ts exclude each other" err &&
+	run pm-fetch history --end-ts 1774169100 few.ndjson &&
+	expect_status 2 &&
+	test_grep "end-ts needs --start-ts" err &&
+	not test -s out &&
+	not test -s "$TMP/clob.log"
+'
+
 test_expect_success 'prices under faults: each token still answered once' '
 	fake_reset && fake_control "{\"every_429\":5,\"every_5xx\":7,\"every_drop\":11}" &&
 	test_when_finished fake_control "{\"every_429\":0,\"every_5xx\":0,\"every_drop\":0}" &&

@@ -508,7 +508,17 @@ check(struct opts *o)
 		o->c.endpoint = "prices-history";
 		/* no window given: a market's history_since if it has one,
 		 * else the last day */
-		o->c.resume = !o->c.interval && !o->c.start_ts && !o->c.end_ts;
+		/* the CLOB refuses an interval with a window (400), and
+		 * what it gives for an end alone is not known */
+		if (o->c.interval && (o->c.start_ts || o->c.end_ts)) {
+			msg("--interval and --start-ts, --end-ts exclude each other");
+			return -1;
+		}
+		if (o->c.end_ts && !o->c.start_ts) {
+			msg("--end-ts needs --start-ts");
+			return -1;
+		}
+		o->c.resume = !o->c.interval && !o->c.start_ts;
 		if (!o->c.interval && !o->c.start_ts)
 			o->c.interval = "1d";
 		if (o->c.resume && run_clock(o, &now) == -1)
