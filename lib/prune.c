@@ -5,34 +5,41 @@
 #include "prune.h"
 #include "schema.h"
 
-/* What must stay: every payload a row still names (KEEP4: the tables a
- * database before schema 5 has; trades and books came with it). */
-#define KEEP4(sha_of_record) \
-	"sha256 NOT IN (SELECT raw_sha256 FROM markets WHERE raw_sha256 " \
-	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM events " \
-	"WHERE raw_sha256 IS NOT NULL) AND sha256 NOT IN (SELECT " \
-	"raw_sha256 FROM price_history WHERE raw_sha256 IS NOT NULL) AND " \
-	"sha256 NOT IN (SELECT " sha_of_record " FROM processed_markets " \
-	"WHERE " sha_of_record " IS NOT NULL)"
-#define KEEP(sha_of_record) KEEP4(sha_of_record) " AND " \
-	"sha256 NOT IN (SELECT raw_sha256 FROM trades WHERE raw_sha256 " \
-	"IS NOT NULL) AND sha256 NOT IN (SELECT raw_sha256 FROM books " \
-	"WHERE raw_sha256 IS NOT NULL)"
+/*
+ * What must stay: every payload a row still names (KEEP4: the tables a
+ * database before schema 5 has; trades and books came with it), each
+ * table's test spelled by FREE(table, column).  SQLite builds a NOT IN
+ * list once (an ephemeral index).  PostgreSQL hashes one only while it
+ * fits work_mem, and otherwise scans the list again for every fetch: a
+ * year of price history made the monthly prune run for hours (while the
+ * stores, locked out, failed).  NOT EXISTS is an anti-join at any size.
+ */
+#define KEEP4(FREE, sha_of_record) \
+	FREE("markets", "raw_sha256") " AND " FREE("events", "raw_sha256") \
+	" AND " FREE("price_history", "raw_sha256") " AND " \
+	FREE("processed_markets", sha_of_record)
+#define KEEP(FREE, sha_of_record) KEEP4(FREE, sha_of_record) " AND " \
+	FREE("trades", "raw_sha256") " AND " FREE("books", "raw_sha256")
+#define SQ_FREE(t, col) \
+	"sha256 NOT IN (SELECT " col " FROM " t " WHERE " col " IS NOT NULL)"
+#define PG_FREE(t, col) \
+	"NOT EXISTS (SELECT 1 FROM " t " k WHERE k." col " = o.sha256)"
 #define OLD "COALESCE(fetched_at, stored_at) < ?1 AND "
-#define SQLITE_SHA "json_extract(record, '$.raw_sha256')"
-#define PG_SHA "(record::json->>'raw_sha256')"
+#define SQ_REC "json_extract(record, '$.raw_sha256')"
+#define PG_REC "record::json->>'raw_sha256'"
 
 /* The fetches (raw_observations) before the cut that no row needs go;
  * then the payloads no fetch names any more. */
 static const char *const sql[][2] = {
 	/* [engine][dry] */
 	[DB_SQLITE] = {
-	    "DELETE FROM raw_observations WHERE " OLD KEEP(SQLITE_SHA),
+	    "DELETE FROM raw_observations WHERE " OLD KEEP(SQ_FREE, SQ_REC),
 	    "SELECT count(*) FROM raw_observations WHERE " OLD
-	    KEEP(SQLITE_SHA) },
+	    KEEP(SQ_FREE, SQ_REC) },
 	[DB_PG] = {
-	    "DELETE FROM raw_observations WHERE " OLD KEEP(PG_SHA),
-	    "SELECT count(*) FROM raw_observations WHERE " OLD KEEP(PG_SHA) },
+	    "DELETE FROM raw_observations o WHERE " OLD KEEP(PG_FREE, PG_REC),
+	    "SELECT count(*) FROM raw_observations o WHERE " OLD
+	    KEEP(PG_FREE, PG_REC) },
 };
 /*
  * The count of a dry run on a database of an older schema, which a dry
@@ -43,14 +50,19 @@ static const char *const sql[][2] = {
 static const char *const sql_old[][2] = {
 	[DB_SQLITE] = {
 	    "SELECT count(*) FROM raw_observations WHERE " OLD
-	    KEEP4(SQLITE_SHA),
-	    "SELECT count(*) FROM raw_responses WHERE " OLD KEEP4(SQLITE_SHA) },
+	    KEEP4(SQ_FREE, SQ_REC),
+	    "SELECT count(*) FROM raw_responses WHERE " OLD
+	    KEEP4(SQ_FREE, SQ_REC) },
 	[DB_PG] = {
-	    "SELECT count(*) FROM raw_observations WHERE " OLD KEEP4(PG_SHA),
-	    "SELECT count(*) FROM raw_responses WHERE " OLD KEEP4(PG_SHA) },
+	    "SELECT count(*) FROM raw_observations o WHERE " OLD
+	    KEEP4(PG_FREE, PG_REC),
+	    "SELECT count(*) FROM raw_responses o WHERE " OLD
+	    KEEP4(PG_FREE, PG_REC) },
 };
-static const char orphans[] = "DELETE FROM raw_payloads WHERE sha256 NOT IN "
-    "(SELECT sha256 FROM raw_observations)";
+/* the index raw_observations_key leads with sha256: one look-up each */
+static const char orphans[] = "DELETE FROM raw_payloads WHERE NOT EXISTS "
+    "(SELECT 1 FROM raw_observations o WHERE o.sha256 = "
+    "raw_payloads.sha256)";
 
 /*
  * What stays is what this schema's tables name: a database a newer
