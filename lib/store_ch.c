@@ -678,9 +678,10 @@ record_cols(struct store_ch *s, const json_val *obj, struct val *rec)
 }
 
 /*
- * The rows of a market or event (and its contracts and tags) are versioned
- * by its fetch time, as the other engines keep the latest fetch (an older
- * one leaves the row as it is: store_tbl.c): microseconds since the epoch
+ * The rows of a market or event (and its contracts and tags) and of a raw
+ * payload are versioned by its fetch time, as the other engines keep the
+ * latest fetch (an older one leaves the row as it is: store_tbl.c; every
+ * fetch of a payload is kept there): microseconds since the epoch
  * above 2^62, so a row fetched at a known time outlasts any versioned by
  * when it was stored (next_version: a record without fetched_at, and rows
  * stored before 0.2.0); of one fetch time the last stored, as ClickHouse
@@ -756,6 +757,7 @@ raw_rows(struct store_ch *s, struct chent *e, const json_val *root,
 	const char *text = s->text.data + e->off;
 	struct val v[MAXCOL];
 	struct jspan span;
+	int rc;
 
 	if (tbl_extract(s->chk, T_RAW, root, v, NULL, 0) == -1 ||
 	    jspan_member(text, e->len, "payload", &span) == -1)
@@ -763,12 +765,18 @@ raw_rows(struct store_ch *s, struct chent *e, const json_val *root,
 	v[RAW_RUN_ID] = vstr(s->run_id);
 	v[RAW_STORED_AT] = vstr(s->now);
 	/* raw_observations' columns, and the payload beside them: one
-	 * raw_responses row per fetch (ClickHouse compresses it itself) */
+	 * raw_responses row per fetch (ClickHouse compresses it itself),
+	 * of which a payload keeps its latest: a January fetch replayed in
+	 * July does not take the place of June's (a prune before March
+	 * would then delete the payload) */
 	if (row_open(s, T_RAW, v) == -1)
 		return 1;
 	jw_key(&s->row, "payload");
 	jw_str(&s->row, text + span.off, span.len);
-	return row_add(s, T_RAW, id);
+	s->fetched = fetched_version(&v[RAW_FETCHED_AT]);
+	rc = row_add(s, T_RAW, id);
+	s->fetched = 0;
+	return rc;
 }
 
 static int

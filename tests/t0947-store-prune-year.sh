@@ -3,10 +3,16 @@
 # monthly prune meets.  On PostgreSQL the prune reads every table once,
 # whatever its size: a NOT IN list larger than work_mem was scanned again
 # for every fetch (a year of price history: hours, the stores locked out
-# meanwhile).
+# meanwhile).  The same bytes fetched in January and again in June, the
+# January fetch stored again in July (a dump replayed): ClickHouse kept
+# the fetch stored last, January's, so a prune before March deleted a
+# payload fetched in June once the server had merged; the three engines
+# now keep the same payloads.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
+. "$TESTS_DIR/ch.sh"
 pg_start
+ch_start prune || { say "$CH_ERR"; exit 1; }
 
 # psql on database $1, the rest its -c commands
 sql() { local d=$1; shift; printf -- '-c\0%s\0' "$@" | xargs -0 psql -X -q -v ON_ERROR_STOP=1 "$d" >/dev/null; }
@@ -36,6 +42,58 @@ test_expect_success 'PostgreSQL: the prune reads each table once, the lists larg
 	tail -n +"$((from + 1))" "$log" >plans &&
 	test_grep "Query Text: DELETE FROM raw_payloads" plans &&
 	test_grep -E -v "actual rows=[1-9][0-9]* loops=([2-9]|[1-9][0-9]+)" plans
+'
+
+sha() { printf '%s' "$1" | sha256sum | cut -c1-64; }
+A='{"a": 1}' B='{"b": 2}'
+# January: A, a market of A; June: B, the market now of B, A again
+{
+	rec_fetched 2026-01-05T00:00:00.000Z markets "$A"
+	rec_market m1 question=A raw_sha256="$(sha "$A")" fetched_at=2026-01-05T00:00:00.000Z
+} >"$TMP/jan.ndjson"
+{
+	rec_fetched 2026-06-05T00:00:00.000Z markets "$B"
+	rec_market m1 question=B raw_sha256="$(sha "$B")" fetched_at=2026-06-05T00:00:00.000Z
+	rec_fetched 2026-06-06T00:00:00.000Z markets "$A"
+} >"$TMP/jun.ndjson"
+
+# year URL: January, June, then January again, each as a run stores it
+year() {
+	for f in jan jun jan; do
+		pm-store --db "$1" "$TMP/$f.ndjson" >/dev/null 2>&1 || return 1
+	done
+}
+
+# payloads URL: the raw export as fetch time, sha256, payload's bytes
+payloads() {
+	pm-store --db "$1" --export raw | jq -r '"\(.fetched_at) \(.sha256)"' | sort
+}
+
+test_expect_success 'a payload fetched again after the cut, its old fetch stored last: kept, on all three engines' '
+	ch_query "CREATE DATABASE y" && ch="clickhouse://127.0.0.1:${CH_HTTP##*:}/y" &&
+	pg=$(pg_newdb year) &&
+	for u in sqlite:y.db "$pg" "$ch"; do year "$u" || return 1; done &&
+	cq() { curl -sf --data-binary "$1" "$CH_HTTP/?database=y"; } &&
+	printf "%s %s\n" 2026-01-05T00:00:00.000Z "$(sha "$A")" \
+	    2026-06-05T00:00:00.000Z "$(sha "$B")" 2026-06-06T00:00:00.000Z "$(sha "$A")" |
+	    sort >want-sql &&
+	payloads sqlite:y.db >got && test_cmp want-sql got &&
+	payloads "$pg" >got && test_cmp want-sql got &&
+	printf "%s %s\n" 2026-06-05T00:00:00.000Z "$(sha "$B")" \
+	    2026-06-06T00:00:00.000Z "$(sha "$A")" | sort >want &&
+	payloads "$ch" >got && test_cmp want got &&
+	cq "OPTIMIZE TABLE raw_responses FINAL" &&
+	# ClickHouse counts payloads (pm-store(1)): the fetch of A kept is June
+	for u in "sqlite:y.db 1" "$pg 1" "$ch 0"; do
+		set -- $u &&
+		run pm-store --db "$1" --prune-before 2026-03-01 && expect_status 0 &&
+		test_grep "^pm-store: $2 raw payload versions fetched before 2026-03-01 removed" err &&
+		payloads "$1" >got && test_cmp want got || return 1
+	done &&
+	for u in sqlite:y.db "$pg" "$ch"; do
+		pm-store --db "$u" --export raw >raw &&
+		test_grep -F "\"payload\":$A" raw && test_grep -F "\"payload\":$B" raw || return 1
+	done
 '
 
 test_done
