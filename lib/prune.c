@@ -1,9 +1,9 @@
 /* prune.c - old bronze payload versions out (see prune.h). */
 #include <stdio.h>
-#include <string.h>
 
 #include "prune.h"
 #include "schema.h"
+#include "timefmt.h"
 
 /*
  * What must stay: every payload a row still names (KEEP4: the tables a
@@ -93,7 +93,7 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 {
 	int e = db_engine(db), rc, v;
 	struct db_stmt *st = NULL;
-	char when[40];
+	char when[TS_MAX];
 
 	*n = 0;
 	if (e != DB_SQLITE && e != DB_PG) {
@@ -103,8 +103,7 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 	if ((v = prune_schema(db, dry, err, errlen)) <= 0)
 		return v;
 	/* a date is its midnight; times compare as RFC 3339 text */
-	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
-	    "%s", before);
+	ts_bound(before, when);
 	/*
 	 * On PostgreSQL a store at work beside the prune writes a fetch of
 	 * a payload already kept by INSERT ... ON CONFLICT DO NOTHING, which

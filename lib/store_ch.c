@@ -1743,7 +1743,7 @@ int
 store_ch_prune(const char *url, const char *target, const char *before,
     int dry)
 {
-	char err[700], when[40], table[64];
+	char err[700], when[TS_MAX], table[64];
 	struct buf sql;
 	struct chdb *d;
 	unsigned long long n = 0;
@@ -1765,8 +1765,7 @@ store_ch_prune(const char *url, const char *target, const char *before,
 		chdb_close(d);
 		return v == 0 ? 0 : EXIT_DB;
 	}
-	snprintf(when, sizeof when, strlen(before) == 10 ? "%sT00:00:00Z" :
-	    "%s", before);
+	ts_bound(before, when);	/* compared as text, as stored */
 	snprintf(table, sizeof table, "raw_responses%s",
 	    d->cluster[0] ? SCHEMA_CH_LOCAL : "");
 	buf_init(&sql, 0);

@@ -328,3 +328,21 @@ ts_run_clock(const char *now, double *ms)
 	}
 	return 0;
 }
+
+void
+ts_bound(const char *t, char out[TS_MAX])
+{
+	size_t n = strlen(t), fl = 0;
+
+	if (n == 10) {
+		snprintf(out, TS_MAX, "%sT00:00:00.000000000Z", t);
+		return;
+	}
+	if (n < 20 || t[n - 1] != 'Z' || (n > 20 && t[19] != '.') ||
+	    (fl = n > 20 ? n - 21 : 0) > 9) {
+		snprintf(out, TS_MAX, "%s", t);	/* not ts_parse()'s */
+		return;
+	}
+	snprintf(out, TS_MAX, "%.19s.%.*s%.*sZ", t, (int)fl, t + 20,
+	    (int)(9 - fl), "000000000");
+}

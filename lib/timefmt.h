@@ -41,5 +41,14 @@ long ts_delay_ms(double sec);
  * $PM_NOW, else the system's; -1 after a message naming the source. */
 int ts_run_clock(const char *now, double *ms);
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);
+/*
+ * A bound stored times are compared with as text (t: a date, its
+ * midnight, or a time as ts_parse() writes it), its fraction nine
+ * digits long: "...:00Z" sorts after "...:00.500Z", so half a second
+ * past a whole-second bound was before it.  Padded, a stored time is
+ * before the bound when it is, but for one without a fraction in the
+ * bound's second when the bound has one (kept: the safe side).
+ */
+void ts_bound(const char *t, char out[TS_MAX]);
 
 #endif

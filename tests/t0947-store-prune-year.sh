@@ -7,7 +7,9 @@
 # January fetch stored again in July (a dump replayed): ClickHouse kept
 # the fetch stored last, January's, so a prune before March deleted a
 # payload fetched in June once the server had merged; the three engines
-# now keep the same payloads.
+# now keep the same payloads.  A fetch in the second after a whole-second
+# cut, its time written with milliseconds as pm-fetch writes it, is not
+# fetched before the cut.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 . "$TESTS_DIR/ch.sh"
@@ -94,6 +96,25 @@ test_expect_success 'a payload fetched again after the cut, its old fetch stored
 		pm-store --db "$u" --export raw >raw &&
 		test_grep -F "\"payload\":$A" raw && test_grep -F "\"payload\":$B" raw || return 1
 	done
+'
+
+# $1: a database URL: fetches just before, at and after the cut
+cut_check() {
+	for t in 2026-02-28T23:59:59.999Z 2026-03-01T00:00:00.000Z 2026-03-01T00:00:00.500Z; do
+		rec_fetched "$t" markets "{\"t\":\"$t\"}"
+	done | pm-store --db "$1" >/dev/null 2>&1 &&
+	run pm-store --db "$1" -N --prune-before 2026-03-01T00:00:00.5Z && expect_status 0 &&
+	test_grep "^pm-store: 2 raw payload versions fetched before 2026-03-01T00:00:00.5Z would go" err &&
+	run pm-store --db "$1" --prune-before 2026-03-01 && expect_status 0 &&
+	test_grep "^pm-store: 1 raw payload versions fetched before 2026-03-01 removed" err &&
+	pm-store --db "$1" --export raw | jq -r .fetched_at | sort >got &&
+	printf "%s\n" 2026-03-01T00:00:00.000Z 2026-03-01T00:00:00.500Z >want &&
+	test_cmp want got
+}
+
+test_expect_success 'a fetch at or just after the cut is not before it: SQLite, PostgreSQL, ClickHouse' '
+	ch_query "CREATE DATABASE c" && cut_check sqlite:c.db &&
+	cut_check "$(pg_newdb cut)" && cut_check "clickhouse://127.0.0.1:${CH_HTTP##*:}/c"
 '
 
 test_done

@@ -74,6 +74,37 @@ test_utc(void)
 	CHECK(!ts_is_utc("2026-12-04T10:00:00Z", 19));
 }
 
+/* ts_bound: stored times compare with it as text as in time */
+static void
+test_bound(void)
+{
+	static const char *const before[] = { "2026-02-28T23:59:59Z",
+	    "2026-02-28T23:59:59.999Z", "2026-02-28T23:59:59.999999999Z" };
+	static const char *const after[] = { "2026-03-01T00:00:00Z",
+	    "2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.5Z",
+	    "2026-03-01T00:00:00.500Z", "2026-03-01T00:00:01Z" };
+	static const char *const cuts[] = { "2026-03-01",
+	    "2026-03-01T00:00:00Z", "2026-03-01T00:00:00.000Z" };
+	char b[TS_MAX];
+	size_t i, j;
+
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		ts_bound(cuts[i], b);
+		CHECK(strcmp(b, "2026-03-01T00:00:00.000000000Z") == 0);
+		for (j = 0; j < sizeof before / sizeof before[0]; j++)
+			CHECK(strcmp(before[j], b) < 0);
+		for (j = 0; j < sizeof after / sizeof after[0]; j++)
+			CHECK(strcmp(after[j], b) >= 0);
+	}
+	ts_bound("2026-03-01T00:00:00.5Z", b);
+	CHECK(strcmp(b, "2026-03-01T00:00:00.500000000Z") == 0);
+	CHECK(strcmp("2026-03-01T00:00:00.499Z", b) < 0);
+	CHECK(strcmp("2026-03-01T00:00:00.500Z", b) >= 0);
+	CHECK(strcmp("2026-03-01T00:00:00.5Z", b) >= 0);
+	ts_bound("2026-03-01T00:00:00.123456789Z", b);
+	CHECK(strcmp(b, "2026-03-01T00:00:00.123456789Z") == 0);
+}
+
 static void
 test_time(void)
 {
@@ -420,6 +451,7 @@ int
 main(void)
 {
 	test_time();
+	test_bound();
 	test_jw();
 	test_utf8();
 	test_numbers();
