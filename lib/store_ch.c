@@ -1665,11 +1665,15 @@ store_ch_export(const char *url, const char *target, const char *what,
  * mutation: ClickHouse deletes by ALTER TABLE ... DELETE, in the
  * background; pm-store waits for it.  A row keeps one fetch of its
  * payload (raw_responses is keyed by sha256), so what goes is counted
- * with FINAL.
+ * with FINAL.  The rows that name payloads are read with FINAL too: a
+ * version replaced but not merged away yet (a market's January row
+ * after June's, a January dump replayed) names nothing, as on the other
+ * engines; without it the payload stayed, 0 removed, until the server
+ * merged.
  */
 #define CH_PRUNE_KEEP(in, t) \
 	" AND sha256 " in " (SELECT assumeNotNull(raw_sha256) FROM " t \
-	" WHERE raw_sha256 IS NOT NULL)"
+	" FINAL WHERE raw_sha256 IS NOT NULL)"
 #define CH_PRUNE_WHERE(in) \
 	CH_PRUNE_KEEP(in, "markets") CH_PRUNE_KEEP(in, "events") \
 	CH_PRUNE_KEEP(in, "price_history") CH_PRUNE_KEEP(in, "trades") \

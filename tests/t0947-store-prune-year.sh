@@ -7,7 +7,10 @@
 # January fetch stored again in July (a dump replayed): ClickHouse kept
 # the fetch stored last, January's, so a prune before March deleted a
 # payload fetched in June once the server had merged; the three engines
-# now keep the same payloads.  A fetch in the second after a whole-second
+# now keep the same payloads.  And ClickHouse kept a payload that only an
+# older version of a row, not merged away yet, named: a market's January
+# payload after June's, or a January dump replayed, stayed (0 removed)
+# until the server merged.  A fetch in the second after a whole-second
 # cut, its time written with milliseconds as pm-fetch writes it, is not
 # fetched before the cut.
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +99,39 @@ test_expect_success 'a payload fetched again after the cut, its old fetch stored
 		pm-store --db "$u" --export raw >raw &&
 		test_grep -F "\"payload\":$A" raw && test_grep -F "\"payload\":$B" raw || return 1
 	done
+'
+
+# m2 of payload C in January, of D in June: C is named by no row now
+C='{"c": 3}' D='{"d": 4}'
+{
+	rec_fetched 2026-01-05T00:00:00.000Z markets "$C"
+	rec_market m2 question=C raw_sha256="$(sha "$C")" fetched_at=2026-01-05T00:00:00.000Z
+} >"$TMP/jan2.ndjson"
+{
+	rec_fetched 2026-06-05T00:00:00.000Z markets "$D"
+	rec_market m2 question=D raw_sha256="$(sha "$D")" fetched_at=2026-06-05T00:00:00.000Z
+} >"$TMP/jun2.ndjson"
+
+test_expect_success 'ClickHouse: a payload only an older version of a row names goes, merged or not, as on SQLite' '
+	ch_query "CREATE DATABASE v" && ch="clickhouse://127.0.0.1:${CH_HTTP##*:}/v" &&
+	pm-store --db "$ch" </dev/null >/dev/null 2>&1 &&
+	ch_query "SYSTEM STOP MERGES v.markets" &&
+	test_when_finished "ch_query \"SYSTEM START MERGES v.markets\"" &&
+	for u in sqlite:v.db "$ch"; do
+		for f in jan2 jun2; do
+			pm-store --db "$u" "$TMP/$f.ndjson" >/dev/null 2>&1 || return 1
+		done
+		# a dump of January replayed after the prune: the same again
+		for f in "" jan2; do
+			if [ -n "$f" ]; then pm-store --db "$u" "$TMP/$f.ndjson" >/dev/null 2>&1 || return 1; fi
+			run pm-store --db "$u" --prune-before 2026-03-01 && expect_status 0 &&
+			test_grep "^pm-store: 1 raw payload versions fetched before 2026-03-01 removed" err &&
+			payloads "$u" >got &&
+			echo "2026-06-05T00:00:00.000Z $(sha "$D")" >want &&
+			test_cmp want got || return 1
+		done
+	done &&
+	test_eq 3 "$(curl -sf --data-binary "SELECT count() FROM markets" "$CH_HTTP/?database=v")" "rows of m2, none merged"
 '
 
 # $1: a database URL: fetches just before, at and after the cut
