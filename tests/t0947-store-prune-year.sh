@@ -50,17 +50,23 @@ test_expect_success 'PostgreSQL: the prune reads each table once, the lists larg
 '
 
 sha() { printf '%s' "$1" | sha256sum | cut -c1-64; }
-A='{"a": 1}' B='{"b": 2}'
+# fetched TIME PAYLOAD [MARKET]: a fetch of PAYLOAD at TIME, and the
+# record of MARKET made from it
+fetched() {
+	rec_fetched "$1" markets "$2"
+	[ -z "${3:-}" ] ||
+	    rec_market "$3" question="$2" raw_sha256="$(sha "$2")" fetched_at="$1"
+}
+A='{"a": 1}' B='{"b": 2}' C='{"c": 3}' D='{"d": 4}'
 # January: A, a market of A; June: B, the market now of B, A again
+fetched 2026-01-05T00:00:00.000Z "$A" m1 >"$TMP/jan.ndjson"
 {
-	rec_fetched 2026-01-05T00:00:00.000Z markets "$A"
-	rec_market m1 question=A raw_sha256="$(sha "$A")" fetched_at=2026-01-05T00:00:00.000Z
-} >"$TMP/jan.ndjson"
-{
-	rec_fetched 2026-06-05T00:00:00.000Z markets "$B"
-	rec_market m1 question=B raw_sha256="$(sha "$B")" fetched_at=2026-06-05T00:00:00.000Z
-	rec_fetched 2026-06-06T00:00:00.000Z markets "$A"
+	fetched 2026-06-05T00:00:00.000Z "$B" m1
+	fetched 2026-06-06T00:00:00.000Z "$A"
 } >"$TMP/jun.ndjson"
+# m2 of payload C in January, of D in June: C is named by no row then
+fetched 2026-01-05T00:00:00.000Z "$C" m2 >"$TMP/jan2.ndjson"
+fetched 2026-06-05T00:00:00.000Z "$D" m2 >"$TMP/jun2.ndjson"
 
 # year URL: January, June, then January again, each as a run stores it
 year() {
@@ -100,17 +106,6 @@ test_expect_success 'a payload fetched again after the cut, its old fetch stored
 		test_grep -F "\"payload\":$A" raw && test_grep -F "\"payload\":$B" raw || return 1
 	done
 '
-
-# m2 of payload C in January, of D in June: C is named by no row now
-C='{"c": 3}' D='{"d": 4}'
-{
-	rec_fetched 2026-01-05T00:00:00.000Z markets "$C"
-	rec_market m2 question=C raw_sha256="$(sha "$C")" fetched_at=2026-01-05T00:00:00.000Z
-} >"$TMP/jan2.ndjson"
-{
-	rec_fetched 2026-06-05T00:00:00.000Z markets "$D"
-	rec_market m2 question=D raw_sha256="$(sha "$D")" fetched_at=2026-06-05T00:00:00.000Z
-} >"$TMP/jun2.ndjson"
 
 test_expect_success 'ClickHouse: a payload only an older version of a row names goes, merged or not, as on SQLite' '
 	ch_query "CREATE DATABASE v" && ch="clickhouse://127.0.0.1:${CH_HTTP##*:}/v" &&
