@@ -422,21 +422,24 @@ add_sums(struct sums *t, const double *p, const double *q, int ref,
  * cannot move it.  NULL members for null columns. */
 struct row {
 	struct acc	*a;
-	char		*key, *markets, *started;
+	char		*key, *markets, *started, *run;
 };
 
 /*
  * The lead time of a forecast of one market, in hours, as stored with the
  * result (experiment_markets): lead_h, else the close time the forecast
- * saw less the result's start.  -1 when unknown or negative; 0 otherwise,
- * in *lead_h; -2 on a database error.
+ * saw less the result's start.  A row of another run than the result's is
+ * that of a failed attempt the result replaced (retry-failures, stored
+ * before its rows followed): its lead_h is the attempt's, not the
+ * forecast's.  -1 when unknown or negative; 0 otherwise, in *lead_h; -2
+ * on a database error.
  */
 static int
 lead_time(struct scorer *s, const struct row *r, const char *id,
     double *lead_h)
 {
 	struct db_stmt *q = s->q_lead;
-	const char *close;
+	const char *close, *run;
 	double c, t;
 	int rc;
 
@@ -448,7 +451,9 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
 	db_bind_str(q, 5, id);
 	if ((rc = db_step(q)) == DB_ROW) {
 		close = db_col_text(q, 1, NULL);
-		if (!db_col_null(q, 0))	/* a double, as in load_rows() */
+		run = db_col_text(q, 2, NULL);
+		if (!db_col_null(q, 0) && (!run || !r->run ||
+		    strcmp(run, r->run) == 0))	/* a double, as in load_rows() */
 			*lead_h = db_col_double(q, 0);
 		else if (close && r->started &&
 		    ts_ms(close, strlen(close), &c) == 0 &&
@@ -565,6 +570,7 @@ score_result(struct scorer *s, struct db_stmt *st)
 	r.key = col_dup(st, 0, &nomem);
 	r.started = col_dup(st, 5, &nomem);
 	r.markets = col_dup(st, 8, &nomem);
+	r.run = col_dup(st, 9, &nomem);
 	if (r.a == NULL || r.key == NULL || nomem) {
 		snprintf(s->err, s->errlen, "out of memory");
 		rc = -1;
@@ -593,6 +599,7 @@ score_result(struct scorer *s, struct db_stmt *st)
 	free(r.key);
 	free(r.started);
 	free(r.markets);
+	free(r.run);
 	return rc;
 }
 
@@ -618,7 +625,7 @@ score_all(struct scorer *s)
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
-	s->q_lead = db_prepare(s->db, "SELECT lead_h, close_time FROM "
+	s->q_lead = db_prepare(s->db, "SELECT lead_h, close_time, run_id FROM "
 	    "experiment_markets WHERE event_key = ?1 AND experiment_id = ?2 "
 	    "AND fingerprint = ?3 AND markets = ?4 AND market_id = ?5");
 	/* In one order on every engine, the variants' lines and the sums
@@ -628,7 +635,7 @@ score_all(struct scorer *s)
 	c = db_engine(s->db) == DB_PG ? " COLLATE \"C\"" : "";
 	snprintf(sql, sizeof sql, "SELECT event_key, COALESCE(suite, ''), "
 	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities, "
-	    "started_at, experiment_id, fingerprint, markets FROM "
+	    "started_at, experiment_id, fingerprint, markets, run_id FROM "
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
 	    "NULL ORDER BY COALESCE(suite, '')%s, COALESCE(stage, '')%s, "
 	    "COALESCE(variant, '')%s, experiment_id%s, fingerprint%s, "

@@ -151,10 +151,20 @@ store_new(struct db *db, const char *target, size_t max_line)
 	    "AND error LIKE 'research %')) AND ?8 <> 'failed' AND "
 	    "NOT (?8 = 'skipped' AND COALESCE(CAST(?14 AS TEXT), '') "
 	    "LIKE 'research %')");
+	/* Its markets then hold the replacing result's run, close time and
+	 * lead time: the failed run's would score the retried forecast at
+	 * the lead of an attempt that gave none.  experiment_markets'
+	 * columns in order. */
+	s->xretrym = db_prepare(db, "INSERT INTO experiment_markets "
+	    "(event_key, experiment_id, fingerprint, markets, market_id, "
+	    "run_id, close_time, lead_h) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8) ON CONFLICT (event_key, experiment_id, fingerprint, markets, "
+	    "market_id) DO UPDATE SET run_id = excluded.run_id, close_time = "
+	    "excluded.close_time, lead_h = excluded.lead_h");
 	if (db_engine(db) == DB_SQLITE &&
 	    aw_new(s, BATCH_RECORDS_SQLITE + 1) == -1)
 		goto fail;
-	if (s->xrun && s->xrunend && s->xrunfin && s->xretry &&
+	if (s->xrun && s->xrunend && s->xrunfin && s->xretry && s->xretrym &&
 	    s->xrunclose && s->xrunget)
 		return s;
 fail:
@@ -237,6 +247,7 @@ store_free(struct store *s)
 	db_finalize(s->xrunclose);
 	db_finalize(s->xrunget);
 	db_finalize(s->xretry);
+	db_finalize(s->xretrym);
 	quote_free(s);
 	json_parser_free(s->jp);
 	buf_release(&s->text);

@@ -166,6 +166,7 @@ struct store {
 	struct db_stmt	*xrunclose, *xrunget;	/* a run ended at the input's
 						 * end, unless it had ended */
 	struct db_stmt	*xretry;	/* a failed result replaced */
+	struct db_stmt	*xretrym;	/* and its markets' lead times */
 	struct quotes	*quotes;	/* the batch's (store_quote.c) */
 	unsigned	 pg_ready;	/* db generation + 1 of the session set */
 	char		*run_id;	/* the open run, owned */

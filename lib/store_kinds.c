@@ -862,10 +862,11 @@ lead_of(const json_val *lead, const char *p, size_t n, json_val *one)
 }
 
 /* One experiment_markets row per market result r covers (v: its
- * experiment_results columns), with its lead time when r has one. */
+ * experiment_results columns), with its lead time when r has one; when r
+ * replaced a failed result (replace), the rows of that one take r's. */
 static int
 result_markets(struct store *s, const json_val *r, const json_val *ms,
-    const struct val *v)
+    const struct val *v, int replace)
 {
 	struct val x[T_XMARKETS_NCOLS];
 	json_val ids, m, id, lead, one, ct, lh;
@@ -904,7 +905,8 @@ result_markets(struct store *s, const json_val *r, const json_val *ms,
 		x[XMARKETS_LEAD_H] = (struct val){ .t = V_NULL };
 		if (json_double(&lh, &x[XMARKETS_LEAD_H].d) == 0)
 			x[XMARKETS_LEAD_H].t = V_DBL;
-		rc = tbl_put(s, T_XMARKETS, x, NULL);
+		rc = replace ? tbl_bind_step(s->xretrym, T_XMARKETS, x) :
+		    tbl_put(s, T_XMARKETS, x, NULL);
 	}
 	return rc;
 }
@@ -932,12 +934,13 @@ artifact_put(struct store *s, const json_val *r, const struct val *v)
 }
 
 /* One result written (v: its experiment_results columns, event_key and
- * run_id set): its experiment, the markets it covers, its research
- * artifact, and its count in the experiment run.  Experiments have no
- * JSON columns: extracting one leaves v's scratch buffers alone. */
+ * run_id set; replace: in place of a failed one): its experiment, the
+ * markets it covers, its research artifact, and its count in the
+ * experiment run.  Experiments have no JSON columns: extracting one
+ * leaves v's scratch buffers alone. */
 static int
 result_put(struct store *s, const json_val *r, const json_val *ms,
-    struct val *v)
+    struct val *v, int replace)
 {
 	struct val x[MAXCOL];
 	struct db_stmt *st = s->xrun;
@@ -949,7 +952,7 @@ result_put(struct store *s, const json_val *r, const json_val *ms,
 	if (tbl_extract(s, T_EXPERIMENTS, r, x, NULL, 0) == -1)
 		return DB_ERR;	/* checked: cannot be */
 	if ((rc = tbl_put(s, T_EXPERIMENTS, x, NULL)) != DB_DONE ||
-	    (rc = result_markets(s, r, ms, v)) != DB_DONE)
+	    (rc = result_markets(s, r, ms, v, replace)) != DB_DONE)
 		return rc;
 	if (is_str(r, "stage", "research") && is_str(r, "status", "ok") &&
 	    (rc = artifact_put(s, r, v)) != DB_DONE)
@@ -1042,7 +1045,7 @@ results_write(struct store *s, const char *key, const json_val *rs,
 		if (st != ST_INSERTED && st != ST_UPDATED)
 			continue;
 		(*nnew)++;
-		rc = result_put(s, &r, ms, v);
+		rc = result_put(s, &r, ms, v, st == ST_UPDATED);
 	}
 	buf_release(&mk);
 	return rc;

@@ -40,6 +40,10 @@ test_expect_success 'retry-failures runs only the failed groups; their results b
 	test_num "$(q "SELECT count(*) FROM experiment_results WHERE status = '\''failed'\''")" -eq 0 &&
 	q "SELECT event_key, experiment_id, status FROM experiment_results WHERE status = '\''ok'\''" | LC_ALL=C sort >ok_after &&
 	LC_ALL=C comm -23 ok_before ok_after >lost && test ! -s lost &&
+	# the market rows of a retried result are of the retry run, its lead times
+	test_num "$(q "SELECT count(*) FROM experiment_results r JOIN experiment_markets m
+		USING (event_key, experiment_id, fingerprint, markets)
+		WHERE m.run_id <> r.run_id")" -eq 0 &&
 	# what was ok is not run (nor paid for) again: steady ran once a group
 	test_num "$(sort "$TMP/steady.log" | uniq -d | wc -l)" -eq 0 &&
 	test_num "$(wc -l <"$TMP/steady.log")" -eq "$(q "SELECT count(*) FROM processed_events")"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# pm-summary --score after the things a month of the daily protocol does
+# to one forecaster's results: a forecast that failed and was retried
+# days later (retry-failures) is scored at the lead time of the retry
+# that made it, not of the attempt that failed.  SQLite and PostgreSQL.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/pg.sh"
+
+# mk FETCHED CLOSED PYES PNO: m1 of event e1, closing 2026-12-01T00:30Z
+mk() {
+	local at=$1
+	shift
+	rec_market m1 event_id=e1 close_time=2026-12-01T00:30:00Z fetched_at="$at" \
+		active:="$([ "$1" = true ] && echo false || echo true)" closed:="$1" \
+		resolution_status:=null tags:='[]' contracts:="$(rec_yes_no t1 "$2" t2 "$3")"
+}
+# start RUN_ID FLOW STARTED: a run's start record
+start() {
+	rec_run_start "$1" "$2" | jq -c --arg s "$3" '.started_at = $s | .run_date = $s[0:10]'
+}
+# group STATUS STARTED LEAD_H: e1 as first processed (0.5/0.5), variant
+# v's result of that status, started then, its lead_h stored with it
+group() {
+	rec_group e1 null "$(mk 2026-11-24T06:59:00Z false 0.5 0.5)" |
+	jq -c --argjson r "$(rec_result v null)" --arg st "$1" --arg s "$2" \
+	    --argjson l "$3" '.results = [$r + {type: "command", status: $st,
+		probabilities: (if $st == "ok" then {m1: {Yes: 0.9, No: 0.1}}
+		    else null end),
+		error: (if $st == "ok" then null else "exit 3" end),
+		started_at: $s, finished_at: $s, fingerprint: "f1",
+		market_ids: ["m1"],
+		lead: {m1: {close_time: "2026-12-01T00:30:00Z", lead_h: $l}}}]'
+}
+
+# The daily run of 11-24 07:00 (target day 12-01): v's provider fails,
+# 161.5 h before the close, [6, 8).  retry-failures two days later, at
+# 11-26 07:00, makes the forecast: 113.5 h before the close, [3, 6).  m1
+# then resolves Yes: Brier ((0.9-1)^2 + 0.1^2)/2 = 0.01, in [3, 6) only.
+{
+	start r1 daily 2026-11-24T07:00:00Z
+	group failed 2026-11-24T07:00:00Z 161.5
+	start r2 retry-failures 2026-11-26T07:00:00Z
+	group ok 2026-11-26T07:00:00Z 113.5
+	start r3 static 2026-12-02T07:00:00Z
+	mk 2026-12-02T07:00:00Z true 1 0
+} >"$TMP/retried.ndjson"
+NEAR='def near(a; b): ((a - b) | if . < 0 then -. else . end) < 1e-9;'
+RETRIED="$NEAR"' .variants | length == 1 and (.[0] | .forecasts == 1 and
+	.markets == 1 and near(.brier; 0.01) and .lead_unknown == 0 and
+	(.lead_days | map(.markets) == [0,0,1,0,0]) and
+	near(.lead_days[2].brier; 0.01))'
+
+# retried DB: the stream stored, the retry's market row and score
+retried() {
+	pm-store --db "$1" <"$TMP/retried.ndjson" >/dev/null 2>&1 &&
+	test_eq "r2 113.5" "$(lead_row "$1")" "the retried forecast's market row" &&
+	run pm-summary --score --db "$1" --json && expect_status 0 &&
+	jq -e "$RETRIED" out >/dev/null
+}
+lead_row() {
+	case $1 in
+	postgresql:*) psql -qAtX -F ' ' "$1" -c "SELECT run_id, lead_h FROM experiment_markets" ;;
+	*) sqlite3 -separator ' ' "$1" "SELECT run_id, lead_h FROM experiment_markets" ;;
+	esac
+}
+
+test_expect_success 'a retried forecast: the lead time of the retry that made it' '
+	retried d.db
+'
+
+test_expect_success 'its market row as a build before this one left it: the same score' '
+	pm-store --db old.db <"$TMP/retried.ndjson" >/dev/null 2>&1 &&
+	sqlite3 old.db "UPDATE experiment_markets SET run_id = '\''r1'\'', lead_h = 161.5" &&
+	run pm-summary --score --db old.db --json && expect_status 0 &&
+	jq -e "$RETRIED" out >/dev/null
+'
+
+test_expect_success 'replaying the failed run after the resolution changes nothing' '
+	pm-store --db d.db <"$TMP/retried.ndjson" >/dev/null 2>&1 &&
+	db_dump d.db | grep -v "^\[\"processing_runs\"" >before &&
+	sed -n 1,2p "$TMP/retried.ndjson" | pm-store --db d.db >/dev/null 2>&1 &&
+	db_dump d.db | grep -v "^\[\"processing_runs\"" >after &&
+	test_cmp before after
+'
+
+pg_start
+test_expect_success 'PostgreSQL: a retried forecast, the same' '
+	pg_ready && retried "$(pg_newdb retried)"
+'
+test_done
