@@ -14,6 +14,7 @@
 #include "record.h"
 #include "schema.h"
 #include "store_impl.h"
+#include "strset.h"
 #include "timefmt.h"
 
 /* Results that are done: not failed, not skipped for a failure. */
@@ -345,6 +346,390 @@ raw_record(struct db_stmt *st, struct buf *b, struct zpack *z,
 	return 0;
 }
 
+/*
+ * --export group: each processed event's record as first processed and,
+ * when its rows hold more than that record (a failed result that a retry
+ * replaced, a variant or a market a later run added), one more group
+ * record after it: the event's markets (processed_markets) and results
+ * (experiment_results) as stored now, which pm-store, storing it after
+ * the first as it stores a revisit, makes into the same rows.  Without
+ * it a moved store had the results of each event's first run alone.  One
+ * statement, read a row at a time, an event's rows together: its record,
+ * its markets, each result followed by the markets it covers.
+ */
+#define GX_RUN "(CAST(?1 AS TEXT) IS NULL OR run_id = ?1)"
+#define GX_IN "event_key IN (SELECT event_key FROM processed_events WHERE " \
+	GX_RUN ")"
+/* the columns of a result, none (PostgreSQL takes a NULL for text) */
+#define GX_NONE "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
+	"CAST(NULL AS DOUBLE PRECISION), NULL, NULL, NULL, NULL, NULL"
+
+enum { GX_KEY, GX_K, GX_S1, GX_S2, GX_S3, GX_S4, GX_REC, GX_SUITE, GX_STAGE,
+	GX_VARIANT, GX_TYPE, GX_STATUS, GX_OUTPUT, GX_PROBS, GX_STARTED,
+	GX_FINISHED, GX_LATENCY, GX_ERROR, GX_VERSION, GX_LEAD, GX_PROV,
+	GX_DESC };
+
+struct gx {
+	json_parser	*jp, *vp;	/* the record; a value checked */
+	json_val	 root;
+	struct strset	*seen;	/* what the record holds */
+	struct buf	 rec, id, mk, rs, ids, tmp;
+	int		 passed, more, open;
+};
+
+/* A key of what a record holds or a row is: the parts joined by 0x1f. */
+static void
+gx_key(struct buf *b, const char *const *p, const size_t *n, int k)
+{
+	int i;
+
+	buf_reset(b);
+	for (i = 0; i < k; i++) {
+		if (i)
+			buf_addc(b, 0x1f);
+		buf_add(b, p[i], n[i]);
+	}
+}
+
+/* A json_val's text or "" (absent, null). */
+static const char *
+gx_str(const json_val *o, const char *key, size_t *n)
+{
+	json_val v;
+	const char *p;
+
+	json_get(o, key, &v);
+	if ((p = json_str(&v, n)) == NULL)
+		*n = 0;
+	return p ? p : "";
+}
+
+/* What the event's record holds, as its rows would say it: its markets
+ * and each result's experiment, fingerprint, markets, status and
+ * start, keys as stored (a long one by its short form). */
+static int
+gx_seen(struct gx *g)
+{
+	json_val ms, m, rs, r, ids, id;
+	json_iter it, ii;
+	const char *p[6], *s;
+	size_t n[6], sn;
+	char kb[KEY_MAX + 1];
+	int rc = 0;
+
+	json_get(&g->root, "markets", &ms);
+	json_iter_init(&it, &ms);
+	while (rc != -1 && json_iter_next(&it, NULL, NULL, &m)) {
+		p[0] = "m";
+		n[0] = 1;
+		p[1] = gx_str(&m, "market_id", &n[1]);
+		if ((p[1] = key_stored(p[1], n[1], kb, &n[1])) == NULL)
+			continue;
+		gx_key(&g->tmp, p, n, 2);
+		rc = strset_add(g->seen, g->tmp.data, g->tmp.len);
+	}
+	json_get(&g->root, "results", &rs);
+	json_iter_init(&it, &rs);
+	while (rc != -1 && json_iter_next(&it, NULL, NULL, &r)) {
+		buf_reset(&g->ids);
+		json_get(&r, "market_ids", &ids);
+		json_iter_init(&ii, &ids);
+		while (json_iter_next(&ii, NULL, NULL, &id))
+			if ((s = json_str(&id, &sn)) != NULL) {
+				if (g->ids.len)
+					buf_addc(&g->ids, ',');
+				key_add_id(&g->ids, s, sn);
+			}
+		p[0] = "r";
+		n[0] = 1;
+		p[1] = gx_str(&r, "experiment_id", &n[1]);
+		p[2] = gx_str(&r, "fingerprint", &n[2]);
+		p[3] = key_stored(g->ids.len ? g->ids.data : "", g->ids.len,
+		    kb, &n[3]);
+		p[4] = gx_str(&r, "status", &n[4]);
+		p[5] = gx_str(&r, "started_at", &n[5]);
+		if (p[3] == NULL)
+			continue;
+		gx_key(&g->tmp, p, n, 6);
+		rc = strset_add(g->seen, g->tmp.data, g->tmp.len);
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+/* Whether the row's key (parts of st's columns) is one the record
+ * holds; -1 when out of memory. */
+static int
+gx_holds(struct gx *g, struct db_stmt *st, const char *tag, const int *col,
+    int k)
+{
+	const char *p[6];
+	size_t n[6];
+	int i, rc;
+
+	p[0] = tag;
+	n[0] = 1;
+	for (i = 0; i < k; i++)
+		if ((p[i + 1] = db_col_text(st, col[i], &n[i + 1])) == NULL) {
+			p[i + 1] = "";
+			n[i + 1] = 0;
+		}
+	gx_key(&g->tmp, p, n, k + 1);
+	rc = strset_add(g->seen, g->tmp.data, g->tmp.len);
+	return rc == -1 ? -1 : rc == 0;
+}
+
+/* A text column as a member: JSON as it is when it was stored as JSON (an
+ * object or an array), else a string; null when null. */
+static void
+gx_any(struct gx *g, struct db_stmt *st, int c, const char *key)
+{
+	json_val v;
+	const char *p, *e;
+	size_t n;
+
+	jw_key(&g->rs, key);
+	if ((p = db_col_text(st, c, &n)) == NULL)
+		jw_null(&g->rs);
+	else if (n && (*p == '{' || *p == '[') &&
+	    json_parse(g->vp, p, n, 0, &v, &e) == 0)
+		jw_raw(&g->rs, p, n);
+	else
+		jw_str(&g->rs, p, n);
+}
+
+static void
+gx_text(struct gx *g, struct db_stmt *st, int c, const char *key, int opt)
+{
+	const char *p;
+	size_t n;
+
+	if ((p = db_col_text(st, c, &n)) == NULL && opt)
+		return;
+	jw_key(&g->rs, key);
+	if (p)
+		jw_str(&g->rs, p, n);
+	else
+		jw_null(&g->rs);
+}
+
+/* The result on row st, its market_ids left open for the rows after. */
+static void
+gx_result(struct gx *g, struct db_stmt *st)
+{
+	static const struct { int c; const char *k; } txt[] = {
+	    { GX_S1, "experiment_id" }, { GX_SUITE, "suite" },
+	    { GX_STAGE, "stage" }, { GX_VARIANT, "variant" },
+	    { GX_TYPE, "type" }, { GX_STATUS, "status" } };
+	size_t i;
+
+	if (g->open)
+		jw_close(&g->rs, ']'), jw_close(&g->rs, '}');
+	jw_open(&g->rs, '{');
+	for (i = 0; i < sizeof txt / sizeof txt[0]; i++)
+		gx_text(g, st, txt[i].c, txt[i].k, 0);
+	gx_any(g, st, GX_OUTPUT, "output");
+	gx_any(g, st, GX_PROBS, "probabilities");
+	gx_text(g, st, GX_STARTED, "started_at", 0);
+	gx_text(g, st, GX_FINISHED, "finished_at", 0);
+	jw_key(&g->rs, "latency_ms");
+	if (db_col_null(st, GX_LATENCY))
+		jw_null(&g->rs);
+	else
+		jw_double(&g->rs, db_col_double(st, GX_LATENCY));
+	gx_any(g, st, GX_ERROR, "error");
+	gx_text(g, st, GX_S2, "fingerprint", 0);
+	gx_text(g, st, GX_VERSION, "version", 1);
+	gx_text(g, st, GX_DESC, "description", 1);
+	if (!db_col_null(st, GX_LEAD)) {
+		jw_key(&g->rs, "lead");
+		jw_raw(&g->rs, db_col_text(st, GX_LEAD, NULL),
+		    strlen(db_col_text(st, GX_LEAD, NULL)));
+	}
+	if (!db_col_null(st, GX_PROV)) {
+		jw_key(&g->rs, "provenance");
+		jw_raw(&g->rs, db_col_text(st, GX_PROV, NULL),
+		    strlen(db_col_text(st, GX_PROV, NULL)));
+	}
+	jw_key(&g->rs, "market_ids");
+	jw_open(&g->rs, '[');
+	g->open = 1;
+}
+
+/* The event's second record, when its rows hold more than its first. */
+static void
+gx_flush(struct gx *g)
+{
+	json_val k;
+
+	if (g->open)
+		jw_close(&g->rs, ']'), jw_close(&g->rs, '}');
+	if (g->passed && g->more) {
+		buf_reset(&g->tmp);
+		json_get(&g->root, "event_key", &k);
+		buf_adds(&g->tmp, "{\"kind\":\"group\",\"event_key\":");
+		jw_val(&g->tmp, &k);
+		buf_adds(&g->tmp, ",\"markets\":[");
+		buf_add(&g->tmp, g->mk.data, g->mk.len);
+		buf_adds(&g->tmp, "],\"results\":[");
+		buf_add(&g->tmp, g->rs.data, g->rs.len);
+		buf_adds(&g->tmp, "]}");
+		out_line(g->tmp.data, g->tmp.len);
+	}
+	buf_reset(&g->mk);
+	buf_reset(&g->rs);
+	buf_reset(&g->id);
+	strset_free(g->seen);
+	g->seen = NULL;
+	g->passed = g->more = g->open = 0;
+}
+
+/* One row of the statement: a record (k 0), a market (1), a result or a
+ * market it covers (2).  -1 when out of memory. */
+static int
+gx_row(struct gx *g, struct db_stmt *st, struct jqf *where, unsigned long *bad,
+    unsigned long *count)
+{
+	static const int rcols[] = { GX_S1, GX_S2, GX_S3, GX_STATUS,
+	    GX_STARTED };
+	const char *p, *e;
+	size_t n;
+	char err[256];
+	int k = db_col_int(st, GX_K), h;
+
+	if (k == 0) {
+		p = db_col_text(st, GX_REC, &n);
+		snprintf(err, sizeof err, "group %s",
+		    db_col_text(st, GX_KEY, NULL));
+		buf_reset(&g->rec);
+		if (p == NULL || buf_add(&g->rec, p, n) == -1 ||
+		    rec_stored_ok(g->jp, "group", err, p, n) == -1) {
+			(*bad)++;
+			return 0;
+		}
+		if (where && jqf_test(where, g->rec.data, g->rec.len, err,
+		    sizeof err) != 1)
+			return 0;
+		out_line(g->rec.data, g->rec.len);
+		(*count)++;
+		/* past the line cap it was refused, and its rows with it */
+		if (json_parse(g->jp, g->rec.data, g->rec.len, 0, &g->root,
+		    &e) == -1)
+			return 0;
+		if ((g->seen = strset_new()) == NULL || gx_seen(g) == -1)
+			return -1;
+		g->passed = 1;
+		return 0;
+	}
+	if (!g->passed)
+		return 0;
+	if (k == 1) {
+		h = gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
+		if (g->mk.len)
+			buf_addc(&g->mk, ',');
+		p = db_col_text(st, GX_REC, &n);
+		buf_add(&g->mk, p ? p : "null", p ? n : 4);
+	} else if (db_col_null(st, GX_REC)) {	/* a result */
+		h = gx_holds(g, st, "r", rcols, 5);
+		gx_result(g, st);
+		return h == -1 ? -1 : (g->more |= !h, 0);
+	} else {	/* a market the result covers */
+		h = 1;
+		p = db_col_text(st, GX_REC, &n);
+		put_mid(&g->rs, &g->root, p, n);
+	}
+	if (h == -1)
+		return -1;
+	g->more |= !h;
+	return 0;
+}
+
+static int
+group_export(struct db *db, struct jqf *where, const char *run_id,
+    unsigned long limit, unsigned long *count)
+{
+	struct gx g = { 0 };
+	struct db_stmt *st;
+	struct buf sql;
+	const char *c = db_engine(db) == DB_PG ? " COLLATE \"C\"" : "", *k;
+	unsigned long bad = 0;
+	int rc = DB_ERR, oom = 0;
+
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT event_key%s, 0, ''%s, ''%s, ''%s, ''%s, "
+	    "record, " GX_NONE " FROM processed_events WHERE " GX_RUN, c, c, c,
+	    c, c);
+	buf_printf(&sql, " UNION ALL SELECT event_key%s, 1, market_id%s, "
+	    "''%s, ''%s, ''%s, record, " GX_NONE " FROM processed_markets "
+	    "WHERE " GX_IN, c, c, c, c, c);
+	buf_printf(&sql, " UNION ALL SELECT r.event_key%s, 2, "
+	    "r.experiment_id%s, r.fingerprint%s, r.markets%s, ''%s, NULL, "
+	    "r.suite, r.stage, r.variant, r.type, r.status, r.output, "
+	    "r.probabilities, r.started_at, r.finished_at, r.latency_ms, "
+	    "r.error, r.version, r.lead, a.provenance, CASE WHEN "
+	    "x.fingerprint = r.fingerprint THEN x.description END "
+	    "FROM experiment_results r LEFT JOIN research_artifacts a ON "
+	    "a.event_key = r.event_key AND a.experiment_id = r.experiment_id "
+	    "AND a.fingerprint = r.fingerprint AND a.markets = r.markets "
+	    "LEFT JOIN experiments x ON x.experiment_id = r.experiment_id "
+	    "WHERE r." GX_IN, c, c, c, c, c);
+	buf_printf(&sql, " UNION ALL SELECT event_key%s, 2, experiment_id%s, "
+	    "fingerprint%s, markets%s, market_id%s, market_id, " GX_NONE
+	    " FROM experiment_markets WHERE " GX_IN " ORDER BY 1, 2, 3, 4, 5, "
+	    "6", c, c, c, c, c);
+	buf_init(&g.rec, 0);
+	buf_init(&g.id, 0);
+	buf_init(&g.mk, 0);
+	buf_init(&g.rs, 0);
+	buf_init(&g.ids, 0);
+	buf_init(&g.tmp, 0);
+	g.jp = json_parser_new(ndjson_max_line());
+	g.vp = json_parser_new(ndjson_max_line());
+	if (sql.data == NULL || g.jp == NULL || g.vp == NULL ||
+	    (st = db_prepare(db, sql.data)) == NULL) {
+		msg("--export group: %s", sql.data && g.jp && g.vp ?
+		    db_errmsg(db) : "out of memory");
+		goto out;
+	}
+	db_bind_str(st, 1, run_id);
+	db_stream(st);	/* a row at a time, whatever the store's size */
+	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+		k = db_col_text(st, GX_KEY, NULL);
+		if (!g.id.data || strcmp(g.id.data, k ? k : "") != 0) {
+			gx_flush(&g);
+			if (limit && *count >= limit)
+				break;
+			buf_printf(&g.id, "%s", k ? k : "");
+		}
+		if (gx_row(&g, st, where, &bad, count) == -1) {
+			oom = 1;
+			break;
+		}
+	}
+	if (rc == DB_DONE)
+		gx_flush(&g);
+	else if (rc == DB_ROW) {
+		db_reset(st);
+		rc = oom ? DB_ERR : DB_DONE;
+	}
+	if (oom)
+		msg("--export group: out of memory");
+	else if (rc != DB_DONE)
+		msg("--export group: %s", db_errmsg(db));
+	db_finalize(st);
+out:
+	strset_free(g.seen);
+	json_parser_free(g.jp);
+	json_parser_free(g.vp);
+	buf_release(&sql);
+	buf_release(&g.rec);
+	buf_release(&g.id);
+	buf_release(&g.mk);
+	buf_release(&g.rs);
+	buf_release(&g.ids);
+	buf_release(&g.tmp);
+	return rc == DB_DONE && bad == 0 ? 0 : -1;
+}
+
 int
 store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, const char *closed_since, unsigned long limit,
@@ -360,6 +745,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	unsigned long bad = 0;
 	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
+	if (strcmp(what, "group") == 0 && v >= 3)
+		return group_export(db, where, run_id, limit, count);
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
 		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,

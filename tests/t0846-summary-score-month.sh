@@ -1,8 +1,11 @@
 #!/bin/bash
 # pm-summary --score after the things a month of the daily protocol does
-# to one forecaster's results: a forecast that failed and was retried
+# to the forecasters' results: a forecast that failed and was retried
 # days later (retry-failures) is scored at the lead time of the retry
-# that made it, not of the attempt that failed.  SQLite and PostgreSQL.
+# that made it, not of the attempt that failed; a store moved to another
+# engine (pm-store(1), Moving a store) scores as the old one did, with
+# the results retried, the forecaster added and the market joined after
+# an event's first run.  SQLite and PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -86,5 +89,75 @@ test_expect_success 'replaying the failed run after the resolution changes nothi
 pg_start
 test_expect_success 'PostgreSQL: a retried forecast, the same' '
 	pg_ready && retried "$(pg_newdb retried)"
+'
+
+# A month of e1: the daily run of 11-24 (target 12-01) has m1; w
+# forecasts it, v fails.  retry-failures of 11-26 makes v's.  The daily
+# run of 11-28 (target 12-05) finds m2 joined to e1: v and w forecast m2
+# only, and x, the forecaster added that week, both.  m1 resolves Yes, m2
+# No.
+# mkt ID CLOSE FETCHED CLOSED PYES PNO
+mkt() {
+	rec_market "$1" event_id=e1 close_time="$2" fetched_at="$3" \
+		active:="$([ "$4" = true ] && echo false || echo true)" closed:="$4" \
+		resolution_status:=null tags:='[]' contracts:="$(rec_yes_no "$1y" "$5" "$1n" "$6")"
+}
+# res VARIANT FINGERPRINT STATUS STARTED PROBABILITIES MARKET...
+res() {
+	local v=$1 f=$2 st=$3 at=$4 p=$5
+	shift 5
+	rec_result "$v" "$p" | jq -c --arg f "$f" --arg st "$st" --arg s "$at" \
+	    --argjson ids "$(printf '%s\n' "$@" | jq -R . | jq -cs .)" '. + {status: $st,
+		type: "command", started_at: $s, finished_at: $s, fingerprint: $f,
+		market_ids: $ids, error: (if $st == "ok" then null else "exit 3" end)}'
+}
+# grp MARKETS RESULT...: a group of e1
+grp() {
+	local ms=$1
+	shift
+	jq -cn --argjson m "$ms" '{kind: "group", event_key: "e1", event: null,
+		markets: $m}' | jq -c --slurpfile r <(printf '%s\n' "$@") '.results = $r'
+}
+M1=$(mkt m1 2026-12-01T12:00:00Z 2026-11-24T06:59:00Z false 0.5 0.5)
+M2=$(mkt m2 2026-12-05T12:00:00Z 2026-11-28T06:59:00Z false 0.4 0.6)
+{
+	start r1 daily 2026-11-24T07:00:00Z
+	grp "[$M1]" "$(res v fv failed 2026-11-24T07:00:00Z null m1)" \
+	    "$(res w fw ok 2026-11-24T07:00:00Z '{"m1":{"Yes":0.7,"No":0.3}}' m1)"
+	start r2 retry-failures 2026-11-26T07:00:00Z
+	grp "[$M1]" "$(res v fv ok 2026-11-26T07:00:00Z '{"m1":{"Yes":0.9,"No":0.1}}' m1)"
+	start r3 daily 2026-11-28T07:00:00Z
+	grp "[$M1,$M2]" "$(res v fv ok 2026-11-28T07:00:00Z '{"m2":{"Yes":0.2,"No":0.8}}' m2)" \
+	    "$(res w fw ok 2026-11-28T07:00:00Z '{"m2":{"Yes":0.4,"No":0.6}}' m2)" \
+	    "$(res x fx ok 2026-11-28T07:00:00Z '{"m1":{"Yes":0.6,"No":0.4},"m2":{"Yes":0.3,"No":0.7}}' m1 m2)"
+} >"$TMP/month.ndjson"
+{
+	start r4 static 2026-12-06T07:00:00Z
+	mkt m1 2026-12-01T12:00:00Z 2026-12-06T07:00:00Z true 1 0
+	mkt m2 2026-12-05T12:00:00Z 2026-12-06T07:00:00Z true 0 1
+} >"$TMP/resolved.ndjson"
+# each forecaster on both markets, once each: v, w and x
+MONTH='.variants | map([.variant, .forecasts, .markets, .pending]) ==
+	[["v",2,2,0],["w",2,2,0],["x",1,2,0]]'
+
+# moved FROM TO: the groups moved as pm-store(1) says, the resolved
+# markets stored there too (the raw export would bring them)
+moved() {
+	pm-store -d "$1" -e group | pm-store -d "$2" >/dev/null &&
+	pm-store -d "$2" <"$TMP/resolved.ndjson" >/dev/null 2>&1
+}
+test_expect_success 'a store moved scores as it did: retried, added, joined' '
+	pg_ready && url=$(pg_newdb moved) &&
+	cat "$TMP/month.ndjson" "$TMP/resolved.ndjson" | pm-store -d src.db >/dev/null 2>&1 &&
+	pm-summary --score --db src.db --json >want &&
+	jq -e "$MONTH" want >/dev/null &&
+	moved src.db "$url" && pm-summary --score --db "$url" --json >got &&
+	test_cmp want got &&
+	pm-store -d src.db -e group >want.g && pm-store -d "$url" -e group >got.g &&
+	test_cmp want.g got.g &&
+	moved "$url" again.db && pm-summary --score --db again.db --json >got &&
+	test_cmp want got &&
+	moved src.db "$url" && pm-summary --score --db "$url" --json >got &&
+	test_cmp want got
 '
 test_done
