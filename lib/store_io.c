@@ -360,6 +360,9 @@ raw_record(struct db_stmt *st, struct buf *b, struct zpack *z,
 #define GX_RUN "(CAST(?1 AS TEXT) IS NULL OR run_id = ?1)"
 #define GX_IN "event_key IN (SELECT event_key FROM processed_events WHERE " \
 	GX_RUN ")"
+/* --export retry: the events a retriable failure names (in a run) */
+#define GX_FAILED "event_key IN (SELECT event_key FROM processing_failures " \
+	"WHERE retriable = 1 AND event_key IS NOT NULL AND " GX_RUN ")"
 /* the columns of a result, none (PostgreSQL takes a NULL for text) */
 #define GX_NONE "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
 	"CAST(NULL AS DOUBLE PRECISION), NULL, NULL, NULL, NULL, NULL"
@@ -374,7 +377,10 @@ struct gx {
 	json_val	 root;
 	struct strset	*seen;	/* what the record holds */
 	struct buf	 rec, id, mk, rs, ids, tmp;
-	int		 passed, more, open;
+	int		 passed, more, open, parsed;
+	int		 retry;		/* --export retry: one record an event */
+	struct jqf	*where;
+	unsigned long	*count;
 };
 
 /* A key of what a record holds or a row is: the parts joined by 0x1f. */
@@ -555,6 +561,42 @@ gx_result(struct gx *g, struct db_stmt *st)
 	g->open = 1;
 }
 
+/* --export retry: the event's record, its markets those a result that
+ * is not done covers, when some is (a market that joined the event at a
+ * later run than its record's, and failed there, is among them). */
+static void
+gx_retry(struct gx *g)
+{
+	json_iter it;
+	json_val v;
+	const char *k;
+	char err[256];
+
+	buf_reset(&g->tmp);
+	if (g->mk.len == 0 || !g->parsed)
+		buf_add(&g->tmp, g->rec.data, g->rec.len);
+	else {
+		jw_open(&g->tmp, '{');
+		json_iter_init(&it, &g->root);
+		while (json_iter_next(&it, &k, NULL, &v)) {
+			jw_key(&g->tmp, k);
+			if (strcmp(k, "markets") != 0)
+				jw_val(&g->tmp, &v);
+			else {
+				buf_addc(&g->tmp, '[');
+				buf_add(&g->tmp, g->mk.data, g->mk.len);
+				buf_addc(&g->tmp, ']');
+			}
+		}
+		jw_close(&g->tmp, '}');
+	}
+	if (g->where && jqf_test(g->where, g->tmp.data, g->tmp.len, err,
+	    sizeof err) != 1)
+		return;
+	out_line(g->tmp.data, g->tmp.len);
+	(*g->count)++;
+}
+
 /* The event's second record, when its rows hold more than its first. */
 static void
 gx_flush(struct gx *g)
@@ -563,7 +605,9 @@ gx_flush(struct gx *g)
 
 	if (g->open)
 		jw_close(&g->rs, ']'), jw_close(&g->rs, '}');
-	if (g->passed && g->more) {
+	if (g->passed && g->retry)
+		gx_retry(g);
+	else if (g->passed && g->more) {
 		buf_reset(&g->tmp);
 		json_get(&g->root, "event_key", &k);
 		buf_adds(&g->tmp, "{\"kind\":\"group\",\"event_key\":");
@@ -580,14 +624,13 @@ gx_flush(struct gx *g)
 	buf_reset(&g->id);
 	strset_free(g->seen);
 	g->seen = NULL;
-	g->passed = g->more = g->open = 0;
+	g->passed = g->more = g->open = g->parsed = 0;
 }
 
 /* One row of the statement: a record (k 0), a market (1), a result or a
  * market it covers (2).  -1 when out of memory. */
 static int
-gx_row(struct gx *g, struct db_stmt *st, struct jqf *where, unsigned long *bad,
-    unsigned long *count)
+gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 {
 	static const int rcols[] = { GX_S1, GX_S2, GX_S3, GX_STATUS,
 	    GX_STARTED };
@@ -606,14 +649,17 @@ gx_row(struct gx *g, struct db_stmt *st, struct jqf *where, unsigned long *bad,
 			(*bad)++;
 			return 0;
 		}
-		if (where && jqf_test(where, g->rec.data, g->rec.len, err,
-		    sizeof err) != 1)
+		/* past the line cap it is refused, and its rows with it */
+		g->parsed = json_parse(g->jp, g->rec.data, g->rec.len, 0,
+		    &g->root, &e) == 0;
+		if (g->retry)
+			return (g->passed = 1) - 1;	/* written at its end */
+		if (g->where && jqf_test(g->where, g->rec.data, g->rec.len,
+		    err, sizeof err) != 1)
 			return 0;
 		out_line(g->rec.data, g->rec.len);
-		(*count)++;
-		/* past the line cap it was refused, and its rows with it */
-		if (json_parse(g->jp, g->rec.data, g->rec.len, 0, &g->root,
-		    &e) == -1)
+		(*g->count)++;
+		if (!g->parsed)
 			return 0;
 		if ((g->seen = strset_new()) == NULL || gx_seen(g) == -1)
 			return -1;
@@ -623,7 +669,7 @@ gx_row(struct gx *g, struct db_stmt *st, struct jqf *where, unsigned long *bad,
 	if (!g->passed)
 		return 0;
 	if (k == 1) {
-		h = gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
+		h = g->retry ? 1 : gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
 		if (g->mk.len)
 			buf_addc(&g->mk, ',');
 		p = db_col_text(st, GX_REC, &n);
@@ -643,25 +689,18 @@ gx_row(struct gx *g, struct db_stmt *st, struct jqf *where, unsigned long *bad,
 	return 0;
 }
 
-static int
-group_export(struct db *db, struct jqf *where, const char *run_id,
-    unsigned long limit, unsigned long *count)
+/* --export group's statement: each event's record, its markets, each
+ * result followed by the markets it covers. */
+static void
+group_sql(struct buf *sql, const char *c)
 {
-	struct gx g = { 0 };
-	struct db_stmt *st;
-	struct buf sql;
-	const char *c = db_engine(db) == DB_PG ? " COLLATE \"C\"" : "", *k;
-	unsigned long bad = 0;
-	int rc = DB_ERR, oom = 0;
-
-	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT event_key%s, 0, ''%s, ''%s, ''%s, ''%s, "
+	buf_printf(sql, "SELECT event_key%s, 0, ''%s, ''%s, ''%s, ''%s, "
 	    "record, " GX_NONE " FROM processed_events WHERE " GX_RUN, c, c, c,
 	    c, c);
-	buf_printf(&sql, " UNION ALL SELECT event_key%s, 1, market_id%s, "
+	buf_printf(sql, " UNION ALL SELECT event_key%s, 1, market_id%s, "
 	    "''%s, ''%s, ''%s, record, " GX_NONE " FROM processed_markets "
 	    "WHERE " GX_IN, c, c, c, c, c);
-	buf_printf(&sql, " UNION ALL SELECT r.event_key%s, 2, "
+	buf_printf(sql, " UNION ALL SELECT r.event_key%s, 2, "
 	    "r.experiment_id%s, r.fingerprint%s, r.markets%s, ''%s, NULL, "
 	    "r.suite, r.stage, r.variant, r.type, r.status, r.output, "
 	    "r.probabilities, r.started_at, r.finished_at, r.latency_ms, "
@@ -672,10 +711,50 @@ group_export(struct db *db, struct jqf *where, const char *run_id,
 	    "AND a.fingerprint = r.fingerprint AND a.markets = r.markets "
 	    "LEFT JOIN experiments x ON x.experiment_id = r.experiment_id "
 	    "WHERE r." GX_IN, c, c, c, c, c);
-	buf_printf(&sql, " UNION ALL SELECT event_key%s, 2, experiment_id%s, "
+	buf_printf(sql, " UNION ALL SELECT event_key%s, 2, experiment_id%s, "
 	    "fingerprint%s, markets%s, market_id%s, market_id, " GX_NONE
 	    " FROM experiment_markets WHERE " GX_IN " ORDER BY 1, 2, 3, 4, 5, "
 	    "6", c, c, c, c, c);
+}
+
+/* --export retry's statement: each event's record, then the markets a
+ * result that is not done covers. */
+static void
+retry_sql(struct buf *sql, const char *c)
+{
+	buf_printf(sql, "SELECT event_key%s, 0, ''%s, ''%s, ''%s, ''%s, "
+	    "record, " GX_NONE " FROM processed_events WHERE " GX_FAILED, c, c,
+	    c, c, c);
+	buf_printf(sql, " UNION ALL SELECT p.event_key%s, 1, p.market_id%s, "
+	    "''%s, ''%s, ''%s, p.record, " GX_NONE " FROM processed_markets p "
+	    "WHERE p." GX_FAILED " AND EXISTS (SELECT 1 FROM "
+	    "experiment_results r JOIN experiment_markets m ON m.event_key = "
+	    "r.event_key AND m.experiment_id = r.experiment_id AND "
+	    "m.fingerprint = r.fingerprint AND m.markets = r.markets WHERE "
+	    "r.event_key = p.event_key AND m.market_id = p.market_id AND NOT ",
+	    c, c, c, c, c);
+	buf_adds(sql, DONE_SQL ") ORDER BY 1, 2, 3, 4, 5, 6");
+}
+
+static int
+group_export(struct db *db, const char *what, struct jqf *where,
+    const char *run_id, unsigned long limit, unsigned long *count)
+{
+	struct gx g = { 0 };
+	struct db_stmt *st;
+	struct buf sql;
+	const char *c = db_engine(db) == DB_PG ? " COLLATE \"C\"" : "", *k;
+	unsigned long bad = 0;
+	int rc = DB_ERR, oom = 0;
+
+	buf_init(&sql, 0);
+	g.retry = strcmp(what, "retry") == 0;
+	g.where = where;
+	g.count = count;
+	if (g.retry)
+		retry_sql(&sql, c);
+	else
+		group_sql(&sql, c);
 	buf_init(&g.rec, 0);
 	buf_init(&g.id, 0);
 	buf_init(&g.mk, 0);
@@ -686,7 +765,7 @@ group_export(struct db *db, struct jqf *where, const char *run_id,
 	g.vp = json_parser_new(ndjson_max_line());
 	if (sql.data == NULL || g.jp == NULL || g.vp == NULL ||
 	    (st = db_prepare(db, sql.data)) == NULL) {
-		msg("--export group: %s", sql.data && g.jp && g.vp ?
+		msg("--export %s: %s", what, sql.data && g.jp && g.vp ?
 		    db_errmsg(db) : "out of memory");
 		goto out;
 	}
@@ -700,7 +779,7 @@ group_export(struct db *db, struct jqf *where, const char *run_id,
 				break;
 			buf_printf(&g.id, "%s", k ? k : "");
 		}
-		if (gx_row(&g, st, where, &bad, count) == -1) {
+		if (gx_row(&g, st, &bad) == -1) {
 			oom = 1;
 			break;
 		}
@@ -712,9 +791,9 @@ group_export(struct db *db, struct jqf *where, const char *run_id,
 		rc = oom ? DB_ERR : DB_DONE;
 	}
 	if (oom)
-		msg("--export group: out of memory");
+		msg("--export %s: out of memory", what);
 	else if (rc != DB_DONE)
-		msg("--export group: %s", db_errmsg(db));
+		msg("--export %s: %s", what, db_errmsg(db));
 	db_finalize(st);
 out:
 	strset_free(g.seen);
@@ -745,8 +824,9 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	unsigned long bad = 0;
 	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
-	if (strcmp(what, "group") == 0 && v >= 3)
-		return group_export(db, where, run_id, limit, count);
+	if ((strcmp(what, "group") == 0 || strcmp(what, "retry") == 0) &&
+	    v >= 3)
+		return group_export(db, what, where, run_id, limit, count);
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
 		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,

@@ -90,4 +90,36 @@ test_expect_success 'PostgreSQL: the same' '
 	pg_ready && DB=$(pg_newdb joined) && protocol
 '
 
+# A variant whose provider is down for the run that finds the market
+# joined: retry-failures of that run forecasts the joined market, as the
+# run would have, and runs nothing else (the event's first markets are
+# done).  The event's record is its first run's, without the market.
+cat >"$TMP/flaky.json" <<EOC
+{"suites":[{"id":"builtin",
+  "forecast":[{"variant":"market","type":"builtin"},
+    {"variant":"flaky","type":"command","argv":["sh","-c",
+     "g=\$(cat); [ -e $TMP/down ] && exit 3; printf %s \"\$g\" | jq -c '{probabilities: ((.forecast_markets // (.markets | map(.market_id))) | map({key: ., value: 0.5}) | from_entries)}'"]}]}]}
+EOC
+q() { sqlite3 pm2.db "$1"; }
+test_expect_success 'retry-failures of the run a market joined in: that market retried' '
+	DB=sqlite:pm2.db && rm -f "$TMP/down" &&
+	daily j1 --config "$TMP/flaky.json" &&
+	key=$(q "SELECT event_key FROM processed_events ORDER BY event_key LIMIT 1") &&
+	id=$(add_market "$key") && test -n "$id" && touch "$TMP/down" &&
+	run "$P" daily --env-file /dev/null --no-dump --now "$NOW" --db "$DB" \
+	    --config "$TMP/flaky.json" && expect_status 1 &&
+	run_id=$(q "SELECT run_id FROM processing_runs ORDER BY started_at DESC, run_id LIMIT 1") &&
+	q "SELECT markets, status FROM experiment_results WHERE experiment_id =
+		'\''builtin:forecast:flaky'\'' AND status <> '\''ok'\''" >got &&
+	printf "%s|failed\n" "$id" >want && test_cmp want got &&
+	rm "$TMP/down" && q "SELECT count(*) FROM experiment_results" >n_before &&
+	run "$P" retry-failures "$run_id" --env-file /dev/null --no-dump --db "$DB" \
+	    --config "$TMP/flaky.json" --summary-path retry.json && expect_status 0 &&
+	test_eq 1 "$(total retry processed)" processed &&
+	q "SELECT markets, status FROM experiment_results WHERE experiment_id =
+		'\''builtin:forecast:flaky'\'' AND markets = '\''$id'\''" >got &&
+	printf "%s|ok\n" "$id" >want && test_cmp want got &&
+	q "SELECT count(*) FROM experiment_results" >n_after && test_cmp n_before n_after
+'
+
 test_done
