@@ -49,8 +49,9 @@ options:
                     366 (PM_WINDOW_DAYS, TARGET_CLOSE_WINDOW_DAYS; default 7)
   --target-date D   daily: the target day is D, YYYY-MM-DD (UTC), not in
                     the past; excludes --window-days
-  --margin DUR      daily: markets closing sooner than DUR after the run's
-                    start are skipped: N[s|m|h|d] (PM_MARGIN; default 1h)
+  --margin DUR      daily, retry-failures: markets closing sooner than DUR
+                    after the run's start are not forecast: N[s|m|h|d]
+                    (PM_MARGIN; default 1h)
   --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
   --dry-run         run everything, write nothing to the database
   --limit N         daily: whole groups until N markets; prices: N
@@ -557,11 +558,14 @@ replay_head() {
 flow_retry() {
 	local failed_run=$1
 	# --new-only: each group with what is stored for it, so that only
-	# the variants that failed run again, not (and are paid for) the rest
+	# the variants that failed run again, not (and are paid for) the rest;
+	# --margin: a market that has closed since (or closes within the
+	# margin) is not forecast now, as the daily flow would not
 	{ run_record; pm pm-store --export retry --run "$failed_run" \
 	    ${limit:+--limit "$limit"}; } |
 	    pm pm-store --new-only |
-	    pm pm-experiment "${exp_args[@]}" |
+	    pm pm-experiment "${exp_args[@]}" --now "$started_at" \
+	    --margin "$margin" |
 	    dump_to |
 	    store |
 	    summary
@@ -770,6 +774,8 @@ check_options() {
 	    usage_error "--buckets, --clamp, --json and --plot are score's options"
 	# an option another flow would have ignored without a word
 	only_for daily "$daily_opt" "the daily flow's option"
+	only_for "daily retry-failures" "$margin_opt" \
+	    "an option of the daily and retry-failures flows"
 	only_for trades "${where:+--where}" "the trades flow's option"
 	only_for delta "$overlap_opt" "the delta flow's option"
 	[ -n "$list" ] || only_for "daily retry-failures" "$exp_opt" \
@@ -819,7 +825,7 @@ main() {
 	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
-	daily_opt='' overlap_opt='' exp_opt=''  # given, for only_for
+	daily_opt='' overlap_opt='' exp_opt='' margin_opt=''  # given, for only_for
 	flow_pid='' locker_pid=''  # the signal traps' (never the environment's)
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -838,7 +844,7 @@ main() {
 		--window-days) window_days=$2 window_opt=1 daily_opt=$1; shift ;;
 		--target-date) target_date=$2 daily_opt=$1; shift ;;
 		--now) now=$2; shift ;;
-		--margin) margin=$2 daily_opt=$1; shift ;;
+		--margin) margin=$2 margin_opt=$1; shift ;;
 		--dry-run) dry_run=1 ;;
 		--limit) limit=$2; shift ;;
 		--summary-path) summary_path=$2; shift ;;

@@ -207,6 +207,21 @@ market_id(const json_val *m, size_t *n)
 	return json_str(&x, n);
 }
 
+/* Whether market m closes before the cutoff (--margin): never forecast.
+ * A market without a close time is: nothing says it is late. */
+static int
+late(const struct xworker *w, const json_val *m)
+{
+	json_val ct;
+	const char *c;
+	double ms;
+	size_t n;
+
+	json_get(m, "close_time", &ct);
+	return w->o->cutoff_ms > 0 && (c = json_str(&ct, &n)) != NULL &&
+	    ts_ms(c, n, &ms) == 0 && ms < w->o->cutoff_ms;
+}
+
 /* Whether the JSON array of strings ids (text) lists id. */
 static int
 listed(const struct buf *ids, const char *id, size_t n)
@@ -554,7 +569,7 @@ todo_of(struct xworker *w, const json_val *stored, const struct variant *v,
 	jw_open(todo, '[');
 	json_iter_init(&it, &w->markets);
 	while (json_iter_next(&it, NULL, NULL, &m))
-		if ((id = market_id(&m, &n)) != NULL &&
+		if ((id = market_id(&m, &n)) != NULL && !late(w, &m) &&
 		    !stored_covers(stored, v, id, n)) {
 			jw_str(todo, id, n);
 			k++;
@@ -583,14 +598,17 @@ reuse_research(struct xworker *w, const json_val *stored, size_t vi)
 	}
 }
 
-/* A group processed before that has nothing left to do. */
+/* A group with nothing left to do: processed before, or its markets
+ * left closing within the margin. */
 static void
-write_skip(struct xjob *j)
+write_skip(struct xjob *j, const char *why)
 {
 	buf_adds(&j->out, "{\"kind\":\"skip\",\"stage\":\"experiment\","
 	    "\"event_key\":");
 	jw_strz(&j->out, j->event_key);
-	buf_adds(&j->out, ",\"why\":\"already_processed\"}");
+	buf_adds(&j->out, ",\"why\":");
+	jw_strz(&j->out, why);
+	buf_addc(&j->out, '}');
 }
 
 /* Variant i on the group, unless the stored results say it is done
@@ -603,7 +621,7 @@ run_variant(struct xworker *w, struct xjob *j, const json_val *stored,
 	size_t k, all = json_count(&w->markets);
 
 	k = todo_of(w, stored, v, todo);
-	if (stored->type == JSON_ARRAY && k == 0) {
+	if (k == 0 && (stored->type == JSON_ARRAY || w->late)) {
 		reuse_research(w, stored, i);	/* a forecast: unused */
 		w->res[i].status = XR_OK;
 		return 0;
@@ -618,7 +636,8 @@ xworker_run(struct xworker *w, struct xjob *j)
 	const struct config *c = w->o->cfg;
 	unsigned long forecasts = 0, ran = 0;
 	struct buf todo;
-	json_val stored;
+	json_val stored, m;
+	json_iter it;
 	size_t i;
 	int stage;
 
@@ -626,6 +645,10 @@ xworker_run(struct xworker *w, struct xjob *j)
 		return;
 	/* pm-store --new-only's word on what is done already */
 	json_get(&w->group, "stored_results", &stored);
+	w->late = 0;
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m))
+		w->late += late(w, &m);
 	buf_init(&todo, 0);
 	buf_reset(&w->results);
 	jw_open(&w->results, '[');
@@ -638,8 +661,9 @@ xworker_run(struct xworker *w, struct xjob *j)
 			}
 	jw_close(&w->results, ']');
 	buf_release(&todo);
-	if (stored.type == JSON_ARRAY && ran == 0) {
-		write_skip(j);
+	if (ran == 0 && (stored.type == JSON_ARRAY || w->late)) {
+		write_skip(j, w->late ? "closes_within_margin" :
+		    "already_processed");
 		return;
 	}
 	if (w->o->forecast && forecasts == 0)

@@ -34,6 +34,9 @@ struct xopts {
 	struct llm_pace		*pace;		/* per variant, shared */
 	const struct secrets	*secrets;	/* masked in what commands and
 						 * jq programs give */
+	double			 cutoff_ms;	/* --margin: a market closing
+						 * before it is not forecast;
+						 * 0: none */
 };
 
 /* A failure record to write after the group. */

@@ -41,6 +41,8 @@ struct xworker {
 	struct llm	*llm;
 	struct buf	 input, results, tmp, tmp2;
 	struct xres	*res;		/* per variant, for this group */
+	size_t		 late;		/* the group's markets closing before
+					 * the cutoff: forecast by none */
 };
 
 /* One kind: run fills r from variant vi on the document in[0..n) (the

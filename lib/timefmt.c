@@ -1,4 +1,5 @@
 /* timefmt.c - parse the timestamp shapes we meet, print RFC 3339 UTC. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,4 +346,26 @@ ts_bound(const char *t, char out[TS_MAX])
 	}
 	snprintf(out, TS_MAX, "%.19s.%.*s%.*sZ", t, (int)fl, t + 20,
 	    (int)(9 - fl), "000000000");
+}
+
+int
+ts_margin(const char *s, double *ms)
+{
+	static const char units[] = "smhd";
+	static const double unit_ms[] = { 1e3, 60e3, 3600e3, 86400e3 };
+	unsigned long v;
+	const char *u;
+	char *e;
+
+	errno = 0;
+	v = strtoul(s, &e, 10);
+	u = *e ? strchr(units, *e) : units;
+	if (*s < '0' || *s > '9' || errno || u == NULL || (*e && e[1]) ||
+	    v * unit_ms[u - units] > 366 * 86400e3) {
+		msg("--margin: not a duration up to a year (N, Ns, Nm, Nh or "
+		    "Nd): %s", s);
+		return -1;
+	}
+	*ms = v * unit_ms[u - units];
+	return 0;
 }

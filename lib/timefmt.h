@@ -40,6 +40,9 @@ long ts_delay_ms(double sec);
 /* The run's clock in epoch ms: now (a --now value) if given, else
  * $PM_NOW, else the system's; -1 after a message naming the source. */
 int ts_run_clock(const char *now, double *ms);
+/* --margin's N[s|m|h|d], at most a year, as milliseconds; -1 after a
+ * message. */
+int ts_margin(const char *s, double *ms);
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);
 /*
  * A bound stored times are compared with as text (t: a date, its

@@ -31,7 +31,7 @@ test_expect_success 'an option of another flow: exit 2, not ignored; nothing fet
 	done <<-EOF &&
 	static|--target-date|2099-01-01|the daily flow'"'"'s option
 	events|--window-days|3|the daily flow'"'"'s option
-	retry-failures R1|--margin|2h|the daily flow'"'"'s option
+	prices|--margin|2h|an option of the daily and retry-failures flows
 	delta|--where|.active|the trades flow'"'"'s option
 	prices|--overlap|5|the delta flow'"'"'s option
 	daily|--overlap|5|the delta flow'"'"'s option

@@ -114,7 +114,8 @@ test_expect_success 'retry-failures of the run a market joined in: that market r
 	printf "%s|failed\n" "$id" >want && test_cmp want got &&
 	rm "$TMP/down" && q "SELECT count(*) FROM experiment_results" >n_before &&
 	run "$P" retry-failures "$run_id" --env-file /dev/null --no-dump --db "$DB" \
-	    --config "$TMP/flaky.json" --summary-path retry.json && expect_status 0 &&
+	    --now "$NOW" --config "$TMP/flaky.json" --summary-path retry.json &&
+	expect_status 0 &&
 	test_eq 1 "$(total retry processed)" processed &&
 	q "SELECT markets, status FROM experiment_results WHERE experiment_id =
 		'\''builtin:forecast:flaky'\'' AND markets = '\''$id'\''" >got &&

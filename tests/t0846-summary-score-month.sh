@@ -5,7 +5,8 @@
 # that made it, not of the attempt that failed; a store moved to another
 # engine (pm-store(1), Moving a store) scores as the old one did, with
 # the results retried, the forecaster added and the market joined after
-# an event's first run.  SQLite and PostgreSQL.
+# an event's first run; retry-failures run after a market closed does not
+# forecast it then.  SQLite and PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -159,5 +160,45 @@ test_expect_success 'a store moved scores as it did: retried, added, joined' '
 	test_cmp want got &&
 	moved src.db "$url" && pm-summary --score --db "$url" --json >got &&
 	test_cmp want got
+'
+
+# retry-failures after the close: the provider was down for the daily run
+# of 11-24 (m1 closes 12-01 00:30); the retry of 12-01 00:00 is within
+# the margin (1h) of the close, and a forecast then is none the daily
+# protocol would make: not made (a skip, closes_within_margin), the
+# failure stays.  The retry of 11-26 makes it.
+cat >"$TMP/flaky.json" <<EOC
+{"suites":[{"id":"s","forecast":[{"variant":"v","type":"command","argv":["sh","-c",
+  "g=\$(cat); [ -e $TMP/down ] && exit 3; printf %s \"\$g\" | jq -c '{probabilities: ((.forecast_markets // (.markets | map(.market_id))) | map({key: ., value: 0.9}) | from_entries)}'"]}]}]}
+EOC
+retry() {
+	run "$TOP/pipelines.sh" retry-failures r1 --db late.db --env-file /dev/null \
+	    --no-dump --config "$TMP/flaky.json" --now "$1" --summary-path retry.json
+}
+status_of_v() { sqlite3 late.db "SELECT status FROM experiment_results"; }
+test_expect_success 'retry-failures after the close: no forecast made then' '
+	touch "$TMP/down" &&
+	{ start r1 daily 2026-11-24T07:00:00Z
+	  rec_group e1 null "$(mk 2026-11-24T06:59:00Z false 0.5 0.5)" |
+		pm-experiment --config "$TMP/flaky.json" 2>/dev/null; } |
+	pm-store -d late.db >/dev/null 2>&1 && rm "$TMP/down" &&
+	test_eq failed "$(status_of_v)" "the daily run" &&
+	retry 2026-12-01T00:00:00Z && expect_status 0 &&
+	test_eq failed "$(status_of_v)" "after the close" &&
+	test_eq 1 "$(jq .totals.skipped retry.json)" skipped &&
+	retry 2026-11-26T07:00:00Z && expect_status 0 &&
+	test_eq ok "$(status_of_v)" "before the close"
+'
+
+test_expect_success 'pm-experiment --margin: the markets that close within it, none' '
+	rec_group e1 null "$(mk 2026-11-24T06:59:00Z false 0.5 0.5)" >g.ndjson &&
+	run pm-experiment --config "$TMP/flaky.json" --margin 1h \
+	    --now 2026-12-01T00:00:00Z g.ndjson && expect_status 0 &&
+	jq -e "select(.kind == \"skip\") | .why == \"closes_within_margin\"" out >/dev/null &&
+	run pm-experiment --config "$TMP/flaky.json" --margin 1h \
+	    --now 2026-11-30T23:00:00Z g.ndjson && expect_status 0 &&
+	jq -e "select(.kind == \"group\") | .results[0].status == \"ok\"" out >/dev/null &&
+	run pm-experiment --config "$TMP/flaky.json" --now 2026-11-30T23:00:00Z g.ndjson &&
+	expect_status 2 && test_grep "now applies to --margin only" err
 '
 test_done

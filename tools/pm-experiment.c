@@ -24,6 +24,7 @@
 #include "out.h"
 #include "record.h"
 #include "secret.h"
+#include "timefmt.h"
 #include "version.h"
 #include "workq.h"
 #include "progress.h"
@@ -53,7 +54,8 @@ struct slot {
 struct opts {
 	struct config_opts	co;
 	struct selection	sel;
-	const char		*stage, *cacert;
+	const char		*stage, *cacert, *now;
+	double			 margin_ms;	/* --margin; -1: none */
 	int			 list, check, stats;
 	int			 progress;	/* -1 --no-progress, 1 --progress */
 };
@@ -66,7 +68,8 @@ usage(FILE *f)
 "                     [--include-research list] [--include-forecast list]\n"
 "                     [-o name.key=value] [--override-file file] [-j jobs]\n"
 "                     [--timeout seconds] [--dump-dir dir] [--cacert file]\n"
-"                     [--stats] [--progress | --no-progress] [file ...]\n"
+"                     [--margin dur [--now time]] [--stats]\n"
+"                     [--progress | --no-progress] [file ...]\n"
 "  -c, --config FILE         the suites (default: $PM_EXPERIMENTS, else the\n"
 "                            builtin suite: baseline and market)\n"
 "  -l, --list                print the manifest of what would run, and exit\n"
@@ -83,6 +86,10 @@ usage(FILE *f)
 "  -j, --jobs N              groups in flight (default 4)\n"
 "      --timeout SECONDS     for variants that set none (default 60)\n"
 "      --dump-dir DIR        save request and response payloads per event\n"
+"      --margin DUR          a market closing sooner than DUR (N[s|m|h|d])\n"
+"                            after --now is forecast by no variant\n"
+"      --now TIME            the run's clock for --margin (RFC 3339;\n"
+"                            default $PM_NOW, else the current time)\n"
 "      --cacert FILE         trust these CAs for https (default:\n"
 "                            $PM_CA_BUNDLE, else the system's)\n"
 "      --stats               print counts on standard error at the end\n"
@@ -257,6 +264,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		{ "dump-dir", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'x' },
 		{ "cacert", required_argument, NULL, 'C' },
+		{ "margin", required_argument, NULL, 'M' },
+		{ "now", required_argument, NULL, 'W' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -280,6 +289,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		case 'd': c->xo.dump_dir = optarg; break;
 		case 'x': o->stats = 1; break;
 		case 'C': o->cacert = optarg; break;
+		case 'W': o->now = optarg; break;
+		case 'M': rc = ts_margin(optarg, &o->margin_ms); break;
 		case 's':
 			rc = push(&o->sel.suites, &o->sel.nsuites, optarg);
 			break;
@@ -417,8 +428,21 @@ main(int argc, char **argv)
 	out_init();
 	c.jobs = 4;
 	o.sel.stages = 1 << XS_RESEARCH | 1 << XS_FORECAST;
+	o.margin_ms = -1;
 	if ((k = parse_opts(argc, argv, &o, &c)) != 0) {
 		rc = k == -1 ? EXIT_USAGE : 0;
+		goto out;
+	}
+	/* no forecast after the fact, as pm-group's --margin */
+	if (o.margin_ms >= 0) {
+		if (ts_run_clock(o.now, &c.xo.cutoff_ms) == -1) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		c.xo.cutoff_ms += o.margin_ms;
+	} else if (o.now) {
+		msg("--now applies to --margin only");
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (http_tls_init(o.cacert, err, sizeof err) == -1) {

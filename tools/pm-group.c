@@ -8,7 +8,6 @@
  * before this one killed or crashed leaves an input cut short, whose
  * groups would be partial.  The contract: pm-records(5).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,29 +60,6 @@ usage(FILE *f)
 "                    before this stage is a failure record, exit 1\n"
 "      --stats       print counts on standard error at the end\n"
 "  -h, --help        this help;  -V, --version  the version\n");
-}
-
-/* N[s|m|h|d], at most a year, in milliseconds. */
-static int
-read_duration(const char *s, double *ms)
-{
-	static const char units[] = "smhd";
-	static const double unit_ms[] = { 1e3, 60e3, 3600e3, 86400e3 };
-	unsigned long v;
-	const char *u;
-	char *e;
-
-	errno = 0;
-	v = strtoul(s, &e, 10);
-	u = *e ? strchr(units, *e) : units;
-	if (*s < '0' || *s > '9' || errno || u == NULL || (*e && e[1]) ||
-	    v * unit_ms[u - units] > 366 * 86400e3) {
-		msg("--margin: not a duration up to a year (N, Ns, Nm, Nh or "
-		    "Nd): %s", s);
-		return -1;
-	}
-	*ms = v * unit_ms[u - units];
-	return 0;
 }
 
 /*
@@ -290,7 +266,7 @@ main(int argc, char **argv)
 			c.mlimit = (unsigned long)n;
 			break;
 		case 'M':
-			if (read_duration(optarg, &margin_ms) == -1) {
+			if (ts_margin(optarg, &margin_ms) == -1) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
