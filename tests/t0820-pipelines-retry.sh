@@ -67,4 +67,14 @@ test_expect_success 'retry-failures of a run without failures does nothing' '
 	    --config "$TMP/exp.json" --env-file /dev/null &&
 	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0
 '
+test_expect_success 'retry-failures on a database not made yet: nothing to do' '
+	sqlite3 empty.db "CREATE TABLE other (x)" &&
+	for k in retry group; do
+		run pm-store --db empty.db --export $k --run R1 && expect_status 0 &&
+		test_line_count out -eq 0 || return 1
+	done &&
+	run "$P" retry-failures R1 --db "$TMP/new.db" --no-dump --summary-path s.json \
+	    --config "$TMP/exp.json" --env-file /dev/null &&
+	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0
+'
 test_done
