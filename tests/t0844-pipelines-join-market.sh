@@ -108,7 +108,8 @@ test_expect_success 'retry-failures of the run a market joined in: that market r
 	id=$(add_market "$key") && test -n "$id" && touch "$TMP/down" &&
 	run "$P" daily --env-file /dev/null --no-dump --now "$NOW" --db "$DB" \
 	    --config "$TMP/flaky.json" && expect_status 1 &&
-	run_id=$(q "SELECT run_id FROM processing_runs ORDER BY started_at DESC, run_id LIMIT 1") &&
+	run_id=$(q "SELECT DISTINCT run_id FROM processing_failures
+		WHERE reason = '\''experiment_failed'\''") && test -n "$run_id" &&
 	q "SELECT markets, status FROM experiment_results WHERE experiment_id =
 		'\''builtin:forecast:flaky'\'' AND status <> '\''ok'\''" >got &&
 	printf "%s|failed\n" "$id" >want && test_cmp want got &&
