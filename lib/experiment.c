@@ -611,17 +611,40 @@ write_skip(struct xjob *j, const char *why)
 	buf_addc(&j->out, '}');
 }
 
+/* Whether the group's retry_experiments (pm-store --export retry: the
+ * experiments whose results failed) leave forecast variant v out: one
+ * that did not fail there, added since, is not run by a retry.  Research
+ * goes by its stored results (done, or run for the forecasts). */
+static int
+not_retried(const struct xworker *w, const struct variant *v)
+{
+	json_val ids, id;
+	json_iter it;
+	const char *p;
+
+	json_get(&w->group, "retry_experiments", &ids);
+	if (ids.type != JSON_ARRAY || v->stage != XS_FORECAST)
+		return 0;
+	json_iter_init(&it, &ids);
+	while (json_iter_next(&it, NULL, NULL, &id))
+		if ((p = json_str(&id, NULL)) != NULL && strcmp(p, v->id) == 0)
+			return 0;
+	return 1;
+}
+
 /* Variant i on the group, unless the stored results say it is done
- * (its research is then reused); 1 when it ran. */
+ * (its research is then reused), or a retry leaves it out; 1 when it
+ * ran. */
 static int
 run_variant(struct xworker *w, struct xjob *j, const json_val *stored,
     size_t i, struct buf *todo)
 {
 	const struct variant *v = &w->o->cfg->v[i];
 	size_t k, all = json_count(&w->markets);
+	int out = not_retried(w, v);
 
-	k = todo_of(w, stored, v, todo);
-	if (k == 0 && (stored->type == JSON_ARRAY || w->late)) {
+	k = out ? 0 : todo_of(w, stored, v, todo);
+	if (k == 0 && (stored->type == JSON_ARRAY || w->late || out)) {
 		reuse_research(w, stored, i);	/* a forecast: unused */
 		w->res[i].status = XR_OK;
 		return 0;
@@ -661,7 +684,9 @@ xworker_run(struct xworker *w, struct xjob *j)
 			}
 	jw_close(&w->results, ']');
 	buf_release(&todo);
-	if (ran == 0 && (stored.type == JSON_ARRAY || w->late)) {
+	json_get(&w->group, "retry_experiments", &m);
+	if (ran == 0 && (stored.type == JSON_ARRAY || w->late ||
+	    m.type == JSON_ARRAY)) {
 		write_skip(j, w->late ? "closes_within_margin" :
 		    "already_processed");
 		return;

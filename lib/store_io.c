@@ -563,7 +563,9 @@ gx_result(struct gx *g, struct db_stmt *st)
 
 /* --export retry: the event's record, its markets those a result that
  * is not done covers, when some is (a market that joined the event at a
- * later run than its record's, and failed there, is among them). */
+ * later run than its record's, and failed there, is among them), and
+ * retry_experiments, the experiments of those results: the variants to
+ * run again, no other. */
 static void
 gx_retry(struct gx *g)
 {
@@ -573,14 +575,16 @@ gx_retry(struct gx *g)
 	char err[256];
 
 	buf_reset(&g->tmp);
-	if (g->mk.len == 0 || !g->parsed)
+	if (g->rs.len == 0 || !g->parsed)
 		buf_add(&g->tmp, g->rec.data, g->rec.len);
 	else {
 		jw_open(&g->tmp, '{');
 		json_iter_init(&it, &g->root);
 		while (json_iter_next(&it, &k, NULL, &v)) {
+			if (strcmp(k, "retry_experiments") == 0)
+				continue;
 			jw_key(&g->tmp, k);
-			if (strcmp(k, "markets") != 0)
+			if (strcmp(k, "markets") != 0 || g->mk.len == 0)
 				jw_val(&g->tmp, &v);
 			else {
 				buf_addc(&g->tmp, '[');
@@ -588,6 +592,10 @@ gx_retry(struct gx *g)
 				buf_addc(&g->tmp, ']');
 			}
 		}
+		jw_key(&g->tmp, "retry_experiments");
+		buf_addc(&g->tmp, '[');
+		buf_add(&g->tmp, g->rs.data, g->rs.len);
+		buf_addc(&g->tmp, ']');
 		jw_close(&g->tmp, '}');
 	}
 	if (g->where && jqf_test(g->where, g->tmp.data, g->tmp.len, err,
@@ -668,8 +676,14 @@ gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 	}
 	if (!g->passed)
 		return 0;
+	if (g->retry && k == 2) {	/* an experiment to run again */
+		p = db_col_text(st, GX_S1, &n);
+		jw_str(&g->rs, p ? p : "", p ? n : 0);
+		return 0;
+	}
 	if (k == 1) {
-		h = g->retry ? 1 : gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
+		h = g->retry ? 1 :
+		    gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
 		if (g->mk.len)
 			buf_addc(&g->mk, ',');
 		p = db_col_text(st, GX_REC, &n);
@@ -733,7 +747,12 @@ retry_sql(struct buf *sql, const char *c)
 	    "m.fingerprint = r.fingerprint AND m.markets = r.markets WHERE "
 	    "r.event_key = p.event_key AND m.market_id = p.market_id AND NOT ",
 	    c, c, c, c, c);
-	buf_adds(sql, DONE_SQL ") ORDER BY 1, 2, 3, 4, 5, 6");
+	buf_adds(sql, DONE_SQL ")");
+	buf_printf(sql, " UNION ALL SELECT DISTINCT r.event_key%s, 2, "
+	    "r.experiment_id%s, "
+	    "''%s, ''%s, ''%s, NULL, " GX_NONE " FROM experiment_results r "
+	    "WHERE r." GX_FAILED " AND NOT ", c, c, c, c, c);
+	buf_adds(sql, DONE_SQL " ORDER BY 1, 2, 3, 4, 5, 6");
 }
 
 static int

@@ -6,7 +6,8 @@
 # engine (pm-store(1), Moving a store) scores as the old one did, with
 # the results retried, the forecaster added and the market joined after
 # an event's first run; retry-failures run after a market closed does not
-# forecast it then.  SQLite and PostgreSQL.
+# forecast it then, and runs only the forecasters that failed.  SQLite and
+# PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 
@@ -171,23 +172,40 @@ cat >"$TMP/flaky.json" <<EOC
 {"suites":[{"id":"s","forecast":[{"variant":"v","type":"command","argv":["sh","-c",
   "g=\$(cat); [ -e $TMP/down ] && exit 3; printf %s \"\$g\" | jq -c '{probabilities: ((.forecast_markets // (.markets | map(.market_id))) | map({key: ., value: 0.9}) | from_entries)}'"]}]}]}
 EOC
-retry() {
-	run "$TOP/pipelines.sh" retry-failures r1 --db late.db --env-file /dev/null \
-	    --no-dump --config "$TMP/flaky.json" --now "$1" --summary-path retry.json
-}
-status_of_v() { sqlite3 late.db "SELECT status FROM experiment_results"; }
-test_expect_success 'retry-failures after the close: no forecast made then' '
+# failed_daily DB: the daily run r1 of 11-24 into DB, v's provider down
+failed_daily() {
 	touch "$TMP/down" &&
 	{ start r1 daily 2026-11-24T07:00:00Z
 	  rec_group e1 null "$(mk 2026-11-24T06:59:00Z false 0.5 0.5)" |
 		pm-experiment --config "$TMP/flaky.json" 2>/dev/null; } |
-	pm-store -d late.db >/dev/null 2>&1 && rm "$TMP/down" &&
+	pm-store -d "$1" >/dev/null 2>&1 && rm "$TMP/down"
+}
+# retry DB CONFIG NOW: retry-failures of r1 at NOW
+retry() {
+	run "$TOP/pipelines.sh" retry-failures r1 --db "$1" --env-file /dev/null \
+	    --no-dump --config "$TMP/$2" --now "$3" --summary-path retry.json
+}
+status_of_v() { sqlite3 late.db "SELECT status FROM experiment_results"; }
+test_expect_success 'retry-failures after the close: no forecast made then' '
+	failed_daily late.db &&
 	test_eq failed "$(status_of_v)" "the daily run" &&
-	retry 2026-12-01T00:00:00Z && expect_status 0 &&
+	retry late.db flaky.json 2026-12-01T00:00:00Z && expect_status 0 &&
 	test_eq failed "$(status_of_v)" "after the close" &&
 	test_eq 1 "$(jq .totals.skipped retry.json)" skipped &&
-	retry 2026-11-26T07:00:00Z && expect_status 0 &&
+	retry late.db flaky.json 2026-11-26T07:00:00Z && expect_status 0 &&
 	test_eq ok "$(status_of_v)" "before the close"
+'
+
+# The forecaster w, added after the daily run whose v failed: the retry
+# of that run forecasts with v again, not with w (it did not fail there;
+# its market set is the days since it was added).
+jq '.suites[0].forecast += [{"variant": "w", "type": "jq",
+	"program": "{probabilities: {m1: 0.3}}"}]' "$TMP/flaky.json" >"$TMP/more.json"
+test_expect_success 'retry-failures runs the forecasters that failed, not one added since' '
+	failed_daily added.db &&
+	retry added.db more.json 2026-11-26T07:00:00Z && expect_status 0 &&
+	sqlite3 added.db "SELECT experiment_id, status FROM experiment_results" >got &&
+	echo "s:forecast:v|ok" >want && test_cmp want got
 '
 
 test_expect_success 'pm-experiment --margin: the markets that close within it, none' '
