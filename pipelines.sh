@@ -591,7 +591,7 @@ flow_status() {
 # database part is pm-store's, so a change of storage stays there).
 flow_prune() {
 	local cut logs=${PM_LOG_DIR:-logs} f n=0 rc=0
-	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%SZ)
+	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%S.%3NZ)
 	for f in "$dump_dir" "$logs"; do
 		[ -d "$f" ] || continue
 		# a directory named like -delete is a path to find, not its

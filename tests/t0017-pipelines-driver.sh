@@ -207,6 +207,17 @@ test_expect_success 'prune: raw payload versions no row needs go; the rest stay'
 	test_grep "^pm-store: 0 raw payload versions" err
 '
 
+test_expect_success 'prune --keep-days 0: what was fetched before the run started goes, to the millisecond' '
+	two_versions w.db >fill.log 2>&1 &&
+	gone=$(sqlite3 w.db "$GONE_SQL") &&
+	test "$gone" -ge 30 &&
+	last=$(sqlite3 w.db "${GONE_SQL/count(\*)/max(fetched_at)}") &&
+	now=$(python3 -c "import datetime, sys; t = datetime.datetime.strptime(sys.argv[1], \"%Y-%m-%dT%H:%M:%S.%fZ\") + datetime.timedelta(milliseconds=1); print(t.strftime(\"%Y-%m-%dT%H:%M:%S.%f\")[:23] + \"Z\")" "$last") &&
+	run "$P" prune --keep-days 0 --dry-run --now "$now" "${E[@]}" --db w.db &&
+	expect_status 0 &&
+	test_grep "^pm-store: $gone raw payload versions fetched before $now would go" err
+'
+
 test_expect_success 'prune on PostgreSQL: the same rows go' '
 	pg_ready && url=$(pg_newdb prune) && pm-store --db "$url" </dev/null &&
 	two_versions "$url" >fill.log 2>&1 &&
