@@ -121,4 +121,15 @@ test_expect_success 'PostgreSQL: --export market --closed-since gives the market
 	test_eq 10000000 "$(jq -r .market_id m)"
 '
 
+test_expect_success '--closed-since a whole second takes a market closed and fetched within it' '
+	db=cs.db && printf "%s\n" "{\"kind\":\"market\",\"source\":\"polymarket\",\"market_id\":\"77\",\"condition_id\":\"0x77\",\"active\":true,\"closed\":true,\"outcomes\":[\"Yes\",\"No\"],\"fetched_at\":\"2026-12-01T08:00:00.500Z\"}" |
+	    pm-store --db "$db" >/dev/null &&
+	pm-store --db "$db" --export market --closed-since 2026-12-01T08:00:00Z >m &&
+	test_eq 77 "$(jq -r .market_id m)" &&
+	pm-store --db "$db" --export market --closed-since 2026-12-01T10:00:00+02:00 >m &&
+	test_eq 77 "$(jq -r .market_id m)" &&
+	pm-store --db "$db" --export market --closed-since 2026-12-01T08:00:00.501Z >m &&
+	not test -s m
+'
+
 test_done

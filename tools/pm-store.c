@@ -412,7 +412,7 @@ main(int argc, char **argv)
 	};
 	struct opts o = { 0 };
 	struct db_choice dbc;
-	char err[256];
+	char err[256], tmp[TS_MAX];
 	const char *p;
 	long long num;
 	int ch, rc = 0;
@@ -505,8 +505,11 @@ main(int argc, char **argv)
 			}
 			if (ch == 'B')
 				o.prune = o.cut;
-			else
+			else {	/* compared as text with stored times */
+				snprintf(tmp, sizeof tmp, "%s", o.since);
+				ts_bound(tmp, o.since);
 				o.closed_since = o.since;
+			}
 			break;
 		case 'l':
 			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
