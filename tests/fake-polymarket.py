@@ -117,6 +117,19 @@ Control:
                   history_fail_before: /prices-history windows starting
                   before these epoch seconds get 500, every try, null
                   never)
+                  cursor: "offset" (the default: next_cursor is the
+                  position of the next page, so a row gone before it
+                  shifts the rest) or "keyset" (next_cursor is the last
+                  row's sort key and id, the next page what sorts after
+                  it, as a keyset listing is);
+                  on_page {"after": N, "do": [CHANGE ...]}: once N more
+                  listing pages (keyset or legacy, any query) are made,
+                  the changes are applied before the Nth is sent, so the
+                  next page sees them: {"close": M}, {"touch": M}
+                  (updatedAt now), {"end": [M, T]} (endDate T, null for
+                  none; updatedAt now), {"delete": M}, M a market's id,
+                  else an event's; /_stats "changes" counts the pages
+                  that applied some
   POST /_reset    counters back to zero
   POST /_touch    {"every": K}: every Kth market (by id order) changes now:
                   updatedAt becomes the current time and its volume grows,
@@ -352,6 +365,38 @@ class Data:
         self.cache.clear()
         return ident
 
+    def change(self, c, skew=0):
+        """One change of on_page (see /_control) to a market, or to an
+        event when no market has the id."""
+        (op, arg), = c.items()
+        ident = str(arg[0] if isinstance(arg, list) else arg)
+        rows = self.markets
+        m = next((m for m in rows if m["id"] == ident), None)
+        if m is None:
+            rows = self.events
+            m = next((e for e in rows if e["id"] == ident), None)
+        if m is None:
+            return
+        if op == "delete":
+            rows.remove(m)
+        else:
+            if op == "close":
+                m["closed"] = True
+            elif op == "end":
+                if arg[1] is None:
+                    m.pop("endDate", None)
+                else:
+                    m["endDate"] = arg[1]
+            # to the millisecond, as the real API's: a run that began
+            # before the change is before its updatedAt
+            t = time.time() + skew
+            m["updatedAt"] = iso(t)[:-1] + ".%03dZ" % (t * 1000 % 1000)
+            self.blob[id(m)] = self.event_blob(m) if m.get("_grouped") else dump_bytes(m)
+            for e in self.events:
+                if e.get("_grouped") and any(x is m for x in e["markets"]):
+                    self.blob[id(e)] = self.event_blob(e)
+        self.cache.clear()
+
     def add_market(self, event_id, skew=0):
         """A market joins an event later: a clone of its first market,
         updated now (the server's clock), as a market just listed is."""
@@ -545,6 +590,7 @@ class State:
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
             "trades_fail_offset": None, "trades_until": None,
             "history_fail_before": None, "clock_skew": args.clock_skew,
+            "cursor": "offset", "on_page": None,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -560,7 +606,8 @@ class State:
         self.n = 0
         self.stats = {"requests": 0, "endpoints": {}, "status": {},
                       "injected": {"429": 0, "5xx": 0, "truncated": 0, "dropped": 0},
-                      "budget_429": {}, "concurrency_peak": 0, "span": {}}
+                      "budget_429": {}, "concurrency_peak": 0, "span": {},
+                      "changes": 0}
         self.windows = {}
         self.inflight = 0
 
@@ -622,8 +669,35 @@ class State:
             self.stats["status"][s] = self.stats["status"].get(s, 0) + 1
 
 
-def encode_cursor(offset, qkey):
-    raw = json.dumps({"v": 1, "o": offset, "q": qkey}, separators=(",", ":")).encode()
+def sort_key(r, order, desc):
+    """Where a row sorts in a listing: (group, value, id), nulls last
+    ascending and first descending, ties by id (select's order)."""
+    v = r.get(order) if order else None
+    g = (v is None) != desc if order else 0
+    return [int(g), "" if v is None else str(v), int(r["id"])]
+
+
+def after_key(rows, key, order, desc):
+    """The index of the first row that sorts after key."""
+    g, v, i = key
+    for n, r in enumerate(rows):
+        rg, rv, ri = sort_key(r, order, desc)
+        if rg != g:
+            if rg > g:
+                return n
+        elif rv != v:
+            if (rv < v) == desc:
+                return n
+        elif ri > i:
+            return n
+    return len(rows)
+
+
+def encode_cursor(offset, qkey, key=None):
+    c = {"v": 1, "o": offset, "q": qkey}
+    if key is not None:
+        c["k"] = key
+    raw = json.dumps(c, separators=(",", ":")).encode()
     sig = hashlib.sha256(b"fake-polymarket" + raw).hexdigest()[:16]
     return base64.urlsafe_b64encode(sig.encode() + b"." + raw).decode().rstrip("=")
 
@@ -878,17 +952,40 @@ class Handler(BaseHTTPRequestHandler):
                 return self.fail(422, {"error": "after_cursor is invalid",
                                        "type": "validation error"})
             start = c["o"]
+        order = q.get("order", [None])[0]
+        desc = q.get("ascending", ["true"])[0] == "false"
+        if after and "k" in c:
+            start = after_key(rows, c["k"], order, desc)
         page = rows[start:start + limit]
         body = b'{"$schema":"' + (MARKET_SCHEMA if kind == "markets" else EVENT_SCHEMA).encode() \
             + b'","' + kind.encode() + b'":' + self.listing(kind, page)
         stuck = self.server.state.cfg["stuck_cursor"]
         if start + limit < len(rows):
             nxt = encode_cursor(start + limit, qkey)
+            if self.server.state.cfg["cursor"] == "keyset" and page:
+                nxt = encode_cursor(None, qkey, sort_key(page[-1], order, desc))
             if stuck and after and start // max(limit, 1) + 1 >= stuck:
                 nxt = after
             body += b',"next_cursor":"' + nxt.encode() + b'"'
+        self.changes()
         self.send_body(200, body + b"}")
         return 200
+
+    def changes(self):
+        """A listing page is made: on_page's changes, once its count is
+        reached (see /_control)."""
+        st = self.server.state
+        with st.lock:
+            op = st.cfg.get("on_page")
+            if not op:
+                return
+            op["served"] = op.get("served", 0) + 1
+            if op["served"] != op.get("after", 1):
+                return
+            st.cfg["on_page"] = None
+            st.stats["changes"] += 1
+            for c in op.get("do", []):
+                self.server.data.change(c, st.cfg["clock_skew"])
 
     def legacy(self, kind):
         d = self.server.data
@@ -905,6 +1002,7 @@ class Handler(BaseHTTPRequestHandler):
                 err["error"] = err["error"].replace("markets", "events")
             return self.fail(422, err)
         rows = d.select(kind, self.q)[offset:offset + limit]
+        self.changes()
         self.send_body(200, self.listing(kind, rows), [
             ("Deprecation", "true"), ("Sunset", "Fri, 01 May 2026 00:00:00 GMT"),
             ("Warning", '299 - "use /%s/keyset"' % kind)])
