@@ -572,12 +572,15 @@ add_part(struct gamma *g, const char *min, const char *max, int id_off,
  * Disjoint end-date ranges, each listed in end-date order so that it can
  * be halved while it runs (maybe_split).  An open end is split over a
  * default window (a month back, a year ahead).  An open end is listed
- * without an end-date filter, from the open side inward, and stops at
- * its range's inner bound: that is how objects without an end date are
- * listed, which no end-date filter matches; they sort before all others
- * on one side (PostgreSQL: last ascending, first descending), and each
- * open end reads them on its side.  Boundaries are inclusive on both
- * sides at the API; the written-once set absorbs an object on one.
+ * from the open side inward, and stops at its range's inner bound; with
+ * both ends open, without an end-date filter: that is how objects
+ * without an end date are listed, which no end-date filter matches; they
+ * sort before all others on one side (PostgreSQL: last ascending, first
+ * descending), and each open end reads them on its side.  With the
+ * other end bounded, the inner bound is its filter: a bounded range has
+ * none of them, as the API's filters and --partitions 1 have none.
+ * Boundaries are inclusive on both sides at the API; the written-once
+ * set absorbs an object on one.
  */
 static int
 date_parts(struct gamma *g, int n)
@@ -615,10 +618,12 @@ date_parts(struct gamma *g, int n)
 			    i == n - 1 ? q->end_max : bmax, 0, 0, 0, 0))
 				return -1;
 		} else if (i == 0 && !q->end_min) {
-			if (!add_part(g, NULL, NULL, 0, 0, 1, t1))
+			if (!add_part(g, NULL, q->end_max ? bmax : NULL, 0, 0,
+			    1, t1))
 				return -1;
 		} else if (i == n - 1 && !q->end_max) {
-			if (!add_part(g, NULL, NULL, 0, 0, -1, t0))
+			if (!add_part(g, q->end_min ? bmin : NULL, NULL, 0, 0,
+			    -1, t0))
 				return -1;
 		} else if (!add_part(g, i == 0 ? q->end_min : bmin,
 		    i == n - 1 ? q->end_max : bmax, 0, 0, 1, t1))

@@ -49,6 +49,18 @@ test_expect_success 'a bounded range excludes what has no end date, as the API d
 	jq -r .payload.id out | sort -u | wc -l | test_grep -x 2520
 '
 
+test_expect_success 'a range bounded on one side excludes what has no end date, as with --partitions 1' '
+	for b in "--end-date-min 2000-01-01T00:00:00Z" "--end-date-max 2100-01-01T00:00:00Z"; do
+		# shellcheck disable=SC2086
+		run pm-fetch markets --closed false $b --partitions 1 $FAST &&
+		expect_status 0 && jq -r .payload.id out | sort >one &&
+		# shellcheck disable=SC2086
+		run pm-fetch markets --closed false $b $FAST && expect_status 0 &&
+		jq -r .payload.id out | sort >eight &&
+		test_cmp one eight && test_line_count out 2520 || return 1
+	done
+'
+
 test_expect_success '--closed any: all 3,000 once' '
 	# shellcheck disable=SC2086
 	run pm-fetch markets --closed any --page-size 50 $FAST && expect_status 0 &&
