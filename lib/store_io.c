@@ -3,6 +3,7 @@
  * --last-run.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jqf.h"
@@ -828,6 +829,79 @@ out:
 	return rc == DB_DONE && bad == 0 ? 0 : -1;
 }
 
+/* A result's experiment id, for sorting them as bytes. */
+struct xid {
+	const char	*p;
+	size_t		 n;
+};
+
+static int
+xid_cmp(const void *a, const void *b)
+{
+	const struct xid *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/*
+ * --export retry of a database before schema 3, read as it is: the
+ * record with the retry_experiments the upgraded database's export gives
+ * (gx_retry), read from the results the record holds, each once, in
+ * byte order; the record as it is (every variant runs) when none is to
+ * run again, more than ids holds are, or it cannot be read.  -1 when out
+ * of memory.
+ */
+static int
+retry_old(json_parser *jp, const char *p, size_t n, struct buf *out)
+{
+	struct xid ids[256];
+	json_val root, rs, r, v;
+	json_iter it;
+	const char *k, *st, *e, *err;
+	size_t i, k_n = 0, sl, el;
+
+	buf_reset(out);
+	if (json_parse(jp, p, n, 0, &root, &err) == -1)
+		return buf_add(out, p, n);
+	json_get(&root, "results", &rs);
+	json_iter_init(&it, &rs);
+	while (json_iter_next(&it, NULL, NULL, &r)) {
+		json_get(&r, "status", &v);
+		st = json_str(&v, &sl);
+		json_get(&r, "error", &v);
+		e = json_str(&v, &el);
+		/* done: ok, or skipped but not for a research failure */
+		if (st && ((sl == 2 && memcmp(st, "ok", 2) == 0) ||
+		    (sl == 7 && memcmp(st, "skipped", 7) == 0 && !(e &&
+		    el >= 9 && memcmp(e, "research ", 9) == 0))))
+			continue;
+		json_get(&r, "experiment_id", &v);
+		if (k_n == sizeof ids / sizeof ids[0])	/* all run again */
+			return buf_add(out, p, n);
+		if ((ids[k_n].p = json_str(&v, &ids[k_n].n)) != NULL)
+			k_n++;
+	}
+	if (k_n == 0)
+		return buf_add(out, p, n);
+	qsort(ids, k_n, sizeof ids[0], xid_cmp);
+	jw_open(out, '{');
+	json_iter_init(&it, &root);
+	while (json_iter_next(&it, &k, NULL, &v)) {
+		if (strcmp(k, "retry_experiments") == 0)
+			continue;
+		jw_key(out, k);
+		jw_val(out, &v);
+	}
+	jw_key(out, "retry_experiments");
+	jw_open(out, '[');
+	for (i = 0; i < k_n; i++)
+		if (i == 0 || xid_cmp(&ids[i - 1], &ids[i]) != 0)
+			jw_str(out, ids[i].p, ids[i].n);
+	jw_close(out, ']');
+	return jw_close(out, '}');
+}
+
 int
 store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, const char *closed_since, unsigned long limit,
@@ -899,7 +973,13 @@ store_export(struct db *db, const char *what, struct jqf *where,
 				bad++;
 				continue;
 			}
-			buf_add(&b, p, n);
+			if (strcmp(what, "retry") == 0 ?
+			    retry_old(jp, p, n, &b) == -1 :
+			    buf_add(&b, p, n) == -1) {
+				msg("--export %s: out of memory", what);
+				rc = -2;	/* said */
+				break;
+			}
 		}
 		if (where && jqf_test(where, b.data, b.len, err,
 		    sizeof err) != 1)
