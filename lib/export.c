@@ -138,9 +138,24 @@ looks_json(const char *p, size_t n)
 	    memcmp(p, "null", 4) == 0));
 }
 
-/* A number as %.15g, the same text from either engine (PostgreSQL
- * prints the shortest round trip, SQLite 15 digits); NULL when the text is
- * no finite number. */
+/* A double as the fewest of 15, 16 or 17 digits that read back as it,
+ * the same text from every engine: 0.30000000000000004 is not 0.3, and
+ * what 15 digits hold is written as before. */
+static void
+exact(double d, char *out, size_t outlen)
+{
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(out, outlen, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+	snprintf(out, outlen, "%.17g", d);
+}
+
+/* A number's text as exact() writes it; NULL when the text is no finite
+ * number. */
 static const char *
 num(const char *p, size_t n, char *out, size_t outlen)
 {
@@ -154,7 +169,7 @@ num(const char *p, size_t n, char *out, size_t outlen)
 	d = strtod(tmp, &end);
 	if (*end != 0 || !isfinite(d))
 		return NULL;
-	snprintf(out, outlen, "%.15g", d);
+	exact(d, out, outlen);
 	return out;
 }
 
@@ -251,6 +266,7 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 {
 	const struct col *c;
 	const char *p;
+	char t_num[64];
 	size_t n;
 	int i;
 
@@ -261,6 +277,12 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 	}
 	for (c = t->cols, i = 0; c->name; c++, i++) {
 		p = db_col_text(st, i, &n);
+		/* SQLite's text of a double has 15 digits: the double itself */
+		if (c->type == 'n' && p && num(p, n, t_num, sizeof t_num)) {
+			exact(db_col_double(st, i), t_num, sizeof t_num);
+			p = t_num;
+			n = strlen(t_num);
+		}
 		json_cell(js, c, p, n);
 		if (format == EXPORT_NDJSON)
 			continue;
