@@ -229,10 +229,12 @@ text_cell(struct buf *b, int format, const struct col *c, const char *p,
 	for (i = 0; i < n && !quote; i++)
 		quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' ||
 		    p[i] == '\r';
-	if (!quote) {
+	if (!quote && n > 0) {
 		buf_add(b, p, n);
 		return;
 	}
+	/* an empty string is "", null nothing, as PostgreSQL's \copy
+	 * (FORMAT csv) and DuckDB read them */
 	buf_adds(b, "\"");
 	for (i = 0; i < n; i++) {
 		if (p[i] == '"')

@@ -2,7 +2,8 @@
 # pm-store --export as CSV, TSV and NDJSON rows gives back every value as
 # stored, the same bytes from SQLite, PostgreSQL and ClickHouse: a double
 # that needs 16 or 17 digits (0.1 + 0.2) is not cut to 15 (-0 is stored
-# as 0); hostile text (quotes, tabs, CR, LF, a leading =, backslashes,
+# as 0); an empty string is no null in CSV (PostgreSQL's \copy reads them
+# apart); hostile text (quotes, tabs, CR, LF, a leading =, backslashes,
 # emoji, RTL) is read back by Python's csv module as it was.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
@@ -51,6 +52,7 @@ assert float(m2[0][\"liquidity\"]) == 1234567890.1234567, m2[0][\"liquidity\"]
 assert m2[0][\"volume\"] == \"0\", m2[0][\"volume\"]
 assert m1[0][\"close_time\"] == \"2030-01-01T00:00:00.5Z\"
 " &&
+	grep "^polymarket,m1,\"\",," out >/dev/null &&
 	run pm-store --db "$db" --export price --format tsv && expect_status 0 &&
 	printf "%s\n" 0.30000000000000004 1e-07 >want &&
 	cut -f6 out | tail -n +2 >got && test_cmp want got &&
@@ -70,7 +72,7 @@ test_expect_success 'the same bytes from the three engines: market, event and pr
 	done
 '
 
-test_expect_success 'PostgreSQL \copy of the CSV: the doubles exact' '
+test_expect_success 'PostgreSQL \copy of the CSV: an empty string and a null stay apart, the doubles exact' '
 	u=$(pg_newdb copyin) &&
 	psql -X -q "$u" -c "CREATE TABLE m (source text, market_id text,
 	    condition_id text, event_id text, event_slug text, slug text,
@@ -80,10 +82,11 @@ test_expect_success 'PostgreSQL \copy of the CSV: the doubles exact' '
 	    token_id text, price double precision, tags jsonb)" &&
 	pm-store --db "$TMP/s.db" --export market --format csv >m.csv &&
 	psql -X -q "$u" -c "\\copy m FROM m.csv WITH (FORMAT csv, HEADER)" &&
-	psql -X -q -A -t "$u" -c "SELECT volume = 0.1::float8 + 0.2::float8,
+	psql -X -q -A -t "$u" -c "SELECT condition_id IS NULL,
+	    event_id IS NULL, volume = 0.1::float8 + 0.2::float8,
 	    price = 0.1::float8 + 0.2::float8, question = \$\$$Q\$\$
 	    FROM m WHERE market_id = '"'m1'"' AND outcome_index = 0" >got &&
-	echo "t|t|t" >want && test_cmp want got
+	echo "f|t|t|t|t" >want && test_cmp want got
 '
 
 test_done
