@@ -24,6 +24,10 @@ Q=$(printf '=1+1, "q"\ttab\nlf\rcr \\ end 😀 عربى')
 	rec_market m2 close_time=2030-01-01T00:00:00Z active:=true \
 	    closed:=false volume:=-0.0 liquidity:=1234567890.1234567 \
 	    contracts:="$(rec_yes_no a 0.1 b 0.9)"
+	jq -cn --arg t "$Q" '{kind:"event", source:"polymarket", event_id:"e1",
+	    slug:"", title:$t, active:true, closed:false,
+	    volume:0.30000000000000004, tags:[{id:"1", slug:"a,b"}],
+	    market_ids:["m1"]}'
 	p() { printf '{"kind":"price","token_id":"%s","market_id":"m1","side":"history","price":%s,"ts":"%s"}\n' "$@"; }
 	p 123456789012345678901 0.30000000000000004 2026-11-24T00:00:00Z
 	p t2 1e-7 2026-11-24T00:00:00.250Z
@@ -59,12 +63,24 @@ assert m1[0][\"close_time\"] == \"2030-01-01T00:00:00.5Z\"
 	run pm-store --db "$db" --export price && expect_status 0 &&
 	jq -r .price out >got && test_cmp want got
 '
+
+test_expect_success "$eng: a reader gone before the export: exit 3, nothing said" '
+	python3 -c "
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+print(p.returncode, repr(p.stderr))
+" pm-store --db "$db" --export market --format csv >got &&
+	echo "3 b'"''"'" >want && test_cmp want got
+'
 done
 
 test_expect_success 'the same bytes from the three engines: market, event and price, CSV and TSV' '
 	for k in "market --format csv" "market --format tsv --all" \
 	    "price --format csv" "price" "event --format csv"; do
 		pm-store --db "$TMP/s.db" --export $k >a &&
+		test_line_count a -gt 1 &&
 		for db in $DBS; do
 			pm-store --db "$db" --export $k >b && test_cmp a b ||
 				return 1
