@@ -27,6 +27,8 @@ struct table {
 	const char		*sql;		/* ?1 run_id, ?2 all */
 	const struct col	*cols;
 	const char		*sql2;		/* before schema 3, or NULL */
+	const char		*sql_pg;	/* sql, sql2 on PostgreSQL, */
+	const char		*sql2_pg;	/* when not the same */
 };
 
 /* ?2 is bound everywhere; where "all" means nothing, it is read only so. */
@@ -63,6 +65,14 @@ static const struct col result_cols[] = {
 	{ NULL, 0 }
 };
 
+#define RESULTS(fingerprint, order) "SELECT event_key, experiment_id, " \
+	"suite, stage, variant, type, status, " fingerprint ", run_id, " \
+	"started_at, finished_at, latency_ms, error, probabilities, output " \
+	"FROM experiment_results WHERE " NOALL " AND " RUN("") " ORDER BY " \
+	order
+#define RESULT_ORDER(c) "event_key" c ", experiment_id" c ", fingerprint" \
+	c ", markets" c
+
 static const struct table tables[] = {
 	{ "market", NULL,
 	  "SELECT record FROM markets WHERE " ACTIVE("") " AND " RUN("")
@@ -73,30 +83,28 @@ static const struct table tables[] = {
 	  "c.outcome, c.token_id, c.price, m.tags FROM markets m LEFT JOIN "
 	  "contracts c ON c.source = m.source AND c.market_id = m.market_id "
 	  "WHERE " ACTIVE("m.") " AND " RUN("m.") " ORDER BY m.source, "
-	  "m.market_id, c.outcome_index", market_cols, NULL },
+	  "m.market_id, c.outcome_index", market_cols, NULL, NULL, NULL },
 	{ "event", NULL,
 	  "SELECT record FROM events WHERE " NOALL " AND " RUN("")
 	  " ORDER BY source, event_id",
 	  "SELECT source, event_id, slug, title, start_time, end_time, active, "
 	  "closed, volume, liquidity, tags, market_ids FROM events WHERE "
 	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols,
-	  NULL },
+	  NULL, NULL, NULL },
 	{ "price", "price", NULL,
 	  "SELECT token_id, market_id, outcome, side, ts, price FROM "
 	  "price_history WHERE " NOALL " AND " RUN("") " ORDER BY token_id, "
-	  "side, ts", price_cols, NULL },
-	{ "result", "result", NULL,
-	  "SELECT event_key, experiment_id, suite, stage, variant, type, "
-	  "status, fingerprint, run_id, started_at, finished_at, latency_ms, "
-	  "error, probabilities, output FROM experiment_results WHERE "
-	  NOALL " AND " RUN("") " ORDER BY event_key, experiment_id, "
-	  "fingerprint, markets", result_cols,
+	  "side, ts", price_cols, NULL, NULL, NULL },
+	{ "result", "result", NULL, RESULTS("fingerprint", RESULT_ORDER("")),
+	  result_cols,
 	  /* a database before fingerprints, read as it is: its results
 	   * have none, as the upgrade gives them '' */
-	  "SELECT event_key, experiment_id, suite, stage, variant, type, "
-	  "status, '', run_id, started_at, finished_at, latency_ms, "
-	  "error, probabilities, output FROM experiment_results WHERE "
-	  NOALL " AND " RUN("") " ORDER BY event_key, experiment_id" },
+	  RESULTS("''", "event_key, experiment_id"),
+	  /* PostgreSQL: its keys as bytes, as SQLite orders them, not by
+	   * the database's locale (its keys are not COLLATE "C") */
+	  RESULTS("fingerprint", RESULT_ORDER(" COLLATE \"C\"")),
+	  RESULTS("''", "event_key COLLATE \"C\", experiment_id COLLATE "
+	  "\"C\"") },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -307,7 +315,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 	const char *p;
 	char err[256];
 	size_t n;
-	int rc, v;
+	int rc, v, pg;
 
 	if (t == NULL)
 		return -1;
@@ -315,8 +323,10 @@ export_rows(struct db *db, const char *what, int format, int all,
 		msg("--export %s: schema version: %s", what, db_errmsg(db));
 		return -1;
 	}
+	pg = db_engine(db) == DB_PG;
 	st = db_prepare(db, records ? t->record_sql : v > 0 && v < 3 ?
-	    t->sql2 : t->sql);
+	    (pg && t->sql2_pg ? t->sql2_pg : t->sql2) :
+	    (pg && t->sql_pg ? t->sql_pg : t->sql));
 	if (st == NULL || db_bind_str(st, 1, run_id) == -1 ||
 	    db_bind_int(st, 2, all ? 1 : 0) == -1) {
 		msg("--export %s: %s", what, db_errmsg(db));

@@ -2,9 +2,9 @@
 # Keys order as bytes on PostgreSQL whatever the database's locale
 # (COLLATE "C", migration 10): in a database whose locale orders text as
 # a dictionary would (ICU "en": a1 A2 B1 b2), markets are exported in
-# SQLite's order (A2 B1 a1 b2), and a batch of keys differing only in
-# case is stored with each record's exact status, directly and through
-# PgBouncer (issue 18).
+# SQLite's order (A2 B1 a1 b2), so are results (by experiment), and a
+# batch of keys differing only in case is stored with each record's exact
+# status, directly and through PgBouncer (issue 18).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 pg_start
@@ -39,6 +39,23 @@ test_expect_success 'markets exported in the order SQLite exports them' '
 	pm-store --db "$TMP/a.db" --export market | jq -r .market_id >sq &&
 	pm-store --db "$url" --export market | jq -r .market_id >pg &&
 	printf "%s\n" A2 B1 a1 b2 >want && test_cmp want sq && test_cmp sq pg
+'
+
+test_expect_success 'results exported in the order SQLite exports them' '
+	pg_ready && url=$(icudb icures) &&
+	{ rec_run_start r1 daily &&
+	  jq -cn --argjson m "$(rec_market a1 active:=true closed:=false)" \
+	    --argjson a "$(rec_result b2 "{\"a1\":{\"Yes\":0.5}}")" \
+	    --argjson b "$(rec_result B1 "{\"a1\":{\"Yes\":0.5}}")" \
+	    --argjson c "$(rec_result a1 "{\"a1\":{\"Yes\":0.5}}")" \
+	    "{kind:\"group\", event_key:\"e1\", event:null, markets:[\$m],
+	    results:[\$a, \$b, \$c]}"; } >res.ndjson &&
+	pm-store --db "$TMP/r.db" res.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$url" res.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$TMP/r.db" --export result --format csv >sq &&
+	pm-store --db "$url" --export result --format csv >pg &&
+	cut -d, -f5 sq >got && printf "%s\n" variant B1 a1 b2 >want &&
+	test_cmp want got && test_cmp sq pg
 '
 
 test_expect_success 'keys apart by case: each record its status, direct and pooled' '
