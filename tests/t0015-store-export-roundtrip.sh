@@ -13,7 +13,7 @@ ch_start exportrt || { say "$CH_ERR"; exit 1; }
 ch_query "CREATE DATABASE x" || exit 1
 CH=clickhouse://127.0.0.1:${CH_HTTP##*:}/x
 
-Q=$(printf '=1+1, "q"\ttab\nlf\rcr \\ end 😀 عربى')
+Q=$(printf '=1+1, "q"\ttab\nlf\rcr \\ end \\N 😀 عربى')
 {
 	rec_run_start 20261123T070000Z-prices-ee01 prices
 	rec_market m1 question="$Q" close_time=2030-01-01T00:00:00.5Z \
@@ -88,7 +88,7 @@ test_expect_success 'the same bytes from the three engines: market, event and pr
 	done
 '
 
-test_expect_success 'PostgreSQL \copy of the CSV: an empty string and a null stay apart, the doubles exact' '
+test_expect_success 'PostgreSQL \copy of the CSV: an empty string and a null stay apart, the doubles exact; of the TSV with NULL '"''"'' '
 	u=$(pg_newdb copyin) &&
 	psql -X -q "$u" -c "CREATE TABLE m (source text, market_id text,
 	    condition_id text, event_id text, event_slug text, slug text,
@@ -102,7 +102,14 @@ test_expect_success 'PostgreSQL \copy of the CSV: an empty string and a null sta
 	    event_id IS NULL, volume = 0.1::float8 + 0.2::float8,
 	    price = 0.1::float8 + 0.2::float8, question = \$\$$Q\$\$
 	    FROM m WHERE market_id = '"'m1'"' AND outcome_index = 0" >got &&
-	echo "f|t|t|t|t" >want && test_cmp want got
+	echo "f|t|t|t|t" >want && test_cmp want got &&
+	psql -X -q "$u" -c "TRUNCATE m" &&
+	pm-store --db "$TMP/s.db" --export market --format tsv >m.tsv &&
+	psql -X -q "$u" -c "\\copy m FROM m.tsv WITH (FORMAT text, HEADER, NULL '"''"')" &&
+	psql -X -q -A -t "$u" -c "SELECT condition_id IS NULL,
+	    price = 0.1::float8 + 0.2::float8, question = \$\$$Q\$\$
+	    FROM m WHERE market_id = '"'m1'"' AND outcome_index = 0" >got &&
+	echo "t|t|t" >want && test_cmp want got
 '
 
 test_done
