@@ -49,8 +49,8 @@ test_expect_success 'retry-failures runs only the failed groups; their results b
 	test_num "$(wc -l <"$TMP/steady.log")" -eq "$(q "SELECT count(*) FROM processed_events")"
 '
 test_expect_success 'a group that has stored_results already gets those stored now, not a second key' '
-	# the event's first record (a retried event has a second, its rows
-	# as stored now: pm-store(1) --export group)
+	# the first record of the event (a retried event has a second, its
+	# rows as stored now: pm-store(1) --export group)
 	pm-store --db "$DB" --export group --limit 1 |
 		jq -cn "input + {stored_results: [{experiment_id: \"stale\", market_ids: []}]}" >g.ndjson &&
 	test_line_count g.ndjson 1 &&
