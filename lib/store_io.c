@@ -562,6 +562,37 @@ gx_result(struct gx *g, struct db_stmt *st)
 	g->open = 1;
 }
 
+/* A retry group: record root's members, its markets those of mk unless
+ * mk is empty, and retry_experiments last, ids its items as written. */
+static int
+with_retry(struct buf *out, const json_val *root, const struct buf *mk,
+    const struct buf *ids)
+{
+	json_iter it;
+	json_val v;
+	const char *k;
+
+	jw_open(out, '{');
+	json_iter_init(&it, root);
+	while (json_iter_next(&it, &k, NULL, &v)) {
+		if (strcmp(k, "retry_experiments") == 0)
+			continue;
+		jw_key(out, k);
+		if (strcmp(k, "markets") != 0 || mk->len == 0)
+			jw_val(out, &v);
+		else {
+			buf_addc(out, '[');
+			buf_add(out, mk->data, mk->len);
+			buf_addc(out, ']');
+		}
+	}
+	jw_key(out, "retry_experiments");
+	buf_addc(out, '[');
+	buf_add(out, ids->data, ids->len);
+	buf_addc(out, ']');
+	return jw_close(out, '}');
+}
+
 /* --export retry: the event's record, its markets those a result that
  * is not done covers, when some is (a market that joined the event at a
  * later run than its record's, and failed there, is among them), and
@@ -570,35 +601,13 @@ gx_result(struct gx *g, struct db_stmt *st)
 static void
 gx_retry(struct gx *g)
 {
-	json_iter it;
-	json_val v;
-	const char *k;
 	char err[256];
 
 	buf_reset(&g->tmp);
 	if (g->rs.len == 0 || !g->parsed)
 		buf_add(&g->tmp, g->rec.data, g->rec.len);
-	else {
-		jw_open(&g->tmp, '{');
-		json_iter_init(&it, &g->root);
-		while (json_iter_next(&it, &k, NULL, &v)) {
-			if (strcmp(k, "retry_experiments") == 0)
-				continue;
-			jw_key(&g->tmp, k);
-			if (strcmp(k, "markets") != 0 || g->mk.len == 0)
-				jw_val(&g->tmp, &v);
-			else {
-				buf_addc(&g->tmp, '[');
-				buf_add(&g->tmp, g->mk.data, g->mk.len);
-				buf_addc(&g->tmp, ']');
-			}
-		}
-		jw_key(&g->tmp, "retry_experiments");
-		buf_addc(&g->tmp, '[');
-		buf_add(&g->tmp, g->rs.data, g->rs.len);
-		buf_addc(&g->tmp, ']');
-		jw_close(&g->tmp, '}');
-	}
+	else
+		with_retry(&g->tmp, &g->root, &g->mk, &g->rs);
 	if (g->where && jqf_test(g->where, g->tmp.data, g->tmp.len, err,
 	    sizeof err) != 1)
 		return;
@@ -856,10 +865,12 @@ static int
 retry_old(json_parser *jp, const char *p, size_t n, struct buf *out)
 {
 	struct xid ids[256];
+	struct buf names, none;
 	json_val root, rs, r, v;
 	json_iter it;
-	const char *k, *st, *e, *err;
+	const char *st, *e, *err;
 	size_t i, k_n = 0, sl, el;
+	int rc;
 
 	buf_reset(out);
 	if (json_parse(jp, p, n, 0, &root, &err) == -1)
@@ -885,21 +896,14 @@ retry_old(json_parser *jp, const char *p, size_t n, struct buf *out)
 	if (k_n == 0)
 		return buf_add(out, p, n);
 	qsort(ids, k_n, sizeof ids[0], xid_cmp);
-	jw_open(out, '{');
-	json_iter_init(&it, &root);
-	while (json_iter_next(&it, &k, NULL, &v)) {
-		if (strcmp(k, "retry_experiments") == 0)
-			continue;
-		jw_key(out, k);
-		jw_val(out, &v);
-	}
-	jw_key(out, "retry_experiments");
-	jw_open(out, '[');
+	buf_init(&names, 0);
+	buf_init(&none, 0);
 	for (i = 0; i < k_n; i++)
 		if (i == 0 || xid_cmp(&ids[i - 1], &ids[i]) != 0)
-			jw_str(out, ids[i].p, ids[i].n);
-	jw_close(out, ']');
-	return jw_close(out, '}');
+			jw_str(&names, ids[i].p, ids[i].n);
+	rc = names.data ? with_retry(out, &root, &none, &names) : -1;
+	buf_release(&names);
+	return rc;
 }
 
 int

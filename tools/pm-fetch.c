@@ -506,8 +506,6 @@ check(struct opts *o)
 		    o->g.end_max) ? 1 : 8;
 	if (o->cmd == CMD_HISTORY) {
 		o->c.endpoint = "prices-history";
-		/* no window given: a market's history_since if it has one,
-		 * else the last day */
 		/* the CLOB refuses an interval with a window (400), and
 		 * what it gives for an end alone is not known */
 		if (o->c.interval && (o->c.start_ts || o->c.end_ts)) {
@@ -518,8 +516,10 @@ check(struct opts *o)
 			msg("--end-ts needs --start-ts");
 			return -1;
 		}
+		/* no window given: a market's history_since if it has one,
+		 * else the last day */
 		o->c.resume = !o->c.interval && !o->c.start_ts;
-		if (!o->c.interval && !o->c.start_ts)
+		if (o->c.resume)
 			o->c.interval = "1d";
 		if (o->c.resume && run_clock(o, &now) == -1)
 			return -1;
