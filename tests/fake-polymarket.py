@@ -92,7 +92,11 @@ tag_id, order (a JSON field name) and ascending.  CLOB: POST /prices
 (at most 500 items), GET /price, /midpoint, /book, /last-trade-price,
 /prices-history (interval: four points up to now on the server's clock;
 startTs/endTs, not with interval: the points on the fidelity grid in the
-window, none after now, a window over 15 days refused with 400).  Gamma /markets also takes condition_ids (repeatable;
+window, none after now, a window over 15 days refused with 400).  A closed
+market's tokens have no book: /book, /price, /midpoint and
+/last-trade-price answer 404 "No orderbook exists for the requested token
+id", POST /prices leaves them out (as POST /books does), and their
+/prices-history has no point after the close (closedTime).  Gamma /markets also takes condition_ids (repeatable;
 closed still defaults to false).  Data API: GET /trades (market=comma
 list of condition ids, user, takerOnly (default true: the first row of
 each recorded transaction is its taker row, the others are maker rows),
@@ -135,8 +139,9 @@ Control:
                   updatedAt becomes the current time and its volume grows,
                   as a live market's would; answers {"touched": [ids]};
                   {"every": K, "close": true}: they close as well
-  POST /_close    {"id": M}: market M closes now (closed, updatedAt now);
-                  answers {"closed": M}
+  POST /_close    {"id": M}: market M closes now (closed, closedTime and
+                  updatedAt now, on the server's clock); answers
+                  {"closed": M}
   POST /_add_market  {"event_id": E}: a new market joins event E (of
                   --group-size), closing when its first market does and
                   updated now, as one listed later on Polymarket; answers
@@ -252,9 +257,14 @@ class Data:
         for e in grouped:
             self.blob[id(e)] = self.event_blob(e)
         self.tokens = {}
+        # the tokens of closed markets: no book any more, and no history
+        # after the close (epoch seconds; None: closed from the start)
+        self.closed_at = {}
         for m in self.markets:
             for t in json.loads(m.get("clobTokenIds") or "[]"):
                 self.tokens[t] = m["id"]
+                if m.get("closed"):
+                    self.closed_at[t] = None
         self.book = load(fx, "clob-book-ra1nty-1.json")
         self.history = load(fx, "clob-prices-history-ra1nty-1.json")
         self.cache = {}
@@ -344,7 +354,7 @@ class Data:
             if every > 0 and i % every == 0:
                 m["updatedAt"] = iso(now)
                 if close:
-                    m["closed"] = True
+                    self.mark_closed(m, now)
                 m["volume"] = str(float(m.get("volume") or 0) + 1)
                 self.blob[id(m)] = dump_bytes(m)
                 touched.append(m["id"])
@@ -354,13 +364,22 @@ class Data:
         self.cache.clear()
         return touched
 
-    def close(self, ident):
+    def mark_closed(self, m, t):
+        """Market m closes at t (the server's clock): Gamma's closedTime,
+        and the CLOB has no book of its tokens and no history after t."""
+        m["closed"] = True
+        m["closedTime"] = dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M:%S+00")
+        for tok in json.loads(m.get("clobTokenIds") or "[]"):
+            self.closed_at[tok] = int(t)
+
+    def close(self, ident, skew=0):
         """A market closes now: its last trades are in."""
         m = next((m for m in self.markets if m["id"] == ident), None)
         if m is None:
             return None
-        m["closed"] = True
-        m["updatedAt"] = iso(time.time())
+        self.mark_closed(m, time.time() + skew)
+        m["updatedAt"] = iso(time.time() + skew)
         self.blob[id(m)] = dump_bytes(m)
         self.cache.clear()
         return ident
@@ -381,7 +400,7 @@ class Data:
             rows.remove(m)
         else:
             if op == "close":
-                m["closed"] = True
+                self.mark_closed(m, time.time() + skew)
             elif op == "end":
                 if arg[1] is None:
                     m.pop("endDate", None)
@@ -872,7 +891,8 @@ class Handler(BaseHTTPRequestHandler):
             elif self.path.startswith("/_close"):
                 try:
                     closed = self.server.data.close(
-                        str(json.loads(body or b"{}").get("id")))
+                        str(json.loads(body or b"{}").get("id")),
+                        st.cfg["clock_skew"])
                 except (ValueError, AttributeError):
                     closed = None
                 if closed is None:
@@ -1022,6 +1042,12 @@ class Handler(BaseHTTPRequestHandler):
         t = self.q.get(key, [""])[0]
         return t if t.isdigit() else None
 
+    def no_book(self, t):
+        """A closed market's token: the CLOB's 404 (None when it has one)."""
+        if t not in self.server.data.closed_at:
+            return None
+        return self.fail(404, {"error": "No orderbook exists for the requested token id"})
+
     def prices(self):
         try:
             items = json.loads(self.body)
@@ -1033,6 +1059,8 @@ class Handler(BaseHTTPRequestHandler):
         out = {}
         for it in items:
             t = str(it.get("token_id", ""))
+            if t in self.server.data.closed_at:
+                continue    # no book: left out, as POST /books does
             sides = [it["side"].upper()] if it.get("side") else ["BUY", "SELL"]
             for s in sides:
                 out.setdefault(t, {})[s] = price_of(t, s)
@@ -1043,6 +1071,8 @@ class Handler(BaseHTTPRequestHandler):
         t, side = self.token(), self.q.get("side", [""])[0]
         if t is None or side.upper() not in ("BUY", "SELL"):
             return self.fail(400, {"error": "Invalid side or token id"})
+        if self.no_book(t):
+            return 404
         self.send_json(200, {"price": price_of(t, side)})
         return 200
 
@@ -1050,6 +1080,8 @@ class Handler(BaseHTTPRequestHandler):
         t = self.token()
         if t is None:
             return self.fail(400, {"error": "Invalid token id"})
+        if self.no_book(t):
+            return 404
         b, a = float(price_of(t, "BUY")), float(price_of(t, "SELL"))
         self.send_json(200, {"mid": ("%.4f" % ((a + b) / 2)).rstrip("0")})
         return 200
@@ -1058,6 +1090,8 @@ class Handler(BaseHTTPRequestHandler):
         t = self.token()
         if t is None:
             return self.fail(400, {"error": "Invalid token id"})
+        if self.no_book(t):
+            return 404
         self.send_json(200, {"price": price_of(t), "side": "BUY"})
         return 200
 
@@ -1065,6 +1099,8 @@ class Handler(BaseHTTPRequestHandler):
         t = self.token()
         if t is None or t not in self.server.data.tokens and not t.startswith("9"):
             return self.fail(404, {"error": "No orderbook exists for the requested token id"})
+        if self.no_book(t):
+            return 404
         b = dict(self.server.data.book)
         b["asset_id"] = t
         b["timestamp"] = str(int(time.time() * 1000))
@@ -1104,6 +1140,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, {"error": "interval is mutually exclusive with startTs/endTs"})
         cfg = self.server.state.cfg
         now = int(time.time() + cfg["clock_skew"])
+        # a closed market's history ends at its close
+        closed = self.server.data.closed_at.get(t)
+        if closed is not None:
+            now = min(now, closed)
         step = 60 * int(self.q.get("fidelity", ["60"])[0])
         if "startTs" not in self.q and "endTs" not in self.q:
             # an interval: the last points before now, off the step grid
