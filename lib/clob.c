@@ -223,16 +223,17 @@ single(struct clob *c, const char *tok, const char *mid, size_t mn,
 	return r;
 }
 
-/* A token's history from its watermark to now, a day a request, the
- * newest first; each request is a record of its own. */
+/* A token's history from its watermark to the end (now, or a closed
+ * market's close), a day a request, the newest first; each request is a
+ * record of its own. */
 static int
 resume(struct clob *c, const char *tok, const char *mid, size_t mn,
-    const char *out, size_t on, long long since)
+    const char *out, size_t on, long long since, long long end)
 {
 	long long win[2];
 	int r = 0;
 
-	for (win[1] = c->q->now; r == 0 && win[1] > since; win[1] = win[0]) {
+	for (win[1] = end; r == 0 && win[1] > since; win[1] = win[0]) {
 		win[0] = win[1] - since > CLOB_HISTORY_CHUNK ?
 		    win[1] - CLOB_HISTORY_CHUNK : since;
 		r = single(c, tok, mid, mn, out, on, NULL, win);
@@ -243,12 +244,27 @@ resume(struct clob *c, const char *tok, const char *mid, size_t mn,
 
 int
 clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
-    size_t mn, const char *out, size_t on, long long since)
+    size_t mn, const char *out, size_t on, const struct clob_market *m)
 {
 	const char *side = c->q->side;
+	int hist = strcmp(c->q->endpoint, "prices-history") == 0;
+	long long since = m->since, end = c->q->now;
 	char *t;
 	int r = 0;
 
+	if (m->closed && !hist)
+		return 0;	/* no book: the CLOB answers 404 */
+	/* a closed market's history ends at its close: asked up to it, and
+	 * the day before it when it has no watermark (closed before any
+	 * run saw it open) */
+	if (hist && c->q->resume && m->closed && m->closed_at >= 0) {
+		if (m->closed_at < end - CLOB_CLOSE_MARGIN)
+			end = m->closed_at + CLOB_CLOSE_MARGIN;
+		if (since >= end)
+			return 0;
+		if (since < 0)
+			since = end - CLOB_HISTORY_CHUNK;
+	}
 	switch (strset_add(c->asked, tok, tn)) {
 	case 0:
 		return 0;
@@ -262,8 +278,8 @@ clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
 	if (strcmp(c->q->endpoint, "price") == 0 && side == NULL)
 		r = single(c, t, mid, mn, out, on, "BUY", NULL) |
 		    single(c, t, mid, mn, out, on, "SELL", NULL);
-	else if (c->q->resume && since >= 0 && since < c->q->now)
-		r = resume(c, t, mid, mn, out, on, since);
+	else if (c->q->resume && since >= 0 && since < end)
+		r = resume(c, t, mid, mn, out, on, since, end);
 	else
 		r = single(c, t, mid, mn, out, on,
 		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL, NULL);

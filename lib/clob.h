@@ -41,6 +41,17 @@ struct clob_query {
  * weeks, and caps fine ones). */
 #define CLOB_HISTORY_CHUNK 86400	/* seconds */
 
+/* A closed market's history is asked up to its close and so much after
+ * it: the CLOB's clock and Gamma's closedTime may not quite agree. */
+#define CLOB_CLOSE_MARGIN 3600	/* seconds */
+
+/* What a market record says of its tokens (pm-store --export market). */
+struct clob_market {
+	long long	 since;		/* history_since, epoch seconds; -1 none */
+	int		 closed;	/* closed: it has no order book */
+	long long	 closed_at;	/* closed_time, epoch seconds; -1 none */
+};
+
 struct clob;
 
 struct clob *clob_new(struct fetch *f, struct rl_table *rl,
@@ -48,13 +59,16 @@ struct clob *clob_new(struct fetch *f, struct rl_table *rl,
 void clob_free(struct clob *c);
 
 /* Ask for a token's prices; -1 when out of memory.  May run the fetch
- * for a while so that what waits stays bounded.  since: the market's
- * history watermark in epoch seconds (pm-store's history_since), -1
- * none; prices-history with resume set asks from it to q->now, in
- * windows of CLOB_HISTORY_CHUNK, where it is before q->now. */
+ * for a while so that what waits stays bounded.  A closed market's
+ * tokens have no quotes to ask (the CLOB has no book of them), only a
+ * history.  prices-history with resume set asks from the market's
+ * watermark to q->now, in windows of CLOB_HISTORY_CHUNK, where it is
+ * before q->now; a closed market's window ends at its close (and
+ * CLOB_CLOSE_MARGIN), nothing asked when the watermark is past it, the
+ * day before it without a watermark. */
 int clob_token(struct clob *c, const char *token, size_t tn,
     const char *market_id, size_t mn, const char *outcome, size_t on,
-    long long since);
+    const struct clob_market *m);
 
 /* Send what is left and wait for every answer. */
 void clob_finish(struct clob *c);

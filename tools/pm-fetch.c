@@ -625,8 +625,8 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 	return 0;
 }
 
-/* A market record's watermark (trades_since, history_since) in epoch
- * seconds, -1 when it has none. */
+/* A market record's watermark (trades_since, history_since) or time
+ * (closed_time) in epoch seconds, -1 when it has none. */
 static long long
 since_of(struct rec *r, const char *key)
 {
@@ -646,16 +646,20 @@ static int
 on_record(struct rec *r, void *arg)
 {
 	struct clob *c = arg;
-	json_val mid, contracts, ct, tok, out;
+	struct clob_market cm;
+	json_val mid, contracts, ct, tok, out, closed;
 	json_iter it;
 	const char *m, *t, *oc;
 	size_t mn = 0, tn, on = 0;
-	long long since;
 
 	rec_pass(r);
 	if (!rec_is(r, "market"))
 		return 0;
-	since = since_of(r, "history_since");
+	json_get(&r->root, "closed", &closed);
+	if (json_bool(&closed, &cm.closed) == -1)
+		cm.closed = 0;
+	cm.since = since_of(r, "history_since");
+	cm.closed_at = cm.closed ? since_of(r, "closed_time") : -1;
 	json_get(&r->root, "market_id", &mid);
 	json_get(&r->root, "contracts", &contracts);
 	if ((m = json_str(&mid, &mn)) == NULL)
@@ -670,7 +674,7 @@ on_record(struct rec *r, void *arg)
 			oc = "";
 			on = 0;
 		}
-		if (clob_token(c, t, tn, m, mn, oc, on, since) == -1) {
+		if (clob_token(c, t, tn, m, mn, oc, on, &cm) == -1) {
 			msg("out of memory");
 			return -1;
 		}
