@@ -28,7 +28,9 @@ flows:
   delta             markets updated since the last delta run (before
                     any, the last static run), and their prices
   events            events with their tags
-  prices            current prices and history for active tokens
+  prices            current prices and history for active tokens, and
+                    the history up to their close of the markets
+                    closed since the last prices run
   trades            new trades (Data API) of the active markets, or of the
                     markets --where selects, from each one's watermark
   replay DUMP       store a dump again (no network); - is standard
@@ -509,10 +511,17 @@ flow_events() {
 
 # Each market record carries its history watermark (pm-store --export
 # market): its tokens' history is asked from there to the run's clock,
-# so the days a stopped cron job missed are fetched by the next run.
+# so the days a stopped cron job missed are fetched by the next run.  A
+# market stored closed by a fetch since the last run started is asked
+# once more, up to its close (pm-fetch history): the hours between that
+# run and the close are the last of its price path.  Its quotes are not
+# asked: a closed market has no order book.
 flow_prices() {
+	local since
+	since=$(pm pm-store --last-run prices) ||
+	    die "cannot read the last prices run from the database"
 	{ run_record; pm pm-store --export market \
-	    --where '.active and (.closed | not)' ${limit:+--limit "$limit"}; } |
+	    ${since:+--closed-since "$since"} ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history --now "$started_at" ${progress:+--progress} |
 	    pm pm-normalize |

@@ -1558,7 +1558,8 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "NULL AS newest, NULL AS hnewest" : "newest, hnewest",
 		    x->notrades ? "" : ", newest", x->since ? "(" CH_ACTIVE :
 		    "1");
-		/* the trades flow: the markets closed since its last run */
+		/* the trades and prices flows: the markets closed since
+		 * their last run */
 		if (rc == 0 && x->since)
 			rc = x->closed_since == NULL ? buf_adds(sql, ")") :
 			    buf_adds(sql, " OR closed = 1 AND fetched_at >= ")

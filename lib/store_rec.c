@@ -344,8 +344,8 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    "ORDER BY m.source, m.market_id, c.outcome_index",
 	    !active ? "" : old ? ", NULL" NEWEST_HISTORY : NEWEST_TRADE
 	    NEWEST_HISTORY, tb->name,
-	    /* the prices flow wants the markets that still trade, the
-	     * trades flow those closed since its last run too (?2) */
+	    /* the markets that still trade, and for the trades and prices
+	     * flows those closed since their last run too (?2) */
 	    active ? "(m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
 	    "OR (m.closed = 1 AND m.fetched_at >= CAST(?2 AS TEXT))) AND " :
 	    "");
