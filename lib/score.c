@@ -58,6 +58,8 @@ struct scorer {
 	struct db		*db;
 	const struct score_opts	*o;
 	struct db_stmt		*q_mkt, *q_ref, *q_lead, *q_res;
+	char			**src;	/* the markets' sources, in order */
+	size_t			 nsrc;
 	json_parser		*jp;
 	struct acc		*acc;
 	size_t			 nacc, capacc;
@@ -120,7 +122,8 @@ load_rows(struct scorer *s, struct db_stmt *st, struct mkt *m, int *closed,
  * 1 when it says, 0 when it has none (a row stored before it had, or a
  * database before schema 5, which keeps none: no q_res). */
 static int
-stored_resolution(struct scorer *s, const char *id, struct mkt *m)
+stored_resolution(struct scorer *s, const char *src, const char *id,
+    struct mkt *m)
 {
 	const char *r, *w;
 	int i, rc, known = 0;
@@ -128,6 +131,7 @@ stored_resolution(struct scorer *s, const char *id, struct mkt *m)
 	if (s->q_res == NULL)
 		return 0;
 	db_bind_str(s->q_res, 1, id);
+	db_bind_str(s->q_res, 2, src);
 	if ((rc = db_step(s->q_res)) != DB_ROW) {
 		db_reset(s->q_res);
 		return rc == DB_DONE ? 0 : -1;
@@ -154,16 +158,28 @@ stored_resolution(struct scorer *s, const char *id, struct mkt *m)
 }
 
 /* The market now: resolved as stored, else (a row from before
- * resolutions were stored) when closed with final prices 1 and 0. */
+ * resolutions were stored) when closed with final prices 1 and 0.  A
+ * result names a market by its id alone: it is looked up under each
+ * source in turn (there is one, polymarket), the first that has it
+ * taken, so that each look-up is one of the primary key (source,
+ * market_id), not a scan of every market. */
 static int
 load_market(struct scorer *s, const char *id, struct mkt *m)
 {
 	int closed = 0, status_ok = 0, i, ones = 0, win = -1, r;
+	size_t k;
 
-	db_bind_str(s->q_mkt, 1, id);
-	if (load_rows(s, s->q_mkt, m, &closed, &status_ok) == -1)
-		return -1;
-	if ((r = stored_resolution(s, id, m)) != 0)
+	for (k = 0; k < s->nsrc; k++) {
+		db_bind_str(s->q_mkt, 1, id);
+		db_bind_str(s->q_mkt, 2, s->src[k]);
+		if (load_rows(s, s->q_mkt, m, &closed, &status_ok) == -1)
+			return -1;
+		if (m->k > 0)
+			break;
+	}
+	if (k == s->nsrc)
+		return 0;	/* not stored (now): pending */
+	if ((r = stored_resolution(s, s->src[k], id, m)) != 0)
 		return r < 0 ? dberr(s, "markets") : 0;
 	if (!closed || !status_ok || m->k < 2)
 		return 0;
@@ -603,6 +619,38 @@ score_result(struct scorer *s, struct db_stmt *st)
 	return rc;
 }
 
+/* The sources of the stored markets, once, in byte order. */
+static int
+load_sources(struct scorer *s)
+{
+	struct db_stmt *st;
+	const char *t;
+	void *np;
+	int rc;
+
+	st = db_prepare(s->db, db_engine(s->db) == DB_PG ?
+	    "SELECT DISTINCT source COLLATE \"C\" FROM markets ORDER BY 1" :
+	    "SELECT DISTINCT source FROM markets ORDER BY 1");
+	if (st == NULL)
+		return dberr(s, "markets");
+	while ((rc = db_step(st)) == DB_ROW) {
+		t = db_col_text(st, 0, NULL);
+		if ((np = realloc(s->src, (s->nsrc + 1) * sizeof *s->src)) !=
+		    NULL)
+			s->src = np;
+		if (np == NULL || (s->src[s->nsrc] = strdup(t ? t : "")) ==
+		    NULL) {
+			db_reset(st);
+			db_finalize(st);
+			snprintf(s->err, s->errlen, "out of memory");
+			return -1;
+		}
+		s->nsrc++;
+	}
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : dberr(s, "markets");
+}
+
 static int
 score_all(struct scorer *s)
 {
@@ -611,17 +659,19 @@ score_all(struct scorer *s)
 	char sql[1024];
 	int rc;
 
+	if (load_sources(s) == -1)
+		return -1;
 	s->q_mkt = db_prepare(s->db, "SELECT c.outcome, c.price, m.closed, "
 	    "m.resolution_status FROM markets m JOIN contracts c ON "
 	    "c.source = m.source AND c.market_id = m.market_id WHERE "
-	    "m.market_id = ?1 ORDER BY c.outcome_index");
+	    "m.source = ?2 AND m.market_id = ?1 ORDER BY c.outcome_index");
 	/* a database before schema 5, read as it is, stored no
 	 * resolutions: its markets are resolved by their final prices, as
 	 * rows stored before them are once it is upgraded */
 	if (s->v >= 5)
 		s->q_res = db_prepare(s->db, "SELECT resolution, "
-		    "resolved_outcome FROM markets WHERE market_id = ?1 AND "
-		    "resolution IS NOT NULL LIMIT 1");
+		    "resolved_outcome FROM markets WHERE source = ?2 AND "
+		    "market_id = ?1 AND resolution IS NOT NULL");
 	s->q_ref = db_prepare(s->db, "SELECT outcome, price FROM "
 	    "processed_contracts WHERE event_key = ?1 AND market_id = ?2 "
 	    "ORDER BY outcome_index");
@@ -881,6 +931,9 @@ scorer_release(struct scorer *s)
 			free(own[k]);
 	}
 	free(s->acc);
+	for (i = 0; i < s->nsrc; i++)
+		free(s->src[i]);
+	free(s->src);
 	db_finalize(s->q_mkt);
 	db_finalize(s->q_ref);
 	db_finalize(s->q_lead);
