@@ -63,6 +63,7 @@ struct ch {
 	char		 database[128];
 	unsigned long	 requests;
 	struct workq	*q;		/* the sender of blocks, NULL till one */
+	struct lines	*lines;		/* ch_query_lines(): the answer's way */
 	int		 broken;	/* the sender's: a send failed */
 	int		 gone;
 	int		 code;		/* ClickHouse's error code, 0: none */
@@ -283,6 +284,82 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	struct buf *b = arg;
 
 	return buf_add(b, p, size * n) == -1 ? 0 : size * n;
+}
+
+/*
+ * An answer given line by line as it comes (ch_query_lines), never held
+ * whole: line holds the line begun (scan: how much of it has no newline),
+ * err what is no line to give: the text of an answer that is an error
+ * (not 200), or of a 200 answer from the server's exception line on.
+ */
+#define LINES_ERR_MAX	(64u << 10)
+struct lines {
+	struct ch	*c;
+	int		(*fn)(char *, size_t, void *);
+	void		*arg;
+	struct buf	 line, err;
+	size_t		 scan;
+	unsigned long	 given;		/* lines given to fn */
+	int		 failed;	/* what comes is err's */
+	int		 stop;		/* fn said stop */
+	int		 oom;
+};
+
+static const char *exception_line(const char *, size_t);
+
+static void
+lines_err(struct lines *l, const char *p, size_t n)
+{
+	if (n > LINES_ERR_MAX - l->err.len)
+		n = LINES_ERR_MAX - l->err.len;
+	(void)buf_add(&l->err, p, n);
+}
+
+/* Each line of line's bytes to fn, the rest kept; 0 when fn said stop or
+ * the server's exception line came. */
+static int
+lines_give(struct lines *l)
+{
+	char *p = l->line.data, *end = p + l->line.len, *e;
+
+	for (e = p + l->scan; !l->stop && (e = memchr(e, '\n',
+	    (size_t)(end - e))) != NULL; e = p) {
+		if (exception_line(p, (size_t)(e - p)) == p) {
+			l->failed = 1;
+			break;
+		}
+		l->given++;
+		l->stop = l->fn(p, (size_t)(e - p), l->arg) != 0;
+		p = e + 1;
+	}
+	if (l->failed)
+		lines_err(l, p, (size_t)(end - p));
+	l->line.len = l->failed ? 0 : (size_t)(end - p);
+	memmove(l->line.data, p, l->line.len);
+	l->line.data[l->line.len] = 0;
+	l->scan = l->line.len;
+	return !l->stop;
+}
+
+static size_t
+on_lines(char *p, size_t size, size_t n, void *arg)
+{
+	struct lines *l = arg;
+	long status = 0;
+
+	if (!l->failed) {
+		curl_easy_getinfo(l->c->e, CURLINFO_RESPONSE_CODE, &status);
+		l->failed = status != 200 || l->c->xcode != 0;
+	}
+	if (l->failed) {
+		lines_err(l, p, size * n);
+		return size * n;
+	}
+	if (buf_add(&l->line, p, size * n) == -1) {
+		l->oom = 1;
+		return 0;
+	}
+	return lines_give(l) ? size * n : 0;
 }
 
 static size_t
@@ -512,14 +589,55 @@ curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
 	return curl_transient(rc) ? R_DOWN : R_FAIL;
 }
 
-/* One request, no retry.  The answer goes to out, an error's text to
- * c->srv; what names the request there when it was given up idle. */
+/* What a request whose answer went line by line came to.  Once a line
+ * has gone to fn, the request is not tried again, which would give its
+ * lines twice: an answer cut then fails (R_FAIL), and says so. */
+static int
+lines_end(struct ch *c, struct lines *l, CURLcode rc, const char *url)
+{
+	char why[sizeof c->srv];
+	long status = 0;
+	int r;
+
+	if (rc == CURLE_WRITE_ERROR && l->stop)
+		return R_OK;
+	if (rc == CURLE_WRITE_ERROR && l->oom) {
+		snprintf(c->srv, sizeof c->srv, "out of memory");
+		return R_FAIL;
+	}
+	if (rc != CURLE_OK)
+		r = curl_failed(c, rc, url, &l->err);
+	else {
+		curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200 && c->xcode == 0 && !l->failed) {
+			/* a last line without its newline */
+			if (l->line.len > 0 && buf_addc(&l->line, '\n') == 0)
+				(void)lines_give(l);
+			if (!l->failed)
+				return R_OK;
+		}
+		r = server_error(c, status, l->err.data ? l->err.data : "",
+		    l->err.len);
+	}
+	if (r == R_DOWN && l->given > 0) {
+		snprintf(why, sizeof why, "%s", c->srv);
+		snprintf(c->srv, sizeof c->srv, "the answer broke off after "
+		    "%lu lines (not asked again): %.900s", l->given, why);
+		r = R_FAIL;
+	}
+	return r;
+}
+
+/* One request, no retry.  The answer goes to out (or line by line to
+ * c->lines), an error's text to c->srv; what names the request there
+ * when it was given up idle. */
 static int
 post_once(struct ch *c, const char *what, const char *params,
     const char *body, size_t len, struct buf *out)
 {
 	struct buf url, scratch;
 	struct buf *ans = out ? out : &scratch;
+	struct lines *l = c->lines;
 	const char *x = NULL;
 	size_t before;
 	long status = 0;
@@ -541,12 +659,25 @@ post_once(struct ch *c, const char *what, const char *params,
 	curl_easy_setopt(c->e, CURLOPT_URL, url.data);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c->e, CURLOPT_WRITEDATA, ans);
+	if (l) {
+		curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_lines);
+		curl_easy_setopt(c->e, CURLOPT_WRITEDATA, l);
+		buf_reset(&l->line);
+		buf_reset(&l->err);
+		l->scan = 0;
+		l->failed = l->oom = 0;
+	} else
+		curl_easy_setopt(c->e, CURLOPT_WRITEDATA, ans);
 	c->last_io = ts_mono_ms();
 	c->dl_seen = c->ul_seen = 0;
 	c->answered = c->idled = 0;
 	rc = curl_easy_perform(c->e);
 	c->requests++;
+	curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_data);
+	if (l && !(rc == CURLE_ABORTED_BY_CALLBACK && c->idled)) {
+		r = lines_end(c, l, rc, url.data);
+		goto out;
+	}
 	if (rc == CURLE_ABORTED_BY_CALLBACK && c->idled) {
 		snprintf(c->srv, sizeof c->srv, "%s: %s within %g s (%s)", what,
 		    c->answered ? "the answer stopped coming, nothing more" :
@@ -806,6 +937,28 @@ ch_query(struct ch *c, const char *sql, struct buf *out)
 	c->begin_ms = c->query_ms;
 	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), out, 1);
 	c->begin_ms = c->idle_ms;
+	return r == R_OK ? 0 : -1;
+}
+
+int
+ch_query_lines(struct ch *c, const char *sql,
+    int (*fn)(char *, size_t, void *), void *arg)
+{
+	struct lines l = { c, fn, arg, { 0 }, { 0 }, 0, 0, 0, 0, 0 };
+	char what[160];
+	int r;
+
+	idle(c);
+	stmt_name(sql, what, sizeof what);
+	buf_init(&l.line, 0);
+	buf_init(&l.err, 0);
+	c->lines = &l;
+	c->begin_ms = c->query_ms;
+	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), NULL, 1);
+	c->begin_ms = c->idle_ms;
+	c->lines = NULL;
+	buf_release(&l.line);
+	buf_release(&l.err);
 	return r == R_OK ? 0 : -1;
 }
 

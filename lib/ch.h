@@ -129,6 +129,19 @@ unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
  */
 int ch_query(struct ch *c, const char *sql, struct buf *out);
 
+/*
+ * ch_query() for an answer of any size (an export): each line of the
+ * answer, without its newline, goes to fn as it comes, never the whole
+ * answer held; fn may change its bytes, and stops the answer by
+ * returning non-zero (0 then, and the rest unread).  The server's
+ * exception line ends the lines given and fails the query.  Once a
+ * line has gone, a connection that drops is not asked again (that would
+ * give lines twice): the query fails, the lines given stand.  0, or -1
+ * with ch_errmsg().
+ */
+int ch_query_lines(struct ch *c, const char *sql,
+    int (*fn)(char *line, size_t n, void *arg), void *arg);
+
 /* Run a query whose answer is one number (TabSeparated: a count, a
  * version, EXISTS): 0 with it in *v, or -1 with ch_errmsg(), which for
  * an answer that is no such number quotes it (a proxy's page, a cut

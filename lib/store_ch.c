@@ -1202,59 +1202,75 @@ out:
 
 /* --- reads -------------------------------------------------------------- */
 
+/* each_row()'s way through an answer, a line at a time. */
+struct rows {
+	struct ch	*c;
+	int		(*fn)(const json_val *, int, void *);
+	void		*arg;
+	json_parser	*jp;
+	size_t		 jpmax;		/* the longest line jp takes */
+	unsigned long	 line;
+	int		 rc;
+	char		*why;
+	size_t		 whylen;
+};
+
+static int
+row_line(char *p, size_t n, void *arg)
+{
+	struct rows *r = arg;
+	json_val root;
+	const char *err = "out of memory";
+	int bad;
+
+	r->line++;
+	if (n == 0)
+		return 0;
+	if (n + 4096 > r->jpmax) {	/* room for this line, and more */
+		json_parser_free(r->jp);
+		r->jpmax = n + 4096 > 2 * r->jpmax ? n + 4096 : 2 * r->jpmax;
+		if ((r->jp = json_parser_new(r->jpmax)) == NULL) {
+			snprintf(r->why, r->whylen, "%s", err);
+			return r->rc = -1;
+		}
+	}
+	bad = utf8_valid(p, n) != n;
+	if (bad)
+		utf8_clean(p, n);
+	if (json_parse(r->jp, p, n, 0, &root, &err) == -1)
+		r->rc = -1;
+	else if (root.type != JSON_OBJECT)
+		r->rc = -1, err = "not an object";
+	else if ((r->rc = r->fn(&root, bad, r->arg)) == -1)
+		err = "not a row of the table";
+	if (r->rc == -1)	/* an answer cut or garbled on its way */
+		snprintf(r->why, r->whylen, "%s: line %lu of the answer: %s",
+		    ch_origin(r->c), r->line, err);
+	return r->rc;
+}
+
 /*
- * The answer's lines, each a JSON object (JSONEachRow), to fn, whose -1
- * is a row it cannot take and whose other non-zero answer stops early.
- * A string stored with bytes that are no UTF-8 comes as they are (the
- * server does not check): its row goes to fn with them as '?' and bad
- * set, for fn to name it.  0, fn's answer when it stopped, or -1 with the
- * reason in why.
+ * The answer's lines, each a JSON object (JSONEachRow), to fn as they
+ * come (ch_query_lines: an export of any size holds one row, not the
+ * answer), fn's -1 a row it cannot take and its other non-zero answer a
+ * stop.  A string stored with bytes that are no UTF-8 comes as they are
+ * (the server does not check): its row goes to fn with them as '?' and
+ * bad set, for fn to name it.  0, fn's answer when it stopped, or -1
+ * with the reason in why.
  */
 static int
-each_row(struct ch *c, const char *sql, struct buf *ans,
+each_row(struct ch *c, const char *sql,
     int (*fn)(const json_val *, int, void *), void *arg, char *why,
     size_t whylen)
 {
-	json_parser *jp;
-	json_val root;
-	const char *err;
-	char *p, *e, *end;
-	unsigned long line = 0;
-	int rc = 0, bad;
+	struct rows r = { c, fn, arg, NULL, 0, 0, 0, why, whylen };
 
-	buf_reset(ans);
-	if (ch_query(c, sql, ans) == -1) {
+	if (ch_query_lines(c, sql, row_line, &r) == -1 && r.rc == 0) {
 		snprintf(why, whylen, "%s", ch_errmsg(c));
-		return -1;
+		r.rc = -1;
 	}
-	if (ans->len == 0)
-		return 0;
-	if ((jp = json_parser_new(ans->len + 4096)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	end = ans->data + ans->len;
-	for (p = ans->data; p < end && rc == 0; p = e + 1) {
-		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			e = end;
-		line++;
-		if (e == p)
-			continue;
-		bad = utf8_valid(p, (size_t)(e - p)) != (size_t)(e - p);
-		if (bad)
-			utf8_clean(p, (size_t)(e - p));
-		if (json_parse(jp, p, (size_t)(e - p), 0, &root, &err) == -1)
-			rc = -1;
-		else if (root.type != JSON_OBJECT)
-			rc = -1, err = "not an object";
-		else if ((rc = fn(&root, bad, arg)) == -1)
-			err = "not a row of the table";
-		if (rc == -1)	/* an answer cut or garbled on its way */
-			snprintf(why, whylen, "%s: line %lu of the answer: %s",
-			    ch_origin(c), line, err);
-	}
-	json_parser_free(jp);
-	return rc;
+	json_parser_free(r.jp);
+	return r.rc;
 }
 
 /* Member key of an answer's row, a string that fits, into out; else
@@ -1300,21 +1316,19 @@ kept_one(const json_val *row, int bad, void *arg)
 static int
 run_ended(struct store_ch *s, const char *id)
 {
-	struct buf sql, ans;
+	struct buf sql;
 	char err[700];
 	int rc;
 
 	s->kept = 0;
 	buf_init(&sql, 0);
-	buf_init(&ans, 0);
 	rc = buf_adds(&sql, "SELECT finished_at, status, counts FROM "
 	    "processing_runs FINAL WHERE run_id = ") == -1 ||
 	    ch_quote(&sql, id) == -1 || buf_adds(&sql, " AND status IS NOT "
 	    "NULL AND status != 'running' FORMAT JSONEachRow") == -1 ? -1 :
-	    each_row(s->db->c[0], sql.data, &ans, kept_one, s, err,
+	    each_row(s->db->c[0], sql.data, kept_one, s, err,
 	    sizeof err);
 	buf_release(&sql);
-	buf_release(&ans);
 	return rc == -1 ? -1 : s->kept;
 }
 
@@ -1611,7 +1625,7 @@ store_ch_export(const char *url, const char *target, const char *what,
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
 	    0, 0, limit, what, NULL, 0, 0, closed_since };
-	struct buf sql, ans;
+	struct buf sql;
 	struct chdb *d;
 	char err[700];
 	int rc = 0, v;
@@ -1638,7 +1652,6 @@ store_ch_export(const char *url, const char *target, const char *what,
 	 * markets have no trades watermark */
 	x.notrades = what[0] == 'm' && v == 1;
 	buf_init(&sql, 0);
-	buf_init(&ans, 0);
 	buf_init(&x.b, 0);
 	if ((x.jp = json_parser_new(ndjson_max_line())) == NULL ||
 	    export_sql(&x, what, all, run_id, &sql) == -1) {
@@ -1646,7 +1659,7 @@ store_ch_export(const char *url, const char *target, const char *what,
 		rc = EXIT_DB;
 	} else if (x.what)
 		export_header(x.what, format);
-	if (rc == 0 && each_row(d->c[0], sql.data, &ans, export_one,
+	if (rc == 0 && each_row(d->c[0], sql.data, export_one,
 	    &x, err, sizeof err) == -1) {
 		msg("--export %s: %s", what, err);
 		rc = EXIT_DB;
@@ -1655,7 +1668,6 @@ store_ch_export(const char *url, const char *target, const char *what,
 		rc = EXIT_DB;
 	json_parser_free(x.jp);
 	buf_release(&sql);
-	buf_release(&ans);
 	buf_release(&x.b);
 	chdb_close(d);
 	return rc;
@@ -1827,7 +1839,7 @@ last_one(const json_val *row, int bad, void *arg)
 int
 store_ch_last_run(const char *url, const char *target, const char *flows)
 {
-	struct buf sql, ans;
+	struct buf sql;
 	struct last l = { "", 0 };
 	struct chdb *d;
 	char err[700];
@@ -1843,7 +1855,6 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 		return v == 0 ? 0 : EXIT_DB;
 	}
 	buf_init(&sql, 0);
-	buf_init(&ans, 0);
 	/* an aggregate: one row, runs or none, so that an answer cut to
 	 * nothing on its way is not taken for no run */
 	buf_adds(&sql, "SELECT max(started_at) AS newest, count() AS n "
@@ -1851,7 +1862,7 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	    "has(splitByChar(',', ");
 	ch_quote(&sql, flows);
 	buf_adds(&sql, "), assumeNotNull(flow)) FORMAT JSONEachRow");
-	if (each_row(d->c[0], sql.data, &ans, last_one, &l, err,
+	if (each_row(d->c[0], sql.data, last_one, &l, err,
 	    sizeof err) == -1) {
 		msg("%s", err);	/* it names the server */
 		rc = EXIT_DB;
@@ -1862,7 +1873,6 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	} else if (l.when[0])
 		printf("%s\n", l.when);
 	buf_release(&sql);
-	buf_release(&ans);
 	chdb_close(d);
 	return rc;
 }
