@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -42,7 +43,9 @@
 	"&timeout_overflow_mode=throw" \
 	"&empty_result_for_aggregation_by_empty_set=0"
 
-/* What one request came to: R_HUNG, nothing came for idle_ms. */
+/* What one request came to: R_HUNG, nothing came for idle_ms.  (Not
+ * access(2)'s R_OK, unused here.) */
+#undef R_OK
 enum { R_OK, R_DOWN, R_SERVER, R_FAIL, R_HUNG };
 
 struct ch {
@@ -287,25 +290,51 @@ on_data(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * An answer given line by line as it comes (ch_query_lines), never held
- * whole: line holds the line begun (scan: how much of it has no newline),
- * err what is no line to give: the text of an answer that is an error
- * (not 200), or of a 200 answer from the server's exception line on.
+ * An answer of any size (ch_query_lines), never held whole: it goes to
+ * an unlinked temporary file (spool) as fast as the server sends it,
+ * and its lines to fn from there once it has come whole.  Read as it
+ * comes, to a reader slower than the server (an export piped into
+ * pm-fetch, hours for a year of markets), the server's send timeout
+ * would cut it; and an answer cut or failed half-way gives nothing.
+ * Each line's first bytes (pre) are checked for the server's exception
+ * line; from it on, and for an answer that is an error (not 200), the
+ * text goes to err.
  */
 #define LINES_ERR_MAX	(64u << 10)
+#define LINES_PRE	128
 struct lines {
 	struct ch	*c;
-	int		(*fn)(char *, size_t, void *);
-	void		*arg;
-	struct buf	 line, err;
-	size_t		 scan;
-	unsigned long	 given;		/* lines given to fn */
+	FILE		*spool;
+	struct buf	 err;
+	char		 pre[LINES_PRE];
+	size_t		 npre;
 	int		 failed;	/* what comes is err's */
-	int		 stop;		/* fn said stop */
-	int		 oom;
+	int		 werr;		/* errno of a write to spool */
 };
 
 static const char *exception_line(const char *, size_t);
+
+/* An unlinked file in $TMPDIR (tmpfile(3) takes /tmp whatever it says). */
+static FILE *
+spool_open(void)
+{
+	const char *d = getenv("TMPDIR");
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/pm-ch-answer.XXXXXX", d && *d ?
+	    d : "/tmp") >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if ((fd = mkstemp(path)) == -1)
+		return NULL;
+	(void)unlink(path);
+	if ((f = fdopen(fd, "w+")) == NULL)
+		(void)close(fd);
+	return f;
+}
 
 static void
 lines_err(struct lines *l, const char *p, size_t n)
@@ -315,51 +344,49 @@ lines_err(struct lines *l, const char *p, size_t n)
 	(void)buf_add(&l->err, p, n);
 }
 
-/* Each line of line's bytes to fn, the rest kept; 0 when fn said stop or
- * the server's exception line came. */
+/* Is the line pre holds (its first bytes) the server's exception? */
 static int
-lines_give(struct lines *l)
+lines_exception(const struct lines *l)
 {
-	char *p = l->line.data, *end = p + l->line.len, *e;
-
-	for (e = p + l->scan; !l->stop && (e = memchr(e, '\n',
-	    (size_t)(end - e))) != NULL; e = p) {
-		if (exception_line(p, (size_t)(e - p)) == p) {
-			l->failed = 1;
-			break;
-		}
-		l->given++;
-		l->stop = l->fn(p, (size_t)(e - p), l->arg) != 0;
-		p = e + 1;
-	}
-	if (l->failed)
-		lines_err(l, p, (size_t)(end - p));
-	l->line.len = l->failed ? 0 : (size_t)(end - p);
-	memmove(l->line.data, p, l->line.len);
-	l->line.data[l->line.len] = 0;
-	l->scan = l->line.len;
-	return !l->stop;
+	return l->npre > 6 && exception_line(l->pre, l->npre) == l->pre;
 }
 
 static size_t
 on_lines(char *p, size_t size, size_t n, void *arg)
 {
 	struct lines *l = arg;
+	char *end = p + size * n, *q = p, *e;
 	long status = 0;
+	size_t k;
 
 	if (!l->failed) {
 		curl_easy_getinfo(l->c->e, CURLINFO_RESPONSE_CODE, &status);
 		l->failed = status != 200 || l->c->xcode != 0;
 	}
-	if (l->failed) {
-		lines_err(l, p, size * n);
-		return size * n;
+	while (!l->failed && q < end) {
+		if ((e = memchr(q, '\n', (size_t)(end - q))) == NULL)
+			e = end;
+		k = (size_t)(e - q) < LINES_PRE - l->npre ?
+		    (size_t)(e - q) : LINES_PRE - l->npre;
+		memcpy(l->pre + l->npre, q, k);
+		l->npre += k;
+		if (lines_exception(l)) {
+			l->failed = 1;
+			lines_err(l, l->pre, l->npre - k);
+			break;
+		}
+		if (fwrite(q, 1, (size_t)(e - q) + (e < end), l->spool) !=
+		    (size_t)(e - q) + (e < end)) {
+			l->werr = errno ? errno : EIO;
+			return 0;
+		}
+		if (e < end)
+			l->npre = 0;
+		q = e + (e < end);
 	}
-	if (buf_add(&l->line, p, size * n) == -1) {
-		l->oom = 1;
-		return 0;
-	}
-	return lines_give(l) ? size * n : 0;
+	if (l->failed)
+		lines_err(l, q, (size_t)(end - q));
+	return size * n;
 }
 
 static size_t
@@ -589,48 +616,32 @@ curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
 	return curl_transient(rc) ? R_DOWN : R_FAIL;
 }
 
-/* What a request whose answer went line by line came to.  Once a line
- * has gone to fn, the request is not tried again, which would give its
- * lines twice: an answer cut then fails (R_FAIL), and says so. */
+/* What a request whose answer went to the spool came to. */
 static int
 lines_end(struct ch *c, struct lines *l, CURLcode rc, const char *url)
 {
-	char why[sizeof c->srv];
 	long status = 0;
-	int r;
 
-	if (rc == CURLE_WRITE_ERROR && l->stop)
-		return R_OK;
-	if (rc == CURLE_WRITE_ERROR && l->oom) {
-		snprintf(c->srv, sizeof c->srv, "out of memory");
+	if (rc == CURLE_WRITE_ERROR && l->werr) {
+		snprintf(c->srv, sizeof c->srv, "a temporary file for the "
+		    "answer: %s", strerror(l->werr));
 		return R_FAIL;
 	}
 	if (rc != CURLE_OK)
-		r = curl_failed(c, rc, url, &l->err);
-	else {
-		curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
-		if (status == 200 && c->xcode == 0 && !l->failed) {
-			/* a last line without its newline */
-			if (l->line.len > 0 && buf_addc(&l->line, '\n') == 0)
-				(void)lines_give(l);
-			if (!l->failed)
-				return R_OK;
-		}
-		r = server_error(c, status, l->err.data ? l->err.data : "",
-		    l->err.len);
-	}
-	if (r == R_DOWN && l->given > 0) {
-		snprintf(why, sizeof why, "%s", c->srv);
-		snprintf(c->srv, sizeof c->srv, "the answer broke off after "
-		    "%lu lines (not asked again): %.900s", l->given, why);
-		r = R_FAIL;
-	}
-	return r;
+		return curl_failed(c, rc, url, &l->err);
+	curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200 && c->xcode == 0 && !l->failed &&
+	    !lines_exception(l))	/* a last line without its newline */
+		return R_OK;
+	if (!l->failed)
+		lines_err(l, l->pre, l->npre);
+	return server_error(c, status, l->err.data ? l->err.data : "",
+	    l->err.len);
 }
 
-/* One request, no retry.  The answer goes to out (or line by line to
- * c->lines), an error's text to c->srv; what names the request there
- * when it was given up idle. */
+/* One request, no retry.  The answer goes to out (or to c->lines's
+ * spool), an error's text to c->srv; what names the request there when
+ * it was given up idle. */
 static int
 post_once(struct ch *c, const char *what, const char *params,
     const char *body, size_t len, struct buf *out)
@@ -659,13 +670,20 @@ post_once(struct ch *c, const char *what, const char *params,
 	curl_easy_setopt(c->e, CURLOPT_URL, url.data);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	if (l) {
+	if (l) {	/* a request tried again starts afresh */
+		if (ftell(l->spool) != 0) {
+			fclose(l->spool);
+			if ((l->spool = spool_open()) == NULL) {
+				snprintf(c->srv, sizeof c->srv, "a temporary "
+				    "file for the answer: %s", strerror(errno));
+				goto out;
+			}
+		}
+		buf_reset(&l->err);
+		l->npre = 0;
+		l->failed = l->werr = 0;
 		curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_lines);
 		curl_easy_setopt(c->e, CURLOPT_WRITEDATA, l);
-		buf_reset(&l->line);
-		buf_reset(&l->err);
-		l->scan = 0;
-		l->failed = l->oom = 0;
 	} else
 		curl_easy_setopt(c->e, CURLOPT_WRITEDATA, ans);
 	c->last_io = ts_mono_ms();
@@ -944,20 +962,42 @@ int
 ch_query_lines(struct ch *c, const char *sql,
     int (*fn)(char *, size_t, void *), void *arg)
 {
-	struct lines l = { c, fn, arg, { 0 }, { 0 }, 0, 0, 0, 0, 0 };
-	char what[160];
+	struct lines l = { c, NULL, { 0 }, { 0 }, 0, 0, 0 };
+	char what[160], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	int r;
 
 	idle(c);
+	if ((l.spool = spool_open()) == NULL) {
+		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
+		    "answer: %s", c->origin, strerror(errno));
+		return -1;
+	}
 	stmt_name(sql, what, sizeof what);
-	buf_init(&l.line, 0);
 	buf_init(&l.err, 0);
 	c->lines = &l;
 	c->begin_ms = c->query_ms;
 	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), NULL, 1);
 	c->begin_ms = c->idle_ms;
 	c->lines = NULL;
-	buf_release(&l.line);
+	if (r == R_OK && (fflush(l.spool) == EOF ||
+	    fseek(l.spool, 0, SEEK_SET) == -1)) {
+		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
+		    "answer: %s", c->origin, strerror(errno));
+		r = R_FAIL;
+	}
+	while (r == R_OK && (n = getline(&line, &cap, l.spool)) > 0)
+		if (fn(line, (size_t)n - (line[n - 1] == '\n'), arg) != 0)
+			break;
+	if (r == R_OK && ferror(l.spool)) {
+		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
+		    "answer: %s", c->origin, strerror(errno));
+		r = R_FAIL;
+	}
+	free(line);
+	if (l.spool)
+		fclose(l.spool);
 	buf_release(&l.err);
 	return r == R_OK ? 0 : -1;
 }

@@ -130,14 +130,13 @@ unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
 int ch_query(struct ch *c, const char *sql, struct buf *out);
 
 /*
- * ch_query() for an answer of any size (an export): each line of the
- * answer, without its newline, goes to fn as it comes, never the whole
- * answer held; fn may change its bytes, and stops the answer by
- * returning non-zero (0 then, and the rest unread).  The server's
- * exception line ends the lines given and fails the query.  Once a
- * line has gone, a connection that drops is not asked again (that would
- * give lines twice): the query fails, the lines given stand.  0, or -1
- * with ch_errmsg().
+ * ch_query() for an answer of any size (an export), never held in
+ * memory: it goes to an unlinked temporary file in $TMPDIR (else /tmp)
+ * as fast as the server sends it, then each of its lines, without its
+ * newline, to fn, which may change its bytes and stops the rest by
+ * returning non-zero (0 then).  An answer that does not come whole, or
+ * holds the server's exception line, gives fn nothing.  0, or -1 with
+ * ch_errmsg().
  */
 int ch_query_lines(struct ch *c, const char *sql,
     int (*fn)(char *line, size_t n, void *arg), void *arg);

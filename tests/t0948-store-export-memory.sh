@@ -5,7 +5,8 @@
 # transaction mode) and ClickHouse: its peak RSS for a store of 4N rows
 # is hardly more than for N.  ClickHouse's answer was read whole, then
 # parsed by a parser as large: an export of raw payloads took twice
-# their size in memory (a year of payloads: out of memory).  Peak RSS,
+# their size in memory (a year of payloads: out of memory); it now waits
+# in a temporary file.  Peak RSS,
 # not time, with a generous margin; the data is modest (N: 300 markets,
 # each fetched as a raw payload of 20 kB, 6 MB in all).
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,13 @@ test_expect_success 'ClickHouse: every export holds a row at a time' '
 	pm-store --db "$u/n" n.ndjson >/dev/null 2>&1 &&
 	pm-store --db "$u/l" 4n.ndjson >/dev/null 2>&1 &&
 	every "$u/n" "$u/l"
+'
+
+test_expect_success 'ClickHouse: the answer waits in TMPDIR; none there: exit 3, nothing written' '
+	u=clickhouse://127.0.0.1:${CH_HTTP##*:} &&
+	TMPDIR=$TMP/none run pm-store --db "$u/n" --export raw &&
+	expect_status 3 && test_line_count out 0 &&
+	test_grep "export raw: .*a temporary file for the answer: No such file or directory" err
 '
 
 test_done
