@@ -943,19 +943,33 @@ stmt_name(const char *sql, char *out, size_t n)
 }
 
 int
-ch_query(struct ch *c, const char *sql, struct buf *out)
+ch_query_set(struct ch *c, const char *settings, const char *sql,
+    struct buf *out)
 {
-	char what[160];
+	char what[160], params[256];
 	int r;
 
+	if (snprintf(params, sizeof params, "wait_end_of_query=1%s%s",
+	    settings ? "&" : "", settings ? settings : "") >=
+	    (int)sizeof params) {
+		snprintf(c->err, sizeof c->err, "%s: settings too long",
+		    c->origin);
+		return -1;
+	}
 	idle(c);
 	stmt_name(sql, what, sizeof what);
 	/* the server answers once the query is done: an export of a large
 	 * table may work for minutes before its first byte */
 	c->begin_ms = c->query_ms;
-	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), out, 1);
+	r = post(c, what, params, sql, strlen(sql), out, 1);
 	c->begin_ms = c->idle_ms;
 	return r == R_OK ? 0 : -1;
+}
+
+int
+ch_query(struct ch *c, const char *sql, struct buf *out)
+{
+	return ch_query_set(c, NULL, sql, out);
 }
 
 int

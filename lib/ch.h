@@ -128,6 +128,9 @@ unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
  * Syntax error: ...".
  */
 int ch_query(struct ch *c, const char *sql, struct buf *out);
+/* ch_query() with settings, URL parameters ("insert_distributed_sync=1"). */
+int ch_query_set(struct ch *c, const char *settings, const char *sql,
+    struct buf *out);
 
 /*
  * ch_query() for an answer of any size (an export), never held in

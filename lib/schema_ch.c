@@ -193,6 +193,20 @@ static const char *const views_2[] = {
 "FROM books FINAL GROUP BY token_id, ts)",
 };
 
+/*
+ * The run lock of pm-summary --hold (lib/lease.c): a lease row per flow
+ * and holder, each claim, renewal and release a new version of it.  A
+ * plain table on every server, never Distributed: a lock is taken on the
+ * URL's first server alone, where every holder must read every claim.
+ * Times are the server's clock in seconds since the epoch.
+ */
+static const char *const views_3[] = {
+"CREATE TABLE IF NOT EXISTS run_leases (flow String, holder String, "
+"run_id String, claimed_at Int64, expires_at Int64, "
+SCHEMA_CH_VERSION_COLUMN " UInt64) ENGINE = ReplacingMergeTree("
+SCHEMA_CH_VERSION_COLUMN ") ORDER BY (flow, holder)",
+};
+
 #define NTAB(a) (sizeof a / sizeof a[0])
 
 static const struct ch_migration migrations[] = {
@@ -200,6 +214,7 @@ static const struct ch_migration migrations[] = {
 	{ 2, "trades, books, market activity and resolutions, views",
 	  tables_2, NTAB(tables_2), columns_2, NTAB(columns_2), views_2,
 	  NTAB(views_2) },
+	{ 3, "run leases", NULL, 0, NULL, 0, views_3, NTAB(views_3) },
 };
 
 #define NMIG NTAB(migrations)
