@@ -230,8 +230,8 @@ run_record() {
 
 # One run of a flow at a time on one database, from any directory or
 # machine: pm-summary --hold keeps the lock while its standard input (our
-# coprocess pipe) stays open: a lease row in PostgreSQL, a file beside an
-# SQLite database.  It waits PM_LOCK_WAIT seconds (default 0) for a held
+# coprocess pipe) stays open: a lease row in PostgreSQL or ClickHouse, a
+# file beside an SQLite database.  It waits PM_LOCK_WAIT seconds (default 0) for a held
 # lock, then exits 4; once it holds the lock, runs of the flow still
 # marked running are marked abandoned (their holder is gone).
 take_lock() {

@@ -8,10 +8,14 @@
  * holder that dies leaves a row that expires.  SQLite: an flock(2) on a
  * file beside the database file (its real path, symlinks resolved), opened
  * with O_NOFOLLOW and never truncated; the kernel drops it with its holder.
- * Any other engine: such a file in $TMPDIR, keyed on the URL.
+ * ClickHouse: a lease row per flow and holder in run_leases (ClickHouse
+ * migration 3) on the URL's first server, taken by a claim read back once
+ * every earlier claim is visible, the earliest live claim holding it;
+ * renewed and expiring by the server's clock (see lease.c).
  *
  * Once the lock is taken, runs of the flow still marked running are
- * marked abandoned: their holder is gone, or it would hold the lock.
+ * marked abandoned: their holder is gone, or it would hold the lock (on
+ * ClickHouse: those whose holder's lease is not live).
  * Ownership: everything in struct lease_opts is borrowed.
  */
 #ifndef PM_LEASE_H
@@ -26,7 +30,7 @@ struct lease_opts {
 	const char	*flow;
 	const char	*run_id;	/* who holds it, with host and pid */
 	int		 wait;		/* seconds to wait for a held lock */
-	int		 ttl;		/* PostgreSQL: seconds a lease lasts */
+	int		 ttl;		/* seconds a lease lasts (not SQLite) */
 };
 
 /*

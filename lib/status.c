@@ -105,6 +105,20 @@ jcol(struct rep *r, struct db_stmt *st, int i, const char *key)
 }
 
 /*
+ * The runs on ClickHouse from its schema 3: a run still marked running
+ * whose holder's lease (run_leases, lib/lease.c) is there but not live is
+ * read as abandoned, as the next run of its flow marks it: its lease
+ * expired (its holder died with it, its machine went off) or was given
+ * back (its end could not be stored).  A run without a lease (stored by
+ * pm-store alone, or by a driver of before) is read as stored.
+ */
+#define CH_RUNS "(SELECT run_id, flow, started_at, finished_at, counts, " \
+	"stored_at, if(ifNull(status, 'running') = 'running' AND run_id " \
+	"GLOBAL IN (SELECT run_id FROM run_leases FINAL GROUP BY run_id " \
+	"HAVING max(expires_at) <= toInt64(now())), 'abandoned', status) " \
+	"AS status FROM processing_runs FINAL)"
+
+/*
  * A table as a count or a list reads it.  On ClickHouse its rows are
  * versions, merged in the background (ReplacingMergeTree), and FINAL
  * reads one row per key, the latest (a MAX over times needs none); in a
@@ -117,6 +131,8 @@ table(const struct rep *r, const char *name, char *buf, size_t n)
 {
 	if (db_engine(r->db) != DB_CLICKHOUSE)
 		return name;
+	if (r->version >= 3 && strcmp(name, "processing_runs") == 0)
+		return CH_RUNS;
 	snprintf(buf, n, "(SELECT * FROM %s FINAL)", name);
 	return buf;
 }
@@ -343,7 +359,7 @@ run_counts(struct rep *r, struct fresh *f)
 {
 	struct db_stmt *st;
 	const char *v;
-	char sql[256], t[64];
+	char sql[1024], t[64];
 	int rc, streak = 1;
 
 	snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE flow = ?1 "
@@ -595,7 +611,7 @@ runs(struct rep *r)
 {
 	struct db_stmt *st;
 	struct buf main = r->t;
-	char sql[320], t[64];
+	char sql[1024], t[64];
 	int rc, n = 0, k[4] = { 0 };
 
 	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "

@@ -278,6 +278,35 @@ chdb_check(struct chdb *d, int v, char *err, size_t errlen)
 	    err, errlen);
 }
 
+struct chdb *
+store_ch_lease_open(const char *url, struct ch **first)
+{
+	struct chdb *d;
+	char target[1024], err[700];
+
+	ch_redact(url, target, sizeof target);
+	if ((d = chdb_open(url, target, NULL, err, sizeof err)) == NULL ||
+	    chdb_migrate(d, target, err, sizeof err) == -1) {
+		msg("%s", err);
+		chdb_close(d);
+		return NULL;
+	}
+	*first = d->c[0];
+	return d;
+}
+
+void
+store_ch_lease_close(struct chdb *d)
+{
+	chdb_close(d);
+}
+
+int
+store_ch_lease_cluster(const struct chdb *d)
+{
+	return d->cluster[0] != 0;
+}
+
 /* --- rows --------------------------------------------------------------- */
 
 static uint64_t

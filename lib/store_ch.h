@@ -63,4 +63,18 @@ int store_ch_prune(const char *url, const char *target, const char *before,
  * given, must be the URL's cluster= or stand in for it). */
 int store_ch_schema(const char *url, const char *target, const char *cluster);
 
+/*
+ * The run lock's connection (lib/lease.c, pm-summary --hold): every server
+ * url names opened and brought to the latest schema, as pm-store does;
+ * *first is the URL's first server, where the lock is taken.  NULL after a
+ * message.  store_ch_lease_close() closes them all.
+ */
+struct chdb;
+struct ch;
+struct chdb *store_ch_lease_open(const char *url, struct ch **first);
+void store_ch_lease_close(struct chdb *d);
+/* 1 when url names a cluster (?cluster=): writes through its Distributed
+ * tables want insert_distributed_sync=1 to be there when they return. */
+int store_ch_lease_cluster(const struct chdb *d);
+
 #endif

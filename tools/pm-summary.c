@@ -99,7 +99,8 @@ usage(FILE *f)
 "      --hold FLOW         hold FLOW's run lock until standard input ends\n"
 "      --run-id ID         --hold: the run that holds it\n"
 "      --wait SECS         --hold: wait that long for a held lock (0)\n"
-"      --ttl SECS          --hold: PostgreSQL lease life (default 60)\n"
+"      --ttl SECS          --hold: lease life, PostgreSQL and ClickHouse\n"
+"                          (default 60)\n"
 "      --plot FILE         --score: the reliability diagram as SVG\n"
 "  -h, --help              this help;  -V, --version  the version\n", f);
 }
