@@ -163,4 +163,32 @@ test_expect_success 'a database at ClickHouse schema 2 with a run left running: 
 	test_eq 3 "$(q "SELECT max(version) FROM l$test_n.schema_migrations")" &&
 	test_eq 1 "$(q "EXISTS TABLE l$test_n.run_leases")"
 '
+# last: the cluster's servers, started in the case, stop with it (ch.sh)
+test_expect_success 'a cluster: the lease on its first server, a dead holder'"'"'s run abandoned through the Distributed table' '
+	ch_cluster pml 2 || { say "$CH_ERR"; return 1; }
+	# shellcheck disable=SC2086 # split on purpose: one URL per shard
+	set -- $CH_URLS &&
+	h1=${1#clickhouse://} h1=${h1%%/*} h2=${2#clickhouse://} h2=${h2%%/*} &&
+	on() { curl -sf --data-binary "$2" "http://$1/"; } &&
+	CL="$1?cluster=pml&shards=$h2" &&
+	run pm-store --schema clickhouse --db "$CL" && expect_status 0 &&
+	test_eq 1 "$(on "$h2" "EXISTS TABLE run_leases")" &&
+	test_eq 0 "$(on "$h2" "EXISTS TABLE run_leases_local")" &&
+	(sleep 30 | pm-summary --hold static --db "$CL" --run-id gone --ttl 3 >held 2>&1 & echo $! >hpid) &&
+	test_when_finished "kill \$(cat hpid) 2>/dev/null || :" &&
+	for _ in $(seq 100); do grep -q locked held && break; sleep 0.1; done &&
+	grep -q locked held &&
+	test_eq 1 "$(on "$h1" "SELECT count() FROM run_leases FINAL WHERE expires_at > toInt64(now())")" &&
+	test_eq 0 "$(on "$h2" "SELECT count() FROM run_leases")" &&
+	for i in $(seq 1 8); do printf "%s\n" "{\"kind\":\"run\",\"phase\":\"start\",\"run_id\":\"gone$i\",\"flow\":\"static\"}"; done >runs &&
+	pm-store --db "$CL" runs >/dev/null 2>&1 &&
+	# as a run killed mid-way leaves them: started, not ended
+	curl -sf --data-binary "INSERT INTO processing_runs (run_id, flow, started_at, status, stored_at, row_version) SELECT run_id, flow, started_at, '\''running'\'', stored_at, row_version + 1 FROM processing_runs FINAL" "http://$h1/?insert_distributed_sync=1" &&
+	test_num "$(on "$h2" "SELECT count() FROM processing_runs_local")" -gt 0 &&
+	test_eq 8 "$(on "$h1" "SELECT count() FROM processing_runs FINAL WHERE status = '\''running'\''")" &&
+	kill -9 "$(cat hpid)" && sleep 4.5 &&
+	(sleep 3 | pm-summary --hold static --db "$CL" --run-id next >held2 2>err2) &&
+	grep -q locked held2 && test_grep "8 earlier static runs marked abandoned" err2 &&
+	test_eq 8 "$(on "$h1" "SELECT count() FROM processing_runs FINAL WHERE status = '\''abandoned'\''")"
+'
 test_done
