@@ -113,9 +113,24 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 	return err[0] ? -1 : 0;
 }
 
+/* s starts a key=value pair: blanks, a word, blanks and '='. */
+static int
+at_pair(const char *s)
+{
+	s += strspn(s, " \t");
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return 0;
+	s += strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_");
+	return s[strspn(s, " \t")] == '=';
+}
+
 /* Where a password sits in url: a URI's user:password@ (from the first
  * ':' after "//" to the last '@', generously) and every password=
- * value.  Calls fn for each [start, end). */
+ * value: unquoted, up to the next '&' in a URI, up to the next key=
+ * or the end in a key=value string (a password with a blank that was
+ * not quoted is libpq's error, and no piece of it may show in one).
+ * Calls fn for each [start, end). */
 static void
 each_secret(const char *url, void (*fn)(const char *, const char *, void *),
     void *arg)
@@ -135,9 +150,15 @@ each_secret(const char *url, void (*fn)(const char *, const char *, void *),
 			p = ++e;
 			while (*e && !(*e == '\'' && e[-1] != '\\'))
 				e++;
-		} else
-			for (p = e; *e && *e != '&' && !isspace((unsigned char)*e); e++)
+		} else {
+			for (p = e; *e && *e != '&' && (s != NULL ||
+			    !isspace((unsigned char)*e)); e++)
 				;
+			while (s == NULL && *e && !at_pair(e) &&
+			    e[strspn(e, " \t")] != 0)
+				e += strspn(e, " \t") + strcspn(e +
+				    strspn(e, " \t"), " \t");
+		}
 		if (e > p)
 			fn(p, e, arg);
 	}
@@ -176,7 +197,8 @@ db_redact(const char *url, char *out, size_t n)
 }
 
 struct scrub {
-	const char	*secret[8];
+	const char	*url;
+	const char	*secret[8];	/* in url, but for dec */
 	size_t		 len[8];
 	int		 n;
 	char		 dec[256];	/* the URI password, %-decoded */
@@ -207,35 +229,64 @@ scrub_add(const char *start, const char *end, void *arg)
 	sc->len[sc->n++] = o;
 }
 
-/* The secret s starts at p, or the quoted text p..q ("...") is a piece
- * of a secret: what to skip, 0 if neither. */
-static size_t
-secret_at(const struct scrub *sc, const char *p, const char *q)
+/* The text p..p+n is a piece of a secret, or url has it where a
+ * password sits (an occurrence that overlaps one). */
+static int
+hides(const struct scrub *sc, const char *p, size_t n)
 {
+	const char *u, *s;
 	int i;
 
 	for (i = 0; i < sc->n; i++) {
-		if (sc->len[i] && strncmp(p, sc->secret[i], sc->len[i]) == 0)
-			return sc->len[i];
-		if (q && q > p && memmem(sc->secret[i], sc->len[i], p,
-		    (size_t)(q - p)) != NULL)
-			return (size_t)(q - p);
+		s = sc->secret[i];
+		if (memmem(s, sc->len[i], p, n) != NULL)
+			return 1;
+		if (s == sc->dec)
+			continue;
+		for (u = sc->url; (u = memmem(u, strlen(u), p, n)) != NULL &&
+		    u < s + sc->len[i]; u++)
+			if (u + n > s)
+				return 1;
 	}
 	return 0;
+}
+
+/* What to skip at p: a secret that starts there, or, right after a
+ * '"', the longest quoted piece (up to a later '"' or the end) that
+ * hides one: libpq quotes the part of a URL it could not read, which
+ * may begin or end inside the password or hold a '"' of it.  0 if
+ * neither. */
+static size_t
+secret_at(const struct scrub *sc, const char *m, const char *p)
+{
+	const char *q;
+	size_t best = 0;
+	int i;
+
+	for (i = 0; i < sc->n; i++)
+		if (sc->len[i] > best && strncmp(p, sc->secret[i],
+		    sc->len[i]) == 0)
+			best = sc->len[i];
+	if (p == m || p[-1] != '"')
+		return best;
+	for (q = p; *q; q++)
+		if (q[1] == 0 || q[1] == '"')
+			if ((size_t)(q + 1 - p) > best &&
+			    hides(sc, p, (size_t)(q + 1 - p)))
+				best = (size_t)(q + 1 - p);
+	return best;
 }
 
 void
 db_redact_msg(const char *url, const char *m, char *out, size_t n)
 {
-	struct scrub sc = { .n = 0 };
-	const char *p, *q = NULL;
+	struct scrub sc = { .url = url, .n = 0 };
+	const char *p;
 	size_t o = 0, skip;
 
 	each_secret(url, scrub_add, &sc);
 	for (p = m; *p && o + 4 < n; ) {
-		/* right after a quote: up to the next one, a quoted piece */
-		q = p > m && p[-1] == '"' ? strchr(p, '"') : NULL;
-		if ((skip = secret_at(&sc, p, q)) != 0) {
+		if ((skip = secret_at(&sc, m, p)) != 0) {
 			memcpy(out + o, "***", 3);
 			o += 3;
 			p += skip;

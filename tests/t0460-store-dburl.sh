@@ -85,11 +85,16 @@ test_expect_success 'malformed PostgreSQL URLs: libpq quotes them, the password 
 	    "postgresql://pm@/db?host=/nonexistent&password=Secret" \
 	    "host=/nonexistent dbname=x user=pm password=Secret" \
 	    "host=/nonexistent password = '"'"'Sec ret'"'"' dbname=x" \
-	    "host=/nonexistent password='"'"'Secret"; do
+	    "host=/nonexistent password='"'"'Secret" \
+	    "postgresql://pm:Sec@w/ret%rd@host/db" \
+	    "postgresql://pm:Sec '"'"'q\"  r\\et@/db?host=/nonexistent" \
+	    "host=/nonexistent dbname=x user=pm password=Sec '"'"'q\"  ret" \
+	    "host=/nonexistent password=Sec ret y=z" \
+	    "postgresql://pm@/db?host=/nonexistent&password=Sec ret&port=x"; do
 		for mode in "" --new-only; do
 			run pm-store --db "$u" $mode "$RUN" &&
 			{ expect_status 3 || return 1; } &&
-			if grep -q -e Sec -e ret -e zz err out; then
+			if grep -q -e Sec -e ret -e "r\\\\et" -e zz err out; then
 				echo "leaked by $u $mode:"; cat err; return 1
 			fi
 		done
