@@ -18,7 +18,7 @@ libonig-dev libsqlite3-dev libpq-dev libssl-dev libsimdjson-dev libzstd-dev"
 demo="$build python3"
 tests="$build mandoc python3 python3-pandas python3-yaml postgresql-15 postgresql-client-15
 pgbouncer clickhouse-server clickhouse-client shellcheck curl clang
-libclang-rt-14-dev valgrind"
+libclang-rt-14-dev valgrind locales"
 
 level=tests list=
 while [ $# -gt 0 ]; do
