@@ -89,11 +89,30 @@ add_password(struct secrets *s, const char *p, size_t n)
 	return rc;
 }
 
-/* user:password@ of a URL, and password=... of a connection string. */
+/* A quoted value of a key=value string from q (after its quote), as
+ * libpq reads it: \' and \\ are ' and \. */
+static int
+add_quoted(struct secrets *s, const char *q)
+{
+	char *d;
+	size_t o = 0;
+	int rc;
+
+	if ((d = malloc(strlen(q) + 1)) == NULL)
+		return -1;
+	for (; *q && *q != '\''; q++)
+		d[o++] = *q == '\\' && q[1] ? *++q : *q;
+	rc = add(s, d, o);
+	free(d);
+	return rc;
+}
+
+/* user:password@ of a URL, and password=... of a connection string
+ * (password = '...' quoted too). */
 static int
 add_parts(struct secrets *s, const char *v)
 {
-	const char *a, *end, *at, *colon, *q;
+	const char *a, *end, *at, *colon, *q, *e;
 
 	if ((a = strstr(v, "://")) != NULL) {
 		a += 3;
@@ -104,9 +123,15 @@ add_parts(struct secrets *s, const char *v)
 		    add_password(s, colon + 1, (size_t)(at - 2 - colon)) == -1)
 			return -1;
 	}
-	for (q = v; (q = strstr(q, "password=")) != NULL; q += 9)
-		if (add_password(s, q + 9, strcspn(q + 9, "& \t")) == -1)
+	for (q = v; (q = strstr(q, "password")) != NULL; q = e) {
+		e = q + 8 + strspn(q + 8, " \t");
+		if (*e != '=')
+			continue;
+		e += 1 + strspn(e + 1, " \t");
+		if (*e == '\'' ? add_quoted(s, e + 1) == -1 :
+		    add_password(s, e, strcspn(e, "& \t")) == -1)
 			return -1;
+	}
 	return 0;
 }
 

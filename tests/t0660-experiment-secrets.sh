@@ -60,6 +60,24 @@ test_expect_success 'nothing of them in a SQLite database after pm-store' '
 	not grep -F -f pats d out err
 '
 
+# A key=value DATABASE_URL with its password quoted (a blank, an escaped
+# quote and backslash in it): the password as libpq reads it is a secret,
+# whoever prints it.
+KV_PW="Kv Pw'-$S\\x"
+KV_URL="host=/nonexistent dbname=pm password = '$(printf '%s' "$KV_PW" |
+    sed "s/\\\\/\\\\\\\\/g; s/'/\\\\'/g")' user=pm"
+jq -n --arg pw "$KV_PW" '{suites: [{id: "kv", research: [{variant: "says",
+    type: "command", argv: ["sh", "-c", "cat >/dev/null; printf %s \"$1\" >&2; jq -n --arg p \"$1\" \"{output: \\$p}\"", "sh", $pw]}]}]}' \
+    >"$TMP/kv.json"
+
+test_expect_success 'a quoted password= of a key=value DATABASE_URL is masked as libpq reads it' '
+	DATABASE_URL=$KV_URL run pm-experiment -c ../kv.json --dump-dir dumps ../groups.ndjson &&
+	expect_status 0 &&
+	jq -e "select(.kind==\"group\") | .results[0].output == \"***\"" out &&
+	printf "%s\n" "$KV_PW" "Kv Pw" >pats &&
+	not grep -rF -f pats out err dumps
+'
+
 test_expect_success 'env: names only' '
 	echo "{\"suites\":[{\"id\":\"b\",\"research\":[{\"variant\":\"v\",\"type\":\"command\",\"argv\":[\"true\"],\"env\":[\"A=B\"]}]}]}" >bad.json &&
 	run pm-experiment -c bad.json -l && expect_status 2 &&
