@@ -271,6 +271,18 @@ test_num() {
 	return 1
 }
 
+# peak CMD...: the peak RSS of CMD in kB; its output in out, err; fails
+# when CMD does.  AddressSanitizer keeps what is freed for a while (256 MB
+# by default): none kept, so that a row freed is memory given back.
+peak() {
+	ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0:thread_local_quarantine_size_kb=0 \
+	    python3 -c "
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:], stdout=open(\"out\", \"w\"), stderr=open(\"err\", \"w\"))
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)" "$@"
+}
+
 # test_when_finished CMD...: CMD runs when the case ends, whatever its
 # result, last registered first; a failing CMD fails the case.  One word
 # is a command line to eval, several are the words of one command.

@@ -20,18 +20,6 @@ SLACK=10000	# kB more at 4N than at N; reading whole took 20 MB more
 python3 "$TESTS_DIR/year-data.py" $G $PAD >"$TMP/n.ndjson"
 python3 "$TESTS_DIR/year-data.py" $((4 * G)) $PAD >"$TMP/4n.ndjson"
 
-# peak CMD...: the peak RSS of CMD in kB; its output in out, err; fails
-# when CMD does.  AddressSanitizer keeps what is freed for a while (256 MB
-# by default): none kept, so that a row freed is memory given back.
-peak() {
-	ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0:thread_local_quarantine_size_kb=0 \
-	    python3 -c "
-import resource, subprocess, sys
-rc = subprocess.call(sys.argv[1:], stdout=open(\"out\", \"w\"), stderr=open(\"err\", \"w\"))
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)" "$@"
-}
-
 # bounded SMALL LARGE WHAT...: pm-store --export WHAT from the store
 # SMALL (N rows) and LARGE (4N): as many rows more as due, hardly more
 # memory

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-# year-data.py G [PAYLOAD] - a store's year in little: the records of a
-# daily run forecasting G events of two markets each (one group record
-# each, one forecast variant), then a static run that finds every market
-# closed and resolved; with PAYLOAD, each market record comes after a raw
-# record of PAYLOAD bytes (so a --export raw is G * 2 * PAYLOAD bytes).
+# year-data.py G [PAYLOAD [KEYLEN]] - a store's year in little: the
+# records of a daily run forecasting G events of two markets each (one
+# group record each, one forecast variant), then a static run that finds
+# every market closed and resolved; with PAYLOAD, each market record
+# comes after a raw record of PAYLOAD bytes (so a --export raw is
+# G * 2 * PAYLOAD bytes); with KEYLEN, event keys and market ids are
+# slugs of KEYLEN bytes (each result's row then three times that).
 # NDJSON on stdout, for pm-store, cheap to make in any size.
 import hashlib
 import json
@@ -11,6 +13,7 @@ import sys
 
 G = int(sys.argv[1])
 PAYLOAD = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+KEYLEN = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 out = sys.stdout
 
 
@@ -22,9 +25,13 @@ def run(rid, flow, day):
                           "environment": "test", "options": {}}) + "\n")
 
 
+def key(k):
+    return (k + "-will-it-happen" * KEYLEN)[:max(KEYLEN, len(k))]
+
+
 def market(i, closed, yes):
-    return {"kind": "market", "source": "polymarket", "market_id": "m%d" % i,
-            "question": "Q%d" % i, "event_id": "e%d" % (i // 2),
+    return {"kind": "market", "source": "polymarket",
+            "market_id": key("m%d" % i), "question": "Q%d" % i, "event_id": key("e%d" % (i // 2)),
             "close_time": "2026-11-24T00:00:00Z", "active": not closed,
             "closed": closed, "resolution_status": None,
             "contracts": [{"outcome": "Yes", "token_id": "t%dy" % i,
@@ -55,7 +62,7 @@ for g in range(G):
            "started_at": "2026-11-23T07:00:00Z",
            "finished_at": "2026-11-23T07:00:01Z", "latency_ms": 5,
            "error": None}
-    out.write(json.dumps({"kind": "group", "event_key": "e%d" % g,
+    out.write(json.dumps({"kind": "group", "event_key": key("e%d" % g),
                           "event": None, "markets": ms,
                           "results": [res]}) + "\n")
 run("r2", "static", "2026-11-24")
