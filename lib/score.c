@@ -651,13 +651,66 @@ load_sources(struct scorer *s)
 	return rc == DB_DONE ? 0 : dberr(s, "markets");
 }
 
+/* The rows of st scored, counted in *n. */
+static int
+score_rows(struct scorer *s, struct db_stmt *st, unsigned long *n)
+{
+	int rc;
+
+	*n = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		++*n;
+		if (score_result(s, st) == -1) {
+			db_reset(st);
+			return -1;
+		}
+	}
+	return rc == DB_DONE ? 0 : dberr(s, "experiment_results");
+}
+
+/*
+ * PostgreSQL: the results through the cursor pm_score (declared by
+ * score_all), FETCH_ROWS at a time.  An answer is held whole in memory
+ * (a year of daily forecasts, hundreds of MB) unless read a row at a
+ * time, which leaves the connection to no other statement, and each
+ * result's markets are looked up on it.  A cursor lives in one
+ * transaction, as a pooler in transaction mode allows.
+ */
+#define FETCH_ROWS	500
+
+static int
+score_cursor(struct scorer *s, const char *declare)
+{
+	struct db_stmt *st = NULL;
+	char fetch[64];
+	unsigned long n = FETCH_ROWS;
+	int rc = -1;
+
+	snprintf(fetch, sizeof fetch, "FETCH %d FROM pm_score", FETCH_ROWS);
+	if (db_begin(s->db) != DB_DONE)
+		return dberr(s, "experiment_results");
+	if (db_exec(s->db, declare) != DB_DONE ||
+	    (st = db_prepare(s->db, fetch)) == NULL)
+		dberr(s, "experiment_results");
+	else
+		for (rc = 0; rc == 0 && n == FETCH_ROWS; )
+			rc = score_rows(s, st, &n);
+	if (rc == 0 && db_commit(s->db) != DB_DONE)
+		rc = dberr(s, "experiment_results");
+	if (rc == -1)
+		db_rollback(s->db);
+	db_finalize(st);
+	return rc;
+}
+
 static int
 score_all(struct scorer *s)
 {
 	struct db_stmt *st;
 	const char *c;
 	char sql[1024];
-	int rc;
+	unsigned long n = 0;
+	int rc, pg = db_engine(s->db) == DB_PG;
 
 	if (load_sources(s) == -1)
 		return -1;
@@ -682,28 +735,26 @@ score_all(struct scorer *s)
 	 * (a float sum depends on its order): bytes, as SQLite compares
 	 * text, not a PostgreSQL database's locale (en_US puts "a" before
 	 * "B"), and a null suite as '' (PostgreSQL sorts nulls last). */
-	c = db_engine(s->db) == DB_PG ? " COLLATE \"C\"" : "";
-	snprintf(sql, sizeof sql, "SELECT event_key, COALESCE(suite, ''), "
+	c = pg ? " COLLATE \"C\"" : "";
+	snprintf(sql, sizeof sql, "%sSELECT event_key, COALESCE(suite, ''), "
 	    "COALESCE(stage, ''), COALESCE(variant, ''), probabilities, "
 	    "started_at, experiment_id, fingerprint, markets, run_id FROM "
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
 	    "NULL ORDER BY COALESCE(suite, '')%s, COALESCE(stage, '')%s, "
 	    "COALESCE(variant, '')%s, experiment_id%s, fingerprint%s, "
-	    "event_key%s", c, c, c, c, c, c);
-	st = db_prepare(s->db, sql);
+	    "event_key%s", pg ? "DECLARE pm_score NO SCROLL CURSOR FOR " : "",
+	    c, c, c, c, c, c);
+	st = pg ? NULL : db_prepare(s->db, sql);
 	if (!s->q_mkt || !s->q_ref || !s->q_lead || (s->v >= 5 && !s->q_res) ||
-	    !st) {
+	    (!pg && !st)) {
 		db_finalize(st);
 		return dberr(s, "prepare");
 	}
-	while ((rc = db_step(st)) == DB_ROW)
-		if (score_result(s, st) == -1) {
-			db_reset(st);
-			db_finalize(st);
-			return -1;
-		}
+	if (pg)
+		return score_cursor(s, sql);
+	rc = score_rows(s, st, &n);
 	db_finalize(st);
-	return rc == DB_DONE ? 0 : dberr(s, "experiment_results");
+	return rc;
 }
 
 static void

@@ -8,6 +8,11 @@
 # of forecasts on 100k markets, hours).  Counted, not timed: the blocks
 # of markets and its indexes that PostgreSQL reads for the report, at N
 # and at 4N markets, grow as the markets do, not as their square.
+# PostgreSQL's answer of the results was held whole (a year of daily
+# forecasts, hundreds of MB), as the look-ups of their markets share the
+# connection: they are read through a cursor, a page at a time, directly
+# and through PgBouncer in transaction mode.  Peak RSS, at N and 4N
+# results, with a generous margin.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 pg_start
@@ -51,6 +56,41 @@ test_expect_success 'PostgreSQL: the blocks of markets read grow as the markets 
 	a=$(blocks $G) && b=$(blocks $((4 * G))) &&
 	echo "blocks of markets read: $a for $((2 * G)) markets, $b for $((8 * G))" &&
 	test_num "$b" -lt $((6 * a))
+'
+
+M=1000		# results (events of two markets) for the peak RSS: N
+KEYLEN=250	# bytes of each event key and market id: rows of about 1 kB
+SLACK=2000	# kB more at 4N than at N; holding every result took 4.5 MB more
+
+# held SMALL LARGE: pm-summary --score of the stores SMALL (N results)
+# and LARGE (4N): every result scored, hardly more memory; the report of
+# LARGE in out
+held() {
+	local a b
+	if ! a=$(peak pm-summary --score --db "$1" --json) ||
+	    ! jq -e ".variants[0].forecasts == $M" out >/dev/null ||
+	    ! b=$(peak pm-summary --score --db "$2" --json) ||
+	    ! jq -e ".variants[0].forecasts == 4 * $M" out >/dev/null; then
+		sed 's/^/  stderr: /' err | head -5
+		return 1
+	fi
+	echo "peak RSS of pm-summary --score: $a kB for $M results, $b kB for $((4 * M))"
+	test_num "$b" -lt $((a + SLACK))
+}
+
+test_expect_success 'PostgreSQL: pm-summary --score holds a page of results, not all' '
+	pg_ready && n=$(pg_newdb rn) && l=$(pg_newdb rl) &&
+	python3 "$TESTS_DIR/year-data.py" $M 0 $KEYLEN >n.ndjson &&
+	python3 "$TESTS_DIR/year-data.py" $((4 * M)) 0 $KEYLEN >l.ndjson &&
+	pm-store --db "$n" n.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$l" l.ndjson >/dev/null 2>&1 &&
+	held "$n" "$l" && mv out "$TMP/direct.json"
+'
+
+pgbouncer_start
+test_expect_success 'PostgreSQL through PgBouncer (transaction mode): the same, the same report' '
+	pgb_ready && held "$(pgb_url rn)" "$(pgb_url rl)" &&
+	test_cmp "$TMP/direct.json" out
 '
 
 test_done
