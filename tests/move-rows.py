@@ -96,10 +96,13 @@ def norm(v):
 
 def rows(db, sql, compact=()):
     """The rows sql gives, sorted, each value norm()ed; the columns whose
-    indexes are in compact are JSON text made compact first."""
+    indexes are in compact are JSON text made compact first, their
+    numbers as doubles (SQLite's json_group_array writes the price 1.0
+    as 1.0, PostgreSQL's json_agg as 1)."""
     out = []
     for r in query(db, sql):
-        r = [json.dumps(json.loads(v), separators=(",", ":"),
+        r = [json.dumps(json.loads(v, parse_int=float),
+                        separators=(",", ":"),
                         ensure_ascii=False)
              if i in compact and isinstance(v, str) else v
              for i, v in enumerate(r)]
