@@ -977,23 +977,19 @@ ch_query_lines(struct ch *c, const char *sql,
     int (*fn)(char *, size_t, void *), void *arg)
 {
 	struct lines l = { c, NULL, { 0 }, { 0 }, 0, 0, 0 };
-	char what[160], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int r;
 
-	idle(c);
 	if ((l.spool = spool_open()) == NULL) {
 		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
 		    "answer: %s", c->origin, strerror(errno));
 		return -1;
 	}
-	stmt_name(sql, what, sizeof what);
 	buf_init(&l.err, 0);
-	c->lines = &l;
-	c->begin_ms = c->query_ms;
-	r = post(c, what, "wait_end_of_query=1", sql, strlen(sql), NULL, 1);
-	c->begin_ms = c->idle_ms;
+	c->lines = &l;		/* post_once() sends the answer there */
+	r = ch_query_set(c, NULL, sql, NULL) == 0 ? R_OK : R_FAIL;
 	c->lines = NULL;
 	if (r == R_OK && (fflush(l.spool) == EOF ||
 	    fseek(l.spool, 0, SEEK_SET) == -1)) {
