@@ -921,12 +921,10 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	unsigned long bad = 0;
 	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
 
-	/* no tables yet (the flow's own pm-store makes them while this one
-	 * reads: a retry-failures run on a new database) hold no groups */
+	/* a database with no tables yet is pm-store's (do_export) */
 	if ((strcmp(what, "group") == 0 || strcmp(what, "retry") == 0) &&
-	    (v == 0 || v >= 3))
-		return v ? group_export(db, what, where, run_id, limit, count) :
-		    0;
+	    v >= 3)
+		return group_export(db, what, where, run_id, limit, count);
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
 	    strcmp(what, "events") == 0)
 		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,

@@ -158,6 +158,22 @@ test_expect_success 'the same exports and views from SQLite and PostgreSQL' '
 	test_cmp fa fb
 '
 
+# The prices, trades and retry-failures flows export while their own
+# pm-store makes a new database: an export that came first found no file
+# and failed the run (exit 3, "unable to open database file").
+test_expect_success 'a database not made yet, or with no tables yet: every export is empty, exit 0' '
+	sqlite3 other.db "CREATE TABLE other (x)" &&
+	for k in raw market event price result group retry \
+	    "market --format csv" "market --all" "market --closed-since 2026-01-01T00:00:00Z"; do
+		run pm-store --db nothere.db --export $k && expect_status 0 &&
+		test_line_count out -eq 0 && test_grep "no database here" err &&
+		test ! -e nothere.db &&
+		run pm-store --db other.db --export $k && expect_status 0 &&
+		test_line_count out -eq 0 || return 1
+	done &&
+	test "$(sqlite3 other.db "SELECT count(*) FROM sqlite_master")" = 1
+'
+
 test_expect_success 'usage: --format and --all need an export they apply to' '
 	run pm-store --db x.db --export raw --format csv && expect_status 2 &&
 	run pm-store --db x.db --export price --all && expect_status 2 &&

@@ -131,12 +131,26 @@ do_export(struct opts *o)
 	struct db *db;
 	unsigned long n = 0;
 	char err[600];
-	int rc = 0, whole;
+	int rc = 0, whole, v;
 
+	/* A database not made yet, or made with no tables yet, holds
+	 * nothing: the prices, trades and retry-failures flows export while
+	 * their own pm-store makes it, and a read must not make it. */
+	if (!db_exists(o->url)) {
+		msg("%s: no database here: nothing to export", o->target);
+		return 0;
+	}
 	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
 	    sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
+	}
+	if ((v = schema_version(db)) <= 0) {
+		if (v == -1)
+			msg("%s: schema version: %s", o->target,
+			    db_errmsg(db));
+		db_close(db);
+		return v == -1 ? EXIT_DB : 0;
 	}
 	whole = o->format == EXPORT_NDJSON &&
 	    (strcmp(what, "market") == 0 || strcmp(what, "event") == 0);
