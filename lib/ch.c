@@ -43,10 +43,8 @@
 	"&timeout_overflow_mode=throw" \
 	"&empty_result_for_aggregation_by_empty_set=0"
 
-/* What one request came to: R_HUNG, nothing came for idle_ms.  (Not
- * access(2)'s R_OK, unused here.) */
-#undef R_OK
-enum { R_OK, R_DOWN, R_SERVER, R_FAIL, R_HUNG };
+/* What one request came to: REQ_HUNG, nothing came for idle_ms. */
+enum { REQ_OK, REQ_DOWN, REQ_SERVER, REQ_FAIL, REQ_HUNG };
 
 struct ch {
 	CURL		*e;
@@ -570,8 +568,8 @@ server_error(struct ch *c, long status, const char *text, size_t n)
 	if ((p = strstr(c->srv, "(at row ")) != NULL)
 		c->row_hint = strtol(p + 8, NULL, 10);
 	if (status == 503 || code_transient(c->code))
-		return R_DOWN;
-	return R_SERVER;
+		return REQ_DOWN;
+	return REQ_SERVER;
 }
 
 /*
@@ -598,7 +596,7 @@ exception_line(const char *p, size_t n)
 	return NULL;
 }
 
-/* curl's reason into c->srv; R_DOWN when trying again may help. */
+/* curl's reason into c->srv; REQ_DOWN when trying again may help. */
 static int
 curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
 {
@@ -613,7 +611,7 @@ curl_failed(struct ch *c, CURLcode rc, const char *url, const struct buf *ans)
 	else if (rc == CURLE_WRITE_ERROR)
 		snprintf(why, sizeof why, "answer over %zu bytes", ans->max);
 	one_line(why, strlen(why), c->srv, sizeof c->srv);
-	return curl_transient(rc) ? R_DOWN : R_FAIL;
+	return curl_transient(rc) ? REQ_DOWN : REQ_FAIL;
 }
 
 /* What a request whose answer went to the spool came to. */
@@ -625,14 +623,14 @@ lines_end(struct ch *c, struct lines *l, CURLcode rc, const char *url)
 	if (rc == CURLE_WRITE_ERROR && l->werr) {
 		snprintf(c->srv, sizeof c->srv, "a temporary file for the "
 		    "answer: %s", strerror(l->werr));
-		return R_FAIL;
+		return REQ_FAIL;
 	}
 	if (rc != CURLE_OK)
 		return curl_failed(c, rc, url, &l->err);
 	curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200 && c->xcode == 0 && !l->failed &&
 	    !lines_exception(l))	/* a last line without its newline */
-		return R_OK;
+		return REQ_OK;
 	if (!l->failed)
 		lines_err(l, l->pre, l->npre);
 	return server_error(c, status, l->err.data ? l->err.data : "",
@@ -653,7 +651,7 @@ post_once(struct ch *c, const char *what, const char *params,
 	size_t before;
 	long status = 0;
 	CURLcode rc;
-	int r = R_FAIL;
+	int r = REQ_FAIL;
 
 	buf_init(&url, 0);
 	buf_init(&scratch, 1 << 20);
@@ -701,7 +699,7 @@ post_once(struct ch *c, const char *what, const char *params,
 		    c->answered ? "the answer stopped coming, nothing more" :
 		    "no answer", limit_ms(c) / 1000.0, limit_ms(c) ==
 		    c->idle_ms ? "PM_DB_TIMEOUT" : "PM_DB_QUERY_TIMEOUT");
-		r = R_HUNG;
+		r = REQ_HUNG;
 		ans->len = before;
 		if (ans->data)
 			ans->data[before] = 0;
@@ -715,7 +713,7 @@ post_once(struct ch *c, const char *what, const char *params,
 	if (status == 200 && c->xcode == 0 && (ans->len == before ||
 	    (x = exception_line(ans->data + before, ans->len - before)) ==
 	    NULL)) {
-		r = R_OK;
+		r = REQ_OK;
 		goto out;
 	}
 	if (x)
@@ -738,7 +736,7 @@ out:
  * wait_ms from the first failure (wait: 0 for none at all).  After that,
  * gone for good; so is a server that took the request and then sent
  * nothing for idle_ms (stopped, hung): not tried again, which would only
- * wait as long once more.  c->err says why on anything but R_OK.
+ * wait as long once more.  c->err says why on anything but REQ_OK.
  */
 static int
 post(struct ch *c, const char *what, const char *params, const char *body,
@@ -748,23 +746,23 @@ post(struct ch *c, const char *what, const char *params, const char *body,
 	int r;
 
 	if (c->gone)
-		return R_FAIL;
-	while ((r = post_once(c, what, params, body, len, out)) == R_DOWN &&
+		return REQ_FAIL;
+	while ((r = post_once(c, what, params, body, len, out)) == REQ_DOWN &&
 	    wait) {
 		if ((left = c->o.wait_ms - (ts_mono_ms() - start)) <= 0) {
 			snprintf(c->err, sizeof c->err, "%s: not reachable "
 			    "within %g s (PM_DB_TIMEOUT): %s", c->origin,
 			    c->o.wait_ms / 1000.0, c->srv);
 			c->gone = 1;
-			return R_FAIL;
+			return REQ_FAIL;
 		}
 		ts_sleep_ms(pause < left ? pause : left);
 		if (pause < 1000)
 			pause *= 2;
 	}
-	if (r != R_OK)
+	if (r != REQ_OK)
 		snprintf(c->err, sizeof c->err, "%s: %s", c->origin, c->srv);
-	if (r == R_HUNG)
+	if (r == REQ_HUNG)
 		c->gone = 1;
 	return r;
 }
@@ -804,14 +802,14 @@ ch_open(const char *url, const struct ch_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	r = post(c, "SELECT 1", "wait_end_of_query=1", "SELECT 1", 8, NULL, 0);
-	if (r != R_OK) {
+	if (r != REQ_OK) {
 		/* READONLY, SETTING_CONSTRAINT_VIOLATION: may not have throw */
 		if (c->code == 164 || c->code == 452)
 			snprintf(err, errlen, "%s (the user's settings may cut "
 			    "answers short without a word: give it the "
 			    "*_overflow_mode settings throw, or let it change "
 			    "them)", c->err);
-		else if (r == R_HUNG)
+		else if (r == REQ_HUNG)
 			snprintf(err, errlen, "%s: no answer within %g s "
 			    "(PM_DB_TIMEOUT)", c->origin, c->idle_ms / 1000.0);
 		else
@@ -963,7 +961,7 @@ ch_query_set(struct ch *c, const char *settings, const char *sql,
 	c->begin_ms = c->query_ms;
 	r = post(c, what, params, sql, strlen(sql), out, 1);
 	c->begin_ms = c->idle_ms;
-	return r == R_OK ? 0 : -1;
+	return r == REQ_OK ? 0 : -1;
 }
 
 int
@@ -989,27 +987,27 @@ ch_query_lines(struct ch *c, const char *sql,
 	}
 	buf_init(&l.err, 0);
 	c->lines = &l;		/* post_once() sends the answer there */
-	r = ch_query_set(c, NULL, sql, NULL) == 0 ? R_OK : R_FAIL;
+	r = ch_query_set(c, NULL, sql, NULL) == 0 ? REQ_OK : REQ_FAIL;
 	c->lines = NULL;
-	if (r == R_OK && (fflush(l.spool) == EOF ||
+	if (r == REQ_OK && (fflush(l.spool) == EOF ||
 	    fseek(l.spool, 0, SEEK_SET) == -1)) {
 		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
 		    "answer: %s", c->origin, strerror(errno));
-		r = R_FAIL;
+		r = REQ_FAIL;
 	}
-	while (r == R_OK && (n = getline(&line, &cap, l.spool)) > 0)
+	while (r == REQ_OK && (n = getline(&line, &cap, l.spool)) > 0)
 		if (fn(line, (size_t)n - (line[n - 1] == '\n'), arg) != 0)
 			break;
-	if (r == R_OK && ferror(l.spool)) {
+	if (r == REQ_OK && ferror(l.spool)) {
 		snprintf(c->err, sizeof c->err, "%s: a temporary file for the "
 		    "answer: %s", c->origin, strerror(errno));
-		r = R_FAIL;
+		r = REQ_FAIL;
 	}
 	free(line);
 	if (l.spool)
 		fclose(l.spool);
 	buf_release(&l.err);
-	return r == R_OK ? 0 : -1;
+	return r == REQ_OK ? 0 : -1;
 }
 
 int
@@ -1355,12 +1353,12 @@ send_range(struct half *h, size_t lo, size_t hi, int depth)
 		s = row_start(h, lo);
 		r = post(c, h->b->what, h->b->params.data, h->rows.data + s,
 		    h->end[hi - 1] - s, NULL, 1);
-		if (r == R_OK) {
+		if (r == REQ_OK) {
 			h->stored += hi - lo;
 			h->inserts++;
 			return 0;
 		}
-		if (r != R_SERVER || !data_error(c))
+		if (r != REQ_SERVER || !data_error(c))
 			return -1;
 		if (hi - lo == 1)
 			return row_bad(h, lo, c->srv);
