@@ -6,6 +6,9 @@
 #   pg_start            # sets PG_URL, stops the server at exit
 #   test_expect_success '...' 'pg_ready && pm-store --db "$PG_URL" ...'
 #
+# PG_OPTS, set before pg_start: more server settings ("-c name=value"),
+# such as shared_preload_libraries=pg_stat_statements.
+#
 # initdb refuses to run as root, so the server runs as an unprivileged
 # user (pmtest, made if missing, else nobody) in a private directory with
 # its socket there and no TCP at all.  A missing initdb or pg_ctl, or a
@@ -209,7 +212,7 @@ pg_start() {
 		return 1
 	fi
 	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-	    -w -t 60 -o "-c listen_addresses='' -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=40" \
+	    -w -t 60 -o "-c listen_addresses='' -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=40 ${PG_OPTS:-}" \
 	    start >/dev/null 2>&1; then
 		PG_ERR="server did not start: $(tail -3 "$PG_DIR/server.log")"
 		return 1
