@@ -14,6 +14,17 @@
 static const char *const level_names[] = { "fresh", "stale", "very_stale",
 	"no_data" };
 
+/* A time newest_of() read, kept for the flows that ask the same again:
+ * static and delta (the markets, Gamma's markets), daily and
+ * retry-failures (the events processed). */
+#define NMEMO 16
+struct memo {
+	char		 key[640];	/* SQL, endpoint and source */
+	char		 last[TS_MAX * 2];
+	int64_t		 t;
+	int		 found;
+};
+
 /* The report is built twice over, as JSON and as text, and one is kept:
  * each query then fills both in one place. */
 struct rep {
@@ -22,6 +33,8 @@ struct rep {
 	struct buf		 j, t;
 	json_parser		*jp;
 	int			 version;	/* schema_version() */
+	struct memo		 memo[NMEMO];
+	size_t			 nmemo;
 	char			*err;
 	size_t			 errlen;
 };
@@ -229,17 +242,28 @@ struct fresh {
  * ever).  Text order is time order only for UTC times: "12:00:00-10:00"
  * is 22:00Z, after a now of 18:00Z, yet sorts before it.  So each time
  * is read, and one after now (or no time at all) gives way to the next
- * lower one.
+ * lower one.  A question asked before is answered as it was.
  */
 static int
 newest_of(struct rep *r, const char *sql, const char *what,
     const char *ep, const char *api, char *last, size_t lastn, int64_t *t)
 {
-	char now[TS_MAX], below[TS_MAX * 2 + 1];
+	char now[TS_MAX], below[TS_MAX * 2 + 1], key[sizeof r->memo[0].key];
+	struct memo *m;
 	struct db_stmt *st;
 	const char *v;
 	int i, found = 0;
 
+	last[0] = 0;
+	if (snprintf(key, sizeof key, "%s\n%s\n%s", sql, ep ? ep : "",
+	    api ? api : "") >= (int)sizeof key)
+		key[0] = 0;	/* too long to keep: asked each time */
+	for (m = r->memo; key[0] && m < r->memo + r->nmemo; m++)
+		if (strcmp(m->key, key) == 0) {
+			snprintf(last, lastn, "%s", m->last);
+			*t = m->t;
+			return m->found;
+		}
 	ts_format((time_t)r->o->now, NULL, 0, now);
 	/* every text at or before now sorts before now + "~" */
 	snprintf(below, sizeof below, "%s~", now);
@@ -267,6 +291,13 @@ newest_of(struct rep *r, const char *sql, const char *what,
 		found = ts_sec(last, strlen(last), t) == 0 && *t <= r->o->now;
 	}
 	db_finalize(st);
+	if (key[0] && r->nmemo < NMEMO) {
+		m = &r->memo[r->nmemo++];
+		snprintf(m->key, sizeof m->key, "%s", key);
+		snprintf(m->last, sizeof m->last, "%s", last);
+		m->t = *t;
+		m->found = found;
+	}
 	return found;
 }
 

@@ -104,6 +104,7 @@ cheap() {
 	local a b
 	a=$(counted "$(pg_url_via y$G "$1")") &&
 	b=$(counted "$(pg_url_via y$((4 * G)) "$1")") || return 1
+	# shellcheck disable=SC2086 # six numbers
 	set -- $a $b
 	echo "JIT functions, blocks read, blocks held: $1 $2 $3 at $((2 * G)) markets, $4 $5 $6 at $((8 * G))"
 	test_num "$1" -eq 0 "functions compiled (JIT) at N" &&
@@ -119,6 +120,25 @@ test_expect_success 'PostgreSQL: the status compiles nothing, reads each block a
 
 test_expect_success 'PostgreSQL through PgBouncer (transaction mode): the same' '
 	pg_ready && pgb_ready && cheap pgbouncer
+'
+
+# once URL: how often the text status of URL read the markets for their
+# freshness, and the events processed
+once() {
+	psq "$1" "SELECT pg_stat_statements_reset()" >/dev/null &&
+	run pm-summary --status --now $NOW --db "$1" &&
+	psq "$1" "SELECT coalesce(sum(calls) FILTER (WHERE query LIKE
+	    '%FROM markets WHERE%'), 0) || ' ' || coalesce(sum(calls) FILTER
+	    (WHERE query LIKE '%FROM processed_events%'), 0) $STMTS"
+}
+
+# static and delta ask the same of the markets, daily and retry-failures
+# of the events processed; and the text report was read twice, once more
+# for its sparkline: each was read four times
+test_expect_success 'the text status reads the markets and the events processed once' '
+	pg_ready && pgb_ready &&
+	test_eq "1 1" "$(once "$(pg_url_via y$G direct)")" direct &&
+	test_eq "1 1" "$(once "$(pgb_url y$G)")" "through PgBouncer"
 '
 
 test_expect_success 'through PgBouncer: jit left as it was for the pool' '

@@ -489,29 +489,32 @@ notify_status(const struct opts *o, int level, const struct buf *json)
 
 /* The pictures (lib/plot.c), drawn from the report's JSON: --score
  * --plot's SVG, --score's text diagram on a terminal, --status's
- * sparkline.  0, or an exit status. */
+ * sparkline, from status, the JSON of the report already read (read
+ * again, it took as long again).  0, or an exit status. */
 static int
-pictures(struct db *db, struct opts *o, struct buf *out)
+pictures(struct db *db, struct opts *o, const struct buf *status,
+    struct buf *out)
 {
 	int tty = o->mode == MODE_SCORE && !o->json && isatty(STDOUT_FILENO);
-	int rc = 0, level, r;
+	int rc = 0, r;
 	struct buf js, svg;
 	char err[512];
 
 	if (o->mode == MODE_SCORE ? !o->plot && !tty : o->json)
 		return 0;
+	if (o->mode == MODE_STATUS) {
+		plot_status_sparkline(status->data, status->len, out);
+		return 0;
+	}
 	buf_init(&js, 0);
 	buf_init(&svg, 0);
-	o->st.json = o->sc.json = 1;
-	r = o->mode == MODE_STATUS ? status_report(db, &o->st, &js, NULL,
-	    &level, err, sizeof err) : score_report(db, &o->sc, &js, err, sizeof err);
-	o->st.json = o->sc.json = o->json;
+	o->sc.json = 1;
+	r = score_report(db, &o->sc, &js, err, sizeof err);
+	o->sc.json = o->json;
 	if (r == -1) {
 		msg("%s", err);
 		rc = EXIT_IO;
-	} else if (o->mode == MODE_STATUS)
-		plot_status_sparkline(js.data, js.len, out);
-	else {
+	} else {
 		if (tty)
 			plot_reliability_text(js.data, js.len, out);
 		if (o->plot && (plot_reliability_svg(js.data, js.len,
@@ -570,7 +573,7 @@ run_db(struct opts *o)
 	if (rc == -1) {
 		msg("%s: %s", name, err);
 		rc = EXIT_IO;
-	} else if ((rc = pictures(db, o, &out)) == 0 &&
+	} else if ((rc = pictures(db, o, &json, &out)) == 0 &&
 	    o->mode == MODE_STATUS) {
 		rc = level == FRESH ? 0 : level == STALE ? EXIT_STALE :
 		    EXIT_VERY_STALE;
