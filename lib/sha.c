@@ -1,6 +1,7 @@
 /* sha.c - SHA-256 through libcrypto's EVP interface (see sha.h). */
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "sha.h"
 
@@ -19,19 +20,31 @@ md256_fetch(void)
 }
 
 int
+sha256(const void *p, size_t n, unsigned char md[32])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	pthread_once(&md256_once, md256_fetch);
+	if (md256 == NULL || !EVP_Digest(p, n, d, &dlen, md256, NULL) ||
+	    dlen != 32)
+		return -1;
+	memcpy(md, d, 32);
+	return 0;
+}
+
+int
 sha256_hex(const void *p, size_t n, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned char md[32];
+	unsigned int i;
 
-	pthread_once(&md256_once, md256_fetch);
-	if (md256 == NULL || !EVP_Digest(p, n, md, &mdlen, md256, NULL) ||
-	    mdlen != 32) {
+	if (sha256(p, n, md) == -1) {
 		out[0] = 0;
 		return -1;
 	}
-	for (i = 0; i < mdlen; i++) {
+	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
