@@ -1,5 +1,6 @@
 /* score.c - forecast scores against resolved markets (see score.h). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "msg.h"
 #include "schema.h"
 #include "score.h"
+#include "sha.h"
 #include "timefmt.h"
 
 #define MAXK		64	/* outcomes of one market we score */
@@ -34,6 +36,13 @@ struct mkt {
 	int	 has[MAXK];
 };
 
+/* One market scored: the forecast's Brier score and log loss, and the
+ * reference's when it has one (ref). */
+struct scored {
+	double	 b, ll, rb, rll;
+	int	 ref;
+};
+
 /* Sums over scored markets, to be averaged. */
 struct sums {
 	unsigned long	 markets;
@@ -49,9 +58,24 @@ struct acc {
 	unsigned long	 invalid;	/* markets whose forecast is not one */
 	unsigned long	 normalized;	/* scored, made to sum to 1 */
 	struct sums	 all, lead[NLEAD];
+	struct sums	 paired;	/* on the markets every variant scored */
 	unsigned long	 no_lead;	/* scored, lead unknown or negative */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
 	double		*bp, *bo;	/* sum of forecasts, of outcomes */
+};
+
+/*
+ * A market one variant scored, kept for the paired comparison: its
+ * event key and market id as the first 16 bytes of their SHA-256 (a
+ * fixed size, whatever the keys' length), the variant (its index in
+ * acc) and its scores: 64 bytes for each market each variant scored.
+ */
+struct mark {
+	unsigned char	 d[16];
+	uint32_t	 acc;
+	unsigned char	 common, first;	/* every variant scored it; the
+					 * first mark of it, in order */
+	struct scored	 x;
 };
 
 struct scorer {
@@ -63,6 +87,10 @@ struct scorer {
 	json_parser		*jp;
 	struct acc		*acc;
 	size_t			 nacc, capacc;
+	struct mark		*mk;	/* every market scored, in order */
+	size_t			 nmk, capmk;
+	struct sums		 pref;	/* the markets every variant scored,
+					 * the reference on them, once each */
 	char			*err;
 	size_t			 errlen;
 	int			 v;	/* the schema version */
@@ -418,20 +446,54 @@ calibrate(struct acc *a, const double *p, const struct mkt *m, int nb)
 }
 
 static void
-add_sums(struct sums *t, const double *p, const double *q, int ref,
-    const struct mkt *m, double eps)
+add_sums(struct sums *t, const struct scored *x)
 {
-	double b = brier(p, m);
-
 	t->markets++;
-	t->brier += b;
-	t->logloss += logloss(p, m, eps);
-	if (ref) {
+	t->brier += x->b;
+	t->logloss += x->ll;
+	if (x->ref) {
 		t->ref_n++;
-		t->ref_brier += brier(q, m);
-		t->ref_logloss += logloss(q, m, eps);
-		t->paired_brier += b;
+		t->ref_brier += x->rb;
+		t->ref_logloss += x->rll;
+		t->paired_brier += x->b;
 	}
+}
+
+/* Market id of event key scored as x by variant acc, kept for the
+ * paired comparison (pair()). */
+static int
+mark(struct scorer *s, const char *key, const char *id, size_t acc,
+    const struct scored *x)
+{
+	unsigned char md[32];
+	struct buf k;
+	struct mark *e;
+	void *np;
+	int rc;
+
+	if (s->nmk == s->capmk) {
+		s->capmk = s->capmk ? 2 * s->capmk : 256;
+		if ((np = realloc(s->mk, s->capmk * sizeof *s->mk)) == NULL)
+			s->capmk = s->nmk;
+		else
+			s->mk = np;
+	}
+	/* the key, its NUL, the id: no two pairs run together alike */
+	buf_init(&k, 0);
+	rc = s->nmk == s->capmk || buf_add(&k, key, strlen(key) + 1) == -1 ||
+	    buf_add(&k, id, strlen(id)) == -1 ||
+	    sha256(k.data, k.len, md) == -1 ? -1 : 0;
+	buf_release(&k);
+	if (rc == -1) {
+		snprintf(s->err, s->errlen, "out of memory");
+		return -1;
+	}
+	e = &s->mk[s->nmk++];
+	memset(e, 0, sizeof *e);
+	memcpy(e->d, md, sizeof e->d);
+	e->acc = (uint32_t)acc;
+	e->x = *x;
+	return 0;
 }
 
 /* The result being scored, copied out of its row: the sub-queries
@@ -502,7 +564,8 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 {
 	struct acc *a = r->a;
 	struct mkt m = { 0 };
-	double p[MAXK], q[MAXK], lead_h;
+	struct scored x = { 0 };
+	double p[MAXK], q[MAXK], lead_h, eps = s->o->clamp;
 	int rc = 0, ref, lr, fv = 0;
 
 	if (load_market(s, id, &m) == -1)
@@ -516,15 +579,21 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 		    (lr = lead_time(s, r, id, &lead_h)) == -2)
 			rc = -1;
 		else {
-			add_sums(&a->all, p, q, ref, &m, s->o->clamp);
+			x.b = brier(p, &m);
+			x.ll = logloss(p, &m, eps);
+			if ((x.ref = ref) != 0) {
+				x.rb = brier(q, &m);
+				x.rll = logloss(q, &m, eps);
+			}
+			add_sums(&a->all, &x);
 			if (lr == 0)
-				add_sums(&a->lead[lead_bucket(lead_h)], p, q,
-				    ref, &m, s->o->clamp);
+				add_sums(&a->lead[lead_bucket(lead_h)], &x);
 			else
 				a->no_lead++;
 			calibrate(a, p, &m, s->o->buckets);
 			a->normalized += fv == 1;
-			rc = 1;
+			rc = mark(s, r->key, id, (size_t)(a - s->acc), &x) ==
+			    -1 ? -1 : 1;
 		}
 	}
 	mkt_release(&m);
@@ -742,8 +811,8 @@ score_all(struct scorer *s)
 	    "experiment_results WHERE status = 'ok' AND probabilities IS NOT "
 	    "NULL ORDER BY COALESCE(suite, '')%s, COALESCE(stage, '')%s, "
 	    "COALESCE(variant, '')%s, experiment_id%s, fingerprint%s, "
-	    "event_key%s", pg ? "DECLARE pm_score NO SCROLL CURSOR FOR " : "",
-	    c, c, c, c, c, c);
+	    "event_key%s, markets%s", pg ?
+	    "DECLARE pm_score NO SCROLL CURSOR FOR " : "", c, c, c, c, c, c, c);
 	st = pg ? NULL : db_prepare(s->db, sql);
 	if (!s->q_mkt || !s->q_ref || !s->q_lead || (s->v >= 5 && !s->q_res) ||
 	    (!pg && !st)) {
@@ -755,6 +824,68 @@ score_all(struct scorer *s)
 	rc = score_rows(s, st, &n);
 	db_finalize(st);
 	return rc;
+}
+
+/* Marks, through pointers to them: by market, variant, then order. */
+static int
+mark_cmp(const void *pa, const void *pb)
+{
+	const struct mark *a = *(const struct mark *const *)pa;
+	const struct mark *b = *(const struct mark *const *)pb;
+	int c = memcmp(a->d, b->d, sizeof a->d);
+
+	if (c != 0)
+		return c;
+	if (a->acc != b->acc)
+		return a->acc < b->acc ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The paired comparison: the markets (event key and market id) that
+ * every variant scored; each variant's sums on them in the order it
+ * scored them (so its line's sums, to the last digit, when it scored no
+ * others), a market it scored twice counted twice as in its line; the
+ * reference's once per market, at the first mark of it.
+ */
+static int
+pair(struct scorer *s)
+{
+	struct mark **ix, *first, *e;
+	size_t i, j, k, n;
+
+	if (s->nacc < 2 || s->nmk == 0)
+		return 0;
+	if ((ix = calloc(s->nmk, sizeof *ix)) == NULL) {
+		snprintf(s->err, s->errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < s->nmk; i++)
+		ix[i] = &s->mk[i];
+	qsort(ix, s->nmk, sizeof *ix, mark_cmp);
+	for (i = 0; i < s->nmk; i = j) {
+		/* the marks of one market, its variants counted */
+		for (j = i + 1, n = 1; j < s->nmk &&
+		    memcmp(ix[j]->d, ix[i]->d, sizeof ix[i]->d) == 0; j++)
+			n += ix[j]->acc != ix[j - 1]->acc;
+		if (n < s->nacc)
+			continue;
+		for (k = i, first = ix[i]; k < j; k++) {
+			ix[k]->common = 1;
+			if (ix[k] < first)
+				first = ix[k];
+		}
+		first->first = 1;
+	}
+	free(ix);
+	for (i = 0; i < s->nmk; i++) {
+		e = &s->mk[i];
+		if (e->common)
+			add_sums(&s->acc[e->acc].paired, &e->x);
+		if (e->first)
+			add_sums(&s->pref, &e->x);
+	}
+	return 0;
 }
 
 static void
@@ -792,6 +923,17 @@ jmean(struct buf *b, const char *key, double sum, unsigned long n)
 		jw_null(b);
 }
 
+static void
+json_skill(const struct sums *t, struct buf *b)
+{
+	jw_key(b, "skill");
+	/* a perfect reference leaves no room to beat it: no skill */
+	if (t->ref_n && t->ref_brier > 0)
+		jw_double(b, 1 - t->paired_brier / t->ref_brier);
+	else
+		jw_null(b);
+}
+
 /* markets, brier, log_loss, reference {...}, skill: members of an open
  * object. */
 static void
@@ -807,12 +949,7 @@ json_sums(const struct sums *t, struct buf *b)
 	jmean(b, "log_loss", t->ref_logloss, t->ref_n);
 	jmean(b, "variant_brier", t->paired_brier, t->ref_n);
 	jw_close(b, '}');
-	jw_key(b, "skill");
-	/* a perfect reference leaves no room to beat it: no skill */
-	if (t->ref_n && t->ref_brier > 0)
-		jw_double(b, 1 - t->paired_brier / t->ref_brier);
-	else
-		jw_null(b);
+	json_skill(t, b);
 }
 
 static void
@@ -839,15 +976,23 @@ json_lead(const struct acc *a, struct buf *b)
 	jw_int(b, (int64_t)a->no_lead);
 }
 
+/* experiment_id, fingerprint, suite, stage, variant: members of an open
+ * object. */
 static void
-json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
+json_names(const struct acc *a, struct buf *b)
 {
-	jw_open(b, '{');
 	jw_key(b, "experiment_id"); jw_strz(b, a->xid);
 	jw_key(b, "fingerprint"); jw_strz(b, a->fp);
 	jw_key(b, "suite"); jw_strz(b, a->suite);
 	jw_key(b, "stage"); jw_strz(b, a->stage);
 	jw_key(b, "variant"); jw_strz(b, a->variant);
+}
+
+static void
+json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
+{
+	jw_open(b, '{');
+	json_names(a, b);
 	jw_key(b, "forecasts"); jw_int(b, (int64_t)a->forecasts);
 	jw_key(b, "pending"); jw_int(b, (int64_t)a->pending);
 	if (a->invalid) {
@@ -861,6 +1006,42 @@ json_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	json_sums(&a->all, b);
 	json_calibration(s, a, b);
 	json_lead(a, b);
+	jw_close(b, '}');
+}
+
+/* paired {markets, variants [...], reference {...}}: a member of the
+ * open report, when it has two variants or more. */
+static void
+json_paired(const struct scorer *s, struct buf *b)
+{
+	const struct acc *a;
+	const struct sums *t = &s->pref;
+	size_t i;
+
+	if (s->nacc < 2)
+		return;
+	jw_key(b, "paired");
+	jw_open(b, '{');
+	jw_key(b, "markets"); jw_int(b, (int64_t)t->markets);
+	jw_key(b, "variants");
+	jw_open(b, '[');
+	for (i = 0; i < s->nacc; i++) {
+		a = &s->acc[i];
+		jw_open(b, '{');
+		json_names(a, b);
+		jw_key(b, "markets"); jw_int(b, (int64_t)a->paired.markets);
+		jmean(b, "brier", a->paired.brier, a->paired.markets);
+		jmean(b, "log_loss", a->paired.logloss, a->paired.markets);
+		json_skill(&a->paired, b);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	jw_key(b, "reference");
+	jw_open(b, '{');
+	jw_key(b, "markets"); jw_int(b, (int64_t)t->ref_n);
+	jmean(b, "brier", t->ref_brier, t->ref_n);
+	jmean(b, "log_loss", t->ref_logloss, t->ref_n);
+	jw_close(b, '}');
 	jw_close(b, '}');
 }
 
@@ -910,14 +1091,21 @@ text_lead(const struct acc *a, struct buf *b)
 		    "%lu market(s)\n", a->no_lead);
 }
 
+/* The variant's name on its lines, after indent. */
+static void
+text_name(const struct acc *a, const char *indent, char *name, size_t n)
+{
+	snprintf(name, n, "%s%s:%s (%s)%s%s", indent, a->suite, a->variant,
+	    a->stage, *a->fp ? " " : "", a->fp);
+}
+
 static void
 text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 {
 	char name[256];
 	int i, nb = s->o->buckets, dec = nb > 100 ? 3 : 2;
 
-	snprintf(name, sizeof name, "%s:%s (%s)%s%s", a->suite, a->variant,
-	    a->stage, *a->fp ? " " : "", a->fp);
+	text_name(a, "", name, sizeof name);
 	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts,
 	    a->all.markets, a->pending);
 	text_sums(&a->all, b);
@@ -938,6 +1126,32 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 			    a->bn[i], a->bp[i] / a->bn[i], a->bo[i] / a->bn[i]);
 }
 
+/* The paired block, after the variants' lines: each variant on the
+ * markets every variant scored, in the columns of its line. */
+static void
+text_paired(const struct scorer *s, struct buf *b)
+{
+	const struct acc *a;
+	char name[256];
+	size_t i;
+
+	if (s->nacc < 2)
+		return;
+	if (s->pref.markets == 0) {
+		buf_printf(b, "paired: no market scored by every variant\n");
+		return;
+	}
+	buf_printf(b, "paired: the %lu market(s) every variant scored, %lu "
+	    "with market prices\n", s->pref.markets, s->pref.ref_n);
+	for (i = 0; i < s->nacc; i++) {
+		a = &s->acc[i];
+		text_name(a, "  ", name, sizeof name);
+		buf_printf(b, "%-34s %9s %7lu %7s", name, "", a->paired.markets,
+		    "");
+		text_sums(&a->paired, b);
+	}
+}
+
 static int
 output(const struct scorer *s, struct buf *b)
 {
@@ -952,6 +1166,7 @@ output(const struct scorer *s, struct buf *b)
 		for (i = 0; i < s->nacc; i++)
 			json_acc(s, &s->acc[i], b);
 		jw_close(b, ']');
+		json_paired(s, b);
 		jw_close(b, '}');
 		return buf_addc(b, '\n');
 	}
@@ -962,6 +1177,7 @@ output(const struct scorer *s, struct buf *b)
 	    "logloss", "mkt bri", "mkt ll", "skill");
 	for (i = 0; i < s->nacc; i++)
 		text_acc(s, &s->acc[i], b);
+	text_paired(s, b);
 	/* names from the configuration, ids from upstream: safe for a
 	 * terminal */
 	msg_clean(b->data + start, b->len - start, 1);
@@ -982,6 +1198,7 @@ scorer_release(struct scorer *s)
 			free(own[k]);
 	}
 	free(s->acc);
+	free(s->mk);
 	for (i = 0; i < s->nsrc; i++)
 		free(s->src[i]);
 	free(s->src);
@@ -1010,7 +1227,7 @@ score_report(struct db *db, const struct score_opts *o, struct buf *out,
 	else if (v > 0 && v < 3)
 		snprintf(err, errlen, "schema version %d: pm-store upgrades it "
 		    "to one with lead times (3)", v);
-	else if ((s.v = v) == 0 || score_all(&s) == 0)
+	else if ((s.v = v) == 0 || (score_all(&s) == 0 && pair(&s) == 0))
 		rc = output(&s, out) == -1 ? -1 : 0;
 	scorer_release(&s);
 	return rc;

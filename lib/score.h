@@ -20,6 +20,12 @@
  * whose edges as reported hold it.  Read in byte order on every engine,
  * every double as stored: the same data gives the same report.
  *
+ * With two variants or more, they are also compared on the markets (an
+ * event key and a market id) that every one of them scored: each one's
+ * means there, in the order it scored them, and the reference's, once a
+ * market.  For that, 64 bytes are held per market each variant scored
+ * until the report is written (the pair as 16 bytes of its SHA-256).
+ *
  * Read-only.  Ownership: the database and the output buffer are borrowed.
  */
 #ifndef PM_SCORE_H
