@@ -480,10 +480,10 @@ flow_static() {
 # last static is the watermark until a delta has completed.
 flow_delta() {
 	local since
-	since=$(pm pm-store --last-run delta) ||
+	since=$(pm pm-store --last-run delta --now "$started_at") ||
 	    die "cannot read the last delta run from the database"
 	if [ -z "$since" ]; then
-		since=$(pm pm-store --last-run static) ||
+		since=$(pm pm-store --last-run static --now "$started_at") ||
 		    die "cannot read the last static run from the database"
 	fi
 	[ -n "$since" ] || die "no completed static or delta run yet: run the static flow first"
@@ -518,7 +518,7 @@ flow_events() {
 # asked: a closed market has no order book.
 flow_prices() {
 	local since
-	since=$(pm pm-store --last-run prices) ||
+	since=$(pm pm-store --last-run prices --now "$started_at") ||
 	    die "cannot read the last prices run from the database"
 	{ run_record; pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${limit:+--limit "$limit"}; } |
@@ -537,7 +537,7 @@ flow_prices() {
 # trades) is fetched once more: by this run, not the next.
 flow_trades() {
 	local since
-	since=$(pm pm-store --last-run trades) ||
+	since=$(pm pm-store --last-run trades --now "$started_at") ||
 	    die "cannot read the last trades run from the database"
 	{ run_record; pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${where:+--where "$where"}; } |

@@ -69,10 +69,11 @@ int store_filter_prepare(struct store_filter *f);
  * where: a compiled jq filter or NULL; run_id: NULL for all; limit: at
  * most that many records, 0 for all. */
 struct jqf;
-/* started_at of the newest completed or partial run of one of flows
- * (comma-separated) into out, "" when there is none; -1 on error. */
-int store_last_run(struct db *db, const char *flows, char *out,
-    size_t outlen);
+/* started_at of the newest completed run of one of flows (comma-separated)
+ * that started before before (a bound as ts_bound() makes it) into out,
+ * "" when there is none; -1 on error. */
+int store_last_run(struct db *db, const char *flows, const char *before,
+    char *out, size_t outlen);
 /* 1 when name is a flow a run record may have (pm-records(5)). */
 int store_flow_known(const char *name);
 int store_export(struct db *db, const char *what, struct jqf *where,

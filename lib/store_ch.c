@@ -1866,7 +1866,8 @@ last_one(const json_val *row, int bad, void *arg)
 }
 
 int
-store_ch_last_run(const char *url, const char *target, const char *flows)
+store_ch_last_run(const char *url, const char *target, const char *flows,
+    const char *before)
 {
 	struct buf sql;
 	struct last l = { "", 0 };
@@ -1890,7 +1891,9 @@ store_ch_last_run(const char *url, const char *target, const char *flows)
 	    "FROM processing_runs FINAL WHERE " WATERMARK_RUN " AND "
 	    "has(splitByChar(',', ");
 	ch_quote(&sql, flows);
-	buf_adds(&sql, "), assumeNotNull(flow)) FORMAT JSONEachRow");
+	buf_adds(&sql, "), assumeNotNull(flow)) AND started_at < ");
+	ch_quote(&sql, before);
+	buf_adds(&sql, " FORMAT JSONEachRow");
 	if (each_row(d->c[0], sql.data, last_one, &l, err,
 	    sizeof err) == -1) {
 		msg("%s", err);	/* it names the server */

@@ -39,9 +39,11 @@ struct jqf;
 int store_ch_store(const char *url, const char *target, int nfiles,
     char **files);
 
-/* --last-run FLOWS: when the newest completed or partial run of one of
- * the flows started; nothing when there is none. */
-int store_ch_last_run(const char *url, const char *target, const char *flows);
+/* --last-run FLOWS: when the newest completed run of one of the flows
+ * that started before before (ts_bound()) started; nothing when there is
+ * none. */
+int store_ch_last_run(const char *url, const char *target, const char *flows,
+    const char *before);
 
 /* --export raw|market|markets|events, and market|event|price in format
  * (EXPORT_*, lib/export.h), as for the other engines [--all] [--where

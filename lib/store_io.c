@@ -1012,9 +1012,11 @@ out:
  * empty file, a new PostgreSQL database, the first pm-store's tables not
  * committed yet).  Not a partial run (a page that failed, a market it
  * could not store: what it missed would never be read again), nor one
- * cut short by --limit (the run record's options.limit). */
+ * cut short by --limit (the run record's options.limit).  Only runs that
+ * started before before (a bound as ts_bound() makes it). */
 int
-store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
+store_last_run(struct db *db, const char *flows, const char *before,
+    char *out, size_t outlen)
 {
 	struct db_stmt *st;
 	const char *t;
@@ -1027,10 +1029,11 @@ store_last_run(struct db *db, const char *flows, char *out, size_t outlen)
 	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
 	    WATERMARK_RUN " AND "
 	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "
-	    "ORDER BY started_at DESC LIMIT 1");
+	    "AND started_at < ?2 ORDER BY started_at DESC LIMIT 1");
 	if (st == NULL)
 		return -1;
 	db_bind_str(st, 1, flows);
+	db_bind_str(st, 2, before);
 	rc = db_step(st);
 	if (rc == DB_ROW && (t = db_col_text(st, 0, &n)) != NULL && n < outlen) {
 		memcpy(out, t, n);

@@ -118,12 +118,52 @@ test_expect_success '--last-run: the newest completed run, not a partial one nor
 	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
 '
 
+# a run given a clock in the future (--now, PM_NOW) is no watermark for
+# the runs before that time: they would list nothing until then
+test_expect_success '--last-run --now T: only the runs started before T' '
+	jq -cn "{kind:\"run\", phase:\"start\", run_id:\"r9\", flow:\"delta\",
+	    run_date:\"2999-01-01\", started_at:\"2999-01-01T00:00:00.000Z\",
+	    options:{limit:null}} | ., . + {phase:\"end\", final:true,
+	    status:\"completed\", finished_at:.started_at}" >future.ndjson &&
+	runs >runs.ndjson &&
+	run pm-store --db w.db runs.ndjson future.ndjson && expect_status 0 &&
+	run pm-store --db w.db --last-run delta && expect_status 0 &&
+	test_eq 2026-01-01T00:00:00.000Z "$(cat out)" &&
+	run pm-store --db w.db --last-run delta --now 2999-01-01T00:00:00.001Z &&
+	expect_status 0 && test_eq 2999-01-01T00:00:00.000Z "$(cat out)" &&
+	for t in 2026-01-01T00:00:00Z 2026-01-01T01:00:00+01:00 2025-12-31; do
+		run pm-store --db w.db --last-run delta --now $t && expect_status 0 &&
+		test_line_count out 0 || return 1
+	done &&
+	run pm-store --db w.db --last-run delta --now 2026-01-01T00:00:00.001Z &&
+	expect_status 0 && test_eq 2026-01-01T00:00:00.000Z "$(cat out)" &&
+	PM_NOW=2026-01-01T00:30:00Z run pm-store --db w.db --last-run delta &&
+	expect_status 0 && test_eq 2026-01-01T00:00:00.000Z "$(cat out)" &&
+	run pm-store --db w.db --last-run delta --now yesterday && expect_status 2 &&
+	test_grep "now: not an RFC 3339 time: yesterday" err &&
+	run pm-store --db w.db --export market --now 2026-01-01T00:00:00Z &&
+	expect_status 2
+'
+
+test_expect_success 'a delta run with a clock a day ahead: the next delta on time lists what changed since the static run' '
+	flow static --db fut.db && expect_status 0 &&
+	flow delta --db fut.db --overlap 0 --now "$(date -u -d "+1 day" +%Y-%m-%dT%H:%M:%SZ)" &&
+	expect_status 0 &&
+	fake_touch 9 >touched && test_line_count touched -ge 30 &&
+	sleep 1.1 &&
+	flow delta --db fut.db --overlap 0 --summary-path f.json && expect_status 0 &&
+	test_num "$(jq .totals.fetched f.json)" -ge "$(wc -l <touched)" &&
+	as_static fut.db
+'
+
 pg_start
 test_expect_success 'PostgreSQL: the same watermark' '
 	pg_ready && url=$(pg_newdb watermark) && runs >runs.ndjson &&
 	run pm-store --db "$url" runs.ndjson && expect_status 0 &&
 	run pm-store --db "$url" --last-run delta && expect_status 0 &&
-	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
+	test_eq 2026-01-01T00:00:00.000Z "$(cat out)" &&
+	run pm-store --db "$url" --last-run delta --now 2026-01-01T00:00:00Z &&
+	expect_status 0 && test_line_count out 0
 '
 
 # updatedAt is stamped on the API's clock; the watermark is a time on

@@ -208,7 +208,7 @@ test_expect_success '--last-run answered with nothing: not taken for no run, exi
 # partial run, or one cut short by --limit, missed what changed
 test_expect_success '--last-run: the newest completed run, not a partial one nor one cut short by a limit' '
 	ch_query "DROP DATABASE IF EXISTS wm" && ch_query "CREATE DATABASE wm" &&
-	for r in "r1 completed 00 null" "r2 completed 01 5" "r3 partial 02 null" "r4 failed 03 null"; do
+	for r in "r1 completed 00 null" "r2 completed 01 5" "r3 partial 02 null" "r4 failed 03 null" "r5 completed 04 null"; do
 		set -- $r &&
 		jq -cn --arg id "$1" --arg st "$2" --arg t "2026-01-01T$3:00:00.000Z" \
 		    --argjson lim "$4" "{kind:\"run\", phase:\"start\", run_id:\$id,
@@ -217,8 +217,12 @@ test_expect_success '--last-run: the newest completed run, not a partial one nor
 		    status:\$st, finished_at:\$t}" || return 1
 	done >runs.ndjson &&
 	run pm-store --db "$(db wm)" runs.ndjson && expect_status 0 &&
-	run pm-store --db "$(db wm)" --last-run static,delta && expect_status 0 &&
-	test_eq 2026-01-01T00:00:00.000Z "$(cat out)"
+	run pm-store --db "$(db wm)" --last-run static,delta --now 2026-01-01T04:00:00Z &&
+	expect_status 0 && test_eq 2026-01-01T00:00:00.000Z "$(cat out)" &&
+	run pm-store --db "$(db wm)" --last-run delta --now 2026-01-01T04:00:00.001Z &&
+	expect_status 0 && test_eq 2026-01-01T04:00:00.000Z "$(cat out)" &&
+	run pm-store --db "$(db wm)" --last-run delta --now 2026-01-01T00:00:00Z &&
+	expect_status 0 && test_line_count out 0
 '
 
 # last: the server stopped (SIGSTOP) takes connections and never answers

@@ -46,6 +46,7 @@ struct opts {
 	unsigned long	 limit;		/* --export --limit, 0: all */
 	const char	*prune;		/* --prune-before DATE, in UTC */
 	const char	*closed_since;	/* --closed-since T, in UTC */
+	const char	*now;		/* --now T, with --last-run */
 	char		 since[TS_MAX];	/* its storage */
 	char		 cut[TS_MAX];	/* its storage */
 	char		 target[1024];
@@ -61,7 +62,7 @@ usage(FILE *f)
 "       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
 "                [--all | --closed-since T] [-w expr] [-r run_id]\n"
 "                [--limit n] [-d url]\n"
-"       pm-store --last-run flow[,flow] [-d url]\n"
+"       pm-store --last-run flow[,flow] [--now T] [-d url]\n"
 "       pm-store --prune-before date [-N] [-d url]\n"
 "       pm-store --schema sqlite|postgresql\n"
 "       pm-store --schema clickhouse [--cluster NAME] [-d url]\n"
@@ -92,6 +93,8 @@ usage(FILE *f)
 "      --last-run FLOWS when the newest completed run of one of these\n"
 "                       flows started, not cut short by a limit\n"
 "                       (nothing when there is none)\n"
+"      --now T          with --last-run: only the runs started before T\n"
+"                       (default $PM_NOW, else the time)\n"
 "      --schema ENGINE  print the schema's SQL for that engine; for\n"
 "                       clickhouse with -d: apply it to every shard\n"
 "      --cluster NAME   with --schema clickhouse: local tables per shard\n"
@@ -210,15 +213,40 @@ do_prune(struct opts *o)
 	return rc;
 }
 
-/* The delta flow's watermark.  A database that does not exist yet has no
- * runs: nothing is printed, and nothing is created. */
+/* --now T, else $PM_NOW, else the time, as a bound stored start times
+ * are compared with as text (ts_bound()); -1 after a message. */
+static int
+last_run_before(const char *now, char bound[TS_MAX])
+{
+	const char *opt = now ? "--now" : "PM_NOW";
+	char t[TS_MAX];
+
+	if (now == NULL)
+		now = getenv("PM_NOW");
+	if (now == NULL || *now == 0)
+		ts_now(t);
+	else if (strlen(now) >= TS_MAX || ts_parse(now, strlen(now), t) == -1) {
+		msg("%s: not an RFC 3339 time: %s", opt, now);
+		return -1;
+	}
+	ts_bound(t, bound);
+	return 0;
+}
+
+/* The delta flow's watermark: runs started before the run's clock only,
+ * so that a run given a clock in the future (--now) is not the
+ * watermark of the runs before that time, which would list nothing
+ * until then.  A database that does not exist yet has no runs: nothing
+ * is printed, and nothing is created. */
 static int
 do_last_run(struct opts *o)
 {
-	char err[600], when[64];
+	char err[600], when[64], before[TS_MAX];
 	struct db *db;
 	int rc = 0;
 
+	if (last_run_before(o->now, before) == -1)
+		return EXIT_USAGE;
 	if (!db_exists(o->url))
 		return 0;
 	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
@@ -226,7 +254,7 @@ do_last_run(struct opts *o)
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
-	if (store_last_run(db, o->last_run, when, sizeof when) == -1) {
+	if (store_last_run(db, o->last_run, before, when, sizeof when) == -1) {
 		msg("%s: %s", o->target, db_errmsg(db));
 		rc = EXIT_DB;
 	} else if (when[0])
@@ -381,6 +409,8 @@ out:
 static int
 do_clickhouse(struct opts *o, int argc, char **argv)
 {
+	char before[TS_MAX];
+
 	if (o->new_only) {
 		msg("--new-only: not on ClickHouse (%s), which has no "
 		    "transactions for the daily flow's bookkeeping: give it a "
@@ -391,7 +421,8 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 	if (o->dry_run && !o->prune)
 		return do_store(o, argc, argv);
 	if (o->last_run)
-		return store_ch_last_run(o->url, o->target, o->last_run);
+		return last_run_before(o->now, before) == -1 ? EXIT_USAGE :
+		    store_ch_last_run(o->url, o->target, o->last_run, before);
 	if (o->prune)
 		return store_ch_prune(o->url, o->target, o->prune, o->dry_run);
 	if (o->export)
@@ -419,6 +450,7 @@ main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "prune-before", required_argument, NULL, 'B' },
 		{ "closed-since", required_argument, NULL, 'S' },
+		{ "now", required_argument, NULL, 'T' },
 		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -525,6 +557,9 @@ main(int argc, char **argv)
 				o.closed_since = o.since;
 			}
 			break;
+		case 'T':
+			o.now = optarg;
+			break;
 		case 'l':
 			if (opt_int("--limit", optarg, 1, 1000000000, &num) == -1) {
 				rc = EXIT_USAGE;
@@ -551,6 +586,7 @@ main(int argc, char **argv)
 	if (o.new_only + (o.dry_run && !o.prune) + !!o.export + !!o.schema +
 	    !!o.last_run + !!o.prune > 1 || (o.prune && optind < argc) ||
 	    ((o.where || o.run_id || o.limit) && !o.export) ||
+	    (o.now && !o.last_run) ||
 	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
 	    (o.all && strcmp(o.export, "market") != 0) ||
 	    (o.closed_since && (!o.export || strcmp(o.export, "market") ||
