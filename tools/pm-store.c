@@ -47,6 +47,7 @@ struct opts {
 	const char	*prune;		/* --prune-before DATE, in UTC */
 	const char	*closed_since;	/* --closed-since T, in UTC */
 	const char	*now;		/* --now T, with --last-run */
+	char		 before[TS_MAX]; /* --last-run's bound, from it */
 	char		 since[TS_MAX];	/* its storage */
 	char		 cut[TS_MAX];	/* its storage */
 	char		 target[1024];
@@ -225,7 +226,7 @@ last_run_before(const char *now, char bound[TS_MAX])
 		now = getenv("PM_NOW");
 	if (now == NULL || *now == 0)
 		ts_now(t);
-	else if (strlen(now) >= TS_MAX || ts_parse(now, strlen(now), t) == -1) {
+	else if (!when_ok(now, t)) {
 		msg("%s: not an RFC 3339 time: %s", opt, now);
 		return -1;
 	}
@@ -241,12 +242,10 @@ last_run_before(const char *now, char bound[TS_MAX])
 static int
 do_last_run(struct opts *o)
 {
-	char err[600], when[64], before[TS_MAX];
+	char err[600], when[64];
 	struct db *db;
 	int rc = 0;
 
-	if (last_run_before(o->now, before) == -1)
-		return EXIT_USAGE;
 	if (!db_exists(o->url))
 		return 0;
 	if ((db = db_open(o->url, DB_READONLY | o->dbflags, err,
@@ -254,7 +253,7 @@ do_last_run(struct opts *o)
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
-	if (store_last_run(db, o->last_run, before, when, sizeof when) == -1) {
+	if (store_last_run(db, o->last_run, o->before, when, sizeof when) == -1) {
 		msg("%s: %s", o->target, db_errmsg(db));
 		rc = EXIT_DB;
 	} else if (when[0])
@@ -409,8 +408,6 @@ out:
 static int
 do_clickhouse(struct opts *o, int argc, char **argv)
 {
-	char before[TS_MAX];
-
 	if (o->new_only) {
 		msg("--new-only: not on ClickHouse (%s), which has no "
 		    "transactions for the daily flow's bookkeeping: give it a "
@@ -421,8 +418,8 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 	if (o->dry_run && !o->prune)
 		return do_store(o, argc, argv);
 	if (o->last_run)
-		return last_run_before(o->now, before) == -1 ? EXIT_USAGE :
-		    store_ch_last_run(o->url, o->target, o->last_run, before);
+		return store_ch_last_run(o->url, o->target, o->last_run,
+		    o->before);
 	if (o->prune)
 		return store_ch_prune(o->url, o->target, o->prune, o->dry_run);
 	if (o->export)
@@ -593,6 +590,10 @@ main(int argc, char **argv)
 	    o.all || o.format > EXPORT_NDJSON)) ||
 	    ((o.export || o.schema || o.last_run) && optind < argc)) {
 		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o.last_run && last_run_before(o.now, o.before) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
