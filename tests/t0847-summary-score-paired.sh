@@ -232,12 +232,46 @@ test_expect_success 'a market scored twice by one variant counts twice, as in it
 	jq -e "$TWICE" out >/dev/null
 '
 
+# A market every variant scored but whose prices the experiment did not
+# see (q2's contracts had none): it counts in the variants' paired means,
+# not in the reference's, and skill compares each variant with the
+# reference on the markets with prices only (q1, seen at 0.7, resolved
+# Yes like q2).
+#   u  q1 0.9  q2 0.6: Brier (0.01 + 0.16) / 2 = 0.085, skill 1 - 0.01 / 0.09
+#   v  q1 0.8  q2 0.9:       (0.04 + 0.01) / 2 = 0.025, skill 1 - 0.04 / 0.09
+{
+	rec_run_start r1 daily
+	grp q1 0.7 0.3 u=0.9 v=0.8
+	grp q2 null null u=0.6 v=0.9
+	rec_run_start r2 static
+	for m in q1 q2; do mkt $m 1 0 true; done
+} >"$TMP/noref.ndjson"
+NOREF="$NEAR"' .paired | .markets == 2 and
+	(.variants | map([.variant, .markets]) == [["u",2],["v",2]]) and
+	(.variants[0] | near(.brier; 0.085) and
+	 near(.log_loss; (-(0.9|log) - (0.6|log)) / 2) and
+	 near(.skill; 1 - 0.01 / 0.09)) and
+	(.variants[1] | near(.brier; 0.025) and
+	 near(.log_loss; (-(0.8|log) - (0.9|log)) / 2) and
+	 near(.skill; 1 - 0.04 / 0.09)) and
+	(.reference | .markets == 1 and near(.brier; 0.09) and
+	 near(.log_loss; -(0.7|log)))'
+
+test_expect_success 'a market without prices seen: in the paired means, not the reference' '
+	pm-store --db n.db <"$TMP/noref.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --score --db n.db --json && expect_status 0 &&
+	jq -e "$NOREF" out >/dev/null &&
+	run pm-summary --score --db n.db && expect_status 0 &&
+	test_grep "^paired: the 2 market(s) every variant scored, 1 with market prices$" out &&
+	test_grep "^  s:u (forecast) *2 *0.0850 .* 0.0900 *0.3567 *0.889$" out
+'
+
 pg_start
 # every case on PostgreSQL: the report SQLite gives, to the last digit
 test_expect_success 'PostgreSQL: the same reports as SQLite' '
 	pg_ready && gappy "$(pg_newdb gappy)" && mv json pg.json && mv text pg.text &&
 	gappy g.db && test_cmp pg.json json && test_cmp pg.text text &&
-	for c in three apart twice; do
+	for c in three apart noref twice; do
 		url=$(pg_newdb "$c") &&
 		pm-store --db "$url" <"$TMP/$c.ndjson" >/dev/null 2>&1 &&
 		pm-store --db "$c.db" <"$TMP/$c.ndjson" >/dev/null 2>&1 &&
