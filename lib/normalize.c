@@ -809,8 +809,7 @@ price(struct normalizer *n, const struct norm_sink *sink,
 		return -1;
 	jw_key(b, "ts");
 	jw_strz(b, ts);
-	jw_key(b, "raw_sha256");
-	jw_strz(b, src->sha256);
+	put_src(b, src);
 	if (jw_close(b, '}') == -1)
 		return fail(n, "record larger than the line cap");
 	sink->record(sink->arg, b);
