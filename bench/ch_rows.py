@@ -38,7 +38,7 @@ TABLES = {
                " record_sha256"),
     "price_history": ("token_id, side, ts",
                       "token_id, side, ts, price, market_id, outcome,"
-                      " raw_sha256"),
+                      " raw_sha256, fetched_at"),
     "trades": ("trade_key",
                "trade_key, condition_id, token_id, side, size, price, ts,"
                " wallet, outcome, outcome_index, transaction_hash, count,"

@@ -332,3 +332,6 @@ WHERE n_markets < (SELECT count(*) FROM processed_markets m
 CREATE INDEX raw_observations_fetched ON raw_observations (endpoint,
   COALESCE(fetched_at, stored_at));
 
+-- migration 13: price_history.fetched_at: the latest fetch of a point wins
+ALTER TABLE price_history ADD COLUMN fetched_at TEXT;
+

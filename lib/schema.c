@@ -444,6 +444,15 @@ V6_KEYS_TAIL },
 { 12, "raw observations by endpoint and fetch time",
 "CREATE INDEX raw_observations_fetched ON raw_observations (endpoint,\n"
 "  COALESCE(fetched_at, stored_at));\n" },
+/*
+ * A price point keeps the fetch time of the record that wrote it, and a
+ * record fetched before the row's leaves the row as it is, as markets and
+ * events do (store_tbl.h): a dump replayed after a later run no longer
+ * puts an older value of a revised point back.  Rows stored before have
+ * none (unknown), so any record replaces them, as before.
+ */
+{ 13, "price_history.fetched_at: the latest fetch of a point wins",
+"ALTER TABLE price_history ADD COLUMN fetched_at TEXT;\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

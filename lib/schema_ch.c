@@ -207,6 +207,17 @@ SCHEMA_CH_VERSION_COLUMN " UInt64) ENGINE = ReplacingMergeTree("
 SCHEMA_CH_VERSION_COLUMN ") ORDER BY (flow, holder)",
 };
 
+/*
+ * Schema 13 of the other engines: a price point keeps the fetch time of
+ * the record that wrote it, and its row_version comes from it, as a
+ * market's does (store_ch.c): an older fetch no longer outlasts a newer
+ * one.  Rows stored before keep the version of when they were stored,
+ * below any fetch time, and fetched_at null.
+ */
+static const struct ch_column columns_4[] = {
+	{ "price_history", "fetched_at", NS },
+};
+
 #define NTAB(a) (sizeof a / sizeof a[0])
 
 static const struct ch_migration migrations[] = {
@@ -215,6 +226,8 @@ static const struct ch_migration migrations[] = {
 	  tables_2, NTAB(tables_2), columns_2, NTAB(columns_2), views_2,
 	  NTAB(views_2) },
 	{ 3, "run leases", NULL, 0, NULL, 0, views_3, NTAB(views_3) },
+	{ 4, "price_history.fetched_at: the latest fetch of a point wins",
+	  NULL, 0, columns_4, NTAB(columns_4), NULL, 0 },
 };
 
 #define NMIG NTAB(migrations)

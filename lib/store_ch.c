@@ -707,8 +707,8 @@ record_cols(struct store_ch *s, const json_val *obj, struct val *rec)
 }
 
 /*
- * The rows of a market or event (and its contracts and tags) and of a raw
- * payload are versioned by its fetch time, as the other engines keep the
+ * The rows of a market or event (and its contracts and tags), of a price
+ * point and of a raw payload are versioned by its fetch time, as the other engines keep the
  * latest fetch (an older one leaves the row as it is: store_tbl.c; every
  * fetch of a payload is kept there): microseconds since the epoch
  * above 2^62, so a row fetched at a known time outlasts any versioned by
@@ -812,11 +812,15 @@ static int
 price_rows(struct store_ch *s, const json_val *root, uint64_t id)
 {
 	struct val v[MAXCOL];
+	int rc;
 
 	if (tbl_extract(s->chk, T_PRICES, root, v, NULL, 0) == -1)
 		return 1;
 	v[PRICES_RUN_ID] = vstr(s->run_id);
-	return row_put(s, T_PRICES, v, id);
+	s->fetched = fetched_version(&v[PRICES_FETCHED_AT]);
+	rc = row_put(s, T_PRICES, v, id);
+	s->fetched = 0;
+	return rc;
 }
 
 static int

@@ -121,6 +121,10 @@
 	X(EVENTS_FIRST_SEEN_AT, "first_seen_at", F_NOUPD) \
 	X(EVENTS_STORED_AT, "stored_at", 0)
 
+/* A point of a token's prices: the latest fetch of it wins, as for
+ * markets (Polymarket revises the open bucket of a history, and another
+ * fidelity gives other values for one ts), so a dump replayed after a
+ * later run does not put an older value back. */
 #define PRICES_COLS(C, N, X) \
 	C(PRICES_TOKEN_ID, "token_id", C_ID, F_KEY) \
 	C(PRICES_SIDE, "side", C_STR, F_KEY) \
@@ -129,6 +133,7 @@
 	C(PRICES_MARKET_ID, "market_id", C_ID, F_CMP) \
 	C(PRICES_OUTCOME, "outcome", C_STR, F_CMP) \
 	C(PRICES_RAW_SHA256, "raw_sha256", C_STR, F_CMP) \
+	C(PRICES_FETCHED_AT, "fetched_at", C_TIME, F_NEWER) \
 	X(PRICES_RUN_ID, "run_id", 0)
 
 #define RUNS_COLS(C, N, X) \
