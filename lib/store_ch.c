@@ -708,13 +708,14 @@ record_cols(struct store_ch *s, const json_val *obj, struct val *rec)
 
 /*
  * The rows of a market or event (and its contracts and tags), of a price
- * point and of a raw payload are versioned by its fetch time, as the other engines keep the
- * latest fetch (an older one leaves the row as it is: store_tbl.c; every
- * fetch of a payload is kept there): microseconds since the epoch
- * above 2^62, so a row fetched at a known time outlasts any versioned by
- * when it was stored (next_version: a record without fetched_at, and rows
- * stored before 0.2.0); of one fetch time the last stored, as ClickHouse
- * keeps the last of equal versions.  0: no fetch time.
+ * point and of a raw payload are versioned by its fetch time, as the
+ * other engines keep the latest fetch (an older one leaves the row as it
+ * is: store_tbl.c; every fetch of a payload is kept there): microseconds
+ * since the epoch above 2^62, so a row fetched at a known time outlasts
+ * any versioned by when it was stored (next_version: a record without
+ * fetched_at, and rows stored before 0.2.0, or prices before schema 4);
+ * of one fetch time the last stored, as ClickHouse keeps the last of
+ * equal versions.  0: no fetch time.
  */
 #define FETCHED_BASE	((uint64_t)1 << 62)
 static uint64_t
