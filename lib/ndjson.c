@@ -47,15 +47,22 @@ struct ndjson_reader {
 	int		 hinted;	/* told how to read a JSON array */
 };
 
+/* Read once: a bad value is said once, not by each reader and writer
+ * that asks (the input loop, the output, a parser). */
 size_t
 ndjson_max_line(void)
 {
-	const char *s = getenv("PM_MAX_LINE");
+	static size_t max;
+	const char *s;
 	long long v;
 
-	if (s && *s && opt_int("PM_MAX_LINE", s, 64, 1LL << 34, &v) == 0)
-		return (size_t)v;
-	return NDJSON_MAX_LINE_DEFAULT;
+	if (max == 0) {
+		max = NDJSON_MAX_LINE_DEFAULT;
+		if ((s = getenv("PM_MAX_LINE")) != NULL && *s &&
+		    opt_int("PM_MAX_LINE", s, 64, 1LL << 34, &v) == 0)
+			max = (size_t)v;
+	}
+	return max;
 }
 
 int

@@ -68,7 +68,8 @@ int ndjson_run_mem(struct ndjson *nd, const char *name, const char *data,
     size_t size);
 void ndjson_release(struct ndjson *nd);	/* what ndjson_run_mem() kept */
 
-/* The line cap: PM_MAX_LINE from the environment, else the default. */
+/* The line cap: PM_MAX_LINE from the environment, else the default; read
+ * (and a bad value said) once. */
 size_t ndjson_max_line(void);
 
 /* 1 when the record's kind is k. */

@@ -72,4 +72,13 @@ test_expect_success 'PM_MAX_LINE: the same message, then the default' '
 	test_cmp in.ndjson out &&
 	grep -qxF "pm-group: PM_MAX_LINE: \" 64\" is not a number from 64 to 17179869184" err
 '
+
+test_expect_success 'PM_MAX_LINE: a bad value is said once, by every tool' '
+	printf "{\"kind\":\"x\"}\n" >in.ndjson &&
+	for t in pm-normalize pm-group "pm-store -N" "pm-summary -q" pm-experiment; do
+		PM_MAX_LINE=abc run $t in.ndjson &&
+		test "$(grep -c "PM_MAX_LINE: \"abc\" is not a number" err)" -eq 1 ||
+		{ echo "$t:"; cat err; false; }
+	done
+'
 test_done
