@@ -2,7 +2,7 @@
 # Messages a new user meets: a pretty-printed JSON array is named once
 # with what to do, the same message about bad lines stops repeating past
 # a cap (the failure records stay, one per bad line), and a path is named
-# once in a message.
+# once in a message, and a write error under --help or --list is said.
 . "$(dirname "$0")/lib.sh"
 
 # a pretty-printed array of N market objects
@@ -59,6 +59,16 @@ test_expect_success 'a database path is named once' '
 	run pm-store --db file/x.db </dev/null && expect_status 3 &&
 	test_grep -v "x.db: .*x.db" err &&
 	test_grep "^pm-store: file/x.db: [a-z]" err
+'
+
+test_expect_success 'a full disk under --help, --version or --list: said once, exit 3' '
+	for c in "pm-normalize --help" "pm-group -V" "pm-store --help" \
+	    "pm-summary -V" "pm-fetch --help" "pm-experiment --help" \
+	    "pm-experiment -V" "pm-experiment --list"; do
+		run sh -c "$c >/dev/full" && expect_status 3 &&
+		test_grep -x "${c%% *}: write error: No space left on device" err &&
+		test "$(wc -l <err)" -eq 1 || { echo "$c:"; cat err; false; }
+	done
 '
 
 test_done

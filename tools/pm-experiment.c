@@ -508,8 +508,6 @@ out:
 	llm_pace_free(c.xo.pace, cfg ? cfg->n : 0);
 	free(c.tokens);
 	secrets_free(secrets);
-	if (fflush(stdout) == EOF && rc != EXIT_USAGE)
-		rc = EXIT_IO;
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_IO;
 	else if (out_refused() && rc == 0)
