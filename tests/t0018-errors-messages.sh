@@ -2,7 +2,8 @@
 # Messages a new user meets: a pretty-printed JSON array is named once
 # with what to do, the same message about bad lines stops repeating past
 # a cap (the failure records stay, one per bad line), and a path is named
-# once in a message, and a write error under --help or --list is said.
+# once in a message, a write error under --help or --list is said, and
+# so is a store stopped by its output reader going away.
 . "$(dirname "$0")/lib.sh"
 
 # a pretty-printed array of N market objects
@@ -69,6 +70,22 @@ test_expect_success 'a full disk under --help, --version or --list: said once, e
 		test_grep -x "${c%% *}: write error: No space left on device" err &&
 		test "$(wc -l <err)" -eq 1 || { echo "$c:"; cat err; false; }
 	done
+'
+
+test_expect_success 'a store whose output reader went away says so: the rest is not stored' '
+	jq -c ".[]" "$FIXTURES"/gamma-markets-ra1nty-1.json | pm-normalize -R >m.ndjson &&
+	jq -c ".[]" "$FIXTURES"/gamma-markets-estevaogn-1.json | pm-normalize -R >later.ndjson &&
+	# the later records only once the first are stored (and written)
+	{ cat m.ndjson &&
+	  for _ in $(seq 400); do
+		[ "$(pm-store --db s.db -e market 2>/dev/null | wc -l)" -ge 1 ] && break
+		sleep 0.05
+	  done && cat later.ndjson; } |
+	    { pm-store --db s.db 2>err; echo $? >status; } | { exec 0<&-; sleep 2; } &&
+	test_eq 3 "$(cat status)" && test "$(wc -l <err)" -eq 2 &&
+	test_grep -x "pm-store: standard output closed by its reader: stopped reading the input; what was not read is not stored" err &&
+	pm-store --db s.db -e market >stored &&
+	test_eq "$(wc -l <m.ndjson)" "$(wc -l <stored)"
 '
 
 test_done

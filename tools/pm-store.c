@@ -635,6 +635,11 @@ main(int argc, char **argv)
 		rc = do_new_only(&o, argc - optind, argv + optind);
 	else
 		rc = do_store(&o, argc - optind, argv + optind);
+	/* An export's reader may stop when it has seen enough (| head -1),
+	 * but a store's input is the data: what was not read is lost. */
+	if (!o.export && !o.prune && !o.last_run && out_failed() == OUT_EPIPE)
+		msg("standard output closed by its reader: stopped reading "
+		    "the input; what was not read is not stored");
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_DB;
