@@ -664,6 +664,17 @@ kill_tree() {
 
 usage_error() { rc=2 die "$@"; }
 
+# --help: the usage on standard output, exit 0; one that could not be
+# written (a full disk) is exit 3, said as the programs say it, and a
+# reader that went away (SIGPIPE) is exit 3 unsaid.
+help() {
+	local hst=0
+	usage 2>/dev/null || hst=$?
+	[ "$hst" -eq 0 ] && exit 0
+	[ "$hst" -gt 128 ] || echo "$prog: write error: standard output" >&2
+	exit 3
+}
+
 # The programs a flow runs are there before anything runs: a missing one
 # is exit 3 naming it, not a run half done (without jq no run record: the
 # data stored under no run, exit 0; without pm-summary no lock, exit 127).
@@ -807,7 +818,7 @@ main() {
 	local envfile=${PM_ENV_FILE:-./.env} must=${PM_ENV_FILE:+1} arg
 	flow=${1:-}
 	case $flow in
-	-h|--help) usage; exit 0 ;;
+	-h|--help) help ;;
 	daily|static|delta|events|prices|trades|replay|retry-failures|status|score|prune) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
@@ -886,7 +897,7 @@ main() {
 		--notify) export PM_NOTIFY_URL=$2; shift ;;
 		--status-path) status_path=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
-		-h|--help) usage; exit 0 ;;
+		-h|--help) help ;;
 		-) positional+=("$1") ;;	# replay's standard input
 		-*) echo "$prog: unknown option: $1" >&2; usage >&2; exit 2 ;;
 		*) positional+=("$1") ;;

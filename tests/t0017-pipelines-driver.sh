@@ -1,8 +1,9 @@
 #!/bin/bash
 # The driver: --limit in every flow (the prices flow included), stray
-# arguments are exit 2, score takes pm-summary's score options, and prune
-# removes old dumps, logs and raw payload versions, never a market's
-# latest payload nor one a processed market was read from.
+# arguments are exit 2, a --help that cannot be written is exit 3, score
+# takes pm-summary's score options, and prune removes old dumps, logs and
+# raw payload versions, never a market's latest payload nor one a
+# processed market was read from.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 . "$TESTS_DIR/pg.sh"
@@ -85,6 +86,15 @@ test_expect_success 'standard output closed: the flow runs whole; --summary-path
 	test_eq 2 "$st"
 	test_grep "standard output is closed" err
 	test_eq 1 "$(sqlite3 c.db "SELECT count(*) FROM processing_runs")"
+'
+
+test_expect_success '--help: exit 0; a usage that cannot be written is said, exit 3' '
+	run "$P" --help && expect_status 0 && test_grep "^usage: pipelines.sh FLOW" out &&
+	for a in --help "static --help"; do
+		run sh -c "\"\$0\" $a >/dev/full" "$P" && expect_status 3 &&
+		test_grep -x "pipelines.sh: write error: standard output" err &&
+		test "$(wc -l <err)" -eq 1 || { echo "$a:"; cat err; false; }
+	done
 '
 
 test_expect_success 'a program missing: exit 3 naming it, before anything is written' '
