@@ -149,6 +149,20 @@ test_expect_success 'SQLite: a schema 12 database upgraded in place; its rows re
 	test_cmp <(sqlite3 f.db .schema) <(sqlite3 u12.db .schema)
 '
 
+# PM_SCHEMA_VERSION (a test setting) holds a database below 13: SQLite
+# cannot prepare this build's price_history row, so a price record is
+# reported (a failure record, exit 1) and its neighbours are stored
+test_expect_success 'SQLite held at schema 12: a price record reported, the rest stored' '
+	at12 h.db &&
+	{ rec_market hm1 && price h1 history 0.61 $T2 && rec_market hm2; } >mixed.ndjson &&
+	PM_SCHEMA_VERSION=12 run pm-store --db h.db mixed.ndjson && expect_status 1 &&
+	test_eq "market inserted price failed failure null market inserted " \
+	    "$(jq -r "\"\(.kind) \(.stored)\"" out | tr "\n" " ")" &&
+	test_grep "^pm-store: mixed.ndjson:2: table price_history is older than this pm-store (PM_SCHEMA_VERSION)$" err &&
+	test_eq 12 "$(sqlite3 h.db "SELECT max(version) FROM schema_migrations")" &&
+	test_eq "2 0 1" "$(sqlite3 h.db "SELECT (SELECT count(*) FROM markets), (SELECT count(*) FROM price_history), (SELECT count(*) FROM processing_failures)" | tr "|" " ")"
+'
+
 test_expect_success 'PostgreSQL: a schema 12 database upgraded in place; the columns of a new one' '
 	u=$(pg_newdb hist_up) && f=$(pg_newdb hist_fresh) &&
 	at12 "$u" &&
