@@ -18,9 +18,11 @@
 #include "strset.h"
 #include "timefmt.h"
 
-/* Results that are done: not failed, not skipped for a failure. */
-#define DONE_SQL "(r.status = 'ok' OR (r.status = 'skipped' AND " \
-	"COALESCE(r.error, '') NOT LIKE 'research %'))"
+/* Results (of alias a) that are done: not failed, not skipped for a
+ * failure. */
+#define DONE_OF(a) "(" a ".status = 'ok' OR (" a ".status = 'skipped' " \
+	"AND COALESCE(" a ".error, '') NOT LIKE 'research %'))"
+#define DONE_SQL DONE_OF("r")
 
 int
 store_filter_prepare(struct store_filter *f)
@@ -593,18 +595,21 @@ with_retry(struct buf *out, const json_val *root, const struct buf *mk,
 	return jw_close(out, '}');
 }
 
-/* --export retry: the event's record, its markets those a result that
- * is not done covers, when some is (a market that joined the event at a
- * later run than its record's, and failed there, is among them), and
- * retry_experiments, the experiments of those results: the variants to
- * run again, no other. */
+/* --export retry: the event's record, its markets those a result still
+ * to retry covers (a market that joined the event at a later run than
+ * its record's, and failed there, is among them), and retry_experiments,
+ * the experiments of those results: the variants to run again, no other.
+ * An event with none (all made good since) is not written: a retry would
+ * only run on it what its runs never had (a variant added since). */
 static void
 gx_retry(struct gx *g)
 {
 	char err[256];
 
+	if (g->rs.len == 0)
+		return;
 	buf_reset(&g->tmp);
-	if (g->rs.len == 0 || !g->parsed)
+	if (!g->parsed)
 		buf_add(&g->tmp, g->rec.data, g->rec.len);
 	else
 		with_retry(&g->tmp, &g->root, &g->mk, &g->rs);
@@ -741,8 +746,27 @@ group_sql(struct buf *sql, const char *c)
 	    "6", c, c, c, c, c);
 }
 
-/* --export retry's statement: each event's record, then the markets a
- * result that is not done covers. */
+/*
+ * Whether a result of result r's event, experiment and fingerprint that
+ * is done covers r's market m: a failure a later result made good.  A
+ * market joined the event, the next run failed on all its markets too,
+ * and the retry of that run succeeded: the first failed row stays as it
+ * was (its markets are not those of the result that replaced the other).
+ */
+#define GX_MINE(t, a) t ".event_key = " a ".event_key AND " t \
+	".experiment_id = " a ".experiment_id AND " t ".fingerprint = " a \
+	".fingerprint"
+#define GX_MADE_GOOD "EXISTS (SELECT 1 FROM experiment_results d JOIN " \
+	"experiment_markets dm ON " GX_MINE("dm", "d") " AND dm.markets = " \
+	"d.markets WHERE " GX_MINE("d", "r") " AND dm.market_id = " \
+	"m.market_id AND " DONE_OF("d") ")"
+/* m is a market of result r */
+#define GX_OF_R GX_MINE("m", "r") " AND m.markets = r.markets"
+
+/* --export retry's statement: each event's record, the markets a result
+ * that is not done covers and no done one made good since, and the
+ * experiments of those results (and of one not done that covers no
+ * market). */
 static void
 retry_sql(struct buf *sql, const char *c)
 {
@@ -752,17 +776,18 @@ retry_sql(struct buf *sql, const char *c)
 	buf_printf(sql, " UNION ALL SELECT p.event_key%s, 1, p.market_id%s, "
 	    "''%s, ''%s, ''%s, p.record, " GX_NONE " FROM processed_markets p "
 	    "WHERE p." GX_FAILED " AND EXISTS (SELECT 1 FROM "
-	    "experiment_results r JOIN experiment_markets m ON m.event_key = "
-	    "r.event_key AND m.experiment_id = r.experiment_id AND "
-	    "m.fingerprint = r.fingerprint AND m.markets = r.markets WHERE "
-	    "r.event_key = p.event_key AND m.market_id = p.market_id AND NOT ",
+	    "experiment_results r JOIN experiment_markets m ON " GX_OF_R
+	    " WHERE r.event_key = p.event_key AND m.market_id = p.market_id ",
 	    c, c, c, c, c);
-	buf_adds(sql, DONE_SQL ")");
+	buf_adds(sql, "AND NOT " DONE_SQL " AND NOT " GX_MADE_GOOD ")");
 	buf_printf(sql, " UNION ALL SELECT DISTINCT r.event_key%s, 2, "
 	    "r.experiment_id%s, "
 	    "''%s, ''%s, ''%s, NULL, " GX_NONE " FROM experiment_results r "
 	    "WHERE r." GX_FAILED " AND NOT ", c, c, c, c, c);
-	buf_adds(sql, DONE_SQL " ORDER BY 1, 2, 3, 4, 5, 6");
+	buf_adds(sql, DONE_SQL " AND (EXISTS (SELECT 1 FROM experiment_markets "
+	    "m WHERE " GX_OF_R " AND NOT " GX_MADE_GOOD ") OR NOT EXISTS "
+	    "(SELECT 1 FROM experiment_markets m WHERE " GX_OF_R ")) ORDER BY "
+	    "1, 2, 3, 4, 5, 6");
 }
 
 static int
