@@ -14,7 +14,9 @@
 #include "schema.h"
 
 /* A column: its name and how its text is written: s string, n number,
- * b flag (0/1), j JSON text (nested values). */
+ * b flag (0/1), j JSON text (nested values); in capitals (S) a member of
+ * the NDJSON records (and of what --where reads) that is no CSV or TSV
+ * column, so that their columns stay as they were. */
 struct col {
 	const char	*name;
 	char		 type;
@@ -26,7 +28,8 @@ struct table {
 	const char		*record_sql;	/* NDJSON: the stored record */
 	const char		*sql;		/* ?1 run_id, ?2 all */
 	const struct col	*cols;
-	const char		*sql2;		/* before schema 3, or NULL */
+	const char		*sql2;		/* a database before */
+	int			 below;		/* schema below, or NULL */
 	const char		*sql_pg;	/* sql, sql2 on PostgreSQL, */
 	const char		*sql2_pg;	/* when not the same */
 };
@@ -54,7 +57,8 @@ static const struct col event_cols[] = {
 };
 static const struct col price_cols[] = {
 	{ "token_id", 's' }, { "market_id", 's' }, { "outcome", 's' },
-	{ "side", 's' }, { "ts", 's' }, { "price", 'n' }, { NULL, 0 }
+	{ "side", 's' }, { "ts", 's' }, { "price", 'n' }, { "fetched_at", 'S' },
+	{ NULL, 0 }
 };
 static const struct col result_cols[] = {
 	{ "event_key", 's' }, { "experiment_id", 's' }, { "suite", 's' },
@@ -70,6 +74,9 @@ static const struct col result_cols[] = {
 	"started_at, finished_at, latency_ms, error, probabilities, output " \
 	"FROM experiment_results WHERE " NOALL " AND " RUN("") " ORDER BY " \
 	order
+#define PRICES(fetched) "SELECT token_id, market_id, outcome, side, ts, " \
+	"price, " fetched " FROM price_history WHERE " NOALL " AND " RUN("") \
+	" ORDER BY token_id, side, ts"
 #define RESULT_ORDER(c) "event_key" c ", experiment_id" c ", fingerprint" \
 	c ", markets" c
 
@@ -83,23 +90,25 @@ static const struct table tables[] = {
 	  "c.outcome, c.token_id, c.price, m.tags FROM markets m LEFT JOIN "
 	  "contracts c ON c.source = m.source AND c.market_id = m.market_id "
 	  "WHERE " ACTIVE("m.") " AND " RUN("m.") " ORDER BY m.source, "
-	  "m.market_id, c.outcome_index", market_cols, NULL, NULL, NULL },
+	  "m.market_id, c.outcome_index", market_cols, NULL, 0, NULL,
+	  NULL },
 	{ "event", NULL,
 	  "SELECT record FROM events WHERE " NOALL " AND " RUN("")
 	  " ORDER BY source, event_id",
 	  "SELECT source, event_id, slug, title, start_time, end_time, active, "
 	  "closed, volume, liquidity, tags, market_ids FROM events WHERE "
 	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols,
-	  NULL, NULL, NULL },
-	{ "price", "price", NULL,
-	  "SELECT token_id, market_id, outcome, side, ts, price FROM "
-	  "price_history WHERE " NOALL " AND " RUN("") " ORDER BY token_id, "
-	  "side, ts", price_cols, NULL, NULL, NULL },
+	  NULL, 0, NULL, NULL },
+	/* price records as pm-store reads them, with the fetch time that
+	 * decides which of two values of a point is kept (a database
+	 * before schema 13 has none) */
+	{ "price", "price", NULL, PRICES("fetched_at"), price_cols,
+	  PRICES("NULL AS fetched_at"), 13, NULL, NULL },
 	{ "result", "result", NULL, RESULTS("fingerprint", RESULT_ORDER("")),
 	  result_cols,
-	  /* a database before fingerprints, read as it is: its results
-	   * have none, as the upgrade gives them '' */
-	  RESULTS("''", "event_key, experiment_id"),
+	  /* a database before fingerprints (schema 3), read as it is:
+	   * its results have none, as the upgrade gives them '' */
+	  RESULTS("''", "event_key, experiment_id"), 3,
 	  /* PostgreSQL: its keys as bytes, as SQLite orders them, not by
 	   * the database's locale (its keys are not COLLATE "C") */
 	  RESULTS("fingerprint", RESULT_ORDER(" COLLATE \"C\"")),
@@ -107,6 +116,9 @@ static const struct table tables[] = {
 	  "\"C\"") },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
+
+/* A column of the CSV and TSV rows too (not an NDJSON member only). */
+#define TEXTCOL(c) ((c)->type >= 'a' && (c)->type <= 'z')
 
 int
 export_format(const char *name)
@@ -259,7 +271,7 @@ header(const struct table *t, int format)
 	const struct col *c;
 
 	buf_init(&b, 0);
-	for (c = t->cols; c->name; c++) {
+	for (c = t->cols; c->name && TEXTCOL(c); c++) {
 		if (c != t->cols)
 			buf_adds(&b, format == EXPORT_TSV ? "\t" : ",");
 		buf_adds(&b, c->name);
@@ -294,7 +306,7 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 			n = strlen(t_num);
 		}
 		json_cell(js, c, p, n);
-		if (format == EXPORT_NDJSON)
+		if (format == EXPORT_NDJSON || !TEXTCOL(c))
 			continue;
 		if (i > 0)
 			buf_adds(line, format == EXPORT_TSV ? "\t" : ",");
@@ -324,7 +336,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 		return -1;
 	}
 	pg = db_engine(db) == DB_PG;
-	st = db_prepare(db, records ? t->record_sql : v > 0 && v < 3 ?
+	st = db_prepare(db, records ? t->record_sql : v > 0 && v < t->below ?
 	    (pg && t->sql2_pg ? t->sql2_pg : t->sql2) :
 	    (pg && t->sql_pg ? t->sql_pg : t->sql));
 	if (st == NULL || db_bind_str(st, 1, run_id) == -1 ||
@@ -410,7 +422,7 @@ export_cells(const char *what, int format, struct jqf *where,
 	}
 	for (c = t->cols, i = 0; c->name; c++, i++) {
 		json_cell(&js, c, p[i], p[i] ? n[i] : 0);
-		if (format == EXPORT_NDJSON)
+		if (format == EXPORT_NDJSON || !TEXTCOL(c))
 			continue;
 		if (i > 0)
 			buf_adds(&line, format == EXPORT_TSV ? "\t" : ",");

@@ -1377,6 +1377,7 @@ struct exp {
 	unsigned long	 bad;		/* stored records left out */
 	int		 notrades;	/* schema 1, read as it is: no trades */
 	const char	*closed_since;	/* market: the closed ones since too */
+	int		 nofetched;	/* before 4: prices without fetched_at */
 };
 
 /* The row's key, for a message: "market polymarket/m1", "payload SHA". */
@@ -1629,8 +1630,9 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "tags, market_ids FROM events FINAL WHERE 1");
 	} else {
 		x->what = "price";
-		rc = buf_adds(sql, "SELECT token_id, market_id, outcome, side, "
-		    "ts, price FROM price_history FINAL WHERE 1");
+		rc = buf_printf(sql, "SELECT token_id, market_id, outcome, "
+		    "side, ts, price, %s FROM price_history FINAL WHERE 1",
+		    x->nofetched ? "NULL AS fetched_at" : "fetched_at");
 	}
 	if (run_id && rc == 0)
 		rc = buf_adds(sql, " AND run_id = ") == -1 ||
@@ -1658,7 +1660,7 @@ store_ch_export(const char *url, const char *target, const char *what,
     const char *closed_since, unsigned long limit)
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
-	    0, 0, limit, what, NULL, 0, 0, closed_since };
+	    0, 0, limit, what, NULL, 0, 0, closed_since, 0 };
 	struct buf sql;
 	struct chdb *d;
 	char err[700];
@@ -1685,6 +1687,8 @@ store_ch_export(const char *url, const char *target, const char *what,
 	/* a database of schema 1 (before trades), read as it is: its
 	 * markets have no trades watermark */
 	x.notrades = what[0] == 'm' && v == 1;
+	/* and before schema 4, its prices have no fetch time */
+	x.nofetched = what[0] == 'p' && v < 4;
 	buf_init(&sql, 0);
 	buf_init(&x.b, 0);
 	if ((x.jp = json_parser_new(ndjson_max_line())) == NULL ||
