@@ -335,3 +335,6 @@ CREATE INDEX raw_observations_fetched ON raw_observations (endpoint,
 -- migration 13: price_history.fetched_at: the latest fetch of a point wins
 ALTER TABLE price_history ADD COLUMN fetched_at TEXT;
 
+-- migration 14: contracts.quote_fetched_at: the latest fetch of a quote wins
+ALTER TABLE contracts ADD COLUMN quote_fetched_at TEXT;
+

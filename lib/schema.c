@@ -453,6 +453,15 @@ V6_KEYS_TAIL },
  */
 { 13, "price_history.fetched_at: the latest fetch of a point wins",
 "ALTER TABLE price_history ADD COLUMN fetched_at TEXT;\n" },
+/*
+ * A contract's quote keeps the fetch time of its moment, so that of one
+ * quoted_at (a book's server timestamp) fetched twice the later fetch's
+ * quote wins, as price_history's point does (store_quote.c).  Quotes
+ * stored before have none, so any record of their quoted_at replaces
+ * them, as before.
+ */
+{ 14, "contracts.quote_fetched_at: the latest fetch of a quote wins",
+"ALTER TABLE contracts ADD COLUMN quote_fetched_at TEXT;\n" },
 };
 
 #define NMIG (sizeof migrations / sizeof migrations[0])

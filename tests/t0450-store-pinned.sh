@@ -39,8 +39,9 @@ input() {
 }
 
 # Every column but the times of storing, table by table, hashed; and but
-# price_history.fetched_at (schema 13), a column added after the pin:
-# the columns pinned still hash as before.
+# price_history.fetched_at (schema 13) and contracts.quote_fetched_at
+# (schema 14), columns added after the pin: the columns pinned still
+# hash as before.
 tables() {
 	for t in raw_responses markets contracts tags events price_history \
 	    processing_runs processed_events processed_markets \
@@ -52,7 +53,8 @@ tables() {
 		    'first_seen_at', 'recorded_at', 'processed_at',
 		    'finished_at') and not ('$t' = 'experiment_runs' and
 		    name = 'started_at') and not ('$t' = 'price_history' and
-		    name = 'fetched_at')")
+		    name = 'fetched_at') and not ('$t' = 'contracts' and
+		    name = 'quote_fetched_at')")
 		echo "$t $(sqlite3 "$1" "select $cols from $t order by $cols" |
 		    sha256sum | cut -c1-16)"
 	done
