@@ -21,6 +21,9 @@
 #                               a Yes/No contracts array (JSON)
 #   rec_result VARIANT PROBABILITIES   an ok result of builtin variant
 #                               VARIANT in suite s, stage forecast
+#   rec_price TOKEN SIDE PRICE TS [FETCHED_AT]
+#                               a price record of market m1, outcome Yes
+#                               (no fetched_at when FETCHED_AT is empty)
 
 # rec_apply BASE [FIELD...]: rec_args and rec_prog, BASE with the FIELDs
 rec_apply() {
@@ -88,6 +91,13 @@ rec_fetched() {
 rec_yes_no() {
 	printf '[{"outcome":"Yes","token_id":"%s","price":%s},{"outcome":"No","token_id":"%s","price":%s}]' \
 		"$1" "$2" "$3" "$4"
+}
+
+rec_price() {
+	jq -cn --arg t "$1" --arg s "$2" --argjson p "$3" --arg ts "$4" --arg f "${5:-}" \
+	    '{kind:"price", source:"polymarket", token_id:$t, market_id:"m1",
+	      outcome:"Yes", side:$s, price:$p, ts:$ts, raw_sha256:("r" + $t + ($p|tostring))}
+	     + if $f == "" then {} else {fetched_at:$f} end'
 }
 
 rec_result() {

@@ -24,12 +24,7 @@ T2=2026-12-04T10:00:00.000Z
 T3=2026-12-05T10:00:00.000Z
 TS=2026-12-02T00:00:00Z
 # price TOKEN SIDE PRICE [FETCHED_AT]: a price record of point TS
-price() {
-	jq -cn --arg t "$1" --arg s "$2" --argjson p "$3" --arg ts $TS --arg f "${4:-}" \
-	    '{kind:"price", source:"polymarket", token_id:$t, market_id:"m1",
-	      outcome:"Yes", side:$s, price:$p, ts:$ts, raw_sha256:("r" + $t + ($p|tostring))}
-	     + if $f == "" then {} else {fetched_at:$f} end'
-}
+price() { rec_price "$1" "$2" "$3" $TS "${4:-}"; }
 # h1: revised today; h2: no fetch time today, one yesterday; h3:
 # today's fetch, yesterday's record has none; b1: a book quote of one
 # timestamp fetched twice

@@ -25,12 +25,7 @@ T2=2026-12-04T10:00:00.000Z
 T3=2026-12-05T10:00:00.000Z
 QT=2026-12-02T00:00:00.000Z
 # price TOKEN SIDE PRICE [FETCHED_AT]: a price record of moment QT
-price() {
-	jq -cn --arg t "$1" --arg s "$2" --argjson p "$3" --arg ts $QT --arg f "${4:-}" \
-	    '{kind:"price", source:"polymarket", token_id:$t, market_id:"m1",
-	      outcome:"Yes", side:$s, price:$p, ts:$ts, raw_sha256:("r" + $t + ($p|tostring))}
-	     + if $f == "" then {} else {fetched_at:$f} end'
-}
+price() { rec_price "$1" "$2" "$3" $QT "${4:-}"; }
 jq -cn '{kind:"market", source:"polymarket", market_id:"m1", question:"Q",
 	contracts:[{outcome:"Yes", token_id:"q1", price:0.5},
 		   {outcome:"No", token_id:"q2", price:0.5}]}' >"$TMP/market.ndjson"
