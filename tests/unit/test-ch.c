@@ -324,7 +324,8 @@ same_columns(struct ch *c)
 	     * the contracts' quotes: the contract_quotes view there
 	     * (pm-store(1), ClickHouse) */
 	    "AND name <> 'encoding' AND NOT (?1 = 'contracts' AND name IN "
-	    "('best_bid', 'best_ask', 'midpoint', 'quoted_at')) "
+	    "('best_bid', 'best_ask', 'midpoint', 'quoted_at', "
+	    "'quote_fetched_at')) "
 	    "ORDER BY name)", -1, &st, NULL) == SQLITE_OK);
 	for (t = tables; st && *t; t++) {
 		buf_reset(&sql);
