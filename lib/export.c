@@ -28,8 +28,8 @@ struct table {
 	const char		*record_sql;	/* NDJSON: the stored record */
 	const char		*sql;		/* ?1 run_id, ?2 all */
 	const struct col	*cols;
-	const char		*sql2;		/* a database before */
-	int			 below;		/* schema below, or NULL */
+	const char		*sql2;		/* of a database below */
+	int			 below;		/* this schema, or NULL, 0 */
 	const char		*sql_pg;	/* sql, sql2 on PostgreSQL, */
 	const char		*sql2_pg;	/* when not the same */
 };
