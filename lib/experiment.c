@@ -384,14 +384,18 @@ write_result(struct xworker *w, const struct variant *v, const struct xres *r,
 	jw_close(b, '}');
 }
 
-/* A forecast of some markets only keeps the probabilities of those. */
+/* A forecast of some markets only keeps the probabilities of those.  One
+ * that has none of them left did not forecast what it covers: its result,
+ * ok with {}, was stored as done and those markets were never forecast
+ * (the market benchmark skips itself, as on a group without prices). */
 static void
-keep_todo(struct xworker *w, struct xres *r, const struct buf *todo)
+keep_todo(struct xworker *w, const struct variant *v, struct xres *r,
+    const struct buf *todo)
 {
 	json_val root, p;
 	json_iter it;
 	const char *k, *e;
-	size_t kl;
+	size_t kl, kept = 0;
 
 	if (r->probs.len == 0 || json_parse(w->sp, r->probs.data,
 	    r->probs.len, 0, &root, &e) == -1)
@@ -404,10 +408,19 @@ keep_todo(struct xworker *w, struct xres *r, const struct buf *todo)
 			jw_str(&w->tmp, k, kl);
 			buf_addc(&w->tmp, ':');
 			jw_val(&w->tmp, &p);
+			kept++;
 		}
 	jw_close(&w->tmp, '}');
 	buf_reset(&r->probs);
-	buf_add(&r->probs, w->tmp.data, w->tmp.len);
+	if (kept)
+		buf_add(&r->probs, w->tmp.data, w->tmp.len);
+	else if (v->type == XT_BUILTIN) {
+		r->status = XR_SKIPPED;
+		snprintf(r->error, sizeof r->error, "no market to forecast "
+		    "has prices");
+	} else
+		xres_fail(r, "probabilities: names none of the markets to "
+		    "forecast (forecast_markets)");
 }
 
 /* todo: the markets to forecast (a JSON array of ids); partial: not all
@@ -433,7 +446,7 @@ run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
 	if (r->status == XR_OK)
 		xkinds[v->type].run(w, vi, in, n, r);
 	if (partial && r->status == XR_OK)
-		keep_todo(w, r, todo);
+		keep_todo(w, v, r, todo);
 	ts_now(finished);
 	write_result(w, v, r, started, finished, ts_mono_ms() - t0, todo);
 	if (v->type == XT_OPENAI || v->type == XT_GEMINI) {
