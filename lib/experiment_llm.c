@@ -701,7 +701,8 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 	const struct variant *v = &w->o->cfg->v[vi];
 	struct llm_reply rep;
 	char err[512], tail[128] = "";
-	long delay;
+	const char *n;
+	long delay, over = -1;
 	int tries;
 
 	for (tries = 0;; tries++) {
@@ -722,14 +723,22 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 		    (delay = body_delay(w, resp)) < 0)
 			delay = 1000L << tries;
 		if (delay > v->max_wait_ms) {
-			snprintf(tail, sizeof tail, " (retry after %.3g s: over "
-			    "max_retry_wait)", delay / 1000.0);
+			over = delay;
 			break;
 		}
 		llm_sleep_ms(delay);
 	}
-	if (rep.status == 429 && tries)
-		snprintf(tail, sizeof tail, " (after %d retries)", tries);
+	/* why the retries stopped: a wait over max_retry_wait (after some
+	 * retries or none) or max_retries spent */
+	n = tries == 1 ? "retry" : "retries";
+	if (over >= 0 && tries)
+		snprintf(tail, sizeof tail, " (after %d %s, retry after %.3g s: "
+		    "over max_retry_wait)", tries, n, over / 1000.0);
+	else if (over >= 0)
+		snprintf(tail, sizeof tail, " (retry after %.3g s: over "
+		    "max_retry_wait)", over / 1000.0);
+	else if (rep.status == 429 && tries)
+		snprintf(tail, sizeof tail, " (after %d %s)", tries, n);
 	if (rep.status >= 200 && rep.status <= 299 && resp->len)
 		return 0;
 	provider_error(w, rep.status, resp, tail, r);
