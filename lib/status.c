@@ -468,6 +468,17 @@ flow_text(struct rep *r, const struct fresh *f, struct buf *t)
 	(void)r;
 }
 
+/* The report's thresholds, those its level was judged by: members of
+ * the open report, after now and flow. */
+static void
+thresholds(struct rep *r, int64_t fresh, int64_t stale)
+{
+	jw_key(&r->j, "fresh_seconds");
+	jw_int(&r->j, fresh);
+	jw_key(&r->j, "stale_seconds");
+	jw_int(&r->j, stale);
+}
+
 /* One flow's freshness (--flow), or every flow's: the level is the worst
  * of the flows that have run (each against its own thresholds unless
  * --fresh or --stale was given), or, when none has, that of the newest
@@ -504,6 +515,10 @@ freshness(struct rep *r, int *level)
 	if (worst == NULL)
 		worst = any;
 	*level = worst ? worst->level : NO_DATA;
+	/* the flow's own, as the text says them: without --flow each flow
+	 * has its own (the daily flow a day), not those of none */
+	thresholds(r, worst ? worst->fresh : o->fresh, worst ? worst->stale :
+	    o->stale);
 	jw_key(&r->j, "level");
 	jw_strz(&r->j, level_names[*level]);
 	jw_key(&r->j, "last_update");
@@ -764,10 +779,6 @@ header(struct rep *r)
 	jw_strz(&r->j, now);
 	jw_key(&r->j, "flow");
 	jw_strz(&r->j, r->o->flow);
-	jw_key(&r->j, "fresh_seconds");
-	jw_int(&r->j, r->o->fresh);
-	jw_key(&r->j, "stale_seconds");
-	jw_int(&r->j, r->o->stale);
 }
 
 /*
@@ -815,6 +826,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 		goto out;
 	} else if (v == 0) {
 		/* nothing ever stored here: no data, not an error */
+		thresholds(&r, o->fresh, o->stale);
 		jw_key(&r.j, "level");
 		jw_strz(&r.j, level_names[NO_DATA]);
 		buf_printf(&r.t, "status: no data (no pm-store tables)\n");
