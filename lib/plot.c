@@ -248,6 +248,26 @@ plot_reliability_text(const char *json, size_t len, struct buf *out)
 	return 0;
 }
 
+/* A run's glyph, as the report's runs line counts its status s (n
+ * bytes): a failed or abandoned run low, and a run still going (no
+ * status until pm-store ends it, or running) a dot. */
+static const char *
+run_glyph(const char *s, size_t n)
+{
+	static const struct {
+		const char	*status, *glyph;
+	} g[] = {
+		{ "completed", "\u2588" }, { "partial", "\u2584" },
+		{ "failed", "\u2581" }, { "abandoned", "\u2581" },
+	};
+	size_t i;
+
+	for (i = 0; s && i < sizeof g / sizeof g[0]; i++)
+		if (strlen(g[i].status) == n && memcmp(s, g[i].status, n) == 0)
+			return g[i].glyph;
+	return "\u00b7";
+}
+
 int
 plot_status_sparkline(const char *json, size_t len, struct buf *out)
 {
@@ -267,9 +287,7 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 	while (n < 64 && json_iter_next(&it, NULL, NULL, &r)) {
 		json_get(&r, "status", &st);
 		s = json_str(&st, &sl);
-		glyph[n++] = s == NULL ? "?" : strncmp(s, "completed", sl) == 0 ?
-		    "\u2588" : strncmp(s, "partial", sl) == 0 ? "\u2584" :
-		    strncmp(s, "failed", sl) == 0 ? "\u2581" : "\u00b7";
+		glyph[n++] = run_glyph(s, sl);
 	}
 	json_get(&root, "level", &lv);
 	if ((s = json_str(&lv, &sl)) != NULL)

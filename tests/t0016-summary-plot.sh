@@ -75,6 +75,20 @@ test_expect_success 'a failed run is a low bar in the sparkline' '
 	run pm-summary --status --db f.db && test_grep "^runs: ▁█ " out
 '
 
+# An abandoned run (its holder died: pm-summary --hold marks it) is
+# counted failed, and was drawn as the dot of a run still going; a run
+# still going (its status null until pm-store ends it) was a question
+# mark that the legend does not have.
+test_expect_success 'the sparkline draws each run as the runs line counts it' '
+	cp "$TMP/d.db" a.db &&
+	sqlite3 a.db "UPDATE processing_runs SET status = '"'abandoned'"' WHERE run_id = '"'r1'"'" &&
+	run pm-summary --status --db a.db && test_grep "^runs: .* 1 failed, 0 running" out &&
+	test_grep "^runs: ▁█ " out &&
+	sqlite3 a.db "UPDATE processing_runs SET status = NULL WHERE run_id = '"'r1'"'" &&
+	run pm-summary --status --db a.db && test_grep "^runs: .* 0 failed, 1 running" out &&
+	test_grep "^runs: ·█ " out
+'
+
 test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
 	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
 	test_grep "plot: only with --score" err && test ! -e x.svg &&
