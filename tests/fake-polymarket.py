@@ -120,7 +120,9 @@ Control:
                   these epoch seconds, as if not made yet, null all;
                   history_fail_before: /prices-history windows starting
                   before these epoch seconds get 500, every try, null
-                  never)
+                  never; listing_fail_end_min: keyset listings with
+                  this end_date_min (its text) get 500, every try: one
+                  partition of a listing fails, null none)
                   cursor: "offset" (the default: next_cursor is the
                   position of the next page, so a row gone before it
                   shifts the rest) or "keyset" (next_cursor is the last
@@ -609,6 +611,7 @@ class State:
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
             "trades_fail_offset": None, "trades_until": None,
             "history_fail_before": None, "clock_skew": args.clock_skew,
+            "listing_fail_end_min": None,
             "cursor": "offset", "on_page": None,
         }
         for spec in args.budget:
@@ -958,6 +961,9 @@ class Handler(BaseHTTPRequestHandler):
         limit = self.limit()
         if limit is None:
             return self.fail(422, {"error": "limit is invalid", "type": "validation error"})
+        fail_min = self.server.state.cfg.get("listing_fail_end_min")
+        if fail_min is not None and self.q.get("end_date_min", [None])[0] == fail_min:
+            return self.fail(500, {"error": "injected listing failure"})
         q = self.q
         if self.server.state.cfg["ignore_order"]:
             q = {k: v for k, v in q.items() if k not in ("order", "ascending")}
