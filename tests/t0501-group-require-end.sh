@@ -46,6 +46,22 @@ test_expect_success 'pm-group --require-end: a market after the end record, cut 
 	run pm-group --require-end in.late && expect_status 1 &&
 	test_count group out 0 && test_count failure out 1
 '
+test_expect_success 'pm-group --require-end: a fetch failure before the end record (a page lost), no group' '
+	FAIL="{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"fetch_failed\",\"retriable\":true}" &&
+	markets >in && { head -n 20 in; echo "$FAIL"; tail -n 10 in; echo "$END"; } >in.lost &&
+	run pm-group --require-end in.lost && expect_status 1 &&
+	test_count group out 0 && test_count failure out 2 &&
+	test_grep -x -F "$FAIL" out &&
+	jq -e "select(.kind == \"failure\" and .stage == \"group\") |
+		.reason == \"input_cut_short\" and .retriable == true" out >/dev/null &&
+	test_grep "^pm-group: the listing lost 1 page(s) .*: its 30 market and event records are not grouped" err &&
+	run pm-group in.lost && expect_status 0 && test_count group out -gt 1
+'
+test_expect_success 'pm-group --require-end: a failure of another stage is passed on, the groups written' '
+	{ markets; echo "{\"kind\":\"failure\",\"stage\":\"normalize\",\"reason\":\"normalization_failed\"}"; echo "$END"; } >in &&
+	run pm-group --require-end in && expect_status 0 &&
+	test_count group out -gt 1 && test_count failure out 1
+'
 test_expect_success 'pm-group without --require-end: the end record passes through' '
 	{ markets; echo "$END"; } >in &&
 	run pm-group in && expect_status 0 &&

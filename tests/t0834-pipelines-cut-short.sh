@@ -1,7 +1,8 @@
 #!/bin/bash
 # A daily run cut short before pm-group (pm-fetch or pm-normalize killed
-# after its first N lines, for every N): no group of the markets read so
-# far is processed, and a rerun gives the rows of one uninterrupted run.
+# after its first N lines, for every N), or whose listing lost a page: no
+# group of the markets read so far is processed, and a rerun gives the
+# rows of one uninterrupted run.
 # Before pm-fetch --end-record and pm-group --require-end, the cut run
 # stored an event with part of its markets, and the rerun processed the
 # rest as markets joining it: a second result row per variant (t0930's
@@ -71,5 +72,25 @@ test_expect_success 'the cut run says why: input_cut_short, stage group' '
 	    WHERE reason = '\''input_cut_short'\''" >got &&
 	test_eq "group|input_cut_short|1" "$(cat got)" &&
 	test_grep "pm-group: the input ended without an end record" "$TMP/flow.err"
+'
+# A page of the listing that still fails after its retries: the partition
+# of 03:00 to 06:00 of the target day, market 10000015, whose event's
+# other market (10000007) closes at 00:30.  Before, that event was stored
+# with one market and the rerun added the other as a market joining it:
+# a second result per variant.
+test_expect_success 'a page of the listing lost (fetch_failed): no group, the run partial, and the rerun gives the clean rows' '
+	db=$TMP/lost.db &&
+	fake_control "{\"listing_fail_end_min\":\"2026-06-08T03:00:00Z\"}" &&
+	first=0 && { daily "$db" || first=$?; } &&
+	fake_control "{\"listing_fail_end_min\":null}" &&
+	test_num "$first" -eq 1 &&
+	test_eq 0 "$(sqlite3 "$db" "SELECT count(*) FROM processed_events")" &&
+	test_eq partial "$(sqlite3 "$db" "SELECT status FROM processing_runs")" &&
+	sqlite3 "$db" "SELECT stage, reason, retriable FROM processing_failures
+	    ORDER BY stage" >got &&
+	printf "%s\n" "fetch|fetch_failed|1" "group|input_cut_short|1" >want &&
+	test_cmp want got &&
+	test_grep "pm-group: the listing lost 1 page(s) .*: its 9 market and event records are not grouped" "$TMP/flow.err" &&
+	daily "$db" && rows "$db" >got && test_cmp "$TMP/ref.rows" got
 '
 test_done

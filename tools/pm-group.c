@@ -38,6 +38,9 @@ struct ctx {
 	int		 ended;		/* an end record after the last market
 					 * or event record */
 	unsigned long	 taken;		/* market and event records */
+	unsigned long	 lost;		/* --require-end: failure records of
+					 * stage fetch, pages of the listing
+					 * that failed */
 	double		 cutoff_ms;	/* --margin: close before it, skipped */
 	json_parser	*count;		/* --limit-markets: counts a group's */
 };
@@ -56,8 +59,9 @@ usage(FILE *f)
 "                    --now is left out: a skip record (closes_within_margin)\n"
 "      --now T       the run's start, RFC 3339 (default $PM_NOW, else now)\n"
 "      --require-end no group unless the input ends with an end record\n"
-"                    (pm-fetch --end-record): an input cut short by a kill\n"
-"                    before this stage is a failure record, exit 1\n"
+"                    (pm-fetch --end-record) and has no fetch failure: an\n"
+"                    input cut short by a kill before this stage, or a\n"
+"                    listing that lost a page, is a failure record, exit 1\n"
 "      --stats       print counts on standard error at the end\n"
 "  -h, --help        this help;  -V, --version  the version\n");
 }
@@ -101,6 +105,22 @@ too_late(struct ctx *c, const struct rec *r)
 	return 1;
 }
 
+/* A failure record of pm-fetch: a page of the listing is not in the
+ * input, and with it the markets it had. */
+static int
+fetch_failure(const struct rec *r)
+{
+	json_val v;
+	const char *s;
+	size_t n;
+
+	if (!rec_is(r, "failure"))
+		return 0;
+	json_get(&r->root, "stage", &v);
+	return (s = json_str(&v, &n)) != NULL && n == 5 &&
+	    memcmp(s, "fetch", 5) == 0;
+}
+
 static int
 one(struct rec *r, void *arg)
 {
@@ -112,6 +132,8 @@ one(struct rec *r, void *arg)
 		c->ended = 1;	/* taken: what follows has no use for it */
 		return 0;
 	}
+	if (c->require_end && fetch_failure(r))
+		c->lost++;	/* and passed on, to be recorded */
 	if (!market && !rec_is(r, "event")) {
 		rec_pass(r);
 		c->passed++;
@@ -137,17 +159,24 @@ one(struct rec *r, void *arg)
 /*
  * --require-end, and no end record after the last market or event: a
  * stage before this one stopped short, and a group of the markets read so
- * far may lack some.  None is written (the markets are neither grouped
- * nor lost: the run is to be done again); one failure record says so.
+ * far may lack some.  So may one when a page of the listing failed (a
+ * fetch failure record): its markets are missing, from any event.  None
+ * is written (the markets are neither grouped nor lost: the run is to be
+ * done again); one failure record says so.
  */
 static void
 cut_short(const struct ctx *c)
 {
-	char detail[160];
+	char detail[200];
 
-	snprintf(detail, sizeof detail, "the input ended without an end "
-	    "record (a stage before this one stopped short): its %lu market "
-	    "and event records are not grouped", c->taken);
+	if (c->ended)
+		snprintf(detail, sizeof detail, "the listing lost %lu page(s) "
+		    "(a fetch failure record in the input): its %lu market "
+		    "and event records are not grouped", c->lost, c->taken);
+	else
+		snprintf(detail, sizeof detail, "the input ended without an "
+		    "end record (a stage before this one stopped short): its "
+		    "%lu market and event records are not grouped", c->taken);
 	rec_failure(&(struct failure){ .stage = "group",
 	    .reason = "input_cut_short", .retriable = 1, .detail = detail });
 }
@@ -314,7 +343,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	io = ndjson_run(&nd, argc - optind, argv + optind);
-	if ((cut = c.require_end && !c.ended))
+	if ((cut = c.require_end && (!c.ended || (c.lost && c.taken))))
 		cut_short(&c);
 	else if (out_failed() == OUT_OK &&
 	    grouper_finish(c.g, on_group, &c) == -1) {
