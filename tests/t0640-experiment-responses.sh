@@ -110,20 +110,19 @@ test_expect_success 'a 429 is retried after retry-after; one past max_retry_wait
 # retries stopped by a wait over max_retry_wait say so after some were
 # made too (the count alone said only "after 1 retries")
 test_expect_success 'the error says why the retries stopped, and after how many' '
-	: >../llm.log &&
-	run pm-experiment -c ../oa.json --stage research --include-research web -o web.model=busy=nan \
-		-o web.max_retries=3 -o web.max_retry_wait=1.5 ../group.ndjson &&
-	expect_status 1 && test "$(wc -l <../llm.log)" -eq 2 &&
-	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
-	echo "http 429 requests: Rate limit reached for requests (after 1 retry, retry after 2 s: over max_retry_wait)" >want &&
-	test_cmp want got &&
-	: >../llm.log &&
-	run pm-experiment -c ../oa.json --stage research --include-research web -o web.model=busy=nan \
-		-o web.max_retries=2 -o web.max_retry_wait=5 ../group.ndjson &&
-	expect_status 1 && test "$(wc -l <../llm.log)" -eq 3 &&
-	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
-	echo "http 429 requests: Rate limit reached for requests (after 2 retries)" >want &&
-	test_cmp want got
+	while read -r tries wait calls why; do
+		: >../llm.log &&
+		run pm-experiment -c ../oa.json --stage research --include-research web \
+			-o web.model=busy=nan -o web.max_retries=$tries -o web.max_retry_wait=$wait \
+			../group.ndjson </dev/null &&
+		expect_status 1 && test "$(wc -l <../llm.log)" -eq $calls &&
+		jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+		echo "http 429 requests: Rate limit reached for requests ($why)" >want &&
+		test_cmp want got || return 1
+	done <<-EOF
+	3 1.5 2 after 1 retry, retry after 2 s: over max_retry_wait
+	2 5 3 after 2 retries
+	EOF
 '
 
 # what a provider might send instead of a wait: a wait of some length or
