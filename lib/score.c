@@ -291,8 +291,9 @@ outcome_index(const struct mkt *m, const char *key, size_t n, int exact)
  * so, else 0).  -1 when it is not
  * probabilities from 0 to 1 of the market's outcomes: not an object or a
  * number, a value not from 0 to 1, a name that is no outcome of m, one
- * named exactly twice, or none at all (counted as invalid, never silently
- * left out).
+ * named exactly twice, or twice in other cases and never exactly
+ * ({"yes": .9, "YES": .2}), or none at all (counted as invalid, never
+ * silently left out).
  */
 static int
 forecast_vec(const json_val *f, const struct mkt *m, double *p)
@@ -324,13 +325,13 @@ forecast_vec(const json_val *f, const struct mkt *m, double *p)
 			if ((!exact && outcome_index(m, key, n, 1) >= 0) ||
 			    (i = outcome_index(m, key, n, exact)) < 0)
 				continue;
-			if (given[i] && exact)
+			if (given[i] == 1 + exact)
 				return -1;	/* named twice: which is it? */
 			if (given[i])
-				continue;
+				continue;	/* the exact name won */
 			json_double(&v, &d);
 			p[i] = d;
-			given[i] = 1;
+			given[i] = 1 + exact;
 			ngiven++;
 			sum += d;
 		}

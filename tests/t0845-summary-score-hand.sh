@@ -179,25 +179,28 @@ test_expect_success 'a forecast of outcomes the market does not have is invalid,
 # Named twice, in JSON pm-store keeps as it came: m10 by the forecast (0.9
 # then 0.2) and m11's Yes (0.9 then 0.2) are which?  Each is one invalid
 # market; m12 (Yes 0.7, won: Brier 0.09, -ln 0.7) is scored.  Before, m10
-# was scored twice, two markets, and m11 at its first Yes.
+# was scored twice, two markets, and m11 at its first Yes.  So is m17's
+# Yes, named "yes" 0.9 and "YES" 0.2, never exactly (before: 0.9, the
+# first).
 {
 	rec_run_start r1 daily
 	rec_group event:e10 null "$(mkt m10 false '[0.5,0.5]')" "$(mkt m11 false '[0.5,0.5]')" \
-		"$(mkt m12 false '[0.5,0.5]')" |
-		jq -c --argjson r "$(res v '{"m10":"A","m11":"B","m12":{"Yes":0.7,"No":0.3}}')" \
+		"$(mkt m12 false '[0.5,0.5]')" "$(mkt m17 false '[0.5,0.5]')" |
+		jq -c --argjson r "$(res v '{"m10":"A","m11":"B","m12":{"Yes":0.7,"No":0.3},
+			"m17":{"yes":0.9,"YES":0.2}}')" \
 			'.results = [$r]' |
 		sed 's/"m10":"A"/"m10":{"Yes":0.9,"No":0.1},"m10":{"Yes":0.2,"No":0.8}/
 			s/"m11":"B"/"m11":{"Yes":0.9,"Yes":0.2}/'
 	rec_run_start r2 static
-	for m in m10 m11 m12; do mkt $m true '[1,0]'; done
+	for m in m10 m11 m12 m17; do mkt $m true '[1,0]'; done
 } >"$TMP/twice.ndjson"
 
-test_expect_success 'a market or an outcome named twice in a forecast is invalid, never scored twice' '
+test_expect_success 'a market or an outcome named twice (or in two cases) in a forecast is invalid, never scored twice' '
 	pm-store --db t.db <"$TMP/twice.ndjson" >/dev/null 2>&1 &&
 	test "$(sqlite3 t.db "SELECT count(*) FROM experiment_results
 		WHERE probabilities LIKE '"'"'%\"m10\":{%\"m10\":{%'"'"'")" = 1 &&
 	run pm-summary --score --db t.db --json && expect_status 0 &&
-	jq -e "$NEAR .variants[0] | .markets == 1 and .invalid == 2 and .pending == 0 and
+	jq -e "$NEAR .variants[0] | .markets == 1 and .invalid == 3 and .pending == 0 and
 		.forecasts == 1 and near(.brier; 0.09) and near(.log_loss; -(0.7|log))" out >/dev/null
 '
 
