@@ -317,11 +317,15 @@ dump_to() {
 store() { pm pm-store ${dry_run:+--dry-run}; }
 
 # The last stage: the stream, then the run's final word (finish_run), for
-# pm-summary; the end records pm-store wrote are noted on the way.
+# pm-summary; the end records pm-store wrote are noted on the way, and
+# whether pm-group processed no group for a listing cut short.
 summary() {
-	{ awk -v ends="$run_dir/ends" \
+	{ awk -v ends="$run_dir/ends" -v cut="$run_dir/cut_short" \
 	    'index($0, "{\"kind\":\"run\",\"phase\":\"end\"") == 1 {
-		print >ends } { print }'; finish_run; } |
+		print >ends }
+	    index($0, "{\"kind\":\"failure\"") == 1 &&
+	    index($0, "\"reason\":\"input_cut_short\"") { print >cut }
+	    { print }'; finish_run; } |
 	    pm pm-summary ${summary_path:+--json "$summary_path"}
 }
 
@@ -997,6 +1001,14 @@ main() {
 		echo "$prog: $flow: the dump $dump_file is incomplete" >&2
 	elif [ -z "$no_dump" ] && [ "$flow" != replay ] && [ -e "$dump_file" ]; then
 		echo "$prog: $flow: dump in $dump_file" >&2
+	fi
+	# the remedy pm-pipelines(7) gives: retry-failures has no group of
+	# such a run, and the next run has a target day of its own
+	if [ "$flow" = daily ] && [ -e "$run_dir/cut_short" ]; then
+		echo "$prog: daily: run $run_id processed no group (its" \
+		    "listing was cut short); to do its target day, run" \
+		    "$prog daily --target-date $target_date again, on" \
+		    "$target_date at the latest" >&2
 	fi
 	# a run recorded failed is a failed stage's exit status
 	if [ "$status" -lt 3 ] && [ "$(cut -d' ' -f1 "$run_dir/outcome" \

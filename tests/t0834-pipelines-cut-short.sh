@@ -44,7 +44,8 @@ cut_after() {
 test_expect_success 'an uninterrupted run: 5 events, 10 markets' '
 	daily "$TMP/ref.db" && rows "$TMP/ref.db" >"$TMP/ref.rows" &&
 	test_eq 5 "$(grep -c "^e|" "$TMP/ref.rows")" &&
-	test_eq 10 "$(grep -c "^m|" "$TMP/ref.rows")"
+	test_eq 10 "$(grep -c "^m|" "$TMP/ref.rows")" &&
+	! grep -q "processed no group" "$TMP/flow.err"
 '
 
 # each cut before the end record: pm-fetch writes 10 raw records and its
@@ -71,7 +72,8 @@ test_expect_success 'the cut run says why: input_cut_short, stage group' '
 	sqlite3 "$db" "SELECT stage, reason, retriable FROM processing_failures
 	    WHERE reason = '\''input_cut_short'\''" >got &&
 	test_eq "group|input_cut_short|1" "$(cat got)" &&
-	test_grep "pm-group: the input ended without an end record" "$TMP/flow.err"
+	test_grep "pm-group: the input ended without an end record" "$TMP/flow.err" &&
+	test_grep "^pipelines.sh: daily: run .* processed no group (its listing was cut short); to do its target day, run pipelines.sh daily --target-date 2026-06-08 again, on 2026-06-08 at the latest$" "$TMP/flow.err"
 '
 # A page of the listing that still fails after its retries: the partition
 # of 03:00 to 06:00 of the target day, market 10000015, whose event's
@@ -79,7 +81,7 @@ test_expect_success 'the cut run says why: input_cut_short, stage group' '
 # with one market and the rerun added the other as a market joining it:
 # a second result per variant.
 test_expect_success 'a page of the listing lost (fetch_failed): no group, the run partial, and the rerun gives the clean rows' '
-	db=$TMP/lost.db &&
+	db=$TMP/lost.db && : >"$TMP/flow.err" &&
 	fake_control "{\"listing_fail_end_min\":\"2026-06-08T03:00:00Z\"}" &&
 	first=0 && { daily "$db" || first=$?; } &&
 	fake_control "{\"listing_fail_end_min\":null}" &&
@@ -91,6 +93,8 @@ test_expect_success 'a page of the listing lost (fetch_failed): no group, the ru
 	printf "%s\n" "fetch|fetch_failed|1" "group|input_cut_short|1" >want &&
 	test_cmp want got &&
 	test_grep "pm-group: the listing lost 1 page(s) .*: its 9 market and event records are not grouped" "$TMP/flow.err" &&
-	daily "$db" && rows "$db" >got && test_cmp "$TMP/ref.rows" got
+	test_eq 1 "$(grep -c "processed no group (its listing was cut short); to do its target day, run pipelines.sh daily --target-date 2026-06-08 again" "$TMP/flow.err")" &&
+	daily "$db" && rows "$db" >got && test_cmp "$TMP/ref.rows" got &&
+	test_eq 1 "$(grep -c "processed no group" "$TMP/flow.err")"
 '
 test_done
