@@ -116,6 +116,33 @@ first(struct jqf *f, const char *json, size_t len, char *err, size_t errlen,
 	return r;
 }
 
+/* first(), when it is the only output: a second one, or an error after
+ * the first, fails (which of several was meant?  jq(1) would print them
+ * all, and its error). */
+static jv
+only(struct jqf *f, const char *json, size_t len, char *err, size_t errlen,
+    int *status)
+{
+	jv r = first(f, json, len, err, errlen, status), more;
+
+	if (*status != 1)
+		return r;
+	more = jq_next(f->jq);
+	if (jv_is_valid(more)) {
+		jv_free(more);
+		snprintf(err, errlen, "more than one output (a result is one "
+		    "value: gather several into one, [ ... ])");
+	} else if (jv_invalid_has_msg(jv_copy(more)))
+		copy_msg(jv_invalid_get_msg(more), err, errlen);
+	else {
+		jv_free(more);
+		return r;
+	}
+	jv_free(r);
+	*status = -1;
+	return jv_invalid();
+}
+
 int
 jqf_test(struct jqf *f, const char *json, size_t len, char *err, size_t errlen)
 {
@@ -142,7 +169,7 @@ jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
 	jv r, s;
 
 	pthread_mutex_lock(&lock);
-	r = first(f, json, len, err, errlen, &st);
+	r = only(f, json, len, err, errlen, &st);
 	if (st == 1) {
 		s = jv_dump_string(r, 0);
 		if (buf_add(out, jv_string_value(s),
@@ -269,7 +296,7 @@ jqf_worker(void)
 	/* jq_next() installs the jq_state's handler over jv_nomem_handler(). */
 	jq_set_nomem_handler(jf.jq, on_nomem, NULL);
 	err[0] = 0;
-	r = first(&jf, nl + 1 + plen, len - (size_t)(nl + 1 + plen - in), err,
+	r = only(&jf, nl + 1 + plen, len - (size_t)(nl + 1 + plen - in), err,
 	    sizeof err, &st);
 	if (st == 1) {
 		s = jv_dump_string(r, 0);

@@ -28,8 +28,9 @@ void jqf_free(struct jqf *f);
 int jqf_test(struct jqf *f, const char *json, size_t len, char *err,
     size_t errlen);
 
-/* First output as compact JSON into out: 1 written, 0 no output, -1
- * error (reason in err). */
+/* The output as compact JSON into out: 1 written, 0 no output, -1
+ * error (reason in err), also more than one output or an error after
+ * the first. */
 int jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
     char *err, size_t errlen);
 

@@ -37,7 +37,10 @@ cat >"$TMP/kinds.json" <<JSON
     {"variant": "bad", "type": "jq", "program": "{probabilities: {nope: 0.5}}"},
     {"variant": "badout", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): {Yes: 0.5, Maybe: 0.5}}}"},
     {"variant": "extra", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): 0.5, other: 0.5}}"},
-    {"variant": "nosuch", "type": "command", "argv": ["/nonexistent/program"]}
+    {"variant": "nosuch", "type": "command", "argv": ["/nonexistent/program"]},
+    {"variant": "two", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): (0.2, 0.3)}}"},
+    {"variant": "late", "type": "jq", "program": "{probabilities: {(.markets[0].market_id): 0.2}}, error(\"late trouble\")"},
+    {"variant": "gathered", "type": "jq", "program": "{probabilities: ([.markets[] | {(.market_id): 0.5}] | add)}"}
   ]}]}
 JSON
 
@@ -79,6 +82,9 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	badout failed {} probabilities: market m1: outcomes that are not the market'"'"'s
 	extra failed {} probabilities: a market id not in the group
 	nosuch failed {} /nonexistent/program: No such file or directory
+	two failed {} jq: more than one output (a result is one value: gather several into one, [ ... ])
+	late failed {} jq: late trouble
+	gathered ok {"m1":{"Yes":0.5,"No":0.5}} null
 	EOT
 	test_cmp want got &&
 	jq -r "select(.kind==\"failure\") | .reason + \" \" + .detail" out >got &&
@@ -89,6 +95,8 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	experiment_failed k:forecast:badout: probabilities: market m1: outcomes that are not the market'"'"'s
 	experiment_failed k:forecast:extra: probabilities: a market id not in the group
 	experiment_failed k:forecast:nosuch: /nonexistent/program: No such file or directory
+	experiment_failed k:forecast:two: jq: more than one output (a result is one value: gather several into one, [ ... ])
+	experiment_failed k:forecast:late: jq: late trouble
 	EOT
 	test_cmp want got
 '

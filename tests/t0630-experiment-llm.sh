@@ -96,4 +96,29 @@ test_expect_success 'a bad prompt template fails the variant' '
 		-o "garbage.prompt=x {{ .markets | nosuchfn }}" in.ndjson && expect_status 1 &&
 	jq -r "select(.kind==\"group\") | .results[1].error" out | test_grep "^prompt: {{ .markets | nosuchfn }}"
 '
+
+# Before, a placeholder with several outputs put the first in the prompt
+# and dropped the rest without a word.
+test_expect_success 'a placeholder with more than one output fails the variant, as one erring after its output' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	for p in "(.markets[0].question, .event_key)" "(.event_key, error(\"late trouble\"))"; do
+		run pm-experiment -c ../llm.json --include-forecast garbage \
+			-o "garbage.prompt=x {{ $p }}" in.ndjson && expect_status 1 &&
+		jq -r "select(.kind==\"group\") | .results[1].error" out >>errs || return 1
+	done &&
+	printf "%s\n" "prompt: {{ (.markets[0].question, .event_key) }}: more than one output (a result is one value: gather several into one, [ ... ])" \
+		"prompt: {{ (.event_key, error(\"late trouble\")) }}: late trouble" >want &&
+	test_cmp want errs
+'
+
+test_expect_success 'a placeholder gathering several values into one, as pm-experiment(1) shows' '
+	head -1 ../groups.ndjson >in.ndjson && : >../llm.log &&
+	cat >opt <<-\EOT &&
+	garbage.prompt=Questions:
+	{{ [.markets[].question] | join("\n") }}
+	EOT
+	run pm-experiment -c ../llm.json --include-forecast garbage -o "$(cat opt)" in.ndjson &&
+	jq -r "select(.request.model == \"garbage\") | .request.messages[-1].content" ../llm.log >got &&
+	printf "%s\n" "Questions:" "Will 1 happen?" >want && test_cmp want got
+'
 test_done
