@@ -8,6 +8,7 @@
 
 fake_start pm --markets 30 --only-synthetic
 END='{"kind":"end","stage":"fetch"}'
+FAIL='{"kind":"failure","stage":"fetch","reason":"fetch_failed","retriable":true}'
 
 test_expect_success 'pm-fetch --end-record: the listing, then one end record, last' '
 	run pm-fetch markets && expect_status 0 && mv out plain &&
@@ -47,7 +48,6 @@ test_expect_success 'pm-group --require-end: a market after the end record, cut 
 	test_count group out 0 && test_count failure out 1
 '
 test_expect_success 'pm-group --require-end: a fetch failure before the end record (a page lost), no group' '
-	FAIL="{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"fetch_failed\",\"retriable\":true}" &&
 	markets >in && { head -n 20 in; echo "$FAIL"; tail -n 10 in; echo "$END"; } >in.lost &&
 	run pm-group --require-end in.lost && expect_status 1 &&
 	test_count group out 0 && test_count failure out 2 &&
@@ -56,6 +56,14 @@ test_expect_success 'pm-group --require-end: a fetch failure before the end reco
 		.reason == \"input_cut_short\" and .retriable == true" out >/dev/null &&
 	test_grep "^pm-group: the listing lost 1 page(s) .*: its 30 market and event records are not grouped" err &&
 	run pm-group in.lost && expect_status 0 && test_count group out -gt 1
+'
+# Every page lost: no market read, and the run is still to be done again
+# (before, only the fetch failure said so, and pipelines.sh did not).
+test_expect_success 'pm-group --require-end: every page lost, no market read: input_cut_short too' '
+	{ echo "$FAIL"; echo "$END"; } >in.none &&
+	run pm-group --require-end in.none && expect_status 1 &&
+	test_count group out 0 && test_count failure out 2 &&
+	test_grep "^pm-group: the listing lost 1 page(s) .*: its 0 market and event records are not grouped" err
 '
 test_expect_success 'pm-group --require-end: a failure of another stage is passed on, the groups written' '
 	{ markets; echo "{\"kind\":\"failure\",\"stage\":\"normalize\",\"reason\":\"normalization_failed\"}"; echo "$END"; } >in &&

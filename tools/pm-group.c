@@ -343,7 +343,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	io = ndjson_run(&nd, argc - optind, argv + optind);
-	if ((cut = c.require_end && (!c.ended || (c.lost && c.taken))))
+	if ((cut = c.require_end && (!c.ended || c.lost)))
 		cut_short(&c);
 	else if (out_failed() == OUT_OK &&
 	    grouper_finish(c.g, on_group, &c) == -1) {
