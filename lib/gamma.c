@@ -11,6 +11,7 @@
 #include "jspan.h"
 #include "jw.h"
 #include "msg.h"
+#include "out.h"
 #include "raw.h"
 #include "record.h"
 #include "strset.h"
@@ -516,6 +517,10 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	long count;
 
 	(void)f;
+	/* The reader has gone (| head): no page more is asked for, or the
+	 * whole listing would be, for nothing. */
+	if (out_failed() != OUT_OK)
+		goto done;
 	if (!a->ok) {
 		failed_page(p, j, a);
 		goto done;

@@ -8,6 +8,7 @@
 #include "jspan.h"
 #include "jw.h"
 #include "msg.h"
+#include "out.h"
 #include "raw.h"
 #include "record.h"
 #include "strset.h"
@@ -289,6 +290,12 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	size_t n, rows = 0;
 	double ts;
 
+	/* The reader has gone (| head): no page more, or every trade of
+	 * the scope would be asked for, for nothing. */
+	if (out_failed() != OUT_OK) {
+		scope_free(s);
+		return;
+	}
 	if (!a->ok && a->status == 400 && s->offset > 0) {
 		if (t->cap == 0 || s->offset < t->cap)
 			t->cap = s->offset;
