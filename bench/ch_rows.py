@@ -2,7 +2,8 @@
 """ch_rows.py [--every N] DB DB... - the rows of the tables ClickHouse and
 the other engines share are the same in every DB: an SQLite path, or a
 ClickHouse HTTP URL http://host:port/?database=NAME (read with FINAL, so
-one row per key, the last stored).  Compared on the columns that say what
+one row per key, the last stored; contracts those of their market's
+version).  Compared on the columns that say what
 a row is, not when or by which run it was stored (run_id, first_seen_at,
 stored_at, recorded_at, counts are provenance; record is left out: SQLite
 and PostgreSQL keep it only when the columns cannot give it back, and
@@ -53,14 +54,29 @@ TABLES = {
 }
 
 
+# Read on ClickHouse otherwise than with FINAL: contract rows past a
+# market's count stay there (a row is not deleted), of an older version
+# than the market's; its contracts are those of its version or newer
+# (SCHEMA_CH_CONTRACTS, lib/schema_ch.h).
+CH_FROM = {
+    "contracts": "(SELECT source, market_id, outcome_index, outcome,"
+                 " token_id, price FROM (SELECT source, market_id,"
+                 " outcome_index, outcome, token_id, price, row_version AS cv"
+                 " FROM contracts FINAL) AS c0 GLOBAL ANY INNER JOIN (SELECT"
+                 " source, market_id, row_version AS mv FROM markets FINAL)"
+                 " AS m0 USING (source, market_id) WHERE cv >= mv) AS cn",
+}
+
+
 # Not a table on ClickHouse: the contracts' quotes are the contract_quotes
 # view there (of the tokens that have a contract, as SQLite updates only
 # those); the other engines keep them in contracts.
 QUOTES = ("SELECT token_id, quoted_at, best_bid, best_ask, midpoint FROM"
           " contracts WHERE quoted_at IS NOT NULL ORDER BY token_id",
           "SELECT token_id, quoted_at, best_bid, best_ask, midpoint FROM"
-          " contract_quotes WHERE token_id IN (SELECT token_id FROM"
-          " contracts FINAL WHERE token_id IS NOT NULL) ORDER BY token_id")
+          " contract_quotes WHERE token_id IN (SELECT token_id FROM "
+          + CH_FROM["contracts"] + " WHERE token_id IS NOT NULL) ORDER BY"
+          " token_id")
 VIEWS = {
     "contract quotes": QUOTES,
     "book_summary": ("SELECT token_id, ts, market_id, best_bid, best_ask,"
@@ -98,8 +114,8 @@ def query(db, table, key, cols):
     return run(db, "SELECT %s FROM %s ORDER BY %s" % (cols, table, key),
                # a subquery: 18.16 cannot sort a Distributed table's FINAL
                # by its key ("Cannot find column row_version")
-               "SELECT * FROM (SELECT %s FROM %s FINAL) ORDER BY %s" % (
-                   cols, table, key))
+               "SELECT * FROM (SELECT %s FROM %s) ORDER BY %s" % (
+                   cols, CH_FROM.get(table, table + " FINAL"), key))
 
 
 def main():

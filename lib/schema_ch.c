@@ -126,6 +126,27 @@ static const struct ch_column columns_2[] = {
 	{ "markets", "resolved_at", NS },
 };
 
+/* market_outcomes over contracts (a FROM): migration 2's read contracts
+ * FINAL, migration 5's SCHEMA_CH_CONTRACTS. */
+#define MARKET_OUTCOMES(contracts) \
+"CREATE VIEW IF NOT EXISTS market_outcomes AS " \
+"SELECT source, market_id, event_id, event_slug, slug, question, " \
+"close_time, active, closed, volume, liquidity, resolution_status, " \
+"updated_at, outcomes, token_ids, prices FROM (SELECT source, market_id, " \
+"event_id, event_slug, slug, question, close_time, active, closed, " \
+"volume, liquidity, resolution_status, updated_at FROM markets FINAL) AS m " \
+"GLOBAL ANY LEFT JOIN (SELECT source, market_id, " \
+"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, " \
+"outcome)))) AS outcomes, arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), " \
+"groupArray((outcome_index, token_id)))) AS token_ids, " \
+"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, " \
+"if(lp_n > 0, toNullable(lp), price))))) AS prices " \
+"FROM (SELECT source, market_id, outcome_index, outcome, token_id, price, " \
+"ifNull(token_id, '') AS tk FROM " contracts ") AS c " \
+"GLOBAL ANY LEFT JOIN (SELECT token_id AS tk, price AS lp, 1 AS lp_n " \
+"FROM latest_prices) AS p USING (tk) GROUP BY source, market_id) AS o " \
+"USING (source, market_id)"
+
 /*
  * The views of the other engines' migrations 5 and 8 that have their
  * tables here (forecasts reads experiment results: not here), spelled
@@ -157,23 +178,7 @@ static const char *const views_2[] = {
 "FROM price_history FINAL WHERE side IN ('buy', 'sell', 'mid') "
 "GROUP BY token_id, ts) ORDER BY token_id, ts DESC LIMIT 1 BY token_id",
 
-"CREATE VIEW IF NOT EXISTS market_outcomes AS "
-"SELECT source, market_id, event_id, event_slug, slug, question, "
-"close_time, active, closed, volume, liquidity, resolution_status, "
-"updated_at, outcomes, token_ids, prices FROM (SELECT source, market_id, "
-"event_id, event_slug, slug, question, close_time, active, closed, "
-"volume, liquidity, resolution_status, updated_at FROM markets FINAL) AS m "
-"GLOBAL ANY LEFT JOIN (SELECT source, market_id, "
-"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
-"outcome)))) AS outcomes, arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), "
-"groupArray((outcome_index, token_id)))) AS token_ids, "
-"arrayMap(x -> tupleElement(x, 2), arraySort(x -> tupleElement(x, 1), groupArray((outcome_index, "
-"if(lp_n > 0, toNullable(lp), price))))) AS prices "
-"FROM (SELECT source, market_id, outcome_index, outcome, token_id, price, "
-"ifNull(token_id, '') AS tk FROM contracts FINAL) AS c "
-"GLOBAL ANY LEFT JOIN (SELECT token_id AS tk, price AS lp, 1 AS lp_n "
-"FROM latest_prices) AS p USING (tk) GROUP BY source, market_id) AS o "
-"USING (source, market_id)",
+MARKET_OUTCOMES("contracts FINAL"),
 
 "CREATE VIEW IF NOT EXISTS book_summary AS "
 "SELECT token_id, ts, market_id, best_bid, best_ask, "
@@ -218,6 +223,17 @@ static const struct ch_column columns_4[] = {
 	{ "price_history", "fetched_at", NS },
 };
 
+/*
+ * A market that comes with fewer outcomes than it had (or an older fetch
+ * of it with more, stored after) keeps the contract rows past its count
+ * (a row cannot be deleted): market_outcomes reads only the contracts of
+ * the market's stored version.  18.16 has no CREATE OR REPLACE VIEW.
+ */
+static const char *const views_5[] = {
+"DROP TABLE IF EXISTS market_outcomes",
+MARKET_OUTCOMES(SCHEMA_CH_CONTRACTS " AS cn"),
+};
+
 #define NTAB(a) (sizeof a / sizeof a[0])
 
 static const struct ch_migration migrations[] = {
@@ -228,6 +244,8 @@ static const struct ch_migration migrations[] = {
 	{ 3, "run leases", NULL, 0, NULL, 0, views_3, NTAB(views_3) },
 	{ 4, "price_history.fetched_at: the latest fetch of a point wins",
 	  NULL, 0, columns_4, NTAB(columns_4), NULL, 0 },
+	{ 5, "market_outcomes: the contracts of the stored version",
+	  NULL, 0, NULL, 0, views_5, NTAB(views_5) },
 };
 
 #define NMIG NTAB(migrations)

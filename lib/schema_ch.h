@@ -48,6 +48,23 @@
 #define SCHEMA_CH_LOCAL	"_local"	/* suffix of a shard's own tables */
 #define SCHEMA_CH_VERSION_COLUMN "row_version"
 
+/*
+ * The contracts of each market as its stored version has them, for a
+ * FROM: contracts FINAL whose row is not older than its market's FINAL
+ * row.  A row cannot be deleted here, so when a market comes with fewer
+ * outcomes than before (or an older fetch of it with more is stored
+ * after), contracts FINAL keeps the rows past its count, of an older
+ * version: the other engines delete them (tbl_trim_contracts).  The rows
+ * of one market record are written with its version or, without a
+ * fetch time, after it (store_ch.c).
+ */
+#define SCHEMA_CH_CONTRACTS "(SELECT source, market_id, outcome_index, " \
+	"outcome, token_id, price FROM (SELECT source, market_id, " \
+	"outcome_index, outcome, token_id, price, " SCHEMA_CH_VERSION_COLUMN \
+	" AS cv FROM contracts FINAL) AS c0 GLOBAL ANY INNER JOIN (SELECT " \
+	"source, market_id, " SCHEMA_CH_VERSION_COLUMN " AS mv FROM markets " \
+	"FINAL) AS m0 USING (source, market_id) WHERE cv >= mv)"
+
 /* The version this build writes. */
 int schema_ch_latest(void);
 

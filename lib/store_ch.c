@@ -1436,7 +1436,8 @@ left_out(struct exp *x, const json_val *row, const char *why)
 /* a token without one: the empty string (ifNull: join_use_nulls) */
 #define CH_NEWEST_HISTORY "(SELECT source, market_id, min(ifNull(w, '')) " \
 	"AS hnewest FROM (SELECT source, market_id, assumeNotNull(token_id) " \
-	"AS token_id FROM contracts FINAL WHERE ifNull(token_id, '') != '') " \
+	"AS token_id FROM " SCHEMA_CH_CONTRACTS " AS cn WHERE ifNull(token_id, " \
+	"'') != '') " \
 	"AS k GLOBAL ANY LEFT JOIN (SELECT token_id, max(ts) AS w FROM " \
 	"price_history FINAL WHERE side = 'history' AND " \
 	CH_WHOLE_RUN("token_id", "/prices-history") " GROUP BY token_id) " \
@@ -1648,7 +1649,8 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		    "ORDER BY source, market_id" : whole ? " ORDER BY source, event_id" :
 		    markets ? ") AS m GLOBAL ALL LEFT JOIN (SELECT source, "
 		    "market_id, outcome_index, outcome, token_id, price, 1 AS "
-		    "has_c FROM contracts FINAL) AS c USING (source, market_id) "
+		    "has_c FROM " SCHEMA_CH_CONTRACTS " AS cn) AS c USING "
+		    "(source, market_id) "
 		    "ORDER BY source, market_id, outcome_index" : what[0] == 'e' ?
 		    " ORDER BY source, event_id" : " ORDER BY token_id, side, ts");
 	return rc == 0 ? buf_adds(sql, " FORMAT JSONEachRow") : -1;

@@ -179,7 +179,7 @@ test_expect_success 'ClickHouse: a schema 3 database upgraded in place; its rows
 	test_eq 3 "$(cq hist_up "SELECT max(version) FROM schema_migrations")" &&
 	cq hist_up "INSERT INTO price_history (token_id, side, ts, price, row_version) VALUES ('\''o1'\'', '\''history'\'', '\''$TS'\'', 0.9, 1), ('\''o2'\'', '\''history'\'', '\''$TS'\'', 0.9, 1)" &&
 	run pm-store --db "$u/hist_up" "$TMP/after.ndjson" && expect_status 0 &&
-	test_eq 4 "$(cq hist_up "SELECT max(version) FROM schema_migrations")" &&
+	test_eq 5 "$(cq hist_up "SELECT max(version) FROM schema_migrations")" &&
 	pc() { cq hist_up "SELECT price, fetched_at FROM price_history FINAL WHERE token_id = '\''$1'\''" | tr "\t" "|" | sed "s/|\\\\N$/|/"; } &&
 	upgraded hist_up "$(pc o1)" "$(pc o2)" &&
 	pm-store --db "$u/hist_fresh" </dev/null >/dev/null 2>&1 &&

@@ -39,8 +39,8 @@ test_expect_success '--schema clickhouse --cluster: local and Distributed tables
 
 test_expect_success 'applied to each shard in turn; the shard count checked' '
 	run pm-store --schema clickhouse --db "$URL" && expect_status 0 &&
-	test_grep "127.0.0.1:${H1#*:}/default: schema version 4, cluster pmc" err &&
-	test_grep "127.0.0.1:${H2#*:}/default: schema version 4, cluster pmc" err &&
+	test_grep "127.0.0.1:${H1#*:}/default: schema version 5, cluster pmc" err &&
+	test_grep "127.0.0.1:${H2#*:}/default: schema version 5, cluster pmc" err &&
 	for h in $H1 $H2; do
 		test_eq 1 "$(on $h "EXISTS TABLE markets_local")" || return 1
 		test_eq 1 "$(on $h "EXISTS TABLE markets")" || return 1

@@ -37,7 +37,7 @@ test_expect_success '--schema clickhouse: the migrations as SQL, applied idempot
 	ch_query "CREATE DATABASE s" &&
 	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:$PORT/s" && expect_status 0 &&
 	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:$PORT/s" && expect_status 0 &&
-	test_eq 4 "$(ch_query "SELECT count() FROM s.schema_migrations FINAL")" &&
+	test_eq 5 "$(ch_query "SELECT count() FROM s.schema_migrations FINAL")" &&
 	test_eq 12 "$(ch_query "SELECT count() FROM system.tables WHERE database = '\''s'\'' AND engine = '\''ReplacingMergeTree'\''")" &&
 	run pm-store --schema clickhouse --db s.db && expect_status 2
 '

@@ -60,8 +60,8 @@ test_expect_success 'a migration cut short (one column added) is completed in pl
 	n=$(cq old "SELECT count() FROM markets") &&
 	cq old "ALTER TABLE markets ADD COLUMN volume_24h Nullable(Float64)" &&
 	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:${CH_HTTP##*:}/old" &&
-	expect_status 0 && test_grep "/old: schema version 4$" err &&
-	test_eq 4 "$(cq old "SELECT max(version) FROM schema_migrations")" &&
+	expect_status 0 && test_grep "/old: schema version 5$" err &&
+	test_eq 5 "$(cq old "SELECT max(version) FROM schema_migrations")" &&
 	for c in volume_24h volume_1wk spread one_day_price_change resolution \
 	    resolved_outcome resolved_at; do
 		test_eq 1 "$(has_col old markets $c)" || return 1
@@ -91,7 +91,7 @@ test_expect_success 'a newer schema than this pm-store knows is refused' '
 	cq newer "INSERT INTO schema_migrations VALUES (99, '\''x'\'', '\''t'\'')" &&
 	echo "{\"kind\":\"market\",\"source\":\"polymarket\",\"market_id\":\"1\"}" >m.ndjson &&
 	run pm-store --db "$url" m.ndjson && expect_status 3 &&
-	test_grep "schema version 99 is newer than this pm-store knows (4)" err
+	test_grep "schema version 99 is newer than this pm-store knows (5)" err
 '
 
 test_expect_success 'a cluster upgraded in place: shard and Distributed tables' '
@@ -103,8 +103,8 @@ test_expect_success 'a cluster upgraded in place: shard and Distributed tables' 
 	PM_SCHEMA_VERSION=1 run pm-store --db "$url" "$TMP/old.ndjson" && expect_status 0 &&
 	test_eq 0 "$(on $h2 "EXISTS TABLE trades_local")" &&
 	run pm-store --schema clickhouse --db "$url" && expect_status 0 &&
-	test_grep "${h1#*:}/default: schema version 4, cluster pmu" err &&
-	test_grep "${h2#*:}/default: schema version 4, cluster pmu" err &&
+	test_grep "${h1#*:}/default: schema version 5, cluster pmu" err &&
+	test_grep "${h2#*:}/default: schema version 5, cluster pmu" err &&
 	for h in $h1 $h2; do
 		for t in markets markets_local; do
 			test_eq 1 "$(on $h "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = '\''$t'\'' AND name = '\''resolved_at'\''")" || return 1

@@ -160,7 +160,7 @@ test_expect_success 'a database at ClickHouse schema 2 with a run left running: 
 	on m6 events && expect_status 0 &&
 	test_grep "1 earlier events run marked abandoned" err &&
 	test_eq abandoned "$(stored old)" &&
-	test_eq 4 "$(q "SELECT max(version) FROM l$test_n.schema_migrations")" &&
+	test_eq 5 "$(q "SELECT max(version) FROM l$test_n.schema_migrations")" &&
 	test_eq 1 "$(q "EXISTS TABLE l$test_n.run_leases")"
 '
 # last: the cluster's servers, started in the case, stop with it (ch.sh)
