@@ -487,6 +487,15 @@ json_int64(const json_val *v, int64_t *i)
 	return 0;
 }
 
+extern "C" int
+json_uint64(const json_val *v, uint64_t *u)
+{
+	if (v->type != JSON_UINT)
+		return -1;
+	*u = uint64_t(elem(v));
+	return 0;
+}
+
 extern "C" size_t
 json_count(const json_val *v)
 {

@@ -81,6 +81,7 @@ const char *json_str(const json_val *v, size_t *len);	/* NULL unless string */
 int json_bool(const json_val *v, int *b);
 int json_double(const json_val *v, double *d);		/* any number */
 int json_int64(const json_val *v, int64_t *i);		/* JSON_INT only */
+int json_uint64(const json_val *v, uint64_t *u);	/* JSON_UINT only */
 
 /*
  * One pass over obj's members: for each key found in names[0..n) (sorted

@@ -5,6 +5,7 @@
  * jw; nothing is parsed twice except the JSON-in-a-string arrays, which
  * are joined and parsed together in one call.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,13 +172,15 @@ norm_endpoint_known(const char *e)
 }
 
 /* An id as text into out: a non-empty string (any length) or an
- * integer. */
+ * integer, digit for digit (through a double, one past 2^53 lost its
+ * last digits: another market's id). */
 static int
 id_text(const json_val *v, struct buf *out)
 {
 	const char *s;
 	size_t sl;
-	double d;
+	int64_t i;
+	uint64_t u;
 
 	buf_reset(out);
 	if ((s = json_str(v, &sl)) != NULL) {
@@ -185,9 +188,10 @@ id_text(const json_val *v, struct buf *out)
 			return -1;
 		return buf_add(out, s, sl);
 	}
-	if ((v->type == JSON_INT || v->type == JSON_UINT) &&
-	    json_double(v, &d) == 0)
-		return buf_printf(out, "%.0f", d);
+	if (json_int64(v, &i) == 0)
+		return buf_printf(out, "%" PRId64, i);
+	if (json_uint64(v, &u) == 0)
+		return buf_printf(out, "%" PRIu64, u);
 	return -1;
 }
 
