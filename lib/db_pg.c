@@ -66,6 +66,10 @@ struct pg_db {
 	PGconn		*h;
 	char		*url;		/* owned: to redact libpq's messages */
 	int		 gone;		/* reconnecting gave up, for good */
+	long		 lost_at;	/* ts_mono_ms() of the connection's loss
+					 * that no answer has followed since,
+					 * or 0: a pooler takes the client back
+					 * while its server is down */
 	char		 lost[512];	/* why gone, kept for every call */
 	char		 msg[512];	/* libpq's last message, redacted */
 	struct buf	 begin;		/* BEGIN and the db_session() SQL */
@@ -193,10 +197,21 @@ out_settings(struct db *db)
 	return rc;
 }
 
+/* The server answered a statement: it is there. */
+static void
+answered(struct db *db)
+{
+	db->down = 0;
+	PG(db)->lost_at = 0;
+}
+
 /*
  * The connection is lost: connect again, for up to wait_ms (a restart
  * takes a second or two), then give up for good.  DB_BUSY when it is back:
  * the transaction under way died with the old connection, run it again.
+ * The time counts from the first loss that no answer has followed: a
+ * pooler whose server is down takes the client back at once and loses
+ * it again at its first statement, which is no connection re-established.
  */
 static int
 lost_again(struct db *db)
@@ -204,6 +219,7 @@ lost_again(struct db *db)
 	struct pg_db *p = PG(db);
 	char cause[200], why[200];
 	long start, left, pause = 50;
+	int first;
 
 	if (PG(db)->gone) {
 		db_seterr(db, "%s", PG(db)->lost);
@@ -216,7 +232,10 @@ lost_again(struct db *db)
 	PG(db)->intx = 0;	/* and the transaction, its statements */
 	PG(db)->ntxp = PG(db)->nftxp = 0;
 	PG(db)->txn++;
-	for (start = ts_mono_ms();;) {
+	if ((first = p->lost_at == 0))
+		p->lost_at = ts_mono_ms();
+	for (start = p->lost_at; first || ts_mono_ms() - start < db->wait_ms;
+	    first = 0) {
 		PQreset(H(db));
 		PQsetnonblocking(H(db), 0);
 		if (PQpipelineStatus(H(db)) != PQ_PIPELINE_OFF)
@@ -340,6 +359,8 @@ pipe_result(struct db *db, PGresult *res)
 	const char *val[16];
 	int st = PQresultStatus(res), r, c, nc;
 
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		PG(db)->lost_at = 0;	/* the server is there */
 	if (p->prep && st == PGRES_COMMAND_OK)
 		(p->fly ? PG(db)->ftxp : PG(db)->txp)[p->prep - 1].made =
 		    p->what == PD_PARSE;
@@ -445,7 +466,7 @@ pg_settle(struct db *db)
 	rc = PG(db)->perr;
 	PG(db)->perr = DB_DONE;
 	if (rc == DB_DONE)
-		db->down = 0;
+		answered(db);
 	return rc;
 }
 
@@ -480,7 +501,7 @@ pg_exec(struct db *db, const char *sql)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_fail(db, res);
 	else
-		db->down = 0;
+		answered(db);
 	PQclear(res);
 	return rc;
 }
@@ -1045,13 +1066,13 @@ pg_step_stream(struct pg_stmt *s)
 	switch (PQresultStatus(s->res)) {
 	case PGRES_SINGLE_TUPLE:
 		s->nrows = 1;
-		db->down = 0;
+		answered(db);
 		return DB_ROW;
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
 		PQclear(s->res);
 		s->res = NULL;
-		db->down = 0;
+		answered(db);
 		return pg_stream_end(s, 1);
 	default:
 		rc = pg_fail(db, s->res);
@@ -1093,7 +1114,7 @@ pg_step(struct db_stmt *st)
 		s->nrows = PQntuples(s->res);
 		s->changes = atoi(PQcmdTuples(s->res));
 		s->row = -1;
-		db->down = 0;
+		answered(db);
 	}
 	if (++s->row < s->nrows)
 		return DB_ROW;

@@ -7,7 +7,9 @@
 #   test_expect_success '...' 'pg_ready && pm-store --db "$PG_URL" ...'
 #
 # PG_OPTS, set before pg_start: more server settings ("-c name=value"),
-# such as shared_preload_libraries=pg_stat_statements.
+# such as shared_preload_libraries=pg_stat_statements.  PGB_OPTS, set
+# before pgbouncer_start: more PgBouncer settings, a "name = value" line
+# each, such as query_wait_timeout = 2.
 #
 # initdb refuses to run as root, so the server runs as an unprivileged
 # user (pmtest, made if missing, else nobody) in a private directory with
@@ -106,6 +108,7 @@ client_tls_cert_file = $PGB_DIR/tls.crt"
 	max_client_conn = 200
 	logfile = $PGB_DIR/pgbouncer.log
 	pidfile = $PGB_DIR/pgbouncer.pid
+	${PGB_OPTS:-}
 	EOF
 	if ! pg_as "$bin" -d "$PGB_DIR/pgbouncer.ini" >"$PGB_DIR/start.log" 2>&1; then
 		PG_ERR="pgbouncer did not start: $(tail -3 "$PGB_DIR/start.log" "$PGB_DIR/pgbouncer.log" 2>/dev/null)"
