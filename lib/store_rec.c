@@ -183,6 +183,25 @@ odd_num(const struct col *c, const struct val *v, size_t n)
 	return 0;
 }
 
+/* odd_num() of a record's columns, and of a market's contracts as its
+ * check kept them (s->mc); nc their number, or 0. */
+static int
+odd_rec(struct store *s, enum tbl t, const struct val *v, size_t nc)
+{
+	const struct table *tb = &store_tables[t];
+	const struct col *cc = store_tables[T_CONTRACTS].cols;
+	size_t k;
+
+	for (k = 0; k < nc; k++)
+		if (odd_num(cc, s->mc.v + k * T_CONTRACTS_NCOLS,
+		    T_CONTRACTS_NCOLS))
+			return 1;
+	return odd_num(tb->cols, v, (size_t)tb->ncols);
+}
+
+/* Also not when a number is odd: SQLite keeps a -0 it is given as 0,
+ * and the record rebuilt from its columns would not be the one stored
+ * (an export stored again, an update). */
 int
 rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
     const struct buf *canon)
@@ -195,6 +214,8 @@ rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
 			return 0;
 		nc = s->mc.n;
 	}
+	if (odd_rec(s, t, v, nc))
+		return 0;
 	buf_reset(&s->rebuilt);
 	if (rec_rebuild(&s->rebuilt, t, v, s->mc.v, nc) == -1)
 		return 0;
@@ -206,20 +227,14 @@ int
 rec_is_line(struct store *s, enum tbl t, const struct val *v,
     const char *line, size_t n, char sha[65])
 {
-	const struct table *tb = &store_tables[t];
-	const struct col *cc = store_tables[T_CONTRACTS].cols;
-	size_t nc = 0, k, cut;
+	size_t nc = 0, cut;
 
 	if (t == T_MARKETS) {
 		if (!s->mc_array || s->mc.n > MAXCONTRACTS)
 			return 0;
 		nc = s->mc.n;
-		for (k = 0; k < nc; k++)
-			if (odd_num(cc, s->mc.v + k * T_CONTRACTS_NCOLS,
-			    T_CONTRACTS_NCOLS))
-				return 0;
 	}
-	if (odd_num(tb->cols, v, (size_t)tb->ncols))
+	if (odd_rec(s, t, v, nc))
 		return 0;
 	buf_reset(&s->rebuilt);
 	if (rebuild(&s->rebuilt, t, v, s->mc.v, nc, &cut) == -1 ||

@@ -86,6 +86,21 @@ test_expect_success 'a volume or price no double holds fails that market in pm-s
 	not grep -q "all.ndjson:1" err && grep -q "1 inserted.* 2 failed" err
 '
 
+# SQLite keeps a -0 it is given as 0: the record rebuilt from the columns
+# was not the one stored.  Before, the export said "liquidity":0 and
+# storing it again was "1 updated".
+test_expect_success 'a market with a -0.0: exported as it came, stored again unchanged' '
+	gamma_market 0 >in.ndjson &&
+	pm-normalize -R -e markets in.ndjson |
+		sed "s/\"liquidity\":[^,]*/\"liquidity\":-0.0/" >z.ndjson &&
+	grep -q "\"liquidity\":-0.0," z.ndjson &&
+	pm-store -d "$PWD/z.db" z.ndjson >/dev/null 2>&1 &&
+	run pm-store -d "$PWD/z.db" -e markets && expect_status 0 &&
+	grep -q "\"liquidity\":-0.0," out && mv out exp.ndjson &&
+	run pm-store -d "$PWD/z.db" exp.ndjson && expect_status 0 &&
+	test_grep "0 inserted, 0 updated, 1 unchanged" err
+'
+
 test_expect_success 'pm-store keeps a raw payload with big numbers as it came' '
 	gamma_market 0 volumeNum=123456789012345678901234567890 n=1e400 >in.ndjson &&
 	pm-normalize -e markets in.ndjson | grep "^{\"kind\":\"raw\"" >raw.ndjson &&
