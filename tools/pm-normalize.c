@@ -143,6 +143,16 @@ listed(const char *list, const char *ep)
 	return 0;
 }
 
+/* The input is slow (pm-fetch waiting on the API): what is written so
+ * far goes on, the run record first, so that pm-store records the run
+ * running from its start, not from its first answer. */
+static void
+idle(void *arg)
+{
+	(void)arg;
+	out_flush();
+}
+
 static int
 one(struct rec *r, void *arg)
 {
@@ -286,6 +296,7 @@ main(int argc, char **argv)
 	}
 	nd.stage = "normalize";
 	nd.fn = one;
+	nd.on_idle = idle;
 	nd.arg = &c;
 	nd.max_line = ndjson_max_line();
 	buf_init(&c.scratch, nd.max_line + 4096);
