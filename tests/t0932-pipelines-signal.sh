@@ -8,10 +8,8 @@
 . "$TESTS_DIR/fake-polymarket.sh"
 
 P=$TOP/pipelines.sh
-# slow answers: the runs are still fetching when the signal comes (10 s
-# each: a daily run of the target day's few markets took 3 s, and under
-# load the signal came after it had ended, exit 0)
-fake_start pm --markets 300 --events 5 --spread-days 60 --latency 10000
+# slow answers: the runs are still fetching when the signal comes
+fake_start pm --markets 300 --events 5 --spread-days 60 --latency 3000
 # the programs under this test's own path, so that pgrep finds only them
 mkdir "$TMP/bin" && for p in "$PM_BIN"/pm-*; do ln -s "$p" "$TMP/bin/"; done
 
