@@ -13,6 +13,11 @@
 #   ch_cluster NAME N   start N servers (ch_start) that all know cluster
 #                       NAME, one shard each, in <remote_servers>; sets
 #                       CH_URLS (their URLs, space-separated)
+#   ch_newdb NAME       create database NAME on the last server started
+#                       (if need be) and print its clickhouse:// URL
+#   ch_dburl NAME       print the HTTP URL of database NAME there
+#   ch_dbq NAME SQL     run SQL in database NAME there; its answer on
+#                       standard output
 #
 # CH_PIDFILE holds the pid of the last server started, for fault tests.
 # CH_USERS, when set, is the users.xml (users, profiles, quotas) of the
@@ -177,3 +182,12 @@ ch_cluster() {
 ch_query() {
 	curl -sf --data-binary "$1" "$CH_HTTP/"
 }
+
+ch_newdb() {
+	ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
+	    echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"
+}
+
+ch_dburl() { echo "$CH_HTTP/?database=$1"; }
+
+ch_dbq() { curl -sf --data-binary "$2" "$(ch_dburl "$1")"; }

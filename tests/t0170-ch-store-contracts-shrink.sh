@@ -13,10 +13,6 @@
 ROWS=$TOP/bench/ch_rows.py
 
 ch_start shrink || { say "$CH_ERR"; exit 1; }
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 
 # mkt ID FETCHED_AT OUTCOME:TOKEN:PRICE...: a market record ("" FETCHED_AT:
 # none)
@@ -56,13 +52,13 @@ want_outcomes="m1	['A','B']	[0.4,0.6]
 m2	['A','B']	[0.4,0.6]
 m3	['A','B']	[0.4,0.6]
 m4	['A','B','C']	[0.1,0.9,0.05]"
-outcomes() { cq "$1" "SELECT market_id, outcomes, prices FROM market_outcomes ORDER BY market_id"; }
+outcomes() { ch_dbq "$1" "SELECT market_id, outcomes, prices FROM market_outcomes ORDER BY market_id"; }
 
 test_expect_success 'fewer outcomes, or an older fetch after: the contracts SQLite has' '
-	url=$(newdb shrunk) &&
+	url=$(ch_newdb shrunk) &&
 	store pm-store --db "$TMP/s.db" && store pm-store --db "$url" &&
 	test_eq 9 "$(sqlite3 "$TMP/s.db" "SELECT count() FROM contracts")" &&
-	python3 "$ROWS" "$TMP/s.db" "$(chdb shrunk)" &&
+	python3 "$ROWS" "$TMP/s.db" "$(ch_dburl shrunk)" &&
 	test_eq "$want_outcomes" "$(outcomes shrunk)" &&
 	run pm-store --db "$TMP/s.db" --export market --format csv && expect_status 0 &&
 	mv out want && test_line_count want -eq 10 &&
@@ -78,28 +74,28 @@ test_expect_success 'the contracts as pm-store(1) says to read them' '
 	sed -n "/^SELECT source, market_id, outcome_index, outcome, token_id, price$/,/^\.Ed$/p" \
 	    "$TOP/man/pm-store.1" | grep -v "^\.Ed" >q.sql &&
 	test_line_count q.sql -eq 4 &&
-	cq shrunk "SELECT market_id, outcome_index, outcome, token_id, price FROM ($(cat q.sql)) ORDER BY market_id, outcome_index" |
+	ch_dbq shrunk "SELECT market_id, outcome_index, outcome, token_id, price FROM ($(cat q.sql)) ORDER BY market_id, outcome_index" |
 	    tr "\t" "|" >got &&
 	sqlite3 "$TMP/s.db" "SELECT market_id, outcome_index, outcome, token_id, price FROM contracts ORDER BY market_id, outcome_index" >want &&
 	test_line_count want -eq 9 && test_cmp want got
 '
 
 test_expect_success 'stored again: the same' '
-	url=$(newdb shrunk) && store pm-store --db "$url" &&
-	python3 "$ROWS" "$TMP/s.db" "$(chdb shrunk)" &&
+	url=$(ch_newdb shrunk) && store pm-store --db "$url" &&
+	python3 "$ROWS" "$TMP/s.db" "$(ch_dburl shrunk)" &&
 	test_eq "$want_outcomes" "$(outcomes shrunk)"
 '
 
 test_expect_success 'a database of schema 4: market_outcomes made so in place' '
-	url=$(newdb four) &&
+	url=$(ch_newdb four) &&
 	store env PM_SCHEMA_VERSION=4 pm-store --db "$url" &&
-	test_eq 4 "$(cq four "SELECT max(version) FROM schema_migrations")" &&
+	test_eq 4 "$(ch_dbq four "SELECT max(version) FROM schema_migrations")" &&
 	outcomes four | grep "^m1" | test_grep C &&
-	n=$(cq four "SELECT count() FROM contracts") &&
+	n=$(ch_dbq four "SELECT count() FROM contracts") &&
 	run pm-store --db "$url" </dev/null && expect_status 0 &&
-	test_eq 5 "$(cq four "SELECT max(version) FROM schema_migrations")" &&
-	test_eq "$n" "$(cq four "SELECT count() FROM contracts")" &&
+	test_eq 5 "$(ch_dbq four "SELECT max(version) FROM schema_migrations")" &&
+	test_eq "$n" "$(ch_dbq four "SELECT count() FROM contracts")" &&
 	test_eq "$want_outcomes" "$(outcomes four)" &&
-	python3 "$ROWS" "$TMP/s.db" "$(chdb four)"
+	python3 "$ROWS" "$TMP/s.db" "$(ch_dburl four)"
 '
 test_done

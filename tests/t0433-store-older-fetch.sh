@@ -100,7 +100,6 @@ test_expect_success 'PostgreSQL: every tag of a batch of new markets' '
 	db_dump t.db >s.rows && db_dump "$u" >p.rows && test_cmp s.rows p.rows
 '
 
-chdb() { echo "$CH_HTTP/?database=$1"; }
 test_expect_success 'ClickHouse: in either order, the rows of SQLite (FINAL)' '
 	ch_query "CREATE DATABASE older_a" && ch_query "CREATE DATABASE older_b" &&
 	ch_query "CREATE DATABASE older_c" &&
@@ -110,8 +109,8 @@ test_expect_success 'ClickHouse: in either order, the rows of SQLite (FINAL)' '
 	pm-store --db "$u/older_b" "$TMP/old.ndjson" >/dev/null 2>&1 &&
 	pm-store --db "$u/older_b" "$TMP/new.ndjson" >/dev/null 2>&1 &&
 	cat "$TMP/new.ndjson" "$TMP/old.ndjson" | pm-store --db "$u/older_c" >/dev/null 2>&1 &&
-	python3 "$TOP/bench/ch_rows.py" "$TMP/a1.db" "$(chdb older_a)" "$(chdb older_b)" "$(chdb older_c)" &&
-	test_eq 500 "$(curl -sf --data-binary "SELECT volume FROM markets FINAL WHERE market_id = '\''m1'\''" "$(chdb older_a)")"
+	python3 "$TOP/bench/ch_rows.py" "$TMP/a1.db" "$(ch_dburl older_a)" "$(ch_dburl older_b)" "$(ch_dburl older_c)" &&
+	test_eq 500 "$(curl -sf --data-binary "SELECT volume FROM markets FINAL WHERE market_id = '\''m1'\''" "$(ch_dburl older_a)")"
 '
 
 test_done

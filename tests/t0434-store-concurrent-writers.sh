@@ -41,14 +41,10 @@ at_once() {
 	return $bad
 }
 
-chdb() {
-	ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	    echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"
-}
 
 test_expect_success 'ClickHouse: three pm-store on a new database at once' '
 	for r in 1 2 3 4; do
-		u=$(chdb new$r) && at_once "$u" 3 || return 1
+		u=$(ch_newdb new$r) && at_once "$u" 3 || return 1
 		test_eq 5 "$(ch_query "SELECT max(version) FROM new$r.schema_migrations")" || return 1
 		test_eq 3 "$(ch_query "SELECT count() FROM new$r.markets FINAL")" || return 1
 	done
@@ -56,7 +52,7 @@ test_expect_success 'ClickHouse: three pm-store on a new database at once' '
 
 test_expect_success 'ClickHouse: three pm-store migrating schema 1 at once' '
 	for r in 1 2 3 4; do
-		u=$(chdb old$r) &&
+		u=$(ch_newdb old$r) &&
 		PM_SCHEMA_VERSION=1 pm-store --db "$u" </dev/null 2>/dev/null &&
 		test_eq 1 "$(ch_query "SELECT max(version) FROM old$r.schema_migrations")" &&
 		at_once "$u" 3 || return 1

@@ -102,8 +102,6 @@ for via in direct pgbouncer; do
 	'
 done
 
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 test_expect_success 'ClickHouse: in either order, the rows of SQLite (FINAL)' '
 	ch_query "CREATE DATABASE hist_a" && ch_query "CREATE DATABASE hist_b" &&
 	ch_query "CREATE DATABASE hist_c" &&
@@ -113,9 +111,9 @@ test_expect_success 'ClickHouse: in either order, the rows of SQLite (FINAL)' '
 	pm-store --db "$u/hist_b" "$TMP/old.ndjson" >/dev/null 2>&1 &&
 	pm-store --db "$u/hist_b" "$TMP/new.ndjson" >/dev/null 2>&1 &&
 	cat "$TMP/new.ndjson" "$TMP/old.ndjson" | pm-store --db "$u/hist_c" >/dev/null 2>&1 &&
-	python3 "$TOP/bench/ch_rows.py" "$TMP/a1.db" "$(chdb hist_a)" "$(chdb hist_b)" "$(chdb hist_c)" &&
+	python3 "$TOP/bench/ch_rows.py" "$TMP/a1.db" "$(ch_dburl hist_a)" "$(ch_dburl hist_b)" "$(ch_dburl hist_c)" &&
 	for d in hist_a hist_b hist_c; do
-		test_eq "0.61	$T2" "$(cq $d "SELECT price, fetched_at FROM price_history FINAL WHERE token_id = '\''h1'\''")" || return 1
+		test_eq "0.61	$T2" "$(ch_dbq $d "SELECT price, fetched_at FROM price_history FINAL WHERE token_id = '\''h1'\''")" || return 1
 	done
 '
 
@@ -176,15 +174,15 @@ test_expect_success 'ClickHouse: a schema 3 database upgraded in place; its rows
 	ch_query "CREATE DATABASE hist_up" && ch_query "CREATE DATABASE hist_fresh" &&
 	u=clickhouse://127.0.0.1:${CH_HTTP##*:} &&
 	{ PM_SCHEMA_VERSION=3 pm-store --db "$u/hist_up" </dev/null >/dev/null 2>&1 || :; } &&
-	test_eq 3 "$(cq hist_up "SELECT max(version) FROM schema_migrations")" &&
-	cq hist_up "INSERT INTO price_history (token_id, side, ts, price, row_version) VALUES ('\''o1'\'', '\''history'\'', '\''$TS'\'', 0.9, 1), ('\''o2'\'', '\''history'\'', '\''$TS'\'', 0.9, 1)" &&
+	test_eq 3 "$(ch_dbq hist_up "SELECT max(version) FROM schema_migrations")" &&
+	ch_dbq hist_up "INSERT INTO price_history (token_id, side, ts, price, row_version) VALUES ('\''o1'\'', '\''history'\'', '\''$TS'\'', 0.9, 1), ('\''o2'\'', '\''history'\'', '\''$TS'\'', 0.9, 1)" &&
 	run pm-store --db "$u/hist_up" "$TMP/after.ndjson" && expect_status 0 &&
-	test_eq 5 "$(cq hist_up "SELECT max(version) FROM schema_migrations")" &&
-	pc() { cq hist_up "SELECT price, fetched_at FROM price_history FINAL WHERE token_id = '\''$1'\''" | tr "\t" "|" | sed "s/|\\\\N$/|/"; } &&
+	test_eq 5 "$(ch_dbq hist_up "SELECT max(version) FROM schema_migrations")" &&
+	pc() { ch_dbq hist_up "SELECT price, fetched_at FROM price_history FINAL WHERE token_id = '\''$1'\''" | tr "\t" "|" | sed "s/|\\\\N$/|/"; } &&
 	upgraded hist_up "$(pc o1)" "$(pc o2)" &&
 	pm-store --db "$u/hist_fresh" </dev/null >/dev/null 2>&1 &&
 	cols="SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '\''price_history'\'' ORDER BY name" &&
-	test_cmp <(cq hist_fresh "$cols") <(cq hist_up "$cols")
+	test_cmp <(ch_dbq hist_fresh "$cols") <(ch_dbq hist_up "$cols")
 '
 
 test_done

@@ -117,14 +117,12 @@ test_expect_success 'PostgreSQL: a schema 13 database upgraded in place; the col
 	test_cmp <(psql -X -A -t "$f" -c "$cols") <(psql -X -A -t "$u" -c "$cols")
 '
 
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 CHU=clickhouse://127.0.0.1:${CH_HTTP##*:}
 test_expect_success 'ClickHouse: contract_quotes gives the newer fetch'"'"'s quote' '
 	ch_query "CREATE DATABASE quote_a" &&
 	cat "$TMP/market.ndjson" "$TMP/new.ndjson" | pm-store --db "$CHU/quote_a" >/dev/null 2>&1 &&
 	pm-store --db "$CHU/quote_a" "$TMP/old.ndjson" >/dev/null 2>&1 &&
-	test_eq "$NEW" "$(cq quote_a "SELECT token_id, best_bid, best_ask, midpoint, quoted_at FROM contract_quotes ORDER BY token_id" | tr "\t\n" "| ")"
+	test_eq "$NEW" "$(ch_dbq quote_a "SELECT token_id, best_bid, best_ask, midpoint, quoted_at FROM contract_quotes ORDER BY token_id" | tr "\t\n" "| ")"
 '
 
 # A store moved by its price export, then yesterday's dump replayed
@@ -189,8 +187,8 @@ test_expect_success 'ClickHouse: --export price as from SQLite; of a schema 3 da
 	run pm-store --db "$CHU/exp_a" --export price --format csv && expect_status 0 &&
 	test_eq "token_id,market_id,outcome,side,ts,price" "$(head -1 out)" &&
 	{ PM_SCHEMA_VERSION=3 pm-store --db "$CHU/exp_3" </dev/null >/dev/null 2>&1 || :; } &&
-	test_eq 3 "$(cq exp_3 "SELECT max(version) FROM schema_migrations")" &&
-	cq exp_3 "INSERT INTO price_history (token_id, side, ts, price, row_version) VALUES ('\''o1'\'', '\''history'\'', '\''$QT'\'', 0.9, 1)" &&
+	test_eq 3 "$(ch_dbq exp_3 "SELECT max(version) FROM schema_migrations")" &&
+	ch_dbq exp_3 "INSERT INTO price_history (token_id, side, ts, price, row_version) VALUES ('\''o1'\'', '\''history'\'', '\''$QT'\'', 0.9, 1)" &&
 	run pm-store --db "$CHU/exp_3" --export price && expect_status 0 &&
 	test_eq "o1 0.9 true null" "$(jq -r "\"\(.token_id) \(.price) \(has(\"fetched_at\")) \(.fetched_at)\"" out)"
 '

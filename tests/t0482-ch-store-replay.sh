@@ -13,10 +13,6 @@ ch_start replay || { say "$CH_ERR"; exit 1; }
 # (pm-pipelines(7)): this test's, not the machine's /tmp
 mkdir "$TMP/tmp" && export TMPDIR=$TMP/tmp
 # one database per case, on the one server
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 
 stream() {
 	rec_run_start 20261123T070000Z-static-ab12 static
@@ -33,7 +29,7 @@ stream() {
 }
 
 test_expect_success 'a stream stored into ClickHouse: the rows SQLite has' '
-	stream >in.ndjson && url=$(newdb same) &&
+	stream >in.ndjson && url=$(ch_newdb same) &&
 	run pm-store --db "$url" in.ndjson && expect_status 1 &&
 	test_grep "in clickhouse://127.0.0.1:[0-9]*/same" err &&
 	test_grep "2 failed" err &&
@@ -41,64 +37,64 @@ test_expect_success 'a stream stored into ClickHouse: the rows SQLite has' '
 	grep "\"market_id\":\"huge1\"" out | test_grep "\"stored\":\"failed\"" &&
 	test_grep "huge1.*volume is not a number\|volume is not a number" err &&
 	run pm-store --db s.db in.ndjson && expect_status 1 &&
-	test_num "$(cq same "SELECT count() FROM markets FINAL")" -eq "$(jq -r "select(.kind == \"market\" and .stored != \"failed\") | .market_id" out | sort -u | wc -l)" &&
-	test_num "$(cq same "SELECT count() FROM events FINAL")" -ge 1 &&
-	test_num "$(cq same "SELECT count() FROM tags FINAL")" -ge 1 &&
-	test_num "$(cq same "SELECT count() FROM processing_failures FINAL")" -eq 3 &&
-	test_eq partial "$(cq same "SELECT status FROM processing_runs FINAL")" &&
-	python3 "$ROWS" s.db "$(chdb same)"
+	test_num "$(ch_dbq same "SELECT count() FROM markets FINAL")" -eq "$(jq -r "select(.kind == \"market\" and .stored != \"failed\") | .market_id" out | sort -u | wc -l)" &&
+	test_num "$(ch_dbq same "SELECT count() FROM events FINAL")" -ge 1 &&
+	test_num "$(ch_dbq same "SELECT count() FROM tags FINAL")" -ge 1 &&
+	test_num "$(ch_dbq same "SELECT count() FROM processing_failures FINAL")" -eq 3 &&
+	test_eq partial "$(ch_dbq same "SELECT status FROM processing_runs FINAL")" &&
+	python3 "$ROWS" s.db "$(ch_dburl same)"
 '
 
 test_expect_success 'stored twice: the rows of one store; the versions of both' '
-	stream >in.ndjson && one=$(newdb once) && two=$(newdb twice) &&
+	stream >in.ndjson && one=$(ch_newdb once) && two=$(ch_newdb twice) &&
 	run pm-store --db "$one" in.ndjson &&
 	run pm-store --db "$two" in.ndjson && run pm-store --db "$two" in.ndjson &&
 	expect_status 1 &&
-	python3 "$ROWS" "$(chdb once)" "$(chdb twice)" &&
-	n=$(cq once "SELECT count() FROM markets") && test_num "$n" -gt 100 &&
-	test_num "$(cq twice "SELECT count() FROM markets")" -eq $((2 * n)) &&
-	test_num "$(cq twice "SELECT count() FROM markets FINAL")" -eq "$n" &&
-	test_eq 1 "$(cq twice "SELECT uniqExact(row_version) = count() FROM markets")"
+	python3 "$ROWS" "$(ch_dburl once)" "$(ch_dburl twice)" &&
+	n=$(ch_dbq once "SELECT count() FROM markets") && test_num "$n" -gt 100 &&
+	test_num "$(ch_dbq twice "SELECT count() FROM markets")" -eq $((2 * n)) &&
+	test_num "$(ch_dbq twice "SELECT count() FROM markets FINAL")" -eq "$n" &&
+	test_eq 1 "$(ch_dbq twice "SELECT uniqExact(row_version) = count() FROM markets")"
 '
 
 test_expect_success 'replay flow: a dump into ClickHouse, twice, as into SQLite' '
-	stream >dump.ndjson && url=$(newdb replayed) &&
+	stream >dump.ndjson && url=$(ch_newdb replayed) &&
 	DATABASE_URL=$url run "$TOP/pipelines.sh" replay dump.ndjson --env-file /dev/null &&
 	expect_status 1 &&
 	DATABASE_URL=$url run "$TOP/pipelines.sh" replay dump.ndjson --env-file /dev/null &&
 	run "$TOP/pipelines.sh" replay dump.ndjson --db r.db --env-file /dev/null &&
-	python3 "$ROWS" r.db "$(chdb replayed)"
+	python3 "$ROWS" r.db "$(ch_dburl replayed)"
 '
 
 # a dump cut short (its run killed before its end), replayed into the
 # database its run wrote: the run stays as it ended, not "completed" now
 test_expect_success 'a dump without its end, stored again: the run ended as it ended' '
-	url=$(newdb cut) &&
+	url=$(ch_newdb cut) &&
 	{ rec_run_start r9 static; rec_market c1; } >cut.ndjson &&
 	{ cat cut.ndjson; echo "{\"kind\":\"run\",\"phase\":\"end\",\"run_id\":\"r9\",\"flow\":\"static\",\"finished_at\":\"2026-11-23T07:05:00Z\",\"status\":\"failed\",\"counts\":{\"records\":1}}"; } >whole.ndjson &&
 	run pm-store --db "$url" whole.ndjson && expect_status 0 &&
 	run pm-store --db "$url" cut.ndjson && expect_status 0 &&
 	head -1 out | test_grep "\"stored\":\"unchanged\"" &&
 	tail -1 out | test_grep "\"finished_at\":\"2026-11-23T07:05:00Z\",\"status\":\"failed\"" &&
-	test_eq "failed	2026-11-23T07:05:00Z	{\"records\":1}" "$(cq cut "SELECT status, finished_at, counts FROM processing_runs FINAL")" &&
-	test_eq 1 "$(cq cut "SELECT count() FROM processing_runs FINAL")"
+	test_eq "failed	2026-11-23T07:05:00Z	{\"records\":1}" "$(ch_dbq cut "SELECT status, finished_at, counts FROM processing_runs FINAL")" &&
+	test_eq 1 "$(ch_dbq cut "SELECT count() FROM processing_runs FINAL")"
 '
 
 # a dump marked to end with its end record (pipelines.sh's), cut before
 # it (its writer killed), into a fresh database: partial, as on SQLite
 test_expect_success 'a marked dump without its end, into a fresh database: partial, not completed' '
-	url=$(newdb killed) &&
+	url=$(ch_newdb killed) &&
 	{ rec_run_start r8 daily | jq -c ".end_record = true"; rec_market k1; } >killed.ndjson &&
 	run pm-store --db "$url" killed.ndjson && expect_status 0 &&
 	tail -1 out | test_grep "\"status\":\"partial\"" &&
 	test_grep "^pm-store: run r8: the input ended before its end record" err &&
-	test_eq partial "$(cq killed "SELECT status FROM processing_runs FINAL")" &&
+	test_eq partial "$(ch_dbq killed "SELECT status FROM processing_runs FINAL")" &&
 	run pm-store --db k.db killed.ndjson && expect_status 0 &&
 	test_eq partial "$(sqlite3 k.db "SELECT status FROM processing_runs")"
 '
 
 test_expect_success 'an export of the active markets, as SQLite gives it' '
-	url=$(newdb same) &&
+	url=$(ch_newdb same) &&
 	stream >in.ndjson && run pm-store --db s.db in.ndjson &&
 	run pm-store --db s.db --export market && expect_status 0 && mv out want &&
 	test_line_count want -gt 10 &&

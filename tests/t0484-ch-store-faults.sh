@@ -9,8 +9,6 @@
 
 ch_start faults || { say "$CH_ERR"; exit 1; }
 PORT=${CH_HTTP##*:}
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:$PORT/$1"; }
 markets() { for i in $(seq "$1" "$2"); do rec_market "$i" slug="$i"; done; }
 killch() { kill -9 "$(cat "$CH_PIDFILE")"; }
 count() { ch_query "SELECT count() FROM $1.markets FINAL"; }
@@ -25,7 +23,7 @@ test_expect_success 'server down at the start: exit 3 at once, no password' '
 '
 
 test_expect_success 'killed mid-run, restarted within PM_DB_TIMEOUT: nothing lost' '
-	url=$(newdb back) && markets 1 3000 >in.ndjson &&
+	url=$(ch_newdb back) && markets 1 3000 >in.ndjson &&
 	mkfifo f && { PM_DB_TIMEOUT=60 pm-store --db "$url" <f >out 2>err & } &&
 	pid=$! && exec 7>f &&
 	head -n 1000 in.ndjson >&7 &&
@@ -40,7 +38,7 @@ test_expect_success 'killed mid-run, restarted within PM_DB_TIMEOUT: nothing los
 '
 
 test_expect_success 'killed for good: exit 3 with the cause after PM_DB_TIMEOUT' '
-	url=$(newdb gone) && markets 1 500 >in.ndjson &&
+	url=$(ch_newdb gone) && markets 1 500 >in.ndjson &&
 	mkfifo f && { PM_DB_TIMEOUT=2 pm-store --db "$url" <f >out 2>err & } &&
 	pid=$! && exec 7>f && head -n 100 in.ndjson >&7 &&
 	for _ in $(seq 100); do
@@ -56,7 +54,7 @@ test_expect_success 'killed for good: exit 3 with the cause after PM_DB_TIMEOUT'
 '
 
 test_expect_success 'rows the server refuses: split out, failed, the rest stored' '
-	url=$(newdb bisect) &&
+	url=$(ch_newdb bisect) &&
 	run pm-store --schema clickhouse --db "$url" && expect_status 0 &&
 	ch_query "ALTER TABLE bisect.markets MODIFY COLUMN slug Nullable(Int64)" &&
 	{ markets 1 400; rec_market x1 slug=one; markets 401 700;
@@ -74,7 +72,7 @@ test_expect_success 'rows the server refuses: split out, failed, the rest stored
 # number was taken for 0 (nothing pruned, success said), and an answer
 # that was no number left the message without its reason
 test_expect_success 'an export answer that is no row of the table: exit 3, said' '
-	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
+	url=$(ch_newdb ansdb) && markets 1 5 >in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
 	ch_proxy "^SELECT (source, (market_id|endpoint)|record)" "{\"source\":\"x\"}
 " ansdb &&
@@ -86,7 +84,7 @@ test_expect_success 'an export answer that is no row of the table: exit 3, said'
 '
 
 test_expect_success 'a count that is no number: nothing said pruned, exit 3 with the answer' '
-	url=$(newdb ansdb) && markets 1 5 >in.ndjson &&
+	url=$(ch_newdb ansdb) && markets 1 5 >in.ndjson &&
 	rec_raw gamma markets "{}" "{\"id\":\"1\"}" >>in.ndjson &&
 	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
 	ch_proxy "^SELECT count\\(\\) FROM raw_responses" "Code: 241, e.displayText() = DB::Exception: Memory limit
@@ -98,7 +96,7 @@ test_expect_success 'a count that is no number: nothing said pruned, exit 3 with
 '
 
 test_expect_success 'a migration check answered with nothing: exit 3, and why' '
-	ch_query "DROP DATABASE IF EXISTS ansdb" && url=$(newdb ansdb) &&
+	ch_query "DROP DATABASE IF EXISTS ansdb" && url=$(ch_newdb ansdb) &&
 	ch_proxy "^EXISTS TABLE" "" ansdb &&
 	run pm-store --schema clickhouse --db "$PROXY_URL" && expect_status 3 &&
 	test_grep "a number was due, the answer was empty" err

@@ -11,10 +11,6 @@
 ROWS=$TOP/bench/ch_rows.py
 
 ch_start trades || { say "$CH_ERR"; exit 1; }
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 
 # A closed market resolved Yes, one resolved 50/50, one open (t0492's).
 gm() { gamma_market "$1" e1 "$2" "$3" "$4" "$5"; }
@@ -52,39 +48,39 @@ test_expect_success 'the stream: markets, fills, quotes, books' '
 '
 
 test_expect_success 'stored into ClickHouse: trades, books and the new columns' '
-	url=$(newdb one) &&
+	url=$(ch_newdb one) &&
 	run pm-store --db "$url" "$TMP/stream.ndjson" && expect_status 0 &&
 	test_grep " 0 failed in clickhouse://" err &&
 	not test_grep "\"stored\":\"failed\"" out &&
 	jq -r "select(.kind == \"trade\" or .kind == \"book\") | .stored" out |
 		sort -u >st && test_eq inserted "$(cat st)" &&
-	test_eq 60 "$(cq one "SELECT count() FROM trades FINAL")" &&
-	test_eq 60 "$(cq one "SELECT sum(count) FROM trades FINAL")" &&
+	test_eq 60 "$(ch_dbq one "SELECT count() FROM trades FINAL")" &&
+	test_eq 60 "$(ch_dbq one "SELECT sum(count) FROM trades FINAL")" &&
 	test_eq "ask	41	0	40
-bid	19	0	18" "$(cq one "SELECT side, count(), min(level), max(level) FROM books FINAL WHERE market_id = '\''r1'\'' GROUP BY side ORDER BY side")" &&
-	test_eq "0.017	9900.89" "$(cq one "SELECT price, size FROM books FINAL WHERE market_id = '\''r1'\'' AND side = '\''bid'\'' AND level = 3")" &&
-	test_eq "outcome	Yes	2026-11-25T10:00:00Z	12.5	80.25	0.01	-0.02" "$(cq one "SELECT resolution, resolved_outcome, resolved_at, volume_24h, volume_1wk, spread, one_day_price_change FROM markets FINAL WHERE market_id = '\''r1'\''")" &&
-	test_eq "split	\\N" "$(cq one "SELECT resolution, resolved_outcome FROM markets FINAL WHERE market_id = '\''r2'\''")" &&
+bid	19	0	18" "$(ch_dbq one "SELECT side, count(), min(level), max(level) FROM books FINAL WHERE market_id = '\''r1'\'' GROUP BY side ORDER BY side")" &&
+	test_eq "0.017	9900.89" "$(ch_dbq one "SELECT price, size FROM books FINAL WHERE market_id = '\''r1'\'' AND side = '\''bid'\'' AND level = 3")" &&
+	test_eq "outcome	Yes	2026-11-25T10:00:00Z	12.5	80.25	0.01	-0.02" "$(ch_dbq one "SELECT resolution, resolved_outcome, resolved_at, volume_24h, volume_1wk, spread, one_day_price_change FROM markets FINAL WHERE market_id = '\''r1'\''")" &&
+	test_eq "split	\\N" "$(ch_dbq one "SELECT resolution, resolved_outcome FROM markets FINAL WHERE market_id = '\''r2'\''")" &&
 	test_eq "ReplacingMergeTree(row_version) ORDER BY (condition_id, ts, trade_key)" \
-		"$(cq one "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = '\''trades'\''" | sed "s/ PARTITION BY.*ORDER BY/ ORDER BY/; s/ SETTINGS.*//")"
+		"$(ch_dbq one "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = '\''trades'\''" | sed "s/ PARTITION BY.*ORDER BY/ ORDER BY/; s/ SETTINGS.*//")"
 '
 
 test_expect_success 'the rows, views and quotes SQLite has for the same stream' '
 	run pm-store --db "$TMP/s.db" "$TMP/stream.ndjson" && expect_status 0 &&
-	python3 "$ROWS" "$TMP/s.db" "$(chdb one)" &&
+	python3 "$ROWS" "$TMP/s.db" "$(ch_dburl one)" &&
 	test_eq "r31	2026-12-01T00:00:00Z	0.5	0.6	0.55
-r32	2026-12-02T00:00:00Z	\\N	0.45	\\N" "$(cq one "SELECT * FROM contract_quotes WHERE token_id LIKE '\''r3%'\'' ORDER BY token_id")" &&
-	test_eq "0.02	0.022	0.002" "$(cq one "SELECT best_bid, best_ask, round(spread, 4) FROM book_summary WHERE market_id = '\''r1'\''")"
+r32	2026-12-02T00:00:00Z	\\N	0.45	\\N" "$(ch_dbq one "SELECT * FROM contract_quotes WHERE token_id LIKE '\''r3%'\'' ORDER BY token_id")" &&
+	test_eq "0.02	0.022	0.002" "$(ch_dbq one "SELECT best_bid, best_ask, round(spread, 4) FROM book_summary WHERE market_id = '\''r1'\''")"
 '
 
 test_expect_success 'a rerun converges to the rows of one run; the versions of both' '
-	url=$(newdb twice) &&
+	url=$(ch_newdb twice) &&
 	pm-store --db "$url" "$TMP/stream.ndjson" >/dev/null 2>&1 &&
 	run pm-store --db "$url" "$TMP/stream.ndjson" && expect_status 0 &&
-	test_eq 120 "$(cq twice "SELECT count() FROM trades")" &&
-	test_eq 60 "$(cq twice "SELECT count() FROM trades FINAL")" &&
-	python3 "$ROWS" "$(chdb one)" "$(chdb twice)" &&
-	python3 "$ROWS" "$TMP/s.db" "$(chdb twice)"
+	test_eq 120 "$(ch_dbq twice "SELECT count() FROM trades")" &&
+	test_eq 60 "$(ch_dbq twice "SELECT count() FROM trades FINAL")" &&
+	python3 "$ROWS" "$(ch_dburl one)" "$(ch_dburl twice)" &&
+	python3 "$ROWS" "$TMP/s.db" "$(ch_dburl twice)"
 '
 
 test_expect_success '--export market carries the trades watermark SQLite gives' '
@@ -98,7 +94,7 @@ test_expect_success '--export market carries the trades watermark SQLite gives' 
 # NAME.db: --export market gives the same records (SQLite's in want)
 export_alike() {
 	local url
-	url=$(newdb "$2") &&
+	url=$(ch_newdb "$2") &&
 	pm-store --db "$url" "$1" >/dev/null 2>&1 &&
 	pm-store --db "$2.db" "$1" >/dev/null 2>&1 &&
 	pm-store --db "$2.db" --export market >want &&
@@ -137,7 +133,7 @@ test_expect_success '--export market carries the history watermark SQLite gives,
 
 # closed c1 fetched before the time, closed c2 at it, open c3 (active)
 test_expect_success '--export market --closed-since: the closed markets fetched since too, as on SQLite' '
-	url=$(newdb closing) &&
+	url=$(ch_newdb closing) &&
 	{ rec_fetched 2026-12-01T00:00:00.000Z markets/keyset "$(gm c1 true resolved 1 0)" &&
 	  rec_fetched 2026-12-02T00:00:00.000Z markets/keyset "$(gm c2 true resolved 0 1)" &&
 	  rec_fetched 2026-12-01T00:00:00.000Z markets/keyset "$(gm c3 false "" 0.5 0.5)"
@@ -154,7 +150,7 @@ test_expect_success '--export market --closed-since: the closed markets fetched 
 '
 
 test_expect_success 'a bad trade or book level fails alone, with the reason SQLite gives' '
-	url=$(newdb one) &&
+	url=$(ch_newdb one) &&
 	{ echo "{\"kind\":\"trade\",\"trade_key\":\"k\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}" &&
 	  echo "{\"kind\":\"book\",\"token_id\":\"9\",\"ts\":\"2026-01-01T00:00:00Z\",\"bids\":[{\"level\":0,\"price\":\"x\",\"size\":1}],\"asks\":[]}" &&
 	  echo "{\"kind\":\"trade\",\"trade_key\":\"$(printf k | sha256sum | cut -c1-64)\",\"condition_id\":\"0x1\",\"side\":\"BUY\",\"size\":1e400,\"price\":0.5,\"ts\":\"2026-01-01T00:00:00Z\"}"; } >bad.ndjson &&
@@ -162,10 +158,10 @@ test_expect_success 'a bad trade or book level fails alone, with the reason SQLi
 	test_grep "3 failed" err && test_grep "trade_key is not 64" err &&
 	test_grep "bad.ndjson:2: price is not a number" err &&
 	test_grep "bad.ndjson:3: size is not a number" err &&
-	test_eq 60 "$(cq one "SELECT count() FROM trades FINAL")"
+	test_eq 60 "$(ch_dbq one "SELECT count() FROM trades FINAL")"
 '
 test_expect_success 'an end record (pm-fetch --end-record) is skipped, as SQLite does, not failed' '
-	url=$(newdb one) &&
+	url=$(ch_newdb one) &&
 	echo "{\"kind\":\"end\",\"stage\":\"fetch\"}" >end.ndjson &&
 	run pm-store --db "$url" end.ndjson && expect_status 0 &&
 	test_grep "1 records: 0 inserted, 0 updated, 0 unchanged, 0 duplicate, 1 skipped, 0 failed" err

@@ -11,10 +11,6 @@
 ROWS=$TOP/bench/ch_rows.py
 
 ch_start upgrade || { say "$CH_ERR"; exit 1; }
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
-chdb() { echo "$CH_HTTP/?database=$1"; }
-cq() { curl -sf --data-binary "$2" "$(chdb "$1")"; }
 
 gm() {
 	jq -cn --arg id "$1" --argjson closed "$2" '{id: $id,
@@ -43,25 +39,25 @@ new_stream() {
 	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json")" | pm-normalize
 }
 
-has_col() { cq "$1" "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = '$2' AND name = '$3'"; }
+has_col() { ch_dbq "$1" "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = '$2' AND name = '$3'"; }
 
 test_expect_success 'schema 1 as it shipped, stored into' '
 	old_stream >"$TMP/old.ndjson" && new_stream >"$TMP/new.ndjson" &&
 	test_num "$(count_kind trade "$TMP/new.ndjson")" -gt 10 &&
-	url=$(newdb old) &&
+	url=$(ch_newdb old) &&
 	PM_SCHEMA_VERSION=1 run pm-store --db "$url" "$TMP/old.ndjson" && expect_status 0 &&
-	test_eq 1 "$(cq old "SELECT max(version) FROM schema_migrations")" &&
+	test_eq 1 "$(ch_dbq old "SELECT max(version) FROM schema_migrations")" &&
 	test_eq 0 "$(has_col old markets volume_24h)" &&
-	test_eq 0 "$(cq old "EXISTS TABLE trades")" &&
-	test_num "$(cq old "SELECT count() FROM markets FINAL")" -gt 100
+	test_eq 0 "$(ch_dbq old "EXISTS TABLE trades")" &&
+	test_num "$(ch_dbq old "SELECT count() FROM markets FINAL")" -gt 100
 '
 
 test_expect_success 'a migration cut short (one column added) is completed in place' '
-	n=$(cq old "SELECT count() FROM markets") &&
-	cq old "ALTER TABLE markets ADD COLUMN volume_24h Nullable(Float64)" &&
+	n=$(ch_dbq old "SELECT count() FROM markets") &&
+	ch_dbq old "ALTER TABLE markets ADD COLUMN volume_24h Nullable(Float64)" &&
 	run pm-store --schema clickhouse --db "clickhouse://127.0.0.1:${CH_HTTP##*:}/old" &&
 	expect_status 0 && test_grep "/old: schema version 5$" err &&
-	test_eq 5 "$(cq old "SELECT max(version) FROM schema_migrations")" &&
+	test_eq 5 "$(ch_dbq old "SELECT max(version) FROM schema_migrations")" &&
 	for c in volume_24h volume_1wk spread one_day_price_change resolution \
 	    resolved_outcome resolved_at; do
 		test_eq 1 "$(has_col old markets $c)" || return 1
@@ -69,26 +65,26 @@ test_expect_success 'a migration cut short (one column added) is completed in pl
 	test_eq 1 "$(has_col old price_history fetched_at)" &&
 	test_eq 0 "$(has_col old contracts best_bid)" &&
 	for t in trades books latest_prices contract_quotes market_outcomes book_summary run_leases; do
-		test_eq 1 "$(cq old "EXISTS TABLE $t")" || return 1
+		test_eq 1 "$(ch_dbq old "EXISTS TABLE $t")" || return 1
 	done &&
-	test_eq "$n" "$(cq old "SELECT count() FROM markets")" &&
-	test_eq 0 "$(cq old "SELECT count() FROM markets WHERE volume_24h IS NOT NULL OR resolution IS NOT NULL")"
+	test_eq "$n" "$(ch_dbq old "SELECT count() FROM markets")" &&
+	test_eq 0 "$(ch_dbq old "SELECT count() FROM markets WHERE volume_24h IS NOT NULL OR resolution IS NOT NULL")"
 '
 
 test_expect_success 'then stored again: the rows of a fresh database and of SQLite' '
-	url=$(newdb old) &&
+	url=$(ch_newdb old) &&
 	run pm-store --db "$url" "$TMP/new.ndjson" && expect_status 0 &&
 	test_grep " 0 failed" err &&
-	test_eq "resolved	12.5	outcome	Yes" "$(cq old "SELECT resolution_status, volume_24h, resolution, resolved_outcome FROM markets FINAL WHERE market_id = '\''u1'\''")" &&
-	fresh=$(newdb fresh) && pm-store --db "$fresh" "$TMP/new.ndjson" >/dev/null 2>&1 &&
+	test_eq "resolved	12.5	outcome	Yes" "$(ch_dbq old "SELECT resolution_status, volume_24h, resolution, resolved_outcome FROM markets FINAL WHERE market_id = '\''u1'\''")" &&
+	fresh=$(ch_newdb fresh) && pm-store --db "$fresh" "$TMP/new.ndjson" >/dev/null 2>&1 &&
 	pm-store --db s.db "$TMP/new.ndjson" >/dev/null 2>&1 &&
-	python3 "$ROWS" "$(chdb fresh)" "$(chdb old)" &&
-	python3 "$ROWS" s.db "$(chdb old)"
+	python3 "$ROWS" "$(ch_dburl fresh)" "$(ch_dburl old)" &&
+	python3 "$ROWS" s.db "$(ch_dburl old)"
 '
 
 test_expect_success 'a newer schema than this pm-store knows is refused' '
-	url=$(newdb newer) && pm-store --schema clickhouse --db "$url" 2>/dev/null &&
-	cq newer "INSERT INTO schema_migrations VALUES (99, '\''x'\'', '\''t'\'')" &&
+	url=$(ch_newdb newer) && pm-store --schema clickhouse --db "$url" 2>/dev/null &&
+	ch_dbq newer "INSERT INTO schema_migrations VALUES (99, '\''x'\'', '\''t'\'')" &&
 	echo "{\"kind\":\"market\",\"source\":\"polymarket\",\"market_id\":\"1\"}" >m.ndjson &&
 	run pm-store --db "$url" m.ndjson && expect_status 3 &&
 	test_grep "schema version 99 is newer than this pm-store knows (5)" err

@@ -8,9 +8,6 @@
 . "$TESTS_DIR/ch.sh"
 
 ch_start prune || { say "$CH_ERR"; exit 1; }
-newdb() { ch_query "CREATE DATABASE IF NOT EXISTS $1" &&
-	echo "clickhouse://127.0.0.1:${CH_HTTP##*:}/$1"; }
-cq() { curl -sf --data-binary "$2" "$CH_HTTP/?database=$1"; }
 
 # raw NAME DATE: a raw record of payload {"n":"NAME"} fetched at DATE
 raw() {
@@ -33,32 +30,32 @@ sha() { printf '{"n":"%s"}' "$1" | sha256sum | cut -c1-64; }
 } >"$TMP/in.ndjson"
 
 test_expect_success '-N counts what would go, as SQLite does, and removes nothing' '
-	url=$(newdb p) && pm-store --db "$url" "$TMP/in.ndjson" >/dev/null 2>&1 &&
+	url=$(ch_newdb p) && pm-store --db "$url" "$TMP/in.ndjson" >/dev/null 2>&1 &&
 	pm-store --db s.db "$TMP/in.ndjson" >/dev/null 2>&1 &&
 	run pm-store --db s.db --prune-before 2026-03-01 -N && expect_status 0 &&
 	test_grep "^pm-store: 2 raw payload versions fetched before 2026-03-01 would go in s.db" err &&
 	run pm-store --db "$url" --prune-before 2026-03-01 -N && expect_status 0 &&
 	test_grep "^pm-store: 2 raw payload versions fetched before 2026-03-01 would go in clickhouse://127.0.0.1:[0-9]*/p$" err &&
-	test_eq 5 "$(cq p "SELECT count() FROM raw_responses FINAL")"
+	test_eq 5 "$(ch_dbq p "SELECT count() FROM raw_responses FINAL")"
 '
 
 test_expect_success 'the unneeded old fetches go; the needed and the new stay' '
-	url=$(newdb p) &&
+	url=$(ch_newdb p) &&
 	run pm-store --db "$url" --prune-before 2026-03-01T00:00:00Z && expect_status 0 &&
 	test_grep "2 raw payload versions fetched before 2026-03-01T00:00:00Z removed" err &&
-	cq p "SELECT sha256 FROM raw_responses ORDER BY sha256" >got &&
+	ch_dbq p "SELECT sha256 FROM raw_responses ORDER BY sha256" >got &&
 	for n in kept1 kept2 new1; do sha $n; done | sort >want &&
 	test_cmp want got &&
-	test_eq 0 "$(cq p "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND is_done = 0")" &&
+	test_eq 0 "$(ch_dbq p "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND is_done = 0")" &&
 	run pm-store --db "$url" --prune-before 2026-03-01 && expect_status 0 &&
 	test_grep " 0 raw payload versions" err
 '
 
 test_expect_success 'no tables: nothing to prune, nothing made; no server: exit 3' '
-	url=$(newdb empty) &&
+	url=$(ch_newdb empty) &&
 	run pm-store --db "$url" --prune-before 2026-03-01 && expect_status 0 &&
 	test_grep "no tables here: nothing to prune" err &&
-	test_eq 0 "$(cq empty "EXISTS TABLE schema_migrations")" &&
+	test_eq 0 "$(ch_dbq empty "EXISTS TABLE schema_migrations")" &&
 	port=$(ch_free_port) &&
 	run pm-store --db "clickhouse://127.0.0.1:$port/p" --prune-before 2026-03-01 &&
 	expect_status 3 && test_line_count err -eq 1
