@@ -95,14 +95,15 @@ header_value(const char *p, size_t len, const char *name, char *v,
 
 /* Retry-After in seconds or as an HTTP date; libcurl's own getinfo
  * cannot tell "Retry-After: 0" from no header at all.  Date: the
- * server's clock, to which its own timestamps belong. */
+ * server's clock, to which its own timestamps belong, a Retry-After
+ * date among them (finish() takes the wait from the two). */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_xfer *x = arg;
 	size_t len = size * n;
 	char v[128];
-	time_t t, now;
+	time_t t;
 	size_t i;
 
 	if (header_value(p, len, "date:", v, sizeof v)) {
@@ -114,9 +115,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	i = strspn(v, " \t");
 	if (v[i] >= '0' && v[i] <= '9') {
 		x->retry_after_ms = ts_delay_ms(strtod(v + i, NULL));
+		x->retry_at = -1;
 	} else if ((t = curl_getdate(v + i, NULL)) != -1) {
-		now = time(NULL);
-		x->retry_after_ms = t > now ? ts_delay_ms((double)(t - now)) : 0;
+		x->retry_at = t;
 	}
 	return len;
 }
@@ -152,6 +153,7 @@ http_start(struct http *h, struct http_xfer *x)
 		return -1;
 	x->status = 0;
 	x->retry_after_ms = -1;
+	x->retry_at = -1;
 	x->date = -1;
 	x->err = HTTP_OK;
 	x->errmsg[0] = 0;
@@ -233,6 +235,15 @@ finish(struct http *h, CURL *e, CURLcode rc)
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+	/* a Retry-After date is on the server's clock: the wait is from
+	 * its Date, ours only when it sent none (a clock an hour off
+	 * would otherwise be an hour's wait, or none) */
+	if (x->retry_at != -1) {
+		time_t base = x->date != -1 ? x->date : time(NULL);
+
+		x->retry_after_ms = x->retry_at > base ?
+		    ts_delay_ms((double)(x->retry_at - base)) : 0;
+	}
 	if (x->err != HTTP_TOOBIG)
 		x->err = classify(rc);
 	if (x->err != HTTP_OK && x->errmsg[0] == 0)

@@ -57,6 +57,7 @@ struct http_xfer {
 	struct buf	 body;
 	/* private */
 	void		*easy;
+	time_t		 retry_at;	/* a Retry-After date, -1 when none */
 };
 
 struct http_opts {

@@ -47,6 +47,19 @@ test_expect_success 'Retry-After that is no number of seconds: the run ends, and
 	done
 '
 
+# a date is on the server's clock: one an hour ahead of ours asking
+# for a second was taken as an hour (cut to the maximum, the whole
+# endpoint paused that long, the failure saying 3601 s were asked for)
+test_expect_success 'Retry-After as a date counts from the server'"'"'s Date' '
+	at=$(date -u -d "@$(($(date +%s) + 3601))" "+%a, %d %b %Y %H:%M:%S GMT") &&
+	fake_control "{\"every_429\":1,\"clock_skew\":3600,\"retry_after\":\"$at\"}" &&
+	run timeout 50 pm-fetch markets --limit 10 --partitions 1 --backoff 5 \
+	    --attempts 2 --retry-after-max 100 && expect_status 1 &&
+	jq -r "select(.kind == \"failure\") | .detail" out >detail &&
+	test_grep "^HTTP 429 after 2 attempts$" detail &&
+	fake_control "{\"clock_skew\":0}"
+'
+
 test_expect_success 'the default maximum is 60 s, documented' '
 	run pm-fetch --help && grep -q -- "--retry-after-max SEC" out &&
 	grep -qF "Fl \-retry\-after\-max Ar seconds" "$TOP/man/pm-fetch.1" &&
