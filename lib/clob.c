@@ -92,6 +92,8 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 		fetch_stats(f)->records++;
 		return;
 	}
+	if (a->unasked)
+		return;		/* the reader has gone */
 	rec_failure(&(struct failure){ .stage = "fetch",
 	    .reason = "fetch_failed", .retriable = a->retriable, .url = j->url,
 	    .detail = a->detail });

@@ -339,6 +339,28 @@ fetch_progress_total(struct fetch *f)
 	progress_total(f->o.progress, f->added, 1);
 }
 
+/* Nothing more is worth asking (o.stop): every queued job is done
+ * unasked, so that those queued (a few hundred prices) are not sent
+ * after the reader has gone.  done() may queue more: those go too. */
+static void
+cancel(struct fetch *f)
+{
+	struct fetch_answer a = { .retriable = 1, .unasked = 1,
+	    .detail = "not asked: nothing reads the answers" };
+	struct fetch_job *j;
+	char ts[TS_MAX];
+
+	ts_now(ts);
+	a.fetched_at = ts;
+	while ((j = f->head) != NULL) {
+		if ((f->head = j->next) == NULL)
+			f->tail = NULL;
+		f->queued--;
+		j->done(f, j, &a);
+		fetch_job_free(j);
+	}
+}
+
 /* Start every queued job whose time has come and whose bucket has a
  * token, up to the parallel limit; returns when to look again. */
 static double
@@ -348,6 +370,8 @@ launch(struct fetch *f, double now)
 	struct http_xfer *x;
 	double wake = now + 1, w;
 
+	if (f->o.stop && f->o.stop())
+		cancel(f);
 	for (j = f->head; j && f->inflight < (unsigned long)f->o.parallel;
 	    j = next) {
 		next = j->next;

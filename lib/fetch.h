@@ -36,6 +36,8 @@ struct fetch_answer {
 	size_t		 len;
 	json_val	 root;		/* ok: the body, parsed */
 	int		 retriable;	/* !ok: worth another run later */
+	int		 unasked;	/* !ok: cancelled unsent (o.stop): no
+					 * failure to report, nobody reads */
 	const char	*detail;	/* !ok: "HTTP 500 after 5 attempts" */
 	const char	*fetched_at;	/* RFC 3339 UTC with milliseconds */
 	double		 skew_ms;	/* how far the server's clock (its Date
@@ -70,6 +72,10 @@ struct fetch_opts {
 				  * 0: FETCH_RETRY_AFTER_MAX */
 	long	 timeout_ms;
 	struct progress *progress; /* the stage's line (progress.h), or NULL */
+	int	(*stop)(void);	/* nonzero: nothing more is worth asking (the
+				 * reader has gone); the queued jobs are
+				 * done unasked (fetch_answer.unasked).
+				 * NULL: never */
 };
 
 struct fetch_stats {

@@ -130,6 +130,8 @@ lookup_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	const char *s;
 	size_t n, pos = 0;
 
+	if (a->unasked)
+		return;		/* the reader has gone */
 	if (!a->ok || a->root.type != JSON_ARRAY) {
 		failure(t, j->url, a->ok ? 0 : a->retriable, a->ok ?
 		    "answer is not an array of markets" : a->detail);
@@ -302,6 +304,8 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 		narrow(s, j->url);
 		return;
 	}
+	if (a->unasked)
+		return;		/* the reader has gone */
 	if (!a->ok || a->root.type != JSON_ARRAY) {
 		failure(t, j->url, a->ok ? 0 : a->retriable, a->ok ?
 		    "answer is not an array of trades" : a->detail);

@@ -27,6 +27,20 @@ for parts in 1 8; do
 	'
 done
 
+# prices keep a few hundred requests queued ahead (input is unbounded):
+# those went out, and their answers were dropped, after the reader went
+test_expect_success 'prices --endpoint book | head -1: the queued requests are not sent' '
+	pm-fetch markets --rate markets=100000/10 2>/dev/null |
+	    pm-normalize -R >many.ndjson &&
+	test_count market many.ndjson 5000 &&
+	fake_reset &&
+	head1 prices --endpoint book --rate book=100000/10 many.ndjson &&
+	test_eq 3 "$(cat rc)" "status" && test_line_count err 0 &&
+	jq -e ".kind == \"market\" or .kind == \"raw\"" first >/dev/null &&
+	# 10,000 books; a flush is a few dozen of them, and 256 were queued
+	test_num "$(fake_stats .requests)" -lt 100 "requests"
+'
+
 fake_start trades --markets 1 --only-synthetic --trades 5000 \
     --trades-page-cap 1000
 pm-fetch markets 2>/dev/null | pm-normalize -R >"$TMP/one.ndjson"

@@ -799,6 +799,14 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	return rc;
 }
 
+/* The reader has gone (| head), or the output cannot be written: no
+ * request more is worth sending. */
+static int
+reader_gone(void)
+{
+	return out_failed() != OUT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -818,7 +826,7 @@ main(int argc, char **argv)
 		return EXIT_IO;
 	}
 	o.f = (struct fetch_opts){ .parallel = 8, .attempts = 6, .backoff = 0.5,
-	    .backoff_max = 30, .timeout_ms = 30000 };
+	    .backoff_max = 30, .timeout_ms = 30000, .stop = reader_gone };
 	o.g.page_size = 100;
 	o.g.closed = "false";
 	o.c.endpoint = "prices";
