@@ -767,9 +767,11 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	 * state file is reported and the budget stays this process's. */
 	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS)
 		rl_share(rl, RL_GAMMA, o->g.base);
-	else if (o->cmd == CMD_TRADES)
+	else if (o->cmd == CMD_TRADES) {
 		rl_share(rl, RL_DATA, o->t.base);
-	else
+		/* its markets looked up on Gamma: the listings' budget */
+		rl_share(rl, RL_GAMMA, o->g.base);
+	} else
 		rl_share(rl, RL_CLOB, o->c.base);
 	if ((f = fetch_new(&o->f)) == NULL) {
 		msg("cannot set up libcurl");
