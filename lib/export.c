@@ -325,7 +325,6 @@ export_rows(struct db *db, const char *what, int format, int all,
 	struct db_stmt *st;
 	struct buf js, line;
 	const char *p;
-	char err[256];
 	size_t n;
 	int rc, v, pg;
 
@@ -359,8 +358,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 				buf_add(&js, p, n);
 		} else
 			row(t, st, format, &js, &line);
-		if (where && jqf_test(where, js.data, js.len, err,
-		    sizeof err) != 1)
+		if (where && !jqf_where(where, js.data, js.len))
 			continue;
 		if (format == EXPORT_NDJSON)
 			out_line(js.data, js.len);
@@ -403,7 +401,6 @@ export_cells(const char *what, int format, struct jqf *where,
 	const struct table *t = find(what);
 	const struct col *c;
 	struct buf js, line;
-	char err[256];
 	size_t ncols = 0;
 	int i;
 
@@ -429,8 +426,7 @@ export_cells(const char *what, int format, struct jqf *where,
 		text_cell(&line, format, c, p[i], p[i] ? n[i] : 0);
 	}
 	jw_close(&js, '}');
-	if (where == NULL || jqf_test(where, js.data, js.len, err,
-	    sizeof err) == 1) {
+	if (where == NULL || jqf_where(where, js.data, js.len)) {
 		if (format == EXPORT_NDJSON)
 			out_line(js.data, js.len);
 		else

@@ -13,10 +13,12 @@
 
 #include "command.h"
 #include "jqf.h"
+#include "msg.h"
 
 struct jqf {
 	jq_state	*jq;
 	char		 err[256];
+	int		 warned;	/* jqf_where() said an error */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -159,6 +161,20 @@ jqf_test(struct jqf *f, const char *json, size_t len, char *err, size_t errlen)
 	}
 	pthread_mutex_unlock(&lock);
 	return st;
+}
+
+int
+jqf_where(struct jqf *f, const char *json, size_t len)
+{
+	char err[256];
+	int r;
+
+	if ((r = jqf_test(f, json, len, err, sizeof err)) == -1 &&
+	    !f->warned) {
+		f->warned = 1;
+		msg("--where: %s (taken as false)", err);
+	}
+	return r == 1;
 }
 
 int

@@ -28,6 +28,12 @@ void jqf_free(struct jqf *f);
 int jqf_test(struct jqf *f, const char *json, size_t len, char *err,
     size_t errlen);
 
+/* A --where of a reader (pm-store --export): 1 keep the record, 0 not.
+ * An error is taken as false and said once for f, "--where: ERR (taken
+ * as false)", so that an expression that fails on every record is not
+ * an export that silently writes nothing. */
+int jqf_where(struct jqf *f, const char *json, size_t len);
+
 /* The output as compact JSON into out: 1 written, 0 no output, -1
  * error (reason in err), also more than one output or an error after
  * the first. */

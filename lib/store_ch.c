@@ -1496,7 +1496,7 @@ export_one(const json_val *row, int bad, void *arg)
 	struct exp *x = arg;
 	json_val v;
 	const char *p;
-	char err[256], key[300];
+	char key[300];
 	size_t i, n;
 
 	if (x->limit && x->n >= x->limit)
@@ -1565,8 +1565,7 @@ export_one(const json_val *row, int bad, void *arg)
 			return 0;
 		}
 	}
-	if (x->where && jqf_test(x->where, x->b.data, x->b.len, err,
-	    sizeof err) != 1)
+	if (x->where && !jqf_where(x->where, x->b.data, x->b.len))
 		return 0;
 	out_line(x->b.data, x->b.len);
 	x->n++;

@@ -604,7 +604,6 @@ with_retry(struct buf *out, const json_val *root, const struct buf *mk,
 static void
 gx_retry(struct gx *g)
 {
-	char err[256];
 
 	if (g->rs.len == 0)
 		return;
@@ -613,8 +612,7 @@ gx_retry(struct gx *g)
 		buf_add(&g->tmp, g->rec.data, g->rec.len);
 	else
 		with_retry(&g->tmp, &g->root, &g->mk, &g->rs);
-	if (g->where && jqf_test(g->where, g->tmp.data, g->tmp.len, err,
-	    sizeof err) != 1)
+	if (g->where && !jqf_where(g->where, g->tmp.data, g->tmp.len))
 		return;
 	out_line(g->tmp.data, g->tmp.len);
 	(*g->count)++;
@@ -677,8 +675,7 @@ gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 		    &g->root, &e) == 0;
 		if (g->retry)
 			return (g->passed = 1) - 1;	/* written at its end */
-		if (g->where && jqf_test(g->where, g->rec.data, g->rec.len,
-		    err, sizeof err) != 1)
+		if (g->where && !jqf_where(g->where, g->rec.data, g->rec.len))
 			return 0;
 		out_line(g->rec.data, g->rec.len);
 		(*g->count)++;
@@ -1008,8 +1005,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 				break;
 			}
 		}
-		if (where && jqf_test(where, b.data, b.len, err,
-		    sizeof err) != 1)
+		if (where && !jqf_where(where, b.data, b.len))
 			continue;
 		out_line(b.data, b.len);
 		(*count)++;

@@ -436,7 +436,6 @@ static int
 emit(struct exporter *x, enum tbl t, struct jqf *where,
     unsigned long *count)
 {
-	char err[256];
 
 	if (!x->open)
 		return 0;
@@ -450,8 +449,7 @@ emit(struct exporter *x, enum tbl t, struct jqf *where,
 		return -1;
 	if (x->active)
 		watermarks(&x->rec, x->newest, x->hnewest);
-	if (where && jqf_test(where, x->rec.data, x->rec.len, err,
-	    sizeof err) != 1)
+	if (where && !jqf_where(where, x->rec.data, x->rec.len))
 		return 0;
 	out_line(x->rec.data, x->rec.len);
 	(*count)++;
@@ -502,8 +500,7 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 		buf_add(&x->rec, p, n);
 		if (x->active)
 			watermarks(&x->rec, x->newest, x->hnewest);
-		if (where && jqf_test(where, x->rec.data, x->rec.len, key,
-		    sizeof key) != 1)
+		if (where && !jqf_where(where, x->rec.data, x->rec.len))
 			return 0;
 		out_line(x->rec.data, x->rec.len);
 		(*count)++;
