@@ -167,13 +167,15 @@ int
 jqf_where(struct jqf *f, const char *json, size_t len)
 {
 	char err[256];
-	int r;
+	int r, say;
 
-	if ((r = jqf_test(f, json, len, err, sizeof err)) == -1 &&
-	    !f->warned) {
+	r = jqf_test(f, json, len, err, sizeof err);
+	pthread_mutex_lock(&lock);	/* warned is f's, as jq is */
+	if ((say = r == -1 && !f->warned))
 		f->warned = 1;
+	pthread_mutex_unlock(&lock);
+	if (say)
 		msg("--where: %s (taken as false)", err);
-	}
 	return r == 1;
 }
 
