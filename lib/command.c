@@ -392,9 +392,9 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 	if (k != 0) {
 		r->timed_out = k == 1;
 		r->over_memory = k == 2;
-		if (k == -1) {
+		if (k == -1) {	/* standard error is never over: dropped */
 			snprintf(r->why, sizeof r->why, "output over %zu bytes",
-			    r->out.len >= r->out.max ? r->out.max : r->err.max);
+			    r->out.max);
 			goto out;
 		}
 	}

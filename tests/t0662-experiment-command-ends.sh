@@ -36,6 +36,15 @@ SH
 jq '.suites[0].research += [{variant: "cut", type: "command", argv: ["sh", $sh]}]' \
 	--arg sh "$TMP/cut.sh" "$TMP/c.json" >"$TMP/cut.json"
 
+# standard output past its cap, PM_MAX_LINE, and standard error quiet
+cat >"$TMP/big.sh" <<'SH'
+cat >/dev/null
+head -c 300000 /dev/zero | tr '\0' ' '
+echo '{"output": 4}'
+SH
+jq '.suites[0].research += [{variant: "big", type: "command", argv: ["sh", $sh]}]' \
+	--arg sh "$TMP/big.sh" "$TMP/c.json" >"$TMP/big.json"
+
 alive() {
 	# shellcheck disable=SC2009 # whole command lines, counted exactly
 	ps -eo args | grep -c -x -e "sleep $A" -e "sleep $B" || true
@@ -49,6 +58,15 @@ test_expect_success 'a command writing over 64 KiB to stderr: the first 64 KiB k
 	jq -r ".results[0].stderr" out >se &&
 	test "$(wc -c <se)" -le 65537 && test "$(wc -c <se)" -gt 65000 &&
 	grep -q "^\[standard error cut: [0-9]* more bytes\]$" se
+'
+
+# It said "output over 65472 bytes", standard error's cap, whatever the
+# cap of the output was.
+test_expect_success 'a command writing past PM_MAX_LINE: failed, naming that cap' '
+	PM_MAX_LINE=200000 run pm-experiment -c ../big.json --include-research big ../groups.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >got &&
+	echo "big failed output over 200000 bytes" >want && test_cmp want got
 '
 
 test_expect_success 'an error cut inside a character, stderr not UTF-8: written valid, stored' '
