@@ -122,6 +122,17 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+long
+http_date_delay_ms(const char *v)
+{
+	time_t t, now;
+
+	if ((t = curl_getdate(v, NULL)) == -1)
+		return -1;
+	now = time(NULL);
+	return t > now ? ts_delay_ms((double)(t - now)) : 0;
+}
+
 static CURL *
 easy_get(struct http *h)
 {

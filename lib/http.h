@@ -102,6 +102,11 @@ void http_tls_apply(void *easy);
  */
 int http_tls_refused(int rc, const char *url, char *msg, size_t n);
 
+/* The wait until the HTTP date v (a Retry-After), in milliseconds, on the
+ * local clock (http_run()'s transfers count from the answer's Date
+ * instead): 0 when it has passed, -1 when v is no date. */
+long http_date_delay_ms(const char *v);
+
 /* name=value&... with value URL-encoded; -1 on overflow. */
 int http_query_add(struct buf *q, const char *name, const char *value);
 

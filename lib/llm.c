@@ -77,24 +77,29 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Retry-After in seconds, or OpenAI's retry-after-ms, as milliseconds
- * (an HTTP date is not used: -1). */
+/* Retry-After in seconds or as an HTTP date, or OpenAI's retry-after-ms,
+ * as milliseconds.  A date was not read: its 429 was retried after a
+ * second, whatever wait it asked for. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	long *ms = arg;
+	long *ms = arg, t;
 	size_t len = size * n;
 	char line[128], *end;
 	double d;
 
 	snprintf(line, sizeof line, "%.*s", (int)(len < 127 ? len : 127), p);
+	line[strcspn(line, "\r\n")] = 0;
 	if (strncasecmp(line, "retry-after-ms:", 15) == 0 &&
 	    (d = strtod(line + 15, &end)) >= 0 && end != line + 15)
 		*ms = ts_delay_ms(d / 1000);
-	else if (strncasecmp(line, "retry-after:", 12) == 0 && *ms < 0 &&
-	    (d = strtod(line + 12, &end)) >= 0 && end != line + 12 &&
-	    (*end == 0 || isspace((unsigned char)*end)))
-		*ms = ts_delay_ms(d);
+	else if (strncasecmp(line, "retry-after:", 12) == 0 && *ms < 0) {
+		if ((d = strtod(line + 12, &end)) >= 0 && end != line + 12 &&
+		    (*end == 0 || isspace((unsigned char)*end)))
+			*ms = ts_delay_ms(d);
+		else if ((t = http_date_delay_ms(line + 12)) >= 0)
+			*ms = t;
+	}
 	return len;
 }
 

@@ -125,6 +125,17 @@ test_expect_success 'the error says why the retries stopped, and after how many'
 	EOF
 '
 
+# A retry-after that is an HTTP date (RFC 9110) was not read: its 429 was
+# retried after 1, 2 ... s, however long the wait it asked for.
+test_expect_success 'a retry-after date past max_retry_wait is not retried' '
+	: >../llm.log &&
+	run pm-experiment -c ../oa.json --stage research --include-research web \
+		-o "web.model=busy=Fri, 31 Dec 2100 23:59:59 GMT" ../group.ndjson &&
+	expect_status 1 && test "$(wc -l <../llm.log)" -eq 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	test_grep -x "http 429 requests: Rate limit reached for requests (retry after [0-9.e+]* s: over max_retry_wait)" got
+'
+
 # what a provider might send instead of a wait: a wait of some length or
 # none, each retried or not within max_retry_wait, and the variant fails
 test_expect_success 'retry-after and retry-after-ms that are no number: failed, and said so' '
