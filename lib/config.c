@@ -938,14 +938,22 @@ load_root(struct loader *L, const struct config_opts *o)
 void
 config_host(struct buf *b, const char *url)
 {
-	const char *h = url ? strstr(url, "://") : NULL;
+	const char *h = url ? strstr(url, "://") : NULL, *at;
+	size_t n;
 
 	h = h ? h + 3 : url;
 	jw_key(b, "host");
-	if (h)
-		jw_str(b, h, strcspn(h, "/?#"));
-	else
+	if (h == NULL) {
 		jw_null(b);
+		return;
+	}
+	/* never user:password@, a proxy's credentials */
+	n = strcspn(h, "/?#");
+	while ((at = memchr(h, '@', n)) != NULL) {
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	jw_str(b, h, n);
 }
 
 static void

@@ -114,8 +114,9 @@ void config_list(const struct config *c, FILE *f);
 void config_fingerprint(const struct config *c, const struct variant *v,
     char out[17]);
 
-/* "host": the host[:port] of a base URL (the endpoint without its path),
- * or null, as a member of the JSON object open in b. */
+/* "host": the host[:port] of a base URL (the endpoint without its path
+ * and without any user name or password), or null, as a member of the
+ * JSON object open in b. */
 void config_host(struct buf *b, const char *url);
 
 #endif

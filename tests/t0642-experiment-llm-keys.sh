@@ -96,4 +96,21 @@ test_expect_success 'a key holding CR LF is not sent: no header of its own arriv
 	TESTKEY=sk-SECRET-fine run pm-experiment "$@" --check && expect_status 0 &&
 	not grep -q SECRET out err
 '
+# A gateway's user name and password in base_url (its basic auth, sent
+# when api_key_env is empty) were written in the research's provenance
+# host, pm-store kept them, and rotating the password changed the
+# fingerprint, so every result was made again.
+test_expect_success 'a base_url user name and password: in no record, nor in the fingerprint' '
+	: >../llm.log &&
+	set -- -c ../both.json -s oa --stage research --include-research web \
+		-o oa.api_key_env= ../groups.ndjson &&
+	run pm-experiment "$@" && expect_status 0 && mv out plain &&
+	run pm-experiment "$@" -o "oa.base_url=http://gw:SECRET-pass@127.0.0.1:$port/v1" &&
+	expect_status 0 && test "$(wc -l <../llm.log)" -eq 6 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.provenance.host) \(.fingerprint)\"" plain >want &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.provenance.host) \(.fingerprint)\"" out >got &&
+	test_cmp want got && test_grep -x "127.0.0.1:$port [0-9a-f]*" got &&
+	run pm-store --db up.db out && expect_status 0 &&
+	not grep -q SECRET out err && not grep -aq SECRET up.db
+'
 test_done
