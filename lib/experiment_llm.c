@@ -614,6 +614,8 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 	buf_reset(&w->tmp2);
 	if (apis[v->api].read(w, &root, &a) == -1)
 		xres_fail(r, "%s", no_answer[v->api]);
+	else if (w->tmp.len == 0)	/* e.g. a reasoning model out of tokens */
+		xres_fail(r, "answer with an empty text");
 	else {
 		write_output(w, &a, r);
 		r->tokens = total_tokens(&a.usage);

@@ -24,6 +24,8 @@ same SEED and request (path and body) give the same answer.
   searchpreview  the recorded search-preview answer (url_citation)
   garbage   a body that is not JSON
   empty     a 200 with an empty body
+  blank     a 200 whose content is "" (finish_reason length: a reasoning
+            model that spent its tokens thinking)
   500       HTTP 500
   slow      sleeps 3 s, then answers like valid
   error     the recorded OpenAI 400 error body
@@ -45,6 +47,7 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
             instruction, whatever that is (a model name cannot hold it)
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
+  blank     an answer whose text is ""
   split     (Gemini) the search-grounded recording, its first segment's
             endIndex one byte into the "\u00b0" it ends on (byte offsets
             that cut a character, as a provider's may)
@@ -176,6 +179,8 @@ class Handler(BaseHTTPRequestHandler):
                 "message": "Rate limit reached for requests",
                 "type": "requests", "code": "rate_limit_exceeded"}}), hdr)
         prompt = req.get("input", "")
+        if model == "blank":
+            return self.send(200, responses_answer(model, ""))
         if "market_id " in prompt:
             return self.send(200, responses_answer(
                 model, probs_for(prompt, self.rng)))
@@ -206,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
                  {"@type": "type.googleapis.com/google.rpc.RetryInfo",
                   "retryDelay": delay}]))
         prompt = req["contents"][-1]["parts"][0]["text"]
+        if model == "gemini-blank":
+            return self.send(200, gemini_answer(model, ""))
         if "market_id " in prompt:
             return self.send(200, gemini_answer(
                 model, probs_for(prompt, self.rng)))
@@ -237,6 +244,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, json.dumps({"error": {
                 "message": "Incorrect API key provided: " + key + ".",
                 "type": "invalid_request_error"}}))
+        if model == "blank":
+            return self.send(200, json.dumps({
+                "id": "chatcmpl-test", "object": "chat.completion",
+                "model": model,
+                "choices": [{"index": 0, "finish_reason": "length",
+                             "message": {"role": "assistant",
+                                         "content": ""}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 300,
+                          "total_tokens": 310}}))
         if model == "research":
             content = "Summary: nothing decisive is known."
         elif model == "cut":

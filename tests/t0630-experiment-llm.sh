@@ -44,6 +44,23 @@ test_expect_success 'an empty answer: failed, and said so' '
 	echo "failed http 200: empty answer" >want && test_cmp want got
 '
 
+# A research answer whose text was "" (a reasoning model that spent its
+# max_tokens thinking) was ok, and its forecasts ran on no research.
+test_expect_success 'an answer with an empty text: failed, for each API, and its forecast skipped' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	for api in "" "-o llm:brief.api=responses" "-o llm:brief.type=gemini"; do
+		m=blank && case $api in *gemini) m=gemini-blank ;; esac &&
+		# shellcheck disable=SC2086 # the options, word-split
+		run pm-experiment -c ../llm.json $api -o llm:brief.model=$m --include-forecast valid in.ndjson &&
+		expect_status 1 &&
+		jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >>got || return 1
+	done &&
+	for k in 1 2 3; do
+		printf "%s\n" "brief failed answer with an empty text" \
+			"valid skipped research llm:research:brief failed" || return 1
+	done >want && test_cmp want got
+'
+
 test_expect_success 'an answer cut inside a character: U+FFFD, the answer kept' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	run pm-experiment -c ../llm.json -o llm:brief.model=cut --stage research in.ndjson &&
