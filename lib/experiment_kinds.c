@@ -252,7 +252,7 @@ parse_status(const json_val *s, int *st)
  * research) or the probabilities themselves (for a forecast).
  */
 static void
-interpret(struct xworker *w, const struct variant *v, const char *text,
+interpret_text(struct xworker *w, const struct variant *v, const char *text,
     size_t len, struct xres *r)
 {
 	static const char *const names[] = { "error", "output",
@@ -291,6 +291,19 @@ interpret(struct xworker *w, const struct variant *v, const char *text,
 		xres_fail(r, "no probabilities");
 	else if (probs_write(w, &pv, &r->probs, err, sizeof err) == -1)
 		xres_fail(r, "probabilities: %s", err);
+}
+
+/* The text was masked, but a secret JSON-escaped there (Python's
+ * json.dumps writes a non-ASCII one as \u00e4...) is itself only once
+ * decoded: the output and error are masked again as they are written. */
+static void
+interpret(struct xworker *w, const struct variant *v, const char *text,
+    size_t len, struct xres *r)
+{
+	interpret_text(w, v, text, len, r);
+	r->output.len = secret_mask(w->o->secrets, r->output.data,
+	    r->output.len);
+	secret_mask_str(w->o->secrets, r->error);
 }
 
 void

@@ -78,6 +78,27 @@ test_expect_success 'a quoted password= of a key=value DATABASE_URL is masked as
 	not grep -rF -f pats out err dumps
 '
 
+# Python's json.dumps writes a non-ASCII secret as \u escapes: the text
+# held no copy of it to mask, and the output and error decoded from it
+# were recorded, and stored, in clear.
+cat >"$TMP/u.py" <<'PY'
+import json, os, sys
+sys.stdin.read()
+t = os.environ["MY_TOKEN"]
+print(json.dumps({"status": "failed", "error": "refused " + t, "output": {"tok": t}}))
+PY
+jq -n --arg py "$TMP/u.py" '{suites: [{id: "u", research: [{variant: "py",
+    type: "command", env: ["MY_TOKEN"], argv: ["python3", $py]}]}]}' >"$TMP/u.json"
+
+test_expect_success 'a secret a command writes JSON-escaped is masked in its output and error' '
+	tok=$(printf "T\303\266k-%s" "$S") &&
+	MY_TOKEN=$tok run pm-experiment -c ../u.json ../groups.ndjson &&
+	expect_status 1 &&
+	jq -c "select(.kind==\"group\") | .results[0] | [.output, .error]" out >got &&
+	echo "[{\"tok\":\"***\"},\"refused ***\"]" >want && test_cmp want got &&
+	not grep -F "k-$S" out err
+'
+
 test_expect_success 'env: names only' '
 	echo "{\"suites\":[{\"id\":\"b\",\"research\":[{\"variant\":\"v\",\"type\":\"command\",\"argv\":[\"true\"],\"env\":[\"A=B\"]}]}]}" >bad.json &&
 	run pm-experiment -c bad.json -l && expect_status 2 &&
