@@ -478,10 +478,14 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 {
 	const struct variant *v = &w->o->cfg->v[vi];
 	struct cmd_result cr;
+	size_t keep = STDERR_MAX - 64;
 	char tail[256];
 
-	/* stderr: the first 64 KiB, the note of what was cut included */
-	cmd_result_init(&cr, w->o->max_line, STDERR_MAX - 64);
+	/* stderr: the first 64 KiB, the note of what was cut included; read
+	 * a secret's length beyond, that one the cut falls in is masked
+	 * whole (its first bytes were kept in clear) */
+	cmd_result_init(&cr, w->o->max_line, keep +
+	    secret_longest(w->o->secrets));
 	xdump(w, vi, "request", in, n);
 	if (cmd_run(v->argv, v->envp, in, n, v->timeout_ms, &cr) == -1) {
 		secret_mask_str(w->o->secrets, cr.why);
@@ -492,6 +496,10 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 	 * given, or read itself, is never recorded. */
 	cr.out.len = secret_mask(w->o->secrets, cr.out.data, cr.out.len);
 	cr.err.len = secret_mask(w->o->secrets, cr.err.data, cr.err.len);
+	if (cr.err.len > keep) {
+		cr.err_dropped += cr.err.len - keep;
+		cr.err.len = keep;
+	}
 	cr.err.max = STDERR_MAX;
 	if (cr.err_dropped)
 		buf_printf(&cr.err, "\n[standard error cut: %zu more bytes]\n",

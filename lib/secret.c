@@ -232,6 +232,12 @@ secret_mask(const struct secrets *s, char *p, size_t n)
 	return n;
 }
 
+size_t
+secret_longest(const struct secrets *s)
+{
+	return s && s->n ? strlen(s->v[0]) : 0;	/* longest first */
+}
+
 void
 secret_mask_str(const struct secrets *s, char *str)
 {

@@ -41,6 +41,10 @@ void secrets_free(struct secrets *s);
  * more than n).  Values shorter than SECRET_MIN bytes are not masked. */
 size_t secret_mask(const struct secrets *s, char *p, size_t n);
 
+/* The length of the longest value masked (0: none): what a text cut
+ * short must be read beyond its cut for a value the cut falls in. */
+size_t secret_longest(const struct secrets *s);
+
 /* The same on a NUL-terminated string. */
 void secret_mask_str(const struct secrets *s, char *str);
 

@@ -99,6 +99,25 @@ test_expect_success 'a secret a command writes JSON-escaped is masked in its out
 	not grep -F "k-$S" out err
 '
 
+# Standard error is cut after 64 KiB, less the note: a secret that cut
+# fell in kept its first bytes in clear, masking looked for it whole.
+cat >"$TMP/cut.sh" <<'SH'
+cat >/dev/null
+head -c 65462 /dev/zero | tr '\0' x >&2
+printf '%s\n' "$MY_TOKEN" >&2
+echo '{"output": 1}'
+SH
+jq -n --arg sh "$TMP/cut.sh" '{suites: [{id: "x", research: [{variant: "v",
+    type: "command", env: ["MY_TOKEN"], argv: ["sh", $sh]}]}]}' >"$TMP/cut.json"
+
+test_expect_success 'a secret the cut of standard error at 64 KiB falls in is masked whole' '
+	MY_TOKEN=Cut-$S-0123456789 run pm-experiment -c ../cut.json --dump-dir dumps ../groups.ndjson &&
+	expect_status 0 &&
+	jq -j "select(.kind==\"group\") | .results[0].stderr" out >se &&
+	test "$(tail -n 1 se | tr -d x)" = "***" &&
+	not grep -rF "Cut-" out err dumps
+'
+
 test_expect_success 'env: names only' '
 	echo "{\"suites\":[{\"id\":\"b\",\"research\":[{\"variant\":\"v\",\"type\":\"command\",\"argv\":[\"true\"],\"env\":[\"A=B\"]}]}]}" >bad.json &&
 	run pm-experiment -c bad.json -l && expect_status 2 &&
