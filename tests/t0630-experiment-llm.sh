@@ -50,7 +50,6 @@ test_expect_success 'an answer with an empty text: failed, for each API, and its
 	head -1 ../groups.ndjson >in.ndjson &&
 	for api in "" "-o llm:brief.api=responses" "-o llm:brief.type=gemini"; do
 		m=blank && case $api in *gemini) m=gemini-blank ;; esac &&
-		# shellcheck disable=SC2086 # the options, word-split
 		run pm-experiment -c ../llm.json $api -o llm:brief.model=$m --include-forecast valid in.ndjson &&
 		expect_status 1 &&
 		jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >>got || return 1
