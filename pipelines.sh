@@ -56,9 +56,9 @@ options:
                     (PM_MARGIN; default 1h)
   --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
   --dry-run         run everything, write nothing to the database
-  --limit N         daily: whole groups until N markets; prices: N
-                    markets; retry-failures: N groups; replay: the first
-                    N records; other flows: at most N records
+  --limit N         daily: whole groups until N markets; prices,
+                    trades: N markets; retry-failures: N groups; replay:
+                    the first N records; other flows: at most N records
   --summary-path P  write the JSON run summary to P
   --config F        experiments config (default: the builtin suite)
   --suite ID, --stage S, --include-forecast L, --include-research L,
@@ -536,7 +536,8 @@ flow_prices() {
 }
 
 # Each market record carries its trades watermark (pm-store --export
-# market), so only what is new is fetched.  A market stored closed by a
+# market), so only what is new is fetched; --limit: the first N markets
+# (of those --where selects), a run no later one takes as its watermark.  A market stored closed by a
 # fetch since the last run started (that run may have missed its last
 # trades) is fetched once more: by this run, not the next.
 flow_trades() {
@@ -544,7 +545,8 @@ flow_trades() {
 	since=$(pm pm-store --last-run trades --now "$started_at") ||
 	    die "cannot read the last trades run from the database"
 	{ run_record; pm pm-store --export market \
-	    ${since:+--closed-since "$since"} ${where:+--where "$where"}; } |
+	    ${since:+--closed-since "$since"} ${where:+--where "$where"} \
+	    ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch trades --taker-only false ${progress:+--progress} |
 	    pm pm-normalize |
 	    store |

@@ -13,6 +13,7 @@ DB=$TMP/pm.db
 q() { sqlite3 "$DB" "$1"; }
 pm-fetch markets --closed any 2>/dev/null | pm-normalize | pm-store --db "$DB" 2>/dev/null >/dev/null
 cp "$DB" "$TMP/fresh.db"
+cp "$DB" "$TMP/limit.db"
 
 test_expect_success 'trades: the active markets'\'' fills, every one with its market' '
 	flow trades --db "$DB" --no-dump && expect_status 0 &&
@@ -40,6 +41,18 @@ test_expect_success 'trades --where: only the markets it selects' '
 	expect_status 0 &&
 	test_eq 40 "$(q "SELECT count(*) FROM trades")" &&
 	test_eq 1 "$(q "SELECT count(DISTINCT condition_id) FROM trades")"
+'
+
+test_expect_success 'trades --limit N: the trades of the first N markets only' '
+	DB=$TMP/limit.db &&
+	flow trades --db "$DB" --no-dump --limit 2 && expect_status 0 &&
+	test_eq 80 "$(q "SELECT count(*) FROM trades")" &&
+	test_eq 2 "$(q "SELECT count(DISTINCT condition_id) FROM trades")" &&
+	flow trades --db "$DB" --no-dump --limit 1 \
+	    --where ".market_id == \"10000005\"" && expect_status 0 &&
+	test_eq 120 "$(q "SELECT count(*) FROM trades")" &&
+	flow trades --db "$DB" --no-dump && expect_status 0 &&
+	test_eq 240 "$(q "SELECT count(*) FROM trades")"
 '
 
 # markets stored as columns are rebuilt row by row: the watermark must be
