@@ -777,6 +777,8 @@ only_for() {
 	    usage_error "$flow: $2 is $3"
 }
 
+run_flows='daily static delta events prices trades replay retry-failures'
+
 # Everything about the run's own options is checked before anything runs:
 # a mistake is exit 2, with no run row and no database created.
 check_options() {
@@ -803,6 +805,11 @@ check_options() {
 	only_for "daily retry-failures" "$margin_opt" \
 	    "an option of the daily and retry-failures flows"
 	only_for trades "${where:+--where}" "the trades flow's option"
+	# status, score and prune make no run: no run summary, no records
+	only_for "$run_flows" "${summary_path:+--summary-path}" \
+	    "an option of the flows that make a run"
+	only_for "$run_flows" "${limit:+--limit}" \
+	    "an option of the flows that make a run"
 	only_for delta "$overlap_opt" "the delta flow's option"
 	[ -n "$list" ] || only_for "daily retry-failures" "$exp_opt" \
 	    "an option of the daily and retry-failures flows"

@@ -39,7 +39,14 @@ test_expect_success 'an option of another flow: exit 2, not ignored; nothing fet
 	static|--suite|x|an option of the daily and retry-failures flows
 	replay /dev/null|-j|4|an option of the daily and retry-failures flows
 	status|--experiment-override|a=b|an option of the daily and retry-failures flows
+	status|--summary-path|st/s.json|an option of the flows that make a run
+	score|--summary-path|st/s.json|an option of the flows that make a run
+	prune --keep-days 9|--summary-path|st/s.json|an option of the flows that make a run
+	status|--limit|5|an option of the flows that make a run
+	score|--limit|5|an option of the flows that make a run
+	prune --keep-days 9|--limit|5|an option of the flows that make a run
 	EOF
+	test ! -e st &&
 	test ! -e s.db && test "$(fake_stats .requests)" -eq 0 &&
 	PM_MARGIN=2h PIPELINE_EVENT_BATCH_SIZE=4 "$P" events "${E[@]}" --db s.db \
 		--limit 3 --no-dump >/dev/null 2>&1
