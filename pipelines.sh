@@ -557,12 +557,15 @@ flow_trades() {
 
 # The dump, - for standard input, decompressed when gzip made it (a dump
 # compressed to keep: stored as it is, each line was a bad record);
-# gzip -f passes any other bytes on as they are.  --limit: its first
-# records only, and the gzip that head stopped early did not fail.
+# gzip -f passes any other bytes on as they are.  One gzip cannot read
+# whole (damaged, cut short) is a stage that failed, 3, not records that
+# failed, 1.  --limit: its first records only, and the gzip that head
+# stopped early did not fail (nor, SIGPIPE ignored, did its 1).
 flow_replay() {
 	local in=$1
 	[ "$in" != - ] || in=/dev/stdin
-	( gzip -dcf -- "$in"; rc=$?; [ "$rc" -ne 141 ] || rc=0; exit "$rc" ) |
+	( gzip -dcf -- "$in"; rc=$?
+	  case $rc:$limit in 141:*) rc=0 ;; 1:) rc=3 ;; esac; exit "$rc" ) |
 	    replay_head | pm pm-store ${dry_run:+--dry-run} | summary
 	check_stages gzip head pm-store pm-summary
 }

@@ -119,6 +119,15 @@ test_expect_success 'a dump compressed with gzip is read decompressed' '
 	same "$TMP/orig.db" gz.db &&
 	test_num "$(sqlite3 gz.db "SELECT count(*) FROM processing_failures")" -eq 0
 '
+test_expect_success 'a compressed dump gzip cannot read whole: exit 3 naming gzip' '
+	n=$(wc -c <"$TMP/dump.ndjson.gz") &&
+	head -c $((n / 2)) "$TMP/dump.ndjson.gz" >"$TMP/cut.ndjson.gz" &&
+	flow replay "$TMP/cut.ndjson.gz" --db cutgz.db && expect_status 3 &&
+	test_grep "^gzip: .*cut.ndjson.gz: unexpected end of file" err &&
+	test_grep -x "pipelines.sh: replay: gzip failed (status 3)" err &&
+	flow replay - --db cutgz2.db <"$TMP/cut.ndjson.gz" && expect_status 3 &&
+	test_grep -x "pipelines.sh: replay: gzip failed (status 3)" err
+'
 test_expect_success 'the dump as -: standard input, compressed or not' '
 	flow replay - --db in1.db <"$DUMP" && expect_status 0 &&
 	same "$TMP/orig.db" in1.db &&
