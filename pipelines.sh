@@ -849,6 +849,8 @@ main() {
 		prev=$arg
 	done
 	load_env "$envfile" "$must"
+	# nor the settings file's: a key rc=0 there made every failure exit 0
+	unset -v rc stages_file run_dir
 	# The programs read no other settings file: all of this one is in
 	# the environment now, and the environment wins.
 	export PM_ENV_FILE=/dev/null

@@ -130,7 +130,14 @@ test_expect_success 'rc and stages_file in the environment are not the driver'"'
 	expect_status 3 &&
 	stages_file=$PWD/sf run "$P" status "${E[@]}" --db none.db &&
 	expect_status 3 && test_grep "no database at none.db" err &&
-	test ! -e sf && test ! -e none.db
+	test ! -e sf && test ! -e none.db &&
+	# nor in the settings file
+	printf "rc=0\nstages_file=%s\nrun_dir=%s\n" "$PWD/sf" "$PWD/rd" >own.env &&
+	run "$P" delta --env-file own.env --db none.db && expect_status 3 &&
+	test_grep "no completed static or delta run yet" err &&
+	run "$P" status --env-file own.env --db none.db && expect_status 3 &&
+	test_grep "no database at none.db" err &&
+	test ! -e sf && test ! -e rd && test ! -e none.db
 '
 
 test_expect_success 'replay of no dump: exit 2 before anything is made' '
