@@ -532,7 +532,7 @@ flow_prices() {
 	    store |
 	    summary
 	check_stages "pm-store --export" "pm-fetch prices" "pm-fetch history" \
-	    pm-normalize pm-store summary
+	    pm-normalize pm-store pm-summary
 }
 
 # Each market record carries its trades watermark (pm-store --export
@@ -552,7 +552,7 @@ flow_trades() {
 	    store |
 	    summary
 	check_stages "pm-store --export" "pm-fetch trades" pm-normalize \
-	    pm-store summary
+	    pm-store pm-summary
 }
 
 # The dump, - for standard input, decompressed when gzip made it (a dump

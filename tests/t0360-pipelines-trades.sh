@@ -55,6 +55,12 @@ test_expect_success 'trades --limit N: the trades of the first N markets only' '
 	test_eq 240 "$(q "SELECT count(*) FROM trades")"
 '
 
+test_expect_success 'a summary that cannot be written: exit 3, pm-summary named' '
+	flow trades --db "$TMP/limit.db" --no-dump --summary-path /dev/full &&
+	expect_status 3 &&
+	test_grep -x "pipelines.sh: trades: pm-summary failed (status 3)" err
+'
+
 # markets stored as columns are rebuilt row by row: the watermark must be
 # the market's own, not that of the row after it
 test_expect_success 'every exported market carries its own watermark' '
