@@ -536,10 +536,10 @@ flow_prices() {
 }
 
 # Each market record carries its trades watermark (pm-store --export
-# market), so only what is new is fetched; --limit: the first N markets
-# (of those --where selects), a run no later one takes as its watermark.  A market stored closed by a
+# market), so only what is new is fetched.  A market stored closed by a
 # fetch since the last run started (that run may have missed its last
-# trades) is fetched once more: by this run, not the next.
+# trades) is fetched once more: by this run, not the next.  --limit: the
+# first N markets (of those --where selects); such a run is no watermark.
 flow_trades() {
 	local since
 	since=$(pm pm-store --last-run trades --now "$started_at") ||
