@@ -413,8 +413,10 @@ run_counts(struct rep *r, struct fresh *f)
 		if (v && (!strcmp(v, "failed") || !strcmp(v, "abandoned"))) {
 			f->failed++;
 			f->in_a_row += streak;
-		} else if (!v || strcmp(v, "running"))
-			streak = 0;	/* a run still going does not break it */
+		} else if (v && strcmp(v, "running"))
+			streak = 0;	/* a run still going (running, or no
+					 * status yet: no end stored) does not
+					 * break it */
 	}
 	db_finalize(st);
 	return rc == DB_DONE ? 0 : dberr(r, "runs");

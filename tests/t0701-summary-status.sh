@@ -267,6 +267,28 @@ test_expect_success 'only failed runs: no data, exit 5, the runs and failures sh
 	test_num "$(grep -c " bad_record" out)" -eq 1
 '
 
+test_expect_success 'a run still going (no end stored yet) keeps the failures in a row' '
+	for i in 1 2; do
+		{ rec_run_start g$i static | jq -c ".started_at = \"2026-11-23T0$i:00:00Z\"";
+		  echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+			pm-store --db g.db >/dev/null 2>&1 || true
+	done &&
+	rec_run_start g3 static | jq -c ".started_at = \"2026-11-23T03:00:00Z\"" |
+		pm-store --db g.db >/dev/null 2>&1 &&
+	# the row of a run in progress, as pm-store keeps it until its end
+	sqlite3 g.db "UPDATE processing_runs SET status = NULL, finished_at = NULL WHERE run_id = '\''g3'\''" &&
+	run pm-summary --status --db g.db --flow static --json && expect_status 5 &&
+	jq -e ".flows[0].runs == 3 and .flows[0].failed_runs == 2 and
+		.flows[0].consecutive_failed_runs == 2 and .flows[0].last_run_status == \"running\" and
+		.runs.running == 1" out >/dev/null &&
+	run pm-summary --status --db g.db --flow static && expect_status 5 &&
+	test_grep "^  static .*; 3 runs, 2 failed, 2 failed in a row$" out &&
+	# its end breaks the streak when it did not fail
+	sqlite3 g.db "UPDATE processing_runs SET status = '\''completed'\'' WHERE run_id = '\''g3'\''" &&
+	run pm-summary --status --db g.db --flow static --json && expect_status 5 &&
+	jq -e ".flows[0].consecutive_failed_runs == 0" out >/dev/null
+'
+
 test_expect_success 'DATABASE_URL names the database; a missing one exits 3' '
 	filled d.db &&
 	DATABASE_URL=d.db run pm-summary --status && expect_status 0 &&
