@@ -481,6 +481,24 @@ thresholds(struct rep *r, int64_t fresh, int64_t stale)
 	jw_int(&r->j, stale);
 }
 
+/* level, last_update, last_update_from, age_seconds: those of the flow
+ * f, or of no data (f NULL); members of the open report. */
+static void
+level_json(struct rep *r, const struct fresh *f)
+{
+	jw_key(&r->j, "level");
+	jw_strz(&r->j, level_names[f ? f->level : NO_DATA]);
+	jw_key(&r->j, "last_update");
+	jw_strz(&r->j, f ? f->last : NULL);
+	jw_key(&r->j, "last_update_from");
+	jw_strz(&r->j, f ? f->from : NULL);
+	jw_key(&r->j, "age_seconds");
+	if (f)
+		jw_int(&r->j, f->age);
+	else
+		jw_null(&r->j);
+}
+
 /* One flow's freshness (--flow), or every flow's: the level is the worst
  * of the flows that have run (each against its own thresholds unless
  * --fresh or --stale was given), or, when none has, that of the newest
@@ -521,17 +539,7 @@ freshness(struct rep *r, int *level)
 	 * has its own (the daily flow a day), not those of none */
 	thresholds(r, worst ? worst->fresh : o->fresh, worst ? worst->stale :
 	    o->stale);
-	jw_key(&r->j, "level");
-	jw_strz(&r->j, level_names[*level]);
-	jw_key(&r->j, "last_update");
-	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->last);
-	jw_key(&r->j, "last_update_from");
-	jw_strz(&r->j, *level == NO_DATA ? NULL : worst->from);
-	jw_key(&r->j, "age_seconds");
-	if (*level == NO_DATA)
-		jw_null(&r->j);
-	else
-		jw_int(&r->j, worst->age);
+	level_json(r, *level == NO_DATA ? NULL : worst);
 	jw_key(&r->j, "flows");
 	jw_open(&r->j, '[');
 	buf_init(&lines, 0);
@@ -559,6 +567,20 @@ freshness(struct rep *r, int *level)
 	return 0;
 }
 
+static void
+markets_json(struct rep *r, int64_t total, int64_t active, int64_t resolved)
+{
+	jw_key(&r->j, "markets");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "total");
+	jw_int(&r->j, total);
+	jw_key(&r->j, "active");
+	jw_int(&r->j, active);
+	jw_key(&r->j, "resolved");
+	jw_int(&r->j, resolved);
+	jw_close(&r->j, '}');
+}
+
 static int
 markets(struct rep *r)
 {
@@ -583,15 +605,7 @@ markets(struct rep *r)
 	db_finalize(st);
 	if (rc != DB_ROW)
 		return dberr(r, "markets");
-	jw_key(&r->j, "markets");
-	jw_open(&r->j, '{');
-	jw_key(&r->j, "total");
-	jw_int(&r->j, total);
-	jw_key(&r->j, "active");
-	jw_int(&r->j, active);
-	jw_key(&r->j, "resolved");
-	jw_int(&r->j, resolved);
-	jw_close(&r->j, '}');
+	markets_json(r, total, active, resolved);
 	buf_printf(&r->t, "markets: %" PRId64 " total, %" PRId64 " active, %"
 	    PRId64 " resolved\n", total, active, resolved);
 	return 0;
@@ -770,6 +784,37 @@ failures(struct rep *r)
 	return rc == DB_DONE ? 0 : dberr(r, "failures");
 }
 
+/* A database without pm-store's tables (a file or a database made but
+ * never written): no data, in the members a database pm-store made and
+ * left empty gives, every one, so that a probe reads them alike. */
+static void
+no_tables(struct rep *r)
+{
+	static const int none[4];
+
+	thresholds(r, r->o->fresh, r->o->stale);
+	level_json(r, NULL);
+	jw_key(&r->j, "flows");
+	jw_open(&r->j, '[');
+	jw_close(&r->j, ']');
+	markets_json(r, 0, 0, 0);
+	jw_key(&r->j, "runs");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "last");
+	jw_open(&r->j, '[');
+	jw_close(&r->j, ']');
+	runs_totals(r, none, 0);
+	jw_key(&r->j, "failures");
+	jw_open(&r->j, '{');
+	jw_key(&r->j, "last_day");
+	jw_int(&r->j, 0);
+	jw_key(&r->j, "recent");
+	jw_open(&r->j, '[');
+	jw_close(&r->j, ']');
+	jw_close(&r->j, '}');
+	buf_printf(&r->t, "status: no data (no pm-store tables)\n");
+}
+
 static void
 header(struct rep *r)
 {
@@ -828,10 +873,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 		goto out;
 	} else if (v == 0) {
 		/* nothing ever stored here: no data, not an error */
-		thresholds(&r, o->fresh, o->stale);
-		jw_key(&r.j, "level");
-		jw_strz(&r.j, level_names[NO_DATA]);
-		buf_printf(&r.t, "status: no data (no pm-store tables)\n");
+		no_tables(&r);
 	} else if (freshness(&r, level) || markets(&r) || runs(&r) ||
 	    failures(&r))
 		goto out;

@@ -248,9 +248,14 @@ test_expect_success 'an empty database: no data, exit 5' '
 	run pm-summary --status --db e.db --json && expect_status 5 &&
 	jq -e ".level == \"no_data\" and .last_update == null and .age_seconds == null and
 		.markets.total == 0 and .runs.listed == 0 and .runs.success_rate == null" out >/dev/null &&
+	jq -S "del(.now)" out >empty.json &&
 	: >blank.db &&
 	run pm-summary --status --db blank.db && expect_status 5 &&
-	test_grep "^status: no data (no pm-store tables)$" out
+	test_grep "^status: no data (no pm-store tables)$" out &&
+	# no tables at all: the same members, for a probe that reads them
+	run pm-summary --status --db blank.db --json && expect_status 5 &&
+	jq -S "del(.now)" out >blank.json &&
+	test_cmp empty.json blank.json
 '
 
 test_expect_success 'only failed runs: no data, exit 5, the runs and failures shown' '

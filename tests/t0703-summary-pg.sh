@@ -124,6 +124,10 @@ test_expect_success 'status: empty, failed-only and never-written databases: no 
 	url=$(pg_newdb blank) &&
 	run pm-summary --status --db "$url" && expect_status 5 &&
 	test_grep "^status: no data (no pm-store tables)$" out &&
+	run pm-summary --status --db "$url" --json && expect_status 5 &&
+	jq -e ".level == \"no_data\" and .last_update == null and .flows == [] and
+		.markets.total == 0 and .runs.listed == 0 and .runs.success_rate == null and
+		.failures == {last_day:0, recent:[]}" out >/dev/null &&
 	run pm-summary --score --db "$url" --json && expect_status 0 &&
 	jq -e ".variants == []" out >/dev/null
 '

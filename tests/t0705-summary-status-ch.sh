@@ -92,6 +92,10 @@ test_expect_success 'no data: an empty store, a database pm-store never wrote; n
 	ch_query "CREATE DATABASE bare$test_n" &&
 	run pm-summary --status --db "${CH_URL%/*}/bare$test_n" && expect_status 5 &&
 	test_grep "^status: no data (no pm-store tables)$" out &&
+	run pm-summary --status --db "${CH_URL%/*}/bare$test_n" --json && expect_status 5 &&
+	jq -e ".level == \"no_data\" and .last_update == null and .flows == [] and
+		.markets.total == 0 and .runs.listed == 0 and .runs.success_rate == null and
+		.failures == {last_day:0, recent:[]}" out >/dev/null &&
 	test_eq 0 "$(ch_query "SELECT count() FROM system.tables WHERE database = '\''bare$test_n'\''")"
 '
 
