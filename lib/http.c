@@ -122,15 +122,21 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The wait from base until at, in milliseconds; 0 when it has passed. */
+static long
+until_ms(time_t at, time_t base)
+{
+	return at > base ? ts_delay_ms((double)(at - base)) : 0;
+}
+
 long
 http_date_delay_ms(const char *v)
 {
-	time_t t, now;
+	time_t t;
 
 	if ((t = curl_getdate(v, NULL)) == -1)
 		return -1;
-	now = time(NULL);
-	return t > now ? ts_delay_ms((double)(t - now)) : 0;
+	return until_ms(t, time(NULL));
 }
 
 static CURL *
@@ -249,12 +255,9 @@ finish(struct http *h, CURL *e, CURLcode rc)
 	/* a Retry-After date is on the server's clock: the wait is from
 	 * its Date, ours only when it sent none (a clock an hour off
 	 * would otherwise be an hour's wait, or none) */
-	if (x->retry_at != -1) {
-		time_t base = x->date != -1 ? x->date : time(NULL);
-
-		x->retry_after_ms = x->retry_at > base ?
-		    ts_delay_ms((double)(x->retry_at - base)) : 0;
-	}
+	if (x->retry_at != -1)
+		x->retry_after_ms = until_ms(x->retry_at,
+		    x->date != -1 ? x->date : time(NULL));
 	if (x->err != HTTP_TOOBIG)
 		x->err = classify(rc);
 	if (x->err != HTTP_OK && x->errmsg[0] == 0)
