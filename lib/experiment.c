@@ -25,6 +25,8 @@ xworker_new(const struct xopts *o)
 	buf_init(&w->results, 0);
 	buf_init(&w->tmp, 0);
 	buf_init(&w->tmp2, 0);
+	for (i = 0; i < 3; i++)
+		buf_init(&w->split[i], 0);
 	w->gp = json_parser_new(o->max_line);
 	w->sp = json_parser_new(o->max_line + 16 * 1024 * 1024);
 	w->jq = calloc(n + 1, sizeof *w->jq);
@@ -65,6 +67,8 @@ xworker_free(struct xworker *w)
 	buf_release(&w->results);
 	buf_release(&w->tmp);
 	buf_release(&w->tmp2);
+	for (i = 0; i < 3; i++)
+		buf_release(&w->split[i]);
 	free(w);
 }
 
@@ -423,8 +427,103 @@ keep_todo(struct xworker *w, const struct variant *v, struct xres *r,
 		    "forecast (forecast_markets)");
 }
 
+/*
+ * A forecast's markets to forecast (todo) in three, as JSON arrays of ids
+ * in the group's order: those it gave probabilities for (sp[0], their
+ * probabilities left in r->probs), those it declined with null (sp[1])
+ * and those it left out (sp[2], *left of them); how many of todo were
+ * not forecast.
+ * Builtins are not split: the market benchmark leaves out the markets
+ * without prices, which no retry gives it.
+ */
+static size_t
+split(struct xworker *w, const struct variant *v, struct xres *r,
+    const struct buf *todo, struct buf sp[3], size_t *left)
+{
+	json_iter it, pi;
+	json_val root, m, p;
+	const char *id, *k, *e;
+	size_t n, kl, i, not = 0;
+	int which;
+
+	*left = 0;
+
+	if (v->stage != XS_FORECAST || v->type == XT_BUILTIN ||
+	    r->status != XR_OK || r->probs.len == 0 || json_parse(w->sp,
+	    r->probs.data, r->probs.len, 0, &root, &e) == -1)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		buf_reset(&sp[i]);
+		jw_open(&sp[i], '[');
+	}
+	buf_reset(&w->tmp);
+	jw_open(&w->tmp, '{');
+	json_iter_init(&it, &w->markets);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		if ((id = market_id(&m, &n)) == NULL || !listed(todo, id, n))
+			continue;
+		which = 2;
+		json_iter_init(&pi, &root);
+		while (which == 2 && json_iter_next(&pi, &k, &kl, &p))
+			if (kl == n && memcmp(k, id, n) == 0)
+				which = p.type == JSON_NULL;
+		jw_str(&sp[which], id, n);
+		if (which == 0) {
+			jw_str(&w->tmp, id, n);
+			buf_addc(&w->tmp, ':');
+			jw_val(&w->tmp, &p);
+		} else
+			not++;
+		*left += which == 2;
+	}
+	for (i = 0; i < 3; i++)
+		jw_close(&sp[i], ']');
+	jw_close(&w->tmp, '}');
+	buf_reset(&r->probs);
+	if (sp[0].len > 2)
+		buf_add(&r->probs, w->tmp.data, w->tmp.len);
+	return not;
+}
+
+/* The results of a forecast split (above): ok on the markets it
+ * forecast, skipped on those it declined, failed on those it left out,
+ * which are then forecast again (retry-failures, or the next run that
+ * has the group) and never taken for done.  r says how the variant did:
+ * ok when it forecast any market. */
+static void
+write_split(struct xworker *w, struct xjob *j, const struct variant *v,
+    struct xres *r, const char *started, const char *finished, long ms,
+    const struct buf sp[3], size_t left)
+{
+	struct xres no = { .status = XR_SKIPPED };	/* no buffer used */
+	struct xres miss = { .status = XR_FAILED };
+
+	if (sp[0].len > 2)
+		write_result(w, v, r, started, finished, ms, &sp[0]);
+	if (sp[1].len > 2) {
+		snprintf(no.error, sizeof no.error, "declined: probabilities "
+		    "null");
+		write_result(w, v, &no, started, finished, ms, &sp[1]);
+	}
+	if (left) {
+		xres_fail(&miss, "probabilities: %zu of the markets to "
+		    "forecast left out", left);
+		write_result(w, v, &miss, started, finished, ms, &sp[2]);
+	}
+	if (sp[0].len > 2 && left) {
+		j->failed++;
+		add_fail(j, "experiment_failed", 1, "%s: %s", v->id,
+		    miss.error);
+	} else if (sp[0].len <= 2) {
+		r->status = left ? XR_FAILED : XR_SKIPPED;
+		snprintf(r->error, sizeof r->error, "%s", left ? miss.error :
+		    no.error);
+	}
+}
+
 /* todo: the markets to forecast (a JSON array of ids); partial: not all
- * of the group's, which the variant is then told. */
+ * of the group's, which the variant is then told.  A forecast of some of
+ * them only is split (above). */
 static void
 run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
     int partial)
@@ -433,7 +532,7 @@ run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
 	struct xres *r = &w->res[vi];
 	char started[TS_MAX], finished[TS_MAX];
 	const char *in = j->text;
-	size_t n = j->len;
+	size_t n = j->len, left;
 	long t0 = ts_mono_ms();
 
 	xres_reset(r);
@@ -448,7 +547,12 @@ run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
 	if (partial && r->status == XR_OK)
 		keep_todo(w, v, r, todo);
 	ts_now(finished);
-	write_result(w, v, r, started, finished, ts_mono_ms() - t0, todo);
+	if (split(w, v, r, todo, w->split, &left) > 0)
+		write_split(w, j, v, r, started, finished, ts_mono_ms() - t0,
+		    w->split, left);
+	else
+		write_result(w, v, r, started, finished, ts_mono_ms() - t0,
+		    todo);
 	if (v->type == XT_OPENAI || v->type == XT_GEMINI) {
 		j->llm_calls++;
 		j->llm_ms += ts_mono_ms() - t0;

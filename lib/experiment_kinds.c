@@ -203,8 +203,13 @@ probs_fill(struct xworker *w, const json_val *map, struct buf *b, char *err,
 		json_get(map, mid, &e);
 		if (e.type == JSON_ABSENT)
 			continue;
-		json_get(&m, "contracts", &contracts);
 		jw_key(b, mid);
+		if (e.type == JSON_NULL) {	/* declined: run_one splits */
+			jw_null(b);
+			n++;
+			continue;
+		}
+		json_get(&m, "contracts", &contracts);
 		if (market_probs(b, &contracts, &e, e2, sizeof e2) == -1) {
 			snprintf(err, errlen, "market %s: %s", mid, e2);
 			return -1;

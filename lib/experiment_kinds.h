@@ -40,6 +40,8 @@ struct xworker {
 	struct jqf	**jq;		/* compiled per variant, lazily */
 	struct llm	*llm;
 	struct buf	 input, results, tmp, tmp2;
+	struct buf	 split[3];	/* a forecast's markets: forecast,
+					 * declined, left out */
 	struct xres	*res;		/* per variant, for this group */
 	size_t		 late;		/* the group's markets closing before
 					 * the cutoff: forecast by none */
