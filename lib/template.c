@@ -3,12 +3,45 @@
  * A placeholder is a jq expression run on the document (the group, with
  * the research it depends on); a string result goes in as its text, any
  * other as compact JSON, no output as nothing.  It ends at the first "}}",
- * so an object literal inside needs spaces: { a: { b: 1 } }. */
+ * so an object literal inside needs spaces: { a: { b: 1 } }.
+ *
+ * The expression runs here, in pm-experiment, whose environment holds the
+ * keys: its $ENV and env are the allow-list of a command's (secret.h),
+ * never a secret, which would go to the provider in the prompt. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "experiment_kinds.h"
+#include "jw.h"
+#include "secret.h"
+
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static char *env_def;	/* "<object> as $ENV | def env: $ENV; ", or NULL */
+
+static void
+env_make(void)
+{
+	struct buf b;
+	char **env, **e, *eq;
+
+	if ((env = secret_env(NULL, 0)) == NULL)
+		return;
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	for (e = env; *e; e++)
+		if ((eq = strchr(*e, '=')) != NULL) {
+			jw_str(&b, *e, (size_t)(eq - *e));
+			buf_addc(&b, ':');
+			jw_strz(&b, eq + 1);
+		}
+	jw_close(&b, '}');
+	if (buf_adds(&b, " as $ENV | def env: $ENV; ") == 0)
+		env_def = strdup(b.data);
+	buf_release(&b);
+	secret_env_free(env);
+}
 
 static int
 one(const char *expr, size_t n, const char *doc, size_t len, json_parser *sp,
@@ -18,16 +51,22 @@ one(const char *expr, size_t n, const char *doc, size_t len, json_parser *sp,
 	struct jqf *f;
 	json_val v;
 	const char *s, *e;
-	char *x, e2[256];
+	char *x = NULL, e2[256];
 	size_t sl;
 	int k = -1;
 
 	buf_init(&val, 0);
-	if ((x = strndup(expr, n)) == NULL) {
+	pthread_once(&env_once, env_make);
+	if (env_def == NULL || (x = strndup(expr, n)) == NULL ||
+	    buf_adds(&val, env_def) == -1 || buf_adds(&val, x) == -1) {
+		free(x);
+		buf_release(&val);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((f = jqf_compile(x, e2, sizeof e2)) == NULL ||
+	f = jqf_compile(val.data, e2, sizeof e2);
+	buf_reset(&val);
+	if (f == NULL ||
 	    (k = jqf_eval(f, doc, len, &val, e2, sizeof e2)) == -1)
 		snprintf(err, errlen, "{{%s}}: %s", x, e2);
 	else if (k == 1 && json_parse(sp, val.data, val.len, 0, &v, &e) == 0 &&
