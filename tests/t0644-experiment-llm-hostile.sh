@@ -46,7 +46,9 @@ export PM_TEST_KEY=sekrit-hostile-key
 
 # every group out, each with its seven variants, each ok (a forecast's
 # probabilities numbers in [0, 1] for markets of the group) or failed
-# with an error; prints "ok failed" counts of the forecasts
+# with an error; a forecast split in results (some markets left out)
+# covers each market of its group once; prints "ok failed" counts of the
+# forecast results
 judge() {
 	jq -rs '
 	map(select(.kind == "group")) as $g |
@@ -67,8 +69,13 @@ judge() {
 	   {s: .stage, ok: 0}
 	 elif (.status == "skipped") then {s: .stage, ok: 2}
 	 else error("status \(.status)") end] |
-	if (map(select(.s == "forecast")) | length) != 9 or
+	if ([$g[] | .event_key as $e | .results[] | select(.stage == "forecast") |
+	     [$e, .experiment_id]] | unique | length) != 9 or
 	   (map(select(.s == "research")) | length) != 12 then error("variants missing") else . end |
+	if ([$g[] | ([.markets[].market_id] | sort) as $all |
+	     .results | map(select(.stage == "forecast")) | group_by(.experiment_id)[] |
+	     select(([.[].market_ids[]] | sort) != $all)] | length) != 0
+	then error("a forecast not covering its group once") else . end |
 	"\(map(select(.s == "forecast" and .ok == 1)) | length) \(map(select(.s == "forecast" and .ok == 0)) | length)"
 	' "$1"
 }
