@@ -135,11 +135,11 @@ test_expect_success 'a prompt template sees only the allow-listed environment' '
 	{"suites": [{"id": "t", "forecast": [{"variant": "v", "type": "openai",
 	  "model": "valid", "api_key_env": "PM_TMPL_KEY",
 	  "base_url": "http://127.0.0.1:$port/v1",
-	  "prompt": "A {{ \$ENV.DATABASE_URL }} B {{ env.MY_LLM_KEY }} C {{ \$ENV.PM_TEST_PLAIN }} D {{ env.PATH == \"$PATH\" }} E {{ .markets | length }} F {{ def f: 2; f }} market_id {{ .markets[0].market_id }}:"}]}]}
+	  "prompt": "A {{ \$ENV.DATABASE_URL }} B {{ env.MY_LLM_KEY }} C {{ \$ENV.PM_TEST_PLAIN }} D {{ env.PATH | type }} E {{ .markets | length }} F {{ def f: 2; f }} market_id {{ .markets[0].market_id }}:"}]}]}
 	JSON
 	run pm-experiment -c t.json ../groups.ndjson && expect_status 0 &&
 	jq -r ".request.messages[-1].content" "$TMP/llm.log" >got &&
-	echo "A null B null C null D true E 1 F 2 market_id m1:" >want && test_cmp want got &&
+	echo "A null B null C null D string E 1 F 2 market_id m1:" >want && test_cmp want got &&
 	secrets >pats && not grep -F -f pats "$TMP/llm.log"
 '
 
