@@ -218,6 +218,16 @@ sqlite_rows() {
 	    ('first_seen_at', 'stored_at')") FROM markets ORDER BY 1, 2"
 }
 
+# resolve_yes DB: every market of DB stored again closed, resolved Yes
+# (its first outcome), fetched after the runs, for pm-summary --score
+resolve_yes() {
+	pm-store --db "$1" --export markets | jq -c '.active = false |
+	    .closed = true | .resolution_status = "resolved" |
+	    .resolution = "outcome" | .resolved_outcome = "Yes" |
+	    .fetched_at = "2026-12-31T00:00:00Z" | .contracts[0].price = 1 |
+	    .contracts[1].price = 0' | pm-store --db "$1" >/dev/null
+}
+
 # test_count KIND FILE [OP] N: records of KIND in FILE
 test_count() {
 	local op=-eq n

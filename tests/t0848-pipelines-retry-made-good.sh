@@ -53,14 +53,6 @@ flaky_rows() {
 	q "SELECT markets || '|' || status FROM experiment_results WHERE
 	    event_key = '$key' AND experiment_id = '$FLAKY_ID' ORDER BY markets"
 }
-# every market closed, resolved Yes, fetched after the runs
-resolve() {
-	pm-store --db "$1" --export markets | jq -c '.active = false |
-	    .closed = true | .resolution_status = "resolved" |
-	    .resolution = "outcome" | .resolved_outcome = "Yes" |
-	    .fetched_at = "2026-12-31T00:00:00Z" | .contracts[0].price = 1 |
-	    .contracts[1].price = 0' | pm-store --db "$1" >/dev/null
-}
 # the rows of experiments' work but their run (a group record has none)
 work() {
 	db_dump "$1" | jq -c 'if .[0] == "experiment_markets" then del(.[6])
@@ -105,7 +97,7 @@ protocol() {
 
 	# each market scored once by each variant, every variant on all
 	n=$(q "SELECT count(*) FROM processed_markets") && test_num "$n" -ge 11 &&
-	resolve "$DB" &&
+	resolve_yes "$DB" &&
 	run pm-summary --score --db "$DB" --json && expect_status 0 &&
 	jq -c "[.variants[] | [.variant, .markets]], .paired.markets" out >got &&
 	printf "%s\n" "[[\"flaky\",$n],[\"market\",$n]]" "$n" >want &&

@@ -33,14 +33,6 @@ q() { sqlite3 "$DB" "$1"; }
 flow() {
 	run "$P" "$@" --env-file /dev/null --no-dump --now "$NOW" --db "$DB"
 }
-# every market closed, resolved Yes, fetched after the runs
-resolve() {
-	pm-store --db "$DB" --export markets | jq -c '.active = false |
-	    .closed = true | .resolution_status = "resolved" |
-	    .resolution = "outcome" | .resolved_outcome = "Yes" |
-	    .fetched_at = "2026-12-31T00:00:00Z" | .contracts[0].price = 1 |
-	    .contracts[1].price = 0' | pm-store --db "$DB" >/dev/null
-}
 
 test_expect_success 'daily: the markets left out are a failed result, the run partial' '
 	touch "$TMP/half" &&
@@ -72,7 +64,7 @@ test_expect_success 'retry-failures forecasts the markets left out, and only the
 
 test_expect_success 'resolved, every market is scored once by every variant' '
 	n=$(q "SELECT count(*) FROM processed_markets") && test_num "$n" -eq 10 &&
-	resolve &&
+	resolve_yes "$DB" &&
 	run pm-summary --score --db "sqlite:$DB" --json && expect_status 0 &&
 	jq -c "[.variants[] | [.variant, .markets]], .paired.markets" out >got &&
 	printf "%s\n" "[[\"half\",$n],[\"market\",$n]]" "$n" >want &&
