@@ -32,6 +32,9 @@ struct table {
 	int			 below;		/* this schema, or NULL, 0 */
 	const char		*sql_pg;	/* sql, sql2 on PostgreSQL, */
 	const char		*sql2_pg;	/* when not the same */
+	int			 nkey;		/* rows: the leading columns
+						 * naming their record, one
+						 * row each when 0 */
 };
 
 /* ?2 is bound everywhere; where "all" means nothing, it is read only so. */
@@ -91,19 +94,19 @@ static const struct table tables[] = {
 	  "contracts c ON c.source = m.source AND c.market_id = m.market_id "
 	  "WHERE " ACTIVE("m.") " AND " RUN("m.") " ORDER BY m.source, "
 	  "m.market_id, c.outcome_index", market_cols, NULL, 0, NULL,
-	  NULL },
+	  NULL, 2 },
 	{ "event", NULL,
 	  "SELECT record FROM events WHERE " NOALL " AND " RUN("")
 	  " ORDER BY source, event_id",
 	  "SELECT source, event_id, slug, title, start_time, end_time, active, "
 	  "closed, volume, liquidity, tags, market_ids FROM events WHERE "
 	  NOALL " AND " RUN("") " ORDER BY source, event_id", event_cols,
-	  NULL, 0, NULL, NULL },
+	  NULL, 0, NULL, NULL, 0 },
 	/* price records as pm-store reads them, with the fetch time that
 	 * decides which of two values of a point is kept (a database
 	 * before schema 13 has none) */
 	{ "price", "price", NULL, PRICES("fetched_at"), price_cols,
-	  PRICES("NULL AS fetched_at"), 13, NULL, NULL },
+	  PRICES("NULL AS fetched_at"), 13, NULL, NULL, 0 },
 	{ "result", "result", NULL, RESULTS("fingerprint", RESULT_ORDER("")),
 	  result_cols,
 	  /* a database before fingerprints (schema 3), read as it is:
@@ -113,7 +116,7 @@ static const struct table tables[] = {
 	   * the database's locale (its keys are not COLLATE "C") */
 	  RESULTS("fingerprint", RESULT_ORDER(" COLLATE \"C\"")),
 	  RESULTS("''", "event_key COLLATE \"C\", experiment_id COLLATE "
-	  "\"C\"") },
+	  "\"C\""), 0 },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -315,6 +318,32 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 	jw_close(js, '}');
 }
 
+/* Whether a row whose key columns are p[0..t->nkey) (lengths n) starts
+ * another record than the row before, whose key is kept in last: a
+ * market's rows, one per outcome, are one record for --limit. */
+static int
+next_record(const struct table *t, const char *const *p, const size_t *n,
+    struct buf *last)
+{
+	struct buf k;
+	int i, next;
+
+	if (t->nkey == 0)
+		return 1;
+	buf_init(&k, 0);
+	for (i = 0; i < t->nkey; i++) {
+		buf_add(&k, &n[i], sizeof n[i]);	/* none is the prefix of
+							 * another */
+		if (p[i])
+			buf_add(&k, p[i], n[i]);
+	}
+	next = k.len != last->len || memcmp(k.data, last->data, k.len) != 0;
+	buf_reset(last);
+	buf_add(last, k.data, k.len);
+	buf_release(&k);
+	return next;
+}
+
 int
 export_rows(struct db *db, const char *what, int format, int all,
     struct jqf *where, const char *run_id, unsigned long limit,
@@ -323,10 +352,10 @@ export_rows(struct db *db, const char *what, int format, int all,
 	const struct table *t = find(what);
 	int records = format == EXPORT_NDJSON && t && t->record_sql;
 	struct db_stmt *st;
-	struct buf js, line;
-	const char *p;
-	size_t n;
-	int rc, v, pg;
+	struct buf js, line, last;
+	const char *p, *kp[2];
+	size_t n, kn[2];
+	int rc, v, pg, i;
 
 	if (t == NULL)
 		return -1;
@@ -347,10 +376,10 @@ export_rows(struct db *db, const char *what, int format, int all,
 	db_stream(st);	/* a row at a time */
 	buf_init(&js, 0);
 	buf_init(&line, 0);
+	buf_init(&last, 0);
 	if (format != EXPORT_NDJSON)
 		header(t, format);
-	while ((limit == 0 || *count < limit) &&
-	    (rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
+	while ((rc = db_step(st)) == DB_ROW && out_failed() == OUT_OK) {
 		buf_reset(&js);
 		buf_reset(&line);
 		if (records) {
@@ -360,13 +389,19 @@ export_rows(struct db *db, const char *what, int format, int all,
 			row(t, st, format, &js, &line);
 		if (where && !jqf_where(where, js.data, js.len))
 			continue;
+		for (i = 0; !records && i < t->nkey; i++)
+			kp[i] = db_col_text(st, i, &kn[i]);
+		if (records || next_record(t, kp, kn, &last)) {
+			if (limit && *count >= limit)
+				break;		/* rc DB_ROW: reset below */
+			(*count)++;
+		}
 		if (format == EXPORT_NDJSON)
 			out_line(js.data, js.len);
 		else
 			out_line(line.data, line.len);
-		(*count)++;
 	}
-	if (rc == DB_ROW || (limit && *count >= limit)) {
+	if (rc == DB_ROW) {
 		db_reset(st);
 		rc = DB_DONE;
 	}
@@ -375,6 +410,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 	db_finalize(st);
 	buf_release(&js);
 	buf_release(&line);
+	buf_release(&last);
 	return rc == DB_DONE ? 0 : -1;
 }
 
@@ -396,7 +432,7 @@ export_header(const char *what, int format)
 int
 export_cells(const char *what, int format, struct jqf *where,
     const char *const *p, const size_t *n, size_t ncells,
-    unsigned long *count)
+    unsigned long limit, struct buf *last, unsigned long *count)
 {
 	const struct table *t = find(what);
 	const struct col *c;
@@ -426,14 +462,17 @@ export_cells(const char *what, int format, struct jqf *where,
 		text_cell(&line, format, c, p[i], p[i] ? n[i] : 0);
 	}
 	jw_close(&js, '}');
-	if (where == NULL || jqf_where(where, js.data, js.len)) {
-		if (format == EXPORT_NDJSON)
-			out_line(js.data, js.len);
+	i = where == NULL || jqf_where(where, js.data, js.len) ? 0 : -1;
+	if (i == 0 && next_record(t, p, n, last)) {
+		if (limit && *count >= limit)
+			i = 1;		/* the limit: not written */
 		else
-			out_line(line.data, line.len);
-		(*count)++;
+			(*count)++;
 	}
+	if (i == 0)
+		out_line(format == EXPORT_NDJSON ? js.data : line.data,
+		    format == EXPORT_NDJSON ? js.len : line.len);
 	buf_release(&js);
 	buf_release(&line);
-	return 0;
+	return i == 1;
 }

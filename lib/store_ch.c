@@ -1378,6 +1378,7 @@ struct exp {
 	int		 notrades;	/* schema 1, read as it is: no trades */
 	const char	*closed_since;	/* market: the closed ones since too */
 	int		 nofetched;	/* before 4: prices without fetched_at */
+	struct buf	 key;		/* rows: the record of the row before */
 };
 
 /* The row's key, for a message: "market polymarket/m1", "payload SHA". */
@@ -1484,8 +1485,15 @@ export_cols(struct exp *x, const json_val *row)
 		}
 		i++;
 	}
-	return export_cells(x->what, x->format, x->where, p, n, i, &x->n) ==
-	    0 ? 0 : -1;
+	switch (export_cells(x->what, x->format, x->where, p, n, i, x->limit,
+	    &x->key, &x->n)) {
+	case 0:
+		return 0;
+	case 1:
+		return 2;	/* past --limit: done */
+	default:
+		return -1;
+	}
 }
 
 static int
@@ -1498,9 +1506,10 @@ export_one(const json_val *row, int bad, void *arg)
 	const char *p;
 	char key[300];
 	size_t i, n;
+	int rc;
 
-	if (x->limit && x->n >= x->limit)
-		return 2;
+	if (x->what == NULL && x->limit && x->n >= x->limit)
+		return 2;	/* rows: export_cols() counts */
 	if (bad)
 		return left_out(x, row, "invalid UTF-8");
 	if (x->what && x->what[0] == 'p') {
@@ -1512,8 +1521,8 @@ export_one(const json_val *row, int bad, void *arg)
 			return left_out(x, row, "price: not a finite number");
 	}
 	if (x->what) {
-		if (export_cols(x, row) == -1)
-			return -1;
+		if ((rc = export_cols(x, row)) != 0)
+			return rc;
 		return out_failed() == OUT_OK ? 0 : 1;
 	}
 	buf_reset(&x->b);
@@ -1661,7 +1670,7 @@ store_ch_export(const char *url, const char *target, const char *what,
     const char *closed_since, unsigned long limit)
 {
 	struct exp x = { where, { 0 }, NULL, strcmp(what, "raw") == 0, format,
-	    0, 0, limit, what, NULL, 0, 0, closed_since, 0 };
+	    0, 0, limit, what, NULL, 0, 0, closed_since, 0, { 0 } };
 	struct buf sql;
 	struct chdb *d;
 	char err[700];
@@ -1708,6 +1717,7 @@ store_ch_export(const char *url, const char *target, const char *what,
 	json_parser_free(x.jp);
 	buf_release(&sql);
 	buf_release(&x.b);
+	buf_release(&x.key);
 	chdb_close(d);
 	return rc;
 }

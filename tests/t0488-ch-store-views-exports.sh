@@ -75,6 +75,21 @@ test_expect_success '--where, --run and --limit as on SQLite' '
 	same_export --export price --format csv --limit 2 && test_line_count out -eq 3
 '
 
+# --limit N of market rows (CSV, TSV: a row per outcome) gave N rows: the
+# last market cut after its first outcome.  It gives N markets, whole.
+test_expect_success '--limit of market rows counts markets, each whole' '
+	for f in csv tsv; do
+		same_export --export market --all --format $f --limit 3 &&
+		tail -n +2 out | cut -c1-30 | sort -u | wc -l >n && echo 3 >want3 &&
+		test_cmp want3 n &&
+		run pm-store --db "$URL" --export market --all --format $f &&
+		head -n "$(wc -l <want)" out >head && test_cmp want head &&
+		test_num "$(tail -n +2 want | wc -l)" -gt 3 || return 1
+	done &&
+	same_export --export market --all --format csv --limit 2 --where ".outcome == \"No\"" &&
+	test_line_count out -eq 3
+'
+
 test_expect_success 'raw: every payload fetched, as stored' '
 	run pm-store --db "$TMP/s.db" --export raw && expect_status 0 &&
 	sort out >want && run pm-store --db "$URL" --export raw &&
