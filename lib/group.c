@@ -6,6 +6,7 @@
 #include "key.h"
 #include "json.h"
 #include "jw.h"
+#include "timefmt.h"
 
 /* One record's bytes and the keys it is sorted on, in one allocation. */
 struct item {
@@ -13,6 +14,8 @@ struct item {
 	const char	*eid;	/* markets: event_id or NULL */
 	const char	*slug;	/* event_slug / slug, or NULL */
 	const char	*fetched; /* fetched_at, or NULL */
+	const char	*close;	/* markets, with a margin: close_time, or
+				   NULL */
 	const char	*text;
 	size_t		 len;
 	unsigned long	 seq;	/* input order: of two fetched at once,
@@ -38,6 +41,9 @@ struct grouper {
 	struct buf	  line;
 	unsigned long	  seq;
 	struct group_stats st;
+	double		  cutoff_ms;	/* grouper_margin() */
+	void		(*late)(void *, const char *);
+	void		 *late_arg;
 };
 
 struct grouper *
@@ -125,18 +131,22 @@ put(char **p, const char *s, size_t n)
  * one fetched later wins, as in pm-store. */
 static struct item *
 item_new(const struct rec *r, const char *id, size_t idl, const char *eid,
-    size_t eidl, const char *slug, size_t slugl)
+    size_t eidl, const char *slug, size_t slugl, int want_close)
 {
 	struct item *it;
-	const char *f;
-	size_t fl;
+	const char *f, *c = NULL;
+	size_t fl, cl = 0;
 	char *p;
 
 	if (opt_str(&r->root, "fetched_at", &f, &fl) == -1) {
 		f = NULL;
 		fl = 0;
 	}
-	it = malloc(sizeof *it + idl + eidl + slugl + fl + r->len + 5);
+	if (want_close && opt_str(&r->root, "close_time", &c, &cl) == -1) {
+		c = NULL;	/* not a time: nothing says it is late */
+		cl = 0;
+	}
+	it = malloc(sizeof *it + idl + eidl + slugl + fl + cl + r->len + 6);
 	if (it == NULL)
 		return NULL;
 	p = (char *)(it + 1);
@@ -144,6 +154,7 @@ item_new(const struct rec *r, const char *id, size_t idl, const char *eid,
 	it->eid = eid ? put(&p, eid, eidl) : NULL;
 	it->slug = slug ? put(&p, slug, slugl) : NULL;
 	it->fetched = f ? put(&p, f, fl) : NULL;
+	it->close = c ? put(&p, c, cl) : NULL;
 	it->text = put(&p, r->text, r->len);
 	it->len = r->len;
 	return it;
@@ -170,8 +181,8 @@ grouper_add_market(struct grouper *g, const struct rec *r, const char **err)
 		eid = NULL;
 	if (slug && slugl == 0)
 		slug = NULL;
-	if ((it = item_new(r, id, idl, eid, eidl, slug, slugl)) == NULL ||
-	    vec_push(&g->markets, it) == -1) {
+	if ((it = item_new(r, id, idl, eid, eidl, slug, slugl,
+	    g->late != NULL)) == NULL || vec_push(&g->markets, it) == -1) {
 		free(it);
 		*err = "out of memory";
 		return -1;
@@ -198,7 +209,7 @@ grouper_add_event(struct grouper *g, const struct rec *r, const char **err)
 	}
 	if (slug && slugl == 0)
 		slug = NULL;
-	if ((it = item_new(r, id, idl, NULL, 0, slug, slugl)) == NULL ||
+	if ((it = item_new(r, id, idl, NULL, 0, slug, slugl, 0)) == NULL ||
 	    vec_push(&g->events, it) == -1) {
 		free(it);
 		*err = "out of memory";
@@ -308,6 +319,38 @@ static int
 same_id(const struct item *a, const struct item *b)
 {
 	return strcmp(a->id, b->id) == 0;
+}
+
+void
+grouper_margin(struct grouper *g, double cutoff_ms,
+    void (*late)(void *arg, const char *market_id), void *arg)
+{
+	g->cutoff_ms = cutoff_ms;
+	g->late = late;
+	g->late_arg = arg;
+}
+
+/* The markets, one record each by now, that close before the cutoff:
+ * handed to late() and left out, in market_id order. */
+static void
+drop_late(struct grouper *g)
+{
+	struct vec *v = &g->markets;
+	const char *c;
+	size_t i, n = 0;
+	double ms;
+
+	for (i = 0; i < v->n; i++) {
+		c = v->v[i]->close;
+		if (g->late && c && ts_ms(c, strlen(c), &ms) == 0 &&
+		    ms < g->cutoff_ms) {
+			g->late(g->late_arg, v->v[i]->id);
+			g->st.late++;
+			free(v->v[i]);
+		} else
+			v->v[n++] = v->v[i];
+	}
+	v->n = n;
 }
 
 /* Latest event of each slug, sorted by slug, for the slug join. */
@@ -491,6 +534,7 @@ grouper_finish(struct grouper *g, group_fn fn, void *arg)
 	g->st.markets = g->markets.n;
 	dedupe(&g->markets, cmp_id, same_id);
 	g->st.duplicates = g->st.markets - g->markets.n;
+	drop_late(g);
 	dedupe(&g->events, cmp_id, same_id);
 	g->st.events = g->events.n;
 	if (index_slugs(g) == -1 || (sp = make_spans(g, &n)) == NULL)

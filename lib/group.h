@@ -34,6 +34,15 @@ int grouper_add_event(struct grouper *g, const struct rec *r,
     const char **err);
 
 /*
+ * No forecast after the fact (pm-group --margin): a market whose
+ * close_time, in its record fetched last, is before cutoff_ms (ms since
+ * the epoch) is left out of its group at grouper_finish(), each handed
+ * to late() once, in market_id order.  Call before adding markets.
+ */
+void grouper_margin(struct grouper *g, double cutoff_ms,
+    void (*late)(void *arg, const char *market_id), void *arg);
+
+/*
  * Build every group in order and hand each to fn with its event_key and
  * the record line (no newline; the buffer is reused after the call).  fn
  * returns 0 to go on, -1 to stop.  Returns 0, or -1 when out of memory.
@@ -44,6 +53,7 @@ int grouper_finish(struct grouper *g, group_fn fn, void *arg);
 /* Counts after grouper_finish(). */
 struct group_stats {
 	unsigned long	markets, duplicates, events, joined, groups;
+	unsigned long	late;		/* grouper_margin() */
 };
 void grouper_stats(const struct grouper *g, struct group_stats *st);
 

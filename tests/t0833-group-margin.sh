@@ -40,6 +40,34 @@ test_expect_success '--margin units, and PM_NOW as the start' '
 	run pm-group --margin 1d --now 2026-05-31T11:00:00Z "$TMP/in.ndjson" &&
 	test "$(jq -r "select(.kind == \"skip\") | .market_id" out | tr -d "\n")" = abg
 '
+# mkf ID CLOSE FETCHED: a market of e4 fetched at FETCHED
+mkf() {
+	mk "$1" e4 "$2" | jq -c --arg f "$3" '.fetched_at = $f'
+}
+test_expect_success '--margin: the record fetched last says whether a market is late' '
+	# h: its close moved earlier, within the margin (the old record
+	# first, then after it); i: moved later, out of it; j: late twice
+	{
+		mkf h 2026-06-20T00:00:00Z 2026-05-01T00:00:00.000Z
+		mkf h 2026-06-01T10:10:00Z 2026-05-30T00:00:00.000Z
+		mkf i 2026-06-01T10:10:00Z 2026-05-01T00:00:00.000Z
+		mkf i 2026-06-20T00:00:00Z 2026-05-30T00:00:00.000Z
+		mkf j 2026-06-01T10:20:00Z 2026-05-01T00:00:00.000Z
+		mkf j 2026-06-01T10:20:00Z 2026-05-30T00:00:00.000Z
+		mkf k 2026-06-20T00:00:00Z 2026-05-30T00:00:00.000Z
+	} >dup.ndjson &&
+	for order in cat tac; do
+		$order dup.ndjson >in2.ndjson &&
+		run pm-group --margin 1h --now "$NOW" in2.ndjson &&
+		expect_status 0 &&
+		jq -r "select(.kind == \"skip\") | .market_id" out | tr -d "\n" >got &&
+		test_eq hj "$(cat got)" "skipped ($order)" &&
+		jq -c "select(.kind == \"group\") | [.event_key,
+		    [.markets[] | [.market_id, .close_time]]]" out >got &&
+		echo "[\"e4\",[[\"i\",\"2026-06-20T00:00:00Z\"],[\"k\",\"2026-06-20T00:00:00Z\"]]]" >want &&
+		test_cmp want got || return 1
+	done
+'
 test_expect_success 'without --margin every market is grouped' '
 	run pm-group "$TMP/in.ndjson" && expect_status 0 &&
 	test "$(count_kind skip out)" -eq 0 &&

@@ -32,7 +32,7 @@ struct ctx {
 	unsigned long	 limit;		/* 0: none */
 	unsigned long	 mlimit;	/* --limit-markets; 0: none */
 	unsigned long	 written, filtered, dropped, failed, passed;
-	unsigned long	 mwritten, late;
+	unsigned long	 mwritten;
 	int		 where_warned;
 	int		 require_end;	/* --require-end */
 	int		 ended;		/* an end record after the last market
@@ -41,7 +41,6 @@ struct ctx {
 	unsigned long	 lost;		/* --require-end: failure records of
 					 * stage fetch, pages of the listing
 					 * that failed */
-	double		 cutoff_ms;	/* --margin: close before it, skipped */
 	json_parser	*count;		/* --limit-markets: counts a group's */
 };
 
@@ -70,24 +69,16 @@ usage(FILE *f)
  * No forecast after the fact: a market closing before the cutoff (the
  * run's start plus the margin) is left out of its group, said in a skip
  * record of its own; the rest of the group goes on.  A market without a
- * close time is kept: nothing says it is late.  1: skipped.
+ * close time is kept: nothing says it is late.  Its record fetched last
+ * says so (grouper_margin()): a market whose close was moved earlier is
+ * late even when an older record of it is not.
  */
-static int
-too_late(struct ctx *c, const struct rec *r)
+static void
+on_late(void *arg, const char *market_id)
 {
-	json_val v, id;
-	const char *s, *mid;
-	size_t n, idn = 0;
-	double ms;
 	struct buf b;
 
-	json_get(&r->root, "close_time", &v);
-	if (c->cutoff_ms == 0 || (s = json_str(&v, &n)) == NULL ||
-	    ts_ms(s, n, &ms) == -1 || ms >= c->cutoff_ms)
-		return 0;
-	json_get(&r->root, "market_id", &id);
-	if ((mid = json_str(&id, &idn)) == NULL)
-		return 0;	/* grouper_add_market() says what is wrong */
+	(void)arg;
 	buf_init(&b, 0);
 	jw_open(&b, '{');
 	jw_key(&b, "kind");
@@ -95,14 +86,12 @@ too_late(struct ctx *c, const struct rec *r)
 	jw_key(&b, "stage");
 	jw_strz(&b, "group");
 	jw_key(&b, "market_id");
-	jw_str(&b, mid, idn);
+	jw_strz(&b, market_id);
 	jw_key(&b, "why");
 	jw_strz(&b, "closes_within_margin");
 	jw_close(&b, '}');
 	out_line(b.data, b.len);
 	buf_release(&b);
-	c->late++;
-	return 1;
 }
 
 /* A failure record of pm-fetch: a page of the listing is not in the
@@ -141,8 +130,6 @@ one(struct rec *r, void *arg)
 	}
 	c->ended = 0;
 	c->taken++;
-	if (market && too_late(c, r))
-		return 0;
 	if (market)
 		rc = grouper_add_market(c->g, r, &err);
 	else
@@ -239,7 +226,7 @@ stats(const struct ctx *c, const struct ndjson *nd)
 	    "closing within the margin",
 	    nd->records + nd->bad, st.markets, st.duplicates, st.events,
 	    c->passed, nd->bad + c->failed, st.groups, c->written, st.joined,
-	    c->filtered, c->dropped, c->late);
+	    c->filtered, c->dropped, st.late);
 }
 
 int
@@ -262,7 +249,7 @@ main(int argc, char **argv)
 	char err[256];
 	long long n;
 	const char *now = NULL;
-	double margin_ms = -1;
+	double margin_ms = -1, cutoff_ms = 0;
 	int ch, want_stats = 0, rc = 0, io, cut;
 
 	msg_init(argv[0]);
@@ -322,11 +309,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (margin_ms >= 0) {
-		if (ts_run_clock(now, &c.cutoff_ms) == -1) {
+		if (ts_run_clock(now, &cutoff_ms) == -1) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		c.cutoff_ms += margin_ms;
+		cutoff_ms += margin_ms;
 	} else if (now) {
 		msg("--now applies to --margin only");
 		rc = EXIT_USAGE;
@@ -342,6 +329,8 @@ main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	if (margin_ms >= 0)
+		grouper_margin(c.g, cutoff_ms, on_late, &c);
 	io = ndjson_run(&nd, argc - optind, argv + optind);
 	if ((cut = c.require_end && (!c.ended || c.lost)))
 		cut_short(&c);
