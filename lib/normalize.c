@@ -951,17 +951,53 @@ prices_batch(struct normalizer *n, const json_val *pl,
 	return 0;
 }
 
+/*
+ * GET /prices-history: {"history":[{"t":<epoch s>,"p":<price>}...]}.  A
+ * point that is not one is a failure of its own, as a trade row is: the
+ * other points go on.  The number of points failed.
+ */
+static int
+history(struct normalizer *n, const json_val *pl, const struct norm_src *src,
+    const struct norm_sink *sink, const char *tok, size_t toklen)
+{
+	json_val h, pt, t, v;
+	json_iter it;
+	char ts[TS_MAX], err[sizeof n->err + 32];
+	size_t k = 0;
+	int64_t sec;
+	int failed = 0;
+
+	json_get(pl, "history", &h);
+	if (h.type != JSON_ARRAY)
+		return fail(n, "history is not an array");
+	if (tok == NULL || toklen == 0)		/* one failure, not one a point */
+		return fail(n, "token_id unknown: the raw record's request "
+		    "names none");
+	json_iter_init(&it, &h);
+	for (; json_iter_next(&it, NULL, NULL, &pt); k++) {
+		json_get(&pt, "t", &t);
+		json_get(&pt, "p", &v);
+		if (json_int64(&t, &sec) == -1 || ts_epoch(sec, ts) == -1)
+			fail(n, "history point without epoch t");
+		else if (price(n, sink, src, tok, toklen, &src->request,
+		    "history", &v, ts) == 0)
+			continue;
+		snprintf(err, sizeof err, "history[%zu]: %s", k, n->err);
+		sink->fail(sink->arg, NULL, NULL, err);
+		failed++;
+	}
+	return failed;
+}
+
 static int
 prices(struct normalizer *n, const char *ep, const json_val *pl,
     const struct norm_src *src, const struct norm_sink *sink)
 {
 	const json_val *req = &src->request;
-	json_val tv, v, h, pt, t;
-	json_iter it;
+	json_val tv, v, t;
 	const char *tok, *s;
 	char ts[TS_MAX], side[8];
 	size_t toklen = 0, sl, i;
-	int64_t sec;
 
 	if (pl->type != JSON_OBJECT)
 		return fail(n, "%s payload is not an object", ep);
@@ -985,22 +1021,8 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 			return -1;
 		return book(n, sink, src, tok, toklen, pl, ts);
 	}
-	if (strcmp(ep, "prices-history") == 0) {
-		json_get(pl, "history", &h);
-		if (h.type != JSON_ARRAY)
-			return fail(n, "history is not an array");
-		json_iter_init(&it, &h);
-		while (json_iter_next(&it, NULL, NULL, &pt)) {
-			json_get(&pt, "t", &t);
-			json_get(&pt, "p", &v);
-			if (json_int64(&t, &sec) == -1 || ts_epoch(sec, ts) == -1)
-				return fail(n, "history point without epoch t");
-			if (price(n, sink, src, tok, toklen, req, "history", &v,
-			    ts) == -1)
-				return -1;
-		}
-		return 0;
-	}
+	if (strcmp(ep, "prices-history") == 0)
+		return history(n, pl, src, sink, tok, toklen);
 	if (strcmp(ep, "midpoint") == 0) {
 		json_get(pl, "mid", &v);
 		return price(n, sink, src, tok, toklen, req, "mid", &v,

@@ -38,6 +38,24 @@ test_expect_success 'an empty, negative, above-one or non-number price: a failur
 	test_cmp want got
 '
 
+test_expect_success 'a bad point of a price history is its own failure: the others go on' '
+	raw prices-history "$T" "{\"history\":[{\"t\":1700000000,\"p\":0.5},
+	    {\"t\":1700000060,\"p\":1.5},{\"t\":\"x\",\"p\":0.5},
+	    {\"t\":1700000120,\"p\":\"0.6\"}]}" | tr -d "\n\t " >in.ndjson &&
+	echo >>in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 1 &&
+	jq -r "select(.kind == \"price\") | [.ts, .price] | @tsv" out >got &&
+	printf "%s\t%s\n" 2023-11-14T22:13:20Z 0.5 2023-11-14T22:15:20Z 0.6 >want &&
+	test_cmp want got &&
+	jq -r "select(.kind == \"failure\") | [.input, .detail] | @tsv" out >got &&
+	printf "in.ndjson:1\t%s\n" "history[1]: price 1.5 is outside [0, 1]" \
+	    "history[2]: history point without epoch t" >want &&
+	test_cmp want got && test_line_count err -eq 2 &&
+	raw prices-history "{}" "{\"history\":[{\"t\":1,\"p\":0.5},{\"t\":2,\"p\":0.5}]}" >in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 1 &&
+	test_count failure out 1 && test_count price out 0
+'
+
 test_expect_success 'a price string of any length is read whole' '
 	z60=$(printf "%060d" 0) && z300=$(printf "%0300d" 0) &&
 	for p in "0.26$z60" "0.2$z60" "0.26${z300}e0" "0.26${z60}x" "abc"; do
