@@ -307,25 +307,37 @@ put_time(struct normalizer *n, struct buf *b, const char *key,
 	return fail(n, "%s is not a timestamp", name);
 }
 
+/* A boolean, or a string holding one ("true"): 0, or -1 when not one. */
+static int
+bool_val(const json_val *v, int *t)
+{
+	const char *s;
+	size_t sl;
+
+	if (json_bool(v, t) == 0)
+		return 0;
+	if ((s = json_str(v, &sl)) == NULL)
+		return -1;
+	if (sl == strlen("true") && memcmp(s, "true", sl) == 0)
+		*t = 1;
+	else if (sl == strlen("false") && memcmp(s, "false", sl) == 0)
+		*t = 0;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 put_bool(struct normalizer *n, struct buf *b, const char *key,
     const json_val *v, const char *name)
 {
-	const char *s;
-	size_t sl;
 	int t;
 
 	jw_key(b, key);
 	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
 		return jw_null(b);
-	if (json_bool(v, &t) == 0)
+	if (bool_val(v, &t) == 0)
 		return jw_bool(b, t);
-	if ((s = json_str(v, &sl)) != NULL) {
-		if (sl == strlen("true") && memcmp(s, "true", sl) == 0)
-			return jw_bool(b, 1);
-		if (sl == strlen("false") && memcmp(s, "false", sl) == 0)
-			return jw_bool(b, 0);
-	}
 	return fail(n, "%s is not a boolean", name);
 }
 
@@ -522,7 +534,9 @@ put_resolution(struct normalizer *n, struct buf *b, const json_val *f)
 	size_t sl;
 	int closed = 0, ok;
 
-	json_bool(&f[M_CLOSED], &closed);
+	/* closed as the record says it: "true" is true there too */
+	if (bool_val(&f[M_CLOSED], &closed) == -1)
+		closed = 0;
 	s = json_str(&f[M_UMASTATUS], &sl);
 	ok = closed && (f[M_UMASTATUS].type == JSON_ABSENT ||
 	    f[M_UMASTATUS].type == JSON_NULL ||

@@ -23,6 +23,18 @@ test_expect_success 'closed markets: their resolution and its time; the rest nul
 	test_cmp want got
 '
 
+test_expect_success 'closed sent as a string ("true") resolves as the boolean does' '
+	{ gm m1 e1 true resolved 1 0; gm m4 e2 true resolved 0.5 0.5;
+	  gm m3 e2 false "" 0 1; } | jq -c ".closed |= tostring" >s.json &&
+	test_grep -F "\"closed\":\"true\"" s.json &&
+	pm-normalize -R s.json >m.ndjson &&
+	jq -r "[.market_id, .closed, .resolution, .resolved_outcome] |
+	    map(if . == null then \"-\" else tostring end) | @tsv" m.ndjson >got &&
+	printf "%s\t%s\t%s\t%s\n" m1 true outcome Yes m4 true split - \
+	    m3 false - - >want &&
+	test_cmp want got
+'
+
 test_expect_success 'market columns: 24 h and 1 week volume, spread, one-day change' '
 	gamma >m.ndjson &&
 	jq -c "select(.market_id == \"m1\") | [.volume_24h, .volume_1wk, .spread, .one_day_price_change]" m.ndjson >got &&
