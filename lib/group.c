@@ -459,7 +459,9 @@ nomem:
 	return NULL;
 }
 
-/* The event of a group: the event record joined on id, else on slug. */
+/* The event of a group: the event record joined on id, or, when its
+ * markets have no event id, on slug (an event of the same slug and
+ * another id is another event). */
 static struct item *
 joined_event(struct grouper *g, struct item **m, size_t n)
 {
@@ -467,7 +469,7 @@ joined_event(struct grouper *g, struct item **m, size_t n)
 	size_t i;
 
 	if (m[0]->eid)
-		e = find(g->events.v, g->events.n, m[0]->eid, 0);
+		return find(g->events.v, g->events.n, m[0]->eid, 0);
 	for (i = 0; e == NULL && i < n; i++)
 		if (m[i]->slug)
 			e = find(g->by_slug, g->nslug, m[i]->slug, 1);

@@ -70,6 +70,15 @@ test_expect_success 'event records join on id, and on slug when the markets have
 	test_grep "2 joined to an event record" err
 '
 
+test_expect_success 'markets with an event id never join another event of their slug' '
+	{ mk 1 e1 s1 Embedded;
+	  echo "{\"kind\":\"event\",\"event_id\":\"e9\",\"slug\":\"s1\",\"title\":\"Other\",\"tags\":[]}"; } >in.ndjson &&
+	run pm-group --stats in.ndjson && expect_status 0 &&
+	jq -r "[.event_key, .event.event_id, .event.title] | join(\" \")" out >got &&
+	echo "e1 e1 Embedded" >want && test_cmp want got &&
+	test_grep "0 joined to an event record" err
+'
+
 test_expect_success 'a market seen twice counts once, the later record wins' '
 	{ mk 1 e1 "" Old; mk 1 e1 "" New; } >in.ndjson &&
 	run pm-group in.ndjson && expect_status 0 &&
