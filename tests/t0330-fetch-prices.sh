@@ -102,7 +102,7 @@ test_expect_success 'history with a start and an end instead of an interval' '
 	jq_all "select(.kind==\"raw\") | .request.startTs==\"1774165200\" and .request.endTs==\"1774169100\"" out
 '
 
-test_expect_success 'an interval with a window, or an end alone, is a usage error: nothing asked' '
+test_expect_success 'an interval with a window, an end alone or before the start is a usage error: nothing asked' '
 	head -3 "$TMP/markets.ndjson" >few.ndjson &&
 	: >"$TMP/clob.log" &&
 	run pm-fetch history --interval 1w --start-ts 1774165200 few.ndjson &&
@@ -111,6 +111,10 @@ test_expect_success 'an interval with a window, or an end alone, is a usage erro
 	run pm-fetch history --end-ts 1774169100 few.ndjson &&
 	expect_status 2 &&
 	test_grep "end-ts needs --start-ts" err &&
+	not test -s out &&
+	run pm-fetch history --start-ts 1774169100 --end-ts 1774165200 few.ndjson &&
+	expect_status 2 &&
+	test_grep "^pm-fetch: --end-ts 1774165200 is before --start-ts 1774169100$" err &&
 	not test -s out &&
 	not test -s "$TMP/clob.log"
 '

@@ -516,6 +516,14 @@ check(struct opts *o)
 			msg("--end-ts needs --start-ts");
 			return -1;
 		}
+		/* an end before the start is no window: every token asked
+		 * for nothing, and nothing said */
+		if (o->c.end_ts && strtoll(o->c.end_ts, NULL, 10) <
+		    strtoll(o->c.start_ts, NULL, 10)) {
+			msg("--end-ts %s is before --start-ts %s", o->c.end_ts,
+			    o->c.start_ts);
+			return -1;
+		}
 		/* no window given: a market's history_since if it has one,
 		 * else the last day */
 		o->c.resume = !o->c.interval && !o->c.start_ts;
