@@ -282,6 +282,8 @@ clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
 		    single(c, t, mid, mn, out, on, "SELL", NULL);
 	else if (c->q->resume && since >= 0 && since < end)
 		r = resume(c, t, mid, mn, out, on, since, end);
+	else if (hist && c->q->start_ts && c->q->start < c->q->end)
+		r = resume(c, t, mid, mn, out, on, c->q->start, c->q->end);
 	else
 		r = single(c, t, mid, mn, out, on,
 		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL, NULL);

@@ -33,6 +33,9 @@ struct clob_query {
 					 * when it has one, instead of the
 					 * interval (none of the above given) */
 	long long	 now;		/* the run's clock, epoch seconds */
+	long long	 start, end;	/* prices-history with start_ts: the
+					 * window, end_ts or else now, epoch
+					 * seconds */
 };
 
 /* A prices-history window asked from a watermark goes in requests of at
@@ -65,7 +68,8 @@ void clob_free(struct clob *c);
  * watermark to q->now, in windows of CLOB_HISTORY_CHUNK, where it is
  * before q->now; a closed market's window ends at its close (and
  * CLOB_CLOSE_MARGIN), nothing asked when the watermark is past it, the
- * day before it without a watermark. */
+ * day before it without a watermark.  A window given (start_ts) goes in
+ * the same requests, from q->start to q->end, when it is not empty. */
 int clob_token(struct clob *c, const char *token, size_t tn,
     const char *market_id, size_t mn, const char *outcome, size_t on,
     const struct clob_market *m);

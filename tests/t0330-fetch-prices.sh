@@ -102,6 +102,35 @@ test_expect_success 'history with a start and an end instead of an interval' '
 	jq_all "select(.kind==\"raw\") | .request.startTs==\"1774165200\" and .request.endTs==\"1774169100\"" out
 '
 
+# The CLOB refuses a window of some two weeks ("interval is too long"):
+# one given is asked a day a request, as one from a watermark is.
+test_expect_success 'history over a window of 20 days: a day a request, each token all of it' '
+	head -3 "$TMP/markets.ndjson" >few.ndjson &&
+	: >"$TMP/clob.log" &&
+	end=1774166400 start=$((1774166400 - 20 * 86400)) &&
+	run pm-fetch history --start-ts $start --end-ts $end --fidelity 60 few.ndjson &&
+	expect_status 0 && not test_grep "\"kind\":\"failure\"" out &&
+	sed -n "s/^GET .*market=\([0-9]*\)&fidelity=60&startTs=\([0-9]*\)&endTs=\([0-9]*\)$/\1 \2 \3/p" \
+	    "$TMP/clob.log" | sort >asked &&
+	test_line_count asked "$(wc -l <"$TMP/clob.log")" &&
+	cut -d" " -f1 asked | sort -u >tokens &&
+	test_line_count tokens -gt 0 &&
+	test_line_count asked $((20 * $(wc -l <tokens))) &&
+	awk -v s=$start -v e=$end "\$3 - \$2 != 86400 || \$2 < s || \$3 > e" asked >bad &&
+	test ! -s bad &&
+	# every token: a point each hour of the window, both ends on the hour
+	pm-normalize <out | jq -r "select(.kind == \"price\") | \"\(.token_id) \(.ts)\"" |
+	    sort -u | cut -d" " -f1 | uniq -c | awk "{ print \$1 }" | sort -u >counts &&
+	echo $((20 * 24 + 1)) >want && test_cmp want counts &&
+	# without --end-ts the window ends at the run clock (--now)
+	: >"$TMP/clob.log" &&
+	run pm-fetch history --start-ts $((end - 2 * 86400)) --now 2026-03-22T08:00:00Z \
+	    few.ndjson && expect_status 0 &&
+	test_grep "&startTs=$((end - 86400))&endTs=$end$" "$TMP/clob.log" &&
+	test_grep "&startTs=$((end - 2 * 86400))&endTs=$((end - 86400))$" "$TMP/clob.log" &&
+	test_line_count "$TMP/clob.log" $((2 * $(wc -l <tokens)))
+'
+
 test_expect_success 'an interval with a window, an end alone or before the start is a usage error: nothing asked' '
 	head -3 "$TMP/markets.ndjson" >few.ndjson &&
 	: >"$TMP/clob.log" &&

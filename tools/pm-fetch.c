@@ -470,7 +470,7 @@ check(struct opts *o)
 {
 	int gamma = o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS;
 	char err[1024];
-	time_t now;
+	time_t now = 0;
 
 	if ((o->gamma_only && !gamma) || (o->clob_only && o->cmd !=
 	    CMD_PRICES) || (o->hist_only && o->cmd != CMD_HISTORY) ||
@@ -529,9 +529,17 @@ check(struct opts *o)
 		o->c.resume = !o->c.interval && !o->c.start_ts;
 		if (o->c.resume)
 			o->c.interval = "1d";
-		if (o->c.resume && run_clock(o, &now) == -1)
+		if ((o->c.resume || (o->c.start_ts && !o->c.end_ts)) &&
+		    run_clock(o, &now) == -1)
 			return -1;
 		o->c.now = o->c.resume ? (long long)now : 0;
+		/* a window given is asked a day a request, as one from a
+		 * watermark: the API refuses one of some two weeks */
+		if (o->c.start_ts) {
+			o->c.start = strtoll(o->c.start_ts, NULL, 10);
+			o->c.end = o->c.end_ts ? strtoll(o->c.end_ts, NULL,
+			    10) : (long long)now;
+		}
 	}
 	if (o->c.side && strcmp(o->c.endpoint, "price")) {
 		msg("--side applies to --endpoint price only");
