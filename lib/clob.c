@@ -226,8 +226,8 @@ single(struct clob *c, const char *tok, const char *mid, size_t mn,
 }
 
 /* A token's history from its watermark to the end (now, or a closed
- * market's close), a day a request, the newest first; each request is a
- * record of its own. */
+ * market's close), or over the window given (--start-ts, --end-ts), a
+ * day a request, the newest first; each request is a record of its own. */
 static int
 resume(struct clob *c, const char *tok, const char *mid, size_t mn,
     const char *out, size_t on, long long since, long long end)
