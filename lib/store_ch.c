@@ -1226,9 +1226,9 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	if (io)
 		rc = EXIT_DB;
 	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
-	    "%lu duplicate, %lu skipped, %lu failed in %s", c->records,
-	    c->inserted, c->updated, c->unchanged, c->duplicates, c->skipped,
-	    c->failed, target);
+	    "%lu duplicate, %lu skipped, %lu failed in %s",
+	    c->records + nd.bad, c->inserted, c->updated, c->unchanged,
+	    c->duplicates, c->skipped, c->failed, target);
 out:
 	store_ch_free(s);
 	return rc;

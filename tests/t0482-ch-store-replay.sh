@@ -101,4 +101,17 @@ test_expect_success 'an export of the active markets, as SQLite gives it' '
 	run pm-store --db "$url" --export market && expect_status 0 &&
 	test_cmp want out
 '
+
+# a line that is no record (not JSON, not UTF-8) is one of the records
+# the summary counts, as on SQLite (it said 1 records, 2 failed)
+test_expect_success 'bad lines: the summary counts them as SQLite does' '
+	url=$(ch_newdb badlines) &&
+	{ rec_market b1; echo "{not json"; printf "\\377\\n"; } >bad.ndjson &&
+	run pm-store --db b.db bad.ndjson && expect_status 1 &&
+	test_grep -x "pm-store: 3 records: 1 inserted, .* 2 failed in b.db" err &&
+	sed -n "s/ in b.db\$//p" err >want &&
+	run pm-store --db "$url" bad.ndjson && expect_status 1 &&
+	sed -n "s| in clickhouse://127.0.0.1:[0-9]*/badlines\$||p" err >got &&
+	test_line_count want -eq 1 && test_cmp want got
+'
 test_done
