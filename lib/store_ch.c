@@ -321,6 +321,45 @@ next_version(struct store_ch *s)
 	return s->version;
 }
 
+/*
+ * A double as ClickHouse reads it back exactly.  18.16 parses the
+ * numbers of an INSERT the fast way: the digits after the point and the
+ * exponent each scaled by a power of ten apart, so the shortest text
+ * that is the double (what the records say, 13.97188112489708) may come
+ * back a unit in the last place off, the CSV export and the views then
+ * other values than SQLite's.  Text 19 digits close to the double is
+ * read as it: an integer as its digits, any other without an exponent
+ * (later releases read any of it exactly).  Zero, and the magnitudes
+ * below 1e-305 whose digits 18.16 cannot scale, as before.
+ */
+static int
+ch_double(struct buf *b, double d)
+{
+	char t[400];
+	int e, n, p;
+
+	if (d == 0 || !isfinite(d))
+		return jw_double(b, d);
+	if (d == trunc(d))
+		n = snprintf(t, sizeof t, "%.0f", d);
+	else {
+		/* the place of the first digit; one off at a power of ten
+		 * makes 18 or 20 digits, which read alike */
+		e = (int)floor(log10(fabs(d)));
+		if (e < -305)
+			return jw_double(b, d);
+		/* 18.16's powers 1e-10, 1e-30, 1e-50 and 1e-70 are doubles,
+		 * the others long doubles: one digit less scales by those */
+		p = 18 - e;
+		if (p <= 70 && p % 20 == 10)
+			p--;
+		n = snprintf(t, sizeof t, "%.*f", p, d);
+	}
+	if (n < 0 || (size_t)n >= sizeof t)
+		return jw_double(b, d);
+	return jw_raw(b, t, (size_t)n);
+}
+
 /* The columns of table t with their values, as the start of a JSON
  * object into s->row (emptied first); -1 for a number that is not finite. */
 static int
@@ -344,7 +383,7 @@ row_open(struct store_ch *s, enum tbl t, const struct val *v)
 		case V_DBL:
 			if (!isfinite(v[i].d))
 				return -1;
-			jw_double(b, v[i].d);
+			ch_double(b, v[i].d);
 			break;
 		default:
 			jw_null(b);
