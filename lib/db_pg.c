@@ -1177,33 +1177,6 @@ quiet(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("relation exists, skipping") are noise */
 }
 
-/*
- * A reader waits for a table lock (an ALTER TABLE, a VACUUM FULL, a
- * session left idle in its transaction) no longer than PM_DB_TIMEOUT,
- * as a SQLite reader waits for a lock: then the statement fails and the
- * reader says so, instead of a --status check that never ends.  Not
- * through a transaction pooler, where a session setting would stay on
- * a server connection other clients get.
- */
-static int
-pg_reader_wait(struct db *db)
-{
-	char sql[64];
-	PGresult *res;
-	int rc = 0;
-
-	if (PG(db)->pooled)
-		return 0;
-	snprintf(sql, sizeof sql, "SET lock_timeout = %ld", lock_ms(db));
-	if ((res = PQexec(H(db), sql)) == NULL ||
-	    PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_seterr(db, "%s", pg_msg(db));
-		rc = -1;
-	}
-	PQclear(res);
-	return rc;
-}
-
 static int
 pg_open(struct db *db, const char *url, int flags)
 {
@@ -1245,16 +1218,16 @@ pg_open(struct db *db, const char *url, int flags)
 	    *PQgetvalue(res, 0, 1) == 't' ? "SET extra_float_digits = 1;" : "",
 	    *PQgetvalue(res, 0, 2) == 't' ? "SET bytea_output = 'hex';" : "");
 	PQclear(res);
-	/* a writer, like a reader (pg_reader_wait), waits for a row or
-	 * table lock (a session left idle in its transaction, a long
-	 * prune) no longer than PM_DB_TIMEOUT, as on SQLite: then it says
-	 * so and stops (pg_fail), instead of a flow that never ends */
-	if (!(flags & DB_READONLY))
-		snprintf(PG(db)->fix + strlen(PG(db)->fix), sizeof PG(db)->fix -
-		    strlen(PG(db)->fix), "SET lock_timeout = %ld;", lock_ms(db));
-	if (out_settings(db) == -1)
-		return -1;
-	return (flags & DB_READONLY) ? pg_reader_wait(db) : 0;
+	/* a writer waits for a row or table lock (a session left idle in
+	 * its transaction, a long prune), and a reader for a table lock (an
+	 * ALTER TABLE, a VACUUM FULL), no longer than PM_DB_TIMEOUT, as on
+	 * SQLite: then it says so and stops (pg_fail), instead of a flow or
+	 * a --status check that never ends.  Through a pooler too: SET
+	 * LOCAL in each transaction (out_settings), never for a server
+	 * connection other clients get. */
+	snprintf(PG(db)->fix + strlen(PG(db)->fix), sizeof PG(db)->fix -
+	    strlen(PG(db)->fix), "SET lock_timeout = %ld;", lock_ms(db));
+	return out_settings(db);
 }
 
 static int

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/pg.sh"
 pg_start
+pgbouncer_start
 
 . "$TESTS_DIR/score-data.sh"
 test_expect_success 'score: the same report from PostgreSQL as from SQLite' '
@@ -98,6 +99,27 @@ test_expect_success 'a table locked past PM_DB_TIMEOUT: the readers give up and 
 	expect_status 3 && test_grep "lock timeout" err &&
 	PM_DB_TIMEOUT=0.5 run timeout 60 pm-store --db "$url" -e markets &&
 	expect_status 3 && test_grep "lock timeout" err
+'
+
+# Through the pooler each reader's transaction sets its own lock_timeout:
+# before, only a direct connection had one, and these waited for the lock
+# to go (30 s here, for ever for a session left idle in its transaction).
+test_expect_success 'through PgBouncer: the readers give up on the locked table the same way' '
+	pg_ready && pgb_ready && url=$(pg_newdb pooledlock) && scored "$url" &&
+	lock_table "$url" markets && test_when_finished unlock_table "$url" &&
+	u=$(pgb_url pooledlock) &&
+	PM_DB_TIMEOUT=0.5 run timeout 20 pm-summary --status --db "$u" --json &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	PM_DB_TIMEOUT=0.5 run timeout 20 pm-summary --score --db "$u" --json &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	PM_DB_TIMEOUT=0.5 run timeout 20 pm-store --db "$u" -e markets &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	PM_DB_TIMEOUT=0.5 run timeout 20 pm-store --db "$u" -e market --format csv &&
+	expect_status 3 && test_grep "lock timeout" err &&
+	unlock_table "$url" &&
+	run pm-summary --score --db "$u" --json && expect_status 0 &&
+	run pm-store --db "$u" -e markets && expect_status 0 &&
+	test "$(psql -X -A -t "$u" -c "SHOW lock_timeout")" = 0
 '
 
 test_expect_success 'a flow whose table cannot be read is an error, not "no data"' '
