@@ -941,7 +941,8 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	char err[256];
 	size_t i, n;
 	unsigned long bad = 0;
-	int rc = -1, raw = strcmp(what, "raw") == 0, v = schema_version(db);
+	int rc = -1, said = 0, raw = strcmp(what, "raw") == 0;
+	int v = schema_version(db);
 
 	/* a database with no tables yet is pm-store's (do_export) */
 	if ((strcmp(what, "group") == 0 || strcmp(what, "retry") == 0) &&
@@ -980,7 +981,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		if (raw && raw_record(st, &b, z, &scratch, &plain) == -1) {
 			msg("--export raw: payload %s cannot be read back",
 			    db_col_text(st, 4, NULL));
-			rc = -2;	/* said */
+			said = 1;
 			break;
 		} else if (raw) {
 			/* a plain payload or request damaged by hand */
@@ -1001,7 +1002,7 @@ store_export(struct db *db, const char *what, struct jqf *where,
 			    retry_old(jp, p, n, &b) == -1 :
 			    buf_add(&b, p, n) == -1) {
 				msg("--export %s: out of memory", what);
-				rc = -2;	/* said */
+				said = 1;
 				break;
 			}
 		}
@@ -1010,13 +1011,15 @@ store_export(struct db *db, const char *what, struct jqf *where,
 		out_line(b.data, b.len);
 		(*count)++;
 	}
-	if (rc == DB_ROW || (limit && *count >= limit)) {
+	/* a step that failed says why, DB_BUSY (a lost connection) too: the
+	 * rows written cannot be written again */
+	if (!said && (rc == DB_ROW || (limit && *count >= limit))) {
 		db_reset(st);
 		rc = DB_DONE;
 	}
-	if (rc != DB_DONE && rc != -2)
+	if (rc != DB_DONE && !said)
 		msg("--export %s: %s", what, db_errmsg(db));
-	rc = rc == DB_DONE && bad == 0 ? 0 : -1;
+	rc = rc == DB_DONE && bad == 0 && !said ? 0 : -1;
 out:
 	db_finalize(st);
 	json_parser_free(jp);

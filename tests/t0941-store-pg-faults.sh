@@ -1,8 +1,8 @@
 #!/bin/bash
 # pm-store when PostgreSQL fails under it: the server restarted in the
 # middle of a run (pm-store connects again and completes), stopped and not
-# coming back (a clear error, exit 3, within PM_DB_TIMEOUT), down before
-# the start, out of disk space.  After each: the database holds exactly
+# coming back (a clear error, exit 3, within PM_DB_TIMEOUT), an export's
+# connection lost (exit 3, said), down before the start, out of disk space.  After each: the database holds exactly
 # what pm-store said it stored, and the same input stored again gives the
 # rows of one uninterrupted run.  (SQLite: t0940.)
 #
@@ -73,6 +73,47 @@ test_expect_success 'PostgreSQL stopped mid-run for good: error, exit 3 within P
 	stored_as_said "$url" out && mv out out1 && unset PM_DB_TIMEOUT &&
 	run pm-store --db "$url" "$STREAM" && expect_status 0 &&
 	db_dump "$url" >d && test_cmp "$CLEAN" d
+'
+
+# a session of database $1 waiting for a lock another holds
+lock_waiter() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
+	    WHERE datname = '$1' AND wait_event_type = 'Lock'")" -ge 1
+}
+
+# pmlock holds its table locked
+lock_held() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_locks l
+	    JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pmlock'
+	    AND l.mode = 'AccessExclusiveLock' AND l.granted")" -ge 1
+}
+
+# An export's connection lost mid-way cannot start again (its rows are
+# out): exit 3, and why.  The export waits for a table another session
+# holds locked, and its backend is terminated while it waits.  Before,
+# -e raw exited 3 without a word: the lost connection's DB_BUSY was taken
+# for "said already".
+test_expect_success 'the connection lost during an export: exit 3, and says so' '
+	pg_ready && url=$(pg_newdb lostexp) &&
+	pm-store --db "$url" "$STREAM" >/dev/null 2>&1 &&
+	for k in raw:raw_observations group:processed_events markets:markets; do
+		PGAPPNAME=pmlock psql -X -q "$url" -c "BEGIN" \
+		    -c "LOCK TABLE ${k#*:} IN ACCESS EXCLUSIVE MODE" \
+		    -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+		wait_for lock_held || return 1
+		PM_DB_TIMEOUT=60 timeout 60 pm-store --db "$url" -e ${k%:*} \
+		    >out 2>err &
+		spid=$! && wait_for lock_waiter lostexp || return 1
+		psql -X -A -t -q "$PG_URL" -c "SELECT pg_terminate_backend(pid)
+		    FROM pg_stat_activity WHERE datname = '"'"'lostexp'"'"' AND
+		    wait_event_type = '"'"'Lock'"'"'" >/dev/null &&
+		psql -X -A -t -q "$PG_URL" -c "SELECT pg_terminate_backend(pid)
+		    FROM pg_stat_activity WHERE application_name = '"'"'pmlock'"'"'" >/dev/null &&
+		st=0 && wait $spid || st=$?
+		test_eq 3 "$st" "${k%:*}: exit status" &&
+		test_grep "^pm-store: --export [a-z]*: connection lost (terminating connection due to administrator command)" err &&
+		test ! -s out || return 1
+	done
 '
 
 test_expect_success 'PostgreSQL down when pm-store starts: exit 3 at once, the server named' '
