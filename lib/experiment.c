@@ -495,9 +495,19 @@ write_split(struct xworker *w, struct xjob *j, const struct variant *v,
     struct xres *r, const char *started, const char *finished, long ms,
     const struct buf sp[3], size_t left)
 {
-	struct xres no = { .status = XR_SKIPPED };	/* no buffer used */
-	struct xres miss = { .status = XR_FAILED };
+	struct xres no = { .status = XR_SKIPPED };	/* r's buffers at most, */
+	struct xres miss = { .status = XR_FAILED };	/* borrowed */
 
+	/* the first result written keeps the answer (output, stderr) */
+	if (sp[0].len <= 2) {
+		no.output = miss.output = r->output;
+		no.err_text = miss.err_text = r->err_text;
+		no.has_stderr = miss.has_stderr = r->has_stderr;
+		if (sp[1].len > 2) {
+			miss.output.len = miss.err_text.len = 0;
+			miss.has_stderr = 0;
+		}
+	}
 	if (sp[0].len > 2)
 		write_result(w, v, r, started, finished, ms, &sp[0]);
 	if (sp[1].len > 2) {

@@ -89,4 +89,22 @@ test_expect_success 'the stored results of the variant cover what it named, each
 	test_cmp want got
 '
 
+# The answer goes with the first result written: a forecast that
+# declined one market and left out the rest kept its output nowhere.
+test_expect_success 'declined and left out, no market forecast: the answer is kept once' '
+	cat >n.json <<-\JSON &&
+	{"suites": [{"id": "s", "forecast": [{"variant": "nul", "type": "jq",
+	  "program": "{output: \"why\", probabilities: {(.markets[0].market_id): null}}"}]}]}
+	JSON
+	run pm-experiment -c n.json ../g.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] |
+		\"\(.status) \(.market_ids | join(\",\")) \(.output) \(.error)\"" out >got &&
+	cat >want <<-\EOT &&
+	skipped m1 why declined: probabilities null
+	failed m2,m3 null probabilities: 2 of the markets to forecast left out
+	EOT
+	test_cmp want got &&
+	test_count failure out 2
+'
+
 test_done
