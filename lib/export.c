@@ -33,9 +33,12 @@ struct table {
 	const char		*sql_pg;	/* sql, sql2 on PostgreSQL, */
 	const char		*sql2_pg;	/* when not the same */
 	int			 nkey;		/* rows: the leading columns
-						 * naming their record, one
-						 * row each when 0 */
+						 * naming their record (at
+						 * most MAXKEY), one row each
+						 * when 0 */
 };
+
+#define MAXKEY	2
 
 /* ?2 is bound everywhere; where "all" means nothing, it is read only so. */
 #define NOALL "CAST(?2 AS BIGINT) IS NOT NULL"
@@ -320,27 +323,28 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 
 /* Whether a row whose key columns are p[0..t->nkey) (lengths n) starts
  * another record than the row before, whose key is kept in last: a
- * market's rows, one per outcome, are one record for --limit. */
+ * market's rows, one per outcome, are one record for --limit.  The key
+ * is written after the last one, compared, then moved in its place: no
+ * allocation a row once last has grown. */
 static int
 next_record(const struct table *t, const char *const *p, const size_t *n,
     struct buf *last)
 {
-	struct buf k;
+	size_t old = last->len;
 	int i, next;
 
 	if (t->nkey == 0)
 		return 1;
-	buf_init(&k, 0);
 	for (i = 0; i < t->nkey; i++) {
-		buf_add(&k, &n[i], sizeof n[i]);	/* none is the prefix of
-							 * another */
+		buf_add(last, &n[i], sizeof n[i]);	/* none is the prefix
+							 * of another */
 		if (p[i])
-			buf_add(&k, p[i], n[i]);
+			buf_add(last, p[i], n[i]);
 	}
-	next = k.len != last->len || memcmp(k.data, last->data, k.len) != 0;
-	buf_reset(last);
-	buf_add(last, k.data, k.len);
-	buf_release(&k);
+	next = last->len - old != old ||
+	    memcmp(last->data, last->data + old, old) != 0;
+	memmove(last->data, last->data + old, last->len - old);
+	last->len -= old;
 	return next;
 }
 
@@ -353,8 +357,8 @@ export_rows(struct db *db, const char *what, int format, int all,
 	int records = format == EXPORT_NDJSON && t && t->record_sql;
 	struct db_stmt *st;
 	struct buf js, line, last;
-	const char *p, *kp[2];
-	size_t n, kn[2];
+	const char *p, *kp[MAXKEY];
+	size_t n, kn[MAXKEY];
 	int rc, v, pg, i;
 
 	if (t == NULL)

@@ -51,15 +51,14 @@ one(const char *expr, size_t n, const char *doc, size_t len, json_parser *sp,
 	struct jqf *f;
 	json_val v;
 	const char *s, *e;
-	char *x = NULL, e2[256];
+	char e2[256];
 	size_t sl;
 	int k = -1;
 
 	buf_init(&val, 0);
 	pthread_once(&env_once, env_make);
-	if (env_def == NULL || (x = strndup(expr, n)) == NULL ||
-	    buf_adds(&val, env_def) == -1 || buf_adds(&val, x) == -1) {
-		free(x);
+	if (env_def == NULL || buf_adds(&val, env_def) == -1 ||
+	    buf_add(&val, expr, n) == -1) {
 		buf_release(&val);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -68,14 +67,13 @@ one(const char *expr, size_t n, const char *doc, size_t len, json_parser *sp,
 	buf_reset(&val);
 	if (f == NULL ||
 	    (k = jqf_eval(f, doc, len, &val, e2, sizeof e2)) == -1)
-		snprintf(err, errlen, "{{%s}}: %s", x, e2);
+		snprintf(err, errlen, "{{%.*s}}: %s", (int)n, expr, e2);
 	else if (k == 1 && json_parse(sp, val.data, val.len, 0, &v, &e) == 0 &&
 	    (s = json_str(&v, &sl)) != NULL)
 		k = buf_add(out, s, sl);
 	else if (k == 1)
 		k = buf_add(out, val.data, val.len);
 	jqf_free(f);
-	free(x);
 	buf_release(&val);
 	return k == -1 ? -1 : 0;
 }
