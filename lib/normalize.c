@@ -5,6 +5,7 @@
  * jw; nothing is parsed twice except the JSON-in-a-string arrays, which
  * are joined and parsed together in one call.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -100,16 +101,23 @@ fail(struct normalizer *n, const char *fmt, ...)
 }
 
 /*
- * A string holding a number, as a double: any length (an API may send
- * "0.26" and sixty zeros), all of it a number.  0, or -1 when it is not
- * one, or -2 when memory ran out.
+ * A string holding a decimal number, as a double: any length (an API may
+ * send "0.26" and sixty zeros), all of it a number.  strtod()'s other
+ * forms ("0x10", "inf", "nan") are not numbers here.  0, or -1 when it is
+ * not one, or -2 when memory ran out.
  */
 static int
 str_double(const char *s, size_t sl, double *d)
 {
 	char tmp[64], *p = tmp, *end;
+	size_t i;
 	int r;
 
+	for (i = 0; i < sl && isspace((unsigned char)s[i]); i++)
+		;
+	for (; i < sl; i++)
+		if (!isdigit((unsigned char)s[i]) && !memchr("+-.eE", s[i], 5))
+			return -1;
 	if (sl >= sizeof tmp && (p = malloc(sl + 1)) == NULL)
 		return -2;
 	memcpy(p, s, sl);

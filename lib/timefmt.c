@@ -217,7 +217,10 @@ split(const char *s, size_t n, int64_t *sec, const char **frac, size_t *fl,
 				return -1;
 		}
 	}
-	if (i != n)
+	/* second 60 is a leap second, at 23:59 UTC only: anywhere else it
+	 * is not a time, where timegm() would make it the next minute */
+	if (i != n || (se == 60 && ((h * 60 + mi - sign * (oh * 60 + om)) %
+	    1440 + 1440) % 1440 != 1439))
 		return -1;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;

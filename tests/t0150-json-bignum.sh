@@ -73,6 +73,16 @@ test_expect_success 'a volume no double holds fails that market, not its neighbo
 	not grep -q "bad_record" out
 '
 
+test_expect_success 'a volume in a form other than a decimal fails that market' '
+	{ gamma_market 0 volume="\"0x10\""; gamma_market 1 volume="\"inf\"";
+	  gamma_market 2 volume="\" 16\""; } >in.ndjson &&
+	run pm-normalize -R -e markets in.ndjson && expect_status 1 &&
+	test "$(count_kind market out)" -eq 1 && test "$(count_kind failure out)" -eq 2 &&
+	grep -q "^pm-normalize: in.ndjson:1: market [0-9]*: volume is not a number: \"0x10\"" err &&
+	grep -q "^pm-normalize: in.ndjson:2: market [0-9]*: volume is not a number: \"inf\"" err &&
+	jq -e "select(.kind == \"market\") | .volume == 16" out
+'
+
 test_expect_success 'a volume or price no double holds fails that market in pm-store' '
 	gamma_market 0 >in.ndjson &&
 	pm-normalize -R -e markets in.ndjson >m.ndjson &&

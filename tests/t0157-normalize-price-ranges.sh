@@ -20,11 +20,12 @@ test_expect_success 'good prices of every endpoint become price records' '
 '
 
 test_expect_success 'an empty, negative, above-one or non-number price: a failure' '
-	for p in "\"\"" "\"-0.5\"" "\"1.5\"" "-0.5" "1.5" "\"abc\"" "\"nan\""; do
+	for p in "\"\"" "\"-0.5\"" "\"1.5\"" "-0.5" "1.5" "\"abc\"" "\"nan\"" \
+	    "\"0x0.8\""; do
 		raw midpoint "$T" "{\"mid\":$p}" || return 1
 	done >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&
-	test_count price out 0 && test_count failure out 7 &&
+	test_count price out 0 && test_count failure out 8 &&
 	jq -r "select(.kind == \"failure\") | .detail" out >got &&
 	cat >want <<-\EOT &&
 	price is an empty string
@@ -33,7 +34,8 @@ test_expect_success 'an empty, negative, above-one or non-number price: a failur
 	price -0.5 is outside [0, 1]
 	price 1.5 is outside [0, 1]
 	price is not a number: "abc"
-	price nan is outside [0, 1]
+	price is not a number: "nan"
+	price is not a number: "0x0.8"
 	EOT
 	test_cmp want got
 '
