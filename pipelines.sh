@@ -386,14 +386,10 @@ dump_end() {
 	fi
 }
 
-# pipelines.sh's word on how the run ended: the end record for pm-summary
-# (standard output), and, unless nothing is written, in the database: the
-# failed stage as a failure record (reason stage_failed) and the status.
-# When the database cannot take it (pm-store itself failed), the row stays
-# running, and the next run of the flow marks it abandoned.
-finish_run() {
-	local now end fail='' err
-	[ "$flow" != replay ] || return 0
+# The end record and the stage_failed failure record, in end and fail,
+# from the run's outcome (run_outcome).
+end_of_run() {
+	local now
 	run_outcome
 	now=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 	end=$(run_record | jq -c --arg now "$now" --arg st "$out_status" \
@@ -401,16 +397,41 @@ finish_run() {
 	    '. + {phase:"end", final:true, finished_at:$now, status:$st,
 	      failed_stage:(if $stage == "" then null else $stage end),
 	      error:(if $e == "" then null else $e end)}')
-	printf '%s\n' "$end"
+	fail=''
 	[ -z "$out_stage" ] || fail=$(jq -cn --arg stage "$out_stage" \
 	    --arg e "$out_error" '{kind:"failure", stage:$stage,
 	    reason:"stage_failed", retriable:true, detail:$e}')
+}
+
+# pipelines.sh's word on how the run ended: the end record for pm-summary
+# (standard output), and, unless nothing is written, in the database: the
+# failed stage as a failure record (reason stage_failed) and the status.
+# When the database cannot take it (pm-store itself failed), the row stays
+# running, and the next run of the flow marks it abandoned.
+finish_run() {
+	local end fail err last
+	[ "$flow" != replay ] || return 0
+	end_of_run
 	# a replay of the dump then ends the run as this run ended: its
 	# failed stage, and the counts pm-store gave it (an end without
-	# counts keeps those stored, and the dump holds no other end)
-	[ -n "$no_dump" ] || [ ! -f "$dump_file" ] ||
-	    [ -e "$run_dir/dump.failed" ] || { [ -z "$fail" ] ||
-	    printf '%s\n' "$fail"; dump_end "$end"; } >>"$dump_file"
+	# counts keeps those stored, and the dump holds no other end).  One
+	# that cannot be appended (a full disk) leaves the dump without its
+	# end, which a replay takes for a run cut short: a failed stage
+	# dump, as when the stream could not be written.
+	if [ -z "$no_dump" ] && [ -f "$dump_file" ] &&
+	    [ ! -e "$run_dir/dump.failed" ]; then
+		last=$({ [ -z "$fail" ] || printf '%s\n' "$fail"
+		    dump_end "$end"; })
+		if ! printf '%s\n' "$last" 2>"$run_dir/dump.err" >>"$dump_file"; then
+			cat "$run_dir/dump.err" >&2
+			echo "$prog: $flow: cannot write the dump $dump_file" >&2
+			stage_done 3 dump "cannot write the dump $dump_file: $(tail \
+			    -n 1 "$run_dir/dump.err")"
+			: >"$run_dir/dump.failed"
+			end_of_run
+		fi
+	fi
+	printf '%s\n' "$end"
 	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
 	[ -z "$dry_run" ] || return 0
 	# with the counts too: on ClickHouse a row is replaced whole, and
