@@ -977,6 +977,22 @@ main() {
 	prune) flow_prune; exit ;;
 	esac
 
+	# ClickHouse keeps market data only: no groups, no --new-only
+	case $flow:$db in
+	daily:clickhouse*://* | retry-failures:clickhouse*://*)
+		usage_error "$flow: not on ClickHouse: the daily flow's bookkeeping (--new-only) and experiment results need a PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)" ;;
+	esac
+	# a run id mistyped (or another database's) is a usage error, not a
+	# run that retries nothing without a word
+	if [ "$flow" = retry-failures ]; then
+		local known=0
+		pm pm-store --export retry --run "${positional[0]}" --limit 1 \
+		    >/dev/null || known=$?
+		[ "$known" -ne 2 ] || usage_error "retry-failures: no run" \
+		    "${positional[0]} in the database: nothing retried"
+		[ "$known" -eq 0 ] || die "retry-failures: cannot read run" \
+		    "${positional[0]} from the database"
+	fi
 	run_id=$(date -u -d "$started_at" +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
 	git_sha=${GITHUB_SHA:-$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)}
 	options_json=$(jq -cn --arg w "${window_opt:+$window_days}" --arg t "$target_opt" \
@@ -992,11 +1008,6 @@ main() {
 	    die "cannot create $dump_dir"
 	[ -n "$summary_path" ] && { mkdir -p -- "$(dirname -- "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
-	# ClickHouse keeps market data only: no groups, no --new-only
-	case $flow:$db in
-	daily:clickhouse*://* | retry-failures:clickhouse*://*)
-		usage_error "$flow: not on ClickHouse: the daily flow's bookkeeping (--new-only) and experiment results need a PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)" ;;
-	esac
 	# A flow writes to standard output only with --summary-path -, but
 	# every stage's wrapper needs it open (pm's 3>&1): closed, the last
 	# stage never ran and the run was recorded before its stream ended.

@@ -66,18 +66,49 @@ test_expect_success 'replaying the first run afterwards changes nothing' '
 	test_cmp before after
 '
 test_expect_success 'retry-failures of a run without failures does nothing' '
-	run "$P" retry-failures no-such-run --db "$DB" --no-dump --summary-path s.json \
+	id=$(q "SELECT run_id FROM processing_runs WHERE flow = '\''retry-failures'\''") &&
+	test_num "$(printf "%s\n" "$id" | wc -l)" -eq 1 && test -n "$id" &&
+	run "$P" retry-failures "$id" --db "$DB" --no-dump --summary-path s.json \
 	    --config "$TMP/exp.json" --env-file /dev/null &&
-	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0
+	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0 &&
+	test_eq completed "$(jq -r .run_status s.json)"
 '
-test_expect_success 'retry-failures on a database not made yet: nothing to do' '
+# A run id mistyped, or given with another database, retried nothing and
+# exited 0 without a word: the user believed the failures retried.
+test_expect_success 'retry-failures of a run the database does not have: exit 2, no run made' '
+	q "SELECT run_id, status FROM processing_runs ORDER BY run_id" >runs_before &&
+	run "$P" retry-failures no-such-run --db "$DB" --no-dump --summary-path s2.json \
+	    --config "$TMP/exp.json" --env-file /dev/null &&
+	expect_status 2 &&
+	test_grep -x "pm-store: $DB: --run no-such-run: no such run" err &&
+	test_grep -x "pipelines.sh: retry-failures: no run no-such-run in the database: nothing retried" err &&
+	test ! -e s2.json &&
+	q "SELECT run_id, status FROM processing_runs ORDER BY run_id" >runs_after &&
+	test_cmp runs_before runs_after &&
+	run pm-store --db "$DB" --export retry --run no-such-run && expect_status 2 &&
+	test_line_count out -eq 0
+'
+test_expect_success 'retry-failures on a database not made yet, or with no tables: no such run, exit 2' '
 	sqlite3 empty.db "CREATE TABLE other (x)" &&
-	for k in retry group; do
-		run pm-store --db empty.db --export $k --run R1 && expect_status 0 &&
-		test_line_count out -eq 0 || return 1
-	done &&
+	run pm-store --db empty.db --export group --run R1 && expect_status 0 &&
+	test_line_count out -eq 0 &&
+	run pm-store --db empty.db --export retry --run R1 && expect_status 2 &&
+	test_grep "pm-store: empty.db: --run R1: no such run (no tables here)" err &&
 	run "$P" retry-failures R1 --db "$TMP/new.db" --no-dump --summary-path s.json \
 	    --config "$TMP/exp.json" --env-file /dev/null &&
-	expect_status 0 && test_num "$(jq .totals.grouped s.json)" -eq 0
+	expect_status 2 && test_grep "no such run (no database here)" err &&
+	test ! -e "$TMP/new.db"
+'
+test_expect_success 'PostgreSQL: a run the database does not have is exit 2 too' '
+	pg_start && url=$(pg_newdb retryunknown) &&
+	run "$P" daily --db "$url" --config "$TMP/exp.json" --no-dump --env-file /dev/null &&
+	expect_status 0 &&
+	run "$P" retry-failures no-such-run --db "$url" --no-dump \
+	    --config "$TMP/exp.json" --env-file /dev/null &&
+	expect_status 2 && test_grep "no run no-such-run in the database" err &&
+	test_eq 1 "$(psql -XAtq "$url" -c "SELECT count(*) FROM processing_runs")" &&
+	id=$(psql -XAtq "$url" -c "SELECT run_id FROM processing_runs") &&
+	run "$P" retry-failures "$id" --db "$url" --no-dump \
+	    --config "$TMP/exp.json" --env-file /dev/null && expect_status 0
 '
 test_done

@@ -126,6 +126,23 @@ print_schema(const char *engine)
 	return 0;
 }
 
+/* -e retry -r RUN_ID: the run is stored (1), or not (0: a run id
+ * mistyped would retry nothing without a word), or -1. */
+static int
+run_stored(struct db *db, const char *run_id)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(db, "SELECT 1 FROM processing_runs WHERE "
+	    "run_id = ?1")) == NULL)
+		return -1;
+	db_bind_str(st, 1, run_id);
+	rc = db_step(st);
+	db_finalize(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
 static int
 do_export(struct opts *o)
 {
@@ -136,11 +153,18 @@ do_export(struct opts *o)
 	unsigned long n = 0;
 	char err[600];
 	int rc = 0, whole, v;
+	/* a run to retry that is not stored is a mistake (exit 2) */
+	int retry_run = o->run_id && strcmp(what, "retry") == 0;
 
 	/* A database not made yet, or made with no tables yet, holds
 	 * nothing: the prices, trades and retry-failures flows export while
 	 * their own pm-store makes it, and a read must not make it. */
 	if (!db_exists(o->url)) {
+		if (retry_run) {
+			msg("%s: --run %s: no such run (no database here)",
+			    o->target, o->run_id);
+			return EXIT_USAGE;
+		}
 		msg("%s: no database here: nothing to export", o->target);
 		return 0;
 	}
@@ -153,8 +177,20 @@ do_export(struct opts *o)
 		if (v == -1)
 			msg("%s: schema version: %s", o->target,
 			    db_errmsg(db));
+		else if (retry_run)
+			msg("%s: --run %s: no such run (no tables here)",
+			    o->target, o->run_id);
 		db_close(db);
-		return v == -1 ? EXIT_DB : 0;
+		return v == -1 ? EXIT_DB : retry_run ? EXIT_USAGE : 0;
+	}
+	if (retry_run && (v = run_stored(db, o->run_id)) != 1) {
+		if (v == 0)
+			msg("%s: --run %s: no such run", o->target, o->run_id);
+		else
+			msg("%s: --run %s: %s", o->target, o->run_id,
+			    db_errmsg(db));
+		db_close(db);
+		return v == 0 ? EXIT_USAGE : EXIT_DB;
 	}
 	whole = o->format == EXPORT_NDJSON &&
 	    (strcmp(what, "market") == 0 || strcmp(what, "event") == 0);
