@@ -35,6 +35,8 @@ struct rep {
 	int			 version;	/* schema_version() */
 	struct memo		 memo[NMEMO];
 	size_t			 nmemo;
+	char			 below[TS_MAX + 1];	/* above every
+					 * time at or before now, as text */
 	char			*err;
 	size_t			 errlen;
 };
@@ -265,8 +267,7 @@ newest_of(struct rep *r, const char *sql, const char *what,
 			return m->found;
 		}
 	ts_format((time_t)r->o->now, NULL, 0, now);
-	/* every text at or before now sorts before now + "~" */
-	snprintf(below, sizeof below, "%s~", now);
+	snprintf(below, sizeof below, "%s", r->below);
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, what);
 	for (i = 0; i < NEWEST_TRIES && !found; i++) {
@@ -387,6 +388,10 @@ newest(struct rep *r, struct fresh *f)
 	return 0;
 }
 
+/* When a run started, as the runs are listed: a report at --now sees no
+ * run started after it, nor a failure recorded after it (r->below). */
+#define STARTED "COALESCE(started_at, stored_at)"
+
 /* The flow's runs: how many, how many failed (or were abandoned), and
  * how many of the latest failed in a row. */
 static int
@@ -398,12 +403,13 @@ run_counts(struct rep *r, struct fresh *f)
 	int rc, streak = 1;
 
 	snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE flow = ?1 "
-	    "ORDER BY COALESCE(started_at, stored_at) DESC, run_id DESC",
+	    "AND " STARTED " < ?2 ORDER BY " STARTED " DESC, run_id DESC",
 	    table(r, "processing_runs", t, sizeof t));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_str(st, 1, f->src->flow);
+	db_bind_str(st, 2, r->below);
 	f->last_status[0] = 0;
 	while ((rc = db_step(st)) == DB_ROW) {
 		v = db_col_text(st, 0, NULL);
@@ -681,16 +687,17 @@ runs(struct rep *r)
 	int rc, n = 0, k[4] = { 0 };
 
 	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "
-	    "finished_at, counts FROM %s %s ORDER BY COALESCE(started_at, "
-	    "stored_at) DESC, run_id DESC LIMIT ?1",
+	    "finished_at, counts FROM %s WHERE " STARTED " < ?2 %s ORDER BY "
+	    STARTED " DESC, run_id DESC LIMIT ?1",
 	    table(r, "processing_runs", t, sizeof t), r->o->flow ?
-	    "WHERE flow = ?2" : "");
+	    "AND flow = ?3" : "");
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_int(st, 1, r->o->runs);
+	db_bind_str(st, 2, r->below);
 	if (r->o->flow)
-		db_bind_str(st, 2, r->o->flow);
+		db_bind_str(st, 3, r->o->flow);
 	/* the run lines follow their totals: gather them apart */
 	buf_init(&r->t, 0);
 	jw_key(&r->j, "runs");
@@ -748,10 +755,12 @@ failures(struct rep *r)
 
 	ts_format((time_t)(r->o->now - 86400), NULL, 0, since);
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE recorded_at "
-	    ">= ?1", table(r, "processing_failures", t, sizeof t));
+	    ">= ?1 AND recorded_at < ?2", table(r, "processing_failures", t,
+	    sizeof t));
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_str(st, 1, since);
+	db_bind_str(st, 2, r->below);
 	if ((rc = db_step(st)) == DB_ROW) {
 		day = db_col_int(st, 0);
 		db_reset(st);
@@ -767,13 +776,14 @@ failures(struct rep *r)
 	/* the last stored first among equal times: ClickHouse has no id,
 	 * its row versions grow as pm-store stores */
 	snprintf(sql, sizeof sql, "SELECT recorded_at, run_id, stage, reason, "
-	    "retriable, market_id, event_key, detail FROM %s ORDER BY "
-	    "recorded_at DESC, %s DESC LIMIT ?1", table(r,
-	    "processing_failures", t, sizeof t),
+	    "retriable, market_id, event_key, detail FROM %s WHERE "
+	    "recorded_at < ?2 ORDER BY recorded_at DESC, %s DESC LIMIT ?1",
+	    table(r, "processing_failures", t, sizeof t),
 	    db_engine(r->db) == DB_CLICKHOUSE ? "row_version" : "id");
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_int(st, 1, r->o->failures);
+	db_bind_str(st, 2, r->below);
 	jw_key(&r->j, "recent");
 	jw_open(&r->j, '[');
 	while ((rc = db_step(st)) == DB_ROW)
@@ -821,6 +831,8 @@ header(struct rep *r)
 	char now[TS_MAX];
 
 	ts_format((time_t)r->o->now, NULL, 0, now);
+	/* every text at or before now sorts before now + "~" */
+	snprintf(r->below, sizeof r->below, "%s~", now);
 	jw_open(&r->j, '{');
 	jw_key(&r->j, "now");
 	jw_strz(&r->j, now);

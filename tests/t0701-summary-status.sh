@@ -324,4 +324,26 @@ test_expect_success 'a stored failure with control characters: shown as ?, never
 	not grep -q "$(printf "[\033\007]")" out
 '
 
+test_expect_success '--now in the past: the report then, without the failures recorded or runs started after it' '
+	# runs started at 06:00 and 08:00 of 2026-11-23, each with a failure
+	# recorded as it was stored: 06:30, 08:30, and one stored now
+	for i in 6 8; do
+		{ rec_run_start s$i static | jq -c ".started_at = \"2026-11-23T0$i:00:00Z\"";
+		  echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+			pm-store --db n.db >/dev/null 2>&1 || true
+		sqlite3 n.db "UPDATE processing_failures SET recorded_at = '\''2026-11-23T0$i:30:00.000Z'\'' WHERE run_id = '\''s$i'\''" || return 1
+	done &&
+	printf "%s\n" "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"http_error\",\"retriable\":true,\"market_id\":\"9\",\"input\":\"x:1\",\"detail\":\"d\"}" |
+		pm-store --db n.db >/dev/null 2>&1 &&
+	run pm-summary --status --db n.db --now 2026-11-23T07:00:00Z --json && expect_status 5 &&
+	jq -e ".failures.last_day == 1 and [.failures.recent[].run_id] == [\"s6\"] and
+		.runs.listed == 1 and .runs.last[0].run_id == \"s6\" and
+		.flows[0].runs == 1 and .flows[0].consecutive_failed_runs == 1" out >/dev/null &&
+	run pm-summary --status --db n.db --now 2026-11-23T08:30:00Z && expect_status 5 &&
+	test_grep "^failures: 2 in the last day$" out &&
+	test_grep "^runs: last 2: 0 completed, 0 partial, 2 failed, 0 running; success rate 0%$" out &&
+	run pm-summary --status --db n.db --json && expect_status 5 &&
+	jq -e ".failures.last_day == 1 and (.failures.recent | length) == 3 and .runs.listed == 2" out >/dev/null
+'
+
 test_done
