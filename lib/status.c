@@ -134,6 +134,20 @@ jcol(struct rep *r, struct db_stmt *st, int i, const char *key)
 	"AS status FROM processing_runs FINAL)"
 
 /*
+ * The failures on ClickHouse: one row per failure, as FINAL reads it, but
+ * with the time it was first recorded, as SQLite and PostgreSQL keep it
+ * (the row stored again is left as it was there), not the latest
+ * version's: a dump stored again a day later (a replay) would make its
+ * failures the last day's, and list them as the newest.
+ */
+#define CH_FAILURES "(SELECT failure_sha256, any(run_id) AS run_id, " \
+	"any(stage) AS stage, any(reason) AS reason, any(retriable) AS " \
+	"retriable, any(market_id) AS market_id, any(event_key) AS " \
+	"event_key, any(detail) AS detail, min(recorded_at) AS recorded_at, " \
+	"min(row_version) AS row_version FROM processing_failures GROUP BY " \
+	"failure_sha256)"
+
+/*
  * A table as a count or a list reads it.  On ClickHouse its rows are
  * versions, merged in the background (ReplacingMergeTree), and FINAL
  * reads one row per key, the latest (a MAX over times needs none); in a
@@ -148,6 +162,8 @@ table(const struct rep *r, const char *name, char *buf, size_t n)
 		return name;
 	if (r->version >= 3 && strcmp(name, "processing_runs") == 0)
 		return CH_RUNS;
+	if (strcmp(name, "processing_failures") == 0)
+		return CH_FAILURES;
 	snprintf(buf, n, "(SELECT * FROM %s FINAL)", name);
 	return buf;
 }
@@ -749,7 +765,7 @@ static int
 failures(struct rep *r)
 {
 	struct db_stmt *st;
-	char since[TS_MAX], sql[320], t[64];
+	char since[TS_MAX], sql[1024], t[64];
 	int64_t day = 0;
 	int rc;
 

@@ -172,6 +172,21 @@ test_expect_success 'the same stream stored twice, versions not merged: counted 
 	sametext --now "$(wall)"
 '
 
+test_expect_success 'a failure stored again later (a replay): its first time, as on SQLite' '
+	newch && {
+		run_at r1 static 0; mk 1 false true
+		printf "%s\n" "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"http_error\",\"retriable\":true,\"market_id\":\"9\",\"input\":\"x:1\",\"detail\":\"d\"}"
+	} >st && store st &&
+	# a second between the first storing and the report, one more to
+	# the second: a report then saw the failure, and it was first
+	# recorded before it on both
+	sleep 1.1 && w=$(wall) && sleep 1.1 && store st &&
+	same --now "$w" && expect_status 5 &&
+	jq -e ".failures.last_day == 1 and (.failures.recent | length) == 1" out >/dev/null &&
+	run pm-summary --status --json --db "$CH" &&
+	jq -e --arg w "$w" ".failures.recent[0].recorded_at < \$w" out >/dev/null
+'
+
 # raw TIME: Gamma's markets 1 and 2 as a static run lists them, fetched
 # at TIME, normalized
 raw_markets() {
