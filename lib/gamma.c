@@ -618,7 +618,12 @@ date_parts(struct gamma *g, int n)
 		    (i + 1) / n) / 1000) * 1000;
 		ts_epoch((int64_t)(t0 / 1000), bmin);
 		ts_epoch((int64_t)(t1 / 1000), bmax);
-		if (q->offset_mode) {	/* no order to stop by: filters */
+		/* Offset paging: plain filters, but for the top of a fully
+		 * open range, listed as with keyset paging (from the top
+		 * down, no filter): what has no end date, which no filter
+		 * matches, is listed there. */
+		if (q->offset_mode && (q->end_min || q->end_max ||
+		    i < n - 1)) {
 			if (!add_part(g, i == 0 ? q->end_min : bmin,
 			    i == n - 1 ? q->end_max : bmax, 0, 0, 0, 0))
 				return -1;

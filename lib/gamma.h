@@ -20,8 +20,10 @@
  * the open side inward: objects without an end date, which no end-date
  * filter matches, sort first on one of the two sides and are listed
  * there.  A bounded range (--end-date-min and --end-date-max) excludes
- * them, as the API's filters do.  Offset paging and id lists are not
- * ordered: their partitions are plain filters.
+ * them, as the API's filters do.  Id lists are not ordered: their
+ * partitions are plain filters; so are offset paging's, but for the top
+ * end of a fully open range, ordered as above to read what has no end
+ * date.
  *
  * Ownership: the query is borrowed for the call; raw and failure records
  * go to standard output (raw.h, record.h).

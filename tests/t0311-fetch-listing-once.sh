@@ -68,6 +68,20 @@ test_expect_success '--closed any: all 3,000 once' '
 	test_line_count out 3000
 '
 
+test_expect_success 'offset paging over an open range: those without an end date too' '
+	: >"$TMP/spread.log" &&
+	# shellcheck disable=SC2086
+	run pm-fetch markets --closed false --pagination offset --page-size 100 \
+	    $FAST && expect_status 0 && test ! -s err &&
+	ids_equal out markets &&
+	test_num "$(jq -r "select(.payload.endDate == null) | .payload.id" out | wc -l)" -eq 51 &&
+	test_grep "order=endDate&ascending=false" "$TMP/spread.log" &&
+	# shellcheck disable=SC2086
+	run pm-fetch events --closed false --pagination offset --page-size 100 \
+	    $FAST && expect_status 0 && test ! -s err &&
+	ids_equal out events
+'
+
 # All 3,000 close within three days: the first partition holds them all,
 # and is halved while it runs until the cursors are enough.
 fake_start skew --markets 3000 --only-synthetic --no-end-every 50 \
