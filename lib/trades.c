@@ -30,7 +30,8 @@ struct trades {
 	struct fetch	*f;
 	struct rl_bucket *bucket, *gbucket;
 	struct strset	*known;		/* condition ids read or looked up */
-	struct strset	*found;		/* condition ids Gamma answered */
+	struct strset	*found;		/* condition ids Gamma answered, or
+					 * whose lookup failed (said so) */
 	struct buf	 lookup;	/* comma list not yet looked up */
 	int		 nlookup;
 	struct buf	 all_asked;	/* every one looked up, comma list */
@@ -116,11 +117,34 @@ scope_free(struct scope *s)
 	free(s);
 }
 
+/* A lookup request: its condition ids, a comma list. */
+struct lookup {
+	struct trades	*t;
+	char		*ids;
+};
+
+/* A lookup that failed has its failure record: its ids are not also
+ * said to be unknown to Gamma, which was not heard. */
+static void
+lookup_failed(struct lookup *l)
+{
+	char *p, *next;
+
+	for (p = l->ids; p && *p; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next = 0;
+		strset_add(l->t->found, p, strlen(p));
+		if (next)
+			*next++ = ',';
+	}
+}
+
 /* Markets by condition id, answered: each one a raw Gamma record. */
 static void
 lookup_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
-	struct trades *t = j->ctx;
+	struct lookup *l = j->ctx;
+	struct trades *t = l->t;
 	struct raw_src src = { .source = "gamma", .endpoint = "markets",
 	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
 	    .requestlen = strlen(j->req) };
@@ -130,13 +154,17 @@ lookup_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	const char *s;
 	size_t n, pos = 0;
 
-	if (a->unasked)
-		return;		/* the reader has gone */
-	if (!a->ok || a->root.type != JSON_ARRAY) {
-		failure(t, j->url, a->ok ? 0 : a->retriable, a->ok ?
-		    "answer is not an array of markets" : a->detail);
+	if (a->unasked || !a->ok || a->root.type != JSON_ARRAY) {
+		if (!a->unasked)	/* else the reader has gone */
+			failure(t, j->url, a->ok ? 0 : a->retriable, a->ok ?
+			    "answer is not an array of markets" : a->detail);
+		lookup_failed(l);
+		free(l->ids);
+		free(l);
 		return;
 	}
+	free(l->ids);
+	free(l);
 	json_iter_init(&it, &a->root);
 	while (json_iter_next(&it, NULL, NULL, &o) &&
 	    jspan_next(a->text, a->len, &pos, &e) == 1) {
@@ -174,6 +202,7 @@ lookup_send(struct trades *t)
 {
 	static const char *const closed[] = { "false", "true" };
 	struct buf qs, url, req;
+	struct lookup *l;
 	char *ids, *p, *next;
 	int i, r = 0;
 
@@ -202,12 +231,19 @@ lookup_send(struct trades *t)
 		    jw_strz(&req, closed[i]) | jw_close(&req, '}') |
 		    http_query_add(&qs, "closed", closed[i]) |
 		    http_query_add(&qs, "limit", "100");
+		l = NULL;
 		if (r == 0 && buf_printf(&url, "%s/markets?%s", t->q->gamma,
-		    qs.data) == 0)
-			r = submit(t, url.data, t->gbucket, t, req.data,
+		    qs.data) == 0 && (l = calloc(1, sizeof *l)) != NULL &&
+		    (l->ids = strdup(t->lookup.data)) != NULL) {
+			l->t = t;
+			r = submit(t, url.data, t->gbucket, l, req.data,
 			    lookup_done);
-		else
+		} else
 			r = -1;
+		if (r == -1 && l) {
+			free(l->ids);
+			free(l);
+		}
 	}
 	buf_release(&qs);
 	buf_release(&url);

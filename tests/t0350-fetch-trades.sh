@@ -134,4 +134,32 @@ test_expect_success 'markets are batched into market= lists' '
 	test_line_count ids 5
 '
 
+test_expect_success 'Gamma not reached: the lookups fail, no market is said unknown to it' '
+	PM_GAMMA_URL=http://127.0.0.1:9 run pm-fetch trades --user $USER_ADDR \
+		--taker-only false --attempts 1 </dev/null &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"failure\") | .url" out >failed &&
+	test_line_count failed -gt 0 &&
+	test_grep -v "^null$" failed && test_grep "condition_ids=" failed &&
+	test_grep -v "no market on Gamma" err
+'
+
+MANY=$FAKE_URL
+fake_start other --markets 1 --only-synthetic
+
+test_expect_success 'markets Gamma does not know: a failure record each' '
+	PM_DATA_URL=$MANY run pm-fetch trades --user $USER_ADDR \
+		--taker-only false </dev/null &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"raw\" and .endpoint==\"trades\") |
+		.payload[].conditionId" out | sort -u >traded &&
+	jq -r "select(.kind==\"failure\") | .detail" out >details &&
+	jq -r "select(.kind==\"raw\" and .endpoint==\"markets\") |
+		.payload.conditionId" out | sort -u >fetched &&
+	comm -23 traded fetched >unknown && test_line_count unknown -gt 0 &&
+	sed -n "s/^no market on Gamma for condition id //p" details |
+		sed "s/:.*//" | sort >said &&
+	test_cmp unknown said && test_line_count details "$(wc -l <said)"
+'
+
 test_done
