@@ -71,6 +71,16 @@ test_expect_success 'base URLs must be http(s) and carry no credentials' '
 	expect_status 2
 '
 
+test_expect_success 'a refused base URL does not show its password or its query' '
+	for u in htps://user:secret@127.0.0.1:9 user:secret@127.0.0.1:9 \
+	    "http://127.0.0.1:9/?key=secret" "ftp://127.0.0.1:9/?key=secret"; do
+		run pm-fetch markets --gamma-url "$u" && expect_status 2 &&
+		test_grep -v secret err &&
+		PM_DATA_URL=$u run pm-fetch trades </dev/null &&
+		expect_status 2 && test_grep -v secret err || return 1
+	done
+'
+
 test_expect_success 'an API that cannot be reached is exit 3, with a failure record' '
 	run pm-fetch markets --gamma-url http://127.0.0.1:9 --partitions 1 --attempts 2 --backoff 1 &&
 	expect_status 3 && test_count failure out 1 &&

@@ -109,27 +109,31 @@ oneof(const char *opt, const char *s, const char *const *set)
 }
 
 /* A base URL: http(s), no credentials (URLs are printed), no slash at
- * the end. */
+ * the end.  No message shows what may be a secret: the user and
+ * password are looked for first, and a query is never printed. */
 static int
 base_url(const char *opt, char *s, const char **out)
 {
 	size_t n = strlen(s);
-	const char *auth;
+	const char *auth = strstr(s, "://");
+	int shown = (int)strcspn(s, "?#");
 
-	if (strncmp(s, STRCONST("http://")) &&
-	    strncmp(s, STRCONST("https://"))) {
-		msg("%s: \"%s\" is not an http or https URL", opt, s);
-		return -1;
-	}
-	auth = strstr(s, "//") + 2;
+	auth = auth ? auth + 3 : s;
 	if (memchr(auth, '@', strcspn(auth, "/?#"))) {
 		msg("%s: credentials in a URL are refused: they would be "
 		    "written in every record", opt);
 		return -1;
 	}
+	if (strncmp(s, STRCONST("http://")) &&
+	    strncmp(s, STRCONST("https://"))) {
+		msg("%s: \"%.*s%s\" is not an http or https URL", opt, shown,
+		    s, s[shown] ? "..." : "");
+		return -1;
+	}
 	if (strpbrk(auth, "?#")) {
-		msg("%s: %s: a base URL has no query or fragment: requests "
-		    "would not go where their records say", opt, s);
+		msg("%s: %.*s%c...: a base URL has no query or fragment: "
+		    "requests would not go where their records say", opt,
+		    shown, s, s[shown]);
 		return -1;
 	}
 	while (n > 0 && s[n - 1] == '/')
