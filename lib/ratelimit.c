@@ -160,7 +160,8 @@ rl_set(struct rl_table *t, const char *spec, char *err, int errlen)
 	if (eq == NULL || (b = find(t, spec, (size_t)(eq - spec))) == NULL) {
 		snprintf(err, (size_t)errlen, "%s: want NAME=N[/SECONDS] with "
 		    "NAME one of markets, events, listing, prices, price, "
-		    "book, midpoint, prices-history, last-trade-price, other",
+		    "book, midpoint, prices-history, last-trade-price, "
+		    "trades, other",
 		    spec);
 		return -1;
 	}

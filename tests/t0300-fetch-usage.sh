@@ -30,6 +30,16 @@ test_expect_success 'bad option values are usage errors naming the option' '
 	done
 '
 
+test_expect_success '--rate: every budget name the refusal lists is taken' '
+	run pm-fetch markets --rate nosuch=5 && expect_status 2 &&
+	names=$(sed -n "s/.*NAME one of //p" err | tr -d " " | tr , " ") &&
+	test_grep trades err &&
+	for n in $names; do
+		run pm-fetch trades --rate "$n=5/1" --help && expect_status 0 ||
+		{ echo "name: $n"; return 1; }
+	done
+'
+
 test_expect_success 'a past target date is refused' '
 	run pm-fetch markets --target-date 2020-01-01 && expect_status 2 &&
 	test_grep "2020-01-01 is in the past" err
