@@ -255,6 +255,33 @@ ch_redact(const char *url, char *out, size_t n)
 		    "clickhouse");
 }
 
+int
+ch_url_check(const char *url, char *err, size_t el)
+{
+	const char *q = strchr(url, '?'), *p;
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+	char base[4096];
+	struct ch_url u;
+	int r;
+
+	for (p = q ? q + 1 : ""; *p; p += strcspn(p, "&"), p += *p == '&')
+		if (strncmp(p, "cluster=", 8) && strncmp(p, "shards=", 7)) {
+			snprintf(err, el, "unknown URL parameter %.*s (cluster= "
+			    "and shards= are known)", (int)strcspn(p, "=&"), p);
+			return -1;
+		}
+	if (n >= sizeof base) {
+		snprintf(err, el, "URL too long");
+		return -1;
+	}
+	memcpy(base, url, n);
+	base[n] = 0;
+	r = ch_url_parse(base, &u, err, el);
+	memset(base, 0, sizeof base);	/* the password */
+	memset(&u, 0, sizeof u);
+	return r;
+}
+
 /* The server's exception text on one line: runs of white space become one
  * space, the ", e.what() = ..." tail of 18.16 goes. */
 static void

@@ -87,6 +87,12 @@ int ch_url_parse(const char *url, struct ch_url *u, char *err, size_t errlen);
  * and "<unparsable>". */
 void ch_redact(const char *url, char *out, size_t n);
 
+/* Whether url is one the stores take: ch_url_parse() of what comes before
+ * a '?', and after it no key but cluster= and shards=.  0, or -1 with the
+ * reason in err (never the password): a usage error, found before any
+ * server is asked. */
+int ch_url_check(const char *url, char *err, size_t errlen);
+
 struct ch_opts {
 	long	 wait_ms;	/* PM_DB_TIMEOUT in ms: how long a server may
 				 * be unreachable, or a request get nothing,

@@ -52,7 +52,7 @@ ch_db_open(struct db *d, const char *target, int flags)
 	struct ch_db *h = (struct ch_db *)d;
 	struct ch_opts o = { d->wait_ms, 0, 0, db_query_ms() };
 	char base[4096], shown[600], err[1024], tlserr[256];
-	const char *q = strchr(target, '?'), *p;
+	const char *q = strchr(target, '?');
 	size_t n = q ? (size_t)(q - target) : strlen(target), sl;
 
 	if (!(flags & DB_READONLY)) {
@@ -61,14 +61,8 @@ ch_db_open(struct db *d, const char *target, int flags)
 	}
 	/* a cluster's URL: read through its first shard, whose Distributed
 	 * tables have every shard's rows */
-	for (p = q; p && *p; p += strcspn(p, "&"))
-		if (strncmp(++p, "cluster=", 8) && strncmp(p, "shards=", 7)) {
-			db_seterr(d, "unknown URL parameter %.*s (cluster= and "
-			    "shards= are known)", (int)strcspn(p, "=&"), p);
-			return -1;
-		}
-	if (n >= sizeof base) {
-		db_seterr(d, "a URL too long");
+	if (ch_url_check(target, err, sizeof err) == -1) {
+		db_seterr(d, "%s", err);
 		return -1;
 	}
 	memcpy(base, target, n);

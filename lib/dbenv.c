@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch.h"
 #include "db.h"
 #include "dbenv.h"
 #include "msg.h"
@@ -26,6 +27,13 @@ db_choose(const char *opt, struct db_choice *c)
 	db_redact(c->url, c->name, sizeof c->name);
 	if (db_url_parse(c->url, 0, &u, err, sizeof err) == -1) {
 		msg("%s: %s", c->setting, err);
+		return -1;
+	}
+	/* a ClickHouse URL no server could take is the user's to fix, not
+	 * a server out of reach (exit 3) */
+	if (u.engine == DB_CLICKHOUSE &&
+	    ch_url_check(c->url, err, sizeof err) == -1) {
+		msg("%s: %s: %s", c->setting, c->name, err);
 		return -1;
 	}
 	if (env && strcmp(env, "production") == 0) {

@@ -185,15 +185,9 @@ chdb_open(const char *url, const char *target, const char *cluster, char *err,
 	memcpy(base, url, bl);
 	base[bl] = 0;
 	shards[0] = 0;
+	if (ch_url_check(url, err, errlen) == -1)
+		goto fail;
 	if (q) {
-		for (p = q + 1; *p; p += strcspn(p, "&"), p += *p == '&') {
-			if (strncmp(p, "cluster=", 8) && strncmp(p, "shards=", 7)) {
-				snprintf(err, errlen, "unknown URL parameter "
-				    "%.*s (cluster= and shards= are known)",
-				    (int)strcspn(p, "=&"), p);
-				goto fail;
-			}
-		}
 		if (param(q + 1, "cluster", d->cluster, sizeof d->cluster) == -1 ||
 		    param(q + 1, "shards", shards, sizeof shards) == -1)
 			goto long_url;

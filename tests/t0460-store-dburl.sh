@@ -45,6 +45,22 @@ test_expect_success 'clickhouse:// and clickhouses:// are ClickHouse: no file ma
 	done
 '
 
+test_expect_success 'a ClickHouse URL no server could take: exit 2, not 3' '
+	: no host, a port that is no port, an unknown parameter: a usage error, &&
+	: not a server out of reach, which a retry of the job may get past &&
+	refused "clickhouse://" "^pm-store: --db: clickhouse://: no host" &&
+	refused "clickhouses://u:Secret@:9000/pm" "^pm-store: --db: clickhouses://u:\*\*\*@:9000/pm: no host" &&
+	refused "clickhouse://127.0.0.1:http/pm" "port is not a number from 1 to 65535" &&
+	refused "clickhouse://127.0.0.1:1/pm?clustr=pm" "unknown URL parameter clustr" &&
+	DATABASE_URL="clickhouse://u:Secret@/pm" run pm-store --export market &&
+	expect_status 2 && grep -q "^pm-store: DATABASE_URL: .*no host" err &&
+	run pm-store --schema clickhouse -d "clickhouse://u:Secret@/pm" &&
+	expect_status 2 && test ! -s out && grep -q "no host" err &&
+	run pm-summary --status --db "clickhouse://127.0.0.1:0/pm" &&
+	expect_status 2 && grep -q "^pm-summary: --db: .*port is not a number" err &&
+	test -z "$(made)" && not grep -q Secret err
+'
+
 test_expect_success 'in-memory SQLite databases keep nothing: refused' '
 	refused ":memory:" "in-memory database keeps nothing" &&
 	refused "sqlite::memory:" "in-memory database keeps nothing" &&

@@ -636,9 +636,14 @@ main(int argc, char **argv)
 	if (o.schema && strcmp(o.schema, "clickhouse") == 0) {
 		if (o.url)
 			ch_redact(o.url, o.target, sizeof o.target);
-		rc = o.url && !ch_url_is(o.url) ? (msg("--schema clickhouse: "
-		    "-d is not a clickhouse:// URL"), EXIT_USAGE) :
-		    store_ch_schema(o.url, o.target, o.cluster);
+		if (o.url && !ch_url_is(o.url)) {
+			msg("--schema clickhouse: -d is not a clickhouse:// URL");
+			rc = EXIT_USAGE;
+		} else if (o.url && ch_url_check(o.url, err, sizeof err) == -1) {
+			msg("--db: %s: %s", o.target, err);
+			rc = EXIT_USAGE;
+		} else
+			rc = store_ch_schema(o.url, o.target, o.cluster);
 		goto out;
 	}
 	if (o.cluster) {
