@@ -113,4 +113,32 @@ test_expect_success 'install-deps.sh: runtime within build within everything; no
 	run sh "$TOP/tools/install-deps.sh" --bogus && expect_status 2
 '
 
+test_expect_success 'install-deps.sh not as root: the exact commands, the lists updated first' '
+	: a user of uid 1000 on a machine that has none of the packages &&
+	mkdir fakebin &&
+	printf "#!/bin/sh\necho 1000\n" >fakebin/id &&
+	printf "#!/bin/sh\nexit 1\n" >fakebin/dpkg-query &&
+	chmod +x fakebin/id fakebin/dpkg-query &&
+	PATH=$PWD/fakebin:$PATH run sh "$TOP/tools/install-deps.sh" --runtime &&
+	expect_status 1 && test ! -s out &&
+	test_eq "install-deps.sh: missing Debian packages; run:" "$(head -n 1 err)" &&
+	test_line_count err 2 &&
+	test_eq "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $(sh "$TOP/tools/install-deps.sh" --list --runtime | tr "\n" " " | sed "s/ \$//")" "$(tail -n 1 err)"
+'
+
+test_expect_success 'install-deps.sh: every form its --help shows runs, a bad one is named' '
+	sh "$TOP/tools/install-deps.sh" --help >help &&
+	sed -n "s/^  tools\/install-deps.sh *//p" help >forms &&
+	test_line_count forms -ge 5 &&
+	! grep -q "LEVEL" help &&
+	for l in --runtime --build --demo; do
+		sh "$TOP/tools/install-deps.sh" $l --list >a &&
+		sh "$TOP/tools/install-deps.sh" --list $l >b && test_cmp a b || return 1
+	done &&
+	run sh "$TOP/tools/install-deps.sh" --list build && expect_status 2 &&
+	test_grep "^install-deps.sh: unknown option: build (--runtime, --build, --demo, --tests, --list, --help)\$" err &&
+	run sh "$TOP/tools/install-deps.sh" --tests --list && expect_status 0 &&
+	test_line_count out -gt 20
+'
+
 test_done

@@ -8,7 +8,8 @@
 #   tools/install-deps.sh --runtime  what installed programs and the driver
 #                                    need to run: libraries and commands
 #   tools/install-deps.sh --demo     the build and the demo's fake server
-#   tools/install-deps.sh --list [LEVEL]   print the packages, install none
+#   tools/install-deps.sh [--runtime|--build|--demo] --list
+#                                    print the packages, install none
 set -eu
 
 runtime="libcurl4 libjq1 libonig5 libsqlite3-0 libpq5 libssl3 libsimdjson14 libzstd1
@@ -29,9 +30,9 @@ while [ $# -gt 0 ]; do
 	--tests) level=tests ;;
 	--list) list=1 ;;
 	-h|--help)
-		sed -n '2,11s/^# \{0,1\}//p' "$0"
+		sed -n '2,12s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
-	*) echo "install-deps: unknown option: $1 (--runtime, --build, --demo, --list)" >&2
+	*) echo "install-deps.sh: unknown option: $1 (--runtime, --build, --demo, --tests, --list, --help)" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -57,13 +58,15 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
-	echo "install-deps: installing:$missing" >&2
+	echo "install-deps.sh: installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >&2
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing >&2
 else
-	echo "install-deps: missing Debian packages; run:" >&2
-	echo "  sudo apt-get install -y --no-install-recommends$missing" >&2
+	# what root would run: the package lists first (a fresh machine or
+	# container has none, and apt-get install finds no package then)
+	echo "install-deps.sh: missing Debian packages; run:" >&2
+	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
 	exit 1
 fi
