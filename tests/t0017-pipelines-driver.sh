@@ -104,6 +104,19 @@ test_expect_success '--help: exit 0; a usage that cannot be written is said, exi
 	done
 '
 
+test_expect_success 'every flow --help lists is in the README and in pm-pipelines(7)' '
+	run "$P" --help && expect_status 0 &&
+	sed -n "/^flows:/,/^options:/s/^  \([a-z-][a-z-]*\).*/\1/p" out >flows &&
+	test_line_count flows -ge 11 &&
+	sed -n "/^## The flows/,/^## /p" "$TOP/README.md" | grep "^| \`" |
+		sed "s/ | .*//" >table &&
+	while read -r f; do
+		grep -q "\`$f[\` ]" table || { echo "README.md: no $f"; return 1; }
+		grep -qE "^\.It Cm $f( |\$)" "$TOP/man/pm-pipelines.7" ||
+			{ echo "pm-pipelines.7: no $f"; return 1; }
+	done <flows
+'
+
 test_expect_success 'a program missing: exit 3 naming it, before anything is written' '
 	mkdir nojq &&
 	for d in ${PATH//:/ }; do
