@@ -315,6 +315,30 @@ test_expect_success 'status usage errors exit 2' '
 	run pm-summary --status --json out.json && expect_status 2
 '
 
+test_expect_success 'an option of another mode: exit 2 naming it, never ignored' '
+	filled d.db && cp d.db before.db &&
+	for a in "--score --flow daily" "--score --now 2026-11-23T07:00:00Z" \
+	    "--score --fresh 1h" "--score --runs 3" "--score --failures 3" \
+	    "--score --status-path s.json" "--status --buckets 5" \
+	    "--status --clamp 0.01" "--status --plot p.svg" \
+	    "--status --wait 0" "--status --ttl 60" "--score --run-id r" \
+	    "--hold daily --json" "--hold daily --flow daily" \
+	    "--hold daily --buckets 5"; do
+		opt=${a#--* } && opt=${opt#daily } && opt=${opt%% *} &&
+		run pm-summary --db d.db $a </dev/null && expect_status 2 &&
+		test_grep "^pm-summary: $opt: only with --" err &&
+		test_line_count err 1 && test ! -s out || { echo "$a"; return 1; }
+	done &&
+	test ! -e s.json && test ! -e p.svg && cmp d.db before.db &&
+	: the options of each mode, all at once, are taken &&
+	run pm-summary --db d.db --status --flow daily --fresh 1h --stale 2h \
+	    --now 2026-11-23T08:00:00Z --runs 3 --failures 3 --json \
+	    --status-path s.json && test -s s.json &&
+	case $status in 0|4|5) ;; *) echo "status $status"; false ;; esac &&
+	run pm-summary --db d.db --score --buckets 5 --clamp 0.01 --json \
+	    --plot p.svg && expect_status 0
+'
+
 test_expect_success 'a stored failure with control characters: shown as ?, never sent to the terminal' '
 	filled d.db &&
 	printf "%s\n" "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"http_error\",\"retriable\":true,\"market_id\":\"9\\u001b[31m\",\"input\":\"x:1\",\"detail\":\"a\\u001b]0;pwned\\u0007b\"}" |

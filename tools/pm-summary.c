@@ -268,22 +268,8 @@ check_opts(struct opts *o, int nfiles)
 	if (!o->stale_set)
 		o->st.stale = o->fresh_set && o->st.fresh >= stale ?
 		    o->st.fresh * 2 : stale;
-	if ((o->mode == MODE_HOLD) != (o->le.flow != NULL) ||
-	    (o->mode != MODE_HOLD && (o->le.run_id || o->le.wait ||
-	    o->le.ttl != 60))) {
-		msg("--run-id, --wait and --ttl go with --hold FLOW");
-		return -1;
-	}
 	if (o->st.stale < o->st.fresh) {
 		msg("--stale must not be below --fresh");
-		return -1;
-	}
-	if (o->plot && o->mode != MODE_SCORE) {
-		msg("--plot: only with --score");
-		return -1;
-	}
-	if (o->status_path && o->mode != MODE_STATUS) {
-		msg("--status-path goes with --status");
 		return -1;
 	}
 	o->notify_setting = o->notify ? "--notify" : "PM_NOTIFY_URL";
@@ -303,6 +289,27 @@ check_opts(struct opts *o, int nfiles)
 	o->st.json = o->sc.json = o->json;
 	o->st.thresholds_given = o->fresh_set || o->stale_set;
 	return 0;
+}
+
+/* The database modes share one table of options: one given in a mode
+ * it does nothing in is a usage error, not ignored (--score --flow daily
+ * would score every flow, --status --buckets 5 report as ever).  NULL,
+ * or the modes it goes with. */
+static const char *
+wrong_mode(int ch, int mode)
+{
+	switch (ch) {
+	case O_FLOW: case O_FRESH: case O_STALE: case O_NOW: case O_RUNS:
+	case O_FAILURES: case O_STATUS_PATH:
+		return mode == MODE_STATUS ? NULL : "--status";
+	case O_BUCKETS: case O_CLAMP: case O_PLOT:
+		return mode == MODE_SCORE ? NULL : "--score";
+	case O_RUN_ID: case O_WAIT: case O_TTL:
+		return mode == MODE_HOLD ? NULL : "--hold FLOW";
+	case 'j':
+		return mode != MODE_HOLD ? NULL : "--status or --score";
+	}
+	return NULL;
 }
 
 /* 1: done, exit 0 (help, version); 0: go on; -1: usage error. */
@@ -343,12 +350,19 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	const char *with;
+	int ch, li = -1;
 
 	o->mode = find_mode(argc, argv);
 	while ((ch = getopt_long(argc, argv, o->mode == MODE_STREAM ?
 	    "pqhV" : "hV", o->mode == MODE_STREAM ? stream_longopts :
-	    db_longopts, NULL)) != -1) {
+	    db_longopts, &li)) != -1) {
+		if (o->mode != MODE_STREAM && li >= 0 &&
+		    (with = wrong_mode(ch, o->mode)) != NULL) {
+			msg("--%s: only with %s", db_longopts[li].name, with);
+			return -1;
+		}
+		li = -1;
 		if (ch == 'h') {
 			usage(stdout);
 			return 1;
