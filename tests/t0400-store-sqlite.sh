@@ -243,6 +243,28 @@ test_expect_success 'usage' '
 	run pm-store --where . && expect_status 2
 '
 
+test_expect_success 'options that do not go together: the first line says which' '
+	while IFS="|" read -r args why; do
+		run pm-store --db x.db $args </dev/null && expect_status 2 &&
+		test_eq "pm-store: $why" "$(head -n 1 err)" &&
+		test_grep "^usage: pm-store" err && test ! -s out ||
+		{ echo "$args"; cat err; return 1; }
+	done <<-EOF &&
+	-n -N|-n, -N, --export, --schema, --last-run and --prune-before: one at a time (-N counts for --prune-before)
+	--export market --last-run daily|-n, -N, --export, --schema, --last-run and --prune-before: one at a time (-N counts for --prune-before)
+	--export market x.ndjson|--export, --schema, --last-run and --prune-before read no input: no file operand
+	--prune-before 2026-01-01 x.ndjson|--export, --schema, --last-run and --prune-before read no input: no file operand
+	--limit 5|--where, --run and --limit: only with --export
+	-r RUN|--where, --run and --limit: only with --export
+	--now 2026-01-01T00:00:00Z|--now: only with --last-run
+	--export raw --format csv|--format and --all: only with --export market, event, price or result
+	--export price --all|--all: only with --export market
+	--export market --all --closed-since 2026-01-01|--closed-since: only with --export market, as ndjson, without --all
+	--export market --format csv --closed-since 2026-01-01|--closed-since: only with --export market, as ndjson, without --all
+	EOF
+	test ! -e x.db
+'
+
 test_expect_success 'the man page is lint-clean and the schema example current' '
 	mandoc -T lint -W warning "$TOP/man/pm-store.1" >lint 2>&1 || true &&
 	test ! -s lint &&

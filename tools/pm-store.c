@@ -464,6 +464,35 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 	return store_ch_store(o->url, o->target, argc, argv);
 }
 
+/* Why the options given do not go together, or NULL: said before the
+ * usage, which alone left the user to guess. */
+static const char *
+mismatch(const struct opts *o, int nfiles)
+{
+	if (o->new_only + (o->dry_run && !o->prune) + !!o->export +
+	    !!o->schema + !!o->last_run + !!o->prune > 1)
+		return "-n, -N, --export, --schema, --last-run and "
+		    "--prune-before: one at a time (-N counts for "
+		    "--prune-before)";
+	if ((o->export || o->schema || o->last_run || o->prune) && nfiles > 0)
+		return "--export, --schema, --last-run and --prune-before "
+		    "read no input: no file operand";
+	if ((o->where || o->run_id || o->limit) && !o->export)
+		return "--where, --run and --limit: only with --export";
+	if (o->now && !o->last_run)
+		return "--now: only with --last-run";
+	if ((o->format || o->all) && (!o->export || !export_known(o->export)))
+		return "--format and --all: only with --export market, event, "
+		    "price or result";
+	if (o->all && strcmp(o->export, "market") != 0)
+		return "--all: only with --export market";
+	if (o->closed_since && (!o->export || strcmp(o->export, "market") ||
+	    o->all || o->format > EXPORT_NDJSON))
+		return "--closed-since: only with --export market, as ndjson, "
+		    "without --all";
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -616,15 +645,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.new_only + (o.dry_run && !o.prune) + !!o.export + !!o.schema +
-	    !!o.last_run + !!o.prune > 1 || (o.prune && optind < argc) ||
-	    ((o.where || o.run_id || o.limit) && !o.export) ||
-	    (o.now && !o.last_run) ||
-	    ((o.format || o.all) && (!o.export || !export_known(o.export))) ||
-	    (o.all && strcmp(o.export, "market") != 0) ||
-	    (o.closed_since && (!o.export || strcmp(o.export, "market") ||
-	    o.all || o.format > EXPORT_NDJSON)) ||
-	    ((o.export || o.schema || o.last_run) && optind < argc)) {
+	if ((p = mismatch(&o, argc - optind)) != NULL) {
+		msg("%s", p);
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
