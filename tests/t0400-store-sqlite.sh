@@ -243,6 +243,16 @@ test_expect_success 'usage' '
 	run pm-store --where . && expect_status 2
 '
 
+test_expect_success 'usage: every export kind the man page lists, in --help too' '
+	sed -n "/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/s/^\.Fl e Cm //p" \
+	    "$TOP"/man/pm-store.1 | tr -d " " | tr "|" "\n" | sort -u >want &&
+	test "$(wc -l <want)" -ge 9 &&
+	run pm-store --help && expect_status 0 &&
+	sed -n "s/^ *pm-store -e \([a-z|]*\) .*/\1/p" out | tr "|" "\n" |
+	    sort -u >got &&
+	test_cmp want got
+'
+
 test_expect_success 'options that do not go together: the first line says which' '
 	while IFS="|" read -r args why; do
 		run pm-store --db x.db $args </dev/null && expect_status 2 &&

@@ -58,8 +58,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: pm-store [-n | -N] [-d url] [--progress | --no-progress] [file ...]\n"
-"       pm-store -e raw|market|group|retry [-w expr] [-r run_id]\n"
-"                [--limit n] [-d url]\n"
+"       pm-store -e raw|market|markets|events|group|retry [-w expr]\n"
+"                [-r run_id] [--limit n] [-d url]\n"
 "       pm-store -e market|event|price|result [--format ndjson|csv|tsv]\n"
 "                [--all | --closed-since T] [-w expr] [-r run_id]\n"
 "                [--limit n] [-d url]\n"
