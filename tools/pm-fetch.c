@@ -78,9 +78,9 @@ usage(FILE *f)
 "           [--side BUY|SELL] [--filter-type CASH|TOKENS --filter-amount N]\n"
 "           [--start T | --since T] [--end T] [--batch N] [--page-size N]\n"
 "           [--data-url URL] [common options] [file ...]\n"
-"common: [--gamma-url URL] [--clob-url URL] [-j N] [--rate NAME=N[/SEC]]\n"
-"        [--attempts N] [--backoff MS] [--timeout SEC] [--cacert FILE]\n"
-"        [--retry-after-max SEC] [--progress | --no-progress]\n"
+"common: [--gamma-url URL] [--clob-url URL] [-j N | --parallel N]\n"
+"        [--rate NAME=N[/SEC]] [--attempts N] [--backoff MS] [--timeout SEC]\n"
+"        [--cacert FILE] [--retry-after-max SEC] [--progress | --no-progress]\n"
 "        [--end-record] [-h | --help] [-V | --version]\n");
 }
 
