@@ -490,12 +490,53 @@ store_annotate(const char *p, size_t n, int st)
 	out_line(tail, (size_t)len);
 }
 
+/* An end record stored with a status other than its own
+ * (store_end_lost): written out as stored, its status replaced, then
+ * annotated, so that what reads the stream (pm-summary) hears how the
+ * run is recorded. */
+void
+store_annotate_end(json_parser *jp, const char *p, size_t n, int st,
+    const char *status)
+{
+	json_val root, v;
+	json_iter it;
+	const char *k, *err;
+	size_t kl;
+	struct buf b;
+
+	if (json_parse(jp, p, n, 0, &root, &err) == -1 ||
+	    root.type != JSON_OBJECT) {
+		store_annotate(p, n, st);
+		return;
+	}
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	json_iter_init(&it, &root);
+	while (json_iter_next(&it, &k, &kl, &v)) {
+		jw_str(&b, k, kl);
+		buf_addc(&b, ':');
+		if (kl == 6 && memcmp(k, "status", 6) == 0)
+			jw_strz(&b, status);
+		else
+			jw_val(&b, &v);
+	}
+	jw_close(&b, '}');
+	store_annotate(b.data, b.len, st);
+	buf_release(&b);
+}
+
 static void
 emit_one(struct store *s, const struct buf *text, struct entry *e)
 {
 	s->last_status = e->status;
 	if (e->kind != K_BADLINE) {
-		store_annotate(text->data + e->off, e->len, e->status);
+		if (e->kind == K_RUN && s->end_as)
+			store_annotate_end(s->jp, text->data + e->off, e->len,
+			    e->status, s->end_as);
+		else
+			store_annotate(text->data + e->off, e->len, e->status);
+		if (e->kind == K_RUN)
+			s->end_as = NULL;
 		s->total.records++;
 		s->run.records++;
 		store_count(&s->total, e->status);
@@ -717,6 +758,44 @@ store_end_missing(const char *run_id)
 {
 	msg("run %s: the input ended before its end record, which its start "
 	    "said would close it (a dump cut short): partial", run_id);
+}
+
+/* The status an end record gets when this input lost n records of its
+ * run (each reported): a replay missing them did not complete it. */
+const char *
+store_end_lost(const char *run_id, unsigned long n, const char *status)
+{
+	if (status == NULL || strcmp(status, "completed") != 0)
+		return status;
+	msg("run %s: %lu of its records in this input not stored; its end "
+	    "record says completed: partial", run_id, n);
+	return "partial";
+}
+
+/* Did this input lose records of the open run (failed ones)?  0 no; 1
+ * yes and the database has it running or not ended (then its end is not
+ * complete); 2 yes, but the database has it as ended already (its status
+ * in s->end_kept): the rows came before, it stays as it ended; -1 the
+ * look-up failed. */
+int
+store_run_lost(struct store *s)
+{
+	size_t n;
+	const char *p;
+	int rc, ended = 0;
+
+	if (s->run.failed == 0)
+		return 0;
+	db_bind_str(s->xrunget, 1, s->run_id);
+	if ((rc = db_step(s->xrunget)) == DB_ROW) {
+		p = db_col_text(s->xrunget, 1, &n);
+		ended = p && !(n == 7 && memcmp(p, "running", 7) == 0);
+		snprintf(s->end_kept, sizeof s->end_kept, "%.*s",
+		    p ? (int)n : 0, p ? p : "");
+		rc = DB_DONE;
+	}
+	db_reset(s->xrunget);
+	return rc != DB_DONE ? -1 : ended ? 2 : 1;
 }
 
 static void

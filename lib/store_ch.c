@@ -89,6 +89,8 @@ struct store_ch {
 	 * replayed): its row is left so, and its end record says so */
 	int		 kept;
 	char		 kept_at[TS_MAX], kept_status[32], kept_counts[400];
+	const char	*end_as;	/* its end's status as stored, when not
+					 * the record's (end_put) */
 	struct store_counts total, run;
 	unsigned long	 upstream_failures;
 	int		 end_due;	/* store_end_due() of its start */
@@ -531,7 +533,13 @@ failure_row(struct store_ch *s, const char *file, unsigned long line,
 static void
 emit(struct store_ch *s, const char *text, struct chent *e)
 {
-	store_annotate(text + e->off, e->len, e->status);
+	if (e->kind == K_RUN && s->end_as)
+		store_annotate_end(s->chk->jp, text + e->off, e->len,
+		    e->status, s->end_as);
+	else
+		store_annotate(text + e->off, e->len, e->status);
+	if (e->kind == K_RUN)
+		s->end_as = NULL;
 	s->total.records++;
 	s->run.records++;
 	store_count(&s->total, e->status);
@@ -944,21 +952,49 @@ run_row(struct store_ch *s, const json_val *root, const char *finished,
 }
 
 static int
-end_rows(struct store_ch *s, const json_val *root, uint64_t id)
+end_rows(struct store_ch *s, const json_val *root, const char *status,
+    uint64_t id)
 {
 	struct store *c = s->chk;
-	json_val f, st, cn;
+	json_val f, cn;
 	int rc;
 
 	json_get(root, "finished_at", &f);
-	json_get(root, "status", &st);
 	json_get(root, "counts", &cn);
 	buf_reset(&c->content);
 	if (cn.type == JSON_OBJECT && canon_json(&c->content, &cn, 0) == -1)
 		return 1;
-	rc = run_row(s, root, json_str(&f, NULL), json_str(&st, NULL),
+	rc = run_row(s, root, json_str(&f, NULL), status,
 	    cn.type == JSON_OBJECT ? c->content.data : NULL, id);
 	return rc;
+}
+
+/*
+ * An end record: the run's row as it says, unless records of the open
+ * run failed in this input (store_end_lost): then the run is partial, or,
+ * when the database had it ended before this input (its rows stored
+ * then), left as it ended: 2, nothing written.  As run_end_put()
+ * (store_kinds.c) does on SQLite and PostgreSQL.
+ */
+static int
+end_put(struct store_ch *s, const json_val *root, const char *id,
+    uint64_t rid)
+{
+	json_val x;
+	const char *status, *as;
+
+	json_get(root, "status", &x);
+	status = json_str(&x, NULL);
+	if (s->run.failed == 0 || s->run_id == NULL || strcmp(s->run_id, id))
+		return end_rows(s, root, status, rid);
+	if (s->kept) {
+		if (status == NULL || strcmp(status, s->kept_status) != 0)
+			s->end_as = s->kept_status;
+		return 2;
+	}
+	if ((as = store_end_lost(s->run_id, s->run.failed, status)) != status)
+		s->end_as = as;
+	return end_rows(s, root, as, rid);
 }
 
 /* --- runs --------------------------------------------------------------- */
@@ -1055,13 +1091,15 @@ run_record(struct store_ch *s, struct rec *r)
 		else
 			e->status = ST_UNCHANGED;
 	} else if (e->status != ST_FAILED) {
-		rc = strcmp(phase, "end") == 0 ? end_rows(s, &r->root, rid) :
+		rc = strcmp(phase, "end") == 0 ? end_put(s, &r->root, id, rid) :
 		    run_row(s, &r->root, NULL, NULL, NULL, rid);
 		if (rc == 1)
 			fail_entry(e, "bad_record", "a value ClickHouse cannot "
 			    "hold", 1);
 		else if (rc == 0)
 			e->status = ST_INSERTED;
+		else if (rc == 2)
+			e->status = ST_UNCHANGED;
 	}
 	rc = e->status;
 	if (drain(s) == -1 || rc == ST_FAILED)

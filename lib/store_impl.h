@@ -180,6 +180,9 @@ struct store {
 	int		 pending;	/* the error an apply hit, for flush */
 	unsigned long	 upstream_failures;	/* failure records in this run */
 	int		 end_due;	/* store_end_due() of its start */
+	const char	*end_as;	/* its end's status as stored, when not
+					 * the record's (store_end_lost) */
+	char		 end_kept[32];	/* its status, ended before */
 	char		 now[TS_MAX];
 };
 
@@ -296,6 +299,14 @@ const char *store_run_status(const struct store_counts *c, int fatal,
  * whose end never came, so promised, was cut short: partial. */
 int store_end_due(const json_val *start);
 void store_end_missing(const char *run_id);
+/* An end record of the open run after records of it failed here: its
+ * status as it must be stored (completed becomes partial, said), and
+ * whether the database has the run ended already (store.c). */
+const char *store_end_lost(const char *run_id, unsigned long n,
+    const char *status);
+int store_run_lost(struct store *);
+void store_annotate_end(json_parser *jp, const char *p, size_t n, int st,
+    const char *status);
 /* The run end record of a run whose start record is start (or NULL),
  * to standard output. */
 void store_end_record(const json_val *start, const char *now,

@@ -587,20 +587,35 @@ failure_put(struct store *s, struct entry *e, const json_val *root)
 }
 
 /* An end record replayed from a dump says how that run finished: keep its
- * word.  id: the run's run_id column. */
+ * word, unless this input lost records of the run (store_end_lost).
+ * id: the run's run_id column. */
 static int
 run_end_put(struct store *s, struct entry *e, const json_val *root,
     const struct val *id)
 {
 	struct db_stmt *st = s->xrunend;
+	const char *status, *as;
 	json_val x;
-	int rc;
+	int rc, lost;
 
+	json_get(root, "status", &x);
+	status = json_str(&x, NULL);
+	lost = s->run_id && id->s && strlen(s->run_id) == id->n &&
+	    memcmp(s->run_id, id->s, id->n) == 0 ? store_run_lost(s) : 0;
+	if (lost == -1)
+		return DB_ERR;
+	if (lost == 2) {	/* ended before this input: as it ended */
+		if (status == NULL || strcmp(status, s->end_kept) != 0)
+			s->end_as = s->end_kept;
+		return DB_DONE;
+	}
+	if (lost == 1 && (as = store_end_lost(s->run_id, s->run.failed,
+	    status)) != status)
+		s->end_as = status = as;
 	bind_one(st, 1, id);
 	json_get(root, "finished_at", &x);
 	db_bind_str(st, 2, json_str(&x, NULL));
-	json_get(root, "status", &x);
-	db_bind_str(st, 3, json_str(&x, NULL));
+	db_bind_str(st, 3, status);
 	json_get(root, "counts", &x);
 	buf_reset(&s->canon);
 	if (x.type == JSON_OBJECT && canon_json(&s->canon, &x, 0) == 0)

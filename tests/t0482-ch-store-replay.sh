@@ -93,6 +93,35 @@ test_expect_success 'a marked dump without its end, into a fresh database: parti
 	test_eq partial "$(sqlite3 k.db "SELECT status FROM processing_runs")"
 '
 
+# a dump with a bad line: the run was not stored whole by that input,
+# whatever its end record says (before: completed); where it had ended,
+# it stays as it ended; the whole dump again completes it; as on SQLite
+test_expect_success 'a dump with a bad line: partial, as on SQLite; then whole: completed' '
+	url=$(ch_newdb badline) &&
+	{ rec_run_start r7 static | jq -c ".end_record = true"; rec_market b1
+	  echo "{\"kind\":\"market\",\"source\":\"polym"; rec_market b2
+	  rec_run_start r7 static | jq -c ".end_record = true | .phase = \"end\" |
+	    .finished_at = \"2026-11-23T07:05:00Z\" | .status = \"completed\" |
+	    .counts = {records: 3}"
+	} >bad.ndjson && grep -v "source.:.polym\$" bad.ndjson >whole.ndjson &&
+	test_line_count whole.ndjson 4 &&
+	for db in "$url" bl.db; do
+		run pm-store --db "$db" bad.ndjson && expect_status 1 &&
+		test_grep "^pm-store: run r7: 1 of its records in this input not stored; its end record says completed: partial$" err &&
+		tail -1 out | test_grep "\"status\":\"partial\"" &&
+		run pm-store --db "$db" bad.ndjson && expect_status 1 &&
+		tail -1 out | test_grep "\"status\":\"partial\".*\"stored\":\"unchanged\"" || return 1
+	done &&
+	test_eq partial "$(ch_dbq badline "SELECT status FROM processing_runs FINAL")" &&
+	test_eq partial "$(sqlite3 bl.db "SELECT status FROM processing_runs")" &&
+	for db in "$url" bl.db; do
+		run pm-store --db "$db" whole.ndjson && expect_status 0 &&
+		tail -1 out | test_grep "\"status\":\"completed\"" || return 1
+	done &&
+	test_eq "completed	2026-11-23T07:05:00Z" "$(ch_dbq badline "SELECT status, finished_at FROM processing_runs FINAL")" &&
+	test_eq "completed|2026-11-23T07:05:00Z" "$(sqlite3 bl.db "SELECT status, finished_at FROM processing_runs")"
+'
+
 test_expect_success 'an export of the active markets, as SQLite gives it' '
 	url=$(ch_newdb same) &&
 	stream >in.ndjson && run pm-store --db s.db in.ndjson &&

@@ -113,6 +113,34 @@ test_expect_success 'the same dump without the mark (a build before it wrote end
 	expect_status 0 &&
 	test_eq completed "$(sqlite3 oldfresh.db "SELECT status FROM processing_runs")"
 '
+# A line of the dump bad (a disk that damaged it): its record is
+# reported, and the run it belongs to was not stored whole by this input.
+# Before, the dump's end record said completed and the run was recorded
+# so, every record of it seemingly in the database.
+test_expect_success 'a dump with a bad line, into a fresh database: partial; where its rows are: as it ended' '
+	k=$(grep -n "\"kind\":\"market\"" "$DUMP" | head -n 1 | cut -d: -f1) &&
+	test_num "$k" -gt 1 &&
+	awk -v k="$k" "NR == k { print substr(\$0, 1, 40); next } { print }" \
+	    "$DUMP" >"$TMP/bad.ndjson" &&
+	flow replay "$TMP/bad.ndjson" --db bad.db && expect_status 1 &&
+	test_grep "stdin:$k: invalid JSON" err &&
+	test_eq partial "$(sqlite3 bad.db "SELECT status FROM processing_runs")" &&
+	test_grep "^pm-store: run [^ ]*: 1 of its records in this input not stored; its end record says completed: partial$" err &&
+	test_grep "status partial" err &&
+	flow replay "$TMP/bad.ndjson" --db bad.db && expect_status 1 &&
+	test_eq partial "$(sqlite3 bad.db "SELECT status FROM processing_runs")" &&
+	test_grep "status partial" err &&
+	flow replay "$DUMP" --db bad.db && expect_status 0 &&
+	test_grep "status completed" err &&
+	runs "$TMP/orig.db" | head -n 1 >want && runs bad.db | head -n 1 >got &&
+	test_cmp want got &&
+	db_dump "$TMP/orig.db" >want && db_dump bad.db | grep -v "^..processing_failures.*,.store.,.bad_record.," >got &&
+	test_cmp want got &&
+	cp "$TMP/orig.db" badorig.db && runs badorig.db | head -n 1 >want &&
+	flow replay "$TMP/bad.ndjson" --db badorig.db && expect_status 1 &&
+	runs badorig.db | head -n 1 >got && test_cmp want got &&
+	not grep -q "its end record says" err && test_grep "status completed" err
+'
 test_expect_success 'a dump compressed with gzip is read decompressed' '
 	gzip -c "$DUMP" >"$TMP/dump.ndjson.gz" &&
 	flow replay "$TMP/dump.ndjson.gz" --db gz.db && expect_status 0 &&
@@ -167,5 +195,13 @@ test_expect_success 'PostgreSQL: replayed into a fresh database, then again' '
 	runs "$url" | head -n 1 >want &&
 	flow replay "$TMP/cut.ndjson" --db "$url" && expect_status 1 &&
 	runs "$url" | head -n 1 >got && test_cmp want got
+'
+test_expect_success 'PostgreSQL: a dump with a bad line, into a fresh database: partial' '
+	pg_start && url=$(pg_newdb badline) &&
+	flow replay "$TMP/bad.ndjson" --db "$url" && expect_status 1 &&
+	test_eq partial "$(psql -XAtq "$url" -c "SELECT status FROM processing_runs")" &&
+	test_grep "status partial" err &&
+	flow replay "$DUMP" --db "$url" && expect_status 0 &&
+	test_eq completed "$(psql -XAtq "$url" -c "SELECT status FROM processing_runs")"
 '
 test_done
