@@ -72,6 +72,10 @@ void db_redact(const char *url, char *out, size_t n);
  * every password of url, or piece of one, replaced by "***". */
 void db_redact_msg(const char *url, const char *msg, char *out, size_t n);
 
+/* 0 when libpq can parse target (db_url's for PostgreSQL), else -1 and
+ * why (redacted) in err: a URL it cannot take is a usage error. */
+int db_pg_url_check(const char *target, char *err, size_t n);
+
 /* NULL on failure, the (redacted) reason in err. */
 struct db *db_open(const char *url, int flags, char *err, size_t errlen);
 void db_close(struct db *db);

@@ -131,6 +131,38 @@ first_line(const char *m, char *out, size_t n)
 		snprintf(out, n, "no reason given");
 }
 
+/* Can libpq take target (a URI or key=value string) at all?  0, or -1
+ * with libpq's reason, its passwords masked, in err: a URL it cannot
+ * parse, an option it does not know, a port that is not a number. */
+int
+db_pg_url_check(const char *target, char *err, size_t n)
+{
+	PQconninfoOption *o, *p;
+	char *m = NULL, why[300];
+	size_t k;
+	int rc = 0;
+
+	if ((o = PQconninfoParse(target, &m)) == NULL) {
+		k = m ? strcspn(m, "\n") : 0;
+		snprintf(why, sizeof why, "%.*s", (int)k,
+		    m ? m : "out of memory");
+		db_redact_msg(target, why, err, n);
+		PQfreemem(m);
+		return -1;
+	}
+	for (p = o; p->keyword && rc == 0; p++)
+		if (strcmp(p->keyword, "port") == 0 && p->val && *p->val &&
+		    (p->val[strspn(p->val, "0123456789,")] != 0 ||
+		    strstr(p->val, ",,") || *p->val == ',')) {
+			snprintf(why, sizeof why, "invalid port number: "
+			    "\"%.40s\"", p->val);
+			db_redact_msg(target, why, err, n);
+			rc = -1;
+		}
+	PQconninfoFree(o);
+	return rc;
+}
+
 /* libpq's message without the severity ("ERROR:  ") in front, and
  * without the passwords of the URL: libpq may quote it. */
 static const char *

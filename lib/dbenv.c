@@ -29,10 +29,12 @@ db_choose(const char *opt, struct db_choice *c)
 		msg("%s: %s", c->setting, err);
 		return -1;
 	}
-	/* a ClickHouse URL no server could take is the user's to fix, not
-	 * a server out of reach (exit 3) */
-	if (u.engine == DB_CLICKHOUSE &&
-	    ch_url_check(c->url, err, sizeof err) == -1) {
+	/* a URL no server could take is the user's to fix, not a server
+	 * out of reach (exit 3) */
+	if ((u.engine == DB_CLICKHOUSE &&
+	    ch_url_check(c->url, err, sizeof err) == -1) ||
+	    (u.engine == DB_PG &&
+	    db_pg_url_check(u.target, err, sizeof err) == -1)) {
 		msg("%s: %s: %s", c->setting, c->name, err);
 		return -1;
 	}
