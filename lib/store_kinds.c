@@ -29,6 +29,49 @@ say(char *err, size_t errlen, const char *why)
 	return REC_BAD;
 }
 
+/* Does v hold a number beyond a double (1e400, a JSON_HUGE) anywhere? */
+static int
+huge_in(const json_val *v)
+{
+	json_iter it;
+	json_val e;
+
+	if (v->type == JSON_HUGE)
+		return 1;
+	if (v->type != JSON_ARRAY && v->type != JSON_OBJECT)
+		return 0;
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, NULL, NULL, &e))
+		if (huge_in(&e))
+			return 1;
+	return 0;
+}
+
+/*
+ * A record kept as its canonical text (a market's or event's record
+ * column, a group) cannot keep such a number: the text would say null
+ * where the record said 1e400, and an export would give that back.  A
+ * member of a number column says so first ("volume is not a number");
+ * any other member holding one, at any depth, fails the record too.
+ */
+static enum check
+huge_check(const json_val *obj, char *err, size_t errlen)
+{
+	json_iter it;
+	json_val e;
+	const char *k;
+	size_t n;
+
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, &n, &e))
+		if (huge_in(&e)) {
+			snprintf(err, errlen, "%.*s holds a number beyond a "
+			    "double", (int)(n < 64 ? n : 64), k);
+			return REC_BAD;
+		}
+	return REC_GOOD;
+}
+
 static int
 skipped(struct entry *e)
 {
@@ -297,7 +340,7 @@ market_check(struct store *s, const json_val *m, struct val *v, char *err,
 	    rows_check(s, &cs, T_CONTRACTS, "contract", "", &s->mc, err,
 	    errlen) != REC_GOOD)
 		return REC_BAD;
-	return REC_GOOD;
+	return huge_check(m, err, errlen);
 }
 
 /* A checked market, v complete, its contracts cs and tags tags: its row,
@@ -352,9 +395,11 @@ event_check(struct store *s, const json_val *ev, struct val *v, char *err,
 	json_val tags;
 
 	json_get(ev, "tags", &tags);
-	if (tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1)
+	if (tbl_extract(s, T_EVENTS, ev, v, err, errlen) == -1 ||
+	    rows_check(s, &tags, T_TAGS, "tag", "tag ", NULL, err, errlen) !=
+	    REC_GOOD)
 		return REC_BAD;
-	return rows_check(s, &tags, T_TAGS, "tag", "tag ", NULL, err, errlen);
+	return huge_check(ev, err, errlen);
 }
 
 static int
@@ -820,11 +865,12 @@ group_check(struct store *s, const json_val *g, char *err, size_t errlen)
 	while (json_iter_next(&it, NULL, NULL, &x))
 		if (result_check(s, &x, err, errlen) == REC_BAD)
 			return REC_BAD;
-	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event"))
-		return event_check(s, &ev, v, err, errlen);
+	if (ev.type == JSON_OBJECT && is_str(&ev, "kind", "event") &&
+	    event_check(s, &ev, v, err, errlen) == REC_BAD)
+		return REC_BAD;
 	if (ev.type != JSON_OBJECT && !absent(&ev))
 		return say(err, errlen, "event is not an object");
-	return REC_GOOD;
+	return huge_check(g, err, errlen);
 }
 
 /* The markets a result covers: its market_ids, or (a record written

@@ -74,6 +74,26 @@ test_expect_success 'bad records: position, failure record, row, exit 1, neighbo
 	jq -r "select(.kind==\"run\") | .status" out | tail -1 | test_grep -x partial
 '
 
+test_expect_success 'a number beyond a double outside a number column fails its record, never stored as null' '
+	markets | grep "^{\"kind\":\"market\"" | head -3 >m3 &&
+	sed -n 1p m3 | sed "s/,\"fetched_at\":/,\"extra\":[1e400],\"fetched_at\":/" >big.ndjson &&
+	sed -n 2p m3 | sed "s/\"event\":{/\"event\":{\"n\":-1e999,/" >>big.ndjson &&
+	grep "\"kind\":\"group\"" "$RUN" | head -1 |
+	    sed "s/\"output\":{/\"output\":{\"big\":1e400,/" >>big.ndjson &&
+	sed -n 3p m3 >>big.ndjson &&
+	test "$(grep -c "e400\|e999" big.ndjson)" -eq 3 &&
+	run pm-store --db big.db big.ndjson && expect_status 1 &&
+	test_grep "^pm-store: big.ndjson:1: extra holds a number beyond a double\$" err &&
+	test_grep "^pm-store: big.ndjson:2: event holds a number beyond a double\$" err &&
+	test_grep "^pm-store: big.ndjson:3: results holds a number beyond a double\$" err &&
+	test_grep "4 records: 1 inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 3 failed" err &&
+	test_num "$(sqlite3 big.db "select count(*) from markets")" -eq 1 &&
+	test_num "$(sqlite3 big.db "select count(*) from processed_events")" -eq 0 &&
+	pm-store --db big.db -e markets >exp && sed -n 3p m3 >want && test_cmp want exp &&
+	run pm-store -N big.ndjson && expect_status 1 &&
+	test_grep "^pm-store: big.ndjson:1: extra holds a number beyond a double\$" err
+'
+
 test_expect_success 'many bad lines among records: each a failure in order, the rest stored' '
 	markets | grep "\"kind\":\"market\"" | head -100 >good.ndjson &&
 	awk "{ print; print \"not json \" NR; print \"{\\\"kind\\\":\" }" good.ndjson >mixed.ndjson &&
