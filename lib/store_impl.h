@@ -204,6 +204,8 @@ int bind_one(struct db_stmt *st, int i, const struct val *v);
 /* a row's columns 1.. as stored (long keys short, key.h), bound and
  * the statement stepped: the short keys live only in the call */
 int tbl_bind_step(struct db_stmt *st, enum tbl t, const struct val *v);
+/* Is v, of column c, a key stored in its short form (a long key)? */
+int tbl_key_shortened(const struct col *c, const struct val *v);
 int tbl_pg_session(struct store *s);
 int tbl_trim_contracts(struct store *s, const struct val *mv, int64_t n);
 int tbl_event_grew(struct store *s, const char *key, unsigned long markets);

@@ -168,17 +168,20 @@ rec_rebuild(struct buf *out, enum tbl t, const struct val *v,
 
 /* A number put_val() writes with jw_double() although it is integral
  * (past 2^53, or -0): text that might not read back as the same kind of
- * number, so the line is not taken as its own canonical text. */
+ * number, so the line is not taken as its own canonical text.  Also a
+ * long key (a market id past KEY_MAX bytes): the row keeps its short
+ * form, which a record made again from the row would say. */
 static int
 odd_num(const struct col *c, const struct val *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (c[i].type == C_NUM && v[i].t == V_DBL &&
+		if ((c[i].type == C_NUM && v[i].t == V_DBL &&
 		    (v[i].d <= -9007199254740992.0 ||
 		    v[i].d >= 9007199254740992.0 ||
-		    (v[i].d == 0 && signbit(v[i].d))))
+		    (v[i].d == 0 && signbit(v[i].d)))) ||
+		    tbl_key_shortened(&c[i], &v[i]))
 			return 1;
 	return 0;
 }
@@ -201,7 +204,7 @@ odd_rec(struct store *s, enum tbl t, const struct val *v, size_t nc)
 
 /* Also not when a number is odd: SQLite keeps a -0 it is given as 0,
  * and the record rebuilt from its columns would not be the one stored
- * (an export stored again, an update). */
+ * (an export stored again, an update); nor when a key is long. */
 int
 rec_rebuildable(struct store *s, enum tbl t, const struct val *v,
     const struct buf *canon)

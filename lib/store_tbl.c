@@ -527,6 +527,16 @@ is_keycol(const struct col *c)
 	    strcmp(c->sql, "market_id") == 0;
 }
 
+int
+tbl_key_shortened(const struct col *c, const struct val *v)
+{
+	char kb[KEY_MAX + 1];
+	size_t n;
+
+	return v->t == V_TEXT && is_keycol(c) &&
+	    key_stored(v->s, v->n, kb, &n) != v->s;
+}
+
 /* The row as stored: kv is v with long keys in their short form, kept
  * in kb (key.h); a text value holding NUL, which no engine's text takes
  * alike, is refused before any of the row is written. */
