@@ -81,8 +81,10 @@ int probs_write(struct xworker *w, const json_val *map, struct buf *b,
     char *err, size_t errlen);
 void copy_member(struct buf *b, const json_val *obj, const char *key);
 
-/* Fill {{ jq }} placeholders from doc.  -1 with the reason in err. */
+/* Fill {{ jq }} placeholders from doc, each run within b's timeout and
+ * memory (b's env is not used: see template.c).  -1 with the reason in
+ * err. */
 int tmpl_fill(const char *tmpl, const char *doc, size_t len, json_parser *sp,
-    struct buf *out, char *err, size_t errlen);
+    const struct jqf_bounds *b, struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -127,6 +127,21 @@ test_expect_success 'a placeholder with more than one output fails the variant, 
 	test_cmp want errs
 '
 
+# Before, a placeholder ran in pm-experiment under a lock of all jobs,
+# without a timeout: one that looped hung the whole run.
+test_expect_success 'a placeholder that loops fails its variant at the timeout, the others go on' '
+	cat ../groups.ndjson >in.ndjson && : >../llm.log &&
+	run timeout 120 pm-experiment -c ../llm.json -j 2 --include-forecast valid,garbage \
+		-o "garbage.prompt=x {{ def f: f; f }}" -o garbage.timeout=2 in.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >got &&
+	for k in 1 2; do
+		printf "%s\n" "brief ok null" "valid ok null" \
+			"garbage failed prompt: {{ def f: f; f }}: timed out after 2 s"
+	done >want && test_cmp want got &&
+	test "$(jq -r "select(.request.model == \"garbage\")" ../llm.log)" = ""
+'
+
 test_expect_success 'a placeholder gathering several values into one, as pm-experiment(1) shows' '
 	head -1 ../groups.ndjson >in.ndjson && : >../llm.log &&
 	cat >opt <<-\EOT &&
