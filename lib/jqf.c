@@ -285,6 +285,39 @@ slurp(size_t *len)
 	return NULL;
 }
 
+/* Whether v holds a NaN anywhere: jq writes it null, which is another
+ * value (null declines a market's forecast); borrows v. */
+static int
+has_nan(jv v)
+{
+	jv k, x;
+	int nan = 0, i;
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NUMBER:
+		return jv_number_value(v) != jv_number_value(v);
+	case JV_KIND_ARRAY:
+		for (i = 0; !nan && i < jv_array_length(jv_copy(v)); i++) {
+			x = jv_array_get(jv_copy(v), i);
+			nan = has_nan(x);
+			jv_free(x);
+		}
+		return nan;
+	case JV_KIND_OBJECT:
+		for (i = jv_object_iter(v); !nan && jv_object_iter_valid(v, i);
+		    i = jv_object_iter_next(v, i)) {
+			k = jv_object_iter_key(v, i);
+			x = jv_object_iter_value(v, i);
+			nan = has_nan(x);
+			jv_free(k);
+			jv_free(x);
+		}
+		return nan;
+	default:
+		return 0;
+	}
+}
+
 int
 jqf_worker(void)
 {
@@ -316,6 +349,12 @@ jqf_worker(void)
 	err[0] = 0;
 	r = only(&jf, nl + 1 + plen, len - (size_t)(nl + 1 + plen - in), err,
 	    sizeof err, &st);
+	if (st == 1 && has_nan(r)) {
+		jv_free(r);
+		snprintf(err, sizeof err, "the result holds NaN (not a number), "
+		    "which JSON has not");
+		st = -1;
+	}
 	if (st == 1) {
 		s = jv_dump_string(r, 0);
 		put(CH_OUTPUT, jv_string_value(s),

@@ -101,6 +101,21 @@ test_expect_success 'every kind gives its result; failures are recorded, others 
 	test_cmp want got
 '
 
+# Before, jq wrote a NaN null: a market's probability NaN (as sqrt(-1)
+# or infinite - infinite make it) read as declined, a skip taken for done.
+test_expect_success 'a jq result holding NaN fails its variant, never read as null' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	for p in "{probabilities: {(.markets[0].market_id): (infinite - infinite)}}" \
+		"{probabilities: {(.markets[0].market_id): 0.5}, output: {x: [-1 | sqrt]}}"; do
+		run pm-experiment -c ../kinds.json --include-forecast jqi \
+			-o "jqi.program=$p" in.ndjson && expect_status 1 &&
+		status_of >>got || return 1
+	done &&
+	for k in 1 2; do
+		echo "jqi failed {} jq: the result holds NaN (not a number), which JSON has not"
+	done >want && test_cmp want got
+'
+
 test_expect_success 'a command keeps its standard error; a result names its type' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	run pm-experiment -c ../kinds.json --include-forecast fail,k:cmd in.ndjson &&
