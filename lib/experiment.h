@@ -74,4 +74,9 @@ void xjob_free(struct xjob *j);
 
 void xworker_run(struct xworker *w, struct xjob *j);
 
+/* Whether every {{ jq }} placeholder of prompt template tmpl compiles: 0,
+ * or -1 with the first that does not in err (a configuration error, said
+ * before a run: template.c). */
+int tmpl_check(const char *tmpl, char *err, size_t errlen);
+
 #endif

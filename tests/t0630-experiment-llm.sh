@@ -106,11 +106,18 @@ test_expect_success '--list touches no network' '
 	test_line_count out 4 && test ! -s ../llm.log
 '
 
-test_expect_success 'a bad prompt template fails the variant' '
-	head -1 ../groups.ndjson >in.ndjson &&
-	run pm-experiment -c ../llm.json --include-forecast garbage \
-		-o "garbage.prompt=x {{ .markets | nosuchfn }}" in.ndjson && expect_status 1 &&
-	jq -r "select(.kind==\"group\") | .results[1].error" out | test_grep "^prompt: {{ .markets | nosuchfn }}"
+# Before, a placeholder that did not compile passed --check and failed
+# every group of the run, one by one, as a jq program does not.
+test_expect_success 'a bad prompt template is a configuration error, before the first group' '
+	head -1 ../groups.ndjson >in.ndjson && : >../llm.log &&
+	for o in "" --check --list; do
+		run pm-experiment -c ../llm.json $o --include-forecast garbage \
+			-o "garbage.prompt=x {{ .event_key }} {{ .markets | nosuchfn }}" in.ndjson &&
+		expect_status 2 && test ! -s out && test_line_count err 1 &&
+		test_grep "^pm-experiment: llm:forecast:garbage: prompt: {{ .markets | nosuchfn }}: " err ||
+		return 1
+	done &&
+	test ! -s ../llm.log
 '
 
 # Before, a placeholder with several outputs put the first in the prompt
@@ -132,12 +139,12 @@ test_expect_success 'a placeholder with more than one output fails the variant, 
 test_expect_success 'a placeholder that loops fails its variant at the timeout, the others go on' '
 	cat ../groups.ndjson >in.ndjson && : >../llm.log &&
 	run timeout 120 pm-experiment -c ../llm.json -j 2 --include-forecast valid,garbage \
-		-o "garbage.prompt=x {{ def f: f; f }}" -o garbage.timeout=2 in.ndjson &&
+		-o "garbage.prompt=x {{ .event_key }} {{ def f: f; f }}" -o garbage.timeout=2 in.ndjson &&
 	expect_status 1 &&
 	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >got &&
 	for k in 1 2; do
 		printf "%s\n" "brief ok null" "valid ok null" \
-			"garbage failed prompt: {{ def f: f; f }}: timed out after 2 s"
+			"garbage failed prompt: timed out after 2 s"
 	done >want && test_cmp want got &&
 	test "$(jq -r "select(.request.model == \"garbage\")" ../llm.log)" = ""
 '

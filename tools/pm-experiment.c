@@ -321,10 +321,10 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 	return rc;
 }
 
-/* A jq program that does not compile is a configuration error: say so
- * before the first group, not once per group.  With keys, an LLM variant
- * whose key is not set, or cannot go in a header, is one too (--check:
- * before a run fetches). */
+/* A jq program or prompt placeholder that does not compile is a
+ * configuration error: say so before the first group, not once per group.
+ * With keys, an LLM variant whose key is not set, or cannot go in a
+ * header, is one too (--check: before a run fetches). */
 static int
 check_variants(const struct config *cfg, int keys)
 {
@@ -344,6 +344,10 @@ check_variants(const struct config *cfg, int keys)
 				return -1;
 			}
 			jqf_free(f);
+		}
+		if (v->prompt && tmpl_check(v->prompt, err, sizeof err) == -1) {
+			msg("%s: prompt: %s", v->id, err);
+			return -1;
 		}
 		if (!keys || v->api_key_env == NULL || *v->api_key_env == 0)
 			continue;
