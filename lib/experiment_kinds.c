@@ -140,6 +140,33 @@ outcome_prob(const json_val *e, const char *name, size_t i, size_t n,
 	return 1;
 }
 
+/* Whether every key of obj is the string member of an element of arr (a
+ * market id of the group, an outcome of the market): a key repeated is
+ * one, its last value counting (json_get), as pm-records(5) reads. */
+static int
+keys_in(const json_val *obj, const json_val *arr, const char *member)
+{
+	json_iter ki, ai;
+	json_val x, e, m;
+	const char *k, *s;
+	size_t kl, sl;
+	int found;
+
+	json_iter_init(&ki, obj);
+	while (json_iter_next(&ki, &k, &kl, &x)) {
+		found = 0;
+		json_iter_init(&ai, arr);
+		while (!found && json_iter_next(&ai, NULL, NULL, &e)) {
+			json_get(&e, member, &m);
+			found = (s = json_str(&m, &sl)) != NULL && sl == kl &&
+			    memcmp(s, k, kl) == 0;
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 market_probs(struct buf *b, const json_val *contracts, const json_val *e,
     char *err, size_t errlen)
@@ -169,7 +196,8 @@ market_probs(struct buf *b, const json_val *contracts, const json_val *e,
 		}
 	}
 	jw_close(b, '}');
-	if (used == 0 || (e->type == JSON_OBJECT && used != json_count(e))) {
+	if (used == 0 || (e->type == JSON_OBJECT &&
+	    !keys_in(e, contracts, "outcome"))) {
 		snprintf(err, errlen, "outcomes that are not the market's");
 		return -1;
 	}
@@ -217,7 +245,7 @@ probs_fill(struct xworker *w, const json_val *map, struct buf *b, char *err,
 		n++;
 	}
 	jw_close(b, '}');
-	if (n == 0 || n != json_count(map)) {
+	if (n == 0 || !keys_in(map, &w->markets, "market_id")) {
 		snprintf(err, errlen, n ? "a market id not in the group" :
 		    "names no market of the group");
 		return -1;

@@ -116,6 +116,27 @@ test_expect_success 'a jq result holding NaN fails its variant, never read as nu
 	done >want && test_cmp want got
 '
 
+# Before, a key repeated in a forecast failed it ("a market id not in the
+# group", "outcomes that are not the market's"): the count of keys was
+# compared, and pm-records(5) reads the last occurrence as the value.
+test_expect_success 'a forecast repeating a key: the last occurrence counts' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	echo "{\"m1\": 0.2, \"m1\": 0.3}" >a1 &&
+	echo "{\"probabilities\": {\"m1\": {\"Yes\": 0.2, \"No\": 0.8, \"Yes\": 0.3}}}" >a2 &&
+	echo "{\"m1\": 0.2, \"m1\": 0.3, \"m9\": 0.5}" >a3 &&
+	for a in a1 a2 a3; do
+		run pm-experiment -c ../kinds.json --include-forecast cmd \
+			-o "cmd.argv=[\"cat\", \"$PWD/$a\"]" in.ndjson &&
+		status_of >>got || return 1
+	done &&
+	cat >want <<-EOT &&
+	cmd ok {"m1":{"Yes":0.3,"No":0.7}} null
+	cmd ok {"m1":{"Yes":0.3,"No":0.8}} null
+	cmd failed {} probabilities: a market id not in the group
+	EOT
+	test_cmp want got
+'
+
 test_expect_success 'a command keeps its standard error; a result names its type' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	run pm-experiment -c ../kinds.json --include-forecast fail,k:cmd in.ndjson &&
