@@ -782,7 +782,7 @@ build_request(struct xworker *w, const struct variant *v, const char *in,
 	    default_research : default_forecast;
 
 	buf_reset(&w->tmp2);
-	/* a placeholder is bounded as a jq variant is (max_memory_mb's
+	/* the placeholders are bounded as a jq variant is (max_memory_mb's
 	 * default: an LLM variant has none) */
 	if (tmpl_fill(t, in, n, w->sp, &(struct jqf_bounds){ .timeout_ms =
 	    v->timeout_ms, .max_mb = 1024 }, &w->tmp2, err, errlen) == -1)

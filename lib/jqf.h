@@ -48,8 +48,9 @@ int jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
  * passes max_mb (watched every 10 ms; outside AddressSanitizer builds
  * also an address-space rlimit, which then reads "out of memory").  It
  * runs in the environment env (NULL: ours), which is also jq's $ENV.
- * Same results as jqf_eval(); err says "timed out after N s" or "over N
- * MB of memory (max_memory_mb)".
+ * Same results as jqf_eval(), but a result holding a NaN (which jq
+ * writes null) is an error; err says "timed out after N s" or "over N MB
+ * of memory (max_memory_mb)".
  */
 struct jqf_bounds {
 	long		 timeout_ms;	/* 0: a day */
