@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "clob.h"
 #include "http.h"
+#include "json.h"
 #include "jw.h"
 #include "msg.h"
 #include "raw.h"
@@ -17,6 +18,8 @@ struct clob {
 	struct fetch	*f;
 	struct rl_bucket *bucket;
 	struct strset	*asked;
+	json_parser	*jp;	/* a POST /prices request, to check its
+				   answer against */
 	struct buf	 body, req;	/* the POST /prices batch being built */
 	int		 nbatch;
 	unsigned long	 failures, records;
@@ -48,7 +51,9 @@ clob_new(struct fetch *f, struct rl_table *rl, const struct clob_query *q)
 	c->bucket = rl_get(rl, q->endpoint);
 	buf_init(&c->body, 0);
 	buf_init(&c->req, 0);
-	if ((c->asked = strset_new()) == NULL) {
+	if ((c->asked = strset_new()) == NULL ||
+	    (c->jp = json_parser_new(CLOB_REQ_MAX)) == NULL) {
+		strset_free(c->asked);
 		free(c);
 		return NULL;
 	}
@@ -61,6 +66,7 @@ clob_free(struct clob *c)
 	if (c == NULL)
 		return;
 	strset_free(c->asked);
+	json_parser_free(c->jp);
 	buf_release(&c->body);
 	buf_release(&c->req);
 	free(c);
@@ -78,6 +84,39 @@ clob_records(const struct clob *c)
 	return c->records;
 }
 
+/*
+ * POST /prices leaves out a token it has no book of (a market closed
+ * since its record was fetched): a failure of its own, as the 404 of the
+ * single-token endpoints is, not a token that silently gets no price.
+ */
+static void
+missing(struct clob *c, const struct fetch_job *j,
+    const struct fetch_answer *a)
+{
+	json_val req, tokens, ctx, mid, v;
+	json_iter it;
+	const char *tok, *err;
+	char detail[200];
+	size_t tn;
+
+	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == -1)
+		return;		/* ours: it parses */
+	json_get(&req, "tokens", &tokens);
+	json_iter_init(&it, &tokens);
+	while (json_iter_next(&it, &tok, &tn, &ctx)) {
+		json_get(&a->root, tok, &v);
+		if (v.type != JSON_ABSENT)
+			continue;
+		json_get(&ctx, "market_id", &mid);
+		snprintf(detail, sizeof detail, "token %.80s: no price in the "
+		    "answer (no order book)", tok);
+		rec_failure(&(struct failure){ .stage = "fetch",
+		    .reason = "fetch_failed", .market_id = json_str(&mid, NULL),
+		    .url = j->url, .detail = detail });
+		c->failures++;
+	}
+}
+
 static void
 answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
@@ -85,17 +124,28 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	struct raw_src src = { .source = "clob", .endpoint = c->q->endpoint,
 	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
 	    .requestlen = strlen(j->req) };
+	json_val req, mid = { .type = JSON_ABSENT };
+	const char *err;
+
 	if (a->ok) {
 		raw_emit(&src, a->text, a->len, NULL);
 		c->records++;
 		fetch_stats(f)->pages++;
 		fetch_stats(f)->records++;
+		if (strcmp(c->q->endpoint, "prices") == 0 &&
+		    a->root.type == JSON_OBJECT)
+			missing(c, j, a);
 		return;
 	}
 	if (a->unasked)
 		return;		/* the reader has gone */
+	/* a single token's request names its market: so does its failure
+	 * (a batch's has many, and names none) */
+	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == 0)
+		json_get(&req, "market_id", &mid);
 	rec_failure(&(struct failure){ .stage = "fetch",
-	    .reason = "fetch_failed", .retriable = a->retriable, .url = j->url,
+	    .reason = "fetch_failed", .retriable = a->retriable,
+	    .market_id = json_str(&mid, NULL), .url = j->url,
 	    .detail = a->detail });
 	c->failures++;
 }

@@ -48,6 +48,10 @@ struct clob_query {
  * it: the CLOB's clock and Gamma's closedTime may not quite agree. */
 #define CLOB_CLOSE_MARGIN 3600	/* seconds */
 
+/* The longest POST /prices request object (500 tokens of 80 digits, each
+ * with its market id and outcome): a bound, not a size. */
+#define CLOB_REQ_MAX (16 * 1024 * 1024)
+
 /* What a market record says of its tokens (pm-store --export market). */
 struct clob_market {
 	long long	 since;		/* history_since, epoch seconds; -1 none */

@@ -163,8 +163,32 @@ test_expect_success 'a token with no book: a failure record, the rest go on, exi
 	head -2 "$TMP/markets.ndjson" >>in.ndjson &&
 	run pm-fetch prices --endpoint book in.ndjson && expect_status 1 &&
 	test_count failure out 1 && test_count market out 3 &&
-	jq_all "select(.kind==\"failure\") | .retriable == false and (.detail|test(\"HTTP 404\"))" out &&
+	jq_all "select(.kind==\"failure\") | .retriable == false and (.detail|test(\"HTTP 404\")) and
+		.market_id == \"1\" and .url == \"$FAKE_URL/book?token_id=123\"" out &&
+	test_grep "^pm-fetch: market 1: HTTP 404" err &&
 	test_count raw out -ge 2
+'
+
+# The CLOB has no book of a market closed since its record was fetched:
+# POST /prices leaves its tokens out of the answer (the single-token
+# endpoints answer 404).  Each is a failure naming it, not a token
+# silently without a price.
+test_expect_success 'prices: a token the POST /prices answer leaves out is a failure naming it, exit 1' '
+	jq -c "select(.closed == false and ([.contracts[].token_id // empty] | length) == 2)" \
+	    "$TMP/markets.ndjson" | tail -1 >gone.ndjson &&
+	id=$(jq -r .market_id gone.ndjson) &&
+	curl -sf -X POST --data "{\"id\":\"$id\"}" "$FAKE_URL/_close" >/dev/null &&
+	cat "$TMP/one.ndjson" gone.ndjson >in.ndjson &&
+	run pm-fetch prices in.ndjson && expect_status 1 &&
+	test_count raw out 1 && test_count failure out 2 &&
+	jq -r ".contracts[].token_id" gone.ndjson | sort >want &&
+	jq -r "select(.kind==\"failure\") | .detail | capture(\"^token (?<t>[0-9]+): \").t" out |
+		sort >got && test_cmp want got &&
+	jq_all "select(.kind==\"failure\") | .stage==\"fetch\" and .reason==\"fetch_failed\" and
+		.retriable==false and .market_id==\"$id\" and .url==\"$FAKE_URL/prices\"" out &&
+	test_grep "^pm-fetch: market $id: token [0-9]*: no price in the answer (no order book)$" err &&
+	pm-normalize -R out >norm &&
+	test_count price norm $((2 * $(jq "[.contracts[].token_id // empty] | length" "$TMP/one.ndjson")))
 '
 
 test_expect_success 'a bad input line is a bad_record failure; the others go on' '
