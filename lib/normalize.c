@@ -937,40 +937,55 @@ book(struct normalizer *n, const struct norm_sink *sink,
 	return 0;
 }
 
-/* POST /prices: {"<token>":{"BUY":"0.5","SELL":"0.6"}}; the request may
- * map tokens to {market_id, outcome}. */
+/*
+ * POST /prices: {"<token>":{"BUY":"0.5","SELL":"0.6"}}; the request may
+ * map tokens to {market_id, outcome}.  A price that is not one is a
+ * failure of its own, naming its token and market, as a history point
+ * is: the other prices of the batch go on.  The number failed.
+ */
 static int
 prices_batch(struct normalizer *n, const json_val *pl,
     const struct norm_src *src, const struct norm_sink *sink)
 {
-	json_val tokens, ctx, sides, p;
+	json_val tokens, ctx, sides, p, mid;
 	json_iter it, is;
 	const char *tok, *sk;
+	char side[8], err[sizeof n->err + 128];
 	size_t toklen, skl, i;
-	char side[8];
+	int failed = 0;
 
 	if (pl->type != JSON_OBJECT)
 		return fail(n, "prices payload is not an object");
 	json_get(&src->request, "tokens", &tokens);
 	json_iter_init(&it, pl);
 	while (json_iter_next(&it, &tok, &toklen, &sides)) {
-		if (sides.type != JSON_OBJECT)
-			return fail(n, "prices for %.80s is not an object", tok);
 		json_get(&tokens, tok, &ctx);
+		json_get(&ctx, "market_id", &mid);
+		if (sides.type != JSON_OBJECT) {
+			snprintf(err, sizeof err, "token %.80s: prices are not "
+			    "an object", tok);
+			sink->fail(sink->arg, json_str(&mid, NULL), NULL, err);
+			failed++;
+			continue;
+		}
 		json_iter_init(&is, &sides);
 		while (json_iter_next(&is, &sk, &skl, &p)) {
 			for (i = 0; i < skl && i < sizeof side - 1; i++)
 				side[i] = (char)(sk[i] | 0x20);
 			side[i] = 0;
 			if (skl >= sizeof side)
-				return fail(n, "side \"%.*s\" is not BUY or "
-				    "SELL", (int)(skl < 20 ? skl : 20), sk);
-			if (price(n, sink, src, tok, toklen, &ctx, side, &p,
-			    src->fetched_at) == -1)
-				return -1;
+				fail(n, "side \"%.*s\" is not BUY or SELL",
+				    (int)(skl < 20 ? skl : 20), sk);
+			else if (price(n, sink, src, tok, toklen, &ctx, side,
+			    &p, src->fetched_at) == 0)
+				continue;
+			snprintf(err, sizeof err, "token %.80s %.*s: %s", tok,
+			    (int)(skl < 20 ? skl : 20), sk, n->err);
+			sink->fail(sink->arg, json_str(&mid, NULL), NULL, err);
+			failed++;
 		}
 	}
-	return 0;
+	return failed;
 }
 
 /*

@@ -90,11 +90,36 @@ test_expect_success 'a side other than BUY or SELL in /prices: a failure' '
 	run pm-normalize in.ndjson && expect_status 1 &&
 	test_count price out 0 &&
 	jq -r "select(.kind == \"failure\") | .detail" out >got &&
-	{ printf "%s\n" "side \"foo\" is not buy, sell, mid, last or history" \
-	    "side \"BUYBUYBUY\" is not BUY or SELL" "price 2 is outside [0, 1]" &&
+	{ printf "%s\n" "token t2 FOO: side \"foo\" is not buy, sell, mid, last or history" \
+	    "token t2 BUYBUYBUY: side \"BUYBUYBUY\" is not BUY or SELL" \
+	    "token t2 BUY: price 2 is outside [0, 1]" &&
 	  printf "side unknown: the raw record\047s request names none\n" &&
 	  printf "%s\n" "side \"ask\" is not buy, sell, mid, last or history"; } >want &&
 	test_cmp want got
+'
+
+# A batch answers for hundreds of tokens: one bad price lost every price
+# after it in the answer, under one failure that named no token.
+test_expect_success 'a bad price in a /prices batch is its own failure: the other tokens go on' '
+	req="{\"tokens\":{\"t1\":{\"market_id\":\"m1\",\"outcome\":\"Yes\"},
+	    \"t2\":{\"market_id\":\"m2\",\"outcome\":\"Yes\"},
+	    \"t3\":{\"market_id\":\"m3\",\"outcome\":\"No\"}}}" &&
+	raw prices "$req" "{\"t1\":{\"BUY\":\"0.4\",\"SELL\":\"0.5\"},
+	    \"t2\":{\"BUY\":\"\",\"SELL\":\"0.6\"},\"t9\":[],
+	    \"t3\":{\"BUY\":\"0.1\",\"SELL\":\"0.2\"}}" | tr -d "\n\t " >in.ndjson &&
+	echo >>in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 1 &&
+	jq -r "select(.kind == \"price\") | [.token_id, .market_id, .side, .price] | @tsv" out >got &&
+	printf "%s\t%s\t%s\t%s\n" t1 m1 buy 0.4 t1 m1 sell 0.5 t2 m2 sell 0.6 \
+	    t3 m3 buy 0.1 t3 m3 sell 0.2 >want &&
+	test_cmp want got &&
+	jq -r "select(.kind == \"failure\") | [.input, .market_id, .detail] | @tsv" out >got &&
+	printf "in.ndjson:1\t%s\t%s\n" m2 "token t2 BUY: price is an empty string" \
+	    "" "token t9: prices are not an object" >want &&
+	test_cmp want got &&
+	printf "%s\n" "pm-normalize: in.ndjson:1: market m2: token t2 BUY: price is an empty string" \
+	    "pm-normalize: in.ndjson:1: token t9: prices are not an object" >want &&
+	test_cmp want err
 '
 
 test_done
