@@ -7,7 +7,10 @@
  * /last-trade-price, /prices-history) with many in flight.  Each answer
  * becomes one raw record whose request object says which token, market
  * and outcome it is about, which is what pm-normalize needs to make price
- * records of it.  A token already asked for is not asked for again.
+ * records of it.  A token already asked for is not asked for again.  A
+ * request that fails is a failure record, naming its market when it is
+ * one token's; so is each token a POST /prices answer leaves out (it has
+ * no book).
  *
  * Ownership: a struct clob borrows the fetch, the rate table and the
  * query (they must outlive it) and owns its pending batch; clob_free()
