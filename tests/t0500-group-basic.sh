@@ -140,6 +140,18 @@ test_expect_success 'a market without market_id is a failure; the rest go on' '
 	test_grep "in.ndjson:2: market_id missing" err
 '
 
+# In a pipe, the position names a line gone with the run: the failure of
+# a market left out of its group names the market.
+test_expect_success 'a market whose event_id is not a string: a failure naming the market' '
+	{ mk 1 e1 ""; echo "{\"kind\":\"market\",\"market_id\":\"2\",\"event_id\":7}"; } >in.ndjson &&
+	run pm-group <in.ndjson && expect_status 1 &&
+	test_count group out 1 &&
+	jq -r "select(.kind==\"failure\") | [.market_id, .input, .detail] | @tsv" out >got &&
+	printf "2\tstdin:2\tevent_id or event_slug is not a string\n" >want &&
+	test_cmp want got &&
+	test_grep -x "pm-group: stdin:2: market 2: event_id or event_slug is not a string" err
+'
+
 test_expect_success 'usage errors exit 2' '
 	run pm-group --limit 0 && expect_status 2 && test_grep "not a number" err &&
 	run pm-group --where "(" && expect_status 2 &&

@@ -17,6 +17,7 @@
 #include "dotenv.h"
 #include "group.h"
 #include "jqf.h"
+#include "json.h"
 #include "jw.h"
 #include "msg.h"
 #include "ndjson.h"
@@ -115,6 +116,7 @@ one(struct rec *r, void *arg)
 {
 	struct ctx *c = arg;
 	const char *err;
+	json_val id;
 	int rc, market = rec_is(r, "market");
 
 	if (c->require_end && rec_is(r, "end")) {
@@ -135,8 +137,13 @@ one(struct rec *r, void *arg)
 	else
 		rc = grouper_add_event(c->g, r, &err);
 	if (rc == -1) {
+		/* a market that cannot be grouped is missing from its
+		 * event's group: say which, as a position in a pipe is
+		 * gone once the run is */
+		json_get(&r->root, "market_id", &id);
 		rec_failure(&(struct failure){ .stage = "group",
 		    .reason = "bad_record", .file = r->file, .line = r->line,
+		    .market_id = market ? json_str(&id, NULL) : NULL,
 		    .detail = err });
 		c->failed++;
 	}
