@@ -86,8 +86,9 @@ clob_records(const struct clob *c)
 
 /*
  * POST /prices leaves out a token it has no book of (a market closed
- * since its record was fetched): a failure of its own, as the 404 of the
- * single-token endpoints is, not a token that silently gets no price.
+ * since its record was fetched): a skip record of its own, not a token
+ * that silently gets no price, nor a failure that would make every
+ * prices run after a market closed partial.
  */
 static void
 missing(struct clob *c, const struct fetch_job *j,
@@ -96,7 +97,7 @@ missing(struct clob *c, const struct fetch_job *j,
 	json_val req, tokens, ctx, mid, v;
 	json_iter it;
 	const char *tok, *err;
-	char detail[200];
+	char id[128];
 	size_t tn;
 
 	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == -1)
@@ -108,12 +109,9 @@ missing(struct clob *c, const struct fetch_job *j,
 		if (v.type != JSON_ABSENT)
 			continue;
 		json_get(&ctx, "market_id", &mid);
-		snprintf(detail, sizeof detail, "token %.80s: no price in the "
-		    "answer (no order book)", tok);
-		rec_failure(&(struct failure){ .stage = "fetch",
-		    .reason = "fetch_failed", .market_id = json_str(&mid, NULL),
-		    .url = j->url, .detail = detail });
-		c->failures++;
+		snprintf(id, sizeof id, "%.*s", (int)(tn < 120 ? tn : 120), tok);
+		rec_skip_market("fetch", json_str(&mid, NULL), id,
+		    "no_order_book");
 	}
 }
 

@@ -109,6 +109,30 @@ rec_skip(const char *stage, const char *event_key, const char *why)
 }
 
 void
+rec_skip_market(const char *stage, const char *market_id,
+    const char *token_id, const char *why)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	jw_open(&b, '{');
+	jw_key(&b, "kind");
+	jw_strz(&b, "skip");
+	jw_key(&b, "stage");
+	jw_strz(&b, stage);
+	jw_key(&b, "market_id");
+	jw_strz(&b, market_id);
+	if (token_id) {
+		jw_key(&b, "token_id");
+		jw_strz(&b, token_id);
+	}
+	jw_key(&b, "why");
+	jw_strz(&b, why);
+	jw_close(&b, '}');
+	emit(&b);
+}
+
+void
 rec_end(const char *stage)
 {
 	struct buf b;

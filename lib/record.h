@@ -22,6 +22,10 @@ struct failure {
 
 void rec_failure(const struct failure *f);
 void rec_skip(const char *stage, const char *event_key, const char *why);
+/* A market (one of its tokens when token_id is not NULL) left out, and
+ * why: {kind:skip, stage, market_id, token_id, why}. */
+void rec_skip_market(const char *stage, const char *market_id,
+    const char *token_id, const char *why);
 /* The last line of a stage that ended on its own: {kind:end, stage}. */
 void rec_end(const char *stage);
 

@@ -77,22 +77,8 @@ usage(FILE *f)
 static void
 on_late(void *arg, const char *market_id)
 {
-	struct buf b;
-
 	(void)arg;
-	buf_init(&b, 0);
-	jw_open(&b, '{');
-	jw_key(&b, "kind");
-	jw_strz(&b, "skip");
-	jw_key(&b, "stage");
-	jw_strz(&b, "group");
-	jw_key(&b, "market_id");
-	jw_strz(&b, market_id);
-	jw_key(&b, "why");
-	jw_strz(&b, "closes_within_margin");
-	jw_close(&b, '}');
-	out_line(b.data, b.len);
-	buf_release(&b);
+	rec_skip_market("group", market_id, NULL, "closes_within_margin");
 }
 
 /* A failure record of pm-fetch: a page of the listing is not in the
