@@ -326,7 +326,11 @@ next_version(struct store_ch *s)
  * other values than SQLite's.  Text 19 digits close to the double is
  * read as it: an integer as its digits, any other without an exponent
  * (later releases read any of it exactly).  Zero, and the magnitudes
- * below 1e-305 whose digits 18.16 cannot scale, as before.
+ * below 1e-305 whose digits 18.16 cannot scale, as before.  From 1e308
+ * the digits may add up past the largest double (DBL_MAX read as inf,
+ * stored null): the shortest text, read finite.  The smallest subnormal's
+ * shortest text, 5e-324, is read as 0 (an exponent below -323 scales to
+ * nothing): written with one of -323.
  */
 static int
 ch_double(struct buf *b, double d)
@@ -334,8 +338,11 @@ ch_double(struct buf *b, double d)
 	char t[400];
 	int e, n, p;
 
-	if (d == 0 || !isfinite(d))
+	if (d == 0 || !isfinite(d) || fabs(d) >= 1e308)
 		return jw_double(b, d);
+	if (fabs(d) < 1e-323)
+		return jw_raw(b, d < 0 ? "-0.5e-323" : "0.5e-323",
+		    d < 0 ? 9 : 8);
 	if (d == trunc(d))
 		n = snprintf(t, sizeof t, "%.0f", d);
 	else {

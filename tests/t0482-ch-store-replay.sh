@@ -143,4 +143,26 @@ test_expect_success 'bad lines: the summary counts them as SQLite does' '
 	sed -n "s| in clickhouse://127.0.0.1:[0-9]*/badlines\$||p" err >got &&
 	test_line_count want -eq 1 && test_cmp want got
 '
+# numbers at the edges of a double: the largest (its digits were read
+# as inf, stored null) and the smallest subnormal (5e-324 was read as 0)
+# stored as SQLite keeps them, in markets and prices
+test_expect_success 'the largest and the smallest doubles: the values SQLite keeps' '
+	url=$(ch_newdb edges) &&
+	{ rec_market e1 volume:=1.7976931348623157e308 liquidity:=5e-324 \
+	    spread:=-1.7976931348623157e308 best_bid:=-5e-324 \
+	    best_ask:=1e-300 last_trade_price:=1e300 \
+	    volume_24h:=9007199254740993 \
+	    contracts:="[{\"outcome\":\"Yes\",\"token_id\":\"1\",\"price\":5e-324}]"
+	  rec_price 1 buy 1.7976931348623157e308 2026-11-23T07:00:00Z
+	  rec_price 1 sell 5e-324 2026-11-23T07:00:00Z
+	} >edges.ndjson &&
+	run pm-store --db e.db edges.ndjson && expect_status 0 &&
+	run pm-store --db "$url" edges.ndjson && expect_status 0 &&
+	python3 "$ROWS" e.db "$(ch_dburl edges)" &&
+	test_eq "1.7976931348623157e308	5e-324" "$(ch_dbq edges "SELECT toString(volume), toString(liquidity) FROM markets FINAL")" &&
+	test_eq "-1.7976931348623157e308	-5e-324" "$(ch_dbq edges "SELECT toString(spread), toString(best_bid) FROM markets FINAL")" &&
+	ch_dbq edges "SELECT side, toString(price) FROM price_history FINAL ORDER BY side" >got &&
+	printf "buy\t1.7976931348623157e308\nsell\t5e-324\n" >want &&
+	test_cmp want got
+'
 test_done
