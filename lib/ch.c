@@ -49,6 +49,7 @@ enum { REQ_OK, REQ_DOWN, REQ_SERVER, REQ_FAIL, REQ_HUNG };
 struct ch {
 	CURL		*e;
 	struct curl_slist *hdr;		/* holds the password: never printed */
+	int		 basic;		/* the password goes as basic auth */
 	struct ch_opts	 o;
 	long		 idle_ms;	/* PM_DB_TIMEOUT, at least 1 s */
 	long		 query_ms;	/* a query's answer: to begin */
@@ -486,8 +487,20 @@ easy_setup(struct ch *c)
 	http_tls_apply(e);
 }
 
+/* s begins or ends with a space, which the server strips from a header's
+ * value. */
+static int
+edge_space(const char *s)
+{
+	return s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ');
+}
+
 /* The credentials as headers, never in a URL; "Expect:" so that a large
- * block goes at once, without waiting for a 100 Continue. */
+ * block goes at once, without waiting for a 100 Continue.  A user name
+ * or password with a space at an end goes as HTTP basic authentication
+ * instead (the default user when none is named), which keeps it whole:
+ * the server strips those spaces from a header, and said "Wrong password"
+ * (a user name with a colon cannot go so, and stays a header). */
 static int
 headers(struct ch *c, const struct ch_url *u)
 {
@@ -496,6 +509,10 @@ headers(struct ch *c, const struct ch_url *u)
 
 	if ((c->hdr = curl_slist_append(NULL, "Expect:")) == NULL)
 		return -1;
+	c->basic = (edge_space(u->user) || edge_space(u->password)) &&
+	    strchr(u->user, ':') == NULL;
+	if (c->basic)
+		return 0;
 	if (u->user[0]) {
 		snprintf(h, sizeof h, "X-ClickHouse-User: %s", u->user);
 		if ((l = curl_slist_append(c->hdr, h)) == NULL)
@@ -530,6 +547,12 @@ setup(struct ch *c, const struct ch_url *u)
 	if (headers(c, u) == -1 || (c->e = curl_easy_init()) == NULL)
 		return -1;
 	easy_setup(c);
+	if (c->basic) {
+		curl_easy_setopt(c->e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c->e, CURLOPT_USERNAME, u->user[0] ? u->user :
+		    "default");
+		curl_easy_setopt(c->e, CURLOPT_PASSWORD, u->password);
+	}
 	return 0;
 }
 

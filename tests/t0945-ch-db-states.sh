@@ -10,7 +10,8 @@
 # the users of this server: ro may not write (readonly=1), cut's profile
 # cuts every answer after 3 rows (result_overflow_mode=break; a block of
 # one row, so that it shows with a few rows), rocut is both; agg's
-# aggregates of no rows are no row (empty_result_for_aggregation_by_empty_set)
+# aggregates of no rows are no row (empty_result_for_aggregation_by_empty_set);
+# sp's password has a space at each end
 cat >"$TMP/users.xml" <<'XML'
 <?xml version="1.0"?>
 <yandex>
@@ -27,6 +28,7 @@ cat >"$TMP/users.xml" <<'XML'
     <cut><password></password><networks><ip>127.0.0.1</ip></networks><profile>cut</profile><quota>default</quota></cut>
     <rocut><password></password><networks><ip>127.0.0.1</ip></networks><profile>rocut</profile><quota>default</quota></rocut>
     <agg><password></password><networks><ip>127.0.0.1</ip></networks><profile>agg</profile><quota>default</quota></agg>
+    <sp><password> s3 cret </password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></sp>
   </users>
   <quotas><default></default></quotas>
 </yandex>
@@ -223,6 +225,25 @@ test_expect_success '--last-run: the newest completed run, not a partial one nor
 	expect_status 0 && test_eq 2026-01-01T04:00:00.000Z "$(cat out)" &&
 	run pm-store --db "$(db wm)" --last-run delta --now 2026-01-01T00:00:00Z &&
 	expect_status 0 && test_line_count out 0
+'
+
+# the server strips the spaces at the ends of a header's value: the
+# password sent as X-ClickHouse-Key was refused ("Wrong password")
+test_expect_success 'a password with a space at each end: stored, read, never shown' '
+	ch_query "DROP DATABASE IF EXISTS sp" && ch_query "CREATE DATABASE sp" &&
+	u="clickhouse://sp:%20s3%20cret%20@127.0.0.1:$PORT/sp" &&
+	rec_market s1 >in.ndjson &&
+	run pm-store --db "$u" in.ndjson && expect_status 0 &&
+	test_grep "1 inserted" err &&
+	run pm-store --db "$u" --export markets && expect_status 0 &&
+	test_count market out 1 &&
+	run pm-store --db "$u" --last-run static && expect_status 0 &&
+	run pm-summary --db "$u" --status && test_num "$status" -ne 3 &&
+	test_grep "^  static " out &&
+	test_grep -v "s3\|cret" err out &&
+	run pm-store --db "clickhouse://sp:%20s3%20cret@127.0.0.1:$PORT/sp" --last-run static &&
+	expect_status 3 && test_grep "Wrong password for user sp" err &&
+	test_grep -v "s3\|cret" err out
 '
 
 # last: the server stopped (SIGSTOP) takes connections and never answers
