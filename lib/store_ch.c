@@ -1814,9 +1814,12 @@ store_ch_export(const char *url, const char *target, const char *what,
 #define CH_PRUNE_KEEP(in, t) \
 	" AND sha256 " in " (SELECT assumeNotNull(raw_sha256) FROM " t \
 	" FINAL WHERE raw_sha256 IS NOT NULL)"
-#define CH_PRUNE_WHERE(in) \
+/* schema 1's tables; schema 2 added trades and books */
+#define CH_PRUNE_WHERE1(in) \
 	CH_PRUNE_KEEP(in, "markets") CH_PRUNE_KEEP(in, "events") \
-	CH_PRUNE_KEEP(in, "price_history") CH_PRUNE_KEEP(in, "trades") \
+	CH_PRUNE_KEEP(in, "price_history")
+#define CH_PRUNE_WHERE(in) \
+	CH_PRUNE_WHERE1(in) CH_PRUNE_KEEP(in, "trades") \
 	CH_PRUNE_KEEP(in, "books")
 
 static int
@@ -1899,12 +1902,20 @@ store_ch_prune(const char *url, const char *target, const char *before,
 		return EXIT_DB;
 	}
 	/* no schema yet: nothing to prune, and nothing is made; an older
-	 * one is brought up (the rows it keeps name trades and books) */
-	if ((v = read_version(d, target)) <= 0 || chdb_migrate(d, target, err,
-	    sizeof err) == -1) {
+	 * one is brought up (the rows it keeps name trades and books), but
+	 * for a dry run, which reads it as it is: before schema 2 no trade
+	 * or book names a payload, as none would once upgraded; a newer one
+	 * is refused either way */
+	if ((v = read_version(d, target)) > schema_ch_latest()) {
+		snprintf(err, sizeof err, "%s: schema version %d is newer than "
+		    "this pm-store knows (%d)", target, v, schema_ch_latest());
+		v = -2;
+	}
+	if (v <= 0 || (!dry && chdb_migrate(d, target, err,
+	    sizeof err) == -1)) {
 		if (v == 0)
 			msg("%s: no tables here: nothing to prune", target);
-		else if (v > 0)
+		else if (v != -1)
 			msg("%s", err);
 		chdb_close(d);
 		return v == 0 ? 0 : EXIT_DB;
@@ -1914,6 +1925,7 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	    d->cluster[0] ? SCHEMA_CH_LOCAL : "");
 	buf_init(&sql, 0);
 	if (prune_sql(&sql, "SELECT count() FROM raw_responses FINAL", when,
+	    dry && v < 2 ? CH_PRUNE_WHERE1("GLOBAL NOT IN") :
 	    CH_PRUNE_WHERE("GLOBAL NOT IN")) == -1 ||
 	    ch_number(d->c[0], sql.data, &n) == -1) {
 		msg("%s", ch_errmsg(d->c[0]));	/* it names the server */

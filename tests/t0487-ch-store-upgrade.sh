@@ -52,6 +52,25 @@ test_expect_success 'schema 1 as it shipped, stored into' '
 	test_num "$(ch_dbq old "SELECT count() FROM markets FINAL")" -gt 100
 '
 
+# a dry run reads the database as it is: it upgraded schema 1 to 5, and
+# on SQLite it never did; no trade or book there names a payload
+test_expect_success '--prune-before -N on schema 1: counted as it is, not upgraded' '
+	url=$(ch_newdb oldprune) &&
+	{ rec_raw gamma markets "{}" "{\"id\":\"p1\",\"question\":\"q\"}" | pm-normalize -R
+	  rec_raw gamma markets "{}" "{\"id\":\"p2\"}"; } >p.ndjson &&
+	PM_SCHEMA_VERSION=1 run pm-store --db "$url" p.ndjson && expect_status 0 &&
+	pm-store --db p.db p.ndjson >/dev/null 2>&1 &&
+	run pm-store --db p.db --prune-before 2027-01-01 -N && expect_status 0 &&
+	test_grep "^pm-store: 1 raw payload versions fetched before 2027-01-01 would go in p.db" err &&
+	run pm-store --db "$url" --prune-before 2027-01-01 -N && expect_status 0 &&
+	test_grep "^pm-store: 1 raw payload versions fetched before 2027-01-01 would go in $url" err &&
+	test_eq 1 "$(ch_dbq oldprune "SELECT max(version) FROM schema_migrations")" &&
+	test_eq 0 "$(ch_dbq oldprune "EXISTS TABLE trades")" &&
+	run pm-store --db "$url" --prune-before 2027-01-01 && expect_status 0 &&
+	test_grep "^pm-store: 1 raw payload versions fetched before 2027-01-01 removed" err &&
+	test_eq 5 "$(ch_dbq oldprune "SELECT max(version) FROM schema_migrations")"
+'
+
 test_expect_success 'a migration cut short (one column added) is completed in place' '
 	n=$(ch_dbq old "SELECT count() FROM markets") &&
 	ch_dbq old "ALTER TABLE markets ADD COLUMN volume_24h Nullable(Float64)" &&
@@ -87,6 +106,8 @@ test_expect_success 'a newer schema than this pm-store knows is refused' '
 	ch_dbq newer "INSERT INTO schema_migrations VALUES (99, '\''x'\'', '\''t'\'')" &&
 	echo "{\"kind\":\"market\",\"source\":\"polymarket\",\"market_id\":\"1\"}" >m.ndjson &&
 	run pm-store --db "$url" m.ndjson && expect_status 3 &&
+	test_grep "schema version 99 is newer than this pm-store knows (5)" err &&
+	run pm-store --db "$url" --prune-before 2027-01-01 -N && expect_status 3 &&
 	test_grep "schema version 99 is newer than this pm-store knows (5)" err
 '
 
