@@ -89,27 +89,9 @@ rec_failure(const struct failure *f)
 		free(cp[i]);
 }
 
-void
-rec_skip(const char *stage, const char *event_key, const char *why)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	jw_open(&b, '{');
-	jw_key(&b, "kind");
-	jw_strz(&b, "skip");
-	jw_key(&b, "stage");
-	jw_strz(&b, stage);
-	jw_key(&b, "event_key");
-	jw_strz(&b, event_key);
-	jw_key(&b, "why");
-	jw_strz(&b, why);
-	jw_close(&b, '}');
-	emit(&b);
-}
-
-void
-rec_skip_market(const char *stage, const char *market_id,
+/* {kind: skip, stage, NAME: id, token_id (when not NULL), why} */
+static void
+skip(const char *stage, const char *name, const char *id,
     const char *token_id, const char *why)
 {
 	struct buf b;
@@ -120,8 +102,8 @@ rec_skip_market(const char *stage, const char *market_id,
 	jw_strz(&b, "skip");
 	jw_key(&b, "stage");
 	jw_strz(&b, stage);
-	jw_key(&b, "market_id");
-	jw_strz(&b, market_id);
+	jw_key(&b, name);
+	jw_strz(&b, id);
 	if (token_id) {
 		jw_key(&b, "token_id");
 		jw_strz(&b, token_id);
@@ -130,6 +112,19 @@ rec_skip_market(const char *stage, const char *market_id,
 	jw_strz(&b, why);
 	jw_close(&b, '}');
 	emit(&b);
+}
+
+void
+rec_skip(const char *stage, const char *event_key, const char *why)
+{
+	skip(stage, "event_key", event_key, NULL, why);
+}
+
+void
+rec_skip_market(const char *stage, const char *market_id,
+    const char *token_id, const char *why)
+{
+	skip(stage, "market_id", market_id, token_id, why);
 }
 
 void
