@@ -9,8 +9,8 @@
  * and outcome it is about, which is what pm-normalize needs to make price
  * records of it.  A token already asked for is not asked for again.  A
  * request that fails is a failure record, naming its market when it is
- * one token's; so is each token a POST /prices answer leaves out (it has
- * no book).
+ * one token's; each token a POST /prices answer leaves out (it has no
+ * book) is a skip record (no_order_book).
  *
  * Ownership: a struct clob borrows the fetch, the rate table and the
  * query (they must outlive it) and owns its pending batch; clob_free()
