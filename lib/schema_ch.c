@@ -554,6 +554,16 @@ ran_by_another(struct ch *c, const struct buf *st, const struct buf *chk,
 	return ch_query(c, st->data, NULL) == 0;
 }
 
+int
+schema_ch_newer(const char *where, int v, char *err, size_t errlen)
+{
+	if (v <= schema_ch_latest())
+		return 0;
+	snprintf(err, errlen, "%s: schema version %d is newer than this "
+	    "pm-store knows (%d)", where, v, schema_ch_latest());
+	return 1;
+}
+
 /* One shard (or the one server) up to the latest version. */
 static int
 migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
@@ -570,11 +580,8 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", ch_errmsg(c));
 		return -1;
 	}
-	if (v > schema_ch_latest()) {
-		snprintf(err, errlen, "%s: schema version %d is newer than this "
-		    "pm-store knows (%d)", ch_origin(c), v, schema_ch_latest());
+	if (schema_ch_newer(ch_origin(c), v, err, errlen))
 		return -1;
-	}
 	/* PM_SCHEMA_VERSION: only up to that one (for testing upgrades) */
 	to = getenv("PM_SCHEMA_VERSION") ? atoi(getenv("PM_SCHEMA_VERSION")) : 0;
 	buf_init(&st, 0);

@@ -68,6 +68,10 @@
 /* The version this build writes. */
 int schema_ch_latest(void);
 
+/* 1 when version v is newer than this build writes, said in err as
+ * where's; else 0. */
+int schema_ch_newer(const char *where, int v, char *err, size_t errlen);
+
 /* The version c is at (0: no schema yet), -1 on error (ch_errmsg). */
 int schema_ch_version(struct ch *c);
 

@@ -490,12 +490,12 @@ store_annotate(const char *p, size_t n, int st)
 	out_line(tail, (size_t)len);
 }
 
-/* An end record stored with a status other than its own
- * (store_end_lost): written out as stored, its status replaced, then
- * annotated, so that what reads the stream (pm-summary) hears how the
- * run is recorded. */
+/* A record annotated (store_annotate); an end record stored with a
+ * status other than its own (store_end_lost, status not NULL) written out
+ * as stored, its status replaced, so that what reads the stream
+ * (pm-summary) hears how the run is recorded. */
 void
-store_annotate_end(json_parser *jp, const char *p, size_t n, int st,
+store_annotate_as(json_parser *jp, const char *p, size_t n, int st,
     const char *status)
 {
 	json_val root, v;
@@ -504,7 +504,7 @@ store_annotate_end(json_parser *jp, const char *p, size_t n, int st,
 	size_t kl;
 	struct buf b;
 
-	if (json_parse(jp, p, n, 0, &root, &err) == -1 ||
+	if (status == NULL || json_parse(jp, p, n, 0, &root, &err) == -1 ||
 	    root.type != JSON_OBJECT) {
 		store_annotate(p, n, st);
 		return;
@@ -530,11 +530,8 @@ emit_one(struct store *s, const struct buf *text, struct entry *e)
 {
 	s->last_status = e->status;
 	if (e->kind != K_BADLINE) {
-		if (e->kind == K_RUN && s->end_as)
-			store_annotate_end(s->jp, text->data + e->off, e->len,
-			    e->status, s->end_as);
-		else
-			store_annotate(text->data + e->off, e->len, e->status);
+		store_annotate_as(s->jp, text->data + e->off, e->len,
+		    e->status, e->kind == K_RUN ? s->end_as : NULL);
 		if (e->kind == K_RUN)
 			s->end_as = NULL;
 		s->total.records++;
@@ -760,16 +757,21 @@ store_end_missing(const char *run_id)
 	    "said would close it (a dump cut short): partial", run_id);
 }
 
-/* The status an end record gets when this input lost n records of its
- * run (each reported): a replay missing them did not complete it. */
-const char *
-store_end_lost(const char *run_id, unsigned long n, const char *status)
+int
+store_end_lost(const char *run_id, unsigned long n, const char *kept,
+    const char **status, const char **as)
 {
-	if (status == NULL || strcmp(status, "completed") != 0)
-		return status;
+	if (kept) {	/* ended before this input: as it ended */
+		if (*status == NULL || strcmp(*status, kept) != 0)
+			*as = kept;
+		return 1;
+	}
+	if (*status == NULL || strcmp(*status, "completed") != 0)
+		return 0;
 	msg("run %s: %lu of its records in this input not stored; its end "
 	    "record says completed: partial", run_id, n);
-	return "partial";
+	*status = *as = "partial";
+	return 0;
 }
 
 /* Did this input lose records of the open run (failed ones)?  0 no; 1

@@ -540,11 +540,8 @@ failure_row(struct store_ch *s, const char *file, unsigned long line,
 static void
 emit(struct store_ch *s, const char *text, struct chent *e)
 {
-	if (e->kind == K_RUN && s->end_as)
-		store_annotate_end(s->chk->jp, text + e->off, e->len,
-		    e->status, s->end_as);
-	else
-		store_annotate(text + e->off, e->len, e->status);
+	store_annotate_as(s->chk->jp, text + e->off, e->len, e->status,
+	    e->kind == K_RUN ? s->end_as : NULL);
 	if (e->kind == K_RUN)
 		s->end_as = NULL;
 	s->total.records++;
@@ -988,20 +985,15 @@ end_put(struct store_ch *s, const json_val *root, const char *id,
     uint64_t rid)
 {
 	json_val x;
-	const char *status, *as;
+	const char *status;
 
 	json_get(root, "status", &x);
 	status = json_str(&x, NULL);
-	if (s->run.failed == 0 || s->run_id == NULL || strcmp(s->run_id, id))
-		return end_rows(s, root, status, rid);
-	if (s->kept) {
-		if (status == NULL || strcmp(status, s->kept_status) != 0)
-			s->end_as = s->kept_status;
+	if (s->run.failed > 0 && s->run_id && strcmp(s->run_id, id) == 0 &&
+	    store_end_lost(s->run_id, s->run.failed, s->kept ?
+	    s->kept_status : NULL, &status, &s->end_as))
 		return 2;
-	}
-	if ((as = store_end_lost(s->run_id, s->run.failed, status)) != status)
-		s->end_as = as;
-	return end_rows(s, root, as, rid);
+	return end_rows(s, root, status, rid);
 }
 
 /* --- runs --------------------------------------------------------------- */
@@ -1906,11 +1898,9 @@ store_ch_prune(const char *url, const char *target, const char *before,
 	 * for a dry run, which reads it as it is: before schema 2 no trade
 	 * or book names a payload, as none would once upgraded; a newer one
 	 * is refused either way */
-	if ((v = read_version(d, target)) > schema_ch_latest()) {
-		snprintf(err, sizeof err, "%s: schema version %d is newer than "
-		    "this pm-store knows (%d)", target, v, schema_ch_latest());
+	v = read_version(d, target);
+	if (schema_ch_newer(target, v, err, sizeof err))
 		v = -2;
-	}
 	if (v <= 0 || (!dry && chdb_migrate(d, target, err,
 	    sizeof err) == -1)) {
 		if (v == 0)

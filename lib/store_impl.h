@@ -301,13 +301,23 @@ const char *store_run_status(const struct store_counts *c, int fatal,
  * whose end never came, so promised, was cut short: partial. */
 int store_end_due(const json_val *start);
 void store_end_missing(const char *run_id);
-/* An end record of the open run after records of it failed here: its
- * status as it must be stored (completed becomes partial, said), and
- * whether the database has the run ended already (store.c). */
-const char *store_end_lost(const char *run_id, unsigned long n,
-    const char *status);
+/*
+ * An end record of the open run after n of the run's records failed in
+ * this input (each reported): the database does not have the run whole.
+ * kept: the run's status when the database had it ended before this
+ * input (its rows stored then), else NULL.  1: leave the run as it ended;
+ * 0: store the end with *status, partial for completed (said).  *as: the
+ * status the end record goes out with, when not its own.  Both engines
+ * decide so (store_kinds.c, store_ch.c).
+ */
+int store_end_lost(const char *run_id, unsigned long n, const char *kept,
+    const char **status, const char **as);
+/* Whether the open run lost records here, and how the database has it
+ * (store.c): 0 none lost, 1 not ended, 2 ended (s->end_kept), -1 error. */
 int store_run_lost(struct store *);
-void store_annotate_end(json_parser *jp, const char *p, size_t n, int st,
+/* store_annotate(), but with the record's status member said as status
+ * (NULL: the record as it came). */
+void store_annotate_as(json_parser *jp, const char *p, size_t n, int st,
     const char *status);
 /* The run end record of a run whose start record is start (or NULL),
  * to standard output. */

@@ -639,7 +639,7 @@ run_end_put(struct store *s, struct entry *e, const json_val *root,
     const struct val *id)
 {
 	struct db_stmt *st = s->xrunend;
-	const char *status, *as;
+	const char *status;
 	json_val x;
 	int rc, lost;
 
@@ -649,14 +649,9 @@ run_end_put(struct store *s, struct entry *e, const json_val *root,
 	    memcmp(s->run_id, id->s, id->n) == 0 ? store_run_lost(s) : 0;
 	if (lost == -1)
 		return DB_ERR;
-	if (lost == 2) {	/* ended before this input: as it ended */
-		if (status == NULL || strcmp(status, s->end_kept) != 0)
-			s->end_as = s->end_kept;
+	if (lost && store_end_lost(s->run_id, s->run.failed, lost == 2 ?
+	    s->end_kept : NULL, &status, &s->end_as))
 		return DB_DONE;
-	}
-	if (lost == 1 && (as = store_end_lost(s->run_id, s->run.failed,
-	    status)) != status)
-		s->end_as = status = as;
 	bind_one(st, 1, id);
 	json_get(root, "finished_at", &x);
 	db_bind_str(st, 2, json_str(&x, NULL));
