@@ -393,6 +393,7 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 		r->timed_out = k == 1;
 		r->over_memory = k == 2;
 		if (k == -1) {	/* standard error is never over: dropped */
+			r->over_output = 1;
 			snprintf(r->why, sizeof r->why, "output over %zu bytes",
 			    r->out.max);
 			goto out;

@@ -35,6 +35,8 @@ struct cmd_result {
 	long		 max_rss_kb;	/* set by the caller: kill the program
 					 * when its resident size passes it */
 	int		 over_memory;	/* it was killed for that */
+	int		 over_output;	/* killed: standard output passed
+					 * its cap (cmd_run() returns -1) */
 	struct buf	 out, err;	/* standard output, standard error */
 	size_t		 err_dropped;	/* standard error past its cap, read
 					 * and not kept */

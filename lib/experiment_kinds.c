@@ -470,10 +470,14 @@ xk_jq(struct xworker *w, size_t vi, const char *in, size_t n,
 
 	buf_reset(&w->tmp);
 	/* In a process of its own: a program that loops or eats memory is
-	 * this variant's failure, not pm-experiment's. */
+	 * this variant's failure, not pm-experiment's.  Its output is
+	 * capped as a command's is, at the line cap: past it the group
+	 * line could not be written, and the whole group would be lost. */
+	w->tmp.max = w->o->max_line;
 	k = jqf_eval_bounded(v->program, in, n, &w->tmp,
 	    &(struct jqf_bounds){ .timeout_ms = v->timeout_ms,
 	    .max_mb = v->max_mb, .env = v->envp }, err, sizeof err);
+	w->tmp.max = 0;
 	xdump(w, vi, "request", in, n);
 	w->tmp.len = secret_mask(w->o->secrets, w->tmp.data, w->tmp.len);
 	if (k == -1) {

@@ -427,9 +427,14 @@ jqf_eval_bounded(const char *expr, const char *json, size_t len,
 	    buf_adds(&in, expr) == -1 || buf_add(&in, json, len) == -1)
 		snprintf(err, errlen, "out of memory");
 	else if (cmd_run(argv, b->env, in.data, in.len, b->timeout_ms > 0 ?
-	    b->timeout_ms : 86400000L, &cr) == -1)
-		snprintf(err, errlen, "%s", cr.why);
-	else if (cr.timed_out)
+	    b->timeout_ms : 86400000L, &cr) == -1) {
+		/* its answer holds a status byte before the output */
+		if (cr.over_output)
+			snprintf(err, errlen, "output over %zu bytes",
+			    out->max);
+		else
+			snprintf(err, errlen, "%s", cr.why);
+	} else if (cr.timed_out)
 		snprintf(err, errlen, "timed out after %.3g s",
 		    b->timeout_ms / 1000.0);
 	else if (cr.over_memory)

@@ -47,4 +47,19 @@ test_expect_success 'max_memory_mb: a whole number from 16' '
 	grep -q "b:research:boom: max_memory_mb: a whole number from 16" err
 '
 
+# Past the line cap the group line could not be written: the whole group,
+# its other results and markets, was a bad_record failure.
+test_expect_success 'a jq output past PM_MAX_LINE fails its variant, the group is written' '
+	jq ".suites[0].research += [{variant: \"big\", type: \"jq\",
+		program: \"{output: ([range(30000)] | tostring)}\"}]" ../c.json >big.json &&
+	PM_MAX_LINE=100000 run pm-experiment -c big.json --include-research good,big \
+		--include-forecast mkt ../groups.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .event_key as \$k | .results[] | \"\(\$k) \(.variant) \(.status) \(.error)\"" out >got &&
+	for k in 1 2 3; do
+		printf "%s\n" "e$k good ok null" "e$k big failed jq: output over 100000 bytes" "e$k mkt ok null"
+	done >want && test_cmp want got &&
+	test "$(jq -r "select(.kind==\"failure\") | .reason" out | sort | uniq -c | tr -s " ")" = " 3 experiment_failed"
+'
+
 test_done
