@@ -85,6 +85,7 @@ options:
   --flow NAME, --fresh DUR, --stale DUR, --json, --status-path F
                     status: passed to pm-summary --status
   -h, --help        this help
+  -V, --version     the driver's git revision and each program's version
 USAGE
 }
 
@@ -705,6 +706,32 @@ help() {
 	exit 3
 }
 
+# The code version a run records as git_sha: GITHUB_SHA, else the
+# checkout's HEAD
+git_version() {
+	printf '%s\n' "${GITHUB_SHA:-$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)}"
+}
+
+# --version: the driver's code version and the first line of the
+# --version of each program, the ones a flow runs (PM_BIN, the checkout's
+# bin, PATH); one that does not answer is named, exit 3
+version() {
+	local p pm_path line vst=0 out
+	out="$prog (git $(git_version))"
+	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
+		pm_which "$p"
+		if line=$("$pm_path" --version 2>/dev/null) && [ -n "$line" ]; then
+			out+=$'\n'${line%%$'\n'*}
+		else
+			echo "$prog: $pm_path: no answer to --version (not found?)" >&2
+			vst=3
+		fi
+	done
+	printf '%s\n' "$out" 2>/dev/null ||
+	    { echo "$prog: write error: standard output" >&2; exit 3; }
+	exit "$vst"
+}
+
 # The programs a flow runs are there before anything runs: a missing one
 # is exit 3 naming it, not a run half done (without jq no run record: the
 # data stored under no run, exit 0; without pm-summary no lock, exit 127).
@@ -856,6 +883,7 @@ main() {
 	flow=${1:-}
 	case $flow in
 	-h|--help) help ;;
+	-V|--version) version ;;
 	daily|static|delta|events|prices|trades|replay|retry-failures|status|score|prune) shift ;;
 	'') usage >&2; exit 2 ;;
 	*) echo "$prog: unknown flow: $flow" >&2; usage >&2; exit 2 ;;
@@ -937,6 +965,7 @@ main() {
 		--status-path) status_path=$2; shift ;;
 		--clob-url) export PM_CLOB_URL=$2; shift ;;
 		-h|--help) help ;;
+		-V|--version) version ;;
 		-) positional+=("$1") ;;	# replay's standard input
 		-*) echo "$prog: unknown option: $1" >&2; usage >&2; exit 2 ;;
 		*) positional+=("$1") ;;
@@ -994,7 +1023,7 @@ main() {
 		    "${positional[0]} from the database"
 	fi
 	run_id=$(date -u -d "$started_at" +%Y%m%dT%H%M%SZ)-$flow-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
-	git_sha=${GITHUB_SHA:-$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)}
+	git_sha=$(git_version)
 	options_json=$(jq -cn --arg w "${window_opt:+$window_days}" --arg t "$target_opt" \
 	    --arg d "$dry_run" --arg l "$limit" --arg m "$margin" \
 	    '{window_days:(if $w=="" then null else ($w|tonumber) end),
