@@ -828,6 +828,19 @@ only_for() {
 	    usage_error "$flow: $2 is $3"
 }
 
+# --where, a jq expression pm-store --export compiles: one that does not
+# compile is the run's own mistake, found before the run begins (a run
+# recorded failed at every cron tick, its error another stage's line,
+# before).  jq compiles it over no input, so never runs it (a space
+# before it, so that jq never takes it for an option).
+check_where() {
+	local err
+	[ -n "$where" ] || return 0
+	err=$(jq " $where" 2>&1 </dev/null >/dev/null) && return 0
+	err=$(grep -v '^jq: [0-9]* compile errors*$' <<<"$err" | tr -s ' \n' '  ')
+	usage_error "--where: ${err% }"
+}
+
 run_flows='daily static delta events prices trades replay retry-failures'
 
 # Everything about the run's own options is checked before anything runs:
@@ -984,6 +997,7 @@ main() {
 	replay) check_programs jq gzip pm-summary pm-store ;;
 	*) check_programs jq pm-summary pm-fetch pm-normalize pm-store ;;
 	esac; fi
+	check_where
 	[ -n "${batch:-}" ] && exp_args+=(-j "$batch")
 	[ -n "${debug_dump:-}" ] && exp_args+=(--dump-dir "$debug_dump")
 	if [ -n "$list" ]; then
