@@ -193,9 +193,12 @@ pm_exec() {
 # one notes its status and name there, before its pipe closes, so the
 # last stage knows how every stage before it ended; its standard error
 # is kept as well (not on a terminal, where pm-fetch's progress wants
-# one), so a failed stage's message can be stored with the run.
+# one), so a failed stage's last message can be stored with the run:
+# its own, each stage's kept apart (in a file named by its subshell), not
+# the last line of a later stage of the same program (the stream's
+# pm-store after a failed pm-store --export).
 pm() {
-	local name=$1 rc
+	local name=$1 rc err detail=''
 	case ${2:-} in [a-z]*) name+=" $2" ;; esac
 	if [ -z "${stages_file:-}" ]; then pm_exec "$@"; return; fi
 	if [ -t 2 ]; then
@@ -203,10 +206,16 @@ pm() {
 	else
 		# standard error through tee, standard output (fd 3) as it was;
 		# both waited for, so nothing is written after the stage ends
-		{ pm_exec "$@" 2>&1 >&3 3>&- | tee -a "$run_dir/stderr" >&2
+		err=$run_dir/stderr.$BASHPID
+		{ pm_exec "$@" 2>&1 >&3 3>&- | tee "$err" >&2
 		  rc=${PIPESTATUS[0]}; } 3>&1
+		if [ "$rc" -ge 2 ]; then
+			detail=$(grep -F "$1: " "$err" 2>/dev/null | tail -n 1)
+			detail=${detail#"$1: "}
+		fi
+		rm -f "$err"
 	fi
-	stage_done "$rc" "$name"
+	stage_done "$rc" "$name" "$detail"
 	return "$rc"
 }
 
@@ -365,10 +374,6 @@ run_outcome() {
 	esac
 	out_status=failed
 	IFS=$us read -r out_stage detail rc <<<"$first"
-	if [ -z "$detail" ] && [ -s "$run_dir/stderr" ]; then
-		detail=$(grep -F "${out_stage%% *}: " "$run_dir/stderr" | tail -n 1)
-		detail=${detail#"${out_stage%% *}: "}
-	fi
 	out_error="exit $rc${detail:+: $detail}"
 }
 
