@@ -129,7 +129,8 @@ test_expect_success 'stored text comes back as stored: quotes, backslashes, tabs
 	jq -e ".runs.last[0].run_id == \"r'\''1\\\\x\" and
 		(.failures.recent[0].detail | startswith(\"a\\tb\\nc\\\\d'\''e\\\"f\\rg\"))" out >/dev/null &&
 	sametext --now "$(wall)" && test_grep " http_error" out &&
-	same --now "$(at 10)" --flow "x'\''y\\z?1" && expect_status 5
+	same --now "$(at 10)" --flow "x'\''y\\z?1" && expect_status 2 &&
+	test_grep "^pm-summary: --flow: not a flow: " err
 '
 
 test_expect_success 'runs of several flows: each flow its own data, runs and level' '

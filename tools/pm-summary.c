@@ -32,6 +32,7 @@
 #include "plot.h"
 #include "score.h"
 #include "status.h"
+#include "store.h"
 #include "summary.h"
 #include "timefmt.h"
 #include "version.h"
@@ -189,7 +190,16 @@ one_opt(int ch, struct opts *o)
 	case O_DB: o->db_url = optarg; return 0;
 	case O_NOTIFY: o->notify = optarg; return 0;
 	case O_STATUS_PATH: o->status_path = optarg; return 0;
-	case O_FLOW: o->st.flow = optarg; return 0;
+	case O_FLOW:
+		/* a misspelt flow has no data: "no data", exit 5, at every
+		 * check, where it is a mistake (as pm-store --last-run's) */
+		if (!store_flow_known(optarg)) {
+			msg("--flow: not a flow: \"%s\" (" STORE_FLOWS ")",
+			    optarg);
+			return -1;
+		}
+		o->st.flow = optarg;
+		return 0;
 	case O_FRESH:
 		o->fresh_set = 1;
 		return read_dur("--fresh", optarg, &o->st.fresh);
