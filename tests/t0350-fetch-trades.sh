@@ -89,6 +89,22 @@ test_expect_success 'usage: --user and --feed exclude each other; trades options
 	run pm-fetch trades --filter-type CASH </dev/null && expect_status 2
 '
 
+test_expect_success 'an --end before --start is a usage error: nothing asked' '
+	: >"$TMP/big.log" &&
+	run pm-fetch trades --start 2026-01-02T00:00:00Z --end 1767225600 \
+		"$TMP/big.ndjson" &&
+	expect_status 2 &&
+	test_grep "^pm-fetch: --end 1767225600 is before --start 1767312000$" err &&
+	not test -s out &&
+	run pm-fetch trades --user 0x0000000000000000000000000000000000000001 \
+		--since 1767225601 --end 2026-01-01T00:00:00Z </dev/null &&
+	expect_status 2 && test_grep "is before --start" err &&
+	not test -s "$TMP/big.log" &&
+	run pm-fetch trades --start 1767225600 --end 1767225600 \
+		"$TMP/big.ndjson" &&
+	expect_status 0 && test_grep "start=1767225600&end=1767225600" "$TMP/big.log"
+'
+
 fake_start many --markets 12 --closed-every 3 --log "$TMP/many.log"
 # a wallet of the recorded trades: it trades in every cloned market
 USER_ADDR=0xbefa95c276ee8ef6ff3ef43d1c1c454f52bc300d

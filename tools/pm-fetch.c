@@ -492,6 +492,13 @@ check(struct opts *o)
 		    "feed takes no --start or --end (the API ignores them)");
 		return -1;
 	}
+	/* an end before the start is no window: every market asked for
+	 * nothing, and nothing said (as history's --end-ts) */
+	if (o->cmd == CMD_TRADES && o->t.start >= 0 && o->t.end >= 0 &&
+	    o->t.end < o->t.start) {
+		msg("--end %lld is before --start %lld", o->t.end, o->t.start);
+		return -1;
+	}
 	if (target_window(o) == -1)
 		return -1;
 	if (http_tls_init(o->cacert, err, sizeof err) == -1) {
