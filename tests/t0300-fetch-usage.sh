@@ -50,6 +50,19 @@ test_expect_success 'target date and explicit end dates exclude each other' '
 	expect_status 2 && test_grep "exclude" err
 '
 
+test_expect_success 'an end-date range that ends before it begins is refused, nothing asked' '
+	run pm-fetch markets --end-date-min 2026-12-01T00:00:00+02:00 \
+	    --end-date-max 2026-11-01T00:00:00Z &&
+	expect_status 2 && not test -s out &&
+	test_grep "^pm-fetch: --end-date-max 2026-11-01T00:00:00Z is before --end-date-min 2026-11-30T22:00:00Z$" err &&
+	run pm-fetch events --pagination offset --end-date-min 2026-11-01T00:00:00.001Z \
+	    --end-date-max 2026-11-01T00:00:00Z && expect_status 2 &&
+	# one instant is a range: asked (here of a closed port, exit 3)
+	run pm-fetch markets --end-date-min 2026-11-01T00:00:00Z \
+	    --end-date-max 2026-11-01T00:00:00Z --attempts 1 &&
+	expect_status 3 && not test_grep "is before" err
+'
+
 test_expect_success 'options of another command are mistakes' '
 	run pm-fetch prices --tag 5 </dev/null && expect_status 2 &&
 	run pm-fetch markets --batch 5 && expect_status 2 &&

@@ -468,6 +468,21 @@ target_window(struct opts *o)
 	return 0;
 }
 
+/* An end-date range that ends before it begins matches nothing: every
+ * partition asked for nothing, and nothing said. */
+static int
+end_dates(const struct opts *o)
+{
+	double lo, hi;
+
+	if (o->emin[0] == 0 || o->emax[0] == 0 ||
+	    ts_ms(o->emin, strlen(o->emin), &lo) == -1 ||
+	    ts_ms(o->emax, strlen(o->emax), &hi) == -1 || hi >= lo)
+		return 0;
+	msg("--end-date-max %s is before --end-date-min %s", o->emax, o->emin);
+	return -1;
+}
+
 /* Options that belong to another subcommand are mistakes, not no-ops. */
 static int
 check(struct opts *o)
@@ -499,7 +514,7 @@ check(struct opts *o)
 		msg("--end %lld is before --start %lld", o->t.end, o->t.start);
 		return -1;
 	}
-	if (target_window(o) == -1)
+	if (target_window(o) == -1 || end_dates(o) == -1)
 		return -1;
 	if (http_tls_init(o->cacert, err, sizeof err) == -1) {
 		msg("%s", err);
