@@ -328,7 +328,8 @@ mkdir_ok(const char *path)
 }
 
 /* The state directory, created 0700 when missing; 0 when there is none
- * to use. */
+ * to use.  Not $XDG_RUNTIME_DIR: a login session has it and cron has
+ * not, and the user's flows of both must meet in one file. */
 static int
 state_dir(char *dir, size_t n)
 {
@@ -345,9 +346,6 @@ state_dir(char *dir, size_t n)
 			return 0;
 		}
 		return 1;
-	} else if ((s = getenv("XDG_RUNTIME_DIR")) && *s) {
-		if ((size_t)snprintf(dir, n, "%s/pm", s) >= n)
-			return 0;
 	} else if ((s = getenv("HOME")) && *s) {
 		if ((size_t)snprintf(dir, n, "%s/.cache", s) >= n ||
 		    mkdir_ok(dir) == -1 ||

@@ -15,10 +15,10 @@
  * of one API (its base URL's host and port) live in a small state file
  * that every pm-fetch of the user reads and writes under flock(2), so two
  * flows running at once stay under each budget together.  The file is
- * $PM_STATE_DIR, else $XDG_RUNTIME_DIR/pm, else ~/.cache/pm, then
- * budget-HOST-PORT; it is opened without following a symbolic link, mode
- * 0600, and refused unless it is a regular file of the user's in a
- * directory of the user's that nobody else can write to.
+ * $PM_STATE_DIR, else ~/.cache/pm (never $XDG_RUNTIME_DIR, which cron
+ * lacks), then budget-HOST-PORT; it is opened without following a
+ * symbolic link, mode 0600, and refused unless it is a regular file of
+ * the user's in a directory of the user's that nobody else can write to.
  *
  * Ownership: a struct rl_table owns its buckets, their names and the
  * state files' descriptors; buckets returned by rl_get() are borrowed

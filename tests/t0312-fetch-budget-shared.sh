@@ -42,12 +42,32 @@ test_expect_success 'a state directory each: together over budget, the server re
 	test_num "$(fake_stats ".budget_429.markets // 0")" -gt 0
 '
 
-test_expect_success 'XDG_RUNTIME_DIR/pm, else ~/.cache/pm, when PM_STATE_DIR is not set' '
+test_expect_success 'HOME/.cache/pm when PM_STATE_DIR is not set, XDG_RUNTIME_DIR or not' '
 	mkdir -p "$TMP/xdg" "$TMP/home" &&
-	(unset PM_STATE_DIR; XDG_RUNTIME_DIR=$TMP/xdg pm-fetch markets --limit 1 >/dev/null) &&
-	test -f "$TMP/xdg/pm/budget-127.0.0.1-$FAKE_PORT" &&
+	(unset PM_STATE_DIR; XDG_RUNTIME_DIR=$TMP/xdg HOME=$TMP/home \
+	    pm-fetch markets --limit 1 >/dev/null) &&
+	test -f "$TMP/home/.cache/pm/budget-127.0.0.1-$FAKE_PORT" &&
+	not test -e "$TMP/xdg/pm" &&
+	rm -r "$TMP/home/.cache" &&
 	(unset PM_STATE_DIR XDG_RUNTIME_DIR; HOME=$TMP/home pm-fetch markets --limit 1 >/dev/null) &&
 	test -f "$TMP/home/.cache/pm/budget-127.0.0.1-$FAKE_PORT"
+'
+
+# A login session has XDG_RUNTIME_DIR, cron has not: a flow started by
+# hand while cron's runs is the user's too, and shares its budget.
+test_expect_success 'a session with XDG_RUNTIME_DIR and cron without: one budget' '
+	fake_reset &&
+	(unset PM_STATE_DIR; HOME=$TMP/home XDG_RUNTIME_DIR=$TMP/xdg \
+	    pm-fetch markets --closed false --page-size 10 --rate markets=20/1 \
+	    --backoff 50 --attempts 30 >a 2>aerr) &
+	(unset PM_STATE_DIR XDG_RUNTIME_DIR; HOME=$TMP/home \
+	    pm-fetch markets --closed false --page-size 10 --rate markets=20/1 \
+	    --backoff 50 --attempts 30 >b 2>berr)
+	sb=$?
+	wait $! && test_eq 0 "$sb" &&
+	test_line_count a 600 && test_line_count b 600 &&
+	test ! -s aerr && test ! -s berr &&
+	test_num "$(fake_stats ".budget_429.markets // 0")" -eq 0
 '
 
 test_done
