@@ -888,9 +888,18 @@ check_options() {
 	elif [ -n "$keep_days" ]; then
 		usage_error "--keep-days is prune's option"
 	fi
-	[ -z "${batch:-}" ] || check_number --event-batch-size "$batch" 1 256
 	check_number --overlap "$overlap" 0 100000
-	check_margin
+	# the settings of the flows that forecast (PM_MARGIN,
+	# PIPELINE_EVENT_BATCH_SIZE), checked where they are used: one in a
+	# settings file shared with cron's other flows is not theirs to refuse
+	case $flow in daily|retry-failures)
+		check_margin ;;
+	esac
+	case $flow:$list in daily:* | retry-failures:* | *:1)
+		[ -z "${batch:-}" ] ||
+		    check_number --event-batch-size "$batch" 1 256 ;;
+	*)	batch='' ;;
+	esac
 	set_clock
 	target_opt=''
 	[ "$flow" != daily ] || set_target

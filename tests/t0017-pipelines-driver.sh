@@ -52,6 +52,27 @@ test_expect_success 'an option of another flow: exit 2, not ignored; nothing fet
 		--limit 3 --no-dump >/dev/null 2>&1
 '
 
+# PM_MARGIN and PIPELINE_EVENT_BATCH_SIZE are settings of the flows that
+# forecast: in a settings file cron's other flows share, a bad one stops
+# those flows (and --list-experiments, which takes -j) only.  Before, the
+# events, prices and status flows exited 2 for it, unlike a bad
+# PM_WINDOW_DAYS, which only the daily flow reads.
+test_expect_success 'a bad PM_MARGIN or PIPELINE_EVENT_BATCH_SIZE stops the daily flow only' '
+	printf "%s\n" "PM_MARGIN=90min" "PIPELINE_EVENT_BATCH_SIZE=0" >bad.env &&
+	run "$P" events --env-file bad.env --db bad.db --limit 2 --no-dump &&
+	expect_status 0 &&
+	run "$P" status --env-file bad.env --db bad.db --flow events &&
+	expect_status 0 &&
+	run "$P" daily --env-file bad.env --db bad2.db --no-dump &&
+	expect_status 2 && test_grep "margin: not a duration" err &&
+	test ! -e bad2.db &&
+	PM_MARGIN=1h run "$P" daily --env-file bad.env --db bad2.db --no-dump &&
+	expect_status 2 && test_grep "event-batch-size: not a number" err &&
+	PM_MARGIN=1h run "$P" events --env-file bad.env --db bad.db \
+	    --list-experiments && expect_status 2 &&
+	test ! -e bad2.db
+'
+
 test_expect_success 'the prices flow honours --limit: N markets, their tokens only' '
 	"$P" static "${E[@]}" --db p.db --limit 60 --no-dump >/dev/null 2>&1 &&
 	fake_reset &&
