@@ -332,6 +332,9 @@ clob_token(struct clob *c, const char *tok, size_t tn, const char *mid,
 		r = resume(c, t, mid, mn, out, on, since, end);
 	else if (hist && c->q->start_ts && c->q->start < c->q->end)
 		r = resume(c, t, mid, mn, out, on, c->q->start, c->q->end);
+	else if (hist && c->q->start_ts)	/* a window of one instant: */
+		r = single(c, t, mid, mn, out, on, NULL, (long long[]){
+		    c->q->start, c->q->end });	/* with its end, not open */
 	else
 		r = single(c, t, mid, mn, out, on,
 		    strcmp(c->q->endpoint, "price") == 0 ? side : NULL, NULL);

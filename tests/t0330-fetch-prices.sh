@@ -145,7 +145,22 @@ test_expect_success 'an interval with a window, an end alone or before the start
 	expect_status 2 &&
 	test_grep "^pm-fetch: --end-ts 1774165200 is before --start-ts 1774169100$" err &&
 	not test -s out &&
-	not test -s "$TMP/clob.log"
+	# without --end-ts the window ends at the run'"'"'s clock: a start
+	# after it is no window either (before, startTs alone was asked)
+	run pm-fetch history --start-ts 1774169100 --now 2026-03-22T07:00:00Z \
+	    few.ndjson &&
+	expect_status 2 &&
+	test_grep "^pm-fetch: --start-ts 1774169100 is after the run'"'"'s clock" err &&
+	not test -s out &&
+	PM_NOW=2026-03-22T08:44:59Z run pm-fetch history --start-ts 1774169100 \
+	    few.ndjson &&
+	expect_status 2 && not test -s out &&
+	not test -s "$TMP/clob.log" &&
+	# at the clock it is a window of that instant, asked with its end
+	run pm-fetch history --start-ts 1774169100 --now 2026-03-22T08:45:00Z \
+	    few.ndjson &&
+	expect_status 0 && test_line_count "$TMP/clob.log" 6 &&
+	test "$(grep -c "startTs=1774169100&endTs=1774169100" "$TMP/clob.log")" -eq 6
 '
 
 test_expect_success 'prices under faults: each token still answered once' '

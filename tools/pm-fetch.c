@@ -566,6 +566,15 @@ check(struct opts *o)
 			o->c.end = o->c.end_ts ? strtoll(o->c.end_ts, NULL,
 			    10) : (long long)now;
 		}
+		/* nor is a start after the run's clock, where the window
+		 * ends without --end-ts: asked with startTs alone, every
+		 * token answered nothing, or past the clock */
+		if (o->c.start_ts && !o->c.end_ts && o->c.end < o->c.start) {
+			msg("--start-ts %s is after the run's clock (--now, "
+			    "where the window ends without --end-ts)",
+			    o->c.start_ts);
+			return -1;
+		}
 	}
 	if (o->c.side && strcmp(o->c.endpoint, "price")) {
 		msg("--side applies to --endpoint price only");
