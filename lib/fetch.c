@@ -150,7 +150,8 @@ frand(struct fetch *f)
 
 /*
  * The wait before the next try: Retry-After when the server gave one,
- * else exponential backoff with full jitter.  Either way at least a
+ * else exponential backoff, each wait drawn between half of it and all
+ * of it (equal jitter: never much shorter).  Either way at least a
  * floor, so a "Retry-After: 0" storm cannot turn into a busy loop.
  */
 static double
