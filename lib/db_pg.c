@@ -473,7 +473,7 @@ static int
 pg_settle(struct db *db)
 {
 	PGresult *res;
-	int rc;
+	int rc, st, nul;
 
 	if (!PG(db)->pipe)
 		return DB_DONE;
@@ -486,13 +486,32 @@ pg_settle(struct db *db)
 	if ((rc = pipe_flush(db)) != DB_DONE ||
 	    (rc = pipe_read(db, 1)) != DB_DONE)
 		return rc;
-	while ((res = PQgetResult(H(db))) != NULL &&
-	    PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+	/* up to the Sync's answer, which an error of no statement may come
+	 * before: a statement_timeout that fired as the last statement
+	 * ended is said when the server reads its next message, the Sync,
+	 * and aborts the transaction.  Left unread, the Sync's answer kept
+	 * the connection in pipeline mode, and every statement after it
+	 * failed ("synchronous command execution functions are not allowed
+	 * in pipeline mode"), each record of the run with it. */
+	for (nul = 0; nul < 2 && PQstatus(H(db)) != CONNECTION_BAD;) {
+		if ((res = PQgetResult(H(db))) == NULL) {
+			nul++;
+			continue;
+		}
+		nul = 0;
+		if ((st = PQresultStatus(res)) == PGRES_FATAL_ERROR &&
+		    PG(db)->perr == DB_DONE)
+			PG(db)->perr = pg_fail(db, res);
 		PQclear(res);
-	PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC || !PG(db)->pipe)
+			break;
+	}
 	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pipe_lost(db);
-	PQexitPipelineMode(H(db));
+	if (PQexitPipelineMode(H(db)) != 1) {
+		db_seterr(db, "%s", pg_msg(db));
+		return DB_ERR;
+	}
 	PQsetnonblocking(H(db), 0);
 	PG(db)->pipe = 0;
 	rc = PG(db)->perr;

@@ -131,6 +131,35 @@ for via in direct pgbouncer; do
 	'
 done
 
+# A statement_timeout of a few milliseconds (set for the database once its
+# tables are made): statements time out, and one that ran up to it is
+# told at the pipeline's Sync, no statement's error.  That error left the
+# Sync's answer unread and the connection in pipeline mode, and every
+# record after it failed with "synchronous command execution functions
+# are not allowed in pipeline mode".  Now each record is stored or fails
+# with the timeout (or another server reason), never libpq's.  A timeout
+# at the start (reading the schema) is exit 3, and is tried again.
+python3 "$TOP/bench/gen-markets.py" 5000 2>/dev/null | pm-normalize >"$TMP/many.ndjson" 2>/dev/null
+for via in direct pgbouncer; do
+	test_expect_success "statement_timeout = 4ms ($via): each record stored or failed with the server's reason" '
+		pg_ready && db=stto_$via && set_db $db &&
+		pm-store --db "$(pg_url_via $db direct)" </dev/null 2>/dev/null &&
+		psql -X -q "$PG_URL" -c "ALTER DATABASE $db SET statement_timeout = 4" &&
+		n=0 && for i in 1 2 3 4 5 6 7 8 9 10; do
+			run pm-store --db "$(pg_url_via $db $via)" "$TMP/many.ndjson" &&
+			test_grep -v "pipeline mode\|cannot exit" err || return 1
+			test "$status" -eq 3 && continue
+			test_num "$status" -le 1 || return 1
+			test_line_count out -ge 10000 || return 1
+			n=$((n + 1)) && test $n -lt 3 || break
+		done && test_num $n -ge 1 &&
+		psql -X -q "$PG_URL" -c "ALTER DATABASE $db RESET statement_timeout" \
+		    -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\''$db'\''" >/dev/null &&
+		run pm-store --db "$(pg_url_via $db $via)" "$TMP/many.ndjson" &&
+		expect_status 0 && test_grep " 0 failed in postgresql:" err
+	'
+done
+
 # The text as UTF-8 sees it: “Yes” in the descriptions, no mojibake
 # (â€œYesâ€: each byte taken for a LATIN1 character)
 utf8_text() {
