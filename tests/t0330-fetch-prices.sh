@@ -132,7 +132,10 @@ test_expect_success 'history over a window of 20 days: a day a request, each tok
 '
 
 test_expect_success 'an interval with a window, an end alone or before the start is a usage error: nothing asked' '
-	head -3 "$TMP/markets.ndjson" >few.ndjson &&
+	jq -c "select(.contracts[0].token_id != null)" "$TMP/markets.ndjson" |
+		head -3 >few.ndjson &&
+	ntok=$(jq -s "map(.contracts[].token_id | select(.)) | length" few.ndjson) &&
+	test "$ntok" -ge 3 &&
 	: >"$TMP/clob.log" &&
 	run pm-fetch history --interval 1w --start-ts 1774165200 few.ndjson &&
 	expect_status 2 &&
@@ -159,8 +162,8 @@ test_expect_success 'an interval with a window, an end alone or before the start
 	# at the clock it is a window of that instant, asked with its end
 	run pm-fetch history --start-ts 1774169100 --now 2026-03-22T08:45:00Z \
 	    few.ndjson &&
-	expect_status 0 && test_line_count "$TMP/clob.log" 6 &&
-	test "$(grep -c "startTs=1774169100&endTs=1774169100" "$TMP/clob.log")" -eq 6
+	expect_status 0 && test_line_count "$TMP/clob.log" "$ntok" &&
+	test "$(grep -c "startTs=1774169100&endTs=1774169100" "$TMP/clob.log")" -eq "$ntok"
 '
 
 test_expect_success 'prices under faults: each token still answered once' '
