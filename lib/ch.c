@@ -904,6 +904,12 @@ ch_errmsg(const struct ch *c)
 	return c->err;
 }
 
+int
+ch_code(const struct ch *c)
+{
+	return c->code;
+}
+
 const char *
 ch_reason(const struct ch *c)
 {

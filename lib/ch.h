@@ -120,6 +120,7 @@ const char *ch_errmsg(const struct ch *c);	/* one line, no password */
 /* ch_errmsg() without the server it begins with ("SERVER: "), for a
  * message that names the server itself first. */
 const char *ch_reason(const struct ch *c);
+int ch_code(const struct ch *c);	/* the server's error code, or 0 */
 int ch_alive(const struct ch *c);	/* 0: gave up waiting for the server */
 unsigned long ch_requests(const struct ch *c);	/* HTTP requests sent */
 

@@ -362,6 +362,36 @@ answer_number(struct ch *c, const char *sql)
 	return ch_number(c, sql, &v) == 0 && v <= LONG_MAX ? (long)v : -1;
 }
 
+/*
+ * A read of system.tables or system.columns, into out when not NULL (a
+ * number's text otherwise, into *n).  18.16 fails one with "Table
+ * db.market_outcomes doesn't exist" (UNKNOWN_TABLE, code 60) when another
+ * pm-store drops the view (migration 5) while it reads: pm-store started
+ * at the same moment on a new database exited 3.  Read again then, a few
+ * times.
+ */
+#define UNKNOWN_TABLE	60
+
+static int
+sys_read(struct ch *c, const char *sql, struct buf *out, long *n)
+{
+	size_t len = out ? out->len : 0;
+	int i, r = -1;
+
+	for (i = 0; i < 5; i++) {
+		if (i > 0)
+			ts_sleep_ms(20L << i);
+		if (out) {
+			out->len = len;
+			r = ch_query(c, sql, out);
+		} else
+			r = (*n = answer_number(c, sql)) == -1 ? -1 : 0;
+		if (r == 0 || ch_code(c) != UNKNOWN_TABLE)
+			break;
+	}
+	return r;
+}
+
 int
 schema_ch_version(struct ch *c)
 {
@@ -491,10 +521,12 @@ schema_ch_check(struct ch *c, const char *cluster, int v, char *err,
 	buf_init(&cols, 1 << 22);
 	buf_init(&cl, 0);
 	if (buf_addc(&tabs, '\n') == -1 || buf_addc(&cols, '\n') == -1 ||
-	    ch_query(c, "SELECT name, engine FROM system.tables WHERE "
-	    "database = currentDatabase() FORMAT TabSeparated", &tabs) == -1 ||
-	    ch_query(c, "SELECT table, name FROM system.columns WHERE "
-	    "database = currentDatabase() FORMAT TabSeparated", &cols) == -1) {
+	    sys_read(c, "SELECT name, engine FROM system.tables WHERE "
+	    "database = currentDatabase() FORMAT TabSeparated", &tabs,
+	    NULL) == -1 ||
+	    sys_read(c, "SELECT table, name FROM system.columns WHERE "
+	    "database = currentDatabase() FORMAT TabSeparated", &cols,
+	    NULL) == -1) {
 		snprintf(err, errlen, "%s", ch_errmsg(c));
 		r = -1;
 	}
@@ -548,9 +580,11 @@ static int
 ran_by_another(struct ch *c, const struct buf *st, const struct buf *chk,
     char *why, size_t n)
 {
+	long had;
+
 	snprintf(why, n, "%s", ch_reason(c));
 	if (chk->len > 0)
-		return answer_number(c, chk->data) == 1;
+		return sys_read(c, chk->data, NULL, &had) == 0 && had == 1;
 	return ch_query(c, st->data, NULL) == 0;
 }
 
@@ -593,7 +627,10 @@ migrate_one(struct ch *c, const char *cluster, char *err, size_t errlen)
 		/* r: 0 more to run, 1 all ran, -1 out of memory, -2 the
 		 * server refused */
 		for (j = 0; (r = statement(m, cluster, j, &st, &chk)) == 0; j++) {
-			had = chk.len > 0 ? answer_number(c, chk.data) : 0;
+			had = 0;
+			if (chk.len > 0 && sys_read(c, chk.data, NULL,
+			    &had) == -1)
+				had = -1;
 			if (had == 1)
 				continue;
 			why[0] = 0;

@@ -10,6 +10,7 @@ INSERTs into markets are counted (every attempt) in ./proxy.log.
   MATCH=RE    a request whose SQL (the query= parameter or the body)
               matches RE gets a 200 with BODY instead, unsent: an answer
               cut or garbled on its way, a proxy's page
+  MATCH_TIMES=K  only the first K such requests (default: all)
 
 A server that hangs with a request in flight, for a request whose SQL
 matches RE, once HANG_AFTER (default 0) such requests went through
@@ -30,6 +31,8 @@ lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
 die = int(os.environ.get("DIE", "0"))
 match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
 answer = os.environ.get("BODY", "").encode()
+match_times = int(os.environ.get("MATCH_TIMES", "0"))
+matched = 0
 faults = {k: re.compile(os.environ[k]) for k in ("HANG", "STALL", "TRICKLE",
           "SLOW") if os.environ.get(k)}
 hang_after = int(os.environ.get("HANG_AFTER", "0"))
@@ -85,13 +88,17 @@ class Relay(http.server.BaseHTTPRequestHandler):
         return None
 
     def relay(self):
-        global n
+        global n, matched
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(
             self.path).query).get("query", [""])[0]
         if match and (match.search(query) or
                       match.search(body.decode("utf-8", "replace"))):
-            return self.reply(200, (), answer)
+            with lock:
+                matched += 1
+                mine = not match_times or matched <= match_times
+            if mine:
+                return self.reply(200, (), answer)
         fault = self.fault((query, body.decode("utf-8", "replace")))
         if fault == "HANG":
             hang()

@@ -101,4 +101,18 @@ test_expect_success 'a migration check answered with nothing: exit 3, and why' '
 	run pm-store --schema clickhouse --db "$PROXY_URL" && expect_status 3 &&
 	test_grep "a number was due, the answer was empty" err
 '
+# 18.16 fails a read of system.tables or system.columns with "Table
+# db.market_outcomes doesn't exist" when another pm-store drops that view
+# (migration 5) while it reads: one of three pm-store started at once on
+# a new database exited 3 so (t0434, once).  The read is made again.
+test_expect_success 'a read of system.columns failing once with UNKNOWN_TABLE: read again, stored' '
+	ch_query "DROP DATABASE IF EXISTS sysdb" && url=$(ch_newdb sysdb) &&
+	pm-store --db "$url" </dev/null 2>/dev/null &&
+	MATCH_TIMES=1 ch_proxy "^SELECT table, name FROM system.columns" "Code: 60, e.displayText() = DB::Exception: Table sysdb.market_outcomes doesn'"'"'t exist., e.what() = DB::Exception
+" sysdb &&
+	markets 1 5 >in.ndjson &&
+	run pm-store --db "$PROXY_URL" in.ndjson && expect_status 0 &&
+	test_grep " 0 failed in" err &&
+	test_eq 5 "$(ch_query "SELECT count() FROM sysdb.markets FINAL")"
+'
 test_done
