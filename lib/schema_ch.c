@@ -382,7 +382,9 @@ sys_read(struct ch *c, const char *sql, struct buf *out, long *n)
 		if (i > 0)
 			ts_sleep_ms(20L << i);
 		if (out) {
-			out->len = len;
+			out->len = len;	/* what a failed read left, gone */
+			if (out->data)
+				out->data[len] = 0;
 			r = ch_query(c, sql, out);
 		} else
 			r = (*n = answer_number(c, sql)) == -1 ? -1 : 0;

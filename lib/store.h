@@ -74,11 +74,11 @@ struct jqf;
  * "" when there is none; -1 on error. */
 int store_last_run(struct db *db, const char *flows, const char *before,
     char *out, size_t outlen);
-/* 1 when name is a flow a run record may have (pm-records(5)); the
- * list, for a message naming one that is not. */
+/* 1 when name is a flow a run record may have (pm-records(5)). */
 int store_flow_known(const char *name);
-#define STORE_FLOWS "daily, static, delta, events, prices, replay, " \
-	"retry-failures, trades"
+/* Those flows, ", " between them, for a message naming one that is not
+ * (a static string). */
+const char *store_flows(void);
 int store_export(struct db *db, const char *what, struct jqf *where,
     const char *run_id, const char *closed_since, unsigned long limit,
     unsigned long *n);

@@ -692,6 +692,19 @@ store_flow_known(const char *name)
 	return one_of(name, run_flows, sizeof run_flows / sizeof *run_flows);
 }
 
+const char *
+store_flows(void)
+{
+	static char list[128];
+	size_t i, n = 0;
+
+	if (list[0] == 0)
+		for (i = 0; i < sizeof run_flows / sizeof *run_flows; i++)
+			n += (size_t)snprintf(list + n, sizeof list - n,
+			    "%s%s", i ? ", " : "", run_flows[i]);
+	return list;
+}
+
 /* What status and freshness are computed from must be true: a run_id, a
  * known flow, times that are times, a known status.  NULL or the
  * reason. */

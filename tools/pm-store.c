@@ -573,8 +573,8 @@ main(int argc, char **argv)
 			 * watermark would be gone without a word */
 			if ((p = opt_list_unknown(optarg,
 			    store_flow_known)) != NULL) {
-				msg("--last-run: not a flow: \"%.*s\" ("
-				    STORE_FLOWS ")", (int)strcspn(p, ","), p);
+				msg("--last-run: not a flow: \"%.*s\" (%s)",
+				    (int)strcspn(p, ","), p, store_flows());
 				rc = EXIT_USAGE;
 				goto out;
 			}

@@ -194,8 +194,8 @@ one_opt(int ch, struct opts *o)
 		/* a misspelt flow has no data: "no data", exit 5, at every
 		 * check, where it is a mistake (as pm-store --last-run's) */
 		if (!store_flow_known(optarg)) {
-			msg("--flow: not a flow: \"%s\" (" STORE_FLOWS ")",
-			    optarg);
+			msg("--flow: not a flow: \"%s\" (%s)", optarg,
+			    store_flows());
 			return -1;
 		}
 		o->st.flow = optarg;
