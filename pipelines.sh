@@ -850,6 +850,24 @@ run_flows='daily static delta events prices trades replay retry-failures'
 
 # Everything about the run's own options is checked before anything runs:
 # a mistake is exit 2, with no run row and no database created.
+# pm-summary writes --summary-path last, after the run's end is stored:
+# a path it cannot write (a directory, a directory without write access)
+# is found now, before a run is recorded completed that then exits 3.  It
+# writes a regular file through a temporary file beside it, so that
+# directory must take one; anything else (a fifo, a device) is written in
+# place.
+check_summary_path() {
+	local dir probe
+	case $summary_path in ''|-) return ;; esac
+	[ ! -d "$summary_path" ] ||
+	    die "--summary-path $summary_path: is a directory"
+	[ ! -e "$summary_path" ] || [ -f "$summary_path" ] || return 0
+	dir=$(dirname -- "$summary_path")
+	probe=$(mktemp -- "$dir/.pm-summary-probe.XXXXXX" 2>/dev/null) ||
+	    die "--summary-path $summary_path: cannot write in $dir"
+	rm -f -- "$probe"
+}
+
 check_options() {
 	case $flow in
 	replay) [ ${#positional[@]} -eq 1 ] ||
@@ -1065,6 +1083,7 @@ main() {
 	    die "cannot create $dump_dir"
 	[ -n "$summary_path" ] && { mkdir -p -- "$(dirname -- "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
+	check_summary_path
 	# A flow writes to standard output only with --summary-path -, but
 	# every stage's wrapper needs it open (pm's 3>&1): closed, the last
 	# stage never ran and the run was recorded before its stream ended.

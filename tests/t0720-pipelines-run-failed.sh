@@ -135,6 +135,20 @@ test_expect_success 'pm-fetch exiting 2 is a failed run, with its message' '
 	id=$(jq -r .run_id s3.json) &&
 	test_eq failed "$(q "SELECT status FROM processing_runs WHERE run_id = '\''$id'\''")"
 '
+test_expect_success 'a --summary-path that cannot be written: exit 3 before a run is recorded' '
+	# before: the run was stored completed, then pm-summary failed to
+	# write the file and the flow exited 3
+	n=$(q "SELECT count(*) FROM processing_runs") &&
+	mkdir sdir &&
+	daily --no-dump --summary-path sdir && expect_status 3 &&
+	test_grep "^pipelines.sh: --summary-path sdir: is a directory" err &&
+	daily --no-dump --summary-path /proc/self/s.json && expect_status 3 &&
+	test_grep "^pipelines.sh: --summary-path /proc/self/s.json: cannot write in /proc/self" err &&
+	test_eq "$n" "$(q "SELECT count(*) FROM processing_runs")" &&
+	daily --no-dump --summary-path sdir/s.json && expect_status 0 &&
+	jq -e ".run_status == \"completed\"" sdir/s.json >/dev/null &&
+	test_eq "" "$(ls -A sdir | grep -v "^s.json$")"
+'
 test_expect_success 'a webhook that fails is tried a few times, within seconds, naming only its host' '
 	python3 "$TESTS_DIR/fake-webhook.py" --port-file "$TMP/bad.port" \
 	    --log "$TMP/bad.log" --fail 100 2>/dev/null &
