@@ -110,7 +110,15 @@ test_expect_success 'install-deps.sh: runtime within build within everything; no
 	test_grep -v -E "(-dev$|^gcc$|^make$)" rt &&
 	test_grep "^libcurl4-openssl-dev$" bd && test_grep "^valgrind$" all &&
 	sh "$TOP/tools/install-deps.sh" --list --demo | sort >dm && test_eq "python3" "$(comm -13 bd dm)" &&
-	run sh "$TOP/tools/install-deps.sh" --bogus && expect_status 2
+	run sh "$TOP/tools/install-deps.sh" --bogus && expect_status 2 &&
+	sh "$TOP/tools/install-deps.sh" --list --tests | sort >ts && test_cmp all ts
+'
+
+test_expect_success 'install-deps.sh --help names every option it takes' '
+	sh "$TOP/tools/install-deps.sh" --help >help &&
+	sed -n "s/^[[:space:]]*\(--[a-z]*\)).*/\1/p" "$TOP/tools/install-deps.sh" >opts &&
+	test_line_count opts -ge 5 &&
+	while read -r o; do test_grep -e "$o" help || exit 1; done <opts
 '
 
 test_expect_success 'install-deps.sh not as root: the exact commands, the lists updated first' '

@@ -2,13 +2,13 @@
 # Install the Debian 12 packages the pm-* tools need.  As root it runs
 # apt-get; otherwise it prints the exact command and fails.
 #
-#   tools/install-deps.sh            everything: build, tests, demo, lint
+#   tools/install-deps.sh [--tests]  everything: build, tests, demo, lint
 #   tools/install-deps.sh --build    what building and running the daily
 #                                    flow needs (a CI job, a server)
 #   tools/install-deps.sh --runtime  what installed programs and the driver
 #                                    need to run: libraries and commands
 #   tools/install-deps.sh --demo     the build and the demo's fake server
-#   tools/install-deps.sh [--runtime|--build|--demo] --list
+#   tools/install-deps.sh [--runtime|--build|--demo|--tests] --list
 #                                    print the packages, install none
 set -eu
 
