@@ -25,6 +25,9 @@
 /* Citations and sources kept per answer, at most. */
 #define MAX_CITES 512
 
+/* What the provider said of an answer it did not end, at most. */
+#define WHY_MAX 256
+
 static const char default_research[] =
     "Research this prediction-market event: summarise the facts, dates and "
     "base rates that matter for how its markets resolve.\n\n"
@@ -65,6 +68,8 @@ struct answer {
 	const char	*unit;		/* of the offsets */
 	long		 search_calls;	/* -1: not counted */
 	int		 grounded;	/* write queries and sources always */
+	char		 why[WHY_MAX];	/* why it stopped, when not done: said
+					 * with a failure of the answer */
 };
 
 struct api {
@@ -101,6 +106,23 @@ add_query(struct buf *q, const json_val *s)
 {
 	if (s->type == JSON_STRING)
 		jw_val(q, s);
+}
+
+/* a->why: what the provider said of an answer that did not end as one
+ * does (what, then the value, a string), unless it is done (a string
+ * other than ok, or none).  The first one said is kept. */
+static void
+say_why(struct answer *a, const char *what, const json_val *val,
+    const char *ok)
+{
+	const char *s;
+	size_t n;
+
+	if (a->why[0] || (s = json_str(val, &n)) == NULL || n == 0 ||
+	    (ok && strlen(ok) == n && memcmp(s, ok, n) == 0))
+		return;
+	snprintf(a->why, sizeof a->why, "%s %.*s", what, (int)(n > 200 ? 200 :
+	    n), s);
 }
 
 /* A byte offset into part that falls inside a character. */
@@ -351,7 +373,7 @@ build_gemini(const struct variant *v, const struct buf *prompt, struct buf *b)
 static int
 read_chat(struct xworker *w, const json_val *root, struct answer *a)
 {
-	json_val ch, c0, msg, content, anns, an, uc, m[4];
+	json_val ch, c0, msg, content, anns, an, uc, m[4], why;
 	static const char *const names[] = { "end_index", "start_index",
 	    "title", "url" };
 	json_iter it;
@@ -363,6 +385,10 @@ read_chat(struct xworker *w, const json_val *root, struct answer *a)
 	if (ch.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0))
 		c0 = (json_val){ .type = JSON_ABSENT };
 	json_get(&c0, "message", &msg);
+	json_get(&msg, "refusal", &why);
+	say_why(a, "refusal:", &why, NULL);
+	json_get(&c0, "finish_reason", &why);
+	say_why(a, "finish_reason", &why, "stop");
 	json_get(&msg, "content", &content);
 	if ((s = json_str(&content, &sl)) == NULL)
 		return -1;
@@ -397,6 +423,8 @@ read_message(struct xworker *w, const json_val *item, struct answer *a,
 	json_get(item, "content", &content);
 	json_iter_init(&it, &content);
 	while (json_iter_next(&it, NULL, NULL, &part)) {
+		json_get(&part, "refusal", &text);
+		say_why(a, "refusal:", &text, NULL);
 		json_get(&part, "type", &type);
 		json_get(&part, "text", &text);
 		s = json_str(&type, &sl);
@@ -441,12 +469,15 @@ read_search_call(struct xworker *w, const json_val *item, struct answer *a)
 static int
 read_responses(struct xworker *w, const json_val *root, struct answer *a)
 {
-	json_val out, item, type;
+	json_val out, item, type, d, why;
 	json_iter it;
 	const char *s;
 	size_t sl;
 	int pass, texts = 0;
 
+	json_get(root, "incomplete_details", &d);
+	json_get(&d, "reason", &why);
+	say_why(a, "incomplete_details.reason", &why, NULL);
 	json_get(root, "output", &out);
 	for (pass = 0; pass < 2; pass++) {
 		json_iter_init(&it, &out);
@@ -530,16 +561,21 @@ read_grounding(struct xworker *w, const json_val *gm, struct answer *a)
 static int
 read_gemini(struct xworker *w, const json_val *root, struct answer *a)
 {
-	json_val cands, c0, content, parts, part, text, thought, gm;
+	json_val cands, c0, content, parts, part, text, thought, gm, d, why;
 	json_iter it;
 	const char *s;
 	size_t sl;
 	int texts = 0, th;
 
+	json_get(root, "promptFeedback", &d);
+	json_get(&d, "blockReason", &why);
+	say_why(a, "promptFeedback.blockReason", &why, NULL);
 	json_get(root, "candidates", &cands);
 	json_iter_init(&it, &cands);
 	if (cands.type != JSON_ARRAY || !json_iter_next(&it, NULL, NULL, &c0))
 		c0 = (json_val){ .type = JSON_ABSENT };
+	json_get(&c0, "finishReason", &why);
+	say_why(a, "finishReason", &why, "STOP");
 	json_get(&c0, "content", &content);
 	json_get(&content, "parts", &parts);
 	json_iter_init(&it, &parts);
@@ -592,39 +628,6 @@ total_tokens(const json_val *usage)
 	    (unsigned long)d : 0;
 }
 
-/* The answer text into w->tmp, the output into r.  -1 with r failed. */
-static int
-read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
-    struct xres *r)
-{
-	struct answer a = { .search_calls = 0 };
-	json_val root;
-	const char *e;
-	int rc = -1;
-
-	if (json_parse(w->sp, resp->data, resp->len, 0, &root, &e) == -1) {
-		xres_fail(r, "answer is not JSON: %s", e);
-		return -1;
-	}
-	if ((a.c = calloc(MAX_CITES, sizeof *a.c)) == NULL) {
-		xres_fail(r, "out of memory");
-		return -1;
-	}
-	buf_reset(&w->tmp);
-	buf_reset(&w->tmp2);
-	if (apis[v->api].read(w, &root, &a) == -1)
-		xres_fail(r, "%s", no_answer[v->api]);
-	else if (w->tmp.len == 0)	/* e.g. a reasoning model out of tokens */
-		xres_fail(r, "answer with an empty text");
-	else {
-		write_output(w, &a, r);
-		r->tokens = total_tokens(&a.usage);
-		rc = 0;
-	}
-	free(a.c);
-	return rc;
-}
-
 /* The provider's error body, {error: {message, type | status}}, as the
  * failure; the body itself when it is not one. */
 static void
@@ -651,6 +654,48 @@ provider_error(struct xworker *w, long status, const struct buf *resp,
 	else
 		xres_fail(r, "http %ld: %.200s%s", status, resp->len ?
 		    resp->data : "empty answer", tail);
+}
+
+/* The answer text into w->tmp, the output into r, and into why what
+ * the provider said of an answer it did not end (a.why).  -1 with r
+ * failed: a 2xx whose body is an error object (a proxy's way) fails with
+ * its message, as another status does. */
+static int
+read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
+    struct xres *r, char why[WHY_MAX])
+{
+	struct answer a = { .search_calls = 0 };
+	json_val root, err;
+	const char *e;
+	int rc = -1;
+
+	if (json_parse(w->sp, resp->data, resp->len, 0, &root, &e) == -1) {
+		xres_fail(r, "answer is not JSON: %s", e);
+		return -1;
+	}
+	json_get(&root, "error", &err);
+	if (err.type == JSON_OBJECT) {
+		provider_error(w, 200, resp, "", r);
+		return -1;
+	}
+	if ((a.c = calloc(MAX_CITES, sizeof *a.c)) == NULL) {
+		xres_fail(r, "out of memory");
+		return -1;
+	}
+	buf_reset(&w->tmp);
+	buf_reset(&w->tmp2);
+	if (apis[v->api].read(w, &root, &a) == -1)
+		xres_fail(r, "%s", no_answer[v->api]);
+	else if (w->tmp.len == 0)	/* e.g. a reasoning model out of tokens */
+		xres_fail(r, "answer with an empty text");
+	else {
+		write_output(w, &a, r);
+		r->tokens = total_tokens(&a.usage);
+		rc = 0;
+	}
+	memcpy(why, a.why, sizeof a.why);
+	free(a.c);
+	return rc;
 }
 
 /* Gemini's RetryInfo.retryDelay ("34s") in the body, in ms; -1: none. */
@@ -802,9 +847,16 @@ xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
     struct xres *r)
 {
 	const struct variant *v = &w->o->cfg->v[vi];
+	char why[WHY_MAX] = "";
+	size_t n;
 
-	if (read_answer(w, v, resp, r) == 0 && v->stage == XS_FORECAST)
+	if (read_answer(w, v, resp, r, why) == 0 && v->stage == XS_FORECAST)
 		answer_probs(w, r);
+	/* an answer cut at max_tokens, refused or blocked: the failure says
+	 * so, as the provider did */
+	n = strlen(r->error);
+	if (r->status == XR_FAILED && why[0] && n < sizeof r->error)
+		snprintf(r->error + n, sizeof r->error - n, " (%s)", why);
 }
 
 void

@@ -30,6 +30,9 @@ same SEED and request (path and body) give the same answer.
   slow      sleeps 3 s, then answers like valid
   error     the recorded OpenAI 400 error body
   echo-key  401 with the key in the message, as a careless provider might
+  cut-short a forecast cut at max_tokens (finish_reason length)
+  refused   a 200 whose content is null and whose refusal says why
+  error-in-200  a 200 whose body is an error object, as proxies send
 
 .../responses and .../models/MODEL:generateContent answer with the
 recorded responses in fixtures/llm: a prompt naming "market_id ID"s gets
@@ -48,6 +51,12 @@ Gemini, with a "gemini-" prefix) that ask for trouble:
   error     HTTP 400 with the provider's error body
   echo-key  401 with the key in the message
   blank     an answer whose text is ""
+  cut-short an answer cut at the token limit: (OpenAI) status incomplete
+            (max_output_tokens) with no text, (Gemini) finishReason
+            MAX_TOKENS and half a forecast
+  refused   (OpenAI) a message whose only part is a refusal
+  error-in-200  (OpenAI) a 200 with status failed and its error object
+  blocked   (Gemini) no candidate, promptFeedback.blockReason SAFETY
   split     (Gemini) the search-grounded recording, its first segment's
             endIndex one byte into the "\u00b0" it ends on (byte offsets
             that cut a character, as a provider's may)
@@ -181,6 +190,20 @@ class Handler(BaseHTTPRequestHandler):
         prompt = req.get("input", "")
         if model == "blank":
             return self.send(200, responses_answer(model, ""))
+        if model in ("cut-short", "refused", "error-in-200"):
+            ans = json.loads(responses_answer(model, ""))
+            if model == "cut-short":
+                ans.update(status="incomplete", incomplete_details={
+                    "reason": "max_output_tokens"}, output=[{
+                        "type": "reasoning", "id": "rs_t", "summary": []}])
+            elif model == "refused":
+                ans["output"][0]["content"] = [{
+                    "type": "refusal", "refusal": "I can't help with that."}]
+            else:
+                ans.update(status="failed", output=[], error={
+                    "code": "server_error",
+                    "message": "The model failed to generate a response."})
+            return self.send(200, json.dumps(ans))
         if "market_id " in prompt:
             return self.send(200, responses_answer(
                 model, probs_for(prompt, self.rng)))
@@ -213,6 +236,15 @@ class Handler(BaseHTTPRequestHandler):
         prompt = req["contents"][-1]["parts"][0]["text"]
         if model == "gemini-blank":
             return self.send(200, gemini_answer(model, ""))
+        if model == "gemini-cut-short":
+            ans = json.loads(gemini_answer(model, '{"probabilities": {"m'))
+            ans["candidates"][0]["finishReason"] = "MAX_TOKENS"
+            return self.send(200, json.dumps(ans))
+        if model == "gemini-blocked":
+            return self.send(200, json.dumps({
+                "promptFeedback": {"blockReason": "SAFETY"},
+                "usageMetadata": {"promptTokenCount": 10,
+                                  "totalTokenCount": 10}}))
         if "market_id " in prompt:
             return self.send(200, gemini_answer(
                 model, probs_for(prompt, self.rng)))
@@ -244,6 +276,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, json.dumps({"error": {
                 "message": "Incorrect API key provided: " + key + ".",
                 "type": "invalid_request_error"}}))
+        if model == "error-in-200":
+            return self.send(200, json.dumps({"error": {
+                "message": "Provider returned error", "code": 502}}))
+        if model in ("cut-short", "refused"):
+            msg = {"role": "assistant", "content": '{"probabilities": {"m'}
+            if model == "refused":
+                msg = {"role": "assistant", "content": None,
+                       "refusal": "I can't help with that."}
+            return self.send(200, json.dumps({
+                "id": "chatcmpl-test", "object": "chat.completion",
+                "model": model,
+                "choices": [{"index": 0, "message": msg, "finish_reason":
+                             "length" if model == "cut-short" else "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 300,
+                          "total_tokens": 310}}))
         if model == "blank":
             return self.send(200, json.dumps({
                 "id": "chatcmpl-test", "object": "chat.completion",
