@@ -33,6 +33,19 @@ static const struct {
 };
 static const char *const stage_names[] = { "research", "forecast" };
 
+/* The members a suite and a variant's parameters may have, whatever the
+ * type (a suite's defaults are every type's): any other is a typo that
+ * would go unsaid, the parameter not set, a stage not run. */
+static const char *const suite_keys[] = { "id", "defaults", "research",
+    "forecast", NULL };
+static const char *const param_keys[] = { "variant", "name", "type",
+    "timeout", "depends_on", "version", "description", "builtin", "program",
+    "program_file", "max_memory_mb", "argv", "env", "api", "base_url",
+    "model", "api_key_env", "system", "prompt", "temperature", "max_tokens",
+    "json_mode", "json_schema", "web_search", "google_search",
+    "search_context_size", "allowed_domains", "user_location",
+    "requests_per_minute", "max_retries", "max_retry_wait", NULL };
+
 struct loader {
 	struct config	*c;
 	size_t		 cap;
@@ -156,6 +169,27 @@ good_name(const char *s)
 
 /* "NAME.key.path=value" as [NAME, [key, path], value]; value typed as
  * JSON when it parses (true, 12, null, [..]), else a string. */
+/* The first member of object o that is not in known, or NULL; owned by
+ * the caller. */
+static char *
+unknown_key(jv o, const char *const *known)
+{
+	const char *const *k;
+	char *bad = NULL;
+
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return NULL;
+	jv_object_foreach(o, key, val) {
+		for (k = known; *k && strcmp(*k, jv_string_value(key)); k++)
+			;
+		if (*k == NULL && bad == NULL)
+			bad = strdup(jv_string_value(key));
+		jv_free(key);
+		jv_free(val);
+	}
+	return bad;
+}
+
 static int
 parse_override(struct loader *L, const char *s)
 {
@@ -729,6 +763,12 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 		return fail(L, "%s: an override does not fit the parameters",
 		    v->id);
 	}
+	if ((name = unknown_key(p, param_keys)) != NULL) {
+		rc = fail(L, "%s: unknown parameter %s", v->id, name);
+		free(name);
+		jv_free(p);
+		return rc;
+	}
 	rc = fill_variant(L, v, p);
 	if (rc == 0)
 		rc = fill_meta(L, v, p);
@@ -741,7 +781,7 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 static int
 load_suite(struct loader *L, jv suite)
 {
-	char *id;
+	char *id, *name;
 	int bad = 0, stage, rc = 0;
 	size_t i;
 	jv defaults, list;
@@ -758,6 +798,12 @@ load_suite(struct loader *L, jv suite)
 			rc = fail(L, "suite %s: defined twice", id);
 			goto out;
 		}
+	if ((name = unknown_key(suite, suite_keys)) != NULL) {
+		rc = fail(L, "suite %s: unknown member %s (id, defaults, research "
+		    "and forecast)", id, name);
+		free(name);
+		goto out;
+	}
 	defaults = jv_object_get(jv_copy(suite), jv_string("defaults"));
 	if (jv_get_kind(defaults) != JV_KIND_OBJECT) {
 		jv_free(defaults);

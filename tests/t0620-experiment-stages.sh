@@ -120,4 +120,25 @@ test_expect_success 'names and suite ids: at most 64 characters, each research i
 	run pm-experiment -c over.json -l && expect_status 2 &&
 	test_grep "a suite without an id of 1 to 64 letters" err
 '
+# A member no type reads was let through: "forcast" ran no forecast (exit 0,
+# --check silent), "temprature" and a default's "max_token" set nothing.
+test_expect_success 'a suite member or parameter no type reads is a configuration error' '
+	good="{\"variant\":\"f\",\"type\":\"openai\",\"model\":\"m\",\"api_key_env\":\"\",\"temperature\":0.1,\"max_tokens\":5,\"description\":\"d\",\"version\":\"1\"}" &&
+	echo "{\"suites\":[{\"id\":\"x\",\"defaults\":{\"timeout\":5,\"program\":\".\"},\"research\":[{\"variant\":\"r\",\"type\":\"builtin\",\"builtin\":\"baseline\"}],\"forecast\":[$good]}]}" >ok.json &&
+	run pm-experiment -c ok.json --check && expect_status 0 &&
+	sed "s/\"forecast\":/\"forcast\":/" ok.json >c1.json &&
+	sed "s/\"temperature\":/\"temprature\":/" ok.json >c2.json &&
+	sed "s/\"timeout\":5/\"max_token\":5/" ok.json >c3.json &&
+	for c in c1 c2 c3; do
+		for how in --check -l ../groups.ndjson; do
+			run pm-experiment -c $c.json $how && expect_status 2 && test ! -s out || return 1
+		done &&
+		cat err >>got || return 1
+	done &&
+	run pm-experiment -c ok.json -o x:f.max_tokn=3 -l && expect_status 2 && cat err >>got &&
+	printf "pm-experiment: %s\n" "suite x: unknown member forcast (id, defaults, research and forecast)" \
+		"x:forecast:f: unknown parameter temprature" "x:research:r: unknown parameter max_token" \
+		"x:forecast:f: unknown parameter max_tokn" >want &&
+	test_cmp want got
+'
 test_done
