@@ -769,7 +769,15 @@ failures(struct rep *r)
 	int64_t day = 0;
 	int rc;
 
-	ts_format((time_t)(r->o->now - 86400), NULL, 0, since);
+	/* without its 'Z': as text it is then at or below every time of
+	 * that second, "...:00.250Z" (stored with its milliseconds, as
+	 * pm-store records a failure) as "...:00Z"; with it, a failure
+	 * recorded a quarter second into the first second of the day
+	 * sorted below it and was not counted */
+	if (ts_format((time_t)(r->o->now - 86400), NULL, 0, since) == 0)
+		since[strlen(since) - 1] = 0;
+	else
+		since[0] = 0;	/* before year 0: every failure */
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE recorded_at "
 	    ">= ?1 AND recorded_at < ?2", table(r, "processing_failures", t,
 	    sizeof t));

@@ -370,4 +370,19 @@ test_expect_success '--now in the past: the report then, without the failures re
 	jq -e ".failures.last_day == 1 and (.failures.recent | length) == 3 and .runs.listed == 2" out >/dev/null
 '
 
+test_expect_success 'the last day of failures: one recorded less than a day before --now counts, to the second' '
+	{ rec_run_start d1 static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+		pm-store --db day.db >/dev/null 2>&1 || true
+	# recorded with its milliseconds, as pm-store records a failure
+	sqlite3 day.db "UPDATE processing_failures SET recorded_at = '\''2026-11-23T06:30:00.250Z'\''" &&
+	for now in 2026-11-24T06:29:59Z 2026-11-24T06:30:00Z; do
+		run pm-summary --status --db day.db --now $now --json && expect_status 5 &&
+		jq -e ".failures.last_day == 1 and (.failures.recent | length) == 1" out >/dev/null || return 1
+	done &&
+	run pm-summary --status --db day.db --now 2026-11-24T06:30:00Z && expect_status 5 &&
+	test_grep "^failures: 1 in the last day$" out &&
+	run pm-summary --status --db day.db --now 2026-11-24T06:30:01Z --json && expect_status 5 &&
+	jq -e ".failures.last_day == 0 and (.failures.recent | length) == 1" out >/dev/null
+'
+
 test_done
