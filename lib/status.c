@@ -408,6 +408,18 @@ newest(struct rep *r, struct fresh *f)
  * run started after it, nor a failure recorded after it (r->below). */
 #define STARTED "COALESCE(started_at, stored_at)"
 
+/* The order of the runs, newest first, and of runs started at once (two
+ * flows run with one --now, runs stored by hand) by run_id in byte order,
+ * as SQLite and ClickHouse compare it: on PostgreSQL in the database's
+ * locale (en_US: 'B' after 'a') the latest run, its status and the
+ * failures in a row were another run's. */
+static const char *
+runs_order(const struct rep *r)
+{
+	return db_engine(r->db) == DB_PG ? STARTED " DESC, run_id COLLATE "
+	    "\"C\" DESC" : STARTED " DESC, run_id DESC";
+}
+
 /* The flow's runs: how many, how many failed (or were abandoned), and
  * how many of the latest failed in a row. */
 static int
@@ -419,8 +431,8 @@ run_counts(struct rep *r, struct fresh *f)
 	int rc, streak = 1;
 
 	snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE flow = ?1 "
-	    "AND " STARTED " < ?2 ORDER BY " STARTED " DESC, run_id DESC",
-	    table(r, "processing_runs", t, sizeof t));
+	    "AND " STARTED " < ?2 ORDER BY %s",
+	    table(r, "processing_runs", t, sizeof t), runs_order(r));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
@@ -704,9 +716,8 @@ runs(struct rep *r)
 
 	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "
 	    "finished_at, counts FROM %s WHERE " STARTED " < ?2 %s ORDER BY "
-	    STARTED " DESC, run_id DESC LIMIT ?1",
-	    table(r, "processing_runs", t, sizeof t), r->o->flow ?
-	    "AND flow = ?3" : "");
+	    "%s LIMIT ?1", table(r, "processing_runs", t, sizeof t),
+	    r->o->flow ? "AND flow = ?3" : "", runs_order(r));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");

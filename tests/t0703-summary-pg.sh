@@ -154,4 +154,35 @@ test_expect_success 'status: empty, failed-only and never-written databases: no 
 	jq -e ".variants == []" out >/dev/null
 '
 
+# A database made with an en-US collation (ICU, as a server's default
+# locale often is): runs started at the same time (one --now, runs stored
+# by hand) listed by run_id in byte order, as SQLite lists them: the
+# latest run ("a" after "B"), its status and the failures in a row.
+test_expect_success 'status in an en-US locale: runs started at once in byte order, as on SQLite' '
+	pg_ready &&
+	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS enus" \
+		-c "CREATE DATABASE enus TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '"'"'en-US'"'"'" \
+		>/dev/null 2>&1 &&
+	url="postgresql://postgres@/enus?host=$PG_DIR" &&
+	for db in "$url" o.db; do
+		{ rec_run_start B static;
+		  rec_market 1 event_id=e1 fetched_at=2026-11-23T07:00:00Z tags:="[]" contracts:="[]"; } |
+			pm-store --db "$db" >/dev/null 2>&1 || return 1
+		{ rec_run_start a static; echo "{\"kind\":\"raw\",\"source\":\"gamma\",\"payload\":{}}"; } |
+			pm-store --db "$db" >/dev/null 2>&1
+		rec_run_start A_1 static | pm-store --db "$db" >/dev/null 2>&1 || return 1
+	done &&
+	mask="del(.runs.last[].finished_at)" &&
+	run pm-summary --status --db "$url" --now 2026-11-23T07:10:00Z --json && expect_status 0 &&
+	jq -e ".flows[0].last_run_status == \"failed\" and .flows[0].consecutive_failed_runs == 1 and
+		[.runs.last[].run_id] == [\"a\", \"B\", \"A_1\"]" out >/dev/null &&
+	jq "$mask" out >pg &&
+	run pm-summary --status --db o.db --now 2026-11-23T07:10:00Z --json && expect_status 0 &&
+	jq "$mask" out >lite && test_cmp lite pg &&
+	run pm-summary --status --db "$url" --now 2026-11-23T07:10:00Z && expect_status 0 &&
+	sed "s/ [.][.] .*//" out >pg &&
+	run pm-summary --status --db o.db --now 2026-11-23T07:10:00Z && expect_status 0 &&
+	sed "s/ [.][.] .*//" out >lite && test_cmp lite pg
+'
+
 test_done
