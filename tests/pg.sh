@@ -261,6 +261,16 @@ pg_newdb() {
 	fi
 }
 
+# pg_enus_db NAME: a fresh database NAME made with an en-US collation
+# (ICU, as a server's default locale often is: "a" before "B", unlike
+# byte order); prints its URL, direct.
+pg_enus_db() {
+	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS $1" \
+	    -c "CREATE DATABASE $1 TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" \
+	    >/dev/null 2>&1 || return 1
+	echo "postgresql://postgres@/$1?host=$PG_DIR"
+}
+
 DUMP_TABLES="raw_responses:sha256,source,endpoint,url,fetched_at,request,payload,run_id
 markets:source,market_id,condition_id,question_id,slug,question,description,event_id,event_slug,close_time,start_time,closed_time,updated_at,active,closed,archived,neg_risk,group_item_title,resolution_status,volume#,liquidity#,best_bid#,best_ask#,last_trade_price#,event,tags,raw_sha256,fetched_at,record,record_sha256,run_id
 contracts:source,market_id,outcome_index,outcome,token_id,price#

@@ -160,10 +160,7 @@ test_expect_success 'status: empty, failed-only and never-written databases: no 
 # latest run ("a" after "B"), its status and the failures in a row.
 test_expect_success 'status in an en-US locale: runs started at once in byte order, as on SQLite' '
 	pg_ready &&
-	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS enus" \
-		-c "CREATE DATABASE enus TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '"'"'en-US'"'"'" \
-		>/dev/null 2>&1 &&
-	url="postgresql://postgres@/enus?host=$PG_DIR" &&
+	url=$(pg_enus_db enus) &&
 	for db in "$url" o.db; do
 		{ rec_run_start B static;
 		  rec_market 1 event_id=e1 fetched_at=2026-11-23T07:00:00Z tags:="[]" contracts:="[]"; } |

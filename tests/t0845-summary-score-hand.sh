@@ -255,10 +255,7 @@ test_expect_success 'PostgreSQL: the same digits, the same report as SQLite' '
 # locale often is): the report is the one SQLite gives, byte for byte.
 test_expect_success 'PostgreSQL in an en-US locale: variants and sums in byte order, as on SQLite' '
 	pg_ready &&
-	psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "DROP DATABASE IF EXISTS enus" \
-		-c "CREATE DATABASE enus TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '"'"'en-US'"'"'" \
-		>/dev/null 2>&1 &&
-	url="postgresql://postgres@/enus?host=$PG_DIR" &&
+	url=$(pg_enus_db enus) &&
 	pm-store --db "$url" <"$TMP/order.ndjson" >/dev/null 2>&1 &&
 	test "$(psql -X -A -t -q "$url" -c "SELECT string_agg(v, '"'"' '"'"' ORDER BY v)
 		FROM (VALUES ('"'"'B'"'"'), ('"'"'a'"'"')) t(v)")" = "a B" &&
