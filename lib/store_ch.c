@@ -1734,6 +1734,37 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 	return rc == 0 ? buf_adds(sql, " FORMAT JSONEachRow") : -1;
 }
 
+/*
+ * The schema version, for a reader: 0 when pm-store never wrote here; -1,
+ * said, when it cannot be read, when schema_migrations holds none while
+ * the tables are there (emptied or dropped by hand, a migration cut
+ * short), or when its tables are not as it made them (chdb_check): no
+ * reader takes that database for an empty one.
+ */
+static int
+read_version(struct chdb *d, const char *target)
+{
+	unsigned long long t;
+	char err[700];
+	int v;
+
+	if ((v = schema_ch_version(d->c[0])) > 0) {
+		if (chdb_check(d, v, err, sizeof err) == 0)
+			return v;
+		msg("%s", err);
+		return -1;
+	}
+	if (v == 0 && ch_number(d->c[0], "EXISTS TABLE markets", &t) == 0) {
+		if (t == 0)
+			return 0;
+		msg("%s: schema_migrations holds no schema version (emptied "
+		    "or edited by hand?)", target);
+		return -1;
+	}
+	msg("%s", ch_errmsg(d->c[0]));	/* it names the server */
+	return -1;
+}
+
 int
 store_ch_export(const char *url, const char *target, const char *what,
     int format, int all, struct jqf *where, const char *run_id,
@@ -1757,12 +1788,11 @@ store_ch_export(const char *url, const char *target, const char *what,
 		msg("%s", err);
 		return EXIT_DB;
 	}
-	/* no schema yet: the query says the table is missing */
-	if ((v = schema_ch_version(d->c[0])) == -1 ||
-	    (v > 0 && chdb_check(d, v, err, sizeof err) == -1)) {
-		msg("%s", v == -1 ? ch_errmsg(d->c[0]) : err);
+	/* no schema yet: nothing to write, exit 0, as from an empty SQLite
+	 * or PostgreSQL database, and nothing is made */
+	if ((v = read_version(d, target)) <= 0) {
 		chdb_close(d);
-		return EXIT_DB;
+		return v == 0 ? 0 : EXIT_DB;
 	}
 	/* a database of schema 1 (before trades), read as it is: its
 	 * markets have no trades watermark */
@@ -1845,37 +1875,6 @@ prune_wait(struct ch *c, const char *table)
 			return -1;
 		ts_sleep_ms(100);
 	}
-}
-
-/*
- * The schema version, for a reader: 0 when pm-store never wrote here; -1,
- * said, when it cannot be read, when schema_migrations holds none while
- * the tables are there (emptied or dropped by hand, a migration cut
- * short), or when its tables are not as it made them (chdb_check): no
- * reader takes that database for an empty one.
- */
-static int
-read_version(struct chdb *d, const char *target)
-{
-	unsigned long long t;
-	char err[700];
-	int v;
-
-	if ((v = schema_ch_version(d->c[0])) > 0) {
-		if (chdb_check(d, v, err, sizeof err) == 0)
-			return v;
-		msg("%s", err);
-		return -1;
-	}
-	if (v == 0 && ch_number(d->c[0], "EXISTS TABLE markets", &t) == 0) {
-		if (t == 0)
-			return 0;
-		msg("%s: schema_migrations holds no schema version (emptied "
-		    "or edited by hand?)", target);
-		return -1;
-	}
-	msg("%s", ch_errmsg(d->c[0]));	/* it names the server */
-	return -1;
 }
 
 int

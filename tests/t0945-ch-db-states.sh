@@ -80,7 +80,11 @@ test_expect_success 'a profile that cuts answers (result_overflow_mode=break): t
 	test_grep "give it the \*_overflow_mode settings throw" err && test_line_count out 0
 '
 
-test_expect_success 'schema_migrations emptied or dropped by hand: --last-run and --prune-before say so, exit 3' '
+# --export of a database whose tables were never made wrote the CSV
+# header, said "Table never.markets doesn't exist" and exited 3, where the
+# others write nothing and exit 0; one whose schema_migrations was emptied
+# exported from the tables as if at no version
+test_expect_success 'schema_migrations emptied or dropped by hand: --last-run, --prune-before and --export say so, exit 3; none made: nothing, exit 0' '
 	filled mig && run pm-store --db "$(db mig)" --last-run static &&
 	expect_status 0 && test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
 	for how in "TRUNCATE TABLE" "DROP TABLE"; do
@@ -93,6 +97,11 @@ test_expect_success 'schema_migrations emptied or dropped by hand: --last-run an
 			expect_status 3 && test_grep -v "nothing to prune\|removed" err ||
 			return 1
 		done &&
+		for e in raw markets market "market --format csv" "price --format tsv"; do
+			run pm-store --db "$(db mig)" --export $e && expect_status 3 &&
+			test_grep -x "pm-store: $(db mig): schema_migrations holds no schema version (emptied or edited by hand?)" err &&
+			test_line_count out 0 || return 1
+		done &&
 		test_eq 6 "$(ch_query "SELECT count() FROM mig.markets FINAL")" ||
 		return 1
 	done &&
@@ -100,7 +109,18 @@ test_expect_success 'schema_migrations emptied or dropped by hand: --last-run an
 	run pm-store --db "$(db never)" --last-run static && expect_status 0 &&
 	test_line_count out 0 &&
 	run pm-store --db "$(db never)" --prune-before 2999-01-01 && expect_status 0 &&
-	test_grep "no tables here: nothing to prune" err
+	test_grep "no tables here: nothing to prune" err &&
+	for e in raw markets events market "market --format csv" "event --format tsv" "price --format csv"; do
+		run pm-store --db "$(db never)" --export $e && expect_status 0 &&
+		test_line_count out 0 && test_line_count err 0 || return 1
+	done &&
+	test_eq 0 "$(ch_query "SELECT count() FROM system.tables WHERE database = '\''never'\''")" &&
+	# a database that does not exist is no empty one: never made, exit 3
+	for e in "--export markets" "--export market --format csv" "--last-run static"; do
+		run pm-store --db "$(db nosuch)" $e && expect_status 3 &&
+		test_grep "Database nosuch doesn.t exist" err && test_line_count out 0 ||
+		return 1
+	done
 '
 
 test_expect_success 'stored records edited by hand into no JSON, prices into NaN or inf: named, left out of --export, exit 3; the rest exported' '
