@@ -128,4 +128,27 @@ test_expect_success 'forecasts and result exports: not on ClickHouse, said once'
 	done &&
 	run pm-store --db "$URL" --export result --format csv && expect_status 2
 '
+# pm-store(1), ClickHouse: no row is read back, so a market fetched again
+# with its content unchanged is a new version there, the later fetch's,
+# where SQLite keeps the fetch that first brought the content; so is a
+# closed one for --closed-since
+test_expect_success 'a market fetched again unchanged: the later fetch on ClickHouse, the first on SQLite' '
+	ch_query "CREATE DATABASE refetch" &&
+	for t in 2026-11-20T07:00:00Z 2026-11-22T07:00:00Z; do
+		rec_market mr closed:=true active:=false \
+		    fetched_at:="\"$t\"" || return 1
+	done >refetch.ndjson &&
+	R=${URL%/*}/refetch &&
+	pm-store --db "$TMP/r.db" refetch.ndjson >/dev/null 2>&1 &&
+	pm-store --db "$R" refetch.ndjson >/dev/null 2>&1 &&
+	run pm-store --db "$TMP/r.db" --export markets && expect_status 0 &&
+	test_eq 2026-11-20T07:00:00Z "$(jq -r .fetched_at out)" &&
+	run pm-store --db "$R" --export markets && expect_status 0 &&
+	test_eq 2026-11-22T07:00:00Z "$(jq -r .fetched_at out)" &&
+	run pm-store --db "$TMP/r.db" --export market --closed-since 2026-11-21 &&
+	expect_status 0 && test_line_count out 0 &&
+	run pm-store --db "$R" --export market --closed-since 2026-11-21 &&
+	expect_status 0 && test_eq mr "$(jq -r .market_id out)"
+'
+
 test_done
