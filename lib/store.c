@@ -80,6 +80,12 @@ batch_bytes(const struct store *s)
 	return sqlite_batches(s) ? BATCH_BYTES_SQLITE : BATCH_BYTES;
 }
 
+void
+store_refuse_groups(struct store *s, const char *why)
+{
+	s->no_groups = why;
+}
+
 struct store *
 store_new(struct db *db, const char *target, size_t max_line)
 {

@@ -30,6 +30,9 @@ struct store;
 /* target: the redacted database name for messages; NULL db: dry run. */
 struct store *store_new(struct db *db, const char *target, size_t max_line);
 void store_free(struct store *s);
+/* A dry run for a store that keeps no group (ClickHouse): each group
+ * record fails (bad_record) with why, as storing it would. */
+void store_refuse_groups(struct store *s, const char *why);
 
 /* One input record (the ndjson loop's fn); -1 when the database is gone
  * for good and the input should stop. */

@@ -1150,9 +1150,7 @@ store_ch_record(struct rec *r, void *arg)
 	else if (kind == K_BAD)
 		snprintf(e->detail, sizeof e->detail, "kind missing");
 	if (kind == K_GROUP) {
-		fail_entry(e, "bad_record", "group records (experiment "
-		    "results) are not stored in ClickHouse: store them in a "
-		    "PostgreSQL or SQLite database", 1);
+		fail_entry(e, "bad_record", STORE_CH_NO_GROUPS, 1);
 		return 0;
 	}
 	if (check(s, e, r) == -1)

@@ -31,6 +31,10 @@
 
 /* The longest cluster name (--cluster, ?cluster=). */
 #define STORE_CH_CLUSTER_MAX	127
+/* why a group record fails there (bad_record) */
+#define STORE_CH_NO_GROUPS	"group records (experiment results) are " \
+	"not stored in ClickHouse: store them in a PostgreSQL or SQLite " \
+	"database"
 
 struct jqf;
 

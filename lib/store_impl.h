@@ -122,6 +122,8 @@ struct batch {
 struct store {
 	struct db	*db;		/* NULL: dry run */
 	const char	*target;
+	const char	*no_groups;	/* a group fails so (a dry run for
+					 * ClickHouse), NULL: it is stored */
 	json_parser	*jp;
 	size_t		 max_line;
 	struct buf	 text;		/* the open batch's records */

@@ -1246,7 +1246,8 @@ kind_apply(struct store *s, struct entry *e, const json_val *root,
 	case K_MARKET:	return market_rec(s, e, root, seq);
 	case K_EVENT:	return event_rec(s, e, root);
 	case K_PRICE:	return price_put(s, e, root, seq);
-	case K_GROUP:	return group_put(s, e, root);
+	case K_GROUP:	return s->no_groups ? bad(s, e, s->no_groups) :
+			    group_put(s, e, root);
 	case K_RUN:	return run_put(s, e, root);
 	case K_FAILURE:	return failure_put(s, e, root);
 	case K_SKIP:

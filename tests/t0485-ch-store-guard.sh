@@ -53,10 +53,21 @@ test_expect_success 'groups, group exports, --new-only: refused with one message
 	test_line_count err -eq 1 && test ! -s out
 '
 
-test_expect_success 'a dry run checks without a server' '
+# a group a dry run for ClickHouse said skipped (exit 0), which storing
+# it there fails: it fails so in the dry run too
+test_expect_success 'a dry run checks without a server, as ClickHouse would' '
 	p=$(ch_free_port) && rec_market 9 >in.ndjson && rec_market 10 volume=x >>in.ndjson &&
 	run pm-store --dry-run --db "clickhouse://127.0.0.1:$p/default" in.ndjson &&
-	expect_status 1 && test_grep "dry run, nothing written" err
+	expect_status 1 && test_grep "dry run, nothing written" err &&
+	rec_group 7 null "$(rec_market 7)" >in.ndjson && rec_market 8 >>in.ndjson &&
+	run pm-store --dry-run --db "clickhouse://127.0.0.1:$p/default" in.ndjson &&
+	expect_status 1 && test_grep "1 skipped, 1 failed" err &&
+	test_grep "group records (experiment results) are not stored in ClickHouse" err &&
+	jq -c "{kind, stored, reason}" out >dry &&
+	run pm-store --db "$CH_URL" in.ndjson && expect_status 1 &&
+	jq -c "{kind, stored, reason}" out | sed "s/inserted/skipped/" >wet &&
+	test_cmp wet dry && test_grep "\"failure\".*bad_record" dry &&
+	run pm-store --dry-run --db s.db in.ndjson && expect_status 0
 '
 test_expect_success 'production over clickhouses://: stored, trusting PM_CA_BUNDLE only' '
 	tls_ca ca && tls_cert ca srv IP:127.0.0.1 &&

@@ -41,6 +41,7 @@ struct opts {
 	int		 dbflags;	/* DB_TLS in production */
 	struct jqf	*where;
 	int		 new_only, dry_run;
+	const char	*no_groups;	/* a dry run's groups fail so */
 	int		 progress;	/* -1 --no-progress, 1 --progress */
 	int		 format, all;	/* --export: --format, --all */
 	unsigned long	 limit;		/* --export --limit, 0: all */
@@ -411,6 +412,8 @@ do_store(struct opts *o, int argc, char **argv)
 		rc = EXIT_DB;
 		goto out;
 	}
+	if (o->no_groups)
+		store_refuse_groups(s, o->no_groups);
 	st.s = s;
 	st.pg = progress_new("pm-store", "records", o->progress);
 	nd.stage = "store";
@@ -451,8 +454,10 @@ do_clickhouse(struct opts *o, int argc, char **argv)
 		    o->target);
 		return EXIT_USAGE;
 	}
-	if (o->dry_run && !o->prune)
+	if (o->dry_run && !o->prune) {	/* checked as ClickHouse would */
+		o->no_groups = STORE_CH_NO_GROUPS;
 		return do_store(o, argc, argv);
+	}
 	if (o->last_run)
 		return store_ch_last_run(o->url, o->target, o->last_run,
 		    o->before);
