@@ -617,7 +617,10 @@ server_error(struct ch *c, long status, const char *text, size_t n)
 		c->code = (int)c->xcode;
 	if ((p = strstr(c->srv, "(at row ")) != NULL)
 		c->row_hint = strtol(p + 8, NULL, 10);
-	if (status == 503 || code_transient(c->code))
+	/* 502, 504: a proxy's (a load balancer's) whose server is away,
+	 * restarting; ClickHouse never answers them itself */
+	if (status == 502 || status == 503 || status == 504 ||
+	    code_transient(c->code))
 		return REQ_DOWN;
 	return REQ_SERVER;
 }

@@ -6,6 +6,8 @@ INSERTs into markets are counted (every attempt) in ./proxy.log.
   HOLD=K      the K-th is held (./held says so) until ./release exists
   DROP=K-L    the K-th to L-th are read, then their connection closed
               unanswered
+  DROP_STATUS=N  or answered with status N and a proxy's page instead
+              (a 502 or 504 of a load balancer whose server restarts)
   DIE=K       from the K-th on, every request is
   MATCH=RE    a request whose SQL (the query= parameter or the body)
               matches RE gets a 200 with BODY instead, unsent: an answer
@@ -29,6 +31,7 @@ port, upstream = int(sys.argv[1]), int(sys.argv[2])
 hold = int(os.environ.get("HOLD", "0"))
 lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
 die = int(os.environ.get("DIE", "0"))
+drop_status = int(os.environ.get("DROP_STATUS", "0"))
 match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
 answer = os.environ.get("BODY", "").encode()
 match_times = int(os.environ.get("MATCH_TIMES", "0"))
@@ -111,6 +114,9 @@ class Relay(http.server.BaseHTTPRequestHandler):
             dead = die and n >= die
         if dead or (k and lo <= k <= hi):
             log.write("dropped %d\n" % k)
+            if drop_status and not dead:
+                return self.reply(drop_status, (),
+                                  b"<html><body>Bad Gateway</body></html>\n")
             self.close_connection = True
             return
         if k and k == hold:

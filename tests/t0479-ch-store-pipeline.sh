@@ -109,6 +109,23 @@ test_expect_success 'connections dropped mid-stream: retried, nothing lost or tw
 	run_counts pipe r2 >got && test_cmp want got
 '
 
+# a load balancer in front of a server that restarts answers 502 or 504
+# (ClickHouse itself never does): the INSERT was taken for refused by the
+# server, its records failed store_failed, exit 3; it is tried again, as
+# for a connection dropped
+for st in 502 504; do
+test_expect_success "INSERTs answered $st by a proxy: retried, nothing lost or twice" '
+	ch_query "TRUNCATE TABLE pipe.markets" && proxy DROP=2-3 DROP_STATUS=$st &&
+	test_when_finished stop_proxy &&
+	{ rec_run_start r$st replay && markets 1 300; } >in.ndjson &&
+	store "$PURL" in.ndjson && expect_status 0 &&
+	test_grep -x "dropped 3" proxy.log &&
+	test_eq 300 "$(count pipe)" && test_eq 300 "$(count pipe "")" &&
+	test_eq 300 "$(grep -c "\"kind\":\"market\".*\"stored\":\"inserted\"" out)" &&
+	test_grep "301 records: 301 inserted, .* 0 failed" err
+'
+done
+
 test_expect_success 'the server lost for good with a batch in flight: exit 3, every record said' '
 	ch_query "TRUNCATE TABLE pipe.markets" && proxy DIE=3 &&
 	test_when_finished stop_proxy &&
