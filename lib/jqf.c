@@ -48,12 +48,39 @@ on_error(void *data, jv msg)
 		jv_free(msg);
 }
 
+/*
+ * libjq 1.6 calls these without looking whether they are set: input,
+ * inputs and debug in an expression crashed the tool (SIGSEGV).  Every
+ * expression here reads one value, as jq(1) given that value alone:
+ * input fails (jq 1.6 says "break"), inputs gives nothing; debug says
+ * its value on standard error as jq(1) does, ["DEBUG:",value].
+ */
+static jv
+no_input(jq_state *jq, void *data)
+{
+	(void)jq;
+	(void)data;
+	return jv_invalid();	/* the end: jq 1.6 says "break" */
+}
+
+static void
+on_debug(void *data, jv v)
+{
+	jv s = jv_dump_string(JV_ARRAY(jv_string("DEBUG:"), v), 0);
+
+	(void)data;
+	fprintf(stderr, "%s\n", jv_string_value(s));
+	jv_free(s);
+}
+
 /* Under the lock, or in a child process. */
 static void
 compile(struct jqf *f, const char *expr)
 {
 	if ((f->jq = jq_init()) != NULL) {
 		jq_set_error_cb(f->jq, on_error, f);
+		jq_set_input_cb(f->jq, no_input, NULL);
+		jq_set_debug_cb(f->jq, on_debug, NULL);
 		if (!jq_compile(f->jq, expr))
 			jq_teardown(&f->jq);
 	}

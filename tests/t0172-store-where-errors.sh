@@ -64,6 +64,22 @@ test_expect_success 'SQLite: an expression that holds says nothing' '
 	expect_status 0 && test_line_count out -eq 1 && test_line_count err -eq 0
 '
 
+test_expect_success 'SQLite: input, inputs and debug read nothing more, never crash' '
+	run pm-store --db "$TMP/w.db" --export markets -w input &&
+	expect_status 0 && test_line_count out -eq 0 &&
+	echo "pm-store: --where: break (taken as false)" >want &&
+	test_cmp want err &&
+	run pm-store --db "$TMP/w.db" --export price --format csv \
+	    -w "[inputs] == []" && expect_status 0 &&
+	test_line_count out -eq 3 && test_line_count err -eq 0 &&
+	run pm-store --db "$TMP/w.db" --export markets -w ".market_id | debug | . == \"2\"" &&
+	expect_status 0 && jq -r .market_id out >got && echo 2 >want &&
+	test_cmp want got &&
+	printf "[\"DEBUG:\",\"%s\"]\n" 1 2 x >want && test_cmp want err &&
+	rec_market 1 | pm-group -w "first(inputs) // true" >gout 2>gerr &&
+	test_count group gout 1
+'
+
 test_expect_success 'ClickHouse: the same, said once' '
 	url=$CH_URL &&
 	for k in raw market markets events "price --format csv"; do
