@@ -282,7 +282,7 @@ header(const struct table *t, int format)
 			buf_adds(&b, format == EXPORT_TSV ? "\t" : ",");
 		buf_adds(&b, c->name);
 	}
-	out_line(b.data, b.len);
+	out_text_line(b.data, b.len);
 	buf_release(&b);
 }
 
@@ -403,7 +403,7 @@ export_rows(struct db *db, const char *what, int format, int all,
 		if (format == EXPORT_NDJSON)
 			out_line(js.data, js.len);
 		else
-			out_line(line.data, line.len);
+			out_text_line(line.data, line.len);
 	}
 	if (rc == DB_ROW) {
 		db_reset(st);
@@ -473,9 +473,10 @@ export_cells(const char *what, int format, struct jqf *where,
 		else
 			(*count)++;
 	}
-	if (i == 0)
-		out_line(format == EXPORT_NDJSON ? js.data : line.data,
-		    format == EXPORT_NDJSON ? js.len : line.len);
+	if (i == 0 && format == EXPORT_NDJSON)
+		out_line(js.data, js.len);
+	else if (i == 0)
+		out_text_line(line.data, line.len);
 	buf_release(&js);
 	buf_release(&line);
 	return i == 1;

@@ -24,6 +24,7 @@ static struct buf pend;
 static size_t plen, maxl;
 static unsigned long refused;
 static int refusing;	/* the failure record itself always goes out */
+static int text;	/* out_text_line(): a line of no record, no cap */
 
 void
 out_init(void)
@@ -148,7 +149,7 @@ refuse(const char *head, size_t hn, size_t total)
 static void
 line_end(const char *p, size_t n)
 {
-	if (plen + n > cap() && !refusing) {
+	if (plen + n > cap() && !refusing && !text) {
 		if (pend.len)
 			refuse(pend.data, pend.len, plen + n);
 		else
@@ -167,7 +168,7 @@ line_end(const char *p, size_t n)
 static void
 line_part(const char *p, size_t n)
 {
-	if (plen + n <= cap() && buf_add(&pend, p, n) == -1) {
+	if ((text || plen + n <= cap()) && buf_add(&pend, p, n) == -1) {
 		msg("out of memory");
 		out_fail(ENOMEM);
 	}
@@ -188,6 +189,17 @@ out_write(const void *vp, size_t n)
 		n -= (size_t)(q - p) + 1;
 		p = q + 1;
 	}
+}
+
+/* A CSV or TSV line (newlines in its quoted fields too) is read by no
+ * pm-* reader: PM_MAX_LINE is not its cap, and a failure record in its
+ * place would be a line of JSON in the middle of the table. */
+void
+out_text_line(const void *p, size_t n)
+{
+	text = 1;
+	out_line(p, n);
+	text = 0;
 }
 
 void

@@ -11,7 +11,8 @@
  * A line is written when it ends.  One longer than PM_MAX_LINE (what no
  * pm-* reader accepts) is not written at all: a failure record (reason
  * bad_record, the program's stage) takes its place, and out_refused()
- * counts them, so the tool exits 1.  No ownership.
+ * counts them, so the tool exits 1.  A line of out_text_line() (a CSV or
+ * TSV row, which no pm-* reader reads) has no cap.  No ownership.
  */
 #ifndef PM_OUT_H
 #define PM_OUT_H
@@ -23,6 +24,7 @@ enum { OUT_OK = 0, OUT_ERROR = 1, OUT_EPIPE = 2 };
 void out_init(void);
 void out_write(const void *p, size_t n);
 void out_line(const void *p, size_t n);		/* p, then a newline */
+void out_text_line(const void *p, size_t n);	/* the same, no cap: CSV, TSV */
 int out_flush(void);
 int out_failed(void);			/* OUT_OK, OUT_ERROR or OUT_EPIPE */
 int out_close(void);			/* flush; returns out_failed() */

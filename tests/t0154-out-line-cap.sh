@@ -70,4 +70,22 @@ test_expect_success 'pm-store --export: a stored group longer than the cap' '
 	refused 2500 store && test_count group out 1
 '
 
+test_expect_success 'pm-store --export --format csv, tsv: rows are no records, the cap is not theirs' '
+	{ rec_run_start cap-run static &&
+	  rec_market 1 active:=true closed:=false question="$(printf "%0300d" 0)" \
+	      contracts:="$(rec_yes_no a1 0.5 b1 0.5)" &&
+	  jq -cn "{kind:\"event\", source:\"polymarket\", event_id:\"e1\",
+	      title:\"$(printf "%0300d" 0)\", market_ids:[\"1\"]}"; } >in.ndjson &&
+	pm-store --db sqlite:c.db in.ndjson >/dev/null 2>&1 &&
+	for k in "market --format csv" "market --format tsv" \
+	    "event --format csv" "event --format tsv"; do
+		pm-store --db sqlite:c.db --export $k >want &&
+		PM_MAX_LINE=64 run pm-store --db sqlite:c.db --export $k &&
+		expect_status 0 && test_cmp want out && test_line_count err -eq 0 &&
+		test "$(wc -L <out)" -gt 64 || { say "--export $k"; return 1; }
+	done &&
+	PM_MAX_LINE=300 run pm-store --db sqlite:c.db --export market &&
+	refused 300 store
+'
+
 test_done
