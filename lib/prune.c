@@ -116,9 +116,12 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 	 * payload gone and writes it again.  SQLite has one writer at a
 	 * time already.
 	 */
-	if ((rc = db_begin(db)) != DB_DONE || (!dry && e == DB_PG &&
+	/* a dry run is one SELECT, in no transaction of its own: pm-store
+	 * opens the database read-only for it, where SQLite's BEGIN
+	 * IMMEDIATE would fail */
+	if ((!dry && ((rc = db_begin(db)) != DB_DONE || (e == DB_PG &&
 	    (rc = db_exec(db, "LOCK TABLE raw_payloads, raw_observations IN "
-	    "SHARE ROW EXCLUSIVE MODE")) != DB_DONE) ||
+	    "SHARE ROW EXCLUSIVE MODE")) != DB_DONE))) ||
 	    (st = db_prepare(db, v >= 5 ? sql[e][dry ? 1 : 0] :
 	    sql_old[e][v < 4])) == NULL ||
 	    db_bind_str(st, 1, when) == -1)
@@ -137,12 +140,13 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 		goto fail;
 	db_finalize(st);
 	st = NULL;
-	if (db_commit(db) != DB_DONE)
+	if (!dry && db_commit(db) != DB_DONE)
 		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "%s", db_errmsg(db));
 	db_finalize(st);
-	db_rollback(db);
+	if (!dry)
+		db_rollback(db);
 	return -1;
 }

@@ -10,7 +10,8 @@
  *
  * All the SQL is here, in one statement per engine (and one per older
  * schema for a dry run, which does not upgrade), so a change of how
- * raw payloads are stored changes this file only.  One transaction.
+ * raw payloads are stored changes this file only.  One transaction; a
+ * dry run is one SELECT, which a db opened read-only takes.
  * Ownership: the db is borrowed.
  */
 #ifndef PM_PRUNE_H

@@ -92,9 +92,26 @@ test_expect_success 'a database in a directory the reader may not write to: read
 	reader pm-store --db ro/d.db -e markets >out 2>err && test_count market out 4 &&
 	reader pm-store --db ro/d.db --last-run static >out 2>err &&
 	test_eq 2026-11-23T07:00:00Z "$(cat out)" &&
+	reader pm-store --db ro/d.db --prune-before 2030-01-01 -N >out 2>err &&
+	test_grep -x "pm-store: [0-9]* raw payload versions fetched before 2030-01-01 would go in ro/d.db" err &&
 	test ! -e ro/d.db-wal && test ! -e ro/d.db-shm &&
 	not reader pm-store --db ro/d.db "$TMP/resolutions.ndjson" >out 2>err &&
 	test_grep -x "pm-store: ro/d.db: attempt to write a readonly database" err
+'
+
+test_expect_success 'pm-store --prune-before -N beside a writer at work: counts what is committed, exit 0' '
+	scored d.db &&
+	sqlite3 d.db "INSERT INTO raw_payloads VALUES ('\''ab'\'', NULL, '\''{}'\'');
+	    INSERT INTO raw_observations (sha256, source, endpoint, url, fetched_at, stored_at)
+	    VALUES ('\''ab'\'', '\''gamma'\'', '\''markets'\'', '\''u'\'', '\''2026-01-01T00:00:00Z'\'', '\''2026-01-01T00:00:00Z'\'')" &&
+	run pm-store --db d.db --prune-before 2026-06-01 -N && expect_status 0 &&
+	test_grep -x "pm-store: 1 raw payload versions fetched before 2026-06-01 would go in d.db" err &&
+	sqlite_hold d.db "DELETE FROM raw_observations" && test_when_finished release_excl &&
+	PM_DB_TIMEOUT=0.2 run pm-store --db d.db --prune-before 2026-06-01 -N &&
+	expect_status 0 &&
+	test_grep -x "pm-store: 1 raw payload versions fetched before 2026-06-01 would go in d.db" err &&
+	PM_DB_TIMEOUT=0.2 run pm-store --db d.db --prune-before 2026-06-01 &&
+	expect_status 3 && test_grep "database is locked" err
 '
 
 test_expect_success 'a stored record edited by hand into no JSON: left out of --export and said, exit 3; the rest exported' '

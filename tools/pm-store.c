@@ -237,7 +237,10 @@ do_prune(struct opts *o)
 		msg("%s: no database here: nothing to prune", o->target);
 		return 0;
 	}
-	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
+	/* -N counts: a read, as -e is (a file it may only read, a writer
+	 * at work) */
+	if ((db = db_open(o->url, (o->dry_run ? DB_READONLY : 0) |
+	    o->dbflags, err, sizeof err)) == NULL) {
 		msg("%s: %s", o->target, err);
 		return EXIT_DB;
 	}
