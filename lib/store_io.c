@@ -381,6 +381,8 @@ struct gx {
 	struct strset	*seen;	/* what the record holds */
 	struct buf	 rec, id, mk, rs, ids, tmp;
 	int		 passed, more, open, parsed;
+	int		 held;		/* -w false on the record: not written
+					 * yet, with its second if that holds */
 	int		 retry;		/* --export retry: one record an event */
 	struct jqf	*where;
 	unsigned long	*count;
@@ -638,14 +640,21 @@ gx_flush(struct gx *g)
 		buf_adds(&g->tmp, "],\"results\":[");
 		buf_add(&g->tmp, g->rs.data, g->rs.len);
 		buf_adds(&g->tmp, "]}");
-		out_line(g->tmp.data, g->tmp.len);
+		/* -w holds on the event as stored now: both go, in order */
+		if (g->held && jqf_where(g->where, g->tmp.data, g->tmp.len)) {
+			out_line(g->rec.data, g->rec.len);
+			(*g->count)++;
+			g->held = 0;
+		}
+		if (!g->held)
+			out_line(g->tmp.data, g->tmp.len);
 	}
 	buf_reset(&g->mk);
 	buf_reset(&g->rs);
 	buf_reset(&g->id);
 	strset_free(g->seen);
 	g->seen = NULL;
-	g->passed = g->more = g->open = g->parsed = 0;
+	g->passed = g->more = g->open = g->parsed = g->held = 0;
 }
 
 /* One row of the statement: a record (k 0), a market (1), a result or a
@@ -675,10 +684,14 @@ gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 		    &g->root, &e) == 0;
 		if (g->retry)
 			return (g->passed = 1) - 1;	/* written at its end */
-		if (g->where && !jqf_where(g->where, g->rec.data, g->rec.len))
-			return 0;
-		out_line(g->rec.data, g->rec.len);
-		(*g->count)++;
+		/* an event's records go together: -w false on its first
+		 * record, it waits for its second (gx_flush) */
+		g->held = g->where &&
+		    !jqf_where(g->where, g->rec.data, g->rec.len);
+		if (!g->held) {
+			out_line(g->rec.data, g->rec.len);
+			(*g->count)++;
+		}
 		if (!g->parsed)
 			return 0;
 		if ((g->seen = strset_new()) == NULL || gx_seen(g) == -1)

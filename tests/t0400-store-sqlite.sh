@@ -300,4 +300,30 @@ test_expect_success 'the man page is lint-clean and the schema example current' 
 	test ! -s lint &&
 	pm-store --schema sqlite >s && test_cmp "$TOP/examples/schema.sql" s
 '
+test_expect_success '-e group -w: an event whose rows hold what its first record does not' '
+	for v in v w; do
+		for e in g1 g2 g3; do
+			rec_group $e null "$(rec_market ${e}m)" |
+			    jq -c --argjson r "$(rec_result $v "{\"${e}m\":{\"Yes\":0.5,\"No\":0.5}}")" \
+			    ".results = [\$r + {fingerprint: \"f\", market_ids: [\"${e}m\"]}]"
+		done >$v.ndjson &&
+		pm-store --db gw.db $v.ndjson >/dev/null 2>&1 || return 1
+	done &&
+	w="any(.results[]; .variant == \"w\")" &&
+	run pm-store --db gw.db --export group -w "$w" && expect_status 0 &&
+	jq -c "[.event_key, [.results[].variant]]" out >got &&
+	printf "[\"%s\",%s]\n" g1 "[\"v\"]" g1 "[\"v\",\"w\"]" g2 "[\"v\"]" \
+	    g2 "[\"v\",\"w\"]" g3 "[\"v\"]" g3 "[\"v\",\"w\"]" >want &&
+	test_cmp want got &&
+	pm-store --db gw2.db out >/dev/null 2>&1 &&
+	test_eq 6 "$(sqlite3 gw2.db "select count(*) from experiment_results")" &&
+	run pm-store --db gw.db --export group -w "$w" --limit 2 &&
+	test_line_count out -eq 4 &&
+	run pm-store --db gw.db --export group -w ".event_key == \"g9\"" &&
+	test_line_count out -eq 0 &&
+	run pm-store --db gw.db --export group -w ".event_key == \"g2\"" &&
+	jq -r .event_key out | tr "\n" " " >got && echo "g2 g2 " >want &&
+	echo >>got && test_cmp want got
+'
+
 test_done
