@@ -380,7 +380,9 @@ struct gx {
 	json_val	 root;
 	struct strset	*seen;	/* what the record holds */
 	struct buf	 rec, id, mk, rs, ids, tmp;
-	int		 passed, more, open, parsed;
+	int		 passed, more, parsed;
+	int		 open;		/* a result in rs: 1 with market_ids
+					 * open, 2 without (gx_result) */
 	int		 held;		/* -w false on the record: not written
 					 * yet, with its second if that holds */
 	int		 retry;		/* --export retry: one record an event */
@@ -523,7 +525,22 @@ gx_text(struct gx *g, struct db_stmt *st, int c, const char *key, int opt)
 		jw_null(&g->rs);
 }
 
-/* The result on row st, its market_ids left open for the rows after. */
+/* The result open in rs, if any, closed. */
+static void
+gx_close(struct gx *g)
+{
+	if (g->open == 1)
+		jw_close(&g->rs, ']');
+	if (g->open)
+		jw_close(&g->rs, '}');
+	g->open = 0;
+}
+
+/* The result on row st, its market_ids left open for the rows after.
+ * A result whose key has no markets ('': stored before schema 3, or
+ * from a record without market_ids) gets none: with them, stored again
+ * (a store moved) it was another row than the one it came from, and the
+ * event had that forecast twice. */
 static void
 gx_result(struct gx *g, struct db_stmt *st)
 {
@@ -531,10 +548,10 @@ gx_result(struct gx *g, struct db_stmt *st)
 	    { GX_S1, "experiment_id" }, { GX_SUITE, "suite" },
 	    { GX_STAGE, "stage" }, { GX_VARIANT, "variant" },
 	    { GX_TYPE, "type" }, { GX_STATUS, "status" } };
-	size_t i;
+	const char *m;
+	size_t i, mn;
 
-	if (g->open)
-		jw_close(&g->rs, ']'), jw_close(&g->rs, '}');
+	gx_close(g);
 	jw_open(&g->rs, '{');
 	for (i = 0; i < sizeof txt / sizeof txt[0]; i++)
 		gx_text(g, st, txt[i].c, txt[i].k, 0);
@@ -560,6 +577,10 @@ gx_result(struct gx *g, struct db_stmt *st)
 		jw_key(&g->rs, "provenance");
 		jw_raw(&g->rs, db_col_text(st, GX_PROV, NULL),
 		    strlen(db_col_text(st, GX_PROV, NULL)));
+	}
+	if ((m = db_col_text(st, GX_S3, &mn)) == NULL || mn == 0) {
+		g->open = 2;
+		return;
 	}
 	jw_key(&g->rs, "market_ids");
 	jw_open(&g->rs, '[');
@@ -626,8 +647,7 @@ gx_flush(struct gx *g)
 {
 	json_val k;
 
-	if (g->open)
-		jw_close(&g->rs, ']'), jw_close(&g->rs, '}');
+	gx_close(g);
 	if (g->passed && g->retry)
 		gx_retry(g);
 	else if (g->passed && g->more) {
@@ -654,7 +674,7 @@ gx_flush(struct gx *g)
 	buf_reset(&g->id);
 	strset_free(g->seen);
 	g->seen = NULL;
-	g->passed = g->more = g->open = g->parsed = g->held = 0;
+	g->passed = g->more = g->parsed = g->held = 0;
 }
 
 /* One row of the statement: a record (k 0), a market (1), a result or a
@@ -720,7 +740,8 @@ gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 	} else {	/* a market the result covers */
 		h = 1;
 		p = db_col_text(st, GX_REC, &n);
-		put_mid(&g->rs, &g->root, p, n);
+		if (g->open == 1)
+			put_mid(&g->rs, &g->root, p, n);
 	}
 	if (h == -1)
 		return -1;

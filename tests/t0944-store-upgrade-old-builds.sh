@@ -181,6 +181,23 @@ test_expect_success 'schema 2 (6936e21, the first day): read as it is as upgrade
 	test_line_count asis/result.csv 4
 '
 
+test_expect_success 'schema 2 upgraded, a variant added since: the store moved has each result once' '
+	sqlite3 m.db <"$F/build-6936e21.sql" && upgraded m.db &&
+	pm-store --db m.db --export group >g.ndjson && test_count group g.ndjson 1 &&
+	jq -c ".markets[0].market_id as \$m | .results = [.results[0] |
+	    .experiment_id = \"s:forecast:new\" | .variant = \"new\" |
+	    .fingerprint = \"abcdefabcdefabcd\" | .market_ids = [\$m]]" \
+	    g.ndjson >new.ndjson &&
+	pm-store --db m.db new.ndjson >/dev/null 2>&1 &&
+	keys="SELECT event_key, experiment_id, fingerprint, markets, status FROM experiment_results ORDER BY 1, 2, 3, 4" &&
+	sqlite3 m.db "$keys" >want && test_line_count want -eq 4 &&
+	pm-store --db m.db --export group >moved.ndjson && test_count group moved.ndjson 2 &&
+	pm-store --db moved.db moved.ndjson >/dev/null 2>&1 &&
+	sqlite3 moved.db "$keys" >got && test_cmp want got &&
+	pm-store --db moved.db --export group >again.ndjson &&
+	test_cmp moved.ndjson again.ndjson
+'
+
 test_expect_success 'PostgreSQL [1,2,3,7]: read as it is, upgraded in place, as on SQLite' '
 	pg_ready && url=$(pg_newdb old7) &&
 	psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$F/build-c51f474-pg.sql" >/dev/null &&
