@@ -167,8 +167,6 @@ good_name(const char *s)
 	return 1;
 }
 
-/* "NAME.key.path=value" as [NAME, [key, path], value]; value typed as
- * JSON when it parses (true, 12, null, [..]), else a string. */
 /* The first member of object o that is not in known, or NULL; owned by
  * the caller. */
 static char *
@@ -190,6 +188,8 @@ unknown_key(jv o, const char *const *known)
 	return bad;
 }
 
+/* "NAME.key.path=value" as [NAME, [key, path], value]; value typed as
+ * JSON when it parses (true, 12, null, [..]), else a string. */
 static int
 parse_override(struct loader *L, const char *s)
 {
