@@ -89,6 +89,15 @@ bad(struct ndjson_reader *rd, unsigned long line, const char *detail)
 	rd->nd->bad++;
 }
 
+static void
+too_long(struct ndjson_reader *rd, char *detail, size_t dsz, size_t max)
+{
+	const char *why = rd->nd->max_why;
+
+	snprintf(detail, dsz, "line longer than %zu bytes%s%s%s", max,
+	    why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
 static int
 blank(const char *p, size_t n)
 {
@@ -262,7 +271,7 @@ skip_line(struct ndjson_reader *rd)
 static int
 read_fd(struct ndjson_reader *rd, size_t max)
 {
-	char *nl, detail[96];
+	char *nl, detail[160];
 	size_t scan = rd->start;
 	ssize_t n;
 
@@ -276,8 +285,7 @@ read_fd(struct ndjson_reader *rd, size_t max)
 			scan = rd->start + len + 1;
 			if (len > max) {
 				rd->line++;
-				snprintf(detail, sizeof detail,
-				    "line longer than %zu bytes", max);
+				too_long(rd, detail, sizeof detail, max);
 				bad(rd, rd->line, detail);
 			} else if (one(rd, rd->buf + rd->start, len) == -1)
 				return 0;
@@ -287,8 +295,7 @@ read_fd(struct ndjson_reader *rd, size_t max)
 		scan = rd->end;
 		if (rd->end - rd->start > max) {
 			rd->line++;
-			snprintf(detail, sizeof detail,
-			    "line longer than %zu bytes", max);
+			too_long(rd, detail, sizeof detail, max);
 			bad(rd, rd->line, detail);
 			if (skip_line(rd) == -1)
 				goto readerr;

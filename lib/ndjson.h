@@ -38,6 +38,7 @@ struct ndjson {
 	/* set by the tool */
 	const char	*stage;		/* stage named in failure records */
 	size_t		 max_line;	/* 0: ndjson_max_line() */
+	const char	*max_why;	/* optional: why max_line, in the detail */
 	int		(*fn)(struct rec *, void *);	/* 0 go on, -1 stop */
 	void		*arg;
 	/* optional: told of each line rejected as bad_record, before its

@@ -472,6 +472,12 @@ store_count(struct store_counts *c, int st)
 	}
 }
 
+size_t
+store_max_line(void)
+{
+	return ndjson_max_line() - STORE_ANNOTATION_MAX;
+}
+
 /* The record as it came, its closing brace replaced by the annotation:
  * the bytes before it are not touched (pm-records(5)). */
 void

@@ -1248,7 +1248,8 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	buf_init(&s->sent.text, 0);
 	buf_init(&s->row, 0);
 	s->target = target;
-	nd.max_line = ndjson_max_line();
+	nd.max_line = store_max_line();
+	nd.max_why = STORE_MAX_LINE_WHY;
 	if ((s->db = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
 		msg("%s", err);
 		store_ch_free(s);

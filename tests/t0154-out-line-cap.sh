@@ -88,4 +88,34 @@ test_expect_success 'pm-store --export --format csv, tsv: rows are no records, t
 	refused 300 store
 '
 
+# $1 the length: a market record of exactly that many bytes
+market_of() {
+	pad=$(rec_market 1 question= contracts:="$(rec_yes_no a1 0.5 b1 0.5)" | wc -L) &&
+	rec_market 1 question="$(printf "%0$(($1 - pad))d" 0)" \
+	    contracts:="$(rec_yes_no a1 0.5 b1 0.5)"
+}
+
+test_expect_success 'pm-store: a record it stores is written out, one too long for its annotation is not stored' '
+	for e in 0 20 21; do
+		market_of $((600 - e)) >in$e.ndjson &&
+		test "$(wc -L <in$e.ndjson)" = $((600 - e)) || return 1
+	done &&
+	PM_MAX_LINE=600 run pm-store --db sqlite:a.db in21.ndjson &&
+	expect_status 0 && test_count market out 1 && test_count failure out 0 &&
+	test "$(wc -L <out)" -le 600 && test_grep "1 inserted.*0 failed" err &&
+	PM_MAX_LINE=600 run pm-store --db sqlite:a.db in21.ndjson &&
+	expect_status 0 && jq -e ".stored == \"unchanged\"" out >/dev/null &&
+	for e in 0 20; do
+		PM_MAX_LINE=600 run pm-store --db sqlite:b$e.db in$e.ndjson &&
+		expect_status 1 && test_count market out 0 && test_count failure out 1 &&
+		jq -e ".reason == \"bad_record\" and .input == \"in$e.ndjson:1\" and .detail ==
+		    \"line longer than 579 bytes (PM_MAX_LINE less 21 bytes for the \\\"stored\\\" annotation)\"" out >/dev/null &&
+		test_grep "in$e.ndjson:1: line longer than 579 bytes" err &&
+		test_grep "0 inserted.*1 failed" err &&
+		test "$(sqlite3 b$e.db "select count(*) from markets")" = 0 &&
+		test "$(sqlite3 b$e.db "select count(*) from processing_failures")" = 1 ||
+		{ say "$e bytes under the cap"; return 1; }
+	done
+'
+
 test_done

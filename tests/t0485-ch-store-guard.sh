@@ -69,6 +69,19 @@ test_expect_success 'a dry run checks without a server, as ClickHouse would' '
 	test_cmp wet dry && test_grep "\"failure\".*bad_record" dry &&
 	run pm-store --dry-run --db s.db in.ndjson && expect_status 0
 '
+# a record it stored then could not write out (the annotation past the
+# cap): what it stores is written, one too long for that is not stored
+test_expect_success 'a line PM_MAX_LINE less the annotation: stored; longer: reported, not stored' '
+	pad=$(rec_market 11 question= | wc -L) &&
+	rec_market 11 question="$(printf "%0$((579 - pad))d" 0)" >in.ndjson &&
+	rec_market 12 question="$(printf "%0$((600 - pad))d" 0)" >>in.ndjson &&
+	test "$(wc -L <in.ndjson)" = 600 &&
+	PM_MAX_LINE=600 run pm-store --db "$CH_URL" in.ndjson && expect_status 1 &&
+	test "$(wc -L <out)" -le 600 && test_count market out 1 &&
+	jq -se ".[1] | .kind == \"failure\" and .input == \"in.ndjson:2\" and
+	    (.detail | startswith(\"line longer than 579 bytes (PM_MAX_LINE less 21\"))" out >/dev/null &&
+	test_eq 1 "$(ch_query "SELECT count() FROM markets FINAL WHERE market_id IN ('\''11'\'', '\''12'\'')")"
+'
 test_expect_success 'production over clickhouses://: stored, trusting PM_CA_BUNDLE only' '
 	tls_ca ca && tls_cert ca srv IP:127.0.0.1 &&
 	# the server runs as the clickhouse user: it must read them

@@ -105,7 +105,7 @@ rc = subprocess.call(sys.argv[1:], stdout=open(\"out\", \"w\"), stderr=open(\"er
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)" "$@" >rss &&
 	echo "peak RSS $(cut -d" " -f1 rss) kB, status $(cut -d" " -f2 rss)" &&
 	test_num "$(cut -d" " -f2 rss)" -eq 1 &&
-	test_grep "stdin:2: line longer than 1048576 bytes" err &&
+	test_grep "stdin:2: line longer than 10485[0-9]* bytes" err &&
 	test_count failure out 1 &&
 	test_num "$(cut -d" " -f1 rss)" -lt 100000
 }

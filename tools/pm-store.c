@@ -410,7 +410,8 @@ do_store(struct opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	nd.max_line = ndjson_max_line();
+	nd.max_line = store_max_line();
+	nd.max_why = STORE_MAX_LINE_WHY;
 	if ((s = store_new(db, o->target, nd.max_line)) == NULL) {
 		rc = EXIT_DB;
 		goto out;
