@@ -21,21 +21,28 @@ static const char *prog = "pm";
 #define MSG_KINDS	32
 static struct {
 	char		 file[128], text[192];
-	unsigned long	 n;
+	unsigned long	 n, told;	/* said; left out and told so */
 } said[MSG_KINDS];
 static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* At exit: what was left out. */
-static void
-said_report(void)
+/* What was left out and not told yet: before a tool's last line, and
+ * at exit for what came after it. */
+void
+msg_left_out(void)
 {
+	unsigned long left;
 	int i;
 
-	for (i = 0; i < MSG_KINDS; i++)
-		if (said[i].n > MSG_REPEAT_CAP)
-			fprintf(stderr, "%s: %s: %lu more lines: %s (not "
-			    "repeated)\n", prog, said[i].file,
-			    said[i].n - MSG_REPEAT_CAP, said[i].text);
+	pthread_mutex_lock(&said_lock);
+	for (i = 0; i < MSG_KINDS; i++) {
+		if (said[i].n <= MSG_REPEAT_CAP + said[i].told)
+			continue;
+		left = said[i].n - MSG_REPEAT_CAP - said[i].told;
+		said[i].told += left;
+		fprintf(stderr, "%s: %s: %lu more lines: %s (not repeated)\n",
+		    prog, said[i].file, left, said[i].text);
+	}
+	pthread_mutex_unlock(&said_lock);
 }
 
 /* 1 when this message should be written; the first one past the cap
@@ -63,7 +70,7 @@ repeat_ok(const char *file, const char *text)
 		snprintf(said[i].text, sizeof said[i].text, "%.*s",
 		    (int)sizeof said[i].text - 1, text);
 		if (i == 0)
-			atexit(said_report);
+			atexit(msg_left_out);
 	}
 	if (i < MSG_KINDS && ++said[i].n > MSG_REPEAT_CAP) {
 		ok = 0;

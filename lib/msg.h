@@ -31,6 +31,10 @@ void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_at(const char *file, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The count of each message msg_at() stopped repeating, not told yet:
+ * a tool calls it before its summary line (it runs at exit too). */
+void msg_left_out(void);
+
 /*
  * A record's position, "file:line", as a failure's input and key
  * (failure_sha256): the position of any file that could be opened fits a

@@ -1294,6 +1294,7 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 		rc = EXIT_FAILED;
 	if (io)
 		rc = EXIT_DB;
+	msg_left_out();
 	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
 	    "%lu duplicate, %lu skipped, %lu failed in %s",
 	    c->records + nd.bad, c->inserted, c->updated, c->unchanged,

@@ -30,6 +30,17 @@ test_expect_success 'the same message at most 10 times, then how many more' '
 	test "$(wc -l <err)" -le 14
 '
 
+# the count came after the summary line, which scripts take as the last
+test_expect_success 'how many more comes before the summary line, and once' '
+	for i in $(seq 1 15); do echo "{\"kind\":\"market\"}"; done >m.ndjson &&
+	run pm-store --db sqlite:m.db m.ndjson && expect_status 1 &&
+	tail -n 2 err >last2 &&
+	test_grep "^pm-store: m.ndjson: 5 more lines: source missing (not repeated)$" last2 &&
+	test_grep "^pm-store: 15 records: .* 15 failed in sqlite:m.db$" last2 &&
+	tail -n 1 err | grep -q "15 failed" &&
+	test "$(grep -c "more lines" err)" -eq 1
+'
+
 test_expect_success 'the failure records stay, one per bad line' '
 	array 50 >a.json &&
 	run pm-normalize a.json &&

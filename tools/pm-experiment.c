@@ -401,6 +401,7 @@ stats(const struct ctx *c, const struct ndjson *nd)
 	const struct config *cfg = c->xo.cfg;
 	size_t i;
 
+	msg_left_out();
 	msg("%lu records in (%lu groups, %lu passed through, %lu bad); "
 	    "results: %lu ok, %lu skipped, %lu failed; %lu failure records",
 	    nd->records + nd->bad, c->groups, c->passed, nd->bad, c->ok,

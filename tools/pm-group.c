@@ -213,6 +213,7 @@ stats(const struct ctx *c, const struct ndjson *nd)
 	struct group_stats st;
 
 	grouper_stats(c->g, &st);
+	msg_left_out();
 	msg("%lu records in (%lu markets, %lu duplicate, %lu events, %lu "
 	    "passed through, %lu bad); %lu groups, %lu written, %lu joined to "
 	    "an event record, %lu filtered, %lu over the limit; %lu markets "

@@ -313,6 +313,7 @@ main(int argc, char **argv)
 		rc = EXIT_FAILED;
 	if (io)
 		rc = EXIT_IO;
+	msg_left_out();
 	if (stats)
 		msg("%lu records in (%lu raw, %lu passed through, %lu bad); "
 		    "%lu normalized out, %lu failed, %lu filtered",

@@ -333,6 +333,7 @@ do_new_only(struct opts *o, int argc, char **argv)
 		rc = EXIT_FAILED;
 	if (io || f.failed)
 		rc = EXIT_DB;
+	msg_left_out();
 	msg("%lu records: %lu passed, %lu groups already processed "
 	    "(%lu of them passed with what is stored)", nd.records,
 	    f.passed + f.revisited, f.skipped + f.revisited, f.revisited);
@@ -435,6 +436,7 @@ do_store(struct opts *o, int argc, char **argv)
 		rc = EXIT_FAILED;
 	if (io)
 		rc = EXIT_DB;
+	msg_left_out();
 	msg("%lu records: %lu inserted, %lu updated, %lu unchanged, "
 	    "%lu duplicate, %lu skipped, %lu failed%s%s", c.records + nd.bad,
 	    c.inserted, c.updated, c.unchanged, c.duplicates, c.skipped,
