@@ -85,6 +85,7 @@ struct store_ch {
 	uint64_t	 version;	/* the last row_version given */
 	uint64_t	 fetched;	/* else this one: a record's fetch time */
 	char		*run_id, *run_text;
+	struct buf	 started;	/* an end's run as stored (run_started) */
 	/* the open run as the database had it ended (a dump cut short,
 	 * replayed): its row is left so, and its end record says so */
 	int		 kept;
@@ -934,15 +935,40 @@ failure_rows(struct store_ch *s, const json_val *root, uint64_t id)
 	return row_put(s, T_FAILURES, v, id);
 }
 
-/* A run's row: its start's columns and, for an end, how it finished. */
+static int run_started(struct store_ch *, const json_val *);
+
+/* A run's row: its start's columns and, for an end, how it finished;
+ * a start column the end leaves null is the stored row's (s->started,
+ * run_started()), as SQLite and PostgreSQL keep it (F_KEEP): ClickHouse
+ * writes a row whole, a new version. */
 static int
 run_row(struct store_ch *s, const json_val *root, const char *finished,
     const char *status, const char *counts, uint64_t id)
 {
+	const struct table *t = &store_tables[T_RUNS];
 	struct val v[MAXCOL];
+	const char *p, *err;
+	json_val x, stored;
+	size_t n;
+	int64_t i64;
+	int i, keep;
 
 	if (tbl_extract(s->chk, T_RUNS, root, v, NULL, 0) == -1)
 		return 1;
+	keep = s->started.len && json_parse(s->chk->jp, s->started.data,
+	    s->started.len, 0, &stored, &err) == 0;
+	for (i = 0; keep && i < t->ncols; i++) {
+		if (!(t->cols[i].flags & F_KEEP) || v[i].t != V_NULL)
+			continue;
+		json_get(&stored, t->cols[i].sql, &x);
+		/* Int64 comes quoted (output_format_json_quote_64bit_...) */
+		if (t->cols[i].type == C_INT && ((p = json_str(&x, &n)) ?
+		    sscanf(p, "%" SCNd64, &i64) == 1 : json_int64(&x, &i64) == 0))
+			v[i] = vint(i64);
+		else if (t->cols[i].type != C_INT &&
+		    (p = json_str(&x, &n)) != NULL)
+			v[i] = vtext(p, n);
+	}
 	v[RUNS_STORED_AT] = vstr(s->now);
 	if (row_open(s, T_RUNS, v) == -1)
 		return 1;
@@ -968,8 +994,11 @@ end_rows(struct store_ch *s, const json_val *root, const char *status,
 	buf_reset(&c->content);
 	if (cn.type == JSON_OBJECT && canon_json(&c->content, &cn, 0) == -1)
 		return 1;
+	if (run_started(s, root) == -1)
+		return -1;
 	rc = run_row(s, root, json_str(&f, NULL), status,
 	    cn.type == JSON_OBJECT ? c->content.data : NULL, id);
+	buf_reset(&s->started);
 	return rc;
 }
 
@@ -1092,7 +1121,10 @@ run_record(struct store_ch *s, struct rec *r)
 	} else if (e->status != ST_FAILED) {
 		rc = strcmp(phase, "end") == 0 ? end_put(s, &r->root, id, rid) :
 		    run_row(s, &r->root, NULL, NULL, NULL, rid);
-		if (rc == 1)
+		if (rc == -1)
+			fail_entry(e, "store_failed", ch_reason(s->db->c[0]),
+			    1);
+		else if (rc == 1)
 			fail_entry(e, "bad_record", "a value ClickHouse cannot "
 			    "hold", 1);
 		else if (rc == 0)
@@ -1225,6 +1257,7 @@ store_ch_free(struct store_ch *s)
 	buf_release(&s->text);
 	buf_release(&s->sent.text);
 	buf_release(&s->row);
+	buf_release(&s->started);
 	free(s->ent);
 	free(s->sent.ent);
 	run_forget(s);
@@ -1434,6 +1467,55 @@ run_ended(struct store_ch *s, const char *id)
 	    sizeof err);
 	buf_release(&sql);
 	return rc == -1 ? -1 : s->kept;
+}
+
+/* A row of run_started()'s answer: the run as stored, kept as text. */
+static int
+started_one(const json_val *row, int bad, void *arg)
+{
+	struct store_ch *s = arg;
+
+	if (bad)
+		return -1;
+	buf_reset(&s->started);
+	return canon_json(&s->started, row, 0);
+}
+
+/* The row of the run an end record names, its start columns, into
+ * s->started when the end leaves one of them out or null (run_row):
+ * 0 (s->started empty when none is needed or stored), -1 the query
+ * failed.  A query only for such an end: the tools' ends repeat the start. */
+static int
+run_started(struct store_ch *s, const json_val *root)
+{
+	const struct table *t = &store_tables[T_RUNS];
+	struct buf sql;
+	json_val x;
+	const char *id;
+	char err[700];
+	int i, need = 0, rc;
+
+	buf_reset(&s->started);
+	for (i = 0; i < t->ncols; i++) {
+		if (!(t->cols[i].flags & F_KEEP))
+			continue;
+		json_get(root, t->cols[i].json, &x);
+		if (x.type <= JSON_NULL)
+			need = 1;
+	}
+	json_get(root, "run_id", &x);
+	if (!need || (id = json_str(&x, NULL)) == NULL)
+		return 0;
+	buf_init(&sql, 0);
+	rc = buf_adds(&sql, "SELECT ") == -1 ? -1 : 0;
+	if (rc == 0)
+		tbl_cols_list(&sql, t, F_KEEP, "");
+	rc = rc == -1 || buf_adds(&sql, " FROM processing_runs FINAL WHERE "
+	    "run_id = ") == -1 || ch_quote(&sql, id) == -1 ||
+	    buf_adds(&sql, " FORMAT JSONEachRow") == -1 ? -1 :
+	    each_row(s->db->c[0], sql.data, started_one, s, err, sizeof err);
+	buf_release(&sql);
+	return rc == -1 ? -1 : 0;
 }
 
 struct exp {

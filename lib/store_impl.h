@@ -41,6 +41,8 @@ enum { C_STR = 1, C_ID, C_NUM, C_BOOL, C_INT, C_JSON, C_ANY, C_TIME,
 #define F_REQ	0x10	/* must be present and not null */
 #define F_NEWER	0x20	/* a row is replaced only by a record not older:
 			   this time (fetched_at) not before the row's */
+#define F_KEEP	0x40	/* null or missing keeps the stored value (a run's
+			   start members an end record leaves out) */
 
 struct col {
 	const char	*json;

@@ -111,6 +111,19 @@ tbl_has(const struct table *t, int flag)
 	return 0;
 }
 
+/* The value column i takes on conflict: excluded's, or for F_KEEP the
+ * row's when excluded's is null. */
+static void
+excluded(struct buf *b, const struct table *t, int i)
+{
+	const char *c = t->cols[i].sql;
+
+	if (t->cols[i].flags & F_KEEP)
+		buf_printf(b, "COALESCE(excluded.%s, %s.%s)", c, t->name, c);
+	else
+		buf_printf(b, "excluded.%s", c);
+}
+
 static void
 distinct(struct buf *b, const struct table *t, int engine)
 {
@@ -125,15 +138,22 @@ distinct(struct buf *b, const struct table *t, int engine)
 		if (engine == DB_PG)
 			buf_printf(b, "%s%s.%s", first ? "" : ", ", t->name,
 			    t->cols[i].sql);
-		else
-			buf_printf(b, "%s%s.%s IS excluded.%s",
-			    first ? "" : " AND ", t->name, t->cols[i].sql,
-			    t->cols[i].sql);
+		else {
+			buf_printf(b, "%s%s.%s IS ", first ? "" : " AND ",
+			    t->name, t->cols[i].sql);
+			excluded(b, t, i);
+		}
 		first = 0;
 	}
 	if (engine == DB_PG) {
 		buf_adds(b, ") IS DISTINCT FROM (");
-		tbl_cols_list(b, t, F_CMP, "excluded.");
+		for (i = 0, first = 1; i < t->ncols; i++) {
+			if (!(t->cols[i].flags & F_CMP))
+				continue;
+			buf_adds(b, first ? "" : ", ");
+			excluded(b, t, i);
+			first = 0;
+		}
 	}
 	buf_adds(b, ")");
 	/* an older observation (a dump replayed after a later run, two
@@ -168,8 +188,8 @@ conflict(struct buf *b, const struct table *t, int engine)
 	for (i = 0; i < t->ncols; i++) {
 		if (t->cols[i].flags & (F_KEY | F_NOUPD))
 			continue;
-		buf_printf(b, "%s%s = excluded.%s", first ? "" : ", ",
-		    t->cols[i].sql, t->cols[i].sql);
+		buf_printf(b, "%s%s = ", first ? "" : ", ", t->cols[i].sql);
+		excluded(b, t, i);
 		first = 0;
 	}
 	distinct(b, t, engine);

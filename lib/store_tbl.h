@@ -136,16 +136,18 @@
 	C(PRICES_FETCHED_AT, "fetched_at", C_TIME, F_NEWER) \
 	X(PRICES_RUN_ID, "run_id", 0)
 
+/* A run's start members: an end record that leaves one out (or gives
+ * it null) keeps what its start stored, as it keeps the counts. */
 #define RUNS_COLS(C, N, X) \
 	C(RUNS_RUN_ID, "run_id", C_STR, F_KEY) \
-	C(RUNS_FLOW, "flow", C_STR, F_CMP) \
-	C(RUNS_RUN_DATE, "run_date", C_DATE, F_CMP) \
-	C(RUNS_TARGET_DATE, "target_date", C_DATE, F_CMP) \
-	C(RUNS_WINDOW_DAYS, "window_days", C_INT, F_CMP) \
-	C(RUNS_STARTED_AT, "started_at", C_TIME, F_CMP) \
-	C(RUNS_GIT_SHA, "git_sha", C_STR, F_CMP) \
-	C(RUNS_ENVIRONMENT, "environment", C_STR, F_CMP) \
-	C(RUNS_OPTIONS, "options", C_JSON, F_CMP) \
+	C(RUNS_FLOW, "flow", C_STR, F_CMP | F_KEEP) \
+	C(RUNS_RUN_DATE, "run_date", C_DATE, F_CMP | F_KEEP) \
+	C(RUNS_TARGET_DATE, "target_date", C_DATE, F_CMP | F_KEEP) \
+	C(RUNS_WINDOW_DAYS, "window_days", C_INT, F_CMP | F_KEEP) \
+	C(RUNS_STARTED_AT, "started_at", C_TIME, F_CMP | F_KEEP) \
+	C(RUNS_GIT_SHA, "git_sha", C_STR, F_CMP | F_KEEP) \
+	C(RUNS_ENVIRONMENT, "environment", C_STR, F_CMP | F_KEEP) \
+	C(RUNS_OPTIONS, "options", C_JSON, F_CMP | F_KEEP) \
 	X(RUNS_STORED_AT, "stored_at", 0)
 
 #define PEVENTS_COLS(C, N, X) \
