@@ -806,6 +806,10 @@ load_suite(struct loader *L, jv suite)
 	}
 	defaults = jv_object_get(jv_copy(suite), jv_string("defaults"));
 	if (jv_get_kind(defaults) != JV_KIND_OBJECT) {
+		/* "defaults": "gpt-4o" set nothing, silently */
+		if (jv_is_valid(defaults) &&
+		    jv_get_kind(defaults) != JV_KIND_NULL)
+			rc = fail(L, "suite %s: defaults is not an object", id);
 		jv_free(defaults);
 		defaults = jv_object();
 	}

@@ -141,4 +141,17 @@ test_expect_success 'a suite member or parameter no type reads is a configuratio
 		"x:forecast:f: unknown parameter max_tokn" >want &&
 	test_cmp want got
 '
+# "defaults": "..." (a string, an array) read as {}: it set nothing.
+test_expect_success 'a suite whose defaults is not an object is a configuration error' '
+	for d in "\"gpt-4o\"" "[{\"timeout\":5}]" 5 null; do
+		echo "{\"suites\":[{\"id\":\"x\",\"defaults\":$d,\"research\":[{\"variant\":\"r\",\"type\":\"builtin\",\"builtin\":\"baseline\"}]}]}" >d.json &&
+		run pm-experiment -c d.json --check || return 1
+		if [ "$d" = null ]; then
+			expect_status 0 || return 1
+		else
+			expect_status 2 && test_eq "pm-experiment: suite x: defaults is not an object" "$(cat err)" ||
+			{ say "defaults $d"; return 1; }
+		fi
+	done
+'
 test_done
