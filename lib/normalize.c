@@ -838,7 +838,8 @@ price(struct normalizer *n, const struct norm_sink *sink,
 	put_src(b, src);
 	if (jw_close(b, '}') == -1)
 		return fail(n, "record larger than the line cap");
-	sink->record(sink->arg, b);
+	if (sink)	/* NULL: checked only (a book's first pass) */
+		sink->record(sink->arg, b);
 	return 0;
 }
 
@@ -933,7 +934,8 @@ book(struct normalizer *n, const struct norm_sink *sink,
 	put_src(b, src);
 	if (jw_close(b, '}') == -1)
 		return fail(n, "record larger than the line cap");
-	sink->record(sink->arg, b);
+	if (sink)
+		sink->record(sink->arg, b);
 	return 0;
 }
 
@@ -1031,10 +1033,12 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
     const struct norm_src *src, const struct norm_sink *sink)
 {
 	const json_val *req = &src->request;
+	const struct norm_sink *to;
 	json_val tv, v, t;
 	const char *tok, *s;
 	char ts[TS_MAX], side[8];
 	size_t toklen = 0, sl, i;
+	int pass;
 
 	if (pl->type != JSON_OBJECT)
 		return fail(n, "%s payload is not an object", ep);
@@ -1050,13 +1054,21 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 		json_get(pl, "timestamp", &t);
 		if ((s = json_str(&t, &sl)) == NULL || ts_parse(s, sl, ts) == -1)
 			return fail(n, "book timestamp missing or not epoch ms");
-		json_get(pl, "bids", &v);
-		if (book_side(n, sink, src, tok, toklen, &v, "buy", ts) == -1)
-			return -1;
-		json_get(pl, "asks", &v);
-		if (book_side(n, sink, src, tok, toklen, &v, "sell", ts) == -1)
-			return -1;
-		return book(n, sink, src, tok, toklen, pl, ts);
+		/* all of a book or none of it: each record made and
+		 * checked first (no sink), then written */
+		for (pass = 0; pass < 2; pass++) {
+			to = pass ? sink : NULL;
+			json_get(pl, "bids", &v);
+			if (book_side(n, to, src, tok, toklen, &v, "buy",
+			    ts) == -1)
+				return -1;
+			json_get(pl, "asks", &v);
+			if (book_side(n, to, src, tok, toklen, &v, "sell",
+			    ts) == -1 || book(n, to, src, tok, toklen, pl,
+			    ts) == -1)
+				return -1;
+		}
+		return 0;
 	}
 	if (strcmp(ep, "prices-history") == 0)
 		return history(n, pl, src, sink, tok, toklen);

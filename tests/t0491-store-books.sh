@@ -26,6 +26,19 @@ test_expect_success 'a recorded book: one book record, every level, best first' 
 	test_cmp want got
 '
 
+# the best bid's price record was written before the best ask failed
+test_expect_success 'a book with a bad best ask: a failure, no record of it at all' '
+	rec_raw clob book "{\"token_id\":\"1\",\"market_id\":\"9\",\"outcome\":\"Yes\"}" \
+	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json" | jq -c ".asks[-1].price = \"1.5\"")" >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	test_count price out 0 && test_count book out 0 && test_count failure out 1 &&
+	test_grep "in.ndjson:1: price 1.5 is outside \[0, 1\]" err &&
+	rec_raw clob book "{\"token_id\":\"1\",\"market_id\":\"9\",\"outcome\":\"Yes\"}" \
+	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json" | jq -c ".bids[0].size = \"x\"")" >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	test_count price out 0 && test_count book out 0 && test_count failure out 1
+'
+
 test_expect_success 'a book with no bids: an empty side, no best bid' '
 	book_raw clob-book-ra1nty-1.json >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 0 &&
