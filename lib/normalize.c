@@ -1273,6 +1273,27 @@ has(const json_val *v)
 }
 
 const char *
+norm_envelope(const json_val *pl)
+{
+	static const char *const keys[] = { "$schema", "events", "id",
+	    "markets", "next_cursor" };
+	enum { SCHEMA, EVENTS, ID, MARKETS, CURSOR, N };
+	json_val f[N];
+
+	if (pl->type != JSON_OBJECT)
+		return NULL;
+	json_pick(pl, keys, N, f);
+	/* an event has an id and markets too, and no cursor */
+	if (has(&f[ID]) || !(has(&f[SCHEMA]) || has(&f[CURSOR])))
+		return NULL;
+	if (f[MARKETS].type == JSON_ARRAY)
+		return "markets";
+	if (f[EVENTS].type == JSON_ARRAY)
+		return "events";
+	return NULL;
+}
+
+const char *
 norm_detect(const json_val *pl)
 {
 	static const char *const keys[] = { "asset_id", "bids", "clobTokenIds",

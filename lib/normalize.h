@@ -35,6 +35,11 @@ void norm_free(struct normalizer *n);
 /* Endpoints understood, for --endpoint and the raw records' field. */
 int norm_endpoint_known(const char *endpoint);
 
+/* A Gamma keyset page whole ({"$schema", "markets"|"events",
+ * "next_cursor"}), not one object of it: the member that holds the list,
+ * "markets" or "events"; else NULL. */
+const char *norm_envelope(const json_val *payload);
+
 /* A guess for a bare API object: "markets", "events", ... or NULL. */
 const char *norm_detect(const json_val *payload);
 

@@ -49,6 +49,23 @@ test_expect_success 'a bare CLOB answer says what it lacks' '
 	run pm-normalize -R in2.ndjson && expect_status 1 &&
 	test_grep "cannot tell which endpoint this object came from; use --endpoint" err
 '
+test_expect_success 'a saved keyset page on one line: no event, no raw record, the way out said' '
+	{ jq -c . "$FIXTURES"/gamma-markets-keyset-hisefath-1.json &&
+	  jq -c "{\"\$schema\": \"x/EventsKeysetListResponse.json\",
+	      events: [{id: \"9\", title: \"t\"}]}" "$FIXTURES"/gamma-markets-keyset-hisefath-1.json
+	} >in.ndjson &&
+	for o in "" "-e markets" "-e events"; do
+		run pm-normalize $o in.ndjson && expect_status 1 &&
+		test_count failure out 2 && test_count raw out 0 &&
+		test_count market out 0 && test_count event out 0 &&
+		jq -se "map(select(.kind == \"failure\") | .reason == \"bad_record\") | all" out >/dev/null &&
+		test_grep "^pm-normalize: in.ndjson:1: a keyset page, not one object: pipe it through jq -c .\.markets\[\].\$" err &&
+		test_grep "^pm-normalize: in.ndjson:2: a keyset page, not one object: pipe it through jq -c .\.events\[\].\$" err || return 1
+	done &&
+	jq -c ".markets[]" "$FIXTURES"/gamma-markets-keyset-hisefath-1.json >pages.ndjson &&
+	run pm-normalize pages.ndjson && expect_status 0 &&
+	test_count market out 3 && test_count raw out 3
+'
 test_expect_success 'CLOB answers become price records with the token kept as text' '
 	{ raw price "{\"token_id\":\"$TOK\",\"side\":\"BUY\",\"market_id\":\"1\",\"outcome\":\"Yes\"}" "$(clob price_buy)";
 	  raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)";

@@ -161,12 +161,20 @@ one(struct rec *r, void *arg)
 	struct norm_src src = { 0 };
 	json_val payload, f;
 	const char *ep, *s;
-	char sha[65], ts[TS_MAX], epbuf[32];
+	char sha[65], ts[TS_MAX], epbuf[32], detail[96];
 	size_t sl;
 
 	c->rec = r;
 	if (r->kind == NULL) {
 		payload = r->root;
+		/* one line of a saved listing page is no object of it: not
+		 * an event (it holds markets), nor a raw record to keep */
+		if ((s = norm_envelope(&payload)) != NULL) {
+			snprintf(detail, sizeof detail, "a keyset page, not one "
+			    "object: pipe it through jq -c '.%s[]'", s);
+			bad(c, r, detail);
+			return 0;
+		}
 		ep = c->endpoint ? c->endpoint : norm_detect(&payload);
 		if (ep == NULL) {
 			bad(c, r, "cannot tell which endpoint this object came "
