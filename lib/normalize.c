@@ -726,20 +726,29 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	    put_num(n, b, "volume", &f[E_VOLUME], "volume") ||
 	    put_num(n, b, "liquidity", &f[E_LIQUIDITY], "liquidity") ||
 	    put_tags(n, b, &f[E_TAGS]))
-		return -1;
-	jw_key(b, "market_ids");
-	jw_open(b, '[');
-	json_iter_init(&it, &f[E_MARKETS]);
-	while (json_iter_next(&it, NULL, NULL, &m)) {
-		json_get(&m, "id", &id);
-		if (id_text(&id, &n->id) == 0)
-			jw_str(b, n->id.data, n->id.len);
+		failed = 1;
+	else {
+		jw_key(b, "market_ids");
+		jw_open(b, '[');
+		json_iter_init(&it, &f[E_MARKETS]);
+		while (json_iter_next(&it, NULL, NULL, &m)) {
+			json_get(&m, "id", &id);
+			if (id_text(&id, &n->id) == 0)
+				jw_str(b, n->id.data, n->id.len);
+		}
+		jw_close(b, ']');
+		put_src(b, src);
+		if (jw_close(b, '}') == -1) {
+			fail(n, "record larger than the line cap");
+			failed = 1;
+		}
 	}
-	jw_close(b, ']');
-	put_src(b, src);
-	if (jw_close(b, '}') == -1)
-		return fail(n, "record larger than the line cap");
-	sink->record(sink->arg, b);
+	/* A field of the event it cannot read is the event's failure, not
+	 * its markets': they have their own fields. */
+	if (failed)
+		sink->fail(sink->arg, NULL, n->eid.data, n->err);
+	else
+		sink->record(sink->arg, b);
 
 	/* Then each embedded market, with this event as its own. */
 	json_iter_init(&it, &f[E_MARKETS]);

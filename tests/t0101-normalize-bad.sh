@@ -48,6 +48,17 @@ test_expect_success 'outcome arrays that disagree or do not parse' '
 	bad_between "{\"id\":\"6\",\"outcomes\":\"[\\\"a\\\", \\\"b\\\"]\",\"outcomePrices\":\"[0.5,\"}" \
 		"market 6: outcomePrices is not a JSON array"
 '
+test_expect_success 'an event field it cannot read fails the event alone: its markets go on' '
+	jq -c ".[0] | .endDate = \"soon\"" "$FIXTURES"/gamma-events-bobaoxu2001-1.json >in.ndjson &&
+	n=$(jq -c ".markets | length" in.ndjson) && test_num "$n" -gt 1 &&
+	id=$(jq -r .id in.ndjson) &&
+	run pm-normalize -R -e events in.ndjson && expect_status 1 &&
+	test_count event out 0 && test_count market out "$n" && test_count failure out 1 &&
+	jq -se "map(select(.kind == \"failure\"))[0] | .event_key == \"$id\" and
+	    .reason == \"normalization_failed\" and .input == \"in.ndjson:1\"" out >/dev/null &&
+	jq -se "map(select(.kind == \"market\") | .event_id == \"$id\") | all" out >/dev/null &&
+	test_grep "^pm-normalize: in.ndjson:1: event $id: endDate is not a timestamp: \"soon\"" err
+'
 test_expect_success 'a detail cut inside a character: still UTF-8, the failure stored' '
 	# "is not a number" quotes 32 bytes: the cut falls in the 16th é
 	bad_between "{\"id\":\"9\",\"volume\":\"a$(printf "%020d" 0 | sed "s/0/é/g")\"}" \
