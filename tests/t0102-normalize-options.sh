@@ -103,6 +103,22 @@ test_expect_success '--only normalizes the listed endpoints and passes the rest'
 		test_grep "only: unknown endpoint" err || return 1
 	done
 '
+test_expect_success '--only markets, events: their keyset pages too, what pm-fetch writes by default' '
+	m=$(markets | head -1) &&
+	e=$(jq -c ".[0]" "$FIXTURES"/gamma-events-bobaoxu2001-1.json) &&
+	{ rec_raw gamma markets/keyset "{}" "$m" && rec_raw gamma events/keyset "{}" "$e" &&
+	  raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)"; } >in.ndjson &&
+	run pm-normalize -R --only markets in.ndjson && expect_status 0 &&
+	test_count market out 1 && test_count raw out 2 && test_count event out 0 &&
+	run pm-normalize -R --only events,midpoint in.ndjson && expect_status 0 &&
+	test_count event out 1 && test_count market out "$(echo "$e" | jq ".markets | length")" &&
+	test_count price out 1 && test_count raw out 1 &&
+	run pm-normalize -R --only markets/keyset in.ndjson && expect_status 0 &&
+	test_count market out 1 && test_count raw out 2 &&
+	rec_raw gamma markets "{}" "$m" >off.ndjson &&
+	run pm-normalize -R --only markets/keyset off.ndjson && expect_status 0 &&
+	test_count market out 0 && test_count raw out 1
+'
 test_expect_success 'a raw record without sha256 is a bad record' '
 	printf "%s\n" "{\"kind\":\"raw\",\"endpoint\":\"markets\",\"payload\":{\"id\":\"1\"}}" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&

@@ -128,19 +128,32 @@ wrap_bare(struct ctx *c, const struct rec *r, const char *ep, char sha[65])
 	return raw_emit(&src, b->data, n, sha);
 }
 
-/* Is ep in the comma list? */
+/* Is ep[0..n) in the comma list? */
+static int
+listed_n(const char *list, const char *ep, size_t n)
+{
+	const char *p = list;
+	size_t l;
+
+	for (;;) {
+		l = strcspn(p, ",");
+		if (l == n && memcmp(p, ep, n) == 0)
+			return 1;
+		if (p[l] == 0)
+			return 0;
+		p += l + 1;
+	}
+}
+
+/* Is ep in the comma list?  markets and events name their keyset pages
+ * too, what pm-fetch writes by default: the same objects. */
 static int
 listed(const char *list, const char *ep)
 {
-	size_t n = strlen(ep);
-	const char *p = list;
+	const char *k = strstr(ep, "/keyset");
 
-	while ((p = strstr(p, ep)) != NULL) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
-			return 1;
-		p += n;
-	}
-	return 0;
+	return listed_n(list, ep, strlen(ep)) ||
+	    (k != NULL && k[7] == 0 && listed_n(list, ep, (size_t)(k - ep)));
 }
 
 /* The input is slow (pm-fetch waiting on the API): what is written so
