@@ -25,6 +25,8 @@ static size_t plen, maxl;
 static unsigned long refused;
 static int refusing;	/* the failure record itself always goes out */
 static int text;	/* out_text_line(): a line of no record, no cap */
+static const char *at_file;	/* out_at() */
+static unsigned long at_line;
 
 void
 out_init(void)
@@ -129,9 +131,11 @@ refuse(const char *head, size_t hn, size_t total)
 	int hm, hk;
 
 	refused++;
-	/* a group names its markets too: then the event_key only */
+	/* a group names its markets too: then the event_key only; an
+	 * event record (no market_id) its event_id */
 	hk = head_str(head, hn, "event_key", key, sizeof key);
 	hm = !hk && head_str(head, hn, "market_id", mid, sizeof mid);
+	hk = hk || (!hm && head_str(head, hn, "event_id", key, sizeof key));
 	buf_reset(&pend);
 	plen = 0;
 	if (strncmp(stage, "pm-", 3) == 0)
@@ -141,7 +145,8 @@ refuse(const char *head, size_t hn, size_t total)
 	refusing = 1;
 	rec_failure(&(struct failure){ .stage = stage,
 	    .reason = "bad_record", .market_id = hm ? mid : NULL,
-	    .event_key = hk ? key : NULL, .detail = det });
+	    .event_key = hk ? key : NULL, .file = at_file, .line = at_line,
+	    .detail = det });
 	refusing = 0;
 }
 
@@ -211,6 +216,13 @@ out_line(const void *p, size_t n)
 		out_write(p, n);
 		out_write("\n", 1);
 	}
+}
+
+void
+out_at(const char *file, unsigned long line)
+{
+	at_file = file;
+	at_line = line;
 }
 
 unsigned long

@@ -29,5 +29,9 @@ int out_flush(void);
 int out_failed(void);			/* OUT_OK, OUT_ERROR or OUT_EPIPE */
 int out_close(void);			/* flush; returns out_failed() */
 unsigned long out_refused(void);	/* lines refused as too long */
+/* The input position the records written next come from (file NULL:
+ * none), for the failure record of one refused: a tool that writes what
+ * it makes of an input line at once sets it. */
+void out_at(const char *file, unsigned long line);
 
 #endif

@@ -49,6 +49,20 @@ test_expect_success 'pm-normalize: a market record longer than its payload' '
 	jq -se "map(select(.kind == \"failure\"))[0].market_id == \"1\"" out >/dev/null
 '
 
+test_expect_success 'pm-normalize: the failure of an event record names the event and its input line' '
+	# 200 tags of an id alone: each three times as long in the record
+	{ wide 1 && jq -nc "{id: \"e7\", title: \"t\", tags: [range(200) | {id: \"\(.)\"}],
+	      markets: [{id: \"3\", question: \"q\"}]}"; } >in.ndjson &&
+	test "$(wc -L <in.ndjson)" -lt 6000 &&
+	# the market has them in its event
+	PM_MAX_LINE=6000 run pm-normalize -R in.ndjson && refused 6000 normalize 3 &&
+	jq -se "map(select(.kind == \"failure\")) | .[0].market_id == \"1\" and
+	    .[0].input == \"in.ndjson:1\" and .[1].event_key == \"e7\" and
+	    .[1].input == \"in.ndjson:2\" and (.[1] | has(\"market_id\") | not) and
+	    .[2].market_id == \"3\" and .[2].input == \"in.ndjson:2\"" out >/dev/null &&
+	test_grep "^pm-normalize: in.ndjson:1: market 1: record of [0-9]* bytes not written" err &&
+	test_grep "^pm-normalize: in.ndjson:2: event e7: record of [0-9]* bytes not written" err
+'
 test_expect_success 'pm-group: a group of many small markets' '
 	for i in $(seq 1 30); do m "$i" e1; done >in.ndjson && m 99 e2 >>in.ndjson &&
 	PM_MAX_LINE=2000 run pm-group in.ndjson &&

@@ -178,6 +178,7 @@ one(struct rec *r, void *arg)
 	size_t sl;
 
 	c->rec = r;
+	out_at(r->file, r->line);	/* what it writes now comes from r */
 	if (r->kind == NULL) {
 		payload = r->root;
 		/* one line of a saved listing page is no object of it: not
