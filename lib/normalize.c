@@ -203,6 +203,14 @@ id_text(const json_val *v, struct buf *out)
 	return -1;
 }
 
+/* An id of a request as text for a failure (an integer too, as
+ * put_id() writes it), or NULL. */
+static const char *
+id_or_null(struct normalizer *n, const json_val *v)
+{
+	return id_text(v, &n->tmp) == 0 ? n->tmp.data : NULL;
+}
+
 /* The id at hand for a failure, or NULL. */
 static const char *
 idz(const struct buf *b)
@@ -975,7 +983,7 @@ prices_batch(struct normalizer *n, const json_val *pl,
 		if (sides.type != JSON_OBJECT) {
 			snprintf(err, sizeof err, "token %.80s: prices are not "
 			    "an object", tok);
-			sink->fail(sink->arg, json_str(&mid, NULL), NULL, err);
+			sink->fail(sink->arg, id_or_null(n, &mid), NULL, err);
 			failed++;
 			continue;
 		}
@@ -992,7 +1000,7 @@ prices_batch(struct normalizer *n, const json_val *pl,
 				continue;
 			snprintf(err, sizeof err, "token %.80s %.*s: %s", tok,
 			    (int)(skl < 20 ? skl : 20), sk, n->err);
-			sink->fail(sink->arg, json_str(&mid, NULL), NULL, err);
+			sink->fail(sink->arg, id_or_null(n, &mid), NULL, err);
 			failed++;
 		}
 	}

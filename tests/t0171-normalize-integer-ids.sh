@@ -26,6 +26,14 @@ test_expect_success 'a price request naming its market by a large integer id' '
 	test_eq 9007199254740993 "$(jq -r .market_id out)"
 '
 
+test_expect_success 'a bad /prices price of a market named by an integer id: the failure names it' '
+	printf "%s\n" "{\"kind\":\"raw\",\"source\":\"clob\",\"endpoint\":\"prices\",\"url\":\"u\",\"fetched_at\":\"2026-01-01T00:00:00.000Z\",\"sha256\":\"$(printf %064d 0)\",\"request\":{\"tokens\":{\"1\":{\"market_id\":9007199254740993},\"2\":{\"market_id\":\"7\"}}},\"payload\":{\"1\":{\"BUY\":\"2\"},\"2\":\"x\"}}" >in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 1 && test_count failure out 2 &&
+	jq -r "select(.kind == \"failure\") | .market_id" out >got &&
+	printf "%s\n" 9007199254740993 7 >want && test_cmp want got &&
+	test_grep "^pm-normalize: in.ndjson:1: market 9007199254740993: token 1 BUY: price 2 is outside" err
+'
+
 test_expect_success 'an integer id of more digits than 64 bits hold: refused, as before' '
 	echo "{\"id\":123456789012345678901234567890,\"question\":\"q\"}" >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
