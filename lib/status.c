@@ -43,7 +43,7 @@ struct rep {
 
 /* The daily flow's data ages a day between runs; so does that of
  * retry-failures, which is the daily's (the events processed). */
-void
+static void
 status_defaults(const char *flow, int64_t *fresh, int64_t *stale)
 {
 	if (flow && (strcmp(flow, "daily") == 0 ||
@@ -54,6 +54,19 @@ status_defaults(const char *flow, int64_t *fresh, int64_t *stale)
 		*fresh = 20 * 60;
 		*stale = 60 * 60;
 	}
+}
+
+void
+status_thresholds(const struct status_opts *o, const char *flow,
+    int64_t *fresh, int64_t *stale)
+{
+	int64_t f, s;
+
+	status_defaults(flow, &f, &s);
+	*fresh = o->fresh_given ? o->fresh : o->stale_given && o->stale < f ?
+	    o->stale / 2 : f;
+	*stale = o->stale_given ? o->stale : o->fresh_given && o->fresh >= s ?
+	    o->fresh * 2 : s;
 }
 
 int
@@ -534,8 +547,8 @@ level_json(struct rep *r, const struct fresh *f)
 }
 
 /* One flow's freshness (--flow), or every flow's: the level is the worst
- * of the flows that have run (each against its own thresholds unless
- * --fresh or --stale was given), or, when none has, that of the newest
+ * of the flows that have run (each against its own thresholds but for
+ * a --fresh or --stale given, status_thresholds()), or, when none has, that of the newest
  * data stored by any. */
 static int
 freshness(struct rep *r, int *level)
@@ -551,11 +564,8 @@ freshness(struct rep *r, int *level)
 			continue;
 		memset(&fl[n], 0, sizeof fl[n]);
 		fl[n].src = &sources[i];
-		fl[n].fresh = o->fresh;
-		fl[n].stale = o->stale;
-		if (!o->thresholds_given && !o->flow)
-			status_defaults(sources[i].flow, &fl[n].fresh,
-			    &fl[n].stale);
+		status_thresholds(o, sources[i].flow, &fl[n].fresh,
+		    &fl[n].stale);
 		if (newest(r, &fl[n]) == -1 || run_counts(r, &fl[n]) == -1)
 			return -1;
 		if (fl[n].level != NO_DATA && (any == NULL ||

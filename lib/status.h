@@ -26,11 +26,15 @@ struct status_opts {
 	int		 runs;		/* last runs listed */
 	int		 failures;	/* recent failures listed */
 	int		 json;		/* JSON instead of text */
-	int		 thresholds_given; /* fresh, stale: for every flow */
+	int		 fresh_given;	/* fresh, stale: for every flow, the */
+	int		 stale_given;	/* other one each flow's own */
 };
 
-/* Default thresholds for a flow (a daily flow is fresh for a day). */
-void status_defaults(const char *flow, int64_t *fresh, int64_t *stale);
+/* The thresholds flow is judged by: those given in o, the other one the
+ * flow's default, twice a --fresh at or above the default stale age,
+ * half a --stale below the default fresh age. */
+void status_thresholds(const struct status_opts *o, const char *flow,
+    int64_t *fresh, int64_t *stale);
 
 /* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0 or -1. */
 int status_duration(const char *s, int64_t *secs);

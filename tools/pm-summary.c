@@ -55,7 +55,6 @@ struct opts {
 	struct score_opts sc;
 	struct lease_opts le;
 	struct db_choice dbc;
-	int		 fresh_set, stale_set;
 	const char	*plot;		/* --score --plot FILE.svg */
 };
 
@@ -201,10 +200,10 @@ one_opt(int ch, struct opts *o)
 		o->st.flow = optarg;
 		return 0;
 	case O_FRESH:
-		o->fresh_set = 1;
+		o->st.fresh_given = 1;
 		return read_dur("--fresh", optarg, &o->st.fresh);
 	case O_STALE:
-		o->stale_set = 1;
+		o->st.stale_given = 1;
 		return read_dur("--stale", optarg, &o->st.stale);
 	case O_NOW: return read_time(optarg, &o->st.now);
 	case O_RUNS:
@@ -262,8 +261,6 @@ one_opt(int ch, struct opts *o)
 static int
 check_opts(struct opts *o, int nfiles)
 {
-	int64_t fresh, stale;
-
 	if (o->mode != MODE_STREAM && nfiles > 0) {
 		msg("--status and --score take no file operands");
 		return -1;
@@ -272,12 +269,7 @@ check_opts(struct opts *o, int nfiles)
 		msg("--pass and --json -: both want standard output");
 		return -1;
 	}
-	status_defaults(o->st.flow, &fresh, &stale);
-	if (!o->fresh_set)
-		o->st.fresh = fresh;
-	if (!o->stale_set)
-		o->st.stale = o->fresh_set && o->st.fresh >= stale ?
-		    o->st.fresh * 2 : stale;
+	status_thresholds(&o->st, o->st.flow, &o->st.fresh, &o->st.stale);
 	if (o->st.stale < o->st.fresh) {
 		msg("--stale must not be below --fresh");
 		return -1;
@@ -297,7 +289,6 @@ check_opts(struct opts *o, int nfiles)
 		o->db_url = o->dbc.url;
 	}
 	o->st.json = o->sc.json = o->json;
-	o->st.thresholds_given = o->fresh_set || o->stale_set;
 	return 0;
 }
 
