@@ -882,8 +882,8 @@ check_options() {
 	*)	[ ${#positional[@]} -eq 0 ] ||
 		    usage_error "$flow: unexpected argument: ${positional[0]}" ;;
 	esac
-	[ "$flow" = status ] || [ ${#status_args[@]} -eq 0 ] ||
-	    usage_error "$flow: ${status_args[0]} is an option of the status flow"
+	only_for status "${status_args[0]:-${status_path:+--status-path}}" \
+	    "an option of the status flow"
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
 	[ ${#score_args[@]} -eq 0 ] || [ "$flow" = score ] ||
 	    usage_error "--buckets, --clamp, --json and --plot are score's options"

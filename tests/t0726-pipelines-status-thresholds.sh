@@ -83,4 +83,17 @@ test_expect_success 'both given: every flow by them; --stale below --fresh is a 
 	test_grep "stale must not be below --fresh" err
 '
 
+test_expect_success 'the status flow'"'"'s options: another flow refuses them, runs nothing' '
+	for a in "--status-path s.json" "--fresh 1h" "--stale 1h" "--flow daily"; do
+		for f in static delta daily; do
+			run "$TOP/pipelines.sh" $f $a --db x.db --env-file /dev/null \
+			    --gamma-url http://127.0.0.1:9/ &&
+			expect_status 2 &&
+			test_grep "^pipelines.sh: $f: ${a%% *} is an option of the status flow" err ||
+			return 1
+		done
+	done &&
+	! test -e x.db && ! test -e s.json && ! test -e dumps
+'
+
 test_done
