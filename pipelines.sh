@@ -1078,9 +1078,12 @@ main() {
 	      margin:$m}')
 	if [ "$flow" != daily ]; then window_days='' target_date=''; fi
 	dump_file=$dump_dir/$run_id.ndjson
-	# a replay writes no dump: no directory for one
-	[ -n "$no_dump" ] || [ "$flow" = replay ] || mkdir -p -- "$dump_dir" ||
-	    die "cannot create $dump_dir"
+	# only these keep a dump: no directory for another flow, nor its
+	# failure when one cannot be made (a PM_DUMP_DIR shared by cron's)
+	case $flow in daily|retry-failures)
+		[ -n "$no_dump" ] || mkdir -p -- "$dump_dir" ||
+		    die "cannot create $dump_dir" ;;
+	esac
 	[ -n "$summary_path" ] && { mkdir -p -- "$(dirname -- "$summary_path")" ||
 	    die "cannot create the directory of $summary_path"; }
 	check_summary_path
