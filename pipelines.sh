@@ -1057,14 +1057,15 @@ main() {
 	daily:clickhouse*://* | retry-failures:clickhouse*://*)
 		usage_error "$flow: not on ClickHouse: the daily flow's bookkeeping (--new-only) and experiment results need a PostgreSQL or SQLite database (pm-store(1), CLICKHOUSE)" ;;
 	esac
-	# a run id mistyped (or another database's) is a usage error, not a
-	# run that retries nothing without a word
+	# a run id mistyped (or another database's, or a static run's: no
+	# groups) is a usage error, not a run that retries nothing unsaid
 	if [ "$flow" = retry-failures ]; then
 		local known=0
 		pm pm-store --export retry --run "${positional[0]}" --limit 1 \
 		    >/dev/null || known=$?
-		[ "$known" -ne 2 ] || usage_error "retry-failures: no run" \
-		    "${positional[0]} in the database: nothing retried"
+		[ "$known" -ne 2 ] || usage_error "retry-failures: no daily or" \
+		    "retry-failures run ${positional[0]} in the database:" \
+		    "nothing retried"
 		[ "$known" -eq 0 ] || die "retry-failures: cannot read run" \
 		    "${positional[0]} from the database"
 	fi

@@ -81,7 +81,7 @@ test_expect_success 'retry-failures of a run the database does not have: exit 2,
 	    --config "$TMP/exp.json" --env-file /dev/null &&
 	expect_status 2 &&
 	test_grep -x "pm-store: $DB: --run no-such-run: no such run" err &&
-	test_grep -x "pipelines.sh: retry-failures: no run no-such-run in the database: nothing retried" err &&
+	test_grep -x "pipelines.sh: retry-failures: no daily or retry-failures run no-such-run in the database: nothing retried" err &&
 	test ! -e s2.json &&
 	q "SELECT run_id, status FROM processing_runs ORDER BY run_id" >runs_after &&
 	test_cmp runs_before runs_after &&
@@ -105,7 +105,7 @@ test_expect_success 'PostgreSQL: a run the database does not have is exit 2 too'
 	expect_status 0 &&
 	run "$P" retry-failures no-such-run --db "$url" --no-dump \
 	    --config "$TMP/exp.json" --env-file /dev/null &&
-	expect_status 2 && test_grep "no run no-such-run in the database" err &&
+	expect_status 2 && test_grep "retry-failures run no-such-run in the database" err &&
 	test_eq 1 "$(psql -XAtq "$url" -c "SELECT count(*) FROM processing_runs")" &&
 	id=$(psql -XAtq "$url" -c "SELECT run_id FROM processing_runs") &&
 	run "$P" retry-failures "$id" --db "$url" --no-dump \

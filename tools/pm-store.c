@@ -128,20 +128,33 @@ print_schema(const char *engine)
 }
 
 /* -e retry -r RUN_ID: the run is stored (1), or not (0: a run id
- * mistyped would retry nothing without a word), or -1. */
+ * mistyped would retry nothing without a word), or is of a flow that
+ * forecasts nothing, named in flow (2: its failures are fetches, no
+ * groups: the same), or -1. */
 static int
-run_stored(struct db *db, const char *run_id)
+run_stored(struct db *db, const char *run_id, char *flow, size_t flowlen)
 {
+	static const char *const fetching[] = { "static", "delta", "events",
+	    "prices", "trades" };
 	struct db_stmt *st;
-	int rc;
+	const char *f;
+	size_t i;
+	int rc, v;
 
-	if ((st = db_prepare(db, "SELECT 1 FROM processing_runs WHERE "
+	if ((st = db_prepare(db, "SELECT flow FROM processing_runs WHERE "
 	    "run_id = ?1")) == NULL)
 		return -1;
 	db_bind_str(st, 1, run_id);
 	rc = db_step(st);
+	v = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+	if (v == 1 && (f = db_col_text(st, 0, NULL)) != NULL)
+		for (i = 0; i < sizeof fetching / sizeof fetching[0]; i++)
+			if (strcmp(f, fetching[i]) == 0) {
+				snprintf(flow, flowlen, "%s", f);
+				v = 2;
+			}
 	db_finalize(st);
-	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+	return v;
 }
 
 static int
@@ -152,7 +165,7 @@ do_export(struct opts *o)
 	const char *what = o->export;
 	struct db *db;
 	unsigned long n = 0;
-	char err[600];
+	char err[600], flow[16];
 	int rc = 0, whole, v;
 	/* a run to retry that is not stored is a mistake (exit 2) */
 	int retry_run = o->run_id && strcmp(what, "retry") == 0;
@@ -184,14 +197,18 @@ do_export(struct opts *o)
 		db_close(db);
 		return v == -1 ? EXIT_DB : retry_run ? EXIT_USAGE : 0;
 	}
-	if (retry_run && (v = run_stored(db, o->run_id)) != 1) {
+	if (retry_run && (v = run_stored(db, o->run_id, flow,
+	    sizeof flow)) != 1) {
 		if (v == 0)
 			msg("%s: --run %s: no such run", o->target, o->run_id);
+		else if (v == 2)
+			msg("%s: --run %s: a run of the %s flow, which has no "
+			    "groups to retry", o->target, o->run_id, flow);
 		else
 			msg("%s: --run %s: %s", o->target, o->run_id,
 			    db_errmsg(db));
 		db_close(db);
-		return v == 0 ? EXIT_USAGE : EXIT_DB;
+		return v == -1 ? EXIT_DB : EXIT_USAGE;
 	}
 	whole = o->format == EXPORT_NDJSON &&
 	    (strcmp(what, "market") == 0 || strcmp(what, "event") == 0);
