@@ -897,6 +897,9 @@ check_options() {
 	    "an option of the flows that make a run"
 	only_for "$run_flows" "${limit:+--limit}" \
 	    "an option of the flows that make a run"
+	# status writes its alert state, score nothing: neither is a dry run
+	only_for "$run_flows prune" "${dry_run:+--dry-run}" \
+	    "an option of the flows that make a run and of prune"
 	only_for delta "$overlap_opt" "the delta flow's option"
 	[ -n "$list" ] || only_for "daily retry-failures" "$exp_opt" \
 	    "an option of the daily and retry-failures flows"

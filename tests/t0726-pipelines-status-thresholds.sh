@@ -96,4 +96,16 @@ test_expect_success 'the status flow'"'"'s options: another flow refuses them, r
 	! test -e x.db && ! test -e s.json && ! test -e dumps
 '
 
+test_expect_success '--dry-run: status and score make no run, refuse it, write nothing' '
+	filled &&
+	for f in status score; do
+		run "$TOP/pipelines.sh" $f --dry-run --db d.db --env-file /dev/null \
+		    --notify http://127.0.0.1:9/hook &&
+		expect_status 2 &&
+		test_grep "^pipelines.sh: $f: --dry-run is an option of the flows that make a run and of prune" err ||
+		return 1
+	done &&
+	test "$(sqlite3 d.db "SELECT count(*) FROM status_alerts")" = 0
+'
+
 test_done
