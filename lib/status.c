@@ -548,8 +548,8 @@ level_json(struct rep *r, const struct fresh *f)
 
 /* One flow's freshness (--flow), or every flow's: the level is the worst
  * of the flows that have run (each against its own thresholds but for
- * a --fresh or --stale given, status_thresholds()), or, when none has, that of the newest
- * data stored by any. */
+ * a --fresh or --stale given, status_thresholds()), or, when none has,
+ * that of the newest data stored by any. */
 static int
 freshness(struct rep *r, int *level)
 {
