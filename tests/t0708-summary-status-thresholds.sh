@@ -28,9 +28,12 @@ test_expect_success 'every flow its own thresholds: the level'"'"'s in JSON, as 
 
 test_expect_success 'thresholds given, or no data: those asked for' '
 	pm-store --db d.db <"$TMP/daily.ndjson" >/dev/null 2>&1 &&
-	run pm-summary --status --db d.db --now "$AT" --fresh 10m --json && expect_status 5 &&
-	jq -e ".level == \"very_stale\" and .fresh_seconds == 600 and
-		.stale_seconds == 3600" out >/dev/null &&
+	run pm-summary --status --db d.db --now "$AT" --fresh 10m --json && expect_status 4 &&
+	jq -e ".level == \"stale\" and .fresh_seconds == 600 and
+		.stale_seconds == 172800" out >/dev/null &&
+	run pm-summary --status --db d.db --now "$AT" --stale 30h --json && expect_status 5 &&
+	jq -e ".level == \"very_stale\" and .fresh_seconds == 86400 and
+		.stale_seconds == 108000" out >/dev/null &&
 	pm-store --db empty.db </dev/null >/dev/null 2>&1 &&
 	run pm-summary --status --db empty.db --json && expect_status 5 &&
 	jq -e ".level == \"no_data\" and .fresh_seconds == 1200 and
