@@ -16,6 +16,8 @@
 
 #define NBATCH	8	/* market batches open at once, by watermark day */
 #define NLOOKUP	20	/* condition ids a Gamma lookup */
+#define PAGE_SURE 500	/* a limit= every version of the API's pages
+			 * allows: a page shorter than this is the last */
 
 /* Condition ids waiting for a request: a comma list. */
 struct batch {
@@ -37,6 +39,7 @@ struct trades {
 	struct buf	 all_asked;	/* every one looked up, comma list */
 	struct batch	 b[NBATCH];
 	long long	 cap;		/* the least offset refused, 0 none */
+	size_t		 most;		/* the longest page answered */
 	unsigned long	 failures;
 };
 
@@ -313,6 +316,22 @@ narrow(struct scope *s, const char *url)
 		scope_free(s);
 }
 
+/* A page of rows is the last of its scope: shorter than asked, and than
+ * what the server answers a page.  A limit= over PAGE_SURE may be cut to
+ * the server's own most without a word: a page of PAGE_SURE rows or more
+ * but short of the limit is the last only when a page has had more. */
+static int
+last_page(struct trades *t, size_t rows)
+{
+	size_t most = t->most;
+
+	if (rows > t->most)
+		t->most = rows;
+	if (rows >= (size_t)t->q->page_size)
+		return 0;
+	return rows < PAGE_SURE || rows < most;
+}
+
 /* A page of trades: written, its markets seen to, the next one asked. */
 static void
 page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
@@ -362,7 +381,7 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 			need_market(t, c, n);
 	}
 	fetch_stats(f)->records += rows;
-	if (rows < (size_t)t->q->page_size) {
+	if (last_page(t, rows)) {
 		scope_free(s);
 		return;
 	}

@@ -178,4 +178,32 @@ test_expect_success 'markets Gamma does not know: a failure record each' '
 	test_cmp unknown said && test_line_count details "$(wc -l <said)"
 '
 
+# The Data API may cut a page to its own most without a word (its
+# documentation has said 500, then 10,000): over 500, a page short of
+# --page-size is not the last until a page has had more rows.
+fake_start cap --markets 1 --only-synthetic --trades 1200 \
+    --trades-page-cap 500 --log "$TMP/cap.log"
+pm-fetch markets 2>/dev/null | pm-normalize -R >"$TMP/cap.ndjson"
+
+test_expect_success '--page-size 1000, pages cut to 500: every trade, no request more' '
+	test_count market "$TMP/cap.ndjson" 1 &&
+	: >"$TMP/cap.log" &&
+	run pm-fetch trades --taker-only false --page-size 1000 \
+		"$TMP/cap.ndjson" &&
+	expect_status 0 && test_count failure out 0 &&
+	fills out >got && test_line_count got 1200 &&
+	grep "^GET /trades" "$TMP/cap.log" >asked && test_line_count asked 3 &&
+	test_grep "limit=1000&offset=1000" asked &&
+	run pm-fetch trades --taker-only false --page-size 5000 \
+		"$TMP/cap.ndjson" &&
+	expect_status 0 && fills out >got && test_line_count got 1200
+'
+
+test_expect_success '--page-size 500 (the default): a short page is the last' '
+	: >"$TMP/cap.log" &&
+	run pm-fetch trades "$TMP/cap.ndjson" &&
+	expect_status 0 && fills out >got && test_line_count got 240 &&
+	grep "^GET /trades" "$TMP/cap.log" >asked && test_line_count asked 1
+'
+
 test_done
