@@ -11,6 +11,8 @@
  * prices and history are filters: every input record goes through
  * unchanged, and the raw price records of its tokens follow.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -921,6 +923,13 @@ main(int argc, char **argv)
 	}
 	if (check(&o) == -1) {
 		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Closed (>&-): the first file or socket opened would take its
+	 * descriptor, and the records would go there. */
+	if (fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) {
+		msg("standard output is closed");
+		rc = EXIT_IO;
 		goto out;
 	}
 	rc = run(&o, rl, argc - shift - optind, argv + shift + optind);
