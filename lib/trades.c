@@ -50,6 +50,7 @@ struct scope {
 	long long	 start, end;	/* the window, -1 open */
 	long long	 offset;
 	long long	 oldest;	/* in this window, -1 none yet */
+	int		 read;		/* a page of it written */
 };
 
 static int submit_page(struct scope *s);
@@ -361,13 +362,17 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	}
 	if (a->unasked)
 		return;		/* the reader has gone */
+	/* Past a page written, the older trades are missing: retriable
+	 * whatever the answer, so that the next run asks again from the
+	 * same watermark (pm-store counts no trade of the market then). */
 	if (!a->ok || a->root.type != JSON_ARRAY) {
-		failure(t, j->url, a->ok ? 0 : a->retriable, a->ok ?
+		failure(t, j->url, s->read || (!a->ok && a->retriable), a->ok ?
 		    "answer is not an array of trades" : a->detail);
 		scope_free(s);
 		return;
 	}
 	raw_emit(&src, a->text, a->len, NULL);
+	s->read = 1;
 	fetch_stats(f)->pages++;
 	json_iter_init(&it, &a->root);
 	while (json_iter_next(&it, NULL, NULL, &row)) {

@@ -116,6 +116,8 @@ Control:
                   trades_offset_cap, trades_page_cap, mutate, clock_skew,
                   trades_fail_offset: /trades from that offset on get
                   500, every try: a run's later pages fail, null never;
+                  trades_fail_status: that answer's status instead of
+                  500 (403: a proxy's refusal, not retried);
                   trades_until: /trades serves no trade newer than
                   these epoch seconds, as if not made yet, null all;
                   history_fail_before: /prices-history windows starting
@@ -1127,7 +1129,8 @@ class Handler(BaseHTTPRequestHandler):
                                    % cfg["trades_offset_cap"]})
         fail_at = cfg.get("trades_fail_offset")
         if fail_at is not None and offset >= fail_at:
-            return self.fail(500, {"error": "internal error"})
+            return self.fail(cfg.get("trades_fail_status") or 500,
+                             {"error": "internal error"})
         try:
             rows = trade_rows(self.server.data, self.q)
         except TradeError as e:

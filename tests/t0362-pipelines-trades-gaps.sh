@@ -20,6 +20,7 @@ markets() { pm-fetch markets --closed any 2>/dev/null | pm-normalize | pm-store 
 markets "$DB"
 cp "$DB" "$TMP/fresh.db"
 cp "$DB" "$TMP/closing.db"
+cp "$DB" "$TMP/refused.db"
 ONE='.market_id == "10000001"'
 
 test_expect_success 'a second page failing for good: its run is partial' '
@@ -130,6 +131,21 @@ test_expect_success '--closed-since a whole second takes a market closed and fet
 	test_eq 77 "$(jq -r .market_id m)" &&
 	pm-store --db "$db" --export market --closed-since 2026-12-01T08:00:00.501Z >m &&
 	not test -s m
+'
+
+# A page refused (403 from a proxy: not retried by pm-fetch) after the
+# first: the run stored the newest trades only, as for a 500; its
+# failure is retriable (fetch_failed, pm-records(5)), so the watermark
+# does not move past the trades not read.
+test_expect_success 'a second page refused (403): the next run fetches the gap' '
+	DB=$TMP/refused.db &&
+	fake_control "{\"trades_fail_offset\": 500, \"trades_fail_status\": 403}" >/dev/null &&
+	flow trades --db "$DB" --no-dump --where "$ONE" && expect_status 1 &&
+	test_eq 500 "$(q "SELECT count(*) FROM trades")" &&
+	test_eq 1 "$(q "SELECT retriable FROM processing_failures WHERE url LIKE '\''%/trades%'\''")" &&
+	fake_control "{\"trades_fail_offset\": null, \"trades_fail_status\": null}" >/dev/null &&
+	flow trades --db "$DB" --no-dump --where "$ONE" && expect_status 0 &&
+	test_eq 1200 "$(q "SELECT count(*) FROM trades")"
 '
 
 test_done
