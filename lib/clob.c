@@ -122,7 +122,7 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	struct raw_src src = { .source = "clob", .endpoint = c->q->endpoint,
 	    .url = j->url, .fetched_at = a->fetched_at, .request = j->req,
 	    .requestlen = strlen(j->req) };
-	json_val req, mid = { .type = JSON_ABSENT };
+	json_val req, mid = { .type = JSON_ABSENT }, win = mid;
 	const char *err;
 
 	if (a->ok) {
@@ -139,10 +139,16 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 		return;		/* the reader has gone */
 	/* a single token's request names its market: so does its failure
 	 * (a batch's has many, and names none) */
-	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == 0)
+	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == 0) {
 		json_get(&req, "market_id", &mid);
+		json_get(&req, "startTs", &win);
+	}
+	/* A history window goes a day a request: a day refused (a 403, a
+	 * 404) while newer ones were stored is missing all the same, and
+	 * only a retriable failure keeps the token's watermark before it. */
 	rec_failure(&(struct failure){ .stage = "fetch",
-	    .reason = "fetch_failed", .retriable = a->retriable,
+	    .reason = "fetch_failed",
+	    .retriable = a->retriable || win.type != JSON_ABSENT,
 	    .market_id = json_str(&mid, NULL), .url = j->url,
 	    .detail = a->detail });
 	c->failures++;

@@ -122,7 +122,8 @@ Control:
                   these epoch seconds, as if not made yet, null all;
                   history_fail_before: /prices-history windows starting
                   before these epoch seconds get 500, every try, null
-                  never; listing_fail_end_min: keyset listings with
+                  never; history_fail_status: their status instead of
+                  500; listing_fail_end_min: keyset listings with
                   this end_date_min (its text) get 500, every try: one
                   partition of a listing fails, null none)
                   cursor: "offset" (the default: next_cursor is the
@@ -1166,7 +1167,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, {"error": "invalid filters: 'startTs' and 'endTs' interval is too long"})
         fail_before = cfg.get("history_fail_before")
         if fail_before is not None and start < fail_before:
-            return self.fail(500, {"error": "internal error"})
+            return self.fail(cfg.get("history_fail_status") or 500,
+                             {"error": "internal error"})
         # a window: the points on the step grid in it, none after now
         first = -(-start // step) * step
         pts = [{"t": x, "p": float(price_of(t + str(x)))}

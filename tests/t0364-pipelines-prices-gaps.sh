@@ -81,6 +81,8 @@ test_expect_success 'the watermark: the newest point of a whole run less an hour
 	done <want.raw
 '
 
+cp "$DB" "$TMP/refused.db"
+
 # 22 days: over the 15 days the API takes in one window
 test_expect_success 'a run whose older windows fail: partial, its points no watermark' '
 	fake_control "{\"history_fail_before\": $((NOW - 20 * DAY))}" &&
@@ -146,5 +148,19 @@ if ch_start histgap; then
 else
 	say "$CH_ERR"; exit 1
 fi
+
+# An older window refused (403 from a proxy: not retried by pm-fetch):
+# the failure is retriable (fetch_failed, pm-records(5)), so the newer
+# days' points are no watermark, as for a 500.
+test_expect_success 'an older window refused (403): the next run fills the gap' '
+	fake_control "{\"history_fail_before\": $((NOW - 20 * DAY)), \"history_fail_status\": 403}" &&
+	test_when_finished fake_control "{\"history_fail_before\": null, \"history_fail_status\": null}" &&
+	prices_at "$TMP/refused.db" 0 && expect_status 1 &&
+	test_eq 1 "$(sqlite3 "$TMP/refused.db" "SELECT DISTINCT retriable FROM processing_failures
+		WHERE url LIKE '\''%/prices-history%'\''")" &&
+	fake_control "{\"history_fail_before\": null}" &&
+	prices_at "$TMP/refused.db" 0 && expect_status 0 &&
+	no_gap "$TMP/refused.db" $((NOW - 25 * DAY)) $((NOW - 3600))
+'
 
 test_done
