@@ -199,6 +199,19 @@ test_expect_success '--page-size 1000, pages cut to 500: every trade, no request
 	expect_status 0 && fills out >got && test_line_count got 1200
 '
 
+test_expect_success '--filter-amount takes a decimal amount, as the API does' '
+	: >"$TMP/cap.log" &&
+	run pm-fetch trades --filter-type CASH --filter-amount 0.5 \
+		"$TMP/cap.ndjson" &&
+	expect_status 0 && test_grep "filterType=CASH&filterAmount=0.5&" "$TMP/cap.log" &&
+	for bad in 1e3 -1 . 0x10 1000000000001; do
+		run pm-fetch trades --filter-type CASH --filter-amount "$bad" \
+			"$TMP/cap.ndjson" &&
+		expect_status 2 &&
+		test_grep "^pm-fetch: --filter-amount: \"$bad\" is not a" err || return 1
+	done
+'
+
 test_expect_success '--page-size 500 (the default): a short page is the last' '
 	: >"$TMP/cap.log" &&
 	run pm-fetch trades "$TMP/cap.ndjson" &&

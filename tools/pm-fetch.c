@@ -343,6 +343,7 @@ opt_trades(struct opts *o, int ch, char *arg)
 	static const char *const sides[] = { "BUY", "SELL", NULL };
 	static const char *const ft[] = { "CASH", "TOKENS", NULL };
 	long long v;
+	double d;
 
 	if (o->cmd != CMD_TRADES && ch != O_DATA && ch >= O_USER)
 		o->trades_only = ch;
@@ -368,8 +369,15 @@ opt_trades(struct opts *o, int ch, char *arg)
 		o->t.filter_type = arg;
 		return oneof("--filter-type", arg, ft);
 	case O_FAMOUNT:
+		/* A number of USDC or shares, as the API takes it: 0.5 is one,
+		 * sent as given, so no exponent. */
 		o->t.filter_amount = arg;
-		return opt_int("--filter-amount", arg, 0, 1000000000000, &v);
+		if (arg[strspn(arg, "0123456789.")] != 0) {
+			msg("--filter-amount: \"%s\" is not a decimal number "
+			    "from 0 to 1000000000000", arg);
+			return -1;
+		}
+		return opt_real("--filter-amount", arg, 0, 1e12, 0, &d);
 	case O_TSTART:
 		return epoch_opt("--start", arg, &o->t.start);
 	case O_TEND:
