@@ -804,9 +804,15 @@ pg_committed(struct db *db)
 		p->nftxp = 0;	/* deallocated */
 	p->crc = DB_DONE;	/* told once */
 	/* no transaction begun behind it: a Sync, so that a pooler takes
-	 * its server connection back while pm-store waits for input */
+	 * its server connection back while pm-store waits for input.  The
+	 * transaction is durable: an error the Sync meets is none of its
+	 * (a statement_timeout that fired as the COMMIT ended is said when
+	 * the server reads the Sync; a connection lost is re-established,
+	 * or gone for the next statement to say).  Taken for its, the
+	 * batch was stored again record by record (each "unchanged"), or
+	 * failed record by record though stored. */
 	if (rc == DB_DONE && !p->intx)
-		rc = pg_settle(db);
+		(void)pg_settle(db);
 	return rc;
 }
 
