@@ -68,6 +68,11 @@ int db_exists(const char *url);
 /* url with any password replaced by "***", for messages and records:
  * a URI's user:password@ and every password=... value. */
 void db_redact(const char *url, char *out, size_t n);
+/* A copy of arg (a command line's --db URL) to use, its passwords in arg
+ * itself overwritten with '*', so that ps(1) and /proc/PID/cmdline do not
+ * show them; arg itself when there is no memory for the copy.  The copy
+ * lives until the next call. */
+char *db_url_hide(char *arg);
 /* A message about url (libpq's own quote the URL, or pieces of it) with
  * every password of url, or piece of one, replaced by "***". */
 void db_redact_msg(const char *url, const char *msg, char *out, size_t n);

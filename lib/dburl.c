@@ -196,6 +196,27 @@ db_redact(const char *url, char *out, size_t n)
 	snprintf(out + o, n - o, "%s", c.done);
 }
 
+static void
+star_one(const char *start, const char *end, void *arg)
+{
+	(void)arg;
+	memset((char *)start, '*', (size_t)(end - start));
+}
+
+char *
+db_url_hide(char *arg)
+{
+	static char *kept;
+	char *copy;
+
+	if (arg == NULL || (copy = strdup(arg)) == NULL)
+		return arg;
+	free(kept);
+	kept = copy;
+	each_secret(arg, star_one, NULL);
+	return copy;
+}
+
 struct scrub {
 	const char	*url;
 	const char	*secret[8];	/* in url, but for dec */

@@ -561,7 +561,7 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			o.url = optarg;
+			o.url = db_url_hide(optarg);
 			break;
 		case 'n':
 			o.new_only = 1;

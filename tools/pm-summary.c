@@ -186,7 +186,7 @@ one_opt(int ch, struct opts *o)
 			return -1;
 		}
 		return 0;
-	case O_DB: o->db_url = optarg; return 0;
+	case O_DB: o->db_url = db_url_hide(optarg); return 0;
 	case O_NOTIFY: o->notify = optarg; return 0;
 	case O_STATUS_PATH: o->status_path = optarg; return 0;
 	case O_FLOW:
