@@ -1350,7 +1350,7 @@ pg_copy_end(struct db *db)
  * it is not yet: its Parse into the pipeline (the answer read with the
  * others), its name kept for the transaction's end.  The name is the
  * process's own, so that two clients on one server connection cannot
- * take each other's.  The pipeline is on, with room for one more.
+ * take each other's, and the transaction's own.  The pipeline is on, with room for one more.
  */
 static int
 tx_prepare(struct pg_stmt *s)
@@ -1370,9 +1370,13 @@ tx_prepare(struct pg_stmt *s)
 		p->txp = nt;
 		p->captxp = p->captxp * 2 + 8;
 	}
-	if (s->tname[0] == 0)
-		snprintf(s->tname, sizeof s->tname, "pm%ld_%u", (long)getpid(),
-		    ++stmt_seq);
+	/* a name of its own in each transaction: a DEALLOCATE that did not
+	 * run (a statement_timeout cancelled it, in the round trip that ends
+	 * the transaction) leaves its name on a server connection the pooler
+	 * gives to the next transaction, and the same name prepared there
+	 * again failed with "already exists", each batch and each record */
+	snprintf(s->tname, sizeof s->tname, "pm%ld_%u", (long)getpid(),
+	    ++stmt_seq);
 	/* planned once for the transaction, not at each of its first five
 	 * executions (a pipelined statement's rows come in arrays: the
 	 * plan does not depend on them) */
