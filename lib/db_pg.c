@@ -1350,7 +1350,8 @@ pg_copy_end(struct db *db)
  * it is not yet: its Parse into the pipeline (the answer read with the
  * others), its name kept for the transaction's end.  The name is the
  * process's own, so that two clients on one server connection cannot
- * take each other's, and the transaction's own.  The pipeline is on, with room for one more.
+ * take each other's, and the transaction's own.  The pipeline is on,
+ * with room for one more.
  */
 static int
 tx_prepare(struct pg_stmt *s)
