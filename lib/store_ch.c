@@ -1484,7 +1484,8 @@ started_one(const json_val *row, int bad, void *arg)
 /* The row of the run an end record names, its start columns, into
  * s->started when the end leaves one of them out or null (run_row):
  * 0 (s->started empty when none is needed or stored), -1 the query
- * failed.  A query only for such an end: the tools' ends repeat the start. */
+ * failed.  The tools' ends repeat the start: a query only for a flow
+ * other than daily (target_date null), one a run. */
 static int
 run_started(struct store_ch *s, const json_val *root)
 {
