@@ -124,6 +124,25 @@ test_expect_success 'a raw record without sha256 is a bad record' '
 	run pm-normalize in.ndjson && expect_status 1 &&
 	test_grep "in.ndjson:1: sha256 missing or not 64 hex digits" err
 '
+test_expect_success 'a raw fetched_at that is not a time fails the raw record once' '
+	for t in "\"2026-13-01T00:00:00Z\"" "\"yesterday\"" 12 "\"\""; do
+		rec_raw gamma markets "{}" "{\"id\":\"1\"}" |
+			sed "s/\"2026-08-22T15:21:00.123Z\"/$t/" &&
+		raw midpoint "{\"token_id\":\"$TOK\"}" "$(clob midpoint)" |
+			sed "s/\"2026-08-22T15:21:00.123Z\"/$t/" || return 1
+	done >in.ndjson &&
+	run pm-normalize in.ndjson && expect_status 1 &&
+	test_count market out 0 && test_count price out 0 && test_count raw out 0 &&
+	jq -r "select(.kind == \"failure\") | [.input, .reason, .detail] | @tsv" out >got &&
+	for i in 1 2 3 4 5 6 7 8; do
+		printf "in.ndjson:%s\tbad_record\tfetched_at is not a time\n" $i
+	done >want && test_cmp want got &&
+	test_line_count err -eq 8 &&
+	rec_raw gamma markets "{}" "{\"id\":\"1\"}" |
+		sed "s/\"2026-08-22T15:21:00.123Z\"/null/" >in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 0 &&
+	test "$(jq -r .fetched_at out)" = null
+'
 test_expect_success 'raw records of endpoints it does not know pass through' '
 	raw tags "{}" "{\"id\":\"1\"}" >in.ndjson &&
 	raw public-search/some/endpoint/longer/than/32 "{}" "{\"id\":\"1\"}" >>in.ndjson &&

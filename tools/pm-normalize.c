@@ -231,9 +231,15 @@ one(struct rec *r, void *arg)
 		}
 		memcpy(sha, s, 65);
 		src.sha256 = sha;
+		/* present, it is a time: null in the market records and
+		 * "fetched_at missing" on each price would hide the cause */
 		json_get(&r->root, "fetched_at", &f);
 		if ((s = json_str(&f, &sl)) != NULL && ts_parse(s, sl, ts) == 0)
 			src.fetched_at = ts;
+		else if (f.type != JSON_ABSENT && f.type != JSON_NULL) {
+			bad(c, r, "fetched_at is not a time");
+			return 0;
+		}
 		json_get(&r->root, "request", &src.request);
 		if (!c->no_raw)
 			rec_pass(r);
