@@ -488,8 +488,11 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 	}
 	for (j = 0; cnt[j] != total; j++)	/* the longest array */
 		;
+	/* a missing price or token array leaves them null
+	 * (pm-records(5)); outcomes sent empty name none of them */
 	for (i = 0; i < 3; i++)
-		if (cnt[i] != 0 && cnt[i] != total)
+		if ((cnt[i] != 0 || (i == 0 && a[i].type == JSON_ARRAY)) &&
+		    cnt[i] != total)
 			return fail(n, "%s has %zu entries, %s %zu", names[i],
 			    cnt[i], names[j], cnt[j]);
 	json_iter_init(&io, &a[0]);
@@ -522,6 +525,9 @@ contracts(struct normalizer *n, struct buf *b, const json_val *fo,
 		jw_close(b, '}');
 		if (final_price(&p, &d) == -1)
 			d = -1;
+		else if (!(d >= 0 && d <= 1))
+			return fail(n, "outcomePrices[%zu]: price %g is outside "
+			    "[0, 1]", k, d);
 		if (d != 0.5)
 			n->res_split = 0;
 		if (d >= 1 - RES_EPS) {

@@ -46,7 +46,18 @@ test_expect_success 'outcome arrays that disagree or do not parse' '
 	bad_between "{\"id\":\"5\",\"outcomes\":\"[\\\"a\\\"]\",\"clobTokenIds\":\"[\\\"1\\\",\\\"2\\\"]\"}" \
 		"market 5: outcomes has 1 entries, clobTokenIds 2" &&
 	bad_between "{\"id\":\"6\",\"outcomes\":\"[\\\"a\\\", \\\"b\\\"]\",\"outcomePrices\":\"[0.5,\"}" \
-		"market 6: outcomePrices is not a JSON array"
+		"market 6: outcomePrices is not a JSON array" &&
+	bad_between "{\"id\":\"x\",\"outcomes\":\"[]\",\"clobTokenIds\":\"[\\\"1\\\",\\\"2\\\"]\"}" \
+		"market x: outcomes has 0 entries, clobTokenIds 2"
+'
+test_expect_success 'an outcome price outside [0, 1] fails its market, winner or not' '
+	bad_between "{\"id\":\"y\",\"outcomes\":\"[\\\"Yes\\\",\\\"No\\\"]\",\"outcomePrices\":\"[1.5,0]\",\"closed\":true}" \
+		"market y: outcomePrices\\[0\\]: price 1.5 is outside \\[0, 1\\]" &&
+	bad_between "{\"id\":\"z\",\"outcomes\":\"[\\\"Yes\\\",\\\"No\\\"]\",\"outcomePrices\":\"[\\\"0.5\\\",\\\"-0.5\\\"]\"}" \
+		"market z: outcomePrices\\[1\\]: price -0.5 is outside \\[0, 1\\]" &&
+	echo "{\"id\":\"w\",\"outcomes\":\"[\\\"Yes\\\",\\\"No\\\"]\",\"outcomePrices\":\"[\\\"1\\\",\\\"0\\\"]\",\"closed\":true}" >in.ndjson &&
+	run pm-normalize -R -e markets in.ndjson && expect_status 0 &&
+	test "$(jq -r .resolved_outcome out)" = Yes
 '
 test_expect_success 'an event field it cannot read fails the event alone: its markets go on' '
 	jq -c ".[0] | .endDate = \"soon\"" "$FIXTURES"/gamma-events-bobaoxu2001-1.json >in.ndjson &&
