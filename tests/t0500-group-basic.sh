@@ -164,4 +164,19 @@ test_expect_success 'empty input: no groups, no error (qsort of nothing)' '
 	echo "{\"kind\":\"run\",\"phase\":\"start\"}" >runonly &&
 	run pm-group runonly && expect_status 0 && test_cmp runonly out
 '
+test_expect_success 'a group over PM_MAX_LINE is not written: no market, no group of --limit' '
+	{ for i in $(seq 10 39); do mk "a$i" e1 "" || return 1; done
+	  mk b1 e2 "" && mk b2 e2 "" && mk c1 e3 ""; } >in.ndjson &&
+	PM_MAX_LINE=2000 run pm-group --limit-markets 3 --stats in.ndjson &&
+	expect_status 1 &&
+	jq -c "[.kind, .event_key, .why // .reason]" out >got &&
+	printf "%s\n" "[\"failure\",\"e1\",\"bad_record\"]" \
+	    "[\"group\",\"e2\",null]" "[\"group\",\"e3\",null]" >want &&
+	test_cmp want got && test_grep "3 groups, 2 written" err &&
+	PM_MAX_LINE=2000 run pm-group --limit 1 in.ndjson && expect_status 1 &&
+	jq -c "[.kind, .event_key, .why // .reason]" out >got &&
+	printf "%s\n" "[\"failure\",\"e1\",\"bad_record\"]" \
+	    "[\"group\",\"e2\",null]" "[\"skip\",\"e3\",\"limit\"]" >want &&
+	test_cmp want got
+'
 test_done

@@ -178,6 +178,7 @@ static int
 on_group(void *arg, const char *key, struct buf *line)
 {
 	struct ctx *c = arg;
+	unsigned long refused;
 	char err[256];
 	int r;
 
@@ -200,10 +201,15 @@ on_group(void *arg, const char *key, struct buf *line)
 		c->dropped++;
 		return 0;
 	}
-	if (c->mlimit)
-		c->mwritten += count_markets(c, line);
+	refused = out_refused();
 	out_line(line->data, line->len);
-	c->written++;
+	/* one over PM_MAX_LINE is a failure record instead: not written,
+	 * its markets count toward neither limit */
+	if (out_refused() == refused) {
+		if (c->mlimit)
+			c->mwritten += count_markets(c, line);
+		c->written++;
+	}
 	return out_failed() == OUT_OK ? 0 : -1;
 }
 
