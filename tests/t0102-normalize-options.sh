@@ -147,7 +147,8 @@ test_expect_success 'raw records of endpoints it does not know pass through' '
 	raw tags "{}" "{\"id\":\"1\"}" >in.ndjson &&
 	raw public-search/some/endpoint/longer/than/32 "{}" "{\"id\":\"1\"}" >>in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 0 && test_cmp in.ndjson out &&
-	test_line_count err -eq 0
+	test_line_count err -eq 0 &&
+	run pm-normalize -R in.ndjson && expect_status 0 && test_cmp in.ndjson out
 '
 test_expect_success 'a reader that stops early ends it quietly' '
 	for i in 1 2 3 4 5 6 7 8 9 10; do markets; done >in.ndjson &&

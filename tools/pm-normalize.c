@@ -54,7 +54,8 @@ usage(FILE *f)
 "                       list); the others pass through unchanged\n"
 "  -w, --where EXPR     keep only normalized records for which the jq\n"
 "                       expression is true\n"
-"  -R, --no-raw         do not copy raw records to the output\n"
+"  -R, --no-raw         do not copy the raw records it normalizes to the\n"
+"                       output (those passed through still are)\n"
 "      --stats          print record counts on standard error at the end\n"
 "  -h, --help           this help;  -V, --version  the version\n");
 }
