@@ -885,8 +885,12 @@ check_options() {
 	only_for status "${status_args[0]:-${status_path:+--status-path}}" \
 	    "an option of the status flow"
 	[ -z "$limit" ] || check_number --limit "$limit" 1 1000000000
-	[ ${#score_args[@]} -eq 0 ] || [ "$flow" = score ] ||
-	    usage_error "--buckets, --clamp, --json and --plot are score's options"
+	case ${score_args[0]:-} in
+	'') ;;
+	--json) only_for "status score" --json \
+	    "an option of the status and score flows" ;;
+	*) only_for score "${score_args[0]}" "an option of the score flow" ;;
+	esac
 	# an option another flow would have ignored without a word
 	only_for daily "$daily_opt" "the daily flow's option"
 	only_for "daily retry-failures" "$margin_opt" \

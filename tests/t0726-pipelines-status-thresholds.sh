@@ -108,4 +108,18 @@ test_expect_success '--dry-run: status and score make no run, refuse it, write n
 	test "$(sqlite3 d.db "SELECT count(*) FROM status_alerts")" = 0
 '
 
+test_expect_success '--json elsewhere: refused as status'"'"'s and score'"'"'s option' '
+	for f in static delta daily; do
+		run "$TOP/pipelines.sh" $f --json --db x.db --env-file /dev/null \
+		    --gamma-url http://127.0.0.1:9/ &&
+		expect_status 2 &&
+		test_grep "^pipelines.sh: $f: --json is an option of the status and score flows$" err ||
+		return 1
+	done &&
+	run "$TOP/pipelines.sh" static --buckets 4 --json --db x.db \
+	    --env-file /dev/null && expect_status 2 &&
+	test_grep "^pipelines.sh: static: --buckets is an option of the score flow$" err &&
+	! test -e x.db && ! test -e dumps
+'
+
 test_done
