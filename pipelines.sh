@@ -54,7 +54,8 @@ options:
   --margin DUR      daily, retry-failures: markets closing sooner than DUR
                     after the run's start are not forecast: N[s|m|h|d]
                     (PM_MARGIN; default 1h)
-  --now T           the run's clock, RFC 3339 (PM_NOW; default the time)
+  --now T           the run's clock, RFC 3339 (PM_NOW; default the time);
+                    every flow but score
   --dry-run         run everything, write nothing to the database
   --limit N         daily: whole groups until N markets; prices,
                     trades: N markets; retry-failures: N groups; replay:
@@ -905,6 +906,9 @@ check_options() {
 	only_for "$run_flows prune" "${dry_run:+--dry-run}" \
 	    "an option of the flows that make a run and of prune"
 	only_for delta "$overlap_opt" "the delta flow's option"
+	# pm-summary --score has no clock: score would drop it unsaid
+	only_for "$run_flows status prune" "$now_opt" \
+	    "an option of the flows that make a run, of status and of prune"
 	[ -n "$list" ] || only_for "daily retry-failures" "$exp_opt" \
 	    "an option of the daily and retry-failures flows"
 	if [ "$flow" = prune ]; then
@@ -964,7 +968,8 @@ main() {
 	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
-	daily_opt='' overlap_opt='' exp_opt='' margin_opt=''  # given, for only_for
+	# given, for only_for
+	daily_opt='' overlap_opt='' exp_opt='' margin_opt='' now_opt=''
 	flow_pid='' locker_pid=''  # the signal traps' (never the environment's)
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -982,7 +987,7 @@ main() {
 		--env-file=*) ;;
 		--window-days) window_days=$2 window_opt=1 daily_opt=$1; shift ;;
 		--target-date) target_date=$2 daily_opt=$1; shift ;;
-		--now) now=$2; shift ;;
+		--now) now=$2 now_opt=$1; shift ;;
 		--margin) margin=$2 margin_opt=$1; shift ;;
 		--dry-run) dry_run=1 ;;
 		--limit) limit=$2; shift ;;

@@ -108,6 +108,17 @@ test_expect_success '--dry-run: status and score make no run, refuse it, write n
 	test "$(sqlite3 d.db "SELECT count(*) FROM status_alerts")" = 0
 '
 
+test_expect_success 'score has no clock: --now is refused, exit 2; PM_NOW is not' '
+	filled &&
+	run "$TOP/pipelines.sh" score --now "$now" --db d.db --env-file /dev/null &&
+	expect_status 2 && test ! -s out &&
+	test_grep "^pipelines.sh: score: --now is an option of the flows that make a run, of status and of prune$" err &&
+	PM_NOW=$now run "$TOP/pipelines.sh" score --db d.db --env-file /dev/null &&
+	expect_status 0 &&
+	run "$TOP/pipelines.sh" status --now "$now" --db d.db --env-file /dev/null &&
+	expect_status 6
+'
+
 test_expect_success '--json elsewhere: refused as status'"'"'s and score'"'"'s option' '
 	for f in static delta daily; do
 		run "$TOP/pipelines.sh" $f --json --db x.db --env-file /dev/null \
