@@ -89,6 +89,15 @@ test_expect_success 'usage: --user and --feed exclude each other; trades options
 	run pm-fetch trades --filter-type CASH </dev/null && expect_status 2
 '
 
+test_expect_success 'a bad --since or --start is named as typed' '
+	run pm-fetch trades --since 2026-02-30T00:00:00Z </dev/null &&
+	expect_status 2 && test ! -s out &&
+	test_grep "^pm-fetch: --since: \"2026-02-30T00:00:00Z\" is not a" err &&
+	run pm-fetch trades --start 2026-02-30T00:00:00Z </dev/null &&
+	expect_status 2 &&
+	test_grep "^pm-fetch: --start: \"2026-02-30T00:00:00Z\" is not a" err
+'
+
 test_expect_success 'an --end before --start is a usage error: nothing asked' '
 	: >"$TMP/big.log" &&
 	run pm-fetch trades --start 2026-01-02T00:00:00Z --end 1767225600 \
@@ -98,7 +107,8 @@ test_expect_success 'an --end before --start is a usage error: nothing asked' '
 	not test -s out &&
 	run pm-fetch trades --user 0x0000000000000000000000000000000000000001 \
 		--since 1767225601 --end 2026-01-01T00:00:00Z </dev/null &&
-	expect_status 2 && test_grep "is before --start" err &&
+	expect_status 2 &&
+	test_grep "^pm-fetch: --end 1767225600 is before --since 1767225601$" err &&
 	not test -s "$TMP/big.log" &&
 	run pm-fetch trades --start 1767225600 --end 1767225600 \
 		"$TMP/big.ndjson" &&

@@ -43,7 +43,8 @@ enum { O_GAMMA = 256, O_CLOB, O_RATE, O_ATTEMPTS, O_BACKOFF, O_TIMEOUT, O_RA_MAX
 	O_TARGET, O_WINDOW, O_UPDATED, O_TAG, O_ID, O_LIMIT, O_PAGE,
 	O_PARTS, O_ENDPOINT, O_SIDE, O_BATCH, O_INTERVAL, O_FIDELITY,
 	O_START, O_END, O_CACERT, O_NOW, O_DATA, O_USER, O_FEED, O_TAKER,
-	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND, O_NO_PROGRESS, O_END_RECORD };
+	O_FTYPE, O_FAMOUNT, O_TSTART, O_TEND, O_NO_PROGRESS, O_END_RECORD,
+	O_TSINCE };
 
 struct opts {
 	int		 cmd;
@@ -59,6 +60,7 @@ struct opts {
 	int		 gamma_only, clob_only, hist_only, trades_only;
 	int		 progress;	/* -1 --no-progress, 1 --progress */
 	int		 end_record;	/* --end-record */
+	const char	*start_opt;	/* --start or --since, as typed */
 };
 
 static void
@@ -379,7 +381,9 @@ opt_trades(struct opts *o, int ch, char *arg)
 		}
 		return opt_real("--filter-amount", arg, 0, 1e12, 0, &d);
 	case O_TSTART:
-		return epoch_opt("--start", arg, &o->t.start);
+	case O_TSINCE:
+		o->start_opt = ch == O_TSINCE ? "--since" : "--start";
+		return epoch_opt(o->start_opt, arg, &o->t.start);
 	case O_TEND:
 		return epoch_opt("--end", arg, &o->t.end);
 	}
@@ -521,7 +525,8 @@ check(struct opts *o)
 	 * nothing, and nothing said (as history's --end-ts) */
 	if (o->cmd == CMD_TRADES && o->t.start >= 0 && o->t.end >= 0 &&
 	    o->t.end < o->t.start) {
-		msg("--end %lld is before --start %lld", o->t.end, o->t.start);
+		msg("--end %lld is before %s %lld", o->t.end, o->start_opt,
+		    o->t.start);
 		return -1;
 	}
 	if (target_window(o) == -1 || end_dates(o) == -1)
@@ -655,7 +660,7 @@ parse(struct opts *o, struct rl_table *rl, int argc, char **argv)
 		{ "filter-type", required_argument, NULL, O_FTYPE },
 		{ "filter-amount", required_argument, NULL, O_FAMOUNT },
 		{ "start", required_argument, NULL, O_TSTART },
-		{ "since", required_argument, NULL, O_TSTART },
+		{ "since", required_argument, NULL, O_TSINCE },
 		{ "end", required_argument, NULL, O_TEND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
