@@ -81,7 +81,14 @@ rec_failure(const struct failure *f)
 		snprintf(pos, sizeof pos, "event %s: ", key);
 	else
 		pos[0] = 0;
-	if (file)
+	/* A request's failure says which API: its scheme://host/path (a
+	 * query may hold what is not to be logged), unless the detail
+	 * begins with a URL of its own (a refused certificate). */
+	if (f->url && strncmp(detail, "http://", 7) &&
+	    strncmp(detail, "https://", 8))
+		msg("%.*s: %s%s", (int)strcspn(f->url, "?#"), f->url, pos,
+		    detail);
+	else if (file)
 		msg_at(file, f->line, "%s%s", pos, detail);
 	else
 		msg("%s%s", pos, detail);

@@ -109,7 +109,7 @@ test_expect_success 'an API that cannot be reached is exit 3, with a failure rec
 	expect_status 3 && test_count failure out 1 &&
 	jq_all "select(.kind==\"failure\") | .reason == \"fetch_failed\" and .retriable and
 		(.url | startswith(\"http://127.0.0.1:9/markets/keyset?\"))" out &&
-	test_grep "after 2 attempts" err
+	test_grep "^pm-fetch: http://127.0.0.1:9/markets/keyset: .* after 2 attempts$" err
 '
 test_expect_success 'a base URL with a query or a fragment is refused, nothing fetched' '
 	PM_GAMMA_URL="http://127.0.0.1:9/x#frag" run pm-fetch markets &&

@@ -94,7 +94,7 @@ test_expect_success 'a page that keeps failing: a failure record, the rest writt
 	jq_all "select(.kind==\"failure\") | .stage==\"fetch\" and .reason==\"fetch_failed\" and
 		.retriable and .detail==\"HTTP 500 after 3 attempts\" and
 		(.url|startswith(\"$FAKE_URL/markets/keyset?\"))" out &&
-	test_grep "^pm-fetch: HTTP 500 after 3 attempts" err &&
+	test_grep "^pm-fetch: $FAKE_URL/markets/keyset: HTTP 500 after 3 attempts$" err &&
 	test_num "$(fake_stats .requests)" -eq 3
 '
 
