@@ -472,10 +472,18 @@ store_count(struct store_counts *c, int st)
 	}
 }
 
-size_t
-store_max_line(void)
+/* `,"stored":"duplicate"}` for the closing brace: the longest status
+ * name (status_name()) */
+#define ANNOTATION_MAX	21
+#define STR(x)		STR_(x)
+#define STR_(x)		#x
+
+void
+store_line_cap(struct ndjson *nd)
 {
-	return ndjson_max_line() - STORE_ANNOTATION_MAX;
+	nd->max_line = ndjson_max_line() - ANNOTATION_MAX;
+	nd->max_why = "PM_MAX_LINE less " STR(ANNOTATION_MAX) " bytes for the "
+	    "\"stored\" annotation";
 }
 
 /* The record as it came, its closing brace replaced by the annotation:

@@ -28,16 +28,12 @@ struct store_counts {
 struct store;
 
 /*
- * The longest input line pm-store takes: PM_MAX_LINE less the most the
- * "stored" annotation adds (`,"stored":"duplicate"}` for the closing
- * brace, 21 bytes), so that every record it stores is written out (a
- * longer one is a bad line: reported, not stored); STORE_MAX_LINE_WHY
- * says so in its detail (struct ndjson's max_why).
+ * The longest input line pm-store takes, into nd (max_line, and max_why
+ * for the bad line's detail): PM_MAX_LINE less the most the "stored"
+ * annotation adds, so that every record it stores is written out; a
+ * longer one is a bad line, reported, not stored.
  */
-#define STORE_ANNOTATION_MAX 21
-#define STORE_MAX_LINE_WHY \
-	"PM_MAX_LINE less 21 bytes for the \"stored\" annotation"
-size_t store_max_line(void);
+void store_line_cap(struct ndjson *nd);
 
 /* target: the redacted database name for messages; NULL db: dry run. */
 struct store *store_new(struct db *db, const char *target, size_t max_line);

@@ -1281,8 +1281,7 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	buf_init(&s->sent.text, 0);
 	buf_init(&s->row, 0);
 	s->target = target;
-	nd.max_line = store_max_line();
-	nd.max_why = STORE_MAX_LINE_WHY;
+	store_line_cap(&nd);
 	if ((s->db = chdb_open(url, target, NULL, err, sizeof err)) == NULL) {
 		msg("%s", err);
 		store_ch_free(s);

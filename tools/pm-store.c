@@ -428,8 +428,7 @@ do_store(struct opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	nd.max_line = store_max_line();
-	nd.max_why = STORE_MAX_LINE_WHY;
+	store_line_cap(&nd);
 	if ((s = store_new(db, o->target, nd.max_line)) == NULL) {
 		rc = EXIT_DB;
 		goto out;
