@@ -298,13 +298,13 @@ on_done(struct http_xfer *x, void *arg)
 	} else {
 		a.retriable = r == 0;
 		if (r == 0 && j->asked_ms > 0)
-			snprintf(full, sizeof full, "%s after %d attempts (the "
+			snprintf(full, sizeof full, "%s after %d attempt%s (the "
 			    "server asked to wait %ld s; waits are cut to %g s)",
-			    detail, j->attempts, j->asked_ms / 1000,
-			    f->o.retry_after_max);
+			    detail, j->attempts, j->attempts == 1 ? "" : "s",
+			    j->asked_ms / 1000, f->o.retry_after_max);
 		else if (r == 0)
-			snprintf(full, sizeof full, "%s after %d attempts",
-			    detail, j->attempts);
+			snprintf(full, sizeof full, "%s after %d attempt%s",
+			    detail, j->attempts, j->attempts == 1 ? "" : "s");
 		else
 			snprintf(full, sizeof full, "%s", detail);
 		a.detail = full;

@@ -168,7 +168,7 @@ test_expect_success 'Gamma not reached: the lookups fail, no market is said unkn
 	test_line_count failed -gt 0 &&
 	test_grep -v "^null$" failed && test_grep "condition_ids=" failed &&
 	test_grep -v "no market on Gamma" err &&
-	test_grep "^pm-fetch: http://127.0.0.1:9/markets: .* after 1 attempts$" err &&
+	test_grep "^pm-fetch: http://127.0.0.1:9/markets: .* after 1 attempt$" err &&
 	test_grep -v "condition_ids=" err
 '
 
@@ -176,7 +176,7 @@ test_expect_success 'the Data API not reached: its URL, no query, on stderr' '
 	run pm-fetch trades --user $USER_ADDR --data-url http://127.0.0.1:9 \
 		--attempts 1 </dev/null &&
 	expect_status 3 &&
-	test_grep "^pm-fetch: http://127.0.0.1:9/trades: .* after 1 attempts$" err &&
+	test_grep "^pm-fetch: http://127.0.0.1:9/trades: .* after 1 attempt$" err &&
 	test_grep -v "user=" err
 '
 
