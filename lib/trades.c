@@ -11,6 +11,7 @@
 #include "out.h"
 #include "raw.h"
 #include "record.h"
+#include "sha.h"
 #include "strset.h"
 #include "trades.h"
 
@@ -51,6 +52,8 @@ struct scope {
 	long long	 offset;
 	long long	 oldest;	/* in this window, -1 none yet */
 	int		 read;		/* a page of it written */
+	unsigned char	 last[32];	/* the last page's hash */
+	int		 same;		/* pages in a row that repeat it */
 };
 
 static int submit_page(struct scope *s);
@@ -333,6 +336,35 @@ last_page(struct trades *t, size_t rows)
 	return rows < PAGE_SURE || rows < most;
 }
 
+/*
+ * Whether a page repeats the one before it a second time in a row: the
+ * server ignores offset, and would be asked the same page up to its
+ * offset cap.  One repeat is let through: rows as many as a page, made
+ * between two requests, shift the next page onto the last.
+ */
+static int
+repeated(struct scope *s, const struct fetch_answer *a, const char *url)
+{
+	unsigned char md[32];
+	char detail[200];
+
+	if (sha256(a->text, a->len, md) == -1)
+		return 0;
+	if (s->offset > 0 && s->read && memcmp(md, s->last, sizeof md) == 0) {
+		if (++s->same >= 2) {
+			snprintf(detail, sizeof detail, "the page at offset "
+			    "%lld is the one before it again, the second time "
+			    "in a row: the server ignores offset, and the "
+			    "trades past it are missing", s->offset);
+			failure(s->t, url, 1, detail);
+			return 1;
+		}
+	} else
+		s->same = 0;
+	memcpy(s->last, md, sizeof md);
+	return 0;
+}
+
 /* A page of trades: written, its markets seen to, the next one asked. */
 static void
 page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
@@ -368,6 +400,10 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	if (!a->ok || a->root.type != JSON_ARRAY) {
 		failure(t, j->url, s->read || (!a->ok && a->retriable), a->ok ?
 		    "answer is not an array of trades" : a->detail);
+		scope_free(s);
+		return;
+	}
+	if (repeated(s, a, j->url)) {
 		scope_free(s);
 		return;
 	}

@@ -118,6 +118,9 @@ Control:
                   500, every try: a run's later pages fail, null never;
                   trades_fail_status: that answer's status instead of
                   500 (403: a proxy's refusal, not retried);
+                  trades_ignore_offset: true: /trades answers every
+                  offset with the first page, as a server that dropped
+                  the parameter would;
                   trades_until: /trades serves no trade newer than
                   these epoch seconds, as if not made yet, null all;
                   history_fail_before: /prices-history windows starting
@@ -1138,6 +1141,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, {"error": str(e)})
         if cfg.get("trades_until") is not None:
             rows = [e for e in rows if e[0]["timestamp"] <= cfg["trades_until"]]
+        if cfg.get("trades_ignore_offset"):
+            offset = 0
         page = rows[offset:offset + min(limit, cfg["trades_page_cap"])]
         self.send_body(200, b"[" + b",".join(e[2] for e in page) + b"]")
         return 200

@@ -239,4 +239,17 @@ test_expect_success '--page-size 500 (the default): a short page is the last' '
 	grep "^GET /trades" "$TMP/cap.log" >asked && test_line_count asked 1
 '
 
+test_expect_success 'a server that ignores offset: a retriable failure, not the same page to the cap' '
+	fake_control "{\"trades_ignore_offset\": true}" &&
+	: >"$TMP/cap.log" &&
+	run pm-fetch trades --taker-only false "$TMP/cap.ndjson" &&
+	fake_control "{\"trades_ignore_offset\": false}" &&
+	expect_status 1 &&
+	grep "^GET /trades" "$TMP/cap.log" >asked && test_line_count asked 3 &&
+	test_count raw out 2 && test_count failure out 1 &&
+	jq_all "select(.kind==\"failure\") | .retriable and
+		(.detail | test(\"offset 1000 is the one before it again.*ignores offset\"))" out &&
+	test_grep "^pm-fetch: $FAKE_URL/trades: the page at offset 1000" err
+'
+
 test_done
