@@ -21,16 +21,26 @@ _pm_tools() {
 		mapfile -t COMPREPLY < <(compgen -W "ndjson csv tsv" -- "$cur")
 		return
 		;;
-	--export | -e)
-		mapfile -t COMPREPLY < <(compgen -W "raw market event price result group retry" -- "$cur")
-		return
+	--export | -e | --endpoint | --only | -o)
+		case ${cmd##*/}:$prev in
+		pm-store:--export | pm-store:-e)
+			words="raw market markets event events price result group retry" ;;
+		pm-normalize:*)
+			words="markets events price prices prices-history midpoint book last-trade-price trades" ;;
+		pm-fetch:--endpoint)
+			words="prices price midpoint book last-trade-price" ;;
+		esac
+		if [ -n "${words:-}" ]; then
+			mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+			return
+		fi
 		;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
 		case ${cmd##*/} in
-		pm-fetch) words="markets events prices history" ;;
+		pm-fetch) words="markets events prices history trades" ;;
 		pm-pipelines | pipelines.sh)
-			words="daily static delta events prices replay retry-failures status score prune" ;;
+			words="daily static delta events prices trades replay retry-failures status score prune" ;;
 		esac
 		if [ -n "${words:-}" ]; then
 			mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

@@ -33,6 +33,26 @@ test_expect_success 'bash completion: flows, subcommands and options from --help
 	test_cmp want got
 '
 
+# The words completed are listed by hand: each list is the one --help gives.
+test_expect_success 'bash completion: every flow, subcommand and export kind --help names' '
+	comp() {
+		PATH="$TMP/inst/bin:$PATH" bash -c ". $TMP/inst/share/bash-completion/completions/pm-fetch
+			COMP_WORDS=($1); COMP_CWORD=$2; _pm_tools
+			printf \"%s\n\" \"\${COMPREPLY[@]}\"" | sort
+	}
+	PATH="$TMP/inst/bin:$PATH" pm-pipelines --help |
+		sed -n "/^flows:/,/^options:/s/^  \([a-z][a-z-]*\) .*/\1/p" | sort >want &&
+	test_line_count want -gt 10 &&
+	comp "pm-pipelines \"\"" 1 >got && test_cmp want got &&
+	PATH="$TMP/inst/bin:$PATH" pm-fetch --help 2>&1 |
+		grep -o "pm-fetch [a-z|]*" | cut -d" " -f2 | tr "|" "\n" | sort >want &&
+	comp "pm-fetch \"\"" 1 >got && test_cmp want got &&
+	PATH="$TMP/inst/bin:$PATH" pm-store --help 2>&1 | grep -o -- "-e [a-z|]*" |
+		cut -d" " -f2 | tr "|" "\n" | sort -u >want &&
+	comp "pm-store -e \"\"" 2 >got && test_cmp want got &&
+	comp "pm-normalize -o ma" 2 >got && echo markets >want && test_cmp want got
+'
+
 test_expect_success 'the installed driver runs the daily flow from another directory' '
 	mkdir elsewhere && cd elsewhere &&
 	run env -u PM_BIN PATH="$TMP/inst/bin:/usr/bin:/bin" \
