@@ -70,6 +70,8 @@ struct answer {
 	int		 grounded;	/* write queries and sources always */
 	char		 why[WHY_MAX];	/* why it stopped, when not done: said
 					 * with a failure of the answer */
+	int		 cut;		/* it did not end: cut at the token
+					 * limit, refused, filtered, blocked */
 };
 
 struct api {
@@ -121,6 +123,7 @@ say_why(struct answer *a, const char *what, const json_val *val,
 	if (a->why[0] || (s = json_str(val, &n)) == NULL || n == 0 ||
 	    (ok && strlen(ok) == n && memcmp(s, ok, n) == 0))
 		return;
+	a->cut = 1;
 	snprintf(a->why, sizeof a->why, "%s %.*s", what, (int)(n > 200 ? 200 :
 	    n), s);
 }
@@ -389,6 +392,12 @@ read_chat(struct xworker *w, const json_val *root, struct answer *a)
 	say_why(a, "refusal:", &why, NULL);
 	json_get(&c0, "finish_reason", &why);
 	say_why(a, "finish_reason", &why, "stop");
+	/* a compatible provider's own word for an answer done (Together's
+	 * "eos") is said with a failure, but cuts nothing: these do */
+	a->cut = strncmp(a->why, "refusal:", 8) == 0 ||
+	    strcmp(a->why, "finish_reason length") == 0 ||
+	    strcmp(a->why, "finish_reason model_length") == 0 ||
+	    strcmp(a->why, "finish_reason content_filter") == 0;
 	json_get(&msg, "content", &content);
 	if ((s = json_str(&content, &sl)) == NULL)
 		return -1;
@@ -657,12 +666,13 @@ provider_error(struct xworker *w, long status, const struct buf *resp,
 }
 
 /* The answer text into w->tmp, the output into r, and into why what
- * the provider said of an answer it did not end (a.why).  -1 with r
- * failed: a 2xx whose body is an error object (a proxy's way) fails with
- * its message, as another status does. */
+ * the provider said of an answer it did not end (a.why), into cut
+ * whether that cut it.  -1 with r failed: a 2xx whose body is an error
+ * object (a proxy's way) fails with its message, as another status
+ * does. */
 static int
 read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
-    struct xres *r, char why[WHY_MAX])
+    struct xres *r, char why[WHY_MAX], int *cut)
 {
 	struct answer a = { .search_calls = 0 };
 	json_val root, err;
@@ -694,6 +704,7 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 		rc = 0;
 	}
 	memcpy(why, a.why, sizeof a.why);
+	*cut = a.cut;
 	free(a.c);
 	return rc;
 }
@@ -849,9 +860,15 @@ xk_llm_answer(struct xworker *w, size_t vi, const struct buf *resp,
 	const struct variant *v = &w->o->cfg->v[vi];
 	char why[WHY_MAX] = "";
 	size_t n;
+	int cut = 0;
 
-	if (read_answer(w, v, resp, r, why) == 0 && v->stage == XS_FORECAST)
+	/* research cut at max_tokens (or refused, filtered) would reach its
+	 * forecasts cut: it fails; a forecast stands by its probabilities */
+	if (read_answer(w, v, resp, r, why, &cut) == 0 &&
+	    v->stage == XS_FORECAST)
 		answer_probs(w, r);
+	else if (r->status != XR_FAILED && cut)
+		xres_fail(r, "answer incomplete");
 	/* an answer cut at max_tokens, refused or blocked: the failure says
 	 * so, as the provider did */
 	n = strlen(r->error);

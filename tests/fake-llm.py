@@ -18,6 +18,8 @@ same SEED and request (path and body) give the same answer.
   valid     {"probabilities": {id: 0.6}} for every "market_id ID" in the
             prompt, wrapped in prose and a code fence as models do
   research  a plain text summary
+  eos       the summary, its finish_reason "eos" (a compatible provider's
+            own word for an answer done, as Together's)
   cut       a summary cut inside its emoji: half of it, a lone UTF-16
             surrogate (\ud83c), as a provider's slicing by UTF-16 units
             gives
@@ -300,7 +302,7 @@ class Handler(BaseHTTPRequestHandler):
                                          "content": ""}}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 300,
                           "total_tokens": 310}}))
-        if model == "research":
+        if model in ("research", "eos"):
             content = "Summary: nothing decisive is known."
         elif model == "cut":
             content = "Summary: the flag \U0001f3c1 and \ud83c"
@@ -312,7 +314,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, json.dumps({
             "id": "chatcmpl-test", "object": "chat.completion",
             "model": model,
-            "choices": [{"index": 0, "finish_reason": "stop",
+            "choices": [{"index": 0, "finish_reason":
+                         "eos" if model == "eos" else "stop",
                          "message": {"role": "assistant",
                                      "content": content}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5,

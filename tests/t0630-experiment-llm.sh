@@ -166,6 +166,8 @@ test_expect_success 'a placeholder gathering several values into one, as pm-expe
 # limit, refused, blocked) failed with the reader's words only ("answer
 # without output_text"), and a 2xx whose body is an error object the same:
 # the failure now ends with what the provider said, or is its message.
+# A research answer with text but cut at max_tokens was ok, and its
+# forecasts read the research cut: it now fails, "answer incomplete".
 cat >"$TMP/stop.json" <<JSON
 {"suites": [{"id": "llm",
   "defaults": {"base_url": "http://127.0.0.1:$port/v1", "api_key_env": "PM_TEST_KEY", "timeout": 10},
@@ -181,6 +183,8 @@ cases() {
 	responses-cut	--stage research -o llm.api=responses -o llm:brief.model=cut-short	answer without output_text (incomplete_details.reason max_output_tokens)
 	responses-refused	--stage research -o llm.api=responses -o llm:brief.model=refused	answer without output_text (refusal: I can't help with that.)
 	gemini-cut	--stage forecast -o llm.type=gemini -o llm:guess.model=gemini-cut-short	answer holds no JSON object (finishReason MAX_TOKENS)
+	chat-cut-research	--stage research -o llm:brief.model=cut-short	answer incomplete (finish_reason length)
+	gemini-cut-research	--stage research -o llm.type=gemini -o llm:brief.model=gemini-cut-short	answer incomplete (finishReason MAX_TOKENS)
 	gemini-blocked	--stage research -o llm.type=gemini -o llm:brief.model=gemini-blocked	answer without candidates[0].content.parts text (promptFeedback.blockReason SAFETY)
 	chat-error	--stage research -o llm:brief.model=error-in-200	http 200: Provider returned error
 	responses-error	--stage research -o llm.api=responses -o llm:brief.model=error-in-200	http 200: The model failed to generate a response.
@@ -212,6 +216,9 @@ test_expect_success 'an answer that ended as one says nothing more' '
 		jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >>got || return 1
 		printf "%s\n" "brief ok null" "guess ok null" >>want
 	done &&
+	run pm-experiment -c ../stop.json -o llm:brief.model=eos in.ndjson && expect_status 0 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >>got &&
+	printf "%s\n" "brief ok null" "guess ok null" >>want &&
 	test_cmp want got
 '
 
