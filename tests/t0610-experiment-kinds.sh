@@ -187,4 +187,15 @@ test_expect_success 'program_file: a path over 4095 bytes is refused, not cut to
 	run pm-experiment -c cfgdir8/none.json ../groups.ndjson && expect_status 2 &&
 	test_grep "\.\.\.: No such file or directory\$" err
 '
+# pm-experiment(1): a command's relative paths are the working directory's,
+# a program_file's the configuration's directory.
+test_expect_success 'argv paths are taken from the working directory, program_file from the config' '
+	mkdir -p cfgdir9 && echo "{output: \"config dir\"}" >cfgdir9/p.jq &&
+	echo "cat >/dev/null; echo \"{\\\"output\\\": \\\"cwd\\\"}\"" >run.sh &&
+	echo "{\"suites\":[{\"id\":\"s\",\"research\":[{\"variant\":\"c\",\"type\":\"command\",\"argv\":[\"sh\",\"run.sh\"]},{\"variant\":\"j\",\"type\":\"jq\",\"program_file\":\"p.jq\"}]}]}" >cfgdir9/c.json &&
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c cfgdir9/c.json in.ndjson && expect_status 0 &&
+	jq -r ".results[] | \"\(.variant) \(.output)\"" out >got &&
+	printf "%s\n" "c cwd" "j config dir" >want && test_cmp want got
+'
 test_done
