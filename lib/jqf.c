@@ -117,6 +117,36 @@ jqf_free(struct jqf *f)
 	free(f);
 }
 
+/* Whether f stopped at a halt_error: jq(1) exits with its status (5
+ * by default) and its input on standard error, a failure, said in err.
+ * halt, or halt_error(0), ends the output as jq(1) ends with 0. */
+static int
+halted(struct jqf *f, char *err, size_t errlen)
+{
+	jv code, m;
+	double st;
+	size_t n;
+
+	if (!jq_halted(f->jq))
+		return 0;
+	code = jq_get_exit_code(f->jq);
+	st = jv_get_kind(code) == JV_KIND_NUMBER ? jv_number_value(code) :
+	    jv_is_valid(code) ? 5 : 0;
+	jv_free(code);
+	if (st == 0)
+		return 0;
+	m = jq_get_error_message(f->jq);
+	if (jv_get_kind(m) != JV_KIND_STRING)
+		m = jv_dump_string(m, 0);
+	n = (size_t)jv_string_length_bytes(jv_copy(m));
+	while (n > 0 && jv_string_value(m)[n - 1] == '\n')
+		n--;
+	snprintf(err, errlen, "halt_error, exit status %g: %.*s", st,
+	    (int)(n > 1000 ? 1000 : n), jv_string_value(m));
+	jv_free(m);
+	return 1;
+}
+
 /* Start f on the JSON text; the first output or an invalid jv. */
 static jv
 first(struct jqf *f, const char *json, size_t len, char *err, size_t errlen,
@@ -137,8 +167,10 @@ first(struct jqf *f, const char *json, size_t len, char *err, size_t errlen,
 		if (jv_invalid_has_msg(jv_copy(r))) {
 			*status = -1;
 			copy_msg(jv_invalid_get_msg(r), err, errlen);
-		} else
+		} else {
 			jv_free(r);
+			*status = -halted(f, err, errlen);
+		}
 		return jv_invalid();
 	}
 	*status = 1;
@@ -165,7 +197,8 @@ only(struct jqf *f, const char *json, size_t len, char *err, size_t errlen,
 		copy_msg(jv_invalid_get_msg(more), err, errlen);
 	else {
 		jv_free(more);
-		return r;
+		if (!halted(f, err, errlen))
+			return r;
 	}
 	jv_free(r);
 	*status = -1;

@@ -24,7 +24,8 @@ struct jqf *jqf_compile(const char *expr, char *err, size_t errlen);
 void jqf_free(struct jqf *f);
 
 /* jq truth of the first output on JSON text: 1 true, 0 false or no
- * output, -1 error (reason in err). */
+ * output, -1 error (reason in err; a halt_error is one, as jq(1) exits
+ * non-zero, halt is no output). */
 int jqf_test(struct jqf *f, const char *json, size_t len, char *err,
     size_t errlen);
 
@@ -35,8 +36,8 @@ int jqf_test(struct jqf *f, const char *json, size_t len, char *err,
 int jqf_where(struct jqf *f, const char *json, size_t len);
 
 /* The output as compact JSON into out: 1 written, 0 no output, -1
- * error (reason in err), also more than one output or an error after
- * the first. */
+ * error (reason in err), also more than one output or an error (or a
+ * halt_error) after the first. */
 int jqf_eval(struct jqf *f, const char *json, size_t len, struct buf *out,
     char *err, size_t errlen);
 

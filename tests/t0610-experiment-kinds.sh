@@ -198,4 +198,25 @@ test_expect_success 'argv paths are taken from the working directory, program_fi
 	jq -r ".results[] | \"\(.variant) \(.output)\"" out >got &&
 	printf "%s\n" "c cwd" "j config dir" >want && test_cmp want got
 '
+# halt_error (jq(1) exits 5, or the status given) gave no output to
+# libjq's caller: the variant was "skipped", taken as done, never retried.
+test_expect_success 'halt_error fails its variant; halt alone gives no output' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	jq -n "{suites: [{id: \"h\", forecast: [
+		{variant: \"he\", type: \"jq\", program: \"\\\"bad input\\n\\\" | halt_error\"},
+		{variant: \"he2\", type: \"jq\", program: \"{a: 1} | halt_error(2)\"},
+		{variant: \"late\", type: \"jq\", program: \"{probabilities: {(.markets[0].market_id): 0.5}}, (\\\"late\\\" | halt_error)\"},
+		{variant: \"he0\", type: \"jq\", program: \"\\\"fine\\\" | halt_error(0)\"},
+		{variant: \"h\", type: \"jq\", program: \"halt\"},
+		{variant: \"ok\", type: \"jq\", program: \"{probabilities: {(.markets[0].market_id): 0.5}}, halt\"}]}]}" >h.json &&
+	run pm-experiment -c h.json in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.error)\"" out >got &&
+	printf "%s\n" "he failed jq: halt_error, exit status 5: bad input" \
+		"he2 failed jq: halt_error, exit status 2: {\"a\":1}" \
+		"late failed jq: halt_error, exit status 5: late" \
+		"he0 skipped the program gave no output" \
+		"h skipped the program gave no output" "ok ok null" >want &&
+	test_cmp want got &&
+	test "$(jq -r "select(.kind==\"failure\") | .detail" out | wc -l)" = 3
+'
 test_done
