@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jv.h>
 
@@ -581,6 +582,15 @@ fill_llm(struct loader *L, struct variant *v, jv p)
 	    (v->api_key_env == NULL && (v->api_key_env =
 	    strdup(llm_defaults[v->type].key_env)) == NULL))
 		return fail(L, "out of memory");
+	/* libcurl takes "api.openai.com/v1" for http://: the key would go
+	 * in clear text; a query would take the API's path in */
+	if (strncasecmp(v->base_url, "http://", 7) != 0 &&
+	    strncasecmp(v->base_url, "https://", 8) != 0)
+		return fail(L, "%s: base_url: not an http:// or https:// URL",
+		    v->id);
+	if (strpbrk(v->base_url, "?#") != NULL)
+		return fail(L, "%s: base_url: a base URL has no query or "
+		    "fragment", v->id);
 	if (prange(L, v, p, "temperature", 0, 2, 0, &d) == -1)
 		return -1;
 	v->temperature = d;

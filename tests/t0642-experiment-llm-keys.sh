@@ -113,4 +113,27 @@ test_expect_success 'a base_url user name and password: in no record, nor in the
 	run pm-store --db up.db out && expect_status 0 &&
 	not grep -q SECRET out err && not grep -aq SECRET up.db
 '
+
+# libcurl takes a base_url without a scheme for http://: "api.openai.com/v1"
+# sent the key in clear text to port 80, and --check said nothing.  A
+# query or fragment took the API's path into it, "...?v=1/chat/completions".
+test_expect_success 'a base_url that is no http(s) URL, or has a query, is a configuration error' '
+	: >../llm.log &&
+	for u in "127.0.0.1:$port/v1" "ftp://127.0.0.1:$port/v1" \
+		"http://127.0.0.1:$port/v1?api-version=1" "http://127.0.0.1:$port/v1#x"; do
+		for c in "" --check; do
+			run pm-experiment $c -c ../both.json -s oa --stage research \
+				--include-research web -o "oa.base_url=$u" ../groups.ndjson &&
+			expect_status 2 && test ! -s out || return 1
+			case $u in
+			*\?*|*#*) w="a base URL has no query or fragment" ;;
+			*) w="not an http:// or https:// URL" ;;
+			esac
+			test_grep -x "pm-experiment: oa:research:web: base_url: $w" err || return 1
+		done
+	done &&
+	test ! -s ../llm.log &&
+	run pm-experiment -c ../both.json -s oa --stage research --include-research web \
+		-o "oa.base_url=HTTP://127.0.0.1:$port/v1/" ../groups.ndjson && expect_status 0
+'
 test_done
