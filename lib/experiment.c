@@ -311,8 +311,9 @@ write_provenance(struct buf *b, const struct variant *v)
 	jw_int(b, v->max_tokens);
 	jw_key(b, "search");
 	jw_bool(b, v->search);
-	jw_key(b, "temperature");
-	if (v->temperature >= 0)
+	jw_key(b, "temperature");	/* an LLM's: a command has none */
+	if ((v->type == XT_OPENAI || v->type == XT_GEMINI) &&
+	    v->temperature >= 0)
 		jw_double(b, v->temperature);
 	else
 		jw_null(b);

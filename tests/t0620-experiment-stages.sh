@@ -154,4 +154,16 @@ test_expect_success 'a suite whose defaults is not an object is a configuration 
 		fi
 	done
 '
+
+# A research result's provenance said temperature 0.0 of a command, a jq
+# program and the builtin baseline, which have none: null, as an LLM
+# variant that sets none has.
+test_expect_success 'provenance: no temperature for a variant that has none' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../deps.json --stage research --include-research good in.ndjson &&
+	expect_status 0 && mv out cmd.out &&
+	run pm-experiment --stage research in.ndjson && expect_status 0 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.provenance.parameters.temperature)\"" cmd.out out >got &&
+	printf "%s\n" "good null" "baseline null" >want && test_cmp want got
+'
 test_done
