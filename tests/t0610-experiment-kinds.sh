@@ -219,4 +219,18 @@ test_expect_success 'halt_error fails its variant; halt alone gives no output' '
 	test_cmp want got &&
 	test "$(jq -r "select(.kind==\"failure\") | .detail" out | wc -l)" = 3
 '
+
+# A --dump-dir whose parent did not exist made no dump: each file said
+# "No such file or directory", the same for every group, and exit 0.
+test_expect_success '--dump-dir: made with its parents; one that cannot be is a usage error' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../kinds.json --include-forecast jqi --dump-dir dd/x/y in.ndjson &&
+	expect_status 0 && test ! -s err &&
+	test -s dd/x/y/e1/k.forecast.jqi.response.json &&
+	: >plain && run pm-experiment -c ../kinds.json --include-forecast jqi --dump-dir plain/x in.ndjson &&
+	expect_status 2 && test ! -s out &&
+	test_grep -x "pm-experiment: --dump-dir: plain/x: Not a directory" err &&
+	run pm-experiment -c ../kinds.json --include-forecast jqi --dump-dir nodir -l &&
+	expect_status 0 && test ! -e nodir
+'
 test_done

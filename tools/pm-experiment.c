@@ -7,10 +7,15 @@
  * groups are in flight at once; the output keeps the input order.  The
  * configuration and the result members: pm-experiment(1), pm-records(5).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dotenv.h"
@@ -22,6 +27,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "out.h"
+#include "outfile.h"
 #include "record.h"
 #include "secret.h"
 #include "timefmt.h"
@@ -412,6 +418,26 @@ stats(const struct ctx *c, const struct ndjson *nd)
 			msg("%s: %lu tokens", cfg->v[i].id, c->tokens[i]);
 }
 
+/* --dump-dir and its parents; -1 said, when it is no directory this
+ * program may write in. */
+static int
+dump_dir_make(const char *dir)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(p, sizeof p, "%s/.", dir) >= (int)sizeof p)
+		errno = ENAMETOOLONG;
+	else if (outfile_mkparents(p) == -1 || stat(dir, &st) == -1)
+		;	/* errno says why */
+	else if (!S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	msg("--dump-dir: %s: %s", dir, strerror(errno));
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -464,6 +490,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check_variants(cfg, o.check) == -1) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* made at once, as mkdir -p: a parent missing failed every dump
+	 * alike, each said, and the run ended 0 */
+	if (c.xo.dump_dir && !o.list && dump_dir_make(c.xo.dump_dir) == -1) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
