@@ -97,6 +97,8 @@ struct store_ch {
 	int		 end_due;	/* store_end_due() of its start */
 	int		 fatal;
 	char		 now[TS_MAX];
+	char		 why[700];	/* why a run's read failed (run_ended,
+					 * run_started): its record's detail */
 };
 
 /* The tables ClickHouse has (schema_ch.c). */
@@ -1088,6 +1090,14 @@ run_close(struct store_ch *s)
 	return rc;
 }
 
+/* Why a run record's read or row failed: the read's answer (s->why),
+ * else the server's error. */
+static const char *
+read_why(const struct store_ch *s)
+{
+	return s->why[0] ? s->why : ch_reason(s->db->c[0]);
+}
+
 /* A run record goes alone: the batch before it is sent first. */
 static int
 run_record(struct store_ch *s, struct rec *r)
@@ -1112,18 +1122,18 @@ run_record(struct store_ch *s, struct rec *r)
 		return -1;
 	}
 	rid = s->base + s->nent - 1;
+	s->why[0] = 0;
 	if (check(s, e, r) == 0 && strcmp(phase, "end") != 0 &&
 	    (rc = run_ended(s, id)) != 0) {
 		if (rc == -1)
-			fail_entry(e, "store_failed", ch_reason(s->db->c[0]), 1);
+			fail_entry(e, "store_failed", read_why(s), 1);
 		else
 			e->status = ST_UNCHANGED;
 	} else if (e->status != ST_FAILED) {
 		rc = strcmp(phase, "end") == 0 ? end_put(s, &r->root, id, rid) :
 		    run_row(s, &r->root, NULL, NULL, NULL, rid);
 		if (rc == -1)
-			fail_entry(e, "store_failed", ch_reason(s->db->c[0]),
-			    1);
+			fail_entry(e, "store_failed", read_why(s), 1);
 		else if (rc == 1)
 			fail_entry(e, "bad_record", "a value ClickHouse cannot "
 			    "hold", 1);
@@ -1453,7 +1463,6 @@ static int
 run_ended(struct store_ch *s, const char *id)
 {
 	struct buf sql;
-	char err[700];
 	int rc;
 
 	s->kept = 0;
@@ -1462,8 +1471,8 @@ run_ended(struct store_ch *s, const char *id)
 	    "processing_runs FINAL WHERE run_id = ") == -1 ||
 	    ch_quote(&sql, id) == -1 || buf_adds(&sql, " AND status IS NOT "
 	    "NULL AND status != 'running' FORMAT JSONEachRow") == -1 ? -1 :
-	    each_row(s->db->c[0], sql.data, kept_one, s, err,
-	    sizeof err);
+	    each_row(s->db->c[0], sql.data, kept_one, s, s->why,
+	    sizeof s->why);
 	buf_release(&sql);
 	return rc == -1 ? -1 : s->kept;
 }
@@ -1492,7 +1501,6 @@ run_started(struct store_ch *s, const json_val *root)
 	struct buf sql;
 	json_val x;
 	const char *id;
-	char err[700];
 	int i, need = 0, rc;
 
 	buf_reset(&s->started);
@@ -1513,7 +1521,8 @@ run_started(struct store_ch *s, const json_val *root)
 	rc = rc == -1 || buf_adds(&sql, " FROM processing_runs FINAL WHERE "
 	    "run_id = ") == -1 || ch_quote(&sql, id) == -1 ||
 	    buf_adds(&sql, " FORMAT JSONEachRow") == -1 ? -1 :
-	    each_row(s->db->c[0], sql.data, started_one, s, err, sizeof err);
+	    each_row(s->db->c[0], sql.data, started_one, s, s->why,
+	    sizeof s->why);
 	buf_release(&sql);
 	return rc == -1 ? -1 : 0;
 }

@@ -9,6 +9,9 @@ INSERTs into markets are counted (every attempt) in ./proxy.log.
   DROP_STATUS=N  or answered with status N and a proxy's page instead
               (a 502 or 504 of a load balancer whose server restarts)
   DIE=K       from the K-th on, every request is
+  DIE_ON=RE   from the first request whose SQL matches RE on (any
+              statement, a SELECT too), every request is: the server
+              lost between two requests
   MATCH=RE    a request whose SQL (the query= parameter or the body)
               matches RE gets a 200 with BODY instead, unsent: an answer
               cut or garbled on its way, a proxy's page
@@ -31,6 +34,8 @@ port, upstream = int(sys.argv[1]), int(sys.argv[2])
 hold = int(os.environ.get("HOLD", "0"))
 lo, hi = (int(x) for x in os.environ.get("DROP", "0-0").split("-"))
 die = int(os.environ.get("DIE", "0"))
+die_on = re.compile(os.environ["DIE_ON"]) if os.environ.get("DIE_ON") else None
+died = False
 drop_status = int(os.environ.get("DROP_STATUS", "0"))
 match = re.compile(os.environ["MATCH"]) if os.environ.get("MATCH") else None
 answer = os.environ.get("BODY", "").encode()
@@ -91,7 +96,7 @@ class Relay(http.server.BaseHTTPRequestHandler):
         return None
 
     def relay(self):
-        global n, matched
+        global n, matched, died
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(
             self.path).query).get("query", [""])[0]
@@ -111,7 +116,10 @@ class Relay(http.server.BaseHTTPRequestHandler):
                 n += 1
                 k = n
                 log.write("insert %d: %d rows\n" % (k, body.count(b"\n")))
-            dead = die and n >= die
+            if die_on and (die_on.search(query) or
+                           die_on.search(body.decode("utf-8", "replace"))):
+                died = True
+            dead = (die and n >= die) or died
         if dead or (k and lo <= k <= hi):
             log.write("dropped %d\n" % k)
             if drop_status and not dead:
