@@ -8,9 +8,11 @@
  *
  * A statement keeps its SQL; its first step puts the bound values in
  * for ?N as literals (ch_quote: no value is ever SQL), runs it with
- * FORMAT TabSeparated (ch_query) and reads the whole answer, at most
- * ANSWER_MAX bytes: the answers read here are counts and short lists.
- * The columns are its fields, unescaped in place; \N is NULL.
+ * FORMAT TabSeparatedWithNamesAndTypes (ch_query) and reads the whole
+ * answer, at most ANSWER_MAX bytes: the answers read here are counts and
+ * short lists.  The columns are its fields, unescaped in place; \N is
+ * NULL.  The two header lines prove it a table: an answer garbled on its
+ * way (a proxy's page in a 200) is an error, not a row or none.
  *
  * Ownership: a struct ch_db owns its struct ch; a struct ch_stmt owns
  * its SQL, copies of its bound values and the answer.
@@ -237,7 +239,7 @@ expand(struct ch_stmt *s, struct buf *out)
 		if (buf_addc(out, *p) == -1)
 			return -1;
 	}
-	return buf_adds(out, " FORMAT TabSeparated");
+	return buf_adds(out, " FORMAT TabSeparatedWithNamesAndTypes");
 }
 
 /* A TabSeparated field unescaped in place: its length. */
@@ -264,7 +266,8 @@ unescape(char *p, size_t n)
 	return w;
 }
 
-/* The answer into rows of fields: every line as many as the first. */
+/* The answer into rows of fields: every line as many as the names (its
+ * first), the types (its second) each a type's name. */
 static int
 split(struct ch_stmt *s)
 {
@@ -272,14 +275,27 @@ split(struct ch_stmt *s)
 	size_t lines = 0, cols = 1, i, k = 0;
 	struct field *f;
 
-	if (s->ans.len == 0)
-		return 0;
-	if (end[-1] != '\n')
+	if (s->ans.len == 0 || end[-1] != '\n')
 		goto garbled;
 	for (e = p; e < end; e++)
 		lines += *e == '\n';
 	for (e = p; *e != '\n'; e++)
 		cols += *e == '\t';
+	if (lines < 2)
+		goto garbled;
+	/* the types: as many, each a name such as UInt64 or Nullable(...) */
+	for (p = e + 1, i = 0; *p != '\n'; p = t + (*t == '\t'), i++) {
+		for (t = p; *t != '\t' && *t != '\n'; t++)
+			;
+		if (*p < 'A' || *p > 'Z')
+			goto garbled;
+	}
+	if (i != cols)
+		goto garbled;
+	p++;
+	lines -= 2;
+	if (lines == 0)
+		goto done;
 	if (lines > (size_t)-1 / sizeof *f / cols ||
 	    (s->f = calloc(lines * cols, sizeof *f)) == NULL) {
 		db_seterr(s->st.db, "out of memory");
@@ -300,6 +316,7 @@ split(struct ch_stmt *s)
 			f->p = p;
 		}
 	}
+done:
 	s->ncol = cols;
 	s->nrows = lines;
 	return 0;

@@ -115,4 +115,23 @@ test_expect_success 'a read of system.columns failing once with UNKNOWN_TABLE: r
 	test_grep " 0 failed in" err &&
 	test_eq 5 "$(ch_query "SELECT count() FROM sysdb.markets FINAL")"
 '
+# pm-summary --status reads ClickHouse as TabSeparated: a proxy's page
+# in a 200 was a row whose count read as 0, so the tables' check said
+# "no pm-store tables" (exit 5, no data) for a database full of them
+test_expect_success 'pm-summary --status answered with a page, not a table: exit 3, said' '
+	url=$(ch_newdb stdb) && markets 1 5 >in.ndjson &&
+	pm-store --db "$url" in.ndjson >/dev/null 2>&1 &&
+	ch_proxy "^SELECT count\\(\\) FROM system.tables" "<html><body>Service Unavailable</body></html>
+" stdb &&
+	run pm-summary --status --db "$PROXY_URL" && expect_status 3 &&
+	test_grep "schema version: an answer that is no TabSeparated table" err &&
+	test_grep -v "no pm-store tables" out err
+'
+
+test_expect_success 'pm-summary --status: the runs answered with no table: exit 3, nothing written' '
+	ch_proxy "FROM processing_runs" "garbage
+" stdb &&
+	run pm-summary --status --json --db "$PROXY_URL" && expect_status 3 &&
+	test_grep "no TabSeparated table" err && test ! -s out
+'
 test_done
