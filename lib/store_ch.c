@@ -333,7 +333,10 @@ next_version(struct store_ch *s)
  * the digits may add up past the largest double (DBL_MAX read as inf,
  * stored null): the shortest text, read finite.  The smallest subnormal's
  * shortest text, 5e-324, is read as 0 (an exponent below -323 scales to
- * nothing): written with one of -323.
+ * nothing): written with one of -323.  An integer of 69 or 89 digits is
+ * read as its first 19 scaled by 1e50 or 1e70, powers 18.16 keeps as
+ * doubles: some come back a unit off (pm-store(1) BUGS); only digits with
+ * a leading zero would avoid them, text not checked on later releases.
  */
 static int
 ch_double(struct buf *b, double d)
