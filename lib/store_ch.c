@@ -1439,13 +1439,16 @@ row_str(const json_val *row, const char *key, char *out, size_t cap)
 	}
 }
 
-/* A row of run_ended()'s answer: the run's end, kept. */
+/* A row of run_ended()'s answer: the run's end, kept.  A row without
+ * its status is none (an answer garbled on its way). */
 static int
 kept_one(const json_val *row, int bad, void *arg)
 {
 	struct store_ch *s = arg;
+	json_val v;
 
-	if (bad)
+	json_get(row, "status", &v);
+	if (bad || json_str(&v, NULL) == NULL)
 		return -1;
 	row_str(row, "finished_at", s->kept_at, sizeof s->kept_at);
 	row_str(row, "status", s->kept_status, sizeof s->kept_status);
@@ -1480,12 +1483,21 @@ run_ended(struct store_ch *s, const char *id)
 	return rc == -1 ? -1 : s->kept;
 }
 
-/* A row of run_started()'s answer: the run as stored, kept as text. */
+/* A row of run_started()'s answer: the run as stored, kept as text; a
+ * row without each start column is none (an answer garbled on its way). */
 static int
 started_one(const json_val *row, int bad, void *arg)
 {
+	const struct table *t = &store_tables[T_RUNS];
 	struct store_ch *s = arg;
+	json_val v;
+	int i;
 
+	for (i = 0; i < t->ncols && !bad; i++)
+		if (t->cols[i].flags & F_KEEP) {
+			json_get(row, t->cols[i].sql, &v);
+			bad = v.type == JSON_ABSENT;
+		}
 	if (bad)
 		return -1;
 	buf_reset(&s->started);

@@ -4,7 +4,8 @@
 # a start's check that its run ended (run_ended), answered with no row
 # (a proxy's garbled answer) or not at all (the server lost between the
 # record's check and its read; tests/ch-proxy.py DIE_ON).  The record is
-# written out failed with the reason, never lost or failed without why.
+# written out failed with the reason, never lost or failed without why;
+# a JSON object that is no row of the query is no row either.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/ch.sh"
 
@@ -57,5 +58,25 @@ test_expect_success 'the server lost at a start'\''s check: exit 3, the start fa
 	DIE_ON="^SELECT finished_at" ch_proxy "" "" startlost &&
 	PM_DB_TIMEOUT=2 run pm-store --db "$PROXY_URL" start.ndjson &&
 	expect_status 3 && run_failed "within 2 s (PM_DB_TIMEOUT)"
+'
+
+# a JSON object that is no row of the query (a gateway's error in a 200)
+# was taken for the run's end as stored: the start left unchanged, the
+# run ended with an empty status
+test_expect_success 'a start'\''s check answered with an object that is no run: failed, said why' '
+	url=$(ch_newdb startobj) &&
+	{ rec_run_start r1 static; rec_market m1; } >start.ndjson &&
+	ch_proxy "^SELECT finished_at" "{\"error\":\"upstream timed out\"}
+" startobj &&
+	run pm-store --db "$PROXY_URL" start.ndjson && expect_status 1 &&
+	run_failed "/startobj: line 1 of the answer: not a row of the table"
+'
+
+test_expect_success 'an end'\''s start read answered with an object that is no run: failed, said why' '
+	started endobj && echo "$end" >end.ndjson &&
+	ch_proxy "^SELECT flow" "{\"error\":\"upstream timed out\"}
+" endobj &&
+	run pm-store --db "$PROXY_URL" end.ndjson && expect_status 1 &&
+	run_failed "/endobj: line 1 of the answer: not a row of the table"
 '
 test_done
