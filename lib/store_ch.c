@@ -1059,18 +1059,18 @@ run_close(struct store_ch *s)
 		return 0;
 	if (s->end_due && !s->kept)
 		store_end_missing(s->run_id);
-	if (s->kept) {	/* ended before: as it ended */
-		if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0,
-		    &root, &err) == 0)
-			store_end_record(&root, s->kept_at, s->kept_status,
-			    s->kept_counts[0] ? s->kept_counts : NULL);
-		run_forget(s);
-		return 0;
-	}
 	snprintf(counts, sizeof counts, "{\"records\":%lu,\"inserted\":%lu,"
 	    "\"updated\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
 	    "\"skipped\":%lu,\"failed\":%lu}", c->records, c->inserted,
 	    c->updated, c->unchanged, c->duplicates, c->skipped, c->failed);
+	if (s->kept) {	/* ended before: as it ended; its counts, if any */
+		if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0,
+		    &root, &err) == 0)
+			store_end_record(&root, s->kept_at, s->kept_status,
+			    s->kept_counts[0] ? s->kept_counts : counts);
+		run_forget(s);
+		return 0;
+	}
 	ts_now(s->now);
 	if (json_parse(s->chk->jp, s->run_text, strlen(s->run_text), 0, &root,
 	    &err) == -1)
