@@ -131,9 +131,47 @@ first_line(const char *m, char *out, size_t n)
 		snprintf(out, n, "no reason given");
 }
 
+/* The options whose value libpq takes from a list, and checks only at
+ * connect (a typo there was exit 3, a server out of reach): the lists,
+ * as libpq 11 to 15 take them, each word between blanks. */
+static const char *const pg_enums[][2] = {
+	{ "sslmode", " disable allow prefer require verify-ca verify-full " },
+	{ "gssencmode", " disable prefer require " },
+	{ "channel_binding", " disable prefer require " },
+	{ "target_session_attrs", " any read-write read-only primary standby "
+	    "prefer-standby " },
+};
+
+/* Why libpq would refuse option o's value at connect, in why, or 0. */
+static int
+pg_bad_value(const PQconninfoOption *o, char *why, size_t n)
+{
+	const char *list = NULL;
+	char word[40];
+	size_t k;
+
+	if (o->val == NULL)
+		return 0;
+	if (strcmp(o->keyword, "port") == 0)
+		return *o->val && (o->val[strspn(o->val, "0123456789,")] != 0 ||
+		    strstr(o->val, ",,") || *o->val == ',') ?
+		    snprintf(why, n, "invalid port number: \"%.40s\"",
+		    o->val) : 0;
+	for (k = 0; k < sizeof pg_enums / sizeof *pg_enums; k++)
+		if (strcmp(o->keyword, pg_enums[k][0]) == 0)
+			list = pg_enums[k][1];
+	if (list == NULL || (strlen(o->val) + 3 <= sizeof word &&
+	    strchr(o->val, ' ') == NULL && (snprintf(word, sizeof word,
+	    " %s ", o->val), strstr(list, word) != NULL)))
+		return 0;
+	return snprintf(why, n, "invalid %s value: \"%.40s\" (one of:%.*s)",
+	    o->keyword, o->val, (int)strlen(list) - 1, list);
+}
+
 /* Can libpq take target (a URI or key=value string) at all?  0, or -1
  * with libpq's reason, its passwords masked, in err: a URL it cannot
- * parse, an option it does not know, a port that is not a number. */
+ * parse, an option it does not know, a port that is not a number, a
+ * value not of an option's list (sslmode=required). */
 int
 db_pg_url_check(const char *target, char *err, size_t n)
 {
@@ -151,11 +189,7 @@ db_pg_url_check(const char *target, char *err, size_t n)
 		return -1;
 	}
 	for (p = o; p->keyword && rc == 0; p++)
-		if (strcmp(p->keyword, "port") == 0 && p->val && *p->val &&
-		    (p->val[strspn(p->val, "0123456789,")] != 0 ||
-		    strstr(p->val, ",,") || *p->val == ',')) {
-			snprintf(why, sizeof why, "invalid port number: "
-			    "\"%.40s\"", p->val);
+		if (pg_bad_value(p, why, sizeof why) > 0) {
 			db_redact_msg(target, why, err, n);
 			rc = -1;
 		}

@@ -97,7 +97,8 @@ test_expect_success 'postgres://, postgresql+psycopg:// and key=value are Postgr
 # A URL libpq cannot parse (or a port that is no number) is a usage
 # error, exit 2, as pm-store(1) says and a ClickHouse URL's is: before,
 # libpq refused it at connect and it exited 3, which a scheduler retries.
-# One that parses but reaches no server stays 3.
+# One that parses but reaches no server stays 3.  A value libpq takes
+# only from a list (sslmode=required) is a usage error too.
 test_expect_success 'malformed PostgreSQL URLs: libpq quotes them, the password never shows' '
 	for u in 2:"postgresql://pm:Sec%zzret@host/db" 2:"postgresql://pm:Secret@[::1]x/pm" \
 	    2:"postgresql://pm:Sec/ret@host/db" 2:"postgresql+psycopg://pm:Sec%zzret@h/db" \
@@ -112,7 +113,12 @@ test_expect_success 'malformed PostgreSQL URLs: libpq quotes them, the password 
 	    2:"host=/nonexistent password=Sec ret y=z" \
 	    2:"postgresql://pm@/db?host=/nonexistent&password=Sec ret&port=x" \
 	    2:"postgresql://pm:Secret@h:notaport/db" 2:"postgresql://h/db?bogus=1" \
-	    2:"host=h port=5432x password=Secret" 2:"host=h bogus=1 password=Secret"; do
+	    2:"host=h port=5432x password=Secret" 2:"host=h bogus=1 password=Secret" \
+	    2:"postgresql://pm:Secret@/db?host=/nonexistent&sslmode=required" \
+	    2:"host=/nonexistent sslmode=Require password=Secret" \
+	    2:"postgresql://pm:Secret@/db?host=/nonexistent&target_session_attrs=rw" \
+	    2:"host=/nonexistent channel_binding= password=Secret" \
+	    3:"host=/nonexistent sslmode=verify-full password=Secret"; do
 		want=${u%%:*} u=${u#?:}
 		for mode in "" --new-only; do
 			run pm-store --db "$u" $mode "$RUN" &&
@@ -132,6 +138,9 @@ test_expect_success 'the password is masked where the URL is named' '
 	expect_status 2 &&
 	test_grep "^pm-summary: DATABASE_URL: postgresql://pm:\*\*\*@h:notaport/db: invalid port number: \"notaport\"$" err &&
 	run pm-store --db "host=/nonexistent user=pm password=Secret" "$RUN" &&
-	grep -q "^pm-store: host=/nonexistent user=pm password=\*\*\*: " err
+	grep -q "^pm-store: host=/nonexistent user=pm password=\*\*\*: " err &&
+	DATABASE_URL="postgresql://pm:Secret@h/db?sslmode=required" run pm-summary --status &&
+	expect_status 2 &&
+	test_grep "^pm-summary: DATABASE_URL: postgresql://pm:\*\*\*@h/db?sslmode=required: invalid sslmode value: \"required\" (one of: disable allow prefer require verify-ca verify-full)$" err
 '
 test_done
