@@ -194,6 +194,10 @@ do_export(struct opts *o)
 		else if (retry_run)
 			msg("%s: --run %s: no such run (no tables here)",
 			    o->target, o->run_id);
+		else	/* said as for no database: on PostgreSQL it is
+			 * also a search_path that misses pm's schema */
+			msg("%s: no pm-store tables here: nothing to export",
+			    o->target);
 		db_close(db);
 		return v == -1 ? EXIT_DB : retry_run ? EXIT_USAGE : 0;
 	}
