@@ -156,6 +156,13 @@ pg_url_via() {
 	fi
 }
 
+# pg_settled NAME: no server session of database NAME in a transaction:
+# what a pm-store has read is committed
+pg_settled() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*)
+	    FROM pg_stat_activity WHERE datname = '$1' AND state <> 'idle'")" = 0
+}
+
 # pg_refusing NAME: a new database NAME with pm-store's schema whose
 # server refuses a market asking a question that starts "BOOM" and a
 # contract whose outcome is "BOOM" (tests/mark-markets.py makes them)

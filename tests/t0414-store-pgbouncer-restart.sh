@@ -25,16 +25,11 @@ pgb_restart() {
 	    wait_for psql -X -A -t -q "$PGB_URL" -c "select 1" >/dev/null 2>&1
 }
 
-settled() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*)
-	    FROM pg_stat_activity WHERE datname = '$1' AND state <> 'idle'")" = 0
-}
-
 test_expect_success 'PgBouncer killed and restarted between batches: pm-store completes' '
 	pg_ready && pgb_ready && pg_newdb kb >/dev/null && url=$(pgb_url kb) &&
 	store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
-	wait_for settled kb && pgb_kill && sleep 0.5 && pgb_restart &&
+	wait_for pg_settled kb && pgb_kill && sleep 0.5 && pgb_restart &&
 	t0=$(now_ms) && kill -0 "$store_pid" && feed 16 && store_wait &&
 	cat err && expect_status 0 && test_grep " 0 failed in postgresql:" err &&
 	test_count failure out 0 && db_dump "$url" >d && test_cmp "$CLEAN" d
@@ -44,7 +39,7 @@ test_expect_success 'PgBouncer killed inside a batch and restarted: nothing lost
 	pg_ready && pgb_ready && pg_newdb ki >/dev/null && url=$(pgb_url ki) &&
 	direct=$(pg_url_via ki direct) && store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$direct" raw_responses 7 &&
-	wait_for settled ki && { feed 16 & } && feed_pid=$! &&
+	wait_for pg_settled ki && { feed 16 & } && feed_pid=$! &&
 	wait_for eval "test \"\$(rows \"$direct\" raw_responses)\" -gt 7" &&
 	pgb_kill && sleep 0.5 && pgb_restart && t0=$(now_ms) && wait "$feed_pid" &&
 	store_wait && cat err && { expect_status 0 || expect_status 1; } &&
@@ -58,7 +53,7 @@ test_expect_success 'PgBouncer killed for good: exit 3 within PM_DB_TIMEOUT, onl
 	direct=$(pg_url_via kg direct) &&
 	export PM_DB_TIMEOUT=2 && store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$direct" raw_responses 7 &&
-	wait_for settled kg && pgb_kill && t0=$(now_ms) &&
+	wait_for pg_settled kg && pgb_kill && t0=$(now_ms) &&
 	feed 16 && store_wait && unset PM_DB_TIMEOUT && cat err &&
 	expect_status 3 && test_num "$elapsed_ms" -lt 30000 &&
 	test_grep "connection lost" err &&

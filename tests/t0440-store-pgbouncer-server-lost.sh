@@ -22,18 +22,11 @@ pgctl() {
 	    -t 60 "$@" >/dev/null 2>&1 3>&-
 }
 
-# no server session of database $1 in a transaction: what pm-store has
-# read is committed
-settled() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*)
-	    FROM pg_stat_activity WHERE datname = '$1' AND state <> 'idle'")" = 0
-}
-
 test_expect_success 'the server restarted behind PgBouncer mid-run: pm-store completes' '
 	pg_ready && pgb_ready && pg_newdb rs >/dev/null && url=$(pgb_url rs) &&
 	store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
-	wait_for settled rs && pgctl -m fast restart && t0=$(now_ms) &&
+	wait_for pg_settled rs && pgctl -m fast restart && t0=$(now_ms) &&
 	kill -0 "$store_pid" && feed 16 && store_wait && expect_status 0 &&
 	test_line_count err 1 && test_grep " 0 failed in postgresql:" err &&
 	test_count failure out 0 && db_dump "$url" >d && test_cmp "$CLEAN" d
@@ -43,9 +36,9 @@ test_expect_success 'restarted twice in one run: each loss has its own PM_DB_TIM
 	pg_ready && url=$(pg_newdb twice) &&
 	export PM_DB_TIMEOUT=3 && store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
-	wait_for settled twice && pgctl -m fast restart &&
+	wait_for pg_settled twice && pgctl -m fast restart &&
 	feed 16 40 && wait_for has_rows "$url" raw_responses 18 &&
-	sleep 4 && wait_for settled twice && pgctl -m fast restart &&
+	sleep 4 && wait_for pg_settled twice && pgctl -m fast restart &&
 	t0=$(now_ms) && feed 41 && store_wait && unset PM_DB_TIMEOUT &&
 	expect_status 0 && test_grep " 0 failed in postgresql:" err &&
 	test_count failure out 0 && db_dump "$url" >d && test_cmp "$CLEAN" d
@@ -55,7 +48,7 @@ test_expect_success 'the server stopped behind PgBouncer for good: exit 3, only 
 	pg_ready && pgb_ready && pg_newdb st >/dev/null && url=$(pgb_url st) &&
 	export PM_DB_TIMEOUT=2 && store_fifo "$url" &&
 	feed 1 15 && wait_for has_rows "$url" raw_responses 7 &&
-	wait_for settled st && pgctl -m fast stop && t0=$(now_ms) &&
+	wait_for pg_settled st && pgctl -m fast stop && t0=$(now_ms) &&
 	feed 16 && store_wait && pgctl restart && unset PM_DB_TIMEOUT &&
 	expect_status 3 && test_num "$elapsed_ms" -lt 30000 &&
 	test_num "$(grep -c "^pm-store: postgresql://postgres@/st?host=[^ ]*: connection lost (.*) and not re-established within 2 s (PM_DB_TIMEOUT): " err)" -eq 1 &&
