@@ -171,11 +171,12 @@ pg_bad_value(const PQconninfoOption *o, char *why, size_t n)
 /* Can libpq take target (a URI or key=value string) at all?  0, or -1
  * with libpq's reason, its passwords masked, in err: a URL it cannot
  * parse, an option it does not know, a port that is not a number, a
- * value not of an option's list (sslmode=required). */
+ * value not of an option's list (sslmode=required), in the URL or in
+ * the environment variable libpq reads when the URL has none (PGSSLMODE). */
 int
 db_pg_url_check(const char *target, char *err, size_t n)
 {
-	PQconninfoOption *o, *p;
+	PQconninfoOption *o, *p, env;
 	char *m = NULL, why[300];
 	size_t k;
 	int rc = 0;
@@ -188,11 +189,21 @@ db_pg_url_check(const char *target, char *err, size_t n)
 		PQfreemem(m);
 		return -1;
 	}
-	for (p = o; p->keyword && rc == 0; p++)
-		if (pg_bad_value(p, why, sizeof why) > 0) {
+	for (p = o; p->keyword && rc == 0; p++) {
+		env = *p;	/* what libpq takes from PGSSLMODE and the like */
+		if (env.val == NULL && env.envvar != NULL)
+			env.val = getenv(env.envvar);
+		if (pg_bad_value(&env, why, sizeof why) > 0) {
+			if (p->val == NULL) {
+				snprintf(err, n, "%s in the environment: %s",
+				    env.envvar, why);
+				rc = -1;
+				break;
+			}
 			db_redact_msg(target, why, err, n);
 			rc = -1;
 		}
+	}
 	PQconninfoFree(o);
 	return rc;
 }

@@ -143,4 +143,18 @@ test_expect_success 'the password is masked where the URL is named' '
 	expect_status 2 &&
 	test_grep "^pm-summary: DATABASE_URL: postgresql://pm:\*\*\*@h/db?sslmode=required: invalid sslmode value: \"required\" (one of: disable allow prefer require verify-ca verify-full)$" err
 '
+# libpq reads PGSSLMODE, PGPORT and the like when the URL has no such
+# value, and refused a bad one only at connect: exit 3, retried forever.
+test_expect_success 'a bad PGSSLMODE or PGPORT in the environment is exit 2, named' '
+	for e in PGSSLMODE=bogus PGSSLMODE= PGPORT=x PGTARGETSESSIONATTRS=rw; do
+		env "$e" pm-store --db "postgresql://pm:Secret@/db?host=/nonexistent" \
+			"$RUN" >out 2>err
+		{ test $? = 2 && test_grep "^pm-store: --db: postgresql://pm:\*\*\*@/db?host=/nonexistent: ${e%%=*} in the environment: invalid " err; } ||
+			{ echo "$e"; cat err; return 1; }
+	done &&
+	PGSSLMODE=bogus run pm-store --db "postgresql://pm:Secret@/db?host=/nonexistent&sslmode=disable" "$RUN" &&
+	expect_status 3 &&
+	PGSSLMODE=verify-full run pm-store --db "postgresql://pm:Secret@/db?host=/nonexistent" "$RUN" &&
+	expect_status 3
+'
 test_done
