@@ -11,6 +11,7 @@
 . "$TESTS_DIR/pg.sh"
 RUN=$TESTS_DIR/fixtures-store/run.ndjson
 pg_start
+pgbouncer_start
 # what the markets stored from RUN export as, on SQLite
 pm-store --db "$TMP/lite.db" "$RUN" >/dev/null 2>&1
 pm-store --db "$TMP/lite.db" --export markets >"$TMP/want"
@@ -67,6 +68,22 @@ test_expect_success 'a search_path without pm tables: --export says so, a store 
 	test_grep "no schema has been selected to create in" err &&
 	run pm-store --db "$u" --export markets && expect_status 0 &&
 	test_cmp "$TMP/want" out
+'
+
+# PgBouncer refuses the options startup parameter; pm-store(1) says to
+# give the role its search_path instead, which its pooled connections have.
+test_expect_success 'through PgBouncer: options refused, said; the role'"'"'s search_path works' '
+	pg_ready && pgb_ready && u=$(pg_newdb bsp) &&
+	psql -X -q -v ON_ERROR_STOP=1 "$u" -c "CREATE SCHEMA pm" \
+	    -c "ALTER ROLE postgres IN DATABASE bsp SET search_path = pm" &&
+	run pm-store --db "$(pgb_url bsp)&options=$(enc -csearch_path=pm)" "$RUN" &&
+	expect_status 3 && test_grep "unsupported startup parameter" err &&
+	run pm-store --db "$(pgb_url bsp)" "$RUN" && expect_status 0 &&
+	run pm-store --db "$(pgb_url bsp)" --export markets && expect_status 0 &&
+	test_cmp "$TMP/want" out &&
+	psql -X -A -t "$u" -c "SELECT schemaname FROM pg_tables
+	    WHERE tablename = \$\$markets\$\$" >got &&
+	echo pm >expect && test_cmp expect got
 '
 
 test_done
