@@ -551,7 +551,7 @@ level_json(struct rep *r, const struct fresh *f)
  * a --fresh or --stale given, status_thresholds()), or, when none has,
  * that of the newest data stored by any. */
 static int
-freshness(struct rep *r, int *level)
+freshness(struct rep *r, int *level, int *ran)
 {
 	const struct status_opts *o = r->o;
 	struct fresh fl[NSOURCES], *worst = NULL, *any = NULL;
@@ -579,6 +579,7 @@ freshness(struct rep *r, int *level)
 	if (worst == NULL)
 		worst = any;
 	*level = worst ? worst->level : NO_DATA;
+	*ran = worst && worst->runs > 0;
 	/* the flow's own, as the text says them: without --flow each flow
 	 * has its own (the daily flow a day), not those of none */
 	thresholds(r, worst ? worst->fresh : o->fresh, worst ? worst->stale :
@@ -594,7 +595,10 @@ freshness(struct rep *r, int *level)
 		flow_text(r, &fl[i], &lines);
 	}
 	jw_close(&r->j, ']');
-	if (*level == NO_DATA)
+	if (*level == NO_DATA && any)	/* another flow's data is there */
+		buf_printf(&r->t, "status: no data (the %s flow ran and "
+		    "stored nothing)\n", worst->src->flow);
+	else if (*level == NO_DATA)
 		buf_printf(&r->t, "status: no data (nothing stored%s)\n",
 		    o->flow ? " by this flow" : "");
 	else {
@@ -896,7 +900,7 @@ header(struct rep *r)
  */
 int
 status_report(struct db *db, const struct status_opts *o, struct buf *out,
-    struct buf *json, int *level, char *err, size_t errlen)
+    struct buf *json, int *level, int *ran, char *err, size_t errlen)
 {
 	struct rep r = { 0 };
 	int rc = -1, v, tx = 0;
@@ -908,6 +912,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 	buf_init(&r.j, 0);
 	buf_init(&r.t, 0);
 	*level = NO_DATA;
+	*ran = 0;
 	if ((r.jp = json_parser_new(1 << 20)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -931,7 +936,7 @@ status_report(struct db *db, const struct status_opts *o, struct buf *out,
 	} else if (v == 0) {
 		/* nothing ever stored here: no data, not an error */
 		no_tables(&r);
-	} else if (freshness(&r, level) || markets(&r) || runs(&r) ||
+	} else if (freshness(&r, level, ran) || markets(&r) || runs(&r) ||
 	    failures(&r))
 		goto out;
 	if (tx) {
@@ -1002,8 +1007,6 @@ status_alert_due(const char *url, int dbflags, const char *flow, int level,
 	struct db *db;
 	int attempt, rc = DB_ERR, due = 0;
 
-	if (level == NO_DATA)
-		return 0;	/* nothing ever stored: nothing turned stale */
 	if ((db = db_open(url, dbflags, err, errlen)) == NULL)
 		return -1;
 	if (schema_migrate(db, 0, err, errlen) == -1) {

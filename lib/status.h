@@ -40,15 +40,18 @@ void status_thresholds(const struct status_opts *o, const char *flow,
 int status_duration(const char *s, int64_t *secs);
 
 /* Append the report to out (JSON with o->json, else text), and the
- * JSON report to json unless it is NULL; set *level.  0, or -1 when the
- * database failed (the reason in err). */
+ * JSON report to json unless it is NULL; set *level, and *ran to
+ * whether the flow whose level it is has runs (no data then is a flow
+ * that ran and stored nothing, not a database never written).  0, or
+ * -1 when the database failed (the reason in err). */
 int status_report(struct db *db, const struct status_opts *o,
-    struct buf *out, struct buf *json, int *level, char *err,
+    struct buf *out, struct buf *json, int *level, int *ran, char *err,
     size_t errlen);
 
 /*
  * --notify: whether this check turns the data of flow (NULL: all) from
- * fresh to stale or very stale since the last check that told a webhook,
+ * fresh to stale, very stale or none (level not FRESH: the caller asks
+ * only when a flow ran) since the last check that told a webhook,
  * kept in status_alerts (the database opened for writing, migrated).  1
  * once per such change, 0 otherwise (back to fresh re-arms it), -1 with
  * the reason in err.

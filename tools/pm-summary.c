@@ -93,7 +93,8 @@ usage(FILE *f)
 "      --buckets N         --score: calibration buckets (default 10)\n"
 "      --clamp EPS         --score: log loss clamp (default 0.001)\n"
 "      --json              --status, --score: JSON instead of text\n"
-"      --notify URL        POST failed runs, and data turning stale, to\n"
+"      --notify URL        POST failed runs, and data turning stale (or\n"
+"                          none from a flow that ran), to\n"
 "                          this webhook (default $PM_NOTIFY_URL)\n"
 "      --status-path FILE  --status: write the JSON report to FILE too\n"
 "      --hold FLOW         hold FLOW's run lock until standard input ends\n"
@@ -482,21 +483,27 @@ run_stream(const struct opts *o, int nfiles, char **files)
  * keep that state (full, locked, read only) is when an alert matters
  * most: the stale data is then told at every check until it can. */
 static void
-notify_status(const struct opts *o, int level, const struct buf *json)
+notify_status(const struct opts *o, int level, int ran,
+    const struct buf *json)
 {
 	char err[600], text[256];
 	int due, kept = 1;
 
+	/* no data: told when a flow ran and stored nothing (broken from
+	 * its first run), not for a database nothing ran on yet */
+	if (level == NO_DATA && !ran)
+		return;
 	if ((due = status_alert_due(o->db_url, o->dbc.flags, o->st.flow, level,
 	    err, sizeof err)) == -1) {
 		msg("%s: %s", o->dbc.name, err);
 		kept = 0;
-		due = level == STALE || level == VERY_STALE;
+		due = level != FRESH;
 	}
 	if (!due)
 		return;
 	snprintf(text, sizeof text, "pm data %s%s%s%s%s", level == STALE ?
-	    "stale" : "very stale", o->st.flow ? " (flow " : "",
+	    "stale" : level == VERY_STALE ? "very stale" : "none stored by a "
+	    "flow that ran", o->st.flow ? " (flow " : "",
 	    o->st.flow ? o->st.flow : "", o->st.flow ? ")" : "",
 	    kept ? "" : " (alert state not kept: told at every check)");
 	(void)notify_post(o->notify, json->data, json->len, text);
@@ -550,7 +557,7 @@ run_db(struct opts *o)
 	struct buf out, json;
 	char err[512];
 	const char *name = o->dbc.name;
-	int rc = 0, level = NO_DATA;
+	int rc = 0, level = NO_DATA, ran = 0;
 
 	if (ch_url_is(o->db_url) && o->mode == MODE_SCORE) {
 		/* forecasts (experiment results) are not kept there */
@@ -581,7 +588,7 @@ run_db(struct opts *o)
 	if (o->st.now == 0)
 		o->st.now = (int64_t)time(NULL);
 	if (o->mode == MODE_STATUS)
-		rc = status_report(db, &o->st, &out, &json, &level, err,
+		rc = status_report(db, &o->st, &out, &json, &level, &ran, err,
 		    sizeof err);
 	else
 		rc = score_report(db, &o->sc, &out, err, sizeof err);
@@ -596,7 +603,7 @@ run_db(struct opts *o)
 		    json.len) == -1)
 			rc = EXIT_IO;
 		if (o->notify)
-			notify_status(o, level, &json);
+			notify_status(o, level, ran, &json);
 	}
 	db_close(db);
 	if (out.len)
