@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "msg.h"
 #include "plot.h"
 
 #define MAXV	26		/* variants drawn (letters A..Z) */
@@ -39,6 +40,10 @@ series_name(const json_val *v, char *out, size_t outlen)
 		c = "";
 	snprintf(out, outlen, "%.*s:%.*s (%.*s)", (int)an, a, (int)cn, c,
 	    (int)bn, b);
+	/* from the configuration, as the report's JSON keeps it: as the
+	 * text report shows it, no control character reaching a terminal,
+	 * nor the SVG, where XML allows none (no browser drew it) */
+	msg_clean(out, strlen(out), 0);
 }
 
 /* The variants and their calibration buckets out of a score report. */

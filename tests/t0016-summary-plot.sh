@@ -89,6 +89,20 @@ test_expect_success 'the sparkline draws each run as the runs line counts it' '
 	test_grep "^runs: ·█ " out
 '
 
+# A variant's name as stored (from the configuration) with an escape
+# sequence in it: the text report showed it as "?", but the diagram drawn
+# on a terminal sent the escape to it, and the SVG held a control
+# character, which XML does not allow: no browser drew the file.
+test_expect_success 'the diagram: a control character in a name is "?", on a terminal and in SVG' '
+	cp "$TMP/d.db" e.db &&
+	sqlite3 e.db "UPDATE experiment_results SET variant = '"'l'"' || char(27) || '"'[31mred'"'
+		WHERE variant = '"'llm'"'" &&
+	script -qfc "pm-summary --score --db e.db --plot e.svg" typescript >/dev/null </dev/null &&
+	test_grep "^  [A-Z] s:l?\[31mred (forecast): n per bucket" typescript &&
+	not grep -q "$(printf "\033")\[31m" typescript &&
+	python3 "$TMP/points.py" e.svg >got && test_grep "^s:l?\[31mred (forecast) " got
+'
+
 test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
 	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
 	test_grep "plot: only with --score" err && test ! -e x.svg &&
