@@ -11,7 +11,7 @@
 #define MAXB	1000		/* buckets (pm-summary --buckets) */
 
 struct series {
-	char	 name[160];	/* suite:variant (stage) */
+	char	 name[256];	/* suite:variant (stage) fingerprint */
 	int	 nb;
 	double	 x[MAXB], y[MAXB];
 	long	 n[MAXB];
@@ -25,21 +25,26 @@ struct diagram {
 static void
 series_name(const json_val *v, char *out, size_t outlen)
 {
-	json_val su, st, va;
-	const char *a, *b, *c;
-	size_t an = 0, bn = 0, cn = 0;
+	json_val su, st, va, fp;
+	const char *a, *b, *c, *f;
+	size_t an = 0, bn = 0, cn = 0, fn = 0;
 
 	json_get(v, "suite", &su);
 	json_get(v, "stage", &st);
 	json_get(v, "variant", &va);
+	json_get(v, "fingerprint", &fp);
 	if ((a = json_str(&su, &an)) == NULL)
 		a = "";
 	if ((b = json_str(&st, &bn)) == NULL)
 		b = "";
 	if ((c = json_str(&va, &cn)) == NULL)
 		c = "";
-	snprintf(out, outlen, "%.*s:%.*s (%.*s)", (int)an, a, (int)cn, c,
-	    (int)bn, b);
+	if ((f = json_str(&fp, &fn)) == NULL)
+		f = "";
+	/* as the report's line names it: a variant whose settings changed
+	 * is two lines, told apart by the fingerprint after the name */
+	snprintf(out, outlen, "%.*s:%.*s (%.*s)%s%.*s", (int)an, a, (int)cn,
+	    c, (int)bn, b, fn ? " " : "", (int)fn, f);
 	/* from the configuration, as the report's JSON keeps it: as the
 	 * text report shows it, no control character reaching a terminal,
 	 * nor the SVG, where XML allows none (no browser drew it) */

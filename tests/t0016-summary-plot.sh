@@ -103,6 +103,21 @@ test_expect_success 'the diagram: a control character in a name is "?", on a ter
 	python3 "$TMP/points.py" e.svg >got && test_grep "^s:l?\[31mred (forecast) " got
 '
 
+# A variant whose settings changed is scored apart, its fingerprint after
+# its name on its line; the diagram named both lines alike, two series
+# "s:llm (forecast)" no one could tell apart.
+test_expect_success 'the diagram: a variant of two fingerprints, each named with its own' '
+	cp "$TMP/d.db" f.db &&
+	sqlite3 f.db "UPDATE experiment_results SET fingerprint = '"'fp2'"'
+		WHERE variant = '"'llm'"' AND event_key = '"'e2'"'" &&
+	run pm-summary --score --db f.db && test_grep "^s:llm (forecast) fp2 " out &&
+	script -qfc "pm-summary --score --db f.db --plot f.svg" typescript >/dev/null </dev/null &&
+	test_grep "^  [A-Z] s:llm (forecast): n per bucket" typescript &&
+	test_grep "^  [A-Z] s:llm (forecast) fp2: n per bucket" typescript &&
+	python3 "$TMP/points.py" f.svg >got &&
+	test_grep -E "^s:llm \(forecast\) fp2( |$)" got && test_grep "^s:llm (forecast) [0-9]" got
+'
+
 test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
 	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
 	test_grep "plot: only with --score" err && test ! -e x.svg &&
