@@ -1,5 +1,6 @@
 /* plot.c - the reliability diagram and the status sparkline (plot.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -283,7 +284,7 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 {
 	json_parser *p = json_parser_new(len + 1);
 	json_val root, runs, last, r, st, lv;
-	const char *glyph[64], *err, *s, *level = "?";
+	const char **glyph = NULL, *err, *s, *level = "?";
 	size_t n = 0, sl, i;
 	json_iter it;
 	int rc = -1;
@@ -292,12 +293,18 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 		goto out;
 	json_get(&root, "runs", &runs);
 	json_get(&runs, "last", &last);
+	/* every run listed (--runs, up to 10000), not the newest 64 */
 	json_iter_init(&it, &last);
+	while (json_iter_next(&it, NULL, NULL, &r))
+		n++;
+	if (n > 0 && (glyph = calloc(n, sizeof *glyph)) == NULL)
+		goto out;
 	/* newest first in the report: drawn oldest first */
-	while (n < 64 && json_iter_next(&it, NULL, NULL, &r)) {
+	json_iter_init(&it, &last);
+	for (i = 0; i < n && json_iter_next(&it, NULL, NULL, &r); i++) {
 		json_get(&r, "status", &st);
 		s = json_str(&st, &sl);
-		glyph[n++] = run_glyph(s, sl);
+		glyph[i] = run_glyph(s, sl);
 	}
 	json_get(&root, "level", &lv);
 	if ((s = json_str(&lv, &sl)) != NULL)
@@ -312,6 +319,7 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 	    (int)sl, level);
 	rc = 0;
 out:
+	free(glyph);
 	json_parser_free(p);
 	return rc;
 }

@@ -118,6 +118,20 @@ test_expect_success 'the diagram: a variant of two fingerprints, each named with
 	test_grep -E "^s:llm \(forecast\) fp2( |$)" got && test_grep "^s:llm (forecast) [0-9]" got
 '
 
+# --runs lists up to 10000 runs; the sparkline drew the newest 64 of them
+# alone, its "oldest first" not the oldest listed.
+test_expect_success 'the sparkline draws every run listed, past 64' '
+	for i in $(seq 70); do
+		rec_run_start "r$i" static |
+			jq -c --arg t "$(printf "2026-11-23T%02d:%02d:00Z" $((i / 60)) $((i % 60)))" \
+				".started_at = \$t" || return 1
+	done | pm-store --db m.db >/dev/null 2>&1 &&
+	sqlite3 m.db "UPDATE processing_runs SET status = '"'failed'"' WHERE run_id = '"'r1'"'" &&
+	run pm-summary --status --db m.db --runs 100 && expect_status 5 &&
+	test_grep "^runs: last 70: 69 completed, 0 partial, 1 failed" out &&
+	test_grep "^runs: ▁\(█\)\{69\} (oldest first" out
+'
+
 test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
 	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
 	test_grep "plot: only with --score" err && test ! -e x.svg &&
