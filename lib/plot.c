@@ -8,7 +8,8 @@
 #include "msg.h"
 #include "plot.h"
 
-#define MAXV	26		/* variants drawn (letters A..Z) */
+#define MAXV	52		/* variants in the text diagram (A..Z,
+				 * a..z); the SVG draws every one */
 #define MAXB	1000		/* buckets (pm-summary --buckets) */
 
 struct series {
@@ -54,24 +55,29 @@ series_name(const json_val *v, char *out, size_t outlen)
 
 /* The variants and their calibration buckets out of a score report. */
 static int
-read_diagram(const char *json, size_t len, struct diagram *d,
-    struct series *store)
+read_diagram(const char *json, size_t len, struct diagram *d)
 {
 	json_parser *p = json_parser_new(len + 1);
 	json_val root, vars, v, cal, b, f;
 	json_iter it, bi;
 	const char *err;
-	int rc = -1;
+	int rc = -1, nv = 0;
 
-	d->s = store;
+	d->s = NULL;
 	d->ns = d->nb = 0;
 	if (p == NULL || json_parse(p, json, len, 0, &root, &err) == -1)
 		goto out;
 	json_get(&root, "variants", &vars);
 	if (vars.type != JSON_ARRAY)
 		goto out;
+	/* every variant of the report, not the first 26 */
 	json_iter_init(&it, &vars);
-	while (d->ns < MAXV && json_iter_next(&it, NULL, NULL, &v)) {
+	while (json_iter_next(&it, NULL, NULL, &v))
+		nv++;
+	if (nv > 0 && (d->s = calloc((size_t)nv, sizeof *d->s)) == NULL)
+		goto out;
+	json_iter_init(&it, &vars);
+	while (d->ns < nv && json_iter_next(&it, NULL, NULL, &v)) {
 		struct series *s = &d->s[d->ns++];
 		int i = 0;
 		int64_t n;
@@ -195,12 +201,14 @@ svg_series(struct buf *b, const struct series *s, int k)
 int
 plot_reliability_svg(const char *json, size_t len, struct buf *out)
 {
-	static struct series store[MAXV];
 	struct diagram d;
-	int k;
+	int k, h = Y0 + H + 60;
 
-	if (read_diagram(json, len, &d, store) == -1)
+	if (read_diagram(json, len, &d) == -1)
 		return -1;
+	/* tall enough for the legend: a line per variant */
+	if (Y0 + 20 * d.ns + 20 > h)
+		h = Y0 + 20 * d.ns + 20;
 	buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
@@ -208,12 +216,16 @@ plot_reliability_svg(const char *json, size_t len, struct buf *out)
 	    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 	    "<text x=\"%d\" y=\"24\" font-size=\"15\">Reliability: forecast "
 	    "against observed frequency, %d buckets</text>\n",
-	    X0 + W + 300, Y0 + H + 60, X0 + W + 300, Y0 + H + 60, X0, d.nb);
+	    X0 + W + 300, h, X0 + W + 300, h, X0, d.nb);
 	svg_axes(out);
 	for (k = 0; k < d.ns; k++)
 		svg_series(out, &d.s[k], k);
+	free(d.s);
 	return buf_adds(out, "</svg>\n");
 }
+
+/* Variant k's letter in the text diagram: A..Z, then a..z. */
+#define LETTER(k)	(char)((k) < 26 ? 'A' + (k) : 'a' + (k) - 26)
 
 /* A grid of ROWS x COLS cells; (0,0) is forecast 0, observed 0. */
 #define ROWS 11
@@ -222,26 +234,26 @@ plot_reliability_svg(const char *json, size_t len, struct buf *out)
 int
 plot_reliability_text(const char *json, size_t len, struct buf *out)
 {
-	static struct series store[MAXV];
 	char grid[ROWS][COLS];
 	struct diagram d;
-	int r, c, k, i;
+	int r, c, k, i, nd;
 
-	if (read_diagram(json, len, &d, store) == -1)
+	if (read_diagram(json, len, &d) == -1)
 		return -1;
+	nd = d.ns < MAXV ? d.ns : MAXV;	/* a letter each */
 	memset(grid, ' ', sizeof grid);
 	for (c = 0; c < COLS; c++) {
 		r = (int)((double)c / (COLS - 1) * (ROWS - 1) + 0.5);
 		grid[r][c] = '.';
 	}
-	for (k = 0; k < d.ns; k++)
+	for (k = 0; k < nd; k++)
 		for (i = 0; i < d.s[k].nb; i++) {
 			if (d.s[k].n[i] == 0)
 				continue;
 			c = (int)(d.s[k].x[i] * (COLS - 1) + 0.5);
 			r = (int)(d.s[k].y[i] * (ROWS - 1) + 0.5);
 			grid[r][c] = grid[r][c] == ' ' || grid[r][c] == '.' ?
-			    (char)('A' + k) : '*';
+			    LETTER(k) : '*';
 		}
 	buf_adds(out, "reliability (forecast across, observed up; "
 	    ". the diagonal, * two variants at one point):\n");
@@ -250,12 +262,16 @@ plot_reliability_text(const char *json, size_t len, struct buf *out)
 		    grid[r]);
 	buf_printf(out, "     +%.*s+\n      0.0%*s1.0\n", COLS,
 	    "-----------------------------------------", COLS - 6, "");
-	for (k = 0; k < d.ns; k++) {
-		buf_printf(out, "  %c %s: n per bucket", 'A' + k, d.s[k].name);
+	for (k = 0; k < nd; k++) {
+		buf_printf(out, "  %c %s: n per bucket", LETTER(k), d.s[k].name);
 		for (i = 0; i < d.s[k].nb; i++)
 			buf_printf(out, " %ld", d.s[k].n[i]);
 		buf_adds(out, "\n");
 	}
+	if (d.ns > nd)
+		buf_printf(out, "  %d variants more, not drawn here (--plot "
+		    "draws every one)\n", d.ns - nd);
+	free(d.s);
 	return 0;
 }
 

@@ -132,6 +132,33 @@ test_expect_success 'the sparkline draws every run listed, past 64' '
 	test_grep "^runs: ▁\(█\)\{69\} (oldest first" out
 '
 
+# 55 variants (lines): the diagram drew the first 26 alone, in the SVG
+# too, whose legend would have run off its bottom; the text diagram
+# letters 52 and says how many more it left out.
+test_expect_success 'the diagram: every variant in the SVG, 52 in text and the rest counted' '
+	cp "$TMP/d.db" v.db &&
+	sqlite3 v.db "CREATE TEMP TABLE t AS SELECT * FROM experiment_results
+			WHERE variant = '"'llm'"';
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 52)
+		INSERT INTO experiment_results SELECT event_key,
+			'"'s:forecast:w'"' || printf('"'%02d'"', i), run_id, suite, stage,
+			'"'w'"' || printf('"'%02d'"', i), type, status, output, probabilities,
+			started_at, finished_at, latency_ms, error, fingerprint, version,
+			markets, lead FROM t, n" &&
+	pm-summary --score --db v.db --json --plot v.svg >j &&
+	test_eq 55 "$(jq ".variants | length" j)" &&
+	python3 "$TMP/points.py" v.svg >got && test_line_count got -eq 55 &&
+	test_grep "^s:w52 (forecast) " got &&
+	python3 -c "import sys, xml.etree.ElementTree as ET
+r = ET.parse(\"v.svg\").getroot(); h = float(r.get(\"height\"))
+ys = [float(t.get(\"y\")) for t in r.iter(\"{http://www.w3.org/2000/svg}text\")]
+sys.exit(0 if max(ys) < h else 1)" &&
+	script -qfc "pm-summary --score --db v.db" typescript >/dev/null </dev/null &&
+	test_grep "^  z s:w49 (forecast): n per bucket" typescript &&
+	test_grep "^  a s:w24 (forecast): n per bucket" typescript &&
+	test_grep "^  3 variants more, not drawn here" typescript
+'
+
 test_expect_success '--plot: only with --score; a path it cannot write is exit 3' '
 	run pm-summary --status --db "$TMP/d.db" --plot x.svg && expect_status 2 &&
 	test_grep "plot: only with --score" err && test ! -e x.svg &&
