@@ -675,12 +675,24 @@ jcounts(struct rep *r, struct db_stmt *st, int i)
 		jw_null(&r->j);
 }
 
+/* The text line added to t from start, one line whatever the data in
+ * it: a newline in a stored detail (an HTML error page) or id is a
+ * space, or its lines stood as the report's own, "status: fresh" among
+ * them.  msg_clean() of the whole report keeps newlines. */
+static void
+one_line(struct buf *t, size_t start)
+{
+	if (t->len > start + 1)
+		msg_clean(t->data + start, t->len - start - 1, 0);
+}
+
 /* One run: JSON element and text line; returns its status class:
  * 0 completed, 1 partial, 2 failed, 3 anything else (running). */
 static int
 one_run(struct rep *r, struct db_stmt *st)
 {
 	const char *status = db_col_text(st, 2, NULL);
+	size_t start = r->t.len;
 
 	jw_open(&r->j, '{');
 	jcol(r, st, 0, "run_id");
@@ -692,6 +704,7 @@ one_run(struct rep *r, struct db_stmt *st)
 	jw_close(&r->j, '}');
 	buf_printf(&r->t, "  %-34s %-8s %-10s %s .. %s\n", tcol(st, 0),
 	    tcol(st, 1), status ? status : "running", tcol(st, 3), tcol(st, 4));
+	one_line(&r->t, start);
 	if (status == NULL)
 		return 3;
 	return !strcmp(status, "completed") ? 0 : !strcmp(status, "partial") ?
@@ -767,6 +780,7 @@ one_failure(struct rep *r, struct db_stmt *st)
 {
 	const char *mid = db_col_text(st, 5, NULL), *key = db_col_text(st, 6,
 	    NULL);
+	size_t start = r->t.len;
 
 	jw_open(&r->j, '{');
 	jcol(r, st, 0, "recorded_at");
@@ -783,6 +797,7 @@ one_failure(struct rep *r, struct db_stmt *st)
 	    tcol(st, 3), mid ? " market " : key ? " event " : "",
 	    mid ? mid : key ? key : "", db_col_int(st, 4) ? " (retriable)" : "",
 	    tcol(st, 7));
+	one_line(&r->t, start);
 }
 
 /* How many failures the last day recorded, then the latest few. */

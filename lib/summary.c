@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "json.h"
 #include "jw.h"
 #include "msg.h"
@@ -840,6 +841,7 @@ static void
 text_failures(const struct summary *s, FILE *f)
 {
 	const struct fail *x;
+	struct buf line;
 	unsigned char *keep;
 	unsigned long rest;
 	size_t i, shown;
@@ -862,19 +864,24 @@ text_failures(const struct summary *s, FILE *f)
 	free(keep);
 	for (i = 0; i < s->nfails && i < TEXT_FAILURES; i++) {
 		x = &s->fails[i];
+		buf_init(&line, 0);
 		if (x->market_id)
-			fprintf(f, "  market %s: ", x->market_id);
+			buf_printf(&line, "  market %s: ", x->market_id);
 		else if (x->event_key)
-			fprintf(f, "  event %s: ", x->event_key);
+			buf_printf(&line, "  event %s: ", x->event_key);
 		else
-			fprintf(f, "  ");
-		fprintf(f, "%s%s", or_dash(x->reason),
+			buf_printf(&line, "  ");
+		buf_printf(&line, "%s%s", or_dash(x->reason),
 		    x->retriable ? " (retriable)" : "");
 		if (x->input)
-			fprintf(f, " at %s", x->input);
+			buf_printf(&line, " at %s", x->input);
 		if (x->detail)
-			fprintf(f, ": %s", x->detail);
-		fputc('\n', f);
+			buf_printf(&line, ": %s", x->detail);
+		/* one line: a newline in a detail (an HTML error page) is a
+		 * space, or its lines stood as the summary's own */
+		msg_clean(line.data, line.len, 0);
+		fprintf(f, "%.*s\n", (int)line.len, line.data ? line.data : "");
+		buf_release(&line);
 	}
 	if (s->t.failed > i)
 		fprintf(f, "  ... and %lu more\n", s->t.failed - i);
