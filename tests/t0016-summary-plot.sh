@@ -103,6 +103,15 @@ test_expect_success 'the diagram: a control character in a name is "?", on a ter
 	python3 "$TMP/points.py" e.svg >got && test_grep "^s:l?\[31mred (forecast) " got
 '
 
+# A newline in a name split its line of the score report in two.
+test_expect_success 'score: a newline in a variant'"'"'s name is a space, its line one line' '
+	cp "$TMP/d.db" n.db &&
+	sqlite3 n.db "UPDATE experiment_results SET variant = '"'l'"' || char(10) || '"'m'"'
+		WHERE variant = '"'llm'"'" &&
+	run pm-summary --score --db n.db && expect_status 0 &&
+	test_grep "^s:l m (forecast) .* 0\.800$" out && test_grep -v "^m (forecast)" out
+'
+
 # A variant whose settings changed is scored apart, its fingerprint after
 # its name on its line; the diagram named both lines alike, two series
 # "s:llm (forecast)" no one could tell apart.
