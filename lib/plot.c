@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "jw.h"
 #include "msg.h"
 #include "plot.h"
 
@@ -47,6 +48,9 @@ series_name(const json_val *v, char *out, size_t outlen)
 	 * is two lines, told apart by the fingerprint after the name */
 	snprintf(out, outlen, "%.*s:%.*s (%.*s)%s%.*s", (int)an, a, (int)cn,
 	    c, (int)bn, b, fn ? " " : "", (int)fn, f);
+	/* a name cut short is cut between characters: a UTF-8 sequence
+	 * cut in two is no XML (no browser drew the SVG) */
+	out[utf8_valid(out, strlen(out))] = 0;
 	/* from the configuration, as the report's JSON keeps it: as the
 	 * text report shows it, no control character reaching a terminal,
 	 * nor the SVG, where XML allows none (no browser drew it) */

@@ -1098,8 +1098,10 @@ text_name(const struct acc *a, const char *indent, char *name, size_t n)
 {
 	snprintf(name, n, "%s%s:%s (%s)%s%s", indent, a->suite, a->variant,
 	    a->stage, *a->fp ? " " : "", a->fp);
-	/* one line: output() keeps the report's newlines, not a name's */
+	/* one line: output() keeps the report's newlines, not a name's;
+	 * one cut short is cut between characters, as UTF-8 */
 	msg_clean(name, strlen(name), 0);
+	name[utf8_valid(name, strlen(name))] = 0;
 }
 
 static void

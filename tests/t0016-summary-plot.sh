@@ -103,6 +103,16 @@ test_expect_success 'the diagram: a control character in a name is "?", on a ter
 	python3 "$TMP/points.py" e.svg >got && test_grep "^s:l?\[31mred (forecast) " got
 '
 
+# A name longer than the diagram keeps (255 bytes) was cut mid-character:
+# "é" cut in two is no UTF-8, and the SVG no XML.
+test_expect_success 'the diagram: a long name is cut between characters' '
+	cp "$TMP/d.db" u.db &&
+	sqlite3 u.db "UPDATE experiment_results SET variant = '"'vv'"' ||
+		replace(hex(zeroblob(127)), '"'00'"', '"'é'"') WHERE variant = '"'llm'"'" &&
+	run pm-summary --score --db u.db --plot u.svg && expect_status 0 &&
+	python3 "$TMP/points.py" u.svg >got && test_grep "^s:vvéé*é [0-9]" got
+'
+
 # A newline in a name split its line of the score report in two.
 test_expect_success 'score: a newline in a variant'"'"'s name is a space, its line one line' '
 	cp "$TMP/d.db" n.db &&
