@@ -93,6 +93,20 @@ test_expect_success '--id (repeatable) lists exactly those markets' '
 	jq_all ".request.id == [\"10000003\",\"10000004\",\"10000999\"]" out
 '
 
+# A market asked for by id is wanted closed or not: with the listings'
+# closed=false by default, a closed one was left out without a word.
+test_expect_success '--id of a closed market lists it, unless --closed false' '
+	shut=$(curl -sf "$SYN/markets/keyset?closed=true&limit=1" | jq -r ".markets[0].id") &&
+	test -n "$shut" && test "$shut" != null &&
+	run pm-fetch markets --id "$shut" --id 10000003 &&
+	expect_status 0 &&
+	jq -r .payload.id out | sort >got &&
+	printf "%s\n" "$shut" 10000003 | sort >want && test_cmp want got &&
+	run pm-fetch markets --id "$shut" --id 10000003 --closed false &&
+	expect_status 0 &&
+	jq -r .payload.id out >got && echo 10000003 >want && test_cmp want got
+'
+
 test_expect_success '--updated-since lists newest first and stops at the watermark' '
 	since=$(date -u -d "-6 hours" +%Y-%m-%dT%H:%M:%SZ) &&
 	run pm-fetch markets --updated-since "$since" --rate markets=100000/10 &&

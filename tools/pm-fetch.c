@@ -56,6 +56,7 @@ struct opts {
 	const char	*now;		/* --now, else $PM_NOW, else the clock */
 	long long	 window;
 	int		 window_set;	/* 0 is a valid --window-days */
+	int		 closed_set;	/* --closed given */
 	char		 emin[TS_MAX], emax[TS_MAX], since[TS_MAX];
 	int		 gamma_only, clob_only, hist_only, trades_only;
 	int		 progress;	/* -1 --no-progress, 1 --progress */
@@ -222,6 +223,7 @@ opt_gamma(struct opts *o, int ch, char *arg)
 		return oneof("--pagination", arg, pg);
 	case O_CLOSED:
 		o->g.closed = strcmp(arg, "any") ? arg : NULL;
+		o->closed_set = 1;
 		return oneof("--closed", arg, tfa);
 	case O_ACTIVE:
 		o->g.active = arg ? arg : "true";
@@ -531,6 +533,10 @@ check(struct opts *o)
 	}
 	if (target_window(o) == -1 || end_dates(o) == -1)
 		return -1;
+	/* a market asked for by id is wanted whether closed or not: with
+	 * the listings' closed=false it was left out without a word */
+	if (o->g.nids > 0 && !o->closed_set)
+		o->g.closed = NULL;
 	if (http_tls_init(o->cacert, err, sizeof err) == -1) {
 		msg("%s", err);
 		return -1;
