@@ -548,7 +548,13 @@ run_one(struct xworker *w, struct xjob *j, size_t vi, const struct buf *todo,
 
 	xres_reset(r);
 	ts_now(started);
-	if ((v->ndeps && deps_ok(w, v, r) == 0) || (partial && !v->ndeps)) {
+	if (v->stage == XS_FORECAST && json_count(&w->markets) == 0) {
+		/* nothing to forecast, and no retry would give it any */
+		r->status = XR_SKIPPED;
+		snprintf(r->error, sizeof r->error, "the group has no market "
+		    "to forecast");
+	} else if ((v->ndeps && deps_ok(w, v, r) == 0) ||
+	    (partial && !v->ndeps)) {
 		make_input(w, j, v, partial ? todo : NULL);
 		in = w->input.data;
 		n = w->input.len;
