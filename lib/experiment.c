@@ -712,7 +712,9 @@ todo_of(struct xworker *w, const json_val *stored, const struct variant *v,
 	return k;
 }
 
-/* Research done before: its stored output serves the forecasts again. */
+/* Research done before: its stored output serves the forecasts again.
+ * Stored research without an output skipped itself (one that succeeded
+ * has one, if null): its forecasts are skipped, as in its own run. */
 static void
 reuse_research(struct xworker *w, const json_val *stored, size_t vi)
 {
@@ -720,16 +722,23 @@ reuse_research(struct xworker *w, const json_val *stored, size_t vi)
 	struct xres *r = &w->res[vi];
 	json_iter it;
 	json_val e, out;
+	int mine = 0, ok = 0;
 
 	xres_reset(r);
 	json_iter_init(&it, stored);
 	while (json_iter_next(&it, NULL, NULL, &e)) {
+		if (!stored_mine(&e, v))
+			continue;
+		mine = 1;
 		json_get(&e, "output", &out);
-		if (stored_mine(&e, v) && out.type != JSON_ABSENT) {
+		if (out.type != JSON_ABSENT) {
+			ok = 1;
 			buf_reset(&r->output);
 			jw_val(&r->output, &out);
 		}
 	}
+	r->status = v->stage == XS_RESEARCH && mine && !ok ? XR_SKIPPED :
+	    XR_OK;
 }
 
 /* A group with nothing left to do: processed before, or its markets
@@ -780,7 +789,6 @@ run_variant(struct xworker *w, struct xjob *j, const json_val *stored,
 	k = out ? 0 : todo_of(w, stored, v, todo);
 	if (k == 0 && (stored->type == JSON_ARRAY || w->late || out)) {
 		reuse_research(w, stored, i);	/* a forecast: unused */
-		w->res[i].status = XR_OK;
 		return 0;
 	}
 	run_one(w, j, i, todo, k < all);

@@ -38,9 +38,9 @@ store_filter_prepare(struct store_filter *f)
 		return -1;
 	if (v >= 3)
 		f->stored = db_prepare(f->db, "SELECT r.experiment_id, "
-	    "r.fingerprint, r.markets, m.market_id, a.content "
-	    "FROM experiment_results r JOIN experiment_markets m "
-	    "ON m.event_key = r.event_key AND m.experiment_id = "
+	    "r.fingerprint, r.markets, m.market_id, a.content, "
+	    "a.experiment_id FROM experiment_results r JOIN "
+	    "experiment_markets m ON m.event_key = r.event_key AND m.experiment_id = "
 	    "r.experiment_id AND m.fingerprint = r.fingerprint AND "
 	    "m.markets = r.markets LEFT JOIN research_artifacts a ON "
 	    "a.event_key = r.event_key AND a.experiment_id = r.experiment_id "
@@ -51,7 +51,8 @@ store_filter_prepare(struct store_filter *f)
 	 * and no fingerprint was known */
 	if (f->stored == NULL)
 		f->stored = db_prepare(f->db, "SELECT r.experiment_id, '', '', "
-		    "m.market_id, a.content FROM experiment_results r "
+		    "m.market_id, a.content, a.experiment_id "
+		    "FROM experiment_results r "
 		    "JOIN processed_markets m ON m.event_key = r.event_key "
 		    "LEFT JOIN research_artifacts a ON a.event_key = "
 		    "r.event_key AND a.experiment_id = r.experiment_id "
@@ -90,6 +91,11 @@ stored_open(struct buf *b, struct db_stmt *st, int more)
 			jw_raw(b, p, n);
 		else
 			jw_str(b, p, n);
+	} else if (db_col_text(st, 5, NULL) != NULL) {
+		/* research that succeeded with no output; one without an
+		 * artifact skipped itself, and has no output member */
+		jw_key(b, "output");
+		jw_null(b);
 	}
 	jw_key(b, "market_ids");
 	jw_open(b, '[');
