@@ -803,12 +803,37 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 	return -1;
 }
 
+/* The closing brace of the object opening at a (balanced braces,
+ * strings skipped), at most z; NULL when it does not close by then. */
+static const char *
+object_end(const char *a, const char *z)
+{
+	size_t depth = 0;
+	int str = 0;
+
+	for (; a <= z; a++)
+		if (str) {
+			if (*a == '\\' && a < z)
+				a++;
+			else if (*a == '"')
+				str = 0;
+		} else if (*a == '"')
+			str = 1;
+		else if (*a == '{')
+			depth++;
+		else if (*a == '}' && --depth == 0)
+			return a;
+	return NULL;
+}
+
 /* A forecast answer: the JSON object in the content (models wrap it in
- * prose or code fences), {"probabilities": {...}} or the map itself. */
+ * prose or code fences), {"probabilities": {...}} or the map itself:
+ * from the first '{' to the last '}', else (prose after it holding a
+ * '}') the first complete object. */
 static void
 answer_probs(struct xworker *w, struct xres *r)
 {
-	const char *s = w->tmp.data, *a, *z, *e;
+	const char *s = w->tmp.data, *a, *z, *e, *e1;
 	json_val root, pv;
 	char err[512];
 
@@ -818,7 +843,9 @@ answer_probs(struct xworker *w, struct xres *r)
 		xres_fail(r, "answer holds no JSON object");
 		return;
 	}
-	if (json_parse(w->sp, a, (size_t)(z - a) + 1, 0, &root, &e) == -1) {
+	if (json_parse(w->sp, a, (size_t)(z - a) + 1, 0, &root, &e) == -1 &&
+	    ((e1 = object_end(a, z)) == NULL || e1 == z ||
+	    json_parse(w->sp, a, (size_t)(e1 - a) + 1, 0, &root, &e1) == -1)) {
 		xres_fail(r, "answer's JSON: %s", e);
 		return;
 	}

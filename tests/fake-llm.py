@@ -35,6 +35,8 @@ same SEED and request (path and body) give the same answer.
   cut-short a forecast cut at max_tokens (finish_reason length)
   refused   a 200 whose content is null and whose refusal says why
   error-in-200  a 200 whose body is an error object, as proxies send
+  trailing  like valid, without the fence: the object holds a "}" in a
+            string, and prose after it holds one too, as models write
 
 .../responses and .../models/MODEL:generateContent answer with the
 recorded responses in fixtures/llm: a prompt naming "market_id ID"s gets
@@ -306,6 +308,10 @@ class Handler(BaseHTTPRequestHandler):
             content = "Summary: nothing decisive is known."
         elif model == "cut":
             content = "Summary: the flag \U0001f3c1 and \ud83c"
+        elif model == "trailing":
+            content = (probs_for(prompt, self.rng)[:-1] +
+                       ', "why": "a } in a string"}\n\nNote: the odds '
+                       '{as of today} may move.')
         else:
             if model == "slow":
                 time.sleep(3)

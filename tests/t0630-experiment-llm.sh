@@ -222,4 +222,18 @@ test_expect_success 'an answer that ended as one says nothing more' '
 	test_cmp want got
 '
 
+# A forecast answer with prose after its object holding a "}" (a model's
+# "the odds {as of today} may move") failed, "answer's JSON: invalid
+# JSON": the first "{" to the last "}" is no JSON.  The first complete
+# object is read then, a "}" inside its strings not ending it.
+test_expect_success 'a forecast answer with a "}" in the prose after its JSON' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../llm.json --include-forecast valid \
+		-o llm:valid.model=trailing in.ndjson && expect_status 0 &&
+	jq -r "select(.kind==\"group\") | .results[] | \"\(.variant) \(.status) \(.probabilities | tostring) \(.error)\"" out >got &&
+	printf "%s\n" "brief ok null null" \
+		"valid ok {\"m1\":{\"Yes\":0.6,\"No\":0.4}} null" >want &&
+	test_cmp want got
+'
+
 test_done
