@@ -57,6 +57,7 @@ struct loader {
 	double		 timeout;	/* default, seconds */
 	char		*err;
 	size_t		 errlen;
+	int		 parsed;	/* the file was: errors name it */
 };
 
 const char *
@@ -744,7 +745,7 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 	char *name;
 	size_t i;
 	int bad = 0, rc;
-	jv p;
+	jv p, q;
 
 	if ((name = pstr(entry, "variant", &bad)) == NULL && !bad)
 		name = pstr(entry, "name", &bad);
@@ -766,24 +767,29 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 	free(name);
 	if (v == NULL)
 		return fail(L, "out of memory");
-	p = jv_object_merge_recursive(jv_copy(defaults), jv_copy(entry));
-	p = apply_overrides(L, p, v);
+	q = jv_object_merge_recursive(jv_copy(defaults), jv_copy(entry));
+	p = apply_overrides(L, jv_copy(q), v);
 	if (!jv_is_valid(p)) {
 		jv_free(p);
+		jv_free(q);
 		return fail(L, "%s: an override does not fit the parameters",
 		    v->id);
 	}
+	v->overridden = !jv_equal(jv_copy(p), jv_copy(q));
+	jv_free(q);
 	if ((name = unknown_key(p, param_keys)) != NULL) {
 		rc = fail(L, "%s: unknown parameter %s", v->id, name);
 		free(name);
-		jv_free(p);
-		return rc;
-	}
-	rc = fill_variant(L, v, p);
+	} else
+		rc = fill_variant(L, v, p);
 	if (rc == 0)
 		rc = fill_meta(L, v, p);
 	if (rc == 0)
 		rc = keep_deps(L, v, p);
+	if (rc == -1 && v->overridden) {	/* the file alone does not */
+		i = strlen(L->err);
+		snprintf(L->err + i, L->errlen - i, " (with the overrides)");
+	}
 	jv_free(p);
 	return rc;
 }
@@ -979,11 +985,12 @@ load_root(struct loader *L, const struct config_opts *o)
 		jv_free(root);
 		return L->dir ? -1 : fail(L, "out of memory");
 	}
+	L->parsed = 1;
 	suites = jv_get_kind(root) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(root), jv_string("suites")) : jv_copy(root);
 	if (jv_get_kind(suites) != JV_KIND_ARRAY ||
 	    jv_array_length(jv_copy(suites)) == 0)
-		rc = fail(L, "%s: no suites array", o->path ? o->path : "config");
+		rc = fail(L, "no suites array");
 	else
 		jv_array_foreach(suites, i, s) {
 			if (rc == 0)
@@ -1086,6 +1093,19 @@ fingerprint_all(struct config *c)
 				    c->v[i].fingerprint);
 }
 
+/* An error of the configuration file's content (not of its reading,
+ * which names it already) said as "FILE: reason". */
+static void
+in_file(struct loader *L, const char *path)
+{
+	char m[1024];
+
+	if (path == NULL || !L->parsed)
+		return;
+	snprintf(m, sizeof m, "%s", L->err);
+	read_fail(path, m, L->err, L->errlen);
+}
+
 struct config *
 config_load(const struct config_opts *o, char *err, size_t errlen)
 {
@@ -1102,8 +1122,13 @@ config_load(const struct config_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (load_overrides(&L, o) == -1 || load_root(&L, o) == -1 ||
-	    resolve_deps(&L) == -1 || check_names(&L) == -1)
+	if (load_overrides(&L, o) == -1)
+		goto out;
+	if (load_root(&L, o) == -1 || resolve_deps(&L) == -1) {
+		in_file(&L, o->path);
+		goto out;
+	}
+	if (check_names(&L) == -1)
 		goto out;
 	fingerprint_all(L.c);
 	rc = 0;

@@ -39,6 +39,7 @@ struct variant {
 	int	  type;		/* XT_* */
 	int	  builtin;	/* XB_*, for XT_BUILTIN */
 	char	 *params;	/* the merged parameters, compact JSON */
+	int	  overridden;	/* an override changed them */
 	char	 *program;	/* jq: the program text */
 	char	**argv;		/* command: NULL-terminated */
 	char	**env;		/* command, jq: the variables it is given

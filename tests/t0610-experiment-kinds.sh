@@ -179,7 +179,7 @@ test_expect_success 'program_file: a path over 4095 bytes is refused, not cut to
 	test $((${#f} + 8)) = 4095 &&
 	echo "{\"suites\":[{\"id\":\"s\",\"research\":[{\"variant\":\"v\",\"type\":\"jq\",\"program_file\":\"$f-other.jq\"}]}]}" >cfgdir8/c.json &&
 	run pm-experiment -c cfgdir8/c.json ../groups.ndjson && expect_status 2 && test ! -s out &&
-	test_grep "^pm-experiment: s:research:v: program_file: over 4095 bytes with the config'"'"'s directory\$" err &&
+	test_grep "^pm-experiment: cfgdir8/c.json: s:research:v: program_file: over 4095 bytes with the config'"'"'s directory\$" err &&
 	sed "s,$f-other.jq,$f," cfgdir8/c.json >cfgdir8/ok.json &&
 	run pm-experiment -c cfgdir8/ok.json ../groups.ndjson && expect_status 0 &&
 	test "$(jq -r ".results[0].output" out | sort -u)" = "the wrong file" &&

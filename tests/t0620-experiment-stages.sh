@@ -136,9 +136,9 @@ test_expect_success 'a suite member or parameter no type reads is a configuratio
 		cat err >>got || return 1
 	done &&
 	run pm-experiment -c ok.json -o x:f.max_tokn=3 -l && expect_status 2 && cat err >>got &&
-	printf "pm-experiment: %s\n" "suite x: unknown member forcast (id, defaults, research and forecast)" \
-		"x:forecast:f: unknown parameter temprature" "x:research:r: unknown parameter max_token" \
-		"x:forecast:f: unknown parameter max_tokn" >want &&
+	printf "pm-experiment: %s\n" "c1.json: suite x: unknown member forcast (id, defaults, research and forecast)" \
+		"c2.json: x:forecast:f: unknown parameter temprature" "c3.json: x:research:r: unknown parameter max_token" \
+		"ok.json: x:forecast:f: unknown parameter max_tokn (with the overrides)" >want &&
 	test_cmp want got
 '
 # "defaults": "..." (a string, an array) read as {}: it set nothing.
@@ -149,10 +149,32 @@ test_expect_success 'a suite whose defaults is not an object is a configuration 
 		if [ "$d" = null ]; then
 			expect_status 0 || return 1
 		else
-			expect_status 2 && test_eq "pm-experiment: suite x: defaults is not an object" "$(cat err)" ||
+			expect_status 2 && test_eq "pm-experiment: d.json: suite x: defaults is not an object" "$(cat err)" ||
 			{ say "defaults $d"; return 1; }
 		fi
 	done
+'
+
+# A configuration error said what was wrong but not where:
+# "pm-experiment: a:forecast:x: defined twice", with several files about.
+test_expect_success 'a configuration error names the configuration file' '
+	mkdir -p conf &&
+	echo "{\"suites\":[{\"id\":\"a\",\"forecast\":[{\"variant\":\"x\",\"type\":\"builtin\",\"builtin\":\"market\"},{\"variant\":\"x\",\"type\":\"builtin\",\"builtin\":\"market\"}]}]}" >conf/twice.json &&
+	echo "{\"suites\":[{\"id\":\"a\",\"forecast\":[{\"variant\":\"x\",\"type\":\"builtin\",\"builtin\":\"market\",\"depends_on\":\"r\"}]}]}" >conf/dep.json &&
+	echo "{\"suites\":[{\"id\":\"a\",\"forecast\":[{\"variant\":\"x\",\"type\":\"jq\",\"program\":\"nosuchfn\"}]}]}" >conf/jq.json &&
+	for c in twice dep jq; do
+		run pm-experiment -c conf/$c.json --check && expect_status 2 &&
+		cut -d: -f1-6 err >>got || return 1
+	done &&
+	run pm-experiment -c conf/twice.json -o x.timeout=5 -l && expect_status 2 &&
+	cat err >>got &&
+	cat >want <<-\EOT &&
+	pm-experiment: conf/twice.json: a:forecast:x: defined twice
+	pm-experiment: conf/dep.json: a:forecast:x: depends on r, not a research variant
+	pm-experiment: conf/jq.json: a:forecast:x: jq
+	pm-experiment: conf/twice.json: a:forecast:x: defined twice
+	EOT
+	test_cmp want got
 '
 
 # A research result's provenance said temperature 0.0 of a command, a jq

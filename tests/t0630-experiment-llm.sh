@@ -117,7 +117,7 @@ test_expect_success 'a bad prompt template is a configuration error, before the 
 		run pm-experiment -c ../llm.json $o --include-forecast garbage \
 			-o "garbage.prompt=x {{ .event_key }} {{ .markets | nosuchfn }}" in.ndjson &&
 		expect_status 2 && test ! -s out && test_line_count err 1 &&
-		test_grep "^pm-experiment: llm:forecast:garbage: prompt: {{ .markets | nosuchfn }}: " err ||
+		test_grep "^pm-experiment: ../llm.json: llm:forecast:garbage: prompt: {{ .markets | nosuchfn }}: .* (with the overrides)\$" err ||
 		return 1
 	done &&
 	test ! -s ../llm.log

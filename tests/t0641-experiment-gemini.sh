@@ -149,7 +149,7 @@ test_expect_success 'the provider error body is the failure, with its message' '
 test_expect_success 'JSON output with google_search is refused at config time, whatever the model (exit 2)' '
 	: >../llm.log &&
 	run pm-experiment -c ../gm.json -o web.json_mode=true ../group.ndjson && expect_status 2 &&
-	grep -q "^pm-experiment: gm:research:web: google_search with json_mode or json_schema" err &&
+	grep -q "^pm-experiment: ../gm.json: gm:research:web: google_search with json_mode or json_schema" err &&
 	test ! -s out && test ! -s ../llm.log &&
 	run pm-experiment -c ../gm.json -o web.model=gemini-3-whatever -o "web.json_schema={\"type\":\"object\"}" --list &&
 	expect_status 2 && grep -q "google_search with json_mode" err

@@ -129,7 +129,7 @@ test_expect_success 'a base_url that is no http(s) URL, or has a query, is a con
 			*\?*|*#*) w="a base URL has no query or fragment" ;;
 			*) w="not an http:// or https:// URL" ;;
 			esac
-			test_grep -x "pm-experiment: oa:research:web: base_url: $w" err || return 1
+			test_grep -x "pm-experiment: ../both.json: oa:research:web: base_url: $w (with the overrides)" err || return 1
 		done
 	done &&
 	test ! -s ../llm.log &&
