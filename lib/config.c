@@ -652,9 +652,10 @@ fill_variant(struct loader *L, struct variant *v, jv p)
 	if (v->params == NULL || !have || v->type == XT_NTYPES)
 		return fail(L, "%s: type must be builtin, jq, command, openai or "
 		    "gemini", v->id);
-	if (pnum(p, "timeout", &t) == -1 || t <= 0 || t > 86400)
-		return fail(L, "%s: timeout: seconds, more than 0 and at most "
-		    "86400", v->id);
+	/* as --timeout: less than a millisecond was none at all */
+	if (pnum(p, "timeout", &t) == -1 || !(t >= 0.001 && t <= 86400))
+		return fail(L, "%s: timeout: seconds, from 0.001 to 86400",
+		    v->id);
 	v->timeout_ms = (long)(t * 1000);
 	switch (v->type) {
 	case XT_BUILTIN:

@@ -32,8 +32,8 @@ test_expect_success 'pm-group, pm-experiment: the same message' '
 	    pm-group -n 0 &&
 	refused "pm-experiment: --jobs: \"65\" is not a number from 1 to 64" \
 	    pm-experiment -j 65 &&
-	refused "pm-experiment: --timeout: \"1e3\" is not a number from 1 to 86400" \
-	    pm-experiment --timeout 1e3
+	refused "pm-experiment: --timeout: \"1e6\" is not a number from 0.001 to 86400" \
+	    pm-experiment --timeout 1e6
 '
 
 test_expect_success 'pm-summary: integers, reals and percentages' '

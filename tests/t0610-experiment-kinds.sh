@@ -233,4 +233,24 @@ test_expect_success '--dump-dir: made with its parents; one that cannot be is a 
 	run pm-experiment -c ../kinds.json --include-forecast jqi --dump-dir nodir -l &&
 	expect_status 0 && test ! -e nodir
 '
+# --timeout took whole seconds only ("1.5" refused) where a variant's
+# "timeout": 0.5 was taken; and a variant's timeout under a millisecond
+# (0.0004) was taken as 0 ms: no timeout at all.  Both take seconds from
+# 0.001 to 86400 now.
+test_expect_success '--timeout and a variant timeout take the same seconds' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	echo "{\"suites\":[{\"id\":\"t\",\"research\":[{\"variant\":\"c\",\"type\":\"command\",\"argv\":[\"sh\",\"-c\",\"cat >/dev/null; sleep 30\"]}]}]}" >t.json &&
+	run pm-experiment -c t.json --timeout 1.5 in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	echo "timed out after 1.5 s" >want && test_cmp want got &&
+	run pm-experiment -c t.json -o c.timeout=0.0004 -l && expect_status 2 &&
+	test_grep "t:research:c: timeout: seconds, from 0.001 to 86400 (with the overrides)\$" err &&
+	for v in 0 0.0004 86401 -1 soon; do
+		run pm-experiment -c t.json --timeout $v -l && expect_status 2 &&
+		test_grep -x "pm-experiment: --timeout: \"$v\" is not a number from 0.001 to 86400" err ||
+		return 1
+	done &&
+	run pm-experiment -c t.json --timeout 0.001 -o c.timeout=86400 -l && expect_status 0
+'
+
 test_done

@@ -278,7 +278,6 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	long long t;
 	int ch, rc = 0;
 
 	while (rc == 0 && (ch = getopt_long(argc, argv, "c:ls:o:j:hV", longopts,
@@ -310,8 +309,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 			rc = opt_int("--jobs", optarg, 1, 64, &c->jobs);
 			break;
 		case 't':
-			rc = opt_int("--timeout", optarg, 1, 86400, &t);
-			o->co.timeout = (double)t;
+			rc = opt_real("--timeout", optarg, 0.001, 86400, 0,
+			    &o->co.timeout);
 			break;
 		case 'h':
 			usage(stdout);
