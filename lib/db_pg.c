@@ -190,7 +190,8 @@ db_pg_url_check(const char *target, char *err, size_t n)
 		return -1;
 	}
 	for (p = o; p->keyword && rc == 0; p++) {
-		env = *p;	/* what libpq takes from PGSSLMODE and the like */
+		/* what libpq takes from PGSSLMODE and the like */
+		env = *p;
 		if (env.val == NULL && env.envvar != NULL)
 			env.val = getenv(env.envvar);
 		if (pg_bad_value(&env, why, sizeof why) > 0) {

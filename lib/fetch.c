@@ -298,8 +298,9 @@ on_done(struct http_xfer *x, void *arg)
 	} else {
 		a.retriable = r == 0;
 		if (r == 0 && j->asked_ms > 0)
-			snprintf(full, sizeof full, "%s after %d attempt%s (the "
-			    "server asked to wait %ld s; waits are cut to %g s)",
+			snprintf(full, sizeof full, "%s after %d attempt%s "
+			    "(the server asked to wait %ld s; waits are cut "
+			    "to %g s)",
 			    detail, j->attempts, j->attempts == 1 ? "" : "s",
 			    j->asked_ms / 1000, f->o.retry_after_max);
 		else if (r == 0)

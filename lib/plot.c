@@ -267,7 +267,8 @@ plot_reliability_text(const char *json, size_t len, struct buf *out)
 	buf_printf(out, "     +%.*s+\n      0.0%*s1.0\n", COLS,
 	    "-----------------------------------------", COLS - 6, "");
 	for (k = 0; k < nd; k++) {
-		buf_printf(out, "  %c %s: n per bucket", LETTER(k), d.s[k].name);
+		buf_printf(out, "  %c %s: n per bucket", LETTER(k),
+		    d.s[k].name);
 		for (i = 0; i < d.s[k].nb; i++)
 			buf_printf(out, " %ld", d.s[k].n[i]);
 		buf_adds(out, "\n");
