@@ -41,10 +41,11 @@ store_filter_prepare(struct store_filter *f)
 	    "r.fingerprint, r.markets, m.market_id, a.content, "
 	    "a.experiment_id FROM experiment_results r JOIN "
 	    "experiment_markets m ON m.event_key = r.event_key AND "
-	    "m.experiment_id = r.experiment_id AND m.fingerprint = r.fingerprint AND "
-	    "m.markets = r.markets LEFT JOIN research_artifacts a ON "
-	    "a.event_key = r.event_key AND a.experiment_id = r.experiment_id "
-	    "AND a.fingerprint = r.fingerprint AND a.markets = r.markets "
+	    "m.experiment_id = r.experiment_id AND m.fingerprint = "
+	    "r.fingerprint AND m.markets = r.markets LEFT JOIN "
+	    "research_artifacts a ON a.event_key = r.event_key AND "
+	    "a.experiment_id = r.experiment_id AND a.fingerprint = "
+	    "r.fingerprint AND a.markets = r.markets "
 	    "WHERE r.event_key = ?1 AND " DONE_SQL " ORDER BY "
 	    "r.experiment_id, r.fingerprint, r.markets, m.market_id");
 	/* a database before schema 3: a result covered its whole event,
