@@ -37,6 +37,9 @@ struct rep {
 	size_t			 nmemo;
 	char			 below[TS_MAX + 1];	/* above every
 					 * time at or before now, as text */
+	const char		*until;		/* above the runs and
+					 * failures listed (below, or every
+					 * time without --now) */
 	char			*err;
 	size_t			 errlen;
 };
@@ -256,7 +259,7 @@ struct fresh {
 	const struct source *src;
 	const char	*from;		/* the table last came from */
 	char		 last[TS_MAX * 2];
-	int64_t		 age, fresh, stale, runs, failed, in_a_row;
+	int64_t		 age, fresh, stale, runs, failed, in_a_row, ahead;
 	int		 level;
 	char		 last_status[32];
 };
@@ -417,9 +420,25 @@ newest(struct rep *r, struct fresh *f)
 	return 0;
 }
 
-/* When a run started, as the runs are listed: a report at --now sees no
- * run started after it, nor a failure recorded after it (r->below). */
+/*
+ * When a run started, as the runs are listed: a report at --now sees no
+ * run started after it, nor a failure recorded after it (r->until).
+ * Without --now they are all there: a run dated after the clock (by a
+ * machine whose clock is ahead) is listed and counted, and said to be
+ * dated ahead of it, or a run that failed went unseen, a status fine,
+ * until the clock caught up.
+ */
 #define STARTED "COALESCE(started_at, stored_at)"
+#define EVER "9999-12-31T23:59:59Z~"	/* above every time, as text */
+
+/* Whether the time s (a column, NULL) is after the report's now. */
+static int
+ahead(const struct rep *r, const char *s)
+{
+	int64_t t;
+
+	return s && ts_sec(s, strlen(s), &t) == 0 && t > r->o->now;
+}
 
 /* The order of the runs, newest first, and of runs started at once (two
  * flows run with one --now, runs stored by hand) by run_id in byte order,
@@ -443,17 +462,18 @@ run_counts(struct rep *r, struct fresh *f)
 	char sql[1024], t[64];
 	int rc, streak = 1;
 
-	snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE flow = ?1 "
-	    "AND " STARTED " < ?2 ORDER BY %s",
+	snprintf(sql, sizeof sql, "SELECT status, " STARTED " FROM %s WHERE "
+	    "flow = ?1 AND " STARTED " < ?2 ORDER BY %s",
 	    table(r, "processing_runs", t, sizeof t), runs_order(r));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_str(st, 1, f->src->flow);
-	db_bind_str(st, 2, r->below);
+	db_bind_str(st, 2, r->until);
 	f->last_status[0] = 0;
 	while ((rc = db_step(st)) == DB_ROW) {
 		v = db_col_text(st, 0, NULL);
+		f->ahead += ahead(r, db_col_text(st, 1, NULL));
 		if (f->runs++ == 0)
 			snprintf(f->last_status, sizeof f->last_status, "%s",
 			    v ? v : "running");
@@ -496,6 +516,8 @@ flow_json(struct rep *r, const struct fresh *f)
 	jw_int(&r->j, f->failed);
 	jw_key(&r->j, "consecutive_failed_runs");
 	jw_int(&r->j, f->in_a_row);
+	jw_key(&r->j, "runs_ahead_of_clock");
+	jw_int(&r->j, f->ahead);
 	jw_key(&r->j, "last_run_status");
 	jw_strz(&r->j, f->runs ? f->last_status : NULL);
 	jw_close(&r->j, '}');
@@ -513,7 +535,11 @@ flow_text(struct rep *r, const struct fresh *f, struct buf *t)
 	} else
 		buf_printf(t, " nothing in %s", f->src->table);
 	buf_printf(t, "; %" PRId64 " runs, %" PRId64 " failed, %" PRId64
-	    " failed in a row\n", f->runs, f->failed, f->in_a_row);
+	    " failed in a row", f->runs, f->failed, f->in_a_row);
+	if (f->ahead > 0)
+		buf_printf(t, " (%" PRId64 " dated ahead of the clock)",
+		    f->ahead);
+	buf_addc(t, '\n');
 	(void)r;
 }
 
@@ -693,6 +719,7 @@ one_run(struct rep *r, struct db_stmt *st)
 {
 	const char *status = db_col_text(st, 2, NULL);
 	size_t start = r->t.len;
+	int late = ahead(r, db_col_text(st, 6, NULL));
 
 	jw_open(&r->j, '{');
 	jcol(r, st, 0, "run_id");
@@ -701,9 +728,12 @@ one_run(struct rep *r, struct db_stmt *st)
 	jcol(r, st, 3, "started_at");
 	jcol(r, st, 4, "finished_at");
 	jcounts(r, st, 5);
+	jw_key(&r->j, "ahead_of_clock");
+	jw_bool(&r->j, late);
 	jw_close(&r->j, '}');
-	buf_printf(&r->t, "  %-34s %-8s %-10s %s .. %s\n", tcol(st, 0),
-	    tcol(st, 1), status ? status : "running", tcol(st, 3), tcol(st, 4));
+	buf_printf(&r->t, "  %-34s %-8s %-10s %s .. %s%s\n", tcol(st, 0),
+	    tcol(st, 1), status ? status : "running", tcol(st, 3), tcol(st, 4),
+	    late ? " (dated ahead of the clock)" : "");
 	one_line(&r->t, start);
 	if (status == NULL)
 		return 3;
@@ -742,14 +772,14 @@ runs(struct rep *r)
 	int rc, n = 0, k[4] = { 0 };
 
 	snprintf(sql, sizeof sql, "SELECT run_id, flow, status, started_at, "
-	    "finished_at, counts FROM %s WHERE " STARTED " < ?2 %s ORDER BY "
-	    "%s LIMIT ?1", table(r, "processing_runs", t, sizeof t),
+	    "finished_at, counts, " STARTED " FROM %s WHERE " STARTED " < ?2 "
+	    "%s ORDER BY %s LIMIT ?1", table(r, "processing_runs", t, sizeof t),
 	    r->o->flow ? "AND flow = ?3" : "", runs_order(r));
 	st = db_prepare(r->db, sql);
 	if (st == NULL)
 		return dberr(r, "runs");
 	db_bind_int(st, 1, r->o->runs);
-	db_bind_str(st, 2, r->below);
+	db_bind_str(st, 2, r->until);
 	if (r->o->flow)
 		db_bind_str(st, 3, r->o->flow);
 	/* the run lines follow their totals: gather them apart */
@@ -781,6 +811,7 @@ one_failure(struct rep *r, struct db_stmt *st)
 	const char *mid = db_col_text(st, 5, NULL), *key = db_col_text(st, 6,
 	    NULL);
 	size_t start = r->t.len;
+	int late = ahead(r, db_col_text(st, 0, NULL));
 
 	jw_open(&r->j, '{');
 	jcol(r, st, 0, "recorded_at");
@@ -792,8 +823,11 @@ one_failure(struct rep *r, struct db_stmt *st)
 	jcol(r, st, 5, "market_id");
 	jcol(r, st, 6, "event_key");
 	jcol(r, st, 7, "detail");
+	jw_key(&r->j, "ahead_of_clock");
+	jw_bool(&r->j, late);
 	jw_close(&r->j, '}');
-	buf_printf(&r->t, "  %s %s %s%s%s%s: %s\n", tcol(st, 0), tcol(st, 2),
+	buf_printf(&r->t, "  %s%s %s %s%s%s%s: %s\n", tcol(st, 0),
+	    late ? " (dated ahead of the clock)" : "", tcol(st, 2),
 	    tcol(st, 3), mid ? " market " : key ? " event " : "",
 	    mid ? mid : key ? key : "", db_col_int(st, 4) ? " (retriable)" : "",
 	    tcol(st, 7));
@@ -824,7 +858,7 @@ failures(struct rep *r)
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_str(st, 1, since);
-	db_bind_str(st, 2, r->below);
+	db_bind_str(st, 2, r->until);
 	if ((rc = db_step(st)) == DB_ROW) {
 		day = db_col_int(st, 0);
 		db_reset(st);
@@ -847,7 +881,7 @@ failures(struct rep *r)
 	if ((st = db_prepare(r->db, sql)) == NULL)
 		return dberr(r, "failures");
 	db_bind_int(st, 1, r->o->failures);
-	db_bind_str(st, 2, r->below);
+	db_bind_str(st, 2, r->until);
 	jw_key(&r->j, "recent");
 	jw_open(&r->j, '[');
 	while ((rc = db_step(st)) == DB_ROW)
@@ -897,6 +931,7 @@ header(struct rep *r)
 	ts_format((time_t)r->o->now, NULL, 0, now);
 	/* every text at or before now sorts before now + "~" */
 	snprintf(r->below, sizeof r->below, "%s~", now);
+	r->until = r->o->now_given ? r->below : EVER;
 	jw_open(&r->j, '{');
 	jw_key(&r->j, "now");
 	jw_strz(&r->j, now);

@@ -23,6 +23,9 @@ struct status_opts {
 	int64_t		 fresh;		/* seconds: fresh below this age */
 	int64_t		 stale;		/* stale below this, very stale beyond */
 	int64_t		 now;		/* epoch seconds the age is taken at */
+	int		 now_given;	/* now is --now's, not the clock: the
+					 * runs and failures after it are not
+					 * yet there; else they are listed */
 	int		 runs;		/* last runs listed */
 	int		 failures;	/* recent failures listed */
 	int		 json;		/* JSON instead of text */

@@ -206,7 +206,9 @@ one_opt(int ch, struct opts *o)
 	case O_STALE:
 		o->st.stale_given = 1;
 		return read_dur("--stale", optarg, &o->st.stale);
-	case O_NOW: return read_time(optarg, &o->st.now);
+	case O_NOW:
+		o->st.now_given = 1;
+		return read_time(optarg, &o->st.now);
 	case O_RUNS:
 		rc = opt_int("--runs", optarg, 0, 10000, &n);
 		o->st.runs = (int)n;
