@@ -59,7 +59,9 @@ struct acc {
 	unsigned long	 normalized;	/* scored, made to sum to 1 */
 	struct sums	 all, lead[NLEAD];
 	struct sums	 paired;	/* on the markets every variant scored */
-	unsigned long	 no_lead;	/* scored, lead unknown or negative */
+	unsigned long	 no_lead;	/* scored, lead unknown */
+	unsigned long	 after_close;	/* resolved, forecast after the
+					 * close: not scored */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
 	double		*bp, *bo;	/* sum of forecasts, of outcomes */
 };
@@ -510,8 +512,8 @@ struct row {
  * saw less the result's start.  A row of another run than the result's is
  * that of a failed attempt the result replaced (retry-failures, stored
  * before its rows followed): its lead_h is the attempt's, not the
- * forecast's.  -1 when unknown or negative; 0 otherwise, in *lead_h; -2
- * on a database error.
+ * forecast's.  0 when known, in *lead_h; -1 when unknown; 1 when
+ * negative (forecast after the close); -2 on a database error.
  */
 static int
 lead_time(struct scorer *s, const struct row *r, const char *id,
@@ -520,7 +522,7 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
 	struct db_stmt *q = s->q_lead;
 	const char *close, *run;
 	double c, t;
-	int rc;
+	int rc, known = 0;
 
 	*lead_h = -1;
 	db_bind_str(q, 1, r->key);
@@ -532,19 +534,25 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
 		close = db_col_text(q, 1, NULL);
 		run = db_col_text(q, 2, NULL);
 		if (!db_col_null(q, 0) && (!run || !r->run ||
-		    strcmp(run, r->run) == 0))	/* a double, as in load_rows() */
+		    strcmp(run, r->run) == 0)) {	/* a double, as in
+							 * load_rows() */
 			*lead_h = db_col_double(q, 0);
-		else if (close && r->started &&
+			known = 1;
+		} else if (close && r->started &&
 		    ts_ms(close, strlen(close), &c) == 0 &&
-		    ts_ms(r->started, strlen(r->started), &t) == 0)
+		    ts_ms(r->started, strlen(r->started), &t) == 0) {
 			*lead_h = (c - t) / 3600e3;
+			known = 1;
+		}
 	}
 	db_reset(q);
 	if (rc != DB_ROW && rc != DB_DONE) {
 		dberr(s, "lead time");
 		return -2;
 	}
-	return *lead_h >= 0 ? 0 : -1;
+	if (!known)
+		*lead_h = -1;
+	return !known ? -1 : *lead_h >= 0 ? 0 : 1;
 }
 
 static int
@@ -575,9 +583,12 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 		a->invalid++;
 	else if (m.winner < 0)
 		a->pending++;
+	else if ((lr = lead_time(s, r, id, &lead_h)) == -2)
+		rc = -1;
+	else if (lr == 1)
+		a->after_close++;	/* a look ahead: not scored */
 	else {
-		if ((ref = load_ref(s, r->key, id, &m, q)) == -1 ||
-		    (lr = lead_time(s, r, id, &lead_h)) == -2)
+		if ((ref = load_ref(s, r->key, id, &m, q)) == -1)
 			rc = -1;
 		else {
 			x.b = brier(p, &m);
@@ -975,6 +986,8 @@ json_lead(const struct acc *a, struct buf *b)
 	jw_close(b, ']');
 	jw_key(b, "lead_unknown");
 	jw_int(b, (int64_t)a->no_lead);
+	jw_key(b, "after_close");
+	jw_int(b, (int64_t)a->after_close);
 }
 
 /* experiment_id, fingerprint, suite, stage, variant: members of an open
@@ -1088,8 +1101,8 @@ text_lead(const struct acc *a, struct buf *b)
 		text_sums(&a->lead[i], b);
 	}
 	if (a->no_lead)
-		buf_printf(b, "  no lead time (close unknown, or forecast after it): "
-		    "%lu market(s)\n", a->no_lead);
+		buf_printf(b, "  no lead time (close unknown): %lu market(s)\n",
+		    a->no_lead);
 }
 
 /* The variant's name on its lines, after indent. */
@@ -1120,6 +1133,9 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	if (a->normalized)
 		buf_printf(b, "  not summing to 1, scored divided by their sum: "
 		    "%lu market(s)\n", a->normalized);
+	if (a->after_close)
+		buf_printf(b, "  forecast after the market closed, not scored: "
+		    "%lu market(s)\n", a->after_close);
 	text_lead(a, b);
 	/* edges apart: of more than 100 buckets 0.580 and 0.585 are not
 	 * both 0.58 */

@@ -32,7 +32,8 @@ group() {
 #   m4 No won,  p 0.5, started 11-23 12:00, 168 h       -> [6,8)  0.25
 #   m6 Yes won, p 0.8, started 11-24 12:00, 144 h = 6 d -> [6,8)  0.04
 #   m5 Yes won, p 0.7, started 11-20 12:00, 240 h       -> [8,inf) 0.09
-#   m7 Yes won, p 0.5, started 11-30 13:00, after close -> no bucket, 0.25
+#   m7 Yes won, p 0.5, started 11-30 13:00, after close -> not scored (a
+#      look ahead), counted apart: after_close 1
 # The markets as stored later close on 12-01: the lead uses the close
 # time the forecast saw.
 {
@@ -52,7 +53,8 @@ group() {
 } >"$TMP/data.ndjson"
 NEAR='def near(a; b): ((a - b) | if . < 0 then -. else . end) < 1e-9;'
 CHECK="$NEAR"' .variants[0] as $v | $v.lead_days as $l |
-	($v.markets == 7 and near($v.brier; 0.84 / 7) and $v.lead_unknown == 1) and
+	($v.markets == 6 and near($v.brier; 0.59 / 6) and $v.lead_unknown == 0 and
+	 $v.after_close == 1) and
 	($l | map([.lo, .hi, .markets]) == [[0,1,1],[1,3,1],[3,6,1],[6,8,2],[8,null,1]]) and
 	near($l[0].brier; 0.01) and near($l[0].log_loss; -(0.9|log)) and near($l[0].skill; 0.96) and
 	near($l[1].brier; 0.04) and near($l[1].log_loss; -(0.8|log)) and near($l[1].skill; 0.84) and
@@ -70,11 +72,12 @@ test_expect_success 'per lead-time bucket: Brier, log loss and skill as by hand'
 test_expect_success 'the text report: one line per bucket with markets' '
 	pm-store --db d.db <"$TMP/data.ndjson" >/dev/null 2>&1 &&
 	run pm-summary --score --db d.db && expect_status 0 &&
-	grep -q "^s:v (forecast) *7 *7 *0 *0.1200 " out &&
+	grep -q "^s:v (forecast) *6 *6 *0 *0.0983 " out &&
 	grep -q "^  lead \[0, 1) days *1 *0.0100 *0.1054 *0.2500 *0.6931 *0.960$" out &&
 	grep -q "^  lead \[6, 8) days *2 *0.1450 *0.4581 *0.2500 *0.6931 *0.420$" out &&
 	grep -q "^  lead \[8, inf) days *1 *0.0900 *0.3567 *0.2500 *0.6931 *0.640$" out &&
-	grep -q "^  no lead time (close unknown, or forecast after it): 1 market(s)$" out
+	grep -q "^  forecast after the market closed, not scored: 1 market(s)$" out &&
+	! grep -q "no lead time" out
 '
 test_expect_success 'pipelines.sh score reports the buckets too' '
 	pm-store --db d.db <"$TMP/data.ndjson" >/dev/null 2>&1 &&

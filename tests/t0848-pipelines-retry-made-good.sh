@@ -16,7 +16,9 @@
 . "$TESTS_DIR/pg.sh"
 
 P=$TOP/pipelines.sh
-NOW=2026-06-01T10:00:00Z
+# the start of today: the forecasts, made now, come before the markets
+# close (a week on); one made after its market closed is not scored
+NOW=$(date -u +%Y-%m-%dT00:00:00Z)
 # 5 events of 2 markets on the target day (t0844)
 fake_start pm --only-synthetic --markets 80 --spread-days 8 \
     --group-size 2 --now "$NOW"
