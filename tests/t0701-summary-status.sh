@@ -385,4 +385,17 @@ test_expect_success 'the last day of failures: one recorded less than a day befo
 	jq -e ".failures.last_day == 0 and (.failures.recent | length) == 1" out >/dev/null
 '
 
+test_expect_success '--help: the --status usage has every option of the man synopsis' '
+	run pm-summary --help && expect_status 0 &&
+	sed -n "/^       pm-summary --status/,/^       pm-summary --score/p" out >usage &&
+	# the options of the synopsis block of --status, --notify aside (the
+	# help says each mode takes it)
+	sed -n "/^\.Fl -status$/,/^\.Nm$/p" "$TOP/man/pm-summary.1" |
+		sed -n "s/^\.Op Fl -\([a-z-]*\).*/\1/p" | grep -vx notify >opts &&
+	test_num "$(wc -l <opts)" -ge 9 &&
+	while read -r o; do
+		grep -q -- "\[--$o[] ]" usage || { say "--$o missing"; return 1; }
+	done <opts
+'
+
 test_done

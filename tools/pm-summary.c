@@ -70,7 +70,7 @@ usage(FILE *f)
 "usage: pm-summary [-pq] [--json path] [--max-failures n|p%] [file ...]\n"
 "       pm-summary --status [--db url] [--flow name] [--fresh dur]\n"
 "                  [--stale dur] [--now time] [--runs n] [--failures n]\n"
-"                  [--json]\n"
+"                  [--json] [--status-path file]\n"
 "       pm-summary --score [--db url] [--buckets n] [--clamp eps] [--json]\n"
 "                  [--plot file.svg]\n"
 "       pm-summary --hold flow [--db url] [--run-id id] [--wait secs]\n"
