@@ -323,7 +323,8 @@ test_expect_success 'an option of another mode: exit 2 naming it, never ignored'
 	    "--status --clamp 0.01" "--status --plot p.svg" \
 	    "--status --wait 0" "--status --ttl 60" "--score --run-id r" \
 	    "--hold daily --json" "--hold daily --flow daily" \
-	    "--hold daily --buckets 5"; do
+	    "--hold daily --buckets 5" "--score --notify http://127.0.0.1:9/" \
+	    "--hold daily --notify http://127.0.0.1:9/"; do
 		opt=${a#--* } && opt=${opt#daily } && opt=${opt%% *} &&
 		run pm-summary --db d.db $a </dev/null && expect_status 2 &&
 		test_grep "^pm-summary: $opt: only with --" err &&

@@ -75,7 +75,7 @@ usage(FILE *f)
 "                  [--plot file.svg]\n"
 "       pm-summary --hold flow [--db url] [--run-id id] [--wait secs]\n"
 "                  [--ttl secs]\n"
-"       (each mode also takes [--notify url])\n"
+"       (the run summary and --status also take [--notify url])\n"
 "  -p, --pass              copy the input to standard output\n"
 "  -q, --quiet             no text summary on standard error\n"
 "      --json PATH         write the JSON summary to PATH (-: stdout)\n"
@@ -310,6 +310,9 @@ wrong_mode(int ch, int mode)
 		return mode == MODE_SCORE ? NULL : "--score";
 	case O_RUN_ID: case O_WAIT: case O_TTL:
 		return mode == MODE_HOLD ? NULL : "--hold FLOW";
+	case O_NOTIFY:	/* --score and --hold post nothing */
+		return mode == MODE_STATUS ? NULL :
+		    "--status or the run summary";
 	case 'j':
 		return mode != MODE_HOLD ? NULL : "--status or --score";
 	}
