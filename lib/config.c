@@ -72,6 +72,12 @@ config_stage_name(int stage)
 	return stage_names[stage];
 }
 
+const char *
+config_overridden(const struct variant *v)
+{
+	return v->overridden ? " (with the overrides)" : "";
+}
+
 static int
 fail(struct loader *L, const char *fmt, ...)
 {
@@ -787,9 +793,10 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 		rc = fill_meta(L, v, p);
 	if (rc == 0)
 		rc = keep_deps(L, v, p);
-	if (rc == -1 && v->overridden) {	/* the file alone does not */
+	if (rc == -1) {
 		i = strlen(L->err);
-		snprintf(L->err + i, L->errlen - i, " (with the overrides)");
+		snprintf(L->err + i, L->errlen - i, "%s",
+		    config_overridden(v));
 	}
 	jv_free(p);
 	return rc;

@@ -92,6 +92,9 @@ struct selection {
 
 const char *config_type_name(int type);
 const char *config_stage_name(int stage);
+/* What an error of v's settings adds when an override made them: the
+ * file alone may be right. */
+const char *config_overridden(const struct variant *v);
 
 /* NULL with the reason in err. */
 struct config *config_load(const struct config_opts *o, char *err,

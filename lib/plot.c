@@ -65,7 +65,8 @@ read_diagram(const char *json, size_t len, struct diagram *d)
 	json_val root, vars, v, cal, b, f;
 	json_iter it, bi;
 	const char *err;
-	int rc = -1, nv = 0;
+	int rc = -1;
+	size_t nv;
 
 	d->s = NULL;
 	d->ns = d->nb = 0;
@@ -75,13 +76,11 @@ read_diagram(const char *json, size_t len, struct diagram *d)
 	if (vars.type != JSON_ARRAY)
 		goto out;
 	/* every variant of the report, not the first 26 */
-	json_iter_init(&it, &vars);
-	while (json_iter_next(&it, NULL, NULL, &v))
-		nv++;
-	if (nv > 0 && (d->s = calloc((size_t)nv, sizeof *d->s)) == NULL)
+	if ((nv = json_count(&vars)) > 0 &&
+	    (d->s = calloc(nv, sizeof *d->s)) == NULL)
 		goto out;
 	json_iter_init(&it, &vars);
-	while (d->ns < nv && json_iter_next(&it, NULL, NULL, &v)) {
+	while ((size_t)d->ns < nv && json_iter_next(&it, NULL, NULL, &v)) {
 		struct series *s = &d->s[d->ns++];
 		int i = 0;
 		int64_t n;
@@ -315,10 +314,7 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 	json_get(&root, "runs", &runs);
 	json_get(&runs, "last", &last);
 	/* every run listed (--runs, up to 10000), not the newest 64 */
-	json_iter_init(&it, &last);
-	while (json_iter_next(&it, NULL, NULL, &r))
-		n++;
-	if (n > 0 && (glyph = calloc(n, sizeof *glyph)) == NULL)
+	if ((n = json_count(&last)) > 0 && (glyph = calloc(n, sizeof *glyph)) == NULL)
 		goto out;
 	/* newest first in the report: drawn oldest first */
 	json_iter_init(&it, &last);

@@ -550,8 +550,6 @@ lead_time(struct scorer *s, const struct row *r, const char *id,
 		dberr(s, "lead time");
 		return -2;
 	}
-	if (!known)
-		*lead_h = -1;
 	return !known ? -1 : *lead_h >= 0 ? 0 : 1;
 }
 

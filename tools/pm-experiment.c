@@ -330,13 +330,6 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
  * configuration error: say so before the first group, not once per group.
  * With keys, an LLM variant whose key is not set, or cannot go in a
  * header, is one too (--check: before a run fetches). */
-/* What a configuration error of v adds when an override made it. */
-static const char *
-ovr(const struct variant *v)
-{
-	return v->overridden ? " (with the overrides)" : "";
-}
-
 static int
 check_variants(const struct config *cfg, const char *path, int keys)
 {
@@ -353,14 +346,16 @@ check_variants(const struct config *cfg, const char *path, int keys)
 		if (v->type == XT_JQ) {
 			if ((f = jqf_compile(v->program, err, sizeof err)) == NULL) {
 				msg("%s%s%s: jq: %s%s", path ? path : "",
-				    path ? ": " : "", v->id, err, ovr(v));
+				    path ? ": " : "", v->id, err,
+				    config_overridden(v));
 				return -1;
 			}
 			jqf_free(f);
 		}
 		if (v->prompt && tmpl_check(v->prompt, err, sizeof err) == -1) {
 			msg("%s%s%s: prompt: %s%s", path ? path : "",
-			    path ? ": " : "", v->id, err, ovr(v));
+			    path ? ": " : "", v->id, err,
+			    config_overridden(v));
 			return -1;
 		}
 		if (!keys || v->api_key_env == NULL || *v->api_key_env == 0)
