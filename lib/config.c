@@ -573,7 +573,9 @@ fill_llm(struct loader *L, struct variant *v, jv p)
 	if (bad)
 		return fail(L, "%s: base_url, model, api_key_env, system and "
 		    "prompt are strings", v->id);
-	if (v->model == NULL)
+	/* an empty name went to the provider on every request, each
+	 * refused */
+	if (v->model == NULL || v->model[strspn(v->model, " \t")] == 0)
 		return fail(L, "%s: model missing", v->id);
 	/* Gemini's goes in the URL path: none that would change the path
 	 * or overflow it (a 5000-letter name was cut short, its

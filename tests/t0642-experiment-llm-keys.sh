@@ -136,4 +136,19 @@ test_expect_success 'a base_url that is no http(s) URL, or has a query, is a con
 	run pm-experiment -c ../both.json -s oa --stage research --include-research web \
 		-o "oa.base_url=HTTP://127.0.0.1:$port/v1/" ../groups.ndjson && expect_status 0
 '
+# An empty model name was taken: every request went to the provider and
+# was refused there, a failure per group and per run.
+test_expect_success 'an empty model name is a configuration error' '
+	: >../llm.log &&
+	for m in "" " "; do
+		for s in oa gm; do
+			run pm-experiment -c ../both.json -s $s --stage research \
+				--include-research web -o "$s.model=$m" ../groups.ndjson &&
+			expect_status 2 && test ! -s out &&
+			test_grep -x "pm-experiment: ../both.json: $s:research:web: model missing (with the overrides)" err ||
+			return 1
+		done
+	done &&
+	test ! -s ../llm.log
+'
 test_done
