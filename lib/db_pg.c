@@ -209,18 +209,46 @@ db_pg_url_check(const char *target, char *err, size_t n)
 	return rc;
 }
 
-/* libpq's message without the severity ("ERROR:  ") in front, and
- * without the passwords of the URL: libpq may quote it. */
+/* A server message without the severity ("ERROR:  ") in front, without
+ * the statement it quotes ("LINE 1: CREATE TABLE ..." and the line of
+ * its caret: pm's own SQL, nothing a user can act on) and without the
+ * passwords of the URL: libpq may quote it. */
 static const char *
-pg_msg(struct db *db)
+pg_clean(struct db *db, const char *m)
 {
-	const char *m = PQerrorMessage(H(db));
+	char t[sizeof PG(db)->msg];
+	const char *nl;
+	size_t o = 0, len;
 
 	if (strncmp(m, "FATAL:", 6) == 0 || strncmp(m, "ERROR:", 6) == 0)
 		for (m += 6; *m == ' '; m++)
 			;
-	db_redact_msg(PG(db)->url, m, PG(db)->msg, sizeof PG(db)->msg);
+	for (; *m; m += len) {
+		nl = strchr(m, '\n');
+		len = nl ? (size_t)(nl + 1 - m) : strlen(m);
+		if (strncmp(m, "LINE ", 5) == 0 && m[5] >= '0' && m[5] <= '9') {
+			if (nl != NULL && (nl = strchr(nl + 1, '\n')) != NULL &&
+			    nl[-1] == '^')
+				len = (size_t)(nl + 1 - m);
+			continue;
+		}
+		if (len > sizeof t - 1 - o) {
+			memcpy(t + o, m, sizeof t - 1 - o);
+			o = sizeof t - 1;
+			break;
+		}
+		memcpy(t + o, m, len);
+		o += len;
+	}
+	t[o] = 0;
+	db_redact_msg(PG(db)->url, t, PG(db)->msg, sizeof PG(db)->msg);
 	return PG(db)->msg;
+}
+
+static const char *
+pg_msg(struct db *db)
+{
+	return pg_clean(db, PQerrorMessage(H(db)));
 }
 
 /*
@@ -367,14 +395,10 @@ pg_fail(struct db *db, const PGresult *res)
 
 	if (PQstatus(H(db)) == CONNECTION_BAD)
 		return pg_lost(db);
-	if (PG(db)->pipe && *m) {	/* the connection's message may be
-					 * another statement's */
-		if (strncmp(m, "ERROR:", 6) == 0)
-			for (m += 6; *m == ' '; m++)
-				;
-		db_redact_msg(PG(db)->url, m, PG(db)->msg, sizeof PG(db)->msg);
-		db_seterr(db, "%s", PG(db)->msg);
-	} else
+	if (PG(db)->pipe && *m)	/* the connection's message may be
+				 * another statement's */
+		db_seterr(db, "%s", pg_clean(db, m));
+	else
 		db_seterr(db, "%s", pg_msg(db));
 	/* lock_timeout (pg_open): the lock was waited for PM_DB_TIMEOUT
 	 * already; trying again would wait as long again, a dozen times a
