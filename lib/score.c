@@ -60,8 +60,8 @@ struct acc {
 	struct sums	 all, lead[NLEAD];
 	struct sums	 paired;	/* on the markets every variant scored */
 	unsigned long	 no_lead;	/* scored, lead unknown */
-	unsigned long	 after_close;	/* resolved, forecast after the
-					 * close: not scored */
+	unsigned long	 after_close;	/* forecast after the close,
+					 * resolved or not: not scored */
 	unsigned long	*bn;		/* calibration: pairs per bucket */
 	double		*bp, *bo;	/* sum of forecasts, of outcomes */
 };
@@ -579,12 +579,12 @@ score_market(struct scorer *s, const struct row *r, const char *id,
 		rc = -1;
 	else if ((fv = forecast_vec(f, &m, p)) == -1)
 		a->invalid++;
-	else if (m.winner < 0)
-		a->pending++;
 	else if ((lr = lead_time(s, r, id, &lead_h)) == -2)
 		rc = -1;
 	else if (lr == 1)
-		a->after_close++;	/* a look ahead: not scored */
+		a->after_close++;	/* a look ahead: never scored */
+	else if (m.winner < 0)
+		a->pending++;
 	else {
 		if ((ref = load_ref(s, r->key, id, &m, q)) == -1)
 			rc = -1;

@@ -84,6 +84,19 @@ test_expect_success 'pipelines.sh score reports the buckets too' '
 	run "$TOP/pipelines.sh" score --db d.db --env-file /dev/null &&
 	expect_status 0 && grep -q "^  lead \[3, 6) days *1 *0.1600" out
 '
+# A forecast made after its market closed is never scored: until the
+# market resolved it was counted pending, as if a score were to come.
+test_expect_success 'unresolved: pending when forecast before the close, after_close after it' '
+	{ cat "$TMP/data.ndjson" && group m8 0.5 2026-11-30T13:00:00Z &&
+	  group m9 0.5 2026-11-29T12:00:00Z; } >late.ndjson &&
+	pm-store --db late.db <late.ndjson >/dev/null 2>&1 &&
+	run pm-summary --score --db late.db --json && expect_status 0 &&
+	jq -e ".variants[0] | .forecasts == 6 and .markets == 6 and
+		.pending == 1 and .after_close == 2" out >/dev/null &&
+	run pm-summary --score --db late.db && expect_status 0 &&
+	grep -q "^s:v (forecast) *6 *6 *1 *0.0983 " out &&
+	grep -q "^  forecast after the market closed, not scored: 2 market(s)$" out
+'
 pg_start
 test_expect_success 'PostgreSQL: the same buckets' '
 	pg_ready && url=$(pg_newdb lead) &&
