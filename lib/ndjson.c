@@ -29,6 +29,8 @@
 
 #define CHUNK (1024 * 1024)
 
+static int cut_short;	/* ndjson_cut_short() */
+
 struct ndjson_reader {
 	struct ndjson	*nd;
 	json_parser	*jp;
@@ -276,8 +278,10 @@ read_fd(struct ndjson_reader *rd, size_t max)
 	ssize_t n;
 
 	for (;;) {
-		if (out_failed() != OUT_OK)
+		if (out_failed() != OUT_OK) {
+			cut_short = 1;
 			return 0;
+		}
 		nl = memchr(rd->buf + scan, '\n', rd->end - scan);
 		if (nl) {
 			size_t len = (size_t)(nl - rd->buf) - rd->start;
@@ -389,6 +393,12 @@ ndjson_release(struct ndjson *nd)
 }
 
 int
+ndjson_cut_short(void)
+{
+	return cut_short;
+}
+
+int
 ndjson_run(struct ndjson *nd, int nfiles, char **files)
 {
 	struct ndjson_reader rd = { 0 };
@@ -421,6 +431,8 @@ ndjson_run(struct ndjson *nd, int nfiles, char **files)
 		if (rd.fd != STDIN_FILENO)
 			close(rd.fd);
 	}
+	if (i < nfiles)
+		cut_short = 1;
 out:
 	json_parser_free(rd.jp);
 	free(rd.buf);

@@ -62,6 +62,10 @@ struct ndjson {
  * read (reported). */
 int ndjson_run(struct ndjson *nd, int nfiles, char **files);
 
+/* 1 when a loop stopped before the end of its input, its output having
+ * failed (its reader gone, a full disk). */
+int ndjson_cut_short(void);
+
 /* The same loop over one buffer in memory, named name in messages (the
  * fuzz targets: no file opened, nothing allocated per input).  The
  * counts add up over calls; ndjson_release() when done with nd. */

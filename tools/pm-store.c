@@ -554,7 +554,7 @@ main(int argc, char **argv)
 	char err[256], tmp[TS_MAX];
 	const char *p;
 	long long num;
-	int ch, rc = 0;
+	int ch, rc = 0, storing = 0;
 
 	msg_init(argv[0]);
 	if (dotenv_settings() == -1)
@@ -715,6 +715,7 @@ main(int argc, char **argv)
 	o.setting = dbc.setting;
 	o.dbflags = dbc.flags;
 	snprintf(o.target, sizeof o.target, "%s", dbc.name);
+	storing = !o.export && !o.prune && !o.last_run;
 	if (ch_url_is(o.url))
 		rc = do_clickhouse(&o, argc - optind, argv + optind);
 	else if (o.prune)
@@ -727,16 +728,22 @@ main(int argc, char **argv)
 		rc = do_new_only(&o, argc - optind, argv + optind);
 	else
 		rc = do_store(&o, argc - optind, argv + optind);
-	/* An export's reader may stop when it has seen enough (| head -1),
-	 * but a store's input is the data: what was not read is lost. */
-	if (!o.export && !o.prune && !o.last_run && out_failed() == OUT_EPIPE)
-		msg("standard output closed by its reader: stopped reading "
-		    "the input; what was not read is not stored");
 out:
 	if (out_close() != OUT_OK && rc != EXIT_USAGE)
 		rc = EXIT_DB;
 	else if (out_refused() && rc == 0)
 		rc = EXIT_FAILED;	/* a line too long to write */
+	/* An export's reader may stop when it has seen enough (| head -1),
+	 * but a store's input is the data: what was not read is lost.  The
+	 * records are written once committed, the last ones at the end:
+	 * a reader gone by then (the exit status 3 all the same) is said
+	 * too, the input having been read to its end. */
+	if (storing && out_failed() == OUT_EPIPE)
+		msg("standard output closed by its reader: %s",
+		    ndjson_cut_short() ? "stopped reading the input; what was "
+		    "not read is not stored" : o.new_only || o.dry_run ?
+		    "the input was read to its end, not all of it written" :
+		    "the input was stored to its end, not all of it written");
 	jqf_free(o.where);
 	return rc;
 }
