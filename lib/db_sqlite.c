@@ -466,6 +466,18 @@ sq_ro_uri(const char *path)
 	return uri;
 }
 
+/* A directory (-d data, meant for data/pm.db), or a path ended by a
+ * slash that would be one. */
+static int
+sq_is_dir(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	return (n > 0 && path[n - 1] == '/') ||
+	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 static int
 sq_open(struct db *db, const char *path, int flags)
 {
@@ -480,6 +492,12 @@ sq_open(struct db *db, const char *path, int flags)
 	char *uri = NULL;
 	int rc;
 
+	/* said as such, not as SQLite's "disk I/O error" or "unable to
+	 * open database file", and no directory made for it */
+	if (sq_is_dir(path)) {
+		db_seterr(db, "a directory, not a database file");
+		return -1;
+	}
 	/* the default data/pm.db must just work */
 	if (!(flags & DB_READONLY) && outfile_mkparents(path) == -1) {
 		db_seterr(db, "cannot create its directory: %s",
