@@ -126,10 +126,15 @@ msg_clean(char *p, size_t n, int nl)
 static void
 vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 {
-	char text[2048];
+	char text[2048], name[PATH_MAX];
 
 	vsnprintf(text, sizeof text, fmt, ap);
 	msg_clean(text, strlen(text), 0);
+	if (file) {	/* a name is bytes too: one line, no escapes */
+		snprintf(name, sizeof name, "%s", file);
+		msg_clean(name, strlen(name), 0);
+		file = name;
+	}
 	if (file && !repeat_ok(file, text))
 		return;
 	progress_interrupt();

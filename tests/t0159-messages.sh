@@ -105,4 +105,12 @@ test_expect_success 'a control character in a message is shown as ?, never sent 
 	not grep -q "$(printf "\033")" err
 '
 
+test_expect_success 'a file name with a newline or an escape: its messages one line each, shown as ?' '
+	f=$(printf "in\nput\033[2J.ndjson") &&
+	printf "nope\n" >"$f" &&
+	run pm-store --db s.db "$f" && expect_status 1 &&
+	test_grep -x "pm-store: in put?\[2J.ndjson:1: invalid JSON: bad literal" err &&
+	test_line_count err -eq 2 && not grep -q "$(printf "\033")" err
+'
+
 test_done
