@@ -54,6 +54,10 @@ struct opts {
 	char		 target[1024];
 };
 
+/* what a store whose output failed says of the input it did not read */
+#define CUT_SHORT \
+	"stopped reading the input; what was not read is not stored"
+
 static void
 usage(FILE *f)
 {
@@ -740,10 +744,11 @@ out:
 	 * too, the input having been read to its end. */
 	if (storing && out_failed() == OUT_EPIPE)
 		msg("standard output closed by its reader: %s",
-		    ndjson_cut_short() ? "stopped reading the input; what was "
-		    "not read is not stored" : o.new_only || o.dry_run ?
+		    ndjson_cut_short() ? CUT_SHORT : o.new_only || o.dry_run ?
 		    "the input was read to its end, not all of it written" :
 		    "the input was stored to its end, not all of it written");
+	else if (storing && out_failed() == OUT_ERROR && ndjson_cut_short())
+		msg("standard output failed: %s", CUT_SHORT);	/* full disk */
 	jqf_free(o.where);
 	return rc;
 }
