@@ -40,6 +40,7 @@ struct part {
 	double		 first, edge;	/* ms: first and last end date seen */
 	unsigned long	 dated;		/* objects with an end date seen */
 	int		 done;
+	int		 failed;	/* a failure record said so */
 	char		*cursor;	/* next after_cursor, NULL at start */
 	unsigned long	 offset, pages;
 };
@@ -513,6 +514,7 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 {
 	struct part *p = j->ctx;
 	struct gamma *g = p->g;
+	unsigned long failures = g->res->failures;
 	int old = 0, past = 0;
 	long count;
 
@@ -545,6 +547,7 @@ page_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	maybe_split(p);
 	return;
 done:
+	p->failed |= g->res->failures != failures;
 	p->done = 1;
 	g->active--;
 }
@@ -661,6 +664,45 @@ make_parts(struct gamma *g)
 	return 0;
 }
 
+/*
+ * An id asked for that no answer listed, when no filter could have left
+ * it out: Gamma has no such object, which is said rather than nothing
+ * written.  Ids of a batch whose listing failed were not heard of, and
+ * the listing that reached --limit did not list all of them.
+ */
+static void
+report_unknown(struct gamma *g)
+{
+	const struct gamma_query *q = g->q;
+	char id[32], detail[160];
+	int i, k, heard;
+
+	if (q->nids == 0 || g->stop || out_failed() != OUT_OK || q->closed ||
+	    q->active || q->end_min || q->end_max || q->tag ||
+	    q->updated_since)
+		return;
+	for (i = 0; i < q->nids; i++) {
+		for (heard = 1, k = 0; k < g->nparts; k++)
+			if (g->parts[k]->id_n > 0 &&
+			    i >= g->parts[k]->id_off &&
+			    i < g->parts[k]->id_off + g->parts[k]->id_n &&
+			    (g->parts[k]->failed || !g->parts[k]->done))
+				heard = 0;
+		/* the id as the API writes it: --id 007 is 7 */
+		snprintf(id, sizeof id, "%lld", strtoll(q->ids[i], NULL, 10));
+		if (!heard || strset_add(g->seen, id, strlen(id)) != 1)
+			continue;
+		snprintf(detail, sizeof detail, "--id %s: Gamma lists no %s "
+		    "with that id", q->ids[i], strcmp(q->what, "events") ?
+		    "market" : "event");
+		rec_failure(&(struct failure){ .stage = "fetch",
+		    .reason = "fetch_failed", .retriable = 0,
+		    .market_id = strcmp(q->what, "markets") ? NULL : id,
+		    .detail = detail });
+		g->res->failures++;
+	}
+}
+
 int
 gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
     struct gamma_result *res)
@@ -688,6 +730,7 @@ gamma_list(struct fetch *f, struct rl_table *rl, const struct gamma_query *q,
 		if (start_part(g.parts[i]) == -1)
 			goto out;
 	fetch_run(f, 0);
+	report_unknown(&g);
 	rc = 0;
 out:
 	for (i = 0; i < g.nparts; i++) {

@@ -107,6 +107,30 @@ test_expect_success '--id of a closed market lists it, unless --closed false' '
 	jq -r .payload.id out >got && echo 10000003 >want && test_cmp want got
 '
 
+# An id Gamma does not list was left out without a word, exit 0: a cron
+# job asking for a mistyped id had nothing, and was told all was fine.
+test_expect_success '--id that Gamma does not list: a failure record, exit 1' '
+	run pm-fetch markets --id 10000003 --id 99999999 --id 10000003 &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"raw\") | .payload.id" out >got &&
+	echo 10000003 >want && test_cmp want got &&
+	test_count failure out 1 &&
+	jq_all "select(.kind==\"failure\") | .stage==\"fetch\" and
+		.reason==\"fetch_failed\" and .retriable==false and
+		.market_id==\"99999999\" and
+		.detail==\"--id 99999999: Gamma lists no market with that id\"" out &&
+	test_grep "^pm-fetch: market 99999999: --id 99999999: Gamma lists no market with that id$" err &&
+	# a filter may leave it out: nothing to say then
+	run pm-fetch markets --id 10000003 --id 99999999 --closed false &&
+	expect_status 0 && test_count raw out 1 && test ! -s err &&
+	# a batch that failed: its own failure, not "no market"
+	fake_control "{\"every_5xx\":1}" &&
+	test_when_finished fake_control "{\"every_5xx\":0}" &&
+	run pm-fetch markets --id 99999999 --attempts 1 &&
+	expect_status 1 && test_count failure out 2 &&
+	jq_all "select(.kind==\"failure\") | .detail|startswith(\"HTTP 500\")" out
+'
+
 test_expect_success '--updated-since lists newest first and stops at the watermark' '
 	since=$(date -u -d "-6 hours" +%Y-%m-%dT%H:%M:%SZ) &&
 	run pm-fetch markets --updated-since "$since" --rate markets=100000/10 &&
