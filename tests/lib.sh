@@ -58,6 +58,11 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-test.XXXXXX")
 # tests never share one through ~/.cache/pm.
 PM_STATE_DIR=$TMP/state
 export PM_STATE_DIR
+# No proxy of the environment the suite was started from: libcurl (in
+# pm-fetch, pm-store's ClickHouse client, the curl of the helpers) sends
+# even 127.0.0.1 through http_proxy or all_proxy, and every request to
+# the tests' servers went to the proxy instead (pm-fetch(1) ENVIRONMENT).
+unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 
 # test_exit_cleanup [STOP...]: the one EXIT trap of every helper file.
 # Set at the script's level, it stops every server any helper started
