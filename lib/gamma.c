@@ -378,6 +378,14 @@ next_cursor(struct part *p, const struct fetch_job *j,
 	struct buf k;
 
 	json_get(&a->root, "next_cursor", &c);
+	/* absent, null or "": the last page; a number or an object is no
+	 * cursor to follow, and no end either */
+	if (c.type != JSON_ABSENT && c.type != JSON_NULL &&
+	    c.type != JSON_STRING) {
+		fail(g, j->url, 1, "next_cursor is not a string: the pages "
+		    "after this one cannot be asked for");
+		return -1;
+	}
 	if ((s = json_str(&c, &n)) == NULL || n == 0)
 		return -1;
 	/* Cursors are per partition: the same text elsewhere is fine. */

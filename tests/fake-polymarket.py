@@ -133,7 +133,8 @@ Control:
                   position of the next page, so a row gone before it
                   shifts the rest) or "keyset" (next_cursor is the last
                   row's sort key and id, the next page what sorts after
-                  it, as a keyset listing is);
+                  it, as a keyset listing is) or "number" (next_cursor
+                  a JSON number, not a string: an API that changed it);
                   on_page {"after": N, "do": [CHANGE ...]}: once N more
                   listing pages (keyset or legacy, any query) are made,
                   the changes are applied before the Nth is sent, so the
@@ -998,7 +999,12 @@ class Handler(BaseHTTPRequestHandler):
                 nxt = encode_cursor(None, qkey, sort_key(page[-1], order, desc))
             if stuck and after and start // max(limit, 1) + 1 >= stuck:
                 nxt = after
-            body += b',"next_cursor":"' + nxt.encode() + b'"'
+            if self.server.state.cfg["cursor"] == "number":
+                # an API that changed the cursor's type: a page more
+                # to come, and no string to ask for it with
+                body += b',"next_cursor":%d' % (start + limit)
+            else:
+                body += b',"next_cursor":"' + nxt.encode() + b'"'
         self.changes()
         self.send_body(200, body + b"}")
         return 200

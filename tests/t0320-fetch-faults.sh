@@ -98,6 +98,19 @@ test_expect_success 'a page that keeps failing: a failure record, the rest writt
 	test_num "$(fake_stats .requests)" -eq 3
 '
 
+# A next_cursor of another type (an API that changed it) ended the
+# listing after its first page as if it were the last: exit 0, the rest
+# of the markets left out without a word.
+test_expect_success 'a next_cursor that is not a string: a failure, not the end' '
+	fake_reset && fake_control "{\"cursor\":\"number\"}" &&
+	test_when_finished fake_control "{\"cursor\":\"offset\"}" &&
+	run pm-fetch markets --partitions 1 --page-size 100 && expect_status 1 &&
+	test_count raw out 100 && test_count failure out 1 &&
+	jq_all "select(.kind==\"failure\") | .retriable and
+		.detail==\"next_cursor is not a string: the pages after this one cannot be asked for\"" out &&
+	test_grep "^pm-fetch: $FAKE_URL/markets/keyset: next_cursor is not a string" err
+'
+
 test_expect_success 'a failing partition does not lose what the others fetched' '
 	fake_reset && fake_control "{\"stuck_cursor\":3}" &&
 	test_when_finished fake_control "{\"stuck_cursor\":0}" &&
