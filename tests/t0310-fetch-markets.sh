@@ -42,6 +42,13 @@ test_expect_success 'a raw record: source, endpoint, url, time, request, sha256 
 	done <out
 '
 
+test_expect_success 'a raw record over PM_MAX_LINE: a bad_record failure in its place, exit 1' '
+	PM_MAX_LINE=100 run pm-fetch markets --limit 2 --partitions 1 &&
+	expect_status 1 && test_count raw out 0 && test_count failure out 2 &&
+	jq_all ".reason==\"bad_record\" and .retriable==false and
+		(.detail|test(\"longer than the line cap PM_MAX_LINE \\\\(100\\\\)\"))" out
+'
+
 test_expect_success 'payload bytes are the server s bytes (key order, number text)' '
 	curl -sf "$SYN/markets/keyset?limit=2&closed=false" |
 	    jq -c ".markets[]" >want &&
