@@ -6,10 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "progress.h"
 
 /* A terminal line drawn and not ended: a message must clear it first. */
 static int open_line;
+static int env_said;	/* a bad PM_PROGRESS, said once */
 
 struct progress {
 	char		 label[64], unit[32];
@@ -50,7 +52,13 @@ progress_mode(int asked)
 	if (asked == 0 && env && *env) {
 		if (strcmp(env, "off") == 0)
 			return PROGRESS_OFF;
-		asked = 1;		/* "on" */
+		if (strcmp(env, "on") == 0)
+			asked = 1;
+		else if (!env_said) {	/* "0", "no": not a yes, the default */
+			env_said = 1;
+			msg("PM_PROGRESS: \"%s\" is not on, off or lines "
+			    "(ignored)", env);
+		}
 	}
 	if (tty)
 		return PROGRESS_TTY;

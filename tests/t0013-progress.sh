@@ -93,6 +93,19 @@ test_expect_success 'not a terminal: off, unless asked' '
 	test_grep "^pm-fetch markets: 1 requests, [0-9:]*; 50 records" err
 '
 
+test_expect_success 'PM_PROGRESS neither on, off nor lines: said once, the default' '
+	for v in 0 no false; do
+		PM_PROGRESS=$v pm-store --db "v$v.db" "$TMP/markets.ndjson" \
+		    >s.ndjson 2>err &&
+		test_grep -v -E "^pm-store: [0-9]+ records[,;]" err &&
+		test "$(grep -c "^pm-store: PM_PROGRESS: \"$v\" is not on, off or lines (ignored)\$" err)" -eq 1 ||
+		return 1
+	done &&
+	PM_PROGRESS=on pm-store --db von.db "$TMP/markets.ndjson" >s.ndjson 2>err &&
+	test_grep -E "^pm-store: [0-9]+ records[,;]" err &&
+	test_grep -v "PM_PROGRESS" err
+'
+
 test_expect_success 'a flow on a terminal: whole lines, each one stage' '
 	tty "$TOP/pipelines.sh prices --env-file /dev/null --db f.db --limit 20" &&
 	tty "$TOP/pipelines.sh static --env-file /dev/null --db f.db --limit 20 --no-dump" &&
