@@ -99,4 +99,15 @@ test_expect_success 'a store whose output reader went away says so: the rest is 
 	test_eq "$(wc -l <m.ndjson)" "$(wc -l <stored)"
 '
 
+test_expect_success 'run by its path, a bad option is said as prog:, not as the path' '
+	for c in "pm-normalize --bogus" "pm-group -Z" "pm-store --db" \
+	    "pm-summary --json" "pm-fetch markets --bogus" "pm-fetch --bogus" \
+	    "pm-experiment -c"; do
+		# shellcheck disable=SC2086
+		run "$PM_BIN"/$c && expect_status 2 &&
+		test_grep -E "^${c%% *}: (unrecognized|invalid) option|^${c%% *}: option .*requires an argument" err &&
+		test_grep -v -F "$PM_BIN" err || { echo "$c:"; cat err; false; }
+	done
+'
+
 test_done

@@ -457,6 +457,7 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--jq-worker") == 0)
 		jqf_worker();
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt(3) says it, not the path */
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
 	out_init();

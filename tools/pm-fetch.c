@@ -892,6 +892,7 @@ main(int argc, char **argv)
 	int rc = 0, r, shift = 0;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt(3) says it, not the path */
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
 	out_init();

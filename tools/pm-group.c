@@ -253,6 +253,7 @@ main(int argc, char **argv)
 	int ch, want_stats = 0, rc = 0, io, cut;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt(3) says it, not the path */
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
 	out_init();

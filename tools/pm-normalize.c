@@ -274,6 +274,7 @@ main(int argc, char **argv)
 	int ch, stats = 0, rc = 0, io;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt(3) says it, not the path */
 	if (dotenv_settings() == -1)
 		return EXIT_USAGE;
 	out_init();
