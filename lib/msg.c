@@ -1,9 +1,12 @@
 /* msg.c - the one place that formats diagnostics (see msg.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "msg.h"
 #include "progress.h"
@@ -83,11 +86,34 @@ repeat_ok(const char *file, const char *text)
 	return ok;
 }
 
+/*
+ * A standard descriptor closed when the program starts (2>&-, >&-, <&-,
+ * a daemon's child) would be the next file or socket opened: messages
+ * written into a PostgreSQL connection (which drops it), records into an
+ * LLM's socket, a database's bytes read as input.  Each is held by
+ * /dev/null opened the other way, so that using it fails as on a closed
+ * one (EBADF): a write error, a read error, a message lost; no more.
+ */
+static void
+hold_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* the lowest free descriptor: fd itself */
+		if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) == -1)
+			return;
+	}
+}
+
 void
 msg_init(const char *argv0)
 {
 	const char *p;
 
+	hold_std_fds();
 	if (argv0 == NULL || *argv0 == 0)
 		return;
 	p = strrchr(argv0, '/');

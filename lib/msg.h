@@ -25,6 +25,9 @@ enum {
 	EXIT_VERY_STALE = 5	/* pm-summary --status: very stale or none */
 };
 
+/* The program's name; also, first thing, a standard descriptor that is
+ * closed is held by /dev/null opened the other way (its use fails with
+ * EBADF as before), so that no file or socket opened later takes it. */
 void msg_init(const char *argv0);
 const char *msg_prog(void);
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

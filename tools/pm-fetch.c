@@ -889,7 +889,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct rl_table *rl;
 	const char *env;
-	int rc = 0, r, shift = 0;
+	int rc = 0, r, shift = 0, fl;
 
 	msg_init(argv[0]);
 	argv[0] = (char *)msg_prog();	/* getopt(3) says it, not the path */
@@ -945,9 +945,10 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* Closed (>&-): the first file or socket opened would take its
-	 * descriptor, and the records would go there. */
-	if (fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) {
+	/* Closed (>&-): msg_init() holds it by /dev/null read-only, so that
+	 * no file or socket takes its descriptor; nothing could be written. */
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) == -1 ||
+	    (fl & O_ACCMODE) == O_RDONLY) {
 		msg("standard output is closed");
 		rc = EXIT_IO;
 		goto out;
