@@ -33,4 +33,17 @@ test_expect_success '--version: the program, its git revision, the libraries in 
 		{ cat out; exit 1; }
 	done
 '
+test_expect_success 'ENVIRONMENT: what every program reads, and PM_PROGRESS with --progress' '
+	for p in pm-fetch pm-normalize pm-group pm-experiment pm-store pm-summary; do
+		sed -n "/^\.Sh ENVIRONMENT/,/^\.Sh [A-DF-Z]/p" "$TOP/man/$p.1" |
+		    grep "^\.It Ev " >env &&
+		want="PM_ENV_FILE PM_MAX_LINE" &&
+		if "$p" --help | grep -q -- "--progress"; then
+			want="$want PM_PROGRESS"
+		fi &&
+		for v in $want; do
+			grep -qw "$v" env || { echo "$p(1): no $v"; return 1; }
+		done || return 1
+	done
+'
 test_done
