@@ -117,8 +117,9 @@ read_all(const char *path, char *err, size_t errlen)
 		if (buf_add(&b, tmp, n) == -1)
 			break;
 	if (ferror(f) || !feof(f) || b.data == NULL) {
-		read_fail(path, b.data == NULL && !ferror(f) ? "empty file" :
-		    "cannot read", err, errlen);
+		/* a directory opens, and its read says why (EISDIR) */
+		read_fail(path, ferror(f) ? strerror(errno) : b.data == NULL ?
+		    "empty file" : "cannot read", err, errlen);
 		buf_release(&b);
 		b.data = NULL;
 	}

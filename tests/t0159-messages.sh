@@ -113,4 +113,12 @@ test_expect_success 'a file name with a newline or an escape: its messages one l
 	test_line_count err -eq 2 && not grep -q "$(printf "\033")" err
 '
 
+test_expect_success 'a directory given as a configuration: said why, as input files are' '
+	mkdir conf.d &&
+	run pm-experiment -c conf.d --list && expect_status 2 &&
+	test_grep -x "pm-experiment: conf.d: Is a directory" err &&
+	run pm-group conf.d && expect_status 3 &&
+	test_grep -x "pm-group: conf.d: read error: Is a directory" err
+'
+
 test_done
