@@ -46,4 +46,16 @@ test_expect_success 'ENVIRONMENT: what every program reads, and PM_PROGRESS with
 		done || return 1
 	done
 '
+test_expect_success 'the database is -d, --db in every program that opens one' '
+	for p in pm-store pm-summary; do
+		run "$p" --help && expect_status 0 &&
+		test_grep "^  -d, --db URL " out || return 1
+	done &&
+	printf "{\"kind\":\"x\"}\n" >in.ndjson &&
+	run pm-store -d s.db in.ndjson && expect_status 1 &&
+	run pm-summary --status -d s.db --json && expect_status 5 &&
+	test_grep "\"markets\"" out &&
+	run pm-summary --score -d s.db && expect_status 0 &&
+	run pm-summary -d s.db in.ndjson && expect_status 2
+'
 test_done

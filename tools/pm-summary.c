@@ -83,7 +83,7 @@ usage(FILE *f)
 "                          the records) were seen\n"
 "      --status            data freshness, markets, runs, failures\n"
 "      --score             Brier score, log loss, calibration of forecasts\n"
-"      --db URL            the database (default $DATABASE_URL, data/pm.db)\n"
+"  -d, --db URL            the database (default $DATABASE_URL, data/pm.db)\n"
 "      --flow NAME         --status: only runs of this flow\n"
 "      --fresh DUR         fresh below this age (default 20m; daily 1d)\n"
 "      --stale DUR         stale below this age (default 1h; daily 2d)\n"
@@ -187,6 +187,7 @@ one_opt(int ch, struct opts *o)
 			return -1;
 		}
 		return 0;
+	case 'd':	/* -d as pm-store's */
 	case O_DB: o->db_url = db_url_hide(optarg); return 0;
 	case O_NOTIFY: o->notify = optarg; return 0;
 	case O_STATUS_PATH: o->status_path = optarg; return 0;
@@ -362,7 +363,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	o->mode = find_mode(argc, argv);
 	while ((ch = getopt_long(argc, argv, o->mode == MODE_STREAM ?
-	    "pqhV" : "hV", o->mode == MODE_STREAM ? stream_longopts :
+	    "pqhV" : "d:hV", o->mode == MODE_STREAM ? stream_longopts :
 	    db_longopts, &li)) != -1) {
 		if (o->mode != MODE_STREAM && li >= 0 &&
 		    (with = wrong_mode(ch, o->mode)) != NULL) {
