@@ -37,6 +37,66 @@ static size_t nkids, capkids;
 static int children_add(pid_t pid);
 static size_t our_orphans(pid_t *got, size_t max, int kill_them);
 
+/*
+ * The process groups of the commands running now, in a table a signal
+ * handler can read: a signal that ends this process (^C, which reaches
+ * the terminal's foreground group; timeout(1), this process or its
+ * group) never reaches them, in groups of their own, and this process,
+ * ended by it, left them running.  The handler kills each group, then
+ * this process as the signal would have.  A command past the table's
+ * size is only not in it.  A slot is set and cleared under kids_lock,
+ * cleared before its leader is reaped (so the group id is not reused
+ * while it is there).
+ */
+#define NGROUPS 1024
+static volatile sig_atomic_t groups[NGROUPS];
+
+/* Under kids_lock: pid's slot set to to (0: a free one taken). */
+static void
+group_set(pid_t from, pid_t to)
+{
+	size_t i;
+
+	for (i = 0; i < NGROUPS; i++)
+		if (groups[i] == from) {
+			groups[i] = to;
+			return;
+		}
+}
+
+static void
+on_end_signal(int sig)
+{
+	size_t i;
+	pid_t g;
+
+	for (i = 0; i < NGROUPS; i++)
+		if ((g = groups[i]) > 0)
+			kill(-g, SIGKILL);
+	/* SA_RESETHAND: delivered when the handler returns, it ends us */
+	raise(sig);
+}
+
+/* SIGINT, SIGTERM and SIGHUP, unless ignored (a program started in the
+ * background by a script ignores SIGINT, and must go on to) or caught
+ * by the program itself. */
+static void
+catch_end_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_end_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_DFL)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 /* Children this process had before (a shell can exec a program that has
  * some) are listed for good: they are not orphans of ours to kill. */
 static void
@@ -46,6 +106,7 @@ become_subreaper(void)
 	size_t i, n;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	catch_end_signals();
 	pthread_mutex_lock(&kids_lock);
 	n = our_orphans(got, 256, 0);
 	for (i = 0; i < n; i++)
@@ -371,7 +432,8 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 			;
 		snprintf(r->why, sizeof r->why, "out of memory");
 		k = -1;
-	}
+	} else if (k == 0)
+		group_set(0, pid);
 	pthread_mutex_unlock(&kids_lock);
 	if (k == -1)
 		goto out;
@@ -385,6 +447,9 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 	/* What it left behind in its group goes with it (or with it timed
 	 * out); what left the group is found by kill_orphans(). */
 	kill(-pid, SIGKILL);
+	pthread_mutex_lock(&kids_lock);
+	group_set(pid, 0);
+	pthread_mutex_unlock(&kids_lock);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	children_del(pid);

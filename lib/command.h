@@ -10,8 +10,11 @@
  * killed, and so is every descendant that left the group (setsid):
  * the process makes itself a child subreaper (Linux) to find them, so
  * a process that uses cmd_run() must start no other child than through
- * it.  A descendant that outlives a SIGKILL of this process itself is
- * not found.  It runs with SIGPIPE at its
+ * it.  SIGINT, SIGTERM and SIGHUP (unless ignored or caught) kill the
+ * process groups of the programs running, then end this process as
+ * they would have.  A descendant that outlives a SIGKILL of this process
+ * itself, or one that left its group when a signal ends it, is not
+ * found.  It runs with SIGPIPE at its
  * default and no descriptor of ours but the three pipes (they are made
  * close-on-exec, so programs spawned at the same time from other threads
  * never hold each other's pipes open).
