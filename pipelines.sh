@@ -177,10 +177,12 @@ load_env() {
 }
 
 # Where a pm-* program is run from, in pm_path: PM_BIN, else the
-# checkout's bin, else PATH.
+# checkout's bin, else beside the driver (make install's pm-pipelines,
+# run by its path from cron, whose PATH is /usr/bin:/bin), else PATH.
 pm_which() {
 	if [ -n "${PM_BIN:-}" ]; then pm_path=$PM_BIN/$1
 	elif [ -x "$here/bin/$1" ]; then pm_path=$here/bin/$1
+	elif [ -x "$here/$1" ]; then pm_path=$here/$1
 	else pm_path=$1; fi
 }
 
@@ -757,7 +759,7 @@ check_programs() {
 		pm_which "$p"
 		command -v "$pm_path" >/dev/null 2>&1 && continue
 		[ -z "${PM_BIN:-}" ] || die "$pm_path: not found (PM_BIN)"
-		die "$p: not found in $here/bin nor in PATH"
+		die "$p: not found in $here/bin, $here nor in PATH"
 	done
 }
 
