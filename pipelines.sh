@@ -8,7 +8,8 @@
 # 3 a stage could not run (API, database, disk) or the run is recorded
 # failed, 4 another run of the same flow holds the lock; status: 5 stale,
 # 6 very stale or no data; 128 + N: stopped by signal N mid-run (every
-# stage ended, the run recorded failed).
+# stage ended, the run recorded failed; once the run's end is decided, a
+# signal lets it be stored, and the exit is the run's).
 set -u -o pipefail
 
 prog=pipelines.sh
@@ -420,6 +421,10 @@ end_of_run() {
 finish_run() {
 	local end fail err last
 	[ "$flow" != replay ] || return 0
+	# The run's end is decided once: here, by its last stage, unless a
+	# signal came first and claimed it (interrupted, then main's call,
+	# claimed already: $1).  A signal after this claim stops nothing.
+	[ -n "${1:-}" ] || mkdir "$run_dir/end" 2>/dev/null || return 0
 	end_of_run
 	# a replay of the dump then ends the run as this run ended: its
 	# failed stage, and the counts pm-store gave it (an end without
@@ -445,8 +450,11 @@ finish_run() {
 	[ -z "$dry_run" ] || return 0
 	# with the counts too: on ClickHouse a row is replaced whole, and
 	# an end without them would leave the run none
+	# ^C reaches every process of the terminal's group: not this
+	# store of the end decided (a second signal's kill_tree still does)
 	if ! err=$( { run_record; [ -z "$fail" ] || printf '%s\n' "$fail"
-	    dump_end "$end"; } | stages_file='' pm pm-store 2>&1 >/dev/null); then
+	    dump_end "$end"; } | { trap '' INT HUP
+	    stages_file='' pm pm-store; } 2>&1 >/dev/null); then
 		printf '%s\n' "$err" >&2
 		echo "$prog: $flow: cannot record how run $run_id ended" \
 		    "($out_status); the next $flow run marks it abandoned" >&2
@@ -672,8 +680,11 @@ run_flow() {
 }
 
 # SIGINT, SIGTERM or SIGHUP mid-run: every stage of the flow is ended;
-# main then ends the run failed (stage pipelines.sh), unless it had its
-# final word already, and exits 128 + the signal's number.
+# main then ends the run failed (stage pipelines.sh), and exits 128 +
+# the signal's number.  Once the last stage has decided the run's end
+# (finish_run's claim), the run has ended: that end is stored, not
+# killed half way (the run left running), and main exits as the run
+# ended, saying so; a second signal stops it.
 # shellcheck disable=SC2317 # called by the signal traps
 interrupted() {
 	trap '' INT TERM HUP
@@ -681,6 +692,13 @@ interrupted() {
 		# still waiting for the lock: its holder-to-be goes too
 		[ -z "${locker_pid:-}" ] || kill_tree "$locker_pid"
 		exit $((128 + $2))
+	fi
+	if [ -z "${late:-}" ] && ! mkdir "$run_dir/end" 2>/dev/null; then
+		late=$1
+		trap 'interrupted INT 2' INT
+		trap 'interrupted TERM 15' TERM
+		trap 'interrupted HUP 1' HUP
+		return
 	fi
 	stopped=$1 stopped_rc=$((128 + $2))
 	stage_done "$stopped_rc" pipelines.sh "stopped by SIG$stopped"
@@ -1125,16 +1143,30 @@ main() {
 	# scheduler's timeout) ends every stage of it (kill_tree), and the
 	# run is recorded failed, never left to go on and be recorded
 	# completed after the driver has gone.
-	local status=0 stopped=''
+	local status=0 stopped='' late='' late_end
 	# <&0: a job in the background would read /dev/null instead (bash
 	# without job control), and replay /dev/stdin would store nothing
 	run_flow <&0 &
 	flow_pid=$!
 	wait "$flow_pid" || status=$?
+	# a signal once the run's end was decided only interrupted the wait:
+	# the flow stores that end and ends (a second signal stops it)
+	# (and ^C, the whole group's, the flow's shells: its exit is the
+	# end's status, as for a run that ended unsignalled)
+	if [ -n "$late" ] && [ -z "$stopped" ]; then
+		wait "$flow_pid"
+		late_end=$(cut -d' ' -f1 "$run_dir/outcome" 2>/dev/null)
+		case $late_end in
+		completed) status=0 ;; partial) status=1 ;; *) status=3 ;;
+		esac
+		[ -n "$stopped" ] || echo "$prog: $flow: SIG$late after run" \
+		    "$run_id had ended (${late_end:-not recorded}): its end" \
+		    "stored as it was" >&2
+	fi
 	if [ -n "$stopped" ]; then
 		wait "$flow_pid"
 		echo "$prog: $flow: SIG$stopped: run $run_id stopped" >&2
-		[ -e "$run_dir/outcome" ] || finish_run >/dev/null
+		[ -e "$run_dir/outcome" ] || finish_run claimed >/dev/null
 		exit "$stopped_rc"
 	fi
 	if [ -e "$run_dir/dump.failed" ]; then

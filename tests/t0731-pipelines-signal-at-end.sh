@@ -1,0 +1,76 @@
+#!/bin/bash
+# A signal that comes once the run's end is decided (every stage ended,
+# the final end record on its way to the database): the driver killed
+# the pm-store storing that end, so the run stayed "running" (until the
+# next run marked it abandoned), and exited 143 saying the run was
+# stopped, where it had completed.  Now the end is claimed once, by the
+# last stage or by the signal, whichever comes first: a signal after it
+# lets the end be stored as decided, and the driver exits as the run ended.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"
+
+P=$TOP/pipelines.sh
+fake_start pm --markets 40 --events 2
+# pm-store that takes its time over the run's final end record
+FB=$TMP/fb
+mkdir "$FB" && for p in "$PM_BIN"/pm-*; do ln -s "$p" "$FB/"; done
+rm "$FB/pm-store"
+cat >"$FB/pm-store" <<EOS
+#!/bin/bash
+[ \$# -eq 0 ] || exec "$PM_BIN/pm-store" "\$@"
+in=\$(cat)
+case \$in in *'"final":true'*)
+	touch "$TMP/ending"; sleep 2 ;;
+esac
+printf '%s\n' "\$in" | exec "$PM_BIN/pm-store"
+EOS
+chmod +x "$FB/pm-store"
+
+# at_end SIG [-]: SIG to the driver (with -, to its process group, as ^C
+# in a terminal) while the end is being stored
+at_end() {
+	local sig=$1 to=${2:-} dp i st=0
+	rm -f "$TMP/ending"
+	# job control and env --default-signal: a SIGINT not ignored (t0932)
+	set -m
+	PM_BIN=$FB env --default-signal=INT "$P" events --env-file /dev/null \
+	    --db "e$sig.db" >out 2>err &
+	dp=$!
+	set +m
+	for i in $(seq 400); do
+		[ -e "$TMP/ending" ] && break
+		sleep 0.05
+	done
+	[ -e "$TMP/ending" ] || { cat err; return 1; }
+	kill -"$sig" -- "$to$dp"
+	wait "$dp" || st=$?
+	test_eq 0 "$st" &&
+	test_eq completed "$(sqlite3 "e$sig.db" "SELECT status FROM processing_runs")" &&
+	test_grep "events: SIG$sig after run .* had ended (completed)" err &&
+	! test_grep "stopped" err
+}
+
+test_expect_success 'SIGTERM while the end is stored: stored as decided' '
+	at_end TERM
+'
+test_expect_success '^C (SIGINT to the group) while the end is stored' '
+	at_end INT -
+'
+test_expect_success 'a signal before the end still stops the run, failed' '
+	fake_control "{\"latency_ms\": 2000}"
+	PM_BIN=$FB "$P" events --env-file /dev/null --db s.db >out 2>err &
+	dp=$!
+	for i in $(seq 400); do
+		pgrep -f "$FB/pm-fetch" >/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.5
+	st=0
+	kill -TERM "$dp"
+	wait "$dp" || st=$?
+	fake_control "{\"latency_ms\": 0}" &&
+	test_eq 143 "$st" &&
+	test_eq failed "$(sqlite3 s.db "SELECT status FROM processing_runs")" &&
+	test_grep "events: SIGTERM: run .* stopped" err
+'
+test_done
