@@ -445,20 +445,21 @@ finish_run() {
 			end_of_run
 		fi
 	fi
-	printf '%s\n' "$end"
 	printf '%s %s %s\n' "$out_status" "$out_stage" "$out_error" >"$run_dir/outcome"
-	[ -z "$dry_run" ] || return 0
-	# with the counts too: on ClickHouse a row is replaced whole, and
-	# an end without them would leave the run none
-	# ^C reaches every process of the terminal's group: not this
-	# store of the end decided (a second signal's kill_tree still does)
-	if ! err=$( { run_record; [ -z "$fail" ] || printf '%s\n' "$fail"
-	    dump_end "$end"; } | { trap '' INT HUP
-	    stages_file='' pm pm-store; } 2>&1 >/dev/null); then
+	# Stored before pm-summary hears it (^C ends pm-summary too, and an
+	# end written to it first would end this stage unstored, SIGPIPE),
+	# by a pm-store that ^C (the whole group's) does not end (a second
+	# signal's kill_tree does); with the counts too: on ClickHouse a
+	# row is replaced whole, and an end without them would leave none.
+	if [ -z "$dry_run" ] && ! err=$( { run_record
+	    [ -z "$fail" ] || printf '%s\n' "$fail"; dump_end "$end"; } |
+	    { trap '' INT HUP; stages_file='' pm pm-store; } 2>&1 >/dev/null)
+	then
 		printf '%s\n' "$err" >&2
 		echo "$prog: $flow: cannot record how run $run_id ended" \
 		    "($out_status); the next $flow run marks it abandoned" >&2
 	fi
+	printf '%s\n' "$end"
 }
 
 flow_daily() {
@@ -1160,8 +1161,7 @@ main() {
 		completed) status=0 ;; partial) status=1 ;; *) status=3 ;;
 		esac
 		[ -n "$stopped" ] || echo "$prog: $flow: SIG$late after run" \
-		    "$run_id had ended (${late_end:-not recorded}): its end" \
-		    "stored as it was" >&2
+		    "$run_id had ended (${late_end:-unknown}): not stopped" >&2
 	fi
 	if [ -n "$stopped" ]; then
 		wait "$flow_pid"

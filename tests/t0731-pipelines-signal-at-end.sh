@@ -47,7 +47,7 @@ at_end() {
 	test_eq 0 "$st" &&
 	test_eq completed "$(sqlite3 "e$sig.db" "SELECT status FROM processing_runs")" &&
 	test_grep "events: SIG$sig after run .* had ended (completed)" err &&
-	! test_grep "stopped" err
+	! test_grep "SIG$sig: run .* stopped" err
 }
 
 test_expect_success 'SIGTERM while the end is stored: stored as decided' '
