@@ -382,14 +382,35 @@ enum { GX_KEY, GX_K, GX_S1, GX_S2, GX_S3, GX_S4, GX_REC, GX_SUITE, GX_STAGE,
 	GX_FINISHED, GX_LATENCY, GX_ERROR, GX_VERSION, GX_LEAD, GX_PROV,
 	GX_DESC };
 
+/* A market of the event's rows: its id in mkids, its record in mk. */
+struct gxmk {
+	size_t		 io, in, ro, rn;
+};
+
+/* The results without markets that cover the same markets: their ids,
+ * each followed by 0x1f, and the results. */
+struct gxset {
+	struct buf	 ids, rs;
+};
+
 struct gx {
 	json_parser	*jp, *vp;	/* the record; a value checked */
 	json_val	 root;
 	struct strset	*seen;	/* what the record holds */
 	struct buf	 rec, id, mk, rs, ids, tmp;
+	struct buf	*w;	/* where the result read is written: rs,
+				 * or old for one without markets */
+	struct buf	 old, oids, mkids;	/* that one, the markets it
+						 * covers, those of mk */
+	struct gxmk	*mks;	/* mk's markets */
+	size_t		 nmk, mkcap;
+	struct gxset	*sets;	/* the results without markets */
+	size_t		 nsets;
+	int		 oom;
 	int		 passed, more, parsed;
 	int		 open;		/* a result in rs: 1 with market_ids
-					 * open, 2 without (gx_result) */
+					 * open, 2 without; 3 one apart, in old
+					 * (gx_result) */
 	int		 held;		/* -w false on the record: not written
 					 * yet, with its second if that holds */
 	int		 retry;		/* --export retry: one record an event */
@@ -507,14 +528,14 @@ gx_any(struct gx *g, struct db_stmt *st, int c, const char *key)
 	const char *p, *e;
 	size_t n;
 
-	jw_key(&g->rs, key);
+	jw_key(g->w, key);
 	if ((p = db_col_text(st, c, &n)) == NULL)
-		jw_null(&g->rs);
+		jw_null(g->w);
 	else if (n && (*p == '{' || *p == '[') &&
 	    json_parse(g->vp, p, n, 0, &v, &e) == 0)
-		jw_raw(&g->rs, p, n);
+		jw_raw(g->w, p, n);
 	else
-		jw_str(&g->rs, p, n);
+		jw_str(g->w, p, n);
 }
 
 static void
@@ -525,31 +546,122 @@ gx_text(struct gx *g, struct db_stmt *st, int c, const char *key, int opt)
 
 	if ((p = db_col_text(st, c, &n)) == NULL && opt)
 		return;
-	jw_key(&g->rs, key);
+	jw_key(g->w, key);
 	if (p)
-		jw_str(&g->rs, p, n);
+		jw_str(g->w, p, n);
 	else
-		jw_null(&g->rs);
+		jw_null(g->w);
 }
 
-/* The result open in rs, if any, closed. */
+/* The result without markets just read, with those of its set. */
+static int
+gx_file(struct gx *g)
+{
+	struct gxset *s;
+	size_t i;
+
+	for (i = 0; i < g->nsets; i++)
+		if (g->sets[i].ids.len == g->oids.len && (g->oids.len == 0 ||
+		    memcmp(g->sets[i].ids.data, g->oids.data,
+		    g->oids.len) == 0))
+			break;
+	if (i == g->nsets) {
+		if ((s = realloc(g->sets, (i + 1) * sizeof *s)) == NULL)
+			return -1;
+		g->sets = s;
+		g->nsets++;
+		buf_init(&s[i].ids, 0);
+		buf_init(&s[i].rs, 0);
+		if (buf_add(&s[i].ids, g->oids.data, g->oids.len) == -1)
+			return -1;
+	}
+	return jw_raw(&g->sets[i].rs, g->old.data, g->old.len);
+}
+
+/* The result open, if any, closed. */
 static void
 gx_close(struct gx *g)
 {
 	if (g->open == 1)
 		jw_close(&g->rs, ']');
-	if (g->open)
+	if (g->open == 1)
 		jw_close(&g->rs, '}');
+	else if (g->open == 2)
+		jw_close(&g->rs, '}');
+	else if (g->open == 3 && (jw_close(&g->old, '}') == -1 ||
+	    gx_file(g) == -1))
+		g->oom = 1;
 	g->open = 0;
 }
 
-/* The result on row st, its market_ids left open for the rows after.
- * A result whose key has no markets ('': stored before schema 3, or
- * from a record without market_ids) gets none: with them, stored again
- * (a store moved) it was another row than the one it came from, and the
- * event had that forecast twice. */
+/* The market of the event's rows named id[0..n), or NULL. */
+static const struct gxmk *
+gx_market(const struct gx *g, const char *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < g->nmk; i++)
+		if (g->mks[i].in == n &&
+		    memcmp(g->mkids.data + g->mks[i].io, id, n) == 0)
+			return &g->mks[i];
+	return NULL;
+}
+
+/* The event's results without markets, a record for each set of markets
+ * they cover, with those markets: in the second record they would cover
+ * all the event's, and stored again, markets they never covered. */
 static void
-gx_result(struct gx *g, struct db_stmt *st)
+gx_sets(struct gx *g, const json_val *k)
+{
+	const struct gxmk *m;
+	const char *p, *e;
+	size_t i, n;
+
+	for (i = 0; i < g->nsets; i++) {
+		buf_reset(&g->tmp);
+		buf_adds(&g->tmp, "{\"kind\":\"group\",\"event_key\":");
+		jw_val(&g->tmp, k);
+		buf_adds(&g->tmp, ",\"markets\":[");
+		p = g->sets[i].ids.data;
+		e = p + g->sets[i].ids.len;
+		for (; p < e; p += n + 1) {
+			n = (size_t)((const char *)memchr(p, 0x1f, e - p) - p);
+			if ((m = gx_market(g, p, n)) == NULL || m->rn == 0)
+				continue;
+			jw_raw(&g->tmp, g->mk.data + m->ro, m->rn);
+		}
+		buf_adds(&g->tmp, "],\"results\":[");
+		buf_add(&g->tmp, g->sets[i].rs.data, g->sets[i].rs.len);
+		buf_adds(&g->tmp, "]}");
+		out_line(g->tmp.data, g->tmp.len);
+	}
+}
+
+/* The event's sets and markets let go. */
+static void
+gx_drop(struct gx *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsets; i++) {
+		buf_release(&g->sets[i].ids);
+		buf_release(&g->sets[i].rs);
+	}
+	free(g->sets);
+	g->sets = NULL;
+	g->nsets = g->nmk = 0;
+	buf_reset(&g->mkids);
+}
+
+/* The result on row st (held: the first record has it), its market_ids
+ * left open for the rows after.  A result whose key has no markets ('':
+ * stored before schema 3, or from a record without market_ids) gets
+ * none: with them, stored again (a store moved) it was another row than
+ * the one it came from, and the event had that forecast twice.  One the
+ * first record does not have goes apart (gx_sets), with the markets its
+ * rows name (the rows after). */
+static void
+gx_result(struct gx *g, struct db_stmt *st, int held)
 {
 	static const struct { int c; const char *k; } txt[] = {
 	    { GX_S1, "experiment_id" }, { GX_SUITE, "suite" },
@@ -559,34 +671,38 @@ gx_result(struct gx *g, struct db_stmt *st)
 	size_t i, mn;
 
 	gx_close(g);
-	jw_open(&g->rs, '{');
+	m = db_col_text(st, GX_S3, &mn);
+	g->w = (m == NULL || mn == 0) && !held ? &g->old : &g->rs;
+	buf_reset(&g->old);
+	buf_reset(&g->oids);
+	jw_open(g->w, '{');
 	for (i = 0; i < sizeof txt / sizeof txt[0]; i++)
 		gx_text(g, st, txt[i].c, txt[i].k, 0);
 	gx_any(g, st, GX_OUTPUT, "output");
 	gx_any(g, st, GX_PROBS, "probabilities");
 	gx_text(g, st, GX_STARTED, "started_at", 0);
 	gx_text(g, st, GX_FINISHED, "finished_at", 0);
-	jw_key(&g->rs, "latency_ms");
+	jw_key(g->w, "latency_ms");
 	if (db_col_null(st, GX_LATENCY))
-		jw_null(&g->rs);
+		jw_null(g->w);
 	else
-		jw_double(&g->rs, db_col_double(st, GX_LATENCY));
+		jw_double(g->w, db_col_double(st, GX_LATENCY));
 	gx_any(g, st, GX_ERROR, "error");
 	gx_text(g, st, GX_S2, "fingerprint", 0);
 	gx_text(g, st, GX_VERSION, "version", 1);
 	gx_text(g, st, GX_DESC, "description", 1);
 	if (!db_col_null(st, GX_LEAD)) {
-		jw_key(&g->rs, "lead");
-		jw_raw(&g->rs, db_col_text(st, GX_LEAD, NULL),
+		jw_key(g->w, "lead");
+		jw_raw(g->w, db_col_text(st, GX_LEAD, NULL),
 		    strlen(db_col_text(st, GX_LEAD, NULL)));
 	}
 	if (!db_col_null(st, GX_PROV)) {
-		jw_key(&g->rs, "provenance");
-		jw_raw(&g->rs, db_col_text(st, GX_PROV, NULL),
+		jw_key(g->w, "provenance");
+		jw_raw(g->w, db_col_text(st, GX_PROV, NULL),
 		    strlen(db_col_text(st, GX_PROV, NULL)));
 	}
-	if ((m = db_col_text(st, GX_S3, &mn)) == NULL || mn == 0) {
-		g->open = 2;
+	if (m == NULL || mn == 0) {
+		g->open = g->w == &g->old ? 3 : 2;
 		return;
 	}
 	jw_key(&g->rs, "market_ids");
@@ -673,15 +789,46 @@ gx_flush(struct gx *g)
 			(*g->count)++;
 			g->held = 0;
 		}
-		if (!g->held)
+		if (!g->held) {
 			out_line(g->tmp.data, g->tmp.len);
+			gx_sets(g, &k);
+		}
 	}
+	gx_drop(g);
 	buf_reset(&g->mk);
 	buf_reset(&g->rs);
 	buf_reset(&g->id);
 	strset_free(g->seen);
 	g->seen = NULL;
 	g->passed = g->more = g->parsed = g->held = 0;
+}
+
+/* Market row st's id and where its record goes in mk, kept for
+ * gx_sets.  -1 when out of memory. */
+static int
+gx_mark(struct gx *g, struct db_stmt *st)
+{
+	struct gxmk *m;
+	const char *id;
+	size_t n;
+
+	if (g->nmk == g->mkcap) {
+		n = g->mkcap ? 2 * g->mkcap : 16;
+		if ((m = realloc(g->mks, n * sizeof *m)) == NULL)
+			return -1;
+		g->mks = m;
+		g->mkcap = n;
+	}
+	if ((id = db_col_text(st, GX_S1, &n)) == NULL)
+		n = 0;
+	m = &g->mks[g->nmk++];
+	m->io = g->mkids.len;
+	m->in = n;
+	m->ro = g->mk.len;
+	db_col_text(st, GX_REC, &m->rn);
+	if (db_col_null(st, GX_REC))
+		m->rn = 0;
+	return buf_add(&g->mkids, id ? id : "", n);
 }
 
 /* One row of the statement: a record (k 0), a market (1), a result or a
@@ -738,17 +885,22 @@ gx_row(struct gx *g, struct db_stmt *st, unsigned long *bad)
 		    gx_holds(g, st, "m", (const int[]){ GX_S1 }, 1);
 		if (g->mk.len)
 			buf_addc(&g->mk, ',');
+		if (!g->retry && gx_mark(g, st) == -1)
+			return -1;
 		p = db_col_text(st, GX_REC, &n);
 		buf_add(&g->mk, p ? p : "null", p ? n : 4);
 	} else if (db_col_null(st, GX_REC)) {	/* a result */
 		h = gx_holds(g, st, "r", rcols, 5);
-		gx_result(g, st);
+		gx_result(g, st, h == 1);
 		return h == -1 ? -1 : (g->more |= !h, 0);
 	} else {	/* a market the result covers */
 		h = 1;
 		p = db_col_text(st, GX_REC, &n);
 		if (g->open == 1)
 			put_mid(&g->rs, &g->root, p, n);
+		else if (g->open == 3 && (buf_add(&g->oids, p, n) == -1 ||
+		    buf_addc(&g->oids, 0x1f) == -1))
+			return -1;
 	}
 	if (h == -1)
 		return -1;
@@ -853,6 +1005,10 @@ group_export(struct db *db, const char *what, struct jqf *where,
 	buf_init(&g.rs, 0);
 	buf_init(&g.ids, 0);
 	buf_init(&g.tmp, 0);
+	buf_init(&g.old, 0);
+	buf_init(&g.oids, 0);
+	buf_init(&g.mkids, 0);
+	g.w = &g.rs;
 	g.jp = json_parser_new(ndjson_max_line());
 	g.vp = json_parser_new(ndjson_max_line());
 	if (sql.data == NULL || g.jp == NULL || g.vp == NULL ||
@@ -871,13 +1027,17 @@ group_export(struct db *db, const char *what, struct jqf *where,
 				break;
 			buf_printf(&g.id, "%s", k ? k : "");
 		}
-		if (gx_row(&g, st, &bad) == -1) {
+		if (gx_row(&g, st, &bad) == -1 || g.oom) {
 			oom = 1;
 			break;
 		}
 	}
 	if (rc == DB_DONE)
 		gx_flush(&g);
+	if (g.oom)
+		oom = 1;
+	if (rc == DB_DONE && oom)
+		rc = DB_ERR;
 	else if (rc == DB_ROW) {
 		db_reset(st);
 		rc = oom ? DB_ERR : DB_DONE;
@@ -898,6 +1058,11 @@ out:
 	buf_release(&g.rs);
 	buf_release(&g.ids);
 	buf_release(&g.tmp);
+	gx_drop(&g);
+	free(g.mks);
+	buf_release(&g.old);
+	buf_release(&g.oids);
+	buf_release(&g.mkids);
 	return rc == DB_DONE && bad == 0 ? 0 : -1;
 }
 

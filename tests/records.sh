@@ -107,6 +107,19 @@ rec_result() {
 		finished_at:"2026-11-23T07:00:01Z", latency_ms:5, error:null}'
 }
 
+# rec_old_results: two records of event E: market a with a result of
+# variant v (fingerprint, market_ids), then markets b and c with one of
+# variant o as a build before schema 3 wrote it (neither)
+rec_old_results() {
+	local p='{"Yes":0.5,"No":0.5}'
+	rec_group E null "$(rec_market a)" |
+	    jq -c --argjson r "$(rec_result v "{\"a\":$p}")" \
+	    '.results = [$r + {fingerprint: "f", market_ids: ["a"]}]'
+	rec_group E null "$(rec_market b)" "$(rec_market c)" |
+	    jq -c --argjson r "$(rec_result o "{\"b\":$p,\"c\":$p}")" \
+	    '.results = [$r]'
+}
+
 # gamma_market ID EVENT CLOSED STATUS PYES PNO: a raw Gamma market object,
 # closed or not, its umaResolutionStatus (none when ""), its two prices
 gamma_market() {

@@ -326,4 +326,20 @@ test_expect_success '-e group -w: an event whose rows hold what its first record
 	echo >>got && test_cmp want got
 '
 
+# results from a build before schema 3 (no fingerprint, no market_ids)
+# cover the markets of the record they came with: on the second record,
+# with the event's whole market list, they covered every market stored
+# again, and the moved store had rows for markets they never covered
+test_expect_success '-e group: results without market_ids keep their markets stored again' '
+	rec_old_results >old.ndjson &&
+	pm-store --db om.db old.ndjson >/dev/null 2>&1 &&
+	run pm-store --db om.db --export group && expect_status 0 &&
+	pm-store --db om2.db out >/dev/null 2>&1 &&
+	q="select experiment_id, market_id from experiment_markets order by 1, 2" &&
+	sqlite3 om.db "$q" >want && sqlite3 om2.db "$q" >got &&
+	test_cmp want got && test_line_count got -eq 3 &&
+	cp out out1 && run pm-store --db om2.db --export group &&
+	test_cmp out1 out
+'
+
 test_done

@@ -82,4 +82,19 @@ test_expect_success '--export from PostgreSQL' '
 	pm-store --db "$url" --export group --run 20261123T070000Z-daily-t001 >g &&
 	test_line_count g 3
 '
+
+test_expect_success '-e group: results without market_ids keep their markets, as on SQLite' '
+	pg_ready && rec_old_results >old.ndjson &&
+	url=$(pg_newdb oldm) && url2=$(pg_newdb oldm2) &&
+	pm-store --db "$url" old.ndjson >/dev/null 2>&1 &&
+	pm-store --db om.db old.ndjson >/dev/null 2>&1 &&
+	run pm-store --db "$url" --export group && expect_status 0 &&
+	pm-store --db om.db --export group >want && test_cmp want out &&
+	pm-store --db "$url2" out >/dev/null 2>&1 &&
+	q="select experiment_id, market_id from experiment_markets order by 1, 2" &&
+	sqlite3 om.db "$q" | tr "|" " " >want &&
+	psql -X -A -t -F " " "$url2" -c "$q" >got &&
+	test_cmp want got && test_line_count got -eq 3
+'
+
 test_done
