@@ -154,6 +154,51 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	c->failures++;
 }
 
+/*
+ * What each endpoint answers with, checked so that a gateway's 200
+ * {"error":...} is retried and then failed, not taken for a batch of
+ * tokens without a book or for a price that is not there.
+ */
+static const char *
+shape(const struct fetch_job *j, const json_val *root)
+{
+	struct clob *c = j->ctx;
+	const char *ep = c->q->endpoint, *tok, *err;
+	json_val req, tokens, v, w;
+	json_iter it;
+
+	if (root->type != JSON_OBJECT)
+		return "answer is not an object";
+	if (strcmp(ep, "prices") == 0) {
+		if (json_parse(c->jp, j->req, strlen(j->req), 0, &req,
+		    &err) == -1)
+			return NULL;	/* ours: it parses */
+		json_get(&req, "tokens", &tokens);
+		json_iter_init(&it, root);
+		while (json_iter_next(&it, &tok, NULL, &v)) {
+			json_get(&tokens, tok, &w);
+			if (v.type != JSON_OBJECT || w.type == JSON_ABSENT)
+				return "answer is not a map of the tokens "
+				    "asked to their prices";
+		}
+		return NULL;
+	}
+	if (strcmp(ep, "book") == 0) {
+		json_get(root, "bids", &v);
+		json_get(root, "asks", &w);
+		return v.type == JSON_ARRAY || w.type == JSON_ARRAY ? NULL :
+		    "answer has no bids or asks array";
+	}
+	if (strcmp(ep, "prices-history") == 0) {
+		json_get(root, "history", &v);
+		return v.type == JSON_ARRAY ? NULL :
+		    "answer has no history array";
+	}
+	json_get(root, strcmp(ep, "midpoint") == 0 ? "mid" : "price", &v);
+	return v.type != JSON_ABSENT ? NULL : strcmp(ep, "midpoint") == 0 ?
+	    "answer has no mid" : "answer has no price";
+}
+
 static int
 submit(struct clob *c, const char *url, const char *post, size_t postlen,
     const char *req)
@@ -169,6 +214,7 @@ submit(struct clob *c, const char *url, const char *post, size_t postlen,
 	j->ctx = c;
 	j->bucket = c->bucket;
 	j->done = answer;
+	j->shape = shape;
 	fetch_add(c->f, j);
 	return 0;
 }

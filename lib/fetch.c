@@ -187,9 +187,10 @@ capped_retry_after(struct fetch *f, struct fetch_job *j, long ra_ms)
 /* Is a finished transfer an answer, a retry or a final failure?  Sets
  * detail; returns 1 answer, 0 retry, -1 final. */
 static int
-judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
+judge(struct fetch *f, const struct fetch_job *j, struct http_xfer *x,
+    char *detail, size_t dl)
 {
-	const char *err = NULL;
+	const char *err = NULL, *why;
 	size_t n, fixed;
 
 	if (x->err != HTTP_OK) {
@@ -244,6 +245,13 @@ judge(struct fetch *f, struct http_xfer *x, char *detail, size_t dl)
 	}
 	f->mini.len = n;
 	f->mini.data[n] = 0;
+	/* A gateway's or proxy's 200 with its own JSON is as passing as
+	 * its 502 would be: asked again. */
+	if (j->shape && (why = j->shape(j, &f->root)) != NULL) {
+		snprintf(detail, dl, "HTTP %ld with an answer of the wrong "
+		    "shape: %s", x->status, why);
+		return 0;
+	}
 	return 1;
 }
 
@@ -272,7 +280,7 @@ on_done(struct http_xfer *x, void *arg)
 	int r;
 
 	f->inflight--;
-	r = judge(f, x, detail, sizeof detail);
+	r = judge(f, j, x, detail, sizeof detail);
 	if (r == 0 && j->attempts < f->o.attempts) {
 		long ra = capped_retry_after(f, j, x->retry_after_ms);
 		double d = retry_delay(f, j, ra);

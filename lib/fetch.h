@@ -5,7 +5,8 @@
  * A job is one logical request (a page, a price batch).  It waits for a
  * token of its endpoint's bucket (ratelimit.h), runs, and is retried with
  * exponential backoff and full jitter on 429, 408, 5xx, timeouts, dropped
- * connections and bodies that are truncated or not JSON, at most
+ * connections, bodies that are truncated or not JSON and answers of the
+ * wrong shape (fetch_job.shape), at most
  * `attempts` times.  A Retry-After is honoured (0 included, at most
  * retry_after_max seconds: a server asking for a day gets a minute, and
  * a final failure says what it asked for) and pauses the whole endpoint; a delay never goes below a floor, so nothing spins.
@@ -55,6 +56,10 @@ struct fetch_job {
 	void		(*done)(struct fetch *, struct fetch_job *,
 			    const struct fetch_answer *);
 	void		*ctx;
+	/* NULL, or what is wrong with an answer's shape (a 200 that is
+	 * not what was asked for: a gateway's {"error":...}): NULL when
+	 * it is right.  A wrong one is retried as a 5xx is. */
+	const char	*(*shape)(const struct fetch_job *, const json_val *);
 	/* private */
 	int		 attempts;
 	long		 asked_ms;	/* longest Retry-After cut short, or 0 */

@@ -122,6 +122,21 @@ page_query(struct part *p, struct buf *qs, struct buf *req)
 static void page_done(struct fetch *, struct fetch_job *,
     const struct fetch_answer *);
 
+/* A page is its array (a legacy listing) or an object holding it. */
+static const char *
+page_shape(const struct fetch_job *j, const json_val *root)
+{
+	const struct gamma *g = ((const struct part *)j->ctx)->g;
+	json_val list = *root;
+
+	if (!g->q->offset_mode)
+		json_get(root, g->q->what, &list);
+	if (list.type == JSON_ARRAY)
+		return NULL;
+	return g->q->offset_mode ? "answer is not an array" :
+	    "answer has no array of listed objects";
+}
+
 static int
 queue_page(struct part *p)
 {
@@ -141,6 +156,7 @@ queue_page(struct part *p)
 	j->ctx = p;
 	j->bucket = g->bucket;
 	j->done = page_done;
+	j->shape = page_shape;
 	if ((j->req = strdup(req.data)) == NULL) {
 		fetch_job_free(j);
 		goto out;

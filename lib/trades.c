@@ -184,6 +184,14 @@ lookup_done(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	fetch_stats(f)->pages++;
 }
 
+/* Both the lookup and the trades answer with an array. */
+static const char *
+array_shape(const struct fetch_job *j, const json_val *root)
+{
+	(void)j;
+	return root->type == JSON_ARRAY ? NULL : "answer is not an array";
+}
+
 static int
 submit(struct trades *t, const char *url, struct rl_bucket *b, void *ctx,
     const char *req, void (*done)(struct fetch *, struct fetch_job *,
@@ -200,6 +208,7 @@ submit(struct trades *t, const char *url, struct rl_bucket *b, void *ctx,
 	j->ctx = ctx;
 	j->bucket = b;
 	j->done = done;
+	j->shape = array_shape;
 	return fetch_add(t->f, j);
 }
 

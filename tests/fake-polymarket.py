@@ -114,6 +114,10 @@ Control:
                   every_truncate, every_drop, retry_after, latency_ms,
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
                   trades_offset_cap, trades_page_cap, mutate, clock_skew,
+                  answer_200: {PATH: [BODY, N]}: the next N requests to
+                  PATH (null: every one) get 200 with BODY (JSON), as
+                  a gateway's or proxy's answer of its own: {"error":
+                  ...}, null; {} takes every one back;
                   trades_fail_offset: /trades from that offset on get
                   500, every try: a run's later pages fail, null never;
                   trades_fail_status: that answer's status instead of
@@ -618,7 +622,7 @@ class State:
             "trades_page_cap": args.trades_page_cap, "mutate": args.mutate,
             "trades_fail_offset": None, "trades_until": None,
             "history_fail_before": None, "clock_skew": args.clock_skew,
-            "listing_fail_end_min": None,
+            "listing_fail_end_min": None, "answer_200": {},
             "cursor": "offset", "on_page": None,
         }
         for spec in args.budget:
@@ -840,10 +844,24 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if self.fault == "truncate":
                 st.stats["injected"]["truncated"] += 1
+            if self.canned(url.path):
+                return
             status = self.route(method, url.path)
         finally:
             self.api = False
             st.done(status)
+
+    def canned(self, path):
+        """answer_200: a 200 of the body set for path, if any is left."""
+        st = self.server.state
+        with st.lock:
+            c = st.cfg["answer_200"].get(path)
+            if c is None or c[1] is not None and c[1] <= 0:
+                return False
+            if c[1] is not None:
+                c[1] -= 1
+        self.send_json(200, c[0])
+        return True
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
