@@ -125,7 +125,16 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	json_val req, mid = { .type = JSON_ABSENT }, win = mid;
 	const char *err;
 
+	/* a single token's request names its market: so does its failure,
+	 * or that of its record when too long to write (a batch's has
+	 * many, and names none) */
+	if (!a->unasked &&
+	    json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == 0) {
+		json_get(&req, "market_id", &mid);
+		json_get(&req, "startTs", &win);
+	}
 	if (a->ok) {
+		src.market_id = json_str(&mid, NULL);
 		raw_emit(&src, a->text, a->len, NULL);
 		c->records++;
 		fetch_stats(f)->pages++;
@@ -137,12 +146,6 @@ answer(struct fetch *f, struct fetch_job *j, const struct fetch_answer *a)
 	}
 	if (a->unasked)
 		return;		/* the reader has gone */
-	/* a single token's request names its market: so does its failure
-	 * (a batch's has many, and names none) */
-	if (json_parse(c->jp, j->req, strlen(j->req), 0, &req, &err) == 0) {
-		json_get(&req, "market_id", &mid);
-		json_get(&req, "startTs", &win);
-	}
 	/* A history window goes a day a request: a day refused (a 403, a
 	 * 404) while newer ones were stored is missing all the same, and
 	 * only a retriable failure keeps the token's watermark before it. */

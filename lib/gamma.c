@@ -335,7 +335,7 @@ emit_page(struct part *p, const struct fetch_job *j,
 	json_val list, o;
 	json_iter it;
 	const char *id;
-	char tmp[32];
+	char tmp[32], idz[136];
 	size_t pos, n;
 	long count = 0;
 
@@ -371,6 +371,13 @@ emit_page(struct part *p, const struct fetch_job *j,
 			g->res->duplicates++;
 			continue;
 		}
+		/* a record too long to write: its failure names it */
+		snprintf(idz, sizeof idz, "%.*s", id ? (int)(n < 128 ? n : 128) :
+		    0, id ? id : "");
+		if (strcmp(g->q->what, "events") == 0)
+			src.event_key = idz[0] ? idz : NULL;
+		else
+			src.market_id = idz[0] ? idz : NULL;
 		raw_emit(&src, a->text + e.off, e.len, NULL);
 		g->res->records++;
 		fetch_stats(g->f)->records++;

@@ -27,6 +27,7 @@ static int refusing;	/* the failure record itself always goes out */
 static int text;	/* out_text_line(): a line of no record, no cap */
 static const char *at_file;	/* out_at() */
 static unsigned long at_line;
+static const char *ab_url, *ab_mid, *ab_key;	/* out_about() */
 
 void
 out_init(void)
@@ -132,10 +133,17 @@ refuse(const char *head, size_t hn, size_t total)
 
 	refused++;
 	/* a group names its markets too: then the event_key only; an
-	 * event record (no market_id) its event_id */
-	hk = head_str(head, hn, "event_key", key, sizeof key);
-	hm = !hk && head_str(head, hn, "market_id", mid, sizeof mid);
-	hk = hk || (!hm && head_str(head, hn, "event_id", key, sizeof key));
+	 * event record (no market_id) its event_id; a raw record what its
+	 * writer said (out_about()), not the first market of a batch */
+	if (ab_url || ab_mid || ab_key) {
+		hm = ab_mid && snprintf(mid, sizeof mid, "%s", ab_mid) > 0;
+		hk = ab_key && snprintf(key, sizeof key, "%s", ab_key) > 0;
+	} else {
+		hk = head_str(head, hn, "event_key", key, sizeof key);
+		hm = !hk && head_str(head, hn, "market_id", mid, sizeof mid);
+		hk = hk || (!hm && head_str(head, hn, "event_id", key,
+		    sizeof key));
+	}
 	buf_reset(&pend);
 	plen = 0;
 	if (strncmp(stage, "pm-", 3) == 0)
@@ -146,7 +154,7 @@ refuse(const char *head, size_t hn, size_t total)
 	rec_failure(&(struct failure){ .stage = stage,
 	    .reason = "bad_record", .market_id = hm ? mid : NULL,
 	    .event_key = hk ? key : NULL, .file = at_file, .line = at_line,
-	    .detail = det });
+	    .url = ab_url, .detail = det });
 	refusing = 0;
 }
 
@@ -223,6 +231,14 @@ out_at(const char *file, unsigned long line)
 {
 	at_file = file;
 	at_line = line;
+}
+
+void
+out_about(const char *url, const char *market_id, const char *event_key)
+{
+	ab_url = url;
+	ab_mid = market_id;
+	ab_key = event_key;
 }
 
 unsigned long

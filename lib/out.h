@@ -34,4 +34,11 @@ unsigned long out_refused(void);	/* lines refused as too long */
  * it makes of an input line at once sets it. */
 void out_at(const char *file, unsigned long line);
 
+/* What the record written next is about, for the failure record of one
+ * refused, when its first bytes do not say (a raw record: its request's
+ * url, the market or event of its payload); each NULL when unknown.
+ * Borrowed until the next call: out_about(NULL, NULL, NULL) after it. */
+void out_about(const char *url, const char *market_id,
+    const char *event_key);
+
 #endif

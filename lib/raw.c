@@ -27,6 +27,9 @@ raw_emit(const struct raw_src *s, const char *payload, size_t len, char *sha)
 	    jw_key(&b, "payload") || jw_raw(&b, payload, len) ||
 	    jw_close(&b, '}'))
 		return -1;
+	/* one over the cap: its failure says which request, which market */
+	out_about(s->url, s->market_id, s->event_key);
 	out_line(b.data, b.len);
+	out_about(NULL, NULL, NULL);
 	return 0;
 }

@@ -20,6 +20,8 @@ struct raw_src {
 	const char	*fetched_at;	/* or NULL */
 	const char	*request;	/* a JSON object's text, or NULL */
 	size_t		 requestlen;
+	const char	*market_id;	/* what the payload is about, or NULL: */
+	const char	*event_key;	/* named by a failure in its place */
 };
 
 /* 0, or -1 when out of memory (nothing written).  sha, when not NULL,

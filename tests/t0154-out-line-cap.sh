@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/fake-polymarket.sh"
 
-fake_start syn --markets 5 --only-synthetic
+fake_start syn --markets 5 --only-synthetic --event-size 2
 
 # $1 the cap, $2 the stage, $3 how many (1): out has no line over the cap,
 # that many refusals of that stage, and the next tool reads every line
@@ -19,7 +19,7 @@ refused() {
 	    .retriable == false and (.detail | test(\"^record of [0-9]+ bytes not written: longer than the line cap PM_MAX_LINE \\\\($1\\\\)$\")))" out >/dev/null &&
 	test_count failure out "${3:-1}" &&
 	test_grep "record of [0-9]* bytes not written" err &&
-	PM_MAX_LINE=$1 pm-group out >/dev/null 2>err2 && not test_grep -q longer err2
+	PM_MAX_LINE=$1 pm-group out >/dev/null 2>err2 && not grep -q longer err2
 }
 
 # a market of 200 outcomes: its record is twice its payload
@@ -38,6 +38,38 @@ test_expect_success 'pm-fetch: a raw record over the cap is refused, the others 
 	test_num "$n" -lt 5 &&
 	PM_MAX_LINE=$cap run pm-fetch markets --limit 5 &&
 	refused "$cap" fetch "$n" && test_count raw out $((5 - n))
+'
+
+test_expect_success 'pm-fetch: the failure of a raw record over the cap names its market or event and request' '
+	pm-fetch markets --limit 5 --partitions 1 >all.ndjson &&
+	cap=$(($(wc -L <all.ndjson) - 1)) &&
+	jq -r "select(.kind==\"raw\" and (tojson|length) > $cap) |
+	    \"\(.payload.id) \(.url)\"" all.ndjson | sort >want &&
+	test_line_count want -ge 1 &&
+	PM_MAX_LINE=$cap run pm-fetch markets --limit 5 --partitions 1 &&
+	refused "$cap" fetch "$(wc -l <want)" &&
+	jq -r "select(.kind==\"failure\") | \"\(.market_id) \(.url)\"" out |
+	    sort >got && test_cmp want got &&
+	id=$(head -1 want | cut -d" " -f1) &&
+	test_grep "^pm-fetch: $FAKE_URL/markets/keyset: market $id: record of" err &&
+	pm-fetch events --limit 2 --partitions 1 >ev.ndjson &&
+	cap=$(($(wc -L <ev.ndjson) - 1)) && n=$(awk -v c="$cap" "length > c" ev.ndjson | wc -l) &&
+	PM_MAX_LINE=$cap run pm-fetch events --limit 2 --partitions 1 &&
+	refused "$cap" fetch "$n" &&
+	jq_all "select(.kind==\"failure\") | (.event_key|test(\"^[0-9]+\$\")) and
+	    (has(\"market_id\")|not) and (.url|startswith(\"$FAKE_URL/events/keyset?\"))" out
+'
+
+test_expect_success 'pm-fetch prices: the record of a token over the cap names its market and request' '
+	echo "{\"kind\":\"market\",\"market_id\":\"7\",\"contracts\":[{\"outcome\":\"Yes\",\"token_id\":\"9123\"}]}" >in.ndjson &&
+	PM_MAX_LINE=300 run pm-fetch prices --endpoint book in.ndjson &&
+	refused 300 fetch && test_count market out 1 &&
+	jq_all "select(.kind==\"failure\") | .market_id==\"7\" and
+	    .url==\"$FAKE_URL/book?token_id=9123\"" out &&
+	# a batch (of many markets, as a rule) names none, its request only
+	PM_MAX_LINE=200 run pm-fetch prices in.ndjson && refused 200 fetch &&
+	jq_all "select(.kind==\"failure\") | (has(\"market_id\")|not) and
+	    .url==\"$FAKE_URL/prices\"" out
 '
 
 test_expect_success 'pm-normalize: a market record longer than its payload' '
