@@ -132,4 +132,18 @@ test_expect_success 'an unreadable file: exit 3, the others still read' '
 	test_grep "^pm-normalize: missing.ndjson: No such file" err &&
 	test_count market out 1
 '
+# A CLOB answer of null or [] (a proxy's, fetched before pm-fetch checked
+# answers' shapes) is a failure and exit 1, as pm-normalize(1) says.
+test_expect_success 'a CLOB payload null or []: a normalization_failed failure, exit 1' '
+	for ep in prices book prices-history; do
+		for pl in null "[]"; do
+			rec_raw clob "$ep" "{\"token_id\":\"1\"}" "$pl" >in.ndjson &&
+			run pm-normalize -R in.ndjson && expect_status 1 &&
+			test_count failure out 1 &&
+			test_grep "normalization_failed" out &&
+			test_grep "in.ndjson:1: $ep payload is not an object" err ||
+			{ say "$ep $pl"; return 1; }
+		done
+	done
+'
 test_done
