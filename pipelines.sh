@@ -708,16 +708,25 @@ interrupted() {
 
 # PID and every process under it (ps: procps, install-deps.sh --runtime):
 # each one stopped before its children are listed, so that none forks
-# past the walk, then ended.  (Not a process group of their own: with
-# stty tostop a stage in the background group would stop at its first
-# line on the terminal.)
+# past the walk, and all of them stopped before any is ended, so that
+# none goes on as if its input had ended (a stage after one ended early
+# would store and summarize a run cut short as completed).  (Not a
+# process group of their own: with stty tostop a stage in the
+# background group would stop at its first line on the terminal.)
 # shellcheck disable=SC2317 # called by interrupted
 kill_tree() {
+	local -a tree=()
+	stop_tree "$1"
+	[ "${#tree[@]}" -gt 0 ] || return 0
+	kill -TERM "${tree[@]}" 2>/dev/null
+	kill -CONT "${tree[@]}" 2>/dev/null
+}
+# shellcheck disable=SC2317 # called by kill_tree, into its tree
+stop_tree() {
 	local c
 	kill -STOP "$1" 2>/dev/null || return 0
-	for c in $(ps -o pid= --ppid "$1"); do kill_tree "$c"; done
-	kill -TERM "$1" 2>/dev/null
-	kill -CONT "$1" 2>/dev/null
+	tree+=("$1")
+	for c in $(ps -o pid= --ppid "$1"); do stop_tree "$c"; done
 }
 
 usage_error() { rc=2 die "$@"; }
