@@ -33,6 +33,20 @@ test_expect_success 'bash completion: flows, subcommands and options from --help
 	test_cmp want got
 '
 
+# -d is --db (a path, even one starting with "-"), never an option.
+test_expect_success 'bash completion: -d completes a database path as --db' '
+	: >./-pm.db &&
+	for c in pm-store pm-summary; do
+		for o in -d --db; do
+			PATH="$TMP/inst/bin:$PATH" bash -c ". $TMP/inst/share/bash-completion/completions/pm-fetch
+				COMP_WORDS=($c $o -); COMP_CWORD=2; _pm_tools
+				printf \"%s\n\" \"\${COMPREPLY[@]}\""
+		done
+	done >got &&
+	printf "%s\n" -pm.db -pm.db -pm.db -pm.db >want &&
+	test_cmp want got
+'
+
 # The words completed are listed by hand: each list is the one --help gives.
 test_expect_success 'bash completion: every flow, subcommand and export kind --help names' '
 	comp() {
