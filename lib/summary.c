@@ -920,17 +920,18 @@ text_variants(const struct summary *s, FILE *f)
 
 /* The report is made in memory, then made safe for a terminal (ids,
  * reasons and details come from upstream: msg_clean) and written. */
-void
+int
 summary_text(const struct summary *s, FILE *out)
 {
 	const struct summary_totals *t = &s->t;
 	char *p = NULL;
 	size_t n = 0;
 	FILE *f;
+	int rc = -1;
 
 	if ((f = open_memstream(&p, &n)) == NULL) {
-		fprintf(out, "summary: out of memory\n");
-		return;
+		msg("out of memory");
+		return -1;
 	}
 	text_run(s, f);
 	fprintf(f, "records %lu: fetched %lu, normalized %lu, grouped %lu, "
@@ -943,10 +944,12 @@ summary_text(const struct summary *s, FILE *out)
 	text_variants(s, f);
 	if (fclose(f) == 0) {
 		msg_clean(p, n, 1);
-		fwrite(p, 1, n, out);
+		if (fwrite(p, 1, n, out) == n && fflush(out) == 0)
+			rc = 0;
 	} else
-		fprintf(out, "summary: out of memory\n");
+		msg("out of memory");
 	free(p);
+	return rc;
 }
 
 int

@@ -53,8 +53,9 @@ int summary_json(const struct summary *s, struct buf *out);
 const char *summary_run_status(const struct summary *s);
 /* One line for an alert's text, NUL-terminated in b.  0 or -1. */
 int summary_alert_text(const struct summary *s, struct buf *b);
-/* The summary for a person. */
-void summary_text(const struct summary *s, FILE *f);
+/* The summary for a person, written to f.  0, or -1 when it could not
+ * be (out of memory: said; a write error: not said, f may be stderr). */
+int summary_text(const struct summary *s, FILE *f);
 
 /* Write data to path through a temporary file renamed into place,
  * creating path's parent directories.  0, or -1 (reported). */

@@ -136,4 +136,23 @@ test_expect_success 'ids and details with control characters: shown as ?, one li
 	jq -e ".failures[0].detail | test(\"\\u001b\\\\]0;pwned\\u0007\")" out >/dev/null
 '
 
+# The text summary is the output of a stream summary without --pass: one
+# that cannot be written on standard error (full, closed) is a failed
+# write, exit 3, as a record on a full standard output is; -q writes none.
+test_expect_success 'a summary that cannot be written on standard error: exit 3' '
+	stream >in.ndjson &&
+	{ pm-summary --json s.json in.ndjson 2>/dev/full; echo $? >status; } &&
+	test_eq 3 "$(cat status)" &&
+	test -s s.json &&
+	{ pm-summary -q in.ndjson 2>/dev/full; echo $? >status; } &&
+	test_eq 0 "$(cat status)" &&
+	# not under make valgrind: its log is the descriptor found (t0007)
+	if ! head -c 2 "$(command -v pm-summary)" | grep -q "#!"; then
+		{ pm-summary in.ndjson 2>&-; echo $? >status; } &&
+		test_eq 3 "$(cat status)" &&
+		{ pm-summary -q in.ndjson 2>&-; echo $? >status; } &&
+		test_eq 0 "$(cat status)"
+	fi
+'
+
 test_done

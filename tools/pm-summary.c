@@ -460,8 +460,10 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	if (ndjson_run(&nd, nfiles, files) != 0)
 		rc = EXIT_IO;
 	summary_get_totals(c.sum, &t);
-	if (!o->quiet)
-		summary_text(c.sum, stderr);
+	/* the summary is the output: on a full or closed standard error, a
+	 * failed write, which nothing can say there (-q: none written) */
+	if (!o->quiet && summary_text(c.sum, stderr) == -1)
+		rc = EXIT_IO;
 	if (o->json_path) {
 		if (summary_json(c.sum, &json) == -1) {
 			msg("out of memory");
