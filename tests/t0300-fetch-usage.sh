@@ -10,6 +10,20 @@ test_expect_success '--help is the synopsis on stdout, --version the version' '
 	run pm-fetch --version && expect_status 0 && test_grep "^pm-fetch [0-9]" out
 '
 
+# As the other tools': each option of the synopsis on a line of its own
+# that says what it does (bash completion reads the options from it too).
+test_expect_success '--help describes every option of its synopsis' '
+	run pm-fetch --help && expect_status 0 &&
+	sed -n "/^usage:/,/^markets, events:/p" out |
+		grep -o -- "--[a-z][a-z-]*" | sort -u >opts &&
+	test_line_count opts -gt 40 &&
+	grep "^  *-" out >described &&
+	while read -r o; do
+		grep -q -- "$o\([^a-z-]\|\$\)" described ||
+		{ echo "not described: $o"; return 1; }
+	done <opts
+'
+
 test_expect_success 'a missing or unknown command is a usage error' '
 	run pm-fetch && expect_status 2 && test_grep "a command is needed" err &&
 	run pm-fetch listings && expect_status 2 &&
