@@ -11,8 +11,8 @@ _pm_tools() {
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	cmd=${COMP_WORDS[0]}
 	case $prev in
-	# -d: pm-store's and pm-summary's --db, pm-experiment's --dump-dir
-	-d | --db | --config | --env-file | --summary-path | --json | --dump-dir | \
+	# -d: pm-store's and pm-summary's --db; -c: pm-experiment's --config
+	-d | -c | --db | --config | --env-file | --summary-path | --json | --dump-dir | \
 	    --cacert | --status-path | --plot | --debug-dump-dir | \
 	    --experiment-override-file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")

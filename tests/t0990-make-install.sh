@@ -34,16 +34,15 @@ test_expect_success 'bash completion: flows, subcommands and options from --help
 '
 
 # -d is --db (a path, even one starting with "-"), never an option.
-test_expect_success 'bash completion: -d completes a database path as --db' '
+test_expect_success 'bash completion: -d and -c complete a path as --db and --config' '
 	: >./-pm.db &&
-	for c in pm-store pm-summary; do
-		for o in -d --db; do
-			PATH="$TMP/inst/bin:$PATH" bash -c ". $TMP/inst/share/bash-completion/completions/pm-fetch
-				COMP_WORDS=($c $o -); COMP_CWORD=2; _pm_tools
-				printf \"%s\n\" \"\${COMPREPLY[@]}\""
-		done
+	for co in pm-store:-d pm-store:--db pm-summary:-d pm-summary:--db \
+	    pm-experiment:-c pm-experiment:--config; do
+		PATH="$TMP/inst/bin:$PATH" bash -c ". $TMP/inst/share/bash-completion/completions/pm-fetch
+			COMP_WORDS=(${co%%:*} ${co#*:} -); COMP_CWORD=2; _pm_tools
+			printf \"%s\n\" \"\${COMPREPLY[@]}\""
 	done >got &&
-	printf "%s\n" -pm.db -pm.db -pm.db -pm.db >want &&
+	printf "%s\n" -pm.db -pm.db -pm.db -pm.db -pm.db -pm.db >want &&
 	test_cmp want got
 '
 
