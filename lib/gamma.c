@@ -372,8 +372,8 @@ emit_page(struct part *p, const struct fetch_job *j,
 			continue;
 		}
 		/* a record too long to write: its failure names it */
-		snprintf(idz, sizeof idz, "%.*s", id ? (int)(n < 128 ? n : 128) :
-		    0, id ? id : "");
+		snprintf(idz, sizeof idz, "%.*s",
+		    id ? (int)(n < 128 ? n : 128) : 0, id ? id : "");
 		if (strcmp(g->q->what, "events") == 0)
 			src.event_key = idz[0] ? idz : NULL;
 		else

@@ -20,8 +20,10 @@ struct raw_src {
 	const char	*fetched_at;	/* or NULL */
 	const char	*request;	/* a JSON object's text, or NULL */
 	size_t		 requestlen;
-	const char	*market_id;	/* what the payload is about, or NULL: */
-	const char	*event_key;	/* named by a failure in its place */
+	/* what the payload is about, or NULL: named by a failure in its
+	 * place */
+	const char	*market_id;
+	const char	*event_key;
 };
 
 /* 0, or -1 when out of memory (nothing written).  sha, when not NULL,
