@@ -156,10 +156,12 @@ test_expect_success 'JSON output with google_search is refused at config time, w
 '
 
 test_expect_success 'a model that cannot go in the URL path is refused; api is openai'"'"'s' '
-	for m in ../x "" "$(printf "g%0256d" 0)"; do
+	for m in ../x "$(printf "g%0256d" 0)"; do
 		run pm-experiment -c ../gm.json -o "web.model=$m" --list && expect_status 2 &&
 		grep -q "gm:research:web: model: 1 to 256 letters, digits" err || return 1
 	done &&
+	run pm-experiment -c ../gm.json -o "web.model=" --list && expect_status 2 &&
+	grep -q "gm:research:web: model missing" err &&
 	# the longest goes whole, ":generateContent" after it
 	m=$(printf "g%0255d" 0) && : >../llm.log &&
 	run pm-experiment -c ../gm.json --stage research --include-research web -o "web.model=$m" ../group.ndjson &&
