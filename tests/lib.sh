@@ -269,6 +269,18 @@ schema_latest() {
 	pm-store --schema sqlite | sed -n "s/^-- migration \([0-9]*\):.*/\1/p" | tail -n 1
 }
 
+# wait_proc PATTERN [TRIES]: until a process whose command line holds
+# PATTERN runs (pgrep -f), polled every 0.05 s at most TRIES times
+# (default 400); 1 when none came.
+wait_proc() {
+	local i
+	for i in $(seq "${2:-400}"); do
+		pgrep -f "$1" >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 test_eq() {
 	[ "$1" = "$2" ] && return 0
 	test_where

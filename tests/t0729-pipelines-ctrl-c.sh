@@ -24,18 +24,14 @@ JSON
 # group SIG N: start the daily flow in a process group of its own,
 # send SIG to the group once a slow forecaster runs, check what is left
 group() {
-	local sig=$1 n=$2 dp i st=0
+	local sig=$1 n=$2 dp st=0
 	set -m
 	PM_BIN=$TMP/bin env --default-signal=INT "$P" daily \
 	    --env-file /dev/null --db "g$sig.db" --dump-dir d --config "$TMP/slow.json" \
 	    --window-days 3 >out 2>err &
 	dp=$!
 	set +m
-	for i in $(seq 400); do
-		pgrep -f "$TMP/bin/slow-sleep" >/dev/null && break
-		sleep 0.05
-	done
-	pgrep -f "$TMP/bin/slow-sleep" >/dev/null || { cat err; return 1; }
+	wait_proc "$TMP/bin/slow-sleep" || { cat err; return 1; }
 	kill -"$sig" -- -"$dp"
 	wait "$dp" || st=$?
 	sleep 0.3
@@ -69,11 +65,7 @@ test_expect_success 'pm-experiment alone, SIGTERM: its commands go with it' '
 	"$TMP/bin/pm-experiment" --config "$TMP/slow.json" <groups.ndjson \
 	    >/dev/null 2>&1 &
 	ep=$!
-	for i in $(seq 400); do
-		pgrep -f "$TMP/bin/slow-sleep" >/dev/null && break
-		sleep 0.05
-	done &&
-	pgrep -f "$TMP/bin/slow-sleep" >/dev/null &&
+	wait_proc "$TMP/bin/slow-sleep" &&
 	kill -TERM "$ep" && st=0 && { wait "$ep" || st=$?; } &&
 	sleep 0.3 &&
 	test_eq 143 "$st" && ! pgrep -af "$TMP/bin/"

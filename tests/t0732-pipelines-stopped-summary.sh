@@ -14,17 +14,14 @@ fake_start pm --markets 40 --events 2
 
 # stop SIG [-]: SIG to the driver (with -, to its group) mid-fetch
 stop() {
-	local sig=$1 to=${2:-} dp i st=0
+	local sig=$1 to=${2:-} dp st=0
 	fake_control "{\"latency_ms\": 2000}"
 	set -m
 	env --default-signal=INT "$P" events --env-file /dev/null \
 	    --db "s$sig.db" >out 2>err &
 	dp=$!
 	set +m
-	for i in $(seq 400); do
-		pgrep -f "$PM_BIN/pm-fetch" >/dev/null && break
-		sleep 0.05
-	done
+	wait_proc "$PM_BIN/pm-fetch"
 	sleep 0.5
 	kill -"$sig" -- "$to$dp"
 	wait "$dp" || st=$?

@@ -16,7 +16,7 @@ mkdir "$TMP/bin" && for p in "$PM_BIN"/pm-*; do ln -s "$p" "$TMP/bin/"; done
 # stop FLOW SIG N: start FLOW on s.db, send SIG while it waits for its
 # first answer, and check what is left behind
 stop() {
-	local flow=$1 sig=$2 n=$3 dp i st=0
+	local flow=$1 sig=$2 n=$3 dp st=0
 	# job control: a background job's SIGINT is not ignored; and
 	# env --default-signal: nor is it when this test was started with
 	# SIGINT ignored (run in the background by a script, as CI may be),
@@ -26,10 +26,7 @@ stop() {
 	    --env-file /dev/null --db s.db --dump-dir d >out 2>err &
 	dp=$!
 	set +m
-	for i in $(seq 200); do
-		pgrep -f "$TMP/bin/pm-fetch" >/dev/null && break
-		sleep 0.05
-	done
+	wait_proc "$TMP/bin/pm-fetch" 200
 	sleep 0.5
 	kill -"$sig" "$dp"
 	wait "$dp" || st=$?
@@ -60,10 +57,7 @@ test_expect_success 'SIGTERM while waiting for the lock: its pm-summary --hold g
 	PM_BIN=$TMP/bin "$P" events --env-file /dev/null --db l.db --no-dump \
 	    >/dev/null 2>first.err &
 	first=$!
-	for i in $(seq 200); do
-		pgrep -f "$TMP/bin/pm-fetch" >/dev/null && break
-		sleep 0.05
-	done
+	wait_proc "$TMP/bin/pm-fetch" 200
 	PM_LOCK_WAIT=60 PM_BIN=$TMP/bin "$P" events --env-file /dev/null \
 	    --db l.db --no-dump >/dev/null 2>err &
 	dp=$!
