@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -50,6 +51,11 @@ static size_t our_orphans(pid_t *got, size_t max, int kill_them);
  */
 #define NGROUPS 1024
 static volatile sig_atomic_t groups[NGROUPS];
+/* Set while a command is started and put in the table: the thread doing
+ * it blocks the signals, and a handler in another thread waits for the
+ * table to hold the new group rather than miss it. */
+static volatile sig_atomic_t starting;
+static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
 /* Under kids_lock: pid's slot set to to (0: a free one taken). */
 static void
@@ -67,9 +73,12 @@ group_set(pid_t from, pid_t to)
 static void
 on_end_signal(int sig)
 {
+	struct timespec ms = { 0, 1000000 };
 	size_t i;
 	pid_t g;
 
+	while (__atomic_load_n(&starting, __ATOMIC_SEQ_CST))
+		nanosleep(&ms, NULL);
 	for (i = 0; i < NGROUPS; i++)
 		if ((g = groups[i]) > 0)
 			kill(-g, SIGKILL);
@@ -83,7 +92,6 @@ on_end_signal(int sig)
 static void
 catch_end_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa, old;
 	size_t i;
 
@@ -91,10 +99,10 @@ catch_end_signals(void)
 	sa.sa_handler = on_end_signal;
 	sa.sa_flags = SA_RESETHAND;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
+	for (i = 0; i < sizeof end_sigs / sizeof *end_sigs; i++)
+		if (sigaction(end_sigs[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_DFL)
-			sigaction(sigs[i], &sa, NULL);
+			sigaction(end_sigs[i], &sa, NULL);
 }
 
 /* Children this process had before (a shell can exec a program that has
@@ -413,6 +421,7 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 {
 	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	long deadline = timeout_ms > 0 ? ts_mono_ms() + timeout_ms : 0;
+	sigset_t block, was;
 	int i, k, st = 0, rc = -1;
 	pid_t pid;
 
@@ -423,7 +432,12 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 			goto out;
 		}
 	pthread_once(&once, become_subreaper);
+	sigemptyset(&block);
+	for (i = 0; i < (int)(sizeof end_sigs / sizeof *end_sigs); i++)
+		sigaddset(&block, end_sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &was);
 	pthread_mutex_lock(&kids_lock);
+	__atomic_store_n(&starting, 1, __ATOMIC_SEQ_CST);
 	k = spawn(argv, envp, p, &pid, r->why, sizeof r->why);
 	if (k == 0 && children_add(pid) == -1) {
 		/* Untracked, it could be taken for an orphan: never run it. */
@@ -434,7 +448,9 @@ cmd_run(char *const argv[], char *const envp[], const char *in, size_t inlen,
 		k = -1;
 	} else if (k == 0)
 		group_set(0, pid);
+	__atomic_store_n(&starting, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&kids_lock);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
 	if (k == -1)
 		goto out;
 	for (i = 0; i < 3; i++) {	/* the child's ends, then ours */

@@ -10,6 +10,6 @@ for t in "$PM_UNIT"/*; do
 	'
 done
 test_expect_success 'unit tests were built' '
-	ls "$PM_UNIT"/test-lib "$PM_UNIT"/test-opt
+	ls "$PM_UNIT"/test-lib "$PM_UNIT"/test-opt "$PM_UNIT"/test-command
 '
 test_done
