@@ -778,26 +778,37 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	return failed;
 }
 
-/* A price is a probability: a number in [0, 1], or a string of one. */
+/* A number, or a string holding one, as a double: 0, or -1 when it is
+ * missing or not one. */
 static int
-price_check(struct normalizer *n, const json_val *p)
+num_get(struct normalizer *n, const json_val *v, const char *name, double *d)
 {
 	const char *s;
 	size_t sl;
-	double d;
 	int r;
 
-	if ((s = json_str(p, &sl)) != NULL) {
+	if (v->type == JSON_ABSENT || v->type == JSON_NULL)
+		return fail(n, "%s missing", name);
+	if ((s = json_str(v, &sl)) != NULL) {
 		if (sl == 0)
-			return fail(n, "price is an empty string");
-		if ((r = str_double(s, sl, &d)) == -2)
+			return fail(n, "%s is an empty string", name);
+		if ((r = str_double(s, sl, d)) == -2)
 			return fail(n, "out of memory");
 		if (r == -1)
-			return fail(n, "price is not a number: \"%.32s\"", s);
-	} else if (json_double(p, &d) == -1)
-		return fail(n, "price is not a number");
-	if (!(d >= 0 && d <= 1))
-		return fail(n, "price %g is outside [0, 1]", d);
+			return fail(n, "%s is not a number: \"%.32s\"", name, s);
+	} else if (json_double(v, d) == -1)
+		return fail(n, "%s is not a number", name);
+	return 0;
+}
+
+/* A price is a probability: a number in [0, 1], or a string of one. */
+static int
+price_check(struct normalizer *n, const json_val *p, double *d)
+{
+	if (num_get(n, p, "price", d) == -1)
+		return -1;
+	if (!(*d >= 0 && *d <= 1))
+		return fail(n, "price %g is outside [0, 1]", *d);
 	return 0;
 }
 
@@ -824,13 +835,14 @@ price(struct normalizer *n, const struct norm_sink *sink,
 	static const char *const ckeys[] = { "market_id", "outcome" };
 	struct buf *b = &n->rec;
 	json_val f[2];
+	double d;
 
 	if (tok == NULL || toklen == 0)
 		return fail(n, "token_id unknown: the raw record's request "
 		    "names none");
 	if (p->type == JSON_ABSENT || p->type == JSON_NULL)
 		return fail(n, "price missing");
-	if (price_check(n, p) == -1)
+	if (price_check(n, p, &d) == -1)
 		return -1;
 	if (side == NULL)
 		return fail(n, "side unknown: the raw record's request names "
@@ -866,56 +878,131 @@ price(struct normalizer *n, const struct norm_sink *sink,
 	return 0;
 }
 
-/* The best quote of a book side is its last element. */
-static int
-book_side(struct normalizer *n, const struct norm_sink *sink,
-    const struct norm_src *src, const char *tok, size_t toklen,
-    const json_val *side, const char *name, const char *ts)
-{
-	json_val last, e, p;
-	json_iter it;
+/*
+ * A book side's levels, checked: an array (null is none, missing is not
+ * a book) of objects, each of a price in [0, 1] and a size of 0 or more.  Ranked best first, whatever order they come in:
+ * bids by price down, asks up, of equal prices the later first (upstream
+ * sends the best last).
+ */
+struct book_lv {
+	json_val	 price;
+	double		 px;
+	size_t		 i;	/* its place upstream */
+};
 
-	if (side->type != JSON_ARRAY)
-		return 0;
-	last.type = JSON_ABSENT;
-	json_iter_init(&it, side);
-	while (json_iter_next(&it, NULL, NULL, &e))
-		last = e;
-	if (last.type == JSON_ABSENT)
-		return 0;
-	json_get(&last, "price", &p);
-	return price(n, sink, src, tok, toklen, &src->request, name, &p, ts);
+static int
+book_lv_cmp(const struct book_lv *x, const struct book_lv *y, int bid)
+{
+	if (x->px != y->px)
+		return (x->px > y->px) == bid ? -1 : 1;
+	return x->i > y->i ? -1 : 1;
 }
 
-/* The levels of a book side, best first: upstream, bids ascend and asks
- * descend, so the best quote is the last element. */
 static int
-book_levels(struct normalizer *n, struct buf *b, const json_val *side,
-    const char *name)
+book_bid_cmp(const void *a, const void *b)
+{
+	return book_lv_cmp(a, b, 1);
+}
+
+static int
+book_ask_cmp(const void *a, const void *b)
+{
+	return book_lv_cmp(a, b, 0);
+}
+
+struct book_side {
+	const char	*name;		/* "bids" or "asks" */
+	json_val	 v;
+	struct book_lv	*lv;		/* best first */
+	size_t		*rank;		/* rank[i]: the level of element i */
+	size_t		 count;
+};
+
+static int
+book_rank(struct normalizer *n, const json_val *pl, struct book_side *bs)
+{
+	char err[sizeof n->err];
+	json_val e, sz;
+	json_iter it;
+	double d;
+	size_t i;
+
+	json_get(pl, bs->name, &bs->v);
+	if (bs->v.type == JSON_NULL)	/* Go's empty slice: no level */
+		return 0;
+	if (bs->v.type != JSON_ARRAY)
+		return fail(n, "%s %s", bs->name, bs->v.type == JSON_ABSENT ?
+		    "missing" : "is not an array");
+	if ((bs->count = json_count(&bs->v)) == 0)
+		return 0;
+	if ((bs->lv = calloc(bs->count, sizeof *bs->lv)) == NULL ||
+	    (bs->rank = calloc(bs->count, sizeof *bs->rank)) == NULL)
+		return fail(n, "out of memory");
+	json_iter_init(&it, &bs->v);
+	for (i = 0; json_iter_next(&it, NULL, NULL, &e); i++) {
+		if (e.type != JSON_OBJECT)
+			return fail(n, "%s[%zu] is not an object", bs->name, i);
+		json_get(&e, "price", &bs->lv[i].price);
+		json_get(&e, "size", &sz);
+		if (price_check(n, &bs->lv[i].price, &bs->lv[i].px) == -1 ||
+		    num_get(n, &sz, "size", &d) == -1 ||
+		    (!(d >= 0) && fail(n, "size %g is negative", d))) {
+			snprintf(err, sizeof err, "%s", n->err);
+			return fail(n, "%s[%zu]: %s", bs->name, i, err);
+		}
+		bs->lv[i].i = i;
+	}
+	qsort(bs->lv, bs->count, sizeof *bs->lv,
+	    bs->name[0] == 'b' ? book_bid_cmp : book_ask_cmp);
+	for (i = 0; i < bs->count; i++)
+		bs->rank[bs->lv[i].i] = i;
+	return 0;
+}
+
+static void
+book_side_free(struct book_side *bs)
+{
+	free(bs->lv);
+	free(bs->rank);
+}
+
+/* The best quote of a book side: its level 0. */
+static int
+book_best(struct normalizer *n, const struct norm_sink *sink,
+    const struct norm_src *src, const char *tok, size_t toklen,
+    const struct book_side *bs, const char *name, const char *ts)
+{
+	if (bs->count == 0)
+		return 0;
+	return price(n, sink, src, tok, toklen, &src->request, name,
+	    &bs->lv[0].price, ts);
+}
+
+/* The levels of a book side as book_rank() checked and ranked them, in
+ * the order they came. */
+static int
+book_levels(struct normalizer *n, struct buf *b, const struct book_side *bs)
 {
 	json_val e, v;
 	json_iter it;
-	size_t count, i = 0;
+	size_t i = 0;
 
-	jw_key(b, name);
+	jw_key(b, bs->name);
 	jw_open(b, '[');
-	if (side->type == JSON_ARRAY) {
-		count = json_count(side);
-		json_iter_init(&it, side);
-		while (json_iter_next(&it, NULL, NULL, &e)) {
-			jw_open(b, '{');
-			jw_key(b, "level");
-			jw_int(b, (int64_t)(count - 1 - i++));
-			json_get(&e, "price", &v);
-			if (put_num(n, b, "price", &v, "book level price") == -1)
-				return -1;
-			json_get(&e, "size", &v);
-			if (put_num(n, b, "size", &v, "book level size") == -1)
-				return -1;
-			jw_close(b, '}');
-		}
-	} else if (side->type != JSON_ABSENT && side->type != JSON_NULL)
-		return fail(n, "%s is not an array", name);
+	if (bs->count > 0)
+		json_iter_init(&it, &bs->v);
+	while (i < bs->count && json_iter_next(&it, NULL, NULL, &e)) {
+		jw_open(b, '{');
+		jw_key(b, "level");
+		jw_int(b, (int64_t)bs->rank[i++]);
+		json_get(&e, "price", &v);
+		if (put_num(n, b, "price", &v, "book level price") == -1)
+			return -1;
+		json_get(&e, "size", &v);
+		if (put_num(n, b, "size", &v, "book level size") == -1)
+			return -1;
+		jw_close(b, '}');
+	}
 	return jw_close(b, ']');
 }
 
@@ -923,7 +1010,7 @@ book_levels(struct normalizer *n, struct buf *b, const json_val *side,
 static int
 book(struct normalizer *n, const struct norm_sink *sink,
     const struct norm_src *src, const char *tok, size_t toklen,
-    const json_val *pl, const char *ts)
+    const json_val *pl, const struct book_side bs[2], const char *ts)
 {
 	static const char *const ckeys[] = { "market_id", "outcome" };
 	struct buf *b = &n->rec;
@@ -948,11 +1035,8 @@ book(struct normalizer *n, const struct norm_sink *sink,
 		return -1;
 	jw_key(b, "ts");
 	jw_strz(b, ts);
-	json_get(pl, "bids", &v);
-	if (book_levels(n, b, &v, "bids") == -1)
-		return -1;
-	json_get(pl, "asks", &v);
-	if (book_levels(n, b, &v, "asks") == -1)
+	if (book_levels(n, b, &bs[0]) == -1 ||
+	    book_levels(n, b, &bs[1]) == -1)
 		return -1;
 	put_src(b, src);
 	if (jw_close(b, '}') == -1)
@@ -1059,9 +1143,10 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 	const struct norm_sink *to;
 	json_val tv, v, t;
 	const char *tok, *s;
+	struct book_side bs[2] = { { .name = "bids" }, { .name = "asks" } };
 	char ts[TS_MAX], side[8];
 	size_t toklen = 0, sl, i;
-	int pass;
+	int pass, r = 0;
 
 	if (pl->type != JSON_OBJECT)
 		return fail(n, "%s payload is not an object", ep);
@@ -1077,21 +1162,26 @@ prices(struct normalizer *n, const char *ep, const json_val *pl,
 		json_get(pl, "timestamp", &t);
 		if ((s = json_str(&t, &sl)) == NULL || ts_parse(s, sl, ts) == -1)
 			return fail(n, "book timestamp missing or not epoch ms");
-		/* all of a book or none of it: each record made and
-		 * checked first (no sink), then written */
-		for (pass = 0; pass < 2; pass++) {
-			to = pass ? sink : NULL;
-			json_get(pl, "bids", &v);
-			if (book_side(n, to, src, tok, toklen, &v, "buy",
-			    ts) == -1)
-				return -1;
-			json_get(pl, "asks", &v);
-			if (book_side(n, to, src, tok, toklen, &v, "sell",
-			    ts) == -1 || book(n, to, src, tok, toklen, pl,
-			    ts) == -1)
-				return -1;
-		}
-		return 0;
+		/* all of a book or none of it: each level checked and
+		 * ranked, each record made and checked (no sink), then
+		 * written */
+		if (book_rank(n, pl, &bs[0]) == 0 &&
+		    book_rank(n, pl, &bs[1]) == 0)
+			for (pass = 0; pass < 2; pass++) {
+				to = pass ? sink : NULL;
+				if ((r = book_best(n, to, src, tok, toklen,
+				    &bs[0], "buy", ts)) == -1 ||
+				    (r = book_best(n, to, src, tok, toklen,
+				    &bs[1], "sell", ts)) == -1 ||
+				    (r = book(n, to, src, tok, toklen, pl, bs,
+				    ts)) == -1)
+					break;
+			}
+		else
+			r = -1;
+		book_side_free(&bs[0]);
+		book_side_free(&bs[1]);
+		return r;
 	}
 	if (strcmp(ep, "prices-history") == 0)
 		return history(n, pl, src, sink, tok, toklen);
