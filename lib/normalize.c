@@ -1265,6 +1265,11 @@ trade(struct normalizer *n, const json_val f[TR_N], const char *key,
 	    !((sl == 3 && memcmp(s, "BUY", 3) == 0) ||
 	    (sl == 4 && memcmp(s, "SELL", 4) == 0)))
 		return fail(n, "trade side is not BUY or SELL");
+	if (price_check(n, &f[TR_PRICE], &d) == -1 ||
+	    num_get(n, &f[TR_SIZE], "size", &d) == -1)
+		return -1;
+	if (!(d > 0))
+		return fail(n, "size %g is not above 0", d);
 	buf_reset(b);
 	jw_open(b, '{');
 	jw_key(b, "kind");
@@ -1321,8 +1326,8 @@ trades(struct normalizer *n, const json_val *pl, const struct norm_src *src,
 	json_iter it;
 	struct strset *keys;
 	long *count = NULL, *tmp;
-	char key[65], err[160];
-	size_t cap = 0;
+	char key[65], err[160], detail[sizeof n->err + 32];
+	size_t cap = 0, k;
 	long i;
 	int failed = 0, pass;
 
@@ -1332,14 +1337,17 @@ trades(struct normalizer *n, const json_val *pl, const struct norm_src *src,
 		return fail(n, "out of memory");
 	for (pass = 0; pass < 2; pass++) {
 		json_iter_init(&it, pl);
-		while (json_iter_next(&it, NULL, NULL, &row)) {
+		for (k = 0; json_iter_next(&it, NULL, NULL, &row); k++) {
 			json_pick(&row, trkeys, TR_N, f);
 			if (row.type != JSON_OBJECT ||
 			    trade_key(f, key, err, sizeof err) == -1) {
 				if (pass == 1) {
-					sink->fail(sink->arg, NULL, NULL,
+					snprintf(detail, sizeof detail,
+					    "trades[%zu]: %s", k,
 					    row.type != JSON_OBJECT ?
 					    "a trade is not an object" : err);
+					sink->fail(sink->arg, NULL, NULL,
+					    detail);
 					failed++;
 				}
 				continue;
@@ -1364,7 +1372,9 @@ trades(struct normalizer *n, const json_val *pl, const struct norm_src *src,
 			if (count[i] == 0)
 				continue;	/* written with its count */
 			if (trade(n, f, key, count[i], src, sink) == -1) {
-				sink->fail(sink->arg, NULL, NULL, n->err);
+				snprintf(detail, sizeof detail,
+				    "trades[%zu]: %s", k, n->err);
+				sink->fail(sink->arg, NULL, NULL, detail);
 				failed++;
 			}
 			count[i] = 0;

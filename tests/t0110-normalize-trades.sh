@@ -82,6 +82,21 @@ test_expect_success 'a bad row is a failure; the others go on' '
 	test_grep "side is not BUY or SELL" err
 '
 
+test_expect_success 'a price outside [0, 1] or a size not above 0: a failure naming its row' '
+	row=$(jq -c ".[0]" "$FIXTURES/data-trades-vishnuvardhan0ffl-2.json") &&
+	for c in ".price = 1.5|price 1.5 is outside \\[0, 1\\]" \
+	    ".price = \"-0.1\"|price -0.1 is outside \\[0, 1\\]" \
+	    ".size = -8|size -8 is not above 0" ".size = 0|size 0 is not above 0" \
+	    ".size = \"x\"|size is not a number: \"x\"" \
+	    ".size = null|trade size missing or not a string or number"; do
+		page "[$row,$(echo "$row" | jq -c "${c%%|*}")]" >in.ndjson &&
+		run pm-normalize -R in.ndjson && expect_status 1 &&
+		test_count trade out 1 && test_count failure out 1 &&
+		test_grep "^pm-normalize: in.ndjson:1: trades\[1\]: ${c#*|}" err ||
+		{ say "$c"; return 1; }
+	done
+'
+
 test_expect_success 'a page that is not an array is a failure' '
 	page "{\"error\":\"x\"}" >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
