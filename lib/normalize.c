@@ -1226,7 +1226,14 @@ trade_key(const json_val f[TR_N], char key[65], char *err, size_t errlen)
 
 	for (i = 0; i < sizeof parts / sizeof *parts; i++) {
 		const json_val *v = &f[parts[i]];
-		if ((p = json_str(v, &n)) == NULL) {
+		/* a price or size sent as a string ("0.50") keys as the
+		 * number it holds */
+		if ((p = json_str(v, &n)) != NULL &&
+		    (parts[i] == TR_PRICE || parts[i] == TR_SIZE) &&
+		    str_double(p, n, &d) == 0 && isfinite(d)) {
+			n = json_dtoa(d, num);
+			p = num;
+		} else if (p == NULL) {
 			if (json_double(v, &d) == -1) {
 				snprintf(err, errlen, "trade %s missing or not "
 				    "a string or number", trkeys[parts[i]]);

@@ -56,6 +56,16 @@ test_expect_success 'a fetch again gives the same keys, whatever the number synt
 	test_cmp ka kb && test_line_count ka 1
 '
 
+test_expect_success 'a price and size sent as strings key as the numbers they hold' '
+	row=$(jq -c ".[0]" "$FIXTURES/data-trades-vishnuvardhan0ffl-2.json") &&
+	page "[$row]" >a.ndjson &&
+	page "[$(echo "$row" | jq -c ".price |= (tostring + \"0\") | .size |= tostring")]" >b.ndjson &&
+	grep -q "\"size\":\"8.05\"" b.ndjson &&
+	pm-normalize -R a.ndjson | jq -r .trade_key >ka &&
+	pm-normalize -R b.ndjson | jq -r .trade_key >kb &&
+	test_cmp ka kb && test_line_count ka 1
+'
+
 test_expect_success 'rows identical in every field within a transaction: one trade, counted' '
 	row=$(jq -c ".[2]" "$FIXTURES/data-trades-vishnuvardhan0ffl-1.json") &&
 	other=$(jq -c ".[3]" "$FIXTURES/data-trades-vishnuvardhan0ffl-1.json") &&
