@@ -476,29 +476,49 @@ joined_event(struct grouper *g, struct item **m, size_t n)
 	return e;
 }
 
-/* Else the event a market carries embedded; else null.  Parsing one
- * market again here is what keeps no parsed tree alive per record. */
+/* Of a and b, 1 when b was fetched later; a record without fetched_at
+ * is older than one with it. */
+static int
+fetched_later(const struct item *a, const struct item *b)
+{
+	if (b->fetched == NULL)
+		return 0;
+	return a->fetched == NULL || strcmp(b->fetched, a->fetched) > 0;
+}
+
+/* Else the event a market carries embedded, as the market fetched last
+ * has it (of markets fetched at once, the first by market_id: not the
+ * input order); else null.  Parsing a market again here is what keeps
+ * no parsed tree alive per record. */
 static int
 write_event(struct grouper *g, struct item **m, size_t n)
 {
 	struct item *e = joined_event(g, m, n);
 	json_val root, ev;
 	const char *err;
-	size_t i;
+	size_t i, best = n;
 
 	if (e) {
 		g->st.joined++;
 		return jw_raw(&g->line, e->text, e->len);
 	}
 	for (i = 0; i < n; i++) {
+		if (best < n && !fetched_later(m[best], m[i]))
+			continue;
 		if (json_parse(g->jp, m[i]->text, m[i]->len, 0, &root,
 		    &err) == -1)
 			continue;
 		json_get(&root, "event", &ev);
 		if (ev.type == JSON_OBJECT)
-			return jw_val(&g->line, &ev);
+			best = i;
 	}
-	return jw_null(&g->line);
+	if (best == n)
+		return jw_null(&g->line);
+	if (json_parse(g->jp, m[best]->text, m[best]->len, 0, &root,
+	    &err) == -1)
+		return -1;
+	json_get(&root, "event", &ev);
+	return jw_val(&g->line, &ev);
 }
 
 static int

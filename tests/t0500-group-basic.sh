@@ -110,6 +110,24 @@ test_expect_success 'of a market or event seen twice, the one fetched last wins,
 	echo Same >want && test_cmp want got
 '
 
+test_expect_success 'no event record: the event embedded in the market fetched last, in any input order' '
+	emb() { echo "{\"event_id\":\"e1\",\"slug\":\"s1\",\"title\":\"$1\",\"tags\":[]}"; } &&
+	rec_market 1 event_id=e1 event:="$(emb Old)" fetched_at=2026-12-04T07:00:00Z >a.nd &&
+	rec_market 2 event_id=e1 event:="$(emb New)" fetched_at=2026-12-05T07:00:00Z >b.nd &&
+	rec_market 3 event_id=e1 event:="$(emb None)" >c.nd &&
+	for order in "a.nd b.nd c.nd" "c.nd b.nd a.nd" "b.nd a.nd c.nd"; do
+		cat $order >in.ndjson &&
+		run pm-group in.ndjson && expect_status 0 &&
+		test_eq New "$(jq -r .event.title out)" || { say "order: $order"; return 1; }
+	done &&
+	rec_market 4 event_id=e1 event:="$(emb Four)" fetched_at=2026-12-05T07:00:00Z >d.nd &&
+	for order in "a.nd b.nd d.nd" "d.nd b.nd a.nd"; do
+		cat $order >in.ndjson &&
+		run pm-group in.ndjson && expect_status 0 &&
+		test_eq New "$(jq -r .event.title out)" || { say "order: $order"; return 1; }
+	done
+'
+
 test_expect_success '--where filters groups into skip records; --limit caps groups' '
 	real_input >in.ndjson &&
 	run pm-group --where "(.markets | length) > 3" in.ndjson && expect_status 0 &&
