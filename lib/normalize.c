@@ -1106,7 +1106,7 @@ static int
 history(struct normalizer *n, const json_val *pl, const struct norm_src *src,
     const struct norm_sink *sink, const char *tok, size_t toklen)
 {
-	json_val h, pt, t, v;
+	json_val h, pt, t, v, mid;
 	json_iter it;
 	char ts[TS_MAX], err[sizeof n->err + 32];
 	size_t k = 0;
@@ -1129,7 +1129,8 @@ history(struct normalizer *n, const json_val *pl, const struct norm_src *src,
 		    "history", &v, ts) == 0)
 			continue;
 		snprintf(err, sizeof err, "history[%zu]: %s", k, n->err);
-		sink->fail(sink->arg, NULL, NULL, err);
+		json_get(&src->request, "market_id", &mid);
+		sink->fail(sink->arg, id_or_null(n, &mid), NULL, err);
 		failed++;
 	}
 	return failed;
@@ -1463,6 +1464,7 @@ int
 norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
     const struct norm_src *src, const struct norm_sink *sink)
 {
+	json_val mid;
 	int r;
 
 	n->err[0] = 0;
@@ -1483,7 +1485,10 @@ norm_payload(struct normalizer *n, const char *ep, const json_val *pl,
 	else
 		r = prices(n, ep, pl, src, sink);
 	if (r == -1) {
-		sink->fail(sink->arg, NULL, NULL, n->err);
+		/* a CLOB answer's failure names the market its request
+		 * names (a Gamma or Data API request names none) */
+		json_get(&src->request, "market_id", &mid);
+		sink->fail(sink->arg, id_or_null(n, &mid), NULL, n->err);
 		return 1;
 	}
 	return r;

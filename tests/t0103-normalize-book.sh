@@ -39,7 +39,7 @@ test_expect_success 'a level without size, a price out of [0, 1], a negative siz
 		run pm-normalize -R in.ndjson && expect_status 1 &&
 		test_count failure out 1 && test_count price out 0 &&
 		test_count book out 0 &&
-		test_grep "^pm-normalize: in.ndjson:1: ${l#*|}" err &&
+		test_grep "^pm-normalize: in.ndjson:1: market 9: ${l#*|}" err &&
 		test_grep "\"reason\":\"normalization_failed\"" out ||
 		{ say "$l"; return 1; }
 	done
@@ -49,7 +49,7 @@ test_expect_success 'an ask level bad: the best bid is not written either' '
 	book "\"bids\":[$(lv 0.3 1)],\"asks\":[$(lv 0.7 1),{\"price\":\"0.6\"}]" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&
 	test_count raw out 1 && test_count price out 0 && test_count book out 0 &&
-	test_grep "in.ndjson:1: asks\[1\]: size missing" err
+	test_grep "in.ndjson:1: market 9: asks\[1\]: size missing" err
 '
 
 test_expect_success 'a size of 0 is a level; bids null (a Go empty slice) is no bid' '
@@ -63,10 +63,10 @@ test_expect_success 'a size of 0 is a level; bids null (a Go empty slice) is no 
 test_expect_success 'bids or asks missing, or not an array: not a book, a failure' '
 	book "\"asks\":[]" >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
-	test_count book out 0 && test_grep "in.ndjson:1: bids missing" err &&
+	test_count book out 0 && test_grep "in.ndjson:1: market 9: bids missing" err &&
 	book "\"bids\":[],\"asks\":{}" >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
-	test_count book out 0 && test_grep "in.ndjson:1: asks is not an array" err
+	test_count book out 0 && test_grep "in.ndjson:1: market 9: asks is not an array" err
 '
 
 test_expect_success 'what pm-normalize writes of a book pm-store takes whole' '
@@ -75,5 +75,19 @@ test_expect_success 'what pm-normalize writes of a book pm-store takes whole' '
 	run pm-store --db a.db norm.ndjson && expect_status 0 &&
 	sqlite3 a.db "SELECT side, level, price FROM books ORDER BY side, level" >got &&
 	printf "ask|0|0.6\nbid|0|0.5\nbid|1|0.3\n" >want && test_cmp want got
+'
+# a failure in a pipe names a line gone with the run: the market the
+# request names is what says which one lost its book or history
+test_expect_success 'a single-token CLOB answer that fails names its request'\''s market' '
+	book "\"bids\":[$(lv 0.3 1),{\"price\":\"0.2\"}],\"asks\":[]" >in.ndjson &&
+	rec_raw clob midpoint "{\"token_id\":\"5\",\"market_id\":\"9\"}" "{\"mid\":\"2\"}" >>in.ndjson &&
+	rec_raw clob prices-history "{\"market\":\"5\",\"market_id\":9}" \
+	    "{\"history\":[{\"t\":1774166201,\"p\":0.5},{\"t\":1774166261,\"p\":7}]}" >>in.ndjson &&
+	run pm-normalize -R in.ndjson && expect_status 1 &&
+	jq -r "select(.kind==\"failure\") | [.input, .market_id, .detail] | @tsv" out >got &&
+	printf "%s\t%s\t%s\n" in.ndjson:1 9 "bids[1]: size missing" \
+	    in.ndjson:2 9 "price 2 is outside [0, 1]" \
+	    in.ndjson:3 9 "history[1]: price 7 is outside [0, 1]" >want &&
+	test_cmp want got
 '
 test_done

@@ -32,7 +32,7 @@ test_expect_success 'a book with a bad best ask: a failure, no record of it at a
 	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json" | jq -c ".asks[-1].price = \"1.5\"")" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&
 	test_count price out 0 && test_count book out 0 && test_count failure out 1 &&
-	test_grep "in.ndjson:1: asks\[40\]: price 1.5 is outside \[0, 1\]" err &&
+	test_grep "in.ndjson:1: market 9: asks\[40\]: price 1.5 is outside \[0, 1\]" err &&
 	rec_raw clob book "{\"token_id\":\"1\",\"market_id\":\"9\",\"outcome\":\"Yes\"}" \
 	    "$(tr -d "\n" <"$FIXTURES/clob-book-estevaogn-1.json" | jq -c ".bids[0].size = \"x\"")" >in.ndjson &&
 	run pm-normalize in.ndjson && expect_status 1 &&
