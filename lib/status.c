@@ -1059,7 +1059,12 @@ status_alert_due(const char *url, int dbflags, const char *flow, int level,
 
 	if ((db = db_open(url, dbflags, err, errlen)) == NULL)
 		return -1;
-	if (schema_migrate(db, 0, err, errlen) == -1) {
+	/* status_alerts alone is written: a check never upgrades the
+	 * schema (an older pm-store would then refuse the database) */
+	if ((rc = schema_has_table(db, "status_alerts")) != 1) {
+		snprintf(err, errlen, "alert state: %s", rc == 0 ?
+		    "no status_alerts table (a schema before version 7, "
+		    "which pm-store upgrades)" : db_errmsg(db));
 		db_close(db);
 		return -1;
 	}

@@ -12,6 +12,9 @@
 #   fake_control JSON                  POST /_control to the current server
 #   fake_reset                         POST /_reset (counters back to zero)
 #                                      (these three: plain HTTP servers only)
+#   webhook_start PATH                 start tests/fake-webhook.py, its log
+#                                      $TMP/hook.log; sets HOOK to its URL
+#                                      with PATH; posts counts the POSTs
 #
 # Servers are killed when the script exits, also those a case started in
 # its subshell: their pids go to a file, not only to a variable.  Until one is started, the
@@ -59,6 +62,16 @@ fake_start() {
 	PM_DATA_URL=$FAKE_URL
 	export FAKE_URL FAKE_PORT PM_GAMMA_URL PM_CLOB_URL PM_DATA_URL
 }
+
+webhook_start() {
+	python3 "$TESTS_DIR/fake-webhook.py" --port-file "$TMP/hook.port" \
+	    --log "$TMP/hook.log" 2>"$TMP/hook.err" &
+	echo "$!" >>"$TMP/fake.pids"
+	for _ in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
+	HOOK=http://127.0.0.1:$(cat "$TMP/hook.port")$1
+}
+
+posts() { if [ -f "$TMP/hook.log" ]; then wc -l <"$TMP/hook.log"; else echo 0; fi; }
 
 fake_stats() {
 	if [ $# -eq 0 ]; then

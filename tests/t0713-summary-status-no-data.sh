@@ -6,14 +6,9 @@
 # run left the webhook silent at every check).  A database nothing ran
 # on is still not told.
 . "$(dirname "$0")/lib.sh"
-. "$TESTS_DIR/fake-polymarket.sh"	# fake_stop_all stops the webhook
+. "$TESTS_DIR/fake-polymarket.sh"	# webhook_start; fake_stop_all stops it
 
-python3 "$TESTS_DIR/fake-webhook.py" --port-file "$TMP/hook.port" \
-    --log "$TMP/hook.log" 2>"$TMP/hook.err" &
-echo "$!" >>"$TMP/fake.pids"
-for _ in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
-HOOK=http://127.0.0.1:$(cat "$TMP/hook.port")/hook/sekret
-posts() { if [ -f "$TMP/hook.log" ]; then wc -l <"$TMP/hook.log"; else echo 0; fi; }
+webhook_start /hook/sekret
 
 DB=$TMP/d.db
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
