@@ -153,6 +153,47 @@ utf8_valid(const char *s, size_t n)
 	return i;
 }
 
+/* The terminal columns of code point c: 0 for a combining mark, 2 for
+ * the wide (East Asian, emoji) blocks, else 1. */
+static int
+cp_cols(unsigned long c)
+{
+	if ((c >= 0x300 && c <= 0x36f) || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0xfe00 && c <= 0xfe0f))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
+	    (c >= 0x3041 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+	    (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
+	    (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
+	    (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x1f900 && c <= 0x1f9ff) ||
+	    (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+int
+utf8_pad(const char *s, int width)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k, j;
+	unsigned long c;
+	int cols = 0;
+
+	while (i < n && cols < width) {
+		if ((k = utf8_seq(u + i, n - i)) <= 1) {
+			cols++;		/* ASCII, or a byte shown as one */
+			i++;
+			continue;
+		}
+		c = u[i] & (0x7f >> k);
+		for (j = 1; j < k; j++)
+			c = c << 6 | (u[i + j] & 0x3f);
+		cols += cp_cols(c);
+		i += k;
+	}
+	return cols < width ? width - cols : 0;
+}
+
 void
 utf8_clean(char *s, size_t n)
 {

@@ -42,6 +42,10 @@ int jw_val(struct buf *b, const json_val *v);	/* copy a parsed value */
  * utf8_valid: the length of the longest valid prefix. */
 void utf8_clean(char *s, size_t n);
 size_t utf8_valid(const char *s, size_t n);
+/* The spaces that pad text s to width terminal columns (0 when it is
+ * as wide or wider): a character of the wide blocks takes two, a
+ * combining mark none, each other character or stray byte one. */
+int utf8_pad(const char *s, int width);
 
 /* 1 when s[0..n) is a JSON number literal as RFC 8259 spells it. */
 int json_is_number(const char *s, size_t n);

@@ -1122,7 +1122,8 @@ text_acc(const struct scorer *s, const struct acc *a, struct buf *b)
 	int i, nb = s->o->buckets, dec = nb > 100 ? 3 : 2;
 
 	text_name(a, "", name, sizeof name);
-	buf_printf(b, "%-34s %9lu %7lu %7lu", name, a->forecasts,
+	buf_printf(b, "%s%*s %9lu %7lu %7lu", name, utf8_pad(name, 34), "",
+	    a->forecasts,
 	    a->all.markets, a->pending);
 	text_sums(&a->all, b);
 	if (a->invalid)
@@ -1165,8 +1166,8 @@ text_paired(const struct scorer *s, struct buf *b)
 	for (i = 0; i < s->nacc; i++) {
 		a = &s->acc[i];
 		text_name(a, "  ", name, sizeof name);
-		buf_printf(b, "%-34s %9s %7lu %7s", name, "", a->paired.markets,
-		    "");
+		buf_printf(b, "%s%*s %9s %7lu %7s", name, utf8_pad(name, 34),
+		    "", "", a->paired.markets, "");
 		text_sums(&a->paired, b);
 	}
 }

@@ -905,8 +905,8 @@ text_variants(const struct summary *s, FILE *f)
 		snprintf(name, sizeof name, "%s:%s (%s)", v->suite, v->variant,
 		    v->stage);
 		lat_stats(v, &ls);
-		fprintf(f, "%-36s %6lu %7lu %6lu", name, v->ok, v->skipped,
-		    v->failed);
+		fprintf(f, "%s%*s %6lu %7lu %6lu", name, utf8_pad(name, 36), "",
+		    v->ok, v->skipped, v->failed);
 		if (ls.n)
 			fprintf(f, " %10.1f %10.1f", ls.mean, ls.p95);
 		else
