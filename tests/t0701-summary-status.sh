@@ -399,4 +399,14 @@ test_expect_success '--help: the --status usage has every option of the man syno
 	done <opts
 '
 
+test_expect_success 'PM_NOTIFY_URL is left alone by --score and --hold, which post nothing' '
+	filled d.db &&
+	PM_NOTIFY_URL=hooks.invalid/no-scheme run pm-summary --score --db d.db &&
+	expect_status 0 && test ! -s err &&
+	echo | PM_NOTIFY_URL=hooks.invalid/no-scheme run pm-summary --hold static --db d.db &&
+	expect_status 0 && test_grep "^locked$" out && test ! -s err &&
+	PM_NOTIFY_URL=hooks.invalid/no-scheme run pm-summary --status --db d.db &&
+	expect_status 2 && test_grep "PM_NOTIFY_URL: not an http" err
+'
+
 test_done

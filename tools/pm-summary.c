@@ -279,8 +279,11 @@ check_opts(struct opts *o, int nfiles)
 		return -1;
 	}
 	o->notify_setting = o->notify ? "--notify" : "PM_NOTIFY_URL";
-	if (o->notify == NULL && (o->notify = getenv("PM_NOTIFY_URL")) != NULL &&
-	    *o->notify == 0)
+	/* --score and --hold post nothing: the environment's webhook is
+	 * not theirs to check (a bad one stopped every run's lock) */
+	if (o->notify == NULL && (o->mode == MODE_STREAM ||
+	    o->mode == MODE_STATUS) &&
+	    (o->notify = getenv("PM_NOTIFY_URL")) != NULL && *o->notify == 0)
 		o->notify = NULL;
 	if (o->notify && strncmp(o->notify, "http://", 7) &&
 	    strncmp(o->notify, "https://", 8)) {
