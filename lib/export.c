@@ -180,20 +180,29 @@ exact(double d, char *out, size_t outlen)
 	snprintf(out, outlen, "%.17g", d);
 }
 
+/* The number whose text is p..p+n into *d (inf when out of range); -1
+ * when the text is none. */
+static int
+num_text(const char *p, size_t n, double *d)
+{
+	char tmp[64], *end;
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	*d = strtod(tmp, &end);
+	return *end == 0 ? 0 : -1;
+}
+
 /* A number's text as exact() writes it; NULL when the text is no finite
  * number. */
 static const char *
 num(const char *p, size_t n, char *out, size_t outlen)
 {
-	char tmp[64], *end;
 	double d;
 
-	if (n == 0 || n >= sizeof tmp)
-		return NULL;
-	memcpy(tmp, p, n);
-	tmp[n] = 0;
-	d = strtod(tmp, &end);
-	if (*end != 0 || !isfinite(d))
+	if (num_text(p, n, &d) == -1 || !isfinite(d))
 		return NULL;
 	exact(d, out, outlen);
 	return out;
@@ -295,6 +304,7 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 	const struct col *c;
 	const char *p;
 	char t_num[64];
+	double d;
 	size_t n;
 	int i;
 
@@ -305,8 +315,9 @@ row(const struct table *t, struct db_stmt *st, int format, struct buf *js,
 	}
 	for (c = t->cols, i = 0; c->name; c++, i++) {
 		p = db_col_text(st, i, &n);
-		/* SQLite's text of a double has 15 digits: the double itself */
-		if (c->type == 'n' && p && num(p, n, t_num, sizeof t_num)) {
+		/* SQLite's text of a double has 15 digits: the double itself
+		 * (those digits of one near DBL_MAX read as inf) */
+		if (c->type == 'n' && p && num_text(p, n, &d) == 0) {
 			exact(db_col_double(st, i), t_num, sizeof t_num);
 			p = t_num;
 			n = strlen(t_num);
