@@ -559,6 +559,22 @@ flow_events() {
 	check_stages pm-fetch pm-normalize pm-store pm-summary
 }
 
+# spooled CMD...: CMD's output (an export) whole into a file of the run,
+# then on to the next stage.  Through PgBouncer the export holds a server
+# connection until its last row is read, and the next stage (pm-fetch)
+# reads it no faster than it fetches: the same run's pm-store, or another
+# flow's, waited for that connection while the pipe stood full, and with
+# a pool of two, prices and trades at once both failed on PgBouncer's
+# query_wait_timeout.  CMD's status, else cat's (SIGPIPE: 141).
+spooled() {
+	local f=$run_dir/spool.$BASHPID rc c
+	"$@" >"$f"; rc=$?
+	cat -- "$f"; c=$?
+	[ "$rc" -ne 0 ] || rc=$c
+	rm -f -- "$f"
+	return "$rc"
+}
+
 # Each market record carries its history watermark (pm-store --export
 # market): its tokens' history is asked from there to the run's clock,
 # so the days a stopped cron job missed are fetched by the next run.  A
@@ -570,7 +586,7 @@ flow_prices() {
 	local since
 	since=$(pm pm-store --last-run prices --now "$started_at") ||
 	    die "cannot read the last prices run from the database"
-	{ run_record; pm pm-store --export market \
+	{ run_record; spooled pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
 	    pm pm-fetch history --now "$started_at" ${progress:+--progress} |
@@ -590,7 +606,7 @@ flow_trades() {
 	local since
 	since=$(pm pm-store --last-run trades --now "$started_at") ||
 	    die "cannot read the last trades run from the database"
-	{ run_record; pm pm-store --export market \
+	{ run_record; spooled pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${where:+--where "$where"} \
 	    ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch trades --taker-only false ${progress:+--progress} |
