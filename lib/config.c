@@ -327,14 +327,22 @@ pnum(jv p, const char *key, double *d)
 	return r;
 }
 
+/* true into *on; absent, null or false: 0.  Any other value ("true",
+ * 1) is an error: it read as false, a search or JSON mode asked for
+ * silently not asked. */
 static int
-pbool(jv p, const char *key)
+pbool(struct loader *L, const struct variant *v, jv p, const char *key,
+    int *on)
 {
-	jv v = jv_object_get(jv_copy(p), jv_string(key));
-	int r = jv_get_kind(v) == JV_KIND_TRUE;
+	jv x = jv_object_get(jv_copy(p), jv_string(key));
+	jv_kind k = jv_get_kind(x);
 
-	jv_free(v);
-	return r;
+	jv_free(x);
+	*on = k == JV_KIND_TRUE;
+	if (k != JV_KIND_INVALID && k != JV_KIND_NULL && k != JV_KIND_TRUE &&
+	    k != JV_KIND_FALSE)
+		return fail(L, "%s: %s: true or false", v->id, key);
+	return 0;
 }
 
 static int
@@ -544,15 +552,18 @@ fill_api(struct loader *L, struct variant *v, jv p)
 	if (bad)
 		return fail(L, "%s: api: chat or responses, for openai only",
 		    v->id);
-	if (pbool(p, v->type == XT_OPENAI ? "google_search" : "web_search"))
+	if (pbool(L, v, p, v->type == XT_OPENAI ? "google_search" :
+	    "web_search", &bad) == -1)
+		return -1;
+	if (bad)
 		return fail(L, "%s: search is %s for %s", v->id, v->type ==
 		    XT_OPENAI ? "web_search" : "google_search",
 		    type_names[v->type]);
-	if (v->type == XT_OPENAI) {
-		v->search = pbool(p, "web_search");
+	if (pbool(L, v, p, v->type == XT_OPENAI ? "web_search" :
+	    "google_search", &v->search) == -1)
+		return -1;
+	if (v->type == XT_OPENAI)
 		return fill_openai_search(L, v, p);
-	}
-	v->search = pbool(p, "google_search");
 	if (v->search && v->json_mode)
 		return fail(L, "%s: google_search with json_mode or json_schema: "
 		    "Gemini refuses JSON output together with search", v->id);
@@ -618,7 +629,9 @@ fill_llm(struct loader *L, struct variant *v, jv p)
 	v->json_schema = pjson(p, "json_schema", JV_KIND_OBJECT, &bad);
 	if (bad)
 		return fail(L, "%s: json_schema: an object", v->id);
-	v->json_mode = pbool(p, "json_mode") || v->json_schema != NULL;
+	if (pbool(L, v, p, "json_mode", &v->json_mode) == -1)
+		return -1;
+	v->json_mode = v->json_mode || v->json_schema != NULL;
 	return fill_api(L, v, p);
 }
 

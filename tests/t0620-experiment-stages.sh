@@ -155,6 +155,31 @@ test_expect_success 'a suite whose defaults is not an object is a configuration 
 	done
 '
 
+# "json_mode": "true", "web_search": 1 or "yes" read as false: the
+# variant ran without the JSON mode or the search it asked for, exit 0.
+test_expect_success 'a switch that is not true, false or null is a configuration error' '
+	for p in "\"json_mode\":\"true\"" "\"json_mode\":1" \
+	    "\"api\":\"responses\",\"web_search\":\"yes\"" \
+	    "\"type\":\"gemini\",\"google_search\":\"true\"" \
+	    "\"type\":\"gemini\",\"web_search\":0"; do
+		echo "{\"suites\":[{\"id\":\"x\",\"research\":[{\"variant\":\"r\",\"type\":\"openai\",\"model\":\"m\",$p}]}]}" >b.json &&
+		run pm-experiment -c b.json -l && expect_status 2 &&
+		test ! -s out && cat err >>got || return 1
+	done &&
+	for p in "\"json_mode\":false" "\"json_mode\":null" \
+	    "\"api\":\"responses\",\"web_search\":true"; do
+		echo "{\"suites\":[{\"id\":\"x\",\"research\":[{\"variant\":\"r\",\"type\":\"openai\",\"model\":\"m\",$p}]}]}" >b.json &&
+		run pm-experiment -c b.json -l && expect_status 0 || return 1
+	done &&
+	run pm-experiment -c b.json -o r.web_search=yes -l && expect_status 2 &&
+	cat err >>got &&
+	printf "pm-experiment: b.json: x:research:r: %s\n" "json_mode: true or false" \
+		"json_mode: true or false" "web_search: true or false" \
+		"google_search: true or false" "web_search: true or false" \
+		"web_search: true or false (with the overrides)" >want &&
+	test_cmp want got
+'
+
 # A configuration error said what was wrong but not where:
 # "pm-experiment: a:forecast:x: defined twice", with several files about.
 test_expect_success 'a configuration error names the configuration file' '
