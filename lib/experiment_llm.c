@@ -675,7 +675,7 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
     struct xres *r, char why[WHY_MAX], int *cut)
 {
 	struct answer a = { .search_calls = 0 };
-	json_val root, err;
+	json_val root, err, usage;
 	const char *e;
 	int rc = -1;
 
@@ -688,6 +688,11 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 		provider_error(w, 200, resp, "", r);
 		return -1;
 	}
+	/* an answer that fails (empty, refused, cut) was paid for too */
+	json_get(&root, "usage", &usage);
+	if (usage.type == JSON_ABSENT)
+		json_get(&root, "usageMetadata", &usage);
+	r->tokens = total_tokens(&usage);
 	if ((a.c = calloc(MAX_CITES, sizeof *a.c)) == NULL) {
 		xres_fail(r, "out of memory");
 		return -1;
@@ -700,7 +705,6 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 		xres_fail(r, "answer with an empty text");
 	else {
 		write_output(w, &a, r);
-		r->tokens = total_tokens(&a.usage);
 		rc = 0;
 	}
 	memcpy(why, a.why, sizeof a.why);

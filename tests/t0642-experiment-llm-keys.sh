@@ -80,6 +80,26 @@ test_expect_success '--stats: the tokens each LLM variant used, summed over the 
 	expect_status 0 && grep -x "pm-experiment: gm:research:web: 1650 tokens" err &&
 	test "$(jq -r ".results[0].output.usage.totalTokenCount" out | sort -u)" = 550
 '
+# An answer that failed (its text empty, a refusal, a blocked prompt)
+# was paid for, but --stats counted 0 tokens for it: a reasoning model
+# that spent max_tokens thinking looked free.
+test_expect_success '--stats counts the tokens of the answers that failed too' '
+	cat >st.json <<-JSON &&
+	{"suites": [{"id": "c", "defaults": {"type": "openai", "api_key_env": "",
+	   "base_url": "http://127.0.0.1:$port/v1"},
+	  "research": [{"variant": "blank", "model": "blank"},
+	    {"variant": "refused", "model": "refused"},
+	    {"variant": "rblank", "api": "responses", "model": "blank"},
+	    {"variant": "gblocked", "type": "gemini", "model": "gemini-blocked",
+	     "base_url": "http://127.0.0.1:$port/v1beta"}]}]}
+	JSON
+	run pm-experiment -c st.json --stats ../groups.ndjson && expect_status 1 &&
+	test_count failure out 15 &&
+	grep tokens err >got &&
+	printf "pm-experiment: c:research:%s tokens\n" "blank: 930" \
+		"refused: 930" "rblank: 45" "gblocked: 30" >want &&
+	test_cmp want got
+'
 test_expect_success 'a key holding CR LF is not sent: no header of its own arrives, the failure names the variable only' '
 	: >../llm.log &&
 	key=$(printf "sk-SECRET-inj\r\nX-Injected: yes") &&
