@@ -230,16 +230,23 @@ late(const struct xworker *w, const json_val *m)
 static int
 listed(const struct buf *ids, const char *id, size_t n)
 {
+	struct buf q;
 	const char *p;
-	size_t k;
+	int found = 0;
 
-	/* the ids are strings written by jw: "id" appears quoted once */
-	for (p = ids->data; p && (p = strstr(p, "\"")) != NULL; p += k + 2) {
-		k = strcspn(p + 1, "\"");
-		if (k == n && memcmp(p + 1, id, n) == 0)
-			return 1;
-	}
-	return 0;
+	/* the ids are strings written by jw: id as jw writes it (a '"' or
+	 * '\\' in it escaped: compared unescaped, such an id was never
+	 * listed, its probabilities dropped from an ok result), quoted,
+	 * between the array's '[' or ',' and ',' or ']' */
+	buf_init(&q, n * 6 + 3);
+	if (ids->data && jw_str(&q, id, n) == 0)
+		for (p = ids->data; !found && (p = strstr(p, q.data)) != NULL;
+		    p++)
+			found = p > ids->data && (p[-1] == '[' ||
+			    p[-1] == ',') && (p[q.len] == ',' ||
+			    p[q.len] == ']');
+	buf_release(&q);
+	return found;
 }
 
 /* Per market forecast: its close time as the group has it and the lead
