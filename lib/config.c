@@ -760,6 +760,21 @@ fill_meta(struct loader *L, struct variant *v, jv p)
 	return 0;
 }
 
+/* Whether objects p and q differ in member k (absent from both: no). */
+static int
+differs(jv p, jv q, const char *k)
+{
+	jv a = jv_object_get(jv_copy(p), jv_string(k)),
+	    b = jv_object_get(jv_copy(q), jv_string(k));
+	int va = jv_is_valid(a), vb = jv_is_valid(b);
+
+	if (va && vb)
+		return !jv_equal(a, b);
+	jv_free(a);
+	jv_free(b);
+	return va != vb;
+}
+
 static int
 load_variant(struct loader *L, const char *suite, int stage, jv defaults,
     jv entry)
@@ -799,8 +814,13 @@ load_variant(struct loader *L, const char *suite, int stage, jv defaults,
 		    v->id);
 	}
 	v->overridden = !jv_equal(jv_copy(p), jv_copy(q));
+	rc = v->overridden && (differs(p, q, "variant") ||
+	    differs(p, q, "name"));
 	jv_free(q);
-	if ((name = unknown_key(p, param_keys)) != NULL) {
+	/* the name was read before: a new one renamed nothing, exit 0 */
+	if (rc)
+		rc = fail(L, "%s: an override cannot rename a variant", v->id);
+	else if ((name = unknown_key(p, param_keys)) != NULL) {
 		rc = fail(L, "%s: unknown parameter %s", v->id, name);
 		free(name);
 	} else

@@ -180,6 +180,24 @@ test_expect_success 'a switch that is not true, false or null is a configuration
 	test_cmp want got
 '
 
+# -o v.variant=w (or an override file's {"v": {"name": "w"}}) renamed
+# nothing: the name is read before the overrides, and the run went on
+# as v, exit 0.
+test_expect_success 'an override of a variant name is a configuration error' '
+	echo "{\"suites\":[{\"id\":\"x\",\"research\":[{\"variant\":\"r\",\"type\":\"builtin\",\"builtin\":\"baseline\"}]}]}" >n.json &&
+	echo "{\"r\":{\"name\":\"w\"}}" >of.json &&
+	for o in "-o r.variant=w" "-o x.variant=w" "--override-file of.json"; do
+		run pm-experiment -c n.json $o -l && expect_status 2 &&
+		test ! -s out && cat err >>got || return 1
+	done &&
+	run pm-experiment -c n.json -o r.variant=r -l && expect_status 0 &&
+	printf "pm-experiment: n.json: x:research:r: %s\n" \
+		"an override cannot rename a variant (with the overrides)" \
+		"an override cannot rename a variant (with the overrides)" \
+		"an override cannot rename a variant (with the overrides)" >want &&
+	test_cmp want got
+'
+
 # A configuration error said what was wrong but not where:
 # "pm-experiment: a:forecast:x: defined twice", with several files about.
 test_expect_success 'a configuration error names the configuration file' '
