@@ -917,7 +917,7 @@ static int
 resolve_deps(struct loader *L)
 {
 	struct variant *v;
-	size_t i, k;
+	size_t i, k, at;
 	int n;
 
 	for (i = 0; i < L->c->n; i++) {
@@ -931,16 +931,24 @@ resolve_deps(struct loader *L)
 			return fail(L, "out of memory");
 		}
 		jv_array_foreach(d, j, e) {
+			/* one named twice ("r" and "s:r") is one: its
+			 * output went twice into the forecast's research
+			 * object, a key twice, and its fingerprint twice */
 			if (find_research(L->c, v->suite, jv_string_value(e),
-			    &k) == 0)
-				v->deps[v->ndeps++] = k;
-			else
+			    &k) == 0) {
+				for (at = 0; at < v->ndeps &&
+				    v->deps[at] != k; at++)
+					;
+				if (at == v->ndeps)
+					v->deps[v->ndeps++] = k;
+				n--;
+			} else
 				fail(L, "%s: depends on %s, not a research "
 				    "variant", v->id, jv_string_value(e));
 			jv_free(e);
 		}
 		jv_free(d);
-		if (v->ndeps != (size_t)n)
+		if (n != 0)
 			return -1;
 	}
 	return 0;

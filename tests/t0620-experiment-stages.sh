@@ -198,6 +198,23 @@ test_expect_success 'an override of a variant name is a configuration error' '
 	test_cmp want got
 '
 
+# depends_on ["r", "x:r"] named r twice: listed twice, its output twice
+# under one key of the forecast's research, and a fingerprint of its own.
+test_expect_success 'a research named twice in depends_on is depended on once' '
+	for d in "\"r\"" "[\"r\",\"x:r\",\"x:research:r\"]"; do
+		echo "{\"suites\":[{\"id\":\"x\",\"research\":[{\"variant\":\"r\",\"type\":\"builtin\",\"builtin\":\"baseline\"}],\"forecast\":[{\"variant\":\"f\",\"type\":\"jq\",\"program\":\"{probabilities: {(.markets[0].market_id): 0.5}}\",\"depends_on\":$d}]}]}" >dd.json &&
+		run pm-experiment -c dd.json -l && expect_status 0 && cat out >>list &&
+		run pm-experiment -c dd.json ../groups.ndjson &&
+		jq -r "select(.kind == \"group\") | .results[1].fingerprint" out >>fp ||
+		return 1
+	done &&
+	test "$(sort -u list | grep -c "x:research:r\$")" -eq 1 &&
+	test "$(sort -u fp | wc -l)" -eq 1 &&
+	echo "{\"suites\":[{\"id\":\"x\",\"research\":[{\"variant\":\"r\",\"type\":\"builtin\",\"builtin\":\"baseline\"}],\"forecast\":[{\"variant\":\"f\",\"type\":\"jq\",\"program\":\".\",\"depends_on\":[\"r\",\"nope\"]}]}]}" >dd.json &&
+	run pm-experiment -c dd.json -l && expect_status 2 &&
+	test_grep "x:forecast:f: depends on nope, not a research variant" err
+'
+
 # A configuration error said what was wrong but not where:
 # "pm-experiment: a:forecast:x: defined twice", with several files about.
 test_expect_success 'a configuration error names the configuration file' '
