@@ -565,7 +565,9 @@ flow_events() {
 # reads it no faster than it fetches: the same run's pm-store, or another
 # flow's, waited for that connection while the pipe stood full, and with
 # a pool of two, prices and trades at once both failed on PgBouncer's
-# query_wait_timeout.  CMD's status, else cat's (SIGPIPE: 141).
+# query_wait_timeout.  So did retry-failures' pm-store --new-only behind
+# its export (pm-experiment after it) with a pool of one.  CMD's status,
+# else cat's (SIGPIPE: 141).
 spooled() {
 	local f=$run_dir/spool.$BASHPID rc c
 	"$@" >"$f"; rc=$?
@@ -641,7 +643,7 @@ flow_retry() {
 	# the variants that failed run again, not (and are paid for) the rest;
 	# --margin: a market that has closed since (or closes within the
 	# margin) is not forecast now, as the daily flow would not
-	{ run_record; pm pm-store --export retry --run "$failed_run" \
+	{ run_record; spooled pm pm-store --export retry --run "$failed_run" \
 	    ${limit:+--limit "$limit"}; } |
 	    pm pm-store --new-only |
 	    pm pm-experiment "${exp_args[@]}" --now "$started_at" \
