@@ -879,14 +879,14 @@ set_target() {
 	    "past 9999-12-31"
 }
 
-# N[s|m|h|d] up to a year, as pm-group takes it.
+# N[s|m|h|d], at most 365 days, as pm-group takes it.
 check_margin() {
 	local -A unit=([s]=1 [m]=60 [h]=3600 [d]=86400)
 	if ! [[ $margin =~ ^([0-9]{1,9})([smhd]?)$ ]] ||
 	    [ $((10#${BASH_REMATCH[1]} * ${unit[${BASH_REMATCH[2]:-s}]})) -gt \
-	    $((366 * 86400)) ]; then
-		usage_error "--margin: not a duration up to a year (N, Ns, Nm," \
-		    "Nh or Nd): $margin"
+	    $((365 * 86400)) ]; then
+		usage_error "--margin: not a duration of at most 365 days (N, Ns," \
+		    "Nm, Nh or Nd): $margin"
 	fi
 }
 

@@ -315,6 +315,13 @@ ts_ms(const char *s, size_t n, double *ms)
 }
 
 int
+ts_is_rfc3339(const char *s, size_t n)
+{
+	return n > 16 && s[10] == 'T' && (s[n - 1] == 'Z' || (n > 21 &&
+	    (s[n - 6] == '+' || s[n - 6] == '-') && s[n - 3] == ':'));
+}
+
+int
 ts_run_clock(const char *now, double *ms)
 {
 	const char *opt = "--now";
@@ -325,7 +332,8 @@ ts_run_clock(const char *now, double *ms)
 		*ms = (double)time(NULL) * 1000;
 		return 0;
 	}
-	if (ts_ms(now, strlen(now), ms) == -1) {
+	if (!ts_is_rfc3339(now, strlen(now)) ||
+	    ts_ms(now, strlen(now), ms) == -1) {
 		msg("%s: \"%s\" is not a time (RFC 3339, e.g. "
 		    "2026-10-06T07:00:00Z)", opt, now);
 		return -1;
@@ -364,9 +372,9 @@ ts_margin(const char *s, double *ms)
 	v = strtoul(s, &e, 10);
 	u = *e ? strchr(units, *e) : units;
 	if (*s < '0' || *s > '9' || errno || u == NULL || (*e && e[1]) ||
-	    v * unit_ms[u - units] > 366 * 86400e3) {
-		msg("--margin: not a duration up to a year (N, Ns, Nm, Nh or "
-		    "Nd): %s", s);
+	    v * unit_ms[u - units] > 365 * 86400e3) {
+		msg("--margin: not a duration of at most 365 days (N, Ns, Nm, "
+		    "Nh or Nd): %s", s);
 		return -1;
 	}
 	*ms = v * unit_ms[u - units];

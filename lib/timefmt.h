@@ -40,7 +40,12 @@ long ts_delay_ms(double sec);
 /* The run's clock in epoch ms: now (a --now value) if given, else
  * $PM_NOW, else the system's; -1 after a message naming the source. */
 int ts_run_clock(const char *now, double *ms);
-/* --margin's N[s|m|h|d], at most a year, as milliseconds; -1 after a
+/* 1 when s has the shape of an RFC 3339 date and time, as --now takes
+ * one (and pipelines.sh's set_clock()): a date, T, a time, Z or an
+ * offset +HH:MM; no date alone, no epoch.  ts_ms() or ts_sec() checks
+ * the rest. */
+int ts_is_rfc3339(const char *s, size_t n);
+/* --margin's N[s|m|h|d], at most 365 days, as milliseconds; -1 after a
  * message. */
 int ts_margin(const char *s, double *ms);
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);

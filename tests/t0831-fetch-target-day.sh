@@ -44,6 +44,7 @@ test_expect_success 'a target day before the run date is refused; --now decides'
 '
 test_expect_success 'bad --now, --window-days out of range: usage errors' '
 	for args in "--now tomorrow --window-days 1" "--now 2026-13-01T00:00:00Z" \
+	    "--now 2026-06-01 --window-days 1" "--now 1780308000" \
 	    "--window-days 367" "--window-days -1"; do
 		# shellcheck disable=SC2086
 		run pm-fetch markets $args && expect_status 2 && test ! -s out &&

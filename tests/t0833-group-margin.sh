@@ -93,4 +93,26 @@ test_expect_success 'bad --margin, --now, --limit-markets: usage errors' '
 		{ echo "args: $args"; return 1; }
 	done
 '
+test_expect_success '--now a date alone or epoch seconds, --margin over 365 days: usage errors, as the pages say' '
+	for now in 2026-06-01 1780308000 "2026-06-01 10:00:00Z" 2026-06-01T10:00:00+0200; do
+		run pm-group --margin 1h --now "$now" "$TMP/in.ndjson" &&
+		expect_status 2 && test ! -s out &&
+		test_grep -F "pm-group: --now: \"$now\" is not a time (RFC 3339" err &&
+		PM_NOW=$now run pm-group --margin 1h "$TMP/in.ndjson" &&
+		expect_status 2 && test_grep -F "pm-group: PM_NOW: \"$now\"" err &&
+		run pm-experiment --margin 1h --now "$now" && expect_status 2 &&
+		test_grep -F "pm-experiment: --now: \"$now\" is not a time" err &&
+		run pm-summary --status --now "$now" && expect_status 2 &&
+		test_grep -F "pm-summary: --now: \"$now\" is not a time" err ||
+		{ echo "now: $now"; return 1; }
+	done &&
+	run pm-group --margin 366d "$TMP/in.ndjson" && expect_status 2 &&
+	test ! -s out &&
+	test_grep -F "pm-group: --margin: not a duration of at most 365 days" err &&
+	run pm-experiment --margin 366d && expect_status 2 &&
+	test_grep -F "pm-experiment: --margin: not a duration of at most 365 days" err &&
+	run pm-group --margin 365d --now 2026-06-01T12:00+02:00 "$TMP/in.ndjson" &&
+	expect_status 0 &&
+	test "$(jq -r "select(.kind == \"skip\") | .market_id" out | tr -d "\n")" = abcdg
+'
 test_done

@@ -130,7 +130,7 @@ read_max_failures(const char *s, struct opts *o)
 static int
 read_time(const char *s, int64_t *t)
 {
-	if (ts_sec(s, strlen(s), t) == -1) {
+	if (!ts_is_rfc3339(s, strlen(s)) || ts_sec(s, strlen(s), t) == -1) {
 		msg("--now: \"%s\" is not a time", s);
 		return -1;
 	}
