@@ -880,9 +880,10 @@ price(struct normalizer *n, const struct norm_sink *sink,
 
 /*
  * A book side's levels, checked: an array (null is none, missing is not
- * a book) of objects, each of a price in [0, 1] and a size of 0 or more.  Ranked best first, whatever order they come in:
- * bids by price down, asks up, of equal prices the later first (upstream
- * sends the best last).
+ * a book) of objects, each of a price in [0, 1] and a size of 0 or more.
+ * Ranked best first, whatever order they come in: bids by price down,
+ * asks up, of equal prices the later first (upstream sends the best
+ * last).
  */
 struct book_lv {
 	json_val	 price;
@@ -918,10 +919,19 @@ struct book_side {
 	size_t		 count;
 };
 
+/* The failure at hand as that of level i of side bs: "bids[1]: ...". */
+static int
+book_lv_fail(struct normalizer *n, const struct book_side *bs, size_t i)
+{
+	char err[sizeof n->err];
+
+	snprintf(err, sizeof err, "%s", n->err);
+	return fail(n, "%s[%zu]: %s", bs->name, i, err);
+}
+
 static int
 book_rank(struct normalizer *n, const json_val *pl, struct book_side *bs)
 {
-	char err[sizeof n->err];
 	json_val e, sz;
 	json_iter it;
 	double d;
@@ -946,10 +956,8 @@ book_rank(struct normalizer *n, const json_val *pl, struct book_side *bs)
 		json_get(&e, "size", &sz);
 		if (price_check(n, &bs->lv[i].price, &bs->lv[i].px) == -1 ||
 		    num_get(n, &sz, "size", &d) == -1 ||
-		    (!(d >= 0) && fail(n, "size %g is negative", d))) {
-			snprintf(err, sizeof err, "%s", n->err);
-			return fail(n, "%s[%zu]: %s", bs->name, i, err);
-		}
+		    (!(d >= 0) && fail(n, "size %g is negative", d)))
+			return book_lv_fail(n, bs, i);
 		bs->lv[i].i = i;
 	}
 	qsort(bs->lv, bs->count, sizeof *bs->lv,
@@ -985,22 +993,23 @@ book_levels(struct normalizer *n, struct buf *b, const struct book_side *bs)
 {
 	json_val e, v;
 	json_iter it;
-	size_t i = 0;
+	size_t i;
 
 	jw_key(b, bs->name);
 	jw_open(b, '[');
 	if (bs->count > 0)
 		json_iter_init(&it, &bs->v);
-	while (i < bs->count && json_iter_next(&it, NULL, NULL, &e)) {
+	for (i = 0; i < bs->count && json_iter_next(&it, NULL, NULL, &e);
+	    i++) {
 		jw_open(b, '{');
 		jw_key(b, "level");
-		jw_int(b, (int64_t)bs->rank[i++]);
+		jw_int(b, (int64_t)bs->rank[i]);
 		json_get(&e, "price", &v);
-		if (put_num(n, b, "price", &v, "book level price") == -1)
-			return -1;
+		if (put_num(n, b, "price", &v, "price") == -1)
+			return book_lv_fail(n, bs, i);
 		json_get(&e, "size", &v);
-		if (put_num(n, b, "size", &v, "book level size") == -1)
-			return -1;
+		if (put_num(n, b, "size", &v, "size") == -1)
+			return book_lv_fail(n, bs, i);
 		jw_close(b, '}');
 	}
 	return jw_close(b, ']');

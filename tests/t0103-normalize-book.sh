@@ -34,6 +34,7 @@ test_expect_success 'a level without size, a price out of [0, 1], a negative siz
 	    "$(lv 1.4 2)|bids\[1\]: price 1.4 is outside \[0, 1\]" \
 	    "$(lv 0.4 -2)|bids\[1\]: size -2 is negative" \
 	    "$(lv 0.4 "")|bids\[1\]: size is an empty string" \
+	    "$(lv 0.4 1e400)|bids\[1\]: size is not a number: \"1e400\"" \
 	    "7|bids\[1\] is not an object"; do
 		book "\"bids\":[$(lv 0.3 1),${l%%|*}],\"asks\":[]" >in.ndjson &&
 		run pm-normalize -R in.ndjson && expect_status 1 &&
