@@ -700,25 +700,14 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	return 0;
 }
 
+/* The event record of event fields f, its id in n->eid, into b. */
 static int
-event(struct normalizer *n, const json_val *e, const struct norm_src *src,
-    const struct norm_sink *sink)
+event_record(struct normalizer *n, struct buf *b, const json_val *f,
+    const struct norm_src *src)
 {
-	struct buf *b = &n->rec;
-	json_val f[E_N], m, id;
+	json_val m, id;
 	json_iter it;
-	int failed = 0;
 
-	if (e->type != JSON_OBJECT)
-		return fail(n, "event is not an object");
-	json_pick(e, ekeys, E_N, f);
-	if (f[E_ID].type == JSON_ABSENT || f[E_ID].type == JSON_NULL)
-		return fail(n, "event_id missing");
-	if (id_text(&f[E_ID], &n->eid) == -1)
-		return fail(n, "event_id is not a string or integer id");
-	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
-	    f[E_MARKETS].type != JSON_ARRAY)
-		return fail(n, "markets is not an array");
 	buf_reset(b);
 	jw_open(b, '{');
 	jw_key(b, "kind");
@@ -740,27 +729,50 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	    put_num(n, b, "volume", &f[E_VOLUME], "volume") ||
 	    put_num(n, b, "liquidity", &f[E_LIQUIDITY], "liquidity") ||
 	    put_tags(n, b, &f[E_TAGS]))
-		failed = 1;
-	else {
-		jw_key(b, "market_ids");
-		jw_open(b, '[');
-		json_iter_init(&it, &f[E_MARKETS]);
-		while (json_iter_next(&it, NULL, NULL, &m)) {
-			json_get(&m, "id", &id);
-			if (id_text(&id, &n->id) == 0)
-				jw_str(b, n->id.data, n->id.len);
-		}
-		jw_close(b, ']');
-		put_src(b, src);
-		if (jw_close(b, '}') == -1) {
-			fail(n, "record larger than the line cap");
-			failed = 1;
-		}
+		return -1;
+	jw_key(b, "market_ids");
+	jw_open(b, '[');
+	json_iter_init(&it, &f[E_MARKETS]);
+	while (json_iter_next(&it, NULL, NULL, &m)) {
+		json_get(&m, "id", &id);
+		if (id_text(&id, &n->id) == 0)
+			jw_str(b, n->id.data, n->id.len);
 	}
-	/* A field of the event it cannot read is the event's failure, not
-	 * its markets': they have their own fields. */
+	jw_close(b, ']');
+	put_src(b, src);
+	if (jw_close(b, '}') == -1)
+		return fail(n, "record larger than the line cap");
+	return 0;
+}
+
+static int
+event(struct normalizer *n, const json_val *e, const struct norm_src *src,
+    const struct norm_sink *sink)
+{
+	struct buf *b = &n->rec;
+	json_val f[E_N], m;
+	json_iter it;
+	int failed = 0;
+
+	if (e->type != JSON_OBJECT)
+		return fail(n, "event is not an object");
+	json_pick(e, ekeys, E_N, f);
+	buf_reset(&n->eid);
+	if (f[E_ID].type != JSON_ABSENT && f[E_ID].type != JSON_NULL &&
+	    id_text(&f[E_ID], &n->eid) == -1)
+		return fail(n, "event_id is not a string or integer id");
+	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
+	    f[E_MARKETS].type != JSON_ARRAY)
+		return fail(n, "markets is not an array");
+	/* A field of the event it cannot read, its id above all, is the
+	 * event's failure, not its markets': they have their own ids and
+	 * fields, and without the event's id their event_id is null. */
+	if (n->eid.len == 0)
+		failed = fail(n, "event_id missing") == -1;
+	else
+		failed = event_record(n, b, f, src) == -1;
 	if (failed)
-		sink->fail(sink->arg, NULL, n->eid.data, n->err);
+		sink->fail(sink->arg, NULL, idz(&n->eid), n->err);
 	else
 		sink->record(sink->arg, b);
 
@@ -770,7 +782,7 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 		if (market(n, b, &m, e, src) == 0)
 			sink->record(sink->arg, b);
 		else {
-			sink->fail(sink->arg, idz(&n->id), n->eid.data,
+			sink->fail(sink->arg, idz(&n->id), idz(&n->eid),
 			    n->err);
 			failed++;
 		}

@@ -70,6 +70,21 @@ test_expect_success 'an event field it cannot read fails the event alone: its ma
 	jq -se "map(select(.kind == \"market\") | .event_id == \"$id\") | all" out >/dev/null &&
 	test_grep "^pm-normalize: in.ndjson:1: event $id: endDate is not a timestamp: \"soon\"" err
 '
+test_expect_success 'an event without an id (null or none) fails once: its markets, with their ids, go on' '
+	for del in "del(.id)" ".id = null"; do
+		jq -c ".[0] | $del" "$FIXTURES"/gamma-events-bobaoxu2001-1.json >in.ndjson &&
+		n=$(jq -c ".markets | length" in.ndjson) && test_num "$n" -gt 1 &&
+		run pm-normalize -R -e events in.ndjson && expect_status 1 &&
+		test_count event out 0 && test_count market out "$n" &&
+		test_count failure out 1 &&
+		jq -se "map(select(.kind == \"failure\"))[0] | .event_key == null and
+		    .market_id == null and .reason == \"normalization_failed\"" out >/dev/null &&
+		jq -se "map(select(.kind == \"market\") | .event_id == null and
+		    .market_id != null) | all" out >/dev/null &&
+		test "$(grep -c "^pm-normalize: in.ndjson:1: event_id missing\$" err)" = 1 ||
+		{ say "$del"; return 1; }
+	done
+'
 test_expect_success 'a detail cut inside a character: still UTF-8, the failure stored' '
 	# "is not a number" quotes 32 bytes: the cut falls in the 16th é
 	bad_between "{\"id\":\"9\",\"volume\":\"a$(printf "%020d" 0 | sed "s/0/é/g")\"}" \
