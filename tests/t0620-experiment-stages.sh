@@ -80,6 +80,21 @@ test_expect_success '--stage and --include-*: a forecast pulls in its research' 
 	run pm-experiment -c ../deps.json --suite d -l && expect_status 0 && test_line_count out 5
 '
 
+# --stage research --include-forecast x ran the research and exited 0,
+# x dropped without a word (and --stage forecast --include-research r
+# ran the forecasts with all their research): a usage error.
+test_expect_success '--include-* of a stage --stage leaves out is a usage error' '
+	run pm-experiment -c ../deps.json --stage research --include-forecast usesgood ../groups.ndjson &&
+	expect_status 2 && test_line_count out 0 && cp err got &&
+	run pm-experiment -c ../deps.json --stage forecast --include-research good -l &&
+	expect_status 2 && test_line_count out 0 && cat err >>got &&
+	cat >want <<-\EOT &&
+	pm-experiment: --include-forecast does not go with --stage research
+	pm-experiment: --include-research does not go with --stage forecast
+	EOT
+	test_cmp want got
+'
+
 test_expect_success 'overrides: inline beats file beats the suite defaults' '
 	run pm-experiment -c ../ovr.json ../groups.ndjson && test_eq 0.1 "$(prob)" &&
 	run pm-experiment -c ../ovr.json --override-file ../file.json ../groups.ndjson &&

@@ -468,6 +468,16 @@ main(int argc, char **argv)
 		rc = k == -1 ? EXIT_USAGE : 0;
 		goto out;
 	}
+	/* --stage research runs no forecast, --stage forecast only the
+	 * research its forecasts depend on: the list would select nothing */
+	for (k = XS_RESEARCH; k <= XS_FORECAST; k++)
+		if (o.sel.inc[k] && !(o.sel.stages & 1 << k)) {
+			msg("--include-%s does not go with --stage %s",
+			    k == XS_RESEARCH ? "research" : "forecast",
+			    k == XS_RESEARCH ? "forecast" : "research");
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	/* no forecast after the fact, as pm-group's --margin */
 	if (o.margin_ms >= 0) {
 		if (ts_run_clock(o.now, &c.xo.cutoff_ms) == -1) {
