@@ -873,6 +873,13 @@ load_suite(struct loader *L, jv suite)
 		jv_free(defaults);
 		defaults = jv_object();
 	}
+	/* each variant's own name is read, never the defaults' */
+	for (i = 0; i < 2 && rc == 0; i++)
+		if (jv_object_has(jv_copy(defaults),
+		    jv_string(i ? "name" : "variant")))
+			rc = fail(L, "suite %s: defaults: %s names no variant "
+			    "(each variant names itself)", id,
+			    i ? "name" : "variant");
 	for (stage = XS_RESEARCH; stage <= XS_FORECAST && rc == 0; stage++) {
 		list = jv_object_get(jv_copy(suite),
 		    jv_string(stage_names[stage]));

@@ -252,6 +252,24 @@ test_expect_success 'a configuration error names the configuration file' '
 	test_cmp want got
 '
 
+# "variant" or "name" in a suite's defaults was read by no variant (each
+# reads its own), and the run went on, exit 0: a configuration error.
+test_expect_success 'a suite defaults naming a variant is a config error' '
+	mkdir -p conf &&
+	echo "{\"suites\":[{\"id\":\"a\",\"defaults\":{\"variant\":\"y\"},\"forecast\":[{\"variant\":\"x\",\"type\":\"builtin\",\"builtin\":\"market\"}]}]}" >conf/dv.json &&
+	echo "{\"suites\":[{\"id\":\"b\",\"defaults\":{\"name\":\"y\"},\"forecast\":[{\"name\":\"x\",\"type\":\"builtin\",\"builtin\":\"market\"}]}]}" >conf/dn.json &&
+	: >got &&
+	for c in dv dn; do
+		run pm-experiment -c conf/$c.json -l && expect_status 2 &&
+		test_line_count out 0 && cat err >>got || return 1
+	done &&
+	cat >want <<-\EOT &&
+	pm-experiment: conf/dv.json: suite a: defaults: variant names no variant (each variant names itself)
+	pm-experiment: conf/dn.json: suite b: defaults: name names no variant (each variant names itself)
+	EOT
+	test_cmp want got
+'
+
 # A research result's provenance said temperature 0.0 of a command, a jq
 # program and the builtin baseline, which have none: null, as an LLM
 # variant that sets none has.
