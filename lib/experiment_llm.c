@@ -637,8 +637,9 @@ total_tokens(const json_val *usage)
 	    (unsigned long)d : 0;
 }
 
-/* The provider's error body, {error: {message, type | status}}, as the
- * failure; the body itself when it is not one. */
+/* The provider's error body, {error: {message, type | status}}
+ * or {error: message}, as the failure; the body itself when it is not
+ * one. */
 static void
 provider_error(struct xworker *w, long status, const struct buf *resp,
     const char *tail, struct xres *r)
@@ -653,7 +654,7 @@ provider_error(struct xworker *w, long status, const struct buf *resp,
 		json_get(&err, "type", &t);
 		if (t.type == JSON_ABSENT)
 			json_get(&err, "status", &t);
-		msg = json_str(&m, &ml);
+		msg = json_str(err.type == JSON_STRING ? &err : &m, &ml);
 		type = json_str(&t, &tl);
 	}
 	if (msg)
@@ -684,7 +685,7 @@ read_answer(struct xworker *w, const struct variant *v, const struct buf *resp,
 		return -1;
 	}
 	json_get(&root, "error", &err);
-	if (err.type == JSON_OBJECT) {
+	if (err.type == JSON_OBJECT || err.type == JSON_STRING) {
 		provider_error(w, 200, resp, "", r);
 		return -1;
 	}

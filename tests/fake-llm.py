@@ -35,6 +35,8 @@ same SEED and request (path and body) give the same answer.
   cut-short a forecast cut at max_tokens (finish_reason length)
   refused   a 200 whose content is null and whose refusal says why
   error-in-200  a 200 whose body is an error object, as proxies send
+  error-text-in-200  a 200 whose body's error is a string, 600 bytes
+            long, as other proxies send
   trailing  like valid, without the fence: the object holds a "}" in a
             string, and prose after it holds one too, as models write
 
@@ -283,6 +285,9 @@ class Handler(BaseHTTPRequestHandler):
         if model == "error-in-200":
             return self.send(200, json.dumps({"error": {
                 "message": "Provider returned error", "code": 502}}))
+        if model == "error-text-in-200":
+            return self.send(200, json.dumps({
+                "error": "Upstream timed out " + "x" * 581}))
         if model in ("cut-short", "refused"):
             msg = {"role": "assistant", "content": '{"probabilities": {"m'}
             if model == "refused":

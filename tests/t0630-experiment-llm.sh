@@ -208,6 +208,18 @@ test_expect_success 'each API: the failure and its record say why the answer sto
 	test_cmp want got && test_cmp want.f got.f
 '
 
+# A 200 whose body is {"error": "text"} (a string, not an object) failed
+# as "answer without choices[0].message.content", its text lost: the
+# text is the failure, cut at 500 bytes as an error object's message.
+test_expect_success 'a 200 whose error is a string: its text is the failure' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../stop.json --stage research -o llm:brief.model=error-text-in-200 in.ndjson &&
+	expect_status 1 &&
+	jq -r "select(.kind==\"group\") | .results[0].error" out >got &&
+	printf "http 200: Upstream timed out %s\n" "$(printf "%0481d" 0 | tr 0 x)" >want &&
+	test_cmp want got
+'
+
 test_expect_success 'an answer that ended as one says nothing more' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	for opts in "" "-o llm.api=responses" "-o llm.type=gemini"; do
