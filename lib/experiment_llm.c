@@ -637,7 +637,7 @@ total_tokens(const json_val *usage)
 	    (unsigned long)d : 0;
 }
 
-/* The provider's error body, {error: {message, type | status}}
+/* The provider's error body, {error: {message, type | status | code}}
  * or {error: message}, as the failure; the body itself when it is not
  * one. */
 static void
@@ -654,6 +654,8 @@ provider_error(struct xworker *w, long status, const struct buf *resp,
 		json_get(&err, "type", &t);
 		if (t.type == JSON_ABSENT)
 			json_get(&err, "status", &t);
+		if (t.type == JSON_ABSENT)	/* Responses' status failed */
+			json_get(&err, "code", &t);
 		msg = json_str(err.type == JSON_STRING ? &err : &m, &ml);
 		type = json_str(&t, &tl);
 	}

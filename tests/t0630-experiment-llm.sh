@@ -187,7 +187,7 @@ cases() {
 	gemini-cut-research	--stage research -o llm.type=gemini -o llm:brief.model=gemini-cut-short	answer incomplete (finishReason MAX_TOKENS)
 	gemini-blocked	--stage research -o llm.type=gemini -o llm:brief.model=gemini-blocked	answer without candidates[0].content.parts text (promptFeedback.blockReason SAFETY)
 	chat-error	--stage research -o llm:brief.model=error-in-200	http 200: Provider returned error
-	responses-error	--stage research -o llm.api=responses -o llm:brief.model=error-in-200	http 200: The model failed to generate a response.
+	responses-error	--stage research -o llm.api=responses -o llm:brief.model=error-in-200	http 200 server_error: The model failed to generate a response.
 	EOF
 }
 
