@@ -761,8 +761,8 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	if (f[E_ID].type != JSON_ABSENT && f[E_ID].type != JSON_NULL &&
 	    id_text(&f[E_ID], &n->eid) == -1)
 		return fail(n, "event_id is not a string or integer id");
-	if (f[E_MARKETS].type != JSON_ABSENT && f[E_MARKETS].type != JSON_NULL &&
-	    f[E_MARKETS].type != JSON_ARRAY)
+	if (f[E_MARKETS].type != JSON_ABSENT &&
+	    f[E_MARKETS].type != JSON_NULL && f[E_MARKETS].type != JSON_ARRAY)
 		return fail(n, "markets is not an array");
 	/* A field of the event it cannot read, its id above all, is the
 	 * event's failure, not its markets': they have their own ids and
@@ -807,7 +807,8 @@ num_get(struct normalizer *n, const json_val *v, const char *name, double *d)
 		if ((r = str_double(s, sl, d)) == -2)
 			return fail(n, "out of memory");
 		if (r == -1)
-			return fail(n, "%s is not a number: \"%.32s\"", name, s);
+			return fail(n, "%s is not a number: \"%.32s\"", name,
+			    s);
 	} else if (json_double(v, d) == -1)
 		return fail(n, "%s is not a number", name);
 	return 0;
