@@ -51,6 +51,9 @@ struct summary {
 	 * last one's run_id, the worst status their ends gave */
 	int			 more_runs;
 	char			*other_id, *other_status;
+	/* runs without an end record: the named one, the last other one,
+	 * the others before it */
+	int			 ended, other_ended, other_unended;
 	int			 dry_run;	/* the run record says so */
 	struct summary_totals	 t;
 	struct fail		*fails;
@@ -188,15 +191,27 @@ status_rank(const char *st)
 	return 0;
 }
 
+/* The runs of the input that no end record closed. */
+static int
+unended_runs(const struct summary *s)
+{
+	return (s->runs > 0 && !s->ended) + s->other_unended +
+	    (s->other_id != NULL && !s->other_ended);
+}
+
 /* The run's status: the named run's, or the worst of the runs' when the
- * input holds several. */
+ * input holds several.  A run that never ended, beside one that did, was
+ * cut short: partial, as pm-store records a dump without its end. */
 static const char *
 run_status(const struct summary *s)
 {
-	const char *own = s->meta[M_STATUS];
+	const char *own = s->meta[M_STATUS], *st;
 
-	return status_rank(s->other_status) > status_rank(own) ?
+	st = status_rank(s->other_status) > status_rank(own) ?
 	    s->other_status : own;
+	if (st && unended_runs(s) && status_rank(st) < status_rank("partial"))
+		return "partial";
+	return st;
 }
 
 /* A run record of a run other than the one named: counted, and its end's
@@ -217,9 +232,14 @@ other_run(struct summary *s, const json_val *root, int end)
 	if (s->other_id == NULL || strlen(s->other_id) != n ||
 	    memcmp(s->other_id, id, n) != 0) {
 		s->more_runs++;
+		if (s->other_id && !s->other_ended)
+			s->other_unended++;
+		s->other_ended = 0;
 		free(s->other_id);
 		s->other_id = dupstr(root, "run_id");
 	}
+	if (end)
+		s->other_ended = 1;
 	if (end && (st = dupstr(root, "status")) != NULL) {
 		if (status_rank(st) > status_rank(s->other_status)) {
 			free(s->other_status);
@@ -243,6 +263,8 @@ add_run(struct summary *s, const json_val *root)
 	int other = other_run(s, root, end);
 
 	s->runs++;
+	if (end && !other)
+		s->ended = 1;
 	for (i = 0; i < M_COUNT && !other; i++) {
 		if (s->meta[i] && !(end && (i == M_FINISHED_AT || i == M_STATUS)))
 			continue;
@@ -832,6 +854,10 @@ text_run(const struct summary *s, FILE *f)
 		fprintf(f, "and %d more run%s in the input: the status is the "
 		    "worst of theirs\n", s->more_runs,
 		    s->more_runs == 1 ? "" : "s");
+	if (run_status(s) && unended_runs(s))
+		fprintf(f, "%d run%s in the input without an end record (cut "
+		    "short): counted partial\n", unended_runs(s),
+		    unended_runs(s) == 1 ? "" : "s");
 	if (s->failed_stage)
 		fprintf(f, "failed stage: %s: %s\n", s->failed_stage,
 		    or_dash(s->error));

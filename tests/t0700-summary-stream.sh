@@ -103,6 +103,29 @@ test_expect_success 'empty input: zero totals, no run, null identity' '
 	test_grep "^run: no run record in the input$" err
 '
 
+# A dump cut short (no end record) beside one that completed: the run
+# that never ended is partial, as pm-store records it, never completed.
+test_expect_success 'a run without its end record beside a completed one: partial' '
+	stream | head -n 1 >cut.ndjson &&
+	stream | sed -e "s/\"r1\"/\"r2\"/" -e "s/\"partial\"/\"completed\"/" >done.ndjson &&
+	cat cut.ndjson done.ndjson >two.ndjson &&
+	run pm-summary --json - two.ndjson && expect_status 0 &&
+	jq -c "[.run_id, .run_status, .finished_at]" out >got &&
+	echo "[\"r1\",\"partial\",null]" >want && test_cmp want got &&
+	test_grep "^run r1: .*, status partial$" err &&
+	test_grep -x "1 run in the input without an end record (cut short): counted partial" err &&
+	cat done.ndjson cut.ndjson >two.ndjson &&
+	run pm-summary -q --json - two.ndjson && expect_status 0 &&
+	jq -c "[.run_id, .run_status]" out >got &&
+	echo "[\"r2\",\"partial\"]" >want && test_cmp want got &&
+	run pm-summary -q --json - done.ndjson && expect_status 0 &&
+	test_eq completed "$(jq -r .run_status out)" &&
+	run pm-summary --json - cut.ndjson && expect_status 0 &&
+	test_eq null "$(jq -r .run_status out)" &&
+	test_grep "^run r1: .*, status unfinished$" err &&
+	test_grep -v "without an end record" err
+'
+
 test_expect_success 'a real pipe: raw, normalized and grouped records counted' '
 	for f in "$FIXTURES"/gamma-markets-Alex-Alaniz-2.json; do jq -c ".[]" "$f"; done |
 		pm-normalize >norm.ndjson &&
