@@ -255,6 +255,30 @@ static const struct source {
 };
 #define NSOURCES (sizeof sources / sizeof sources[0])
 
+int
+status_flow_known(const char *flow)
+{
+	size_t i;
+
+	for (i = 0; i < NSOURCES; i++)
+		if (strcmp(flow, sources[i].flow) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+status_flows(void)
+{
+	static char list[128];
+	size_t i, n = 0;
+
+	if (list[0] == 0)
+		for (i = 0; i < NSOURCES; i++)
+			n += (size_t)snprintf(list + n, sizeof list - n,
+			    "%s%s", i ? ", " : "", sources[i].flow);
+	return list;
+}
+
 struct fresh {
 	const struct source *src;
 	const char	*from;		/* the table last came from */

@@ -39,6 +39,11 @@ struct status_opts {
 void status_thresholds(const struct status_opts *o, const char *flow,
     int64_t *fresh, int64_t *stale);
 
+/* Whether flow stores data of its own that a status checks (replay
+ * stores other runs'), and the names of those flows, ", " between. */
+int status_flow_known(const char *flow);
+const char *status_flows(void);
+
 /* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0 or -1. */
 int status_duration(const char *s, int64_t *secs);
 

@@ -3,7 +3,8 @@
 # for prices) is a usage error, exit 2, naming the flows, before any
 # database is opened, as pm-store --last-run refuses one; it was "no
 # data", exit 5, at every check.  Every flow a run record may have is
-# taken; pipelines.sh status passes the 2 on.
+# taken but replay, which has no data of its own; pipelines.sh status
+# passes the 2 on.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/s.db
 NOW=2026-12-01T12:00:00Z
@@ -26,12 +27,25 @@ test_expect_success 'a name that is no flow: exit 2, the flows named, nothing op
 	test ! -e "$TMP/none.db"
 '
 
-test_expect_success 'every flow a run record may have is taken' '
-	for f in daily static delta events prices replay retry-failures trades; do
+test_expect_success 'every flow with data of its own is taken' '
+	for f in daily static delta events prices retry-failures trades; do
 		run pm-summary --status --db "$DB" --flow $f --now $NOW --json &&
 		{ [ "$status" -eq 0 ] || [ "$status" -eq 5 ]; } &&
 		jq -e ".flow == \"$f\"" out >/dev/null || { echo "flow $f: $status"; cat err; return 1; }
 	done
+'
+
+# The replay flow stores the runs it replays, under their own flows: it
+# has no data of its own, so --flow replay was "no data", exit 5, at
+# every check, and a --notify check alerted at each change.
+test_expect_success 'replay: exit 2, the flows --status checks named, nothing opened' '
+	run pm-summary --status --db "$DB" --flow replay --now $NOW &&
+	expect_status 2 && test ! -s out &&
+	test_grep -x "pm-summary: --flow: the replay flow stores no data of its own to check (--status checks daily, static, delta, events, prices, trades, retry-failures)" err &&
+	run pm-summary --status --db "$TMP/none.db" --flow replay --notify http://127.0.0.1:9/x &&
+	expect_status 2 && test ! -e "$TMP/none.db" &&
+	run "$TOP/pipelines.sh" status --env-file /dev/null --db "$DB" --flow replay &&
+	expect_status 2 && test_grep "^pm-summary: --flow: the replay flow stores no data" err
 '
 
 test_expect_success 'pipelines.sh status --flow: the same usage error' '

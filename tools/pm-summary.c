@@ -199,6 +199,14 @@ one_opt(int ch, struct opts *o)
 			    store_flows());
 			return -1;
 		}
+		/* nor is one with no data of its own (replay stores the
+		 * runs it replays, under their flows): no data forever */
+		if (!status_flow_known(optarg)) {
+			msg("--flow: the %s flow stores no data of its own to "
+			    "check (--status checks %s)", optarg,
+			    status_flows());
+			return -1;
+		}
 		o->st.flow = optarg;
 		return 0;
 	case O_FRESH:
