@@ -756,7 +756,8 @@ one_run(struct rep *r, struct db_stmt *st)
 	jw_bool(&r->j, late);
 	jw_close(&r->j, '}');
 	buf_printf(&r->t, "  %s%*s %-8s %-10s %s .. %s%s\n", tcol(st, 0),
-	    utf8_pad(tcol(st, 0), 34), "", tcol(st, 1), status ? status : "running", tcol(st, 3), tcol(st, 4),
+	    utf8_pad(tcol(st, 0), 34), "", tcol(st, 1),
+	    status ? status : "running", tcol(st, 3), tcol(st, 4),
 	    late ? " (dated ahead of the clock)" : "");
 	one_line(&r->t, start);
 	if (status == NULL)
