@@ -58,6 +58,10 @@ signal_at_start(int sig)
 	CHECK(pipe(p) == 0);
 	if ((w = fork()) == 0) {
 		close(p[0]);
+		/* as a program started in the foreground has it (a test
+		 * run in the background ignores SIGINT, which command.c
+		 * then leaves ignored) */
+		signal(sig, SIG_DFL);
 		report_fd = p[1];
 		end_sig = sig;
 		cmd_result_init(&r, 1024, 1024);
