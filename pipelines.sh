@@ -423,8 +423,15 @@ finish_run() {
 	[ "$flow" != replay ] || return 0
 	# The run's end is decided once: here, by its last stage, unless a
 	# signal came first and claimed it (interrupted, then main's call,
-	# claimed already: $1).  A signal after this claim stops nothing.
-	[ -n "${1:-}" ] || mkdir "$run_dir/end" 2>/dev/null || return 0
+	# claimed already: $1).  A signal after this claim stops nothing:
+	# this shell and the pm-store it starts ignore it (timeout(1) and ^C
+	# signal the whole group), and main waits for this shell ("ending"),
+	# which a second signal kills.
+	if [ -z "${1:-}" ]; then
+		trap '' INT HUP TERM
+		echo "$BASHPID" >"$run_dir/ending"
+		mkdir "$run_dir/end" 2>/dev/null || return 0
+	fi
 	end_of_run
 	# a replay of the dump then ends the run as this run ended: its
 	# failed stage, and the counts pm-store gave it (an end without
@@ -453,7 +460,7 @@ finish_run() {
 	# row is replaced whole, and an end without them would leave none.
 	if [ -z "$dry_run" ] && ! err=$( { run_record
 	    [ -z "$fail" ] || printf '%s\n' "$fail"; dump_end "$end"; } |
-	    { trap '' INT HUP; stages_file='' pm pm-store; } 2>&1 >/dev/null)
+	    { stages_file='' pm pm-store; } 2>&1 >/dev/null)
 	then
 		printf '%s\n' "$err" >&2
 		echo "$prog: $flow: cannot record how run $run_id ended" \
@@ -721,10 +728,17 @@ interrupted() {
 	fi
 	stopped=$1 stopped_rc=$((128 + $2))
 	stage_done "$stopped_rc" pipelines.sh "stopped by SIG$stopped"
-	kill_tree "$flow_pid"
+	if [ -n "${late:-}" ]; then
+		# the end being stored ignores TERM
+		kill_tree "$flow_pid" KILL
+		kill_tree "$(cat "$run_dir/ending" 2>/dev/null)" KILL
+	else
+		kill_tree "$flow_pid"
+	fi
 }
 
-# PID and every process under it (ps: procps, install-deps.sh --runtime):
+# kill_tree PID [SIG]: SIG (TERM) to PID and every process under it (ps:
+# procps, install-deps.sh --runtime):
 # each one stopped before its children are listed, so that none forks
 # past the walk, and all of them stopped before any is ended, so that
 # none goes on as if its input had ended (a stage after one ended early
@@ -734,9 +748,10 @@ interrupted() {
 # shellcheck disable=SC2317 # called by interrupted
 kill_tree() {
 	local -a tree=()
+	[ -n "$1" ] || return 0
 	stop_tree "$1"
 	[ "${#tree[@]}" -gt 0 ] || return 0
-	kill -TERM "${tree[@]}" 2>/dev/null
+	kill -"${2:-TERM}" "${tree[@]}" 2>/dev/null
 	kill -CONT "${tree[@]}" 2>/dev/null
 }
 # shellcheck disable=SC2317 # called by kill_tree, into its tree
@@ -1183,6 +1198,13 @@ main() {
 	# end's status, as for a run that ended unsignalled)
 	if [ -n "$late" ] && [ -z "$stopped" ]; then
 		wait "$flow_pid"
+		# the shell storing the end outlives the flow's when the
+		# signal was the whole group's (gone, or a zombie no one reaps)
+		late_end=$(cat "$run_dir/ending" 2>/dev/null)
+		while [ -n "$late_end" ] && [ -z "$stopped" ] &&
+		    ps -o stat= -p "$late_end" | grep -qv '^Z'; do
+			sleep 0.05
+		done
 		late_end=$(cut -d' ' -f1 "$run_dir/outcome" 2>/dev/null)
 		case $late_end in
 		completed) status=0 ;; partial) status=1 ;; *) status=3 ;;

@@ -25,11 +25,30 @@ esac
 printf '%s\n' "\$in" | exec "$PM_BIN/pm-store"
 EOS
 chmod +x "$FB/pm-store"
+# PARTIAL=1: pm-normalize exits 1, the run ends partial
+rm "$FB/pm-normalize"
+cat >"$FB/pm-normalize" <<EOS
+#!/bin/bash
+"$PM_BIN/pm-normalize" "\$@" || exit
+[ -z "\${PARTIAL:-}" ] || exit 1
+EOS
+chmod +x "$FB/pm-normalize"
+
+# the end record on its way to the database (the fake pm-store's sleep)
+wait_ending() {
+	local i
+	for i in $(seq 400); do
+		[ -e "$TMP/ending" ] && return 0
+		sleep 0.05
+	done
+	cat err
+	return 1
+}
 
 # at_end SIG [-]: SIG to the driver (with -, to its process group, as ^C
 # in a terminal) while the end is being stored
 at_end() {
-	local sig=$1 to=${2:-} dp i st=0
+	local sig=$1 to=${2:-} dp st=0
 	rm -f "$TMP/ending"
 	# job control and env --default-signal: a SIGINT not ignored (t0932)
 	set -m
@@ -37,11 +56,7 @@ at_end() {
 	    --db "e$sig.db" >out 2>err &
 	dp=$!
 	set +m
-	for i in $(seq 400); do
-		[ -e "$TMP/ending" ] && break
-		sleep 0.05
-	done
-	[ -e "$TMP/ending" ] || { cat err; return 1; }
+	wait_ending || return 1
 	kill -"$sig" -- "$to$dp"
 	wait "$dp" || st=$?
 	test_eq 0 "$st" &&
@@ -55,6 +70,34 @@ test_expect_success 'SIGTERM while the end is stored: stored as decided' '
 '
 test_expect_success '^C (SIGINT to the group) while the end is stored' '
 	at_end INT -
+'
+# timeout(1) signals the driver, then its whole group: the shell and the
+# pm-store storing the end were killed, and a run that had ended partial
+# read completed (pm-store's own end of the stream)
+test_expect_success 'timeout(1) running out while the end is stored' '
+	rm -f "$TMP/ending"
+	PARTIAL=1 PM_BIN=$FB timeout 600 "$P" events --env-file /dev/null \
+	    --db t.db >out 2>err &
+	tp=$! st=0
+	wait_ending &&
+	kill -ALRM "$tp" &&	# as its time running out does
+	{ wait "$tp" || st=$?; } &&
+	test_eq 124 "$st" &&
+	test_eq partial "$(sqlite3 t.db "SELECT status FROM processing_runs")" &&
+	test_grep "events: SIGTERM after run .* had ended (partial)" err
+'
+test_expect_success 'a second signal stops the end being stored' '
+	rm -f "$TMP/ending"
+	set -m
+	PM_BIN=$FB "$P" events --env-file /dev/null --db k.db >out 2>err &
+	dp=$! st=0
+	set +m
+	wait_ending &&
+	kill -TERM -- -"$dp" && sleep 0.3 && kill -TERM "$dp" &&
+	{ wait "$dp" || st=$?; } &&
+	test_eq 143 "$st" &&
+	test_grep "events: SIGTERM: run .* stopped" err &&
+	sleep 0.3 && ! pgrep -af "$FB/"
 '
 test_expect_success 'a signal before the end still stops the run, failed' '
 	fake_control "{\"latency_ms\": 2000}"
