@@ -587,7 +587,7 @@ put_resolution(struct normalizer *n, struct buf *b, const json_val *f)
 /* event_id, event_slug and event{event_id, slug, title, tags}. */
 static int
 put_event(struct normalizer *n, struct buf *b, const json_val *ev,
-    json_val *tags)
+    json_val *tags, int parent)
 {
 	json_val f[EV_N];
 
@@ -602,6 +602,10 @@ put_event(struct normalizer *n, struct buf *b, const json_val *ev,
 	}
 	json_pick(ev, evkeys, EV_N, f);
 	*tags = f[EV_TAGS];
+	/* the event a market came inside, its id unreadable: event()
+	 * failed it, and its markets go on without it */
+	if (parent && n->eid.len == 0)
+		f[EV_ID].type = JSON_NULL;
 	if (put_id(n, b, "event_id", &f[EV_ID], "event id") == -1 ||
 	    put_str(n, b, "event_slug", &f[EV_SLUG], "event slug", 1) == -1)
 		return -1;
@@ -661,7 +665,7 @@ market(struct normalizer *n, struct buf *b, const json_val *m,
 	    put_str(n, b, "slug", &f[M_SLUG], "slug", 1) ||
 	    put_str(n, b, "question", &f[M_QUESTION], "question", 0) ||
 	    put_str(n, b, "description", &f[M_DESCRIPTION], "description", 0) ||
-	    put_event(n, b, &ev, &evtags) ||
+	    put_event(n, b, &ev, &evtags, parent != NULL) ||
 	    put_time(n, b, "close_time", either(&f[M_ENDDATE],
 		&f[M_ENDDATEISO]), "endDate") ||
 	    put_time(n, b, "start_time", &f[M_STARTDATE], "startDate") ||
@@ -752,23 +756,28 @@ event(struct normalizer *n, const json_val *e, const struct norm_src *src,
 	struct buf *b = &n->rec;
 	json_val f[E_N], m;
 	json_iter it;
+	const char *idbad = NULL;
 	int failed = 0;
 
 	if (e->type != JSON_OBJECT)
 		return fail(n, "event is not an object");
 	json_pick(e, ekeys, E_N, f);
 	buf_reset(&n->eid);
-	if (f[E_ID].type != JSON_ABSENT && f[E_ID].type != JSON_NULL &&
-	    id_text(&f[E_ID], &n->eid) == -1)
-		return fail(n, "event_id is not a string or integer id");
+	if (f[E_ID].type == JSON_ABSENT || f[E_ID].type == JSON_NULL)
+		idbad = "event_id missing";
+	else if (id_text(&f[E_ID], &n->eid) == -1) {
+		buf_reset(&n->eid);
+		idbad = "event_id is not a string or integer id";
+	}
 	if (f[E_MARKETS].type != JSON_ABSENT &&
 	    f[E_MARKETS].type != JSON_NULL && f[E_MARKETS].type != JSON_ARRAY)
-		return fail(n, "markets is not an array");
+		return fail(n, "%s", idbad ? idbad : "markets is not an array");
 	/* A field of the event it cannot read, its id above all, is the
 	 * event's failure, not its markets': they have their own ids and
-	 * fields, and without the event's id their event_id is null. */
-	if (n->eid.len == 0)
-		failed = fail(n, "event_id missing") == -1;
+	 * fields, and without the event's id their event_id is null
+	 * (put_event: n->eid empty). */
+	if (idbad)
+		failed = fail(n, "%s", idbad) == -1;
 	else
 		failed = event_record(n, b, f, src) == -1;
 	if (failed)

@@ -70,8 +70,11 @@ test_expect_success 'an event field it cannot read fails the event alone: its ma
 	jq -se "map(select(.kind == \"market\") | .event_id == \"$id\") | all" out >/dev/null &&
 	test_grep "^pm-normalize: in.ndjson:1: event $id: endDate is not a timestamp: \"soon\"" err
 '
-test_expect_success 'an event without an id (null or none) fails once: its markets, with their ids, go on' '
-	for del in "del(.id)" ".id = null"; do
+test_expect_success 'an event without an id (null, none or unreadable) fails once: its markets, with their ids, go on' '
+	for del in "del(.id)" ".id = null" ".id = {\"a\":1}" ".id = [1]" \
+	    ".id = true" ".id = 1.5" ".id = \"\""; do
+		case $del in *null*|del*) why="event_id missing" ;;
+		*) why="event_id is not a string or integer id" ;; esac
 		jq -c ".[0] | $del" "$FIXTURES"/gamma-events-bobaoxu2001-1.json >in.ndjson &&
 		n=$(jq -c ".markets | length" in.ndjson) && test_num "$n" -gt 1 &&
 		run pm-normalize -R -e events in.ndjson && expect_status 1 &&
@@ -81,7 +84,7 @@ test_expect_success 'an event without an id (null or none) fails once: its marke
 		    .market_id == null and .reason == \"normalization_failed\"" out >/dev/null &&
 		jq -se "map(select(.kind == \"market\") | .event_id == null and
 		    .market_id != null) | all" out >/dev/null &&
-		test "$(grep -c "^pm-normalize: in.ndjson:1: event_id missing\$" err)" = 1 ||
+		test "$(grep -c "^pm-normalize: in.ndjson:1: $why\$" err)" = 1 ||
 		{ say "$del"; return 1; }
 	done
 '
