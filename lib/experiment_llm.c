@@ -371,6 +371,32 @@ build_gemini(const struct variant *v, const struct buf *prompt, struct buf *b)
 	jw_close(b, '}');
 }
 
+/* A content sent as a list of parts (Mistral's reasoning models: a
+ * thinking part, then text): its text parts, one after the other; the
+ * others are not the answer.  -1 when none has text. */
+static int
+chat_parts(struct xworker *w, const json_val *content)
+{
+	json_val part, type, text;
+	json_iter it;
+	const char *s;
+	size_t sl, tl;
+	int n = 0;
+
+	json_iter_init(&it, content);
+	while (json_iter_next(&it, NULL, NULL, &part)) {
+		json_get(&part, "type", &type);
+		json_get(&part, "text", &text);
+		s = json_str(&type, &tl);
+		if ((s == NULL || (tl == 4 && memcmp(s, "text", 4) == 0)) &&
+		    (s = json_str(&text, &sl)) != NULL) {
+			buf_add(&w->tmp, s, sl);
+			n++;
+		}
+	}
+	return n > 0 ? 0 : -1;
+}
+
 /* choices[0].message: its content, and the url_citation annotations a
  * search model adds (code-point offsets into the content). */
 static int
@@ -399,11 +425,15 @@ read_chat(struct xworker *w, const json_val *root, struct answer *a)
 	    strcmp(a->why, "finish_reason model_length") == 0 ||
 	    strcmp(a->why, "finish_reason content_filter") == 0;
 	json_get(&msg, "content", &content);
+	json_get(root, "model", &a->model);
+	json_get(root, "usage", &a->usage);
+	a->unit = "codepoint";
+	a->search_calls = -1;
+	if (content.type == JSON_ARRAY)
+		return chat_parts(w, &content);
 	if ((s = json_str(&content, &sl)) == NULL)
 		return -1;
 	buf_add(&w->tmp, s, sl);
-	json_get(root, "model", &a->model);
-	json_get(root, "usage", &a->usage);
 	json_get(&msg, "annotations", &anns);
 	json_iter_init(&it, &anns);
 	while (json_iter_next(&it, NULL, NULL, &an)) {
@@ -411,8 +441,6 @@ read_chat(struct xworker *w, const json_val *root, struct answer *a)
 		json_pick(&uc, names, 4, m);
 		add_cite(a, &m[3], &m[2], &m[1], &m[0], s, sl);
 	}
-	a->unit = "codepoint";
-	a->search_calls = -1;
 	return 0;
 }
 

@@ -39,6 +39,9 @@ same SEED and request (path and body) give the same answer.
             long, as other proxies send
   trailing  like valid, without the fence: the object holds a "}" in a
             string, and prose after it holds one too, as models write
+  parts     like valid, the content a list of parts (as Mistral's
+            reasoning models send): a thinking part holding a decoy
+            object, then the text in two text parts
 
 .../responses and .../models/MODEL:generateContent answer with the
 recorded responses in fixtures/llm: a prompt naming "market_id ID"s gets
@@ -322,6 +325,11 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(3)
             content = ("Here is my estimate:\n```json\n" +
                        probs_for(prompt, self.rng) + "\n```")
+        if model == "parts":
+            content = [{"type": "thinking", "thinking": [
+                {"type": "text", "text": '{"probabilities": {"x": 1}}'}]},
+                {"type": "text", "text": content[:20]},
+                {"type": "text", "text": content[20:]}]
         self.send(200, json.dumps({
             "id": "chatcmpl-test", "object": "chat.completion",
             "model": model,

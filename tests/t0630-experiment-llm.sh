@@ -220,6 +220,18 @@ test_expect_success 'a 200 whose error is a string: its text is the failure' '
 	test_cmp want got
 '
 
+# An OpenAI-compatible answer whose content is a list of parts (Mistral's
+# reasoning models: thinking, then text) failed "answer without
+# choices[0].message.content": the text parts are the answer, the
+# thinking is not.
+test_expect_success 'a chat answer whose content is a list of parts: its text parts' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	run pm-experiment -c ../stop.json -o llm:guess.model=parts in.ndjson &&
+	expect_status 0 &&
+	jq -e "select(.kind==\"group\") | .results[] | select(.variant==\"guess\") |
+	    .status == \"ok\" and (.probabilities | length > 0) and
+	    (.probabilities | has(\"x\") | not)" out >/dev/null
+'
 test_expect_success 'an answer that ended as one says nothing more' '
 	head -1 ../groups.ndjson >in.ndjson &&
 	for opts in "" "-o llm.api=responses" "-o llm.type=gemini"; do
