@@ -578,6 +578,13 @@ book_put(struct store *s, struct entry *e, const json_val *root)
 		return bad(s, e, "book without token_id or ts");
 	if (!time_ok(root, "ts", 1))
 		return bad(s, e, "ts is not " TIME_IS);
+	/* kept in each level's row: never a wrong type taken for null */
+	if (mid.type != JSON_NULL && mid.type != JSON_ABSENT &&
+	    json_str(&mid, NULL) == NULL)
+		return bad(s, e, "market_id is not a string");
+	if (sha.type != JSON_NULL && sha.type != JSON_ABSENT &&
+	    json_str(&sha, NULL) == NULL)
+		return bad(s, e, "raw_sha256 is not a string");
 	for (i = 0; i < 2; i++) {
 		json_get(root, sides[i][0], &lv);
 		if (rows_check(s, &lv, T_BOOKS, "book level", "", NULL, err,

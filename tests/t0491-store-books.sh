@@ -65,6 +65,18 @@ test_expect_success 'book_summary: spread and depth within 1% and 5% of the midp
 	test_eq "0.02|0.022|0.002|0.021|0|219.41" "$(cat got)"
 '
 
+test_expect_success 'a book whose market_id or raw_sha256 is no string: failed at its line, never kept as null' '
+	book_raw clob-book-estevaogn-1.json | pm-normalize |
+	    jq -c "select(.kind==\"book\")" >b.ndjson &&
+	{ jq -c ".market_id = 9" b.ndjson; jq -c ".raw_sha256 = [1]" b.ndjson;
+	  jq -c ".market_id = null | .raw_sha256 = null" b.ndjson; } >in.ndjson &&
+	run pm-store --db a.db in.ndjson && expect_status 1 &&
+	test_grep -x "pm-store: in.ndjson:1: market_id is not a string" err &&
+	test_grep -x "pm-store: in.ndjson:2: raw_sha256 is not a string" err &&
+	test_grep "3 records: 1 inserted, 0 updated, 0 unchanged, 0 duplicate, 0 skipped, 2 failed" err &&
+	test_eq "60|0|0" "$(sqlite3 a.db "SELECT count(*), count(market_id), count(raw_sha256) FROM books")"
+'
+
 pg_start
 test_expect_success 'PostgreSQL: the same levels and summary' '
 	pg_ready && url=$(pg_newdb books) &&
