@@ -105,6 +105,11 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 	else if (err[0] == 0 && is_memory(p) && !(flags & DB_MEMORY))
 		snprintf(err, errlen, "%s: an in-memory database keeps nothing; "
 		    "give a file", p);
+	else if (err[0] == 0 && strncmp(p, "file:", 5) == 0 && !is_memory(p))
+		/* SQLite would open the URI's file, every existence check
+		 * (a reader's "no database here") test the path as written */
+		snprintf(err, errlen, "%s: a file: URI, not a path; give the "
+		    "path", p);
 	else if (err[0] == 0 && (flags & DB_TLS))
 		snprintf(err, errlen, "%s: SQLite cannot be reached over TLS",
 		    p);

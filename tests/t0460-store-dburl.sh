@@ -70,6 +70,20 @@ test_expect_success 'in-memory SQLite databases keep nothing: refused' '
 	grep -q "^pm-store: DATABASE_URL: :memory:" err
 '
 
+test_expect_success 'a file: URI: refused, not stored where no reader would look' '
+	: SQLite opened the file the URI names, x.db, and every reader &&
+	: looked for a file named file:x.db, found none and exported nothing &&
+	refused "file:x.db" "^pm-store: --db: file:x.db: a file: URI, not a path; give the path\$" &&
+	refused "sqlite:file:sub/x.db?mode=rwc" "a file: URI, not a path" &&
+	run pm-store --db file:x.db --export market && expect_status 2 &&
+	run pm-store --db file:x.db --last-run daily && expect_status 2 &&
+	DATABASE_URL=file:x.db run pm-summary --status && expect_status 2 &&
+	grep -q "^pm-summary: DATABASE_URL: file:x.db: a file: URI" err &&
+	test -z "$(made)" &&
+	run pm-store --db ./file:x.db "$RUN" && expect_status 0 &&
+	run pm-store --db ./file:x.db --export raw && expect_status 0
+'
+
 test_expect_success 'a path and sqlite: are SQLite, in every spelling' '
 	mkdir d && run pm-store --db d/a.db "$RUN" && expect_status 0 &&
 	run pm-store --db sqlite:b.db "$RUN" && expect_status 0 &&
