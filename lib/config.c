@@ -43,7 +43,7 @@ static const char *const param_keys[] = { "variant", "name", "type",
     "timeout", "depends_on", "version", "description", "builtin", "program",
     "program_file", "max_memory_mb", "argv", "env", "api", "base_url",
     "model", "api_key_env", "system", "prompt", "temperature", "max_tokens",
-    "json_mode", "json_schema", "web_search", "google_search",
+    "max_completion_tokens", "json_mode", "json_schema", "web_search", "google_search",
     "search_context_size", "allowed_domains", "user_location",
     "requests_per_minute", "max_retries", "max_retry_wait", NULL };
 
@@ -632,7 +632,25 @@ fill_llm(struct loader *L, struct variant *v, jv p)
 	if (pbool(L, v, p, "json_mode", &v->json_mode) == -1)
 		return -1;
 	v->json_mode = v->json_mode || v->json_schema != NULL;
-	return fill_api(L, v, p);
+	if (fill_api(L, v, p) == -1)
+		return -1;
+	/* OpenAI's reasoning models refuse chat's max_tokens and take the
+	 * same cap as max_completion_tokens; other providers may know only
+	 * max_tokens: the name is the user's.  One cap: the fingerprint's. */
+	d = 0;
+	if (prange(L, v, p, "max_completion_tokens", 1, 1000000, 1, &d) == -1)
+		return -1;
+	if (d != 0 && v->api != XA_CHAT)
+		return fail(L, "%s: max_completion_tokens is the chat API's; "
+		    "this one's cap is max_tokens", v->id);
+	if (d != 0 && v->max_tokens != 0)
+		return fail(L, "%s: max_tokens and max_completion_tokens: one "
+		    "cap, under one name", v->id);
+	if (d != 0) {
+		v->max_tokens = (long)d;
+		v->cap_completion = 1;
+	}
+	return 0;
 }
 
 static int

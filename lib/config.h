@@ -53,6 +53,8 @@ struct variant {
 	char	 *base_url, *model, *api_key_env, *system, *prompt;
 	double	  temperature;	/* < 0: not sent */
 	long	  max_tokens;	/* 0: not sent */
+	int	  cap_completion;	/* chat: max_tokens sent as
+					 * max_completion_tokens */
 	int	  json_mode;	/* ask for a JSON answer */
 	char	 *json_schema;	/* compact JSON, or NULL */
 	int	  search;	/* web_search or google_search */

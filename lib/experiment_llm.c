@@ -289,7 +289,8 @@ build_chat(const struct variant *v, const struct buf *prompt, struct buf *b)
 	jw_str(b, prompt->data, prompt->len);
 	jw_close(b, '}');
 	jw_close(b, ']');
-	sampling(v, "max_tokens", b);
+	sampling(v, v->cap_completion ? "max_completion_tokens" :
+	    "max_tokens", b);
 	if (v->json_schema) {
 		jw_key(b, "response_format");
 		RAW(b, "{\"type\":\"json_schema\",\"json_schema\":{\"name\":"

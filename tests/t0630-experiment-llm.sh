@@ -84,6 +84,29 @@ test_expect_success 'the request: path, key header, model parameters, prompt fro
 	test_grep "Summary: nothing decisive" prompt
 '
 
+# OpenAI's reasoning models refuse chat's max_tokens ("use
+# max_completion_tokens instead"): every request a 400, no key to send
+# the cap under the name they take.
+test_expect_success 'max_completion_tokens: the cap under that name; with max_tokens, or not chat: exit 2' '
+	: >../llm.log &&
+	head -1 ../groups.ndjson >in.ndjson &&
+	cat >cap.json <<-JSON &&
+	{"suites": [{"id": "c", "defaults": {"base_url": "http://127.0.0.1:$port/v1/",
+	  "api_key_env": "PM_TEST_KEY"},
+	  "forecast": [{"variant": "v", "type": "openai", "model": "valid",
+	    "max_completion_tokens": 250}]}]}
+	JSON
+	run pm-experiment -c cap.json in.ndjson && expect_status 0 &&
+	jq -se ".[0].request | .max_completion_tokens == 250 and
+	    (has(\"max_tokens\") | not)" ../llm.log >/dev/null &&
+	run pm-experiment -c cap.json -o c:v.max_tokens=5 in.ndjson &&
+	expect_status 2 &&
+	test_grep "c:forecast:v: max_tokens and max_completion_tokens" err &&
+	run pm-experiment -c cap.json -o c:v.api=responses in.ndjson &&
+	expect_status 2 &&
+	test_grep "c:forecast:v: max_completion_tokens is the chat API" err
+'
+
 test_expect_success '--dump-dir keeps requests and answers per event, never the key' '
 	run pm-experiment -c ../llm.json --dump-dir dump ../groups.ndjson &&
 	test -s dump/e1/llm.forecast.valid.request.json &&
