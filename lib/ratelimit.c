@@ -197,8 +197,11 @@ rl_get(struct rl_table *t, const char *endpoint)
 
 /* -- the state file ------------------------------------------------- */
 
-/* A bucket's record, or a full bucket when there is none yet or it is
- * from before a reboot (the monotonic clock started again). */
+/* A bucket's record, or a full bucket when there is none yet, it is
+ * from before a reboot (the monotonic clock started again) or it is no
+ * record a process wrote: a NaN time never refilled, and the process
+ * waited for ever; a deep debt for hours (a token is taken only from
+ * a bucket holding one, so none is stored below 0). */
 static void
 load(struct rl_bucket *b, double now)
 {
@@ -206,8 +209,9 @@ load(struct rl_bucket *b, double now)
 	off_t off = (off_t)(sizeof MAGIC + sizeof r * (size_t)b->slot);
 
 	if (pread(b->sh->fd, &r, sizeof r, off) != (ssize_t)sizeof r ||
-	    r.valid != 1 || r.last > now + 1 || r.paused_until > now + 86400 ||
-	    !(r.tokens >= -1e6 && r.tokens <= 1e9)) {
+	    r.valid != 1 || !(r.last <= now + 1) ||
+	    !(r.paused_until <= now + 86400) ||
+	    !(r.tokens >= -1 && r.tokens <= 1e9)) {
 		b->tokens = b->burst;
 		b->last = now;
 		b->paused_until = 0;

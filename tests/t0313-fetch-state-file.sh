@@ -58,4 +58,31 @@ test_expect_success 'the suite s budgets stay in the test s directory, never in 
 	test_eq "" "$(find "$TMP/home" -mindepth 1)"
 '
 
+# A record of the state file as this build writes it: tokens, last,
+# paused_until, valid (doubles), after the 12-byte header; one a bucket;
+# a time "now" is the monotonic clock's.
+state_file() {
+	python3 -c '
+import struct, sys, time
+if sys.argv[3] == "now":
+    sys.argv[3] = time.monotonic()
+f = open(sys.argv[1], "wb")
+f.write(b"pm-budget-1\0")
+for i in range(11):
+    f.write(struct.pack("dddd", float(sys.argv[2]), float(sys.argv[3]), 0.0, 1.0))
+' "$@" && chmod 600 "$1"
+}
+
+test_expect_success 'a corrupt state file (a time that is NaN) does not stop the listing' '
+	mkdir -m 700 "$TMP/nan" && state_file "$TMP/nan/$NAME" 0 nan &&
+	PM_STATE_DIR=$TMP/nan run timeout 30 pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50
+'
+
+test_expect_success 'nor does one in deep debt (no process stores a bucket below 0)' '
+	mkdir -m 700 "$TMP/debt" && state_file "$TMP/debt/$NAME" -1000000 now &&
+	PM_STATE_DIR=$TMP/debt run timeout 30 pm-fetch markets --closed false &&
+	expect_status 0 && test_line_count out 50
+'
+
 test_done
