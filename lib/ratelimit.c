@@ -42,6 +42,7 @@ struct rec {
 
 struct rl_shared {
 	int	 fd;
+	double	 pause_max;	/* rl_pause_max() */
 };
 
 struct rl_table {
@@ -90,8 +91,10 @@ rl_new(void)
 
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
-	for (i = 0; i < RL_NAPI; i++)
+	for (i = 0; i < RL_NAPI; i++) {
 		t->sh[i].fd = -1;
+		t->sh[i].pause_max = 86400;
+	}
 	for (i = 0; i < NPUB; i++) {
 		if ((t->b[i].name = strdup(published[i].name)) == NULL) {
 			rl_free(t);
@@ -221,12 +224,24 @@ load(struct rl_bucket *b, double now)
 	b->tokens = r.tokens < b->burst ? r.tokens : b->burst;
 	b->last = r.last;
 	b->paused_until = r.paused_until;
+	/* Another process's pause, cut as this one's own would be, from
+	 * when it was first seen here: one that waited up to its
+	 * --retry-after-max made every other wait as long, whatever
+	 * theirs.  The file keeps the pause (store()). */
+	if (r.paused_until > now + b->sh->pause_max) {
+		if (r.paused_until != b->pause_seen) {
+			b->pause_seen = r.paused_until;
+			b->pause_cut = now + b->sh->pause_max;
+		}
+		b->paused_until = b->pause_cut;
+	}
 }
 
 static void
 store(struct rl_bucket *b)
 {
-	struct rec r = { b->tokens, b->last, b->paused_until, 1 };
+	struct rec r = { b->tokens, b->last, b->paused_until >
+	    b->pause_seen ? b->paused_until : b->pause_seen, 1 };
 	off_t off = (off_t)(sizeof MAGIC + sizeof r * (size_t)b->slot);
 
 	/* A lost write only makes the next process trust a fuller bucket
@@ -322,6 +337,15 @@ rl_pause(struct rl_bucket *b, double until)
 		b->paused_until = until;
 	if (until > b->next_try)
 		b->next_try = until;
+}
+
+void
+rl_pause_max(struct rl_table *t, double seconds)
+{
+	size_t i;
+
+	for (i = 0; i < RL_NAPI; i++)
+		t->sh[i].pause_max = seconds;
 }
 
 /* mkdir, a directory already there being fine. */

@@ -42,6 +42,8 @@ struct rl_bucket {
 	int	 slot;		/* its record in the state file */
 	int	 set;		/* given by --rate */
 	double	 next_try;	/* shared: not worth asking before */
+	double	 pause_seen;	/* shared: a longer pause than ours, */
+	double	 pause_cut;	/* and when we stop waiting for it */
 	struct rl_shared *sh;	/* NULL: this process's alone */
 };
 
@@ -83,5 +85,10 @@ struct rl_bucket *rl_get(struct rl_table *t, const char *endpoint);
 double rl_take(struct rl_bucket *b, double now);
 
 void rl_pause(struct rl_bucket *b, double until);
+
+/* The longest pause another process's Retry-After (through the state
+ * file) makes this one wait, in seconds: its own --retry-after-max, not
+ * the other's (default 86400).  Call before rl_take(). */
+void rl_pause_max(struct rl_table *t, double seconds);
 
 #endif

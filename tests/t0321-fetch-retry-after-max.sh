@@ -60,6 +60,21 @@ test_expect_success 'Retry-After as a date counts from the server'"'"'s Date' '
 	fake_control "{\"clock_skew\":0}"
 '
 
+# the pause goes through the shared state file: another process that
+# allows a longer wait (a backfill by hand) made a cron run with the
+# default wait as long, up to a day
+test_expect_success 'another process'"'"'s pause waits no longer than this one'"'"'s --retry-after-max' '
+	fake_control "{\"every_429\":1,\"retry_after\":300}" &&
+	{ timeout 4 pm-fetch markets --limit 10 --partitions 1 --attempts 2 \
+	    --retry-after-max 600 >/dev/null 2>&1 || :; } &&
+	fake_control "{\"every_429\":0}" &&
+	t0=$(ms) &&
+	run timeout 40 pm-fetch markets --limit 10 --partitions 1 \
+	    --retry-after-max 2 &&
+	t1=$(ms) && expect_status 0 && test_line_count out 10 &&
+	test $((t1 - t0)) -lt 20000
+'
+
 test_expect_success 'the default maximum is 60 s, documented' '
 	run pm-fetch --help && grep -q -- "--retry-after-max SEC" out &&
 	grep -qF "Fl \-retry\-after\-max Ar seconds" "$TOP/man/pm-fetch.1" &&

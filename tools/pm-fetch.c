@@ -883,7 +883,10 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	o->f.progress = progress_new(names[o->cmd], "requests", o->progress);
 
 	/* One budget per API for all of the user's processes; an unsafe
-	 * state file is reported and the budget stays this process's. */
+	 * state file is reported and the budget stays this process's.
+	 * Another's pause waits no longer than this one's own would. */
+	rl_pause_max(rl, o->f.retry_after_max > 0 ? o->f.retry_after_max :
+	    FETCH_RETRY_AFTER_MAX);
 	if (o->cmd == CMD_MARKETS || o->cmd == CMD_EVENTS)
 		rl_share(rl, RL_GAMMA, o->g.base);
 	else if (o->cmd == CMD_TRADES) {
