@@ -110,6 +110,7 @@ client_tls_cert_file = $PGB_DIR/tls.crt"
 	pidfile = $PGB_DIR/pgbouncer.pid
 	${PGB_OPTS:-}
 	EOF
+	echo "$PGB_DIR" >"$PG_DIR/pgbouncer.dir"
 	if ! pg_as "$bin" -d "$PGB_DIR/pgbouncer.ini" >"$PGB_DIR/start.log" 2>&1; then
 		PG_ERR="pgbouncer did not start: $(tail -3 "$PGB_DIR/start.log" "$PGB_DIR/pgbouncer.log" 2>/dev/null)"
 		return 1
@@ -128,10 +129,12 @@ client_tls_cert_file = $PGB_DIR/tls.crt"
 	done
 }
 
+# pgbouncer_stop [DIR]: the one of PGB_DIR, or of DIR
 pgbouncer_stop() {
-	[ -n "$PGB_DIR" ] || return 0
-	[ -f "$PGB_DIR/pgbouncer.pid" ] && kill "$(cat "$PGB_DIR/pgbouncer.pid")" 2>/dev/null
-	rm -rf "$PGB_DIR"
+	local d=${1:-$PGB_DIR}
+	[ -n "$d" ] || return 0
+	[ -f "$d/pgbouncer.pid" ] && kill "$(cat "$d/pgbouncer.pid")" 2>/dev/null
+	rm -rf "$d" "$PG_DIR/pgbouncer.dir"
 	PGB_DIR=
 }
 
@@ -212,10 +215,13 @@ pg_start() {
 		PG_USER=pmtest
 		id pmtest >/dev/null 2>&1 || PG_USER=nobody
 	fi
+	# started again (a case of its own each): the one before is stopped
+	pg_stop
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pm-pg.XXXXXX") || return 1
 	chmod 755 "$PG_DIR"
 	[ -n "$PG_USER" ] && chown "$PG_USER" "$PG_DIR"
 	trap 'test_exit_cleanup pg_stop' EXIT
+	pg_watch
 	if ! pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres \
 	    --auth=trust -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
 		PG_ERR="initdb failed: $(tail -3 "$PG_DIR/initdb.log")"
@@ -229,6 +235,23 @@ pg_start() {
 	fi
 	PG_URL="postgresql://postgres@/postgres?host=$PG_DIR"
 	export PG_URL
+}
+
+# pg_watch: a watch on the script that outlives it, so that no server is
+# left running whatever the way the script ends: when the script is gone
+# and its server (or PgBouncer) is not, as when a later `trap ... EXIT`
+# replaced the one that stops them (t0715 did, and left a PostgreSQL
+# running after the suite) or the script was killed, it stops them.  In
+# a subshell of its own, it is no job of the script's (a `wait` does not
+# wait for it), and holds none of its output.
+pg_watch() {
+	( (
+		trap '' HUP INT TERM
+		while kill -0 $$ 2>/dev/null; do sleep 1; done
+		[ -f "$PG_DIR/pgbouncer.dir" ] &&
+		    pgbouncer_stop "$(cat "$PG_DIR/pgbouncer.dir")"
+		[ -d "$PG_DIR" ] && pg_stop
+	) </dev/null >/dev/null 2>&1 & )
 }
 
 pg_as() {

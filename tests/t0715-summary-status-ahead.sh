@@ -64,7 +64,6 @@ test_expect_success 'PostgreSQL: the same' '
 '
 
 if ch_start ahead; then
-	trap 'ch_stop_all; rm -rf "$TMP"' EXIT
 	test_expect_success 'ClickHouse: the same' '
 		ch_query "CREATE DATABASE cahead" && url=${CH_URL%/*}/cahead && ahead r &&
 		pm-store --db "$url" <r.ok >/dev/null 2>&1 &&
