@@ -251,8 +251,11 @@ run_record() {
 take_lock() {
 	local line='' wait=${PM_LOCK_WAIT:-0}
 	check_number PM_LOCK_WAIT "$wait" 0 86400
-	coproc LOCKER { pm pm-summary --hold "$flow" --run-id "$run_id" \
-	    --wait "$((10#$wait))" ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
+	# (exec: the group's signal ends the shell at once, and
+	# release_lock must wait for the holder itself)
+	coproc LOCKER { pm_which pm-summary; exec "$pm_path" --hold "$flow" \
+	    --run-id "$run_id" --wait "$((10#$wait))" \
+	    ${PM_LOCK_TTL:+--ttl "$PM_LOCK_TTL"}; }
 	# shellcheck disable=SC2153 # set by coproc
 	locker_pid=$LOCKER_PID
 	# copies that outlive bash's own (gone with the coprocess), and no
@@ -719,8 +722,13 @@ interrupted() {
 		[ -z "${locker_pid:-}" ] || kill_tree "$locker_pid"
 		exit $((128 + $2))
 	fi
-	if [ -z "${late:-}" ] && ! mkdir "$run_dir/end" 2>/dev/null; then
-		late=$1
+	# timeout(1) signals the driver, then its whole group: one signal
+	# delivered twice, which a busy machine sets apart; the same signal
+	# again within a second is that one, not a second
+	if { [ -z "${late:-}" ] && ! mkdir "$run_dir/end" 2>/dev/null; } ||
+	    { [ "$1" = "${late:-}" ] &&
+	    ((${EPOCHREALTIME//[!0-9]/} - late_at < 1000000)); }; then
+		[ -n "${late:-}" ] || late=$1 late_at=${EPOCHREALTIME//[!0-9]/}
 		trap 'interrupted INT 2' INT
 		trap 'interrupted TERM 15' TERM
 		trap 'interrupted HUP 1' HUP
