@@ -726,9 +726,9 @@ interrupted() {
 	# delivered twice, which a busy machine sets apart; the same signal
 	# again within a second is that one, not a second
 	if { [ -z "${late:-}" ] && ! mkdir "$run_dir/end" 2>/dev/null; } ||
-	    { [ "$1" = "${late:-}" ] &&
-	    ((${EPOCHREALTIME//[!0-9]/} - late_at < 1000000)); }; then
-		[ -n "${late:-}" ] || late=$1 late_at=${EPOCHREALTIME//[!0-9]/}
+	    { [ "$1" = "${late:-}" ] && usecs && ((us - late_at < 1000000)); }
+	then
+		[ -n "${late:-}" ] || { usecs; late=$1 late_at=$us; }
 		trap 'interrupted INT 2' INT
 		trap 'interrupted TERM 15' TERM
 		trap 'interrupted HUP 1' HUP
@@ -743,6 +743,13 @@ interrupted() {
 	else
 		kill_tree "$flow_pid"
 	fi
+}
+
+# us: the time in microseconds (bash before 5: whole seconds)
+# shellcheck disable=SC2317 # called by interrupted
+usecs() {
+	us=${EPOCHREALTIME//[!0-9]/}
+	us=${us:-$((SECONDS * 1000000))}
 }
 
 # kill_tree PID [SIG]: SIG (TERM) to PID and every process under it (ps:
