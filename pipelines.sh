@@ -677,6 +677,9 @@ flow_status() {
 flow_prune() {
 	local cut logs=${PM_LOG_DIR:-logs} f n=0 rc=0
 	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%S.%3NZ)
+	# nothing was fetched before the epoch, which pm-store --prune-before
+	# takes no time before (a century kept was exit 3 at every run)
+	[[ ! $cut < 1970-01-01T ]] || cut=1970-01-01T00:00:00.000Z
 	for f in "$dump_dir" "$logs"; do
 		[ -d "$f" ] || continue
 		# a directory named like -delete is a path to find, not its
