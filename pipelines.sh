@@ -860,7 +860,8 @@ set_clock() {
 	    started_at=$(date -u -d "$now" +%Y-%m-%dT%H:%M:%S.%3NZ 2>/dev/null); then
 		:
 	else
-		usage_error "--now: not an RFC 3339 time (e.g. 2026-11-23T07:00:00Z): $now"
+		usage_error "${now_opt:-PM_NOW}: not an RFC 3339 time" \
+		    "(e.g. 2026-11-23T07:00:00Z): $now"
 	fi
 	run_date=${started_at%%T*}
 }
@@ -886,9 +887,15 @@ set_target() {
 		    $(date -u -d "$run_date" +%s)) / 86400 ))
 		return
 	fi
-	[ -n "$window_opt" ] ||
-	    window_days=${PM_WINDOW_DAYS:-${TARGET_CLOSE_WINDOW_DAYS:-7}}
-	check_number --window-days "$window_days" 0 366
+	local name=--window-days
+	if [ -z "$window_opt" ]; then
+		window_days=${PM_WINDOW_DAYS:-${TARGET_CLOSE_WINDOW_DAYS:-7}}
+		if [ -n "${PM_WINDOW_DAYS:-}" ]; then name=PM_WINDOW_DAYS
+		elif [ -n "${TARGET_CLOSE_WINDOW_DAYS:-}" ]; then
+			name=TARGET_CLOSE_WINDOW_DAYS
+		fi
+	fi
+	check_number "$name" "$window_days" 0 366
 	window_days=$((10#$window_days))
 	target_date=$(date -u -d "$run_date + $window_days days" +%F)
 	# a run date late in 9999 (--now) puts it past what a date can be
@@ -903,8 +910,8 @@ check_margin() {
 	if ! [[ $margin =~ ^([0-9]{1,9})([smhd]?)$ ]] ||
 	    [ $((10#${BASH_REMATCH[1]} * ${unit[${BASH_REMATCH[2]:-s}]})) -gt \
 	    $((365 * 86400)) ]; then
-		usage_error "--margin: not a duration of at most 365 days (N, Ns," \
-		    "Nm, Nh or Nd): $margin"
+		usage_error "${margin_opt:-PM_MARGIN}: not a duration of at most" \
+		    "365 days (N, Ns, Nm, Nh or Nd): $margin"
 	fi
 }
 
@@ -1007,10 +1014,12 @@ check_options() {
 	esac
 	case $flow:$list in daily:* | retry-failures:* | *:1)
 		[ -z "${batch:-}" ] ||
-		    check_number --event-batch-size "$batch" 1 256 ;;
+		    check_number "${batch_opt:-PIPELINE_EVENT_BATCH_SIZE}" \
+		    "$batch" 1 256 ;;
 	*)	batch='' ;;
 	esac
-	set_clock
+	# score has no clock (it refuses --now): PM_NOW is none of its business
+	[ "$flow" = score ] || set_clock
 	target_opt=''
 	[ "$flow" != daily ] || set_target
 }
@@ -1049,8 +1058,10 @@ main() {
 	score_args=() keep_days=''  # score: pm-summary's options; prune
 	margin=${PM_MARGIN:-1h} list='' batch=${PIPELINE_EVENT_BATCH_SIZE:-}
 	debug_dump='' status_args=() status_path=''
-	# given, for only_for
+	# given, for only_for; a bad value named as it was given, the
+	# option or the setting (PM_NOW...), not an option never given
 	daily_opt='' overlap_opt='' exp_opt='' margin_opt='' now_opt=''
+	batch_opt=''
 	flow_pid='' locker_pid=''  # the signal traps' (never the environment's)
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -1093,7 +1104,7 @@ main() {
 		--experiment-override) exp_args+=(--override "$2") exp_opt=$1; shift ;;
 		--experiment-override-file)
 			exp_args+=(--override-file "$2") exp_opt=$1; shift ;;
-		-j|--event-batch-size) batch=$2 exp_opt=$1; shift ;;
+		-j|--event-batch-size) batch=$2 exp_opt=$1 batch_opt=$1; shift ;;
 		--debug-dump-dir) debug_dump=$2 exp_opt=$1; shift ;;
 		--no-debug-dump) debug_dump='' ;;
 		--list-experiments) list=1 ;;

@@ -64,10 +64,10 @@ test_expect_success 'a bad PM_MARGIN or PIPELINE_EVENT_BATCH_SIZE stops the dail
 	run "$P" status --env-file bad.env --db bad.db --flow events &&
 	expect_status 0 &&
 	run "$P" daily --env-file bad.env --db bad2.db --no-dump &&
-	expect_status 2 && test_grep "margin: not a duration" err &&
+	expect_status 2 && test_grep "PM_MARGIN: not a duration" err &&
 	test ! -e bad2.db &&
 	PM_MARGIN=1h run "$P" daily --env-file bad.env --db bad2.db --no-dump &&
-	expect_status 2 && test_grep "event-batch-size: not a number" err &&
+	expect_status 2 && test_grep "PIPELINE_EVENT_BATCH_SIZE: not a number" err &&
 	PM_MARGIN=1h run "$P" events --env-file bad.env --db bad.db \
 	    --list-experiments && expect_status 2 &&
 	test ! -e bad2.db
