@@ -84,6 +84,8 @@ options:
   --no-progress     none
   --notify URL      POST failed runs and data turning stale to this
                     webhook (PM_NOTIFY_URL)
+  --gamma-url URL, --clob-url URL
+                    where Polymarket's APIs are (PM_GAMMA_URL, PM_CLOB_URL)
   --flow NAME, --fresh DUR, --stale DUR, --json, --status-path F
                     status: passed to pm-summary --status
   -h, --help        this help
