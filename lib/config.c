@@ -43,9 +43,10 @@ static const char *const param_keys[] = { "variant", "name", "type",
     "timeout", "depends_on", "version", "description", "builtin", "program",
     "program_file", "max_memory_mb", "argv", "env", "api", "base_url",
     "model", "api_key_env", "system", "prompt", "temperature", "max_tokens",
-    "max_completion_tokens", "json_mode", "json_schema", "web_search", "google_search",
-    "search_context_size", "allowed_domains", "user_location",
-    "requests_per_minute", "max_retries", "max_retry_wait", NULL };
+    "max_completion_tokens", "json_mode", "json_schema", "web_search",
+    "google_search", "search_context_size", "allowed_domains",
+    "user_location", "requests_per_minute", "max_retries", "max_retry_wait",
+    NULL };
 
 struct loader {
 	struct config	*c;
