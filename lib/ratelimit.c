@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -384,25 +385,57 @@ state_dir(char *dir, size_t n)
 	return mkdir_ok(dir) == 0;
 }
 
-/* budget-HOST-PORT of a base URL, in characters safe in a file name. */
+/* A host's or port's characters, as safe in a file name: a host name in
+ * lower case (it is case-insensitive), an IPv6 address's colons as '-'. */
+static size_t
+put_safe(char *out, size_t k, size_t n, const char *s, size_t len)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < len && k + 1 < n; i++, k++) {
+		c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+		out[k] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' ? c : c == ':' ? '-' : '_';
+	}
+	out[k] = 0;
+	return k;
+}
+
+/* budget-HOST-PORT of a base URL: one file for every spelling of a
+ * host and port (the host's case, the dot that ends a fully qualified
+ * name, a default port given or not, zeros before it). */
 static void
 file_name(const char *base, char *out, size_t n)
 {
-	const char *h = strstr(base, "://");
-	size_t i, k, len;
-	int https = strncmp(base, "https:", 6) == 0;
+	const char *h = strstr(base, "://"), *port;
+	size_t len, hl, pl;
+	int https = strncasecmp(base, "https:", 6) == 0;
 
 	h = h ? h + 3 : base;
 	len = strcspn(h, "/?#");
-	k = (size_t)snprintf(out, n, "budget-");
-	for (i = 0; i < len && k + 1 < n; i++, k++)
-		out[k] = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' &&
-		    h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
-		    h[i] == '-' ? h[i] : h[i] == ':' ? '-' : '_';
-	out[k] = 0;
-	if (memchr(h, ':', len) == NULL || (h[0] == '[' &&
-	    memchr(h, ']', len) && h[len - 1] == ']'))
-		snprintf(out + k, n - k, "-%s", https ? "443" : "80");
+	if (h[0] == '[' && (port = memchr(h, ']', len)) != NULL)
+		port++;
+	else
+		port = memchr(h, ':', len);
+	if (port == NULL)
+		port = h + len;
+	hl = (size_t)(port - h);
+	while (hl > 0 && h[hl - 1] == '.')
+		hl--;
+	if (port < h + len && *port == ':')
+		port++;
+	pl = (size_t)(h + len - port);
+	while (pl > 1 && *port == '0') {
+		port++;
+		pl--;
+	}
+	if (pl == 0) {
+		port = https ? "443" : "80";
+		pl = strlen(port);
+	}
+	len = put_safe(out, (size_t)snprintf(out, n, "budget-"), n, h, hl);
+	put_safe(out, put_safe(out, len, n, "-", 1), n, port, pl);
 }
 
 /* Opened without following a link, the user's, nobody else's to write:

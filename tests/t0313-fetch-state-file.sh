@@ -85,4 +85,18 @@ test_expect_success 'nor does one in deep debt (no process stores a bucket below
 	expect_status 0 && test_line_count out 50
 '
 
+test_expect_success 'one state file for every spelling of a host and port' '
+	mkdir -m 700 "$TMP/case" &&
+	for u in http://LocalHost:$FAKE_PORT http://LOCALHOST:0$FAKE_PORT/ \
+	    http://localhost.:$FAKE_PORT HTTP://localhost..:$FAKE_PORT; do
+		PM_STATE_DIR=$TMP/case PM_GAMMA_URL=$u run pm-fetch markets \
+		    --closed false --limit 1 --attempts 1 || return 1
+	done &&
+	test_eq "budget-localhost-$FAKE_PORT" "$(ls "$TMP/case")" &&
+	mkdir -m 700 "$TMP/port" &&
+	PM_STATE_DIR=$TMP/port PM_GAMMA_URL=https://Gamma-API.Polymarket.com.:443 \
+	    run pm-fetch markets --closed false --limit 1 --attempts 1 &&
+	test_eq budget-gamma-api.polymarket.com-443 "$(ls "$TMP/port")"
+'
+
 test_done
