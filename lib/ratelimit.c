@@ -445,6 +445,7 @@ static int
 open_state(const char *dir, const char *name)
 {
 	struct stat st;
+	ssize_t n;
 	int dfd, fd = -1;
 
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -475,8 +476,11 @@ open_state(const char *dir, const char *name)
 		fd = -1;
 		goto out;
 	}
-	if (st.st_size == 0 && write(fd, MAGIC, sizeof MAGIC) !=
+	/* A full disk, a quota: said, as for any file refused. */
+	if (st.st_size == 0 && (n = write(fd, MAGIC, sizeof MAGIC)) !=
 	    (ssize_t)sizeof MAGIC) {
+		msg("%s/%s: %s; the rate budget is this process's alone", dir,
+		    name, n == -1 ? strerror(errno) : "cut short");
 		close(fd);
 		fd = -1;
 	}

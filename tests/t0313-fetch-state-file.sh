@@ -99,4 +99,18 @@ test_expect_success 'one state file for every spelling of a host and port' '
 	test_eq budget-gamma-api.polymarket.com-443 "$(ls "$TMP/port")"
 '
 
+# A full disk, as a file size limit makes it (SIGXFSZ ignored: EFBIG);
+# stdout and stderr are a pipe, which the limit does not apply to.  Not
+# under make valgrind: the limit would stop its log file too (as t0390).
+test_expect_success 'a state file whose header cannot be written is reported' '
+	if head -c 2 "$(command -v pm-fetch)" | grep -q "#!"; then
+		return 0
+	fi &&
+	mkdir -m 700 "$TMP/full" &&
+	(trap "" XFSZ; ulimit -f 0; PM_STATE_DIR=$TMP/full exec pm-fetch \
+	    markets --closed false) 2>&1 | sort >"$TMP/full.out" &&
+	test_eq 50 "$(grep -c "^{" "$TMP/full.out")" &&
+	test_grep "^pm-fetch: $TMP/full/$NAME: File too large; the rate budget is this process.s alone$" "$TMP/full.out"
+'
+
 test_done
