@@ -676,8 +676,15 @@ flow_status() {
 # Dumps and logs older than --keep-days, and the raw payload versions
 # fetched before then that no row needs (pm-store --prune-before; the
 # database part is pm-store's, so a change of storage stays there).
+# A file a process has open is kept, whatever its age: a run still going
+# (its driver holds its dump open from its start to its end) or a log a
+# flow is writing (cron's >>), prune's own among them.  Open as /proc
+# shows it to prune's user: every process's for root, else its own.
 flow_prune() {
-	local cut logs=${PM_LOG_DIR:-logs} f n=0 rc=0
+	local cut logs=${PM_LOG_DIR:-logs} f id n=0 k=0 rc=0
+	local -A open=()
+	while IFS= read -r id; do open[$id]=1; done < <(stat -L -c '%d:%i' \
+	    /proc/[0-9]*/fd/* 2>/dev/null)
 	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%S.%3NZ)
 	# nothing was fetched before the epoch, which pm-store --prune-before
 	# takes no time before (a century kept was exit 3 at every run)
@@ -687,15 +694,21 @@ flow_prune() {
 		# a directory named like -delete is a path to find, not its
 		# expression (it would remove the files of the current one)
 		case $f in -*) f=./$f ;; esac
-		while IFS= read -r -d '' f; do
+		while IFS= read -r -d '' id && IFS= read -r -d '' f; do
+			if [ -n "${open[$id]:-}" ]; then
+				echo "$prog: prune: $f kept: a process has it open" >&2
+				k=$((k + 1))
+				continue
+			fi
 			if [ -n "$dry_run" ]; then echo "would remove $f"
 			else rm -f -- "$f" || rc=3; fi
 			n=$((n + 1))
 		done < <(find "$f" -maxdepth 1 -type f \( -name '*.ndjson' \
 		    -o -name '*.ndjson.gz' -o -name '*.log' -o -name '*.log.*' \) \
-		    ! -newermt "$cut" -print0)
+		    ! -newermt "$cut" -printf '%D:%i\0%p\0')
 	done
-	echo "$prog: prune: $n dump and log file(s) older than $cut${dry_run:+ would go}" >&2
+	[ "$k" -eq 0 ] || k=", $k kept (open)"
+	echo "$prog: prune: $n dump and log file(s) older than $cut${dry_run:+ would go}${k#0}" >&2
 	pm pm-store ${dry_run:+--dry-run} --prune-before "$cut" || rc=3
 	return "$rc"
 }
@@ -1220,7 +1233,14 @@ main() {
 	local status=0 stopped='' late='' late_end
 	# <&0: a job in the background would read /dev/null instead (bash
 	# without job control), and replay /dev/stdin would store nothing
-	run_flow <&0 &
+	# The dump is held open (and so made) from here to the driver's
+	# exit, by the driver alone: prune keeps a file a process has open
+	# (its stages write the same file: > and tee truncate, not replace)
+	local dump_hold=''
+	if [ -z "$no_dump" ]; then case $flow in daily|retry-failures)
+		{ exec {dump_hold}>>"$dump_file"; } 2>/dev/null || dump_hold='' ;;
+	esac; fi
+	{ [ -z "$dump_hold" ] || exec {dump_hold}>&-; run_flow; } <&0 &
 	flow_pid=$!
 	wait "$flow_pid" || status=$?
 	# a signal once the run's end was decided only interrupted the wait:
