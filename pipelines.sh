@@ -207,7 +207,11 @@ pm() {
 	local name=$1 rc err detail=''
 	case ${2:-} in [a-z]*) name+=" $2" ;; esac
 	if [ -z "${stages_file:-}" ]; then pm_exec "$@"; return; fi
-	if [ -t 2 ]; then
+	# pm-summary, the last stage, writes its summary itself: the run's
+	# report, which it says it could not write (a full disk) by exit 3,
+	# where tee's exit was lost (no message of it is stored: the run's
+	# end is decided before it ends)
+	if [ -t 2 ] || [ "$1" = pm-summary ]; then
 		pm_exec "$@"; rc=$?
 	else
 		# standard error through tee, standard output (fd 3) as it was;
