@@ -24,7 +24,8 @@
 	"sha256 NOT IN (SELECT " col " FROM " t " WHERE " col " IS NOT NULL)"
 #define PG_FREE(t, col) \
 	"NOT EXISTS (SELECT 1 FROM " t " k WHERE k." col " = o.sha256)"
-#define OLD "COALESCE(fetched_at, stored_at) < ?1 AND "
+#define OLD TS_SQL_BEFORE("COALESCE(fetched_at, stored_at)", \
+	"CAST(?1 AS TEXT)") " AND "
 #define SQ_REC "json_extract(record, '$.raw_sha256')"
 #define PG_REC "record::json->>'raw_sha256'"
 
@@ -102,7 +103,7 @@ prune_raw(struct db *db, const char *before, int dry, unsigned long *n,
 	}
 	if ((v = prune_schema(db, dry, err, errlen)) <= 0)
 		return v;
-	/* a date is its midnight; times compare as RFC 3339 text */
+	/* a date is its midnight; times compare as RFC 3339 text, exactly */
 	ts_bound(before, when);
 	/*
 	 * On PostgreSQL a store at work beside the prune writes a fetch of

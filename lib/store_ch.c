@@ -1757,6 +1757,27 @@ export_one(const json_val *row, int bad, void *arg)
 	return out_failed() == OUT_OK ? 0 : 1;
 }
 
+/*
+ * TS_SQL_BEFORE(t, b) (since 0) or TS_SQL_SINCE(t, b) (since 1) of
+ * lib/timefmt.h as ClickHouse spells it, b a ts_bound() time: exact
+ * whatever the length of t's fraction, a range of t.
+ */
+static int
+ch_time_cmp(struct buf *sql, const char *t, const char *b, int since)
+{
+	char whole[TS_MAX];
+
+	snprintf(whole, sizeof whole, "%.19sZ", b);
+	return buf_printf(sql, "(%s %s ", t, since ? ">=" : "<=") == -1 ||
+	    ch_quote(sql, since ? b : whole) == -1 ||
+	    buf_printf(sql, " AND (%s %s ", t, since ? ">" : "<") == -1 ||
+	    ch_quote(sql, since ? whole : b) == -1 ||
+	    buf_printf(sql, " OR concat(substring(%s, 1, 19), '.', "
+	    "substring(concat(replaceAll(substring(%s, 21), 'Z', ''), "
+	    "'000000000'), 1, 9), 'Z') %s ", t, t, since ? ">=" : "<") == -1 ||
+	    ch_quote(sql, b) == -1 || buf_adds(sql, "))") == -1 ? -1 : 0;
+}
+
 #define CH_ACTIVE "active = 1 AND (closed IS NULL OR closed = 0)"
 #define CH_MARKET_COLS "source, market_id, condition_id, event_id, " \
 	"event_slug, slug, question, close_time, active, closed, " \
@@ -1796,9 +1817,9 @@ export_sql(struct exp *x, const char *what, int all, const char *run_id,
 		 * their last run */
 		if (rc == 0 && x->since)
 			rc = x->closed_since == NULL ? buf_adds(sql, ")") :
-			    buf_adds(sql, " OR closed = 1 AND fetched_at >= ")
-			    == -1 || ch_quote(sql, x->closed_since) == -1 ||
-			    buf_adds(sql, ")") == -1 ? -1 : 0;
+			    buf_adds(sql, " OR closed = 1 AND ") == -1 ||
+			    ch_time_cmp(sql, "fetched_at", x->closed_since, 1)
+			    == -1 || buf_adds(sql, ")") == -1 ? -1 : 0;
 	} else if (whole)
 		rc = buf_adds(sql, "SELECT source, event_id, record FROM events "
 		    "FINAL WHERE 1");
@@ -1954,9 +1975,9 @@ static int
 prune_sql(struct buf *sql, const char *head, const char *when,
     const char *keep)
 {
-	return buf_adds(sql, head) == -1 ||
-	    buf_adds(sql, " WHERE ifNull(fetched_at, stored_at) < ") == -1 ||
-	    ch_quote(sql, when) == -1 || buf_adds(sql, keep) == -1 ? -1 : 0;
+	return buf_adds(sql, head) == -1 || buf_adds(sql, " WHERE ") == -1 ||
+	    ch_time_cmp(sql, "ifNull(fetched_at, stored_at)", when, 0) == -1 ||
+	    buf_adds(sql, keep) == -1 ? -1 : 0;
 }
 
 /* Wait until c has no mutation of table to do, up to PM_DB_TIMEOUT: 0,

@@ -365,7 +365,8 @@ export_sql(struct buf *b, enum tbl t, int active, int v)
 	    /* the markets that still trade, and for the trades and prices
 	     * flows those closed since their last run too (?2) */
 	    active ? "(m.active = 1 AND (m.closed IS NULL OR m.closed = 0) "
-	    "OR (m.closed = 1 AND m.fetched_at >= CAST(?2 AS TEXT))) AND " :
+	    "OR (m.closed = 1 AND " TS_SQL_SINCE("m.fetched_at",
+	    "CAST(?2 AS TEXT)") ")) AND " :
 	    "");
 }
 

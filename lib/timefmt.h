@@ -50,13 +50,28 @@ int ts_is_rfc3339(const char *s, size_t n);
 int ts_margin(const char *s, double *ms);
 int ts_format(time_t t, const char *frac, size_t fraclen, char out[TS_MAX]);
 /*
- * A bound stored times are compared with as text (t: a date, its
- * midnight, or a time as ts_parse() writes it), its fraction nine
- * digits long: "...:00Z" sorts after "...:00.500Z", so half a second
- * past a whole-second bound was before it.  Padded, a stored time is
- * before the bound when it is, but for one without a fraction in the
- * bound's second when the bound has one (kept: the safe side).
+ * A bound stored times are compared with (t: a date, its midnight, or a
+ * time as ts_parse() writes it), its fraction nine digits long:
+ * "...:00Z" sorts after "...:00.500Z", so half a second past a
+ * whole-second bound was before it.  As text, a stored time before the
+ * bound is before it, but not every one: its fraction kept as a record
+ * gave it (0 to 9 digits), "...:59.999Z" sorts after the bound
+ * "...:59.999900000Z" ('Z' after the digits).  TS_SQL_BEFORE() and
+ * TS_SQL_SINCE() compare exactly.
  */
 void ts_bound(const char *t, char out[TS_MAX]);
+/*
+ * SQL (SQLite and PostgreSQL) of a stored time t before a ts_bound()
+ * bound b, and at or after it (t and b: SQL text, b of type text).  A
+ * range of t, which an index on t serves, and in the bound's second (the
+ * times from b to its whole second's "...Z") a test of t's fraction
+ * padded to nine digits.
+ */
+#define TS_SQL_NINE(t) "(substr(" t ", 1, 19) || '.' || " \
+	"substr(rtrim(substr(" t ", 21), 'Z') || '000000000', 1, 9) || 'Z')"
+#define TS_SQL_BEFORE(t, b) "(" t " <= (substr(" b ", 1, 19) || 'Z') " \
+	"AND (" t " < " b " OR " TS_SQL_NINE(t) " < " b "))"
+#define TS_SQL_SINCE(t, b) "(" t " >= " b " AND (" t " > (substr(" b \
+	", 1, 19) || 'Z') OR " TS_SQL_NINE(t) " >= " b "))"
 
 #endif
