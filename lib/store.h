@@ -90,8 +90,10 @@ int store_flow_known(const char *name);
 /* Those flows, ", " between them, for a message naming one that is not
  * (a static string). */
 const char *store_flows(void);
-int store_export(struct db *db, const char *what, struct jqf *where,
-    const char *run_id, const char *closed_since, unsigned long limit,
-    unsigned long *n);
+/* what: the kind as the user named it (market, markets, event, events,
+ * raw, ...), all: --all (every market, as markets) */
+int store_export(struct db *db, const char *what, int all,
+    struct jqf *where, const char *run_id, const char *closed_since,
+    unsigned long limit, unsigned long *n);
 
 #endif

@@ -332,9 +332,10 @@ void store_end_record(const json_val *start, const char *now,
  * records, from their record column or made again from the rows of a
  * database at schema version v; the jq filter where (or NULL) keeps
  * some; active markets, with closed_since (or NULL) those closed whose
- * content was fetched at or after it too; 0 or -1. */
+ * content was fetched at or after it too; what: the kind as the user
+ * named it, for the messages; 0 or -1. */
 struct jqf;
-int rec_export(struct db *db, int v, enum tbl t, int active,
+int rec_export(struct db *db, int v, const char *what, enum tbl t, int active,
     struct jqf *where, const char *run_id, const char *closed_since,
     unsigned long limit, unsigned long *count);
 /* A stored record column that is not one JSON object (put in or damaged

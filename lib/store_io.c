@@ -1135,7 +1135,7 @@ retry_old(json_parser *jp, const char *p, size_t n, struct buf *out)
 }
 
 int
-store_export(struct db *db, const char *what, struct jqf *where,
+store_export(struct db *db, const char *what, int all, struct jqf *where,
     const char *run_id, const char *closed_since, unsigned long limit,
     unsigned long *count)
 {
@@ -1155,10 +1155,10 @@ store_export(struct db *db, const char *what, struct jqf *where,
 	    v >= 3)
 		return group_export(db, what, where, run_id, limit, count);
 	if (strcmp(what, "market") == 0 || strcmp(what, "markets") == 0 ||
-	    strcmp(what, "events") == 0)
-		return rec_export(db, v, what[0] == 'e' ? T_EVENTS : T_MARKETS,
-		    strcmp(what, "market") == 0, where, run_id, closed_since,
-		    limit, count);
+	    strcmp(what, "event") == 0 || strcmp(what, "events") == 0)
+		return rec_export(db, v, what, what[0] == 'e' ? T_EVENTS :
+		    T_MARKETS, strcmp(what, "market") == 0 && !all, where,
+		    run_id, closed_since, limit, count);
 	buf_init(&b, 0);
 	buf_init(&scratch, 0);
 	buf_init(&plain, 0);

@@ -426,6 +426,7 @@ struct exporter {
 	unsigned long	 bad;	/* stored records left out */
 	struct buf	 rec, keep;
 	int		 active;	/* --export market: the watermarks too */
+	const char	*what;		/* the kind as named, for messages */
 	unsigned long	 limit;		/* at most so many records, 0: all */
 	char		 newest[TS_MAX + 8];	/* of the open market: trade */
 	char		 hnewest[TS_MAX + 8];	/* and history point */
@@ -491,8 +492,7 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 		id = db_col_text(st, 2, NULL);
 		snprintf(key, sizeof key, "%s %s/%s", t == T_MARKETS ?
 		    "market" : "event", src ? src : "", id ? id : "");
-		if (rec_stored_ok(x->jp, t == T_MARKETS ? "market" : "events",
-		    key, p, n) == -1) {
+		if (rec_stored_ok(x->jp, x->what, key, p, n) == -1) {
 			x->bad++;
 			return 0;
 		}
@@ -552,12 +552,12 @@ export_row(struct exporter *x, struct db_stmt *st, enum tbl t,
 }
 
 int
-rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
-    const char *run_id, const char *closed_since, unsigned long limit,
-    unsigned long *count)
+rec_export(struct db *db, int v, const char *what, enum tbl t, int active,
+    struct jqf *where, const char *run_id, const char *closed_since,
+    unsigned long limit, unsigned long *count)
 {
 	struct exporter x = { .open = 0, .active = active && t == T_MARKETS,
-	    .limit = limit };
+	    .limit = limit, .what = what };
 	struct db_stmt *st;
 	struct buf sql;
 	int rc = DB_ERR;
@@ -583,8 +583,7 @@ rec_export(struct db *db, int v, enum tbl t, int active, struct jqf *where,
 			rc = DB_ERR;
 	}
 	if (rc != DB_DONE)
-		msg("--export %s: %s", t == T_MARKETS ? "market" : "events",
-		    db_errmsg(db));
+		msg("--export %s: %s", what, db_errmsg(db));
 	db_finalize(st);
 	json_parser_free(x.jp);
 	buf_release(&sql);

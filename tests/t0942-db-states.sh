@@ -114,15 +114,18 @@ test_expect_success 'pm-store --prune-before -N beside a writer at work: counts 
 	expect_status 3 && test_grep "database is locked" err
 '
 
-test_expect_success 'a stored record edited by hand into no JSON: left out of --export and said, exit 3; the rest exported' '
+test_expect_success 'a stored record edited by hand into no JSON: left out of --export and said as the kind was named, exit 3; the rest exported' '
 	scored d.db &&
 	sqlite3 d.db "UPDATE markets SET record = '"'"'{\"kind\":'"'"' WHERE market_id = '"'"'m1'"'"';
 		UPDATE markets SET record = CAST(x'"'"'ff'"'"' AS TEXT) WHERE market_id = '"'"'m3'"'"';
 		UPDATE processed_events SET record = '"'"'[1]'"'"' WHERE event_key = '"'"'e1'"'"'" &&
 	run pm-store --db d.db -e markets && expect_status 3 &&
 	test_count market out 2 &&
+	test_grep -x "pm-store: --export markets: the stored record of market polymarket/m1 is not a JSON record (invalid JSON.*): left out" err &&
+	test_grep -x "pm-store: --export markets: the stored record of market polymarket/m3 is not a JSON record (invalid UTF-8): left out" err &&
+	run pm-store --db d.db -e market --all && expect_status 3 &&
+	test_count market out 2 &&
 	test_grep -x "pm-store: --export market: the stored record of market polymarket/m1 is not a JSON record (invalid JSON.*): left out" err &&
-	test_grep -x "pm-store: --export market: the stored record of market polymarket/m3 is not a JSON record (invalid UTF-8): left out" err &&
 	run pm-store --db d.db -e market && expect_status 3 && test_count market out 0 &&
 	run pm-store --db d.db -e group && expect_status 3 && test_count group out 1 &&
 	test_grep -x "pm-store: --export group: the stored record of group e1 is not a JSON record (not an object): left out" err

@@ -220,12 +220,10 @@ do_export(struct opts *o)
 	}
 	whole = o->format == EXPORT_NDJSON &&
 	    (strcmp(what, "market") == 0 || strcmp(what, "event") == 0);
-	if (whole)
-		what = what[0] == 'e' ? "events" : o->all ? "markets" : "market";
 	if (!whole && export_known(what) ? export_rows(db, what, o->format,
 	    o->all, o->where, o->run_id, o->limit, &n) == -1 :
-	    store_export(db, what, o->where, o->run_id, o->closed_since,
-	    o->limit, &n) == -1)
+	    store_export(db, what, o->all, o->where, o->run_id,
+	    o->closed_since, o->limit, &n) == -1)
 		rc = EXIT_DB;
 	db_close(db);
 	return rc;
