@@ -59,4 +59,14 @@ test_expect_success 'a market closed and fetched before --closed-since in its se
 	since_check "clickhouse://127.0.0.1:${CH_HTTP##*:}/s"
 '
 
+test_expect_success 'a bound with nine digits, or nine and an offset, is taken' '
+	rec_fetched "$CUT" markets "{}" | pm-store --db n.db >/dev/null 2>&1 &&
+	run pm-store --db n.db -N --prune-before 2026-02-28T23:59:59.999900000Z &&
+	expect_status 0 &&
+	test_grep "^pm-store: 0 raw payload versions fetched before" err &&
+	run pm-store --db n.db -N --prune-before 2026-03-01T00:59:59.999900001+01:00 &&
+	expect_status 0 &&
+	test_grep "^pm-store: 1 raw payload versions fetched before" err
+'
+
 test_done

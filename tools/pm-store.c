@@ -238,7 +238,7 @@ when_ok(const char *s, char cut[TS_MAX])
 {
 	int64_t sec;
 
-	if (strlen(s) >= 30 || ts_sec(s, strlen(s), &sec) == -1 ||
+	if (strlen(s) >= TS_MAX || ts_sec(s, strlen(s), &sec) == -1 ||
 	    ts_parse(s, strlen(s), cut) == -1)
 		return 0;
 	if (strlen(s) == 10 && s[4] == '-')	/* its midnight: 2026-12-01 */
