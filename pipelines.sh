@@ -687,8 +687,9 @@ flow_status() {
 flow_prune() {
 	local cut logs=${PM_LOG_DIR:-logs} f id n=0 k=0 rc=0
 	local -A open=()
-	while IFS= read -r id; do open[$id]=1; done < <(stat -L -c '%d:%i' \
-	    /proc/[0-9]*/fd/* 2>/dev/null)
+	# (find, not a glob of every fd: a busy server's are past ARG_MAX)
+	while IFS= read -r id; do open[$id]=1; done < <(find -L /proc/[0-9]*/fd \
+	    -mindepth 1 -maxdepth 1 -printf '%D:%i\n' 2>/dev/null)
 	cut=$(date -u -d "$started_at - $keep_days days" +%Y-%m-%dT%H:%M:%S.%3NZ)
 	# nothing was fetched before the epoch, which pm-store --prune-before
 	# takes no time before (a century kept was exit 3 at every run)
