@@ -475,8 +475,9 @@ fail_entry(struct chent *e, const char *reason, const char *detail, int row)
 	e->status = ST_FAILED;
 	e->reason = reason;
 	e->row = row;
-	if (detail != e->detail)
-		snprintf(e->detail, sizeof e->detail, "%s", detail);
+	if (detail != e->detail)	/* cut to fit */
+		snprintf(e->detail, sizeof e->detail, "%.*s",
+		    (int)sizeof e->detail - 1, detail);
 }
 
 /* The entry a row id was given for, in the batch gathered or the one in
