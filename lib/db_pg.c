@@ -168,6 +168,49 @@ pg_bad_value(const PQconninfoOption *o, char *why, size_t n)
 	    o->keyword, o->val, (int)strlen(list) - 1, list);
 }
 
+/* Does the service target names (service=, else PGSERVICE) exist in
+ * libpq's service file?  libpq looks it up only at connect, where its
+ * absence looked like a server out of reach (exit 3).  A dry run finds
+ * out, never touching the network: PQconnectStartParams resolves the
+ * service first, then refuses an sslmode of no list before it connects.
+ * 0, or -1 with libpq's reason (the service or its file not found, a
+ * line of the file it cannot read) in err. */
+static int
+pg_service_check(const char *target, const char *service, char *err,
+    size_t n)
+{
+	static const char *const key[] = { "dbname", "sslmode", "password",
+	    NULL };
+	/* a password, so that the dry run reads no ~/.pgpass (its
+	 * warnings would be said twice) */
+	const char *val[] = { target, "pm-dry-run", "x", NULL };
+	PQconninfoOption *o, *p;
+	PGconn *c;
+	char why[300];
+	int rc = -1;
+
+	if ((service == NULL || *service == 0) &&
+	    ((service = getenv("PGSERVICE")) == NULL || *service == 0))
+		return 0;
+	if ((c = PQconnectStartParams(key, val, 1)) == NULL) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	/* the options it took: the service was found */
+	if ((o = PQconninfo(c)) != NULL)
+		for (p = o; p->keyword; p++)
+			if (strcmp(p->keyword, "sslmode") == 0 && p->val &&
+			    strcmp(p->val, val[1]) == 0)
+				rc = 0;
+	if (rc == -1) {
+		first_line(PQerrorMessage(c), why, sizeof why);
+		db_redact_msg(target, why, err, n);
+	}
+	PQconninfoFree(o);
+	PQfinish(c);
+	return rc;
+}
+
 /* Can libpq take target (a URI or key=value string) at all?  0, or -1
  * with libpq's reason, its passwords masked, in err: a URL it cannot
  * parse, an option it does not know, a port that is not a number, a
@@ -177,6 +220,7 @@ int
 db_pg_url_check(const char *target, char *err, size_t n)
 {
 	PQconninfoOption *o, *p, env;
+	const char *service = NULL;
 	char *m = NULL, why[300];
 	size_t k;
 	int rc = 0;
@@ -190,6 +234,8 @@ db_pg_url_check(const char *target, char *err, size_t n)
 		return -1;
 	}
 	for (p = o; p->keyword && rc == 0; p++) {
+		if (strcmp(p->keyword, "service") == 0)
+			service = p->val;
 		/* what libpq takes from PGSSLMODE and the like */
 		env = *p;
 		if (env.val == NULL && env.envvar != NULL)
@@ -205,6 +251,8 @@ db_pg_url_check(const char *target, char *err, size_t n)
 			rc = -1;
 		}
 	}
+	if (rc == 0)
+		rc = pg_service_check(target, service, err, n);
 	PQconninfoFree(o);
 	return rc;
 }

@@ -171,4 +171,34 @@ test_expect_success 'a bad PGSSLMODE or PGPORT in the environment is exit 2, nam
 	PGSSLMODE=verify-full run pm-store --db "postgresql://pm:Secret@/db?host=/nonexistent" "$RUN" &&
 	expect_status 3
 '
+# libpq looks a service up (service=, PGSERVICE) in its service file
+# only at connect: one not there, or a file not there, was exit 3 like a
+# server out of reach, which a scheduler retries forever.  It is the
+# user's to fix: exit 2, libpq's reason named; a service that is there
+# works as before.
+test_expect_success 'a service libpq cannot find is exit 2, named' '
+	printf "[pm]\nhost=%s\ndbname=postgres\nuser=postgres\n" "$PG_DIR" >svc.conf &&
+	for u in "service=nope password=Secret" \
+	    "postgresql://pm:Secret@/db?service=nope" "postgresql:///?service=nope"; do
+		PGSERVICEFILE=$PWD/svc.conf run pm-store --db "$u" "$RUN" &&
+		{ expect_status 2 || { echo "$u"; cat err; return 1; }; } &&
+		test_grep "^pm-store: --db: .*: definition of service \"nope\" not found$" err &&
+		not grep -q Secret err || return 1
+	done &&
+	PGSERVICEFILE=$PWD/none.conf run pm-store --db "service=pm" "$RUN" &&
+	expect_status 2 &&
+	test_grep "^pm-store: --db: service=pm: service file \".*/none.conf\" not found$" err &&
+	PGSERVICEFILE=$PWD/svc.conf PGSERVICE=nope run pm-summary --status \
+		--db "postgresql://pm:Secret@/db" &&
+	expect_status 2 &&
+	test_grep "^pm-summary: --db: postgresql://pm:\*\*\*@/db: definition of service \"nope\" not found$" err &&
+	printf "[pm]\nhost\n" >bad.conf &&
+	PGSERVICEFILE=$PWD/bad.conf run pm-store --db "service=pm" "$RUN" &&
+	expect_status 2 && test_grep "syntax error in service file" err &&
+	rm -f bad.conf && test -z "$(made | grep -v conf)" &&
+	PGSERVICEFILE=$PWD/svc.conf run pm-store --db "service=pm" "$RUN" &&
+	expect_status 0 &&
+	PGSERVICEFILE=$PWD/svc.conf PGSERVICE=pm run pm-summary --status --db "postgresql://" &&
+	expect_status 0
+'
 test_done
