@@ -1362,6 +1362,11 @@ pg_open(struct db *db, const char *url, int flags)
 	const char *val[] = { url, "UTF8", NULL };
 	PGresult *res;
 
+	/* an encrypted sslkey without sslpassword: no pass phrase asked on
+	 * the terminal (OpenSSL's prompt, which libpq leaves it when no
+	 * hook is set: a stray line on standard error from cron, a wait by
+	 * hand), but the key not read, and libpq says which */
+	PQsetSSLKeyPassHook_OpenSSL(PQdefaultSSLKeyPassHook_OpenSSL);
 	/* the URL as is (expanded), then the encoding: PGHOST, PGUSER,
 	 * PGPASSWORD, PGSSLMODE... fill in whatever they leave out. */
 	if ((PG(db)->url = strdup(url)) == NULL ||

@@ -46,4 +46,23 @@ test_expect_success 'a good client certificate and root certificate connect' '
 	expect_status 0 && test_grep " 0 failed in " err &&
 	run pm-summary --status --db "$u&sslcert=$d/nope.pem" && expect_status 0
 '
+# libpq lets OpenSSL ask for the pass phrase of an encrypted key given
+# without sslpassword: "Enter PEM pass phrase:" on the terminal (a cron
+# job has none: it was said on standard error, no program named), and a
+# run by hand waited for it.  No prompt now: the key cannot be read,
+# exit 3, the file named; a wrong sslpassword is the same, never shown.
+test_expect_success 'an encrypted key: no pass phrase prompt, sslpassword masked' '
+	pg_ready && d=$TMP && chmod 600 "$d/ca/client.key" &&
+	openssl pkey -in "$d/ca/client.key" -aes256 -passout pass:KeyPw \
+		-out enc.key && chmod 600 enc.key &&
+	u="postgresql://postgres:Secret@127.0.0.1:$PG_TLS_PORT/postgres?sslmode=require&sslcert=$d/ca/client.pem&sslkey=$PWD/enc.key" &&
+	for q in "" "&sslpassword=Wrong%20Pw"; do
+		run pm-store --db "$u$q" "$RUN" </dev/null && expect_status 3 &&
+		{ not grep -v "^pm-store: " err || { cat err; return 1; }; } &&
+		test_grep "could not load private key file \"$PWD/enc.key\"" err &&
+		not grep -q -e Secret -e Wrong err || return 1
+	done &&
+	run pm-store --db "$u&sslpassword=KeyPw" "$RUN" && expect_status 0 &&
+	test_grep "sslpassword=\*\*\*$" err
+'
 test_done
