@@ -394,7 +394,8 @@ put_safe(char *out, size_t k, size_t n, const char *s, size_t len)
 	char c;
 
 	for (i = 0; i < len && k + 1 < n; i++, k++) {
-		c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+		c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') :
+		    s[i];
 		out[k] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '-' ? c : c == ':' ? '-' : '_';
 	}
