@@ -73,9 +73,14 @@ test_expect_success '^C (SIGINT to the group) while the end is stored' '
 '
 # timeout(1) signals the driver, then its whole group: the shell and the
 # pm-store storing the end were killed, and a run that had ended partial
-# read completed (pm-store's own end of the stream)
+# read completed (pm-store's own end of the stream).  timeout(1) sends
+# SIGCONT to the group right after: one that reaches pm-summary --hold
+# (which exits at SIGTERM) as LeakSanitizer's exit check attaches to it
+# discards ptrace's SIGSTOP, and the check waits for ever (CI hung so):
+# a sanitizer build's hazard, not the program's; no leak check here.
 test_expect_success 'timeout(1) running out while the end is stored' '
 	rm -f "$TMP/ending"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	PARTIAL=1 PM_BIN=$FB timeout 600 "$P" events --env-file /dev/null \
 	    --db t.db >out 2>err &
 	tp=$! st=0
