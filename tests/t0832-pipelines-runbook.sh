@@ -64,8 +64,9 @@ test_expect_success '--debug-dump-dir keeps the per-event payloads; --no-debug-d
 '
 test_expect_success 'the batch size: option and PIPELINE_EVENT_BATCH_SIZE, checked before the run' '
 	PIPELINE_EVENT_BATCH_SIZE=x daily --db a.db && expect_status 2 &&
-	grep -q "event-batch-size" err && test ! -e a.db &&
+	grep -q "^pipelines.sh: PIPELINE_EVENT_BATCH_SIZE: " err && test ! -e a.db &&
 	daily --db a.db --event-batch-size 999 && expect_status 2 && test ! -e a.db &&
+	grep -q "^pipelines.sh: --event-batch-size: " err &&
 	PIPELINE_EVENT_BATCH_SIZE=3 daily --db a.db --no-dump && expect_status 0
 '
 test_expect_success 'the lock is per database file: one relative name in two directories runs twice' '
