@@ -285,8 +285,11 @@ on_done(struct http_xfer *x, void *arg)
 		long ra = capped_retry_after(f, j, x->retry_after_ms);
 		double d = retry_delay(f, j, ra);
 
-		if (x->status == 429 && ra >= 0)
-			rl_pause(j->bucket, rl_now() + (double)ra / 1000);
+		/* A 429 is the whole endpoint's: the other cursors wait
+		 * too, for its Retry-After or else for this backoff. */
+		if (x->status == 429)
+			rl_pause(j->bucket, rl_now() +
+			    (ra >= 0 ? (double)ra / 1000 : d));
 		f->st.retries++;
 		j->not_before = rl_now() + d;
 		buf_release(&x->body);

@@ -107,11 +107,13 @@ Control:
   GET  /_stats    counts as JSON: requests, by endpoint, by status,
                   injected faults, budget 429s per name, concurrency peak,
                   span: per budget name the monotonic times of its first
-                  and last request and their count
+                  and last request and their count; in_quiet: requests
+                  that came between quiet_ms [LO, HI] after the last 429
   GET  /_ids      {"markets": ids of the open markets, "events": ids of
                   the open events}: what a full listing must return
   POST /_control  JSON object of settings to change (every_429, every_5xx,
                   every_truncate, every_drop, retry_after, latency_ms,
+                  quiet_ms [LO, HI] (see in_quiet),
                   stuck_cursor, truncate_mode, budgets {"name":[n,s]},
                   trades_offset_cap, trades_page_cap, mutate, clock_skew,
                   answer_200: {PATH: [BODY, N]}: the next N requests to
@@ -623,7 +625,7 @@ class State:
             "trades_fail_offset": None, "trades_until": None,
             "history_fail_before": None, "clock_skew": args.clock_skew,
             "listing_fail_end_min": None, "answer_200": {},
-            "cursor": "offset", "on_page": None,
+            "cursor": "offset", "on_page": None, "quiet_ms": None,
         }
         for spec in args.budget:
             name, _, rate = spec.partition("=")
@@ -640,7 +642,8 @@ class State:
         self.stats = {"requests": 0, "endpoints": {}, "status": {},
                       "injected": {"429": 0, "5xx": 0, "truncated": 0, "dropped": 0},
                       "budget_429": {}, "concurrency_peak": 0, "span": {},
-                      "changes": 0}
+                      "changes": 0, "in_quiet": 0}
+        self.last_429 = None
         self.windows = {}
         self.inflight = 0
 
@@ -659,6 +662,11 @@ class State:
                 self.log.write(line + "\n")
                 self.log.flush()
             c = self.cfg
+            q = c["quiet_ms"]
+            if q and self.last_429 is not None:
+                since = (time.monotonic() - self.last_429) * 1000
+                if q[0] <= since <= q[1]:
+                    st["in_quiet"] += 1
             fault = None
             for name, key in (("drop", "every_drop"), ("429", "every_429"),
                               ("5xx", "every_5xx"), ("truncate", "every_truncate")):
@@ -835,6 +843,7 @@ class Handler(BaseHTTPRequestHandler):
                 if self.fault == "429":
                     st.stats["injected"]["429"] += 1
                 status = 429
+                st.last_429 = time.monotonic()
                 self.send_json(429, {"error": "Too Many Requests"}, hdr)
                 return
             if self.fault == "5xx":

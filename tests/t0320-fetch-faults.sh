@@ -45,6 +45,21 @@ test_expect_success 'Retry-After: 1 pauses the endpoint for a second' '
 	test_num $((t1 - t0)) -ge 1000 "ms taken"
 '
 
+test_expect_success 'a 429 without Retry-After pauses the endpoint for its backoff' '
+	# Four cursors, 1,000 markets in pages of 20; every 6th request a
+	# 429 with no Retry-After.  A backoff of 1 s waits 0.5 to 1 s: from
+	# 0.2 s to 0.45 s after a 429 no cursor may ask (the one that got
+	# it did not, nor may the others, which would meet 429s too).
+	fake_reset &&
+	fake_control "{\"every_429\":6,\"retry_after\":-1,\"latency_ms\":10,\"quiet_ms\":[200,450]}" &&
+	test_when_finished fake_control "{\"every_429\":0,\"retry_after\":0,\"latency_ms\":0,\"quiet_ms\":null}" &&
+	run pm-fetch markets --page-size 20 --partitions 4 --backoff 1000 \
+	    --attempts 10 --rate markets=100000/10 && expect_status 0 &&
+	test_count raw out 1000 &&
+	test_num "$(fake_stats .injected[\"429\"])" -ge 4 &&
+	test_num "$(fake_stats .in_quiet)" -eq 0 "requests 0.2-0.45 s after a 429"
+'
+
 test_expect_success 'bodies cut short (Content-Length not met) are fetched again' '
 	fake_reset && fake_control "{\"every_truncate\":3,\"truncate_mode\":\"cut\"}" &&
 	test_when_finished fake_control "{\"every_truncate\":0}" &&
