@@ -229,8 +229,15 @@ pm() {
 	return "$rc"
 }
 
+# A line that cannot be written (TMPDIR full) would leave a failed stage
+# unseen and the run completed: an empty file then names the status and
+# the stage (no blocks: a full tmpfs still makes it).
 stage_done() {
-	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$stages_file"
+	{ printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$stages_file"; } \
+	    2>/dev/null && return
+	echo "$prog: $flow: cannot note how $2 ended (status $1) in" \
+	    "$stages_file" >&2
+	[ "$1" -eq 0 ] || : >"$run_dir/unnoted.$1.$2"
 }
 
 # The run start record: what this run is, for pm-store and pm-summary.
@@ -372,7 +379,13 @@ run_outcome() {
 		elif [ "$rc" -eq 1 ] && [ "$worst" -eq 0 ]; then
 			worst=1
 		fi
-	done <"$stages_file"
+	done < <(cat "$stages_file" 2>/dev/null
+	    for f in "$run_dir"/unnoted.*; do
+		[ -e "$f" ] || continue
+		f=${f#"$run_dir"/unnoted.}
+		printf '%s\t%s\t%s\n' "${f%%.*}" "${f#*.}" \
+		    "its status could not be noted in $run_dir"
+	    done)
 	[ -n "$first" ] || first=$pipe
 	if grep -q '"status":"failed"' "$run_dir/ends" 2>/dev/null &&
 	    [ "$worst" -lt 2 ]; then

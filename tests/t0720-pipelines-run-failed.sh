@@ -135,6 +135,27 @@ test_expect_success 'pm-fetch exiting 2 is a failed run, with its message' '
 	id=$(jq -r .run_id s3.json) &&
 	test_eq failed "$(q "SELECT status FROM processing_runs WHERE run_id = '\''$id'\''")"
 '
+test_expect_success 'a failed stage whose status line cannot be noted: still failed' '
+	# TMPDIR full: the line naming pm-normalize exit 3 cannot be
+	# written to the run directory (here: its stages file made a
+	# directory); the run was stored completed while the flow exited 3
+	mkdir -p fakebin2 tmp2 && for p in "$PM_BIN"/pm-*; do ln -sf "$p" fakebin2/; done &&
+	rm fakebin2/pm-normalize &&
+	cat >fakebin2/pm-normalize <<-EOF &&
+	#!/bin/sh
+	"$PM_BIN"/pm-normalize "\$@"
+	for d in "$PWD"/tmp2/pm-run.*; do rm -f "\$d/stages"; mkdir "\$d/stages"; done
+	echo "pm-normalize: cannot write" >&2
+	exit 3
+	EOF
+	chmod +x fakebin2/pm-normalize &&
+	TMPDIR=$PWD/tmp2 PM_BIN=$PWD/fakebin2 daily --no-dump --summary-path s5.json &&
+	expect_status 3 &&
+	test_grep "cannot note how pm-normalize ended" err &&
+	jq -e ".run_status == \"failed\" and .failed_stage == \"pm-normalize\"" s5.json >/dev/null &&
+	id=$(jq -r .run_id s5.json) &&
+	test_eq failed "$(q "SELECT status FROM processing_runs WHERE run_id = '\''$id'\''")"
+'
 test_expect_success 'a --summary-path that cannot be written: exit 3 before a run is recorded' '
 	# before: the run was stored completed, then pm-summary failed to
 	# write the file and the flow exited 3
