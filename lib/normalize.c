@@ -1459,10 +1459,10 @@ const char *
 norm_detect(const json_val *pl)
 {
 	static const char *const keys[] = { "asset_id", "bids", "clobTokenIds",
-	    "conditionId", "history", "markets", "mid", "price", "question",
-	    "ticker", "title" };
-	enum { ASSET, BIDS, TOKENS, COND, HIST, MARKETS, MID, PRICE, QUESTION,
-	    TICKER, TITLE, N };
+	    "conditionId", "history", "markets", "mid", "price", "proxyWallet",
+	    "question", "ticker", "title", "transactionHash" };
+	enum { ASSET, BIDS, TOKENS, COND, HIST, MARKETS, MID, PRICE, WALLET,
+	    QUESTION, TICKER, TITLE, TX, N };
 	json_val f[N], first;
 	json_iter it;
 
@@ -1476,6 +1476,9 @@ norm_detect(const json_val *pl)
 		return NULL;
 	}
 	json_pick(pl, keys, N, f);
+	/* a Data API trade row has a conditionId too: no market */
+	if (has(&f[TX]) || has(&f[WALLET]))
+		return "trades";
 	if (has(&f[QUESTION]) || has(&f[COND]) || has(&f[TOKENS]))
 		return "markets";
 	if (f[MARKETS].type == JSON_ARRAY || has(&f[TICKER]) || has(&f[TITLE]))

@@ -113,4 +113,23 @@ test_expect_success 'a page that is not an array is a failure' '
 	test_count failure out 1 && test_grep "trades payload is not an array" err
 '
 
+# What jq -c '.[]' makes of a saved page: each row a bare object.  A row
+# has a conditionId, as a Gamma market has: it was taken for one (a
+# "market_id missing" failure) and wrapped into a raw record of endpoint
+# markets, a trade in bronze as a Gamma market.  -e trades wrapped it as
+# source clob.  A trade row is no page: refused, and no raw is written.
+test_expect_success 'a bare trade row is refused, not taken for a market' '
+	jq -c ".[0], .[1]" "$FIXTURES/data-trades-edulabrador-1.json" >in.ndjson &&
+	for e in "" "-e trades"; do
+		run pm-normalize $e in.ndjson && expect_status 1 &&
+		test_count failure out 2 && test_count raw out 0 &&
+		test_count market out 0 &&
+		not grep -q "market_id missing" err &&
+		test_grep "^pm-normalize: in.ndjson:2: a bare Data API trade" err ||
+		{ say "with: $e"; return 1; }
+	done &&
+	run pm-normalize -R --only markets in.ndjson && expect_status 0 &&
+	test_cmp in.ndjson out
+'
+
 test_done

@@ -201,6 +201,12 @@ one(struct rec *r, void *arg)
 			c->passed++;
 			return 0;
 		}
+		/* a row of a page: no answer of its own to keep in bronze */
+		if (strcmp(ep, "trades") == 0) {
+			bad(c, r, "a bare Data API trade row: trades are read "
+			    "from raw records of whole pages (pm-fetch trades)");
+			return 0;
+		}
 		if (wrap_bare(c, r, ep, sha) == -1) {
 			bad(c, r, "cannot minify the object");
 			return 0;
