@@ -70,6 +70,20 @@ test_expect_success 'pm-group --require-end: a failure of another stage is passe
 	run pm-group --require-end in && expect_status 0 &&
 	test_count group out -gt 1 && test_count failure out 1
 '
+# An input that could not be read (missing, a directory, a read error)
+# is cut short as much as a killed stage's: its markets were not read.
+# The groups of the other files were written, exit 3 alone saying so.
+test_expect_success 'pm-group --require-end: an input that cannot be read, no group' '
+	{ markets; echo "$END"; } >in &&
+	for files in "in gone.ndjson" "gone.ndjson in" "in ."; do
+		run pm-group --require-end $files && expect_status 3 &&
+		test_count group out 0 && test_count failure out 1 &&
+		jq -e "select(.kind == \"failure\") | .reason == \"input_cut_short\"
+			and .retriable == true" out >/dev/null &&
+		test_grep "^pm-group: an input could not be read: its 30 market and event records are not grouped" err ||
+		{ say "files: $files"; return 1; }
+	done
+'
 test_expect_success 'pm-group without --require-end: the end record passes through' '
 	{ markets; echo "$END"; } >in &&
 	run pm-group in && expect_status 0 &&

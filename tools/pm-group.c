@@ -140,16 +140,21 @@ one(struct rec *r, void *arg)
  * --require-end, and no end record after the last market or event: a
  * stage before this one stopped short, and a group of the markets read so
  * far may lack some.  So may one when a page of the listing failed (a
- * fetch failure record): its markets are missing, from any event.  None
- * is written (the markets are neither grouped nor lost: the run is to be
+ * fetch failure record): its markets are missing, from any event; or
+ * when an input could not be read (missing, a read error).  None is
+ * written (the markets are neither grouped nor lost: the run is to be
  * done again); one failure record says so.
  */
 static void
-cut_short(const struct ctx *c)
+cut_short(const struct ctx *c, int unread)
 {
 	char detail[200];
 
-	if (c->ended)
+	if (unread)
+		snprintf(detail, sizeof detail, "an input could not be read: "
+		    "its %lu market and event records are not grouped",
+		    c->taken);
+	else if (c->ended)
 		snprintf(detail, sizeof detail, "the listing lost %lu page(s) "
 		    "(a fetch failure record in the input): its %lu market "
 		    "and event records are not grouped", c->lost, c->taken);
@@ -333,8 +338,8 @@ main(int argc, char **argv)
 	if (margin_ms >= 0)
 		grouper_margin(c.g, cutoff_ms, on_late, &c);
 	io = ndjson_run(&nd, argc - optind, argv + optind);
-	if ((cut = c.require_end && (!c.ended || c.lost)))
-		cut_short(&c);
+	if ((cut = c.require_end && (io || !c.ended || c.lost)))
+		cut_short(&c, io);
 	else if (out_failed() == OUT_OK &&
 	    grouper_finish(c.g, on_group, &c) == -1) {
 		msg("out of memory");
