@@ -128,6 +128,16 @@ test_expect_success 'no event record: the event embedded in the market fetched l
 	done
 '
 
+# The embedded event went through a parsed tree and out again: a number
+# no double holds was rounded or made null, unlike the same bytes in the
+# group's markets (and an event record joined, kept as it came).
+test_expect_success 'the embedded event is copied byte for byte, as the markets are' '
+	ev="{\"event_id\":\"e1\",\"title\":\"a\\u00e9\\/\",\"n\":123456789012345678901234567890,\"h\":1e400,\"x\":0.10}" &&
+	printf "%s\n" "{\"kind\":\"market\",\"market_id\":\"1\",\"event_id\":\"e1\",\"event\" : $ev }" >in.ndjson &&
+	run pm-group in.ndjson && expect_status 0 &&
+	test_grep -F "\"event\":$ev,\"markets\":" out
+'
+
 test_expect_success '--where filters groups into skip records; --limit caps groups' '
 	real_input >in.ndjson &&
 	run pm-group --where "(.markets | length) > 3" in.ndjson && expect_status 0 &&
