@@ -937,18 +937,25 @@ group_sql(struct buf *sql, const char *c)
 }
 
 /*
- * Whether a result of result r's event, experiment and fingerprint that
- * is done covers r's market m: a failure a later result made good.  A
- * market joined the event, the next run failed on all its markets too,
- * and the retry of that run succeeded: the first failed row stays as it
- * was (its markets are not those of the result that replaced the other).
+ * Whether a result of result r's event and experiment that is done covers
+ * r's market m: a failure a later result made good.  A market joined the
+ * event, the next run failed on all its markets too, and the retry of
+ * that run succeeded: the first failed row stays as it was (its markets
+ * are not those of the result that replaced the other).  Of another
+ * fingerprint when it started after r: a variant fixed since (its prompt,
+ * its command) made it good under its new one, which is what a retry
+ * would run (matched on the old one, the event was to retry for ever,
+ * with nothing to run); an older one does not make good a failure of
+ * the variant changed since.
  */
-#define GX_MINE(t, a) t ".event_key = " a ".event_key AND " t \
-	".experiment_id = " a ".experiment_id AND " t ".fingerprint = " a \
+#define GX_SAME(t, a) t ".event_key = " a ".event_key AND " t \
+	".experiment_id = " a ".experiment_id"
+#define GX_MINE(t, a) GX_SAME(t, a) " AND " t ".fingerprint = " a \
 	".fingerprint"
 #define GX_MADE_GOOD "EXISTS (SELECT 1 FROM experiment_results d JOIN " \
 	"experiment_markets dm ON " GX_MINE("dm", "d") " AND dm.markets = " \
-	"d.markets WHERE " GX_MINE("d", "r") " AND dm.market_id = " \
+	"d.markets WHERE " GX_SAME("d", "r") " AND (d.fingerprint = " \
+	"r.fingerprint OR d.started_at > r.started_at) AND dm.market_id = " \
 	"m.market_id AND " DONE_OF("d") ")"
 /* m is a market of result r */
 #define GX_OF_R GX_MINE("m", "r") " AND m.markets = r.markets"

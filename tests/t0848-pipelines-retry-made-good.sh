@@ -127,7 +127,8 @@ test_expect_success 'PostgreSQL: the same' '
 # the event is not exported.
 F=$TESTS_DIR/fixtures-store/run.ndjson
 # hgroup RUN STATUS MARKET...: run RUN storing event 16183's group with
-# one result of x, on those markets (a failure record when it failed)
+# one result of x, on those markets (a failure record when it failed),
+# of fingerprint $FP (f1 unless set), started at $AT (none unless set)
 hgroup() {
 	local r=$1 st=$2 ids
 	shift 2
@@ -135,10 +136,12 @@ hgroup() {
 	jq -cn --arg r "$r" '{kind: "run", phase: "start", run_id: $r,
 	    flow: "daily", run_date: "2026-11-23",
 	    started_at: "2026-11-23T07:00:00Z"}'
-	jq -c --arg st "$st" --argjson ids "$ids" 'select(.event_key == "16183") |
+	jq -c --arg st "$st" --arg fp "${FP:-f1}" --argjson at "${AT:-null}" \
+	    --argjson ids "$ids" \
+	    'select(.event_key == "16183") |
 	    .results = [{experiment_id: "s:forecast:x", suite: "s",
 	      stage: "forecast", variant: "x", type: "jq", status: $st,
-	      fingerprint: "f1", market_ids: $ids,
+	      fingerprint: $fp, market_ids: $ids, started_at: $at,
 	      probabilities: (if $st == "ok" then ($ids | map({key: .,
 	        value: {Yes: 0.5, No: 0.5}}) | from_entries) else null end),
 	      error: (if $st == "ok" then null else "boom" end)}]' "$F"
@@ -161,6 +164,36 @@ test_expect_success 'SQLite: a failure made good in part is retried on the rest'
 '
 test_expect_success 'PostgreSQL: the same' '
 	pg_ready && partly "$(pg_newdb partly)"
+'
+
+# x fixed after its failure (its fingerprint changed): its results under
+# the new one make the old failures good, market by market, as a retry
+# would (before, the event was to retry for ever, with nothing to run);
+# a result of the old one made before does not make good a failure of
+# the new one
+fixed() {
+	AT=\"2026-11-23T07:00:00Z\" hgroup r1 failed 1642124 516950 |
+	    pm-store --db "$1" >/dev/null 2>&1 &&
+	FP=f2 AT=\"2026-11-24T07:00:00Z\" hgroup r2 ok 1642124 |
+	    pm-store --db "$1" >/dev/null 2>&1 &&
+	run pm-store --db "$1" --export retry --run r1 && expect_status 0 &&
+	jq -c "[.event_key, [.markets[].market_id], .retry_experiments]" out >got &&
+	echo '["16183",["516950"],["s:forecast:x"]]' >want && test_cmp want got &&
+	FP=f2 AT=\"2026-11-25T07:00:00Z\" hgroup r3 ok 516950 |
+	    pm-store --db "$1" >/dev/null 2>&1 &&
+	run pm-store --db "$1" --export retry --run r1 && expect_status 0 &&
+	test_line_count out -eq 0 &&
+	FP=f3 AT=\"2026-11-26T07:00:00Z\" hgroup r4 failed 1642124 |
+	    pm-store --db "$1" >/dev/null 2>&1 &&
+	run pm-store --db "$1" --export retry --run r4 && expect_status 0 &&
+	jq -c "[.event_key, [.markets[].market_id], .retry_experiments]" out >got &&
+	echo '["16183",["1642124"],["s:forecast:x"]]' >want && test_cmp want got
+}
+test_expect_success 'SQLite: a failure made good by the variant fixed since' '
+	fixed sqlite:fixed.db
+'
+test_expect_success 'PostgreSQL: the same' '
+	pg_ready && fixed "$(pg_newdb fixed)"
 '
 
 test_done
