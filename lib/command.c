@@ -259,6 +259,9 @@ spawn(char *const argv[], char *const envp[], int p[3][2], pid_t *pid,
 	posix_spawn_file_actions_adddup2(&fa, p[0][0], 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1][1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[2][1], 2);
+	/* nothing else of ours: not an input file, not the LLM connections
+	 * other threads hold (libcurl's sockets are not close-on-exec) */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&at, 0);
