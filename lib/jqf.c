@@ -81,6 +81,9 @@ compile(struct jqf *f, const char *expr)
 		jq_set_error_cb(f->jq, on_error, f);
 		jq_set_input_cb(f->jq, no_input, NULL);
 		jq_set_debug_cb(f->jq, on_debug, NULL);
+		/* unset, libjq 1.6 aborts (an assertion) on import or
+		 * include: none is found, a compile error */
+		jq_set_attr(f->jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
 		if (!jq_compile(f->jq, expr))
 			jq_teardown(&f->jq);
 	}

@@ -220,6 +220,21 @@ test_expect_success 'halt_error fails its variant; halt alone gives no output' '
 	test "$(jq -r "select(.kind==\"failure\") | .detail" out | wc -l)" = 3
 '
 
+# A program that imports or includes a module made libjq 1.6 abort (an
+# assertion on its unset library path): pm-experiment died of SIGABRT,
+# with a core, and pm-store -w too.  No module is found: a usage error.
+test_expect_success 'a program importing a module: a usage error, no abort' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	for p in "import \"m\" as m; 1" "include \"m\"; 1"; do
+		jq -n --arg p "$p" "{suites: [{id: \"i\", forecast: [
+		    {variant: \"m\", type: \"jq\", program: \$p}]}]}" >i.json &&
+		run pm-experiment -c i.json in.ndjson && expect_status 2 &&
+		test ! -s out &&
+		test_grep "^pm-experiment: i.json: i:forecast:m: .*module not found: m" err &&
+		run pm-store -d sqlite:i.db -e markets -w "$p" && expect_status 2 &&
+		test_grep "^pm-store: --where: .*module not found: m" err || return 1
+	done
+'
 # A --dump-dir whose parent did not exist made no dump: each file said
 # "No such file or directory", the same for every group, and exit 0.
 test_expect_success '--dump-dir: made with its parents; one that cannot be is a usage error' '
