@@ -235,6 +235,15 @@ cmd_result_init(struct cmd_result *r, size_t max_out, size_t max_err)
 }
 
 void
+cmd_killed(int sig, char *why, size_t n)
+{
+	const char *name = sigabbrev_np(sig);
+
+	snprintf(why, n, "killed by signal %d%s%s%s", sig, name ? " (SIG" : "",
+	    name ? name : "", name ? ")" : "");
+}
+
+void
 cmd_result_release(struct cmd_result *r)
 {
 	buf_release(&r->out);

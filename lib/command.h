@@ -49,6 +49,10 @@ struct cmd_result {
 void cmd_result_init(struct cmd_result *r, size_t max_out, size_t max_err);
 void cmd_result_release(struct cmd_result *r);
 
+/* "killed by signal N (SIGNAME)" into why, n bytes: the failure of a
+ * program a signal ended. */
+void cmd_killed(int sig, char *why, size_t n);
+
 /*
  * Run argv[0] (looked up in PATH) with in[0..inlen) on its standard input,
  * in the environment envp (NULL: ours; see secret_env());

@@ -551,8 +551,10 @@ xk_command(struct xworker *w, size_t vi, const char *in, size_t n,
 	last_line(&cr.err, tail, sizeof tail);
 	if (cr.timed_out)
 		xres_fail(r, "timed out after %.3g s", v->timeout_ms / 1000.0);
-	else if (cr.signal)
-		xres_fail(r, "killed by signal %d", cr.signal);
+	else if (cr.signal) {
+		cmd_killed(cr.signal, tail, sizeof tail);
+		xres_fail(r, "%s", tail);
+	}
 	else if (cr.exit_code != 0)
 		xres_fail(r, "exit status %d%s%s", cr.exit_code, *tail ? ": " :
 		    "", tail);

@@ -450,7 +450,7 @@ answer(const struct cmd_result *cr, struct buf *out, char *err,
 	else if (st == CH_NOMEM)
 		snprintf(err, errlen, "out of memory (max_memory_mb)");
 	else if (cr->signal)
-		snprintf(err, errlen, "killed by signal %d", cr->signal);
+		cmd_killed(cr->signal, err, errlen);
 	else
 		snprintf(err, errlen, "the jq process gave no answer");
 	return st == CH_NONE ? 0 : -1;

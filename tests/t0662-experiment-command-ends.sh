@@ -100,4 +100,17 @@ test_expect_success 'a setsid grandchild does not outlive the command' '
 	test "$(alive)" = 0
 '
 
+# A command a signal ended said its number alone ("killed by signal 11"):
+# the name says what happened (a crash, the OOM killer's KILL).
+cat >"$TMP/s.json" <<'JSON'
+{"suites": [{"id": "s", "research": [{"variant": "segv", "type": "command",
+  "argv": ["sh", "-c", "cat >/dev/null; kill -SEGV $$"]}]}]}
+JSON
+test_expect_success 'a command killed by a signal: the signal named' '
+	run pm-experiment -c ../s.json ../groups.ndjson && expect_status 1 &&
+	jq -r "select(.kind == \"group\") | .results[] | \"\(.status) \(.error)\"" out >got &&
+	echo "failed killed by signal 11 (SIGSEGV)" >want && test_cmp want got &&
+	test_grep -x "pm-experiment: ../groups.ndjson:1: event e1: s:research:segv: killed by signal 11 (SIGSEGV)" err
+'
+
 test_done
