@@ -365,6 +365,13 @@ fill_argv(struct loader *L, struct variant *v, jv p)
 		    (v->argv[i] = strdup(jv_string_value(e))) == NULL)
 			rc = fail(L, "%s: argv must be a non-empty array of "
 			    "strings", v->id);
+		else if (i == 0 && v->argv[0][0] == 0)
+			rc = fail(L, "%s: argv[0]: no program (an empty "
+			    "string)", v->id);
+		else if (strlen(v->argv[i]) !=
+		    (size_t)jv_string_length_bytes(jv_copy(e)))
+			rc = fail(L, "%s: argv[%d]: holds a NUL character",
+			    v->id, i);
 		jv_free(e);
 	}
 	jv_free(a);

@@ -235,6 +235,21 @@ test_expect_success 'a program importing a module: a usage error, no abort' '
 		test_grep "^pm-store: --where: .*module not found: m" err || return 1
 	done
 '
+# An argv whose program is "" failed every group at its run ("No such
+# file or directory", retriable: retried for ever), and one holding a
+# NUL character ran cut there: both are configuration errors.
+test_expect_success 'argv: an empty program or a NUL character is refused' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	for a in "[\"\", \"x\"]" "[\"sh\", \"-c\", \"exit 0\\u0000; exit 3\"]"; do
+		echo "{\"suites\": [{\"id\": \"a\", \"forecast\": [{\"variant\": \"v\",
+		    \"type\": \"command\", \"argv\": $a}]}]}" >a.json &&
+		run pm-experiment -c a.json in.ndjson && expect_status 2 &&
+		test ! -s out && cat err >>errs || return 1
+	done &&
+	printf "pm-experiment: a.json: a:forecast:v: %s\n" \
+	    "argv[0]: no program (an empty string)" \
+	    "argv[2]: holds a NUL character" >want && test_cmp want errs
+'
 # A --dump-dir whose parent did not exist made no dump: each file said
 # "No such file or directory", the same for every group, and exit 0.
 test_expect_success '--dump-dir: made with its parents; one that cannot be is a usage error' '
