@@ -374,12 +374,16 @@ hold(const struct lease_opts *o, const struct renewal *rn)
 	}
 }
 
+/* "locked", or -1 after a message (none for a reader gone): the lock
+ * is then given back, and the exit is 3, never 0 for a lock not held. */
 static int
 say_locked(void)
 {
-	if (printf("locked\n") < 0 || fflush(stdout) == EOF)
-		return -1;
-	return 0;
+	if (printf("locked\n") >= 0 && fflush(stdout) != EOF)
+		return 0;
+	if (errno != EPIPE)
+		msg("write error: %s", strerror(errno));
+	return -1;
 }
 
 static int
@@ -404,6 +408,8 @@ hold_pg(const struct lease_opts *o, const char *holder)
 		abandon(db, o->flow);
 		if (say_locked() == 0)
 			hold(o, &rn);
+		else
+			rc = EXIT_IO;
 		pg_release(db, o->flow, holder);
 	}
 	db_close(db);
@@ -640,6 +646,8 @@ hold_ch(const struct lease_opts *o, const char *holder)
 		ch_abandon(&l);
 		if (say_locked() == 0)
 			hold(o, &rn);
+		else
+			rc = EXIT_IO;
 		if (ch_put(&l, PUT_WITHDRAW) == -1)
 			msg("cannot give the %s lease back (it expires by "
 			    "itself): %s", o->flow, ch_errmsg(l.c));
@@ -658,10 +666,10 @@ hold_file(const struct lease_opts *o, const char *path)
 	if ((fd = file_lock(o, path, &rc)) == -1)
 		return rc;
 	abandon_sqlite(o);
-	if (say_locked() == 0)
+	if ((rc = say_locked()) == 0)
 		hold(o, NULL);
 	close(fd);
-	return 0;
+	return rc == 0 ? 0 : EXIT_IO;
 }
 
 int
