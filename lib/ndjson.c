@@ -85,9 +85,12 @@ bad(struct ndjson_reader *rd, unsigned long line, const char *detail)
 {
 	if (rd->nd->on_bad)
 		rd->nd->on_bad(rd->nd->arg, rd->name, line, detail);
-	rec_failure(&(struct failure){ .stage = rd->nd->stage,
-	    .reason = "bad_record", .file = rd->name, .line = line,
-	    .detail = detail });
+	if (rd->nd->bad_unwritten)
+		msg_at(rd->name, line, "%s", detail);
+	else
+		rec_failure(&(struct failure){ .stage = rd->nd->stage,
+		    .reason = "bad_record", .file = rd->name, .line = line,
+		    .detail = detail });
 	rd->nd->bad++;
 }
 

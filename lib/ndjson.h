@@ -45,6 +45,10 @@ struct ndjson {
 	 * failure record is written (pm-store keeps a row for it) */
 	void		(*on_bad)(void *arg, const char *file,
 			    unsigned long line, const char *detail);
+	/* optional: such a line is only said, no failure record written,
+	 * the tool's standard output being one document that reports it
+	 * (pm-summary --json -) */
+	int		 bad_unwritten;
 	/* optional: called before a read that would wait, no input having
 	 * come for 100 ms (pm-store commits its open batch: no lock is held
 	 * while the producer is slow) */

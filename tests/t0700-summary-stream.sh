@@ -96,6 +96,15 @@ test_expect_success 'a line that is not a record is a bad_record failure' '
 		(.detail | length > 0))" s.json >/dev/null
 '
 
+test_expect_success '--json -: the summary alone on standard output, a bad line in it' '
+	{ stream; echo "{not json"; } >in.ndjson &&
+	run pm-summary -q --json - in.ndjson && expect_status 0 &&
+	test "$(jq -s length out)" = 1 &&
+	jq -e ".failures_by_reason.bad_record == 1 and
+		.failures[2].input == \"in.ndjson:12\"" out >/dev/null &&
+	test_grep -x "pm-summary: in.ndjson:12: .*" err
+'
+
 test_expect_success 'empty input: zero totals, no run, null identity' '
 	run pm-summary --json - </dev/null && expect_status 0 &&
 	jq -e ".run_id == null and .run_status == null and .window_days == null and

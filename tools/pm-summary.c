@@ -466,6 +466,8 @@ run_stream(const struct opts *o, int nfiles, char **files)
 	nd.stage = "summary";
 	nd.fn = one;
 	nd.on_bad = on_bad;
+	/* --json -: standard output is the summary, which has them */
+	nd.bad_unwritten = o->json_path && strcmp(o->json_path, "-") == 0;
 	nd.arg = &c;
 	nd.max_line = ndjson_max_line();
 	if (ndjson_run(&nd, nfiles, files) != 0)
