@@ -90,8 +90,10 @@ status_duration(const char *s, int64_t *secs)
 		unit = 3600, e++;
 	else if (*e == 'd')
 		unit = 86400, e++;
-	if (*e || v < 0 || v > 100LL * 365 * 86400 / unit)
+	if (*e || v < 0)
 		return -1;
+	if (v > STATUS_DURATION_MAX / unit)
+		return -2;
 	*secs = (int64_t)v * unit;
 	return 0;
 }

@@ -44,7 +44,9 @@ void status_thresholds(const struct status_opts *o, const char *flow,
 int status_flow_known(const char *flow);
 const char *status_flows(void);
 
-/* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0 or -1. */
+/* "90", "90s", "20m", "1h", "1d": seconds into *secs; 0, -1 (not
+ * one), or -2 (over STATUS_DURATION_MAX seconds: 100 years). */
+#define STATUS_DURATION_MAX	(100LL * 365 * 86400)
 int status_duration(const char *s, int64_t *secs);
 
 /* Append the report to out (JSON with o->json, else text), and the

@@ -41,4 +41,15 @@ test_expect_success 'thresholds given, or no data: those asked for' '
 		[\"now\", \"flow\", \"fresh_seconds\", \"stale_seconds\", \"level\"]" out >/dev/null
 '
 
+test_expect_success 'thresholds up to 100 years; one over it is said to be too long' '
+	pm-store --db d.db <"$TMP/daily.ndjson" >/dev/null 2>&1 &&
+	run pm-summary --status --db d.db --now "$AT" --fresh 36500d --json &&
+	expect_status 0 && jq -e ".fresh_seconds == 3153600000" out >/dev/null &&
+	for d in 36501d 3153600001 876001h 99999999999999999999; do
+		run pm-summary --status --db d.db --stale "$d" && expect_status 2 &&
+		test_grep -x "pm-summary: --stale: \"$d\" is not a duration of at most 100 years (36500d)" err ||
+		return 1
+	done
+'
+
 test_done

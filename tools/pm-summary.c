@@ -140,12 +140,15 @@ read_time(const char *s, int64_t *t)
 static int
 read_dur(const char *opt, const char *s, int64_t *v)
 {
-	if (status_duration(s, v) == -1) {
+	int rc = status_duration(s, v);
+
+	if (rc == -1)
 		msg("%s: \"%s\" is not a duration (N, Ns, Nm, Nh or Nd)", opt,
 		    s);
-		return -1;
-	}
-	return 0;
+	else if (rc == -2)
+		msg("%s: \"%s\" is not a duration of at most 100 years "
+		    "(%lldd)", opt, s, STATUS_DURATION_MAX / 86400);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The mode decides whether --json takes a path, so look for it first. */
