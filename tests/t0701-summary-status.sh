@@ -340,6 +340,17 @@ test_expect_success 'an option of another mode: exit 2 naming it, never ignored'
 	    --plot p.svg && expect_status 0
 '
 
+test_expect_success '--status-path - and --plot -: usage errors, no file named -' '
+	filled d.db &&
+	run pm-summary --status --db d.db --status-path - && expect_status 2 &&
+	test_grep -x "pm-summary: --status-path -: standard output has the report (--json makes it this JSON): give a file" err &&
+	test ! -s out &&
+	run pm-summary --score --db d.db --plot - && expect_status 2 &&
+	test_grep -x "pm-summary: --plot -: standard output has the report: give a file" err &&
+	test ! -s out && test ! -e ./- &&
+	run pm-summary --status --db d.db --status-path ./- && test -s ./-
+'
+
 test_expect_success 'a stored failure with control characters: shown as ?, never sent to the terminal' '
 	filled d.db &&
 	printf "%s\n" "{\"kind\":\"failure\",\"stage\":\"fetch\",\"reason\":\"http_error\",\"retriable\":true,\"market_id\":\"9\\u001b[31m\",\"input\":\"x:1\",\"detail\":\"a\\u001b]0;pwned\\u0007b\"}" |

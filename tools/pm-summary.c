@@ -284,6 +284,15 @@ check_opts(struct opts *o, int nfiles)
 		msg("--pass and --json -: both want standard output");
 		return -1;
 	}
+	/* not a file named "-" in the current directory, nor a second
+	 * document beside the report on standard output */
+	if ((o->status_path && strcmp(o->status_path, "-") == 0) ||
+	    (o->plot && strcmp(o->plot, "-") == 0)) {
+		msg("%s -: standard output has the report%s: give a file",
+		    o->plot ? "--plot" : "--status-path", o->plot ? "" :
+		    " (--json makes it this JSON)");
+		return -1;
+	}
 	status_thresholds(&o->st, o->st.flow, &o->st.fresh, &o->st.stale);
 	if (o->st.stale < o->st.fresh) {
 		msg("--stale must not be below --fresh");
