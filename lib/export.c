@@ -166,12 +166,15 @@ looks_json(const char *p, size_t n)
 
 /* A double as the fewest of 15, 16 or 17 digits that read back as it,
  * the same text from every engine: 0.30000000000000004 is not 0.3, and
- * what 15 digits hold is written as before. */
+ * what 15 digits hold is written as before.  -0 is 0, as SQLite and
+ * ClickHouse give it back (PostgreSQL's float8 keeps the sign). */
 static void
 exact(double d, char *out, size_t outlen)
 {
 	int prec;
 
+	if (d == 0)
+		d = 0;
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(out, outlen, "%.*g", prec, d);
 		if (strtod(out, NULL) == d)
