@@ -98,8 +98,8 @@ db_url_parse(const char *url, int flags, struct db_url *u, char *err,
 		p += strncmp(p + 7, "//", 2) == 0 ? 9 : 7;
 	else if (sep && sep == url + n && n > 0)
 		snprintf(err, errlen, "%.*s: not a database URL scheme (a path, "
-		    "sqlite:, postgresql:// or a libpq key=value string)",
-		    (int)n, url);
+		    "sqlite:, postgresql://, clickhouse[s]:// or a libpq "
+		    "key=value string)", (int)n, url);
 	if (err[0] == 0 && *p == 0)
 		snprintf(err, errlen, "an empty database path");
 	else if (err[0] == 0 && is_memory(p) && !(flags & DB_MEMORY))

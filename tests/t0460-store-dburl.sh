@@ -28,6 +28,10 @@ test_expect_success 'unknown schemes: exit 2 naming the scheme, nothing created'
 	refused "mysql://u:Secret@host/db" "^pm-store: --db: mysql: not a database URL scheme" &&
 	refused "redis://h:6379/0" "redis: not a database URL scheme" &&
 	refused "http://example.invalid/x.db" "http: not a database URL scheme" &&
+	# the schemes it knows, ClickHouse'"'"'s too: a scheme spelt in
+	# capitals (RFC 3986 case-insensitive, libpq not) is refused
+	refused "CLICKHOUSE://127.0.0.1:1/db" \
+	    "^pm-store: --db: CLICKHOUSE: not a database URL scheme (a path, sqlite:, postgresql://, clickhouse\[s\]:// or a libpq key=value string)$" &&
 	DATABASE_URL="mysql+pymysql://u:Secret@h/db" run pm-store --new-only "$RUN" &&
 	expect_status 2 && grep -q "^pm-store: DATABASE_URL: mysql+pymysql: not" err &&
 	run pm-store --db "mysql://u:Secret@h/db" --last-run daily && expect_status 2 &&
