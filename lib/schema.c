@@ -751,12 +751,15 @@ apply(struct db *db, int to, char *err, size_t errlen)
 	    (rc = db_exec(db, "SELECT pg_advisory_xact_lock(7370001)")) !=
 	    DB_DONE))
 		return rc;
-	/* asked before the table is made: a new one is empty */
+	/* asked before the table is made: a new one is empty.  Made only
+	 * then: PostgreSQL checks the right to create in the schema before
+	 * whether the table exists, and a role that may only read and
+	 * write the tables stores into a database at the latest schema */
 	if ((v = schema_version(db)) == -1 || schema_newer(v, err, errlen))
 		return DB_ERR;
-	if ((rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
-	    "applied_at TEXT NOT NULL)")) != DB_DONE)
+	if (v == 0 && (rc = db_exec(db, "CREATE TABLE IF NOT EXISTS "
+	    "schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT "
+	    "NULL, applied_at TEXT NOT NULL)")) != DB_DONE)
 		return rc;
 	/* each migration not there yet, also one below a version that is */
 	if (applied(db, have, &max) == -1)
