@@ -41,10 +41,24 @@ test_expect_success '--where errors count as false and are said once' '
 	run pm-normalize -R --where ".nope|test(\"x\")" in.ndjson && expect_status 0 &&
 	test ! -s out && test_num "$(grep -c -- "--where:" err)" -eq 1
 '
+# A bare single-token answer names no token (its request does): it was
+# wrapped into a raw record for bronze and failed as retriable, though
+# no retry could ever normalize it.
 test_expect_success 'a bare CLOB answer says what it lacks' '
 	clob midpoint >in.ndjson &&
 	run pm-normalize -R in.ndjson && expect_status 1 &&
-	test_grep "in.ndjson:1: token_id unknown" err &&
+	test_grep "in.ndjson:1: a bare midpoint answer names no token: wrap it in a raw record whose request has its token_id, as pm-fetch writes\$" err &&
+	for f in midpoint last-trade-price prices-history; do
+		jq -c . "$FIXTURES/clob-$f-ra1nty-1.json" || return 1
+	done >in.ndjson &&
+	for e in "" "-e price" "-e midpoint" "-e last-trade-price" "-e prices-history"; do
+		run pm-normalize $e in.ndjson && expect_status 1 &&
+		test_count failure out 3 && test_count raw out 0 &&
+		jq -se "map(.reason == \"bad_record\" and .retriable == false) | all" out >/dev/null &&
+		test_grep "^pm-normalize: in.ndjson:3: a bare [a-z-]* answer names no token" err ||
+		{ say "with: $e"; return 1; }
+	done &&
+	run pm-normalize in.ndjson && test_grep "in.ndjson:2: a bare price answer names no token: .* token_id and side," err &&
 	echo "{\"volume\":1}" >in2.ndjson &&
 	run pm-normalize -R in2.ndjson && expect_status 1 &&
 	test_grep "cannot tell which endpoint this object came from; use --endpoint" err

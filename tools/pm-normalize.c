@@ -157,6 +157,15 @@ listed(const char *list, const char *ep)
 	    (k != NULL && k[7] == 0 && listed_n(list, ep, (size_t)(k - ep)));
 }
 
+/* A single-token CLOB answer: its token is named by its request only. */
+static int
+token_of_request(const char *ep)
+{
+	return strcmp(ep, "price") == 0 || strcmp(ep, "midpoint") == 0 ||
+	    strcmp(ep, "last-trade-price") == 0 ||
+	    strcmp(ep, "prices-history") == 0;
+}
+
 /* The input is slow (pm-fetch waiting on the API): what is written so
  * far goes on, the run record first, so that pm-store records the run
  * running from its start, not from its first answer. */
@@ -175,7 +184,7 @@ one(struct rec *r, void *arg)
 	struct norm_src src = { 0 };
 	json_val payload, f;
 	const char *ep, *s;
-	char sha[65], ts[TS_MAX], epbuf[32], detail[96];
+	char sha[65], ts[TS_MAX], epbuf[32], detail[160];
 	size_t sl;
 
 	c->rec = r;
@@ -205,6 +214,15 @@ one(struct rec *r, void *arg)
 		if (strcmp(ep, "trades") == 0) {
 			bad(c, r, "a bare Data API trade row: trades are read "
 			    "from raw records of whole pages (pm-fetch trades)");
+			return 0;
+		}
+		/* its token is in the request only: it can never normalize */
+		if (token_of_request(ep)) {
+			snprintf(detail, sizeof detail, "a bare %s answer names "
+			    "no token: wrap it in a raw record whose request "
+			    "has its token_id%s, as pm-fetch writes", ep,
+			    strcmp(ep, "price") == 0 ? " and side" : "");
+			bad(c, r, detail);
 			return 0;
 		}
 		if (wrap_bare(c, r, ep, sha) == -1) {
