@@ -241,9 +241,9 @@ grow(struct ndjson_reader *rd, size_t max)
 	size_t ncap;
 	char *p;
 
-	if (rd->cap >= max + 1)
+	if (rd->cap >= max + 2)
 		return -1;
-	ncap = rd->cap * 2 > max + 1 ? max + 1 : rd->cap * 2;
+	ncap = rd->cap * 2 > max + 2 ? max + 2 : rd->cap * 2;
 	if (ncap > rd->alloc) {
 		if ((p = realloc(rd->buf, ncap + JSON_PADDING)) == NULL)
 			return -1;
@@ -290,6 +290,10 @@ read_fd(struct ndjson_reader *rd, size_t max)
 			size_t len = (size_t)(nl - rd->buf) - rd->start;
 
 			scan = rd->start + len + 1;
+			/* CR LF ends a line saved on Windows: the CR is no
+			 * byte of the record, nor of the cap */
+			if (len > 0 && nl[-1] == '\r')
+				len--;
 			if (len > max) {
 				rd->line++;
 				too_long(rd, detail, sizeof detail, max);
@@ -300,7 +304,9 @@ read_fd(struct ndjson_reader *rd, size_t max)
 			continue;
 		}
 		scan = rd->end;
-		if (rd->end - rd->start > max) {
+		/* a line of max bytes may still have its CR LF to come */
+		if (rd->end - rd->start > max && (rd->end - rd->start >
+		    max + 1 || rd->buf[rd->end - 1] != '\r')) {
 			rd->line++;
 			too_long(rd, detail, sizeof detail, max);
 			bad(rd, rd->line, detail);
@@ -318,7 +324,8 @@ read_fd(struct ndjson_reader *rd, size_t max)
 			break;
 	}
 	if (rd->end > rd->start)	/* a last line without newline */
-		(void)one(rd, rd->buf + rd->start, rd->end - rd->start);
+		(void)one(rd, rd->buf + rd->start, rd->end - rd->start -
+		    (rd->buf[rd->end - 1] == '\r'));
 	return 0;
 readerr:
 	msg("%s: read error: %s", rd->name, strerror(errno));
@@ -334,7 +341,7 @@ nomem:
 static int
 reader_init(struct ndjson_reader *rd, struct ndjson *nd, size_t max)
 {
-	size_t cap = max < CHUNK ? max + 1 : CHUNK;
+	size_t cap = max + 1 < CHUNK ? max + 2 : CHUNK;
 	char *p;
 
 	rd->nd = nd;
