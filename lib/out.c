@@ -234,6 +234,13 @@ out_at(const char *file, unsigned long line)
 }
 
 void
+out_at_get(const char **file, unsigned long *line)
+{
+	*file = at_file;
+	*line = at_line;
+}
+
+void
 out_about(const char *url, const char *market_id, const char *event_key)
 {
 	ab_url = url;

@@ -41,7 +41,8 @@ rec_failure(const struct failure *f)
 	const char *mid = clean(f->market_id, &cp[0]),
 	    *key = clean(f->event_key, &cp[1]),
 	    *file = clean(f->file, &cp[2]),
-	    *detail = clean(f->detail, &cp[3]);
+	    *detail = clean(f->detail, &cp[3]), *at_file;
+	unsigned long at_line;
 	int i;
 
 	buf_init(&b, 0);
@@ -73,7 +74,12 @@ rec_failure(const struct failure *f)
 	jw_key(&b, "detail");
 	jw_strz(&b, detail);
 	jw_close(&b, '}');
+	/* refused as too long, it is its own input line that is named,
+	 * not the one of the record written before it */
+	out_at_get(&at_file, &at_line);
+	out_at(f->file, f->line);
 	emit(&b);
+	out_at(at_file, at_line);
 
 	if (mid)
 		snprintf(pos, sizeof pos, "market %s: ", mid);

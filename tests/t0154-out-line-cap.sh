@@ -164,4 +164,16 @@ test_expect_success 'pm-store: a record it stores is written out, one too long f
 	done
 '
 
+# A cap too small for the failure record of a bad line: its refusal named
+# the input line of the record written before it, not the bad line.
+test_expect_success 'the refusal of a failure record over the cap names its own input line' '
+	printf "%s\n" "{\"kind\":\"note\",\"a\":1}" "not json" "{\"kind\":\"note\",\"a\":2}" >in.ndjson &&
+	PM_MAX_LINE=100 run pm-normalize in.ndjson && expect_status 1 &&
+	test_count note out 2 && test_count failure out 1 &&
+	jq -se "map(select(.kind == \"failure\"))[0] | .input == \"in.ndjson:2\" and
+	    (.detail | startswith(\"record of \"))" out >/dev/null &&
+	test_grep "^pm-normalize: in.ndjson:2: record of [0-9]* bytes not written" err &&
+	not grep -q "in.ndjson:1" err
+'
+
 test_done
