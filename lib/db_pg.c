@@ -458,6 +458,16 @@ pg_fail(struct db *db, const PGresult *res)
 		    "(PM_DB_TIMEOUT)", why, db->wait_ms / 1000.0);
 		return DB_ERR;
 	}
+	/* a right refused (pm's schema has no row-level security: only a
+	 * missing GRANT says this): every record would be refused alike,
+	 * so the database is unusable to this role for the run */
+	if (state && strcmp(state, "42501") == 0) {
+		snprintf(why, sizeof why, "%s", db_errmsg(db));
+		db->down = 1;
+		db_seterr(db, "%s: the role lacks a right pm needs on it "
+		    "(SQLSTATE 42501 insufficient_privilege)", why);
+		return DB_ERR;
+	}
 	if (state && (strcmp(state, "40001") == 0 ||
 	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0))
 		return DB_BUSY;

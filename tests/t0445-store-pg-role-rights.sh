@@ -21,7 +21,7 @@ test_expect_success 'a role without CREATE in a new database: no schema made, sa
 	pg_ready && P=$(pg_newdb rights) &&
 	psql -X -q "$PG_URL" -c "CREATE ROLE weak LOGIN" && stream >in.ndjson &&
 	run pm-store --db "$(as_weak rights)" in.ndjson && expect_status 3 &&
-	test_grep "^pm-store: postgresql://weak@/rights?host=.*: migration: permission denied for schema public$" err &&
+	test_grep "^pm-store: postgresql://weak@/rights?host=.*: migration: permission denied for schema public: the role lacks a right pm needs on it (SQLSTATE 42501 insufficient_privilege)$" err &&
 	test_eq "" "$(psql -X -A -t "$P" -c "SELECT to_regclass('\''schema_migrations'\'')")"
 '
 
@@ -40,6 +40,21 @@ test_expect_success 'a role that may read and write the tables: stores as the ow
 	run pm-store --db "$W" --export markets && expect_status 0 &&
 	test_num "$(wc -l <out)" -eq 110 &&
 	run pm-store --db "$W" --prune-before 2000-01-01 && expect_status 0
+'
+
+test_expect_success 'a role that may only read: the first refusal stops the run, exit 3' '
+	pg_ready && P=$(pg_newdb rights) && stream >in.ndjson &&
+	pm-store --db "$P" in.ndjson >/dev/null 2>&1 &&
+	psql -X -q "$P" -c "GRANT USAGE ON SCHEMA public TO weak" \
+	    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO weak" &&
+	rows() { psql -X -A -t "$P" -c "SELECT (SELECT count(*) FROM raw_payloads), (SELECT count(*) FROM processing_failures)"; } &&
+	n=$(rows) &&
+	W=$(as_weak rights) && rec_market new1 >new.ndjson &&
+	cat new.ndjson in.ndjson >both.ndjson &&
+	run pm-store --db "$W" both.ndjson && expect_status 3 &&
+	test_grep "^pm-store: $W: permission denied for table [a-z_]*: the role lacks a right pm needs on it (SQLSTATE 42501 insufficient_privilege)$" err &&
+	test_num "$(grep -c "^pm-store: postgresql:.*permission denied" err)" -eq 1 &&
+	test_eq "$n" "$(rows)"
 '
 
 test_done

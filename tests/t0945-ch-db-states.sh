@@ -278,4 +278,17 @@ test_expect_success 'a server that never answers: exit 3 within PM_DB_TIMEOUT, n
 	done
 '
 
+# a readonly user (ro) storing: ClickHouse 18.16 refuses it any DDL and
+# write alike (Code: 164 READONLY), so it is said once, before any
+# record, exit 3, as for a PostgreSQL role with SELECT only (t0445): no
+# record is failed for the database's rights
+test_expect_success 'a readonly user storing: said once, nothing stored, exit 3' '
+	filled rostore && n=$(ch_query "SELECT count() FROM rostore.markets") &&
+	rec_market new1 | cat - in.ndjson >both.ndjson &&
+	run pm-store --db "$(db rostore ro)" both.ndjson && expect_status 3 &&
+	test_line_count err 1 && test_line_count out 0 &&
+	test_grep -x "pm-store: $(db rostore ro): Code: 164, .*in readonly mode" err &&
+	test_eq "$n" "$(ch_query "SELECT count() FROM rostore.markets")"
+'
+
 test_done
