@@ -169,6 +169,18 @@ parse_host(const char *p, size_t n, struct ch_url *u, char *err, size_t el)
 	return 0;
 }
 
+/* A fragment means nothing to a database URL: refused, named. */
+static int
+frag_refused(const char *url, char *err, size_t el)
+{
+	const char *h = strchr(url, '#');
+
+	if (h == NULL)
+		return 0;
+	snprintf(err, el, "no fragment (%.64s) allowed in the URL", h);
+	return -1;
+}
+
 int
 ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
 {
@@ -212,8 +224,10 @@ ch_url_parse(const char *url, struct ch_url *u, char *err, size_t el)
 		return -1;
 	if (*path == '/')
 		path++;
-	if (strchr(path, '?') || strchr(path, '#')) {
-		snprintf(err, el, "no query or fragment allowed in the URL");
+	if (frag_refused(path, err, el) == -1)
+		return -1;
+	if (strchr(path, '?')) {	/* ch_url_check() takes the query off */
+		snprintf(err, el, "no query allowed in the URL here");
 		return -1;
 	}
 	if (*path == 0)
@@ -265,6 +279,8 @@ ch_url_check(const char *url, char *err, size_t el)
 	struct ch_url u;
 	int r;
 
+	if (frag_refused(url, err, el) == -1)
+		return -1;
 	for (p = q ? q + 1 : ""; *p; p += strcspn(p, "&"), p += *p == '&')
 		if (strncmp(p, "cluster=", 8) && strncmp(p, "shards=", 7)) {
 			snprintf(err, el, "unknown URL parameter %.*s (cluster= "

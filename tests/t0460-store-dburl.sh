@@ -56,6 +56,9 @@ test_expect_success 'a ClickHouse URL no server could take: exit 2, not 3' '
 	refused "clickhouses://u:Secret@:9000/pm" "^pm-store: --db: clickhouses://u:\*\*\*@:9000/pm: no host" &&
 	refused "clickhouse://127.0.0.1:http/pm" "port is not a number from 1 to 65535" &&
 	refused "clickhouse://127.0.0.1:1/pm?clustr=pm" "unknown URL parameter clustr" &&
+	: a fragment is refused for what it is: a query may give cluster= &&
+	refused "clickhouse://127.0.0.1:1/pm#frag" "^pm-store: --db: .*: no fragment (#frag) allowed in the URL$" &&
+	refused "clickhouse://127.0.0.1:1/pm?cluster=pm#frag" "no fragment (#frag) allowed in the URL$" &&
 	DATABASE_URL="clickhouse://u:Secret@/pm" run pm-store --export market &&
 	expect_status 2 && grep -q "^pm-store: DATABASE_URL: .*no host" err &&
 	run pm-store --schema clickhouse -d "clickhouse://u:Secret@/pm" &&
