@@ -3,9 +3,9 @@
  *
  * Three APIs, each a path, a request builder and an answer reader in
  * apis[]: OpenAI chat completions, OpenAI responses, Gemini
- * generateContent.  One caller paces the requests, retries a 429 after
- * the provider's delay (bounded), and makes a provider's error body the
- * variant's failure.  The key is read from the environment for the call
+ * generateContent.  One caller paces the requests, retries a 408, 429,
+ * 5xx or dropped connection after the provider's delay (bounded), and
+ * makes a provider's error body the variant's failure.  The key is read from the environment for the call
  * and scrubbed from whatever comes back before it is dumped or quoted.
  */
 #include <stdio.h>
@@ -785,9 +785,20 @@ scrub(struct buf *b, const char *key)
 			memset(b->data + i, '*', kl);
 }
 
-/* POST, paced, with 429s retried after the provider's delay while the
- * retries last and the delay is at most max_retry_wait.  0 with a 2xx
- * answer in resp; -1 with r failed. */
+/* Worth another try: a 408, a 429, a 5xx (503 overloaded), or no
+ * answer (the connection reset or dropped mid-answer); never another 4xx. */
+static int
+transient(const struct llm_reply *rep, int failed)
+{
+	if (failed)
+		return rep->dropped;
+	return rep->status == 408 || rep->status == 429 ||
+	    (rep->status >= 500 && rep->status <= 599);
+}
+
+/* POST, paced, with transient failures retried after the provider's
+ * delay (else 1, 2, 4 ... s) while the retries last and the delay is at
+ * most max_retry_wait.  0 with a 2xx answer in resp; -1 with r failed. */
 static int
 post(struct xworker *w, size_t vi, const struct llm_call *call,
     struct buf *resp, struct xres *r)
@@ -797,24 +808,24 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 	char err[512], tail[128] = "";
 	const char *n;
 	long delay, over = -1;
-	int tries;
+	int tries, failed;
 
 	for (tries = 0;; tries++) {
 		buf_reset(resp);
 		llm_pace_wait(w->o->pace, vi, v->per_minute);
-		if (llm_post(w->llm, call, &rep, resp, err, sizeof err) == -1) {
-			xres_fail(r, "%s", err);
-			return -1;
+		failed = llm_post(w->llm, call, &rep, resp, err,
+		    sizeof err) == -1;
+		if (!failed) {
+			scrub(resp, call->api_key);
+			/* half a character (a model's emoji cut in two):
+			 * U+FFFD, not an answer lost */
+			json_fix_surrogates(resp->data, resp->len);
+			xdump(w, vi, "response", resp->data, resp->len);
 		}
-		scrub(resp, call->api_key);
-		/* half a character (a model's emoji cut in two): U+FFFD, not
-		 * an answer lost */
-		json_fix_surrogates(resp->data, resp->len);
-		xdump(w, vi, "response", resp->data, resp->len);
-		if (rep.status != 429 || tries == v->max_retries)
+		if (!transient(&rep, failed) || tries == v->max_retries)
 			break;
-		if ((delay = rep.retry_after_ms) < 0 &&
-		    (delay = body_delay(w, resp)) < 0)
+		delay = failed ? -1 : rep.retry_after_ms;
+		if (delay < 0 && (failed || (delay = body_delay(w, resp)) < 0))
 			delay = 1000L << tries;
 		if (delay > v->max_wait_ms) {
 			over = delay;
@@ -831,8 +842,12 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 	else if (over >= 0)
 		snprintf(tail, sizeof tail, " (retry after %.3g s: over "
 		    "max_retry_wait)", over / 1000.0);
-	else if (rep.status == 429 && tries)
+	else if (transient(&rep, failed) && tries)
 		snprintf(tail, sizeof tail, " (after %d %s)", tries, n);
+	if (failed) {
+		xres_fail(r, "%s%s", err, tail);
+		return -1;
+	}
 	if (rep.status >= 200 && rep.status <= 299 && resp->len)
 		return 0;
 	provider_error(w, rep.status, resp, tail, r);

@@ -153,7 +153,8 @@ llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
 	CURL *h = l->h;
 
 	l->over = 0;
-	*rep = (struct llm_reply){ .status = 0, .retry_after_ms = -1 };
+	*rep = (struct llm_reply){ .status = 0, .retry_after_ms = -1,
+	    .dropped = 0 };
 	if (make_url(c->base_url, c->path, url, sizeof url) == -1) {
 		snprintf(err, errlen, "base_url too long");
 		return -1;
@@ -188,6 +189,11 @@ llm_post(struct llm *l, const struct llm_call *c, struct llm_reply *rep,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hd);
 	if (e != CURLE_OK) {
+		/* reset or cut short: the next try may get through; a
+		 * refusal, a timeout or an answer too big would not */
+		rep->dropped = !l->over && (e == CURLE_SEND_ERROR ||
+		    e == CURLE_RECV_ERROR || e == CURLE_GOT_NOTHING ||
+		    e == CURLE_PARTIAL_FILE);
 		if (l->over)
 			snprintf(err, errlen, "answer over %zu bytes", resp->max);
 		else {

@@ -40,6 +40,8 @@ struct llm_call {
 struct llm_reply {
 	long		 status;	/* HTTP status */
 	long		 retry_after_ms;	/* Retry-After(-ms) header; -1: none */
+	int		 dropped;	/* -1 returned: the connection failed or
+					 * dropped mid-answer, worth a retry */
 };
 
 int llm_global_init(void);

@@ -29,6 +29,12 @@ same SEED and request (path and body) give the same answer.
   blank     a 200 whose content is "" (finish_reason length: a reasoning
             model that spent its tokens thinking)
   500       HTTP 500
+  flaky=CODE  the first request per model gets HTTP CODE (503: the
+            "overloaded" error body), the next ones answer like valid
+  reset     the first request per model has its connection reset (RST)
+            before any answer; the next ones answer like valid
+  drop      the first request per model gets a 200 whose body stops
+            half-way (the connection closed); the next ones like valid
   slow      sleeps 3 s, then answers like valid
   error     the recorded OpenAI 400 error body
   echo-key  401 with the key in the message, as a careless provider might
@@ -75,6 +81,8 @@ import json
 import os
 import random
 import re
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -147,10 +155,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def first_time(self):
+    def first_time(self, key=None):
+        key = key or self.path
         with self.server.lock:
-            seen = self.path in self.server.seen
-            self.server.seen.add(self.path)
+            seen = key in self.server.seen
+            self.server.seen.add(key)
         return not seen
 
     def do_POST(self):
@@ -271,6 +280,26 @@ class Handler(BaseHTTPRequestHandler):
         prompt = req["messages"][-1]["content"]
         if model == "500":
             return self.send(500, '{"error":{"message":"upstream down"}}')
+        name, eq, code = model.partition("=")
+        if name == "flaky" and eq and self.first_time(model):
+            return self.send(int(code), json.dumps({"error": {
+                "message": "Overloaded" if code == "503" else "flaky",
+                "type": "overloaded_error"}}))
+        if model == "reset" and self.first_time(model):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if model == "drop" and self.first_time(model):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"id": "chatcmpl-test", "choi')
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if model == "garbage":
             return self.send(200, "<html>this is not json")
         if model == "empty":

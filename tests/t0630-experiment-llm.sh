@@ -18,7 +18,7 @@ cat >"$TMP/llm.json" <<JSON
     {"variant": "valid", "type": "openai", "model": "valid", "depends_on": "brief",
      "temperature": 0.2, "max_tokens": 300, "system": "You forecast."},
     {"variant": "garbage", "type": "openai", "model": "garbage"},
-    {"variant": "down", "type": "openai", "model": "500"}
+    {"variant": "down", "type": "openai", "model": "500", "max_retries": 0}
   ]}]}
 JSON
 
