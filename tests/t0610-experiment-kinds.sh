@@ -235,6 +235,24 @@ test_expect_success 'a program importing a module: a usage error, no abort' '
 		test_grep "^pm-store: --where: .*module not found: m" err || return 1
 	done
 '
+# A program that did not compile said "jq: jq: error: ... line 1: PROGRAM
+# " (libjq's own prefix after ours, its hint for shell quoting, and
+# the program's line padded with spaces): one clause now.
+test_expect_success 'a program that does not compile: one clean message' '
+	head -1 ../groups.ndjson >in.ndjson &&
+	while IFS="@" read -r p why; do
+		jq -n --arg p "$p" "{suites: [{id: \"s\", forecast: [
+		    {variant: \"j\", type: \"jq\", program: \$p}]}]}" >s.json &&
+		run pm-experiment -c s.json in.ndjson && expect_status 2 &&
+		test ! -s out &&
+		echo "pm-experiment: s.json: s:forecast:j: jq: $why" >want &&
+		test_cmp want err || return 1
+	done <<-\EOF
+	{output: @syntax error, unexpected $end at <top-level>, line 1
+	.a | foo@foo/0 is not defined at <top-level>, line 1
+	EOF
+'
+
 # An argv whose program is "" failed every group at its run ("No such
 # file or directory", retriable: retried for ever), and one holding a
 # NUL character ran cut there: both are configuration errors.

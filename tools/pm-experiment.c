@@ -326,6 +326,27 @@ parse_opts(int argc, char **argv, struct opts *o, struct ctx *c)
 	return rc;
 }
 
+/* libjq's compile error as one clause: without its own "jq: error: "
+ * (the caller says jq), its hint for shell quoting (a configuration is
+ * no shell command line) and the program's line it pads and appends. */
+static const char *
+jq_clause(char *err)
+{
+	static const char pre[] = "jq: error: ", hint[] =
+	    " (Unix shell quoting issues?)";
+	char *s = err, *e;
+
+	if (strncmp(s, pre, sizeof pre - 1) == 0)
+		s += sizeof pre - 1;
+	s[strcspn(s, "\n")] = 0;
+	if ((e = strstr(s, hint)) != NULL)
+		memmove(e, e + sizeof hint - 1, strlen(e + sizeof hint - 1) + 1);
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == ':'); e--)
+		;
+	*e = 0;
+	return s;
+}
+
 /* A jq program or prompt placeholder that does not compile is a
  * configuration error: say so before the first group, not once per group.
  * With keys, an LLM variant whose key is not set, or cannot go in a
@@ -346,7 +367,7 @@ check_variants(const struct config *cfg, const char *path, int keys)
 		if (v->type == XT_JQ) {
 			if ((f = jqf_compile(v->program, err, sizeof err)) == NULL) {
 				msg("%s%s%s: jq: %s%s", path ? path : "",
-				    path ? ": " : "", v->id, err,
+				    path ? ": " : "", v->id, jq_clause(err),
 				    config_overridden(v));
 				return -1;
 			}
