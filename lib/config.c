@@ -37,6 +37,7 @@ static const char *const stage_names[] = { "research", "forecast" };
 /* The members a suite and a variant's parameters may have, whatever the
  * type (a suite's defaults are every type's): any other is a typo that
  * would go unsaid, the parameter not set, a stage not run. */
+static const char *const root_keys[] = { "suites", NULL };
 static const char *const suite_keys[] = { "id", "defaults", "research",
     "forecast", NULL };
 static const char *const param_keys[] = { "variant", "name", "type",
@@ -1054,6 +1055,7 @@ static int
 load_root(struct loader *L, const struct config_opts *o)
 {
 	const char *slash;
+	char *name;
 	jv root, suites;
 	int rc = 0;
 
@@ -1073,9 +1075,16 @@ load_root(struct loader *L, const struct config_opts *o)
 	L->parsed = 1;
 	suites = jv_get_kind(root) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(root), jv_string("suites")) : jv_copy(root);
-	if (jv_get_kind(suites) != JV_KIND_ARRAY ||
-	    jv_array_length(jv_copy(suites)) == 0)
+	/* a misspelt "suite" or a key meant for a suite was read as
+	 * nothing, silently, where a variant's is refused */
+	if ((name = unknown_key(root, root_keys)) != NULL) {
+		rc = fail(L, "unknown member %s (a configuration holds only "
+		    "suites)", name);
+		free(name);
+	} else if (jv_get_kind(suites) != JV_KIND_ARRAY)
 		rc = fail(L, "no suites array");
+	else if (jv_array_length(jv_copy(suites)) == 0)
+		rc = fail(L, "an empty suites array: no suite to run");
 	else
 		jv_array_foreach(suites, i, s) {
 			if (rc == 0)

@@ -156,6 +156,26 @@ test_expect_success 'a suite member or parameter no type reads is a configuratio
 		"ok.json: x:forecast:f: unknown parameter max_tokn (with the overrides)" >want &&
 	test_cmp want got
 '
+# A top-level member other than suites ("suite", "defaults" meant for a
+# suite) was read as nothing, silently; {"suites": []} said "no suites
+# array", though it had one.
+test_expect_success 'an unknown top-level member or an empty suites array is a configuration error' '
+	suite="{\"id\":\"x\",\"forecast\":[{\"variant\":\"f\",\"type\":\"jq\",\"program\":\".\"}]}" &&
+	echo "{\"suites\":[$suite],\"defaults\":{\"timeout\":5}}" >t1.json &&
+	echo "{\"suite\":[$suite]}" >t2.json &&
+	echo "{\"suites\":[]}" >t3.json &&
+	: >got &&
+	for c in t1 t2 t3; do
+		for how in --check -l ../groups.ndjson; do
+			run pm-experiment -c $c.json $how && expect_status 2 && test ! -s out || return 1
+		done &&
+		cat err >>got || return 1
+	done &&
+	printf "pm-experiment: %s\n" "t1.json: unknown member defaults (a configuration holds only suites)" \
+		"t2.json: unknown member suite (a configuration holds only suites)" \
+		"t3.json: an empty suites array: no suite to run" >want &&
+	test_cmp want got
+'
 # "defaults": "..." (a string, an array) read as {}: it set nothing.
 test_expect_success 'a suite whose defaults is not an object is a configuration error' '
 	for d in "\"gpt-4o\"" "[{\"timeout\":5}]" 5 null; do
