@@ -126,10 +126,40 @@ msg_prog(void)
 	return prog;
 }
 
+/* The length of the valid UTF-8 sequence at p (of n bytes), a lead
+ * byte >= 0x80; 0 when it is none (a lone continuation byte, a lead cut
+ * short, an overlong form, a surrogate, past U+10FFFF). */
+static size_t
+utf8_len(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = s[0] == 0xed ? 0x9f : 0xbf;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
 void
 msg_clean(char *p, size_t n, int nl)
 {
-	size_t i;
+	size_t i, len;
 	unsigned char c;
 
 	for (i = 0; i < n; i++) {
@@ -140,11 +170,12 @@ msg_clean(char *p, size_t n, int nl)
 			p[i] = ' ';
 		else if ((c < 0x20 && c != '\t') || c == 0x7f)
 			p[i] = '?';
-		else if (c == 0xc2 && i + 1 < n &&
-		    (unsigned char)p[i + 1] >= 0x80 &&
-		    (unsigned char)p[i + 1] <= 0x9f) {
-			p[i] = p[i + 1] = '?';	/* U+0080..U+009F */
-			i++;
+		else if (c >= 0x80) {
+			if ((len = utf8_len(p + i, n - i)) == 0)
+				p[i] = '?';	/* not UTF-8: one byte */
+			else if (c == 0xc2 && (unsigned char)p[i + 1] <= 0x9f)
+				p[i] = p[i + 1] = '?';	/* U+0080..U+009F */
+			i += len ? len - 1 : 0;
 		}
 	}
 }

@@ -51,9 +51,10 @@ const char *msg_pos(char *buf, size_t size, const char *file,
 /*
  * Text for a terminal, made safe in place: a control character (C0 but
  * tab, DEL, C1) that came with the data (an HTTP error page's escape
- * sequences, a detail stored by hand) becomes '?', so that it cannot
- * move the cursor, clear the screen or retitle the window of whoever
- * reads the report.  With nl, a newline stays (a report of lines); else
+ * sequences, a detail stored by hand) becomes '?', and so does each byte
+ * that is not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal), so that
+ * it cannot move the cursor, clear the screen or retitle the window of
+ * whoever reads the report.  With nl, a newline stays (a report of lines); else
  * it, like a CR, becomes a space (a message is one line).  Same length.
  */
 void msg_clean(char *p, size_t n, int nl);

@@ -453,6 +453,20 @@ test_clean(void)
 	CHECK(strcmp(b, "x?[2J\ty \nz???1m \xc3\xa9\xc2\xa0") == 0);
 }
 
+/* Bytes that are not UTF-8 (a lone 0x9b is CSI on an 8-bit terminal, a
+ * Latin-1 name, a sequence cut short or overlong) are '?' one by one;
+ * the valid sequences beside them stay. */
+static void
+test_clean_bytes(void)
+{
+	char a[] = "a\x9b" "2Jb\xe9t\xe2\x82 \xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80"
+	    "\xe2\x82\xac\xf0\x9f\x98\x80\xc3";
+
+	msg_clean(a, sizeof a - 1, 0);
+	CHECK(strcmp(a, "a?2Jb?t?? ?????????\xe2\x82\xac\xf0\x9f\x98\x80?") ==
+	    0);
+}
+
 int
 main(void)
 {
@@ -467,6 +481,7 @@ main(void)
 	test_minify_random();
 	test_pos();
 	test_clean();
+	test_clean_bytes();
 	printf("unit: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }
