@@ -221,20 +221,29 @@ abandon(struct db *db, const char *flow)
 	db_finalize(st);
 }
 
-static void
+/* 0, or EXIT_IO for a database a newer pm-store wrote: no run of it is
+ * marked (its schema is not this build's), the lock is not held. */
+static int
 abandon_sqlite(const struct lease_opts *o)
 {
 	struct db *db;
-	char err[600];
+	char err[600], where[600];
+	int rc = 0;
 
 	if (!db_exists(o->url))
-		return;
+		return 0;
 	if ((db = db_open(o->url, o->dbflags, err, sizeof err)) == NULL) {
 		msg("%s", err);
-		return;
+		return 0;
 	}
-	abandon(db, o->flow);
+	if (schema_newer(schema_version(db), err, sizeof err)) {
+		db_redact(o->url, where, sizeof where);
+		msg("%s: %s", where, err);
+		rc = EXIT_IO;
+	} else
+		abandon(db, o->flow);
 	db_close(db);
+	return rc;
 }
 
 #define NOW_SQL "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)"
@@ -665,8 +674,7 @@ hold_file(const struct lease_opts *o, const char *path)
 
 	if ((fd = file_lock(o, path, &rc)) == -1)
 		return rc;
-	abandon_sqlite(o);
-	if ((rc = say_locked()) == 0)
+	if ((rc = abandon_sqlite(o)) == 0 && (rc = say_locked()) == 0)
 		hold(o, NULL);
 	close(fd);
 	return rc == 0 ? 0 : EXIT_IO;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db_impl.h"
+#include "msg.h"
 #include "schema.h"
 #include "timefmt.h"
 
@@ -728,7 +729,7 @@ schema_newer(int v, char *err, size_t errlen)
 	if (v <= schema_latest())
 		return 0;
 	snprintf(err, errlen, "database schema version %d is newer than "
-	    "this pm-store knows (%d)", v, schema_latest());
+	    "this %s knows (%d)", v, msg_prog(), schema_latest());
 	return 1;
 }
 

@@ -36,8 +36,8 @@ int schema_migrate(struct db *db, int to, char *err, size_t errlen);
 int schema_version(struct db *db);
 
 /* 1 when version v is newer than this build knows, said in err (a
- * database a newer pm-store wrote: neither stored into nor pruned);
- * else 0. */
+ * database a newer pm-store wrote: neither stored into, pruned, nor
+ * written by pm-summary --hold or --notify); else 0. */
 int schema_newer(int v, char *err, size_t errlen);
 
 /* Is there a table or view of that name (in the search path): 1 or 0;

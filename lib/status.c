@@ -1082,12 +1082,19 @@ status_alert_due(const char *url, int dbflags, const char *flow, int level,
     char *err, size_t errlen)
 {
 	struct db *db;
+	char why[300];
 	int attempt, rc = DB_ERR, due = 0;
 
 	if ((db = db_open(url, dbflags, err, errlen)) == NULL)
 		return -1;
 	/* status_alerts alone is written: a check never upgrades the
 	 * schema (an older pm-store would then refuse the database) */
+	if (schema_newer(schema_version(db), why, sizeof why)) {
+		/* a newer pm-store's table, not this build's to write */
+		snprintf(err, errlen, "alert state: %s", why);
+		db_close(db);
+		return -1;
+	}
 	if ((rc = schema_has_table(db, "status_alerts")) != 1) {
 		snprintf(err, errlen, "alert state: %s", rc == 0 ?
 		    "no status_alerts table (a schema before version 7, "
