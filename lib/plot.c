@@ -331,9 +331,13 @@ plot_status_sparkline(const char *json, size_t len, struct buf *out)
 	buf_adds(out, "runs: ");
 	for (i = n; i > 0; i--)
 		buf_adds(out, glyph[i - 1]);
-	buf_printf(out, "%s(oldest first: \u2588 completed, \u2584 partial, "
-	    "\u2581 failed, \u00b7 running); data %.*s\n", n ? " " : "",
-	    (int)sl, level);
+	/* no run listed (none stored, --runs 0): no legend of nothing */
+	if (n == 0)
+		buf_adds(out, "none listed");
+	else
+		buf_adds(out, " (oldest first: \u2588 completed, \u2584 "
+		    "partial, \u2581 failed, \u00b7 running)");
+	buf_printf(out, "; data %.*s\n", (int)sl, level);
 	rc = 0;
 out:
 	free(glyph);

@@ -69,6 +69,12 @@ test_expect_success '--status: the runs as a sparkline, oldest first, and the fr
 	test_grep -v "^runs: " out
 '
 
+test_expect_success '--status --runs 0: no runs listed, no legend of an empty sparkline' '
+	run pm-summary --status --db "$TMP/d.db" --runs 0 && expect_status 5 &&
+	test_grep -x "runs: none listed; data very_stale" out &&
+	test_grep -v "oldest first" out
+'
+
 test_expect_success 'a failed run is a low bar in the sparkline' '
 	cp "$TMP/d.db" f.db &&
 	sqlite3 f.db "UPDATE processing_runs SET status = '"'failed'"' WHERE run_id = '"'r1'"'" &&
