@@ -5,8 +5,9 @@
  * apis[]: OpenAI chat completions, OpenAI responses, Gemini
  * generateContent.  One caller paces the requests, retries a 408, 429,
  * 5xx or dropped connection after the provider's delay (bounded), and
- * makes a provider's error body the variant's failure.  The key is read from the environment for the call
- * and scrubbed from whatever comes back before it is dumped or quoted.
+ * makes a provider's error body the variant's failure.  The key is read
+ * from the environment for the call and scrubbed from whatever comes
+ * back before it is dumped or quoted.
  */
 #include <stdio.h>
 #include <stdlib.h>

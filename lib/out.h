@@ -33,7 +33,8 @@ unsigned long out_refused(void);	/* lines refused as too long */
  * none), for the failure record of one refused: a tool that writes what
  * it makes of an input line at once sets it. */
 void out_at(const char *file, unsigned long line);
-void out_at_get(const char **file, unsigned long *line);	/* what is set */
+/* what is set */
+void out_at_get(const char **file, unsigned long *line);
 
 /* What the record written next is about, for the failure record of one
  * refused, when its first bytes do not say (a raw record: its request's

@@ -340,7 +340,8 @@ jq_clause(char *err)
 		s += sizeof pre - 1;
 	s[strcspn(s, "\n")] = 0;
 	if ((e = strstr(s, hint)) != NULL)
-		memmove(e, e + sizeof hint - 1, strlen(e + sizeof hint - 1) + 1);
+		memmove(e, e + sizeof hint - 1,
+		    strlen(e + sizeof hint - 1) + 1);
 	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == ':'); e--)
 		;
 	*e = 0;

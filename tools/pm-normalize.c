@@ -212,16 +212,17 @@ one(struct rec *r, void *arg)
 		}
 		/* a row of a page: no answer of its own to keep in bronze */
 		if (strcmp(ep, "trades") == 0) {
-			bad(c, r, "a bare Data API trade row: trades are read "
-			    "from raw records of whole pages (pm-fetch trades)");
+			bad(c, r, "a bare Data API trade row: trades are "
+			    "read from raw records of whole pages (pm-fetch "
+			    "trades)");
 			return 0;
 		}
 		/* its token is in the request only: it can never normalize */
 		if (token_of_request(ep)) {
-			snprintf(detail, sizeof detail, "a bare %s answer names "
-			    "no token: wrap it in a raw record whose request "
-			    "has its token_id%s, as pm-fetch writes", ep,
-			    strcmp(ep, "price") == 0 ? " and side" : "");
+			snprintf(detail, sizeof detail, "a bare %s answer "
+			    "names no token: wrap it in a raw record whose "
+			    "request has its token_id%s, as pm-fetch writes",
+			    ep, strcmp(ep, "price") == 0 ? " and side" : "");
 			bad(c, r, detail);
 			return 0;
 		}
