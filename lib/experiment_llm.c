@@ -826,7 +826,9 @@ post(struct xworker *w, size_t vi, const struct llm_call *call,
 		if (!transient(&rep, failed) || tries == v->max_retries)
 			break;
 		delay = failed ? -1 : rep.retry_after_ms;
-		if (delay < 0 && (failed || (delay = body_delay(w, resp)) < 0))
+		if (delay < 0 && !failed)
+			delay = body_delay(w, resp);
+		if (delay < 0)
 			delay = 1000L << tries;
 		if (delay > v->max_wait_ms) {
 			over = delay;

@@ -38,7 +38,6 @@ struct grouper {
 	struct vec	 markets, events;
 	struct item	**by_slug;	/* events sorted by slug */
 	size_t		  nslug;
-	json_parser	 *jp;
 	struct buf	  line;
 	unsigned long	  seq;
 	struct group_stats st;
@@ -48,16 +47,12 @@ struct grouper {
 };
 
 struct grouper *
-grouper_new(size_t max_line)
+grouper_new(void)
 {
 	struct grouper *g;
 
 	if ((g = calloc(1, sizeof *g)) == NULL)
 		return NULL;
-	if ((g->jp = json_parser_new(max_line)) == NULL) {
-		free(g);
-		return NULL;
-	}
 	buf_init(&g->line, 0);
 	return g;
 }
@@ -80,7 +75,6 @@ grouper_free(struct grouper *g)
 	vec_release(&g->markets);
 	vec_release(&g->events);
 	free(g->by_slug);
-	json_parser_free(g->jp);
 	buf_release(&g->line);
 	free(g);
 }
@@ -495,31 +489,26 @@ static int
 write_event(struct grouper *g, struct item **m, size_t n)
 {
 	struct item *e = joined_event(g, m, n);
-	json_val root, ev;
-	struct jspan sp;
-	const char *err;
+	struct jspan sp = { 0, 0 }, s;
 	size_t i, best = n;
 
 	if (e) {
 		g->st.joined++;
 		return jw_raw(&g->line, e->text, e->len);
 	}
+	/* its bytes, as the markets' own: a number no double holds is
+	 * not rounded, nor made null */
 	for (i = 0; i < n; i++) {
 		if (best < n && !fetched_later(m[best], m[i]))
 			continue;
-		if (json_parse(g->jp, m[i]->text, m[i]->len, 0, &root,
-		    &err) == -1)
-			continue;
-		json_get(&root, "event", &ev);
-		if (ev.type == JSON_OBJECT)
+		if (jspan_member(m[i]->text, m[i]->len, "event", &s) == 0 &&
+		    m[i]->text[s.off] == '{') {
 			best = i;
+			sp = s;
+		}
 	}
 	if (best == n)
 		return jw_null(&g->line);
-	/* its bytes, as the markets' own: a number no double holds is
-	 * not rounded, nor made null */
-	if (jspan_member(m[best]->text, m[best]->len, "event", &sp) == -1)
-		return -1;
 	return jw_raw(&g->line, m[best]->text + sp.off, sp.len);
 }
 

@@ -24,7 +24,7 @@
 
 struct grouper;
 
-struct grouper *grouper_new(size_t max_line);
+struct grouper *grouper_new(void);
 void grouper_free(struct grouper *g);
 
 /* 0 kept; -1 not kept, with a static reason in *err. */

@@ -329,7 +329,7 @@ main(int argc, char **argv)
 	nd.fn = one;
 	nd.arg = &c;
 	nd.max_line = ndjson_max_line();
-	if ((c.g = grouper_new(nd.max_line)) == NULL || (c.mlimit &&
+	if ((c.g = grouper_new()) == NULL || (c.mlimit &&
 	    (c.count = json_parser_new(nd.max_line)) == NULL)) {
 		msg("out of memory");
 		rc = EXIT_IO;

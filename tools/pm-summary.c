@@ -276,6 +276,8 @@ one_opt(int ch, struct opts *o)
 static int
 check_opts(struct opts *o, int nfiles)
 {
+	int plot;
+
 	if (o->mode != MODE_STREAM && nfiles > 0) {
 		msg("--status and --score take no file operands");
 		return -1;
@@ -286,10 +288,10 @@ check_opts(struct opts *o, int nfiles)
 	}
 	/* not a file named "-" in the current directory, nor a second
 	 * document beside the report on standard output */
-	if ((o->status_path && strcmp(o->status_path, "-") == 0) ||
-	    (o->plot && strcmp(o->plot, "-") == 0)) {
+	plot = o->plot && strcmp(o->plot, "-") == 0;
+	if (plot || (o->status_path && strcmp(o->status_path, "-") == 0)) {
 		msg("%s -: standard output has the report%s: give a file",
-		    o->plot ? "--plot" : "--status-path", o->plot ? "" :
+		    plot ? "--plot" : "--status-path", plot ? "" :
 		    " (--json makes it this JSON)");
 		return -1;
 	}

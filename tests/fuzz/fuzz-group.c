@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setvbuf(stderr, NULL, _IOFBF, 1 << 16);
 		jp = json_parser_new(1 << 24);
 	}
-	if ((g = grouper_new(MAX_LINE)) == NULL)
+	if ((g = grouper_new()) == NULL)
 		abort();
 	nd.records = nd.bad = nd.blank = 0;
 	nd.stage = "fuzz";
