@@ -777,6 +777,12 @@ store_end_missing(const char *run_id)
 	    "said would close it (a dump cut short): partial", run_id);
 }
 
+void
+store_input_cut(const char *run_id)
+{
+	msg("run %s: its input was not read to its end: partial", run_id);
+}
+
 int
 store_end_lost(const char *run_id, unsigned long n, const char *kept,
     const char **status, const char **as)
@@ -955,7 +961,7 @@ run_close(struct store *s)
 {
 	struct buf counts;
 	const char *status = store_run_status(&s->run, s->fatal,
-	    s->upstream_failures + (s->end_due != 0));
+	    s->upstream_failures + (s->end_due != 0) + (s->input_cut != 0));
 	struct run_end kept = { 0 };
 	int attempt, rc = DB_DONE;
 
@@ -975,7 +981,9 @@ run_close(struct store *s)
 	if (rc != DB_DONE)
 		msg("%s: run %s: cannot record its end: %s", s->target,
 		    s->run_id, db_errmsg(s->db));
-	if (s->end_due && !kept.ended)
+	if (s->input_cut && !kept.ended)
+		store_input_cut(s->run_id);
+	else if (s->end_due && !kept.ended)
 		store_end_missing(s->run_id);
 	/* the end record says how the run ended, as stored */
 	if (s->db && kept.ended)
@@ -1144,10 +1152,11 @@ store_idle(void *arg)
 }
 
 int
-store_finish(struct store *s)
+store_finish(struct store *s, int whole)
 {
 	int rc = flush(s);
 
+	s->input_cut = !whole;
 	if (s->run_id && run_close(s) == -1)
 		rc = -1;
 	return rc;

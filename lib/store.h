@@ -52,9 +52,11 @@ void store_badline(void *arg, const char *file, unsigned long line,
  * is committed and written out, so no lock or transaction is held while
  * a slow producer (pm-fetch, a FIFO) takes its time. */
 void store_idle(void *arg);
-/* End of input: the last batch, the open run's end.  0, or -1 when the
+/* End of input: the last batch, the open run's end.  whole: 0 when the
+ * input was not read to its end (a file that could not be read, an
+ * output that failed): the open run is then partial.  0, or -1 when the
  * database failed (reported). */
-int store_finish(struct store *s);
+int store_finish(struct store *s, int whole);
 void store_get_counts(const struct store *s, struct store_counts *c);
 int store_fatal(const struct store *s);
 

@@ -95,6 +95,7 @@ struct store_ch {
 	struct store_counts total, run;
 	unsigned long	 upstream_failures;
 	int		 end_due;	/* store_end_due() of its start */
+	int		 input_cut;	/* the input not read to its end */
 	int		 fatal;
 	char		 now[TS_MAX];
 	char		 why[700];	/* why a run's read failed (run_ended,
@@ -1051,14 +1052,17 @@ run_close(struct store_ch *s)
 {
 	const struct store_counts *c = &s->run;
 	const char *status = store_run_status(&s->run, s->fatal,
-	    s->upstream_failures + (s->end_due != 0)), *err;
+	    s->upstream_failures + (s->end_due != 0) + (s->input_cut != 0)),
+	    *err;
 	char counts[400];
 	json_val root;
 	int rc = 0;
 
 	if (s->run_id == NULL)
 		return 0;
-	if (s->end_due && !s->kept)
+	if (s->input_cut && !s->kept)
+		store_input_cut(s->run_id);
+	else if (s->end_due && !s->kept)
 		store_end_missing(s->run_id);
 	snprintf(counts, sizeof counts, "{\"records\":%lu,\"inserted\":%lu,"
 	    "\"updated\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
@@ -1331,6 +1335,7 @@ store_ch_store(const char *url, const char *target, int nfiles, char **files)
 	io = ndjson_run(&nd, nfiles, files);
 	/* after a fatal error too: every record read is emitted */
 	(void)drain(s);
+	s->input_cut = io || ndjson_cut_short();
 	if (s->run_id && run_close(s) == -1)
 		io = EXIT_DB;
 	if (s->fatal)

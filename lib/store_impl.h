@@ -184,6 +184,7 @@ struct store {
 	int		 pending;	/* the error an apply hit, for flush */
 	unsigned long	 upstream_failures;	/* failure records in this run */
 	int		 end_due;	/* store_end_due() of its start */
+	int		 input_cut;	/* the input not read to its end */
 	const char	*end_as;	/* its end's status as stored, when not
 					 * the record's (store_end_lost) */
 	char		 end_kept[32];	/* its status, ended before */
@@ -305,6 +306,9 @@ const char *store_run_status(const struct store_counts *c, int fatal,
  * whose end never came, so promised, was cut short: partial. */
 int store_end_due(const json_val *start);
 void store_end_missing(const char *run_id);
+/* The input was not read to its end (a file that could not be read, an
+ * output that failed): its open run missed records, partial, as said. */
+void store_input_cut(const char *run_id);
 /*
  * An end record of the open run after n of the run's records failed in
  * this input (each reported): the database does not have the run whole.

@@ -449,7 +449,7 @@ do_store(struct opts *o, int argc, char **argv)
 	nd.on_bad = storing_badline;
 	nd.arg = &st;
 	io = ndjson_run(&nd, argc, argv);
-	if (store_finish(s) == -1 || store_fatal(s))
+	if (store_finish(s, !io && !ndjson_cut_short()) == -1 || store_fatal(s))
 		io = EXIT_DB;
 	storing_show(&st, 1);
 	progress_free(st.pg);
