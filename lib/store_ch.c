@@ -1763,6 +1763,16 @@ export_one(const json_val *row, int bad, void *arg)
 	return out_failed() == OUT_OK ? 0 : 1;
 }
 
+/* TS_SQL_NINE(t) of lib/timefmt.h as ClickHouse spells it: the time t
+ * with its fraction padded to nine digits, which sorts as times do. */
+static int
+ch_time_nine(struct buf *sql, const char *t)
+{
+	return buf_printf(sql, "concat(substring(%s, 1, 19), '.', "
+	    "substring(concat(replaceAll(substring(%s, 21), 'Z', ''), "
+	    "'000000000'), 1, 9), 'Z')", t, t);
+}
+
 /*
  * TS_SQL_BEFORE(t, b) (since 0) or TS_SQL_SINCE(t, b) (since 1) of
  * lib/timefmt.h as ClickHouse spells it, b a ts_bound() time: exact
@@ -1778,9 +1788,8 @@ ch_time_cmp(struct buf *sql, const char *t, const char *b, int since)
 	    ch_quote(sql, since ? b : whole) == -1 ||
 	    buf_printf(sql, " AND (%s %s ", t, since ? ">" : "<") == -1 ||
 	    ch_quote(sql, since ? whole : b) == -1 ||
-	    buf_printf(sql, " OR concat(substring(%s, 1, 19), '.', "
-	    "substring(concat(replaceAll(substring(%s, 21), 'Z', ''), "
-	    "'000000000'), 1, 9), 'Z') %s ", t, t, since ? ">=" : "<") == -1 ||
+	    buf_adds(sql, " OR ") == -1 || ch_time_nine(sql, t) == -1 ||
+	    buf_printf(sql, " %s ", since ? ">=" : "<") == -1 ||
 	    ch_quote(sql, b) == -1 || buf_adds(sql, "))") == -1 ? -1 : 0;
 }
 
@@ -2119,12 +2128,15 @@ store_ch_last_run(const char *url, const char *target, const char *flows,
 	buf_init(&sql, 0);
 	/* an aggregate: one row, runs or none, so that an answer cut to
 	 * nothing on its way is not taken for no run */
-	buf_adds(&sql, "SELECT max(started_at) AS newest, count() AS n "
+	/* the newest as times sort, whatever its fraction's digits */
+	buf_adds(&sql, "SELECT argMax(started_at, ");
+	ch_time_nine(&sql, "started_at");
+	buf_adds(&sql, ") AS newest, count() AS n "
 	    "FROM processing_runs FINAL WHERE " WATERMARK_RUN " AND "
 	    "has(splitByChar(',', ");
 	ch_quote(&sql, flows);
-	buf_adds(&sql, "), assumeNotNull(flow)) AND started_at < ");
-	ch_quote(&sql, before);
+	buf_adds(&sql, "), assumeNotNull(flow)) AND ");
+	ch_time_cmp(&sql, "started_at", before, 0);
 	buf_adds(&sql, " FORMAT JSONEachRow");
 	if (each_row(d->c[0], sql.data, last_one, &l, err,
 	    sizeof err) == -1) {

@@ -1250,7 +1250,8 @@ out:
  * committed yet).  Not a partial run (a page that failed, a market it
  * could not store: what it missed would never be read again), nor one
  * cut short by --limit (the run record's options.limit).  Only runs that
- * started before before (a bound as ts_bound() makes it). */
+ * started before before (a bound as ts_bound() makes it), to the last
+ * digit of either fraction; the newest so too. */
 int
 store_last_run(struct db *db, const char *flows, const char *before,
     char *out, size_t outlen)
@@ -1266,7 +1267,8 @@ store_last_run(struct db *db, const char *flows, const char *before,
 	st = db_prepare(db, "SELECT started_at FROM processing_runs WHERE "
 	    WATERMARK_RUN " AND "
 	    "(',' || ?1 || ',') LIKE ('%,' || flow || ',%') "
-	    "AND started_at < ?2 ORDER BY started_at DESC LIMIT 1");
+	    "AND " TS_SQL_BEFORE("started_at", "CAST(?2 AS TEXT)")
+	    " ORDER BY " TS_SQL_NINE("started_at") " DESC LIMIT 1");
 	if (st == NULL)
 		return -1;
 	db_bind_str(st, 1, flows);
