@@ -262,8 +262,7 @@ run_record() {
 # lock, then exits 4; once it holds the lock, runs of the flow still
 # marked running are marked abandoned (their holder is gone).
 take_lock() {
-	local line='' wait=${PM_LOCK_WAIT:-0}
-	check_number PM_LOCK_WAIT "$wait" 0 86400
+	local line='' wait=${PM_LOCK_WAIT:-0}  # checked by check_options
 	# (exec: the group's signal ends the shell at once, and
 	# release_lock must wait for the holder itself)
 	coproc LOCKER { pm_which pm-summary; exec "$pm_path" --hold "$flow" \
@@ -1045,6 +1044,14 @@ check_options() {
 	case $flow in daily|retry-failures)
 		check_margin ;;
 	esac
+	# the run lock's (take_lock), checked before anything is made (the
+	# dump directory), named as the setting (not pm-summary's --ttl);
+	# only by the flows that take the lock
+	if [[ " $run_flows " == *" $flow "* ]] && [ -z "$list" ]; then
+		check_number PM_LOCK_WAIT "${PM_LOCK_WAIT:-0}" 0 86400
+		[ -z "${PM_LOCK_TTL:-}" ] ||
+		    check_number PM_LOCK_TTL "$PM_LOCK_TTL" 3 86400
+	fi
 	case $flow:$list in daily:* | retry-failures:* | *:1)
 		[ -z "${batch:-}" ] ||
 		    check_number "${batch_opt:-PIPELINE_EVENT_BATCH_SIZE}" \

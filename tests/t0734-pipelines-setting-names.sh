@@ -5,12 +5,15 @@
 # the crontab never gave ("--now: not an RFC 3339 time"); the option,
 # when given, is named as given (-j or --event-batch-size).  score has no
 # clock: PM_NOW, even a bad one, is not its business (exit 2 before).
+# PM_LOCK_WAIT and PM_LOCK_TTL of a flow that makes a run likewise, before
+# anything is made (before, a bad PM_LOCK_TTL was pm-summary's "--ttl",
+# and both made the dump directory first); status takes no lock.
 . "$(dirname "$0")/lib.sh"
 P=$TOP/pipelines.sh
 export PM_GAMMA_URL=http://127.0.0.1:9 PM_CLOB_URL=http://127.0.0.1:9 \
     PM_DATA_URL=http://127.0.0.1:9
 unset PM_NOW PM_MARGIN PM_WINDOW_DAYS TARGET_CLOSE_WINDOW_DAYS \
-    PIPELINE_EVENT_BATCH_SIZE
+    PIPELINE_EVENT_BATCH_SIZE PM_LOCK_WAIT PM_LOCK_TTL
 E=(--env-file /dev/null --db "$TMP/none.db" --no-dump)
 
 # bad NAME WANT CMD...: exit 2, the message names WANT, nothing made
@@ -49,6 +52,25 @@ test_expect_success 'PIPELINE_EVENT_BATCH_SIZE, -j or --event-batch-size' '
 	PIPELINE_EVENT_BATCH_SIZE=0 bad PIPELINE_EVENT_BATCH_SIZE "$P" daily "${E[@]}" &&
 	bad -j "$P" daily -j 0 "${E[@]}" &&
 	bad --event-batch-size "$P" daily --event-batch-size 300 "${E[@]}"
+'
+test_expect_success 'PM_LOCK_WAIT, PM_LOCK_TTL: named so, nothing made, not even the dump directory' '
+	for v in x 86401 -1; do
+		PM_LOCK_WAIT=$v bad PM_LOCK_WAIT "$P" daily --env-file /dev/null \
+		    --db "$TMP/none.db" --dump-dir "$TMP/dumps" &&
+		test ! -e "$TMP/dumps" || return 1
+	done &&
+	for v in abc 2 86401 1.5; do
+		PM_LOCK_TTL=$v bad PM_LOCK_TTL "$P" daily --env-file /dev/null \
+		    --db "$TMP/none.db" --dump-dir "$TMP/dumps" &&
+		test_grep -v -e "--ttl" err && test ! -e "$TMP/dumps" &&
+		PM_LOCK_TTL=$v bad PM_LOCK_TTL "$P" events "${E[@]}" || return 1
+	done &&
+	echo PM_LOCK_TTL=soon >lock.env &&
+	bad PM_LOCK_TTL "$P" prices --env-file lock.env --db "$TMP/none.db"
+'
+test_expect_success 'PM_LOCK_WAIT, PM_LOCK_TTL: status takes no lock, nor refuses them' '
+	PM_LOCK_WAIT=x PM_LOCK_TTL=x run "$P" status "${E[@]}" &&
+	test_num "$status" -ne 2 && test_grep -v PM_LOCK err
 '
 test_expect_success 'score: a bad PM_NOW is not refused' '
 	PM_NOW=yesterday run "$P" score --env-file /dev/null --db "$TMP/none.db" &&
