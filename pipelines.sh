@@ -1243,7 +1243,10 @@ main() {
 	trap 'interrupted INT 2' INT
 	trap 'interrupted TERM 15' TERM
 	trap 'interrupted HUP 1' HUP
-	take_lock
+	# a dry run writes nothing, so takes no lock: a lease row (on
+	# PostgreSQL the schema for it) and runs left running marked
+	# abandoned are writes; nor is it held up by a run, or holds one up
+	[ -n "$dry_run" ] || take_lock
 	run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pm-run.XXXXXX") ||
 	    die "cannot make a temporary directory"
 	trap 'release_lock; rm -rf "$run_dir"' EXIT
