@@ -130,8 +130,27 @@ at_pair(const char *s)
 	return s[strspn(s, " \t")] == '=';
 }
 
+/* The '@' that ends a URI's user and password, after "//" at p: the
+ * last one before the query, the first '?' a key= follows (an '@' of
+ * application_name=pm@cron or sslrootcert=/home/ann@corp/ca.pem ends no
+ * password), else the last of all (a password with a '?' in it);
+ * NULL when there is none. */
+static const char *
+userinfo_end(const char *p)
+{
+	const char *q, *at = NULL, *a;
+
+	for (q = strchr(p, '?'); q != NULL && !at_pair(q + 1) && q[1] != 0;
+	    q = strchr(q + 1, '?'))
+		;
+	for (a = p; q != NULL && (a = memchr(a, '@', (size_t)(q - a))) != NULL;
+	    a++)
+		at = a;
+	return at != NULL ? at : strrchr(p, '@');
+}
+
 /* Where a password sits in url: a URI's user:password@ (from the first
- * ':' after "//" to the last '@', generously) and every password=
+ * ':' after "//" to the '@' userinfo_end finds, generously) and every password=
  * value: unquoted, up to the next '&' in a URI, up to the next key=
  * or the end in a key=value string (a password with a blank that was
  * not quoted is libpq's error, and no piece of it may show in one).
@@ -142,7 +161,8 @@ each_secret(const char *url, void (*fn)(const char *, const char *, void *),
 {
 	const char *s, *at, *colon, *p, *e;
 
-	if ((s = strstr(url, "://")) != NULL && (at = strrchr(s, '@')) != NULL &&
+	if ((s = strstr(url, "://")) != NULL &&
+	    (at = userinfo_end(s + 3)) != NULL &&
 	    (colon = memchr(s + 3, ':', (size_t)(at - s - 3))) != NULL &&
 	    colon + 1 < at)
 		fn(colon + 1, at, arg);

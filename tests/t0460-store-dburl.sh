@@ -164,6 +164,20 @@ test_expect_success 'the password is masked where the URL is named' '
 	expect_status 2 &&
 	test_grep "^pm-summary: DATABASE_URL: postgresql://pm:\*\*\*@h/db?sslmode=required: invalid sslmode value: \"required\" (one of: disable allow prefer require verify-ca verify-full)$" err
 '
+# An '@' in the query (an application_name, a certificate's path under
+# a home directory such as /home/ann@corp) was taken for the end of the
+# user and password: every message masked the host, the port and the
+# database with the password ("postgresql://pm:***@cron"), and libpq's
+# "connection to server at \"***\"", so nobody could tell which server
+# failed.
+test_expect_success 'an @ in the query: the password masked, the server still named' '
+	q="127.0.0.1:1/db?application_name=pm@cron" &&
+	for u in "pm:Secret@$q|pm:***@$q" "pm:Se%40cret@$q|pm:***@$q" "pm@$q|pm@$q"; do
+		run pm-store --db "postgresql://${u%|*}" -e market && expect_status 3 &&
+		test_grep -F "pm-store: postgresql://${u#*|}: connection to server at \"127.0.0.1\", port 1 failed" err &&
+		not grep -e Secret -e cret err || return 1
+	done
+'
 # libpq reads PGSSLMODE, PGPORT and the like when the URL has no such
 # value, and refused a bad one only at connect: exit 3, retried forever.
 test_expect_success 'a bad PGSSLMODE or PGPORT in the environment is exit 2, named' '
