@@ -230,11 +230,13 @@ judge(struct fetch *f, const struct fetch_job *j, struct http_xfer *x,
 	if (n != (size_t)-1)	/* simdjson reads the padding (json.h) */
 		memset(f->mini.data + n, 0, JSON_PADDING);
 	/* A string cut inside a character by the server: its half is no
-	 * text, and would cost the whole page. */
+	 * text, and would cost the whole page.  Said with the URL's
+	 * scheme://host/path, as a failure is: a query may name a wallet. */
 	if (n != (size_t)-1 &&
 	    (fixed = json_fix_surrogates(f->mini.data, n)) > 0)
-		msg("%s: %zu lone UTF-16 surrogate%s replaced by U+FFFD",
-		    x->url, fixed, fixed == 1 ? "" : "s");
+		msg("%.*s: %zu lone UTF-16 surrogate%s replaced by U+FFFD",
+		    (int)strcspn(x->url, "?#"), x->url, fixed,
+		    fixed == 1 ? "" : "s");
 	if (n == (size_t)-1 ||
 	    json_parse(f->jp, f->mini.data, n, 1, &f->root, &err) == -1) {
 		/* Most likely cut short on the way: asked again. */

@@ -180,6 +180,13 @@ test_expect_success 'the Data API not reached: its URL, no query, on stderr' '
 	test_grep -v "user=" err
 '
 
+test_expect_success 'a string cut inside a character: said with no query (no wallet)' '
+	fake_control "{\"answer_200\":{\"/trades\":[[{\"proxyWallet\":\"$USER_ADDR\",\"title\":\"cut \\ud83d\",\"side\":\"BUY\"}],1]}}" >/dev/null &&
+	run pm-fetch trades --user $USER_ADDR --attempts 1 </dev/null &&
+	test_grep "^pm-fetch: $FAKE_URL/trades: 1 lone UTF-16 surrogate replaced by U+FFFD$" err &&
+	! grep -i "$USER_ADDR" err
+'
+
 MANY=$FAKE_URL
 fake_start other --markets 1 --only-synthetic
 
