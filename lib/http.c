@@ -395,6 +395,24 @@ http_tls_refused(int rc, const char *url, char *msg, size_t n)
 }
 
 int
+http_url_check(const char *url, char *why, size_t n)
+{
+	CURLU *u;
+	CURLUcode rc = CURLUE_OUT_OF_MEMORY;
+	char *host = NULL;
+
+	if ((u = curl_url()) != NULL &&
+	    (rc = curl_url_set(u, CURLUPART_URL, url, 0)) == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (rc == CURLUE_OK)
+		return 0;
+	snprintf(why, n, "%s", curl_url_strerror(rc));
+	return -1;
+}
+
+int
 http_query_add(struct buf *q, const char *name, const char *value)
 {
 	char *v;

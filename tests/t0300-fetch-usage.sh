@@ -108,6 +108,24 @@ test_expect_success 'base URLs must be http(s) and carry no credentials' '
 	expect_status 2
 '
 
+test_expect_success 'a base URL libcurl cannot use is a usage error, nothing asked' '
+	for u in http:// https:/// "http://127.0.0.1:9 " "http:// 127.0.0.1:9" \
+	    http://127.0.0.1:99999 http://127.0.0.1:9:80 "http://127.0.0.1:9
+x"; do
+		run pm-fetch markets --gamma-url "$u" --attempts 1 &&
+		expect_status 2 && test ! -s out &&
+		test_grep "^pm-fetch: --gamma-url: .*not a URL libcurl can use" err &&
+		PM_CLOB_URL=$u run pm-fetch prices --attempts 1 </dev/null &&
+		expect_status 2 && test ! -s out &&
+		test_grep "^pm-fetch: PM_CLOB_URL: .*not a URL libcurl can use" err ||
+		return 1
+	done &&
+	run pm-fetch markets --gamma-url http://127.0.0.1:9/api/ --attempts 1 \
+	    --partitions 1 &&
+	expect_status 3 &&
+	test_grep "^pm-fetch: http://127.0.0.1:9/api/markets/keyset: " err
+'
+
 test_expect_success 'a refused base URL does not show its password or its query' '
 	for u in htps://user:secret@127.0.0.1:9 user:secret@127.0.0.1:9 \
 	    "http://127.0.0.1:9/?key=secret" "ftp://127.0.0.1:9/?key=secret"; do

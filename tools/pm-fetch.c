@@ -168,7 +168,8 @@ base_url(const char *opt, char *s, const char **out)
 {
 	size_t n = strlen(s);
 	const char *auth = strstr(s, "://");
-	int shown = (int)strcspn(s, "?#");
+	int shown = (int)strcspn(s, "?#"), ctl = opt_has_ctl(s);
+	char why[128];
 
 	auth = auth ? auth + 3 : s;
 	if (memchr(auth, '@', strcspn(auth, "/?#"))) {
@@ -186,6 +187,13 @@ base_url(const char *opt, char *s, const char **out)
 		msg("%s: %.*s%c...: a base URL has no query or fragment: "
 		    "requests would not go where their records say", opt,
 		    shown, s, s[shown]);
+		return -1;
+	}
+	/* else every request fails as an API not reached (exit 3), each
+	 * tried again: a blank, no host, a port past 65535 */
+	if (http_url_check(s, why, sizeof why) == -1) {
+		msg("%s: %s%s%s: not a URL libcurl can use: %s", opt,
+		    ctl ? "" : "\"", ctl ? "the URL" : s, ctl ? "" : "\"", why);
 		return -1;
 	}
 	while (n > 0 && s[n - 1] == '/')
