@@ -107,10 +107,10 @@ int http_tls_refused(int rc, const char *url, char *msg, size_t n);
  * instead): 0 when it has passed, -1 when v is no date. */
 long http_date_delay_ms(const char *v);
 
-/* name=value&... with value URL-encoded; -1 on overflow. */
 /* Can libcurl send a request to url: a host, a port from 0 to 65535, no
  * blank or control character?  0, or -1 with its reason in why. */
 int http_url_check(const char *url, char *why, size_t n);
+/* name=value&... with value URL-encoded; -1 on overflow. */
 int http_query_add(struct buf *q, const char *name, const char *value);
 
 #endif
