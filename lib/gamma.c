@@ -358,6 +358,19 @@ emit_page(struct part *p, const struct fetch_job *j,
 		count++;
 		if (g->stop)
 			break;
+		/* a raw record's payload is an object (pm-records(5)): a
+		 * number, string or null in its place is the API's failure */
+		if (o.type != JSON_OBJECT) {
+			snprintf(idz, sizeof idz, ".%s[%ld] is %s, not an "
+			    "object: not written", g->q->offset_mode ? "" :
+			    g->q->what, count - 1,
+			    o.type == JSON_NULL ? "null" :
+			    o.type == JSON_STRING ? "a string" :
+			    o.type == JSON_ARRAY ? "an array" :
+			    o.type == JSON_BOOL ? "a boolean" : "a number");
+			fail(g, j->url, 0, idz);
+			continue;
+		}
 		if (too_old(g, &o, a->skew_ms)) {
 			if (p->stale_order)
 				continue;

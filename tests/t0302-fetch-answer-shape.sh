@@ -95,6 +95,22 @@ test_expect_success 'a keyset page of the wrong shape once: retried, no market l
 	    "$(grep -c "^{\"kind\":\"raw\"" out)"
 '
 
+test_expect_success 'a listing page holding non-objects: each a failure, the objects written' '
+	answer /markets/keyset "{\"markets\":[1,\"x\",null,{\"id\":\"999\"}]}" &&
+	run pm-fetch markets $FAST --partitions 1 && expect_status 1 &&
+	test_count raw out 1 && test_count failure out 3 &&
+	jq_all "select(.kind==\"raw\") | .payload.id==\"999\"" out &&
+	jq_all "select(.kind==\"failure\") | .reason==\"fetch_failed\" and
+		.retriable==false and .stage==\"fetch\" and
+		(.url|startswith(\"$FAKE_URL/markets/keyset?\")) and
+		(.detail|test(\"^\\\\.markets\\\\[[0-2]\\\\] is (a number|a string|null), not an object\"))" out &&
+	test_grep "markets\[2\] is null, not an object" err &&
+	answer /markets "[{\"id\":\"998\"},true]" &&
+	run pm-fetch markets --pagination offset $FAST --partitions 1 &&
+	expect_status 1 && test_count raw out 1 && test_count failure out 1 &&
+	test_grep "\.\[1\] is a boolean, not an object" err
+'
+
 test_expect_success 'a legacy listing page that is not an array: retriable failure' '
 	answer /markets "{\"error\":\"x\"}" &&
 	run pm-fetch markets --pagination offset --partitions 1 $FAST && failed /markets 3
