@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -160,6 +161,7 @@ rl_set(struct rl_table *t, const char *spec, char *err, int errlen)
 	struct rl_bucket *b;
 	double n, w = WINDOW;
 	char *end;
+	int blank = eq && isspace((unsigned char)eq[1]);
 
 	if (eq == NULL || (b = find(t, spec, (size_t)(eq - spec))) == NULL) {
 		snprintf(err, (size_t)errlen, "%s: want NAME=N[/SECONDS] with "
@@ -169,11 +171,15 @@ rl_set(struct rl_table *t, const char *spec, char *err, int errlen)
 		    spec);
 		return -1;
 	}
+	/* strtod() skips blanks: "markets= 10" is no form of the page */
 	errno = 0;
 	n = strtod(eq + 1, &end);
-	if (*end == '/')
+	if (*end == '/') {
+		blank |= isspace((unsigned char)end[1]);
 		w = strtod(end + 1, &end);
-	if (errno || *end || !(n >= 1 && n <= 1e7) || !(w >= 0.001 && w <= 3600)) {
+	}
+	if (blank || errno || *end || !(n >= 1 && n <= 1e7) ||
+	    !(w >= 0.001 && w <= 3600)) {
 		snprintf(err, (size_t)errlen, "%s: N from 1 to 10000000 "
 		    "requests per 0.001 to 3600 seconds", spec);
 		return -1;

@@ -44,6 +44,16 @@ test_expect_success 'bad option values are usage errors naming the option' '
 	done
 '
 
+test_expect_success '--rate with a blank in it: exit 2, as its other malformed values' '
+	for v in "markets= 10" "markets=10/ 5" "markets=	10" "markets=10 " \
+	    "markets =10"; do
+		run pm-fetch markets --rate "$v" && expect_status 2 &&
+		test ! -s out && test_grep "^pm-fetch: --rate: " err ||
+		{ echo "value: $v"; return 1; }
+	done &&
+	run pm-fetch markets --rate "markets=10/5" --help && expect_status 0
+'
+
 test_expect_success '--rate: every budget name the refusal lists is taken' '
 	run pm-fetch markets --rate nosuch=5 && expect_status 2 &&
 	names=$(sed -n "s/.*NAME one of //p" err | tr -d " " | tr , " ") &&
