@@ -81,6 +81,22 @@ test_expect_success 'bodies cut short behind a matching Content-Length (not JSON
 	test_num "$(fake_stats .injected.truncated)" -gt 2
 '
 
+test_expect_success 'every 200 body cut short: exit 3 (no whole answer); a whole non-JSON one: exit 1' '
+	fake_reset && fake_control "{\"every_truncate\":1,\"truncate_mode\":\"cut\"}" &&
+	test_when_finished fake_control "{\"every_truncate\":0,\"truncate_mode\":\"cut\",\"gzip\":true}" &&
+	run pm-fetch markets --partitions 1 --attempts 2 --backoff 5 &&
+	expect_status 3 && test_count raw out 0 && test_count failure out 1 &&
+	jq_all "select(.kind==\"failure\") | .retriable and
+		(.detail|test(\"after 2 attempts\$\"))" out &&
+	fake_control "{\"truncate_mode\":\"json\",\"gzip\":false}" &&
+	run pm-fetch markets --partitions 1 --attempts 2 --backoff 5 &&
+	expect_status 1 && test_count raw out 0 &&
+	jq_all "select(.kind==\"failure\") | .retriable and
+		(.detail|test(\"not JSON.*after 2 attempts\$\"))" out &&
+	sed -n "/^\.Sh EXIT STATUS/,/^\.It 4/p" "$TOP/man/pm-fetch.1" |
+		test_grep "no request got a whole HTTP answer"
+'
+
 test_expect_success 'dropped connections are retried' '
 	fake_reset && fake_control "{\"every_drop\":3}" &&
 	test_when_finished fake_control "{\"every_drop\":0}" &&

@@ -923,7 +923,8 @@ run(struct opts *o, struct rl_table *rl, int nfiles, char **files)
 	st = fetch_stats(f);
 	if (rc == 0 && failures)
 		rc = EXIT_FAILED;
-	/* Not one HTTP answer: the API was never reached. */
+	/* Not one whole HTTP answer (a body cut on the way, a 200's too,
+	 * is none): the API was never reached. */
 	if (rc == EXIT_FAILED && st->answers == 0 && st->requests > 0)
 		rc = EXIT_IO;
 	fetch_free(f);
