@@ -552,10 +552,10 @@ flow_static() {
 flow_delta() {
 	local since
 	since=$(pm pm-store --last-run delta --now "$started_at") ||
-	    die "cannot read the last delta run from the database"
+	    no_last_run delta
 	if [ -z "$since" ]; then
 		since=$(pm pm-store --last-run static --now "$started_at") ||
-		    die "cannot read the last static run from the database"
+		    no_last_run static
 	fi
 	[ -n "$since" ] || die "no completed static or delta run yet: run the static flow first"
 	since=$(date -u -d "$since - ${overlap} minutes" +%Y-%m-%dT%H:%M:%SZ) ||
@@ -569,6 +569,16 @@ flow_delta() {
 	    summary
 	check_stages pm-fetch pm-normalize "pm-fetch prices" "pm-normalize prices" \
 	    pm-store pm-summary
+}
+
+# The watermark could not be read (pm-store --last-run failed, its
+# status noted): the lock is held, so the run is a failed one, recorded
+# (when the database takes writes) and alerted as any, not a run that
+# never was; exit 3.
+no_last_run() {
+	echo "$prog: cannot read the last $1 run from the database" >&2
+	run_record | store | summary
+	exit 3
 }
 
 flow_events() {
@@ -608,7 +618,7 @@ spooled() {
 flow_prices() {
 	local since
 	since=$(pm pm-store --last-run prices --now "$started_at") ||
-	    die "cannot read the last prices run from the database"
+	    no_last_run prices
 	{ run_record; spooled pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${limit:+--limit "$limit"}; } |
 	    pm pm-fetch prices ${progress:+--progress} |
@@ -628,7 +638,7 @@ flow_prices() {
 flow_trades() {
 	local since
 	since=$(pm pm-store --last-run trades --now "$started_at") ||
-	    die "cannot read the last trades run from the database"
+	    no_last_run trades
 	{ run_record; spooled pm pm-store --export market \
 	    ${since:+--closed-since "$since"} ${where:+--where "$where"} \
 	    ${limit:+--limit "$limit"}; } |
