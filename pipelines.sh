@@ -1303,7 +1303,14 @@ main() {
 	fi
 	if [ -n "$stopped" ]; then
 		wait "$flow_pid"
-		echo "$prog: $flow: SIG$stopped: run $run_id stopped" >&2
+		# a replay is no run of its own: what it stored stays
+		if [ "$flow" = replay ]; then
+			echo "$prog: replay: SIG$stopped: replay of" \
+			    "${positional[0]} stopped; what it stored stays:" \
+			    "replay it again to store the rest" >&2
+		else
+			echo "$prog: $flow: SIG$stopped: run $run_id stopped" >&2
+		fi
 		[ -e "$run_dir/outcome" ] || finish_run claimed >/dev/null
 		exit "$stopped_rc"
 	fi
