@@ -133,7 +133,8 @@ void db_reset(struct db_stmt *st);
 /* Read the statement's rows as the server sends them, a row in memory at
  * a time, not its whole answer (PostgreSQL; SQLite and ClickHouse read
  * so anyway): for an export.  Until it is done or reset, no other
- * statement may run on the connection. */
+ * statement may run on the connection.  A PostgreSQL connection lost
+ * under it is not made again (DB_ERR, "an export cannot resume"). */
 void db_stream(struct db_stmt *st);
 int db_col_null(struct db_stmt *st, int i);	/* columns count from 0 */
 const char *db_col_text(struct db_stmt *st, int i, size_t *n);	/* NULL: null */

@@ -33,9 +33,11 @@
  * DB_BUSY, so the caller runs its transaction again.  When the server
  * does not come back in time the connection is gone for good: DB_ERR at
  * once on every call from then on, and db_alive() is false, so the caller
- * stops instead of waiting again for each record.  A full disk or an I/O
- * error on the server (SQLSTATE classes 53, 58, XX) marks the database
- * down too.
+ * stops instead of waiting again for each record.  Under a streamed
+ * statement (db_stream: an export) the connection is not made again: the
+ * rows out cannot be taken back, so it is gone for good at once.  A full
+ * disk or an I/O error on the server (SQLSTATE classes 53, 58, XX) marks
+ * the database down too.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -66,6 +68,9 @@ struct pg_db {
 	PGconn		*h;
 	char		*url;		/* owned: to redact libpq's messages */
 	int		 gone;		/* reconnecting gave up, for good */
+	int		 noresume;	/* a streamed statement (an export) under
+					 * way: its rows cannot go on where a
+					 * lost connection left them */
 	long		 lost_at;	/* ts_mono_ms() of the connection's loss
 					 * that no answer has followed since,
 					 * or 0: a pooler takes the client back
@@ -359,6 +364,19 @@ answered(struct db *db)
 	PG(db)->lost_at = 0;
 }
 
+/* The connection lost under an export (pg_step_stream), for good. */
+static int
+lost_export(struct db *db, const char *cause)
+{
+	struct pg_db *p = PG(db);
+
+	snprintf(p->lost, sizeof p->lost, "connection lost (%s): an export "
+	    "cannot resume; run it again", cause);
+	p->gone = db->down = 1;
+	db_seterr(db, "%s", p->lost);
+	return DB_ERR;
+}
+
 /*
  * The connection is lost: connect again, for up to wait_ms (a restart
  * takes a second or two), then give up for good.  DB_BUSY when it is back:
@@ -386,6 +404,8 @@ lost_again(struct db *db)
 	PG(db)->intx = 0;	/* and the transaction, its statements */
 	PG(db)->ntxp = PG(db)->nftxp = 0;
 	PG(db)->txn++;
+	if (p->noresume)	/* no wait: nothing to do once back */
+		return lost_export(db, cause);
 	if ((first = p->lost_at == 0))
 		p->lost_at = ts_mono_ms();
 	for (start = p->lost_at; first || ts_mono_ms() - start < db->wait_ms;
@@ -467,6 +487,12 @@ pg_fail(struct db *db, const PGresult *res)
 		db_seterr(db, "%s: the role lacks a right pm needs on it "
 		    "(SQLSTATE 42501 insufficient_privilege)", why);
 		return DB_ERR;
+	}
+	/* a pooler passes its server's end on, and keeps the client */
+	if (PG(db)->noresume && state && (strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P0", 4) == 0)) {
+		first_line(db_errmsg(db), why, sizeof why);
+		return lost_export(db, why);
 	}
 	if (state && (strcmp(state, "40001") == 0 ||
 	    strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0))
@@ -1220,7 +1246,7 @@ pg_start(struct pg_stmt *s, int *own)
  * answer until it is cleared).
  */
 static int
-pg_step_stream(struct pg_stmt *s)
+pg_stream_step(struct pg_stmt *s)
 {
 	struct db *db = s->base.db;
 	int rc, ok, own;
@@ -1266,6 +1292,20 @@ pg_step_stream(struct pg_stmt *s)
 		(void)pg_stream_end(s, 0);
 		return rc;
 	}
+}
+
+/* A connection lost under it is not made again: the rows out already
+ * cannot be taken back, nor the rest sent after them. */
+static int
+pg_step_stream(struct pg_stmt *s)
+{
+	struct pg_db *p = PG(s->base.db);
+	int rc;
+
+	p->noresume = 1;
+	rc = pg_stream_step(s);
+	p->noresume = 0;
+	return rc;
 }
 
 static int
