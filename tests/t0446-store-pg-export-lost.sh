@@ -90,3 +90,25 @@ test_expect_success 'the server stopped under an export through PgBouncer: exit 
 	test_grep "^pm-store: --export raw: connection lost (.*): an export cannot resume; run it again\$" err &&
 	test ! -s out
 '
+
+# pm-summary keeps its report until it is whole: read again from the start
+# on the connection made again, it is the report of an uninterrupted run.
+# Before, it exited 3 with "..., then re-established".
+. "$TESTS_DIR/score-data.sh"
+for via in direct pgbouncer; do
+	test_expect_success "pm-summary --status and --score ($via): the connection lost, read again" '
+		pg_ready && pgb_ready && pg_newdb su$via >/dev/null &&
+		scored "$(pg_url_via su$via direct)" && u=$(pg_url_via su$via $via) &&
+		run pm-summary --status --db "$u" --json && mv out st.want &&
+		run pm-summary --score --db "$u" --json && expect_status 0 &&
+		mv out sc.want &&
+		lose_reader su$via processing_runs terminate pm-summary --status \
+		    --db "$u" --json && test_eq 5 "$status" "--status: exit status" &&
+		test ! -s err && jq "del(.now, .age_seconds, .flows[].age_seconds)" \
+		    out >st.got && jq "del(.now, .age_seconds, .flows[].age_seconds)" \
+		    st.want >st.want2 && test_cmp st.want2 st.got &&
+		lose_reader su$via markets terminate pm-summary --score --db "$u" \
+		    --json && test_eq 0 "$status" "--score: exit status" &&
+		test ! -s err && test_cmp sc.want out
+	'
+done

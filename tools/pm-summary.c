@@ -592,7 +592,8 @@ run_db(struct opts *o)
 	struct buf out, json;
 	char err[512];
 	const char *name = o->dbc.name;
-	int rc = 0, level = NO_DATA, ran = 0;
+	int rc = 0, level = NO_DATA, ran = 0, attempt;
+	unsigned gen;
 
 	if (ch_url_is(o->db_url) && o->mode == MODE_SCORE) {
 		/* forecasts (experiment results) are not kept there */
@@ -622,11 +623,22 @@ run_db(struct opts *o)
 	buf_init(&json, 0);
 	if (o->st.now == 0)
 		o->st.now = (int64_t)time(NULL);
-	if (o->mode == MODE_STATUS)
-		rc = status_report(db, &o->st, &out, &json, &level, &ran, err,
-		    sizeof err);
-	else
-		rc = score_report(db, &o->sc, &out, err, sizeof err);
+	/* a report is kept until it is whole: the connection lost under it
+	 * and made again (PostgreSQL), it is read again from the start */
+	for (attempt = 0;; attempt++) {
+		gen = db_generation(db);
+		if (o->mode == MODE_STATUS)
+			rc = status_report(db, &o->st, &out, &json, &level,
+			    &ran, err, sizeof err);
+		else
+			rc = score_report(db, &o->sc, &out, err, sizeof err);
+		if (rc != -1 || gen == db_generation(db) || !db_alive(db) ||
+		    attempt + 1 >= DB_RETRIES)
+			break;
+		buf_reset(&out);
+		buf_reset(&json);
+		db_backoff(attempt);
+	}
 	if (rc == -1) {
 		msg("%s: %s", name, err);
 		rc = EXIT_IO;
