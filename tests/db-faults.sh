@@ -106,3 +106,17 @@ rows() {
 	*) sqlite3 "$1" "SELECT count(*) FROM $2" 2>/dev/null ;;
 	esac
 }
+
+# PostgreSQL (tests/pg.sh): a session of database $1 waiting for a lock
+# another holds
+lock_waiter() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
+	    WHERE datname = '$1' AND wait_event_type = 'Lock'")" -ge 1
+}
+
+# a session named pmlock (PGAPPNAME) holds its table locked
+lock_held() {
+	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_locks l
+	    JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pmlock'
+	    AND l.mode = 'AccessExclusiveLock' AND l.granted")" -ge 1
+}

@@ -16,19 +16,6 @@ pgctl() {
 	    -t 60 "$@" >/dev/null 2>&1 3>&-
 }
 
-# a session of database $1 waits for a lock
-lock_waiter() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
-	    WHERE datname = '$1' AND wait_event_type = 'Lock'")" -ge 1
-}
-
-# pmlock holds its table locked
-lock_held() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_locks l
-	    JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pmlock'
-	    AND l.mode = 'AccessExclusiveLock' AND l.granted")" -ge 1
-}
-
 # lose_reader DB TABLE HOW CMD...: CMD waits on TABLE of DB, locked by
 # another session; HOW: "terminate" its backend, or "stop" the server
 lose_reader() {
@@ -71,25 +58,18 @@ test_expect_success 'an export through PgBouncer loses its connection: cannot re
 	done
 '
 
-test_expect_success 'the server stopped under an export: exit 3 at once, not after PM_DB_TIMEOUT' '
-	pg_ready && url=$(pg_newdb sx) &&
-	pm-store --db "$url" "$STREAM" >/dev/null 2>&1 &&
-	lose_reader sx raw_observations stop pm-store --db "$url" -e raw &&
-	pg_ready && test_eq 3 "$status" "exit status" &&
-	test_num "$elapsed" -lt 15000 && test_line_count err 1 &&
-	test_grep "^pm-store: --export raw: connection lost (.*): an export cannot resume; run it again\$" err &&
-	test ! -s out
-'
-
-test_expect_success 'the server stopped under an export through PgBouncer: exit 3 at once' '
-	pg_ready && pgb_ready && pg_newdb sb >/dev/null &&
-	pm-store --db "$(pg_url_via sb direct)" "$STREAM" >/dev/null 2>&1 &&
-	lose_reader sb raw_observations stop pm-store --db "$(pgb_url sb)" -e raw &&
-	pg_ready && test_eq 3 "$status" "exit status" &&
-	test_num "$elapsed" -lt 15000 && test_line_count err 1 &&
-	test_grep "^pm-store: --export raw: connection lost (.*): an export cannot resume; run it again\$" err &&
-	test ! -s out
-'
+for via in direct pgbouncer; do
+	test_expect_success "the server stopped under an export ($via): exit 3 at once, not after PM_DB_TIMEOUT" '
+		pg_ready && pgb_ready && pg_newdb sx$via >/dev/null &&
+		pm-store --db "$(pg_url_via sx$via direct)" "$STREAM" >/dev/null 2>&1 &&
+		lose_reader sx$via raw_observations stop pm-store \
+		    --db "$(pg_url_via sx$via $via)" -e raw &&
+		pg_ready && test_eq 3 "$status" "exit status" &&
+		test_num "$elapsed" -lt 15000 && test_line_count err 1 &&
+		test_grep "^pm-store: --export raw: connection lost (.*): an export cannot resume; run it again\$" err &&
+		test ! -s out
+	'
+done
 
 # pm-summary keeps its report until it is whole: read again from the start
 # on the connection made again, it is the report of an uninterrupted run.

@@ -75,19 +75,6 @@ test_expect_success 'PostgreSQL stopped mid-run for good: error, exit 3 within P
 	db_dump "$url" >d && test_cmp "$CLEAN" d
 '
 
-# a session of database $1 waiting for a lock another holds
-lock_waiter() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity
-	    WHERE datname = '$1' AND wait_event_type = 'Lock'")" -ge 1
-}
-
-# pmlock holds its table locked
-lock_held() {
-	test "$(psql -X -A -t -q "$PG_URL" -c "SELECT count(*) FROM pg_locks l
-	    JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pmlock'
-	    AND l.mode = 'AccessExclusiveLock' AND l.granted")" -ge 1
-}
-
 # An export's connection lost mid-way cannot start again (its rows are
 # out): exit 3, and why.  The export waits for a table another session
 # holds locked, and its backend is terminated while it waits.  Before,
