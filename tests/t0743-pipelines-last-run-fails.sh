@@ -7,6 +7,7 @@
 # ... run": no run recorded, no alert, a run that broke looking like
 # none had run at all.
 . "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/fake-polymarket.sh"	# webhook_start; fake_stop_all stops it
 
 P=$TOP/pipelines.sh
 DB=$TMP/pm.db
@@ -25,11 +26,7 @@ exec "$PM_BIN/pm-store" "\$@"
 PMSTORE
 chmod +x "$TMP/bin/pm-store"
 
-python3 "$TESTS_DIR/fake-webhook.py" --port-file "$TMP/hook.port" \
-    --log "$TMP/hook.log" 2>"$TMP/hook.err" &
-echo "$!" >>"$TMP/fake.pids"
-for _ in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.05; done
-HOOK=http://127.0.0.1:$(cat "$TMP/hook.port")/hook
+webhook_start /hook
 
 for flow in delta prices trades; do
 	test_expect_success "$flow: the watermark unreadable: a failed run, recorded and alerted" '
