@@ -17,13 +17,21 @@
 #define KEEP4(FREE, sha_of_record) \
 	FREE("markets", "raw_sha256") " AND " FREE("events", "raw_sha256") \
 	" AND " FREE("price_history", "raw_sha256") " AND " \
-	FREE("processed_markets", sha_of_record)
+	FREE("processed_markets", sha_of_record) " AND " NOT_OPEN
 #define KEEP(FREE, sha_of_record) KEEP4(FREE, sha_of_record) " AND " \
 	FREE("trades", "raw_sha256") " AND " FREE("books", "raw_sha256")
 #define SQ_FREE(t, col) \
 	"sha256 NOT IN (SELECT " col " FROM " t " WHERE " col " IS NOT NULL)"
 #define PG_FREE(t, col) \
 	"NOT EXISTS (SELECT 1 FROM " t " k WHERE k." col " = o.sha256)"
+/*
+ * Nor a fetch of a run still open (running, not ended nor abandoned):
+ * its store may not have written yet the rows that name the payload (the
+ * market of a raw record comes in the next batch, committed apart), and
+ * a prune between the two left the market naming a payload gone.
+ */
+#define NOT_OPEN "NOT EXISTS (SELECT 1 FROM processing_runs r WHERE " \
+	"r.run_id = o.run_id AND (r.status IS NULL OR r.status = 'running'))"
 #define OLD TS_SQL_BEFORE("COALESCE(fetched_at, stored_at)", \
 	"CAST(?1 AS TEXT)") " AND "
 #define SQ_REC "json_extract(record, '$.raw_sha256')"
@@ -34,8 +42,9 @@
 static const char *const sql[][2] = {
 	/* [engine][dry] */
 	[DB_SQLITE] = {
-	    "DELETE FROM raw_observations WHERE " OLD KEEP(SQ_FREE, SQ_REC),
-	    "SELECT count(*) FROM raw_observations WHERE " OLD
+	    "DELETE FROM raw_observations AS o WHERE " OLD
+	    KEEP(SQ_FREE, SQ_REC),
+	    "SELECT count(*) FROM raw_observations o WHERE " OLD
 	    KEEP(SQ_FREE, SQ_REC) },
 	[DB_PG] = {
 	    "DELETE FROM raw_observations o WHERE " OLD KEEP(PG_FREE, PG_REC),
@@ -50,9 +59,9 @@ static const char *const sql[][2] = {
  */
 static const char *const sql_old[][2] = {
 	[DB_SQLITE] = {
-	    "SELECT count(*) FROM raw_observations WHERE " OLD
+	    "SELECT count(*) FROM raw_observations o WHERE " OLD
 	    KEEP4(SQ_FREE, SQ_REC),
-	    "SELECT count(*) FROM raw_responses WHERE " OLD
+	    "SELECT count(*) FROM raw_responses o WHERE " OLD
 	    KEEP4(SQ_FREE, SQ_REC) },
 	[DB_PG] = {
 	    "SELECT count(*) FROM raw_observations o WHERE " OLD

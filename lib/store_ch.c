@@ -1978,10 +1978,15 @@ store_ch_export(const char *url, const char *target, const char *what,
 #define CH_PRUNE_KEEP(in, t) \
 	" AND sha256 " in " (SELECT assumeNotNull(raw_sha256) FROM " t \
 	" FINAL WHERE raw_sha256 IS NOT NULL)"
+/* nor a fetch of a run still open: the rows naming its payload may not
+ * be stored yet (lib/prune.c) */
+#define CH_PRUNE_OPEN(in) \
+	" AND ifNull(run_id, '') " in " (SELECT run_id FROM " \
+	"processing_runs FINAL WHERE ifNull(status, 'running') = 'running')"
 /* schema 1's tables; schema 2 added trades and books */
 #define CH_PRUNE_WHERE1(in) \
 	CH_PRUNE_KEEP(in, "markets") CH_PRUNE_KEEP(in, "events") \
-	CH_PRUNE_KEEP(in, "price_history")
+	CH_PRUNE_KEEP(in, "price_history") CH_PRUNE_OPEN(in)
 #define CH_PRUNE_WHERE(in) \
 	CH_PRUNE_WHERE1(in) CH_PRUNE_KEEP(in, "trades") \
 	CH_PRUNE_KEEP(in, "books")
