@@ -1724,6 +1724,7 @@ export_one(const json_val *row, int bad, void *arg)
 		if (x->since) {
 			add_since(&x->b, row, "newest", "trades_since");
 			add_since(&x->b, row, "hnewest", "history_since");
+			rec_since_fit(&x->b, n);
 		}
 	} else {
 		jw_open(&x->b, '{');

@@ -352,6 +352,9 @@ int rec_stored_ok(json_parser *jp, const char *what, const char *key,
  * time) less an overlap; nothing when newest is empty or not a time. */
 void rec_add_since(struct buf *b, const char *key, const char *newest,
     size_t n);
+/* b back to its first n bytes, the record before its watermarks, when
+ * they made it longer than the line cap. */
+void rec_since_fit(struct buf *b, size_t n);
 int canon_json(struct buf *b, const json_val *v, int top);
 int canon_record(struct buf *b, struct buf *content, const json_val *v);
 

@@ -393,11 +393,30 @@ rec_add_since(struct buf *b, const char *key, const char *newest, size_t n)
 	buf_addc(b, '}');
 }
 
+/*
+ * The record as it was (its first n bytes) when the watermarks made it
+ * longer than the line cap: a record stored near it (a store takes
+ * PM_MAX_LINE less its annotation; the two watermarks add some 80 bytes)
+ * was written as a failure record in its place, exit 1.  Without them
+ * pm-fetch fetches the market's trades and history whole.
+ */
+void
+rec_since_fit(struct buf *b, size_t n)
+{
+	if (b->len > ndjson_max_line() && n > 0 && n <= b->len) {
+		b->len = n;
+		b->data[n - 1] = '}';
+	}
+}
+
 static void
 watermarks(struct buf *b, const char *trades, const char *history)
 {
+	size_t n = b->len;
+
 	rec_add_since(b, "trades_since", trades, strlen(trades));
 	rec_add_since(b, "history_since", history, strlen(history));
+	rec_since_fit(b, n);
 }
 
 int
