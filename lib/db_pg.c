@@ -68,9 +68,9 @@ struct pg_db {
 	PGconn		*h;
 	char		*url;		/* owned: to redact libpq's messages */
 	int		 gone;		/* reconnecting gave up, for good */
-	int		 noresume;	/* a streamed statement (an export) under
-					 * way: its rows cannot go on where a
-					 * lost connection left them */
+	int		 noresume;	/* a streamed statement (an export)
+					 * under way: its rows cannot go on
+					 * where a lost connection left them */
 	long		 lost_at;	/* ts_mono_ms() of the connection's loss
 					 * that no answer has followed since,
 					 * or 0: a pooler takes the client back
