@@ -661,11 +661,22 @@ flow_replay() {
 	[ "$in" != - ] || in=/dev/stdin
 	( gzip -dcf -- "$in"; rc=$?
 	  case $rc:$limit in 141:*) rc=0 ;; 1:) rc=3 ;; esac; exit "$rc" ) |
-	    replay_head | pm pm-store ${dry_run:+--dry-run} | summary
-	check_stages gzip head pm-store pm-summary
+	    replay_head "$1" | pm pm-store ${dry_run:+--dry-run} | summary
+	check_stages gzip "reading the dump" pm-store pm-summary
 }
+# The dump's records, its first --limit only.  A dump is never empty (a
+# run's starts with its start record): an empty one is a wrong or
+# truncated file, a failed stage (3), not a replay of nothing (0).
+# (Its first byte only is read here: bash reads a pipe a byte at a time.)
 replay_head() {
-	if [ -n "$limit" ]; then head -n "$limit"; else cat; fi
+	local c='' n=$limit
+	if ! LC_ALL=C IFS= read -r -N 1 c; then
+		echo "$prog: replay: $1 holds no record: nothing stored" >&2
+		return 3
+	fi
+	printf '%s' "$c"
+	[ "$c" != $'\n' ] || n=$((n - 1))
+	if [ -n "$limit" ]; then head -n "$n"; else cat; fi
 }
 
 flow_retry() {

@@ -162,6 +162,17 @@ test_expect_success 'the dump as -: standard input, compressed or not' '
 	flow replay - --db in2.db --limit 2 <"$TMP/dump.ndjson.gz" && expect_status 0 &&
 	test_grep "^pm-store: 2 records" err
 '
+test_expect_success 'an empty dump (a wrong or truncated file in a cron line): exit 3, said' '
+	: >"$TMP/empty.ndjson" && gzip -c "$TMP/empty.ndjson" >"$TMP/empty.gz" &&
+	flow replay "$TMP/empty.ndjson" --db empty.db && expect_status 3 &&
+	test_grep -x "pipelines.sh: replay: $TMP/empty.ndjson holds no record: nothing stored" err &&
+	test_grep -x "pipelines.sh: replay: reading the dump failed (status 3)" err &&
+	flow replay "$TMP/empty.gz" --db empty.db && expect_status 3 &&
+	test_grep "empty.gz holds no record" err &&
+	flow replay - --db empty.db </dev/null && expect_status 3 &&
+	test_grep -x "pipelines.sh: replay: - holds no record: nothing stored" err &&
+	flow replay "$DUMP" --db one.db --limit 1 && expect_status 0
+'
 test_expect_success 'a replay writes no dump, and makes no directory for one' '
 	flow replay "$DUMP" --db nodir.db --dump-dir rpd && expect_status 0 &&
 	test ! -e rpd
