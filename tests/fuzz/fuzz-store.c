@@ -179,7 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nd.on_bad = store_badline;
 	nd.arg = s;
 	ndjson_run_mem(&nd, "fuzz", (const char *)data, size);
-	(void)store_finish(s);
+	(void)store_finish(s, 1);
 	out_flush();
 	empty_tables();
 	return 0;
