@@ -121,7 +121,7 @@ test_expect_success '--last-run, --prune-before: a count or a deletion that gets
 	newdb runs && { rec_run_start r1 static; rec_market m1;
 	  rec_raw gamma markets "{}" "{\"id\":\"1\"}"; } >in.ndjson &&
 	pm-store --db "clickhouse://127.0.0.1:$PORT/runs" in.ndjson >/dev/null 2>&1 &&
-	HANG="FROM processing_runs FINAL WHERE|^ALTER TABLE" ch_proxy "" "" runs &&
+	HANG="SELECT argMax[(]started_at|^ALTER TABLE" ch_proxy "" "" runs &&
 	hung --last-run static && test_line_count out 0 &&
 	test_grep -x "pm-store: $(shown): SELECT ... FROM processing_runs: no answer within 3 s (PM_DB_QUERY_TIMEOUT)" err &&
 	hung --prune-before 2999-01-01 &&
