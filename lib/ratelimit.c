@@ -3,7 +3,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -161,7 +160,6 @@ rl_set(struct rl_table *t, const char *spec, char *err, int errlen)
 	struct rl_bucket *b;
 	double n, w = WINDOW;
 	char *end;
-	int blank = eq && isspace((unsigned char)eq[1]);
 
 	if (eq == NULL || (b = find(t, spec, (size_t)(eq - spec))) == NULL) {
 		snprintf(err, (size_t)errlen, "%s: want NAME=N[/SECONDS] with "
@@ -174,12 +172,10 @@ rl_set(struct rl_table *t, const char *spec, char *err, int errlen)
 	/* strtod() skips blanks: "markets= 10" is no form of the page */
 	errno = 0;
 	n = strtod(eq + 1, &end);
-	if (*end == '/') {
-		blank |= isspace((unsigned char)end[1]);
+	if (*end == '/')
 		w = strtod(end + 1, &end);
-	}
-	if (blank || errno || *end || !(n >= 1 && n <= 1e7) ||
-	    !(w >= 0.001 && w <= 3600)) {
+	if (strpbrk(eq + 1, " \t\n\v\f\r") != NULL || errno || *end ||
+	    !(n >= 1 && n <= 1e7) || !(w >= 0.001 && w <= 3600)) {
 		snprintf(err, (size_t)errlen, "%s: N from 1 to 10000000 "
 		    "requests per 0.001 to 3600 seconds", spec);
 		return -1;
